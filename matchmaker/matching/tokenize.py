@@ -69,9 +69,7 @@ class _Dictionary:
 def _clean_words(words: Iterable[str]) -> list[str]:
     out = {normalize(w).strip() for w in words}
     # jieba cannot match across whitespace, and a word made of punctuation never becomes a term.
-    return sorted(
-        w for w in out if w and not any(c.isspace() for c in w) and _HAS_WORD(w)
-    )
+    return sorted(w for w in out if w and not any(c.isspace() for c in w) and _HAS_WORD(w))
 
 
 def dictionary_entries(words: Iterable[str]) -> list[tuple[str, int]]:
@@ -151,9 +149,7 @@ def _terms(tokens: list[str], has_word, mixed: bool) -> list[str]:
         elif len(t) == 1 or has_word(t):
             append(t)
         else:
-            append_many = [
-                x for x in _split_like_jieba(t) if x not in stop and _HAS_WORD(x)
-            ]
+            append_many = [x for x in _split_like_jieba(t) if x not in stop and _HAS_WORD(x)]
             out.extend(append_many)
     return out
 

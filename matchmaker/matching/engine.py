@@ -1,0 +1,189 @@
+"""MatchEngine: fit, incremental updates and suggestions in both directions."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from . import tokenize as tok
+from .docs import Doc, MatchResult, doc_fields
+from .index import SideIndex
+from .scoring import explain, score_side
+from .semantic import LatentSpace
+from .vectorize import Vectorizer
+
+__all__ = ["MatchEngine"]
+
+Progress = Callable[[str, int, int], None]
+
+
+class MatchEngine:
+    """Needs and results in one TF-IDF space; lexical candidates re-ranked by LSA feedback."""
+
+    def __init__(
+        self,
+        field_weights=(2.0, 2.0, 1.0),
+        word_weight=0.3,
+        char_unigrams=True,
+        n_components=128,
+        lsa_sample=8000,
+        semantic_weight=0.4,
+        feedback_docs=10,
+        feedback_weight=1.0,
+        n_candidates=200,
+        selective_max_df=0.05,
+        n_reasons=5,
+        n_jobs=2,
+    ):
+        self.field_weights = field_weights
+        self.word_weight = word_weight
+        self.char_unigrams = char_unigrams
+        self.n_components = n_components
+        self.lsa_sample = lsa_sample
+        self.semantic_weight = semantic_weight
+        self.feedback_docs = feedback_docs
+        self.feedback_weight = feedback_weight
+        self.n_candidates = n_candidates
+        self.selective_max_df = selective_max_df
+        self.n_reasons = n_reasons
+        self.n_jobs = n_jobs
+
+    def get_params(self) -> dict:
+        """Return the constructor parameters (to build a fresh engine for a refit)."""
+        names = self.__init__.__code__.co_varnames[1 : self.__init__.__code__.co_argcount]
+        return {k: getattr(self, k) for k in names}
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, needs: list[Doc], results: list[Doc], progress: Progress | None = None):
+        """Learn vocabulary, IDF and latent components from all documents; index both sides."""
+        t0 = time.perf_counter()
+        report = progress or (lambda stage, done, total: None)
+        docs = list(needs) + list(results)
+        fields = []
+        for i, d in enumerate(docs):  # cached tokens make this loop cheap on a refit
+            fields.append(doc_fields(d))
+            if i % 5000 == 0:
+                report("tokenize", i, len(docs))
+        report("vectorize", 0, 1)
+        self.vectorizer_ = Vectorizer(self.field_weights, self.word_weight, self.char_unigrams)
+        X = self.vectorizer_.fit_transform(fields)
+        report("semantic", 0, 1)
+        self.latent_ = LatentSpace(self.n_components, self.lsa_sample).fit(X, self.vectorizer_.df_)
+        Z = self.latent_.transform(X, n_jobs=self.n_jobs)
+        report("index", 0, 1)
+        max_df = max(20, self.selective_max_df * len(docs))
+        selective = self.vectorizer_.df_ <= max_df
+        n = len(needs)
+        self.needs_ = SideIndex(X[:n], Z[:n], [d.id for d in needs], selective)
+        self.results_ = SideIndex(X[n:], Z[n:], [d.id for d in results], selective)
+        self.dictionary_version_ = tok.dictionary_version()
+        self.user_words_ = tok.user_words()
+        self.version_ = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        self.fitted_at_ = time.time()
+        self.fit_seconds_ = time.perf_counter() - t0
+        report("done", 1, 1)
+        return self
+
+    def _embed(self, doc: Doc):
+        x = self.vectorizer_.transform([doc_fields(doc)])
+        return x, self.latent_.transform(x)[0]
+
+    # ------------------------------------------------------------------ incremental
+    def add_need(self, doc: Doc) -> None:
+        """Index a new or edited need at once with the current vocabulary."""
+        self.needs_.add(doc.id, *self._embed(doc))
+
+    def add_result(self, doc: Doc) -> None:
+        """Index a new or edited result at once with the current vocabulary."""
+        self.results_.add(doc.id, *self._embed(doc))
+
+    def remove_need(self, need_id: int) -> None:
+        """Drop a need from the index."""
+        self.needs_.remove(need_id)
+
+    def remove_result(self, result_id: int) -> None:
+        """Drop a result from the index."""
+        self.results_.remove(result_id)
+
+    # ------------------------------------------------------------------ queries
+    def _query(self, src: SideIndex, query):
+        if isinstance(query, Doc):
+            return self._embed(query)
+        hit = src.row(int(query))
+        if hit is None:
+            raise KeyError(query)
+        return hit
+
+    def search(self, side: SideIndex, x, z, top_k=10, min_score=0.0, exclude=(), semantic=True):
+        """Return [(doc_id, score, reasons)] of one side for a query row, best first."""
+        qi, qd = x.indices, x.data
+        qbuf = np.zeros(self.vectorizer_.n_features_, dtype=np.float32)
+        qbuf[qi] = qd
+        hits = score_side(side, qbuf, qi, qd, z if semantic else None, self, set(exclude))
+        keep = np.flatnonzero(hits.score >= min_score)
+        order = keep[np.lexsort((hits.ids[keep], -hits.score[keep]))][:top_k]
+        scale = (1.0 - self.semantic_weight) if semantic else 1.0
+        return [
+            (
+                int(hits.ids[j]),
+                float(min(1.0, hits.score[j])),
+                explain(side, hits.rows[j], hits.delta[j], qbuf, self.vectorizer_, scale, self.n_reasons),
+            )
+            for j in order
+        ]
+
+    def results_for_need(self, need, top_k=10, min_score=0.0, exclude=()) -> list[MatchResult]:
+        """Return the best results for a need id or a Doc."""
+        x, z = self._query(self.needs_, need)
+        nid = need.id if isinstance(need, Doc) else int(need)
+        found = self.search(self.results_, x, z, top_k, min_score, exclude)
+        return [MatchResult(nid, rid, s, r) for rid, s, r in found]
+
+    def needs_for_result(self, result, top_k=10, min_score=0.0, exclude=()) -> list[MatchResult]:
+        """Return the best needs for a result id or a Doc."""
+        x, z = self._query(self.results_, result)
+        rid = result.id if isinstance(result, Doc) else int(result)
+        found = self.search(self.needs_, x, z, top_k, min_score, exclude)
+        return [MatchResult(nid, rid, s, r) for nid, s, r in found]
+
+    def all_pairs(self, top_k=10, min_score=0.0, chunk=256) -> Iterator[MatchResult]:
+        """Yield the top results of every need, need by need, computed on n_jobs threads."""
+        ids = self.needs_.all_ids()
+        chunks = [ids[s : s + chunk] for s in range(0, len(ids), chunk)]
+
+        def run(part):
+            return [m for i in part for m in self.results_for_need(i, top_k, min_score)]
+
+        with ThreadPoolExecutor(max(1, self.n_jobs)) as ex:
+            for out in ex.map(run, chunks):
+                yield from out
+
+    def near_duplicates(self, doc: Doc, side="needs", threshold=0.9, top_k=10):
+        """Return [(doc_id, lexical cosine)] of one side at or above threshold, excluding doc.id."""
+        index = self.needs_ if side == "needs" else self.results_
+        x, z = self._embed(doc)
+        found = self.search(index, x, z, top_k, threshold, {doc.id}, semantic=False)
+        return [(i, s) for i, s, _ in found]
+
+    # ------------------------------------------------------------------ bookkeeping
+    def stats(self) -> dict:
+        """Return sizes, version and fit timing of the index."""
+        n, r = len(self.needs_), len(self.results_)
+        return {
+            "documents": n + r,
+            "needs": n,
+            "results": r,
+            "vocabulary": self.vectorizer_.n_features_,
+            "version": self.version_,
+            "fitted_at": self.fitted_at_,
+            "fit_seconds": round(self.fit_seconds_, 3),
+            "dictionary_version": self.dictionary_version_,
+        }
+
+    def ids(self, side="needs") -> Iterable[int]:
+        """Return the ids indexed on one side."""
+        return (self.needs_ if side == "needs" else self.results_).all_ids()

@@ -1,0 +1,107 @@
+"""One side of the index (needs or results): rows, pruned postings, embeddings and ids."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["SideIndex", "gather_rows"]
+
+
+def gather_rows(X: sp.csr_matrix, rows: np.ndarray):
+    """Return (position, column, value) arrays of the given CSR rows, without a Python loop."""
+    starts = X.indptr[rows]
+    lens = X.indptr[rows + 1] - starts
+    total = int(lens.sum())
+    offsets = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(total)
+    return np.repeat(np.arange(len(rows)), lens), X.indices[offsets], X.data[offsets]
+
+
+class SideIndex:
+    """Unit TF-IDF rows of one side, with postings of the selective terms for candidates.
+
+    New rows go to a small delta part scored exhaustively; ``compact`` folds it into the main
+    part (no refit: vocabulary and IDF stay). Removed rows are only masked until then.
+    """
+
+    def __init__(self, X: sp.csr_matrix, Z: np.ndarray, ids, selective: np.ndarray):
+        self.selective = selective
+        self._set_main(X, Z, np.asarray(ids, dtype=np.int64))
+        self.dX = sp.csr_matrix((0, X.shape[1]), dtype=np.float32)
+        self.dZ = np.zeros((0, Z.shape[1]), dtype=np.float32)
+        self.d_ids = np.zeros(0, dtype=np.int64)
+
+    def _set_main(self, X, Z, ids):
+        self.X, self.Z, self.ids = X, Z, ids
+        self.dead = np.zeros(len(ids), dtype=bool)
+        self.row_of = {int(i): r for r, i in enumerate(ids)}
+        # Postings only for selective (rarer) terms: candidates come from those, and the
+        # frequent terms' postings would cost most of the time and memory for little recall.
+        keep = self.selective[X.indices]
+        rows = np.repeat(np.arange(X.shape[0], dtype=np.int32), np.diff(X.indptr))
+        P = sp.csc_matrix((X.data[keep], (rows[keep], X.indices[keep])), shape=X.shape)
+        self.p_indptr, self.p_rows, self.p_data = P.indptr, P.indices.astype(np.int32), P.data
+
+    def __len__(self) -> int:
+        return int((~self.dead).sum()) + len(self.d_ids)
+
+    def all_ids(self) -> list[int]:
+        """Return the ids of live rows."""
+        return [int(i) for i in self.ids[~self.dead]] + [int(i) for i in self.d_ids]
+
+    def row(self, doc_id: int):
+        """Return (sparse row, embedding) of a stored document, or None."""
+        r = self.row_of.get(int(doc_id))
+        if r is not None and not self.dead[r]:
+            return self.X[r], self.Z[r]
+        hit = np.flatnonzero(self.d_ids == doc_id)
+        if len(hit):
+            return self.dX[hit[-1]], self.dZ[hit[-1]]
+        return None
+
+    def add(self, doc_id: int, x: sp.csr_matrix, z: np.ndarray) -> None:
+        """Add or replace a document without refitting."""
+        self.remove(doc_id)
+        self.dX = sp.vstack([self.dX, x], format="csr", dtype=np.float32)
+        self.dZ = np.vstack([self.dZ, z.reshape(1, -1)])
+        self.d_ids = np.append(self.d_ids, np.int64(doc_id))
+        if len(self.d_ids) > max(1000, len(self.ids) // 20):
+            self.compact()
+
+    def remove(self, doc_id: int) -> None:
+        """Forget a document (masked until the next compaction)."""
+        r = self.row_of.get(int(doc_id))
+        if r is not None:
+            self.dead[r] = True
+        keep = self.d_ids != doc_id
+        if not keep.all():
+            self.dX, self.dZ, self.d_ids = self.dX[keep], self.dZ[keep], self.d_ids[keep]
+
+    def compact(self) -> None:
+        """Fold the delta into the main part and drop removed rows."""
+        live = np.flatnonzero(~self.dead)
+        X = sp.vstack([self.X[live], self.dX], format="csr", dtype=np.float32)
+        Z = np.vstack([self.Z[live], self.dZ])
+        ids = np.concatenate([self.ids[live], self.d_ids])
+        self._set_main(X, Z, ids)
+        self.dX, self.dZ, self.d_ids = self.dX[:0], self.dZ[:0], self.d_ids[:0]
+
+    def candidates(self, qi, qd, n_cand: int, skip_rows=()) -> tuple[np.ndarray, bool]:
+        """Return main-part rows with the highest partial score over selective query terms."""
+        n = len(self.ids)
+        sel = self.selective[qi]
+        if not sel.any() or n == 0:
+            return np.zeros(0, dtype=np.int64), False
+        ti, tw = qi[sel], qd[sel]
+        starts = self.p_indptr[ti]
+        lens = self.p_indptr[ti + 1] - starts
+        total = int(lens.sum())
+        off = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(total)
+        part = np.bincount(self.p_rows[off], self.p_data[off] * np.repeat(tw, lens), minlength=n)
+        part[self.dead] = 0.0
+        if len(skip_rows):
+            part[skip_rows] = 0.0
+        nz = np.flatnonzero(part)
+        if len(nz) > n_cand:
+            nz = nz[np.argpartition(-part[nz], n_cand - 1)[:n_cand]]
+        return nz, True

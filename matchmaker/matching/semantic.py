@@ -1,0 +1,63 @@
+"""Latent semantic components (LSA) fitted on a sample, used to re-rank lexical candidates."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.extmath import randomized_svd
+
+__all__ = ["LatentSpace"]
+
+
+class LatentSpace:
+    """Term embeddings from a truncated SVD of the TF-IDF rows; documents embed as unit vectors."""
+
+    def __init__(self, n_components=128, sample_size=8000, min_df=3, random_state=0):
+        self.n_components = n_components
+        self.sample_size = sample_size
+        self.min_df = min_df
+        self.random_state = random_state
+
+    def fit(self, X: sp.csr_matrix, df: np.ndarray) -> LatentSpace:
+        """Learn term embeddings from a random sample of the unit TF-IDF rows."""
+        rng = np.random.default_rng(self.random_state)
+        n = X.shape[0]
+        rows = rng.choice(n, self.sample_size, replace=False) if n > self.sample_size else None
+        sample = X[np.sort(rows)] if rows is not None else X
+        # Rare terms add noise and memory (one dense row each) without helping the topic axes.
+        terms = np.flatnonzero(df >= self.min_df)
+        self.term_row_ = np.full(X.shape[1], -1, dtype=np.int32)
+        self.term_row_[terms] = np.arange(len(terms), dtype=np.int32)
+        k = min(self.n_components, max(1, min(sample.shape[0], len(terms)) - 1))
+        if len(terms) < 2 or sample.shape[0] < 2:
+            self.components_ = np.zeros((len(terms), 1), dtype=np.float32)
+            return self
+        sub = sample[:, terms]
+        _, _, vt = randomized_svd(sub, k, n_iter=3, random_state=self.random_state)
+        self.components_ = np.ascontiguousarray(vt.T, dtype=np.float32)  # terms x k
+        return self
+
+    def _restrict(self, X: sp.csr_matrix) -> sp.csr_matrix:
+        cols = self.term_row_[X.indices]
+        keep = cols >= 0
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        shape = (X.shape[0], self.components_.shape[0])
+        return sp.csr_matrix((X.data[keep], (rows[keep], cols[keep])), shape=shape)
+
+    def transform(self, X: sp.csr_matrix, n_jobs: int = 2, chunk: int = 20000) -> np.ndarray:
+        """Return unit-length float32 embeddings of TF-IDF rows."""
+        if X.shape[0] == 0:
+            return np.zeros((0, self.components_.shape[1]), dtype=np.float32)
+        if X.shape[0] <= chunk:
+            return self._embed(X)
+        parts = [X[s : s + chunk] for s in range(0, X.shape[0], chunk)]
+        with ThreadPoolExecutor(n_jobs) as ex:  # scipy's sparse product releases the GIL
+            return np.vstack(list(ex.map(self._embed, parts)))
+
+    def _embed(self, X: sp.csr_matrix) -> np.ndarray:
+        Z = np.asarray(self._restrict(X) @ self.components_, dtype=np.float32)
+        norms = np.linalg.norm(Z, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return Z / norms
