@@ -125,16 +125,15 @@ class MatchEngine:
         qbuf[qi] = qd
         hits = score_side(side, qbuf, qi, qd, z if semantic else None, self, set(exclude))
         keep = np.flatnonzero(hits.score >= min_score)
-        order = keep[np.lexsort((hits.ids[keep], -hits.score[keep]))][:top_k]
-        scale = (1.0 - self.semantic_weight) if semantic else 1.0
-        return [
-            (
-                int(hits.ids[j]),
-                float(min(1.0, hits.score[j])),
-                explain(side, hits.rows[j], hits.delta[j], qbuf, self.vectorizer_, scale, self.n_reasons),
-            )
-            for j in order
-        ]
+        order = keep[np.lexsort((hits.ids[keep], -hits.score[keep]))]
+        out = []
+        for j in order:
+            why = explain(side, hits.rows[j], hits.delta[j], qbuf, self.vectorizer_, self.n_reasons)
+            if why:  # a pair sharing only single characters is no suggestion
+                out.append((int(hits.ids[j]), float(min(1.0, hits.score[j])), why))
+                if len(out) == top_k:
+                    break
+        return out
 
     def results_for_need(self, need, top_k=10, min_score=0.0, exclude=()) -> list[MatchResult]:
         """Return the best results for a need id or a Doc."""
@@ -170,6 +169,19 @@ class MatchEngine:
         return [(i, s) for i, s, _ in found]
 
     # ------------------------------------------------------------------ bookkeeping
+    def save(self, directory) -> str:
+        """Persist to a new version file in directory; return the version string."""
+        from .store import save  # store imports this module
+
+        return save(self, directory)
+
+    @classmethod
+    def load(cls, directory, version: str | None = None) -> MatchEngine:
+        """Load the current (or given) version from directory."""
+        from .store import load
+
+        return load(directory, version)
+
     def stats(self) -> dict:
         """Return sizes, version and fit timing of the index."""
         n, r = len(self.needs_), len(self.results_)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .index import SideIndex, gather_rows
+from .tokenize import is_dictionary_word
 
 __all__ = ["Hits", "explain", "score_side"]
 
@@ -64,12 +65,12 @@ def score_side(side: SideIndex, qbuf, qi, qd, z, params, exclude=()) -> Hits:
     return Hits(ids, lex, score, all_rows, delta)
 
 
-def explain(side: SideIndex, row: int, delta: bool, qbuf, vec, scale: float, n: int):
-    """Return the shared terms contributing most to a pair's lexical score, with weights."""
+def explain(side: SideIndex, row: int, delta: bool, qbuf, vec, n: int):
+    """Return the shared terms contributing most to a pair's lexical cosine, with their parts."""
     X = side.dX if delta else side.X
     lo, hi = X.indptr[row], X.indptr[row + 1]
     cols, vals = X.indices[lo:hi], X.data[lo:hi]
-    contrib = qbuf[cols] * vals * scale
+    contrib = qbuf[cols] * vals
     order = np.argsort(-contrib, kind="stable")
     out: list[tuple[str, float]] = []
     for j in order:
@@ -77,9 +78,11 @@ def explain(side: SideIndex, row: int, delta: bool, qbuf, vec, scale: float, n: 
         if c <= 0 or len(out) >= n:
             break
         name = vec.feature_name(int(cols[j]))
-        # Single characters explain nothing to a reader; an n-gram inside a word already
-        # listed would repeat it.
-        if not vec.is_word(int(cols[j])) and (len(name) < 2 or any(name in w for w, _ in out)):
+        # Single characters and bigrams spanning two words explain nothing to a reader; an
+        # n-gram inside a word already listed would repeat it.
+        if not vec.is_word(int(cols[j])) and (
+            len(name) < 2 or not is_dictionary_word(name) or any(name in w for w, _ in out)
+        ):
             continue
         out.append((name, round(c, 4)))
     return tuple(out)

@@ -91,7 +91,7 @@ def _build(extra: Iterable[str]) -> _Dictionary:
     cutter = rjieba.Jieba()
     for w, f in entries:
         cutter.add_word(w, f, None)
-    digest = hashlib.sha1(repr(entries).encode("utf-8")).hexdigest()[:12]
+    digest = hashlib.sha256(repr(entries).encode("utf-8")).hexdigest()[:12]
     return _Dictionary(extra, entries, digest, cutter)
 
 
@@ -183,3 +183,8 @@ def jieba_tokenize(text: str) -> list[str]:
         _jieba_cache[d.version] = tk
     text = normalize(text)
     return [t for t in tk.lcut(text) if t not in STOPWORDS and _HAS_WORD(t)]
+
+
+def is_dictionary_word(text: str) -> bool:
+    """Return whether text is a word of the current dictionary (base plus domain words)."""
+    return bool(text) and _current().cutter.has_word(text)
