@@ -1,0 +1,125 @@
+"""Engine tests on tiny Chinese corpora with obvious answers (no app needed)."""
+
+import pytest
+
+from matchmaker.matching.docs import Doc, tokenize_doc
+from matchmaker.matching.duplicates import find_near_duplicates
+from matchmaker.matching.engine import MatchEngine
+from matchmaker.matching.store import IndexStore
+
+NEEDS = [
+    Doc(1, "智能门锁指纹识别模块开发", "智能门锁 指纹识别", "需要低功耗的智能门锁指纹识别方案，用于家用防盗门。"),
+    Doc(2, "LED照明灯具散热技术", "led照明 散热设计", "寻求大功率LED照明灯具的散热设计技术，降低结温。"),
+    Doc(3, "中药配方颗粒质量控制", "中药配方颗粒", "希望提升中药配方颗粒的质量控制与一致性评价水平。"),
+    Doc(4, "工业机器人视觉检测", "工业机器人 机器视觉", "产线需要基于机器视觉的工业机器人缺陷检测系统。"),
+]
+RESULTS = [
+    Doc(11, "电容式指纹识别芯片", "指纹识别", "用于智能门锁的电容式指纹识别芯片与识别算法，功耗低。"),
+    Doc(12, "石墨烯导热膜", "石墨烯 散热", "石墨烯导热膜用于LED照明灯具散热，显著降低灯具温度。"),
+    Doc(13, "中药配方颗粒指纹图谱质控方法", "中药配方颗粒 质量控制", "建立中药配方颗粒的质量控制方法。"),
+    Doc(14, "工业机器人机器视觉缺陷检测", "机器视觉 工业机器人", "面向产线的工业机器人机器视觉缺陷检测系统。"),
+    Doc(15, "锂离子电池正极材料", "锂离子电池 正极材料", "高镍正极材料的制备工艺。"),
+]
+EXPECTED = {1: 11, 2: 12, 3: 13, 4: 14}
+
+
+@pytest.fixture(scope="module")
+def engine():
+    """A fitted engine over the tiny corpus."""
+    return MatchEngine().fit(NEEDS, RESULTS)
+
+
+@pytest.mark.parametrize("need_id,result_id", EXPECTED.items())
+def test_right_result_first(engine, need_id, result_id):
+    """The obvious result ranks first, with a score in (0, 1]."""
+    top = engine.results_for_need(need_id, top_k=3)
+    assert top[0].result_id == result_id
+    assert all(0.0 < m.score <= 1.0 for m in top)
+    assert [m.score for m in top] == sorted((m.score for m in top), reverse=True)
+
+
+def test_reasons_are_shared_terms(engine):
+    """Reasons name the shared technical terms and never punctuation."""
+    top = engine.results_for_need(1, top_k=1)[0]
+    terms = [t for t, _ in top.reasons]
+    assert "指纹识别" in terms and "智能门锁" in terms
+    assert all(w > 0 for _, w in top.reasons)
+    for m in engine.all_pairs(top_k=5):
+        for term, _ in m.reasons:
+            assert any(c.isalnum() for c in term) and not any(c in "，。、；：,.;:" for c in term)
+
+
+def test_both_directions_agree(engine):
+    """The best need of each expected result is the need that found it."""
+    for need_id, result_id in EXPECTED.items():
+        assert engine.needs_for_result(result_id, top_k=1)[0].need_id == need_id
+
+
+def test_incremental_add_matches_refit(engine):
+    """An added result ranks as it would after a refit on the same vocabulary."""
+    new = Doc(16, "智能门锁指纹识别算法", "指纹识别 智能门锁", "智能门锁指纹识别算法，识别快。")
+    inc = MatchEngine().fit(NEEDS, RESULTS)
+    inc.add_result(new)
+    refit = MatchEngine().fit(NEEDS, RESULTS + [new])
+    assert [m.result_id for m in inc.results_for_need(1)][:2] == [m.result_id for m in refit.results_for_need(1)][:2]
+    inc.remove_result(16)
+    assert 16 not in [m.result_id for m in inc.results_for_need(1)]
+    inc.remove_result(11)
+    assert 11 not in [m.result_id for m in inc.results_for_need(1)]
+
+
+def test_exclude_and_min_score(engine):
+    """Excluded ids and low scores are left out."""
+    assert 11 not in [m.result_id for m in engine.results_for_need(1, exclude={11})]
+    assert engine.results_for_need(1, min_score=1.01) == []
+
+
+def test_cached_tokens_give_same_ranking():
+    """Fitting from cached tokens equals fitting from text."""
+    a = MatchEngine().fit(NEEDS, RESULTS)
+    b = MatchEngine().fit([tokenize_doc(d) for d in NEEDS], [tokenize_doc(d) for d in RESULTS])
+    for n in EXPECTED:
+        assert a.results_for_need(n) == b.results_for_need(n)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "。。。，，！！", "only english words", "1234567890", "ＬＥＤ照明灯具１２３", "灯具" * 500_000],
+)
+def test_bad_input(engine, text):
+    """Odd queries never crash and give clean suggestions or none."""
+    for m in engine.results_for_need(Doc(99, text, "", text)):
+        assert 0.0 < m.score <= 1.0 and m.reasons
+
+
+def test_near_duplicates(engine):
+    """A copy of a need is flagged, a different need is not."""
+    copy = Doc(100, NEEDS[0].title, NEEDS[0].keywords, NEEDS[0].body + "！")
+    assert [i for i, _ in find_near_duplicates(copy, engine)] == [1]
+    assert [i for i, _ in find_near_duplicates(copy, NEEDS)] == [1]
+    assert find_near_duplicates(Doc(101, "锂离子电池"), NEEDS) == []
+
+
+def test_save_and_reload(tmp_path, engine):
+    """A saved version is picked up by maybe_reload, once."""
+    store = IndexStore(tmp_path)
+    assert store.current_version() is None and store.maybe_reload(None) is None
+    version = engine.save(tmp_path)
+    assert store.current_version() == version
+    loaded = store.maybe_reload(None)
+    assert loaded.results_for_need(1) == engine.results_for_need(1)
+    assert store.maybe_reload(loaded) is loaded
+    assert MatchEngine.load(tmp_path).stats()["version"] == version
+
+
+def test_stats(engine):
+    """Stats report the sizes."""
+    s = engine.stats()
+    assert (s["documents"], s["needs"], s["results"]) == (9, 4, 5) and s["vocabulary"] > 0
+
+
+def test_progress_callback():
+    """fit reports progress stages ending with done."""
+    seen = []
+    MatchEngine().fit(NEEDS, RESULTS, progress=lambda stage, i, n: seen.append(stage))
+    assert seen[0] == "tokenize" and seen[-1] == "done"
