@@ -6,7 +6,15 @@ from dataclasses import dataclass, field, replace
 
 from .tokenize import tokenize
 
-__all__ = ["FIELDS", "Doc", "MatchResult", "decode_tokens", "encode_tokens", "tokenize_doc"]
+__all__ = [
+    "FIELDS",
+    "Doc",
+    "MatchResult",
+    "decode_tokens",
+    "doc_cache",
+    "encode_tokens",
+    "tokenize_doc",
+]
 
 FIELDS = ("title", "keywords", "body")
 # Tokens never contain whitespace (the tokenizer drops it), so spaces and newlines can
@@ -58,6 +66,11 @@ def doc_fields(doc: Doc) -> tuple[list[str], list[str], list[str]]:
     if doc.tokens is not None:
         return decode_tokens(doc.tokens)
     return (tokenize(doc.title or ""), tokenize(doc.keyword_text()), tokenize(doc.body or ""))
+
+
+def doc_cache(doc: Doc) -> str:
+    """Return the document's token-cache string, tokenising only when it has none."""
+    return doc.tokens if doc.tokens is not None else encode_tokens(doc_fields(doc))
 
 
 def tokenize_doc(doc: Doc) -> Doc:

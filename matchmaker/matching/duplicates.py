@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .docs import Doc, doc_fields
+from .docs import Doc, doc_cache
 from .engine import MatchEngine
 from .vectorize import Vectorizer
 
@@ -30,7 +30,7 @@ def find_near_duplicates(
         return []
     # A small ad-hoc vocabulary over the listings at hand: same weighting as the engine.
     vec = Vectorizer()
-    X = vec.fit_transform([doc_fields(doc)] + [doc_fields(d) for d in others])
+    X = vec.fit_transform([doc_cache(doc)] + [doc_cache(d) for d in others])
     sims = np.asarray((X[1:] @ X[0].T).todense()).ravel()
     order = np.lexsort(([d.id for d in others], -sims))
     return [(others[i].id, float(min(1.0, sims[i]))) for i in order[:top_k] if sims[i] >= threshold]

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from . import tokenize as tok
-from .docs import Doc, MatchResult, doc_fields
+from .docs import Doc, MatchResult, doc_cache
 from .index import SideIndex
 from .scoring import explain, score_side
 from .semantic import LatentSpace
@@ -65,7 +65,7 @@ class MatchEngine:
         docs = list(needs) + list(results)
         fields = []
         for i, d in enumerate(docs):  # cached tokens make this loop cheap on a refit
-            fields.append(doc_fields(d))
+            fields.append(doc_cache(d))
             if i % 5000 == 0:
                 report("tokenize", i, len(docs))
         report("vectorize", 0, 1)
@@ -89,7 +89,7 @@ class MatchEngine:
         return self
 
     def _embed(self, doc: Doc):
-        x = self.vectorizer_.transform([doc_fields(doc)])
+        x = self.vectorizer_.transform([doc_cache(doc)])
         return x, self.latent_.transform(x)[0]
 
     # ------------------------------------------------------------------ incremental

@@ -14,10 +14,11 @@ __all__ = ["LatentSpace"]
 class LatentSpace:
     """Term embeddings from a truncated SVD of the TF-IDF rows; documents embed as unit vectors."""
 
-    def __init__(self, n_components=128, sample_size=8000, min_df=3, random_state=0):
+    def __init__(self, n_components=128, sample_size=8000, min_df=3, max_terms=40000, random_state=0):
         self.n_components = n_components
         self.sample_size = sample_size
         self.min_df = min_df
+        self.max_terms = max_terms
         self.random_state = random_state
 
     def fit(self, X: sp.csr_matrix, df: np.ndarray) -> LatentSpace:
@@ -28,23 +29,25 @@ class LatentSpace:
         sample = X[np.sort(rows)] if rows is not None else X
         # Rare terms add noise and memory (one dense row each) without helping the topic axes.
         terms = np.flatnonzero(df >= self.min_df)
+        if len(terms) > self.max_terms:  # the SVD's cost grows with the terms; topics live in the common ones
+            terms = np.sort(terms[np.argsort(-df[terms], kind="stable")[: self.max_terms]])
         self.term_row_ = np.full(X.shape[1], -1, dtype=np.int32)
         self.term_row_[terms] = np.arange(len(terms), dtype=np.int32)
         k = min(self.n_components, max(1, min(sample.shape[0], len(terms)) - 1))
         if len(terms) < 2 or sample.shape[0] < 2:
-            self.components_ = np.zeros((len(terms), 1), dtype=np.float32)
+            self.components_ = np.zeros((len(terms) + 1, 1), dtype=np.float32)
             return self
         sub = sample[:, terms]
         _, _, vt = randomized_svd(sub, k, n_iter=3, random_state=self.random_state)
-        self.components_ = np.ascontiguousarray(vt.T, dtype=np.float32)  # terms x k
+        zero = np.zeros((1, k), dtype=np.float32)
+        self.components_ = np.vstack([vt.T.astype(np.float32), zero])  # terms (+ zero row) x k
         return self
 
     def _restrict(self, X: sp.csr_matrix) -> sp.csr_matrix:
+        # Terms without an embedding point at the extra all-zero last row of components_.
         cols = self.term_row_[X.indices]
-        keep = cols >= 0
-        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-        shape = (X.shape[0], self.components_.shape[0])
-        return sp.csr_matrix((X.data[keep], (rows[keep], cols[keep])), shape=shape)
+        cols[cols < 0] = self.components_.shape[0] - 1
+        return sp.csr_matrix((X.data, cols, X.indptr), shape=(X.shape[0], self.components_.shape[0]))
 
     def transform(self, X: sp.csr_matrix, n_jobs: int = 2, chunk: int = 20000) -> np.ndarray:
         """Return unit-length float32 embeddings of TF-IDF rows."""

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from itertools import chain
+from itertools import repeat
 
 import numpy as np
 import scipy.sparse as sp
 
 __all__ = ["Vectorizer"]
 
-Fields = tuple[list[str], list[str], list[str]]
 _SHIFT = 21  # code points fit in 21 bits, so a bigram key is (first << 21) | second
+
+
+def _three_fields(cached: str) -> list[str]:
+    parts = cached.split("\n")
+    return (parts + ["", ""])[:3] if len(parts) != 3 else parts
 
 
 class Vectorizer:
@@ -22,56 +26,100 @@ class Vectorizer:
         self.char_unigrams = char_unigrams
 
     # ------------------------------------------------------------------ counting
-    def _word_entries(self, docs: list[Fields], fit: bool):
-        lens = np.array([[len(f) for f in d] for d in docs], dtype=np.int64).reshape(-1, 3)
-        flat = list(chain.from_iterable(chain.from_iterable(docs)))
+    def _word_entries(self, fields: list[str], fit: bool):
+        lens = np.fromiter((f.count(" ") + 1 if f else 0 for f in fields), np.int64, len(fields))
+        flat = " ".join(fields).split()
+        if len(flat) != lens.sum():  # a cache string with irregular spacing: count exactly
+            lens = np.fromiter((len(f.split()) for f in fields), np.int64, len(fields))
         if fit:
             self.vocabulary_ = {t: i for i, t in enumerate(dict.fromkeys(flat))}
-        get = self.vocabulary_.get
-        feats = np.fromiter((get(t, -1) for t in flat), dtype=np.int64, count=len(flat))
-        rows = np.repeat(np.arange(len(docs)), lens.sum(axis=1))
-        weights = np.repeat(np.tile(np.asarray(self.field_weights, float), len(docs)), lens.ravel())
+            feats = np.fromiter(map(self.vocabulary_.__getitem__, flat), np.int32, len(flat))
+        else:
+            get = self.vocabulary_.get
+            feats = np.fromiter(map(get, flat, repeat(-1)), np.int32, len(flat))
+        rows = np.repeat(np.arange(len(fields), dtype=np.int32) // 3, lens)
+        fw = np.tile(np.asarray(self.field_weights, np.float32), len(fields) // 3)
+        weights = np.repeat(fw, lens)
         return rows, feats, weights
 
-    def _char_entries(self, docs: list[Fields], fit: bool):
-        # Characters of each field's tokens joined without stop words or punctuation; a NUL
-        # ends each field so no n-gram spans two fields or two documents.
-        segs = ["".join(f) + "\0" for d in docs for f in d]
-        cp = np.frombuffer("".join(segs).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-        seg = np.repeat(np.arange(len(segs)), [len(s) for s in segs])
-        ok = cp != 0
-        big = np.flatnonzero(ok[:-1] & ok[1:])
-        keys = [(cp[big] << _SHIFT) | cp[big + 1]]
-        pos = [big]
-        if self.char_unigrams:
-            uni = np.flatnonzero(ok)
-            keys.append(cp[uni])
-            pos.append(uni)
-        keys, pos = np.concatenate(keys), np.concatenate(pos)
+    def _char_entries(self, fields: list[str], fit: bool):
+        # Characters of each field's tokens joined (stop words and punctuation are already
+        # gone); a newline ends each field so no n-gram spans two fields or documents.
+        text = "\n".join(fields).replace(" ", "") + "\n"
+        cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        sep = cp == 10
+        seg = np.cumsum(sep, dtype=np.int32) - sep
+        bi_ok = ~sep
+        bi_ok[:-1] &= ~sep[1:]
+        bi_ok[-1] = False
         if fit:
-            self.char_keys_ = np.unique(keys)
+            feat_u, feat_b = self._fit_chars(cp, sep, bi_ok)
+        else:
+            keys_b = (cp << _SHIFT) | np.append(cp[1:], 0)
+            feat_b = self._lookup(np.where(bi_ok, keys_b, -1))
+            feat_u = self._lookup(np.where(sep, -1, cp))
+        if not self.char_unigrams:
+            feat_u = np.full_like(cp, -1)
+        feats = np.stack([feat_u, feat_b], axis=1).ravel()  # grouped by position, so by doc
+        rows = np.repeat(seg // 3, 2)
+        weights = np.repeat(np.asarray(self.field_weights, np.float32)[seg % 3], 2)
+        return rows, feats, weights
+
+    def _fit_chars(self, cp, sep, bi_ok):
+        # Dense tables instead of sorting tens of millions of keys: characters get compact
+        # ids in code-point order, bigrams a rank in (first, second) order. Both orders match
+        # the sorted char_keys_ that transform() searches, so ids agree between the two paths.
+        present = np.zeros(0x110000, dtype=bool)
+        present[cp[~sep]] = True
+        chars = np.flatnonzero(present)
+        n_chars = len(chars)
+        lut = np.full(0x110000, -1, dtype=np.int32)
+        lut[chars] = np.arange(n_chars)
+        cid = lut[cp]
+        pos = np.flatnonzero(bi_ok)
+        pair = cid[pos].astype(np.int64) * n_chars + cid[pos + 1]
+        if n_chars * n_chars <= 200_000_000:
+            seen = np.zeros(n_chars * n_chars, dtype=bool)
+            seen[pair] = True
+            rank = np.cumsum(seen, dtype=np.int32) - 1
+            pairs = np.flatnonzero(seen)
+            pair_id = rank[pair]
+        else:  # very many distinct characters: sort instead
+            pairs, pair_id = np.unique(pair, return_inverse=True)
+        keys = (chars[pairs // n_chars] << _SHIFT) | chars[pairs % n_chars]
+        self.char_keys_ = np.concatenate([chars, keys]) if self.char_unigrams else keys
+        base = n_chars if self.char_unigrams else 0
+        feat_b = np.full(len(cp), -1, dtype=np.int32)
+        feat_b[pos] = pair_id + base
+        return cid, feat_b
+
+    def _lookup(self, keys: np.ndarray) -> np.ndarray:
+        if len(self.char_keys_) == 0:
+            return np.full(len(keys), -1, dtype=np.int64)
         idx = np.searchsorted(self.char_keys_, keys)
         idx[idx == len(self.char_keys_)] = 0
-        feats = np.where(self.char_keys_[idx] == keys, idx, -1)
-        weights = np.asarray(self.field_weights, float)[seg[pos] % 3]
-        return seg[pos] // 3, feats, weights
+        return np.where((self.char_keys_[idx] == keys) & (keys >= 0), idx, -1)
 
-    def _counts(self, docs: list[Fields], fit: bool) -> sp.csr_matrix:
-        wr, wf, ww = self._word_entries(docs, fit)
-        cr, cf, cw = self._char_entries(docs, fit)
-        n_words = len(self.vocabulary_)
+    def _counts(self, cached: list[str], fit: bool) -> sp.csr_matrix:
+        fields = [f for c in cached for f in _three_fields(c)]
+        wr, wf, ww = self._word_entries(fields, fit)
+        cr, cf, cw = self._char_entries(fields, fit)
+        n_words, n = len(self.vocabulary_), len(cached)
         rows = np.concatenate([wr, cr])
-        feats = np.concatenate([wf, np.where(cf >= 0, cf + n_words, -1)])
+        feats = np.concatenate([wf, np.where(cf >= 0, cf + n_words, -1).astype(np.int32)])
         weights = np.concatenate([ww, cw])
         keep = feats >= 0  # out-of-vocabulary terms are ignored, as in scikit-learn
-        shape = (len(docs), n_words + len(self.char_keys_))
-        m = sp.csr_matrix((weights[keep], (rows[keep], feats[keep])), shape=shape)
+        rows, feats, weights = rows[keep], feats[keep], weights[keep]
+        order = np.argsort(rows, kind="stable")  # two sorted runs: a linear merge
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
+        shape = (n, n_words + len(self.char_keys_))
+        m = sp.csr_matrix((weights[order], feats[order], indptr), shape=shape)
         m.sum_duplicates()
         return m
 
     # ------------------------------------------------------------------ weighting
     def _weight(self, m: sp.csr_matrix) -> sp.csr_matrix:
-        data = (1.0 + np.log(m.data)) * self.idf_[m.indices]  # sublinear TF times IDF
+        data = (1.0 + np.log(m.data.astype(np.float64))) * self.idf_[m.indices]  # sublinear TF times IDF
         rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
         is_word = m.indices < len(self.vocabulary_)
         sq = data * data
@@ -89,8 +137,8 @@ class Vectorizer:
         out.eliminate_zeros()
         return out
 
-    def fit_transform(self, docs: list[Fields]) -> sp.csr_matrix:
-        """Learn vocabulary and IDF from tokenised docs and return their unit rows."""
+    def fit_transform(self, docs: list[str]) -> sp.csr_matrix:
+        """Learn vocabulary and IDF from token-cache strings and return their unit rows."""
         m = self._counts(docs, fit=True)
         df = np.bincount(m.indices, minlength=m.shape[1])
         self.df_ = df.astype(np.int32)
@@ -98,8 +146,8 @@ class Vectorizer:
         self.idf_ = (np.log((1.0 + m.shape[0]) / (1.0 + df)) + 1.0).astype(np.float64)
         return self._weight(m)
 
-    def transform(self, docs: list[Fields]) -> sp.csr_matrix:
-        """Return unit rows for tokenised docs with the fitted vocabulary."""
+    def transform(self, docs: list[str]) -> sp.csr_matrix:
+        """Return unit rows for token-cache strings with the fitted vocabulary."""
         if not docs:
             return sp.csr_matrix((0, self.n_features_), dtype=np.float32)
         return self._weight(self._counts(docs, fit=False))
