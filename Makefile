@@ -1,0 +1,34 @@
+# Two commands for a new user: `make run` (platform with demo data on SQLite) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint bench clean-db
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/flask --app matchmaker demo --if-empty
+	$(BIN)/flask --app matchmaker run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff with its security rules (flake8-bandit, "S") over the whole project.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check matchmaker tests benchmarks
+
+clean-db:
+	rm -f instance/matchmaker.sqlite*

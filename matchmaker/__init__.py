@@ -1,0 +1,101 @@
+"""matchmaker: the technology-transfer matchmaking platform."""
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as config_module
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config=None):
+    """Create and configure the application."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.environ.get("MATCHMAKER_INSTANCE_PATH") or str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(config_module.DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("MATCHMAKER")
+    if test_config:
+        app.config.from_mapping(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    finish_config(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    from .web import register_web
+
+    register_web(app)
+    return app
+
+
+def finish_config(app):
+    """Derive settings that depend on others (database URI, secret key, storage)."""
+    cfg = app.config
+    if not cfg.get("SQLALCHEMY_DATABASE_URI"):
+        cfg["SQLALCHEMY_DATABASE_URI"] = config_module.database_uri(cfg.get("DATABASE_URL"), app.instance_path)
+    cfg["SECRET_KEY"] = config_module.ensure_secret_key(cfg.get("SECRET_KEY"), app.instance_path)
+    if not cfg.get("RATELIMIT_STORAGE_URI"):
+        cfg["RATELIMIT_STORAGE_URI"] = cfg.get("REDIS_URL") or "memory://"
+    cfg.setdefault("INDEX_DIR", str(Path(app.instance_path) / "index"))
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite: no pool_pre_ping needed, longer busy timeout for concurrent writers.
+        opts = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        opts.pop("pool_pre_ping", None)
+        opts.setdefault("connect_args", {"timeout": 30})
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = opts
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+
+
+def register_extensions(app):
+    """Bind the unbound extensions to this app."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    from . import models  # noqa: F401  (register tables)
+    from .models import sqlite_pragmas
+
+    with app.app_context():
+        sqlite_pragmas(db.engine)
+
+
+BLUEPRINTS = [
+    ("main", None),
+    ("auth", "/auth"),
+    ("admin", "/admin"),
+    ("needs", "/needs"),
+    ("results", "/results"),
+    ("zones", "/zones"),
+    ("matches", "/matches"),
+    ("brokers", "/broker"),
+    ("contracts", "/contracts"),
+    ("reports", "/reports"),
+    ("notifications", "/notifications"),
+]
+
+
+def register_blueprints(app):
+    """Register every area's blueprint."""
+    import importlib
+
+    for name, prefix in BLUEPRINTS:
+        module = importlib.import_module(f".{name}", __name__)
+        app.register_blueprint(module.bp, url_prefix=prefix)
+
+
+def register_commands(app):
+    """Register the click commands."""
+    from .cli import register
+
+    register(app)

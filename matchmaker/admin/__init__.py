@@ -1,0 +1,7 @@
+"""Administration: accounts and organisations (other areas add their own admin pages)."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)
+
+from . import routes  # noqa: E402,F401

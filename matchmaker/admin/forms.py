@@ -1,0 +1,63 @@
+"""Admin forms for accounts and organisations."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+from ..extensions import db
+from ..models import Organization, OrgKind, Role, User
+from ..utils import validators as val
+from ..utils.uscc import normalize_uscc
+
+
+class StaffUserForm(FlaskForm):
+    """Create any account; brokers and admins can only be created here."""
+
+    role = SelectField("角色", choices=Role.choices())
+    name = StringField("姓名", [val.required("请填写姓名"), val.length(max=50, label="姓名")])
+    email = StringField("邮箱", [val.required("请填写邮箱"), val.length(max=120, label="邮箱"), val.email()])
+    phone = StringField("手机", [val.optional(), val.phone])
+    organization_id = SelectField("所属单位", coerce=int, choices=[])
+    password = PasswordField("初始密码", [val.required("请设置初始密码"), val.length(8, 128, "密码")])
+
+    def validate_email(self, field):
+        if db.session.scalar(db.select(User.id).filter_by(email=field.data.strip().lower())):
+            raise ValidationError("该邮箱已注册")
+
+
+class OrganizationForm(FlaskForm):
+    """Create or edit an organisation."""
+
+    name = StringField("单位名称", [val.required("请填写单位名称"), val.length(2, 100, "单位名称")])
+    kind = SelectField("单位类型", choices=OrgKind.choices())
+    uscc = StringField("统一社会信用代码", [val.optional(), val.uscc])
+    town = StringField("所在镇街", [val.optional(), val.length(max=50, label="镇街")])
+    industry = StringField("所属行业", [val.optional(), val.length(max=50, label="行业")])
+    address = StringField("地址", [val.optional(), val.length(max=200, label="地址")])
+    contact_name = StringField("联系人", [val.optional(), val.length(max=50, label="联系人")])
+    contact_phone = StringField("联系电话", [val.optional(), val.phone])
+    contact_email = StringField("联系邮箱", [val.optional(), val.email(), val.length(max=120, label="邮箱")])
+    description = TextAreaField("简介", [val.optional(), val.length(max=2000, label="简介")])
+    verified = BooleanField("已核实")
+
+    def __init__(self, *args, org_id=None, **kw):
+        super().__init__(*args, **kw)
+        self._org_id = org_id
+
+    def validate_name(self, field):
+        other = db.session.scalar(db.select(Organization.id).filter_by(name=field.data.strip()))
+        if other and other != self._org_id:
+            raise ValidationError("已有同名单位")
+
+    def validate_uscc(self, field):
+        if field.data:
+            other = db.session.scalar(db.select(Organization.id).filter_by(uscc=normalize_uscc(field.data)))
+            if other and other != self._org_id:
+                raise ValidationError("该统一社会信用代码已被其他单位使用")
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.kind.data == OrgKind.ENTERPRISE.value and not (self.uscc.data or "").strip():
+            self.uscc.errors.append("企业须填写统一社会信用代码")
+            ok = False
+        return ok

@@ -1,0 +1,99 @@
+"""Admin pages: console, accounts, organisations."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth import services as accounts
+from ..auth.decorators import get_or_404, role_required
+from ..extensions import db
+from ..models import Organization, OrgKind, Role, User
+from . import bp, services
+from .forms import OrganizationForm, StaffUserForm
+
+admin_only = role_required(Role.ADMIN)
+
+
+@bp.route("/")
+@admin_only
+def index():
+    """The admin console."""
+    return render_template("admin/index.html")
+
+
+@bp.route("/users")
+@admin_only
+def users():
+    """All accounts, filtered and paginated."""
+    args = request.args
+    stmt = services.user_query(args.get("role"), args.get("q"), args.get("active"))
+    page = db.paginate(stmt, per_page=20, error_out=False)
+    return render_template("admin/users.html", page=page, roles=Role)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_only
+def user_new():
+    """Create an account of any role (the only way to create brokers and admins)."""
+    form = StaffUserForm()
+    form.organization_id.choices = services.org_choices()
+    if form.validate_on_submit():
+        org = db.session.get(Organization, form.organization_id.data) if form.organization_id.data else None
+        try:
+            user = accounts.create_user(
+                role=form.role.data, name=form.name.data, email=form.email.data,
+                password=form.password.data, organization=org, phone=form.phone.data or None,
+            )  # fmt: skip
+        except accounts.AccountError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            flash(f"已创建账号 {user.email}（{user.role_label}）", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form)
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@admin_only
+def user_active(user_id):
+    """Deactivate or reactivate an account."""
+    user = get_or_404(User, user_id)
+    make_active = request.form.get("active") == "1"
+    if user.id == current_user.id and not make_active:
+        flash("不能停用自己的账号", "danger")
+    else:
+        accounts.set_active(user, make_active)
+        flash(f"已{'启用' if make_active else '停用'}账号 {user.email}", "success")
+    return redirect(request.referrer or url_for("admin.users"))
+
+
+@bp.route("/organizations")
+@admin_only
+def organizations():
+    """All organisations, filtered and paginated."""
+    stmt = services.org_query(request.args.get("kind"), request.args.get("q"))
+    page = db.paginate(stmt, per_page=20, error_out=False)
+    return render_template("admin/organizations.html", page=page, kinds=OrgKind)
+
+
+@bp.route("/organizations/new", methods=["GET", "POST"])
+@admin_only
+def organization_new():
+    """Create an organisation."""
+    form = OrganizationForm()
+    if form.validate_on_submit():
+        org = services.save_organization(Organization(), form.data)
+        flash(f"已创建单位 {org.name}", "success")
+        return redirect(url_for("admin.organizations"))
+    return render_template("admin/organization_form.html", form=form, org=None)
+
+
+@bp.route("/organizations/<int:org_id>/edit", methods=["GET", "POST"])
+@admin_only
+def organization_edit(org_id):
+    """Edit an organisation."""
+    org = get_or_404(Organization, org_id)
+    form = OrganizationForm(obj=org, org_id=org.id)
+    if form.validate_on_submit():
+        services.save_organization(org, form.data)
+        flash("单位信息已保存", "success")
+        return redirect(url_for("admin.organizations"))
+    return render_template("admin/organization_form.html", form=form, org=org)

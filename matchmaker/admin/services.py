@@ -1,0 +1,49 @@
+"""Admin queries and use cases for accounts and organisations."""
+
+from sqlalchemy import or_
+
+from ..extensions import db
+from ..models import Organization, User
+from ..utils.uscc import normalize_uscc
+
+
+def user_query(role=None, q=None, active=None):
+    """Users filtered by role, active flag and a name/e-mail fragment, newest first."""
+    stmt = db.select(User).order_by(User.id.desc())
+    if role:
+        stmt = stmt.where(User.role == role)
+    if active in ("1", "0"):
+        stmt = stmt.where(User.active.is_(active == "1"))
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(or_(User.name.ilike(like), User.email.ilike(like)))
+    return stmt
+
+
+def org_query(kind=None, q=None):
+    """Organisations filtered by kind and a name fragment, by name."""
+    stmt = db.select(Organization).order_by(Organization.id.desc())
+    if kind:
+        stmt = stmt.where(Organization.kind == kind)
+    if q:
+        stmt = stmt.where(Organization.name.ilike(f"%{q.strip()}%"))
+    return stmt
+
+
+def save_organization(org, data):
+    """Apply form data to an organisation (new or existing); commits."""
+    for key in ("name", "kind", "town", "industry", "address", "contact_name", "contact_phone",
+                "contact_email", "description"):  # fmt: skip
+        value = data.get(key)
+        setattr(org, key, value.strip() if isinstance(value, str) else value)
+    org.uscc = normalize_uscc(data.get("uscc")) or None
+    org.verified = bool(data.get("verified"))
+    db.session.add(org)
+    db.session.commit()
+    return org
+
+
+def org_choices():
+    """(id, name) of every organisation for select fields (admins only, bounded by use)."""
+    rows = db.session.execute(db.select(Organization.id, Organization.name).order_by(Organization.name))
+    return [(0, "（无）")] + [(i, n) for i, n in rows]

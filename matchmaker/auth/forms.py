@@ -1,0 +1,80 @@
+"""Account forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import ValidationError
+
+from ..extensions import db
+from ..models import Organization, OrgKind, Role, User
+from ..utils import validators as val
+from ..utils.uscc import normalize_uscc
+
+
+def _password_field(label):
+    return PasswordField(label, [val.required("请输入密码"), val.length(8, 128, "密码")])
+
+
+class LoginForm(FlaskForm):
+    email = StringField("邮箱", [val.required("请输入邮箱"), val.length(max=120, label="邮箱")])
+    password = PasswordField("密码", [val.required("请输入密码")])
+    remember = BooleanField("记住我（14 天内免登录）")
+
+
+class RegisterForm(FlaskForm):
+    role = SelectField(
+        "我是",
+        choices=[
+            (Role.ENTERPRISE.value, "企业用户（发布技术需求）"),
+            (Role.RESEARCHER.value, "科研人员（发布科技成果）"),
+        ],
+    )
+    name = StringField("姓名", [val.required("请填写姓名"), val.length(max=50, label="姓名")])
+    email = StringField("邮箱", [val.required("请填写邮箱"), val.length(max=120, label="邮箱"), val.email()])
+    phone = StringField("手机", [val.optional(), val.phone])
+    password = _password_field("密码")
+    password2 = PasswordField("确认密码", [val.required("请再次输入密码"), val.equal_to("password")])
+    org_name = StringField("单位名称", [val.required("请填写单位名称"), val.length(2, 100, "单位名称")])
+    org_kind = SelectField(
+        "单位类型",
+        choices=[(k.value, k.label) for k in (OrgKind.ENTERPRISE, OrgKind.UNIVERSITY, OrgKind.INSTITUTE)],
+    )
+    uscc = StringField("统一社会信用代码", [val.optional(), val.uscc])
+    town = SelectField("所在镇街", choices=[], validate_choice=False)
+    industry = SelectField("所属行业", choices=[], validate_choice=False)
+
+    def validate_email(self, field):
+        """E-mail addresses are unique, compared case-insensitively."""
+        if db.session.scalar(db.select(User.id).filter_by(email=field.data.strip().lower())):
+            raise ValidationError("该邮箱已注册，请直接登录或使用其他邮箱")
+
+    def validate(self, extra_validators=None):
+        """Cross-field rules: the organisation kind must suit the role; enterprises need a USCC."""
+        ok = super().validate(extra_validators)
+        if self.role.data == Role.ENTERPRISE.value:
+            if self.org_kind.data != OrgKind.ENTERPRISE.value:
+                self.org_kind.errors.append("企业用户的单位类型应为“企业”")
+                ok = False
+            if not (self.uscc.data or "").strip():
+                self.uscc.errors.append("企业须填写统一社会信用代码")
+                ok = False
+        elif self.org_kind.data == OrgKind.ENTERPRISE.value:
+            self.org_kind.errors.append("科研人员的单位类型应为高校或科研院所")
+            ok = False
+        if ok and self.uscc.data:
+            ok = self._check_existing_org() and ok
+        return ok
+
+    def _check_existing_org(self):
+        """Joining an existing enterprise requires its exact name and code."""
+        code = normalize_uscc(self.uscc.data)
+        org = db.session.scalar(db.select(Organization).filter_by(uscc=code))
+        if org and org.name != self.org_name.data.strip():
+            self.uscc.errors.append("该统一社会信用代码已登记为其他单位名称，请核对")
+            return False
+        return True
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("当前密码", [val.required("请输入当前密码")])
+    password = _password_field("新密码")
+    password2 = PasswordField("确认新密码", [val.required("请再次输入新密码"), val.equal_to("password")])

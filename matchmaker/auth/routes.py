@@ -1,0 +1,106 @@
+"""Login, logout, registration and password change pages."""
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..extensions import limiter
+from ..models import Role
+from . import bp, services, throttle
+from .decorators import login_required, public
+from .forms import ChangePasswordForm, LoginForm, RegisterForm
+
+
+def _safe_next(target):
+    """Only same-site relative redirects after login."""
+    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("main.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("60 per minute", methods=["POST"])
+@public
+def login():
+    """Log in with e-mail and password; failures are throttled per account and address."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        email, addr = form.email.data, request.remote_addr
+        if throttle.is_blocked(email, addr):
+            minutes = current_app.config["LOGIN_FAILURE_WINDOW"] // 60
+            form.email.errors.append(f"登录失败次数过多，请 {minutes} 分钟后再试")
+            return render_template("auth/login.html", form=form), 429
+        user = services.authenticate(email, form.password.data)
+        if user is None:
+            throttle.record_failure(email, addr)
+            form.password.errors.append("邮箱或密码不正确")
+        elif not user.is_active:
+            form.email.errors.append("该账号已被停用，请联系平台管理员")
+        else:
+            throttle.clear(email)
+            login_user(user, remember=form.remember.data)
+            services.record_login(user)
+            flash(f"欢迎回来，{user.name}", "success")
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Log out (POST only, so a link elsewhere cannot log a user out)."""
+    logout_user()
+    flash("您已退出登录", "info")
+    return redirect(url_for("main.index"))
+
+
+def _fill_register_choices(form):
+    from ..main.services import choice_list
+
+    form.town.choices = [("", "请选择")] + [(t, t) for t in choice_list("town")]
+    form.industry.choices = [("", "请选择")] + [(t, t) for t in choice_list("industry")]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+@public
+def register():
+    """Self-registration for enterprise users and researchers."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = RegisterForm()
+    _fill_register_choices(form)
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                role=form.role.data, name=form.name.data, email=form.email.data, password=form.password.data,
+                phone=form.phone.data, org_name=form.org_name.data, org_kind=form.org_kind.data,
+                uscc=form.uscc.data, town=form.town.data, industry=form.industry.data,
+            )  # fmt: skip
+        except services.AccountError as exc:
+            form.org_name.errors.append(str(exc))
+        else:
+            login_user(user)
+            flash("注册成功，欢迎使用平台", "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("auth/register.html", form=form, roles=Role)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password; other sessions end."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data, form.password.data)
+        except services.AccountError as exc:
+            form.current.errors.append(str(exc))
+        else:
+            login_user(current_user._get_current_object())  # keep this session under the new token
+            flash("密码已修改，其他设备上的登录已失效", "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("auth/password.html", form=form)

@@ -1,0 +1,86 @@
+"""Account use cases: register, authenticate, change password, manage staff."""
+
+from ..extensions import db
+from ..models import Organization, OrgKind, User
+from ..models.base import utcnow
+from ..utils.uscc import normalize_uscc
+
+
+class AccountError(ValueError):
+    """A use-case failure with a message for the user (in Chinese)."""
+
+
+def find_or_create_org(name, kind, uscc=None, town=None, industry=None):
+    """Join an organisation by code (enterprises) or name, or create it."""
+    name = name.strip()
+    code = normalize_uscc(uscc) if uscc else None
+    org = None
+    if code:
+        org = db.session.scalar(db.select(Organization).filter_by(uscc=code))
+    if org is None:
+        org = db.session.scalar(db.select(Organization).filter_by(name=name))
+        if org is not None and org.kind != kind:
+            raise AccountError("同名单位已存在且类型不同，请核对单位名称")
+        if org is not None and code and org.uscc and org.uscc != code:
+            raise AccountError("该单位已登记了不同的统一社会信用代码，请核对")
+    if org is None:
+        org = Organization(name=name, kind=kind, uscc=code, town=town or None, industry=industry or None)
+        db.session.add(org)
+    return org
+
+
+def register_user(*, role, name, email, password, phone=None, org_name, org_kind, uscc=None, town=None, industry=None):
+    """Self-registration of an enterprise user or a researcher; commits."""
+    email = email.strip().lower()
+    if db.session.scalar(db.select(User.id).filter_by(email=email)):
+        raise AccountError("该邮箱已注册")
+    org = find_or_create_org(org_name, org_kind, uscc if org_kind == OrgKind.ENTERPRISE else None, town, industry)
+    user = User(email=email, name=name.strip(), phone=(phone or "").strip() or None, role=role, organization=org)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def create_user(*, role, name, email, password, organization=None, phone=None):
+    """Create any account (admins create brokers and admins this way); commits."""
+    email = email.strip().lower()
+    if db.session.scalar(db.select(User.id).filter_by(email=email)):
+        raise AccountError("该邮箱已注册")
+    user = User(email=email, name=name.strip(), role=role, organization=organization, phone=phone)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(email, password):
+    """The active user with these credentials, or None."""
+    user = db.session.scalar(db.select(User).filter_by(email=(email or "").strip().lower()))
+    if user is None or not user.check_password(password or ""):
+        return None
+    return user
+
+
+def record_login(user):
+    user.last_login_at = utcnow()
+    db.session.commit()
+
+
+def change_password(user, current, new):
+    """Check the current password and set a new one; ends other sessions."""
+    if not user.check_password(current):
+        raise AccountError("当前密码不正确")
+    if current == new:
+        raise AccountError("新密码不能与当前密码相同")
+    user.set_password(new)
+    db.session.commit()
+
+
+def set_active(user, active):
+    """Activate or deactivate an account; deactivation ends its sessions."""
+    if active:
+        user.active = True
+    else:
+        user.deactivate()
+    db.session.commit()

@@ -1,0 +1,3 @@
+"""Views of the brokers area."""
+
+from . import bp  # noqa: F401

@@ -1,0 +1,76 @@
+"""Command-line interface: flask --app matchmaker <command>."""
+
+import click
+from flask import current_app
+
+from .extensions import db
+
+
+def register(app):
+    """Attach the commands to the app."""
+    app.cli.add_command(init_db)
+    app.cli.add_command(create_admin)
+    app.cli.add_command(demo)
+    # Areas add their own commands through a register_cli(app) function.
+    import importlib
+
+    for area in ("needs", "matches", "brokers", "contracts", "reports", "notifications", "ops"):
+        try:
+            module = importlib.import_module(f".{area}.cli", __package__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{area}.cli" and exc.name != f"{__package__}.{area}":
+                raise
+            continue
+        module.register_cli(app)
+
+
+def upgrade_schema():
+    """Bring the schema to the newest migration (creates it on an empty database)."""
+    from flask_migrate import upgrade
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+@click.command("init-db")
+def init_db():
+    """Create or upgrade the database schema and the maintained lists."""
+    from .demo.taxonomy import ensure_taxonomy
+
+    upgrade_schema()
+    ensure_taxonomy()
+    click.echo("数据库已就绪")
+
+
+@click.command("create-admin")
+@click.option("--email", prompt="邮箱")
+@click.option("--name", prompt="姓名", default="管理员")
+@click.password_option("--password", prompt="密码", confirmation_prompt="再次输入密码")
+def create_admin(email, name, password):
+    """Create an administrator account."""
+    from .auth.services import AccountError, create_user
+    from .models import Role
+
+    if len(password) < 8:
+        raise click.ClickException("密码至少 8 个字符")
+    try:
+        user = create_user(role=Role.ADMIN, email=email, name=name, password=password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已创建管理员 {user.email}")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no users (for make run).")
+def demo(if_empty):
+    """Fill an empty database with a realistic demonstration."""
+    from .demo import database_is_empty, run_demo
+
+    upgrade_schema()
+    if not database_is_empty():
+        if if_empty:
+            click.echo("数据库已有数据，跳过演示数据")
+            return
+        raise click.ClickException("数据库不是空的：演示数据只能写入空数据库（删除 instance/matchmaker.sqlite 后重试）")
+    run_demo(echo=click.echo)
+    db.session.commit()
+    click.echo("演示数据已生成")

@@ -1,0 +1,78 @@
+"""Configuration defaults; the only module that reads environment variables."""
+
+import os
+import secrets
+from pathlib import Path
+
+# Keys whose value is only a placeholder and must never be used to sign sessions.
+INSECURE_SECRET_KEYS = {None, "", "dev", "change-me", "changeme", "secret"}
+
+
+class DefaultConfig:
+    """Defaults, overridden by instance/config.py, MATCHMAKER_* env vars and test_config."""
+
+    SECRET_KEY = None
+    DATABASE_URL = None  # None: SQLite file in instance/
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    WTF_CSRF_TIME_LIMIT = None  # a token lives as long as the session
+    WTF_I18N_ENABLED = False  # messages come from our own Chinese validators
+
+    # Sessions and cookies
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set True behind HTTPS
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
+
+    # Login throttling: after LOGIN_MAX_FAILURES failures within LOGIN_FAILURE_WINDOW
+    # seconds, for one account or one address, further attempts are refused.
+    REDIS_URL = None  # e.g. redis://127.0.0.1:6379/0; memory when unset
+    RATELIMIT_STORAGE_URI = None
+    LOGIN_MAX_FAILURES = 10
+    LOGIN_FAILURE_WINDOW = 15 * 60
+
+    # Uploads (bulk import)
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    IMPORT_MAX_ROWS = 50_000
+
+    PER_PAGE = 20
+    MATCH_THRESHOLD = 0.12
+    STALE_SUGGESTION_DAYS = 14
+
+    # Mail: printed to the log unless MAIL_SERVER is set
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_SENDER = "noreply@matchmaker.local"
+
+
+def database_uri(url: str | None, instance_path: str) -> str:
+    """Turn the configured URL into a SQLAlchemy URI (psycopg 3 for PostgreSQL)."""
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "matchmaker.sqlite")
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def ensure_secret_key(current: str | None, instance_path: str) -> str:
+    """Return a usable secret key, generating one once into instance/secret_key."""
+    if current not in INSECURE_SECRET_KEYS:
+        return current
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        key = path.read_text().strip()
+        if key:
+            return key
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key

@@ -1,0 +1,3 @@
+"""Views of the contracts area."""
+
+from . import bp  # noqa: F401

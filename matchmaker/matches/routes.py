@@ -1,0 +1,3 @@
+"""Views of the matches area."""
+
+from . import bp  # noqa: F401

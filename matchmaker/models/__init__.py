@@ -1,0 +1,53 @@
+"""All models, importable from one place."""
+
+from sqlalchemy import event
+
+from .accounts import Organization, User
+from .contracts import AuditLog, Contract
+from .enums import (
+    ACTIVE_STATUSES,
+    Channel,
+    Confidentiality,
+    ContractType,
+    CoopMode,
+    FollowUpKind,
+    IPType,
+    ListingStatus,
+    Maturity,
+    OrgKind,
+    RegistrationStatus,
+    RejectReason,
+    Role,
+    Source,
+    SuggestionStatus,
+    TransferMode,
+)
+from .listings import DomainTerm, Result, Taxonomy, TechNeed, Zone, need_zone, result_zone
+from .matching import BrokerAssignment, Event, FollowUp, MatchSuggestion, SuggestionMove
+from .notifications import Notification
+
+__all__ = [
+    "ACTIVE_STATUSES", "AuditLog", "BrokerAssignment", "Channel", "Confidentiality", "Contract",
+    "ContractType", "CoopMode", "DomainTerm", "Event", "FollowUp", "FollowUpKind", "IPType", "ListingStatus",
+    "MatchSuggestion", "Maturity", "Notification", "OrgKind", "Organization", "RegistrationStatus",
+    "RejectReason", "Result", "Role", "Source", "SuggestionMove", "SuggestionStatus", "Taxonomy",
+    "TechNeed", "TransferMode", "User", "Zone", "need_zone", "result_zone",
+]  # fmt: skip
+
+_configured = set()
+
+
+def sqlite_pragmas(engine):
+    """WAL and foreign keys for SQLite connections (once per engine)."""
+    if engine.dialect.name != "sqlite" or id(engine) in _configured:
+        return
+    _configured.add(id(engine))
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()

@@ -1,0 +1,108 @@
+"""Organisations and users."""
+
+import secrets
+
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .base import utcnow
+from .enums import OrgKind, Role
+
+# scrypt with werkzeug's defaults (n=2**15, r=8, p=1); asserted by the security tests.
+PASSWORD_METHOD = "scrypt"  # noqa: S105 -- a hashing method name, not a password
+
+
+class Organization(db.Model):
+    """An enterprise, university, institute, agency or government body."""
+
+    __tablename__ = "organization"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(100), nullable=False, unique=True)
+    kind = db.Column(db.String(20), nullable=False, index=True)
+    uscc = db.Column(db.String(18), unique=True)  # 统一社会信用代码
+    town = db.Column(db.String(50))
+    industry = db.Column(db.String(50))
+    address = db.Column(db.String(200))
+    contact_name = db.Column(db.String(50))
+    contact_phone = db.Column(db.String(30))
+    contact_email = db.Column(db.String(120))
+    description = db.Column(db.Text)
+    verified = db.Column(db.Boolean, nullable=False, default=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    users = db.relationship("User", back_populates="organization", lazy="dynamic")
+
+    @property
+    def kind_label(self):
+        return OrgKind.label_of(self.kind)
+
+    def __repr__(self):
+        return f"<Organization {self.id} {self.name}>"
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in; exactly one role, one organisation."""
+
+    __tablename__ = "user"
+    id = db.Column(db.Integer, primary_key=True)
+    email = db.Column(db.String(120), nullable=False, unique=True)
+    phone = db.Column(db.String(30))
+    name = db.Column(db.String(50), nullable=False)
+    password_hash = db.Column(db.String(255), nullable=False)
+    role = db.Column(db.String(20), nullable=False, index=True)
+    organization_id = db.Column(db.Integer, db.ForeignKey("organization.id"), index=True)
+    active = db.Column(db.Boolean, nullable=False, default=True)
+    # Changes whenever the password changes or the account is deactivated, which
+    # invalidates every session and remember-me cookie issued before.
+    session_token = db.Column(db.String(64), nullable=False, default=lambda: secrets.token_hex(16))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    last_login_at = db.Column(db.DateTime)
+
+    organization = db.relationship("Organization", back_populates="users")
+
+    # Flask-Login -------------------------------------------------------------
+    def get_id(self):
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self):
+        return bool(self.active)
+
+    # Passwords ---------------------------------------------------------------
+    def set_password(self, password):
+        """Hash and store a new password, ending all other sessions."""
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+        self.session_token = secrets.token_hex(16)
+
+    def check_password(self, password):
+        return check_password_hash(self.password_hash, password)
+
+    def deactivate(self):
+        """Block logins and end current sessions."""
+        self.active = False
+        self.session_token = secrets.token_hex(16)
+
+    # Roles -------------------------------------------------------------------
+    def has_role(self, *roles):
+        return self.role in {str(r) for r in roles}
+
+    @property
+    def role_label(self):
+        return Role.label_of(self.role)
+
+    @property
+    def is_admin(self):
+        return self.role == Role.ADMIN
+
+    @property
+    def is_broker(self):
+        return self.role == Role.BROKER
+
+    @property
+    def is_staff(self):
+        """Brokers and admins see confidential parts and contact details."""
+        return self.role in (Role.BROKER, Role.ADMIN)
+
+    def __repr__(self):
+        return f"<User {self.id} {self.email} {self.role}>"

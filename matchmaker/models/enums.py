@@ -1,0 +1,149 @@
+"""Status and choice enums: stored as short strings, shown with Chinese labels."""
+
+from enum import StrEnum
+
+
+class LabelledEnum(StrEnum):
+    """A str enum whose members carry a Chinese label: ("value", "标签")."""
+
+    def __new__(cls, value, label=None):
+        obj = str.__new__(cls, value)
+        obj._value_ = value
+        obj.label = label or value
+        return obj
+
+    @classmethod
+    def choices(cls):
+        """(value, label) pairs for a SelectField."""
+        return [(m.value, m.label) for m in cls]
+
+    @classmethod
+    def label_of(cls, value):
+        """The label of a stored value, or the value itself if unknown."""
+        try:
+            return cls(value).label
+        except ValueError:
+            return value or ""
+
+
+class Role(LabelledEnum):
+    ENTERPRISE = "enterprise", "企业用户"
+    RESEARCHER = "researcher", "科研人员"
+    BROKER = "broker", "技术经纪人"
+    ADMIN = "admin", "管理员"
+
+
+class OrgKind(LabelledEnum):
+    ENTERPRISE = "enterprise", "企业"
+    UNIVERSITY = "university", "高校"
+    INSTITUTE = "institute", "科研院所"
+    AGENCY = "agency", "服务机构"
+    GOVERNMENT = "government", "政府部门"
+
+
+class ListingStatus(LabelledEnum):
+    DRAFT = "draft", "草稿"
+    PUBLISHED = "published", "已发布"
+    DOCKING = "docking", "对接中"
+    SOLVED = "solved", "已解决"
+    CLOSED = "closed", "已关闭"
+    EXPIRED = "expired", "已过期"
+
+
+# Listings in these states are public and take part in matching.
+ACTIVE_STATUSES = (ListingStatus.PUBLISHED.value, ListingStatus.DOCKING.value)
+
+
+class Confidentiality(LabelledEnum):
+    PUBLIC = "public", "完全公开"
+    SUMMARY = "summary", "仅公开摘要"
+
+
+class CoopMode(LabelledEnum):
+    DEVELOPMENT = "development", "技术开发"
+    TRANSFER = "transfer", "技术转让"
+    LICENSE = "license", "技术许可"
+    CONSULTING = "consulting", "技术咨询"
+    SERVICE = "service", "技术服务"
+    JOINT = "joint", "合作研发"
+
+
+class Maturity(LabelledEnum):
+    LAB = "lab", "实验室"
+    SMALL_TRIAL = "small_trial", "小试"
+    PILOT = "pilot", "中试"
+    SMALL_BATCH = "small_batch", "小批量"
+    INDUSTRIAL = "industrial", "产业化"
+
+
+class TransferMode(LabelledEnum):
+    TRANSFER = "transfer", "转让"
+    LICENSE_EXCLUSIVE = "license_exclusive", "独占许可"
+    LICENSE = "license", "普通许可"
+    EQUITY = "equity", "作价入股"
+    JOINT_DEV = "joint_dev", "合作开发"
+    SERVICE = "service", "技术服务"
+
+
+class IPType(LabelledEnum):
+    INVENTION = "invention", "发明专利"
+    UTILITY = "utility", "实用新型专利"
+    DESIGN = "design", "外观设计专利"
+    SOFTWARE = "software", "软件著作权"
+    KNOWHOW = "knowhow", "技术秘密"
+    OTHER = "other", "其他"
+    NONE = "none", "无"
+
+
+class Source(LabelledEnum):
+    SELF = "self", "自主发布"
+    VISIT = "visit", "走访收集"
+    EVENT = "event", "对接活动"
+    IMPORT = "import", "批量导入"
+
+
+class SuggestionStatus(LabelledEnum):
+    SUGGESTED = "suggested", "待审核"
+    ACCEPTED = "accepted", "已采纳"
+    INTRODUCED = "introduced", "已引荐"
+    NEGOTIATING = "negotiating", "洽谈中"
+    SIGNED = "signed", "已签约"
+    FAILED = "failed", "未成交"
+    REJECTED = "rejected", "已驳回"
+
+
+class RejectReason(LabelledEnum):
+    OFF_TOPIC = "off_topic", "方向不符"
+    TOO_EARLY = "too_early", "成果成熟度不够"
+    TOO_EXPENSIVE = "too_expensive", "价格过高"
+    ALREADY_SOLVED = "already_solved", "需求已解决"
+    DUPLICATE = "duplicate", "重复"
+    OTHER = "other", "其他"
+
+
+class FollowUpKind(LabelledEnum):
+    CALL = "call", "电话沟通"
+    VISIT = "visit", "实地走访"
+    MEETING = "meeting", "会议洽谈"
+    EVENT = "event", "对接活动"
+
+
+class ContractType(LabelledEnum):
+    DEVELOPMENT = "development", "技术开发"
+    TRANSFER = "transfer", "技术转让"
+    LICENSE = "license", "技术许可"
+    CONSULTING = "consulting", "技术咨询"
+    SERVICE = "service", "技术服务"
+
+
+class RegistrationStatus(LabelledEnum):
+    UNSUBMITTED = "unsubmitted", "未提交"
+    SUBMITTED = "submitted", "已提交"
+    REGISTERED = "registered", "已登记"
+    REFUSED = "refused", "不予登记"
+
+
+class Channel(LabelledEnum):
+    ONLINE = "online", "线上"
+    OFFLINE = "offline", "线下"
+    EVENT = "event", "对接活动"

@@ -1,0 +1,139 @@
+"""Technical needs, research results, zones and the maintained choice lists."""
+
+from ..extensions import db
+from .base import utcnow
+from .enums import ListingStatus
+
+need_zone = db.Table(
+    "need_zone",
+    db.Column("need_id", db.Integer, db.ForeignKey("tech_need.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("zone_id", db.Integer, db.ForeignKey("zone.id", ondelete="CASCADE"), primary_key=True),
+)
+result_zone = db.Table(
+    "result_zone",
+    db.Column("result_id", db.Integer, db.ForeignKey("result.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("zone_id", db.Integer, db.ForeignKey("zone.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Taxonomy(db.Model):
+    """A maintained choice: an industry, a technical field or a town."""
+
+    __tablename__ = "taxonomy"
+    __table_args__ = (db.UniqueConstraint("kind", "name", name="uq_taxonomy_kind_name"),)
+    id = db.Column(db.Integer, primary_key=True)
+    kind = db.Column(db.String(20), nullable=False, index=True)  # industry / field / town
+    name = db.Column(db.String(50), nullable=False)
+    sort_order = db.Column(db.Integer, nullable=False, default=0)
+    active = db.Column(db.Boolean, nullable=False, default=True)
+
+
+class Zone(db.Model):
+    """A themed zone (专区) collecting needs and results."""
+
+    __tablename__ = "zone"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(50), nullable=False, unique=True)
+    description = db.Column(db.Text)
+    starts_on = db.Column(db.Date)
+    ends_on = db.Column(db.Date)
+    active = db.Column(db.Boolean, nullable=False, default=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class ListingMixin:
+    """Columns and behaviour shared by needs and results."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    title = db.Column(db.String(100), nullable=False)
+    keywords = db.Column(db.String(200), nullable=False, default="")
+    field = db.Column(db.String(50), index=True)
+    industry = db.Column(db.String(50), index=True)
+    town = db.Column(db.String(50), index=True)
+    status = db.Column(db.String(20), nullable=False, default=ListingStatus.DRAFT.value, index=True)
+    valid_until = db.Column(db.Date, index=True)
+    source = db.Column(db.String(20), nullable=False, default="self")
+    external_ref = db.Column(db.String(100), unique=True)  # bulk-import key
+    contact_name = db.Column(db.String(50))
+    contact_phone = db.Column(db.String(30))
+    contact_email = db.Column(db.String(120))
+    # Cached jieba tokens (space separated): full-text search and index refits read
+    # these instead of tokenising again.
+    tokens = db.Column(db.Text, nullable=False, default="")
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    published_at = db.Column(db.DateTime, index=True)
+    confirmed_at = db.Column(db.DateTime)
+    expiry_notified_at = db.Column(db.DateTime)
+
+    @property
+    def status_label(self):
+        return ListingStatus.label_of(self.status)
+
+    @property
+    def keyword_list(self):
+        return [k for k in (self.keywords or "").replace("，", ",").split(",") if k.strip()]
+
+
+class TechNeed(ListingMixin, db.Model):
+    """A technical need (技术需求) posted by an enterprise."""
+
+    __tablename__ = "tech_need"
+    organization_id = db.Column(db.Integer, db.ForeignKey("organization.id"), nullable=False, index=True)
+    created_by_id = db.Column(db.Integer, db.ForeignKey("user.id"), index=True)
+    summary = db.Column(db.String(300), nullable=False, default="")
+    problem = db.Column(db.Text, nullable=False, default="")  # 拟解决的技术难题
+    indicators = db.Column(db.Text, nullable=False, default="")  # 技术指标
+    conditions = db.Column(db.Text, nullable=False, default="")  # 现有基础
+    coop_mode = db.Column(db.String(20), index=True)
+    budget_wan = db.Column(db.Numeric(14, 2))  # None with budget_negotiable: 面议
+    budget_negotiable = db.Column(db.Boolean, nullable=False, default=False)
+    confidentiality = db.Column(db.String(20), nullable=False, default="public")
+
+    organization = db.relationship("Organization")
+    created_by = db.relationship("User")
+    zones = db.relationship("Zone", secondary=need_zone, backref=db.backref("needs", lazy="dynamic"))
+
+    def can_edit(self, user):
+        """Enterprise users edit their own organisation's needs; admins any."""
+        if not user.is_authenticated:
+            return False
+        return user.is_admin or (user.role == "enterprise" and user.organization_id == self.organization_id)
+
+
+class Result(ListingMixin, db.Model):
+    """A research result (科技成果) listed by a researcher."""
+
+    __tablename__ = "result"
+    organization_id = db.Column(db.Integer, db.ForeignKey("organization.id"), nullable=False, index=True)
+    owner_id = db.Column(db.Integer, db.ForeignKey("user.id"), index=True)
+    abstract = db.Column(db.Text, nullable=False, default="")
+    detail = db.Column(db.Text, nullable=False, default="")
+    team = db.Column(db.String(200))
+    maturity = db.Column(db.String(20), index=True)
+    ip_type = db.Column(db.String(20))
+    patent_numbers = db.Column(db.String(500))
+    transfer_mode = db.Column(db.String(20), index=True)
+    price_wan = db.Column(db.Numeric(14, 2))
+    price_negotiable = db.Column(db.Boolean, nullable=False, default=False)
+    advantages = db.Column(db.Text, nullable=False, default="")
+
+    organization = db.relationship("Organization")
+    owner = db.relationship("User")
+    zones = db.relationship("Zone", secondary=result_zone, backref=db.backref("results", lazy="dynamic"))
+
+    def can_edit(self, user):
+        """Researchers edit their own results; admins any."""
+        if not user.is_authenticated:
+            return False
+        return user.is_admin or (user.role == "researcher" and user.id == self.owner_id)
+
+
+class DomainTerm(db.Model):
+    """A technical term added to the tokeniser's domain dictionary by an admin."""
+
+    __tablename__ = "domain_term"
+    id = db.Column(db.Integer, primary_key=True)
+    word = db.Column(db.String(50), nullable=False, unique=True)
+    added_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)

@@ -1,0 +1,122 @@
+"""Suggestions, their pipeline, brokers' follow-ups, assignments and events."""
+
+from ..extensions import db
+from .base import utcnow
+from .enums import SuggestionStatus
+
+event_need = db.Table(
+    "event_need",
+    db.Column("event_id", db.Integer, db.ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("need_id", db.Integer, db.ForeignKey("tech_need.id", ondelete="CASCADE"), primary_key=True),
+)
+event_result = db.Table(
+    "event_result",
+    db.Column("event_id", db.Integer, db.ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("result_id", db.Integer, db.ForeignKey("result.id", ondelete="CASCADE"), primary_key=True),
+)
+event_suggestion = db.Table(
+    "event_suggestion",
+    db.Column("event_id", db.Integer, db.ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("suggestion_id", db.Integer, db.ForeignKey("match_suggestion.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class MatchSuggestion(db.Model):
+    """A need ↔ result pair, suggested by the matcher or created by a broker."""
+
+    __tablename__ = "match_suggestion"
+    __table_args__ = (db.UniqueConstraint("need_id", "result_id", name="uq_match_suggestion_pair"),)
+    id = db.Column(db.Integer, primary_key=True)
+    need_id = db.Column(db.Integer, db.ForeignKey("tech_need.id"), nullable=False, index=True)
+    result_id = db.Column(db.Integer, db.ForeignKey("result.id"), nullable=False, index=True)
+    score = db.Column(db.Float, nullable=False, default=0.0)  # a similarity, not money
+    reasons = db.Column(db.JSON, nullable=False, default=list)  # [[term, weight], ...]
+    engine_version = db.Column(db.String(40))
+    manual = db.Column(db.Boolean, nullable=False, default=False)
+    status = db.Column(db.String(20), nullable=False, default=SuggestionStatus.SUGGESTED.value, index=True)
+    assigned_broker_id = db.Column(db.Integer, db.ForeignKey("user.id"), index=True)
+    reject_reason = db.Column(db.String(20))
+    reject_note = db.Column(db.String(500))
+    decided_at = db.Column(db.DateTime)
+    decided_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    introduced_at = db.Column(db.DateTime)
+    need_response = db.Column(db.String(20))  # interested / declined
+    need_response_reason = db.Column(db.String(200))
+    result_response = db.Column(db.String(20))
+    result_response_reason = db.Column(db.String(200))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    last_activity_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+
+    need = db.relationship("TechNeed")
+    result = db.relationship("Result")
+    assigned_broker = db.relationship("User", foreign_keys=[assigned_broker_id])
+    decided_by = db.relationship("User", foreign_keys=[decided_by_id])
+
+    @property
+    def status_label(self):
+        return SuggestionStatus.label_of(self.status)
+
+
+class SuggestionMove(db.Model):
+    """One move of a suggestion through the pipeline: who, when, from and to."""
+
+    __tablename__ = "suggestion_move"
+    id = db.Column(db.Integer, primary_key=True)
+    suggestion_id = db.Column(db.Integer, db.ForeignKey("match_suggestion.id"), nullable=False, index=True)
+    actor_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    from_status = db.Column(db.String(20))
+    to_status = db.Column(db.String(20), nullable=False)
+    note = db.Column(db.String(500))
+    at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    actor = db.relationship("User")
+
+
+class FollowUp(db.Model):
+    """A broker's follow-up on a suggestion (call, visit, meeting, event)."""
+
+    __tablename__ = "follow_up"
+    id = db.Column(db.Integer, primary_key=True)
+    suggestion_id = db.Column(db.Integer, db.ForeignKey("match_suggestion.id"), nullable=False, index=True)
+    broker_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False)
+    kind = db.Column(db.String(20), nullable=False)
+    happened_on = db.Column(db.Date, nullable=False)
+    note = db.Column(db.Text, nullable=False, default="")
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    broker = db.relationship("User")
+
+
+class BrokerAssignment(db.Model):
+    """Routes new suggestions of an industry or zone to a broker's queue."""
+
+    __tablename__ = "broker_assignment"
+    id = db.Column(db.Integer, primary_key=True)
+    broker_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False, index=True)
+    industry = db.Column(db.String(50))
+    zone_id = db.Column(db.Integer, db.ForeignKey("zone.id"))
+
+    broker = db.relationship("User")
+    zone = db.relationship("Zone")
+
+
+class Event(db.Model):
+    """A matchmaking event (对接活动)."""
+
+    __tablename__ = "event"
+    id = db.Column(db.Integer, primary_key=True)
+    title = db.Column(db.String(100), nullable=False)
+    online = db.Column(db.Boolean, nullable=False, default=False)
+    starts_at = db.Column(db.DateTime, nullable=False)
+    place = db.Column(db.String(200))
+    link = db.Column(db.String(300))
+    zone_id = db.Column(db.Integer, db.ForeignKey("zone.id"))
+    description = db.Column(db.Text, nullable=False, default="")
+    created_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    zone = db.relationship("Zone")
+    needs = db.relationship("TechNeed", secondary=event_need)
+    results = db.relationship("Result", secondary=event_result)
+    suggestions = db.relationship("MatchSuggestion", secondary=event_suggestion)

@@ -1,0 +1,3 @@
+"""Views of the needs area."""
+
+from . import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Views of the notifications area."""
+
+from . import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Views of the reports area."""
+
+from . import bp  # noqa: F401

@@ -1,0 +1,7 @@
+"""The results area."""
+
+from flask import Blueprint
+
+bp = Blueprint("results", __name__)
+
+from . import routes  # noqa: E402,F401

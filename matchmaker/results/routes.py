@@ -1,0 +1,3 @@
+"""Views of the results area."""
+
+from . import bp  # noqa: F401

@@ -1,0 +1,70 @@
+"""WTForms validators with Chinese messages, shared by every area's forms."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from wtforms import validators as v
+from wtforms.validators import ValidationError
+
+from .uscc import uscc_error
+
+
+def required(message="请填写此项"):
+    return v.DataRequired(message=message)
+
+
+def optional():
+    return v.Optional()
+
+
+def length(min=-1, max=-1, label="内容"):
+    if min > 0 and max > 0:
+        msg = f"{label}长度应为 {min}–{max} 个字符"
+    elif max > 0:
+        msg = f"{label}不能超过 {max} 个字符"
+    else:
+        msg = f"{label}至少 {min} 个字符"
+    return v.Length(min=min, max=max, message=msg)
+
+
+def email():
+    return v.Email(message="邮箱格式不正确", check_deliverability=False)
+
+
+def equal_to(field, message="两次输入的密码不一致"):
+    return v.EqualTo(field, message=message)
+
+
+PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
+
+
+def phone(form, field):
+    """A mainland mobile or landline number."""
+    if field.data and not PHONE_RE.match(field.data.strip()):
+        raise ValidationError("电话号码格式不正确（手机 11 位，或区号-号码）")
+
+
+def uscc(form, field):
+    """统一社会信用代码 with its GB 32100-2015 check character."""
+    if field.data:
+        err = uscc_error(field.data)
+        if err:
+            raise ValidationError(err)
+
+
+def parse_money(text):
+    """Parse a non-negative amount with at most two decimals; raise ValueError in Chinese."""
+    s = (text or "").strip().replace(",", "").replace("，", "")
+    if not s:
+        raise ValueError("请填写金额")
+    try:
+        d = Decimal(s)
+    except InvalidOperation:
+        raise ValueError("金额必须是数字") from None
+    if not d.is_finite():
+        raise ValueError("金额必须是数字")
+    if d < 0:
+        raise ValueError("金额不能为负数")
+    if d.as_tuple().exponent < -2:
+        raise ValueError("金额最多保留两位小数")
+    return d

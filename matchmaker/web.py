@@ -1,0 +1,116 @@
+"""Request-level wiring: login loading, error pages, security headers, template helpers."""
+
+from datetime import date
+
+from flask import current_app, render_template, request
+from flask_login import AnonymousUserMixin, current_user
+from flask_wtf.csrf import CSRFError
+
+from .extensions import db, login_manager
+from .models import User
+from .models.enums import LabelledEnum
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+class Anonymous(AnonymousUserMixin):
+    role = None
+    is_admin = is_broker = is_staff = False
+    organization_id = None
+    id = None
+
+    def has_role(self, *roles):
+        return False
+
+
+@login_manager.user_loader
+def load_user(token):
+    """Sessions carry "id:session_token"; a changed token ends the session."""
+    user_id, _, session_token = (token or "").partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_token != session_token:
+        return None
+    return user
+
+
+def _unread_count():
+    """Unread notifications of the current user (0 for visitors)."""
+    if not current_user.is_authenticated:
+        return 0
+    from sqlalchemy import func
+
+    from .models import Notification
+
+    return db.session.scalar(
+        db.select(func.count(Notification.id)).where(
+            Notification.user_id == current_user.id, Notification.read_at.is_(None)
+        )
+    )
+
+
+def register_web(app):
+    """Install handlers and helpers on the app."""
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    login_manager.login_message_category = "warning"
+    login_manager.anonymous_user = Anonymous
+    login_manager.session_protection = "basic"
+
+    @app.after_request
+    def security_headers(resp):
+        resp.headers.setdefault("Content-Security-Policy", CSP)
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        if current_user.is_authenticated and request.endpoint != "static":
+            resp.headers.setdefault("Cache-Control", "no-store")
+        return resp
+
+    def error_page(code, title, message):
+        def handler(exc):
+            return render_template("errors/error.html", code=code, title=title, message=message), code
+
+        return handler
+
+    app.register_error_handler(400, error_page(400, "请求有误", "请求格式不正确，请返回重试。"))
+    app.register_error_handler(403, error_page(403, "无权访问", "您没有权限访问此页面或执行此操作。"))
+    app.register_error_handler(404, error_page(404, "页面不存在", "您访问的页面不存在，或已被删除。"))
+    app.register_error_handler(405, error_page(405, "不支持的请求", "此页面不支持该请求方式。"))
+    app.register_error_handler(413, error_page(413, "文件过大", "上传的文件超过了允许的大小，请拆分后重试。"))
+    app.register_error_handler(429, error_page(429, "操作过于频繁", "您的操作过于频繁，请稍后再试。"))
+    app.register_error_handler(
+        500, error_page(500, "服务器错误", "服务器处理请求时出错，我们已记录此问题，请稍后再试。")
+    )
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        msg = "页面已过期或表单校验失败（CSRF），请刷新页面后重新提交。"
+        return render_template("errors/error.html", code=400, title="表单已失效", message=msg), 400
+
+    @app.context_processor
+    def helpers():
+        return {
+            "has_endpoint": lambda ep: ep in current_app.view_functions,
+            "today": date.today(),
+            "unread_count": _unread_count(),
+        }
+
+    @app.template_filter("label")
+    def label_filter(value, enum_cls: type[LabelledEnum]):
+        return enum_cls.label_of(value)
+
+    @app.template_filter("wan")
+    def wan_filter(amount_yuan):
+        from .main.services import wan
+
+        return wan(amount_yuan)
+
+    @app.template_filter("dt")
+    def dt_filter(value, fmt="%Y-%m-%d %H:%M"):
+        return value.strftime(fmt) if value else ""

@@ -1,0 +1,3 @@
+"""Views of the zones area."""
+
+from . import bp  # noqa: F401

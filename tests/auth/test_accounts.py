@@ -1,0 +1,206 @@
+"""Registration, login, logout, remember me, password change, deactivation."""
+
+from matchmaker.extensions import db
+from matchmaker.models import Organization, User
+
+from ..factories import make_org, make_user, valid_uscc
+
+GOOD = {
+    "role": "enterprise",
+    "name": "张三",
+    "email": "zhang@example.cn",
+    "phone": "13800001111",
+    "password": "s3cret-pass",
+    "password2": "s3cret-pass",
+    "org_name": "示例智能科技有限公司",
+    "org_kind": "enterprise",
+    "uscc": valid_uscc(987654),
+    "town": "",
+    "industry": "",
+}
+
+
+def count(model):
+    return db.session.scalar(db.select(db.func.count()).select_from(model))
+
+
+def test_register_enterprise_creates_user_and_org_and_logs_in(client):
+    """A new enterprise user gets an account, an organisation, and a session."""
+    resp = client.post("/auth/register", data=GOOD)
+    assert resp.status_code == 302
+    user = db.session.scalar(db.select(User).filter_by(email="zhang@example.cn"))
+    assert user.role == "enterprise"
+    assert user.organization.name == "示例智能科技有限公司"
+    assert user.password_hash != "s3cret-pass" and user.check_password("s3cret-pass")
+    assert "张三" in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_register_researcher_joins_existing_university(client):
+    """A researcher naming an existing university joins it instead of duplicating it."""
+    uni = make_org("university", name="南方理工大学")
+    data = dict(GOOD, role="researcher", org_kind="university", org_name="南方理工大学", uscc="", email="r@example.cn")
+    assert client.post("/auth/register", data=data).status_code == 302
+    user = db.session.scalar(db.select(User).filter_by(email="r@example.cn"))
+    assert user.organization_id == uni.id
+    assert count(Organization) == 1
+
+
+def _rejected(client, data, message):
+    before = (count(User), count(Organization))
+    resp = client.post("/auth/register", data=data)
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert message in body
+    assert (count(User), count(Organization)) == before
+    return body
+
+
+def test_duplicate_email_rejected(client):
+    make_user(email="zhang@example.cn")
+    _rejected(client, GOOD, "该邮箱已注册")
+
+
+def test_short_password_rejected(client):
+    _rejected(client, dict(GOOD, password="short", password2="short"), "密码长度应为 8–128 个字符")
+
+
+def test_wrong_uscc_check_character_rejected(client):
+    code = valid_uscc(987654)
+    wrong = code[:17] + ("0" if code[17] != "0" else "1")
+    _rejected(client, dict(GOOD, uscc=wrong), "统一社会信用代码校验位错误")
+
+
+def test_too_long_org_name_rejected_and_input_kept(client):
+    body = _rejected(client, dict(GOOD, org_name="长" * 200), "单位名称长度应为 2–100 个字符")
+    assert "zhang@example.cn" in body  # what the user typed is still in the form
+    assert "s3cret-pass" not in body  # but passwords are never echoed back
+
+
+def test_missing_fields_rejected(client):
+    _rejected(client, {"role": "enterprise", "org_kind": "enterprise"}, "请填写姓名")
+
+
+def test_enterprise_without_uscc_rejected(client):
+    _rejected(client, dict(GOOD, uscc=""), "企业须填写统一社会信用代码")
+
+
+def test_login_logout(client):
+    """Logging in opens the dashboard; logging out closes it again."""
+    user = make_user(role="researcher")
+    resp = client.post("/auth/login", data={"email": user.email, "password": "password123"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/dashboard")
+    assert client.get("/dashboard").status_code == 200
+    client.post("/auth/logout")
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_login_wrong_password_message(client):
+    user = make_user()
+    resp = client.post("/auth/login", data={"email": user.email, "password": "nope-nope"})
+    assert "邮箱或密码不正确" in resp.get_data(as_text=True)
+
+
+def test_login_next_is_not_an_open_redirect(client):
+    user = make_user()
+    resp = client.post("/auth/login?next=https://evil.example/x", data={"email": user.email, "password": "password123"})
+    assert resp.headers["Location"].endswith("/dashboard")
+
+
+def test_remember_me_sets_cookie(client):
+    user = make_user()
+    client.post("/auth/login", data={"email": user.email, "password": "password123", "remember": "y"})
+    assert client.get_cookie("remember_token") is not None
+
+
+def test_without_remember_no_cookie(client):
+    user = make_user()
+    client.post("/auth/login", data={"email": user.email, "password": "password123"})
+    assert client.get_cookie("remember_token") is None
+
+
+def test_remember_cookie_restores_session(app):
+    """With only the remember-me cookie, a new session is logged in again."""
+    user = make_user()
+    c1 = app.test_client()
+    c1.post("/auth/login", data={"email": user.email, "password": "password123", "remember": "y"})
+    token = c1.get_cookie("remember_token").value
+    c2 = app.test_client()
+    c2.set_cookie("remember_token", token)
+    assert c2.get("/dashboard").status_code == 200
+
+
+def test_password_change_ends_other_sessions(app, auth, client):
+    user = auth.login("enterprise")
+    other = app.test_client()
+    other.post("/auth/login", data={"email": user.email, "password": "password123"})
+    assert other.get("/dashboard").status_code == 200
+    resp = client.post(
+        "/auth/password", data={"current": "password123", "password": "new-pass-123", "password2": "new-pass-123"}
+    )
+    assert resp.status_code == 302
+    assert client.get("/dashboard").status_code == 200  # this session goes on
+    assert other.get("/dashboard").status_code == 302  # the other one is over
+    db.session.refresh(user)
+    assert user.check_password("new-pass-123")
+
+
+def test_password_change_wrong_current(auth, client):
+    auth.login("enterprise")
+    resp = client.post(
+        "/auth/password", data={"current": "wrong", "password": "new-pass-123", "password2": "new-pass-123"}
+    )
+    assert "当前密码不正确" in resp.get_data(as_text=True)
+
+
+def test_deactivated_user_cannot_log_in_and_is_logged_out(app, auth, client):
+    admin = make_user(role="admin")
+    victim = make_user(role="enterprise")
+    victim_client = app.test_client()
+    victim_client.post("/auth/login", data={"email": victim.email, "password": "password123"})
+    auth.login(admin)
+    assert client.post(f"/admin/users/{victim.id}/active", data={"active": "0"}).status_code == 302
+    assert victim_client.get("/dashboard").status_code == 302
+    resp = app.test_client().post("/auth/login", data={"email": victim.email, "password": "password123"})
+    assert "该账号已被停用" in resp.get_data(as_text=True)
+
+
+def test_eleventh_failed_login_is_refused(client):
+    """Ten failures are allowed; the eleventh attempt is refused, even with the right password."""
+    user = make_user()
+    for _ in range(10):
+        resp = client.post("/auth/login", data={"email": user.email, "password": "wrong-password"})
+        assert resp.status_code == 200
+    resp = client.post("/auth/login", data={"email": user.email, "password": "password123"})
+    assert resp.status_code == 429
+    assert "登录失败次数过多" in resp.get_data(as_text=True)
+
+
+def test_admin_creates_broker(auth, client):
+    auth.login("admin")
+    org = make_org("agency")
+    data = {
+        "role": "broker",
+        "name": "经纪人甲",
+        "email": "b@example.cn",
+        "password": "broker-pass-1",
+        "organization_id": org.id,
+    }
+    assert client.post("/admin/users/new", data=data).status_code == 302
+    assert db.session.scalar(db.select(User.role).filter_by(email="b@example.cn")) == "broker"
+
+
+def test_self_registration_cannot_create_broker(client):
+    before = count(User)
+    resp = client.post("/auth/register", data=dict(GOOD, role="broker"))
+    assert resp.status_code == 200
+    assert count(User) == before
+
+
+def test_csrf_required_when_enabled(make_app):
+    """With CSRF on, a POST without a token is refused with a Chinese message and changes nothing."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        resp = app.test_client().post("/auth/register", data=GOOD)
+        assert resp.status_code == 400
+        assert "表单已失效" in resp.get_data(as_text=True)
+        assert count(User) == 0

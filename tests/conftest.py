@@ -1,0 +1,153 @@
+"""Fixtures: an app per test on in-memory SQLite, or on PostgreSQL when
+MATCHMAKER_DATABASE_URL is set (schema built once, tables emptied after each test)."""
+
+import os
+import tempfile
+
+import pytest
+
+os.environ.setdefault("MATCHMAKER_INSTANCE_PATH", tempfile.mkdtemp(prefix="matchmaker-test-"))
+
+from matchmaker import create_app  # noqa: E402
+from matchmaker.extensions import db  # noqa: E402
+
+from .factories import make_user  # noqa: E402
+
+DB_URL = os.environ.get("MATCHMAKER_DATABASE_URL")
+_schema_ready = False
+
+
+def _config(tmp_path, **extra):
+    cfg = {
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": None,
+        "DATABASE_URL": DB_URL,
+        "INDEX_DIR": str(tmp_path / "index"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+    }
+    if not DB_URL:
+        cfg["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
+    cfg.update(extra)
+    return cfg
+
+
+def build_app(tmp_path, **extra):
+    """An app with an empty schema (used by fixtures and by tests needing options)."""
+    global _schema_ready
+    app = create_app(_config(tmp_path, **extra))
+    _isolate_requests(app)
+    with app.app_context():
+        if not DB_URL:
+            db.create_all()
+        else:
+            if not _schema_ready:
+                db.drop_all()
+                db.create_all()
+                _schema_ready = True
+            _truncate_all()
+    return app
+
+
+def _isolate_requests(app):
+    """Tests keep an app context pushed, which Flask reuses for every request, and with
+    it ``g``: forget the user cached in ``g`` so each request loads its own session."""
+    from flask import g, request_started
+
+    def forget_user(sender, **extra):
+        g.pop("_login_user", None)
+
+    request_started.connect(forget_user, app, weak=False)
+
+
+def _truncate_all():
+    names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    db.session.execute(db.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """Build extra apps with options; their connections are closed afterwards."""
+    made = []
+
+    def factory(**extra):
+        made.append(build_app(tmp_path, **extra))
+        return made[-1]
+
+    yield factory
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = build_app(tmp_path)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        if DB_URL:
+            _truncate_all()
+            db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Log a test client in and out."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user_or_role="enterprise", password="password123", **kw):
+        user = user_or_role if not isinstance(user_or_role, str) else make_user(role=user_or_role, **kw)
+        resp = self.client.post("/auth/login", data={"email": user.email, "password": password})
+        assert resp.status_code == 302, resp.data.decode()[:500]
+        return user
+
+    def logout(self):
+        return self.client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def fresh_db_url(tmp_path):
+    """A URL to an empty database with no tables: a SQLite file, or a new PostgreSQL database."""
+    if not DB_URL:
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+        return
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(DB_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"mm_fresh_{uuid.uuid4().hex[:10]}"
+    admin_dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def app_on(url, tmp_path, **extra):
+    """An app on a given database URL, schema untouched."""
+    return create_app(_config(tmp_path, SQLALCHEMY_DATABASE_URI=url, **extra))

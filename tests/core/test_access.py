@@ -1,0 +1,66 @@
+"""Every route of the URL map is guarded, and the guard answers as declared.
+
+A view without a ``public`` / ``login_required`` / ``role_required`` marker fails
+``test_every_view_declares_its_access``; then every route × role × method is checked.
+"""
+
+import pytest
+
+from matchmaker import create_app
+
+from ..conftest import _config
+from ..factories import make_user
+
+ROLES = [None, "enterprise", "researcher", "broker", "admin"]
+
+
+def _routes():
+    import tempfile
+    from pathlib import Path
+
+    app = create_app(_config(Path(tempfile.mkdtemp())))
+    out = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        view = app.view_functions[rule.endpoint]
+        url = rule.rule
+        for arg in rule.arguments:
+            url = url.replace(f"<int:{arg}>", "999999").replace(f"<{arg}>", "x").replace(f"<path:{arg}>", "x")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            out.append((rule.endpoint, url, method, getattr(view, "access", None)))
+    return out
+
+
+ROUTES = _routes()
+
+
+@pytest.mark.parametrize(("endpoint", "url", "method", "access"), ROUTES, ids=[f"{r[2]} {r[0]}" for r in ROUTES])
+def test_every_view_declares_its_access(endpoint, url, method, access):
+    assert access is not None, f"{endpoint} has no access guard (use public/login_required/role_required)"
+
+
+CASES = [(r, role) for r in ROUTES for role in ROLES]
+
+
+@pytest.mark.parametrize(("route", "role"), CASES, ids=[f"{r[2]} {r[0]} as {role or 'anonymous'}" for r, role in CASES])
+def test_access_matrix(app, client, auth, route, role):
+    """Anonymous users go to login, the wrong role gets 403, the right role gets through."""
+    endpoint, url, method, access = route
+    if role:
+        auth.login(make_user(role=role))
+    resp = client.open(url, method=method)
+    if access == "public":
+        allowed = True
+    elif access == "login":
+        allowed = role is not None
+    else:
+        allowed = role in access
+    if allowed:
+        assert resp.status_code not in (401, 403), f"{method} {url} as {role}: {resp.status_code}"
+        assert "/auth/login" not in resp.headers.get("Location", "") or endpoint.startswith("auth.")
+    elif role is None:
+        assert resp.status_code == 302 and "/auth/login" in resp.headers["Location"]
+    else:
+        assert resp.status_code == 403, f"{method} {url} as {role}: {resp.status_code}"
+    assert resp.status_code < 500

@@ -1,0 +1,53 @@
+"""`demo` fills an empty database; every page its users can reach answers 200."""
+
+import re
+from urllib.parse import urlsplit
+
+from matchmaker.extensions import db
+from matchmaker.models import Organization, User
+
+from ..conftest import app_on
+
+HREF = re.compile(r'href="(/[^"#]*)"')
+
+
+def crawl(client, start="/dashboard", limit=120):
+    """GET every same-site link reachable from start; return {url: status}."""
+    seen, queue, status = set(), [start], {}
+    while queue and len(seen) < limit:
+        url = queue.pop(0)
+        if url in seen or url.startswith("/static/"):
+            continue
+        seen.add(url)
+        resp = client.get(url)
+        status[url] = resp.status_code
+        if resp.mimetype == "text/html":
+            for link in HREF.findall(resp.get_data(as_text=True)):
+                link = link.replace("&amp;", "&")
+                if not urlsplit(link).netloc and link not in seen:
+                    queue.append(link)
+    return status
+
+
+def test_demo_then_every_reachable_page_is_200(fresh_db_url, tmp_path):
+    app = app_on(fresh_db_url, tmp_path)
+    with app.app_context():
+        runner = app.test_cli_runner()
+        result = runner.invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+        assert "admin@demo.cn" in result.output
+        assert db.session.scalar(db.select(db.func.count(User.id))) >= 20
+        kinds = set(db.session.scalars(db.select(Organization.kind)))
+        assert kinds == {"enterprise", "university", "institute", "agency", "government"}
+        again = runner.invoke(args=["demo"])
+        assert again.exit_code != 0 and "不是空的" in again.output
+        for email in ("admin@demo.cn", "broker1@demo.cn", "ent1@demo.cn", "res1@demo.cn", None):
+            client = app.test_client()
+            if email:
+                resp = client.post("/auth/login", data={"email": email, "password": "demo12345"})
+                assert resp.status_code == 302
+            status = crawl(client, "/dashboard" if email else "/")
+            bad = {u: s for u, s in status.items() if s != 200}
+            assert not bad, f"{email}: {bad}"
+        db.session.remove()
+        db.engine.dispose()

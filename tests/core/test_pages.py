@@ -1,0 +1,58 @@
+"""Home page, error pages, headers, configuration."""
+
+from matchmaker import create_app
+from matchmaker.config import database_uri
+
+from ..factories import make_user
+
+
+def test_home_page_explains_platform(client):
+    body = client.get("/").get_data(as_text=True)
+    assert "技术需求" in body and "科技成果" in body and "技术经纪人" in body
+    assert "合同金额（万元）" in body
+
+
+def test_404_page_in_chinese(client):
+    resp = client.get("/no-such-page")
+    assert resp.status_code == 404
+    assert "页面不存在" in resp.get_data(as_text=True)
+
+
+def test_403_page_in_chinese(client, auth):
+    auth.login("enterprise")
+    resp = client.get("/admin/")
+    assert resp.status_code == 403
+    assert "无权访问" in resp.get_data(as_text=True)
+
+
+def test_security_headers(client):
+    resp = client.get("/")
+    csp = resp.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_navigation_differs_by_role(client, auth):
+    auth.login(make_user(role="admin"))
+    assert "管理后台" in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_postgres_url_uses_psycopg3():
+    assert database_uri("postgresql://u@h/db", "/x") == "postgresql+psycopg://u@h/db"
+    assert database_uri(None, "/inst").startswith("sqlite:////inst/")
+
+
+def test_secret_key_generated_once_into_instance(tmp_path, monkeypatch):
+    monkeypatch.setenv("MATCHMAKER_INSTANCE_PATH", str(tmp_path))
+    a = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": None})
+    b = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "dev"})
+    assert a.config["SECRET_KEY"] == b.config["SECRET_KEY"]
+    assert len(a.config["SECRET_KEY"]) == 64
+    assert (tmp_path / "secret_key").read_text().strip() == a.config["SECRET_KEY"]
+
+
+def test_env_prefix_configures_app(tmp_path, monkeypatch):
+    monkeypatch.setenv("MATCHMAKER_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("MATCHMAKER_PER_PAGE", "7")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["PER_PAGE"] == 7

@@ -1,0 +1,88 @@
+"""Builders for test rows: make_org, make_user (areas add their own below)."""
+
+import itertools
+
+from matchmaker.extensions import db
+from matchmaker.models import Organization, OrgKind, User
+from matchmaker.utils.uscc import check_character
+
+_seq = itertools.count(1)
+ROLE_ORG_KIND = {"enterprise": OrgKind.ENTERPRISE, "researcher": OrgKind.UNIVERSITY}
+
+
+def valid_uscc(n):
+    """A code with a correct GB 32100-2015 check character."""
+    first17 = f"91440000{n:09d}"
+    return first17 + check_character(first17)
+
+
+def make_org(kind="enterprise", name=None, **kw):
+    n = next(_seq)
+    org = Organization(
+        name=name or f"测试单位{n}",
+        kind=str(kind),
+        uscc=valid_uscc(n) if str(kind) == "enterprise" else None,
+        **kw,
+    )
+    db.session.add(org)
+    db.session.commit()
+    return org
+
+
+def make_user(role="enterprise", password="password123", org=None, email=None, **kw):
+    n = next(_seq)
+    if org is None:
+        org = make_org(ROLE_ORG_KIND.get(role, OrgKind.AGENCY))
+    user = User(
+        email=email or f"user{n}@example.cn", name=kw.pop("name", f"用户{n}"), role=role, organization=org, **kw
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_need(org=None, user=None, status="published", **kw):
+    """A technical need; published by default."""
+    from datetime import date, timedelta
+
+    from matchmaker.models import TechNeed
+
+    if user is None:
+        user = make_user("enterprise", org=org)
+    n = next(_seq)
+    fields = {
+        "title": f"测试技术需求{n}",
+        "problem": "需要解决的技术难题描述",
+        "keywords": "",
+        "valid_until": date.today() + timedelta(days=180),
+        "industry": "智能家电",
+    }
+    fields.update(kw)
+    need = TechNeed(organization_id=user.organization_id, created_by_id=user.id, status=status, **fields)
+    db.session.add(need)
+    db.session.commit()
+    return need
+
+
+def make_result(org=None, user=None, status="published", **kw):
+    """A research result; published by default."""
+    from datetime import date, timedelta
+
+    from matchmaker.models import Result
+
+    if user is None:
+        user = make_user("researcher", org=org)
+    n = next(_seq)
+    fields = {
+        "title": f"测试科技成果{n}",
+        "abstract": "成果简介",
+        "keywords": "",
+        "valid_until": date.today() + timedelta(days=365),
+        "maturity": "pilot",
+    }
+    fields.update(kw)
+    result = Result(organization_id=user.organization_id, owner_id=user.id, status=status, **fields)
+    db.session.add(result)
+    db.session.commit()
+    return result
