@@ -1,0 +1,1 @@
+"""Operations: database backup and restore."""
