@@ -1,0 +1,54 @@
+"""Journeys through accounts: a visitor, a registering enterprise, an admin creating a broker."""
+
+from .conftest import ADMIN
+
+
+def test_enterprise_registers_and_reaches_dashboard(journey):
+    """A visitor reads the home page, registers as an enterprise user and lands on the dashboard."""
+    j = journey("enterprise")
+    j.go("/")
+    assert "让企业的技术难题" in j.page.inner_text("body")
+    j.page.click("text=免费注册")
+    j.page.select_option("#role", "enterprise")
+    j.page.fill("#name", "周明")
+    j.page.fill("#email", "zhou@journey.cn")
+    j.page.fill("#password", "journey-pass-1")
+    j.page.fill("#password2", "journey-pass-1")
+    j.page.fill("#org_name", "旅程智能家电有限公司")
+    j.page.fill("#uscc", "91350100M000100Y43")
+    j.page.click("main form button[type=submit]")
+    j.page.wait_for_url("**/dashboard")
+    assert "注册成功" in j.page.inner_text("body")
+    assert "周明" in j.page.inner_text("nav")
+
+
+def test_registration_error_keeps_input(journey):
+    """A wrong credit code is explained in Chinese and the typed values stay in the form."""
+    j = journey("bad-register")
+    j.go("/auth/register")
+    j.page.fill("#name", "李雷")
+    j.page.fill("#email", "li@journey.cn")
+    j.page.fill("#password", "journey-pass-1")
+    j.page.fill("#password2", "journey-pass-1")
+    j.page.fill("#org_name", "错误代码科技有限公司")
+    j.page.fill("#uscc", "91350100M000100Y44")
+    j.page.click("main form button[type=submit]")
+    assert "校验位错误" in j.page.inner_text("body")
+    assert j.page.input_value("#email") == "li@journey.cn"
+    assert j.page.input_value("#org_name") == "错误代码科技有限公司"
+
+
+def test_admin_creates_broker(journey):
+    """The admin creates a broker account, who can then log in."""
+    admin = journey("admin")
+    admin.login(*ADMIN)
+    admin.go("/admin/users/new")
+    admin.page.select_option("#role", "broker")
+    admin.page.fill("#name", "经纪人王五")
+    admin.page.fill("#email", "wang@journey.cn")
+    admin.page.fill("#password", "broker-pass-1")
+    admin.page.click("main form button[type=submit]")
+    assert "已创建账号 wang@journey.cn" in admin.page.inner_text("body")
+    broker = journey("broker")
+    broker.login("wang@journey.cn", "broker-pass-1")
+    assert "技术经纪人" in broker.page.inner_text("nav")
