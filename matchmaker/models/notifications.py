@@ -15,7 +15,9 @@ class Notification(db.Model):
     link = db.Column(db.String(300))
     read_at = db.Column(db.DateTime)
     emailed_at = db.Column(db.DateTime)
-    digested_at = db.Column(db.DateTime)
+    digested_at = db.Column(db.DateTime, index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
 
     user = db.relationship("User")
+
+    __table_args__ = (db.Index("ix_notification_user_read", "user_id", "read_at"),)

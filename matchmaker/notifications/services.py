@@ -1,7 +1,18 @@
-"""Notifications: one function every area calls to tell a user something."""
+"""Notifications: one function every area calls to tell a user something; the digest."""
+
+import logging
+import smtplib
+from email.message import EmailMessage
+from itertools import groupby
+
+from flask import current_app
+from sqlalchemy import func, update
 
 from ..extensions import db
-from ..models import Notification
+from ..models import Notification, User
+from ..models.base import utcnow
+
+log = logging.getLogger(__name__)
 
 
 def notify(user_or_id, kind, text, link=None, commit=False):
@@ -14,3 +25,117 @@ def notify(user_or_id, kind, text, link=None, commit=False):
     if commit:
         db.session.commit()
     return note
+
+
+def user_notifications(user, unread_only=False):
+    """A select of the user's notifications, newest first."""
+    stmt = db.select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
+
+
+def mark_read(user, note_id):
+    """Mark one of the user's notifications read; returns it, or None if not theirs; commits."""
+    note = db.session.get(Notification, note_id)
+    if note is None or note.user_id != user.id:
+        return None
+    if note.read_at is None:
+        note.read_at = utcnow()
+        db.session.commit()
+    return note
+
+
+def mark_all_read(user):
+    """Mark every unread notification of the user read; returns how many; commits."""
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def safe_link(link):
+    """Only same-site paths are followed (never //host or a scheme)."""
+    if link and link.startswith("/") and not link.startswith("//") and "\\" not in link:
+        return link
+    return None
+
+
+def send_mail(to, subject, body):
+    """Send one e-mail through MAIL_SERVER, or write it to the log when none is configured."""
+    cfg = current_app.config
+    if not cfg.get("MAIL_SERVER"):
+        log.info("邮件（未配置 MAIL_SERVER，仅记录）收件人 %s 主题 %s\n%s", to, subject, body)
+        return False
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = cfg["MAIL_SENDER"], to, subject
+    msg.set_content(body)
+    with smtplib.SMTP(cfg["MAIL_SERVER"], int(cfg.get("MAIL_PORT") or 25), timeout=30) as smtp:
+        if cfg.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if cfg.get("MAIL_USERNAME"):
+            smtp.login(cfg["MAIL_USERNAME"], cfg.get("MAIL_PASSWORD") or "")
+        smtp.send_message(msg)
+    return True
+
+
+def digest_body(user, notes, base_url=""):
+    """The text of one user's digest e-mail."""
+    lines = [f"{user.name}，您好：", "", f"您在科技成果转化对接平台有 {len(notes)} 条新通知：", ""]
+    for n in notes:
+        link = f"  {base_url}{n.link}" if n.link else ""
+        lines.append(f"· [{n.created_at:%m-%d %H:%M}] {n.text}{link}")
+    lines += ["", "登录平台查看详情。此邮件由系统自动发送，请勿回复。"]
+    return "\n".join(lines)
+
+
+def run_digest(base_url="", batch=500):
+    """Collect every not-yet-digested notification into one e-mail per user; returns (users, notes)."""
+    from ..brokers.services import remind_stale
+
+    remind_stale()
+    users = notes_done = 0
+    while True:
+        # Users with pending notes, a batch at a time; each user's notes are then marked digested.
+        ids = db.session.scalars(
+            db.select(Notification.user_id)
+            .where(Notification.digested_at.is_(None))
+            .group_by(Notification.user_id)
+            .order_by(Notification.user_id)
+            .limit(batch)
+        ).all()
+        if not ids:
+            break
+        rows = db.session.execute(
+            db.select(Notification, User)
+            .join(User, User.id == Notification.user_id)
+            .where(Notification.user_id.in_(ids), Notification.digested_at.is_(None))
+            .order_by(Notification.user_id, Notification.created_at)
+        ).all()
+        now = utcnow()
+        for user, group in groupby(rows, key=lambda r: r[1]):
+            notes = [r[0] for r in group]
+            sent = False
+            if user.active:
+                try:
+                    sent = send_mail(user.email, f"平台通知摘要（{len(notes)} 条）", digest_body(user, notes, base_url))
+                except (OSError, smtplib.SMTPException) as exc:
+                    log.warning("摘要邮件发送失败 %s: %s", user.email, exc)
+            for n in notes:
+                n.digested_at = now
+                if sent:
+                    n.emailed_at = now
+            users += 1
+            notes_done += len(notes)
+        db.session.commit()
+    return users, notes_done
+
+
+def unread_count(user):
+    """How many unread notifications the user has."""
+    return db.session.scalar(
+        db.select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
