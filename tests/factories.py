@@ -86,3 +86,31 @@ def make_result(org=None, user=None, status="published", **kw):
     db.session.add(result)
     db.session.commit()
     return result
+
+
+def make_contract(buyer=None, seller=None, amount="100000.00", transaction_amount=None, **kw):
+    """A technology contract (amounts in yuan, Decimal); online, signed on 2020-06-30 by default."""
+    from datetime import date
+    from decimal import Decimal
+
+    from matchmaker.models import Contract
+
+    n = next(_seq)
+    fields = {
+        "contract_no": f"HT-{n:06d}",
+        "type": "development",
+        "title": f"测试技术合同{n}",
+        "signed_on": date(2020, 6, 30),
+        "channel": "online",
+    }
+    fields.update(kw)
+    contract = Contract(
+        buyer=buyer or make_org("enterprise"),
+        seller=seller or make_org("university"),
+        amount=Decimal(amount),
+        transaction_amount=Decimal(transaction_amount if transaction_amount is not None else amount),
+        **fields,
+    )
+    db.session.add(contract)
+    db.session.commit()
+    return contract

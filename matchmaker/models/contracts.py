@@ -1,8 +1,50 @@
 """Technology contracts and the audit log."""
 
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Numeric
+from sqlalchemy.types import TypeDecorator
+
 from ..extensions import db
 from .base import utcnow
-from .enums import ContractType
+from .enums import ContractType, RegistrationStatus
+
+CENT = Decimal("0.01")
+
+
+class Money(TypeDecorator):
+    """Exact yuan amounts: NUMERIC(18,2) on PostgreSQL; integer cents on SQLite.
+
+    SQLite has no exact decimal type (SQLAlchemy would store NUMERIC as REAL, and SUM
+    would add floats), so there amounts travel as whole cents and SUM stays exact.
+    """
+
+    impl = Numeric(18, 2)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(18, 2, asdecimal=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("money must be a Decimal, never a float")
+        value = Decimal(value)
+        if value != value.quantize(CENT):
+            raise ValueError("money has at most two decimals (cents)")
+        if dialect.name == "sqlite":
+            return int(value * 100)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return (Decimal(int(value)) / 100).quantize(CENT)
+        return Decimal(value).quantize(CENT)
 
 
 class Contract(db.Model):
@@ -16,8 +58,8 @@ class Contract(db.Model):
     title = db.Column(db.String(200), nullable=False)
     buyer_id = db.Column(db.Integer, db.ForeignKey("organization.id"), nullable=False, index=True)
     seller_id = db.Column(db.Integer, db.ForeignKey("organization.id"), nullable=False, index=True)
-    amount = db.Column(db.Numeric(18, 2), nullable=False)  # 合同金额, yuan
-    transaction_amount = db.Column(db.Numeric(18, 2), nullable=False)  # 技术交易额, yuan
+    amount = db.Column(Money, nullable=False)  # 合同金额, yuan
+    transaction_amount = db.Column(Money, nullable=False)  # 技术交易额, yuan
     signed_on = db.Column(db.Date, nullable=False, index=True)
     registration_status = db.Column(db.String(20), nullable=False, default="unsubmitted")
     registered_on = db.Column(db.Date)
@@ -35,12 +77,17 @@ class Contract(db.Model):
     voided = db.Column(db.Boolean, nullable=False, default=False, index=True)
     void_reason = db.Column(db.String(500))
     voided_at = db.Column(db.DateTime)
-    created_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    created_by_id = db.Column(db.Integer, db.ForeignKey("user.id"), index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     # Optimistic locking: a save based on a stale version is refused.
     version = db.Column(db.Integer, nullable=False, default=1)
     __mapper_args__ = {"version_id_col": version}
+    # Reports filter on (voided, signed_on) and then group; the list sorts by signing date.
+    __table_args__ = (
+        db.Index("ix_contract_voided_signed_on", "voided", "signed_on"),
+        db.Index("ix_contract_voided_channel_signed_on", "voided", "channel", "signed_on"),
+    )
 
     buyer = db.relationship("Organization", foreign_keys=[buyer_id])
     seller = db.relationship("Organization", foreign_keys=[seller_id])
@@ -55,6 +102,20 @@ class Contract(db.Model):
     @property
     def type_label(self):
         return ContractType.label_of(self.type)
+
+    @property
+    def registration_label(self):
+        return RegistrationStatus.label_of(self.registration_status)
+
+    def can_view(self, user):
+        """Admins see every contract; brokers those credited to them or recorded by them."""
+        if not user.is_authenticated:
+            return False
+        return user.is_admin or (user.is_broker and user.id in (self.broker_id, self.created_by_id))
+
+    def can_edit(self, user):
+        """Whoever may see a contract may edit or void it, unless it is voided already."""
+        return self.can_view(user)
 
 
 class AuditLog(db.Model):

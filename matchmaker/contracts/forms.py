@@ -1,0 +1,247 @@
+"""The contract form: exact amounts in 万元 or 元, Chinese messages for every bad input."""
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import StopValidation, ValidationError
+
+from ..extensions import db
+from ..models import Channel, Contract, ContractType, OrgKind, RegistrationStatus
+from ..models.base import today
+from ..utils import validators as val
+
+WAN = Decimal(10000)
+# Largest contract amount accepted: 99,999,999.99 万元 (about one trillion yuan).
+MAX_YUAN = Decimal("999999999999.00")
+UNITS = [("wan", "万元"), ("yuan", "元")]
+
+
+def opt_int(value):
+    """'' or None to None, digits to int (ValueError otherwise)."""
+    if value in ("", None):
+        return None
+    return int(value)
+
+
+class Choice(SelectField):
+    """A select whose invalid or tampered value gets a Chinese message."""
+
+    def __init__(self, label=None, validators=None, message=None, **kw):
+        super().__init__(label, validators, **kw)
+        self.message = message or f"请选择有效的{label}"
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.message) from None
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(self.message) from None
+
+
+def filled(message):
+    """Required on what was typed (DataRequired would hide a format error behind 'required')."""
+
+    def check(form, field):
+        if not (getattr(field, "raw", None) or "").strip() and field.data is None:
+            raise StopValidation(message)
+
+    check.field_flags = {"required": True}
+    return check
+
+
+class DateText(StringField):
+    """A date typed as YYYY-MM-DD (a date picker in browsers), Chinese errors."""
+
+    def __init__(self, label=None, validators=None, **kw):
+        kw.setdefault("render_kw", {"type": "date"})
+        super().__init__(label, validators, **kw)
+
+    def process_formdata(self, valuelist):
+        self.raw = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if self.raw:
+            try:
+                self.data = date.fromisoformat(self.raw)
+            except ValueError:
+                raise ValueError("日期格式不正确，请按 年-月-日 填写，如 2020-06-30") from None
+
+    def process_data(self, value):
+        self.data = value
+        self.raw = value.isoformat() if value else ""
+
+    def _value(self):
+        return self.raw
+
+
+def parse_amount(raw, unit, label):
+    """Typed amount in 万元 or 元 to exact yuan (Decimal); ValueError with a Chinese message."""
+    text = (raw or "").strip().replace(",", "").replace("，", "").replace(" ", "")
+    if not text:
+        raise ValueError(f"请填写{label}")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{label}必须是数字") from None
+    if not value.is_finite():
+        raise ValueError(f"{label}必须是数字")
+    if value < 0:
+        raise ValueError(f"{label}不能为负数")
+    places = -value.as_tuple().exponent
+    if unit == "wan" and places > 6:
+        raise ValueError(f"{label}以万元填写时最多保留六位小数（精确到分）")
+    if unit != "wan" and places > 2:
+        raise ValueError(f"{label}以元填写时最多保留两位小数（精确到分）")
+    yuan = (value * WAN if unit == "wan" else value).quantize(Decimal("0.01"))
+    if yuan > MAX_YUAN:
+        raise ValueError(f"{label}超出允许范围（最大 99999999.99 万元）")
+    return yuan
+
+
+def wan_text(yuan):
+    """Yuan as an exact 万元 figure for the form: at least two decimals, no trailing zeros beyond."""
+    if yuan is None:
+        return ""
+    text = f"{(Decimal(yuan) / WAN):.6f}".rstrip("0")
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.ljust(2, '0')}"
+
+
+class ContractForm(FlaskForm):
+    """Record or edit a technology contract."""
+
+    version = HiddenField()
+    suggestion_id = HiddenField()
+    contract_no = StringField("合同编号", [val.required("请填写合同编号"), val.length(max=50, label="合同编号")])
+    registration_no = StringField("登记编号", [val.optional(), val.length(max=50, label="登记编号")])
+    type = Choice("合同类型", choices=ContractType.choices(), message="请选择有效的合同类型")
+    title = StringField("合同名称", [val.required("请填写合同名称"), val.length(max=200, label="合同名称")])
+    buyer_name = StringField("买方（委托方/受让方）", [val.required("请填写买方单位"), val.length(2, 100, "单位名称")])
+    buyer_kind = Choice("买方单位类型", choices=OrgKind.choices(), default=OrgKind.ENTERPRISE.value)
+    seller_name = StringField("卖方（受托方/让与方）", [val.required("请填写卖方单位"), val.length(2, 100, "单位名称")])
+    seller_kind = Choice("卖方单位类型", choices=OrgKind.choices(), default=OrgKind.UNIVERSITY.value)
+    unit = Choice("金额单位", choices=UNITS, default="wan")
+    amount = StringField("合同金额")
+    transaction_amount = StringField("技术交易额")
+    signed_on = DateText("签订日期", [filled("请填写签订日期")])
+    registration_status = Choice("登记状态", choices=RegistrationStatus.choices(), default="unsubmitted")
+    registered_on = DateText("登记日期", [val.optional()])
+    channel = Choice("签订渠道", choices=Channel.choices(), default="online")
+    event_id = Choice("对接活动", coerce=opt_int, choices=[])
+    need_id = StringField("关联需求编号", [val.optional()])
+    result_id = StringField("关联成果编号", [val.optional()])
+    broker_id = Choice("经纪人", coerce=opt_int, choices=[])
+    zone_id = Choice("专区", coerce=opt_int, choices=[])
+    industry = StringField("行业", [val.optional(), val.length(max=50, label="行业")])
+    town = StringField("镇街", [val.optional(), val.length(max=50, label="镇街")])
+    note = TextAreaField("备注", [val.optional(), val.length(max=2000, label="备注")])
+
+    def __init__(self, *args, contract_id=None, **kw):
+        super().__init__(*args, **kw)
+        self._contract_id = contract_id
+        self.cleaned = {}
+
+    def validate_registration_no(self, field):
+        value = (field.data or "").strip()
+        if value:
+            other = db.session.scalar(db.select(Contract.id).filter_by(registration_no=value))
+            if other and other != self._contract_id:
+                raise ValidationError("该登记编号已被其他合同使用")
+
+    def _linked_id(self, field, model, label):
+        text = (field.data or "").strip().lstrip("#")
+        if not text:
+            return None
+        if not text.isdigit() or db.session.get(model, int(text)) is None:
+            field.errors.append(f"找不到编号为 {text} 的{label}")
+            return False
+        return int(text)
+
+    def validate(self, extra_validators=None):
+        from ..models import Result, TechNeed
+
+        ok = super().validate(extra_validators)
+        unit = self.unit.data if self.unit.data in ("wan", "yuan") else "wan"
+        amounts = {}
+        for name, label in (("amount", "合同金额"), ("transaction_amount", "技术交易额")):
+            field = getattr(self, name)
+            try:
+                amounts[name] = parse_amount(field.data, unit, label)
+            except ValueError as exc:
+                field.errors.append(str(exc))
+                ok = False
+        if amounts.get("amount") == 0:
+            self.amount.errors.append("合同金额须大于 0")
+            ok = False
+        if len(amounts) == 2 and amounts["transaction_amount"] > amounts["amount"]:
+            self.transaction_amount.errors.append("技术交易额不能大于合同金额")
+            ok = False
+        signed, registered = self.signed_on.data, self.registered_on.data
+        if signed and signed > today():
+            self.signed_on.errors.append("签订日期不能晚于今天")
+            ok = False
+        if registered and registered > today():
+            self.registered_on.errors.append("登记日期不能晚于今天")
+            ok = False
+        if registered and signed and registered < signed:
+            self.registered_on.errors.append("登记日期不能早于签订日期")
+            ok = False
+        if self.registration_status.data == "registered" and not registered and not self.registered_on.errors:
+            self.registered_on.errors.append("已登记的合同请填写登记日期")
+            ok = False
+        if self.channel.data == "event" and not self.event_id.data and not self.event_id.errors:
+            self.event_id.errors.append("签订渠道为对接活动时，请选择活动")
+            ok = False
+        if (self.buyer_name.data or "").strip() and (self.buyer_name.data or "").strip() == (
+            self.seller_name.data or ""
+        ).strip():
+            self.seller_name.errors.append("买方和卖方不能是同一单位")
+            ok = False
+        need_id = self._linked_id(self.need_id, TechNeed, "技术需求")
+        result_id = self._linked_id(self.result_id, Result, "科技成果")
+        if need_id is False or result_id is False:
+            ok = False
+        if ok:
+            self.cleaned = self._clean(amounts, need_id, result_id)
+        return ok
+
+    def _clean(self, amounts, need_id, result_id):
+        strip = lambda f: (f.data or "").strip()  # noqa: E731
+        return {
+            "contract_no": strip(self.contract_no),
+            "registration_no": strip(self.registration_no) or None,
+            "type": self.type.data,
+            "title": strip(self.title),
+            "buyer_name": strip(self.buyer_name),
+            "buyer_kind": self.buyer_kind.data,
+            "seller_name": strip(self.seller_name),
+            "seller_kind": self.seller_kind.data,
+            "amount": amounts["amount"],
+            "transaction_amount": amounts["transaction_amount"],
+            "signed_on": self.signed_on.data,
+            "registration_status": self.registration_status.data,
+            "registered_on": self.registered_on.data,
+            "channel": self.channel.data,
+            "event_id": self.event_id.data,
+            "need_id": need_id,
+            "result_id": result_id,
+            "broker_id": self.broker_id.data,
+            "zone_id": self.zone_id.data,
+            "industry": strip(self.industry) or None,
+            "town": strip(self.town) or None,
+            "note": strip(self.note),
+        }
+
+
+class VoidForm(FlaskForm):
+    """Void a contract: a reason is required; the version guards against stale pages."""
+
+    version = HiddenField()
+    reason = TextAreaField("作废原因", [val.required("请填写作废原因"), val.length(2, 500, "作废原因")])

@@ -1,0 +1,343 @@
+"""Contract use cases: list, record (from a suggestion too), edit with optimistic locking, void."""
+
+from datetime import date
+
+from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..models import (
+    AuditLog,
+    Contract,
+    Event,
+    MatchSuggestion,
+    Organization,
+    OrgKind,
+    Role,
+    SuggestionMove,
+    SuggestionStatus,
+    TechNeed,
+    User,
+    Zone,
+)
+from ..models.base import utcnow
+from . import audit
+
+EDITABLE = [
+    "contract_no", "registration_no", "type", "title", "amount", "transaction_amount", "signed_on",
+    "registration_status", "registered_on", "channel", "event_id", "need_id", "result_id", "broker_id", "note",
+]  # fmt: skip
+
+
+class ContractError(Exception):
+    """A contract change refused, with a Chinese message for the user."""
+
+
+class StaleContract(ContractError):
+    """Someone saved the contract since this form was loaded; carries what they changed."""
+
+    def __init__(self, contract, changes):
+        super().__init__(
+            "保存被拒绝：在您编辑期间，其他人已修改了这份合同。您填写的内容仍保留在表单中，请核对下列变更后再决定是否重新提交。"
+        )
+        self.contract = contract
+        self.changes = changes
+
+
+# Queries ----------------------------------------------------------------------------------
+
+
+def contract_query(user, args):
+    """Contracts visible to the user, filtered by query args, newest signing first."""
+    stmt = db.select(Contract).options(
+        joinedload(Contract.buyer), joinedload(Contract.seller), joinedload(Contract.broker)
+    )
+    if not user.is_admin:
+        stmt = stmt.where(or_(Contract.broker_id == user.id, Contract.created_by_id == user.id))
+    q = (args.get("q") or "").strip()
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(
+            or_(Contract.title.ilike(like), Contract.contract_no.ilike(like), Contract.registration_no.ilike(like))
+        )
+    for name in ("type", "channel", "registration_status"):
+        if args.get(name):
+            stmt = stmt.where(getattr(Contract, name) == args.get(name))
+    state = args.get("state", "valid")
+    if state == "valid":
+        stmt = stmt.where(Contract.voided.is_(False))
+    elif state == "voided":
+        stmt = stmt.where(Contract.voided.is_(True))
+    for name, op in (("from", "__ge__"), ("to", "__le__")):
+        day = parse_day(args.get(name))
+        if day:
+            stmt = stmt.where(getattr(Contract.signed_on, op)(day))
+    if user.is_admin and (args.get("broker") or "").isdigit():
+        stmt = stmt.where(Contract.broker_id == int(args["broker"]))
+    return stmt.order_by(Contract.signed_on.desc(), Contract.id.desc())
+
+
+def parse_day(text):
+    """YYYY-MM-DD to a date, or None when empty or malformed."""
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+
+
+def broker_choices():
+    """(id, name) of active brokers and admins, for crediting a contract."""
+    rows = db.session.execute(
+        db.select(User.id, User.name, User.role)
+        .where(User.role.in_([Role.BROKER.value, Role.ADMIN.value]), User.active.is_(True))
+        .order_by(User.role.desc(), User.name)
+    )
+    return [("", "（未指定）")] + [(i, f"{n}（{Role.label_of(r)}）") for i, n, r in rows]
+
+
+def event_choices():
+    """(id, title) of events, most recent first (bounded)."""
+    rows = db.session.execute(
+        db.select(Event.id, Event.title, Event.starts_at).order_by(Event.starts_at.desc()).limit(500)
+    )
+    return [("", "（无）")] + [(i, f"{t}（{s:%Y-%m-%d}）") for i, t, s in rows]
+
+
+def zone_choices():
+    """(id, name) of zones."""
+    rows = db.session.execute(db.select(Zone.id, Zone.name).order_by(Zone.name))
+    return [("", "（无）")] + [(i, n) for i, n in rows]
+
+
+def org_names(limit=1000):
+    """Organisation names for the form's suggestion list (bounded)."""
+    return list(db.session.scalars(db.select(Organization.name).order_by(Organization.name).limit(limit)))
+
+
+def prefill_from_suggestion(suggestion):
+    """Form defaults for recording a contract from a suggestion."""
+    need, result = suggestion.need, suggestion.result
+    return {
+        "suggestion_id": suggestion.id,
+        "title": f"{need.title}".strip()[:200],
+        "buyer_name": need.organization.name if need.organization else "",
+        "buyer_kind": need.organization.kind if need.organization else OrgKind.ENTERPRISE.value,
+        "seller_name": result.organization.name if result.organization else "",
+        "seller_kind": result.organization.kind if result.organization else OrgKind.UNIVERSITY.value,
+        "need_id": str(need.id),
+        "result_id": str(result.id),
+        "broker_id": suggestion.assigned_broker_id,
+        "industry": need.industry or "",
+        "town": need.town or "",
+    }
+
+
+# Use cases --------------------------------------------------------------------------------
+
+
+def find_or_create_org(name, kind):
+    """The organisation of that exact name, or a new one of the given kind."""
+    org = db.session.scalar(db.select(Organization).filter_by(name=name))
+    if org is None:
+        org = Organization(name=name, kind=kind if kind in OrgKind._value2member_map_ else OrgKind.ENTERPRISE.value)
+        db.session.add(org)
+        db.session.flush()
+    return org
+
+
+def _apply(contract, data):
+    """Copy cleaned form data onto a contract and take the grouping snapshots."""
+    for name in EDITABLE:
+        if name in data:
+            setattr(contract, name, data[name])
+    contract.buyer = find_or_create_org(data["buyer_name"], data.get("buyer_kind"))
+    contract.seller = find_or_create_org(data["seller_name"], data.get("seller_kind"))
+    need = db.session.get(TechNeed, contract.need_id) if contract.need_id else None
+    source = need or contract.buyer
+    contract.industry = data.get("industry") or source.industry
+    contract.town = data.get("town") or source.town
+    zone_id = data.get("zone_id")
+    if zone_id is None and need is not None and need.zones:
+        zone_id = min(z.id for z in need.zones)
+    contract.zone_id = zone_id
+
+
+def _commit(contract):
+    """Commit, turning a registration-number race into a Chinese error."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ContractError("该登记编号已被其他合同使用，未保存") from None
+    return contract
+
+
+def record_contract(actor, data, suggestion_id=None):
+    """Record a signed contract; from a suggestion, move it to signed and its need to solved."""
+    suggestion = db.session.get(MatchSuggestion, suggestion_id) if suggestion_id else None
+    if suggestion is not None:
+        data = dict(data, need_id=suggestion.need_id, result_id=suggestion.result_id)
+    contract = Contract(created_by_id=actor.id, suggestion_id=suggestion.id if suggestion else None)
+    _apply(contract, data)
+    db.session.add(contract)
+    db.session.flush()
+    audit.record(actor, "contract", contract.id, "create", None, audit.snapshot(contract))
+    if suggestion is not None:
+        _mark_signed(actor, suggestion, contract)
+    return _commit(contract)
+
+
+def _mark_signed(actor, suggestion, contract):
+    """The suggestion is signed and its need solved; the matcher withdraws the need."""
+    from ..matches.services import listing_changed
+
+    if suggestion.status != SuggestionStatus.SIGNED.value:
+        db.session.add(
+            SuggestionMove(
+                suggestion_id=suggestion.id, actor_id=actor.id, from_status=suggestion.status,
+                to_status=SuggestionStatus.SIGNED.value, note=f"登记技术合同 {contract.contract_no}",
+            )
+        )  # fmt: skip
+        suggestion.status = SuggestionStatus.SIGNED.value
+        suggestion.last_activity_at = utcnow()
+    need = suggestion.need
+    need.status = "solved"
+    listing_changed(need)
+
+
+def update_contract(actor, contract, data, base_version):
+    """Save an edit made on version ``base_version``; a stale one raises StaleContract."""
+    if contract.voided:
+        raise ContractError("已作废的合同不能修改")
+    if str(base_version) != str(contract.version):
+        raise StaleContract(contract, changes_since(contract, base_version))
+    before = audit.snapshot(contract)
+    with db.session.no_autoflush:  # the version-checked UPDATE happens in the flush below
+        _apply(contract, data)
+    try:
+        db.session.flush()  # UPDATE ... WHERE version = loaded version: catches a race in between
+    except StaleDataError:
+        db.session.rollback()
+        contract = db.session.get(Contract, contract.id)
+        raise StaleContract(contract, changes_since(contract, base_version)) from None
+    except IntegrityError:
+        db.session.rollback()
+        raise ContractError("该登记编号已被其他合同使用，未保存") from None
+    after = audit.snapshot(contract)
+    if audit.changed(before, after) == ["version"] or not audit.changed(before, after):
+        db.session.rollback()  # nothing changed: no new version, no audit row
+        return contract
+    audit.record(actor, "contract", contract.id, "update", before, after)
+    return _commit(contract)
+
+
+def void_contract(actor, contract, reason, base_version=None):
+    """Void a contract with a reason (never deleted); it leaves every total."""
+    if contract.voided:
+        raise ContractError("这份合同已经作废")
+    if base_version not in (None, "") and str(base_version) != str(contract.version):
+        raise StaleContract(contract, changes_since(contract, base_version))
+    before = audit.snapshot(contract)
+    contract.voided = True
+    contract.void_reason = reason.strip()
+    contract.voided_at = utcnow()
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        contract = db.session.get(Contract, contract.id)
+        raise StaleContract(contract, changes_since(contract, base_version)) from None
+    audit.record(actor, "contract", contract.id, "void", before, audit.snapshot(contract))
+    return _commit(contract)
+
+
+def changes_since(contract, base_version):
+    """Audit rows of a contract saved after ``base_version``, each with its changed fields."""
+    try:
+        base = int(base_version)
+    except (TypeError, ValueError):
+        base = 0
+    rows = db.session.scalars(
+        db.select(AuditLog)
+        .options(joinedload(AuditLog.actor))
+        .filter_by(entity="contract", entity_id=contract.id)
+        .order_by(AuditLog.id)
+    ).all()
+    later = [r for r in rows if int((r.after or {}).get("version") or 0) > base]
+    return describe_rows(later)
+
+
+def describe_rows(rows):
+    """Audit rows as dicts with readable changed fields: [{row, fields: [(label, before, after)]}]."""
+    names = _names_for(rows)
+    out = []
+    for row in rows:
+        keys = [k for k in audit.changed(row.before, row.after) if k != "version"]
+        if row.action == "create":
+            keys = [k for k in (row.after or {}) if k != "version"]
+        fields = [
+            (audit.CONTRACT_FIELDS.get(k, k), show(k, (row.before or {}).get(k), names),
+             show(k, (row.after or {}).get(k), names))
+            for k in keys
+        ]  # fmt: skip
+        out.append({"row": row, "fields": fields})
+    return out
+
+
+LOOKUPS = {
+    "buyer_id": (Organization, "name"),
+    "seller_id": (Organization, "name"),
+    "broker_id": (User, "name"),
+    "event_id": (Event, "title"),
+    "zone_id": (Zone, "name"),
+}
+
+
+def _names_for(rows):
+    """Resolve the ids mentioned in audit rows to names, one query per kind."""
+    wanted = {}
+    for row in rows:
+        for snap in (row.before or {}, row.after or {}):
+            for key, (model, _) in LOOKUPS.items():
+                if snap.get(key):
+                    wanted.setdefault(model, set()).add(snap[key])
+    names = {}
+    for model, ids in wanted.items():
+        attr = {Organization: "name", User: "name", Event: "title", Zone: "name"}[model]
+        for i, n in db.session.execute(db.select(model.id, getattr(model, attr)).where(model.id.in_(ids))):
+            names[(model, i)] = n
+    return names
+
+
+def show(key, value, names):
+    """A stored audit value as a person reads it."""
+    from ..models import Channel, ContractType, RegistrationStatus
+
+    if value is None or value == "":
+        return "—"
+    if key in LOOKUPS:
+        return names.get((LOOKUPS[key][0], value), f"#{value}")
+    labels = {"type": ContractType, "channel": Channel, "registration_status": RegistrationStatus}
+    if key in labels:
+        return labels[key].label_of(value)
+    if key in ("need_id", "result_id", "suggestion_id"):
+        return f"#{value}"
+    if key == "voided":
+        return "是" if value else "否"
+    return str(value)
+
+
+def audit_query(args):
+    """Audit rows filtered by entity id, action and actor, newest first."""
+    stmt = db.select(AuditLog).options(joinedload(AuditLog.actor)).order_by(AuditLog.id.desc())
+    if args.get("entity"):
+        stmt = stmt.where(AuditLog.entity == args["entity"])
+    if (args.get("entity_id") or "").strip().isdigit():
+        stmt = stmt.where(AuditLog.entity_id == int(args["entity_id"].strip()))
+    if args.get("action"):
+        stmt = stmt.where(AuditLog.action == args["action"])
+    if (args.get("actor") or "").isdigit():
+        stmt = stmt.where(AuditLog.actor_id == int(args["actor"]))
+    return stmt
