@@ -1,3 +1,248 @@
-"""Views of the brokers area."""
+"""Brokers' queue, pipeline and pair page, and the actions on a pair."""
 
-from . import bp  # noqa: F401
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from ..auth.decorators import role_required
+from ..extensions import db
+from ..models import AuditLog, FollowUp, MatchSuggestion, Result, Role, SuggestionMove, SuggestionStatus, TechNeed, Zone
+from ..models.matching import OPEN_STATUSES
+from ..notifications.services import safe_link
+from . import bp, events, queries, services
+from .forms import FollowUpForm, RejectForm
+from .services import BrokerError
+
+staff_only = role_required(Role.BROKER, Role.ADMIN)
+
+
+def _stale_days():
+    return int(current_app.config.get("STALE_SUGGESTION_DAYS", 14))
+
+
+def _filter_choices(status_options):
+    from ..main.services import choice_list
+
+    zones = db.session.execute(db.select(Zone.id, Zone.name).order_by(Zone.name)).all()
+    return {
+        "industries": choice_list("industry"), "zones": zones, "sorts": queries.SORTS, "assigned": queries.ASSIGNED,
+        "band_options": [(k, v[0]) for k, v in queries.SCORE_BANDS.items()],
+        "age_options": [(k, v[0]) for k, v in queries.AGE_BANDS.items()],
+        "status_options": [(v, SuggestionStatus.label_of(v) if v not in ("", "open") else text)
+                           for v, text in status_options],
+    }  # fmt: skip
+
+
+QUEUE_STATUSES = [("suggested", ""), ("open", "全部进行中")]
+PIPELINE_STATUS_OPTIONS = [("", "全部（不含已驳回）")] + [(s, "") for s in queries.PIPELINE_STATUSES]
+
+
+@bp.route("/")
+@staff_only
+def queue():
+    """The review queue: pending suggestions with reasons, filters, sort and pages."""
+    f = queries.Filters.from_args(request.args, current_user)
+    page = db.paginate(queries.queue_stmt(current_user, f, _stale_days()), per_page=20, error_out=False)
+    return render_template("brokers/queue.html", page=page, f=f, stale_cutoff=queries.stale_cutoff(_stale_days()),
+                           stale_days=_stale_days(), **_filter_choices(QUEUE_STATUSES))  # fmt: skip
+
+
+@bp.route("/pipeline")
+@staff_only
+def pipeline():
+    """Pairs past the queue: accepted, introduced, negotiating, signed, failed (or rejected)."""
+    f = queries.Filters.from_args(request.args, current_user, default_status="")
+    if "assigned" not in request.args and current_user.is_broker:
+        f.assigned = "mine"
+    if "sort" not in request.args:
+        f.sort = "idle"
+    page = db.paginate(queries.pipeline_stmt(current_user, f, _stale_days()), per_page=20, error_out=False)
+    counts = queries.status_counts(current_user, mine_only=current_user.is_broker and f.assigned == "mine")
+    return render_template("brokers/pipeline.html", page=page, f=f, counts=counts,
+                           stale_cutoff=queries.stale_cutoff(_stale_days()), stale_days=_stale_days(),
+                           statuses=queries.PIPELINE_STATUSES, status_enum=SuggestionStatus, **_filter_choices(PIPELINE_STATUS_OPTIONS))  # fmt: skip
+
+
+def _load(suggestion_id):
+    s = db.session.get(
+        MatchSuggestion,
+        suggestion_id,
+        options=[
+            joinedload(MatchSuggestion.need).joinedload(TechNeed.organization),
+            joinedload(MatchSuggestion.result).joinedload(Result.organization),
+            joinedload(MatchSuggestion.assigned_broker),
+        ],
+    )
+    if s is None:
+        abort(404)
+    return s
+
+
+def _log_confidential_view(s):
+    """Brokers' views of a summary-only need's full text go to the audit log."""
+    if current_user.is_broker and s.need.confidentiality == "summary":
+        db.session.add(AuditLog(actor_id=current_user.id, entity="tech_need", entity_id=s.need_id, action="view",
+                                after={"via": "suggestion", "suggestion_id": s.id}))  # fmt: skip
+        db.session.commit()
+
+
+def render_pair(s, status=200, reject_form=None, follow_form=None):
+    """The pair page with its forms (bound ones keep what was typed)."""
+    moves = db.session.scalars(
+        db.select(SuggestionMove).where(SuggestionMove.suggestion_id == s.id)
+        .options(joinedload(SuggestionMove.actor)).order_by(SuggestionMove.at, SuggestionMove.id)
+    ).all()  # fmt: skip
+    follow_ups = db.session.scalars(
+        db.select(FollowUp).where(FollowUp.suggestion_id == s.id)
+        .options(joinedload(FollowUp.broker), joinedload(FollowUp.event))
+        .order_by(FollowUp.happened_on.desc(), FollowUp.id.desc())
+    ).all()  # fmt: skip
+    recent = events.recent_events()
+    follow_form = follow_form or FollowUpForm(formdata=None)
+    follow_form.event_id.choices = [("", "（无）")] + [
+        (str(e.id), f"{e.title}（{e.starts_at:%Y-%m-%d}）") for e in recent
+    ]
+    stale = s.status in OPEN_STATUSES and s.last_activity_at < queries.stale_cutoff(_stale_days())
+    return render_template(
+        "brokers/suggestion.html", s=s, moves=moves, follow_ups=follow_ups, can_act=services.can_act(current_user, s),
+        reject_form=reject_form or RejectForm(formdata=None), follow_form=follow_form, recent_events=recent,
+        pair_events=events.pair_events(s), need_contacts=services.contacts_of(s.need),
+        result_contacts=services.contacts_of(s.result), brokers=queries.broker_choices() if current_user.is_admin else [],
+        stale=stale, stale_days=_stale_days(), status_enum=SuggestionStatus,
+    ), status  # fmt: skip
+
+
+@bp.route("/suggestions/<int:suggestion_id>")
+@staff_only
+def suggestion(suggestion_id):
+    """One pair: both listings side by side, reasons, history, follow-ups, actions."""
+    s = _load(suggestion_id)
+    _log_confidential_view(s)
+    return render_pair(s)
+
+
+def _done(s, message):
+    flash(message, "success")
+    nxt = safe_link(request.form.get("next"))
+    return redirect(nxt or url_for("brokers.suggestion", suggestion_id=s.id))
+
+
+def _refused(s, exc, **forms):
+    db.session.rollback()
+    flash(str(exc), "danger")
+    return render_pair(_load(s.id), 409, **forms)
+
+
+@bp.route("/suggestions/<int:suggestion_id>/claim", methods=["POST"])
+@staff_only
+def claim(suggestion_id):
+    """A broker takes an unassigned suggestion into their queue."""
+    s = _load(suggestion_id)
+    try:
+        services.claim(s, current_user)
+    except BrokerError as exc:
+        return _refused(s, exc)
+    return _done(s, "已认领，该推荐进入您的队列")
+
+
+@bp.route("/suggestions/<int:suggestion_id>/assign", methods=["POST"])
+@role_required(Role.ADMIN)
+def assign(suggestion_id):
+    """An admin gives the pair to a broker."""
+    s = _load(suggestion_id)
+    raw = request.form.get("broker_id", "")
+    try:
+        services.assign(s, current_user, int(raw) if raw.isdigit() else -1)
+    except BrokerError as exc:
+        return _refused(s, exc)
+    return _done(s, f"已分配给{s.assigned_broker.name}" if s.assigned_broker else "已取消分配")
+
+
+@bp.route("/suggestions/<int:suggestion_id>/accept", methods=["POST"])
+@staff_only
+def accept(suggestion_id):
+    """Accept a suggestion."""
+    s = _load(suggestion_id)
+    try:
+        services.accept(s, current_user, request.form.get("expected"))
+    except BrokerError as exc:
+        return _refused(s, exc)
+    return _done(s, "已采纳该推荐，双方可在各自的需求/成果页面看到")
+
+
+@bp.route("/suggestions/<int:suggestion_id>/reject", methods=["POST"])
+@staff_only
+def reject(suggestion_id):
+    """Reject a suggestion with a coded reason and a note."""
+    s = _load(suggestion_id)
+    form = RejectForm()
+    if not form.validate():
+        return render_pair(s, 200, reject_form=form)
+    try:
+        services.reject(s, current_user, form.expected.data, form.reason.data, form.note.data)
+    except BrokerError as exc:
+        return _refused(s, exc, reject_form=form)
+    return _done(s, "已驳回该推荐，此配对今后不会再被推荐")
+
+
+@bp.route("/suggestions/<int:suggestion_id>/introduce", methods=["POST"])
+@staff_only
+def introduce(suggestion_id):
+    """Introduce the two sides to each other."""
+    s = _load(suggestion_id)
+    try:
+        services.introduce(s, current_user, request.form.get("expected"), request.form.get("note", ""))
+    except BrokerError as exc:
+        return _refused(s, exc)
+    return _done(s, "已引荐，双方已收到通知并可查看对方联系方式")
+
+
+@bp.route("/suggestions/<int:suggestion_id>/move", methods=["POST"])
+@staff_only
+def move(suggestion_id):
+    """Move an introduced pair on: negotiating, signed or failed."""
+    s = _load(suggestion_id)
+    to = request.form.get("to", "")
+    try:
+        services.move(s, current_user, request.form.get("expected"), to, request.form.get("note", ""))
+    except BrokerError as exc:
+        return _refused(s, exc)
+    return _done(s, f"状态已更新为「{services.label(to)}」")
+
+
+@bp.route("/suggestions/<int:suggestion_id>/follow-ups", methods=["POST"])
+@staff_only
+def follow_up(suggestion_id):
+    """Log a follow-up on the pair's timeline."""
+    s = _load(suggestion_id)
+    form = FollowUpForm()
+    form.event_id.choices = [("", "（无）")] + [(str(e.id), e.title) for e in events.recent_events()]
+    if not form.validate():
+        return render_pair(s, 200, follow_form=form)
+    try:
+        services.add_follow_up(s, current_user, form.kind.data, form.happened_on.data, form.note.data,
+                               form.event_id.id_value)  # fmt: skip
+    except BrokerError as exc:
+        return _refused(s, exc, follow_form=form)
+    return _done(s, "跟进记录已保存")
+
+
+@bp.route("/suggestions/<int:suggestion_id>/event", methods=["POST"])
+@staff_only
+def record_event(suggestion_id):
+    """Record that the pair was discussed at an event."""
+    from ..models import Event
+
+    s = _load(suggestion_id)
+    raw = request.form.get("event_id", "")
+    event = db.session.get(Event, int(raw)) if raw.isdigit() else None
+    try:
+        if event is None:
+            raise BrokerError("请选择对接活动")
+        events.record_pair(event, current_user, s)
+    except BrokerError as exc:
+        return _refused(s, exc)
+    return _done(s, f"已记入活动「{event.title}」")
+
+
+from . import routes_events, routes_sides  # noqa: E402,F401

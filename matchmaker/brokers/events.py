@@ -1,0 +1,209 @@
+"""Matchmaking events (对接活动): create, attach listings, record the pairs discussed."""
+
+from sqlalchemy import or_
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import ACTIVE_STATUSES, BrokerAssignment, Event, MatchSuggestion, Result, TechNeed, Zone
+from ..models.matching import event_need, event_result, event_suggestion
+from .services import BrokerError, can_act
+
+
+def events_stmt(when="", q=""):
+    """Events, upcoming first or past (when='past'), optionally by title fragment."""
+    from ..models.base import utcnow
+
+    now = utcnow()
+    stmt = db.select(Event).options(joinedload(Event.zone), joinedload(Event.created_by))
+    if when == "past":
+        stmt = stmt.where(Event.starts_at < now).order_by(Event.starts_at.desc())
+    elif when == "upcoming":
+        stmt = stmt.where(Event.starts_at >= now).order_by(Event.starts_at.asc())
+    else:
+        stmt = stmt.order_by(Event.starts_at.desc())
+    if q:
+        stmt = stmt.where(Event.title.ilike(f"%{q.strip()[:50]}%"))
+    return stmt.order_by(Event.id.desc())
+
+
+def save_event(event, data, actor):
+    """Create or update an event from validated form data; commits."""
+    if event.id is not None and not event.can_edit(actor):
+        raise BrokerError("只有活动创建人或管理员可以修改活动")
+    event.title = data["title"].strip()
+    event.online = data["mode"] == "online"
+    event.starts_at = data["starts_at"]
+    event.place = (data.get("place") or "").strip() or None
+    event.link = (data.get("link") or "").strip() or None
+    event.zone_id = data.get("zone_id") or None
+    event.description = (data.get("description") or "").strip()
+    if event.id is None:
+        event.created_by_id = actor.id
+        db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def _require_edit(event, actor):
+    if not event.can_edit(actor):
+        raise BrokerError("只有活动创建人或管理员可以修改活动的需求和成果")
+
+
+def attach(event, actor, kind, listing_id):
+    """Attach a published need or result to an event; commits."""
+    _require_edit(event, actor)
+    model, table, col = (TechNeed, event_need, "need_id") if kind == "need" else (Result, event_result, "result_id")
+    listing = db.session.get(model, listing_id) if listing_id else None
+    if listing is None:
+        raise BrokerError("请选择要加入活动的" + ("技术需求" if kind == "need" else "科技成果"))
+    if listing.status not in ACTIVE_STATUSES:
+        raise BrokerError("只能加入已发布的需求或成果")
+    present = db.session.scalar(
+        db.select(table.c.event_id).where(table.c.event_id == event.id, table.c[col] == listing.id)
+    )
+    if present:
+        raise BrokerError(f"「{listing.title}」已在本活动中")
+    db.session.execute(table.insert().values(event_id=event.id, **{col: listing.id}))
+    db.session.commit()
+    return listing
+
+
+def detach(event, actor, kind, listing_id):
+    """Remove a need or result from an event; commits."""
+    _require_edit(event, actor)
+    table, col = (event_need, "need_id") if kind == "need" else (event_result, "result_id")
+    db.session.execute(table.delete().where(table.c.event_id == event.id, table.c[col] == listing_id))
+    db.session.commit()
+
+
+def record_pair(event, actor, s):
+    """Record that a pair was discussed at the event; commits."""
+    if not can_act(actor, s):
+        raise BrokerError("该推荐已分配给其他经纪人，只有该经纪人或管理员可以操作")
+    if s.status == "rejected":
+        raise BrokerError("已驳回的推荐不能记入活动")
+    present = db.session.scalar(
+        db.select(event_suggestion.c.event_id).where(
+            event_suggestion.c.event_id == event.id, event_suggestion.c.suggestion_id == s.id
+        )
+    )
+    if present:
+        raise BrokerError("该配对已记入本活动，请勿重复提交")
+    db.session.execute(event_suggestion.insert().values(event_id=event.id, suggestion_id=s.id))
+    from ..models.base import utcnow
+
+    s.last_activity_at = utcnow()
+    db.session.commit()
+
+
+def event_listings(event, kind, limit=200):
+    """The needs or results attached to an event, with organisations."""
+    if kind == "need":
+        stmt = db.select(TechNeed).join(event_need, event_need.c.need_id == TechNeed.id)
+        stmt = stmt.where(event_need.c.event_id == event.id).options(joinedload(TechNeed.organization))
+    else:
+        stmt = db.select(Result).join(event_result, event_result.c.result_id == Result.id)
+        stmt = stmt.where(event_result.c.event_id == event.id).options(joinedload(Result.organization))
+    return db.session.scalars(stmt.limit(limit)).all()
+
+
+def event_pairs(event, limit=200):
+    """The pairs discussed at an event."""
+    stmt = (
+        db.select(MatchSuggestion)
+        .join(event_suggestion, event_suggestion.c.suggestion_id == MatchSuggestion.id)
+        .where(event_suggestion.c.event_id == event.id)
+        .options(joinedload(MatchSuggestion.need), joinedload(MatchSuggestion.result))
+        .order_by(MatchSuggestion.id)
+    )
+    return db.session.scalars(stmt.limit(limit)).all()
+
+
+def pair_events(s):
+    """Events where a pair was discussed."""
+    stmt = (
+        db.select(Event)
+        .join(event_suggestion, event_suggestion.c.event_id == Event.id)
+        .where(event_suggestion.c.suggestion_id == s.id)
+        .order_by(Event.starts_at.desc())
+    )
+    return db.session.scalars(stmt).all()
+
+
+def search_listings(kind, q, limit=10):
+    """Published needs or results whose title contains q (for attaching and manual pairs)."""
+    model = TechNeed if kind == "need" else Result
+    q = (q or "").strip()[:50]
+    if not q:
+        return []
+    cond = model.title.ilike(f"%{q}%")
+    if q.isdigit():
+        cond = or_(cond, model.id == int(q))
+    stmt = (
+        db.select(model)
+        .where(model.status.in_(ACTIVE_STATUSES), cond)
+        .options(joinedload(model.organization))
+        .order_by(model.id.desc())
+        .limit(limit)
+    )
+    return db.session.scalars(stmt).all()
+
+
+def recent_events(limit=50):
+    """The latest events, for the 'discussed at' select on a pair page."""
+    return db.session.execute(
+        db.select(Event.id, Event.title, Event.starts_at).order_by(Event.starts_at.desc()).limit(limit)
+    ).all()
+
+
+def zone_choices():
+    """(id, name) of active zones."""
+    return [(0, "（不限）")] + list(
+        db.session.execute(db.select(Zone.id, Zone.name).where(Zone.active.is_(True)).order_by(Zone.name))
+    )
+
+
+# Assignments -----------------------------------------------------------------
+
+
+def assignments_stmt():
+    """Every broker assignment with its broker and zone."""
+    return (
+        db.select(BrokerAssignment)
+        .options(joinedload(BrokerAssignment.broker), joinedload(BrokerAssignment.zone))
+        .order_by(BrokerAssignment.industry, BrokerAssignment.zone_id, BrokerAssignment.id)
+    )
+
+
+def add_assignment(broker_id, industry, zone_id):
+    """Route an industry or a zone to a broker; commits."""
+    from ..models import Role, User
+
+    broker = db.session.get(User, broker_id) if broker_id else None
+    if broker is None or broker.role != Role.BROKER or not broker.active:
+        raise BrokerError("请选择一位在职的技术经纪人")
+    industry = (industry or "").strip() or None
+    zone_id = zone_id or None
+    if not industry and not zone_id:
+        raise BrokerError("请选择行业或专区（至少一项）")
+    if zone_id and db.session.get(Zone, zone_id) is None:
+        raise BrokerError("专区不存在")
+    dup = db.session.scalar(
+        db.select(BrokerAssignment.id).filter_by(broker_id=broker.id, industry=industry, zone_id=zone_id)
+    )
+    if dup:
+        raise BrokerError("该经纪人已有相同的分工")
+    a = BrokerAssignment(broker_id=broker.id, industry=industry, zone_id=zone_id)
+    db.session.add(a)
+    db.session.commit()
+    return a
+
+
+def remove_assignment(assignment_id):
+    """Delete an assignment; commits. Returns False when it does not exist."""
+    a = db.session.get(BrokerAssignment, assignment_id)
+    if a is None:
+        return False
+    db.session.delete(a)
+    db.session.commit()
+    return True

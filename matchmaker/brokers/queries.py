@@ -1,0 +1,250 @@
+"""Read-side queries for brokers: the queue, the pipeline, statistics (all filtered in SQL)."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import case, exists, func, or_
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..models import (
+    Contract,
+    FollowUp,
+    MatchSuggestion,
+    RejectReason,
+    Result,
+    Role,
+    SuggestionMove,
+    TechNeed,
+    User,
+    need_zone,
+    result_zone,
+)
+from ..models.base import utcnow
+from ..models.matching import OPEN_STATUSES
+
+# Score bands shown in the queue filter: (label, low, high).
+SCORE_BANDS = {
+    "high": ("高（≥0.40）", 0.4, None),
+    "mid": ("中（0.20–0.40）", 0.2, 0.4),
+    "low": ("低（<0.20）", None, 0.2),
+}
+# Age bands by days since the suggestion was made: (label, min days, max days).
+AGE_BANDS = {"week": ("一周内", None, 7), "month": ("7–30 天", 7, 30), "older": ("30 天以上", 30, None)}
+SORTS = {
+    "score": ("匹配度从高到低", (MatchSuggestion.score.desc(), MatchSuggestion.id.desc())),
+    "newest": ("最新推荐", (MatchSuggestion.created_at.desc(), MatchSuggestion.id.desc())),
+    "oldest": ("最早推荐", (MatchSuggestion.created_at.asc(), MatchSuggestion.id.asc())),
+    "idle": ("最久未处理", (MatchSuggestion.last_activity_at.asc(), MatchSuggestion.id.asc())),
+}
+ASSIGNED = {"mine_or_free": "我的和未分配", "mine": "分配给我", "free": "未分配", "all": "全部"}
+PIPELINE_STATUSES = ("accepted", "introduced", "negotiating", "signed", "failed", "rejected")
+
+
+def stale_cutoff(days):
+    """The moment before which an untouched open pair counts as stale."""
+    return utcnow() - timedelta(days=int(days))
+
+
+@dataclass
+class Filters:
+    """The queue's and pipeline's query arguments, validated (unknown values are ignored)."""
+
+    industry: str = ""
+    zone_id: int | None = None
+    band: str = ""
+    age: str = ""
+    assigned: str = ""
+    sort: str = "score"
+    stale: bool = False
+    status: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args, user, default_status="suggested"):
+        zone = args.get("zone", "")
+        f = cls(
+            industry=args.get("industry", "").strip()[:50],
+            zone_id=int(zone) if zone.isdigit() else None,
+            band=args.get("band", "") if args.get("band") in SCORE_BANDS else "",
+            age=args.get("age", "") if args.get("age") in AGE_BANDS else "",
+            assigned=args.get("assigned", "") if args.get("assigned") in ASSIGNED else "",
+            sort=args.get("sort", "") if args.get("sort") in SORTS else "score",
+            stale=args.get("stale") == "1",
+            status=args.get("status", default_status),
+            q=args.get("q", "").strip()[:50],
+        )
+        if not f.assigned:
+            f.assigned = "mine_or_free" if user.is_broker else "all"
+        return f
+
+
+def _list_options():
+    return (
+        joinedload(MatchSuggestion.need).joinedload(TechNeed.organization),
+        joinedload(MatchSuggestion.result).joinedload(Result.organization),
+        joinedload(MatchSuggestion.assigned_broker),
+        selectinload(MatchSuggestion.need).selectinload(TechNeed.zones),
+        selectinload(MatchSuggestion.result).selectinload(Result.zones),
+    )
+
+
+def suggestions_stmt(user, f, stale_days, statuses):
+    """Suggestions in `statuses` filtered as `f` says, with both listings loaded."""
+    S = MatchSuggestion
+    stmt = db.select(S).where(S.status.in_(statuses)).options(*_list_options())
+    if f.assigned == "mine":
+        stmt = stmt.where(S.assigned_broker_id == user.id)
+    elif f.assigned == "free":
+        stmt = stmt.where(S.assigned_broker_id.is_(None))
+    elif f.assigned == "mine_or_free":
+        stmt = stmt.where(or_(S.assigned_broker_id == user.id, S.assigned_broker_id.is_(None)))
+    if f.industry:
+        stmt = stmt.where(exists().where(TechNeed.id == S.need_id, TechNeed.industry == f.industry))
+    if f.zone_id:
+        stmt = stmt.where(
+            or_(
+                exists().where(need_zone.c.need_id == S.need_id, need_zone.c.zone_id == f.zone_id),
+                exists().where(result_zone.c.result_id == S.result_id, result_zone.c.zone_id == f.zone_id),
+            )
+        )
+    if f.band:
+        _, low, high = SCORE_BANDS[f.band]
+        if low is not None:
+            stmt = stmt.where(S.score >= low)
+        if high is not None:
+            stmt = stmt.where(S.score < high)
+    if f.age:
+        _, min_days, max_days = AGE_BANDS[f.age]
+        now = utcnow()
+        if min_days is not None:
+            stmt = stmt.where(S.created_at <= now - timedelta(days=min_days))
+        if max_days is not None:
+            stmt = stmt.where(S.created_at > now - timedelta(days=max_days))
+    if f.stale:
+        stmt = stmt.where(S.status.in_(OPEN_STATUSES), S.last_activity_at < stale_cutoff(stale_days))
+    if f.q:
+        like = f"%{f.q}%"
+        stmt = stmt.where(
+            or_(
+                exists().where(TechNeed.id == S.need_id, TechNeed.title.ilike(like)),
+                exists().where(Result.id == S.result_id, Result.title.ilike(like)),
+            )
+        )
+    return stmt.order_by(*SORTS[f.sort][1])
+
+
+def queue_stmt(user, f, stale_days):
+    """The review queue: pending suggestions, or every open one with status=open."""
+    statuses = OPEN_STATUSES if f.status == "open" else ("suggested",)
+    return suggestions_stmt(user, f, stale_days, statuses)
+
+
+def pipeline_stmt(user, f, stale_days):
+    """Pairs past the queue, one status or all but rejected."""
+    statuses = (f.status,) if f.status in PIPELINE_STATUSES else PIPELINE_STATUSES[:-1]
+    return suggestions_stmt(user, f, stale_days, statuses)
+
+
+def status_counts(user, mine_only):
+    """How many pairs sit in each status (the user's only, for brokers by default)."""
+    stmt = db.select(MatchSuggestion.status, func.count(MatchSuggestion.id)).group_by(MatchSuggestion.status)
+    if mine_only:
+        stmt = stmt.where(MatchSuggestion.assigned_broker_id == user.id)
+    return dict(db.session.execute(stmt).all())
+
+
+def brokers_stmt():
+    """Active and inactive brokers by name."""
+    return db.select(User).where(User.role == Role.BROKER).order_by(User.active.desc(), User.name, User.id)
+
+
+def broker_choices():
+    """(id, name) of active brokers for select fields."""
+    rows = db.session.execute(
+        db.select(User.id, User.name).where(User.role == Role.BROKER, User.active.is_(True)).order_by(User.name)
+    )
+    return list(rows)
+
+
+def broker_stats(broker_ids):
+    """Per broker: queue, accepted, rejected, accepted share, introductions, follow-ups, contracts."""
+    if not broker_ids:
+        return {}
+    S = MatchSuggestion
+    stats = {b: dict(pending=0, open=0, accepted=0, rejected=0, introduced=0, follow_ups=0, contracts=0,
+                     amount=0, stale=0, share=None) for b in broker_ids}  # fmt: skip
+    rows = db.session.execute(
+        db.select(
+            S.decided_by_id,
+            func.sum(case((S.status == "rejected", 0), else_=1)),
+            func.sum(case((S.status == "rejected", 1), else_=0)),
+        )
+        .where(S.decided_by_id.in_(broker_ids))
+        .group_by(S.decided_by_id)
+    )
+    for b, acc, rej in rows:
+        stats[b].update(accepted=int(acc or 0), rejected=int(rej or 0))
+    rows = db.session.execute(
+        db.select(
+            S.assigned_broker_id,
+            func.sum(case((S.status == "suggested", 1), else_=0)),
+            func.sum(case((S.status.in_(OPEN_STATUSES), 1), else_=0)),
+        )
+        .where(S.assigned_broker_id.in_(broker_ids))
+        .group_by(S.assigned_broker_id)
+    )
+    for b, pending, open_ in rows:
+        stats[b].update(pending=int(pending or 0), open=int(open_ or 0))
+    rows = db.session.execute(
+        db.select(SuggestionMove.actor_id, func.count(SuggestionMove.id))
+        .where(SuggestionMove.actor_id.in_(broker_ids), SuggestionMove.to_status == "introduced")
+        .group_by(SuggestionMove.actor_id)
+    )
+    for b, n in rows:
+        stats[b]["introduced"] = n
+    rows = db.session.execute(
+        db.select(FollowUp.broker_id, func.count(FollowUp.id))
+        .where(FollowUp.broker_id.in_(broker_ids))
+        .group_by(FollowUp.broker_id)
+    )
+    for b, n in rows:
+        stats[b]["follow_ups"] = n
+    rows = db.session.execute(
+        db.select(Contract.broker_id, func.count(Contract.id), func.coalesce(func.sum(Contract.amount), 0))
+        .where(Contract.broker_id.in_(broker_ids), Contract.voided.is_(False))
+        .group_by(Contract.broker_id)
+    )
+    for b, n, amount in rows:
+        stats[b].update(contracts=n, amount=amount)
+    for st in stats.values():
+        decided = st["accepted"] + st["rejected"]
+        st["share"] = round(100 * st["accepted"] / decided) if decided else None
+    return stats
+
+
+def reject_reason_counts(broker_id=None):
+    """Rejections per coded reason, for the matcher's feedback."""
+    stmt = (
+        db.select(MatchSuggestion.reject_reason, func.count(MatchSuggestion.id))
+        .where(MatchSuggestion.status == "rejected")
+        .group_by(MatchSuggestion.reject_reason)
+    )
+    if broker_id:
+        stmt = stmt.where(MatchSuggestion.decided_by_id == broker_id)
+    counts = dict(db.session.execute(stmt).all())
+    return [(r.label, counts.get(r.value, 0)) for r in RejectReason]
+
+
+def feedback_rows(batch=1000):
+    """Every decided pair for the matching benchmarks: ids, score, engine, status, coded reasons."""
+    S = MatchSuggestion
+    stmt = (
+        db.select(S.need_id, S.result_id, S.score, S.engine_version, S.manual, S.status, S.reject_reason,
+                  S.need_response, S.need_response_reason, S.result_response, S.result_response_reason)
+        .where(S.status != "suggested")
+        .order_by(S.id)
+        .execution_options(yield_per=batch)
+    )  # fmt: skip
+    for row in db.session.execute(stmt):
+        yield row._asdict()

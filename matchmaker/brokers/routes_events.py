@@ -1,0 +1,234 @@
+"""Brokers' events, manual pairs, assignments (admin) and statistics."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth.decorators import get_or_404, role_required
+from ..extensions import db
+from ..models import Event, MatchSuggestion, Result, Role, TechNeed, User
+from . import bp, events, queries, services
+from .forms import AssignmentForm, EventForm, ManualPairForm
+from .services import BrokerError
+
+staff_only = role_required(Role.BROKER, Role.ADMIN)
+admin_only = role_required(Role.ADMIN)
+
+
+# Events ----------------------------------------------------------------------
+
+
+@bp.route("/events", endpoint="events")
+@staff_only
+def events_index():
+    """Matchmaking events, upcoming or past."""
+    when = request.args.get("when", "")
+    page = db.paginate(events.events_stmt(when, request.args.get("q", "")), per_page=20, error_out=False)
+    return render_template("brokers/events.html", page=page, when=when)
+
+
+def _event_form():
+    form = EventForm()
+    form.zone_id.choices = [("", "（不限）")] + [(str(i), n) for i, n in events.zone_choices()[1:]]
+    return form
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@staff_only
+def event_new():
+    """Create an event."""
+    form = _event_form()
+    if form.validate_on_submit():
+        data = dict(form.data, zone_id=form.zone_id.id_value)
+        event = events.save_event(Event(), data, current_user)
+        flash(f"已创建活动「{event.title}」", "success")
+        return redirect(url_for("brokers.event_detail", event_id=event.id))
+    return render_template("brokers/event_form.html", form=form, event=None)
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@staff_only
+def event_edit(event_id):
+    """Edit an event (its creator or an admin)."""
+    event = get_or_404(Event, event_id, check=lambda u: db.session.get(Event, event_id).can_edit(u))
+    form = _event_form()
+    if request.method == "GET":
+        form.title.data, form.mode.data = event.title, "online" if event.online else "offline"
+        form.starts_at.data, form.place.data, form.link.data = event.starts_at, event.place, event.link
+        form.zone_id.data, form.description.data = str(event.zone_id or ""), event.description
+    if form.validate_on_submit():
+        events.save_event(event, dict(form.data, zone_id=form.zone_id.id_value), current_user)
+        flash("活动已保存", "success")
+        return redirect(url_for("brokers.event_detail", event_id=event.id))
+    return render_template("brokers/event_form.html", form=form, event=event)
+
+
+@bp.route("/events/<int:event_id>")
+@staff_only
+def event_detail(event_id):
+    """An event: its needs, results, the pairs discussed; search to attach more."""
+    event = get_or_404(Event, event_id)
+    nq, rq = request.args.get("nq", ""), request.args.get("rq", "")
+    return render_template(
+        "brokers/event_detail.html", event=event, needs=events.event_listings(event, "need"),
+        results=events.event_listings(event, "result"), pairs=events.event_pairs(event), nq=nq, rq=rq,
+        need_hits=events.search_listings("need", nq), result_hits=events.search_listings("result", rq),
+        can_edit=event.can_edit(current_user),
+    )  # fmt: skip
+
+
+def _back_to_event(event):
+    return redirect(url_for("brokers.event_detail", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/attach", methods=["POST"])
+@staff_only
+def event_attach(event_id):
+    """Attach a need or result to the event."""
+    event = get_or_404(Event, event_id)
+    kind, raw = request.form.get("kind"), request.form.get("listing_id", "")
+    try:
+        if kind not in ("need", "result"):
+            raise BrokerError("请选择要加入的需求或成果")
+        listing = events.attach(event, current_user, kind, int(raw) if raw.isdigit() else None)
+    except BrokerError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(f"已加入「{listing.title}」", "success")
+    return _back_to_event(event)
+
+
+@bp.route("/events/<int:event_id>/detach", methods=["POST"])
+@staff_only
+def event_detach(event_id):
+    """Remove a need or result from the event."""
+    event = get_or_404(Event, event_id)
+    kind, raw = request.form.get("kind"), request.form.get("listing_id", "")
+    try:
+        if kind not in ("need", "result") or not raw.isdigit():
+            raise BrokerError("请选择要移出的需求或成果")
+        events.detach(event, current_user, kind, int(raw))
+    except BrokerError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash("已移出活动", "success")
+    return _back_to_event(event)
+
+
+@bp.route("/events/<int:event_id>/pairs", methods=["POST"])
+@staff_only
+def event_pair(event_id):
+    """Record a pair discussed at the event: an existing suggestion, or a new manual pair."""
+    event = get_or_404(Event, event_id)
+    need_raw, result_raw = request.form.get("need_id", ""), request.form.get("result_id", "")
+    try:
+        if not (need_raw.isdigit() and result_raw.isdigit()):
+            raise BrokerError("请选择洽谈的需求和成果")
+        s = db.session.scalar(db.select(MatchSuggestion).filter_by(need_id=int(need_raw), result_id=int(result_raw)))
+        if s is None:
+            s = services.create_manual_pair(
+                current_user, int(need_raw), int(result_raw), f"于活动「{event.title}」中洽谈"
+            )
+        events.record_pair(event, current_user, s)
+    except BrokerError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        flash("已记录该配对在本活动中洽谈", "success")
+    return _back_to_event(event)
+
+
+# Manual pairs ----------------------------------------------------------------
+
+
+@bp.route("/pairs/new", methods=["GET", "POST"])
+@staff_only
+def pair_new():
+    """Create a pair the matcher did not suggest (after a visit, say)."""
+    form = ManualPairForm()
+    args = request.values
+    need = db.session.get(TechNeed, int(args["need_id"])) if args.get("need_id", "").isdigit() else None
+    result = db.session.get(Result, int(args["result_id"])) if args.get("result_id", "").isdigit() else None
+    if request.method == "POST" and form.validate():
+        try:
+            s = services.create_manual_pair(current_user, need and need.id, result and result.id, form.note.data)
+        except BrokerError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            flash("已创建手动配对，进入对接流程（已采纳）", "success")
+            return redirect(url_for("brokers.suggestion", suggestion_id=s.id))
+    nq, rq = args.get("nq", ""), args.get("rq", "")
+    return render_template(
+        "brokers/pair_form.html", form=form, need=need, result=result, nq=nq, rq=rq,
+        need_hits=events.search_listings("need", nq), result_hits=events.search_listings("result", rq),
+    )  # fmt: skip
+
+
+# Assignments -----------------------------------------------------------------
+
+
+def _assignment_form():
+    from ..main.services import choice_list
+
+    form = AssignmentForm()
+    form.broker_id.choices = [("", "请选择…")] + [(str(i), n) for i, n in queries.broker_choices()]
+    form.industry.choices = [("", "（不限）")] + [(n, n) for n in choice_list("industry")]
+    form.zone_id.choices = [("", "（不限）")] + [(str(i), n) for i, n in events.zone_choices()[1:]]
+    return form
+
+
+@bp.route("/assignments", methods=["GET", "POST"])
+@admin_only
+def assignments():
+    """Which broker receives new suggestions of which industry or zone."""
+    form = _assignment_form()
+    if form.validate_on_submit():
+        try:
+            events.add_assignment(form.broker_id.id_value, form.industry.data, form.zone_id.id_value)
+        except BrokerError as exc:
+            form.broker_id.errors.append(str(exc))
+        else:
+            flash("分工已保存，新的匹配推荐将进入该经纪人的队列", "success")
+            return redirect(url_for("brokers.assignments"))
+    page = db.paginate(events.assignments_stmt(), per_page=50, error_out=False)
+    return render_template("brokers/assignments.html", form=form, page=page)
+
+
+@bp.route("/assignments/<int:assignment_id>/delete", methods=["POST"])
+@admin_only
+def assignment_delete(assignment_id):
+    """Remove an assignment."""
+    if not events.remove_assignment(assignment_id):
+        abort(404)
+    flash("已删除该分工", "success")
+    return redirect(url_for("brokers.assignments"))
+
+
+# Statistics ------------------------------------------------------------------
+
+
+@bp.route("/stats")
+@staff_only
+def stats():
+    """Brokers' figures: a broker sees their own, an admin every broker."""
+    if current_user.is_admin:
+        page = db.paginate(queries.brokers_stmt(), per_page=20, error_out=False)
+        people = page.items
+    else:
+        page, people = None, [current_user]
+    figures = queries.broker_stats([u.id for u in people])
+    only = None if current_user.is_admin else current_user.id
+    return render_template("brokers/stats.html", page=page, people=people, figures=figures,
+                           reasons=queries.reject_reason_counts(only))  # fmt: skip
+
+
+@bp.route("/stats/<int:broker_id>")
+@admin_only
+def broker_stats(broker_id):
+    """One broker's figures and rejection reasons (admin)."""
+    broker = get_or_404(User, broker_id)
+    if broker.role != Role.BROKER:
+        abort(404)
+    return render_template("brokers/stats.html", page=None, people=[broker],
+                           figures=queries.broker_stats([broker.id]),
+                           reasons=queries.reject_reason_counts(broker.id), one=broker)  # fmt: skip

@@ -1,0 +1,65 @@
+"""The two sides' part: their pairs, and their responses to an introduction."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth.decorators import login_required, role_required
+from ..extensions import db
+from ..models import MatchSuggestion, Role
+from ..notifications.services import safe_link
+from . import bp, services
+from .forms import RespondForm
+from .services import BrokerError
+
+
+@bp.app_template_global()
+def owner_suggestions(listing, user=None):
+    """Template helper: the pairs of `listing` its owner may see (see services.owner_suggestions)."""
+    return services.owner_suggestions(listing, user or current_user)
+
+
+@bp.route("/mine")
+@role_required(Role.ENTERPRISE, Role.RESEARCHER)
+def mine():
+    """Every pair a broker has vouched for on the user's needs or results."""
+    stmt, side = services.my_pairs_stmt(current_user)
+    if stmt is None:
+        abort(404)
+    page = db.paginate(stmt, per_page=20, error_out=False)
+    return render_template("brokers/mine.html", page=page, suggestions=services.owner_views(page.items, side))
+
+
+@bp.route("/suggestions/<int:suggestion_id>/respond", methods=["POST"])
+@login_required
+def respond(suggestion_id):
+    """A side answers a pair: interested, or declined with a coded reason."""
+    s = db.session.get(MatchSuggestion, suggestion_id)
+    # Only the need's organisation and the result's owner; others cannot tell the pair exists.
+    if s is None or services.side_of(current_user, s) is None or s.status in ("suggested", "rejected"):
+        abort(404)
+    form = RespondForm()
+    back = safe_link(request.form.get("next")) or url_for("brokers.mine", _anchor=f"s{s.id}")
+    if not form.validate():
+        for errors in form.errors.values():
+            for e in errors:
+                flash(e, "danger")
+        return redirect(back)
+    try:
+        services.respond(s, current_user, form.expected.data, form.response.data, form.reason.data, form.note.data)
+    except BrokerError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        flash("反馈已提交，技术经纪人会尽快跟进", "success")
+    return redirect(back)
+
+
+@bp.app_context_processor
+def broker_enums():
+    """Enum classes the brokers' templates and partials label values with."""
+    from ..models import CoopMode, FollowUpKind, Maturity, RejectReason, TransferMode
+    from ..models.matching import DeclineReason, ResponseKind
+
+    return {"broker_enums": {"CoopMode": CoopMode, "Maturity": Maturity, "TransferMode": TransferMode,
+                             "RejectReason": RejectReason, "FollowUpKind": FollowUpKind,
+                             "DeclineReason": DeclineReason, "ResponseKind": ResponseKind}}  # fmt: skip

@@ -1,0 +1,610 @@
+"""Brokers' use cases: routing, decisions, introductions, responses, moves, follow-ups, manual pairs."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import exists, func
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import (
+    ACTIVE_STATUSES,
+    BrokerAssignment,
+    FollowUp,
+    FollowUpKind,
+    MatchSuggestion,
+    RejectReason,
+    Result,
+    Role,
+    SuggestionMove,
+    SuggestionStatus,
+    TechNeed,
+    User,
+    need_zone,
+    result_zone,
+)
+from ..models.base import utcnow
+from ..models.matching import (
+    INTRODUCED_STATUSES,
+    OPEN_STATUSES,
+    OWNER_VISIBLE_STATUSES,
+    DeclineReason,
+    ResponseKind,
+)
+from ..notifications.services import notify
+
+# Where each status may go next (rejected, signed and failed are final).
+ALLOWED_MOVES = {
+    "suggested": ("accepted", "rejected"),
+    "accepted": ("introduced", "failed"),
+    "introduced": ("negotiating", "signed", "failed"),
+    "negotiating": ("signed", "failed"),
+}
+RESPONDABLE_STATUSES = ("accepted", "introduced", "negotiating")
+
+
+class BrokerError(ValueError):
+    """An action refused, with a message for the user (in Chinese)."""
+
+
+def label(status):
+    """The Chinese label of a status."""
+    return SuggestionStatus.label_of(status)
+
+
+# Permissions -----------------------------------------------------------------
+
+
+def can_act(user, s):
+    """Admins act on every pair; a broker on pairs assigned to them or to nobody."""
+    if not user.is_authenticated:
+        return False
+    return user.is_admin or (user.is_broker and s.assigned_broker_id in (None, user.id))
+
+
+def side_of(user, s):
+    """'need' or 'result' when the user is that side of the pair, else None."""
+    if not user.is_authenticated:
+        return None
+    if user.role == Role.ENTERPRISE and user.organization_id and user.organization_id == s.need.organization_id:
+        return "need"
+    if user.role == Role.RESEARCHER and user.id == s.result.owner_id:
+        return "result"
+    return None
+
+
+def _require_act(user, s):
+    if not can_act(user, s):
+        raise BrokerError("该推荐已分配给其他经纪人，只有该经纪人或管理员可以操作")
+
+
+def _require_status(s, expected, to_status, verb):
+    """Refuse a stale or repeated submit, and moves the pipeline does not allow."""
+    if not expected:
+        raise BrokerError("请求缺少当前状态，请刷新页面后重试")
+    if expected != s.status:
+        if s.status == to_status:
+            raise BrokerError(f"该推荐已是「{label(to_status)}」状态，请勿重复提交")
+        raise BrokerError(f"该推荐的状态已变为「{label(s.status)}」，请刷新页面后再操作")
+    if to_status not in ALLOWED_MOVES.get(s.status, ()):
+        raise BrokerError(f"「{label(s.status)}」状态的推荐不能{verb}")
+
+
+def _move(s, actor, to_status, note=None):
+    """Change status and record who moved it and when (no commit)."""
+    db.session.add(
+        SuggestionMove(
+            suggestion_id=s.id, actor_id=getattr(actor, "id", None), from_status=s.status, to_status=to_status,
+            note=(note or None) and note[:500],
+        )
+    )  # fmt: skip
+    s.status = to_status
+    s.last_activity_at = utcnow()
+
+
+def _take(s, actor):
+    """A broker acting on an unassigned pair takes it into their queue."""
+    if s.assigned_broker_id is None and actor.is_broker:
+        s.assigned_broker_id = actor.id
+
+
+# Recipients and links --------------------------------------------------------
+
+
+def need_side_user_ids(need):
+    """Who speaks for a need: its author, else the organisation's enterprise users."""
+    if need.created_by_id:
+        return [need.created_by_id]
+    return list(
+        db.session.scalars(
+            db.select(User.id).where(
+                User.organization_id == need.organization_id, User.role == Role.ENTERPRISE, User.active.is_(True)
+            )
+        )
+    )
+
+
+def result_side_user_ids(result):
+    """Who speaks for a result: its owner."""
+    return [result.owner_id] if result.owner_id else []
+
+
+def path_for(endpoint, _anchor=None, **values):
+    """A site path for an endpoint, also outside a request (CLI commands, the generator)."""
+    adapter = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
+    path = adapter.build(endpoint, {k: v for k, v in values.items() if v is not None})
+    return f"{path}#{_anchor}" if _anchor else path
+
+
+def pair_link(s):
+    """Where a side sees the pair."""
+    return path_for("brokers.mine", _anchor=f"s{s.id}")
+
+
+def broker_link(s):
+    """Where a broker works the pair."""
+    return path_for("brokers.suggestion", suggestion_id=s.id)
+
+
+def _notify_sides(s, kind, need_text, result_text):
+    for uid in need_side_user_ids(s.need):
+        notify(uid, kind, need_text, pair_link(s))
+    for uid in result_side_user_ids(s.result):
+        notify(uid, kind, result_text, pair_link(s))
+
+
+# Routing ---------------------------------------------------------------------
+
+
+def _open_counts(broker_ids):
+    rows = db.session.execute(
+        db.select(MatchSuggestion.assigned_broker_id, func.count(MatchSuggestion.id))
+        .where(MatchSuggestion.assigned_broker_id.in_(broker_ids), MatchSuggestion.status.in_(OPEN_STATUSES))
+        .group_by(MatchSuggestion.assigned_broker_id)
+    )
+    counts = {b: 0 for b in broker_ids}
+    counts.update(dict(rows.all()))
+    return counts
+
+
+def _zone_ids(s):
+    ids = set(db.session.scalars(db.select(need_zone.c.zone_id).where(need_zone.c.need_id == s.need_id)))
+    ids |= set(db.session.scalars(db.select(result_zone.c.zone_id).where(result_zone.c.result_id == s.result_id)))
+    return ids
+
+
+class _Router:
+    """Picks a broker per suggestion from BrokerAssignment: industry of the need first, then zone;
+    among several candidates the one with the fewest open pairs."""
+
+    def __init__(self):
+        rows = db.session.execute(
+            db.select(BrokerAssignment.broker_id, BrokerAssignment.industry, BrokerAssignment.zone_id)
+            .join(User, User.id == BrokerAssignment.broker_id)
+            .where(User.active.is_(True), User.role == Role.BROKER)
+        ).all()
+        self.by_industry, self.by_zone = {}, {}
+        for broker_id, industry, zone_id in rows:
+            if industry:
+                self.by_industry.setdefault(industry, set()).add(broker_id)
+            if zone_id:
+                self.by_zone.setdefault(zone_id, set()).add(broker_id)
+        brokers = {r[0] for r in rows}
+        self.load = _open_counts(brokers) if brokers else {}
+
+    def pick(self, s):
+        if not self.load:
+            return None
+        candidates = self.by_industry.get(s.need.industry) if s.need.industry else None
+        if not candidates:
+            candidates = set()
+            for z in _zone_ids(s):
+                candidates |= self.by_zone.get(z, set())
+        if not candidates:
+            return None
+        broker_id = min(candidates, key=lambda b: (self.load.get(b, 0), b))
+        self.load[broker_id] = self.load.get(broker_id, 0) + 1
+        return broker_id
+
+
+def route_suggestion(suggestion, notify_broker=True):
+    """Assign a new suggestion to a broker by industry or zone and tell them (no commit).
+
+    Called by the suggestion generator for each new row; returns the broker id or None."""
+    return route_suggestions([suggestion], notify_broker=notify_broker).get(suggestion.id)
+
+
+def route_suggestions(suggestions, notify_broker=True):
+    """Route many new suggestions at once; one notification per broker (no commit)."""
+    router, routed, per_broker = _Router(), {}, {}
+    for s in suggestions:
+        if s.assigned_broker_id is not None or s.status != SuggestionStatus.SUGGESTED:
+            continue
+        broker_id = router.pick(s)
+        if broker_id:
+            s.assigned_broker_id = broker_id
+            routed[s.id] = broker_id
+            per_broker.setdefault(broker_id, []).append(s)
+    db.session.flush()
+    if notify_broker:
+        for broker_id, items in per_broker.items():
+            if len(items) == 1:
+                s = items[0]
+                text = f"新的匹配推荐待审核：「{s.need.title}」↔「{s.result.title}」"
+                notify(broker_id, "suggestion_assigned", text, broker_link(s))
+            else:
+                notify(broker_id, "suggestion_assigned", f"有 {len(items)} 条新的匹配推荐进入您的审核队列",
+                       path_for("brokers.queue", assigned="mine"))  # fmt: skip
+    return routed
+
+
+# Queue actions ---------------------------------------------------------------
+
+
+def claim(s, broker):
+    """A broker takes an unassigned suggestion; commits."""
+    if not broker.is_broker:
+        raise BrokerError("只有技术经纪人可以认领推荐")
+    if s.assigned_broker_id == broker.id:
+        raise BrokerError("您已认领该推荐，请勿重复提交")
+    if s.assigned_broker_id is not None:
+        raise BrokerError("该推荐已由其他经纪人认领")
+    s.assigned_broker_id = broker.id
+    s.last_activity_at = utcnow()
+    db.session.commit()
+    return s
+
+
+def assign(s, admin, broker_id):
+    """An admin gives a pair to a broker (or to nobody with 0); commits."""
+    if not admin.is_admin:
+        raise BrokerError("只有管理员可以分配经纪人")
+    if broker_id:
+        broker = db.session.get(User, broker_id)
+        if broker is None or not broker.is_broker or not broker.active:
+            raise BrokerError("请选择一位在职的技术经纪人")
+        if s.assigned_broker_id == broker.id:
+            raise BrokerError(f"该推荐已分配给{broker.name}")
+        s.assigned_broker_id = broker.id
+        notify(broker, "suggestion_assigned", f"管理员为您分配了匹配推荐：「{s.need.title}」↔「{s.result.title}」",
+               broker_link(s))  # fmt: skip
+    else:
+        s.assigned_broker_id = None
+    s.last_activity_at = utcnow()
+    db.session.commit()
+    return s
+
+
+def accept(s, actor, expected):
+    """Accept a suggestion: the two sides now see it on their listings; commits."""
+    _require_act(actor, s)
+    _require_status(s, expected, "accepted", "采纳")
+    _take(s, actor)
+    s.decided_by_id, s.decided_at = actor.id, utcnow()
+    _move(s, actor, "accepted")
+    _notify_sides(
+        s, "suggestion_accepted",
+        f"技术经纪人为您的需求「{s.need.title}」推荐了科技成果「{s.result.title}」",
+        f"技术经纪人为您的成果「{s.result.title}」推荐了企业需求「{s.need.title}」",
+    )  # fmt: skip
+    db.session.commit()
+    return s
+
+
+def reject(s, actor, expected, reason, note=""):
+    """Reject with a coded reason; the row stays so the pair is never suggested again; commits."""
+    note = (note or "").strip()
+    if reason not in {r.value for r in RejectReason}:
+        raise BrokerError("请选择有效的驳回原因")
+    if reason == RejectReason.OTHER and not note:
+        raise BrokerError("驳回原因为「其他」时请填写说明")
+    if len(note) > 500:
+        raise BrokerError("说明不能超过 500 个字符")
+    _require_act(actor, s)
+    _require_status(s, expected, "rejected", "驳回")
+    _take(s, actor)
+    s.reject_reason, s.reject_note = reason, note or None
+    s.decided_by_id, s.decided_at = actor.id, utcnow()
+    _move(s, actor, "rejected", f"{RejectReason.label_of(reason)}{'：' + note if note else ''}")
+    db.session.commit()
+    return s
+
+
+def introduce(s, actor, expected, note=""):
+    """Introduce the two sides: both are told and see each other's contacts; commits."""
+    _require_act(actor, s)
+    if s.status == SuggestionStatus.REJECTED:
+        raise BrokerError("已驳回的推荐不能引荐")
+    _require_status(s, expected, "introduced", "引荐")
+    _take(s, actor)
+    s.introduced_at = utcnow()
+    _move(s, actor, "introduced", note)
+    _notify_sides(
+        s, "introduced",
+        f"技术经纪人已为您引荐：需求「{s.need.title}」↔ 成果「{s.result.title}」，现可查看对方联系方式",
+        f"技术经纪人已为您引荐：成果「{s.result.title}」↔ 需求「{s.need.title}」，现可查看对方联系方式",
+    )  # fmt: skip
+    db.session.commit()
+    return s
+
+
+MOVE_VERBS = {"negotiating": "进入洽谈", "signed": "标记为已签约", "failed": "标记为未成交"}
+
+
+def move(s, actor, expected, to_status, note=""):
+    """Move an introduced pair on: negotiating, signed or failed; commits."""
+    if to_status not in MOVE_VERBS:
+        raise BrokerError("无效的目标状态")
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise BrokerError("说明不能超过 500 个字符")
+    _require_act(actor, s)
+    _require_status(s, expected, to_status, MOVE_VERBS[to_status])
+    _take(s, actor)
+    _move(s, actor, to_status, note)
+    db.session.commit()
+    return s
+
+
+def add_follow_up(s, actor, kind, happened_on, note="", event_id=None):
+    """Log a call, visit, meeting or event on the pair's timeline; commits."""
+    note = (note or "").strip()
+    if kind not in {k.value for k in FollowUpKind}:
+        raise BrokerError("请选择有效的跟进方式")
+    if not isinstance(happened_on, date):
+        raise BrokerError("请填写跟进日期")
+    if happened_on > date.today():
+        raise BrokerError("跟进日期不能晚于今天")
+    if not note:
+        raise BrokerError("请填写跟进记录")
+    if len(note) > 2000:
+        raise BrokerError("跟进记录不能超过 2000 个字符")
+    _require_act(actor, s)
+    if s.status == SuggestionStatus.REJECTED:
+        raise BrokerError("已驳回的推荐不能再记录跟进")
+    if not actor.is_broker and not actor.is_admin:
+        raise BrokerError("只有技术经纪人可以记录跟进")
+    _take(s, actor)
+    fu = FollowUp(suggestion_id=s.id, broker_id=actor.id, kind=kind, happened_on=happened_on, note=note,
+                  event_id=event_id or None)  # fmt: skip
+    db.session.add(fu)
+    s.last_activity_at = utcnow()
+    db.session.commit()
+    return fu
+
+
+def shared_keywords(need, result):
+    """Keywords both listings carry, as reasons for a manual pair."""
+    theirs = {k.strip().lower(): k.strip() for k in result.keyword_list}
+    return [[theirs[k.strip().lower()], 1.0] for k in need.keyword_list if k.strip().lower() in theirs]
+
+
+def create_manual_pair(actor, need_id, result_id, note=""):
+    """A broker pairs a need and a result the matcher did not suggest; enters as accepted; commits."""
+    note = (note or "").strip()
+    if not (actor.is_broker or actor.is_admin):
+        raise BrokerError("只有技术经纪人或管理员可以创建配对")
+    need = db.session.get(TechNeed, need_id) if need_id else None
+    result = db.session.get(Result, result_id) if result_id else None
+    if need is None:
+        raise BrokerError("请选择一项技术需求")
+    if result is None:
+        raise BrokerError("请选择一项科技成果")
+    if need.status not in ACTIVE_STATUSES:
+        raise BrokerError("该技术需求未发布或已结束，不能配对")
+    if result.status not in ACTIVE_STATUSES:
+        raise BrokerError("该科技成果未发布或已结束，不能配对")
+    if len(note) > 500:
+        raise BrokerError("说明不能超过 500 个字符")
+    existing = db.session.scalar(db.select(MatchSuggestion).filter_by(need_id=need.id, result_id=result.id))
+    if existing is not None:
+        if existing.status == SuggestionStatus.REJECTED:
+            raise BrokerError("该配对此前已被驳回，不能再次配对")
+        raise BrokerError(f"该配对已存在（当前状态：{label(existing.status)}）")
+    now = utcnow()
+    s = MatchSuggestion(
+        need_id=need.id, result_id=result.id, score=0.0, reasons=shared_keywords(need, result), manual=True,
+        status="suggested", created_by_id=actor.id, assigned_broker_id=actor.id if actor.is_broker else None,
+        engine_version="manual", decided_by_id=actor.id, decided_at=now, last_activity_at=now,
+    )  # fmt: skip
+    db.session.add(s)
+    db.session.flush()
+    _move(s, actor, "accepted", "经纪人手动配对" + (f"：{note}" if note else ""))
+    _notify_sides(
+        s, "suggestion_accepted",
+        f"技术经纪人为您的需求「{need.title}」推荐了科技成果「{result.title}」",
+        f"技术经纪人为您的成果「{result.title}」推荐了企业需求「{need.title}」",
+    )  # fmt: skip
+    db.session.commit()
+    return s
+
+
+# The two sides ---------------------------------------------------------------
+
+
+def respond(s, user, expected_response, response, reason="", note=""):
+    """A side answers: interested, or declined with a coded reason; the broker is told; commits."""
+    side = side_of(user, s)
+    if side is None:
+        raise PermissionError("not a side of this pair")
+    note = (note or "").strip()
+    if response not in {r.value for r in ResponseKind}:
+        raise BrokerError("请选择有意向或暂不考虑")
+    if response == ResponseKind.DECLINED:
+        if reason not in {r.value for r in DeclineReason}:
+            raise BrokerError("请选择有效的不考虑原因")
+        if reason == DeclineReason.OTHER and not note:
+            raise BrokerError("原因为「其他」时请填写说明")
+    else:
+        reason = ""
+    if len(note) > 500:
+        raise BrokerError("说明不能超过 500 个字符")
+    if s.status not in RESPONDABLE_STATUSES:
+        raise BrokerError(f"「{label(s.status)}」状态的对接不能再提交反馈")
+    current = getattr(s, f"{side}_response") or ""
+    if (expected_response or "") != current:
+        raise BrokerError("您的反馈已更新，请刷新页面后再操作")
+    if current == response and (getattr(s, f"{side}_response_reason") or "") == reason:
+        raise BrokerError("您已提交过相同的反馈，请勿重复提交")
+    setattr(s, f"{side}_response", response)
+    setattr(s, f"{side}_response_reason", reason or None)
+    setattr(s, f"{side}_response_note", note or None)
+    setattr(s, f"{side}_responded_at", utcnow())
+    s.last_activity_at = utcnow()
+    who = "需求方" if side == "need" else "成果方"
+    what = "有意向" if response == ResponseKind.INTERESTED else f"暂不考虑（{DeclineReason.label_of(reason)}）"
+    broker_id = s.assigned_broker_id or s.decided_by_id
+    if broker_id:
+        notify(broker_id, "response", f"{who}对「{s.need.title}」↔「{s.result.title}」的反馈：{what}", broker_link(s))
+    db.session.commit()
+    return s
+
+
+def contacts_of(listing):
+    """A listing's contact details: its own, else its organisation's, else its author's."""
+    if isinstance(listing, TechNeed):
+        org, person = listing.organization, listing.created_by
+    else:
+        org, person = listing.organization, listing.owner
+    return {
+        "org": org.name if org else "",
+        "name": listing.contact_name or (org and org.contact_name) or (person and person.name) or "",
+        "phone": listing.contact_phone or (org and org.contact_phone) or (person and person.phone) or "",
+        "email": listing.contact_email or (org and org.contact_email) or (person and person.email) or "",
+    }
+
+
+@dataclass
+class OwnerView:
+    """One pair as a listing's owner sees it."""
+
+    s: MatchSuggestion
+    side: str  # 'need' or 'result': the viewer's side
+    other: object  # the other listing
+    contacts: dict | None  # the other side's contacts, after introduction only
+
+    @property
+    def my_response(self):
+        return getattr(self.s, f"{self.side}_response") or ""
+
+    @property
+    def my_reason(self):
+        return getattr(self.s, f"{self.side}_response_reason") or ""
+
+    @property
+    def can_respond(self):
+        return self.s.status in RESPONDABLE_STATUSES
+
+
+def _owner_stmt(user):
+    stmt = db.select(MatchSuggestion).where(MatchSuggestion.status.in_(OWNER_VISIBLE_STATUSES))
+    if user.role == Role.ENTERPRISE and user.organization_id:
+        return stmt.join(TechNeed, TechNeed.id == MatchSuggestion.need_id).where(
+            TechNeed.organization_id == user.organization_id
+        ), "need"
+    if user.role == Role.RESEARCHER:
+        return stmt.join(Result, Result.id == MatchSuggestion.result_id).where(Result.owner_id == user.id), "result"
+    return None, None
+
+
+def _views(rows, side):
+    out = []
+    for s in rows:
+        other = s.result if side == "need" else s.need
+        out.append(OwnerView(s, side, other, contacts_of(other) if s.is_introduced else None))
+    return out
+
+
+def _owner_options():
+    return (
+        joinedload(MatchSuggestion.need).joinedload(TechNeed.organization),
+        joinedload(MatchSuggestion.need).joinedload(TechNeed.created_by),
+        joinedload(MatchSuggestion.result).joinedload(Result.organization),
+        joinedload(MatchSuggestion.result).joinedload(Result.owner),
+        joinedload(MatchSuggestion.assigned_broker),
+    )
+
+
+def owner_suggestions(listing, user, limit=50):
+    """Pairs a broker has accepted (or moved on) for the user's own listing; [] for anyone else."""
+    if not getattr(user, "is_authenticated", False) or listing is None:
+        return []
+    stmt, side = _owner_stmt(user)
+    if stmt is None:
+        return []
+    if isinstance(listing, TechNeed):
+        if side != "need" or listing.organization_id != user.organization_id:
+            return []
+        stmt = stmt.where(MatchSuggestion.need_id == listing.id)
+    elif isinstance(listing, Result):
+        if side != "result" or listing.owner_id != user.id:
+            return []
+        stmt = stmt.where(MatchSuggestion.result_id == listing.id)
+    else:
+        return []
+    rows = db.session.scalars(
+        stmt.options(*_owner_options()).order_by(MatchSuggestion.last_activity_at.desc()).limit(limit)
+    ).unique()
+    return _views(rows, side)
+
+
+def my_pairs_stmt(user):
+    """All pairs the user's side can see, newest activity first (for the 'my matches' page)."""
+    stmt, side = _owner_stmt(user)
+    if stmt is None:
+        return None, None
+    return stmt.options(*_owner_options()).order_by(MatchSuggestion.last_activity_at.desc()), side
+
+
+def owner_views(rows, side):
+    """Wrap a page of pairs for the owner partial."""
+    return _views(rows, side)
+
+
+def introduced_between(user, listing):
+    """True when the user is one side of an introduced pair whose other side is `listing`."""
+    if not getattr(user, "is_authenticated", False) or listing is None:
+        return False
+    introduced = MatchSuggestion.status.in_(INTRODUCED_STATUSES)
+    if isinstance(listing, TechNeed):
+        if user.role != Role.RESEARCHER:
+            return False
+        cond = exists().where(
+            MatchSuggestion.need_id == listing.id, introduced, MatchSuggestion.result_id == Result.id,
+            Result.owner_id == user.id,
+        )  # fmt: skip
+    elif isinstance(listing, Result):
+        if user.role != Role.ENTERPRISE or not user.organization_id:
+            return False
+        cond = exists().where(
+            MatchSuggestion.result_id == listing.id, introduced, MatchSuggestion.need_id == TechNeed.id,
+            TechNeed.organization_id == user.organization_id,
+        )  # fmt: skip
+    else:
+        return False
+    return bool(db.session.scalar(db.select(cond)))
+
+
+# Reminders -------------------------------------------------------------------
+
+
+def remind_stale(days=None):
+    """Tell each broker how many of their open pairs are stale (used by the digest; commits)."""
+    from .queries import stale_cutoff
+
+    cutoff = stale_cutoff(days or current_app.config.get("STALE_SUGGESTION_DAYS", 14))
+    rows = db.session.execute(
+        db.select(MatchSuggestion.assigned_broker_id, func.count(MatchSuggestion.id))
+        .where(
+            MatchSuggestion.assigned_broker_id.is_not(None),
+            MatchSuggestion.status.in_(OPEN_STATUSES),
+            MatchSuggestion.last_activity_at < cutoff,
+        )
+        .group_by(MatchSuggestion.assigned_broker_id)
+    ).all()
+    for broker_id, n in rows:
+        notify(broker_id, "stale", f"您有 {n} 条对接超过期限未跟进，请及时处理",
+               path_for("brokers.queue", assigned="mine", stale=1, status="open"))  # fmt: skip
+    db.session.commit()
+    return len(rows)
