@@ -4,6 +4,7 @@ from sqlalchemy import event
 
 from .accounts import Organization, User
 from .contracts import AuditLog, Contract
+from .engine import IndexJob  # noqa: F401  (matching-index jobs)
 from .enums import (
     ACTIVE_STATUSES,
     Channel,
