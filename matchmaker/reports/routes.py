@@ -1,3 +1,68 @@
-"""Views of the reports area."""
+"""Views of the reports area: the admin report page and its exports."""
 
-from . import bp  # noqa: F401
+from flask import Response, abort, flash, render_template, request
+
+from ..auth.decorators import role_required
+from ..models import Role
+from . import bp, services
+from .charts import chart_payloads
+from .export import to_csv, to_xlsx
+
+admin_only = role_required(Role.ADMIN)
+
+
+def _period():
+    """The period from ?from=&to=, or the default with an error message."""
+    try:
+        return services.parse_period(request.args.get("from"), request.args.get("to")), None
+    except services.PeriodError as exc:
+        return services.default_period(), str(exc)
+
+
+@bp.app_template_filter("wan_half_up")
+def wan_half_up(yuan):
+    """Yuan to 万元 with two decimals and thousands separators (ROUND_HALF_UP)."""
+    return services.wan_str(yuan, sep=True)
+
+
+@bp.route("/")
+@admin_only
+def index():
+    """The report page: headline, charts and tables for a chosen period."""
+    period, error = _period()
+    if error:
+        flash(f"{error}；已显示默认区间", "warning")
+    report = services.build_report(period)
+    return render_template("reports/index.html", report=report, charts=chart_payloads(report), error=error,
+                           quick=services.quick_periods())  # fmt: skip
+
+
+@bp.route("/export")
+@admin_only
+def export():
+    """Every report table as .xlsx (a sheet per table) or CSV (one table with ?table=, else all)."""
+    period, error = _period()
+    if error:
+        abort(400, description=error)
+    fmt = request.args.get("format", "xlsx")
+    report = services.build_report(period)
+    stem = f"技术合同统计_{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+    if fmt == "csv":
+        key = request.args.get("table")
+        table = services.table_of(report, key) if key else None
+        if key and table is None:
+            abort(404)
+        body, mime, name = (
+            to_csv(report, table),
+            "text/csv; charset=utf-8",
+            f"{stem}{'_' + table.key if table else ''}.csv",
+        )
+    elif fmt == "xlsx":
+        body, name = to_xlsx(report), f"{stem}.xlsx"
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        abort(400)
+    from urllib.parse import quote
+
+    disposition = f"attachment; filename=report.{fmt}; filename*=UTF-8''{quote(name)}"
+    return Response(body, mimetype=mime, headers={"Content-Disposition": disposition})

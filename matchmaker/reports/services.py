@@ -1,0 +1,331 @@
+"""Report queries: each takes a period and returns plain data (dicts with Decimal yuan).
+
+Shared by the report page, the Excel/CSV exports and the ``report`` command. Every sum is
+done by the database over exact amounts; Python only rolls up a handful of grouped rows.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import and_, exists, extract, func, or_, select
+
+from ..extensions import db
+from ..models import (
+    Channel,
+    Contract,
+    ContractType,
+    Event,
+    ListingStatus,
+    MatchSuggestion,
+    Organization,
+    OrgKind,
+    Result,
+    SuggestionMove,
+    SuggestionStatus,
+    TechNeed,
+    User,
+    Zone,
+)
+from ..models.base import today
+
+WAN = Decimal(10000)
+CENT = Decimal("0.01")
+MAX_YEARS = 30
+INSTITUTION_KINDS = (OrgKind.UNIVERSITY.value, OrgKind.INSTITUTE.value)
+
+
+def to_wan(yuan):
+    """Exact yuan to 万元 with two decimals, ROUND_HALF_UP (rounding only here, at display)."""
+    return (Decimal(yuan or 0) / WAN).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def wan_str(yuan, sep=False):
+    """万元 text with two decimals, optionally with thousands separators."""
+    return f"{to_wan(yuan):,.2f}" if sep else f"{to_wan(yuan):.2f}"
+
+
+# Periods ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A closed interval of signing dates: both ends included."""
+
+    start: date
+    end: date
+
+    @property
+    def label(self):
+        return f"{self.start.year}年{self.start.month}月{self.start.day}日至{self.end.year}年{self.end.month}月{self.end.day}日"
+
+    def contains(self, column):
+        return column.between(self.start, self.end)
+
+
+class PeriodError(ValueError):
+    """A period that cannot be reported, with a Chinese message."""
+
+
+def default_period():
+    """The latest year with contracts (to today when that is this year); this year when none."""
+    t = today()
+    years = _contract_years()
+    year = min(years[1], t.year) if years else t.year
+    return Period(date(year, 1, 1), t if year == t.year else date(year, 12, 31))
+
+
+def parse_period(start_text, end_text):
+    """Two YYYY-MM-DD texts (either may be empty) to a Period; PeriodError when unusable."""
+    default = default_period()
+    try:
+        start = date.fromisoformat(start_text.strip()) if (start_text or "").strip() else default.start
+        end = date.fromisoformat(end_text.strip()) if (end_text or "").strip() else default.end
+    except ValueError:
+        raise PeriodError("日期格式不正确，请按 年-月-日 填写，如 2020-01-01") from None
+    if start > end:
+        raise PeriodError("开始日期不能晚于结束日期")
+    if end.year - start.year >= MAX_YEARS:
+        raise PeriodError(f"统计区间不能超过 {MAX_YEARS} 年")
+    return Period(start, end)
+
+
+# Tables -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    kind: str = "text"  # text / int / wan (yuan shown as 万元) / pct
+
+
+@dataclass
+class Table:
+    """One report table: what the page shows under a chart and what an export writes to a sheet."""
+
+    key: str
+    title: str
+    columns: list
+    rows: list
+    chart: str | None = None  # bar / line / pie / funnel
+    total: dict | None = None
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+MONEY_COLUMNS = [Column("count", "合同数（项）", "int"), Column("amount", "合同金额（万元）", "wan"),
+                 Column("transaction_amount", "技术交易额（万元）", "wan")]  # fmt: skip
+
+
+def _valid(period):
+    """Conditions for contracts counted in a period: not voided, signed within it."""
+    return and_(Contract.voided.is_(False), period.contains(Contract.signed_on))
+
+
+def _sums():
+    return (
+        func.count(Contract.id),
+        func.coalesce(func.sum(Contract.amount), 0),
+        func.coalesce(func.sum(Contract.transaction_amount), 0),
+    )
+
+
+def _money(count, amount, transaction):
+    return {"count": int(count or 0), "amount": Decimal(amount or 0), "transaction_amount": Decimal(transaction or 0)}
+
+
+def totals(period, channel=None):
+    """Count and exact sums (yuan) of the valid contracts of a period, optionally one channel."""
+    stmt = select(*_sums()).where(_valid(period))
+    if channel:
+        stmt = stmt.where(Contract.channel == channel)
+    return _money(*db.session.execute(stmt).one())
+
+
+def headline(period, channel="online"):
+    """The bureau's sentence: 平台线上签订技术交易合同 N 项，合同金额 X 万元."""
+    t = totals(period, channel)
+    where = "线上" if channel == Channel.ONLINE.value else (Channel.label_of(channel) if channel else "")
+    text = f"平台{where}签订技术交易合同 {t['count']} 项，合同金额 {wan_str(t['amount'])} 万元"
+    return dict(t, channel=channel or "all", text=text, full=f"{period.label}，{text}。")
+
+
+def _table_total(rows):
+    total = {"name": "合计", "count": 0, "amount": Decimal(0), "transaction_amount": Decimal(0)}
+    for r in rows:
+        for k in ("count", "amount", "transaction_amount"):
+            total[k] += r[k]
+    return total
+
+
+def _grouped(period, key_cols, joins=(), where=None):
+    """Rows (key values..., count, amount, transaction_amount) grouped by key_cols."""
+    stmt = select(*key_cols, *_sums()).select_from(Contract)
+    for target, cond in joins:
+        stmt = stmt.outerjoin(target, cond)
+    stmt = stmt.where(_valid(period))
+    if where is not None:
+        stmt = stmt.where(where)
+    return db.session.execute(stmt.group_by(*key_cols)).all()
+
+
+def _dimension(period, key, title, label_col, key_col=None, joins=(), labeller=None, empty="（未填写）", chart="bar"):
+    """A table of totals per value of one dimension, largest amount first."""
+    cols = [key_col, label_col] if key_col is not None else [label_col]
+    rows = []
+    for r in _grouped(period, cols, joins):
+        name = r[-4]
+        name = labeller(name) if labeller and name is not None else name
+        rows.append(dict(name=name if name not in (None, "") else empty, **_money(*r[-3:])))
+    rows.sort(key=lambda r: (-r["amount"], -r["count"], str(r["name"])))
+    return Table(key, title, [Column("name", title.replace("按", "").replace("统计", ""))] + MONEY_COLUMNS, rows,
+                 chart=chart, total=_table_total(rows))  # fmt: skip
+
+
+def time_tables(period):
+    """Totals by month, quarter and year; every month of the period appears, empty ones as zero."""
+    y, m = extract("year", Contract.signed_on), extract("month", Contract.signed_on)
+    found = {(int(r[0]), int(r[1])): _money(*r[2:]) for r in _grouped(period, [y, m])}
+    months, quarters, years = [], {}, {}
+    yy, mm = period.start.year, period.start.month
+    while (yy, mm) <= (period.end.year, period.end.month):
+        row = dict(name=f"{yy}-{mm:02d}", **found.get((yy, mm), _money(0, 0, 0)))
+        months.append(row)
+        for bucket, name in ((quarters, f"{yy}年第{(mm - 1) // 3 + 1}季度"), (years, f"{yy}年")):
+            agg = bucket.setdefault(
+                name, {"name": name, "count": 0, "amount": Decimal(0), "transaction_amount": Decimal(0)}
+            )
+            for k in ("count", "amount", "transaction_amount"):
+                agg[k] += row[k]
+        yy, mm = (yy + 1, 1) if mm == 12 else (yy, mm + 1)
+    make = lambda key, title, label, rows, chart: Table(  # noqa: E731
+        key, title, [Column("name", label)] + MONEY_COLUMNS, rows, chart=chart, total=_table_total(rows)
+    )
+    return [
+        make("by_month", "按月统计", "月份", months, "line"),
+        make("by_quarter", "按季度统计", "季度", list(quarters.values()), "bar"),
+        make("by_year", "按年度统计", "年度", list(years.values()), "bar"),
+    ]
+
+
+def dimension_tables(period):
+    """Totals by contract type, channel, industry, town, institution, broker, zone and event."""
+    seller = Organization.__table__.alias("seller_org")
+    inst_key = func.coalesce(
+        db.case((seller.c.kind.in_(INSTITUTION_KINDS), seller.c.name), else_=None), "（非高校院所）"
+    ).label("institution")
+    return [
+        _dimension(period, "by_type", "按合同类型统计", Contract.type, labeller=ContractType.label_of, chart="pie"),
+        _dimension(period, "by_channel", "按签订渠道统计", Contract.channel, labeller=Channel.label_of, chart="pie"),
+        _dimension(period, "by_industry", "按行业统计", Contract.industry),
+        _dimension(period, "by_town", "按镇街统计", Contract.town),
+        _dimension(period, "by_institution", "按高校院所（卖方）统计", inst_key,
+                   joins=[(seller, seller.c.id == Contract.seller_id)]),
+        _dimension(period, "by_broker", "按经纪人统计", User.name, key_col=Contract.broker_id,
+                   joins=[(User, User.id == Contract.broker_id)], empty="（未指定经纪人）"),
+        _dimension(period, "by_zone", "按专区统计", Zone.name, key_col=Contract.zone_id,
+                   joins=[(Zone, Zone.id == Contract.zone_id)], empty="（未归入专区）"),
+        _dimension(period, "by_event", "按对接活动统计", Event.title, key_col=Contract.event_id,
+                   joins=[(Event, Event.id == Contract.event_id)], empty="（非活动签约）"),
+    ]  # fmt: skip
+
+
+# The funnel -------------------------------------------------------------------------------
+
+ACCEPTED_ON = (SuggestionStatus.ACCEPTED.value, SuggestionStatus.INTRODUCED.value,
+               SuggestionStatus.NEGOTIATING.value, SuggestionStatus.SIGNED.value)  # fmt: skip
+INTRODUCED_ON = ACCEPTED_ON[1:]
+
+
+def _reached(statuses):
+    """Needs with a suggestion now in, or that ever moved to, one of these statuses."""
+    moved = exists().where(SuggestionMove.suggestion_id == MatchSuggestion.id, SuggestionMove.to_status.in_(statuses))
+    return exists().where(MatchSuggestion.need_id == TechNeed.id, or_(MatchSuggestion.status.in_(statuses), moved))
+
+
+def _pct(part, whole):
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def funnel(period):
+    """Needs published in the period, and how many of them went on to each later stage."""
+    start = datetime.combine(period.start, time.min)
+    end = datetime.combine(period.end + timedelta(days=1), time.min)
+    published = and_(TechNeed.published_at >= start, TechNeed.published_at < end)
+    introduced = or_(
+        _reached(INTRODUCED_ON),
+        exists().where(MatchSuggestion.need_id == TechNeed.id, MatchSuggestion.introduced_at.is_not(None)),
+    )
+    signed = exists().where(Contract.need_id == TechNeed.id, Contract.voided.is_(False))
+    stages = [
+        ("发布需求", None),
+        ("获得推荐", exists().where(MatchSuggestion.need_id == TechNeed.id)),
+        ("经纪人采纳", _reached(ACCEPTED_ON)),
+        ("完成引荐", introduced),
+        ("签订合同", signed),
+    ]
+    cols = [func.count(TechNeed.id)] + [func.count(TechNeed.id).filter(cond) for _, cond in stages[1:]]
+    counts = db.session.execute(select(*cols).where(published)).one()
+    rows = []
+    for i, ((name, _), n) in enumerate(zip(stages, counts)):
+        rows.append({"name": name, "count": int(n), "step_rate": _pct(n, counts[i - 1]) if i else None,
+                     "overall_rate": _pct(n, counts[0]) if i else None})  # fmt: skip
+    cols = [Column("name", "阶段"), Column("count", "需求数（项）", "int"),
+            Column("step_rate", "较上一阶段转化率（%）", "pct"), Column("overall_rate", "较发布需求转化率（%）", "pct")]  # fmt: skip
+    return Table("funnel", "对接漏斗", cols, rows, chart="funnel",
+                 note="本期发布的需求中，截至目前到达各阶段的需求数（按需求去重）。")  # fmt: skip
+
+
+def listing_states():
+    """Needs and results counted by their current state."""
+    tables = []
+    for key, title, model in (
+        ("needs_by_state", "技术需求状态分布", TechNeed),
+        ("results_by_state", "科技成果状态分布", Result),
+    ):
+        found = dict(db.session.execute(select(model.status, func.count(model.id)).group_by(model.status)).all())
+        rows = [{"name": s.label, "count": int(found.pop(s.value, 0))} for s in ListingStatus]
+        rows += [{"name": k, "count": int(v)} for k, v in found.items()]
+        total = {"name": "合计", "count": sum(r["count"] for r in rows)}
+        tables.append(Table(key, title, [Column("name", "状态"), Column("count", "数量（项）", "int")], rows,
+                            chart="pie", total=total, note="当前状态，不受统计区间限制。"))  # fmt: skip
+    return tables
+
+
+def build_report(period):
+    """Everything the page, the exports and the command show for one period."""
+    online, everything = headline(period, Channel.ONLINE.value), headline(period, None)
+    return {
+        "period": period,
+        "headline": online,
+        "headline_all": everything,
+        "tables": time_tables(period) + dimension_tables(period) + [funnel(period)] + listing_states(),
+    }
+
+
+def table_of(report, key):
+    """The report table with that key, or None."""
+    return next((t for t in report["tables"] if t.key == key), None)
+
+
+def _contract_years():
+    """First and last signing year among valid contracts (two index lookups), or None."""
+    lo, hi = db.session.execute(
+        select(func.min(Contract.signed_on), func.max(Contract.signed_on)).where(Contract.voided.is_(False))
+    ).one()
+    return (lo.year, hi.year) if lo and hi else None
+
+
+def quick_periods():
+    """Handy periods for the chooser: this year, this quarter, and recent years with contracts."""
+    t = today()
+    q_start = date(t.year, 3 * ((t.month - 1) // 3) + 1, 1)
+    out = [("本年", date(t.year, 1, 1), t), ("本季度", q_start, t)]
+    years = _contract_years()
+    if years:
+        lo, hi = years
+        out += [(f"{y}年", date(y, 1, 1), date(y, 12, 31)) for y in range(min(hi, t.year), max(lo, hi - 5) - 1, -1)]
+    return [{"label": label, "from": a.isoformat(), "to": b.isoformat()} for label, a, b in out]

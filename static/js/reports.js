@@ -1,0 +1,58 @@
+// Report charts: ECharts from the JSON block #report-charts (no inline scripts: CSP).
+(function () {
+  "use strict";
+  var source = document.getElementById("report-charts");
+  if (!source || typeof echarts === "undefined") { return; }
+  var payloads = JSON.parse(source.textContent || "{}");
+  var money = function (v) { return v === null || v === undefined ? v : Number(v); };
+
+  function cartesian(p) {
+    var useLine = p.type === "line";
+    var series = p.series.map(function (s) {
+      var isCount = s.axis === 1;
+      return {
+        name: s.name, type: isCount ? "line" : (useLine ? "line" : "bar"), yAxisIndex: isCount ? 1 : 0,
+        data: isCount ? s.data : s.data.map(money), smooth: useLine && !isCount,
+        areaStyle: useLine && !isCount && s.name.indexOf("合同金额") === 0 ? { opacity: 0.15 } : undefined
+      };
+    });
+    return {
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+      grid: { left: 60, right: 50, top: 40, bottom: 60 },
+      xAxis: { type: "category", data: p.categories, axisLabel: { rotate: p.categories.length > 8 ? 30 : 0 } },
+      yAxis: [{ type: "value", name: "万元" }, { type: "value", name: "项", minInterval: 1 }],
+      series: series
+    };
+  }
+
+  function pie(p) {
+    var s = p.series[0];
+    return {
+      tooltip: { trigger: "item", formatter: "{b}<br>{c}（{d}%）" },
+      legend: { type: "scroll", bottom: 0 },
+      series: [{ name: s.name, type: "pie", radius: ["35%", "65%"], top: -20,
+        data: p.categories.map(function (c, i) { return { name: c, value: money(s.data[i]) }; }) }]
+    };
+  }
+
+  function funnel(p) {
+    var s = p.series[0];
+    return {
+      tooltip: { trigger: "item", formatter: "{b}：{c} 项" },
+      series: [{ name: s.name, type: "funnel", sort: "none", left: "10%", width: "80%", gap: 2,
+        label: { show: true, position: "inside", formatter: "{b} {c}" },
+        data: p.categories.map(function (c, i) { return { name: c, value: s.data[i] }; }) }]
+    };
+  }
+
+  var charts = [];
+  document.querySelectorAll("[data-chart]").forEach(function (el) {
+    var p = payloads[el.getAttribute("data-chart")];
+    if (!p) { return; }
+    var chart = echarts.init(el);
+    chart.setOption(p.type === "pie" ? pie(p) : p.type === "funnel" ? funnel(p) : cartesian(p));
+    charts.push(chart);
+  });
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+})();
