@@ -1,3 +1,62 @@
-"""Views of the zones area."""
+"""Views of the zones area: public zone list and pages; admin management."""
 
-from . import bp  # noqa: F401
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth.decorators import get_or_404, public, role_required
+from ..extensions import db
+from ..models import Role, Zone
+from ..needs.lifecycle import list_full
+from . import bp, services
+from .forms import ZoneForm
+
+admin_only = role_required(Role.ADMIN)
+
+
+@bp.route("/")
+@public
+def index():
+    """Active zones with their live needs and results counts."""
+    zones = db.session.scalars(db.select(Zone).filter_by(active=True).order_by(Zone.id.desc())).all()
+    return render_template("zones/index.html", zones=zones, counts=services.zone_counts())
+
+
+@bp.route("/<int:zone_id>")
+@public
+def detail(zone_id):
+    """A zone's page: its live needs and results."""
+    zone = get_or_404(Zone, zone_id)
+    if not zone.active and not current_user.is_admin:
+        abort(404)
+    tab = "results" if request.args.get("tab") == "results" else "needs"
+    stmt = services.zone_results(zone) if tab == "results" else services.zone_needs(zone)
+    page = db.paginate(stmt, per_page=20, error_out=False)
+    counts = services.zone_counts().get(zone.id, [0, 0])
+    return render_template("zones/detail.html", zone=zone, page=page, tab=tab, counts=counts,
+                           full=lambda item: list_full(current_user, item))  # fmt: skip
+
+
+@bp.route("/manage", methods=["GET", "POST"])
+@admin_only
+def manage():
+    """All zones, and a form to create one."""
+    form = ZoneForm()
+    if form.validate_on_submit():
+        zone = services.save_zone(Zone(), form.data)
+        flash(f"已创建专区“{zone.name}”", "success")
+        return redirect(url_for("zones.manage"))
+    zones = db.session.scalars(db.select(Zone).order_by(Zone.id.desc())).all()
+    return render_template("zones/manage.html", form=form, zones=zones, counts=services.zone_counts())
+
+
+@bp.route("/<int:zone_id>/edit", methods=["GET", "POST"])
+@admin_only
+def edit(zone_id):
+    """Edit a zone (name, description, dates, active)."""
+    zone = get_or_404(Zone, zone_id)
+    form = ZoneForm(obj=zone, zone_id=zone.id)
+    if form.validate_on_submit():
+        services.save_zone(zone, form.data)
+        flash("专区已保存", "success")
+        return redirect(url_for("zones.manage"))
+    return render_template("zones/form.html", form=form, zone=zone)

@@ -1,0 +1,133 @@
+"""List and search queries shared by needs and results: filters, full-text search, sort."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import case, func
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import ACTIVE_STATUSES, ListingStatus, TechNeed, need_zone, result_zone
+from ..search import ensure_search_schema, query_terms, ranked
+from .lifecycle import live_filter
+
+SORTS = {"relevance": "相关度", "new": "最新发布", "deadline": "即将到期", "amount_desc": "金额从高到低",
+         "amount_asc": "金额从低到高"}  # fmt: skip
+
+
+@dataclass
+class ListingQuery:
+    """A parsed list request: what was asked and whether an all-terms search fell back to any-term."""
+
+    stmt: object
+    terms: list = field(default_factory=list)
+    any_term: bool = False
+    sort: str = "new"
+    errors: list = field(default_factory=list)
+
+
+def _decimal(value, errors, label):
+    s = (value or "").strip()
+    if not s:
+        return None
+    try:
+        d = Decimal(s)
+        if not d.is_finite() or d < 0:
+            raise InvalidOperation
+        return d
+    except InvalidOperation:
+        errors.append(f"{label}应为不小于 0 的数字，已忽略")
+        return None
+
+
+def _int(value):
+    s = (value or "").strip()
+    return int(s) if s.isdigit() and len(s) < 10 else None
+
+
+def build(model, args, user, today=None):
+    """Public list statement for needs or results from query args (q, filters, sort)."""
+    today = today or date.today()
+    is_need = model is TechNeed
+    staff = bool(user.is_authenticated and user.is_staff)
+    errors = []
+    stmt = db.select(model).options(joinedload(model.organization))
+    status = (args.get("status") or "").strip()
+    if status and staff and status in {s.value for s in ListingStatus} and status != "draft":
+        stmt = stmt.where(model.status == status)
+    elif status in ACTIVE_STATUSES:
+        stmt = stmt.where(model.status == status, live_filter(model, today))
+    else:
+        stmt = stmt.where(live_filter(model, today))
+
+    hidden_filter = False  # a filter on a field that a summary-only need does not show
+    for name in ("industry", "field", "town"):
+        value = (args.get(name) or "").strip()
+        if value:
+            stmt = stmt.where(getattr(model, name) == value)
+            hidden_filter |= name != "industry"
+    zone_id = _int(args.get("zone"))
+    if zone_id:
+        link = need_zone if is_need else result_zone
+        key = link.c.need_id if is_need else link.c.result_id
+        stmt = stmt.where(model.id.in_(db.select(key).where(link.c.zone_id == zone_id)))
+        hidden_filter = True
+    amount = model.budget_wan if is_need else model.price_wan
+    lo = _decimal(args.get("min"), errors, "最低金额")
+    hi = _decimal(args.get("max"), errors, "最高金额")
+    if lo is not None:
+        stmt = stmt.where(amount >= lo)
+    if hi is not None:
+        stmt = stmt.where(amount <= hi)
+    hidden_filter |= lo is not None or hi is not None
+    choices = ("coop_mode",) if is_need else ("maturity", "transfer_mode")
+    for name in choices:
+        value = (args.get(name) or "").strip()
+        if value:
+            stmt = stmt.where(getattr(model, name) == value)
+            hidden_filter |= is_need
+    if is_need and hidden_filter and not staff:
+        stmt = stmt.where(model.confidentiality == "public")
+
+    terms = query_terms(args.get("q"))
+    sort = args.get("sort") if args.get("sort") in SORTS else ("relevance" if terms else "new")
+    if sort == "relevance" and not terms:
+        sort = "new"
+    q = ListingQuery(stmt=stmt, terms=terms, sort=sort, errors=errors)
+    if terms:
+        ensure_search_schema()
+        searched = ranked(stmt, model, terms)
+        if sort != "relevance" or db.session.scalar(db.select(func.count()).select_from(searched.limit(1).subquery())):
+            q.stmt = searched
+        else:
+            q.stmt, q.any_term = ranked(stmt, model, terms, any_term=True), True
+    if sort != "relevance":
+        q.stmt = q.stmt.order_by(None).order_by(*_order(model, sort, is_need and not staff))
+    return q
+
+
+def _order(model, sort, mask_confidential):
+    amount = model.budget_wan if model is TechNeed else model.price_wan
+    if mask_confidential:  # a summary-only need's budget must not show through the order
+        amount = case((model.confidentiality == "summary", None), else_=amount)
+    if sort == "deadline":
+        return (model.valid_until.asc(), model.id.desc())
+    if sort == "amount_desc":
+        return (amount.is_(None), amount.desc(), model.id.desc())
+    if sort == "amount_asc":
+        return (amount.is_(None), amount.asc(), model.id.desc())
+    return (model.published_at.desc(), model.id.desc())
+
+
+def paginate(q, per_page=20):
+    """db.paginate over the built statement (page from the request)."""
+    return db.paginate(q.stmt, per_page=per_page, max_per_page=50, error_out=False)
+
+
+def state_counts(model, owner_clause):
+    """{status: count} of a user's own listings, every status present."""
+    rows = db.session.execute(db.select(model.status, func.count(model.id)).where(owner_clause).group_by(model.status))
+    counts = {s.value: 0 for s in ListingStatus}
+    counts.update(dict(rows.all()))
+    return counts

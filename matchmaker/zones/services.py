@@ -1,0 +1,55 @@
+"""Zones: create, edit, and the live needs and results of a zone."""
+
+from sqlalchemy import func
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Result, TechNeed, need_zone, result_zone
+from ..needs.lifecycle import live_filter
+
+
+def save_zone(zone, data):
+    """Apply form data to a zone (new or existing); commits."""
+    zone.name = data["name"].strip()
+    zone.description = (data.get("description") or "").strip()
+    zone.starts_on, zone.ends_on = data.get("starts_on"), data.get("ends_on")
+    zone.active = bool(data.get("active"))
+    db.session.add(zone)
+    db.session.commit()
+    return zone
+
+
+def zone_needs(zone):
+    """Live needs tagged into the zone, newest first."""
+    ids = db.select(need_zone.c.need_id).where(need_zone.c.zone_id == zone.id)
+    return (
+        db.select(TechNeed).options(joinedload(TechNeed.organization))
+        .where(TechNeed.id.in_(ids), live_filter(TechNeed)).order_by(TechNeed.published_at.desc(), TechNeed.id.desc())
+    )  # fmt: skip
+
+
+def zone_results(zone):
+    """Live results tagged into the zone, newest first."""
+    ids = db.select(result_zone.c.result_id).where(result_zone.c.zone_id == zone.id)
+    return (
+        db.select(Result).options(joinedload(Result.organization))
+        .where(Result.id.in_(ids), live_filter(Result)).order_by(Result.published_at.desc(), Result.id.desc())
+    )  # fmt: skip
+
+
+def zone_counts():
+    """{zone_id: (live needs, live results)} for every zone, in two grouped queries."""
+    out = {}
+    for link, key, model in (
+        (need_zone, need_zone.c.need_id, TechNeed),
+        (result_zone, result_zone.c.result_id, Result),
+    ):
+        rows = db.session.execute(
+            db.select(link.c.zone_id, func.count())
+            .join(model, model.id == key)
+            .where(live_filter(model))
+            .group_by(link.c.zone_id)
+        )
+        for zone_id, n in rows:
+            out.setdefault(zone_id, [0, 0])[0 if model is TechNeed else 1] = n
+    return out

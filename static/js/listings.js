@@ -1,0 +1,37 @@
+// Listings and bulk import: busy status on upload, live progress of a running import (no inline JS).
+(function () {
+  var form = document.getElementById("import-form");
+  if (form) {
+    form.addEventListener("submit", function () {
+      var busy = document.getElementById("import-busy");
+      if (busy) { busy.textContent = form.getAttribute("data-busy-text"); busy.classList.remove("d-none"); }
+    });
+  }
+  var bar = document.getElementById("import-progress");
+  function paint(done, total) {
+    if (!bar) { return; }
+    var pct = total ? Math.round(done * 100 / total) : 0;
+    bar.style.width = pct + "%";
+    bar.textContent = pct + "%";
+    var text = document.getElementById("import-progress-text");
+    if (text) { text.textContent = done + " / " + total; }
+  }
+  if (bar) { paint(+bar.getAttribute("data-done"), +bar.getAttribute("data-total")); }
+  var box = document.getElementById("import-status");
+  if (box && box.getAttribute("data-status") === "importing") {
+    var poll = function () {
+      fetch(box.getAttribute("data-url"), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (s) {
+          paint(s.done, s.total);
+          if (s.status === "importing") { setTimeout(poll, 1000); } else { window.location = box.getAttribute("data-report"); }
+        })
+        .catch(function () { setTimeout(poll, 3000); });
+    };
+    setTimeout(poll, 1000);
+  }
+  // Filters submit on change, so a choice takes effect without a second click.
+  document.querySelectorAll(".listing-filters select").forEach(function (sel) {
+    sel.addEventListener("change", function () { sel.form.submit(); });
+  });
+})();
