@@ -1,0 +1,99 @@
+"""Publish, dock, solve, close, expire and renew."""
+
+from datetime import date, timedelta
+
+from matchmaker.extensions import db
+from matchmaker.models import Notification
+
+from .helpers import future, need
+
+
+def test_expiry_command_removes_from_public_list_and_notifies(client, runner):
+    n = need(title="过期的技术需求标题")
+    n.valid_until = date.today() - timedelta(days=1)
+    db.session.commit()
+    assert "过期的技术需求标题" not in client.get("/needs/").get_data(as_text=True)  # hidden at once
+    result = runner.invoke(args=["expire-listings"])
+    assert result.exit_code == 0 and "需求 1 项" in result.output
+    db.session.refresh(n)
+    assert n.status == "expired"
+    note = db.session.scalar(db.select(Notification).filter_by(user_id=n.created_by_id))
+    assert note and "续期" in note.text and note.link == f"/needs/{n.id}"
+    assert client.get(f"/needs/{n.id}").status_code == 404  # not public any more
+
+
+def test_expired_on_read(client, auth):
+    """A need read past its validity is expired there and then."""
+    n = need()
+    n.valid_until = date.today() - timedelta(days=3)
+    db.session.commit()
+    auth.login(n.created_by)
+    body = client.get(f"/needs/{n.id}").get_data(as_text=True)
+    db.session.refresh(n)
+    assert n.status == "expired" and "已过有效期" in body
+
+
+def test_renew_brings_it_back(client, auth):
+    n = need(title="续期后回来的需求")
+    n.valid_until = date.today() - timedelta(days=1)
+    n.status = "expired"
+    db.session.commit()
+    auth.login(n.created_by)
+    resp = client.post(f"/needs/{n.id}/status", data={"action": "renew", "valid_until": future(120)})
+    assert resp.status_code == 302
+    db.session.refresh(n)
+    assert n.status == "published" and n.valid_until == date.today() + timedelta(days=120)
+    auth.logout()
+    assert "续期后回来的需求" in client.get("/needs/").get_data(as_text=True)
+
+
+def test_renew_to_a_past_date_is_refused(client, auth):
+    n = need(status="expired")
+    auth.login(n.created_by)
+    client.post(f"/needs/{n.id}/status", data={"action": "renew", "valid_until": "2020-01-01"})
+    db.session.refresh(n)
+    assert n.status == "expired"
+
+
+def test_close_and_solve_leave_public_list(client, auth):
+    a, b = need(title="将要关闭的需求"), need(title="将要解决的需求")
+    auth.login(a.created_by)
+    client.post(f"/needs/{a.id}/status", data={"action": "close"})
+    auth.logout()
+    auth.login(b.created_by)
+    client.post(f"/needs/{b.id}/status", data={"action": "dock"})
+    client.post(f"/needs/{b.id}/status", data={"action": "solve"})
+    db.session.refresh(a)
+    db.session.refresh(b)
+    assert (a.status, b.status) == ("closed", "solved")
+    auth.logout()
+    body = client.get("/needs/").get_data(as_text=True)
+    assert "将要关闭的需求" not in body and "将要解决的需求" not in body
+
+
+def test_impossible_transition_gives_chinese_message(client, auth):
+    n = need(status="closed")
+    auth.login(n.created_by)
+    resp = client.post(f"/needs/{n.id}/status", data={"action": "solve"}, follow_redirects=True)
+    assert "不能标记为已解决" in resp.get_data(as_text=True)
+    db.session.refresh(n)
+    assert n.status == "closed"
+
+
+def test_listing_changed_is_called(client, auth, monkeypatch):
+    from matchmaker.matches import services as match_services
+
+    seen = []
+    monkeypatch.setattr(match_services, "listing_changed", lambda listing: seen.append((listing.id, listing.status)))
+    n = need()
+    auth.login(n.created_by)
+    client.post(f"/needs/{n.id}/status", data={"action": "close"})
+    assert seen == [(n.id, "closed")]
+
+
+def test_reminder_before_expiry(runner):
+    n = need(valid_until=date.today() + timedelta(days=3))
+    runner.invoke(args=["expire-listings"])
+    runner.invoke(args=["expire-listings"])
+    notes = db.session.scalars(db.select(Notification).filter_by(user_id=n.created_by_id)).all()
+    assert len(notes) == 1 and "到期" in notes[0].text

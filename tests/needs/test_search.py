@@ -1,0 +1,108 @@
+"""Full-text search (jieba tokens, ranked), filters, sort and pagination of the public lists."""
+
+import re
+from decimal import Decimal
+
+import pytest
+
+from .helpers import need, result
+
+
+@pytest.fixture
+def corpus():
+    """A few needs on clearly different topics."""
+    return {
+        "vision": need(title="注塑件外观缺陷机器视觉检测", keywords="机器视觉,缺陷检测",
+                       problem="需要用工业相机和深度学习算法在线检测注塑件缩痕", industry="智能家电"),
+        "battery": need(title="储能锂电池热管理系统优化", keywords="锂电池,热管理",
+                        problem="储能电站锂电池组温差大，需要液冷热管理方案", industry="新能源"),
+        "lock": need(title="智能门锁低功耗指纹识别模组", keywords="指纹识别,低功耗",
+                     problem="门锁电池续航短，指纹模组待机功耗需降低", industry="五金锁具"),
+        "led": need(title="大功率LED灯具散热结构设计", keywords="散热,LED",
+                    problem="户外LED灯具光衰严重，需要改进散热器和导热材料", industry="灯饰照明"),
+        "drug": need(title="中药提取物质量检测方法开发", keywords="中药,液相色谱",
+                     problem="需要建立高效液相色谱指纹图谱检测中药提取物", industry="健康医药"),
+    }  # fmt: skip
+
+
+def titles(client, url):
+    body = client.get(url).get_data(as_text=True)
+    return re.findall(r'<h2 class="h6 mb-1"><a href="/(?:needs|results)/\d+">([^<]+)</a>', body)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("机器视觉检测注塑缺陷", "vision"),
+        ("锂电池散热", "battery"),
+        ("指纹门锁", "lock"),
+        ("LED灯具散热", "led"),
+        ("液相色谱检测", "drug"),
+    ],
+)
+def test_search_puts_the_obvious_listing_first(client, corpus, query, expected):
+    found = titles(client, f"/needs/?q={query}")
+    assert found and found[0] == corpus[expected].title
+
+
+def test_search_is_by_words_not_substrings(client, corpus):
+    """“电池” is a word in “锂电池 … 电池续航”; a nonsense query finds nothing."""
+    assert titles(client, "/needs/?q=量子纠缠通信") == []
+
+
+def test_search_falls_back_to_any_word(client, corpus):
+    body = client.get("/needs/?q=锂电池 量子纠缠").get_data(as_text=True)
+    assert "包含部分检索词" in body and corpus["battery"].title in body
+
+
+def test_filters_combine(client):
+    a = need(
+        title="新能源行业需求甲", industry="新能源", town="临港镇", coop_mode="development", budget_wan=Decimal("50")
+    )
+    need(title="新能源行业需求乙", industry="新能源", town="高新区", coop_mode="development", budget_wan=Decimal("50"))
+    need(title="家电行业需求丙", industry="智能家电", town="临港镇", coop_mode="development", budget_wan=Decimal("50"))
+    need(title="新能源行业需求丁", industry="新能源", town="临港镇", coop_mode="transfer", budget_wan=Decimal("50"))
+    need(title="新能源行业需求戊", industry="新能源", town="临港镇", coop_mode="development", budget_wan=Decimal("500"))
+    found = titles(client, "/needs/?industry=新能源&town=临港镇&coop_mode=development&min=10&max=100")
+    assert found == [a.title]
+
+
+def test_result_filters_and_search_combine(client):
+    r = result(title="石墨烯导热膜制备技术", keywords="石墨烯,导热", maturity="pilot", transfer_mode="license",
+               price_wan=Decimal("120"), field="先进材料")  # fmt: skip
+    result(title="石墨烯导热涂料配方技术", keywords="石墨烯,涂料", maturity="lab", transfer_mode="license",
+           price_wan=Decimal("120"), field="先进材料")  # fmt: skip
+    result(title="碳纤维复合材料成型工艺", keywords="碳纤维", maturity="pilot", transfer_mode="license",
+           price_wan=Decimal("120"), field="先进材料")  # fmt: skip
+    assert titles(client, "/results/?q=石墨烯&maturity=pilot&transfer_mode=license&max=200") == [r.title]
+
+
+def test_bad_amount_filter_is_ignored_with_a_message(client, corpus):
+    body = client.get("/needs/?min=abc").get_data(as_text=True)
+    assert "最低金额应为不小于 0 的数字" in body
+
+
+def test_pagination_is_stable(client):
+    """Equal publication times still give a fixed order: pages neither repeat nor skip."""
+    from matchmaker.extensions import db
+    from matchmaker.models.base import utcnow
+
+    now = utcnow()
+    made = [need(title=f"分页测试需求第{i:02d}号") for i in range(45)]
+    for n in made:
+        n.published_at = now
+    db.session.commit()
+    seen = []
+    for page in (1, 2, 3):
+        seen += titles(client, f"/needs/?page={page}")
+    assert len(seen) == 45 and len(set(seen)) == 45
+    assert seen == titles(client, "/needs/?page=1") + titles(client, "/needs/?page=2") + titles(
+        client, "/needs/?page=3"
+    )
+
+
+def test_sort_by_budget(client):
+    need(title="预算较少的需求", budget_wan=Decimal("10"))
+    need(title="预算很多的需求", budget_wan=Decimal("900"))
+    need(title="预算面议的需求", budget_negotiable=True)
+    assert titles(client, "/needs/?sort=amount_desc") == ["预算很多的需求", "预算较少的需求", "预算面议的需求"]
