@@ -1,0 +1,139 @@
+"""Report speed at 100,000 contracts: the admin report page and the Excel export.
+
+Fills a database in a temporary instance (SQLite by default, or --db-url for PostgreSQL),
+then times GET /reports/ and GET /reports/export?format=xlsx through the test client as an
+admin. Prints one JSON object per line: {"name", "value", "unit", "target"}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("MATCHMAKER_INSTANCE_PATH", tempfile.mkdtemp(prefix="mm-bench-"))
+
+from matchmaker import create_app  # noqa: E402
+from matchmaker.extensions import db  # noqa: E402
+from matchmaker.models import Contract, Event, Organization, TechNeed, User, Zone  # noqa: E402
+
+TYPES = ["development", "transfer", "license", "consulting", "service"]
+CHANNELS = ["online", "online", "online", "offline", "event"]
+INDUSTRIES = ["健康医药", "新一代信息技术", "高端装备制造", "智能家电", "五金锁具", "灯饰照明", "新材料", "新能源"]
+TOWNS = ["高新区", "东城街道", "西城街道", "南城街道", "北城街道", "临港镇", "翠湖镇", "花溪镇", "五金镇", "灯都镇"]
+
+
+def emit(name, value, unit, target):
+    """Print one figure as a JSON line."""
+    print(json.dumps({"name": name, "value": round(value, 4), "unit": unit, "target": target}, ensure_ascii=False))
+    sys.stdout.flush()
+
+
+def fill(n, seed=7):
+    """Organisations, brokers, zones, events and n contracts over 2019–2020 (bulk Core inserts)."""
+    rnd = random.Random(seed)
+    admin = User(email="bench-admin@example.cn", name="管理员", role="admin")
+    admin.set_password("bench-pass-123")
+    db.session.add(admin)
+    orgs = [Organization(name=f"企业{i}", kind="enterprise", industry=rnd.choice(INDUSTRIES), town=rnd.choice(TOWNS))
+            for i in range(300)]  # fmt: skip
+    orgs += [Organization(name=f"高校院所{i}", kind=rnd.choice(["university", "institute"])) for i in range(40)]
+    brokers = [User(email=f"b{i}@example.cn", name=f"经纪人{i}", role="broker", password_hash="x") for i in range(20)]
+    zones = [Zone(name=f"专区{i}") for i in range(8)]
+    events = [Event(title=f"对接会{i}", starts_at=datetime(2019, 1, 1) + timedelta(days=30 * i)) for i in range(24)]
+    db.session.add_all(orgs + brokers + zones + events)
+    db.session.commit()
+    ent = [o.id for o in orgs if o.kind == "enterprise"]
+    inst = [o.id for o in orgs if o.kind != "enterprise"]
+    needs = [{"title": f"需求{i}", "organization_id": rnd.choice(ent), "status": rnd.choice(["published", "solved"]),
+              "published_at": datetime(2019, 1, 1) + timedelta(days=rnd.randrange(730)), "tokens": "",
+              "keywords": "", "source": "self", "summary": "", "problem": "", "indicators": "", "conditions": "",
+              "confidentiality": "public", "budget_negotiable": False, "created_at": datetime(2019, 1, 1),
+              "updated_at": datetime(2019, 1, 1)} for i in range(2000)]  # fmt: skip
+    db.session.execute(db.insert(TechNeed), needs)
+    start = date(2019, 1, 1)
+    batch = []
+    for i in range(n):
+        cents = rnd.randrange(1_000_00, 2_000_000_00)
+        channel = rnd.choice(CHANNELS)
+        batch.append({
+            "contract_no": f"HT{i:07d}", "registration_no": f"R{i:09d}" if i % 3 else None, "type": rnd.choice(TYPES),
+            "title": f"技术合同{i}", "buyer_id": rnd.choice(ent), "seller_id": rnd.choice(inst + ent[:50]),
+            "amount": Decimal(cents) / 100, "transaction_amount": Decimal(cents * rnd.randrange(50, 101) // 100) / 100,
+            "signed_on": start + timedelta(days=rnd.randrange(731)), "registration_status": "registered",
+            "channel": channel, "event_id": rnd.choice(events).id if channel == "event" else None,
+            "need_id": rnd.randrange(1, 2001) if i % 10 == 0 else None, "broker_id": rnd.choice(brokers).id,
+            "industry": rnd.choice(INDUSTRIES), "town": rnd.choice(TOWNS),
+            "zone_id": rnd.choice(zones).id if i % 4 == 0 else None, "note": "", "voided": i % 50 == 0,
+            "created_at": datetime(2021, 1, 1), "updated_at": datetime(2021, 1, 1), "version": 1,
+        })  # fmt: skip
+        if len(batch) == 10_000:
+            db.session.execute(db.insert(Contract), batch)
+            batch = []
+    if batch:
+        db.session.execute(db.insert(Contract), batch)
+    db.session.commit()
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(db.text("ANALYZE"))
+    else:
+        db.session.execute(db.text("ANALYZE contract"))
+    db.session.commit()
+
+
+def timed(client, url, repeat):
+    """Median and first wall time of GET url (asserting 200)."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        resp = client.get(url)
+        times.append(time.perf_counter() - t0)
+        assert resp.status_code == 200, (url, resp.status_code)
+    return statistics.median(times), times[0]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-n", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--db-url", default=None, help="PostgreSQL URL of an EMPTY database (default: temp SQLite)")
+    args = parser.parse_args()
+    instance = os.environ["MATCHMAKER_INSTANCE_PATH"]
+    url = args.db_url or f"sqlite:///{instance}/bench.sqlite"
+    app = create_app({"SECRET_KEY": "bench-secret-key", "WTF_CSRF_ENABLED": False, "DATABASE_URL": url,
+                      "SQLALCHEMY_DATABASE_URI": None, "RATELIMIT_STORAGE_URI": "memory://"})  # fmt: skip
+    with app.app_context():
+        db.create_all()
+        t0 = time.perf_counter()
+        fill(args.n)
+        emit("report_fill_s_100k", time.perf_counter() - t0, "s", "info")
+        client = app.test_client()
+        resp = client.post("/auth/login", data={"email": "bench-admin@example.cn", "password": "bench-pass-123"})
+        assert resp.status_code == 302
+        period = "from=2019-01-01&to=2020-12-31"
+        median, first = timed(client, f"/reports/?{period}", args.repeat)
+        emit("report_page_s_100k", median, "s", "< 2")
+        emit("report_page_first_s_100k", first, "s", "< 2")
+        median, _ = timed(client, f"/reports/export?format=xlsx&{period}", args.repeat)
+        emit("excel_export_s_100k", median, "s", "< 2")
+        median, _ = timed(client, f"/reports/export?format=csv&{period}", args.repeat)
+        emit("csv_export_s_100k", median, "s", "< 2")
+        median, _ = timed(client, "/contracts/?q=技术合同99", args.repeat)
+        emit("contract_list_search_s_100k", median, "s", "< 1")
+        median, _ = timed(client, "/contracts/?page=200", args.repeat)
+        emit("contract_list_page200_s_100k", median, "s", "< 1")
+        if args.db_url:
+            db.drop_all()
+
+
+if __name__ == "__main__":
+    main()
