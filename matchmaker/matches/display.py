@@ -49,7 +49,7 @@ def match_spans(text: str, terms) -> list[tuple[int, int]]:
     spans = []
     for m in pattern.finditer(norm):
         s, e = index[m.start()], index[m.end() - 1] + 1
-        if spans and s <= spans[-1][1]:
+        if spans and s < spans[-1][1]:
             spans[-1] = (spans[-1][0], max(e, spans[-1][1]))
         else:
             spans.append((s, e))
@@ -87,7 +87,7 @@ def listing_url(listing):
     for arg in (f"{kind}_id", "id"):
         try:
             return url_for(endpoint, **{arg: listing.id})
-        except BuildError:
+        except (BuildError, RuntimeError):  # no such page yet, or no request to build it in
             continue
     return None
 
@@ -110,11 +110,14 @@ class SuggestionView:
     other: object
     terms: list
     reasons: list
-    other_url: str | None
     listing_title: Markup
     listing_text: Markup
     other_title: Markup
     other_text: Markup
+
+    @property
+    def other_url(self):
+        return listing_url(self.other)
 
     @property
     def score_percent(self):
@@ -155,7 +158,7 @@ def suggestions_for(listing, viewer, limit=MAX_SHOWN) -> list[SuggestionView]:
         own_text = listing_text(listing, viewer, own=True)
         their_text = listing_text(other, viewer, own=False)
         out.append(SuggestionView(
-            row, listing, other, terms, reasons, listing_url(other),
+            row, listing, other, terms, reasons,
             highlight(listing.title, terms), highlight(own_text, terms, 240),
             highlight(other.title, terms), highlight(their_text, terms, 240),
         ))  # fmt: skip

@@ -187,14 +187,14 @@ def resuggest_all(engine, synced_at, report) -> int:
             if owner != seen:
                 seen, done = owner, done + 1
                 if len(batch) >= 2000:
-                    created += _flush(batch, version)
+                    created += [r.id for r in _flush(batch, version)]
                     db.session.commit()
                     batch = {}
                     report("suggest", done, total)
             key = (m.need_id, m.result_id)
             if key not in batch or batch[key].score < m.score:
                 batch[key] = m
-    created += _flush(batch, version)
+    created += [r.id for r in _flush(batch, version)]
     # Rows this refit no longer finds, and rows of listings that stopped taking part.
     s = MatchSuggestion
     db.session.execute(
@@ -211,6 +211,9 @@ def resuggest_all(engine, synced_at, report) -> int:
     )
     db.session.commit()
     report("suggest", total, total)
-    _announce(created)
-    db.session.commit()
+    # Route the new pairs that survived the clean-up to the brokers, a chunk at a time.
+    for i in range(0, len(created), 1000):
+        alive = db.session.scalars(select(s).where(s.id.in_(created[i : i + 1000]))).all()
+        _announce(alive)
+        db.session.commit()
     return db.session.scalar(select(db.func.count(s.id)).where(s.engine_version == version, s.status == SUGGESTED))
