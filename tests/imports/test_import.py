@@ -1,0 +1,228 @@
+"""Bulk import: validate everything first, report bad rows, import on confirmation, no duplicates."""
+
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from matchmaker.extensions import db
+from matchmaker.models import Result, TechNeed
+from matchmaker.models.listings import ImportBatch
+
+from ..factories import make_org, make_user
+
+NEXT_YEAR = (date.today() + timedelta(days=365)).isoformat()
+NEED_HEADER = ["外部编号*", "需求名称*", "需求单位*", "需求摘要*", "拟解决的技术难题*", "技术指标", "现有基础", "关键词",
+               "所属行业*", "技术领域", "合作方式*", "预算（万元）*", "有效期至*", "所在镇街", "保密要求", "专区",
+               "联系人", "联系电话", "联系邮箱"]  # fmt: skip
+
+
+def need_row(ref, title="注塑件外观缺陷视觉检测", org="导入测试企业", budget="80", until=NEXT_YEAR, **kw):
+    row = dict(zip(NEED_HEADER, [ref, title, org, "需求摘要文字", "需要解决的技术难题", "", "", "视觉,检测",
+                                 "智能家电", "人工智能", "技术开发", budget, until, "", "", "", "", "", ""]))  # fmt: skip
+    row.update(kw)
+    return [row[h] for h in NEED_HEADER]
+
+
+def xlsx(rows, header=NEED_HEADER):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def csv_bytes(rows, header=NEED_HEADER, encoding="utf-8-sig"):
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue().encode(encoding)
+
+
+@pytest.fixture
+def admin(auth):
+    make_org("enterprise", name="导入测试企业")
+    make_org("university", name="导入测试大学")
+    return auth.login("admin")
+
+
+def upload(client, content, filename="needs.xlsx", kind="need"):
+    return client.post("/needs/import", data={"kind": kind, "file": (io.BytesIO(content), filename)},
+                       content_type="multipart/form-data")  # fmt: skip
+
+
+def count(model=TechNeed):
+    return db.session.scalar(db.select(db.func.count(model.id)))
+
+
+GOOD_AND_BAD = [
+    need_row("N-1"),
+    need_row("N-2", title="短"),  # row 3: title
+    need_row("N-3", budget="12.345"),  # row 4: budget decimals
+    need_row("N-4", until="2020-01-01"),  # row 5: validity in the past
+    need_row("N-5", org="不存在的企业"),  # row 6: organisation
+    need_row("N-6", title="另一个完全正确的需求"),
+    need_row("N-1", title="与第二行编号重复的需求"),  # row 8: duplicate ref in file
+    need_row("", budget="-1"),  # row 9: two problems
+]
+
+
+def test_report_lists_exactly_the_bad_rows_and_imports_nothing_yet(client, admin):
+    resp = upload(client, xlsx(GOOD_AND_BAD))
+    assert resp.status_code == 302
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert count() == 0  # nothing written before confirmation
+    rows = {(r, col) for r, col, _ in batch.errors}
+    assert rows == {(3, "需求名称"), (4, "预算（万元）"), (5, "有效期至"), (6, "需求单位"), (8, "外部编号"),
+                    (9, "外部编号"), (9, "预算（万元）")}  # fmt: skip
+    assert (batch.total_rows, batch.good_rows, batch.bad_rows) == (8, 2, 6)
+    body = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "金额最多保留两位小数" in body and "有效期截止日期不能早于今天" in body and "与第 2 行的外部编号重复" in body
+    assert "尚未写入任何数据" in body
+
+
+def test_confirm_imports_good_rows_and_second_import_adds_nothing(client, admin):
+    upload(client, xlsx(GOOD_AND_BAD))
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert client.post(f"/needs/import/{batch.id}/confirm").status_code == 302
+    db.session.refresh(batch)
+    assert batch.status == "done" and batch.imported_rows == 2
+    needs = db.session.scalars(db.select(TechNeed).order_by(TechNeed.external_ref)).all()
+    assert [n.external_ref for n in needs] == ["N-1", "N-6"]
+    assert all(n.status == "published" and n.source == "import" and n.tokens for n in needs)
+    assert "注塑件外观缺陷视觉检测" in client.get("/needs/?q=视觉检测").get_data(as_text=True)
+    # the same file again: validated, nothing new to import
+    upload(client, xlsx(GOOD_AND_BAD))
+    again = db.session.scalars(db.select(ImportBatch).order_by(ImportBatch.id.desc())).first()
+    assert again.good_rows == 0 and again.duplicate_rows == 2
+    assert client.post(f"/needs/import/{again.id}/confirm", follow_redirects=True).status_code == 200
+    assert count() == 2
+
+
+def test_confirming_twice_does_nothing_more(client, admin):
+    upload(client, xlsx([need_row("X-1")]))
+    batch = db.session.scalar(db.select(ImportBatch))
+    client.post(f"/needs/import/{batch.id}/confirm")
+    body = client.post(f"/needs/import/{batch.id}/confirm", follow_redirects=True).get_data(as_text=True)
+    assert "不能重复导入" in body and count() == 1
+
+
+def test_csv_in_gbk_is_accepted(client, admin):
+    upload(client, csv_bytes([need_row("C-1")], encoding="gb18030"), filename="needs.csv")
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert batch.good_rows == 1 and batch.errors == []
+
+
+@pytest.mark.parametrize(
+    ("content", "filename", "message"),
+    [
+        (b"%PDF-1.4 not a spreadsheet", "needs.pdf", "只支持 Excel (.xlsx) 或 CSV (.csv) 文件"),
+        (b"this is text renamed", "needs.xlsx", "不是有效的 Excel (.xlsx) 文件"),
+        (b"PK\x03\x04broken zip", "needs.xlsx", "无法读取该 Excel 文件"),
+        (b"", "needs.xlsx", "上传的文件是空的"),
+        (b"", "needs.csv", "上传的文件是空的"),
+        (b"\xef\xbb\xbf", "needs.csv", "文件中没有内容"),
+        ("外部编号,需求名称\n".encode(), "needs.csv", "缺少必填列"),
+        ("标题,内容\nA,B\n".encode(), "needs.csv", "无法识别的列：标题、内容"),
+        (csv_bytes([]), "needs.csv", "只有表头，没有数据行"),
+        (b"\x00\x01\x02binary", "needs.csv", "不是文本格式的 CSV"),
+        (b"x", "needs.xls", "不支持旧版 Excel (.xls)"),
+    ],
+)
+def test_unusable_files_get_a_clear_message_and_change_nothing(client, admin, content, filename, message):
+    resp = upload(client, content, filename)
+    assert resp.status_code == 400
+    assert message in resp.get_data(as_text=True)
+    assert count() == 0 and count(ImportBatch) == 0
+
+
+def test_no_file_chosen(client, admin):
+    resp = client.post("/needs/import", data={"kind": "need"})
+    assert resp.status_code == 400 and "请选择要上传的文件" in resp.get_data(as_text=True)
+
+
+def test_too_many_rows(make_app):
+    """More rows than IMPORT_MAX_ROWS are refused as a whole, with the limit in the message."""
+    app = make_app(IMPORT_MAX_ROWS=5)
+    with app.app_context():
+        from matchmaker.demo.taxonomy import ensure_taxonomy
+
+        ensure_taxonomy()
+        make_org("enterprise", name="导入测试企业")
+        admin = make_user("admin")
+        client = app.test_client()
+        client.post("/auth/login", data={"email": admin.email, "password": "password123"})
+        resp = upload(client, csv_bytes([need_row(f"R-{i}") for i in range(6)]), "big.csv")
+        assert resp.status_code == 400 and "超过单次导入上限 5 行" in resp.get_data(as_text=True)
+        assert count() == 0
+        db.session.remove()
+
+
+def test_failure_during_import_rolls_everything_back(client, admin, monkeypatch):
+    from matchmaker.imports import services
+
+    upload(client, xlsx([need_row(f"F-{i}") for i in range(5)]))
+    batch = db.session.scalar(db.select(ImportBatch))
+    real = services._build
+    calls = []
+
+    def flaky(*args):
+        calls.append(1)
+        if len(calls) == 4:
+            raise RuntimeError("disk full")
+        return real(*args)
+
+    monkeypatch.setattr(services, "_build", flaky)
+    body = client.post(f"/needs/import/{batch.id}/confirm", follow_redirects=True).get_data(as_text=True)
+    assert "导入失败，数据库未做任何更改" in body
+    assert count() == 0
+
+
+def test_results_import_checks_patents_and_maturity(client, admin):
+    header = [
+        "外部编号",
+        "成果名称",
+        "完成单位",
+        "成果简介",
+        "技术领域",
+        "成熟度",
+        "专利号",
+        "转化方式",
+        "价格（万元）",
+        "有效期至",
+    ]
+    rows = [
+        ["R-1", "石墨烯导热膜制备技术", "导入测试大学", "简介", "先进材料", "中试", "ZL 2017 1 0601862.3", "转让", "面议", NEXT_YEAR],
+        ["R-2", "另一项科技成果名称", "导入测试大学", "简介", "先进材料", "试验", "ZL 2017 1 0601862.9", "转让", "10", NEXT_YEAR],
+    ]  # fmt: skip
+    upload(client, xlsx(rows, header), "results.xlsx", kind="result")
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert {(r, c) for r, c, _ in batch.errors} == {(3, "成熟度"), (3, "专利号")}
+    client.post(f"/needs/import/{batch.id}/confirm")
+    r = db.session.scalar(db.select(Result))
+    assert r.maturity == "pilot" and r.price_negotiable and r.transfer_mode == "transfer"
+
+
+@pytest.mark.parametrize("kind", ["need", "result"])
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_template_downloads_and_its_header_is_accepted(client, admin, kind, fmt):
+    resp = client.get(f"/needs/import/template?kind={kind}&format={fmt}")
+    assert resp.status_code == 200
+    if fmt == "xlsx":
+        header = [c.value for c in next(load_workbook(io.BytesIO(resp.data)).worksheets[0].iter_rows())]
+    else:
+        header = next(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))
+    assert "外部编号*" in header
+    resp = upload(client, resp.data, f"t.{fmt}", kind=kind)
+    assert "只有表头，没有数据行" in resp.get_data(as_text=True)  # the header itself is right
+
+
+def test_only_admin_can_import(client, auth):
+    auth.login("broker")
+    assert client.get("/needs/import").status_code == 403

@@ -1,0 +1,126 @@
+"""Research results: posting, patent numbers, owner-only editing, contacts."""
+
+from decimal import Decimal
+
+import pytest
+
+from matchmaker.extensions import db
+from matchmaker.models import Result
+from matchmaker.needs.validation import clean_patents, patent_check_digit, patent_error
+
+from ..factories import make_user
+from ..needs.helpers import future, result
+
+FORM = {
+    "title": "石墨烯高导热复合膜制备技术",
+    "abstract": "一种用于手机和LED散热的石墨烯导热膜",
+    "detail": "采用化学气相沉积和热压工艺",
+    "advantages": "导热系数比传统石墨膜提高百分之四十",
+    "keywords": "石墨烯,导热膜,散热",
+    "team": "材料学院李教授团队",
+    "field": "先进材料",
+    "industry": "新材料",
+    "town": "",
+    "maturity": "pilot",
+    "ip_type": "invention",
+    "patent_numbers": "ZL 2017 1 0601862.3，ZL95115608.X",
+    "transfer_mode": "license_exclusive",
+    "price": "150",
+    "valid_until": future(200),
+    "contact_name": "李老师",
+    "contact_phone": "13600002222",
+    "contact_email": "li@uni.edu.cn",
+    "action": "publish",
+}
+
+
+def count():
+    return db.session.scalar(db.select(db.func.count(Result.id)))
+
+
+def test_researcher_lists_a_result(client, auth):
+    user = auth.login("researcher")
+    assert client.post("/results/new", data=FORM).status_code == 302
+    r = db.session.scalar(db.select(Result))
+    assert r.owner_id == user.id and r.organization_id == user.organization_id and r.status == "published"
+    assert r.price_wan == Decimal("150") and r.patent_numbers == "ZL201710601862.3, ZL95115608.X"
+    body = client.get("/results/?q=石墨烯导热").get_data(as_text=True)
+    assert "石墨烯高导热复合膜制备技术" in body
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"patent_numbers": "ZL 2017 1 0601862.4"}, "校验位错误（按前 12 位计算应为 3）"),
+        ({"patent_numbers": "ZL95115608.1"}, "校验位错误（按前 8 位计算应为 X）"),
+        ({"patent_numbers": "CN12345"}, "格式不正确"),
+        ({"price": "1.001"}, "金额最多保留两位小数"),
+        ({"maturity": ""}, "请选择成熟度"),
+        ({"transfer_mode": "gift"}, "请从列表中选择"),
+        ({"abstract": ""}, "请填写成果简介"),
+        ({"title": "短"}, "标题长度应为 5–100 个字符"),
+        ({"valid_until": "2001-01-01"}, "不能早于今天"),
+    ],
+)
+def test_bad_result_input(client, auth, changes, message):
+    auth.login("researcher")
+    resp = client.post("/results/new", data=dict(FORM, **changes))
+    assert resp.status_code == 200 and message in resp.get_data(as_text=True)
+    assert count() == 0
+
+
+@pytest.mark.parametrize(
+    ("number", "check"),
+    [("201710601862", "3"), ("95115608", "X"), ("97101765", "4"), ("202010123456", "2")],
+)
+def test_check_digit_matches_published_numbers(number, check):
+    """201710601862.3, ZL95115608.X and 97101765.4 are real published application numbers."""
+    assert patent_check_digit(number) == check
+
+
+def test_patent_list_is_normalised_and_deduplicated():
+    assert clean_patents("201710601862.3; zl 2017 1 0601862.3\n95115608X") == "ZL201710601862.3, ZL95115608.X"
+    assert patent_error("ZL 2017 4 0601862.3")  # type digit 4 does not exist
+
+
+@pytest.mark.parametrize("role", ["researcher", "enterprise", "broker"])
+def test_only_the_owner_edits(client, auth, role):
+    r = result(title="别人的科技成果标题")
+    auth.login(role)
+    assert client.post(f"/results/{r.id}/edit", data=FORM).status_code == 403
+    assert client.post(f"/results/{r.id}/status", data={"action": "close"}).status_code == 403
+    db.session.refresh(r)
+    assert r.title == "别人的科技成果标题" and r.status == "published"
+
+
+def test_colleague_researcher_cannot_edit(client, auth):
+    owner = make_user("researcher")
+    r = result(user=owner)
+    auth.login(make_user("researcher", org=owner.organization))
+    assert client.get(f"/results/{r.id}/edit").status_code == 403
+
+
+def test_owner_edits_and_closes(client, auth):
+    owner = auth.login("researcher")
+    r = result(user=owner)
+    assert client.post(f"/results/{r.id}/edit", data=dict(FORM, title="修改后的成果标题文字")).status_code == 302
+    client.post(f"/results/{r.id}/status", data={"action": "close"})
+    db.session.refresh(r)
+    assert r.title == "修改后的成果标题文字" and r.status == "closed"
+
+
+def test_contacts_only_for_staff_and_owner(client, auth):
+    r = result(contact_phone="13500003333")
+    auth.login("enterprise")
+    assert "13500003333" not in client.get(f"/results/{r.id}").get_data(as_text=True)
+    auth.logout()
+    auth.login("broker")
+    assert "13500003333" in client.get(f"/results/{r.id}").get_data(as_text=True)
+
+
+def test_my_results_counts(client, auth):
+    owner = auth.login("researcher")
+    result(user=owner)
+    result(user=owner, status="draft")
+    body = client.get("/results/mine").get_data(as_text=True)
+    assert 'data-state="published">1<' in body and 'data-state="draft">1<' in body

@@ -1,0 +1,87 @@
+"""Zones: admin creates them, listings are tagged, each zone has a page."""
+
+from matchmaker.extensions import db
+from matchmaker.models import Zone
+
+from ..needs.helpers import NEED_FORM, need, result
+
+
+def make_zone(name="智能家电专区", active=True):
+    z = Zone(name=name, description="家电企业的技术需求与成果", active=active)
+    db.session.add(z)
+    db.session.commit()
+    return z
+
+
+def test_admin_creates_a_zone(client, auth):
+    auth.login("admin")
+    data = {"name": "疫情防控专区", "description": "防疫物资与检测技术", "starts_on": "2025-01-01",
+            "ends_on": "2026-12-31", "active": "y"}  # fmt: skip
+    assert client.post("/zones/manage", data=data).status_code == 302
+    z = db.session.scalar(db.select(Zone))
+    assert z.name == "疫情防控专区" and z.active
+    assert "疫情防控专区" in client.get("/zones/").get_data(as_text=True)
+
+
+def test_zone_dates_and_name_checked(client, auth):
+    make_zone("重复的专区")
+    auth.login("admin")
+    body = client.post("/zones/manage", data={"name": "重复的专区"}).get_data(as_text=True)
+    assert "已有同名专区" in body
+    body = client.post(
+        "/zones/manage", data={"name": "新专区名", "starts_on": "2026-05-01", "ends_on": "2026-01-01"}
+    ).get_data(as_text=True)
+    assert "结束日期不能早于开始日期" in body
+    assert db.session.scalar(db.select(db.func.count(Zone.id))) == 1
+
+
+def test_only_admin_manages_zones(client, auth):
+    auth.login("broker")
+    assert client.post("/zones/manage", data={"name": "经纪人建的专区"}).status_code == 403
+
+
+def test_zone_page_lists_its_live_needs_and_results(client, auth):
+    z = make_zone()
+    n = need(title="专区里的技术需求")
+    n.zones = [z]
+    r = result(title="专区里的科技成果")
+    r.zones = [z]
+    other = need(title="专区外的技术需求")
+    gone = need(title="专区里已关闭的需求", status="closed")
+    gone.zones = [z]
+    db.session.commit()
+    body = client.get(f"/zones/{z.id}").get_data(as_text=True)
+    assert n.title in body and other.title not in body and gone.title not in body
+    assert r.title in client.get(f"/zones/{z.id}?tab=results").get_data(as_text=True)
+    assert n.title in client.get(f"/needs/?zone={z.id}").get_data(as_text=True)
+
+
+def test_enterprise_tags_a_need_into_a_zone(client, auth):
+    z = make_zone()
+    auth.login("enterprise")
+    client.post("/needs/new", data=dict(NEED_FORM, zones=[str(z.id)]))
+    assert z.needs.count() == 1
+
+
+def test_inactive_zone_hidden(client):
+    z = make_zone("停用的专区", active=False)
+    assert client.get(f"/zones/{z.id}").status_code == 404
+    assert "停用的专区" not in client.get("/zones/").get_data(as_text=True)
+
+
+def test_taxonomy_admin(client, auth):
+    """Admins add and deactivate list entries; inactive ones leave the need form's choices."""
+    from matchmaker.models import Taxonomy
+
+    auth.login("admin")
+    client.post("/admin/taxonomy", data={"kind": "industry", "name": "低空经济"})
+    t = db.session.scalar(db.select(Taxonomy).filter_by(name="低空经济"))
+    assert t and t.kind == "industry" and t.active
+    body = client.post(
+        "/admin/taxonomy", data={"kind": "industry", "name": "低空经济"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "已存在" in body
+    client.post(f"/admin/taxonomy/{t.id}/active", data={"active": "0"})
+    auth.logout()
+    auth.login("enterprise")
+    assert 'value="低空经济"' not in client.get("/needs/new").get_data(as_text=True)
