@@ -114,3 +114,22 @@ def make_contract(buyer=None, seller=None, amount="100000.00", transaction_amoun
     db.session.add(contract)
     db.session.commit()
     return contract
+
+
+def make_suggestion(need=None, result=None, status="suggested", score=0.5, broker=None, **kw):
+    """A match suggestion between a need and a result (made if not given)."""
+    from matchmaker.models import MatchSuggestion
+
+    s = MatchSuggestion(
+        need_id=(need or make_need()).id,
+        result_id=(result or make_result()).id,
+        status=status,
+        score=score,
+        reasons=kw.pop("reasons", [["储能", 0.4], ["电池", 0.3]]),
+        engine_version=kw.pop("engine_version", "test"),
+        assigned_broker_id=broker.id if broker else None,
+        **kw,
+    )
+    db.session.add(s)
+    db.session.commit()
+    return s

@@ -19,7 +19,7 @@ class CodeField(SelectField):
         self.message = message
 
     def pre_validate(self, form):
-        if self.data not in {str(v) for v, _ in self.choices}:
+        if (self.data or "") not in {str(v) for v, _ in self.choices}:
             raise ValidationError(self.message)
 
 

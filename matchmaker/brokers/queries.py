@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import case, exists, func, or_
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import (
@@ -80,12 +80,13 @@ class Filters:
 
 
 def _list_options():
+    need, result = joinedload(MatchSuggestion.need), joinedload(MatchSuggestion.result)
     return (
-        joinedload(MatchSuggestion.need).joinedload(TechNeed.organization),
-        joinedload(MatchSuggestion.result).joinedload(Result.organization),
+        need.joinedload(TechNeed.organization),
+        need.selectinload(TechNeed.zones),
+        result.joinedload(Result.organization),
+        result.selectinload(Result.zones),
         joinedload(MatchSuggestion.assigned_broker),
-        selectinload(MatchSuggestion.need).selectinload(TechNeed.zones),
-        selectinload(MatchSuggestion.result).selectinload(Result.zones),
     )
 
 

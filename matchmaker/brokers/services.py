@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import exists, func
+from sqlalchemy import exists, func, inspect, update
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -168,12 +168,6 @@ def _open_counts(broker_ids):
     return counts
 
 
-def _zone_ids(s):
-    ids = set(db.session.scalars(db.select(need_zone.c.zone_id).where(need_zone.c.need_id == s.need_id)))
-    ids |= set(db.session.scalars(db.select(result_zone.c.zone_id).where(result_zone.c.result_id == s.result_id)))
-    return ids
-
-
 class _Router:
     """Picks a broker per suggestion from BrokerAssignment: industry of the need first, then zone;
     among several candidates the one with the fewest open pairs."""
@@ -193,13 +187,11 @@ class _Router:
         brokers = {r[0] for r in rows}
         self.load = _open_counts(brokers) if brokers else {}
 
-    def pick(self, s):
-        if not self.load:
-            return None
-        candidates = self.by_industry.get(s.need.industry) if s.need.industry else None
+    def pick(self, industry, zone_ids):
+        candidates = self.by_industry.get(industry) if industry else None
         if not candidates:
             candidates = set()
-            for z in _zone_ids(s):
+            for z in zone_ids:
                 candidates |= self.by_zone.get(z, set())
         if not candidates:
             return None
@@ -208,34 +200,80 @@ class _Router:
         return broker_id
 
 
+def _pk(row):
+    """A row's id without reloading an expired instance (rows may come from a committed batch)."""
+    if isinstance(row, int):
+        return row
+    identity = inspect(row).identity
+    return identity[0] if identity else row.id
+
+
 def route_suggestion(suggestion, notify_broker=True):
     """Assign a new suggestion to a broker by industry or zone and tell them (no commit).
 
     Called by the suggestion generator for each new row; returns the broker id or None."""
-    return route_suggestions([suggestion], notify_broker=notify_broker).get(suggestion.id)
-
-
-def route_suggestions(suggestions, notify_broker=True):
-    """Route many new suggestions at once; one notification per broker (no commit)."""
-    router, routed, per_broker = _Router(), {}, {}
-    for s in suggestions:
-        if s.assigned_broker_id is not None or s.status != SuggestionStatus.SUGGESTED:
-            continue
-        broker_id = router.pick(s)
-        if broker_id:
-            s.assigned_broker_id = broker_id
-            routed[s.id] = broker_id
-            per_broker.setdefault(broker_id, []).append(s)
     db.session.flush()
+    broker_id = route_suggestions([suggestion], notify_broker=notify_broker).get(_pk(suggestion))
+    db.session.refresh(suggestion, ["assigned_broker_id"])
+    return broker_id
+
+
+def route_suggestions(rows, notify_broker=True, chunk=1000):
+    """Route many new suggestions (rows or ids) at once, in SQL batches; one notification per broker.
+
+    Only unassigned rows still 'suggested' are routed; returns {suggestion_id: broker_id} (no commit)."""
+    ids = [_pk(r) for r in rows]
+    router, routed = _Router(), {}
+    if not router.load:
+        return routed
+    S = MatchSuggestion
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        pending = db.session.execute(
+            db.select(S.id, S.need_id, S.result_id, TechNeed.industry)
+            .join(TechNeed, TechNeed.id == S.need_id)
+            .where(S.id.in_(part), S.assigned_broker_id.is_(None), S.status == SuggestionStatus.SUGGESTED)
+        ).all()
+        need_zones, result_zones = {}, {}
+        for nid, zid in db.session.execute(
+            db.select(need_zone.c.need_id, need_zone.c.zone_id).where(need_zone.c.need_id.in_({p[1] for p in pending}))
+        ):
+            need_zones.setdefault(nid, set()).add(zid)
+        for rid, zid in db.session.execute(
+            db.select(result_zone.c.result_id, result_zone.c.zone_id).where(
+                result_zone.c.result_id.in_({p[2] for p in pending})
+            )
+        ):
+            result_zones.setdefault(rid, set()).add(zid)
+        by_broker = {}
+        for sid, nid, rid, industry in pending:
+            broker_id = router.pick(industry, need_zones.get(nid, set()) | result_zones.get(rid, set()))
+            if broker_id:
+                routed[sid] = broker_id
+                by_broker.setdefault(broker_id, []).append(sid)
+        for broker_id, sids in by_broker.items():
+            db.session.execute(
+                update(S).where(S.id.in_(sids)).values(assigned_broker_id=broker_id),
+                execution_options={"synchronize_session": False},
+            )
     if notify_broker:
-        for broker_id, items in per_broker.items():
-            if len(items) == 1:
-                s = items[0]
-                text = f"新的匹配推荐待审核：「{s.need.title}」↔「{s.result.title}」"
-                notify(broker_id, "suggestion_assigned", text, broker_link(s))
+        per_broker = {}
+        for sid, broker_id in routed.items():
+            per_broker.setdefault(broker_id, []).append(sid)
+        for broker_id, sids in per_broker.items():
+            if len(sids) == 1:
+                notify(broker_id, "suggestion_assigned", "有 1 条新的匹配推荐待您审核",
+                       path_for("brokers.suggestion", suggestion_id=sids[0]))  # fmt: skip
             else:
-                notify(broker_id, "suggestion_assigned", f"有 {len(items)} 条新的匹配推荐进入您的审核队列",
+                notify(broker_id, "suggestion_assigned", f"有 {len(sids)} 条新的匹配推荐进入您的审核队列",
                        path_for("brokers.queue", assigned="mine"))  # fmt: skip
+    return routed
+
+
+def suggestions_created(rows):
+    """Hook the suggestion generator calls after writing new rows: route them to brokers; commits."""
+    routed = route_suggestions(rows)
+    db.session.commit()
     return routed
 
 
