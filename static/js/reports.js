@@ -19,7 +19,7 @@
     return {
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
-      grid: { left: 60, right: 50, top: 40, bottom: 60 },
+      grid: { left: 60, right: 50, top: 60, bottom: 60 },
       xAxis: { type: "category", data: p.categories, axisLabel: { rotate: p.categories.length > 8 ? 30 : 0 } },
       yAxis: [{ type: "value", name: "万元" }, { type: "value", name: "项", minInterval: 1 }],
       series: series
@@ -32,8 +32,14 @@
       tooltip: { trigger: "item", formatter: "{b}<br>{c}（{d}%）" },
       legend: { type: "scroll", bottom: 0 },
       series: [{ name: s.name, type: "pie", radius: ["35%", "65%"], top: -20,
-        data: p.categories.map(function (c, i) { return { name: c, value: money(s.data[i]) }; }) }]
+        data: p.categories.map(function (c, i) { return { name: c, value: money(s.data[i]) }; })
+          .filter(function (d) { return d.value > 0; }) }]
     };
+  }
+
+  function empty(p) {
+    // Nothing to draw: every value of the first series is zero (a pie of zeros is misleading).
+    return p.series[0].data.every(function (v) { return !Number(v); });
   }
 
   function funnel(p) {
@@ -50,6 +56,7 @@
   document.querySelectorAll("[data-chart]").forEach(function (el) {
     var p = payloads[el.getAttribute("data-chart")];
     if (!p) { return; }
+    if (empty(p)) { el.classList.add("report-chart-empty"); el.textContent = "本期无数据可绘制"; return; }
     var chart = echarts.init(el);
     chart.setOption(p.type === "pie" ? pie(p) : p.type === "funnel" ? funnel(p) : cartesian(p));
     charts.push(chart);
