@@ -46,6 +46,13 @@ class Choice(SelectField):
             raise ValidationError(self.message) from None
 
 
+def checked_later(form, field):
+    """Marks a field required; the check itself is in ContractForm.validate (it needs the unit)."""
+
+
+checked_later.field_flags = {"required": True}
+
+
 def filled(message):
     """Required on what was typed (DataRequired would hide a format error behind 'required')."""
 
@@ -128,8 +135,8 @@ class ContractForm(FlaskForm):
     seller_name = StringField("卖方（受托方/让与方）", [val.required("请填写卖方单位"), val.length(2, 100, "单位名称")])
     seller_kind = Choice("卖方单位类型", choices=OrgKind.choices(), default=OrgKind.UNIVERSITY.value)
     unit = Choice("金额单位", choices=UNITS, default="wan")
-    amount = StringField("合同金额")
-    transaction_amount = StringField("技术交易额")
+    amount = StringField("合同金额", [checked_later])
+    transaction_amount = StringField("技术交易额", [checked_later])
     signed_on = DateText("签订日期", [filled("请填写签订日期")])
     registration_status = Choice("登记状态", choices=RegistrationStatus.choices(), default="unsubmitted")
     registered_on = DateText("登记日期", [val.optional()])

@@ -276,7 +276,7 @@ def describe_rows(rows):
     for row in rows:
         keys = [k for k in audit.changed(row.before, row.after) if k != "version"]
         if row.action == "create":
-            keys = [k for k in (row.after or {}) if k != "version"]
+            keys = [k for k, v in (row.after or {}).items() if k != "version" and v not in (None, "", False)]
         fields = [
             (audit.CONTRACT_FIELDS.get(k, k), show(k, (row.before or {}).get(k), names),
              show(k, (row.after or {}).get(k), names))
