@@ -108,6 +108,23 @@ def create_for_table(conn, table, fill=True):
 _ready = weakref.WeakSet()
 
 
+def _bridge_schema(conn):
+    """Add this area's newer columns/tables to a database migrated before they existed.
+
+    A bridge until the migration carries them (then a no-op): ``search_tokens`` on both
+    listing tables (backfilled from ``tokens``) and the ``import_batch`` table."""
+    from sqlalchemy import inspect
+
+    from ..models.listings import ImportBatch
+
+    insp = inspect(conn)
+    for table in TABLES:
+        if "search_tokens" not in {c["name"] for c in insp.get_columns(table)}:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN search_tokens TEXT NOT NULL DEFAULT ''")
+            conn.exec_driver_sql(f"UPDATE {table} SET search_tokens = tokens")  # noqa: S608
+    ImportBatch.__table__.create(conn, checkfirst=True)
+
+
 def ensure_search_schema(engine=None):
     """Create the full-text index (FTS5 tables and triggers / tsvector columns) if missing."""
     engine = engine or db.engine
@@ -115,6 +132,7 @@ def ensure_search_schema(engine=None):
         return
     with engine.begin() as conn:
         if all(conn.dialect.has_table(conn, t) for t in TABLES):
+            _bridge_schema(conn)
             for table in TABLES:
                 create_for_table(conn, table)
             _ready.add(engine)
