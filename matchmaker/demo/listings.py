@@ -968,7 +968,7 @@ TEAM_NAMES = ["陈教授团队", "林研究员课题组", "黄教授课题组", 
 def seed(ctx):
     """Zones, then needs and results for every topic (some confidential, expired, closed, draft)."""
     ensure_search_schema()
-    orgs, users = ctx["orgs"], ctx["users"]
+    users = ctx["users"]
     today = date.today()
     now = utcnow()
     zones = []
