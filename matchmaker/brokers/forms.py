@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import ValidationError
+from wtforms.validators import InputRequired, ValidationError
 
 from ..models import FollowUpKind, RejectReason
 from ..models.matching import DeclineReason, ResponseKind
@@ -87,16 +87,19 @@ class RejectForm(FlaskForm):
         if not field.data:
             raise ValidationError("请选择驳回原因")
 
-    def validate_note(self, field):
-        if self.reason.data == RejectReason.OTHER and not (field.data or "").strip():
-            raise ValidationError("驳回原因为「其他」时请填写说明")
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.reason.data == RejectReason.OTHER and not (self.note.data or "").strip():
+            self.note.errors.append("驳回原因为「其他」时请填写说明")
+            ok = False
+        return ok
 
 
 class FollowUpForm(FlaskForm):
     """A call, visit, meeting or event on the timeline."""
 
     kind = CodeField("跟进方式", choices=FollowUpKind.choices(), message="请选择有效的跟进方式")
-    happened_on = TextDateField("日期", [val.required("请填写跟进日期"), not_future])
+    happened_on = TextDateField("日期", [InputRequired("请填写跟进日期"), not_future])
     note = TextAreaField("记录", [val.required("请填写跟进记录"), val.length(max=2000, label="跟进记录")])
     event_id = IdField("相关活动", message="请选择有效的对接活动")
 
@@ -125,22 +128,25 @@ class EventForm(FlaskForm):
 
     title = StringField("活动名称", [val.required("请填写活动名称"), val.length(2, 100, "活动名称")])
     mode = CodeField("形式", choices=[("offline", "线下"), ("online", "线上")], message="请选择线上或线下")
-    starts_at = TextDateTimeField("开始时间", [val.required("请填写开始时间")])
+    starts_at = TextDateTimeField("开始时间", [InputRequired("请填写开始时间")])
     place = StringField("地点", [val.optional(), val.length(max=200, label="地点")])
     link = StringField("线上链接", [val.optional(), val.length(max=300, label="链接")])
     zone_id = IdField("所属专区", message="请选择有效的专区")
     description = TextAreaField("活动介绍", [val.optional(), val.length(max=5000, label="活动介绍")])
 
-    def validate_place(self, field):
-        if self.mode.data == "offline" and not (field.data or "").strip():
-            raise ValidationError("线下活动请填写地点")
-
-    def validate_link(self, field):
-        link = (field.data or "").strip()
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        link = (self.link.data or "").strip()
+        if self.mode.data == "offline" and not (self.place.data or "").strip():
+            self.place.errors.append("线下活动请填写地点")
+            ok = False
         if self.mode.data == "online" and not link:
-            raise ValidationError("线上活动请填写链接")
+            self.link.errors.append("线上活动请填写链接")
+            ok = False
         if link and not link.startswith(("https://", "http://")):
-            raise ValidationError("链接应以 http:// 或 https:// 开头")
+            self.link.errors.append("链接应以 http:// 或 https:// 开头")
+            ok = False
+        return ok
 
 
 class AssignmentForm(FlaskForm):

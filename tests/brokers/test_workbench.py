@@ -1,0 +1,212 @@
+"""Routing, the queue's filters, stale flags, manual pairs, events, assignments and statistics."""
+
+from datetime import date, timedelta
+
+from matchmaker.brokers.services import route_suggestion, suggestions_created
+from matchmaker.demo.taxonomy import ensure_taxonomy
+from matchmaker.extensions import db
+from matchmaker.models import BrokerAssignment, Event, MatchSuggestion, Zone
+from matchmaker.models.base import utcnow
+
+from ..factories import make_need, make_result, make_suggestion, make_user
+from .conftest import moves, notes_of, reload
+
+
+def test_routing_by_industry_then_zone_then_load(app):
+    """Industry wins, zone is the fallback, ties go to the broker with fewer open pairs."""
+    a, b, c = make_user("broker"), make_user("broker"), make_user("broker")
+    gone = make_user("broker", active=False)
+    zone = Zone(name="储能专区")
+    db.session.add(zone)
+    db.session.flush()
+    db.session.add_all([BrokerAssignment(broker_id=a.id, industry="新能源"), BrokerAssignment(broker_id=b.id, industry="新能源"),
+                        BrokerAssignment(broker_id=c.id, zone_id=zone.id),
+                        BrokerAssignment(broker_id=gone.id, industry="纺织服装")])  # fmt: skip
+    db.session.commit()
+    s1 = make_suggestion(make_need(industry="新能源"), make_result())
+    s2 = make_suggestion(make_need(industry="新能源"), make_result())
+    assert {route_suggestion(s1), route_suggestion(s2)} == {a.id, b.id}
+    db.session.commit()
+    zoned = make_need(industry="新材料")
+    zoned.zones.append(zone)
+    s3 = make_suggestion(zoned, make_result())
+    s4 = make_suggestion(make_need(industry="纺织服装"), make_result())
+    routed = suggestions_created([s3, s4])
+    assert routed == {s3.id: c.id}
+    assert reload(s3).assigned_broker_id == c.id and reload(s4).assigned_broker_id is None
+    assert notes_of(c) and not notes_of(gone)
+
+
+def test_bulk_routing_notifies_each_broker_once(app):
+    """A rebuild's many new rows give one notification per broker."""
+    a = make_user("broker")
+    db.session.add(BrokerAssignment(broker_id=a.id, industry="智能家电"))
+    db.session.commit()
+    rows = [make_suggestion(make_need(), make_result()) for _ in range(3)]
+    suggestions_created([r.id for r in rows])
+    assert {reload(r).assigned_broker_id for r in rows} == {a.id}
+    assert notes_of(a) == ["有 3 条新的匹配推荐进入您的审核队列"]
+
+
+def test_queue_filters_sort_and_stale(app, client, auth):
+    """Industry, score band, assigned and stale filters narrow the queue; stale pairs are flagged."""
+    me, other = make_user("broker"), make_user("broker")
+    high = make_suggestion(make_need(title="高分需求", industry="新能源"), make_result(), score=0.8, broker=me)
+    low = make_suggestion(make_need(title="低分需求", industry="新材料"), make_result(), score=0.15)
+    theirs = make_suggestion(make_need(title="他人需求"), make_result(), score=0.5, broker=other)
+    old = make_suggestion(make_need(title="陈旧需求"), make_result(), score=0.3, broker=me)
+    old.last_activity_at = old.created_at = utcnow() - timedelta(days=40)
+    db.session.commit()
+    auth.login(me)
+
+    def titles(query=""):
+        body = client.get("/broker/" + query).get_data(as_text=True)
+        return {t for t in ("高分需求", "低分需求", "他人需求", "陈旧需求") if t in body}, body
+
+    assert titles()[0] == {"高分需求", "低分需求", "陈旧需求"}  # mine and unassigned by default
+    assert titles("?assigned=all")[0] == {"高分需求", "低分需求", "他人需求", "陈旧需求"}
+    assert titles("?assigned=free")[0] == {"低分需求"}
+    assert titles("?industry=新能源")[0] == {"高分需求"}
+    assert titles("?band=high")[0] == {"高分需求"}
+    assert titles("?age=older")[0] == {"陈旧需求"}
+    found, body = titles("?stale=1")
+    assert found == {"陈旧需求"} and "停滞" in body
+    body = client.get("/broker/?sort=score").get_data(as_text=True)
+    assert body.index("高分需求") < body.index("陈旧需求") < body.index("低分需求")
+    assert client.get("/broker/?band=x&age=y&sort=z&zone=abc&page=99").status_code == 200
+    assert high.id and low.id and theirs.id
+
+
+def test_pipeline_counts_and_status_filter(app, client, auth):
+    """The pipeline lists pairs past the queue by status."""
+    me = make_user("broker")
+    make_suggestion(make_need(title="洽谈中的需求"), make_result(), status="negotiating", broker=me)
+    make_suggestion(make_need(title="已驳回的需求"), make_result(), status="rejected", broker=me)
+    auth.login(me)
+    body = client.get("/broker/pipeline").get_data(as_text=True)
+    assert "洽谈中的需求" in body and "已驳回的需求" not in body
+    assert "已驳回的需求" in client.get("/broker/pipeline?status=rejected").get_data(as_text=True)
+
+
+def test_manual_pair(app, client, auth):
+    """A broker pairs a need and a result by hand: it enters as accepted and manual; duplicates are refused."""
+    broker = make_user("broker")
+    need, result = make_need(keywords="储能,电池"), make_result(keywords="电池,材料")
+    auth.login(broker)
+    assert client.get(f"/broker/pairs/new?nq={need.title}&need_id={need.id}").status_code == 200
+    resp = client.post("/broker/pairs/new", data={"need_id": need.id, "result_id": result.id, "note": "走访时发现"})
+    assert resp.status_code == 302
+    s = db.session.scalar(db.select(MatchSuggestion).filter_by(need_id=need.id))
+    assert (s.manual, s.status, s.assigned_broker_id, s.reasons) == (True, "accepted", broker.id, [["电池", 1.0]])
+    assert moves(s) == [("suggested", "accepted")]
+    body = client.post("/broker/pairs/new", data={"need_id": need.id, "result_id": result.id}).get_data(as_text=True)
+    assert "该配对已存在" in body
+    s.status = "rejected"
+    db.session.commit()
+    body = client.post("/broker/pairs/new", data={"need_id": need.id, "result_id": result.id}).get_data(as_text=True)
+    assert "已被驳回" in body
+    draft = make_need(status="draft")
+    body = client.post("/broker/pairs/new", data={"need_id": draft.id, "result_id": result.id}).get_data(as_text=True)
+    assert "未发布" in body
+    assert "请选择一项技术需求" in client.post("/broker/pairs/new", data={}).get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(MatchSuggestion.id))) == 1
+
+
+def test_events(app, client, auth):
+    """Create an event, attach listings, record a discussed pair; bad input is refused."""
+    broker = make_user("broker")
+    need, result = make_need(title="活动需求"), make_result(title="活动成果")
+    auth.login(broker)
+    body = client.post(
+        "/broker/events/new", data={"title": "储能对接会", "mode": "offline", "starts_at": "2030-05-01T14:00"}
+    ).get_data(as_text=True)
+    assert "线下活动请填写地点" in body and "储能对接会" in body
+    body = client.post(
+        "/broker/events/new", data={"title": "线上会", "mode": "online", "starts_at": "不是时间", "link": "ftp://x"}
+    ).get_data(as_text=True)
+    assert "时间格式不正确" in body and "链接应以" in body
+    assert db.session.scalar(db.select(db.func.count(Event.id))) == 0
+    resp = client.post(
+        "/broker/events/new",
+        data={"title": "储能对接会", "mode": "offline", "starts_at": "2030-05-01T14:00", "place": "高新区会议中心"},
+    )
+    event = db.session.scalar(db.select(Event))
+    assert resp.status_code == 302 and event.place == "高新区会议中心" and event.created_by_id == broker.id
+    for kind, listing in (("need", need), ("result", result)):
+        client.post(f"/broker/events/{event.id}/attach", data={"kind": kind, "listing_id": listing.id})
+    r = client.post(
+        f"/broker/events/{event.id}/attach", data={"kind": "need", "listing_id": need.id}, follow_redirects=True
+    )
+    assert "已在本活动中" in r.get_data(as_text=True)
+    client.post(f"/broker/events/{event.id}/pairs", data={"need_id": need.id, "result_id": result.id})
+    s = db.session.scalar(db.select(MatchSuggestion))
+    assert s.manual and s.status == "accepted"
+    body = client.get(f"/broker/events/{event.id}").get_data(as_text=True)
+    assert "活动需求 ↔ 活动成果" in body
+    assert "储能对接会" in client.get(f"/broker/suggestions/{s.id}").get_data(as_text=True)
+    r = client.post(f"/broker/suggestions/{s.id}/event", data={"event_id": event.id})
+    assert "请勿重复提交" in r.get_data(as_text=True)
+    # Another broker cannot edit it.
+    auth.logout()
+    auth.login("broker")
+    assert client.get(f"/broker/events/{event.id}/edit").status_code == 403
+    r = client.post(
+        f"/broker/events/{event.id}/detach", data={"kind": "need", "listing_id": need.id}, follow_redirects=True
+    )
+    assert "只有活动创建人或管理员" in r.get_data(as_text=True)
+
+
+def test_assignments_admin(app, client, auth):
+    """Admins add and remove assignments; bad input is refused in Chinese."""
+    ensure_taxonomy()
+    broker = make_user("broker")
+    auth.login("admin")
+    assert "请选择一位技术经纪人" in client.post("/broker/assignments", data={"industry": "新能源"}).get_data(
+        as_text=True
+    )
+    body = client.post("/broker/assignments", data={"broker_id": broker.id}).get_data(as_text=True)
+    assert "请选择行业或专区" in body
+    assert "请选择有效的行业" in client.post(
+        "/broker/assignments", data={"broker_id": broker.id, "industry": "火星"}
+    ).get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(BrokerAssignment.id))) == 0
+    client.post("/broker/assignments", data={"broker_id": broker.id, "industry": "新能源"})
+    assert "已有相同的分工" in client.post(
+        "/broker/assignments", data={"broker_id": broker.id, "industry": "新能源"}
+    ).get_data(as_text=True)
+    a = db.session.scalar(db.select(BrokerAssignment))
+    assert client.post(f"/broker/assignments/{a.id}/delete").status_code == 302
+    assert db.session.scalar(db.select(db.func.count(BrokerAssignment.id))) == 0
+
+
+def test_stats(app, client, auth):
+    """A broker's accepted share, introductions and follow-ups; the admin sees every broker."""
+    me, other = make_user("broker", name="统计经纪人"), make_user("broker", name="另一位经纪人")
+    auth.login(me)
+    ss = [make_suggestion(make_need(), make_result(), broker=me) for _ in range(4)]
+    client.post(f"/broker/suggestions/{ss[0].id}/accept", data={"expected": "suggested"})
+    client.post(f"/broker/suggestions/{ss[1].id}/accept", data={"expected": "suggested"})
+    client.post(f"/broker/suggestions/{ss[1].id}/introduce", data={"expected": "accepted"})
+    client.post(f"/broker/suggestions/{ss[2].id}/accept", data={"expected": "suggested"})
+    client.post(f"/broker/suggestions/{ss[3].id}/reject", data={"expected": "suggested", "reason": "off_topic"})
+    client.post(
+        f"/broker/suggestions/{ss[1].id}/follow-ups",
+        data={"kind": "visit", "happened_on": date.today().isoformat(), "note": "走访"},
+    )
+    body = client.get("/broker/stats").get_data(as_text=True)
+    assert "75%" in body and "统计经纪人" in body and "另一位经纪人" not in body
+    auth.logout()
+    auth.login("admin")
+    body = client.get("/broker/stats").get_data(as_text=True)
+    assert "统计经纪人" in body and "另一位经纪人" in body and "75%" in body
+    assert "方向不符" in client.get(f"/broker/stats/{me.id}").get_data(as_text=True)
+    assert client.get(f"/broker/stats/{other.id}").status_code == 200
+
+
+def test_feedback_export(app, runner):
+    """feedback-export writes decided pairs with their coded reasons as JSON lines."""
+    make_suggestion(status="rejected", reject_reason="too_early")
+    make_suggestion(status="suggested")
+    out = runner.invoke(args=["feedback-export"])
+    assert out.exit_code == 0
+    assert '"reject_reason": "too_early"' in out.output and out.output.count('"status"') == 1

@@ -1,0 +1,111 @@
+"""The bell, the list, mark read, mark all read, the digest by log or SMTP."""
+
+import logging
+
+from matchmaker.extensions import db
+from matchmaker.models import Notification
+from matchmaker.notifications.services import notify
+
+from ..factories import make_user
+
+
+def unread(user):
+    return db.session.scalar(
+        db.select(db.func.count(Notification.id)).filter_by(user_id=user.id).where(Notification.read_at.is_(None))
+    )
+
+
+def test_bell_list_and_mark_read(client, auth):
+    """The unread count shows on every page; reading one or all clears it; links are followed."""
+    user = auth.login("enterprise")
+    first = notify(user, "test", "您的需求有新的推荐", "/broker/mine")
+    notify(user, "test", "需求即将到期", None, commit=True)
+    body = client.get("/notifications/").get_data(as_text=True)
+    assert 'id="unread-count">2<' in body and "您的需求有新的推荐" in body
+    resp = client.post(f"/notifications/{first.id}/read", data={"open": "1"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/broker/mine")
+    assert unread(user) == 1
+    assert "需求即将到期" in client.get("/notifications/?unread=1").get_data(as_text=True)
+    resp = client.post("/notifications/read-all", follow_redirects=True)
+    assert "已将 1 条通知标记为已读" in resp.get_data(as_text=True) and unread(user) == 0
+    assert "没有未读通知" in client.post("/notifications/read-all", follow_redirects=True).get_data(as_text=True)
+
+
+def test_others_notifications_are_untouchable(client, auth):
+    """Marking someone else's notification read changes nothing; external links are never followed."""
+    other = make_user("researcher")
+    theirs = notify(other, "test", "别人的通知", "/", commit=True)
+    user = auth.login("enterprise")
+    resp = client.post(f"/notifications/{theirs.id}/read", follow_redirects=True)
+    assert "通知不存在" in resp.get_data(as_text=True) and unread(other) == 1
+    assert "别人的通知" not in client.get("/notifications/").get_data(as_text=True)
+    evil = notify(user, "test", "外链", "//evil.example/x", commit=True)
+    resp = client.post(f"/notifications/{evil.id}/read", data={"open": "1"})
+    assert "evil" not in resp.headers["Location"]
+
+
+def test_digest_logs_without_smtp(app, runner, caplog):
+    """Without MAIL_SERVER the digest goes to the log, once per user, and is not sent twice."""
+    a, b = make_user("enterprise", name="甲"), make_user("researcher", name="乙")
+    notify(a, "x", "第一条", "/a")
+    notify(a, "x", "第二条")
+    notify(b, "x", "第三条", commit=True)
+    with caplog.at_level(logging.INFO, logger="matchmaker.notifications.services"):
+        out = runner.invoke(args=["digest", "--base-url", "https://kj.example.cn"])
+    assert out.exit_code == 0 and "2 位用户，3 条通知" in out.output
+    logged = caplog.text
+    assert "第一条" in logged and "https://kj.example.cn/a" in logged and a.email in logged
+    assert db.session.scalar(db.select(db.func.count(Notification.id)).where(Notification.digested_at.is_(None))) == 0
+    assert db.session.scalar(db.select(db.func.count(Notification.id)).where(Notification.emailed_at.is_not(None))) == 0
+    assert "0 位用户" in runner.invoke(args=["digest"]).output
+
+
+def test_digest_sends_through_smtp_when_configured(app, runner, monkeypatch):
+    """With MAIL_SERVER set, one message per user goes through smtplib."""
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout=None):
+            sent.append(("connect", host, port))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            sent.append(("tls",))
+
+        def login(self, user, password):
+            sent.append(("login", user))
+
+        def send_message(self, msg):
+            sent.append(("send", msg["To"], msg["Subject"], msg.get_content()))
+
+    monkeypatch.setattr("matchmaker.notifications.services.smtplib.SMTP", FakeSMTP)
+    app.config.update(MAIL_SERVER="smtp.example.cn", MAIL_PORT=587, MAIL_USE_TLS=True, MAIL_USERNAME="bot")
+    user = make_user("enterprise")
+    notify(user, "x", "已为您引荐", commit=True)
+    assert runner.invoke(args=["digest"]).exit_code == 0
+    sends = [s for s in sent if s[0] == "send"]
+    assert len(sends) == 1 and sends[0][1] == user.email and "已为您引荐" in sends[0][3]
+    assert ("tls",) in sent and ("login", "bot") in sent
+    assert db.session.scalar(db.select(Notification.emailed_at)) is not None
+
+
+def test_digest_reminds_brokers_of_stale_pairs(app, runner):
+    """The digest adds a reminder for brokers whose pairs went untouched past STALE_SUGGESTION_DAYS."""
+    from datetime import timedelta
+
+    from matchmaker.models.base import utcnow
+
+    from ..factories import make_suggestion
+
+    broker = make_user("broker")
+    s = make_suggestion(broker=broker)
+    s.last_activity_at = utcnow() - timedelta(days=30)
+    db.session.commit()
+    runner.invoke(args=["digest"])
+    texts = list(db.session.scalars(db.select(Notification.text).filter_by(user_id=broker.id)))
+    assert texts == ["您有 1 条对接超过期限未跟进，请及时处理"]
