@@ -82,6 +82,21 @@ class TechNeed(ListingMixin, db.Model):
     """A technical need (技术需求) posted by an enterprise."""
 
     __tablename__ = "tech_need"
+    # Covers the public list: count, default/deadline/budget sorts read only this index.
+    __table_args__ = (
+        db.Index(
+            "ix_tech_need_live",
+            "status",
+            "valid_until",
+            "published_at",
+            "confidentiality",
+            "budget_wan",
+            "industry",
+            "town",
+            "coop_mode",
+            "field",
+        ),
+    )
     organization_id = db.Column(db.Integer, db.ForeignKey("organization.id"), nullable=False, index=True)
     created_by_id = db.Column(db.Integer, db.ForeignKey("user.id"), index=True)
     summary = db.Column(db.String(300), nullable=False, default="")
@@ -108,6 +123,20 @@ class Result(ListingMixin, db.Model):
     """A research result (科技成果) listed by a researcher."""
 
     __tablename__ = "result"
+    __table_args__ = (
+        db.Index(
+            "ix_result_live",
+            "status",
+            "valid_until",
+            "published_at",
+            "price_wan",
+            "industry",
+            "town",
+            "maturity",
+            "transfer_mode",
+            "field",
+        ),
+    )
     organization_id = db.Column(db.Integer, db.ForeignKey("organization.id"), nullable=False, index=True)
     owner_id = db.Column(db.Integer, db.ForeignKey("user.id"), index=True)
     abstract = db.Column(db.Text, nullable=False, default="")

@@ -4,8 +4,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import case, func
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from ..extensions import db
 from ..models import ACTIVE_STATUSES, ListingStatus, TechNeed, need_zone, result_zone
@@ -52,7 +53,7 @@ def build(model, args, user, today=None):
     is_need = model is TechNeed
     staff = bool(user.is_authenticated and user.is_staff)
     errors = []
-    stmt = db.select(model).options(joinedload(model.organization))
+    stmt = db.select(model.id)  # narrow: ids are sorted and counted, rows loaded per page
     status = (args.get("status") or "").strip()
     if status and staff and status in {s.value for s in ListingStatus} and status != "draft":
         stmt = stmt.where(model.status == status)
@@ -98,7 +99,7 @@ def build(model, args, user, today=None):
     if terms:
         ensure_search_schema()
         searched = ranked(stmt, model, terms)
-        if sort != "relevance" or db.session.scalar(db.select(func.count()).select_from(searched.limit(1).subquery())):
+        if sort != "relevance" or db.session.scalar(db.select(searched.order_by(None).limit(1).exists())):
             q.stmt = searched
         else:
             q.stmt, q.any_term = ranked(stmt, model, terms, any_term=True), True
@@ -120,9 +121,28 @@ def _order(model, sort, mask_confidential):
     return (model.published_at.desc(), model.id.desc())
 
 
-def paginate(q, per_page=20):
-    """db.paginate over the built statement (page from the request)."""
-    return db.paginate(q.stmt, per_page=per_page, max_per_page=50, error_out=False)
+class IdPagination(Pagination):
+    """Sort, count and page over listing ids only, then load the page's rows (with their
+    organisation) by id: SQLite and PostgreSQL never sort or count wide rows."""
+
+    def _query_items(self):
+        stmt, model = self._query_args["stmt"], self._query_args["model"]
+        ids = list(db.session.scalars(stmt.limit(self.per_page).offset((self.page - 1) * self.per_page)))
+        if not ids:
+            return []
+        opts = (joinedload(model.organization), defer(model.tokens), defer(model.search_tokens))
+        rows = db.session.scalars(db.select(model).options(*opts).where(model.id.in_(ids)))
+        by_id = {r.id: r for r in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def _query_count(self):
+        stmt = self._query_args["stmt"].order_by(None)
+        return db.session.scalar(db.select(func.count()).select_from(stmt.subquery()))
+
+
+def paginate(q, model, per_page=20):
+    """A page of the built statement (page number from the request)."""
+    return IdPagination(per_page=per_page, max_per_page=50, error_out=False, stmt=q.stmt, model=model)
 
 
 def state_counts(model, owner_clause):

@@ -37,7 +37,7 @@ def index():
     q = services.public_list(request.args, current_user)
     for e in q.errors:
         flash(e, "warning")
-    page = queries.paginate(q)
+    page = queries.paginate(q, TechNeed)
     return render_template("needs/index.html", coop_modes=CoopMode, **list_context(q, page))
 
 
