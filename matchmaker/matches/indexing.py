@@ -47,7 +47,8 @@ class _Slot:
         """Make a (re)loaded or freshly fitted engine the current one."""
         self.engine = engine
         self.watermark = getattr(engine, "synced_at_", None)
-        self.recent = {}
+        # Listings the refit already read inside the overlap window need no re-adding.
+        self.recent = dict(getattr(engine, "recent_", {}))
 
 
 def setting(name, default=None):
@@ -184,7 +185,7 @@ def _job_update(job_id, **values):
     db.session.commit()
 
 
-def _load_docs(kind, retokenize, report):
+def _load_docs(kind, retokenize, report, recent, since):
     """All taking-part listings of a kind as Docs, tokenising (and caching) only when needed."""
     model = KINDS[kind]
     docs, fresh = [], []
@@ -192,6 +193,8 @@ def _load_docs(kind, retokenize, report):
     for row in db.session.execute(stmt.execution_options(yield_per=2000)):
         doc, tokens = ensure_tokens(kind, row, retokenize)
         docs.append(doc)
+        if row.updated_at > since:
+            recent[(kind, row.id)] = row.updated_at
         if tokens:
             fresh.append((row.id, tokens, row.updated_at))
         if len(docs) % 2000 == 0:
@@ -233,12 +236,14 @@ def rebuild(trigger="cli", user_id=None, progress=None, suggest=True, job_id=Non
         retok = (previous.dictionary != dict_version) if previous else bool(words)
         synced_at = utcnow()
         report("load", 0, 0)
-        needs = _load_docs("need", retok, report)
-        results = _load_docs("result", retok, report)
+        recent, since = {}, synced_at - timedelta(seconds=setting("MATCH_SYNC_OVERLAP_SECONDS", 10))
+        needs = _load_docs("need", retok, report, recent, since)
+        results = _load_docs("result", retok, report, recent, since)
         slot = _slot()
         params = slot.engine.get_params() if slot.engine is not None else {}
         engine = MatchEngine(**params).fit(needs, results, progress=report)
         engine.synced_at_ = synced_at
+        engine.recent_ = recent
         engine.fitted_docs_ = len(needs) + len(results)
         n_sugg = None
         if suggest:

@@ -16,7 +16,10 @@ admin_only = role_required(Role.ADMIN)
 def _render_admin(form=None):
     state = services.index_state()
     page = db.paginate(services.term_query(request.args.get("q")), per_page=50, error_out=False)
-    return render_template("matches/index_admin.html", state=state, terms=page, form=form or TermForm())
+    authors = services.term_authors(page.items)
+    return render_template(
+        "matches/index_admin.html", state=state, terms=page, authors=authors, form=form or TermForm()
+    )
 
 
 @bp.route("/admin/index")

@@ -169,6 +169,16 @@ def term_query(q: str | None):
     return stmt
 
 
+def term_authors(terms) -> dict:
+    """Names of the admins who added these words: {user id: name}."""
+    from ..models import User
+
+    ids = {t.added_by_id for t in terms if t.added_by_id}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
 def index_state() -> dict:
     """Everything the admin page and its JSON show: index stats, running and recent jobs."""
     from ..models.engine import IndexJob

@@ -32,8 +32,13 @@ def top_k() -> int:
 
 
 def reasons_json(reasons) -> list:
-    """Reasons as stored: [[term, weight], ...]."""
-    return [[str(t), round(float(w), 4)] for t, w in reasons]
+    """Reasons as stored: [[term, weight], ...], one entry per term, negligible terms dropped."""
+    merged = {}
+    for t, w in reasons:  # a word and a character n-gram can carry the same name
+        merged[str(t)] = merged.get(str(t), 0.0) + float(w)
+    top = max(merged.values(), default=0.0)
+    kept = [(t, w) for t, w in merged.items() if w >= 0.05 * top]
+    return [[t, round(w, 4)] for t, w in sorted(kept, key=lambda p: -p[1])]
 
 
 def _untouched():
