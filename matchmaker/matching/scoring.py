@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .index import SideIndex
-from .tokenize import is_dictionary_word
+from .tokenize import dictionary_version, is_dictionary_word
 
 __all__ = ["Hits", "explain", "score_side"]
 
@@ -64,24 +64,41 @@ def score_side(side: SideIndex, qbuf, qi, qd, z, params, exclude=()) -> Hits:
     return Hits(ids, lex, score, all_rows, delta)
 
 
+def _explainable(vec, cols: np.ndarray) -> np.ndarray:
+    # Whether each feature can explain a match: words always; character n-grams only when
+    # they are dictionary words of two or more characters. Filled lazily per feature and
+    # kept per dictionary version, since an admin's words change the answer.
+    version = dictionary_version()
+    cache = getattr(vec, "explain_cache_", None)
+    if cache is None or cache[0] != version or len(cache[1]) != vec.n_features_:
+        flags = np.full(vec.n_features_, -1, dtype=np.int8)
+        flags[: len(vec.vocabulary_)] = 1
+        cache = vec.explain_cache_ = (version, flags)
+    flags = cache[1]
+    f = flags[cols]
+    for j in cols[f < 0].tolist():
+        name = vec.feature_name(j)
+        flags[j] = 1 if len(name) >= 2 and is_dictionary_word(name) else 0
+    return flags[cols] > 0
+
+
 def explain(side: SideIndex, row: int, delta: bool, qbuf, vec, n: int):
     """Return the shared terms contributing most to a pair's lexical cosine, with their parts."""
     X = side.dX if delta else side.X
     lo, hi = X.indptr[row], X.indptr[row + 1]
     cols, vals = X.indices[lo:hi], X.data[lo:hi]
     contrib = qbuf[cols] * vals
-    order = np.argsort(-contrib, kind="stable")
+    # Single characters and bigrams spanning two words explain nothing to a reader.
+    shared = np.flatnonzero(contrib > 0)
+    shared = shared[_explainable(vec, cols[shared])]
+    order = shared[np.argsort(-contrib[shared], kind="stable")]
     out: list[tuple[str, float]] = []
-    for j in order:
-        c = float(contrib[j])
-        if c <= 0 or len(out) >= n:
+    for j, c in zip(cols[order].tolist(), contrib[order].tolist()):
+        if len(out) >= n:
             break
-        name = vec.feature_name(int(cols[j]))
-        # Single characters and bigrams spanning two words explain nothing to a reader; an
-        # n-gram inside a word already listed would repeat it.
-        if not vec.is_word(int(cols[j])) and (
-            len(name) < 2 or not is_dictionary_word(name) or any(name in w for w, _ in out)
-        ):
+        name = vec.feature_name(j)
+        # An n-gram inside a word already listed would repeat it.
+        if not vec.is_word(j) and any(name in w for w, _ in out):
             continue
         out.append((name, round(c, 4)))
     return tuple(out)
