@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import case, exists, func, or_
+from sqlalchemy import case, func, or_
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -100,13 +100,14 @@ def suggestions_stmt(user, f, stale_days, statuses):
         stmt = stmt.where(S.assigned_broker_id.is_(None))
     elif f.assigned == "mine_or_free":
         stmt = stmt.where(or_(S.assigned_broker_id == user.id, S.assigned_broker_id.is_(None)))
+    # Listing-side filters as IN (subquery): the listing index finds the few ids, then need_id/result_id.
     if f.industry:
-        stmt = stmt.where(exists().where(TechNeed.id == S.need_id, TechNeed.industry == f.industry))
+        stmt = stmt.where(S.need_id.in_(db.select(TechNeed.id).where(TechNeed.industry == f.industry)))
     if f.zone_id:
         stmt = stmt.where(
             or_(
-                exists().where(need_zone.c.need_id == S.need_id, need_zone.c.zone_id == f.zone_id),
-                exists().where(result_zone.c.result_id == S.result_id, result_zone.c.zone_id == f.zone_id),
+                S.need_id.in_(db.select(need_zone.c.need_id).where(need_zone.c.zone_id == f.zone_id)),
+                S.result_id.in_(db.select(result_zone.c.result_id).where(result_zone.c.zone_id == f.zone_id)),
             )
         )
     if f.band:
@@ -128,8 +129,8 @@ def suggestions_stmt(user, f, stale_days, statuses):
         like = f"%{f.q}%"
         stmt = stmt.where(
             or_(
-                exists().where(TechNeed.id == S.need_id, TechNeed.title.ilike(like)),
-                exists().where(Result.id == S.result_id, Result.title.ilike(like)),
+                S.need_id.in_(db.select(TechNeed.id).where(TechNeed.title.ilike(like))),
+                S.result_id.in_(db.select(Result.id).where(Result.title.ilike(like))),
             )
         )
     return stmt.order_by(*SORTS[f.sort][1])

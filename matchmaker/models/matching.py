@@ -69,7 +69,7 @@ class MatchSuggestion(db.Model):
     reject_reason = db.Column(db.String(20))
     reject_note = db.Column(db.String(500))
     decided_at = db.Column(db.DateTime)
-    decided_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    decided_by_id = db.Column(db.Integer, db.ForeignKey("user.id"), index=True)
     introduced_at = db.Column(db.DateTime)
     need_response = db.Column(db.String(20))  # interested / declined
     need_response_reason = db.Column(db.String(200))  # a DeclineReason code
@@ -125,7 +125,7 @@ class SuggestionMove(db.Model):
     __tablename__ = "suggestion_move"
     id = db.Column(db.Integer, primary_key=True)
     suggestion_id = db.Column(db.Integer, db.ForeignKey("match_suggestion.id"), nullable=False, index=True)
-    actor_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    actor_id = db.Column(db.Integer, db.ForeignKey("user.id"), index=True)
     from_status = db.Column(db.String(20))
     to_status = db.Column(db.String(20), nullable=False)
     note = db.Column(db.String(500))
