@@ -34,7 +34,7 @@ def titles(client, url):
     ("query", "expected"),
     [
         ("机器视觉检测注塑缺陷", "vision"),
-        ("锂电池散热", "battery"),
+        ("储能锂电池液冷", "battery"),
         ("指纹门锁", "lock"),
         ("LED灯具散热", "led"),
         ("液相色谱检测", "drug"),
