@@ -39,7 +39,13 @@ class DefaultConfig:
     IMPORT_MAX_ROWS = 50_000
 
     PER_PAGE = 20
-    MATCH_THRESHOLD = 0.12
+    # Matching: suggestions scoring at least MATCH_THRESHOLD are stored (0.35 keeps
+    # ~2 per demo need; 95 % of true CSL matches score above 0.45), top MATCH_TOP_K each.
+    MATCH_THRESHOLD = 0.35
+    MATCH_TOP_K = 10
+    MATCH_DUPLICATE_THRESHOLD = 0.9
+    MATCH_REFIT_HOURS = 24  # scheduled refit when the index is older, has grown 20 % or the dictionary changed
+    MATCH_SCHEDULE = True
     STALE_SUGGESTION_DAYS = 14
 
     # Mail: printed to the log unless MAIL_SERVER is set
