@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -12,13 +13,22 @@ import numpy as np
 from . import tokenize as tok
 from .docs import Doc, MatchResult, doc_cache
 from .index import SideIndex
-from .scoring import explain, score_side
+from .scoring import explain_rows, score_side
 from .semantic import LatentSpace
 from .vectorize import Vectorizer
 
 __all__ = ["MatchEngine"]
 
 Progress = Callable[[str, int, int], None]
+_local = threading.local()
+
+
+def _query_buffer(n_features: int) -> np.ndarray:
+    # A zeroed dense query vector per thread, reused (callers zero what they set).
+    buf = getattr(_local, "qbuf", None)
+    if buf is None or len(buf) != n_features:
+        buf = _local.qbuf = np.zeros(n_features, dtype=np.float32)
+    return buf
 
 
 class MatchEngine:
@@ -121,18 +131,24 @@ class MatchEngine:
     def search(self, side: SideIndex, x, z, top_k=10, min_score=0.0, exclude=(), semantic=True):
         """Return [(doc_id, score, reasons)] of one side for a query row, best first."""
         qi, qd = x.indices, x.data
-        qbuf = np.zeros(self.vectorizer_.n_features_, dtype=np.float32)
+        qbuf = _query_buffer(self.vectorizer_.n_features_)
         qbuf[qi] = qd
-        hits = score_side(side, qbuf, qi, qd, z if semantic else None, self, set(exclude))
-        keep = np.flatnonzero(hits.score >= min_score)
-        order = keep[np.lexsort((hits.ids[keep], -hits.score[keep]))]
-        out = []
-        for j in order:
-            why = explain(side, hits.rows[j], hits.delta[j], qbuf, self.vectorizer_, self.n_reasons)
-            if why:  # a pair sharing only single characters is no suggestion
-                out.append((int(hits.ids[j]), float(min(1.0, hits.score[j])), why))
-                if len(out) == top_k:
-                    break
+        try:
+            hits = score_side(side, qbuf, qi, qd, z if semantic else None, self, set(exclude))
+            keep = np.flatnonzero(hits.score >= min_score)
+            order = keep[np.lexsort((hits.ids[keep], -hits.score[keep]))]
+            out = []
+            pos = 0
+            while len(out) < top_k and pos < len(order):
+                # Explain just as many rows as are still needed, all in one pass.
+                batch = order[pos : pos + top_k - len(out)]
+                pos += len(batch)
+                whys = explain_rows(side, hits.rows[batch], hits.delta[batch], qbuf, self.vectorizer_, self.n_reasons)
+                for j, why in zip(batch.tolist(), whys):
+                    if why:  # a pair sharing only single characters is no suggestion
+                        out.append((int(hits.ids[j]), float(min(1.0, hits.score[j])), why))
+        finally:
+            qbuf[qi] = 0.0
         return out
 
     def results_for_need(self, need, top_k=10, min_score=0.0, exclude=()) -> list[MatchResult]:

@@ -7,7 +7,7 @@ import numpy as np
 from .index import SideIndex
 from .tokenize import dictionary_version, is_dictionary_word
 
-__all__ = ["Hits", "explain", "score_side"]
+__all__ = ["Hits", "explain", "explain_rows", "score_side"]
 
 
 class Hits:
@@ -38,18 +38,22 @@ def score_side(side: SideIndex, qbuf, qi, qd, z, params, exclude=()) -> Hits:
         if len(rows) > params.n_candidates:
             rows = rows[np.argpartition(-full[rows], params.n_candidates - 1)]
             rows = rows[: params.n_candidates]
-    lex_m = _exact(side.X, rows, qbuf)
-    d_rows = np.flatnonzero(~np.isin(side.d_ids, list(exclude))) if exclude else None
-    if d_rows is None:
+    lex = _exact(side.X, rows, qbuf)
+    ids = side.ids[rows]
+    delta = np.zeros(len(rows), dtype=bool)
+    Zc = side.Z[rows]
+    if len(side.d_ids):  # recently added documents, scored exhaustively
         d_rows = np.arange(len(side.d_ids))
-    lex_d = _exact(side.dX, d_rows, qbuf)
-    lex = np.concatenate([lex_m, lex_d])
-    ids = np.concatenate([side.ids[rows], side.d_ids[d_rows]])
-    delta = np.concatenate([np.zeros(len(rows), bool), np.ones(len(d_rows), bool)])
-    all_rows = np.concatenate([rows, d_rows])
+        if exclude:
+            d_rows = np.flatnonzero(~np.isin(side.d_ids, list(exclude)))
+        lex = np.concatenate([lex, _exact(side.dX, d_rows, qbuf)])
+        ids = np.concatenate([ids, side.d_ids[d_rows]])
+        delta = np.concatenate([delta, np.ones(len(d_rows), dtype=bool)])
+        Zc = np.vstack([Zc, side.dZ[d_rows]])
+        rows = np.concatenate([rows, d_rows])
     keep = lex > 1e-9
-    lex, ids, delta, all_rows = lex[keep], ids[keep], delta[keep], all_rows[keep]
-    Zc = np.vstack([side.Z[rows], side.dZ[d_rows]])[keep]
+    if not keep.all():
+        lex, ids, delta, rows, Zc = lex[keep], ids[keep], delta[keep], rows[keep], Zc[keep]
     score = lex
     b = params.semantic_weight
     if b > 0 and len(lex) and z is not None and np.any(z):
@@ -61,7 +65,7 @@ def score_side(side: SideIndex, qbuf, qi, qd, z, params, exclude=()) -> Hits:
         zq = zq / (np.linalg.norm(zq) or 1.0)
         sem = np.clip(Zc @ zq, 0.0, 1.0)
         score = (1.0 - b) * lex + b * sem
-    return Hits(ids, lex, score, all_rows, delta)
+    return Hits(ids, lex, score, rows, delta)
 
 
 def _explainable(vec, cols: np.ndarray) -> np.ndarray:
@@ -84,21 +88,39 @@ def _explainable(vec, cols: np.ndarray) -> np.ndarray:
 
 def explain(side: SideIndex, row: int, delta: bool, qbuf, vec, n: int):
     """Return the shared terms contributing most to a pair's lexical cosine, with their parts."""
-    X = side.dX if delta else side.X
-    lo, hi = X.indptr[row], X.indptr[row + 1]
-    cols, vals = X.indices[lo:hi], X.data[lo:hi]
-    contrib = qbuf[cols] * vals
-    # Single characters and bigrams spanning two words explain nothing to a reader.
-    shared = np.flatnonzero(contrib > 0)
-    shared = shared[_explainable(vec, cols[shared])]
-    order = shared[np.argsort(-contrib[shared], kind="stable")]
-    out: list[tuple[str, float]] = []
-    for j, c in zip(cols[order].tolist(), contrib[order].tolist()):
-        if len(out) >= n:
-            break
-        name = vec.feature_name(j)
-        # An n-gram inside a word already listed would repeat it.
-        if not vec.is_word(j) and any(name in w for w, _ in out):
+    return explain_rows(side, np.array([row]), np.array([delta]), qbuf, vec, n)[0]
+
+
+def explain_rows(side: SideIndex, rows, delta, qbuf, vec, n: int) -> list[tuple]:
+    """Return the reasons (see ``explain``) of several rows of one side, in one pass."""
+    out: list[tuple] = [()] * len(rows)
+    for is_delta, X in ((False, side.X), (True, side.dX)):
+        which = np.flatnonzero(delta == is_delta)
+        if len(which) == 0:
             continue
-        out.append((name, round(c, 4)))
-    return tuple(out)
+        sub = X[rows[which]]
+        contrib = qbuf[sub.indices] * sub.data
+        row_of = np.repeat(np.arange(len(which)), np.diff(sub.indptr))
+        # Single characters and bigrams spanning two words explain nothing to a reader.
+        shared = np.flatnonzero(contrib > 0)
+        shared = shared[_explainable(vec, sub.indices[shared])]
+        order = shared[np.lexsort((-contrib[shared], row_of[shared]))]  # stable per row
+        bounds = np.searchsorted(row_of[order], np.arange(len(which) + 1)).tolist()
+        cols, parts = sub.indices[order].tolist(), contrib[order].tolist()
+        words = vec.words()
+        n_words = len(words)
+        for i, w in enumerate(which.tolist()):
+            why: list[tuple[str, float]] = []
+            for j, c in zip(cols[bounds[i] : bounds[i + 1]], parts[bounds[i] : bounds[i + 1]]):
+                if len(why) >= n:
+                    break
+                if j < n_words:
+                    name = words[j]
+                else:
+                    name = vec.feature_name(j)
+                    # An n-gram inside a word already listed would repeat it.
+                    if any(name in t for t, _ in why):
+                        continue
+                why.append((name, round(c, 4)))
+            out[w] = tuple(why)
+    return out

@@ -202,13 +202,19 @@ class Vectorizer:
         """Number of features (words then character n-grams)."""
         return len(self.vocabulary_) + len(self.char_keys_)
 
+    def words(self) -> list[str]:
+        """Return the word features in feature order."""
+        words = getattr(self, "words_", None)
+        if words is None:
+            words = self.words_ = list(self.vocabulary_)
+        return words
+
     def feature_name(self, j: int) -> str:
         """Return the text of feature j (a word or a character n-gram)."""
-        if not hasattr(self, "words_"):
-            self.words_ = list(self.vocabulary_)
-        n_words = len(self.words_)
+        words = self.words()
+        n_words = len(words)
         if j < n_words:
-            return self.words_[j]
+            return words[j]
         key = int(self.char_keys_[j - n_words])
         hi, lo = key >> _SHIFT, key & ((1 << _SHIFT) - 1)
         return (chr(hi) if hi else "") + chr(lo)
