@@ -981,6 +981,18 @@ def seed(ctx):
     researchers = users["researcher"]
     research_orgs = [r.organization for r in researchers[::2]]
     needs, results = [], []
+    with db.session.no_autoflush:
+        _build_topics(today, now, zones, ent_user, researchers, research_orgs, needs, results)
+    _mix_states(today, needs, results)
+    for listing in needs + results:
+        refresh_tokens(listing)
+    db.session.flush()
+    ctx.update(needs=needs, results=results, zones=zones)
+    ctx["echo"](f"需求 {len(needs)} 项、成果 {len(results)} 项、专区 {len(zones)} 个")
+
+
+def _build_topics(today, now, zones, ent_user, researchers, research_orgs, needs, results):
+    """One or two needs and three results per topic, added to the session."""
     for i, t in enumerate(TOPICS):
         (industry, field, zone, title, kw, problem, indicators, r_org, r_title, r_kw, abstract, adv, maturity, mode,
          r2_org, r2_title, r2_kw, r2_abstract) = t  # fmt: skip
@@ -1003,6 +1015,7 @@ def seed(ctx):
                 contact_name=user.name, contact_phone=f"1390000{i:02d}{j:02d}",
                 status="published", published_at=now - timedelta(days=(i * 3) % 90, hours=j),
             )  # fmt: skip
+            db.session.add(n)
             if zone is not None:
                 n.zones = [zones[zone]]
             needs.append(n)
@@ -1027,10 +1040,14 @@ def seed(ctx):
                 contact_name=owner.name, contact_phone=f"1370000{i:02d}{k:02d}", status="published",
                 published_at=now - timedelta(days=(i * 5 + k) % 120), source="self",
             )  # fmt: skip
+            db.session.add(r)
             if zone is not None and k == 0:
                 r.zones = [zones[zone]]
             results.append(r)
-    # A realistic mix of states: expired, docking, solved, closed, drafts.
+
+
+def _mix_states(today, needs, results):
+    """A realistic mix of states: expired, docking, solved, closed, drafts."""
     for n in needs[5::11]:
         n.status, n.valid_until = "expired", today - timedelta(days=10)
     for n in needs[7::13]:
@@ -1041,12 +1058,6 @@ def seed(ctx):
     for r in results[9::17]:
         r.status, r.valid_until = "expired", today - timedelta(days=5)
     results[-1].status, results[-1].published_at = "draft", None
-    for listing in needs + results:
-        refresh_tokens(listing)
-    db.session.add_all(needs + results)
-    db.session.flush()
-    ctx.update(needs=needs, results=results, zones=zones)
-    ctx["echo"](f"需求 {len(needs)} 项、成果 {len(results)} 项、专区 {len(zones)} 个")
 
 
 def _service_result(i, industry, need_title, kw, answered_by):
