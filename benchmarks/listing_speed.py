@@ -153,6 +153,7 @@ def main():
         if args.reuse or pg:
             db.create_all()
             have = db.session.scalar(db.select(db.func.count(TechNeed.id)))
+            db.session.remove()  # release the read lock before drop_all
         if have != args.n:
             if pg:
                 db.drop_all()
