@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from itertools import repeat
 
 import numpy as np
@@ -10,6 +11,15 @@ import scipy.sparse as sp
 __all__ = ["Vectorizer"]
 
 _SHIFT = 21  # code points fit in 21 bits, so a bigram key is (first << 21) | second
+
+
+def _summed(rows, feats, weights, n: int, width: int) -> sp.csr_matrix:
+    """Return the (n, width) count matrix of row-ordered entries, duplicates summed."""
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    m = sp.csr_matrix((weights, feats, indptr), shape=(n, width))
+    m.sum_duplicates()
+    return m
 
 
 def _three_fields(cached: str) -> list[str]:
@@ -42,56 +52,77 @@ class Vectorizer:
         weights = np.repeat(fw, lens)
         return rows, feats, weights
 
-    def _char_entries(self, fields: list[str], fit: bool):
-        # Characters of each field's tokens joined (stop words and punctuation are already
-        # gone); a newline ends each field so no n-gram spans two fields or documents.
-        text = "\n".join(fields).replace(" ", "") + "\n"
-        cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-        sep = cp == 10
-        seg = np.cumsum(sep, dtype=np.int32) - sep
-        bi_ok = ~sep
-        bi_ok[:-1] &= ~sep[1:]
-        bi_ok[-1] = False
-        if fit:
-            feat_u, feat_b = self._fit_chars(cp, sep, bi_ok)
-        else:
-            keys_b = (cp << _SHIFT) | np.append(cp[1:], 0)
-            feat_b = self._lookup(np.where(bi_ok, keys_b, -1))
-            feat_u = self._lookup(np.where(sep, -1, cp))
-        if not self.char_unigrams:
-            feat_u = np.full_like(cp, -1)
-        feats = np.stack([feat_u, feat_b], axis=1).ravel()  # grouped by position, so by doc
-        rows = np.repeat(seg // 3, 2)
-        weights = np.repeat(np.asarray(self.field_weights, np.float32)[seg % 3], 2)
-        return rows, feats, weights
+    def _word_block(self, fields: list[str], fit: bool) -> sp.csr_matrix:
+        rows, feats, weights = self._word_entries(fields, fit)
+        if not fit:  # out-of-vocabulary terms are ignored, as in scikit-learn
+            keep = feats >= 0
+            rows, feats, weights = rows[keep], feats[keep], weights[keep]
+        return _summed(rows, feats, weights, len(fields) // 3, len(self.vocabulary_))
 
-    def _fit_chars(self, cp, sep, bi_ok):
+    def _char_blocks(self, fields: list[str], fit: bool) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        # Characters of each field's tokens joined (stop words and punctuation are already
+        # gone); no bigram spans two fields or documents. Returns the unigram and bigram
+        # count blocks (each row-ordered, so no global sort is needed).
+        lens = np.fromiter((len(f) - f.count(" ") for f in fields), np.int64, len(fields))
+        cp = np.frombuffer("".join(fields).replace(" ", "").encode("utf-32-le"), dtype=np.uint32)
+        n = len(fields) // 3
+        rows = np.repeat(np.arange(len(fields), dtype=np.int32) // 3, lens)
+        fw = np.tile(np.asarray(self.field_weights, np.float32), n)
+        weights = np.repeat(fw, lens)
+        # Bigram i starts at position i; the last position of each field starts none.
+        bi_ok = np.ones(len(cp), dtype=bool)
+        ends = np.cumsum(lens)[lens > 0] - 1
+        bi_ok[ends] = False
+        bi_ok = bi_ok[:-1] if len(cp) else bi_ok
+        if fit:
+            feat_u, feat_b = self._fit_chars(cp, bi_ok)
+        else:
+            c64 = cp.astype(np.int64)
+            feat_u = self._lookup(c64)
+            feat_b = self._lookup((c64[:-1] << _SHIFT) | c64[1:])
+            feat_b[~bi_ok] = -1
+        base = len(self.char_keys_) - self.n_bigrams_
+        u_rows, u_w, b_rows, b_w = rows, weights, rows[:-1], weights[:-1]
+        keep_b = bi_ok if fit else feat_b >= 0
+        b_rows, feat_b, b_w = b_rows[keep_b], feat_b[keep_b], b_w[keep_b]
+        if not fit:
+            keep_u = feat_u >= 0
+            u_rows, feat_u, u_w = u_rows[keep_u], feat_u[keep_u], u_w[keep_u]
+        if not self.char_unigrams:
+            u_rows, feat_u, u_w = u_rows[:0], feat_u[:0], u_w[:0]
+        U = _summed(u_rows, feat_u, u_w, n, base)
+        B = _summed(b_rows, feat_b - base, b_w, n, self.n_bigrams_)
+        return U, B
+
+    def _fit_chars(self, cp, bi_ok):
         # Dense tables instead of sorting tens of millions of keys: characters get compact
         # ids in code-point order, bigrams a rank in (first, second) order. Both orders match
         # the sorted char_keys_ that transform() searches, so ids agree between the two paths.
         present = np.zeros(0x110000, dtype=bool)
-        present[cp[~sep]] = True
+        present[cp] = True
         chars = np.flatnonzero(present)
         n_chars = len(chars)
         lut = np.full(0x110000, -1, dtype=np.int32)
-        lut[chars] = np.arange(n_chars)
+        lut[chars] = np.arange(n_chars, dtype=np.int32)
         cid = lut[cp]
-        pos = np.flatnonzero(bi_ok)
-        pair = cid[pos].astype(np.int64) * n_chars + cid[pos + 1]
+        if n_chars * n_chars < 2**31 - 1:
+            pair = cid[:-1] * np.int32(n_chars) + cid[1:]
+        else:
+            pair = cid[:-1].astype(np.int64) * n_chars + cid[1:]
         if n_chars * n_chars <= 200_000_000:
             seen = np.zeros(n_chars * n_chars, dtype=bool)
-            seen[pair] = True
+            seen[pair[bi_ok]] = True
             rank = np.cumsum(seen, dtype=np.int32) - 1
             pairs = np.flatnonzero(seen)
             pair_id = rank[pair]
         else:  # very many distinct characters: sort instead
-            pairs, pair_id = np.unique(pair, return_inverse=True)
+            pairs, inv = np.unique(pair[bi_ok], return_inverse=True)
+            pair_id = np.zeros(len(pair), dtype=np.int64)
+            pair_id[bi_ok] = inv
         keys = (chars[pairs // n_chars] << _SHIFT) | chars[pairs % n_chars]
         self.char_keys_ = np.concatenate([chars, keys]) if self.char_unigrams else keys
         base = n_chars if self.char_unigrams else 0
-        feat_b = np.full(len(cp), -1, dtype=np.int32)
-        feat_b[pos] = pair_id + base
-        return cid, feat_b
+        return cid, pair_id.astype(np.int32) + np.int32(base)
 
     def _lookup(self, keys: np.ndarray) -> np.ndarray:
         if len(self.char_keys_) == 0:
@@ -100,51 +131,61 @@ class Vectorizer:
         idx[idx == len(self.char_keys_)] = 0
         return np.where((self.char_keys_[idx] == keys) & (keys >= 0), idx, -1)
 
-    def _counts(self, cached: list[str], fit: bool) -> sp.csr_matrix:
-        fields = [f for c in cached for f in _three_fields(c)]
-        wr, wf, ww = self._word_entries(fields, fit)
-        cr, cf, cw = self._char_entries(fields, fit)
-        n_words, n = len(self.vocabulary_), len(cached)
-        rows = np.concatenate([wr, cr])
-        feats = np.concatenate([wf, np.where(cf >= 0, cf + n_words, -1).astype(np.int32)])
-        weights = np.concatenate([ww, cw])
-        keep = feats >= 0  # out-of-vocabulary terms are ignored, as in scikit-learn
-        rows, feats, weights = rows[keep], feats[keep], weights[keep]
-        order = np.argsort(rows, kind="stable")  # two sorted runs: a linear merge
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
-        shape = (n, n_words + len(self.char_keys_))
-        m = sp.csr_matrix((weights[order], feats[order], indptr), shape=shape)
-        m.sum_duplicates()
-        return m
-
     # ------------------------------------------------------------------ weighting
-    def _weight(self, m: sp.csr_matrix) -> sp.csr_matrix:
-        data = (1.0 + np.log(m.data.astype(np.float64))) * self.idf_[m.indices]  # sublinear TF times IDF
-        rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-        is_word = m.indices < len(self.vocabulary_)
-        sq = data * data
-        nw = np.bincount(rows[is_word], sq[is_word], minlength=m.shape[0])
-        nc = np.bincount(rows[~is_word], sq[~is_word], minlength=m.shape[0])
+    def _tfidf(self, m: sp.csr_matrix, offset: int) -> np.ndarray:
+        # Sublinear TF times IDF of one block, in place; returns the rows' squared norms.
+        idf32 = getattr(self, "idf32_", None)
+        if idf32 is None:
+            idf32 = self.idf32_ = self.idf_.astype(np.float32)
+        idf = idf32[offset : offset + m.shape[1]]
+        data = np.log(m.data, out=m.data)
+        data += 1.0
+        data *= idf[m.indices]
+        cs = np.concatenate([[0.0], np.cumsum(data * data, dtype=np.float64)])
+        return cs[m.indptr[1:]] - cs[m.indptr[:-1]]
+
+    def _weighted(self, blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
         # Unit word block and unit character block blended by word_weight, then renormalised
         # so that a dot product is a cosine in [0, 1] even when one block is empty.
+        W, chars = blocks[0], blocks[1:]
+        nw = self._tfidf(W, 0)
+        nc = np.zeros(W.shape[0])
+        offset = W.shape[1]
+        for C in chars:
+            nc += self._tfidf(C, offset)
+            offset += C.shape[1]
         a = self.word_weight
         total = np.sqrt(a * (nw > 0) + (1 - a) * (nc > 0))
         with np.errstate(divide="ignore", invalid="ignore"):
-            fw = np.sqrt(a) / np.sqrt(nw) / total
-            fc = np.sqrt(1 - a) / np.sqrt(nc) / total
-        data *= np.where(is_word, fw[rows], fc[rows])
-        out = sp.csr_matrix((data.astype(np.float32), m.indices.astype(np.int32), m.indptr), m.shape)
-        out.eliminate_zeros()
+            fw = (np.sqrt(a) / np.sqrt(nw) / total).astype(np.float32)
+            fc = (np.sqrt(1 - a) / np.sqrt(nc) / total).astype(np.float32)
+        for m, f in [(W, fw)] + [(C, fc) for C in chars]:
+            m.data *= np.repeat(f, np.diff(m.indptr))
+        out = sp.hstack(blocks, format="csr", dtype=np.float32)
+        out.indices = out.indices.astype(np.int32, copy=False)
+        out.indptr = out.indptr.astype(np.int32, copy=False)
         return out
+
+    def _blocks(self, docs: list[str], fit: bool) -> list[sp.csr_matrix]:
+        fields = [f for c in docs for f in _three_fields(c)]
+        if not fit or len(docs) < 2000:
+            return [self._word_block(fields, fit), *self._char_blocks(fields, fit)]
+        # The word pass is mostly Python (holds the GIL), the character pass mostly numpy
+        # (releases it): on two threads they overlap.
+        with ThreadPoolExecutor(1) as ex:
+            words = ex.submit(self._word_block, fields, fit)
+            chars = self._char_blocks(fields, fit)
+            return [words.result(), *chars]
 
     def fit_transform(self, docs: list[str]) -> sp.csr_matrix:
         """Learn vocabulary and IDF from token-cache strings and return their unit rows."""
-        m = self._counts(docs, fit=True)
-        df = np.bincount(m.indices, minlength=m.shape[1])
+        blocks = self._blocks(docs, fit=True)
+        df = np.concatenate([np.bincount(b.indices, minlength=b.shape[1]) for b in blocks])
         self.df_ = df.astype(np.int32)
-        self.n_docs_ = m.shape[0]
-        self.idf_ = (np.log((1.0 + m.shape[0]) / (1.0 + df)) + 1.0).astype(np.float64)
-        return self._weight(m)
+        self.n_docs_ = len(docs)
+        self.idf_ = (np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0).astype(np.float64)
+        self.idf32_ = self.idf_.astype(np.float32)
+        return self._weighted(blocks)
 
     def transform(self, docs: list[str]) -> sp.csr_matrix:
         """Return unit rows for token-cache strings with the fitted vocabulary."""
@@ -152,7 +193,7 @@ class Vectorizer:
             return sp.csr_matrix((0, self.n_features_), dtype=np.float32)
         if len(docs) == 1:  # a query: the bulk path's fixed cost would dominate
             return self._transform_one(docs[0])
-        return self._weight(self._counts(docs, fit=False))
+        return self._weighted(self._blocks(docs, fit=False))
 
     def _transform_one(self, cached: str) -> sp.csr_matrix:
         # The same entries, field-weighted counts and weighting as the bulk path, for one
@@ -196,6 +237,11 @@ class Vectorizer:
         indptr = np.array([0, len(ids)], dtype=np.int32)
         shape = (1, self.n_features_)
         return sp.csr_matrix((data.astype(np.float32), ids.astype(np.int32), indptr), shape=shape)
+
+    @property
+    def n_bigrams_(self) -> int:
+        """Number of character-bigram features (they follow the single characters)."""
+        return len(self.char_keys_) - int(np.searchsorted(self.char_keys_, 1 << _SHIFT))
 
     @property
     def n_features_(self) -> int:
