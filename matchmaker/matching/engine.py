@@ -13,7 +13,7 @@ import numpy as np
 from . import tokenize as tok
 from .docs import Doc, MatchResult, doc_cache
 from .index import SideIndex
-from .scoring import explain_rows, score_side
+from .scoring import explain_rows, explainable_flags, score_side
 from .semantic import LatentSpace
 from .vectorize import Vectorizer
 
@@ -81,6 +81,7 @@ class MatchEngine:
         report("vectorize", 0, 1)
         self.vectorizer_ = Vectorizer(self.field_weights, self.word_weight, self.char_unigrams)
         X = self.vectorizer_.fit_transform(fields)
+        explainable_flags(self.vectorizer_)  # ready before the first query
         report("semantic", 0, 1)
         self.latent_ = LatentSpace(self.n_components, self.lsa_sample).fit(X, self.vectorizer_.df_)
         Z = self.latent_.transform(X, n_jobs=self.n_jobs)

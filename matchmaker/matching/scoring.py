@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .index import SideIndex
-from .tokenize import dictionary_version, is_dictionary_word
+from .index import SideIndex, row_dots
+from .tokenize import dictionary_version, dictionary_words_mask
 
-__all__ = ["Hits", "explain", "explain_rows", "score_side"]
+__all__ = ["Hits", "explain", "explain_rows", "explainable_flags", "score_side"]
 
 
 class Hits:
@@ -20,16 +20,16 @@ class Hits:
 
 
 def _exact(X, rows, qbuf):
-    if len(rows) == 0:
-        return np.zeros(0, dtype=np.float32)
-    return X[rows] @ qbuf  # scipy's row gather and product run in C
+    return row_dots(X, rows, qbuf)
 
 
 def score_side(side: SideIndex, qbuf, qi, qd, z, params, exclude=()) -> Hits:
     """Score a query (dense buffer plus its sparse terms) against one side."""
     skip = [side.row_of[i] for i in exclude if i in side.row_of]
-    rows, _, ok = side.candidates(qi, qd, params.n_candidates, np.asarray(skip, dtype=np.int64))
-    if not ok and len(side.ids):
+    rows, partial, ok = side.candidates(qi, qd, params.n_candidates, np.asarray(skip, dtype=np.int64))
+    if ok:
+        lex = partial + row_dots(side.rest, rows, qbuf)
+    elif len(side.ids):
         # No selective term (e.g. only very common characters): score every row once.
         full = side.X @ qbuf
         full[side.dead_rows] = 0.0
@@ -38,7 +38,9 @@ def score_side(side: SideIndex, qbuf, qi, qd, z, params, exclude=()) -> Hits:
         if len(rows) > params.n_candidates:
             rows = rows[np.argpartition(-full[rows], params.n_candidates - 1)]
             rows = rows[: params.n_candidates]
-    lex = _exact(side.X, rows, qbuf)
+        lex = _exact(side.X, rows, qbuf)
+    else:
+        lex = np.zeros(0, dtype=np.float32)
     ids = side.ids[rows]
     delta = np.zeros(len(rows), dtype=bool)
     Zc = side.Z[rows]
@@ -68,22 +70,26 @@ def score_side(side: SideIndex, qbuf, qi, qd, z, params, exclude=()) -> Hits:
     return Hits(ids, lex, score, rows, delta)
 
 
-def _explainable(vec, cols: np.ndarray) -> np.ndarray:
-    # Whether each feature can explain a match: words always; character n-grams only when
-    # they are dictionary words of two or more characters. Filled lazily per feature and
-    # kept per dictionary version, since an admin's words change the answer.
+def explainable_flags(vec) -> np.ndarray:
+    """Return per feature whether it can explain a match (kept per dictionary version).
+
+    Words always can; character n-grams only when they are dictionary words of two or more
+    characters. An admin's words change the answer, so the flags follow the dictionary.
+    """
     version = dictionary_version()
     cache = getattr(vec, "explain_cache_", None)
-    if cache is None or cache[0] != version or len(cache[1]) != vec.n_features_:
-        flags = np.full(vec.n_features_, -1, dtype=np.int8)
-        flags[: len(vec.vocabulary_)] = 1
-        cache = vec.explain_cache_ = (version, flags)
-    flags = cache[1]
-    f = flags[cols]
-    for j in cols[f < 0].tolist():
-        name = vec.feature_name(j)
-        flags[j] = 1 if len(name) >= 2 and is_dictionary_word(name) else 0
-    return flags[cols] > 0
+    if cache is not None and cache[0] == version and len(cache[1]) == vec.n_features_:
+        return cache[1]
+    n_words = len(vec.vocabulary_)
+    flags = np.zeros(vec.n_features_, dtype=bool)
+    flags[:n_words] = True
+    keys = vec.char_keys_
+    first = int(np.searchsorted(keys, 1 << 21))  # bigram keys follow the single characters
+    hi, lo = (keys[first:] >> 21).tolist(), (keys[first:] & ((1 << 21) - 1)).tolist()
+    names = [chr(a) + chr(b) for a, b in zip(hi, lo)]
+    flags[n_words + first :] = dictionary_words_mask(names)
+    vec.explain_cache_ = (version, flags)
+    return flags
 
 
 def explain(side: SideIndex, row: int, delta: bool, qbuf, vec, n: int):
@@ -103,7 +109,7 @@ def explain_rows(side: SideIndex, rows, delta, qbuf, vec, n: int) -> list[tuple]
         row_of = np.repeat(np.arange(len(which)), np.diff(sub.indptr))
         # Single characters and bigrams spanning two words explain nothing to a reader.
         shared = np.flatnonzero(contrib > 0)
-        shared = shared[_explainable(vec, sub.indices[shared])]
+        shared = shared[explainable_flags(vec)[sub.indices[shared]]]
         order = shared[np.lexsort((-contrib[shared], row_of[shared]))]  # stable per row
         bounds = np.searchsorted(row_of[order], np.arange(len(which) + 1)).tolist()
         cols, parts = sub.indices[order].tolist(), contrib[order].tolist()

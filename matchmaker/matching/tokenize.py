@@ -185,6 +185,12 @@ def jieba_tokenize(text: str) -> list[str]:
     return [t for t in tk.lcut(text) if t not in STOPWORDS and _HAS_WORD(t)]
 
 
+def dictionary_words_mask(texts: list[str]) -> list[bool]:
+    """Return for each text whether it is a word of the current dictionary."""
+    has_word = _current().cutter.has_word
+    return [bool(t) and has_word(t) for t in texts]
+
+
 def is_dictionary_word(text: str) -> bool:
     """Return whether text is a word of the current dictionary (base plus domain words)."""
     return bool(text) and _current().cutter.has_word(text)
