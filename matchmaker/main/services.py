@@ -1,6 +1,6 @@
 """Home-page figures and the maintained choice lists."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func
 
@@ -17,8 +17,8 @@ def choice_list(kind):
 
 
 def wan(amount_yuan):
-    """Yuan (Decimal) to a 万元 string with two decimals, exactly."""
-    value = (Decimal(amount_yuan or 0) / Decimal(10000)).quantize(Decimal("0.01"))
+    """Yuan (Decimal) to a 万元 string with two decimals, rounded half up as the reports do."""
+    value = (Decimal(amount_yuan or 0) / Decimal(10000)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return f"{value:,.2f}"
 
 
