@@ -24,7 +24,7 @@ def index():
     q = services.public_list(request.args, current_user)
     for e in q.errors:
         flash(e, "warning")
-    page = queries.paginate(q)
+    page = queries.paginate(q, Result)
     return render_template("results/index.html", maturities=Maturity, transfer_modes=TransferMode,
                            **list_context(q, page))  # fmt: skip
 
