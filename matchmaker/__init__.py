@@ -59,7 +59,9 @@ def finish_config(app):
 def register_extensions(app):
     """Bind the unbound extensions to this app."""
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    from .search.fts import alembic_include_object
+
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), include_object=alembic_include_object)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

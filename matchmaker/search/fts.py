@@ -108,23 +108,6 @@ def create_for_table(conn, table, fill=True):
 _ready = weakref.WeakSet()
 
 
-def _bridge_schema(conn):
-    """Add this area's newer columns/tables to a database migrated before they existed.
-
-    A bridge until the migration carries them (then a no-op): ``search_tokens`` on both
-    listing tables (backfilled from ``tokens``) and the ``import_batch`` table."""
-    from sqlalchemy import inspect
-
-    from ..models.listings import ImportBatch
-
-    insp = inspect(conn)
-    for table in TABLES:
-        if "search_tokens" not in {c["name"] for c in insp.get_columns(table)}:
-            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN search_tokens TEXT NOT NULL DEFAULT ''")
-            conn.exec_driver_sql(f"UPDATE {table} SET search_tokens = tokens")  # noqa: S608
-    ImportBatch.__table__.create(conn, checkfirst=True)
-
-
 def ensure_search_schema(engine=None):
     """Create the full-text index (FTS5 tables and triggers / tsvector columns) if missing."""
     engine = engine or db.engine
@@ -132,7 +115,6 @@ def ensure_search_schema(engine=None):
         return
     with engine.begin() as conn:
         if all(conn.dialect.has_table(conn, t) for t in TABLES):
-            _bridge_schema(conn)
             for table in TABLES:
                 create_for_table(conn, table)
             _ready.add(engine)
@@ -201,3 +183,14 @@ def ranked(stmt, model, terms, any_term=False):
         .subquery("fts")
     )
     return stmt.join(sub, sub.c.fts_id == model.id).order_by(sub.c.fts_rank, model.id.desc())
+
+
+def alembic_include_object(obj, name, type_, reflected, compare_to):
+    """Alembic filter: the full-text objects are made by this module, not by autogenerate."""
+    if type_ == "table" and name and "_fts" in name:
+        return False
+    if type_ == "column" and name == "search_vector":
+        return False
+    if type_ == "index" and name and name.endswith("_search_vector"):
+        return False
+    return True

@@ -1,16 +1,19 @@
 """initial schema
 
-Revision ID: c415c48d563a
+Revision ID: 4cf864d48514
 Revises: 
-Create Date: 2026-11-27 21:43:58.287549
+Create Date: 2026-11-27 22:45:29.806549
 
 """
 from alembic import op
 import sqlalchemy as sa
 
+import matchmaker.models.contracts  # the exact Money column type
+from matchmaker.search import fts
+
 
 # revision identifiers, used by Alembic.
-revision = 'c415c48d563a'
+revision = '4cf864d48514'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -104,12 +107,15 @@ def upgrade():
     sa.Column('broker_id', sa.Integer(), nullable=False),
     sa.Column('industry', sa.String(length=50), nullable=True),
     sa.Column('zone_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['broker_id'], ['user.id'], name=op.f('fk_broker_assignment_broker_id_user')),
     sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_broker_assignment_zone_id_zone')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_broker_assignment'))
     )
     with op.batch_alter_table('broker_assignment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_broker_assignment_broker_id'), ['broker_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_broker_assignment_industry'), ['industry'], unique=False)
+        batch_op.create_index(batch_op.f('ix_broker_assignment_zone_id'), ['zone_id'], unique=False)
 
     op.create_table('domain_term',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -135,6 +141,60 @@ def upgrade():
     sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_event_zone_id_zone')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event'))
     )
+    with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_starts_at'), ['starts_at'], unique=False)
+
+    op.create_table('import_batch',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('file_format', sa.String(length=10), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('total_rows', sa.Integer(), nullable=False),
+    sa.Column('good_rows', sa.Integer(), nullable=False),
+    sa.Column('bad_rows', sa.Integer(), nullable=False),
+    sa.Column('duplicate_rows', sa.Integer(), nullable=False),
+    sa.Column('processed_rows', sa.Integer(), nullable=False),
+    sa.Column('imported_rows', sa.Integer(), nullable=False),
+    sa.Column('errors', sa.JSON(), nullable=False),
+    sa.Column('message', sa.String(length=500), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_import_batch_created_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_batch'))
+    )
+    with op.batch_alter_table('import_batch', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_import_batch_created_by_id'), ['created_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_import_batch_sha256'), ['sha256'], unique=False)
+
+    op.create_table('index_job',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('trigger', sa.String(length=20), nullable=False),
+    sa.Column('stage', sa.String(length=20), nullable=False),
+    sa.Column('done', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('message', sa.String(length=500), nullable=False),
+    sa.Column('version', sa.String(length=40), nullable=True),
+    sa.Column('documents', sa.Integer(), nullable=True),
+    sa.Column('vocabulary', sa.Integer(), nullable=True),
+    sa.Column('suggestions', sa.Integer(), nullable=True),
+    sa.Column('seconds', sa.Float(), nullable=True),
+    sa.Column('dictionary', sa.String(length=20), nullable=True),
+    sa.Column('requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=True),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['user.id'], name=op.f('fk_index_job_requested_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_index_job'))
+    )
+    with op.batch_alter_table('index_job', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_index_job_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_index_job_status'), ['status'], unique=False)
+
     op.create_table('notification',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -150,7 +210,9 @@ def upgrade():
     )
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notification_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notification_digested_at'), ['digested_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_notification_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('ix_notification_user_read', ['user_id', 'read_at'], unique=False)
 
     op.create_table('result',
     sa.Column('organization_id', sa.Integer(), nullable=False),
@@ -179,6 +241,7 @@ def upgrade():
     sa.Column('contact_phone', sa.String(length=30), nullable=True),
     sa.Column('contact_email', sa.String(length=120), nullable=True),
     sa.Column('tokens', sa.Text(), nullable=False),
+    sa.Column('search_tokens', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('published_at', sa.DateTime(), nullable=True),
@@ -187,12 +250,14 @@ def upgrade():
     sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], name=op.f('fk_result_organization_id_organization')),
     sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_result_owner_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_result')),
-    sa.UniqueConstraint('external_ref', name=op.f('uq_result_external_ref'))
+    sa.UniqueConstraint('external_ref', name=op.f('uq_result_external_ref')),
+    info={'search_listeners': True}
     )
     with op.batch_alter_table('result', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_result_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_result_field'), ['field'], unique=False)
         batch_op.create_index(batch_op.f('ix_result_industry'), ['industry'], unique=False)
+        batch_op.create_index('ix_result_live', ['status', 'valid_until', 'published_at', 'price_wan', 'industry', 'town', 'maturity', 'transfer_mode', 'field'], unique=False)
         batch_op.create_index(batch_op.f('ix_result_maturity'), ['maturity'], unique=False)
         batch_op.create_index(batch_op.f('ix_result_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_result_owner_id'), ['owner_id'], unique=False)
@@ -227,6 +292,7 @@ def upgrade():
     sa.Column('contact_phone', sa.String(length=30), nullable=True),
     sa.Column('contact_email', sa.String(length=120), nullable=True),
     sa.Column('tokens', sa.Text(), nullable=False),
+    sa.Column('search_tokens', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('published_at', sa.DateTime(), nullable=True),
@@ -235,7 +301,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_tech_need_created_by_id_user')),
     sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], name=op.f('fk_tech_need_organization_id_organization')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tech_need')),
-    sa.UniqueConstraint('external_ref', name=op.f('uq_tech_need_external_ref'))
+    sa.UniqueConstraint('external_ref', name=op.f('uq_tech_need_external_ref')),
+    info={'search_listeners': True}
     )
     with op.batch_alter_table('tech_need', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tech_need_coop_mode'), ['coop_mode'], unique=False)
@@ -243,6 +310,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_tech_need_created_by_id'), ['created_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tech_need_field'), ['field'], unique=False)
         batch_op.create_index(batch_op.f('ix_tech_need_industry'), ['industry'], unique=False)
+        batch_op.create_index('ix_tech_need_live', ['status', 'valid_until', 'published_at', 'confidentiality', 'budget_wan', 'industry', 'town', 'coop_mode', 'field'], unique=False)
         batch_op.create_index(batch_op.f('ix_tech_need_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tech_need_published_at'), ['published_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_tech_need_status'), ['status'], unique=False)
@@ -280,12 +348,18 @@ def upgrade():
     sa.Column('introduced_at', sa.DateTime(), nullable=True),
     sa.Column('need_response', sa.String(length=20), nullable=True),
     sa.Column('need_response_reason', sa.String(length=200), nullable=True),
+    sa.Column('need_response_note', sa.String(length=500), nullable=True),
+    sa.Column('need_responded_at', sa.DateTime(), nullable=True),
     sa.Column('result_response', sa.String(length=20), nullable=True),
     sa.Column('result_response_reason', sa.String(length=200), nullable=True),
+    sa.Column('result_response_note', sa.String(length=500), nullable=True),
+    sa.Column('result_responded_at', sa.DateTime(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('last_activity_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['assigned_broker_id'], ['user.id'], name=op.f('fk_match_suggestion_assigned_broker_id_user')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_match_suggestion_created_by_id_user')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['user.id'], name=op.f('fk_match_suggestion_decided_by_id_user')),
     sa.ForeignKeyConstraint(['need_id'], ['tech_need.id'], name=op.f('fk_match_suggestion_need_id_tech_need')),
     sa.ForeignKeyConstraint(['result_id'], ['result.id'], name=op.f('fk_match_suggestion_result_id_result')),
@@ -295,10 +369,14 @@ def upgrade():
     with op.batch_alter_table('match_suggestion', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_match_suggestion_assigned_broker_id'), ['assigned_broker_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_match_suggestion_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_match_suggestion_decided_by_id'), ['decided_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_match_suggestion_last_activity_at'), ['last_activity_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_match_suggestion_need_id'), ['need_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_match_suggestion_result_id'), ['result_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_match_suggestion_status'), ['status'], unique=False)
+        batch_op.create_index('ix_match_suggestion_status_activity', ['status', 'last_activity_at'], unique=False)
+        batch_op.create_index('ix_match_suggestion_status_broker', ['status', 'assigned_broker_id'], unique=False)
+        batch_op.create_index('ix_match_suggestion_status_score', ['status', 'score'], unique=False)
 
     op.create_table('need_zone',
     sa.Column('need_id', sa.Integer(), nullable=False),
@@ -322,8 +400,8 @@ def upgrade():
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('buyer_id', sa.Integer(), nullable=False),
     sa.Column('seller_id', sa.Integer(), nullable=False),
-    sa.Column('amount', sa.Numeric(precision=18, scale=2), nullable=False),
-    sa.Column('transaction_amount', sa.Numeric(precision=18, scale=2), nullable=False),
+    sa.Column('amount', matchmaker.models.contracts.Money(precision=18, scale=2), nullable=False),
+    sa.Column('transaction_amount', matchmaker.models.contracts.Money(precision=18, scale=2), nullable=False),
     sa.Column('signed_on', sa.Date(), nullable=False),
     sa.Column('registration_status', sa.String(length=20), nullable=False),
     sa.Column('registered_on', sa.Date(), nullable=True),
@@ -360,9 +438,11 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_contract_broker_id'), ['broker_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contract_buyer_id'), ['buyer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contract_channel'), ['channel'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contract_created_by_id'), ['created_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contract_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contract_industry'), ['industry'], unique=False)
         batch_op.create_index(batch_op.f('ix_contract_need_id'), ['need_id'], unique=False)
+        batch_op.create_index('ix_contract_report', ['voided', 'signed_on', 'channel', 'type', 'amount', 'transaction_amount', 'industry', 'town', 'broker_id', 'zone_id', 'event_id', 'seller_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contract_result_id'), ['result_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contract_seller_id'), ['seller_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contract_signed_on'), ['signed_on'], unique=False)
@@ -383,15 +463,19 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('suggestion_id', sa.Integer(), nullable=False),
     sa.Column('broker_id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('happened_on', sa.Date(), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['broker_id'], ['user.id'], name=op.f('fk_follow_up_broker_id_user')),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_follow_up_event_id_event')),
     sa.ForeignKeyConstraint(['suggestion_id'], ['match_suggestion.id'], name=op.f('fk_follow_up_suggestion_id_match_suggestion')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_follow_up'))
     )
     with op.batch_alter_table('follow_up', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_follow_up_broker_id'), ['broker_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_follow_up_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_follow_up_suggestion_id'), ['suggestion_id'], unique=False)
 
     op.create_table('suggestion_move',
@@ -407,19 +491,32 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_suggestion_move'))
     )
     with op.batch_alter_table('suggestion_move', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_suggestion_move_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_suggestion_move_suggestion_id'), ['suggestion_id'], unique=False)
 
     # ### end Alembic commands ###
 
+    # Full-text search over jieba tokens: FTS5 tables + triggers (SQLite), a generated
+    # tsvector column + GIN index (PostgreSQL).
+    bind = op.get_bind()
+    for table in fts.TABLES:
+        fts.create_for_table(bind, table, fill=False)
+
 
 def downgrade():
+    if op.get_bind().dialect.name == "sqlite":
+        for table in fts.TABLES:
+            op.execute(f"DROP TABLE IF EXISTS {table}_fts")
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('suggestion_move', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_suggestion_move_suggestion_id'))
+        batch_op.drop_index(batch_op.f('ix_suggestion_move_actor_id'))
 
     op.drop_table('suggestion_move')
     with op.batch_alter_table('follow_up', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_follow_up_suggestion_id'))
+        batch_op.drop_index(batch_op.f('ix_follow_up_event_id'))
+        batch_op.drop_index(batch_op.f('ix_follow_up_broker_id'))
 
     op.drop_table('follow_up')
     op.drop_table('event_suggestion')
@@ -432,9 +529,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_contract_signed_on'))
         batch_op.drop_index(batch_op.f('ix_contract_seller_id'))
         batch_op.drop_index(batch_op.f('ix_contract_result_id'))
+        batch_op.drop_index('ix_contract_report')
         batch_op.drop_index(batch_op.f('ix_contract_need_id'))
         batch_op.drop_index(batch_op.f('ix_contract_industry'))
         batch_op.drop_index(batch_op.f('ix_contract_event_id'))
+        batch_op.drop_index(batch_op.f('ix_contract_created_by_id'))
         batch_op.drop_index(batch_op.f('ix_contract_channel'))
         batch_op.drop_index(batch_op.f('ix_contract_buyer_id'))
         batch_op.drop_index(batch_op.f('ix_contract_broker_id'))
@@ -443,10 +542,14 @@ def downgrade():
     op.drop_table('result_zone')
     op.drop_table('need_zone')
     with op.batch_alter_table('match_suggestion', schema=None) as batch_op:
+        batch_op.drop_index('ix_match_suggestion_status_score')
+        batch_op.drop_index('ix_match_suggestion_status_broker')
+        batch_op.drop_index('ix_match_suggestion_status_activity')
         batch_op.drop_index(batch_op.f('ix_match_suggestion_status'))
         batch_op.drop_index(batch_op.f('ix_match_suggestion_result_id'))
         batch_op.drop_index(batch_op.f('ix_match_suggestion_need_id'))
         batch_op.drop_index(batch_op.f('ix_match_suggestion_last_activity_at'))
+        batch_op.drop_index(batch_op.f('ix_match_suggestion_decided_by_id'))
         batch_op.drop_index(batch_op.f('ix_match_suggestion_created_at'))
         batch_op.drop_index(batch_op.f('ix_match_suggestion_assigned_broker_id'))
 
@@ -459,6 +562,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_tech_need_status'))
         batch_op.drop_index(batch_op.f('ix_tech_need_published_at'))
         batch_op.drop_index(batch_op.f('ix_tech_need_organization_id'))
+        batch_op.drop_index('ix_tech_need_live')
         batch_op.drop_index(batch_op.f('ix_tech_need_industry'))
         batch_op.drop_index(batch_op.f('ix_tech_need_field'))
         batch_op.drop_index(batch_op.f('ix_tech_need_created_by_id'))
@@ -475,19 +579,37 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_result_owner_id'))
         batch_op.drop_index(batch_op.f('ix_result_organization_id'))
         batch_op.drop_index(batch_op.f('ix_result_maturity'))
+        batch_op.drop_index('ix_result_live')
         batch_op.drop_index(batch_op.f('ix_result_industry'))
         batch_op.drop_index(batch_op.f('ix_result_field'))
         batch_op.drop_index(batch_op.f('ix_result_created_at'))
 
     op.drop_table('result')
     with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_index('ix_notification_user_read')
         batch_op.drop_index(batch_op.f('ix_notification_user_id'))
+        batch_op.drop_index(batch_op.f('ix_notification_digested_at'))
         batch_op.drop_index(batch_op.f('ix_notification_created_at'))
 
     op.drop_table('notification')
+    with op.batch_alter_table('index_job', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_index_job_status'))
+        batch_op.drop_index(batch_op.f('ix_index_job_created_at'))
+
+    op.drop_table('index_job')
+    with op.batch_alter_table('import_batch', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_import_batch_sha256'))
+        batch_op.drop_index(batch_op.f('ix_import_batch_created_by_id'))
+
+    op.drop_table('import_batch')
+    with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_event_starts_at'))
+
     op.drop_table('event')
     op.drop_table('domain_term')
     with op.batch_alter_table('broker_assignment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_broker_assignment_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_broker_assignment_industry'))
         batch_op.drop_index(batch_op.f('ix_broker_assignment_broker_id'))
 
     op.drop_table('broker_assignment')
