@@ -12,7 +12,7 @@ import numpy as np
 
 from . import tokenize as tok
 from .docs import Doc, MatchResult, doc_cache
-from .index import SideIndex
+from .index import SideIndex, row_block
 from .scoring import explain_rows, explainable_flags, score_side
 from .semantic import LatentSpace
 from .vectorize import Vectorizer
@@ -89,8 +89,8 @@ class MatchEngine:
         max_df = max(20, self.selective_max_df * len(docs))
         selective = self.vectorizer_.df_ <= max_df
         n = len(needs)
-        self.needs_ = SideIndex(X[:n], Z[:n], [d.id for d in needs], selective)
-        self.results_ = SideIndex(X[n:], Z[n:], [d.id for d in results], selective)
+        self.needs_ = SideIndex(row_block(X, 0, n), Z[:n], [d.id for d in needs], selective)
+        self.results_ = SideIndex(row_block(X, n, len(docs)), Z[n:], [d.id for d in results], selective)
         self.dictionary_version_ = tok.dictionary_version()
         self.user_words_ = tok.user_words()
         self.version_ = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]

@@ -11,7 +11,14 @@ try:  # scipy's C kernels without the per-call validation of the public sparse A
 except ImportError:  # pragma: no cover - other scipy layouts take the public path
     _csc_matvec = _csr_matvec = None
 
-__all__ = ["SideIndex", "row_dots", "top_n"]
+__all__ = ["SideIndex", "row_block", "row_dots", "top_n"]
+
+
+def row_block(X: sp.csr_matrix, start: int, stop: int) -> sp.csr_matrix:
+    """Return rows start:stop of X sharing its data and indices (no copy)."""
+    lo, hi = X.indptr[start], X.indptr[stop]
+    indptr = X.indptr[start : stop + 1] - lo
+    return sp.csr_matrix((X.data[lo:hi], X.indices[lo:hi], indptr), shape=(stop - start, X.shape[1]))
 
 
 def _spans(indptr: np.ndarray, rows: np.ndarray, dtype) -> np.ndarray:
@@ -81,14 +88,15 @@ class SideIndex:
         # frequent terms' postings would cost most of the time and memory for little recall.
         # Stored as a terms x rows CSR matrix so that a query's postings are one row slice.
         keep = self.selective[X.indices]
-        indptr = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])[X.indptr]
+        # Row starts among the kept entries (a casting cumsum over all entries is ~10x slower).
+        indptr = np.searchsorted(np.flatnonzero(keep), X.indptr).astype(X.indptr.dtype)
         S = sp.csr_matrix((X.data[keep], X.indices[keep], indptr), shape=X.shape).tocsc()
         self.postings = sp.csr_matrix((S.data, S.indices, S.indptr), shape=X.shape[::-1])
         # The frequent terms of each row: a candidate's exact cosine is its partial score over
         # the selective terms plus these, so scoring reads ~40% of each row, not all of it.
         rest = ~keep
-        indptr = np.concatenate([[0], np.cumsum(rest, dtype=np.int64)])[X.indptr]
-        self.rest = sp.csr_matrix((X.data[rest], X.indices[rest], indptr), shape=X.shape)
+        r_indptr = X.indptr - indptr
+        self.rest = sp.csr_matrix((X.data[rest], X.indices[rest], r_indptr), shape=X.shape)
 
     def __len__(self) -> int:
         return int((~self.dead).sum()) + len(self.d_ids)

@@ -13,6 +13,16 @@ __all__ = ["Vectorizer"]
 _SHIFT = 21  # code points fit in 21 bits, so a bigram key is (first << 21) | second
 
 
+class _NewIds(dict):
+    """Word -> id in order of first appearance, assigned on lookup."""
+
+    __slots__ = ()
+
+    def __missing__(self, key):
+        value = self[key] = len(self)
+        return value
+
+
 def _summed(rows, feats, weights, n: int, width: int) -> sp.csr_matrix:
     """Return the (n, width) count matrix of row-ordered entries, duplicates summed."""
     indptr = np.zeros(n + 1, dtype=np.int64)
@@ -42,8 +52,9 @@ class Vectorizer:
         if len(flat) != lens.sum():  # a cache string with irregular spacing: count exactly
             lens = np.fromiter((len(f.split()) for f in fields), np.int64, len(fields))
         if fit:
-            self.vocabulary_ = {t: i for i, t in enumerate(dict.fromkeys(flat))}
-            feats = np.fromiter(map(self.vocabulary_.__getitem__, flat), np.int32, len(flat))
+            ids = _NewIds()  # one pass: a new word gets the next id on its first lookup
+            feats = np.fromiter(map(ids.__getitem__, flat), np.int32, len(flat))
+            self.vocabulary_ = dict(ids)
         else:
             get = self.vocabulary_.get
             feats = np.fromiter(map(get, flat, repeat(-1)), np.int32, len(flat))
@@ -112,8 +123,9 @@ class Vectorizer:
         if n_chars * n_chars <= 200_000_000:
             seen = np.zeros(n_chars * n_chars, dtype=bool)
             seen[pair[bi_ok]] = True
-            rank = np.cumsum(seen, dtype=np.int32) - 1
             pairs = np.flatnonzero(seen)
+            rank = np.empty(len(seen), dtype=np.int32)  # read only where seen
+            rank[pairs] = np.arange(len(pairs), dtype=np.int32)
             pair_id = rank[pair]
         else:  # very many distinct characters: sort instead
             pairs, inv = np.unique(pair[bi_ok], return_inverse=True)
@@ -141,8 +153,11 @@ class Vectorizer:
         data = np.log(m.data, out=m.data)
         data += 1.0
         data *= idf[m.indices]
-        cs = np.concatenate([[0.0], np.cumsum(data * data, dtype=np.float64)])
-        return cs[m.indptr[1:]] - cs[m.indptr[:-1]]
+        out = np.zeros(m.shape[0], dtype=np.float64)
+        full = np.flatnonzero(np.diff(m.indptr))
+        if len(full):  # segments between non-empty rows' starts are exactly those rows
+            out[full] = np.add.reduceat(data * data, m.indptr[full])
+        return out
 
     def _weighted(self, blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
         # Unit word block and unit character block blended by word_weight, then renormalised
