@@ -4,5 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from . import routes  # noqa: E402,F401
-from . import taxonomy  # noqa: E402,F401
+from . import routes, taxonomy  # noqa: E402,F401

@@ -5,12 +5,24 @@ from flask_login import current_user
 
 from ..auth.decorators import get_or_404, public, role_required
 from ..extensions import db
+from ..matches import services as match_services
 from ..models import CoopMode, ListingStatus, Role, Source, TechNeed
 from . import bp, lifecycle, queries, services
 from .forms import NeedForm
 from .validation import parse_date
 
 owner_roles = role_required(Role.ENTERPRISE, Role.ADMIN)
+
+
+def duplicates_of(form, need=None):
+    """Near-identical needs of the same organisation, unless the author confirmed."""
+    if request.form.get("confirm_duplicate"):
+        return []
+    org_id = need.organization_id if need else current_user.organization_id
+    body = [form.summary.data, form.problem.data, form.indicators.data, form.conditions.data]
+    return match_services.near_duplicates(
+        "need", form.title.data, form.keywords.data, body, org_id, exclude_id=need.id if need else None
+    )
 
 
 def list_context(q, page):
@@ -64,6 +76,7 @@ def detail(need_id):
         )
     return render_template(
         "needs/detail.html", need=need, full=full, contacts=contacts,
+        need_suggestions=match_services.suggestions_for_need(need, current_user),
         owner=lifecycle.is_owner(current_user, need), actions=lifecycle.allowed_actions(need),
         coop_modes=CoopMode, sources=Source,
     )  # fmt: skip
@@ -87,12 +100,15 @@ def create():
         flash("您的账号未关联单位，无法发布需求，请联系管理员", "danger")
         return redirect(url_for("main.dashboard"))
     form = NeedForm()
+    dups = []
     if form.validate_on_submit():
-        publish = request.form.get("action") == "publish"
-        need = services.create_need(current_user, form.data | {"budget": form.budget.data}, publish=publish)
-        flash("需求已发布" if publish else "需求已保存为草稿，确认无误后请点击“发布”", "success")
-        return redirect(url_for("needs.detail", need_id=need.id))
-    return render_template("needs/form.html", form=form, need=None)
+        dups = duplicates_of(form)
+        if not dups:
+            publish = request.form.get("action") == "publish"
+            need = services.create_need(current_user, form.data | {"budget": form.budget.data}, publish=publish)
+            flash("需求已发布" if publish else "需求已保存为草稿，确认无误后请点击“发布”", "success")
+            return redirect(url_for("needs.detail", need_id=need.id))
+    return render_template("needs/form.html", form=form, need=None, near_duplicates=dups)
 
 
 def own_need_or_404(need_id):
@@ -113,11 +129,14 @@ def edit(need_id):
     if request.method == "GET":
         form.budget.set_from(need.budget_wan, need.budget_negotiable)
         form.zones.data = [z.id for z in need.zones]
+    dups = []
     if form.validate_on_submit():
-        services.update_need(need, form.data | {"budget": form.budget.data})
-        flash("需求已保存", "success")
-        return redirect(url_for("needs.detail", need_id=need.id))
-    return render_template("needs/form.html", form=form, need=need)
+        dups = duplicates_of(form, need)
+        if not dups:
+            services.update_need(need, form.data | {"budget": form.budget.data})
+            flash("需求已保存", "success")
+            return redirect(url_for("needs.detail", need_id=need.id))
+    return render_template("needs/form.html", form=form, need=need, near_duplicates=dups)
 
 
 @bp.route("/<int:need_id>/status", methods=["POST"])

@@ -5,12 +5,25 @@ from flask_login import current_user
 
 from ..auth.decorators import get_or_404, public, role_required
 from ..extensions import db
+from ..matches import services as match_services
 from ..models import IPType, ListingStatus, Maturity, Result, Role, TransferMode
 from ..needs import lifecycle
 from ..needs.routes import list_context
 from ..needs.validation import parse_date
 from . import bp, services
 from .forms import ResultForm
+
+
+def duplicates_of(form, result=None):
+    """Near-identical results (own organisation's or any published), unless confirmed."""
+    if request.form.get("confirm_duplicate"):
+        return []
+    org_id = result.organization_id if result else current_user.organization_id
+    body = [form.abstract.data, form.detail.data, form.advantages.data]
+    return match_services.near_duplicates(
+        "result", form.title.data, form.keywords.data, body, org_id, exclude_id=result.id if result else None
+    )
+
 
 owner_roles = role_required(Role.RESEARCHER, Role.ADMIN)
 
@@ -43,6 +56,7 @@ def detail(result_id):
         lifecycle.log_confidential_view(current_user, result, ["contacts"])
     return render_template(
         "results/detail.html", result=result, contacts=contacts, owner=lifecycle.is_owner(current_user, result),
+        result_suggestions=match_services.suggestions_for_result(result, current_user),
         actions=lifecycle.allowed_actions(result), maturities=Maturity, transfer_modes=TransferMode, ip_types=IPType,
     )  # fmt: skip
 
@@ -65,12 +79,15 @@ def create():
         flash("您的账号未关联单位，无法发布成果，请联系管理员", "danger")
         return redirect(url_for("main.dashboard"))
     form = ResultForm()
+    dups = []
     if form.validate_on_submit():
-        publish = request.form.get("action") == "publish"
-        result = services.create_result(current_user, form.data | {"price": form.price.data}, publish=publish)
-        flash("成果已发布" if publish else "成果已保存为草稿，确认无误后请点击“发布”", "success")
-        return redirect(url_for("results.detail", result_id=result.id))
-    return render_template("results/form.html", form=form, result=None)
+        dups = duplicates_of(form)
+        if not dups:
+            publish = request.form.get("action") == "publish"
+            result = services.create_result(current_user, form.data | {"price": form.price.data}, publish=publish)
+            flash("成果已发布" if publish else "成果已保存为草稿，确认无误后请点击“发布”", "success")
+            return redirect(url_for("results.detail", result_id=result.id))
+    return render_template("results/form.html", form=form, result=None, near_duplicates=dups)
 
 
 def own_result_or_404(result_id):
@@ -91,11 +108,14 @@ def edit(result_id):
     if request.method == "GET":
         form.price.set_from(result.price_wan, result.price_negotiable)
         form.zones.data = [z.id for z in result.zones]
+    dups = []
     if form.validate_on_submit():
-        services.update_result(result, form.data | {"price": form.price.data})
-        flash("成果已保存", "success")
-        return redirect(url_for("results.detail", result_id=result.id))
-    return render_template("results/form.html", form=form, result=result)
+        dups = duplicates_of(form, result)
+        if not dups:
+            services.update_result(result, form.data | {"price": form.price.data})
+            flash("成果已保存", "success")
+            return redirect(url_for("results.detail", result_id=result.id))
+    return render_template("results/form.html", form=form, result=result, near_duplicates=dups)
 
 
 @bp.route("/<int:result_id>/status", methods=["POST"])
