@@ -1,6 +1,6 @@
 """Views of the notifications area: the list, mark read, mark all read."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth.decorators import login_required
@@ -23,8 +23,7 @@ def read(note_id):
     """Mark one notification read; with open=1 follow its link."""
     note = services.mark_read(current_user, note_id)
     if note is None:
-        flash("通知不存在", "warning")
-        return redirect(url_for("notifications.index"))
+        abort(404)  # missing, or someone else's
     link = services.safe_link(note.link)
     if request.form.get("open") == "1" and link:
         return redirect(link)

@@ -1,7 +1,8 @@
-"""Every route of the URL map is guarded, and the guard answers as declared.
+"""Every route × role × method of the URL map answers as tests/security/access_table.py says.
 
 A view without a ``public`` / ``login_required`` / ``role_required`` marker fails
-``test_every_view_declares_its_access``; then every route × role × method is checked.
+``test_every_view_declares_its_access``; a route missing from the table (or a table entry
+without a route) fails ``test_table_covers_every_route``.
 """
 
 import pytest
@@ -10,6 +11,7 @@ from matchmaker import create_app
 
 from ..conftest import _config
 from ..factories import make_user
+from ..security.access_table import ACCESS, allowed
 
 ROLES = [None, "enterprise", "researcher", "broker", "admin"]
 
@@ -28,16 +30,23 @@ def _routes():
         for arg in rule.arguments:
             url = url.replace(f"<int:{arg}>", "999999").replace(f"<{arg}>", "x").replace(f"<path:{arg}>", "x")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            out.append((rule.endpoint, url, method, getattr(view, "access", None)))
+            out.append((rule.endpoint, url, method, getattr(view, "access", None), f"{method} {rule.rule}"))
     return out
 
 
 ROUTES = _routes()
 
 
-@pytest.mark.parametrize(("endpoint", "url", "method", "access"), ROUTES, ids=[f"{r[2]} {r[0]}" for r in ROUTES])
-def test_every_view_declares_its_access(endpoint, url, method, access):
+@pytest.mark.parametrize(("endpoint", "url", "method", "access", "key"), ROUTES, ids=[f"{r[2]} {r[0]}" for r in ROUTES])
+def test_every_view_declares_its_access(endpoint, url, method, access, key):
     assert access is not None, f"{endpoint} has no access guard (use public/login_required/role_required)"
+
+
+def test_table_covers_every_route():
+    """Each route and method has exactly one entry in the access table, and no entry is stale."""
+    keys = {r[4] for r in ROUTES}
+    assert sorted(keys - ACCESS.keys()) == [], "routes missing from tests/security/access_table.py"
+    assert sorted(ACCESS.keys() - keys) == [], "table entries without a route"
 
 
 CASES = [(r, role) for r in ROUTES for role in ROLES]
@@ -46,17 +55,11 @@ CASES = [(r, role) for r in ROUTES for role in ROLES]
 @pytest.mark.parametrize(("route", "role"), CASES, ids=[f"{r[2]} {r[0]} as {role or 'anonymous'}" for r, role in CASES])
 def test_access_matrix(app, client, auth, route, role):
     """Anonymous users go to login, the wrong role gets 403, the right role gets through."""
-    endpoint, url, method, access = route
+    endpoint, url, method, access, key = route
     if role:
         auth.login(make_user(role=role))
     resp = client.open(url, method=method)
-    if access == "public":
-        allowed = True
-    elif access == "login":
-        allowed = role is not None
-    else:
-        allowed = role in access
-    if allowed:
+    if allowed(ACCESS.get(key, "?"), role):
         assert resp.status_code not in (401, 403), f"{method} {url} as {role}: {resp.status_code}"
         assert "/auth/login" not in resp.headers.get("Location", "") or endpoint.startswith("auth.")
     elif role is None:

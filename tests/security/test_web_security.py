@@ -94,7 +94,7 @@ STATE_CHANGING = [r for r in ROUTES if r[2] in ("POST", "PUT", "PATCH", "DELETE"
 @pytest.mark.parametrize("route", STATE_CHANGING, ids=[f"{r[2]} {r[0]}" for r in STATE_CHANGING])
 def test_csrf_enforced_on_every_state_changing_route(make_app, route):
     """With CSRF on, every POST without a token is refused (400), logged in as a role allowed there."""
-    endpoint, url, method, access = route
+    endpoint, url, method, access, _ = route
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         client = app.test_client()
@@ -110,7 +110,7 @@ GETS = [r for r in ROUTES if r[2] == "GET" and "999999" not in r[1] and r[1].cou
 
 @pytest.mark.parametrize("route", GETS, ids=[f"GET {r[0]}" for r in GETS])
 def test_injection_strings_in_query_args_give_normal_pages(client, auth, route):
-    endpoint, url, method, access = route
+    endpoint, url, method, access, _ = route
     if access != "public":
         auth.login("admin" if access == "login" or "admin" in access else access[0])
     for payload in SQLI:

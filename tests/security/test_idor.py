@@ -1,0 +1,123 @@
+"""Cross-account access: every object route, tried by a second user of the same role.
+
+Each case builds an object owned by (or assigned to) user A, then user B of the same role
+requests the route directly. The answer must be 403 or 404 and nothing may change.
+"""
+
+from datetime import datetime
+
+import pytest
+
+from matchmaker.extensions import db
+from matchmaker.models import Contract, Event, MatchSuggestion, Notification, Result, TechNeed
+from matchmaker.notifications.services import notify
+
+from ..factories import make_contract, make_need, make_result, make_suggestion, make_user
+from .access_table import ACCESS
+
+NEED_FORM = {"title": "被篡改的需求标题", "problem": "x" * 20, "action": "close"}
+
+
+def _need(a):
+    return make_need(user=a)
+
+
+def _result(a):
+    return make_result(user=a)
+
+
+def _contract(a):
+    return make_contract(broker_id=a.id, created_by_id=a.id)
+
+
+def _suggestion(a):
+    return make_suggestion(broker=a)
+
+
+def _event(a):
+    e = Event(title="经纪人甲的对接活动", starts_at=datetime(2030, 1, 1, 9), created_by_id=a.id)
+    db.session.add(e)
+    db.session.commit()
+    return e
+
+
+def _note(a):
+    n = notify(a, "test", "只给甲的通知", "/dashboard", commit=True)
+    return n
+
+
+def _introduced(a):
+    """A pair introduced to enterprise user A's need."""
+    return make_suggestion(need=make_need(user=a), status="introduced")
+
+
+# (role, method, url template, builder, snapshot of what must not change)
+CASES = [
+    ("enterprise", "GET", "/needs/{id}/edit", _need, None),
+    ("enterprise", "POST", "/needs/{id}/edit", _need, lambda o: db.session.get(TechNeed, o.id).title),
+    ("enterprise", "POST", "/needs/{id}/status", _need, lambda o: db.session.get(TechNeed, o.id).status),
+    ("enterprise", "GET", "/matches/need/{id}", _need, None),
+    ("researcher", "GET", "/results/{id}/edit", _result, None),
+    ("researcher", "POST", "/results/{id}/edit", _result, lambda o: db.session.get(Result, o.id).title),
+    ("researcher", "POST", "/results/{id}/status", _result, lambda o: db.session.get(Result, o.id).status),
+    ("researcher", "GET", "/matches/result/{id}", _result, None),
+    ("broker", "GET", "/contracts/{id}", _contract, None),
+    ("broker", "GET", "/contracts/{id}/edit", _contract, None),
+    ("broker", "POST", "/contracts/{id}/edit", _contract, lambda o: db.session.get(Contract, o.id).title),
+    ("broker", "POST", "/contracts/{id}/void", _contract, lambda o: db.session.get(Contract, o.id).voided),
+    ("broker", "POST", "/broker/suggestions/{id}/accept", _suggestion,
+     lambda o: db.session.get(MatchSuggestion, o.id).status),
+    ("broker", "POST", "/broker/suggestions/{id}/reject", _suggestion,
+     lambda o: db.session.get(MatchSuggestion, o.id).status),
+    ("broker", "POST", "/broker/suggestions/{id}/claim", _suggestion,
+     lambda o: db.session.get(MatchSuggestion, o.id).assigned_broker_id),
+    ("broker", "POST", "/broker/suggestions/{id}/introduce", _suggestion,
+     lambda o: db.session.get(MatchSuggestion, o.id).status),
+    ("broker", "POST", "/broker/suggestions/{id}/move", _suggestion,
+     lambda o: db.session.get(MatchSuggestion, o.id).status),
+    ("broker", "POST", "/broker/suggestions/{id}/follow-ups", _suggestion,
+     lambda o: db.session.get(MatchSuggestion, o.id).last_activity_at),
+    ("broker", "GET", "/broker/events/{id}/edit", _event, None),
+    ("broker", "POST", "/broker/events/{id}/edit", _event, lambda o: db.session.get(Event, o.id).title),
+    ("enterprise", "POST", "/notifications/{id}/read", _note, lambda o: db.session.get(Notification, o.id).read_at),
+    ("enterprise", "POST", "/broker/suggestions/{id}/respond", _introduced,
+     lambda o: db.session.get(MatchSuggestion, o.id).need_response),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "url", "build", "state"), CASES, ids=[f"{c[1]} {c[2]} as {c[0]}" for c in CASES]
+)
+def test_second_user_of_same_role_is_refused(client, auth, role, method, url, build, state):
+    owner = make_user(role)
+    obj = build(owner)
+    before = state(obj) if state else None
+    auth.login(make_user(role))
+    data = {"title": "被篡改", "action": "close", "reason": "off_topic", "note": "x", "response": "interested",
+            "status": "negotiating", "to": "negotiating", "expected": getattr(obj, "status", ""),
+            "kind": "call", "happened_on": "2020-01-01"}  # fmt: skip
+    resp = client.open(url.format(id=obj.id), method=method, data=data if method == "POST" else None)
+    assert resp.status_code in (403, 404, 409), f"{method} {url}: {resp.status_code}"
+    db.session.expire_all()
+    if state:
+        assert state(obj) == before
+
+
+def test_every_object_route_of_non_admin_roles_is_covered():
+    """Object routes open to a non-admin role appear in CASES (admins act on everything)."""
+    covered = {f"{m} {u.split('{id}')[0]}" for _, m, u, _, _ in CASES}
+    missing = []
+    for key, who in ACCESS.items():
+        method, rule = key.split(" ", 1)
+        if "<int:" not in rule or who in ("A", "public"):
+            continue
+        if f"{method} {rule.split('<int:')[0]}" not in covered and not rule.startswith(
+            ("/broker/events/<int:event_id>",)
+        ):
+            missing.append(key)
+    # Staff-wide pages (a broker may open any pair or event page to read it) are by design.
+    allowed_shared = {
+        "GET /broker/suggestions/<int:suggestion_id>",
+        "POST /broker/suggestions/<int:suggestion_id>/event",
+    }
+    assert sorted(set(missing) - allowed_shared) == []
