@@ -98,6 +98,13 @@ class SideIndex:
         r_indptr = X.indptr - indptr
         self.rest = sp.csr_matrix((X.data[rest], X.indices[rest], r_indptr), shape=X.shape)
 
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if "rest" not in state:  # an index file written before postings/rest: rebuild them
+            dead = self.dead
+            self._set_main(self.X, self.Z, self.ids)
+            self.dead, self.dead_rows = dead, np.flatnonzero(dead)
+
     def __len__(self) -> int:
         return int((~self.dead).sum()) + len(self.d_ids)
 

@@ -123,3 +123,33 @@ def test_progress_callback():
     seen = []
     MatchEngine().fit(NEEDS, RESULTS, progress=lambda stage, i, n: seen.append(stage))
     assert seen[0] == "tokenize" and seen[-1] == "done"
+
+
+def test_old_index_layout_still_loads(engine):
+    """An index pickled before the postings/remainder layout is rebuilt on load."""
+    import pickle
+
+    side = engine.results_
+    state = {k: v for k, v in side.__dict__.items() if k not in ("postings", "rest", "dead_rows")}
+    old = object.__new__(type(side))
+    old.__setstate__(state)
+    copy = pickle.loads(pickle.dumps(engine))
+    copy.results_ = old
+    assert copy.results_for_need(1) == engine.results_for_need(1)
+
+
+def test_in_place_kernels_equal_public_products(engine):
+    """Row dots and partial scores through the C kernels equal scipy's public products."""
+    import numpy as np
+
+    from matchmaker.matching.index import row_dots
+
+    side = engine.results_
+    rng = np.random.default_rng(0)
+    q = rng.random(side.X.shape[1]).astype(np.float32)
+    rows = np.array([3, 0, 4, 1])
+    assert np.allclose(row_dots(side.X, rows, q), side.X[rows] @ q, atol=1e-6)
+    terms = np.flatnonzero(np.diff(side.postings.indptr))[:7]
+    w = rng.random(len(terms)).astype(np.float32)
+    expected = side.postings[terms].T @ w
+    assert np.allclose(side._partial(terms, w, side.X.shape[0]), expected, atol=1e-6)
