@@ -13,6 +13,12 @@ from .services import BrokerError
 
 
 @bp.app_template_global()
+def listing_contacts(listing):
+    """Template helper: a listing's contact details, with the same fallbacks everywhere."""
+    return services.contacts_of(listing)
+
+
+@bp.app_template_global()
 def owner_suggestions(listing, user=None):
     """Template helper: the pairs of `listing` its owner may see (see services.owner_suggestions)."""
     return services.owner_suggestions(listing, user or current_user)

@@ -70,3 +70,13 @@ def test_owner_sees_only_accepted_pairs_and_others_see_none(client, auth, app):
     stranger.post("/auth/login", data={"email": other.email, "password": "password123"})
     body = stranger.get(f"/needs/{n.id}").get_data(as_text=True)
     assert "经纪人推荐的对接" not in body and "匹配的科技成果" not in body
+
+
+def test_contacts_fall_back_to_the_author_like_the_pair_page(client, auth):
+    """With no contact on the need or its organisation, staff see the author's name and e-mail."""
+    owner = make_user("enterprise", name="赵刚")
+    n = need(user=owner, contact_name=None, contact_phone=None, contact_email=None)
+    auth.login("broker")
+    body = client.get(f"/needs/{n.id}").get_data(as_text=True)
+    contacts = body[body.index('id="contacts"') :]
+    assert "赵刚" in contacts and owner.email in contacts
