@@ -25,7 +25,7 @@ def index():
 def users():
     """All accounts, filtered and paginated."""
     args = request.args
-    stmt = services.user_query(args.get("role"), args.get("q"), args.get("active"))
+    stmt = services.user_query(args.get("role"), args.get("q"), args.get("active"), args.get("pending"))
     page = db.paginate(stmt, per_page=20, error_out=False)
     return render_template("admin/users.html", page=page, roles=Role)
 
@@ -63,6 +63,21 @@ def user_active(user_id):
         accounts.set_active(user, make_active)
         flash(f"已{'启用' if make_active else '停用'}账号 {user.email}", "success")
     return redirect(request.referrer or url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/membership", methods=["POST"])
+@admin_only
+def user_membership(user_id):
+    """Approve or refuse a self-registered user's request to join an organisation."""
+    user = get_or_404(User, user_id)
+    approve = request.form.get("decision") == "approve"
+    try:
+        org = accounts.decide_membership(user, approve)
+    except accounts.AccountError as exc:
+        flash(str(exc), "warning")
+    else:
+        flash(f"已{'批准' if approve else '拒绝'} {user.name} 加入「{org.name}」", "success")
+    return redirect(url_for("admin.users", pending=1))
 
 
 @bp.route("/organizations")

@@ -7,9 +7,11 @@ from ..models import Organization, User
 from ..utils.uscc import normalize_uscc
 
 
-def user_query(role=None, q=None, active=None):
-    """Users filtered by role, active flag and a name/e-mail fragment, newest first."""
+def user_query(role=None, q=None, active=None, pending=None):
+    """Users filtered by role, active flag, pending membership and a name/e-mail fragment, newest first."""
     stmt = db.select(User).order_by(User.id.desc())
+    if pending == "1":
+        stmt = stmt.where(User.requested_organization_id.is_not(None))
     if role:
         stmt = stmt.where(User.role == role)
     if active in ("1", "0"):

@@ -3,6 +3,7 @@
 from ..extensions import db
 from ..models import Organization, OrgKind, User
 from ..models.base import utcnow
+from ..notifications.services import notify
 from ..utils.uscc import normalize_uscc
 
 
@@ -35,7 +36,20 @@ def register_user(*, role, name, email, password, phone=None, org_name, org_kind
     if db.session.scalar(db.select(User.id).filter_by(email=email)):
         raise AccountError("该邮箱已注册")
     org = find_or_create_org(org_name, org_kind, uscc if org_kind == OrgKind.ENTERPRISE else None, town, industry)
-    user = User(email=email, name=name.strip(), phone=(phone or "").strip() or None, role=role, organization=org)
+    user = User(email=email, name=name.strip(), phone=(phone or "").strip() or None, role=role)
+    if org.id is not None and org.kind == OrgKind.ENTERPRISE:
+        # Joining an enterprise already on the platform gives access to its needs and
+        # drafts: an admin approves it first (a credit code is public information).
+        user.requested_organization = org
+        for admin in db.session.scalars(db.select(User).filter_by(role="admin", active=True)):
+            notify(
+                admin,
+                "membership",
+                f"{user.name}（{email}）申请加入单位「{org.name}」，请核实",
+                "/admin/users?pending=1",
+            )
+    else:
+        user.organization = org
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
@@ -75,6 +89,21 @@ def change_password(user, current, new):
         raise AccountError("新密码不能与当前密码相同")
     user.set_password(new)
     db.session.commit()
+
+
+def decide_membership(user, approve):
+    """Approve (join) or refuse a pending request to join an organisation; commits."""
+    org = user.requested_organization
+    if org is None:
+        raise AccountError("该账号没有待审核的加入申请")
+    user.requested_organization = None
+    if approve:
+        user.organization = org
+        notify(user, "membership", f"您已加入单位「{org.name}」，现在可以代表该单位发布需求", "/dashboard")
+    else:
+        notify(user, "membership", f"您加入单位「{org.name}」的申请未获批准，如有疑问请联系平台管理员", "/dashboard")
+    db.session.commit()
+    return org
 
 
 def set_active(user, active):

@@ -31,7 +31,7 @@ class Organization(db.Model):
     verified = db.Column(db.Boolean, nullable=False, default=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
-    users = db.relationship("User", back_populates="organization", lazy="dynamic")
+    users = db.relationship("User", back_populates="organization", lazy="dynamic", foreign_keys="User.organization_id")
 
     @property
     def kind_label(self):
@@ -52,6 +52,9 @@ class User(UserMixin, db.Model):
     password_hash = db.Column(db.String(255), nullable=False)
     role = db.Column(db.String(20), nullable=False, index=True)
     organization_id = db.Column(db.Integer, db.ForeignKey("organization.id"), index=True)
+    # A self-registered user naming an enterprise already on the platform asks to join it;
+    # until an admin approves, the account belongs to no organisation and sees nothing of it.
+    requested_organization_id = db.Column(db.Integer, db.ForeignKey("organization.id"), index=True)
     active = db.Column(db.Boolean, nullable=False, default=True)
     # Changes whenever the password changes or the account is deactivated, which
     # invalidates every session and remember-me cookie issued before.
@@ -59,7 +62,8 @@ class User(UserMixin, db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     last_login_at = db.Column(db.DateTime)
 
-    organization = db.relationship("Organization", back_populates="users")
+    organization = db.relationship("Organization", back_populates="users", foreign_keys=[organization_id])
+    requested_organization = db.relationship("Organization", foreign_keys=[requested_organization_id])
 
     # Flask-Login -------------------------------------------------------------
     def get_id(self):

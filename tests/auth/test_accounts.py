@@ -204,3 +204,45 @@ def test_csrf_required_when_enabled(make_app):
         assert resp.status_code == 400
         assert "表单已失效" in resp.get_data(as_text=True)
         assert count(User) == 0
+
+
+def test_joining_an_existing_enterprise_waits_for_admin_approval(app, client):
+    """A stranger naming an enterprise on the platform gets no access to it until an admin approves."""
+    from matchmaker.models import Notification
+
+    from ..factories import make_need
+
+    member = make_user("enterprise")
+    org = member.organization
+    draft = make_need(user=member, status="draft", title="尚未发布的机密需求")
+    admin = make_user("admin")
+    data = dict(GOOD, org_name=org.name, uscc=org.uscc, email="stranger@example.cn")
+    resp = client.post("/auth/register", data=data, follow_redirects=True)
+    assert "平台管理员核实后" in resp.get_data(as_text=True)
+    stranger = db.session.scalar(db.select(User).filter_by(email="stranger@example.cn"))
+    assert stranger.organization_id is None and stranger.requested_organization_id == org.id
+    assert client.get(f"/needs/{draft.id}").status_code == 404
+    assert client.get(f"/needs/{draft.id}/edit").status_code == 403
+    assert db.session.scalar(db.select(Notification.id).filter_by(user_id=admin.id, kind="membership"))
+    admin_client = app.test_client()
+    admin_client.post("/auth/login", data={"email": admin.email, "password": "password123"})
+    assert "stranger@example.cn" in admin_client.get("/admin/users?pending=1").get_data(as_text=True)
+    resp = admin_client.post(f"/admin/users/{stranger.id}/membership", data={"decision": "approve"})
+    assert resp.status_code == 302
+    db.session.refresh(stranger)
+    assert stranger.organization_id == org.id and stranger.requested_organization_id is None
+    assert client.get(f"/needs/{draft.id}/edit").status_code == 200
+
+
+def test_refused_membership_leaves_the_user_without_organisation(auth, client):
+    member = make_user("enterprise")
+    stranger = make_user("enterprise", org=None)
+    stranger.organization = None
+    stranger.requested_organization = member.organization
+    db.session.commit()
+    auth.login("admin")
+    client.post(f"/admin/users/{stranger.id}/membership", data={"decision": "refuse"})
+    db.session.refresh(stranger)
+    assert stranger.organization_id is None and stranger.requested_organization_id is None
+    resp = client.post(f"/admin/users/{stranger.id}/membership", data={"decision": "approve"}, follow_redirects=True)
+    assert "没有待审核的加入申请" in resp.get_data(as_text=True)

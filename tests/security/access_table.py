@@ -22,6 +22,7 @@ ACCESS = {
     "POST /admin/taxonomy/<int:term_id>/active": "A",
     "GET /admin/users": "A",
     "POST /admin/users/<int:user_id>/active": "A",
+    "POST /admin/users/<int:user_id>/membership": "A",
     "GET /admin/users/new": "A",
     "POST /admin/users/new": "A",
     "GET /auth/login": "public",

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 4cf864d48514
+Revision ID: ac66dccbeaed
 Revises: 
-Create Date: 2026-11-27 22:45:29.806549
+Create Date: 2026-11-27 23:29:07.111751
 
 """
 from alembic import op
@@ -13,7 +13,7 @@ from matchmaker.search import fts
 
 
 # revision identifiers, used by Alembic.
-revision = '4cf864d48514'
+revision = 'ac66dccbeaed'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -73,16 +73,19 @@ def upgrade():
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=True),
+    sa.Column('requested_organization_id', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('session_token', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('last_login_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], name=op.f('fk_user_organization_id_organization')),
+    sa.ForeignKeyConstraint(['requested_organization_id'], ['organization.id'], name=op.f('fk_user_requested_organization_id_organization')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('email', name=op.f('uq_user_email'))
     )
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_organization_id'), ['organization_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_user_requested_organization_id'), ['requested_organization_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_user_role'), ['role'], unique=False)
 
     op.create_table('audit_log',
@@ -621,6 +624,7 @@ def downgrade():
     op.drop_table('audit_log')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_role'))
+        batch_op.drop_index(batch_op.f('ix_user_requested_organization_id'))
         batch_op.drop_index(batch_op.f('ix_user_organization_id'))
 
     op.drop_table('user')
