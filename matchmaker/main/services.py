@@ -1,7 +1,5 @@
 """Home-page figures and the maintained choice lists."""
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from sqlalchemy import func
 
 from ..extensions import db
@@ -17,9 +15,10 @@ def choice_list(kind):
 
 
 def wan(amount_yuan):
-    """Yuan (Decimal) to a 万元 string with two decimals, rounded half up as the reports do."""
-    value = (Decimal(amount_yuan or 0) / Decimal(10000)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return f"{value:,.2f}"
+    """Yuan to a 万元 string with two decimals and separators (the reports' own rounding)."""
+    from ..reports.services import wan_str
+
+    return wan_str(amount_yuan, sep=True)
 
 
 def headline_figures():
