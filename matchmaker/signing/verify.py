@@ -1,0 +1,176 @@
+"""Check every signature of a PDF with pyHanko's validator: signer, time, integrity and trust.
+
+Trust is checked against the roots given (the platform's CA, and any licensed CA a deployment
+configures); nothing is fetched from the network. A signature's certificate is judged at the time
+its timestamp attests when the timestamp itself is valid and trusted, so a contract signed with a
+certificate that has since expired still verifies (that is what the timestamp is for).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from io import BytesIO
+
+from asn1crypto import x509 as asn1_x509
+
+from .pades import PARTY_FIELDS, PLATFORM_FIELD
+
+FIELD_LABELS = {PARTY_FIELDS[0]: "甲方", PARTY_FIELDS[1]: "乙方", PLATFORM_FIELD: "平台"}
+MAX_SIGNATURES = 20
+
+
+class NotAPdf(ValueError):
+    """The bytes are not a PDF pyHanko can read."""
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """What a person needs to know about one signature."""
+
+    field: str
+    label: str  # 甲方 / 乙方 / 平台, or the field name
+    signer: str  # the certificate's organisation / common name
+    signer_id: str  # organisationIdentifier (统一社会信用代码) when present
+    issuer: str
+    serial: str
+    fingerprint: str
+    person: str  # /Name in the signature dictionary: who confirmed on the platform
+    reason: str
+    time: datetime | None
+    time_source: str  # "timestamp" (attested by a TSA) / "claimed" (the signer's clock) / ""
+    intact: bool  # the signed bytes are unchanged
+    valid: bool  # the cryptographic signature is correct
+    trusted: bool  # the certificate chains to one of the trust roots
+    platform_ca: bool  # ... and that root is the platform's own authority
+    timestamp_ok: bool | None  # None: no timestamp
+    covers_whole_file: bool
+    modifications: str  # none / signatures only / other changes
+    modifications_ok: bool
+    bottom_line: bool
+    summary: str = ""
+
+    @property
+    def status_text(self):
+        if self.bottom_line:
+            return "有效"
+        if not self.intact:
+            return "签名后内容被改动"
+        if not self.valid:
+            return "签名无效"
+        if not self.trusted:
+            return "证书不可信"
+        if not self.modifications_ok:
+            return "签名后有不允许的修改"
+        return "无效"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Every signature of a document, and the verdict on the whole."""
+
+    signatures: tuple
+    problems: tuple = field(default_factory=tuple)
+
+    @property
+    def ok(self):
+        return bool(self.signatures) and all(s.bottom_line for s in self.signatures) and not self.problems
+
+    def complete(self, fields=(*PARTY_FIELDS, PLATFORM_FIELD)):
+        """True when the expected fields are all signed, validly, and the last covers the whole file."""
+        signed = [s.field for s in self.signatures]
+        return self.ok and signed == list(fields) and self.signatures[-1].covers_whole_file
+
+
+def _name_part(name: asn1_x509.Name, key):
+    try:
+        return name.native.get(key) or ""
+    except (ValueError, KeyError):
+        return ""
+
+
+def _context(trust_roots, moment=None):
+    from pyhanko_certvalidator import ValidationContext
+
+    return ValidationContext(
+        trust_roots=list(trust_roots), allow_fetching=False, revocation_mode="soft-fail", moment=moment
+    )
+
+
+def _modification_text(level):
+    from pyhanko.sign.diff_analysis import ModificationLevel
+
+    if level is None:
+        return "未知"
+    return {
+        ModificationLevel.NONE: "签名后无修改",
+        ModificationLevel.LTA_UPDATES: "签名后仅追加了验证信息",
+        ModificationLevel.FORM_FILLING: "签名后仅追加了其他签名",
+        ModificationLevel.ANNOTATIONS: "签名后追加了批注",
+    }.get(level, "签名后有其他修改")
+
+
+def _check_one(emb, trust_roots, platform_root_fp):
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    status = validate_pdf_signature(emb, _context(trust_roots), _context(trust_roots))
+    ts = status.timestamp_validity
+    ts_ok = None if ts is None else bool(ts.intact and ts.valid and ts.trusted)
+    if ts_ok and not status.trusted:
+        # The certificate may have expired since: judge it at the attested signing time.
+        status = validate_pdf_signature(emb, _context(trust_roots, ts.timestamp), _context(trust_roots))
+    cert = status.signing_cert
+    path = status.validation_path
+    root = path.first if path is not None and status.trusted else None
+    root_fp = root.sha256.hex() if root is not None else None
+    sig = emb.sig_object
+    when, source = (ts.timestamp, "timestamp") if ts_ok else (status.signer_reported_dt, "claimed")
+    level = status.modification_level
+    return SignatureCheck(
+        field=emb.field_name,
+        label=FIELD_LABELS.get(emb.field_name, emb.field_name),
+        signer=_name_part(cert.subject, "organization_name") or _name_part(cert.subject, "common_name"),
+        signer_id=_name_part(cert.subject, "organization_identifier"),
+        issuer=_name_part(cert.issuer, "organization_name") or _name_part(cert.issuer, "common_name"),
+        serial=format(cert.serial_number, "x"),
+        fingerprint=cert.sha256.hex(),
+        person=str(sig.get("/Name", "") or ""),
+        reason=str(sig.get("/Reason", "") or ""),
+        time=when,
+        time_source=source if when else "",
+        intact=bool(status.intact),
+        valid=bool(status.valid),
+        trusted=bool(status.trusted),
+        platform_ca=bool(status.trusted and platform_root_fp and root_fp == platform_root_fp),
+        timestamp_ok=ts_ok,
+        covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        modifications=_modification_text(level),
+        modifications_ok=bool(status.docmdp_ok or level is None),
+        bottom_line=bool(status.bottom_line and (ts_ok is not False)),
+        summary=status.summary(),
+    )
+
+
+def verify_pdf(data: bytes, trust_roots, platform_root=None) -> Verification:
+    """Every signature in ``data`` checked against ``trust_roots`` (asn1crypto or PEM/DER bytes)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from .pades import _asn1_cert
+
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise NotAPdf("这不是 PDF 文件")
+    roots = [_asn1_cert(r) for r in trust_roots]
+    platform_fp = _asn1_cert(platform_root).sha256.hex() if platform_root is not None else None
+    try:
+        reader = PdfFileReader(BytesIO(data), strict=False)
+        embedded = list(reader.embedded_regular_signatures)
+    except Exception as exc:  # noqa: BLE001 -- any parse failure of an untrusted upload is "unreadable"
+        raise NotAPdf("无法读取该 PDF 文件（文件已损坏或格式不受支持）") from exc
+    if len(embedded) > MAX_SIGNATURES:
+        raise NotAPdf(f"签名过多（超过 {MAX_SIGNATURES} 个），不予验证")
+    checks, problems = [], []
+    for emb in embedded:
+        try:
+            checks.append(_check_one(emb, roots, platform_fp))
+        except Exception as exc:  # noqa: BLE001 -- a malformed signature is reported, not raised
+            problems.append(f"签名域 {emb.field_name} 无法解析：{type(exc).__name__}")
+    return Verification(tuple(checks), tuple(problems))
