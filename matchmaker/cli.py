@@ -39,6 +39,10 @@ def init_db():
     upgrade_schema()
     ensure_taxonomy()
     click.echo("数据库已就绪")
+    from .contracts.signing_keys import authority
+
+    ca = authority()  # the online-signing CA, created once in instance/signing/
+    click.echo(f"电子合同根证书：{ca.directory / 'ca.pem'}（SHA-256 {ca.root_fingerprint[:16]}…）")
 
 
 @click.command("create-admin")

@@ -48,6 +48,15 @@ class DefaultConfig:
     MATCH_SCHEDULE = True
     STALE_SUGGESTION_DAYS = 14
 
+    # Online signing (网上签约): see the README's "Online signing" section
+    SIGNING_DIR = None  # default instance/signing: master.key, the platform CA, PKCS#12 files
+    SIGNING_PLATFORM_NAME = "科技成果转化对接平台"  # in certificates and contract texts
+    SIGNING_FONT = None  # "path[#index]" of a CJK font; default Debian's Noto Serif CJK SC
+    SIGNING_TSA_URL = None  # an RFC 3161 timestamp authority; default the platform's own
+    SIGNING_TRUST_ROOTS = ()  # PEM files of licensed CAs whose PKCS#12 certificates organisations use
+    SIGNING_VERIFY_MAX_BYTES = 5 * 1024 * 1024  # largest PDF /contracts/verify reads
+    SIGNING_PASSWORD_MAX_FAILURES = 5  # wrong passwords when signing, per user per LOGIN_FAILURE_WINDOW
+
     # Mail: printed to the log unless MAIL_SERVER is set
     MAIL_SERVER = None
     MAIL_PORT = 25

@@ -133,3 +133,28 @@ def make_suggestion(need=None, result=None, status="suggested", score=0.5, broke
     db.session.add(s)
     db.session.commit()
     return s
+
+
+def make_signing_document(contract, buyer_signer, seller_signer, prepared_by=None, status="awaiting_signatures"):
+    """A contract document out for signing, without rendering a PDF (for access tests: bytes are a stub)."""
+    from datetime import date
+
+    from matchmaker.models import ContractDocument
+
+    party = {"name": "x", "uscc": "", "address": "", "representative": "", "contact": ""}
+    terms = {
+        "contract_no": contract.contract_no, "type": contract.type, "title": contract.title,
+        "buyer": dict(party, name=contract.buyer.name), "seller": dict(party, name=contract.seller.name),
+        "subject": "标的", "amount": f"{contract.amount:.2f}", "payment_terms": "一次性支付",
+        "start": date(2024, 1, 1).isoformat(), "end": date(2024, 12, 31).isoformat(), "place": "", "acceptance": "",
+        "ip_terms": "", "extra": "", "prepared_on": date(2024, 1, 1).isoformat(), "version": 1, "platform": "测试平台",
+    }  # fmt: skip
+    pdf = b"%PDF-1.7\n% stub for access tests\n%%EOF\n"
+    doc = ContractDocument(
+        contract_id=contract.id, version=1, status=status, terms=terms, document_hash="0" * 64,
+        prepared_size=len(pdf), pdf=pdf, current_hash="0" * 64, buyer_signer_id=buyer_signer.id,
+        seller_signer_id=seller_signer.id, prepared_by_id=(prepared_by or buyer_signer).id,
+    )  # fmt: skip
+    db.session.add(doc)
+    db.session.commit()
+    return doc

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("contracts", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import routes, signing_routes  # noqa: E402,F401

@@ -87,7 +87,12 @@ def detail(contract_id):
         ).all()
         history = services.describe_rows(rows)
     void_form = VoidForm(version=contract.version)
-    return render_template("contracts/detail.html", c=contract, history=history, void_form=void_form, channels=Channel)
+    from .signing_services import STATE_LABELS, contract_state
+
+    return render_template(
+        "contracts/detail.html", c=contract, history=history, void_form=void_form, channels=Channel,
+        signing_state=contract_state(contract), signing_labels=STATE_LABELS,
+    )  # fmt: skip
 
 
 @bp.route("/<int:contract_id>/edit", methods=["GET", "POST"])

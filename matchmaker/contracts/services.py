@@ -213,6 +213,11 @@ def update_contract(actor, contract, data, base_version):
         raise ContractError("已作废的合同不能修改")
     if str(base_version) != str(contract.version):
         raise StaleContract(contract, changes_since(contract, base_version))
+    from .signing_services import edit_refusal
+
+    refusal = edit_refusal(contract, data)  # terms being signed, or signed online, are fixed
+    if refusal:
+        raise ContractError(refusal)
     before = audit.snapshot(contract)
     with db.session.no_autoflush:  # the version-checked UPDATE happens in the flush below
         _apply(contract, data)
@@ -240,6 +245,9 @@ def void_contract(actor, contract, reason, base_version=None):
     if base_version not in (None, "") and str(base_version) != str(contract.version):
         raise StaleContract(contract, changes_since(contract, base_version))
     before = audit.snapshot(contract)
+    from .signing_services import withdraw_on_void
+
+    withdraw_on_void(actor, contract, reason)  # a text awaiting signatures can no longer be signed
     contract.voided = True
     contract.void_reason = reason.strip()
     contract.voided_at = utcnow()

@@ -4,6 +4,7 @@ from sqlalchemy import func
 
 from ..extensions import db
 from ..models import ACTIVE_STATUSES, Contract, Result, Taxonomy, TechNeed
+from ..models.signing import contract_not_awaiting
 
 
 def choice_list(kind):
@@ -27,7 +28,7 @@ def headline_figures():
     results = db.session.scalar(db.select(func.count(Result.id)).where(Result.status.in_(ACTIVE_STATUSES)))
     n_contracts, amount = db.session.execute(
         db.select(func.count(Contract.id), func.coalesce(func.sum(Contract.amount), 0)).where(
-            Contract.voided.is_(False)
+            Contract.voided.is_(False), contract_not_awaiting()
         )
     ).one()
     return {"needs": needs, "results": results, "contracts": n_contracts, "amount_wan": wan(amount)}

@@ -11,6 +11,8 @@ from .enums import (
     Confidentiality,
     ContractType,
     CoopMode,
+    CredentialKind,
+    DocumentStatus,
     FollowUpKind,
     IPType,
     ListingStatus,
@@ -19,6 +21,7 @@ from .enums import (
     RegistrationStatus,
     RejectReason,
     Role,
+    SigningParty,
     Source,
     SuggestionStatus,
     TransferMode,
@@ -26,6 +29,7 @@ from .enums import (
 from .listings import DomainTerm, Result, Taxonomy, TechNeed, Zone, need_zone, result_zone
 from .matching import BrokerAssignment, Event, FollowUp, MatchSuggestion, SuggestionMove
 from .notifications import Notification
+from .signing import ContractDocument, ContractSignature, SigningCredential
 
 __all__ = [
     "ACTIVE_STATUSES", "AuditLog", "BrokerAssignment", "Channel", "Confidentiality", "Contract",
@@ -33,6 +37,8 @@ __all__ = [
     "MatchSuggestion", "Maturity", "Notification", "OrgKind", "Organization", "RegistrationStatus",
     "RejectReason", "Result", "Role", "Source", "SuggestionMove", "SuggestionStatus", "Taxonomy",
     "TechNeed", "TransferMode", "User", "Zone", "need_zone", "result_zone",
+    # online signing
+    "ContractDocument", "ContractSignature", "CredentialKind", "DocumentStatus", "SigningCredential", "SigningParty",
 ]  # fmt: skip
 
 _configured = set()

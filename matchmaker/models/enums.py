@@ -147,3 +147,23 @@ class Channel(LabelledEnum):
     ONLINE = "online", "线上"
     OFFLINE = "offline", "线下"
     EVENT = "event", "对接活动"
+
+
+# Online signing (网上签约) ------------------------------------------------------------------
+
+
+class CredentialKind(LabelledEnum):
+    PLATFORM_CA = "platform_ca", "平台数字证书"
+    PKCS12 = "pkcs12", "第三方CA证书（PKCS#12）"
+
+
+class DocumentStatus(LabelledEnum):
+    AWAITING = "awaiting_signatures", "待签署"
+    SIGNED = "signed", "已完成网上签约"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+class SigningParty(LabelledEnum):
+    BUYER = "buyer", "甲方"
+    SELLER = "seller", "乙方"
+    PLATFORM = "platform", "平台"

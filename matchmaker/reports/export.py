@@ -65,7 +65,8 @@ def to_xlsx(report):
     ws.append(["全部渠道", neutralise(report["headline_all"]["text"])])
     ws.append([])
     ws.append(["指标", "合同数（项）", "合同金额（万元）", "技术交易额（万元）"])
-    for label, h in (("线上签约", report["headline"]), ("全部渠道", report["headline_all"])):
+    for label, h in (("线上签约", report["headline"]), ("其中网上签约", report["headline_signed"]),
+                     ("全部渠道", report["headline_all"])):  # fmt: skip
         ws.append([label, h["count"], to_wan(h["amount"]), to_wan(h["transaction_amount"])])
         for col in (3, 4):
             ws.cell(ws.max_row, col).number_format = WAN_FORMAT
@@ -125,6 +126,7 @@ def to_csv(report, table=None):
     else:
         writer.writerow(["统计区间", report["period"].label])
         writer.writerow(["线上签约", neutralise(report["headline"]["text"])])
+        writer.writerow(["其中网上签约", neutralise(report["headline_signed"]["text"])])
         writer.writerow(["全部渠道", neutralise(report["headline_all"]["text"])])
         for t in report["tables"]:
             writer.writerow([])
@@ -135,7 +137,8 @@ def to_csv(report, table=None):
 
 def to_text(report):
     """A plain-text rendering for the terminal."""
-    lines = [f"统计区间：{report['period'].label}", report["headline"]["text"], report["headline_all"]["text"] +
+    lines = [f"统计区间：{report['period'].label}", report["headline"]["text"], report["headline_signed"]["text"],
+             report["headline_all"]["text"] +
              f"，技术交易额 {to_wan(report['headline_all']['transaction_amount']):.2f} 万元"]  # fmt: skip
     for t in report["tables"]:
         lines += ["", f"【{t.title}】", "\t".join(c.label for c in t.columns)]

@@ -28,6 +28,7 @@ from ..models import (
     Zone,
 )
 from ..models.base import today
+from ..models.signing import contract_not_awaiting, contract_signed_online
 
 WAN = Decimal(10000)
 CENT = Decimal("0.01")
@@ -119,8 +120,8 @@ MONEY_COLUMNS = [Column("count", "合同数（项）", "int"), Column("amount", 
 
 
 def _valid(period):
-    """Conditions for contracts counted in a period: not voided, signed within it."""
-    return and_(Contract.voided.is_(False), period.contains(Contract.signed_on))
+    """Conditions for contracts counted in a period: not voided, signed within it, not awaiting signatures."""
+    return and_(Contract.voided.is_(False), period.contains(Contract.signed_on), contract_not_awaiting())
 
 
 def _sums():
@@ -277,7 +278,7 @@ def funnel(period):
         _reached(INTRODUCED_ON),
         exists().where(MatchSuggestion.need_id == TechNeed.id, MatchSuggestion.introduced_at.is_not(None)),
     )
-    signed = exists().where(Contract.need_id == TechNeed.id, Contract.voided.is_(False))
+    signed = exists().where(Contract.need_id == TechNeed.id, Contract.voided.is_(False), contract_not_awaiting())
     stages = [
         ("发布需求", None),
         ("获得推荐", exists().where(MatchSuggestion.need_id == TechNeed.id)),
@@ -323,13 +324,51 @@ def _headline_from(period, channel_rows, channel):
             "channel": channel or "all", "text": text, "full": f"{period.label}，{text}。"}  # fmt: skip
 
 
+SIGNED_ONLINE_LABEL = "网上签约（电子签名）"
+
+
+def signing_table(period):
+    """Contracts signed online (PAdES, on the platform) apart from those recorded by brokers, per channel."""
+    inner = (
+        select(Contract.channel.label("ch"), db.case((contract_signed_online(), 1), else_=0).label("s"),
+               Contract.amount.label("amount"), Contract.transaction_amount.label("tx"))
+        .where(_valid(period))
+        .subquery()
+    )  # fmt: skip
+    stmt = select(inner.c.ch, inner.c.s, func.count(), func.sum(inner.c.amount), func.sum(inner.c.tx)).group_by(
+        inner.c.ch, inner.c.s
+    )
+    rows = {}
+    for ch, signed, *money in db.session.execute(stmt).all():
+        name = SIGNED_ONLINE_LABEL if signed else f"经纪人登记·{Channel.label_of(ch)}"
+        agg = rows.setdefault(name, {"name": name, "count": 0, "amount": Decimal(0), "transaction_amount": Decimal(0)})
+        for k, v in _money(*money).items():
+            agg[k] += v
+    order = [SIGNED_ONLINE_LABEL] + [f"经纪人登记·{c.label}" for c in Channel]
+    out = [rows.pop(n) if n in rows else dict(name=n, **_money(0, 0, 0)) for n in order] + list(rows.values())
+    return Table("by_signing", "按签订方式统计", [Column("name", "签订方式")] + MONEY_COLUMNS, out, chart="pie",
+                 total=_table_total(out),
+                 note="网上签约：甲乙双方在平台上以数字证书签署、平台加盖数字签名的合同（签订渠道均为线上）；"
+                      "经纪人登记：线下签订后由经纪人录入的合同。标题中的“线上签订”= 网上签约 + 经纪人登记·线上。")  # fmt: skip
+
+
+def _headline_signed(period, table):
+    row = table.rows[0]
+    text = f"其中网上签约（电子签名）{row['count']} 项，合同金额 {wan_str(row['amount'])} 万元"
+    return {"count": row["count"], "amount": row["amount"], "transaction_amount": row["transaction_amount"],
+            "channel": "signed_online", "text": text, "full": f"{period.label}，{text}。"}  # fmt: skip
+
+
 def build_report(period):
     """Everything the page, the exports and the command show for one period."""
     dims = dimension_tables(period)
     channels = next(t for t in dims if t.key == "by_channel").rows
+    signing = signing_table(period)
+    dims.insert(2, signing)
     return {
         "period": period,
         "headline": _headline_from(period, channels, Channel.ONLINE.value),
+        "headline_signed": _headline_signed(period, signing),
         "headline_all": _headline_from(period, channels, None),
         "tables": time_tables(period) + dims + [funnel(period)] + listing_states(),
     }
@@ -343,7 +382,9 @@ def table_of(report, key):
 def _contract_years():
     """First and last signing year among valid contracts (two index lookups), or None."""
     lo, hi = db.session.execute(
-        select(func.min(Contract.signed_on), func.max(Contract.signed_on)).where(Contract.voided.is_(False))
+        select(func.min(Contract.signed_on), func.max(Contract.signed_on)).where(
+            Contract.voided.is_(False), contract_not_awaiting()
+        )
     ).one()
     return (lo.year, hi.year) if lo and hi else None
 

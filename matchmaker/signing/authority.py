@@ -200,10 +200,16 @@ class Authority:
     @classmethod
     def ensure(cls, directory: Path, name: str = "科技成果转化对接平台") -> "Authority":
         """Load the authority in ``directory``, creating the master key and certificates if absent."""
+        import fcntl
+
         directory = Path(directory)
-        cipher = KeyCipher(load_or_create_master_key(directory))
-        if not cls.exists(directory):
-            cls._create(directory, cipher, name)
+        directory.mkdir(parents=True, exist_ok=True)
+        # Several server processes may need the authority at once: one creates it, the others wait.
+        with open(directory / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            cipher = KeyCipher(load_or_create_master_key(directory))
+            if not cls.exists(directory):
+                cls._create(directory, cipher, name)
         return cls(directory, cipher)
 
     @classmethod

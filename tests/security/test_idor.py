@@ -12,7 +12,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Contract, Event, MatchSuggestion, Notification, Result, TechNeed
 from matchmaker.notifications.services import notify
 
-from ..factories import make_contract, make_need, make_result, make_suggestion, make_user
+from ..factories import make_contract, make_need, make_result, make_signing_document, make_suggestion, make_user
 from .access_table import ACCESS
 
 NEED_FORM = {"title": "被篡改的需求标题", "problem": "x" * 20, "action": "close"}
@@ -28,6 +28,30 @@ def _result(a):
 
 def _contract(a):
     return make_contract(broker_id=a.id, created_by_id=a.id)
+
+
+def _signing(a):
+    """A contract out for online signing with user A (enterprise or researcher) as a party's signer."""
+    other = make_user("researcher" if a.role == "enterprise" else "enterprise")
+    buyer, seller = (a, other) if a.role == "enterprise" else (other, a)
+    contract = make_contract(buyer=buyer.organization, seller=seller.organization)
+    make_signing_document(contract, buyer, seller)
+    return contract
+
+
+def _signing_by(a):
+    """A broker's contract out for online signing."""
+    contract = make_contract(broker_id=a.id, created_by_id=a.id)
+    make_signing_document(contract, make_user("enterprise", org=contract.buyer),
+                          make_user("researcher", org=contract.seller), prepared_by=a)  # fmt: skip
+    return contract
+
+
+def _documents(contract):
+    from matchmaker.models import ContractDocument
+
+    return [(d.status, d.current_hash) for d in db.session.scalars(db.select(ContractDocument).filter_by(
+        contract_id=contract.id))]  # fmt: skip
 
 
 def _suggestion(a):
@@ -79,6 +103,19 @@ CASES = [
      lambda o: db.session.get(MatchSuggestion, o.id).last_activity_at),
     ("broker", "GET", "/broker/events/{id}/edit", _event, None),
     ("broker", "POST", "/broker/events/{id}/edit", _event, lambda o: db.session.get(Event, o.id).title),
+    ("enterprise", "GET", "/contracts/{id}/signing", _signing, None),
+    ("enterprise", "GET", "/contracts/{id}/signing/pdf", _signing, None),
+    ("enterprise", "GET", "/contracts/{id}/verify", _signing, None),
+    ("enterprise", "POST", "/contracts/{id}/signing/sign", _signing, _documents),
+    ("researcher", "GET", "/contracts/{id}/signing", _signing, None),
+    ("researcher", "GET", "/contracts/{id}/signing/pdf", _signing, None),
+    ("researcher", "POST", "/contracts/{id}/signing/sign", _signing, _documents),
+    ("broker", "GET", "/contracts/{id}/signing", _signing_by, None),
+    ("broker", "GET", "/contracts/{id}/signing/pdf", _signing_by, None),
+    ("broker", "GET", "/contracts/{id}/verify", _signing_by, None),
+    ("broker", "GET", "/contracts/{id}/signing/prepare", _contract, None),
+    ("broker", "POST", "/contracts/{id}/signing/prepare", _contract, _documents),
+    ("broker", "POST", "/contracts/{id}/signing/withdraw", _signing_by, _documents),
     ("enterprise", "POST", "/notifications/{id}/read", _note, lambda o: db.session.get(Notification, o.id).read_at),
     ("enterprise", "POST", "/broker/suggestions/{id}/respond", _introduced,
      lambda o: db.session.get(MatchSuggestion, o.id).need_response),

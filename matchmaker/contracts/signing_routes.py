@@ -1,0 +1,189 @@
+"""Views of online signing: prepare, review and sign, withdraw, download, verify."""
+
+from io import BytesIO
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from ..auth.decorators import get_or_404, login_required, public, role_required
+from ..extensions import db, limiter
+from ..models import Contract, ContractDocument, Role
+from . import bp
+from . import signing_services as svc
+from .signing_forms import PrepareForm, SignForm, VerifyForm, WithdrawForm
+from .signing_keys import authority
+
+staff = role_required(Role.BROKER, Role.ADMIN)
+
+
+def _visible(contract_id):
+    """The contract if the current user may see it (staff with access, its signers), else 404."""
+    contract = get_or_404(Contract, contract_id)
+    if not svc.can_view(current_user, contract):
+        abort(404)
+    return contract
+
+
+def _to_page(contract):
+    return redirect(url_for("contracts.signing", contract_id=contract.id), code=303)
+
+
+@bp.route("/<int:contract_id>/signing/prepare", methods=["GET", "POST"])
+@staff
+def signing_prepare(contract_id):
+    """Prepare the contract's text from a template and send it to both parties for signing."""
+    contract = _visible(contract_id)
+    form = PrepareForm()
+    form.buyer_signer_id.choices = [("", "（请选择）")] + svc.signer_choices(contract.buyer)
+    form.seller_signer_id.choices = [("", "（请选择）")] + svc.signer_choices(contract.seller)
+    if request.method == "GET":
+        form.process(data=svc.prepare_defaults(contract))
+    if form.validate_on_submit():
+        try:
+            svc.prepare(current_user, contract, form.data)
+        except svc.SigningError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash("合同文本已生成，已通知甲乙双方签署人阅读并签署", "success")
+            return _to_page(contract)
+    state = svc.contract_state(contract)
+    return render_template("contracts/signing/prepare.html", c=contract, form=form, state=state,
+                           labels=svc.STATE_LABELS)  # fmt: skip
+
+
+@bp.route("/<int:contract_id>/signing")
+@login_required
+def signing(contract_id):
+    """The contract's text to read, its signatures so far, and the signing form for its signer."""
+    contract = _visible(contract_id)
+    doc = svc.latest_document(contract)
+    party = doc.party_of(current_user) if doc else None
+    sign_form = None
+    if doc is not None and doc.is_awaiting and party and doc.signature_of(party) is None:
+        sign_form = SignForm(document_hash=doc.document_hash)
+    return render_template(
+        "contracts/signing/page.html", c=contract, doc=doc, text=svc.text_of(doc) if doc else None,
+        party=party, sign_form=sign_form, withdraw_form=WithdrawForm(), state=svc.contract_state(contract),
+        labels=svc.STATE_LABELS, china_time=svc.china_time, can_manage=contract.can_edit(current_user),
+    )  # fmt: skip
+
+
+@bp.route("/<int:contract_id>/signing/sign", methods=["POST"])
+@login_required
+def signing_sign(contract_id):
+    """Sign as the authorised signer of a party, after reading the text and re-entering the password."""
+    contract = _visible(contract_id)
+    form = SignForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for e in errors:
+                flash(e, "danger")
+        return _to_page(contract)
+    try:
+        doc = svc.sign_as_party(current_user, contract, form.document_hash.data, form.password.data,
+                                ip=request.remote_addr, user_agent=request.user_agent.string)  # fmt: skip
+    except svc.NotASigner as exc:
+        abort(403, str(exc))
+    except svc.AlreadySigned as exc:
+        flash(str(exc), "info")
+    except svc.SigningError as exc:
+        flash(str(exc), "danger")
+    else:
+        done = "合同已完成网上签约，平台已加盖数字签名" if doc.is_signed else "签署成功，等待对方签署"
+        flash(done, "success")
+    return _to_page(contract)
+
+
+@bp.route("/<int:contract_id>/signing/withdraw", methods=["POST"])
+@staff
+def signing_withdraw(contract_id):
+    """Withdraw the text awaiting signatures (to correct it and prepare it again)."""
+    contract = _visible(contract_id)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for e in errors:
+                flash(e, "danger")
+        return _to_page(contract)
+    try:
+        svc.withdraw(current_user, contract, form.reason.data)
+    except svc.SigningError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash("已撤回网上签约，合同恢复为已登记状态", "success")
+    return _to_page(contract)
+
+
+@bp.route("/<int:contract_id>/signing/pdf")
+@login_required
+def signing_pdf(contract_id):
+    """Download the contract's PDF as it stands (?version=N for an earlier text)."""
+    contract = _visible(contract_id)
+    version = request.args.get("version", "")
+    if version.isdigit():
+        doc = db.session.scalar(db.select(ContractDocument).filter_by(contract_id=contract.id, version=int(version)))
+    else:
+        doc = svc.latest_document(contract)
+    if doc is None:
+        abort(404)
+    return send_file(BytesIO(doc.pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=svc.pdf_name(doc, contract), max_age=0)  # fmt: skip
+
+
+@bp.route("/<int:contract_id>/verify")
+@login_required
+def verify_contract(contract_id):
+    """Check the stored PDF of a contract exactly as an uploaded one is checked."""
+    contract = _visible(contract_id)
+    doc = svc.latest_document(contract)
+    if doc is None:
+        abort(404)
+    result = svc.verify_document(doc)
+    return render_template("contracts/signing/verify.html", form=VerifyForm(), result=result, contract=contract,
+                           doc=doc, match=doc, match_visible=True, china_time=svc.china_time, ca=authority())  # fmt: skip
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+@public
+def verify():
+    """Upload a signed PDF and see every signature: signer, time, integrity, and the chain to the platform CA."""
+    form = VerifyForm()
+    result = match = error = None
+    status = 200
+    if request.method == "POST":
+        limit = current_app.config["SIGNING_VERIFY_MAX_BYTES"]
+        if request.content_length is not None and request.content_length > limit + 64 * 1024:
+            abort(413)
+        if form.validate_on_submit():
+            data = form.file.data.stream.read(limit + 1)
+            if len(data) > limit:
+                error, status = f"文件超过 {limit // (1024 * 1024)} MB，不予验证", 413
+            else:
+                try:
+                    result, match = svc.verify_upload(data)
+                except svc.NotAPdf as exc:
+                    error, status = str(exc), 400
+        else:
+            status = 400
+    # A file identical to one the platform keeps: say so; link to it only for those who may see it.
+    match_visible = match is not None and svc.can_view(current_user, match.contract)
+    return render_template("contracts/signing/verify.html", form=form, result=result, error=error, match=match,
+                           match_visible=match_visible, contract=None, doc=None, china_time=svc.china_time,
+                           ca=authority()), status  # fmt: skip
+
+
+@bp.route("/verify/ca.pem")
+@public
+def signing_ca():
+    """The platform CA's certificate: what verifiers trust (pyhanko sign validate --trust ca.pem)."""
+    return send_file(BytesIO(authority().root_pem), mimetype="application/x-pem-file", as_attachment=True,
+                     download_name="platform-ca.pem", max_age=3600)  # fmt: skip
+
+
+@bp.route("/signing/mine")
+@login_required
+def signing_mine():
+    """The contracts the current user is asked to sign, or has signed, as an authorised signer."""
+    page = db.paginate(svc.my_documents(current_user), per_page=20, error_out=False)
+    return render_template("contracts/signing/mine.html", page=page, china_time=svc.china_time)

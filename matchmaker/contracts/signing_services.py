@@ -1,0 +1,482 @@
+"""Online signing use cases: prepare the text and PDF, sign as a party, the platform's final signature,
+withdraw, verify. Each use case commits once; the PDF work is done by ``matchmaker.signing``.
+"""
+
+import logging
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import undefer
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..models import ContractDocument, ContractSignature, DocumentStatus, Role, SigningParty, User
+from ..models.base import utcnow
+from ..models.signing import contract_not_awaiting, contract_signed_online
+from ..notifications.services import notify
+from ..signing import pades
+from ..signing.authority import fingerprint
+from ..signing.fonts import find_font
+from ..signing.pdf import document_hash, render_pdf
+from ..signing.text import ContractTerms, Party, build_text
+from ..signing.verify import NotAPdf, verify_pdf  # noqa: F401  (NotAPdf: raised through verify_upload)
+from . import audit
+from .signing_keys import authority, credential_for, signer_for, timestamper, trust_roots
+
+log = logging.getLogger(__name__)
+CHINA = timezone(timedelta(hours=8))
+SIGNER_ROLES = (Role.ENTERPRISE.value, Role.RESEARCHER.value)
+RETRIES = 3
+
+
+class SigningError(Exception):
+    """A signing step refused, with a Chinese message for the user."""
+
+
+class NotASigner(SigningError):
+    """The user is not the authorised signer of any unsigned party (the route answers 403)."""
+
+
+class AlreadySigned(SigningError):
+    """This party has signed already (a repeated or concurrent submit): nothing more to do."""
+
+
+def china_time(value):
+    """A naive UTC datetime (as stored) or an aware one, in Beijing time."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(CHINA)
+
+
+# The contract's signing state -------------------------------------------------------------
+# recorded → awaiting_signatures → signed_online, and awaiting_signatures → recorded (withdrawn).
+# Until the contract state machine (issue 10) owns these moves, they happen here and only here.
+
+RECORDED, AWAITING, SIGNED_ONLINE = "recorded", "awaiting_signatures", "signed_online"
+MOVES = {(RECORDED, AWAITING), (AWAITING, RECORDED), (AWAITING, SIGNED_ONLINE)}
+STATE_LABELS = {RECORDED: "已登记", AWAITING: "待网上签署", SIGNED_ONLINE: "已网上签约"}
+
+
+def latest_document(contract, with_pdf=False):
+    """The newest document of a contract (any status), or None; ``with_pdf`` reads its bytes in the same query."""
+    stmt = contract.signing_documents.order_by(ContractDocument.version.desc())
+    if with_pdf:
+        stmt = stmt.options(undefer(ContractDocument.pdf))
+    return stmt.first()
+
+
+def contract_state(contract):
+    """recorded / awaiting_signatures / signed_online, from the contract's newest live document."""
+    doc = db.session.scalar(
+        select(ContractDocument)
+        .where(ContractDocument.contract_id == contract.id, ContractDocument.status != DocumentStatus.WITHDRAWN.value)
+        .order_by(ContractDocument.version.desc())
+        .limit(1)
+    )
+    if doc is None:
+        return RECORDED
+    return SIGNED_ONLINE if doc.is_signed else AWAITING
+
+
+def _move_contract(actor, contract, from_state, to_state, note=""):
+    """The one function that moves a contract between signing states; audited with who and when.
+
+    ``from_state`` is the state the use case read before changing its document.
+    """
+    if (from_state, to_state) not in MOVES:
+        raise SigningError(f"合同当前状态为“{STATE_LABELS[from_state]}”，不能变为“{STATE_LABELS[to_state]}”")
+    before = audit.snapshot(contract)
+    before["signing_state"] = from_state
+    if to_state == SIGNED_ONLINE:
+        # Concluded on the platform: the channel is online, the signing date the platform's signature.
+        contract.channel = "online"
+        contract.signed_on = china_time(utcnow()).date()
+    after = audit.snapshot(contract)
+    after.update(signing_state=to_state, note=note or after.get("note"))
+    audit.record(actor, "contract", contract.id, {AWAITING: "sign_start", RECORDED: "sign_stop"}.get(to_state, "sign_done"),
+                 before, after)  # fmt: skip
+
+
+def not_awaiting():
+    """SQL condition: the contract is not waiting for signatures."""
+    return contract_not_awaiting()
+
+
+def signed_online():
+    """SQL condition: the contract was signed online on the platform."""
+    return contract_signed_online()
+
+
+# Fixed terms: the contract form may not change what is being, or was, signed.
+SIGNED_FIELDS = {"contract_no": "合同编号", "type": "合同类型", "title": "合同名称", "amount": "合同金额",
+                 "signed_on": "签订日期", "channel": "签订渠道"}  # fmt: skip
+
+
+def edit_refusal(contract, data):
+    """Why the contract form may not save ``data`` now, or None."""
+    state = contract_state(contract)
+    if state == AWAITING:
+        return "合同正在网上签约中，请先在签约页面撤回签约，再修改合同"
+    if state != SIGNED_ONLINE:
+        return None
+    changed = [label for name, label in SIGNED_FIELDS.items() if name in data and data[name] != getattr(contract, name)]
+    if data.get("buyer_name", contract.buyer.name) != contract.buyer.name:
+        changed.append("甲方")
+    if data.get("seller_name", contract.seller.name) != contract.seller.name:
+        changed.append("乙方")
+    if changed:
+        return f"合同已网上签约，{'、'.join(changed)}以签署的 PDF 为准，不能修改（登记编号、登记状态、备注等仍可修改）"
+    return None
+
+
+def withdraw_on_void(actor, contract, reason):
+    """Voiding a contract withdraws its text awaiting signatures (same transaction, no commit)."""
+    doc = latest_document(contract)
+    if doc is not None and doc.is_awaiting:
+        doc.status = DocumentStatus.WITHDRAWN.value
+        doc.withdrawn_at = utcnow()
+        doc.withdrawn_by_id = actor.id
+        doc.withdraw_reason = f"合同作废：{(reason or '').strip()}"[:500]
+
+
+# Who sees what ----------------------------------------------------------------------------
+
+
+def can_view(user, contract):
+    """Staff who may see the contract, and every user ever designated to sign one of its documents."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if contract.can_view(user):
+        return True
+    signer = db.session.scalar(
+        select(ContractDocument.id)
+        .where(
+            ContractDocument.contract_id == contract.id,
+            (ContractDocument.buyer_signer_id == user.id) | (ContractDocument.seller_signer_id == user.id),
+        )
+        .limit(1)
+    )
+    return signer is not None
+
+
+def my_documents(user):
+    """Documents the user is the authorised signer of, newest first (their 待我签署 list)."""
+    return (
+        select(ContractDocument)
+        .where(
+            (ContractDocument.buyer_signer_id == user.id) | (ContractDocument.seller_signer_id == user.id),
+            ContractDocument.status != DocumentStatus.WITHDRAWN.value,
+        )
+        .order_by(ContractDocument.prepared_at.desc(), ContractDocument.id.desc())
+    )
+
+
+# Preparing the text -----------------------------------------------------------------------
+
+
+def signer_choices(org):
+    """(id, label) of the organisation's active users who may sign for it."""
+    if org is None:
+        return []
+    rows = db.session.execute(
+        select(User.id, User.name, User.email)
+        .where(User.organization_id == org.id, User.active.is_(True), User.role.in_(SIGNER_ROLES))
+        .order_by(User.name, User.id)
+    )
+    return [(i, f"{n}（{e}）") for i, n, e in rows]
+
+
+def prepare_defaults(contract):
+    """What the preparation form starts with: the contract's own data and its need and result."""
+    need, result = contract.need, contract.result
+    subject = "\n".join(x for x in ((need.problem if need else ""), (result.abstract if result else "")) if x)
+    start = date.today()
+    return {
+        "subject": subject[:4000] or contract.title,
+        "payment_terms": "合同生效后十五日内，甲方向乙方一次性支付全部合同金额。",
+        "start": start,
+        "end": start.replace(year=start.year + 1) - timedelta(days=1),
+        "place": contract.buyer.town or "",
+        "buyer_address": contract.buyer.address or "",
+        "buyer_representative": "",
+        "seller_address": contract.seller.address or "",
+        "seller_representative": "",
+    }
+
+
+def _party(org, address, representative, signer):
+    return Party(
+        name=org.name,
+        uscc=org.uscc or "",
+        address=(address or "").strip(),
+        representative=(representative or "").strip(),
+        contact=f"{signer.name} {signer.phone or signer.email}".strip(),
+    )
+
+
+def _terms_json(t: ContractTerms):
+    party = lambda p: {k: getattr(p, k) for k in ("name", "uscc", "address", "representative", "contact")}  # noqa: E731
+    return {
+        "contract_no": t.contract_no, "type": t.type, "title": t.title, "buyer": party(t.buyer),
+        "seller": party(t.seller), "subject": t.subject, "amount": f"{t.amount:.2f}", "payment_terms": t.payment_terms,
+        "start": t.start.isoformat(), "end": t.end.isoformat(), "place": t.place, "acceptance": t.acceptance,
+        "ip_terms": t.ip_terms, "extra": t.extra, "prepared_on": t.prepared_on.isoformat(), "version": t.version,
+        "platform": t.platform,
+    }  # fmt: skip
+
+
+def terms_of(doc):
+    """The ContractTerms a document was built from (rebuilds exactly the text that was signed)."""
+    d = doc.terms
+    return ContractTerms(
+        **{k: d[k] for k in ("contract_no", "type", "title", "subject", "payment_terms", "place", "acceptance",
+                             "ip_terms", "extra", "version", "platform")},
+        buyer=Party(**d["buyer"]), seller=Party(**d["seller"]), amount=Decimal(d["amount"]),
+        start=date.fromisoformat(d["start"]), end=date.fromisoformat(d["end"]),
+        prepared_on=date.fromisoformat(d["prepared_on"]),
+    )  # fmt: skip
+
+
+def text_of(doc):
+    return build_text(terms_of(doc))
+
+
+def _check_signer(user_id, org, label):
+    user = db.session.get(User, int(user_id)) if str(user_id or "").isdigit() else None
+    if user is None or user.organization_id != org.id or not user.active or user.role not in SIGNER_ROLES:
+        raise SigningError(f"{label}签署人必须是{org.name}在平台上的有效账户")
+    return user
+
+
+def prepare(actor, contract, data):
+    """Build the contract's text and PDF from the form and ask both parties to sign it."""
+    if not contract.can_edit(actor):
+        raise SigningError("您无权为这份合同发起网上签约")
+    if contract.voided:
+        raise SigningError("已作废的合同不能发起网上签约")
+    state = contract_state(contract)
+    if state != RECORDED:
+        raise SigningError(f"这份合同{STATE_LABELS[state]}，不能重复发起")
+    if contract.buyer_id == contract.seller_id:
+        raise SigningError("甲乙双方不能是同一单位")
+    buyer_signer = _check_signer(data.get("buyer_signer_id"), contract.buyer, "甲方")
+    seller_signer = _check_signer(data.get("seller_signer_id"), contract.seller, "乙方")
+    latest = latest_document(contract)
+    version = (latest.version + 1) if latest else 1
+    try:
+        terms = ContractTerms(
+            contract_no=contract.contract_no, type=contract.type, title=contract.title,
+            buyer=_party(contract.buyer, data.get("buyer_address"), data.get("buyer_representative"), buyer_signer),
+            seller=_party(contract.seller, data.get("seller_address"), data.get("seller_representative"), seller_signer),
+            subject=data["subject"].strip(), amount=contract.amount, payment_terms=data["payment_terms"].strip(),
+            start=data["start"], end=data["end"], place=(data.get("place") or "").strip(),
+            acceptance=(data.get("acceptance") or "").strip(), ip_terms=(data.get("ip_terms") or "").strip(),
+            extra=(data.get("extra") or "").strip(), prepared_on=china_time(utcnow()).date(), version=version,
+            platform=current_app.config["SIGNING_PLATFORM_NAME"],
+        )  # fmt: skip
+    except ValueError as exc:
+        raise SigningError(str(exc)) from None
+    pdf = render_pdf(build_text(terms), find_font(current_app.config.get("SIGNING_FONT")))
+    digest = document_hash(pdf)
+    doc = ContractDocument(
+        contract_id=contract.id, version=version, terms=_terms_json(terms), document_hash=digest,
+        prepared_size=len(pdf), pdf=pdf, current_hash=digest, buyer_signer_id=buyer_signer.id,
+        seller_signer_id=seller_signer.id, prepared_by_id=actor.id,
+    )  # fmt: skip
+    db.session.add(doc)
+    _move_contract(actor, contract, state, AWAITING, note=contract.note)
+    link = f"/contracts/{contract.id}/signing"
+    for signer, label in ((buyer_signer, "甲方"), (seller_signer, "乙方")):
+        notify(
+            signer,
+            "signing",
+            f"请以{label}授权代表身份阅读并签署技术合同《{contract.title}》（{contract.contract_no}）",
+            link,
+        )
+    try:
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        db.session.rollback()
+        raise SigningError("其他人刚刚为这份合同发起了网上签约，请刷新页面查看") from None
+    return doc
+
+
+def withdraw(actor, contract, reason):
+    """Stop the signing of the contract's document (its signatures are kept, the document is void)."""
+    if not contract.can_edit(actor):
+        raise SigningError("您无权撤回这份合同的网上签约")
+    doc = latest_document(contract)
+    if doc is None or not doc.is_awaiting:
+        raise SigningError("这份合同没有待签署的文本")
+    doc.status = DocumentStatus.WITHDRAWN.value
+    doc.withdrawn_at = utcnow()
+    doc.withdrawn_by_id = actor.id
+    doc.withdraw_reason = (reason or "").strip()[:500]
+    _move_contract(actor, contract, AWAITING, RECORDED, note=contract.note)
+    for uid in {doc.buyer_signer_id, doc.seller_signer_id}:
+        notify(uid, "signing", f"技术合同《{contract.title}》的网上签约已撤回：{doc.withdraw_reason}",
+               f"/contracts/{contract.id}/signing")  # fmt: skip
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise SigningError("合同刚刚被签署或更新，请刷新页面后再操作") from None
+    return doc
+
+
+# Signing ----------------------------------------------------------------------------------
+
+
+def _password_limiter():
+    from limits import RateLimitItemPerSecond
+    from limits.storage import storage_from_string
+    from limits.strategies import MovingWindowRateLimiter
+
+    cfg = current_app.config
+    cache = current_app.extensions.setdefault("signing", {})
+    if "limiter" not in cache:
+        cache["limiter"] = MovingWindowRateLimiter(storage_from_string(cfg["RATELIMIT_STORAGE_URI"]))
+    item = RateLimitItemPerSecond(cfg["SIGNING_PASSWORD_MAX_FAILURES"], cfg["LOGIN_FAILURE_WINDOW"])
+    return cache["limiter"], item
+
+
+def _confirm_password(user, password):
+    """The signer's password, re-entered; failures are counted and end in a pause."""
+    limiter, item = _password_limiter()
+    key = ("sign-password", str(user.id))
+    if not limiter.test(item, *key):
+        raise SigningError("密码错误次数过多，请稍后再签署")
+    if not password or not user.check_password(password):
+        limiter.hit(item, *key)
+        raise SigningError("密码不正确，未签署")
+
+
+def _apply_signature(doc, party, org, user, new_pdf, cred_id, fp, ip, ua, confirmed_at=None):
+    doc.pdf = new_pdf
+    doc.current_hash = document_hash(new_pdf)
+    db.session.add(
+        ContractSignature(
+            document=doc, party=party, organization_id=getattr(org, "id", None), user_id=getattr(user, "id", None),
+            credential_id=cred_id, certificate_fingerprint=fp, signed_at=utcnow(), password_confirmed_at=confirmed_at,
+            signed_hash=doc.current_hash, size_after=len(new_pdf), ip_address=(ip or "")[:45] or None,
+            user_agent=(ua or "")[:200] or None,
+        )
+    )  # fmt: skip
+
+
+def _certify(doc, contract, actor):
+    """The platform's final signature with a timestamp; the document is complete and locked."""
+    ca = authority()
+    platform = current_app.config["SIGNING_PLATFORM_NAME"]
+    final = pades.sign_platform(doc.pdf, ca.platform_signer(), "平台见证：甲乙双方均已签署，本文件自此锁定",
+                                name=platform, timestamper=timestamper())  # fmt: skip
+    check = verify_pdf(final, trust_roots(), ca.root)
+    if not check.complete():
+        log.error("the signed contract %s does not verify: %s", contract.id, [s.summary for s in check.signatures])
+        raise SigningError("签名完成后的文件未通过验证，已停止签署，请联系平台管理员")
+    _apply_signature(doc, SigningParty.PLATFORM.value, None, None, final, None, fingerprint(ca.platform), None, None)
+    doc.status = DocumentStatus.SIGNED.value
+    doc.completed_at = utcnow()
+    _move_contract(actor, contract, AWAITING, SIGNED_ONLINE, note=contract.note)
+
+
+def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None):
+    """The authorised signer of a party signs the document they read; the last party's signature completes it."""
+    doc = latest_document(contract, with_pdf=True)
+    if doc is None or not doc.is_awaiting:
+        if doc is not None and doc.is_signed and doc.party_of(user):
+            raise AlreadySigned("您已签署，合同已完成网上签约")
+        raise SigningError("这份合同没有待签署的文本")
+    party = doc.party_of(user)
+    if party is None:
+        raise NotASigner("您不是这份合同指定的签署人")
+    if doc.signature_of(party) is not None:
+        raise AlreadySigned("您已签署过这份合同")
+    if (shown_hash or "").strip().lower() != doc.document_hash:
+        raise SigningError("合同文本已更新，请重新阅读后再签署")
+    org = contract.buyer if party == SigningParty.BUYER.value else contract.seller
+    if user.organization_id != org.id:
+        raise NotASigner(f"您已不属于{org.name}，不能代表其签署")
+    _confirm_password(user, password)
+    confirmed_at = utcnow()
+    index = 0 if party == SigningParty.BUYER.value else 1
+    label = SigningParty.label_of(party)
+    for attempt in range(RETRIES):
+        try:
+            cred = credential_for(org)
+            signed = pades.sign_party(doc.pdf, signer_for(cred), index, f"{label}（{org.name}）同意并签署本合同",
+                                      name=user.name, timestamper=timestamper())  # fmt: skip
+            _apply_signature(doc, party, org, user, signed, cred.id, cred.fingerprint, ip, user_agent, confirmed_at)
+            other = SigningParty.SELLER.value if index == 0 else SigningParty.BUYER.value
+            if doc.signature_of(other) is not None:
+                _certify(doc, contract, user)
+            _notify_signed(doc, contract, user, label)
+            db.session.commit()
+            return doc
+        except (StaleDataError, IntegrityError, OperationalError) as exc:
+            # Someone signed the same document meanwhile: start again from the bytes they saved.
+            db.session.rollback()
+            log.info("signing contract %s raced (%s), attempt %s", contract.id, type(exc).__name__, attempt + 1)
+            doc = db.session.get(ContractDocument, doc.id)
+            db.session.refresh(doc)
+            if doc.signature_of(party) is not None:
+                raise AlreadySigned("您已签署过这份合同") from None
+            if not doc.is_awaiting:
+                raise SigningError("这份合同的签署已撤回或已完成") from None
+        except pades.SigningFailed as exc:
+            # The bytes may already hold this party's signature (read after a concurrent commit).
+            db.session.rollback()
+            doc = db.session.get(ContractDocument, doc.id)
+            if doc.signature_of(party) is not None:
+                raise AlreadySigned("您已签署过这份合同") from None
+            raise SigningError(str(exc)) from None
+    raise SigningError("其他签署人正在签署，请稍后重试")
+
+
+def _notify_signed(doc, contract, user, label):
+    link = f"/contracts/{contract.id}/signing"
+    title = f"《{contract.title}》（{contract.contract_no}）"
+    if doc.is_signed:
+        for uid in {doc.buyer_signer_id, doc.seller_signer_id, contract.broker_id, doc.prepared_by_id} - {None}:
+            notify(uid, "signing", f"技术合同{title}已完成网上签约，可下载签署后的 PDF", link)
+        return
+    waiting = doc.seller_signer_id if label == "甲方" else doc.buyer_signer_id
+    notify(waiting, "signing", f"{label}已签署技术合同{title}，请您阅读并签署", link)
+    for uid in {contract.broker_id, doc.prepared_by_id} - {None, user.id}:
+        notify(uid, "signing", f"{label}（{user.name}）已签署技术合同{title}", link)
+
+
+# Verification -----------------------------------------------------------------------------
+
+
+def verify_document(doc):
+    """The stored PDF of a document, checked as a stranger would check it."""
+    return verify_pdf(doc.pdf, trust_roots(), authority().root)
+
+
+def verify_upload(data):
+    """An uploaded PDF checked against the platform CA; with the platform's matching document if any."""
+    result = verify_pdf(data, trust_roots(), authority().root)
+    match = db.session.scalar(
+        select(ContractDocument).where(ContractDocument.current_hash == document_hash(data)).limit(1)
+    )
+    return result, match
+
+
+def pdf_name(doc, contract):
+    suffix = "已签署" if doc.is_signed else ("已撤回" if doc.status == DocumentStatus.WITHDRAWN.value else "待签署")
+    return f"{contract.contract_no}-第{doc.version}版-{suffix}.pdf"
+
+
+def document_times(doc):
+    """Each signature's time in Beijing time, for pages."""
+    return {s.party: china_time(s.signed_at) for s in doc.signatures}
+
+
+def today_china():
+    return datetime.now(CHINA).date()

@@ -1,0 +1,171 @@
+"""Attacks on online signing: simultaneous signatures, forged or huge uploads to /contracts/verify, the CLI."""
+
+import os
+import threading
+from io import BytesIO
+
+import pytest
+
+from matchmaker.contracts import signing_services as svc
+from matchmaker.extensions import db
+from matchmaker.models import Contract, ContractDocument, ContractSignature, User
+from matchmaker.signing.verify import verify_pdf
+
+from ..conftest import DB_URL
+from .test_signing import as_user, form, setup_parties
+
+
+def _prepared(s):
+    """The broker's document, prepared through the service (no HTTP needed)."""
+    data = form(s)
+    from datetime import date
+
+    data.update(start=date(2024, 3, 1), end=date(2025, 2, 28), buyer_signer_id=s.ent.id, seller_signer_id=s.res.id)
+    return svc.prepare(s.broker, s.contract, data)
+
+
+def _signed(s):
+    doc = _prepared(s)
+    svc.sign_as_party(s.ent, s.contract, doc.document_hash, "password123")
+    svc.sign_as_party(s.res, s.contract, doc.document_hash, "password123")
+    return db.session.get(ContractDocument, doc.id)
+
+
+@pytest.fixture
+def file_app(make_app, tmp_path):
+    """An app whose connections really run side by side: a SQLite file (or the PostgreSQL test database)."""
+    extra = {} if DB_URL else {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'signing.sqlite'}"}
+    return make_app(**extra)
+
+
+def _race(app, jobs):
+    """Run each (user_id, contract_id, hash) signing at the same moment in its own thread and session."""
+    barrier = threading.Barrier(len(jobs))
+    outcomes = [None] * len(jobs)
+
+    def run(i, user_id, contract_id, doc_hash):
+        with app.app_context():
+            user, contract = db.session.get(User, user_id), db.session.get(Contract, contract_id)
+            barrier.wait()
+            try:
+                svc.sign_as_party(user, contract, doc_hash, "password123")
+                outcomes[i] = "signed"
+            except svc.AlreadySigned:
+                outcomes[i] = "already"
+            except svc.SigningError as exc:
+                outcomes[i] = f"error: {exc}"
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, *job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    return outcomes
+
+
+def test_both_parties_sign_at_the_same_moment(file_app):
+    """Two signatures on the same bytes at once: one waits for the other's bytes, and the file has all three."""
+    with file_app.app_context():
+        s = setup_parties()
+        doc = _prepared(s)
+        jobs = [(s.ent.id, s.contract.id, doc.document_hash), (s.res.id, s.contract.id, doc.document_hash)]
+        doc_id = doc.id
+        db.session.remove()
+    outcomes = _race(file_app, jobs)
+    assert outcomes == ["signed", "signed"], outcomes
+    with file_app.app_context():
+        doc = db.session.get(ContractDocument, doc_id)
+        assert doc.is_signed and sorted(x.party for x in doc.signatures) == ["buyer", "platform", "seller"]
+        check = verify_pdf(doc.pdf, [svc.authority().root], svc.authority().root)
+        assert check.complete(), [x.summary for x in check.signatures]
+        db.session.remove()
+
+
+def test_one_party_signs_twice_at_the_same_moment(file_app):
+    """A double click from two tabs: exactly one signature, the other told it is already signed."""
+    with file_app.app_context():
+        s = setup_parties()
+        doc = _prepared(s)
+        jobs = [(s.ent.id, s.contract.id, doc.document_hash)] * 2
+        doc_id = doc.id
+        db.session.remove()
+    outcomes = _race(file_app, jobs)
+    assert sorted(outcomes) == ["already", "signed"], outcomes
+    with file_app.app_context():
+        rows = db.session.scalars(db.select(ContractSignature).filter_by(document_id=doc_id)).all()
+        assert [r.party for r in rows] == ["buyer"]
+        doc = db.session.get(ContractDocument, doc_id)
+        check = verify_pdf(doc.pdf, [svc.authority().root], svc.authority().root)
+        assert [x.field for x in check.signatures] == ["Signature_PartyA"] and check.ok and doc.is_awaiting
+        db.session.remove()
+
+
+def _upload(client, data, name="contract.pdf"):
+    return client.post("/contracts/verify", data={"file": (BytesIO(data), name)}, content_type="multipart/form-data")
+
+
+def test_verify_page_on_genuine_tampered_and_foreign_files(app, client, auth):
+    """Anyone may check a file; a byte changed anywhere fails; garbage and oversized files are refused with a message."""
+    s = setup_parties()
+    doc = _signed(s)
+    pdf = doc.pdf
+    page = _upload(client, pdf).get_data(as_text=True)  # anonymous
+    assert "验证通过：甲方、乙方和平台三处签名均有效" in page and "本平台签发" in page
+    assert "与平台存档的合同文件完全一致" in page and f"/contracts/{s.contract.id}/signing" not in page
+    assert s.buyer.name in page and s.seller.name in page and "可信时间戳" in page
+
+    as_user(client, auth, s.ent)  # a party sees the link to its contract
+    assert f"/contracts/{s.contract.id}/signing" in _upload(client, pdf).get_data(as_text=True)
+
+    tampered = bytearray(pdf)
+    i = doc.prepared_size // 3
+    tampered[i] ^= 0x01
+    resp = _upload(client, bytes(tampered))
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "验证未通过" in page and page.count("签名后内容被改动") == 3
+    assert "完全一致" not in page
+
+    resp = _upload(client, pdf[: doc.prepared_size])  # the text before anyone signed
+    assert "该文件没有数字签名" in resp.get_data(as_text=True)
+
+    junk = [(b"MZ\x90\x00 not a pdf", "a.exe", "这不是 PDF 文件"), (b"", "c.pdf", "这不是 PDF 文件"),
+            (b"%PDF-1.7\n" + os.urandom(4000), "b.pdf", "无法读取该 PDF 文件")]  # fmt: skip
+    for data, name, message in junk:
+        resp = _upload(client, data, name)
+        assert resp.status_code == 400 and message in resp.get_data(as_text=True), name
+    resp = client.post("/contracts/verify", data={}, content_type="multipart/form-data")
+    assert resp.status_code == 400 and "请选择要验证的 PDF 文件" in resp.get_data(as_text=True)
+
+    app.config["SIGNING_VERIFY_MAX_BYTES"] = 100_000
+    resp = _upload(client, pdf + b"\n" * 200_000)
+    assert resp.status_code == 413
+    app.config["MAX_CONTENT_LENGTH"] = 50_000
+    resp = _upload(client, pdf + b"\n" * 200_000)
+    assert resp.status_code == 413  # refused before the body is read
+
+
+def test_platform_ca_is_published(app, client):
+    """The root certificate verifiers trust is downloadable, and the same one the page shows."""
+    resp = client.get("/contracts/verify/ca.pem")
+    assert resp.status_code == 200 and resp.data.startswith(b"-----BEGIN CERTIFICATE-----")
+    assert resp.data == svc.authority().root_pem
+    assert svc.authority().root_fingerprint in client.get("/contracts/verify").get_data(as_text=True)
+
+
+def test_commands_init_ca_and_verify(app, runner, tmp_path):
+    """`flask signing init-ca` shows the CA; `flask signing verify FILE` exits 0 for a good file, 1 for a tampered one."""
+    out = runner.invoke(args=["signing", "init-ca"])
+    assert out.exit_code == 0 and svc.authority().root_fingerprint in out.output
+    s = setup_parties()
+    doc = _signed(s)
+    good, bad = tmp_path / "good.pdf", tmp_path / "bad.pdf"
+    good.write_bytes(doc.pdf)
+    tampered = bytearray(doc.pdf)
+    tampered[100] ^= 0x01
+    bad.write_bytes(bytes(tampered))
+    out = runner.invoke(args=["signing", "verify", str(good)])
+    assert out.exit_code == 0 and "验证通过" in out.output and s.buyer.name in out.output
+    out = runner.invoke(args=["signing", "verify", str(bad)])
+    assert out.exit_code == 1 and "验证未通过" in out.output
