@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import User
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 -- printed on the console for the demonstration
-SEEDERS = ["taxonomy", "accounts", "listings", "matching", "brokers", "contracts"]
+SEEDERS = ["taxonomy", "accounts", "listings", "matching", "brokers", "contracts", "signing"]
 
 
 def database_is_empty():

@@ -8,8 +8,7 @@ identifier is derived from the content and that date. The platform keeps the byt
 
 import hashlib
 from datetime import datetime, time, timedelta, timezone
-
-from fpdf import FPDF
+from functools import cache
 
 from .fonts import Font, find_font
 from .text import ContractText, cn_date
@@ -62,15 +61,22 @@ def wrap_lines(text, width, measure):
     return lines
 
 
-class _ContractPDF(FPDF):
-    footer_text = ""
+@cache
+def _pdf_class():
+    """fpdf2's FPDF with our footer; imported on first use (fpdf2 takes a second to import)."""
+    from fpdf import FPDF
 
-    def footer(self):
-        self.set_y(-15)
-        self.set_font(FONT, size=8)
-        self.set_text_color(110)
-        self.cell(0, 5, f"{self.footer_text}　　第 {self.page_no()} 页 共 {{nb}} 页", align="C")
-        self.set_text_color(0)
+    class ContractPDF(FPDF):
+        footer_text = ""
+
+        def footer(self):
+            self.set_y(-15)
+            self.set_font(FONT, size=8)
+            self.set_text_color(110)
+            self.cell(0, 5, f"{self.footer_text}　　第 {self.page_no()} 页 共 {{nb}} 页", align="C")
+            self.set_text_color(0)
+
+    return ContractPDF
 
 
 def document_hash(pdf_bytes: bytes) -> str:
@@ -81,7 +87,7 @@ def document_hash(pdf_bytes: bytes) -> str:
 def render_pdf(text: ContractText, font: Font | None = None, author: str = "") -> bytes:
     """The contract as PDF bytes; identical for identical text, font file and fpdf2 version."""
     font = font or find_font()
-    pdf = _ContractPDF(format="A4", unit="mm")
+    pdf = _pdf_class()(format="A4", unit="mm")
     prepared = text.meta.get("prepared_on")
     stamp = datetime.combine(prepared, time(0, 0), tzinfo=CHINA) if prepared else datetime(2000, 1, 1, tzinfo=CHINA)
     pdf.set_creation_date(stamp)
