@@ -74,10 +74,15 @@ class Verification:
     def ok(self):
         return bool(self.signatures) and all(s.bottom_line for s in self.signatures) and not self.problems
 
-    def complete(self, fields=(*PARTY_FIELDS, PLATFORM_FIELD)):
-        """True when the expected fields are all signed, validly, and the last covers the whole file."""
+    def complete(self, parties=PARTY_FIELDS, final=PLATFORM_FIELD):
+        """True when every party signed (in either order), validly, then ``final`` last over the whole file."""
         signed = [s.field for s in self.signatures]
-        return self.ok and signed == list(fields) and self.signatures[-1].covers_whole_file
+        return (
+            self.ok
+            and sorted(signed[:-1]) == sorted(parties)
+            and signed[-1] == final
+            and self.signatures[-1].covers_whole_file
+        )
 
 
 def _name_part(name: asn1_x509.Name, key):

@@ -247,3 +247,43 @@ def test_an_organisation_gets_one_certificate_reused(app, client, auth):
     (cred,) = db.session.scalars(db.select(SigningCredential)).all()
     assert cred.organization_id == s.buyer.id and "ENCRYPTED PRIVATE KEY" in cred.private_key_pem
     assert svc.credential_for(s.buyer).id == cred.id
+
+
+def test_an_organisation_signs_with_a_licensed_ca_pkcs12(app, client, auth, runner, tmp_path):
+    """`flask signing use-pkcs12`: the enterprise signs with its own CA's certificate, trusted once configured."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+
+    from matchmaker.signing.authority import Authority, Subject
+
+    s = setup_parties()
+    licensed = Authority.ensure(tmp_path / "licensed-ca", name="某电子认证服务有限公司")
+    issued = licensed.issue(Subject(s.buyer.name, s.buyer.uscc))
+    p12 = pkcs12.serialize_key_and_certificates(
+        b"org", licensed.cipher.decrypt(issued.key_pem), x509.load_pem_x509_certificate(issued.cert_pem),
+        [licensed.root], BestAvailableEncryption(b"p12-pass"),
+    )  # fmt: skip
+    (tmp_path / "org.p12").write_bytes(p12)
+    out = runner.invoke(args=["signing", "use-pkcs12", str(s.buyer.id), str(tmp_path / "org.p12")], input="wrong\n")
+    assert out.exit_code != 0 and "口令" in out.output
+    out = runner.invoke(args=["signing", "use-pkcs12", str(s.buyer.id), str(tmp_path / "org.p12")], input="p12-pass\n")
+    assert out.exit_code == 0, out.output
+    (cred,) = db.session.scalars(db.select(SigningCredential)).all()
+    assert cred.kind == "pkcs12" and cred.private_key_pem is None and b"p12-pass" not in (cred.pkcs12_passphrase or b"")
+    from matchmaker.contracts.signing_keys import signing_dir
+
+    assert (signing_dir() / "pkcs12" / cred.pkcs12_file).read_bytes() == p12
+
+    (tmp_path / "licensed-root.pem").write_bytes(licensed.root_pem)
+    app.config["SIGNING_TRUST_ROOTS"] = [str(tmp_path / "licensed-root.pem")]
+    prepare(client, auth, s)
+    assert "签署成功" in sign(client, auth, s.ent, s.contract).get_data(as_text=True)
+    assert "合同已完成网上签约" in sign(client, auth, s.res, s.contract).get_data(as_text=True)
+    doc = db.session.scalars(db.select(ContractDocument)).one()
+    check = svc.verify_document(doc)
+    assert check.complete()
+    buyer, seller, platform = check.signatures
+    assert buyer.issuer == "某电子认证服务有限公司" and buyer.trusted and not buyer.platform_ca
+    assert seller.platform_ca and platform.platform_ca
+    app.config["SIGNING_TRUST_ROOTS"] = ()
+    assert not svc.verify_document(doc).ok  # without the licensed CA configured, its signature is not trusted

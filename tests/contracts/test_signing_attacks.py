@@ -25,9 +25,10 @@ def _prepared(s):
 
 
 def _signed(s):
+    """Prepared and signed, the university first (either party may sign first)."""
     doc = _prepared(s)
-    svc.sign_as_party(s.ent, s.contract, doc.document_hash, "password123")
     svc.sign_as_party(s.res, s.contract, doc.document_hash, "password123")
+    svc.sign_as_party(s.ent, s.contract, doc.document_hash, "password123")
     return db.session.get(ContractDocument, doc.id)
 
 

@@ -33,6 +33,19 @@ def test_three_signatures_intact_and_chained(authority, signed_pdf, terms):
     assert v.signatures[0].time <= v.signatures[1].time <= v.signatures[2].time
 
 
+def test_either_party_may_sign_first(authority, prepared_pdf, party_creds):
+    """乙方 before 甲方 is as complete as the usual order; a platform signature before both parties is not."""
+    a, b = party_creds
+    ts = authority.timestamper()
+    one = pades.sign_party(prepared_pdf, authority.signer_for(b.cert_pem, b.key_pem), 1, "乙方签署", timestamper=ts)
+    two = pades.sign_party(one, authority.signer_for(a.cert_pem, a.key_pem), 0, "甲方签署", timestamper=ts)
+    done = pades.sign_platform(two, authority.platform_signer(), "平台", timestamper=ts)
+    v = verify_pdf(done, [authority.root], authority.root)
+    assert [s.field for s in v.signatures] == [PARTY_FIELDS[1], PARTY_FIELDS[0], PLATFORM_FIELD] and v.complete()
+    early = verify_pdf(pades.sign_platform(one, authority.platform_signer(), "平台", timestamper=ts), [authority.root])
+    assert early.ok and not early.complete()  # valid signatures, but 甲方 never signed
+
+
 def test_each_signature_is_an_incremental_update(prepared_pdf, signed_pdf):
     """The prepared document's bytes are the signed file's first bytes: nothing before a signature is rewritten."""
     assert signed_pdf.startswith(prepared_pdf)
