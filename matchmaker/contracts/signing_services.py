@@ -3,7 +3,7 @@ withdraw, verify. Each use case commits once; the PDF work is done by ``matchmak
 """
 
 import logging
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, timedelta, timezone
 from decimal import Decimal
 
 from flask import current_app
@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import ContractDocument, ContractSignature, DocumentStatus, Role, SigningParty, User
-from ..models.base import utcnow
+from ..models.base import today, utcnow
 from ..models.signing import contract_not_awaiting, contract_signed_online
 from ..notifications.services import notify
 from ..signing import pades
@@ -95,7 +95,7 @@ def _move_contract(actor, contract, from_state, to_state, note=""):
     if to_state == SIGNED_ONLINE:
         # Concluded on the platform: the channel is online, the signing date the platform's signature.
         contract.channel = "online"
-        contract.signed_on = china_time(utcnow()).date()
+        contract.signed_on = today()  # the platform's calendar day, as every other date and report period
     after = audit.snapshot(contract)
     after.update(signing_state=to_state, note=note or after.get("note"))
     audit.record(actor, "contract", contract.id, {AWAITING: "sign_start", RECORDED: "sign_stop"}.get(to_state, "sign_done"),
@@ -195,7 +195,7 @@ def prepare_defaults(contract):
     """What the preparation form starts with: the contract's own data and its need and result."""
     need, result = contract.need, contract.result
     subject = "\n".join(x for x in ((need.problem if need else ""), (result.abstract if result else "")) if x)
-    start = date.today()
+    start = today()
     return {
         "subject": subject[:4000] or contract.title,
         "payment_terms": "合同生效后十五日内，甲方向乙方一次性支付全部合同金额。",
@@ -276,7 +276,7 @@ def prepare(actor, contract, data):
             subject=data["subject"].strip(), amount=contract.amount, payment_terms=data["payment_terms"].strip(),
             start=data["start"], end=data["end"], place=(data.get("place") or "").strip(),
             acceptance=(data.get("acceptance") or "").strip(), ip_terms=(data.get("ip_terms") or "").strip(),
-            extra=(data.get("extra") or "").strip(), prepared_on=china_time(utcnow()).date(), version=version,
+            extra=(data.get("extra") or "").strip(), prepared_on=today(), version=version,
             platform=current_app.config["SIGNING_PLATFORM_NAME"],
         )  # fmt: skip
     except ValueError as exc:
@@ -476,7 +476,3 @@ def pdf_name(doc, contract):
 def document_times(doc):
     """Each signature's time in Beijing time, for pages."""
     return {s.party: china_time(s.signed_at) for s in doc.signatures}
-
-
-def today_china():
-    return datetime.now(CHINA).date()
