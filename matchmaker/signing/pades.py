@@ -12,7 +12,10 @@ after it), which is how PDF 2.0 lets a later signature close a document: any cha
 is reported as a modification by validators.
 """
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import wraps
 from io import BytesIO
 
 from asn1crypto import x509 as asn1_x509
@@ -20,6 +23,22 @@ from cryptography.hazmat.primitives import serialization
 
 PARTY_FIELDS = ("Signature_PartyA", "Signature_PartyB")
 PLATFORM_FIELD = "Signature_Platform"
+
+
+def outside_event_loop(fn):
+    """pyHanko's synchronous calls run their own event loop: inside a running one (an async caller,
+    Playwright's sync API in tests) they would fail, so there they run in a worker thread."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return fn(*args, **kwargs)
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(fn, *args, **kwargs).result()
+
+    return wrapper
 
 
 class SigningFailed(RuntimeError):
@@ -99,6 +118,7 @@ class SignRequest:
     lock: bool = False  # the platform's final signature: no changes allowed after it
 
 
+@outside_event_loop
 def sign_pdf(pdf_bytes: bytes, signer, request: SignRequest, timestamper=None) -> bytes:
     """``pdf_bytes`` with one more signature, added as an incremental update."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter

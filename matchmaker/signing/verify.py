@@ -12,7 +12,7 @@ from io import BytesIO
 
 from asn1crypto import x509 as asn1_x509
 
-from .pades import PARTY_FIELDS, PLATFORM_FIELD
+from .pades import PARTY_FIELDS, PLATFORM_FIELD, outside_event_loop
 
 FIELD_LABELS = {PARTY_FIELDS[0]: "甲方", PARTY_FIELDS[1]: "乙方", PLATFORM_FIELD: "平台"}
 MAX_SIGNATURES = 20
@@ -155,6 +155,7 @@ def _check_one(emb, trust_roots, platform_root_fp):
     )
 
 
+@outside_event_loop
 def verify_pdf(data: bytes, trust_roots, platform_root=None) -> Verification:
     """Every signature in ``data`` checked against ``trust_roots`` (asn1crypto or PEM/DER bytes)."""
     from pyhanko.pdf_utils.reader import PdfFileReader

@@ -191,3 +191,13 @@ def test_signed_pdf_readable_by_pyhanko_reader(signed_pdf):
 
     r = PdfFileReader(BytesIO(signed_pdf), strict=True)
     assert len(r.embedded_regular_signatures) == 3
+
+
+def test_works_inside_a_running_event_loop(authority, signed_pdf):
+    """Called from async code (or Playwright's sync API), verification still works (pyHanko runs its own loop)."""
+    import asyncio
+
+    async def check():
+        return verify_pdf(signed_pdf, [authority.root], authority.root)
+
+    assert asyncio.run(check()).complete()
