@@ -84,6 +84,7 @@ BLUEPRINTS = [
     ("contracts", "/contracts"),
     ("reports", "/reports"),
     ("notifications", "/notifications"),
+    ("training", "/training"),
 ]
 
 

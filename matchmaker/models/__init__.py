@@ -26,6 +26,7 @@ from .enums import (
 from .listings import DomainTerm, Result, Taxonomy, TechNeed, Zone, need_zone, result_zone
 from .matching import BrokerAssignment, Event, FollowUp, MatchSuggestion, SuggestionMove
 from .notifications import Notification
+from .training import Certificate, TrainingCourse, TrainingEnrolment, TrainingModule, TrainingSession  # noqa: F401
 
 __all__ = [
     "ACTIVE_STATUSES", "AuditLog", "BrokerAssignment", "Channel", "Confidentiality", "Contract",
