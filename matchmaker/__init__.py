@@ -88,13 +88,14 @@ def register_blueprints(app):
         reports,
         results,
         suggestions,
+        training,
         zones,
     )
 
     for area, prefix in (
         (main, None), (auth, "/auth"), (admin, "/admin"), (needs, "/needs"), (imports, "/needs"),
         (results, "/results"), (zones, "/zones"), (suggestions, "/matches"), (brokers, "/broker"),
-        (contracts, "/contracts"), (reports, "/reports"), (notifications, "/notifications"),
+        (contracts, "/contracts"), (reports, "/reports"), (notifications, "/notifications"), (training, "/training"),
     ):  # fmt: skip
         app.register_blueprint(area.bp, url_prefix=prefix)
 

@@ -39,6 +39,31 @@ class OrgKind(LabelledEnum):
     INSTITUTE = "institute", "科研院所"
     AGENCY = "agency", "服务机构"
     GOVERNMENT = "government", "政府部门"
+    RND = "rnd", "新型研发机构"
+    BANK = "bank", "银行"
+    INSURER = "insurer", "保险机构"
+    APPRAISER = "appraiser", "评估机构"
+
+
+# Kinds of organisation people trained as technology brokers come from (the report's breakdown).
+TRAINEE_ORG_KINDS = ("university", "institute", "rnd", "agency", "enterprise", "government")
+
+
+class TrainingModuleKind(LabelledEnum):
+    """The four modules of the yearly broker training course."""
+
+    POLICY = "policy", "政策解读"
+    THEORY = "theory", "理论分析"
+    PRACTICE = "practice", "技术转移实操"
+    CASES = "cases", "案例分享"
+
+
+class CourseStatus(LabelledEnum):
+    """A training course: draft (admins only) → open (enrolment) → closed (no more enrolment)."""
+
+    DRAFT = "draft", "筹备中"
+    OPEN = "open", "报名中"
+    CLOSED = "closed", "已结束报名"
 
 
 class ListingStatus(LabelledEnum):
