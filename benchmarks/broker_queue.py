@@ -64,7 +64,8 @@ def main():
         db.session.add_all(BrokerAssignment(broker_id=b.id, industry=industries[i]) for i, b in enumerate(brokers))
         db.session.commit()
 
-        from matchmaker.brokers import queries, services
+        from matchmaker.brokers import queries
+        from matchmaker.suggestions import routing
 
         me = brokers[0]
         broker_ids = [b.id for b in brokers]
@@ -96,7 +97,7 @@ def main():
         ids = list(db.session.scalars(db.select(MatchSuggestion.id).where(
             MatchSuggestion.assigned_broker_id.is_(None), MatchSuggestion.status == "suggested").limit(10_000)))  # fmt: skip
         start = time.perf_counter()
-        services.route_suggestions(ids)
+        routing.route_suggestions(ids)
         db.session.commit()
         emit("brokers.route_10k_ms", 1000 * (time.perf_counter() - start), "ms", 5000)
 

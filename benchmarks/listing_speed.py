@@ -145,8 +145,8 @@ def main():
         url = f"sqlite:///{path}"
     app = build_app(url, instance)
     from matchmaker.extensions import db
+    from matchmaker.listings.search import ensure_search_schema
     from matchmaker.models import TechNeed
-    from matchmaker.search import ensure_search_schema
 
     with app.app_context():
         have = 0

@@ -17,9 +17,9 @@ def main(n):
     tmp = Path(tempfile.mkdtemp(prefix="mm-suggest-bench-"))
     from matchmaker import create_app
     from matchmaker.extensions import db
-    from matchmaker.matches import indexing, services
     from matchmaker.matching.tokenize import SHIPPED_WORDS
     from matchmaker.models import Organization, Result, TechNeed, User
+    from matchmaker.suggestions import indexing, refit, services
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'b.sqlite'}", "INDEX_DIR": str(tmp / "index"),
                       "SECRET_KEY": "bench-secret-key", "MATCH_THRESHOLD": 0.35, "MATCH_SCHEDULE": False})  # fmt: skip
@@ -44,11 +44,11 @@ def main(n):
         db.session.commit()
 
         t = time.perf_counter()
-        engine = indexing.rebuild(trigger="cli")
+        engine = refit.rebuild(trigger="cli")
         first = time.perf_counter() - t
         emit("suggest_rebuild_first_seconds", first, "s", f"{2 * n} listings, tokenising")
         t = time.perf_counter()
-        indexing.rebuild(trigger="cli")
+        refit.rebuild(trigger="cli")
         emit("suggest_rebuild_cached_seconds", time.perf_counter() - t, "s", "cached tokens")
         emit("suggest_vocabulary", engine.stats()["vocabulary"], "terms", None)
 

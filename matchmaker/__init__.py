@@ -58,9 +58,10 @@ def finish_config(app):
 
 def register_extensions(app):
     """Bind the unbound extensions to this app."""
-    db.init_app(app)
-    from .search.fts import alembic_include_object
+    from . import listings
+    from .listings.search import alembic_include_object
 
+    db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), include_object=alembic_include_object)
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -70,30 +71,33 @@ def register_extensions(app):
 
     with app.app_context():
         sqlite_pragmas(db.engine)
-
-
-BLUEPRINTS = [
-    ("main", None),
-    ("auth", "/auth"),
-    ("admin", "/admin"),
-    ("needs", "/needs"),
-    ("results", "/results"),
-    ("zones", "/zones"),
-    ("matches", "/matches"),
-    ("brokers", "/broker"),
-    ("contracts", "/contracts"),
-    ("reports", "/reports"),
-    ("notifications", "/notifications"),
-]
+    listings.init_app(app)
 
 
 def register_blueprints(app):
-    """Register every area's blueprint."""
-    import importlib
+    """Register every area's blueprint under its URL prefix."""
+    from . import (
+        admin,
+        auth,
+        brokers,
+        contracts,
+        imports,
+        main,
+        needs,
+        notifications,
+        reports,
+        results,
+        suggestions,
+        training,
+        zones,
+    )
 
-    for name, prefix in BLUEPRINTS:
-        module = importlib.import_module(f".{name}", __name__)
-        app.register_blueprint(module.bp, url_prefix=prefix)
+    for area, prefix in (
+        (main, None), (auth, "/auth"), (admin, "/admin"), (needs, "/needs"), (imports, "/needs"),
+        (results, "/results"), (zones, "/zones"), (suggestions, "/matches"), (brokers, "/broker"),
+        (contracts, "/contracts"), (reports, "/reports"), (notifications, "/notifications"), (training, "/training"),
+    ):  # fmt: skip
+        app.register_blueprint(area.bp, url_prefix=prefix)
 
 
 def register_commands(app):

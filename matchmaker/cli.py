@@ -12,16 +12,16 @@ def register(app):
     app.cli.add_command(create_admin)
     app.cli.add_command(demo)
     # Areas add their own commands through a register_cli(app) function.
-    import importlib
+    from .brokers import cli as brokers_cli
+    from .contracts import cli as contracts_cli
+    from .listings import cli as listings_cli
+    from .notifications import cli as notifications_cli
+    from .ops import cli as ops_cli
+    from .reports import cli as reports_cli
+    from .suggestions import cli as suggestions_cli
 
-    for area in ("needs", "matches", "brokers", "contracts", "reports", "notifications", "ops"):
-        try:
-            module = importlib.import_module(f".{area}.cli", __package__)
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{area}.cli" and exc.name != f"{__package__}.{area}":
-                raise
-            continue
-        module.register_cli(app)
+    for area in (listings_cli, suggestions_cli, brokers_cli, contracts_cli, reports_cli, notifications_cli, ops_cli):
+        area.register_cli(app)
 
 
 def upgrade_schema():

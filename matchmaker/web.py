@@ -9,6 +9,8 @@ from flask_wtf.csrf import CSRFError
 from .extensions import db, login_manager
 from .models import User
 from .models.enums import LabelledEnum
+from .notifications.services import unread_count
+from .utils import money
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -37,21 +39,6 @@ def load_user(token):
     if user is None or not user.active or user.session_token != session_token:
         return None
     return user
-
-
-def _unread_count():
-    """Unread notifications of the current user (0 for visitors)."""
-    if not current_user.is_authenticated:
-        return 0
-    from sqlalchemy import func
-
-    from .models import Notification
-
-    return db.session.scalar(
-        db.select(func.count(Notification.id)).where(
-            Notification.user_id == current_user.id, Notification.read_at.is_(None)
-        )
-    )
 
 
 def register_web(app):
@@ -98,18 +85,16 @@ def register_web(app):
         return {
             "has_endpoint": lambda ep: ep in current_app.view_functions,
             "today": date.today(),
-            "unread_count": _unread_count(),
+            "unread_count": unread_count(current_user) if current_user.is_authenticated else 0,
         }
 
     @app.template_filter("label")
     def label_filter(value, enum_cls: type[LabelledEnum]):
         return enum_cls.label_of(value)
 
-    @app.template_filter("wan")
-    def wan_filter(amount_yuan):
-        from .main.services import wan
-
-        return wan(amount_yuan)
+    # Money, shown the same way on every page (utils/money.py).
+    app.add_template_filter(money.format_wan, "wan")
+    app.add_template_filter(money.format_listing_amount, "listing_amount")
 
     @app.template_filter("dt")
     def dt_filter(value, fmt="%Y-%m-%d %H:%M"):

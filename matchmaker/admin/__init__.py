@@ -1,7 +1,6 @@
 """Administration: accounts and organisations (other areas add their own admin pages)."""
 
-from flask import Blueprint
+from . import taxonomy  # noqa: F401  (their views join bp)
+from .routes import bp
 
-bp = Blueprint("admin", __name__)
-
-from . import routes, taxonomy  # noqa: E402,F401
+__all__ = ["bp"]

@@ -1,14 +1,16 @@
 """Admin pages: console, accounts, organisations."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth import services as accounts
 from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
 from ..models import Organization, OrgKind, Role, User
-from . import bp, services
+from . import services
 from .forms import OrganizationForm, StaffUserForm
+
+bp = Blueprint("admin", __name__)
 
 admin_only = role_required(Role.ADMIN)
 

@@ -6,7 +6,7 @@ from sqlalchemy import func
 from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
 from ..models import Role, Taxonomy
-from . import bp
+from .routes import bp
 
 KINDS = {"industry": "行业", "field": "技术领域", "town": "镇街"}
 

@@ -1,7 +1,5 @@
 """Accounts: registration, login, logout, password change."""
 
-from flask import Blueprint
+from .routes import bp
 
-bp = Blueprint("auth", __name__)
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

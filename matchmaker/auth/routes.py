@@ -1,22 +1,16 @@
 """Login, logout, registration and password change pages."""
 
-from urllib.parse import urlsplit
-
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import limiter
 from ..models import Role
-from . import bp, services, throttle
+from ..utils.urls import safe_next
+from . import services, throttle
 from .decorators import login_required, public
 from .forms import ChangePasswordForm, LoginForm, RegisterForm
 
-
-def _safe_next(target):
-    """Only same-site relative redirects after login."""
-    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.dashboard")
+bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -44,7 +38,7 @@ def login():
             login_user(user, remember=form.remember.data)
             services.record_login(user)
             flash(f"欢迎回来，{user.name}", "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")) or url_for("main.dashboard"))
     return render_template("auth/login.html", form=form)
 
 

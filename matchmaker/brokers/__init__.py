@@ -1,7 +1,6 @@
 """The brokers area."""
 
-from flask import Blueprint
+from . import routes_events, routes_sides  # noqa: F401  (their views join bp)
+from .routes import bp
 
-bp = Blueprint("brokers", __name__)
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -4,8 +4,18 @@ from sqlalchemy import or_
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import ACTIVE_STATUSES, BrokerAssignment, Event, MatchSuggestion, Result, TechNeed, Zone
-from ..models.matching import event_need, event_result, event_suggestion
+from ..models import (
+    ACTIVE_STATUSES,
+    BrokerAssignment,
+    Event,
+    MatchSuggestion,
+    Result,
+    TechNeed,
+    Zone,
+    event_need,
+    event_result,
+    event_suggestion,
+)
 from .services import BrokerError, can_act
 
 

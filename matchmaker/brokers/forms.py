@@ -6,8 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, ValidationError
 
-from ..models import FollowUpKind, RejectReason
-from ..models.matching import DeclineReason, ResponseKind
+from ..models import DeclineReason, FollowUpKind, RejectReason, ResponseKind
 from ..utils import validators as val
 
 

@@ -21,7 +21,7 @@ from ..models import (
     result_zone,
 )
 from ..models.base import utcnow
-from ..models.matching import OPEN_STATUSES
+from ..models.enums import OPEN_STATUSES, PIPELINE_STATUSES
 
 # Score bands shown in the queue filter: (label, low, high).
 SCORE_BANDS = {
@@ -38,7 +38,6 @@ SORTS = {
     "idle": ("最久未处理", (MatchSuggestion.last_activity_at.asc(), MatchSuggestion.id.asc())),
 }
 ASSIGNED = {"mine_or_free": "我的和未分配", "mine": "分配给我", "free": "未分配", "all": "全部"}
-PIPELINE_STATUSES = ("accepted", "introduced", "negotiating", "signed", "failed", "rejected")
 
 
 def stale_cutoff(days):

@@ -1,17 +1,19 @@
 """Brokers' queue, pipeline and pair page, and the actions on a pair."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from ..auth.decorators import role_required
 from ..extensions import db
 from ..models import AuditLog, FollowUp, MatchSuggestion, Result, Role, SuggestionMove, SuggestionStatus, TechNeed, Zone
-from ..models.matching import OPEN_STATUSES
-from ..notifications.services import safe_link
-from . import bp, events, queries, services
+from ..models.enums import OPEN_STATUSES
+from ..utils.urls import safe_next
+from . import events, queries, services
 from .forms import FollowUpForm, RejectForm
 from .services import BrokerError
+
+bp = Blueprint("brokers", __name__)
 
 staff_only = role_required(Role.BROKER, Role.ADMIN)
 
@@ -123,7 +125,7 @@ def suggestion(suggestion_id):
 
 def _done(s, message):
     flash(message, "success")
-    nxt = safe_link(request.form.get("next"))
+    nxt = safe_next(request.form.get("next"))
     return redirect(nxt or url_for("brokers.suggestion", suggestion_id=s.id))
 
 
@@ -243,6 +245,3 @@ def record_event(suggestion_id):
     except BrokerError as exc:
         return _refused(s, exc)
     return _done(s, f"已记入活动「{event.title}」")
-
-
-from . import routes_events, routes_sides  # noqa: E402,F401

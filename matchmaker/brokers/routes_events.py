@@ -6,8 +6,9 @@ from flask_login import current_user
 from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
 from ..models import Event, MatchSuggestion, Result, Role, TechNeed, User
-from . import bp, events, queries, services
+from . import events, queries, services
 from .forms import AssignmentForm, EventForm, ManualPairForm
+from .routes import bp
 from .services import BrokerError
 
 staff_only = role_required(Role.BROKER, Role.ADMIN)

@@ -6,9 +6,10 @@ from flask_login import current_user
 from ..auth.decorators import login_required, role_required
 from ..extensions import db
 from ..models import MatchSuggestion, Role
-from ..notifications.services import safe_link
-from . import bp, services
+from ..utils.urls import safe_next
+from . import services
 from .forms import RespondForm
+from .routes import bp
 from .services import BrokerError
 
 
@@ -44,7 +45,7 @@ def respond(suggestion_id):
     if s is None or services.side_of(current_user, s) is None or s.status in ("suggested", "rejected"):
         abort(404)
     form = RespondForm()
-    back = safe_link(request.form.get("next")) or url_for("brokers.mine", _anchor=f"s{s.id}")
+    back = safe_next(request.form.get("next")) or url_for("brokers.mine", _anchor=f"s{s.id}")
     if not form.validate():
         for errors in form.errors.values():
             for e in errors:
@@ -63,8 +64,7 @@ def respond(suggestion_id):
 @bp.app_context_processor
 def broker_enums():
     """Enum classes the brokers' templates and partials label values with."""
-    from ..models import CoopMode, FollowUpKind, Maturity, RejectReason, TransferMode
-    from ..models.matching import DeclineReason, ResponseKind
+    from ..models import CoopMode, DeclineReason, FollowUpKind, Maturity, RejectReason, ResponseKind, TransferMode
 
     return {"broker_enums": {"CoopMode": CoopMode, "Maturity": Maturity, "TransferMode": TransferMode,
                              "RejectReason": RejectReason, "FollowUpKind": FollowUpKind,

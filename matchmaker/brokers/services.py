@@ -1,66 +1,40 @@
-"""Brokers' use cases: routing, decisions, introductions, responses, moves, follow-ups, manual pairs."""
+"""Brokers' use cases: decisions, introductions, responses, moves, follow-ups, manual pairs."""
 
 from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import exists, func, inspect, update
+from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import (
     ACTIVE_STATUSES,
-    BrokerAssignment,
     FollowUp,
     FollowUpKind,
     MatchSuggestion,
     RejectReason,
     Result,
     Role,
-    SuggestionMove,
     SuggestionStatus,
     TechNeed,
     User,
-    need_zone,
-    result_zone,
 )
 from ..models.base import utcnow
-from ..models.matching import (
-    INTRODUCED_STATUSES,
-    OPEN_STATUSES,
-    OWNER_VISIBLE_STATUSES,
-    DeclineReason,
-    ResponseKind,
-)
+from ..models.enums import OPEN_STATUSES, OWNER_VISIBLE_STATUSES, RESPONDABLE_STATUSES, DeclineReason, ResponseKind
 from ..notifications.services import notify
+from ..suggestions import pipeline
+from ..suggestions.pipeline import PairError
+from ..utils.urls import path_for
 
-# Where each status may go next (rejected, signed and failed are final).
-ALLOWED_MOVES = {
-    "suggested": ("accepted", "rejected"),
-    "accepted": ("introduced", "failed"),
-    "introduced": ("negotiating", "signed", "failed"),
-    "negotiating": ("signed", "failed"),
-}
-RESPONDABLE_STATUSES = ("accepted", "introduced", "negotiating")
-
-
-class BrokerError(ValueError):
-    """An action refused, with a message for the user (in Chinese)."""
-
-
-def label(status):
-    """The Chinese label of a status."""
-    return SuggestionStatus.label_of(status)
-
-
-# Permissions -----------------------------------------------------------------
-
-
-def can_act(user, s):
-    """Admins act on every pair; a broker on pairs assigned to them or to nobody."""
-    if not user.is_authenticated:
-        return False
-    return user.is_admin or (user.is_broker and s.assigned_broker_id in (None, user.id))
+BrokerError = PairError  # every refused action on a pair, with a message for the user (in Chinese)
+label = pipeline.label
+can_act = pipeline.can_act
+ALLOWED_MOVES = pipeline.ALLOWED_MOVES
+_require_act = pipeline.require_act
+_require_status = pipeline.require_status
+_move = pipeline.record_move
+_take = pipeline.take
 
 
 def side_of(user, s):
@@ -72,41 +46,6 @@ def side_of(user, s):
     if user.role == Role.RESEARCHER and user.id == s.result.owner_id:
         return "result"
     return None
-
-
-def _require_act(user, s):
-    if not can_act(user, s):
-        raise BrokerError("该推荐已分配给其他经纪人，只有该经纪人或管理员可以操作")
-
-
-def _require_status(s, expected, to_status, verb):
-    """Refuse a stale or repeated submit, and moves the pipeline does not allow."""
-    if not expected:
-        raise BrokerError("请求缺少当前状态，请刷新页面后重试")
-    if expected != s.status:
-        if s.status == to_status:
-            raise BrokerError(f"该推荐已是「{label(to_status)}」状态，请勿重复提交")
-        raise BrokerError(f"该推荐的状态已变为「{label(s.status)}」，请刷新页面后再操作")
-    if to_status not in ALLOWED_MOVES.get(s.status, ()):
-        raise BrokerError(f"「{label(s.status)}」状态的推荐不能{verb}")
-
-
-def _move(s, actor, to_status, note=None):
-    """Change status and record who moved it and when (no commit)."""
-    db.session.add(
-        SuggestionMove(
-            suggestion_id=s.id, actor_id=getattr(actor, "id", None), from_status=s.status, to_status=to_status,
-            note=(note or None) and note[:500],
-        )
-    )  # fmt: skip
-    s.status = to_status
-    s.last_activity_at = utcnow()
-
-
-def _take(s, actor):
-    """A broker acting on an unassigned pair takes it into their queue."""
-    if s.assigned_broker_id is None and actor.is_broker:
-        s.assigned_broker_id = actor.id
 
 
 # Recipients and links --------------------------------------------------------
@@ -130,13 +69,6 @@ def result_side_user_ids(result):
     return [result.owner_id] if result.owner_id else []
 
 
-def path_for(endpoint, _anchor=None, **values):
-    """A site path for an endpoint, also outside a request (CLI commands, the generator)."""
-    adapter = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
-    path = adapter.build(endpoint, {k: v for k, v in values.items() if v is not None})
-    return f"{path}#{_anchor}" if _anchor else path
-
-
 def pair_link(s):
     """Where a side sees the pair."""
     return path_for("brokers.mine", _anchor=f"s{s.id}")
@@ -152,129 +84,6 @@ def _notify_sides(s, kind, need_text, result_text):
         notify(uid, kind, need_text, pair_link(s))
     for uid in result_side_user_ids(s.result):
         notify(uid, kind, result_text, pair_link(s))
-
-
-# Routing ---------------------------------------------------------------------
-
-
-def _open_counts(broker_ids):
-    rows = db.session.execute(
-        db.select(MatchSuggestion.assigned_broker_id, func.count(MatchSuggestion.id))
-        .where(MatchSuggestion.assigned_broker_id.in_(broker_ids), MatchSuggestion.status.in_(OPEN_STATUSES))
-        .group_by(MatchSuggestion.assigned_broker_id)
-    )
-    counts = {b: 0 for b in broker_ids}
-    counts.update(dict(rows.all()))
-    return counts
-
-
-class _Router:
-    """Picks a broker per suggestion from BrokerAssignment: industry of the need first, then zone;
-    among several candidates the one with the fewest open pairs."""
-
-    def __init__(self):
-        rows = db.session.execute(
-            db.select(BrokerAssignment.broker_id, BrokerAssignment.industry, BrokerAssignment.zone_id)
-            .join(User, User.id == BrokerAssignment.broker_id)
-            .where(User.active.is_(True), User.role == Role.BROKER)
-        ).all()
-        self.by_industry, self.by_zone = {}, {}
-        for broker_id, industry, zone_id in rows:
-            if industry:
-                self.by_industry.setdefault(industry, set()).add(broker_id)
-            if zone_id:
-                self.by_zone.setdefault(zone_id, set()).add(broker_id)
-        brokers = {r[0] for r in rows}
-        self.load = _open_counts(brokers) if brokers else {}
-
-    def pick(self, industry, zone_ids):
-        candidates = self.by_industry.get(industry) if industry else None
-        if not candidates:
-            candidates = set()
-            for z in zone_ids:
-                candidates |= self.by_zone.get(z, set())
-        if not candidates:
-            return None
-        broker_id = min(candidates, key=lambda b: (self.load.get(b, 0), b))
-        self.load[broker_id] = self.load.get(broker_id, 0) + 1
-        return broker_id
-
-
-def _pk(row):
-    """A row's id without reloading an expired instance (rows may come from a committed batch)."""
-    if isinstance(row, int):
-        return row
-    identity = inspect(row).identity
-    return identity[0] if identity else row.id
-
-
-def route_suggestion(suggestion, notify_broker=True):
-    """Assign a new suggestion to a broker by industry or zone and tell them (no commit).
-
-    Called by the suggestion generator for each new row; returns the broker id or None."""
-    db.session.flush()
-    broker_id = route_suggestions([suggestion], notify_broker=notify_broker).get(_pk(suggestion))
-    db.session.refresh(suggestion, ["assigned_broker_id"])
-    return broker_id
-
-
-def route_suggestions(rows, notify_broker=True, chunk=1000):
-    """Route many new suggestions (rows or ids) at once, in SQL batches; one notification per broker.
-
-    Only unassigned rows still 'suggested' are routed; returns {suggestion_id: broker_id} (no commit)."""
-    ids = [_pk(r) for r in rows]
-    router, routed = _Router(), {}
-    if not router.load:
-        return routed
-    S = MatchSuggestion
-    for start in range(0, len(ids), chunk):
-        part = ids[start : start + chunk]
-        pending = db.session.execute(
-            db.select(S.id, S.need_id, S.result_id, TechNeed.industry)
-            .join(TechNeed, TechNeed.id == S.need_id)
-            .where(S.id.in_(part), S.assigned_broker_id.is_(None), S.status == SuggestionStatus.SUGGESTED)
-        ).all()
-        need_zones, result_zones = {}, {}
-        for nid, zid in db.session.execute(
-            db.select(need_zone.c.need_id, need_zone.c.zone_id).where(need_zone.c.need_id.in_({p[1] for p in pending}))
-        ):
-            need_zones.setdefault(nid, set()).add(zid)
-        for rid, zid in db.session.execute(
-            db.select(result_zone.c.result_id, result_zone.c.zone_id).where(
-                result_zone.c.result_id.in_({p[2] for p in pending})
-            )
-        ):
-            result_zones.setdefault(rid, set()).add(zid)
-        by_broker = {}
-        for sid, nid, rid, industry in pending:
-            broker_id = router.pick(industry, need_zones.get(nid, set()) | result_zones.get(rid, set()))
-            if broker_id:
-                routed[sid] = broker_id
-                by_broker.setdefault(broker_id, []).append(sid)
-        for broker_id, sids in by_broker.items():
-            db.session.execute(
-                update(S).where(S.id.in_(sids)).values(assigned_broker_id=broker_id),
-                execution_options={"synchronize_session": False},
-            )
-    if notify_broker:
-        per_broker = {}
-        for sid, broker_id in routed.items():
-            per_broker.setdefault(broker_id, []).append(sid)
-        for broker_id, sids in per_broker.items():
-            if len(sids) == 1:
-                notify(broker_id, "suggestion_assigned", "有 1 条新的匹配推荐待您审核",
-                       path_for("brokers.suggestion", suggestion_id=sids[0]))  # fmt: skip
-            else:
-                notify(broker_id, "suggestion_assigned", f"有 {len(sids)} 条新的匹配推荐进入您的审核队列",
-                       path_for("brokers.queue", assigned="mine"))  # fmt: skip
-    return routed
-
-
-def suggestions_created(rows):
-    """Hook the suggestion generator calls after writing new rows: route them to brokers; commits."""
-    routed = route_suggestions(rows)
-    db.session.commit()
-    return routed
 
 
 # Queue actions ---------------------------------------------------------------
@@ -598,30 +407,6 @@ def my_pairs_stmt(user):
 def owner_views(rows, side):
     """Wrap a page of pairs for the owner partial."""
     return _views(rows, side)
-
-
-def introduced_between(user, listing):
-    """True when the user is one side of an introduced pair whose other side is `listing`."""
-    if not getattr(user, "is_authenticated", False) or listing is None:
-        return False
-    introduced = MatchSuggestion.status.in_(INTRODUCED_STATUSES)
-    if isinstance(listing, TechNeed):
-        if user.role != Role.RESEARCHER:
-            return False
-        cond = exists().where(
-            MatchSuggestion.need_id == listing.id, introduced, MatchSuggestion.result_id == Result.id,
-            Result.owner_id == user.id,
-        )  # fmt: skip
-    elif isinstance(listing, Result):
-        if user.role != Role.ENTERPRISE or not user.organization_id:
-            return False
-        cond = exists().where(
-            MatchSuggestion.result_id == listing.id, introduced, MatchSuggestion.need_id == TechNeed.id,
-            TechNeed.organization_id == user.organization_id,
-        )  # fmt: skip
-    else:
-        return False
-    return bool(db.session.scalar(db.select(cond)))
 
 
 # Reminders -------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """The contracts area."""
 
-from flask import Blueprint
+from . import signing_routes  # noqa: F401  (its views join bp)
+from .routes import bp
 
-bp = Blueprint("contracts", __name__)
-
-from . import routes, signing_routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -1,7 +1,6 @@
 """The contract form: exact amounts in 万元 or 元, Chinese messages for every bad input."""
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
@@ -11,10 +10,8 @@ from ..extensions import db
 from ..models import Channel, Contract, ContractType, OrgKind, RegistrationStatus
 from ..models.base import today
 from ..utils import validators as val
+from ..utils.money import parse_amount
 
-WAN = Decimal(10000)
-# Largest contract amount accepted: 99,999,999.99 万元 (about one trillion yuan).
-MAX_YUAN = Decimal("999999999999.00")
 UNITS = [("wan", "万元"), ("yuan", "元")]
 
 
@@ -86,39 +83,6 @@ class DateText(StringField):
 
     def _value(self):
         return self.raw
-
-
-def parse_amount(raw, unit, label):
-    """Typed amount in 万元 or 元 to exact yuan (Decimal); ValueError with a Chinese message."""
-    text = (raw or "").strip().replace(",", "").replace("，", "").replace(" ", "")
-    if not text:
-        raise ValueError(f"请填写{label}")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"{label}必须是数字") from None
-    if not value.is_finite():
-        raise ValueError(f"{label}必须是数字")
-    if value < 0:
-        raise ValueError(f"{label}不能为负数")
-    places = -value.as_tuple().exponent
-    if unit == "wan" and places > 6:
-        raise ValueError(f"{label}以万元填写时最多保留六位小数（精确到分）")
-    if unit != "wan" and places > 2:
-        raise ValueError(f"{label}以元填写时最多保留两位小数（精确到分）")
-    yuan = (value * WAN if unit == "wan" else value).quantize(Decimal("0.01"))
-    if yuan > MAX_YUAN:
-        raise ValueError(f"{label}超出允许范围（最大 99999999.99 万元）")
-    return yuan
-
-
-def wan_text(yuan):
-    """Yuan as an exact 万元 figure for the form: at least two decimals, no trailing zeros beyond."""
-    if yuan is None:
-        return ""
-    text = f"{(Decimal(yuan) / WAN):.6f}".rstrip("0")
-    whole, _, frac = text.partition(".")
-    return f"{whole}.{frac.ljust(2, '0')}"
 
 
 class ContractForm(FlaskForm):

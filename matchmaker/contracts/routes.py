@@ -1,13 +1,16 @@
 """Views of the contracts area: list, record, detail, edit, void, audit log."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
 from ..models import Channel, Contract, ContractType, MatchSuggestion, RegistrationStatus, Role
-from . import bp, services
-from .forms import ContractForm, VoidForm, wan_text
+from ..utils.money import wan_input
+from . import services
+from .forms import ContractForm, VoidForm
+
+bp = Blueprint("contracts", __name__)
 
 staff = role_required(Role.BROKER, Role.ADMIN)
 admin_only = role_required(Role.ADMIN)
@@ -129,7 +132,7 @@ def _fill(form, c):
             "version": str(c.version), "contract_no": c.contract_no, "registration_no": c.registration_no or "",
             "type": c.type, "title": c.title, "buyer_name": c.buyer.name, "buyer_kind": c.buyer.kind,
             "seller_name": c.seller.name, "seller_kind": c.seller.kind, "unit": "wan",
-            "amount": wan_text(c.amount), "transaction_amount": wan_text(c.transaction_amount),
+            "amount": wan_input(c.amount), "transaction_amount": wan_input(c.transaction_amount),
             "signed_on": c.signed_on, "registration_status": c.registration_status,
             "registered_on": c.registered_on, "channel": c.channel, "event_id": c.event_id,
             "need_id": str(c.need_id or ""), "result_id": str(c.result_id or ""), "broker_id": c.broker_id,

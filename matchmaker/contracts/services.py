@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
+from ..listings import lifecycle
 from ..models import (
     AuditLog,
     Contract,
@@ -23,6 +24,7 @@ from ..models import (
     Zone,
 )
 from ..models.base import utcnow
+from ..suggestions.services import listing_changed
 from . import audit
 
 EDITABLE = [
@@ -191,8 +193,6 @@ def record_contract(actor, data, suggestion_id=None):
 
 def _mark_signed(actor, suggestion, contract):
     """The suggestion is signed and its need solved; the matcher withdraws the need."""
-    from ..matches.services import listing_changed
-
     if suggestion.status != SuggestionStatus.SIGNED.value:
         db.session.add(
             SuggestionMove(
@@ -203,7 +203,7 @@ def _mark_signed(actor, suggestion, contract):
         suggestion.status = SuggestionStatus.SIGNED.value
         suggestion.last_activity_at = utcnow()
     need = suggestion.need
-    need.status = "solved"
+    lifecycle.solve(need)
     listing_changed(need)
 
 

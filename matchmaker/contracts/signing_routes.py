@@ -8,8 +8,8 @@ from flask_login import current_user
 from ..auth.decorators import get_or_404, login_required, public, role_required
 from ..extensions import db, limiter
 from ..models import Contract, ContractDocument, Role
-from . import bp
 from . import signing_services as svc
+from .routes import bp
 from .signing_forms import PrepareForm, SignForm, VerifyForm, WithdrawForm
 from .signing_keys import authority
 

@@ -1,16 +1,15 @@
 """The demonstration data set: each area adds its own seeder module here.
 
-``run_demo`` calls, in order, ``seed(ctx)`` of each module named in SEEDERS that
-exists; ``ctx`` is a dict through which seeders pass what they created.
+``run_demo`` calls, in order, ``seed(ctx)`` of each module in SEEDERS; ``ctx`` is a dict
+through which seeders pass what they created.
 """
-
-import importlib
 
 from ..extensions import db
 from ..models import User
+from . import accounts, brokers, contracts, listings, signing, suggestions, taxonomy
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 -- printed on the console for the demonstration
-SEEDERS = ["taxonomy", "accounts", "listings", "matching", "brokers", "contracts", "signing"]
+SEEDERS = [taxonomy, accounts, listings, suggestions, brokers, contracts, signing]
 
 
 def database_is_empty():
@@ -21,13 +20,7 @@ def database_is_empty():
 def run_demo(echo=print):
     """Fill an empty database with the demonstration; returns the context."""
     ctx = {"echo": echo, "password": DEMO_PASSWORD}
-    for name in SEEDERS:
-        try:
-            module = importlib.import_module(f".{name}", __name__)
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{__name__}.{name}":
-                continue
-            raise
+    for module in SEEDERS:
         module.seed(ctx)
         db.session.commit()
     return ctx

@@ -7,6 +7,7 @@ from ..brokers import services
 from ..extensions import db
 from ..models import ACTIVE_STATUSES, BrokerAssignment, Event, MatchSuggestion, Result, TechNeed, Zone
 from ..models.base import today, utcnow
+from ..suggestions import routing
 
 # Which broker (by position) covers which industries.
 INDUSTRIES = [
@@ -34,7 +35,7 @@ def seed(ctx):
     if len(pending) < 6:
         _manual_pairs(brokers)
     else:
-        services.route_suggestions(pending)
+        routing.route_suggestions(pending)
         db.session.commit()
     worked = sum(_work_queue(b, i) for i, b in enumerate(brokers))
     _leave_some_stale(brokers)
@@ -71,7 +72,7 @@ def _manual_pairs(brokers):
                             reasons=services.shared_keywords(need, result), engine_version="demo")  # fmt: skip
         db.session.add(s)
         db.session.flush()
-        services.route_suggestions([s])
+        routing.route_suggestions([s])
         if s.assigned_broker_id is None:
             s.assigned_broker_id = brokers[i % len(brokers)].id
         made += 1

@@ -9,10 +9,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from ..extensions import db
+from ..listings.search import ensure_search_schema
+from ..listings.tokens import refresh_tokens
 from ..models import Result, TechNeed, Zone
 from ..models.base import utcnow
-from ..search import ensure_search_schema
-from ..search.tokens import refresh_tokens
 
 # Research organisations (demo/accounts.py RESEARCH order) and the index of their first researcher.
 UNI = {"南方理工": 0, "东海医科": 1, "岭南工业": 2, "先进制造院": 3, "光电所": 4, "生物医药院": 5}
@@ -1072,7 +1072,7 @@ def _service_result(i, industry, need_title, kw, answered_by):
 
 def _patent(i):
     """A well-formed invention application number (correct check digit) for topic i."""
-    from ..needs.validation import patent_check_digit
+    from ..listings.validation import patent_check_digit
 
     digits = f"{2016 + i % 8}1{1000000 + i * 7919:07d}"
     return f"ZL{digits}.{patent_check_digit(digits)}"

@@ -3,8 +3,9 @@
 import re
 from dataclasses import dataclass
 
+from ..listings import validation as rules
 from ..models import Confidentiality, CoopMode, IPType, Maturity, TransferMode
-from ..needs import validation as rules
+from ..utils import money
 from ..utils.validators import PHONE_RE
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -154,7 +155,7 @@ def clean_row(kind, raw, lookups, today=None):
                                  ("indicators", "技术指标", False), ("conditions", "现有基础", False)):  # fmt: skip
             take(name, lambda v, n=name, lab=label, r=req: rules.clean_text(str(v or ""), n, lab, r))
         take("coop_mode", lambda v: _choice(v, CoopMode, "合作方式", True))
-        take("budget", lambda v: rules.clean_money(v, "预算"))
+        take("budget", lambda v: money.clean_money(v, "预算"))
         take("confidentiality", lambda v: _choice(v, Confidentiality, "保密要求") or "public")
     else:
         for name, label, req in (("abstract", "成果简介", True), ("detail", "详细介绍", False),
@@ -164,7 +165,7 @@ def clean_row(kind, raw, lookups, today=None):
         take("ip_type", lambda v: _choice(v, IPType, "知识产权类型"))
         take("patent_numbers", lambda v: rules.clean_patents(str(v or "")) or None)
         take("transfer_mode", lambda v: _choice(v, TransferMode, "转化方式", True))
-        take("price", lambda v: rules.clean_money(v, "价格"))
+        take("price", lambda v: money.clean_money(v, "价格"))
         take("owner_email", lambda v: _owner(v, lookups))
     return out, errors
 

@@ -15,10 +15,10 @@ import threading
 from flask import current_app
 
 from ..extensions import db
-from ..models import Organization, Result, Taxonomy, TechNeed, User, Zone
+from ..listings.tokens import refresh_tokens
+from ..models import ImportBatch, Organization, Result, Taxonomy, TechNeed, User, Zone
 from ..models.base import utcnow
-from ..models.listings import ImportBatch
-from ..search.tokens import refresh_tokens
+from ..suggestions import services as matcher
 from .columns import COLUMNS, KIND_LABELS, Lookups, check_header, clean_row
 from .reader import FileProblem, file_format, read_rows
 
@@ -225,14 +225,8 @@ def _build(model, data, zones, now):
 
 
 def _tell_matcher(listings):
-    from ..matches import services as match_services
-
-    many = getattr(match_services, "listings_changed", None)
-    if many:
-        many(listings)
-        return
     for listing in listings:
-        match_services.listing_changed(listing)
+        matcher.listing_changed(listing)
 
 
 def progress(batch):

@@ -1,7 +1,5 @@
 """Public pages: home, dashboard."""
 
-from flask import Blueprint
+from .routes import bp
 
-bp = Blueprint("main", __name__)
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

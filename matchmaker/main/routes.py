@@ -1,11 +1,12 @@
 """Home page and the per-role dashboard."""
 
-from flask import render_template
+from flask import Blueprint, render_template
 from flask_login import current_user
 
 from ..auth.decorators import login_required, public
-from . import bp
 from .services import headline_figures
+
+bp = Blueprint("main", __name__)
 
 
 @bp.route("/")

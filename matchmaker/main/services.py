@@ -5,6 +5,7 @@ from sqlalchemy import func
 from ..extensions import db
 from ..models import ACTIVE_STATUSES, Contract, Result, Taxonomy, TechNeed
 from ..models.signing import contract_not_awaiting
+from ..utils.money import format_wan
 
 
 def choice_list(kind):
@@ -13,13 +14,6 @@ def choice_list(kind):
         db.select(Taxonomy.name).filter_by(kind=kind, active=True).order_by(Taxonomy.sort_order, Taxonomy.id)
     )
     return [r[0] for r in rows]
-
-
-def wan(amount_yuan):
-    """Yuan to a 万元 string with two decimals and separators (the reports' own rounding)."""
-    from ..reports.services import wan_str
-
-    return wan_str(amount_yuan, sep=True)
 
 
 def headline_figures():
@@ -31,4 +25,4 @@ def headline_figures():
             Contract.voided.is_(False), contract_not_awaiting()
         )
     ).one()
-    return {"needs": needs, "results": results, "contracts": n_contracts, "amount_wan": wan(amount)}
+    return {"needs": needs, "results": results, "contracts": n_contracts, "amount_wan": format_wan(amount)}

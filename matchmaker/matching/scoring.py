@@ -7,7 +7,7 @@ import numpy as np
 from .index import SideIndex, row_dots
 from .tokenize import dictionary_version, dictionary_words_mask
 
-__all__ = ["Hits", "explain", "explain_rows", "explainable_flags", "score_side"]
+__all__ = ["Hits", "explain_rows", "explainable_flags", "score_side"]
 
 
 class Hits:
@@ -92,13 +92,8 @@ def explainable_flags(vec) -> np.ndarray:
     return flags
 
 
-def explain(side: SideIndex, row: int, delta: bool, qbuf, vec, n: int):
-    """Return the shared terms contributing most to a pair's lexical cosine, with their parts."""
-    return explain_rows(side, np.array([row]), np.array([delta]), qbuf, vec, n)[0]
-
-
 def explain_rows(side: SideIndex, rows, delta, qbuf, vec, n: int) -> list[tuple]:
-    """Return the reasons (see ``explain``) of several rows of one side, in one pass."""
+    """Return the shared terms contributing most to each row's lexical cosine, with their parts, in one pass."""
     out: list[tuple] = [()] * len(rows)
     for is_delta, X in ((False, side.X), (True, side.dX)):
         which = np.flatnonzero(delta == is_delta)

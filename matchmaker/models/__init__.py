@@ -3,8 +3,8 @@
 from sqlalchemy import event
 
 from .accounts import Organization, User
+from .brokers import BrokerAssignment, Event, FollowUp, event_need, event_result, event_suggestion
 from .contracts import AuditLog, Contract
-from .engine import IndexJob  # noqa: F401  (matching-index jobs)
 from .enums import (
     ACTIVE_STATUSES,
     Channel,
@@ -12,6 +12,7 @@ from .enums import (
     ContractType,
     CoopMode,
     CredentialKind,
+    DeclineReason,
     DocumentStatus,
     FollowUpKind,
     IPType,
@@ -20,23 +21,28 @@ from .enums import (
     OrgKind,
     RegistrationStatus,
     RejectReason,
+    ResponseKind,
     Role,
     SigningParty,
     Source,
     SuggestionStatus,
     TransferMode,
 )
+from .imports import ImportBatch
+from .index_jobs import IndexJob
 from .listings import DomainTerm, Result, Taxonomy, TechNeed, Zone, need_zone, result_zone
-from .matching import BrokerAssignment, Event, FollowUp, MatchSuggestion, SuggestionMove
 from .notifications import Notification
 from .signing import ContractDocument, ContractSignature, SigningCredential
+from .suggestions import MatchSuggestion, SuggestionMove
+from .training import Certificate, TrainingCourse, TrainingEnrolment, TrainingModule, TrainingSession  # noqa: F401
 
 __all__ = [
     "ACTIVE_STATUSES", "AuditLog", "BrokerAssignment", "Channel", "Confidentiality", "Contract",
-    "ContractType", "CoopMode", "DomainTerm", "Event", "FollowUp", "FollowUpKind", "IPType", "ListingStatus",
-    "MatchSuggestion", "Maturity", "Notification", "OrgKind", "Organization", "RegistrationStatus",
-    "RejectReason", "Result", "Role", "Source", "SuggestionMove", "SuggestionStatus", "Taxonomy",
-    "TechNeed", "TransferMode", "User", "Zone", "need_zone", "result_zone",
+    "ContractType", "CoopMode", "DeclineReason", "DomainTerm", "Event", "FollowUp", "FollowUpKind", "IPType",
+    "ImportBatch", "IndexJob", "ListingStatus", "MatchSuggestion", "Maturity", "Notification", "OrgKind",
+    "Organization", "RegistrationStatus", "RejectReason", "ResponseKind", "Result", "Role", "Source",
+    "SuggestionMove", "SuggestionStatus", "Taxonomy", "TechNeed", "TransferMode", "User", "Zone", "event_need",
+    "event_result", "event_suggestion", "need_zone", "result_zone",
     # online signing
     "ContractDocument", "ContractSignature", "CredentialKind", "DocumentStatus", "SigningCredential", "SigningParty",
 ]  # fmt: skip

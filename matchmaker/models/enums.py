@@ -39,6 +39,31 @@ class OrgKind(LabelledEnum):
     INSTITUTE = "institute", "科研院所"
     AGENCY = "agency", "服务机构"
     GOVERNMENT = "government", "政府部门"
+    RND = "rnd", "新型研发机构"
+    BANK = "bank", "银行"
+    INSURER = "insurer", "保险机构"
+    APPRAISER = "appraiser", "评估机构"
+
+
+# Kinds of organisation people trained as technology brokers come from (the report's breakdown).
+TRAINEE_ORG_KINDS = ("university", "institute", "rnd", "agency", "enterprise", "government")
+
+
+class TrainingModuleKind(LabelledEnum):
+    """The four modules of the yearly broker training course."""
+
+    POLICY = "policy", "政策解读"
+    THEORY = "theory", "理论分析"
+    PRACTICE = "practice", "技术转移实操"
+    CASES = "cases", "案例分享"
+
+
+class CourseStatus(LabelledEnum):
+    """A training course: draft (admins only) → open (enrolment) → closed (no more enrolment)."""
+
+    DRAFT = "draft", "筹备中"
+    OPEN = "open", "报名中"
+    CLOSED = "closed", "已结束报名"
 
 
 class ListingStatus(LabelledEnum):
@@ -147,6 +172,63 @@ class Channel(LabelledEnum):
     ONLINE = "online", "线上"
     OFFLINE = "offline", "线下"
     EVENT = "event", "对接活动"
+
+
+# Groups of suggestion statuses ------------------------------------------------------------
+
+# After an introduction: the two sides see each other's contact details.
+INTRODUCED_STATUSES = ("introduced", "negotiating", "signed", "failed")
+# What a listing's owner sees: a broker has vouched for the pair (never suggested or rejected).
+OWNER_VISIBLE_STATUSES = ("accepted",) + INTRODUCED_STATUSES
+# Still being worked on (these can go stale).
+OPEN_STATUSES = ("suggested", "accepted", "introduced", "negotiating")
+# Taken up by a broker and still being worked on ("进行中" in brokers' statistics: not 待审核).
+IN_PROGRESS_STATUSES = ("accepted", "introduced", "negotiating")
+# A side may answer the pair (interested / declined).
+RESPONDABLE_STATUSES = IN_PROGRESS_STATUSES
+# Past the review queue, as the brokers' pipeline lists them (rejected last: shown on request).
+PIPELINE_STATUSES = ("accepted", "introduced", "negotiating", "signed", "failed", "rejected")
+# Reached acceptance (the report funnel), and reached an introduction.
+ACCEPTED_ON_STATUSES = ("accepted", "introduced", "negotiating", "signed")
+INTRODUCED_ON_STATUSES = ACCEPTED_ON_STATUSES[1:]
+# Listing states a near-duplicate check compares against (drafts and expired ones included).
+DUPLICATE_CHECK_STATUSES = ("draft", "published", "docking", "expired")
+
+
+class ResponseKind(LabelledEnum):
+    """A side's answer to an introduction."""
+
+    INTERESTED = "interested", "有意向"
+    DECLINED = "declined", "暂不考虑"
+
+
+class DeclineReason(LabelledEnum):
+    """Why a side declined an introduction (coded, for the matcher's feedback)."""
+
+    NOT_RELEVANT = "not_relevant", "方向不符"
+    TOO_EXPENSIVE = "too_expensive", "价格或预算不合适"
+    NOT_MATURE = "not_mature", "技术成熟度不够"
+    ALREADY_SOLVED = "already_solved", "已有解决方案"
+    TIMING = "timing", "时机不合适"
+    OTHER = "other", "其他"
+
+
+class ImportStatus(LabelledEnum):
+    """An import batch: validated -> importing -> done; or error (nothing written)."""
+
+    VALIDATED = "validated", "待确认"
+    IMPORTING = "importing", "导入中"
+    DONE = "done", "已导入"
+    ERROR = "error", "导入失败"
+
+
+class IndexJobStatus(LabelledEnum):
+    """A matching-index refit job."""
+
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "进行中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
 
 
 # Online signing (网上签约) ------------------------------------------------------------------

@@ -169,30 +169,3 @@ class DomainTerm(db.Model):
     word = db.Column(db.String(50), nullable=False, unique=True)
     added_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
-
-
-class ImportBatch(db.Model):
-    """An uploaded bulk-import file: validated first, imported only on confirmation."""
-
-    __tablename__ = "import_batch"
-    id = db.Column(db.Integer, primary_key=True)
-    kind = db.Column(db.String(10), nullable=False)  # need / result
-    filename = db.Column(db.String(200), nullable=False)
-    file_format = db.Column(db.String(10), nullable=False)  # xlsx / csv
-    content = db.Column(db.LargeBinary, nullable=False)  # re-parsed on confirmation
-    sha256 = db.Column(db.String(64), nullable=False, index=True)
-    # validated -> importing -> done; or error (nothing written)
-    status = db.Column(db.String(20), nullable=False, default="validated")
-    total_rows = db.Column(db.Integer, nullable=False, default=0)
-    good_rows = db.Column(db.Integer, nullable=False, default=0)
-    bad_rows = db.Column(db.Integer, nullable=False, default=0)
-    duplicate_rows = db.Column(db.Integer, nullable=False, default=0)  # external ref already imported
-    processed_rows = db.Column(db.Integer, nullable=False, default=0)  # progress while importing
-    imported_rows = db.Column(db.Integer, nullable=False, default=0)
-    errors = db.Column(db.JSON, nullable=False, default=list)  # [[row, field, reason], ...]
-    message = db.Column(db.String(500))
-    created_by_id = db.Column(db.Integer, db.ForeignKey("user.id"), index=True)
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
-    finished_at = db.Column(db.DateTime)
-
-    created_by = db.relationship("User")

@@ -1,7 +1,5 @@
 """The notifications area."""
 
-from flask import Blueprint
+from .routes import bp
 
-bp = Blueprint("notifications", __name__)
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -1,11 +1,14 @@
 """Views of the notifications area: the list, mark read, mark all read."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth.decorators import login_required
 from ..extensions import db
-from . import bp, services
+from ..utils.urls import safe_next
+from . import services
+
+bp = Blueprint("notifications", __name__)
 
 
 @bp.route("/")
@@ -24,7 +27,7 @@ def read(note_id):
     note = services.mark_read(current_user, note_id)
     if note is None:
         abort(404)  # missing, or someone else's
-    link = services.safe_link(note.link)
+    link = safe_next(note.link)
     if request.form.get("open") == "1" and link:
         return redirect(link)
     return redirect(url_for("notifications.index", unread=request.form.get("unread") or None))

@@ -57,13 +57,6 @@ def mark_all_read(user):
     return result.rowcount
 
 
-def safe_link(link):
-    """Only same-site paths are followed (never //host or a scheme)."""
-    if link and link.startswith("/") and not link.startswith("//") and "\\" not in link:
-        return link
-    return None
-
-
 def send_mail(to, subject, body):
     """Send one e-mail through MAIL_SERVER, or write it to the log when none is configured."""
     cfg = current_app.config
@@ -94,9 +87,6 @@ def digest_body(user, notes, base_url=""):
 
 def run_digest(base_url="", batch=500):
     """Collect every not-yet-digested notification into one e-mail per user; returns (users, notes)."""
-    from ..brokers.services import remind_stale
-
-    remind_stale()
     users = notes_done = 0
     while True:
         # Users with pending notes, a batch at a time; each user's notes are then marked digested.

@@ -1,7 +1,5 @@
 """The reports area."""
 
-from flask import Blueprint
+from .routes import bp
 
-bp = Blueprint("reports", __name__)
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

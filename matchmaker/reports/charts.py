@@ -1,6 +1,6 @@
 """ECharts payloads built from report tables (numbers as strings of exact 万元, parsed by the page)."""
 
-from .services import to_wan
+from ..utils.money import to_wan
 
 
 def chart_payloads(report):

@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .services import to_wan
+from ..utils.money import format_wan, to_wan
 
 # Text beginning with these is run as a formula by spreadsheets (CSV/formula injection).
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
@@ -139,7 +139,7 @@ def to_text(report):
     """A plain-text rendering for the terminal."""
     lines = [f"统计区间：{report['period'].label}", report["headline"]["text"], report["headline_signed"]["text"],
              report["headline_all"]["text"] +
-             f"，技术交易额 {to_wan(report['headline_all']['transaction_amount']):.2f} 万元"]  # fmt: skip
+             f"，技术交易额 {format_wan(report['headline_all']['transaction_amount'])} 万元"]  # fmt: skip
     for t in report["tables"]:
         lines += ["", f"【{t.title}】", "\t".join(c.label for c in t.columns)]
         for values in table_rows(t):

@@ -1,12 +1,14 @@
 """Views of the reports area: the admin report page and its exports."""
 
-from flask import Response, abort, flash, render_template, request
+from flask import Blueprint, Response, abort, flash, render_template, request
 
 from ..auth.decorators import role_required
 from ..models import Role
-from . import bp, services
+from . import services
 from .charts import chart_payloads
 from .export import to_csv, to_xlsx
+
+bp = Blueprint("reports", __name__)
 
 admin_only = role_required(Role.ADMIN)
 
@@ -17,12 +19,6 @@ def _period():
         return services.parse_period(request.args.get("from"), request.args.get("to")), None
     except services.PeriodError as exc:
         return services.default_period(), str(exc)
-
-
-@bp.app_template_filter("wan_half_up")
-def wan_half_up(yuan):
-    """Yuan to 万元 with two decimals and thousands separators (ROUND_HALF_UP)."""
-    return services.wan_str(yuan, sep=True)
 
 
 @bp.route("/")

@@ -22,28 +22,17 @@ from ..models import (
     OrgKind,
     Result,
     SuggestionMove,
-    SuggestionStatus,
     TechNeed,
     User,
     Zone,
 )
 from ..models.base import today
+from ..models.enums import ACCEPTED_ON_STATUSES, INTRODUCED_ON_STATUSES
 from ..models.signing import contract_not_awaiting, contract_signed_online
+from ..utils.money import format_wan
 
-WAN = Decimal(10000)
-CENT = Decimal("0.01")
 MAX_YEARS = 30
 INSTITUTION_KINDS = (OrgKind.UNIVERSITY.value, OrgKind.INSTITUTE.value)
-
-
-def to_wan(yuan):
-    """Exact yuan to 万元 with two decimals, ROUND_HALF_UP (rounding only here, at display)."""
-    return (Decimal(yuan or 0) / WAN).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def wan_str(yuan, sep=False):
-    """万元 text with two decimals, optionally with thousands separators."""
-    return f"{to_wan(yuan):,.2f}" if sep else f"{to_wan(yuan):.2f}"
 
 
 # Periods ----------------------------------------------------------------------------------
@@ -134,22 +123,6 @@ def _sums():
 
 def _money(count, amount, transaction):
     return {"count": int(count or 0), "amount": Decimal(amount or 0), "transaction_amount": Decimal(transaction or 0)}
-
-
-def totals(period, channel=None):
-    """Count and exact sums (yuan) of the valid contracts of a period, optionally one channel."""
-    stmt = select(*_sums()).where(_valid(period))
-    if channel:
-        stmt = stmt.where(Contract.channel == channel)
-    return _money(*db.session.execute(stmt).one())
-
-
-def headline(period, channel="online"):
-    """The bureau's sentence: 平台线上签订技术交易合同 N 项，合同金额 X 万元."""
-    t = totals(period, channel)
-    where = "线上" if channel == Channel.ONLINE.value else (Channel.label_of(channel) if channel else "")
-    text = f"平台{where}签订技术交易合同 {t['count']} 项，合同金额 {wan_str(t['amount'])} 万元"
-    return dict(t, channel=channel or "all", text=text, full=f"{period.label}，{text}。")
 
 
 def _table_total(rows):
@@ -252,10 +225,6 @@ def dimension_tables(period):
 
 # The funnel -------------------------------------------------------------------------------
 
-ACCEPTED_ON = (SuggestionStatus.ACCEPTED.value, SuggestionStatus.INTRODUCED.value,
-               SuggestionStatus.NEGOTIATING.value, SuggestionStatus.SIGNED.value)  # fmt: skip
-INTRODUCED_ON = ACCEPTED_ON[1:]
-
 
 def _reached(statuses):
     """Needs with a suggestion now in, or that ever moved to, one of these statuses."""
@@ -275,14 +244,14 @@ def funnel(period):
     end = datetime.combine(period.end + timedelta(days=1), time.min)
     published = and_(TechNeed.published_at >= start, TechNeed.published_at < end)
     introduced = or_(
-        _reached(INTRODUCED_ON),
+        _reached(INTRODUCED_ON_STATUSES),
         exists().where(MatchSuggestion.need_id == TechNeed.id, MatchSuggestion.introduced_at.is_not(None)),
     )
     signed = exists().where(Contract.need_id == TechNeed.id, Contract.voided.is_(False), contract_not_awaiting())
     stages = [
         ("发布需求", None),
         ("获得推荐", exists().where(MatchSuggestion.need_id == TechNeed.id)),
-        ("经纪人采纳", _reached(ACCEPTED_ON)),
+        ("经纪人采纳", _reached(ACCEPTED_ON_STATUSES)),
         ("完成引荐", introduced),
         ("签订合同", signed),
     ]
@@ -319,7 +288,7 @@ def _headline_from(period, channel_rows, channel):
     picked = [r for r in channel_rows if channel is None or r["name"] == Channel.label_of(channel)]
     t = _table_total(picked)
     where = "线上" if channel == Channel.ONLINE.value else ""
-    text = f"平台{where}签订技术交易合同 {t['count']} 项，合同金额 {wan_str(t['amount'])} 万元"
+    text = f"平台{where}签订技术交易合同 {t['count']} 项，合同金额 {format_wan(t['amount'])} 万元"
     return {"count": t["count"], "amount": t["amount"], "transaction_amount": t["transaction_amount"],
             "channel": channel or "all", "text": text, "full": f"{period.label}，{text}。"}  # fmt: skip
 
@@ -354,7 +323,7 @@ def signing_table(period):
 
 def _headline_signed(period, table):
     row = table.rows[0]
-    text = f"其中网上签约（电子签名）{row['count']} 项，合同金额 {wan_str(row['amount'])} 万元"
+    text = f"其中网上签约（电子签名）{row['count']} 项，合同金额 {format_wan(row['amount'])} 万元"
     return {"count": row["count"], "amount": row["amount"], "transaction_amount": row["transaction_amount"],
             "channel": "signed_online", "text": text, "full": f"{period.label}，{text}。"}  # fmt: skip
 

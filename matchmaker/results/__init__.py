@@ -1,7 +1,5 @@
-"""The results area."""
+"""The results area: researchers' research results (科技成果), a thin twin of needs over listings/."""
 
-from flask import Blueprint
+from .routes import bp
 
-bp = Blueprint("results", __name__)
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -3,9 +3,9 @@
 from wtforms import StringField, TextAreaField
 from wtforms.validators import ValidationError
 
+from ..listings import validation as rules
+from ..listings.forms import AmountField, ChoiceField, ListingForm, rule, text_field
 from ..models import IPType, Maturity, TransferMode
-from ..needs import validation as rules
-from ..needs.forms import AmountField, ChoiceField, ListingForm, rule, text_field
 
 
 class ResultForm(ListingForm):

@@ -1,7 +1,6 @@
 """WTForms validators with Chinese messages, shared by every area's forms."""
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from wtforms import validators as v
 from wtforms.validators import ValidationError
@@ -50,21 +49,3 @@ def uscc(form, field):
         err = uscc_error(field.data)
         if err:
             raise ValidationError(err)
-
-
-def parse_money(text):
-    """Parse a non-negative amount with at most two decimals; raise ValueError in Chinese."""
-    s = (text or "").strip().replace(",", "").replace("，", "")
-    if not s:
-        raise ValueError("请填写金额")
-    try:
-        d = Decimal(s)
-    except InvalidOperation:
-        raise ValueError("金额必须是数字") from None
-    if not d.is_finite():
-        raise ValueError("金额必须是数字")
-    if d < 0:
-        raise ValueError("金额不能为负数")
-    if d.as_tuple().exponent < -2:
-        raise ValueError("金额最多保留两位小数")
-    return d

@@ -5,8 +5,8 @@ from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from ..extensions import db
+from ..listings.forms import DateText
 from ..models import Zone
-from ..needs.forms import DateText
 from ..utils import validators as val
 
 

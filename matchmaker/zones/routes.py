@@ -1,14 +1,16 @@
 """Views of the zones area: public zone list and pages; admin management."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth.decorators import get_or_404, public, role_required
 from ..extensions import db
+from ..listings.access import list_full
 from ..models import Role, Zone
-from ..needs.lifecycle import list_full
-from . import bp, services
+from . import services
 from .forms import ZoneForm
+
+bp = Blueprint("zones", __name__)
 
 admin_only = role_required(Role.ADMIN)
 

@@ -4,8 +4,8 @@ from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..listings.lifecycle import live_clause
 from ..models import Result, TechNeed, need_zone, result_zone
-from ..needs.lifecycle import live_filter
 
 
 def save_zone(zone, data):
@@ -24,7 +24,7 @@ def zone_needs(zone):
     ids = db.select(need_zone.c.need_id).where(need_zone.c.zone_id == zone.id)
     return (
         db.select(TechNeed).options(joinedload(TechNeed.organization))
-        .where(TechNeed.id.in_(ids), live_filter(TechNeed)).order_by(TechNeed.published_at.desc(), TechNeed.id.desc())
+        .where(TechNeed.id.in_(ids), live_clause(TechNeed)).order_by(TechNeed.published_at.desc(), TechNeed.id.desc())
     )  # fmt: skip
 
 
@@ -33,7 +33,7 @@ def zone_results(zone):
     ids = db.select(result_zone.c.result_id).where(result_zone.c.zone_id == zone.id)
     return (
         db.select(Result).options(joinedload(Result.organization))
-        .where(Result.id.in_(ids), live_filter(Result)).order_by(Result.published_at.desc(), Result.id.desc())
+        .where(Result.id.in_(ids), live_clause(Result)).order_by(Result.published_at.desc(), Result.id.desc())
     )  # fmt: skip
 
 
@@ -47,7 +47,7 @@ def zone_counts():
         rows = db.session.execute(
             db.select(link.c.zone_id, func.count())
             .join(model, model.id == key)
-            .where(live_filter(model))
+            .where(live_clause(model))
             .group_by(link.c.zone_id)
         )
         for zone_id, n in rows:

@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 import matchmaker.models.contracts  # the exact Money column type
-from matchmaker.search import fts
+from matchmaker.listings import search as fts  # the full-text DDL (moved from matchmaker.search)
 
 
 # revision identifiers, used by Alembic.

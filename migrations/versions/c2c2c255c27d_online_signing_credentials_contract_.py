@@ -1,7 +1,7 @@
 """online signing: credentials, contract documents, signatures
 
 Revision ID: c2c2c255c27d
-Revises: ac66dccbeaed
+Revises: dd684db417ec
 Create Date: 2026-12-01 21:46:09.718071
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c2c2c255c27d'
-down_revision = 'ac66dccbeaed'
+down_revision = 'dd684db417ec'
 branch_labels = None
 depends_on = None
 

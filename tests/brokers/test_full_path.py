@@ -4,11 +4,11 @@ from datetime import date
 
 from matchmaker.demo.taxonomy import ensure_taxonomy
 from matchmaker.extensions import db
-from matchmaker.matches.services import listing_changed
 from matchmaker.models import BrokerAssignment, FollowUp, MatchSuggestion
+from matchmaker.suggestions.services import listing_changed
 
 from ..factories import make_need, make_result, make_user
-from ..matches.conftest import NEED_TEXT, RESULT_TEXT
+from ..suggestions.conftest import NEED_TEXT, RESULT_TEXT
 from .conftest import moves, notes_of, reload
 
 

@@ -103,7 +103,7 @@ def test_accepted_pair_visible_without_contacts_before_introduction(client, auth
 
 def test_introduced_between(app, sides):
     """introduced_between is true only for the two sides of an introduced pair."""
-    from matchmaker.brokers.services import introduced_between
+    from matchmaker.listings.access import introduced_between
 
     s, ent, res = sides["s"], sides["ent"], sides["res"]
     assert not introduced_between(ent, sides["result"]) and not introduced_between(res, sides["need"])

@@ -2,11 +2,11 @@
 
 from datetime import date, timedelta
 
-from matchmaker.brokers.services import route_suggestion, suggestions_created
 from matchmaker.demo.taxonomy import ensure_taxonomy
 from matchmaker.extensions import db
 from matchmaker.models import BrokerAssignment, Event, MatchSuggestion, Zone
 from matchmaker.models.base import utcnow
+from matchmaker.suggestions.routing import route_suggestions, suggestions_created
 
 from ..factories import make_need, make_result, make_suggestion, make_user
 from .conftest import moves, notes_of, reload
@@ -25,7 +25,7 @@ def test_routing_by_industry_then_zone_then_load(app):
     db.session.commit()
     s1 = make_suggestion(make_need(industry="新能源"), make_result())
     s2 = make_suggestion(make_need(industry="新能源"), make_result())
-    assert {route_suggestion(s1), route_suggestion(s2)} == {a.id, b.id}
+    assert {route_suggestions([s1])[s1.id], route_suggestions([s2])[s2.id]} == {a.id, b.id}
     db.session.commit()
     zoned = make_need(industry="新材料")
     zoned.zones.append(zone)

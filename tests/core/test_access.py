@@ -8,8 +8,9 @@ without a route) fails ``test_table_covers_every_route``.
 import pytest
 
 from matchmaker import create_app
+from matchmaker.extensions import db
 
-from ..conftest import _config
+from ..conftest import DB_URL, AuthActions, _config, _truncate_all, build_app
 from ..factories import make_user
 from ..security.access_table import ACCESS, allowed
 
@@ -52,12 +53,34 @@ def test_table_covers_every_route():
 CASES = [(r, role) for r in ROUTES for role in ROLES]
 
 
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory):
+    """One app for the whole matrix: a user and a logged-in client per role (the cases change nothing
+    another case reads: every object id is 999999, every form is empty)."""
+    app = build_app(tmp_path_factory.mktemp("access"))
+    with app.app_context():
+        users = {role: make_user(role=role) for role in ROLES if role}
+        clients = {None: app.test_client()}
+        for role, user in users.items():
+            clients[role] = app.test_client()
+            AuthActions(clients[role]).login(user)
+        yield app, users, clients
+        db.session.remove()
+        if DB_URL:
+            _truncate_all()
+            db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.mark.parametrize(("route", "role"), CASES, ids=[f"{r[2]} {r[0]} as {role or 'anonymous'}" for r, role in CASES])
-def test_access_matrix(app, client, auth, route, role):
+def test_access_matrix(matrix, route, role):
     """Anonymous users go to login, the wrong role gets 403, the right role gets through."""
+    app, users, clients = matrix
     endpoint, url, method, access, key = route
-    if role:
-        auth.login(make_user(role=role))
+    client = clients[role]
+    if endpoint == "auth.logout" and role:  # logging out would end the shared client's session
+        client = app.test_client()
+        AuthActions(client).login(users[role])
     resp = client.open(url, method=method)
     if allowed(ACCESS.get(key, "?"), role):
         assert resp.status_code not in (401, 403), f"{method} {url} as {role}: {resp.status_code}"
@@ -67,3 +90,4 @@ def test_access_matrix(app, client, auth, route, role):
     else:
         assert resp.status_code == 403, f"{method} {url} as {role}: {resp.status_code}"
     assert resp.status_code < 500
+    db.session.rollback()

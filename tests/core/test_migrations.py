@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 
 from matchmaker.extensions import db
-from matchmaker.search.fts import alembic_include_object
+from matchmaker.listings.search import alembic_include_object
 
 from ..conftest import app_on
 

@@ -8,8 +8,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from matchmaker.extensions import db
-from matchmaker.models import Result, TechNeed
-from matchmaker.models.listings import ImportBatch
+from matchmaker.models import ImportBatch, Result, TechNeed
 
 from ..factories import make_org, make_user
 

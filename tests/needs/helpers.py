@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from matchmaker.extensions import db
-from matchmaker.search.tokens import refresh_tokens
+from matchmaker.listings.tokens import refresh_tokens
 
 from ..factories import make_need, make_result
 

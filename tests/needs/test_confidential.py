@@ -87,11 +87,11 @@ def test_public_need_hides_contacts_from_other_users(client, auth):
     assert "13700001111" not in body and "公开需求联系人" not in body
 
 
-def test_introduced_counterpart_sees_contacts(client, auth, secret_need, monkeypatch):
-    """The brokers' hook (introduced_between) opens a summary-only need to an introduced researcher."""
-    from matchmaker.matches import services as match_services
+def test_introduced_counterpart_sees_contacts(client, auth, secret_need):
+    """An introduction opens a summary-only need (details and contacts) to the researcher of the pair."""
+    from ..factories import make_result, make_suggestion
 
     researcher = auth.login("researcher")
-    monkeypatch.setattr(match_services, "introduced_between", lambda u, listing: u.id == researcher.id, raising=False)
+    make_suggestion(need=secret_need, result=make_result(user=researcher), status="introduced")
     body = client.get(f"/needs/{secret_need.id}").get_data(as_text=True)
     assert SECRET["problem"] in body and SECRET["contact_phone"] in body

@@ -81,7 +81,7 @@ def test_impossible_transition_gives_chinese_message(client, auth):
 
 
 def test_listing_changed_is_called(client, auth, monkeypatch):
-    from matchmaker.matches import services as match_services
+    from matchmaker.suggestions import services as match_services
 
     seen = []
     monkeypatch.setattr(match_services, "listing_changed", lambda listing: seen.append((listing.id, listing.status)))

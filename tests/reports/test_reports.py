@@ -16,6 +16,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Contract, MatchSuggestion, SuggestionMove
 from matchmaker.reports import services
 from matchmaker.reports.export import to_csv, to_xlsx
+from matchmaker.utils.money import format_wan
 
 from ..factories import make_contract, make_need, make_org, make_result, make_user
 
@@ -80,7 +81,7 @@ def test_totals_to_the_cent_against_independent_computation(app, items):
     check(report["headline"], "online")
     assert (
         report["headline"]["text"]
-        == f"平台线上签订技术交易合同 {expected['online'][0]} 项，合同金额 {wan(expected['online'][1]):.2f} 万元"
+        == f"平台线上签订技术交易合同 {expected['online'][0]} 项，合同金额 {wan(expected['online'][1]):,.2f} 万元"
     )
     by_type = {r["name"]: r for r in services.table_of(report, "by_type").rows}
     for t, label in [("development", "技术开发"), ("transfer", "技术转让"), ("service", "技术服务")]:
@@ -102,7 +103,7 @@ def test_boundaries_and_voided(app):
     for d in (date(2019, 12, 31), date(2020, 1, 1), date(2020, 12, 31), date(2021, 1, 1)):
         make_contract(signed_on=d, amount="10000.00")
     make_contract(signed_on=date(2020, 6, 1), amount="99999.99", voided=True, void_reason="解除")
-    h = services.headline(Y2020)
+    h = services.build_report(Y2020)["headline"]
     assert (h["count"], h["amount"]) == (2, Decimal("20000.00"))
     assert h["text"] == "平台线上签订技术交易合同 2 项，合同金额 2.00 万元"
     assert h["full"] == "2020年1月1日至2020年12月31日，平台线上签订技术交易合同 2 项，合同金额 2.00 万元。"
@@ -117,7 +118,7 @@ def test_headline_reads_like_the_bureau_and_rounds_half_up(app):
     assert report["headline"]["text"] == "平台线上签订技术交易合同 7 项，合同金额 513.29 万元"
     assert report["headline_all"]["text"] == "平台签订技术交易合同 8 项，合同金额 513.30 万元"
     offline = {r["name"]: r for r in services.table_of(report, "by_channel").rows}["线下"]
-    assert services.wan_str(offline["amount"]) == "0.01"
+    assert format_wan(offline["amount"]) == "0.01"
 
 
 def test_dimensions_group_by_snapshot_institution_broker_zone_event(app):

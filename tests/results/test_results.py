@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from matchmaker.extensions import db
+from matchmaker.listings.validation import clean_patents, patent_check_digit, patent_error
 from matchmaker.models import Result
-from matchmaker.needs.validation import clean_patents, patent_check_digit, patent_error
 
 from ..factories import make_user
 from ..needs.helpers import future, result

@@ -3,8 +3,8 @@
 from datetime import date
 
 from matchmaker.extensions import db
+from matchmaker.listings.tokens import refresh_tokens
 from matchmaker.models import FollowUp
-from matchmaker.search.tokens import refresh_tokens
 
 from ..core.test_demo import crawl
 from ..factories import make_contract, make_need, make_org, make_result, make_suggestion, make_user

@@ -1,0 +1,94 @@
+"""Admin bulk import of needs or results (.xlsx / .csv): upload, report, confirm, progress (under /needs/import)."""
+
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth.decorators import get_or_404, role_required
+from ..extensions import db
+from ..models import ImportBatch, Role
+from . import services as imports
+from .columns import COLUMNS, KIND_LABELS
+from .reader import FileProblem
+
+bp = Blueprint("imports", __name__)
+
+admin_only = role_required(Role.ADMIN)
+ERRORS_PER_PAGE = 200
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@admin_only
+def start():
+    """Choose needs or results, download the template, upload a file to validate."""
+    kind = request.values.get("kind", "need")
+    error = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            error = "请选择要上传的文件"
+        else:
+            try:
+                batch = imports.validate_upload(kind, upload.filename, upload.read(), current_user)
+            except FileProblem as exc:
+                error = str(exc)
+            else:
+                return redirect(url_for("imports.report", batch_id=batch.id))
+    recent = db.session.scalars(db.select(ImportBatch).order_by(ImportBatch.id.desc()).limit(10)).all()
+    return render_template("imports/start.html", kind=kind if kind in COLUMNS else "need", kinds=KIND_LABELS,
+                           columns=COLUMNS, error=error, recent=recent), (400 if error else 200)  # fmt: skip
+
+
+@bp.route("/import/template")
+@admin_only
+def template():
+    """Download the empty template for needs or results, as .xlsx or .csv."""
+    kind = request.args.get("kind") if request.args.get("kind") in COLUMNS else "need"
+    fmt = "csv" if request.args.get("format") == "csv" else "xlsx"
+    mime = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    name = f"{'needs' if kind == 'need' else 'results'}_import_template.{fmt}"
+    return Response(imports.template_file(kind, fmt), mimetype=mime,
+                    headers={"Content-Disposition": f"attachment; filename={name}"})  # fmt: skip
+
+
+@bp.route("/import/<int:batch_id>")
+@admin_only
+def report(batch_id):
+    """The validation report: every bad row with its row number, column and reason; confirm button."""
+    batch = get_or_404(ImportBatch, batch_id)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    errors = batch.errors or []
+    pages = max((len(errors) + ERRORS_PER_PAGE - 1) // ERRORS_PER_PAGE, 1)
+    shown = errors[(page - 1) * ERRORS_PER_PAGE : page * ERRORS_PER_PAGE]
+    done, total = imports.progress(batch)
+    return render_template("imports/report.html", batch=batch, errors=shown, page=page, pages=pages,
+                           kinds=KIND_LABELS, done=done, total=total)  # fmt: skip
+
+
+@bp.route("/import/<int:batch_id>/confirm", methods=["POST"])
+@admin_only
+def confirm(batch_id):
+    """Import the good rows of a validated file."""
+    batch = get_or_404(ImportBatch, batch_id)
+    try:
+        imports.confirm(batch)
+    except FileProblem as exc:
+        flash(str(exc), "danger")
+    else:
+        batch = db.session.get(ImportBatch, batch_id)
+        if batch.status == "done":
+            flash(batch.message, "success")
+        elif batch.status == "error":
+            flash(batch.message, "danger")
+        else:
+            flash("正在导入，请稍候，本页会自动显示进度", "info")
+    return redirect(url_for("imports.report", batch_id=batch_id))
+
+
+@bp.route("/import/<int:batch_id>/status")
+@admin_only
+def status(batch_id):
+    """Progress of an import as JSON (polled by the report page)."""
+    batch = get_or_404(ImportBatch, batch_id)
+    db.session.refresh(batch)
+    done, total = imports.progress(batch)
+    return jsonify(status=batch.status, done=done, total=total, message=batch.message or "")

@@ -1,0 +1,69 @@
+"""Who may see what of a listing: the owner, staff, introduced counterparts, everyone else."""
+
+from sqlalchemy import exists
+
+from ..extensions import db
+from ..models import AuditLog, MatchSuggestion, Result, Role, TechNeed
+from ..models.enums import INTRODUCED_STATUSES
+from .kinds import kind_of
+
+
+def is_owner(user, listing):
+    """The user may edit the listing (its enterprise / its researcher, or an admin)."""
+    return bool(user and user.is_authenticated and listing.can_edit(user))
+
+
+def introduced_between(user, listing):
+    """True when the user is one side of an introduced pair whose other side is `listing`."""
+    if not getattr(user, "is_authenticated", False) or listing is None:
+        return False
+    introduced = MatchSuggestion.status.in_(INTRODUCED_STATUSES)
+    if isinstance(listing, TechNeed):
+        if user.role != Role.RESEARCHER:
+            return False
+        cond = exists().where(
+            MatchSuggestion.need_id == listing.id, introduced, MatchSuggestion.result_id == Result.id,
+            Result.owner_id == user.id,
+        )  # fmt: skip
+    elif isinstance(listing, Result):
+        if user.role != Role.ENTERPRISE or not user.organization_id:
+            return False
+        cond = exists().where(
+            MatchSuggestion.result_id == listing.id, introduced, MatchSuggestion.need_id == TechNeed.id,
+            TechNeed.organization_id == user.organization_id,
+        )  # fmt: skip
+    else:
+        return False
+    return bool(db.session.scalar(db.select(cond)))
+
+
+def can_see_contacts(user, listing):
+    """Contact details: staff, the owner, and introduced counterparts."""
+    if not user or not user.is_authenticated:
+        return False
+    return user.is_staff or is_owner(user, listing) or introduced_between(user, listing)
+
+
+def can_see_full(user, listing):
+    """All fields of a listing: everyone for public ones; for summary-only needs as for contacts."""
+    if getattr(listing, "confidentiality", "public") != "summary":
+        return True
+    return can_see_contacts(user, listing)
+
+
+def list_full(user, listing):
+    """In lists (no per-row queries): everything unless a summary-only need seen by a non-owner."""
+    if getattr(listing, "confidentiality", "public") != "summary":
+        return True
+    return bool(user.is_authenticated and (user.is_staff or is_owner(user, listing)))
+
+
+def log_confidential_view(user, listing, fields):
+    """Audit a broker's (or admin's) view of confidential fields or contacts of someone else's listing
+    (added to the session; the caller commits)."""
+    if not (user.is_authenticated and user.is_staff) or is_owner(user, listing) and not user.is_admin:
+        return None
+    row = AuditLog(actor_id=user.id, entity=kind_of(listing), entity_id=listing.id, action="view",
+                   after={"fields": fields})  # fmt: skip
+    db.session.add(row)
+    return row

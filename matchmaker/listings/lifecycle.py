@@ -1,0 +1,97 @@
+"""The listing life cycle, shared by needs and results: the one owner of a listing's status.
+
+draft → published → docking → solved / closed / expired; renew brings an expired (or closed)
+listing back to published with a new validity date. ``is_live`` / ``live_clause`` say which
+listings are public and take part in matching, in Python and in SQL.
+
+Nothing here commits: the service that calls ``transition`` owns the transaction.
+"""
+
+from datetime import date, timedelta
+
+from sqlalchemy import and_, or_
+
+from ..models import ACTIVE_STATUSES, ListingStatus
+from ..models.base import utcnow
+
+S = ListingStatus
+RENEW_DAYS = 180
+REMIND_DAYS = 7
+
+# action: (allowed from, to, Chinese verb)
+ACTIONS = {
+    "publish": ({S.DRAFT}, S.PUBLISHED, "发布"),
+    "dock": ({S.PUBLISHED}, S.DOCKING, "标记为对接中"),
+    "solve": ({S.PUBLISHED, S.DOCKING}, S.SOLVED, "标记为已解决"),
+    "close": ({S.DRAFT, S.PUBLISHED, S.DOCKING, S.EXPIRED}, S.CLOSED, "关闭"),
+    "renew": ({S.PUBLISHED, S.DOCKING, S.EXPIRED, S.CLOSED}, S.PUBLISHED, "续期"),
+}
+
+
+class LifecycleError(ValueError):
+    """A state change that is not allowed; the message is shown to the user."""
+
+
+def is_live(listing, today=None) -> bool:
+    """Public and matchable: published or docking, validity not past."""
+    today = today or date.today()
+    return listing.status in ACTIVE_STATUSES and (listing.valid_until is None or listing.valid_until >= today)
+
+
+def live_clause(model, today=None):
+    """SQL condition of ``is_live``."""
+    today = today or date.today()
+    return and_(model.status.in_(ACTIVE_STATUSES), or_(model.valid_until.is_(None), model.valid_until >= today))
+
+
+def allowed_actions(listing):
+    """Names of the actions the owner can take now."""
+    return [a for a, (src, _, _) in ACTIONS.items() if listing.status in src]
+
+
+def transition(listing, action, valid_until=None, today=None):
+    """Apply a life-cycle action to the listing (no commit); raises LifecycleError."""
+    today = today or date.today()
+    if action not in ACTIONS:
+        raise LifecycleError("不支持的操作")
+    src, dst, verb = ACTIONS[action]
+    if listing.status not in src:
+        raise LifecycleError(f"当前状态为“{listing.status_label}”，不能{verb}")
+    if action == "renew":
+        valid_until = valid_until or today + timedelta(days=RENEW_DAYS)
+        if valid_until < today:
+            raise LifecycleError("新的有效期不能早于今天")
+        listing.valid_until = valid_until
+        listing.expiry_notified_at = None
+        listing.confirmed_at = utcnow()
+        if listing.status == S.DOCKING:
+            dst = S.DOCKING
+    if dst in (S.PUBLISHED, S.DOCKING) and listing.valid_until and listing.valid_until < today:
+        raise LifecycleError("有效期已过，请先修改有效期或续期")
+    listing.status = dst.value
+    if dst == S.PUBLISHED and listing.published_at is None:
+        listing.published_at = utcnow()
+    if dst == S.PUBLISHED:
+        listing.confirmed_at = utcnow()
+    return listing
+
+
+def is_due(listing, today=None) -> bool:
+    """A live status past its validity date: to be expired."""
+    return bool(
+        listing.status in ACTIVE_STATUSES and listing.valid_until and listing.valid_until < (today or date.today())
+    )
+
+
+def expire(listing):
+    """Move a listing past its validity to expired (no commit)."""
+    listing.status = S.EXPIRED.value
+    listing.expiry_notified_at = utcnow()
+    return listing
+
+
+def solve(listing):
+    """A contract was signed for the listing: solved, whatever live state it was in (no commit)."""
+    if listing.status != S.SOLVED.value:
+        listing.status = S.SOLVED.value
+    return listing

@@ -1,0 +1,166 @@
+"""List and search queries shared by needs and results: filters, full-text search, sort."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import case, func
+from sqlalchemy.orm import defer, joinedload
+
+from ..extensions import db
+from ..models import ACTIVE_STATUSES, ListingStatus, TechNeed, need_zone, result_zone
+from .kinds import KINDS
+from .lifecycle import live_clause
+from .search import ensure_search_schema, query_terms, ranked
+
+SORTS = {"relevance": "相关度", "new": "最新发布", "deadline": "即将到期", "amount_desc": "金额从高到低",
+         "amount_asc": "金额从低到高"}  # fmt: skip
+
+
+@dataclass
+class ListingQuery:
+    """A parsed list request: what was asked and whether an all-terms search fell back to any-term."""
+
+    stmt: object
+    terms: list = field(default_factory=list)
+    any_term: bool = False
+    sort: str = "new"
+    errors: list = field(default_factory=list)
+
+
+def _decimal(value, errors, label):
+    s = (value or "").strip()
+    if not s:
+        return None
+    try:
+        d = Decimal(s)
+        if not d.is_finite() or d < 0:
+            raise InvalidOperation
+        return d
+    except InvalidOperation:
+        errors.append(f"{label}应为不小于 0 的数字，已忽略")
+        return None
+
+
+def _int(value):
+    s = (value or "").strip()
+    return int(s) if s.isdigit() and len(s) < 10 else None
+
+
+def build(model, args, user, today=None):
+    """Public list statement for needs or results from query args (q, filters, sort)."""
+    today = today or date.today()
+    is_need = model is TechNeed
+    staff = bool(user.is_authenticated and user.is_staff)
+    errors = []
+    stmt = db.select(model.id)  # narrow: ids are sorted and counted, rows loaded per page
+    status = (args.get("status") or "").strip()
+    if status and staff and status in {s.value for s in ListingStatus} and status != "draft":
+        stmt = stmt.where(model.status == status)
+    elif status in ACTIVE_STATUSES:
+        stmt = stmt.where(model.status == status, live_clause(model, today))
+    else:
+        stmt = stmt.where(live_clause(model, today))
+
+    hidden_filter = False  # a filter on a field that a summary-only need does not show
+    for name in ("industry", "field", "town"):
+        value = (args.get(name) or "").strip()
+        if value:
+            stmt = stmt.where(getattr(model, name) == value)
+            hidden_filter |= name != "industry"
+    zone_id = _int(args.get("zone"))
+    if zone_id:
+        link = need_zone if is_need else result_zone
+        key = link.c.need_id if is_need else link.c.result_id
+        stmt = stmt.where(model.id.in_(db.select(key).where(link.c.zone_id == zone_id)))
+        hidden_filter = True
+    amount = model.budget_wan if is_need else model.price_wan
+    lo = _decimal(args.get("min"), errors, "最低金额")
+    hi = _decimal(args.get("max"), errors, "最高金额")
+    if lo is not None:
+        stmt = stmt.where(amount >= lo)
+    if hi is not None:
+        stmt = stmt.where(amount <= hi)
+    hidden_filter |= lo is not None or hi is not None
+    choices = ("coop_mode",) if is_need else ("maturity", "transfer_mode")
+    for name in choices:
+        value = (args.get(name) or "").strip()
+        if value:
+            stmt = stmt.where(getattr(model, name) == value)
+            hidden_filter |= is_need
+    if is_need and hidden_filter and not staff:
+        stmt = stmt.where(model.confidentiality == "public")
+
+    terms = query_terms(args.get("q"))
+    sort = args.get("sort") if args.get("sort") in SORTS else ("relevance" if terms else "new")
+    if sort == "relevance" and not terms:
+        sort = "new"
+    q = ListingQuery(stmt=stmt, terms=terms, sort=sort, errors=errors)
+    if terms:
+        ensure_search_schema()
+        searched = ranked(stmt, model, terms)
+        if sort != "relevance" or db.session.scalar(db.select(searched.order_by(None).limit(1).exists())):
+            q.stmt = searched
+        else:
+            q.stmt, q.any_term = ranked(stmt, model, terms, any_term=True), True
+    if sort != "relevance":
+        q.stmt = q.stmt.order_by(None).order_by(*_order(model, sort, is_need and not staff))
+    return q
+
+
+def _order(model, sort, mask_confidential):
+    amount = model.budget_wan if model is TechNeed else model.price_wan
+    if mask_confidential:  # a summary-only need's budget must not show through the order
+        amount = case((model.confidentiality == "summary", None), else_=amount)
+    if sort == "deadline":
+        return (model.valid_until.asc(), model.id.desc())
+    if sort == "amount_desc":
+        return (amount.is_(None), amount.desc(), model.id.desc())
+    if sort == "amount_asc":
+        return (amount.is_(None), amount.asc(), model.id.desc())
+    return (model.published_at.desc(), model.id.desc())
+
+
+class IdPagination(Pagination):
+    """Sort, count and page over listing ids only, then load the page's rows (with their
+    organisation) by id: SQLite and PostgreSQL never sort or count wide rows."""
+
+    def _query_items(self):
+        stmt, model = self._query_args["stmt"], self._query_args["model"]
+        ids = list(db.session.scalars(stmt.limit(self.per_page).offset((self.page - 1) * self.per_page)))
+        if not ids:
+            return []
+        opts = (joinedload(model.organization), defer(model.tokens), defer(model.search_tokens))
+        rows = db.session.scalars(db.select(model).options(*opts).where(model.id.in_(ids)))
+        by_id = {r.id: r for r in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def _query_count(self):
+        stmt = self._query_args["stmt"].order_by(None)
+        return db.session.scalar(db.select(func.count()).select_from(stmt.subquery()))
+
+
+def paginate(q, model, per_page=20):
+    """A page of the built statement (page number from the request)."""
+    return IdPagination(per_page=per_page, max_per_page=50, error_out=False, stmt=q.stmt, model=model)
+
+
+def mine(kind, user, status=None):
+    """The listings a user manages (see Kind.mine_clause), newest first, optionally in one status."""
+    model = KINDS[kind].model
+    stmt = db.select(model).where(KINDS[kind].mine_clause(user))
+    if status in {s.value for s in ListingStatus}:
+        stmt = stmt.where(model.status == status)
+    return stmt.order_by(model.updated_at.desc(), model.id.desc())
+
+
+def my_counts(kind, user):
+    """{status: count} of the listings a user manages, every status present."""
+    model = KINDS[kind].model
+    rows = db.session.execute(
+        db.select(model.status, func.count(model.id)).where(KINDS[kind].mine_clause(user)).group_by(model.status)
+    )
+    counts = {s.value: 0 for s in ListingStatus}
+    counts.update(dict(rows.all()))
+    return counts

@@ -1,0 +1,189 @@
+"""Use cases shared by needs and results: create, edit, life cycle, open, expire.
+
+Each function is one user action and commits once; what a change means for matching is
+handed to the matcher after the commit.
+"""
+
+from datetime import date, timedelta
+
+from ..extensions import db
+from ..models import ACTIVE_STATUSES, ListingStatus, Zone
+from ..models.base import utcnow
+from ..notifications.services import notify
+from ..suggestions import services as matcher
+from . import access, lifecycle, queries
+from .kinds import KINDS, spec_of
+from .tokens import refresh_tokens
+from .validation import clean_keywords, clean_patents
+
+NULL_WHEN_EMPTY = {"industry", "field", "town", "coop_mode", "contact_name", "contact_phone", "contact_email", "team",
+                   "maturity", "ip_type", "transfer_mode", "patent_numbers", "valid_until"}  # fmt: skip
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def apply_data(listing, data):
+    """Copy cleaned form data onto a listing, with zones, keywords, its amount and token caches."""
+    kind = spec_of(listing)
+    for name in kind.fields:
+        if name in data:
+            value = _strip(data[name])
+            if name in NULL_WHEN_EMPTY:
+                value = value or None
+            setattr(listing, name, "" if value is None and name not in NULL_WHEN_EMPTY else value)
+    listing.keywords = clean_keywords(data.get("keywords") or "")
+    if "zones" in data:
+        ids = data.get("zones") or []
+        listing.zones = db.session.scalars(db.select(Zone).where(Zone.id.in_(ids))).all() if ids else []
+    amount, negotiable = data.get(kind.amount_field) or (None, False)
+    setattr(listing, kind.amount, amount)
+    setattr(listing, kind.negotiable, negotiable)
+    if kind.name == "need":
+        listing.source = listing.source or "self"
+        listing.confidentiality = listing.confidentiality or "public"
+    else:
+        listing.patent_numbers = clean_patents(listing.patent_numbers or "") or None
+    refresh_tokens(listing)
+
+
+def _matcher_after(listing, was_live):
+    """Tell the matcher about a committed change that matters to it."""
+    if was_live or lifecycle.is_live(listing):
+        matcher.listing_changed(listing)
+
+
+def create(kind, user, data, publish=False):
+    """A new listing of the user (a need of their organisation, a result of their own): a draft or published."""
+    spec = KINDS[kind]
+    listing = spec.model(organization_id=user.organization_id, status=ListingStatus.DRAFT.value)
+    setattr(listing, spec.owner_column, user.id)
+    if kind == "result":
+        listing.source = "self"
+    apply_data(listing, data)
+    if publish:
+        lifecycle.transition(listing, "publish")
+    db.session.add(listing)
+    db.session.commit()
+    _matcher_after(listing, False)
+    return listing
+
+
+def update(listing, data):
+    """Save edits to a listing; re-matched if it is (or was) live."""
+    was_live = lifecycle.is_live(listing)
+    apply_data(listing, data)
+    db.session.commit()
+    _matcher_after(listing, was_live)
+    return listing
+
+
+def change_status(listing, action, valid_until=None):
+    """publish / dock / solve / close / renew; raises LifecycleError in Chinese."""
+    was_live = lifecycle.is_live(listing)
+    try:
+        lifecycle.transition(listing, action, valid_until=valid_until)
+    except lifecycle.LifecycleError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    _matcher_after(listing, was_live)
+    return listing
+
+
+def _expiry_note(listing):
+    spec = spec_of(listing)
+    notify(
+        spec.owner_id(listing), "expiry",
+        f"您的{spec.noun}“{listing.title}”已过有效期，已从公开列表和匹配中撤下。如仍有效请续期，否则请关闭。",
+        spec.path(listing.id),
+    )  # fmt: skip
+
+
+def open_listing(listing, user, log_fields=None):
+    """A listing being read: expired if found past its validity; a staff view of confidential
+    fields audited. Commits only when something was written."""
+    changed = False
+    if lifecycle.is_due(listing):
+        lifecycle.expire(listing)
+        _expiry_note(listing)
+        changed = True
+    if log_fields and access.log_confidential_view(user, listing, log_fields) is not None:
+        changed = True
+    if changed:
+        db.session.commit()
+        if listing.status == ListingStatus.EXPIRED.value:
+            matcher.listing_changed(listing)
+    return listing
+
+
+def expire_due(today=None, batch=500):
+    """Expire every live listing past its validity; returns {"need": n, "result": m}."""
+    today = today or date.today()
+    counts = {}
+    for kind, spec in KINDS.items():
+        model, n = spec.model, 0
+        while True:
+            rows = db.session.scalars(
+                db.select(model)
+                .where(model.status.in_(ACTIVE_STATUSES), model.valid_until < today)
+                .order_by(model.id)
+                .limit(batch)
+            ).all()
+            if not rows:
+                break
+            for listing in rows:
+                lifecycle.expire(listing)
+                _expiry_note(listing)
+            db.session.commit()
+            for listing in rows:
+                matcher.listing_changed(listing)
+            n += len(rows)
+        counts[kind] = n
+    return counts
+
+
+def remind_expiring(today=None, days=lifecycle.REMIND_DAYS):
+    """Remind owners once of listings expiring within ``days``; returns how many."""
+    today = today or date.today()
+    n = 0
+    for spec in KINDS.values():
+        model = spec.model
+        rows = db.session.scalars(
+            db.select(model).where(
+                model.status.in_(ACTIVE_STATUSES),
+                model.valid_until >= today,
+                model.valid_until <= today + timedelta(days=days),
+                model.expiry_notified_at.is_(None),
+            )
+        ).all()
+        for listing in rows:
+            listing.expiry_notified_at = utcnow()
+            notify(
+                spec.owner_id(listing), "expiry",
+                f"您的{spec.noun}“{listing.title}”将于 {listing.valid_until:%Y-%m-%d} 到期，请及时续期或关闭。",
+                spec.path(listing.id),
+            )  # fmt: skip
+            n += 1
+    db.session.commit()
+    return n
+
+
+def retokenize_all(batch=500):
+    """Recompute every listing's token caches (after a dictionary change), a batch per commit."""
+    for spec in KINDS.values():
+        model, last = spec.model, 0
+        while True:
+            rows = db.session.scalars(db.select(model).where(model.id > last).order_by(model.id).limit(batch)).all()
+            if not rows:
+                break
+            for listing in rows:
+                refresh_tokens(listing)
+            last = rows[-1].id
+            db.session.commit()
+
+
+def public_list(kind, args, user):
+    """The public list / search of live listings of a kind."""
+    return queries.build(KINDS[kind].model, args, user)

@@ -1,0 +1,80 @@
+"""The token caches of a listing and its engine document.
+
+``tokens`` ("title\\nkeywords\\nbody" jieba tokens) is what the matcher reads, so an index
+rebuild never tokenises again; ``search_tokens`` is the publicly searchable part (the hidden
+fields of a summary-only need left out) that the full-text index is built from.
+"""
+
+from sqlalchemy import bindparam, update
+
+from ..extensions import db
+from ..matching.docs import Doc, encode_tokens, tokenize_doc
+from ..matching.tokenize import tokenize
+from .kinds import KINDS, kind_of, model_of
+
+
+def _parts(listing):
+    title = tokenize(listing.title or "")
+    keywords = tokenize(" ".join(listing.keyword_list))
+    body = [tokenize(getattr(listing, f) or "") for f in KINDS[kind_of(listing)].body]
+    return title, keywords, body
+
+
+def refresh_tokens(listing):
+    """Recompute both caches on the listing (call before flush after any text change)."""
+    title, keywords, body = _parts(listing)
+    listing.tokens = encode_tokens((title, keywords, [t for part in body for t in part]))
+    if kind_of(listing) == "need" and listing.confidentiality == "summary":
+        # Only what everyone may read is searchable: title and summary.
+        listing.search_tokens = encode_tokens((title, [], body[0]))
+    else:
+        listing.search_tokens = listing.tokens
+
+
+# Engine documents ---------------------------------------------------------------------------
+
+
+def body_text(kind: str, listing) -> str:
+    """The body text the engine matches on (all descriptive fields, confidential ones included)."""
+    return "\n".join(getattr(listing, f) or "" for f in KINDS[kind].body)
+
+
+def valid_cache(tokens) -> bool:
+    """A token cache in the engine's format: three fields separated by newlines."""
+    return bool(tokens) and tokens.count("\n") == 2
+
+
+def make_doc(kind: str, row, retokenize=False) -> Doc:
+    """An engine document for a listing (or a row with the same attributes)."""
+    tokens = row.tokens if (valid_cache(row.tokens) and not retokenize) else None
+    return Doc(row.id, row.title or "", row.keywords or "", body_text(kind, row), tokens)
+
+
+def ensure_tokens(kind: str, row, retokenize=False):
+    """The row's Doc with its token cache, and the cache string when it had to be computed."""
+    doc = make_doc(kind, row, retokenize)
+    if doc.tokens is not None:
+        return doc, None
+    doc = tokenize_doc(doc)
+    return doc, doc.tokens
+
+
+def store_tokens(kind: str, items) -> None:
+    """Write token caches [(id, tokens, updated_at)] without touching the listings' updated_at."""
+    if not items:
+        return
+    table = model_of(kind).__table__
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("_id"))
+        .values(tokens=bindparam("_tokens"), updated_at=bindparam("_updated"))
+    )
+    params = [{"_id": i, "_tokens": t, "_updated": u} for i, t, u in items]
+    db.session.connection().execute(stmt, params)
+
+
+def load_columns(kind: str):
+    """Columns read for bulk indexing (no ORM objects)."""
+    m = model_of(kind)
+    cols = [m.id, m.title, m.keywords, m.tokens, m.updated_at]
+    return cols + [getattr(m, f) for f in KINDS[kind].body]

@@ -1,0 +1,163 @@
+"""Field rules shared by the need/result forms and the bulk import (Chinese messages).
+
+Every ``clean_*`` function returns the cleaned value or raises ``ValueError`` with the
+message shown to the user.
+"""
+
+import re
+from datetime import date, datetime
+
+TITLE_MIN, TITLE_MAX = 5, 100
+MAX_LEN = {
+    "summary": 300,
+    "problem": 5000,
+    "indicators": 3000,
+    "conditions": 3000,
+    "abstract": 2000,
+    "detail": 10000,
+    "advantages": 3000,
+    "team": 200,
+    "keywords": 200,
+    "patent_numbers": 500,
+    "contact_name": 50,
+    "contact_phone": 30,
+    "contact_email": 120,
+}
+
+
+def clean_title(text):
+    """Title of 5–100 characters."""
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("请填写标题")
+    if not TITLE_MIN <= len(text) <= TITLE_MAX:
+        raise ValueError(f"标题长度应为 {TITLE_MIN}–{TITLE_MAX} 个字符（当前 {len(text)} 个）")
+    return text
+
+
+def clean_text(text, name, label, required=False):
+    """Trimmed text no longer than its maximum."""
+    text = (text or "").strip()
+    if required and not text:
+        raise ValueError(f"请填写{label}")
+    limit = MAX_LEN.get(name)
+    if limit and len(text) > limit:
+        raise ValueError(f"{label}不能超过 {limit} 个字符（当前 {len(text)} 个）")
+    return text
+
+
+def parse_date(value):
+    """A date from a date/datetime or a YYYY-MM-DD (or YYYY/MM/DD, YYYY年M月D日) string."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    s = str(value or "").strip()
+    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", s)
+    if not m:
+        raise ValueError("日期格式应为 YYYY-MM-DD，例如 2026-12-31")
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        raise ValueError("日期不存在，请核对") from None
+
+
+def clean_valid_until(value, today=None):
+    """A validity end date, not in the past."""
+    if value in (None, ""):
+        raise ValueError("请填写有效期截止日期")
+    d = parse_date(value)
+    today = today or date.today()
+    if d < today:
+        raise ValueError("有效期截止日期不能早于今天")
+    if d.year > today.year + 10:
+        raise ValueError("有效期最长 10 年")
+    return d
+
+
+def split_keywords(text, max_count=10, max_len=20):
+    """Split on commas/spaces (full or half width), trim, de-duplicate, keep order."""
+    seen, out = set(), []
+    for part in re.split(r"[,，、;；\s]+", text or ""):
+        part = part.strip()
+        if part and part.lower() not in seen:
+            seen.add(part.lower())
+            out.append(part[:max_len])
+    return out[:max_count]
+
+
+def clean_keywords(text):
+    """Comma-separated keywords, trimmed and de-duplicated, as stored ("a,b,c")."""
+    words = split_keywords(text, max_count=10, max_len=20)
+    joined = ",".join(words)
+    if len(joined) > MAX_LEN["keywords"]:
+        raise ValueError("关键词总长度不能超过 200 个字符")
+    return joined
+
+
+# Patent / application numbers -------------------------------------------------
+
+_PATENT_RE = re.compile(r"^(?:ZL|CN)?(\d{12}|\d{8})\.?([0-9X])$")
+
+
+def patent_check_digit(digits):
+    """CN application-number check character: weights 2..9 (8 digits) or 2..9,2..5 (12 digits), mod 11."""
+    weights = [2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5][: len(digits)]
+    r = sum(int(d) * w for d, w in zip(digits, weights)) % 11
+    return "X" if r == 10 else str(r)
+
+
+def normalize_patent(text):
+    """Upper-case, without spaces; e.g. 'zl 2017 1 0601862.3' -> 'ZL201710601862.3'."""
+    return re.sub(r"[\s\u3000]+", "", text or "").upper().replace("。", ".")
+
+
+def patent_error(text):
+    """None if a Chinese application/patent number is well formed with a correct check digit."""
+    s = normalize_patent(text)
+    m = _PATENT_RE.match(s)
+    if not m:
+        return f"专利号“{text.strip()}”格式不正确（应如 ZL 2017 1 0601862.3 或 ZL 95 1 15608.X）"
+    digits, check = m[1], m[2]
+    kind = digits[4] if len(digits) == 12 else digits[2]
+    if kind not in "12389":
+        return f"专利号“{text.strip()}”的类型位应为 1、2、3、8 或 9"
+    expected = patent_check_digit(digits)
+    if check != expected:
+        return f"专利号“{text.strip()}”校验位错误（按前 {len(digits)} 位计算应为 {expected}）"
+    return None
+
+
+def clean_patents(text):
+    """Patent numbers separated by commas, semicolons or new lines; each checked; stored normalised."""
+    out = []
+    for part in re.split(r"[,，;；、\n]+", text or ""):
+        if not part.strip():
+            continue
+        err = patent_error(part)
+        if err:
+            raise ValueError(err)
+        s = normalize_patent(part)
+        s = s if s.startswith(("ZL", "CN")) else "ZL" + s
+        if "." not in s:
+            s = s[:-1] + "." + s[-1]
+        if s not in out:
+            out.append(s)
+    joined = ", ".join(out)
+    if len(joined) > MAX_LEN["patent_numbers"]:
+        raise ValueError("专利号总长度不能超过 500 个字符")
+    return joined
+
+
+def clean_choice(value, choices, label, required=False):
+    """A value from a list of (value, label) pairs; the label is accepted too (imports)."""
+    s = str(value or "").strip()
+    if not s:
+        if required:
+            raise ValueError(f"请选择{label}")
+        return None
+    for v, lab in choices:
+        if s in (v, lab):
+            return v
+    names = "、".join(lab for _, lab in choices)
+    raise ValueError(f"{label}“{s}”不在可选范围内（{names}）")

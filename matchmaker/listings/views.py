@@ -1,0 +1,149 @@
+"""The views needs and results share, written once with a Kind: list, detail, mine, post, edit, status.
+
+``needs/routes.py`` and ``results/routes.py`` declare the routes and their guards and call these.
+"""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth.decorators import get_or_404
+from ..extensions import db
+from ..main.services import choice_list
+from ..models import CoopMode, IPType, ListingStatus, Maturity, Source, TransferMode, Zone
+from ..suggestions import services as suggestions
+from . import access, lifecycle, queries, services
+from .kinds import Kind
+from .validation import parse_date
+
+# Enum classes the listing templates label stored values with.
+ENUMS = {"coop_modes": CoopMode, "sources": Source, "maturities": Maturity, "transfer_modes": TransferMode,
+         "ip_types": IPType}  # fmt: skip
+
+
+def _filters():
+    zones = db.session.execute(db.select(Zone.id, Zone.name).filter_by(active=True).order_by(Zone.id)).all()
+    shown = [s for s in ListingStatus if s.value != "draft"]
+    if not current_user.is_staff:
+        shown = [s for s in shown if s.value in ("published", "docking")]
+    return {
+        "industries": [(n, n) for n in choice_list("industry")], "fields": [(n, n) for n in choice_list("field")],
+        "towns": [(n, n) for n in choice_list("town")], "zones": [tuple(z) for z in zones],
+        "sorts": list(queries.SORTS.items()), "status_choices": [(s.value, s.label) for s in shown],
+    }  # fmt: skip
+
+
+def index(kind: Kind):
+    """Live listings: full-text search, filters, sort, pages."""
+    q = services.public_list(kind.name, request.args, current_user)
+    for e in q.errors:
+        flash(e, "warning")
+    page = queries.paginate(q, kind.model)
+    return render_template(
+        "listings/index.html", kind=kind, page=page, q=q, ctx=_filters(),
+        full=lambda item: access.list_full(current_user, item), **ENUMS,
+    )  # fmt: skip
+
+
+def visible_or_404(kind: Kind, listing_id):
+    """A listing the current user may open: live ones for everyone, others for owner and staff."""
+    listing = get_or_404(kind.model, listing_id)
+    if lifecycle.is_due(listing):
+        services.open_listing(listing, current_user)
+    if not lifecycle.is_live(listing) and not (current_user.is_authenticated and current_user.is_staff):
+        if not access.is_owner(current_user, listing):
+            abort(404)
+    return listing
+
+
+def detail(kind: Kind, listing_id):
+    """One listing; confidential parts and contacts only for those entitled to them."""
+    listing = visible_or_404(kind, listing_id)
+    full = access.can_see_full(current_user, listing)
+    contacts = access.can_see_contacts(current_user, listing)
+    if contacts and current_user.is_staff:
+        hidden = kind.name == "need" and listing.confidentiality == "summary"
+        services.open_listing(listing, current_user, ["contacts"] + (["details"] if hidden else []))
+    return render_template(
+        "listings/detail.html", kind=kind, listing=listing, full=full, contacts=contacts,
+        suggestions=suggestions.suggestions_for(listing, current_user),
+        owner=access.is_owner(current_user, listing), actions=lifecycle.allowed_actions(listing), **ENUMS,
+    )  # fmt: skip
+
+
+def mine(kind: Kind):
+    """The listings the user manages, with counts per state."""
+    status = request.args.get("status") or None
+    page = db.paginate(queries.mine(kind.name, current_user, status), per_page=20, error_out=False)
+    return render_template("listings/mine.html", kind=kind, page=page, counts=queries.my_counts(kind.name, current_user),
+                           statuses=ListingStatus, status=status, **ENUMS)  # fmt: skip
+
+
+def _form_data(kind, form):
+    return form.data | {kind.amount_field: getattr(form, kind.amount_field).data}
+
+
+def _duplicates(kind, form, listing=None):
+    """Near-identical listings, unless the author confirmed."""
+    if request.form.get("confirm_duplicate"):
+        return []
+    org_id = listing.organization_id if listing else current_user.organization_id
+    body = [getattr(form, f).data for f in kind.body]
+    return suggestions.near_duplicates(
+        kind.name, form.title.data, form.keywords.data, body, org_id, exclude_id=listing.id if listing else None
+    )
+
+
+def create(kind: Kind, form_class):
+    """Post a listing (save as draft or publish)."""
+    if not current_user.organization_id:
+        flash(f"您的账号未关联单位，无法发布{kind.noun}，请联系管理员", "danger")
+        return redirect(url_for("main.dashboard"))
+    form = form_class()
+    dups = []
+    if form.validate_on_submit():
+        dups = _duplicates(kind, form)
+        if not dups:
+            publish = request.form.get("action") == "publish"
+            listing = services.create(kind.name, current_user, _form_data(kind, form), publish=publish)
+            flash(f"{kind.noun}已发布" if publish else f"{kind.noun}已保存为草稿，确认无误后请点击“发布”", "success")
+            return redirect(url_for(kind.endpoint("detail"), **{kind.id_arg: listing.id}))
+    return render_template("listings/form.html", kind=kind, form=form, listing=None, near_duplicates=dups)
+
+
+def own_or_404(kind: Kind, listing_id):
+    """A listing the current user may edit: 404 if missing, 403 if someone else's."""
+    listing = get_or_404(kind.model, listing_id)
+    if not listing.can_edit(current_user):
+        abort(403)
+    return listing
+
+
+def edit(kind: Kind, listing_id, form_class):
+    """Edit one of the user's listings."""
+    listing = own_or_404(kind, listing_id)
+    form = form_class(obj=listing)
+    form.keep_current_choice(listing)
+    if request.method == "GET":
+        getattr(form, kind.amount_field).set_from(getattr(listing, kind.amount), getattr(listing, kind.negotiable))
+        form.zones.data = [z.id for z in listing.zones]
+    dups = []
+    if form.validate_on_submit():
+        dups = _duplicates(kind, form, listing)
+        if not dups:
+            services.update(listing, _form_data(kind, form))
+            flash(f"{kind.noun}已保存", "success")
+            return redirect(url_for(kind.endpoint("detail"), **{kind.id_arg: listing.id}))
+    return render_template("listings/form.html", kind=kind, form=form, listing=listing, near_duplicates=dups)
+
+
+def status(kind: Kind, listing_id):
+    """Publish, mark docking or solved, close, or renew a listing."""
+    listing = own_or_404(kind, listing_id)
+    try:
+        until = parse_date(request.form["valid_until"]) if request.form.get("valid_until") else None
+        services.change_status(listing, request.form.get("action", ""), valid_until=until)
+    except (ValueError, lifecycle.LifecycleError) as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(f"{kind.noun}状态已更新为“{listing.status_label}”", "success")
+    return redirect(url_for(kind.endpoint("detail"), **{kind.id_arg: listing.id}))

@@ -1,0 +1,57 @@
+"""Matching-index jobs: one row per refit, with its progress, readable by every process."""
+
+from ..extensions import db
+from .base import utcnow
+from .enums import IndexJobStatus
+
+
+class IndexJob(db.Model):
+    """A full index refit (vocabulary, IDF, suggestions), polled by the admin page."""
+
+    __tablename__ = "index_job"
+    id = db.Column(db.Integer, primary_key=True)
+    status = db.Column(db.String(20), nullable=False, default="queued", index=True)  # queued/running/done/failed
+    trigger = db.Column(db.String(20), nullable=False, default="admin")  # admin / cli / schedule / auto / demo
+    stage = db.Column(db.String(20), nullable=False, default="")
+    done = db.Column(db.Integer, nullable=False, default=0)
+    total = db.Column(db.Integer, nullable=False, default=0)
+    message = db.Column(db.String(500), nullable=False, default="")
+    version = db.Column(db.String(40))
+    documents = db.Column(db.Integer)
+    vocabulary = db.Column(db.Integer)
+    suggestions = db.Column(db.Integer)
+    seconds = db.Column(db.Float)  # wall time of the whole job, not money
+    dictionary = db.Column(db.String(20))  # domain-dictionary version the cached tokens were made with
+    requested_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    started_at = db.Column(db.DateTime)
+    finished_at = db.Column(db.DateTime)
+
+    requested_by = db.relationship("User")
+
+    STAGE_LABELS = {
+        "": "排队中",
+        "load": "读取需求与成果",
+        "tokenize": "分词",
+        "vectorize": "构建词表与权重",
+        "semantic": "计算语义空间",
+        "index": "建立索引",
+        "save": "保存索引",
+        "suggest": "计算匹配建议",
+        "done": "已完成",
+    }
+
+    @property
+    def stage_label(self):
+        return self.STAGE_LABELS.get(self.stage, self.stage)
+
+    @property
+    def status_label(self):
+        return IndexJobStatus.label_of(self.status)
+
+    @property
+    def percent(self):
+        """Progress of the current stage in percent (0 when unknown)."""
+        if self.status == "done":
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0

@@ -1,0 +1,72 @@
+"""The pair pipeline: suggested → accepted → introduced → negotiating → signed / failed; or rejected.
+
+The table of allowed moves and the checks every move passes (the actor's rights, the status the
+page was made from) live here, once.
+"""
+
+from ..extensions import db
+from ..models import SuggestionMove, SuggestionStatus
+from ..models.base import utcnow
+
+
+class PairError(ValueError):
+    """An action on a pair refused, with a message for the user (in Chinese)."""
+
+
+# Where each status may go next (rejected, signed and failed are final).
+ALLOWED_MOVES = {
+    "suggested": ("accepted", "rejected"),
+    "accepted": ("introduced", "failed"),
+    "introduced": ("negotiating", "signed", "failed"),
+    "negotiating": ("signed", "failed"),
+}
+
+
+def label(status):
+    """The Chinese label of a status."""
+    return SuggestionStatus.label_of(status)
+
+
+# Permissions -----------------------------------------------------------------
+
+
+def can_act(user, s):
+    """Admins act on every pair; a broker on pairs assigned to them or to nobody."""
+    if not user.is_authenticated:
+        return False
+    return user.is_admin or (user.is_broker and s.assigned_broker_id in (None, user.id))
+
+
+def require_act(user, s):
+    if not can_act(user, s):
+        raise PairError("该推荐已分配给其他经纪人，只有该经纪人或管理员可以操作")
+
+
+def require_status(s, expected, to_status, verb):
+    """Refuse a stale or repeated submit, and moves the pipeline does not allow."""
+    if not expected:
+        raise PairError("请求缺少当前状态，请刷新页面后重试")
+    if expected != s.status:
+        if s.status == to_status:
+            raise PairError(f"该推荐已是「{label(to_status)}」状态，请勿重复提交")
+        raise PairError(f"该推荐的状态已变为「{label(s.status)}」，请刷新页面后再操作")
+    if to_status not in ALLOWED_MOVES.get(s.status, ()):
+        raise PairError(f"「{label(s.status)}」状态的推荐不能{verb}")
+
+
+def record_move(s, actor, to_status, note=None):
+    """Change status and record who moved it and when (no commit)."""
+    db.session.add(
+        SuggestionMove(
+            suggestion_id=s.id, actor_id=getattr(actor, "id", None), from_status=s.status, to_status=to_status,
+            note=(note or None) and note[:500],
+        )
+    )  # fmt: skip
+    s.status = to_status
+    s.last_activity_at = utcnow()
+
+
+def take(s, actor):
+    """A broker acting on an unassigned pair takes it into their queue."""
+    if s.assigned_broker_id is None and actor.is_broker:
+        s.assigned_broker_id = actor.id

@@ -1,0 +1,109 @@
+"""Views of the suggestions area (under /matches): the matching-engine admin page and suggestion pages."""
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth.decorators import get_or_404, login_required, role_required
+from ..extensions import db
+from ..listings.kinds import NEED, RESULT
+from ..models import DomainTerm, IndexJob, Result, Role, TechNeed
+from . import services
+from .forms import TermForm
+
+bp = Blueprint("suggestions", __name__)
+
+admin_only = role_required(Role.ADMIN)
+
+
+def _render_admin(form=None):
+    state = services.index_state()
+    page = db.paginate(services.term_query(request.args.get("q")), per_page=50, error_out=False)
+    authors = services.term_authors(page.items)
+    return render_template(
+        "suggestions/index_admin.html", state=state, terms=page, authors=authors, form=form or TermForm()
+    )
+
+
+@bp.route("/admin/index")
+@admin_only
+def index_admin():
+    """Index state, domain dictionary editor and refit button."""
+    return _render_admin()
+
+
+@bp.route("/admin/index/status.json")
+@admin_only
+def index_status():
+    """The newest refit job and the index state, polled by static/js/matches.js."""
+    job = db.session.scalar(db.select(IndexJob).order_by(IndexJob.id.desc()).limit(1))
+    stats = services.current_stats()
+    return jsonify(job=services.job_json(job), index=stats)
+
+
+@bp.route("/admin/index/refit", methods=["POST"])
+@admin_only
+def refit():
+    """Start a full refit in the background."""
+    job = services.start_refit(trigger="admin", user_id=current_user.id)
+    if job.status == "failed":
+        flash(f"重建索引失败：{job.message}", "danger")
+    elif job.status == "done":
+        flash(f"索引已重建：{job.documents} 篇文档，版本 {job.version}", "success")
+    else:
+        flash("已开始在后台重建索引，完成后自动生效", "info")
+    return redirect(url_for("suggestions.index_admin"))
+
+
+@bp.route("/admin/terms", methods=["POST"])
+@admin_only
+def term_add():
+    """Add words to the domain dictionary."""
+    form = TermForm()
+    if form.validate_on_submit():
+        try:
+            added, present = services.add_terms(form.words.data, current_user)
+        except services.TermError as exc:
+            form.words.errors.append(str(exc))
+        else:
+            msg = f"已添加 {len(added)} 个词条" + (f"，{len(present)} 个已存在" if present else "")
+            flash(msg + "；重建索引后对所有进程生效", "success")
+            return redirect(url_for("suggestions.index_admin"))
+    return _render_admin(form), 400
+
+
+@bp.route("/admin/terms/<int:term_id>/delete", methods=["POST"])
+@admin_only
+def term_delete(term_id):
+    """Remove a word from the domain dictionary."""
+    term = get_or_404(DomainTerm, term_id)
+    services.delete_term(term)
+    flash(f"已删除词条“{term.word}”；重建索引后生效", "success")
+    return redirect(url_for("suggestions.index_admin"))
+
+
+@bp.route("/need/<int:need_id>")
+@login_required
+def for_need(need_id):
+    """A need's suggested results (owners, brokers and admins)."""
+    need = get_or_404(TechNeed, need_id)
+    if not (current_user.is_staff or need.can_edit(current_user)):
+        abort(403)
+    return render_template("suggestions/for_listing.html", listing=need, kind=NEED,
+                           suggestions=services.suggestions_for(need, current_user))  # fmt: skip
+
+
+@bp.route("/result/<int:result_id>")
+@login_required
+def for_result(result_id):
+    """A result's suggested needs (owners, brokers and admins)."""
+    result = get_or_404(Result, result_id)
+    if not (current_user.is_staff or result.can_edit(current_user)):
+        abort(403)
+    return render_template("suggestions/for_listing.html", listing=result, kind=RESULT,
+                           suggestions=services.suggestions_for(result, current_user))  # fmt: skip
+
+
+@bp.app_template_global("match_listing_url")
+def listing_url_global(listing):
+    """The detail page of a listing, or None while that page does not exist."""
+    return services.listing_url(listing)

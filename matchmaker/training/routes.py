@@ -1,0 +1,291 @@
+"""Views of the training area: courses, enrolment, attendance, assessment, certificates, verification."""
+
+from flask import Blueprint, abort, flash, has_request_context, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth.decorators import get_or_404, login_required, public, role_required
+from ..extensions import db, limiter
+from ..models import Certificate, OrgKind, Role, TrainingCourse, TrainingEnrolment, User
+from ..models.enums import CourseStatus
+from . import services
+from .forms import TRAINEE_KINDS, AssessmentForm, CourseForm, EnrolPersonForm, RevokeForm, SelfEnrolForm, SessionForm
+from .services import TrainingError
+
+bp = Blueprint("training", __name__)
+
+
+@bp.app_template_global()
+def broker_certificate(user_id):
+    """The valid certificate of a user (or None); loaded once per request for every certified user."""
+    if not user_id:
+        return None
+    # Cached on the request (not on g: tests keep one app context across requests).
+    cache = request.environ if has_request_context() else {}
+    if "matchmaker.certified_users" not in cache:
+        from ..extensions import db
+        from ..models import Certificate
+        from ..models.base import today
+
+        rows = db.session.scalars(
+            db.select(Certificate).where(
+                Certificate.user_id.is_not(None), Certificate.revoked_at.is_(None), Certificate.valid_until >= today()
+            )
+        ).all()
+        cache["matchmaker.certified_users"] = {c.user_id: c for c in rows}
+    return cache["matchmaker.certified_users"].get(user_id)
+
+
+admin_only = role_required(Role.ADMIN)
+staff_only = role_required(Role.BROKER, Role.ADMIN)
+
+
+def _course_or_404(course_id):
+    course = get_or_404(TrainingCourse, course_id)
+    if course.status == CourseStatus.DRAFT.value and not current_user.is_admin:
+        abort(404)
+    return course
+
+
+@bp.route("/")
+@public
+def index():
+    """Training courses, newest year first; filters by year, status and title."""
+    page = db.paginate(services.course_query(current_user, request.args), per_page=20, error_out=False)
+    return render_template("training/index.html", page=page, statuses=CourseStatus)
+
+
+@bp.route("/<int:course_id>")
+@public
+def course(course_id):
+    """A course: modules, sessions, enrolment; counts for admins."""
+    course = _course_or_404(course_id)
+    return render_template(
+        "training/course.html", course=course, mine=services.enrolment_of(course, current_user),
+        enrol_form=SelfEnrolForm(), session_form=SessionForm(),
+        counts=services.course_counts(course) if current_user.is_admin else None,
+    )  # fmt: skip
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_only
+def course_new():
+    """Create a course."""
+    form = CourseForm()
+    if form.validate_on_submit():
+        course = services.save_course(TrainingCourse(), form.data, current_user)
+        flash(f"已创建课程「{course.title}」", "success")
+        return redirect(url_for("training.course", course_id=course.id))
+    return render_template("training/course_form.html", form=form, course=None)
+
+
+@bp.route("/<int:course_id>/edit", methods=["GET", "POST"])
+@admin_only
+def course_edit(course_id):
+    """Edit a course (title, dates, status, modules)."""
+    course = get_or_404(TrainingCourse, course_id)
+    form = CourseForm(obj=course)
+    if request.method == "GET":
+        form.modules.data = [m.kind for m in course.modules]
+    if form.validate_on_submit():
+        services.save_course(course, form.data, current_user)
+        flash("课程已保存", "success")
+        return redirect(url_for("training.course", course_id=course.id))
+    return render_template("training/course_form.html", form=form, course=course)
+
+
+@bp.route("/<int:course_id>/sessions", methods=["POST"])
+@admin_only
+def session_add(course_id):
+    """Add a session to a course."""
+    course = get_or_404(TrainingCourse, course_id)
+    form = SessionForm()
+    if form.validate_on_submit():
+        try:
+            services.add_session(course, form.data)
+        except TrainingError as exc:
+            form.module_kind.errors.append(str(exc))
+        else:
+            flash("已添加课次", "success")
+            return redirect(url_for("training.course", course_id=course.id))
+    flash("课次信息有误，请按提示修改", "danger")
+    return render_template(
+        "training/course.html", course=course, mine=None, enrol_form=SelfEnrolForm(), session_form=form,
+        counts=services.course_counts(course),
+    ), 400  # fmt: skip
+
+
+@bp.route("/<int:course_id>/sessions/<int:session_id>/delete", methods=["POST"])
+@admin_only
+def session_delete(course_id, session_id):
+    """Remove a session."""
+    course = get_or_404(TrainingCourse, course_id)
+    if not services.delete_session(course, session_id):
+        abort(404)
+    flash("已删除课次", "success")
+    return redirect(url_for("training.course", course_id=course.id))
+
+
+@bp.route("/<int:course_id>/enrol", methods=["POST"])
+@login_required
+def enrol(course_id):
+    """Enrol myself in an open course."""
+    course = _course_or_404(course_id)
+    form = SelfEnrolForm()
+    if not form.validate_on_submit():
+        flash("；".join(form.phone.errors) or "报名信息有误", "danger")
+        return redirect(url_for("training.course", course_id=course.id))
+    try:
+        services.enrol_self(course, current_user, form.phone.data)
+    except TrainingError as exc:
+        flash(str(exc), "warning")
+    else:
+        flash(f"已报名「{course.title}」", "success")
+    return redirect(url_for("training.course", course_id=course.id))
+
+
+def _render_enrolments(course, person_form=None, status=200):
+    page = db.paginate(services.enrolment_query(course, request.args), per_page=30, error_out=False)
+    return render_template(
+        "training/enrolments.html", course=course, page=page, kinds=TRAINEE_KINDS,
+        person_form=person_form or EnrolPersonForm(), counts=services.course_counts(course),
+    ), status  # fmt: skip
+
+
+@bp.route("/<int:course_id>/enrolments", methods=["GET"])
+@admin_only
+def enrolments(course_id):
+    """A course's trainees: attendance, assessment and certificate per person."""
+    return _render_enrolments(get_or_404(TrainingCourse, course_id))
+
+
+@bp.route("/<int:course_id>/enrolments", methods=["POST"])
+@admin_only
+def enrol_person(course_id):
+    """An admin enrols a person (an account is not required)."""
+    course = get_or_404(TrainingCourse, course_id)
+    form = EnrolPersonForm()
+    if form.validate_on_submit():
+        try:
+            e = services.enrol_person(course, form.data, current_user)
+        except TrainingError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            flash(f"已为 {e.name}（{e.org_name}）报名", "success")
+            return redirect(url_for("training.enrolments", course_id=course.id))
+    return _render_enrolments(course, form, 400)
+
+
+def _enrolment(enrolment_id):
+    return get_or_404(TrainingEnrolment, enrolment_id)
+
+
+def _back(e):
+    return redirect(request.form.get("next") if _safe(request.form.get("next")) else
+                    url_for("training.enrolments", course_id=e.course_id))  # fmt: skip
+
+
+def _safe(path):
+    return bool(path) and path.startswith("/training/") and "//" not in path
+
+
+@bp.route("/enrolments/<int:enrolment_id>/attendance", methods=["POST"])
+@admin_only
+def attendance(enrolment_id):
+    """Mark the sessions a trainee attended."""
+    e = _enrolment(enrolment_id)
+    try:
+        ids = [int(x) for x in request.form.getlist("session_id")]
+        services.set_attendance(e, ids)
+    except (ValueError, TrainingError) as exc:
+        flash(str(exc) if isinstance(exc, TrainingError) else "课次选择无效", "danger")
+    else:
+        flash(f"已保存 {e.name} 的出勤（{len(ids)} 次）", "success")
+    return _back(e)
+
+
+@bp.route("/enrolments/<int:enrolment_id>/assessment", methods=["POST"])
+@admin_only
+def assessment(enrolment_id):
+    """Record a trainee's assessment score."""
+    e = _enrolment(enrolment_id)
+    form = AssessmentForm()
+    if not form.validate_on_submit():
+        flash(f"{e.name}：" + "；".join(form.score.errors), "danger")
+        return _back(e)
+    try:
+        services.assess(e, form.score.data, current_user)
+    except TrainingError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(f"已记录 {e.name} 的考核成绩 {e.score} 分（{'通过' if e.passed else '未通过'}）", "success")
+    return _back(e)
+
+
+@bp.route("/enrolments/<int:enrolment_id>/certificate", methods=["POST"])
+@admin_only
+def certificate_issue(enrolment_id):
+    """Issue a passed trainee's certificate."""
+    e = _enrolment(enrolment_id)
+    try:
+        cert = services.issue_certificate(e, current_user)
+    except TrainingError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(f"已为 {e.name} 发放证书 {cert.number}，有效期至 {cert.valid_until}", "success")
+    return _back(e)
+
+
+@bp.route("/certificates")
+@admin_only
+def certificates():
+    """Every certificate, by state, year and holder."""
+    page = db.paginate(services.certificate_query(request.args), per_page=30, error_out=False)
+    return render_template("training/certificates.html", page=page, revoke_form=RevokeForm())
+
+
+@bp.route("/certificates/<int:cert_id>/revoke", methods=["POST"])
+@admin_only
+def certificate_revoke(cert_id):
+    """Revoke a certificate with a reason."""
+    cert = get_or_404(Certificate, cert_id)
+    form = RevokeForm()
+    try:
+        if not form.validate_on_submit():
+            raise TrainingError("；".join(form.reason.errors))
+        services.revoke_certificate(cert, current_user, form.reason.data)
+    except TrainingError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(f"已撤销证书 {cert.number}", "success")
+    return redirect(request.referrer if _safe_ref(request.referrer) else url_for("training.certificates"))
+
+
+def _safe_ref(ref):
+    from urllib.parse import urlsplit
+
+    return bool(ref) and urlsplit(ref).netloc in ("", request.host) and "/training/" in urlsplit(ref).path
+
+
+@bp.route("/verify")
+@public
+@limiter.limit("30 per minute")
+def verify():
+    """Anyone checks a certificate by its number: valid, expired or revoked."""
+    number = (request.args.get("number") or "").strip()
+    cert = services.find_certificate(number) if number else None
+    return render_template("training/verify.html", number=number, cert=cert)
+
+
+@bp.route("/mine")
+@login_required
+def mine():
+    """My enrolments, results and certificates."""
+    return render_template("training/person.html", person=current_user, record=services.person_record(current_user))
+
+
+@bp.route("/people/<int:user_id>")
+@staff_only
+def person(user_id):
+    """A person's training record and certificates (a broker's profile)."""
+    user = get_or_404(User, user_id)
+    return render_template("training/person.html", person=user, record=services.person_record(user), kinds=OrgKind)

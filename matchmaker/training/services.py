@@ -1,0 +1,342 @@
+"""Broker training use cases: courses, sessions, enrolment, attendance, assessment, certificates.
+
+Each function owns its transaction and commits once; who did what and when is stored on the
+rows themselves (enrolled_by, assessed_by, issued_by, revoked_by).
+"""
+
+from datetime import date
+
+from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..models import Certificate, OrgKind, TrainingCourse, TrainingEnrolment, TrainingModule, TrainingSession, User
+from ..models.base import today, utcnow
+from ..models.enums import CourseStatus, TrainingModuleKind
+from ..models.training import training_attendance
+
+PASS_MARK = 60
+NUMBER_PREFIX = "JSJJR"  # 技术经纪人
+
+
+class TrainingError(ValueError):
+    """A refused training action; the message is shown to the user."""
+
+
+# Courses ----------------------------------------------------------------------------------
+
+
+def course_query(user, args):
+    """Courses visible to the user (drafts for admins only), filtered by year, status and title."""
+    stmt = db.select(TrainingCourse)
+    if not user.is_admin:
+        stmt = stmt.where(TrainingCourse.status != CourseStatus.DRAFT.value)
+    year = (args.get("year") or "").strip()
+    if year.isdigit():
+        stmt = stmt.where(TrainingCourse.year == int(year))
+    if args.get("status") in {s.value for s in CourseStatus}:
+        stmt = stmt.where(TrainingCourse.status == args["status"])
+    q = (args.get("q") or "").strip()[:50]
+    if q:
+        stmt = stmt.where(TrainingCourse.title.ilike(f"%{q}%"))
+    return stmt.order_by(TrainingCourse.year.desc(), TrainingCourse.id.desc())
+
+
+def save_course(course, data, actor):
+    """Create or update a course and its modules from validated form data; commits."""
+    for name in ("title", "year", "status", "starts_on", "ends_on", "place", "capacity", "description"):
+        value = data.get(name)
+        setattr(course, name, value.strip() if isinstance(value, str) else value)
+    course.description = course.description or ""
+    course.certificate_years = data.get("certificate_years") or 3
+    if course.starts_on and course.ends_on and course.ends_on < course.starts_on:
+        raise TrainingError("结束日期不能早于开始日期")
+    wanted = [k for k in TrainingModuleKind if k.value in (data.get("modules") or [])]
+    by_kind = {m.kind: m for m in course.modules}
+    course.modules = [by_kind.get(k.value) or TrainingModule(kind=k.value) for k in wanted]
+    for position, module in enumerate(course.modules):
+        module.position = position
+    if course.id is None:
+        course.created_by_id = actor.id
+        db.session.add(course)
+    db.session.commit()
+    return course
+
+
+def add_session(course, data):
+    """Add a dated session to a course; commits."""
+    kinds = {m.kind for m in course.modules}
+    if data.get("module_kind") and data["module_kind"] not in kinds:
+        raise TrainingError("该课程没有这个模块，请先在课程中勾选该模块")
+    session = TrainingSession(
+        course_id=course.id,
+        module_kind=data.get("module_kind") or None,
+        title=data["title"].strip(),
+        lecturer=(data.get("lecturer") or "").strip() or None,
+        starts_at=data["starts_at"],
+        place=(data.get("place") or "").strip() or None,
+    )
+    db.session.add(session)
+    db.session.commit()
+    return session
+
+
+def delete_session(course, session_id):
+    """Remove a session (and its attendance marks); commits. False when it is not this course's."""
+    session = db.session.get(TrainingSession, session_id)
+    if session is None or session.course_id != course.id:
+        return False
+    db.session.delete(session)
+    db.session.commit()
+    return True
+
+
+# Enrolment --------------------------------------------------------------------------------
+
+
+def _check_open(course, by_admin):
+    if course.status == CourseStatus.DRAFT.value and not by_admin:
+        raise TrainingError("该课程尚未开放报名")
+    if course.status == CourseStatus.CLOSED.value and not by_admin:
+        raise TrainingError("该课程已结束报名")
+    if course.capacity:
+        taken = db.session.scalar(
+            db.select(func.count(TrainingEnrolment.id)).where(TrainingEnrolment.course_id == course.id)
+        )
+        if taken >= course.capacity:
+            raise TrainingError(f"该课程名额已满（{course.capacity} 人）")
+
+
+def _add(enrolment):
+    db.session.add(enrolment)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise TrainingError("该学员已报名本课程，请勿重复报名") from None
+    return enrolment
+
+
+def enrolment_of(course, user):
+    """The user's enrolment in a course, or None."""
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(db.select(TrainingEnrolment).filter_by(course_id=course.id, user_id=user.id))
+
+
+def enrol_self(course, user, phone=None):
+    """A logged-in user enrols in an open course, as a member of their organisation; commits."""
+    if enrolment_of(course, user) is not None:
+        raise TrainingError("您已报名本课程")
+    org = user.organization
+    if org is None:
+        raise TrainingError("您的账号尚未关联单位，请联系管理员后再报名")
+    _check_open(course, by_admin=False)
+    return _add(
+        TrainingEnrolment(
+            course_id=course.id, user_id=user.id, name=user.name, org_name=org.name, org_kind=org.kind,
+            phone=(phone or user.phone or None), email=user.email, enrolled_by_id=user.id,
+        )
+    )  # fmt: skip
+
+
+def enrol_person(course, data, actor):
+    """An admin enrols someone (with or without a platform account); commits.
+
+    When the e-mail belongs to a platform user, the enrolment (and a later certificate) is linked
+    to that account, so the broker's profile and the queue show it.
+    """
+    _check_open(course, by_admin=True)
+    email = (data.get("email") or "").strip().lower() or None
+    user = db.session.scalar(db.select(User).where(func.lower(User.email) == email)) if email else None
+    if user is not None and enrolment_of(course, user) is not None:
+        raise TrainingError(f"账号 {user.email} 已报名本课程")
+    return _add(
+        TrainingEnrolment(
+            course_id=course.id, user_id=user.id if user else None, name=data["name"].strip(),
+            org_name=data["org_name"].strip(), org_kind=data["org_kind"], phone=(data.get("phone") or "").strip() or None,
+            email=email, enrolled_by_id=actor.id,
+        )
+    )  # fmt: skip
+
+
+def enrolment_query(course, args):
+    """A course's enrolments, filtered by organisation kind, assessment and name; in enrolment order."""
+    stmt = (
+        db.select(TrainingEnrolment)
+        .where(TrainingEnrolment.course_id == course.id)
+        .options(selectinload(TrainingEnrolment.sessions), joinedload(TrainingEnrolment.certificate))
+    )
+    if args.get("org_kind") in {k.value for k in OrgKind}:
+        stmt = stmt.where(TrainingEnrolment.org_kind == args["org_kind"])
+    result = args.get("result")
+    if result == "passed":
+        stmt = stmt.where(TrainingEnrolment.passed.is_(True))
+    elif result == "failed":
+        stmt = stmt.where(TrainingEnrolment.passed.is_(False))
+    elif result == "pending":
+        stmt = stmt.where(TrainingEnrolment.passed.is_(None))
+    q = (args.get("q") or "").strip()[:50]
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(TrainingEnrolment.name.ilike(like), TrainingEnrolment.org_name.ilike(like)))
+    return stmt.order_by(TrainingEnrolment.id)
+
+
+def course_counts(course):
+    """Enrolled, attended (at least one session), passed and certified people of a course."""
+    e = TrainingEnrolment
+    attended = db.select(training_attendance.c.enrolment_id).distinct().scalar_subquery()
+    row = db.session.execute(
+        db.select(
+            func.count(e.id),
+            func.count(e.id).filter(e.id.in_(attended)),
+            func.count(e.id).filter(e.passed.is_(True)),
+            func.count(Certificate.id),
+        )
+        .select_from(e)
+        .outerjoin(Certificate, Certificate.enrolment_id == e.id)
+        .where(e.course_id == course.id)
+    ).one()
+    return dict(zip(("enrolled", "attended", "passed", "certified"), row, strict=True))
+
+
+def set_attendance(enrolment, session_ids):
+    """Record which of the course's sessions the person attended; commits."""
+    sessions = db.session.scalars(
+        db.select(TrainingSession).where(
+            TrainingSession.course_id == enrolment.course_id, TrainingSession.id.in_(session_ids or [0])
+        )
+    ).all()
+    if len(sessions) != len(set(session_ids or [])):
+        raise TrainingError("所选课次不属于本课程")
+    enrolment.sessions = sessions
+    db.session.commit()
+    return enrolment
+
+
+def assess(enrolment, score, actor, passed=None):
+    """Record the assessment score (0–100) and result (passed by default at 60); commits."""
+    if score is None or not 0 <= score <= 100:
+        raise TrainingError("考核成绩应为 0–100 之间的整数")
+    if enrolment.certificate is not None and enrolment.certificate.revoked_at is None:
+        raise TrainingError("已发证的学员不能修改考核结果（如需更正请先撤销证书）")
+    enrolment.score = score
+    enrolment.passed = (score >= PASS_MARK) if passed is None else bool(passed)
+    enrolment.assessed_at, enrolment.assessed_by_id = utcnow(), actor.id
+    db.session.commit()
+    return enrolment
+
+
+# Certificates -----------------------------------------------------------------------------
+
+
+def _add_years(day, years):
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _next_number(year):
+    prefix = f"{NUMBER_PREFIX}-{year}-"
+    last = db.session.scalar(db.select(func.max(Certificate.number)).where(Certificate.number.like(f"{prefix}%")))
+    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{seq:04d}"
+
+
+def issue_certificate(enrolment, actor, issued_on=None):
+    """Issue the certificate of a passed enrolment: number JSJJR-<year>-<seq>, validity from the course; commits."""
+    if enrolment.passed is not True:
+        raise TrainingError("考核通过后才能发放证书")
+    if enrolment.certificate is not None:
+        raise TrainingError(f"该学员已有证书 {enrolment.certificate.number}")
+    issued_on = issued_on or today()
+    years = enrolment.course.certificate_years or 3
+    for _ in range(5):  # two admins issuing at once: the unique number decides, the loser retries
+        cert = Certificate(
+            number=_next_number(issued_on.year), enrolment_id=enrolment.id, user_id=enrolment.user_id,
+            holder_name=enrolment.name, org_name=enrolment.org_name, issued_on=issued_on,
+            valid_until=_add_years(issued_on, years), issued_by_id=actor.id,
+        )  # fmt: skip
+        db.session.add(cert)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            db.session.expire_all()
+            if db.session.scalar(db.select(Certificate.id).filter_by(enrolment_id=enrolment.id)):
+                raise TrainingError("该学员已有证书") from None
+            continue
+        return cert
+    raise TrainingError("证书编号生成冲突，请重试")
+
+
+def revoke_certificate(cert, actor, reason):
+    """Revoke a certificate with a reason; the public page then says so; commits."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TrainingError("请填写撤销原因")
+    if cert.revoked_at is not None:
+        raise TrainingError("该证书已撤销")
+    cert.revoked_at, cert.revoked_by_id, cert.revoke_reason = utcnow(), actor.id, reason[:200]
+    db.session.commit()
+    return cert
+
+
+def find_certificate(number):
+    """The certificate with this number (case and spaces ignored), or None."""
+    number = "".join((number or "").split()).upper()[:30]
+    if not number:
+        return None
+    return db.session.scalar(
+        db.select(Certificate).where(Certificate.number == number).options(joinedload(Certificate.enrolment))
+    )
+
+
+def certificate_query(args):
+    """Every certificate, filtered by state, year of issue and holder; newest first."""
+    stmt = db.select(Certificate).options(joinedload(Certificate.enrolment).joinedload(TrainingEnrolment.course))
+    state, t = args.get("state"), today()
+    if state == "valid":
+        stmt = stmt.where(Certificate.revoked_at.is_(None), Certificate.valid_until >= t)
+    elif state == "expired":
+        stmt = stmt.where(Certificate.revoked_at.is_(None), Certificate.valid_until < t)
+    elif state == "revoked":
+        stmt = stmt.where(Certificate.revoked_at.is_not(None))
+    year = (args.get("year") or "").strip()
+    if year.isdigit():
+        stmt = stmt.where(Certificate.issued_on.between(date(int(year), 1, 1), date(int(year), 12, 31)))
+    q = (args.get("q") or "").strip()[:50]
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(
+            or_(Certificate.number.ilike(like), Certificate.holder_name.ilike(like), Certificate.org_name.ilike(like))
+        )
+    return stmt.order_by(Certificate.issued_on.desc(), Certificate.id.desc())
+
+
+def valid_certificates(user_ids, on=None):
+    """{user id: its newest valid certificate} for these users."""
+    ids = [i for i in set(user_ids) if i]
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        db.select(Certificate)
+        .where(
+            Certificate.user_id.in_(ids), Certificate.revoked_at.is_(None), Certificate.valid_until >= (on or today())
+        )
+        .order_by(Certificate.issued_on)
+    ).all()
+    return {c.user_id: c for c in rows}
+
+
+def person_record(user):
+    """A user's enrolments (with course and certificate), newest course first."""
+    return db.session.scalars(
+        db.select(TrainingEnrolment)
+        .where(TrainingEnrolment.user_id == user.id)
+        .options(joinedload(TrainingEnrolment.course), joinedload(TrainingEnrolment.certificate))
+        .order_by(TrainingEnrolment.id.desc())
+    ).all()

@@ -1,0 +1,149 @@
+"""Form fields of the network's service areas: Chinese errors, and what was typed is kept on error."""
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from wtforms import SelectField, StringField
+from wtforms.validators import StopValidation, ValidationError
+
+from . import money
+
+
+class _Typed(StringField):
+    """A text input parsed by ``parse``; a parse error is shown in Chinese and the text kept."""
+
+    def parse(self, raw):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def process_formdata(self, valuelist):
+        self.raw = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if self.raw:
+            try:
+                self.data = self.parse(self.raw)
+            except ValueError as exc:
+                self.process_errors.append(str(exc))
+
+    def process_data(self, value):
+        self.data = value
+        self.raw = self.show(value) if value is not None else ""
+
+    def show(self, value):
+        return str(value)
+
+    def _value(self):
+        return getattr(self, "raw", "") or ""
+
+
+class DateInput(_Typed):
+    """YYYY-MM-DD (a date picker in browsers)."""
+
+    def __init__(self, label=None, validators=None, **kw):
+        kw.setdefault("render_kw", {"type": "date"})
+        super().__init__(label, validators, **kw)
+
+    def parse(self, raw):
+        try:
+            return date.fromisoformat(raw.replace("/", "-"))
+        except ValueError:
+            raise ValueError("日期格式不正确，请按 年-月-日 填写，如 2020-06-30") from None
+
+    def show(self, value):
+        return value.isoformat()
+
+
+class DateTimeInput(_Typed):
+    """YYYY-MM-DD HH:MM (a datetime-local picker in browsers)."""
+
+    def __init__(self, label=None, validators=None, **kw):
+        kw.setdefault("render_kw", {"type": "datetime-local"})
+        super().__init__(label, validators, **kw)
+
+    def parse(self, raw):
+        try:
+            return datetime.fromisoformat(raw.replace(" ", "T")).replace(second=0, microsecond=0)
+        except ValueError:
+            raise ValueError("时间格式不正确，请按 年-月-日 时:分 填写，如 2020-06-30 14:30") from None
+
+    def show(self, value):
+        return value.strftime("%Y-%m-%dT%H:%M")
+
+
+class IntInput(_Typed):
+    """A whole number between ``low`` and ``high``."""
+
+    def __init__(self, label=None, validators=None, low=0, high=10**9, **kw):
+        kw.setdefault("render_kw", {"inputmode": "numeric"})
+        super().__init__(label, validators, **kw)
+        self.low, self.high = low, high
+
+    def parse(self, raw):
+        if not raw.lstrip("-").isdigit():
+            raise ValueError(f"{self.label.text}必须是整数")
+        value = int(raw)
+        if not self.low <= value <= self.high:
+            raise ValueError(f"{self.label.text}应在 {self.low}–{self.high} 之间")
+        return value
+
+
+class WanInput(_Typed):
+    """An amount typed in 万元 (at most six decimals: exact to the cent); data is exact yuan."""
+
+    def __init__(self, label=None, validators=None, **kw):
+        kw.setdefault("render_kw", {"inputmode": "decimal"})
+        super().__init__(label, validators, **kw)
+
+    def parse(self, raw):
+        return money.parse_amount(raw, "wan", self.label.text.replace("（万元）", ""))
+
+    def show(self, yuan):
+        return money.wan_input(yuan)
+
+
+class PercentInput(_Typed):
+    """A rate in percent, 0–100 with at most two decimals."""
+
+    def parse(self, raw):
+        try:
+            value = Decimal(raw.rstrip("%％"))
+        except InvalidOperation:
+            raise ValueError(f"{self.label.text}必须是数字") from None
+        if not value.is_finite() or not 0 <= value <= 100 or -value.as_tuple().exponent > 2:
+            raise ValueError(f"{self.label.text}应为 0–100 之间、最多两位小数的数字")
+        return value
+
+
+class CodeSelect(SelectField):
+    """A select whose unknown or tampered values get a Chinese error."""
+
+    def __init__(self, label=None, validators=None, message=None, **kw):
+        super().__init__(label, validators, **kw)
+        self.type = "SelectField"  # rendered as a select by the shared field macro
+        self.message = message or f"请选择有效的{label}"
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.message) from None
+
+    def pre_validate(self, form):
+        if self.data in (None, "") and not self.flags.required:
+            return
+        if str(self.data) not in {str(v) for v, _ in self.choices or [] if v not in ("", None)}:
+            raise ValidationError(self.message)
+
+
+def filled(message):
+    """Required on what was typed (a format error is shown instead of 'required' when text was typed)."""
+
+    def check(form, field):
+        raw = getattr(field, "raw", None)
+        if raw is None:
+            raw = field.data if isinstance(field.data, str) else ("x" if field.data not in (None, "") else "")
+        if not str(raw).strip() and field.data in (None, ""):
+            raise StopValidation(message)
+
+    check.field_flags = {"required": True}
+    return check

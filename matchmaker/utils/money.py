@@ -1,0 +1,103 @@
+"""Money in one place: parsing typed amounts and showing 万元, for forms, pages, reports and exports.
+
+Contracts store exact yuan (``Decimal``); needs and results store their budget or price in
+万元 (``Numeric(14, 2)``). Amounts are never floats; rounding happens only when shown
+(two decimals, ROUND_HALF_UP), and every page and file shows 万元 the same way:
+``format_wan`` → ``1,694.69``.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+WAN = Decimal(10000)
+CENT = Decimal("0.01")
+NEGOTIABLE = "面议"
+NEGOTIABLE_WORDS = (NEGOTIABLE, "面谈", "议价")
+LISTING_MAX = 999_999_999_999  # Numeric(14, 2) of a listing's 万元 amount
+# Largest contract amount accepted: 99,999,999.99 万元 (about one trillion yuan).
+CONTRACT_MAX_YUAN = Decimal("999999999999.00")
+
+
+def _number(text, messages):
+    s = str(text if text is not None else "").strip().replace(",", "").replace("，", "").replace(" ", "")
+    if not s:
+        raise ValueError(messages["empty"])
+    try:
+        d = Decimal(s)
+    except InvalidOperation:
+        raise ValueError(messages["nan"]) from None
+    if not d.is_finite():
+        raise ValueError(messages["nan"])
+    if d < 0:
+        raise ValueError(messages["negative"])
+    return d
+
+
+def parse_decimal(text):
+    """A non-negative amount with at most two decimals; ValueError in Chinese."""
+    d = _number(text, {"empty": "请填写金额", "nan": "金额必须是数字", "negative": "金额不能为负数"})
+    if d.as_tuple().exponent < -2:
+        raise ValueError("金额最多保留两位小数")
+    return d
+
+
+def clean_money(text, label="金额"):
+    """A listing's amount as typed: (万元 Decimal, False), or (None, True) for 面议; ValueError in Chinese."""
+    s = str(text if text is not None else "").strip()
+    if s in NEGOTIABLE_WORDS:
+        return None, True
+    if not s:
+        raise ValueError(f"请填写{label}（万元），或填写“面议”")
+    try:
+        amount = parse_decimal(s)
+    except ValueError as exc:
+        raise ValueError(f"{label}：{exc}（或填写“面议”）") from None
+    if amount > LISTING_MAX:
+        raise ValueError(f"{label}超出允许范围")
+    return amount, False
+
+
+def parse_amount(raw, unit, label):
+    """A contract amount typed in 万元 (``unit="wan"``) or 元 to exact yuan; ValueError in Chinese."""
+    value = _number(raw, {"empty": f"请填写{label}", "nan": f"{label}必须是数字", "negative": f"{label}不能为负数"})
+    places = -value.as_tuple().exponent
+    if unit == "wan" and places > 6:
+        raise ValueError(f"{label}以万元填写时最多保留六位小数（精确到分）")
+    if unit != "wan" and places > 2:
+        raise ValueError(f"{label}以元填写时最多保留两位小数（精确到分）")
+    yuan = (value * WAN if unit == "wan" else value).quantize(CENT)
+    if yuan > CONTRACT_MAX_YUAN:
+        raise ValueError(f"{label}超出允许范围（最大 99999999.99 万元）")
+    return yuan
+
+
+def to_wan(yuan):
+    """Exact yuan to 万元 with two decimals, ROUND_HALF_UP (the only rounding, at display)."""
+    return (Decimal(yuan or 0) / WAN).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_wan(yuan):
+    """Yuan shown as 万元: two decimals and thousands separators, e.g. ``1,694.69``."""
+    return f"{to_wan(yuan):,.2f}"
+
+
+def format_listing_amount(wan, negotiable=False):
+    """A listing's budget or price (already in 万元) as shown: ``面议``, ``1,200.00 万元`` or ``—``."""
+    if negotiable:
+        return NEGOTIABLE
+    if wan is None:
+        return "—"
+    return f"{Decimal(wan).quantize(CENT, rounding=ROUND_HALF_UP):,.2f} 万元"
+
+
+def wan_input(yuan):
+    """Yuan as an exact 万元 figure for a form field: at least two decimals, none lost."""
+    if yuan is None:
+        return ""
+    text = f"{(Decimal(yuan) / WAN):.6f}".rstrip("0")
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.ljust(2, '0')}"
+
+
+def listing_input(wan, negotiable=False):
+    """A listing's stored amount as its form field shows it: ``面议`` or ``12.50``."""
+    return NEGOTIABLE if negotiable else ("" if wan is None else f"{wan:.2f}")

@@ -1,0 +1,122 @@
+"""Suggestions are computed on publish or edit, stored with reasons, and never for dead or rejected pairs."""
+
+from datetime import date, timedelta
+
+from matchmaker.extensions import db
+from matchmaker.models import MatchSuggestion
+from matchmaker.suggestions.services import listing_changed
+
+from ..factories import make_need, make_result
+from .conftest import NEED_TEXT, publish_need
+
+
+def rows(**filters):
+    return db.session.scalars(db.select(MatchSuggestion).filter_by(**filters)).all()
+
+
+def test_publishing_a_need_creates_suggestions_with_reasons(corpus):
+    """The matching result is suggested with its shared terms, score and engine version."""
+    need = publish_need(corpus["enterprise"])
+    found = rows(need_id=need.id)
+    assert [s.result_id for s in found] == [corpus["result"].id]
+    s = found[0]
+    terms = [t for t, _ in s.reasons]
+    assert "指纹识别" in terms and "智能门锁" in terms
+    assert 0.35 <= s.score <= 1.0 and s.status == "suggested" and s.engine_version
+    assert need.tokens.count("\n") == 2 and "指纹识别" in need.tokens
+
+
+def test_unpublished_or_expired_need_gets_none(corpus):
+    """A draft or an expired need gets no suggestion."""
+    draft = publish_need(corpus["enterprise"], status="draft")
+    expired = publish_need(corpus["enterprise"], valid_until=date.today() - timedelta(days=1))
+    closed = publish_need(corpus["enterprise"], status="closed")
+    assert rows(need_id=draft.id) == rows(need_id=expired.id) == rows(need_id=closed.id) == []
+
+
+def test_expired_result_is_never_suggested(corpus):
+    """A result past its validity date is not suggested for a new need."""
+    corpus["result"].valid_until = date.today() - timedelta(days=1)
+    db.session.commit()
+    need = publish_need(corpus["enterprise"])
+    assert rows(need_id=need.id) == []
+
+
+def test_edit_updates_instead_of_duplicating(corpus):
+    """Publishing again after an edit updates the one row."""
+    need = publish_need(corpus["enterprise"])
+    first = rows(need_id=need.id)[0]
+    need.problem = "智能门锁指纹识别，要求识别快。"
+    db.session.commit()
+    listing_changed(need)
+    again = rows(need_id=need.id)
+    assert len(again) == 1 and again[0].id == first.id
+
+
+def test_edit_away_from_the_topic_withdraws_the_suggestion(corpus):
+    """An edit that no longer matches removes the still-suggested row."""
+    need = publish_need(corpus["enterprise"])
+    need.title, need.keywords, need.problem = "高镍正极材料量产", "锂离子电池", "锂离子电池正极材料的量产工艺"
+    db.session.commit()
+    listing_changed(need)
+    assert corpus["result"].id not in [s.result_id for s in rows(need_id=need.id)]
+
+
+def test_closing_withdraws_suggested_but_keeps_decided(corpus):
+    """Closing a need deletes its suggested rows; an accepted one stays."""
+    need = publish_need(corpus["enterprise"])
+    other = make_result(user=corpus["researcher"], title="指纹识别智能门锁模组", keywords="智能门锁,指纹识别",
+                        abstract="智能门锁指纹识别模组，低功耗。")  # fmt: skip
+    listing_changed(other)
+    assert len(rows(need_id=need.id)) == 2
+    accepted = rows(need_id=need.id, result_id=other.id)[0]
+    accepted.status = "accepted"
+    db.session.commit()
+    need.status = "closed"
+    db.session.commit()
+    listing_changed(need)
+    assert [(s.result_id, s.status) for s in rows(need_id=need.id)] == [(other.id, "accepted")]
+
+
+def test_new_result_is_matched_against_existing_needs(corpus):
+    """A result published later is matched at once (both directions), without a refit."""
+    need = publish_need(corpus["enterprise"])
+    version = rows(need_id=need.id)[0].engine_version
+    late = make_result(user=corpus["researcher"], title="智能门锁指纹识别算法", keywords="指纹识别,智能门锁",
+                       abstract="用于智能门锁的指纹识别算法，识别快。")  # fmt: skip
+    listing_changed(late)
+    row = rows(need_id=need.id, result_id=late.id)
+    assert len(row) == 1 and row[0].engine_version == version
+
+
+def test_rejected_pair_is_never_resuggested(corpus, runner):
+    """A broker-rejected pair stays rejected after an edit and after rebuild-index."""
+    need = publish_need(corpus["enterprise"])
+    s = rows(need_id=need.id)[0]
+    s.status, s.reject_reason = "rejected", "off_topic"
+    db.session.commit()
+    listing_changed(need)
+    listing_changed(corpus["result"])
+    result = runner.invoke(args=["rebuild-index"])
+    assert result.exit_code == 0, result.output
+    assert "索引已重建" in result.output
+    db.session.expire_all()
+    assert [(r.result_id, r.status) for r in rows(need_id=need.id)] == [(corpus["result"].id, "rejected")]
+
+
+def test_rebuild_index_creates_and_refreshes_suggestions(corpus, runner):
+    """rebuild-index suggests pairs of listings that were never announced, with the new version."""
+    need = make_need(user=corpus["enterprise"], **NEED_TEXT)  # stored without listing_changed
+    result = runner.invoke(args=["rebuild-index"])
+    assert result.exit_code == 0, result.output
+    found = rows(need_id=need.id)
+    assert [s.result_id for s in found] == [corpus["result"].id]
+    db.session.refresh(need)
+    assert need.tokens.count("\n") == 2
+
+
+def test_threshold_is_configurable(corpus, app):
+    """Nothing above a threshold of 0.99 is stored."""
+    app.config["MATCH_THRESHOLD"] = 0.99
+    need = publish_need(corpus["enterprise"])
+    assert rows(need_id=need.id) == []

@@ -1,0 +1,213 @@
+"""Broker training: courses, enrolment (with and without an account), attendance, assessment,
+certificates verified by number (a revoked one refused), and the certification shown to brokers."""
+
+from datetime import date, datetime
+
+from matchmaker.extensions import db
+from matchmaker.models import Certificate, TrainingCourse, TrainingEnrolment, TrainingSession
+from matchmaker.training import services
+
+from ..factories import make_suggestion, make_user
+
+COURSE = {
+    "title": "2020年技术经纪人培训班", "year": "2020", "status": "open", "starts_on": "2020-09-01",
+    "ends_on": "2020-09-30", "place": "市科技会堂", "capacity": "", "certificate_years": "3",
+    "modules": ["policy", "theory", "practice", "cases"], "description": "",
+}  # fmt: skip
+
+
+def make_course(status="open", sessions=2, **kw):
+    """A course with the four modules and some sessions."""
+    admin = make_user("admin")
+    data = {
+        "title": "技术经纪人培训班",
+        "year": 2020,
+        "status": status,
+        "modules": ["policy", "theory", "practice", "cases"],
+    }
+    data.update(kw)
+    course = services.save_course(TrainingCourse(), data, admin)
+    for i in range(sessions):
+        services.add_session(
+            course, {"title": f"第{i + 1}讲", "module_kind": "policy", "starts_at": datetime(2020, 9, 1 + i, 9)}
+        )
+    return course
+
+
+def test_admin_creates_a_course_with_the_four_modules(client, auth):
+    """The admin form creates a course whose modules are the letter's four, in order."""
+    auth.login("admin")
+    resp = client.post("/training/new", data=COURSE)
+    assert resp.status_code == 302
+    course = db.session.scalar(db.select(TrainingCourse))
+    assert [m.kind_label for m in course.modules] == ["政策解读", "理论分析", "技术转移实操", "案例分享"]
+    page = client.get(f"/training/{course.id}").get_data(as_text=True)
+    assert "技术转移实操" in page and "案例分享" in page
+
+
+def test_bad_course_input_is_explained_and_kept(client, auth):
+    """A wrong year, no module and dates out of order: Chinese errors, nothing saved, text kept."""
+    auth.login("admin")
+    data = dict(COURSE, year="二〇二〇", modules=[], ends_on="2020-08-01", title="培训班标题保留")
+    resp = client.post("/training/new", data=data)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "年度必须是整数" in page and "请至少选择一个课程模块" in page and "结束日期不能早于开始日期" in page
+    assert "二〇二〇" in page and "培训班标题保留" in page
+    assert db.session.scalar(db.select(db.func.count(TrainingCourse.id))) == 0
+
+
+def test_self_enrolment_from_any_kind_of_organisation(client, auth):
+    """A researcher enrols once as a member of their university; a second try is refused."""
+    course = make_course()
+    user = auth.login("researcher")
+    assert client.post(f"/training/{course.id}/enrol", data={"phone": "13800000001"}).status_code == 302
+    e = db.session.scalar(db.select(TrainingEnrolment))
+    assert (e.user_id, e.org_kind, e.org_name) == (user.id, "university", user.organization.name)
+    resp = client.post(f"/training/{course.id}/enrol", data={}, follow_redirects=True)
+    assert "您已报名本课程" in resp.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(TrainingEnrolment.id))) == 1
+
+
+def test_draft_course_is_hidden_and_closed_course_refuses(client, auth):
+    """Non-admins do not see a draft course; a closed one refuses enrolment; capacity is kept."""
+    draft = make_course(status="draft")
+    closed = make_course(status="closed")
+    full = make_course(capacity=1)
+    services.enrol_person(full, {"name": "甲", "org_name": "某高校", "org_kind": "university"}, make_user("admin"))
+    auth.login("enterprise")
+    assert client.get(f"/training/{draft.id}").status_code == 404
+    assert client.post(f"/training/{draft.id}/enrol").status_code == 404
+    resp = client.post(f"/training/{closed.id}/enrol", follow_redirects=True)
+    assert "该课程已结束报名" in resp.get_data(as_text=True)
+    resp = client.post(f"/training/{full.id}/enrol", follow_redirects=True)
+    assert "名额已满" in resp.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(TrainingEnrolment.id))) == 1
+
+
+def test_admin_enrols_a_person_without_an_account(client, auth):
+    """An admin enrols a government officer with no account; a duplicate phone is refused; an
+    e-mail of a platform user links the enrolment to that account."""
+    course = make_course()
+    broker = make_user("broker")
+    auth.login("admin")
+    person = {"name": "李科长", "org_name": "市科学技术局", "org_kind": "government", "phone": "13900000000"}
+    assert client.post(f"/training/{course.id}/enrolments", data=person).status_code == 302
+    resp = client.post(f"/training/{course.id}/enrolments", data=dict(person, name="另一人"))
+    assert resp.status_code == 400 and "请勿重复报名" in resp.get_data(as_text=True)
+    linked = {
+        "name": broker.name,
+        "org_name": "市技术转移服务中心",
+        "org_kind": "agency",
+        "email": broker.email.upper(),
+    }
+    assert client.post(f"/training/{course.id}/enrolments", data=linked).status_code == 302
+    rows = db.session.scalars(db.select(TrainingEnrolment).order_by(TrainingEnrolment.id)).all()
+    assert [(r.name, r.user_id) for r in rows] == [("李科长", None), (broker.name, broker.id)]
+    bad = client.post(f"/training/{course.id}/enrolments", data=dict(person, org_kind="bank", phone="123"))
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "请选择单位类型" in page and "电话号码格式不正确" in page and "李科长" in page
+
+
+def _trainee(course):
+    return services.enrol_person(course, {"name": "王芳", "org_name": "南方理工大学", "org_kind": "university"},
+                                 make_user("admin"))  # fmt: skip
+
+
+def test_attendance_assessment_and_certificate(client, auth):
+    """Attendance marked, a score recorded (60 passes), a certificate issued with number and validity."""
+    course = make_course(sessions=3)
+    e = _trainee(course)
+    s1, s2, _ = db.session.scalars(db.select(TrainingSession.id).order_by(TrainingSession.id)).all()
+    auth.login("admin")
+    client.post(f"/training/enrolments/{e.id}/attendance", data={"session_id": [s1, s2]})
+    assert sorted(s.id for s in db.session.get(TrainingEnrolment, e.id).sessions) == [s1, s2]
+    resp = client.post(f"/training/enrolments/{e.id}/certificate", follow_redirects=True)
+    assert "考核通过后才能发放证书" in resp.get_data(as_text=True)
+    resp = client.post(f"/training/enrolments/{e.id}/assessment", data={"score": "101"}, follow_redirects=True)
+    assert "考核成绩应在 0–100 之间" in resp.get_data(as_text=True)
+    client.post(f"/training/enrolments/{e.id}/assessment", data={"score": "60"})
+    e = db.session.get(TrainingEnrolment, e.id)
+    assert (e.score, e.passed) == (60, True)
+    client.post(f"/training/enrolments/{e.id}/certificate")
+    cert = db.session.scalar(db.select(Certificate))
+    assert cert.number == f"JSJJR-{date.today().year}-0001"
+    assert (cert.valid_until - cert.issued_on).days in (365 * 3, 365 * 3 + 1)
+    assert services.course_counts(course) == {"enrolled": 1, "attended": 1, "passed": 1, "certified": 1}
+
+
+def test_certificate_verified_by_number_and_revoked_one_refused(client, auth):
+    """The public page confirms a valid certificate by number; once revoked it says so and is not valid."""
+    course = make_course()
+    e = _trainee(course)
+    admin = make_user("admin")
+    services.assess(e, 88, admin)
+    cert = services.issue_certificate(e, admin)
+    number = cert.number
+    assert number == f"JSJJR-{date.today().year}-0001"
+    page = client.get("/training/verify", query_string={"number": f" {number.lower()} "}).get_data(as_text=True)
+    assert "该证书有效" in page and "王芳" in page and "南方理工大学" in page and str(cert.valid_until) in page
+    page = client.get("/training/verify", query_string={"number": "JSJJR-2020-9999"}).get_data(as_text=True)
+    assert "未找到编号为“JSJJR-2020-9999”的证书" in page and "该证书有效" not in page
+    auth.login(admin)
+    resp = client.post(f"/training/certificates/{cert.id}/revoke", data={"reason": ""}, follow_redirects=True)
+    assert "请填写撤销原因" in resp.get_data(as_text=True)
+    client.post(f"/training/certificates/{cert.id}/revoke", data={"reason": "考核材料不实"})
+    auth.logout()
+    page = client.get("/training/verify", query_string={"number": number}).get_data(as_text=True)
+    assert "被撤销，现已无效" in page and "考核材料不实" in page and "该证书有效" not in page
+
+
+def test_expired_certificate_is_not_valid(client):
+    """A certificate past its validity is shown as expired."""
+    course = make_course(certificate_years=1)
+    e = _trainee(course)
+    admin = make_user("admin")
+    services.assess(e, 75, admin)
+    cert = services.issue_certificate(e, admin, issued_on=date(2018, 5, 1))
+    page = client.get("/training/verify", query_string={"number": cert.number}).get_data(as_text=True)
+    assert "已于 2019-05-01 过期" in page
+
+
+def test_numbers_follow_each_other_within_a_year(app):
+    """Certificates of one year get consecutive numbers; a new year starts again at 0001."""
+    course = make_course()
+    admin = make_user("admin")
+    numbers = []
+    for i, day in enumerate((date(2020, 1, 5), date(2020, 6, 1), date(2021, 1, 2))):
+        e = services.enrol_person(course, {"name": f"学员{i}", "org_name": "某院所", "org_kind": "institute"}, admin)
+        services.assess(e, 90, admin)
+        numbers.append(services.issue_certificate(e, admin, issued_on=day).number)
+    assert numbers == ["JSJJR-2020-0001", "JSJJR-2020-0002", "JSJJR-2021-0001"]
+
+
+def test_broker_certification_shown_in_queue_and_profile(client, auth):
+    """A certified broker carries a 持证 badge in the queue; the profile lists the certificate."""
+    broker = make_user("broker", name="持证经纪人")
+    other = make_user("broker", name="未持证经纪人")
+    course = make_course()
+    e = services.enrol_person(course, {"name": broker.name, "org_name": "中心", "org_kind": "agency",
+                                       "email": broker.email}, make_user("admin"))  # fmt: skip
+    services.assess(e, 80, broker)
+    cert = services.issue_certificate(e, broker)
+    make_suggestion(broker=broker)
+    make_suggestion(broker=other)
+    auth.login("admin")
+    page = client.get("/broker/?owner=all").get_data(as_text=True)
+    assert page.count("持证</a>") == 1 and cert.number in page
+    profile = client.get(f"/training/people/{broker.id}").get_data(as_text=True)
+    assert cert.number in profile and "持证技术经纪人" in profile
+    services.revoke_certificate(cert, broker, "测试撤销")
+    assert "持证</a>" not in client.get("/broker/?owner=all").get_data(as_text=True)
+
+
+def test_my_training_page(client, auth):
+    """A trainee sees their course, score and certificate number."""
+    course = make_course()
+    user = auth.login("researcher")
+    services.enrol_self(course, user)
+    e = db.session.scalar(db.select(TrainingEnrolment))
+    services.assess(e, 92, user)
+    cert = services.issue_certificate(e, user)
+    page = client.get("/training/mine").get_data(as_text=True)
+    assert "92 分，通过" in page and cert.number in page
