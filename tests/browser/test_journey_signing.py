@@ -39,7 +39,8 @@ def body(j):
 
 
 def register(j, role, name, email, password, org_name, org_kind, uscc=""):
-    j.go("/auth/register")
+    # The first page of a journey file run alone may wait for gunicorn's workers to boot.
+    assert j.page.goto(j.base + "/auth/register", timeout=SLOW).status == 200
     j.page.select_option("#role", role)
     j.page.fill("#name", name)
     j.page.fill("#email", email)
