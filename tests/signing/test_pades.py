@@ -197,7 +197,12 @@ def test_works_inside_a_running_event_loop(authority, signed_pdf):
     """Called from async code (or Playwright's sync API), verification still works (pyHanko runs its own loop)."""
     import asyncio
 
+    from concurrent.futures import ThreadPoolExecutor
+
     async def check():
         return verify_pdf(signed_pdf, [authority.root], authority.root)
 
-    assert asyncio.run(check()).complete()
+    # A thread of its own: in the whole suite Playwright's sync API may already run a loop in this
+    # thread (a browser journey's session fixture), where asyncio.run() itself would refuse.
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(lambda: asyncio.run(check())).result().complete()
