@@ -45,7 +45,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Log out (POST only, so a link elsewhere cannot log a user out)."""
+    """Log out (POST only, so a link elsewhere cannot log a user out); copies of the cookies die too."""
+    services.logout(current_user._get_current_object())
     logout_user()
     flash("您已退出登录", "info")
     return redirect(url_for("main.index"))

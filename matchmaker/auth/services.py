@@ -81,6 +81,12 @@ def record_login(user):
     db.session.commit()
 
 
+def logout(user):
+    """End the user's sessions server-side: a copied session or remember-me cookie stops working."""
+    user.end_sessions()
+    db.session.commit()
+
+
 def change_password(user, current, new):
     """Check the current password and set a new one; ends other sessions."""
     if not user.check_password(current):

@@ -56,8 +56,8 @@ class User(UserMixin, db.Model):
     # until an admin approves, the account belongs to no organisation and sees nothing of it.
     requested_organization_id = db.Column(db.Integer, db.ForeignKey("organization.id"), index=True)
     active = db.Column(db.Boolean, nullable=False, default=True)
-    # Changes whenever the password changes or the account is deactivated, which
-    # invalidates every session and remember-me cookie issued before.
+    # Changes on logout, on a password change and on deactivation, which invalidates
+    # every session and remember-me cookie issued before (both carry it, see get_id).
     session_token = db.Column(db.String(64), nullable=False, default=lambda: secrets.token_hex(16))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     last_login_at = db.Column(db.DateTime)
@@ -77,7 +77,7 @@ class User(UserMixin, db.Model):
     def set_password(self, password):
         """Hash and store a new password, ending all other sessions."""
         self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
-        self.session_token = secrets.token_hex(16)
+        self.end_sessions()
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)
@@ -85,6 +85,10 @@ class User(UserMixin, db.Model):
     def deactivate(self):
         """Block logins and end current sessions."""
         self.active = False
+        self.end_sessions()
+
+    def end_sessions(self):
+        """Invalidate every session cookie and remember-me cookie issued so far."""
         self.session_token = secrets.token_hex(16)
 
     # Roles -------------------------------------------------------------------
