@@ -89,6 +89,7 @@ def register_blueprints(app):
         results,
         suggestions,
         training,
+        urgent,
         zones,
     )
 
@@ -96,6 +97,7 @@ def register_blueprints(app):
         (main, None), (auth, "/auth"), (admin, "/admin"), (needs, "/needs"), (imports, "/needs"),
         (results, "/results"), (zones, "/zones"), (suggestions, "/matches"), (brokers, "/broker"),
         (contracts, "/contracts"), (reports, "/reports"), (notifications, "/notifications"), (training, "/training"),
+        (urgent, "/urgent"),
     ):  # fmt: skip
         app.register_blueprint(area.bp, url_prefix=prefix)
 

@@ -6,10 +6,10 @@ through which seeders pass what they created.
 
 from ..extensions import db
 from ..models import User
-from . import accounts, brokers, contracts, listings, signing, suggestions, taxonomy
+from . import accounts, brokers, contracts, listings, signing, suggestions, taxonomy, urgent
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 -- printed on the console for the demonstration
-SEEDERS = [taxonomy, accounts, listings, suggestions, brokers, contracts, signing]
+SEEDERS = [taxonomy, accounts, listings, suggestions, brokers, contracts, signing, urgent]
 
 
 def database_is_empty():

@@ -35,6 +35,7 @@ from .notifications import Notification
 from .signing import ContractDocument, ContractSignature, SigningCredential
 from .suggestions import MatchSuggestion, SuggestionMove
 from .training import Certificate, TrainingCourse, TrainingEnrolment, TrainingModule, TrainingSession  # noqa: F401
+from .urgent import UrgentRequest, UrgentSetting  # noqa: F401
 
 __all__ = [
     "ACTIVE_STATUSES", "AuditLog", "BrokerAssignment", "Channel", "Confidentiality", "Contract",

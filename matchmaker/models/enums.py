@@ -66,6 +66,24 @@ class CourseStatus(LabelledEnum):
     CLOSED = "closed", "已结束报名"
 
 
+class UrgentReason(LabelledEnum):
+    """Why an enterprise asks for the fast channel (技术需求快速通道)."""
+
+    EPIDEMIC = "epidemic", "疫情防控"
+    STOPPED = "stopped", "停工停产"
+    ORDER = "order", "订单交期紧迫"
+    SAFETY = "safety", "安全生产隐患"
+    OTHER = "other", "其他"
+
+
+class UrgentStatus(LabelledEnum):
+    """An urgent request: pending (the clock runs) → approved (published, matched, announced) / refused."""
+
+    PENDING = "pending", "待审核"
+    APPROVED = "approved", "已通过"
+    REFUSED = "refused", "已退回"
+
+
 class ListingStatus(LabelledEnum):
     DRAFT = "draft", "草稿"
     PUBLISHED = "published", "已发布"
@@ -125,6 +143,7 @@ class Source(LabelledEnum):
     VISIT = "visit", "走访收集"
     EVENT = "event", "对接活动"
     IMPORT = "import", "批量导入"
+    URGENT = "urgent", "快速通道"
 
 
 class SuggestionStatus(LabelledEnum):

@@ -75,6 +75,19 @@ def _introduced(a):
     return make_suggestion(need=make_need(user=a), status="introduced")
 
 
+def _urgent(a):
+    """Enterprise user A's need in the fast channel."""
+    from matchmaker.urgent.services import mark_existing
+
+    return mark_existing(make_need(user=a), a, "order", "订单交期紧迫")
+
+
+def _urgent_state(o):
+    from matchmaker.models import UrgentRequest
+
+    return db.session.scalar(db.select(db.func.count(UrgentRequest.id)))
+
+
 # (role, method, url template, builder, snapshot of what must not change)
 CASES = [
     ("enterprise", "GET", "/needs/{id}/edit", _need, None),
@@ -117,6 +130,10 @@ CASES = [
     ("broker", "POST", "/contracts/{id}/signing/prepare", _contract, _documents),
     ("broker", "POST", "/contracts/{id}/signing/withdraw", _signing_by, _documents),
     ("enterprise", "POST", "/notifications/{id}/read", _note, lambda o: db.session.get(Notification, o.id).read_at),
+    ("enterprise", "GET", "/urgent/{id}", _urgent, None),
+    ("researcher", "GET", "/urgent/{id}", lambda a: _urgent(make_user("enterprise")), None),
+    ("enterprise", "GET", "/urgent/needs/{id}", _need, None),
+    ("enterprise", "POST", "/urgent/needs/{id}", _need, _urgent_state),
     ("enterprise", "POST", "/broker/suggestions/{id}/respond", _introduced,
      lambda o: db.session.get(MatchSuggestion, o.id).need_response),
 ]  # fmt: skip
@@ -159,5 +176,7 @@ def test_every_object_route_of_non_admin_roles_is_covered():
         # Enrolling oneself in a course touches nobody else's row; brokers read any person's training record.
         "POST /training/<int:course_id>/enrol",
         "GET /training/people/<int:user_id>",
+        # Any broker may decide any urgent request (the queue is shared; one decision wins).
+        "POST /urgent/<int:request_id>/review",
     }
     assert sorted(set(missing) - allowed_shared) == []

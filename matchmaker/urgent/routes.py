@@ -1,0 +1,139 @@
+"""Views of the fast channel: ask, the brokers' queue with its clock, review, the service level."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth.decorators import get_or_404, login_required, role_required
+from ..extensions import db
+from ..models import Role, TechNeed, UrgentRequest
+from ..models.base import utcnow
+from ..models.enums import UrgentReason, UrgentStatus
+from . import clock, services
+from .forms import MarkUrgentForm, ReviewForm, SettingForm, UrgentNeedForm
+from .services import UrgentError
+
+bp = Blueprint("urgent", __name__)
+enterprise_only = role_required(Role.ENTERPRISE)
+staff_only = role_required(Role.BROKER, Role.ADMIN)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@enterprise_only
+def new():
+    """Post an urgent need: the need form plus the reason; a broker reviews it within the service level."""
+    form = UrgentNeedForm()
+    if form.validate_on_submit():
+        try:
+            req = services.submit_new(
+                current_user, form.data | {"budget": form.budget.data}, form.reason_kind.data, form.reason.data
+            )
+        except UrgentError as exc:
+            form.reason.errors.append(str(exc))
+        else:
+            flash(f"急需需求已提交，平台经纪人将在 {req.sla_hours} 个工作小时内完成审核", "success")
+            return redirect(url_for("urgent.detail", request_id=req.id))
+    return render_template(
+        "urgent/new.html", form=form, setting=services.get_setting()
+    ), 200 if not form.errors else 400
+
+
+@bp.route("/needs/<int:need_id>", methods=["GET", "POST"])
+@enterprise_only
+def mark(need_id):
+    """Mark one of my organisation's needs 急需."""
+    need = get_or_404(TechNeed, need_id)
+    if need.organization_id != current_user.organization_id:
+        abort(403)
+    form = MarkUrgentForm()
+    if form.validate_on_submit():
+        try:
+            req = services.mark_existing(need, current_user, form.reason_kind.data, form.reason.data)
+        except UrgentError as exc:
+            form.reason.errors.append(str(exc))
+        else:
+            flash("已申请快速通道，等待经纪人审核", "success")
+            return redirect(url_for("urgent.detail", request_id=req.id))
+    return render_template("urgent/mark.html", form=form, need=need,
+                           setting=services.get_setting()), 200 if not form.errors else 400  # fmt: skip
+
+
+@bp.route("/mine")
+@enterprise_only
+def mine():
+    """My organisation's urgent requests and their state."""
+    page = db.paginate(services.queue_query(request.args, current_user), per_page=20, error_out=False)
+    return _list("urgent/mine.html", page)
+
+
+@bp.route("/queue")
+@staff_only
+def queue():
+    """Brokers' queue: pending requests by deadline, with the working time left."""
+    page = db.paginate(services.queue_query(request.args), per_page=20, error_out=False)
+    return _list("urgent/queue.html", page)
+
+
+def _list(template, page):
+    cal, now = services.calendar_of(), utcnow()
+    left = {r.id: services.remaining(r, cal, now) for r in page.items}
+    return render_template(template, page=page, left=left, describe=clock.describe, statuses=UrgentStatus,
+                           reasons=UrgentReason, local=clock.to_local)  # fmt: skip
+
+
+def _request_or_404(request_id):
+    req = get_or_404(UrgentRequest, request_id)
+    if not (current_user.is_staff or req.organization_id == current_user.organization_id):
+        abort(403)
+    return req
+
+
+@bp.route("/<int:request_id>")
+@login_required
+def detail(request_id):
+    """One request: the need, the reason, the clock, candidate results (for brokers), the decision."""
+    req = _request_or_404(request_id)
+    return _detail(req, ReviewForm())
+
+
+def _detail(req, form, status=200):
+    return render_template(
+        "urgent/detail.html", req=req, form=form, left=services.remaining(req), describe=clock.describe,
+        local=clock.to_local, candidates=services.candidates(req) if current_user.is_staff else [],
+    ), status  # fmt: skip
+
+
+@bp.route("/<int:request_id>/review", methods=["POST"])
+@staff_only
+def review(request_id):
+    """Approve (publish, match, announce) or refuse a request."""
+    req = get_or_404(UrgentRequest, request_id)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            services.review(req, current_user, form.decision.data, form.note.data)
+        except UrgentError as exc:
+            form.note.errors.append(str(exc))
+        else:
+            done = (
+                f"已通过并发布，已推送给 {req.announced} 位相关科研人员" if req.status == "approved" else "已退回企业"
+            )
+            flash(f"{done}（{'在' if req.sla_met else '超出'}服务时限内完成）", "success")
+            return redirect(url_for("urgent.queue"))
+    return _detail(req, form, 400)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def settings():
+    """The service level (working hours) and the working-time calendar."""
+    setting = services.get_setting()
+    form = SettingForm(obj=setting)
+    if form.validate_on_submit():
+        try:
+            services.save_setting(form.data, current_user)
+        except (UrgentError, ValueError) as exc:
+            form.day_end.errors.append(str(exc))
+        else:
+            flash("快速通道服务时限已保存（对此后提交的申请生效）", "success")
+            return redirect(url_for("urgent.settings"))
+    return render_template("urgent/settings.html", form=form), 200 if not form.errors else 400

@@ -1,0 +1,251 @@
+"""Fast-channel use cases: ask (a new need or one already posted), review, the queue, the setting.
+
+Each function owns its transaction and commits once; what a decision triggers (matching, the
+researchers' announcement, notifications) runs after that commit and never undoes it.
+"""
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import func, or_, update
+
+from ..extensions import db
+from ..listings import lifecycle
+from ..listings.services import apply_data
+from ..models import BrokerAssignment, ListingStatus, Role, TechNeed, UrgentRequest, UrgentSetting, User
+from ..models.base import utcnow
+from ..models.enums import UrgentReason, UrgentStatus
+from ..notifications.services import notify
+from ..suggestions import services as matcher
+from ..suggestions.store import threshold
+from . import clock
+
+log = logging.getLogger(__name__)
+ANNOUNCE_TOP = 10  # researchers whose results fit best are told of an approved urgent need
+OPEN_NEED_STATES = (ListingStatus.DRAFT.value, ListingStatus.PUBLISHED.value, ListingStatus.DOCKING.value)
+
+
+class UrgentError(ValueError):
+    """A refused fast-channel action; the message is shown to the user."""
+
+
+# The service level --------------------------------------------------------------------------
+
+
+def get_setting():
+    """The service level (a default one, not stored, until an admin saves it)."""
+    return db.session.get(UrgentSetting, 1) or UrgentSetting(id=1, sla_hours=24, day_start=0, day_end=24,
+                                                             holidays="", workdays="")  # fmt: skip
+
+
+def calendar_of(setting=None):
+    """The working-time calendar of a setting (the stored one by default)."""
+    s = setting or get_setting()
+    return clock.WorkCalendar(
+        s.day_start, s.day_end, frozenset(clock.parse_dates(s.holidays)), frozenset(clock.parse_dates(s.workdays))
+    )
+
+
+def save_setting(data, actor):
+    """Store the service level and working time; commits. Applies to requests made from now on."""
+    if not 0 <= data["day_start"] < data["day_end"] <= 24:
+        raise UrgentError("工作时间的开始须早于结束（0–24 点）")
+    holidays, workdays = clock.parse_dates(data.get("holidays")), clock.parse_dates(data.get("workdays"))
+    setting = db.session.get(UrgentSetting, 1)
+    if setting is None:
+        setting = UrgentSetting(id=1)
+        db.session.add(setting)
+    setting.sla_hours, setting.day_start, setting.day_end = data["sla_hours"], data["day_start"], data["day_end"]
+    setting.holidays = "\n".join(d.isoformat() for d in sorted(holidays))
+    setting.workdays = "\n".join(d.isoformat() for d in sorted(workdays))
+    setting.updated_by_id = actor.id
+    db.session.commit()
+    return setting
+
+
+# Asking -------------------------------------------------------------------------------------
+
+
+def _open_request(need, user, reason_kind, reason, now=None):
+    if reason_kind not in {r.value for r in UrgentReason}:
+        raise UrgentError("请选择急需原因")
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise UrgentError("请具体说明急需的原因（至少 4 个字）")
+    setting, now = get_setting(), now or utcnow()
+    req = UrgentRequest(
+        need=need, organization_id=need.organization_id, reason_kind=reason_kind, reason=reason[:500],
+        requested_by_id=user.id, requested_at=now, sla_hours=setting.sla_hours,
+        due_at=clock.due_at(calendar_of(setting), now, setting.sla_hours),
+    )  # fmt: skip
+    db.session.add(req)
+    return req
+
+
+def _tell_brokers(req):
+    """Notify the brokers covering the need's industry (every active broker when none does)."""
+    need = req.need
+    ids = set(
+        db.session.scalars(
+            db.select(BrokerAssignment.broker_id)
+            .join(User, User.id == BrokerAssignment.broker_id)
+            .where(BrokerAssignment.industry == need.industry, User.active.is_(True))
+        )
+    )
+    if not ids:
+        ids = set(db.session.scalars(db.select(User.id).where(User.role == Role.BROKER, User.active.is_(True))))
+    due = clock.to_local(req.due_at)
+    for broker_id in sorted(ids):
+        notify(broker_id, "urgent", f"急需技术需求待审核：“{need.title}”，请在 {due:%m-%d %H:%M} 前完成审核",
+               f"/urgent/{req.id}")  # fmt: skip
+
+
+def submit_new(user, data, reason_kind, reason, now=None):
+    """An enterprise posts a need through the fast channel: a draft need and a pending request; commits."""
+    if user.organization_id is None:
+        raise UrgentError("您的账号未关联单位，无法发布需求，请联系管理员")
+    need = TechNeed(organization_id=user.organization_id, created_by_id=user.id, status=ListingStatus.DRAFT.value)
+    apply_data(need, dict(data, source="urgent"))
+    db.session.add(need)
+    req = _open_request(need, user, reason_kind, reason, now)
+    db.session.flush()
+    _tell_brokers(req)
+    db.session.commit()
+    return req
+
+
+def mark_existing(need, user, reason_kind, reason, now=None):
+    """An enterprise marks one of its needs 急需; commits."""
+    if not (user.is_admin or (user.role == Role.ENTERPRISE and user.organization_id == need.organization_id)):
+        raise UrgentError("只能将本单位的需求标记为急需")
+    if need.status not in OPEN_NEED_STATES:
+        raise UrgentError(f"需求当前状态为“{need.status_label}”，不能申请快速通道")
+    if db.session.scalar(db.select(UrgentRequest.id).filter_by(need_id=need.id)):
+        raise UrgentError("该需求已申请过快速通道")
+    req = _open_request(need, user, reason_kind, reason, now)
+    db.session.flush()
+    _tell_brokers(req)
+    db.session.commit()
+    return req
+
+
+# Review ------------------------------------------------------------------------------------
+
+
+def review(req, actor, decision, note="", now=None):
+    """A broker approves (publish, match, announce) or refuses (with a note) a pending request; commits.
+
+    Two brokers deciding at once: a conditional update lets exactly one of them through.
+    """
+    note = (note or "").strip()[:500]
+    if decision not in ("approve", "refuse"):
+        raise UrgentError("请选择审核结果")
+    if decision == "refuse" and len(note) < 2:
+        raise UrgentError("退回时请填写原因，便于企业修改后重新提交")
+    now = now or utcnow()
+    status = UrgentStatus.APPROVED.value if decision == "approve" else UrgentStatus.REFUSED.value
+    claimed = db.session.execute(
+        update(UrgentRequest)
+        .where(UrgentRequest.id == req.id, UrgentRequest.status == UrgentStatus.PENDING.value)
+        .values(
+            status=status, reviewed_by_id=actor.id, reviewed_at=now, review_note=note or None, sla_met=now <= req.due_at
+        )  # fmt: skip
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        raise UrgentError("该申请已由其他经纪人处理")
+    need = req.need
+    if decision == "approve" and need.status == ListingStatus.DRAFT.value:
+        try:
+            lifecycle.transition(need, "publish")
+        except lifecycle.LifecycleError as exc:
+            db.session.rollback()
+            raise UrgentError(f"无法发布该需求：{exc}") from None
+    text = (f"您的急需需求“{need.title}”已通过快速通道审核并发布，平台已向相关科研人员推送"
+            if decision == "approve" else f"您的急需需求“{need.title}”被退回：{note}")  # fmt: skip
+    notify(req.requested_by_id, "urgent", text, f"/urgent/{req.id}")
+    db.session.commit()
+    db.session.refresh(req)
+    if decision == "approve":
+        matcher.listing_changed(need)
+        announce(req)
+    return req
+
+
+def announce(req):
+    """Tell the researchers whose live results fit the approved need (a suggestion's score at least); commits."""
+    try:
+        found = matcher.match_listing("need", req.need_id, top_k=ANNOUNCE_TOP)
+    except Exception:  # the engine may be refitting: the stored suggestions still reach brokers
+        log.exception("urgent announcement: matching failed for need %s", req.need_id)
+        return 0
+    owners, least = [], threshold()
+    for result, hit in (found or (None, []))[1]:
+        if hit.score >= least and result.owner_id and result.owner_id not in owners:
+            owners.append(result.owner_id)
+    for owner_id in owners:
+        notify(owner_id, "urgent", f"急需技术需求：“{req.need.title}”与您的成果相关，欢迎联系平台经纪人对接",
+               f"/needs/{req.need_id}")  # fmt: skip
+    req.announced = len(owners)
+    db.session.commit()
+    return len(owners)
+
+
+def candidates(req, top_k=5):
+    """The results that fit the request's need now (for the reviewing broker): [(result, hit)]."""
+    try:
+        found = matcher.match_listing("need", req.need_id, top_k=top_k)
+    except Exception:
+        log.exception("urgent candidates: matching failed for need %s", req.need_id)
+        return []
+    return [(r, h) for r, h in (found or (None, []))[1] if h.score > 0]
+
+
+# Lists -------------------------------------------------------------------------------------
+
+
+def remaining(req, calendar=None, now=None):
+    """Working seconds left (negative: overdue), or None once decided."""
+    if req.status != UrgentStatus.PENDING.value:
+        return None
+    return clock.remaining_seconds(calendar or calendar_of(), now or utcnow(), req.due_at)
+
+
+def queue_query(args, user=None):
+    """Requests for the queue (pending first, soonest deadline first), or an enterprise's own."""
+    r = UrgentRequest
+    stmt = db.select(r).join(TechNeed, TechNeed.id == r.need_id)
+    if user is not None and not user.is_staff:
+        stmt = stmt.where(r.organization_id == user.organization_id)
+    status = args.get("status", "pending" if user is None or user.is_staff else "")
+    if status in {s.value for s in UrgentStatus}:
+        stmt = stmt.where(r.status == status)
+    sla = args.get("sla")
+    if sla == "overdue":
+        stmt = stmt.where(r.status == "pending", r.due_at < utcnow())
+    elif sla == "met":
+        stmt = stmt.where(r.sla_met.is_(True))
+    elif sla == "missed":
+        stmt = stmt.where(or_(r.sla_met.is_(False), (r.status == "pending") & (r.due_at < utcnow())))
+    if args.get("reason") in {k.value for k in UrgentReason}:
+        stmt = stmt.where(r.reason_kind == args["reason"])
+    q = (args.get("q") or "").strip()[:50]
+    if q:
+        stmt = stmt.where(or_(TechNeed.title.ilike(f"%{q}%"), r.reason.ilike(f"%{q}%")))
+    return stmt.order_by((r.status != "pending"), r.due_at, r.id.desc())
+
+
+def counts(start: datetime, end: datetime):
+    """Urgent requests made in [start, end): asked, approved, refused, pending, decided within the level."""
+    r = UrgentRequest
+    row = db.session.execute(
+        db.select(
+            func.count(r.id),
+            func.count(r.id).filter(r.status == "approved"),
+            func.count(r.id).filter(r.status == "refused"),
+            func.count(r.id).filter(r.status == "pending"),
+            func.count(r.id).filter(r.sla_met.is_(True)),
+        ).where(r.requested_at >= start, r.requested_at < end)
+    ).one()
+    return dict(zip(("asked", "approved", "refused", "pending", "sla_met"), row, strict=True))

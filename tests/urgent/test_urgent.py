@@ -1,0 +1,150 @@
+"""The fast channel: posting an urgent need, the broker's review within the service level,
+publishing, matching and the researchers' announcement, refusals, and who may do what."""
+
+from datetime import date, datetime, timedelta
+
+from matchmaker.extensions import db
+from matchmaker.listings.tokens import refresh_tokens
+from matchmaker.models import Notification, TechNeed, UrgentRequest
+from matchmaker.urgent import services
+
+from ..factories import make_need, make_result, make_user
+
+FORM = {
+    "title": "口罩熔喷布驻极工艺改进", "summary": "熔喷布过滤效率不稳定",
+    "problem": "熔喷布驻极后过滤效率衰减快，口罩生产线急需稳定的驻极工艺",
+    "indicators": "过滤效率≥95%", "conditions": "已有熔喷生产线两条", "keywords": "熔喷布,驻极,口罩",
+    "industry": "新材料", "field": "", "town": "", "coop_mode": "development", "budget": "面议",
+    "valid_until": (date.today() + timedelta(days=60)).isoformat(), "confidentiality": "public",
+    "contact_name": "李工", "contact_phone": "13800001111", "contact_email": "",
+    "reason_kind": "epidemic", "reason": "疫情防控物资生产急需，现有工艺合格率低",
+}  # fmt: skip
+
+
+def _fitting_result():
+    researcher = make_user("researcher")
+    r = make_result(user=researcher, title="熔喷布静电驻极技术", keywords="熔喷布,驻极,过滤效率",
+                    abstract="熔喷布驻极工艺，提高口罩过滤效率并减缓衰减。", published_at=datetime(2020, 1, 1))  # fmt: skip
+    make_result(title="锂离子电池正极材料", keywords="锂电池,正极", abstract="高镍正极材料制备工艺。")
+    refresh_tokens(r)
+    db.session.commit()
+    return researcher, r
+
+
+def test_urgent_need_from_posting_to_approval_announces_to_fitting_researchers(client, auth):
+    """Posted → pending in the queue with its clock → approved: published, matched, researchers told."""
+    researcher, _ = _fitting_result()
+    broker = make_user("broker")
+    ent = auth.login("enterprise")
+    resp = client.post("/urgent/new", data=FORM)
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    req = db.session.scalar(db.select(UrgentRequest))
+    assert req.status == "pending" and req.need.status == "draft" and req.need.source == "urgent"
+    assert req.sla_hours == 24 and req.due_at > req.requested_at
+    assert db.session.scalar(db.select(Notification).filter_by(user_id=broker.id, kind="urgent"))
+    auth.logout()
+    auth.login(broker)
+    page = client.get("/urgent/queue").get_data(as_text=True)
+    assert "口罩熔喷布驻极工艺改进" in page and "剩余" in page
+    detail = client.get(f"/urgent/{req.id}").get_data(as_text=True)
+    assert "熔喷布静电驻极技术" in detail  # matched at once, before the decision
+    resp = client.post(f"/urgent/{req.id}/review", data={"decision": "approve", "note": ""})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    req = db.session.get(UrgentRequest, req.id)
+    assert req.status == "approved" and req.sla_met is True and req.need.status == "published"
+    assert req.announced == 1
+    told = db.session.scalar(db.select(Notification).filter_by(user_id=researcher.id, kind="urgent"))
+    assert told is not None and f"/needs/{req.need_id}" == told.link
+    assert db.session.scalar(db.select(Notification).filter_by(user_id=ent.id, kind="urgent"))
+
+
+def test_bad_input_is_explained_and_kept(client, auth):
+    """No reason chosen, a too-short explanation: Chinese errors, nothing saved, typed text kept."""
+    auth.login("enterprise")
+    resp = client.post("/urgent/new", data=dict(FORM, reason_kind="", reason="急", title="保留这个标题文字"))
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert "请选择急需原因" in page and "情况说明长度应为 4–500 个字符" in page and "保留这个标题文字" in page
+    assert db.session.scalar(db.select(db.func.count(UrgentRequest.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(TechNeed.id))) == 0
+
+
+def test_refusal_needs_a_note_and_tells_the_enterprise(client, auth):
+    """A refusal without a reason is refused; with one, the enterprise sees it; the need stays a draft."""
+    ent = make_user("enterprise")
+    need = make_need(user=ent, status="draft")
+    req = services.mark_existing(need, ent, "stopped", "生产线停工，急需解决")
+    auth.login("broker")
+    resp = client.post(f"/urgent/{req.id}/review", data={"decision": "refuse", "note": ""})
+    assert resp.status_code == 400 and "退回时请填写原因" in resp.get_data(as_text=True)
+    resp = client.post(
+        f"/urgent/{req.id}/review", data={"decision": "refuse", "note": "需求描述不完整，请补充技术指标"}
+    )
+    assert resp.status_code == 302
+    db.session.expire_all()
+    req = db.session.get(UrgentRequest, req.id)
+    assert req.status == "refused" and req.need.status == "draft"
+    note = db.session.scalar(db.select(Notification).filter_by(user_id=ent.id, kind="urgent"))
+    assert "请补充技术指标" in note.text
+
+
+def test_a_request_is_decided_once(app):
+    """The second decision on the same request is refused (two brokers at once)."""
+    ent = make_user("enterprise")
+    req = services.mark_existing(make_need(user=ent), ent, "order", "订单交期紧迫，急需")
+    services.review(req, make_user("broker"), "refuse", "不属于急需")
+    try:
+        services.review(req, make_user("broker"), "approve")
+    except services.UrgentError as exc:
+        assert "已由其他经纪人处理" in str(exc)
+    else:
+        raise AssertionError("second decision accepted")
+
+
+def test_late_review_is_counted_as_missing_the_service_level(app):
+    """Decided after the deadline: sla_met False; the report counts asked, decided, within the level."""
+    ent = make_user("enterprise")
+    broker = make_user("broker")
+    friday = datetime(2020, 6, 5, 7)  # 15:00 Beijing time
+    late = services.mark_existing(make_need(user=ent), ent, "order", "订单交期紧迫", now=friday)
+    on_time = services.mark_existing(make_need(user=ent), ent, "epidemic", "疫情防控急需", now=friday)
+    assert late.due_at == datetime(2020, 6, 8, 7)  # Monday 15:00: the weekend does not count
+    services.review(on_time, broker, "approve", now=datetime(2020, 6, 7, 23))  # Monday 07:00 Beijing
+    services.review(late, broker, "approve", now=datetime(2020, 6, 8, 8))
+    assert on_time.sla_met is True and late.sla_met is False
+    c = services.counts(datetime(2020, 1, 1), datetime(2021, 1, 1))
+    assert c == {"asked": 2, "approved": 2, "refused": 0, "pending": 0, "sla_met": 1}
+
+
+def test_admin_sets_the_service_level(client, auth):
+    """The admin's level applies to later requests; bad hours are explained."""
+    auth.login("admin")
+    resp = client.post("/urgent/settings", data={"sla_hours": "8", "day_start": "18", "day_end": "9",
+                                                 "holidays": "2020-10-01\n国庆", "workdays": ""})  # fmt: skip
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "结束时间须晚于开始时间" in page and "格式不正确" in page
+    resp = client.post("/urgent/settings", data={"sla_hours": "8", "day_start": "9", "day_end": "17",
+                                                 "holidays": "2020-10-01", "workdays": ""})  # fmt: skip
+    assert resp.status_code == 302
+    ent = make_user("enterprise")
+    req = services.mark_existing(make_need(user=ent), ent, "order", "订单交期紧迫", now=datetime(2020, 9, 30, 1))
+    # Wednesday 09:00 Beijing + 8 office hours = 17:00 the same day
+    assert req.sla_hours == 8 and req.due_at == datetime(2020, 9, 30, 9)
+
+
+def test_who_may_see_and_decide(client, auth):
+    """Another enterprise gets 403 on a request and on marking a need; an enterprise cannot review."""
+    ent = make_user("enterprise")
+    req = services.mark_existing(make_need(user=ent), ent, "order", "订单交期紧迫")
+    other_need = make_need()
+    auth.login("enterprise")
+    assert client.get(f"/urgent/{req.id}").status_code == 403
+    assert client.get(f"/urgent/needs/{other_need.id}").status_code == 403
+    assert client.post(f"/urgent/{req.id}/review", data={"decision": "approve"}).status_code == 403
+    auth.logout()
+    auth.login(ent)
+    assert client.get(f"/urgent/{req.id}").status_code == 200
+    assert "订单交期紧迫" in client.get("/urgent/mine").get_data(as_text=True)
+    resp = client.post(f"/urgent/needs/{req.need_id}", data={"reason_kind": "order", "reason": "再次申请急需"})
+    assert resp.status_code == 400 and "已申请过快速通道" in resp.get_data(as_text=True)
