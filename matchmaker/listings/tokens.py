@@ -5,12 +5,33 @@ rebuild never tokenises again; ``search_tokens`` is the publicly searchable part
 fields of a summary-only need left out) that the full-text index is built from.
 """
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, func, select, update
 
 from ..extensions import db
+from ..matching import tokenize as tok
 from ..matching.docs import Doc, encode_tokens, tokenize_doc
 from ..matching.tokenize import tokenize
+from ..models import DomainTerm, ListingChange
+from ..models.changes import DICTIONARY
 from .kinds import KINDS, kind_of, model_of
+
+_dictionary_seen = {}  # id(engine) -> (newest dictionary change id, tokenizer version set for it)
+
+
+def ensure_dictionary(force=False) -> str:
+    """Make this process tokenise with the domain dictionary last committed to the database.
+
+    One indexed query per call; the words are read again only when a dictionary change was
+    committed since (by any process) or something else replaced this process's words."""
+    latest = db.session.scalar(select(func.max(ListingChange.id)).where(ListingChange.kind == DICTIONARY))
+    key = id(db.engine)
+    seen = _dictionary_seen.get(key)
+    if force or seen is None or seen != (latest, tok.dictionary_version()):
+        words = list(db.session.scalars(select(DomainTerm.word)))
+        if force or tuple(sorted(tok.user_words())) != tuple(sorted(tok._clean_words(words))):
+            tok.set_user_words(words)
+        _dictionary_seen[key] = (latest, tok.dictionary_version())
+    return tok.dictionary_version()
 
 
 def _parts(listing):
@@ -20,8 +41,11 @@ def _parts(listing):
     return title, keywords, body
 
 
-def refresh_tokens(listing):
-    """Recompute both caches on the listing (call before flush after any text change)."""
+def refresh_tokens(listing, check_dictionary=True):
+    """Recompute both caches on the listing (call before flush after any text change); a bulk
+    caller checks the dictionary once itself and passes ``check_dictionary=False``."""
+    if check_dictionary:
+        ensure_dictionary()
     title, keywords, body = _parts(listing)
     listing.tokens = encode_tokens((title, keywords, [t for part in body for t in part]))
     if kind_of(listing) == "need" and listing.confidentiality == "summary":

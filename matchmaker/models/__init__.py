@@ -4,6 +4,7 @@ from sqlalchemy import event
 
 from .accounts import Organization, User
 from .brokers import BrokerAssignment, Event, FollowUp, event_need, event_result, event_suggestion
+from .changes import ListingChange
 from .contracts import AuditLog, Contract
 from .enums import (
     ACTIVE_STATUSES,
@@ -40,7 +41,7 @@ from .urgent import UrgentRequest, UrgentSetting  # noqa: F401
 __all__ = [
     "ACTIVE_STATUSES", "AuditLog", "BrokerAssignment", "Channel", "Confidentiality", "Contract",
     "ContractType", "CoopMode", "DeclineReason", "DomainTerm", "Event", "FollowUp", "FollowUpKind", "IPType",
-    "ImportBatch", "IndexJob", "ListingStatus", "MatchSuggestion", "Maturity", "Notification", "OrgKind",
+    "ImportBatch", "IndexJob", "ListingChange", "ListingStatus", "MatchSuggestion", "Maturity", "Notification", "OrgKind",
     "Organization", "RegistrationStatus", "RejectReason", "ResponseKind", "Result", "Role", "Source",
     "SuggestionMove", "SuggestionStatus", "Taxonomy", "TechNeed", "TransferMode", "User", "Zone", "event_need",
     "event_result", "event_suggestion", "need_zone", "result_zone",

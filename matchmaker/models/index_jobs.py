@@ -9,7 +9,11 @@ class IndexJob(db.Model):
     """A full index refit (vocabulary, IDF, suggestions), polled by the admin page."""
 
     __tablename__ = "index_job"
+    # At most one job is queued or running: ``active`` is True for those and NULL otherwise, under a
+    # unique index, so four simultaneous starts insert one row (the others get IntegrityError).
+    __table_args__ = (db.Index("uq_index_job_active", "active", unique=True),)
     id = db.Column(db.Integer, primary_key=True)
+    active = db.Column(db.Boolean)
     status = db.Column(db.String(20), nullable=False, default="queued", index=True)  # queued/running/done/failed
     trigger = db.Column(db.String(20), nullable=False, default="admin")  # admin / cli / schedule / auto / demo
     stage = db.Column(db.String(20), nullable=False, default="")
@@ -26,6 +30,10 @@ class IndexJob(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     started_at = db.Column(db.DateTime)
     finished_at = db.Column(db.DateTime)
+    # Written every few seconds by the process running the job: a running job whose heartbeat is
+    # older than JOBS_STALE_SECONDS belonged to a process that died, and is run again.
+    heartbeat_at = db.Column(db.DateTime)
+    attempts = db.Column(db.Integer, nullable=False, default=0)
 
     requested_by = db.relationship("User")
 

@@ -46,6 +46,10 @@ def rebuild_index(no_suggest):
     bars = _Bars()
     try:
         engine = services.rebuild(trigger="cli", progress=bars, suggest=not no_suggest)
+    except services.RefitBusy as busy:
+        raise click.ClickException(
+            f"已有索引重建任务（{busy.job.id if busy.job else '?'}）在排队或运行，请稍后再试"
+        ) from None
     finally:
         bars.close()
     s = engine.stats()

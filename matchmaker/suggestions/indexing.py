@@ -1,9 +1,10 @@
 """The engine inside the platform: one cached engine per process and INDEX_DIR, kept in sync.
 
 ``locked_engine()`` reloads a newer index version saved by any process (IndexStore's CURRENT
-pointer), then adds or removes the listings changed in the database since the engine's
-watermark, so a listing published in one worker is matched in every other without a refit.
-``rebuild()`` is the full refit (vocabulary, IDF) from cached tokens, saved atomically.
+pointer), then applies the change log (``ListingChange``) from the last change id the engine saw:
+listings written in any process are added or removed in id order, and a dictionary change makes
+this process tokenise with the new words first. A long transaction cannot be skipped, because the
+log's ids follow commit order (see models/changes.py). ``fit_index()`` is the full refit.
 """
 
 import logging
@@ -15,17 +16,17 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..listings.kinds import KINDS
 from ..listings.lifecycle import is_live, live_clause
-from ..listings.tokens import ensure_tokens, load_columns, make_doc, store_tokens
-from ..matching import tokenize as tok
+from ..listings.tokens import ensure_dictionary, ensure_tokens, load_columns, make_doc, store_tokens
 from ..matching.engine import MatchEngine
 from ..matching.store import IndexStore
-from ..models import DomainTerm, IndexJob
+from ..models import DomainTerm, IndexJob, ListingChange
 from ..models.base import utcnow
-from ..signals import refit_due as refit_due_signal
+from ..models.changes import DICTIONARY, latest_id
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +42,13 @@ class _Slot:
         self.lock = threading.RLock()
         self.store = IndexStore(directory)
         self.engine = None
-        self.watermark = None  # listings updated after this are synced into the engine
-        self.recent = {}  # (kind, id) -> updated_at already synced inside the overlap window
-        self.checked_at = 0.0  # monotonic time of the last refit-schedule check
+        self.cursor = None  # id of the last change-log row applied to the engine
 
     def adopt(self, engine):
         """Make a (re)loaded or freshly fitted engine the current one."""
         self.engine = engine
-        self.watermark = getattr(engine, "synced_at_", None)
-        # Listings the refit already read inside the overlap window need no re-adding.
-        self.recent = dict(getattr(engine, "recent_", {}))
+        # Changes after this id were not in the listings the refit read: they are applied next.
+        self.cursor = getattr(engine, "change_id_", None)
 
 
 def setting(name, default=None):
@@ -83,7 +81,6 @@ def locked_engine():
     with slot.lock:
         _refresh(slot)
         yield slot.engine
-    _maybe_schedule(slot)
 
 
 def get_engine():
@@ -106,36 +103,33 @@ def _refresh(slot: _Slot) -> None:
 
 
 def sync(slot: _Slot) -> int:
-    """Add or remove listings changed since the watermark; return how many were synced."""
-    engine = slot.engine
-    now = utcnow()
-    overlap = timedelta(seconds=setting("MATCH_SYNC_OVERLAP_SECONDS", 10))
-    if slot.watermark is None:
-        slot.watermark = now - overlap  # an index saved without a watermark: from now on
-    since = slot.watermark - overlap  # commits may land a little after their updated_at
-    n = 0
+    """Apply the change log from the slot's cursor: add, replace or remove the changed listings
+    (a dictionary change first makes this process use the new words); return how many."""
+    if slot.cursor is None:  # an index saved before the change log existed: from now on
+        slot.cursor = latest_id(db.session)
+        return 0
+    c = ListingChange
+    rows = db.session.execute(select(c.id, c.kind, c.listing_id).where(c.id > slot.cursor).order_by(c.id)).all()
+    if not rows:
+        return 0
+    if any(r.kind == DICTIONARY for r in rows):
+        ensure_dictionary()
+    engine, n = slot.engine, 0
     for kind, spec in KINDS.items():
+        ids = sorted({r.listing_id for r in rows if r.kind == kind})
         model = spec.model
-        rows = db.session.scalars(select(model).where(model.updated_at > since).order_by(model.id)).all()
-        new_tokens = []
-        for row in rows:
-            key = (kind, row.id)
-            if slot.recent.get(key) == row.updated_at:
-                continue
-            slot.recent[key] = row.updated_at
-            n += 1
-            if is_live(row):
-                doc, fresh = ensure_tokens(kind, row)
-                if fresh:
-                    new_tokens.append((row.id, fresh, row.updated_at))
-                (engine.add_need if kind == "need" else engine.add_result)(doc)
-            else:
-                (engine.remove_need if kind == "need" else engine.remove_result)(row.id)
-        if new_tokens:
-            store_tokens(kind, new_tokens)
-            db.session.commit()
-    slot.recent = {k: v for k, v in slot.recent.items() if v > since}
-    slot.watermark = now
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            found = {x.id: x for x in db.session.scalars(select(model).where(model.id.in_(part)))}
+            for i in part:
+                row = found.get(i)
+                if row is not None and is_live(row):
+                    doc, _ = ensure_tokens(kind, row)
+                    (engine.add_need if kind == "need" else engine.add_result)(doc)
+                else:
+                    (engine.remove_need if kind == "need" else engine.remove_result)(i)
+                n += 1
+    slot.cursor = rows[-1].id
     return n
 
 
@@ -150,7 +144,6 @@ def index_listing(kind, listing, doc, query=None):
             (engine.add_need if kind == "need" else engine.add_result)(doc)
         else:
             (engine.remove_need if kind == "need" else engine.remove_result)(listing.id)
-        slot.recent[(kind, listing.id)] = listing.updated_at
         return query(engine) if query else None
 
 
@@ -174,6 +167,14 @@ def current_stats() -> dict:
 
 
 # --------------------------------------------------------------------------- refit
+class RefitBusy(RuntimeError):
+    """Another refit is queued or running; ``job`` is that job."""
+
+    def __init__(self, job):
+        super().__init__(f"index refit {job.id if job else '?'} is already {job.status if job else 'running'}")
+        self.job = job
+
+
 def domain_words() -> list[str]:
     """The admin-defined domain words from the database."""
     return list(db.session.scalars(select(DomainTerm.word).order_by(DomainTerm.word)))
@@ -188,7 +189,7 @@ def _job_update(job_id, **values):
     db.session.commit()
 
 
-def _load_docs(kind, retokenize, report, recent, since):
+def _load_docs(kind, retokenize, report):
     """All taking-part listings of a kind as Docs, tokenising (and caching) only when needed."""
     model = KINDS[kind].model
     docs, fresh = [], []
@@ -196,8 +197,6 @@ def _load_docs(kind, retokenize, report, recent, since):
     for row in db.session.execute(stmt.execution_options(yield_per=2000)):
         doc, tokens = ensure_tokens(kind, row, retokenize)
         docs.append(doc)
-        if row.updated_at > since:
-            recent[(kind, row.id)] = row.updated_at
         if tokens:
             fresh.append((row.id, tokens, row.updated_at))
         if len(docs) % 2000 == 0:
@@ -208,17 +207,75 @@ def _load_docs(kind, retokenize, report, recent, since):
     return docs
 
 
+def new_job(trigger, user_id=None, status="queued") -> IndexJob:
+    """Insert the one active refit job (commits); raise RefitBusy when there already is one."""
+    recover_stale()
+    now = utcnow()
+    job = IndexJob(status=status, active=True, trigger=trigger, requested_by_id=user_id, heartbeat_at=now)
+    if status == "running":
+        job.started_at, job.attempts = now, 1
+    db.session.add(job)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the unique index on ``active``: someone else's job won
+        db.session.rollback()
+        raise RefitBusy(running_job()) from None
+    return job
+
+
+def claim_job(job_id) -> bool:
+    """Move a queued job to running (commits); False when another process already took it."""
+    now = utcnow()
+    res = db.session.execute(
+        db.update(IndexJob)
+        .where(IndexJob.id == job_id, IndexJob.status == "queued")
+        .values(status="running", started_at=now, heartbeat_at=now, attempts=IndexJob.attempts + 1)
+    )
+    db.session.commit()
+    return bool(res.rowcount)
+
+
+@contextmanager
+def heartbeat(job_id):
+    """Keep the job's heartbeat fresh from a thread of its own while the body runs."""
+    engine = db.engine
+    every = float(setting("JOBS_HEARTBEAT_SECONDS", 10))
+    if engine.url.database in (None, "", ":memory:"):  # one shared connection: beat from report() only
+        yield
+        return
+    stop = threading.Event()
+
+    def beat():
+        while not stop.wait(every):
+            try:
+                with engine.begin() as conn:
+                    conn.execute(db.update(IndexJob).where(IndexJob.id == job_id).values(heartbeat_at=utcnow()))
+            except Exception as exc:  # a busy database must not stop the refit itself
+                log.warning("refit heartbeat failed: %s", exc)
+
+    thread = threading.Thread(target=beat, name=f"refit-heartbeat-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
 def fit_index(trigger="cli", user_id=None, progress=None, job_id=None, resuggest=None) -> MatchEngine:
     """Refit vocabulary and IDF over every taking-part listing and save the new version; with
-    ``resuggest(engine, synced_at, report)`` also rewrite the stored suggestions before saving."""
+    ``resuggest(engine, synced_at, report)`` also rewrite the stored suggestions before saving.
+
+    ``job_id`` is a job this process has claimed; without it a running job is created (RefitBusy
+    when another refit is active), except for the first, automatic fit of an empty INDEX_DIR."""
     t0 = time.perf_counter()
-    if job_id is None:
-        job = IndexJob(status="running", trigger=trigger, requested_by_id=user_id, started_at=utcnow())
+    if job_id is None and trigger == "auto":
+        job = IndexJob(status="running", trigger=trigger, requested_by_id=user_id, started_at=utcnow(), attempts=1)
         db.session.add(job)
         db.session.commit()
         job_id = job.id
-    else:
-        _job_update(job_id, status="running", started_at=utcnow())
+    elif job_id is None:
+        job_id = new_job(trigger, user_id, status="running").id
     last_stage = {"stage": None, "at": 0.0}
 
     def report(stage, done, total):
@@ -227,58 +284,77 @@ def fit_index(trigger="cli", user_id=None, progress=None, job_id=None, resuggest
         now = time.monotonic()
         if stage != last_stage["stage"] or now - last_stage["at"] > 0.5:
             last_stage.update(stage=stage, at=now)
-            _job_update(job_id, stage=stage, done=done, total=total)
+            _job_update(job_id, stage=stage, done=done, total=total, heartbeat_at=utcnow())
 
     try:
-        previous = _last_done()
-        words = domain_words()
-        tok.set_user_words(words)
-        dict_version = tok.dictionary_version()
-        # Cached tokens are reused unless the dictionary changed since they were made.
-        retok = (previous.dictionary != dict_version) if previous else bool(words)
-        synced_at = utcnow()
-        report("load", 0, 0)
-        recent, since = {}, synced_at - timedelta(seconds=setting("MATCH_SYNC_OVERLAP_SECONDS", 10))
-        needs = _load_docs("need", retok, report, recent, since)
-        results = _load_docs("result", retok, report, recent, since)
-        slot = _slot()
-        params = slot.engine.get_params() if slot.engine is not None else {}
-        engine = MatchEngine(**params).fit(needs, results, progress=report)
-        engine.synced_at_ = synced_at
-        engine.recent_ = recent
-        engine.fitted_docs_ = len(needs) + len(results)
-        n_sugg = None
-        if resuggest is not None:
-            n_sugg = resuggest(engine, synced_at, report)
-        report("save", 0, 1)
-        slot.store.save(engine)
-        with slot.lock:
-            slot.adopt(engine)
-        stats = engine.stats()
-        _job_update(
-            job_id, status="done", stage="done", done=1, total=1, version=engine.version_,
-            documents=stats["documents"], vocabulary=stats["vocabulary"], suggestions=n_sugg,
-            seconds=round(time.perf_counter() - t0, 3), finished_at=utcnow(), dictionary=dict_version,
-        )  # fmt: skip
-        if progress:
-            progress("done", 1, 1)
-        return engine
+        with heartbeat(job_id):
+            return _fit(job_id, t0, report, progress, resuggest)
     except Exception as exc:
         db.session.rollback()
-        _job_update(job_id, status="failed", message=str(exc)[:500], finished_at=utcnow(),
+        _job_update(job_id, status="failed", active=None, message=str(exc)[:500], finished_at=utcnow(),
                     seconds=round(time.perf_counter() - t0, 3))  # fmt: skip
         raise
 
 
+def _fit(job_id, t0, report, progress, resuggest):
+    previous = _last_done()
+    words = domain_words()
+    dict_version = ensure_dictionary(force=True)
+    # Cached tokens are reused unless the dictionary changed since they were made.
+    retok = (previous.dictionary != dict_version) if previous else bool(words)
+    report("load", 0, 0)
+    change_id = latest_id(db.session)  # read first: every change up to it is in what we load next
+    synced_at = utcnow()
+    needs = _load_docs("need", retok, report)
+    results = _load_docs("result", retok, report)
+    slot = _slot()
+    params = slot.engine.get_params() if slot.engine is not None else {}
+    engine = MatchEngine(**params).fit(needs, results, progress=report)
+    engine.change_id_ = change_id
+    engine.fitted_docs_ = len(needs) + len(results)
+    n_sugg = None
+    if resuggest is not None:
+        n_sugg = resuggest(engine, synced_at, report)
+    report("save", 0, 1)
+    slot.store.save(engine)
+    with slot.lock:
+        slot.adopt(engine)
+    stats = engine.stats()
+    _job_update(
+        job_id, status="done", active=None, stage="done", done=1, total=1, version=engine.version_,
+        documents=stats["documents"], vocabulary=stats["vocabulary"], suggestions=n_sugg,
+        seconds=round(time.perf_counter() - t0, 3), finished_at=utcnow(), dictionary=dict_version,
+    )  # fmt: skip
+    if progress:
+        progress("done", 1, 1)
+    return engine
+
+
 def running_job():
-    """The refit queued or running now (ignoring ones abandoned for over two hours)."""
-    cutoff = utcnow() - timedelta(hours=2)
-    return db.session.scalar(
-        select(IndexJob)
-        .where(IndexJob.status.in_(("queued", "running")), IndexJob.created_at >= cutoff)
-        .order_by(IndexJob.id.desc())
-        .limit(1)
+    """The refit queued or running now, if any."""
+    return db.session.scalar(select(IndexJob).where(IndexJob.active.is_(True)).limit(1))
+
+
+def recover_stale() -> list[int]:
+    """Requeue a running refit whose process stopped beating (killed, machine lost), or give it
+    up after three attempts; a queued one nobody took is dispatched again. Return ids to run."""
+    cutoff = utcnow() - timedelta(seconds=float(setting("JOBS_STALE_SECONDS", 120)))
+    job = db.session.scalar(
+        select(IndexJob).where(IndexJob.active.is_(True), IndexJob.heartbeat_at < cutoff).with_for_update()
     )
+    if job is None:
+        return []
+    again = []
+    if job.status == "running" and job.attempts >= 3:
+        job.status, job.active, job.finished_at = "failed", None, utcnow()
+        job.message = f"处理进程中断，已尝试 {job.attempts} 次，请检查后台任务进程"
+    else:
+        if job.status == "running":
+            job.message = f"处理进程中断，第 {job.attempts} 次运行未完成，已重新排队"
+        job.status, job.stage, job.heartbeat_at = "queued", "", utcnow()
+        again.append(job.id)
+    db.session.commit()
+    return again
 
 
 def refit_due(engine) -> str | None:
@@ -295,21 +371,7 @@ def refit_due(engine) -> str | None:
     return None
 
 
-def _maybe_schedule(slot: _Slot) -> None:
-    """Start a background refit when one is due; checked at most once a minute per process."""
-    if not setting("MATCH_SCHEDULE", background_default()):
-        return
-    now = time.monotonic()
-    if now - slot.checked_at < setting("MATCH_SCHEDULE_CHECK_SECONDS", 60) or slot.engine is None:
-        return
-    slot.checked_at = now
-    reason = refit_due(slot.engine)
-    if reason and running_job() is None:
-        log.info("scheduling an index refit: %s", reason)
-        refit_due_signal.send(current_app._get_current_object(), reason=reason)
-
-
 __all__ = [
-    "adopt", "current_stats", "domain_words", "fit_index", "get_engine", "index_listing", "locked_engine", "make_doc",
+    "RefitBusy", "claim_job", "heartbeat", "new_job", "recover_stale", "adopt", "current_stats", "domain_words", "fit_index", "get_engine", "index_listing", "locked_engine", "make_doc",
     "refit_due", "running_job", "setting", "sync",
 ]  # fmt: skip

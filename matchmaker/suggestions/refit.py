@@ -1,4 +1,9 @@
-"""The full refit: vocabulary and IDF over every taking-part listing, then every stored suggestion again."""
+"""The full refit: vocabulary and IDF over every taking-part listing, then every stored suggestion again.
+
+One refit at a time: ``start_refit`` inserts the single active ``IndexJob`` (a unique index makes
+simultaneous starts share one job) and hands its id to a worker, which claims it before running.
+A process that dies mid-refit stops its heartbeat; ``recover_stale`` requeues the job.
+"""
 
 import logging
 import threading
@@ -7,9 +12,19 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import IndexJob
-from ..signals import refit_due
 from . import store
-from .indexing import background_default, fit_index, running_job, setting
+from .indexing import (
+    RefitBusy,
+    background_default,
+    claim_job,
+    fit_index,
+    get_engine,
+    new_job,
+    recover_stale,
+    refit_due,
+    running_job,
+    setting,
+)  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -19,39 +34,64 @@ def rebuild(trigger="cli", user_id=None, progress=None, suggest=True, job_id=Non
     return fit_index(trigger, user_id, progress, job_id, resuggest=store.resuggest_all if suggest else None)
 
 
+def run_refit(job_id, trigger="admin", user_id=None):
+    """Run a queued refit job if no other process has taken it; safe to deliver twice."""
+    if not claim_job(job_id):
+        return None
+    try:
+        return rebuild(trigger, user_id, job_id=job_id)
+    except Exception:
+        log.exception("index refit %s failed", job_id)
+        return None
+
+
 def start_refit(trigger="admin", user_id=None, background=None):
-    """Queue a refit and run it in a background thread (inline when testing); return the job."""
-    job = running_job()
-    if job is not None:
-        return job
-    job = IndexJob(status="queued", trigger=trigger, requested_by_id=user_id)
-    db.session.add(job)
-    db.session.commit()
+    """Queue a refit (or return the one already queued or running) and have it run; return the job.
+
+    An interrupted refit (its process died) is resumed instead of starting another."""
+    resumed = requeue_stale(background)
+    if resumed:
+        return db.session.get(IndexJob, resumed[0])
+    try:
+        job = new_job(trigger, user_id)
+    except RefitBusy as busy:
+        return busy.job
+    _dispatch(job.id, trigger, user_id, background)
+    return db.session.get(IndexJob, job.id)
+
+
+def requeue_stale(background=None) -> list[int]:
+    """Run again a refit whose process died (called periodically); return the ids dispatched."""
+    again = recover_stale()
+    for job_id in again:
+        job = db.session.get(IndexJob, job_id)
+        _dispatch(job_id, job.trigger, job.requested_by_id, background)
+    return again
+
+
+def _dispatch(job_id, trigger, user_id, background):
     if background is None:
         background = setting("MATCH_REFIT_BACKGROUND", background_default())
     if not background:
-        try:
-            rebuild(trigger, user_id, job_id=job.id)
-        except Exception:
-            log.exception("index refit failed")
-        return db.session.get(IndexJob, job.id)
+        run_refit(job_id, trigger, user_id)
+        return
     app = current_app._get_current_object()
-    job_id = job.id
 
     def run():
         with app.app_context():
             try:
-                rebuild(trigger, user_id, job_id=job_id)
-            except Exception:
-                log.exception("index refit failed")
+                run_refit(job_id, trigger, user_id)
             finally:
                 db.session.remove()
 
     threading.Thread(target=run, name=f"index-refit-{job_id}", daemon=True).start()
-    return job
 
 
-@refit_due.connect
-def _scheduled(app, reason=None, **extra):
-    """The index said it is due (age, growth, dictionary): refit in the background."""
-    start_refit(trigger="schedule", background=True)
+def check_schedule():
+    """Start a refit when the index is due (age, growth, dictionary); run periodically by a worker."""
+    requeue_stale()
+    reason = refit_due(get_engine())
+    if reason and running_job() is None:
+        log.info("scheduling an index refit: %s", reason)
+        return start_refit(trigger="schedule")
+    return None

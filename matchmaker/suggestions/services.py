@@ -16,7 +16,7 @@ from ..models import DomainTerm, IndexJob, Result, TechNeed, User
 from ..models.enums import DUPLICATE_CHECK_STATUSES
 from . import indexing
 from .display import highlight, listing_url, match_spans, suggestions_for  # noqa: F401  (re-exported)
-from .indexing import current_stats, get_engine, locked_engine, running_job, setting  # noqa: F401
+from .indexing import RefitBusy, current_stats, get_engine, locked_engine, running_job, setting  # noqa: F401
 from .refit import rebuild, start_refit  # noqa: F401  (re-exported)
 from .store import refresh_listing, threshold
 
@@ -178,7 +178,7 @@ def job_json(job) -> dict | None:
 
 
 __all__ = [
-    "TermError", "add_terms", "delete_term", "get_engine", "highlight", "index_state", "job_json", "listing_changed",
+    "RefitBusy", "TermError", "add_terms", "delete_term", "get_engine", "highlight", "index_state", "job_json", "listing_changed",
     "listing_url", "match_listing", "near_duplicates", "parse_terms", "rebuild", "start_refit", "suggestions_for",
     "term_query",
 ]  # fmt: skip
