@@ -93,6 +93,7 @@ def register_blueprints(app):
         suggestions,
         training,
         urgent,
+        visits,
         zones,
     )
 
@@ -100,7 +101,7 @@ def register_blueprints(app):
         (main, None), (auth, "/auth"), (admin, "/admin"), (needs, "/needs"), (imports, "/needs"),
         (results, "/results"), (zones, "/zones"), (suggestions, "/matches"), (brokers, "/broker"),
         (contracts, "/contracts"), (reports, "/reports"), (notifications, "/notifications"), (training, "/training"),
-        (urgent, "/urgent"),
+        (urgent, "/urgent"), (visits, "/visits"),
     ):  # fmt: skip
         app.register_blueprint(area.bp, url_prefix=prefix)
 

@@ -37,6 +37,7 @@ from .signing import ContractDocument, ContractSignature, SigningCredential
 from .suggestions import MatchSuggestion, SuggestionMove
 from .training import Certificate, TrainingCourse, TrainingEnrolment, TrainingModule, TrainingSession  # noqa: F401
 from .urgent import UrgentRequest, UrgentSetting  # noqa: F401
+from .visits import Visit, VisitExpert, visit_need  # noqa: F401
 
 __all__ = [
     "ACTIVE_STATUSES", "AuditLog", "BrokerAssignment", "Channel", "Confidentiality", "Contract",

@@ -84,6 +84,14 @@ class UrgentStatus(LabelledEnum):
     REFUSED = "refused", "已退回"
 
 
+class VisitKind(LabelledEnum):
+    """A service visit: brokers go to an enterprise, the enterprise comes to us, or experts go along."""
+
+    VISIT = "visit", "走访企业"
+    RECEPTION = "reception", "企业来访"
+    EXPERT = "expert", "专家进企业"
+
+
 class ListingStatus(LabelledEnum):
     DRAFT = "draft", "草稿"
     PUBLISHED = "published", "已发布"

@@ -88,6 +88,23 @@ def _urgent_state(o):
     return db.session.scalar(db.select(db.func.count(UrgentRequest.id)))
 
 
+def _visit(a):
+    """Broker A's visit record."""
+    from matchmaker.models import Visit
+    from matchmaker.visits.services import save_visit
+
+    data = {"organization_id": make_user("enterprise").organization_id, "kind": "visit",
+            "visited_on": datetime(2020, 5, 1).date(), "topic": "经纪人甲的走访", "people": "甲"}  # fmt: skip
+    return save_visit(Visit(), data, a)
+
+
+def _visit_state(o):
+    from matchmaker.models import Visit
+
+    v = db.session.get(Visit, o.id)
+    return v.topic, len(v.needs)
+
+
 # (role, method, url template, builder, snapshot of what must not change)
 CASES = [
     ("enterprise", "GET", "/needs/{id}/edit", _need, None),
@@ -134,6 +151,10 @@ CASES = [
     ("researcher", "GET", "/urgent/{id}", lambda a: _urgent(make_user("enterprise")), None),
     ("enterprise", "GET", "/urgent/needs/{id}", _need, None),
     ("enterprise", "POST", "/urgent/needs/{id}", _need, _urgent_state),
+    ("broker", "GET", "/visits/{id}/edit", _visit, None),
+    ("broker", "POST", "/visits/{id}/edit", _visit, _visit_state),
+    ("broker", "GET", "/visits/{id}/needs/new", _visit, None),
+    ("broker", "POST", "/visits/{id}/needs/new", _visit, _visit_state),
     ("enterprise", "POST", "/broker/suggestions/{id}/respond", _introduced,
      lambda o: db.session.get(MatchSuggestion, o.id).need_response),
 ]  # fmt: skip
@@ -178,5 +199,8 @@ def test_every_object_route_of_non_admin_roles_is_covered():
         "GET /training/people/<int:user_id>",
         # Any broker may decide any urgent request (the queue is shared; one decision wins).
         "POST /urgent/<int:request_id>/review",
+        # Brokers read any visit and any enterprise's service history (they serve every enterprise).
+        "GET /visits/<int:visit_id>",
+        "GET /visits/enterprises/<int:org_id>",
     }
     assert sorted(set(missing) - allowed_shared) == []

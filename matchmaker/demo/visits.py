@@ -1,0 +1,60 @@
+"""Demo visits of 2020: 12 key enterprises visited or received, one expert visit, 17 needs collected.
+
+These reproduce the 2020 letter: “走访/来访重点企业 12 家；征集企业技术难题需求 17 项，携高校院所专家
+走访企业对接技术难题 1 家”. The demo has 14 enterprises; the twelve first are the key ones.
+"""
+
+from datetime import date, datetime, timedelta
+
+from ..extensions import db
+from ..listings.tokens import refresh_tokens
+from ..models import Organization, OrgKind, TechNeed, Visit, VisitExpert
+
+TOPICS = ["了解企业技术创新需求", "产学研合作政策宣讲", "复工复产技术难题摸排", "科技成果对接需求调研"]
+# Collected needs: (title, keywords) — 17 in all, spread over the visits.
+COLLECTED = [
+    ("生物药发酵过程在线监测", "发酵,在线监测"), ("医用导管表面亲水涂层", "导管,亲水涂层"),
+    ("工业软件国产化适配", "工业软件,国产化"), ("芯片封装翘曲控制", "封装,翘曲"), ("焊接机器人视觉纠偏", "焊接,视觉纠偏"),
+    ("数控机床热变形补偿", "数控机床,热变形"), ("空调压缩机降噪", "压缩机,降噪"), ("燃气灶具热效率提升", "燃气灶,热效率"),
+    ("锁芯防技术开启结构", "锁芯,防盗"), ("五金件冷镦成型模具寿命", "冷镦,模具寿命"), ("LED灯具光衰控制", "LED,光衰"),
+    ("MiniLED巨量转移良率", "MiniLED,巨量转移"), ("可降解材料耐热改性", "可降解,耐热改性"),
+    ("储能电池一致性筛选", "储能,一致性"), ("智能门锁低功耗设计", "智能门锁,低功耗"),
+    ("照明驱动电源EMC整改", "驱动电源,EMC"), ("家电外观件免喷涂材料", "免喷涂,外观件"),
+]  # fmt: skip
+
+
+def seed(ctx):
+    """Fourteen 2020 visits/receptions at twelve enterprises, one expert visit, 17 needs collected."""
+    broker, admin = ctx["users"]["broker"][0], ctx["users"]["admin"][0]
+    ents = db.session.scalars(
+        db.select(Organization).where(Organization.kind == OrgKind.ENTERPRISE).order_by(Organization.id)
+    ).all()[:12]
+    visits = []
+    for i, org in enumerate(ents + ents[:2]):  # two enterprises visited twice
+        visits.append(Visit(organization_id=org.id, kind="reception" if i % 5 == 4 else "visit",
+                            visited_on=date(2020, 3 + i % 9, 5 + i), topic=TOPICS[i % len(TOPICS)],
+                            people=f"{broker.name}、{admin.name}", hosts="企业技术负责人",
+                            summary="了解企业研发现状和技术难题，介绍平台服务与政策。", recorded_by_id=broker.id))  # fmt: skip
+    expert = Visit(organization_id=ents[4].id, kind="expert", visited_on=date(2020, 9, 18),
+                   topic="携高校院所专家对接数控装备技术难题", people=broker.name, hosts="总工程师",
+                   summary="专家现场诊断热变形问题，约定联合攻关。", recorded_by_id=broker.id)  # fmt: skip
+    uni = db.session.scalar(db.select(Organization).where(Organization.kind == OrgKind.UNIVERSITY))
+    expert.experts = [VisitExpert(name="李明", institution=uni.name if uni else "南方理工大学", title="教授",
+                                  organization_id=uni.id if uni else None),
+                      VisitExpert(name="陈静", institution="市先进制造研究院", title="研究员")]  # fmt: skip
+    visits.append(expert)
+    db.session.add_all(visits)
+    db.session.flush()
+    for k, (title, keywords) in enumerate(COLLECTED):
+        visit = visits[k % len(visits)]
+        creator = db.session.scalar(db.select(Organization).where(Organization.id == visit.organization_id))
+        created = datetime.combine(visit.visited_on, datetime.min.time()) + timedelta(hours=10)
+        need = TechNeed(organization_id=creator.id, title=title, summary=f"走访中企业提出：{title}",
+                        problem=f"企业在生产中遇到{title}方面的技术难题，希望与高校院所合作解决。", keywords=keywords,
+                        industry=creator.industry, coop_mode="development", budget_negotiable=True,
+                        status="closed" if k % 3 else "solved", source="visit", created_at=created,
+                        published_at=created, valid_until=date(2020, 12, 31))  # fmt: skip
+        refresh_tokens(need)
+        visit.needs.append(need)
+    db.session.commit()
+    ctx["echo"](f"走访：2020 年走访/来访 {len(ents)} 家重点企业，专家进企业 1 家，征集需求 {len(COLLECTED)} 项")

@@ -1,0 +1,57 @@
+"""Forms of the visits area."""
+
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+from ..models.enums import VisitKind
+from ..needs.forms import NeedForm
+from ..utils import validators as val
+from ..utils.inputs import CodeSelect, DateInput, filled
+from . import services
+
+
+def _int_or_none(value):
+    return int(value) if str(value).isdigit() else None
+
+
+class VisitForm(FlaskForm):
+    """Record or edit a visit."""
+
+    organization_id = CodeSelect(
+        "企业", [val.required("请选择被走访的企业")], coerce=_int_or_none, message="请选择被走访的企业"
+    )
+    kind = CodeSelect("服务方式", choices=VisitKind.choices(), default=VisitKind.VISIT.value, message="请选择服务方式")
+    visited_on = DateInput("日期", [filled("请填写走访日期")])
+    topic = StringField("主题", [val.required("请填写走访主题"), val.length(2, 200, "走访主题")])
+    people = StringField("参与人员", [val.required("请填写参与人员"), val.length(max=300, label="参与人员")],
+                         description="平台经纪人、科技局等参与人员，用顿号分隔")  # fmt: skip
+    hosts = StringField("企业接待人员", [val.optional(), val.length(max=200, label="企业接待人员")])
+    experts = TextAreaField(
+        "随行专家", description="每行一位：姓名，单位，职称（职称可省略），如：李明，南方理工大学，教授"
+    )
+    summary = TextAreaField("走访纪要", [val.optional(), val.length(max=5000, label="走访纪要")])
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.organization_id.choices = [("", "请选择企业")] + services.enterprise_choices()
+
+    def validate_experts(self, field):
+        try:
+            experts = services.parse_experts(field.data)
+        except services.VisitError as exc:
+            raise ValidationError(str(exc)) from None
+        if self.kind.data == VisitKind.EXPERT and not experts:
+            raise ValidationError("专家进企业须登记至少一位随行专家")
+
+    def validate_visited_on(self, field):
+        from datetime import date
+
+        if field.data and field.data > date.today():
+            raise ValidationError("走访日期不能晚于今天")
+
+
+class CollectedNeedForm(NeedForm):
+    """A need collected during a visit (its source is always 走访收集)."""
+
+    source = None

@@ -1,0 +1,111 @@
+"""Views of the visits area: the list, record and edit, needs collected, an enterprise's service history."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth.decorators import get_or_404, role_required
+from ..extensions import db
+from ..models import Organization, OrgKind, Role, Visit
+from ..models.enums import VisitKind
+from . import services
+from .forms import CollectedNeedForm, VisitForm
+from .services import VisitError
+
+bp = Blueprint("visits", __name__)
+staff_only = role_required(Role.BROKER, Role.ADMIN)
+
+
+@bp.route("/")
+@staff_only
+def index():
+    """Visits, newest first; filters by kind, enterprise or topic, dates, my own."""
+    page = db.paginate(services.visit_query(request.args, current_user), per_page=20, error_out=False)
+    return render_template("visits/index.html", page=page, kinds=VisitKind)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@staff_only
+def new():
+    """Record a visit."""
+    form = VisitForm()
+    if request.method == "GET" and request.args.get("org", "").isdigit():
+        form.organization_id.data = int(request.args["org"])
+    return _save(Visit(), form)
+
+
+@bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])
+@staff_only
+def edit(visit_id):
+    """Edit a visit (its recorder and admins)."""
+    visit = _editable(visit_id)
+    form = VisitForm(obj=visit)
+    if request.method == "GET":
+        form.experts.data = "\n".join(
+            "，".join(x for x in (e.name, e.institution, e.title) if x) for e in visit.experts
+        )
+    return _save(visit, form)
+
+
+def _editable(visit_id):
+    visit = get_or_404(Visit, visit_id)
+    if not visit.can_edit(current_user):
+        abort(403)
+    return visit
+
+
+def _save(visit, form):
+    if form.validate_on_submit():
+        try:
+            services.save_visit(visit, form.data, current_user)
+        except VisitError as exc:
+            form.topic.errors.append(str(exc))
+        else:
+            flash("走访记录已保存", "success")
+            return redirect(url_for("visits.detail", visit_id=visit.id))
+    status = 400 if form.errors else 200
+    return render_template("visits/form.html", form=form, visit=visit if visit.id else None), status
+
+
+@bp.route("/<int:visit_id>")
+@staff_only
+def detail(visit_id):
+    """A visit: who, when, topic, experts, needs collected."""
+    return render_template("visits/detail.html", visit=get_or_404(Visit, visit_id))
+
+
+@bp.route("/<int:visit_id>/needs/new", methods=["GET", "POST"])
+@staff_only
+def collect(visit_id):
+    """Post a need collected during the visit, for the enterprise (published and matched)."""
+    visit = _editable(visit_id)
+    form = CollectedNeedForm()
+    if form.validate_on_submit():
+        try:
+            need = services.collect_need(visit, form.data | {"budget": form.budget.data}, current_user,
+                                         publish=request.form.get("action") != "draft")  # fmt: skip
+        except VisitError as exc:
+            form.title.errors.append(str(exc))
+        else:
+            flash(f"已登记征集需求“{need.title}”", "success")
+            return redirect(url_for("visits.detail", visit_id=visit.id))
+    return render_template("visits/collect.html", form=form, visit=visit), 400 if form.errors else 200
+
+
+@bp.route("/enterprises/<int:org_id>")
+@staff_only
+def history(org_id):
+    """An enterprise's service history: visits, needs, urgent requests, sessions, financing."""
+    org = get_or_404(Organization, org_id)
+    if org.kind != OrgKind.ENTERPRISE:
+        abort(404)
+    return render_template("visits/history.html", org=org, sections=services.service_history(org))
+
+
+@bp.route("/mine")
+@role_required(Role.ENTERPRISE)
+def mine():
+    """My organisation's service history."""
+    org = current_user.organization
+    if org is None:
+        abort(404)
+    return render_template("visits/history.html", org=org, sections=services.service_history(org))

@@ -1,0 +1,205 @@
+"""Visit use cases: record a visit (experts included), collect needs during it, an enterprise's
+service history, and the figures the service statistics read.
+
+Each function owns its transaction and commits once; a collected need is matched after the commit.
+"""
+
+from datetime import date
+
+from sqlalchemy import func, or_
+
+from ..extensions import db
+from ..listings import lifecycle
+from ..listings.services import apply_data
+from ..models import ListingStatus, Organization, OrgKind, Role, TechNeed, UrgentRequest, User, Visit, VisitExpert
+from ..models.enums import Source, VisitKind
+from ..models.visits import visit_need
+from ..notifications.services import notify
+from ..suggestions import services as matcher
+
+EXPERT_ORG_KINDS = (OrgKind.UNIVERSITY.value, OrgKind.INSTITUTE.value, OrgKind.RND.value)
+
+
+class VisitError(ValueError):
+    """A refused visit action; the message is shown to the user."""
+
+
+def parse_experts(text):
+    """Lines “姓名，单位[，职称]” → [(name, institution, title)]; raises VisitError naming the line."""
+    out = []
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        parts = [p.strip() for p in line.replace("，", ",").replace("、", ",").split(",")]
+        if len(parts) < 2 or not parts[0] or not parts[1]:
+            raise VisitError(f"第 {n} 行应为“姓名，单位”或“姓名，单位，职称”")
+        name, institution, title = parts[0], parts[1], ",".join(parts[2:]).strip() or None
+        if len(name) > 50 or len(institution) > 100 or (title and len(title) > 50):
+            raise VisitError(f"第 {n} 行过长（姓名不超过 50 字，单位不超过 100 字，职称不超过 50 字）")
+        out.append((name, institution, title))
+    if len(out) > 30:
+        raise VisitError("一次走访最多登记 30 位专家")
+    return out
+
+
+def enterprise_choices():
+    """(id, name) of every enterprise, for the visit form."""
+    rows = db.session.execute(
+        db.select(Organization.id, Organization.name)
+        .where(Organization.kind == OrgKind.ENTERPRISE)
+        .order_by(Organization.name)
+    )
+    return [(i, n) for i, n in rows]
+
+
+def save_visit(visit, data, actor):
+    """Create or update a visit and its experts from validated form data; commits."""
+    org = db.session.get(Organization, data["organization_id"])
+    if org is None or org.kind != OrgKind.ENTERPRISE:
+        raise VisitError("请选择被走访的企业")
+    experts = parse_experts(data.get("experts"))
+    if data["kind"] == VisitKind.EXPERT and not experts:
+        raise VisitError("专家进企业须登记至少一位随行专家")
+    if data["visited_on"] > date.today():
+        raise VisitError("走访日期不能晚于今天")
+    visit.organization_id, visit.kind, visit.visited_on = org.id, data["kind"], data["visited_on"]
+    visit.topic, visit.people = data["topic"].strip(), data["people"].strip()
+    visit.hosts = (data.get("hosts") or "").strip() or None
+    visit.summary = (data.get("summary") or "").strip()
+    known = dict(
+        db.session.execute(
+            db.select(Organization.name, Organization.id).where(
+                Organization.name.in_([e[1] for e in experts] or [""]), Organization.kind.in_(EXPERT_ORG_KINDS)
+            )
+        ).all()
+    )
+    visit.experts = [VisitExpert(name=n, institution=i, title=t, organization_id=known.get(i)) for n, i, t in experts]
+    if visit.id is None:
+        visit.recorded_by_id = actor.id
+        db.session.add(visit)
+    db.session.commit()
+    return visit
+
+
+def _speaker_for(org_id):
+    """The enterprise user a collected need is filed under (its first active user), or None."""
+    return db.session.scalar(
+        db.select(User.id)
+        .where(User.organization_id == org_id, User.role == Role.ENTERPRISE, User.active.is_(True))
+        .order_by(User.id)
+    )
+
+
+def collect_need(visit, data, actor, publish=True):
+    """A need collected (征集) during the visit, posted for the enterprise; source 走访收集; commits."""
+    need = TechNeed(organization_id=visit.organization_id, created_by_id=_speaker_for(visit.organization_id),
+                    status=ListingStatus.DRAFT.value)  # fmt: skip
+    apply_data(need, dict(data, source=Source.VISIT.value))
+    if publish:
+        try:
+            lifecycle.transition(need, "publish")
+        except lifecycle.LifecycleError as exc:
+            raise VisitError(str(exc)) from None
+    visit.needs.append(need)
+    db.session.flush()
+    if need.created_by_id:
+        notify(need.created_by_id, "visit",
+               f"平台经纪人 {actor.name} 在{visit.kind_label}时为贵单位征集了技术需求“{need.title}”，请核对",
+               f"/needs/{need.id}")  # fmt: skip
+    db.session.commit()
+    if lifecycle.is_live(need):
+        matcher.listing_changed(need)
+    return need
+
+
+def visit_query(args, user):
+    """Visits by kind, enterprise, date range and recorder; newest first."""
+    stmt = db.select(Visit).join(Organization, Organization.id == Visit.organization_id)
+    if args.get("kind") in {k.value for k in VisitKind}:
+        stmt = stmt.where(Visit.kind == args["kind"])
+    for arg, op in (("from", "__ge__"), ("to", "__le__")):
+        try:
+            day = date.fromisoformat((args.get(arg) or "").strip())
+        except ValueError:
+            continue
+        stmt = stmt.where(getattr(Visit.visited_on, op)(day))
+    if args.get("mine") == "1":
+        stmt = stmt.where(Visit.recorded_by_id == user.id)
+    q = (args.get("q") or "").strip()[:50]
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(Organization.name.ilike(like), Visit.topic.ilike(like), Visit.people.ilike(like)))
+    return stmt.order_by(Visit.visited_on.desc(), Visit.id.desc())
+
+
+# Service history -------------------------------------------------------------------------
+
+HISTORY_PROVIDERS = []  # other service areas add (title, function(org) -> [(date, text, link)])
+
+
+def history_provider(title):
+    """Register a section of an enterprise's service history."""
+
+    def register(fn):
+        HISTORY_PROVIDERS.append((title, fn))
+        return fn
+
+    return register
+
+
+@history_provider("走访与专家服务")
+def _visits(org):
+    rows = db.session.scalars(
+        db.select(Visit).where(Visit.organization_id == org.id).order_by(Visit.visited_on.desc())
+    ).all()
+    return [(v.visited_on, f"{v.kind_label}：{v.topic}" + (f"（专家 {len(v.experts)} 位）" if v.experts else ""),
+             f"/visits/{v.id}") for v in rows]  # fmt: skip
+
+
+@history_provider("技术需求")
+def _needs(org):
+    rows = db.session.scalars(
+        db.select(TechNeed).where(TechNeed.organization_id == org.id).order_by(TechNeed.created_at.desc())
+    ).all()
+    return [(n.created_at.date(), f"{n.title}（{Source.label_of(n.source)}，{n.status_label}）", f"/needs/{n.id}")
+            for n in rows]  # fmt: skip
+
+
+@history_provider("快速通道")
+def _urgent(org):
+    rows = db.session.scalars(
+        db.select(UrgentRequest).where(UrgentRequest.organization_id == org.id).order_by(UrgentRequest.id.desc())
+    ).all()
+    return [(r.requested_at.date(), f"急需：{r.need.title}（{r.status_label}）", f"/urgent/{r.id}") for r in rows]
+
+
+def service_history(org):
+    """Every service the enterprise received, by kind: [(title, [(date, text, link)])]."""
+    return [(title, fn(org)) for title, fn in HISTORY_PROVIDERS]
+
+
+# Figures ----------------------------------------------------------------------------------
+
+
+def counts(start, end):
+    """Visits in [start, end] (dates): visits, enterprises visited or received, expert visits and their enterprises."""
+    v = Visit
+    in_period = v.visited_on.between(start, end)
+    plain = (VisitKind.VISIT.value, VisitKind.RECEPTION.value)
+    row = db.session.execute(
+        db.select(
+            func.count(v.id),
+            func.count(func.distinct(v.organization_id)),
+            func.count(v.id).filter(v.kind == VisitKind.EXPERT.value),
+        ).where(in_period)
+    ).one()
+    key = db.session.scalar(db.select(func.count(func.distinct(v.organization_id))).where(in_period, v.kind.in_(plain)))
+    expert_orgs = db.session.scalar(
+        db.select(func.count(func.distinct(v.organization_id))).where(in_period, v.kind == VisitKind.EXPERT.value)
+    )
+    needs = db.session.scalar(
+        db.select(func.count(visit_need.c.need_id)).join(v, v.id == visit_need.c.visit_id).where(in_period)
+    )
+    return {"visits": row[0], "enterprises": row[1], "key_enterprises": key, "expert_visits": row[2],
+            "expert_enterprises": expert_orgs, "needs_collected": needs}  # fmt: skip

@@ -1,0 +1,114 @@
+"""Visits and expert visits: recording (experts parsed and linked), needs collected with their source,
+the enterprise's service history, the figures, and who may change what."""
+
+from datetime import date, timedelta
+
+from matchmaker.extensions import db
+from matchmaker.models import Notification, TechNeed, Visit
+from matchmaker.visits import services
+
+from ..factories import make_need, make_org, make_user
+
+NEED = {
+    "title": "五金锁具表面耐腐蚀处理", "summary": "锁体盐雾试验不达标", "problem": "锁体镀层盐雾试验 48 小时出现锈点",
+    "indicators": "盐雾 96 小时无锈", "conditions": "有电镀线", "keywords": "耐腐蚀,电镀,锁具", "industry": "五金锁具",
+    "field": "", "town": "", "coop_mode": "development", "budget": "30", "confidentiality": "public",
+    "valid_until": (date.today() + timedelta(days=90)).isoformat(), "contact_name": "", "contact_phone": "",
+    "action": "publish",
+}  # fmt: skip
+
+
+def _visit_form(org, **kw):
+    data = {"organization_id": str(org.id), "kind": "expert", "visited_on": "2020-07-15",
+            "topic": "锁具表面处理技术难题对接", "people": "经纪人张伟、科技局王芳", "hosts": "技术部李总",
+            "experts": "李明，南方理工大学，教授\n赵强，市先进制造研究院", "summary": "企业提出两项技术难题"}  # fmt: skip
+    data.update(kw)
+    return data
+
+
+def test_broker_records_an_expert_visit_and_collects_a_need(client, auth):
+    """The visit, its experts (linked to the university on the platform) and a collected need, matched."""
+    ent = make_org("enterprise", name="固安锁业")
+    boss = make_user("enterprise", org=ent)
+    uni = make_org("university", name="南方理工大学")
+    broker = auth.login("broker")
+    resp = client.post("/visits/new", data=_visit_form(ent))
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:1500]
+    visit = db.session.scalar(db.select(Visit))
+    assert visit.recorded_by_id == broker.id and visit.kind == "expert"
+    assert [(e.name, e.institution, e.title, e.organization_id) for e in visit.experts] == [
+        ("李明", "南方理工大学", "教授", uni.id), ("赵强", "市先进制造研究院", None, None)]  # fmt: skip
+    resp = client.post(f"/visits/{visit.id}/needs/new", data=NEED)
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:1500]
+    need = db.session.scalar(db.select(TechNeed))
+    assert need.source == "visit" and need.status == "published" and need.organization_id == ent.id
+    assert need.created_by_id == boss.id and visit.needs == [need]
+    assert db.session.scalar(db.select(Notification).filter_by(user_id=boss.id, kind="visit"))
+    page = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert "五金锁具表面耐腐蚀处理" in page and "李明（南方理工大学，教授）" in page
+    history = client.get(f"/visits/enterprises/{ent.id}").get_data(as_text=True)
+    assert "专家进企业：锁具表面处理技术难题对接" in history and "走访收集" in history
+
+
+def test_bad_visit_input_is_explained_and_kept(client, auth):
+    """An expert visit without experts, a malformed expert line, a future date: Chinese errors, text kept."""
+    ent = make_org("enterprise")
+    auth.login("broker")
+    future = (date.today() + timedelta(days=3)).isoformat()
+    resp = client.post("/visits/new", data=_visit_form(ent, experts="", visited_on=future, topic="保留的主题"))
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert "专家进企业须登记至少一位随行专家" in page and "走访日期不能晚于今天" in page and "保留的主题" in page
+    resp = client.post("/visits/new", data=_visit_form(ent, experts="李明南方理工大学"))
+    assert resp.status_code == 400 and "第 1 行应为" in resp.get_data(as_text=True)
+    resp = client.post("/visits/new", data=_visit_form(ent, organization_id="abc"))
+    assert resp.status_code == 400 and "请选择被走访的企业" in resp.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(Visit.id))) == 0
+
+
+def test_only_the_recorder_or_an_admin_edits(client, auth):
+    """Another broker reads the visit but cannot edit it or add needs to it."""
+    ent = make_org("enterprise")
+    owner = make_user("broker")
+    data = services.parse_experts("")  # noqa: F841 - an empty list is fine for plain visits
+    visit = services.save_visit(Visit(), {"organization_id": ent.id, "kind": "visit", "visited_on": date(2020, 5, 1),
+                                          "topic": "走访了解需求", "people": "经纪人"}, owner)  # fmt: skip
+    auth.login("broker")
+    assert client.get(f"/visits/{visit.id}").status_code == 200
+    assert client.get(f"/visits/{visit.id}/edit").status_code == 403
+    assert client.post(f"/visits/{visit.id}/edit", data=_visit_form(ent, topic="篡改")).status_code == 403
+    assert client.post(f"/visits/{visit.id}/needs/new", data=NEED).status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Visit, visit.id).topic == "走访了解需求"
+
+
+def test_enterprise_sees_its_own_service_history_only(client, auth):
+    """/visits/mine shows my organisation's services; the staff pages are closed to enterprises."""
+    ent = make_org("enterprise")
+    services.save_visit(Visit(), {"organization_id": ent.id, "kind": "reception", "visited_on": date(2020, 5, 1),
+                                  "topic": "企业来访交流", "people": "经纪人"}, make_user("broker"))  # fmt: skip
+    make_need(org=ent, title="本企业自己发布的需求")
+    auth.login(make_user("enterprise", org=ent))
+    page = client.get("/visits/mine").get_data(as_text=True)
+    assert "企业来访：企业来访交流" in page and "本企业自己发布的需求" in page
+    assert client.get(f"/visits/enterprises/{ent.id}").status_code == 403
+    auth.logout()
+    auth.login("enterprise")
+    assert "企业来访交流" not in client.get("/visits/mine").get_data(as_text=True)
+
+
+def test_counts_match_rows(app):
+    """Visits, enterprises visited or received, expert visits and their enterprises, needs collected."""
+    broker = make_user("broker")
+    a, b = make_org("enterprise"), make_org("enterprise")
+    for org, kind, day, experts in ((a, "visit", date(2020, 3, 1), ""), (a, "reception", date(2020, 4, 1), ""),
+                                    (b, "expert", date(2020, 5, 1), "李明，南方理工大学"),
+                                    (b, "visit", date(2019, 5, 1), "")):  # fmt: skip
+        v = services.save_visit(Visit(), {"organization_id": org.id, "kind": kind, "visited_on": day,
+                                          "topic": "走访", "people": "经纪人", "experts": experts}, broker)  # fmt: skip
+    services.collect_need(v, dict(NEED, budget=(None, True), valid_until=date.today() + timedelta(days=30)),
+                          broker, publish=False)  # fmt: skip
+    c = services.counts(date(2020, 1, 1), date(2020, 12, 31))
+    assert c == {"visits": 3, "enterprises": 2, "key_enterprises": 1, "expert_visits": 1, "expert_enterprises": 1,
+                 "needs_collected": 0}  # fmt: skip
+    assert services.counts(date(2019, 1, 1), date(2019, 12, 31))["needs_collected"] == 1
