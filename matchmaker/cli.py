@@ -14,13 +14,15 @@ def register(app):
     # Areas add their own commands through a register_cli(app) function.
     from .brokers import cli as brokers_cli
     from .contracts import cli as contracts_cli
+    from .jobs import cli as jobs_cli
     from .listings import cli as listings_cli
     from .notifications import cli as notifications_cli
     from .ops import cli as ops_cli
     from .reports import cli as reports_cli
     from .suggestions import cli as suggestions_cli
 
-    for area in (listings_cli, suggestions_cli, brokers_cli, contracts_cli, reports_cli, notifications_cli, ops_cli):
+    areas = (listings_cli, suggestions_cli, brokers_cli, contracts_cli, reports_cli, notifications_cli, ops_cli)
+    for area in (*areas, jobs_cli):
         area.register_cli(app)
 
 

@@ -24,7 +24,7 @@ from ..models import (
     Zone,
 )
 from ..models.base import utcnow
-from ..suggestions.services import listing_changed
+from ..suggestions.services import schedule_matching
 from . import audit
 
 EDITABLE = [
@@ -204,7 +204,7 @@ def _mark_signed(actor, suggestion, contract):
         suggestion.last_activity_at = utcnow()
     need = suggestion.need
     lifecycle.solve(need)
-    listing_changed(need)
+    schedule_matching(need)  # withdrawn from matching once the contract is committed
 
 
 def update_contract(actor, contract, data, base_version):

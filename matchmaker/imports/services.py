@@ -187,6 +187,7 @@ def run_import(batch_id):
         batch.message = f"已导入 {len(written)} 条{KIND_LABELS[kind]}" + (f"，跳过已存在的 {dupes} 条" if dupes else "")
         if errors:
             batch.message += f"；有 {len({e[0] for e in errors})} 行因数据问题未导入"
+        matcher.schedule_matching_many(kind, [listing.id for listing in written])
         db.session.commit()
     except Exception as exc:
         db.session.rollback()
@@ -201,7 +202,6 @@ def run_import(batch_id):
         return batch
     finally:
         PROGRESS.pop(batch_id, None)
-    _tell_matcher(written)
     return batch
 
 
@@ -222,11 +222,6 @@ def _build(model, data, zones, now):
     listing.zones = [zones[z] for z in data.get("zones") or [] if z in zones]
     refresh_tokens(listing)
     return listing
-
-
-def _tell_matcher(listings):
-    for listing in listings:
-        matcher.listing_changed(listing)
 
 
 def progress(batch):

@@ -1,7 +1,7 @@
 """Use cases shared by needs and results: create, edit, life cycle, open, expire.
 
 Each function is one user action and commits once; what a change means for matching is
-handed to the matcher after the commit.
+handed to the matcher as a job that runs after the commit (``matcher.schedule_matching``).
 """
 
 from datetime import date, timedelta
@@ -48,10 +48,10 @@ def apply_data(listing, data):
     refresh_tokens(listing)
 
 
-def _matcher_after(listing, was_live):
-    """Tell the matcher about a committed change that matters to it."""
+def _match_after_commit(listing, was_live):
+    """Have the matcher told, once this transaction commits, about a change that matters to it."""
     if was_live or lifecycle.is_live(listing):
-        matcher.listing_changed(listing)
+        matcher.schedule_matching(listing)
 
 
 def create(kind, user, data, publish=False):
@@ -65,8 +65,9 @@ def create(kind, user, data, publish=False):
     if publish:
         lifecycle.transition(listing, "publish")
     db.session.add(listing)
+    db.session.flush()
+    _match_after_commit(listing, False)
     db.session.commit()
-    _matcher_after(listing, False)
     return listing
 
 
@@ -74,8 +75,8 @@ def update(listing, data):
     """Save edits to a listing; re-matched if it is (or was) live."""
     was_live = lifecycle.is_live(listing)
     apply_data(listing, data)
+    _match_after_commit(listing, was_live)
     db.session.commit()
-    _matcher_after(listing, was_live)
     return listing
 
 
@@ -87,8 +88,8 @@ def change_status(listing, action, valid_until=None):
     except lifecycle.LifecycleError:
         db.session.rollback()
         raise
+    _match_after_commit(listing, was_live)
     db.session.commit()
-    _matcher_after(listing, was_live)
     return listing
 
 
@@ -112,9 +113,9 @@ def open_listing(listing, user, log_fields=None):
     if log_fields and access.log_confidential_view(user, listing, log_fields) is not None:
         changed = True
     if changed:
-        db.session.commit()
         if listing.status == ListingStatus.EXPIRED.value:
-            matcher.listing_changed(listing)
+            matcher.schedule_matching(listing)
+        db.session.commit()
     return listing
 
 
@@ -136,9 +137,8 @@ def expire_due(today=None, batch=500):
             for listing in rows:
                 lifecycle.expire(listing)
                 _expiry_note(listing)
+            matcher.schedule_matching_many(kind, [listing.id for listing in rows])
             db.session.commit()
-            for listing in rows:
-                matcher.listing_changed(listing)
             n += len(rows)
         counts[kind] = n
     return counts

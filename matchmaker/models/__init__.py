@@ -31,6 +31,7 @@ from .enums import (
 )
 from .imports import ImportBatch
 from .index_jobs import IndexJob
+from .jobs import PendingJob
 from .listings import DomainTerm, Result, Taxonomy, TechNeed, Zone, need_zone, result_zone
 from .notifications import Notification
 from .signing import ContractDocument, ContractSignature, SigningCredential
@@ -46,6 +47,7 @@ __all__ = [
     "Organization", "RegistrationStatus", "RejectReason", "ResponseKind", "Result", "Role", "Source",
     "SuggestionMove", "SuggestionStatus", "Taxonomy", "TechNeed", "TransferMode", "User", "Zone", "event_need",
     "event_result", "event_suggestion", "need_zone", "result_zone",
+    "PendingJob",  # background jobs
     # online signing
     "ContractDocument", "ContractSignature", "CredentialKind", "DocumentStatus", "SigningCredential", "SigningParty",
 ]  # fmt: skip

@@ -2,11 +2,11 @@
 
 import logging
 
-from flask import current_app
 from sqlalchemy import func, select
 
+from .. import jobs
 from ..extensions import db
-from ..listings.kinds import model_of
+from ..listings.kinds import kind_of, model_of
 from ..listings.lifecycle import is_live
 from ..listings.tokens import make_doc
 from ..matching.docs import Doc
@@ -14,7 +14,7 @@ from ..matching.duplicates import DEFAULT_DUPLICATE_THRESHOLD, find_near_duplica
 from ..matching.normalize import normalize
 from ..models import DomainTerm, IndexJob, Result, TechNeed, User
 from ..models.enums import DUPLICATE_CHECK_STATUSES
-from . import indexing
+from . import indexing, tasks
 from .display import highlight, listing_url, match_spans, suggestions_for  # noqa: F401  (re-exported)
 from .indexing import RefitBusy, current_stats, get_engine, locked_engine, running_job, setting  # noqa: F401
 from .refit import rebuild, start_refit  # noqa: F401  (re-exported)
@@ -24,17 +24,25 @@ log = logging.getLogger(__name__)
 
 
 def listing_changed(listing):
-    """Called by the needs and results services after a listing is published, edited,
-    closed, solved or expired: (re)compute or withdraw its suggestions."""
-    try:
-        return refresh_listing(listing)
-    except Exception:
-        db.session.rollback()
-        if current_app.testing:
-            raise
-        # Matching must never stop a listing from being saved; the next refit catches up.
-        log.exception("matching failed for %s %s", type(listing).__name__, listing.id)
-        return []
+    """Recompute or withdraw a listing's suggestions now, in this session (commits; errors propagate).
+
+    Services do not call this inside their transaction: they call ``schedule_matching``."""
+    return refresh_listing(listing)
+
+
+def schedule_matching(listing):
+    """Have the listing (re)matched once the current transaction commits (nothing if it rolls back).
+
+    A failure there is logged and retried by the jobs module; it never undoes the listing's write."""
+    if listing.id is None:
+        db.session.flush()
+    jobs.after_commit(tasks.refresh_listing, kind_of(listing), listing.id)
+
+
+def schedule_matching_many(kind, listing_ids):
+    """``schedule_matching`` for many listings of one kind (one job)."""
+    if listing_ids:
+        jobs.after_commit(tasks.refresh_listings, kind, list(listing_ids))
 
 
 def match_listing(kind: str, listing_id: int, top_k=10):
@@ -178,7 +186,7 @@ def job_json(job) -> dict | None:
 
 
 __all__ = [
-    "RefitBusy", "TermError", "add_terms", "delete_term", "get_engine", "highlight", "index_state", "job_json", "listing_changed",
-    "listing_url", "match_listing", "near_duplicates", "parse_terms", "rebuild", "start_refit", "suggestions_for",
-    "term_query",
+    "RefitBusy", "TermError", "add_terms", "delete_term", "get_engine", "highlight", "index_state", "job_json",
+    "listing_changed", "listing_url", "match_listing", "near_duplicates", "parse_terms", "rebuild",
+    "schedule_matching", "schedule_matching_many", "start_refit", "suggestions_for", "term_query",
 ]  # fmt: skip

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, update
 
+from .. import jobs
 from ..extensions import db
 from ..listings import lifecycle
 from ..listings.services import apply_data
@@ -165,12 +166,20 @@ def review(req, actor, decision, note="", now=None):
     text = (f"您的急需需求“{need.title}”已通过快速通道审核并发布，平台已向相关科研人员推送"
             if decision == "approve" else f"您的急需需求“{need.title}”被退回：{note}")  # fmt: skip
     notify(req.requested_by_id, "urgent", text, f"/urgent/{req.id}")
+    if decision == "approve":  # matched and announced after the commit; a failure there is retried
+        matcher.schedule_matching(need)
+        jobs.after_commit(announce_request, req.id)
     db.session.commit()
     db.session.refresh(req)
-    if decision == "approve":
-        matcher.listing_changed(need)
-        announce(req)
     return req
+
+
+@jobs.task()
+def announce_request(request_id):
+    """The job behind ``announce``: runs after the approval commits."""
+    req = db.session.get(UrgentRequest, request_id)
+    if req is not None and not req.announced:
+        announce(req)
 
 
 def announce(req):

@@ -107,9 +107,9 @@ def collect_need(visit, data, actor, publish=True):
         notify(need.created_by_id, "visit",
                f"平台经纪人 {actor.name} 在{visit.kind_label}时为贵单位征集了技术需求“{need.title}”，请核对",
                f"/needs/{need.id}")  # fmt: skip
-    db.session.commit()
     if lifecycle.is_live(need):
-        matcher.listing_changed(need)
+        matcher.schedule_matching(need)  # after the commit; a matcher failure is retried, the need stays
+    db.session.commit()
     return need
 
 

@@ -80,11 +80,11 @@ def test_impossible_transition_gives_chinese_message(client, auth):
     assert n.status == "closed"
 
 
-def test_listing_changed_is_called(client, auth, monkeypatch):
+def test_matching_is_scheduled(client, auth, monkeypatch):
     from matchmaker.suggestions import services as match_services
 
     seen = []
-    monkeypatch.setattr(match_services, "listing_changed", lambda listing: seen.append((listing.id, listing.status)))
+    monkeypatch.setattr(match_services, "schedule_matching", lambda listing: seen.append((listing.id, listing.status)))
     n = need()
     auth.login(n.created_by)
     client.post(f"/needs/{n.id}/status", data={"action": "close"})

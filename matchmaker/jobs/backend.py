@@ -1,0 +1,105 @@
+"""The in-process backend: a dispatched job runs at once, in a fresh app context and session.
+
+Config ``JOBS_IMMEDIATE`` (default True) runs jobs at dispatch; False stores them as ``queued``
+rows for ``run_due()`` (tests that want to see the queue, or a cron-driven deployment).
+Failures are stored as ``failed`` rows with a growing delay; ``run_due()`` retries them.
+"""
+
+import logging
+import traceback
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models.base import utcnow
+from ..models.jobs import PendingJob
+from .registry import resolve
+
+log = logging.getLogger(__name__)
+
+
+def _delay(fn, attempts):
+    """Seconds before retry number ``attempts`` (1, 2, ...): retry_delay, ×5 each time, at most a day."""
+    return min(getattr(fn, "retry_delay", 60) * 5 ** (attempts - 1), 86400)
+
+
+def _record_failure(name, args, exc, row_id=None, attempts=1):
+    try:
+        fn = resolve(name)
+    except (ImportError, KeyError):
+        fn = None
+    retries = getattr(fn, "retries", 5)
+    nxt = utcnow() + timedelta(seconds=_delay(fn, attempts)) if attempts <= retries else None
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
+    values = dict(status="failed", attempts=attempts, last_error=text, next_run_at=nxt)
+    if row_id is None:
+        db.session.add(PendingJob(task=name, args=args, **values))
+    else:
+        db.session.execute(update(PendingJob).where(PendingJob.id == row_id).values(**values))
+    db.session.commit()
+
+
+def execute(app, name, args, row_id=None, attempts=0):
+    """Run one job in a fresh app context; on failure log it and store it for a retry.
+
+    Returns True when the job ran without error."""
+    with app.app_context():
+        try:
+            fn = resolve(name)
+            fn(*args)
+            if row_id is not None:
+                db.session.execute(db.delete(PendingJob).where(PendingJob.id == row_id))
+            db.session.commit()
+            return True
+        except Exception as exc:  # noqa: BLE001  (a job's failure must never reach the request)
+            log.exception("job %s%r failed (attempt %d)", name, tuple(args), attempts + 1)
+            db.session.rollback()
+            try:
+                _record_failure(name, args, exc, row_id, attempts + 1)
+            except Exception:  # noqa: BLE001
+                db.session.rollback()
+                log.exception("could not record the failure of job %s%r", name, tuple(args))
+            return False
+
+
+def dispatch(app, name, args):
+    """Run the job now, or store it as queued when JOBS_IMMEDIATE is off."""
+    if app.config.get("JOBS_IMMEDIATE", True):
+        execute(app, name, args)
+        return
+    with app.app_context():
+        db.session.add(PendingJob(task=name, args=args, status="queued", next_run_at=utcnow()))
+        db.session.commit()
+
+
+def run_due(now=None, limit=100, include_exhausted=False) -> dict:
+    """Run queued jobs and failed ones whose retry time has come (needs an app context).
+
+    Each row is claimed before it runs, so two processes never run the same row.
+    Returns {"ran": n, "failed": m}."""
+    from flask import current_app
+
+    now = now or utcnow()
+    due = PendingJob.next_run_at <= now
+    if include_exhausted:
+        due = due | PendingJob.next_run_at.is_(None)
+    rows = db.session.execute(
+        select(PendingJob.id, PendingJob.task, PendingJob.args, PendingJob.status, PendingJob.attempts)
+        .where(PendingJob.status.in_(("queued", "failed")), due)
+        .order_by(PendingJob.id)
+        .limit(limit)
+    ).all()
+    db.session.commit()
+    app = current_app._get_current_object()
+    out = {"ran": 0, "failed": 0}
+    for row_id, name, args, status, attempts in rows:
+        claimed = db.session.execute(
+            update(PendingJob).where(PendingJob.id == row_id, PendingJob.status == status).values(status="running")
+        ).rowcount
+        db.session.commit()
+        if not claimed:
+            continue
+        ok = execute(app, name, list(args or []), row_id=row_id, attempts=attempts)
+        out["ran" if ok else "failed"] += 1
+    return out
