@@ -10,3 +10,10 @@ document.addEventListener("submit", function (ev) {
     }, 0);
   }
 });
+
+// A form sent back with errors: move focus to the first invalid control (its message is tied to it
+// by aria-describedby), so keyboard and screen-reader users land where the fix is needed.
+document.addEventListener("DOMContentLoaded", function () {
+  var bad = document.querySelector("main [aria-invalid=true], main .is-invalid");
+  if (bad && typeof bad.focus === "function") { bad.focus(); }
+});

@@ -81,6 +81,7 @@ ACCESS = {
     "POST /contracts/verify": "public",
     "GET /contracts/verify/ca.pem": "public",
     "GET /dashboard": "login",
+    "POST /display/elder": "public",
     "GET /matches/admin/index": "A",
     "POST /matches/admin/index/refit": "A",
     "GET /matches/admin/index/status.json": "A",

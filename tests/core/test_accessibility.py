@@ -1,0 +1,54 @@
+"""Accessibility in the rendered HTML: language, skip link, 适老化模式, form errors tied to fields.
+
+The full WCAG 2 A/AA check runs in the browser (tests/browser/a11y.py with axe-core)."""
+
+import re
+
+from ..factories import make_user
+
+
+def test_every_page_declares_chinese_and_has_a_skip_link(client):
+    """lang="zh-CN", a skip link to the main content, and main is its target."""
+    body = client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-CN"' in body
+    assert 'href="#content">跳到主要内容</a>' in body
+    assert re.search(r'<main [^>]*id="content"', body)
+
+
+def test_elder_mode_switches_on_and_off_and_is_remembered(client):
+    """The switch sets a cookie for a year, goes back to the page, and the page renders in the mode."""
+    resp = client.post("/display/elder", data={"on": "1", "next": "/needs/?page=2"})
+    assert resp.status_code == 303 and resp.headers["Location"] == "/needs/?page=2"
+    cookie = resp.headers["Set-Cookie"]
+    assert "mm_elder=1" in cookie and "Max-Age=31536000" in cookie and "HttpOnly" in cookie
+    body = client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-CN" class="mm-elder">' in body
+    assert 'aria-pressed="true"' in body
+    client.post("/display/elder", data={"on": "0", "next": "/"})
+    body = client.get("/").get_data(as_text=True)
+    assert 'class="mm-elder"' not in body and 'aria-pressed="false"' in body
+
+
+def test_elder_mode_never_redirects_off_site(client):
+    """The return address must be a path of this site."""
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        resp = client.post("/display/elder", data={"on": "1", "next": target})
+        assert resp.headers["Location"] == "/"
+
+
+def test_elder_mode_for_logged_in_users_too(client, auth):
+    """The switch is on every page, also for a logged-in user's pages."""
+    auth.login(make_user(role="enterprise"))
+    body = client.get("/dashboard").get_data(as_text=True)
+    assert 'id="elder-toggle"' in body and 'name="next" value="/dashboard"' in body
+
+
+def test_form_errors_are_tied_to_their_fields(client, auth):
+    """An invalid field says so (aria-invalid) and points at its message (aria-describedby)."""
+    auth.login(make_user(role="enterprise"))
+    body = client.post("/auth/password", data={}).get_data(as_text=True)
+    field = re.search(r'<input[^>]*aria-invalid="true"[^>]*>', body)
+    assert field, body
+    described = re.search(r'aria-describedby="([^"]+)"', field.group(0)).group(1)
+    for ref in described.split():
+        assert f'id="{ref}"' in body
