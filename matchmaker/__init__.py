@@ -91,6 +91,7 @@ def register_blueprints(app):
         reports,
         results,
         suggestions,
+        tokens,
         training,
         urgent,
         visits,
@@ -102,8 +103,12 @@ def register_blueprints(app):
         (results, "/results"), (zones, "/zones"), (suggestions, "/matches"), (brokers, "/broker"),
         (contracts, "/contracts"), (reports, "/reports"), (notifications, "/notifications"), (training, "/training"),
         (urgent, "/urgent"), (visits, "/visits"),
+        (tokens, "/tokens"),
     ):  # fmt: skip
         app.register_blueprint(area.bp, url_prefix=prefix)
+    from . import api
+
+    api.init_app(app)  # /api/v1, registered through flask-smorest, which writes its OpenAPI document
 
 
 def register_commands(app):

@@ -39,6 +39,9 @@ class DefaultConfig:
     IMPORT_MAX_ROWS = 50_000
 
     PER_PAGE = 20
+    # JSON API (/api/v1): requests per token, and per client address (tokens or not)
+    API_RATE_LIMIT = "120 per minute"
+    API_ADDRESS_RATE_LIMIT = "600 per minute"
     # Matching: suggestions scoring at least MATCH_THRESHOLD are stored (0.35 keeps
     # ~2 per demo need; 95 % of true CSL matches score above 0.45), top MATCH_TOP_K each.
     MATCH_THRESHOLD = 0.35

@@ -61,6 +61,10 @@ def register_web(app):
 
     def error_page(code, title, message):
         def handler(exc):
+            if request.path.startswith("/api/"):  # an unknown API URL or method: JSON like the API's own errors
+                from .api.errors import from_http_exception
+
+                return from_http_exception(exc)
             return render_template("errors/error.html", code=code, title=title, message=message), code
 
         return handler

@@ -3,6 +3,7 @@
 from sqlalchemy import event
 
 from .accounts import Organization, User
+from .api import ApiToken
 from .brokers import BrokerAssignment, Event, FollowUp, event_need, event_result, event_suggestion
 from .changes import ListingChange
 from .contracts import AuditLog, Contract
@@ -50,6 +51,8 @@ __all__ = [
     "PendingJob",  # background jobs
     # online signing
     "ContractDocument", "ContractSignature", "CredentialKind", "DocumentStatus", "SigningCredential", "SigningParty",
+    # the JSON API
+    "ApiToken",
 ]  # fmt: skip
 
 _configured = set()

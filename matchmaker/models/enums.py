@@ -276,3 +276,17 @@ class SigningParty(LabelledEnum):
     BUYER = "buyer", "甲方"
     SELLER = "seller", "乙方"
     PLATFORM = "platform", "平台"
+
+
+class ApiScope(LabelledEnum):
+    """What an API token may do (the JSON API at /api/v1)."""
+
+    READ = "read", "读取"
+    WRITE = "write", "写入"
+
+
+class ApiTokenKind(LabelledEnum):
+    """A person's own token, or one an admin issued for another system (统计局、合同登记处、城市数据平台)."""
+
+    PERSONAL = "personal", "个人令牌"
+    SERVICE = "service", "服务令牌"

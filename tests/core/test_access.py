@@ -9,6 +9,7 @@ import pytest
 
 from matchmaker import create_app
 from matchmaker.extensions import db
+from matchmaker.tokens.services import issue
 
 from ..conftest import DB_URL, AuthActions, _config, _truncate_all, build_app
 from ..factories import make_user
@@ -64,7 +65,9 @@ def matrix(tmp_path_factory):
         for role, user in users.items():
             clients[role] = app.test_client()
             AuthActions(clients[role]).login(user)
-        yield app, users, clients
+        # /api/v1 ignores sessions: each role calls it with a read+write token of its own
+        tokens = {role: issue(user, user, "matrix", ["read", "write"], 30)[1] for role, user in users.items()}
+        yield app, users, clients, tokens
         db.session.remove()
         if DB_URL:
             _truncate_all()
@@ -75,16 +78,20 @@ def matrix(tmp_path_factory):
 @pytest.mark.parametrize(("route", "role"), CASES, ids=[f"{r[2]} {r[0]} as {role or 'anonymous'}" for r, role in CASES])
 def test_access_matrix(matrix, route, role):
     """Anonymous users go to login, the wrong role gets 403, the right role gets through."""
-    app, users, clients = matrix
+    app, users, clients, tokens = matrix
     endpoint, url, method, access, key = route
     client = clients[role]
     if endpoint == "auth.logout" and role:  # logging out ends every session of that user: use another one
         client = app.test_client()
         AuthActions(client).login(make_user(role=role))
-    resp = client.open(url, method=method)
+    api = url.startswith("/api/")  # token instead of session; anonymous gets 401 JSON, not the login page
+    headers = {"Authorization": f"Bearer {tokens[role]}"} if api and role else {}
+    resp = (app.test_client() if api else client).open(url, method=method, headers=headers)
     if allowed(ACCESS.get(key, "?"), role):
         assert resp.status_code not in (401, 403), f"{method} {url} as {role}: {resp.status_code}"
         assert "/auth/login" not in resp.headers.get("Location", "") or endpoint.startswith("auth.")
+    elif role is None and api:
+        assert resp.status_code == 401 and resp.mimetype == "application/problem+json"
     elif role is None:
         assert resp.status_code == 302 and "/auth/login" in resp.headers["Location"]
     else:

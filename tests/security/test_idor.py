@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from matchmaker.extensions import db
-from matchmaker.models import Contract, Event, MatchSuggestion, Notification, Result, TechNeed
+from matchmaker.models import ApiToken, Contract, Event, MatchSuggestion, Notification, Result, TechNeed
 from matchmaker.notifications.services import notify
 
 from ..factories import make_contract, make_need, make_result, make_signing_document, make_suggestion, make_user
@@ -68,6 +68,12 @@ def _event(a):
 def _note(a):
     n = notify(a, "test", "只给甲的通知", "/dashboard", commit=True)
     return n
+
+
+def _token(a):
+    from matchmaker.tokens.services import issue
+
+    return issue(a, a, "甲的令牌", ["read"], 30)[0]
 
 
 def _introduced(a):
@@ -155,6 +161,7 @@ CASES = [
     ("broker", "POST", "/visits/{id}/edit", _visit, _visit_state),
     ("broker", "GET", "/visits/{id}/needs/new", _visit, None),
     ("broker", "POST", "/visits/{id}/needs/new", _visit, _visit_state),
+    ("researcher", "POST", "/tokens/{id}/revoke", _token, lambda o: db.session.get(ApiToken, o.id).revoked_at),
     ("enterprise", "POST", "/broker/suggestions/{id}/respond", _introduced,
      lambda o: db.session.get(MatchSuggestion, o.id).need_response),
 ]  # fmt: skip
@@ -202,5 +209,11 @@ def test_every_object_route_of_non_admin_roles_is_covered():
         # Brokers read any visit and any enterprise's service history (they serve every enterprise).
         "GET /visits/<int:visit_id>",
         "GET /visits/enterprises/<int:org_id>",
+        # /api/v1 reads objects with a token, through the pages' own checks; tests/api covers a second user
+        # (another broker's contract is 404, someone else's draft or confidential need is 404 or summary only).
+        "GET /api/v1/contracts/<int:contract_id>",
+        "GET /api/v1/needs/<int:need_id>",
+        "GET /api/v1/results/<int:result_id>",
+        "GET /api/v1/zones/<int:zone_id>",
     }
     assert sorted(set(missing) - allowed_shared) == []

@@ -196,7 +196,6 @@ def test_signed_pdf_readable_by_pyhanko_reader(signed_pdf):
 def test_works_inside_a_running_event_loop(authority, signed_pdf):
     """Called from async code (or Playwright's sync API), verification still works (pyHanko runs its own loop)."""
     import asyncio
-
     from concurrent.futures import ThreadPoolExecutor
 
     async def check():

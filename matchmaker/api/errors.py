@@ -1,0 +1,90 @@
+"""Errors of the JSON API as RFC 9457 problem details, with Chinese titles and a stable ``code``."""
+
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_TYPE = "application/problem+json"
+
+# status: (code, Chinese title)
+TITLES = {
+    400: ("bad_request", "请求参数有误"),
+    401: ("unauthorized", "未认证"),
+    403: ("forbidden", "无权访问"),
+    404: ("not_found", "资源不存在"),
+    405: ("method_not_allowed", "不支持的请求方式"),
+    409: ("conflict", "请求与当前状态冲突"),
+    413: ("payload_too_large", "请求内容过大"),
+    415: ("unsupported_media_type", "不支持的内容类型"),
+    422: ("validation_error", "参数校验失败"),
+    429: ("rate_limited", "请求过于频繁，请稍后再试"),
+    500: ("server_error", "服务器错误"),
+}
+HANDLED = tuple(TITLES)
+
+
+class ApiError(Exception):
+    """Raised by API views: becomes a problem response with this status, code and title."""
+
+    def __init__(self, status, code=None, title=None, detail=None, headers=None):
+        super().__init__(title or TITLES.get(status, TITLES[400])[1])
+        default_code, default_title = TITLES.get(status, ("error", "请求失败"))
+        self.status, self.code = status, code or default_code
+        self.title, self.detail, self.headers = title or default_title, detail, headers or {}
+
+
+def problem(status, code=None, title=None, detail=None, errors=None, headers=None):
+    """A problem+json response."""
+    default_code, default_title = TITLES.get(status, ("error", "请求失败"))
+    body = {"type": "about:blank", "title": title or default_title, "status": status, "code": code or default_code}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    resp = jsonify(body)
+    resp.status_code = status
+    resp.mimetype = PROBLEM_TYPE
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    if status == 401:
+        resp.headers.setdefault("WWW-Authenticate", 'Bearer realm="matchmaker"')
+    return resp
+
+
+def from_http_exception(exc: HTTPException):
+    """Any HTTPException raised inside the API (abort, webargs validation, rate limits) as a problem."""
+    status = exc.code or 500
+    errors = None
+    data = getattr(exc, "data", None) or {}
+    if isinstance(data, dict) and data.get("messages"):
+        # webargs: {"query": {"limit": ["..."]}} -> {"limit": ["..."]}
+        messages = data["messages"]
+        errors = {}
+        for part in messages.values() if isinstance(messages, dict) else []:
+            if isinstance(part, dict):
+                errors.update(part)
+        errors = errors or None
+    detail = None
+    if status == 429:
+        detail = "已超过该令牌的请求频率限制"
+    elif status == 405:
+        detail = "此接口不支持该请求方式"
+    headers = {}
+    if status == 405 and getattr(exc, "valid_methods", None):
+        headers["Allow"] = ", ".join(exc.valid_methods)
+    if status == 429:
+        headers["Retry-After"] = str(_retry_after())
+    return problem(status, errors=errors, detail=detail, headers=headers)
+
+
+def _retry_after():
+    """Seconds until the breached rate limit's window resets (60 when unknown)."""
+    import time
+
+    from ..extensions import limiter
+
+    current = getattr(limiter, "current_limit", None)
+    return max(1, int(current.reset_at - time.time())) if current else 60
+
+
+def from_api_error(exc: ApiError):
+    return problem(exc.status, exc.code, exc.title, exc.detail, headers=exc.headers)

@@ -1,0 +1,72 @@
+"""The /api/v1 blueprint: authentication hook, error handlers, the OpenAPI document and its page."""
+
+import flask
+from flask import current_app, g, jsonify, render_template, url_for
+from flask_login import current_user
+from flask_smorest import Blueprint
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import csrf, limiter
+from ..models.enums import ApiScope
+from . import errors, schemas
+from .auth import address_rate, authenticate_request, mark, public, rate_key, token_rate
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1", description="平台数据接口（只读为主）")
+csrf.exempt(bp)  # no cookie authenticates an API call, so there is nothing for CSRF to forge
+limiter.limit(token_rate, key_func=rate_key)(bp)
+limiter.limit(address_rate)(bp)
+bp.before_request(authenticate_request)
+
+for _status in errors.HANDLED:
+    bp.register_error_handler(_status, errors.from_http_exception)
+bp.register_error_handler(HTTPException, errors.from_http_exception)
+bp.register_error_handler(errors.ApiError, errors.from_api_error)
+
+# Documented on every guarded operation (components registered by flask-smorest, as problem+json).
+GUARD_RESPONSES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+                   429: "TOO_MANY_REQUESTS"}  # fmt: skip
+
+
+def requires(*roles, scope=ApiScope.READ.value):
+    """Guard and document an API view: a bearer token with ``scope`` whose user has one of ``roles``."""
+
+    def decorator(view):
+        for status, name in GUARD_RESPONSES.items():
+            view = bp.alt_response(status, response=name)(view)
+        view = bp.doc(security=[{"bearerAuth": []}])(view)
+        return mark(view, roles, scope)
+
+    return decorator
+
+
+@public
+def openapi_json():
+    """The OpenAPI 3 document of this API, generated from the code."""
+    return jsonify(current_app.extensions["matchmaker-api"].spec.to_dict())
+
+
+@public
+def docs():
+    """A browsable page of the OpenAPI document (Swagger UI, served from static/vendor)."""
+    return render_template("api/docs.html", spec_url=url_for("api.openapi_json"))
+
+
+# Plain Flask routes: the document and its page are not operations of the API they describe.
+flask.Blueprint.add_url_rule(bp, "/openapi.json", view_func=openapi_json)
+flask.Blueprint.add_url_rule(bp, "/docs", view_func=docs)
+
+
+@bp.route("/me")
+@requires()
+@bp.response(200, schemas.Me)
+@bp.doc(summary="令牌所属账号", description="调用者的账号、角色、单位与令牌信息，用于检查令牌是否可用。")
+def me():
+    """The token's account."""
+    user, token = current_user, g.api_token
+    org = user.organization
+    return {
+        "id": user.id, "name": user.name, "role": user.role,
+        "organization": {"id": org.id, "name": org.name} if org else None,
+        "token": {"name": token.name, "kind": token.kind, "scopes": sorted(token.scope_set),
+                  "expires_at": token.expires_at},
+    }  # fmt: skip

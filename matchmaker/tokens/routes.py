@@ -1,0 +1,67 @@
+"""Pages to create and revoke API tokens: each user's own, and the admins' service tokens."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth.decorators import get_or_404, login_required, role_required
+from ..extensions import db
+from ..models import ApiToken, Role
+from ..models.enums import ApiTokenKind
+from . import services
+from .forms import ServiceTokenForm, TokenForm
+
+bp = Blueprint("tokens", __name__)
+
+
+def _mine_page(form, created=None, status=200):
+    page = db.paginate(services.tokens_of(current_user), per_page=20, error_out=False)
+    return render_template("tokens/index.html", form=form, page=page, created=created), status
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def index():
+    """The user's API tokens; a new one is shown once, on the page that created it."""
+    form = TokenForm()
+    if form.validate_on_submit():
+        try:
+            row, raw = services.issue(current_user, current_user, form.name.data, form.scopes, form.days.data)
+        except services.TokenError as exc:
+            flash(str(exc), "danger")
+            return _mine_page(form, status=400)
+        return _mine_page(TokenForm(formdata=None), created=(row, raw))
+    return _mine_page(form, status=400 if form.errors else 200)
+
+
+@bp.route("/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke(token_id):
+    """Revoke one of the user's tokens (admins: anyone's)."""
+    token = get_or_404(ApiToken, token_id)
+    if not token.can_manage(current_user):
+        abort(404)
+    services.revoke(current_user, token)
+    flash(f"令牌“{token.name}”已撤销，使用它的请求将被拒绝", "success")
+    back = "tokens.manage" if request.form.get("back") == "manage" and current_user.is_admin else "tokens.index"
+    return redirect(url_for(back))
+
+
+@bp.route("/manage", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def manage():
+    """Every token; admins issue service tokens for the bureau's other systems here."""
+    form = ServiceTokenForm()
+    created, status = None, 200
+    if form.validate_on_submit():
+        try:
+            created = services.issue(current_user, form.user, form.name.data, form.scopes, form.days.data,
+                                     kind=ApiTokenKind.SERVICE.value)  # fmt: skip
+            form = ServiceTokenForm(formdata=None)
+        except services.TokenError as exc:
+            flash(str(exc), "danger")
+            status = 400
+    elif form.errors:
+        status = 400
+    state = request.args.get("state")
+    page = db.paginate(services.all_tokens(state), per_page=30, error_out=False)
+    return render_template("tokens/manage.html", form=form, page=page, created=created, state=state), status

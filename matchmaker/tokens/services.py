@@ -1,0 +1,128 @@
+"""API tokens: issue (shown once, stored hashed), revoke, and authenticate a bearer token."""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from ..extensions import db
+from ..models import ApiToken, AuditLog, User
+from ..models.base import utcnow
+from ..models.enums import ApiScope, ApiTokenKind
+
+TOKEN_PREFIX = "mm_"  # noqa: S105 -- a token marker, not a secret
+EXPIRY_DAYS = (30, 90, 180, 365)
+MAX_TOKENS_PER_USER = 20  # active ones; keeps a leaked session from minting tokens without end
+LAST_USED_RESOLUTION = timedelta(minutes=1)  # last_used_at is written at most once a minute
+
+
+class TokenError(ValueError):
+    """A token that cannot be issued or revoked; the message is shown to the user."""
+
+
+def hash_token(raw: str) -> str:
+    """SHA-256 hex of a token: enough for 256 random bits (no salt or slow hash needed)."""
+    return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def issue(actor, user, name, scopes, days, kind=ApiTokenKind.PERSONAL.value):
+    """Create a token for ``user``; returns (row, the token text, shown only this once)."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise TokenError("请填写令牌名称（不超过 100 字）")
+    scopes = sorted({str(s) for s in scopes} & {s.value for s in ApiScope})
+    if ApiScope.READ.value not in scopes:
+        raise TokenError("令牌至少需要“读取”权限")
+    if days not in EXPIRY_DAYS:
+        raise TokenError("请选择有效期")
+    if not user.active:
+        raise TokenError("该账号已停用，不能签发令牌")
+    if kind == ApiTokenKind.SERVICE.value and not actor.is_admin:
+        raise TokenError("只有管理员可以签发服务令牌")
+    if actor.id != user.id and not actor.is_admin:
+        raise TokenError("只能为自己的账号创建令牌")
+    now = utcnow()
+    live = db.session.scalar(
+        db.select(db.func.count(ApiToken.id)).where(
+            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > now
+        )
+    )
+    if live >= MAX_TOKENS_PER_USER:
+        raise TokenError(f"每个账号最多 {MAX_TOKENS_PER_USER} 个有效令牌，请先撤销不用的令牌")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        user_id=user.id, name=name, kind=kind, token_hash=hash_token(raw), prefix=raw[:11], scopes=" ".join(scopes),
+        created_by_id=actor.id, created_at=now, expires_at=now + timedelta(days=days),
+    )  # fmt: skip
+    db.session.add(row)
+    db.session.flush()
+    db.session.add(AuditLog(actor_id=actor.id, entity="api_token", entity_id=row.id, action="create",
+                            after={"user_id": user.id, "name": name, "scopes": scopes, "days": days, "kind": kind}))  # fmt: skip
+    db.session.commit()
+    return row, raw
+
+
+def revoke(actor, token):
+    """Revoke a token (its owner or an admin); revoking twice changes nothing."""
+    if not token.can_manage(actor):
+        raise TokenError("无权撤销该令牌")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        token.revoked_by_id = actor.id
+        db.session.add(AuditLog(actor_id=actor.id, entity="api_token", entity_id=token.id, action="revoke"))
+        db.session.commit()
+    return token
+
+
+def tokens_of(user):
+    """A user's tokens, newest first."""
+    return db.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+
+
+def all_tokens(state=None):
+    """Every token (admin list), newest first, optionally only active ones."""
+    stmt = db.select(ApiToken).options(db.joinedload(ApiToken.user)).order_by(ApiToken.id.desc())
+    if state == "active":
+        stmt = stmt.where(ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow())
+    return stmt
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    token: ApiToken
+    user: User
+
+
+# Why a bearer token was refused: (code, Chinese title) for the API's error body.
+REFUSALS = {
+    "token_missing": "缺少访问令牌",
+    "token_invalid": "访问令牌无效",
+    "token_revoked": "访问令牌已撤销",
+    "token_expired": "访问令牌已过期",
+    "account_inactive": "令牌所属账号已停用",
+}
+
+
+def authenticate(raw):
+    """The token and its user for a presented token text, or the refusal code (a key of REFUSALS)."""
+    raw = (raw or "").strip()
+    if not raw:
+        return "token_missing"
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return "token_invalid"
+    digest = hash_token(raw)
+    token = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == digest))
+    if token is None or not hmac.compare_digest(token.token_hash, digest):
+        return "token_invalid"
+    now = utcnow()
+    state = token.state(now)
+    if state != "active":
+        return f"token_{state}"
+    user = db.session.get(User, token.user_id)
+    if user is None or not user.active:
+        return "account_inactive"
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        token.last_used_at = now
+        db.session.commit()
+    return Authenticated(token, user)

@@ -1,0 +1,237 @@
+"""The API's resources: same rules as the pages (confidentiality, ownership), cursor pages, bounds, reports."""
+
+import json
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from matchmaker.extensions import db
+from matchmaker.models import AuditLog
+from matchmaker.utils.money import format_wan
+
+from ..factories import make_contract, make_org, make_signing_document, make_suggestion, make_user
+from ..needs.helpers import need, result
+from ..reports.test_reports import _page_wan_cells
+from .conftest import token_for
+
+# The confidential need ------------------------------------------------------------------------
+
+SECRET = {
+    "problem": "电解液配方中的六氟磷酸锂替代方案保密内容",
+    "indicators": "低温放电容量保持率达到百分之九十二",
+    "conditions": "现有两条涂布产线保密",
+    "keywords": "电解液,低温电池",
+    "contact_name": "保密联系人",
+    "contact_phone": "13912345678",
+    "contact_email": "secret@corp.cn",
+    "field": "保密技术领域",
+    "town": "保密测试镇",
+}
+HIDDEN = list(SECRET.values()) + ["隐秘新能源有限公司", "3712500", "低温电池", "六氟磷酸锂"]
+
+
+@pytest.fixture
+def secret_need(app):
+    org = make_org("enterprise", name="隐秘新能源有限公司")
+    owner = make_user("enterprise", org=org)
+    n = need(user=owner, title="低温锂电池电解液改进需求", summary="寻求低温性能更好的电解液方案",
+             confidentiality="summary", industry="新能源", budget_wan=Decimal("371.25"), coop_mode="development",
+             **SECRET)  # fmt: skip
+    return n, owner
+
+
+def _urls(n):
+    return [
+        "/api/v1/needs", f"/api/v1/needs/{n.id}", "/api/v1/needs?q=电解液", "/api/v1/needs?q=低温锂电池",
+        "/api/v1/needs?industry=新能源", "/api/v1/needs?town=保密测试镇", "/api/v1/needs?field=保密技术领域",
+        "/api/v1/needs?min_amount=3000000", "/api/v1/needs?max_amount=4000000", "/api/v1/needs?coop_mode=development",
+        "/api/v1/needs?sort=amount_desc", "/api/v1/needs?sort=amount_asc", "/api/v1/zones",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ["enterprise", "researcher"])
+def test_confidential_need_hides_its_fields_from_others(api, secret_need, role):
+    """Another enterprise or a researcher: title, industry and summary only, whatever they ask."""
+    n, _ = secret_need
+    raw = token_for(role)
+    for url in _urls(n):
+        resp = api.get(url, raw)
+        assert resp.status_code == 200, url
+        text = json.dumps(resp.get_json(), ensure_ascii=False)
+        for value in HIDDEN:
+            assert value not in text, (url, value)
+    body = api.get(f"/api/v1/needs/{n.id}", raw).get_json()
+    assert body == {
+        "id": n.id, "url": f"http://localhost/needs/{n.id}", "title": "低温锂电池电解液改进需求", "industry": "新能源",
+        "summary": "寻求低温性能更好的电解液方案", "confidentiality": "summary", "restricted": True,
+    }  # fmt: skip
+    # Filters on hidden fields do not find it (as on the page); the title search does.
+    ids = lambda url: [i["id"] for i in api.get(url, raw).get_json()["items"]]  # noqa: E731
+    assert n.id in ids("/api/v1/needs?q=低温锂电池") and n.id not in ids("/api/v1/needs?town=保密测试镇")
+
+
+@pytest.mark.parametrize("who", ["owner", "broker", "admin"])
+def test_owner_and_staff_see_everything(api, secret_need, who):
+    """Owner, brokers and admins get every field, contacts on the detail; staff views are audited."""
+    n, owner = secret_need
+    user = owner if who == "owner" else make_user(who)
+    body = api.get(f"/api/v1/needs/{n.id}", token_for(user)).get_json()
+    assert body["restricted"] is False and body["problem"] == SECRET["problem"]
+    assert body["budget"] == "3712500.00" and body["organization"]["name"] == "隐秘新能源有限公司"
+    assert body["contacts"]["phone"] == "13912345678"
+    audited = db.session.scalar(db.select(AuditLog).filter_by(entity="need", entity_id=n.id, actor_id=user.id))
+    assert (audited is not None) == (who != "owner")
+
+
+def test_introduced_researcher_sees_the_confidential_need(api, secret_need):
+    """The counterpart of an introduced pair is entitled, as on the page."""
+    n, _ = secret_need
+    researcher = make_user("researcher")
+    make_suggestion(need=n, result=result(user=researcher), status="introduced")
+    body = api.get(f"/api/v1/needs/{n.id}", token_for(researcher)).get_json()
+    assert body["restricted"] is False and body["contacts"]["name"] == "保密联系人"
+
+
+def test_unpublished_listing_is_404_for_others_but_not_owner(api):
+    owner = make_user("enterprise")
+    draft = need(user=owner, status="draft", title="草稿需求")
+    assert api.get(f"/api/v1/needs/{draft.id}", token_for("enterprise")).status_code == 404
+    assert api.get(f"/api/v1/needs/{draft.id}", token_for(owner)).get_json()["status"] == "draft"
+    assert api.get(f"/api/v1/needs/{draft.id}", token_for("broker")).status_code == 200
+
+
+# Pages and bounds -----------------------------------------------------------------------------
+
+
+def test_cursor_walks_every_listing_once(api, app):
+    """limit=2 over 5 results: three pages, every id once, in the page's order (newest first)."""
+    made = [result(title=f"成果{i}") for i in range(5)]
+    raw = token_for("enterprise")
+    seen, cursor, pages = [], None, 0
+    while True:
+        body = api.get("/api/v1/results?limit=2" + (f"&cursor={cursor}" if cursor else ""), raw).get_json()
+        seen += [i["id"] for i in body["items"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert pages == 3 and sorted(seen) == sorted(r.id for r in made) and len(seen) == 5
+    assert seen == [r.id for r in sorted(made, key=lambda r: (r.published_at, r.id), reverse=True)]
+    item = api.get("/api/v1/results?limit=1", raw).get_json()["items"][0]
+    assert item["published_at"].endswith("Z") and re.fullmatch(r"\d{4}-\d\d-\d\d", item["valid_until"])
+
+
+def test_cursor_is_tamper_proof_and_bound_to_its_filters(api, app):
+    for i in range(3):
+        result(title=f"成果{i}", town="甲镇")
+    raw = token_for("enterprise")
+    cursor = api.get("/api/v1/results?limit=1&town=甲镇", raw).get_json()["next_cursor"]
+    assert api.get(f"/api/v1/results?limit=1&town=甲镇&cursor={cursor}", raw).status_code == 200
+    for url in (f"/api/v1/results?limit=1&town=乙镇&cursor={cursor}", f"/api/v1/needs?limit=1&town=甲镇&cursor={cursor}",
+                f"/api/v1/results?town=甲镇&cursor={cursor[:-2]}xx", "/api/v1/results?cursor=eyJvIjogMTB9"):  # fmt: skip
+        body = api.get(url, raw).get_json()
+        assert body["status"] == 400 and body["code"] == "invalid_cursor", url
+
+
+@pytest.mark.parametrize("url", [
+    "/api/v1/needs?limit=0", "/api/v1/needs?limit=101", "/api/v1/needs?limit=99999999999999999999999",
+    "/api/v1/needs?limit=-1", "/api/v1/needs?limit=abc", "/api/v1/needs?zone=99999999999999999999",
+    "/api/v1/needs?zone=0", "/api/v1/results?min_amount=1e400", "/api/v1/results?min_amount=NaN",
+    "/api/v1/results?max_amount=-5", "/api/v1/needs?status=draft", "/api/v1/needs?sort=evil",
+    "/api/v1/needs?q=" + "长" * 101, "/api/v1/contracts?from=2020-02-30", "/api/v1/contracts?broker=2147483648",
+    "/api/v1/reports?from=99999-01-01", "/api/v1/organizations?kind=x",
+])  # fmt: skip
+def test_bad_arguments_are_422_with_chinese_messages(api, url):
+    """Out-of-range and malformed arguments: 422 validation_error naming the argument, never a 5xx."""
+    resp = api.get(url, token_for("admin"))
+    body = resp.get_json()
+    assert resp.status_code == 422 and body["code"] == "validation_error", (url, body)
+    assert body["errors"] and all(re.search(r"[\u4e00-\u9fff]", m) for ms in body["errors"].values() for m in ms)
+
+
+@pytest.mark.parametrize("path", ["needs", "results", "contracts", "organizations", "zones"])
+@pytest.mark.parametrize("ident", ["0", "2147483648", "99999999999999999999999999999"])
+def test_huge_and_zero_ids_are_404(api, path, ident):
+    resp = api.get(f"/api/v1/{path}/{ident}", token_for("admin"))
+    assert resp.status_code == 404 and resp.mimetype == "application/problem+json"
+
+
+def test_unknown_url_and_method_are_problem_json(api):
+    raw = token_for("admin")
+    assert api.get("/api/v1/nothing-here", raw).get_json()["code"] == "not_found"
+    resp = api.post("/api/v1/needs", raw)
+    assert (
+        resp.status_code == 405 and resp.get_json()["code"] == "method_not_allowed" and "GET" in resp.headers["Allow"]
+    )
+
+
+# Contracts and the online-signing state -------------------------------------------------------
+
+
+def test_contracts_show_signing_state_and_follow_the_pages_visibility(api, app):
+    """Brokers see their own contracts only (others 404); signed-online and awaiting ones say so."""
+    broker, other = make_user("broker"), make_user("broker")
+    recorded = make_contract(broker_id=broker.id, amount="5132900.00", transaction_amount="5000000.00")
+    signed = make_contract(broker_id=broker.id, amount="0.01")
+    waiting = make_contract(broker_id=broker.id)
+    ent, res = make_user("enterprise", org=signed.buyer), make_user("researcher", org=signed.seller)
+    make_signing_document(signed, ent, res, status="signed")
+    make_signing_document(
+        waiting, make_user("enterprise", org=waiting.buyer), make_user("researcher", org=waiting.seller)
+    )
+    raw = token_for(broker)
+    items = {c["id"]: c for c in api.get("/api/v1/contracts", raw).get_json()["items"]}
+    assert {k: v["signing"] for k, v in items.items()} == {
+        recorded.id: "recorded",
+        signed.id: "signed_online",
+        waiting.id: "awaiting_signatures",
+    }
+    assert items[recorded.id]["amount"] == "5132900.00" and items[recorded.id]["transaction_amount"] == "5000000.00"
+    assert items[signed.id]["amount"] == "0.01" and items[recorded.id]["signed_on"] == "2020-06-30"
+    only = api.get("/api/v1/contracts?signing=signed_online", raw).get_json()["items"]
+    assert [c["id"] for c in only] == [signed.id]
+    assert api.get(f"/api/v1/contracts/{recorded.id}", token_for(other)).status_code == 404
+    assert api.get("/api/v1/contracts", token_for(other)).get_json()["items"] == []
+    assert len(api.get("/api/v1/contracts", token_for("admin")).get_json()["items"]) == 3
+
+
+# Reports: the page's figures ------------------------------------------------------------------
+
+
+def test_report_equals_the_page_to_the_cent(api, client, auth):
+    """The API's headline texts equal the page's; every amount in yuan rounds to the page's 万元 cell."""
+    make_contract(amount="5132900.00", transaction_amount="5000000.00", type="transfer")
+    make_contract(amount="0.01", type="service", signed_on=date(2020, 11, 5))
+    make_contract(amount="999999999900.00", type="service", channel="offline")
+    make_contract(amount="123.45", type="license", voided=True)
+    admin = auth.login("admin")
+    html = client.get("/reports/?from=2020-01-01&to=2020-12-31").get_data(as_text=True)
+    body = api.get("/api/v1/reports?from=2020-01-01&to=2020-12-31", token_for(admin)).get_json()
+    assert body["headline"]["text"] == "平台线上签订技术交易合同 2 项，合同金额 513.29 万元"
+    for key in ("headline", "headline_signed", "headline_all"):
+        assert body[key]["text"] in html
+    assert body["headline"]["amount"] == "5132900.01" and body["headline_all"]["amount"] == "1000005132800.01"
+    tables = {t["key"]: t for t in body["tables"]}
+    for key in ("by_type", "by_channel", "by_month", "by_signing"):
+        api_cells = [Decimal(format_wan(Decimal(r[c])).replace(",", ""))
+                     for r in tables[key]["rows"] + [tables[key]["total"]] for c in ("amount", "transaction_amount")]  # fmt: skip
+        page_cells = _page_wan_cells(html, key)
+        assert sorted(api_cells) == sorted(page_cells), key
+    by_type = {r["name"]: r for r in tables["by_type"]["rows"]}
+    assert by_type["技术服务"]["amount"] == "999999999900.01" and by_type["技术服务"]["count"] == 2
+
+
+def test_report_bad_period_is_400_in_chinese(api):
+    body = api.get("/api/v1/reports?from=2021-01-01&to=2020-01-01", token_for("admin")).get_json()
+    assert body["status"] == 400 and body["code"] == "invalid_period" and "开始日期不能晚于结束日期" in body["detail"]
+
+
+def test_organizations_and_zones(api):
+    org = make_org("university", name="某某大学")
+    raw = token_for("admin")
+    items = api.get("/api/v1/organizations?kind=university", raw).get_json()["items"]
+    assert [o["name"] for o in items] == ["某某大学"]
+    assert api.get(f"/api/v1/organizations/{org.id}", raw).get_json()["kind"] == "university"
+    assert api.get("/api/v1/zones", token_for("enterprise")).get_json() == []

@@ -1,0 +1,153 @@
+"""API tokens: issued once and stored hashed, refused when missing, wrong, revoked, expired or out of scope."""
+
+from datetime import timedelta
+
+from matchmaker.extensions import db
+from matchmaker.models import ApiToken, AuditLog
+from matchmaker.models.base import utcnow
+from matchmaker.tokens.services import hash_token
+
+from ..factories import make_user
+from .conftest import token_for
+
+
+def _problem(resp, status, code):
+    assert resp.status_code == status, resp.get_data(as_text=True)
+    assert resp.mimetype == "application/problem+json"
+    body = resp.get_json()
+    assert body["status"] == status and body["code"] == code and body["title"]
+    assert all("\u4e00" <= ch <= "\u9fff" for ch in body["title"][:2]), body["title"]  # a Chinese title
+    return body
+
+
+def test_missing_and_malformed_tokens_are_401(app, api):
+    """No header, another scheme, garbage, a near miss of a real token: 401 problem+json."""
+    _problem(api.get("/api/v1/needs"), 401, "token_missing")
+    assert api.get("/api/v1/needs").headers["WWW-Authenticate"].startswith("Bearer")
+    raw = token_for("enterprise")
+    _problem(api.get("/api/v1/needs", headers={"Authorization": f"Basic {raw}"}), 401, "token_missing")
+    _problem(api.get("/api/v1/needs", "not-a-token"), 401, "token_invalid")
+    _problem(api.get("/api/v1/needs", raw[:-1] + ("A" if raw[-1] != "A" else "B")), 401, "token_invalid")
+    _problem(api.get("/api/v1/needs", "mm_" + "x" * 500), 401, "token_invalid")
+    assert api.get("/api/v1/needs", raw).status_code == 200
+
+
+def test_a_session_cookie_does_not_authenticate_the_api(app, client, auth, api):
+    """Logged in on the site but without a token: still 401 (no CSRF-able cookie access)."""
+    auth.login("admin")
+    _problem(client.get("/api/v1/reports"), 401, "token_missing")
+
+
+def test_token_is_stored_only_as_its_hash(app):
+    """The database holds the SHA-256 and a short prefix, never the token."""
+    user = make_user("enterprise")
+    raw = token_for(user)
+    row = db.session.scalar(db.select(ApiToken).filter_by(user_id=user.id))
+    assert row.token_hash == hash_token(raw) and raw not in (row.token_hash, row.prefix, row.name)
+    assert raw.startswith(row.prefix) and len(row.prefix) < 16 and len(raw) >= 40
+
+
+def test_revoked_expired_and_deactivated_are_refused(app, api):
+    """Revoking works at once; an expired token or a deactivated account is refused."""
+    user = make_user("enterprise")
+    raw = token_for(user)
+    row = db.session.scalar(db.select(ApiToken).filter_by(token_hash=hash_token(raw)))
+    row.revoked_at = utcnow()
+    db.session.commit()
+    _problem(api.get("/api/v1/me", raw), 401, "token_revoked")
+
+    raw2 = token_for(user)
+    row2 = db.session.scalar(db.select(ApiToken).filter_by(token_hash=hash_token(raw2)))
+    row2.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    _problem(api.get("/api/v1/me", raw2), 401, "token_expired")
+
+    raw3 = token_for(user)
+    user.deactivate()
+    db.session.commit()
+    _problem(api.get("/api/v1/me", raw3), 401, "account_inactive")
+
+
+def test_wrong_role_is_403(app, api):
+    """An enterprise token on an admin resource: 403 forbidden, in Chinese."""
+    raw = token_for("enterprise")
+    for url in ("/api/v1/reports", "/api/v1/organizations", "/api/v1/contracts", "/api/v1/contracts/1"):
+        _problem(api.get(url, raw), 403, "forbidden")
+    broker = token_for("broker")
+    _problem(api.get("/api/v1/reports", broker), 403, "forbidden")
+    assert api.get("/api/v1/contracts", broker).status_code == 200
+
+
+def test_me_tells_who_and_which_scopes(app, api):
+    user = make_user("broker")
+    raw = token_for(user, scopes=("read", "write"))
+    body = api.get("/api/v1/me", raw).get_json()
+    assert body["id"] == user.id and body["role"] == "broker" and body["token"]["scopes"] == ["read", "write"]
+    assert body["token"]["expires_at"].endswith("Z")
+
+
+def test_per_token_rate_limit(make_app):
+    """Past API_RATE_LIMIT a token gets 429 problem+json with Retry-After; another token is unaffected."""
+    app = make_app(API_RATE_LIMIT="3 per minute")
+    with app.app_context():
+        client = app.test_client()
+        a, b = token_for("enterprise"), token_for("enterprise")
+        codes = [client.get("/api/v1/me", headers={"Authorization": f"Bearer {a}"}).status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        resp = client.get("/api/v1/me", headers={"Authorization": f"Bearer {a}"})
+        _problem(resp, 429, "rate_limited")
+        assert 1 <= int(resp.headers["Retry-After"]) <= 60
+        assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {b}"}).status_code == 200
+        db.session.remove()
+
+
+# The token pages ------------------------------------------------------------------------------
+
+
+def test_user_creates_sees_once_and_revokes_a_token(app, client, auth, api):
+    """Created on /tokens/ (shown once), listed by prefix only, revoked with one click."""
+    user = auth.login("researcher")
+    resp = client.post("/tokens/", data={"name": "数据同步脚本", "days": "90"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "离开本页后无法再次查看" in html
+    row = db.session.scalar(db.select(ApiToken).filter_by(user_id=user.id))
+    raw = html.split('id="new-token" readonly value="')[1].split('"')[0]
+    assert hash_token(raw) == row.token_hash and row.scopes == "read" and row.kind == "personal"
+    assert api.get("/api/v1/me", raw).status_code == 200
+    listing = client.get("/tokens/").get_data(as_text=True)
+    assert raw not in listing and row.prefix in listing and "数据同步脚本" in listing
+    assert client.post(f"/tokens/{row.id}/revoke").status_code == 302
+    _problem(api.get("/api/v1/me", raw), 401, "token_revoked")
+    assert db.session.scalar(db.select(AuditLog).filter_by(entity="api_token", entity_id=row.id, action="revoke"))
+
+
+def test_someone_elses_token_cannot_be_revoked(app, client, auth, api):
+    owner = make_user("enterprise")
+    raw = token_for(owner)
+    row = db.session.scalar(db.select(ApiToken).filter_by(token_hash=hash_token(raw)))
+    auth.login("enterprise")
+    assert client.post(f"/tokens/{row.id}/revoke").status_code == 404
+    assert api.get("/api/v1/me", raw).status_code == 200
+
+
+def test_admin_issues_service_token_and_revokes_any(app, client, auth, api):
+    """/tokens/manage: a service token for the statistics office's account; any token revoked there."""
+    office = make_user("admin", name="统计局接口")
+    auth.login("admin")
+    resp = client.post("/tokens/manage", data={"email": office.email, "name": "统计局季度报表", "days": "365"})
+    html = resp.get_data(as_text=True)
+    raw = html.split('id="new-token" readonly value="')[1].split('"')[0]
+    body = api.get("/api/v1/me", raw).get_json()
+    assert body["id"] == office.id and body["token"]["kind"] == "service"
+    assert api.get("/api/v1/reports", raw).status_code == 200
+    row = db.session.scalar(db.select(ApiToken).filter_by(token_hash=hash_token(raw)))
+    client.post(f"/tokens/{row.id}/revoke", data={"back": "manage"})
+    _problem(api.get("/api/v1/reports", raw), 401, "token_revoked")
+    bad = client.post("/tokens/manage", data={"email": "nobody@example.cn", "name": "x", "days": "30"})
+    assert bad.status_code == 400 and "找不到该账号" in bad.get_data(as_text=True)
+
+
+def test_bad_expiry_is_refused(app, client, auth):
+    auth.login("enterprise")
+    resp = client.post("/tokens/", data={"name": "x", "days": "100000"})
+    assert resp.status_code == 400 and db.session.scalar(db.select(db.func.count(ApiToken.id))) == 0
