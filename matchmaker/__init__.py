@@ -83,6 +83,7 @@ def register_blueprints(app):
         admin,
         auth,
         brokers,
+        classes,
         contracts,
         imports,
         main,
@@ -102,7 +103,7 @@ def register_blueprints(app):
         (main, None), (auth, "/auth"), (admin, "/admin"), (needs, "/needs"), (imports, "/needs"),
         (results, "/results"), (zones, "/zones"), (suggestions, "/matches"), (brokers, "/broker"),
         (contracts, "/contracts"), (reports, "/reports"), (notifications, "/notifications"), (training, "/training"),
-        (urgent, "/urgent"), (visits, "/visits"),
+        (urgent, "/urgent"), (visits, "/visits"), (classes, "/classes"),
         (tokens, "/tokens"),
     ):  # fmt: skip
         app.register_blueprint(area.bp, url_prefix=prefix)

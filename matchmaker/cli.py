@@ -13,6 +13,7 @@ def register(app):
     app.cli.add_command(demo)
     # Areas add their own commands through a register_cli(app) function.
     from .brokers import cli as brokers_cli
+    from .classes import cli as classes_cli
     from .contracts import cli as contracts_cli
     from .jobs import cli as jobs_cli
     from .listings import cli as listings_cli
@@ -22,7 +23,7 @@ def register(app):
     from .suggestions import cli as suggestions_cli
 
     areas = (listings_cli, suggestions_cli, brokers_cli, contracts_cli, reports_cli, notifications_cli, ops_cli)
-    for area in (*areas, jobs_cli):
+    for area in (*areas, jobs_cli, classes_cli):
         area.register_cli(app)
 
 

@@ -34,6 +34,7 @@ from .imports import ImportBatch
 from .index_jobs import IndexJob
 from .jobs import PendingJob
 from .listings import DomainTerm, Result, Taxonomy, TechNeed, Zone, need_zone, result_zone
+from .live import LiveRegistration, LiveSession  # noqa: F401
 from .notifications import Notification
 from .signing import ContractDocument, ContractSignature, SigningCredential
 from .suggestions import MatchSuggestion, SuggestionMove

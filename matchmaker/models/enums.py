@@ -92,6 +92,13 @@ class VisitKind(LabelledEnum):
     EXPERT = "expert", "专家进企业"
 
 
+class LiveKind(LabelledEnum):
+    """An online session: a public-interest live class, or an online matchmaking session."""
+
+    CLASS = "class", "线上公益直播课堂"
+    MATCHMAKING = "matchmaking", "线上技术难题对接活动"
+
+
 class ListingStatus(LabelledEnum):
     DRAFT = "draft", "草稿"
     PUBLISHED = "published", "已发布"

@@ -111,6 +111,21 @@ def _visit_state(o):
     return v.topic, len(v.needs)
 
 
+def _live(a):
+    """Broker A's live session."""
+    from matchmaker.classes.services import save_session
+    from matchmaker.models import LiveSession
+
+    return save_session(LiveSession(), {"kind": "class", "title": "经纪人甲的课堂", "speaker": "甲",
+                                        "starts_at": datetime(2030, 1, 1, 15), "published": True}, a)  # fmt: skip
+
+
+def _live_state(o):
+    from matchmaker.models import LiveSession
+
+    return db.session.get(LiveSession, o.id).title
+
+
 # (role, method, url template, builder, snapshot of what must not change)
 CASES = [
     ("enterprise", "GET", "/needs/{id}/edit", _need, None),
@@ -162,6 +177,8 @@ CASES = [
     ("broker", "GET", "/visits/{id}/needs/new", _visit, None),
     ("broker", "POST", "/visits/{id}/needs/new", _visit, _visit_state),
     ("researcher", "POST", "/tokens/{id}/revoke", _token, lambda o: db.session.get(ApiToken, o.id).revoked_at),
+    ("broker", "GET", "/classes/{id}/edit", _live, None),
+    ("broker", "POST", "/classes/{id}/edit", _live, _live_state),
     ("enterprise", "POST", "/broker/suggestions/{id}/respond", _introduced,
      lambda o: db.session.get(MatchSuggestion, o.id).need_response),
 ]  # fmt: skip
@@ -215,5 +232,11 @@ def test_every_object_route_of_non_admin_roles_is_covered():
         "GET /api/v1/needs/<int:need_id>",
         "GET /api/v1/results/<int:result_id>",
         "GET /api/v1/zones/<int:zone_id>",
+        # Registering touches only one's own row; brokers run sessions together (attendance by any broker).
+        "POST /classes/<int:session_id>/register",
+        "POST /classes/<int:session_id>/unregister",
+        "GET /classes/<int:session_id>/attendance",
+        "POST /classes/<int:session_id>/attendance",
+        "POST /classes/<int:session_id>/attendance/import",
     }
     assert sorted(set(missing) - allowed_shared) == []

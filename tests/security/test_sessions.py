@@ -45,7 +45,10 @@ def test_copied_cookies_are_dead_after_password_change(app):
     victim = _login(app, user, remember=True)
     session, token = victim.get_cookie("session").value, victim.get_cookie("remember_token").value
     new = "Zq8-unusual-pass"
-    assert victim.post("/auth/password", data={"current": "password123", "password": new, "password2": new}).status_code == 302
+    assert (
+        victim.post("/auth/password", data={"current": "password123", "password": new, "password2": new}).status_code
+        == 302
+    )
     for name, value in (("session", session), ("remember_token", token)):
         attacker = app.test_client()
         attacker.set_cookie(name, value)

@@ -1,0 +1,159 @@
+"""Views of the live-classes area: the schedule, a session, registration, attendance."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth.decorators import get_or_404, login_required, public, role_required
+from ..extensions import db
+from ..models import LiveSession, Role
+from ..models.enums import LiveKind
+from . import services
+from .forms import ImportForm, SessionForm
+from .services import LiveError
+
+bp = Blueprint("classes", __name__)
+staff_only = role_required(Role.BROKER, Role.ADMIN)
+registrants = role_required(Role.ENTERPRISE, Role.RESEARCHER)
+
+
+def _visible_or_404(session_id):
+    s = get_or_404(LiveSession, session_id)
+    if not s.published and not current_user.is_staff:
+        abort(404)
+    return s
+
+
+def _editable(session_id):
+    s = get_or_404(LiveSession, session_id)
+    if not s.can_edit(current_user):
+        abort(403)
+    return s
+
+
+@bp.route("/")
+@public
+def index():
+    """Live classes and online matchmaking sessions; filters by kind, upcoming/past, title or speaker."""
+    page = db.paginate(services.session_query(request.args, current_user), per_page=20, error_out=False)
+    return render_template("classes/index.html", page=page, kinds=LiveKind)
+
+
+@bp.route("/<int:session_id>")
+@public
+def detail(session_id):
+    """A session: schedule, speaker, registration, the live link (registered users), replay and materials."""
+    s = _visible_or_404(session_id)
+    return render_template("classes/detail.html", s=s, mine=services.registration_of(s, current_user),
+                           taken=services.registered_count(s), now=services.beijing_now(),
+                           attended=services.attendance_count(s) if current_user.is_staff else None)  # fmt: skip
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@staff_only
+def new():
+    """Schedule a session."""
+    return _save(LiveSession(), SessionForm())
+
+
+@bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
+@staff_only
+def edit(session_id):
+    """Edit a session (its creator and admins): links, replay, materials."""
+    s = _editable(session_id)
+    return _save(s, SessionForm(obj=s))
+
+
+def _save(s, form):
+    if form.validate_on_submit():
+        try:
+            services.save_session(s, form.data, current_user)
+        except LiveError as exc:
+            form.capacity.errors.append(str(exc))
+        else:
+            flash("场次已保存", "success")
+            return redirect(url_for("classes.detail", session_id=s.id))
+    return render_template("classes/form.html", form=form, s=s if s.id else None), 400 if form.errors else 200
+
+
+@bp.route("/<int:session_id>/register", methods=["POST"])
+@registrants
+def register(session_id):
+    """Register for a session (enterprise users and researchers)."""
+    s = _visible_or_404(session_id)
+    try:
+        services.register(s, current_user)
+    except LiveError as exc:
+        flash(str(exc), "warning")
+    else:
+        flash(f"已报名“{s.title}”，开播前一天会提醒您", "success")
+    return redirect(url_for("classes.detail", session_id=s.id))
+
+
+@bp.route("/<int:session_id>/unregister", methods=["POST"])
+@registrants
+def unregister(session_id):
+    """Cancel my registration before the session starts."""
+    s = _visible_or_404(session_id)
+    try:
+        services.unregister(s, current_user)
+    except LiveError as exc:
+        flash(str(exc), "warning")
+    else:
+        flash("已取消报名", "success")
+    return redirect(url_for("classes.detail", session_id=s.id))
+
+
+@bp.route("/mine")
+@login_required
+def mine():
+    """My registrations and attendance."""
+    page = db.paginate(services.my_registrations(current_user), per_page=20, error_out=False)
+    return render_template("classes/mine.html", page=page)
+
+
+def _attendance_page(s, form=None, status=200):
+    page = db.paginate(services.registration_query(s, request.args), per_page=50, error_out=False)
+    return render_template("classes/attendance.html", s=s, page=page, form=form or ImportForm(),
+                           attended=services.attendance_count(s), taken=services.registered_count(s)), status  # fmt: skip
+
+
+@bp.route("/<int:session_id>/attendance")
+@staff_only
+def attendance(session_id):
+    """Registrations with attendance; mark by hand or import the live platform's export."""
+    return _attendance_page(get_or_404(LiveSession, session_id))
+
+
+@bp.route("/<int:session_id>/attendance", methods=["POST"])
+@staff_only
+def attendance_mark(session_id):
+    """Save the attendance ticks of the registrations shown."""
+    s = get_or_404(LiveSession, session_id)
+    try:
+        page_ids = [int(x) for x in request.form.getlist("shown")]
+        ids = {int(x) for x in request.form.getlist("attended")}
+        n = services.mark_attendance(s, ids, page_ids)
+    except (ValueError, LiveError) as exc:
+        flash(str(exc) if isinstance(exc, LiveError) else "出席记录无效", "danger")
+    else:
+        flash(f"已保存出席情况（本页出席 {n} 人）", "success")
+    return redirect(url_for("classes.attendance", session_id=s.id))
+
+
+@bp.route("/<int:session_id>/attendance/import", methods=["POST"])
+@staff_only
+def attendance_import(session_id):
+    """Import the live platform's viewer export (CSV/xlsx)."""
+    s = get_or_404(LiveSession, session_id)
+    form = ImportForm()
+    if form.validate_on_submit():
+        f = form.file.data
+        try:
+            r = services.import_attendance(s, f.filename, f.read(), form.min_minutes.data)
+        except LiveError as exc:
+            form.file.errors.append(str(exc))
+        else:
+            flash(f"已导入 {r['rows']} 行：报名用户出席 {r['matched']} 人，未报名观众 {r['guests']} 人，"
+                  f"观看不足 {form.min_minutes.data} 分钟 {r['short']} 人未计入", "success")  # fmt: skip
+            return redirect(url_for("classes.attendance", session_id=s.id))
+    return _attendance_page(s, form, 400)

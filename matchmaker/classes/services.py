@@ -1,0 +1,280 @@
+"""Live-class use cases: sessions, registration within capacity, attendance (marked or imported from
+the live platform's export), reminders, and the figures the service statistics read.
+
+Each function owns its transaction and commits once.
+"""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..imports.reader import FileProblem, file_format, read_rows
+from ..models import LiveRegistration, LiveSession, Role, User
+from ..models.base import utcnow
+from ..models.enums import LiveKind
+from ..notifications.services import notify
+from ..visits.services import history_provider
+
+REGISTRANT_ROLES = (Role.ENTERPRISE.value, Role.RESEARCHER.value)
+CHINA = timedelta(hours=8)
+# Column names the live platforms' exports use, by what we read from them.
+EMAIL_COLS, PHONE_COLS = ("邮箱", "email", "e-mail", "电子邮箱"), ("手机", "手机号", "电话", "phone", "mobile")
+MINUTES_COLS = ("观看时长（分钟）", "观看时长(分钟)", "观看时长", "时长", "minutes", "duration")
+
+
+class LiveError(ValueError):
+    """A refused action; the message is shown to the user."""
+
+
+def beijing_now():
+    """Now in Beijing time (sessions are scheduled in it)."""
+    return utcnow() + CHINA
+
+
+def save_session(session, data, actor):
+    """Create or update a session from validated form data; commits."""
+    if data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+        raise LiveError("结束时间须晚于开始时间")
+    for name in ("kind", "title", "starts_at", "ends_at", "speaker", "speaker_intro", "live_link", "replay_link",
+                 "materials", "capacity", "description", "published", "event_id"):  # fmt: skip
+        value = data.get(name)
+        setattr(session, name, value.strip() if isinstance(value, str) else value)
+    for name in ("speaker_intro", "live_link", "replay_link"):
+        setattr(session, name, getattr(session, name) or None)
+    session.materials, session.description = session.materials or "", session.description or ""
+    if session.capacity and session.id and registered_count(session) > session.capacity:
+        raise LiveError(f"已有 {registered_count(session)} 人报名，名额不能少于此数")
+    if session.id is None:
+        session.created_by_id = actor.id
+        db.session.add(session)
+    db.session.commit()
+    return session
+
+
+def session_query(args, user):
+    """Sessions by kind, time (upcoming / past) and title; unpublished ones for staff only."""
+    stmt = db.select(LiveSession)
+    if not user.is_staff:
+        stmt = stmt.where(LiveSession.published.is_(True))
+    if args.get("kind") in {k.value for k in LiveKind}:
+        stmt = stmt.where(LiveSession.kind == args["kind"])
+    now = beijing_now()
+    when = args.get("when")
+    if when == "upcoming":
+        stmt = stmt.where(LiveSession.starts_at >= now - timedelta(hours=3))
+    elif when == "past":
+        stmt = stmt.where(LiveSession.starts_at < now)
+    q = (args.get("q") or "").strip()[:50]
+    if q:
+        stmt = stmt.where(or_(LiveSession.title.ilike(f"%{q}%"), LiveSession.speaker.ilike(f"%{q}%")))
+    order = LiveSession.starts_at if when == "upcoming" else LiveSession.starts_at.desc()
+    return stmt.order_by(order, LiveSession.id)
+
+
+def registered_count(session):
+    return db.session.scalar(db.select(func.count(LiveRegistration.id)).filter_by(session_id=session.id))
+
+
+def registration_of(session, user):
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(db.select(LiveRegistration).filter_by(session_id=session.id, user_id=user.id))
+
+
+def register(session, user):
+    """An enterprise user or researcher registers, within capacity; commits.
+
+    The session row is locked (PostgreSQL) while counting, so two last-seat registrations cannot both pass.
+    """
+    if user.role not in REGISTRANT_ROLES:
+        raise LiveError("仅企业用户和科研人员可以报名")
+    if not session.published:
+        raise LiveError("该场次尚未发布")
+    if session.starts_at + timedelta(hours=3) < beijing_now():
+        raise LiveError("该场次已结束，可观看回放")
+    db.session.execute(db.select(LiveSession.id).where(LiveSession.id == session.id).with_for_update())
+    if registration_of(session, user) is not None:
+        db.session.rollback()
+        raise LiveError("您已报名该场次")
+    if session.capacity and registered_count(session) >= session.capacity:
+        db.session.rollback()
+        raise LiveError(f"名额已满（{session.capacity} 人）")
+    reg = LiveRegistration(session_id=session.id, user_id=user.id, organization_id=user.organization_id)
+    db.session.add(reg)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise LiveError("您已报名该场次") from None
+    return reg
+
+
+def unregister(session, user):
+    """Cancel my registration before the session starts; commits."""
+    reg = registration_of(session, user)
+    if reg is None:
+        raise LiveError("您未报名该场次")
+    if session.starts_at <= beijing_now():
+        raise LiveError("直播已开始，不能取消报名")
+    db.session.delete(reg)
+    db.session.commit()
+
+
+def registration_query(session, args):
+    """A session's registrations, filtered by attendance and name."""
+    stmt = (
+        db.select(LiveRegistration)
+        .join(User, User.id == LiveRegistration.user_id)
+        .where(LiveRegistration.session_id == session.id)
+    )
+    state = args.get("attended")
+    if state == "yes":
+        stmt = stmt.where(LiveRegistration.attended.is_(True))
+    elif state == "no":
+        stmt = stmt.where(or_(LiveRegistration.attended.is_(False), LiveRegistration.attended.is_(None)))
+    q = (args.get("q") or "").strip()[:50]
+    if q:
+        stmt = stmt.where(or_(User.name.ilike(f"%{q}%"), User.email.ilike(f"%{q}%")))
+    return stmt.order_by(LiveRegistration.id)
+
+
+def mark_attendance(session, attended_ids, page_ids):
+    """The broker ticks who attended among the registrations shown (``page_ids``); commits."""
+    regs = db.session.scalars(
+        db.select(LiveRegistration).where(
+            LiveRegistration.session_id == session.id, LiveRegistration.id.in_(page_ids or [0])
+        )
+    ).all()
+    if len(regs) != len(set(page_ids or [])) or not set(attended_ids) <= set(page_ids or []):
+        raise LiveError("所选报名记录不属于该场次")
+    for reg in regs:
+        reg.attended = reg.id in attended_ids
+        reg.attendance_source = "broker"
+    db.session.commit()
+    return sum(1 for r in regs if r.attended)
+
+
+def _col(header, names):
+    low = [h.strip().lower() for h in header]
+    for name in names:
+        if name.lower() in low:
+            return low.index(name.lower())
+    return None
+
+
+def _cells(cells):
+    def cell(i):
+        return str(cells[i]).strip() if i is not None and i < len(cells) and cells[i] is not None else ""
+
+    return cell
+
+
+def import_attendance(session, filename, content, min_minutes=1):
+    """Read the live platform's export (CSV/xlsx with an e-mail or mobile column, and optionally minutes
+    watched); registered users found are marked attended; other viewers are counted as guests. Commits.
+
+    Returns {"rows", "matched", "guests", "short"} (short: watched fewer than ``min_minutes``).
+    """
+    try:
+        header, rows = read_rows(content, file_format(filename))
+    except FileProblem as exc:
+        raise LiveError(str(exc)) from None
+    email_i, phone_i, minutes_i = _col(header, EMAIL_COLS), _col(header, PHONE_COLS), _col(header, MINUTES_COLS)
+    if email_i is None and phone_i is None:
+        raise LiveError("文件中没有“邮箱”或“手机号”列，无法与报名用户对应（第一行应为表头）")
+    regs = db.session.execute(
+        db.select(LiveRegistration, User.email, User.phone)
+        .join(User, User.id == LiveRegistration.user_id)
+        .where(LiveRegistration.session_id == session.id)
+    ).all()
+    by_email = {(e or "").lower(): r for r, e, _ in regs if e}
+    by_phone = {p: r for r, _, p in regs if p}
+    matched, guests, short, seen = 0, 0, 0, set()
+    for number, cells in rows:
+        cell = _cells(cells)
+        minutes = None
+        if minutes_i is not None and cell(minutes_i):
+            try:
+                minutes = int(float(cell(minutes_i)))
+            except ValueError:
+                raise LiveError(f"第 {number} 行观看时长“{cell(minutes_i)[:20]}”不是数字") from None
+        reg = by_email.get(cell(email_i).lower()) or by_phone.get(cell(phone_i))
+        if minutes is not None and minutes < min_minutes:
+            short += 1
+            continue
+        if reg is None:
+            guests += 1
+        elif reg.id not in seen:
+            seen.add(reg.id)
+            reg.attended, reg.minutes, reg.attendance_source = True, minutes, "import"
+            matched += 1
+    session.guest_attendees = guests
+    db.session.commit()
+    return {"rows": len(rows), "matched": matched, "guests": guests, "short": short}
+
+
+def attendance_count(session):
+    """Registered users who attended, plus guests from the imported export."""
+    n = db.session.scalar(db.select(func.count(LiveRegistration.id)).filter_by(session_id=session.id, attended=True))
+    return n + (session.guest_attendees or 0)
+
+
+def send_reminders(hours=24, now=None):
+    """Remind everyone registered for a session starting within ``hours`` (once each); returns how many.
+
+    Run by ``flask classes remind`` (cron, hourly); the notifications go out by e-mail with the digest.
+    """
+    now = now or beijing_now()
+    regs = db.session.scalars(
+        db.select(LiveRegistration)
+        .join(LiveSession, LiveSession.id == LiveRegistration.session_id)
+        .where(
+            LiveSession.published.is_(True), LiveSession.starts_at > now,
+            LiveSession.starts_at <= now + timedelta(hours=hours), LiveRegistration.reminded_at.is_(None),
+        )
+    ).all()  # fmt: skip
+    for reg in regs:
+        s = reg.session
+        notify(reg.user_id, "class", f"提醒：您报名的“{s.title}”将于 {s.starts_at:%m-%d %H:%M} 开始，请准时进入直播间",
+               f"/classes/{s.id}")  # fmt: skip
+        reg.reminded_at = utcnow()
+    db.session.commit()
+    return len(regs)
+
+
+def my_registrations(user):
+    return (
+        db.select(LiveRegistration)
+        .join(LiveSession, LiveSession.id == LiveRegistration.session_id)
+        .where(LiveRegistration.user_id == user.id)
+        .order_by(LiveSession.starts_at.desc())
+    )
+
+
+@history_provider("直播课堂与线上对接")
+def _history(org):
+    rows = db.session.execute(
+        db.select(LiveSession, func.count(LiveRegistration.id), func.count(LiveRegistration.id).filter(
+            LiveRegistration.attended.is_(True)))
+        .join(LiveRegistration, LiveRegistration.session_id == LiveSession.id)
+        .where(LiveRegistration.organization_id == org.id)
+        .group_by(LiveSession.id)
+        .order_by(LiveSession.starts_at.desc())
+    ).all()  # fmt: skip
+    return [(s.starts_at.date(), f"{s.kind_label}：{s.title}（报名 {n} 人，出席 {a} 人）", f"/classes/{s.id}")
+            for s, n, a in rows]  # fmt: skip
+
+
+def counts(start: datetime, end: datetime):
+    """Sessions held in [start, end) by kind, registrations and attendance (guests included)."""
+    s, r = LiveSession, LiveRegistration
+    held = db.select(s.id).where(s.published.is_(True), s.starts_at >= start, s.starts_at < end)
+    by_kind = dict(db.session.execute(db.select(s.kind, func.count(s.id)).where(s.id.in_(held)).group_by(s.kind)).all())
+    registered, attended = db.session.execute(
+        db.select(func.count(r.id), func.count(r.id).filter(r.attended.is_(True))).where(r.session_id.in_(held))
+    ).one()
+    guests = db.session.scalar(db.select(func.coalesce(func.sum(s.guest_attendees), 0)).where(s.id.in_(held)))
+    return {"classes": by_kind.get("class", 0), "matchmaking": by_kind.get("matchmaking", 0),
+            "registered": registered, "attended": attended + guests, "guests": guests}  # fmt: skip

@@ -1,0 +1,45 @@
+"""Demo live classes of 2020: six public-interest live classes and one online matchmaking session,
+with registrations, attendance and viewers from the live platform; one upcoming class."""
+
+from datetime import datetime, timedelta
+
+from ..classes import services
+from ..extensions import db
+from ..models import LiveRegistration, LiveSession
+
+CLASSES_2020 = [
+    ("class", "疫情期间企业科技政策解读", datetime(2020, 3, 12, 15), "市科技局政策法规科", 86),
+    ("class", "高新技术企业认定实务", datetime(2020, 4, 16, 15), "王芳 注册会计师", 124),
+    ("class", "专利布局与知识产权质押融资", datetime(2020, 5, 21, 15), "李明 专利代理师", 97),
+    ("class", "技术合同认定登记与税收优惠", datetime(2020, 6, 18, 15), "市技术市场管理办公室", 75),
+    ("matchmaking", "智能家电产业技术难题线上对接会", datetime(2020, 7, 9, 14, 30), "市技术转移服务中心", 58),
+    ("class", "科技成果转化案例分享", datetime(2020, 9, 17, 15), "陈静 研究员", 66),
+    ("class", "研发费用加计扣除政策解读", datetime(2020, 11, 19, 15), "市税务局", 112),
+]
+
+
+def seed(ctx):
+    """Seven 2020 sessions (six classes, one online matchmaking), registrations, attendance; one upcoming."""
+    broker = ctx["users"]["broker"][0]
+    people = ctx["users"]["enterprise"] + ctx["users"]["researcher"]
+    for i, (kind, title, start, speaker, guests) in enumerate(CLASSES_2020):
+        s = LiveSession(kind=kind, title=title, starts_at=start, ends_at=start + timedelta(hours=2), speaker=speaker,
+                        live_link=f"https://live.example.cn/room/{2020 + i}",
+                        replay_link=f"https://live.example.cn/replay/{2020 + i}",
+                        materials=f"课件 https://files.example.cn/2020/{i + 1}.pdf", created_by_id=broker.id,
+                        guest_attendees=guests, description="线上公益直播课堂，面向企业和科研人员免费开放。")  # fmt: skip
+        db.session.add(s)
+        db.session.flush()
+        for k, user in enumerate(people[i % 3 :: 2]):
+            db.session.add(LiveRegistration(session_id=s.id, user_id=user.id, organization_id=user.organization_id,
+                                            registered_at=start - timedelta(days=3), attended=k % 4 != 3,
+                                            attendance_source="import", minutes=40 + k % 50))  # fmt: skip
+    db.session.commit()
+    start = (services.beijing_now() + timedelta(days=5)).replace(hour=15, minute=0, second=0, microsecond=0)
+    upcoming = services.save_session(LiveSession(), {
+        "kind": "class", "title": "技术经纪人实务：从需求挖掘到合同登记", "starts_at": start,
+        "ends_at": start + timedelta(hours=2), "speaker": "经纪人张伟", "live_link": "https://live.example.cn/room/next",
+        "capacity": 200, "published": True, "description": "报名后可在本页进入直播间；开播前一天提醒。"}, broker)  # fmt: skip
+    for user in people[:4]:
+        services.register(upcoming, user)
+    ctx["echo"]("直播课堂：2020 年线上公益直播课堂 6 场、线上技术难题对接活动 1 场；近期课堂 1 场（已有 4 人报名）")

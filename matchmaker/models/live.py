@@ -1,0 +1,73 @@
+"""Live classes and online matchmaking sessions: schedule, links, registration, attendance."""
+
+from ..extensions import db
+from .base import utcnow
+from .enums import LiveKind
+
+
+class LiveSession(db.Model):
+    """One online session (直播课堂 / 线上对接活动), optionally part of a matchmaking event."""
+
+    __tablename__ = "live_session"
+    id = db.Column(db.Integer, primary_key=True)
+    kind = db.Column(db.String(20), nullable=False, default=LiveKind.CLASS.value, index=True)
+    event_id = db.Column(db.Integer, db.ForeignKey("event.id", ondelete="SET NULL"), index=True)
+    title = db.Column(db.String(100), nullable=False)
+    # Beijing time as scheduled (shown as typed; no time-zone conversion).
+    starts_at = db.Column(db.DateTime, nullable=False, index=True)
+    ends_at = db.Column(db.DateTime)
+    speaker = db.Column(db.String(100), nullable=False)
+    speaker_intro = db.Column(db.String(300))
+    live_link = db.Column(db.String(300))
+    replay_link = db.Column(db.String(300))
+    materials = db.Column(db.Text, nullable=False, default="")  # lines “name URL”
+    capacity = db.Column(db.Integer)  # None: no limit
+    description = db.Column(db.Text, nullable=False, default="")
+    published = db.Column(db.Boolean, nullable=False, default=True)
+    # Viewers in the live platform's export who are not registered here (counted as attendance).
+    guest_attendees = db.Column(db.Integer, nullable=False, default=0)
+    created_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    event = db.relationship("Event")
+    created_by = db.relationship("User")
+    registrations = db.relationship("LiveRegistration", back_populates="session", cascade="all, delete-orphan",
+                                    lazy="dynamic")  # fmt: skip
+
+    @property
+    def kind_label(self):
+        return LiveKind.label_of(self.kind)
+
+    @property
+    def material_links(self):
+        """[(name, url)] from the materials text (“name URL” per line; a bare URL names itself)."""
+        out = []
+        for line in (self.materials or "").splitlines():
+            parts = line.strip().rsplit(None, 1)
+            if parts:
+                out.append((parts[0] if len(parts) == 2 else parts[-1], parts[-1]))
+        return out
+
+    def can_edit(self, user):
+        """Its creator and admins."""
+        return bool(user.is_authenticated and (user.is_admin or user.id == self.created_by_id))
+
+
+class LiveRegistration(db.Model):
+    """A user's registration for a session, and whether (and how long) they attended."""
+
+    __tablename__ = "live_registration"
+    __table_args__ = (db.UniqueConstraint("session_id", "user_id", name="uq_live_registration_session_user"),)
+    id = db.Column(db.Integer, primary_key=True)
+    session_id = db.Column(db.Integer, db.ForeignKey("live_session.id", ondelete="CASCADE"), nullable=False,
+                           index=True)  # fmt: skip
+    user_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False, index=True)
+    organization_id = db.Column(db.Integer, db.ForeignKey("organization.id"), index=True)
+    registered_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    attended = db.Column(db.Boolean)  # None: not known yet
+    minutes = db.Column(db.Integer)  # watched, from the live platform's export
+    attendance_source = db.Column(db.String(20))  # import / broker
+    reminded_at = db.Column(db.DateTime)
+
+    session = db.relationship("LiveSession", back_populates="registrations")
+    user = db.relationship("User")
