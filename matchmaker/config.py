@@ -27,12 +27,18 @@ class DefaultConfig:
     REMEMBER_COOKIE_SECURE = False
     REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
 
-    # Login throttling: after LOGIN_MAX_FAILURES failures within LOGIN_FAILURE_WINDOW
-    # seconds, for one account or one address, further attempts are refused.
-    REDIS_URL = None  # e.g. redis://127.0.0.1:6379/0; memory when unset
+    # Login throttling (auth/throttle.py): after LOGIN_MAX_FAILURES failures within
+    # LOGIN_FAILURE_WINDOW seconds for one account from one address, or LOGIN_ACCOUNT_MAX_FAILURES
+    # for one account from anywhere, its further attempts are refused. Counted in the database
+    # (table login_attempt), or in Redis when REDIS_URL is set: every worker sees the same counts.
+    REDIS_URL = None  # e.g. redis://127.0.0.1:6379/0; also Flask-Limiter's storage (memory when unset)
     RATELIMIT_STORAGE_URI = None
     LOGIN_MAX_FAILURES = 10
+    LOGIN_ACCOUNT_MAX_FAILURES = 30
     LOGIN_FAILURE_WINDOW = 15 * 60
+    # Reverse proxies in front of the app whose X-Forwarded-For / -Proto are believed (Werkzeug's
+    # ProxyFix); 0 trusts none, so a client cannot choose its own address for the throttle.
+    TRUSTED_PROXIES = 0
 
     # Uploads (bulk import)
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024

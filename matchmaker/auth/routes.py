@@ -23,18 +23,17 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email, addr = form.email.data, request.remote_addr
-        if throttle.is_blocked(email, addr):
+        if not throttle.admit(email, addr):
             minutes = current_app.config["LOGIN_FAILURE_WINDOW"] // 60
             form.email.errors.append(f"登录失败次数过多，请 {minutes} 分钟后再试")
             return render_template("auth/login.html", form=form), 429
         user = services.authenticate(email, form.password.data)
         if user is None:
-            throttle.record_failure(email, addr)
             form.password.errors.append("邮箱或密码不正确")
         elif not user.is_active:
             form.email.errors.append("该账号已被停用，请联系平台管理员")
         else:
-            throttle.clear(email)
+            throttle.succeeded(email, addr)
             login_user(user, remember=form.remember.data)
             services.record_login(user)
             flash(f"欢迎回来，{user.name}", "success")

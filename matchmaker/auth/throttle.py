@@ -1,48 +1,117 @@
-"""Login throttling: too many failed logins for one account or one address.
+"""Login throttling that every worker process sees: per account, and per account and address.
 
-Counts live in the same storage as Flask-Limiter (memory by default, Redis when
-configured), so every worker process of a server shares them when Redis is set.
+An attempt is recorded *before* its password is checked, and only then counted: of any number
+of attempts racing in several workers, at most the limit get their password checked (the n-th
+attempt to be recorded sees at least n, so it is refused past the limit). A wrong password
+leaves its record; a right one removes the records of that account from that address. Refused
+attempts are not counted, so an attacker who keeps trying does not extend the block.
+
+Keys: (account, address), so one address cannot lock other accounts out (behind a reverse proxy
+every user may share an address: see TRUSTED_PROXIES), and the account alone with a higher
+limit, for guesses spread over many addresses.
+
+Storage: the ``login_attempt`` table by default; a Redis sorted set per key when REDIS_URL is set.
 """
 
+import secrets
+import time
+from datetime import timedelta
+
 from flask import current_app
-from limits import RateLimitItemPerSecond
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 
-_limiters = {}
+from ..extensions import db
+from ..models import LoginAttempt
+from ..models.base import utcnow
 
-
-def _limiter():
-    uri = current_app.config["RATELIMIT_STORAGE_URI"]
-    key = (uri, id(current_app._get_current_object()))
-    if key not in _limiters:
-        _limiters[key] = MovingWindowRateLimiter(storage_from_string(uri))
-    return _limiters[key]
+_redis_clients = {}
 
 
-def _item():
+def _limits():
     cfg = current_app.config
-    return RateLimitItemPerSecond(cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_FAILURE_WINDOW"])
+    return cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_ACCOUNT_MAX_FAILURES"], cfg["LOGIN_FAILURE_WINDOW"]
 
 
-def _keys(email, address):
-    return [("login-account", (email or "").strip().lower()), ("login-address", address or "-")]
+def _account(email):
+    return (email or "").strip().lower()[:120]
 
 
-def is_blocked(email, address):
-    """True when the account or the address has used up its failed attempts."""
-    lim, item = _limiter(), _item()
-    return any(not lim.test(item, *k) for k in _keys(email, address))
+def _address(address):
+    return (address or "-")[:64]
 
 
-def record_failure(email, address):
-    """Count one failed attempt against the account and the address."""
-    lim, item = _limiter(), _item()
-    for k in _keys(email, address):
-        lim.hit(item, *k)
+def admit(email, address):
+    """Record an attempt; False when the account (from this address, or at all) is over its limit."""
+    if current_app.config.get("REDIS_URL"):
+        return _RedisStore().admit(_account(email), _address(address))
+    return _DbStore().admit(_account(email), _address(address))
 
 
-def clear(email):
-    """Forget the account's failures after a successful login."""
-    lim, item = _limiter(), _item()
-    lim.clear(item, *_keys(email, None)[0])
+def succeeded(email, address):
+    """Forget this account's failures from this address (the attempt that just succeeded too)."""
+    if current_app.config.get("REDIS_URL"):
+        return _RedisStore().succeeded(_account(email), _address(address))
+    return _DbStore().succeeded(_account(email), _address(address))
+
+
+class _DbStore:
+    def admit(self, account, address):
+        per_pair, per_account, window = _limits()
+        cutoff = utcnow() - timedelta(seconds=window)
+        db.session.execute(db.delete(LoginAttempt).where(LoginAttempt.created_at < cutoff))
+        row = LoginAttempt(account=account, address=address)
+        db.session.add(row)
+        db.session.commit()  # visible to every other worker before we count
+        recent = db.select(db.func.count()).select_from(LoginAttempt)
+        recent = recent.where(LoginAttempt.account == account, LoginAttempt.created_at >= cutoff)
+        n_account = db.session.scalar(recent)
+        n_pair = db.session.scalar(recent.where(LoginAttempt.address == address))
+        if n_pair > per_pair or n_account > per_account:
+            db.session.delete(row)
+            db.session.commit()
+            return False
+        return True
+
+    def succeeded(self, account, address):
+        db.session.execute(db.delete(LoginAttempt).filter_by(account=account, address=address))
+        db.session.commit()
+
+
+class _RedisStore:
+    def __init__(self):
+        import redis
+
+        url = current_app.config["REDIS_URL"]
+        if url not in _redis_clients:
+            _redis_clients[url] = redis.Redis.from_url(url)
+        self.r = _redis_clients[url]
+
+    @staticmethod
+    def _keys(account, address):
+        return f"mm:login:acct:{account}", f"mm:login:pair:{account}|{address}"
+
+    def admit(self, account, address):
+        per_pair, per_account, window = _limits()
+        now, member = time.time(), f"{time.time()}-{secrets.token_hex(4)}"
+        keys = self._keys(account, address)
+        pipe = self.r.pipeline(transaction=True)  # MULTI/EXEC: the add and the count are one step
+        for key in keys:
+            pipe.zremrangebyscore(key, 0, now - window)
+            pipe.zadd(key, {member: now})
+            pipe.zcard(key)
+            pipe.expire(key, window)
+        out = pipe.execute()
+        n_account, n_pair = out[2], out[6]
+        if n_pair > per_pair or n_account > per_account:
+            for key in keys:
+                self.r.zrem(key, member)
+            return False
+        return True
+
+    def succeeded(self, account, address):
+        acct_key, pair_key = self._keys(account, address)
+        members = self.r.zrange(pair_key, 0, -1)
+        pipe = self.r.pipeline(transaction=True)
+        if members:
+            pipe.zrem(acct_key, *members)
+        pipe.delete(pair_key)
+        pipe.execute()

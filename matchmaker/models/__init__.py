@@ -2,7 +2,7 @@
 
 from sqlalchemy import event
 
-from .accounts import Organization, User
+from .accounts import LoginAttempt, Organization, User
 from .api import ApiToken
 from .brokers import BrokerAssignment, Event, FollowUp, event_need, event_result, event_suggestion
 from .changes import ListingChange
@@ -45,7 +45,8 @@ from .visits import Visit, VisitExpert, visit_need  # noqa: F401
 __all__ = [
     "ACTIVE_STATUSES", "AuditLog", "BrokerAssignment", "Channel", "Confidentiality", "Contract",
     "ContractType", "CoopMode", "DeclineReason", "DomainTerm", "Event", "FollowUp", "FollowUpKind", "IPType",
-    "ImportBatch", "IndexJob", "ListingChange", "ListingStatus", "MatchSuggestion", "Maturity", "Notification", "OrgKind",
+    "ImportBatch", "IndexJob", "ListingChange", "ListingStatus", "LoginAttempt", "MatchSuggestion", "Maturity",
+    "Notification", "OrgKind",
     "Organization", "RegistrationStatus", "RejectReason", "ResponseKind", "Result", "Role", "Source",
     "SuggestionMove", "SuggestionStatus", "Taxonomy", "TechNeed", "TransferMode", "User", "Zone", "event_need",
     "event_result", "event_suggestion", "need_zone", "result_zone",

@@ -114,3 +114,16 @@ class User(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+class LoginAttempt(db.Model):
+    """A login attempt not yet known to have succeeded: the throttle every worker process sees.
+
+    A row is written before the password is checked and kept when it was wrong; rows older
+    than the failure window are deleted as new attempts come in (auth/throttle.py)."""
+
+    __tablename__ = "login_attempt"
+    id = db.Column(db.Integer, primary_key=True)
+    account = db.Column(db.String(120), nullable=False, index=True)
+    address = db.Column(db.String(64), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)

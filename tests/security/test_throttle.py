@@ -1,0 +1,120 @@
+"""Login throttling: per account and address, per account, shared by every worker (issue 13)."""
+
+import os
+
+import pytest
+
+from matchmaker.extensions import db
+from matchmaker.models import LoginAttempt
+
+from ..factories import make_user
+
+REDIS = os.environ.get("MATCHMAKER_TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
+
+
+def _redis_ok():
+    try:
+        import redis
+
+        return redis.Redis.from_url(REDIS, socket_connect_timeout=0.5).ping()
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["database", "redis"])
+def throttled(request, make_app):
+    """An app whose throttle counts in the database (the default) or in Redis; small limits
+    (4 per account and address, 8 per account) keep the number of scrypt checks down."""
+    limits = {"LOGIN_MAX_FAILURES": 4, "LOGIN_ACCOUNT_MAX_FAILURES": 8}
+    if request.param == "redis":
+        if not _redis_ok():
+            if os.environ.get("CI") == "true":
+                pytest.fail("Redis not reachable under CI")
+            pytest.skip("Redis not reachable")
+        import redis
+
+        r = redis.Redis.from_url(REDIS)
+        for key in r.scan_iter("mm:login:*"):
+            r.delete(key)
+        app = make_app(REDIS_URL=REDIS, RATELIMIT_STORAGE_URI="memory://", **limits)
+    else:
+        app = make_app(**limits)
+    with app.app_context():
+        yield app
+
+
+def _post(client, email, password, addr):
+    return client.post("/auth/login", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": addr})
+
+
+def test_the_attempt_past_the_limit_is_refused(throttled):
+    """Four wrong passwords from one address; the fifth attempt is refused, right password or not."""
+    user = make_user()
+    c = throttled.test_client()
+    for _ in range(4):
+        assert _post(c, user.email, "wrong-password", "10.0.0.1").status_code == 200
+    resp = _post(c, user.email, "password123", "10.0.0.1")
+    assert resp.status_code == 429 and "登录失败次数过多" in resp.get_data(as_text=True)
+
+
+def test_a_locked_account_does_not_lock_other_accounts_at_that_address(throttled):
+    """Behind a proxy everyone may share one address: other accounts still log in from it."""
+    victim, other = make_user(), make_user()
+    c = throttled.test_client()
+    for _ in range(6):
+        _post(c, victim.email, "wrong-password", "10.0.0.1")
+    assert _post(throttled.test_client(), other.email, "password123", "10.0.0.1").status_code == 302
+
+
+def test_the_owner_still_logs_in_from_another_address(throttled):
+    """An attacker at one address does not lock the owner out (below the account-wide limit)."""
+    victim = make_user()
+    c = throttled.test_client()
+    for _ in range(6):
+        _post(c, victim.email, "wrong-password", "10.0.0.66")
+    assert _post(throttled.test_client(), victim.email, "password123", "10.0.0.2").status_code == 302
+
+
+def test_guesses_spread_over_addresses_hit_the_account_limit(throttled):
+    """Failures from many addresses lock the account itself (8 here, 30 by default)."""
+    victim = make_user()
+    c = throttled.test_client()
+    statuses = [_post(c, victim.email, "wrong-password", f"10.1.{i % 3}.1").status_code for i in range(10)]
+    assert statuses.count(200) == 8 and statuses[8:] == [429] * 2
+    assert _post(throttled.test_client(), victim.email, "password123", "10.9.9.9").status_code == 429
+
+
+def test_success_forgets_the_failures_from_that_address(throttled):
+    user = make_user()
+    c = throttled.test_client()
+    for _ in range(3):
+        _post(c, user.email, "wrong-password", "10.0.0.3")
+    assert _post(throttled.test_client(), user.email, "password123", "10.0.0.3").status_code == 302
+    for _ in range(3):
+        assert _post(c, user.email, "wrong-password", "10.0.0.3").status_code == 200
+
+
+def test_old_attempts_are_deleted(app, client):
+    """Rows older than the window are removed as new attempts come in (database store)."""
+    from datetime import timedelta
+
+    from matchmaker.models.base import utcnow
+
+    db.session.add(LoginAttempt(account="x@example.cn", address="1.2.3.4", created_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    _post(client, "y@example.cn", "whatever-pass", "1.2.3.4")
+    accounts = db.session.scalars(db.select(LoginAttempt.account)).all()
+    assert accounts == ["y@example.cn"]
+
+
+def test_forwarded_for_is_ignored_unless_proxies_are_trusted(make_app):
+    """A client cannot pick its own address with X-Forwarded-For; behind a trusted proxy it is read."""
+    for trusted, expect in ((0, "127.0.0.1"), (1, "203.0.113.7")):
+        app = make_app(TRUSTED_PROXIES=trusted)
+        with app.app_context():
+            app.test_client().post(
+                "/auth/login", data={"email": "n@example.cn", "password": "x-x-x-x-x-x"},
+                headers={"X-Forwarded-For": "203.0.113.7"},
+            )  # fmt: skip
+            assert db.session.scalars(db.select(LoginAttempt.address)).all() == [expect]
+            db.session.remove()
