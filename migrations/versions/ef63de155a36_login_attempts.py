@@ -1,7 +1,7 @@
 """login attempts
 
 Revision ID: ef63de155a36
-Revises: c2c2c255c27d
+Revises: 540374fc5e83
 Create Date: 2026-12-02 01:03:46.470950
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ef63de155a36'
-down_revision = 'c2c2c255c27d'
+down_revision = '540374fc5e83'
 branch_labels = None
 depends_on = None
 
