@@ -1,12 +1,19 @@
 """Contracts (brokers and admins, as the contracts page): with their online-signing state."""
 
+import hashlib
+import json
+
 from flask import url_for
 from flask_login import current_user
 from sqlalchemy import not_
+from werkzeug.datastructures import MultiDict
 
 from ..contracts import services
+from ..contracts.forms import ContractForm
+from ..contracts.signing_services import contract_state
 from ..extensions import db
-from ..models import Contract, ContractDocument, DocumentStatus, Role
+from ..models import ApiIdempotencyKey, Contract, ContractDocument, DocumentStatus, MatchSuggestion, Role
+from ..models.enums import ApiScope
 from ..models.signing import contract_awaiting_signatures, contract_signed_online
 from . import pagination, schemas
 from .errors import ApiError
@@ -84,4 +91,76 @@ def contracts_detail(contract_id):
     contract = get_or_404(Contract, contract_id)
     if not contract.can_view(current_user):
         raise ApiError(404)
-    return dump(contract, signing_states([contract.id]))
+    return dump(contract, {contract.id: contract_state(contract)})
+
+
+# Recording a contract ----------------------------------------------------------------------------
+
+
+def _form_data(body, user):
+    """The API body as the contract form's fields (amounts in yuan)."""
+    data = {k: ("" if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v)) for k, v in body.items()}
+    data.pop("suggestion_id", None)
+    data["unit"] = "yuan"
+    if "broker_id" not in body and user.is_broker:
+        data["broker_id"] = str(user.id)
+    return MultiDict(data)
+
+
+def _body_hash(body):
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _replay(key_row, digest):
+    """The answer to a repeated key: the first request's contract, or 422 if the body differs."""
+    if key_row.request_hash != digest:
+        raise ApiError(422, "idempotency_key_reused", "幂等键已用于另一请求", "同一 Idempotency-Key 的请求内容必须相同")
+    contract = db.session.get(Contract, key_row.contract_id)
+    return dump(contract, {contract.id: contract_state(contract)}), 201, {"Idempotent-Replayed": "true"}
+
+
+def _existing_key(user, key):
+    return db.session.scalar(db.select(ApiIdempotencyKey).filter_by(user_id=user.id, key=key))
+
+
+@bp.route("/contracts", methods=["POST"])
+@requires(Role.BROKER, Role.ADMIN, scope=ApiScope.WRITE.value)
+@bp.arguments(schemas.IdempotencyHeader, location="headers", as_kwargs=True)
+@bp.arguments(schemas.ContractCreate, location="json")
+@bp.response(201, schemas.Contract)
+@bp.alt_response(409, response="CONFLICT")
+@bp.doc(summary="登记技术合同", description="与“登记技术合同”页面相同的校验与规则（需要“写入”权限）。必须带 Idempotency-Key："
+        "同一键、同一内容的重复请求返回第一次登记的合同（响应头 Idempotent-Replayed: true），不会重复登记；"
+        "同一键、不同内容返回 422。金额以元为单位的字符串给出。")  # fmt: skip
+def contracts_create(body, idempotency_key):
+    """Record a contract, exactly once per Idempotency-Key."""
+    digest = _body_hash(body)
+    found = _existing_key(current_user, idempotency_key)
+    if found is not None:
+        return _replay(found, digest)
+    form = ContractForm(formdata=_form_data(body, current_user), meta={"csrf": False})
+    form.broker_id.choices = services.broker_choices()
+    form.event_id.choices = services.event_choices()
+    form.zone_id.choices = services.zone_choices()
+    suggestion_id = body.get("suggestion_id")
+    errors = {}
+    if suggestion_id is not None and db.session.get(MatchSuggestion, suggestion_id) is None:
+        errors["suggestion_id"] = ["找不到该推荐"]
+    if not form.validate() or errors:
+        errors |= {name: list(msgs) for name, msgs in form.errors.items() if name not in ("unit", "version")}
+        raise ApiError(422, "validation_error", "参数校验失败", errors=errors)
+
+    def remember(contract):
+        db.session.add(ApiIdempotencyKey(user_id=current_user.id, key=idempotency_key, request_hash=digest,
+                                         contract_id=contract.id))  # fmt: skip
+
+    try:
+        contract = services.record_contract(current_user, form.cleaned, suggestion_id, with_contract=remember)
+    except services.ContractError as exc:
+        found = _existing_key(current_user, idempotency_key)  # a concurrent request with the same key won
+        if found is not None:
+            return _replay(found, digest)
+        raise ApiError(409, "conflict", "请求与当前状态冲突", str(exc)) from None
+    headers = {"Location": url_for("api.contracts_detail", contract_id=contract.id)}
+    return dump(contract, {contract.id: contract_state(contract)}), 201, headers

@@ -25,11 +25,12 @@ HANDLED = tuple(TITLES)
 class ApiError(Exception):
     """Raised by API views: becomes a problem response with this status, code and title."""
 
-    def __init__(self, status, code=None, title=None, detail=None, headers=None):
+    def __init__(self, status, code=None, title=None, detail=None, headers=None, errors=None):
         super().__init__(title or TITLES.get(status, TITLES[400])[1])
         default_code, default_title = TITLES.get(status, ("error", "请求失败"))
         self.status, self.code = status, code or default_code
         self.title, self.detail, self.headers = title or default_title, detail, headers or {}
+        self.errors = errors
 
 
 def problem(status, code=None, title=None, detail=None, errors=None, headers=None):
@@ -87,4 +88,4 @@ def _retry_after():
 
 
 def from_api_error(exc: ApiError):
-    return problem(exc.status, exc.code, exc.title, exc.detail, headers=exc.headers)
+    return problem(exc.status, exc.code, exc.title, exc.detail, errors=exc.errors, headers=exc.headers)

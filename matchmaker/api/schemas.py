@@ -405,3 +405,51 @@ class Me(Schema):
     role = Enum(Role, required=True)
     organization = fields.Nested(OrgRef, allow_none=True)
     token = fields.Nested(TokenInfo, required=True)
+
+
+class ContractCreate(Schema):
+    """A contract to record (the contract form's fields; amounts in yuan as strings)."""
+
+    contract_no = fields.String(required=True, validate=length(50))
+    registration_no = fields.String(validate=length(50), metadata={"description": "登记编号"})
+    type = Enum(ContractType, required=True)
+    title = fields.String(required=True, validate=length(200))
+    buyer_name = fields.String(
+        required=True, validate=length(100), metadata={"description": "甲方（委托方/受让方）名称"}
+    )
+    buyer_kind = Enum(OrgKind)
+    seller_name = fields.String(
+        required=True, validate=length(100), metadata={"description": "乙方（受托方/让与方）名称"}
+    )
+    seller_kind = Enum(OrgKind)
+    amount = fields.String(required=True, validate=validate.Regexp(r"^\d{1,12}(\.\d{1,2})?$", error="应为以元为单位、最多两位小数的金额字符串"),
+                           metadata={"description": "合同金额（元），字符串，如 \"5132900.00\"", "example": "5132900.00"})  # fmt: skip
+    transaction_amount = fields.String(required=True, validate=validate.Regexp(r"^\d{1,12}(\.\d{1,2})?$", error="应为以元为单位、最多两位小数的金额字符串"),
+                                       metadata={"description": "技术交易额（元）", "example": "5000000.00"})  # fmt: skip
+    signed_on = fields.Date(required=True)
+    registration_status = Enum(RegistrationStatus)
+    registered_on = fields.Date()
+    channel = Enum(Channel)
+    broker_id = fields.Integer(validate=rng(1, MAX_ID), metadata={"description": "经纪人 id；经纪人调用时默认本人"})
+    event_id = fields.Integer(validate=rng(1, MAX_ID))
+    zone_id = fields.Integer(validate=rng(1, MAX_ID))
+    need_id = fields.Integer(validate=rng(1, MAX_ID))
+    result_id = fields.Integer(validate=rng(1, MAX_ID))
+    suggestion_id = fields.Integer(validate=rng(1, MAX_ID), metadata={"description": "由推荐对登记：推荐对转为已签约"})
+    industry = fields.String(validate=length(50))
+    town = fields.String(validate=length(50))
+    note = fields.String(validate=length(2000))
+
+
+chinese_messages(ContractCreate)
+ContractCreate.error_messages = {"unknown": "未知字段"}
+
+
+class IdempotencyHeader(Schema):
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key", required=True, validate=validate.Regexp(r"^[\x21-\x7e]{1,100}$", error="应为 1–100 个可见 ASCII 字符"),
+        metadata={"description": "客户端生成的唯一键（如 UUID）；同一键的重复请求返回第一次创建的合同，不会重复登记"},
+    )  # fmt: skip
+
+
+chinese_messages(IdempotencyHeader)

@@ -176,8 +176,11 @@ def _commit(contract):
     return contract
 
 
-def record_contract(actor, data, suggestion_id=None):
-    """Record a signed contract; from a suggestion, move it to signed and its need to solved."""
+def record_contract(actor, data, suggestion_id=None, with_contract=None):
+    """Record a signed contract; from a suggestion, move it to signed and its need to solved.
+
+    ``with_contract(contract)``, when given, runs before the commit (the API records its
+    Idempotency-Key in the same transaction)."""
     suggestion = db.session.get(MatchSuggestion, suggestion_id) if suggestion_id else None
     if suggestion is not None:
         data = dict(data, need_id=suggestion.need_id, result_id=suggestion.result_id)
@@ -188,6 +191,8 @@ def record_contract(actor, data, suggestion_id=None):
     audit.record(actor, "contract", contract.id, "create", None, audit.snapshot(contract))
     if suggestion is not None:
         _mark_signed(actor, suggestion, contract)
+    if with_contract is not None:
+        with_contract(contract)
     return _commit(contract)
 
 

@@ -3,7 +3,7 @@
 from sqlalchemy import event
 
 from .accounts import LoginAttempt, Organization, User
-from .api import ApiToken
+from .api import ApiIdempotencyKey, ApiToken
 from .brokers import BrokerAssignment, Event, FollowUp, event_need, event_result, event_suggestion
 from .changes import ListingChange
 from .contracts import AuditLog, Contract
@@ -54,7 +54,7 @@ __all__ = [
     # online signing
     "ContractDocument", "ContractSignature", "CredentialKind", "DocumentStatus", "SigningCredential", "SigningParty",
     # the JSON API
-    "ApiToken",
+    "ApiIdempotencyKey", "ApiToken",
 ]  # fmt: skip
 
 _configured = set()

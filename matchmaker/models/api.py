@@ -53,3 +53,20 @@ class ApiToken(db.Model):
     def can_manage(self, user):
         """The token's owner and admins may revoke it."""
         return bool(user.is_authenticated and (user.is_admin or user.id == self.user_id))
+
+
+class ApiIdempotencyKey(db.Model):
+    """An ``Idempotency-Key`` a token's user sent with a create: a repeat returns what the first created.
+
+    Written in the same transaction as the row it created, so a key exists exactly when its row does;
+    ``request_hash`` (SHA-256 of the canonical JSON body) tells a repeat from a reuse with another body.
+    """
+
+    __tablename__ = "api_idempotency_key"
+    __table_args__ = (db.UniqueConstraint("user_id", "key", name="uq_api_idempotency_key_user_id_key"),)
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False)
+    key = db.Column(db.String(100), nullable=False)
+    request_hash = db.Column(db.String(64), nullable=False)
+    contract_id = db.Column(db.Integer, db.ForeignKey("contract.id"), index=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)

@@ -13,6 +13,7 @@ ACCESS = {
     "GET /": "public",
     # JSON API: a bearer token of a user of these roles ("login": any role); without one 401
     "GET /api/v1/contracts": "BA",
+    "POST /api/v1/contracts": "BA",
     "GET /api/v1/contracts/<int:contract_id>": "BA",
     "GET /api/v1/docs": "public",
     "GET /api/v1/me": "login",

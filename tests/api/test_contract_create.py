@@ -1,0 +1,106 @@
+"""POST /api/v1/contracts: the contract form's rules, write scope, exactly once per Idempotency-Key."""
+
+from matchmaker.extensions import db
+from matchmaker.models import Contract
+
+from ..factories import make_suggestion, make_user
+from .conftest import token_for
+
+BODY = {
+    "contract_no": "HT-API-001", "type": "transfer", "title": "一种储能电池热管理技术转让", "buyer_name": "某某储能有限公司",
+    "seller_name": "某某大学", "seller_kind": "university", "amount": "5132900.00", "transaction_amount": "5000000.00",
+    "signed_on": "2020-06-30", "channel": "online",
+}  # fmt: skip
+
+
+def post(client, token, body, key="key-1"):
+    headers = {"Authorization": f"Bearer {token}"} | ({"Idempotency-Key": key} if key else {})
+    return client.post("/api/v1/contracts", json=body, headers=headers)
+
+
+def _count():
+    return db.session.scalar(db.select(db.func.count(Contract.id)))
+
+
+def test_broker_records_a_contract_once_per_key(app, client):
+    """201 with the contract (the broker credited by default); the same key again returns it, no second row."""
+    broker = make_user("broker")
+    token = token_for(broker, scopes=("read", "write"))
+    first = post(client, token, BODY)
+    assert first.status_code == 201, first.get_json()
+    body = first.get_json()
+    assert body["amount"] == "5132900.00" and body["broker"]["id"] == broker.id and body["signing"] == "recorded"
+    assert first.headers["Location"] == f"/api/v1/contracts/{body['id']}"
+    again = post(client, token, BODY)
+    assert again.status_code == 201 and again.get_json()["id"] == body["id"]
+    assert again.headers["Idempotent-Replayed"] == "true" and _count() == 1
+    reused = post(client, token, BODY | {"title": "另一份合同"})
+    assert reused.status_code == 422 and reused.get_json()["code"] == "idempotency_key_reused" and _count() == 1
+    assert post(client, token, BODY | {"contract_no": "HT-API-002"}, key="key-2").status_code == 201
+    assert _count() == 2
+
+
+def test_keys_are_per_account(app, client):
+    """Two callers using the same key string record two contracts."""
+    a, b = (token_for(make_user("broker"), scopes=("read", "write")) for _ in range(2))
+    assert post(client, a, BODY).status_code == 201 and post(client, b, BODY).status_code == 201
+    assert _count() == 2
+
+
+def test_scope_role_and_key_are_required(app, client):
+    """Read-only token 403 insufficient_scope; enterprise 403; no Idempotency-Key 422; nothing recorded."""
+    read_only = token_for("broker")
+    resp = post(client, read_only, BODY)
+    assert resp.status_code == 403 and resp.get_json()["code"] == "insufficient_scope"
+    resp = post(client, token_for("enterprise", scopes=("read", "write")), BODY)
+    assert resp.status_code == 403 and resp.get_json()["code"] == "forbidden"
+    resp = post(client, token_for("admin", scopes=("read", "write")), BODY, key=None)
+    assert resp.status_code == 422 and "Idempotency-Key" in resp.get_json()["errors"]
+    assert _count() == 0
+
+
+def test_form_rules_apply_with_chinese_messages(app, client):
+    """The contract form's checks: amounts as strings only, transaction ≤ amount, same party, future date."""
+    token = token_for("admin", scopes=("read", "write"))
+    cases = [
+        (BODY | {"amount": 5132900.0}, "amount"),
+        (BODY | {"amount": "1.005"}, "amount"),
+        (BODY | {"transaction_amount": "9999999.00"}, "transaction_amount"),
+        (BODY | {"seller_name": BODY["buyer_name"]}, "seller_name"),
+        (BODY | {"signed_on": "2999-01-01"}, "signed_on"),
+        (BODY | {"suggestion_id": 2147483647}, "suggestion_id"),
+        (BODY | {"need_id": 999999}, "need_id"),
+        (BODY | {"surprise": 1}, "surprise"),
+    ]
+    for i, (body, field) in enumerate(cases):
+        resp = post(client, token, body, key=f"k{i}")
+        problem = resp.get_json()
+        assert resp.status_code == 422 and field in problem["errors"], (field, problem)
+    assert _count() == 0
+
+
+def test_from_a_suggestion_marks_it_signed(app, client):
+    s = make_suggestion(status="introduced")
+    token = token_for("admin", scopes=("read", "write"))
+    resp = post(client, token, BODY | {"suggestion_id": s.id})
+    assert resp.status_code == 201 and resp.get_json()["need_id"] == s.need_id
+    db.session.expire_all()
+    assert s.status == "signed"
+
+
+def test_a_racing_repeat_returns_the_winners_contract(app, client, monkeypatch):
+    """Two requests with one key at once: the loser's insert hits the unique key and replays the winner's."""
+    from matchmaker.api import contracts as api_contracts
+
+    token = token_for("admin", scopes=("read", "write"))
+    first = post(client, token, BODY).get_json()
+    real, calls = api_contracts._existing_key, []
+
+    def not_yet_committed_the_first_time(user, key):
+        calls.append(key)
+        return None if len(calls) == 1 else real(user, key)
+
+    monkeypatch.setattr(api_contracts, "_existing_key", not_yet_committed_the_first_time)
+    resp = post(client, token, BODY)
+    assert resp.status_code == 201 and resp.get_json()["id"] == first["id"] and _count() == 1
+    assert resp.headers["Idempotent-Replayed"] == "true"
