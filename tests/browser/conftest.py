@@ -121,7 +121,7 @@ class Journey:
 
     def __init__(self, browser, base, name):
         self.context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-        self.context.set_default_timeout(15000)
+        self.context.set_default_timeout(30000)  # a loaded 2-core machine (whole suite beside other work) took >15 s
         self.page = self.context.new_page()
         self.base, self.name, self.problems = base, name, []
         self.page.on("console", self._console)
