@@ -90,6 +90,7 @@ def register_blueprints(app):
         brokers,
         classes,
         contracts,
+        financing,
         imports,
         main,
         needs,
@@ -108,7 +109,7 @@ def register_blueprints(app):
         (main, None), (auth, "/auth"), (admin, "/admin"), (needs, "/needs"), (imports, "/needs"),
         (results, "/results"), (zones, "/zones"), (suggestions, "/matches"), (brokers, "/broker"),
         (contracts, "/contracts"), (reports, "/reports"), (notifications, "/notifications"), (training, "/training"),
-        (urgent, "/urgent"), (visits, "/visits"), (classes, "/classes"),
+        (urgent, "/urgent"), (visits, "/visits"), (classes, "/classes"), (financing, "/financing"),
         (tokens, "/tokens"),
     ):  # fmt: skip
         app.register_blueprint(area.bp, url_prefix=prefix)

@@ -30,6 +30,7 @@ from .enums import (
     SuggestionStatus,
     TransferMode,
 )
+from .financing import FinancingCase, FinancingStep  # noqa: F401
 from .imports import ImportBatch
 from .index_jobs import IndexJob
 from .jobs import PendingJob

@@ -99,6 +99,26 @@ class LiveKind(LabelledEnum):
     MATCHMAKING = "matchmaking", "线上技术难题对接活动"
 
 
+class FinancingStatus(LabelledEnum):
+    """An IP-pledge financing case (知识产权质押融资, 政府 + 银行 + 保险 + 评估公司)."""
+
+    APPLIED = "applied", "已申请"
+    APPRAISED = "appraised", "已评估"
+    BANK_APPROVED = "bank_approved", "银行已审批"
+    INSURED = "insured", "已投保"
+    LOAN_GRANTED = "loan_granted", "已放款"
+    SUBSIDISED = "subsidised", "已补偿/贴息"
+    REFUSED = "refused", "未通过"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+class SubsidyKind(LabelledEnum):
+    """The government's part: interest subsidy or risk compensation."""
+
+    INTEREST = "interest", "贴息"
+    COMPENSATION = "compensation", "风险补偿"
+
+
 class ListingStatus(LabelledEnum):
     DRAFT = "draft", "草稿"
     PUBLISHED = "published", "已发布"

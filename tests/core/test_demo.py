@@ -38,7 +38,8 @@ def test_demo_then_every_reachable_page_is_200(fresh_db_url, tmp_path):
         assert "admin@demo.cn" in result.output
         assert db.session.scalar(db.select(db.func.count(User.id))) >= 20
         kinds = set(db.session.scalars(db.select(Organization.kind)))
-        assert kinds == {"enterprise", "university", "institute", "agency", "government"}
+        assert kinds == {"enterprise", "university", "institute", "agency", "government", "bank", "insurer",
+                         "appraiser"}  # fmt: skip
         again = runner.invoke(args=["demo"])
         assert again.exit_code != 0 and "不是空的" in again.output
         for email in ("admin@demo.cn", "broker1@demo.cn", "ent1@demo.cn", "res1@demo.cn", None):

@@ -191,6 +191,12 @@ ACCESS = {
     "GET /classes/<int:session_id>/attendance": "BA",
     "POST /classes/<int:session_id>/attendance": "BA",
     "POST /classes/<int:session_id>/attendance/import": "BA",
+    # IP-pledge financing
+    "GET /financing/": "EBA",
+    "GET /financing/new": "E",
+    "POST /financing/new": "E",
+    "GET /financing/<int:case_id>": "EBA",
+    "POST /financing/<int:case_id>/move": "EBA",
     "GET /zones/": "public",
     "GET /zones/<int:zone_id>": "public",
     "GET /zones/<int:zone_id>/edit": "A",

@@ -126,6 +126,23 @@ def _live_state(o):
     return db.session.get(LiveSession, o.id).title
 
 
+def _financing(a):
+    """Enterprise user A's financing application."""
+    from decimal import Decimal
+
+    from matchmaker.financing.services import apply_for
+    from matchmaker.listings.validation import patent_error
+
+    number = next(f"ZL201910123456.{d}" for d in "0123456789X" if not patent_error(f"ZL201910123456.{d}"))
+    return apply_for(a, {"patents": number, "amount_wanted": Decimal(100), "term_months": 6})
+
+
+def _financing_state(o):
+    from matchmaker.models import FinancingCase
+
+    return db.session.get(FinancingCase, o.id).status
+
+
 # (role, method, url template, builder, snapshot of what must not change)
 CASES = [
     ("enterprise", "GET", "/needs/{id}/edit", _need, None),
@@ -179,6 +196,8 @@ CASES = [
     ("researcher", "POST", "/tokens/{id}/revoke", _token, lambda o: db.session.get(ApiToken, o.id).revoked_at),
     ("broker", "GET", "/classes/{id}/edit", _live, None),
     ("broker", "POST", "/classes/{id}/edit", _live, _live_state),
+    ("enterprise", "GET", "/financing/{id}", _financing, None),
+    ("enterprise", "POST", "/financing/{id}/move", _financing, _financing_state),
     ("enterprise", "POST", "/broker/suggestions/{id}/respond", _introduced,
      lambda o: db.session.get(MatchSuggestion, o.id).need_response),
 ]  # fmt: skip

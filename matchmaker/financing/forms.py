@@ -1,0 +1,58 @@
+"""Forms of the financing area."""
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+from ..listings.validation import clean_patents
+from ..models.enums import SubsidyKind
+from ..utils import validators as val
+from ..utils.inputs import CodeSelect, DateInput, IntInput, PercentInput, WanInput, filled
+
+
+class ApplyForm(FlaskForm):
+    """An enterprise's application."""
+
+    patents = TextAreaField("拟质押专利号", [val.required("请填写拟质押的专利号")],
+                            description="每行或用逗号分隔一个专利号，如 ZL201910123456.7（校验位将被核验）")  # fmt: skip
+    amount_wanted = WanInput("拟融资金额（万元）", [filled("请填写拟融资金额")])
+    term_months = IntInput("拟融资期限（月）", [filled("请填写拟融资期限")], low=1, high=120)
+    purpose = TextAreaField("资金用途", [val.optional(), val.length(max=2000, label="资金用途")])
+
+    def validate_patents(self, field):
+        try:
+            clean_patents(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def validate_amount_wanted(self, field):
+        if field.data is not None and field.data <= 0:
+            raise ValidationError("拟融资金额须大于 0")
+
+
+def _int_or_none(value):
+    return int(value) if str(value).isdigit() else None
+
+
+class StepForm(FlaskForm):
+    """One move of a case; which fields count depends on the action (checked by the workflow)."""
+
+    action = HiddenField()
+    expected = HiddenField()
+    partner_id = CodeSelect("合作机构", coerce=_int_or_none, message="请从列表中选择合作机构")
+    appraised_value = WanInput("评估价值（万元）", [val.optional()])
+    loan_amount = WanInput("审批金额（万元）", [val.optional()])
+    loan_rate = PercentInput("年利率（%）", [val.optional()])
+    loan_term_months = IntInput("贷款期限（月）", [val.optional()], low=1, high=120)
+    premium = WanInput("保费（万元）", [val.optional()])
+    cover = WanInput("保险金额（万元）", [val.optional()])
+    loan_date = DateInput("放款日期", [val.optional()])
+    subsidy_kind = CodeSelect(
+        "政府支持方式", choices=[("", "请选择")] + SubsidyKind.choices(), message="请选择补偿或贴息"
+    )
+    subsidy_amount = WanInput("补偿/贴息金额（万元）", [val.optional()])
+    note = StringField("说明", [val.optional(), val.length(max=500, label="说明")])
+
+    def __init__(self, *args, partners=(), **kw):
+        super().__init__(*args, **kw)
+        self.partner_id.choices = [("", "请选择")] + list(partners)

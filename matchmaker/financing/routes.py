@@ -1,0 +1,107 @@
+"""Views of the financing area: apply, the list, a case with its steps, one route for every move."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth.decorators import get_or_404, role_required
+from ..extensions import db
+from ..models import FinancingCase, Role
+from ..models.enums import FinancingStatus
+from . import services, workflow
+from .forms import ApplyForm, StepForm
+from .workflow import FinancingError
+
+bp = Blueprint("financing", __name__)
+users = role_required(Role.ENTERPRISE, Role.BROKER, Role.ADMIN)
+
+# Fields each move's form shows.
+FIELDS = {
+    "appraise": ("partner_id", "appraised_value", "note"),
+    "approve": ("partner_id", "loan_amount", "loan_rate", "loan_term_months", "note"),
+    "insure": ("partner_id", "premium", "cover", "note"),
+    "grant": ("loan_date", "note"),
+    "subsidise": ("partner_id", "subsidy_kind", "subsidy_amount", "note"),
+    "refuse": ("note",),
+    "withdraw": ("note",),
+}
+
+
+def _case_or_404(case_id):
+    case = get_or_404(FinancingCase, case_id)
+    if not services.can_view(case, current_user):
+        abort(403)
+    return case
+
+
+@bp.route("/")
+@users
+def index():
+    """Cases: my enterprise's, or every case for brokers and admins."""
+    page = db.paginate(services.case_query(request.args, current_user), per_page=20, error_out=False)
+    return render_template("financing/index.html", page=page, statuses=FinancingStatus)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.ENTERPRISE)
+def new():
+    """Apply with the patents to pledge and the amount and term wanted."""
+    form = ApplyForm()
+    if form.validate_on_submit():
+        try:
+            case = services.apply_for(current_user, form.data)
+        except FinancingError as exc:
+            form.patents.errors.append(str(exc))
+        else:
+            flash("融资申请已提交，平台将联系评估机构开展评估", "success")
+            return redirect(url_for("financing.detail", case_id=case.id))
+    return render_template("financing/new.html", form=form), 400 if form.errors else 200
+
+
+def _forms(case, failed=None):
+    forms = {}
+    for action in workflow.allowed(case, current_user):
+        if failed is not None and failed.action.data == action:
+            forms[action] = failed
+            continue
+        kind = services.PARTNER_KINDS.get(action)
+        f = StepForm(partners=services.partner_choices(kind) if kind else (), formdata=None)
+        f.action.data, f.expected.data = action, case.status
+        forms[action] = f
+    return forms
+
+
+def _detail(case, failed=None, status=200):
+    return render_template("financing/detail.html", case=case, forms=_forms(case, failed), fields=FIELDS,
+                           moves=workflow.MOVES), status  # fmt: skip
+
+
+@bp.route("/<int:case_id>")
+@users
+def detail(case_id):
+    """A case: the application, every partner's decision, the next step's form."""
+    return _detail(_case_or_404(case_id))
+
+
+@bp.route("/<int:case_id>/move", methods=["POST"])
+@users
+def move(case_id):
+    """Record a step (brokers and admins for the partners) or withdraw (the enterprise)."""
+    case = _case_or_404(case_id)
+    action = request.form.get("action", "")
+    kind = services.PARTNER_KINDS.get(action)
+    form = StepForm(partners=services.partner_choices(kind) if kind else ())
+    if action not in workflow.allowed(case, current_user):
+        if action in workflow.MOVES and (workflow.MOVES[action].staff and not current_user.is_staff):
+            abort(403)
+        flash(f"案件当前状态为“{case.status_label}”，不能进行该操作（可能已被他人处理）", "warning")
+        return redirect(url_for("financing.detail", case_id=case.id))
+    if form.validate_on_submit():
+        try:
+            services.move(case, action, current_user, form.data, form.expected.data or None)
+        except FinancingError as exc:
+            form.note.errors.append(str(exc))
+        else:
+            flash(f"已{workflow.MOVES[action].label}：{case.steps[-1].summary}", "success")
+            return redirect(url_for("financing.detail", case_id=case.id))
+    db.session.refresh(case)
+    return _detail(case, form, 400)

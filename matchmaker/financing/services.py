@@ -1,0 +1,102 @@
+"""Financing use cases: apply, move a case (through workflow.apply), lists, history, figures.
+
+Each function owns its transaction and commits once.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import func, or_
+
+from ..extensions import db
+from ..listings.validation import clean_patents
+from ..models import FinancingCase, Organization, Role
+from ..models.enums import FinancingStatus
+from ..visits.services import history_provider
+from . import workflow
+from .workflow import FinancingError
+
+PARTNER_KINDS = {"appraise": "appraiser", "approve": "bank", "insure": "insurer", "subsidise": "government"}
+
+
+def apply_for(user, data):
+    """An enterprise applies with the patents to pledge, the amount and term wanted; commits."""
+    if user.role != Role.ENTERPRISE or user.organization_id is None:
+        raise FinancingError("仅已关联企业的企业用户可以申请")
+    try:
+        patents = clean_patents(data.get("patents") or "")
+    except ValueError as exc:
+        raise FinancingError(str(exc)) from None
+    if not patents:
+        raise FinancingError("请填写拟质押的专利号")
+    case = FinancingCase(organization_id=user.organization_id, applicant_id=user.id, patents=patents,
+                         amount_wanted=data["amount_wanted"], term_months=data["term_months"],
+                         purpose=(data.get("purpose") or "").strip())  # fmt: skip
+    db.session.add(case)
+    db.session.commit()
+    return case
+
+
+def move(case, action, actor, data, expected=None):
+    """Apply one move and commit; a refused move leaves nothing behind."""
+    try:
+        workflow.apply(case, action, actor, data, expected)
+    except FinancingError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return case
+
+
+def can_view(case, user):
+    return user.is_staff or (user.role == Role.ENTERPRISE and user.organization_id == case.organization_id)
+
+
+def case_query(args, user):
+    """Cases: an enterprise's own, or every one for staff; filters by status, year applied, enterprise."""
+    stmt = db.select(FinancingCase).join(Organization, Organization.id == FinancingCase.organization_id)
+    if not user.is_staff:
+        stmt = stmt.where(FinancingCase.organization_id == user.organization_id)
+    if args.get("status") in {s.value for s in FinancingStatus}:
+        stmt = stmt.where(FinancingCase.status == args["status"])
+    year = (args.get("year") or "").strip()
+    if year.isdigit() and 2000 <= int(year) <= 2100:
+        stmt = stmt.where(FinancingCase.applied_at >= datetime(int(year), 1, 1),
+                          FinancingCase.applied_at < datetime(int(year) + 1, 1, 1))  # fmt: skip
+    q = (args.get("q") or "").strip()[:50]
+    if q:
+        stmt = stmt.where(or_(Organization.name.ilike(f"%{q}%"), FinancingCase.patents.ilike(f"%{q}%")))
+    return stmt.order_by(FinancingCase.applied_at.desc(), FinancingCase.id.desc())
+
+
+def partner_choices(kind):
+    rows = db.session.execute(
+        db.select(Organization.id, Organization.name).where(Organization.kind == kind).order_by(Organization.name)
+    )
+    return [(i, n) for i, n in rows]
+
+
+@history_provider("知识产权质押融资")
+def _history(org):
+    rows = db.session.scalars(
+        db.select(FinancingCase).where(FinancingCase.organization_id == org.id).order_by(FinancingCase.id.desc())
+    ).all()
+    return [(c.applied_at.date(), f"质押融资申请（{len(c.patent_list)} 件专利，{c.status_label}）",
+             f"/financing/{c.id}") for c in rows]  # fmt: skip
+
+
+def counts(start: date, end: date):
+    """Applications made in [start, end] and their amount wanted; loans paid out in it, their amount;
+    subsidies recorded for those loans."""
+    c = FinancingCase
+    applied = db.session.execute(
+        db.select(func.count(c.id), func.coalesce(func.sum(c.amount_wanted), 0)).where(
+            c.applied_at >= datetime.combine(start, datetime.min.time()),
+            c.applied_at < datetime.combine(end, datetime.max.time()),
+        )
+    ).one()
+    granted = db.session.execute(
+        db.select(func.count(c.id), func.coalesce(func.sum(c.loan_amount), 0), func.coalesce(func.sum(c.subsidy_amount), 0))
+        .where(c.loan_date.between(start, end))
+    ).one()  # fmt: skip
+    return {"applications": applied[0], "amount_wanted": applied[1], "loans": granted[0],
+            "loan_amount": granted[1], "subsidy_amount": granted[2]}  # fmt: skip

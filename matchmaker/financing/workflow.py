@@ -1,0 +1,153 @@
+"""The one owner of a financing case's moves: a table of allowed moves and ``apply``.
+
+applied → appraised (评估公司) → bank_approved (合作银行) → insured (保险) → loan_granted (银行放款)
+→ subsidised (政府补偿/贴息); refused from any open state; withdrawn by the enterprise before the bank
+decides. Partner steps are recorded by a broker or admin on behalf of the partner organisation.
+Nothing here commits: the service calling ``apply`` owns the transaction.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import update
+
+from ..extensions import db
+from ..models import FinancingCase, FinancingStep, Organization, OrgKind, Role
+from ..models.base import utcnow
+from ..models.enums import FinancingStatus, SubsidyKind
+from ..notifications.services import notify
+from ..utils.money import format_wan
+
+S = FinancingStatus
+OPEN = {S.APPLIED, S.APPRAISED, S.BANK_APPROVED, S.INSURED}
+
+
+@dataclass(frozen=True)
+class Move:
+    sources: frozenset
+    target: FinancingStatus
+    label: str  # Chinese verb shown on buttons and in the history
+    partner_kind: str | None  # the organisation kind that decides this step
+    staff: bool = True  # recorded by a broker or admin (False: by the enterprise itself)
+
+
+MOVES = {
+    "appraise": Move(frozenset({S.APPLIED}), S.APPRAISED, "登记评估结果", OrgKind.APPRAISER.value),
+    "approve": Move(frozenset({S.APPRAISED}), S.BANK_APPROVED, "登记银行审批", OrgKind.BANK.value),
+    "insure": Move(frozenset({S.BANK_APPROVED}), S.INSURED, "登记保险", OrgKind.INSURER.value),
+    "grant": Move(frozenset({S.INSURED}), S.LOAN_GRANTED, "登记放款", None),
+    "subsidise": Move(frozenset({S.LOAN_GRANTED}), S.SUBSIDISED, "登记补偿/贴息", OrgKind.GOVERNMENT.value),
+    "refuse": Move(frozenset(OPEN), S.REFUSED, "登记未通过", None),
+    "withdraw": Move(frozenset({S.APPLIED, S.APPRAISED}), S.WITHDRAWN, "撤回申请", None, staff=False),
+}
+
+
+class FinancingError(ValueError):
+    """A refused move; the message is shown to the user."""
+
+
+def allowed(case, user):
+    """Names of the moves this user may make on the case now."""
+    out = []
+    for name, move in MOVES.items():
+        if case.status not in move.sources:
+            continue
+        if move.staff and user.is_staff or not move.staff and _is_applicant_side(case, user):
+            out.append(name)
+    return out
+
+
+def _is_applicant_side(case, user):
+    return user.is_authenticated and user.role == Role.ENTERPRISE and user.organization_id == case.organization_id
+
+
+def _partner(data, kind):
+    org = db.session.get(Organization, data.get("partner_id") or 0)
+    if org is None or org.kind != kind:
+        raise FinancingError(f"请选择{OrgKind.label_of(kind)}")
+    return org
+
+
+def _positive(data, name, label):
+    value = data.get(name)
+    if value is None or value <= 0:
+        raise FinancingError(f"请填写{label}（大于 0）")
+    return value
+
+
+def _set_values(case, action, data):
+    """Check and copy the step's figures; returns (partner, summary)."""
+    if action == "appraise":
+        org = _partner(data, OrgKind.APPRAISER.value)
+        case.appraiser_id, case.appraised_value = org.id, _positive(data, "appraised_value", "评估价值")
+        return org, f"{org.name} 评估价值 {format_wan(case.appraised_value)} 万元"
+    if action == "approve":
+        org = _partner(data, OrgKind.BANK.value)
+        amount = _positive(data, "loan_amount", "审批金额")
+        if case.appraised_value is not None and amount > case.appraised_value:
+            raise FinancingError("审批金额不能超过评估价值")
+        rate, term = data.get("loan_rate"), data.get("loan_term_months")
+        if rate is None or rate <= 0:
+            raise FinancingError("请填写年利率（大于 0）")
+        if not term:
+            raise FinancingError("请填写贷款期限（月）")
+        case.bank_id, case.loan_amount, case.loan_rate, case.loan_term_months = org.id, amount, rate, term
+        return org, f"{org.name} 审批 {format_wan(amount)} 万元，年利率 {rate}%，期限 {term} 个月"
+    if action == "insure":
+        org = _partner(data, OrgKind.INSURER.value)
+        case.insurer_id = org.id
+        case.premium, case.cover = _positive(data, "premium", "保费"), _positive(data, "cover", "保险金额")
+        return org, f"{org.name} 承保 {format_wan(case.cover)} 万元，保费 {format_wan(case.premium)} 万元"
+    if action == "grant":
+        if not data.get("loan_date"):
+            raise FinancingError("请填写放款日期")
+        case.loan_date = data["loan_date"]
+        return (
+            case.bank,
+            f"{case.bank.name if case.bank else '银行'} 于 {case.loan_date} 放款 {format_wan(case.loan_amount)} 万元",
+        )
+    if action == "subsidise":
+        org = _partner(data, OrgKind.GOVERNMENT.value)
+        if data.get("subsidy_kind") not in {k.value for k in SubsidyKind}:
+            raise FinancingError("请选择补偿或贴息")
+        case.government_id, case.subsidy_kind = org.id, data["subsidy_kind"]
+        case.subsidy_amount = _positive(data, "subsidy_amount", "补偿/贴息金额")
+        return org, f"{org.name} {case.subsidy_label} {format_wan(case.subsidy_amount)} 万元"
+    reason = (data.get("note") or "").strip()
+    if action == "refuse":
+        if len(reason) < 2:
+            raise FinancingError("请填写未通过的原因")
+        case.refused_reason = reason[:300]
+        org = db.session.get(Organization, data.get("partner_id") or 0)
+        return org, f"未通过：{reason[:100]}"
+    return None, "企业撤回申请"
+
+
+def apply(case, action, actor, data, expected=None):
+    """Apply a move (checks the actor, the state, the partner and the figures); records who and when.
+
+    ``expected`` is the status the actor saw: a case changed meanwhile by someone else is refused.
+    """
+    move = MOVES.get(action)
+    if move is None:
+        raise FinancingError("不支持的操作")
+    if move.staff and not actor.is_staff or not move.staff and not (_is_applicant_side(case, actor) or actor.is_admin):
+        raise FinancingError("您无权进行此操作")
+    source = case.status
+    if source not in move.sources or (expected and expected != source):
+        raise FinancingError(f"案件当前状态为“{case.status_label}”，不能{move.label}（可能已被他人处理，请刷新）")
+    partner, summary = _set_values(case, action, data)
+    claimed = db.session.execute(
+        update(FinancingCase)
+        .where(FinancingCase.id == case.id, FinancingCase.status == source)
+        .values(status=move.target.value, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        raise FinancingError("案件已被他人处理，请刷新后重试")
+    case.status = move.target.value
+    db.session.add(FinancingStep(case=case, action=action, from_status=source, to_status=move.target.value,
+                                 partner_id=partner.id if partner else None, actor_id=actor.id, summary=summary[:300],
+                                 note=(data.get("note") or "").strip()[:500] or None))  # fmt: skip
+    if actor.id != case.applicant_id:
+        notify(case.applicant_id, "financing", f"您的知识产权质押融资申请进展：{summary}", f"/financing/{case.id}")
+    return case
