@@ -9,7 +9,7 @@ import http
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from . import bureau, contracts, listings  # noqa: F401  (their views join bp)
+from . import bureau, contracts, listings, suggestions  # noqa: F401  (their views join bp)
 from .errors import PROBLEM_TYPE, TITLES
 from .routes import bp
 from .schemas import Problem

@@ -20,6 +20,7 @@ from ..models import (
     OrgKind,
     RegistrationStatus,
     Role,
+    SuggestionStatus,
     TransferMode,
 )
 from ..models.enums import ApiScope
@@ -453,3 +454,46 @@ class IdempotencyHeader(Schema):
 
 
 chinese_messages(IdempotencyHeader)
+
+
+@chinese_messages
+class SuggestionArgs(PageArgs):
+    """The brokers' queue filters."""
+
+    status = Enum(SuggestionStatus)
+    assigned = fields.String(validate=one_of(["mine_or_free", "mine", "free", "all"]),
+                             metadata={"description": "mine_or_free 我的和未分配（经纪人默认）；mine；free；all（管理员默认）"})  # fmt: skip
+    industry = _text(50, "需求所属行业")
+    zone = fields.Integer(validate=rng(1, MAX_ID), metadata={"description": "专区 id"})
+    q = _text(50, "需求或成果标题包含")
+    sort = fields.String(validate=one_of(["score", "newest", "oldest", "idle"]),
+                         metadata={"description": "score 匹配度（默认）；newest；oldest；idle 最久未处理"})  # fmt: skip
+
+
+class ListingRef(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+
+
+class Reason(Schema):
+    term = fields.String(required=True)
+    weight = fields.Float(required=True)
+
+
+class Suggestion(Schema):
+    id = fields.Integer(required=True)
+    url = fields.String(required=True)
+    need = fields.Nested(ListingRef, required=True)
+    result = fields.Nested(ListingRef, required=True)
+    score = fields.Float(required=True, metadata={"description": "匹配度（相似度，0–1）"})
+    reasons = fields.List(
+        fields.Nested(Reason), required=True, metadata={"description": "匹配理由：共同的关键词及权重"}
+    )
+    status = Enum(SuggestionStatus, required=True)
+    manual = fields.Boolean(required=True, metadata={"description": "经纪人手工配对"})
+    assigned_broker = fields.Nested(OrgRef, allow_none=True, metadata={"description": "负责的经纪人 {id, name}"})
+    need_response = fields.String(allow_none=True)
+    result_response = fields.String(allow_none=True)
+    created_at = UTCDateTime(required=True)
+    introduced_at = UTCDateTime(allow_none=True)
+    last_activity_at = UTCDateTime(required=True)

@@ -25,6 +25,8 @@ ACCESS = {
     "GET /api/v1/reports": "A",
     "GET /api/v1/results": "login",
     "GET /api/v1/results/<int:result_id>": "login",
+    "GET /api/v1/suggestions": "BA",
+    "GET /api/v1/suggestions/<int:suggestion_id>": "BA",
     "GET /api/v1/zones": "login",
     "GET /api/v1/zones/<int:zone_id>": "login",
     "GET /admin/": "A",

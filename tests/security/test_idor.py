@@ -250,6 +250,7 @@ def test_every_object_route_of_non_admin_roles_is_covered():
         "GET /api/v1/contracts/<int:contract_id>",
         "GET /api/v1/needs/<int:need_id>",
         "GET /api/v1/results/<int:result_id>",
+        "GET /api/v1/suggestions/<int:suggestion_id>",  # staff read any pair, as on the pair page
         "GET /api/v1/zones/<int:zone_id>",
         # Registering touches only one's own row; brokers run sessions together (attendance by any broker).
         "POST /classes/<int:session_id>/register",
