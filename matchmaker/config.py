@@ -39,6 +39,7 @@ class DefaultConfig:
     # Reverse proxies in front of the app whose X-Forwarded-For / -Proto are believed (Werkzeug's
     # ProxyFix); 0 trusts none, so a client cannot choose its own address for the throttle.
     TRUSTED_PROXIES = 0
+    REGISTRATION_LINK_HOURS = 24  # self-registration is confirmed by a link mailed to the address
 
     # Uploads (bulk import)
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024

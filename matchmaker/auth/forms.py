@@ -2,10 +2,9 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import ValidationError
 
 from ..extensions import db
-from ..models import Organization, OrgKind, Role, User
+from ..models import Organization, OrgKind, Role
 from ..utils import validators as val
 from ..utils.uscc import normalize_uscc
 
@@ -41,11 +40,6 @@ class RegisterForm(FlaskForm):
     uscc = StringField("统一社会信用代码", [val.optional(), val.uscc])
     town = SelectField("所在镇街", choices=[], validate_choice=False)
     industry = SelectField("所属行业", choices=[], validate_choice=False)
-
-    def validate_email(self, field):
-        """E-mail addresses are unique, compared case-insensitively."""
-        if db.session.scalar(db.select(User.id).filter_by(email=field.data.strip().lower())):
-            raise ValidationError("该邮箱已注册，请直接登录或使用其他邮箱")
 
     def validate(self, extra_validators=None):
         """Cross-field rules: the organisation kind must suit the role; enterprises need a USCC."""

@@ -6,7 +6,7 @@ from flask_login import current_user, login_user, logout_user
 from ..extensions import limiter
 from ..models import Role
 from ..utils.urls import safe_next
-from . import services, throttle
+from . import registration, services, throttle
 from .decorators import login_required, public
 from .forms import ChangePasswordForm, LoginForm, RegisterForm
 
@@ -62,29 +62,42 @@ def _fill_register_choices(form):
 @limiter.limit("20 per hour", methods=["POST"])
 @public
 def register():
-    """Self-registration for enterprise users and researchers."""
+    """Self-registration for enterprise users and researchers: a link is mailed to confirm the address.
+
+    The answer is the same whether or not the address has an account (no enumeration)."""
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = RegisterForm()
     _fill_register_choices(form)
     if form.validate_on_submit():
-        try:
-            user = services.register_user(
-                role=form.role.data, name=form.name.data, email=form.email.data, password=form.password.data,
-                phone=form.phone.data, org_name=form.org_name.data, org_kind=form.org_kind.data,
-                uscc=form.uscc.data, town=form.town.data, industry=form.industry.data,
-            )  # fmt: skip
-        except services.AccountError as exc:
-            form.org_name.errors.append(str(exc))
-        else:
-            login_user(user)
-            if user.requested_organization:
-                flash(f"注册成功。您申请加入的「{user.requested_organization.name}」已在平台登记，"
-                      "平台管理员核实后您即可代表该单位发布和管理需求", "info")  # fmt: skip
-            else:
-                flash("注册成功，欢迎使用平台", "success")
-            return redirect(url_for("main.dashboard"))
+        registration.start({k: getattr(form, k).data for k in registration.FIELDS}, form.password.data)
+        return render_template("auth/register_sent.html", email=form.email.data.strip().lower())
     return render_template("auth/register.html", form=form, roles=Role)
+
+
+@bp.route("/register/confirm", methods=["GET", "POST"])
+@public
+def register_confirm():
+    """Open the mailed link (GET shows what will be created), confirm with POST: the account exists."""
+    token = request.values.get("token", "")
+    try:
+        data = registration.read(token)
+    except registration.LinkError as exc:
+        return render_template("auth/register_confirm.html", error=str(exc)), 400
+    if request.method == "GET":
+        return render_template("auth/register_confirm.html", data=data, token=token)
+    try:
+        user = registration.finish(token)
+    except services.AccountError as exc:
+        flash(f"{exc}：该邮箱已完成注册，请直接登录", "warning")
+        return redirect(url_for("auth.login"))
+    login_user(user)
+    if user.requested_organization:
+        flash(f"注册成功。您申请加入的「{user.requested_organization.name}」已在平台登记，"
+              "平台管理员核实后您即可代表该单位发布和管理需求", "info")  # fmt: skip
+    else:
+        flash("注册成功，欢迎使用平台", "success")
+    return redirect(url_for("main.dashboard"))
 
 
 @bp.route("/password", methods=["GET", "POST"])

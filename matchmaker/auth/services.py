@@ -1,7 +1,12 @@
 """Account use cases: register, authenticate, change password, manage staff."""
 
+import secrets
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
 from ..extensions import db
 from ..models import Organization, OrgKind, User
+from ..models.accounts import PASSWORD_METHOD
 from ..models.base import utcnow
 from ..notifications.services import notify
 from ..utils.uscc import normalize_uscc
@@ -30,8 +35,12 @@ def find_or_create_org(name, kind, uscc=None, town=None, industry=None):
     return org
 
 
-def register_user(*, role, name, email, password, phone=None, org_name, org_kind, uscc=None, town=None, industry=None):
-    """Self-registration of an enterprise user or a researcher; commits."""
+def register_user(
+    *, role, name, email, password=None, password_hash=None, phone=None, org_name, org_kind, uscc=None, town=None,
+    industry=None,
+):  # fmt: skip
+    """Self-registration of an enterprise user or a researcher (password, or its hash from a
+    confirmed link: auth/registration.py); commits."""
     email = email.strip().lower()
     if db.session.scalar(db.select(User.id).filter_by(email=email)):
         raise AccountError("该邮箱已注册")
@@ -50,7 +59,10 @@ def register_user(*, role, name, email, password, phone=None, org_name, org_kind
             )
     else:
         user.organization = org
-    user.set_password(password)
+    if password_hash:
+        user.password_hash = password_hash
+    else:
+        user.set_password(password)
     db.session.add(user)
     db.session.commit()
     return user
@@ -68,10 +80,23 @@ def create_user(*, role, name, email, password, organization=None, phone=None):
     return user
 
 
+_dummy_hash = []
+
+
+def _check_dummy(password):
+    """Spend the time of one password check, so an unknown address answers as slowly as a known one."""
+    if not _dummy_hash:
+        _dummy_hash.append(generate_password_hash(secrets.token_hex(16), method=PASSWORD_METHOD))
+    check_password_hash(_dummy_hash[0], password)
+
+
 def authenticate(email, password):
-    """The active user with these credentials, or None."""
+    """The user with these credentials, or None; takes as long for an unknown address as for a known one."""
     user = db.session.scalar(db.select(User).filter_by(email=(email or "").strip().lower()))
-    if user is None or not user.check_password(password or ""):
+    if user is None:
+        _check_dummy(password or "")
+        return None
+    if not user.check_password(password or ""):
         return None
     return user
 

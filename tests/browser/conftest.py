@@ -6,6 +6,7 @@ Without Chromium the journeys are skipped locally; under CI=true that is an erro
 """
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -148,6 +149,20 @@ class Journey:
         self.page.click("main form button[type=submit]")
         self.page.wait_for_url("**/dashboard")
 
+    def confirm_registration(self, email, seconds=20):
+        """Open the confirmation link mailed to `email` (written to the server's log) and confirm."""
+        pattern = re.compile(
+            rf"收件人 {re.escape(email)} 主题 请确认注册平台账号\n.*?(http://\S+/auth/register/confirm\?token=\S+)",
+            re.S,
+        )
+        deadline = time.monotonic() + seconds
+        while not (found := pattern.findall(self.server_log.read_text())) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert found, f"no confirmation mail for {email} in the server log"
+        self.page.goto(found[-1])
+        self.page.click("main form button[type=submit]")
+        self.page.wait_for_url("**/dashboard")
+
     def shot(self, label="last"):
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = SHOTS / f"{self.name}-{label}.png"
@@ -166,6 +181,7 @@ def journey(browser, live_server, request):
 
     def start(name):
         made.append(Journey(browser, live_server["url"], f"{request.node.name}-{name}"))
+        made[-1].server_log = live_server["log"]
         return made[-1]
 
     yield start

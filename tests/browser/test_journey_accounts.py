@@ -17,7 +17,8 @@ def test_enterprise_registers_and_reaches_dashboard(journey):
     j.page.fill("#org_name", "旅程智能家电有限公司")
     j.page.fill("#uscc", "91350100M000100Y43")
     j.page.click("main form button[type=submit]")
-    j.page.wait_for_url("**/dashboard")
+    assert "请查收邮件" in j.page.inner_text("body")
+    j.confirm_registration("zhou@journey.cn")
     assert "注册成功" in j.page.inner_text("body")
     assert "周明" in j.page.inner_text("nav")
 

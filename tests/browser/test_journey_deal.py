@@ -60,7 +60,7 @@ def register(j, role, name, email, password, org_name, org_kind, uscc=""):
     if uscc:
         j.page.fill("#uscc", uscc)
     j.page.click("main form button[type=submit]")
-    j.page.wait_for_url("**/dashboard")
+    j.confirm_registration(email)
     assert "注册成功" in body(j)
     assert name in j.page.inner_text("nav")
 

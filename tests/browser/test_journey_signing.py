@@ -51,7 +51,7 @@ def register(j, role, name, email, password, org_name, org_kind, uscc=""):
     if uscc:
         j.page.fill("#uscc", uscc)
     j.page.click("main form button[type=submit]")
-    j.page.wait_for_url("**/dashboard")
+    j.confirm_registration(email)
 
 
 def test_parties_register_and_broker_records_the_contract(journey, deal):

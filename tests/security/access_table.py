@@ -50,6 +50,8 @@ ACCESS = {
     "POST /auth/password": "login",
     "GET /auth/register": "public",
     "POST /auth/register": "public",
+    "GET /auth/register/confirm": "public",
+    "POST /auth/register/confirm": "public",
     "GET /broker/": "BA",
     "GET /broker/assignments": "A",
     "POST /broker/assignments": "A",
