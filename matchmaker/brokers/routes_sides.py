@@ -33,7 +33,7 @@ def mine():
     if stmt is None:
         abort(404)
     page = db.paginate(stmt, per_page=20, error_out=False)
-    return render_template("brokers/mine.html", page=page, suggestions=services.owner_views(page.items, side))
+    return render_template("brokers/mine.html", page=page, suggestions=services.owner_views(page.items, side, current_user))
 
 
 @bp.route("/suggestions/<int:suggestion_id>/respond", methods=["POST"])

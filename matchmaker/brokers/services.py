@@ -1,6 +1,6 @@
 """Brokers' use cases: decisions, introductions, responses, moves, follow-ups, manual pairs."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
@@ -330,6 +330,8 @@ class OwnerView:
     side: str  # 'need' or 'result': the viewer's side
     other: object  # the other listing
     contacts: dict | None  # the other side's contacts, after introduction only
+    other_org: str = ""  # the other side's organisation as the viewer may see it (listings/access.py)
+    reasons: list = field(default_factory=list)  # reason terms the viewer may see
 
     @property
     def my_response(self):
@@ -355,11 +357,17 @@ def _owner_stmt(user):
     return None, None
 
 
-def _views(rows, side):
+def _views(rows, side, viewer=None):
+    from ..listings import access
+
     out = []
     for s in rows:
         other = s.result if side == "need" else s.need
-        out.append(OwnerView(s, side, other, contacts_of(other) if s.is_introduced else None))
+        v = OwnerView(s, side, other, contacts_of(other) if s.is_introduced else None)
+        # The confidentiality rule: a summary-only need's organisation and hidden words wait for introduction.
+        v.other_org = access.org_name(viewer, other, introduced=s.is_introduced)
+        v.reasons = access.visible_reasons(viewer, s.need, s.reason_terms(6), introduced=s.is_introduced)
+        out.append(v)
     return out
 
 
@@ -393,7 +401,7 @@ def owner_suggestions(listing, user, limit=50):
     rows = db.session.scalars(
         stmt.options(*_owner_options()).order_by(MatchSuggestion.last_activity_at.desc()).limit(limit)
     ).unique()
-    return _views(rows, side)
+    return _views(rows, side, user)
 
 
 def my_pairs_stmt(user):
@@ -404,9 +412,9 @@ def my_pairs_stmt(user):
     return stmt.options(*_owner_options()).order_by(MatchSuggestion.last_activity_at.desc()), side
 
 
-def owner_views(rows, side):
+def owner_views(rows, side, viewer=None):
     """Wrap a page of pairs for the owner partial."""
-    return _views(rows, side)
+    return _views(rows, side, viewer)
 
 
 # Reminders -------------------------------------------------------------------

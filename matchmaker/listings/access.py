@@ -58,6 +58,43 @@ def list_full(user, listing):
     return bool(user.is_authenticated and (user.is_staff or is_owner(user, listing)))
 
 
+# The confidentiality rule (issue 13), the one place every page asks ---------------------------
+
+
+def identity_hidden(user, listing, introduced=None):
+    """True when the viewer may see only a need's title, industry and summary: a 仅公开摘要 need seen
+    by someone other than staff, its owner, or a researcher it has been introduced to. Pages showing
+    a pair pass `introduced` (the pair's status says it) to save the query."""
+    if not isinstance(listing, TechNeed) or listing.confidentiality != "summary":
+        return False
+    if user is not None and user.is_authenticated and (user.is_staff or is_owner(user, listing)):
+        return False
+    if introduced is None:
+        introduced = introduced_between(user, listing)
+    return not introduced
+
+
+def org_name(user, listing, introduced=None):
+    """The listing's organisation as this viewer may see it ("" while hidden)."""
+    if listing is None or listing.organization is None or identity_hidden(user, listing, introduced):
+        return ""
+    return listing.organization.name
+
+
+def public_text(listing):
+    """What anyone may read of a summary-only need."""
+    return " ".join(x for x in (listing.title, listing.industry, listing.summary) if x).lower()
+
+
+def visible_reasons(user, need, reasons, introduced=None):
+    """Reason terms [(term, weight)] a viewer may see: while the need is hidden, only the terms
+    found in its public text, so no word of the hidden problem text shows through."""
+    if not identity_hidden(user, need, introduced):
+        return list(reasons)
+    text = public_text(need)
+    return [(t, w) for t, w in reasons if str(t).lower() in text]
+
+
 def log_confidential_view(user, listing, fields):
     """Audit a broker's (or admin's) view of confidential fields or contacts of someone else's listing
     (added to the session; the caller commits)."""

@@ -11,8 +11,9 @@ from sqlalchemy.orm import joinedload
 from werkzeug.routing import BuildError
 
 from ..extensions import db
+from ..listings import access
 from ..models import MatchSuggestion, TechNeed
-from ..models.enums import OWNER_VISIBLE_STATUSES
+from ..models.enums import INTRODUCED_STATUSES, OWNER_VISIBLE_STATUSES
 
 MAX_SHOWN = 50
 _ASCII_WORD = re.compile(r"^[a-z0-9._+-]+$")
@@ -111,6 +112,7 @@ class SuggestionView:
     listing_text: Markup
     other_title: Markup
     other_text: Markup
+    other_org: str = ""  # as the viewer may see it
 
     @property
     def other_url(self):
@@ -150,7 +152,9 @@ def suggestions_for(listing, viewer, limit=MAX_SHOWN) -> list[SuggestionView]:
     out = []
     for row in db.session.scalars(stmt):
         other = row.result if is_need else row.need
-        reasons = [(t, w) for t, w in (row.reasons or [])]
+        # The confidentiality rule (listings/access.py): hidden words of a summary-only need never show.
+        introduced = row.status in INTRODUCED_STATUSES
+        reasons = access.visible_reasons(viewer, row.need, [(t, w) for t, w in (row.reasons or [])], introduced)
         terms = [t for t, _ in reasons]
         own_text = listing_text(listing, viewer, own=True)
         their_text = listing_text(other, viewer, own=False)
@@ -158,5 +162,6 @@ def suggestions_for(listing, viewer, limit=MAX_SHOWN) -> list[SuggestionView]:
             row, listing, other, terms, reasons,
             highlight(listing.title, terms), highlight(own_text, terms, 240),
             highlight(other.title, terms), highlight(their_text, terms, 240),
+            access.org_name(viewer, other, introduced),
         ))  # fmt: skip
     return out
