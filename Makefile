@@ -19,9 +19,10 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# The web server and one job consumer (Procfile), stopped together with Ctrl-C.
 run: $(VENV)/.installed
 	$(BIN)/flask --app matchmaker demo --if-empty
-	$(BIN)/flask --app matchmaker run --host $(HOST) --port $(PORT)
+	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) $(BIN)/honcho start -p $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -77,6 +77,9 @@ def register_extensions(app):
     with app.app_context():
         sqlite_pragmas(db.engine)
     listings.init_app(app)
+    from .jobs import queue
+
+    queue.init_app(app)
     from . import assets
 
     assets.init_app(app)

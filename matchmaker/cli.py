@@ -72,6 +72,8 @@ def demo(if_empty):
     """Fill an empty database with a realistic demonstration."""
     from .demo import database_is_empty, run_demo
 
+    # The demo's follow-up jobs (hundreds of listings' suggestions) run here, not left for the consumer.
+    current_app.config["JOBS_IMMEDIATE"] = True
     upgrade_schema()
     if not database_is_empty():
         if if_empty:

@@ -58,6 +58,16 @@ class DefaultConfig:
     MATCH_SCHEDULE = True
     STALE_SUGGESTION_DAYS = 14
 
+    # Background jobs (see the README's "Background jobs and deployment"): a Huey queue in
+    # instance/jobs.sqlite, or in Redis when REDIS_URL is set; run by `flask --app matchmaker worker`.
+    JOBS_IMMEDIATE = None  # None: on under TESTING (a job runs in the process that queued it), else off
+    JOBS_QUEUE_NAME = "matchmaker"
+    JOBS_SQLITE_PATH = None  # default instance/jobs.sqlite
+    JOBS_LEASE_SECONDS = 600  # a claimed job untouched this long belonged to a dead consumer: run again
+    JOBS_HEARTBEAT_SECONDS = 10  # a running refit's heartbeat
+    JOBS_STALE_SECONDS = 120  # a refit or import without a heartbeat this long is taken again
+    SITE_URL = ""  # e.g. https://kjcg.example.gov.cn: put before links in e-mail sent by jobs
+
     # Online signing (网上签约): see the README's "Online signing" section
     SIGNING_DIR = None  # default instance/signing: master.key, the platform CA, PKCS#12 files
     SIGNING_PLATFORM_NAME = "科技成果转化对接平台"  # in certificates and contract texts

@@ -10,12 +10,14 @@ import csv
 import hashlib
 import io
 import logging
-import threading
+from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import or_, update
 
+from .. import jobs
 from ..extensions import db
-from ..listings.tokens import refresh_tokens
+from ..listings.tokens import ensure_dictionary, refresh_tokens
 from ..models import ImportBatch, Organization, Result, Taxonomy, TechNeed, User, Zone
 from ..models.base import utcnow
 from ..suggestions import services as matcher
@@ -25,7 +27,6 @@ from .reader import FileProblem, file_format, read_rows
 log = logging.getLogger(__name__)
 MODELS = {"need": TechNeed, "result": Result}
 CHUNK = 500
-PROGRESS = {}  # batch id -> rows written so far (this process), for the status page
 
 
 def template_file(kind, fmt):
@@ -139,45 +140,70 @@ def validate_upload(kind, filename, content, user):
 
 
 def confirm(batch):
-    """Start importing a validated batch: at once for small files, in a background thread for big ones."""
+    """Queue the import of a validated batch (a job: a worker runs it after this commit)."""
     if batch.status != "validated":
         raise FileProblem("该批次已处理，不能重复导入")
     if batch.good_rows == 0:
         raise FileProblem("没有可导入的数据行")
     batch.status = "importing"
     batch.processed_rows = 0
+    batch.heartbeat_at = None
+    jobs.after_commit(run_import, batch.id)
     db.session.commit()
-    app = current_app._get_current_object()
-    if app.testing or batch.good_rows <= app.config.get("IMPORT_SYNC_ROWS", 2000):
-        run_import(batch.id)
-    else:
-        threading.Thread(target=_run_in_app, args=(app, batch.id), daemon=True, name=f"import-{batch.id}").start()
 
 
-def _run_in_app(app, batch_id):
-    with app.app_context():
-        try:
-            run_import(batch_id)
-        finally:
-            db.session.remove()
+def _claim(batch_id) -> bool:
+    """Take an importing batch nobody is working on (or whose worker stopped beating)."""
+    now = utcnow()
+    stale = now - timedelta(seconds=float(current_app.config.get("JOBS_STALE_SECONDS") or 120))
+    res = db.session.execute(
+        update(ImportBatch)
+        .where(ImportBatch.id == batch_id, ImportBatch.status == "importing")
+        .where(or_(ImportBatch.heartbeat_at.is_(None), ImportBatch.heartbeat_at < stale))
+        .values(heartbeat_at=now, processed_rows=0)
+    )
+    db.session.commit()
+    return bool(res.rowcount)
 
 
+def _progress(batch_id, rows):
+    """Record progress from a connection of its own: visible to every process at once, while the
+    import's own transaction is still open (on SQLite, before it takes the write lock)."""
+    engine = db.engine
+    if engine.url.database in (None, "", ":memory:"):
+        return  # tests' in-memory database has one shared connection
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                update(ImportBatch.__table__)
+                .where(ImportBatch.__table__.c.id == batch_id)
+                .values(processed_rows=rows, heartbeat_at=utcnow())
+            )
+    except Exception as exc:  # progress is a courtesy: never fail the import for it
+        log.warning("import %s: progress not recorded: %s", batch_id, exc)
+
+
+@jobs.task(retries=0)
 def run_import(batch_id):
-    """Write the batch's good rows in one transaction; on any error nothing is written."""
+    """(A job) Write the batch's good rows in one transaction; on any error nothing is written.
+
+    Every row is built and tokenised first (progress recorded as it goes), then all are written
+    at once. Returns the batch, or None when another worker has it."""
+    if not _claim(batch_id):
+        return None
     batch = db.session.get(ImportBatch, batch_id)
     kind, model = batch.kind, MODELS[batch.kind]
-    written = []
     try:
         good, errors, dupes, _ = analyse(kind, batch.content, batch.file_format, current_app.config["IMPORT_MAX_ROWS"])
         zones = {z.id: z for z in db.session.scalars(db.select(Zone))}
+        ensure_dictionary()
         now = utcnow()
+        written = []
         for i, (_, data) in enumerate(good, start=1):
-            listing = _build(model, data, zones, now)
-            db.session.add(listing)
-            written.append(listing)
+            written.append(_build(model, data, zones, now))
             if i % CHUNK == 0:
-                db.session.flush()
-                PROGRESS[batch_id] = i
+                _progress(batch_id, i)
+        db.session.add_all(written)
         db.session.flush()
         batch.imported_rows = len(written)
         batch.duplicate_rows = dupes
@@ -193,6 +219,8 @@ def run_import(batch_id):
         db.session.rollback()
         log.exception("import %s failed", batch_id)
         batch = db.session.get(ImportBatch, batch_id)
+        if batch.status != "importing":  # a second delivery failing after the first one finished
+            return batch
         batch.status = "error"
         batch.finished_at = utcnow()
         batch.message = (
@@ -200,8 +228,6 @@ def run_import(batch_id):
         )
         db.session.commit()
         return batch
-    finally:
-        PROGRESS.pop(batch_id, None)
     return batch
 
 
@@ -220,11 +246,11 @@ def _build(model, data, zones, now):
         listing.owner_id = data.get("owner_email")
         listing.detail, listing.advantages = listing.detail or "", listing.advantages or ""
     listing.zones = [zones[z] for z in data.get("zones") or [] if z in zones]
-    refresh_tokens(listing)
+    refresh_tokens(listing, check_dictionary=False)
     return listing
 
 
 def progress(batch):
     """(rows written, rows to write) for the status page."""
-    done = batch.imported_rows if batch.status == "done" else PROGRESS.get(batch.id, batch.processed_rows)
+    done = batch.imported_rows if batch.status == "done" else batch.processed_rows
     return done, batch.good_rows

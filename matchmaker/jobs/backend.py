@@ -1,8 +1,12 @@
-"""The in-process backend: a dispatched job runs at once, in a fresh app context and session.
+"""Running jobs: at once in this process (immediate mode), or through the queue (queue.py).
 
-Config ``JOBS_IMMEDIATE`` (default True) runs jobs at dispatch; False stores them as ``queued``
-rows for ``run_due()`` (tests that want to see the queue, or a cron-driven deployment).
-Failures are stored as ``failed`` rows with a growing delay; ``run_due()`` retries them.
+``JOBS_IMMEDIATE`` (default: on under TESTING, off otherwise) runs a job at dispatch, in a fresh
+app context and session. Off, a job is a ``queued`` ``pending_job`` row (written in the caller's
+transaction by ``after_commit``, so a rollback drops it) plus a queue message sent after the
+commit; a consumer claims the row (queued -> running) and deletes it when the job succeeds.
+Failures are stored as ``failed`` rows with a growing delay; ``run_due()`` (the consumers' minute
+sweep, or ``flask jobs retry``) retries them, runs queued rows whose message never came, and
+runs again a ``running`` row whose consumer died (untouched for ``JOBS_LEASE_SECONDS``).
 """
 
 import logging
@@ -63,14 +67,30 @@ def execute(app, name, args, row_id=None, attempts=0):
             return False
 
 
-def dispatch(app, name, args):
-    """Run the job now, or store it as queued when JOBS_IMMEDIATE is off."""
-    if app.config.get("JOBS_IMMEDIATE", True):
-        execute(app, name, args)
-        return
+def immediate(app) -> bool:
+    """Whether jobs run in the dispatching process (JOBS_IMMEDIATE; default: under TESTING)."""
+    value = app.config.get("JOBS_IMMEDIATE")
+    return bool(app.testing if value is None else value)
+
+
+def outbox_row(name, args) -> PendingJob:
+    """The row of a queued job, to add to the caller's transaction."""
+    return PendingJob(task=name, args=args, status="queued", next_run_at=utcnow())
+
+
+def run_row(app, row_id):
+    """A consumer's side of a queue message: claim the row and run it (None when already taken)."""
     with app.app_context():
-        db.session.add(PendingJob(task=name, args=args, status="queued", next_run_at=utcnow()))
+        claimed = db.session.execute(
+            update(PendingJob).where(PendingJob.id == row_id, PendingJob.status == "queued").values(status="running")
+        ).rowcount
         db.session.commit()
+        if not claimed:
+            return None
+        row = db.session.get(PendingJob, row_id)
+        name, args, attempts = row.task, list(row.args or []), row.attempts
+        db.session.remove()
+    return execute(app, name, args, row_id=row_id, attempts=attempts)
 
 
 def run_due(now=None, limit=100, include_exhausted=False) -> dict:
@@ -81,21 +101,27 @@ def run_due(now=None, limit=100, include_exhausted=False) -> dict:
     from flask import current_app
 
     now = now or utcnow()
+    app = current_app._get_current_object()
     due = PendingJob.next_run_at <= now
     if include_exhausted:
         due = due | PendingJob.next_run_at.is_(None)
+    # A running row untouched for the lease belonged to a consumer that died: run it again.
+    abandoned = utcnow() - timedelta(seconds=float(app.config.get("JOBS_LEASE_SECONDS") or 600))
+    stale = (PendingJob.status == "running") & (PendingJob.updated_at < abandoned)
     rows = db.session.execute(
         select(PendingJob.id, PendingJob.task, PendingJob.args, PendingJob.status, PendingJob.attempts)
-        .where(PendingJob.status.in_(("queued", "failed")), due)
+        .where((PendingJob.status.in_(("queued", "failed")) & due) | stale)
         .order_by(PendingJob.id)
         .limit(limit)
     ).all()
     db.session.commit()
-    app = current_app._get_current_object()
     out = {"ran": 0, "failed": 0}
     for row_id, name, args, status, attempts in rows:
+        mine = (PendingJob.id == row_id) & (PendingJob.status == status)
+        if status == "running":
+            mine &= PendingJob.updated_at < abandoned
         claimed = db.session.execute(
-            update(PendingJob).where(PendingJob.id == row_id, PendingJob.status == status).values(status="running")
+            update(PendingJob).where(mine).values(status="running", updated_at=utcnow())
         ).rowcount
         db.session.commit()
         if not claimed:

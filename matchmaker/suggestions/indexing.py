@@ -57,10 +57,6 @@ def setting(name, default=None):
     return default if value is None else value
 
 
-def background_default():
-    return not current_app.testing
-
-
 def _slot() -> _Slot:
     cfg = current_app.config
     key = (str(cfg["INDEX_DIR"]), str(cfg.get("SQLALCHEMY_DATABASE_URI")))

@@ -1,21 +1,18 @@
 """The full refit: vocabulary and IDF over every taking-part listing, then every stored suggestion again.
 
 One refit at a time: ``start_refit`` inserts the single active ``IndexJob`` (a unique index makes
-simultaneous starts share one job) and hands its id to a worker, which claims it before running.
+simultaneous starts share one job) and queues ``run_refit``, which claims the job before running.
 A process that dies mid-refit stops its heartbeat; ``recover_stale`` requeues the job.
 """
 
 import logging
-import threading
 
-from flask import current_app
-
+from .. import jobs
 from ..extensions import db
 from ..models import IndexJob
 from . import store
 from .indexing import (
     RefitBusy,
-    background_default,
     claim_job,
     fit_index,
     get_engine,
@@ -23,7 +20,6 @@ from .indexing import (
     recover_stale,
     refit_due,
     running_job,
-    setting,
 )  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -34,6 +30,7 @@ def rebuild(trigger="cli", user_id=None, progress=None, suggest=True, job_id=Non
     return fit_index(trigger, user_id, progress, job_id, resuggest=store.resuggest_all if suggest else None)
 
 
+@jobs.task(retries=0)
 def run_refit(job_id, trigger="admin", user_id=None):
     """Run a queued refit job if no other process has taken it; safe to deliver twice."""
     if not claim_job(job_id):
@@ -51,13 +48,16 @@ def start_refit(trigger="admin", user_id=None, background=None):
     An interrupted refit (its process died) is resumed instead of starting another."""
     resumed = requeue_stale(background)
     if resumed:
-        return db.session.get(IndexJob, resumed[0])
+        job = db.session.get(IndexJob, resumed[0])
+        db.session.refresh(job)
+        return job
     try:
         job = new_job(trigger, user_id)
     except RefitBusy as busy:
         return busy.job
     _dispatch(job.id, trigger, user_id, background)
-    return db.session.get(IndexJob, job.id)
+    db.session.refresh(job)  # an immediate run changed it in a session of its own
+    return job
 
 
 def requeue_stale(background=None) -> list[int]:
@@ -70,21 +70,10 @@ def requeue_stale(background=None) -> list[int]:
 
 
 def _dispatch(job_id, trigger, user_id, background):
-    if background is None:
-        background = setting("MATCH_REFIT_BACKGROUND", background_default())
-    if not background:
+    if background is False:  # the caller wants it done before it goes on (benchmarks, scripts)
         run_refit(job_id, trigger, user_id)
-        return
-    app = current_app._get_current_object()
-
-    def run():
-        with app.app_context():
-            try:
-                run_refit(job_id, trigger, user_id)
-            finally:
-                db.session.remove()
-
-    threading.Thread(target=run, name=f"index-refit-{job_id}", daemon=True).start()
+    else:  # a worker runs it (in this process right away in immediate mode)
+        jobs.enqueue(run_refit, job_id, trigger, user_id)
 
 
 def check_schedule():

@@ -1,0 +1,81 @@
+"""Periodic jobs, run by the consumers (``flask --app matchmaker worker``); no cron lines.
+
+Times are the server's local time. With several consumers each period runs once: the first
+consumer to take the period's marker runs it (``queue.once_per``); the minute sweep is safe to
+run in every consumer (each row and each refit is claimed before it runs).
+"""
+
+import logging
+from datetime import datetime
+
+from huey import crontab
+
+from ..brokers.services import remind_stale
+from ..extensions import db
+from ..listings.services import expire_due, remind_expiring
+from ..notifications.services import run_digest
+from ..suggestions import refit
+from .backend import run_due
+from .queue import bound_app, huey, once_per
+
+log = logging.getLogger(__name__)
+
+
+def _in_app(fn):
+    app = bound_app()
+    with app.app_context():
+        try:
+            return fn(app)
+        finally:
+            db.session.remove()
+
+
+@huey.periodic_task(crontab(minute="*"), name="matchmaker.sweep")
+def sweep():
+    """Every minute: retry failed jobs that are due, run rows whose consumer died, recover stale refits."""
+
+    def run(app):
+        out = run_due()
+        refit.requeue_stale()
+        if out["ran"] or out["failed"]:
+            log.info("sweep: ran %(ran)d job(s), %(failed)d failed", out)
+
+    _in_app(run)
+
+
+@huey.periodic_task(crontab(minute="*/10"), name="matchmaker.refit_schedule")
+def refit_schedule():
+    """Every ten minutes: start a refit when the index is old, has grown 20 % or the dictionary changed."""
+
+    def run(app):
+        if app.config.get("MATCH_SCHEDULE", True):
+            refit.check_schedule()
+
+    _in_app(run)
+
+
+@huey.periodic_task(crontab(hour="0", minute="10"), name="matchmaker.expire_listings")
+def expire_listings():
+    """Daily: expire listings past their validity and remind owners seven days before."""
+    if not once_per(f"expire-listings:{datetime.now():%Y-%m-%d}"):
+        return
+
+    def run(app):
+        counts, reminded = expire_due(), remind_expiring()
+        log.info("expire-listings: %s expired, %d reminded", counts, reminded)
+
+    _in_app(run)
+
+
+@huey.periodic_task(crontab(hour="7", minute="30"), name="matchmaker.digest")
+def digest():
+    """Daily: one e-mail per user with their new notifications; brokers' stale-pair reminders first."""
+    if not once_per(f"digest:{datetime.now():%Y-%m-%d}"):
+        return
+
+    def run(app):
+        remind_stale()
+        users, notes = run_digest(base_url=(app.config.get("SITE_URL") or "").rstrip("/"))
+        log.info("digest: %d users, %d notifications", users, notes)
+
+    _in_app(run)

@@ -1,0 +1,105 @@
+"""The queue behind ``matchmaker.jobs``: Huey, chosen by configuration alone.
+
+* ``REDIS_URL`` set (``MATCHMAKER_REDIS_URL``): ``RedisStorage``; consumers on any number of
+  machines share the queue.
+* otherwise ``SqliteStorage`` in ``instance/jobs.sqlite``: nothing to install, one machine.
+* ``JOBS_IMMEDIATE`` true (the default under ``TESTING``): no queue, a job runs in the process
+  that dispatched it, right after the commit (``backend.execute``).
+
+A queued job is also a ``pending_job`` row written before the message is sent, so nothing is lost
+when a consumer dies mid-job or a message never arrives: the periodic ``sweep`` runs rows nobody
+finished (see backend.run_due). Periodic work (retries, stale refits, the scheduled refit, the
+daily expiry and digest) are Huey periodic tasks: a consumer started with ``flask worker`` runs
+them; with several consumers each period runs once (a marker in the queue's storage).
+"""
+
+import logging
+from pathlib import Path
+
+from huey import Huey
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+
+from ..extensions import db
+from .backend import execute, immediate, outbox_row, run_due, run_row
+
+log = logging.getLogger(__name__)
+
+# Unbound until init_app: memory storage, so importing the package never opens a file or a socket.
+huey = Huey("matchmaker", results=False, utc=False, storage_class=MemoryStorage)
+_state = {"app": None}
+
+
+def init_app(app) -> None:
+    """Point the queue at Redis or SQLite (or nothing, in immediate mode) for this app."""
+    _state["app"] = app
+    if immediate(app):
+        return
+    name = app.config.get("JOBS_QUEUE_NAME") or "matchmaker"
+    url = app.config.get("REDIS_URL")
+    if url:
+        storage_class, kwargs = RedisStorage, {"url": url}
+    else:
+        path = app.config.get("JOBS_SQLITE_PATH") or str(Path(app.instance_path) / "jobs.sqlite")
+        storage_class, kwargs = SqliteStorage, {"filename": path}
+    if (huey.name, huey.storage_class, huey.storage_kwargs) != (name, storage_class, kwargs):
+        huey.name, huey.storage_class, huey.storage_kwargs = name, storage_class, kwargs
+        huey.storage = huey.create_storage()
+
+
+def bound_app():
+    """The app the consumer runs jobs with (the last one initialised in this process)."""
+    app = _state["app"]
+    if app is None:
+        raise RuntimeError("matchmaker.jobs: no app initialised in this process")
+    return app
+
+
+def backend_name() -> str:
+    """'redis', 'sqlite' or 'memory': what the queue is stored in (for the admin page and logs)."""
+    return {RedisStorage: "redis", SqliteStorage: "sqlite"}.get(huey.storage_class, "memory")
+
+
+def once_per(period_key: str) -> bool:
+    """True for the first consumer asking for this period's marker (several consumers, one run)."""
+    return bool(huey.storage.put_if_empty(f"period:{period_key}", b"1"))
+
+
+@huey.task(name="matchmaker.run_pending")
+def run_pending(row_id: int):
+    """The queue's only task: run the ``pending_job`` row it names (claimed first)."""
+    run_row(bound_app(), row_id)
+
+
+@huey.on_startup(name="matchmaker.sweep_at_start")
+def _sweep_at_start():
+    """A consumer that (re)starts first runs what a dead one left behind."""
+    app = _state["app"]
+    if app is None:
+        return
+    with app.app_context():
+        try:
+            run_due()
+        except Exception:  # noqa: BLE001  (the database may still be starting; the minute sweep retries)
+            log.exception("startup sweep failed")
+
+
+def send(row_id) -> None:
+    """Hand a committed row to the queue; when the queue is unreachable the sweep runs the row later."""
+    try:
+        run_pending(row_id)
+    except Exception:  # noqa: BLE001  (e.g. Redis down: the row is committed, nothing is lost)
+        log.exception("could not queue job row %s; the sweep will run it", row_id)
+
+
+def dispatch(app, name, args):
+    """Run the job now (immediate mode), or store it as a queued row and send it to the queue."""
+    if immediate(app):
+        execute(app, name, args)
+        return
+    with app.app_context():
+        row = outbox_row(name, args)
+        db.session.add(row)
+        db.session.commit()
+        row_id = row.id
+        db.session.remove()
+    send(row_id)
