@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.jobs.cluster import Cluster, prepare_platform  # noqa: E402
+from tests.jobs.cluster import Cluster, prepare_platform, redis_available  # noqa: E402
 
 PG_URL = os.environ.get("MATCHMAKER_DATABASE_URL")
 
@@ -177,6 +177,124 @@ def index_rss_ratio(n_results, n_workers=4):
          f"index_rss_ratio_4_workers_{n_results // 1000}k", round(sum(rss) / rss[0], 2), "x", "<= 1.5")  # fmt: skip
 
 
+def publish_to_suggestion(n=200, extra_results=2000):
+    """Needs published through gunicorn (2 workers) with one consumer: seconds until the first suggestion row."""
+    import threading
+
+    from matchmaker.extensions import db
+    from matchmaker.models import MatchSuggestion, Result
+    from tests.jobs.cluster import Client
+    from tests.jobs.test_processes import publish_need
+
+    queue = "redis" if redis_available() else "sqlite"
+    c = Cluster(queue=queue, pg_url=PG_URL)
+    try:
+        app = c.app()
+        ids = prepare_platform(app, extra_results=extra_results)
+        with app.app_context():
+            texts = db.session.execute(db.select(Result.title, Result.keywords, Result.abstract).limit(n)).all()
+            db.session.remove()
+        c.start_web("web", workers=2)
+        c.start_consumer("consumer")
+        client = Client(c.ports["web"])
+        assert client.login(ids["enterprise"])
+        posted, seen, lock, done = {}, {}, threading.Lock(), threading.Event()
+
+        def poll():
+            with app.app_context():
+                while not done.is_set() or len(seen) < len(posted):
+                    with lock:
+                        waiting = [i for i in posted if i not in seen]
+                    if waiting:
+                        found = db.session.scalars(
+                            db.select(MatchSuggestion.need_id).where(MatchSuggestion.need_id.in_(waiting)).distinct()
+                        ).all()
+                        now = time.monotonic()
+                        with lock:
+                            for i in found:
+                                seen.setdefault(i, now)
+                    db.session.rollback()
+                    if done.is_set() and time.monotonic() > done_at[0] + 60:
+                        break
+                    time.sleep(0.05)
+                db.session.remove()
+
+        done_at = [0.0]
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
+        time.sleep(5)  # the consumer has booted
+        for title, keywords, abstract in texts:
+            need_id = publish_need(client, title=title[:90], keywords=keywords[:150], problem=abstract[:1000])
+            with lock:
+                posted[need_id] = time.monotonic()
+            time.sleep(0.2)
+        done_at[0] = time.monotonic()
+        done.set()
+        poller.join(timeout=90)
+        lat = sorted(seen[i] - posted[i] for i in posted if i in seen)
+        missing = len(posted) - len(lat)
+        p95 = lat[max(0, int(0.95 * len(posted)) - 1)] if len(lat) >= 0.95 * len(posted) else float("inf")
+        emit("publish_to_suggestion_p95_s", round(p95, 3), "s", "<= 2")
+        if missing:
+            print(f"# {missing} of {len(posted)} needs got no suggestion within 60 s", file=sys.stderr)
+    finally:
+        c.close()
+
+
+def resuggest_all_bench(n_results):
+    """Needs and results in the database, a refit, and the time of re-suggesting everything from it."""
+    from sqlalchemy import insert
+
+    from benchmarks.match_synth import build
+    from matchmaker.extensions import db
+    from matchmaker.listings.tokens import ensure_dictionary
+    from matchmaker.matching.docs import Doc, tokenize_doc
+    from matchmaker.models import MatchSuggestion, Result, TechNeed
+    from matchmaker.suggestions import indexing, store
+
+    c = Cluster(queue="sqlite", pg_url=PG_URL)
+    try:
+        app = c.app()
+        ids = prepare_platform(app)
+        raw_needs, raw_results = build(n_results=n_results, n_needs=max(100, n_results // 10))
+        with app.app_context():
+            ensure_dictionary()
+            uni_id = db.session.scalar(db.select(Result.organization_id).limit(1))
+            owner_id = db.session.scalar(db.select(Result.owner_id).limit(1))
+            for model, raw, body, extra in (
+                (Result, raw_results, "abstract", {"organization_id": uni_id, "owner_id": owner_id}),
+                (TechNeed, raw_needs, "problem",
+                 {"organization_id": ids["org_id"], "created_by_id": ids["enterprise_id"]}),
+            ):  # fmt: skip
+                rows = []
+                for title, keywords, text in raw:
+                    tokens = tokenize_doc(Doc(0, title, keywords, text)).tokens
+                    rows.append({"title": title[:100], "keywords": keywords[:200], body: text, "status": "published",
+                                 "tokens": tokens, "search_tokens": tokens, **extra})  # fmt: skip
+                    if len(rows) == 5000:
+                        db.session.execute(insert(model), rows)
+                        rows = []
+                if rows:
+                    db.session.execute(insert(model), rows)
+                db.session.commit()
+            took = {}
+
+            def timed(engine, synced_at, report):
+                t0 = time.perf_counter()
+                n = store.resuggest_all(engine, synced_at, report)
+                took["s"] = time.perf_counter() - t0
+                return n
+
+            indexing.fit_index(trigger="cli", resuggest=timed)
+            n = db.session.scalar(db.select(db.func.count(MatchSuggestion.id)))
+            db.session.remove()
+        name = "resuggest_all_s_100k" if n_results == 100_000 else f"resuggest_all_s_{n_results // 1000}k"
+        emit(name, round(took["s"], 2), "s", "<= 60")
+        print(f"# {n} suggestions written", file=sys.stderr)
+    finally:
+        c.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--child", nargs=argparse.REMAINDER)
@@ -192,6 +310,10 @@ def main():
     def want(name):
         return not only or name in only
 
+    if want("resuggest_all_s_100k"):
+        resuggest_all_bench(args.results)
+    if want("publish_to_suggestion_p95_s"):
+        publish_to_suggestion(args.publishes)
     if want("double_refit_runs"):
         double_refit_runs()
     if want("missed_after_long_txn"):

@@ -156,6 +156,7 @@ class Cluster:
             del self.env["MATCHMAKER_REDIS_URL"]
         self.procs = {}
         self.ports = {}
+        self._apps = []
 
     # ------------------------------------------------------------------ the in-process app
     def app(self):
@@ -165,7 +166,9 @@ class Cluster:
         try:
             from matchmaker import create_app
 
-            return create_app()
+            app = create_app()
+            self._apps.append(app)
+            return app
         finally:
             for k, v in saved.items():
                 if v is None:
@@ -221,8 +224,14 @@ class Cluster:
 
     def close(self):
         """Stop every process and drop the database."""
+        from matchmaker.extensions import db
+
         for name in list(self.procs):
             self.kill(name, signal.SIGTERM)
+        for app in self._apps:  # close this process's connections before the database goes
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
         self._drop()
 
 

@@ -1,0 +1,96 @@
+"""The Huey side of jobs: storage chosen by configuration, the outbox row, claims, the sweep, periodic jobs."""
+
+from datetime import timedelta
+
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+
+from matchmaker import jobs
+from matchmaker.extensions import db
+from matchmaker.jobs import backend, periodic, queue
+from matchmaker.models import PendingJob
+from matchmaker.models.base import utcnow
+
+CALLS = []
+
+
+@jobs.task(retries=1)
+def note(value):
+    """A job leaving a trace."""
+    CALLS.append(value)
+
+
+def _rows():
+    db.session.expire_all()
+    return db.session.scalars(db.select(PendingJob).order_by(PendingJob.id)).all()
+
+
+def test_storage_follows_configuration(make_app, tmp_path):
+    """SQLite in the instance folder by default, Redis when REDIS_URL is set, nothing in immediate mode."""
+    make_app(JOBS_IMMEDIATE=False, JOBS_SQLITE_PATH=str(tmp_path / "q.sqlite"))
+    assert queue.huey.storage_class is SqliteStorage and queue.backend_name() == "sqlite"
+    make_app(JOBS_IMMEDIATE=False, REDIS_URL="redis://127.0.0.1:6379/2", JOBS_QUEUE_NAME="mm-unit")
+    assert queue.huey.storage_class is RedisStorage and queue.huey.name == "mm-unit"
+    app = make_app()
+    assert backend.immediate(app)  # TESTING: jobs run in the process, the queue is left alone
+
+
+def test_outbox_row_commits_with_the_write_and_goes_with_a_rollback(app, tmp_path, monkeypatch):
+    """Queued after a commit: the row is in the writer's transaction; a rollback leaves neither row nor message."""
+    app.config.update(JOBS_IMMEDIATE=False)
+    sent = []
+    monkeypatch.setattr(queue, "send", sent.append)
+    jobs.after_commit(note, 1)
+    db.session.rollback()
+    assert _rows() == [] and sent == []
+    jobs.after_commit(note, 2)
+    jobs.after_commit(note, 2)  # asked twice in one transaction: one job
+    db.session.commit()
+    (row,) = _rows()
+    assert (row.status, row.args, sent) == ("queued", [2], [row.id])
+
+
+def test_a_row_runs_once_however_often_it_is_delivered(app, monkeypatch):
+    """The consumer claims the row: a second delivery (or the sweep) finds it taken or gone."""
+    app.config.update(JOBS_IMMEDIATE=False)
+    monkeypatch.setattr(queue, "send", lambda row_id: None)
+    CALLS.clear()
+    jobs.enqueue(note, 3)
+    (row,) = _rows()
+    assert backend.run_row(app, row.id) is True
+    assert backend.run_row(app, row.id) is None
+    assert jobs.run_due() == {"ran": 0, "failed": 0}
+    assert CALLS == [3] and _rows() == []
+
+
+def test_a_dead_consumers_job_runs_again(app):
+    """A row left running past the lease (its consumer was killed) is run by the sweep."""
+    CALLS.clear()
+    row = PendingJob(task=jobs.name_of(note), args=[4], status="running", next_run_at=utcnow())
+    db.session.add(row)
+    db.session.commit()
+    assert jobs.run_due() == {"ran": 0, "failed": 0}  # still within its lease
+    row.updated_at = utcnow() - timedelta(seconds=app.config["JOBS_LEASE_SECONDS"] + 5)
+    db.session.commit()
+    assert jobs.run_due() == {"ran": 1, "failed": 0}
+    assert CALLS == [4] and _rows() == []
+
+
+def test_daily_jobs_run_once_per_day_across_consumers(app, monkeypatch):
+    """Two consumers firing the same daily job: the first takes the day's marker, the second does nothing."""
+    ran = []
+    monkeypatch.setattr(queue.huey, "storage", MemoryStorage("daily-test"))
+    monkeypatch.setattr(periodic, "expire_due", lambda: ran.append("expire") or {})
+    monkeypatch.setattr(periodic, "remind_expiring", lambda: 0)
+    periodic.expire_listings.call_local()
+    periodic.expire_listings.call_local()
+    assert ran == ["expire"]
+
+
+def test_sweep_and_schedule_run_in_the_consumer(app, monkeypatch):
+    """The minute sweep retries due rows and recovers stale refits; the schedule checks the index."""
+    seen = []
+    monkeypatch.setattr(periodic.refit, "requeue_stale", lambda: seen.append("stale") or [])
+    monkeypatch.setattr(periodic.refit, "check_schedule", lambda: seen.append("schedule"))
+    periodic.sweep.call_local()
+    periodic.refit_schedule.call_local()
+    assert seen == ["stale", "schedule"]
