@@ -1,7 +1,7 @@
 """import progress heartbeat
 
 Revision ID: 5ab451d72aaf
-Revises: 53025367515d
+Revises: 8f932470416e
 Create Date: 2026-12-02 01:30:34.970055
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5ab451d72aaf'
-down_revision = '53025367515d'
+down_revision = '8f932470416e'
 branch_labels = None
 depends_on = None
 
