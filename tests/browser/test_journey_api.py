@@ -1,0 +1,75 @@
+"""The bureau's systems and the API, end to end: an admin issues a service token in the browser, a
+separate script holding only that token reads needs, results and the report over HTTP (cursor pages
+included), the documentation page works under the real server's CSP, and revoking the token stops it."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+from .conftest import ADMIN
+
+SCRIPT = textwrap.dedent(
+    """
+    import json, sys, urllib.error, urllib.request
+    base, token = sys.argv[1], sys.argv[2]
+    def get(path):
+        req = urllib.request.Request(base + path, headers={"Authorization": "Bearer " + token})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return resp.status, json.load(resp)
+        except urllib.error.HTTPError as err:
+            return err.code, json.load(err)
+    out = {}
+    for kind in ("needs", "results"):
+        rows, path = [], f"/api/v1/{kind}?limit=1"
+        while path:
+            status, page = get(path)
+            if status != 200:
+                out[kind] = status
+                break
+            rows += page["items"]
+            path = page["next_cursor"] and f"/api/v1/{kind}?limit=1&cursor=" + page["next_cursor"]
+        else:
+            out[kind] = len(rows)
+    status, report = get("/api/v1/reports")
+    out["report"] = report["headline"]["text"] if status == 200 else report
+    print(json.dumps(out, ensure_ascii=False))
+    """
+)
+
+
+def run_script(base, token):
+    done = subprocess.run([sys.executable, "-c", SCRIPT, base, token], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_service_token_script_docs_and_revocation(journey, live_server):
+    base = live_server["url"]
+    admin = journey("admin")
+    # The first page of a journey file run alone may wait for gunicorn's workers to boot.
+    assert admin.page.goto(base + "/auth/login", timeout=120_000).status == 200
+    admin.login(*ADMIN)
+    admin.go("/tokens/manage")
+    admin.page.fill("#email", ADMIN[0])
+    admin.page.fill("#name", "统计局季度报表")
+    admin.page.select_option("#days", "365")
+    admin.page.click("main form button[type=submit]")
+    token = admin.page.input_value("#new-token")
+    assert token.startswith("mm_") and "离开本页后无法再次查看" in admin.page.inner_text("body")
+
+    got = run_script(base, token)
+    assert isinstance(got["needs"], int) and isinstance(got["results"], int), got
+    admin.go("/reports/")
+    assert got["report"].startswith("平台线上签订技术交易合同") and got["report"] in admin.page.inner_text("body")
+
+    admin.go("/api/v1/docs")  # Swagger UI from the vendored files, under the server's CSP (problems collected)
+    admin.page.wait_for_selector(".opblock", timeout=60000)
+    assert admin.page.locator(".opblock").count() >= 12
+
+    admin.go("/tokens/manage")
+    admin.page.locator("tr", has_text="统计局季度报表").locator("button", has_text="撤销").click()
+    admin.page.wait_for_url("**/tokens/manage")
+    revoked = run_script(base, token)
+    assert revoked["needs"] == 401 and revoked["report"]["code"] == "token_revoked", revoked
