@@ -103,3 +103,16 @@ def dispatch(app, name, args):
         row_id = row.id
         db.session.remove()
     send(row_id)
+
+
+def overview(limit=10) -> dict:
+    """What the matching-engine page shows of the jobs: the queue's storage, rows by state, the newest rows."""
+    from sqlalchemy import func, select
+
+    from ..models.jobs import PendingJob
+
+    counts = dict(
+        db.session.execute(select(PendingJob.status, func.count(PendingJob.id)).group_by(PendingJob.status)).all()
+    )
+    rows = db.session.scalars(select(PendingJob).order_by(PendingJob.id.desc()).limit(limit)).all()
+    return {"backend": backend_name(), "counts": counts, "rows": rows}

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from .. import jobs
 from ..extensions import db
+from ..jobs import queue
 from ..listings.kinds import kind_of, model_of
 from ..listings.lifecycle import is_live
 from ..listings.tokens import make_doc
@@ -170,7 +171,8 @@ def index_state() -> dict:
     jobs = db.session.scalars(select(IndexJob).order_by(IndexJob.id.desc()).limit(10)).all()
     terms = db.session.scalar(select(func.count(DomainTerm.id)))
     due = indexing.refit_due(get_engine())
-    return {"stats": stats, "jobs": jobs, "job": running_job(), "terms": terms, "threshold": threshold(), "due": due}
+    return {"stats": stats, "jobs": jobs, "job": running_job(), "terms": terms, "threshold": threshold(), "due": due,
+            "queue": queue.overview()}  # fmt: skip
 
 
 def job_json(job) -> dict | None:

@@ -94,3 +94,13 @@ def test_sweep_and_schedule_run_in_the_consumer(app, monkeypatch):
     periodic.sweep.call_local()
     periodic.refit_schedule.call_local()
     assert seen == ["stale", "schedule"]
+
+
+def test_matching_engine_page_shows_the_queue(app, client, auth):
+    """Admins see the queue's storage and each queued, running or failed job with its error."""
+    db.session.add(PendingJob(task="matchmaker.suggestions.tasks:refresh_listing", args=["need", 1], status="failed",
+                              attempts=2, last_error="RuntimeError: index unreadable"))  # fmt: skip
+    db.session.commit()
+    auth.login("admin")
+    body = client.get("/matches/admin/index").get_data(as_text=True)
+    assert "后台任务" in body and "失败待重试 1" in body and "index unreadable" in body
