@@ -6,10 +6,36 @@ through which seeders pass what they created.
 
 from ..extensions import db
 from ..models import User
-from . import accounts, brokers, classes, contracts, financing, listings, signing, suggestions, taxonomy, urgent, visits
+from . import (
+    accounts,
+    brokers,
+    classes,
+    contracts,
+    financing,
+    listings,
+    signing,
+    suggestions,
+    taxonomy,
+    training,
+    urgent,
+    visits,
+)
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 -- printed on the console for the demonstration
-SEEDERS = [taxonomy, accounts, listings, suggestions, brokers, contracts, signing, urgent, visits, classes, financing]
+SEEDERS = [
+    taxonomy,
+    accounts,
+    listings,
+    suggestions,
+    brokers,
+    contracts,
+    signing,
+    urgent,
+    visits,
+    classes,
+    financing,
+    training,
+]
 
 
 def database_is_empty():

@@ -62,3 +62,33 @@ def export():
 
     disposition = f"attachment; filename=report.{fmt}; filename*=UTF-8''{quote(name)}"
     return Response(body, mimetype=mime, headers={"Content-Disposition": disposition})
+
+
+@bp.route("/services")
+@admin_only
+def service_index():
+    """Service statistics for a period: the letter's paragraph beside the contract headline, and tables."""
+    from . import service_stats
+
+    period, error = _period()
+    if error:
+        flash(f"{error}；已显示默认区间", "warning")
+    return render_template("reports/services.html", stats=service_stats.build(period), error=error,
+                           quick=services.quick_periods())  # fmt: skip
+
+
+@bp.route("/services/export")
+@admin_only
+def service_export():
+    """The service statistics as .xlsx."""
+    from urllib.parse import quote
+
+    from . import service_stats
+
+    period, error = _period()
+    if error:
+        abort(400, description=error)
+    name = f"服务统计_{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
+    return Response(service_stats.to_xlsx(service_stats.build(period)),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename=services.xlsx; filename*=UTF-8''{quote(name)}"})  # fmt: skip

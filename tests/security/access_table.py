@@ -201,6 +201,8 @@ ACCESS = {
     "POST /financing/new": "E",
     "GET /financing/<int:case_id>": "EBA",
     "POST /financing/<int:case_id>/move": "EBA",
+    "GET /reports/services": "A",
+    "GET /reports/services/export": "A",
     "GET /zones/": "public",
     "GET /zones/<int:zone_id>": "public",
     "GET /zones/<int:zone_id>/edit": "A",

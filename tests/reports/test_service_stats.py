@@ -1,0 +1,122 @@
+"""Service statistics: each figure against rows counted directly, the letter's paragraph, the xlsx."""
+
+import io
+from datetime import date, datetime
+from decimal import Decimal
+
+from openpyxl import load_workbook
+
+from matchmaker.classes import services as classes
+from matchmaker.extensions import db
+from matchmaker.financing import services as financing
+from matchmaker.models import (
+    Certificate,
+    LiveRegistration,
+    LiveSession,
+    Organization,
+    TechNeed,
+    TrainingCourse,
+    TrainingEnrolment,
+    Visit,
+)
+from matchmaker.reports import service_stats
+from matchmaker.reports.services import Period
+from matchmaker.urgent import services as urgent
+from matchmaker.visits import services as visits
+
+from ..factories import make_need, make_org, make_user
+
+Y2020 = Period(date(2020, 1, 1), date(2020, 12, 31))
+
+
+def _patent():
+    from matchmaker.listings.validation import patent_error
+
+    return next(f"ZL201910123456.{d}" for d in "0123456789X" if not patent_error(f"ZL201910123456.{d}"))
+
+
+def _world():
+    """Services in 2020 and in 2019 for five enterprises; one enterprise with nothing."""
+    broker = make_user("broker")
+    e = [make_org("enterprise") for _ in range(6)]
+    users = [make_user("enterprise", org=o) for o in e]
+    make_need(user=users[0], created_at=datetime(2020, 5, 1), source="self")
+    make_need(user=users[5], created_at=datetime(2019, 5, 1), source="self")
+    v = visits.save_visit(Visit(), {"organization_id": e[1].id, "kind": "visit", "visited_on": date(2020, 6, 1),
+                                    "topic": "走访", "people": "经纪人"}, broker)  # fmt: skip
+    need = make_need(user=users[1], created_at=datetime(2020, 6, 1, 10), source="visit")
+    v.needs.append(need)
+    visits.save_visit(Visit(), {"organization_id": e[2].id, "kind": "expert", "visited_on": date(2020, 7, 1),
+                                "topic": "专家", "people": "经纪人", "experts": "李明，某大学"}, broker)  # fmt: skip
+    s = classes.save_session(LiveSession(), {"kind": "class", "title": "课堂", "speaker": "甲",
+                                             "starts_at": datetime(2020, 4, 1, 15), "published": True}, broker)  # fmt: skip
+    db.session.add(LiveRegistration(session_id=s.id, user_id=users[3].id, organization_id=e[3].id,
+                                    registered_at=datetime(2020, 3, 30), attended=True))  # fmt: skip
+    s.guest_attendees = 120
+    db.session.commit()
+    case = financing.apply_for(users[4], {"patents": _patent(), "amount_wanted": Decimal(1000000), "term_months": 6})
+    case.applied_at = datetime(2020, 2, 1)
+    case.loan_date, case.loan_amount = date(2020, 4, 1), Decimal("500000.00")
+    u = urgent.mark_existing(make_need(user=users[0]), users[0], "order", "订单交期紧迫", now=datetime(2020, 3, 2, 2))
+    urgent.review(u, broker, "approve", now=datetime(2020, 3, 2, 5))
+    course = TrainingCourse(title="培训", year=2020, status="closed", starts_on=date(2020, 9, 1))
+    db.session.add(course)
+    db.session.flush()
+    for n in range(105):
+        en = TrainingEnrolment(course_id=course.id, name=f"学员{n}", org_name="单位", org_kind="university" if n % 2
+                               else "government", passed=n < 3)  # fmt: skip
+        db.session.add(en)
+        if n < 3:
+            db.session.flush()
+            db.session.add(Certificate(number=f"T-{n}", enrolment_id=en.id, holder_name=en.name, org_name="单位",
+                                       issued_on=date(2020, 12, 1), valid_until=date(2023, 12, 1)))  # fmt: skip
+    db.session.commit()
+    return e
+
+
+def test_figures_match_rows_counted_directly(app):
+    """Each 2020 figure equals a direct count; 2019 rows and the idle enterprise are left out."""
+    e = _world()
+    s = service_stats.build(Y2020)
+    f = s["figures"]
+    assert service_stats.served_enterprises(Y2020) == {o.id for o in e[:5]}
+    assert f["served"] == 5
+    assert f["collected"] == db.session.scalar(
+        db.select(db.func.count(TechNeed.id)).where(TechNeed.source == "visit",
+                                                    TechNeed.created_at.between(datetime(2020, 1, 1), datetime(2021, 1, 1)))
+    ) == 1  # fmt: skip
+    assert f["visits"]["key_enterprises"] == 1 and f["visits"]["expert_enterprises"] == 1
+    assert f["classes"] == {"classes": 1, "matchmaking": 0, "registered": 1, "attended": 121, "guests": 120}
+    assert f["trained"] == db.session.scalar(db.select(db.func.count(TrainingEnrolment.id))) == 105
+    assert f["certified"] == 3
+    assert (f["financing"]["applications"], f["financing"]["loans"]) == (1, 1)
+    assert f["urgent"]["asked"] == 1 and f["urgent"]["sla_met"] == 1
+    assert db.session.scalar(db.select(db.func.count(Organization.id)).where(Organization.kind == "enterprise")) == 6
+
+
+def test_the_paragraph_in_the_letters_style(app):
+    """The paragraph names every figure as the letter does (“100 余人” for round figures)."""
+    _world()
+    text = service_stats.build(Y2020)["paragraph"]
+    assert text.startswith("2020年1月1日至2020年12月31日，")
+    for part in ("共服务企业 5 家，走访/来访重点企业 1 家", "征集企业技术难题需求 1 项",
+                 "携高校院所专家走访企业对接技术难题 1 家", "举办 1 场线上公益直播课堂、举办 0 场线上技术难题对接活动",
+                 "累计 120 余人次参加", "累计 100 余人参加，3 人获发技术经纪人证书", "放款 1 笔、金额 50.00 万元"):  # fmt: skip
+        assert part in text, part
+
+
+def test_page_and_xlsx_for_an_admin(client, auth):
+    """The page shows the paragraph beside the contract headline; the xlsx holds it and every table."""
+    _world()
+    auth.login("admin")
+    page = client.get("/reports/services?from=2020-01-01&to=2020-12-31").get_data(as_text=True)
+    assert "共服务企业 5 家" in page and "平台线上签订技术交易合同 0 项" in page
+    resp = client.get("/reports/services/export?from=2020-01-01&to=2020-12-31")
+    assert resp.status_code == 200 and "attachment" in resp.headers["Content-Disposition"]
+    wb = load_workbook(io.BytesIO(resp.data))
+    assert wb.sheetnames == ["服务统计", "服务概况", "技术需求来源", "直播课堂与线上对接活动", "技术经纪人培训（按单位类型）",
+                             "知识产权质押融资"]  # fmt: skip
+    assert "共服务企业 5 家" in wb["服务统计"]["B2"].value
+    assert client.get("/reports/services/export?from=2020-13-01").status_code == 400
+    bad = client.get("/reports/services?from=2020-12-31&to=2020-01-01").get_data(as_text=True)
+    assert "开始日期不能晚于结束日期" in bad
