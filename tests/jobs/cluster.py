@@ -24,28 +24,45 @@ __all__ = ["PASSWORD", "Client", "Cluster", "need_form", "prepare_platform", "re
 
 
 class Client(_LoadClient):
-    """The load test's HTTP client, remembering the last redirect's Location."""
+    """The load test's HTTP client with a patient timeout (a loaded CI machine), closing a failed
+    connection, and remembering the last redirect's Location."""
 
     last_location = None
 
     def request(self, method, path, form=None):
         import http.client
+        from urllib.parse import urlencode
 
-        orig = http.client.HTTPConnection.getresponse
-        seen = {}
+        body, headers = None, {}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        for attempt in (1, 2):
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=180)
+                self.conn.request(method, path, body=body, headers=headers)
+                resp = self.conn.getresponse()
+                data = resp.read()
+                break
+            except (TimeoutError, ConnectionError, http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = None
+                if attempt == 2 or method != "GET":
+                    raise
+        for value in resp.headers.get_all("Set-Cookie") or []:
+            name, _, rest = value.partition("=")
+            self.cookies[name] = rest.split(";", 1)[0]
+        self.last_location = resp.getheader("Location")
+        return resp.status, data.decode("utf-8", "replace")
 
-        def getresponse(conn):
-            resp = orig(conn)
-            seen["location"] = resp.getheader("Location")
-            return resp
-
-        http.client.HTTPConnection.getresponse = getresponse
-        try:
-            out = super().request(method, path, form)
-        finally:
-            http.client.HTTPConnection.getresponse = orig
-        self.last_location = seen.get("location")
-        return out
+    def close(self):
+        """Close the keep-alive connection."""
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
 
 def prepare_platform(app, extra_results=0) -> dict:
@@ -157,6 +174,7 @@ class Cluster:
         self.procs = {}
         self.ports = {}
         self._apps = []
+        self._clients = []
 
     # ------------------------------------------------------------------ the in-process app
     def app(self):
@@ -189,13 +207,19 @@ class Cluster:
         self.ports[name] = port
         self._spawn(name, [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "120",
                            "--graceful-timeout", "5", "matchmaker:create_app()"], None)  # fmt: skip
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                return port
             except OSError:
                 time.sleep(0.2)
+                continue
+            warm = Client(port)  # the first page loads the app in the worker: wait for it here
+            try:
+                warm.request("GET", "/")
+            finally:
+                warm.close()
+            return port
         raise RuntimeError(f"{name} did not start: {self.log(name)[-2000:]}")
 
     def start_consumer(self, name, workers=2):
@@ -219,13 +243,16 @@ class Cluster:
         return p.read_text(errors="replace") if p.exists() else ""
 
     def client(self, name) -> Client:
-        """An HTTP client of one web process."""
-        return Client(self.ports[name])
+        """An HTTP client of one web process (closed with the cluster)."""
+        self._clients.append(Client(self.ports[name]))
+        return self._clients[-1]
 
     def close(self):
         """Stop every process and drop the database."""
         from matchmaker.extensions import db
 
+        for client in self._clients:
+            client.close()
         for name in list(self.procs):
             self.kill(name, signal.SIGTERM)
         for app in self._apps:  # close this process's connections before the database goes
