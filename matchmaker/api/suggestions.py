@@ -4,6 +4,7 @@ from flask import current_app, url_for
 from flask_login import current_user
 
 from ..brokers.queries import Filters, suggestions_stmt
+from ..listings import access
 from ..models import MatchSuggestion, Role, SuggestionStatus
 from . import pagination, schemas
 from .lookup import get_or_404
@@ -19,7 +20,8 @@ def dump(s):
     return {
         "id": s.id, "url": url_for("brokers.suggestion", suggestion_id=s.id, _external=True),
         "need": ref(s.need), "result": ref(s.result), "score": float(s.score),
-        "reasons": [{"term": str(t), "weight": float(w)} for t, w in (s.reasons or [])],
+        "reasons": [{"term": str(t), "weight": float(w)}
+                    for t, w in access.visible_reasons(current_user, s.need, s.reasons or [])],  # the one rule
         "status": s.status, "manual": bool(s.manual),
         "assigned_broker": {"id": broker.id, "name": broker.name} if broker else None,
         "need_response": s.need_response, "result_response": s.result_response, "created_at": s.created_at,
