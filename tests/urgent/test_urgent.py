@@ -146,5 +146,8 @@ def test_who_may_see_and_decide(client, auth):
     auth.login(ent)
     assert client.get(f"/urgent/{req.id}").status_code == 200
     assert "订单交期紧迫" in client.get("/urgent/mine").get_data(as_text=True)
+    assert "快速通道：待审核" in client.get(f"/needs/{req.need_id}").get_data(as_text=True)
+    fresh = make_need(user=ent)
+    assert f"/urgent/needs/{fresh.id}" in client.get(f"/needs/{fresh.id}").get_data(as_text=True)
     resp = client.post(f"/urgent/needs/{req.need_id}", data={"reason_kind": "order", "reason": "再次申请急需"})
     assert resp.status_code == 400 and "已申请过快速通道" in resp.get_data(as_text=True)
