@@ -10,7 +10,7 @@ from .extensions import db, login_manager
 from .models import User
 from .models.enums import LabelledEnum
 from .notifications.services import unread_count
-from .utils import money
+from .utils import money, once
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -97,6 +97,7 @@ def register_web(app):
         return enum_cls.label_of(value)
 
     # Money, shown the same way on every page (utils/money.py).
+    app.add_template_global(once.new_key, "submission_key")  # one-time key of a hand-written form
     app.add_template_filter(money.format_wan, "wan")
     app.add_template_filter(money.format_listing_amount, "listing_amount")
 

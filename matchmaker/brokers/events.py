@@ -16,7 +16,9 @@ from ..models import (
     event_result,
     event_suggestion,
 )
-from .services import BrokerError, can_act
+from ..utils import once
+from ..utils.tx import rolls_back_on
+from .services import BrokerError, can_act, new_manual_pair
 
 
 def events_stmt(when="", q=""):
@@ -36,8 +38,10 @@ def events_stmt(when="", q=""):
     return stmt.order_by(Event.id.desc())
 
 
-def save_event(event, data, actor):
+@rolls_back_on(BrokerError)
+def save_event(event, data, actor, key=None):
     """Create or update an event from validated form data; commits."""
+    claimed = once.claim(key, "event", actor) if event.id is None else None
     if event.id is not None and not event.can_edit(actor):
         raise BrokerError("只有活动创建人或管理员可以修改活动")
     event.title = data["title"].strip()
@@ -50,6 +54,8 @@ def save_event(event, data, actor):
     if event.id is None:
         event.created_by_id = actor.id
         db.session.add(event)
+        db.session.flush()
+        once.bind(claimed, event.id)
     db.session.commit()
     return event
 
@@ -59,6 +65,7 @@ def _require_edit(event, actor):
         raise BrokerError("只有活动创建人或管理员可以修改活动的需求和成果")
 
 
+@rolls_back_on(BrokerError)
 def attach(event, actor, kind, listing_id):
     """Attach a published need or result to an event; commits."""
     _require_edit(event, actor)
@@ -78,6 +85,7 @@ def attach(event, actor, kind, listing_id):
     return listing
 
 
+@rolls_back_on(BrokerError)
 def detach(event, actor, kind, listing_id):
     """Remove a need or result from an event; commits."""
     _require_edit(event, actor)
@@ -86,6 +94,16 @@ def detach(event, actor, kind, listing_id):
     db.session.commit()
 
 
+@rolls_back_on(BrokerError)
+def record_discussed(event, actor, need_id, result_id):
+    """Record a pair discussed at the event: its suggestion, or a new manual pair; one transaction."""
+    s = db.session.scalar(db.select(MatchSuggestion).filter_by(need_id=need_id, result_id=result_id))
+    if s is None:
+        s = new_manual_pair(actor, need_id, result_id, f"于活动「{event.title}」中洽谈")
+    return record_pair(event, actor, s)
+
+
+@rolls_back_on(BrokerError)
 def record_pair(event, actor, s):
     """Record that a pair was discussed at the event; commits."""
     if not can_act(actor, s):
@@ -104,6 +122,7 @@ def record_pair(event, actor, s):
 
     s.last_activity_at = utcnow()
     db.session.commit()
+    return s
 
 
 def event_listings(event, kind, limit=200):

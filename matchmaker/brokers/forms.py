@@ -7,6 +7,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, ValidationError
 
 from ..models import DeclineReason, FollowUpKind, RejectReason, ResponseKind
+from ..utils import once
 from ..utils import validators as val
 
 
@@ -97,6 +98,7 @@ class RejectForm(FlaskForm):
 class FollowUpForm(FlaskForm):
     """A call, visit, meeting or event on the timeline."""
 
+    submission_key = once.key_field()
     kind = CodeField("跟进方式", choices=FollowUpKind.choices(), message="请选择有效的跟进方式")
     happened_on = TextDateField("日期", [InputRequired("请填写跟进日期"), not_future])
     note = TextAreaField("记录", [val.required("请填写跟进记录"), val.length(max=2000, label="跟进记录")])
@@ -106,12 +108,14 @@ class FollowUpForm(FlaskForm):
 class ManualPairForm(FlaskForm):
     """A pair the matcher did not suggest."""
 
+    submission_key = once.key_field()
     note = TextAreaField("配对说明", [val.optional(), val.length(max=500, label="说明")])
 
 
 class RespondForm(FlaskForm):
     """A side's answer to a pair."""
 
+    submission_key = once.key_field()
     expected = HiddenField()
     response = CodeField("意向", choices=ResponseKind.choices(), message="请选择有意向或暂不考虑")
     reason = CodeField("原因", choices=[("", "请选择…")] + DeclineReason.choices(), message="请选择有效的不考虑原因")
@@ -125,6 +129,7 @@ class RespondForm(FlaskForm):
 class EventForm(FlaskForm):
     """Create or edit a matchmaking event."""
 
+    submission_key = once.key_field()
     title = StringField("活动名称", [val.required("请填写活动名称"), val.length(2, 100, "活动名称")])
     mode = CodeField("形式", choices=[("offline", "线下"), ("online", "线上")], message="请选择线上或线下")
     starts_at = TextDateTimeField("开始时间", [InputRequired("请填写开始时间")])

@@ -6,8 +6,9 @@ from sqlalchemy.orm import joinedload
 
 from ..auth.decorators import role_required
 from ..extensions import db
-from ..models import AuditLog, FollowUp, MatchSuggestion, Result, Role, SuggestionMove, SuggestionStatus, TechNeed, Zone
+from ..models import FollowUp, MatchSuggestion, Result, Role, SuggestionMove, SuggestionStatus, TechNeed, Zone
 from ..models.enums import OPEN_STATUSES
+from ..utils import once
 from ..utils.urls import safe_next
 from . import events, queries, services
 from .forms import FollowUpForm, RejectForm
@@ -80,14 +81,6 @@ def _load(suggestion_id):
     return s
 
 
-def _log_confidential_view(s):
-    """Brokers' views of a summary-only need's full text go to the audit log."""
-    if current_user.is_broker and s.need.confidentiality == "summary":
-        db.session.add(AuditLog(actor_id=current_user.id, entity="tech_need", entity_id=s.need_id, action="view",
-                                after={"via": "suggestion", "suggestion_id": s.id}))  # fmt: skip
-        db.session.commit()
-
-
 def render_pair(s, status=200, reject_form=None, follow_form=None):
     """The pair page with its forms (bound ones keep what was typed)."""
     moves = db.session.scalars(
@@ -119,7 +112,7 @@ def render_pair(s, status=200, reject_form=None, follow_form=None):
 def suggestion(suggestion_id):
     """One pair: both listings side by side, reasons, history, follow-ups, actions."""
     s = _load(suggestion_id)
-    _log_confidential_view(s)
+    services.log_confidential_view(current_user, s)
     return render_pair(s)
 
 
@@ -130,7 +123,6 @@ def _done(s, message):
 
 
 def _refused(s, exc, **forms):
-    db.session.rollback()
     flash(str(exc), "danger")
     return render_pair(_load(s.id), 409, **forms)
 
@@ -193,7 +185,10 @@ def introduce(suggestion_id):
     """Introduce the two sides to each other."""
     s = _load(suggestion_id)
     try:
-        services.introduce(s, current_user, request.form.get("expected"), request.form.get("note", ""))
+        services.introduce(s, current_user, request.form.get("expected"), request.form.get("note", ""),
+                           key=request.form.get(once.FIELD))  # fmt: skip
+    except once.Repeat:
+        return once.see_other(url_for("brokers.suggestion", suggestion_id=s.id))
     except BrokerError as exc:
         return _refused(s, exc)
     return _done(s, "已引荐，双方已收到通知并可查看对方联系方式")
@@ -223,7 +218,9 @@ def follow_up(suggestion_id):
         return render_pair(s, 200, follow_form=form)
     try:
         services.add_follow_up(s, current_user, form.kind.data, form.happened_on.data, form.note.data,
-                               form.event_id.id_value)  # fmt: skip
+                               form.event_id.id_value, key=form.submission_key.data)  # fmt: skip
+    except once.Repeat:
+        return once.see_other(url_for("brokers.suggestion", suggestion_id=s.id))
     except BrokerError as exc:
         return _refused(s, exc, follow_form=form)
     return _done(s, "跟进记录已保存")

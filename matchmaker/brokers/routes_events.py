@@ -5,7 +5,8 @@ from flask_login import current_user
 
 from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
-from ..models import Event, MatchSuggestion, Result, Role, TechNeed, User
+from ..models import Event, Result, Role, TechNeed, User
+from ..utils import once
 from . import events, queries, services
 from .forms import AssignmentForm, EventForm, ManualPairForm
 from .routes import bp
@@ -40,7 +41,10 @@ def event_new():
     form = _event_form()
     if form.validate_on_submit():
         data = dict(form.data, zone_id=form.zone_id.id_value)
-        event = events.save_event(Event(), data, current_user)
+        try:
+            event = events.save_event(Event(), data, current_user, key=form.submission_key.data)
+        except once.Repeat as r:
+            return once.see_other(url_for("brokers.event_detail", event_id=r.entity_id))
         flash(f"已创建活动「{event.title}」", "success")
         return redirect(url_for("brokers.event_detail", event_id=event.id))
     return render_template("brokers/event_form.html", form=form, event=None)
@@ -124,14 +128,8 @@ def event_pair(event_id):
     try:
         if not (need_raw.isdigit() and result_raw.isdigit()):
             raise BrokerError("请选择洽谈的需求和成果")
-        s = db.session.scalar(db.select(MatchSuggestion).filter_by(need_id=int(need_raw), result_id=int(result_raw)))
-        if s is None:
-            s = services.create_manual_pair(
-                current_user, int(need_raw), int(result_raw), f"于活动「{event.title}」中洽谈"
-            )
-        events.record_pair(event, current_user, s)
+        events.record_discussed(event, current_user, int(need_raw), int(result_raw))
     except BrokerError as exc:
-        db.session.rollback()
         flash(str(exc), "danger")
     else:
         flash("已记录该配对在本活动中洽谈", "success")
@@ -151,9 +149,11 @@ def pair_new():
     result = db.session.get(Result, int(args["result_id"])) if args.get("result_id", "").isdigit() else None
     if request.method == "POST" and form.validate():
         try:
-            s = services.create_manual_pair(current_user, need and need.id, result and result.id, form.note.data)
+            s = services.create_manual_pair(current_user, need and need.id, result and result.id, form.note.data,
+                                            key=form.submission_key.data)  # fmt: skip
+        except once.Repeat as r:
+            return once.see_other(url_for("brokers.suggestion", suggestion_id=r.entity_id))
         except BrokerError as exc:
-            db.session.rollback()
             flash(str(exc), "danger")
         else:
             flash("已创建手动配对，进入对接流程（已采纳）", "success")

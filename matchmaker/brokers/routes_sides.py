@@ -6,6 +6,7 @@ from flask_login import current_user
 from ..auth.decorators import login_required, role_required
 from ..extensions import db
 from ..models import MatchSuggestion, Role
+from ..utils import once
 from ..utils.urls import safe_next
 from . import services
 from .forms import RespondForm
@@ -52,9 +53,11 @@ def respond(suggestion_id):
                 flash(e, "danger")
         return redirect(back)
     try:
-        services.respond(s, current_user, form.expected.data, form.response.data, form.reason.data, form.note.data)
+        services.respond(s, current_user, form.expected.data, form.response.data, form.reason.data, form.note.data,
+                         key=form.submission_key.data)  # fmt: skip
+    except once.Repeat:
+        return once.see_other(back)
     except BrokerError as exc:
-        db.session.rollback()
         flash(str(exc), "danger")
     else:
         flash("反馈已提交，技术经纪人会尽快跟进", "success")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import (
     ACTIVE_STATUSES,
+    AuditLog,
     FollowUp,
     FollowUpKind,
     MatchSuggestion,
@@ -25,6 +26,8 @@ from ..models.enums import OPEN_STATUSES, OWNER_VISIBLE_STATUSES, RESPONDABLE_ST
 from ..notifications.services import notify
 from ..suggestions import pipeline
 from ..suggestions.pipeline import PairError
+from ..utils import once
+from ..utils.tx import rolls_back_on
 from ..utils.urls import path_for
 
 BrokerError = PairError  # every refused action on a pair, with a message for the user (in Chinese)
@@ -32,9 +35,6 @@ label = pipeline.label
 can_act = pipeline.can_act
 ALLOWED_MOVES = pipeline.ALLOWED_MOVES
 _require_act = pipeline.require_act
-_require_status = pipeline.require_status
-_move = pipeline.record_move
-_take = pipeline.take
 
 
 def side_of(user, s):
@@ -86,9 +86,18 @@ def _notify_sides(s, kind, need_text, result_text):
         notify(uid, kind, result_text, pair_link(s))
 
 
+def log_confidential_view(user, s):
+    """A broker's view of a summary-only need's full text goes to the audit log; commits."""
+    if user.is_broker and s.need.confidentiality == "summary":
+        db.session.add(AuditLog(actor_id=user.id, entity="tech_need", entity_id=s.need_id, action="view",
+                                after={"via": "suggestion", "suggestion_id": s.id}))  # fmt: skip
+        db.session.commit()
+
+
 # Queue actions ---------------------------------------------------------------
 
 
+@rolls_back_on(BrokerError)
 def claim(s, broker):
     """A broker takes an unassigned suggestion; commits."""
     if not broker.is_broker:
@@ -103,6 +112,7 @@ def claim(s, broker):
     return s
 
 
+@rolls_back_on(BrokerError)
 def assign(s, admin, broker_id):
     """An admin gives a pair to a broker (or to nobody with 0); commits."""
     if not admin.is_admin:
@@ -123,13 +133,11 @@ def assign(s, admin, broker_id):
     return s
 
 
+@rolls_back_on(BrokerError)
 def accept(s, actor, expected):
     """Accept a suggestion: the two sides now see it on their listings; commits."""
-    _require_act(actor, s)
-    _require_status(s, expected, "accepted", "采纳")
-    _take(s, actor)
+    pipeline.apply_move(s, actor, "accepted", expected or "")
     s.decided_by_id, s.decided_at = actor.id, utcnow()
-    _move(s, actor, "accepted")
     _notify_sides(
         s, "suggestion_accepted",
         f"技术经纪人为您的需求「{s.need.title}」推荐了科技成果「{s.result.title}」",
@@ -139,6 +147,7 @@ def accept(s, actor, expected):
     return s
 
 
+@rolls_back_on(BrokerError)
 def reject(s, actor, expected, reason, note=""):
     """Reject with a coded reason; the row stays so the pair is never suggested again; commits."""
     note = (note or "").strip()
@@ -148,25 +157,25 @@ def reject(s, actor, expected, reason, note=""):
         raise BrokerError("驳回原因为「其他」时请填写说明")
     if len(note) > 500:
         raise BrokerError("说明不能超过 500 个字符")
-    _require_act(actor, s)
-    _require_status(s, expected, "rejected", "驳回")
-    _take(s, actor)
+    pipeline.apply_move(
+        s, actor, "rejected", expected or "", f"{RejectReason.label_of(reason)}{'：' + note if note else ''}"
+    )
     s.reject_reason, s.reject_note = reason, note or None
     s.decided_by_id, s.decided_at = actor.id, utcnow()
-    _move(s, actor, "rejected", f"{RejectReason.label_of(reason)}{'：' + note if note else ''}")
     db.session.commit()
     return s
 
 
-def introduce(s, actor, expected, note=""):
+@rolls_back_on(BrokerError)
+def introduce(s, actor, expected, note="", key=None):
     """Introduce the two sides: both are told and see each other's contacts; commits."""
+    claimed = once.claim(key, "suggestion", actor)
+    once.bind(claimed, s.id)
     _require_act(actor, s)
     if s.status == SuggestionStatus.REJECTED:
         raise BrokerError("已驳回的推荐不能引荐")
-    _require_status(s, expected, "introduced", "引荐")
-    _take(s, actor)
+    pipeline.apply_move(s, actor, "introduced", expected or "", note)
     s.introduced_at = utcnow()
-    _move(s, actor, "introduced", note)
     _notify_sides(
         s, "introduced",
         f"技术经纪人已为您引荐：需求「{s.need.title}」↔ 成果「{s.result.title}」，现可查看对方联系方式",
@@ -179,6 +188,7 @@ def introduce(s, actor, expected, note=""):
 MOVE_VERBS = {"negotiating": "进入洽谈", "signed": "标记为已签约", "failed": "标记为未成交"}
 
 
+@rolls_back_on(BrokerError)
 def move(s, actor, expected, to_status, note=""):
     """Move an introduced pair on: negotiating, signed or failed; commits."""
     if to_status not in MOVE_VERBS:
@@ -186,16 +196,16 @@ def move(s, actor, expected, to_status, note=""):
     note = (note or "").strip()
     if len(note) > 500:
         raise BrokerError("说明不能超过 500 个字符")
-    _require_act(actor, s)
-    _require_status(s, expected, to_status, MOVE_VERBS[to_status])
-    _take(s, actor)
-    _move(s, actor, to_status, note)
+    pipeline.apply_move(s, actor, to_status, expected or "", note)
     db.session.commit()
     return s
 
 
-def add_follow_up(s, actor, kind, happened_on, note="", event_id=None):
+@rolls_back_on(BrokerError)
+def add_follow_up(s, actor, kind, happened_on, note="", event_id=None, key=None):
     """Log a call, visit, meeting or event on the pair's timeline; commits."""
+    claimed = once.claim(key, "suggestion", actor)
+    once.bind(claimed, s.id)
     note = (note or "").strip()
     if kind not in {k.value for k in FollowUpKind}:
         raise BrokerError("请选择有效的跟进方式")
@@ -212,7 +222,7 @@ def add_follow_up(s, actor, kind, happened_on, note="", event_id=None):
         raise BrokerError("已驳回的推荐不能再记录跟进")
     if not actor.is_broker and not actor.is_admin:
         raise BrokerError("只有技术经纪人可以记录跟进")
-    _take(s, actor)
+    pipeline.take(s, actor)
     fu = FollowUp(suggestion_id=s.id, broker_id=actor.id, kind=kind, happened_on=happened_on, note=note,
                   event_id=event_id or None)  # fmt: skip
     db.session.add(fu)
@@ -227,8 +237,18 @@ def shared_keywords(need, result):
     return [[theirs[k.strip().lower()], 1.0] for k in need.keyword_list if k.strip().lower() in theirs]
 
 
-def create_manual_pair(actor, need_id, result_id, note=""):
+@rolls_back_on(BrokerError)
+def create_manual_pair(actor, need_id, result_id, note="", key=None):
     """A broker pairs a need and a result the matcher did not suggest; enters as accepted; commits."""
+    claimed = once.claim(key, "suggestion", actor)
+    s = new_manual_pair(actor, need_id, result_id, note)
+    once.bind(claimed, s.id)
+    db.session.commit()
+    return s
+
+
+def new_manual_pair(actor, need_id, result_id, note=""):
+    """The pair of ``create_manual_pair``, written without committing (for a caller's transaction)."""
     note = (note or "").strip()
     if not (actor.is_broker or actor.is_admin):
         raise BrokerError("只有技术经纪人或管理员可以创建配对")
@@ -257,24 +277,26 @@ def create_manual_pair(actor, need_id, result_id, note=""):
     )  # fmt: skip
     db.session.add(s)
     db.session.flush()
-    _move(s, actor, "accepted", "经纪人手动配对" + (f"：{note}" if note else ""))
+    pipeline.apply_move(s, actor, "accepted", "suggested", "经纪人手动配对" + (f"：{note}" if note else ""))
     _notify_sides(
         s, "suggestion_accepted",
         f"技术经纪人为您的需求「{need.title}」推荐了科技成果「{result.title}」",
         f"技术经纪人为您的成果「{result.title}」推荐了企业需求「{need.title}」",
     )  # fmt: skip
-    db.session.commit()
     return s
 
 
 # The two sides ---------------------------------------------------------------
 
 
-def respond(s, user, expected_response, response, reason="", note=""):
+@rolls_back_on(BrokerError)
+def respond(s, user, expected_response, response, reason="", note="", key=None):
     """A side answers: interested, or declined with a coded reason; the broker is told; commits."""
     side = side_of(user, s)
     if side is None:
         raise PermissionError("not a side of this pair")
+    claimed = once.claim(key, "suggestion", user)
+    once.bind(claimed, s.id)
     note = (note or "").strip()
     if response not in {r.value for r in ResponseKind}:
         raise BrokerError("请选择有意向或暂不考虑")

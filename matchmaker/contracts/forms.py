@@ -9,6 +9,7 @@ from wtforms.validators import StopValidation, ValidationError
 from ..extensions import db
 from ..models import Channel, Contract, ContractType, OrgKind, RegistrationStatus
 from ..models.base import today
+from ..utils import once
 from ..utils import validators as val
 from ..utils.money import parse_amount
 
@@ -90,6 +91,7 @@ class ContractForm(FlaskForm):
 
     version = HiddenField()
     suggestion_id = HiddenField()
+    submission_key = once.key_field()
     contract_no = StringField("合同编号", [val.required("请填写合同编号"), val.length(max=50, label="合同编号")])
     registration_no = StringField("登记编号", [val.optional(), val.length(max=50, label="登记编号")])
     type = Choice("合同类型", choices=ContractType.choices(), message="请选择有效的合同类型")

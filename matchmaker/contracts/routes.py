@@ -6,6 +6,7 @@ from flask_login import current_user
 from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
 from ..models import Channel, Contract, ContractType, MatchSuggestion, RegistrationStatus, Role
+from ..utils import once
 from ..utils.money import wan_input
 from . import services
 from .forms import ContractForm, VoidForm
@@ -52,6 +53,9 @@ def index():
 @staff
 def create():
     """Record a signed contract, optionally from a suggestion (?suggestion_id=)."""
+    first = once.done(request.form.get(once.FIELD)) if request.method == "POST" else None
+    if first:  # a repeat: its registration number is taken by the first, so answer before validating
+        return once.see_other(url_for("contracts.detail", contract_id=first))
     form = ContractForm()
     _choices(form)
     if request.method == "GET":
@@ -60,19 +64,28 @@ def create():
         suggestion = db.session.get(MatchSuggestion, int(sid)) if sid.isdigit() else None
         if sid and suggestion is None:
             flash("找不到该推荐，请直接填写合同信息", "warning")
-        if suggestion is not None:
+        refusal = services.refusal_from_suggestion(current_user, suggestion) if suggestion else None
+        if refusal:
+            flash(refusal, "danger")
+        elif suggestion is not None:
             for key, value in services.prefill_from_suggestion(suggestion).items():
                 if value not in (None, ""):
                     getattr(form, key).data = value
     if form.validate_on_submit():
         sid = (form.suggestion_id.data or "").strip()
         try:
-            contract = services.record_contract(current_user, form.cleaned, int(sid) if sid.isdigit() else None)
+            contract = services.record_contract(
+                current_user, form.cleaned, int(sid) if sid.isdigit() else None, key=form.submission_key.data
+            )
+        except once.Repeat as r:
+            return once.see_other(url_for("contracts.detail", contract_id=r.entity_id))
         except services.ContractError as exc:
             flash(str(exc), "danger")
         else:
             flash(f"已登记技术合同 {contract.contract_no}", "success")
             return redirect(url_for("contracts.detail", contract_id=contract.id))
+    elif request.method == "POST" and (first := once.done(request.form.get(once.FIELD))):
+        return once.see_other(url_for("contracts.detail", contract_id=first))  # a twin committed meanwhile
     return _render_form(form)
 
 

@@ -17,14 +17,14 @@ from ..models import (
     Organization,
     OrgKind,
     Role,
-    SuggestionMove,
-    SuggestionStatus,
     TechNeed,
     User,
     Zone,
 )
 from ..models.base import utcnow
+from ..suggestions import pipeline
 from ..suggestions.services import schedule_matching
+from ..utils import once
 from . import audit
 
 EDITABLE = [
@@ -118,6 +118,15 @@ def org_names(limit=1000):
     return list(db.session.scalars(db.select(Organization.name).order_by(Organization.name).limit(limit)))
 
 
+def refusal_from_suggestion(actor, suggestion):
+    """Why ``actor`` cannot record a contract from this pair now (a Chinese message), or None."""
+    try:
+        pipeline.check_move(suggestion, actor, "signed")
+    except pipeline.PairError as exc:
+        return f"不能从该推荐登记合同：{exc}"
+    return None
+
+
 def prefill_from_suggestion(suggestion):
     """Form defaults for recording a contract from a suggestion."""
     need, result = suggestion.need, suggestion.result
@@ -176,18 +185,26 @@ def _commit(contract):
     return contract
 
 
-def record_contract(actor, data, suggestion_id=None, with_contract=None):
-    """Record a signed contract; from a suggestion, move it to signed and its need to solved.
+def record_contract(actor, data, suggestion_id=None, key=None, with_contract=None):
+    """Record a signed contract; from a suggestion, through the pipeline's ``signed`` move
+    (refused for a pair that is not introduced or negotiating, or not the actor's), and its need solved.
 
+    ``key``: the form's one-time key; a repeat raises ``once.Repeat`` with the first contract's id.
     ``with_contract(contract)``, when given, runs before the commit (the API records its
     Idempotency-Key in the same transaction)."""
-    suggestion = db.session.get(MatchSuggestion, suggestion_id) if suggestion_id else None
-    if suggestion is not None:
+    claimed = once.claim(key, "contract", actor)
+    suggestion = None
+    if suggestion_id:
+        suggestion = db.session.get(MatchSuggestion, suggestion_id)
+        if suggestion is None:
+            db.session.rollback()
+            raise ContractError("找不到该推荐，未登记")
         data = dict(data, need_id=suggestion.need_id, result_id=suggestion.result_id)
     contract = Contract(created_by_id=actor.id, suggestion_id=suggestion.id if suggestion else None)
     _apply(contract, data)
     db.session.add(contract)
     db.session.flush()
+    once.bind(claimed, contract.id)
     audit.record(actor, "contract", contract.id, "create", None, audit.snapshot(contract))
     if suggestion is not None:
         _mark_signed(actor, suggestion, contract)
@@ -197,16 +214,13 @@ def record_contract(actor, data, suggestion_id=None, with_contract=None):
 
 
 def _mark_signed(actor, suggestion, contract):
-    """The suggestion is signed and its need solved; the matcher withdraws the need."""
-    if suggestion.status != SuggestionStatus.SIGNED.value:
-        db.session.add(
-            SuggestionMove(
-                suggestion_id=suggestion.id, actor_id=actor.id, from_status=suggestion.status,
-                to_status=SuggestionStatus.SIGNED.value, note=f"登记技术合同 {contract.contract_no}",
-            )
-        )  # fmt: skip
-        suggestion.status = SuggestionStatus.SIGNED.value
-        suggestion.last_activity_at = utcnow()
+    """The pair moves to signed (the pipeline checks the move and the actor) and its need is solved;
+    the matcher withdraws the need once the contract is committed."""
+    try:
+        pipeline.apply_move(suggestion, actor, "signed", note=f"登记技术合同 {contract.contract_no}")
+    except pipeline.PairError as exc:
+        db.session.rollback()
+        raise ContractError(f"不能从该推荐登记合同：{exc}") from None
     need = suggestion.need
     lifecycle.solve(need)
     schedule_matching(need)  # withdrawn from matching once the contract is committed

@@ -6,6 +6,7 @@ from flask_login import current_user
 from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
 from ..models import ImportBatch, Role
+from ..utils import once
 from . import services as imports
 from .columns import COLUMNS, KIND_LABELS
 from .reader import FileProblem
@@ -71,6 +72,9 @@ def confirm(batch_id):
     batch = get_or_404(ImportBatch, batch_id)
     try:
         imports.confirm(batch)
+    except once.Repeat:
+        flash("该批次已处理，不能重复导入，以下为该批次的当前状态", "info")
+        return once.see_other(url_for("imports.report", batch_id=batch_id))
     except FileProblem as exc:
         flash(str(exc), "danger")
     else:

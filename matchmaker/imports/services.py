@@ -21,6 +21,7 @@ from ..listings.tokens import ensure_dictionary, refresh_tokens
 from ..models import ImportBatch, Organization, Result, Taxonomy, TechNeed, User, Zone
 from ..models.base import utcnow
 from ..suggestions import services as matcher
+from ..utils import once
 from .columns import COLUMNS, KIND_LABELS, Lookups, check_header, clean_row
 from .reader import FileProblem, file_format, read_rows
 
@@ -140,14 +141,21 @@ def validate_upload(kind, filename, content, user):
 
 
 def confirm(batch):
-    """Queue the import of a validated batch (a job: a worker runs it after this commit)."""
-    if batch.status != "validated":
-        raise FileProblem("该批次已处理，不能重复导入")
-    if batch.good_rows == 0:
+    """Queue the import of a validated batch (a job: a worker runs it after this commit).
+
+    One confirm wins, however many arrive at once (a conditional UPDATE claims the batch); the
+    others are repeats, shown the batch's true status."""
+    if batch.good_rows == 0 and batch.status == "validated":
         raise FileProblem("没有可导入的数据行")
-    batch.status = "importing"
-    batch.processed_rows = 0
-    batch.heartbeat_at = None
+    claimed = db.session.execute(
+        update(ImportBatch)
+        .where(ImportBatch.id == batch.id, ImportBatch.status == "validated")
+        .values(status="importing", processed_rows=0, heartbeat_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        raise once.Repeat("import_batch", batch.id)
     jobs.after_commit(run_import, batch.id)
     db.session.commit()
 

@@ -7,7 +7,7 @@ from wtforms.validators import ValidationError
 from ..extensions import db
 from ..main.services import choice_list
 from ..models import Zone
-from ..utils import money
+from ..utils import money, once
 from ..utils import validators as val
 from . import validation as rules
 
@@ -118,6 +118,7 @@ def zone_choices():
 class ListingForm(FlaskForm):
     """Fields common to needs and results."""
 
+    submission_key = once.key_field()
     title = StringField("标题", [rule(rules.clean_title)])
     keywords = StringField("关键词", [rule(rules.clean_keywords)], description="用逗号或空格分隔，最多 10 个")
     industry = ChoiceField("所属行业")

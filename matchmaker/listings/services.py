@@ -11,6 +11,7 @@ from ..models import ACTIVE_STATUSES, ListingStatus, Zone
 from ..models.base import utcnow
 from ..notifications.services import notify
 from ..suggestions import services as matcher
+from ..utils import once
 from . import access, lifecycle, queries
 from .kinds import KINDS, spec_of
 from .tokens import refresh_tokens
@@ -54,9 +55,12 @@ def _match_after_commit(listing, was_live):
         matcher.schedule_matching(listing)
 
 
-def create(kind, user, data, publish=False):
-    """A new listing of the user (a need of their organisation, a result of their own): a draft or published."""
+def create(kind, user, data, publish=False, key=None):
+    """A new listing of the user (a need of their organisation, a result of their own): a draft or published.
+
+    ``key``: the form's one-time key; a repeat raises ``once.Repeat`` with the first listing's id."""
     spec = KINDS[kind]
+    claimed = once.claim(key, kind, user)
     listing = spec.model(organization_id=user.organization_id, status=ListingStatus.DRAFT.value)
     setattr(listing, spec.owner_column, user.id)
     if kind == "result":
@@ -66,6 +70,7 @@ def create(kind, user, data, publish=False):
         lifecycle.transition(listing, "publish")
     db.session.add(listing)
     db.session.flush()
+    once.bind(claimed, listing.id)
     _match_after_commit(listing, False)
     db.session.commit()
     return listing

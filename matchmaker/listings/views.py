@@ -11,6 +11,7 @@ from ..extensions import db
 from ..main.services import choice_list
 from ..models import CoopMode, IPType, ListingStatus, Maturity, Source, TransferMode, Zone
 from ..suggestions import services as suggestions
+from ..utils import once
 from . import access, lifecycle, queries, services
 from .kinds import Kind
 from .validation import parse_date
@@ -101,10 +102,19 @@ def create(kind: Kind, form_class):
     form = form_class()
     dups = []
     if form.validate_on_submit():
+        first = once.done(form.submission_key.data)  # a repeat is not its own near-duplicate
+        if first:
+            return once.see_other(url_for(kind.endpoint("detail"), **{kind.id_arg: first}))
         dups = _duplicates(kind, form)
+        if dups and (first := once.done(form.submission_key.data)):  # a twin committed meanwhile
+            return once.see_other(url_for(kind.endpoint("detail"), **{kind.id_arg: first}))
         if not dups:
             publish = request.form.get("action") == "publish"
-            listing = services.create(kind.name, current_user, _form_data(kind, form), publish=publish)
+            try:
+                listing = services.create(kind.name, current_user, _form_data(kind, form), publish=publish,
+                                          key=form.submission_key.data)  # fmt: skip
+            except once.Repeat as r:
+                return once.see_other(url_for(kind.endpoint("detail"), **{kind.id_arg: r.entity_id}))
             flash(f"{kind.noun}已发布" if publish else f"{kind.noun}已保存为草稿，确认无误后请点击“发布”", "success")
             return redirect(url_for(kind.endpoint("detail"), **{kind.id_arg: listing.id}))
     return render_template("listings/form.html", kind=kind, form=form, listing=None, near_duplicates=dups)

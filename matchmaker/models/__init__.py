@@ -38,6 +38,7 @@ from .listings import DomainTerm, Result, Taxonomy, TechNeed, Zone, need_zone, r
 from .live import LiveRegistration, LiveSession  # noqa: F401
 from .notifications import Notification
 from .signing import ContractDocument, ContractSignature, SigningCredential
+from .submissions import SubmissionKey
 from .suggestions import MatchSuggestion, SuggestionMove
 from .training import Certificate, TrainingCourse, TrainingEnrolment, TrainingModule, TrainingSession  # noqa: F401
 from .urgent import UrgentRequest, UrgentSetting  # noqa: F401
@@ -52,6 +53,7 @@ __all__ = [
     "SuggestionMove", "SuggestionStatus", "Taxonomy", "TechNeed", "TransferMode", "User", "Zone", "event_need",
     "event_result", "event_suggestion", "need_zone", "result_zone",
     "PendingJob",  # background jobs
+    "SubmissionKey",  # one-time form keys
     # online signing
     "ContractDocument", "ContractSignature", "CredentialKind", "DocumentStatus", "SigningCredential", "SigningParty",
     # the JSON API

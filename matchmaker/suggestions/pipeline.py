@@ -70,3 +70,29 @@ def take(s, actor):
     """A broker acting on an unassigned pair takes it into their queue."""
     if s.assigned_broker_id is None and actor.is_broker:
         s.assigned_broker_id = actor.id
+
+
+VERBS = {
+    "accepted": "采纳", "rejected": "驳回", "introduced": "引荐", "negotiating": "进入洽谈",
+    "signed": "标记为已签约", "failed": "标记为未成交",
+}  # fmt: skip
+
+
+def check_move(s, actor, to_status, expected=None):
+    """Raise PairError unless ``actor`` may move the pair to ``to_status`` now (changes nothing)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PairError("请先登录")
+    if not (actor.is_admin or actor.is_broker):
+        raise PairError("只有技术经纪人或管理员可以推进对接")
+    require_act(actor, s)
+    require_status(s, s.status if expected is None else expected, to_status, VERBS.get(to_status, "变更"))
+
+
+def apply_move(s, actor, to_status, expected=None, note=None):
+    """The one way a pair changes status: the actor's rights and the allowed moves are checked,
+    the move recorded with who and when (no commit). ``expected`` is the status the page was
+    made from; paths without a page (contract recording, CLI, demo) pass None: the current one."""
+    check_move(s, actor, to_status, expected)
+    take(s, actor)
+    record_move(s, actor, to_status, note)
+    return s

@@ -1,0 +1,102 @@
+"""Idempotent forms: each create or state-changing form carries a one-time key (hidden field).
+
+A service calls ``claim(key, entity, user)`` as the first write of its transaction and
+``bind(claimed, row_id)`` once the row exists; a repeat (or a concurrent twin) of an already
+committed submit raises ``Repeat`` carrying the first one's row id, and the view answers
+303 to that row. The unique constraint decides races: a twin still in flight blocks (PostgreSQL)
+or waits for SQLite's write lock, then fails on the key and reads the winner's row.
+"""
+
+import secrets
+import time
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ..extensions import db
+from ..models.submissions import SubmissionKey
+
+FIELD = "submission_key"
+
+
+class Repeat(Exception):  # noqa: N818  (a normal outcome, not an error)
+    """This key was already used; ``entity_id`` is the row the first submit made or changed."""
+
+    def __init__(self, entity, entity_id):
+        super().__init__(f"{entity} #{entity_id} already made with this key")
+        self.entity, self.entity_id = entity, entity_id
+
+
+def new_key() -> str:
+    """A fresh key for a form being shown."""
+    return secrets.token_urlsafe(24)
+
+
+def clean(key) -> str | None:
+    """The key as sent, or None when absent or malformed (then the submit is not deduplicated)."""
+    key = (key or "").strip()
+    return key if 16 <= len(key) <= 64 and key.replace("-", "").replace("_", "").isalnum() else None
+
+
+def lookup(key):
+    """The stored (entity, entity_id) of a key, or None."""
+    row = db.session.execute(select(SubmissionKey.entity, SubmissionKey.entity_id).filter_by(key=key)).first()
+    return tuple(row) if row else None
+
+
+def claim(key, entity, user=None):
+    """Reserve ``key`` in the current transaction (first write); raises Repeat when it was used.
+
+    Returns the reservation to ``bind``, or None when the form sent no key."""
+    key = clean(key)
+    if key is None:
+        return None
+    found = lookup(key)
+    if found:
+        raise Repeat(*found)
+    for attempt in range(8):
+        row = SubmissionKey(key=key, entity=entity, user_id=getattr(user, "id", None))
+        db.session.add(row)
+        try:
+            db.session.flush()
+            return row
+        except IntegrityError:
+            db.session.rollback()
+            found = lookup(key)
+            raise Repeat(*(found or (entity, None))) from None
+        except OperationalError as exc:  # SQLite: a read snapshot older than a twin's commit
+            db.session.rollback()
+            if "locked" not in str(exc) or attempt == 7:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+            found = lookup(key)
+            if found:
+                raise Repeat(*found) from None
+    return None
+
+
+def bind(claimed, entity_id):
+    """Store the row the submit made or changed with its key (no commit)."""
+    if claimed is not None:
+        claimed.entity_id = entity_id
+
+
+def key_field():
+    """The hidden form field carrying a fresh key (``hidden_tag()`` renders it)."""
+    from wtforms import HiddenField
+
+    return HiddenField(default=new_key)
+
+
+def done(key):
+    """The row id a committed submit with this key made (or changed), or None (a view's early check)."""
+    key = clean(key)
+    found = lookup(key) if key else None
+    return found[1] if found else None
+
+
+def see_other(url):
+    """The answer to a repeated submit: 303 to the first one's row."""
+    from flask import redirect
+
+    return redirect(url, code=303)

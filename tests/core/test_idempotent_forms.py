@@ -1,0 +1,127 @@
+"""Issue 10: every create or state-changing form carries a one-time key; a repeat or a concurrent twin
+answers 303 with the row the first submit made, and nothing is made twice."""
+
+import threading
+from datetime import date
+
+import pytest
+
+from matchmaker.extensions import db
+from matchmaker.models import Contract, Event, FollowUp, MatchSuggestion, Result, SuggestionMove, TechNeed
+from matchmaker.utils.once import new_key
+
+from ..contracts.test_contracts import GOOD
+from ..factories import make_need, make_result, make_suggestion, make_user
+from ..needs.helpers import NEED_FORM
+from ..results.test_results import FORM as RESULT_FORM
+
+EVENT_FORM = {"title": "秋季成果对接会", "mode": "offline", "starts_at": "2030-10-18 09:00", "place": "市科技会堂",
+              "zone_id": "", "description": ""}  # fmt: skip
+
+
+def count(model, **by):
+    db.session.expire_all()
+    return db.session.scalar(db.select(db.func.count()).select_from(model).filter_by(**by))
+
+
+def _setup(kind):
+    """(role, url, form data, model counted, filter) for one create or state-changing form."""
+    from matchmaker.demo.taxonomy import ensure_taxonomy
+
+    ensure_taxonomy()
+    if kind == "need":
+        return "enterprise", "/needs/new", NEED_FORM, TechNeed, {}
+    if kind == "result":
+        return "researcher", "/results/new", RESULT_FORM, Result, {}
+    if kind == "contract":
+        return "broker", "/contracts/new", GOOD, Contract, {}
+    if kind == "event":
+        return "broker", "/broker/events/new", EVENT_FORM, Event, {}
+    if kind == "manual_pair":
+        need, result = make_need(), make_result()
+        return "broker", "/broker/pairs/new", {"need_id": need.id, "result_id": result.id}, MatchSuggestion, {}
+    s = make_suggestion(status="accepted")
+    if kind == "follow_up":
+        data = {"kind": "call", "happened_on": date.today().isoformat(), "note": "电话沟通"}
+        return "broker", f"/broker/suggestions/{s.id}/follow-ups", data, FollowUp, {}
+    if kind == "introduction":
+        data = {"expected": "accepted", "note": "双方契合"}
+        return "broker", f"/broker/suggestions/{s.id}/introduce", data, SuggestionMove, {"to_status": "introduced"}
+    raise AssertionError(kind)
+
+
+KINDS = ["need", "result", "contract", "event", "manual_pair", "follow_up", "introduction"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_resubmit_answers_303_with_the_first_row(client, auth, kind):
+    role, url, data, model, by = _setup(kind)
+    auth.login(role)
+    data = dict(data, submission_key=new_key())
+    first = client.post(url, data=data)
+    assert first.status_code == 302, first.get_data(as_text=True)[:3000]
+    again = client.post(url, data=data)
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    assert count(model, **by) == 1
+
+
+def test_a_fresh_key_makes_a_second_row(client, auth):
+    """Keys are per form shown: two forms filled alike are two needs."""
+    _setup("need")
+    auth.login("enterprise")
+    for _ in range(2):
+        data = dict(NEED_FORM, submission_key=new_key(), confirm_duplicate="1")
+        assert client.post("/needs/new", data=data).status_code == 302
+    assert count(TechNeed) == 2
+
+
+def test_response_resubmit_answers_303(client, auth):
+    """A side's answer with the same key is taken once; the repeat goes back to the pair."""
+    ent = make_user("enterprise")
+    s = make_suggestion(need=make_need(user=ent), status="introduced")
+    auth.login(ent)
+    data = {"expected": "", "response": "interested", "reason": "", "note": "", "submission_key": new_key()}
+    assert client.post(f"/broker/suggestions/{s.id}/respond", data=data).status_code == 302
+    again = client.post(f"/broker/suggestions/{s.id}/respond", data=data)
+    assert again.status_code == 303
+    assert db.session.get(MatchSuggestion, s.id).need_response == "interested"
+
+
+@pytest.mark.parametrize("kind", ["need", "result", "contract", "event", "manual_pair", "follow_up"])
+def test_twenty_concurrent_submits_make_one_row(make_app, tmp_path, kind):
+    """20 threads post one filled form (one key) at once against a file database: one row, every answer
+    a redirect to it."""
+    # A pool as large as the crowd: 20 requests at once, each holding a connection while it waits its turn.
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'race.sqlite'}",
+                   SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 25, "max_overflow": 10})  # fmt: skip
+    with app.app_context():
+        role, url, data, model, by = _setup(kind)
+        user = make_user(role)
+        login = app.test_client()
+        assert login.post("/auth/login", data={"email": user.email, "password": "password123"}).status_code == 302
+        cookie = login.get_cookie("session").value
+        data = dict(data, submission_key=new_key())
+        db.session.remove()
+    answers, start = [], threading.Barrier(20)
+
+    def submit():
+        c = app.test_client()
+        c.set_cookie("session", cookie)
+        start.wait()
+        try:
+            resp = c.post(url, data=data)
+        except Exception as exc:  # noqa: BLE001  (reported below with the other answers)
+            answers.append((repr(exc), None))
+        else:
+            answers.append((resp.status_code, resp.headers.get("Location")))
+
+    threads = [threading.Thread(target=submit) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with app.app_context():
+        assert count(model, **by) == 1
+        db.session.remove()
+    assert len(answers) == 20 and {code for code, _ in answers} <= {302, 303}, answers
+    assert len({loc for _, loc in answers}) == 1
