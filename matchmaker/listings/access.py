@@ -6,6 +6,7 @@ from ..extensions import db
 from ..models import AuditLog, MatchSuggestion, Result, Role, TechNeed
 from ..models.enums import INTRODUCED_STATUSES
 from .kinds import kind_of
+from .lifecycle import is_live
 
 
 def is_owner(user, listing):
@@ -35,6 +36,17 @@ def introduced_between(user, listing):
     else:
         return False
     return bool(db.session.scalar(db.select(cond)))
+
+
+def can_open(user, listing):
+    """The listing's page: live ones for everyone; others for staff, the owner and introduced counterparts."""
+    if is_live(listing):
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_staff or is_owner(user, listing):
+        return True
+    return listing.status != "draft" and introduced_between(user, listing)
 
 
 def can_see_contacts(user, listing):

@@ -15,6 +15,7 @@ from ..models import ACTIVE_STATUSES, ListingStatus
 from ..models.base import utcnow
 
 S = ListingStatus
+ENDED = (S.SOLVED.value, S.CLOSED.value, S.EXPIRED.value)  # no longer public, still readable by those involved
 RENEW_DAYS = 180
 REMIND_DAYS = 7
 

@@ -3,7 +3,7 @@
 ``needs/routes.py`` and ``results/routes.py`` declare the routes and their guards and call these.
 """
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth.decorators import get_or_404
@@ -46,14 +46,17 @@ def index(kind: Kind):
 
 
 def visible_or_404(kind: Kind, listing_id):
-    """A listing the current user may open: live ones for everyone, others for owner and staff."""
+    """A listing the current user may open: live ones for everyone; a solved, closed or expired one for
+    its owner, staff and the introduced (or contracted) counterparts, and to everyone else a 410 page
+    saying it is solved / closed / expired; drafts are the owner's and staff's only."""
     listing = get_or_404(kind.model, listing_id)
     if lifecycle.is_due(listing):
         services.open_listing(listing, current_user)
-    if not lifecycle.is_live(listing) and not (current_user.is_authenticated and current_user.is_staff):
-        if not access.is_owner(current_user, listing):
-            abort(404)
-    return listing
+    if access.can_open(current_user, listing):
+        return listing
+    if listing.status in lifecycle.ENDED:
+        abort(make_response(render_template("listings/gone.html", kind=kind, listing=listing), 410))
+    abort(404)
 
 
 def detail(kind: Kind, listing_id):

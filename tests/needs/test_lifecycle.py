@@ -19,7 +19,7 @@ def test_expiry_command_removes_from_public_list_and_notifies(client, runner):
     assert n.status == "expired"
     note = db.session.scalar(db.select(Notification).filter_by(user_id=n.created_by_id))
     assert note and "续期" in note.text and note.link == f"/needs/{n.id}"
-    assert client.get(f"/needs/{n.id}").status_code == 404  # not public any more
+    assert client.get(f"/needs/{n.id}").status_code == 410  # not public any more: "该需求已过期"
 
 
 def test_expired_on_read(client, auth):
