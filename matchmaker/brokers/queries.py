@@ -21,7 +21,7 @@ from ..models import (
     result_zone,
 )
 from ..models.base import utcnow
-from ..models.enums import OPEN_STATUSES, PIPELINE_STATUSES
+from ..models.enums import IN_PROGRESS_STATUSES, OPEN_STATUSES, PIPELINE_STATUSES
 
 # Score bands shown in the queue filter: (label, low, high).
 SCORE_BANDS = {
@@ -190,7 +190,7 @@ def broker_stats(broker_ids):
         db.select(
             S.assigned_broker_id,
             func.sum(case((S.status == "suggested", 1), else_=0)),
-            func.sum(case((S.status.in_(OPEN_STATUSES), 1), else_=0)),
+            func.sum(case((S.status.in_(IN_PROGRESS_STATUSES), 1), else_=0)),  # 进行中: taken up, not 待审核
         )
         .where(S.assigned_broker_id.in_(broker_ids))
         .group_by(S.assigned_broker_id)

@@ -100,8 +100,12 @@ def build(model, args, user, today=None):
     if terms:
         ensure_search_schema()
         searched = ranked(stmt, model, terms)
-        if sort != "relevance" or db.session.scalar(db.select(searched.order_by(None).limit(1).exists())):
-            q.stmt = searched
+        if (
+            len(terms) < 2
+            or sort != "relevance"
+            or db.session.scalar(db.select(searched.order_by(None).limit(1).exists()))
+        ):
+            q.stmt = searched  # with one term "some of the terms" is the same search: no second one, no note
         else:
             q.stmt, q.any_term = ranked(stmt, model, terms, any_term=True), True
     if sort != "relevance":

@@ -1,0 +1,61 @@
+"""Issue 10, small things seen in the browser: no raw codes, no developer commands, honest counts."""
+
+from matchmaker.extensions import db
+
+from ..factories import make_need, make_result, make_suggestion, make_user
+from ..needs.conftest import lists  # noqa: F401
+
+
+def test_reject_reason_shown_as_words_on_the_result_page(client, auth):
+    result = make_result(title="石墨烯导热膜")
+    make_suggestion(result=result, status="rejected", reject_reason="off_topic")
+    auth.login("broker")
+    body = client.get(f"/results/{result.id}").get_data(as_text=True)
+    assert "off_topic" not in body
+
+
+def test_manual_pair_shows_neither_engine_nor_score(client, auth):
+    broker = auth.login("broker")
+    s = make_suggestion(manual=True, score=0.0, engine_version="manual", broker=broker, status="accepted")
+    body = client.get(f"/broker/suggestions/{s.id}").get_data(as_text=True)
+    assert "引擎 manual" not in body and "匹配度 <strong>0.00" not in body and "手动配对" in body
+    pipeline = client.get("/broker/pipeline").get_data(as_text=True)
+    assert "0.00</strong>" not in pipeline
+
+
+def test_stats_count_in_progress_apart_from_pending_and_show_no_command(client, auth):
+    broker = auth.login("broker")
+    make_suggestion(broker=broker, status="suggested")
+    make_suggestion(broker=broker, status="accepted")
+    body = client.get("/broker/stats").get_data(as_text=True)
+    assert "flask --app" not in body and "feedback-export" not in body
+    import re
+
+    row = re.search(
+        r'<td class="text-start">' + re.escape(broker.name) + r".*?<td>(\d+)</td><td>(\d+)</td>", body, re.S
+    )
+    assert row.groups() == ("1", "1")  # 待审核 1, 进行中 1 (not 2)
+
+
+def test_one_term_search_with_nothing_found_has_no_partial_note(client):
+    make_need(title="注塑件视觉检测")
+    db.session.commit()
+    body = client.get("/needs/?q=区块链").get_data(as_text=True)
+    assert "部分检索词" not in body
+
+
+def test_report_headline_formats_every_amount_alike(client, auth):
+    """Amounts over a thousand 万元 carry separators in every headline sentence (page)."""
+    import re
+
+    from ..contracts.test_contracts import GOOD
+
+    auth.login("admin")
+    make_user("broker")
+    for i, amount in enumerate(["1694.69", "1344.66"]):
+        data = dict(GOOD, contract_no=f"HT-{i}", registration_no=f"20204400010{i:05d}", amount=amount,
+                    transaction_amount=amount, signed_on="2020-06-30")  # fmt: skip
+        assert client.post("/contracts/new", data=data).status_code == 302
+    body = client.get("/reports/?period=year&year=2020").get_data(as_text=True).split("<script")[0]  # text only
+    amounts = re.findall(r"合同金额 ([\d,.]+) 万元", body)
+    assert "3,039.35" in amounts and "3039.35" not in body, amounts
