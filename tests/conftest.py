@@ -14,6 +14,28 @@ from matchmaker.extensions import db  # noqa: E402
 from .factories import make_user  # noqa: E402
 
 DB_URL = os.environ.get("MATCHMAKER_DATABASE_URL")
+
+
+def _memoise_password_hashing():
+    """scrypt (N=2**15) costs about 0.1 s a call on a quiet machine and several times that on a busy one,
+    and the tests make and log in thousands of users with a handful of passwords: one real hash per
+    password and one real check per (hash, password) serve them all. Hashes stay real scrypt ones
+    (tests/security checks their parameters); only repeats of the same computation are skipped."""
+    from functools import lru_cache
+
+    from matchmaker.models import accounts
+
+    make, check = accounts.generate_password_hash, accounts.check_password_hash
+
+    @lru_cache(maxsize=512)
+    def generate_password_hash(password, method="scrypt", salt_length=16):
+        return make(password, method=method, salt_length=salt_length)
+
+    accounts.generate_password_hash = generate_password_hash
+    accounts.check_password_hash = lru_cache(maxsize=4096)(check)
+
+
+_memoise_password_hashing()
 _schema_ready = False
 
 
@@ -41,7 +63,7 @@ def build_app(tmp_path, **extra):
     _isolate_requests(app)
     with app.app_context():
         if not DB_URL:
-            db.create_all()
+            _create_schema(app)
         else:
             if not _schema_ready:
                 db.drop_all()
@@ -49,6 +71,31 @@ def build_app(tmp_path, **extra):
                 _schema_ready = True
             _truncate_all()
     return app
+
+
+_schema_template = None  # an in-memory SQLite database holding the empty schema, made once
+
+
+def _create_schema(app):
+    """The empty schema: on in-memory SQLite copied from a template made once (SQLite's backup API
+    copies the pages, full-text tables and triggers included, in milliseconds instead of a
+    create_all per test); otherwise create_all."""
+    global _schema_template
+    if app.config["SQLALCHEMY_DATABASE_URI"] != "sqlite://":
+        db.create_all()
+        return
+    import sqlite3
+
+    target = db.engine.raw_connection()
+    try:
+        if _schema_template is None:
+            db.create_all()
+            _schema_template = sqlite3.connect(":memory:", check_same_thread=False)
+            target.driver_connection.backup(_schema_template)
+        else:
+            _schema_template.backup(target.driver_connection)
+    finally:
+        target.close()
 
 
 def _isolate_requests(app):
