@@ -222,7 +222,7 @@ def _mark_signed(actor, suggestion, contract):
         db.session.rollback()
         raise ContractError(f"不能从该推荐登记合同：{exc}") from None
     need = suggestion.need
-    lifecycle.solve(need)
+    lifecycle.solve(need, actor)
     schedule_matching(need)  # withdrawn from matching once the contract is committed
 
 

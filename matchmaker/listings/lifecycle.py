@@ -11,7 +11,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, or_
 
-from ..models import ACTIVE_STATUSES, ListingStatus
+from ..extensions import db
+from ..models import ACTIVE_STATUSES, AuditLog, ListingStatus
 from ..models.base import utcnow
 
 S = ListingStatus
@@ -50,8 +51,27 @@ def allowed_actions(listing):
     return [a for a, (src, _, _) in ACTIONS.items() if listing.status in src]
 
 
-def transition(listing, action, valid_until=None, today=None):
-    """Apply a life-cycle action to the listing (no commit); raises LifecycleError."""
+def record(listing, actor, before, action):
+    """Who moved the listing from ``before`` to its status now, and when (an audit row; no commit)."""
+    if before == listing.status and action != "renew":
+        return None
+    row = AuditLog(actor_id=getattr(actor, "id", None), entity=listing.__tablename__, entity_id=listing.id,
+                   action="status", before={"status": before}, after={"status": listing.status, "action": action})  # fmt: skip
+    db.session.add(row)
+    return row
+
+
+def transition(listing, action, valid_until=None, today=None, actor=None):
+    """Apply a life-cycle action to the listing (no commit), recorded with who and when when the
+    listing is stored already; raises LifecycleError."""
+    before = listing.status
+    _apply(listing, action, valid_until, today)
+    if listing.id is not None:
+        record(listing, actor, before, action)
+    return listing
+
+
+def _apply(listing, action, valid_until=None, today=None):
     today = today or date.today()
     if action not in ACTIONS:
         raise LifecycleError("不支持的操作")
@@ -91,8 +111,9 @@ def expire(listing):
     return listing
 
 
-def solve(listing):
+def solve(listing, actor=None):
     """A contract was signed for the listing: solved, whatever live state it was in (no commit)."""
     if listing.status != S.SOLVED.value:
-        listing.status = S.SOLVED.value
+        before, listing.status = listing.status, S.SOLVED.value
+        record(listing, actor, before, "contract")
     return listing

@@ -85,11 +85,11 @@ def update(listing, data):
     return listing
 
 
-def change_status(listing, action, valid_until=None):
-    """publish / dock / solve / close / renew; raises LifecycleError in Chinese."""
+def change_status(listing, action, valid_until=None, actor=None):
+    """publish / dock / solve / close / renew, recorded with who and when; raises LifecycleError in Chinese."""
     was_live = lifecycle.is_live(listing)
     try:
-        lifecycle.transition(listing, action, valid_until=valid_until)
+        lifecycle.transition(listing, action, valid_until=valid_until, actor=actor)
     except lifecycle.LifecycleError:
         db.session.rollback()
         raise

@@ -159,7 +159,7 @@ def review(req, actor, decision, note="", now=None):
     need = req.need
     if decision == "approve" and need.status == ListingStatus.DRAFT.value:
         try:
-            lifecycle.transition(need, "publish")
+            lifecycle.transition(need, "publish", actor=actor)
         except lifecycle.LifecycleError as exc:
             db.session.rollback()
             raise UrgentError(f"无法发布该需求：{exc}") from None

@@ -98,7 +98,7 @@ def collect_need(visit, data, actor, publish=True):
     apply_data(need, dict(data, source=Source.VISIT.value))
     if publish:
         try:
-            lifecycle.transition(need, "publish")
+            lifecycle.transition(need, "publish", actor=actor)
         except lifecycle.LifecycleError as exc:
             raise VisitError(str(exc)) from None
     visit.needs.append(need)

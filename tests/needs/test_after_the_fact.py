@@ -68,3 +68,21 @@ def test_suggested_only_pair_gives_no_access(client, auth, signed_pair):
     make_suggestion(signed_pair["need"], make_result(user=other), status="accepted")
     auth.login(other)
     assert client.get(f"/needs/{signed_pair['need'].id}").status_code == 410
+
+
+def test_status_changes_are_recorded_with_who_and_when(client, auth):
+    """The listing life cycle records each move (owner's button, a contract's solve) in the audit log."""
+    from matchmaker.models import AuditLog
+
+    ent = make_user("enterprise")
+    need = make_need(user=ent)
+    auth.login(ent)
+    client.post(f"/needs/{need.id}/status", data={"action": "dock"})
+    row = db.session.scalars(db.select(AuditLog).filter_by(entity="tech_need", entity_id=need.id)).one()
+    assert (row.actor_id, row.action, row.before, row.after["status"]) == (
+        ent.id,
+        "status",
+        {"status": "published"},
+        "docking",
+    )
+    assert row.at is not None
