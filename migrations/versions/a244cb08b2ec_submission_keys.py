@@ -1,7 +1,7 @@
 """submission keys
 
 Revision ID: a244cb08b2ec
-Revises: e529078df456
+Revises: 5ab451d72aaf
 Create Date: 2026-12-02 01:39:36.960887
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a244cb08b2ec'
-down_revision = 'e529078df456'
+down_revision = '5ab451d72aaf'
 branch_labels = None
 depends_on = None
 
