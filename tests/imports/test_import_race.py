@@ -1,0 +1,48 @@
+"""Issue 10: confirms of one batch arriving at once import it once and all end on its true status."""
+
+import threading
+
+from matchmaker.extensions import db
+from matchmaker.models import ImportBatch, TechNeed
+
+from ..factories import make_org, make_user
+from .test_import import need_row, upload, xlsx
+
+
+def test_ten_concurrent_confirms_import_once(make_app, tmp_path):
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'race.sqlite'}",
+                   SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 15, "max_overflow": 5})  # fmt: skip
+    with app.app_context():
+        from matchmaker.demo.taxonomy import ensure_taxonomy
+
+        ensure_taxonomy()
+        make_org("enterprise", name="导入测试企业")
+        admin = make_user("admin")
+        login = app.test_client()
+        assert login.post("/auth/login", data={"email": admin.email, "password": "password123"}).status_code == 302
+        upload(login, xlsx([need_row(f"C-{i}") for i in range(3)]))
+        batch_id = db.session.scalar(db.select(ImportBatch.id))
+        cookie = login.get_cookie("session").value
+        db.session.remove()
+    answers, start = [], threading.Barrier(10)
+
+    def confirm():
+        c = app.test_client()
+        c.set_cookie("session", cookie)
+        start.wait()
+        try:
+            answers.append(c.post(f"/needs/import/{batch_id}/confirm").status_code)
+        except Exception as exc:  # noqa: BLE001  (reported below)
+            answers.append(repr(exc))
+
+    threads = [threading.Thread(target=confirm) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(answers) == [302] + [303] * 9, answers
+    with app.app_context():
+        batch = db.session.get(ImportBatch, batch_id)
+        assert batch.status == "done" and "导入失败" not in (batch.message or "")
+        assert db.session.scalar(db.select(db.func.count(TechNeed.id))) == 3
+        db.session.remove()
