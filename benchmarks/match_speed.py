@@ -1,4 +1,9 @@
-"""Speed figures of the matching engine, one JSON line each: {name, value, unit, target}."""
+"""Speed figures of the matching engine, one JSON line each: {name, value, unit, target}.
+
+With the ``bench`` extra installed (tantivy), the same tokens are indexed and queried by tantivy in
+the same run and the ratios printed: refit_ratio_to_tantivy, query_p50/p95_ratio_to_tantivy.
+Run from benchmarks/: ``../.venv/bin/python match_speed.py [--engine-only]``.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from match_synth import ROOT
 sys.path.insert(0, str(ROOT))
 
 from matchmaker.matching import tokenize as tok  # noqa: E402
-from matchmaker.matching.docs import Doc, tokenize_doc  # noqa: E402
+from matchmaker.matching.docs import Doc, doc_fields, tokenize_doc  # noqa: E402
 from matchmaker.matching.engine import MatchEngine  # noqa: E402
 
 
@@ -49,7 +54,8 @@ def bench_engine():
     needs = [tokenize_doc(Doc(i, *d)) for i, d in enumerate(raw_needs)]
     results = [tokenize_doc(Doc(i, *d)) for i, d in enumerate(raw_results)]
     engine = MatchEngine()
-    emit("refit_s_100k", _timed(lambda: engine.fit(needs, results)), "s", "<= 15")
+    refit = _timed(lambda: engine.fit(needs, results))
+    emit("refit_s_100k", refit, "s", "<= 15")
     emit("index_mb_100k", len(pickle.dumps(engine, protocol=5)) / 1e6, "MB", "<= 1000")
     rng = np.random.default_rng(7)
     queries = [Doc(10**7 + i, *raw_needs[j]) for i, j in enumerate(rng.choice(len(needs), 1000))]
@@ -58,10 +64,58 @@ def bench_engine():
     lat = np.array([_timed(lambda q=q: engine.results_for_need(q)) for q in queries]) * 1000
     emit("query_p50_ms_100k", float(np.percentile(lat, 50)), "ms", "<= 2")
     emit("query_p95_ms_100k", float(np.percentile(lat, 95)), "ms", "<= 5")
+    bench_tantivy(results, queries, refit, lat)
     t = _timed(lambda: sum(1 for _ in engine.all_pairs(top_k=10)))
     emit("allpairs_s_10k_100k", t, "s", "<= 25")
 
 
+def bench_tantivy(results, queries, refit_s, lat_ms):
+    """tantivy (BM25, Rust) on the same cached tokens and queries, right after the engine, as a yardstick:
+    index build against the refit, top-10 query (tokenising included) against results_for_need."""
+    try:
+        import tantivy
+    except ImportError:
+        print("# tantivy not installed (pip install -e '.[bench]'): no ratios", file=sys.stderr)
+        return
+    sb = tantivy.SchemaBuilder()
+    sb.add_integer_field("id", stored=True, indexed=False)
+    sb.add_text_field("text", stored=False, tokenizer_name="whitespace", index_option="freq")
+    schema = sb.build()
+
+    def build():
+        index = tantivy.Index(schema)
+        writer = index.writer(heap_size=500_000_000, num_threads=2)
+        for d in results:
+            writer.add_document(tantivy.Document(id=d.id, text=d.tokens.replace("\n", " ")))
+        writer.commit()
+        writer.wait_merging_threads()
+        index.reload()
+        return index
+
+    t0 = time.perf_counter()
+    index = build()
+    build_s = time.perf_counter() - t0
+    searcher = index.searcher()
+
+    def query(doc):
+        terms = {t for f in doc_fields(doc) for t in f}
+        q = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(schema, "text", t)) for t in terms]
+        )
+        return [searcher.doc(addr)["id"][0] for _, addr in searcher.search(q, 10).hits]
+
+    for q in queries[:20]:
+        query(q)
+    tv = np.array([_timed(lambda q=q: query(q)) for q in queries]) * 1000
+    emit("tantivy_refit_s_100k", build_s, "s", "reported")
+    emit("tantivy_query_p50_ms_100k", float(np.percentile(tv, 50)), "ms", "reported")
+    emit("tantivy_query_p95_ms_100k", float(np.percentile(tv, 95)), "ms", "reported")
+    emit("refit_ratio_to_tantivy", refit_s / build_s, "x tantivy", "<= 2.0")
+    emit("query_p50_ratio_to_tantivy", float(np.percentile(lat_ms, 50) / np.percentile(tv, 50)), "x tantivy", "<= 1.5")
+    emit("query_p95_ratio_to_tantivy", float(np.percentile(lat_ms, 95) / np.percentile(tv, 95)), "x tantivy", "<= 1.5")
+
+
 if __name__ == "__main__":
-    bench_tokenize()
+    if "--engine-only" not in sys.argv:
+        bench_tokenize()
     bench_engine()

@@ -3,9 +3,11 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import case, func, or_
 from sqlalchemy.orm import joinedload
 
+from .. import cache
 from ..extensions import db
 from ..models import (
     Contract,
@@ -249,3 +251,21 @@ def feedback_rows(batch=1000):
     )  # fmt: skip
     for row in db.session.execute(stmt):
         yield row._asdict()
+
+
+COUNT_TABLES = ("match_suggestion", "tech_need", "result", "need_zone", "result_zone")
+cache.watch(*COUNT_TABLES)
+
+
+class CountCachedPagination(SelectPagination):
+    """A page of pairs whose total is kept until a pair or listing changes (or a minute passes):
+    counting a 100,000-pair queue costs more than the page itself."""
+
+    def _query_count(self):
+        return cache.cached(self._query_args["count_key"], COUNT_TABLES, super()._query_count)
+
+
+def paginate(stmt, user, f, kind):
+    """The request's page of stmt, its count cached per user, list and filters."""
+    key = ("pairs-count", kind, user.id, f.status, f.assigned, f.industry, f.zone_id, f.band, f.age, f.stale, f.q)
+    return CountCachedPagination(select=stmt, session=db.session(), per_page=20, error_out=False, count_key=key)

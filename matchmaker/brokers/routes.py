@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from .. import cache
 from ..auth.decorators import role_required
 from ..extensions import db
 from ..models import FollowUp, MatchSuggestion, Result, Role, SuggestionMove, SuggestionStatus, TechNeed, Zone
@@ -23,12 +24,19 @@ def _stale_days():
     return int(current_app.config.get("STALE_SUGGESTION_DAYS", 14))
 
 
-def _filter_choices(status_options):
+cache.watch("taxonomy", "zone")
+
+
+def _lists():
     from ..main.services import choice_list
 
-    zones = db.session.execute(db.select(Zone.id, Zone.name).order_by(Zone.name)).all()
-    return {
-        "industries": choice_list("industry"), "zones": zones, "sorts": queries.SORTS, "assigned": queries.ASSIGNED,
+    zones = [tuple(z) for z in db.session.execute(db.select(Zone.id, Zone.name).order_by(Zone.name))]
+    return {"industries": choice_list("industry"), "zones": zones}
+
+
+def _filter_choices(status_options):
+    return cache.cached("broker-filter-lists", ("taxonomy", "zone"), _lists) | {
+        "sorts": queries.SORTS, "assigned": queries.ASSIGNED,
         "band_options": [(k, v[0]) for k, v in queries.SCORE_BANDS.items()],
         "age_options": [(k, v[0]) for k, v in queries.AGE_BANDS.items()],
         "status_options": [(v, SuggestionStatus.label_of(v) if v not in ("", "open") else text)
@@ -45,7 +53,7 @@ PIPELINE_STATUS_OPTIONS = [("", "全部（不含已驳回）")] + [(s, "") for s
 def queue():
     """The review queue: pending suggestions with reasons, filters, sort and pages."""
     f = queries.Filters.from_args(request.args, current_user)
-    page = db.paginate(queries.queue_stmt(current_user, f, _stale_days()), per_page=20, error_out=False)
+    page = queries.paginate(queries.queue_stmt(current_user, f, _stale_days()), current_user, f, "queue")
     return render_template("brokers/queue.html", page=page, f=f, stale_cutoff=queries.stale_cutoff(_stale_days()),
                            stale_days=_stale_days(), **_filter_choices(QUEUE_STATUSES))  # fmt: skip
 
@@ -59,7 +67,7 @@ def pipeline():
         f.assigned = "mine"
     if "sort" not in request.args:
         f.sort = "idle"
-    page = db.paginate(queries.pipeline_stmt(current_user, f, _stale_days()), per_page=20, error_out=False)
+    page = queries.paginate(queries.pipeline_stmt(current_user, f, _stale_days()), current_user, f, "pipeline")
     counts = queries.status_counts(current_user, mine_only=current_user.is_broker and f.assigned == "mine")
     return render_template("brokers/pipeline.html", page=page, f=f, counts=counts,
                            stale_cutoff=queries.stale_cutoff(_stale_days()), stale_days=_stale_days(),

@@ -8,8 +8,9 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import case, func
 from sqlalchemy.orm import defer, joinedload
 
+from .. import cache
 from ..extensions import db
-from ..models import ACTIVE_STATUSES, ListingStatus, TechNeed, need_zone, result_zone
+from ..models import ACTIVE_STATUSES, ListingStatus, Result, TechNeed, need_zone, result_zone
 from .kinds import KINDS
 from .lifecycle import live_clause
 from .search import ensure_search_schema, query_terms, ranked
@@ -27,6 +28,7 @@ class ListingQuery:
     any_term: bool = False
     sort: str = "new"
     errors: list = field(default_factory=list)
+    total: int | None = None  # counted already (a relevance search counts to decide on the fallback)
 
 
 def _decimal(value, errors, label):
@@ -99,31 +101,29 @@ def build(model, args, user, today=None):
     q = ListingQuery(stmt=stmt, terms=terms, sort=sort, errors=errors)
     if terms:
         ensure_search_schema()
-        searched = ranked(stmt, model, terms)
-        if (
-            len(terms) < 2
-            or sort != "relevance"
-            or db.session.scalar(db.select(searched.order_by(None).limit(1).exists()))
-        ):
-            q.stmt = searched  # with one term "some of the terms" is the same search: no second one, no note
-        else:
-            q.stmt, q.any_term = ranked(stmt, model, terms, any_term=True), True
+        q.stmt = ranked(stmt, model, terms)
+        # No listing with every term: rank those with any term (one term: the same search, no second one).
+        # The count that decides is the page's count too.
+        if sort == "relevance" and len(terms) >= 2:
+            q.total = count(q.stmt)
+            if not q.total:
+                q.stmt, q.any_term, q.total = ranked(stmt, model, terms, any_term=True), True, None
     if sort != "relevance":
         q.stmt = q.stmt.order_by(None).order_by(*_order(model, sort, is_need and not staff))
     return q
 
 
 def _order(model, sort, mask_confidential):
+    if sort == "deadline":
+        return (model.valid_until.asc(), model.id.desc())
+    if sort not in ("amount_desc", "amount_asc"):
+        return (model.published_at.desc(), model.id.desc())  # read in order from ix_*_recent
     amount = model.budget_wan if model is TechNeed else model.price_wan
     if mask_confidential:  # a summary-only need's budget must not show through the order
         amount = case((model.confidentiality == "summary", None), else_=amount)
-    if sort == "deadline":
-        return (model.valid_until.asc(), model.id.desc())
     if sort == "amount_desc":
         return (amount.is_(None), amount.desc(), model.id.desc())
-    if sort == "amount_asc":
-        return (amount.is_(None), amount.asc(), model.id.desc())
-    return (model.published_at.desc(), model.id.desc())
+    return (amount.is_(None), amount.asc(), model.id.desc())
 
 
 class IdPagination(Pagination):
@@ -141,13 +141,28 @@ class IdPagination(Pagination):
         return [by_id[i] for i in ids if i in by_id]
 
     def _query_count(self):
-        stmt = self._query_args["stmt"].order_by(None)
-        return db.session.scalar(db.select(func.count()).select_from(stmt.subquery()))
+        stmt, total = self._query_args["stmt"], self._query_args.get("total")
+        if total is not None:
+            return total
+        key = self._query_args.get("count_key")
+        if key is None:
+            return count(stmt)
+        model = self._query_args["model"]
+        return cache.cached((key, date.today()), (model.__tablename__,), lambda: count(stmt))
 
 
-def paginate(q, model, per_page=20):
-    """A page of the built statement (page number from the request)."""
-    return IdPagination(per_page=per_page, max_per_page=50, error_out=False, stmt=q.stmt, model=model)
+def count(stmt):
+    """Rows of a list statement (its order dropped)."""
+    return db.session.scalar(db.select(func.count()).select_from(stmt.order_by(None).subquery()))
+
+
+cache.watch(TechNeed.__tablename__, Result.__tablename__)
+
+
+def paginate(q, model, per_page=20, count_key=None):
+    """A page of the built statement (page number from the request); a count_key caches the count."""
+    return IdPagination(per_page=per_page, max_per_page=50, error_out=False, stmt=q.stmt, model=model,
+                        count_key=count_key, total=q.total)  # fmt: skip
 
 
 def mine(kind, user, status=None):

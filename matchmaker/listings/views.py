@@ -6,6 +6,7 @@
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import cache
 from ..auth.decorators import get_or_404
 from ..extensions import db
 from ..main.services import choice_list
@@ -21,14 +22,22 @@ ENUMS = {"coop_modes": CoopMode, "sources": Source, "maturities": Maturity, "tra
          "ip_types": IPType}  # fmt: skip
 
 
-def _filters():
+cache.watch("taxonomy", "zone")
+
+
+def _choices():
     zones = db.session.execute(db.select(Zone.id, Zone.name).filter_by(active=True).order_by(Zone.id)).all()
-    shown = [s for s in ListingStatus if s.value != "draft"]
-    if not current_user.is_staff:
-        shown = [s for s in shown if s.value in ("published", "docking")]
     return {
         "industries": [(n, n) for n in choice_list("industry")], "fields": [(n, n) for n in choice_list("field")],
         "towns": [(n, n) for n in choice_list("town")], "zones": [tuple(z) for z in zones],
+    }  # fmt: skip
+
+
+def _filters():
+    shown = [s for s in ListingStatus if s.value != "draft"]
+    if not current_user.is_staff:
+        shown = [s for s in shown if s.value in ("published", "docking")]
+    return cache.cached("listing-filter-choices", ("taxonomy", "zone"), _choices) | {
         "sorts": list(queries.SORTS.items()), "status_choices": [(s.value, s.label) for s in shown],
     }  # fmt: skip
 
@@ -38,7 +47,8 @@ def index(kind: Kind):
     q = services.public_list(kind.name, request.args, current_user)
     for e in q.errors:
         flash(e, "warning")
-    page = queries.paginate(q, kind.model)
+    unfiltered = set(request.args) <= {"page", "sort"}  # the count is every visitor's: cached
+    page = queries.paginate(q, kind.model, count_key=f"{kind.name}-live-count" if unfiltered else None)
     return render_template(
         "listings/index.html", kind=kind, page=page, q=q, ctx=_filters(),
         full=lambda item: access.list_full(current_user, item), **ENUMS,

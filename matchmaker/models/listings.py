@@ -96,6 +96,8 @@ class TechNeed(ListingMixin, db.Model):
             "coop_mode",
             "field",
         ),
+        # The default order (newest first) read in index order, live rows filtered in the index.
+        db.Index("ix_tech_need_recent", "published_at", "id", "status", "valid_until"),
     )
     organization_id = db.Column(db.Integer, db.ForeignKey("organization.id"), nullable=False, index=True)
     created_by_id = db.Column(db.Integer, db.ForeignKey("user.id"), index=True)
@@ -136,6 +138,7 @@ class Result(ListingMixin, db.Model):
             "transfer_mode",
             "field",
         ),
+        db.Index("ix_result_recent", "published_at", "id", "status", "valid_until"),
     )
     organization_id = db.Column(db.Integer, db.ForeignKey("organization.id"), nullable=False, index=True)
     owner_id = db.Column(db.Integer, db.ForeignKey("user.id"), index=True)

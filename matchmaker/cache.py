@@ -1,0 +1,129 @@
+"""What every visitor sees the same (choice lists, zones, unfiltered list counts), kept per process.
+
+An entry names the tables it was read from. A committed write to one of them (through the ORM, or a
+bulk insert/update/delete through the session) drops those entries in this process and bumps a
+generation file in the instance folder; every worker of the machine checks that file's stamp (one
+``stat``) at most once per request and drops its entries when it moved. ``TTL`` bounds how stale an
+entry can be elsewhere (a second machine, a write made outside the app).
+"""
+
+import os
+import time
+from pathlib import Path
+
+from flask import current_app, g, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+TTL = 60.0  # seconds
+MAX_ENTRIES = 2000  # per process
+
+WATCHED = set()  # tables some entry is read from: writes to others leave every cache alone
+
+
+def watch(*tables):
+    """Declare, at import time, tables whose committed writes must drop cached entries."""
+    WATCHED.update(tables)
+
+
+def _state():
+    """This app's entries {key: (tables, value, stored_at)} and the generation stamp it last saw."""
+    return current_app.extensions.setdefault("matchmaker_cache", {"entries": {}, "stamp": None})
+
+
+def _generation_file():
+    return Path(current_app.instance_path) / "cache-generation"
+
+
+def _check_generation():
+    """Drop every entry when another process wrote since we last looked (once per request)."""
+    if g.get("_cache_checked"):
+        return
+    g._cache_checked = True
+    try:
+        stamp = os.stat(_generation_file()).st_mtime_ns
+    except FileNotFoundError:
+        stamp = 0
+    state = _state()
+    if stamp != state["stamp"]:
+        state["entries"].clear()
+        state["stamp"] = stamp
+
+
+def _enabled():
+    return not current_app.config.get("TESTING") or current_app.config.get("CACHE_IN_TESTS")
+
+
+def cached_value(key):
+    """The value stored under key (None when absent, expired or caching is off)."""
+    if not _enabled():
+        return None
+    _check_generation()
+    hit = _state()["entries"].get(key)
+    if hit is not None and time.monotonic() - hit[2] < TTL:
+        return hit[1]
+    return None
+
+
+def store(key, tables, value):
+    """Keep value under key until one of tables changes (or TTL passes)."""
+    if _enabled():
+        assert set(tables) <= WATCHED, f"declare {tables} with cache.watch() at import time"
+        entries = _state()["entries"]
+        if len(entries) > MAX_ENTRIES:  # many distinct pages: start over rather than grow
+            entries.clear()
+        entries[key] = (frozenset(tables), value, time.monotonic())
+
+
+def cached(key, tables, loader):
+    """The value stored under key, or loader() stored now; dropped when one of tables changes."""
+    value = cached_value(key)
+    if value is None:
+        value = loader()
+        store(key, tables, value)
+    return value
+
+
+def invalidate(tables):
+    """Drop this process's entries read from tables, and tell the other workers."""
+    if not has_app_context():
+        return
+    tables, state = set(tables), _state()
+    for key in [k for k, (t, _, _) in state["entries"].items() if t & tables]:
+        state["entries"].pop(key, None)
+    try:  # every worker (this one too, at its next request) drops its entries when the stamp moves
+        _generation_file().write_text(str(time.time_ns()))
+    except OSError:
+        state["entries"].clear()
+
+
+def _touched(session):
+    return session.info.setdefault("cache_tables", set())
+
+
+@event.listens_for(Session, "before_flush")
+def _note_flush(session, flush_context, instances):
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(obj, "__tablename__", None)
+        if table:
+            _touched(session).add(table)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk(state):
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if table is not None:
+            _touched(state.session).add(table.name)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session):
+    tables = session.info.pop("cache_tables", None)
+    if tables and tables & WATCHED:
+        invalidate(tables & WATCHED)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session):
+    session.info.pop("cache_tables", None)
