@@ -129,6 +129,9 @@ def prepare(kind, n, instance):
                 index.create(bind=db.engine, checkfirst=True)
         ensure_search_schema()
         db.session.remove()
+        if kind == "postgresql":  # as autovacuum would: statistics and the visibility map (index-only scans)
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")
         db.engine.dispose()
     return url
 
