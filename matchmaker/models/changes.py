@@ -26,7 +26,11 @@ class ListingChange(db.Model):
     """A committed change of one listing (kind need/result) or of the domain dictionary."""
 
     __tablename__ = "listing_change"
-    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused, even after pruning
+    __table_args__ = (
+        # ensure_dictionary() asks for the newest dictionary change before every tokenisation
+        db.Index("ix_listing_change_kind_id", "kind", "id"),
+        {"sqlite_autoincrement": True},  # ids never reused, even after pruning
+    )
     id = db.Column(db.Integer, primary_key=True)
     kind = db.Column(db.String(20), nullable=False)
     listing_id = db.Column(db.Integer)
