@@ -17,3 +17,25 @@ document.addEventListener("DOMContentLoaded", function () {
   var bad = document.querySelector("main [aria-invalid=true], main .is-invalid");
   if (bad && typeof bad.focus === "function") { bad.focus(); }
 });
+
+// A table wider than its box scrolls sideways: let the keyboard reach and scroll it (WCAG 2.1.1) by
+// making the box a named, focusable region. Checked again when the window (or the zoom) changes.
+(function () {
+  function mark() {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        var heading = box.closest("section, .card, main");
+        heading = heading && heading.querySelector("h1, h2, h3, .card-header");
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", (heading ? heading.textContent.trim() + "：" : "") + "表格（可左右滚动）");
+        box.setAttribute("data-region-auto", "");
+      } else if (!scrolls && box.hasAttribute("data-region-auto")) {
+        ["tabindex", "role", "aria-label", "data-region-auto"].forEach(function (a) { box.removeAttribute(a); });
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", mark);
+  window.addEventListener("resize", mark);
+})();

@@ -12,11 +12,15 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+
+from . import a11y
 
 CHROMIUM = os.environ.get("MATCHMAKER_CHROMIUM", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,24 +61,17 @@ def _database(tmp):
     return url.set(database=name).render_as_string(hide_password=False), drop
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The app under gunicorn (2 workers) on a free port, with an empty schema and one admin."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Chromium not found at {CHROMIUM} (CI must install Debian's chromium)")
-        pytest.skip("Chromium not installed: apt-get install chromium")
-    tmp = tmp_path_factory.mktemp("journey")
+@contextmanager
+def _serve(tmp, *commands):
+    """The app under gunicorn (2 workers) on a free port, after init-db and the given flask commands."""
+    _need_chromium()
     url, drop = _database(tmp)
     env = dict(os.environ, MATCHMAKER_INSTANCE_PATH=str(tmp / "instance"), MATCHMAKER_DATABASE_URL=url)
     env.pop("CI", None)
     bin_dir = Path(sys.executable).parent
     flask = [str(bin_dir / "flask"), "--app", "matchmaker"]
-    subprocess.run([*flask, "init-db"], env=env, check=True, capture_output=True)
-    subprocess.run(
-        [*flask, "create-admin", "--email", ADMIN[0], "--name", "旅程管理员", "--password", ADMIN[1]],
-        env=env, check=True, capture_output=True,
-    )  # fmt: skip
+    for command in (["init-db"], *commands):
+        subprocess.run([*flask, *command], env=env, check=True, capture_output=True)
     port = _free_port()
     log = open(tmp / "server.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
@@ -91,6 +88,8 @@ def live_server(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("server did not start: " + (tmp / "server.log").read_text()[-2000:])
+    for _ in range(2):  # both workers' first page (imports, first queries) before a journey's 15 s timeout
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=120).close()  # noqa: S310 -- local server
     yield {"url": f"http://127.0.0.1:{port}", "env": env, "flask": flask, "log": tmp / "server.log"}
     proc.terminate()
     try:
@@ -104,7 +103,35 @@ def live_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser(live_server):
+def live_server(tmp_path_factory):
+    """An empty schema with one admin."""
+    admin = ["create-admin", "--email", ADMIN[0], "--name", "旅程管理员", "--password", ADMIN[1]]
+    with _serve(tmp_path_factory.mktemp("journey"), admin) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory):
+    """The demonstration data (``flask demo``: demo logins, password demo12345), for crawls.
+    MATCHMAKER_DEMO_URL points the tests at a demo already running (while working on them)."""
+    if os.environ.get("MATCHMAKER_DEMO_URL"):
+        _need_chromium()
+        yield {"url": os.environ["MATCHMAKER_DEMO_URL"].rstrip("/")}
+        return
+    with _serve(tmp_path_factory.mktemp("demo"), ["demo"]) as server:
+        yield server
+
+
+def _need_chromium():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Chromium not found at {CHROMIUM} (CI must install Debian's chromium)")
+        pytest.skip("Chromium not installed: apt-get install chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _need_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -118,16 +145,56 @@ def browser(live_server):
 
 
 class Journey:
-    """A browser context for one person, collecting CSP violations and console errors."""
+    """A browser context for one person, collecting CSP violations and console errors, and
+    running axe-core (tests/browser/a11y.py) once on every page it loads: when the journey
+    next acts on the page (go, click, wait_for_*, shot) or closes. A serious or critical
+    WCAG 2 A/AA violation fails the journey."""
 
     def __init__(self, browser, base, name):
         self.context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
         self.context.set_default_timeout(30000)  # a loaded 2-core machine (whole suite beside other work) took >15 s
         self.page = self.context.new_page()
         self.base, self.name, self.problems = base, name, []
+        self.loads = self.audited_load = 0
+        self.audited, self.a11y_problems = [], []
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
         self.page.on("response", self._response)
+        self.page.on("load", self._loaded)
+        for name in ("click", "wait_for_url", "wait_for_selector", "wait_for_load_state"):
+            setattr(self.page, name, self._audit_around(getattr(self.page, name)))
+
+    def _loaded(self, _page):
+        self.loads += 1  # only count here: the sync API must not be called from an event handler
+
+    def _audit_around(self, method):
+        """Audit the page before acting on it, and after waiting for a new one."""
+
+        def wrapped(*args, **kwargs):
+            if method.__name__ == "click":
+                self.audit()
+            result = method(*args, **kwargs)
+            if method.__name__.startswith("wait_for"):
+                self.audit()
+            return result
+
+        return wrapped
+
+    def audit(self):
+        """Run axe on the page as loaded now, unless this load was already audited."""
+        if self.loads == self.audited_load or self.page.is_closed() or self.page.url.startswith("about:"):
+            return
+        self.audited_load = self.loads
+        try:
+            if self.page.evaluate("() => document.contentType") != "text/html":
+                return
+            found = a11y.violations(self.page)
+        except Exception:  # noqa: BLE001 — navigated away while auditing: the next page is audited later
+            self.audited_load = 0
+            return
+        self.audited.append(self.page.url)
+        if found:
+            self.a11y_problems.append(f"{self.page.url}\n{a11y.describe(found)}")
 
     def _response(self, resp):
         if resp.status >= 400 and resp.request.resource_type != "document":
@@ -138,8 +205,10 @@ class Journey:
             self.problems.append(msg.text)
 
     def go(self, path):
+        self.audit()
         resp = self.page.goto(self.base + path)
         assert resp.status < 400, f"{path}: {resp.status}"
+        self.audit()
         return resp
 
     def login(self, email, password):
@@ -164,6 +233,7 @@ class Journey:
         self.page.wait_for_url("**/dashboard")
 
     def shot(self, label="last"):
+        self.audit()
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = SHOTS / f"{self.name}-{label}.png"
         self.page.screenshot(path=str(path), full_page=True)
@@ -173,6 +243,9 @@ class Journey:
         self.shot()
         self.context.close()
         assert not self.problems, f"{self.name}: browser errors (CSP or script): {self.problems}"
+        assert not self.a11y_problems, f"{self.name}: accessibility violations (axe-core):\n" + "\n".join(
+            self.a11y_problems
+        )
 
 
 @pytest.fixture
