@@ -63,7 +63,8 @@ def _database(tmp):
 
 @contextmanager
 def _serve(tmp, *commands):
-    """The app under gunicorn (2 workers) on a free port, after init-db and the given flask commands."""
+    """The app under gunicorn (2 workers) on a free port, after init-db and the given flask commands,
+    with one job consumer (``flask worker``: matching after a publish, notifications), as ``make run``."""
     _need_chromium()
     url, drop = _database(tmp)
     env = dict(os.environ, MATCHMAKER_INSTANCE_PATH=str(tmp / "instance"), MATCHMAKER_DATABASE_URL=url)
@@ -78,6 +79,8 @@ def _serve(tmp, *commands):
         [str(bin_dir / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "120", "matchmaker:create_app()"],
         env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
     )  # fmt: skip
+    worker = subprocess.Popen([*flask, "worker", "-w", "1", "--no-periodic"], env=env, stdout=log,
+                              stderr=subprocess.STDOUT, cwd=ROOT)  # fmt: skip
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -87,16 +90,19 @@ def _serve(tmp, *commands):
             time.sleep(0.2)
     else:
         proc.kill()
+        worker.kill()
         pytest.fail("server did not start: " + (tmp / "server.log").read_text()[-2000:])
     for _ in range(2):  # both workers' first page (imports, first queries) before a journey's 15 s timeout
         urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=120).close()  # noqa: S310 -- local server
     yield {"url": f"http://127.0.0.1:{port}", "env": env, "flask": flask, "log": tmp / "server.log"}
-    proc.terminate()
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:  # a loaded machine: workers slow to exit
-        proc.kill()
-        proc.wait(10)
+    for p in (proc, worker):
+        p.terminate()
+    for p in (proc, worker):
+        try:
+            p.wait(30)
+        except subprocess.TimeoutExpired:  # a loaded machine: workers slow to exit
+            p.kill()
+            p.wait(10)
     log.close()
     if drop:
         drop()
