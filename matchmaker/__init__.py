@@ -27,6 +27,9 @@ def create_app(test_config=None):
     if test_config:
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    from .utils import bounds
+
+    bounds.init_app(app)  # bounded <int:...> ids: before any blueprint adds its routes
     finish_config(app)
     register_extensions(app)
     register_blueprints(app)

@@ -306,7 +306,7 @@ def certificate_query(args):
     elif state == "revoked":
         stmt = stmt.where(Certificate.revoked_at.is_not(None))
     year = (args.get("year") or "").strip()
-    if year.isdigit():
+    if year.isascii() and year.isdigit() and 1 <= int(year) <= 9999:  # date()'s range
         stmt = stmt.where(Certificate.issued_on.between(date(int(year), 1, 1), date(int(year), 12, 31)))
     q = (args.get("q") or "").strip()[:50]
     if q:

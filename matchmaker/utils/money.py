@@ -6,6 +6,8 @@ Contracts store exact yuan (``Decimal``); needs and results store their budget o
 ``format_wan`` → ``1,694.69``.
 """
 
+import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 WAN = Decimal(10000)
@@ -17,19 +19,24 @@ LISTING_MAX = 999_999_999_999  # Numeric(14, 2) of a listing's 万元 amount
 CONTRACT_MAX_YUAN = Decimal("999999999999.00")
 
 
+# Plain decimal notation only: Decimal() alone would also read "1e30", "1_000", "Infinity" and
+# Arabic-Indic or other non-ASCII digits. Full-width digits (１２３) become ASCII through NFKC.
+_PLAIN = re.compile(r"[0-9]{1,15}(\.[0-9]{1,8})?")
+
+
 def _number(text, messages):
-    s = str(text if text is not None else "").strip().replace(",", "").replace("，", "").replace(" ", "")
+    s = unicodedata.normalize("NFKC", str(text if text is not None else ""))
+    s = s.strip().replace(",", "").replace("，", "").replace(" ", "")
     if not s:
         raise ValueError(messages["empty"])
-    try:
-        d = Decimal(s)
-    except InvalidOperation:
-        raise ValueError(messages["nan"]) from None
-    if not d.is_finite():
-        raise ValueError(messages["nan"])
-    if d < 0:
+    if s.startswith("-") and _PLAIN.fullmatch(s[1:]):
         raise ValueError(messages["negative"])
-    return d
+    if not _PLAIN.fullmatch(s):
+        raise ValueError(messages["nan"] + "（只能填写阿拉伯数字和小数点，最多 15 位整数）")
+    try:
+        return Decimal(s)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
+        raise ValueError(messages["nan"]) from None
 
 
 def parse_decimal(text):
@@ -64,6 +71,8 @@ def parse_amount(raw, unit, label):
         raise ValueError(f"{label}以万元填写时最多保留六位小数（精确到分）")
     if unit != "wan" and places > 2:
         raise ValueError(f"{label}以元填写时最多保留两位小数（精确到分）")
+    if value > CONTRACT_MAX_YUAN:  # before any arithmetic: huge values would overflow the context
+        raise ValueError(f"{label}超出允许范围（最大 99999999.99 万元）")
     yuan = (value * WAN if unit == "wan" else value).quantize(CENT)
     if yuan > CONTRACT_MAX_YUAN:
         raise ValueError(f"{label}超出允许范围（最大 99999999.99 万元）")

@@ -1,0 +1,53 @@
+"""Integers from URLs kept inside what the database can hold, so no input answers 500 (issue 13).
+
+Path segments: ``<int:...>`` takes 0..2**31-1 (PostgreSQL's integer); a larger id is a 404 like any
+missing one. Query strings: ``page`` is clamped to 1..PAGE_MAX (past the last page a list is empty)
+before any view or ``db.paginate`` reads it; any other integer past 2**31-1 is dropped.
+"""
+
+from flask import request
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.routing import IntegerConverter
+
+INT_MAX = 2**31 - 1
+PAGE_MAX = 100_000
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` with max 2**31-1 unless a rule says otherwise."""
+
+    def __init__(self, map, fixed_digits=0, min=0, max=INT_MAX, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def clamp_page(raw):
+    """A page number as typed to 1..PAGE_MAX (anything unreadable is page 1)."""
+    raw = (raw or "").strip()
+    if not raw.isascii() or not raw.isdigit():
+        return 1
+    if len(raw) > 6:
+        return PAGE_MAX
+    return min(max(int(raw), 1), PAGE_MAX)
+
+
+def _too_big(value):
+    v = value.strip().lstrip("+-")
+    return v.isascii() and v.isdigit() and (len(v) > 10 or int(v) > INT_MAX)
+
+
+def clamp_query_args():
+    """before_request: ?page= clamped, and any other integer past 2**31-1 dropped (as if absent),
+    so no view or query ever sees a number the database cannot hold."""
+    args = request.args
+    if not args or not ("page" in args or any(_too_big(v) for v in args.values())):
+        return
+    kept = [(k, v) for k, v in args.items(multi=True) if k != "page" and not _too_big(v)]
+    if "page" in args:
+        kept.append(("page", str(clamp_page(args.get("page")))))
+    request.args = ImmutableMultiDict(kept)
+
+
+def init_app(app):
+    """Install the bounded converter (before any route is added) and the page clamp."""
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.before_request(clamp_query_args)
