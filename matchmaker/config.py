@@ -43,7 +43,10 @@ class DefaultConfig:
 
     # Uploads (bulk import)
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
-    IMPORT_MAX_ROWS = 50_000
+    IMPORT_MAX_ROWS = 50_000  # checked while reading (imports/reader.py), as are the limits below
+    IMPORT_MAX_CELL_CHARS = 32_767  # a longer cell makes its row an error, not the whole file
+    IMPORT_MAX_UNPACKED = 300 * 1024 * 1024  # an .xlsx's parts, uncompressed, refused before reading
+    IMPORT_MAX_RATIO = 200  # largest compression ratio of an .xlsx part over 1 MB (zip bombs: thousands)
 
     PER_PAGE = 20
     # JSON API (/api/v1): requests per token, and per client address (tokens or not)

@@ -3,6 +3,7 @@
 import csv
 import io
 import zipfile
+from dataclasses import dataclass
 
 
 class FileProblem(ValueError):
@@ -31,21 +32,48 @@ def _cell(value):
     return value  # numbers, dates: cleaned by the column rules
 
 
-def read_rows(content, fmt):
-    """Return (header, rows): header a list of names, rows a list of (row number, [cells])."""
+@dataclass(frozen=True)
+class Limits:
+    """What one upload may hold; checked before and while reading, never after (issue 13).
+
+    Defaults fit a city's real files with room (the 50,000-row cap is the import's own limit)."""
+
+    max_rows: int = 50_000  # data rows
+    max_cols: int = 200
+    max_cell_chars: int = 32_767  # Excel's own limit for one cell
+    max_unpacked: int = 300 * 1024 * 1024  # all parts of an .xlsx, uncompressed
+    max_ratio: int = 200  # uncompressed / compressed, per part of an .xlsx (a zip bomb's is in the thousands)
+
+
+def read_rows(content, fmt, limits=None, problems=None):
+    """Return (header, rows): header a list of names, rows a list of (row number, [cells]).
+
+    A row with a cell over the size limit is left out and reported in `problems` as
+    (row number, column name, reason); the file as a whole fails only for what spoils all of it."""
+    limits = limits or Limits()
     if not content:
         raise FileProblem("上传的文件是空的")
-    rows = _read_xlsx(content) if fmt == "xlsx" else _read_csv(content)
+    rows = _read_xlsx(content, limits) if fmt == "xlsx" else _read_csv(content, limits)
     header = None
     out = []
     for number, cells in rows:
-        cells = [_cell(c) for c in cells]
+        cells = [_cell(c) for c in cells[: limits.max_cols]]
         if header is None:
             if any(c != "" for c in cells):
-                header = [str(c) for c in cells]
+                header = [str(c)[:100] for c in cells]
             continue
-        if any(c != "" for c in cells):
-            out.append((number, cells))
+        if not any(c != "" for c in cells):
+            continue
+        if len(out) >= limits.max_rows:  # checked while reading: the rest is never read
+            raise FileProblem(f"文件数据行数超过单次导入上限 {limits.max_rows} 行，请拆分成多个文件分批导入")
+        long = [i for i, c in enumerate(cells) if isinstance(c, str) and len(c) > limits.max_cell_chars]
+        if long:
+            if problems is not None:
+                for i in long:
+                    name = header[i] if i < len(header) and header[i] else f"第 {i + 1} 列"
+                    problems.append((number, name, f"内容超过 {limits.max_cell_chars} 个字符"))
+            continue
+        out.append((number, cells))
     if header is None:
         raise FileProblem("文件中没有内容（第一行应为表头），请下载模板填写")
     while header and header[-1] == "":
@@ -53,23 +81,48 @@ def read_rows(content, fmt):
     return header, out
 
 
-def _read_xlsx(content):
+def _check_zip(content, limits):
+    """Refuse, before reading a row, an .xlsx whose parts unpack too large or too well (a zip bomb).
+    zipfile never unpacks more than a part's declared size, so the declared sizes bound the work."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as zf:
+            parts = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileProblem("无法读取该 Excel 文件，可能已损坏，请另存为 .xlsx 后重试") from exc
+    total = sum(p.file_size for p in parts)
+    if total > limits.max_unpacked or len(parts) > 10_000:
+        raise FileProblem(f"该 Excel 文件解压后超过 {limits.max_unpacked // 1024 // 1024} MB，请拆分后再上传")
+    for p in parts:
+        if p.file_size > 1024 * 1024 and p.file_size > limits.max_ratio * max(p.compress_size, 1):
+            raise FileProblem("该 Excel 文件的压缩比异常（疑似压缩炸弹），已拒绝；请用 Excel 另存后再上传")
+
+
+def _read_xlsx(content, limits):
     if not content.startswith(b"PK"):
         raise FileProblem("文件不是有效的 Excel (.xlsx) 文件，可能已损坏或只是改了扩展名")
-    from openpyxl import load_workbook
+    _check_zip(content, limits)
+    from openpyxl import load_workbook  # parses with defusedxml when installed (it is: pyproject)
 
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise FileProblem("无法读取该 Excel 文件，可能已损坏，请另存为 .xlsx 后重试") from exc
+    # A generator: rows are read one at a time as read_rows asks, so its limits stop the reading.
     try:
         ws = wb.worksheets[0]
-        return [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+        for i, r in enumerate(ws.iter_rows(values_only=True, max_col=limits.max_cols), start=1):
+            if i > 4 * limits.max_rows + 1000:  # empty rows count too, so time stays bounded
+                raise FileProblem(f"文件行数超过单次导入上限 {limits.max_rows} 行，请拆分成多个文件分批导入")
+            yield i, list(r)
+    except (zipfile.BadZipFile, OSError, ValueError, TypeError, EOFError) as exc:
+        if isinstance(exc, FileProblem):
+            raise
+        raise FileProblem("无法读取该 Excel 文件，可能已损坏，请另存为 .xlsx 后重试") from exc
     finally:
         wb.close()
 
 
-def _read_csv(content):
+def _read_csv(content, limits):
     if b"\x00" in content[:4096]:
         raise FileProblem("文件不是文本格式的 CSV，请下载模板填写后上传")
     for encoding in ("utf-8-sig", "gb18030"):
@@ -80,7 +133,13 @@ def _read_csv(content):
             continue
     else:
         raise FileProblem("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码")
+    # The csv module's own field limit (128 K) would fail the whole file on one long cell: lift it to
+    # the file's size, and let read_rows turn a long cell into that row's error.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     try:
-        return [(i, r) for i, r in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)]
+        for i, r in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+            if i > 4 * limits.max_rows + 1000:
+                raise FileProblem(f"文件行数超过单次导入上限 {limits.max_rows} 行，请拆分成多个文件分批导入")
+            yield i, r
     except csv.Error as exc:
         raise FileProblem(f"CSV 格式有误：{exc}") from None

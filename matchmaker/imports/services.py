@@ -23,7 +23,7 @@ from ..models.base import utcnow
 from ..suggestions import services as matcher
 from ..utils import once
 from .columns import COLUMNS, KIND_LABELS, Lookups, check_header, clean_row
-from .reader import FileProblem, file_format, read_rows
+from .reader import FileProblem, Limits, file_format, read_rows
 
 log = logging.getLogger(__name__)
 MODELS = {"need": TechNeed, "result": Result}
@@ -91,18 +91,22 @@ def _lookups(kind, raw_rows):
 
 def analyse(kind, content, fmt, max_rows):
     """Parse and validate a file: (good [(row, data)], errors [[row, column, reason]], duplicates, total)."""
-    header, rows = read_rows(content, fmt)
+    cfg = current_app.config
+    limits = Limits(
+        max_rows=max_rows, max_cell_chars=cfg["IMPORT_MAX_CELL_CHARS"], max_unpacked=cfg["IMPORT_MAX_UNPACKED"],
+        max_ratio=cfg["IMPORT_MAX_RATIO"],
+    )  # fmt: skip
+    too_long = []  # rows left out by the reader: (row, column, reason)
+    header, rows = read_rows(content, fmt, limits, too_long)
     try:
         index = check_header(kind, header)
     except ValueError as exc:
         raise FileProblem(str(exc)) from None
-    if not rows:
+    if not rows and not too_long:
         raise FileProblem("文件中只有表头，没有数据行")
-    if len(rows) > max_rows:
-        raise FileProblem(f"文件有 {len(rows)} 行数据，超过单次导入上限 {max_rows} 行，请拆分成多个文件分批导入")
     raw_rows = [(n, {name: (cells[i] if i < len(cells) else "") for name, i in index.items()}) for n, cells in rows]
     lookups = _lookups(kind, [r for _, r in raw_rows])
-    good, errors, seen = [], [], {}
+    good, errors, seen = [], [list(p) for p in too_long], {}
     for number, raw in raw_rows:
         data, problems = clean_row(kind, raw, lookups)
         ref = data.get("external_ref")
@@ -119,7 +123,8 @@ def analyse(kind, content, fmt, max_rows):
     for part in _in_chunks([d["external_ref"] for _, d in good]):
         existing.update(db.session.scalars(db.select(model.external_ref).where(model.external_ref.in_(part))))
     fresh = [(n, d) for n, d in good if d["external_ref"] not in existing]
-    return fresh, errors, len(good) - len(fresh), len(rows)
+    errors.sort(key=lambda e: e[0])
+    return fresh, errors, len(good) - len(fresh), len(rows) + len({p[0] for p in too_long})
 
 
 def validate_upload(kind, filename, content, user):

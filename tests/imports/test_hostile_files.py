@@ -1,0 +1,141 @@
+"""Hostile uploads (issue 13): an .xlsx zip bomb refused before any row is read, the row cap checked
+while reading, one enormous CSV cell one bad row. The files are generated here, small on disk."""
+
+import io
+import time
+import tracemalloc
+import zipfile
+
+import pytest
+
+from matchmaker.imports.reader import FileProblem, Limits, read_rows
+from matchmaker.models import ImportBatch
+
+from ..factories import make_org
+from .test_import import NEED_HEADER, count, csv_bytes, need_row, xlsx
+
+ROW = '<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{text}</t></is></c></row>'
+
+
+def zip_bomb(unpacked_mb=500):
+    """A valid-looking .xlsx whose sheet unpacks to `unpacked_mb` MB (about 1.5 MB on disk for 500)."""
+    base = zipfile.ZipFile(io.BytesIO(xlsx([need_row("B-1")])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for item in base.infolist():
+            if item.filename != "xl/worksheets/sheet1.xml":
+                z.writestr(item, base.read(item))
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
+            f.write(
+                b'<?xml version="1.0" encoding="UTF-8"?><worksheet '
+                b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            )
+            chunk = "".join(ROW.format(n=2, text="A" * 200) for _ in range(4000)).encode()
+            for _ in range(unpacked_mb * 1024 * 1024 // len(chunk)):
+                f.write(chunk)
+            f.write(b"</sheetData></worksheet>")
+    return out.getvalue()
+
+
+@pytest.fixture
+def admin(auth):
+    make_org("enterprise", name="导入测试企业")
+    return auth.login("admin")
+
+
+@pytest.fixture(scope="module")
+def bomb():
+    return zip_bomb()
+
+
+def _post_file(client, content, filename="needs.xlsx", kind="need"):
+    """A multipart upload encoded here: Werkzeug's test client would spool a large body to a
+    temporary file that it never closes (a ResourceWarning in a later test)."""
+    boundary = "----matchmaker-hostile"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\n{kind}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return client.post("/needs/import", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def test_zip_bomb_is_refused_fast_and_small(client, admin, bomb):
+    """A 500 MB sheet packed into ~1.5 MB: refused in under 2 s, using a few MB, nothing stored."""
+    assert len(bomb) < 3 * 1024 * 1024
+    start = time.perf_counter()
+    resp = _post_file(client, bomb)
+    elapsed = time.perf_counter() - start
+    tracemalloc.start()  # a second time, measuring what Python allocates (slower under tracing)
+    _post_file(client, bomb)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"zip bomb ({len(bomb) / 1e6:.1f} MB → 500 MB): refused in {elapsed:.2f} s, peak {peak / 1e6:.1f} MB")
+    assert resp.status_code == 400 and "解压后超过 300 MB" in resp.get_data(as_text=True)
+    assert elapsed < 2 and peak < 50 * 1024 * 1024
+    assert count() == 0 and count(ImportBatch) == 0
+
+
+def test_high_compression_ratio_is_refused():
+    """Under the size limit but packed a thousand to one: refused as a bomb."""
+    with pytest.raises(FileProblem, match="压缩比异常"):
+        read_rows(zip_bomb(20), "xlsx")
+
+
+def test_unpacked_size_limit_is_configurable():
+    """A sheet within the ratio but over IMPORT_MAX_UNPACKED is refused before reading."""
+    content = xlsx([need_row(f"U-{i}") for i in range(50)])
+    with pytest.raises(FileProblem, match="解压后超过"):
+        read_rows(content, "xlsx", Limits(max_unpacked=1024))
+
+
+def test_row_cap_is_checked_while_reading():
+    """Past the cap, reading stops: the rows after it are never pulled from the file."""
+    pulled = []
+
+    def rows():
+        yield 1, NEED_HEADER
+        for i in range(2, 10_000):
+            pulled.append(i)
+            yield i, need_row(f"R-{i}")
+
+    import matchmaker.imports.reader as reader
+
+    original = reader._read_csv
+    reader._read_csv = lambda content, limits: rows()
+    try:
+        with pytest.raises(FileProblem, match="超过单次导入上限 100 行"):
+            read_rows(b"x", "csv", Limits(max_rows=100))
+    finally:
+        reader._read_csv = original
+    assert len(pulled) == 101
+
+
+def test_row_cap_in_an_xlsx(make_app):
+    app = make_app(IMPORT_MAX_ROWS=20)
+    with app.app_context():
+        from matchmaker.demo.taxonomy import ensure_taxonomy
+
+        from ..factories import make_user
+
+        ensure_taxonomy()
+        make_org("enterprise", name="导入测试企业")
+        c = app.test_client()
+        c.post("/auth/login", data={"email": make_user("admin").email, "password": "password123"})
+        resp = _post_file(c, xlsx([need_row(f"X-{i}") for i in range(500)]))
+        assert resp.status_code == 400 and "超过单次导入上限 20 行" in resp.get_data(as_text=True)
+
+
+def test_one_huge_csv_cell_is_one_bad_row(client, admin):
+    """A 1,000,000-character cell: that row is reported, the others are fine."""
+    rows = [need_row("C-1"), need_row("C-2", **{"拟解决的技术难题*": "长" * 1_000_000}), need_row("C-3")]
+    resp = _post_file(client, csv_bytes(rows), "needs.csv")
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 302, body[:500]  # to the report
+    batch = ImportBatch.query.one()
+    assert batch.good_rows == 2 and batch.bad_rows == 1 and batch.total_rows == 3
+    assert batch.errors[0][:2] == [3, "拟解决的技术难题*"] and "32767" in batch.errors[0][2]
