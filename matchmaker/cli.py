@@ -54,11 +54,12 @@ def init_db():
 @click.password_option("--password", prompt="密码", confirmation_prompt="再次输入密码")
 def create_admin(email, name, password):
     """Create an administrator account."""
+    from .auth.passwords import problem
     from .auth.services import AccountError, create_user
     from .models import Role
 
-    if len(password) < 8:
-        raise click.ClickException("密码至少 8 个字符")
+    if problem(password):
+        raise click.ClickException(problem(password))
     try:
         user = create_user(role=Role.ADMIN, email=email, name=name, password=password)
     except AccountError as exc:

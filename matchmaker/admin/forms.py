@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
+from ..auth.passwords import strong_password
 from ..extensions import db
 from ..models import Organization, OrgKind, Role, User
 from ..utils import validators as val
@@ -18,7 +19,7 @@ class StaffUserForm(FlaskForm):
     email = StringField("邮箱", [val.required("请填写邮箱"), val.length(max=120, label="邮箱"), val.email()])
     phone = StringField("手机", [val.optional(), val.phone])
     organization_id = SelectField("所属单位", coerce=int, choices=[])
-    password = PasswordField("初始密码", [val.required("请设置初始密码"), val.length(8, 128, "密码")])
+    password = PasswordField("初始密码", [val.required("请设置初始密码"), strong_password])
 
     def validate_email(self, field):
         if db.session.scalar(db.select(User.id).filter_by(email=field.data.strip().lower())):

@@ -7,10 +7,11 @@ from ..extensions import db
 from ..models import Organization, OrgKind, Role
 from ..utils import validators as val
 from ..utils.uscc import normalize_uscc
+from .passwords import strong_password
 
 
 def _password_field(label):
-    return PasswordField(label, [val.required("请输入密码"), val.length(8, 128, "密码")])
+    return PasswordField(label, [val.required("请输入密码"), strong_password])
 
 
 class LoginForm(FlaskForm):

@@ -114,7 +114,16 @@ def _rejected(client, data, message):
 
 
 def test_short_password_rejected(client):
-    _rejected(client, dict(GOOD, password="short", password2="short"), "密码长度应为 8–128 个字符")
+    _rejected(client, dict(GOOD, password="short-pw1", password2="short-pw1"), "密码长度应为 10–128 个字符")
+
+
+def test_common_passwords_rejected(client, auth):
+    """Passwords from the list of the 10,000 commonest are refused at registration and on change."""
+    for common in ("password123", "1234567890", "qwertyuiop", "aaaaaaaaaaaa"):
+        _rejected(client, dict(GOOD, password=common, password2=common), "该密码过于常见或简单")
+    auth.login("enterprise")
+    resp = client.post("/auth/password", data={"current": "password123", "password": "1q2w3e4r5t", "password2": "1q2w3e4r5t"})
+    assert "该密码过于常见或简单" in resp.get_data(as_text=True)
 
 
 def test_wrong_uscc_check_character_rejected(client):
