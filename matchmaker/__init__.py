@@ -27,9 +27,10 @@ def create_app(test_config=None):
     if test_config:
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
-    from .utils import bounds
+    from .utils import bounds, text
 
     bounds.init_app(app)  # bounded <int:...> ids: before any blueprint adds its routes
+    text.install()  # every form's text fields: NFKC, no NUL/control/bidi characters
     finish_config(app)
     register_extensions(app)
     register_blueprints(app)

@@ -1,0 +1,38 @@
+"""Text as stored: NFKC-normalised, without NUL, control or bidi-override characters (issue 13).
+
+Installed once as a filter on every text field of every form (``install``): a StringField or a
+TextAreaField, not a password or hidden field. Line breaks and tabs stay in multi-line text."""
+
+import unicodedata
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+
+KEEP = {"\n", "\r", "\t"}
+
+
+def clean_text(value, multiline=True):
+    """NFKC, then drop control (Cc) and format (Cf: bidi overrides, zero-width) characters."""
+    if not isinstance(value, str):
+        return value
+    value = unicodedata.normalize("NFKC", value)
+    keep = KEEP if multiline else set()
+    return "".join(ch for ch in value if ch in keep or unicodedata.category(ch) not in ("Cc", "Cf"))
+
+
+def _clean_line(value):
+    return clean_text(value, multiline=False)
+
+
+def _bind_field(self, form, unbound_field, options):
+    cls = unbound_field.field_class
+    if issubclass(cls, StringField) and not issubclass(cls, PasswordField | HiddenField):
+        extra = clean_text if issubclass(cls, TextAreaField) else _clean_line
+        filters = tuple(unbound_field.kwargs.get("filters") or ()) + tuple(options.get("filters") or ())
+        options = dict(options, filters=(extra, *filters))
+    return unbound_field.bind(form=form, **options)
+
+
+def install():
+    """Make every Flask-WTF form clean its text fields (idempotent)."""
+    FlaskForm.Meta.bind_field = _bind_field
