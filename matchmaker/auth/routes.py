@@ -94,7 +94,7 @@ def register_confirm():
     login_user(user)
     if user.requested_organization:
         flash(f"注册成功。您申请加入的「{user.requested_organization.name}」已在平台登记，"
-              "平台管理员核实后您即可代表该单位发布和管理需求", "info")  # fmt: skip
+              "平台管理员核实后您即可代表该单位发布和管理需求或成果", "info")  # fmt: skip
     else:
         flash("注册成功，欢迎使用平台", "success")
     return redirect(url_for("main.dashboard"))

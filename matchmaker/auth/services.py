@@ -46,9 +46,10 @@ def register_user(
         raise AccountError("该邮箱已注册")
     org = find_or_create_org(org_name, org_kind, uscc if org_kind == OrgKind.ENTERPRISE else None, town, industry)
     user = User(email=email, name=name.strip(), phone=(phone or "").strip() or None, role=role)
-    if org.id is not None and org.kind == OrgKind.ENTERPRISE:
-        # Joining an enterprise already on the platform gives access to its needs and
-        # drafts: an admin approves it first (a credit code is public information).
+    if org.id is not None:
+        # Joining an organisation already on the platform gives access to its listings and
+        # drafts, and lets one speak for it: an admin approves it first, for an enterprise (a
+        # credit code is public information) and a university or institute alike (issue 13).
         user.requested_organization = org
         for admin in db.session.scalars(db.select(User).filter_by(role="admin", active=True)):
             notify(
@@ -130,7 +131,8 @@ def decide_membership(user, approve):
     user.requested_organization = None
     if approve:
         user.organization = org
-        notify(user, "membership", f"您已加入单位「{org.name}」，现在可以代表该单位发布需求", "/dashboard")
+        what = "需求" if org.kind == OrgKind.ENTERPRISE else "成果"
+        notify(user, "membership", f"您已加入单位「{org.name}」，现在可以代表该单位发布{what}", "/dashboard")
     else:
         notify(user, "membership", f"您加入单位「{org.name}」的申请未获批准，如有疑问请联系平台管理员", "/dashboard")
     db.session.commit()

@@ -93,14 +93,22 @@ def test_confirming_twice_creates_one_account(app, client, outbox):
     assert count(User) == 1
 
 
-def test_register_researcher_joins_existing_university(client, outbox):
-    """A researcher naming an existing university joins it instead of duplicating it."""
+def test_register_researcher_asks_to_join_existing_university(client, outbox):
+    """A researcher naming an existing university asks to join it (no duplicate); an admin approves first."""
     uni = make_org("university", name="南方理工大学")
     data = dict(GOOD, role="researcher", org_kind="university", org_name="南方理工大学", uscc="", email="r@example.cn")
     assert register(client, outbox, data).status_code == 302
     user = db.session.scalar(db.select(User).filter_by(email="r@example.cn"))
-    assert user.organization_id == uni.id
+    assert user.organization_id is None and user.requested_organization_id == uni.id
     assert count(Organization) == 1
+    assert "无法发布成果" in client.get("/results/new", follow_redirects=True).get_data(as_text=True)
+
+
+def test_register_researcher_with_a_new_institute_joins_it_at_once(client, outbox):
+    data = dict(GOOD, role="researcher", org_kind="institute", org_name="新建研究院", uscc="", email="n@example.cn")
+    assert register(client, outbox, data).status_code == 302
+    user = db.session.scalar(db.select(User).filter_by(email="n@example.cn"))
+    assert user.organization.name == "新建研究院" and user.requested_organization_id is None
 
 
 def _rejected(client, data, message):
@@ -122,7 +130,9 @@ def test_common_passwords_rejected(client, auth):
     for common in ("password123", "1234567890", "qwertyuiop", "aaaaaaaaaaaa"):
         _rejected(client, dict(GOOD, password=common, password2=common), "该密码过于常见或简单")
     auth.login("enterprise")
-    resp = client.post("/auth/password", data={"current": "password123", "password": "1q2w3e4r5t", "password2": "1q2w3e4r5t"})
+    resp = client.post(
+        "/auth/password", data={"current": "password123", "password": "1q2w3e4r5t", "password2": "1q2w3e4r5t"}
+    )
     assert "该密码过于常见或简单" in resp.get_data(as_text=True)
 
 
