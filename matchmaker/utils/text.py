@@ -3,6 +3,7 @@
 Installed once as a filter on every text field of every form (``install``): a StringField or a
 TextAreaField, not a password or hidden field. Line breaks and tabs stay in multi-line text."""
 
+import re
 import unicodedata
 
 from flask_wtf import FlaskForm
@@ -11,11 +12,18 @@ from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 KEEP = {"\n", "\r", "\t"}
 
 
+# Full-width punctuation (，：；（）！？ …) is how Chinese text is written: NFKC would turn it into ASCII,
+# so it is kept as typed; full-width letters and digits (ＡＢＣ１２３) do become ASCII.
+_CJK_PUNCT = re.compile(r"([\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65])")
+
+
 def clean_text(value, multiline=True):
-    """NFKC, then drop control (Cc) and format (Cf: bidi overrides, zero-width) characters."""
+    """NFKC (full-width punctuation kept), then drop control (Cc) and format (Cf: bidi overrides,
+    zero-width) characters."""
     if not isinstance(value, str):
         return value
-    value = unicodedata.normalize("NFKC", value)
+    parts = _CJK_PUNCT.split(value)  # odd items are the kept punctuation
+    value = "".join(p if i % 2 else unicodedata.normalize("NFKC", p) for i, p in enumerate(parts))
     keep = KEEP if multiline else set()
     return "".join(ch for ch in value if ch in keep or unicodedata.category(ch) not in ("Cc", "Cf"))
 
