@@ -11,7 +11,9 @@ def register_cli(app):
     app.cli.add_command(digest)
 
 
-@click.command("digest")
+# Not "digest": Flask-Static-Digest registers `flask digest` (compile/clean) as a plugin command,
+# and Flask resolves plugin commands before the app's own.
+@click.command("send-digest")
 @click.option("--base-url", default="", help="Site address put before links, e.g. https://kjcg.example.gov.cn")
 def digest(base_url):
     """Send each user one e-mail with their new notifications (logged when MAIL_SERVER is unset)."""

@@ -51,13 +51,13 @@ def test_digest_logs_without_smtp(app, runner, caplog):
     notify(a, "x", "第二条")
     notify(b, "x", "第三条", commit=True)
     with caplog.at_level(logging.INFO, logger="matchmaker.notifications.services"):
-        out = runner.invoke(args=["digest", "--base-url", "https://kj.example.cn"])
+        out = runner.invoke(args=["send-digest", "--base-url", "https://kj.example.cn"])
     assert out.exit_code == 0 and "2 位用户，3 条通知" in out.output
     logged = caplog.text
     assert "第一条" in logged and "https://kj.example.cn/a" in logged and a.email in logged
     assert db.session.scalar(db.select(db.func.count(Notification.id)).where(Notification.digested_at.is_(None))) == 0
     assert db.session.scalar(db.select(db.func.count(Notification.id)).where(Notification.emailed_at.is_not(None))) == 0
-    assert "0 位用户" in runner.invoke(args=["digest"]).output
+    assert "0 位用户" in runner.invoke(args=["send-digest"]).output
 
 
 def test_digest_sends_through_smtp_when_configured(app, runner, monkeypatch):
@@ -87,7 +87,7 @@ def test_digest_sends_through_smtp_when_configured(app, runner, monkeypatch):
     app.config.update(MAIL_SERVER="smtp.example.cn", MAIL_PORT=587, MAIL_USE_TLS=True, MAIL_USERNAME="bot")
     user = make_user("enterprise")
     notify(user, "x", "已为您引荐", commit=True)
-    assert runner.invoke(args=["digest"]).exit_code == 0
+    assert runner.invoke(args=["send-digest"]).exit_code == 0
     sends = [s for s in sent if s[0] == "send"]
     assert len(sends) == 1 and sends[0][1] == user.email and "已为您引荐" in sends[0][3]
     assert ("tls",) in sent and ("login", "bot") in sent
@@ -106,6 +106,20 @@ def test_digest_reminds_brokers_of_stale_pairs(app, runner):
     s = make_suggestion(broker=broker)
     s.last_activity_at = utcnow() - timedelta(days=30)
     db.session.commit()
-    runner.invoke(args=["digest"])
+    runner.invoke(args=["send-digest"])
     texts = list(db.session.scalars(db.select(Notification.text).filter_by(user_id=broker.id)))
     assert texts == ["您有 1 条对接超过期限未跟进，请及时处理"]
+
+
+def test_the_flask_command_line_reaches_the_e_mail_digest(tmp_path):
+    """Through `flask` itself (plugin commands first), not only app.cli: `flask digest` is Flask-Static-Digest's."""
+    import subprocess
+    import sys
+
+    env = {**__import__("os").environ, "MATCHMAKER_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}"}
+    out = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "matchmaker", "send-digest", "--help"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "--base-url" in out.stdout and "e-mail" in out.stdout
