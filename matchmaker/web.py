@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import current_app, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import CSRFError
 
@@ -48,6 +48,18 @@ def register_web(app):
     login_manager.login_message_category = "warning"
     login_manager.anonymous_user = Anonymous
     login_manager.session_protection = "basic"
+
+    @app.before_request
+    def refuse_nul():
+        """A NUL character in a query or form value is never meant (PostgreSQL refuses it in text): 400."""
+        values = [*request.args.items(multi=True)]
+        if request.method == "POST" and request.mimetype in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            values += request.form.items(multi=True)
+        if any("\x00" in k or "\x00" in v for k, v in values):
+            abort(400)
 
     @app.after_request
     def security_headers(resp):

@@ -45,6 +45,16 @@ def length(max_len):
     return validate.Length(max=max_len, error="不能超过 {max} 个字符")
 
 
+# No NUL or other control characters (tab and line breaks allowed): PostgreSQL refuses NUL in text,
+# and no filter or field needs the others. Documented as the string's pattern.
+NO_CONTROL = validate.Regexp(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$", error="不能包含控制字符")
+
+
+def text_ok(max_len):
+    """A string's validators: at most max_len characters, no control characters."""
+    return [length(max_len), NO_CONTROL]
+
+
 # Chinese messages for what a query argument can get wrong.
 ARG_MESSAGES = {"invalid": "格式不正确", "required": "缺少此参数", "null": "不能为空", "too_large": "数值过大",
                 "special": "应为有限的数字"}  # fmt: skip
@@ -126,7 +136,7 @@ class PageArgs(Schema):
 
     limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=rng(1, MAX_LIMIT),
                            metadata={"description": f"每页条数，1–{MAX_LIMIT}"})  # fmt: skip
-    cursor = fields.String(validate=length(500),
+    cursor = fields.String(validate=text_ok(500),
                            metadata={"description": "上一页响应中的 next_cursor；不带则从第一页开始"})  # fmt: skip
 
 
@@ -149,7 +159,7 @@ class AmountArg(fields.Decimal):
 
 
 def _text(max_len, desc):
-    return fields.String(validate=length(max_len), metadata={"description": desc})
+    return fields.String(validate=text_ok(max_len), metadata={"description": desc})
 
 
 @chinese_messages
@@ -411,16 +421,16 @@ class Me(Schema):
 class ContractCreate(Schema):
     """A contract to record (the contract form's fields; amounts in yuan as strings)."""
 
-    contract_no = fields.String(required=True, validate=length(50))
-    registration_no = fields.String(validate=length(50), metadata={"description": "登记编号"})
+    contract_no = fields.String(required=True, validate=text_ok(50))
+    registration_no = fields.String(validate=text_ok(50), metadata={"description": "登记编号"})
     type = Enum(ContractType, required=True)
-    title = fields.String(required=True, validate=length(200))
+    title = fields.String(required=True, validate=text_ok(200))
     buyer_name = fields.String(
-        required=True, validate=length(100), metadata={"description": "甲方（委托方/受让方）名称"}
+        required=True, validate=text_ok(100), metadata={"description": "甲方（委托方/受让方）名称"}
     )
     buyer_kind = Enum(OrgKind)
     seller_name = fields.String(
-        required=True, validate=length(100), metadata={"description": "乙方（受托方/让与方）名称"}
+        required=True, validate=text_ok(100), metadata={"description": "乙方（受托方/让与方）名称"}
     )
     seller_kind = Enum(OrgKind)
     amount = fields.String(required=True, validate=validate.Regexp(r"^\d{1,12}(\.\d{1,2})?$", error="应为以元为单位、最多两位小数的金额字符串"),
@@ -437,9 +447,9 @@ class ContractCreate(Schema):
     need_id = fields.Integer(validate=rng(1, MAX_ID))
     result_id = fields.Integer(validate=rng(1, MAX_ID))
     suggestion_id = fields.Integer(validate=rng(1, MAX_ID), metadata={"description": "由推荐对登记：推荐对转为已签约"})
-    industry = fields.String(validate=length(50))
-    town = fields.String(validate=length(50))
-    note = fields.String(validate=length(2000))
+    industry = fields.String(validate=text_ok(50))
+    town = fields.String(validate=text_ok(50))
+    note = fields.String(validate=text_ok(2000))
 
 
 chinese_messages(ContractCreate)

@@ -104,3 +104,10 @@ def test_a_racing_repeat_returns_the_winners_contract(app, client, monkeypatch):
     resp = post(client, token, BODY)
     assert resp.status_code == 201 and resp.get_json()["id"] == first["id"] and _count() == 1
     assert resp.headers["Idempotent-Replayed"] == "true"
+
+
+def test_control_characters_in_the_body_are_422(app, client):
+    token = token_for("admin", scopes=("read", "write"))
+    resp = post(client, token, BODY | {"title": "合同\x00名称", "note": "第一行\n第二行\t缩进"})
+    assert resp.status_code == 422 and list(resp.get_json()["errors"]) == ["title"]
+    assert post(client, token, BODY | {"note": "第一行\n第二行\t缩进"}, key="k2").status_code == 201

@@ -235,3 +235,13 @@ def test_organizations_and_zones(api):
     assert [o["name"] for o in items] == ["某某大学"]
     assert api.get(f"/api/v1/organizations/{org.id}", raw).get_json()["kind"] == "university"
     assert api.get("/api/v1/zones", token_for("enterprise")).get_json() == []
+
+
+@pytest.mark.parametrize("url", [
+    "/api/v1/needs?q=%00", "/api/v1/needs?industry=a%00b", "/api/v1/results?town=%1b", "/api/v1/contracts?q=%00",
+    "/api/v1/organizations?q=%00", "/api/v1/suggestions?q=%7f", "/api/v1/needs?cursor=%00",
+])  # fmt: skip
+def test_control_characters_are_422_not_a_database_error(api, url):
+    """NUL (which PostgreSQL refuses in text) and other control characters never reach a query."""
+    body = api.get(url, token_for("admin")).get_json()  # NUL: 400 for the whole site; others: the argument's 422
+    assert (body["status"], body["code"]) in ((400, "bad_request"), (422, "validation_error")), (url, body)
