@@ -6,12 +6,15 @@ from wtforms.validators import ValidationError
 
 from ..listings.validation import clean_patents
 from ..models.enums import SubsidyKind
+from ..utils import once
 from ..utils import validators as val
 from ..utils.inputs import CodeSelect, DateInput, IntInput, PercentInput, WanInput, filled
 
 
 class ApplyForm(FlaskForm):
     """An enterprise's application."""
+
+    submission_key = once.key_field()
 
     patents = TextAreaField("拟质押专利号", [val.required("请填写拟质押的专利号")],
                             description="每行或用逗号分隔一个专利号，如 ZL201910123456.7（校验位将被核验）")  # fmt: skip

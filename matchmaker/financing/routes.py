@@ -7,6 +7,7 @@ from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
 from ..models import FinancingCase, Role
 from ..models.enums import FinancingStatus
+from ..utils import once
 from . import services, workflow
 from .forms import ApplyForm, StepForm
 from .workflow import FinancingError
@@ -48,7 +49,9 @@ def new():
     form = ApplyForm()
     if form.validate_on_submit():
         try:
-            case = services.apply_for(current_user, form.data)
+            case = services.apply_for(current_user, form.data, key=form.submission_key.data)
+        except once.Repeat as r:
+            return once.see_other(url_for("financing.detail", case_id=r.entity_id))
         except FinancingError as exc:
             form.patents.errors.append(str(exc))
         else:

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..listings.validation import clean_patents
 from ..models import FinancingCase, Organization, Role
 from ..models.enums import FinancingStatus
+from ..utils import once
 from ..visits.services import history_provider
 from . import workflow
 from .workflow import FinancingError
@@ -18,8 +19,10 @@ from .workflow import FinancingError
 PARTNER_KINDS = {"appraise": "appraiser", "approve": "bank", "insure": "insurer", "subsidise": "government"}
 
 
-def apply_for(user, data):
-    """An enterprise applies with the patents to pledge, the amount and term wanted; commits."""
+def apply_for(user, data, key=None):
+    """An enterprise applies with the patents to pledge, the amount and term wanted; commits.
+
+    ``key``: the form's one-time key; a repeat raises ``once.Repeat`` with the first case's id."""
     if user.role != Role.ENTERPRISE or user.organization_id is None:
         raise FinancingError("仅已关联企业的企业用户可以申请")
     try:
@@ -28,10 +31,13 @@ def apply_for(user, data):
         raise FinancingError(str(exc)) from None
     if not patents:
         raise FinancingError("请填写拟质押的专利号")
+    claimed = once.claim(key, "financing_case", user)
     case = FinancingCase(organization_id=user.organization_id, applicant_id=user.id, patents=patents,
                          amount_wanted=data["amount_wanted"], term_months=data["term_months"],
                          purpose=(data.get("purpose") or "").strip())  # fmt: skip
     db.session.add(case)
+    db.session.flush()
+    once.bind(claimed, case.id)
     db.session.commit()
     return case
 

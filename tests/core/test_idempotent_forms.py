@@ -40,6 +40,13 @@ def _setup(kind):
     if kind == "manual_pair":
         need, result = make_need(), make_result()
         return "broker", "/broker/pairs/new", {"need_id": need.id, "result_id": result.id}, MatchSuggestion, {}
+    if kind == "financing":
+        from matchmaker.models import FinancingCase
+
+        from ..financing.test_financing import _valid_patent
+
+        data = {"patents": _valid_patent(), "amount_wanted": "500", "term_months": "12", "purpose": "购买检测设备"}
+        return "enterprise", "/financing/new", data, FinancingCase, {}
     s = make_suggestion(status="accepted")
     if kind == "follow_up":
         data = {"kind": "call", "happened_on": date.today().isoformat(), "note": "电话沟通"}
@@ -50,7 +57,7 @@ def _setup(kind):
     raise AssertionError(kind)
 
 
-KINDS = ["need", "result", "contract", "event", "manual_pair", "follow_up", "introduction"]
+KINDS = ["need", "result", "contract", "event", "manual_pair", "follow_up", "introduction", "financing"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -87,7 +94,7 @@ def test_response_resubmit_answers_303(client, auth):
     assert db.session.get(MatchSuggestion, s.id).need_response == "interested"
 
 
-@pytest.mark.parametrize("kind", ["need", "result", "contract", "event", "manual_pair", "follow_up"])
+@pytest.mark.parametrize("kind", ["need", "result", "contract", "event", "manual_pair", "follow_up", "financing"])
 def test_twenty_concurrent_submits_make_one_row(make_app, tmp_path, kind):
     """20 threads post one filled form (one key) at once against a file database: one row, every answer
     a redirect to it."""
