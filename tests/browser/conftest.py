@@ -69,6 +69,7 @@ def _serve(tmp, *commands):
     _need_chromium()
     url, drop = _database(tmp)
     env = dict(os.environ, MATCHMAKER_INSTANCE_PATH=str(tmp / "instance"), MATCHMAKER_DATABASE_URL=url)
+    env["MATCHMAKER_JOBS_QUEUE_NAME"] = f"journey-{uuid.uuid4().hex[:8]}"  # two servers never share a Redis queue
     env.pop("CI", None)
     bin_dir = Path(sys.executable).parent
     flask = [str(bin_dir / "flask"), "--app", "matchmaker"]
