@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import Role, TechNeed, UrgentRequest
 from ..models.base import utcnow
 from ..models.enums import UrgentReason, UrgentStatus
+from ..utils import once
 from . import clock, services
 from .forms import MarkUrgentForm, ReviewForm, SettingForm, UrgentNeedForm
 from .services import UrgentError
@@ -25,8 +26,14 @@ def new():
     if form.validate_on_submit():
         try:
             req = services.submit_new(
-                current_user, form.data | {"budget": form.budget.data}, form.reason_kind.data, form.reason.data
+                current_user,
+                form.data | {"budget": form.budget.data},
+                form.reason_kind.data,
+                form.reason.data,
+                key=form.submission_key.data,
             )
+        except once.Repeat as r:
+            return once.see_other(url_for("urgent.detail", request_id=r.entity_id))
         except UrgentError as exc:
             form.reason.errors.append(str(exc))
         else:

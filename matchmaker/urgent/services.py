@@ -19,6 +19,7 @@ from ..models.enums import UrgentReason, UrgentStatus
 from ..notifications.services import notify
 from ..suggestions import services as matcher
 from ..suggestions.store import threshold
+from ..utils import once
 from . import clock
 
 log = logging.getLogger(__name__)
@@ -101,15 +102,19 @@ def _tell_brokers(req):
                f"/urgent/{req.id}")  # fmt: skip
 
 
-def submit_new(user, data, reason_kind, reason, now=None):
-    """An enterprise posts a need through the fast channel: a draft need and a pending request; commits."""
+def submit_new(user, data, reason_kind, reason, now=None, key=None):
+    """An enterprise posts a need through the fast channel: a draft need and a pending request; commits.
+
+    ``key``: the form's one-time key; a repeat raises ``once.Repeat`` with the first request's id."""
     if user.organization_id is None:
         raise UrgentError("您的账号未关联单位，无法发布需求，请联系管理员")
+    claimed = once.claim(key, "urgent_request", user)
     need = TechNeed(organization_id=user.organization_id, created_by_id=user.id, status=ListingStatus.DRAFT.value)
     apply_data(need, dict(data, source="urgent"))
     db.session.add(need)
     req = _open_request(need, user, reason_kind, reason, now)
     db.session.flush()
+    once.bind(claimed, req.id)
     _tell_brokers(req)
     db.session.commit()
     return req

@@ -40,6 +40,11 @@ def _setup(kind):
     if kind == "manual_pair":
         need, result = make_need(), make_result()
         return "broker", "/broker/pairs/new", {"need_id": need.id, "result_id": result.id}, MatchSuggestion, {}
+    if kind == "urgent":
+        from matchmaker.models import UrgentRequest
+
+        data = dict(NEED_FORM, reason_kind="epidemic", reason="疫情防控物资生产急需，现有工艺合格率低")
+        return "enterprise", "/urgent/new", data, UrgentRequest, {}
     if kind == "financing":
         from matchmaker.models import FinancingCase
 
@@ -57,7 +62,7 @@ def _setup(kind):
     raise AssertionError(kind)
 
 
-KINDS = ["need", "result", "contract", "event", "manual_pair", "follow_up", "introduction", "financing"]
+KINDS = ["need", "result", "contract", "event", "manual_pair", "follow_up", "introduction", "financing", "urgent"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -94,7 +99,9 @@ def test_response_resubmit_answers_303(client, auth):
     assert db.session.get(MatchSuggestion, s.id).need_response == "interested"
 
 
-@pytest.mark.parametrize("kind", ["need", "result", "contract", "event", "manual_pair", "follow_up", "financing"])
+@pytest.mark.parametrize(
+    "kind", ["need", "result", "contract", "event", "manual_pair", "follow_up", "financing", "urgent"]
+)
 def test_twenty_concurrent_submits_make_one_row(make_app, tmp_path, kind):
     """20 threads post one filled form (one key) at once against a file database: one row, every answer
     a redirect to it."""
