@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, select, update
 from ..extensions import db
 from ..matching import tokenize as tok
 from ..matching.docs import Doc, encode_tokens, tokenize_doc
-from ..matching.tokenize import tokenize
+from ..matching.tokenize import keyword_tokens, tokenize
 from ..models import DomainTerm, ListingChange
 from ..models.changes import DICTIONARY
 from .kinds import KINDS, kind_of, model_of
@@ -35,9 +35,9 @@ def ensure_dictionary(force=False) -> str:
 
 
 def _parts(listing):
-    title = tokenize(listing.title or "")
-    keywords = tokenize(" ".join(listing.keyword_list))
-    body = [tokenize(getattr(listing, f) or "") for f in KINDS[kind_of(listing)].body]
+    keywords = keyword_tokens(listing.keyword_list)  # typed keywords stay whole, in every field
+    title = tokenize(listing.title or "", keywords)
+    body = [tokenize(getattr(listing, f) or "", keywords) for f in KINDS[kind_of(listing)].body]
     return title, keywords, body
 
 

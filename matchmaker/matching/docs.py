@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from .tokenize import tokenize
+from .tokenize import keyword_tokens, tokenize
 
 __all__ = [
     "FIELDS",
@@ -41,12 +41,14 @@ class Doc:
 
 @dataclass(frozen=True)
 class MatchResult:
-    """One suggestion: need, result, score in [0, 1] and the terms that explain it."""
+    """One suggestion: need, result, score in [0, 1], the reasons that explain it and the
+    remainder (the score minus the reasons' weights: parts too small or not words to show)."""
 
     need_id: int
     result_id: int
     score: float
-    reasons: tuple[tuple[str, float], ...] = ()
+    reasons: tuple = ()  # explain.Reason items, strongest first
+    rest: float = 0.0
 
 
 def encode_tokens(fields: tuple[list[str], list[str], list[str]]) -> str:
@@ -65,7 +67,8 @@ def doc_fields(doc: Doc) -> tuple[list[str], list[str], list[str]]:
     """Return the document's token lists, from its cache when present."""
     if doc.tokens is not None:
         return decode_tokens(doc.tokens)
-    return (tokenize(doc.title or ""), tokenize(doc.keyword_text()), tokenize(doc.body or ""))
+    keywords = keyword_tokens(doc.keywords)
+    return (tokenize(doc.title or "", keywords), keywords, tokenize(doc.body or "", keywords))
 
 
 def doc_cache(doc: Doc) -> str:

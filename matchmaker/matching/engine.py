@@ -12,8 +12,9 @@ import numpy as np
 
 from . import tokenize as tok
 from .docs import Doc, MatchResult, doc_cache
+from .explain import explain_candidates
 from .index import SideIndex, row_block
-from .scoring import explain_rows, explainable_flags, score_side
+from .scoring import score_side
 from .semantic import LatentSpace
 from .vectorize import Vectorizer
 
@@ -42,11 +43,11 @@ class MatchEngine:
         n_components=128,
         lsa_sample=8000,
         semantic_weight=0.4,
-        feedback_docs=10,
-        feedback_weight=1.0,
+        feedback_docs=5,
+        feedback_weight=3.0,
         n_candidates=200,
         selective_max_df=0.05,
-        n_reasons=5,
+        n_reasons=8,
         n_jobs=2,
     ):
         self.field_weights = field_weights
@@ -81,13 +82,14 @@ class MatchEngine:
         report("vectorize", 0, 1)
         self.vectorizer_ = Vectorizer(self.field_weights, self.word_weight, self.char_unigrams)
         X = self.vectorizer_.fit_transform(fields)
-        explainable_flags(self.vectorizer_)  # ready before the first query
         report("semantic", 0, 1)
         self.latent_ = LatentSpace(self.n_components, self.lsa_sample).fit(X, self.vectorizer_.df_)
         Z = self.latent_.transform(X, n_jobs=self.n_jobs)
         report("index", 0, 1)
         max_df = max(20, self.selective_max_df * len(docs))
-        selective = self.vectorizer_.df_ <= max_df
+        # Words first seen after the fit are rare by definition: they have postings.
+        extra = np.ones(self.vectorizer_.n_features_ - len(self.vectorizer_.df_), dtype=bool)
+        selective = np.concatenate([self.vectorizer_.df_ <= max_df, extra])
         n = len(needs)
         self.needs_ = SideIndex(row_block(X, 0, n), Z[:n], [d.id for d in needs], selective)
         self.results_ = SideIndex(row_block(X, n, len(docs)), Z[n:], [d.id for d in results], selective)
@@ -99,26 +101,38 @@ class MatchEngine:
         report("done", 1, 1)
         return self
 
-    def _embed(self, doc: Doc):
-        x = self.vectorizer_.transform([doc_cache(doc)])
+    def _embed(self, doc: Doc, add: bool = False):
+        x = self.vectorizer_.transform([doc_cache(doc)], add=add)
         return x, self.latent_.transform(x)[0]
 
     # ------------------------------------------------------------------ incremental
+    def _add(self, side: SideIndex, doc: Doc) -> None:
+        self._remove(side, doc.id)
+        x, z = self._embed(doc, add=True)
+        self.vectorizer_.count_document(x)  # new words' document frequencies
+        side.add(doc.id, x, z)
+
+    def _remove(self, side: SideIndex, doc_id: int) -> None:
+        old = side.row(doc_id)
+        if old is not None:
+            self.vectorizer_.count_document(old[0], -1)
+        side.remove(doc_id)
+
     def add_need(self, doc: Doc) -> None:
-        """Index a new or edited need at once with the current vocabulary."""
-        self.needs_.add(doc.id, *self._embed(doc))
+        """Index a new or edited need at once; words the fit never saw count too."""
+        self._add(self.needs_, doc)
 
     def add_result(self, doc: Doc) -> None:
-        """Index a new or edited result at once with the current vocabulary."""
-        self.results_.add(doc.id, *self._embed(doc))
+        """Index a new or edited result at once; words the fit never saw count too."""
+        self._add(self.results_, doc)
 
     def remove_need(self, need_id: int) -> None:
         """Drop a need from the index."""
-        self.needs_.remove(need_id)
+        self._remove(self.needs_, need_id)
 
     def remove_result(self, result_id: int) -> None:
         """Drop a result from the index."""
-        self.results_.remove(result_id)
+        self._remove(self.results_, result_id)
 
     # ------------------------------------------------------------------ queries
     def _query(self, src: SideIndex, query):
@@ -129,42 +143,53 @@ class MatchEngine:
             raise KeyError(query)
         return hit
 
-    def search(self, side: SideIndex, x, z, top_k=10, min_score=0.0, exclude=(), semantic=True):
-        """Return [(doc_id, score, reasons)] of one side for a query row, best first."""
+    def search(self, side: SideIndex, x, z, top_k=10, min_score=0.0, exclude=(), semantic=True, explain=True):
+        """Return [(doc_id, score, reasons, remainder)] of one side for a query row, best first.
+
+        The shown reasons plus the remainder add up to the score. With ``explain=False`` reasons
+        are left empty and the remainder is the score (rankings only, much faster)."""
         qi, qd = x.indices, x.data
         qbuf = _query_buffer(self.vectorizer_.n_features_)
         qbuf[qi] = qd
         try:
             hits = score_side(side, qbuf, qi, qd, z if semantic else None, self, set(exclude))
-            keep = np.flatnonzero(hits.score >= min_score)
-            order = keep[np.lexsort((hits.ids[keep], -hits.score[keep]))]
-            out = []
-            pos = 0
-            while len(out) < top_k and pos < len(order):
-                # Explain just as many rows as are still needed, all in one pass.
-                batch = order[pos : pos + top_k - len(out)]
-                pos += len(batch)
-                whys = explain_rows(side, hits.rows[batch], hits.delta[batch], qbuf, self.vectorizer_, self.n_reasons)
-                for j, why in zip(batch.tolist(), whys):
-                    if why:  # a pair sharing only single characters is no suggestion
-                        out.append((int(hits.ids[j]), float(min(1.0, hits.score[j])), why))
         finally:
             qbuf[qi] = 0.0
+        keep = np.flatnonzero(hits.score >= min_score)
+        order = keep[np.lexsort((hits.ids[keep], -hits.score[keep]))]
+        if not explain:
+            order = order[:top_k]
+            scores = np.minimum(1.0, hits.score[order].astype(np.float64)).tolist()
+            return [(i, s, (), s) for i, s in zip(hits.ids[order].tolist(), scores)]
+        out, pos = [], 0
+        while len(out) < top_k and pos < len(order):
+            # Explain just as many rows as are still needed; a pair with nothing to show
+            # (only single letters or digits in common) is no suggestion.
+            batch = order[pos : pos + top_k - len(out)]
+            pos += len(batch)
+            scores = np.minimum(1.0, hits.score[batch].astype(np.float64))
+            whys = explain_candidates(
+                self, x, side, hits.rows[batch], hits.delta[batch], scores, hits.lex[batch].astype(np.float64),
+                hits.zdir, hits.zfb, self.n_reasons, query_is_need=side is self.results_,
+            )  # fmt: skip
+            for i, s, (why, rest) in zip(hits.ids[batch].tolist(), scores.tolist(), whys):
+                if why:
+                    out.append((i, s, why, rest))
         return out
 
-    def results_for_need(self, need, top_k=10, min_score=0.0, exclude=()) -> list[MatchResult]:
+    def results_for_need(self, need, top_k=10, min_score=0.0, exclude=(), explain=True) -> list[MatchResult]:
         """Return the best results for a need id or a Doc."""
         x, z = self._query(self.needs_, need)
         nid = need.id if isinstance(need, Doc) else int(need)
-        found = self.search(self.results_, x, z, top_k, min_score, exclude)
-        return [MatchResult(nid, rid, s, r) for rid, s, r in found]
+        found = self.search(self.results_, x, z, top_k, min_score, exclude, explain=explain)
+        return [MatchResult(nid, rid, s, r, rest) for rid, s, r, rest in found]
 
-    def needs_for_result(self, result, top_k=10, min_score=0.0, exclude=()) -> list[MatchResult]:
+    def needs_for_result(self, result, top_k=10, min_score=0.0, exclude=(), explain=True) -> list[MatchResult]:
         """Return the best needs for a result id or a Doc."""
         x, z = self._query(self.results_, result)
         rid = result.id if isinstance(result, Doc) else int(result)
-        found = self.search(self.needs_, x, z, top_k, min_score, exclude)
-        return [MatchResult(nid, rid, s, r) for nid, s, r in found]
+        found = self.search(self.needs_, x, z, top_k, min_score, exclude, explain=explain)
+        return [MatchResult(nid, rid, s, r, rest) for nid, s, r, rest in found]
 
     def all_pairs(self, top_k=10, min_score=0.0, chunk=256) -> Iterator[MatchResult]:
         """Yield the top results of every need, need by need, computed on n_jobs threads."""
@@ -182,8 +207,8 @@ class MatchEngine:
         """Return [(doc_id, lexical cosine)] of one side at or above threshold, excluding doc.id."""
         index = self.needs_ if side == "needs" else self.results_
         x, z = self._embed(doc)
-        found = self.search(index, x, z, top_k, threshold, {doc.id}, semantic=False)
-        return [(i, s) for i, s, _ in found]
+        found = self.search(index, x, z, top_k, threshold, {doc.id}, semantic=False, explain=False)
+        return [(i, s) for i, s, _, _ in found]
 
     # ------------------------------------------------------------------ bookkeeping
     def save(self, directory) -> str:

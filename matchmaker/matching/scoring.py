@@ -1,22 +1,23 @@
-"""Scoring of candidates: exact lexical cosine, semantic re-ranking with feedback, reasons."""
+"""Scoring of candidates: exact lexical cosine and semantic re-ranking with feedback (reasons: explain.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .index import SideIndex, row_dots
-from .tokenize import dictionary_version, dictionary_words_mask
 
-__all__ = ["Hits", "explain_rows", "explainable_flags", "score_side"]
+__all__ = ["Hits", "score_side"]
 
 
 class Hits:
     """Scored candidates of one query: doc ids, blended scores, lexical scores."""
 
-    __slots__ = ("ids", "lex", "score", "rows", "delta")
+    __slots__ = ("ids", "lex", "score", "rows", "delta", "zdir", "zfb")
 
-    def __init__(self, ids, lex, score, rows, delta):
+    def __init__(self, ids, lex, score, rows, delta, zdir=None, zfb=None):
         self.ids, self.lex, self.score, self.rows, self.delta = ids, lex, score, rows, delta
+        # The unit query embedding the semantic part used, as its direct and feedback parts.
+        self.zdir, self.zfb = zdir, zfb
 
 
 def _exact(X, rows, qbuf):
@@ -58,73 +59,15 @@ def score_side(side: SideIndex, qbuf, qi, qd, z, params, exclude=()) -> Hits:
         lex, ids, delta, rows, Zc = lex[keep], ids[keep], delta[keep], rows[keep], Zc[keep]
     score = lex
     b = params.semantic_weight
+    zdir = zfb = None
     if b > 0 and len(lex) and z is not None and np.any(z):
         # Pseudo-relevance feedback: move the query embedding towards its best lexical
         # matches, then blend that topical similarity into the candidates' scores.
         m = min(params.feedback_docs, len(lex))
         top = np.argpartition(-lex, m - 1)[:m] if m < len(lex) else np.arange(len(lex))
-        zq = z + params.feedback_weight * Zc[top].mean(axis=0)
-        zq = zq / (np.linalg.norm(zq) or 1.0)
-        sem = np.clip(Zc @ zq, 0.0, 1.0)
+        fb = params.feedback_weight * Zc[top].mean(axis=0)
+        norm = float(np.linalg.norm(z + fb)) or 1.0
+        zdir, zfb = z / norm, fb / norm
+        sem = np.clip(Zc @ (zdir + zfb), 0.0, 1.0)
         score = (1.0 - b) * lex + b * sem
-    return Hits(ids, lex, score, rows, delta)
-
-
-def explainable_flags(vec) -> np.ndarray:
-    """Return per feature whether it can explain a match (kept per dictionary version).
-
-    Words always can; character n-grams only when they are dictionary words of two or more
-    characters. An admin's words change the answer, so the flags follow the dictionary.
-    """
-    version = dictionary_version()
-    cache = getattr(vec, "explain_cache_", None)
-    if cache is not None and cache[0] == version and len(cache[1]) == vec.n_features_:
-        return cache[1]
-    n_words = len(vec.vocabulary_)
-    flags = np.zeros(vec.n_features_, dtype=bool)
-    flags[:n_words] = True
-    keys = vec.char_keys_
-    first = int(np.searchsorted(keys, 1 << 21))  # bigram keys follow the single characters
-    hi, lo = (keys[first:] >> 21).tolist(), (keys[first:] & ((1 << 21) - 1)).tolist()
-    names = [chr(a) + chr(b) for a, b in zip(hi, lo)]
-    flags[n_words + first :] = dictionary_words_mask(names)
-    vec.explain_cache_ = (version, flags)
-    return flags
-
-
-def explain_rows(side: SideIndex, rows, delta, qbuf, vec, n: int) -> list[tuple]:
-    """Return the shared terms contributing most to each row's lexical cosine, with their parts, in one pass."""
-    out: list[tuple] = [()] * len(rows)
-    for is_delta, X in ((False, side.X), (True, side.dX)):
-        which = np.flatnonzero(delta == is_delta)
-        if len(which) == 0:
-            continue
-        # A handful of rows: plain slices beat a validated sparse fancy index.
-        spans = [(X.indptr[r], X.indptr[r + 1]) for r in rows[which].tolist()]
-        indices = np.concatenate([X.indices[a:b] for a, b in spans])
-        data = np.concatenate([X.data[a:b] for a, b in spans])
-        contrib = qbuf[indices] * data
-        row_of = np.repeat(np.arange(len(which)), [b - a for a, b in spans])
-        # Single characters and bigrams spanning two words explain nothing to a reader.
-        shared = np.flatnonzero(contrib > 0)
-        shared = shared[explainable_flags(vec)[indices[shared]]]
-        order = shared[np.lexsort((-contrib[shared], row_of[shared]))]  # stable per row
-        bounds = np.searchsorted(row_of[order], np.arange(len(which) + 1)).tolist()
-        cols, parts = indices[order].tolist(), contrib[order].tolist()
-        words = vec.words()
-        n_words = len(words)
-        for i, w in enumerate(which.tolist()):
-            why: list[tuple[str, float]] = []
-            for j, c in zip(cols[bounds[i] : bounds[i + 1]], parts[bounds[i] : bounds[i + 1]]):
-                if len(why) >= n:
-                    break
-                if j < n_words:
-                    name = words[j]
-                else:
-                    name = vec.feature_name(j)
-                    # An n-gram inside a word already listed would repeat it.
-                    if any(name in t for t, _ in why):
-                        continue
-                why.append((name, round(c, 4)))
-            out[w] = tuple(why)
-    return out
+    return Hits(ids, lex, score, rows, delta, zdir, zfb)

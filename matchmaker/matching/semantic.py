@@ -47,6 +47,12 @@ class LatentSpace:
         self.components_ = np.vstack([vt.T.astype(np.float32), zero])  # terms (+ zero row) x k
         return self
 
+    def term_rows(self, indices: np.ndarray, data: np.ndarray) -> np.ndarray:
+        """Per feature of a row: its weight times its term embedding (zero for terms without one)."""
+        rows = self.term_row_[indices]
+        rows = np.where(rows < 0, self.components_.shape[0] - 1, rows)
+        return self.components_[rows] * data[:, None].astype(np.float32)
+
     def _restrict(self, X: sp.csr_matrix) -> sp.csr_matrix:
         # Terms without an embedding point at the extra all-zero last row of components_.
         cols = self.term_row_[X.indices]

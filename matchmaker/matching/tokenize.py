@@ -30,7 +30,10 @@ __all__ = [
     "STOPWORDS",
     "dictionary_entries",
     "dictionary_version",
+    "is_whole_word",
     "jieba_tokenize",
+    "keyword_tokens",
+    "merge_runs",
     "set_user_words",
     "tokenize",
     "user_words",
@@ -53,6 +56,8 @@ def _read_list(name: str) -> list[str]:
 
 
 STOPWORDS = frozenset(_read_list("stopwords.txt"))
+# 2: typed keywords are whole tokens (keyword_tokens), no longer cut by jieba.
+TOKEN_FORMAT = 2
 SHIPPED_WORDS = tuple(_read_list("domain_dict.txt"))
 
 
@@ -91,7 +96,8 @@ def _build(extra: Iterable[str]) -> _Dictionary:
     cutter = rjieba.Jieba()
     for w, f in entries:
         cutter.add_word(w, f, None)
-    digest = hashlib.sha256(repr(entries).encode("utf-8")).hexdigest()[:12]
+    # The token format is part of the version: a change re-tokenises every cached listing.
+    digest = hashlib.sha256(repr((TOKEN_FORMAT, entries)).encode("utf-8")).hexdigest()[:12]
     return _Dictionary(extra, entries, digest, cutter)
 
 
@@ -154,14 +160,48 @@ def _terms(tokens: list[str], has_word, mixed: bool) -> list[str]:
     return out
 
 
-def tokenize(text: str) -> list[str]:
-    """Return jieba.lcut terms of the normalised text, without punctuation, spaces or stop words."""
+def tokenize(text: str, keep=()) -> list[str]:
+    """Return jieba.lcut terms of the normalised text, without punctuation, spaces or stop words.
+
+    Runs of terms that spell one of the ``keep`` words (a listing's typed keywords) become that word.
+    """
     text = normalize(text)
     if not text:
         return []
     d = _current()
     # Non-alphanumeric tokens (2076.2kg, et-1) always take the careful path in _terms.
-    return _terms(d.cutter.cut(text), d.cutter.has_word, _MIXED(text) is not None)
+    terms = _terms(d.cutter.cut(text), d.cutter.has_word, _MIXED(text) is not None)
+    return merge_runs(terms, keep) if keep else terms
+
+
+def merge_runs(terms: list[str], words) -> list[str]:
+    """Join consecutive terms that together spell one of the words (longest first)."""
+    words = sorted({w for w in words if len(w) > 1}, key=len, reverse=True)
+    if not words:
+        return terms
+    firsts = {w[0] for w in words}
+    out, i, n = [], 0, len(terms)
+    while i < n:
+        t = terms[i]
+        if t[0] in firsts:
+            for w in words:
+                if not w.startswith(t) or len(w) == len(t):
+                    continue
+                j, acc = i + 1, t
+                while j < n and len(acc) < len(w) and w.startswith(acc + terms[j]):
+                    acc += terms[j]
+                    j += 1
+                if acc == w:
+                    out.append(w)
+                    i = j
+                    break
+            else:
+                out.append(t)
+                i += 1
+            continue
+        out.append(t)
+        i += 1
+    return out
 
 
 _jieba_cache: dict[str, object] = {}
@@ -183,6 +223,47 @@ def jieba_tokenize(text: str) -> list[str]:
         _jieba_cache[d.version] = tk
     text = normalize(text)
     return [t for t in tk.lcut(text) if t not in STOPWORDS and _HAS_WORD(t)]
+
+
+_KEYWORD_SEP = re.compile(r"[,，、;；\s]+")
+# A Latin-script word or formula (led, hplc, sral2o4): the tokenizer never splits one.
+_LATIN_WORD = re.compile(r"[a-z][a-z0-9+\-.]*[a-z0-9+]")
+
+
+def keyword_tokens(keywords) -> list[str]:
+    """Return a listing's typed keywords as whole tokens (热影响区 stays one token)."""
+    if not isinstance(keywords, str):
+        keywords = " ".join(keywords or ())
+    out = []
+    for k in _KEYWORD_SEP.split(normalize(keywords)):
+        k = k.strip()
+        if k and k not in STOPWORDS and _HAS_WORD(k):
+            out.append(k)
+    return out
+
+
+_whole: dict[tuple[str, str], bool] = {}
+
+
+def is_whole_word(word: str, keywords=()) -> bool:
+    """Return whether a word may explain a match: a dictionary word, a typed keyword or a Latin
+    word, never a stop word, a number or a piece the tokenizer guessed (HMM) out of a longer word."""
+    if not word or word in STOPWORDS:
+        return False
+    if word in keywords:
+        return True
+    d = _current()
+    key = (d.version, word)
+    hit = _whole.get(key)
+    if hit is None:
+        if word.isascii():
+            hit = bool(_LATIN_WORD.fullmatch(word))
+        else:
+            hit = bool(d.cutter.has_word(word))
+        if len(_whole) > 200_000:
+            _whole.clear()
+        _whole[key] = hit
+    return hit
 
 
 def dictionary_words_mask(texts: list[str]) -> list[bool]:

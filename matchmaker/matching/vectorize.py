@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from itertools import repeat
 
@@ -40,10 +41,13 @@ def _three_fields(cached: str) -> list[str]:
 class Vectorizer:
     """One vocabulary of words and character 1-2-grams; rows are unit vectors (cosine)."""
 
-    def __init__(self, field_weights=(2.0, 2.0, 1.0), word_weight=0.3, char_unigrams=True):
+    def __init__(self, field_weights=(2.0, 2.0, 1.0), word_weight=0.3, char_unigrams=True, n_extra=1 << 16):
         self.field_weights = field_weights
         self.word_weight = word_weight
         self.char_unigrams = char_unigrams
+        # Feature slots after the fitted ones for words and n-grams first seen after the fit,
+        # so that a listing added later is matched on its new words before the next refit.
+        self.n_extra = n_extra
 
     # ------------------------------------------------------------------ counting
     def _word_entries(self, fields: list[str], fit: bool):
@@ -195,27 +199,44 @@ class Vectorizer:
     def fit_transform(self, docs: list[str]) -> sp.csr_matrix:
         """Learn vocabulary and IDF from token-cache strings and return their unit rows."""
         blocks = self._blocks(docs, fit=True)
+        # Words some listing was given as a typed keyword: they may explain a match whole.
+        self.keywords_ = {t for c in docs for t in _three_fields(c)[1].split()}
         df = np.concatenate([np.bincount(b.indices, minlength=b.shape[1]) for b in blocks])
         self.df_ = df.astype(np.int32)
         self.n_docs_ = len(docs)
         self.idf_ = (np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0).astype(np.float64)
         self.idf32_ = self.idf_.astype(np.float32)
-        return self._weighted(blocks)
+        self.n_extra_ = int(self.n_extra or 0)
+        self.extra_ids_ = {}  # word (str) or n-gram key (int) -> slot
+        self.extra_names_ = {}  # slot -> word or n-gram key
+        self.extra_df_ = np.zeros(self.n_extra_, dtype=np.int32)
+        self.n_added_ = 0
+        X = self._weighted(blocks)
+        if self.n_extra_:
+            X = sp.csr_matrix((X.data, X.indices, X.indptr), shape=(X.shape[0], self.n_features_))
+        return X
 
-    def transform(self, docs: list[str]) -> sp.csr_matrix:
-        """Return unit rows for token-cache strings with the fitted vocabulary."""
+    def transform(self, docs: list[str], add: bool = False) -> sp.csr_matrix:
+        """Return unit rows for token-cache strings with the fitted vocabulary.
+
+        A single document also scores on words first seen after the fit (extra slots); with
+        ``add`` its new words are given slots for good (it is being indexed, not just asked).
+        """
         if not docs:
             return sp.csr_matrix((0, self.n_features_), dtype=np.float32)
         if len(docs) == 1:  # a query: the bulk path's fixed cost would dominate
-            return self._transform_one(docs[0])
-        return self._weighted(self._blocks(docs, fit=False))
+            return self._transform_one(docs[0], create=add)
+        X = self._weighted(self._blocks(docs, fit=False))
+        return sp.csr_matrix((X.data, X.indices, X.indptr), shape=(X.shape[0], self.n_features_))
 
-    def _transform_one(self, cached: str) -> sp.csr_matrix:
+    def _transform_one(self, cached: str, create: bool = False) -> sp.csr_matrix:
         # The same entries, field-weighted counts and weighting as the bulk path, for one
         # document, with plain dicts: a few hundred terms cost less than numpy's call overhead.
         words: dict[str, float] = {}
         chars: dict[int, float] = {}
         wget, cget = words.get, chars.get
+        if create and hasattr(self, "keywords_"):
+            self.keywords_.update(_three_fields(cached)[1].split())
         for fw, f in zip(self.field_weights, _three_fields(cached)):
             for t in f.split():
                 words[t] = wget(t, 0.0) + fw
@@ -229,17 +250,32 @@ class Vectorizer:
         vget = self.vocabulary_.get
         n_words = len(self.vocabulary_)
         w_ids = np.fromiter((vget(t, -1) for t in words), np.int64, len(words))
-        c_ids = self._lookup(np.fromiter(chars, np.int64, len(chars)))
-        ids = np.concatenate([w_ids, np.where(c_ids >= 0, c_ids + n_words, -1)])
+        char_keys = np.fromiter(chars, np.int64, len(chars))
+        c_ids = self._lookup(char_keys)
+        c_ids = np.where(c_ids >= 0, c_ids + n_words, -1)
+        if getattr(self, "n_extra_", 0):  # words and n-grams the fit never saw get extra slots
+            word_list = list(words)
+            for k in np.flatnonzero(w_ids < 0).tolist():
+                w_ids[k] = self._extra_slot(word_list[k], create)
+            for k in np.flatnonzero(c_ids < 0).tolist():
+                c_ids[k] = self._extra_slot(int(char_keys[k]), create)
+        ids = np.concatenate([w_ids, c_ids])
         counts = np.fromiter(words.values(), np.float64, len(words))
         counts = np.concatenate([counts, np.fromiter(chars.values(), np.float64, len(chars))])
+        # New words weigh with the words, new n-grams with the n-grams.
+        is_word = np.concatenate([np.ones(len(w_ids), bool), np.zeros(len(c_ids), bool)])
         keep = ids >= 0
-        ids, counts = ids[keep], counts[keep]
-        order = np.argsort(ids)
-        ids, counts = ids[order], counts[order].astype(np.float32)
-        data = (1.0 + np.log(counts.astype(np.float64))) * self.idf_[ids]
+        ids, counts, is_word = ids[keep], counts[keep], is_word[keep]
+        order = np.lexsort((ids, ~is_word))  # words first, then n-grams, each by id
+        ids, counts, is_word = ids[order], counts[order], is_word[order]
+        fitted = ids < self.n_fitted_
+        idf = np.empty(len(ids))
+        idf[fitted] = self.idf_[ids[fitted]]
+        if not fitted.all():
+            idf[~fitted] = self._extra_idf(ids[~fitted] - self.n_fitted_)
+        data = (1.0 + np.log(counts)) * idf
         sq = data * data
-        n_w = int(np.searchsorted(ids, n_words))  # ids are sorted: words first
+        n_w = int(is_word.sum())
         nw, nc = float(sq[:n_w].sum()), float(sq[n_w:].sum())
         a = self.word_weight
         total = np.sqrt(a * (nw > 0) + (1 - a) * (nc > 0))
@@ -249,6 +285,8 @@ class Vectorizer:
             data[n_w:] *= np.sqrt(1 - a) / np.sqrt(nc) / total
         keep = data != 0
         ids, data = ids[keep], data[keep]
+        order = np.argsort(ids, kind="stable")  # CSR rows keep sorted indices
+        ids, data = ids[order], data[order]
         indptr = np.array([0, len(ids)], dtype=np.int32)
         shape = (1, self.n_features_)
         return sp.csr_matrix((data.astype(np.float32), ids.astype(np.int32), indptr), shape=shape)
@@ -261,7 +299,38 @@ class Vectorizer:
     @property
     def n_features_(self) -> int:
         """Number of features (words then character n-grams)."""
+        return len(self.vocabulary_) + len(self.char_keys_) + getattr(self, "n_extra_", 0)
+
+    @property
+    def n_fitted_(self) -> int:
+        """Number of features learnt at fit time (the extra slots follow them)."""
         return len(self.vocabulary_) + len(self.char_keys_)
+
+    # ------------------------------------------------------------------ words after the fit
+    def _extra_slot(self, key, create: bool) -> int:
+        slot = self.extra_ids_.get(key)
+        if slot is None and create and getattr(self, "n_extra_", 0):
+            if len(self.extra_ids_) < self.n_extra_:
+                slot = len(self.extra_ids_)
+            else:  # all slots taken until the next refit: share one by hash
+                slot = zlib.crc32(str(key).encode("utf-8")) % self.n_extra_
+            self.extra_ids_[key] = slot
+            self.extra_names_.setdefault(slot, key)
+        return -1 if slot is None else self.n_fitted_ + slot
+
+    def _extra_idf(self, slots: np.ndarray) -> np.ndarray:
+        # IDF from the current document frequencies (a new word in one listing of many is rare).
+        n = self.n_docs_ + self.n_added_
+        return np.log((1.0 + n) / (1.0 + self.extra_df_[slots])) + 1.0
+
+    def count_document(self, row: sp.csr_matrix, sign: int = 1) -> None:
+        """Update the document frequencies of the new words in a row added to (or removed from) the index."""
+        if not getattr(self, "n_extra_", 0):
+            return
+        slots = row.indices[row.indices >= self.n_fitted_] - self.n_fitted_
+        np.add.at(self.extra_df_, slots, sign)
+        np.maximum(self.extra_df_, 0, out=self.extra_df_)
+        self.n_added_ = max(0, self.n_added_ + sign)
 
     def words(self) -> list[str]:
         """Return the word features in feature order."""
@@ -276,9 +345,43 @@ class Vectorizer:
         n_words = len(words)
         if j < n_words:
             return words[j]
-        key = int(self.char_keys_[j - n_words])
+        if j >= self.n_fitted_:
+            name = getattr(self, "extra_names_", {}).get(j - self.n_fitted_, "")
+            if isinstance(name, str):
+                return name
+            key = name
+        else:
+            key = int(self.char_keys_[j - n_words])
         hi, lo = key >> _SHIFT, key & ((1 << _SHIFT) - 1)
         return (chr(hi) if hi else "") + chr(lo)
+
+    def feature_keys(self, features: np.ndarray) -> np.ndarray:
+        """Return the character keys (code point, or (first << 21) | second) of n-gram features; -1 for others."""
+        n_words = len(self.vocabulary_)
+        out = np.full(len(features), -1, dtype=np.int64)
+        inside = (features >= n_words) & (features < n_words + len(self.char_keys_))
+        out[inside] = self.char_keys_[features[inside] - n_words]
+        names = getattr(self, "extra_names_", None)
+        if names:
+            base = self.n_fitted_
+            for k in np.flatnonzero(features >= base).tolist():
+                name = names.get(int(features[k]) - base)
+                if isinstance(name, int):
+                    out[k] = name
+        return out
+
+    def extra_word_names(self, features) -> dict[int, str]:
+        """Return {feature: word} for the given features that are words first seen after the fit."""
+        names = getattr(self, "extra_names_", None)
+        if not names:
+            return {}
+        base = self.n_fitted_
+        out = {}
+        for j in features[features >= base].tolist():
+            name = names.get(j - base)
+            if isinstance(name, str):
+                out[j] = name
+        return out
 
     def is_word(self, j: int) -> bool:
         """Return whether feature j is a whole word (not a character n-gram)."""

@@ -3,7 +3,6 @@
 import click
 
 from . import services
-from .store import reasons_json
 
 STAGES = {
     "load": "读取需求与成果", "tokenize": "分词", "vectorize": "构建词表", "semantic": "语义空间",
@@ -76,7 +75,7 @@ def match(need_id, top):
     for rank, (result, m) in enumerate(hits, 1):
         mark = "" if m.score >= limit else "  (低于阈值)"
         click.echo(f"{rank:>2}. [{m.score:.3f}] 成果 {result.id}：{result.title}{mark}")
-        reasons = "、".join(f"{t}({w:.3f})" for t, w in reasons_json(m.reasons))
+        reasons = "、".join(f"{t}({w:.3f})" for t, w in m.reasons)
         click.echo(f"    理由：{reasons or '无'}")
 
 

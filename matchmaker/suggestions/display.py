@@ -78,6 +78,105 @@ def highlight(text: str, terms, limit: int | None = None) -> Markup:
     return Markup("").join(out)
 
 
+@dataclass
+class ReasonPart:
+    """One reason as the bar shows it: the words, what they add and the share of the score."""
+
+    term: str
+    weight: float
+    lexical: float
+    semantic: float
+    need_words: tuple
+    result_words: tuple
+    lex_pct: float = 0.0
+    sem_pct: float = 0.0
+
+    @property
+    def kind(self):
+        """'lex' when most of it is text both sides share, else 'rel' (related words)."""
+        return "lex" if self.lexical >= self.semantic else "rel"
+
+
+@dataclass
+class ReasonBar:
+    """A score's parts: reasons, the remainder, and whether they come from an older engine."""
+
+    score: float
+    parts: list
+    rest: float = 0.0
+    legacy: bool = False  # stored before scores were decomposed: weights do not add up to the score
+
+    @property
+    def rest_pct(self):
+        return max(0.0, 100 * self.rest / self.score) if self.score > 0 else 0.0
+
+    @property
+    def shown_pct(self):
+        """How much of the score the shown reasons account for, in percent."""
+        return round(100 * sum(p.weight for p in self.parts) / self.score) if self.score > 0 else 0
+
+    def need_terms(self):
+        return [w for p in self.parts for w in p.need_words]
+
+    def result_terms(self):
+        return [w for p in self.parts for w in p.result_words]
+
+
+def _num(x) -> float:
+    return float(x) if isinstance(x, int | float) else 0.0
+
+
+def reason_bar(reasons, score) -> ReasonBar:
+    """The stored reasons of a pair (any format so far) as a bar of parts adding up to the score."""
+    score = _num(score)
+    parts, rest, legacy = [], None, False
+    for item in reasons or []:
+        if isinstance(item, dict) and "rest" in item and "term" not in item:
+            rest = _num(item["rest"])
+            continue
+        if isinstance(item, dict) and "lexical" in item:
+            term, w = str(item.get("term") or ""), _num(item.get("weight"))
+            lex, sem = _num(item.get("lexical")), _num(item.get("semantic"))
+            need = tuple(str(x) for x in item.get("need") or ())
+            result = tuple(str(x) for x in item.get("result") or ())
+        else:  # [[term, weight], ...] or {"term", "weight"}: shared words of an older engine or a manual pair
+            if isinstance(item, dict):
+                term, w = str(item.get("term") or ""), _num(item.get("weight"))
+            elif isinstance(item, list | tuple) and item:
+                term, w = str(item[0]), _num(item[1] if len(item) > 1 else 0)
+            else:
+                continue
+            lex, sem, need, result, legacy = w, 0.0, (term,), (term,), True
+        if term:
+            parts.append(ReasonPart(term, w, lex, sem, need, result))
+    if legacy:  # the old weights were a partial cosine, not parts of this score: scale them into it
+        total = sum(p.weight for p in parts)
+        factor = min(1.0, score / total) if total > 0 else 0.0
+        for p in parts:
+            p.weight *= factor
+            p.lexical *= factor
+        rest = None
+    if rest is None:
+        rest = max(0.0, score - sum(p.weight for p in parts))
+    for p in parts:
+        if score > 0:
+            p.lex_pct = max(0.0, 100 * p.lexical / score)
+            p.sem_pct = max(0.0, 100 * (p.weight - p.lexical) / score)
+    return ReasonBar(score, parts, rest, legacy)
+
+
+def visible_bar(bar: ReasonBar, viewer, need, introduced=None) -> ReasonBar:
+    """The bar a viewer may see: while a summary-only need is hidden from them (listings/access.py),
+    reasons resting on words outside its public text join the remainder."""
+    if need is None or not access.identity_hidden(viewer, need, introduced):
+        return bar
+    text = access.public_text(need)
+    kept = [p for p in bar.parts if all(w.lower() in text for w in p.need_words)]
+    bar.rest += sum(p.weight for p in bar.parts if p not in kept)
+    bar.parts = kept
+    return bar
+
+
 def listing_url(listing):
     """The detail page of a need or result, or None while that page does not exist."""
     kind = "need" if isinstance(listing, TechNeed) else "result"
@@ -108,6 +207,7 @@ class SuggestionView:
     other: object
     terms: list
     reasons: list
+    bar: ReasonBar
     listing_title: Markup
     listing_text: Markup
     other_title: Markup
@@ -154,14 +254,15 @@ def suggestions_for(listing, viewer, limit=MAX_SHOWN) -> list[SuggestionView]:
         other = row.result if is_need else row.need
         # The confidentiality rule (listings/access.py): hidden words of a summary-only need never show.
         introduced = row.status in INTRODUCED_STATUSES
-        reasons = access.visible_reasons(viewer, row.need, [(t, w) for t, w in (row.reasons or [])], introduced)
-        terms = [t for t, _ in reasons]
+        bar = visible_bar(reason_bar(row.reasons, row.score), viewer, row.need, introduced)
+        reasons = [(p.term, p.weight) for p in bar.parts]
+        mine, theirs = (bar.need_terms(), bar.result_terms()) if is_need else (bar.result_terms(), bar.need_terms())
         own_text = listing_text(listing, viewer, own=True)
         their_text = listing_text(other, viewer, own=False)
         out.append(SuggestionView(
-            row, listing, other, terms, reasons,
-            highlight(listing.title, terms), highlight(own_text, terms, 240),
-            highlight(other.title, terms), highlight(their_text, terms, 240),
+            row, listing, other, list(mine) + list(theirs), reasons, bar,
+            highlight(listing.title, mine), highlight(own_text, mine, 240),
+            highlight(other.title, theirs), highlight(their_text, theirs, 240),
             access.org_name(viewer, other, introduced),
         ))  # fmt: skip
     return out

@@ -42,14 +42,25 @@ def top_k() -> int:
     return int(setting("MATCH_TOP_K", 10))
 
 
-def reasons_json(reasons) -> list:
-    """Reasons as stored: [[term, weight], ...], one entry per term, negligible terms dropped."""
-    merged = {}
-    for t, w in reasons:  # a word and a character n-gram can carry the same name
-        merged[str(t)] = merged.get(str(t), 0.0) + float(w)
-    top = max(merged.values(), default=0.0)
-    kept = [(t, w) for t, w in merged.items() if w >= 0.05 * top]
-    return [[t, round(w, 4)] for t, w in sorted(kept, key=lambda p: -p[1])]
+def reasons_json(reasons, rest=None) -> list:
+    """Reasons as stored: one dict per reason, strongest first, then the remainder if any.
+
+    ``{"term", "weight", "lexical", "semantic", "need", "result"}``: weight = lexical + semantic,
+    need/result the words to highlight on each side; all weights and ``rest`` add up to the score.
+    """
+    out = []
+    for r in reasons:
+        if hasattr(r, "lexical"):
+            out.append({
+                "term": r.term, "weight": round(r.weight, 4), "lexical": round(r.lexical, 4),
+                "semantic": round(r.semantic, 4), "need": list(r.need_words), "result": list(r.result_words),
+            })  # fmt: skip
+        else:  # (term, weight) pairs, as manual pairs and older engines give them
+            t, w = r
+            out.append({"term": str(t), "weight": round(float(w), 4)})
+    if rest is not None and abs(rest) >= 5e-5:
+        out.append({"rest": round(float(rest), 4)})
+    return out
 
 
 def _untouched():
@@ -132,7 +143,7 @@ def _refresh_listing(listing) -> list:
             db.session.add(row)
         elif row is None or row.status != SUGGESTED or row.manual:
             continue  # below the top k, or decided by a broker: never touched
-        row.score, row.reasons, row.engine_version = float(h.score), reasons_json(h.reasons), version
+        row.score, row.reasons, row.engine_version = float(h.score), reasons_json(h.reasons, h.rest), version
         keep.add(other)
     stale = [r.id for o, r in existing.items() if r.status == SUGGESTED and not r.manual and o not in keep]
     if stale:
@@ -178,7 +189,7 @@ def _flush(pairs: dict, version: str) -> list:
             continue  # decided or rejected pairs are never touched, nor re-suggested
         elif row.engine_version == version and row.score >= m.score:
             continue  # already written from the other side with a higher score
-        row.score, row.reasons, row.engine_version = float(m.score), reasons_json(m.reasons), version
+        row.score, row.reasons, row.engine_version = float(m.score), reasons_json(m.reasons, m.rest), version
     db.session.flush()
     return new
 

@@ -2,6 +2,8 @@
 
 from datetime import date, timedelta
 
+import pytest
+
 from matchmaker.extensions import db
 from matchmaker.models import MatchSuggestion
 from matchmaker.suggestions.services import listing_changed
@@ -20,9 +22,11 @@ def test_publishing_a_need_creates_suggestions_with_reasons(corpus):
     found = rows(need_id=need.id)
     assert [s.result_id for s in found] == [corpus["result"].id]
     s = found[0]
-    terms = [t for t, _ in s.reasons]
+    terms = [r["term"] for r in s.reasons if "term" in r]
     assert "指纹识别" in terms and "智能门锁" in terms
     assert 0.35 <= s.score <= 1.0 and s.status == "suggested" and s.engine_version
+    # The stored parts (reasons and remainder) add up to the stored score.
+    assert sum(r.get("weight", r.get("rest", 0)) for r in s.reasons) == pytest.approx(s.score, abs=1e-3)
     assert need.tokens.count("\n") == 2 and "指纹识别" in need.tokens
 
 

@@ -1,0 +1,104 @@
+"""Explained scores: parts add up, reasons are whole words, keywords stay whole, new words count."""
+
+import pytest
+
+from matchmaker.matching.docs import Doc, tokenize_doc
+from matchmaker.matching.engine import MatchEngine
+from matchmaker.matching.tokenize import is_whole_word
+
+NEEDS = [
+    Doc(1, "智能门锁指纹识别模块开发", "智能门锁 指纹识别", "需要低功耗的智能门锁指纹识别方案，用于家用防盗门。"),
+    Doc(2, "LED照明灯具散热技术", "led照明 散热设计", "寻求大功率LED照明灯具的散热设计技术，降低结温。"),
+    Doc(3, "中药配方颗粒质量控制", "中药配方颗粒", "希望提升中药配方颗粒的质量控制与一致性评价水平。"),
+    Doc(4, "工业机器人视觉检测", "工业机器人 机器视觉", "产线需要基于机器视觉的工业机器人缺陷检测系统。"),
+]
+RESULTS = [
+    Doc(11, "电容式指纹识别芯片", "指纹识别", "用于智能门锁的电容式指纹识别芯片与识别算法，功耗低。"),
+    Doc(12, "石墨烯导热膜", "石墨烯 散热", "石墨烯导热膜用于LED照明灯具散热，显著降低灯具温度。"),
+    Doc(13, "中药配方颗粒指纹图谱质控方法", "中药配方颗粒 质量控制", "建立中药配方颗粒的质量控制方法。"),
+    Doc(14, "工业机器人机器视觉缺陷检测", "机器视觉 工业机器人", "面向产线的工业机器人机器视觉缺陷检测系统。"),
+    Doc(15, "锂离子电池正极材料", "锂离子电池 正极材料", "高镍正极材料的制备工艺。"),
+]
+
+PAIRS = [
+    (Doc(21, "焊接热影响区裂纹控制", "热影响区 焊接裂纹", "高强钢焊接后热影响区出现裂纹，需要控制方法。"),
+     Doc(31, "高强钢焊接热影响区韧化技术", "热影响区 高强钢", "通过焊接热输入控制改善热影响区韧性，减少裂纹。")),
+    (Doc(22, "空气消毒机研发", "空气消毒 等离子", "医院病房需要低噪声的等离子空气消毒设备。"),
+     Doc(32, "等离子体空气消毒技术", "空气消毒 等离子体", "低温等离子体空气消毒装置，杀菌率高，噪声低。")),
+    (Doc(23, "服装出口跟单系统", "服装出口 跟单", "外贸服装出口企业需要订单跟单管理系统。"),
+     Doc(33, "外贸服装跟单管理软件", "服装出口 订单管理", "面向服装出口企业的订单跟单与生产进度管理软件。")),
+    (Doc(24, "数据库性能优化", "数据库 查询优化", "业务数据库查询缓慢，需要索引与查询优化服务。"),
+     Doc(34, "分布式数据库查询优化技术", "数据库 查询优化", "数据库索引自动推荐与查询优化引擎。")),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def engine():
+    """An engine over the tiny corpus plus the four pairs."""
+    return MatchEngine().fit(NEEDS + [n for n, _ in PAIRS], RESULTS + [r for _, r in PAIRS])
+
+
+def _all(engine):
+    for n in engine.ids("needs"):
+        yield from engine.results_for_need(n, top_k=5)
+    for r in engine.ids("results"):
+        yield from engine.needs_for_result(r, top_k=5)
+
+
+def test_parts_add_up_to_the_score(engine):
+    """Shown reasons plus the remainder equal the score, and the reasons carry most of it."""
+    for m in _all(engine):
+        assert sum(r.weight for r in m.reasons) + m.rest == pytest.approx(m.score, abs=1e-5)
+        for r in m.reasons:
+            assert r.weight == pytest.approx(r.lexical + r.semantic, abs=1e-9)
+    best = engine.results_for_need(1, top_k=1)[0]
+    assert sum(r.weight for r in best.reasons) >= 0.8 * best.score
+
+
+def test_reasons_are_whole_words_of_both_sides(engine):
+    """Every reason word is a whole word, and need words come from the need, result words from the result."""
+    texts = {d.id: d.title + d.body + " ".join(d.keywords.split()) for d in NEEDS + RESULTS}
+    texts.update({d.id: d.title + d.body + d.keywords for p in PAIRS for d in p})
+    for m in _all(engine):
+        for r in m.reasons:
+            assert r.need_words or r.result_words
+            for w in r.need_words:
+                assert is_whole_word(w, engine.vectorizer_.keywords_) and w in texts[m.need_id].lower()
+            for w in r.result_words:
+                assert w in texts[m.result_id].lower()
+            assert not any(len(w) == 1 and not is_whole_word(w) for w in r.need_words + r.result_words)
+
+
+def test_typed_keywords_are_whole_tokens(engine):
+    """A typed keyword is one token and is shown whole, not as a lone character."""
+    doc = tokenize_doc(PAIRS[0][0])
+    assert "热影响区" in doc.tokens.split("\n")[1].split()
+    top = engine.results_for_need(21, top_k=1)[0]
+    assert top.result_id == 31
+    terms = [r.term for r in top.reasons]
+    assert "热影响区" in terms and "热" not in terms
+
+
+@pytest.mark.parametrize("need,result", PAIRS)
+def test_obvious_pairs_found_both_ways(engine, need, result):
+    """Each need finds its result first, and the result its need."""
+    assert engine.results_for_need(need.id, top_k=1)[0].result_id == result.id
+    assert engine.needs_for_result(result.id, top_k=1)[0].need_id == need.id
+
+
+def test_new_words_count_before_the_next_refit():
+    """An index fitted on one listing still matches four later pairs on their new words."""
+    engine = MatchEngine().fit([NEEDS[0]], [])
+    for need, result in PAIRS:
+        engine.add_need(need)
+        engine.add_result(result)
+    for need, result in PAIRS:
+        top = engine.results_for_need(need.id, top_k=2, min_score=0.1)
+        assert top and top[0].result_id == result.id, (need.title, top)
+        words = {w for r in top[0].reasons for w in r.need_words}
+        assert words & set(need.keywords.split()), top[0].reasons
+    # Removing a listing forgets its new words' document frequencies again.
+    before = engine.vectorizer_.n_added_
+    engine.remove_result(PAIRS[0][1].id)
+    assert engine.vectorizer_.n_added_ == before - 1
+    assert PAIRS[0][1].id not in [m.result_id for m in engine.results_for_need(PAIRS[0][0].id)]
