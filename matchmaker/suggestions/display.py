@@ -55,8 +55,11 @@ def match_spans(text: str, terms) -> list[tuple[int, int]]:
 
 
 def highlight(text: str, terms, limit: int | None = None) -> Markup:
-    """Escaped text with the terms wrapped in <mark>; with limit, a window around the first hit."""
+    """Escaped text with the terms wrapped in <mark>; with limit, a window around the first hit.
+
+    ``terms`` may map each term to its kind ("lex" or "rel"), which becomes a class of its mark."""
     text = text or ""
+    kinds = terms if isinstance(terms, dict) else {}
     spans = match_spans(text, terms)
     lo, hi = 0, len(text)
     if limit and len(text) > limit:
@@ -68,7 +71,9 @@ def highlight(text: str, terms, limit: int | None = None) -> Markup:
             continue
         s, e = max(s, lo), min(e, hi)
         out.append(escape(text[pos:s]))
-        out.append(Markup('<mark class="match-term">%s</mark>') % text[s:e])
+        kind = kinds.get(unicodedata.normalize("NFKC", text[s:e]).casefold()) if kinds else None
+        cls = f"match-term match-{kind}" if kind in ("lex", "rel") else "match-term"
+        out.append(Markup('<mark class="%s">%s</mark>') % (cls, text[s:e]))
         pos = e
     out.append(escape(text[pos:hi]))
     if lo > 0:
@@ -115,11 +120,22 @@ class ReasonBar:
         """How much of the score the shown reasons account for, in percent."""
         return round(100 * sum(p.weight for p in self.parts) / self.score) if self.score > 0 else 0
 
-    def need_terms(self):
-        return [w for p in self.parts for w in p.need_words]
+    def need_terms(self) -> dict:
+        """Words to mark in the need: {word: 'lex' or 'rel'} (shared words win)."""
+        return self._terms("need_words")
 
-    def result_terms(self):
-        return [w for p in self.parts for w in p.result_words]
+    def result_terms(self) -> dict:
+        """Words to mark in the result: {word: 'lex' or 'rel'} (shared words win)."""
+        return self._terms("result_words")
+
+    def _terms(self, attr) -> dict:
+        out = {}
+        for p in self.parts:
+            shared = p.need_words == p.result_words
+            for w in getattr(p, attr):
+                if shared or w not in out:
+                    out[w] = "lex" if shared else "rel"
+        return out
 
 
 def _num(x) -> float:
@@ -175,6 +191,20 @@ def visible_bar(bar: ReasonBar, viewer, need, introduced=None) -> ReasonBar:
     bar.rest += sum(p.weight for p in bar.parts if p not in kept)
     bar.parts = kept
     return bar
+
+
+def reason_bar_for(s, viewer=None) -> ReasonBar:
+    """A stored pair's bar as this viewer may see it (the confidentiality rule of listings/access.py)."""
+    bar = reason_bar(s.reasons, s.score)
+    if viewer is None:
+        return bar
+    return visible_bar(bar, viewer, getattr(s, "need", None), s.status in INTRODUCED_STATUSES)
+
+
+def marked(text, s, side: str, limit=None, viewer=None) -> Markup:
+    """One side's text ("need" or "result") with the pair's reason words of that side marked."""
+    bar = reason_bar_for(s, viewer)
+    return highlight(text, bar.need_terms() if side == "need" else bar.result_terms(), limit)
 
 
 def listing_url(listing):

@@ -103,6 +103,18 @@ def for_result(result_id):
                            suggestions=services.suggestions_for(result, current_user))  # fmt: skip
 
 
+@bp.app_template_global("reason_bar_of")
+def reason_bar_global(s, viewer=None):
+    """The reasons of a stored pair as a contribution bar (see suggestions/_reason_bar.html)."""
+    return services.reason_bar_for(s, viewer)
+
+
+@bp.app_template_global("marked")
+def marked_global(text, s, side, limit=None, viewer=None):
+    """Text of one side of a pair with that side's reason words marked."""
+    return services.marked(text, s, side, limit, viewer)
+
+
 @bp.app_template_global("match_listing_url")
 def listing_url_global(listing):
     """The detail page of a listing, or None while that page does not exist."""

@@ -16,7 +16,15 @@ from ..matching.normalize import normalize
 from ..models import DomainTerm, IndexJob, Result, TechNeed, User
 from ..models.enums import DUPLICATE_CHECK_STATUSES
 from . import indexing, tasks
-from .display import highlight, listing_url, match_spans, suggestions_for  # noqa: F401  (re-exported)
+from .display import (  # noqa: F401  (re-exported)
+    highlight,
+    listing_url,
+    marked,
+    match_spans,
+    reason_bar,
+    reason_bar_for,
+    suggestions_for,
+)
 from .indexing import RefitBusy, current_stats, get_engine, locked_engine, running_job, setting  # noqa: F401
 from .refit import rebuild, start_refit  # noqa: F401  (re-exported)
 from .store import refresh_listing, threshold

@@ -53,7 +53,7 @@ def test_broker_sees_suggestions_with_reasons_on_need_page(client, auth):
     auth.login("broker")
     body = client.get(f"/needs/{n.id}").get_data(as_text=True)
     assert "匹配的科技成果" in body and f'href="/results/{r.id}"' in body
-    assert '<mark class="match-term">热失控</mark>' in body  # matched terms highlighted
+    assert '<mark class="match-term match-lex">热失控</mark>' in body  # matched terms highlighted
 
 
 def test_owner_sees_only_accepted_pairs_and_others_see_none(client, auth, app):

@@ -1,5 +1,7 @@
 """The engine admin page, the dictionary editor, suggestion pages and the CLI, through the app."""
 
+import re
+
 from matchmaker.extensions import db
 from matchmaker.listings.access import introduced_between
 from matchmaker.models import DomainTerm, IndexJob, MatchSuggestion
@@ -11,7 +13,7 @@ from .conftest import NEED_TEXT, publish_need
 
 def page_text(resp):
     """The page with highlight marks removed, so titles read as one string."""
-    return resp.get_data(as_text=True).replace('<mark class="match-term">', "").replace("</mark>", "")
+    return re.sub(r'<mark class="match-term[^"]*">|</mark>', "", resp.get_data(as_text=True))
 
 
 def test_admin_page_shows_index_state(client, auth, corpus):
@@ -83,8 +85,10 @@ def test_broker_sees_suggestions_with_status_and_highlights(client, auth, corpus
     resp = client.get(f"/matches/need/{need.id}")
     body = resp.get_data(as_text=True)
     assert "电容式指纹识别芯片" in page_text(resp) and "待审核" in body and "匹配理由" in body
-    assert '<mark class="match-term">指纹识别</mark>' in body
-    assert body.count('<mark class="match-term">') >= 4  # both titles and both texts
+    assert '<mark class="match-term match-lex">指纹识别</mark>' in body
+    assert body.count('<mark class="match-term') >= 4  # both titles and both texts
+    # The contribution bar: parts in two kinds, the weights printed, adding up to the score.
+    assert 'class="reason-bar"' in body and "reason-seg reason-lex" in body and "字面相同" in body
     assert NEED_TEXT["title"] in page_text(client.get(f"/matches/result/{corpus['result'].id}"))
 
 
@@ -121,7 +125,7 @@ def test_summary_only_need_text_hidden_from_result_owner(app, corpus):
     db.session.commit()
     views = services.suggestions_for(corpus["result"], corpus["researcher"])
     assert len(views) == 1
-    shown = str(views[0].other_text).replace('<mark class="match-term">', "").replace("</mark>", "")
+    shown = re.sub(r'<mark class="match-term[^"]*">|</mark>', "", str(views[0].other_text))
     assert "家用防盗门" not in shown and "门锁识别模块需求" in shown
 
 
