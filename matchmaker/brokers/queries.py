@@ -134,7 +134,9 @@ def suggestions_stmt(user, f, stale_days, statuses):
                 S.result_id.in_(db.select(Result.id).where(Result.title.ilike(like))),
             )
         )
-    return stmt.order_by(*SORTS[f.sort][1])
+    # Pairs an owner asked a broker to introduce come first, oldest request first.
+    requested = (S.owner_requested_at.is_(None), S.owner_requested_at)
+    return stmt.order_by(*requested, *SORTS[f.sort][1])
 
 
 def queue_stmt(user, f, stale_days):

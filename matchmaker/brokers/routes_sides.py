@@ -37,6 +37,24 @@ def mine():
     return render_template("brokers/mine.html", page=page, suggestions=services.owner_views(page.items, side, current_user))
 
 
+@bp.route("/suggestions/<int:suggestion_id>/request", methods=["POST"])
+@login_required
+def request_introduction(suggestion_id):
+    """An owner asks a broker to introduce a suggested pair (请经纪人牵线)."""
+    s = db.session.get(MatchSuggestion, suggestion_id)
+    if s is None or services.side_of(current_user, s) is None or s.status == "rejected":
+        abort(404)
+    back = safe_next(request.form.get("next")) or url_for("brokers.mine", _anchor=f"s{s.id}")
+    try:
+        services.request_introduction(s, current_user)
+    except BrokerError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+    else:
+        flash("已请技术经纪人牵线，经纪人处理后会通知您", "success")
+    return redirect(back)
+
+
 @bp.route("/suggestions/<int:suggestion_id>/respond", methods=["POST"])
 @login_required
 def respond(suggestion_id):

@@ -17,6 +17,7 @@ from ..models import (
     RejectReason,
     Result,
     Role,
+    SuggestionMove,
     SuggestionStatus,
     TechNeed,
     User,
@@ -138,6 +139,7 @@ def accept(s, actor, expected):
     """Accept a suggestion: the two sides now see it on their listings; commits."""
     pipeline.apply_move(s, actor, "accepted", expected or "")
     s.decided_by_id, s.decided_at = actor.id, utcnow()
+    _tell_requester(s, f"经纪人已受理您的牵线请求：「{s.need.title}」↔「{s.result.title}」")
     _notify_sides(
         s, "suggestion_accepted",
         f"技术经纪人为您的需求「{s.need.title}」推荐了科技成果「{s.result.title}」",
@@ -162,6 +164,7 @@ def reject(s, actor, expected, reason, note=""):
     )
     s.reject_reason, s.reject_note = reason, note or None
     s.decided_by_id, s.decided_at = actor.id, utcnow()
+    _tell_requester(s, f"经纪人未采纳您请求牵线的「{s.need.title}」↔「{s.result.title}」：{RejectReason.label_of(reason)}")
     db.session.commit()
     return s
 
@@ -364,12 +367,22 @@ class OwnerView:
         return getattr(self.s, f"{self.side}_response_reason") or ""
 
     @property
+    def can_request(self):
+        """The owner may still ask a broker to introduce this pair."""
+        return self.s.status == "suggested" and self.s.owner_requested_at is None and not self.s.manual
+
+    @property
     def can_respond(self):
         return self.s.status in RESPONDABLE_STATUSES
 
 
 def _owner_stmt(user):
-    stmt = db.select(MatchSuggestion).where(MatchSuggestion.status.in_(OWNER_VISIBLE_STATUSES))
+    # The matcher's own suggestions too (平台自动匹配), and a refusal of a pair the owner asked for.
+    S = MatchSuggestion
+    stmt = db.select(S).where(
+        S.status.in_(("suggested",) + tuple(OWNER_VISIBLE_STATUSES))
+        | ((S.status == "rejected") & S.owner_requested_at.is_not(None))
+    )
     if user.role == Role.ENTERPRISE and user.organization_id:
         return stmt.join(TechNeed, TechNeed.id == MatchSuggestion.need_id).where(
             TechNeed.organization_id == user.organization_id
@@ -404,7 +417,8 @@ def _owner_options():
 
 
 def owner_suggestions(listing, user, limit=50):
-    """Pairs a broker has accepted (or moved on) for the user's own listing; [] for anyone else."""
+    """The matcher's suggestions and the pairs brokers moved on for the user's own listing, asked-for
+    and decided first; [] for anyone else."""
     if not getattr(user, "is_authenticated", False) or listing is None:
         return []
     stmt, side = _owner_stmt(user)
@@ -420,9 +434,9 @@ def owner_suggestions(listing, user, limit=50):
         stmt = stmt.where(MatchSuggestion.result_id == listing.id)
     else:
         return []
-    rows = db.session.scalars(
-        stmt.options(*_owner_options()).order_by(MatchSuggestion.last_activity_at.desc()).limit(limit)
-    ).unique()
+    S = MatchSuggestion
+    order = (S.status == "suggested", S.score.desc(), S.last_activity_at.desc(), S.id)
+    rows = db.session.scalars(stmt.options(*_owner_options()).order_by(*order).limit(limit)).unique()
     return _views(rows, side, user)
 
 
@@ -440,6 +454,46 @@ def owner_views(rows, side, viewer=None):
 
 
 # Reminders -------------------------------------------------------------------
+
+
+def request_introduction(s, user):
+    """An owner asks for a suggested pair to be introduced: it goes to the top of the assigned
+    broker's queue (routed first if nobody has it), marked as asked by that side; commits."""
+    from ..suggestions.routing import route_suggestions
+
+    side = side_of(user, s)
+    if side is None:
+        raise PermissionError("not a side of this pair")
+    if s.status != "suggested":
+        raise BrokerError(f"该推荐已是「{label(s.status)}」状态，无需再请求牵线")
+    if s.owner_requested_at is not None:
+        raise BrokerError("您已请求经纪人牵线，请等待经纪人处理")
+    now = utcnow()
+    s.owner_requested_at, s.owner_requested_by_id, s.last_activity_at = now, user.id, now
+    who = "需求方" if side == "need" else "成果方"
+    # A move row records who asked; it also keeps the matcher from replacing the pair.
+    db.session.add(SuggestionMove(suggestion_id=s.id, actor_id=user.id, from_status=s.status, to_status=s.status,
+                                  note=f"{who}请求经纪人牵线"))  # fmt: skip
+    db.session.flush()
+    if s.assigned_broker_id is None:
+        route_suggestions([s.id], notify_broker=False)
+        db.session.refresh(s)
+    text = f"{who}请求牵线：「{s.need.title}」↔「{s.result.title}」"
+    targets = [s.assigned_broker_id] if s.assigned_broker_id else _active_ids(Role.BROKER)
+    for broker_id in targets:
+        notify(broker_id, "owner_request", text, broker_link(s))
+    db.session.commit()
+    return s
+
+
+def _active_ids(role):
+    return list(db.session.scalars(db.select(User.id).where(User.role == role, User.active.is_(True))))
+
+
+def _tell_requester(s, text):
+    """Tell the owner who asked for this pair what the broker decided."""
+    if s.owner_requested_by_id:
+        notify(s.owner_requested_by_id, "owner_request", text, pair_link(s))
 
 
 def remind_stale(days=None):

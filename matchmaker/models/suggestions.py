@@ -19,7 +19,8 @@ class MatchSuggestion(db.Model):
     need_id = db.Column(db.Integer, db.ForeignKey("tech_need.id"), nullable=False, index=True)
     result_id = db.Column(db.Integer, db.ForeignKey("result.id"), nullable=False, index=True)
     score = db.Column(db.Float, nullable=False, default=0.0)  # a similarity, not money
-    reasons = db.Column(db.JSON, nullable=False, default=list)  # [[term, weight], ...]
+    # [{term, weight, lexical, semantic, need, result}, ..., {rest}] adding up to score (older rows: [[term, weight]])
+    reasons = db.Column(db.JSON, nullable=False, default=list)
     engine_version = db.Column(db.String(40))
     manual = db.Column(db.Boolean, nullable=False, default=False)
     status = db.Column(db.String(20), nullable=False, default=SuggestionStatus.SUGGESTED.value, index=True)
@@ -41,11 +42,15 @@ class MatchSuggestion(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     last_activity_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    # An owner pressed 请经纪人牵线: the pair goes to the top of the broker's queue.
+    owner_requested_at = db.Column(db.DateTime, index=True)
+    owner_requested_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
 
     need = db.relationship("TechNeed")
     result = db.relationship("Result")
     assigned_broker = db.relationship("User", foreign_keys=[assigned_broker_id])
     decided_by = db.relationship("User", foreign_keys=[decided_by_id])
+    owner_requested_by = db.relationship("User", foreign_keys=[owner_requested_by_id])
     created_by = db.relationship("User", foreign_keys=[created_by_id])
 
     @property

@@ -38,10 +38,11 @@ def test_need_and_result_posted_to_negotiating(app, client, auth):
     auth.login(b1)
     body = client.get("/broker/?assigned=mine").get_data(as_text=True)
     assert NEED_TEXT["title"] in body and RESULT_TEXT["title"] in body and "指纹识别" in body
-    # Before introduction the two sides see nothing of each other.
+    # Before introduction the two sides see the suggestion but not each other's contacts.
     auth.logout()
     auth.login(ent)
-    assert RESULT_TEXT["title"] not in client.get("/broker/mine").get_data(as_text=True)
+    body = client.get("/broker/mine").get_data(as_text=True)
+    assert RESULT_TEXT["title"] in body and "请经纪人牵线" in body and "li@lab.cn" not in body
     auth.logout()
 
     auth.login(b1)

@@ -77,14 +77,16 @@ def test_enterprise_cannot_see_or_answer_another_enterprises_pairs(client, auth,
 
 
 @pytest.mark.parametrize("status", ["suggested", "rejected"])
-def test_owners_never_see_suggested_or_rejected_pairs(client, auth, sides, status):
-    """Pairs no broker has vouched for (or rejected ones) stay invisible to both sides."""
+def test_owners_see_suggested_pairs_never_rejected_ones(client, auth, sides, status):
+    """The matcher's suggestions are shown to both sides (no contacts, no answer yet); a pair a broker
+    rejected without anyone asking for it stays invisible."""
     s = sides["s"]
     s.status = status
     db.session.commit()
     for who, text in (("ent", "电池热失控预警技术"), ("res", "储能电池热管理")):
         auth.login(sides[who])
-        assert text not in client.get("/broker/mine").get_data(as_text=True)
+        body = client.get("/broker/mine").get_data(as_text=True)
+        assert (text in body) == (status == "suggested") and "lab@uni.cn" not in body
         resp = client.post(f"/broker/suggestions/{s.id}/respond", data={"expected": "", "response": "interested"})
         assert resp.status_code == 404
         auth.logout()
@@ -121,7 +123,8 @@ def test_owner_suggestions_service(app, sides):
     from matchmaker.brokers.services import owner_suggestions
 
     s = sides["s"]
-    assert owner_suggestions(sides["need"], sides["ent"]) == []
+    views = owner_suggestions(sides["need"], sides["ent"])  # the matcher's suggestion, without contacts
+    assert [v.s.id for v in views] == [s.id] and views[0].contacts is None and views[0].can_request
     s.status = "introduced"
     db.session.commit()
     views = owner_suggestions(sides["need"], sides["ent"])

@@ -221,7 +221,7 @@ def test_enterprise_sees_introduction_and_responds(journey, deal):
 
     j.go(f"/needs/{need_id}")
     section = j.page.locator("#owner-suggestions")
-    assert "经纪人推荐的对接" in section.inner_text()
+    assert "平台匹配与经纪人推荐" in section.inner_text()
     assert LAB_CONTACT[2] in section.inner_text()
 
 

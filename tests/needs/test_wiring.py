@@ -56,11 +56,12 @@ def test_broker_sees_suggestions_with_reasons_on_need_page(client, auth):
     assert '<mark class="match-term match-lex">热失控</mark>' in body  # matched terms highlighted
 
 
-def test_owner_sees_only_accepted_pairs_and_others_see_none(client, auth, app):
+def test_owner_sees_suggested_and_accepted_pairs_and_others_see_none(client, auth, app):
     owner, n, r, s = _pair()
     auth.login(owner)
     body = client.get(f"/needs/{n.id}").get_data(as_text=True)
-    assert "经纪人推荐的对接" in body and f"/results/{r.id}" not in body  # pending: not shown to the owner
+    # The matcher's suggestion is shown to its owner with the button to ask a broker to introduce it.
+    assert "平台匹配与经纪人推荐" in body and f"/results/{r.id}" in body and "请经纪人牵线" in body
     s.status = "accepted"
     db.session.commit()
     body = client.get(f"/needs/{n.id}").get_data(as_text=True)
@@ -69,7 +70,7 @@ def test_owner_sees_only_accepted_pairs_and_others_see_none(client, auth, app):
     other = make_user("enterprise")
     stranger.post("/auth/login", data={"email": other.email, "password": "password123"})
     body = stranger.get(f"/needs/{n.id}").get_data(as_text=True)
-    assert "经纪人推荐的对接" not in body and "匹配的科技成果" not in body
+    assert "平台匹配与经纪人推荐" not in body and "匹配的科技成果" not in body
 
 
 def test_contacts_fall_back_to_the_author_like_the_pair_page(client, auth):

@@ -80,6 +80,7 @@ ACCESS = {
     "POST /broker/suggestions/<int:suggestion_id>/introduce": "BA",
     "POST /broker/suggestions/<int:suggestion_id>/move": "BA",
     "POST /broker/suggestions/<int:suggestion_id>/reject": "BA",
+    "POST /broker/suggestions/<int:suggestion_id>/request": "login",
     "POST /broker/suggestions/<int:suggestion_id>/respond": "login",
     "GET /contracts/": "BA",
     "GET /contracts/<int:contract_id>": "BA",
