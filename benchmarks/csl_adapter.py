@@ -25,9 +25,7 @@ def _engine(pool_texts: list[str], query_texts: list[str]) -> MatchEngine:
 def match(pool_texts: list[str], query_texts: list[str], k: int) -> list[list[int]]:
     """Return, per query, the indices of its top-k pool texts, best first."""
     engine = _engine(pool_texts, query_texts)
-    return [
-        [m.result_id for m in engine.results_for_need(j, top_k=k, explain=False)] for j in range(len(query_texts))
-    ]
+    return [[m.result_id for m in engine.results_for_need(j, top_k=k, explain=False)] for j in range(len(query_texts))]
 
 
 def explain(pool_texts: list[str], query_texts: list[str], k: int) -> list[list[tuple]]:

@@ -98,7 +98,9 @@ def near_duplicates(kind, title, keywords, body, organization_id, exclude_id=Non
     ).all()
     own = [x for x in own if x.id != exclude_id]
     if own:
-        for i, sim in find_near_duplicates(doc, [make_doc(kind, x) for x in own], limit):
+        with locked_engine() as engine:  # the platform's vocabulary and IDF, not one over these few
+            vec = engine.vectorizer_
+        for i, sim in find_near_duplicates(doc, [make_doc(kind, x) for x in own], limit, vectorizer=vec):
             found[i] = sim
     if kind == "result":
         with locked_engine() as engine:

@@ -102,3 +102,17 @@ def test_new_words_count_before_the_next_refit():
     engine.remove_result(PAIRS[0][1].id)
     assert engine.vectorizer_.n_added_ == before - 1
     assert PAIRS[0][1].id not in [m.result_id for m in engine.results_for_need(PAIRS[0][0].id)]
+
+
+def test_near_duplicates_with_the_platform_vocabulary(engine):
+    """A copy with a sentence added, or lightly edited, is flagged; a same-topic listing is not."""
+    from matchmaker.matching.duplicates import find_near_duplicates
+
+    own = [n for n, _ in PAIRS] + NEEDS
+    base = PAIRS[0][0]
+    added = Doc(-1, base.title, base.keywords, base.body + "另外希望合作方提供焊接工艺评定与现场培训服务。")
+    edited = Doc(-1, base.title, base.keywords, base.body.replace("需要", "希望").replace("方法", "办法") + "谢谢。")
+    same_topic = Doc(-1, PAIRS[0][1].title, PAIRS[0][1].keywords, PAIRS[0][1].body)
+    for doc in (added, edited):
+        assert [i for i, _ in find_near_duplicates(doc, own, vectorizer=engine.vectorizer_)] == [base.id]
+    assert find_near_duplicates(same_topic, own, vectorizer=engine.vectorizer_) == []
