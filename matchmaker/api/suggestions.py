@@ -21,7 +21,7 @@ def dump(s):
         "id": s.id, "url": url_for("brokers.suggestion", suggestion_id=s.id, _external=True),
         "need": ref(s.need), "result": ref(s.result), "score": float(s.score),
         "reasons": [{"term": str(t), "weight": float(w)}
-                    for t, w in access.visible_reasons(current_user, s.need, s.reasons or [])],  # the one rule
+                    for t, w in access.visible_reasons(current_user, s.need, s.reason_terms(limit=None))],  # the one rule
         "status": s.status, "manual": bool(s.manual),
         "assigned_broker": {"id": broker.id, "name": broker.name} if broker else None,
         "need_response": s.need_response, "result_response": s.result_response, "created_at": s.created_at,

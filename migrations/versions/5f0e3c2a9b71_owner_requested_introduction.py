@@ -1,7 +1,7 @@
 """Owners ask a broker to introduce a suggested pair (请经纪人牵线)
 
 Revision ID: 5f0e3c2a9b71
-Revises: e529078df456
+Revises: 5ab451d72aaf
 Create Date: 2026-12-02 02:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5f0e3c2a9b71'
-down_revision = 'e529078df456'
+down_revision = '5ab451d72aaf'
 branch_labels = None
 depends_on = None
 
