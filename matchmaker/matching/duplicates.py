@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-import scipy.sparse as sp
 
 from .docs import Doc, doc_cache
 from .engine import MatchEngine
@@ -16,18 +15,51 @@ __all__ = ["DEFAULT_DUPLICATE_THRESHOLD", "find_near_duplicates"]
 DEFAULT_DUPLICATE_THRESHOLD = 0.9
 
 
-def _containment(X: sp.csr_matrix, vectorizer) -> np.ndarray:
-    """For rows 1.. of X: the IDF-weighted share of the smaller term set (it or row 0) that the other has."""
-    idf = np.ones(X.shape[1])
-    idf[: len(vectorizer.idf_)] = vectorizer.idf_
-    B = X.copy()
-    B.data = idf[B.indices]
-    sizes = np.asarray(B.sum(axis=1)).ravel()
-    P = X.copy()
-    P.data[:] = 1.0
-    shared = np.asarray((B[1:].multiply(P[0])).sum(axis=1)).ravel()
-    smaller = np.minimum(sizes[1:], sizes[0])
-    return np.divide(shared, smaller, out=np.zeros_like(shared), where=smaller > 0)
+def _terms(cached: str, vec) -> dict:
+    """Words and character bigrams of a token cache with (1 + log tf) x IDF weights. IDF comes from
+    the platform's vocabulary; a term it has never seen counts as the rarest (it is not dropped, or a
+    short new text would look contained in any older one sharing its few known terms)."""
+    counts: dict = {}
+    for fw, field in zip(vec.field_weights, _three(cached)):
+        for t in field.split():
+            counts[t] = counts.get(t, 0.0) + fw
+        cps = field.replace(" ", "")
+        for k in range(len(cps) - 1):
+            key = (ord(cps[k]) << 21) | ord(cps[k + 1])
+            counts[key] = counts.get(key, 0.0) + fw
+    unseen = float(np.log(1.0 + vec.n_docs_) + 1.0)
+    keys = [k for k in counts if isinstance(k, int)]
+    found = vec._lookup(np.asarray(keys, dtype=np.int64)) if keys else np.zeros(0, dtype=np.int64)
+    n_words = len(vec.vocabulary_)
+    char_idf = {k: (float(vec.idf_[n_words + j]) if j >= 0 else unseen) for k, j in zip(keys, found.tolist())}
+    out = {}
+    for t, c in counts.items():
+        if isinstance(t, int):
+            idf = char_idf[t]
+        else:
+            j = vec.vocabulary_.get(t)
+            idf = float(vec.idf_[j]) if j is not None else unseen
+        out[t] = ((1.0 + np.log(c)) * idf, idf)
+    return out
+
+
+def _three(cached: str) -> list[str]:
+    parts = cached.split("\n")
+    return (parts + ["", "", ""])[:3]
+
+
+def _similarity(a: dict, b: dict) -> float:
+    """max(cosine, IDF-weighted containment of the smaller term set in the other when cosine >= 0.6)."""
+    dot = sum(w * b[t][0] for t, (w, _) in a.items() if t in b)
+    na = np.sqrt(sum(w * w for w, _ in a.values()))
+    nb = np.sqrt(sum(w * w for w, _ in b.values()))
+    cos = dot / (na * nb) if na > 0 and nb > 0 else 0.0
+    if cos < 0.6:
+        return float(cos)
+    small, big = (a, b) if sum(i for _, i in a.values()) <= sum(i for _, i in b.values()) else (b, a)
+    total = sum(i for _, i in small.values())
+    shared = sum(i for t, (_, i) in small.items() if t in big)
+    return float(max(cos, shared / total if total else 0.0))
 
 
 def find_near_duplicates(
@@ -47,14 +79,10 @@ def find_near_duplicates(
     if vectorizer is not None:
         # The platform's vocabulary and IDF: a few listings alone give every rare n-gram of an
         # added sentence a weight that hides the copy (and no estimate of what is common).
-        X = sp.vstack([vectorizer.transform([doc_cache(d)]) for d in [doc] + others], format="csr")
+        mine = _terms(doc_cache(doc), vectorizer)
+        sims = np.array([_similarity(mine, _terms(doc_cache(d), vectorizer)) for d in others])
     else:  # no index yet: a small ad-hoc vocabulary over the listings at hand, same weighting
         X = Vectorizer().fit_transform([doc_cache(doc)] + [doc_cache(d) for d in others])
-    sims = np.asarray((X[1:] @ X[0].T).todense()).ravel()
-    if vectorizer is not None:
-        # A copy with a sentence added (or one cut) is contained in the other text: take the
-        # IDF-weighted share of the shorter text's terms found in the longer one, when the two
-        # are already close (a short text inside an unrelated long one is not a duplicate).
-        sims = np.maximum(sims, np.where(sims >= 0.6, _containment(X, vectorizer), 0.0))
+        sims = np.asarray((X[1:] @ X[0].T).todense()).ravel()
     order = np.lexsort(([d.id for d in others], -sims))
     return [(others[i].id, float(min(1.0, sims[i]))) for i in order[:top_k] if sims[i] >= threshold]
