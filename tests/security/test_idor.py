@@ -81,6 +81,11 @@ def _introduced(a):
     return make_suggestion(need=make_need(user=a), status="introduced")
 
 
+def _suggested(a):
+    """The matcher's suggestion for enterprise user A's need (A may ask a broker to introduce it)."""
+    return make_suggestion(need=make_need(user=a))
+
+
 def _urgent(a):
     """Enterprise user A's need in the fast channel."""
     from matchmaker.urgent.services import mark_existing
@@ -200,6 +205,8 @@ CASES = [
     ("enterprise", "POST", "/financing/{id}/move", _financing, _financing_state),
     ("enterprise", "POST", "/broker/suggestions/{id}/respond", _introduced,
      lambda o: db.session.get(MatchSuggestion, o.id).need_response),
+    ("enterprise", "POST", "/broker/suggestions/{id}/request", _suggested,
+     lambda o: db.session.get(MatchSuggestion, o.id).owner_requested_at),
 ]  # fmt: skip
 
 
