@@ -1,7 +1,7 @@
 """Owners ask a broker to introduce a suggested pair (请经纪人牵线)
 
 Revision ID: 5f0e3c2a9b71
-Revises: 5ab451d72aaf
+Revises: 088b3497654d
 Create Date: 2026-12-02 02:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5f0e3c2a9b71'
-down_revision = '5ab451d72aaf'
+down_revision = '088b3497654d'
 branch_labels = None
 depends_on = None
 
