@@ -6,6 +6,7 @@ from wtforms.validators import ValidationError
 
 from ..models.enums import VisitKind
 from ..needs.forms import NeedForm
+from ..utils import once
 from ..utils import validators as val
 from ..utils.inputs import CodeSelect, DateInput, filled
 from . import services
@@ -17,6 +18,8 @@ def _int_or_none(value):
 
 class VisitForm(FlaskForm):
     """Record or edit a visit."""
+
+    submission_key = once.key_field()
 
     organization_id = CodeSelect(
         "企业", [val.required("请选择被走访的企业")], coerce=_int_or_none, message="请选择被走访的企业"

@@ -7,6 +7,7 @@ from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
 from ..models import Organization, OrgKind, Role, Visit
 from ..models.enums import VisitKind
+from ..utils import once
 from . import services
 from .forms import CollectedNeedForm, VisitForm
 from .services import VisitError
@@ -56,7 +57,9 @@ def _editable(visit_id):
 def _save(visit, form):
     if form.validate_on_submit():
         try:
-            services.save_visit(visit, form.data, current_user)
+            services.save_visit(visit, form.data, current_user, key=form.submission_key.data)
+        except once.Repeat as r:
+            return once.see_other(url_for("visits.detail", visit_id=r.entity_id))
         except VisitError as exc:
             form.topic.errors.append(str(exc))
         else:

@@ -16,6 +16,7 @@ from ..models.enums import Source, VisitKind
 from ..models.visits import visit_need
 from ..notifications.services import notify
 from ..suggestions import services as matcher
+from ..utils import once
 
 EXPERT_ORG_KINDS = (OrgKind.UNIVERSITY.value, OrgKind.INSTITUTE.value, OrgKind.RND.value)
 
@@ -53,7 +54,7 @@ def enterprise_choices():
     return [(i, n) for i, n in rows]
 
 
-def save_visit(visit, data, actor):
+def save_visit(visit, data, actor, key=None):
     """Create or update a visit and its experts from validated form data; commits."""
     org = db.session.get(Organization, data["organization_id"])
     if org is None or org.kind != OrgKind.ENTERPRISE:
@@ -74,10 +75,13 @@ def save_visit(visit, data, actor):
             )
         ).all()
     )
+    claimed = once.claim(key, "visit", actor) if visit.id is None else None  # a new visit is made once per form
     visit.experts = [VisitExpert(name=n, institution=i, title=t, organization_id=known.get(i)) for n, i, t in experts]
     if visit.id is None:
         visit.recorded_by_id = actor.id
         db.session.add(visit)
+        db.session.flush()
+        once.bind(claimed, visit.id)
     db.session.commit()
     return visit
 

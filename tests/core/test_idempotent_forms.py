@@ -40,6 +40,14 @@ def _setup(kind):
     if kind == "manual_pair":
         need, result = make_need(), make_result()
         return "broker", "/broker/pairs/new", {"need_id": need.id, "result_id": result.id}, MatchSuggestion, {}
+    if kind == "visit":
+        from matchmaker.models import Visit
+
+        from ..factories import make_org
+        from ..visits.test_visits import _visit_form
+
+        make_org("university", name="南方理工大学")
+        return "broker", "/visits/new", _visit_form(make_org("enterprise", name="固安锁业")), Visit, {}
     if kind == "urgent":
         from matchmaker.models import UrgentRequest
 
@@ -62,7 +70,18 @@ def _setup(kind):
     raise AssertionError(kind)
 
 
-KINDS = ["need", "result", "contract", "event", "manual_pair", "follow_up", "introduction", "financing", "urgent"]
+KINDS = [
+    "need",
+    "result",
+    "contract",
+    "event",
+    "manual_pair",
+    "follow_up",
+    "introduction",
+    "financing",
+    "urgent",
+    "visit",
+]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -100,7 +119,7 @@ def test_response_resubmit_answers_303(client, auth):
 
 
 @pytest.mark.parametrize(
-    "kind", ["need", "result", "contract", "event", "manual_pair", "follow_up", "financing", "urgent"]
+    "kind", ["need", "result", "contract", "event", "manual_pair", "follow_up", "financing", "urgent", "visit"]
 )
 def test_twenty_concurrent_submits_make_one_row(make_app, tmp_path, kind):
     """20 threads post one filled form (one key) at once against a file database: one row, every answer
