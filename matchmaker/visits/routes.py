@@ -85,7 +85,10 @@ def collect(visit_id):
     if form.validate_on_submit():
         try:
             need = services.collect_need(visit, form.data | {"budget": form.budget.data}, current_user,
-                                         publish=request.form.get("action") != "draft")  # fmt: skip
+                                         publish=request.form.get("action") != "draft",
+                                         key=form.submission_key.data)  # fmt: skip
+        except once.Repeat:
+            return once.see_other(url_for("visits.detail", visit_id=visit.id))
         except VisitError as exc:
             form.title.errors.append(str(exc))
         else:

@@ -95,8 +95,9 @@ def _speaker_for(org_id):
     )
 
 
-def collect_need(visit, data, actor, publish=True):
+def collect_need(visit, data, actor, publish=True, key=None):
     """A need collected (征集) during the visit, posted for the enterprise; source 走访收集; commits."""
+    claimed = once.claim(key, "need", actor)
     need = TechNeed(organization_id=visit.organization_id, created_by_id=_speaker_for(visit.organization_id),
                     status=ListingStatus.DRAFT.value)  # fmt: skip
     apply_data(need, dict(data, source=Source.VISIT.value))
@@ -104,9 +105,11 @@ def collect_need(visit, data, actor, publish=True):
         try:
             lifecycle.transition(need, "publish", actor=actor)
         except lifecycle.LifecycleError as exc:
+            db.session.rollback()  # the key reserved above goes with it
             raise VisitError(str(exc)) from None
     visit.needs.append(need)
     db.session.flush()
+    once.bind(claimed, need.id)
     if need.created_by_id:
         notify(need.created_by_id, "visit",
                f"平台经纪人 {actor.name} 在{visit.kind_label}时为贵单位征集了技术需求“{need.title}”，请核对",

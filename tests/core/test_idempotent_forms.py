@@ -48,6 +48,18 @@ def _setup(kind):
 
         make_org("university", name="南方理工大学")
         return "broker", "/visits/new", _visit_form(make_org("enterprise", name="固安锁业")), Visit, {}
+    if kind == "collected_need":
+        from matchmaker.models import Visit
+
+        from ..factories import make_org
+        from ..visits.test_visits import NEED as COLLECTED
+
+        org = make_org("enterprise", name="固安锁业")
+        visit = Visit(kind="visit", organization_id=org.id, visited_on=date.today(), topic="走访", people="王工",
+                      recorded_by_id=make_user("broker").id)  # fmt: skip
+        db.session.add(visit)
+        db.session.commit()
+        return "admin", f"/visits/{visit.id}/needs/new", COLLECTED, TechNeed, {}
     if kind == "urgent":
         from matchmaker.models import UrgentRequest
 
@@ -70,18 +82,8 @@ def _setup(kind):
     raise AssertionError(kind)
 
 
-KINDS = [
-    "need",
-    "result",
-    "contract",
-    "event",
-    "manual_pair",
-    "follow_up",
-    "introduction",
-    "financing",
-    "urgent",
-    "visit",
-]
+KINDS = ["need", "result", "contract", "event", "manual_pair", "follow_up", "introduction", "financing", "urgent",
+         "visit", "collected_need"]  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", KINDS)
