@@ -23,11 +23,13 @@ def ensure_dictionary(force=False) -> str:
 
     One indexed query per call; the words are read again only when a dictionary change was
     committed since (by any process) or something else replaced this process's words."""
-    latest = db.session.scalar(select(func.max(ListingChange.id)).where(ListingChange.kind == DICTIONARY))
+    with db.session.no_autoflush:  # a half-built listing (zones set, not yet added) must not be flushed by this read
+        latest = db.session.scalar(select(func.max(ListingChange.id)).where(ListingChange.kind == DICTIONARY))
     key = id(db.engine)
     seen = _dictionary_seen.get(key)
     if force or seen is None or seen != (latest, tok.dictionary_version()):
-        words = list(db.session.scalars(select(DomainTerm.word)))
+        with db.session.no_autoflush:
+            words = list(db.session.scalars(select(DomainTerm.word)))
         if force or tuple(sorted(tok.user_words())) != tuple(sorted(tok._clean_words(words))):
             tok.set_user_words(words)
         _dictionary_seen[key] = (latest, tok.dictionary_version())
