@@ -18,7 +18,8 @@ from matchmaker.models import Organization
 app = create_app()
 with app.app_context():
     orgs = {}
-    for name, kind, uscc in (("旅程服务企业有限公司", "enterprise", "91350100M000100Y43"), ("旅程技术转移中心", "agency", None),
+    # Its own registration code: the accounts journey registers 91350100M000100Y43 in the same server database.
+    for name, kind, uscc in (("旅程服务企业有限公司", "enterprise", "91350100770000071R"), ("旅程技术转移中心", "agency", None),
                              ("旅程资产评估公司", "appraiser", None), ("旅程科技银行", "bank", None),
                              ("旅程财产保险公司", "insurer", None), ("旅程市科技局", "government", None)):
         orgs[kind] = db.session.scalar(db.select(Organization).filter_by(name=name))
