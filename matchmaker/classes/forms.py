@@ -8,6 +8,7 @@ from wtforms.validators import ValidationError
 from ..extensions import db
 from ..models import Event
 from ..models.enums import LiveKind
+from ..utils import once
 from ..utils import validators as val
 from ..utils.inputs import CodeSelect, DateTimeInput, IntInput, filled
 
@@ -31,6 +32,8 @@ def _int_or_none(value):
 
 class SessionForm(FlaskForm):
     """Create or edit a live class or online matchmaking session."""
+
+    submission_key = once.key_field()
 
     kind = CodeSelect("类型", choices=LiveKind.choices(), default=LiveKind.CLASS.value, message="请选择类型")
     title = StringField("主题", [val.required("请填写主题"), val.length(2, 100, "主题")])

@@ -7,6 +7,7 @@ from ..auth.decorators import get_or_404, login_required, public, role_required
 from ..extensions import db
 from ..models import LiveSession, Role
 from ..models.enums import LiveKind
+from ..utils import once
 from . import services
 from .forms import ImportForm, SessionForm
 from .services import LiveError
@@ -66,7 +67,9 @@ def edit(session_id):
 def _save(s, form):
     if form.validate_on_submit():
         try:
-            services.save_session(s, form.data, current_user)
+            services.save_session(s, form.data, current_user, key=form.submission_key.data)
+        except once.Repeat as r:
+            return once.see_other(url_for("classes.detail", session_id=r.entity_id))
         except LiveError as exc:
             form.capacity.errors.append(str(exc))
         else:

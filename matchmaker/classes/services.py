@@ -15,6 +15,7 @@ from ..models import LiveRegistration, LiveSession, Role, User
 from ..models.base import utcnow
 from ..models.enums import LiveKind
 from ..notifications.services import notify
+from ..utils import once
 from ..visits.services import history_provider
 
 REGISTRANT_ROLES = (Role.ENTERPRISE.value, Role.RESEARCHER.value)
@@ -33,10 +34,14 @@ def beijing_now():
     return utcnow() + CHINA
 
 
-def save_session(session, data, actor):
-    """Create or update a session from validated form data; commits."""
+def save_session(session, data, actor, key=None):
+    """Create or update a session from validated form data; commits.
+
+    ``key``: the form's one-time key; a new session is made once per form shown (a repeat or a
+    concurrent twin raises ``once.Repeat`` with the first session's id)."""
     if data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
         raise LiveError("结束时间须晚于开始时间")
+    claimed = once.claim(key, "live_session", actor) if session.id is None else None
     for name in ("kind", "title", "starts_at", "ends_at", "speaker", "speaker_intro", "live_link", "replay_link",
                  "materials", "capacity", "description", "published", "event_id"):  # fmt: skip
         value = data.get(name)
@@ -49,6 +54,8 @@ def save_session(session, data, actor):
     if session.id is None:
         session.created_by_id = actor.id
         db.session.add(session)
+        db.session.flush()
+        once.bind(claimed, session.id)
     db.session.commit()
     return session
 

@@ -6,6 +6,7 @@ from wtforms.validators import ValidationError
 
 from ..models.enums import UrgentReason
 from ..needs.forms import NeedForm
+from ..utils import once
 from ..utils import validators as val
 from ..utils.inputs import CodeSelect, IntInput, filled
 from . import clock
@@ -29,6 +30,8 @@ class UrgentNeedForm(ReasonMixin, NeedForm):
 
 class MarkUrgentForm(ReasonMixin, FlaskForm):
     """Mark a need already posted as 急需."""
+
+    submission_key = once.key_field()
 
 
 class ReviewForm(FlaskForm):

@@ -54,7 +54,10 @@ def mark(need_id):
     form = MarkUrgentForm()
     if form.validate_on_submit():
         try:
-            req = services.mark_existing(need, current_user, form.reason_kind.data, form.reason.data)
+            req = services.mark_existing(need, current_user, form.reason_kind.data, form.reason.data,
+                                         key=form.submission_key.data)  # fmt: skip
+        except once.Repeat as r:
+            return once.see_other(url_for("urgent.detail", request_id=r.entity_id))
         except UrgentError as exc:
             form.reason.errors.append(str(exc))
         else:

@@ -120,18 +120,32 @@ def submit_new(user, data, reason_kind, reason, now=None, key=None):
     return req
 
 
-def mark_existing(need, user, reason_kind, reason, now=None):
-    """An enterprise marks one of its needs 急需; commits."""
+def mark_existing(need, user, reason_kind, reason, now=None, key=None):
+    """An enterprise marks one of its needs 急需; commits.
+
+    ``key``: the form's one-time key; a repeat (or a concurrent twin) raises ``once.Repeat`` with the
+    first submit's request id."""
     if not (user.is_admin or (user.role == Role.ENTERPRISE and user.organization_id == need.organization_id)):
         raise UrgentError("只能将本单位的需求标记为急需")
+    claimed = once.claim(key, "urgent_request", user)
+    try:
+        req = _mark(need, user, reason_kind, reason, now)
+    except UrgentError:
+        db.session.rollback()  # the key is not spent on a refused submit
+        raise
+    once.bind(claimed, req.id)
+    _tell_brokers(req)
+    db.session.commit()
+    return req
+
+
+def _mark(need, user, reason_kind, reason, now):
     if need.status not in OPEN_NEED_STATES:
         raise UrgentError(f"需求当前状态为“{need.status_label}”，不能申请快速通道")
     if db.session.scalar(db.select(UrgentRequest.id).filter_by(need_id=need.id)):
         raise UrgentError("该需求已申请过快速通道")
     req = _open_request(need, user, reason_kind, reason, now)
     db.session.flush()
-    _tell_brokers(req)
-    db.session.commit()
     return req
 
 
