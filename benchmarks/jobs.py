@@ -3,8 +3,8 @@
 resuggest_all_s_100k         re-suggesting everything after a refit at 100,000 results (target <= 60)
 publish_to_suggestion_p95_s  a need published through gunicorn until its suggestion row exists,
                              one consumer running, 200 publishes (target <= 2)
-index_rss_ratio_4_workers    summed resident memory of 4 processes that loaded the 100k index over
-                             one process's (target <= 1.5)
+index_rss_ratio_4_workers    summed memory of 4 processes that loaded the 100k index over one
+                             process's, alone (target <= 1.5); memory is PSS (below)
 double_refit_runs            4 processes start a refit at the same moment: refits run (target = 1)
 missed_after_long_txn        listings committed 30 s after their change, not seen by a second
                              process that synced meanwhile (target = 0)
@@ -12,6 +12,14 @@ missed_after_long_txn        listings committed 30 s after their change, not see
 python benchmarks/jobs.py                  # all, PostgreSQL when MATCHMAKER_DATABASE_URL is set, else SQLite
 python benchmarks/jobs.py --only double_refit_runs,missed_after_long_txn
 python benchmarks/jobs.py --results 20000  # a smaller corpus for resuggest/rss (name keeps the real size)
+
+Memory is PSS (proportional set size, /proc/<pid>/smaps_rollup): a process's private pages plus
+each shared page divided by the number of processes mapping it, so the PSS of several processes
+adds up to the memory they use together. RSS counts a shared page in full in every process that
+maps it: a sum of RSS is 4.0 for 4 processes whatever they share, and cannot show the sharing.
+Each process touches every page of the index's arrays (and answers queries) before it is
+measured, as a long-running worker would have; the single process is measured alone, first.
+The synthetic corpus (with its token caches) is kept under $TMPDIR/matchmaker-bench/.
 """
 
 import argparse
@@ -26,7 +34,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.jobs.cluster import Cluster, prepare_platform, redis_available  # noqa: E402
 
 PG_URL = os.environ.get("MATCHMAKER_DATABASE_URL")
 
@@ -43,12 +50,19 @@ def _size_name(base, n):
 def child(argv):
     """Entry of the subprocesses: ``--child refit START_AT`` or ``--child watch`` or ``--child load DIR``."""
     mode = argv[0]
-    if mode == "load":  # load the saved index and report resident memory
+    if mode == "load":  # load the saved index, use all of it, and wait to be measured
+        from matchmaker.matching import tokenize
         from matchmaker.matching.store import IndexStore
 
+        tokenize.dictionary_version()  # the tokenizer a worker needs anyway: part of the baseline
+        before = _memory_kb(os.getpid())
         engine = IndexStore(argv[1]).load()
-        engine.results_for_need(int(engine.ids("needs")[0]), top_k=10)  # touch it as a query would
-        print(json.dumps({"rss_kb": _rss_kb()}), flush=True)
+        _touch(engine)
+        needs, results = list(engine.ids("needs")), list(engine.ids("results"))
+        for i in range(100):  # queries both ways, as a worker answers them
+            engine.results_for_need(needs[i * 7919 % len(needs)], top_k=10)
+            engine.needs_for_result(results[i * 7919 % len(results)], top_k=10)
+        print(json.dumps({"pid": os.getpid(), "before": before}), flush=True)
         sys.stdin.readline()  # stay alive until the parent has measured everyone
         return
     from matchmaker import create_app
@@ -75,11 +89,33 @@ def child(argv):
                 print(json.dumps(ids), flush=True)
 
 
-def _rss_kb():
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
+def _touch(obj, seen=None) -> int:
+    """Read one byte of every page of every array reachable from obj (a mapped page becomes resident)."""
+    import numpy as np
+
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return 0
+    seen.add(id(obj))
+    if isinstance(obj, np.ndarray):
+        if obj.dtype.hasobject or not obj.flags.c_contiguous or obj.nbytes == 0:
+            return 0
+        return int(obj.reshape(-1).view(np.uint8)[::4096].sum())
+    if isinstance(obj, (list, tuple)) and len(obj) < 64:  # not the vocabulary or id maps: no arrays there
+        return sum(_touch(v, seen) for v in obj)
+    if hasattr(obj, "__dict__"):
+        return sum(_touch(v, seen) for v in vars(obj).values())
     return 0
+
+
+def _memory_kb(pid) -> dict:
+    """Rss, Pss and the private/shared split of a process, in kB (Linux smaps_rollup)."""
+    out = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == "kB":
+            out[parts[0].rstrip(":")] = int(parts[1])
+    return out
 
 
 def _spawn(args, env):
@@ -90,6 +126,8 @@ def _spawn(args, env):
 # ---------------------------------------------------------------------------------------- figures
 def double_refit_runs(n=4):
     """n processes call start_refit at the same instant; count the refits that ran."""
+    from tests.jobs.cluster import Cluster, prepare_platform  # not in the index-loading children
+
     c = Cluster(queue="sqlite", pg_url=PG_URL)
     try:
         app = c.app()
@@ -114,6 +152,8 @@ def double_refit_runs(n=4):
 
 def missed_after_long_txn(n=20, hold=30.0):
     """Listings whose transaction commits `hold` s after their change, while a second process syncs."""
+    from tests.jobs.cluster import Cluster, prepare_platform  # not in the index-loading children
+
     c = Cluster(queue="sqlite", pg_url=PG_URL)
     try:
         app = c.app()
@@ -154,27 +194,97 @@ def missed_after_long_txn(n=20, hold=30.0):
         c.close()
 
 
-def index_rss_ratio(n_results, n_workers=4):
-    """Resident memory of n processes that loaded the saved index, over one process's."""
+def _cache_dir() -> Path:
+    d = Path(tempfile.gettempdir()) / "matchmaker-bench"
+    d.mkdir(exist_ok=True)
+    return d
+
+
+def corpus(n_results):
+    """Synthetic needs and results with their token caches, {"needs": [(title, keywords, body,
+    tokens)], "results": [...]}, built once per size and kept under $TMPDIR/matchmaker-bench/."""
+    import pickle
+
     from benchmarks.match_synth import build
+    from matchmaker.matching.docs import Doc, tokenize_doc
+
+    path = _cache_dir() / f"corpus-{n_results}.pkl"
+    if path.exists():
+        with open(path, "rb") as f:
+            return pickle.load(f)  # noqa: S301 - written by this script
+    raw_needs, raw_results = build(n_results=n_results, n_needs=max(100, n_results // 10))
+    out = {
+        name: [(t, k, b, tokenize_doc(Doc(0, t, k, b)).tokens) for t, k, b in raw]
+        for name, raw in (("needs", raw_needs), ("results", raw_results))
+    }
+    tmp = path.with_suffix(f".{os.getpid()}")
+    with open(tmp, "wb") as f:
+        pickle.dump(out, f, protocol=5)
+    os.replace(tmp, path)
+    return out
+
+
+def index_rss_ratio(n_results, n_workers=4):
+    """PSS of n processes that loaded the saved index, summed, over the PSS of one process alone."""
+    import shutil
+
     from matchmaker.matching.docs import Doc
     from matchmaker.matching.engine import MatchEngine
     from matchmaker.matching.store import IndexStore
 
-    raw_needs, raw_results = build(n_results=n_results, n_needs=max(1000, n_results // 10))
-    needs = [Doc(i, *d) for i, d in enumerate(raw_needs, 1)]
-    results = [Doc(i, *d) for i, d in enumerate(raw_results, 1)]
+    data = corpus(n_results)
+    needs = [Doc(i, t, k, b, tok) for i, (t, k, b, tok) in enumerate(data["needs"], 1)]
+    results = [Doc(i, t, k, b, tok) for i, (t, k, b, tok) in enumerate(data["results"], 1)]
+    del data
     engine = MatchEngine().fit(needs, results)
-    directory = tempfile.mkdtemp(prefix="mm-rss-")
+    directory = tempfile.mkdtemp(prefix="mm-rss-", dir=_cache_dir())
     IndexStore(directory).save(engine)
     del engine, needs, results
-    procs = [_spawn(["load", directory], {}) for _ in range(n_workers)]
-    rss = [json.loads(p.stdout.readline())["rss_kb"] for p in procs]
-    for p in procs:
-        p.stdin.close()
-        p.wait(timeout=60)
-    emit(_size_name("index_rss_ratio_4_workers", 100_000) if n_results == 100_000 else
-         f"index_rss_ratio_4_workers_{n_results // 1000}k", round(sum(rss) / rss[0], 2), "x", "<= 1.5")  # fmt: skip
+    procs = []
+    try:
+
+        def start():
+            p = _spawn(["load", directory], {})
+            procs.append(p)
+            return p
+
+        def ready(p):
+            line = p.stdout.readline()
+            if not line:
+                raise RuntimeError("a loading process died")
+            return json.loads(line)["before"]
+
+        first = start()
+        base = [ready(first)]
+        alone = _memory_kb(first.pid)  # before any other process maps the same files
+        others = [start() for _ in range(n_workers - 1)]
+        base += [ready(p) for p in others]
+        together = [_memory_kb(p.pid) for p in procs]
+    finally:
+        for p in procs:
+            p.stdin.close()
+            p.wait(timeout=60)
+        shutil.rmtree(directory, ignore_errors=True)
+    name = "index_rss_ratio_4_workers" if n_results == 100_000 else f"index_rss_ratio_4_workers_{n_results // 1000}k"
+    emit(name, round(sum(m["Pss"] for m in together) / alone["Pss"], 2), "x", "<= 1.5")
+    mb = 1024
+    print(
+        f"# one process alone: Pss {alone['Pss'] // mb} MB (Rss {alone['Rss'] // mb} MB); "
+        f"{n_workers} together: Pss {sum(m['Pss'] for m in together) // mb} MB, "
+        f"private each {[(m['Private_Clean'] + m['Private_Dirty']) // mb for m in together]} MB, "
+        f"shared each {[(m['Shared_Clean'] + m['Shared_Dirty']) // mb for m in together]} MB; "
+        f"sum of Rss over one Rss {sum(m['Rss'] for m in together) / alone['Rss']:.2f} (counts shared pages 4 times)",
+        file=sys.stderr,
+    )
+    # The same ratio for the index alone: each process's Pss over what it had before loading it
+    # (interpreter, libraries, tokenizer dictionary), which no index layout can share.
+    added = [m["Pss"] - b["Pss"] for m, b in zip(together, base)]
+    print(
+        f"# before loading the index: Pss {[b['Pss'] // mb for b in base]} MB; the index's own ratio "
+        f"{sum(added) / (alone['Pss'] - base[0]['Pss']):.2f} ({sum(added) // mb} MB for {n_workers} "
+        f"over {(alone['Pss'] - base[0]['Pss']) // mb} MB for one)",
+        file=sys.stderr,
+    )
 
 
 def publish_to_suggestion(n=200, extra_results=2000):
@@ -183,7 +293,7 @@ def publish_to_suggestion(n=200, extra_results=2000):
 
     from matchmaker.extensions import db
     from matchmaker.models import MatchSuggestion, Result
-    from tests.jobs.cluster import Client
+    from tests.jobs.cluster import Client, Cluster, prepare_platform, redis_available
     from tests.jobs.test_processes import publish_need
 
     queue = "redis" if redis_available() else "sqlite"
@@ -245,18 +355,18 @@ def resuggest_all_bench(n_results):
     """Needs and results in the database, a refit, and the time of re-suggesting everything from it."""
     from sqlalchemy import insert
 
-    from benchmarks.match_synth import build
     from matchmaker.extensions import db
     from matchmaker.listings.tokens import ensure_dictionary
-    from matchmaker.matching.docs import Doc, tokenize_doc
     from matchmaker.models import MatchSuggestion, Result, TechNeed
     from matchmaker.suggestions import indexing, store
+    from tests.jobs.cluster import Cluster, prepare_platform  # not in the index-loading children
 
     c = Cluster(queue="sqlite", pg_url=PG_URL)
     try:
         app = c.app()
         ids = prepare_platform(app)
-        raw_needs, raw_results = build(n_results=n_results, n_needs=max(100, n_results // 10))
+        data = corpus(n_results)
+        raw_needs, raw_results = data["needs"], data["results"]
         with app.app_context():
             ensure_dictionary()
             uni_id = db.session.scalar(db.select(Result.organization_id).limit(1))
@@ -267,8 +377,7 @@ def resuggest_all_bench(n_results):
                  {"organization_id": ids["org_id"], "created_by_id": ids["enterprise_id"]}),
             ):  # fmt: skip
                 rows = []
-                for title, keywords, text in raw:
-                    tokens = tokenize_doc(Doc(0, title, keywords, text)).tokens
+                for title, keywords, text, tokens in raw:
                     rows.append({"title": title[:100], "keywords": keywords[:200], body: text, "status": "published",
                                  "tokens": tokens, "search_tokens": tokens, **extra})  # fmt: skip
                     if len(rows) == 5000:
@@ -280,9 +389,18 @@ def resuggest_all_bench(n_results):
             took = {}
 
             def timed(engine, synced_at, report):
+                profile = os.environ.get("MATCHMAKER_BENCH_PROFILE")  # a file for cProfile's stats
+                if profile:
+                    import cProfile
+
+                    prof = cProfile.Profile()
+                    prof.enable()
                 t0 = time.perf_counter()
                 n = store.resuggest_all(engine, synced_at, report)
                 took["s"] = time.perf_counter() - t0
+                if profile:
+                    prof.disable()
+                    prof.dump_stats(profile)
                 return n
 
             indexing.fit_index(trigger="cli", resuggest=timed)

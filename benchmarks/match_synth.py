@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data"
+# A worktree beside the main checkout points here with MATCHMAKER_SHARED_DATA.
+SHARED = Path(os.environ.get("MATCHMAKER_SHARED_DATA") or ROOT.parent / "shared" / "data")
 _SENT_RE = re.compile(r"(?<=[。；;！？!?.])")
 
 

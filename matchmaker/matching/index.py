@@ -11,7 +11,7 @@ try:  # scipy's C kernels without the per-call validation of the public sparse A
 except ImportError:  # pragma: no cover - other scipy layouts take the public path
     _csc_matvec = _csr_matvec = None
 
-__all__ = ["SideIndex", "row_block", "row_dots", "top_n"]
+__all__ = ["RowOf", "SideIndex", "row_block", "row_dots", "top_n"]
 
 
 def row_block(X: sp.csr_matrix, start: int, stop: int) -> sp.csr_matrix:
@@ -65,6 +65,34 @@ def top_n(values: np.ndarray, k: int) -> np.ndarray:
     return np.argpartition(-values, k - 1)[:k]
 
 
+class RowOf:
+    """Doc id -> row of the main part, like a dict but held in two arrays (a sorted copy of the
+    ids and their rows): no Python object per id, and memory-mapped with the rest of the index."""
+
+    __slots__ = ("_keys", "_rows")
+
+    def __init__(self, ids: np.ndarray):
+        order = np.argsort(ids, kind="stable")
+        self._keys, self._rows = ids[order], order
+
+    def get(self, doc_id, default=None):
+        """The row of doc_id (the last one, as a dict built in order would keep), or default."""
+        i = int(np.searchsorted(self._keys, doc_id, side="right")) - 1
+        return int(self._rows[i]) if i >= 0 and self._keys[i] == doc_id else default
+
+    def __getitem__(self, doc_id) -> int:
+        row = self.get(doc_id)
+        if row is None:
+            raise KeyError(doc_id)
+        return row
+
+    def __contains__(self, doc_id) -> bool:
+        return self.get(doc_id) is not None
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
 class SideIndex:
     """Unit TF-IDF rows of one side, with postings of the selective terms for candidates.
 
@@ -83,7 +111,7 @@ class SideIndex:
         self.X, self.Z, self.ids = X, Z, ids
         self.dead = np.zeros(len(ids), dtype=bool)
         self.dead_rows = np.zeros(0, dtype=np.int64)
-        self.row_of = {int(i): r for r, i in enumerate(ids)}
+        self.row_of = RowOf(ids)
         # Postings only for selective (rarer) terms: candidates come from those, and the
         # frequent terms' postings would cost most of the time and memory for little recall.
         # Stored as a terms x rows CSR matrix so that a query's postings are one row slice.

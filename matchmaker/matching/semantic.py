@@ -6,7 +6,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.extmath import randomized_svd
 from threadpoolctl import threadpool_limits
 
 __all__ = ["LatentSpace"]
@@ -39,6 +38,10 @@ class LatentSpace:
             self.components_ = np.zeros((len(terms) + 1, 1), dtype=np.float32)
             return self
         sub = sample[:, terms]
+        # Imported here: only a refit needs scikit-learn, and it costs every process that loads
+        # an index ~40 MB of private memory (the arrays themselves are shared, see store.py).
+        from sklearn.utils.extmath import randomized_svd
+
         # Thin factorisations (terms x ~138): BLAS threads only contend, and badly so when
         # the machine is busy (measured 3.8 s with two threads, 1.6 s with one).
         with threadpool_limits(1):

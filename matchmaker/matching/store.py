@@ -1,11 +1,25 @@
-"""Versioned index files with an atomically replaced pointer, for multi-process pickup."""
+"""Versioned index directories with an atomically replaced pointer, for multi-process pickup.
+
+A version is a directory ``index-<version>/``: every large numpy array of the engine (the sparse
+rows' data/indices/indptr, postings, embeddings, ids, IDF, character keys, latent components) is
+its own ``.npy`` file, and ``engine.pkl`` holds the rest (parameters, vocabulary, small arrays)
+with references to those files. Loading maps the files read-only (``mmap_mode="r"``): the
+processes of one machine share one copy of the arrays in the page cache instead of holding one
+each. The few arrays an engine updates in place after loading are copied into memory.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import os
 import pickle  # noqa: S403 - index files are written by the platform itself, never uploaded
+import shutil
 import tempfile
 from pathlib import Path
+
+import numpy as np
 
 from . import tokenize as tok
 from .engine import MatchEngine
@@ -14,6 +28,9 @@ __all__ = ["IndexStore", "load", "save"]
 
 _POINTER = "CURRENT"
 _KEEP = 3  # older versions kept so a worker that is still loading one never loses it
+_MIN_BYTES = 64 * 1024  # smaller arrays stay inside the pickle: a file each would cost more
+_ENGINE = "engine.pkl"
+_MANIFEST = "manifest.json"
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -29,25 +46,106 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+class _ArrayPickler(pickle.Pickler):
+    """Pickles the engine, writing each large array to a .npy file of its own instead."""
+
+    def __init__(self, file, directory: Path):
+        super().__init__(file, protocol=5)
+        self.directory = directory
+        self.files: dict[int, str] = {}  # id(array) -> file name (an array shared twice is written once)
+        self.keep: list[np.ndarray] = []  # keeps ids unique while pickling
+        self.sizes: dict[str, int] = {}
+
+    def persistent_id(self, obj):
+        if not isinstance(obj, np.ndarray) or obj.dtype.hasobject or obj.nbytes < max(1, _MIN_BYTES):
+            return None
+        name = self.files.get(id(obj))
+        if name is None:
+            name = self.files[id(obj)] = f"{len(self.files):03d}.npy"
+            self.keep.append(obj)
+            with open(self.directory / name, "wb") as f:
+                np.save(f, np.ascontiguousarray(obj), allow_pickle=False)
+                f.flush()
+                os.fsync(f.fileno())
+            self.sizes[name] = int(obj.nbytes)
+        return ("npy", name)
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    """Maps each referenced .npy file read-only instead of reading it."""
+
+    def __init__(self, file, directory: Path):
+        super().__init__(file)
+        self.directory = directory
+
+    def persistent_load(self, pid):
+        kind, name = pid
+        if kind != "npy":
+            raise pickle.UnpicklingError(f"unknown reference {kind!r}")
+        # A plain ndarray view of the map: the memmap subclass only adds overhead to every slice.
+        return np.asarray(np.load(self.directory / name, mmap_mode="r", allow_pickle=False))
+
+
 def save(engine: MatchEngine, directory) -> str:
-    """Write the engine as a new version file, then point CURRENT at it; return the version."""
+    """Write the engine as a new version directory, then point CURRENT at it; return the version."""
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     version = engine.version_
-    _atomic_write(d / f"index-{version}.pkl", pickle.dumps(engine, protocol=5))
+    final = d / f"index-{version}"
+    tmp = Path(tempfile.mkdtemp(dir=d, prefix=f".index-{version}."))
+    try:
+        buf = io.BytesIO()
+        pickler = _ArrayPickler(buf, tmp)
+        pickler.dump(engine)
+        data = buf.getvalue()
+        _atomic_write(tmp / _ENGINE, data)
+        manifest = {"version": version, "engine_sha256": hashlib.sha256(data).hexdigest(), "arrays": pickler.sizes}
+        _atomic_write(tmp / _MANIFEST, json.dumps(manifest, indent=1).encode("utf-8"))
+        if final.exists():  # the same engine saved twice: the first copy stands
+            shutil.rmtree(tmp)
+        else:
+            os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     _atomic_write(d / _POINTER, version.encode("ascii"))
-    old = sorted(d.glob("index-*.pkl"), key=lambda p: p.stat().st_mtime)[:-_KEEP]
-    for p in old:
-        p.unlink(missing_ok=True)
+    _prune(d, version)
     return version
 
 
+def _prune(d: Path, current: str) -> None:
+    versions = [p for p in d.glob("index-*") if p.name != f"index-{current}"]
+    # Processes still using a removed version keep their mapped files until they move on.
+    for p in sorted(versions, key=lambda p: p.stat().st_mtime)[: max(0, len(versions) - (_KEEP - 1))]:
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:  # a single-pickle version from before the memory-mapped layout
+            p.unlink(missing_ok=True)
+
+
+def _writable(engine: MatchEngine) -> MatchEngine:
+    # The arrays incremental updates change in place get a private copy; the rest stays mapped.
+    for side in (engine.needs_, engine.results_):
+        if not side.dead.flags.writeable:
+            side.dead = side.dead.copy()
+    vec = engine.vectorizer_
+    extra = getattr(vec, "extra_df_", None)
+    if extra is not None and not extra.flags.writeable:
+        vec.extra_df_ = extra.copy()
+    return engine
+
+
 def load(directory, version: str | None = None) -> MatchEngine:
-    """Load the current (or given) version and make the tokenizer use its dictionary."""
+    """Load the current (or given) version, arrays memory-mapped, and make the tokenizer use its dictionary."""
     d = Path(directory)
     version = version or (d / _POINTER).read_text(encoding="ascii").strip()
-    with open(d / f"index-{version}.pkl", "rb") as f:
-        engine = pickle.load(f)  # noqa: S301 - see the import
+    folder = d / f"index-{version}"
+    if folder.is_dir():
+        with open(folder / _ENGINE, "rb") as f:
+            engine = _writable(_ArrayUnpickler(f, folder).load())
+    else:  # a version saved as one pickle before the memory-mapped layout
+        with open(d / f"index-{version}.pkl", "rb") as f:
+            engine = pickle.load(f)  # noqa: S301 - see the import
     if tok.dictionary_version() != engine.dictionary_version_:
         tok.set_user_words(engine.user_words_)  # admin words reach this worker with the index
     return engine
@@ -78,9 +176,9 @@ class IndexStore:
         """Save a new version and make it current."""
         return save(engine, self.directory)
 
-    def load(self) -> MatchEngine | None:
-        """Load the current version, or None when there is none."""
-        v = self.current_version()
+    def load(self, version: str | None = None) -> MatchEngine | None:
+        """Load the current (or given) version, or None when there is none."""
+        v = version or self.current_version()
         return load(self.directory, v) if v else None
 
     def maybe_reload(self, engine: MatchEngine | None) -> MatchEngine | None:

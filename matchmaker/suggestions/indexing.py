@@ -312,7 +312,9 @@ def _fit(job_id, t0, report, progress, resuggest):
     if resuggest is not None:
         n_sugg = resuggest(engine, synced_at, report)
     report("save", 0, 1)
-    slot.store.save(engine)
+    # Adopt the saved version's memory-mapped arrays, shared with every process that loads it,
+    # rather than keep this process's private copy of the fitted ones.
+    engine = slot.store.load(slot.store.save(engine))
     with slot.lock:
         slot.adopt(engine)
     stats = engine.stats()
