@@ -44,7 +44,8 @@ class MatchEngine:
         lsa_sample=8000,
         semantic_weight=0.4,
         feedback_docs=5,
-        feedback_weight=3.0,
+        feedback_weight=8.0,
+        feedback_power=1.5,
         n_candidates=200,
         selective_max_df=0.05,
         n_reasons=8,
@@ -58,6 +59,7 @@ class MatchEngine:
         self.semantic_weight = semantic_weight
         self.feedback_docs = feedback_docs
         self.feedback_weight = feedback_weight
+        self.feedback_power = feedback_power
         self.n_candidates = n_candidates
         self.selective_max_df = selective_max_df
         self.n_reasons = n_reasons

@@ -179,11 +179,14 @@ def _explain(engine, query_row, side, cand_rows, cand_delta, scores, lex_scores,
         dwords = _RowWords(vec, di)
         # Lexical: every shared feature's product, split over (query word, document word).
         common, qpos, dpos = np.intersect1d(qi, di, assume_unique=True, return_indices=True)
-        lex_parts = (1.0 - b) * qd[qpos] * dd[dpos]
+        # Without a latent part (none for the query, or a document with no embedding) the
+        # score is the lexical cosine itself (scoring.py).
+        plain = zdir is None or not (side.dZ if is_delta else side.Z)[r].any()
+        lex_parts = (1.0 if plain else 1.0 - b) * qd[qpos] * dd[dpos]
         lex_pair = qwords.shares(qpos).T @ (lex_parts[:, None] * dwords.shares(dpos))
         sem_pair = np.zeros_like(lex_pair)
         topic = np.zeros(len(dwords.words))
-        if b > 0 and score - (1.0 - b) * lex > 1e-7:  # a clipped (zero) semantic part has nothing to split
+        if b > 0 and not plain and score - (1.0 - b) * lex > 1e-7:  # a clipped (zero) semantic part has nothing to split
             d_emb = latent.term_rows(di, dd).astype(np.float64)
             d_norm = float(np.linalg.norm(d_emb.sum(axis=0))) or 1.0
             Ed = dwords.matrix.T @ d_emb / d_norm  # document words x k, summing to z_d

@@ -104,6 +104,25 @@ def test_new_words_count_before_the_next_refit():
     assert PAIRS[0][1].id not in [m.result_id for m in engine.results_for_need(PAIRS[0][0].id)]
 
 
+def test_listing_without_latent_words_keeps_its_word_score():
+    """A result whose words the latent space never saw is scored on its words alone (no latent
+    penalty), and its parts, all lexical, still add up to the score."""
+    engine = MatchEngine().fit(NEEDS, RESULTS)
+    need = Doc(98, "量子点荧光探针研制", "量子点 荧光探针", "寻求量子点荧光探针，检出重金属离子。")
+    late = Doc(99, "量子点荧光探针", "量子点 荧光探针", "量子点荧光探针灵敏检出重金属离子。")
+    engine.add_need(need)
+    engine.add_result(late)
+    x, z = engine._query(engine.needs_, need.id)
+    y, zl = engine._query(engine.results_, late.id)
+    assert z.any() and not zl.any()  # the query has latent words, the late result none
+    best = engine.results_for_need(need.id, top_k=1)[0]
+    assert best.result_id == late.id
+    assert best.score == pytest.approx(float(x.multiply(y).sum()), abs=1e-5)
+    assert all(r.semantic == 0.0 for r in best.reasons)
+    assert sum(r.weight for r in best.reasons) + best.rest == pytest.approx(best.score, abs=1e-5)
+    assert sum(r.weight for r in best.reasons) >= 0.8 * best.score
+
+
 def test_near_duplicates_with_the_platform_vocabulary(engine):
     """A copy with a sentence added, or lightly edited, is flagged; a same-topic listing is not."""
     from matchmaker.matching.duplicates import find_near_duplicates
