@@ -8,7 +8,7 @@ from ..extensions import db
 from ..models import Channel, Contract, ContractType, MatchSuggestion, RegistrationStatus, Role
 from ..utils import once
 from ..utils.money import wan_input
-from . import services
+from . import lifecycle, services
 from .forms import ContractForm, VoidForm
 
 bp = Blueprint("contracts", __name__)
@@ -103,11 +103,11 @@ def detail(contract_id):
         ).all()
         history = services.describe_rows(rows)
     void_form = VoidForm(version=contract.version)
-    from .signing_services import STATE_LABELS, contract_state
-
+    state = lifecycle.state_of(contract)
     return render_template(
         "contracts/detail.html", c=contract, history=history, void_form=void_form, channels=Channel,
-        signing_state=contract_state(contract), signing_labels=STATE_LABELS,
+        signing_state=lifecycle.signing_state(contract), signing_labels=lifecycle.LABELS,
+        can_send=lifecycle.AWAITING in lifecycle.ALLOWED_MOVES.get(state, ()),
     )  # fmt: skip
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..listings import lifecycle
+from ..listings import lifecycle as listing_lifecycle
 from ..models import (
     AuditLog,
     Contract,
@@ -21,20 +21,17 @@ from ..models import (
     User,
     Zone,
 )
-from ..models.base import utcnow
 from ..suggestions import pipeline
 from ..suggestions.services import schedule_matching
 from ..utils import once
-from . import audit
+from . import audit, lifecycle
+from .lifecycle import ContractError
 
+# What the form edits directly; the registration status is the state machine's (``lifecycle``).
 EDITABLE = [
     "contract_no", "registration_no", "type", "title", "amount", "transaction_amount", "signed_on",
-    "registration_status", "registered_on", "channel", "event_id", "need_id", "result_id", "broker_id", "note",
+    "channel", "event_id", "need_id", "result_id", "broker_id", "note",
 ]  # fmt: skip
-
-
-class ContractError(Exception):
-    """A contract change refused, with a Chinese message for the user."""
 
 
 class StaleContract(ContractError):
@@ -202,10 +199,17 @@ def record_contract(actor, data, suggestion_id=None, key=None, with_contract=Non
         data = dict(data, need_id=suggestion.need_id, result_id=suggestion.result_id)
     contract = Contract(created_by_id=actor.id, suggestion_id=suggestion.id if suggestion else None)
     _apply(contract, data)
-    db.session.add(contract)
-    db.session.flush()
+    status = data.get("registration_status") or "unsubmitted"
+    try:
+        lifecycle.move(contract, lifecycle.REGISTERED if status == "registered" else lifecycle.RECORDED, actor,
+                       registration=status, registered_on=data.get("registered_on"))  # fmt: skip
+    except ContractError:
+        db.session.rollback()
+        raise
+    except IntegrityError:
+        db.session.rollback()
+        raise ContractError("该登记编号已被其他合同使用，未保存") from None
     once.bind(claimed, contract.id)
-    audit.record(actor, "contract", contract.id, "create", None, audit.snapshot(contract))
     if suggestion is not None:
         _mark_signed(actor, suggestion, contract)
     if with_contract is not None:
@@ -222,7 +226,7 @@ def _mark_signed(actor, suggestion, contract):
         db.session.rollback()
         raise ContractError(f"不能从该推荐登记合同：{exc}") from None
     need = suggestion.need
-    lifecycle.solve(need, actor)
+    listing_lifecycle.solve(need, actor)
     schedule_matching(need)  # withdrawn from matching once the contract is committed
 
 
@@ -237,11 +241,18 @@ def update_contract(actor, contract, data, base_version):
     refusal = edit_refusal(contract, data)  # terms being signed, or signed online, are fixed
     if refusal:
         raise ContractError(refusal)
+    if not contract.can_edit(actor):
+        raise ContractError("您无权修改这份合同")
     before = audit.snapshot(contract)
-    with db.session.no_autoflush:  # the version-checked UPDATE happens in the flush below
-        _apply(contract, data)
     try:
+        if "registration_status" in data:  # reaching or leaving 已认定登记 is a move of the state machine
+            lifecycle.set_registration(contract, actor, data["registration_status"], data.get("registered_on"))
+        with db.session.no_autoflush:  # the version-checked UPDATE happens in the flush below
+            _apply(contract, data)
         db.session.flush()  # UPDATE ... WHERE version = loaded version: catches a race in between
+    except ContractError:
+        db.session.rollback()
+        raise
     except StaleDataError:
         db.session.rollback()
         contract = db.session.get(Contract, contract.id)
@@ -263,20 +274,16 @@ def void_contract(actor, contract, reason, base_version=None):
         raise ContractError("这份合同已经作废")
     if base_version not in (None, "") and str(base_version) != str(contract.version):
         raise StaleContract(contract, changes_since(contract, base_version))
-    before = audit.snapshot(contract)
-    from .signing_services import withdraw_on_void
-
-    withdraw_on_void(actor, contract, reason)  # a text awaiting signatures can no longer be signed
-    contract.voided = True
-    contract.void_reason = reason.strip()
-    contract.voided_at = utcnow()
     try:
+        lifecycle.move(contract, lifecycle.VOIDED, actor, reason=reason)  # a text out for signing is withdrawn
         db.session.flush()
+    except ContractError:
+        db.session.rollback()
+        raise
     except StaleDataError:
         db.session.rollback()
         contract = db.session.get(Contract, contract.id)
         raise StaleContract(contract, changes_since(contract, base_version)) from None
-    audit.record(actor, "contract", contract.id, "void", before, audit.snapshot(contract))
     return _commit(contract)
 
 

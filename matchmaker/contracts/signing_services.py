@@ -23,7 +23,7 @@ from ..signing.fonts import find_font
 from ..signing.pdf import document_hash, render_pdf
 from ..signing.text import ContractTerms, Party, build_text
 from ..signing.verify import NotAPdf, verify_pdf  # noqa: F401  (NotAPdf: raised through verify_upload)
-from . import audit
+from . import lifecycle
 from .signing_keys import authority, credential_for, signer_for, timestamper, trust_roots
 
 log = logging.getLogger(__name__)
@@ -53,13 +53,13 @@ def china_time(value):
     return value.astimezone(CHINA)
 
 
-# The contract's signing state -------------------------------------------------------------
-# recorded → awaiting_signatures → signed_online, and awaiting_signatures → recorded (withdrawn).
-# Until the contract state machine (issue 10) owns these moves, they happen here and only here.
+# The contract's signing state: recorded → awaiting_signatures → signed_online, and back to recorded when
+# a text is withdrawn. The moves belong to the contract state machine (``lifecycle.move``); this module
+# prepares, signs and withdraws documents and asks it to move the contract.
 
-RECORDED, AWAITING, SIGNED_ONLINE = "recorded", "awaiting_signatures", "signed_online"
-MOVES = {(RECORDED, AWAITING), (AWAITING, RECORDED), (AWAITING, SIGNED_ONLINE)}
-STATE_LABELS = {RECORDED: "已登记", AWAITING: "待网上签署", SIGNED_ONLINE: "已网上签约"}
+RECORDED, AWAITING, SIGNED_ONLINE = lifecycle.RECORDED, lifecycle.AWAITING, lifecycle.SIGNED_ONLINE
+STATE_LABELS = {k: lifecycle.LABELS[k] for k in (RECORDED, AWAITING, SIGNED_ONLINE)}
+contract_state = lifecycle.signing_state
 
 
 def latest_document(contract, with_pdf=False):
@@ -70,36 +70,12 @@ def latest_document(contract, with_pdf=False):
     return stmt.first()
 
 
-def contract_state(contract):
-    """recorded / awaiting_signatures / signed_online, from the contract's newest live document."""
-    doc = db.session.scalar(
-        select(ContractDocument)
-        .where(ContractDocument.contract_id == contract.id, ContractDocument.status != DocumentStatus.WITHDRAWN.value)
-        .order_by(ContractDocument.version.desc())
-        .limit(1)
-    )
-    if doc is None:
-        return RECORDED
-    return SIGNED_ONLINE if doc.is_signed else AWAITING
-
-
-def _move_contract(actor, contract, from_state, to_state, note=""):
-    """The one function that moves a contract between signing states; audited with who and when.
-
-    ``from_state`` is the state the use case read before changing its document.
-    """
-    if (from_state, to_state) not in MOVES:
-        raise SigningError(f"合同当前状态为“{STATE_LABELS[from_state]}”，不能变为“{STATE_LABELS[to_state]}”")
-    before = audit.snapshot(contract)
-    before["signing_state"] = from_state
-    if to_state == SIGNED_ONLINE:
-        # Concluded on the platform: the channel is online, the signing date the platform's signature.
-        contract.channel = "online"
-        contract.signed_on = today()  # the platform's calendar day, as every other date and report period
-    after = audit.snapshot(contract)
-    after.update(signing_state=to_state, note=note or after.get("note"))
-    audit.record(actor, "contract", contract.id, {AWAITING: "sign_start", RECORDED: "sign_stop"}.get(to_state, "sign_done"),
-                 before, after)  # fmt: skip
+def _move(contract, to, actor, **kw):
+    """``lifecycle.move``, its refusal as a SigningError (no commit)."""
+    try:
+        return lifecycle.move(contract, to, actor, **kw)
+    except lifecycle.ContractError as exc:
+        raise SigningError(str(exc)) from None
 
 
 def not_awaiting():
@@ -132,16 +108,6 @@ def edit_refusal(contract, data):
     if changed:
         return f"合同已网上签约，{'、'.join(changed)}以签署的 PDF 为准，不能修改（登记编号、登记状态、备注等仍可修改）"
     return None
-
-
-def withdraw_on_void(actor, contract, reason):
-    """Voiding a contract withdraws its text awaiting signatures (same transaction, no commit)."""
-    doc = latest_document(contract)
-    if doc is not None and doc.is_awaiting:
-        doc.status = DocumentStatus.WITHDRAWN.value
-        doc.withdrawn_at = utcnow()
-        doc.withdrawn_by_id = actor.id
-        doc.withdraw_reason = f"合同作废：{(reason or '').strip()}"[:500]
 
 
 # Who sees what ----------------------------------------------------------------------------
@@ -255,13 +221,15 @@ def _check_signer(user_id, org, label):
 
 def prepare(actor, contract, data):
     """Build the contract's text and PDF from the form and ask both parties to sign it."""
-    if not contract.can_edit(actor):
-        raise SigningError("您无权为这份合同发起网上签约")
-    if contract.voided:
-        raise SigningError("已作废的合同不能发起网上签约")
-    state = contract_state(contract)
-    if state != RECORDED:
-        raise SigningError(f"这份合同{STATE_LABELS[state]}，不能重复发起")
+    try:
+        lifecycle.check(contract, AWAITING, actor)  # before the PDF is built
+    except lifecycle.ContractError as exc:
+        state = lifecycle.state_of(contract)
+        if state in (AWAITING, SIGNED_ONLINE):
+            raise SigningError(f"这份合同{STATE_LABELS[state]}，不能重复发起") from None
+        if state == lifecycle.VOIDED:
+            raise SigningError("已作废的合同不能发起网上签约") from None
+        raise SigningError(str(exc)) from None
     if contract.buyer_id == contract.seller_id:
         raise SigningError("甲乙双方不能是同一单位")
     buyer_signer = _check_signer(data.get("buyer_signer_id"), contract.buyer, "甲方")
@@ -288,17 +256,16 @@ def prepare(actor, contract, data):
         prepared_size=len(pdf), pdf=pdf, current_hash=digest, buyer_signer_id=buyer_signer.id,
         seller_signer_id=seller_signer.id, prepared_by_id=actor.id,
     )  # fmt: skip
-    db.session.add(doc)
-    _move_contract(actor, contract, state, AWAITING, note=contract.note)
-    link = f"/contracts/{contract.id}/signing"
-    for signer, label in ((buyer_signer, "甲方"), (seller_signer, "乙方")):
-        notify(
-            signer,
-            "signing",
-            f"请以{label}授权代表身份阅读并签署技术合同《{contract.title}》（{contract.contract_no}）",
-            link,
-        )
     try:
+        _move(contract, AWAITING, actor, document=doc)
+        link = f"/contracts/{contract.id}/signing"
+        for signer, label in ((buyer_signer, "甲方"), (seller_signer, "乙方")):
+            notify(
+                signer,
+                "signing",
+                f"请以{label}授权代表身份阅读并签署技术合同《{contract.title}》（{contract.contract_no}）",
+                link,
+            )
         db.session.commit()
     except (IntegrityError, StaleDataError):
         db.session.rollback()
@@ -308,20 +275,16 @@ def prepare(actor, contract, data):
 
 def withdraw(actor, contract, reason):
     """Stop the signing of the contract's document (its signatures are kept, the document is void)."""
-    if not contract.can_edit(actor):
-        raise SigningError("您无权撤回这份合同的网上签约")
     doc = latest_document(contract)
     if doc is None or not doc.is_awaiting:
+        if not contract.can_edit(actor):
+            raise SigningError("您无权撤回这份合同的网上签约")
         raise SigningError("这份合同没有待签署的文本")
-    doc.status = DocumentStatus.WITHDRAWN.value
-    doc.withdrawn_at = utcnow()
-    doc.withdrawn_by_id = actor.id
-    doc.withdraw_reason = (reason or "").strip()[:500]
-    _move_contract(actor, contract, AWAITING, RECORDED, note=contract.note)
-    for uid in {doc.buyer_signer_id, doc.seller_signer_id}:
-        notify(uid, "signing", f"技术合同《{contract.title}》的网上签约已撤回：{doc.withdraw_reason}",
-               f"/contracts/{contract.id}/signing")  # fmt: skip
     try:
+        _move(contract, RECORDED, actor, reason=reason, document=doc)
+        for uid in {doc.buyer_signer_id, doc.seller_signer_id}:
+            notify(uid, "signing", f"技术合同《{contract.title}》的网上签约已撤回：{doc.withdraw_reason}",
+                   f"/contracts/{contract.id}/signing")  # fmt: skip
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -380,9 +343,7 @@ def _certify(doc, contract, actor):
         log.error("the signed contract %s does not verify: %s", contract.id, [s.summary for s in check.signatures])
         raise SigningError("签名完成后的文件未通过验证，已停止签署，请联系平台管理员")
     _apply_signature(doc, SigningParty.PLATFORM.value, None, None, final, None, fingerprint(ca.platform), None, None)
-    doc.status = DocumentStatus.SIGNED.value
-    doc.completed_at = utcnow()
-    _move_contract(actor, contract, AWAITING, SIGNED_ONLINE, note=contract.note)
+    _move(contract, SIGNED_ONLINE, actor, document=doc)  # the last party's signature completes it
 
 
 def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None):
