@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from ..extensions import db
+from ..listings import lifecycle
 from ..listings.search import ensure_search_schema
 from ..listings.tokens import refresh_tokens
 from ..models import Result, TechNeed, Zone
@@ -1013,7 +1014,7 @@ def _build_topics(today, now, zones, ent_user, researchers, research_orgs, needs
                 confidentiality="summary" if i % 7 == 2 else "public",
                 source=["self", "visit", "event"][i % 3],
                 contact_name=user.name, contact_phone=f"1390000{i:02d}{j:02d}",
-                status="published", published_at=now - timedelta(days=(i * 3) % 90, hours=j),
+                status="draft", published_at=now - timedelta(days=(i * 3) % 90, hours=j),
             )  # fmt: skip
             db.session.add(n)
             if zone is not None:
@@ -1037,7 +1038,7 @@ def _build_topics(today, now, zones, ent_user, researchers, research_orgs, needs
                 patent_numbers=_patent(i) if k == 0 else None, transfer_mode=tmode,
                 price_wan=None if (i + k) % 4 == 1 else Decimal(30 + (i * 29 + k * 7) % 400),
                 price_negotiable=(i + k) % 4 == 1, valid_until=today + timedelta(days=180 + (i * 17 + k) % 500),
-                contact_name=owner.name, contact_phone=f"1370000{i:02d}{k:02d}", status="published",
+                contact_name=owner.name, contact_phone=f"1370000{i:02d}{k:02d}", status="draft",
                 published_at=now - timedelta(days=(i * 5 + k) % 120), source="self",
             )  # fmt: skip
             db.session.add(r)
@@ -1047,17 +1048,21 @@ def _build_topics(today, now, zones, ent_user, researchers, research_orgs, needs
 
 
 def _mix_states(today, needs, results):
-    """A realistic mix of states: expired, docking, solved, closed, drafts."""
-    for n in needs[5::11]:
-        n.status, n.valid_until = "expired", today - timedelta(days=10)
-    for n in needs[7::13]:
-        n.status = "docking"
-    needs[3].status = "solved"
-    needs[9].status = "closed"
-    needs[-1].status, needs[-1].published_at = "draft", None
-    for r in results[9::17]:
-        r.status, r.valid_until = "expired", today - timedelta(days=5)
-    results[-1].status, results[-1].published_at = "draft", None
+    """A realistic mix of states, each reached through the listing life cycle: published, expired,
+    docking, solved, closed; the last need and the last result stay drafts."""
+    for listing in needs[:-1] + results[:-1]:
+        lifecycle.transition(listing, "publish", today=today)
+    for n in needs[:-1][5::11]:
+        n.valid_until = today - timedelta(days=10)
+        lifecycle.expire(n)
+    for n in needs[:-1][7::13]:
+        lifecycle.transition(n, "dock", today=today)
+    lifecycle.transition(needs[3], "solve", today=today)
+    lifecycle.transition(needs[9], "close", today=today)
+    needs[-1].published_at = results[-1].published_at = None
+    for r in results[:-1][9::17]:
+        r.valid_until = today - timedelta(days=5)
+        lifecycle.expire(r)
 
 
 def _service_result(i, industry, need_title, kw, answered_by):

@@ -3,6 +3,7 @@
 from datetime import date, datetime, timedelta
 
 from ..extensions import db
+from ..listings import lifecycle
 from ..listings.tokens import refresh_tokens
 from ..models import TechNeed, UrgentRequest
 from ..models.base import utcnow
@@ -24,9 +25,10 @@ URGENT_2020 = [
 def _need(org, user, title, problem, keywords, industry, status, created):
     need = TechNeed(organization_id=org.id, created_by_id=user.id, title=title, summary=problem, problem=problem,
                     keywords=keywords, industry=industry, coop_mode="development", budget_negotiable=True,
-                    status=status, source="urgent", created_at=created, valid_until=date(2020, 12, 31))  # fmt: skip
-    if status != "draft":
+                    status="draft", source="urgent", created_at=created, valid_until=date(2020, 12, 31))  # fmt: skip
+    if status == "solved":  # published in 2020 and solved then (through the listing life cycle)
         need.published_at = created + timedelta(hours=1)
+        lifecycle.solve(need)
     refresh_tokens(need)
     db.session.add(need)
     return need

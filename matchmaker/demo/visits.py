@@ -7,6 +7,7 @@ These reproduce the 2020 letter: “走访/来访重点企业 12 家；征集企
 from datetime import date, datetime, timedelta
 
 from ..extensions import db
+from ..listings import lifecycle
 from ..listings.tokens import refresh_tokens
 from ..models import Organization, OrgKind, TechNeed, Visit, VisitExpert
 
@@ -52,8 +53,12 @@ def seed(ctx):
         need = TechNeed(organization_id=creator.id, title=title, summary=f"走访中企业提出：{title}",
                         problem=f"企业在生产中遇到{title}方面的技术难题，希望与高校院所合作解决。", keywords=keywords,
                         industry=creator.industry, coop_mode="development", budget_negotiable=True,
-                        status="closed" if k % 3 else "solved", source="visit", created_at=created,
-                        published_at=created, valid_until=date(2020, 12, 31))  # fmt: skip
+                        status="draft", source="visit", created_at=created, published_at=created,
+                        valid_until=date(2020, 12, 31))  # fmt: skip
+        if k % 3:  # followed up and closed; or solved by a cooperation
+            lifecycle.transition(need, "close")
+        else:
+            lifecycle.solve(need)
         refresh_tokens(need)
         visit.needs.append(need)
     db.session.commit()

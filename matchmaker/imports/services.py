@@ -17,8 +17,9 @@ from sqlalchemy import or_, update
 
 from .. import jobs
 from ..extensions import db
+from ..listings import lifecycle
 from ..listings.tokens import ensure_dictionary, refresh_tokens
-from ..models import ImportBatch, Organization, Result, Taxonomy, TechNeed, User, Zone
+from ..models import ImportBatch, ListingStatus, Organization, Result, Taxonomy, TechNeed, User, Zone
 from ..models.base import utcnow
 from ..suggestions import services as matcher
 from ..utils import once
@@ -212,8 +213,11 @@ def run_import(batch_id):
         ensure_dictionary()
         now = utcnow()
         written = []
-        for i, (_, data) in enumerate(good, start=1):
-            written.append(_build(model, data, zones, now))
+        for i, (row, data) in enumerate(good, start=1):
+            try:
+                written.append(_build(model, data, zones, now))
+            except lifecycle.LifecycleError as exc:  # e.g. its validity ended since the file was checked
+                raise FileProblem(f"第 {row} 行：{exc}") from None
             if i % CHUNK == 0:
                 _progress(batch_id, i)
         db.session.add_all(written)
@@ -247,8 +251,7 @@ def run_import(batch_id):
 def _build(model, data, zones, now):
     fields = {k: v for k, v in data.items() if k not in ("organization", "zones", "budget", "price", "owner_email")}
     listing = model(
-        **fields, organization_id=data["organization"], status="published", source="import",
-        published_at=now, confirmed_at=now,
+        **fields, organization_id=data["organization"], status=ListingStatus.DRAFT.value, source="import", published_at=now,
     )  # fmt: skip
     if model is TechNeed:
         listing.budget_wan, listing.budget_negotiable = data["budget"]
@@ -259,6 +262,7 @@ def _build(model, data, zones, now):
         listing.owner_id = data.get("owner_email")
         listing.detail, listing.advantages = listing.detail or "", listing.advantages or ""
     listing.zones = [zones[z] for z in data.get("zones") or [] if z in zones]
+    lifecycle.transition(listing, "publish")  # a new draft, published through the listing life cycle
     refresh_tokens(listing, check_dictionary=False)
     return listing
 

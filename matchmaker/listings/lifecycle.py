@@ -27,7 +27,11 @@ ACTIONS = {
     "solve": ({S.PUBLISHED, S.DOCKING}, S.SOLVED, "标记为已解决"),
     "close": ({S.DRAFT, S.PUBLISHED, S.DOCKING, S.EXPIRED}, S.CLOSED, "关闭"),
     "renew": ({S.PUBLISHED, S.DOCKING, S.EXPIRED, S.CLOSED}, S.PUBLISHED, "续期"),
+    # Moves the platform makes, never an owner's button:
+    "expire": ({S.PUBLISHED, S.DOCKING}, S.EXPIRED, "过期下架"),  # past its validity (read, or the daily job)
+    "contract": ({S.DRAFT, S.PUBLISHED, S.DOCKING, S.EXPIRED, S.CLOSED}, S.SOLVED, "因签订合同标记为已解决"),
 }
+SYSTEM_ACTIONS = ("expire", "contract")
 
 
 class LifecycleError(ValueError):
@@ -48,7 +52,7 @@ def live_clause(model, today=None):
 
 def allowed_actions(listing):
     """Names of the actions the owner can take now."""
-    return [a for a, (src, _, _) in ACTIONS.items() if listing.status in src]
+    return [a for a, (src, _, _) in ACTIONS.items() if listing.status in src and a not in SYSTEM_ACTIONS]
 
 
 def record(listing, actor, before, action):
@@ -104,16 +108,15 @@ def is_due(listing, today=None) -> bool:
     )
 
 
-def expire(listing):
-    """Move a listing past its validity to expired (no commit)."""
-    listing.status = S.EXPIRED.value
+def expire(listing, actor=None):
+    """Move a live listing past its validity to expired, recorded (no commit); the platform's move."""
+    transition(listing, "expire", actor=actor)
     listing.expiry_notified_at = utcnow()
     return listing
 
 
 def solve(listing, actor=None):
-    """A contract was signed for the listing: solved, whatever live state it was in (no commit)."""
+    """A contract was signed for the listing: solved, from any state but solved (no commit)."""
     if listing.status != S.SOLVED.value:
-        before, listing.status = listing.status, S.SOLVED.value
-        record(listing, actor, before, "contract")
+        transition(listing, "contract", actor=actor)
     return listing

@@ -89,6 +89,8 @@ def change_status(listing, action, valid_until=None, actor=None):
     """publish / dock / solve / close / renew, recorded with who and when; raises LifecycleError in Chinese."""
     was_live = lifecycle.is_live(listing)
     try:
+        if action in lifecycle.SYSTEM_ACTIONS:  # the platform's moves (expiry, a contract), never a button
+            raise lifecycle.LifecycleError("不支持的操作")
         lifecycle.transition(listing, action, valid_until=valid_until, actor=actor)
     except lifecycle.LifecycleError:
         db.session.rollback()

@@ -7,6 +7,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Organization, User
 
 from ..conftest import app_on
+from ..needs.test_status_owner import status_writes  # noqa: F401  (listing statuses set outside their owner)
 
 HREF = re.compile(r'href="(/[^"#]*)"')
 
@@ -29,13 +30,14 @@ def crawl(client, start="/dashboard", limit=120):
     return status
 
 
-def test_demo_then_every_reachable_page_is_200(fresh_db_url, tmp_path):
+def test_demo_then_every_reachable_page_is_200(fresh_db_url, tmp_path, status_writes):  # noqa: F811
     app = app_on(fresh_db_url, tmp_path)
     with app.app_context():
         runner = app.test_cli_runner()
         result = runner.invoke(args=["demo"])
         assert result.exit_code == 0, result.output
         assert "admin@demo.cn" in result.output
+        assert status_writes == []  # every need and result reached its state through the listing life cycle
         assert db.session.scalar(db.select(db.func.count(User.id))) >= 20
         kinds = set(db.session.scalars(db.select(Organization.kind)))
         assert kinds == {"enterprise", "university", "institute", "agency", "government", "bank", "insurer",
