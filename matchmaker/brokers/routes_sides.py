@@ -47,8 +47,7 @@ def request_introduction(suggestion_id):
     back = safe_next(request.form.get("next")) or url_for("brokers.mine", _anchor=f"s{s.id}")
     try:
         services.request_introduction(s, current_user)
-    except BrokerError as exc:
-        db.session.rollback()
+    except BrokerError as exc:  # refused before anything was written
         flash(str(exc), "warning")
     else:
         flash("已请技术经纪人牵线，经纪人处理后会通知您", "success")
