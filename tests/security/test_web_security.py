@@ -3,6 +3,9 @@
 import pytest
 from werkzeug.security import check_password_hash
 
+from matchmaker.extensions import db
+
+from ..conftest import DB_URL, _truncate_all, build_app
 from ..core.test_access import ROUTES
 from ..factories import make_user
 
@@ -94,30 +97,41 @@ STATE_CHANGING = [r for r in ROUTES if r[2] in ("POST", "PUT", "PATCH", "DELETE"
 API_STATE_CHANGING = [r for r in ROUTES if r[2] in ("POST", "PUT", "PATCH", "DELETE") and r[1].startswith("/api/")]
 
 
+@pytest.fixture(scope="module")
+def csrf_app(tmp_path_factory):
+    """One app with CSRF on for the route cases below (each case only sends a request that is refused)."""
+    app = build_app(tmp_path_factory.mktemp("csrf"), WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        if DB_URL:
+            _truncate_all()
+            db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.mark.parametrize("route", API_STATE_CHANGING, ids=[f"{r[2]} {r[0]}" for r in API_STATE_CHANGING])
-def test_api_writes_ignore_session_cookies(make_app, route):
+def test_api_writes_ignore_session_cookies(csrf_app, route):
     """A logged-in browser session (what CSRF would ride on) does not authenticate an API write: 401."""
     endpoint, url, method, access, _ = route
-    app = make_app(WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        client = app.test_client()
-        login_session(client, make_user(role="admin"))
-        resp = client.open(url, method=method, data={"x": "1"})
-        assert resp.status_code == 401 and resp.get_json()["code"] == "token_missing"
+    client = csrf_app.test_client()
+    login_session(client, make_user(role="admin"))
+    resp = client.open(url, method=method, data={"x": "1"})
+    assert resp.status_code == 401 and resp.get_json()["code"] == "token_missing"
+    db.session.rollback()
 
 
 @pytest.mark.parametrize("route", STATE_CHANGING, ids=[f"{r[2]} {r[0]}" for r in STATE_CHANGING])
-def test_csrf_enforced_on_every_state_changing_route(make_app, route):
+def test_csrf_enforced_on_every_state_changing_route(csrf_app, route):
     """With CSRF on, every POST without a token is refused (400), logged in as a role allowed there."""
     endpoint, url, method, access, _ = route
-    app = make_app(WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        client = app.test_client()
-        if access not in ("public",):
-            role = "admin" if access == "login" or "admin" in access else access[0]
-            login_session(client, make_user(role=role))
-        resp = client.open(url, method=method, data={"x": "1"})
-        assert resp.status_code == 400, f"{method} {url}: {resp.status_code}"
+    client = csrf_app.test_client()
+    if access not in ("public",):
+        role = "admin" if access == "login" or "admin" in access else access[0]
+        login_session(client, make_user(role=role))
+    resp = client.open(url, method=method, data={"x": "1"})
+    assert resp.status_code == 400, f"{method} {url}: {resp.status_code}"
+    db.session.rollback()
 
 
 GETS = [r for r in ROUTES if r[2] == "GET" and "999999" not in r[1] and r[1].count("/x") == 0]
