@@ -97,4 +97,4 @@ def test_publish_need_to_suggestion_stored_crosses_at_most_four_modules(client, 
     assert commits[:2] == ["matchmaker.listings.services.create", "matchmaker.suggestions.store.refresh_listing"]
     need = db.session.scalars(db.select(TechNeed).filter_by(title=NEED_TEXT["title"])).one()
     stored = db.session.scalars(db.select(MatchSuggestion.result_id).filter_by(need_id=need.id)).all()
-    assert stored == [corpus["result"].id]
+    assert corpus["result"].id in stored  # the obvious match is stored (the engine may add a weaker one)
