@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_
 from ..extensions import db
 from ..models import ACTIVE_STATUSES, AuditLog, ListingStatus
 from ..models.base import utcnow
+from .kinds import spec_of
 
 S = ListingStatus
 ENDED = (S.SOLVED.value, S.CLOSED.value, S.EXPIRED.value)  # no longer public, still readable by those involved
@@ -69,10 +70,19 @@ def transition(listing, action, valid_until=None, today=None, actor=None):
     """Apply a life-cycle action to the listing (no commit), recorded with who and when when the
     listing is stored already; raises LifecycleError."""
     before = listing.status
+    if actor is not None and not _may(actor, listing):
+        raise LifecycleError(f"您无权更改该{spec_of(listing).noun}的状态")
     _apply(listing, action, valid_until, today)
     if listing.id is not None:
         record(listing, actor, before, action)
     return listing
+
+
+def _may(actor, listing):
+    """The listing's owner (its enterprise, its researcher) or an admin; brokers act for the platform
+    (a need collected on a visit, an urgent need approved, a contract's solve). ``actor=None`` is the
+    platform itself: the expiry job, an import, a new listing published by its author."""
+    return bool(getattr(actor, "is_authenticated", False)) and (actor.is_staff or listing.can_edit(actor))
 
 
 def _apply(listing, action, valid_until=None, today=None):

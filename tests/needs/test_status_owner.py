@@ -92,3 +92,17 @@ def test_an_owner_cannot_use_the_platform_moves(client, auth):
         client.post(f"/needs/{n.id}/status", data={"action": action})
         db.session.refresh(n)
         assert n.status == "published"
+
+
+def test_the_owner_checks_who_moves_a_listing(app):
+    """Another enterprise or a researcher is refused by the life cycle itself; the owner, a broker and an admin move it."""
+    from matchmaker.listings import lifecycle
+
+    n = need(title="谁能改状态的需求")
+    for stranger in (make_user("enterprise"), make_user("researcher")):
+        with pytest.raises(lifecycle.LifecycleError, match="您无权更改该需求的状态"):
+            lifecycle.transition(n, "close", actor=stranger)
+    assert n.status == "published"
+    for actor, action in ((n.created_by, "dock"), (make_user("broker"), "close"), (make_user("admin"), "renew")):
+        lifecycle.transition(n, action, actor=actor)
+    assert n.status == "published"
