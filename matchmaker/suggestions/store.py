@@ -3,7 +3,7 @@
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import delete, exists, select, tuple_
+from sqlalchemy import delete, exists, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -171,26 +171,47 @@ def _result_side_pairs(engine, k, thr, chunk=256):
             yield from out
 
 
-def _flush(pairs: dict, version: str) -> list:
-    """Upsert a batch {(need_id, result_id): MatchResult}; return the new rows."""
+def _insert_new():
+    """INSERT of new suggestion rows that skips a pair another process inserted meanwhile
+    (ON CONFLICT DO NOTHING on PostgreSQL and SQLite), returning the ids it wrote."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(MatchSuggestion).on_conflict_do_nothing(index_elements=["need_id", "result_id"])
+    return stmt.returning(MatchSuggestion.id)
+
+
+def _flush(pairs: dict, version: str) -> list[int]:
+    """Upsert a batch {(need_id, result_id): MatchResult} in bulk; return the new rows' ids.
+
+    One SELECT of the batch's existing pairs, one multi-row INSERT of the new ones and one
+    executemany UPDATE of the rest: no ORM object per row."""
     if not pairs:
         return []
-    keys = list(pairs)
-    stmt = select(MatchSuggestion).where(tuple_(MatchSuggestion.need_id, MatchSuggestion.result_id).in_(keys))
-    existing = {(r.need_id, r.result_id): r for r in db.session.scalars(stmt)}
-    new = []
+    s = MatchSuggestion
+    keys, existing = list(pairs), {}
+    for i in range(0, len(keys), 1000):
+        stmt = select(s.id, s.need_id, s.result_id, s.status, s.manual, s.engine_version, s.score).where(
+            tuple_(s.need_id, s.result_id).in_(keys[i : i + 1000])
+        )
+        existing.update(((r.need_id, r.result_id), r) for r in db.session.execute(stmt))
+    inserts, updates = [], []
     for key, m in pairs.items():
         row = existing.get(key)
+        values = {"score": float(m.score), "reasons": reasons_json(m.reasons, m.rest), "engine_version": version}
         if row is None:
-            row = MatchSuggestion(need_id=key[0], result_id=key[1], status=SUGGESTED)
-            db.session.add(row)
-            new.append(row)
+            inserts.append({"need_id": key[0], "result_id": key[1], "status": SUGGESTED, "manual": False, **values})
         elif row.status != SUGGESTED or row.manual:
             continue  # decided or rejected pairs are never touched, nor re-suggested
         elif row.engine_version == version and row.score >= m.score:
             continue  # already written from the other side with a higher score
-        row.score, row.reasons, row.engine_version = float(m.score), reasons_json(m.reasons, m.rest), version
-    db.session.flush()
+        else:
+            updates.append({"id": row.id, **values})
+    new = list(db.session.scalars(_insert_new(), inserts)) if inserts else []
+    if updates:
+        db.session.execute(update(s), updates)  # bulk UPDATE by primary key (executemany)
     return new
 
 
@@ -207,14 +228,14 @@ def resuggest_all(engine, synced_at, report) -> int:
             if owner != seen:
                 seen, done = owner, done + 1
                 if len(batch) >= 2000:
-                    created += [r.id for r in _flush(batch, version)]
+                    created += _flush(batch, version)
                     db.session.commit()
                     batch = {}
                     report("suggest", done, total)
             key = (m.need_id, m.result_id)
             if key not in batch or batch[key].score < m.score:
                 batch[key] = m
-    created += [r.id for r in _flush(batch, version)]
+    created += _flush(batch, version)
     # Rows this refit no longer finds, and rows of listings that stopped taking part.
     s = MatchSuggestion
     db.session.execute(

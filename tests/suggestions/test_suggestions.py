@@ -119,6 +119,23 @@ def test_rebuild_index_creates_and_refreshes_suggestions(corpus, runner):
     assert need.tokens.count("\n") == 2
 
 
+def test_rebuild_index_rewrites_rows_in_place(corpus, runner):
+    """A full re-suggestion updates an existing row (same id, new version, reasons) and inserts
+    the missing ones with their defaults, in bulk."""
+    need, result_id = publish_need(corpus["enterprise"]), corpus["result"].id
+    first = rows(need_id=need.id, result_id=result_id)[0]
+    first_id, first_version = first.id, first.engine_version
+    fresh = make_need(user=corpus["enterprise"], **NEED_TEXT)  # stored without listing_changed
+    result = runner.invoke(args=["rebuild-index"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    again = rows(need_id=need.id, result_id=result_id)[0]
+    assert again.id == first_id and again.engine_version != first_version and again.reasons
+    new = rows(need_id=fresh.id, result_id=result_id)[0]
+    assert new.engine_version == again.engine_version and new.status == "suggested" and not new.manual
+    assert new.created_at is not None and new.reasons and new.score >= 0.35
+
+
 def test_threshold_is_configurable(corpus, app):
     """Nothing above a threshold of 0.99 is stored."""
     app.config["MATCH_THRESHOLD"] = 0.99
