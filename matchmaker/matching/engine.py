@@ -21,6 +21,10 @@ from .vectorize import Vectorizer
 __all__ = ["MatchEngine"]
 
 Progress = Callable[[str, int, int], None]
+# The scoring model's generation: raised whenever the defaults change. A refit carries an index's
+# parameters over only within one generation; an older index (whose parameters were the defaults of
+# its day, possibly lacking newer ones) refits with today's defaults.
+MODEL = 2
 _local = threading.local()
 
 
@@ -40,6 +44,7 @@ class MatchEngine:
         field_weights=(2.0, 2.0, 1.0),
         word_weight=0.3,
         char_unigrams=True,
+        idf_power=1.5,
         n_components=128,
         lsa_sample=8000,
         semantic_weight=0.4,
@@ -54,6 +59,7 @@ class MatchEngine:
         self.field_weights = field_weights
         self.word_weight = word_weight
         self.char_unigrams = char_unigrams
+        self.idf_power = idf_power
         self.n_components = n_components
         self.lsa_sample = lsa_sample
         self.semantic_weight = semantic_weight
@@ -64,9 +70,13 @@ class MatchEngine:
         self.selective_max_df = selective_max_df
         self.n_reasons = n_reasons
         self.n_jobs = n_jobs
+        self.model = MODEL
 
     def get_params(self) -> dict:
-        """Return the constructor parameters (to build a fresh engine for a refit)."""
+        """Return the constructor parameters (to build a fresh engine for a refit); none for an
+        engine of an older model generation, so that its refit takes today's defaults."""
+        if getattr(self, "model", 1) != MODEL:
+            return {}
         names = self.__init__.__code__.co_varnames[1 : self.__init__.__code__.co_argcount]
         return {k: getattr(self, k) for k in names}
 
@@ -82,7 +92,9 @@ class MatchEngine:
             if i % 5000 == 0:
                 report("tokenize", i, len(docs))
         report("vectorize", 0, 1)
-        self.vectorizer_ = Vectorizer(self.field_weights, self.word_weight, self.char_unigrams)
+        self.vectorizer_ = Vectorizer(
+            self.field_weights, self.word_weight, self.char_unigrams, idf_power=getattr(self, "idf_power", 1.0)
+        )
         X = self.vectorizer_.fit_transform(fields)
         report("semantic", 0, 1)
         self.latent_ = LatentSpace(self.n_components, self.lsa_sample).fit(X, self.vectorizer_.df_)

@@ -14,8 +14,11 @@ __all__ = ["LatentSpace"]
 class LatentSpace:
     """Term embeddings from a truncated SVD of the TF-IDF rows; documents embed as unit vectors."""
 
-    def __init__(self, n_components=128, sample_size=8000, min_df=3, max_terms=40000, random_state=0):
+    def __init__(
+        self, n_components=128, sample_size=8000, min_df=3, max_terms=40000, random_state=0, min_components=8
+    ):
         self.n_components = n_components
+        self.min_components = min_components
         self.sample_size = sample_size
         self.min_df = min_df
         self.max_terms = max_terms
@@ -33,8 +36,12 @@ class LatentSpace:
             terms = np.sort(terms[np.argsort(-df[terms], kind="stable")[: self.max_terms]])
         self.term_row_ = np.full(X.shape[1], -1, dtype=np.int32)
         self.term_row_[terms] = np.arange(len(terms), dtype=np.int32)
-        k = min(self.n_components, max(1, min(sample.shape[0], len(terms)) - 1))
-        if len(terms) < 2 or sample.shape[0] < 2:
+        # Topics need a real reduction: each axis backed by four documents and four terms, and a
+        # few axes at least. A young index (a few dozen listings) has none: on 8 listings the
+        # "latent" space was its 6 commonest terms and called unrelated listings similar, so its
+        # scores are lexical alone until it grows.
+        k = min(self.n_components, sample.shape[0] // 4, len(terms) // 4)
+        if k < self.min_components:
             self.components_ = np.zeros((len(terms) + 1, 1), dtype=np.float32)
             return self
         sub = sample[:, terms]

@@ -41,10 +41,15 @@ def _three_fields(cached: str) -> list[str]:
 class Vectorizer:
     """One vocabulary of words and character 1-2-grams; rows are unit vectors (cosine)."""
 
-    def __init__(self, field_weights=(2.0, 2.0, 1.0), word_weight=0.3, char_unigrams=True, n_extra=1 << 16):
+    def __init__(
+        self, field_weights=(2.0, 2.0, 1.0), word_weight=0.3, char_unigrams=True, n_extra=1 << 16, idf_power=1.0
+    ):
         self.field_weights = field_weights
         self.word_weight = word_weight
         self.char_unigrams = char_unigrams
+        # Terms weigh tf x idf**idf_power: above 1, rare (specific) terms count more against
+        # common ones than plain TF-IDF lets them. idf_ itself stays the plain IDF.
+        self.idf_power = idf_power
         # Feature slots after the fitted ones for words and n-grams first seen after the fit,
         # so that a listing added later is matched on its new words before the next refit.
         self.n_extra = n_extra
@@ -148,11 +153,16 @@ class Vectorizer:
         return np.where((self.char_keys_[idx] == keys) & (keys >= 0), idx, -1)
 
     # ------------------------------------------------------------------ weighting
+    def _term_idf(self, idf: np.ndarray) -> np.ndarray:
+        # The IDF factor of the weighting (an index pickled before idf_power had none: 1).
+        p = getattr(self, "idf_power", 1.0)
+        return idf if p == 1.0 else idf**p
+
     def _tfidf(self, m: sp.csr_matrix, offset: int) -> np.ndarray:
-        # Sublinear TF times IDF of one block, in place; returns the rows' squared norms.
+        # Sublinear TF times the IDF factor of one block, in place; returns the rows' squared norms.
         idf32 = getattr(self, "idf32_", None)
         if idf32 is None:
-            idf32 = self.idf32_ = self.idf_.astype(np.float32)
+            idf32 = self.idf32_ = self._term_idf(self.idf_).astype(np.float32)
         idf = idf32[offset : offset + m.shape[1]]
         data = np.log(m.data, out=m.data)
         data += 1.0
@@ -205,7 +215,7 @@ class Vectorizer:
         self.df_ = df.astype(np.int32)
         self.n_docs_ = len(docs)
         self.idf_ = (np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0).astype(np.float64)
-        self.idf32_ = self.idf_.astype(np.float32)
+        self.idf32_ = self._term_idf(self.idf_).astype(np.float32)  # the weighting's factor
         self.n_extra_ = int(self.n_extra or 0)
         self.extra_ids_ = {}  # word (str) or n-gram key (int) -> slot
         self.extra_names_ = {}  # slot -> word or n-gram key
@@ -273,6 +283,7 @@ class Vectorizer:
         idf[fitted] = self.idf_[ids[fitted]]
         if not fitted.all():
             idf[~fitted] = self._extra_idf(ids[~fitted] - self.n_fitted_)
+        idf = self._term_idf(idf)
         data = (1.0 + np.log(counts)) * idf
         sq = data * data
         n_w = int(is_word.sum())

@@ -153,3 +153,15 @@ def test_in_place_kernels_equal_public_products(engine):
     w = rng.random(len(terms)).astype(np.float32)
     expected = side.postings[terms].T @ w
     assert np.allclose(side._partial(terms, w, side.X.shape[0]), expected, atol=1e-6)
+
+
+def test_refit_parameters_follow_the_model_generation(engine):
+    """A refit keeps an index's parameters within one model generation; an index of an older model
+    (pickled before a parameter existed) refits with today's defaults instead of failing."""
+    custom = MatchEngine(semantic_weight=0.3)
+    assert MatchEngine(**custom.get_params()).semantic_weight == 0.3
+    old = MatchEngine(semantic_weight=0.3, feedback_weight=3.0)
+    del old.model, old.feedback_power, old.idf_power  # as unpickled from an older version
+    fresh = MatchEngine(**old.get_params())
+    today = MatchEngine()
+    assert (fresh.feedback_weight, fresh.semantic_weight) == (today.feedback_weight, today.semantic_weight)

@@ -1,5 +1,7 @@
 """Explained scores: parts add up, reasons are whole words, keywords stay whole, new words count."""
 
+from dataclasses import replace
+
 import pytest
 
 from matchmaker.matching.docs import Doc, tokenize_doc
@@ -107,9 +109,12 @@ def test_new_words_count_before_the_next_refit():
 def test_listing_without_latent_words_keeps_its_word_score():
     """A result whose words the latent space never saw is scored on its words alone (no latent
     penalty), and its parts, all lexical, still add up to the score."""
-    engine = MatchEngine().fit(NEEDS, RESULTS)
-    need = Doc(98, "量子点荧光探针研制", "量子点 荧光探针", "寻求量子点荧光探针，检出重金属离子。")
-    late = Doc(99, "量子点荧光探针", "量子点 荧光探针", "量子点荧光探针灵敏检出重金属离子。")
+    corpus = NEEDS + RESULTS + [d for p in PAIRS for d in p]
+    copies = [replace(d, id=100 * k + d.id) for k in range(1, 5) for d in corpus]  # enough listings for topics
+    engine = MatchEngine().fit([d for d in copies if d.id % 100 < 11], [d for d in copies if d.id % 100 >= 11])
+    assert engine.latent_.components_.shape[1] >= 8
+    need = Doc(98, "鳗鱼养殖尾液藻类清除", "鳗鱼养殖 藻类", "工业机器人产线需要清除鳗鱼养殖尾液中的藻类。")
+    late = Doc(99, "鳗鱼养殖尾液藻类清除", "鳗鱼养殖 藻类", "鳗鱼养殖尾液藻类清除。")
     engine.add_need(need)
     engine.add_result(late)
     x, z = engine._query(engine.needs_, need.id)
@@ -121,6 +126,17 @@ def test_listing_without_latent_words_keeps_its_word_score():
     assert all(r.semantic == 0.0 for r in best.reasons)
     assert sum(r.weight for r in best.reasons) + best.rest == pytest.approx(best.score, abs=1e-5)
     assert sum(r.weight for r in best.reasons) >= 0.8 * best.score
+
+
+def test_young_index_scores_on_words_alone():
+    """An index of a few listings has no latent topics (they called unrelated listings similar):
+    its scores are lexical cosines, wholly explained by shared words."""
+    engine = MatchEngine().fit(NEEDS, RESULTS)
+    assert not engine.latent_.components_.any()
+    for m in engine.results_for_need(2, top_k=5):
+        assert all(r.semantic == 0.0 for r in m.reasons)
+        assert sum(r.weight for r in m.reasons) + m.rest == pytest.approx(m.score, abs=1e-5)
+    assert engine.results_for_need(2, top_k=1)[0].result_id == 12
 
 
 def test_near_duplicates_with_the_platform_vocabulary(engine):
