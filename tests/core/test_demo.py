@@ -12,8 +12,9 @@ from ..needs.test_status_owner import status_writes  # noqa: F401  (listing stat
 HREF = re.compile(r'href="(/[^"#]*)"')
 
 
-def crawl(client, start="/dashboard", limit=120):
-    """GET every same-site link reachable from start; return {url: status}."""
+def crawl(client, start="/dashboard", limit=120, bodies=None):
+    """GET every same-site link reachable from start; return {url: status} (and fill ``bodies``
+    with {url: text} of the HTML pages, for callers that read them)."""
     seen, queue, status = set(), [start], {}
     while queue and len(seen) < limit:
         url = queue.pop(0)
@@ -23,7 +24,10 @@ def crawl(client, start="/dashboard", limit=120):
         resp = client.get(url)
         status[url] = resp.status_code
         if resp.mimetype == "text/html":
-            for link in HREF.findall(resp.get_data(as_text=True)):
+            text = resp.get_data(as_text=True)
+            if bodies is not None:
+                bodies[url] = text
+            for link in HREF.findall(text):
                 link = link.replace("&amp;", "&")
                 if not urlsplit(link).netloc and link not in seen:
                     queue.append(link)
