@@ -185,18 +185,27 @@ def _job_update(job_id, **values):
     db.session.commit()
 
 
+_LOAD_PAGE = 2000  # listings read per query by a refit
+
+
 def _load_docs(kind, retokenize, report):
     """All taking-part listings of a kind as Docs, tokenising (and caching) only when needed."""
     model = KINDS[kind].model
-    docs, fresh = [], []
-    stmt = select(*load_columns(kind)).where(live_clause(model)).order_by(model.id)
-    for row in db.session.execute(stmt.execution_options(yield_per=2000)):
-        doc, tokens = ensure_tokens(kind, row, retokenize)
-        docs.append(doc)
-        if tokens:
-            fresh.append((row.id, tokens, row.updated_at))
-        if len(docs) % 2000 == 0:
-            report("load", len(docs), 0)
+    docs, fresh, last = [], [], 0
+    stmt = select(*load_columns(kind)).where(live_clause(model)).order_by(model.id).limit(_LOAD_PAGE)
+    while True:
+        # Pages by id, each read whole: the progress report between pages commits, which would
+        # close a PostgreSQL server-side cursor (yield_per) in the middle of the listings.
+        rows = db.session.execute(stmt.where(model.id > last)).all()
+        for row in rows:
+            doc, tokens = ensure_tokens(kind, row, retokenize)
+            docs.append(doc)
+            if tokens:
+                fresh.append((row.id, tokens, row.updated_at))
+        if len(rows) < _LOAD_PAGE:
+            break
+        last = rows[-1].id
+        report("load", len(docs), 0)
     for i in range(0, len(fresh), 1000):
         store_tokens(kind, fresh[i : i + 1000])
     db.session.commit()

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from matchmaker.extensions import db
-from matchmaker.models import MatchSuggestion
+from matchmaker.models import MatchSuggestion, Result
 from matchmaker.suggestions.services import listing_changed
 
 from ..factories import make_need, make_result
@@ -134,6 +134,23 @@ def test_rebuild_index_rewrites_rows_in_place(corpus, runner):
     new = rows(need_id=fresh.id, result_id=result_id)[0]
     assert new.engine_version == again.engine_version and new.status == "suggested" and not new.manual
     assert new.created_at is not None and new.reasons and new.score >= 0.35
+
+
+def test_refit_reads_listings_in_pages_with_progress_commits(corpus, monkeypatch):
+    """A refit reads listings page by page; a progress report committing between pages loses none
+    (a streamed PostgreSQL cursor died at the first commit with more than one page of listings)."""
+    from matchmaker.suggestions import indexing
+
+    monkeypatch.setattr(indexing, "_LOAD_PAGE", 2)
+    stages = []
+
+    def progress(stage, done, total):
+        stages.append(stage)
+        db.session.commit()  # as a slow refit's throttled progress update does
+
+    engine = indexing.fit_index(trigger="cli", progress=progress)
+    assert stages.count("load") >= 3
+    assert sorted(engine.ids("results")) == sorted(db.session.scalars(db.select(Result.id)))
 
 
 def test_threshold_is_configurable(corpus, app):
