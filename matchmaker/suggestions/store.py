@@ -112,8 +112,6 @@ def _refresh_listing(listing) -> list:
         withdraw(kind, listing.id)
         return []
     doc = tokenize_doc(make_doc(kind, listing, retokenize=True))
-    store_tokens(kind, [(listing.id, doc.tokens, listing.updated_at)])
-    set_committed_value(listing, "tokens", doc.tokens)
     mine, theirs = (MatchSuggestion.need_id, MatchSuggestion.result_id)
     if kind == "result":
         mine, theirs = theirs, mine
@@ -127,7 +125,11 @@ def _refresh_listing(listing) -> list:
         ask = engine.results_for_need if kind == "need" else engine.needs_for_result
         return ask(listing.id, top_k=WIDE_K, min_score=thr, exclude=rejected), engine.version_
 
+    # The engine's lock is taken before this transaction writes anything: on SQLite a write holds the
+    # database's lock, and a request fitting the index under the engine's lock (first use) waits for it.
     hits, version = index_listing(kind, listing, doc, query)
+    store_tokens(kind, [(listing.id, doc.tokens, listing.updated_at)])
+    set_committed_value(listing, "tokens", doc.tokens)
     other_model = Result if kind == "need" else TechNeed
     other_of = (lambda m: m.result_id) if kind == "need" else (lambda m: m.need_id)
     ids = [other_of(h) for h in hits]
