@@ -11,7 +11,8 @@ from ..models import Channel, Contract, ContractType, OrgKind, RegistrationStatu
 from ..models.base import today
 from ..utils import once
 from ..utils import validators as val
-from ..utils.money import parse_amount
+from ..utils.inputs import AmountText
+from ..utils.money import parse_amount, wan_input
 
 UNITS = [("wan", "万元"), ("yuan", "元")]
 
@@ -101,8 +102,8 @@ class ContractForm(FlaskForm):
     seller_name = StringField("卖方（受托方/让与方）", [val.required("请填写卖方单位"), val.length(2, 100, "单位名称")])
     seller_kind = Choice("卖方单位类型", choices=OrgKind.choices(), default=OrgKind.UNIVERSITY.value)
     unit = Choice("金额单位", choices=UNITS, default="wan")
-    amount = StringField("合同金额", [checked_later])
-    transaction_amount = StringField("技术交易额", [checked_later])
+    amount = AmountText("合同金额", [checked_later])
+    transaction_amount = AmountText("技术交易额", [checked_later])
     signed_on = DateText("签订日期", [filled("请填写签订日期")])
     registration_status = Choice("登记状态", choices=RegistrationStatus.choices(), default="unsubmitted")
     registered_on = DateText("登记日期", [val.optional()])
@@ -150,6 +151,9 @@ class ContractForm(FlaskForm):
             except ValueError as exc:
                 field.errors.append(str(exc))
                 ok = False
+            else:  # full-width digits: saved once the value read is confirmed (issue 13)
+                shown = f"{wan_input(amounts[name])} 万元" if unit == "wan" else f"{amounts[name]:.2f} 元"
+                ok = not field.ask_confirmation(shown) and ok
         if amounts.get("amount") == 0:
             self.amount.errors.append("合同金额须大于 0")
             ok = False

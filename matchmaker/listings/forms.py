@@ -9,6 +9,7 @@ from ..main.services import choice_list
 from ..models import Zone
 from ..utils import money, once
 from ..utils import validators as val
+from ..utils.inputs import ConfirmTyped
 from . import validation as rules
 
 
@@ -59,8 +60,9 @@ class DateText(StringField):
         return self.data.isoformat() if self.data else ""
 
 
-class AmountField(StringField):
-    """An amount in 万元 or “面议”: data is (Decimal | None, negotiable)."""
+class AmountField(ConfirmTyped, StringField):
+    """An amount in 万元 or “面议”: data is (Decimal | None, negotiable). Full-width digits are saved
+    only once the value read is confirmed (``ConfirmTyped``)."""
 
     def __init__(self, label=None, validators=None, what="预算", **kw):
         super().__init__(label, validators, **kw)
@@ -74,6 +76,10 @@ class AmountField(StringField):
             self.data = money.clean_money(self.raw, self.what)
         except ValueError as exc:
             self.process_errors.append(str(exc))
+
+    def post_validate(self, form, validation_stopped):
+        if not self.errors and self.data and not self.data[1] and self.data[0] is not None:
+            self.ask_confirmation(f"{self.data[0]:.2f} 万元")
 
     def set_from(self, amount, negotiable):
         self.data = (amount, negotiable)

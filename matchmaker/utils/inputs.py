@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from wtforms import SelectField, StringField
+from wtforms.utils import unset_value
 from wtforms.validators import StopValidation, ValidationError
 
 from . import money
@@ -86,7 +87,54 @@ class IntInput(_Typed):
         return value
 
 
-class WanInput(_Typed):
+class ConfirmTyped:
+    """An amount field whose text NFKC changes (full-width digits or point: ``１２３．４５``) is read as what
+    its characters are, but not saved on that submit (issue 13): the form comes back with the value it
+    was read as (``将按 123.45 万元 保存，请确认``) and a checkbox ``<name>_confirm`` carrying that value;
+    the next submit with it ticked saves exactly that value. Typing another amount asks again (the
+    ticked value no longer matches); plain ASCII saves at once. What was typed stays in the input.
+
+    The request is an entry in ``errors`` (so ``validate()`` is false and no view saves), marked by
+    ``confirm_message`` so the field macro shows it as a question with its checkbox, not as an error."""
+
+    confirm_message = confirm_value = None
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.typed, self.confirmed = "", None
+        if formdata is not None and self.name in formdata:
+            self.typed = (formdata.getlist(self.name) or [""])[0].strip()
+            self.confirmed = formdata.get(self.confirm_name)
+        super().process(formdata, data, extra_filters)
+
+    @property
+    def confirm_name(self):
+        return f"{self.name}_confirm"
+
+    def ask_confirmation(self, shown) -> bool:
+        """Ask the user to confirm ``shown`` (the parsed value with its unit) unless the text is plain or
+        this very value was confirmed; True when asking (the form must not save)."""
+        if not money.typed_differently(self.typed) or self.confirmed == shown:
+            return False
+        self.confirm_value = shown
+        self.confirm_message = f"您填写的“{money.short(self.typed)}”含全角或特殊字符，将按 {shown} 保存，请确认"
+        self.errors = [*self.errors, self.confirm_message]
+        return True
+
+    @property
+    def real_errors(self):
+        """Errors other than the confirmation request."""
+        return [e for e in self.errors if e != self.confirm_message]
+
+
+class AmountText(ConfirmTyped, StringField):
+    """A free-text amount parsed by its form (e.g. the contract's, whose unit is a field of its own);
+    shows what was typed."""
+
+    def _value(self):
+        return getattr(self, "typed", "") or super()._value()
+
+
+class WanInput(ConfirmTyped, _Typed):
     """An amount typed in 万元 (at most six decimals: exact to the cent); data is exact yuan."""
 
     def __init__(self, label=None, validators=None, **kw):
@@ -98,6 +146,10 @@ class WanInput(_Typed):
 
     def show(self, yuan):
         return money.wan_input(yuan)
+
+    def post_validate(self, form, validation_stopped):
+        if self.data is not None and not self.errors:
+            self.ask_confirmation(f"{money.wan_input(self.data)} 万元")
 
 
 class PercentInput(_Typed):

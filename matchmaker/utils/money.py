@@ -24,14 +24,36 @@ CONTRACT_MAX_YUAN = Decimal("999999999999.00")
 _PLAIN = re.compile(r"[0-9]{1,15}(\.[0-9]{1,8})?")
 
 
+def typed_differently(text) -> bool:
+    """True when NFKC changes what was typed (full-width digits or point, ideographic space, ...): such an
+    amount is read as what its characters are, but saved only once the user has confirmed the value
+    it was read as (issue 13; ``inputs.ConfirmTyped``)."""
+    s = str(text if text is not None else "").strip()
+    return unicodedata.normalize("NFKC", s) != s
+
+
+def short(text, limit=30):
+    """Typed text quoted back in a message, cut short."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _number(text, messages):
-    s = unicodedata.normalize("NFKC", str(text if text is not None else ""))
+    typed = str(text if text is not None else "").strip()
+    s = unicodedata.normalize("NFKC", typed)
     s = s.strip().replace(",", "").replace("，", "").replace(" ", "")
     if not s:
         raise ValueError(messages["empty"])
     if s.startswith("-") and _PLAIN.fullmatch(s[1:]):
         raise ValueError(messages["negative"])
     if not _PLAIN.fullmatch(s):
+        if typed_differently(typed):  # say what the full-width text was read as, and what is not a number
+            odd = "".join(dict.fromkeys(ch for ch in s if ch not in "0123456789.-"))
+            raise ValueError(
+                messages["nan"]
+                + f"：“{short(typed)}”按半角读作“{short(s)}”"
+                + (f"，其中“{odd}”不是数字" if odd else "")
+                + "（只能填写阿拉伯数字和小数点，不必填写单位）"
+            )
         raise ValueError(messages["nan"] + "（只能填写阿拉伯数字和小数点，最多 15 位整数）")
     try:
         return Decimal(s)
