@@ -24,7 +24,7 @@ Progress = Callable[[str, int, int], None]
 # The scoring model's generation: raised whenever the defaults change. A refit carries an index's
 # parameters over only within one generation; an older index (whose parameters were the defaults of
 # its day, possibly lacking newer ones) refits with today's defaults.
-MODEL = 2
+MODEL = 3
 _local = threading.local()
 
 

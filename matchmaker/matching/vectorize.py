@@ -38,6 +38,9 @@ def _three_fields(cached: str) -> list[str]:
     return (parts + ["", ""])[:3] if len(parts) != 3 else parts
 
 
+IDF_POWER_MIN_DOCS = 200  # below this many documents terms weigh plain IDF (see Vectorizer.__init__)
+
+
 class Vectorizer:
     """One vocabulary of words and character 1-2-grams; rows are unit vectors (cosine)."""
 
@@ -48,7 +51,10 @@ class Vectorizer:
         self.word_weight = word_weight
         self.char_unigrams = char_unigrams
         # Terms weigh tf x idf**idf_power: above 1, rare (specific) terms count more against
-        # common ones than plain TF-IDF lets them. idf_ itself stays the plain IDF.
+        # common ones than plain TF-IDF lets them. idf_ itself stays the plain IDF. A young index
+        # (under IDF_POWER_MIN_DOCS documents) weighs plain IDF: on a handful of listings "rare"
+        # only means "in the other listing", and a power over 1 pushed the words two obvious
+        # partners share down (智能门锁/指纹识别 need and chip: 0.44 -> 0.34, under the 0.35 threshold).
         self.idf_power = idf_power
         # Feature slots after the fitted ones for words and n-grams first seen after the fit,
         # so that a listing added later is matched on its new words before the next refit.
@@ -155,7 +161,7 @@ class Vectorizer:
     # ------------------------------------------------------------------ weighting
     def _term_idf(self, idf: np.ndarray) -> np.ndarray:
         # The IDF factor of the weighting (an index pickled before idf_power had none: 1).
-        p = getattr(self, "idf_power", 1.0)
+        p = getattr(self, "idf_power_", getattr(self, "idf_power", 1.0))
         return idf if p == 1.0 else idf**p
 
     def _tfidf(self, m: sp.csr_matrix, offset: int) -> np.ndarray:
@@ -214,6 +220,7 @@ class Vectorizer:
         df = np.concatenate([np.bincount(b.indices, minlength=b.shape[1]) for b in blocks])
         self.df_ = df.astype(np.int32)
         self.n_docs_ = len(docs)
+        self.idf_power_ = getattr(self, "idf_power", 1.0) if len(docs) >= IDF_POWER_MIN_DOCS else 1.0
         self.idf_ = (np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0).astype(np.float64)
         self.idf32_ = self._term_idf(self.idf_).astype(np.float32)  # the weighting's factor
         self.n_extra_ = int(self.n_extra or 0)
