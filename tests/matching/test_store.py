@@ -11,17 +11,10 @@ from matchmaker.matching.docs import Doc
 from matchmaker.matching.engine import MatchEngine
 from matchmaker.matching.store import IndexStore
 
-NEEDS = [
-    Doc(1, "智能门锁指纹识别模块开发", "智能门锁 指纹识别", "需要低功耗的智能门锁指纹识别方案，用于家用防盗门。"),
-    Doc(2, "LED照明灯具散热技术", "led照明 散热设计", "寻求大功率LED照明灯具的散热设计技术，降低结温。"),
-    Doc(3, "中药配方颗粒质量控制", "中药配方颗粒", "希望提升中药配方颗粒的质量控制与一致性评价水平。"),
-]
-RESULTS = [
-    Doc(11, "电容式指纹识别芯片", "指纹识别", "用于智能门锁的电容式指纹识别芯片与识别算法，功耗低。"),
-    Doc(12, "石墨烯导热膜", "石墨烯 散热", "石墨烯导热膜用于LED照明灯具散热，显著降低灯具温度。"),
-    Doc(13, "中药配方颗粒指纹图谱质控方法", "中药配方颗粒 质量控制", "建立中药配方颗粒的质量控制方法。"),
-    Doc(15, "锂离子电池正极材料", "锂离子电池 正极材料", "高镍正极材料的制备工艺。"),
-]
+from . import corpus
+
+NEEDS = corpus.NEEDS[:3]
+RESULTS = [d for d in corpus.RESULTS if d.id != 14]
 
 
 @pytest.fixture
