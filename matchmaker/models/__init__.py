@@ -31,6 +31,7 @@ from .enums import (
     TransferMode,
 )
 from .financing import FinancingCase, FinancingStep  # noqa: F401
+from .generations import DataGeneration  # noqa: F401
 from .imports import ImportBatch
 from .index_jobs import IndexJob
 from .jobs import PendingJob

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, exists, func, or_, select
 
+from .. import cache
 from ..extensions import db
 from ..models import (
     Channel,
@@ -32,6 +33,8 @@ from ..models.signing import contract_not_awaiting, contract_signed_online
 from ..utils.money import format_wan
 
 MAX_YEARS = 30
+REPORT_TABLES = ("contract", "contract_document")  # kept report parts are read from these alone
+cache.watch(*REPORT_TABLES)
 INSTITUTION_KINDS = (OrgKind.UNIVERSITY.value, OrgKind.INSTITUTE.value)
 
 
@@ -145,30 +148,53 @@ def _grouped(period, key_cols, joins=(), where=None):
 
 
 def _dimension(period, key, title, key_col, names=None, labeller=None, empty="（未填写）", chart="bar"):
-    """A table of totals per value of one contract column, largest amount first.
+    """A dimension's totals per value of one contract column (``_Dimension.table`` makes the table).
 
-    The grouping reads only the covering report index; names (of organisations, brokers,
-    zones, events) are joined afterwards onto the few grouped rows.
+    The grouping reads only the covering report index; names (of organisations, brokers, zones,
+    events) are looked up afterwards for the few grouped ids (``_name_rows``), so the grouped part
+    is the same for everyone and can be kept (``build_report``) while names stay current.
     """
-    grouped = select(key_col.label("k"), *_sums()).where(_valid(period)).group_by(key_col).subquery()
-    if names is not None:
-        table, id_col, name_col = names
-        label = name_col(table) if callable(name_col) else table.c[name_col]
-        stmt = (
-            select(label.label("name"), func.sum(grouped.c.n), func.sum(grouped.c.amount), func.sum(grouped.c.tx))
-            .select_from(grouped)
-            .outerjoin(table, table.c[id_col] == grouped.c.k)
-            .group_by(label)
-        )
-    else:
-        stmt = select(grouped.c.k, grouped.c.n, grouped.c.amount, grouped.c.tx)
-    rows = []
-    for name, *money in db.session.execute(stmt).all():
-        name = labeller(name) if labeller and name is not None else name
-        rows.append(dict(name=name if name not in (None, "") else empty, **_money(*money)))
-    rows.sort(key=lambda r: (-r["amount"], -r["count"], str(r["name"])))
-    return Table(key, title, [Column("name", title.replace("按", "").replace("统计", ""))] + MONEY_COLUMNS, rows,
-                 chart=chart, total=_table_total(rows))  # fmt: skip
+    grouped = [(k, *money) for k, *money in _grouped(period, [key_col])]
+    return _Dimension(key, title, grouped, names, labeller, empty, chart)
+
+
+@dataclass
+class _Dimension:
+    """A dimension's grouped rows (key, count, amount, transaction) before names are put on them."""
+
+    key: str
+    title: str
+    grouped: list
+    names: tuple | None
+    labeller: object
+    empty: str
+    chart: str
+
+    def table(self):
+        """The table, largest amount first; ids with the same label (every non-institution) are one row."""
+        labels = _name_rows(self.names, [g[0] for g in self.grouped]) if self.names else None
+        merged = {}
+        for k, *money in self.grouped:
+            name = labels.get(k) if labels is not None else k
+            name = self.labeller(name) if self.labeller and name is not None else name
+            name = name if name not in (None, "") else self.empty
+            agg = merged.setdefault(name, dict(name=name, **_money(0, 0, 0)))
+            for field_name, v in _money(*money).items():
+                agg[field_name] += v
+        rows = sorted(merged.values(), key=lambda r: (-r["amount"], -r["count"], str(r["name"])))
+        return Table(self.key, self.title, [Column("name", self.title.replace("按", "").replace("统计", ""))]
+                     + MONEY_COLUMNS, rows, chart=self.chart, total=_table_total(rows))  # fmt: skip
+
+
+def _name_rows(names, ids):
+    """{id: label} for the grouped ids of a dimension (primary-key lookups)."""
+    table, id_col, name_col = names
+    label = name_col(table) if callable(name_col) else table.c[name_col]
+    wanted, out = [i for i in ids if i is not None], {}
+    for i in range(0, len(wanted), 500):  # bounded IN lists, whatever the number of sellers
+        chunk = wanted[i : i + 500]
+        out.update(db.session.execute(select(table.c[id_col], label).where(table.c[id_col].in_(chunk))).all())
+    return out
 
 
 def time_tables(period):
@@ -201,8 +227,8 @@ def time_tables(period):
     ]
 
 
-def dimension_tables(period):
-    """Totals by contract type, channel, industry, town, institution, broker, zone and event."""
+def _dimensions(period):
+    """Grouped totals by contract type, channel, industry, town, institution, broker, zone and event."""
     org, user, zone, event = (m.__table__ for m in (Organization, User, Zone, Event))
 
     def institution(t):
@@ -328,18 +354,30 @@ def _headline_signed(period, table):
             "channel": "signed_online", "text": text, "full": f"{period.label}，{text}。"}  # fmt: skip
 
 
+def _contract_part(period):
+    """What the report reads from contracts: the same for every admin until a contract changes."""
+    return time_tables(period), _dimensions(period), signing_table(period)
+
+
 def build_report(period):
-    """Everything the page, the exports and the command show for one period."""
-    dims = dimension_tables(period)
+    """Everything the page, the exports and the command show for one period.
+
+    The contract totals are kept per period and keyed on the contracts' generation counter, which
+    every commit writing a contract or a signing document moves (``matchmaker/cache.py``): a report
+    read after such a commit, on any machine, is computed afresh. Names (institutions, brokers,
+    zones, events), the funnel and listing states are read live.
+    """
+    key = ("report", period.start, period.end, cache.generation(db.session, "contracts"))
+    times, grouped, signing = cache.cached(key, REPORT_TABLES, lambda: _contract_part(period))
+    dims = [d.table() for d in grouped]
     channels = next(t for t in dims if t.key == "by_channel").rows
-    signing = signing_table(period)
     dims.insert(2, signing)
     return {
         "period": period,
         "headline": _headline_from(period, channels, Channel.ONLINE.value),
         "headline_signed": _headline_signed(period, signing),
         "headline_all": _headline_from(period, channels, None),
-        "tables": time_tables(period) + dims + [funnel(period)] + listing_states(),
+        "tables": list(times) + dims + [funnel(period)] + listing_states(),
     }
 
 
@@ -349,13 +387,18 @@ def table_of(report, key):
 
 
 def _contract_years():
-    """First and last signing year among valid contracts (two index lookups), or None."""
+    """First and last signing year among valid contracts, or None (kept until a contract changes)."""
+    key = ("contract_years", cache.generation(db.session, "contracts"))
+    return cache.cached(key, REPORT_TABLES, _read_contract_years) or None
+
+
+def _read_contract_years():
     lo, hi = db.session.execute(
         select(func.min(Contract.signed_on), func.max(Contract.signed_on)).where(
             Contract.voided.is_(False), contract_not_awaiting()
         )
     ).one()
-    return (lo.year, hi.year) if lo and hi else None
+    return (lo.year, hi.year) if lo and hi else ()  # () is kept; None would be read again
 
 
 def quick_periods():
