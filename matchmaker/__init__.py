@@ -38,6 +38,9 @@ def create_app(test_config=None):
     from .web import register_web
 
     register_web(app)
+    from . import pagecache
+
+    pagecache.init_app(app)  # after every other before_request hook (limits, argument checks) is installed
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -49,10 +49,7 @@ def _check_generation():
     if g.get("_cache_checked"):
         return
     g._cache_checked = True
-    try:
-        stamp = os.stat(_generation_file()).st_mtime_ns
-    except FileNotFoundError:
-        stamp = 0
+    stamp = _stamp_now()
     state = _state()
     if stamp != state["stamp"]:
         state["entries"].clear()
@@ -63,21 +60,37 @@ def _enabled():
     return not current_app.config.get("TESTING") or current_app.config.get("CACHE_IN_TESTS")
 
 
-def cached_value(key):
-    """The value stored under key (None when absent, expired or caching is off)."""
+def cached_value(key, ttl=TTL):
+    """The value stored under key (None when absent, older than ttl seconds, or caching is off)."""
     if not _enabled():
         return None
     _check_generation()
     hit = _state()["entries"].get(key)
-    if hit is not None and time.monotonic() - hit[2] < TTL:
+    if hit is not None and time.monotonic() - hit[2] < ttl:
         return hit[1]
     return None
 
 
-def store(key, tables, value):
-    """Keep value under key until one of tables changes (or TTL passes)."""
+def stamp():
+    """The generation file's stamp this request started from (for ``store(..., made_in=...)``)."""
+    _check_generation()
+    return _state()["stamp"]
+
+
+def _stamp_now():
+    try:
+        return os.stat(_generation_file()).st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+def store(key, tables, value, made_in=None):
+    """Keep value under key until one of tables changes (or TTL passes). With ``made_in`` (from
+    ``stamp()`` before value was read), nothing is kept when a write landed meanwhile."""
     if _enabled():
         assert set(tables) <= WATCHED, f"declare {tables} with cache.watch() at import time"
+        if made_in is not None and _stamp_now() != made_in:
+            return
         entries = _state()["entries"]
         if len(entries) > MAX_ENTRIES:  # many distinct pages: start over rather than grow
             entries.clear()
