@@ -261,13 +261,37 @@ cache.watch(*COUNT_TABLES)
 
 class CountCachedPagination(SelectPagination):
     """A page of pairs whose total is kept until a pair or listing changes (or a minute passes):
-    counting a 100,000-pair queue costs more than the page itself."""
+    counting a 100,000-pair queue costs more than the page itself.
+
+    The page is read in two parts, each in the order of an index: the few pairs an owner asked to
+    have introduced (oldest request first), then the others in the chosen sort. One ORDER BY
+    ``owner_requested_at IS NULL, ...`` matches no index, so it sorted every pending pair, listings
+    joined, for each page (5 s at 100,000 pairs on SQLite)."""
 
     def _query_count(self):
         return cache.cached(self._query_args["count_key"], COUNT_TABLES, super()._query_count)
 
+    def _query_items(self):
+        S, session = MatchSuggestion, self._query_args["session"]
+        select, order = self._query_args["select"].order_by(None), self._query_args["order"]
+        start, size = self._query_offset, self.per_page
+        ids = select.with_only_columns(S.id)
+        requested = session.scalars(
+            ids.where(S.owner_requested_at.is_not(None)).order_by(S.owner_requested_at, *order).limit(start + size)
+        ).all()
+        page = requested[start:]
+        if len(page) < size:  # every requested pair is in `requested`: the others follow them
+            rest = ids.where(S.owner_requested_at.is_(None)).order_by(*order)
+            page += session.scalars(rest.limit(size - len(page)).offset(max(0, start - len(requested)))).all()
+        if not page:
+            return []
+        rows = {s.id: s for s in session.execute(select.where(S.id.in_(page))).unique().scalars()}
+        return [rows[i] for i in page if i in rows]
+
 
 def paginate(stmt, user, f, kind):
-    """The request's page of stmt, its count cached per user, list and filters."""
+    """The request's page of stmt (built by suggestions_stmt with f), its count cached per user, list
+    and filters."""
     key = ("pairs-count", kind, user.id, f.status, f.assigned, f.industry, f.zone_id, f.band, f.age, f.stale, f.q)
-    return CountCachedPagination(select=stmt, session=db.session(), per_page=20, error_out=False, count_key=key)
+    return CountCachedPagination(select=stmt, session=db.session(), per_page=20, error_out=False, count_key=key,
+                                 order=SORTS[f.sort][1])  # fmt: skip

@@ -63,3 +63,26 @@ def test_only_a_side_may_request(client, auth, sides):
     db.session.commit()
     client.post(f"/broker/suggestions/{s.id}/request")
     assert db.session.get(MatchSuggestion, s.id).owner_requested_at is None
+
+
+def test_requested_pairs_lead_the_queue_across_pages(app):
+    """Pages read in two parts (requested pairs, then the rest) give the one order of the whole queue."""
+    from datetime import datetime, timedelta
+
+    from matchmaker.brokers import queries
+
+    broker = make_user(role="broker")
+    need = make_need()
+    asked = datetime(2026, 1, 1)
+    pairs = [make_suggestion(need=need, score=i / 100, owner_requested_at=asked + timedelta(days=i % 3) if i % 9 == 0 else None)
+             for i in range(1, 31)]  # fmt: skip
+    f = queries.Filters.from_args({}, broker)
+    stmt = queries.queue_stmt(broker, f, 14)
+    whole = [s.id for s in db.session.scalars(stmt)]
+    requested = sorted((s for s in pairs if s.owner_requested_at), key=lambda s: (s.owner_requested_at, -s.score))
+    assert whole[:3] == [s.id for s in requested] and len(whole) == 30
+    pages = [queries.CountCachedPagination(select=stmt, session=db.session(), page=n, per_page=7, error_out=False,
+                                           count_key=("t", n), order=queries.SORTS[f.sort][1]).items
+             for n in range(1, 6)]  # fmt: skip
+    pages = [[s.id for s in items] for items in pages]
+    assert sum(pages, []) == whole
