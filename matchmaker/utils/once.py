@@ -10,6 +10,7 @@ or waits for SQLite's write lock, then fails on the key and reads the winner's r
 import secrets
 import time
 
+from flask import g, has_request_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -28,7 +29,9 @@ class Repeat(Exception):  # noqa: N818  (a normal outcome, not an error)
 
 
 def new_key() -> str:
-    """A fresh key for a form being shown."""
+    """A fresh key for a form being shown (a page showing one is never kept for reuse: pagecache.py)."""
+    if has_request_context():
+        g.one_time_key_issued = True
     return secrets.token_urlsafe(24)
 
 

@@ -14,7 +14,7 @@ def cached_app(make_app):
     app = make_app(CACHE_IN_TESTS=True)
 
     def fresh_g(sender, **extra):  # as in a server, where every request has its own g
-        for name in ("csrf_token", "_cache_checked", "page_key", "page_generation"):
+        for name in ("csrf_token", "_cache_checked", "page_key", "page_generation", "one_time_key_issued", "_login_user"):
             g.pop(name, None)
 
     request_started.connect(fresh_g, app, weak=False)
@@ -133,7 +133,7 @@ def test_a_page_that_made_a_csrf_token_is_not_kept(cached_app, monkeypatch):
     def probe():
         return render_template_string("<p>{{ csrf_token() }}</p>")
 
-    monkeypatch.setattr(pagecache, "PAGES", pagecache.PAGES | {"probe"})
+    monkeypatch.setattr(pagecache, "SHARED", pagecache.SHARED | {"probe": pagecache.LISTING_TABLES})
     one = cached_app.test_client().get("/pagecache-probe").data
     two = cached_app.test_client().get("/pagecache-probe").data
     assert one != two
@@ -147,7 +147,7 @@ def test_a_write_while_the_page_was_made_keeps_it_out(cached_app):
     with cached_app.test_request_context("/needs/"):
         made_in = cache.stamp()
         cache.invalidate({"tech_need"})  # as another worker's commit would
-        cache.store(("page", "x"), pagecache.TABLES, (b"old", 200, []), made_in=made_in)
+        cache.store(("page", "x"), pagecache.LISTING_TABLES, (b"old", 200, []), made_in=made_in)
         assert cache.cached_value(("page", "x")) is None
 
 
@@ -167,3 +167,63 @@ def test_the_elder_switch_refuses_other_sites_without_a_session_token(make_app):
     assert resp.status_code == 303
     resp = client.post("/display/elder", data=data, headers={"Sec-Fetch-Site": "same-origin"})
     assert resp.status_code == 303
+
+
+def login(app, user):
+    """A client logged in as user, with its session's CSRF secret made (the first page makes it)."""
+    client = app.test_client()
+    resp = client.post("/auth/login", data={"email": user.email, "password": "password123"})
+    assert resp.status_code == 302
+    client.get("/dashboard")
+    return client
+
+
+def test_a_brokers_queue_is_kept_for_that_login_session_only(cached_app):
+    """The same session's second visit is served as made (the user is still loaded and checked); another
+    broker, or the same broker's other session, gets a page of its own."""
+    from tests.factories import make_suggestion
+
+    broker, other = make_user(role="broker", name="缓存经纪人甲"), make_user(role="broker", name="缓存经纪人乙")
+    make_suggestion(need=make_need(title="队列缓存需求一"))
+    mine = login(cached_app, broker)
+    first, n1 = statements(cached_app, mine, "/broker/")
+    second, n2 = statements(cached_app, mine, "/broker/")
+    assert first.data == second.data and "队列缓存需求一" in first.get_data(as_text=True)
+    assert n2 <= 2 < n1  # the user and the unread count
+    assert second.headers["Cache-Control"] == "no-store"
+    theirs, n3 = statements(cached_app, login(cached_app, other), "/broker/")
+    body = theirs.get_data(as_text=True)
+    assert n3 > 2 and "缓存经纪人乙" in body and "缓存经纪人甲" not in body
+    again, n4 = statements(cached_app, login(cached_app, broker), "/broker/")
+    assert n4 > 2 and again.data != first.data  # its forms carry the other session's tokens
+
+
+def test_a_kept_queue_follows_pairs_notifications_and_logout(cached_app):
+    """A new pair, a notification or a logout is seen at the next request."""
+    from matchmaker.models import Notification
+    from tests.factories import make_suggestion
+
+    broker = make_user(role="broker")
+    client = login(cached_app, broker)
+    statements(cached_app, client, "/broker/")
+    make_suggestion(need=make_need(title="队列缓存新需求"))
+    assert "队列缓存新需求" in client.get("/broker/").get_data(as_text=True)
+    db.session.add(Notification(user_id=broker.id, kind="system", text="队列缓存通知"))
+    db.session.commit()
+    assert 'id="unread-count">1<' in client.get("/broker/").get_data(as_text=True)
+    client.post("/auth/logout")
+    assert client.get("/broker/").status_code == 302
+
+
+def test_a_page_with_a_one_time_key_is_not_kept(cached_app, monkeypatch):
+    """A form's one-time submission key must not be shown twice: such a page is made again."""
+    from flask import render_template_string
+
+    @cached_app.route("/pagecache-key-probe")
+    def key_probe():
+        return render_template_string("<p>{{ submission_key() }}</p>")
+
+    monkeypatch.setattr(pagecache, "SHARED", pagecache.SHARED | {"key_probe": pagecache.LISTING_TABLES})
+    one = cached_app.test_client().get("/pagecache-key-probe").data
+    two = cached_app.test_client().get("/pagecache-key-probe").data
+    assert one != two
