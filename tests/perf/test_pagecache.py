@@ -14,7 +14,7 @@ def cached_app(make_app):
     app = make_app(CACHE_IN_TESTS=True)
 
     def fresh_g(sender, **extra):  # as in a server, where every request has its own g
-        for name in ("csrf_token", "_cache_checked", "page_key", "page_generation", "one_time_key_issued", "_login_user"):
+        for name in ("csrf_token", "_cache_checked", "page_key", "page_generation", "one_time_key_issued"):
             g.pop(name, None)
 
     request_started.connect(fresh_g, app, weak=False)
