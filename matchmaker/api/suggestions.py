@@ -6,6 +6,7 @@ from flask_login import current_user
 from ..brokers.queries import Filters, suggestions_stmt
 from ..listings import access
 from ..models import MatchSuggestion, Role, SuggestionStatus
+from ..suggestions.store import explain_shown
 from . import pagination, schemas
 from .lookup import get_or_404
 from .routes import bp, requires
@@ -42,7 +43,7 @@ def suggestions_list(args):
     statuses = (args["status"],) if args.get("status") else tuple(s.value for s in SuggestionStatus)
     stmt = suggestions_stmt(current_user, f, current_app.config["STALE_SUGGESTION_DAYS"], statuses)
     page = pagination.page(stmt, None, "suggestions", filters, args["limit"], args.get("cursor"))
-    page["items"] = [dump(s) for s in page["items"]]
+    page["items"] = [dump(s) for s in explain_shown(list(page["items"]))]
     return page
 
 
@@ -52,4 +53,4 @@ def suggestions_list(args):
 @bp.doc(summary="匹配推荐详情")
 def suggestions_detail(suggestion_id):
     """One match pair (staff read any pair, as on the pair page)."""
-    return dump(get_or_404(MatchSuggestion, suggestion_id))
+    return dump(explain_shown([get_or_404(MatchSuggestion, suggestion_id)])[0])

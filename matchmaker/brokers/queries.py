@@ -24,6 +24,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..models.enums import IN_PROGRESS_STATUSES, OPEN_STATUSES, PIPELINE_STATUSES
+from ..suggestions.store import explain_shown
 
 # Score bands shown in the queue filter: (label, low, high).
 SCORE_BANDS = {
@@ -286,7 +287,7 @@ class CountCachedPagination(SelectPagination):
         if not page:
             return []
         rows = {s.id: s for s in session.execute(select.where(S.id.in_(page))).unique().scalars()}
-        return [rows[i] for i in page if i in rows]
+        return explain_shown([rows[i] for i in page if i in rows])  # pairs of a re-suggestion still without reasons
 
 
 def paginate(stmt, user, f, kind):

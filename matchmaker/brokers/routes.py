@@ -9,6 +9,7 @@ from ..auth.decorators import role_required
 from ..extensions import db
 from ..models import FollowUp, MatchSuggestion, Result, Role, SuggestionMove, SuggestionStatus, TechNeed, Zone
 from ..models.enums import OPEN_STATUSES
+from ..suggestions.store import explain_shown
 from ..utils import once
 from ..utils.urls import safe_next
 from . import events, queries, services
@@ -86,6 +87,7 @@ def _load(suggestion_id):
     )
     if s is None:
         abort(404)
+    explain_shown([s])  # a pair of a re-suggestion whose reasons are not stored yet
     return s
 
 

@@ -27,6 +27,7 @@ from ..models.enums import OPEN_STATUSES, OWNER_VISIBLE_STATUSES, RESPONDABLE_ST
 from ..notifications.services import notify
 from ..suggestions import pipeline
 from ..suggestions.pipeline import PairError
+from ..suggestions.store import explain_shown
 from ..utils import once
 from ..utils.tx import rolls_back_on
 from ..utils.urls import path_for
@@ -396,7 +397,7 @@ def _views(rows, side, viewer=None):
     from ..listings import access
 
     out = []
-    for s in rows:
+    for s in explain_shown(list(rows)):
         other = s.result if side == "need" else s.need
         v = OwnerView(s, side, other, contacts_of(other) if s.is_introduced else None)
         # The confidentiality rule: a summary-only need's organisation and hidden words wait for introduction.

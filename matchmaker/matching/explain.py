@@ -20,14 +20,16 @@ document; all parts add up to the score, and what is not shown is reported as th
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from .scoring import score_side
 from .tokenize import is_whole_word
 
-__all__ = ["Reason", "explain_candidates"]
+__all__ = ["Reason", "explain_candidates", "explain_pairs"]
 
 _SHIFT = 21
 # Products of a few hundred rows: BLAS threads only contend (3x slower on a busy machine).
@@ -142,6 +144,44 @@ def _spread(M, feat_pos, probe, word_chars) -> None:
     offs = np.arange(c.sum()) - np.repeat(np.cumsum(c) - c, c)
     owner = order[np.repeat(lo[has], c) + offs]
     np.add.at(M, (feat, owner), np.repeat(0.5 / c, c))
+
+
+_local = threading.local()
+
+
+def explain_pairs(engine, query_is_need: bool, query_id: int, other_ids) -> dict:
+    """Score and explain some pairs of one indexed listing as its own query finds them.
+
+    Returns ``{other_id: (score, reasons shown, remainder)}`` for the given listings of the other
+    side that the query still finds (scored as ``results_for_need`` / ``needs_for_result`` score
+    them, reasons and remainder adding up to the score); the others are left out. This is how
+    pairs stored with a score alone (a full re-suggestion) get their reasons afterwards, a few
+    listings at a time, without explaining every candidate ranked above them.
+    """
+    src, side = (engine.needs_, engine.results_) if query_is_need else (engine.results_, engine.needs_)
+    hit = src.row(int(query_id))
+    if hit is None:
+        return {}
+    x, z = hit
+    qi, qd = x.indices, x.data
+    n = engine.vectorizer_.n_features_
+    qbuf = getattr(_local, "qbuf", None)
+    if qbuf is None or len(qbuf) != n:
+        qbuf = _local.qbuf = np.zeros(n, dtype=np.float32)
+    qbuf[qi] = qd
+    try:
+        hits = score_side(side, qbuf, qi, qd, z, engine)
+    finally:
+        qbuf[qi] = 0.0
+    want = np.flatnonzero(np.isin(hits.ids, np.fromiter(other_ids, dtype=np.int64)))
+    if not len(want):
+        return {}
+    scores = np.minimum(1.0, hits.score[want].astype(np.float64))
+    whys = explain_candidates(
+        engine, x, side, hits.rows[want], hits.delta[want], scores, hits.lex[want].astype(np.float64),
+        hits.zdir, hits.zfb, engine.n_reasons, query_is_need=query_is_need,
+    )  # fmt: skip
+    return {i: (s, why, rest) for i, s, (why, rest) in zip(hits.ids[want].tolist(), scores.tolist(), whys)}
 
 
 def explain_candidates(

@@ -22,6 +22,9 @@ class MatchSuggestion(db.Model):
     # [{term, weight, lexical, semantic, need, result}, ..., {rest}] adding up to score (older rows: [[term, weight]])
     reasons = db.Column(db.JSON, nullable=False, default=list)
     engine_version = db.Column(db.String(40))
+    # "need" or "result" while the reasons are still to be computed (a full re-suggestion stores
+    # scores first): the side whose listing's query gave the score. NULL once reasons match the score.
+    reasons_pending = db.Column(db.String(6), index=True)
     manual = db.Column(db.Boolean, nullable=False, default=False)
     status = db.Column(db.String(20), nullable=False, default=SuggestionStatus.SUGGESTED.value, index=True)
     assigned_broker_id = db.Column(db.Integer, db.ForeignKey("user.id"), index=True)

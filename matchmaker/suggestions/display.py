@@ -14,6 +14,7 @@ from ..extensions import db
 from ..listings import access
 from ..models import MatchSuggestion, TechNeed
 from ..models.enums import INTRODUCED_STATUSES, OWNER_VISIBLE_STATUSES
+from .store import explain_shown
 
 MAX_SHOWN = 50
 _ASCII_WORD = re.compile(r"^[a-z0-9._+-]+$")
@@ -280,7 +281,7 @@ def suggestions_for(listing, viewer, limit=MAX_SHOWN) -> list[SuggestionView]:
         stmt = stmt.where(s.status.in_(statuses))
     stmt = stmt.options(joinedload(other_rel)).order_by(s.score.desc(), s.id).limit(limit)
     out = []
-    for row in db.session.scalars(stmt):
+    for row in explain_shown(db.session.scalars(stmt).all()):
         other = row.result if is_need else row.need
         # The confidentiality rule (listings/access.py): hidden words of a summary-only need never show.
         introduced = row.status in INTRODUCED_STATUSES

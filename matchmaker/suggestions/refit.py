@@ -10,7 +10,7 @@ import logging
 from .. import jobs
 from ..extensions import db
 from ..models import IndexJob
-from . import store
+from . import store, tasks
 from .indexing import (
     RefitBusy,
     claim_job,
@@ -26,8 +26,12 @@ log = logging.getLogger(__name__)
 
 
 def rebuild(trigger="cli", user_id=None, progress=None, suggest=True, job_id=None):
-    """Refit, save the new index version and (unless ``suggest`` is false) recompute stored suggestions."""
-    return fit_index(trigger, user_id, progress, job_id, resuggest=store.resuggest_all if suggest else None)
+    """Refit, save the new index version and (unless ``suggest`` is false) recompute stored suggestions;
+    their reasons follow in ``explain_pending`` jobs, from the saved version every process loads."""
+    engine = fit_index(trigger, user_id, progress, job_id, resuggest=store.resuggest_all if suggest else None)
+    if suggest:
+        jobs.enqueue(tasks.explain_pending)
+    return engine
 
 
 @jobs.task(retries=0)
@@ -79,6 +83,8 @@ def _dispatch(job_id, trigger, user_id, background):
 def check_schedule():
     """Start a refit when the index is due (age, growth, dictionary); run periodically by a worker."""
     requeue_stale()
+    if store.has_pending():  # reasons left over (a consumer stopped in the middle): go on
+        jobs.enqueue(tasks.explain_pending)
     reason = refit_due(get_engine())
     if reason and running_job() is None:
         log.info("scheduling an index refit: %s", reason)

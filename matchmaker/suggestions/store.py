@@ -3,7 +3,7 @@
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import delete, exists, select, tuple_, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -12,6 +12,7 @@ from ..listings.kinds import kind_of
 from ..listings.lifecycle import is_live, live_clause
 from ..listings.tokens import make_doc, store_tokens
 from ..matching.docs import tokenize_doc
+from ..matching.explain import explain_pairs
 from ..models import (
     Contract,
     FollowUp,
@@ -22,8 +23,9 @@ from ..models import (
     TechNeed,
     event_suggestion,
 )
+from ..models.base import utcnow
 from . import routing
-from .indexing import index_listing, setting
+from .indexing import index_listing, locked_engine, setting
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +148,7 @@ def _refresh_listing(listing) -> list:
         elif row is None or row.status != SUGGESTED or row.manual:
             continue  # below the top k, or decided by a broker: never touched
         row.score, row.reasons, row.engine_version = float(h.score), reasons_json(h.reasons, h.rest), version
+        row.reasons_pending = None
         keep.add(other)
     stale = [r.id for o, r in existing.items() if r.status == SUGGESTED and not r.manual and o not in keep]
     if stale:
@@ -160,13 +163,14 @@ def _refresh_listing(listing) -> list:
 
 
 # --------------------------------------------------------------------------- full refit
-def _result_side_pairs(engine, k, thr, chunk=256):
-    """The top needs of every result, computed on the engine's threads, result by result."""
-    ids = list(engine.ids("results"))
+def _side_pairs(engine, side, k, thr, chunk=256):
+    """The top pairs of every listing of one side, scored but not explained, on the engine's threads."""
+    ids = list(engine.ids("needs" if side == "need" else "results"))
+    ask = engine.results_for_need if side == "need" else engine.needs_for_result
     parts = [ids[s : s + chunk] for s in range(0, len(ids), chunk)]
 
     def run(part):
-        return [m for i in part for m in engine.needs_for_result(i, k, thr)]
+        return [m for i in part for m in ask(i, k, thr, explain=False)]
 
     with ThreadPoolExecutor(max(1, engine.n_jobs)) as ex:
         for out in ex.map(run, parts):
@@ -174,70 +178,92 @@ def _result_side_pairs(engine, k, thr, chunk=256):
 
 
 def _insert_new():
-    """INSERT of new suggestion rows that skips a pair another process inserted meanwhile
-    (ON CONFLICT DO NOTHING on PostgreSQL and SQLite), returning the ids it wrote."""
+    """Core INSERT of new suggestion rows that skips a pair another process inserted meanwhile
+    (ON CONFLICT DO NOTHING on PostgreSQL and SQLite); run as one executemany, no ORM objects."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(MatchSuggestion).on_conflict_do_nothing(index_elements=["need_id", "result_id"])
-    return stmt.returning(MatchSuggestion.id)
+    return insert(MatchSuggestion.__table__).on_conflict_do_nothing(index_elements=["need_id", "result_id"])
 
 
-def _flush(pairs: dict, version: str) -> list[int]:
-    """Upsert a batch {(need_id, result_id): MatchResult} in bulk; return the new rows' ids.
+SAME_SCORE = 5e-5  # stored reasons are rounded to 4 decimals: a score closer than this keeps them
 
-    One SELECT of the batch's existing pairs, one multi-row INSERT of the new ones and one
-    executemany UPDATE of the rest: no ORM object per row."""
+
+def _existing(pairs: dict) -> dict:
+    """The stored rows of a batch's pairs, looked up by the listing whose query found each pair
+    (single-column indexes; a (need_id, result_id) IN list of row values scanned the table on SQLite)."""
+    t = MatchSuggestion.__table__.c
+    cols = (t.id, t.need_id, t.result_id, t.status, t.manual, t.engine_version, t.score, t.reasons_pending)
+    out = {}
+    for side, col in (("need", t.need_id), ("result", t.result_id)):
+        owners = sorted({key[0] if side == "need" else key[1] for key, (_, sd) in pairs.items() if sd == side})
+        for i in range(0, len(owners), 500):
+            for r in db.session.execute(select(*cols).where(col.in_(owners[i : i + 500]))):
+                if (r.need_id, r.result_id) in pairs:
+                    out[(r.need_id, r.result_id)] = r
+    return out
+
+
+def _flush(pairs: dict, version: str, now) -> int:
+    """Upsert a batch {(need_id, result_id): (MatchResult, side)} in bulk; return how many rows it inserted.
+
+    Scores only: a changed score's reasons are marked pending (``reasons_pending``, computed by
+    ``explain_pending`` or when a page shows the pair); a pair whose score did not change keeps its
+    reasons. New rows get ``created_at = now``. A few SELECTs of the batch's existing pairs, one
+    executemany INSERT of the new ones and executemany UPDATEs of the rest: no ORM object per row."""
     if not pairs:
-        return []
-    s = MatchSuggestion
-    keys, existing = list(pairs), {}
-    for i in range(0, len(keys), 1000):
-        stmt = select(s.id, s.need_id, s.result_id, s.status, s.manual, s.engine_version, s.score).where(
-            tuple_(s.need_id, s.result_id).in_(keys[i : i + 1000])
-        )
-        existing.update(((r.need_id, r.result_id), r) for r in db.session.execute(stmt))
-    inserts, updates = [], []
-    for key, m in pairs.items():
+        return 0
+    existing = _existing(pairs)
+    inserts, updates, kept = [], [], []
+    for key, (m, side) in pairs.items():
         row = existing.get(key)
-        values = {"score": float(m.score), "reasons": reasons_json(m.reasons, m.rest), "engine_version": version}
+        values = {"score": float(m.score), "reasons": [], "engine_version": version, "reasons_pending": side}
         if row is None:
-            inserts.append({"need_id": key[0], "result_id": key[1], "status": SUGGESTED, "manual": False, **values})
+            inserts.append({"need_id": key[0], "result_id": key[1], "status": SUGGESTED, "manual": False,
+                            "created_at": now, "updated_at": now, "last_activity_at": now, **values})  # fmt: skip
         elif row.status != SUGGESTED or row.manual:
             continue  # decided or rejected pairs are never touched, nor re-suggested
         elif row.engine_version == version and row.score >= m.score:
             continue  # already written from the other side with a higher score
+        elif row.reasons_pending is None and abs(row.score - m.score) < SAME_SCORE:
+            kept.append({"id": row.id, "engine_version": version})  # same score: its reasons still add up
         else:
-            updates.append({"id": row.id, **values})
-    new = list(db.session.scalars(_insert_new(), inserts)) if inserts else []
-    if updates:
-        db.session.execute(update(s), updates)  # bulk UPDATE by primary key (executemany)
-    return new
+            updates.append({"id": row.id, "updated_at": now, **values})
+    if inserts:
+        db.session.execute(_insert_new(), inserts)
+    for rows in (updates, kept):
+        if rows:
+            db.session.execute(update(MatchSuggestion), rows)  # bulk UPDATE by primary key (executemany)
+    return len(inserts)
 
 
 def resuggest_all(engine, synced_at, report) -> int:
-    """Write every listing's suggestions from a freshly fitted engine (both directions)."""
+    """Write every listing's suggestions from a freshly fitted engine (both directions).
+
+    Scores only: the reasons of new and changed pairs follow (``explain_pending``, queued once
+    the new index is saved; a page showing such a pair first computes them itself)."""
     thr, k, version = threshold(), top_k(), engine.version_
     total = len(engine.needs_) + len(engine.results_)
-    done, batch, created = 0, {}, []
+    now = utcnow()  # every row this re-suggestion inserts has it as created_at: how its new rows are found
+    done, batch, created = 0, {}, 0
     seen = None
     report("suggest", 0, total)
-    for side, pairs in (("need", engine.all_pairs(k, thr)), ("result", _result_side_pairs(engine, k, thr))):
-        for m in pairs:
+    for side in ("need", "result"):
+        for m in _side_pairs(engine, side, k, thr):
             owner = m.need_id if side == "need" else m.result_id
             if owner != seen:
                 seen, done = owner, done + 1
-                if len(batch) >= 2000:
-                    created += _flush(batch, version)
+                if len(batch) >= 5000:
+                    created += _flush(batch, version, now)
                     db.session.commit()
                     batch = {}
                     report("suggest", done, total)
             key = (m.need_id, m.result_id)
-            if key not in batch or batch[key].score < m.score:
-                batch[key] = m
-    created += _flush(batch, version)
+            if key not in batch or batch[key][0].score < m.score:
+                batch[key] = (m, side)
+    created += _flush(batch, version, now)
     # Rows this refit no longer finds, and rows of listings that stopped taking part.
     s = MatchSuggestion
     db.session.execute(
@@ -254,9 +280,84 @@ def resuggest_all(engine, synced_at, report) -> int:
     )
     db.session.commit()
     report("suggest", total, total)
-    # Route the new pairs that survived the clean-up to the brokers, a chunk at a time.
-    for i in range(0, len(created), 1000):
-        alive = db.session.scalars(select(s).where(s.id.in_(created[i : i + 1000]))).all()
-        _announce(alive)
-        db.session.commit()
+    if created:  # route the new pairs that survived the clean-up to the brokers
+        _announce(db.session.scalars(select(s.id).where(s.created_at == now, s.engine_version == version)).all())
     return db.session.scalar(select(db.func.count(s.id)).where(s.engine_version == version, s.status == SUGGESTED))
+
+
+# --------------------------------------------------------------------------- reasons afterwards
+def _explain(items) -> dict:
+    """Reasons of pending pairs from this process's engine: ``items`` are (id, need_id, result_id,
+    side, score); returns {id: (score, reasons as stored)} for the pairs the side's query still
+    finds with something to show, and {id: None} for the others."""
+    groups = {}
+    for item in items:
+        owner = item[1] if item[3] == "need" else item[2]
+        groups.setdefault((item[3], owner), []).append(item)
+    out = {}
+    with locked_engine() as engine:
+        for (side, owner), part in groups.items():
+            others = [p[2] if side == "need" else p[1] for p in part]
+            found = explain_pairs(engine, side == "need", owner, others)
+            for p, other in zip(part, others):
+                hit = found.get(other)
+                out[p[0]] = (hit[0], reasons_json(hit[1], hit[2])) if hit and hit[1] else None
+    return out
+
+
+def explain_shown(rows):
+    """Give the pending pairs among rows a page is about to show their reasons, computed now
+    (score and reasons from one query, so they add up); ``explain_pending`` stores them. Returns rows."""
+    pending = [r for r in rows if r is not None and r.reasons_pending]
+    if pending:
+        found = _explain([(r.id, r.need_id, r.result_id, r.reasons_pending, r.score) for r in pending])
+        for r in pending:
+            score, reasons = found.get(r.id) or (r.score, reasons_json([], r.score))
+            set_committed_value(r, "score", score)
+            set_committed_value(r, "reasons", reasons)
+    return rows
+
+
+def explain_pending(limit=5000, batch=500) -> tuple[int, bool]:
+    """Compute and store the reasons of up to ``limit`` pending pairs, a batch per transaction;
+    untouched pairs the engine no longer finds with anything to show are deleted. Returns (pairs
+    done, whether more are pending)."""
+    s, done = MatchSuggestion, 0
+    while done < limit:
+        rows = db.session.execute(
+            select(s.id, s.need_id, s.result_id, s.reasons_pending, s.score)
+            .where(s.reasons_pending.is_not(None))
+            .order_by(s.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return done, False
+        found = _explain([tuple(r) for r in rows])
+        updates = [
+            {"id": i, "score": hit[0], "reasons": hit[1], "reasons_pending": None}
+            for i, hit in found.items()
+            if hit is not None
+        ]
+        gone = [i for i, hit in found.items() if hit is None]
+        if updates:
+            db.session.execute(update(s), updates)
+        if gone:  # nothing to show: no suggestion; a pair someone works on keeps its score, all "other"
+            db.session.execute(
+                delete(s).where(s.id.in_(gone), _untouched()), execution_options={"synchronize_session": False}
+            )
+            left = set(db.session.scalars(select(s.id).where(s.id.in_(gone))))
+            scores = {r.id: r.score for r in rows}
+            kept = [
+                {"id": i, "reasons": reasons_json([], scores[i]), "reasons_pending": None} for i in gone if i in left
+            ]
+            if kept:
+                db.session.execute(update(s), kept)
+        db.session.commit()
+        done += len(rows)
+    return done, has_pending()
+
+
+def has_pending() -> bool:
+    """Whether some stored pair still waits for its reasons."""
+    s = MatchSuggestion
+    return db.session.scalar(select(s.id).where(s.reasons_pending.is_not(None)).limit(1)) is not None

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from .. import jobs
 from ..extensions import db
 from ..listings.kinds import model_of
+from .store import explain_pending as _explain_pending
 from .store import refresh_listing as _refresh
 
 
@@ -24,3 +25,13 @@ def refresh_listings(kind: str, listing_ids: list):
         part = listing_ids[i : i + 500]
         for listing in db.session.scalars(select(model).where(model.id.in_(part)).order_by(model.id)).all():
             _refresh(listing)
+
+
+@jobs.task()
+def explain_pending():
+    """Compute the reasons of pairs a full re-suggestion stored with their scores alone, a few
+    thousand per run; queues itself again while some are left."""
+    done, more = _explain_pending()
+    if more:
+        jobs.enqueue(explain_pending)
+    return done

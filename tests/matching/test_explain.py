@@ -139,3 +139,20 @@ def test_near_duplicates_with_the_platform_vocabulary(engine):
     for doc in (added, edited):
         assert [i for i, _ in find_near_duplicates(doc, own, vectorizer=engine.vectorizer_)] == [base.id]
     assert find_near_duplicates(same_topic, own, vectorizer=engine.vectorizer_) == []
+
+
+def test_explain_pairs_gives_what_the_query_gives(engine):
+    """Pairs explained afterwards, a few at a time, get the scores and reasons their listing's query gives."""
+    from matchmaker.matching.explain import explain_pairs
+
+    for query_is_need, side in ((True, "needs"), (False, "results")):
+        for q in engine.ids(side):
+            ask = engine.results_for_need if query_is_need else engine.needs_for_result
+            full = ask(q, top_k=5)
+            others = [m.result_id if query_is_need else m.need_id for m in full]
+            got = explain_pairs(engine, query_is_need, q, others[::-1] + [10**6])
+            assert set(got) == set(others)
+            for m, o in zip(full, others):
+                score, why, rest = got[o]
+                assert score == pytest.approx(m.score, abs=1e-9) and rest == pytest.approx(m.rest, abs=1e-9)
+                assert why == m.reasons

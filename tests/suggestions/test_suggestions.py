@@ -158,3 +158,81 @@ def test_threshold_is_configurable(corpus, app):
     app.config["MATCH_THRESHOLD"] = 0.99
     need = publish_need(corpus["enterprise"])
     assert rows(need_id=need.id) == []
+
+
+def _resuggest_without_follow_up():
+    """A refit whose re-suggestion stores scores alone (the reasons job is not run)."""
+    from matchmaker.suggestions import indexing, store
+
+    return indexing.fit_index(trigger="cli", resuggest=store.resuggest_all)
+
+
+def _adds_up(s):
+    return sum(r.get("weight", r.get("rest", 0)) for r in s.reasons) == pytest.approx(s.score, abs=1e-3)
+
+
+def test_resuggest_stores_scores_and_reasons_follow(corpus):
+    """A full re-suggestion stores new pairs' scores with their reasons pending; a page showing the
+    pair computes them (adding up to the score it shows) and the follow-up job stores them."""
+    from matchmaker.suggestions import store
+    from matchmaker.suggestions.display import suggestions_for
+
+    need = make_need(user=corpus["enterprise"], **NEED_TEXT)  # stored without listing_changed
+    _resuggest_without_follow_up()
+    db.session.expire_all()
+    s = rows(need_id=need.id)[0]
+    assert s.reasons_pending == "need" and s.reasons == [] and s.score >= 0.35
+    shown = suggestions_for(need, corpus["enterprise"])  # the owner's list of a staff-less viewer: none yet
+    assert shown == []
+    from ..factories import make_user
+
+    admin = make_user("admin")
+    view = suggestions_for(need, admin)[0]
+    assert view.row.id == s.id and _adds_up(view.row) and "指纹识别" in [p.term for p in view.bar.parts]
+    db.session.expire_all()
+    assert rows(need_id=need.id)[0].reasons_pending == "need"  # a page computes, it does not write
+    pending = len(rows(reasons_pending="need")) + len(rows(reasons_pending="result"))
+    assert store.explain_pending() == (pending, False)
+    db.session.expire_all()
+    s = rows(need_id=need.id)[0]
+    assert s.reasons_pending is None and _adds_up(s) and "指纹识别" in [r.get("term") for r in s.reasons]
+    assert not store.has_pending()
+
+
+def test_resuggest_keeps_reasons_of_unchanged_scores(corpus):
+    """A refit over the same listings gives the same scores: their stored reasons stay, nothing is pending."""
+    from matchmaker.suggestions import store
+
+    need = publish_need(corpus["enterprise"])
+    _resuggest_without_follow_up()
+    store.explain_pending()
+    db.session.expire_all()
+    before = {(s.need_id, s.result_id): (s.score, s.reasons) for s in rows()}
+    assert before and not store.has_pending()
+    _resuggest_without_follow_up()
+    db.session.expire_all()
+    after = {(s.need_id, s.result_id): (s.score, s.reasons) for s in rows()}
+    assert after == before and not store.has_pending()
+    assert rows(need_id=need.id)[0].engine_version == indexing_version()
+
+
+def indexing_version():
+    from matchmaker.suggestions import indexing
+
+    return indexing.get_engine().version_
+
+
+def test_pair_page_shows_reasons_of_a_pending_pair(corpus, client, auth):
+    """The brokers' queue and pair page show a pending pair's reasons, adding up to its score."""
+    from ..factories import make_user
+
+    need = make_need(user=corpus["enterprise"], **NEED_TEXT)
+    _resuggest_without_follow_up()
+    db.session.expire_all()
+    s = rows(need_id=need.id)[0]
+    assert s.reasons_pending
+    auth.login(make_user("admin"))
+    for url in ("/broker/", f"/broker/suggestions/{s.id}"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert "reason-lex" in page.get_data(as_text=True), url  # the reasons bar, with its shared words
