@@ -6,6 +6,10 @@ its own ``.npy`` file, and ``engine.pkl`` holds the rest (parameters, vocabulary
 with references to those files. Loading maps the files read-only (``mmap_mode="r"``): the
 processes of one machine share one copy of the arrays in the page cache instead of holding one
 each. The few arrays an engine updates in place after loading are copied into memory.
+
+Files and directories are readable by the platform's user alone (0o600 / 0o700). ``save`` returns
+the version and ``checksum`` the SHA-256 of its ``engine.pkl`` (kept in the database with the
+version, see suggestions/indexing.py); ``load`` given that checksum refuses other files.
 """
 
 from __future__ import annotations
@@ -24,13 +28,18 @@ import numpy as np
 from . import tokenize as tok
 from .engine import MatchEngine
 
-__all__ = ["IndexStore", "load", "save"]
+__all__ = ["ChecksumMismatch", "IndexStore", "checksum", "has_version", "load", "save"]
 
 _POINTER = "CURRENT"
 _KEEP = 3  # older versions kept so a worker that is still loading one never loses it
 _MIN_BYTES = 64 * 1024  # smaller arrays stay inside the pickle: a file each would cost more
 _ENGINE = "engine.pkl"
 _MANIFEST = "manifest.json"
+_FILE_MODE, _DIR_MODE = 0o600, 0o700  # the index holds every listing's text as numbers: the platform's user only
+
+
+class ChecksumMismatch(ValueError):
+    """The files of a version are not the ones its checksum names (changed or half-copied)."""
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -63,7 +72,8 @@ class _ArrayPickler(pickle.Pickler):
         if name is None:
             name = self.files[id(obj)] = f"{len(self.files):03d}.npy"
             self.keep.append(obj)
-            with open(self.directory / name, "wb") as f:
+            fd = os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
+            with os.fdopen(fd, "wb") as f:
                 np.save(f, np.ascontiguousarray(obj), allow_pickle=False)
                 f.flush()
                 os.fsync(f.fileno())
@@ -89,7 +99,12 @@ class _ArrayUnpickler(pickle.Unpickler):
 def save(engine: MatchEngine, directory) -> str:
     """Write the engine as a new version directory, then point CURRENT at it; return the version."""
     d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
+    d.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
+    if d.stat().st_mode & 0o077:  # made before the index was kept private, or by a wider umask
+        try:
+            os.chmod(d, _DIR_MODE)
+        except PermissionError:  # someone else's directory: leave it as it is
+            pass
     version = engine.version_
     final = d / f"index-{version}"
     tmp = Path(tempfile.mkdtemp(dir=d, prefix=f".index-{version}."))
@@ -135,14 +150,31 @@ def _writable(engine: MatchEngine) -> MatchEngine:
     return engine
 
 
-def load(directory, version: str | None = None) -> MatchEngine:
-    """Load the current (or given) version, arrays memory-mapped, and make the tokenizer use its dictionary."""
+def checksum(directory, version: str) -> str | None:
+    """The SHA-256 of a saved version's engine.pkl (from its manifest), or None without one."""
+    try:
+        manifest = json.loads((Path(directory) / f"index-{version}" / _MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest.get("engine_sha256")
+
+
+def has_version(directory, version: str) -> bool:
+    """Whether a version's files are in directory (another machine's refit may not be)."""
+    return (Path(directory) / f"index-{version}" / _ENGINE).is_file()
+
+
+def load(directory, version: str | None = None, expected: str | None = None) -> MatchEngine:
+    """Load the current (or given) version, arrays memory-mapped, and make the tokenizer use its
+    dictionary; with ``expected`` (a checksum) raise ChecksumMismatch on other files."""
     d = Path(directory)
     version = version or (d / _POINTER).read_text(encoding="ascii").strip()
     folder = d / f"index-{version}"
     if folder.is_dir():
-        with open(folder / _ENGINE, "rb") as f:
-            engine = _writable(_ArrayUnpickler(f, folder).load())
+        data = (folder / _ENGINE).read_bytes()
+        if expected is not None and hashlib.sha256(data).hexdigest() != expected:
+            raise ChecksumMismatch(f"index version {version}: engine.pkl does not match its checksum")
+        engine = _writable(_ArrayUnpickler(io.BytesIO(data), folder).load())
     else:  # a version saved as one pickle before the memory-mapped layout
         with open(d / f"index-{version}.pkl", "rb") as f:
             engine = pickle.load(f)  # noqa: S301 - see the import
@@ -176,10 +208,18 @@ class IndexStore:
         """Save a new version and make it current."""
         return save(engine, self.directory)
 
-    def load(self, version: str | None = None) -> MatchEngine | None:
+    def load(self, version: str | None = None, expected: str | None = None) -> MatchEngine | None:
         """Load the current (or given) version, or None when there is none."""
         v = version or self.current_version()
-        return load(self.directory, v) if v else None
+        return load(self.directory, v, expected) if v else None
+
+    def checksum(self, version: str) -> str | None:
+        """The SHA-256 of a saved version's engine.pkl."""
+        return checksum(self.directory, version)
+
+    def has(self, version: str) -> bool:
+        """Whether the version's files are here."""
+        return has_version(self.directory, version)
 
     def maybe_reload(self, engine: MatchEngine | None) -> MatchEngine | None:
         """Return a newly loaded engine when CURRENT moved on, else the given one."""

@@ -33,7 +33,7 @@ from .enums import (
 from .financing import FinancingCase, FinancingStep  # noqa: F401
 from .generations import DataGeneration  # noqa: F401
 from .imports import ImportBatch
-from .index_jobs import IndexJob
+from .index_jobs import IndexJob, IndexVersion
 from .jobs import PendingJob
 from .listings import DomainTerm, Result, Taxonomy, TechNeed, Zone, need_zone, result_zone
 from .live import LiveRegistration, LiveSession  # noqa: F401
@@ -48,7 +48,7 @@ from .visits import Visit, VisitExpert, visit_need  # noqa: F401
 __all__ = [
     "ACTIVE_STATUSES", "AuditLog", "BrokerAssignment", "Channel", "Confidentiality", "Contract",
     "ContractType", "CoopMode", "DeclineReason", "DomainTerm", "Event", "FollowUp", "FollowUpKind", "IPType",
-    "ImportBatch", "IndexJob", "ListingChange", "ListingStatus", "LoginAttempt", "MatchSuggestion", "Maturity",
+    "ImportBatch", "IndexJob", "IndexVersion", "ListingChange", "ListingStatus", "LoginAttempt", "MatchSuggestion", "Maturity",
     "Notification", "OrgKind",
     "Organization", "RegistrationStatus", "RejectReason", "ResponseKind", "Result", "Role", "Source",
     "SuggestionMove", "SuggestionStatus", "Taxonomy", "TechNeed", "TransferMode", "User", "Zone", "event_need",

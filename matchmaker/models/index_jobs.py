@@ -63,3 +63,30 @@ class IndexJob(db.Model):
         if self.status == "done":
             return 100
         return int(100 * self.done / self.total) if self.total else 0
+
+
+class IndexVersion(db.Model):
+    """One saved index version (the memory-mapped files ``INDEX_DIR/index-<version>/``).
+
+    A refit writes the row as ``saving``, saves the files, then marks it ``ready`` with the
+    checksum of its ``engine.pkl``: every process switches to the newest ready version at its next
+    query (and refuses files whose checksum differs). Versions whose files were pruned are
+    ``retired``; a save that failed is ``failed``.
+    """
+
+    __tablename__ = "index_version"
+    id = db.Column(db.Integer, primary_key=True)
+    version = db.Column(db.String(40), nullable=False, unique=True)  # the directory's name
+    parameters = db.Column(db.JSON, nullable=False, default=dict)  # the engine's constructor parameters
+    documents = db.Column(db.Integer, nullable=False, default=0)
+    checksum = db.Column(db.String(64))  # SHA-256 of engine.pkl, once saved
+    state = db.Column(db.String(20), nullable=False, default="saving", index=True)  # saving/ready/retired/failed
+    job_id = db.Column(db.Integer, db.ForeignKey("index_job.id"), index=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    ready_at = db.Column(db.DateTime)
+
+    STATE_LABELS = {"saving": "保存中", "ready": "可用", "retired": "已清理", "failed": "保存失败"}
+
+    @property
+    def state_label(self):
+        return self.STATE_LABELS.get(self.state, self.state)

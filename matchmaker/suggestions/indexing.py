@@ -1,7 +1,7 @@
 """The engine inside the platform: one cached engine per process and INDEX_DIR, kept in sync.
 
-``locked_engine()`` reloads a newer index version saved by any process (IndexStore's CURRENT
-pointer), then applies the change log (``ListingChange``) from the last change id the engine saw:
+``locked_engine()`` switches to the newest index version whose ``IndexVersion`` row says ready
+(saved by any process; its files checked against the row's checksum), then applies the change log (``ListingChange``) from the last change id the engine saw:
 listings written in any process are added or removed in id order, and a dictionary change makes
 this process tokenise with the new words first. A long transaction cannot be skipped, because the
 log's ids follow commit order (see models/changes.py). ``fit_index()`` is the full refit.
@@ -23,8 +23,8 @@ from ..listings.kinds import KINDS
 from ..listings.lifecycle import is_live, live_clause
 from ..listings.tokens import ensure_dictionary, ensure_tokens, load_columns, make_doc, store_tokens
 from ..matching.engine import MatchEngine
-from ..matching.store import IndexStore
-from ..models import DomainTerm, IndexJob, ListingChange
+from ..matching.store import ChecksumMismatch, IndexStore
+from ..models import DomainTerm, IndexJob, IndexVersion, ListingChange
 from ..models.base import utcnow
 from ..models.changes import DICTIONARY, latest_id
 
@@ -43,6 +43,7 @@ class _Slot:
         self.store = IndexStore(directory)
         self.engine = None
         self.cursor = None  # id of the last change-log row applied to the engine
+        self.refused = None  # a version whose files did not match its checksum: not tried again
 
     def adopt(self, engine):
         """Make a (re)loaded or freshly fitted engine the current one."""
@@ -85,9 +86,33 @@ def get_engine():
         return engine
 
 
+def _newest_ready():
+    v = IndexVersion
+    stmt = select(v.version, v.checksum).where(v.state == "ready").order_by(v.id.desc()).limit(1)
+    return db.session.execute(stmt).first()
+
+
+def _current(slot: _Slot):
+    """The engine this process should use now: the newest ready version (loaded when it is not
+    the slot's), or the slot's own while that version's files are not in this INDEX_DIR."""
+    row = _newest_ready()
+    if row is None:  # no version in the database yet (an index saved before): the CURRENT pointer
+        return slot.store.maybe_reload(slot.engine)
+    if slot.engine is not None and slot.engine.version_ == row.version:
+        return slot.engine
+    if row.version == slot.refused or not slot.store.has(row.version):  # another machine's INDEX_DIR
+        return slot.engine if slot.engine is not None else slot.store.maybe_reload(None)
+    try:
+        return slot.store.load(row.version, row.checksum)
+    except ChecksumMismatch as exc:
+        log.error("%s; keeping the index in use", exc)
+        slot.refused = row.version
+        return slot.engine
+
+
 def _refresh(slot: _Slot) -> None:
     try:
-        engine = slot.store.maybe_reload(slot.engine)
+        engine = _current(slot)
     except (OSError, EOFError, ValueError) as exc:  # a version rotated away mid-load: keep ours
         log.warning("index reload failed: %s", exc)
         engine = slot.engine
@@ -321,9 +346,10 @@ def _fit(job_id, t0, report, progress, resuggest):
     if resuggest is not None:
         n_sugg = resuggest(engine, synced_at, report)
     report("save", 0, 1)
+    version = save_version(slot.store, engine, job_id)
     # Adopt the saved version's memory-mapped arrays, shared with every process that loads it,
     # rather than keep this process's private copy of the fitted ones.
-    engine = slot.store.load(slot.store.save(engine))
+    engine = slot.store.load(version.version, version.checksum)
     with slot.lock:
         slot.adopt(engine)
     stats = engine.stats()
@@ -335,6 +361,34 @@ def _fit(job_id, t0, report, progress, resuggest):
     if progress:
         progress("done", 1, 1)
     return engine
+
+
+def save_version(store: IndexStore, engine, job_id=None) -> IndexVersion:
+    """Save a fitted engine's files as a new version: its row says ``saving`` while the files are
+    written and ``ready`` (with their checksum) once they are complete, the moment every process
+    switches to it; versions whose files were pruned become ``retired``. Commits."""
+    row = IndexVersion(version=engine.version_, parameters=engine.get_params(), state="saving", job_id=job_id,
+                       documents=len(engine.needs_) + len(engine.results_))  # fmt: skip
+    db.session.add(row)
+    db.session.commit()
+    try:
+        store.save(engine)
+    except Exception:
+        db.session.rollback()
+        row.state = "failed"
+        db.session.commit()
+        raise
+    row.checksum, row.state, row.ready_at = store.checksum(row.version), "ready", utcnow()
+    for old in db.session.scalars(select(IndexVersion).where(IndexVersion.state == "ready", IndexVersion.id != row.id)):
+        if not store.has(old.version):
+            old.state = "retired"
+    db.session.commit()
+    return row
+
+
+def versions(limit=10) -> list:
+    """The newest index versions, for the admin page."""
+    return db.session.scalars(select(IndexVersion).order_by(IndexVersion.id.desc()).limit(limit)).all()
 
 
 def running_job():
@@ -380,5 +434,5 @@ def refit_due(engine) -> str | None:
 
 __all__ = [
     "RefitBusy", "claim_job", "heartbeat", "new_job", "recover_stale", "adopt", "current_stats", "domain_words", "fit_index", "get_engine", "index_listing", "locked_engine", "make_doc",
-    "refit_due", "running_job", "setting", "sync",
+    "refit_due", "running_job", "save_version", "setting", "sync", "versions",
 ]  # fmt: skip

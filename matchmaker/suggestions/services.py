@@ -182,7 +182,7 @@ def index_state() -> dict:
     terms = db.session.scalar(select(func.count(DomainTerm.id)))
     due = indexing.refit_due(get_engine())
     return {"stats": stats, "jobs": jobs, "job": running_job(), "terms": terms, "threshold": threshold(), "due": due,
-            "queue": queue.overview()}  # fmt: skip
+            "queue": queue.overview(), "versions": indexing.versions()}  # fmt: skip
 
 
 def job_json(job) -> dict | None:
