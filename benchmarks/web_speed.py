@@ -310,6 +310,11 @@ def login(port):
     resp.read()
     assert resp.status == 302, f"broker login failed: {resp.status}"
     jar.update(c.split(";", 1)[0].split("=", 1) for c in resp.headers.get_all("Set-Cookie") or [])
+    # Follow the redirect as a browser does: the page shows the welcome message and the cookie it sends
+    # back no longer carries it (a cookie still holding it would be a new visitor with a message waiting).
+    cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
+    _, headers, _ = get(port, resp.headers["Location"], {"Cookie": cookie})
+    jar.update(c.split(";", 1)[0].split("=", 1) for c in headers.get_all("Set-Cookie") or [])
     return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
