@@ -84,3 +84,23 @@ def test_elder_mode_at_200_percent_zoom(browser, demo_server, role):
         context.close()
     report = "\n".join(f"{path}\n{text}" for path, text in failures.items())
     assert not failures, f"{len(failures)} of {len(visited)} pages fail in 适老化模式 as {role}:\n{report}"
+
+
+def test_the_elder_switch_works_from_a_shared_page(browser, demo_server):
+    """The switch (no per-session token: the page is shared by every anonymous visitor) works in a browser,
+    which names the page's origin; the mode then shows on the same, shared URL, and goes off again."""
+    base = demo_server["url"]
+    context = browser.new_context(locale="zh-CN")
+    try:
+        page = context.new_page()
+        for _ in range(2):  # the second visit is the kept page
+            page.goto(base + "/needs/?page=1")
+        assert "csrf_token" not in page.content()
+        page.click("#elder-toggle")
+        page.wait_for_url("**/needs/?page=1")
+        assert "mm-elder" in (page.get_attribute("html", "class") or "")
+        page.click("#elder-toggle")
+        page.wait_for_url("**/needs/?page=1")
+        assert "mm-elder" not in (page.get_attribute("html", "class") or "")
+    finally:
+        context.close()
