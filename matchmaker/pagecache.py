@@ -51,11 +51,15 @@ def _personal_key():
         return None
     if not current_user.is_authenticated or current_user.get_id() != login:  # loads and checks the user
         return None
-    from .notifications.services import unread_count
-
     # The header shows the user's name, role and unread count: part of the key rather than watched tables
-    # (every login and notification would drop every cached page of every worker).
-    user = (current_user.id, current_user.name, current_user.role, unread_count(current_user))
+    # (every login and notification would drop every cached page of every worker). The count was read
+    # with the user (web.load_user).
+    unread = getattr(current_user, "unread_when_loaded", None)
+    if unread is None:
+        from .notifications.services import unread_count
+
+        unread = unread_count(current_user)
+    user = (current_user.id, current_user.name, current_user.role, unread)
     return ("mine", *user, login, secret, request.host, request.full_path, _elder())
 
 

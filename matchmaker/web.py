@@ -5,9 +5,10 @@ from datetime import date
 from flask import abort, current_app, render_template, request
 from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import func
 
 from .extensions import db, login_manager
-from .models import User
+from .models import Notification, User
 from .models.enums import LabelledEnum
 from .notifications.services import unread_count
 from .utils import money, once
@@ -35,10 +36,25 @@ def load_user(token):
     user_id, _, session_token = (token or "").partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_token != session_token:
+    # The unread count the header shows comes with the user (one round trip): a kept page is keyed on it.
+    unread = (
+        db.select(func.count(Notification.id))
+        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+    row = db.session.execute(db.select(User, unread).where(User.id == int(user_id))).first()
+    if row is None or not row[0].active or row[0].session_token != session_token:
         return None
+    user, user.unread_when_loaded = row
     return user
+
+
+def _unread():
+    """The header's unread count: as read with the user at the start of the request (load_user)."""
+    if not current_user.is_authenticated:
+        return 0
+    count = getattr(current_user, "unread_when_loaded", None)
+    return unread_count(current_user) if count is None else count
 
 
 def register_web(app):
@@ -96,7 +112,7 @@ def register_web(app):
         return {
             "has_endpoint": lambda ep: ep in current_app.view_functions,
             "today": date.today(),
-            "unread_count": unread_count(current_user) if current_user.is_authenticated else 0,
+            "unread_count": _unread(),
         }
 
     @app.template_filter("label")
