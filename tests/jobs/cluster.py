@@ -138,7 +138,8 @@ def _database(tmp: Path, pg_url: str | None):
     import psycopg
 
     base = pg_url.replace("postgresql+psycopg://", "postgresql://")
-    name = f"mm_jobs_{uuid.uuid4().hex[:8]}"
+    # A session's helpers keep to their own database names (MATCHMAKER_TEST_DB_PREFIX, default mm_jobs).
+    name = f"{os.environ.get('MATCHMAKER_TEST_DB_PREFIX', 'mm_jobs')}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
 
