@@ -21,6 +21,7 @@ from .conftest import NEED_TEXT
 # Shared by every request or write, not steps of this path.
 INFRASTRUCTURE = ("matchmaker.models", "matchmaker.extensions", "matchmaker.utils", "matchmaker.jobs",
                   "matchmaker.web", "matchmaker.auth", "matchmaker.config", "matchmaker.assets", "matchmaker.cache",
+                  "matchmaker.pagecache",
                   "matchmaker.signals", "matchmaker.matching")  # fmt: skip
 LIMIT = 4
 
