@@ -3,22 +3,57 @@
 The ``app`` fixture's app is built once per process and made new again before each test (its
 config as built, an empty database, no per-app caches, fresh rate-limit counters): building an app
 (about 160 routes, the OpenAPI document) and compiling its templates cost more than most tests.
-On PostgreSQL the schema is built once and only the tables a test filled are emptied after it."""
+On PostgreSQL the schema is built once and only the tables a test filled are emptied after it.
+
+The suite runs in 2 processes (pytest-xdist, ``-n 2`` in pyproject's addopts; ``-n 0`` for one
+process). Each worker (gw0, gw1) has its own instance folder and, on PostgreSQL, its own database
+``<configured database>_gw0`` made from MATCHMAKER_DATABASE_URL and dropped at the end; servers take
+free ports and queues random names. The scheduler below keeps each test file on one worker (files
+whose tests run in order or share a costly module fixture stay whole) and sends the slow files first."""
 
 import os
 import tempfile
+import zlib
+from datetime import datetime
+from pathlib import Path
 
 import pytest
 from jinja2 import BytecodeCache
 
-os.environ.setdefault("MATCHMAKER_INSTANCE_PATH", tempfile.mkdtemp(prefix="matchmaker-test-"))
+ROOT = Path(__file__).resolve().parents[1]
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1", ... in an xdist worker; None in one process
+# The controller's folder is inherited by the workers: each worker makes its own.
+if WORKER or "MATCHMAKER_INSTANCE_PATH" not in os.environ:
+    os.environ["MATCHMAKER_INSTANCE_PATH"] = tempfile.mkdtemp(prefix=f"matchmaker-test-{WORKER or 'main'}-")
+# One folder of browser screenshots for the run (set by the controller, inherited by the workers).
+os.environ.setdefault(
+    "MATCHMAKER_TEST_SHOTS", str(ROOT / "test-artifacts" / "screenshots" / datetime.now().strftime("%Y%m%d-%H%M%S"))
+)
 
 from matchmaker import create_app  # noqa: E402
 from matchmaker.extensions import db  # noqa: E402
 
 from .factories import make_user  # noqa: E402
 
-DB_URL = os.environ.get("MATCHMAKER_DATABASE_URL")
+
+def _worker_database(url, worker):
+    """A new, empty PostgreSQL database for this xdist worker beside the configured one: its URL."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    given = make_url(url)
+    name = f"{given.database}_{worker}"
+    admin = given.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # left by a killed run
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return given.set(database=name).render_as_string(hide_password=False)
+
+
+_CONFIGURED_DB_URL = os.environ.get("MATCHMAKER_DATABASE_URL")
+DB_URL = _CONFIGURED_DB_URL
+if DB_URL and WORKER:  # the tests' own subprocesses (servers, consumers) see the worker's database too
+    DB_URL = os.environ["MATCHMAKER_DATABASE_URL"] = _worker_database(DB_URL, WORKER)
 
 
 def _memoise_password_hashing():
@@ -273,3 +308,66 @@ def fresh_db_url(tmp_path):
 def app_on(url, tmp_path, **extra):
     """An app on a given database URL, schema untouched."""
     return create_app(_config(tmp_path, SQLALCHEMY_DATABASE_URI=url, **extra))
+
+
+# ---------------------------------------------------------------------------- running in parallel
+# Files whose tests are independent and long or many: spread over the workers in this many parts (None: each
+# test alone). The crawls share a demo server per worker; the access matrix builds one app per worker.
+SPLIT = {"tests/core/test_access.py": 8, "tests/browser/test_a11y_crawl.py": None}
+# Files that must not run at the same time as each other: one work unit (they clear the same Redis keys).
+TOGETHER = {"tests/security/test_throttle.py": "login-throttle", "tests/security/test_throttle_workers.py": "login-throttle"}
+
+
+def _unit(nodeid):
+    """The work unit of a test: its file, a part of a split file, or a named set of files."""
+    path = nodeid.split("::", 1)[0]
+    if path in SPLIT:
+        return nodeid if SPLIT[path] is None else f"{path}#{zlib.crc32(nodeid.encode()) % SPLIT[path]}"
+    return TOGETHER.get(path, path)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's loadscope scheduling with the work units of ``_unit``, in collection order (slow files first)."""
+    if config.getoption("dist") != "load":  # another --dist given on the command line
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return _unit(nodeid)
+
+    config.option.loadscopereorder = False
+    return FileScheduling(config, log)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Files with browser or slow tests first (the order within a file kept): under xdist the long work
+    starts at once and the many short tests fill the end on both workers."""
+    slow_files = {item.nodeid.split("::", 1)[0] for item in items if item.get_closest_marker("browser")
+                  or item.get_closest_marker("slow")}  # fmt: skip
+    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in slow_files)
+
+
+def pytest_terminal_summary(terminalreporter):
+    shots = Path(os.environ["MATCHMAKER_TEST_SHOTS"])
+    if shots.exists():
+        terminalreporter.write_line(f"browser journey screenshots: {shots}")
+
+
+def pytest_unconfigure(config):
+    """An xdist worker on PostgreSQL drops its database."""
+    if not (WORKER and _CONFIGURED_DB_URL):
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    app = _reused.get("app")
+    if app is not None:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    url = make_url(DB_URL)
+    admin = url.set(drivername="postgresql", database=make_url(_CONFIGURED_DB_URL).database)
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')

@@ -15,16 +15,16 @@ import time
 import urllib.request
 import uuid
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from ..procs import dies_with_parent
 from . import a11y
 
 CHROMIUM = os.environ.get("MATCHMAKER_CHROMIUM", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "test-artifacts" / "screenshots" / datetime.now().strftime("%Y%m%d-%H%M%S")
+SHOTS = Path(os.environ["MATCHMAKER_TEST_SHOTS"])  # test-artifacts/screenshots/<time>, set by tests/conftest.py
 ADMIN = ("admin@journey.cn", "admin-pass-123")
 
 
@@ -77,10 +77,11 @@ def _serve(tmp, *commands):
     port = _free_port()
     log = open(tmp / "server.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
-        [str(bin_dir / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "120", "matchmaker:create_app()"],
+        dies_with_parent([bin_dir / "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "120",
+                          "matchmaker:create_app()"]),
         env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
     )  # fmt: skip
-    worker = subprocess.Popen([*flask, "worker", "-w", "1", "--no-periodic"], env=env, stdout=log,
+    worker = subprocess.Popen(dies_with_parent([*flask, "worker", "-w", "1", "--no-periodic"]), env=env, stdout=log,
                               stderr=subprocess.STDOUT, cwd=ROOT)  # fmt: skip
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -158,7 +159,7 @@ class Journey:
     WCAG 2 A/AA violation fails the journey."""
 
     def __init__(self, browser, base, name):
-        self.context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        self.context = a11y.with_axe(browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}))
         self.context.set_default_timeout(30000)  # a loaded 2-core machine (whole suite beside other work) took >15 s
         self.page = self.context.new_page()
         self.base, self.name, self.problems = base, name, []
@@ -268,10 +269,6 @@ def journey(browser, live_server, request):
     for j in made:
         j.close()
 
-
-def pytest_terminal_summary(terminalreporter):
-    if SHOTS.exists():
-        terminalreporter.write_line(f"browser journey screenshots: {SHOTS}")
 
 
 def chromium_available():

@@ -7,7 +7,7 @@ query arguments), so every template is visited without repeating the same page a
 
 import pytest
 
-from .a11y import crawl, describe, violations
+from .a11y import crawl, describe, violations, with_axe
 from .conftest import SHOTS
 
 PASSWORD = "demo12345"
@@ -18,7 +18,7 @@ ROLES = {"anonymous": None, "enterprise": "ent1@demo.cn", "researcher": "res1@de
 def _open(browser, base, role, elder=False):
     """A logged-in page for the role (1280 px wide, or 640 px at 2x with 适老化模式 on); start paths."""
     size = {"width": 640, "height": 900} if elder else {"width": 1280, "height": 900}
-    context = browser.new_context(locale="zh-CN", viewport=size, device_scale_factor=2 if elder else 1)
+    context = with_axe(browser.new_context(locale="zh-CN", viewport=size, device_scale_factor=2 if elder else 1))
     context.set_default_timeout(30000)
     if elder:
         context.add_cookies([{"name": "mm_elder", "value": "1", "url": base}])

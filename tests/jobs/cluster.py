@@ -19,6 +19,7 @@ REDIS_URL = os.environ.get("MATCHMAKER_TEST_REDIS_URL", "redis://127.0.0.1:6379/
 
 from benchmarks.load import PASSWORD, free_port, need_form  # noqa: E402
 from benchmarks.load import Client as _LoadClient  # noqa: E402
+from tests.procs import dies_with_parent  # noqa: E402
 
 __all__ = ["PASSWORD", "Client", "Cluster", "need_form", "prepare_platform", "redis_available", "wait_for"]
 
@@ -198,7 +199,8 @@ class Cluster:
     # ------------------------------------------------------------------ processes
     def _spawn(self, name, args, log):
         out = open(self.tmp / f"{name}.log", "ab")  # noqa: SIM115 -- closed with the process
-        proc = subprocess.Popen(args, env=dict(os.environ, **self.env), cwd=ROOT, stdout=out, stderr=out)
+        proc = subprocess.Popen(dies_with_parent(args), env=dict(os.environ, **self.env), cwd=ROOT, stdout=out,
+                                stderr=out)  # fmt: skip
         self.procs[name] = (proc, out)
         return proc
 

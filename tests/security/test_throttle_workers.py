@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from ..procs import dies_with_parent
 from .test_throttle import REDIS, _redis_ok
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,7 +84,8 @@ def server(request, tmp_path):
     port = _free_port()
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
-        [str(bin_dir / "gunicorn"), "-w", "4", "-b", f"127.0.0.1:{port}", "--timeout", "120", "matchmaker:create_app()"],
+        dies_with_parent([bin_dir / "gunicorn", "-w", "4", "-b", f"127.0.0.1:{port}", "--timeout", "120",
+                          "matchmaker:create_app()"]),
         env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
