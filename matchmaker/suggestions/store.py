@@ -184,9 +184,36 @@ def _write(sql: str, rows: list) -> None:
     if not rows:
         return
     conn = db.session.connection()
+    if sql is _INSERT and conn.dialect.name == "postgresql":
+        _copy_insert(conn, rows)
+        return
     if conn.dialect.paramstyle != "qmark":  # psycopg: %s
         sql = sql.replace("?", "%s")
     conn.exec_driver_sql(sql, rows)
+
+
+def _copy_insert(conn, rows) -> None:
+    """PostgreSQL: COPY the new pairs into a temporary table, then one INSERT ... SELECT (a pipelined
+    executemany spent 270 of 299 s on 862k rows)."""
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS new_pair (need_id integer, result_id integer, score float8, "
+            "engine_version varchar(40), reasons_pending varchar(6), manual boolean, created_at timestamp, "
+            "updated_at timestamp, last_activity_at timestamp) ON COMMIT DELETE ROWS"
+        )
+        with cur.copy("COPY new_pair FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cur.execute(
+            "INSERT INTO match_suggestion (need_id, result_id, score, engine_version, reasons_pending, manual, "
+            "created_at, updated_at, last_activity_at, status, reasons) SELECT need_id, result_id, score, "
+            "engine_version, reasons_pending, manual, created_at, updated_at, last_activity_at, 'suggested', '[]' "
+            "FROM new_pair ON CONFLICT (need_id, result_id) DO NOTHING"
+        )
+        cur.execute("DELETE FROM new_pair")
+    finally:
+        cur.close()
 
 
 # New rows skip a pair another process inserted meanwhile (ON CONFLICT DO NOTHING, PostgreSQL and SQLite).
