@@ -54,12 +54,9 @@ def _personal_key():
     # The header shows the user's name, role and unread count: part of the key rather than watched tables
     # (every login and notification would drop every cached page of every worker). The count was read
     # with the user (web.load_user).
-    unread = getattr(current_user, "unread_when_loaded", None)
-    if unread is None:
-        from .notifications.services import unread_count
+    from .web import header_unread_count
 
-        unread = unread_count(current_user)
-    user = (current_user.id, current_user.name, current_user.role, unread)
+    user = (current_user.id, current_user.name, current_user.role, header_unread_count())
     return ("mine", *user, login, secret, request.host, request.full_path, _elder())
 
 

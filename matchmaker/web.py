@@ -49,7 +49,7 @@ def load_user(token):
     return user
 
 
-def _unread():
+def header_unread_count():
     """The header's unread count: as read with the user at the start of the request (load_user)."""
     if not current_user.is_authenticated:
         return 0
@@ -112,7 +112,7 @@ def register_web(app):
         return {
             "has_endpoint": lambda ep: ep in current_app.view_functions,
             "today": date.today(),
-            "unread_count": _unread(),
+            "unread_count": header_unread_count(),
         }
 
     @app.template_filter("label")

@@ -154,8 +154,7 @@ def _dimension(period, key, title, key_col, names=None, labeller=None, empty="ï¼
     events) are looked up afterwards for the few grouped ids (``_name_rows``), so the grouped part
     is the same for everyone and can be kept (``build_report``) while names stay current.
     """
-    grouped = [(k, *money) for k, *money in _grouped(period, [key_col])]
-    return _Dimension(key, title, grouped, names, labeller, empty, chart)
+    return _Dimension(key, title, _grouped(period, [key_col]), names, labeller, empty, chart)
 
 
 @dataclass
