@@ -7,6 +7,7 @@ from ..auth.decorators import login_required, role_required
 from ..extensions import db
 from ..models import MatchSuggestion, Role
 from ..utils import once
+from ..utils.inputs import flash_errors
 from ..utils.urls import safe_next
 from . import services
 from .forms import RespondForm
@@ -34,7 +35,9 @@ def mine():
     if stmt is None:
         abort(404)
     page = db.paginate(stmt, per_page=20, error_out=False)
-    return render_template("brokers/mine.html", page=page, suggestions=services.owner_views(page.items, side, current_user))
+    return render_template(
+        "brokers/mine.html", page=page, suggestions=services.owner_views(page.items, side, current_user)
+    )
 
 
 @bp.route("/suggestions/<int:suggestion_id>/request", methods=["POST"])
@@ -65,9 +68,7 @@ def respond(suggestion_id):
     form = RespondForm()
     back = safe_next(request.form.get("next")) or url_for("brokers.mine", _anchor=f"s{s.id}")
     if not form.validate():
-        for errors in form.errors.values():
-            for e in errors:
-                flash(e, "danger")
+        flash_errors(form)
         return redirect(back)
     try:
         services.respond(s, current_user, form.expected.data, form.response.data, form.reason.data, form.note.data,

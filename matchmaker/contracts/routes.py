@@ -7,6 +7,7 @@ from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
 from ..models import Channel, Contract, ContractType, MatchSuggestion, RegistrationStatus, Role
 from ..utils import once
+from ..utils.inputs import flash_errors
 from ..utils.money import wan_input
 from . import lifecycle, services
 from .forms import ContractForm, VoidForm
@@ -162,9 +163,7 @@ def void(contract_id):
     contract = _load(contract_id)
     form = VoidForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for e in errors:
-                flash(e, "danger")
+        flash_errors(form)
         return redirect(url_for("contracts.detail", contract_id=contract.id))
     try:
         services.void_contract(current_user, contract, form.reason.data, form.version.data)

@@ -8,6 +8,7 @@ from flask_login import current_user
 from ..auth.decorators import get_or_404, login_required, public, role_required
 from ..extensions import db, limiter
 from ..models import Contract, ContractDocument, Role
+from ..utils.inputs import flash_errors
 from . import signing_services as svc
 from .routes import bp
 from .signing_forms import PrepareForm, SignForm, VerifyForm, WithdrawForm
@@ -75,9 +76,7 @@ def signing_sign(contract_id):
     contract = _visible(contract_id)
     form = SignForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for e in errors:
-                flash(e, "danger")
+        flash_errors(form)
         return _to_page(contract)
     try:
         doc = svc.sign_as_party(current_user, contract, form.document_hash.data, form.password.data,
@@ -101,9 +100,7 @@ def signing_withdraw(contract_id):
     contract = _visible(contract_id)
     form = WithdrawForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for e in errors:
-                flash(e, "danger")
+        flash_errors(form)
         return _to_page(contract)
     try:
         svc.withdraw(current_user, contract, form.reason.data)

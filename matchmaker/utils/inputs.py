@@ -199,3 +199,12 @@ def filled(message):
 
     check.field_flags = {"required": True}
     return check
+
+
+def flash_errors(form) -> None:
+    """Flash every error of a rejected form (for forms posted from a page that redirects back)."""
+    from flask import flash
+
+    for errors in form.errors.values():
+        for e in errors:
+            flash(e, "danger")
