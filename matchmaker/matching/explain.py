@@ -24,14 +24,19 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
 from .scoring import score_side
-from .tokenize import is_whole_word
+from .wordshare import _ranges, row_words, tables, word_name
+
+try:  # scipy's C kernel for a sparse matrix times a dense one, without the public API's checks
+    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
+except ImportError:  # pragma: no cover - other scipy layouts take the public path
+    _csr_matvecs = None
 
 __all__ = ["Reason", "explain_candidates", "explain_pairs"]
 
-_SHIFT = 21
 # Products of a few hundred rows: BLAS threads only contend (3x slower on a busy machine).
 _blas = ThreadpoolController()
 
@@ -54,96 +59,6 @@ class Reason:
 
     def __iter__(self):  # (term, weight) unpacking, as reasons were read before
         return iter((self.term, self.weight))
-
-
-class _RowWords:
-    """A row's whole words and, per feature of the row, the share each word takes of it.
-
-    ``matrix`` is dense (row features x words); each row sums to 1, or to 0 for a feature no
-    word of the row carries (it then stays in the remainder).
-    """
-
-    __slots__ = ("words", "matrix", "pos")
-
-    def __init__(self, vec, indices: np.ndarray):
-        n_words = len(vec.vocabulary_)
-        names = vec.words()
-        is_word = indices < n_words
-        words = [names[j] for j in indices[is_word].tolist()]
-        extra = vec.extra_word_names(indices[~is_word])
-        seen = set(words)
-        words += [w for w in dict.fromkeys(extra.values()) if w not in seen]
-        self.words = words
-        nf, nw = len(indices), len(words)
-        self.pos = indices
-        M = np.zeros((nf, nw), dtype=np.float64)
-        if nf == 0 or nw == 0:
-            self.matrix = M
-            return
-        index = {w: i for i, w in enumerate(words)}
-        n_plain = int(is_word.sum())
-        M[np.arange(n_plain), np.arange(n_plain)] = 1.0  # word features come first (indices sorted)
-        if extra:
-            for k, j in enumerate(indices[n_plain:].tolist(), start=n_plain):
-                if j in extra:
-                    M[k, index[extra[j]]] = 1.0
-        # Character n-grams: the key of every unigram and bigram inside each word, with counts.
-        keys, owners = [], []
-        first, last = [], []
-        for i, w in enumerate(words):
-            cps = [ord(c) for c in w]
-            keys.extend(cps)
-            keys.extend((a << _SHIFT) | b for a, b in zip(cps, cps[1:]))
-            owners.extend([i] * (2 * len(cps) - 1))
-            first.append(cps[0])
-            last.append(cps[-1])
-        keys = np.asarray(keys, dtype=np.int64)
-        owners = np.asarray(owners, dtype=np.int64)
-        char_pos = np.flatnonzero(~is_word)
-        char_keys = vec.feature_keys(indices[char_pos])
-        ok = char_keys >= 0
-        char_pos, char_keys = char_pos[ok], char_keys[ok]
-        order = np.argsort(keys, kind="stable")
-        keys, owners = keys[order], owners[order]
-        lo = np.searchsorted(keys, char_keys, side="left")
-        hi = np.searchsorted(keys, char_keys, side="right")
-        counts = hi - lo
-        has = counts > 0
-        if has.any():
-            feat = np.repeat(char_pos[has], counts[has])
-            starts = np.repeat(lo[has] - np.cumsum(np.r_[0, counts[has][:-1]]), counts[has])
-            owner = owners[starts + np.arange(len(feat))]
-            np.add.at(M, (feat, owner), 1.0)
-        # A bigram across two adjacent words: half to the words ending with its first
-        # character, half to the words starting with its second.
-        across_pos, across = char_pos[~has], char_keys[~has]
-        bigram = (across >> _SHIFT) > 0
-        across_pos, across = across_pos[bigram], across[bigram]
-        for side_chars, probe in ((last, across >> _SHIFT), (first, across & ((1 << _SHIFT) - 1))):
-            _spread(M, across_pos, probe, np.asarray(side_chars, dtype=np.int64))
-        sums = M.sum(axis=1, keepdims=True)
-        np.divide(M, sums, out=M, where=sums > 0)
-        self.matrix = M
-
-    def shares(self, positions: np.ndarray) -> np.ndarray:
-        """The (features x words) shares of the features at these positions of the row."""
-        return self.matrix[positions]
-
-
-def _spread(M, feat_pos, probe, word_chars) -> None:
-    """Add 0.5 of each feature, split evenly, to the words whose character equals its probe."""
-    order = np.argsort(word_chars, kind="stable")
-    sorted_chars = word_chars[order]
-    lo = np.searchsorted(sorted_chars, probe, side="left")
-    counts = np.searchsorted(sorted_chars, probe, side="right") - lo
-    has = counts > 0
-    if not has.any():
-        return
-    c = counts[has]
-    feat = np.repeat(feat_pos[has], c)
-    offs = np.arange(c.sum()) - np.repeat(np.cumsum(c) - c, c)
-    owner = order[np.repeat(lo[has], c) + offs]
-    np.add.at(M, (feat, owner), np.repeat(0.5 / c, c))
 
 
 _local = threading.local()
@@ -197,91 +112,254 @@ def explain_candidates(
 
 
 def _explain(engine, query_row, side, cand_rows, cand_delta, scores, lex_scores, zdir, zfb, n, query_is_need):
-    vec, latent, b = engine.vectorizer_, engine.latent_, engine.semantic_weight
-    keywords = getattr(vec, "keywords_", ())
+    # All candidates in one pass: their rows concatenated as segments, one word-share structure,
+    # one sparse product for all word embeddings and one product for all word pairs.
+    m = len(cand_rows)
+    if m == 0:
+        return []
+    vec, b = engine.vectorizer_, engine.semantic_weight
     qi = query_row.indices.astype(np.int64)
     qd = query_row.data.astype(np.float64)
-    qwords = _RowWords(vec, qi)
-    q_emb = latent.term_rows(qi, qd).astype(np.float64)  # features x k
-    if zdir is None:
-        Eq = np.zeros((len(qwords.words), q_emb.shape[1]))
-    elif zfb is None:  # feedback as a re-weighting of the query's terms: zdir holds the weights
-        Eq = qwords.matrix.T @ (np.asarray(zdir, dtype=np.float64)[:, None] * q_emb)
-    else:  # Eq sums to z / N, the direct part of the unit query embedding
-        q_norm = float(np.linalg.norm(q_emb.sum(axis=0))) or 1.0
-        Eq = qwords.matrix.T @ q_emb * (float(np.linalg.norm(zdir)) / q_norm)
-    out = []
-    for r, is_delta, score, lex in zip(cand_rows.tolist(), cand_delta.tolist(), scores.tolist(), lex_scores.tolist()):
-        X = side.dX if is_delta else side.X
+    F, D, bounds, Zc = _rows(side, cand_rows, cand_delta)
+    # The query is row 0 of the same pass.
+    both = row_words(vec, np.concatenate([qi, F]), np.concatenate([[0], len(qi) + bounds]))
+    q, d = both.split(len(qi))
+    nq, nw = len(q.feat), len(d.feat)
+    # Without a latent part (none for the query, or a document with no embedding) the score is
+    # the lexical cosine itself (scoring.py).
+    plain = ~Zc.any(axis=1) if zdir is not None else np.ones(m, dtype=bool)
+    coef = np.where(plain, 1.0, 1.0 - b)
+    # A clipped (zero) semantic part has nothing to split.
+    active = ~plain & (scores - (1.0 - b) * lex_scores > 1e-7) if b > 0 else np.zeros(m, dtype=bool)
+    seg_f = np.repeat(np.arange(m), np.diff(bounds))
+    lex = _lexical(q, qi, qd, d, F, D, seg_f, coef, nq, nw)
+    sem, topic = np.zeros((nq, nw)), np.zeros(nw)
+    if active.any() and nq and nw:
+        sem, topic = _semantic(engine, q, qi, qd, d, Zc, F, D, seg_f, active, zdir, zfb, nq, nw)
+    return _assemble(vec, q, d, lex, sem, topic, scores, n, query_is_need)
+
+
+def _rows(side, cand_rows, cand_delta):
+    """The candidates' features and weights concatenated, their bounds, and their embeddings."""
+    if not cand_delta.any():  # the usual case: all from the main part, gathered at once
+        X = side.X
+        lo, hi = X.indptr[cand_rows].astype(np.int64), X.indptr[cand_rows + 1].astype(np.int64)
+        at = _ranges(lo, hi - lo)
+        bounds = np.concatenate([[0], np.cumsum(hi - lo)])
+        return X.indices[at], X.data[at].astype(np.float64), bounds, side.Z[cand_rows]
+    fs, ds, zs = [], [], []
+    for r, is_delta in zip(cand_rows.tolist(), cand_delta.tolist()):
+        X, Z = (side.dX, side.dZ) if is_delta else (side.X, side.Z)
         a, e = X.indptr[r], X.indptr[r + 1]
-        di = X.indices[a:e].astype(np.int64)
-        dd = X.data[a:e].astype(np.float64)
-        dwords = _RowWords(vec, di)
-        # Lexical: every shared feature's product, split over (query word, document word).
-        common, qpos, dpos = np.intersect1d(qi, di, assume_unique=True, return_indices=True)
-        # Without a latent part (none for the query, or a document with no embedding) the
-        # score is the lexical cosine itself (scoring.py).
-        plain = zdir is None or not (side.dZ if is_delta else side.Z)[r].any()
-        lex_parts = (1.0 if plain else 1.0 - b) * qd[qpos] * dd[dpos]
-        lex_pair = qwords.shares(qpos).T @ (lex_parts[:, None] * dwords.shares(dpos))
-        sem_pair = np.zeros_like(lex_pair)
-        topic = np.zeros(len(dwords.words))
-        if b > 0 and not plain and score - (1.0 - b) * lex > 1e-7:  # a clipped (zero) semantic part has nothing to split
-            d_emb = latent.term_rows(di, dd).astype(np.float64)
-            d_norm = float(np.linalg.norm(d_emb.sum(axis=0))) or 1.0
-            Ed = dwords.matrix.T @ d_emb / d_norm  # document words x k, summing to z_d
-            sem_pair = b * Eq @ Ed.T
-            if zfb is not None:
-                # The feedback part of each document word goes to the query words in proportion
-                # to how much they already relate to it; with no related query word it stays
-                # a topic word of its own.
-                topic = b * Ed @ zfb
-                related = np.maximum(sem_pair, 0.0)
-                total = related.sum(axis=0)
-                ok = total > 0
-                sem_pair[:, ok] += related[:, ok] * (topic[ok] / total[ok])
-                topic[ok] = 0.0
-        reasons = _assemble(qwords.words, dwords.words, lex_pair, sem_pair, topic, keywords, query_is_need)
-        reasons.sort(key=lambda x: (-x.weight, x.term))
-        shown = tuple(x for x in reasons[:n] if x.weight > 0)
+        fs.append(X.indices[a:e])
+        ds.append(X.data[a:e])
+        zs.append(Z[r])
+    bounds = np.concatenate([[0], np.cumsum([len(f) for f in fs])])
+    return np.concatenate(fs), np.concatenate(ds).astype(np.float64), bounds, np.vstack(zs).astype(np.float32)
+
+
+def _lexical(q, qi, qd, d, F, D, seg_f, coef, nq, nw):
+    """(query words x all candidates' words): each shared feature's product, split over word pairs."""
+    lex = np.zeros(nq * nw)
+    if not len(qi) or not nq or not nw:
+        return lex.reshape(nq, nw)
+    at = np.minimum(np.searchsorted(qi, F), len(qi) - 1)
+    shared = qi[at] == F
+    e = np.flatnonzero(shared[d.p])  # share entries of the candidates' shared features
+    pe = d.p[e]
+    qp = at[pe]
+    val = coef[seg_f[pe]] * qd[qp] * D[pe] * d.s[e]
+    order = np.argsort(q.p, kind="stable")  # the query's shares by feature position
+    ptr = np.searchsorted(q.p[order], np.arange(len(qi) + 1))
+    cnt = ptr[qp + 1] - ptr[qp]
+    qe = order[_ranges(ptr[qp], cnt)]
+    cells = q.u[qe] * nw + np.repeat(d.u[e], cnt)
+    lex += np.bincount(cells, weights=q.s[qe] * np.repeat(val, cnt), minlength=nq * nw)
+    return lex.reshape(nq, nw)
+
+
+def _semantic(engine, q, qi, qd, d, Zc, F, D, seg_f, active, zdir, zfb, nq, nw):
+    """(query words x candidates' words) related parts and each candidate word's topic part."""
+    b = engine.semantic_weight
+    m = len(active)
+    Y = _embeddings(engine.latent_, q, qi, qd, zdir if zfb is None else None, d, F, D, seg_f, active)
+    scale_q = b
+    if zfb is not None:  # the query words' parts then sum to b z / N
+        scale_q *= float(np.linalg.norm(zdir)) / (float(np.linalg.norm(Y[nq].astype(np.float64))) or 1.0)
+    Yd = Y[nq + 1 : nq + 1 + nw]  # candidates' words x k, before each candidate's norm
+    # One product of the candidates' words with: the query's words (their related parts), each
+    # candidate's unit embedding z_d (its words' parts of the norm: z_d is the candidate's whole
+    # embedding over that norm), and the feedback direction (the words' topic parts).
+    A = np.vstack([Y[:nq] * np.float32(scale_q), Zc, np.zeros((1, Y.shape[1]), dtype=np.float32)])
+    if zfb is not None:
+        A[nq + m] = np.float32(b) * zfb
+    R = (A @ Yd.T).astype(np.float64)
+    norm = np.bincount(d.seg, weights=R[nq + d.seg, np.arange(nw)], minlength=m)
+    norm += np.einsum("ij,ij->i", Y[nq + 1 + nw :], Zc, dtype=np.float64)  # what no word carries
+    norm[norm <= 0] = 1.0
+    scale = 1.0 / norm[d.seg]  # each candidate's words then sum to b z_d
+    sem = R[:nq] * scale
+    topic = np.zeros(nw)
+    if zfb is not None:
+        # The feedback part of each document word goes to the query words in proportion to how
+        # much they already relate to it; with no related query word it stays a topic word.
+        topic = R[nq + m] * scale
+        related = np.maximum(sem, 0.0)
+        total = related.sum(axis=0)
+        ok = total > 0
+        ratio = np.zeros(nw)
+        np.divide(topic, total, out=ratio, where=ok)
+        related *= ratio  # other columns have no related query word: nothing moves there
+        sem += related
+        topic[ok] = 0.0
+    return sem, topic
+
+
+def _embeddings(latent, q, qi, qd, term_weights, d, F, D, seg_f, active):
+    """Word embeddings from one sparse product with the term embeddings. Rows: the query's words
+    (their share of each weighted term embedding, times ``term_weights`` if given), the query's
+    whole embedding, the active candidates' words, and per candidate what no word of it carries."""
+    C = latent.components_
+    nq, nw, m = len(q.feat), len(d.feat), len(active)
+    tq, td = latent.term_row_[qi], latent.term_row_[F]
+    qe = np.flatnonzero(tq[q.p] >= 0)
+    qe = qe[_by_row(q.u[qe], nq)]
+    qw = q.s[qe] * qd[q.p[qe]]
+    if term_weights is not None:
+        qw *= np.asarray(term_weights, dtype=np.float64)[q.p[qe]]
+    qf = np.flatnonzero(tq >= 0)
+    e = np.flatnonzero(active[d.seg[d.u]] & (td[d.p] >= 0))
+    e = e[_by_row(d.u[e], nw)]
+    f = np.flatnonzero(active[seg_f] & ~d.owned & (td >= 0))
+    rows = np.concatenate([q.u[qe], np.full(len(qf), nq), nq + 1 + d.u[e], nq + 1 + nw + seg_f[f]])
+    cols = np.concatenate([tq[q.p[qe]], tq[qf], td[d.p[e]], td[f]]).astype(np.int32, copy=False)
+    vals = np.concatenate([qw, qd[qf], d.s[e] * D[d.p[e]], D[f]]).astype(np.float32)
+    n_rows = nq + 1 + nw + m
+    ptr = np.zeros(n_rows + 1, dtype=np.int32)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=ptr[1:])
+    if _csr_matvecs is not None and C.dtype == np.float32 and C.flags.c_contiguous:
+        Y = np.zeros((n_rows, C.shape[1]), dtype=np.float32)
+        _csr_matvecs(n_rows, C.shape[0], C.shape[1], ptr, cols, vals, C.ravel(), Y.ravel())
+    else:  # pragma: no cover - other scipy layouts or component types take the public path
+        Y = np.asarray(sp.csr_matrix((vals, cols, ptr), shape=(n_rows, C.shape[0])) @ C, dtype=np.float32)
+    return Y
+
+
+def _by_row(rows: np.ndarray, n: int) -> np.ndarray:
+    """A stable order of entries by row (a radix sort when rows fit in 16 bits)."""
+    return np.argsort(rows.astype(np.uint16) if n < 1 << 16 else rows, kind="stable")
+
+
+def _assemble(vec, q, d, lex, sem, topic, scores, n, query_is_need):
+    # Only whole words are shown (dictionary words, typed keywords, Latin words); what other
+    # tokens carry stays in the remainder.
+    t = tables(vec)
+    m, nq, nw = len(scores), len(q.feat), len(d.feat)
+    q_ok, d_ok = t.whole(q.feat, vec), t.whole(d.feat, vec)
+    starts = d.start[:-1]
+    filled = np.flatnonzero(np.diff(d.start) > 0)
+    lex_sum, sem_sum = np.zeros((nq, m)), np.zeros((nq, m))
+    if nq and len(filled):
+        lex_sum[:, filled] = np.add.reduceat(lex, starts[filled], axis=1)
+        sem_sum[:, filled] = np.add.reduceat(sem, starts[filled], axis=1)
+    # The same word in the candidate (a word of both texts): its topic part joins the query word's.
+    key = (d.seg << 32) | d.feat
+    probe = (np.arange(m)[None, :] << 32) | q.feat[:, None]
+    at = np.minimum(np.searchsorted(key, probe), max(nw - 1, 0))
+    same = np.where((key[at] == probe) if nw else np.zeros(probe.shape, dtype=bool), at, -1)
+    same[~q_ok] = -1
+    taken = same >= 0
+    sem_w = sem_sum + np.where(taken, topic[np.maximum(same, 0)] if nw else 0.0, 0.0)
+    weight = lex_sum + sem_w
+    topic = topic.copy()
+    topic[same[taken]] = 0.0
+    # The candidates' reasons: a query word with a positive part, or a topic word of the document.
+    qi_, qc = np.nonzero(q_ok[:, None] & (weight > 0))
+    tu = np.flatnonzero((topic > 0) & d_ok)
+    c_all = np.concatenate([qc, d.seg[tu]])
+    w_all = np.concatenate([weight[qi_, qc], topic[tu]])
+    # At most n per candidate are shown (strongest first, ties by term): only those, and any
+    # tied with the n-th, become Reason objects.
+    order = np.lexsort((-w_all, c_all))
+    cs = c_all[order]
+    first = np.searchsorted(cs, cs)
+    rank = np.arange(len(cs)) - first
+    nth = np.full(m, -np.inf)
+    at_n = rank == n - 1
+    nth[cs[at_n]] = w_all[order][at_n]
+    keep = order[(rank < n) | (w_all[order] >= nth[cs])]
+    best = _best_partners(lex, sem, d_ok, d.start, filled)
+    return _reasons(vec, q, d, keep, qi_, qc, same, best, lex_sum, sem_w, tu, topic, scores, n, query_is_need)
+
+
+def _reasons(vec, q, d, keep, qi_, qc, same, best, lex_sum, sem_w, tu, topic, scores, n, query_is_need):
+    """The kept reasons as Reason objects, per candidate strongest first (ties by term), and the remainders."""
+    m = len(scores)
+    nqr = len(qi_)
+    is_q = keep < nqr
+    kq, kt = keep[is_q], keep[~is_q] - nqr
+    i, c = qi_[kq], qc[kq]
+    lexical = np.zeros(len(keep))
+    semantic = np.empty(len(keep))
+    who = np.empty(len(keep), dtype=np.int64)  # query word, or topic word of the document
+    partner = np.full(len(keep), -1, dtype=np.int64)  # document word, -2 for the same word
+    cand = np.empty(len(keep), dtype=np.int64)
+    lexical[is_q], semantic[is_q], who[is_q], cand[is_q] = lex_sum[i, c], sem_w[i, c], i, c
+    partner[is_q] = np.where(same[i, c] >= 0, -2, best[i, c])
+    u = tu[kt]
+    semantic[~is_q], who[~is_q], cand[~is_q] = topic[u], u, d.seg[u]
+    weight = lexical + semantic
+    names = vec.words()
+    n_words = len(names)
+
+    def name(f):
+        return names[f] if f < n_words else word_name(vec, f)
+
+    q_feat, d_feat = q.feat.tolist(), d.feat.tolist()
+    groups = [[] for _ in range(m)]
+    rows = zip(is_q.tolist(), who.tolist(), partner.tolist(), cand.tolist(), lexical.tolist(), semantic.tolist())
+    for from_query, x, j, k, lx, sm in rows:
+        if from_query:
+            w = name(q_feat[x])
+            other = w if j == -2 else (name(d_feat[j]) if j >= 0 else None)
+            mine, theirs = (w,), (other,) if other else ()
+            if not query_is_need:
+                mine, theirs = theirs, mine
+            label = w if other in (None, w) else f"{mine[0]} ↔ {theirs[0]}"
+            groups[k].append(_reason(label, lx + sm, lx, sm, mine, theirs))
+        else:
+            w = name(d_feat[x])
+            groups[k].append(_reason(w, sm, 0.0, sm, *(((), (w,)) if query_is_need else ((w,), ()))))
+    # keep is ordered by candidate, then weight: only equal weights still need their terms' order.
+    ties = np.unique(cand[1:][(cand[1:] == cand[:-1]) & (weight[1:] == weight[:-1])]).tolist()
+    for k in ties:
+        groups[k].sort(key=lambda x: (-x.weight, x.term))
+    out = []
+    for reasons, score in zip(groups, scores.tolist()):
+        shown = tuple(reasons[:n])
         out.append((shown, score - sum(x.weight for x in shown)))
     return out
 
 
-def _assemble(qwords, dwords, lex_pair, sem_pair, topic, keywords=(), query_is_need=True) -> list[Reason]:
-    # Only whole words are shown (dictionary words, typed keywords, Latin words); what other
-    # tokens carry stays in the remainder.
-    out = []
-    q_ok = [is_whole_word(w, keywords) for w in qwords]
-    d_ok = np.array([is_whole_word(w, keywords) for w in dwords], dtype=bool)
-    dindex = {w: j for j, w in enumerate(dwords)}
-    topic = topic.copy()
-    total = lex_pair + sem_pair
-    if len(dwords):
-        total[:, ~d_ok] = -np.inf
-    lex_sum, sem_sum = lex_pair.sum(axis=1).tolist(), sem_pair.sum(axis=1).tolist()
-    best = total.argmax(axis=1).tolist() if d_ok.any() else [None] * len(qwords)
-    for i, w in enumerate(qwords):
-        if not q_ok[i]:
-            continue
-        lexical, sem = lex_sum[i], sem_sum[i]
-        j = dindex.get(w)
-        if j is not None:  # a word of both texts; the document's topic share of it joins it
-            sem += float(topic[j])
-            topic[j] = 0.0
-            partner = w
-        elif best[i] is not None:
-            partner = dwords[best[i]]  # the document word carrying most of it
-        else:
-            partner = None
-        if lexical + sem <= 0.0:
-            continue
-        mine, theirs = (w,), (partner,) if partner else ()
-        if not query_is_need:
-            mine, theirs = theirs, mine
-        label = w if partner in (None, w) else f"{mine[0]} ↔ {theirs[0]}"
-        out.append(Reason(label, lexical + sem, lexical, sem, mine, theirs))
-    for j in np.flatnonzero((topic > 0) & d_ok).tolist():
-        v, s = float(topic[j]), dwords[j]
-        out.append(Reason(s, v, 0.0, v, *(((), (s,)) if query_is_need else ((s,), ()))))
-    return out
+_new, _set = object.__new__, object.__setattr__
+
+
+def _reason(term, weight, lexical, semantic, need_words, result_words) -> Reason:
+    # Reason(...) without the frozen dataclass's six guarded assignments (a few hundred per query).
+    r = _new(Reason)
+    _set(r, "__dict__", {"term": term, "weight": weight, "lexical": lexical, "semantic": semantic,
+                         "need_words": need_words, "result_words": result_words})  # fmt: skip
+    return r
+
+
+def _best_partners(lex, sem, d_ok, start, filled):
+    """(query words x candidates): the candidate's whole word carrying most of each query word, or -1."""
+    nq = lex.shape[0]
+    best = np.full((nq, len(start) - 1), -1, dtype=np.int64)
+    total = lex + sem
+    total[:, ~d_ok] = -np.inf
+    for c in filled.tolist():
+        a, e = start[c], start[c + 1]
+        if d_ok[a:e].any():
+            best[:, c] = a + total[:, a:e].argmax(axis=1)
+    return best

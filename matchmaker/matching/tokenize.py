@@ -31,6 +31,7 @@ __all__ = [
     "dictionary_entries",
     "dictionary_version",
     "is_whole_word",
+    "whole_words_mask",
     "jieba_tokenize",
     "keyword_tokens",
     "merge_runs",
@@ -264,6 +265,12 @@ def is_whole_word(word: str, keywords=()) -> bool:
             _whole.clear()
         _whole[key] = hit
     return hit
+
+
+def whole_words_mask(words: list[str]) -> list[bool]:
+    """Return is_whole_word(word) without keywords for each word, in bulk (no cache), for lookup tables."""
+    has_word, stop, latin = _current().cutter.has_word, STOPWORDS, _LATIN_WORD.fullmatch
+    return [bool(w) and w not in stop and bool(latin(w) if w.isascii() else has_word(w)) for w in words]
 
 
 def dictionary_words_mask(texts: list[str]) -> list[bool]:
