@@ -30,6 +30,16 @@ _BUMP = text(
 )  # the same statement on SQLite (3.24+) and PostgreSQL
 
 
+_AFTER_BUMP = {}  # counter name -> functions run in the committing transaction right after it moved
+
+
+def after_bump(name, fn):
+    """Run ``fn(session)`` in every transaction that moves the ``name`` counter, right after the move:
+    the counter's row lock is held, so these run one transaction at a time and read what the previous
+    ones committed (what is kept beside the tables, e.g. the report's monthly totals)."""
+    _AFTER_BUMP.setdefault(name, []).append(fn)
+
+
 def watch(*tables):
     """Declare, at import time, tables whose committed writes must drop cached entries."""
     WATCHED.update(tables)
@@ -119,6 +129,13 @@ def invalidate(tables):
         state["entries"].clear()
 
 
+def bump(session, name):
+    """Move the ``name`` counter now, in the session's transaction (and run what follows a move)."""
+    session.connection().execute(_BUMP, {"name": name})
+    for fn in _AFTER_BUMP.get(name, ()):
+        fn(session)
+
+
 def generation(session, name):
     """The counter of a group of tables as committed (0 before their first write)."""
     value = session.execute(text("SELECT counter FROM data_generation WHERE name = :name"), {"name": name}).scalar()
@@ -151,7 +168,7 @@ def _bump_generations(session):
     session.flush()  # the commit's own flush, early: its tables are noted by _note_flush
     names = {GENERATIONS[t] for t in session.info.get("cache_tables", ()) if t in GENERATIONS}
     for name in sorted(names):
-        session.connection().execute(_BUMP, {"name": name})
+        bump(session, name)
 
 
 @event.listens_for(Session, "after_commit")

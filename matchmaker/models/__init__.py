@@ -6,7 +6,7 @@ from .accounts import LoginAttempt, Organization, User
 from .api import ApiIdempotencyKey, ApiToken
 from .brokers import BrokerAssignment, Event, FollowUp, event_need, event_result, event_suggestion
 from .changes import ListingChange
-from .contracts import AuditLog, Contract
+from .contracts import AuditLog, Contract, ContractMonthTotal  # noqa: F401
 from .enums import (
     ACTIVE_STATUSES,
     Channel,

@@ -121,6 +121,24 @@ class Contract(db.Model):
         return self.can_view(user)
 
 
+class ContractMonthTotal(db.Model):
+    """Valid contracts' count and sums for one signing month and one value of one report dimension.
+
+    Kept in the transaction that writes contracts (``matchmaker/reports/summary.py``), so the report
+    adds up a few thousand of these rows instead of reading every contract. ``value`` is the contract
+    column's value as text (ids too; NULL kept); the ``signing`` dimension's is ``<channel>:<0|1>``
+    (1: signed online on the platform)."""
+
+    __tablename__ = "contract_month_total"
+    id = db.Column(db.Integer, primary_key=True)
+    month = db.Column(db.Integer, nullable=False, index=True)  # yyyymm
+    dimension = db.Column(db.String(20), nullable=False)
+    value = db.Column(db.String(200))
+    count = db.Column(db.Integer, nullable=False)
+    amount = db.Column(Money, nullable=False)
+    transaction_amount = db.Column(Money, nullable=False)
+
+
 class AuditLog(db.Model):
     """Who changed what, when, with the values before and after."""
 

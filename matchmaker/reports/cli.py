@@ -11,6 +11,7 @@ from .export import to_csv, to_text, to_xlsx
 def register_cli(app):
     """Attach the report command."""
     app.cli.add_command(report)
+    app.cli.add_command(report_rebuild)
 
 
 @click.command("report")
@@ -36,3 +37,12 @@ def report(start, end, fmt, output):
         click.echo(f"已写入 {output}")
     else:
         click.echo(body.decode("utf-8-sig"), nl=False)
+
+
+@click.command("report-rebuild")
+def report_rebuild():
+    """Recompute the kept monthly contract totals from the contracts (after writes made outside the app)."""
+    from . import summary
+
+    summary.rebuild()
+    click.echo("已按合同重新计算各月统计")

@@ -29,8 +29,9 @@ from ..models import (
 )
 from ..models.base import today
 from ..models.enums import ACCEPTED_ON_STATUSES, INTRODUCED_ON_STATUSES
-from ..models.signing import contract_not_awaiting, contract_signed_online
+from ..models.signing import contract_not_awaiting
 from ..utils.money import format_wan
+from . import summary
 
 MAX_YEARS = 30
 REPORT_TABLES = ("contract", "contract_document")  # kept report parts are read from these alone
@@ -113,15 +114,7 @@ MONEY_COLUMNS = [Column("count", "合同数（项）", "int"), Column("amount", 
 
 def _valid(period):
     """Conditions for contracts counted in a period: not voided, signed within it, not awaiting signatures."""
-    return and_(Contract.voided.is_(False), period.contains(Contract.signed_on), contract_not_awaiting())
-
-
-def _sums():
-    return (
-        func.count(Contract.id).label("n"),
-        func.coalesce(func.sum(Contract.amount), 0).label("amount"),
-        func.coalesce(func.sum(Contract.transaction_amount), 0).label("tx"),
-    )
+    return and_(summary.valid(), period.contains(Contract.signed_on))
 
 
 def _money(count, amount, transaction):
@@ -136,25 +129,16 @@ def _table_total(rows):
     return total
 
 
-def _grouped(period, key_cols, joins=(), where=None):
-    """Rows (key values..., count, amount, transaction_amount) grouped by key_cols."""
-    stmt = select(*key_cols, *_sums()).select_from(Contract)
-    for target, cond in joins:
-        stmt = stmt.outerjoin(target, cond)
-    stmt = stmt.where(_valid(period))
-    if where is not None:
-        stmt = stmt.where(where)
-    return db.session.execute(stmt.group_by(*key_cols)).all()
-
-
-def _dimension(period, key, title, key_col, names=None, labeller=None, empty="（未填写）", chart="bar"):
+def _dimension(totals, dim, key, title, names=None, labeller=None, empty="（未填写）", chart="bar"):
     """A dimension's totals per value of one contract column (``_Dimension.table`` makes the table).
 
-    The grouping reads only the covering report index; names (of organisations, brokers, zones,
-    events) are looked up afterwards for the few grouped ids (``_name_rows``), so the grouped part
-    is the same for everyone and can be kept (``build_report``) while names stay current.
+    The sums come from ``summary.totals`` (kept monthly rows, or the contracts); names (of
+    organisations, brokers, zones, events) are looked up afterwards for the few grouped ids
+    (``_name_rows``), so the grouped part is the same for everyone and can be kept
+    (``build_report``) while names stay current.
     """
-    return _Dimension(key, title, _grouped(period, [key_col]), names, labeller, empty, chart)
+    grouped = [(value, *sums) for value, sums in totals.dimensions.get(dim, {}).items()]
+    return _Dimension(key, title, grouped, names, labeller, empty, chart)
 
 
 @dataclass
@@ -196,14 +180,9 @@ def _name_rows(names, ids):
     return out
 
 
-def time_tables(period):
+def time_tables(period, totals):
     """Totals by month, quarter and year; every month of the period appears, empty ones as zero."""
-    # Grouped by day (streams along the report index, no sort), rolled up per month here.
-    found = {}
-    for day, *money in _grouped(period, [Contract.signed_on]):
-        agg = found.setdefault((day.year, day.month), _money(0, 0, 0))
-        for k, v in zip(("count", "amount", "transaction_amount"), _money(*money).values(), strict=True):
-            agg[k] += v
+    found = {divmod(m, 100): _money(*sums) for m, sums in totals.months.items()}
     months, quarters, years = [], {}, {}
     yy, mm = period.start.year, period.start.month
     while (yy, mm) <= (period.end.year, period.end.month):
@@ -226,7 +205,7 @@ def time_tables(period):
     ]
 
 
-def _dimensions(period):
+def _dimensions(totals):
     """Grouped totals by contract type, channel, industry, town, institution, broker, zone and event."""
     org, user, zone, event = (m.__table__ for m in (Organization, User, Zone, Event))
 
@@ -234,16 +213,15 @@ def _dimensions(period):
         return db.case((t.c.kind.in_(INSTITUTION_KINDS), t.c.name), else_=None)
 
     return [
-        _dimension(period, "by_type", "按合同类型统计", Contract.type, labeller=ContractType.label_of, chart="pie"),
-        _dimension(period, "by_channel", "按签订渠道统计", Contract.channel, labeller=Channel.label_of, chart="pie"),
-        _dimension(period, "by_industry", "按行业统计", Contract.industry),
-        _dimension(period, "by_town", "按镇街统计", Contract.town),
-        _dimension(period, "by_institution", "按高校院所（卖方）统计", Contract.seller_id,
-                   names=(org, "id", institution), empty="（非高校院所）"),
-        _dimension(period, "by_broker", "按经纪人统计", Contract.broker_id, names=(user, "id", "name"),
-                   empty="（未指定经纪人）"),
-        _dimension(period, "by_zone", "按专区统计", Contract.zone_id, names=(zone, "id", "name"), empty="（未归入专区）"),
-        _dimension(period, "by_event", "按对接活动统计", Contract.event_id, names=(event, "id", "title"),
+        _dimension(totals, "type", "by_type", "按合同类型统计", labeller=ContractType.label_of, chart="pie"),
+        _dimension(totals, "channel", "by_channel", "按签订渠道统计", labeller=Channel.label_of, chart="pie"),
+        _dimension(totals, "industry", "by_industry", "按行业统计"),
+        _dimension(totals, "town", "by_town", "按镇街统计"),
+        _dimension(totals, "seller", "by_institution", "按高校院所（卖方）统计", names=(org, "id", institution),
+                   empty="（非高校院所）"),
+        _dimension(totals, "broker", "by_broker", "按经纪人统计", names=(user, "id", "name"), empty="（未指定经纪人）"),
+        _dimension(totals, "zone", "by_zone", "按专区统计", names=(zone, "id", "name"), empty="（未归入专区）"),
+        _dimension(totals, "event", "by_event", "按对接活动统计", names=(event, "id", "title"),
                    empty="（非活动签约）"),
     ]  # fmt: skip
 
@@ -321,20 +299,12 @@ def _headline_from(period, channel_rows, channel):
 SIGNED_ONLINE_LABEL = "网上签约（电子签名）"
 
 
-def signing_table(period):
+def signing_table(totals):
     """Contracts signed online (PAdES, on the platform) apart from those recorded by brokers, per channel."""
-    inner = (
-        select(Contract.channel.label("ch"), db.case((contract_signed_online(), 1), else_=0).label("s"),
-               Contract.amount.label("amount"), Contract.transaction_amount.label("tx"))
-        .where(_valid(period))
-        .subquery()
-    )  # fmt: skip
-    stmt = select(inner.c.ch, inner.c.s, func.count(), func.sum(inner.c.amount), func.sum(inner.c.tx)).group_by(
-        inner.c.ch, inner.c.s
-    )
     rows = {}
-    for ch, signed, *money in db.session.execute(stmt).all():
-        name = SIGNED_ONLINE_LABEL if signed else f"经纪人登记·{Channel.label_of(ch)}"
+    for value, money in totals.dimensions.get(summary.SIGNING, {}).items():
+        ch, signed = value.rsplit(":", 1)
+        name = SIGNED_ONLINE_LABEL if signed == "1" else f"经纪人登记·{Channel.label_of(ch)}"
         agg = rows.setdefault(name, {"name": name, "count": 0, "amount": Decimal(0), "transaction_amount": Decimal(0)})
         for k, v in _money(*money).items():
             agg[k] += v
@@ -355,7 +325,8 @@ def _headline_signed(period, table):
 
 def _contract_part(period):
     """What the report reads from contracts: the same for every admin until a contract changes."""
-    return time_tables(period), _dimensions(period), signing_table(period)
+    totals = summary.totals(period)
+    return time_tables(period, totals), _dimensions(totals), signing_table(totals)
 
 
 def build_report(period):
@@ -392,6 +363,9 @@ def _contract_years():
 
 
 def _read_contract_years():
+    kept = summary.years()
+    if kept is not None:
+        return kept
     lo, hi = db.session.execute(
         select(func.min(Contract.signed_on), func.max(Contract.signed_on)).where(
             Contract.voided.is_(False), contract_not_awaiting()
