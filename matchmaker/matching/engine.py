@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from . import tokenize as tok
+from .allpairs import score_block, side_rows
 from .docs import Doc, MatchResult, doc_cache
 from .explain import explain_candidates
 from .index import SideIndex, row_block
@@ -205,17 +206,30 @@ class MatchEngine:
         found = self.search(self.needs_, x, z, top_k, min_score, exclude, explain=explain)
         return [MatchResult(nid, rid, s, r, rest) for nid, s, r, rest in found]
 
-    def all_pairs(self, top_k=10, min_score=0.0, chunk=256) -> Iterator[MatchResult]:
-        """Yield the top results of every need, need by need, computed on n_jobs threads."""
-        ids = self.needs_.all_ids()
-        chunks = [ids[s : s + chunk] for s in range(0, len(ids), chunk)]
+    def pair_blocks(self, side="needs", top_k=10, min_score=0.0, block=256) -> Iterator[list]:
+        """Yield [(query id, other side's ids, scores)] for every live document of one side
+        ("needs": results for each need; "results": needs for each result), a block of queries at
+        a time, in ``ids(side)`` order: the same ranking and scores as ``results_for_need`` /
+        ``needs_for_result`` with ``explain=False``. Blocks are scored on n_jobs threads."""
+        src, dst = (self.needs_, self.results_) if side == "needs" else (self.results_, self.needs_)
+        ids, X, Z = side_rows(src)
+        spans = [(s, min(s + block, len(ids))) for s in range(0, len(ids), block)]
 
-        def run(part):
-            return [m for i in part for m in self.results_for_need(i, top_k, min_score)]
+        def run(span):
+            s, e = span
+            return score_block(dst, self, ids[s:e], row_block(X, s, e), Z[s:e], top_k, min_score)
 
         with ThreadPoolExecutor(max(1, self.n_jobs)) as ex:
-            for out in ex.map(run, chunks):
-                yield from out
+            yield from ex.map(run, spans)
+
+    def all_pairs(self, top_k=10, min_score=0.0, chunk=256, side="needs") -> Iterator[MatchResult]:
+        """Yield the top pairs of every need (or of every result, side="results"), query by query,
+        best first; scores only, no reasons (``results_for_need(..., explain=False)``)."""
+        for part in self.pair_blocks(side, top_k, min_score, chunk):
+            for qid, others, scores in part:
+                for other, s in zip(others.tolist(), scores.tolist()):
+                    m = (qid, other) if side == "needs" else (other, qid)
+                    yield MatchResult(m[0], m[1], s, (), s)
 
     def near_duplicates(self, doc: Doc, side="needs", threshold=0.9, top_k=10):
         """Return [(doc_id, lexical cosine)] of one side at or above threshold, excluding doc.id."""

@@ -33,7 +33,7 @@ def test_reasons_are_shared_terms(engine):
     terms = [t for t, _ in top.reasons]
     assert "指纹识别" in terms and "智能门锁" in terms
     assert all(w > 0 for _, w in top.reasons)
-    for m in engine.all_pairs(top_k=5):
+    for m in (m for n in engine.ids("needs") for m in engine.results_for_need(n, top_k=5)):
         for term, _ in m.reasons:
             assert any(c.isalnum() for c in term) and not any(c in "，。、；：,.;:" for c in term)
 
