@@ -351,6 +351,25 @@ def publish_to_suggestion(n=200, extra_results=2000):
         c.close()
 
 
+def _server_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL backends of this app's database (same machine), 0 on SQLite."""
+    from matchmaker.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        return 0.0
+    with db.engine.connect() as conn:
+        pids = conn.exec_driver_sql(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).scalars()
+        total = 0
+        for pid in pids:
+            try:  # utime and stime, the 14th and 15th fields of /proc/<pid>/stat
+                total += sum(int(x) for x in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13])
+            except OSError:
+                pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def resuggest_all_bench(n_results):
     """Needs and results in the database, a refit, and the time of re-suggesting everything from it."""
     from sqlalchemy import insert
@@ -358,7 +377,7 @@ def resuggest_all_bench(n_results):
     from matchmaker.extensions import db
     from matchmaker.listings.tokens import ensure_dictionary
     from matchmaker.models import MatchSuggestion, Result, TechNeed
-    from matchmaker.suggestions import indexing, store
+    from matchmaker.suggestions import bulk, indexing, store
     from tests.jobs.cluster import Cluster, prepare_platform  # not in the index-loading children
 
     c = Cluster(queue="sqlite", pg_url=PG_URL)
@@ -395,9 +414,10 @@ def resuggest_all_bench(n_results):
 
                     prof = cProfile.Profile()
                     prof.enable()
-                t0, c0 = time.perf_counter(), time.process_time()
-                n = store.resuggest_all(engine, synced_at, report)
+                t0, c0, s0 = time.perf_counter(), time.process_time(), _server_cpu()
+                n = bulk.resuggest_all(engine, synced_at, report)
                 took["s"], took["cpu"] = time.perf_counter() - t0, time.process_time() - c0
+                took["server"], took["load"] = _server_cpu() - s0, os.getloadavg()
                 if profile:
                     prof.disable()
                     prof.dump_stats(profile)
@@ -421,6 +441,9 @@ def resuggest_all_bench(n_results):
         # CPU seconds of this process (all its threads; SQLite runs inside it): on a shared machine
         # the wall-clock figure above also holds the time spent waiting for a core.
         print(f"# {n} suggestions written; {took['cpu']:.1f} s of CPU in this process", file=sys.stderr)
+        if PG_URL:
+            print(f"# PostgreSQL's backends of the database: {took['server']:.1f} s of CPU", file=sys.stderr)
+        print(f"# load average at the end: {' '.join(f'{x:.1f}' for x in took['load'])} (2 cores)", file=sys.stderr)
         if took.get("sample"):
             per = took["explain_cpu"] / took["sample"]
             print(f"# reasons afterwards (explain_pending): {took['sample']} of {took['pending']} pending pairs in "

@@ -10,7 +10,7 @@ import logging
 from .. import jobs
 from ..extensions import db
 from ..models import IndexJob
-from . import store, tasks
+from . import bulk, store, tasks
 from .indexing import (
     RefitBusy,
     claim_job,
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 def rebuild(trigger="cli", user_id=None, progress=None, suggest=True, job_id=None):
     """Refit, save the new index version and (unless ``suggest`` is false) recompute stored suggestions;
     their reasons follow in ``explain_pending`` jobs, from the saved version every process loads."""
-    engine = fit_index(trigger, user_id, progress, job_id, resuggest=store.resuggest_all if suggest else None)
+    engine = fit_index(trigger, user_id, progress, job_id, resuggest=bulk.resuggest_all if suggest else None)
     if suggest:
         jobs.enqueue(tasks.explain_pending)
     return engine

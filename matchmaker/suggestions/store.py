@@ -1,8 +1,6 @@
 """Writing MatchSuggestion rows from engine answers: upsert, withdraw, full re-suggestion."""
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +22,6 @@ from ..models import (
     TechNeed,
     event_suggestion,
 )
-from ..models.base import utcnow
 from . import routing
 from .indexing import index_listing, locked_engine, setting
 
@@ -163,195 +160,8 @@ def _refresh_listing(listing) -> list:
     return new
 
 
-# --------------------------------------------------------------------------- full refit
-def _side_pairs(engine, side, k, thr, chunk=256):
-    """The top pairs of every listing of one side, scored but not explained, on the engine's threads."""
-    ids = list(engine.ids("needs" if side == "need" else "results"))
-    ask = engine.results_for_need if side == "need" else engine.needs_for_result
-    parts = [ids[s : s + chunk] for s in range(0, len(ids), chunk)]
-
-    def run(part):
-        return [m for i in part for m in ask(i, k, thr, explain=False)]
-
-    with ThreadPoolExecutor(max(1, engine.n_jobs)) as ex:
-        for out in ex.map(run, parts):
-            yield from out
-
-
-def _write(sql: str, rows: list) -> None:
-    """One executemany of a plain SQL statement ("?" placeholders) with tuples, straight to the driver:
-    SQLAlchemy's per-row parameter processing cost more than SQLite's own work at 100k listings."""
-    if not rows:
-        return
-    conn = db.session.connection()
-    if sql is _INSERT and conn.dialect.name == "postgresql":
-        _copy_insert(conn, rows)
-        return
-    if conn.dialect.paramstyle != "qmark":  # psycopg: %s
-        sql = sql.replace("?", "%s")
-    conn.exec_driver_sql(sql, rows)
-
-
-def _copy_insert(conn, rows) -> None:
-    """PostgreSQL: COPY the new pairs into a temporary table, then one INSERT ... SELECT (a pipelined
-    executemany spent 270 of 299 s on 862k rows)."""
-    cur = conn.connection.driver_connection.cursor()
-    try:
-        cur.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS new_pair (need_id integer, result_id integer, score float8, "
-            "engine_version varchar(40), reasons_pending varchar(6), manual boolean, created_at timestamp, "
-            "updated_at timestamp, last_activity_at timestamp) ON COMMIT DELETE ROWS"
-        )
-        with cur.copy("COPY new_pair FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cur.execute(
-            "INSERT INTO match_suggestion (need_id, result_id, score, engine_version, reasons_pending, manual, "
-            "created_at, updated_at, last_activity_at, status, reasons) SELECT need_id, result_id, score, "
-            "engine_version, reasons_pending, manual, created_at, updated_at, last_activity_at, 'suggested', '[]' "
-            "FROM new_pair ON CONFLICT (need_id, result_id) DO NOTHING"
-        )
-        cur.execute("DELETE FROM new_pair")
-    finally:
-        cur.close()
-
-
-# New rows skip a pair another process inserted meanwhile (ON CONFLICT DO NOTHING, PostgreSQL and SQLite).
-_INSERT = (
-    "INSERT INTO match_suggestion (need_id, result_id, score, engine_version, reasons_pending, manual, created_at, "
-    "updated_at, last_activity_at, status, reasons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'suggested', '[]') "  # SUGGESTED
-    "ON CONFLICT (need_id, result_id) DO NOTHING"
-)
-_UPDATE = (
-    "UPDATE match_suggestion SET score = ?, engine_version = ?, reasons_pending = ?, updated_at = ?, reasons = '[]' "
-    "WHERE id = ?"
-)
-_KEEP = "UPDATE match_suggestion SET engine_version = ? WHERE id = ?"
-
-
-def _stamp(now):
-    """A timestamp as the driver is given it: SQLAlchemy's own text form on SQLite (how it compares)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return now.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return now
-
-
 SAME_SCORE = 5e-5  # stored reasons are rounded to 4 decimals: a score closer than this keeps them
-
-
-def _existing(pairs: dict) -> dict:
-    """The stored rows of a batch's pairs, looked up by the listing whose query found each pair
-    (single-column indexes; a (need_id, result_id) IN list of row values scanned the table on SQLite)."""
-    t = MatchSuggestion.__table__.c
-    cols = (t.id, t.need_id, t.result_id, t.status, t.manual, t.engine_version, t.score, t.reasons_pending)
-    out = {}
-    for side, col in (("need", t.need_id), ("result", t.result_id)):
-        owners = sorted({key[0] if side == "need" else key[1] for key, (_, sd) in pairs.items() if sd == side})
-        for i in range(0, len(owners), 500):
-            for r in db.session.execute(select(*cols).where(col.in_(owners[i : i + 500]))):
-                if (r.need_id, r.result_id) in pairs:
-                    out[(r.need_id, r.result_id)] = r
-    return out
-
-
-def _flush(pairs: dict, version: str, now) -> int:
-    """Upsert a batch {(need_id, result_id): (MatchResult, side)} in bulk; return how many rows it inserted.
-
-    Scores only: a changed score's reasons are marked pending (``reasons_pending``, computed by
-    ``explain_pending`` or when a page shows the pair); a pair whose score did not change keeps its
-    reasons. New rows get ``created_at = now``. A few SELECTs of the batch's existing pairs, one
-    executemany INSERT of the new ones and executemany UPDATEs of the rest: no ORM object per row."""
-    if not pairs:
-        return 0
-    existing = _existing(pairs)
-    inserts, updates, kept = [], [], []
-    stamp, no = _stamp(now), False
-    for key, (m, side) in pairs.items():
-        row = existing.get(key)
-        score = float(m.score)
-        if row is None:
-            inserts.append((key[0], key[1], score, version, side, no, stamp, stamp, stamp))
-        elif row.status != SUGGESTED or row.manual:
-            continue  # decided or rejected pairs are never touched, nor re-suggested
-        elif row.engine_version == version and row.score >= score:
-            continue  # already written from the other side with a higher score
-        elif row.reasons_pending is None and abs(row.score - score) < SAME_SCORE:
-            kept.append((version, row.id))  # same score: its reasons still add up
-        else:
-            updates.append((score, version, side, stamp, row.id))
-    _write(_INSERT, inserts)
-    _write(_UPDATE, updates)
-    _write(_KEEP, kept)
-    return len(inserts)
-
-
-@contextmanager
-def _big_cache(kib=256 * 1024):
-    """On SQLite, a page cache of this many KiB for the session's connection while the body writes
-    (the default 2 MB made the inserts spill pages: 300k rows took 24 s instead of 11 s, loaded machine)."""
-    conn = db.session.connection()
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql(f"PRAGMA cache_size = -{int(kib)}")
-    try:
-        yield
-    finally:
-        db.session.connection().exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
-
-
-def _write_pairs(engine, thr, k, version, now, report) -> int:
-    """Every listing's top pairs, both directions, upserted in batches; return how many rows were inserted."""
-    total = len(engine.needs_) + len(engine.results_)
-    done, batch, created = 0, {}, 0
-    seen = None
-    for side in ("need", "result"):
-        for m in _side_pairs(engine, side, k, thr):
-            owner = m.need_id if side == "need" else m.result_id
-            if owner != seen:
-                seen, done = owner, done + 1
-                if len(batch) >= 5000:
-                    created += _flush(batch, version, now)
-                    db.session.commit()
-                    batch = {}
-                    report("suggest", done, total)
-            key = (m.need_id, m.result_id)
-            if key not in batch or batch[key][0].score < m.score:
-                batch[key] = (m, side)
-    return created + _flush(batch, version, now)
-
-
-def resuggest_all(engine, synced_at, report) -> int:
-    """Write every listing's suggestions from a freshly fitted engine (both directions).
-
-    Scores only: the reasons of new and changed pairs follow (``explain_pending``, queued once
-    the new index is saved; a page showing such a pair first computes them itself)."""
-    thr, k, version = threshold(), top_k(), engine.version_
-    total = len(engine.needs_) + len(engine.results_)
-    now = utcnow()  # every row this re-suggestion inserts has it as created_at: how its new rows are found
-    report("suggest", 0, total)
-    with _big_cache():
-        created = _write_pairs(engine, thr, k, version, now, report)
-    s = MatchSuggestion
-    # Rows this refit no longer finds, and rows of listings that stopped taking part.
-    db.session.execute(
-        delete(s).where(s.engine_version.is_distinct_from(version), s.updated_at < synced_at, _untouched()),
-        execution_options={"synchronize_session": False},
-    )
-    db.session.execute(
-        delete(s).where(
-            _untouched(),
-            ~s.need_id.in_(select(TechNeed.id).where(live_clause(TechNeed)))
-            | ~s.result_id.in_(select(Result.id).where(live_clause(Result))),
-        ),
-        execution_options={"synchronize_session": False},
-    )
-    db.session.commit()
-    report("suggest", total, total)
-    if created:  # route the new pairs that survived the clean-up to the brokers
-        _announce(db.session.scalars(select(s.id).where(s.created_at == now, s.engine_version == version)).all())
-    return db.session.scalar(select(db.func.count(s.id)).where(s.engine_version == version, s.status == SUGGESTED))
+# The full re-suggestion after a refit (all pairs, written in bulk) is in bulk.py.
 
 
 # --------------------------------------------------------------------------- reasons afterwards

@@ -162,9 +162,9 @@ def test_threshold_is_configurable(corpus, app):
 
 def _resuggest_without_follow_up():
     """A refit whose re-suggestion stores scores alone (the reasons job is not run)."""
-    from matchmaker.suggestions import indexing, store
+    from matchmaker.suggestions import bulk, indexing
 
-    return indexing.fit_index(trigger="cli", resuggest=store.resuggest_all)
+    return indexing.fit_index(trigger="cli", resuggest=bulk.resuggest_all)
 
 
 def _adds_up(s):
