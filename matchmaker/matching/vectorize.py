@@ -9,9 +9,9 @@ from itertools import repeat
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Vectorizer"]
+from .counts import SHIFT, count_terms, three_fields
 
-_SHIFT = 21  # code points fit in 21 bits, so a bigram key is (first << 21) | second
+__all__ = ["Vectorizer"]
 
 
 class _NewIds(dict):
@@ -33,11 +33,6 @@ def _summed(rows, feats, weights, n: int, width: int) -> sp.csr_matrix:
     return m
 
 
-def _three_fields(cached: str) -> list[str]:
-    parts = cached.split("\n")
-    return (parts + ["", ""])[:3] if len(parts) != 3 else parts
-
-
 IDF_POWER_MIN_DOCS = 200  # below this many documents terms weigh plain IDF (see Vectorizer.__init__)
 
 
@@ -45,7 +40,13 @@ class Vectorizer:
     """One vocabulary of words and character 1-2-grams; rows are unit vectors (cosine)."""
 
     def __init__(
-        self, field_weights=(2.0, 2.0, 1.0), word_weight=0.3, char_unigrams=True, n_extra=1 << 16, idf_power=1.0
+        self,
+        field_weights=(2.0, 2.0, 1.0),
+        word_weight=0.3,
+        char_unigrams=True,
+        n_extra=1 << 16,
+        idf_power=1.0,
+        n_jobs=1,
     ):
         self.field_weights = field_weights
         self.word_weight = word_weight
@@ -59,6 +60,7 @@ class Vectorizer:
         # Feature slots after the fitted ones for words and n-grams first seen after the fit,
         # so that a listing added later is matched on its new words before the next refit.
         self.n_extra = n_extra
+        self.n_jobs = n_jobs  # threads counting a fit's documents
 
     # ------------------------------------------------------------------ counting
     def _word_entries(self, fields: list[str], fit: bool):
@@ -105,7 +107,7 @@ class Vectorizer:
         else:
             c64 = cp.astype(np.int64)
             feat_u = self._lookup(c64)
-            feat_b = self._lookup((c64[:-1] << _SHIFT) | c64[1:])
+            feat_b = self._lookup((c64[:-1] << SHIFT) | c64[1:])
             feat_b[~bi_ok] = -1
         base = len(self.char_keys_) - self.n_bigrams_
         u_rows, u_w, b_rows, b_w = rows, weights, rows[:-1], weights[:-1]
@@ -146,7 +148,7 @@ class Vectorizer:
             pairs, inv = np.unique(pair[bi_ok], return_inverse=True)
             pair_id = np.zeros(len(pair), dtype=np.int64)
             pair_id[bi_ok] = inv
-        keys = (chars[pairs // n_chars] << _SHIFT) | chars[pairs % n_chars]
+        keys = (chars[pairs // n_chars] << SHIFT) | chars[pairs % n_chars]
         self.char_keys_ = np.concatenate([chars, keys]) if self.char_unigrams else keys
         base = n_chars if self.char_unigrams else 0
         return cid, pair_id.astype(np.int32) + np.int32(base)
@@ -164,45 +166,55 @@ class Vectorizer:
         p = getattr(self, "idf_power_", getattr(self, "idf_power", 1.0))
         return idf if p == 1.0 else idf**p
 
-    def _tfidf(self, m: sp.csr_matrix, offset: int) -> np.ndarray:
-        # Sublinear TF times the IDF factor of one block, in place; returns the rows' squared norms.
+    def _weighted(self, C: sp.csr_matrix, seg: np.ndarray) -> sp.csr_matrix:
+        # Sublinear TF x IDF factor, then the unit word part and unit character part of each row
+        # blended by word_weight and renormalised, so that a dot product is a cosine in [0, 1] even
+        # when one part is empty. C holds counts (modified in place) with sorted indices: words,
+        # then characters, then bigrams; seg gives each row's number of entries of the three.
         idf32 = getattr(self, "idf32_", None)
         if idf32 is None:
             idf32 = self.idf32_ = self._term_idf(self.idf_).astype(np.float32)
-        idf = idf32[offset : offset + m.shape[1]]
-        data = np.log(m.data, out=m.data)
+        data = np.log(C.data, out=C.data)
         data += 1.0
-        data *= idf[m.indices]
-        out = np.zeros(m.shape[0], dtype=np.float64)
-        full = np.flatnonzero(np.diff(m.indptr))
-        if len(full):  # segments between non-empty rows' starts are exactly those rows
-            out[full] = np.add.reduceat(data * data, m.indptr[full])
-        return out
-
-    def _weighted(self, blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
-        # Unit word block and unit character block blended by word_weight, then renormalised
-        # so that a dot product is a cosine in [0, 1] even when one block is empty.
-        W, chars = blocks[0], blocks[1:]
-        nw = self._tfidf(W, 0)
-        nc = np.zeros(W.shape[0])
-        offset = W.shape[1]
-        for C in chars:
-            nc += self._tfidf(C, offset)
-            offset += C.shape[1]
+        data *= idf32[C.indices]
+        # Squared norms of each part (float32 sums per part, as scikit-learn's blocks gave them).
+        lengths = seg.ravel()
+        starts = np.zeros(len(lengths), dtype=np.int64)
+        np.cumsum(lengths[:-1], out=starts[1:])
+        full = np.flatnonzero(lengths)
+        sums = np.zeros(len(lengths), dtype=np.float64)
+        if len(full):  # segments between non-empty parts' starts are exactly those parts
+            sums[full] = np.add.reduceat(data * data, starts[full])
+        sums = sums.reshape(-1, 3)
+        nw = sums[:, 0]
+        nc = np.zeros(len(sums))
+        nc += sums[:, 1]
+        nc += sums[:, 2]
         a = self.word_weight
         total = np.sqrt(a * (nw > 0) + (1 - a) * (nc > 0))
         with np.errstate(divide="ignore", invalid="ignore"):
             fw = (np.sqrt(a) / np.sqrt(nw) / total).astype(np.float32)
             fc = (np.sqrt(1 - a) / np.sqrt(nc) / total).astype(np.float32)
-        for m, f in [(W, fw)] + [(C, fc) for C in chars]:
-            m.data *= np.repeat(f, np.diff(m.indptr))
-        out = sp.hstack(blocks, format="csr", dtype=np.float32)
-        out.indices = out.indices.astype(np.int32, copy=False)
-        out.indptr = out.indptr.astype(np.int32, copy=False)
-        return out
+        data *= np.repeat(np.stack([fw, fc, fc], axis=1).ravel(), lengths)
+        indptr = C.indptr.astype(np.int32, copy=False)
+        return sp.csr_matrix((data, C.indices.astype(np.int32, copy=False), indptr), shape=C.shape)
+
+    def _counts(self, docs: list[str], fit: bool) -> tuple[sp.csr_matrix, np.ndarray]:
+        # Count matrix (words, characters, bigrams) and each row's entries of the three parts.
+        if fit:
+            counted = count_terms(docs, self.field_weights, self.char_unigrams, getattr(self, "n_jobs", 1))
+            if counted is not None:
+                self.vocabulary_ = dict(zip(counted.words, range(len(counted.words))))
+                self.char_keys_ = counted.char_keys
+                self.keywords_ = {counted.words[i] for i in counted.keyword_ids.tolist()}
+                return counted.X, counted.seg
+            self.keywords_ = {t for c in docs for t in three_fields(c)[1].split()}
+        blocks = self._blocks(docs, fit)
+        C = sp.hstack(blocks, format="csr", dtype=np.float32)
+        return C, np.stack([np.diff(b.indptr) for b in blocks], axis=1)
 
     def _blocks(self, docs: list[str], fit: bool) -> list[sp.csr_matrix]:
-        fields = [f for c in docs for f in _three_fields(c)]
+        fields = [f for c in docs for f in three_fields(c)]
         if not fit or len(docs) < 2000:
             return [self._word_block(fields, fit), *self._char_blocks(fields, fit)]
         # The word pass is mostly Python (holds the GIL), the character pass mostly numpy
@@ -214,21 +226,19 @@ class Vectorizer:
 
     def fit_transform(self, docs: list[str]) -> sp.csr_matrix:
         """Learn vocabulary and IDF from token-cache strings and return their unit rows."""
-        blocks = self._blocks(docs, fit=True)
-        # Words some listing was given as a typed keyword: they may explain a match whole.
-        self.keywords_ = {t for c in docs for t in _three_fields(c)[1].split()}
-        df = np.concatenate([np.bincount(b.indices, minlength=b.shape[1]) for b in blocks])
-        self.df_ = df.astype(np.int32)
+        # keywords_: words some listing was given as a typed keyword; they may explain a match whole.
+        C, seg = self._counts(docs, fit=True)
+        self.df_ = np.bincount(C.indices, minlength=C.shape[1]).astype(np.int32)
         self.n_docs_ = len(docs)
         self.idf_power_ = getattr(self, "idf_power", 1.0) if len(docs) >= IDF_POWER_MIN_DOCS else 1.0
-        self.idf_ = (np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0).astype(np.float64)
+        self.idf_ = (np.log((1.0 + len(docs)) / (1.0 + self.df_)) + 1.0).astype(np.float64)
         self.idf32_ = self._term_idf(self.idf_).astype(np.float32)  # the weighting's factor
         self.n_extra_ = int(self.n_extra or 0)
         self.extra_ids_ = {}  # word (str) or n-gram key (int) -> slot
         self.extra_names_ = {}  # slot -> word or n-gram key
         self.extra_df_ = np.zeros(self.n_extra_, dtype=np.int32)
         self.n_added_ = 0
-        X = self._weighted(blocks)
+        X = self._weighted(C, seg)
         if self.n_extra_:
             X = sp.csr_matrix((X.data, X.indices, X.indptr), shape=(X.shape[0], self.n_features_))
         return X
@@ -243,7 +253,7 @@ class Vectorizer:
             return sp.csr_matrix((0, self.n_features_), dtype=np.float32)
         if len(docs) == 1:  # a query: the bulk path's fixed cost would dominate
             return self._transform_one(docs[0], create=add)
-        X = self._weighted(self._blocks(docs, fit=False))
+        X = self._weighted(*self._counts(docs, fit=False))
         return sp.csr_matrix((X.data, X.indices, X.indptr), shape=(X.shape[0], self.n_features_))
 
     def _transform_one(self, cached: str, create: bool = False) -> sp.csr_matrix:
@@ -253,8 +263,8 @@ class Vectorizer:
         chars: dict[int, float] = {}
         wget, cget = words.get, chars.get
         if create and hasattr(self, "keywords_"):
-            self.keywords_.update(_three_fields(cached)[1].split())
-        for fw, f in zip(self.field_weights, _three_fields(cached)):
+            self.keywords_.update(three_fields(cached)[1].split())
+        for fw, f in zip(self.field_weights, three_fields(cached)):
             for t in f.split():
                 words[t] = wget(t, 0.0) + fw
             cps = list(map(ord, f.replace(" ", "")))
@@ -262,7 +272,7 @@ class Vectorizer:
                 for c in cps:
                     chars[c] = cget(c, 0.0) + fw
             for a, b in zip(cps, cps[1:]):
-                k = (a << _SHIFT) | b
+                k = (a << SHIFT) | b
                 chars[k] = cget(k, 0.0) + fw
         vget = self.vocabulary_.get
         n_words = len(self.vocabulary_)
@@ -312,7 +322,7 @@ class Vectorizer:
     @property
     def n_bigrams_(self) -> int:
         """Number of character-bigram features (they follow the single characters)."""
-        return len(self.char_keys_) - int(np.searchsorted(self.char_keys_, 1 << _SHIFT))
+        return len(self.char_keys_) - int(np.searchsorted(self.char_keys_, 1 << SHIFT))
 
     @property
     def n_features_(self) -> int:
@@ -370,7 +380,7 @@ class Vectorizer:
             key = name
         else:
             key = int(self.char_keys_[j - n_words])
-        hi, lo = key >> _SHIFT, key & ((1 << _SHIFT) - 1)
+        hi, lo = key >> SHIFT, key & ((1 << SHIFT) - 1)
         return (chr(hi) if hi else "") + chr(lo)
 
     def feature_keys(self, features: np.ndarray) -> np.ndarray:

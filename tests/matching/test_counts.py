@@ -1,0 +1,65 @@
+"""The fit's integer-coded counting gives the string path's vocabulary and vectors exactly."""
+
+import numpy as np
+import pytest
+
+from matchmaker.matching import vectorize
+from matchmaker.matching.counts import count_terms
+from matchmaker.matching.docs import doc_cache
+
+from .corpus import NEEDS, RESULTS
+
+CACHES = [doc_cache(d) for d in NEEDS + RESULTS]
+ODD = [
+    "",
+    "\n\n",
+    "只有标题",  # one field
+    "标题\n关键词\n正文\n第四段",  # four fields: the fourth is dropped
+    "  前后 空格  \n关键词  重复 重复\n 正文",  # irregular spacing
+    "a\n\nb",
+    "长长长长长长长长长长长长长长长长长长长长 词 词\n\n长长长长长长长长长长长长长长长长长长长长",
+    "𠀀𠀁 汉字\n𠀀\n表情😀 符号",  # characters beyond the BMP
+    "led 照明\nled\nled照明 led",
+]
+
+
+def _fit(docs, string_path, monkeypatch, **params):
+    if string_path:
+        monkeypatch.setattr(vectorize, "count_terms", lambda *a, **k: None)
+    v = vectorize.Vectorizer(**params)
+    X = v.fit_transform(docs)
+    monkeypatch.undo()
+    return v, X
+
+
+@pytest.mark.parametrize("params", [{}, {"char_unigrams": False}, {"idf_power": 1.5, "n_jobs": 2}])
+@pytest.mark.parametrize("docs", [CACHES, ODD + CACHES + ODD, ODD[:1]], ids=["corpus", "odd", "empty"])
+def test_same_as_string_path(docs, params, monkeypatch):
+    """Words in order of first appearance, character keys, keywords, df and every vector agree."""
+    a, Xa = _fit(docs, True, monkeypatch, **params)
+    b, Xb = _fit(docs, False, monkeypatch, **params)
+    assert list(a.vocabulary_.items()) == list(b.vocabulary_.items())
+    assert np.array_equal(a.char_keys_, b.char_keys_)
+    assert a.keywords_ == b.keywords_ and np.array_equal(a.df_, b.df_)
+    assert Xa.shape == Xb.shape and Xa.dtype == Xb.dtype
+    for name in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(Xa, name), getattr(Xb, name)), name
+
+
+def test_blocks_and_threads(monkeypatch):
+    """Many small blocks on two threads count as one block does."""
+    docs = (ODD + CACHES) * 40
+    one = count_terms(docs, (2.0, 2.0, 1.0))
+    monkeypatch.setattr("matchmaker.matching.counts._BLOCK_ROWS", 7)
+    many = count_terms(docs, (2.0, 2.0, 1.0), n_jobs=2)
+    assert one.words == many.words and np.array_equal(one.seg, many.seg)
+    assert (one.X != many.X).nnz == 0
+
+
+def test_other_whitespace_takes_the_string_path():
+    """A tab or an ideographic space (never written by the tokenizer) is left to str.split()."""
+    assert count_terms(["a\tb\n\n"], (2.0, 2.0, 1.0)) is None
+    assert count_terms(["甲\u3000乙\n\n"], (2.0, 2.0, 1.0)) is None
+    v = vectorize.Vectorizer()
+    v.fit_transform(["甲\u3000乙 丙\n\n", "甲\n\n"])
+    assert set(v.vocabulary_) == {"甲", "乙", "丙"}
