@@ -23,7 +23,7 @@ _NL, _SP = 10, 32
 # Whitespace that str.split() splits at besides the space and the field separator: text holding
 # any (the tokenizer never writes it) takes the string path, which treats it as split() does.
 _OTHER_SPACE = np.array([c for c in range(0x3001) if chr(c).isspace() and c not in (_NL, _SP)])
-_BLOCK_ROWS = 2048  # documents counted per sort (their arrays stay in cache)
+_BLOCK_ROWS = 1024  # documents per block: its arrays stay in cache and reuse freed memory
 _DENSE_PAIRS = 200_000_000  # a table over all character pairs up to this size, else sort them
 
 
@@ -52,7 +52,7 @@ def _bits(n: int) -> int:
 def _group(keys: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
     """Return (group of each key, position of each group's first key); groups in key order.
 
-    keys are >= 0 and below top."""
+    keys (int64, >= 0, below top) are overwritten."""
     n = len(keys)
     if n == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -61,22 +61,64 @@ def _group(keys: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
         _, first, inv = np.unique(keys, return_index=True, return_inverse=True)
         return inv.ravel(), first
     # One sort of (key, position) packed in an int64: far faster than an argsort.
-    packed = np.sort((keys.astype(np.int64) << bits) | np.arange(n, dtype=np.int64))
-    k = packed >> bits
+    keys <<= bits
+    keys |= np.arange(n, dtype=np.int64)
+    keys.sort()
+    k = keys >> bits
     new = np.empty(n, dtype=bool)
     new[0] = True
     np.not_equal(k[1:], k[:-1], out=new[1:])
-    where = packed & ((1 << bits) - 1)
+    keys &= (1 << bits) - 1  # positions
     inv = np.empty(n, dtype=np.int64)
-    inv[where] = np.cumsum(new) - 1
-    return inv, where[new]
+    inv[keys] = np.cumsum(new) - 1
+    return inv, keys[new]
+
+
+def _group_words(cid: np.ndarray, starts: np.ndarray, lengths: np.ndarray, n_c: int):
+    """Group words by their characters (cid[start : start + length]).
+
+    Returns (group of each word, index of each group's first word). Grouped a few characters at a
+    time: a word's group so far and its next characters (n_c past its end) give its next group;
+    a word leaves when its characters are used up, and the group it leaves with is final."""
+    n = len(starts)
+    group = np.empty(n, dtype=np.int64)
+    firsts = [np.zeros(0, np.int64)]
+    base = n_c + 1
+    active, s, ln = np.arange(n), starts, lengths
+    key = np.zeros(n, dtype=np.int64)
+    n_groups = done = j = 0
+    while len(active):
+        step = 1
+        while step < 8 and _bits(n_groups) + _bits(base ** (step + 1)) + 1 + _bits(len(active)) <= 63:
+            step += 1
+        for k in range(step):
+            c = np.take(cid, s + (j + k), mode="clip").astype(np.int64)
+            c[ln <= j + k] = n_c
+            key *= base
+            key += c
+        j += step
+        end = ln <= j
+        key <<= 1
+        key |= end  # a word that ends and one that goes on never share a group
+        inv, first = _group(key, max(1, n_groups) * base**step * 2)
+        g_end = np.zeros(len(first), dtype=bool)
+        g_end[inv[end]] = True
+        group[active[end]] = done + (np.cumsum(g_end) - 1)[inv[end]]
+        firsts.append(active[first[g_end]])
+        done += int(g_end.sum())
+        more = ~end
+        key = (np.cumsum(~g_end) - 1)[inv[more]]
+        n_groups = len(first) - int(g_end.sum())
+        active, s, ln = active[more], s[more], ln[more]
+    return group, np.concatenate(firsts)
 
 
 class _Text:
     """The documents as one array of character ids (one id each for newline and space)."""
 
     def __init__(self, docs: list[str]):
-        big = "\n".join(c if c.count("\n") == 2 else "\n".join(three_fields(c)) for c in docs)
+        # Trailing spaces: reading a few characters past the last word stays inside the array.
+        big = "\n".join(c if c.count("\n") == 2 else "\n".join(three_fields(c)) for c in docs) + " " * 8
         cp = np.frombuffer(big.encode("utf-16-le"), dtype=np.uint16)
         present = np.zeros(0x10000, dtype=bool)
         present[cp] = True
@@ -95,84 +137,65 @@ class _Text:
         lut[self.chars] = np.arange(n_c, dtype=dt)
         lut[_NL], lut[_SP] = n_c, n_c + 1
         self.cid = lut[cp]  # character ids; n_c: field end, n_c + 1: space
+        nl = np.flatnonzero(self.cid == n_c)  # three per document but the last
+        self.doc_start = np.concatenate([[0], nl[2::3] + 1, [len(self.cid)]])
 
     def decode(self, starts: np.ndarray, lengths: np.ndarray) -> list[str]:
         """Return the words of the given lengths at the given positions of cid."""
         if len(starts) == 0:
             return []
         ends = np.cumsum(lengths + 1)  # each word and a space after it
-        n = int(ends[-1])
-        off = np.repeat(ends - lengths - 1, lengths + 1)
-        within = np.arange(n) - off
-        ids = self.cid[np.minimum(np.repeat(starts, lengths + 1) + within, len(self.cid) - 1)]
+        within = np.arange(int(ends[-1])) - np.repeat(ends - lengths - 1, lengths + 1)
+        ids = np.take(self.cid, np.repeat(starts, lengths + 1) + within, mode="clip")
         cps = np.where(within < np.repeat(lengths, lengths + 1), self.chars[np.minimum(ids, self.n_c - 1)], _SP)
         return cps[:-1].astype(np.uint32).tobytes().decode("utf-32-le").split(" ")
 
 
-def _words(t: _Text, sep: np.ndarray):
-    """Return (start, length, id) of every word and the words in id order (first appearance)."""
-    edge = np.flatnonzero(sep[1:] != sep[:-1]) + 1
-    if len(sep) and not sep[0]:
-        edge = np.concatenate([[0], edge])
-    if len(sep) and not sep[-1]:
-        edge = np.append(edge, len(sep))
-    start, length = edge[0::2], edge[1::2] - edge[0::2]
-    n = len(start)
-    # Grouped a few characters at a time: a word's group and its next characters (padded with
-    # n_c past its end) give its group after them; a word is done after its last character.
-    base = t.n_c + 1
-    gid = np.empty(n, dtype=np.int64)  # final group, unique over all words
-    first = []  # first word of each final group, in group order
-    active = np.arange(n)
-    key = np.zeros(n, dtype=np.int64)
-    n_groups = 1
-    done = 0
-    j = 0
-    while len(active):
-        step = 1
-        while step < 8 and _bits(n_groups) + _bits(base ** (step + 1)) + 1 + _bits(n) <= 63:
-            step += 1
-        s, ln = start[active], length[active]
-        for k in range(step):
-            c = np.where(j + k < ln, t.cid[np.minimum(s + j + k, len(t.cid) - 1)], t.n_c).astype(np.int64)
-            key = key * base + c
-        j += step
-        end = ln <= j
-        inv, firsts = _group(key * 2 + end, n_groups * base**step * 2)  # the end flag keeps groups pure
-        # Groups whose words end here are final; the others go on with their group as key.
-        g_end = np.zeros(len(firsts), dtype=bool)
-        g_end[inv[end]] = True
-        final = np.cumsum(g_end) - 1
-        gid[active[end]] = done + final[inv[end]]
-        first.append(active[firsts[g_end]])
-        done += int(g_end.sum())
-        more = ~end
-        cont = np.cumsum(~g_end) - 1
-        key = cont[inv[more]]
-        n_groups = max(1, int((~g_end).sum()))
-        active = active[more]
-    first = np.concatenate(first) if first else np.zeros(0, np.int64)
-    order = np.argsort(first)  # numbered by first appearance, as the string path numbers them
-    id_of = np.empty(len(order), dtype=np.int32)
-    id_of[order] = np.arange(len(order), dtype=np.int32)
-    w = first[order]
-    return start, length, id_of[gid], t.decode(start[w], length[w])
+class _Block:
+    """One block of documents: its words (grouped within the block) and its character pairs."""
+
+    def __init__(self, t: _Text, r0: int, r1: int, seen: np.ndarray | None):
+        self.r0, self.r1 = r0, r1
+        self.a = a = int(t.doc_start[r0])
+        c = t.cid[a : int(t.doc_start[r1])]
+        n_c = t.n_c
+        sep = c >= n_c
+        edge = np.flatnonzero(sep[1:] != sep[:-1]) + 1
+        if len(c) and not sep[0]:
+            edge = np.concatenate([[0], edge])
+        start, length = edge[0::2], edge[1::2] - edge[0::2]  # the block ends with a separator
+        self.field = np.searchsorted(np.flatnonzero(c == n_c), start).astype(np.int32)  # in the block
+        group, first = _group_words(c, start, length, n_c)
+        # Representatives (a group's first word) in order of appearance; words point at them.
+        order = np.argsort(first)
+        rank = np.empty(len(order), dtype=np.int32)
+        rank[order] = np.arange(len(order), dtype=np.int32)
+        self.word = rank[group]
+        self.rep_start, self.rep_length = start[first[order]] + a, length[first[order]]
+        self.keyword_reps = np.unique(self.word[self.field % 3 == 1])
+        codes = _codes(c, n_c)[0]
+        if seen is not None:
+            seen[codes] = True  # other threads only ever write True too
+            self.pairs = None
+        else:
+            self.pairs = np.unique(codes)
 
 
-def _pairs(t: _Text):
-    """Return the character ids without spaces and the bigram codes in ascending order."""
-    cs = t.cid[t.cid != t.n_c + 1]
-    width = t.n_c + 1
+def _codes(c: np.ndarray, n_c: int):
+    # Character ids without spaces, and the pair code of every bigram (both characters in one
+    # field) with the place of its first character among them.
+    cs = c[c != n_c + 1]
+    ok = np.flatnonzero((cs[:-1] < n_c) & (cs[1:] < n_c))
+    width = n_c + 1
     dt = np.int32 if width * width < 2**31 else np.int64
-    code = cs[:-1].astype(dt) * dt(width) + cs[1:]
-    ok = (cs[:-1] < t.n_c) & (cs[1:] < t.n_c)
-    if width * width <= _DENSE_PAIRS:
-        seen = np.zeros(width * width, dtype=bool)
-        seen[code[ok]] = True
-        pairs = np.flatnonzero(seen)
-    else:  # very many distinct characters: sort instead
-        pairs = np.unique(code[ok])
-    return cs, pairs
+    return cs[ok].astype(dt) * dt(width) + cs[ok + 1], cs, ok
+
+
+def _run(fn, items, n_jobs):
+    if n_jobs > 1 and len(items) > 1:
+        with ThreadPoolExecutor(n_jobs) as ex:
+            return list(ex.map(fn, items))
+    return [fn(i) for i in items]
 
 
 def count_terms(docs: list[str], field_weights, char_unigrams: bool = True, n_jobs: int = 1) -> Counts | None:
@@ -181,25 +204,38 @@ def count_terms(docs: list[str], field_weights, char_unigrams: bool = True, n_jo
     if not t.ok:
         return None
     n_c, n_docs = t.n_c, len(docs)
-    sep = t.cid >= n_c
-    start, length, word_id, words = _words(t, sep)
-    cs, pairs = _pairs(t)
     width = n_c + 1
+    dense = width * width <= _DENSE_PAIRS
+    seen = np.zeros(width * width, dtype=bool) if dense else None
+    spans = [(r, min(r + _BLOCK_ROWS, n_docs)) for r in range(0, n_docs, _BLOCK_ROWS)]
+    blocks = _run(lambda span: _Block(t, *span, seen), spans, n_jobs)
+    # All blocks' representatives (in order of appearance) grouped once more: the words.
+    offsets = np.cumsum([0] + [len(b.rep_start) for b in blocks])
+    rep_start = np.concatenate([b.rep_start for b in blocks] + [np.zeros(0, np.int64)])
+    rep_length = np.concatenate([b.rep_length for b in blocks] + [np.zeros(0, np.int64)])
+    group, first = _group_words(t.cid, rep_start, rep_length, n_c)
+    order = np.argsort(first)  # numbered by first appearance, as the string path numbers them
+    id_of = np.empty(len(order), dtype=np.int32)
+    id_of[order] = np.arange(len(order), dtype=np.int32)
+    rep_id = id_of[group]
+    words = t.decode(rep_start[first[order]], rep_length[first[order]])
+    kw = [rep_id[o + b.keyword_reps] for o, b in zip(offsets.tolist(), blocks)]
+    keyword_ids = np.unique(np.concatenate(kw + [np.zeros(0, np.int32)]))
+    if dense:
+        pairs = np.flatnonzero(seen)
+    else:  # very many distinct characters: sort instead
+        pairs = np.unique(np.concatenate([b.pairs for b in blocks] + [np.zeros(0, np.int64)]))
     char_keys = (t.chars[pairs // width].astype(np.int64) << SHIFT) | t.chars[pairs % width]
     if char_unigrams:
         char_keys = np.concatenate([t.chars.astype(np.int64), char_keys])
-    # Field of each word: words per field from the field ends' places among the word starts.
-    nl = np.flatnonzero(t.cid == n_c)
-    per_field = np.diff(np.searchsorted(start, np.concatenate([[0], nl, [len(t.cid)]])))
-    tfield = np.repeat(np.arange(len(per_field)), per_field)
-    keyword_ids = np.unique(word_id[tfield % 3 == 1])
-    X, seg = _count(cs, n_c, tfield, word_id, pairs, len(words), n_docs, field_weights, char_unigrams, n_jobs)
+    X, seg = _count(t, blocks, offsets, rep_id, pairs, len(words), n_docs, field_weights, char_unigrams, n_jobs)
     return Counts(X, words, char_keys, n_c if char_unigrams else 0, keyword_ids, seg)
 
 
-def _count(cs, n_c, tfield, word_id, pairs, n_w, n_docs, field_weights, char_unigrams, n_jobs):
-    """Return the documents x features count matrix and its parts' entries per row, counted a
-    block of documents per sort."""
+def _count(t, blocks, offsets, rep_id, pairs, n_w, n_docs, field_weights, char_unigrams, n_jobs):
+    """Return the documents x features count matrix and each row's entries of words, characters
+    and bigrams, counted a block of documents per sort."""
+    n_c = t.n_c
     width = n_c + 1
     n_u = n_c if char_unigrams else 0
     n_feat = n_w + n_u + len(pairs)
@@ -210,32 +246,25 @@ def _count(cs, n_c, tfield, word_id, pairs, n_w, n_docs, field_weights, char_uni
     dense = width * width <= _DENSE_PAIRS
     rank = np.zeros(width * width if dense else 0, dtype=np.int32)
     rank[pairs] = np.arange(len(pairs), dtype=np.int32)
-    m = len(cs)
-    nl = np.flatnonzero(cs == n_c)  # three per document but the last
-    fstart = np.concatenate([[0], nl + 1])  # start of every field
-    doc_start = np.append(fstart[0::3], m + 1)
-    bounds = np.append(np.arange(0, n_docs, _BLOCK_ROWS), n_docs)
-    wstart = np.searchsorted(tfield, 3 * bounds)
     fw = np.asarray(field_weights, dtype=np.float32)
-    code_t = np.int32 if width * width < 2**31 else np.int64
     fmask = (1 << fbits) - 1
+    feat_t = np.int32 if n_w + n_u + width * width < 2**31 else np.int64
 
-    def block(i: int):
+    def count(i: int):
         # Entry key: row | feature | field (0-2); sorted, the entries of one (row, feature) meet.
-        r0, r1 = int(bounds[i]), int(bounds[i + 1])
-        a, b = int(doc_start[r0]), min(int(doc_start[r1]), m)
+        blk, off = blocks[i], int(offsets[i])
+        r0, r1 = blk.r0, blk.r1
+        c = t.cid[blk.a : int(t.doc_start[r1])]
+        codes, cs, ok = _codes(c, n_c)
         f = np.arange(3 * r0, 3 * r1, dtype=np.int64)
         fprefix = ((f // 3) << (fbits + 2)) | (f % 3)
-        prefix = np.repeat(fprefix, np.diff(np.append(fstart[3 * r0 : 3 * r1], b)))  # of each position
-        tf = tfield[wstart[i] : wstart[i + 1]]
-        parts = [fprefix[tf - 3 * r0] | (word_id[wstart[i] : wstart[i + 1]].astype(np.int64) << 2)]
-        c = cs[a:b]
-        is_char = c < n_c
+        fstart = np.concatenate([[0], np.flatnonzero(cs == n_c) + 1])[: 3 * (r1 - r0)]
+        prefix = np.repeat(fprefix, np.diff(np.append(fstart, len(cs))))  # of each position
+        parts = [fprefix[blk.field] | (rep_id[off + blk.word].astype(np.int64) << 2)]
         if char_unigrams:
-            parts.append(prefix[is_char] | ((c[is_char].astype(np.int64) + n_w) << 2))
-        ok = is_char[:-1] & is_char[1:]
-        code = c[:-1][ok].astype(code_t) * code_t(width) + c[1:][ok]
-        parts.append(prefix[:-1][ok] | ((code.astype(np.int64) + (n_w + n_u)) << 2))
+            is_char = cs < n_c
+            parts.append(prefix[is_char] | ((cs[is_char].astype(np.int64) + n_w) << 2))
+        parts.append(prefix[ok] | ((codes.astype(np.int64) + (n_w + n_u)) << 2))
         key = np.concatenate(parts)
         key.sort()
         g = key >> 2
@@ -245,7 +274,7 @@ def _count(cs, n_c, tfield, word_id, pairs, n_w, n_docs, field_weights, char_uni
         starts = np.flatnonzero(new)
         counts = np.add.reduceat(fw[key & 3], starts) if len(key) else np.zeros(0, np.float32)
         g = g[starts]
-        feats = (g & fmask).astype(np.int32 if n_w + n_u + width * width < 2**31 else np.int64)
+        feats = (g & fmask).astype(feat_t)
         is_bi = feats >= n_w + n_u
         codes = feats[is_bi] - (n_w + n_u)
         feats[is_bi] = (rank[codes] if dense else np.searchsorted(pairs, codes)) + (n_w + n_u)
@@ -253,19 +282,14 @@ def _count(cs, n_c, tfield, word_id, pairs, n_w, n_docs, field_weights, char_uni
         seg = np.bincount(((g >> fbits) - r0) * 3 + kind, minlength=3 * (r1 - r0))
         return counts, feats.astype(np.int32, copy=False), seg
 
-    n_blocks = len(bounds) - 1
-    if n_jobs > 1 and n_blocks > 1:
-        with ThreadPoolExecutor(n_jobs) as ex:
-            out = list(ex.map(block, range(n_blocks)))
-    else:
-        out = [block(i) for i in range(n_blocks)]
+    out = _run(count, range(len(blocks)), n_jobs)
     if not out:
         return sp.csr_matrix((0, n_feat), dtype=np.float32), np.zeros((0, 3), np.int64)
     seg = np.concatenate([o[2] for o in out]).reshape(-1, 3)
     indptr = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(seg.sum(axis=1), out=indptr[1:])
-    data = np.concatenate([o[0] for o in out])
-    feats = np.concatenate([o[1] for o in out])
-    X = sp.csr_matrix((data, feats, indptr), shape=(n_docs, n_feat))
+    X = sp.csr_matrix(
+        (np.concatenate([o[0] for o in out]), np.concatenate([o[1] for o in out]), indptr), shape=(n_docs, n_feat)
+    )
     X.has_sorted_indices = True
     return X, seg

@@ -94,7 +94,11 @@ class MatchEngine:
                 report("tokenize", i, len(docs))
         report("vectorize", 0, 1)
         self.vectorizer_ = Vectorizer(
-            self.field_weights, self.word_weight, self.char_unigrams, idf_power=getattr(self, "idf_power", 1.0)
+            self.field_weights,
+            self.word_weight,
+            self.char_unigrams,
+            idf_power=getattr(self, "idf_power", 1.0),
+            n_jobs=self.n_jobs,
         )
         X = self.vectorizer_.fit_transform(fields)
         report("semantic", 0, 1)
