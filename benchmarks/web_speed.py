@@ -355,7 +355,7 @@ def compile_assets(env):
                        check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
 
 
-def run(kind, n, seconds, floor_dir):
+def run(kind, n, seconds, floor_dir, names=tuple(TARGETS)):
     instance = tempfile.mkdtemp(prefix="mm-web-speed-")
     url = prepare(kind, n, instance)
     suffix = "" if kind == "sqlite" else "_postgresql"
@@ -377,7 +377,7 @@ def run(kind, n, seconds, floor_dir):
         try:
             floor_size = len(get(floor_port, "/")[2])
             print(f"# {kind}: list page {size} B, floor page {floor_size} B; load {os.getloadavg()}", file=sys.stderr)
-            for name, paths in pages.items():
+            for name, paths in ((k, v) for k, v in pages.items() if k in names):
                 for p in paths:  # every page answers 200 before it is timed
                     status = get(port, p, {"Cookie": cookie} if name == "broker_queue" else None)[0]
                     assert status == 200, (p, status)
@@ -405,6 +405,7 @@ def main():
     ap.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--duration", type=int, default=10, help="seconds of load per page (and per floor run)")
+    ap.add_argument("--pages", default="list,search,detail,broker_queue", help="pages to load (comma-separated)")
     args = ap.parse_args()
     floor_dir = Path(tempfile.mkdtemp(prefix="mm-floor-"))
     (floor_dir / "floor_app.py").write_text(FLOOR_APP)
@@ -416,7 +417,7 @@ def main():
     for kind in kinds:
         if kind == "postgresql" and not pg_reachable(database_url(kind, args.n)):
             continue
-        run(kind, args.n, args.duration, floor_dir)
+        run(kind, args.n, args.duration, floor_dir, args.pages.split(","))
 
 
 if __name__ == "__main__":

@@ -79,10 +79,12 @@ def register_extensions(app):
     csrf.init_app(app)
     limiter.init_app(app)
     from . import models  # noqa: F401  (register tables)
-    from .models import sqlite_pragmas
+    from .models import ping_after_idle, sqlite_pragmas
 
     with app.app_context():
         sqlite_pragmas(db.engine)
+        if not (app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).get("pool_pre_ping"):  # else pinged at every use
+            ping_after_idle(db.engine, float(app.config.get("DATABASE_PING_AFTER_IDLE") or 0))
     listings.init_app(app)
     from .jobs import queue
 

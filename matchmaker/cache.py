@@ -66,13 +66,14 @@ def _check_generation():
         state["stamp"] = stamp
 
 
-def _enabled():
+def enabled():
+    """Whether entries are kept (not under TESTING, unless CACHE_IN_TESTS)."""
     return not current_app.config.get("TESTING") or current_app.config.get("CACHE_IN_TESTS")
 
 
 def cached_value(key, ttl=TTL):
     """The value stored under key (None when absent, older than ttl seconds, or caching is off)."""
-    if not _enabled():
+    if not enabled():
         return None
     _check_generation()
     hit = _state()["entries"].get(key)
@@ -97,7 +98,7 @@ def _stamp_now():
 def store(key, tables, value, made_in=None):
     """Keep value under key until one of tables changes (or TTL passes). With ``made_in`` (from
     ``stamp()`` before value was read), nothing is kept when a write landed meanwhile."""
-    if _enabled():
+    if enabled():
         assert set(tables) <= WATCHED, f"declare {tables} with cache.watch() at import time"
         if made_in is not None and _stamp_now() != made_in:
             return

@@ -45,19 +45,38 @@ def _shared_key():
 
 
 def _personal_key():
-    """The key of this login session's page, or None (no login, a message waiting, no CSRF secret yet)."""
+    """The key of this login session's page and the user it was checked with (None, None: no login, a
+    message waiting, no CSRF secret yet)."""
     login, secret = session.get("_user_id"), session.get(_csrf_field())
     if request.authorization is not None or not login or not secret or session.get("_flashes"):
-        return None
-    if not current_user.is_authenticated or current_user.get_id() != login:  # loads and checks the user
-        return None
+        return None, None
+    from .web import header_unread_count
+
+    user = _peeked_user(login)
+    if user is not None:
+        unread = user.unread_when_loaded
+    elif current_user.is_authenticated and current_user.get_id() == login:  # loaded and checked in the session
+        user, unread = current_user, header_unread_count()
+    else:
+        return None, None
     # The header shows the user's name, role and unread count: part of the key rather than watched tables
     # (every login and notification would drop every cached page of every worker). The count was read
     # with the user (web.load_user).
-    from .web import header_unread_count
+    mine = (user.id, user.name, user.role, unread)
+    return ("mine", *mine, login, secret, request.host, request.full_path, _elder()), user
 
-    user = (current_user.id, current_user.name, current_user.role, header_unread_count())
-    return ("mine", *user, login, secret, request.host, request.full_path, _elder())
+
+def _peeked_user(login):
+    """On PostgreSQL, the user checked outside the request's transaction (``web.peek_user``), when
+    Flask-Login has not loaded it yet and its session check would pass unchanged; else None."""
+    from .extensions import db, login_manager
+    from .web import peek_user
+
+    if db.engine.dialect.name == "sqlite" or "_login_user" in g:  # SQLite begins no transaction to read
+        return None
+    if session.get("_id") != login_manager._session_identifier_generator():  # Flask-Login's own check acts
+        return None
+    return peek_user(login)
 
 
 def _elder():
@@ -70,11 +89,15 @@ def serve():
     """before_request: answer from a kept page, or note the key to keep this one under."""
     if request.method != "GET" or (request.endpoint not in SHARED and request.endpoint not in PERSONAL):
         return None
-    key = _shared_key() if request.endpoint in SHARED else _personal_key()
+    if not cache.enabled():
+        return None
+    key, user = (_shared_key(), None) if request.endpoint in SHARED else _personal_key()
     if key is None:
         return None
     hit = cache.cached_value(key, ttl=TTL)
     if hit is not None:
+        if user is not None and "_login_user" not in g:
+            g._login_user = user  # checked as load_user would: the after_request hooks need no query
         body, status, headers = hit
         return current_app.response_class(body, status=status, headers=headers)
     g.page_key, g.page_generation = key, cache.stamp()

@@ -1,6 +1,9 @@
 """All models, importable from one place."""
 
+import time
+
 from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 
 from .accounts import LoginAttempt, Organization, User
 from .api import ApiIdempotencyKey, ApiToken
@@ -78,3 +81,30 @@ def sqlite_pragmas(engine):
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
+
+
+def ping_after_idle(engine, seconds):
+    """Ping a pooled connection before use when it was returned more than ``seconds`` ago (or at every
+    checkout when 0); a dead one is replaced (DisconnectionError makes the pool reconnect). Once per engine."""
+    if engine.dialect.name == "sqlite" or ("ping", id(engine)) in _configured:
+        return
+    _configured.add(("ping", id(engine)))
+
+    @event.listens_for(engine, "connect")
+    def _fresh(dbapi_conn, record):
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _returned(dbapi_conn, record):
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_conn, record, proxy):
+        if time.monotonic() - record.info.get("returned_at", 0.0) < seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_conn, None):
+                raise DisconnectionError() from exc
+            raise

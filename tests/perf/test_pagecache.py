@@ -227,3 +227,36 @@ def test_a_page_with_a_one_time_key_is_not_kept(cached_app, monkeypatch):
     one = cached_app.test_client().get("/pagecache-key-probe").data
     two = cached_app.test_client().get("/pagecache-key-probe").data
     assert one != two
+
+
+def test_a_kept_queue_is_served_without_a_transaction_on_postgresql(cached_app):
+    """On PostgreSQL a kept queue is served after one query outside any transaction (no BEGIN, no
+    ROLLBACK); a deactivated user or a changed session token is still refused at once."""
+    from tests.factories import make_suggestion
+
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite begins no transaction to read")
+    broker = make_user(role="broker", name="快速经纪人")
+    make_suggestion(need=make_need(title="免事务队列需求"))
+    client = login(cached_app, broker)
+    first, _ = statements(cached_app, client, "/broker/")
+    in_transaction = []
+
+    def note(conn, cursor, *args):  # psycopg begins a transaction before a statement unless autocommit
+        in_transaction.append(not cursor.connection.autocommit)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        second, n = statements(cached_app, client, "/broker/")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert second.data == first.data and n == 1 and in_transaction == [False], (n, in_transaction)
+    broker.session_token = "0" * 32  # signed out everywhere (a password change)
+    db.session.commit()
+    assert client.get("/broker/").status_code == 302
+    other = make_user(role="broker")
+    client = login(cached_app, other)
+    assert client.get("/broker/").status_code == client.get("/broker/").status_code == 200
+    other.active = False
+    db.session.commit()
+    assert client.get("/broker/").status_code == 302
