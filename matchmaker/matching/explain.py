@@ -124,6 +124,7 @@ def _explain(engine, query_row, side, cand_rows, cand_delta, scores, lex_scores,
     # The query is row 0 of the same pass.
     both = row_words(vec, np.concatenate([qi, F]), np.concatenate([[0], len(qi) + bounds]))
     q, d = both.split(len(qi))
+    whole = tables(vec).whole(both.feat, vec)  # which words may be shown
     nq, nw = len(q.feat), len(d.feat)
     # Without a latent part (none for the query, or a document with no embedding) the score is
     # the lexical cosine itself (scoring.py).
@@ -136,7 +137,7 @@ def _explain(engine, query_row, side, cand_rows, cand_delta, scores, lex_scores,
     sem, topic = np.zeros((nq, nw)), np.zeros(nw)
     if active.any() and nq and nw:
         sem, topic = _semantic(engine, q, qi, qd, d, Zc, F, D, seg_f, active, zdir, zfb, nq, nw)
-    return _assemble(vec, q, d, lex, sem, topic, scores, n, query_is_need)
+    return _assemble(vec, q, d, whole, lex, sem, topic, scores, n, query_is_need)
 
 
 def _rows(side, cand_rows, cand_delta):
@@ -163,14 +164,14 @@ def _lexical(q, qi, qd, d, F, D, seg_f, coef, nq, nw):
     lex = np.zeros(nq * nw)
     if not len(qi) or not nq or not nw:
         return lex.reshape(nq, nw)
-    at = np.minimum(np.searchsorted(qi, F), len(qi) - 1)
-    shared = qi[at] == F
-    e = np.flatnonzero(shared[d.p])  # share entries of the candidates' shared features
+    at = d.in_first  # the query is row 0: where it has each candidate feature, or -1
+    e = np.flatnonzero(at[d.p] >= 0)  # share entries of the candidates' shared features
     pe = d.p[e]
     qp = at[pe]
     val = coef[seg_f[pe]] * qd[qp] * D[pe] * d.s[e]
-    order = np.argsort(q.p, kind="stable")  # the query's shares by feature position
-    ptr = np.searchsorted(q.p[order], np.arange(len(qi) + 1))
+    order = _by_row(q.p, len(qi))  # the query's shares by feature position
+    ptr = np.zeros(len(qi) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(q.p, minlength=len(qi)), out=ptr[1:])
     cnt = ptr[qp + 1] - ptr[qp]
     qe = order[_ranges(ptr[qp], cnt)]
     cells = q.u[qe] * nw + np.repeat(d.u[e], cnt)
@@ -250,12 +251,11 @@ def _by_row(rows: np.ndarray, n: int) -> np.ndarray:
     return np.argsort(rows.astype(np.uint16) if n < 1 << 16 else rows, kind="stable")
 
 
-def _assemble(vec, q, d, lex, sem, topic, scores, n, query_is_need):
+def _assemble(vec, q, d, whole, lex, sem, topic, scores, n, query_is_need):
     # Only whole words are shown (dictionary words, typed keywords, Latin words); what other
     # tokens carry stays in the remainder.
-    t = tables(vec)
     m, nq, nw = len(scores), len(q.feat), len(d.feat)
-    q_ok, d_ok = t.whole(q.feat, vec), t.whole(d.feat, vec)
+    q_ok, d_ok = whole[:nq], whole[nq:]
     starts = d.start[:-1]
     filled = np.flatnonzero(np.diff(d.start) > 0)
     lex_sum, sem_sum = np.zeros((nq, m)), np.zeros((nq, m))
@@ -309,30 +309,39 @@ def _reasons(vec, q, d, keep, qi_, qc, same, best, lex_sum, sem_w, tu, topic, sc
     u = tu[kt]
     semantic[~is_q], who[~is_q], cand[~is_q] = topic[u], u, d.seg[u]
     weight = lexical + semantic
+    term = np.empty(len(keep), dtype=np.int64)  # word features of the shown word and its partner
+    term[is_q], term[~is_q] = q.feat[i], d.feat[u]
+    other = np.full(len(keep), -1, dtype=np.int64)
+    j = best[i, c]
+    other[is_q] = np.where(same[i, c] >= 0, q.feat[i], np.where(j >= 0, d.feat[np.maximum(j, 0)], -1))
     names = vec.words()
-    n_words = len(names)
-
-    def name(f):
-        return names[f] if f < n_words else word_name(vec, f)
-
-    q_feat, d_feat = q.feat.tolist(), d.feat.tolist()
+    if max(term.max(initial=-1), other.max(initial=-1)) < len(names):
+        terms = [names[f] for f in term.tolist()]
+        others = [names[f] if f >= 0 else None for f in other.tolist()]
+    else:  # words first seen after the fit
+        terms = [word_name(vec, f) for f in term.tolist()]
+        others = [word_name(vec, f) if f >= 0 else None for f in other.tolist()]
     groups = [[] for _ in range(m)]
-    rows = zip(is_q.tolist(), who.tolist(), partner.tolist(), cand.tolist(), lexical.tolist(), semantic.tolist())
-    for from_query, x, j, k, lx, sm in rows:
+    new, put = _new, _set
+    for from_query, w, o, k, lx, sm in zip(
+        is_q.tolist(), terms, others, cand.tolist(), lexical.tolist(), semantic.tolist()
+    ):
         if from_query:
-            w = name(q_feat[x])
-            other = w if j == -2 else (name(d_feat[j]) if j >= 0 else None)
-            mine, theirs = (w,), (other,) if other else ()
+            mine, theirs = (w,), (o,) if o else ()
             if not query_is_need:
                 mine, theirs = theirs, mine
-            label = w if other in (None, w) else f"{mine[0]} ↔ {theirs[0]}"
-            groups[k].append(_reason(label, lx + sm, lx, sm, mine, theirs))
-        else:
-            w = name(d_feat[x])
-            groups[k].append(_reason(w, sm, 0.0, sm, *(((), (w,)) if query_is_need else ((w,), ()))))
+            label = w if o is None or o == w else f"{mine[0]} ↔ {theirs[0]}"
+        else:  # a topic word of the document
+            label, mine, theirs = w, (), (w,)
+            if not query_is_need:
+                mine, theirs = theirs, mine
+        r = new(Reason)  # Reason(...) without the frozen dataclass's six guarded assignments
+        put(r, "__dict__", {"term": label, "weight": lx + sm, "lexical": lx, "semantic": sm,
+                            "need_words": mine, "result_words": theirs})  # fmt: skip
+        groups[k].append(r)
     # keep is ordered by candidate, then weight: only equal weights still need their terms' order.
-    ties = np.unique(cand[1:][(cand[1:] == cand[:-1]) & (weight[1:] == weight[:-1])]).tolist()
-    for k in ties:
+    tied = (cand[1:] == cand[:-1]) & (weight[1:] == weight[:-1])
+    for k in np.unique(cand[1:][tied]).tolist() if tied.any() else ():
         groups[k].sort(key=lambda x: (-x.weight, x.term))
     out = []
     for reasons, score in zip(groups, scores.tolist()):
@@ -342,14 +351,6 @@ def _reasons(vec, q, d, keep, qi_, qc, same, best, lex_sum, sem_w, tu, topic, sc
 
 
 _new, _set = object.__new__, object.__setattr__
-
-
-def _reason(term, weight, lexical, semantic, need_words, result_words) -> Reason:
-    # Reason(...) without the frozen dataclass's six guarded assignments (a few hundred per query).
-    r = _new(Reason)
-    _set(r, "__dict__", {"term": term, "weight": weight, "lexical": lexical, "semantic": semantic,
-                         "need_words": need_words, "result_words": result_words})  # fmt: skip
-    return r
 
 
 def _best_partners(lex, sem, d_ok, start, filled):

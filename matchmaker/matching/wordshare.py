@@ -79,7 +79,7 @@ class WordTables:
         uniq, counts = np.unique((owners << _SEG) | keys, return_counts=True)
         feats = _gram_features(vec, uniq & ((1 << _SEG) - 1))
         ok = feats >= 0  # an n-gram that is no feature (unigrams when only bigrams are) owns nothing
-        self.grams, self.counts = feats[ok], counts[ok].astype(np.float64)
+        self.grams, self.counts = feats[ok].astype(np.int32), counts[ok].astype(np.float64)
         self.ptr = np.searchsorted((uniq >> _SEG)[ok], np.arange(n + 1))
         self.first = np.where(lens > 0, cp[np.minimum(starts, len(cp) - 1)], -1) if len(cp) else np.full(n, -1)
         self.last = np.where(lens > 0, cp[np.maximum(ends - 1, 0)], -1) if len(cp) else np.full(n, -1)
@@ -146,11 +146,12 @@ class RowWords:
     features goes to word u with share s (each owned feature's shares sum to 1).
     """
 
-    __slots__ = ("feat", "seg", "start", "p", "u", "s", "owned")
+    __slots__ = ("feat", "seg", "start", "p", "u", "s", "owned", "in_first")
 
-    def __init__(self, feat, seg, start, p, u, s, owned):
+    def __init__(self, feat, seg, start, p, u, s, owned, in_first):
         self.feat, self.seg, self.start, self.p, self.u, self.s = feat, seg, start, p, u, s
         self.owned = owned  # per feature position: whether some word of its row carries it
+        self.in_first = in_first  # per feature position: where row 0 has the same feature, or -1
 
     def split(self, n_first: int) -> tuple[RowWords, RowWords]:
         """Row 0 (whose features are the first n_first) and the other rows, each numbered from 0."""
@@ -158,9 +159,9 @@ class RowWords:
         first = self.p < n_first
         rest = ~first
         head = RowWords(self.feat[:nw], self.seg[:nw], self.start[:2], self.p[first], self.u[first],
-                        self.s[first], self.owned[:n_first])  # fmt: skip
+                        self.s[first], self.owned[:n_first], self.in_first[:n_first])  # fmt: skip
         tail = RowWords(self.feat[nw:], self.seg[nw:] - 1, self.start[1:] - nw, self.p[rest] - n_first,
-                        self.u[rest] - nw, self.s[rest], self.owned[n_first:])  # fmt: skip
+                        self.u[rest] - nw, self.s[rest], self.owned[n_first:], self.in_first[n_first:])  # fmt: skip
         return head, tail
 
 
@@ -175,19 +176,20 @@ def _position_buffer(n: int) -> np.ndarray:
     return buf
 
 
-def _positions(F, seg, m, grams, gram_seg, n_features) -> np.ndarray:
-    """Position in F of each (row, feature) of grams/gram_seg, or -1: array lookups, no search.
-    Each feature of F gets a representative (one of its positions); a (rows x F) table then maps
-    (row, representative) to the position in that row."""
+def _positions(F, seg, m, grams, gram_seg, n_features):
+    """Position in F of each (row, feature) of grams/gram_seg, and of each feature of F in row 0,
+    or -1: array lookups, no search. Each feature of F gets a representative (one of its
+    positions); a (rows x representatives) table then gives the position in each row."""
     buf = _position_buffer(n_features)
-    buf[F] = np.arange(len(F), dtype=np.int32)
+    n = len(F)
+    buf[F] = np.arange(n, dtype=np.int32)
     try:
-        rep, g_rep = buf[F], buf[grams]
+        rep, g_rep = buf[F] + 1, buf[grams] + 1  # 0: not a feature of any row
     finally:
         buf[F] = -1
-    table = np.full((m, len(F)), -1, dtype=np.int32)
-    table[seg, rep] = np.arange(len(F), dtype=np.int32)
-    return np.where(g_rep >= 0, table[gram_seg, np.maximum(g_rep, 0)], -1)
+    table = np.full(m * (n + 1), -1, dtype=np.int32)  # column 0 stays -1
+    table[seg * (n + 1) + rep] = np.arange(n, dtype=np.int32)
+    return table[gram_seg * (n + 1) + g_rep], table[rep]
 
 
 def _spread(fp, fseg, fkey, wseg, first, last):
@@ -200,13 +202,14 @@ def _spread(fp, fseg, fkey, wseg, first, last):
         [(fseg << (_SHIFT + 1)) | (fkey >> _SHIFT), (fseg << (_SHIFT + 1)) | (1 << _SHIFT) | (fkey & _LOW)]
     )
     order = np.argsort(words, kind="stable")
-    sorted_words = words[order]
-    lo = np.searchsorted(sorted_words, probe, side="left")
-    c = np.searchsorted(sorted_words, probe, side="right") - lo
-    has = np.flatnonzero(c > 0)
-    c = c[has]
-    owner = order[_ranges(lo[has], c)] % nw
-    return np.repeat(np.concatenate([fp, fp])[has], c), owner, np.repeat(0.5 / c, c)
+    ordered = words[order]
+    head = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))  # each key's first
+    keys, counts = ordered[head], np.diff(np.append(head, len(ordered)))
+    at = np.minimum(np.searchsorted(keys, probe), len(keys) - 1)
+    hit = np.flatnonzero(keys[at] == probe)
+    lo, c = head[at[hit]], counts[at[hit]]
+    owner = np.concatenate([np.arange(nw), np.arange(nw)])[order][_ranges(lo, c)]
+    return np.repeat(np.concatenate([fp, fp])[hit], c), owner, np.repeat(0.5 / c, c)
 
 
 def row_words(vec, F: np.ndarray, bounds: np.ndarray) -> RowWords:
@@ -251,7 +254,8 @@ def row_words(vec, F: np.ndarray, bounds: np.ndarray) -> RowWords:
         g_u = np.concatenate([g_u, np.asarray(extra_u, dtype=np.int64)])
         g_feat = np.concatenate([g_feat, _gram_features(vec, np.asarray(extra_k, dtype=np.int64))])
         g_cnt = np.concatenate([g_cnt, np.asarray(extra_c, dtype=np.float64)])
-    pos = _positions(F, seg, m, g_feat, wseg[g_u], max(vec.n_features_, int(F.max(initial=0)) + 1))
+    n_features = max(vec.n_features_, int(F.max(initial=0)) + 1)
+    pos, in_first = _positions(F, seg, m, g_feat, wseg[g_u], n_features)
     found = np.flatnonzero(pos >= 0)
     pos = pos[found]
     owned = is_word.copy()
@@ -276,4 +280,4 @@ def row_words(vec, F: np.ndarray, bounds: np.ndarray) -> RowWords:
     p, u, s = np.concatenate(p_parts), np.concatenate(u_parts), np.concatenate(s_parts)
     sums = np.bincount(p, weights=s, minlength=len(F))
     s = s / sums[p]
-    return RowWords(W, wseg, start, p, u, s, sums > 0)
+    return RowWords(W, wseg, start, p, u, s, sums > 0, in_first)
