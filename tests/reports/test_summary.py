@@ -168,3 +168,47 @@ def test_rebuild_command(app, runner):
     result = runner.invoke(args=["report-rebuild"])
     assert result.exit_code == 0, result.output
     assert_agree()
+
+
+def test_concurrent_writers_of_one_month_on_postgresql(app, monkeypatch):
+    """Two transactions writing the same month: the second waits at the counter until the first commits,
+    then recomputes the month with both contracts (PostgreSQL: READ COMMITTED, row lock on the counter)."""
+    import threading
+    import time
+
+    from sqlalchemy.orm import Session
+
+    from matchmaker import cache
+
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer at a time by its file lock")
+    buyer, seller = make_org("enterprise"), make_org("university")
+    make_contract(buyer=buyer, seller=seller, amount="1.00", signed_on=date(2020, 5, 1))
+
+    def slow(session):  # the first writer holds the counter's lock a while after recomputing
+        if session.info.get("slow"):
+            time.sleep(0.5)
+
+    monkeypatch.setitem(cache._AFTER_BUMP, summary.COUNTER, [*cache._AFTER_BUMP[summary.COUNTER], slow])
+
+    def contract(no, amount):
+        return Contract(contract_no=no, type="service", title=no, buyer_id=buyer.id, seller_id=seller.id,
+                        amount=Decimal(amount), transaction_amount=Decimal(amount), signed_on=date(2020, 5, 20),
+                        channel="online")  # fmt: skip
+
+    first, second = Session(db.engine), Session(db.engine)
+    first.info["slow"] = True
+    first.add(contract("C-1", "10.00"))
+    second.add(contract("C-2", "100.00"))
+    worker = threading.Thread(target=first.commit)
+    worker.start()
+    time.sleep(0.2)  # the first is inside its commit, holding the counter
+    started = time.monotonic()
+    second.commit()
+    waited = time.monotonic() - started
+    worker.join()
+    first.close()
+    second.close()
+    assert waited > 0.1
+    assert_agree()
+    assert services.build_report(PERIODS[0])["headline_all"]["amount"] == Decimal("111.00")
