@@ -21,6 +21,7 @@ document; all parts add up to the score, and what is not shown is reported as th
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,8 +38,22 @@ except ImportError:  # pragma: no cover - other scipy layouts take the public pa
 
 __all__ = ["Reason", "explain_candidates", "explain_pairs"]
 
-# Products of a few hundred rows: BLAS threads only contend (3x slower on a busy machine).
-_blas = ThreadpoolController()
+# Products of a few hundred rows: BLAS threads only contend (3x slower on a busy machine). The
+# libraries' own calls, without threadpoolctl's limit() bookkeeping (a few % of a query).
+_blas = [c for c in ThreadpoolController().lib_controllers if c.user_api == "blas"]
+
+
+@contextmanager
+def _one_blas_thread():
+    before = [(c, c.get_num_threads()) for c in _blas]
+    changed = [(c, n) for c, n in before if n != 1]
+    for c, _ in changed:
+        c.set_num_threads(1)
+    try:
+        yield
+    finally:
+        for c, n in changed:
+            c.set_num_threads(n)
 
 
 @dataclass(frozen=True)
@@ -107,7 +122,7 @@ def explain_candidates(
     ``zdir`` and ``zfb`` are the query's direct and feedback embedding parts (their sum is the
     unit query embedding the semantic score used); either may be None.
     """
-    with _blas.limit(limits=1, user_api="blas"):
+    with _one_blas_thread():
         return _explain(engine, query_row, side, cand_rows, cand_delta, scores, lex_scores, zdir, zfb, n, query_is_need)
 
 

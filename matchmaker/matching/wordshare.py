@@ -201,7 +201,7 @@ def _spread(fp, fseg, fkey, wseg, first, last):
     probe = np.concatenate(
         [(fseg << (_SHIFT + 1)) | (fkey >> _SHIFT), (fseg << (_SHIFT + 1)) | (1 << _SHIFT) | (fkey & _LOW)]
     )
-    order = np.argsort(words, kind="stable")
+    order = words.argsort()  # owners of one key take equal shares: their order does not matter
     ordered = words[order]
     head = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))  # each key's first
     keys, counts = ordered[head], np.diff(np.append(head, len(ordered)))
