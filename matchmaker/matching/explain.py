@@ -147,7 +147,7 @@ def _explain(engine, query_row, side, cand_rows, cand_delta, scores, lex_scores,
     coef = np.where(plain, 1.0, 1.0 - b)
     # A clipped (zero) semantic part has nothing to split.
     active = ~plain & (scores - (1.0 - b) * lex_scores > 1e-7) if b > 0 else np.zeros(m, dtype=bool)
-    seg_f = np.repeat(np.arange(m), np.diff(bounds))
+    seg_f = np.arange(m).repeat(bounds[1:] - bounds[:-1])
     lex = _lexical(q, qi, qd, d, F, D, seg_f, coef, nq, nw)
     sem, topic = np.zeros((nq, nw)), np.zeros(nw)
     if active.any() and nq and nw:
@@ -161,7 +161,7 @@ def _rows(side, cand_rows, cand_delta):
         X = side.X
         lo, hi = X.indptr[cand_rows].astype(np.int64), X.indptr[cand_rows + 1].astype(np.int64)
         at = _ranges(lo, hi - lo)
-        bounds = np.concatenate([[0], np.cumsum(hi - lo)])
+        bounds = np.concatenate([[0], (hi - lo).cumsum()])
         return X.indices[at], X.data[at].astype(np.float64), bounds, side.Z[cand_rows]
     fs, ds, zs = [], [], []
     for r, is_delta in zip(cand_rows.tolist(), cand_delta.tolist()):
@@ -180,17 +180,17 @@ def _lexical(q, qi, qd, d, F, D, seg_f, coef, nq, nw):
     if not len(qi) or not nq or not nw:
         return lex.reshape(nq, nw)
     at = d.in_first  # the query is row 0: where it has each candidate feature, or -1
-    e = np.flatnonzero(at[d.p] >= 0)  # share entries of the candidates' shared features
+    e = (at[d.p] >= 0).nonzero()[0]  # share entries of the candidates' shared features
     pe = d.p[e]
     qp = at[pe]
     val = coef[seg_f[pe]] * qd[qp] * D[pe] * d.s[e]
     order = _by_row(q.p, len(qi))  # the query's shares by feature position
     ptr = np.zeros(len(qi) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(q.p, minlength=len(qi)), out=ptr[1:])
+    np.bincount(q.p, minlength=len(qi)).cumsum(out=ptr[1:])
     cnt = ptr[qp + 1] - ptr[qp]
     qe = order[_ranges(ptr[qp], cnt)]
-    cells = q.u[qe] * nw + np.repeat(d.u[e], cnt)
-    lex += np.bincount(cells, weights=q.s[qe] * np.repeat(val, cnt), minlength=nq * nw)
+    cells = q.u[qe] * nw + d.u[e].repeat(cnt)
+    lex += np.bincount(cells, weights=q.s[qe] * val.repeat(cnt), minlength=nq * nw)
     return lex.reshape(nq, nw)
 
 
@@ -238,21 +238,21 @@ def _embeddings(latent, q, qi, qd, term_weights, d, F, D, seg_f, active):
     C = latent.components_
     nq, nw, m = len(q.feat), len(d.feat), len(active)
     tq, td = latent.term_row_[qi], latent.term_row_[F]
-    qe = np.flatnonzero(tq[q.p] >= 0)
+    qe = (tq[q.p] >= 0).nonzero()[0]
     qe = qe[_by_row(q.u[qe], nq)]
     qw = q.s[qe] * qd[q.p[qe]]
     if term_weights is not None:
         qw *= np.asarray(term_weights, dtype=np.float64)[q.p[qe]]
-    qf = np.flatnonzero(tq >= 0)
-    e = np.flatnonzero(active[d.seg[d.u]] & (td[d.p] >= 0))
+    qf = (tq >= 0).nonzero()[0]
+    e = (active[d.seg[d.u]] & (td[d.p] >= 0)).nonzero()[0]
     e = e[_by_row(d.u[e], nw)]
-    f = np.flatnonzero(active[seg_f] & ~d.owned & (td >= 0))
+    f = (active[seg_f] & ~d.owned & (td >= 0)).nonzero()[0]
     rows = np.concatenate([q.u[qe], np.full(len(qf), nq), nq + 1 + d.u[e], nq + 1 + nw + seg_f[f]])
     cols = np.concatenate([tq[q.p[qe]], tq[qf], td[d.p[e]], td[f]]).astype(np.int32, copy=False)
     vals = np.concatenate([qw, qd[qf], d.s[e] * D[d.p[e]], D[f]]).astype(np.float32)
     n_rows = nq + 1 + nw + m
     ptr = np.zeros(n_rows + 1, dtype=np.int32)
-    np.cumsum(np.bincount(rows, minlength=n_rows), out=ptr[1:])
+    np.bincount(rows, minlength=n_rows).cumsum(out=ptr[1:])
     if _csr_matvecs is not None and C.dtype == np.float32 and C.flags.c_contiguous:
         Y = np.zeros((n_rows, C.shape[1]), dtype=np.float32)
         _csr_matvecs(n_rows, C.shape[0], C.shape[1], ptr, cols, vals, C.ravel(), Y.ravel())
@@ -263,7 +263,7 @@ def _embeddings(latent, q, qi, qd, term_weights, d, F, D, seg_f, active):
 
 def _by_row(rows: np.ndarray, n: int) -> np.ndarray:
     """A stable order of entries by row (a radix sort when rows fit in 16 bits)."""
-    return np.argsort(rows.astype(np.uint16) if n < 1 << 16 else rows, kind="stable")
+    return (rows.astype(np.uint16) if n < 1 << 16 else rows).argsort(kind="stable")
 
 
 def _assemble(vec, q, d, whole, lex, sem, topic, scores, n, query_is_need):
@@ -272,7 +272,7 @@ def _assemble(vec, q, d, whole, lex, sem, topic, scores, n, query_is_need):
     m, nq, nw = len(scores), len(q.feat), len(d.feat)
     q_ok, d_ok = whole[:nq], whole[nq:]
     starts = d.start[:-1]
-    filled = np.flatnonzero(np.diff(d.start) > 0)
+    filled = (d.start[1:] > d.start[:-1]).nonzero()[0]
     lex_sum, sem_sum = np.zeros((nq, m)), np.zeros((nq, m))
     if nq and len(filled):
         lex_sum[:, filled] = np.add.reduceat(lex, starts[filled], axis=1)
@@ -280,7 +280,7 @@ def _assemble(vec, q, d, whole, lex, sem, topic, scores, n, query_is_need):
     # The same word in the candidate (a word of both texts): its topic part joins the query word's.
     key = (d.seg << 32) | d.feat
     probe = (np.arange(m)[None, :] << 32) | q.feat[:, None]
-    at = np.minimum(np.searchsorted(key, probe), max(nw - 1, 0))
+    at = np.minimum(key.searchsorted(probe), max(nw - 1, 0))
     same = np.where((key[at] == probe) if nw else np.zeros(probe.shape, dtype=bool), at, -1)
     same[~q_ok] = -1
     taken = same >= 0
@@ -289,15 +289,15 @@ def _assemble(vec, q, d, whole, lex, sem, topic, scores, n, query_is_need):
     topic = topic.copy()
     topic[same[taken]] = 0.0
     # The candidates' reasons: a query word with a positive part, or a topic word of the document.
-    qi_, qc = np.nonzero(q_ok[:, None] & (weight > 0))
-    tu = np.flatnonzero((topic > 0) & d_ok)
+    qi_, qc = (q_ok[:, None] & (weight > 0)).nonzero()
+    tu = ((topic > 0) & d_ok).nonzero()[0]
     c_all = np.concatenate([qc, d.seg[tu]])
     w_all = np.concatenate([weight[qi_, qc], topic[tu]])
     # At most n per candidate are shown (strongest first, ties by term): only those, and any
     # tied with the n-th, become Reason objects.
     order = np.lexsort((-w_all, c_all))
     cs = c_all[order]
-    first = np.searchsorted(cs, cs)
+    first = cs.searchsorted(cs)
     rank = np.arange(len(cs)) - first
     nth = np.full(m, -np.inf)
     at_n = rank == n - 1

@@ -30,8 +30,9 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     total = int(counts.sum())
     if total == 0:
         return np.zeros(0, dtype=np.int64)
-    offs = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
-    return np.repeat(starts, counts) + offs
+    ends = counts.cumsum()
+    offs = np.arange(total, dtype=np.int64) - (ends - counts).repeat(counts)
+    return starts.repeat(counts) + offs
 
 
 def _grams(word: str) -> dict[int, int]:
@@ -203,13 +204,13 @@ def _spread(fp, fseg, fkey, wseg, first, last):
     )
     order = words.argsort()  # owners of one key take equal shares: their order does not matter
     ordered = words[order]
-    head = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))  # each key's first
-    keys, counts = ordered[head], np.diff(np.append(head, len(ordered)))
-    at = np.minimum(np.searchsorted(keys, probe), len(keys) - 1)
-    hit = np.flatnonzero(keys[at] == probe)
+    head = np.concatenate([[True], ordered[1:] != ordered[:-1]]).nonzero()[0]  # each key's first
+    keys, counts = ordered[head], np.concatenate([head[1:], [len(ordered)]]) - head
+    at = np.minimum(keys.searchsorted(probe), len(keys) - 1)
+    hit = (keys[at] == probe).nonzero()[0]
     lo, c = head[at[hit]], counts[at[hit]]
     owner = np.concatenate([np.arange(nw), np.arange(nw)])[order][_ranges(lo, c)]
-    return np.repeat(np.concatenate([fp, fp])[hit], c), owner, np.repeat(0.5 / c, c)
+    return np.concatenate([fp, fp])[hit].repeat(c), owner, (0.5 / c).repeat(c)
 
 
 def row_words(vec, F: np.ndarray, bounds: np.ndarray) -> RowWords:
@@ -217,9 +218,9 @@ def row_words(vec, F: np.ndarray, bounds: np.ndarray) -> RowWords:
     t = tables(vec)
     F = F.astype(np.int64, copy=False)
     m = len(bounds) - 1
-    seg = np.repeat(np.arange(m, dtype=np.int64), np.diff(bounds))
+    seg = np.arange(m, dtype=np.int64).repeat(bounds[1:] - bounds[:-1])
     is_word = F < t.n_words
-    late = np.flatnonzero(F >= t.n_fitted)
+    late = (F >= t.n_fitted).nonzero()[0]
     late_key = {}
     for k in late.tolist():  # words and n-grams first seen after the fit: rare, one by one
         name = vec.extra_names_.get(int(F[k]) - t.n_fitted)
@@ -227,18 +228,18 @@ def row_words(vec, F: np.ndarray, bounds: np.ndarray) -> RowWords:
             is_word[k] = True
         elif name is not None:
             late_key[k] = name
-    wpos = np.flatnonzero(is_word)
+    wpos = is_word.nonzero()[0]
     W = F[wpos]
     wseg = seg[wpos]
     nw = len(W)
-    start = np.searchsorted(wseg, np.arange(m + 1))
+    start = wseg.searchsorted(np.arange(m + 1))
     # Every n-gram feature of every word, found among its row's features.
     fitted = W < t.n_words
     Wf = np.where(fitted, W, 0)
     lo = t.ptr[Wf]
     cnt = np.where(fitted, t.ptr[Wf + 1] - lo, 0)
     at = _ranges(lo, cnt)
-    g_u = np.repeat(np.arange(nw, dtype=np.int64), cnt)
+    g_u = np.arange(nw, dtype=np.int64).repeat(cnt)
     g_feat, g_cnt = t.grams[at], t.counts[at]
     first, last = t.first[Wf], t.last[Wf]
     if not fitted.all():
@@ -256,7 +257,7 @@ def row_words(vec, F: np.ndarray, bounds: np.ndarray) -> RowWords:
         g_cnt = np.concatenate([g_cnt, np.asarray(extra_c, dtype=np.float64)])
     n_features = max(vec.n_features_, int(F.max(initial=0)) + 1)
     pos, in_first = _positions(F, seg, m, g_feat, wseg[g_u], n_features)
-    found = np.flatnonzero(pos >= 0)
+    found = (pos >= 0).nonzero()[0]
     pos = pos[found]
     owned = is_word.copy()
     owned[pos] = True
@@ -264,7 +265,7 @@ def row_words(vec, F: np.ndarray, bounds: np.ndarray) -> RowWords:
     u_parts = [np.arange(nw, dtype=np.int64), g_u[found]]
     s_parts = [np.ones(nw), g_cnt[found]]
     # Bigrams inside no word of their row: across two adjacent words.
-    rest = np.flatnonzero(~owned & (F >= t.n_words) & (F < t.n_fitted))
+    rest = (~owned & (F >= t.n_words) & (F < t.n_fitted)).nonzero()[0]
     key = t.char_keys[F[rest] - t.n_words]
     if late_key:
         extra = np.array([k for k in late_key if not owned[k]], dtype=np.int64)
