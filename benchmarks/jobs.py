@@ -358,9 +358,7 @@ def _server_cpu() -> float:
     if db.engine.dialect.name != "postgresql":
         return 0.0
     with db.engine.connect() as conn:
-        pids = conn.exec_driver_sql(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ).scalars()
+        pids = conn.exec_driver_sql("SELECT pid FROM pg_stat_activity WHERE datname = current_database()").scalars()
         total = 0
         for pid in pids:
             try:  # utime and stime, the 14th and 15th fields of /proc/<pid>/stat

@@ -10,6 +10,7 @@ rejected, manual, or worked on) is never updated, deleted or suggested again; ev
 that again in SQL, since a broker may act on a pair after the snapshot was read.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import numpy as np
@@ -130,8 +131,8 @@ def _pg_copy(cur, table, columns, lines):
 class Writer:
     """Inserts, updates and version stamps of one re-suggestion, in the dialect's bulk form."""
 
-    def __init__(self, version, now):
-        self.conn = db.session.connection()
+    def __init__(self, conn, version, now):
+        self.conn = conn
         self.pg = self.conn.dialect.name == "postgresql"
         self.version, self.now = version, now
         # SQLAlchemy's own text form of a timestamp on SQLite (how it compares them).
@@ -233,11 +234,55 @@ def _sqlite_tuning(kib=256 * 1024):
         db.session.connection().exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
+class Batches:
+    """Where a batch of changes is written: on SQLite in the session's transaction (one writer at a
+    time anyway); on PostgreSQL in a transaction of its own on one of WRITERS connections, while this
+    thread goes on. One backend inserting was the critical path at 100k: its CPU (index entries,
+    foreign-key checks) is serial, and a loaded machine gave it a fraction of a core."""
+
+    WRITERS = 2
+
+    def __init__(self, version, now):
+        self.version, self.now = version, now
+        self.engine = db.engine
+        self.pool = ThreadPoolExecutor(self.WRITERS) if self.engine.dialect.name == "postgresql" else None
+        self.futures = []
+
+    def _write(self, conn, inserts, updates, kept):
+        w = Writer(conn, self.version, self.now)
+        w.insert(*inserts)
+        w.update(*updates)
+        w.keep(kept)
+
+    def submit(self, inserts, updates, kept):
+        """Write (need, result, score, side) inserts, (ids, score, side) updates and kept ids."""
+        if self.pool is None:  # the session's connection: a report's commit may hand out another
+            self._write(db.session.connection(), inserts, updates, kept)
+            return
+        self.futures = [f for f in self.futures if not f.done() or f.result()]
+        self.futures.append(self.pool.submit(self._own_transaction, inserts, updates, kept))
+
+    def _own_transaction(self, *batch):
+        with self.engine.begin() as conn:
+            self._write(conn, *batch)
+
+    def wait(self):
+        """Wait for every batch (raising the first error); the pool is shut down either way."""
+        if self.pool is None:
+            return
+        try:
+            for f in self.futures:
+                f.result()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _write_all(engine, thr, k, version, now, report) -> tuple[int, np.ndarray]:
     """Compare and write every pair, a batch at a time; return (rows inserted, stale ids)."""
     snap = Snapshot()
     total = len(engine.needs_) + len(engine.results_)
     created, parts, size = 0, [], 0
+    out = Batches(version, now)
 
     def flush(done):
         nonlocal created, parts, size
@@ -246,19 +291,20 @@ def _write_all(engine, thr, k, version, now, report) -> tuple[int, np.ndarray]:
         need, res, score, side = (np.concatenate(x) for x in zip(*parts))
         parts, size = [], 0
         ins, upd, upd_ids, kept_ids = snap.diff(need, res, score, side)
-        w = Writer(version, now)  # the session's connection: a report's commit may hand out another
-        w.insert(need[ins], res[ins], score[ins], side[ins])
-        w.update(upd_ids, score[upd], side[upd])
-        w.keep(kept_ids)
+        ins = ins[np.argsort(_key(need[ins], res[ins]), kind="stable")]  # index order: fewer pages touched
+        out.submit((need[ins], res[ins], score[ins], side[ins]), (upd_ids, score[upd], side[upd]), kept_ids)
         created += len(ins)
         report("suggest", done, total)
 
-    for done, need, res, score, side in engine_pairs(engine, k, thr):
-        parts.append((need, res, score, side))
-        size += len(need)
-        if size >= WRITE_BATCH:
-            flush(done)
-    flush(total)
+    try:
+        for done, need, res, score, side in engine_pairs(engine, k, thr):
+            parts.append((need, res, score, side))
+            size += len(need)
+            if size >= WRITE_BATCH:
+                flush(done)
+        flush(total)
+    finally:
+        out.wait()
     return created, snap.stale()
 
 

@@ -60,6 +60,7 @@ def test_pairs_decided_during_the_resuggestion_are_not_overwritten(corpus, monke
     def diff_then_accept(self, *args):
         out = diff(self, *args)
         db.session.execute(db.update(MatchSuggestion).where(MatchSuggestion.id.in_(ids)).values(status="accepted"))
+        db.session.commit()  # as a broker's request would, in its own transaction
         return out
 
     monkeypatch.setattr(bulk.Snapshot, "diff", diff_then_accept)
