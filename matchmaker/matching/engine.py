@@ -102,16 +102,28 @@ class MatchEngine:
         )
         X = self.vectorizer_.fit_transform(fields)
         report("semantic", 0, 1)
-        self.latent_ = LatentSpace(self.n_components, self.lsa_sample).fit(X, self.vectorizer_.df_)
-        Z = self.latent_.transform(X, n_jobs=self.n_jobs)
-        report("index", 0, 1)
         max_df = max(20, self.selective_max_df * len(docs))
         # Words first seen after the fit are rare by definition: they have postings.
         extra = np.ones(self.vectorizer_.n_features_ - len(self.vectorizer_.df_), dtype=bool)
         selective = np.concatenate([self.vectorizer_.df_ <= max_df, extra])
         n = len(needs)
-        self.needs_ = SideIndex(row_block(X, 0, n), Z[:n], [d.id for d in needs], selective)
-        self.results_ = SideIndex(row_block(X, n, len(docs)), Z[n:], [d.id for d in results], selective)
+
+        def sides():
+            return (
+                SideIndex(row_block(X, 0, n), None, [d.id for d in needs], selective),
+                SideIndex(row_block(X, n, len(docs)), None, [d.id for d in results], selective),
+            )
+
+        # The sides' postings need no embeddings: they are built on a thread of their own while
+        # the latent space is fitted (numpy and scipy release the GIL).
+        with ThreadPoolExecutor(1) as ex:
+            built = ex.submit(sides) if self.n_jobs > 1 else None
+            self.latent_ = LatentSpace(self.n_components, self.lsa_sample).fit(X, self.vectorizer_.df_)
+            Z = self.latent_.transform(X, n_jobs=self.n_jobs)
+            report("index", 0, 1)
+            self.needs_, self.results_ = built.result() if built else sides()
+        self.needs_.set_embeddings(Z[:n])
+        self.results_.set_embeddings(Z[n:])
         self.dictionary_version_ = tok.dictionary_version()
         self.user_words_ = tok.user_words()
         self.version_ = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]

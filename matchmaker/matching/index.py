@@ -100,12 +100,18 @@ class SideIndex:
     part (no refit: vocabulary and IDF stay). Removed rows are only masked until then.
     """
 
-    def __init__(self, X: sp.csr_matrix, Z: np.ndarray, ids, selective: np.ndarray):
+    def __init__(self, X: sp.csr_matrix, Z: np.ndarray | None, ids, selective: np.ndarray):
         self.selective = selective
         self._set_main(X, Z, np.asarray(ids, dtype=np.int64))
         self.dX = sp.csr_matrix((0, X.shape[1]), dtype=np.float32)
-        self.dZ = np.zeros((0, Z.shape[1]), dtype=np.float32)
         self.d_ids = np.zeros(0, dtype=np.int64)
+        if Z is not None:
+            self.set_embeddings(Z)
+
+    def set_embeddings(self, Z: np.ndarray) -> None:
+        """Give the main part's rows their embeddings (a fit builds the postings meanwhile)."""
+        self.Z = Z
+        self.dZ = np.zeros((0, Z.shape[1]), dtype=np.float32)
 
     def _set_main(self, X, Z, ids):
         self.X, self.Z, self.ids = X, Z, ids
