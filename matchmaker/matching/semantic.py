@@ -19,7 +19,9 @@ __all__ = ["LatentSpace"]
 # and frequent bigrams) hold about half of all entries.
 _DENSE_SHARE = 0.02
 _DENSE_MAX = 4096
-_CSC_ROWS = 512  # rows per block when embedding many
+# Rows per block of a sparse x dense product: the block's output (2,048 x 128 float32, 1 MB) stays in
+# the core's cache while the term embeddings stream past (1.36 s against 1.73 s with 512 rows at 100k).
+_CSC_ROWS = 2048
 
 
 class _Split:
@@ -148,11 +150,11 @@ class LatentSpace:
     def transform(self, X: sp.csr_matrix, n_jobs: int = 2) -> np.ndarray:
         """Return unit-length float32 embeddings of TF-IDF rows."""
         n, k = X.shape[0], self.components_.shape[1]
-        if n < 2 * _CSC_ROWS:  # a query or a few rows
+        if n < 1024:  # a query or a few rows
             Z = np.asarray(self._restrict(X) @ self.components_, dtype=np.float32)
             return _unit(Z)
         Z = np.empty((n, k), dtype=np.float32)
-        step = _CSC_ROWS * 16
+        step = _CSC_ROWS * 4
         spans = [(s, min(s + step, n)) for s in range(0, n, step)]
         if n_jobs > 1 and len(spans) > 1:
             # scipy's sparse products release the GIL.
@@ -164,7 +166,7 @@ class LatentSpace:
         return Z
 
     def _embed(self, X: sp.csr_matrix, start: int, stop: int, Z: np.ndarray) -> None:
-        # Column by column over a few hundred rows at a time: each term's embedding is read once
+        # Column by column over a block of rows at a time: each term's embedding is read once
         # per block and the block's output stays in cache, where the row-by-row product fetches
         # one embedding (512 bytes) from memory per entry (2.8x faster at 100k). Entries of terms
         # without an embedding are left out (they would add zeros).

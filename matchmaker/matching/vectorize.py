@@ -34,6 +34,7 @@ def _summed(rows, feats, weights, n: int, width: int) -> sp.csr_matrix:
 
 
 IDF_POWER_MIN_DOCS = 200  # below this many documents terms weigh plain IDF (see Vectorizer.__init__)
+_WEIGH_ROWS = 4096  # rows weighted at a time
 
 
 class Vectorizer:
@@ -169,14 +170,23 @@ class Vectorizer:
     def _weighted(self, C: sp.csr_matrix, seg: np.ndarray) -> sp.csr_matrix:
         # Sublinear TF x IDF factor, then the unit word part and unit character part of each row
         # blended by word_weight and renormalised, so that a dot product is a cosine in [0, 1] even
-        # when one part is empty. C holds counts (modified in place) with sorted indices: words,
-        # then characters, then bigrams; seg gives each row's number of entries of the three.
+        # when one part is empty. C holds counts (weighted in place, a few thousand rows at a time
+        # so that the temporaries stay small) with sorted indices: words, then characters, then
+        # bigrams; seg gives each row's number of entries of the three.
         idf32 = getattr(self, "idf32_", None)
         if idf32 is None:
             idf32 = self.idf32_ = self._term_idf(self.idf_).astype(np.float32)
-        data = np.log(C.data, out=C.data)
+        for r0 in range(0, C.shape[0], _WEIGH_ROWS):
+            r1 = min(r0 + _WEIGH_ROWS, C.shape[0])
+            lo, hi = C.indptr[r0], C.indptr[r1]
+            self._weigh(C.data[lo:hi], C.indices[lo:hi], seg[r0:r1], idf32)
+        indptr = C.indptr.astype(np.int32, copy=False)
+        return sp.csr_matrix((C.data, C.indices.astype(np.int32, copy=False), indptr), shape=C.shape)
+
+    def _weigh(self, data: np.ndarray, indices: np.ndarray, seg: np.ndarray, idf32: np.ndarray) -> None:
+        np.log(data, out=data)
         data += 1.0
-        data *= idf32[C.indices]
+        data *= idf32[indices]
         # Squared norms of each part (float32 sums per part, as scikit-learn's blocks gave them).
         lengths = seg.ravel()
         starts = np.zeros(len(lengths), dtype=np.int64)
@@ -196,8 +206,6 @@ class Vectorizer:
             fw = (np.sqrt(a) / np.sqrt(nw) / total).astype(np.float32)
             fc = (np.sqrt(1 - a) / np.sqrt(nc) / total).astype(np.float32)
         data *= np.repeat(np.stack([fw, fc, fc], axis=1).ravel(), lengths)
-        indptr = C.indptr.astype(np.int32, copy=False)
-        return sp.csr_matrix((data, C.indices.astype(np.int32, copy=False), indptr), shape=C.shape)
 
     def _counts(self, docs: list[str], fit: bool) -> tuple[sp.csr_matrix, np.ndarray]:
         # Count matrix (words, characters, bigrams) and each row's entries of the three parts.
