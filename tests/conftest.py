@@ -22,9 +22,24 @@ from jinja2 import BytecodeCache
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1", ... in an xdist worker; None in one process
+# Temporary files in memory (/dev/shm) unless TMPDIR is set: instance folders, pytest's tmp_path, the servers'
+# SQLite files, Chromium's profiles. The app stamps instance/cache-generation after each commit that changes a
+# cached table (matchmaker/cache.py): on ext4, rewriting a file waits for the disk, about 3 ms, and the tests
+# commit tens of thousands of times. Set by the controller (or the single process), inherited by the workers
+# and by every process the tests start.
+if not WORKER and "TMPDIR" not in os.environ and os.access("/dev/shm", os.W_OK):
+    _shm = Path("/dev/shm") / f"matchmaker-tests-{os.getuid()}"
+    _shm.mkdir(mode=0o700, exist_ok=True)
+    os.environ["TMPDIR"] = str(_shm)
+    tempfile.tempdir = None  # gettempdir() reads TMPDIR again (pytest's capture already asked it)
 # The controller's folder is inherited by the workers: each worker makes its own.
-if WORKER or "MATCHMAKER_INSTANCE_PATH" not in os.environ:
+_OWN_INSTANCE = WORKER or "MATCHMAKER_INSTANCE_PATH" not in os.environ  # removed at the end of the process
+if _OWN_INSTANCE:
     os.environ["MATCHMAKER_INSTANCE_PATH"] = tempfile.mkdtemp(prefix=f"matchmaker-test-{WORKER or 'main'}-")
+# One folder for what the processes of a run share (the browser servers' prepared databases, built once), made
+# by the controller or the single process and inherited by the workers; removed at the end of the run.
+if not WORKER:
+    os.environ["MATCHMAKER_TEST_RUN_DIR"] = tempfile.mkdtemp(prefix="matchmaker-test-run-")
 # One folder of browser screenshots for the run (set by the controller, inherited by the workers).
 os.environ.setdefault(
     "MATCHMAKER_TEST_SHOTS", str(ROOT / "test-artifacts" / "screenshots" / datetime.now().strftime("%Y%m%d-%H%M%S"))
@@ -76,6 +91,28 @@ def _memoise_password_hashing():
 
 
 _memoise_password_hashing()
+
+
+def _memoise_dictionary_builds():
+    """The tokenizer for a set of domain words is built once per process. A build (two rjieba dictionaries
+    and a frequency for each of the ~300 shipped words) costs about 0.4 s, and every index fit builds it again
+    (``ensure_dictionary(force=True)``): the tests fit hundreds of times with a handful of word sets. A built
+    ``_Dictionary`` is never changed afterwards (new words make a new one), so the one built for the same
+    words is what a new build would give. Different words are built as before."""
+    from functools import lru_cache
+
+    from matchmaker.matching import tokenize as tok
+
+    build = tok._build
+
+    @lru_cache(maxsize=64)
+    def build_words(words):
+        return build(words)
+
+    tok._build = lambda extra: build_words(tuple(tok._clean_words(extra)))
+
+
+_memoise_dictionary_builds()
 _schema_ready = False
 
 
@@ -315,7 +352,10 @@ def app_on(url, tmp_path, **extra):
 # test alone). The crawls share a demo server per worker; the access matrix builds one app per worker.
 SPLIT = {"tests/core/test_access.py": 8, "tests/browser/test_a11y_crawl.py": None}
 # Files that must not run at the same time as each other: one work unit (they clear the same Redis keys).
-TOGETHER = {"tests/security/test_throttle.py": "login-throttle", "tests/security/test_throttle_workers.py": "login-throttle"}
+TOGETHER = {
+    "tests/security/test_throttle.py": "login-throttle",
+    "tests/security/test_throttle_workers.py": "login-throttle",
+}
 
 
 def _unit(nodeid):
@@ -343,10 +383,13 @@ def pytest_xdist_make_scheduler(config, log):
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """Files with browser or slow tests first (the order within a file kept): under xdist the long work
-    starts at once and the many short tests fill the end on both workers."""
+    starts at once and the many short tests fill the end on both workers. Of these, the files on the demo
+    server come last: the demo's state is made in the background meanwhile (tests/browser/prepared.py)."""
     slow_files = {item.nodeid.split("::", 1)[0] for item in items if item.get_closest_marker("browser")
                   or item.get_closest_marker("slow")}  # fmt: skip
-    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in slow_files)
+    demo_files = {item.nodeid.split("::", 1)[0] for item in items if "demo_server" in item.fixturenames}
+    items.sort(key=lambda item: (item.nodeid.split("::", 1)[0] not in slow_files,
+                                 item.nodeid.split("::", 1)[0] in demo_files))  # fmt: skip
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -356,7 +399,15 @@ def pytest_terminal_summary(terminalreporter):
 
 
 def pytest_unconfigure(config):
-    """An xdist worker on PostgreSQL drops its database."""
+    """The process's instance folder goes; an xdist worker on PostgreSQL drops its database; the controller
+    (or the single process) removes the run's shared folder and the PostgreSQL databases listed in its
+    ``drop-databases``."""
+    if _OWN_INSTANCE:
+        import shutil
+
+        shutil.rmtree(os.environ["MATCHMAKER_INSTANCE_PATH"], ignore_errors=True)
+    if not WORKER:
+        _remove_run_dir()
     if not (WORKER and _CONFIGURED_DB_URL):
         return
     import psycopg
@@ -371,3 +422,19 @@ def pytest_unconfigure(config):
     admin = url.set(drivername="postgresql", database=make_url(_CONFIGURED_DB_URL).database)
     with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+
+
+def _remove_run_dir():
+    import shutil
+
+    run = Path(os.environ["MATCHMAKER_TEST_RUN_DIR"])
+    listed = run / "drop-databases"
+    if _CONFIGURED_DB_URL and listed.exists():
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        admin = make_url(_CONFIGURED_DB_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(admin, autocommit=True) as conn:
+            for name in set(listed.read_text().split()):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    shutil.rmtree(run, ignore_errors=True)

@@ -20,12 +20,13 @@ from pathlib import Path
 import pytest
 
 from ..procs import dies_with_parent
-from . import a11y
+from . import a11y, prepared
+from .prepared import ADMIN  # noqa: F401  (the journeys' admin login)
 
 CHROMIUM = os.environ.get("MATCHMAKER_CHROMIUM", "/usr/bin/chromium")
+SERVERS = {"live_server": "admin", "demo_server": "demo"}  # server fixture: the prepared state it starts from
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ["MATCHMAKER_TEST_SHOTS"])  # test-artifacts/screenshots/<time>, set by tests/conftest.py
-ADMIN = ("admin@journey.cn", "admin-pass-123")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -34,46 +35,40 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
+def pytest_collection_finish(session):
+    """Start making the servers' prepared states that the selected tests need, in the background, while
+    the first tests run (the first worker to get here makes them, the other waits for them when it needs them)."""
+    if not Path(CHROMIUM).exists() or session.config.option.collectonly:
+        return
+    needed = {name for item in session.items for fixture, name in SERVERS.items() if fixture in item.fixturenames}
+    if os.environ.get("MATCHMAKER_DEMO_URL"):
+        needed.discard("demo")
+    for name in sorted(needed):
+        prepared.start(name)
+
+
+def pytest_sessionfinish(session):
+    prepared.finish()
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _database(tmp):
-    """A fresh database for the server: SQLite file, or a new PostgreSQL database."""
-    base = os.environ.get("MATCHMAKER_DATABASE_URL")
-    if not base:
-        return f"sqlite:///{tmp / 'journey.sqlite'}", None
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"mm_journey_{uuid.uuid4().hex[:8]}"
-    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
-
-
 @contextmanager
-def _serve(tmp, *commands):
-    """The app under gunicorn (2 workers) on a free port, after init-db and the given flask commands,
-    with one job consumer (``flask worker``: matching after a publish, notifications), as ``make run``."""
+def _serve(tmp, name):
+    """The app under gunicorn (2 workers) on a free port, on a copy of the prepared state ``name``
+    (tests/browser/prepared.py: init-db and that state's flask commands, made once per run), with one
+    job consumer (``flask worker``: matching after a publish, notifications), as ``make run``."""
     _need_chromium()
-    url, drop = _database(tmp)
-    env = dict(os.environ, MATCHMAKER_INSTANCE_PATH=str(tmp / "instance"), MATCHMAKER_DATABASE_URL=url)
+    url, drop, instance = prepared.copy(name, tmp)
+    env = dict(os.environ, MATCHMAKER_INSTANCE_PATH=str(instance), MATCHMAKER_DATABASE_URL=url)
     env["MATCHMAKER_JOBS_QUEUE_NAME"] = f"journey-{uuid.uuid4().hex[:8]}"  # two servers never share a Redis queue
     env.pop("CI", None)
     bin_dir = Path(sys.executable).parent
     flask = [str(bin_dir / "flask"), "--app", "matchmaker"]
-    for command in (["init-db"], *commands):
-        subprocess.run([*flask, *command], env=env, check=True, capture_output=True)
     port = _free_port()
     log = open(tmp / "server.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
@@ -113,8 +108,7 @@ def _serve(tmp, *commands):
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """An empty schema with one admin."""
-    admin = ["create-admin", "--email", ADMIN[0], "--name", "旅程管理员", "--password", ADMIN[1]]
-    with _serve(tmp_path_factory.mktemp("journey"), admin) as server:
+    with _serve(tmp_path_factory.mktemp("journey"), "admin") as server:
         yield server
 
 
@@ -126,7 +120,7 @@ def demo_server(tmp_path_factory):
         _need_chromium()
         yield {"url": os.environ["MATCHMAKER_DEMO_URL"].rstrip("/")}
         return
-    with _serve(tmp_path_factory.mktemp("demo"), ["demo"]) as server:
+    with _serve(tmp_path_factory.mktemp("demo"), "demo") as server:
         yield server
 
 
@@ -268,7 +262,6 @@ def journey(browser, live_server, request):
     yield start
     for j in made:
         j.close()
-
 
 
 def chromium_available():
