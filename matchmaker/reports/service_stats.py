@@ -16,7 +16,6 @@ Definitions (every figure is a count of rows, recomputable in SQL):
 - financing: applications made in the period; loans paid out in it and their amount.
 """
 
-from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select, union
@@ -50,7 +49,7 @@ COLLECTED_SOURCES = (Source.VISIT.value, Source.EVENT.value)
 
 def _bounds(period):
     """[start, end) datetimes of a period of whole days."""
-    return datetime.combine(period.start, time()), datetime.combine(period.end + timedelta(days=1), time())
+    return period.datetimes()
 
 
 def served_enterprises(period):

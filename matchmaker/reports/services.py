@@ -56,6 +56,11 @@ class Period:
     def contains(self, column):
         return column.between(self.start, self.end)
 
+    def datetimes(self):
+        """[start, end) datetimes of the period's whole days (the end open; the calendar's last day too)."""
+        end = datetime.combine(self.end + timedelta(days=1), time.min) if self.end < date.max else datetime.max
+        return datetime.combine(self.start, time.min), end
+
 
 class PeriodError(ValueError):
     """A period that cannot be reported, with a Chinese message."""
@@ -243,8 +248,7 @@ def _pct(part, whole):
 
 def funnel(period):
     """Needs published in the period, and how many of them went on to each later stage."""
-    start = datetime.combine(period.start, time.min)
-    end = datetime.combine(period.end + timedelta(days=1), time.min)
+    start, end = period.datetimes()
     published = and_(TechNeed.published_at >= start, TechNeed.published_at < end)
     introduced = or_(
         _reached(INTRODUCED_ON_STATUSES),

@@ -75,7 +75,8 @@ def _month_sql(dialect):
 
 def _month_days(month):
     year, mm = divmod(month, 100)
-    return date(year, mm, 1), date(year + mm // 12, mm % 12 + 1, 1) - timedelta(days=1)
+    last = date(year, 12, 31) if mm == 12 else date(year, mm + 1, 1) - timedelta(days=1)  # December 9999 too
+    return date(year, mm, 1), last
 
 
 def _in_months(months):
@@ -280,16 +281,25 @@ def is_current(session=None):
 
 def split(period):
     """The period's whole months (first, last yyyymm, or None) and the day ranges left at its ends."""
-    first = period.start if period.start.day == 1 else _month_days(month_of(period.start))[1] + timedelta(days=1)
-    last = (
-        period.end
-        if _month_days(month_of(period.end))[1] == period.end
-        else period.end.replace(day=1) - timedelta(days=1)
-    )
+    try:
+        first = period.start if period.start.day == 1 else _month_days(month_of(period.start))[1] + timedelta(days=1)
+        last = (
+            period.end
+            if _month_days(month_of(period.end))[1] == period.end
+            else period.end.replace(day=1) - timedelta(days=1)
+        )
+    except (
+        OverflowError,
+        ValueError,
+    ):  # a period ending in the calendar's last month or starting in its first: read it whole
+        return None, [(period.start, period.end)]
     if first > last:
         return None, [(period.start, period.end)]
-    ends = [(a, b) for a, b in ((period.start, first - timedelta(days=1)), (last + timedelta(days=1), period.end))
-            if a <= b]  # fmt: skip
+    ends = []
+    if period.start < first:
+        ends.append((period.start, first - timedelta(days=1)))
+    if last < period.end:
+        ends.append((last + timedelta(days=1), period.end))
     return (month_of(first), month_of(last)), ends
 
 

@@ -224,6 +224,16 @@ def test_report_equals_the_page_to_the_cent(api, client, auth):
     assert by_type["技术服务"]["amount"] == "999999999900.01" and by_type["技术服务"]["count"] == 2
 
 
+@pytest.mark.parametrize("period, expected", [("from=0001-01-01&to=0030-01-01", 0), ("from=9990-03-03&to=9999-12-31", 1),
+                                              ("from=9999-12-05&to=9999-12-30", 0)])  # fmt: skip
+def test_report_at_the_calendars_ends_is_answered(api, period, expected):
+    """A period starting on the calendar's first day or ending in its last month is a report, not a 500."""
+    make_contract(amount="100.00", signed_on=date(9999, 12, 31))  # the calendar's last day
+    resp = api.get(f"/api/v1/reports?{period}", token_for("admin"))
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    assert resp.get_json()["headline_all"]["count"] == expected
+
+
 def test_report_bad_period_is_400_in_chinese(api):
     body = api.get("/api/v1/reports?from=2021-01-01&to=2020-01-01", token_for("admin")).get_json()
     assert body["status"] == 400 and body["code"] == "invalid_period" and "开始日期不能晚于结束日期" in body["detail"]

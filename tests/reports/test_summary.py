@@ -20,6 +20,9 @@ PERIODS = [
     services.Period(date(2020, 6, 5), date(2020, 6, 29)),  # within one month
     services.Period(date(2019, 12, 31), date(2020, 6, 30)),  # one day, then whole months
     services.Period(date(2010, 1, 1), date(2030, 12, 31)),
+    services.Period(date(1, 1, 1), date(30, 1, 1)),  # from the calendar's first day (no day before it)
+    services.Period(date(2020, 3, 3), date(9999, 12, 31)),  # to its last day (no day after it)
+    services.Period(date(9999, 12, 5), date(9999, 12, 30)),  # within its last month
 ]
 
 
