@@ -73,3 +73,14 @@ def test_writes_elsewhere_leave_the_cache_alone(cached_app):
     make_user(role="broker")
     assert count_queries(cached_app, "/needs/")[1] == 0
     assert "user" not in cache.WATCHED
+
+
+def test_a_write_moves_the_stamp_every_worker_checks(cached_app):
+    """The generation file, written in place, still moves its modification time: other workers drop their entries."""
+    import time
+
+    cache.invalidate({"tech_need"})
+    before = cache._stamp_now()
+    time.sleep(0.05)  # file times move by the kernel's tick
+    cache.invalidate({"tech_need"})
+    assert cache._stamp_now() > before
