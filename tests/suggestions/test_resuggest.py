@@ -9,7 +9,7 @@ from .conftest import NEED_TEXT, publish_need
 
 
 def rows(**filters):
-    return db.session.scalars(db.select(MatchSuggestion).filter_by(**filters)).all()
+    return db.session.scalars(db.select(MatchSuggestion).filter_by(**filters).order_by(MatchSuggestion.id)).all()
 
 
 def _resuggest():
