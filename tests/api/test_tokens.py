@@ -86,6 +86,18 @@ def test_me_tells_who_and_which_scopes(app, api):
     assert body["token"]["expires_at"].endswith("Z")
 
 
+def test_limits_hold_after_an_app_made_without_them(make_app):
+    """An app with limits off (as the cluster tests make in process) leaves the next app's limits on."""
+    make_app(RATELIMIT_ENABLED=False)
+    app = make_app(API_RATE_LIMIT="3 per minute")
+    with app.app_context():
+        client = app.test_client()
+        a = token_for("enterprise")
+        codes = [client.get("/api/v1/me", headers={"Authorization": f"Bearer {a}"}).status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        db.session.remove()
+
+
 def test_per_token_rate_limit(make_app):
     """Past API_RATE_LIMIT a token gets 429 problem+json with Retry-After; another token is unaffected."""
     app = make_app(API_RATE_LIMIT="3 per minute")
