@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import tokenize as tok
+from . import wordshare
 from .engine import MatchEngine
 
 __all__ = ["ChecksumMismatch", "IndexStore", "checksum", "has_version", "load", "save"]
@@ -106,6 +107,7 @@ def save(engine: MatchEngine, directory) -> str:
         except PermissionError:  # someone else's directory: leave it as it is
             pass
     version = engine.version_
+    wordshare.tables(engine.vectorizer_)  # saved with the index, so every process maps them instead of building its own
     final = d / f"index-{version}"
     tmp = Path(tempfile.mkdtemp(dir=d, prefix=f".index-{version}."))
     try:

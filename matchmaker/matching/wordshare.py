@@ -12,7 +12,6 @@ lookups into per-vocabulary tables built once (``tables``) instead of Python loo
 from __future__ import annotations
 
 import threading
-import weakref
 
 import numpy as np
 
@@ -86,6 +85,19 @@ class WordTables:
         self.last = np.where(lens > 0, cp[np.maximum(ends - 1, 0)], -1) if len(cp) else np.full(n, -1)
         self._state = None  # (dictionary version, typed keywords counted in, flag per word)
 
+    def __getstate__(self) -> dict:
+        # Saved with the index: the arrays (written as files and mapped back), not the word list
+        # (the vectorizer holds the same strings) nor the flags (they follow the dictionary).
+        state = {
+            k: getattr(self, k) for k in ("n_words", "n_fitted", "char_keys", "grams", "counts", "ptr", "first", "last")
+        }
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.names = None  # set by tables() from the vectorizer
+        self._state = None
+
     def whole(self, feats: np.ndarray, vec) -> np.ndarray:
         """Whether each of these word features (fitted or added later) is a whole word (is_whole_word)."""
         keywords = getattr(vec, "keywords_", ())
@@ -116,18 +128,24 @@ class WordTables:
         return flags
 
 
-_tables: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
 def tables(vec) -> WordTables:
-    """The lookup tables of a fitted vectorizer, built on first use (its vocabulary never changes)."""
-    t = _tables.get(vec)
+    """The lookup tables of a fitted vectorizer, built on first use (its vocabulary never changes).
+
+    They are kept on the vectorizer (``word_tables_``) so that an index saved after they were
+    built carries them: loaded, their arrays are memory-mapped like the rest of the index and
+    shared by the processes of a machine instead of being built again in each one (store.save
+    builds them before it writes)."""
+    t = getattr(vec, "word_tables_", None)
     if t is None:
         with _lock:
-            t = _tables.get(vec)
+            t = getattr(vec, "word_tables_", None)
             if t is None:
-                t = _tables[vec] = WordTables(vec)
+                t = vec.word_tables_ = WordTables(vec)
+    if t.names is None:  # loaded from a saved index: the words are the vocabulary's own strings
+        t.names = vec.words()
     return t
 
 

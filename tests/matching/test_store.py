@@ -46,6 +46,23 @@ def test_arrays_are_mapped_read_only(tmp_path, every_array_mapped):
     assert loaded.needs_for_result(12) == engine.needs_for_result(12)
 
 
+def test_explanation_tables_saved_and_mapped(tmp_path, every_array_mapped):
+    """The word tables explanations use are saved with the index and mapped by every process that
+    loads it (not rebuilt as private memory in each), and explain as the fitted engine's do."""
+    from matchmaker.matching import wordshare
+
+    engine = MatchEngine().fit(NEEDS, RESULTS)
+    IndexStore(tmp_path).save(engine)
+    loaded = IndexStore(tmp_path).load()
+    t = loaded.vectorizer_.__dict__.get("word_tables_")
+    assert t is not None and wordshare.tables(loaded.vectorizer_) is t
+    for a in (t.grams, t.counts, t.ptr, t.first, t.last):
+        assert _mapped(a) and not a.flags.writeable
+    assert t.names == loaded.vectorizer_.words()
+    assert loaded.results_for_need(1) == engine.results_for_need(1)
+    assert loaded.results_for_need(1)[0].reasons
+
+
 def test_loaded_engine_takes_updates(tmp_path, every_array_mapped):
     """Adding, removing and compacting work on a loaded engine as on a fitted one."""
     fitted = MatchEngine().fit(NEEDS, RESULTS)
