@@ -16,7 +16,8 @@ class MatchSuggestion(db.Model):
         db.Index("ix_match_suggestion_status_activity", "status", "last_activity_at"),
     )
     id = db.Column(db.Integer, primary_key=True)
-    need_id = db.Column(db.Integer, db.ForeignKey("tech_need.id"), nullable=False, index=True)
+    # need_id is served by the pair's unique index, status by the status-first ones above.
+    need_id = db.Column(db.Integer, db.ForeignKey("tech_need.id"), nullable=False)
     result_id = db.Column(db.Integer, db.ForeignKey("result.id"), nullable=False, index=True)
     score = db.Column(db.Float, nullable=False, default=0.0)  # a similarity, not money
     # [{term, weight, lexical, semantic, need, result}, ..., {rest}] adding up to score (older rows: [[term, weight]])
@@ -26,7 +27,7 @@ class MatchSuggestion(db.Model):
     # scores first): the side whose listing's query gave the score. NULL once reasons match the score.
     reasons_pending = db.Column(db.String(6), index=True)
     manual = db.Column(db.Boolean, nullable=False, default=False)
-    status = db.Column(db.String(20), nullable=False, default=SuggestionStatus.SUGGESTED.value, index=True)
+    status = db.Column(db.String(20), nullable=False, default=SuggestionStatus.SUGGESTED.value)
     assigned_broker_id = db.Column(db.Integer, db.ForeignKey("user.id"), index=True)
     reject_reason = db.Column(db.String(20))
     reject_note = db.Column(db.String(500))
