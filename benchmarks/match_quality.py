@@ -9,6 +9,7 @@ word (jieba's plus the domain dictionary), a typed keyword nor a Latin word — 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("MATCHMAKER_SHARED") or ROOT.parent / "shared")  # data/ and tools/
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(SHARED / "tools"))
 

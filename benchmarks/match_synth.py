@@ -10,7 +10,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # A worktree beside the main checkout points here with MATCHMAKER_SHARED_DATA.
-SHARED = Path(os.environ.get("MATCHMAKER_SHARED_DATA") or ROOT.parent / "shared" / "data")
+SHARED = Path(
+    os.environ.get("MATCHMAKER_SHARED_DATA")
+    or Path(os.environ.get("MATCHMAKER_SHARED") or ROOT.parent / "shared") / "data"
+)
 _SENT_RE = re.compile(r"(?<=[。；;！？!?.])")
 
 

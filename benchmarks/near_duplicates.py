@@ -9,12 +9,13 @@ on 700 other DEV records, as the app's index would be.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("MATCHMAKER_SHARED") or ROOT.parent / "shared")  # data/ and tools/
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(SHARED / "tools"))
 
