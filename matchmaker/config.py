@@ -37,6 +37,9 @@ class DefaultConfig:
     # (table login_attempt), or in Redis when REDIS_URL is set: every worker sees the same counts.
     REDIS_URL = None  # e.g. redis://127.0.0.1:6379/0; also Flask-Limiter's storage (memory when unset)
     RATELIMIT_STORAGE_URI = None
+    # Every limit counts the hits of the last N seconds (a fixed window let twice the limit through
+    # across its boundary: the end of one window and the start of the next).
+    RATELIMIT_STRATEGY = "moving-window"
     LOGIN_MAX_FAILURES = 10
     LOGIN_ACCOUNT_MAX_FAILURES = 30
     LOGIN_FAILURE_WINDOW = 15 * 60

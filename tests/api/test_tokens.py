@@ -1,5 +1,6 @@
 """API tokens: issued once and stored hashed, refused when missing, wrong, revoked, expired or out of scope."""
 
+import time
 from datetime import timedelta
 
 from matchmaker.extensions import db
@@ -110,6 +111,22 @@ def test_per_token_rate_limit(make_app):
         _problem(resp, 429, "rate_limited")
         assert 1 <= int(resp.headers["Retry-After"]) <= 60
         assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {b}"}).status_code == 200
+        db.session.remove()
+
+
+def test_rate_limit_counts_the_last_window_not_a_fixed_one(make_app):
+    """A limit holds for any span of its length: hits at the end of one period and the start of the
+    next are counted together (a fixed window would let twice the limit through across its boundary)."""
+    app = make_app(API_RATE_LIMIT="3 per 2 second")
+    with app.app_context():
+        client = app.test_client()
+        headers = {"Authorization": f"Bearer {token_for('enterprise')}"}
+        codes = [client.get("/api/v1/me", headers=headers).status_code]
+        time.sleep(1.5)
+        codes += [client.get("/api/v1/me", headers=headers).status_code for _ in range(2)]
+        time.sleep(0.6)  # the first hit is now more than 2 s old, the other two are not
+        codes += [client.get("/api/v1/me", headers=headers).status_code for _ in range(2)]
+        assert codes == [200, 200, 200, 200, 429]
         db.session.remove()
 
 
