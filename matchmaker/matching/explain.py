@@ -31,10 +31,10 @@ from threadpoolctl import ThreadpoolController
 from .scoring import score_side
 from .wordshare import _ranges, row_words, tables, word_name
 
-try:  # scipy's C kernel for a sparse matrix times a dense one, without the public API's checks
-    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
+try:  # scipy's C kernel for a sparse (COO) matrix times a dense one, without the public API's checks
+    from scipy.sparse._sparsetools import coo_matmat_dense as _coo_matmat
 except ImportError:  # pragma: no cover - other scipy layouts take the public path
-    _csr_matvecs = None
+    _coo_matmat = None
 
 __all__ = ["Reason", "explain_candidates", "explain_pairs"]
 
@@ -239,25 +239,22 @@ def _embeddings(latent, q, qi, qd, term_weights, d, F, D, seg_f, active):
     nq, nw, m = len(q.feat), len(d.feat), len(active)
     tq, td = latent.term_row_[qi], latent.term_row_[F]
     qe = (tq[q.p] >= 0).nonzero()[0]
-    qe = qe[_by_row(q.u[qe], nq)]
     qw = q.s[qe] * qd[q.p[qe]]
     if term_weights is not None:
         qw *= np.asarray(term_weights, dtype=np.float64)[q.p[qe]]
     qf = (tq >= 0).nonzero()[0]
     e = (active[d.seg[d.u]] & (td[d.p] >= 0)).nonzero()[0]
-    e = e[_by_row(d.u[e], nw)]
     f = (active[seg_f] & ~d.owned & (td >= 0)).nonzero()[0]
+    # Entries in any order: each output row sums its entries in the order given (COO kernel).
     rows = np.concatenate([q.u[qe], np.full(len(qf), nq), nq + 1 + d.u[e], nq + 1 + nw + seg_f[f]])
-    cols = np.concatenate([tq[q.p[qe]], tq[qf], td[d.p[e]], td[f]]).astype(np.int32, copy=False)
+    cols = np.concatenate([tq[q.p[qe]], tq[qf], td[d.p[e]], td[f]]).astype(np.int64, copy=False)
     vals = np.concatenate([qw, qd[qf], d.s[e] * D[d.p[e]], D[f]]).astype(np.float32)
     n_rows = nq + 1 + nw + m
-    ptr = np.zeros(n_rows + 1, dtype=np.int32)
-    np.bincount(rows, minlength=n_rows).cumsum(out=ptr[1:])
-    if _csr_matvecs is not None and C.dtype == np.float32 and C.flags.c_contiguous:
+    if _coo_matmat is not None and C.dtype == np.float32 and C.flags.c_contiguous:
         Y = np.zeros((n_rows, C.shape[1]), dtype=np.float32)
-        _csr_matvecs(n_rows, C.shape[0], C.shape[1], ptr, cols, vals, C.ravel(), Y.ravel())
+        _coo_matmat(len(vals), C.shape[1], rows, cols, vals, C.ravel(), Y.ravel())
     else:  # pragma: no cover - other scipy layouts or component types take the public path
-        Y = np.asarray(sp.csr_matrix((vals, cols, ptr), shape=(n_rows, C.shape[0])) @ C, dtype=np.float32)
+        Y = np.asarray(sp.coo_matrix((vals, (rows, cols)), shape=(n_rows, C.shape[0])) @ C, dtype=np.float32)
     return Y
 
 

@@ -11,6 +11,11 @@ from threadpoolctl import threadpool_limits
 
 from .index import row_block
 
+try:  # scipy's C kernel for a sparse matrix times a dense one, without the public API's checks
+    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
+except ImportError:  # pragma: no cover - other scipy layouts take the public path
+    _csr_matvecs = None
+
 __all__ = ["LatentSpace"]
 
 # In the SVD's products a term in at least this share of the documents is a dense column (BLAS):
@@ -150,7 +155,17 @@ class LatentSpace:
     def transform(self, X: sp.csr_matrix, n_jobs: int = 2) -> np.ndarray:
         """Return unit-length float32 embeddings of TF-IDF rows."""
         n, k = X.shape[0], self.components_.shape[1]
-        if n < 1024:  # a query or a few rows
+        if n == 1 and _csr_matvecs is not None and self.components_.dtype == np.float32:
+            # A query: scipy's kernel itself (the same sums as the product below), without building
+            # a second sparse matrix and the product's checks (a tenth of a query's time).
+            C = self.components_
+            cols = self.term_row_[X.indices]
+            cols[cols < 0] = C.shape[0] - 1
+            Z = np.zeros((1, k), dtype=np.float32)
+            indptr = np.array([0, len(cols)], dtype=cols.dtype)
+            _csr_matvecs(1, C.shape[0], k, indptr, cols, X.data.astype(np.float32, copy=False), C.ravel(), Z.ravel())
+            return _unit(Z)
+        if n < 1024:  # a few rows
             Z = np.asarray(self._restrict(X) @ self.components_, dtype=np.float32)
             return _unit(Z)
         Z = np.empty((n, k), dtype=np.float32)
