@@ -367,12 +367,19 @@ _new, _set = object.__new__, object.__setattr__
 
 def _best_partners(lex, sem, d_ok, start, filled):
     """(query words x candidates): the candidate's whole word carrying most of each query word, or -1."""
-    nq = lex.shape[0]
+    nq, nw = lex.shape
     best = np.full((nq, len(start) - 1), -1, dtype=np.int64)
+    if not nq or not len(filled):
+        return best
     total = lex + sem
     total[:, ~d_ok] = -np.inf
-    for c in filled.tolist():
-        a, e = start[c], start[c + 1]
-        if d_ok[a:e].any():
-            best[:, c] = a + total[:, a:e].argmax(axis=1)
+    # Per candidate, the first column holding its maximum (as argmax finds it), all candidates at
+    # once: columns are numbered, the others pushed past the end, and each segment's least taken.
+    at = start[filled]
+    top = np.maximum.reduceat(total, at, axis=1)
+    place = np.zeros(nw, dtype=np.int64)  # each column's candidate among the filled ones
+    place[at[1:]] = 1
+    first = np.minimum.reduceat(np.where(total == top[:, place.cumsum()], np.arange(nw), nw), at, axis=1)
+    shown = np.add.reduceat(d_ok.view(np.int8), at) > 0  # candidates with a whole word
+    best[:, filled[shown]] = first[:, shown]
     return best

@@ -227,7 +227,7 @@ def _spread(fp, fseg, fkey, wseg, first, last):
     at = np.minimum(keys.searchsorted(probe), len(keys) - 1)
     hit = (keys[at] == probe).nonzero()[0]
     lo, c = head[at[hit]], counts[at[hit]]
-    owner = np.concatenate([np.arange(nw), np.arange(nw)])[order][_ranges(lo, c)]
+    owner = order[_ranges(lo, c)] % nw  # order numbers the last characters, then the first ones
     return np.concatenate([fp, fp])[hit].repeat(c), owner, (0.5 / c).repeat(c)
 
 
