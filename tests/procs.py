@@ -3,11 +3,21 @@ process: each is started under ``setpriv --pdeathsig TERM``, so a run killed wit
 xdist worker that dies) leaves no gunicorn or consumer behind. Without setpriv the command runs as is."""
 
 import shutil
+import sys
+from pathlib import Path
 
 _SETPRIV = shutil.which("setpriv")
+_PRELOAD = Path(__file__).with_name("gunicorn_preload.py")
 
 
 def dies_with_parent(args):
     """The command line, run so that it gets SIGTERM when the process that started it dies."""
     args = [str(a) for a in args]
     return [_SETPRIV, "--pdeathsig", "TERM", "--", *args] if _SETPRIV else args
+
+
+def gunicorn_args(workers, port):
+    """gunicorn serving ``matchmaker:create_app()`` on 127.0.0.1:port with ``workers`` sync workers, the app
+    made once in the master and forked into them (tests/gunicorn_preload.py)."""
+    return [str(Path(sys.executable).parent / "gunicorn"), "-c", str(_PRELOAD), "-w", str(workers),
+            "-b", f"127.0.0.1:{port}", "--timeout", "120", "matchmaker:create_app()"]  # fmt: skip

@@ -5,10 +5,6 @@ import io
 import re
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from ..utils.money import format_wan, to_wan
 
 # Text beginning with these is run as a formula by spreadsheets (CSV/formula injection).
@@ -55,6 +51,12 @@ def _sheet_title(title, used):
 
 def to_xlsx(report):
     """The whole report as an .xlsx workbook (bytes): a summary sheet, then a sheet per table."""
+    # openpyxl (about 0.2 s to import) only when a workbook is asked for, as the imports and
+    # service statistics do: not in every web process and command that builds the app.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     wb = Workbook()
     ws = wb.active
     ws.title = "概要"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from ..procs import dies_with_parent
+from ..procs import dies_with_parent, gunicorn_args
 from . import a11y, prepared
 from .prepared import ADMIN  # noqa: F401  (the journeys' admin login)
 
@@ -59,7 +59,7 @@ def _free_port():
 
 @contextmanager
 def _serve(tmp, name):
-    """The app under gunicorn (2 workers) on a free port, on a copy of the prepared state ``name``
+    """The app under gunicorn (2 workers, the app made once and forked into them) on a free port, on a copy of the prepared state ``name``
     (tests/browser/prepared.py: init-db and that state's flask commands, made once per run), with one
     job consumer (``flask worker``: matching after a publish, notifications), as ``make run``."""
     _need_chromium()
@@ -72,10 +72,8 @@ def _serve(tmp, name):
     port = _free_port()
     log = open(tmp / "server.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
-        dies_with_parent([bin_dir / "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "120",
-                          "matchmaker:create_app()"]),
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-    )  # fmt: skip
+        dies_with_parent(gunicorn_args(2, port)), env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+    )
     worker = subprocess.Popen(dies_with_parent([*flask, "worker", "-w", "1", "--no-periodic"]), env=env, stdout=log,
                               stderr=subprocess.STDOUT, cwd=ROOT)  # fmt: skip
     deadline = time.time() + 30
