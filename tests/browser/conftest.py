@@ -76,7 +76,7 @@ def _serve(tmp, name):
     )
     worker = subprocess.Popen(dies_with_parent([*flask, "worker", "-w", "1", "--no-periodic"]), env=env, stdout=log,
                               stderr=subprocess.STDOUT, cwd=ROOT)  # fmt: skip
-    deadline = time.time() + 30
+    deadline = time.time() + 120  # with the app preloaded, the port opens once the master has made it
     while time.time() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()

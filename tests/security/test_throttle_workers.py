@@ -89,7 +89,7 @@ def server(request, tmp_path):
         dies_with_parent(gunicorn_args(4, port)), env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
+    deadline = time.time() + 120  # the master makes the app before it opens the port (preload)
     while time.time() < deadline:
         try:
             urllib.request.urlopen(base + "/auth/login", timeout=5).close()
