@@ -6,6 +6,7 @@ under CI=true, where Redis must be running."""
 
 import os
 import re
+import time
 
 import pytest
 from sqlalchemy import select
@@ -114,6 +115,9 @@ def test_consumer_killed_mid_job_loses_nothing(cluster, tmp_path):
     for name in cluster.consumers:
         cluster.kill(name)
     assert "done" not in marks.read_text()
+    # Restarted after the lease (5 s here): the new consumer's start-up sweep runs the row at once, where a
+    # consumer started sooner would wait for the minute sweep (up to 60 s).
+    time.sleep(float(cluster.env["MATCHMAKER_JOBS_LEASE_SECONDS"]) + 1)
     cluster.start_consumer("c-after")
     cluster.consumers = ["c-after"]
     assert wait_for(lambda: "done" in marks.read_text(), timeout=90), cluster.log("c-after")[-3000:]
