@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 
 from .a11y import assert_accessible
 from .conftest import ADMIN
@@ -46,6 +47,14 @@ def run_script(base, token):
     return json.loads(done.stdout)
 
 
+def _until(page, expression, timeout=30):
+    """Wait for a page expression to be true (polled from here: the page's CSP forbids wait_for_function's eval)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
+        time.sleep(0.05)
+
+
 def test_service_token_script_docs_and_revocation(journey, live_server):
     base = live_server["url"]
     admin = journey("admin")
@@ -70,16 +79,23 @@ def test_service_token_script_docs_and_revocation(journey, live_server):
     assert admin.page.locator(".opblock").count() >= 12
     # Held to WCAG 2.1 AA like every page (static/js/api-docs.js and css/api-docs.css mend Swagger UI's gaps):
     # with every operation open, one in "Try it out", the authorisation dialog and the data models open.
-    for i in range(admin.page.locator(".opblock-summary-control").count()):
-        admin.page.locator(".opblock-summary-control").nth(i).click()
+    # Opened in one script, not one Playwright click each (each waited for the page to settle: 7 s in all).
+    opened = admin.page.evaluate(
+        "[...document.querySelectorAll('.opblock-summary-control')].map(b => b.click()).length"
+    )
+    _until(admin.page, f"document.querySelectorAll('.opblock.is-open').length >= {opened}")
     admin.page.locator(".try-out__btn").first.click()
     admin.page.locator("button.authorize").first.click()
     admin.page.wait_for_selector(".modal-ux")
     assert_accessible(admin.page, "/api/v1/docs with its authorisation dialog")
     admin.page.keyboard.press("Escape")  # the dialog closes by keyboard
     admin.page.wait_for_selector(".modal-ux", state="detached")
-    for i in range(admin.page.locator(".models .model-box-control").count()):
-        admin.page.locator(".models .model-box-control").nth(i).click()
+    models = admin.page.evaluate(
+        "[...document.querySelectorAll('.models .model-box-control')].map(b => b.click()).length"
+    )
+    _until(
+        admin.page, f"document.querySelectorAll('.models .model-box-control[aria-expanded=true]').length >= {models}"
+    )
     assert_accessible(admin.page, "/api/v1/docs with operations and models open")
 
     admin.go("/tokens/manage")
