@@ -49,7 +49,7 @@ def init_app(app):
         digest.manifests.clear()  # stale hashed copies must not hide edits in development and tests
     app.wsgi_app = StaticFiles(
         app.wsgi_app, root=app.static_folder, prefix=app.static_url_path, autorefresh=app.debug,
-        max_age=0, immutable_file_test=is_immutable, add_headers_function=_nosniff,
+        max_age=app.config["STATIC_MAX_AGE"], immutable_file_test=is_immutable, add_headers_function=_nosniff,
     )  # fmt: skip
     app.cli.add_command(assets_cli)
 

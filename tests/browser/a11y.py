@@ -115,5 +115,6 @@ def crawl(page, base, start=("/", "/dashboard"), per_pattern=2, limit=80, on_pag
         for href in hrefs:
             url = urlsplit(urldefrag(urljoin(page.url, href))[0])
             if url.netloc == host and url.scheme in ("http", "https"):
-                queue.append(url.path + (f"?{url.query}" if url.query else ""))
+                query = "" if url.query == "page=1" else url.query  # a list's first page is the list itself
+                queue.append(url.path + (f"?{query}" if query else ""))
     return visited

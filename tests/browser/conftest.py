@@ -67,6 +67,7 @@ def _serve(tmp, name):
     env = dict(os.environ, MATCHMAKER_INSTANCE_PATH=str(instance), MATCHMAKER_DATABASE_URL=url)
     env["MATCHMAKER_JOBS_QUEUE_NAME"] = f"journey-{uuid.uuid4().hex[:8]}"  # two servers never share a Redis queue
     env.pop("CI", None)
+    env["MATCHMAKER_STATIC_MAX_AGE"] = "3600"
     bin_dir = Path(sys.executable).parent
     flask = [str(bin_dir / "flask"), "--app", "matchmaker"]
     port = _free_port()

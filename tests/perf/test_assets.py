@@ -63,3 +63,11 @@ def test_echarts_is_loaded_only_by_chart_pages():
     users = [p.relative_to(ROOT / "templates").as_posix() for p in (ROOT / "templates").rglob("*.html")
              if "echarts" in p.read_text(encoding="utf-8")]  # fmt: skip
     assert users == ["reports/index.html"]
+
+
+def test_plain_names_are_revalidated_unless_configured(make_app):
+    """By default a plain static file is asked for again on each use; STATIC_MAX_AGE lets a browser keep it."""
+    for config, expected in (({}, "max-age=0, public"), ({"STATIC_MAX_AGE": 3600}, "max-age=3600, public")):
+        resp = make_app(**config).test_client().get("/static/css/app.css")
+        assert resp.status_code == 200 and resp.headers["Cache-Control"] == expected
+        resp.close()
