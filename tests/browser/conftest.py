@@ -23,7 +23,12 @@ from ..procs import dies_with_parent, gunicorn_args
 from . import a11y, prepared
 from .prepared import ADMIN  # noqa: F401  (the journeys' admin login)
 
-CHROMIUM = os.environ.get("MATCHMAKER_CHROMIUM", "/usr/bin/chromium")
+# Debian's chromium-headless-shell (Chromium's old headless mode, what Playwright itself runs headless) when
+# installed: about a tenth less CPU for the same pages than the full browser. Otherwise Debian's chromium.
+CHROMIUM = os.environ.get("MATCHMAKER_CHROMIUM") or next(
+    (exe for exe in ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium") if Path(exe).exists()),
+    "/usr/bin/chromium",
+)
 SERVERS = {"live_server": "admin", "demo_server": "demo"}  # server fixture: the prepared state it starts from
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ["MATCHMAKER_TEST_SHOTS"])  # test-artifacts/screenshots/<time>, set by tests/conftest.py
