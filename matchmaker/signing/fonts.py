@@ -4,7 +4,7 @@ The PDF embeds a subset of the font, so a reader needs no Chinese font of its ow
 order, for a configured file, then the Debian packages' fonts: ``fonts-noto-cjk`` (Noto Serif CJK
 SC, a Song-style face suited to contracts; Noto Sans CJK SC next) and ``fonts-wqy-microhei``.
 One regular face only: headings are set larger, not bold, because subsetting a second CJK face
-would double the time a PDF takes (about 0.9 s per face on this machine).
+would double the time a PDF takes (about 0.5 s per face on this machine).
 Noto's Debian files are collections (.ttc) holding JP, KR, SC, TC and HK faces: the face is
 picked by name, never by position, so a reordered collection still gives Simplified Chinese.
 """
