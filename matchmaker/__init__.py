@@ -67,6 +67,13 @@ def finish_config(app):
         opts.pop("pool_pre_ping", None)
         opts.setdefault("connect_args", {"timeout": 30})
         cfg["SQLALCHEMY_ENGINE_OPTIONS"] = opts
+    templates = cfg.get("TEMPLATE_CACHE_DIR")
+    templates = str(Path(app.instance_path) / "template-cache") if templates is None else templates
+    if templates:  # before anything touches app.jinja_env, which reads jinja_options once
+        from jinja2 import FileSystemBytecodeCache
+
+        os.makedirs(templates, exist_ok=True)
+        app.jinja_options = {**app.jinja_options, "bytecode_cache": FileSystemBytecodeCache(templates)}
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
 

@@ -76,6 +76,9 @@ class DefaultConfig:
     JOBS_LEASE_SECONDS = 600  # a claimed job untouched this long belonged to a dead consumer: run again
     JOBS_HEARTBEAT_SECONDS = 10  # a running refit's heartbeat
     JOBS_STALE_SECONDS = 120  # a refit or import without a heartbeat this long is taken again
+    # Compiled templates, shared by a server's processes and kept across restarts (Jinja's bytecode cache, keyed
+    # by each template's source: an edited template is compiled again). None: instance/template-cache; "": none.
+    TEMPLATE_CACHE_DIR = None
     STATIC_MAX_AGE = 0  # seconds a plain (unhashed) static file may be reused without revalidation
     SITE_URL = ""  # e.g. https://kjcg.example.gov.cn: put before links in e-mail sent by jobs
 

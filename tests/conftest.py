@@ -40,6 +40,8 @@ if _OWN_INSTANCE:
 # by the controller or the single process and inherited by the workers; removed at the end of the run.
 if not WORKER:
     os.environ["MATCHMAKER_TEST_RUN_DIR"] = tempfile.mkdtemp(prefix="matchmaker-test-run-")
+    # Every app of the run, in a test process or a server it starts, compiles each template once for all.
+    os.environ["MATCHMAKER_TEMPLATE_CACHE_DIR"] = os.path.join(os.environ["MATCHMAKER_TEST_RUN_DIR"], "templates")
 # One folder of browser screenshots for the run (set by the controller, inherited by the workers).
 os.environ.setdefault(
     "MATCHMAKER_TEST_SHOTS", str(ROOT / "test-artifacts" / "screenshots" / datetime.now().strftime("%Y%m%d-%H%M%S"))

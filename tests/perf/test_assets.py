@@ -71,3 +71,24 @@ def test_plain_names_are_revalidated_unless_configured(make_app):
         resp = make_app(**config).test_client().get("/static/css/app.css")
         assert resp.status_code == 200 and resp.headers["Cache-Control"] == expected
         resp.close()
+
+
+def test_compiled_templates_are_shared_through_the_cache_folder(tmp_path):
+    """A template compiled by one app is read back by the next (another worker, a restart) from the folder."""
+    from matchmaker import create_app
+
+    from ..conftest import _config
+
+    folder = tmp_path / "templates"
+    first = create_app(_config(tmp_path, TEMPLATE_CACHE_DIR=str(folder)))
+    with first.app_context():
+        first.jinja_env.get_template("listings/index.html")
+    assert list(folder.iterdir()), "nothing was written to TEMPLATE_CACHE_DIR"
+    second = create_app(_config(tmp_path, TEMPLATE_CACHE_DIR=str(folder)))
+    cache, loaded = second.jinja_env.bytecode_cache, []
+    original = cache.load_bytecode
+    cache.load_bytecode = lambda bucket: (original(bucket), loaded.append(bucket.code is not None))[0]
+    with second.app_context():
+        second.jinja_env.get_template("listings/index.html")
+    assert loaded and all(loaded)  # came compiled from the folder, not from its source
+    assert create_app(_config(tmp_path, TEMPLATE_CACHE_DIR="")).jinja_env.bytecode_cache is None
