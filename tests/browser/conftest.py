@@ -157,7 +157,10 @@ class Journey:
     WCAG 2 A/AA violation fails the journey."""
 
     def __init__(self, browser, base, name):
-        self.context = a11y.with_axe(browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}))
+        # Reduced motion, as a user may ask: Bootstrap's fades and slides are off, so no click waits for one to settle.
+        self.context = a11y.with_axe(
+            browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+        )
         self.context.set_default_timeout(30000)  # a loaded 2-core machine (whole suite beside other work) took >15 s
         self.page = self.context.new_page()
         self.base, self.name, self.problems = base, name, []

@@ -18,7 +18,11 @@ ROLES = {"anonymous": None, "enterprise": "ent1@demo.cn", "researcher": "res1@de
 def _open(browser, base, role, elder=False):
     """A logged-in page for the role (1280 px wide, or 640 px at 2x with 适老化模式 on); start paths."""
     size = {"width": 640, "height": 900} if elder else {"width": 1280, "height": 900}
-    context = with_axe(browser.new_context(locale="zh-CN", viewport=size, device_scale_factor=2 if elder else 1))
+    context = with_axe(
+        browser.new_context(
+            locale="zh-CN", viewport=size, device_scale_factor=2 if elder else 1, reduced_motion="reduce"
+        )
+    )
     context.set_default_timeout(30000)
     if elder:
         context.add_cookies([{"name": "mm_elder", "value": "1", "url": base}])
