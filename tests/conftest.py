@@ -403,7 +403,10 @@ def pytest_terminal_summary(terminalreporter):
 def pytest_unconfigure(config):
     """The process's instance folder goes; an xdist worker on PostgreSQL drops its database; the controller
     (or the single process) removes the run's shared folder and the PostgreSQL databases listed in its
-    ``drop-databases``."""
+    ``drop-databases``. First the servers still stopping (tests/procs.py) are waited for."""
+    from .procs import wait_stopped
+
+    wait_stopped()
     if _OWN_INSTANCE:
         import shutil
 

@@ -3,7 +3,9 @@ process: each is started under ``setpriv --pdeathsig TERM``, so a run killed wit
 xdist worker that dies) leaves no gunicorn or consumer behind. Without setpriv the command runs as is."""
 
 import shutil
+import subprocess
 import sys
+import threading
 from pathlib import Path
 
 _SETPRIV = shutil.which("setpriv")
@@ -21,3 +23,33 @@ def gunicorn_args(workers, port):
     made once in the master and forked into them (tests/gunicorn_preload.py)."""
     return [str(Path(sys.executable).parent / "gunicorn"), "-c", str(_PRELOAD), "-w", str(workers),
             "-b", f"127.0.0.1:{port}", "--timeout", "120", "matchmaker:create_app()"]  # fmt: skip
+
+
+_stopping = []
+
+
+def stop_later(procs, then=None):
+    """Ask the processes to stop (SIGTERM) and wait for them in a thread, then call ``then`` (close a log, drop a
+    database): the servers of a test process stop side by side. ``wait_stopped`` waits for every one."""
+    for proc in procs:
+        proc.terminate()
+
+    def reap():
+        for proc in procs:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:  # a loaded machine: workers slow to exit
+                proc.kill()
+                proc.wait(10)
+        if then:
+            then()
+
+    thread = threading.Thread(target=reap, daemon=True)
+    thread.start()
+    _stopping.append(thread)
+
+
+def wait_stopped():
+    """Wait for every process handed to ``stop_later`` (before the run's folders and databases go)."""
+    while _stopping:
+        _stopping.pop().join()

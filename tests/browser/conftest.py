@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from ..procs import dies_with_parent, gunicorn_args
+from ..procs import dies_with_parent, gunicorn_args, stop_later
 from . import a11y, prepared
 from .prepared import ADMIN  # noqa: F401  (the journeys' admin login)
 
@@ -96,17 +96,13 @@ def _serve(tmp, name):
     for _ in range(2):  # both workers' first page (imports, first queries) before a journey's 15 s timeout
         urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=120).close()  # noqa: S310 -- local server
     yield {"url": f"http://127.0.0.1:{port}", "env": env, "flask": flask, "log": tmp / "server.log"}
-    for p in (proc, worker):
-        p.terminate()
-    for p in (proc, worker):
-        try:
-            p.wait(30)
-        except subprocess.TimeoutExpired:  # a loaded machine: workers slow to exit
-            p.kill()
-            p.wait(10)
-    log.close()
-    if drop:
-        drop()
+
+    def done():
+        log.close()
+        if drop:
+            drop()
+
+    stop_later((proc, worker), done)  # waited for with the run's other servers (tests/procs.py)
 
 
 @pytest.fixture(scope="session")

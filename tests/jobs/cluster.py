@@ -232,7 +232,8 @@ class Cluster:
     def kill(self, name, sig=signal.SIGKILL):
         """Stop one process (SIGKILL by default: no chance to clean up)."""
         proc, out = self.procs.pop(name)
-        proc.send_signal(sig)
+        if sig is not None:  # None: already signalled, only wait
+            proc.send_signal(sig)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -256,8 +257,10 @@ class Cluster:
 
         for client in self._clients:
             client.close()
+        for proc, _ in self.procs.values():  # all told first, then waited for: they stop side by side
+            proc.send_signal(signal.SIGTERM)
         for name in list(self.procs):
-            self.kill(name, signal.SIGTERM)
+            self.kill(name, None)
         for app in self._apps:  # close this process's connections before the database goes
             with app.app_context():
                 db.session.remove()
