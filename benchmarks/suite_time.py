@@ -1,8 +1,8 @@
 """The test suite's time (issue 10: at most 5 minutes on SQLite on the 2-core machine), beside how fast
 the machine itself is that day, one JSON line each: {name, value, unit, target}.
 
-Machines of one kind differ from day to day (the suite took 5:14-5:46 on one, 8:58-9:28 on another a day
-later, with nothing changed): ``machine_python_loop_s`` and ``machine_sgemm_gflops``, measured before
+Machines of one kind differ from one to the next (the suite took 5:14-5:46 on one, 8:58-9:28 on another
+later the same day, with nothing changed): ``machine_python_loop_s`` and ``machine_sgemm_gflops``, measured before
 and after the run, tell which kind of day a figure comes from. ``suite_cpu_s`` is the whole machine's
 busy CPU time during the run (every process: pytest, its servers, Chromium), from /proc/stat.
 
