@@ -2,9 +2,10 @@
 the machine itself is that day, one JSON line each: {name, value, unit, target}.
 
 Machines of one kind differ from one to the next (the suite took 5:14-5:46 on one, 8:58-9:28 on another
-later the same day, with nothing changed): ``machine_python_loop_s`` and ``machine_sgemm_gflops``, measured before
-and after the run, tell which kind of day a figure comes from. ``suite_cpu_s`` is the whole machine's
-busy CPU time during the run (every process: pytest, its servers, Chromium), from /proc/stat.
+later the same day, with nothing changed): ``machine_python_loop_s_*`` and ``machine_sgemm_gflops_*``, measured
+before and after the run, tell which kind of machine a figure comes from. ``suite_cpu_s`` is the whole
+machine's busy CPU time during the run (every process: pytest, its servers, Chromium), from /proc/stat,
+and ``machine_steal_s`` the time the hypervisor says it gave to other machines meanwhile.
 
 Run from the checkout: ``.venv/bin/python benchmarks/suite_time.py [pytest arguments]``; it runs
 ``make test`` (PYTEST_ARGS set from the arguments) and fails when the suite fails.
@@ -52,25 +53,31 @@ def sgemm_gflops() -> float:
     return 5 * 2 * 1500**3 / (time.perf_counter() - t0) / 1e9
 
 
-def busy_cpu_s() -> float:
-    """CPU seconds the whole machine has spent busy since boot (all but idle and iowait)."""
+def cpu_times() -> tuple[float, float]:
+    """(busy, steal): CPU seconds the whole machine has spent busy since boot (user, nice, system, irq,
+    softirq), and those the hypervisor gave to other machines while this one had work (steal)."""
     with open("/proc/stat") as f:
-        fields = [int(x) for x in f.readline().split()[1:]]
-    busy = sum(fields[:8]) - fields[3] - fields[4]  # user nice system idle iowait irq softirq steal
-    return busy / os.sysconf("SC_CLK_TCK")
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in f.readline().split()[1:9])
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / tick, steal / tick
 
 
 def main(args: list[str]) -> int:
     loop, gemm = python_loop_s(), sgemm_gflops()
-    cpu0, t0 = busy_cpu_s(), time.perf_counter()
+    (cpu0, steal0), t0 = cpu_times(), time.perf_counter()
     env = dict(os.environ, PYTEST_ARGS=" ".join(args))
     code = subprocess.call(["make", "test"], cwd=ROOT, env=env, stdout=sys.stderr, stderr=sys.stderr)
-    wall, cpu = time.perf_counter() - t0, busy_cpu_s() - cpu0
+    wall, (cpu1, steal1) = time.perf_counter() - t0, cpu_times()
     emit("suite_wall_s", wall, "s", "<= 300")
-    emit("suite_cpu_s", cpu, "s", "reported")
-    emit("suite_cores_busy", cpu / wall, "cores", "reported")
-    emit("machine_python_loop_s", (loop + python_loop_s()) / 2, "s", "reported")
-    emit("machine_sgemm_gflops", (gemm + sgemm_gflops()) / 2, "GFLOP/s", "reported")
+    emit("suite_cpu_s", cpu1 - cpu0, "s", "reported")
+    emit("suite_cores_busy", (cpu1 - cpu0) / wall, "cores", "reported")
+    emit("machine_steal_s", steal1 - steal0, "s", "reported")
+    # Before and after, each on its own line: on 2026-12-04 one machine's figures moved by 30 % within
+    # the seven minutes of a run (python loop 0.48 -> 0.70 s), so a single average would hide it.
+    emit("machine_python_loop_s_before", loop, "s", "reported")
+    emit("machine_python_loop_s_after", python_loop_s(), "s", "reported")
+    emit("machine_sgemm_gflops_before", gemm, "GFLOP/s", "reported")
+    emit("machine_sgemm_gflops_after", sgemm_gflops(), "GFLOP/s", "reported")
     return code
 
 
