@@ -196,6 +196,7 @@ def _codes(c: np.ndarray, n_c: int):
     return cs, cs[:-1][ok].astype(dt) * dt(width) + cs[1:][ok]
 
 
+_KEY32_BITS = 32  # keys of at most this many bits are sorted as uint32, longer ones as int64
 _LANE = 21  # bits per field in a packed count: a block has fewer entries than 2**21
 
 
@@ -266,16 +267,19 @@ def _count(t, blocks, offsets, rep_id, pairs, n_w, n_docs, field_weights, char_u
     width = n_c + 1
     n_u = n_c if char_unigrams else 0
     n_feat = n_w + n_u + len(pairs)
-    # Bigrams are sorted by their code (character pair), which orders them as their ranks do.
-    fbits = _bits(n_w + n_u + width * width)
-    if _bits(n_docs) + fbits + 2 > 63:
+    # A key holds the row within its block and the feature's final id (a bigram's rank, not its pair
+    # code): 31 bits for 1,024 rows and 500,000 features, and a sort of 32-bit keys takes about half
+    # the time of one of 64-bit keys.
+    fbits = _bits(n_feat)
+    rbits = _bits(max((b.r1 - b.r0 for b in blocks), default=1) - 1)
+    if rbits + fbits + 2 > 63:
         raise ValueError("too many documents and features for one key")  # pragma: no cover
+    kt = np.uint32 if rbits + fbits + 2 <= _KEY32_BITS else np.int64
     dense = width * width <= _DENSE_PAIRS
     rank = np.zeros(width * width if dense else 0, dtype=np.int32)
     rank[pairs] = np.arange(len(pairs), dtype=np.int32)
     fw = np.asarray(field_weights, dtype=np.float32)
     fmask = (1 << fbits) - 1
-    feat_t = np.int32 if n_w + n_u + width * width < 2**31 else np.int64
 
     def count(i: int):
         # Entry key: row | feature | field (0-2); sorted, the entries of one (row, feature) meet.
@@ -284,15 +288,16 @@ def _count(t, blocks, offsets, rep_id, pairs, n_w, n_docs, field_weights, char_u
         cs, codes = blk.cs, blk.codes
         blk.cs = blk.codes = None
         ok = _bigram_starts(cs, n_c)
-        f = np.arange(3 * r0, 3 * r1, dtype=np.int64)
+        f = np.arange(3 * (r1 - r0), dtype=kt)
         fprefix = ((f // 3) << (fbits + 2)) | (f % 3)
         fstart = np.concatenate([[0], np.flatnonzero(cs == n_c) + 1])[: 3 * (r1 - r0)]
         prefix = np.repeat(fprefix, np.diff(np.append(fstart, len(cs))))  # of each position
-        parts = [fprefix[blk.field] | (rep_id[off + blk.word].astype(np.int64) << 2)]
+        parts = [fprefix[blk.field] | (rep_id[off + blk.word].astype(kt) << 2)]
         if char_unigrams:
             is_char = cs < n_c
-            parts.append(prefix[is_char] | ((cs[is_char].astype(np.int64) + n_w) << 2))
-        parts.append(prefix[:-1][ok] | ((codes.astype(np.int64) + (n_w + n_u)) << 2))
+            parts.append(prefix[is_char] | ((cs[is_char].astype(kt) + n_w) << 2))
+        bigram = rank[codes] if dense else np.searchsorted(pairs, codes)
+        parts.append(prefix[:-1][ok] | ((bigram.astype(kt) + (n_w + n_u)) << 2))
         key = np.concatenate(parts)
         key.sort()
         new = np.empty(len(key), dtype=bool)
@@ -301,13 +306,10 @@ def _count(t, blocks, offsets, rep_id, pairs, n_w, n_docs, field_weights, char_u
         starts = np.flatnonzero(new)
         counts = _weights(key, starts, fw)
         g = key[starts] >> 2
-        feats = (g & fmask).astype(feat_t)
-        is_bi = feats >= n_w + n_u
-        codes = feats[is_bi] - (n_w + n_u)
-        feats[is_bi] = (rank[codes] if dense else np.searchsorted(pairs, codes)) + (n_w + n_u)
-        kind = (feats >= n_w).view(np.int8) + is_bi.view(np.int8)
-        seg = np.bincount(((g >> fbits) - r0) * 3 + kind, minlength=3 * (r1 - r0))
-        return counts, feats.astype(np.int32, copy=False), seg
+        feats = (g & fmask).astype(np.int32)
+        kind = (feats >= n_w).view(np.int8) + (feats >= n_w + n_u).view(np.int8)
+        seg = np.bincount((g >> fbits).astype(np.int64) * 3 + kind, minlength=3 * (r1 - r0))
+        return counts, feats, seg
 
     out = _run(count, range(len(blocks)), n_jobs)
     if not out:

@@ -56,6 +56,16 @@ def test_blocks_and_threads(monkeypatch):
     assert (one.X != many.X).nnz == 0
 
 
+def test_wide_keys_count_as_narrow_ones(monkeypatch):
+    """Keys too wide for 32 bits (many rows per block and features) are sorted as int64, with the same counts."""
+    docs = ODD + CACHES
+    narrow = count_terms(docs, (2.0, 2.0, 1.0))
+    monkeypatch.setattr("matchmaker.matching.counts._KEY32_BITS", 0)
+    wide = count_terms(docs, (2.0, 2.0, 1.0))
+    assert narrow.words == wide.words and np.array_equal(narrow.seg, wide.seg)
+    assert np.array_equal(narrow.X.indices, wide.X.indices) and np.array_equal(narrow.X.data, wide.X.data)
+
+
 def test_other_whitespace_takes_the_string_path():
     """A tab or an ideographic space (never written by the tokenizer) is left to str.split()."""
     assert count_terms(["a\tb\n\n"], (2.0, 2.0, 1.0)) is None
