@@ -176,10 +176,20 @@ class Vectorizer:
         idf32 = getattr(self, "idf32_", None)
         if idf32 is None:
             idf32 = self.idf32_ = self._term_idf(self.idf_).astype(np.float32)
-        for r0 in range(0, C.shape[0], _WEIGH_ROWS):
+
+        def weigh(r0: int) -> None:  # rows r0 onwards, in place: blocks touch disjoint parts of C
             r1 = min(r0 + _WEIGH_ROWS, C.shape[0])
             lo, hi = C.indptr[r0], C.indptr[r1]
             self._weigh(C.data[lo:hi], C.indices[lo:hi], seg[r0:r1], idf32)
+
+        starts = range(0, C.shape[0], _WEIGH_ROWS)
+        n_jobs = getattr(self, "n_jobs", 1)
+        if n_jobs > 1 and len(starts) > 1:  # numpy releases the GIL in each block's work
+            with ThreadPoolExecutor(n_jobs) as ex:
+                list(ex.map(weigh, starts))
+        else:
+            for r0 in starts:
+                weigh(r0)
         indptr = C.indptr.astype(np.int32, copy=False)
         return sp.csr_matrix((C.data, C.indices.astype(np.int32, copy=False), indptr), shape=C.shape)
 

@@ -56,6 +56,16 @@ def test_blocks_and_threads(monkeypatch):
     assert (one.X != many.X).nnz == 0
 
 
+def test_rows_weighted_on_threads_as_on_one(monkeypatch):
+    """Rows weighted a few at a time on two threads give the same vectors as one pass."""
+    docs = (ODD + CACHES) * 3
+    _, one = _fit(docs, False, monkeypatch)
+    monkeypatch.setattr(vectorize, "_WEIGH_ROWS", 7)
+    _, many = _fit(docs, False, monkeypatch, n_jobs=2)
+    assert np.array_equal(one.indptr, many.indptr) and np.array_equal(one.indices, many.indices)
+    assert np.array_equal(one.data, many.data)
+
+
 def test_wide_keys_count_as_narrow_ones(monkeypatch):
     """Keys too wide for 32 bits (many rows per block and features) are sorted as int64, with the same counts."""
     docs = ODD + CACHES
