@@ -29,9 +29,10 @@ test: $(VENV)/.installed-test
 	# started by the suite would recompile the project (about 4 s of CPU each) instead of reading it once.
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# ruff with its security rules (flake8-bandit, "S") over the whole project.
+# ruff with its security rules (flake8-bandit, "S") over the whole project, and its formatter's check.
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check matchmaker tests benchmarks
+	$(BIN)/ruff format --check matchmaker tests benchmarks
 
 clean-db:
 	rm -f instance/matchmaker.sqlite*

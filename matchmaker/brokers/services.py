@@ -165,7 +165,9 @@ def reject(s, actor, expected, reason, note=""):
     )
     s.reject_reason, s.reject_note = reason, note or None
     s.decided_by_id, s.decided_at = actor.id, utcnow()
-    _tell_requester(s, f"经纪人未采纳您请求牵线的「{s.need.title}」↔「{s.result.title}」：{RejectReason.label_of(reason)}")
+    _tell_requester(
+        s, f"经纪人未采纳您请求牵线的「{s.need.title}」↔「{s.result.title}」：{RejectReason.label_of(reason)}"
+    )
     db.session.commit()
     return s
 

@@ -30,7 +30,9 @@ def test_owners_see_suggested_pairs_with_reasons(client, auth, sides):
 
 def test_request_goes_to_the_top_of_the_brokers_queue_and_the_decision_comes_back(client, auth, sides):
     """The owner's request marks the pair, puts it first in the queue and tells the broker; a refusal comes back."""
-    other = make_suggestion(make_need(user=sides["ent"], title="另一需求"), sides["result"], broker=sides["b1"], score=0.9)
+    other = make_suggestion(
+        make_need(user=sides["ent"], title="另一需求"), sides["result"], broker=sides["b1"], score=0.9
+    )
     auth.login(sides["ent"])
     resp = client.post(f"/broker/suggestions/{sides['s'].id}/request", data={"next": "/broker/mine"})
     assert resp.status_code == 302

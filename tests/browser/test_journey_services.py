@@ -43,8 +43,13 @@ def people(live_server):
     """An enterprise user, a broker and the financing partners, made in the server's database."""
     # Retried: the server's job consumer may hold SQLite's write lock for a moment (seen once in a whole run).
     for attempt in range(4):
-        done = subprocess.run([sys.executable, "-c", SETUP], env=live_server["env"], capture_output=True, text=True,
-                              cwd=Path(__file__).resolve().parents[2])  # an earlier test may have left another cwd
+        done = subprocess.run(
+            [sys.executable, "-c", SETUP],
+            env=live_server["env"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parents[2],
+        )  # an earlier test may have left another cwd
         if done.returncode == 0:
             break
         time.sleep(3)

@@ -240,7 +240,9 @@ def test_bad_period_gives_chinese_message(client, auth):
     assert "开始日期不能晚于结束日期" in body
     assert 'aria-describedby="period-error"' in body and 'id="period-error" role="alert"' in body  # announced
     assert "日期格式不正确" in client.get("/reports/?from=abc").get_data(as_text=True)
-    assert "开始日期不能晚于结束日期" in client.get("/reports/services?from=2020-12-31&to=2020-01-01").get_data(as_text=True)
+    assert "开始日期不能晚于结束日期" in client.get("/reports/services?from=2020-12-31&to=2020-01-01").get_data(
+        as_text=True
+    )
     resp = client.get("/reports/export?from=abc")
     assert resp.status_code == 400
     assert client.get("/reports/export?format=pdf").status_code == 400
