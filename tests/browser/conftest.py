@@ -166,6 +166,7 @@ class Journey:
         self.page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
         self.page.on("response", self._response)
         self.page.on("load", self._loaded)
+        self._settle = self.page.wait_for_load_state  # the unwrapped one
         for name in ("click", "wait_for_url", "wait_for_selector", "wait_for_load_state"):
             setattr(self.page, name, self._audit_around(getattr(self.page, name)))
 
@@ -179,6 +180,10 @@ class Journey:
             if method.__name__ == "click":
                 self.audit()
             result = method(*args, **kwargs)
+            if method.__name__ == "click":
+                # A click that navigates returns once the new page starts loading, when its body may still be
+                # empty (CI read '' from a form's 303 target): wait for the document to be parsed.
+                self._settle("domcontentloaded")
             if method.__name__.startswith("wait_for"):
                 self.audit()
             return result
