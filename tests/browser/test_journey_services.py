@@ -129,6 +129,8 @@ def _step(j, action, fields):
         else:
             field.fill(value)
     form.locator("button[type=submit]").click()
+    # A locator's click is not the journey's (which waits): the 303's page may still be loading.
+    j.page.wait_for_load_state("domcontentloaded")
     assert "已" in body(j), body(j)[:500]
 
 
