@@ -119,7 +119,8 @@ def test_live_class_from_registration_to_attendance(journey, people):
 
 
 def _step(j, action, fields):
-    form = j.page.locator(f"form:has(input[name=action][value={action}])")
+    selector = f"form:has(input[name=action][value={action}])"
+    form = j.page.locator(selector)
     for name, value in fields.items():
         field = form.locator(f"[name={name}]")
         if name == "partner_id":
@@ -128,9 +129,7 @@ def _step(j, action, fields):
             field.select_option(value)
         else:
             field.fill(value)
-    form.locator("button[type=submit]").click()
-    # A locator's click is not the journey's (which waits): the 303's page may still be loading.
-    j.page.wait_for_load_state("domcontentloaded")
+    j.page.click(f"{selector} button[type=submit]")  # the journey's click: it waits for the 303's page
     assert "已" in body(j), body(j)[:500]
 
 
