@@ -16,12 +16,16 @@ NEGOTIABLE = "面议"
 NEGOTIABLE_WORDS = (NEGOTIABLE, "面谈", "议价")
 LISTING_MAX = 999_999_999_999  # Numeric(14, 2) of a listing's 万元 amount
 # Largest contract amount accepted: 99,999,999.99 万元 (about one trillion yuan).
-CONTRACT_MAX_YUAN = Decimal("999999999999.00")
+CONTRACT_MAX_YUAN = Decimal("999999999900.00")  # shown as 99,999,999.99 万元, never rounded up past it
 
 
 # Plain decimal notation only: Decimal() alone would also read "1e30", "1_000", "Infinity" and
 # Arabic-Indic or other non-ASCII digits. Full-width digits (１２３) become ASCII through NFKC.
 _PLAIN = re.compile(r"[0-9]{1,15}(\.[0-9]{1,8})?")
+# Thousands separators are read only where they group thousands ("1,234.5", "12 345"): "0,5" or "1,5"
+# (a decimal comma in much of the world) must not become 5 or 15.
+_SEPARATORS = re.compile(r"[, ]")
+_GROUPED = re.compile(r"[0-9]{1,3}(?:(?P<sep>[, ])[0-9]{3})(?:(?P=sep)[0-9]{3})*(\.[0-9]+)?")
 
 
 def typed_differently(text) -> bool:
@@ -40,9 +44,16 @@ def short(text, limit=30):
 def _number(text, messages):
     typed = str(text if text is not None else "").strip()
     s = unicodedata.normalize("NFKC", typed)
-    s = s.strip().replace(",", "").replace("，", "").replace(" ", "")
+    s = s.strip().replace("，", ",")
     if not s:
         raise ValueError(messages["empty"])
+    if _SEPARATORS.search(s):
+        digits = s[1:] if s.startswith("-") else s
+        if not _GROUPED.fullmatch(digits):
+            raise ValueError(
+                messages["nan"] + f"：“{short(typed)}”中的逗号或空格只能用作千位分隔（如 1,234.5），小数请用小数点"
+            )
+        s = _SEPARATORS.sub("", s)
     if s.startswith("-") and _PLAIN.fullmatch(s[1:]):
         raise ValueError(messages["negative"])
     if not _PLAIN.fullmatch(s):

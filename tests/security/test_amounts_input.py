@@ -31,3 +31,35 @@ def test_contract_form_with_huge_amounts_answers_a_form_error(client, auth):
         body = resp.get_data(as_text=True)
         assert resp.status_code == 200, raw
         assert "合同金额必须是数字" in body or "合同金额超出允许范围" in body, raw
+
+
+@pytest.mark.parametrize("raw", ["0,5", "1,5", "12,34", ",,,5", "1,00", "1，5", "1, 234", "1,2345", "1 5"])
+def test_a_comma_that_groups_no_thousands_is_refused_not_dropped(raw):
+    """A decimal comma ("0,5") once saved as 5 万元: a separator is read only where it groups thousands."""
+    with pytest.raises(ValueError, match="千位分隔"):
+        parse_amount(raw, "wan", "合同金额")
+    with pytest.raises(ValueError, match="千位分隔"):
+        clean_money(raw, "预算")
+
+
+@pytest.mark.parametrize(
+    ("raw", "yuan"), [("1,234.5", "12345000.00"), ("12 345", "123450000.00"), ("1,234,567.25", "12345672500.00")]
+)
+def test_thousands_separators_are_read(raw, yuan):
+    assert parse_amount(raw, "wan", "合同金额") == Decimal(yuan)
+
+
+def test_the_largest_amount_accepted_is_the_one_the_message_names():
+    """99,999,999.99 万元 is the limit the message gives; 999,999,999,999 元 used to pass and show as 100,000,000.00."""
+    assert parse_amount("99999999.99", "wan", "合同金额") == Decimal("999999999900.00")
+    for raw, unit in (("999999999999", "yuan"), ("99999999.999999", "wan")):
+        with pytest.raises(ValueError, match="最大 99999999.99 万元"):
+            parse_amount(raw, unit, "合同金额")
+
+
+def test_need_form_refuses_a_decimal_comma_and_keeps_it(client, auth):
+    auth.login("enterprise")
+    resp = client.post("/needs/new", data={"title": "逗号预算的需求", "budget": "0,5"})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "千位分隔" in body and 'value="0,5"' in body
