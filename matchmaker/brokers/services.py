@@ -108,8 +108,11 @@ def claim(s, broker):
         raise BrokerError("您已认领该推荐，请勿重复提交")
     if s.assigned_broker_id is not None:
         raise BrokerError("该推荐已由其他经纪人认领")
-    s.assigned_broker_id = broker.id
-    s.last_activity_at = utcnow()
+    try:  # two brokers claiming at once: the second finds the pair taken
+        pipeline.write_if_unchanged(s, assigned_broker_id=broker.id, last_activity_at=utcnow())
+    except PairError:
+        db.session.rollback()
+        raise BrokerError("该推荐已由其他经纪人认领，请刷新页面") from None
     db.session.commit()
     return s
 
@@ -125,12 +128,11 @@ def assign(s, admin, broker_id):
             raise BrokerError("请选择一位在职的技术经纪人")
         if s.assigned_broker_id == broker.id:
             raise BrokerError(f"该推荐已分配给{broker.name}")
-        s.assigned_broker_id = broker.id
+        pipeline.write_if_unchanged(s, assigned_broker_id=broker.id, last_activity_at=utcnow())
         notify(broker, "suggestion_assigned", f"管理员为您分配了匹配推荐：「{s.need.title}」↔「{s.result.title}」",
                broker_link(s))  # fmt: skip
     else:
-        s.assigned_broker_id = None
-    s.last_activity_at = utcnow()
+        pipeline.write_if_unchanged(s, assigned_broker_id=None, last_activity_at=utcnow())
     db.session.commit()
     return s
 

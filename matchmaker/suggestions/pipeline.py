@@ -4,8 +4,11 @@ The table of allowed moves and the checks every move passes (the actor's rights,
 page was made from) live here, once.
 """
 
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+
 from ..extensions import db
-from ..models import SuggestionMove, SuggestionStatus
+from ..models import MatchSuggestion, SuggestionMove, SuggestionStatus
 from ..models.base import utcnow
 
 
@@ -54,22 +57,51 @@ def require_status(s, expected, to_status, verb):
         raise PairError(f"「{label(s.status)}」状态的推荐不能{verb}")
 
 
-def record_move(s, actor, to_status, note=None):
-    """Change status and record who moved it and when (no commit)."""
+RACED = "该推荐刚刚已被其他人处理，请刷新页面后再操作"
+
+
+def write_if_unchanged(s, **values):
+    """Write ``values`` to the pair only if its status and broker are still those this request read:
+    one conditional UPDATE, so of two people acting on one pair at once exactly one succeeds (the
+    other waits for the first's commit, finds the row changed and is refused). No commit."""
+    broker = MatchSuggestion.assigned_broker_id
+    stmt = (
+        update(MatchSuggestion)
+        .where(MatchSuggestion.id == s.id, MatchSuggestion.status == s.status)
+        .where(broker.is_(None) if s.assigned_broker_id is None else broker == s.assigned_broker_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if db.session.execute(stmt).rowcount != 1:
+        raise PairError(RACED)
+    for name, value in values.items():
+        set_committed_value(s, name, value)
+
+
+def record_move(s, actor, to_status, note=None, broker_id=None):
+    """Change status (and the broker, when given) and record who moved it and when (no commit)."""
     db.session.add(
         SuggestionMove(
             suggestion_id=s.id, actor_id=getattr(actor, "id", None), from_status=s.status, to_status=to_status,
             note=(note or None) and note[:500],
         )
     )  # fmt: skip
-    s.status = to_status
-    s.last_activity_at = utcnow()
+    values = {"status": to_status, "last_activity_at": utcnow()}
+    if broker_id is not None:
+        values["assigned_broker_id"] = broker_id
+    write_if_unchanged(s, **values)
+
+
+def taker(s, actor):
+    """The broker an action takes an unassigned pair to (the acting broker), or None (no change)."""
+    return actor.id if s.assigned_broker_id is None and actor.is_broker else None
 
 
 def take(s, actor):
-    """A broker acting on an unassigned pair takes it into their queue."""
-    if s.assigned_broker_id is None and actor.is_broker:
-        s.assigned_broker_id = actor.id
+    """A broker acting on an unassigned pair takes it into their queue (no commit)."""
+    broker_id = taker(s, actor)
+    if broker_id is not None:
+        write_if_unchanged(s, assigned_broker_id=broker_id, last_activity_at=utcnow())
 
 
 VERBS = {
@@ -93,6 +125,5 @@ def apply_move(s, actor, to_status, expected=None, note=None):
     the move recorded with who and when (no commit). ``expected`` is the status the page was
     made from; paths without a page (contract recording, CLI, demo) pass None: the current one."""
     check_move(s, actor, to_status, expected)
-    take(s, actor)
-    record_move(s, actor, to_status, note)
+    record_move(s, actor, to_status, note, broker_id=taker(s, actor))
     return s

@@ -96,7 +96,7 @@ def route_suggestions(rows, notify_broker=True, chunk=1000):
                 by_broker.setdefault(broker_id, []).append(sid)
         for broker_id, sids in by_broker.items():
             db.session.execute(
-                update(S).where(S.id.in_(sids)).values(assigned_broker_id=broker_id),
+                update(S).where(S.id.in_(sids), S.assigned_broker_id.is_(None)).values(assigned_broker_id=broker_id),
                 execution_options={"synchronize_session": False},
             )
     if notify_broker:
