@@ -62,8 +62,12 @@ def user_active(user_id):
     if user.id == current_user.id and not make_active:
         flash("不能停用自己的账号", "danger")
     else:
-        accounts.set_active(user, make_active)
-        flash(f"已{'启用' if make_active else '停用'}账号 {user.email}", "success")
+        try:
+            accounts.set_active(user, make_active)
+        except accounts.AccountError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(f"已{'启用' if make_active else '停用'}账号 {user.email}", "success")
     return redirect(request.referrer or url_for("admin.users"))
 
 

@@ -2,6 +2,7 @@
 
 import secrets
 
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -14,6 +15,20 @@ from ..utils.uscc import normalize_uscc
 
 class AccountError(ValueError):
     """A use-case failure with a message for the user (in Chinese)."""
+
+
+def _commit_new(user):
+    """Commit a new account; the same address (or a new organisation's name or code) written by a
+    request running at the same moment, a double-clicked submit, is refused in words, not a 500."""
+    email = user.email
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if db.session.scalar(db.select(User.id).filter_by(email=email)):
+            raise AccountError("该邮箱已注册") from None
+        raise AccountError("该单位刚刚已被登记，请重新提交") from None
+    return user
 
 
 def find_or_create_org(name, kind, uscc=None, town=None, industry=None):
@@ -65,8 +80,7 @@ def register_user(
     else:
         user.set_password(password)
     db.session.add(user)
-    db.session.commit()
-    return user
+    return _commit_new(user)
 
 
 def create_user(*, role, name, email, password, organization=None, phone=None):
@@ -77,8 +91,7 @@ def create_user(*, role, name, email, password, organization=None, phone=None):
     user = User(email=email, name=name.strip(), role=role, organization=organization, phone=phone)
     user.set_password(password)
     db.session.add(user)
-    db.session.commit()
-    return user
+    return _commit_new(user)
 
 
 _dummy_hash = []
@@ -140,9 +153,20 @@ def decide_membership(user, approve):
 
 
 def set_active(user, active):
-    """Activate or deactivate an account; deactivation ends its sessions."""
+    """Activate or deactivate an account; deactivation ends its sessions. The last active admin is
+    never deactivated, not even by two admins deactivating each other at the same moment; commits."""
     if active:
         user.active = True
-    else:
-        user.deactivate()
+        db.session.commit()
+        return
+    is_admin = user.role == "admin"
+    if is_admin:  # PostgreSQL: the second of two such requests waits here for the first's commit
+        db.session.execute(db.select(User.id).filter_by(role="admin", active=True).with_for_update())
+    user.deactivate()
+    db.session.flush()  # SQLite: this write waits for any other writer's commit, so the count below is current
+    if is_admin and not db.session.scalar(
+        db.select(db.func.count(User.id)).where(User.role == "admin", User.active.is_(True), User.id != user.id)
+    ):
+        db.session.rollback()
+        raise AccountError("不能停用最后一位在用的管理员账号：平台须至少保留一位管理员")
     db.session.commit()

@@ -145,3 +145,32 @@ def test_injection_strings_in_query_args_give_normal_pages(client, auth, route):
     for payload in SQLI:
         resp = client.get(url, query_string={p: payload for p in PARAMS})
         assert resp.status_code < 500, f"{url} with {payload!r}: {resp.status_code}"
+
+
+def test_500_after_a_failed_statement_is_the_chinese_page_for_a_logged_in_user(make_app):
+    """A failed INSERT leaves the session unusable; the error page's own queries (the header's unread
+    count) used to fail too, and the user got Werkzeug's bare English page."""
+    from matchmaker.extensions import db
+    from matchmaker.models import User
+
+    from ..factories import make_user
+
+    app = make_app(PROPAGATE_EXCEPTIONS=False, TESTING=False, WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        make_user("enterprise", email="twice@example.cn", password="password123")
+        db.session.commit()
+
+    @app.route("/dup")
+    def dup():
+        db.session.add(User(email="twice@example.cn", name="重复", role="enterprise", password_hash="x"))
+        db.session.flush()  # IntegrityError: the session must be rolled back before it is used again
+        return "unreachable"
+
+    dup.access = "public"
+    client = app.test_client()
+    login = client.post("/auth/login", data={"email": "twice@example.cn", "password": "password123"})
+    assert login.status_code in (302, 303)
+    resp = client.get("/dup")
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 500
+    assert "服务器错误" in body and "退出" in body  # the site's page, with the logged-in header
