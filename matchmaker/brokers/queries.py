@@ -23,6 +23,7 @@ from ..models import (
     result_zone,
 )
 from ..models.base import utcnow
+from ..models.signing import contract_not_awaiting
 from ..models.enums import IN_PROGRESS_STATUSES, OPEN_STATUSES, PIPELINE_STATUSES
 from ..suggestions.store import explain_shown
 
@@ -218,7 +219,8 @@ def broker_stats(broker_ids):
         stats[b]["follow_ups"] = n
     rows = db.session.execute(
         db.select(Contract.broker_id, func.count(Contract.id), func.coalesce(func.sum(Contract.amount), 0))
-        .where(Contract.broker_id.in_(broker_ids), Contract.voided.is_(False))
+        # Counted as the reports count them: not voided, not still awaiting its online signatures.
+        .where(Contract.broker_id.in_(broker_ids), Contract.voided.is_(False), contract_not_awaiting())
         .group_by(Contract.broker_id)
     )
     for b, n, amount in rows:

@@ -97,6 +97,21 @@ def _check_zip(content, limits):
             raise FileProblem("该 Excel 文件的压缩比异常（疑似压缩炸弹），已拒绝；请用 Excel 另存后再上传")
 
 
+# What openpyxl raises for a damaged workbook: a bad zip, a missing part, malformed or truncated XML
+# (ElementTree's and lxml's parse errors are SyntaxErrors), values of the wrong kind.
+_BROKEN = (
+    zipfile.BadZipFile,
+    KeyError,
+    IndexError,
+    AttributeError,
+    OSError,
+    ValueError,
+    TypeError,
+    EOFError,
+    SyntaxError,
+)
+
+
 def _read_xlsx(content, limits):
     if not content.startswith(b"PK"):
         raise FileProblem("文件不是有效的 Excel (.xlsx) 文件，可能已损坏或只是改了扩展名")
@@ -105,7 +120,7 @@ def _read_xlsx(content, limits):
 
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+    except _BROKEN as exc:
         raise FileProblem("无法读取该 Excel 文件，可能已损坏，请另存为 .xlsx 后重试") from exc
     # A generator: rows are read one at a time as read_rows asks, so its limits stop the reading.
     try:
@@ -114,7 +129,7 @@ def _read_xlsx(content, limits):
             if i > 4 * limits.max_rows + 1000:  # empty rows count too, so time stays bounded
                 raise FileProblem(f"文件行数超过单次导入上限 {limits.max_rows} 行，请拆分成多个文件分批导入")
             yield i, list(r)
-    except (zipfile.BadZipFile, OSError, ValueError, TypeError, EOFError) as exc:
+    except _BROKEN as exc:
         if isinstance(exc, FileProblem):
             raise
         raise FileProblem("无法读取该 Excel 文件，可能已损坏，请另存为 .xlsx 后重试") from exc

@@ -1,5 +1,7 @@
 """Issue 10, small things seen in the browser: no raw codes, no developer commands, honest counts."""
 
+import re
+
 from matchmaker.extensions import db
 
 from ..factories import make_need, make_result, make_suggestion, make_user
@@ -59,3 +61,19 @@ def test_report_headline_formats_every_amount_alike(client, auth):
     body = client.get("/reports/?period=year&year=2020").get_data(as_text=True).split("<script")[0]  # text only
     amounts = re.findall(r"合同金额 ([\d,.]+) 万元", body)
     assert "3,039.35" in amounts and "3039.35" not in body, amounts
+
+
+def test_stats_count_contracts_as_the_reports_do(client, auth):
+    """A contract still awaiting its online signatures is not yet a contract in the reports; the broker's
+    stats counted it (19 contracts and 1,103.45 万元 beside the report's 18 and 1,084.95)."""
+    from ..factories import make_contract, make_signing_document
+
+    broker = auth.login("broker")
+    make_contract(broker_id=broker.id, amount="100000.00")
+    waiting = make_contract(broker_id=broker.id, amount="185000.00")
+    make_signing_document(waiting, make_user("enterprise"), make_user("researcher"), prepared_by=broker)
+    make_contract(broker_id=broker.id, amount="50000.00", voided=True)
+    body = client.get("/broker/stats").get_data(as_text=True)
+    row = re.search(r'<td class="text-start">' + re.escape(broker.name) + r"(.*?)</tr>", body, re.S).group(1)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
+    assert cells[-2:] == ["1", "10.00"], cells  # contracts, 万元: the signed one alone (not 2 and 28.50)

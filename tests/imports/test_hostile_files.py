@@ -139,3 +139,30 @@ def test_one_huge_csv_cell_is_one_bad_row(client, admin):
     batch = ImportBatch.query.one()
     assert batch.good_rows == 2 and batch.bad_rows == 1 and batch.total_rows == 3
     assert batch.errors[0][:2] == [3, "拟解决的技术难题*"] and "32767" in batch.errors[0][2]
+
+
+def _with_sheet(content, sheet_xml):
+    """The workbook with its first sheet's XML replaced."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = sheet_xml if item.filename == "xl/worksheets/sheet1.xml" else src.read(item.filename)
+            dst.writestr(item, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "sheet",
+    [
+        b'<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>bad',  # truncated: a 500 before
+        b"<worksheet><sheetData><row r=",
+        b"not xml at all",
+    ],
+)
+def test_a_workbook_with_broken_xml_is_a_file_problem_not_a_500(client, admin, sheet):
+    content = _with_sheet(xlsx([need_row("X-1")]), sheet)
+    with pytest.raises(FileProblem, match="可能已损坏"):
+        list(read_rows(content, "xlsx"))
+    resp = _post_file(client, content, "badxml.xlsx")
+    assert resp.status_code == 400 and "可能已损坏" in resp.get_data(as_text=True)
+    assert count() == 0
