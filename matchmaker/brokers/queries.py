@@ -23,8 +23,8 @@ from ..models import (
     result_zone,
 )
 from ..models.base import utcnow
-from ..models.signing import contract_not_awaiting
 from ..models.enums import IN_PROGRESS_STATUSES, OPEN_STATUSES, PIPELINE_STATUSES
+from ..models.signing import contract_not_awaiting
 from ..suggestions.store import explain_shown
 
 # Score bands shown in the queue filter: (label, low, high).
