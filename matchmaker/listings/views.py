@@ -97,14 +97,16 @@ def _form_data(kind, form):
 
 
 def _duplicates(kind, form, listing=None):
-    """Near-identical listings, unless the author confirmed."""
+    """Near-identical listings the author may open, unless the author confirmed (a colleague's draft
+    result is not theirs to see, and its title was shown)."""
     if request.form.get("confirm_duplicate"):
         return []
     org_id = listing.organization_id if listing else current_user.organization_id
     body = [getattr(form, f).data for f in kind.body]
-    return suggestions.near_duplicates(
+    found = suggestions.near_duplicates(
         kind.name, form.title.data, form.keywords.data, body, org_id, exclude_id=listing.id if listing else None
     )
+    return [(x, sim) for x, sim in found if access.can_open(current_user, x)]
 
 
 def create(kind: Kind, form_class):

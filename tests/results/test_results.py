@@ -124,3 +124,19 @@ def test_my_results_counts(client, auth):
     result(user=owner, status="draft")
     body = client.get("/results/mine").get_data(as_text=True)
     assert 'data-state="published">1<' in body and 'data-state="draft">1<' in body
+
+
+def test_a_colleagues_draft_is_not_shown_as_a_near_duplicate(client, auth):
+    """Results are each researcher's own: a colleague's unpublished draft (a 404 to them) had its title,
+    organisation and link shown in the near-duplicate warning. The author's own draft still is."""
+    colleague = make_user("researcher")
+    draft = result(user=colleague, title=FORM["title"], abstract=FORM["abstract"], keywords=FORM["keywords"],
+                   status="draft")  # fmt: skip
+    me = auth.login("researcher", org=colleague.organization)
+    resp = client.post("/results/new", data=FORM)
+    assert resp.status_code == 302  # nothing of theirs to warn about: published
+    assert client.get(f"/results/{draft.id}").status_code == 404
+    mine = result(user=me, title=FORM["title"], abstract=FORM["abstract"], keywords=FORM["keywords"], status="draft")
+    body = client.post("/results/new", data=dict(FORM, title=FORM["title"] + "（二）")).get_data(as_text=True)
+    assert "高度相似" in body and f"/results/{mine.id}" in body
+    assert f'/results/{draft.id}"' not in body and FORM["title"] + "（二）" in body
