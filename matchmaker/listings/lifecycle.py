@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import ACTIVE_STATUSES, AuditLog, ListingStatus
 from ..models.base import utcnow
 from .kinds import spec_of
+from .validation import clean_valid_until
 
 S = ListingStatus
 ENDED = (S.SOLVED.value, S.CLOSED.value, S.EXPIRED.value)  # no longer public, still readable by those involved
@@ -93,9 +94,10 @@ def _apply(listing, action, valid_until=None, today=None):
     if listing.status not in src:
         raise LifecycleError(f"当前状态为“{listing.status_label}”，不能{verb}")
     if action == "renew":
-        valid_until = valid_until or today + timedelta(days=RENEW_DAYS)
-        if valid_until < today:
-            raise LifecycleError("新的有效期不能早于今天")
+        try:  # the rule the post and edit forms apply: today up to 10 years ahead
+            valid_until = clean_valid_until(valid_until or today + timedelta(days=RENEW_DAYS), today)
+        except ValueError as exc:
+            raise LifecycleError(f"新的{exc}") from None
         listing.valid_until = valid_until
         listing.expiry_notified_at = None
         listing.confirmed_at = utcnow()

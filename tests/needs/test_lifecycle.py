@@ -55,6 +55,18 @@ def test_renew_to_a_past_date_is_refused(client, auth):
     assert n.status == "expired"
 
 
+def test_renew_beyond_ten_years_is_refused_as_the_form_refuses_it(client, auth):
+    """Renewing to 9999-12-31 was accepted; the need then never expired, and its edit form refused every save."""
+    n = need(title="续期到远期的需求")
+    before = n.valid_until
+    auth.login(n.created_by)
+    resp = client.post(f"/needs/{n.id}/status", data={"action": "renew", "valid_until": "9999-12-31"},
+                       follow_redirects=True)  # fmt: skip
+    assert "有效期最长 10 年" in resp.get_data(as_text=True)
+    db.session.refresh(n)
+    assert n.valid_until == before
+
+
 def test_close_and_solve_leave_public_list(client, auth):
     a, b = need(title="将要关闭的需求"), need(title="将要解决的需求")
     auth.login(a.created_by)
