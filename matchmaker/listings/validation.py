@@ -83,12 +83,22 @@ def split_keywords(text, max_count=10, max_len=20):
         if part and part.lower() not in seen:
             seen.add(part.lower())
             out.append(part[:max_len])
-    return out[:max_count]
+    return out if max_count is None else out[:max_count]
+
+
+KEYWORDS_MAX, KEYWORD_MAX_LEN = 10, 20
 
 
 def clean_keywords(text):
-    """Comma-separated keywords, trimmed and de-duplicated, as stored ("a,b,c")."""
-    words = split_keywords(text, max_count=10, max_len=20)
+    """Comma-separated keywords, trimmed and de-duplicated, as stored ("a,b,c"). Too many or too long
+    ones are refused, never cut short without a word (the 11th keyword and a 21st character were dropped)."""
+    words = split_keywords(text, max_count=None, max_len=None)
+    if len(words) > KEYWORDS_MAX:
+        raise ValueError(f"关键词最多 {KEYWORDS_MAX} 个，现有 {len(words)} 个，请删去一些")
+    long = [w for w in words if len(w) > KEYWORD_MAX_LEN]
+    if long:
+        shown = long[0] if len(long[0]) <= 30 else long[0][:30] + "…"
+        raise ValueError(f"每个关键词不超过 {KEYWORD_MAX_LEN} 个字，“{shown}”有 {len(long[0])} 个字")
     joined = ",".join(words)
     if len(joined) > MAX_LEN["keywords"]:
         raise ValueError("关键词总长度不能超过 200 个字符")

@@ -1,5 +1,6 @@
 """Posting, editing and owner-only access to technical needs."""
 
+import html
 from decimal import Decimal
 
 import pytest
@@ -144,3 +145,21 @@ def test_mine_shows_state_counts(client, auth):
     assert 'data-state="published">2<' in body
     assert 'data-state="draft">1<' in body and 'data-state="closed">1<' in body
     assert '全部 <span class="badge text-bg-light">4<' in body
+
+
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        (",".join(f"词{i}" for i in range(11)), "关键词最多 10 个，现有 11 个"),
+        ("石墨烯," + "测" * 21, "每个关键词不超过 20 个字"),
+        ("<script>alert(2)</script>", "每个关键词不超过 20 个字"),
+    ],
+)
+def test_too_many_or_too_long_keywords_are_refused_not_cut(client, auth, keywords, message):
+    """The 11th keyword and every character past the 20th were dropped without a word."""
+    auth.login("enterprise")
+    resp = client.post("/needs/new", data=dict(NEED_FORM, keywords=keywords))
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and message in body
+    assert html.escape(keywords) in body  # kept as typed
+    assert db.session.scalar(db.select(db.func.count(TechNeed.id))) == 0
