@@ -43,18 +43,35 @@ def _parts(listing):
     return title, keywords, body
 
 
+def _with_parts(tokens, parts):
+    """The tokens, each typed keyword among them followed by its own words (jieba's split of it)."""
+    out = []
+    for t in tokens:
+        out.append(t)
+        out.extend(parts.get(t, ()))
+    return out
+
+
 def refresh_tokens(listing, check_dictionary=True):
     """Recompute both caches on the listing (call before flush after any text change); a bulk
     caller checks the dictionary once itself and passes ``check_dictionary=False``."""
     if check_dictionary:
         ensure_dictionary()
     title, keywords, body = _parts(listing)
-    listing.tokens = encode_tokens((title, keywords, [t for part in body for t in part]))
+    flat_body = [t for part in body for t in part]
+    listing.tokens = encode_tokens((title, keywords, flat_body))
+    # A typed keyword is one token wherever it occurs (the matcher's choice), but a search box is split
+    # into words by jieba: "冲压模具" is searched as 冲压 + 模具, and 石墨烯 alone must find "石墨烯散热膜".
+    # The searchable copy therefore holds each keyword's own words beside it.
+    parts = {k: [w for w in tokenize(k) if w != k] for k in keywords}
+    parts = {k: ws for k, ws in parts.items() if ws}
     if kind_of(listing) == "need" and listing.confidentiality == "summary":
         # Only what everyone may read is searchable: title and summary.
-        listing.search_tokens = encode_tokens((title, [], body[0]))
+        listing.search_tokens = encode_tokens((_with_parts(title, parts), [], _with_parts(body[0], parts)))
     else:
-        listing.search_tokens = listing.tokens
+        listing.search_tokens = encode_tokens(
+            (_with_parts(title, parts), _with_parts(keywords, parts), _with_parts(flat_body, parts))
+        )
 
 
 # Engine documents ---------------------------------------------------------------------------

@@ -50,6 +50,24 @@ def test_search_is_by_words_not_substrings(client, corpus):
     assert titles(client, "/needs/?q=量子纠缠通信") == []
 
 
+@pytest.mark.parametrize("query", ["冲压模具", "冲压", "模具", "钣金", "模具寿命", "石墨烯", "散热膜", "石墨烯散热膜"])
+def test_a_listing_is_found_by_its_own_keywords_and_their_words(client, query):
+    """A typed keyword is one token ("冲压模具"), a search is split into words (冲压 + 模具): 14 % of the demo
+    needs' keywords did not find their own need, and 石墨烯 did not find "石墨烯散热膜量产工艺"."""
+    a = need(title="家电钣金件冲压模具寿命提升", keywords="冲压模具,模具寿命,表面处理,钣金")
+    b = need(title="石墨烯散热膜量产工艺", keywords="石墨烯散热膜")
+    found = titles(client, f"/needs/?q={query}")
+    assert a.title in found or b.title in found, (query, found)
+
+
+def test_keywords_of_a_summary_only_need_stay_unsearchable(client):
+    """Only the title and summary of a summary-only need are searchable; its keywords' words too only
+    where they occur in those."""
+    need(title="保密的精密冲压工艺需求", keywords="钛合金焊接", confidentiality="summary", summary="冲压件毛刺")
+    assert titles(client, "/needs/?q=钛合金") == [] and titles(client, "/needs/?q=钛合金焊接") == []
+    assert titles(client, "/needs/?q=毛刺") == ["保密的精密冲压工艺需求"]
+
+
 def test_search_falls_back_to_any_word(client, corpus):
     body = client.get("/needs/?q=锂电池 量子纠缠").get_data(as_text=True)
     assert "包含部分检索词" in body and corpus["battery"].title in body
