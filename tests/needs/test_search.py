@@ -119,6 +119,16 @@ def test_pagination_is_stable(client):
     )
 
 
+def test_a_page_past_the_end_says_so_and_links_the_last(client):
+    """page=999999 said 没有符合条件的技术需求 beside 共 3 条."""
+    for i in range(3):
+        need(title=f"翻页越界测试需求{i}")
+    body = client.get("/needs/?page=999999&sort=new").get_data(as_text=True)
+    assert "没有符合条件" not in body and "这一页没有内容" in body
+    assert "页不存在：共 3 条，1 页" in body  # (the page number is clamped to 100,000 first)
+    assert re.search(r'<a href="/needs/\?(page=1&amp;sort=new|sort=new&amp;page=1)">前往最后一页</a>', body)
+
+
 def test_sort_by_budget(client):
     need(title="预算较少的需求", budget_wan=Decimal("10"))
     need(title="预算很多的需求", budget_wan=Decimal("900"))
