@@ -14,10 +14,15 @@ from . import validation as rules
 
 
 class ChoiceField(SelectField):
-    """A select whose invalid-choice message is Chinese."""
+    """A select whose invalid-choice message is Chinese (an empty one is the form's validate_* to refuse,
+    in its own words)."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.type = "SelectField"  # rendered as a select (form-select) by the shared field macro
 
     def pre_validate(self, form):
-        if self.data in (None, "") and not self.flags.required:
+        if self.data in (None, ""):
             return
         if self.choices is not None and str(self.data) not in {str(v) for v, _ in self.choices if v != ""}:
             raise ValidationError("请从列表中选择")
@@ -28,6 +33,7 @@ class ZonesField(SelectMultipleField):
 
     def __init__(self, label=None, validators=None, **kw):
         super().__init__(label, validators, coerce=int, **kw)
+        self.type = "SelectMultipleField"
 
     def process_formdata(self, valuelist):
         try:
@@ -124,6 +130,9 @@ def zone_choices():
 class ListingForm(FlaskForm):
     """Fields common to needs and results."""
 
+    # Marked required on the page (an asterisk, and ``required`` for assistive technology; the form is
+    # novalidate, so the server's Chinese messages still say what is missing).
+    required_fields = ("title", "valid_until")
     submission_key = once.key_field()
     title = StringField("标题", [rule(rules.clean_title)])
     keywords = StringField("关键词", [rule(rules.clean_keywords)], description="用逗号或空格分隔，最多 10 个")
@@ -142,6 +151,8 @@ class ListingForm(FlaskForm):
         self.field.choices = taxonomy_choices("field", "请选择技术领域")
         self.town.choices = taxonomy_choices("town", "请选择镇街")
         self.zones.choices = zone_choices()
+        for name in self.required_fields:
+            getattr(self, name).flags.required = True
 
     def keep_current_choice(self, obj):
         """An inactive list entry still stored on the listing stays selectable when editing."""

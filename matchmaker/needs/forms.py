@@ -11,6 +11,8 @@ from ..models import Confidentiality, CoopMode, Source
 class NeedForm(ListingForm):
     """Create or edit a technical need."""
 
+    required_fields = ListingForm.required_fields + ("summary", "problem", "industry", "coop_mode", "budget")
+
     summary = TextAreaField("需求摘要", [rule(rules.clean_text, "summary", "需求摘要", True)],
                             description="公开展示的简要说明（不超过 300 字）；“仅公开摘要”时其他用户只能看到标题、行业和摘要")  # fmt: skip
     problem = text_field("拟解决的技术难题", "problem", True, rows=True)

@@ -11,6 +11,8 @@ from ..models import IPType, Maturity, TransferMode
 class ResultForm(ListingForm):
     """Create or edit a research result."""
 
+    required_fields = ListingForm.required_fields + ("abstract", "field", "maturity", "transfer_mode", "price")
+
     abstract = TextAreaField("成果简介", [rule(rules.clean_text, "abstract", "成果简介", True)],
                              description="公开展示的简要介绍（不超过 2000 字）")  # fmt: skip
     detail = text_field("详细介绍", "detail", rows=True)

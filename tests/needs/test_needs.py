@@ -1,6 +1,7 @@
 """Posting, editing and owner-only access to technical needs."""
 
 import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -163,3 +164,36 @@ def test_too_many_or_too_long_keywords_are_refused_not_cut(client, auth, keyword
     assert resp.status_code == 200 and message in body
     assert html.escape(keywords) in body  # kept as typed
     assert db.session.scalar(db.select(db.func.count(TechNeed.id))) == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "role", "required", "optional"),
+    [
+        ("/needs/new", "enterprise", ["title", "summary", "problem", "industry", "coop_mode", "budget", "valid_until"],
+         ["indicators", "town", "contact_name"]),
+        ("/results/new", "researcher", ["title", "abstract", "field", "maturity", "transfer_mode", "price",
+                                        "valid_until"], ["detail", "ip_type", "town"]),
+    ],
+)  # fmt: skip
+def test_required_fields_are_marked_before_a_failed_submit(client, auth, url, role, required, optional):
+    """No field of the need and result forms was marked required (others show an asterisk), and their
+    selects were styled as text inputs (form-control)."""
+    auth.login(role)
+    body = client.get(url).get_data(as_text=True)
+    for name in required:
+        tag = re.search(rf'<(input|textarea|select)\b[^>]*\bname="{name}"[^>]*>', body).group(0)
+        assert re.search(r"\brequired\b", tag), tag
+        label = re.search(rf'<label[^>]*for="{name}"[^>]*>[^<]*</label>\s*<span[^>]*>\*</span>', body)
+        assert label, name
+    for name in optional:
+        tag = re.search(rf'<(input|textarea|select)\b[^>]*\bname="{name}"[^>]*>', body).group(0)
+        assert not re.search(r"\brequired\b", tag), tag
+    for tag in re.findall(r"<select\b[^>]*>", body):
+        assert "form-select" in tag and "form-control" not in tag, tag
+    assert re.search(r'<form method="post" novalidate', body)  # the server's Chinese messages still say it
+
+
+def test_an_empty_choice_is_refused_in_its_own_words(client, auth):
+    auth.login("enterprise")
+    body = client.post("/needs/new", data=dict(NEED_FORM, industry="", coop_mode="")).get_data(as_text=True)
+    assert "请选择所属行业" in body and "请选择合作方式" in body
