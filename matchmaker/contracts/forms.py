@@ -1,5 +1,6 @@
 """The contract form: exact amounts in 万元 or 元, Chinese messages for every bad input."""
 
+import unicodedata
 from datetime import date
 
 from flask_wtf import FlaskForm
@@ -87,6 +88,12 @@ class DateText(StringField):
         return self.raw
 
 
+def registration_key(text):
+    """A registration number as stored: half-width, upper case, no spaces, so that "reg-1", "REG-1" and
+    "ＲＥＧ－１" are one number (the unique constraint then sees them alike)."""
+    return "".join(unicodedata.normalize("NFKC", text or "").split()).upper()
+
+
 class ContractForm(FlaskForm):
     """Record or edit a technology contract."""
 
@@ -123,7 +130,7 @@ class ContractForm(FlaskForm):
         self.cleaned = {}
 
     def validate_registration_no(self, field):
-        value = (field.data or "").strip()
+        value = registration_key(field.data)
         if value:
             other = db.session.scalar(db.select(Contract.id).filter_by(registration_no=value))
             if other and other != self._contract_id:
@@ -193,7 +200,7 @@ class ContractForm(FlaskForm):
         strip = lambda f: (f.data or "").strip()  # noqa: E731
         return {
             "contract_no": strip(self.contract_no),
-            "registration_no": strip(self.registration_no) or None,
+            "registration_no": registration_key(self.registration_no.data) or None,
             "type": self.type.data,
             "title": strip(self.title),
             "buyer_name": strip(self.buyer_name),

@@ -282,3 +282,19 @@ def test_list_filters_and_paginates(client, auth):
     assert body.count("批量合同") == 5
     body = client.get("/contracts/").get_data(as_text=True)
     assert "共 25 条" in body and "第 1 / 2 页" in body
+
+
+@pytest.mark.parametrize("typed", ["reg-case-1", " REG-CASE-1 ", "ＲＥＧ－ＣＡＳＥ－１", "REG- CASE-1"])
+def test_a_registration_number_typed_differently_is_the_same_number(client, auth, typed):
+    """reg-case-1 and ＲＥＧ－ＣＡＳＥ－１ were accepted beside REG-CASE-1."""
+    make_contract(registration_no="REG-CASE-1")
+    auth.login("admin")
+    body = client.post("/contracts/new", data=dict(GOOD, registration_no=typed)).get_data(as_text=True)
+    assert "该登记编号已被其他合同使用" in body
+    assert count(Contract) == 1
+
+
+def test_a_registration_number_is_stored_half_width_upper_case(client, auth):
+    auth.login("admin")
+    assert client.post("/contracts/new", data=dict(GOOD, registration_no="ｒｅｇ－２０２６－７")).status_code == 302
+    assert db.session.scalar(db.select(Contract.registration_no)) == "REG-2026-7"
