@@ -180,6 +180,21 @@ def _claim(batch_id) -> bool:
     return bool(res.rowcount)
 
 
+def requeue_stale() -> list[int]:
+    """Run again the imports whose worker stopped beating (the minute's sweep calls this): the page moves
+    on within about two minutes of a killed worker instead of showing frozen progress until the job's
+    ten-minute lease ends. Returns the batches queued; a job that finds its batch taken does nothing."""
+    stale = utcnow() - timedelta(seconds=float(current_app.config.get("JOBS_STALE_SECONDS") or 120))
+    ids = db.session.scalars(
+        db.select(ImportBatch.id).where(ImportBatch.status == "importing", ImportBatch.heartbeat_at < stale)
+    ).all()
+    db.session.rollback()  # end the read: a job run at once in this process starts afresh
+    for batch_id in ids:
+        log.warning("import %s: its worker stopped beating; queued again", batch_id)
+        jobs.enqueue(run_import, batch_id)
+    return list(ids)
+
+
 def _progress(batch_id, rows):
     """Record progress from a connection of its own: visible to every process at once, while the
     import's own transaction is still open (on SQLite, before it takes the write lock)."""

@@ -48,3 +48,29 @@ def test_ten_concurrent_confirms_import_once(make_app, tmp_path):
         assert batch.status == "done" and "导入失败" not in (batch.message or "")
         assert db.session.scalar(db.select(db.func.count(TechNeed.id))) == 3
         db.session.remove()
+
+
+def test_an_import_whose_worker_died_is_run_again_by_the_sweep(app):
+    """A worker killed at 2,000 of 20,000 rows left the page at 正在导入 2000/20000 for ten minutes (the job's
+    lease); the minute's sweep now queues it again once its heartbeat is two minutes old."""
+    from datetime import timedelta
+
+    from matchmaker.demo.taxonomy import ensure_taxonomy
+    from matchmaker.imports import services
+    from matchmaker.models.base import utcnow
+
+    ensure_taxonomy()
+    make_org("enterprise", name="导入测试企业")
+    admin = make_user("admin")
+    batch = services.validate_upload("need", "needs.xlsx", xlsx([need_row(f"S-{i}") for i in range(3)]), admin)
+    fresh = services.validate_upload("need", "more.xlsx", xlsx([need_row(f"F-{i}") for i in range(2)]), admin)
+    batch.status, batch.heartbeat_at, batch.processed_rows = "importing", utcnow() - timedelta(minutes=3), 2
+    fresh.status, fresh.heartbeat_at = "importing", utcnow() - timedelta(seconds=30)  # still beating
+    db.session.commit()
+    ids = (batch.id, fresh.id)
+    assert services.requeue_stale() == [ids[0]]  # run at once here (jobs run in the test's process)
+    db.session.expire_all()
+    done, running = db.session.get(ImportBatch, ids[0]), db.session.get(ImportBatch, ids[1])
+    assert (done.status, done.imported_rows) == ("done", 3)
+    assert running.status == "importing"
+    assert db.session.scalar(db.select(db.func.count(TechNeed.id))) == 3
