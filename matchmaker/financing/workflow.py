@@ -7,6 +7,7 @@ Nothing here commits: the service calling ``apply`` owns the transaction.
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import update
 
@@ -16,6 +17,8 @@ from ..models.base import utcnow
 from ..models.enums import FinancingStatus, SubsidyKind
 from ..notifications.services import notify
 from ..utils.money import format_wan
+
+EARLIEST = date(2000, 1, 1)  # a date before this is a typing slip (0001-01-01 was saved as a loan date)
 
 S = FinancingStatus
 OPEN = {S.APPLIED, S.APPRAISED, S.BANK_APPROVED, S.INSURED}
@@ -96,10 +99,16 @@ def _set_values(case, action, data):
         org = _partner(data, OrgKind.INSURER.value)
         case.insurer_id = org.id
         case.premium, case.cover = _positive(data, "premium", "保费"), _positive(data, "cover", "保险金额")
+        if case.premium > case.cover:
+            raise FinancingError("保费不能超过保险金额，请核对（单位均为万元）")
         return org, f"{org.name} 承保 {format_wan(case.cover)} 万元，保费 {format_wan(case.premium)} 万元"
     if action == "grant":
         if not data.get("loan_date"):
             raise FinancingError("请填写放款日期")
+        if data["loan_date"] > date.today():
+            raise FinancingError("放款日期不能晚于今天：请在银行放款后登记")
+        if data["loan_date"] < EARLIEST:
+            raise FinancingError(f"放款日期不能早于 {EARLIEST:%Y 年}，请核对")
         case.loan_date = data["loan_date"]
         return (
             case.bank,

@@ -52,6 +52,8 @@ class VisitForm(FlaskForm):
 
         if field.data and field.data > date.today():
             raise ValidationError("走访日期不能晚于今天")
+        if field.data and field.data < date(2000, 1, 1):
+            raise ValidationError("走访日期不能早于 2000 年，请核对")
 
 
 class CollectedNeedForm(NeedForm):

@@ -237,6 +237,12 @@ def test_signers_must_belong_to_the_parties(app, client, auth):
     assert resp.status_code == 200 and "请选择甲方单位的签署人" in resp.get_data(as_text=True)
     resp = client.post(f"/contracts/{s.contract.id}/signing/prepare", data=form(s, end="2020-01-01"))
     assert "结束日期不能早于开始日期" in resp.get_data(as_text=True)
+    # 0001-01-01 to 9999-12-31 was printed into a contract and both signers were asked to sign it
+    resp = client.post(
+        f"/contracts/{s.contract.id}/signing/prepare", data=form(s, start="0001-01-01", end="9999-12-31")
+    )
+    body = resp.get_data(as_text=True)
+    assert "履行期限起应在 2000 年至" in body and "履行期限止应在 2000 年至" in body
     assert db.session.scalar(db.select(db.func.count(ContractDocument.id))) == 0
 
 

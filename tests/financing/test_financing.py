@@ -137,3 +137,25 @@ def test_permissions(client, auth):
     assert client.post(f"/financing/{case.id}/move", data={"action": "withdraw", "note": "暂不需要"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(FinancingCase, case.id).status == "withdrawn"
+
+
+def test_figures_and_dates_that_make_no_sense_are_refused(app):
+    """A premium of 500 万元 for 1 万元 of cover, and a loan on 0001-01-01, were saved."""
+    import pytest
+
+    p = _partners()
+    ent, broker = make_user("enterprise"), make_user("broker")
+    case = services.apply_for(ent, {"patents": _valid_patent(), "amount_wanted": Decimal(100), "term_months": 6})
+    services.move(case, "appraise", broker, {"partner_id": p["appraiser"].id, "appraised_value": Decimal(100)})
+    services.move(case, "approve", broker, {"partner_id": p["bank"].id, "loan_amount": Decimal(80),
+                                            "loan_rate": Decimal(4), "loan_term_months": 6})  # fmt: skip
+    with pytest.raises(workflow.FinancingError, match="保费不能超过保险金额"):
+        services.move(case, "insure", broker, {"partner_id": p["insurer"].id, "premium": Decimal(500),
+                                               "cover": Decimal(1)})  # fmt: skip
+    services.move(case, "insure", broker, {"partner_id": p["insurer"].id, "premium": Decimal(1), "cover": Decimal(80)})
+    for day, message in ((date(1, 1, 1), "不能早于 2000 年"), (date(2999, 1, 1), "不能晚于今天")):
+        with pytest.raises(workflow.FinancingError, match=message):
+            services.move(case, "grant", broker, {"loan_date": day})
+    db.session.expire_all()
+    case = db.session.get(FinancingCase, case.id)
+    assert case.status == "insured" and case.loan_date is None and case.premium == Decimal(1)

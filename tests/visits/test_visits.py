@@ -59,6 +59,8 @@ def test_bad_visit_input_is_explained_and_kept(client, auth):
     page = resp.get_data(as_text=True)
     assert resp.status_code == 400
     assert "专家进企业须登记至少一位随行专家" in page and "走访日期不能晚于今天" in page and "保留的主题" in page
+    resp = client.post("/visits/new", data=_visit_form(ent, visited_on="0001-01-01", topic="远古的走访"))
+    assert resp.status_code == 400 and "走访日期不能早于 2000 年" in resp.get_data(as_text=True)
     resp = client.post("/visits/new", data=_visit_form(ent, experts="李明南方理工大学"))
     assert resp.status_code == 400 and "第 1 行应为" in resp.get_data(as_text=True)
     resp = client.post("/visits/new", data=_visit_form(ent, organization_id="abc"))
