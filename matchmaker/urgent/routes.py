@@ -109,6 +109,7 @@ def _detail(req, form, status=200):
     return render_template(
         "urgent/detail.html", req=req, form=form, left=services.remaining(req), describe=clock.describe,
         local=clock.to_local, candidates=services.candidates(req) if current_user.is_staff else [],
+        announcing=services.announcement_pending(req),
     ), status  # fmt: skip
 
 
@@ -124,8 +125,9 @@ def review(request_id):
         except UrgentError as exc:
             form.note.errors.append(str(exc))
         else:
+            # The announcement runs after the commit, as a job: its count is shown on the request's page.
             done = (
-                f"已通过并发布，已推送给 {req.announced} 位相关科研人员" if req.status == "approved" else "已退回企业"
+                "已通过并发布，将推送给相关科研人员（推送人数见申请详情）" if req.status == "approved" else "已退回企业"
             )
             flash(f"{done}（{'在' if req.sla_met else '超出'}服务时限内完成）", "success")
             return redirect(url_for("urgent.queue"))

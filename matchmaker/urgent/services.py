@@ -13,7 +13,7 @@ from .. import jobs
 from ..extensions import db
 from ..listings import lifecycle
 from ..listings.services import apply_data
-from ..models import BrokerAssignment, ListingStatus, Role, TechNeed, UrgentRequest, UrgentSetting, User
+from ..models import BrokerAssignment, ListingStatus, PendingJob, Role, TechNeed, UrgentRequest, UrgentSetting, User
 from ..models.base import utcnow
 from ..models.enums import UrgentReason, UrgentStatus
 from ..notifications.services import notify
@@ -162,6 +162,8 @@ def review(req, actor, decision, note="", now=None):
         raise UrgentError("请选择审核结果")
     if decision == "refuse" and len(note) < 2:
         raise UrgentError("退回时请填写原因，便于企业修改后重新提交")
+    if decision == "approve":
+        _still_open(req.need)
     now = now or utcnow()
     status = UrgentStatus.APPROVED.value if decision == "approve" else UrgentStatus.REFUSED.value
     claimed = db.session.execute(
@@ -182,7 +184,8 @@ def review(req, actor, decision, note="", now=None):
         except lifecycle.LifecycleError as exc:
             db.session.rollback()
             raise UrgentError(f"无法发布该需求：{exc}") from None
-    text = (f"您的急需需求“{need.title}”已通过快速通道审核并发布，平台已向相关科研人员推送"
+    # Researchers are told later, by the announcement job, which tells the enterprise how many it reached.
+    text = (f"您的急需需求“{need.title}”已通过快速通道审核并发布"
             if decision == "approve" else f"您的急需需求“{need.title}”被退回：{note}")  # fmt: skip
     notify(req.requested_by_id, "urgent", text, f"/urgent/{req.id}")
     if decision == "approve":  # matched and announced after the commit; a failure there is retried
@@ -193,6 +196,16 @@ def review(req, actor, decision, note="", now=None):
     return req
 
 
+def _still_open(need, today=None):
+    """Refuse to approve a need that is no longer open: closed, solved or expired since it was marked
+    (a draft is published by the approval, which checks its validity date)."""
+    if need.status == ListingStatus.DRAFT.value or lifecycle.is_live(need, today):
+        return
+    if need.status in OPEN_NEED_STATES:  # published or docking, but past its validity date
+        raise UrgentError("该需求已过有效期，不能通过快速通道发布；请企业续期后再审核，或退回该申请")
+    raise UrgentError(f"需求当前状态为“{need.status_label}”，已不能通过快速通道发布；请退回该申请并说明原因")
+
+
 @jobs.task()
 def announce_request(request_id):
     """The job behind ``announce``: runs after the approval commits."""
@@ -201,8 +214,22 @@ def announce_request(request_id):
         announce(req)
 
 
+def announcement_pending(req):
+    """Whether an approved request's announcement is still waiting to run (queued, or failed and to be retried)."""
+    if req.status != UrgentStatus.APPROVED.value:
+        return False
+    queued = db.session.scalars(db.select(PendingJob.args).where(PendingJob.task == jobs.name_of(announce_request)))
+    return any(args == [req.id] for args in queued)
+
+
 def announce(req):
-    """Tell the researchers whose live results fit the approved need (a suggestion's score at least); commits."""
+    """Tell the researchers whose live results fit the approved need (a suggestion's score at least),
+    and the enterprise how many were told; commits. A request no longer approved, or a need no longer
+    live (closed or expired after the approval), is not announced."""
+    if req.status != UrgentStatus.APPROVED.value or not lifecycle.is_live(req.need):
+        log.info("urgent announcement skipped: request %s is %s, need %s is %s",
+                 req.id, req.status, req.need_id, req.need.status)  # fmt: skip
+        return 0
     try:
         found = matcher.match_listing("need", req.need_id, top_k=ANNOUNCE_TOP)
     except Exception:  # the engine may be refitting: the stored suggestions still reach brokers
@@ -215,6 +242,9 @@ def announce(req):
     for owner_id in owners:
         notify(owner_id, "urgent", f"急需技术需求：“{req.need.title}”与您的成果相关，欢迎联系平台经纪人对接",
                f"/needs/{req.need_id}")  # fmt: skip
+    if owners:
+        notify(req.requested_by_id, "urgent",
+               f"平台已向 {len(owners)} 位相关科研人员推送您的急需需求“{req.need.title}”", f"/urgent/{req.id}")  # fmt: skip
     req.announced = len(owners)
     db.session.commit()
     return len(owners)

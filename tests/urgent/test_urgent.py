@@ -151,3 +151,89 @@ def test_who_may_see_and_decide(client, auth):
     assert f"/urgent/needs/{fresh.id}" in client.get(f"/needs/{fresh.id}").get_data(as_text=True)
     resp = client.post(f"/urgent/needs/{req.need_id}", data={"reason_kind": "order", "reason": "再次申请急需"})
     assert resp.status_code == 400 and "已申请过快速通道" in resp.get_data(as_text=True)
+
+
+def _queue_jobs(app, monkeypatch):
+    """Jobs as in production: a queued row after the commit, run later (here by ``run_due``)."""
+    from matchmaker.jobs import queue
+
+    app.config["JOBS_IMMEDIATE"] = False
+    monkeypatch.setattr(queue, "send", lambda row_id: None)
+
+
+def _researcher_told(researcher):
+    return db.session.scalar(db.select(Notification).filter_by(user_id=researcher.id, kind="urgent"))
+
+
+def test_a_need_closed_before_the_review_cannot_be_approved(client, auth):
+    """Marked urgent, then closed by its enterprise: the broker's approval is refused in Chinese, nothing
+    is published or announced, and the request stays pending (to be refused with a reason)."""
+    researcher, _ = _fitting_result()
+    ent = auth.login("enterprise")
+    need = make_need(user=ent, title="口罩熔喷布驻极工艺改进", keywords="熔喷布,驻极,口罩",
+                     problem="熔喷布驻极后过滤效率衰减快")  # fmt: skip
+    resp = client.post(f"/urgent/needs/{need.id}", data={"reason_kind": "epidemic", "reason": "疫情防控物资急需"})
+    assert resp.status_code == 302
+    req_id = db.session.scalar(db.select(UrgentRequest.id))
+    assert client.post(f"/needs/{need.id}/status", data={"action": "close"}).status_code == 302
+    auth.logout()
+    auth.login("broker")
+    resp = client.post(f"/urgent/{req_id}/review", data={"decision": "approve", "note": ""})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "需求当前状态为“已关闭”，已不能通过快速通道发布" in page
+    db.session.expire_all()
+    req = db.session.get(UrgentRequest, req_id)
+    assert req.status == "pending" and req.need.status == "closed" and req.announced == 0
+    assert _researcher_told(researcher) is None
+    texts = db.session.scalars(db.select(Notification.text).filter_by(user_id=ent.id, kind="urgent")).all()
+    assert not any("发布" in t or "推送" in t for t in texts)
+    resp = client.post(f"/urgent/{req_id}/review", data={"decision": "refuse", "note": "需求已关闭"})
+    assert resp.status_code == 302  # refusing it is still possible
+
+
+def test_a_need_closed_before_the_announcement_runs_is_not_announced(app, client, auth, monkeypatch):
+    """Approved, then closed before the queued announcement ran: no researcher is told of the closed need."""
+    researcher, _ = _fitting_result()
+    ent = make_user("enterprise")
+    need = make_need(user=ent, title="口罩熔喷布驻极工艺改进", keywords="熔喷布,驻极,口罩",
+                     problem="熔喷布驻极后过滤效率衰减快")  # fmt: skip
+    req = services.mark_existing(need, ent, "epidemic", "疫情防控物资急需")
+    _queue_jobs(app, monkeypatch)
+    auth.login("broker")
+    assert client.post(f"/urgent/{req.id}/review", data={"decision": "approve", "note": ""}).status_code == 302
+    auth.logout()
+    auth.login(ent)
+    assert client.post(f"/needs/{need.id}/status", data={"action": "close"}).status_code == 302
+    from matchmaker import jobs
+
+    assert jobs.run_due()["failed"] == 0
+    db.session.expire_all()
+    assert _researcher_told(researcher) is None
+    assert db.session.get(UrgentRequest, req.id).announced == 0
+    assert "未推送" in client.get(f"/urgent/{req.id}").get_data(as_text=True)
+
+
+def test_approval_says_the_push_is_queued_and_the_page_shows_the_count_once_done(app, client, auth, monkeypatch):
+    """The announcement runs after the commit: the broker is told it is queued (not "0 researchers"), the
+    enterprise is not told researchers were reached before they were; the count shows once the job ran."""
+    researcher, _ = _fitting_result()
+    ent = make_user("enterprise")
+    need = make_need(user=ent, title="口罩熔喷布驻极工艺改进", keywords="熔喷布,驻极,口罩",
+                     problem="熔喷布驻极后过滤效率衰减快")  # fmt: skip
+    req = services.mark_existing(need, ent, "epidemic", "疫情防控物资急需")
+    _queue_jobs(app, monkeypatch)
+    auth.login("broker")
+    resp = client.post(f"/urgent/{req.id}/review", data={"decision": "approve", "note": ""}, follow_redirects=True)
+    page = resp.get_data(as_text=True)
+    assert "已通过并发布，将推送给相关科研人员" in page and "已推送给 0 位" not in page
+    assert "正在推送给相关科研人员" in client.get(f"/urgent/{req.id}").get_data(as_text=True)
+    texts = db.session.scalars(db.select(Notification.text).filter_by(user_id=ent.id, kind="urgent")).all()
+    assert texts == ["您的急需需求“口罩熔喷布驻极工艺改进”已通过快速通道审核并发布"]
+    from matchmaker import jobs
+
+    assert jobs.run_due()["failed"] == 0
+    db.session.expire_all()
+    assert _researcher_told(researcher) is not None
+    assert "已推送给 1 位相关科研人员" in client.get(f"/urgent/{req.id}").get_data(as_text=True)
+    texts = db.session.scalars(db.select(Notification.text).filter_by(user_id=ent.id, kind="urgent")).all()
+    assert "平台已向 1 位相关科研人员推送您的急需需求“口罩熔喷布驻极工艺改进”" in texts
