@@ -3,7 +3,7 @@
 import click
 
 from ..brokers.services import remind_stale
-from .services import run_digest
+from .services import send_digest
 
 
 def register_cli(app):
@@ -18,5 +18,8 @@ def register_cli(app):
 def digest(base_url):
     """Send each user one e-mail with their new notifications (logged when MAIL_SERVER is unset)."""
     remind_stale()  # brokers' reminders go out in the same digest
-    users, notes = run_digest(base_url=base_url.rstrip("/"))
-    click.echo(f"通知摘要：{users} 位用户，{notes} 条通知")
+    run = send_digest(base_url=base_url.rstrip("/"))
+    click.echo(f"通知摘要：{run.users} 位用户，{run.notes} 条通知")
+    if run.failed_users:  # their notes stay to be sent by the next run; a non-zero exit tells cron
+        click.echo(f"{run.failed_users} 位用户的邮件发送失败（{run.failed_notes} 条通知），下次发送时重试", err=True)
+        raise SystemExit(1)

@@ -2,6 +2,7 @@
 
 import logging
 import smtplib
+from dataclasses import dataclass
 from email.message import EmailMessage
 from itertools import groupby
 
@@ -85,20 +86,39 @@ def digest_body(user, notes, base_url=""):
     return "\n".join(lines)
 
 
-def run_digest(base_url="", batch=500):
-    """Collect every not-yet-digested notification into one e-mail per user; returns (users, notes)."""
-    users = notes_done = 0
+@dataclass
+class DigestRun:
+    """What one digest run did: users and notes digested (mailed, logged, or skipped for an inactive
+    account), and users whose mail could not be sent, with their notes (left for the next run)."""
+
+    users: int = 0
+    notes: int = 0
+    failed_users: int = 0
+    failed_notes: int = 0
+
+
+GIVE_UP_AFTER = 3  # consecutive connection failures: the mail server is down, the rest wait for the next run
+
+
+def send_digest(base_url="", batch=500):
+    """Collect every not-yet-digested notification into one e-mail per user; returns a ``DigestRun``.
+
+    A note is marked digested only when its user's mail went out (or was logged, with no MAIL_SERVER, or
+    the account is inactive): a mail that failed leaves its notes to be sent by the next run. After
+    ``GIVE_UP_AFTER`` connection failures in a row the server is taken to be down and no more are tried."""
+    run, after, down, refused = DigestRun(), 0, False, 0
     while True:
-        # Users with pending notes, a batch at a time; each user's notes are then marked digested.
+        # Users with pending notes, a batch at a time, after the last one seen (a failed user's notes stay pending).
         ids = db.session.scalars(
             db.select(Notification.user_id)
-            .where(Notification.digested_at.is_(None))
+            .where(Notification.digested_at.is_(None), Notification.user_id > after)
             .group_by(Notification.user_id)
             .order_by(Notification.user_id)
             .limit(batch)
         ).all()
         if not ids:
             break
+        after = ids[-1]
         rows = db.session.execute(
             db.select(Notification, User)
             .join(User, User.id == Notification.user_id)
@@ -108,20 +128,40 @@ def run_digest(base_url="", batch=500):
         now = utcnow()
         for user, group in groupby(rows, key=lambda r: r[1]):
             notes = [r[0] for r in group]
-            sent = False
-            if user.active:
+            sent = failed = False
+            if user.active and down:
+                failed = True
+            elif user.active:
                 try:
                     sent = send_mail(user.email, f"平台通知摘要（{len(notes)} 条）", digest_body(user, notes, base_url))
-                except (OSError, smtplib.SMTPException) as exc:
+                    refused = 0
+                except smtplib.SMTPException as exc:  # this message refused (recipient, size...): the server is up
                     log.warning("摘要邮件发送失败 %s: %s", user.email, exc)
+                    failed, refused = True, 0
+                except OSError as exc:  # no connection
+                    log.warning("摘要邮件发送失败 %s: %s", user.email, exc)
+                    failed, refused = True, refused + 1
+                    down = refused >= GIVE_UP_AFTER
+            if failed:
+                run.failed_users += 1
+                run.failed_notes += len(notes)
+                continue
             for n in notes:
                 n.digested_at = now
                 if sent:
                     n.emailed_at = now
-            users += 1
-            notes_done += len(notes)
+            run.users += 1
+            run.notes += len(notes)
         db.session.commit()
-    return users, notes_done
+    if run.failed_users:
+        log.warning("摘要邮件：%d 位用户的邮件发送失败（%d 条通知），留待下次发送", run.failed_users, run.failed_notes)
+    return run
+
+
+def run_digest(base_url="", batch=500):
+    """``send_digest`` as (users, notes) digested; failures are logged and left for the next run."""
+    run = send_digest(base_url, batch)
+    return run.users, run.notes
 
 
 def unread_count(user):

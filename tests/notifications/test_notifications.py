@@ -123,3 +123,90 @@ def test_the_flask_command_line_reaches_the_e_mail_digest(tmp_path):
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert "--base-url" in out.stdout and "e-mail" in out.stdout
+
+
+def _pending_notes():
+    return db.session.scalar(db.select(db.func.count(Notification.id)).where(Notification.digested_at.is_(None)))
+
+
+def test_a_digest_whose_mail_failed_is_sent_by_the_next_run(app, runner, monkeypatch):
+    """The mail server unreachable: the command says how many users' mails failed (and exits non-zero), and
+    their notes stay to be sent; once the server is back the next run sends them."""
+    a, b = make_user("enterprise", name="甲"), make_user("researcher", name="乙")
+    notify(a, "x", "第一条", "/a")
+    notify(a, "x", "第二条")
+    notify(b, "x", "第三条", commit=True)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1)  # nothing listens on port 1: connection refused
+    out = runner.invoke(args=["send-digest"])
+    assert out.exit_code == 1
+    assert "通知摘要：0 位用户，0 条通知" in out.output and "2 位用户的邮件发送失败（3 条通知）" in out.output
+    assert _pending_notes() == 3
+    assert db.session.scalar(db.select(db.func.count(Notification.id)).where(Notification.emailed_at.is_not(None))) == 0
+    sent = []
+
+    class BackUp:
+        def __init__(self, host, port, timeout=None):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def send_message(self, msg):
+            sent.append((msg["To"], msg.get_content()))
+
+    monkeypatch.setattr("matchmaker.notifications.services.smtplib.SMTP", BackUp)
+    out = runner.invoke(args=["send-digest"])
+    assert out.exit_code == 0 and "2 位用户，3 条通知" in out.output and "失败" not in out.output
+    assert sorted(to for to, _ in sent) == sorted([a.email, b.email])
+    assert any("第一条" in body and "第二条" in body for _, body in sent)
+    assert _pending_notes() == 0
+    assert db.session.scalar(db.select(db.func.count(Notification.id)).where(Notification.emailed_at.is_(None))) == 0
+
+
+def test_a_refused_recipient_does_not_hold_back_the_others(app, runner, monkeypatch):
+    """One recipient refused by the server: only that user's notes wait; a server down stops trying after a few."""
+    import smtplib
+
+    users = [make_user("enterprise") for _ in range(5)]
+    for u in users:
+        notify(u, "x", "新通知")
+    db.session.commit()
+    tried = []
+
+    class Picky:
+        def __init__(self, host, port, timeout=None):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def send_message(self, msg):
+            tried.append(msg["To"])
+            if msg["To"] == users[1].email:
+                raise smtplib.SMTPRecipientsRefused({msg["To"]: (550, b"no such user")})
+
+    monkeypatch.setattr("matchmaker.notifications.services.smtplib.SMTP", Picky)
+    app.config.update(MAIL_SERVER="smtp.example.cn")
+    out = runner.invoke(args=["send-digest"])
+    assert out.exit_code == 1 and "4 位用户，4 条通知" in out.output and "1 位用户的邮件发送失败" in out.output
+    assert len(tried) == 5 and _pending_notes() == 1
+
+    class Down(Picky):
+        def __init__(self, host, port, timeout=None):
+            tried.append(host)
+            raise ConnectionRefusedError(111, "Connection refused")
+
+    for u in users:
+        notify(u, "x", "又一条")
+    db.session.commit()
+    tried.clear()
+    monkeypatch.setattr("matchmaker.notifications.services.smtplib.SMTP", Down)
+    out = runner.invoke(args=["send-digest"])
+    assert out.exit_code == 1 and "5 位用户的邮件发送失败（6 条通知）" in out.output
+    assert len(tried) == 3 and _pending_notes() == 6  # given up after three refused connections
