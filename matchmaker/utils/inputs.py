@@ -1,5 +1,7 @@
 """Form fields of the network's service areas: Chinese errors, and what was typed is kept on error."""
 
+import re
+import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -62,12 +64,18 @@ class DateTimeInput(_Typed):
 
     def parse(self, raw):
         try:
-            return datetime.fromisoformat(raw.replace(" ", "T")).replace(second=0, microsecond=0)
+            value = datetime.fromisoformat(raw.replace(" ", "T")).replace(second=0, microsecond=0)
         except ValueError:
             raise ValueError("时间格式不正确，请按 年-月-日 时:分 填写，如 2020-06-30 14:30") from None
+        if value.tzinfo is not None:  # "Z", "+08:00": the picker never sends one; times are Beijing time
+            raise ValueError("时间请按北京时间填写，不要带时区（如 Z、+08:00），如 2020-06-30 14:30")
+        return value
 
     def show(self, value):
         return value.strftime("%Y-%m-%dT%H:%M")
+
+
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 class IntInput(_Typed):
@@ -79,8 +87,12 @@ class IntInput(_Typed):
         self.low, self.high = low, high
 
     def parse(self, raw):
-        if not raw.lstrip("-").isdigit():
-            raise ValueError(f"{self.label.text}必须是整数")
+        if not _INTEGER.fullmatch(raw):  # ASCII digits only: str.isdigit() also takes ①, ² and other scripts
+            plain = unicodedata.normalize("NFKC", raw).strip()
+            read = f"：“{money.short(raw)}”请填写为 {plain}" if _INTEGER.fullmatch(plain) else ""
+            raise ValueError(f"{self.label.text}必须是整数，只能填写半角阿拉伯数字{read}")
+        if len(raw.lstrip("-")) > 18:  # int() refuses thousands of digits, in English
+            raise ValueError(f"{self.label.text}应在 {self.low}–{self.high} 之间")
         value = int(raw)
         if not self.low <= value <= self.high:
             raise ValueError(f"{self.label.text}应在 {self.low}–{self.high} 之间")
