@@ -93,28 +93,32 @@ def registration_of(session, user):
 def register(session, user):
     """An enterprise user or researcher registers, within capacity; commits.
 
-    The session row is locked (PostgreSQL) while counting, so two last-seat registrations cannot both pass.
+    The registration is written first and the seats counted after it, in the same transaction: on SQLite
+    the write waits for any other registration's commit, so the count sees it; on PostgreSQL the session
+    row is locked first, so a second last-seat registration counts after the first one's commit. Over
+    capacity, the registration is rolled back.
     """
     if user.role not in REGISTRANT_ROLES:
         raise LiveError("仅企业用户和科研人员可以报名")
     if not session.published:
         raise LiveError("该场次尚未发布")
-    if session.starts_at + timedelta(hours=3) < beijing_now():
+    if session.starts_at < beijing_now() - timedelta(hours=3):  # never starts_at + 3 h: year 9999 overflows
         raise LiveError("该场次已结束，可观看回放")
-    db.session.execute(db.select(LiveSession.id).where(LiveSession.id == session.id).with_for_update())
     if registration_of(session, user) is not None:
-        db.session.rollback()
         raise LiveError("您已报名该场次")
-    if session.capacity and registered_count(session) >= session.capacity:
-        db.session.rollback()
-        raise LiveError(f"名额已满（{session.capacity} 人）")
+    db.session.execute(db.select(LiveSession.id).where(LiveSession.id == session.id).with_for_update())
     reg = LiveRegistration(session_id=session.id, user_id=user.id, organization_id=user.organization_id)
     db.session.add(reg)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise LiveError("您已报名该场次") from None
+    capacity = session.capacity
+    if capacity and registered_count(session) > capacity:
+        db.session.rollback()
+        raise LiveError(f"名额已满（{capacity} 人）")
+    db.session.commit()
     return reg
 
 
