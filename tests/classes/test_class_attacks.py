@@ -2,6 +2,7 @@
 absurd watch times and returning guests in the attendance import."""
 
 import threading
+from datetime import datetime
 
 import pytest
 
@@ -57,3 +58,22 @@ def test_six_registrations_at_once_fill_one_seat_once(file_app):
     with file_app.app_context():
         assert db.session.scalar(db.select(db.func.count(LiveRegistration.id)).filter_by(session_id=sid)) == 1
         db.session.remove()
+
+
+def test_a_session_in_year_9999_or_before_2000_is_refused(client, auth):
+    """The form refuses a start more than 5 years ahead or before 2000, in Chinese; nothing is saved."""
+    auth.login("broker")
+    for starts_at, ends_at, message in (("9999-12-31T23:00", "", "开始时间不能晚于"),
+                                        ("1999-12-31T20:00", "", "开始时间不能早于 2000 年"),
+                                        ("2026-12-31T20:00", "9999-12-31T23:00", "结束时间不能晚于")):  # fmt: skip
+        resp = client.post("/classes/new", data=dict(CLASS_FORM, starts_at=starts_at, ends_at=ends_at))
+        assert resp.status_code == 400 and message in resp.get_data(as_text=True), starts_at
+    assert db.session.scalar(db.select(db.func.count(LiveSession.id))) == 0
+
+
+def test_registering_for_a_stored_session_in_year_9999_does_not_crash(client, auth):
+    """A session saved before the form refused such dates: registration answers, it does not fail with 500."""
+    s = make_session(starts_at=datetime(9999, 12, 31, 23, 0))
+    auth.login("enterprise")
+    resp = client.post(f"/classes/{s.id}/register", follow_redirects=True)
+    assert resp.status_code == 200 and "已报名" in resp.get_data(as_text=True)
