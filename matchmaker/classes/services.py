@@ -22,6 +22,7 @@ REGISTRANT_ROLES = (Role.ENTERPRISE.value, Role.RESEARCHER.value)
 CHINA = timedelta(hours=8)
 # Column names the live platforms' exports use, by what we read from them.
 EMAIL_COLS, PHONE_COLS = ("邮箱", "email", "e-mail", "电子邮箱"), ("手机", "手机号", "电话", "phone", "mobile")
+MAX_MINUTES = 100_000  # watch time per viewer (about 69 days: any real export stays far below)
 MINUTES_COLS = ("观看时长（分钟）", "观看时长(分钟)", "观看时长", "时长", "minutes", "duration")
 
 
@@ -182,9 +183,21 @@ def _cells(cells):
     return cell
 
 
+def _minutes(number, text):
+    """Whole minutes watched, 0 to MAX_MINUTES; a row error (LiveError) otherwise (1e400 is infinity)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise LiveError(f"第 {number} 行观看时长“{text[:20]}”不是数字") from None
+    if not 0 <= value <= MAX_MINUTES:  # also NaN, inf, -inf
+        raise LiveError(f"第 {number} 行观看时长“{text[:20]}”不在 0–{MAX_MINUTES} 分钟之内")
+    return int(value)
+
+
 def import_attendance(session, filename, content, min_minutes=1):
     """Read the live platform's export (CSV/xlsx with an e-mail or mobile column, and optionally minutes
-    watched); registered users found are marked attended; other viewers are counted as guests. Commits.
+    watched); registered users found are marked attended; other viewers are counted as guests, each
+    once (by e-mail, else mobile; a row with neither is one guest). Commits.
 
     Returns {"rows", "matched", "guests", "short"} (short: watched fewer than ``min_minutes``).
     """
@@ -202,21 +215,20 @@ def import_attendance(session, filename, content, min_minutes=1):
     ).all()
     by_email = {(e or "").lower(): r for r, e, _ in regs if e}
     by_phone = {p: r for r, _, p in regs if p}
-    matched, guests, short, seen = 0, 0, 0, set()
+    matched, guests, short, seen, seen_guests = 0, 0, 0, set(), set()
     for number, cells in rows:
         cell = _cells(cells)
-        minutes = None
-        if minutes_i is not None and cell(minutes_i):
-            try:
-                minutes = int(float(cell(minutes_i)))
-            except ValueError:
-                raise LiveError(f"第 {number} 行观看时长“{cell(minutes_i)[:20]}”不是数字") from None
-        reg = by_email.get(cell(email_i).lower()) or by_phone.get(cell(phone_i))
+        minutes = _minutes(number, cell(minutes_i)) if minutes_i is not None and cell(minutes_i) else None
+        email, phone = cell(email_i).lower(), cell(phone_i)
+        reg = by_email.get(email) or by_phone.get(phone)
         if minutes is not None and minutes < min_minutes:
             short += 1
             continue
         if reg is None:
-            guests += 1
+            guest = ("email", email) if email else ("phone", phone) if phone else ("row", number)
+            if guest not in seen_guests:  # a viewer who left and came back is one guest
+                seen_guests.add(guest)
+                guests += 1
         elif reg.id not in seen:
             seen.add(reg.id)
             reg.attended, reg.minutes, reg.attendance_source = True, minutes, "import"

@@ -1,8 +1,9 @@
 """Attacks on live classes (2026-12-04): simultaneous last-seat registrations, a session in year 9999,
 absurd watch times and returning guests in the attendance import."""
 
+import io
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -77,3 +78,37 @@ def test_registering_for_a_stored_session_in_year_9999_does_not_crash(client, au
     auth.login("enterprise")
     resp = client.post(f"/classes/{s.id}/register", follow_redirects=True)
     assert resp.status_code == 200 and "已报名" in resp.get_data(as_text=True)
+
+
+def _import(client, s, csv_text):
+    data = {"file": (io.BytesIO(csv_text.encode("utf-8")), "观看记录.csv"), "min_minutes": "1"}
+    return client.post(f"/classes/{s.id}/attendance/import", data=data)
+
+
+@pytest.mark.parametrize("minutes", ["1e20", "inf", "1e400", "-inf", "nan", "-5"])
+def test_an_absurd_watch_time_is_a_row_error(client, auth, minutes):
+    """A huge, infinite or negative watch time is refused naming its row, not a 500; nothing is imported."""
+    s = make_session(starts_at=services.beijing_now() - timedelta(hours=1))
+    auth.login("broker")
+    resp = _import(client, s, f"邮箱,观看时长\nguest1@x.cn,30\nguest2@x.cn,{minutes}\n")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "第 3 行观看时长" in page, page[:3000]
+    db.session.expire_all()
+    assert db.session.get(LiveSession, s.id).guest_attendees in (None, 0)
+
+
+def test_a_returning_guest_is_counted_once(client, auth):
+    """A guest who left and came back three times is one guest, as a registered user is one attendee."""
+    s = make_session(starts_at=services.beijing_now() - timedelta(hours=1))
+    user = make_user("enterprise", email="reg@ent.cn")
+    db.session.add(LiveRegistration(session_id=s.id, user_id=user.id, organization_id=user.organization_id))
+    db.session.commit()
+    auth.login("broker")
+    rows = ["guest@x.cn,20", "GUEST@x.cn,15", "guest@x.cn,30", "reg@ent.cn,40", "reg@ent.cn,10", "other@x.cn,5"]
+    resp = _import(client, s, "邮箱,观看时长\n" + "\n".join(rows) + "\n")
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:3000]
+    page = client.get(f"/classes/{s.id}/attendance").get_data(as_text=True)
+    db.session.expire_all()
+    s = db.session.get(LiveSession, s.id)
+    assert s.guest_attendees == 2 and services.attendance_count(s) == 3
+    assert "出席 3 人" in page
