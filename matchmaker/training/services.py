@@ -96,25 +96,36 @@ def delete_session(course, session_id):
 
 
 def _check_open(course, by_admin):
+    """Draft and closed courses take no self-enrolment. Capacity is checked after the write, in ``_add``."""
     if course.status == CourseStatus.DRAFT.value and not by_admin:
         raise TrainingError("该课程尚未开放报名")
     if course.status == CourseStatus.CLOSED.value and not by_admin:
         raise TrainingError("该课程已结束报名")
-    if course.capacity:
-        taken = db.session.scalar(
-            db.select(func.count(TrainingEnrolment.id)).where(TrainingEnrolment.course_id == course.id)
-        )
-        if taken >= course.capacity:
-            raise TrainingError(f"该课程名额已满（{course.capacity} 人）")
 
 
-def _add(enrolment):
+def _add(course, enrolment):
+    """Write the enrolment, then count the seats in the same transaction; over capacity it is rolled back.
+
+    PostgreSQL: the course row is locked first, so a second last-seat enrolment counts after the first
+    one's commit. SQLite: the INSERT waits for any other writer's commit, so the count after it is current.
+    """
+    capacity = course.capacity
+    if capacity:
+        db.session.execute(db.select(TrainingCourse.id).where(TrainingCourse.id == course.id).with_for_update())
     db.session.add(enrolment)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise TrainingError("该学员已报名本课程，请勿重复报名") from None
+    if capacity:
+        taken = db.session.scalar(
+            db.select(func.count(TrainingEnrolment.id)).where(TrainingEnrolment.course_id == course.id)
+        )
+        if taken > capacity:
+            db.session.rollback()
+            raise TrainingError(f"该课程名额已满（{capacity} 人）")
+    db.session.commit()
     return enrolment
 
 
@@ -134,6 +145,7 @@ def enrol_self(course, user, phone=None):
         raise TrainingError("您的账号尚未关联单位，请联系管理员后再报名")
     _check_open(course, by_admin=False)
     return _add(
+        course,
         TrainingEnrolment(
             course_id=course.id, user_id=user.id, name=user.name, org_name=org.name, org_kind=org.kind,
             phone=(phone or user.phone or None), email=user.email, enrolled_by_id=user.id,
@@ -153,11 +165,12 @@ def enrol_person(course, data, actor):
     if user is not None and enrolment_of(course, user) is not None:
         raise TrainingError(f"账号 {user.email} 已报名本课程")
     return _add(
+        course,
         TrainingEnrolment(
             course_id=course.id, user_id=user.id if user else None, name=data["name"].strip(),
             org_name=data["org_name"].strip(), org_kind=data["org_kind"], phone=(data.get("phone") or "").strip() or None,
             email=email, enrolled_by_id=actor.id,
-        )
+        ),
     )  # fmt: skip
 
 

@@ -1,0 +1,71 @@
+"""Attacks on broker training (2026-12-04): simultaneous enrolments on the last seat, double-submitted
+forms, absurd course dates, enrolment in a course that has ended."""
+
+import threading
+
+import pytest
+
+from matchmaker.extensions import db
+from matchmaker.models import TrainingCourse, TrainingEnrolment, User
+from matchmaker.training import services
+
+from ..conftest import DB_URL
+from ..factories import make_user
+from .test_training import make_course
+
+
+@pytest.fixture
+def file_app(make_app, tmp_path):
+    """Connections that really run side by side: a SQLite file (or the PostgreSQL test database)."""
+    extra = {} if DB_URL else {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'training.sqlite'}"}
+    return make_app(**extra)
+
+
+def count(model, **by):
+    db.session.expire_all()
+    return db.session.scalar(db.select(db.func.count()).select_from(model).filter_by(**by))
+
+
+def test_six_enrolments_at_once_fill_one_seat_once(file_app):
+    """Six users press 报名参加 on the last seat at the same moment: one is enrolled, five told 名额已满."""
+    with file_app.app_context():
+        cid = make_course(capacity=1, sessions=0).id
+        user_ids = [make_user("researcher" if i % 2 else "enterprise").id for i in range(6)]
+        db.session.remove()
+    barrier = threading.Barrier(len(user_ids))
+    outcomes = [None] * len(user_ids)
+
+    def run(i, user_id):
+        with file_app.app_context():
+            user, course = db.session.get(User, user_id), db.session.get(TrainingCourse, cid)
+            course.capacity, user.organization.name  # loaded before the others act, as the page's request
+            barrier.wait()
+            try:
+                services.enrol_self(course, user)
+                outcomes[i] = "ok"
+            except services.TrainingError as exc:
+                outcomes[i] = str(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, u)) for i, u in enumerate(user_ids)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert outcomes.count("ok") == 1, outcomes
+    assert all("名额已满" in o for o in outcomes if o != "ok"), outcomes
+    with file_app.app_context():
+        assert db.session.scalar(db.select(db.func.count(TrainingEnrolment.id)).filter_by(course_id=cid)) == 1
+        db.session.remove()
+
+
+def test_a_full_course_refuses_the_admin_too(client, auth):
+    """The capacity holds for an admin's enrolment as well; the form says so and nothing is added."""
+    course = make_course(capacity=1, sessions=0)
+    auth.login("admin")
+    person = {"name": "甲", "org_name": "某高校", "org_kind": "university"}
+    assert client.post(f"/training/{course.id}/enrolments", data=person).status_code == 302
+    resp = client.post(f"/training/{course.id}/enrolments", data=dict(person, name="乙"))
+    assert resp.status_code == 400 and "名额已满" in resp.get_data(as_text=True)
+    assert count(TrainingEnrolment) == 1
