@@ -7,6 +7,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..models import OrgKind
 from ..models.enums import TRAINEE_ORG_KINDS, CourseStatus, TrainingModuleKind
+from ..utils import once
 from ..utils import validators as val
 from ..utils.inputs import CodeSelect, DateInput, DateTimeInput, IntInput, filled
 
@@ -27,6 +28,8 @@ class CheckboxesField(SelectMultipleField):
 
 class CourseForm(FlaskForm):
     """Create or edit a training course."""
+
+    submission_key = once.key_field()
 
     title = StringField("课程名称", [val.required("请填写课程名称"), val.length(2, 100, "课程名称")])
     year = IntInput("年度", [filled("请填写年度")], low=2000, high=2100)
@@ -53,6 +56,8 @@ class CourseForm(FlaskForm):
 class SessionForm(FlaskForm):
     """Add a session (one lecture) to a course."""
 
+    submission_key = once.key_field()
+
     title = StringField("课次主题", [val.required("请填写课次主题"), val.length(2, 100, "课次主题")])
     module_kind = CodeSelect("所属模块", choices=[("", "（不限）")] + TrainingModuleKind.choices())
     lecturer = StringField("授课人", [val.optional(), val.length(max=100, label="授课人")])
@@ -62,6 +67,8 @@ class SessionForm(FlaskForm):
 
 class EnrolPersonForm(FlaskForm):
     """An admin enrols a person, with or without a platform account."""
+
+    submission_key = once.key_field()
 
     name = StringField("姓名", [val.required("请填写姓名"), val.length(max=50, label="姓名")])
     org_name = StringField("单位名称", [val.required("请填写单位名称"), val.length(2, 100, "单位名称")])

@@ -7,6 +7,7 @@ from ..auth.decorators import get_or_404, login_required, public, role_required
 from ..extensions import db, limiter
 from ..models import Certificate, OrgKind, Role, TrainingCourse, TrainingEnrolment, User
 from ..models.enums import CourseStatus
+from ..utils import once
 from . import services
 from .forms import TRAINEE_KINDS, AssessmentForm, CourseForm, EnrolPersonForm, RevokeForm, SelfEnrolForm, SessionForm
 from .services import TrainingError
@@ -61,7 +62,7 @@ def course(course_id):
     course = _course_or_404(course_id)
     return render_template(
         "training/course.html", course=course, mine=services.enrolment_of(course, current_user),
-        enrol_form=SelfEnrolForm(), session_form=SessionForm(),
+        enrol_form=SelfEnrolForm(), session_form=SessionForm() if current_user.is_admin else None,
         counts=services.course_counts(course) if current_user.is_admin else None,
     )  # fmt: skip
 
@@ -72,7 +73,10 @@ def course_new():
     """Create a course."""
     form = CourseForm()
     if form.validate_on_submit():
-        course = services.save_course(TrainingCourse(), form.data, current_user)
+        try:
+            course = services.save_course(TrainingCourse(), form.data, current_user, key=form.submission_key.data)
+        except once.Repeat as r:
+            return once.see_other(url_for("training.course", course_id=r.entity_id))
         flash(f"已创建课程「{course.title}」", "success")
         return redirect(url_for("training.course", course_id=course.id))
     return render_template("training/course_form.html", form=form, course=None)
@@ -101,7 +105,9 @@ def session_add(course_id):
     form = SessionForm()
     if form.validate_on_submit():
         try:
-            services.add_session(course, form.data)
+            services.add_session(course, form.data, current_user, key=form.submission_key.data)
+        except once.Repeat:
+            return once.see_other(url_for("training.course", course_id=course.id))
         except TrainingError as exc:
             form.module_kind.errors.append(str(exc))
         else:
@@ -166,7 +172,9 @@ def enrol_person(course_id):
     form = EnrolPersonForm()
     if form.validate_on_submit():
         try:
-            e = services.enrol_person(course, form.data, current_user)
+            e = services.enrol_person(course, form.data, current_user, key=form.submission_key.data)
+        except once.Repeat:
+            return once.see_other(url_for("training.enrolments", course_id=course.id))
         except TrainingError as exc:
             form.name.errors.append(str(exc))
         else:

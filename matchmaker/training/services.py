@@ -15,6 +15,8 @@ from ..models import Certificate, OrgKind, TrainingCourse, TrainingEnrolment, Tr
 from ..models.base import today, utcnow
 from ..models.enums import CourseStatus, TrainingModuleKind
 from ..models.training import training_attendance
+from ..utils import once
+from ..utils.tx import rolls_back_on
 
 PASS_MARK = 60
 NUMBER_PREFIX = "JSJJR"  # 技术经纪人
@@ -43,8 +45,13 @@ def course_query(user, args):
     return stmt.order_by(TrainingCourse.year.desc(), TrainingCourse.id.desc())
 
 
-def save_course(course, data, actor):
-    """Create or update a course and its modules from validated form data; commits."""
+@rolls_back_on(TrainingError)
+def save_course(course, data, actor, key=None):
+    """Create or update a course and its modules from validated form data; commits.
+
+    ``key``: the form's one-time key; a new course is made once per form shown (a repeat or a
+    concurrent twin raises ``once.Repeat`` with the first course's id)."""
+    claimed = once.claim(key, "training_course", actor) if course.id is None else None
     for name in ("title", "year", "status", "starts_on", "ends_on", "place", "capacity", "description"):
         value = data.get(name)
         setattr(course, name, value.strip() if isinstance(value, str) else value)
@@ -60,12 +67,18 @@ def save_course(course, data, actor):
     if course.id is None:
         course.created_by_id = actor.id
         db.session.add(course)
+        db.session.flush()
+        once.bind(claimed, course.id)
     db.session.commit()
     return course
 
 
-def add_session(course, data):
-    """Add a dated session to a course; commits."""
+@rolls_back_on(TrainingError)
+def add_session(course, data, actor=None, key=None):
+    """Add a dated session to a course; commits.
+
+    ``key``: the form's one-time key; a repeat raises ``once.Repeat`` with the first session's id."""
+    claimed = once.claim(key, "training_session", actor)
     kinds = {m.kind for m in course.modules}
     if data.get("module_kind") and data["module_kind"] not in kinds:
         raise TrainingError("该课程没有这个模块，请先在课程中勾选该模块")
@@ -78,6 +91,8 @@ def add_session(course, data):
         place=(data.get("place") or "").strip() or None,
     )
     db.session.add(session)
+    db.session.flush()
+    once.bind(claimed, session.id)
     db.session.commit()
     return session
 
@@ -103,7 +118,7 @@ def _check_open(course, by_admin):
         raise TrainingError("该课程已结束报名")
 
 
-def _add(course, enrolment):
+def _add(course, enrolment, claimed=None):
     """Write the enrolment, then count the seats in the same transaction; over capacity it is rolled back.
 
     PostgreSQL: the course row is locked first, so a second last-seat enrolment counts after the first
@@ -125,6 +140,7 @@ def _add(course, enrolment):
         if taken > capacity:
             db.session.rollback()
             raise TrainingError(f"该课程名额已满（{capacity} 人）")
+    once.bind(claimed, enrolment.id)
     db.session.commit()
     return enrolment
 
@@ -153,12 +169,15 @@ def enrol_self(course, user, phone=None):
     )  # fmt: skip
 
 
-def enrol_person(course, data, actor):
+@rolls_back_on(TrainingError)
+def enrol_person(course, data, actor, key=None):
     """An admin enrols someone (with or without a platform account); commits.
 
     When the e-mail belongs to a platform user, the enrolment (and a later certificate) is linked
-    to that account, so the broker's profile and the queue show it.
+    to that account, so the broker's profile and the queue show it. ``key``: the form's one-time key;
+    a repeat raises ``once.Repeat`` with the first enrolment's id.
     """
+    claimed = once.claim(key, "training_enrolment", actor)
     _check_open(course, by_admin=True)
     email = (data.get("email") or "").strip().lower() or None
     user = db.session.scalar(db.select(User).where(func.lower(User.email) == email)) if email else None
@@ -171,6 +190,7 @@ def enrol_person(course, data, actor):
             org_name=data["org_name"].strip(), org_kind=data["org_kind"], phone=(data.get("phone") or "").strip() or None,
             email=email, enrolled_by_id=actor.id,
         ),
+        claimed,
     )  # fmt: skip
 
 

@@ -6,12 +6,13 @@ import threading
 import pytest
 
 from matchmaker.extensions import db
-from matchmaker.models import TrainingCourse, TrainingEnrolment, User
+from matchmaker.models import TrainingCourse, TrainingEnrolment, TrainingSession, User
 from matchmaker.training import services
+from matchmaker.utils.once import new_key
 
 from ..conftest import DB_URL
 from ..factories import make_user
-from .test_training import make_course
+from .test_training import COURSE, make_course
 
 
 @pytest.fixture
@@ -69,3 +70,51 @@ def test_a_full_course_refuses_the_admin_too(client, auth):
     resp = client.post(f"/training/{course.id}/enrolments", data=dict(person, name="乙"))
     assert resp.status_code == 400 and "名额已满" in resp.get_data(as_text=True)
     assert count(TrainingEnrolment) == 1
+
+
+def test_a_double_submitted_course_is_one_course(client, auth):
+    auth.login("admin")
+    data = dict(COURSE, submission_key=new_key())
+    first = client.post("/training/new", data=data)
+    assert first.status_code == 302
+    again = client.post("/training/new", data=data)
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    assert count(TrainingCourse) == 1
+
+
+def test_a_double_submitted_enrolment_is_one_trainee(client, auth):
+    course = make_course(sessions=0)
+    auth.login("admin")
+    data = {"name": "李科长", "org_name": "市科学技术局", "org_kind": "government", "submission_key": new_key()}
+    first = client.post(f"/training/{course.id}/enrolments", data=data)
+    assert first.status_code == 302
+    again = client.post(f"/training/{course.id}/enrolments", data=data)
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    assert count(TrainingEnrolment) == 1
+    resp = client.post(f"/training/{course.id}/enrolments", data=dict(data, submission_key=new_key()))
+    assert resp.status_code == 302 and count(TrainingEnrolment) == 2  # a fresh form is a new trainee
+
+
+def test_a_double_submitted_session_is_one_session(client, auth):
+    course = make_course(sessions=0)
+    auth.login("admin")
+    data = {"title": "政策解读专题", "module_kind": "policy", "lecturer": "", "starts_at": "2020-09-07T09:00",
+            "place": "", "submission_key": new_key()}  # fmt: skip
+    first = client.post(f"/training/{course.id}/sessions", data=data)
+    assert first.status_code == 302
+    again = client.post(f"/training/{course.id}/sessions", data=data)
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    assert count(TrainingSession) == 1
+
+
+def test_a_refused_enrolment_keeps_its_key_for_the_corrected_form(client, auth):
+    """A duplicate refused with an error leaves the key unused: the same form, corrected, enrols."""
+    course = make_course(sessions=0)
+    auth.login("admin")
+    person = {"name": "甲", "org_name": "某高校", "org_kind": "university", "phone": "13900000000"}
+    assert client.post(f"/training/{course.id}/enrolments", data=person).status_code == 302
+    data = dict(person, name="乙", submission_key=new_key())
+    resp = client.post(f"/training/{course.id}/enrolments", data=data)
+    assert resp.status_code == 400 and "请勿重复报名" in resp.get_data(as_text=True)
+    assert client.post(f"/training/{course.id}/enrolments", data=dict(data, phone="13900000001")).status_code == 302
+    assert count(TrainingEnrolment) == 2
