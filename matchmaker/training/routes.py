@@ -63,7 +63,7 @@ def course(course_id):
     return render_template(
         "training/course.html", course=course, mine=services.enrolment_of(course, current_user),
         enrol_form=SelfEnrolForm(), session_form=SessionForm() if current_user.is_admin else None,
-        counts=services.course_counts(course) if current_user.is_admin else None,
+        counts=services.course_counts(course) if current_user.is_admin else None, ended=services.has_ended(course),
     )  # fmt: skip
 
 
@@ -116,7 +116,7 @@ def session_add(course_id):
     flash("课次信息有误，请按提示修改", "danger")
     return render_template(
         "training/course.html", course=course, mine=None, enrol_form=SelfEnrolForm(), session_form=form,
-        counts=services.course_counts(course),
+        counts=services.course_counts(course), ended=services.has_ended(course),
     ), 400  # fmt: skip
 
 

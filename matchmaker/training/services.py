@@ -110,12 +110,20 @@ def delete_session(course, session_id):
 # Enrolment --------------------------------------------------------------------------------
 
 
+def has_ended(course, on=None):
+    """The course's last day is past (whatever its status says)."""
+    return course.ends_on is not None and course.ends_on < (on or today())
+
+
 def _check_open(course, by_admin):
-    """Draft and closed courses take no self-enrolment. Capacity is checked after the write, in ``_add``."""
+    """Draft, closed and ended courses take no self-enrolment; an admin may still enrol people (late
+    records). Capacity is checked after the write, in ``_add``."""
     if course.status == CourseStatus.DRAFT.value and not by_admin:
         raise TrainingError("该课程尚未开放报名")
     if course.status == CourseStatus.CLOSED.value and not by_admin:
         raise TrainingError("该课程已结束报名")
+    if has_ended(course) and not by_admin:
+        raise TrainingError(f"该课程已于 {course.ends_on:%Y-%m-%d} 结束，不能再报名")
 
 
 def _add(course, enrolment, claimed=None):

@@ -2,6 +2,7 @@
 forms, absurd course dates, enrolment in a course that has ended."""
 
 import threading
+from datetime import date, timedelta
 
 import pytest
 
@@ -118,3 +119,38 @@ def test_a_refused_enrolment_keeps_its_key_for_the_corrected_form(client, auth):
     assert resp.status_code == 400 and "请勿重复报名" in resp.get_data(as_text=True)
     assert client.post(f"/training/{course.id}/enrolments", data=dict(data, phone="13900000001")).status_code == 302
     assert count(TrainingEnrolment) == 2
+
+
+@pytest.mark.parametrize(
+    ("starts_on", "ends_on", "message"),
+    [("0001-01-01", "9999-12-31", "开始日期不能早于 2000 年"), ("2020-09-01", "9999-12-31", "结束日期不能晚于"),
+     ("1999-12-01", "2020-09-01", "开始日期不能早于 2000 年")],
+)  # fmt: skip
+def test_absurd_course_dates_are_refused(client, auth, starts_on, ends_on, message):
+    auth.login("admin")
+    resp = client.post("/training/new", data=dict(COURSE, starts_on=starts_on, ends_on=ends_on))
+    assert message in resp.get_data(as_text=True) and resp.status_code in (200, 400)
+    assert count(TrainingCourse) == 0
+
+
+def test_a_session_in_year_9999_is_refused(client, auth):
+    course = make_course(sessions=0)
+    auth.login("admin")
+    data = {"title": "政策解读专题", "module_kind": "policy", "starts_at": "9999-12-31T23:00"}
+    resp = client.post(f"/training/{course.id}/sessions", data=data)
+    assert resp.status_code == 400 and "上课时间不能晚于" in resp.get_data(as_text=True)
+    assert count(TrainingSession) == 0
+
+
+def test_an_open_course_that_has_ended_refuses_enrolment(client, auth):
+    """Still marked open, but its last day is past: no enrolment button, and a POST is refused."""
+    course = make_course(sessions=0, starts_on=date.today() - timedelta(days=30),
+                         ends_on=date.today() - timedelta(days=1))  # fmt: skip
+    running = make_course(sessions=0, starts_on=date.today() - timedelta(days=3), ends_on=date.today())
+    auth.login("researcher")
+    page = client.get(f"/training/{course.id}").get_data(as_text=True)
+    assert "报名参加" not in page and "该课程已结束" in page
+    resp = client.post(f"/training/{course.id}/enrol", data={}, follow_redirects=True)
+    assert "该课程已于" in resp.get_data(as_text=True)
+    assert client.post(f"/training/{running.id}/enrol", data={}).status_code == 302
+    assert [e.course_id for e in db.session.scalars(db.select(TrainingEnrolment))] == [running.id]
