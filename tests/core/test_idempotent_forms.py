@@ -16,12 +16,14 @@ from ..factories import make_need, make_result, make_suggestion, make_user
 from ..needs.helpers import NEED_FORM
 from ..results.test_results import FORM as RESULT_FORM
 
-EVENT_FORM = {"title": "秋季成果对接会", "mode": "offline", "starts_at": "2030-10-18 09:00", "place": "市科技会堂",
+# A day next year: class sessions may be at most 5 years ahead, so no fixed date ages out.
+NEXT_YEAR = f"{date.today().year + 1}-10-18"
+EVENT_FORM = {"title": "秋季成果对接会", "mode": "offline", "starts_at": f"{NEXT_YEAR} 09:00", "place": "市科技会堂",
               "zone_id": "", "description": ""}  # fmt: skip
 
 
-CLASS_FORM = {"kind": "class", "title": "高新技术企业认定政策解读", "starts_at": "2030-10-18T09:00",
-              "ends_at": "2030-10-18T11:00", "speaker": "王芳", "live_link": "https://live.example.cn/room/9",
+CLASS_FORM = {"kind": "class", "title": "高新技术企业认定政策解读", "starts_at": f"{NEXT_YEAR}T09:00",
+              "ends_at": f"{NEXT_YEAR}T11:00", "speaker": "王芳", "live_link": "https://live.example.cn/room/9",
               "capacity": "", "replay_link": "", "materials": "", "description": "", "published": "y",
               "event_id": ""}  # fmt: skip
 
