@@ -282,6 +282,13 @@ def make_app(tmp_path):
 
 
 @pytest.fixture
+def file_app(make_app, tmp_path):
+    """An app whose connections really run side by side (races): a SQLite file, or the PostgreSQL test database."""
+    extra = {} if DB_URL else {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'races.sqlite'}"}
+    return make_app(**extra)
+
+
+@pytest.fixture
 def app(tmp_path):
     app = _default_app(tmp_path)
     with app.app_context():

@@ -1,7 +1,5 @@
 """Forms of the live-classes area."""
 
-from datetime import timedelta
-
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, StringField, TextAreaField
@@ -13,7 +11,6 @@ from ..models.enums import LiveKind
 from ..utils import once
 from ..utils import validators as val
 from ..utils.inputs import CodeSelect, DateTimeInput, IntInput, filled
-from .services import beijing_now
 
 
 def _link(form, field):
@@ -29,24 +26,6 @@ def _materials(form, field):
             raise ValidationError(f"资料第 {n} 行应为“资料名称 链接”，链接以 http:// 或 https:// 开头")
 
 
-FIRST_YEAR, YEARS_AHEAD = 2000, 5
-
-
-def _within_years(label):
-    """A time from 2000 to 5 years ahead (Beijing time): 9999-12-31 was saved and broke registration."""
-
-    def check(form, field):
-        if field.data is None:
-            return
-        if field.data.year < FIRST_YEAR:
-            raise ValidationError(f"{label}不能早于 {FIRST_YEAR} 年")
-        latest = beijing_now() + timedelta(days=365 * YEARS_AHEAD)
-        if field.data > latest:
-            raise ValidationError(f"{label}不能晚于 {latest:%Y-%m-%d}（最多提前 {YEARS_AHEAD} 年安排）")
-
-    return check
-
-
 def _int_or_none(value):
     return int(value) if str(value).isdigit() else None
 
@@ -59,8 +38,8 @@ class SessionForm(FlaskForm):
     kind = CodeSelect("类型", choices=LiveKind.choices(), default=LiveKind.CLASS.value, message="请选择类型")
     title = StringField("主题", [val.required("请填写主题"), val.length(2, 100, "主题")])
     event_id = CodeSelect("所属对接活动", coerce=_int_or_none, message="请选择有效的对接活动")
-    starts_at = DateTimeInput("开始时间（北京时间）", [filled("请填写开始时间"), _within_years("开始时间")])
-    ends_at = DateTimeInput("结束时间", [val.optional(), _within_years("结束时间")])
+    starts_at = DateTimeInput("开始时间（北京时间）", [filled("请填写开始时间"), val.within_years("开始时间")])
+    ends_at = DateTimeInput("结束时间", [val.optional(), val.within_years("结束时间")])
     speaker = StringField("主讲人", [val.required("请填写主讲人"), val.length(max=100, label="主讲人")])
     speaker_intro = StringField("主讲人简介", [val.optional(), val.length(max=300, label="主讲人简介")])
     live_link = StringField("直播链接", [val.optional(), val.length(max=300, label="直播链接"), _link],

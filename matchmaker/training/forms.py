@@ -1,7 +1,5 @@
 """Forms of the training area."""
 
-from datetime import date, datetime, timedelta
-
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import ValidationError
@@ -14,23 +12,6 @@ from ..utils import validators as val
 from ..utils.inputs import CodeSelect, DateInput, DateTimeInput, IntInput, filled
 
 TRAINEE_KINDS = [(k, OrgKind.label_of(k)) for k in TRAINEE_ORG_KINDS]
-FIRST_YEAR, YEARS_AHEAD = 2000, 5
-
-
-def _within_years(label):
-    """A date (or time) from 2000 to 5 years ahead: 0001-01-01 and 9999-12-31 were saved."""
-
-    def check(form, field):
-        if field.data is None:
-            return
-        if field.data.year < FIRST_YEAR:
-            raise ValidationError(f"{label}不能早于 {FIRST_YEAR} 年")
-        latest = date.today() + timedelta(days=365 * YEARS_AHEAD)
-        value = field.data.date() if isinstance(field.data, datetime) else field.data
-        if value > latest:
-            raise ValidationError(f"{label}不能晚于 {latest:%Y-%m-%d}（最多提前 {YEARS_AHEAD} 年安排）")
-
-    return check
 
 
 class CheckboxesField(SelectMultipleField):
@@ -53,8 +34,8 @@ class CourseForm(FlaskForm):
     title = StringField("课程名称", [val.required("请填写课程名称"), val.length(2, 100, "课程名称")])
     year = IntInput("年度", [filled("请填写年度")], low=2000, high=2100)
     status = CodeSelect("状态", choices=CourseStatus.choices(), default=CourseStatus.DRAFT.value)
-    starts_on = DateInput("开始日期", [val.optional(), _within_years("开始日期")])
-    ends_on = DateInput("结束日期", [val.optional(), _within_years("结束日期")])
+    starts_on = DateInput("开始日期", [val.optional(), val.within_years("开始日期")])
+    ends_on = DateInput("结束日期", [val.optional(), val.within_years("结束日期")])
     place = StringField("地点", [val.optional(), val.length(max=200, label="地点")])
     capacity = IntInput("名额（人）", [val.optional()], low=1, high=100000, description="不填为不限")
     certificate_years = IntInput("证书有效期（年）", [filled("请填写证书有效期")], low=1, high=10, default=3)
@@ -80,7 +61,7 @@ class SessionForm(FlaskForm):
     title = StringField("课次主题", [val.required("请填写课次主题"), val.length(2, 100, "课次主题")])
     module_kind = CodeSelect("所属模块", choices=[("", "（不限）")] + TrainingModuleKind.choices())
     lecturer = StringField("授课人", [val.optional(), val.length(max=100, label="授课人")])
-    starts_at = DateTimeInput("上课时间", [filled("请填写上课时间"), _within_years("上课时间")])
+    starts_at = DateTimeInput("上课时间", [filled("请填写上课时间"), val.within_years("上课时间")])
     place = StringField("地点或直播链接", [val.optional(), val.length(max=200, label="地点")])
 
 

@@ -1,6 +1,7 @@
 """WTForms validators with Chinese messages, shared by every area's forms."""
 
 import re
+from datetime import date, datetime, timedelta
 
 from wtforms import validators as v
 from wtforms.validators import ValidationError
@@ -49,3 +50,20 @@ def uscc(form, field):
         err = uscc_error(field.data)
         if err:
             raise ValidationError(err)
+
+
+def within_years(label, first_year=2000, years_ahead=5):
+    """A date or time from ``first_year`` to ``years_ahead`` years from today: 0001-01-01 and 9999-12-31
+    were saved (and a session in year 9999 then broke registration)."""
+
+    def check(form, field):
+        if field.data is None:
+            return
+        if field.data.year < first_year:
+            raise ValidationError(f"{label}不能早于 {first_year} 年")
+        latest = date.today() + timedelta(days=365 * years_ahead)
+        value = field.data.date() if isinstance(field.data, datetime) else field.data
+        if value > latest:
+            raise ValidationError(f"{label}不能晚于 {latest:%Y-%m-%d}（最多提前 {years_ahead} 年安排）")
+
+    return check

@@ -1,55 +1,21 @@
 """Accounts written by two requests at the same moment (attack, 2026-12-04): a double-clicked 新建账号
 gave three 500s (a bare English page), and two admins could deactivate each other, leaving none."""
 
-import threading
-
 import pytest
 
 from matchmaker.auth import services as accounts
 from matchmaker.extensions import db
 from matchmaker.models import User
 
-from ..conftest import DB_URL
 from ..factories import make_user
-
-
-@pytest.fixture
-def file_app(make_app, tmp_path):
-    """Connections that really run side by side: a SQLite file (or the PostgreSQL test database)."""
-    extra = {} if DB_URL else {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'accounts.sqlite'}"}
-    return make_app(**extra)
-
-
-def _at_once(app, calls):
-    """Run each call at the same moment in its own thread and session: "ok" or the refusal's words."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(i, call):
-        with app.app_context():
-            prepared = call()
-            barrier.wait()
-            try:
-                prepared()
-                outcomes[i] = "ok"
-            except accounts.AccountError as exc:
-                outcomes[i] = str(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return outcomes
+from ..races import at_once
 
 
 def test_the_same_account_created_four_times_at_once_is_made_once(file_app):
     def create():
         return lambda: accounts.create_user(role="broker", name="新经纪人", email="same@example.cn", password="x" * 12)
 
-    outcomes = _at_once(file_app, [create] * 4)
+    outcomes = at_once(file_app, [create] * 4, accounts.AccountError)
     assert outcomes.count("ok") == 1, outcomes
     assert all(o == "该邮箱已注册" for o in outcomes if o != "ok"), outcomes
     with file_app.app_context():
@@ -71,7 +37,7 @@ def test_two_admins_deactivating_each_other_at_once_leave_one(file_app):
 
         return prepare
 
-    outcomes = _at_once(file_app, [deactivate(ids[1]), deactivate(ids[0])])
+    outcomes = at_once(file_app, [deactivate(ids[1]), deactivate(ids[0])], accounts.AccountError)
     assert sorted(o == "ok" for o in outcomes) == [False, True], outcomes
     assert "至少保留一位管理员" in next(o for o in outcomes if o != "ok")
     with file_app.app_context():

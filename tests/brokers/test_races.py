@@ -3,23 +3,12 @@
 Before, both were told they had succeeded and the last write won: a pair ended 已驳回 with both sides
 notified of its acceptance, or 已采纳 with a reject reason; two claims both answered 已认领."""
 
-import threading
-
-import pytest
-
 from matchmaker.brokers import services
 from matchmaker.extensions import db
 from matchmaker.models import MatchSuggestion, Notification, SuggestionMove, User
 
-from ..conftest import DB_URL
 from ..factories import make_need, make_result, make_suggestion, make_user
-
-
-@pytest.fixture
-def file_app(make_app, tmp_path):
-    """Connections that really run side by side: a SQLite file (or the PostgreSQL test database)."""
-    extra = {} if DB_URL else {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'races.sqlite'}"}
-    return make_app(**extra)
+from ..races import at_once
 
 
 def _pair(app, assigned=False):
@@ -38,29 +27,18 @@ def _pair(app, assigned=False):
 
 
 def _race(app, sid, jobs):
-    """Run each (user id, action) at the same moment in its own thread and session; their outcomes."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes = [None] * len(jobs)
+    """Each (user id, action on the pair) at the same moment; the pair and the user loaded first, as a
+    page's request would have."""
 
-    def run(i, user_id, action):
-        with app.app_context():
+    def call(user_id, action):
+        def prepare():
             user, s = db.session.get(User, user_id), db.session.get(MatchSuggestion, sid)
-            s.status, s.assigned_broker_id  # loaded before the other acts, as a page's request would have
-            barrier.wait()
-            try:
-                action(s, user)
-                outcomes[i] = "ok"
-            except services.BrokerError as exc:
-                outcomes[i] = str(exc)
-            finally:
-                db.session.remove()
+            s.status, s.assigned_broker_id  # noqa: B018 - loaded before the other acts
+            return lambda: action(s, user)
 
-    threads = [threading.Thread(target=run, args=(i, *job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return outcomes
+        return prepare
+
+    return at_once(app, [call(*job) for job in jobs], services.BrokerError)
 
 
 def _state(app, ids):

@@ -2,7 +2,6 @@
 absurd watch times and returning guests in the attendance import."""
 
 import io
-import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,20 +10,13 @@ from matchmaker.classes import services
 from matchmaker.extensions import db
 from matchmaker.models import LiveRegistration, LiveSession, User
 
-from ..conftest import DB_URL
 from ..factories import make_user
+from ..races import at_once
 from .test_classes import make_session
 
 CLASS_FORM = {"kind": "class", "title": "高新技术企业认定政策解读", "speaker": "王芳", "capacity": "",
               "live_link": "https://live.example.cn/room/9", "replay_link": "", "materials": "", "description": "",
               "published": "y", "event_id": ""}  # fmt: skip
-
-
-@pytest.fixture
-def file_app(make_app, tmp_path):
-    """Connections that really run side by side: a SQLite file (or the PostgreSQL test database)."""
-    extra = {} if DB_URL else {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'classes.sqlite'}"}
-    return make_app(**extra)
 
 
 def test_six_registrations_at_once_fill_one_seat_once(file_app):
@@ -33,27 +25,16 @@ def test_six_registrations_at_once_fill_one_seat_once(file_app):
         sid = make_session(capacity=1).id
         user_ids = [make_user("enterprise" if i % 2 else "researcher").id for i in range(6)]
         db.session.remove()
-    barrier = threading.Barrier(len(user_ids))
-    outcomes = [None] * len(user_ids)
 
-    def run(i, user_id):
-        with file_app.app_context():
+    def call(user_id):
+        def prepare():
             user, s = db.session.get(User, user_id), db.session.get(LiveSession, sid)
-            s.capacity, user.role  # loaded before the others act, as the request's page would have
-            barrier.wait()
-            try:
-                services.register(s, user)
-                outcomes[i] = "ok"
-            except services.LiveError as exc:
-                outcomes[i] = str(exc)
-            finally:
-                db.session.remove()
+            s.capacity, user.role  # noqa: B018 - loaded before the others act, as the request's page would have
+            return lambda: services.register(s, user)
 
-    threads = [threading.Thread(target=run, args=(i, u)) for i, u in enumerate(user_ids)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+        return prepare
+
+    outcomes = at_once(file_app, [call(u) for u in user_ids], services.LiveError)
     assert outcomes.count("ok") == 1, outcomes
     assert all("名额已满" in o for o in outcomes if o != "ok"), outcomes
     with file_app.app_context():

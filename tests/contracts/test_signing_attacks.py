@@ -4,14 +4,11 @@ import os
 import threading
 from io import BytesIO
 
-import pytest
-
 from matchmaker.contracts import signing_services as svc
 from matchmaker.extensions import db
 from matchmaker.models import Contract, ContractDocument, ContractSignature, User
 from matchmaker.signing.verify import verify_pdf
 
-from ..conftest import DB_URL
 from .test_signing import as_user, form, setup_parties
 
 
@@ -30,13 +27,6 @@ def _signed(s):
     svc.sign_as_party(s.res, s.contract, doc.document_hash, "password123")
     svc.sign_as_party(s.ent, s.contract, doc.document_hash, "password123")
     return db.session.get(ContractDocument, doc.id)
-
-
-@pytest.fixture
-def file_app(make_app, tmp_path):
-    """An app whose connections really run side by side: a SQLite file (or the PostgreSQL test database)."""
-    extra = {} if DB_URL else {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'signing.sqlite'}"}
-    return make_app(**extra)
 
 
 def _race(app, jobs):

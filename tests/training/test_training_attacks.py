@@ -1,7 +1,6 @@
 """Attacks on broker training (2026-12-04): simultaneous enrolments on the last seat, double-submitted
 forms, absurd course dates, enrolment in a course that has ended."""
 
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -11,16 +10,9 @@ from matchmaker.models import TrainingCourse, TrainingEnrolment, TrainingSession
 from matchmaker.training import services
 from matchmaker.utils.once import new_key
 
-from ..conftest import DB_URL
 from ..factories import make_user
+from ..races import at_once
 from .test_training import COURSE, make_course
-
-
-@pytest.fixture
-def file_app(make_app, tmp_path):
-    """Connections that really run side by side: a SQLite file (or the PostgreSQL test database)."""
-    extra = {} if DB_URL else {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'training.sqlite'}"}
-    return make_app(**extra)
 
 
 def count(model, **by):
@@ -34,27 +26,16 @@ def test_six_enrolments_at_once_fill_one_seat_once(file_app):
         cid = make_course(capacity=1, sessions=0).id
         user_ids = [make_user("researcher" if i % 2 else "enterprise").id for i in range(6)]
         db.session.remove()
-    barrier = threading.Barrier(len(user_ids))
-    outcomes = [None] * len(user_ids)
 
-    def run(i, user_id):
-        with file_app.app_context():
+    def call(user_id):
+        def prepare():
             user, course = db.session.get(User, user_id), db.session.get(TrainingCourse, cid)
-            course.capacity, user.organization.name  # loaded before the others act, as the page's request
-            barrier.wait()
-            try:
-                services.enrol_self(course, user)
-                outcomes[i] = "ok"
-            except services.TrainingError as exc:
-                outcomes[i] = str(exc)
-            finally:
-                db.session.remove()
+            course.capacity, user.organization.name  # noqa: B018 - loaded before the others act
+            return lambda: services.enrol_self(course, user)
 
-    threads = [threading.Thread(target=run, args=(i, u)) for i, u in enumerate(user_ids)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+        return prepare
+
+    outcomes = at_once(file_app, [call(u) for u in user_ids], services.TrainingError)
     assert outcomes.count("ok") == 1, outcomes
     assert all("名额已满" in o for o in outcomes if o != "ok"), outcomes
     with file_app.app_context():

@@ -1,0 +1,41 @@
+"""Requests at the same moment: each call in its own thread, app context and database session.
+
+Used with the ``file_app`` fixture (tests/conftest.py), an app whose connections really run side by side
+(a SQLite file, or the PostgreSQL test database)."""
+
+import threading
+
+from matchmaker.extensions import db
+
+
+def at_once(app, calls, refused=Exception):
+    """Run the calls at the same moment; per call "ok" or the words of its refusal.
+
+    A call is ``prepare()``, run in its thread before the start (it loads what the request's page would
+    have read), returning the action that every thread then runs together. A refusal is an instance of
+    ``refused``; anything else fails the test."""
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(i, prepare):
+        with app.app_context():
+            try:
+                action = prepare()
+                barrier.wait()
+                try:
+                    action()
+                    outcomes[i] = "ok"
+                except refused as exc:
+                    outcomes[i] = str(exc)
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                outcomes[i] = f"unexpected {exc!r}"
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(str(o).startswith("unexpected") for o in outcomes), outcomes
+    return outcomes
