@@ -52,3 +52,36 @@ def test_form_errors_are_tied_to_their_fields(client, auth):
     described = re.search(r'aria-describedby="([^"]+)"', field.group(0)).group(1)
     for ref in described.split():
         assert f'id="{ref}"' in body
+
+
+def test_icons_are_hidden_from_screen_readers_and_the_bell_has_a_name(client, auth):
+    """The bell's accessible name was an icon-font glyph and the count ("\\uf18a 3"); decorative icons
+    were read out as private-use characters."""
+    from matchmaker.notifications.services import notify
+
+    user = auth.login("enterprise")
+    notify(user, "system", "测试通知一", "/")
+    notify(user, "system", "测试通知二", "/")
+    from matchmaker.extensions import db
+
+    db.session.commit()
+    for path in ("/", "/dashboard", "/needs/", "/needs/new", "/notifications/"):
+        body = client.get(path).get_data(as_text=True)
+        icons = re.findall(r"<i class=\"bi [^>]*>", body)
+        assert icons and all('aria-hidden="true"' in i or "aria-label=" in i for i in icons), (path, icons)
+    body = client.get("/dashboard").get_data(as_text=True)
+    bell = re.search(r'<a class="nav-link position-relative" href="/notifications/".*?</a>', body, re.S).group(0)
+    name = re.sub(r"<[^>]+>", "", bell).split()  # what a screen reader reads: the icon is hidden
+    assert "".join(name) == "通知2条未读", bell
+
+
+def test_a_researcher_waiting_to_join_is_told_about_results_not_needs(client, auth):
+    from matchmaker.extensions import db
+
+    from ..factories import make_org
+
+    user = auth.login("researcher")
+    user.requested_organization = make_org("university", name="待加入的大学")
+    db.session.commit()
+    body = client.get("/dashboard").get_data(as_text=True)
+    assert "即可代表该单位发布和管理科技成果" in body and "管理技术需求" not in body
