@@ -3,10 +3,9 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 
-from ..extensions import db
-from ..models import Organization, OrgKind, Role
+from ..models import OrgKind, Role
 from ..utils import validators as val
-from ..utils.uscc import normalize_uscc
+from . import services
 from .passwords import strong_password
 
 
@@ -55,16 +54,17 @@ class RegisterForm(FlaskForm):
         elif self.org_kind.data == OrgKind.ENTERPRISE.value:
             self.org_kind.errors.append("科研人员的单位类型应为高校或科研院所")
             ok = False
-        if ok and self.uscc.data:
-            ok = self._check_existing_org() and ok
+        if ok:
+            ok = self._check_existing_org()
         return ok
 
     def _check_existing_org(self):
-        """Joining an existing enterprise requires its exact name and code."""
-        code = normalize_uscc(self.uscc.data)
-        org = db.session.scalar(db.select(Organization).filter_by(uscc=code))
-        if org and org.name != self.org_name.data.strip():
-            self.uscc.errors.append("该统一社会信用代码已登记为其他单位名称，请核对")
+        """The organisation named must not clash with one on the platform (the rules the confirmation
+        applies again: services.existing_org), so no link is mailed that cannot be confirmed."""
+        try:
+            services.registration_org(self.org_name.data, self.org_kind.data, self.uscc.data)
+        except services.AccountError as exc:
+            getattr(self, exc.field or "org_name").errors.append(str(exc))
             return False
         return True
 

@@ -88,9 +88,11 @@ def register_confirm():
         return render_template("auth/register_confirm.html", data=data, token=token)
     try:
         user = registration.finish(token)
-    except services.AccountError as exc:
-        flash(f"{exc}：该邮箱已完成注册，请直接登录", "warning")
+    except services.EmailTaken:
+        flash("该邮箱已完成注册，请直接登录", "warning")
         return redirect(url_for("auth.login"))
+    except services.AccountError as exc:  # e.g. the organisation named now clashes with one registered since
+        return render_template("auth/register_confirm.html", error=f"无法完成注册：{exc}"), 409
     login_user(user)
     if user.requested_organization:
         flash(f"注册成功。您申请加入的「{user.requested_organization.name}」已在平台登记，"

@@ -14,7 +14,16 @@ from ..utils.uscc import normalize_uscc
 
 
 class AccountError(ValueError):
-    """A use-case failure with a message for the user (in Chinese)."""
+    """A use-case failure with a message for the user (in Chinese); ``field``, when set, names the
+    registration form field it is about."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+class EmailTaken(AccountError):
+    """The address already has an account."""
 
 
 def _commit_new(user):
@@ -26,26 +35,45 @@ def _commit_new(user):
     except IntegrityError:
         db.session.rollback()
         if db.session.scalar(db.select(User.id).filter_by(email=email)):
-            raise AccountError("该邮箱已注册") from None
+            raise EmailTaken("该邮箱已注册", "email") from None
         raise AccountError("该单位刚刚已被登记，请重新提交") from None
     return user
 
 
-def find_or_create_org(name, kind, uscc=None, town=None, industry=None):
-    """Join an organisation by code (enterprises) or name, or create it."""
+def existing_org(name, kind, uscc=None):
+    """The organisation on the platform that a registration names (by code for enterprises, else by
+    name), or None for a new one; AccountError when the name, kind and code clash with what is stored.
+    The registration form checks with this before mailing a link, the confirmation again."""
     name = name.strip()
     code = normalize_uscc(uscc) if uscc else None
-    org = None
-    if code:
-        org = db.session.scalar(db.select(Organization).filter_by(uscc=code))
+    org = db.session.scalar(db.select(Organization).filter_by(uscc=code)) if code else None
+    if org is not None and org.name != name:
+        raise AccountError("该统一社会信用代码已登记为其他单位名称，请核对", "uscc")
     if org is None:
         org = db.session.scalar(db.select(Organization).filter_by(name=name))
-        if org is not None and org.kind != kind:
-            raise AccountError("同名单位已存在且类型不同，请核对单位名称")
         if org is not None and code and org.uscc and org.uscc != code:
-            raise AccountError("该单位已登记了不同的统一社会信用代码，请核对")
+            raise AccountError("该单位已登记了不同的统一社会信用代码，请核对", "uscc")
+    if org is not None and org.kind != kind:
+        raise AccountError("同名单位已存在且类型不同，请核对单位名称", "org_name")
+    return org
+
+
+def _registration_code(org_kind, uscc):
+    """Only an enterprise registers with its credit code."""
+    return uscc if org_kind == OrgKind.ENTERPRISE else None
+
+
+def registration_org(org_name, org_kind, uscc=None):
+    """existing_org for what a registration form names."""
+    return existing_org(org_name, org_kind, _registration_code(org_kind, uscc))
+
+
+def find_or_create_org(name, kind, uscc=None, town=None, industry=None):
+    """Join an organisation by code (enterprises) or name, or create it (see existing_org)."""
+    org = existing_org(name, kind, uscc)
     if org is None:
-        org = Organization(name=name, kind=kind, uscc=code, town=town or None, industry=industry or None)
+        code = normalize_uscc(uscc) if uscc else None
+        org = Organization(name=name.strip(), kind=kind, uscc=code, town=town or None, industry=industry or None)
         db.session.add(org)
     return org
 
@@ -58,8 +86,8 @@ def register_user(
     confirmed link: auth/registration.py); commits."""
     email = email.strip().lower()
     if db.session.scalar(db.select(User.id).filter_by(email=email)):
-        raise AccountError("该邮箱已注册")
-    org = find_or_create_org(org_name, org_kind, uscc if org_kind == OrgKind.ENTERPRISE else None, town, industry)
+        raise EmailTaken("该邮箱已注册", "email")
+    org = find_or_create_org(org_name, org_kind, _registration_code(org_kind, uscc), town, industry)
     user = User(email=email, name=name.strip(), phone=(phone or "").strip() or None, role=role)
     if org.id is not None:
         # Joining an organisation already on the platform gives access to its listings and
@@ -87,7 +115,7 @@ def create_user(*, role, name, email, password, organization=None, phone=None):
     """Create any account (admins create brokers and admins this way); commits."""
     email = email.strip().lower()
     if db.session.scalar(db.select(User.id).filter_by(email=email)):
-        raise AccountError("该邮箱已注册")
+        raise EmailTaken("该邮箱已注册", "email")
     user = User(email=email, name=name.strip(), role=role, organization=organization, phone=phone)
     user.set_password(password)
     db.session.add(user)

@@ -318,3 +318,37 @@ def test_refused_membership_leaves_the_user_without_organisation(auth, client):
     assert stranger.organization_id is None and stranger.requested_organization_id is None
     resp = client.post(f"/admin/users/{stranger.id}/membership", data={"decision": "approve"}, follow_redirects=True)
     assert "没有待审核的加入申请" in resp.get_data(as_text=True)
+
+
+def test_registration_naming_an_organisation_of_another_kind_is_refused_by_the_form(client, outbox):
+    """Attack 2026-12: a researcher naming an enterprise (or an institute naming a university) was mailed a
+    link whose confirmation then said 「该邮箱已完成注册」 with no account made; the form refuses it now."""
+    ent = make_org("enterprise", name="已登记科技有限公司")
+    make_org("university", name="已登记大学")
+    researcher = dict(GOOD, role="researcher", org_kind="university", uscc="", email="r2@example.cn")
+    body = _rejected(client, dict(researcher, org_name=ent.name), "同名单位已存在且类型不同")
+    assert "r2@example.cn" in body  # what was typed is kept
+    _rejected(client, dict(researcher, org_kind="institute", org_name="已登记大学"), "同名单位已存在且类型不同")
+    assert outbox == []
+
+
+def test_registration_naming_an_enterprise_with_another_code_is_refused_by_the_form(client, outbox):
+    ent = make_org("enterprise", name="已登记制造有限公司")
+    assert ent.uscc != GOOD["uscc"]
+    _rejected(client, dict(GOOD, org_name=ent.name), "该单位已登记了不同的统一社会信用代码")
+    _rejected(client, dict(GOOD, org_name="另一个名称有限公司", uscc=ent.uscc), "已登记为其他单位名称")
+    assert outbox == []
+
+
+def test_confirming_after_a_clashing_organisation_appeared_tells_the_real_reason(client, outbox):
+    """The form passed, then someone registered the name as another kind: the confirm page says why it
+    cannot go on, does not claim the address is registered, and writes nothing."""
+    data = dict(GOOD, role="researcher", org_kind="institute", org_name="后来登记的单位", uscc="", email="x@example.cn")
+    client.post("/auth/register", data=data)
+    token = unquote(LINK_RE.search(outbox[-1][2]).group(1).split("token=", 1)[1])
+    make_org("enterprise", name="后来登记的单位")
+    resp = client.post("/auth/register/confirm", data={"token": token}, follow_redirects=True)
+    body = resp.get_data(as_text=True)
+    assert "同名单位已存在且类型不同" in body
+    assert "已完成注册" not in body
+    assert db.session.scalar(db.select(User.id).filter_by(email="x@example.cn")) is None
