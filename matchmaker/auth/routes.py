@@ -113,7 +113,9 @@ def change_password():
         except services.AccountError as exc:
             form.current.errors.append(str(exc))
         else:
-            login_user(current_user._get_current_object())  # keep this session under the new token
+            # keep this session under the new token, and this device remembered if it was
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            login_user(current_user._get_current_object(), remember=remembered)
             flash("密码已修改，其他设备上的登录已失效", "success")
             return redirect(url_for("main.dashboard"))
     return render_template("auth/password.html", form=form)

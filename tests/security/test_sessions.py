@@ -63,3 +63,22 @@ def test_logging_in_again_after_logout_works(app):
     c.post("/auth/logout")
     c = _login(app, user)
     assert c.get("/dashboard").status_code == 200
+
+
+def test_password_change_keeps_a_remembered_device_remembered(app):
+    """Attack 2026-12: the device that changed the password kept its old remember-me cookie, so it was
+    logged out when the browser restarted. Its new cookie logs in; a device not remembered gets none."""
+    user = make_user("enterprise")
+    device = _login(app, user, remember=True)
+    old = device.get_cookie("remember_token").value
+    new = "Zq8-unusual-pass"
+    form = {"current": "password123", "password": new, "password2": new}
+    assert device.post("/auth/password", data=form).status_code == 302
+    fresh = device.get_cookie("remember_token").value
+    assert fresh != old
+    restarted = app.test_client()  # the browser restarted: only the remember-me cookie is left
+    restarted.set_cookie("remember_token", fresh)
+    assert restarted.get("/dashboard").status_code == 200
+    plain = _login(app, make_user("researcher"))
+    assert plain.post("/auth/password", data=form).status_code == 302
+    assert plain.get_cookie("remember_token") is None
