@@ -7,6 +7,7 @@ from wtforms.validators import ValidationError
 from ..auth.passwords import strong_password
 from ..extensions import db
 from ..models import Organization, OrgKind, Role, User
+from ..utils import once
 from ..utils import validators as val
 from ..utils.uscc import normalize_uscc
 
@@ -24,6 +25,14 @@ class StaffUserForm(FlaskForm):
     def validate_email(self, field):
         if db.session.scalar(db.select(User.id).filter_by(email=field.data.strip().lower())):
             raise ValidationError("该邮箱已注册")
+
+
+class ResetPasswordForm(FlaskForm):
+    """An admin sets a new password for another account."""
+
+    password = PasswordField("新密码", [val.required("请设置新密码"), strong_password])
+    password2 = PasswordField("确认新密码", [val.required("请再次输入新密码"), val.equal_to("password")])
+    submission_key = once.key_field()
 
 
 class OrganizationForm(FlaskForm):

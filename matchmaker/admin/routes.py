@@ -7,8 +7,9 @@ from ..auth import services as accounts
 from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
 from ..models import Organization, OrgKind, Role, User
+from ..utils import once
 from . import services
-from .forms import OrganizationForm, StaffUserForm
+from .forms import OrganizationForm, ResetPasswordForm, StaffUserForm
 
 bp = Blueprint("admin", __name__)
 
@@ -69,6 +70,28 @@ def user_active(user_id):
         else:
             flash(f"已{'启用' if make_active else '停用'}账号 {user.email}", "success")
     return redirect(request.referrer or url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@admin_only
+def user_password(user_id):
+    """Set a new password for a user who forgot theirs; the account's sessions end."""
+    user = get_or_404(User, user_id)
+    if user.id == current_user.id:
+        flash("不能在此修改自己的密码，请在「修改密码」页面修改", "warning")
+        return redirect(url_for("auth.change_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(user, form.password.data, current_user, key=form.submission_key.data)
+        except once.Repeat:
+            return once.see_other(url_for("admin.users", q=user.email))
+        except accounts.AccountError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            flash(f"已为 {user.name}（{user.email}）设置新密码，其所有登录已失效；请告知本人登录后修改", "success")
+            return redirect(url_for("admin.users", q=user.email))
+    return render_template("admin/user_password.html", form=form, user=user)
 
 
 @bp.route("/users/<int:user_id>/membership", methods=["POST"])

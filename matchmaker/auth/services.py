@@ -6,10 +6,12 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import Organization, OrgKind, User
+from ..models import AuditLog, Organization, OrgKind, User
 from ..models.accounts import PASSWORD_METHOD
 from ..models.base import utcnow
 from ..notifications.services import notify
+from ..utils import once
+from ..utils.tx import rolls_back_on
 from ..utils.uscc import normalize_uscc
 
 
@@ -161,6 +163,23 @@ def change_password(user, current, new):
     if current == new:
         raise AccountError("新密码不能与当前密码相同")
     user.set_password(new)
+    db.session.commit()
+
+
+@rolls_back_on(AccountError)
+def reset_password(user, new, actor, key=None):
+    """An admin sets a new password for another account (for a user who forgot theirs): every session
+    of the account ends, the reset is audited (not the password) and the user is notified; commits.
+    Admins change their own password with change_password. once.Repeat for a repeated submit."""
+    if user.id == actor.id:
+        raise AccountError("不能在此修改自己的密码，请在「修改密码」页面修改")
+    claimed = once.claim(key, "user_password", actor)
+    user.set_password(new)  # ends the account's sessions and remember-me cookies
+    db.session.add(AuditLog(actor_id=actor.id, entity="user", entity_id=user.id, action="reset_password"))
+    notify(
+        user, "account", "平台管理员已为您重置登录密码，请登录后在「修改密码」页面设置自己的新密码", "/auth/password"
+    )
+    once.bind(claimed, user.id)
     db.session.commit()
 
 

@@ -41,6 +41,8 @@ ACCESS = {
     "GET /admin/users": "A",
     "POST /admin/users/<int:user_id>/active": "A",
     "POST /admin/users/<int:user_id>/membership": "A",
+    "GET /admin/users/<int:user_id>/password": "A",
+    "POST /admin/users/<int:user_id>/password": "A",
     "GET /admin/users/new": "A",
     "POST /admin/users/new": "A",
     "GET /auth/login": "public",
