@@ -1,5 +1,7 @@
 """Login, logout, registration and password change pages."""
 
+import math
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
@@ -23,10 +25,10 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email, addr = form.email.data, request.remote_addr
-        if not throttle.admit(email, addr):
-            minutes = current_app.config["LOGIN_FAILURE_WINDOW"] // 60
-            form.email.errors.append(f"登录失败次数过多，请 {minutes} 分钟后再试")
-            return render_template("auth/login.html", form=form), 429
+        admitted, wait = throttle.admit(email, addr)
+        if not admitted:
+            form.email.errors.append(f"登录失败次数过多，请 {math.ceil(wait / 60)} 分钟后再试")
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
         user = services.authenticate(email, form.password.data)
         if user is None:
             form.password.errors.append("邮箱或密码不正确")

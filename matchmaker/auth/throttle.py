@@ -10,9 +10,13 @@ Keys: (account, address), so one address cannot lock other accounts out (behind 
 every user may share an address: see TRUSTED_PROXIES), and the account alone with a higher
 limit, for guesses spread over many addresses.
 
+A refused attempt is told how long to wait: until enough of the counted failures have left the
+window (usually the oldest one) for the next attempt to be within every limit.
+
 Storage: the ``login_attempt`` table by default; a Redis sorted set per key when REDIS_URL is set.
 """
 
+import math
 import secrets
 import time
 from datetime import timedelta
@@ -39,8 +43,17 @@ def _address(address):
     return (address or "-")[:64]
 
 
+def _wait(times, limit, window, now):
+    """Seconds until fewer than ``limit`` of the counted attempts made at ``times`` (seconds, ascending)
+    are left in the window, so one more attempt is within the limit; 0 when that is already so."""
+    if len(times) < limit:
+        return 0
+    return max(1, math.ceil(times[len(times) - limit] + window - now))
+
+
 def admit(email, address):
-    """Record an attempt; False when the account (from this address, or at all) is over its limit."""
+    """Record an attempt: (True, 0) when its password may be checked, (False, seconds to wait) when
+    the account (from this address, or at all) is over its limit."""
     if current_app.config.get("REDIS_URL"):
         return _RedisStore().admit(_account(email), _address(address))
     return _DbStore().admit(_account(email), _address(address))
@@ -68,8 +81,23 @@ class _DbStore:
         if n_pair > per_pair or n_account > per_account:
             db.session.delete(row)
             db.session.commit()
-            return False
-        return True
+            return False, self._retry_after(account, address, cutoff)
+        return True, 0
+
+    @staticmethod
+    def _retry_after(account, address, cutoff):
+        per_pair, per_account, window = _limits()
+        now = utcnow()
+        stmt = db.select(LoginAttempt.created_at).where(
+            LoginAttempt.account == account, LoginAttempt.created_at >= cutoff
+        )
+        stmt = stmt.order_by(LoginAttempt.created_at)
+
+        def times(query):  # oldest first, in seconds from now (negative: in the past)
+            return [(at - now).total_seconds() for at in db.session.scalars(query)]
+
+        pair = _wait(times(stmt.where(LoginAttempt.address == address)), per_pair, window, 0)
+        return max(pair, _wait(times(stmt), per_account, window, 0)) or 1
 
     def succeeded(self, account, address):
         db.session.execute(db.delete(LoginAttempt).filter_by(account=account, address=address))
@@ -104,8 +132,15 @@ class _RedisStore:
         if n_pair > per_pair or n_account > per_account:
             for key in keys:
                 self.r.zrem(key, member)
-            return False
-        return True
+            now = time.time()
+            acct_key, pair_key = keys
+            waits = [
+                _wait([score for _, score in self.r.zrangebyscore(key, now - window, "+inf", withscores=True)],
+                      limit, window, now)
+                for key, limit in ((acct_key, per_account), (pair_key, per_pair))
+            ]  # fmt: skip
+            return False, max(waits) or 1
+        return True, 0
 
     def succeeded(self, account, address):
         acct_key, pair_key = self._keys(account, address)

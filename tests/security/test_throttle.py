@@ -118,3 +118,37 @@ def test_forwarded_for_is_ignored_unless_proxies_are_trusted(make_app):
             )  # fmt: skip
             assert db.session.scalars(db.select(LoginAttempt.address)).all() == [expect]
             db.session.remove()
+
+
+def _age_attempts(app, seconds):
+    """Move every recorded attempt `seconds` into the past, in whichever store the app counts in."""
+    if app.config.get("REDIS_URL"):
+        import redis
+
+        r = redis.Redis.from_url(app.config["REDIS_URL"])
+        for key in r.scan_iter("mm:login:*"):
+            r.zadd(key, {member: score - seconds for member, score in r.zrange(key, 0, -1, withscores=True)})
+    else:
+        from datetime import timedelta
+
+        for row in db.session.scalars(db.select(LoginAttempt)):  # in Python: SQLite has no datetime arithmetic
+            row.created_at -= timedelta(seconds=seconds)
+        db.session.commit()
+
+
+@pytest.mark.parametrize("addresses", [1, 4], ids=["one-address", "many-addresses"])
+def test_the_refusal_tells_the_minutes_really_left(throttled, addresses):
+    """Attack 2026-12: the refusal always said 「请 15 分钟后再试」; ten minutes after the failures the
+    attempt that is refused says 5 minutes (the account-wide limit alike), and 15 just after them."""
+    user = make_user()
+    c = throttled.test_client()
+    n = 4 if addresses == 1 else 8
+    for i in range(n):
+        assert _post(c, user.email, "wrong-password", f"10.2.0.{i % addresses}").status_code == 200
+    resp = _post(c, user.email, "password123", "10.2.0.0")
+    assert resp.status_code == 429 and "请 15 分钟后再试" in resp.get_data(as_text=True)
+    _age_attempts(throttled, 600)
+    resp = _post(c, user.email, "password123", "10.2.0.0")
+    assert resp.status_code == 429 and "请 5 分钟后再试" in resp.get_data(as_text=True)
+    _age_attempts(throttled, 300)  # the window has passed: the right password opens the account again
+    assert _post(c, user.email, "password123", "10.2.0.0").status_code == 302
