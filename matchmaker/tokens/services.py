@@ -27,7 +27,12 @@ def hash_token(raw: str) -> str:
 
 
 def issue(actor, user, name, scopes, days, kind=ApiTokenKind.PERSONAL.value):
-    """Create a token for ``user``; returns (row, the token text, shown only this once)."""
+    """Create a token for ``user``; returns (row, the token text, shown only this once). Commits.
+
+    At most MAX_TOKENS_PER_USER active tokens, even for simultaneous requests: the token is written first
+    and the account's active tokens counted after it, in the same transaction (on SQLite the write waits
+    for any other token's commit, so the count sees it; on PostgreSQL the account's row is locked first);
+    over the limit, the token is rolled back."""
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise TokenError("请填写令牌名称（不超过 100 字）")
@@ -42,14 +47,10 @@ def issue(actor, user, name, scopes, days, kind=ApiTokenKind.PERSONAL.value):
         raise TokenError("只有管理员可以签发服务令牌")
     if actor.id != user.id and not actor.is_admin:
         raise TokenError("只能为自己的账号创建令牌")
+    if ApiScope.WRITE.value in scopes and not user.is_staff:
+        raise TokenError("“写入”权限仅限经纪人和管理员账号，请只选择“读取”")
     now = utcnow()
-    live = db.session.scalar(
-        db.select(db.func.count(ApiToken.id)).where(
-            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > now
-        )
-    )
-    if live >= MAX_TOKENS_PER_USER:
-        raise TokenError(f"每个账号最多 {MAX_TOKENS_PER_USER} 个有效令牌，请先撤销不用的令牌")
+    db.session.execute(db.select(User.id).where(User.id == user.id).with_for_update())
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         user_id=user.id, name=name, kind=kind, token_hash=hash_token(raw), prefix=raw[:11], scopes=" ".join(scopes),
@@ -57,6 +58,14 @@ def issue(actor, user, name, scopes, days, kind=ApiTokenKind.PERSONAL.value):
     )  # fmt: skip
     db.session.add(row)
     db.session.flush()
+    live = db.session.scalar(
+        db.select(db.func.count(ApiToken.id)).where(
+            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > now
+        )
+    )
+    if live > MAX_TOKENS_PER_USER:
+        db.session.rollback()
+        raise TokenError(f"每个账号最多 {MAX_TOKENS_PER_USER} 个有效令牌，请先撤销不用的令牌")
     db.session.add(AuditLog(actor_id=actor.id, entity="api_token", entity_id=row.id, action="create",
                             after={"user_id": user.id, "name": name, "scopes": scopes, "days": days, "kind": kind}))  # fmt: skip
     db.session.commit()
@@ -64,14 +73,22 @@ def issue(actor, user, name, scopes, days, kind=ApiTokenKind.PERSONAL.value):
 
 
 def revoke(actor, token):
-    """Revoke a token (its owner or an admin); revoking twice changes nothing."""
+    """Revoke a token (its owner or an admin); revoking twice changes nothing. Commits.
+
+    A conditional update (only while not yet revoked): of simultaneous revocations one changes the row
+    and is audited; the others find it already revoked and write nothing."""
     if not token.can_manage(actor):
         raise TokenError("无权撤销该令牌")
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
-        token.revoked_by_id = actor.id
+    done = db.session.execute(
+        db.update(ApiToken)
+        .where(ApiToken.id == token.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_by_id=actor.id)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount == 1:
         db.session.add(AuditLog(actor_id=actor.id, entity="api_token", entity_id=token.id, action="revoke"))
-        db.session.commit()
+    db.session.commit()
+    db.session.refresh(token)
     return token
 
 

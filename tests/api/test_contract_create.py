@@ -48,11 +48,15 @@ def test_keys_are_per_account(app, client):
 
 
 def test_scope_role_and_key_are_required(app, client):
-    """Read-only token 403 insufficient_scope; enterprise 403; no Idempotency-Key 422; nothing recorded."""
+    """Read-only token 403 insufficient_scope; a write token of an enterprise account 403; no Idempotency-Key 422; nothing recorded."""
     read_only = token_for("broker")
     resp = post(client, read_only, BODY)
     assert resp.status_code == 403 and resp.get_json()["code"] == "insufficient_scope"
-    resp = post(client, token_for("enterprise", scopes=("read", "write")), BODY)
+    demoted = make_user("broker")  # a write token kept by an account that is no longer a broker
+    raw = token_for(demoted, scopes=("read", "write"))
+    demoted.role = "enterprise"
+    db.session.commit()
+    resp = post(client, raw, BODY)
     assert resp.status_code == 403 and resp.get_json()["code"] == "forbidden"
     resp = post(client, token_for("admin", scopes=("read", "write")), BODY, key=None)
     assert resp.status_code == 422 and "Idempotency-Key" in resp.get_json()["errors"]

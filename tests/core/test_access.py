@@ -65,8 +65,9 @@ def matrix(tmp_path_factory):
         for role, user in users.items():
             clients[role] = app.test_client()
             AuthActions(clients[role]).login(user)
-        # /api/v1 ignores sessions: each role calls it with a read+write token of its own
-        tokens = {role: issue(user, user, "matrix", ["read", "write"], 30)[1] for role, user in users.items()}
+        # /api/v1 ignores sessions: each role calls it with a token of its own (read+write for staff)
+        tokens = {role: issue(user, user, "matrix", ["read", "write"] if user.is_staff else ["read"], 30)[1]
+                  for role, user in users.items()}  # fmt: skip
         yield app, users, clients, tokens
         db.session.remove()
         if DB_URL:
