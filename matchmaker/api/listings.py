@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from flask import url_for
 from flask_login import current_user
+from sqlalchemy import false
 from sqlalchemy.orm import defer, joinedload
 
 from ..brokers.services import contacts_of
@@ -11,6 +12,7 @@ from ..extensions import db
 from ..listings import access, lifecycle, services
 from ..listings.kinds import NEED, RESULT
 from ..utils.money import WAN
+from ..zones.services import shown_zones, zone_filter_finds_nothing
 from . import pagination, schemas
 from .errors import ApiError
 from .lookup import get_or_404
@@ -56,7 +58,9 @@ def dump(kind, listing, full, detail=False, contacts=False):
               "patent_numbers": listing.patent_numbers, "transfer_mode": listing.transfer_mode,
               "price": _yuan(listing.price_wan), "price_negotiable": listing.price_negotiable}  # fmt: skip
     if detail:
-        d["zones"] = [{"id": z.id, "name": z.name} for z in listing.zones]
+        d["zones"] = [
+            {"id": z.id, "name": z.name, "active": z.active} for z in shown_zones(current_user, listing.zones)
+        ]
         if contacts:
             c = contacts_of(listing)
             d["contacts"] = {"name": c["name"], "phone": c["phone"], "email": c["email"]}
@@ -68,13 +72,16 @@ def list_page(kind, args):
     filters = {k: v for k, v in args.items() if k not in ("limit", "cursor")}
     q = services.public_list(kind.name, _query_args(kind, args), current_user)
     model = kind.model
+    stmt = q.stmt
+    if args.get("zone") and zone_filter_finds_nothing(current_user, args["zone"]):
+        stmt = stmt.where(false())  # a closed zone is an unknown one: nothing found, as on the page
 
     def load(ids):
         opts = (joinedload(model.organization), defer(model.tokens), defer(model.search_tokens))
         rows = {r.id: r for r in db.session.scalars(db.select(model).options(*opts).where(model.id.in_(ids)))}
         return [rows[i] for i in ids if i in rows]
 
-    page = pagination.page(q.stmt, load, kind.name, filters, args["limit"], args.get("cursor"))
+    page = pagination.page(stmt, load, kind.name, filters, args["limit"], args.get("cursor"))
     page["items"] = [dump(kind, r, access.list_full(current_user, r)) for r in page["items"]]
     return page
 

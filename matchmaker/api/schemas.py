@@ -233,6 +233,7 @@ class OrgRef(Schema):
 class ZoneRef(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
+    active = fields.Boolean(metadata={"description": "已关闭的专区只有管理员看得到（false）"})
 
 
 class Contacts(Schema):

@@ -15,6 +15,12 @@ bp = Blueprint("zones", __name__)
 admin_only = role_required(Role.ADMIN)
 
 
+@bp.app_template_global()
+def shown_zones(zones):
+    """A listing's zones as its page shows them to the current user (closed ones: admins only)."""
+    return services.shown_zones(current_user, zones)
+
+
 @bp.route("/")
 @public
 def index():
