@@ -13,7 +13,8 @@ def at_once(app, calls, refused=Exception):
 
     A call is ``prepare()``, run in its thread before the start (it loads what the request's page would
     have read), returning the action that every thread then runs together. A refusal is an instance of
-    ``refused``; anything else fails the test."""
+    ``refused``; anything else fails the test. Keep the calls within the connection pool (15 on the test
+    apps): a thread waiting for a connection never reaches the start line, and the others wait forever."""
     barrier = threading.Barrier(len(calls))
     outcomes = [None] * len(calls)
 

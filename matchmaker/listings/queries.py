@@ -10,7 +10,7 @@ from sqlalchemy.orm import defer, joinedload
 
 from .. import cache
 from ..extensions import db
-from ..models import ACTIVE_STATUSES, ListingStatus, Result, TechNeed, need_zone, result_zone
+from ..models import ACTIVE_STATUSES, ListingStatus, Result, TechNeed, Zone, need_zone, result_zone
 from .kinds import KINDS
 from .lifecycle import live_clause
 from .search import ensure_search_schema, query_terms, ranked
@@ -75,7 +75,10 @@ def build(model, args, user, today=None):
     if zone_id:
         link = need_zone if is_need else result_zone
         key = link.c.need_id if is_need else link.c.result_id
-        stmt = stmt.where(model.id.in_(db.select(key).where(link.c.zone_id == zone_id)))
+        tagged = link.c.zone_id == zone_id
+        if not (user.is_authenticated and user.is_admin):  # a closed zone is, to others, an unknown one
+            tagged &= link.c.zone_id.in_(db.select(Zone.id).where(Zone.active.is_(True)))
+        stmt = stmt.where(model.id.in_(db.select(key).where(tagged)))
         hidden_filter = True
     amount = model.budget_wan if is_need else model.price_wan
     lo = _decimal(args.get("min"), errors, "最低金额")

@@ -68,6 +68,7 @@ def test_three_revocations_at_once_are_audited_once(file_app):
 @pytest.mark.parametrize("role", ["enterprise", "researcher"])
 def test_write_scope_is_refused_to_non_staff(app, client, auth, role):
     user = auth.login(role)
+    assert 'name="write"' not in client.get("/tokens/").get_data(as_text=True)  # not offered
     resp = client.post("/tokens/", data={"name": "数据同步脚本", "days": "90", "write": "y"})
     assert resp.status_code == 400
     assert "“写入”权限仅限经纪人和管理员账号" in resp.get_data(as_text=True)
@@ -79,6 +80,7 @@ def test_write_scope_is_refused_to_non_staff(app, client, auth, role):
 @pytest.mark.parametrize("role", ["broker", "admin"])
 def test_staff_still_get_write_scope(app, client, auth, role):
     user = auth.login(role)
+    assert 'name="write"' in client.get("/tokens/").get_data(as_text=True)
     assert client.post("/tokens/", data={"name": "合同登记", "days": "90", "write": "y"}).status_code == 200
     row = db.session.scalar(db.select(ApiToken).filter_by(user_id=user.id))
     assert row.scope_set == {"read", "write"}

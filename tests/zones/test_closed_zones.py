@@ -69,3 +69,14 @@ def test_api_filter_by_a_closed_zone_is_an_unknown_zone(api, tagged):
         assert [i["id"] for i in found] == [item.id]
         admin = api.get(f"/api/v1/{kind}?zone={closed.id}", token_for("admin")).get_json()["items"]
         assert [i["id"] for i in admin] == [item.id]
+
+
+@pytest.mark.parametrize("role", [None, "enterprise", "admin"])
+def test_list_pages_filtered_by_a_closed_zone_find_what_an_unknown_zone_finds(client, auth, tagged, role):
+    n, r, open_zone, closed = tagged
+    if role:
+        auth.login(role)
+    for kind, item in (("needs", n), ("results", r)):
+        body = client.get(f"/{kind}/?zone={closed.id}").get_data(as_text=True)
+        assert (item.title in body) == (role == "admin"), (kind, role)
+        assert item.title in client.get(f"/{kind}/?zone={open_zone.id}").get_data(as_text=True)
