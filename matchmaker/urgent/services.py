@@ -232,9 +232,11 @@ def announce(req):
         return 0
     try:
         found = matcher.match_listing("need", req.need_id, top_k=ANNOUNCE_TOP)
-    except Exception:  # the engine may be refitting: the stored suggestions still reach brokers
-        log.exception("urgent announcement: matching failed for need %s", req.need_id)
-        return 0
+    except Exception:
+        # Raised, so the job is retried (its page says 正在推送 meanwhile): a swallowed failure ended the
+        # announcement for good, and the page then said nobody had been told.
+        log.exception("urgent announcement: matching failed for need %s; the job will retry", req.need_id)
+        raise
     owners, least = [], threshold()
     for result, hit in (found or (None, []))[1]:
         if hit.score >= least and result.owner_id and result.owner_id not in owners:

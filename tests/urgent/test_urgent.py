@@ -237,3 +237,37 @@ def test_approval_says_the_push_is_queued_and_the_page_shows_the_count_once_done
     assert "已推送给 1 位相关科研人员" in client.get(f"/urgent/{req.id}").get_data(as_text=True)
     texts = db.session.scalars(db.select(Notification.text).filter_by(user_id=ent.id, kind="urgent")).all()
     assert "平台已向 1 位相关科研人员推送您的急需需求“口罩熔喷布驻极工艺改进”" in texts
+
+
+def test_an_announcement_whose_matching_failed_is_retried(app, client, auth, monkeypatch):
+    """The matcher failing (a refit, say) ended the announcement for good: the job now fails, its page says
+    正在推送, and the retry tells the researchers."""
+    from datetime import timedelta
+
+    from matchmaker import jobs
+    from matchmaker.models.base import utcnow
+    from matchmaker.urgent import services as urgent
+
+    researcher, _ = _fitting_result()
+    ent = make_user("enterprise")
+    need = make_need(user=ent, title="口罩熔喷布驻极工艺改进", keywords="熔喷布,驻极,口罩",
+                     problem="熔喷布驻极后过滤效率衰减快")  # fmt: skip
+    req = services.mark_existing(need, ent, "epidemic", "疫情防控物资急需")
+    _queue_jobs(app, monkeypatch)
+    auth.login("broker")
+    assert client.post(f"/urgent/{req.id}/review", data={"decision": "approve", "note": ""}).status_code == 302
+    real = urgent.matcher.match_listing
+
+    def down(*args, **kw):
+        raise RuntimeError("engine refitting")
+
+    monkeypatch.setattr(urgent.matcher, "match_listing", down)
+    assert jobs.run_due()["failed"] == 1
+    db.session.expire_all()
+    assert _researcher_told(researcher) is None
+    assert "正在推送给相关科研人员" in client.get(f"/urgent/{req.id}").get_data(as_text=True)
+    monkeypatch.setattr(urgent.matcher, "match_listing", real)
+    assert jobs.run_due(now=utcnow() + timedelta(hours=1))["failed"] == 0
+    db.session.expire_all()
+    assert _researcher_told(researcher) is not None
+    assert "已推送给 1 位相关科研人员" in client.get(f"/urgent/{req.id}").get_data(as_text=True)
