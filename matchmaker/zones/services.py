@@ -5,7 +5,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..listings.lifecycle import live_clause
-from ..models import Result, TechNeed, Zone, need_zone, result_zone
+from ..models import Result, TechNeed, need_zone, result_zone
 
 
 def save_zone(zone, data):
@@ -25,14 +25,6 @@ def shown_zones(user, zones):
     if getattr(user, "is_admin", False):
         return list(zones)
     return [z for z in zones if z.active]
-
-
-def zone_filter_finds_nothing(user, zone_id):
-    """Whether filtering a list by ``zone_id`` must find nothing for the user: a closed zone is, for
-    anyone but an admin, what an unknown zone id is (an empty list, no error)."""
-    if getattr(user, "is_admin", False):
-        return False
-    return not db.session.scalar(db.select(Zone.active).where(Zone.id == zone_id))
 
 
 def zone_needs(zone):
