@@ -125,6 +125,25 @@ def test_the_flask_command_line_reaches_the_e_mail_digest(tmp_path):
     assert "--base-url" in out.stdout and "e-mail" in out.stdout
 
 
+def _smtp(send):
+    """A stand-in for smtplib.SMTP whose send_message calls ``send(msg)``."""
+
+    class Server:
+        def __init__(self, host, port, timeout=None):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def send_message(self, msg):
+            send(msg)
+
+    return Server
+
+
 def _pending_notes():
     return db.session.scalar(db.select(db.func.count(Notification.id)).where(Notification.digested_at.is_(None)))
 
@@ -144,19 +163,7 @@ def test_a_digest_whose_mail_failed_is_sent_by_the_next_run(app, runner, monkeyp
     assert db.session.scalar(db.select(db.func.count(Notification.id)).where(Notification.emailed_at.is_not(None))) == 0
     sent = []
 
-    class BackUp:
-        def __init__(self, host, port, timeout=None):
-            pass
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def send_message(self, msg):
-            sent.append((msg["To"], msg.get_content()))
-
+    BackUp = _smtp(lambda msg: sent.append((msg["To"], msg.get_content())))
     monkeypatch.setattr("matchmaker.notifications.services.smtplib.SMTP", BackUp)
     out = runner.invoke(args=["send-digest"])
     assert out.exit_code == 0 and "2 位用户，3 条通知" in out.output and "失败" not in out.output
@@ -176,21 +183,12 @@ def test_a_refused_recipient_does_not_hold_back_the_others(app, runner, monkeypa
     db.session.commit()
     tried = []
 
-    class Picky:
-        def __init__(self, host, port, timeout=None):
-            pass
+    def picky(msg):
+        tried.append(msg["To"])
+        if msg["To"] == users[1].email:
+            raise smtplib.SMTPRecipientsRefused({msg["To"]: (550, b"no such user")})
 
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def send_message(self, msg):
-            tried.append(msg["To"])
-            if msg["To"] == users[1].email:
-                raise smtplib.SMTPRecipientsRefused({msg["To"]: (550, b"no such user")})
-
+    Picky = _smtp(picky)
     monkeypatch.setattr("matchmaker.notifications.services.smtplib.SMTP", Picky)
     app.config.update(MAIL_SERVER="smtp.example.cn")
     out = runner.invoke(args=["send-digest"])

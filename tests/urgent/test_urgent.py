@@ -161,6 +161,17 @@ def _queue_jobs(app, monkeypatch):
     monkeypatch.setattr(queue, "send", lambda row_id: None)
 
 
+def _urgent_with_queued_jobs(app, monkeypatch):
+    """A researcher whose result fits, and an enterprise's need marked urgent; jobs then queue as in production."""
+    researcher, _ = _fitting_result()
+    ent = make_user("enterprise")
+    need = make_need(user=ent, title="口罩熔喷布驻极工艺改进", keywords="熔喷布,驻极,口罩",
+                     problem="熔喷布驻极后过滤效率衰减快")  # fmt: skip
+    req = services.mark_existing(need, ent, "epidemic", "疫情防控物资急需")
+    _queue_jobs(app, monkeypatch)
+    return researcher, ent, need, req
+
+
 def _researcher_told(researcher):
     return db.session.scalar(db.select(Notification).filter_by(user_id=researcher.id, kind="urgent"))
 
@@ -193,12 +204,7 @@ def test_a_need_closed_before_the_review_cannot_be_approved(client, auth):
 
 def test_a_need_closed_before_the_announcement_runs_is_not_announced(app, client, auth, monkeypatch):
     """Approved, then closed before the queued announcement ran: no researcher is told of the closed need."""
-    researcher, _ = _fitting_result()
-    ent = make_user("enterprise")
-    need = make_need(user=ent, title="口罩熔喷布驻极工艺改进", keywords="熔喷布,驻极,口罩",
-                     problem="熔喷布驻极后过滤效率衰减快")  # fmt: skip
-    req = services.mark_existing(need, ent, "epidemic", "疫情防控物资急需")
-    _queue_jobs(app, monkeypatch)
+    researcher, ent, need, req = _urgent_with_queued_jobs(app, monkeypatch)
     auth.login("broker")
     assert client.post(f"/urgent/{req.id}/review", data={"decision": "approve", "note": ""}).status_code == 302
     auth.logout()
@@ -216,12 +222,7 @@ def test_a_need_closed_before_the_announcement_runs_is_not_announced(app, client
 def test_approval_says_the_push_is_queued_and_the_page_shows_the_count_once_done(app, client, auth, monkeypatch):
     """The announcement runs after the commit: the broker is told it is queued (not "0 researchers"), the
     enterprise is not told researchers were reached before they were; the count shows once the job ran."""
-    researcher, _ = _fitting_result()
-    ent = make_user("enterprise")
-    need = make_need(user=ent, title="口罩熔喷布驻极工艺改进", keywords="熔喷布,驻极,口罩",
-                     problem="熔喷布驻极后过滤效率衰减快")  # fmt: skip
-    req = services.mark_existing(need, ent, "epidemic", "疫情防控物资急需")
-    _queue_jobs(app, monkeypatch)
+    researcher, ent, need, req = _urgent_with_queued_jobs(app, monkeypatch)
     auth.login("broker")
     resp = client.post(f"/urgent/{req.id}/review", data={"decision": "approve", "note": ""}, follow_redirects=True)
     page = resp.get_data(as_text=True)
@@ -248,12 +249,7 @@ def test_an_announcement_whose_matching_failed_is_retried(app, client, auth, mon
     from matchmaker.models.base import utcnow
     from matchmaker.urgent import services as urgent
 
-    researcher, _ = _fitting_result()
-    ent = make_user("enterprise")
-    need = make_need(user=ent, title="口罩熔喷布驻极工艺改进", keywords="熔喷布,驻极,口罩",
-                     problem="熔喷布驻极后过滤效率衰减快")  # fmt: skip
-    req = services.mark_existing(need, ent, "epidemic", "疫情防控物资急需")
-    _queue_jobs(app, monkeypatch)
+    researcher, ent, need, req = _urgent_with_queued_jobs(app, monkeypatch)
     auth.login("broker")
     assert client.post(f"/urgent/{req.id}/review", data={"decision": "approve", "note": ""}).status_code == 302
     real = urgent.matcher.match_listing
