@@ -47,6 +47,8 @@ class DefaultConfig:
     # ProxyFix); 0 trusts none, so a client cannot choose its own address for the throttle.
     TRUSTED_PROXIES = 0
     REGISTRATION_LINK_HOURS = 24  # self-registration is confirmed by a link mailed to the address
+    PASSWORD_RESET_HOURS = 2  # a self-service reset link (忘记密码) works this long, and once
+    PASSWORD_RESET_GAP_MINUTES = 5  # at most one reset mail per account in this time (no mail bombing)
 
     # Uploads (bulk import)
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024

@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 
 from ..models import OrgKind, Role
+from ..utils import once
 from ..utils import validators as val
 from . import services
 from .passwords import strong_password
@@ -73,3 +74,17 @@ class ChangePasswordForm(FlaskForm):
     current = PasswordField("当前密码", [val.required("请输入当前密码")])
     password = _password_field("新密码")
     password2 = PasswordField("确认新密码", [val.required("请再次输入新密码"), val.equal_to("password")])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = StringField(
+        "注册邮箱", [val.required("请输入注册时使用的邮箱"), val.length(max=120, label="邮箱"), val.email()]
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    """A new password set through a mailed reset link (the link's token travels in the query string)."""
+
+    password = _password_field("新密码")
+    password2 = PasswordField("确认新密码", [val.required("请再次输入新密码"), val.equal_to("password")])
+    submission_key = once.key_field()

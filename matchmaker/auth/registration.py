@@ -40,7 +40,8 @@ def start(data, password):
         body = (
             f"您好：\n\n有人（可能是您本人）使用此邮箱 {email} 申请注册平台账号。该邮箱已有平台账号，"
             f"请直接登录：{url_for('auth.login', _external=True)}\n"
-            "如忘记密码，请联系平台管理员重置。如非本人操作，请忽略此邮件。"
+            f"如忘记密码，请在此申请重置：{url_for('auth.forgot_password', _external=True)}\n"
+            "如非本人操作，请忽略此邮件。"
         )
         send_mail(email, "平台账号提醒", body)
         return

@@ -7,10 +7,11 @@ from flask_login import current_user, login_user, logout_user
 
 from ..extensions import limiter
 from ..models import Role
+from ..utils import once
 from ..utils.urls import safe_next
-from . import registration, services, throttle
+from . import registration, reset, services, throttle
 from .decorators import login_required, public
-from .forms import ChangePasswordForm, LoginForm, RegisterForm
+from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 
 bp = Blueprint("auth", __name__)
 
@@ -121,3 +122,44 @@ def change_password():
             flash("密码已修改，其他设备上的登录已失效", "success")
             return redirect(url_for("main.dashboard"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@public
+def forgot_password():
+    """Ask for a reset link by e-mail; the answer is the same whether or not the address has an account."""
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.change_password"))
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        reset.request_reset(form.email.data, request.host_url)
+        return render_template("auth/forgot_sent.html", email=form.email.data.strip().lower())
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit("30 per hour", methods=["POST"])
+@public
+def reset_password():
+    """Set a new password through a mailed link (works once, for PASSWORD_RESET_HOURS); every session
+    of the account ends, and the login throttle forgets the account's failures."""
+    form = ResetPasswordForm()
+    if request.method == "POST" and once.done(form.submission_key.data):
+        return once.see_other(url_for("auth.login"))  # a repeated submit: the first one set the password
+    token = request.args.get("token", "")
+    try:
+        user = reset.read(token)
+    except reset.LinkError as exc:
+        return render_template("auth/reset.html", error=str(exc)), 400
+    if form.validate_on_submit():
+        try:
+            services.reset_own_password(user, form.password.data, key=form.submission_key.data)
+        except once.Repeat:
+            return once.see_other(url_for("auth.login"))
+        throttle.forget(user.email)
+        if current_user.is_authenticated:
+            logout_user()
+        flash("密码已重置，所有设备上的登录均已失效，请使用新密码登录", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form, user=user, token=token)

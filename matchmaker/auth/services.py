@@ -183,6 +183,19 @@ def reset_password(user, new, actor, key=None):
     db.session.commit()
 
 
+@rolls_back_on(AccountError)
+def reset_own_password(user, new, key=None):
+    """Set the password of the account a mailed reset link names (auth/reset.py): the link is spent,
+    every session of the account ends, the reset is audited and the user notified; commits.
+    once.Repeat for a repeated submit."""
+    claimed = once.claim(key, "user_password", user)
+    user.set_password(new)  # a new hash: this link and any other mailed before are spent
+    db.session.add(AuditLog(actor_id=user.id, entity="user", entity_id=user.id, action="reset_self"))
+    notify(user, "account", "您的登录密码已通过邮件中的重置链接修改。如非本人操作，请立即联系平台管理员")
+    once.bind(claimed, user.id)
+    db.session.commit()
+
+
 def decide_membership(user, approve):
     """Approve (join) or refuse a pending request to join an organisation; commits."""
     org = user.requested_organization

@@ -66,6 +66,15 @@ def succeeded(email, address):
     return _DbStore().succeeded(_account(email), _address(address))
 
 
+def forget(email):
+    """Forget every failure of this account, from any address (its owner has just proved it by
+    e-mail: a password reset), so a lock-out by someone else's guesses ends for the owner."""
+    if current_app.config.get("REDIS_URL"):
+        return _RedisStore().forget(_account(email))
+    db.session.execute(db.delete(LoginAttempt).filter_by(account=_account(email)))
+    db.session.commit()
+
+
 class _DbStore:
     def admit(self, account, address):
         per_pair, per_account, window = _limits()
@@ -150,3 +159,12 @@ class _RedisStore:
             pipe.zrem(acct_key, *members)
         pipe.delete(pair_key)
         pipe.execute()
+
+    def forget(self, account):
+        acct_key, _ = self._keys(account, "")
+        self.r.delete(acct_key, *self.r.scan_iter(match=f"mm:login:pair:{_glob(account)}|*"))
+
+
+def _glob(text):
+    # Redis glob patterns treat these as special: match them literally
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)

@@ -84,6 +84,21 @@ def test_guesses_spread_over_addresses_hit_the_account_limit(throttled):
     assert _post(throttled.test_client(), victim.email, "password123", "10.9.9.9").status_code == 429
 
 
+def test_a_password_reset_by_mail_ends_the_accounts_lock_out_and_no_other(throttled):
+    """throttle.forget (a reset link proved the mailbox): the owner logs in again; another locked account stays locked."""
+    from matchmaker.auth import throttle
+
+    victim, other = make_user(), make_user()
+    c = throttled.test_client()
+    for who in (victim, other):
+        for i in range(8):
+            _post(c, who.email, "wrong-password", f"10.2.{i % 3}.1")
+        assert _post(c, who.email, "password123", "10.9.9.9").status_code == 429
+    throttle.forget(victim.email.upper())
+    assert _post(throttled.test_client(), victim.email, "password123", "10.9.9.9").status_code == 302
+    assert _post(throttled.test_client(), other.email, "password123", "10.9.9.9").status_code == 429
+
+
 def test_success_forgets_the_failures_from_that_address(throttled):
     user = make_user()
     c = throttled.test_client()
