@@ -9,6 +9,8 @@ the owner of the mailbox confirms. A known address is mailed a reminder to log i
 import base64
 import hashlib
 import json
+import logging
+import smtplib
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app, url_for
@@ -20,11 +22,25 @@ from ..models.accounts import PASSWORD_METHOD
 from ..notifications.services import send_mail
 from . import services
 
+log = logging.getLogger(__name__)
+
 FIELDS = ("role", "name", "email", "phone", "org_name", "org_kind", "uscc", "town", "industry")
 
 
 class LinkError(ValueError):
     """The confirmation link is damaged or has expired."""
+
+
+class MailError(RuntimeError):
+    """The mail server could not take the message now; nothing was stored or sent."""
+
+
+def _send(to, subject, body):
+    try:
+        send_mail(to, subject, body)
+    except (OSError, smtplib.SMTPException) as exc:  # refused, unreachable, timed out
+        log.exception("registration mail to %s failed", to)
+        raise MailError("确认邮件暂时无法发送，请稍后再提交（您填写的内容已保留，密码需重新输入）") from exc
 
 
 def _fernet():
@@ -33,7 +49,8 @@ def _fernet():
 
 
 def start(data, password):
-    """Mail a confirmation link (new address) or a reminder (known address); no row is written."""
+    """Mail a confirmation link (new address) or a reminder (known address); no row is written.
+    MailError when the mail server cannot take it now (the form is shown again, as typed)."""
     email = data["email"].strip().lower()
     password_hash = generate_password_hash(password, method=PASSWORD_METHOD)  # in both cases: same time
     if db.session.scalar(db.select(User.id).filter_by(email=email)):
@@ -43,7 +60,7 @@ def start(data, password):
             f"如忘记密码，请在此申请重置：{url_for('auth.forgot_password', _external=True)}\n"
             "如非本人操作，请忽略此邮件。"
         )
-        send_mail(email, "平台账号提醒", body)
+        _send(email, "平台账号提醒", body)
         return
     payload = {k: (data.get(k) or "") for k in FIELDS}
     payload.update(email=email, password_hash=password_hash)
@@ -53,7 +70,7 @@ def start(data, password):
         f"您好，{payload['name']}：\n\n请在 {hours} 小时内打开以下链接，确认后即完成注册：\n"
         f"{url_for('auth.register_confirm', token=token, _external=True)}\n\n如非本人操作，请忽略此邮件。"
     )
-    send_mail(email, "请确认注册平台账号", body)
+    _send(email, "请确认注册平台账号", body)
 
 
 def read(token):

@@ -352,3 +352,17 @@ def test_confirming_after_a_clashing_organisation_appeared_tells_the_real_reason
     assert "同名单位已存在且类型不同" in body
     assert "已完成注册" not in body
     assert db.session.scalar(db.select(User.id).filter_by(email="x@example.cn")) is None
+
+
+def test_a_mail_server_failure_keeps_the_form_as_typed_and_says_so(client, monkeypatch):
+    """SMTP down while registering: not a 500 with the form lost, but the form again, filled in, in Chinese."""
+
+    def refuse(*mail):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr("matchmaker.auth.registration.send_mail", refuse)
+    resp = client.post("/auth/register", data=GOOD)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 503 and "确认邮件暂时无法发送" in page
+    assert 'value="zhang@example.cn"' in page and "示例智能科技有限公司" in page
+    assert count(User) == 0
