@@ -17,6 +17,7 @@ from ..models import (
     event_suggestion,
 )
 from ..utils import once
+from ..utils.bounds import id_or_none
 from ..utils.tx import rolls_back_on
 from .services import BrokerError, can_act, new_manual_pair
 
@@ -166,8 +167,8 @@ def search_listings(kind, q, limit=10):
     if not q:
         return []
     cond = model.title.ilike(f"%{q}%")
-    if q.isdigit():
-        cond = or_(cond, model.id == int(q))
+    if id_or_none(q):
+        cond = or_(cond, model.id == id_or_none(q))
     stmt = (
         db.select(model)
         .where(model.status.in_(ACTIVE_STATUSES), cond)

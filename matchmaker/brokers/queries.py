@@ -26,6 +26,7 @@ from ..models.base import utcnow
 from ..models.enums import IN_PROGRESS_STATUSES, OPEN_STATUSES, PIPELINE_STATUSES
 from ..models.signing import contract_not_awaiting
 from ..suggestions.store import explain_shown
+from ..utils.bounds import id_or_none
 
 # Score bands shown in the queue filter: (label, low, high).
 SCORE_BANDS = {
@@ -68,7 +69,7 @@ class Filters:
         zone = args.get("zone", "")
         f = cls(
             industry=args.get("industry", "").strip()[:50],
-            zone_id=int(zone) if zone.isdigit() else None,
+            zone_id=id_or_none(zone),
             band=args.get("band", "") if args.get("band") in SCORE_BANDS else "",
             age=args.get("age", "") if args.get("age") in AGE_BANDS else "",
             assigned=args.get("assigned", "") if args.get("assigned") in ASSIGNED else "",

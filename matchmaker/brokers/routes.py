@@ -11,6 +11,7 @@ from ..models import FollowUp, MatchSuggestion, Result, Role, SuggestionMove, Su
 from ..models.enums import OPEN_STATUSES
 from ..suggestions.store import explain_shown
 from ..utils import once
+from ..utils.bounds import id_or_none
 from ..utils.urls import safe_next
 from . import events, queries, services
 from .forms import FollowUpForm, RejectForm
@@ -156,7 +157,7 @@ def assign(suggestion_id):
     s = _load(suggestion_id)
     raw = request.form.get("broker_id", "")
     try:
-        services.assign(s, current_user, int(raw) if raw.isdigit() else -1)
+        services.assign(s, current_user, id_or_none(raw) or -1)
     except BrokerError as exc:
         return _refused(s, exc)
     return _done(s, f"已分配给{s.assigned_broker.name}" if s.assigned_broker else "已取消分配")
@@ -243,8 +244,8 @@ def record_event(suggestion_id):
     from ..models import Event
 
     s = _load(suggestion_id)
-    raw = request.form.get("event_id", "")
-    event = db.session.get(Event, int(raw)) if raw.isdigit() else None
+    event_id = id_or_none(request.form.get("event_id"))
+    event = db.session.get(Event, event_id) if event_id else None
     try:
         if event is None:
             raise BrokerError("请选择对接活动")

@@ -7,6 +7,7 @@ from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
 from ..models import Event, Result, Role, TechNeed, User
 from ..utils import once
+from ..utils.bounds import id_or_none
 from . import events, queries, services
 from .forms import AssignmentForm, EventForm, ManualPairForm
 from .routes import bp
@@ -94,7 +95,7 @@ def event_attach(event_id):
     try:
         if kind not in ("need", "result"):
             raise BrokerError("请选择要加入的需求或成果")
-        listing = events.attach(event, current_user, kind, int(raw) if raw.isdigit() else None)
+        listing = events.attach(event, current_user, kind, id_or_none(raw))
     except BrokerError as exc:
         flash(str(exc), "danger")
     else:
@@ -109,9 +110,9 @@ def event_detach(event_id):
     event = get_or_404(Event, event_id)
     kind, raw = request.form.get("kind"), request.form.get("listing_id", "")
     try:
-        if kind not in ("need", "result") or not raw.isdigit():
+        if kind not in ("need", "result") or id_or_none(raw) is None:
             raise BrokerError("请选择要移出的需求或成果")
-        events.detach(event, current_user, kind, int(raw))
+        events.detach(event, current_user, kind, id_or_none(raw))
     except BrokerError as exc:
         flash(str(exc), "danger")
     else:
@@ -126,9 +127,9 @@ def event_pair(event_id):
     event = get_or_404(Event, event_id)
     need_raw, result_raw = request.form.get("need_id", ""), request.form.get("result_id", "")
     try:
-        if not (need_raw.isdigit() and result_raw.isdigit()):
+        if id_or_none(need_raw) is None or id_or_none(result_raw) is None:
             raise BrokerError("请选择洽谈的需求和成果")
-        events.record_discussed(event, current_user, int(need_raw), int(result_raw))
+        events.record_discussed(event, current_user, id_or_none(need_raw), id_or_none(result_raw))
     except BrokerError as exc:
         flash(str(exc), "danger")
     else:
@@ -145,8 +146,9 @@ def pair_new():
     """Create a pair the matcher did not suggest (after a visit, say)."""
     form = ManualPairForm()
     args = request.values
-    need = db.session.get(TechNeed, int(args["need_id"])) if args.get("need_id", "").isdigit() else None
-    result = db.session.get(Result, int(args["result_id"])) if args.get("result_id", "").isdigit() else None
+    need_id, result_id = id_or_none(args.get("need_id")), id_or_none(args.get("result_id"))
+    need = db.session.get(TechNeed, need_id) if need_id else None
+    result = db.session.get(Result, result_id) if result_id else None
     if request.method == "POST" and form.validate():
         try:
             s = services.create_manual_pair(current_user, need and need.id, result and result.id, form.note.data,

@@ -65,7 +65,7 @@ def case_query(args, user):
     if args.get("status") in {s.value for s in FinancingStatus}:
         stmt = stmt.where(FinancingCase.status == args["status"])
     year = (args.get("year") or "").strip()
-    if year.isdigit() and 2000 <= int(year) <= 2100:
+    if year.isascii() and year.isdigit() and 2000 <= int(year) <= 2100:
         stmt = stmt.where(FinancingCase.applied_at >= datetime(int(year), 1, 1),
                           FinancingCase.applied_at < datetime(int(year) + 1, 1, 1))  # fmt: skip
     q = (args.get("q") or "").strip()[:50]

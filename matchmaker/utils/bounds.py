@@ -54,3 +54,12 @@ def init_app(app):
     """Install the bounded converter (before any route is added) and the page clamp."""
     app.url_map.converters["int"] = BoundedIntConverter
     app.before_request(clamp_query_args)
+
+
+def id_or_none(raw):
+    """An id typed in a form or query string: ASCII digits up to 2**31-1, else None (``str.isdigit()``
+    also takes ², ① and other scripts, which ``int()`` refuses, and the database holds no larger id)."""
+    raw = str(raw if raw is not None else "").strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or int(raw) > INT_MAX:
+        return None
+    return int(raw)

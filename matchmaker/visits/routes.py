@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import Organization, OrgKind, Role, Visit
 from ..models.enums import VisitKind
 from ..utils import once
+from ..utils.bounds import id_or_none
 from . import services
 from .forms import CollectedNeedForm, VisitForm
 from .services import VisitError
@@ -29,8 +30,8 @@ def index():
 def new():
     """Record a visit."""
     form = VisitForm()
-    if request.method == "GET" and request.args.get("org", "").isdigit():
-        form.organization_id.data = int(request.args["org"])
+    if request.method == "GET" and id_or_none(request.args.get("org")):
+        form.organization_id.data = id_or_none(request.args["org"])
     return _save(Visit(), form)
 
 

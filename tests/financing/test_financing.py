@@ -159,3 +159,9 @@ def test_figures_and_dates_that_make_no_sense_are_refused(app):
     db.session.expire_all()
     case = db.session.get(FinancingCase, case.id)
     assert case.status == "insured" and case.loan_date is None and case.premium == Decimal(1)
+
+
+def test_a_year_typed_in_superscript_digits_is_ignored(client, auth):
+    """/financing/?year=²⁰²⁰: the list unfiltered, not a server error."""
+    auth.login("broker")
+    assert client.get("/financing/?year=²²²²").status_code == 200

@@ -114,3 +114,12 @@ def test_counts_match_rows(app):
     assert c == {"visits": 3, "enterprises": 2, "key_enterprises": 1, "expert_visits": 1, "expert_enterprises": 1,
                  "needs_collected": 0}  # fmt: skip
     assert services.counts(date(2019, 1, 1), date(2019, 12, 31))["needs_collected"] == 1
+
+
+def test_odd_enterprise_id_in_the_new_visit_link_shows_the_empty_form(client, auth):
+    """/visits/new?org=² (a superscript digit) or a huge id: the form with no enterprise chosen, not an error."""
+    make_org("enterprise", name="甲企业")
+    auth.login("broker")
+    for raw in ("²", "99999999999999999999"):
+        resp = client.get(f"/visits/new?org={raw}")
+        assert resp.status_code == 200 and "请选择企业" in resp.get_data(as_text=True)
