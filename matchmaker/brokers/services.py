@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -284,7 +285,10 @@ def new_manual_pair(actor, need_id, result_id, note=""):
         engine_version="manual", decided_by_id=actor.id, decided_at=now, last_activity_at=now,
     )  # fmt: skip
     db.session.add(s)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # another broker paired the same two at the same moment (the caller rolls back)
+        raise BrokerError("该配对刚刚已由其他人创建，请刷新页面后查看") from None
     pipeline.apply_move(s, actor, "accepted", "suggested", "经纪人手动配对" + (f"：{note}" if note else ""))
     _notify_sides(
         s, "suggestion_accepted",

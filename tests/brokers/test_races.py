@@ -100,3 +100,30 @@ def test_a_move_after_an_admin_reassigned_the_pair_is_refused(file_app):
         assert (st["status"], st["broker"], st["moves"]) == ("suggested", ids["b2"], [])
     else:  # accepted first: the admin's page is stale
         assert (st["status"], st["broker"], st["moves"]) == ("accepted", ids["b1"], [("suggested", "accepted")])
+
+
+def test_two_brokers_pairing_the_same_need_and_result_at_once(file_app):
+    """Two brokers create the same manual pair at the same moment (the pair form, or a pair discussed at an
+    event): one pair, the sides told once, the other broker refused in Chinese (before: a server error)."""
+    with file_app.app_context():
+        ent, res = make_user("enterprise"), make_user("researcher")
+        need, result = make_need(user=ent, title="注塑件视觉检测"), make_result(user=res, title="机器视觉缺陷检测")
+        b1, b2 = make_user("broker"), make_user("broker")
+        db.session.commit()
+        ids = dict(need=need.id, result=result.id, b1=b1.id, b2=b2.id, ent=ent.id)
+        db.session.remove()
+
+    def call(broker_id):
+        def prepare():
+            broker = db.session.get(User, broker_id)
+            return lambda: services.create_manual_pair(broker, ids["need"], ids["result"], "走访后配对")
+
+        return prepare
+
+    outcomes = at_once(file_app, [call(ids["b1"]), call(ids["b2"])], services.BrokerError)
+    assert outcomes.count("ok") == 1 and [o for o in outcomes if o != "ok"][0].startswith("该配对")
+    with file_app.app_context():
+        pairs = db.session.scalars(db.select(MatchSuggestion).filter_by(need_id=ids["need"])).all()
+        told = db.session.scalars(db.select(Notification).filter_by(user_id=ids["ent"])).all()
+        assert len(pairs) == 1 and len(told) == 1
+        db.session.remove()
