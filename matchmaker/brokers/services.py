@@ -4,9 +4,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import func
+from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import (
@@ -328,11 +329,20 @@ def respond(s, user, expected_response, response, reason="", note="", key=None):
         raise BrokerError("您的反馈已更新，请刷新页面后再操作")
     if current == response and (getattr(s, f"{side}_response_reason") or "") == reason:
         raise BrokerError("您已提交过相同的反馈，请勿重复提交")
-    setattr(s, f"{side}_response", response)
-    setattr(s, f"{side}_response_reason", reason or None)
-    setattr(s, f"{side}_response_note", note or None)
-    setattr(s, f"{side}_responded_at", utcnow())
-    s.last_activity_at = utcnow()
+    now = utcnow()
+    values = {f"{side}_response": response, f"{side}_response_reason": reason or None,
+              f"{side}_response_note": note or None, f"{side}_responded_at": now, "last_activity_at": now}  # fmt: skip
+    # Only over the answer this page showed: of two answers sent at once, one is kept and told once.
+    column = getattr(MatchSuggestion, f"{side}_response")
+    unchanged = column == current if current else or_(column.is_(None), column == "")
+    written = db.session.execute(
+        update(MatchSuggestion).where(MatchSuggestion.id == s.id, MatchSuggestion.status == s.status, unchanged)
+        .values(**values).execution_options(synchronize_session=False)
+    ).rowcount  # fmt: skip
+    if written != 1:
+        raise BrokerError("您的反馈已更新，请刷新页面后再操作")
+    for name, value in values.items():
+        set_committed_value(s, name, value)
     who = "需求方" if side == "need" else "成果方"
     what = "有意向" if response == ResponseKind.INTERESTED else f"暂不考虑（{DeclineReason.label_of(reason)}）"
     broker_id = s.assigned_broker_id or s.decided_by_id

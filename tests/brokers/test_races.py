@@ -127,3 +127,23 @@ def test_two_brokers_pairing_the_same_need_and_result_at_once(file_app):
         told = db.session.scalars(db.select(Notification).filter_by(user_id=ids["ent"])).all()
         assert len(pairs) == 1 and len(told) == 1
         db.session.remove()
+
+
+def test_a_side_answering_twice_at_once_tells_the_broker_once(file_app):
+    """The need side sends 有意向 from two open pages at the same moment: one answer is kept, the broker is
+    told once, the other page is asked to refresh (before: both saved, the broker told twice)."""
+    ids = _pair(file_app, assigned=True)
+    with file_app.app_context():
+        s = db.session.get(MatchSuggestion, ids["s"])
+        s.status = "accepted"
+        db.session.commit()
+        db.session.remove()
+    outcomes = _race(file_app, ids["s"], [
+        (ids["ent"], lambda s, u: services.respond(s, u, "", "interested")),
+        (ids["ent"], lambda s, u: services.respond(s, u, "", "interested")),
+    ])  # fmt: skip
+    assert sorted(outcomes) == ["ok", "您的反馈已更新，请刷新页面后再操作"]
+    with file_app.app_context():
+        told = db.session.scalars(db.select(Notification).filter_by(user_id=ids["b1"], kind="response")).all()
+        assert len(told) == 1 and db.session.get(MatchSuggestion, ids["s"]).need_response == "interested"
+        db.session.remove()
