@@ -120,6 +120,8 @@ def _set_values(case, action, data):
             raise FinancingError("请选择补偿或贴息")
         case.government_id, case.subsidy_kind = org.id, data["subsidy_kind"]
         case.subsidy_amount = _positive(data, "subsidy_amount", "补偿/贴息金额")
+        if case.loan_amount is not None and case.subsidy_amount > case.loan_amount:
+            raise FinancingError(f"补偿/贴息金额不能超过放款金额（{format_wan(case.loan_amount)} 万元），请核对")
         return org, f"{org.name} {case.subsidy_label} {format_wan(case.subsidy_amount)} 万元"
     reason = (data.get("note") or "").strip()
     if action == "refuse":

@@ -165,3 +165,26 @@ def test_a_year_typed_in_superscript_digits_is_ignored(client, auth):
     """/financing/?year=²⁰²⁰: the list unfiltered, not a server error."""
     auth.login("broker")
     assert client.get("/financing/?year=²²²²").status_code == 200
+
+
+def test_a_subsidy_larger_than_the_loan_is_refused_and_kept(client, auth):
+    """贴息 of 99,999,999.99 万元 on a 400 万元 loan: refused in Chinese, the typed amount kept, nothing saved."""
+    p = _partners()
+    ent, broker = make_user("enterprise"), make_user("broker")
+    case = services.apply_for(ent, {"patents": _valid_patent(), "amount_wanted": Decimal(5000000), "term_months": 12})
+    for action, data in (
+        ("appraise", {"partner_id": p["appraiser"].id, "appraised_value": Decimal(8000000)}),
+        ("approve", {"partner_id": p["bank"].id, "loan_amount": Decimal(4000000), "loan_rate": Decimal("4.35"),
+                     "loan_term_months": 12}),
+        ("insure", {"partner_id": p["insurer"].id, "premium": Decimal(60000), "cover": Decimal(4000000)}),
+        ("grant", {"loan_date": date(2020, 8, 20)}),
+    ):  # fmt: skip
+        services.move(case, action, broker, data)
+    auth.login(broker)
+    resp = client.post(f"/financing/{case.id}/move", data={"action": "subsidise", "expected": "loan_granted",
+                       "partner_id": p["government"].id, "subsidy_kind": "interest", "subsidy_amount": "99999999.99"})  # fmt: skip
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "补偿/贴息金额不能超过放款金额（400.00 万元）" in page and "99999999.99" in page
+    db.session.expire_all()
+    case = db.session.get(FinancingCase, case.id)
+    assert case.status == "loan_granted" and case.subsidy_amount is None
