@@ -71,9 +71,14 @@ class TextDateTimeField(StringField):
         return getattr(self, "raw", "") or (self.data.strftime("%Y-%m-%dT%H:%M") if self.data else "")
 
 
+EARLIEST = date(2000, 1, 1)  # a follow-up before this is a typing slip (0001-01-01 was saved)
+
+
 def not_future(form, field):
     if field.data and field.data > date.today():
         raise ValidationError("跟进日期不能晚于今天")
+    if field.data and field.data < EARLIEST:
+        raise ValidationError("跟进日期不能早于 2000 年，请核对")
 
 
 class RejectForm(FlaskForm):

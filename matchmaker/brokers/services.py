@@ -223,6 +223,8 @@ def add_follow_up(s, actor, kind, happened_on, note="", event_id=None, key=None)
         raise BrokerError("请填写跟进日期")
     if happened_on > date.today():
         raise BrokerError("跟进日期不能晚于今天")
+    if happened_on < date(2000, 1, 1):
+        raise BrokerError("跟进日期不能早于 2000 年，请核对")
     if not note:
         raise BrokerError("请填写跟进记录")
     if len(note) > 2000:

@@ -169,6 +169,17 @@ def test_follow_up_in_the_future(client, auth, sides):
     assert snapshot(s) == before
 
 
+def test_follow_up_dated_in_year_one_is_refused(client, auth, sides):
+    """A follow-up dated 0001-01-01 (a typing slip) is refused in Chinese, typed text kept, nothing saved."""
+    s = sides["s"]
+    auth.login(sides["b1"])
+    resp = client.post(f"/broker/suggestions/{s.id}/follow-ups",
+                       data={"kind": "call", "happened_on": "0001-01-01", "note": "电话确认意向"})  # fmt: skip
+    body = resp.get_data(as_text=True)
+    assert "跟进日期不能早于 2000 年" in body and "0001-01-01" in body and "电话确认意向" in body
+    assert db.session.scalar(db.select(db.func.count(FollowUp.id))) == 0
+
+
 def test_introducing_a_rejected_suggestion(client, auth, sides):
     """A rejected pair cannot be introduced; nobody is notified."""
     s = sides["s"]
