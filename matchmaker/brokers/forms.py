@@ -63,9 +63,16 @@ class TextDateTimeField(StringField):
         self.raw, self.data = raw, None
         if raw:
             try:
-                self.data = datetime.fromisoformat(raw.replace(" ", "T"))
+                value = datetime.fromisoformat(raw.replace(" ", "T")).replace(second=0, microsecond=0)
             except ValueError:
                 self.process_errors.append("时间格式不正确，应为 年-月-日 时:分")
+                return
+            if value.tzinfo is not None:  # "Z", "+08:00" were dropped silently: times are Beijing time
+                self.process_errors.append("时间请按北京时间填写，不要带时区（如 Z、+08:00），如 2020-06-30 14:30")
+            elif not 2000 <= value.year <= 2099:  # 0001-01-01 and 9999-12-31 were saved as events
+                self.process_errors.append("时间应在 2000 年至 2099 年之间，请核对")
+            else:
+                self.data = value
 
     def _value(self):
         return getattr(self, "raw", "") or (self.data.strftime("%Y-%m-%dT%H:%M") if self.data else "")

@@ -2,6 +2,8 @@
 
 from datetime import date, timedelta
 
+import pytest
+
 from matchmaker.demo.taxonomy import ensure_taxonomy
 from matchmaker.extensions import db
 from matchmaker.models import BrokerAssignment, Event, MatchSuggestion, Zone
@@ -210,3 +212,18 @@ def test_feedback_export(app, runner):
     out = runner.invoke(args=["feedback-export"])
     assert out.exit_code == 0
     assert '"reject_reason": "too_early"' in out.output and out.output.count('"status"') == 1
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [("2030-05-01T14:00Z", "不要带时区"), ("2030-05-01T14:00+08:00", "不要带时区"),
+     ("0001-01-01T00:00", "2000 年至 2099 年"), ("9999-12-31T23:59", "2000 年至 2099 年")],
+)  # fmt: skip
+def test_event_start_with_a_time_zone_or_an_absurd_year_is_refused(client, auth, typed, message):
+    """Before, "…Z" was saved 8 hours off as Beijing time and years 1 and 9999 were saved as events."""
+    auth.login("broker")
+    resp = client.post("/broker/events/new", data={"title": "储能对接会", "mode": "offline", "starts_at": typed,
+                                                    "place": "高新区会议中心"})  # fmt: skip
+    body = resp.get_data(as_text=True)
+    assert message in body and typed in body and "高新区会议中心" in body
+    assert db.session.scalar(db.select(db.func.count(Event.id))) == 0
