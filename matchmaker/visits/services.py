@@ -59,6 +59,9 @@ def save_visit(visit, data, actor, key=None):
     org = db.session.get(Organization, data["organization_id"])
     if org is None or org.kind != OrgKind.ENTERPRISE:
         raise VisitError("请选择被走访的企业")
+    if visit.id is not None and org.id != visit.organization_id and visit.needs:
+        # Its collected needs stay the first enterprise's: the visit would count and show them for another.
+        raise VisitError("该走访已登记征集需求，不能更换被走访企业；如选错企业，请另行登记走访")
     experts = parse_experts(data.get("experts"))
     if data["kind"] == VisitKind.EXPERT and not experts:
         raise VisitError("专家进企业须登记至少一位随行专家")

@@ -123,3 +123,22 @@ def test_odd_enterprise_id_in_the_new_visit_link_shows_the_empty_form(client, au
     for raw in ("²", "99999999999999999999"):
         resp = client.get(f"/visits/new?org={raw}")
         assert resp.status_code == 200 and "请选择企业" in resp.get_data(as_text=True)
+
+
+def test_a_visit_with_collected_needs_keeps_its_enterprise(client, auth):
+    """Editing a visit that collected a need to another enterprise is refused in Chinese, typed text kept;
+    before, the visit moved and showed (and counted) the first enterprise's need for the second."""
+    ent, other = make_org("enterprise", name="固安锁业"), make_org("enterprise", name="另一家企业")
+    make_user("enterprise", org=ent)
+    auth.login("broker")
+    client.post("/visits/new", data=_visit_form(ent))
+    visit = db.session.scalar(db.select(Visit))
+    assert client.post(f"/visits/{visit.id}/needs/new", data=NEED).status_code == 302
+    resp = client.post(f"/visits/{visit.id}/edit", data=_visit_form(other, topic="改到另一家企业"))
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "不能更换被走访企业" in page and "改到另一家企业" in page
+    db.session.expire_all()
+    assert db.session.get(Visit, visit.id).organization_id == ent.id
+    assert "锁具表面处理" not in client.get(f"/visits/enterprises/{other.id}").get_data(as_text=True)
+    resp = client.post(f"/visits/{visit.id}/edit", data=_visit_form(ent, topic="同一企业改主题"))
+    assert resp.status_code == 302
