@@ -490,7 +490,18 @@ def request_introduction(s, user):
     if s.owner_requested_at is not None:
         raise BrokerError("您已请求经纪人牵线，请等待经纪人处理")
     now = utcnow()
-    s.owner_requested_at, s.owner_requested_by_id, s.last_activity_at = now, user.id, now
+    values = {"owner_requested_at": now, "owner_requested_by_id": user.id, "last_activity_at": now}
+    # One conditional UPDATE: of two requests sent at once (two pages), one is recorded and told.
+    written = db.session.execute(
+        update(MatchSuggestion)
+        .where(MatchSuggestion.id == s.id, MatchSuggestion.status == "suggested",
+               MatchSuggestion.owner_requested_at.is_(None))
+        .values(**values).execution_options(synchronize_session=False)
+    ).rowcount  # fmt: skip
+    if written != 1:
+        raise BrokerError("您已请求经纪人牵线，请等待经纪人处理")
+    for name, value in values.items():
+        set_committed_value(s, name, value)
     who = "需求方" if side == "need" else "成果方"
     # A move row records who asked; it also keeps the matcher from replacing the pair.
     db.session.add(SuggestionMove(suggestion_id=s.id, actor_id=user.id, from_status=s.status, to_status=s.status,

@@ -147,3 +147,19 @@ def test_a_side_answering_twice_at_once_tells_the_broker_once(file_app):
         told = db.session.scalars(db.select(Notification).filter_by(user_id=ids["b1"], kind="response")).all()
         assert len(told) == 1 and db.session.get(MatchSuggestion, ids["s"]).need_response == "interested"
         db.session.remove()
+
+
+def test_asking_for_an_introduction_from_two_pages_at_once_tells_the_broker_once(file_app):
+    """请经纪人牵线 pressed on two open pages at the same moment: one request recorded, the broker told once,
+    the other told it was already asked (before: both recorded, the broker notified twice)."""
+    ids = _pair(file_app, assigned=True)
+    outcomes = _race(file_app, ids["s"], [
+        (ids["ent"], lambda s, u: services.request_introduction(s, u)),
+        (ids["ent"], lambda s, u: services.request_introduction(s, u)),
+    ])  # fmt: skip
+    assert sorted(outcomes) == ["ok", "您已请求经纪人牵线，请等待经纪人处理"]
+    with file_app.app_context():
+        told = db.session.scalars(db.select(Notification).filter_by(user_id=ids["b1"], kind="owner_request")).all()
+        asked = db.session.scalars(db.select(SuggestionMove).filter_by(suggestion_id=ids["s"])).all()
+        assert len(told) == 1 and len(asked) == 1
+        db.session.remove()
