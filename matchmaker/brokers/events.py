@@ -1,6 +1,7 @@
 """Matchmaking events (对接活动): create, attach listings, record the pairs discussed."""
 
 from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -81,7 +82,10 @@ def attach(event, actor, kind, listing_id):
     )
     if present:
         raise BrokerError(f"「{listing.title}」已在本活动中")
-    db.session.execute(table.insert().values(event_id=event.id, **{col: listing.id}))
+    try:  # two submits at once: the primary key keeps one, the other is told as above
+        db.session.execute(table.insert().values(event_id=event.id, **{col: listing.id}))
+    except IntegrityError:
+        raise BrokerError(f"「{listing.title}」已在本活动中") from None
     db.session.commit()
     return listing
 
@@ -118,7 +122,10 @@ def record_pair(event, actor, s):
     )
     if present:
         raise BrokerError("该配对已记入本活动，请勿重复提交")
-    db.session.execute(event_suggestion.insert().values(event_id=event.id, suggestion_id=s.id))
+    try:  # two submits at once: the primary key keeps one, the other is told as above
+        db.session.execute(event_suggestion.insert().values(event_id=event.id, suggestion_id=s.id))
+    except IntegrityError:
+        raise BrokerError("该配对已记入本活动，请勿重复提交") from None
     from ..models.base import utcnow
 
     s.last_activity_at = utcnow()

@@ -3,9 +3,11 @@
 Before, both were told they had succeeded and the last write won: a pair ended 已驳回 with both sides
 notified of its acceptance, or 已采纳 with a reject reason; two claims both answered 已认领."""
 
-from matchmaker.brokers import services
+from datetime import datetime
+
+from matchmaker.brokers import events, services
 from matchmaker.extensions import db
-from matchmaker.models import MatchSuggestion, Notification, SuggestionMove, User
+from matchmaker.models import Event, MatchSuggestion, Notification, SuggestionMove, User
 
 from ..factories import make_need, make_result, make_suggestion, make_user
 from ..races import at_once
@@ -162,4 +164,37 @@ def test_asking_for_an_introduction_from_two_pages_at_once_tells_the_broker_once
         told = db.session.scalars(db.select(Notification).filter_by(user_id=ids["b1"], kind="owner_request")).all()
         asked = db.session.scalars(db.select(SuggestionMove).filter_by(suggestion_id=ids["s"])).all()
         assert len(told) == 1 and len(asked) == 1
+        db.session.remove()
+
+
+def test_the_same_pair_or_listing_added_to_an_event_twice_at_once(file_app):
+    """记入活动 or 加入活动 sent twice at the same moment (a double click): one row, the other told it is
+    already there (before: a server error from the primary key)."""
+    with file_app.app_context():
+        broker = make_user("broker")
+        need, result = make_need(), make_result()
+        s = make_suggestion(need, result, broker=broker, status="accepted")
+        event = Event(title="储能对接会", starts_at=datetime(2026, 1, 5, 9), place="会议室", created_by_id=broker.id)
+        db.session.add(event)
+        db.session.commit()
+        ids = dict(b=broker.id, s=s.id, e=event.id, need=need.id)
+        db.session.remove()
+
+    def call(action):
+        def prepare():
+            user, event = db.session.get(User, ids["b"]), db.session.get(Event, ids["e"])
+            s = db.session.get(MatchSuggestion, ids["s"])
+            return lambda: action(event, user, s)
+
+        return prepare
+
+    pair = lambda e, u, s: events.record_pair(e, u, s)  # noqa: E731
+    assert sorted(at_once(file_app, [call(pair), call(pair)], services.BrokerError)) == [
+        "ok", "该配对已记入本活动，请勿重复提交"]  # fmt: skip
+    attach = lambda e, u, s: events.attach(e, u, "need", ids["need"])  # noqa: E731
+    outcomes = at_once(file_app, [call(attach), call(attach)], services.BrokerError)
+    assert outcomes.count("ok") == 1 and "已在本活动中" in [o for o in outcomes if o != "ok"][0]
+    with file_app.app_context():
+        event = db.session.get(Event, ids["e"])
+        assert [x.id for x in event.suggestions] == [ids["s"]] and [n.id for n in event.needs] == [ids["need"]]
         db.session.remove()
