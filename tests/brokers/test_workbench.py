@@ -227,3 +227,18 @@ def test_event_start_with_a_time_zone_or_an_absurd_year_is_refused(client, auth,
     body = resp.get_data(as_text=True)
     assert message in body and typed in body and "高新区会议中心" in body
     assert db.session.scalar(db.select(db.func.count(Event.id))) == 0
+
+
+def test_events_split_into_upcoming_and_past_by_beijing_time(client, auth):
+    """Start times are typed in Beijing time: an event that began an hour ago is 已举行, one in an hour is
+    即将举行 (before: compared with UTC, a started event stayed 即将举行 for 8 hours)."""
+    broker = auth.login("broker")
+    beijing_now = utcnow() + timedelta(hours=8)
+    for title, start in (("一小时前开始的对接会", beijing_now - timedelta(hours=1)),
+                         ("一小时后开始的对接会", beijing_now + timedelta(hours=1))):  # fmt: skip
+        db.session.add(Event(title=title, starts_at=start, place="会议室", created_by_id=broker.id))
+    db.session.commit()
+    upcoming = client.get("/broker/events?when=upcoming").get_data(as_text=True)
+    past = client.get("/broker/events?when=past").get_data(as_text=True)
+    assert "一小时后开始的对接会" in upcoming and "一小时前开始的对接会" not in upcoming
+    assert "一小时前开始的对接会" in past and "一小时后开始的对接会" not in past
