@@ -1,7 +1,7 @@
 """Request-level wiring: login loading, error pages, security headers, template helpers."""
 
 import functools
-from datetime import date
+from datetime import datetime
 
 from flask import abort, current_app, render_template, request
 from flask_login import AnonymousUserMixin, current_user
@@ -13,7 +13,7 @@ from .extensions import db, login_manager
 from .models import Notification, User
 from .models.enums import LabelledEnum
 from .notifications.services import unread_count
-from .utils import money, once
+from .utils import clock, money, once
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -136,7 +136,7 @@ def register_web(app):
     def helpers():
         return {
             "has_endpoint": lambda ep: ep in current_app.view_functions,
-            "today": date.today(),
+            "today": clock.today(),
             "unread_count": header_unread_count(),
         }
 
@@ -151,4 +151,12 @@ def register_web(app):
 
     @app.template_filter("dt")
     def dt_filter(value, fmt="%Y-%m-%d %H:%M"):
+        """A stored moment (naive UTC, or aware) in Beijing time; a date as it is."""
+        if isinstance(value, datetime):
+            value = clock.to_local(value)
+        return value.strftime(fmt) if value else ""
+
+    @app.template_filter("wall")
+    def wall_filter(value, fmt="%Y-%m-%d %H:%M"):
+        """A time typed in Beijing time and kept so (a class's or an event's start), as it is."""
         return value.strftime(fmt) if value else ""

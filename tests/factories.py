@@ -4,6 +4,7 @@ import itertools
 
 from matchmaker.extensions import db
 from matchmaker.models import Organization, OrgKind, User
+from matchmaker.utils import clock
 from matchmaker.utils.uscc import check_character
 
 _seq = itertools.count(1)
@@ -44,7 +45,7 @@ def make_user(role="enterprise", password="password123", org=None, email=None, *
 
 def make_need(org=None, user=None, status="published", **kw):
     """A technical need; published by default."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from matchmaker.models import TechNeed
 
@@ -55,7 +56,7 @@ def make_need(org=None, user=None, status="published", **kw):
         "title": f"测试技术需求{n}",
         "problem": "需要解决的技术难题描述",
         "keywords": "",
-        "valid_until": date.today() + timedelta(days=180),
+        "valid_until": clock.today() + timedelta(days=180),
         "industry": "智能家电",
     }
     fields.update(kw)
@@ -67,7 +68,7 @@ def make_need(org=None, user=None, status="published", **kw):
 
 def make_result(org=None, user=None, status="published", **kw):
     """A research result; published by default."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from matchmaker.models import Result
 
@@ -78,7 +79,7 @@ def make_result(org=None, user=None, status="published", **kw):
         "title": f"测试科技成果{n}",
         "abstract": "成果简介",
         "keywords": "",
-        "valid_until": date.today() + timedelta(days=365),
+        "valid_until": clock.today() + timedelta(days=365),
         "maturity": "pilot",
     }
     fields.update(kw)

@@ -1,7 +1,5 @@
 """Matchmaking events (对接活动): create, attach listings, record the pairs discussed."""
 
-from datetime import timedelta
-
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -19,19 +17,15 @@ from ..models import (
     event_result,
     event_suggestion,
 )
-from ..utils import once
+from ..utils import clock, once
 from ..utils.bounds import id_or_none
 from ..utils.tx import rolls_back_on
 from .services import BrokerError, can_act, new_manual_pair
 
-BEIJING = timedelta(hours=8)
-
 
 def events_stmt(when="", q=""):
     """Events, upcoming first or past (when='past'), optionally by title fragment."""
-    from ..models.base import utcnow
-
-    now = utcnow() + BEIJING  # starts_at is typed and kept in Beijing time, like live sessions'
+    now = clock.now_local()  # starts_at is typed and kept in Beijing time, like live sessions'
     stmt = db.select(Event).options(joinedload(Event.zone), joinedload(Event.created_by))
     if when == "past":
         stmt = stmt.where(Event.starts_at < now).order_by(Event.starts_at.desc())

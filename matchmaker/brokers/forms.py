@@ -7,7 +7,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, ValidationError
 
 from ..models import DeclineReason, FollowUpKind, RejectReason, ResponseKind
-from ..utils import once
+from ..utils import clock, once
 from ..utils import validators as val
 
 
@@ -82,7 +82,7 @@ EARLIEST = date(2000, 1, 1)  # a follow-up before this is a typing slip (0001-01
 
 
 def not_future(form, field):
-    if field.data and field.data > date.today():
+    if field.data and field.data > clock.today():
         raise ValidationError("跟进日期不能晚于今天")
     if field.data and field.data < EARLIEST:
         raise ValidationError("跟进日期不能早于 2000 年，请核对")

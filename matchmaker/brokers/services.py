@@ -30,7 +30,7 @@ from ..notifications.services import notify
 from ..suggestions import pipeline
 from ..suggestions.pipeline import PairError
 from ..suggestions.store import explain_shown
-from ..utils import once
+from ..utils import clock, once
 from ..utils.tx import rolls_back_on
 from ..utils.urls import path_for
 
@@ -221,7 +221,7 @@ def add_follow_up(s, actor, kind, happened_on, note="", event_id=None, key=None)
         raise BrokerError("请选择有效的跟进方式")
     if not isinstance(happened_on, date):
         raise BrokerError("请填写跟进日期")
-    if happened_on > date.today():
+    if happened_on > clock.today():
         raise BrokerError("跟进日期不能晚于今天")
     if happened_on < date(2000, 1, 1):
         raise BrokerError("跟进日期不能早于 2000 年，请核对")

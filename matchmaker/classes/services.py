@@ -15,11 +15,10 @@ from ..models import LiveRegistration, LiveSession, Role, User
 from ..models.base import utcnow
 from ..models.enums import LiveKind
 from ..notifications.services import notify
-from ..utils import once
+from ..utils import clock, once
 from ..visits.services import history_provider
 
 REGISTRANT_ROLES = (Role.ENTERPRISE.value, Role.RESEARCHER.value)
-CHINA = timedelta(hours=8)
 # Column names the live platforms' exports use, by what we read from them.
 EMAIL_COLS, PHONE_COLS = ("邮箱", "email", "e-mail", "电子邮箱"), ("手机", "手机号", "电话", "phone", "mobile")
 MAX_MINUTES = 100_000  # watch time per viewer (about 69 days: any real export stays far below)
@@ -32,7 +31,7 @@ class LiveError(ValueError):
 
 def beijing_now():
     """Now in Beijing time (sessions are scheduled in it)."""
-    return utcnow() + CHINA
+    return clock.now_local()
 
 
 def save_session(session, data, actor, key=None):

@@ -1,12 +1,11 @@
 """Forms of online signing: prepare the text, sign with the password, withdraw, verify an upload."""
 
-from datetime import date
-
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
+from ..utils import clock
 from ..utils import validators as val
 from .forms import Choice, DateText, filled
 
@@ -43,8 +42,8 @@ class PrepareForm(FlaskForm):
             self.end.errors.append("履行期限的结束日期不能早于开始日期")
             ok = False
         for f in (self.start, self.end):  # 0001-01-01 to 9999-12-31 was printed into a contract to sign
-            if f.data and not f.errors and not 2000 <= f.data.year <= date.today().year + 30:
-                f.errors.append(f"{f.label.text}应在 2000 年至 {date.today().year + 30} 年之间，请核对")
+            if f.data and not f.errors and not 2000 <= f.data.year <= clock.today().year + 30:
+                f.errors.append(f"{f.label.text}应在 2000 年至 {clock.today().year + 30} 年之间，请核对")
                 ok = False
         for f in (self.buyer_signer_id, self.seller_signer_id):
             if f.data is None and not f.errors:

@@ -16,6 +16,7 @@ from ..models import FinancingCase, FinancingStep, Organization, OrgKind, Role
 from ..models.base import utcnow
 from ..models.enums import FinancingStatus, SubsidyKind
 from ..notifications.services import notify
+from ..utils import clock
 from ..utils.money import format_wan
 
 EARLIEST = date(2000, 1, 1)  # a date before this is a typing slip (0001-01-01 was saved as a loan date)
@@ -105,7 +106,7 @@ def _set_values(case, action, data):
     if action == "grant":
         if not data.get("loan_date"):
             raise FinancingError("请填写放款日期")
-        if data["loan_date"] > date.today():
+        if data["loan_date"] > clock.today():
             raise FinancingError("放款日期不能晚于今天：请在银行放款后登记")
         if data["loan_date"] < EARLIEST:
             raise FinancingError(f"放款日期不能早于 {EARLIEST:%Y 年}，请核对")

@@ -7,13 +7,14 @@ listings are public and take part in matching, in Python and in SQL.
 Nothing here commits: the service that calls ``transition`` owns the transaction.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import and_, or_
 
 from ..extensions import db
 from ..models import ACTIVE_STATUSES, AuditLog, ListingStatus
 from ..models.base import utcnow
+from ..utils import clock
 from .kinds import spec_of
 from .validation import clean_valid_until
 
@@ -42,13 +43,13 @@ class LifecycleError(ValueError):
 
 def is_live(listing, today=None) -> bool:
     """Public and matchable: published or docking, validity not past."""
-    today = today or date.today()
+    today = today or clock.today()
     return listing.status in ACTIVE_STATUSES and (listing.valid_until is None or listing.valid_until >= today)
 
 
 def live_clause(model, today=None):
     """SQL condition of ``is_live``."""
-    today = today or date.today()
+    today = today or clock.today()
     return and_(model.status.in_(ACTIVE_STATUSES), or_(model.valid_until.is_(None), model.valid_until >= today))
 
 
@@ -87,7 +88,7 @@ def _may(actor, listing):
 
 
 def _apply(listing, action, valid_until=None, today=None):
-    today = today or date.today()
+    today = today or clock.today()
     if action not in ACTIONS:
         raise LifecycleError("不支持的操作")
     src, dst, verb = ACTIONS[action]
@@ -116,7 +117,7 @@ def _apply(listing, action, valid_until=None, today=None):
 def is_due(listing, today=None) -> bool:
     """A live status past its validity date: to be expired."""
     return bool(
-        listing.status in ACTIVE_STATUSES and listing.valid_until and listing.valid_until < (today or date.today())
+        listing.status in ACTIVE_STATUSES and listing.valid_until and listing.valid_until < (today or clock.today())
     )
 
 

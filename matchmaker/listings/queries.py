@@ -1,7 +1,6 @@
 """List and search queries shared by needs and results: filters, full-text search, sort."""
 
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_sqlalchemy.pagination import Pagination
@@ -11,6 +10,7 @@ from sqlalchemy.orm import defer, joinedload
 from .. import cache
 from ..extensions import db
 from ..models import ACTIVE_STATUSES, ListingStatus, Result, TechNeed, Zone, need_zone, result_zone
+from ..utils import clock
 from .kinds import KINDS
 from .lifecycle import live_clause
 from .search import ensure_search_schema, query_terms, ranked
@@ -52,7 +52,7 @@ def _int(value):
 
 def build(model, args, user, today=None):
     """Public list statement for needs or results from query args (q, filters, sort)."""
-    today = today or date.today()
+    today = today or clock.today()
     is_need = model is TechNeed
     staff = bool(user.is_authenticated and user.is_staff)
     errors = []
@@ -151,7 +151,7 @@ class IdPagination(Pagination):
         if key is None:
             return count(stmt)
         model = self._query_args["model"]
-        return cache.cached((key, date.today()), (model.__tablename__,), lambda: count(stmt))
+        return cache.cached((key, clock.today()), (model.__tablename__,), lambda: count(stmt))
 
 
 def count(stmt):

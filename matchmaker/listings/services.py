@@ -4,14 +4,14 @@ Each function is one user action and commits once; what a change means for match
 handed to the matcher as a job that runs after the commit (``matcher.schedule_matching``).
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from ..extensions import db
 from ..models import ACTIVE_STATUSES, ListingStatus, Zone
 from ..models.base import utcnow
 from ..notifications.services import notify
 from ..suggestions import services as matcher
-from ..utils import once
+from ..utils import clock, once
 from . import access, lifecycle, queries
 from .kinds import KINDS, spec_of
 from .tokens import refresh_tokens
@@ -128,7 +128,7 @@ def open_listing(listing, user, log_fields=None):
 
 def expire_due(today=None, batch=500):
     """Expire every live listing past its validity; returns {"need": n, "result": m}."""
-    today = today or date.today()
+    today = today or clock.today()
     counts = {}
     for kind, spec in KINDS.items():
         model, n = spec.model, 0
@@ -153,7 +153,7 @@ def expire_due(today=None, batch=500):
 
 def remind_expiring(today=None, days=lifecycle.REMIND_DAYS):
     """Remind owners once of listings expiring within ``days``; returns how many."""
-    today = today or date.today()
+    today = today or clock.today()
     n = 0
     for spec in KINDS.values():
         model = spec.model

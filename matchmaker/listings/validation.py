@@ -7,6 +7,8 @@ message shown to the user.
 import re
 from datetime import date, datetime
 
+from ..utils import clock
+
 TITLE_MIN, TITLE_MAX = 5, 100
 MAX_LEN = {
     "summary": 300,
@@ -67,7 +69,7 @@ def clean_valid_until(value, today=None):
     if value in (None, ""):
         raise ValueError("请填写有效期截止日期")
     d = parse_date(value)
-    today = today or date.today()
+    today = today or clock.today()
     if d < today:
         raise ValueError("有效期截止日期不能早于今天")
     if d.year > today.year + 10:

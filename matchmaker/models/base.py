@@ -1,6 +1,8 @@
 """Shared column helpers."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
+
+from ..utils import clock
 
 
 def utcnow():
@@ -9,5 +11,5 @@ def utcnow():
 
 
 def today():
-    """The local calendar date used for validity and signing dates."""
-    return date.today()
+    """Beijing's calendar date, used for validity and signing dates (utils/clock.py)."""
+    return clock.today()

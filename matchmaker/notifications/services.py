@@ -12,6 +12,7 @@ from sqlalchemy import func, update
 from ..extensions import db
 from ..models import Notification, User
 from ..models.base import utcnow
+from ..utils import clock
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def digest_body(user, notes, base_url=""):
     lines = [f"{user.name}，您好：", "", f"您在科技成果转化对接平台有 {len(notes)} 条新通知：", ""]
     for n in notes:
         link = f"  {base_url}{n.link}" if n.link else ""
-        lines.append(f"· [{n.created_at:%m-%d %H:%M}] {n.text}{link}")
+        lines.append(f"· [{clock.to_local(n.created_at):%m-%d %H:%M}] {n.text}{link}")
     lines += ["", "登录平台查看详情。此邮件由系统自动发送，请勿回复。"]
     return "\n".join(lines)
 

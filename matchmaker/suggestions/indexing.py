@@ -27,6 +27,7 @@ from ..matching.store import ChecksumMismatch, IndexStore
 from ..models import DomainTerm, IndexJob, IndexVersion, ListingChange
 from ..models.base import utcnow
 from ..models.changes import DICTIONARY, latest_id
+from ..utils import clock
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +184,7 @@ def current_stats() -> dict:
         stats["user_words"] = len(getattr(engine, "user_words_", ()))
         stats["fitted_docs"] = getattr(engine, "fitted_docs_", stats["documents"])
         at = stats.get("fitted_at")
-        stats["fitted_at_text"] = datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M") if at else "—"
+        stats["fitted_at_text"] = datetime.fromtimestamp(at, clock.CHINA).strftime("%Y-%m-%d %H:%M") if at else "—"
     return stats
 
 

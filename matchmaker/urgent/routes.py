@@ -87,7 +87,7 @@ def _list(template, page):
     cal, now = services.calendar_of(), utcnow()
     left = {r.id: services.remaining(r, cal, now) for r in page.items}
     return render_template(template, page=page, left=left, describe=clock.describe, statuses=UrgentStatus,
-                           reasons=UrgentReason, local=clock.to_local)  # fmt: skip
+                           reasons=UrgentReason)  # fmt: skip
 
 
 def _request_or_404(request_id):
@@ -108,7 +108,7 @@ def detail(request_id):
 def _detail(req, form, status=200):
     return render_template(
         "urgent/detail.html", req=req, form=form, left=services.remaining(req), describe=clock.describe,
-        local=clock.to_local, candidates=services.candidates(req) if current_user.is_staff else [],
+        candidates=services.candidates(req) if current_user.is_staff else [],
         announcing=services.announcement_pending(req),
     ), status  # fmt: skip
 

@@ -1,11 +1,12 @@
 """WTForms validators with Chinese messages, shared by every area's forms."""
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from wtforms import validators as v
 from wtforms.validators import ValidationError
 
+from . import clock
 from .uscc import uscc_error
 
 
@@ -61,7 +62,7 @@ def within_years(label, first_year=2000, years_ahead=5):
             return
         if field.data.year < first_year:
             raise ValidationError(f"{label}不能早于 {first_year} 年")
-        latest = date.today() + timedelta(days=365 * years_ahead)
+        latest = clock.today() + timedelta(days=365 * years_ahead)
         value = field.data.date() if isinstance(field.data, datetime) else field.data
         if value > latest:
             raise ValidationError(f"{label}不能晚于 {latest:%Y-%m-%d}（最多提前 {years_ahead} 年安排）")

@@ -6,7 +6,7 @@ from wtforms.validators import ValidationError
 
 from ..models.enums import VisitKind
 from ..needs.forms import NeedForm
-from ..utils import once
+from ..utils import clock, once
 from ..utils import validators as val
 from ..utils.inputs import CodeSelect, DateInput, filled
 from . import services
@@ -50,7 +50,7 @@ class VisitForm(FlaskForm):
     def validate_visited_on(self, field):
         from datetime import date
 
-        if field.data and field.data > date.today():
+        if field.data and field.data > clock.today():
             raise ValidationError("走访日期不能晚于今天")
         if field.data and field.data < date(2000, 1, 1):
             raise ValidationError("走访日期不能早于 2000 年，请核对")

@@ -16,7 +16,7 @@ from ..models.enums import Source, VisitKind
 from ..models.visits import visit_need
 from ..notifications.services import notify
 from ..suggestions import services as matcher
-from ..utils import once
+from ..utils import clock, once
 
 EXPERT_ORG_KINDS = (OrgKind.UNIVERSITY.value, OrgKind.INSTITUTE.value, OrgKind.RND.value)
 
@@ -65,7 +65,7 @@ def save_visit(visit, data, actor, key=None):
     experts = parse_experts(data.get("experts"))
     if data["kind"] == VisitKind.EXPERT and not experts:
         raise VisitError("专家进企业须登记至少一位随行专家")
-    if data["visited_on"] > date.today():
+    if data["visited_on"] > clock.today():
         raise VisitError("走访日期不能晚于今天")
     visit.organization_id, visit.kind, visit.visited_on = org.id, data["kind"], data["visited_on"]
     visit.topic, visit.people = data["topic"].strip(), data["people"].strip()

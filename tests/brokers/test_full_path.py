@@ -1,11 +1,10 @@
 """The whole path: posted, routed, accepted, introduced, answered, followed up, negotiating."""
 
-from datetime import date
-
 from matchmaker.demo.taxonomy import ensure_taxonomy
 from matchmaker.extensions import db
 from matchmaker.models import BrokerAssignment, FollowUp, MatchSuggestion
 from matchmaker.suggestions.services import listing_changed
+from matchmaker.utils import clock
 
 from ..factories import make_need, make_result, make_user
 from ..suggestions.conftest import NEED_TEXT, RESULT_TEXT
@@ -77,7 +76,7 @@ def test_need_and_result_posted_to_negotiating(app, client, auth):
     body = client.get(f"/broker/suggestions/{s.id}").get_data(as_text=True)
     assert "有意向" in body and "时机不合适" in body and "今年排期已满" in body
     resp = client.post(f"/broker/suggestions/{s.id}/follow-ups",
-                       data={"kind": "call", "happened_on": date.today().isoformat(), "note": "电话确认双方意向"})  # fmt: skip
+                       data={"kind": "call", "happened_on": clock.today().isoformat(), "note": "电话确认双方意向"})  # fmt: skip
     assert resp.status_code == 302
     assert (
         client.post(

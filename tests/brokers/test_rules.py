@@ -1,11 +1,12 @@
 """Who may act on a pair, who sees what, and every bad input refused in Chinese with nothing changed."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from matchmaker.extensions import db
 from matchmaker.models import FollowUp, MatchSuggestion, Notification, SuggestionMove
+from matchmaker.utils import clock
 
 from ..factories import make_need, make_result, make_suggestion, make_user
 from .conftest import moves, reload
@@ -27,7 +28,7 @@ def test_broker_cannot_act_on_another_brokers_pair(client, auth, sides):
         ("accept", {"expected": "suggested"}),
         ("reject", {"expected": "suggested", "reason": "off_topic"}),
         ("claim", {}),
-        ("follow-ups", {"kind": "call", "happened_on": date.today().isoformat(), "note": "试图跟进"}),
+        ("follow-ups", {"kind": "call", "happened_on": clock.today().isoformat(), "note": "试图跟进"}),
     ]:
         resp = client.post(f"/broker/suggestions/{s.id}/{url}", data=data)
         assert resp.status_code == 409, url
@@ -156,7 +157,7 @@ def test_follow_up_in_the_future(client, auth, sides):
     s = sides["s"]
     auth.login(sides["b1"])
     before = snapshot(s)
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (clock.today() + timedelta(days=1)).isoformat()
     resp = client.post(
         f"/broker/suggestions/{s.id}/follow-ups", data={"kind": "visit", "happened_on": tomorrow, "note": "预约走访"}
     )
@@ -164,7 +165,7 @@ def test_follow_up_in_the_future(client, auth, sides):
     assert "跟进日期不能晚于今天" in body and "预约走访" in body
     for bad, msg in (({"kind": "fax"}, "请选择有效的跟进方式"), ({"happened_on": "明天"}, "日期格式不正确"),
                      ({"note": ""}, "请填写跟进记录")):  # fmt: skip
-        data = {"kind": "call", "happened_on": date.today().isoformat(), "note": "记录", **bad}
+        data = {"kind": "call", "happened_on": clock.today().isoformat(), "note": "记录", **bad}
         assert msg in client.post(f"/broker/suggestions/{s.id}/follow-ups", data=data).get_data(as_text=True)
     assert snapshot(s) == before
 

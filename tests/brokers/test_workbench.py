@@ -1,6 +1,6 @@
 """Routing, the queue's filters, stale flags, manual pairs, events, assignments and statistics."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -9,6 +9,7 @@ from matchmaker.extensions import db
 from matchmaker.models import BrokerAssignment, Event, MatchSuggestion, Zone
 from matchmaker.models.base import utcnow
 from matchmaker.suggestions.routing import route_suggestions, suggestions_created
+from matchmaker.utils import clock
 
 from ..factories import make_need, make_result, make_suggestion, make_user
 from .conftest import moves, notes_of, reload
@@ -193,7 +194,7 @@ def test_stats(app, client, auth):
     client.post(f"/broker/suggestions/{ss[3].id}/reject", data={"expected": "suggested", "reason": "off_topic"})
     client.post(
         f"/broker/suggestions/{ss[1].id}/follow-ups",
-        data={"kind": "visit", "happened_on": date.today().isoformat(), "note": "走访"},
+        data={"kind": "visit", "happened_on": clock.today().isoformat(), "note": "走访"},
     )
     body = client.get("/broker/stats").get_data(as_text=True)
     assert "75%" in body and "统计经纪人" in body and "另一位经纪人" not in body

@@ -8,9 +8,11 @@ the module-scoped ``deal`` dict; when a step fails, the later ones are skipped.
 
 import re
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
+
+from matchmaker.utils import clock
 
 from .conftest import ADMIN, SHOTS
 
@@ -44,7 +46,7 @@ def body(j):
 
 
 def valid_until():
-    return (date.today() + timedelta(days=180)).isoformat()
+    return (clock.today() + timedelta(days=180)).isoformat()
 
 
 def register(j, role, name, email, password, org_name, org_kind, uscc=""):
@@ -276,7 +278,7 @@ def test_broker_records_contract(journey, deal):
     p.select_option("#unit", "wan")
     p.fill("#amount", "85.5")
     p.fill("#transaction_amount", "80")
-    p.fill("#signed_on", date.today().isoformat())
+    p.fill("#signed_on", clock.today().isoformat())
     p.select_option("#channel", "online")
     j.shot("form")
     p.click("main form button[type=submit]:has-text('保存')")
@@ -298,7 +300,7 @@ def test_admin_report_and_excel(journey, deal, tmp_path):
 
     j = journey("admin-report")
     j.login(*ADMIN)
-    today = date.today()
+    today = clock.today()
     j.go(f"/reports/?from={today.year}-01-01&to={today.isoformat()}")
     headline = j.page.inner_text("#headline")
     assert headline == "平台线上签订技术交易合同 1 项，合同金额 85.50 万元"

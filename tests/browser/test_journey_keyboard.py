@@ -9,7 +9,9 @@ suggested pair: owners see a suggestion once a broker has vouched for it.
 
 import re
 import time
-from datetime import date, timedelta
+from datetime import timedelta
+
+from matchmaker.utils import clock
 
 from .conftest import Journey
 
@@ -125,7 +127,7 @@ def test_enterprise_posts_a_need_and_reads_its_matches_by_keyboard(browser, demo
         choose(p, "field", "生物医药")
         choose(p, "coop_mode", "development")
         type_into(p, "budget", "60")
-        type_date(p, "valid_until", date.today() + timedelta(days=200))
+        type_date(p, "valid_until", clock.today() + timedelta(days=200))
         tab_to(p, lambda f: f["tag"] == "button" and f["name"] == "action" and f["value"] == "publish", "发布")
         press_enter_and_wait(j, re.compile(r"/needs/\d+$"))
         assert "需求已发布" in p.inner_text("body")

@@ -4,10 +4,12 @@ a live class from registration to attendance, a financing case from application 
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+
+from matchmaker.utils import clock
 
 PW = "svc-pass-123"
 SETUP = """
@@ -76,7 +78,7 @@ def test_urgent_need_from_posting_to_the_brokers_decision(journey, people):
     ent.page.select_option("#industry", index=1)
     ent.page.select_option("#coop_mode", "development")
     ent.page.fill("#budget", "面议")
-    ent.page.fill("#valid_until", (date.today() + timedelta(days=60)).isoformat())
+    ent.page.fill("#valid_until", (clock.today() + timedelta(days=60)).isoformat())
     ent.page.click("main form button[type=submit]")
     assert "急需需求已提交" in body(ent) and "待审核" in body(ent)
     broker = journey("urgent-broker")
@@ -154,7 +156,7 @@ def test_financing_case_from_application_to_loan(journey, people):
     _step(broker, "approve", {"partner_id": "旅程科技银行", "loan_amount": "300", "loan_rate": "4.35",
                               "loan_term_months": "12"})  # fmt: skip
     _step(broker, "insure", {"partner_id": "旅程财产保险公司", "premium": "4.5", "cover": "300"})
-    _step(broker, "grant", {"loan_date": date.today().isoformat()})
+    _step(broker, "grant", {"loan_date": clock.today().isoformat()})
     _step(broker, "subsidise", {"partner_id": "旅程市科技局", "subsidy_kind": "interest", "subsidy_amount": "6.5"})
     assert "已补偿/贴息" in body(broker) and "旅程科技银行：300.00 万元，年利率 4.35%" in body(broker)
     ent.page.goto(case_url)

@@ -6,9 +6,10 @@ The tests run in file order and hand what they learned to the next through ``dea
 """
 
 import re
-from datetime import date
 
 import pytest
+
+from matchmaker.utils import clock
 
 from ..factories import valid_uscc
 from .conftest import ADMIN
@@ -84,7 +85,7 @@ def test_parties_register_and_broker_records_the_contract(journey, deal):
     p.select_option("#unit", "wan")
     p.fill("#amount", "64.8")
     p.fill("#transaction_amount", "64.8")
-    p.fill("#signed_on", date.today().isoformat())
+    p.fill("#signed_on", clock.today().isoformat())
     p.select_option("#channel", "offline")
     p.click("main form button[type=submit]:has-text('保存')")
     p.wait_for_url(re.compile(r"/contracts/\d+$"))
@@ -196,7 +197,7 @@ def test_admin_report_counts_it_as_signed_online(journey, deal):
     needs(deal, "signed")
     j = journey("admin-report")
     j.login(*ADMIN)
-    today = date.today()
+    today = clock.today()
     j.go(f"/reports/?from={today.year}-01-01&to={today.isoformat()}")
     assert j.page.inner_text("#headline-signed") == "其中网上签约（电子签名）1 项，合同金额 64.80 万元"
     headline = j.page.inner_text("#headline")

@@ -1,6 +1,6 @@
 """Recording, editing, voiding contracts: exact money, optimistic locking, the audit log."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,6 +9,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from matchmaker.contracts import services
 from matchmaker.extensions import db
 from matchmaker.models import AuditLog, Contract, MatchSuggestion, Organization, SuggestionMove
+from matchmaker.utils import clock
 
 from ..factories import make_contract, make_need, make_org, make_result, make_user
 
@@ -107,7 +108,7 @@ def test_bad_input_is_refused_in_chinese_and_nothing_saved(client, auth, changes
     auth.login("broker")
     orgs = count(Organization)
     if changes.get("signed_on") == "TOMORROW":  # computed when the test runs, not at collection (midnight)
-        changes = dict(changes, signed_on=(date.today() + timedelta(days=1)).isoformat())
+        changes = dict(changes, signed_on=(clock.today() + timedelta(days=1)).isoformat())
     resp = client.post("/contracts/new", data=dict(GOOD, **changes))
     body = resp.get_data(as_text=True)
     assert resp.status_code == 200

@@ -2,12 +2,12 @@
 answers 303 with the row the first submit made, and nothing is made twice."""
 
 import threading
-from datetime import date
 
 import pytest
 
 from matchmaker.extensions import db
 from matchmaker.models import Contract, Event, FollowUp, MatchSuggestion, Result, SuggestionMove, TechNeed
+from matchmaker.utils import clock
 from matchmaker.utils.once import new_key
 
 from ..conftest import DB_URL
@@ -17,7 +17,7 @@ from ..needs.helpers import NEED_FORM
 from ..results.test_results import FORM as RESULT_FORM
 
 # A day next year: class sessions may be at most 5 years ahead, so no fixed date ages out.
-NEXT_YEAR = f"{date.today().year + 1}-10-18"
+NEXT_YEAR = f"{clock.today().year + 1}-10-18"
 EVENT_FORM = {"title": "秋季成果对接会", "mode": "offline", "starts_at": f"{NEXT_YEAR} 09:00", "place": "市科技会堂",
               "zone_id": "", "description": ""}  # fmt: skip
 
@@ -64,7 +64,7 @@ def _setup(kind):
         from ..visits.test_visits import NEED as COLLECTED
 
         org = make_org("enterprise", name="固安锁业")
-        visit = Visit(kind="visit", organization_id=org.id, visited_on=date.today(), topic="走访", people="王工",
+        visit = Visit(kind="visit", organization_id=org.id, visited_on=clock.today(), topic="走访", people="王工",
                       recorded_by_id=make_user("broker").id)  # fmt: skip
         db.session.add(visit)
         db.session.commit()
@@ -93,7 +93,7 @@ def _setup(kind):
         return ent, f"/urgent/needs/{make_need(user=ent).id}", data, UrgentRequest, {}
     s = make_suggestion(status="accepted")
     if kind == "follow_up":
-        data = {"kind": "call", "happened_on": date.today().isoformat(), "note": "电话沟通"}
+        data = {"kind": "call", "happened_on": clock.today().isoformat(), "note": "电话沟通"}
         return "broker", f"/broker/suggestions/{s.id}/follow-ups", data, FollowUp, {}
     if kind == "introduction":
         data = {"expected": "accepted", "note": "双方契合"}

@@ -2,17 +2,18 @@
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
 from matchmaker.extensions import db
 from matchmaker.models import ImportBatch, Result, TechNeed
+from matchmaker.utils import clock
 
 from ..factories import make_org, make_user
 
-NEXT_YEAR = (date.today() + timedelta(days=365)).isoformat()
+NEXT_YEAR = (clock.today() + timedelta(days=365)).isoformat()
 NEED_HEADER = ["外部编号*", "需求名称*", "需求单位*", "需求摘要*", "拟解决的技术难题*", "技术指标", "现有基础", "关键词",
                "所属行业*", "技术领域", "合作方式*", "预算（万元）*", "有效期至*", "所在镇街", "保密要求", "专区",
                "联系人", "联系电话", "联系邮箱"]  # fmt: skip

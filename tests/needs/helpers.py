@@ -1,9 +1,10 @@
 """Helpers for listing tests: needs and results with their search tokens."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from matchmaker.extensions import db
 from matchmaker.listings.tokens import refresh_tokens
+from matchmaker.utils import clock
 
 from ..factories import make_need, make_result
 
@@ -34,7 +35,7 @@ def result(user=None, **kw):
 
 
 def future(days=90):
-    return (date.today() + timedelta(days=days)).isoformat()
+    return (clock.today() + timedelta(days=days)).isoformat()
 
 
 NEED_FORM = {

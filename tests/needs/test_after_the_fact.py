@@ -1,11 +1,12 @@
 """Issue 10: a solved, closed or expired listing stays readable by those involved; the public is told
 it is solved / expired (410), never that it was deleted."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from matchmaker.extensions import db
+from matchmaker.utils import clock
 
 from ..factories import make_need, make_result, make_suggestion, make_user
 
@@ -45,7 +46,7 @@ def test_others_are_told_it_is_solved_not_deleted(client, auth, signed_pair, who
 
 
 def test_expired_listing_reads_expired_to_the_public(client):
-    need = make_need(valid_until=date.today() - timedelta(days=1))
+    need = make_need(valid_until=clock.today() - timedelta(days=1))
     resp = client.get(f"/needs/{need.id}")
     assert resp.status_code == 410 and "该需求已过期" in resp.get_data(as_text=True)
     db.session.refresh(need)

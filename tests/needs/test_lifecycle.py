@@ -1,16 +1,17 @@
 """Publish, dock, solve, close, expire and renew."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from matchmaker.extensions import db
 from matchmaker.models import Notification
+from matchmaker.utils import clock
 
 from .helpers import future, need
 
 
 def test_expiry_command_removes_from_public_list_and_notifies(client, runner):
     n = need(title="过期的技术需求标题")
-    n.valid_until = date.today() - timedelta(days=1)
+    n.valid_until = clock.today() - timedelta(days=1)
     db.session.commit()
     assert "过期的技术需求标题" not in client.get("/needs/").get_data(as_text=True)  # hidden at once
     result = runner.invoke(args=["expire-listings"])
@@ -25,7 +26,7 @@ def test_expiry_command_removes_from_public_list_and_notifies(client, runner):
 def test_expired_on_read(client, auth):
     """A need read past its validity is expired there and then."""
     n = need()
-    n.valid_until = date.today() - timedelta(days=3)
+    n.valid_until = clock.today() - timedelta(days=3)
     db.session.commit()
     auth.login(n.created_by)
     body = client.get(f"/needs/{n.id}").get_data(as_text=True)
@@ -35,14 +36,14 @@ def test_expired_on_read(client, auth):
 
 def test_renew_brings_it_back(client, auth):
     n = need(title="续期后回来的需求")
-    n.valid_until = date.today() - timedelta(days=1)
+    n.valid_until = clock.today() - timedelta(days=1)
     n.status = "expired"
     db.session.commit()
     auth.login(n.created_by)
     resp = client.post(f"/needs/{n.id}/status", data={"action": "renew", "valid_until": future(120)})
     assert resp.status_code == 302
     db.session.refresh(n)
-    assert n.status == "published" and n.valid_until == date.today() + timedelta(days=120)
+    assert n.status == "published" and n.valid_until == clock.today() + timedelta(days=120)
     auth.logout()
     assert "续期后回来的需求" in client.get("/needs/").get_data(as_text=True)
 
@@ -104,7 +105,7 @@ def test_matching_is_scheduled(client, auth, monkeypatch):
 
 
 def test_reminder_before_expiry(runner):
-    n = need(valid_until=date.today() + timedelta(days=3))
+    n = need(valid_until=clock.today() + timedelta(days=3))
     runner.invoke(args=["expire-listings"])
     runner.invoke(args=["expire-listings"])
     notes = db.session.scalars(db.select(Notification).filter_by(user_id=n.created_by_id)).all()

@@ -12,6 +12,7 @@ from matchmaker.contracts import services as contracts
 from matchmaker.extensions import db
 from matchmaker.listings import services
 from matchmaker.models import AuditLog, ImportBatch, Result, TechNeed
+from matchmaker.utils import clock
 
 from ..factories import make_org, make_suggestion, make_user
 from ..imports.test_import import need_row, xlsx
@@ -54,11 +55,11 @@ def test_close_renew_expire_contract_and_import_move_through_the_owner(client, a
     for action in ("dock", "close", "renew"):
         assert client.post(f"/needs/{n.id}/status", data={"action": action}).status_code == 302
     r = result(title="生命周期检查成果")
-    r.valid_until = date.today() - timedelta(days=1)
+    r.valid_until = clock.today() - timedelta(days=1)
     db.session.commit()
     services.expire_due()
     late = need(title="读取时过期的需求")
-    late.valid_until = date.today() - timedelta(days=1)
+    late.valid_until = clock.today() - timedelta(days=1)
     db.session.commit()
     client.get(f"/needs/{late.id}")
     broker = make_user("broker")

@@ -1,12 +1,13 @@
 """Suggestions are computed on publish or edit, stored with reasons, and never for dead or rejected pairs."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from matchmaker.extensions import db
 from matchmaker.models import MatchSuggestion, Result
 from matchmaker.suggestions.services import listing_changed
+from matchmaker.utils import clock
 
 from ..factories import make_need, make_result
 from .conftest import NEED_TEXT, publish_need
@@ -33,14 +34,14 @@ def test_publishing_a_need_creates_suggestions_with_reasons(corpus):
 def test_unpublished_or_expired_need_gets_none(corpus):
     """A draft or an expired need gets no suggestion."""
     draft = publish_need(corpus["enterprise"], status="draft")
-    expired = publish_need(corpus["enterprise"], valid_until=date.today() - timedelta(days=1))
+    expired = publish_need(corpus["enterprise"], valid_until=clock.today() - timedelta(days=1))
     closed = publish_need(corpus["enterprise"], status="closed")
     assert rows(need_id=draft.id) == rows(need_id=expired.id) == rows(need_id=closed.id) == []
 
 
 def test_expired_result_is_never_suggested(corpus):
     """A result past its validity date is not suggested for a new need."""
-    corpus["result"].valid_until = date.today() - timedelta(days=1)
+    corpus["result"].valid_until = clock.today() - timedelta(days=1)
     db.session.commit()
     need = publish_need(corpus["enterprise"])
     assert rows(need_id=need.id) == []

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from matchmaker.extensions import db
 from matchmaker.models import Certificate, TrainingCourse, TrainingEnrolment, TrainingSession
 from matchmaker.training import services
+from matchmaker.utils import clock
 
 from ..factories import make_suggestion, make_user
 
@@ -131,7 +132,7 @@ def test_attendance_assessment_and_certificate(client, auth):
     assert (e.score, e.passed) == (60, True)
     client.post(f"/training/enrolments/{e.id}/certificate")
     cert = db.session.scalar(db.select(Certificate))
-    assert cert.number == f"JSJJR-{date.today().year}-0001"
+    assert cert.number == f"JSJJR-{clock.today().year}-0001"
     assert (cert.valid_until - cert.issued_on).days in (365 * 3, 365 * 3 + 1)
     assert services.course_counts(course) == {"enrolled": 1, "attended": 1, "passed": 1, "certified": 1}
 
@@ -144,7 +145,7 @@ def test_certificate_verified_by_number_and_revoked_one_refused(client, auth):
     services.assess(e, 88, admin)
     cert = services.issue_certificate(e, admin)
     number = cert.number
-    assert number == f"JSJJR-{date.today().year}-0001"
+    assert number == f"JSJJR-{clock.today().year}-0001"
     page = client.get("/training/verify", query_string={"number": f" {number.lower()} "}).get_data(as_text=True)
     assert "该证书有效" in page and "王芳" in page and "南方理工大学" in page and str(cert.valid_until) in page
     page = client.get("/training/verify", query_string={"number": "JSJJR-2020-9999"}).get_data(as_text=True)

@@ -1,13 +1,14 @@
 """Attacks on broker training (2026-12-04): simultaneous enrolments on the last seat, double-submitted
 forms, absurd course dates, enrolment in a course that has ended."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from matchmaker.extensions import db
 from matchmaker.models import TrainingCourse, TrainingEnrolment, TrainingSession, User
 from matchmaker.training import services
+from matchmaker.utils import clock
 from matchmaker.utils.once import new_key
 
 from ..factories import make_user
@@ -125,9 +126,9 @@ def test_a_session_in_year_9999_is_refused(client, auth):
 
 def test_an_open_course_that_has_ended_refuses_enrolment(client, auth):
     """Still marked open, but its last day is past: no enrolment button, and a POST is refused."""
-    course = make_course(sessions=0, starts_on=date.today() - timedelta(days=30),
-                         ends_on=date.today() - timedelta(days=1))  # fmt: skip
-    running = make_course(sessions=0, starts_on=date.today() - timedelta(days=3), ends_on=date.today())
+    course = make_course(sessions=0, starts_on=clock.today() - timedelta(days=30),
+                         ends_on=clock.today() - timedelta(days=1))  # fmt: skip
+    running = make_course(sessions=0, starts_on=clock.today() - timedelta(days=3), ends_on=clock.today())
     auth.login("researcher")
     page = client.get(f"/training/{course.id}").get_data(as_text=True)
     assert "报名参加" not in page and "该课程已结束" in page

@@ -1,12 +1,13 @@
 """The fast channel: posting an urgent need, the broker's review within the service level,
 publishing, matching and the researchers' announcement, refusals, and who may do what."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from matchmaker.extensions import db
 from matchmaker.listings.tokens import refresh_tokens
 from matchmaker.models import Notification, TechNeed, UrgentRequest
 from matchmaker.urgent import services
+from matchmaker.utils import clock
 
 from ..factories import make_need, make_result, make_user
 
@@ -15,7 +16,7 @@ FORM = {
     "problem": "熔喷布驻极后过滤效率衰减快，口罩生产线急需稳定的驻极工艺",
     "indicators": "过滤效率≥95%", "conditions": "已有熔喷生产线两条", "keywords": "熔喷布,驻极,口罩",
     "industry": "新材料", "field": "", "town": "", "coop_mode": "development", "budget": "面议",
-    "valid_until": (date.today() + timedelta(days=60)).isoformat(), "confidentiality": "public",
+    "valid_until": (clock.today() + timedelta(days=60)).isoformat(), "confidentiality": "public",
     "contact_name": "李工", "contact_phone": "13800001111", "contact_email": "",
     "reason_kind": "epidemic", "reason": "疫情防控物资生产急需，现有工艺合格率低",
 }  # fmt: skip

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from matchmaker.extensions import db
 from matchmaker.models import Notification, TechNeed, Visit
+from matchmaker.utils import clock
 from matchmaker.visits import services
 
 from ..factories import make_need, make_org, make_user
@@ -13,7 +14,7 @@ NEED = {
     "title": "五金锁具表面耐腐蚀处理", "summary": "锁体盐雾试验不达标", "problem": "锁体镀层盐雾试验 48 小时出现锈点",
     "indicators": "盐雾 96 小时无锈", "conditions": "有电镀线", "keywords": "耐腐蚀,电镀,锁具", "industry": "五金锁具",
     "field": "", "town": "", "coop_mode": "development", "budget": "30", "confidentiality": "public",
-    "valid_until": (date.today() + timedelta(days=90)).isoformat(), "contact_name": "", "contact_phone": "",
+    "valid_until": (clock.today() + timedelta(days=90)).isoformat(), "contact_name": "", "contact_phone": "",
     "action": "publish",
 }  # fmt: skip
 
@@ -54,7 +55,7 @@ def test_bad_visit_input_is_explained_and_kept(client, auth):
     """An expert visit without experts, a malformed expert line, a future date: Chinese errors, text kept."""
     ent = make_org("enterprise")
     auth.login("broker")
-    future = (date.today() + timedelta(days=3)).isoformat()
+    future = (clock.today() + timedelta(days=3)).isoformat()
     resp = client.post("/visits/new", data=_visit_form(ent, experts="", visited_on=future, topic="保留的主题"))
     page = resp.get_data(as_text=True)
     assert resp.status_code == 400
@@ -108,7 +109,7 @@ def test_counts_match_rows(app):
                                     (b, "visit", date(2019, 5, 1), "")):  # fmt: skip
         v = services.save_visit(Visit(), {"organization_id": org.id, "kind": kind, "visited_on": day,
                                           "topic": "走访", "people": "经纪人", "experts": experts}, broker)  # fmt: skip
-    services.collect_need(v, dict(NEED, budget=(None, True), valid_until=date.today() + timedelta(days=30)),
+    services.collect_need(v, dict(NEED, budget=(None, True), valid_until=clock.today() + timedelta(days=30)),
                           broker, publish=False)  # fmt: skip
     c = services.counts(date(2020, 1, 1), date(2020, 12, 31))
     assert c == {"visits": 3, "enterprises": 2, "key_enterprises": 1, "expert_visits": 1, "expert_enterprises": 1,
