@@ -179,6 +179,9 @@ def reject(s, actor, expected, reason, note=""):
 @rolls_back_on(BrokerError)
 def introduce(s, actor, expected, note="", key=None):
     """Introduce the two sides: both are told and see each other's contacts; commits."""
+    note = (note or "").strip()
+    if len(note) > 500:  # the page's field stops at 500; a longer note was cut without a word
+        raise BrokerError("引荐说明不能超过 500 个字符")
     claimed = once.claim(key, "suggestion", actor)
     once.bind(claimed, s.id)
     _require_act(actor, s)

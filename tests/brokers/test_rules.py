@@ -192,6 +192,19 @@ def test_introducing_a_rejected_suggestion(client, auth, sides):
     assert snapshot(s) == before
 
 
+def test_an_introduction_note_past_500_characters_is_refused_not_cut(client, auth, sides):
+    """The page's field stops at 500 characters; a longer note sent anyway is refused in Chinese, nothing changes."""
+    s = sides["s"]
+    auth.login(sides["b1"])
+    client.post(f"/broker/suggestions/{s.id}/accept", data={"expected": "suggested"})
+    before = snapshot(s)
+    resp = client.post(f"/broker/suggestions/{s.id}/introduce", data={"expected": "accepted", "note": "介" * 501})
+    assert resp.status_code == 409 and "引荐说明不能超过 500 个字符" in resp.get_data(as_text=True)
+    assert snapshot(s) == before
+    resp = client.post(f"/broker/suggestions/{s.id}/introduce", data={"expected": "accepted", "note": "介" * 500})
+    assert resp.status_code == 302 and reload(s).status == "introduced"
+
+
 def test_double_submit_of_the_same_decision(client, auth, sides):
     """The second identical accept (or reject) is refused; one move is recorded."""
     s = sides["s"]
