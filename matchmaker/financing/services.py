@@ -3,7 +3,7 @@
 Each function owns its transaction and commits once.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_
 
@@ -11,7 +11,7 @@ from ..extensions import db
 from ..listings.validation import clean_patents
 from ..models import FinancingCase, Organization, Role
 from ..models.enums import FinancingStatus
-from ..utils import once
+from ..utils import clock, once
 from ..visits.services import history_provider
 from . import workflow
 from .workflow import FinancingError
@@ -96,8 +96,8 @@ def counts(start: date, end: date):
     c = FinancingCase
     applied = db.session.execute(
         db.select(func.count(c.id), func.coalesce(func.sum(c.amount_wanted), 0)).where(
-            c.applied_at >= datetime.combine(start, datetime.min.time()),
-            c.applied_at < datetime.combine(end, datetime.max.time()),
+            c.applied_at >= clock.day_start_utc(start),  # Beijing's days, as stored moments
+            c.applied_at < (clock.day_start_utc(end + timedelta(days=1)) if end < date.max else datetime.max),
         )
     ).one()
     granted = db.session.execute(

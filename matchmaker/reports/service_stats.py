@@ -48,8 +48,8 @@ COLLECTED_SOURCES = (Source.VISIT.value, Source.EVENT.value)
 
 
 def _bounds(period):
-    """[start, end) datetimes of a period of whole days."""
-    return period.datetimes()
+    """[start, end) of a period's Beijing days as stored moments (naive UTC)."""
+    return period.moments()
 
 
 def served_enterprises(period):
@@ -115,7 +115,7 @@ def _training(period):
 
 
 def _sessions(period):
-    a, b = _bounds(period)
+    a, b = period.datetimes()  # starts_at is kept as typed, in Beijing time
     from ..models import LiveSession
 
     rows = db.session.scalars(
@@ -167,7 +167,7 @@ def build(period):
     f = {
         "served": len(served), "collected": collected, "trained": trained, "certified": certified,
         "urgent": urgent.counts(a, b), "visits": visits.counts(period.start, period.end),
-        "classes": classes.counts(a, b), "financing": financing.counts(period.start, period.end),
+        "classes": classes.counts(*period.datetimes()), "financing": financing.counts(period.start, period.end),
     }  # fmt: skip
     u, v, c, fin = f["urgent"], f["visits"], f["classes"], f["financing"]
     overview = [

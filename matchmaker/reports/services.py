@@ -30,6 +30,7 @@ from ..models import (
 from ..models.base import today
 from ..models.enums import ACCEPTED_ON_STATUSES, INTRODUCED_ON_STATUSES
 from ..models.signing import contract_not_awaiting
+from ..utils import clock
 from ..utils.money import format_wan
 from . import summary
 
@@ -60,6 +61,12 @@ class Period:
         """[start, end) datetimes of the period's whole days (the end open; the calendar's last day too)."""
         end = datetime.combine(self.end + timedelta(days=1), time.min) if self.end < date.max else datetime.max
         return datetime.combine(self.start, time.min), end
+
+    def moments(self):
+        """[start, end) of the period's Beijing days as stored moments (naive UTC: created_at, published_at, …);
+        datetimes() is for times kept as typed in Beijing time (a class's start)."""
+        end = clock.day_start_utc(self.end + timedelta(days=1)) if self.end < date.max else datetime.max
+        return clock.day_start_utc(self.start), end
 
 
 class PeriodError(ValueError):
@@ -248,7 +255,7 @@ def _pct(part, whole):
 
 def funnel(period):
     """Needs published in the period, and how many of them went on to each later stage."""
-    start, end = period.datetimes()
+    start, end = period.moments()
     published = and_(TechNeed.published_at >= start, TechNeed.published_at < end)
     introduced = or_(
         _reached(INTRODUCED_ON_STATUSES),

@@ -7,9 +7,10 @@ type for something planned (a class, an event, a training session's start) are k
 Beijing time, and shown as they are (the ``wall`` filter). China keeps no daylight saving time.
 """
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+UTC_OFFSET = timedelta(hours=8)
+CHINA = timezone(UTC_OFFSET, "Asia/Shanghai")
 
 
 def now_local() -> datetime:
@@ -20,6 +21,11 @@ def now_local() -> datetime:
 def today() -> date:
     """Beijing's date now (on a UTC server, the day starts at 00:00 Beijing, not 08:00)."""
     return datetime.now(CHINA).date()
+
+
+def day_start_utc(day: date) -> datetime:
+    """The stored (naive UTC) moment at which a Beijing calendar day begins: 16:00 UTC the day before."""
+    return datetime.combine(day, time.min) - UTC_OFFSET if day > date.min else datetime.min
 
 
 def to_local(value: datetime | None) -> datetime | None:

@@ -120,3 +120,25 @@ def test_page_and_xlsx_for_an_admin(client, auth):
     assert client.get("/reports/services/export?from=2020-13-01").status_code == 400
     bad = client.get("/reports/services?from=2020-12-31&to=2020-01-01").get_data(as_text=True)
     assert "开始日期不能晚于结束日期" in bad
+
+
+def test_stored_moments_count_in_the_beijing_day_they_happened(app):
+    """A need posted at 01:00 on 1 January in Beijing (17:00 UTC on 31 December, as stored) is a 2021 need,
+    in the service figures, the financing counts and the funnel; one posted at 23:00 on 31 December is 2020's."""
+    from matchmaker.reports.services import funnel
+
+    e, e2 = make_org("enterprise"), make_org("enterprise")
+    u, u2 = make_user("enterprise", org=e), make_user("enterprise", org=e2)
+    make_need(user=u, created_at=datetime(2020, 12, 31, 17), published_at=datetime(2020, 12, 31, 17), source="visit")
+    make_need(user=u2, created_at=datetime(2020, 12, 31, 15), published_at=datetime(2020, 12, 31, 15), source="self")
+    case = financing.apply_for(u, {"patents": _patent(), "amount_wanted": Decimal(1000000), "term_months": 6})
+    case.applied_at = datetime(2020, 12, 31, 18)
+    db.session.commit()
+    y2021 = Period(date(2021, 1, 1), date(2021, 12, 31))
+    assert service_stats.served_enterprises(Y2020) == {e2.id}
+    assert service_stats.served_enterprises(y2021) == {e.id}
+    assert service_stats.build(y2021)["figures"]["collected"] == 1
+    assert service_stats.build(Y2020)["figures"]["collected"] == 0
+    assert service_stats.build(y2021)["figures"]["financing"]["applications"] == 1
+    assert service_stats.build(Y2020)["figures"]["financing"]["applications"] == 0
+    assert funnel(Y2020).rows[0]["count"] == 1 and funnel(y2021).rows[0]["count"] == 1
