@@ -172,6 +172,8 @@ def move(contract, to, actor, reason="", document=None, registration=None, regis
         contract.registered_on = registered_on
     if here is NEW:
         db.session.add(contract)
+    else:  # every move is a change of the contract: its version moves, so a save or move racing this one loses
+        contract.updated_at = utcnow()
     db.session.flush()  # the audit row needs the contract's id, and records the version the move made
     after = dict(audit.snapshot(contract), state=to)
     if reason and to != VOIDED:

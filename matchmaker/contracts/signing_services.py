@@ -269,7 +269,7 @@ def prepare(actor, contract, data):
         db.session.commit()
     except (IntegrityError, StaleDataError):
         db.session.rollback()
-        raise SigningError("其他人刚刚为这份合同发起了网上签约，请刷新页面查看") from None
+        raise SigningError("合同刚刚被其他人修改或已发起网上签约，未生成合同文本，请刷新页面核对后再操作") from None
     return doc
 
 

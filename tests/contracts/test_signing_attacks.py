@@ -160,3 +160,49 @@ def test_commands_init_ca_and_verify(app, runner, tmp_path):
     assert out.exit_code == 0 and "验证通过" in out.output and s.buyer.name in out.output
     out = runner.invoke(args=["signing", "verify", str(bad)])
     assert out.exit_code == 1 and "验证未通过" in out.output
+
+
+def test_an_amount_saved_while_the_text_is_laid_out_is_not_signed_over(file_app, monkeypatch):
+    """Another broker saves a new amount while the PDF is being made: no text goes out with the old amount."""
+    from decimal import Decimal
+
+    from matchmaker.contracts import services
+
+    with file_app.app_context():
+        s = setup_parties(amount="65700.00")
+        ids = (s.broker.id, s.contract.id, s.buyer.name, s.seller.name, s.ent.id, s.res.id)
+        db.session.remove()
+
+    def other_broker_saves():
+        with file_app.app_context():
+            broker, contract = db.session.get(User, ids[0]), db.session.get(Contract, ids[1])
+            data = {"amount": Decimal("10000.00"), "transaction_amount": Decimal("10000.00"),
+                    "buyer_name": ids[2], "seller_name": ids[3]}  # fmt: skip
+            services.update_contract(broker, contract, data, contract.version)
+            db.session.remove()
+
+    real_render = svc.render_pdf
+
+    def render_meanwhile(*args, **kw):
+        t = threading.Thread(target=other_broker_saves)  # commits while this request lays out the PDF
+        t.start()
+        t.join()
+        return real_render(*args, **kw)
+
+    monkeypatch.setattr(svc, "render_pdf", render_meanwhile)
+    with file_app.app_context():
+        s.contract, s.broker = db.session.get(Contract, ids[1]), db.session.get(User, ids[0])
+        s.ent, s.res = db.session.get(User, ids[4]), db.session.get(User, ids[5])
+        try:
+            _prepared(s)
+            refused = None
+        except svc.SigningError as exc:
+            refused = str(exc)
+        db.session.remove()
+    with file_app.app_context():
+        contract = db.session.get(Contract, ids[1])
+        docs = db.session.scalars(db.select(ContractDocument).filter_by(contract_id=ids[1])).all()
+        assert contract.amount == Decimal("10000.00")
+        assert [d.terms["amount"] for d in docs] in ([], ["10000.00"]), "the text out for signing states another amount"
+        assert refused and "刷新页面" in refused
+        db.session.remove()
