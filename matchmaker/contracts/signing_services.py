@@ -20,7 +20,7 @@ from ..notifications.services import notify
 from ..signing import pades
 from ..signing.authority import fingerprint
 from ..signing.fonts import find_font
-from ..signing.pdf import document_hash, render_pdf
+from ..signing.pdf import document_hash, missing_characters, render_pdf
 from ..signing.text import ContractTerms, Party, build_text
 from ..signing.verify import NotAPdf, verify_pdf  # noqa: F401  (NotAPdf: raised through verify_upload)
 from . import lifecycle
@@ -249,7 +249,12 @@ def prepare(actor, contract, data):
         )  # fmt: skip
     except ValueError as exc:
         raise SigningError(str(exc)) from None
-    pdf = render_pdf(build_text(terms), find_font(current_app.config.get("SIGNING_FONT")))
+    text, font = build_text(terms), find_font(current_app.config.get("SIGNING_FONT"))
+    missing = missing_characters(text, font)
+    if missing:  # the browser would show them, the signed PDF would not
+        shown = "、".join(missing[:10]) + ("等" if len(missing) > 10 else "")
+        raise SigningError(f"以下字符无法写入合同 PDF（字体中没有）：{shown}。请删除或改用常用字后再提交")
+    pdf = render_pdf(text, font)
     digest = document_hash(pdf)
     doc = ContractDocument(
         contract_id=contract.id, version=version, terms=_terms_json(terms), document_hash=digest,

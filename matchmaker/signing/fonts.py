@@ -70,3 +70,12 @@ def find_font(configured: str | None = None) -> Font:
     raise FontNotFound(
         "没有找到中文字体：请安装 fonts-noto-cjk（apt-get install fonts-noto-cjk）或在配置中设置 SIGNING_FONT"
     )
+
+
+@lru_cache(maxsize=8)
+def covered(font: Font) -> frozenset:
+    """The code points the font's face can draw (anything else would be left out of the PDF)."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(font.path, fontNumber=font.index, lazy=True) as face:
+        return frozenset(face.getBestCmap() or {})

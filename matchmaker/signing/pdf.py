@@ -10,7 +10,7 @@ import hashlib
 from datetime import datetime, time, timedelta, timezone
 from functools import cache
 
-from .fonts import Font, find_font
+from .fonts import Font, covered, find_font
 from .text import ContractText, cn_date
 
 CHINA = timezone(timedelta(hours=8))
@@ -82,6 +82,28 @@ def _pdf_class():
 def document_hash(pdf_bytes: bytes) -> str:
     """SHA-256 of a document's bytes, in hex: what the signers see and the platform stores."""
     return hashlib.sha256(pdf_bytes).hexdigest()
+
+
+def _strings(text: ContractText):
+    fields = ("name", "uscc", "address", "representative", "contact")
+    yield from (text.title, text.contract_no, text.preamble, text.footer, text.meta.get("platform") or "")
+    for _, party in text.parties + text.signing:
+        yield from (getattr(party, f) for f in fields)
+    for article in text.articles:
+        yield article.heading
+        yield from article.paragraphs
+
+
+def missing_characters(text: ContractText, font: Font | None = None) -> list:
+    """Characters of the text the font cannot draw, in order of appearance: fpdf2 would silently leave them out."""
+    font = font or find_font()
+    have = covered(font)
+    missing = {}
+    for s in _strings(text):
+        for ch in s:
+            if ord(ch) not in have and not ch.isspace():
+                missing.setdefault(ch, None)
+    return list(missing)
 
 
 def render_pdf(text: ContractText, font: Font | None = None, author: str = "") -> bytes:

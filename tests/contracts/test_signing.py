@@ -294,3 +294,16 @@ def test_an_organisation_signs_with_a_licensed_ca_pkcs12(app, client, auth, runn
     assert seller.platform_ca and platform.platform_ca
     app.config["SIGNING_TRUST_ROOTS"] = ()
     assert not svc.verify_document(doc).ok  # without the licensed CA configured, its signature is not trusted
+
+
+def test_characters_the_pdf_cannot_show_are_refused_not_dropped(app, client, auth):
+    """An emoji or a rare character typed in a clause: refused in Chinese with the form kept, not left out of the PDF."""
+    s = setup_parties()
+    as_user(client, auth, s.broker)
+    subject = "开发低温封装工艺😀，负责人𠀀工。"
+    resp = client.post(f"/contracts/{s.contract.id}/signing/prepare", data=form(s, subject=subject))
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "无法写入合同 PDF" in page and "😀、𠀀" in page
+    assert subject in page  # what was typed is kept
+    assert db.session.scalars(db.select(ContractDocument)).all() == []
+    assert svc.contract_state(s.contract) == "recorded"
