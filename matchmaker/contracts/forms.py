@@ -12,6 +12,7 @@ from ..models import Channel, Contract, ContractType, OrgKind, RegistrationStatu
 from ..models.base import today
 from ..utils import once
 from ..utils import validators as val
+from ..utils.bounds import id_or_none
 from ..utils.inputs import AmountText
 from ..utils.money import parse_amount, wan_input
 
@@ -140,10 +141,10 @@ class ContractForm(FlaskForm):
         text = (field.data or "").strip().lstrip("#")
         if not text:
             return None
-        if not text.isdigit() or db.session.get(model, int(text)) is None:
+        if id_or_none(text) is None or db.session.get(model, id_or_none(text)) is None:
             field.errors.append(f"找不到编号为 {text} 的{label}")
             return False
-        return int(text)
+        return id_or_none(text)
 
     def validate(self, extra_validators=None):
         from ..models import Result, TechNeed

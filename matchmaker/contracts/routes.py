@@ -7,6 +7,7 @@ from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
 from ..models import Channel, Contract, ContractType, MatchSuggestion, RegistrationStatus, Role
 from ..utils import once
+from ..utils.bounds import id_or_none
 from ..utils.inputs import flash_errors
 from ..utils.money import wan_input
 from . import lifecycle, services
@@ -62,7 +63,7 @@ def create():
     if request.method == "GET":
         form.broker_id.data = current_user.id if current_user.is_broker else None
         sid = request.args.get("suggestion_id", "")
-        suggestion = db.session.get(MatchSuggestion, int(sid)) if sid.isdigit() else None
+        suggestion = db.session.get(MatchSuggestion, id_or_none(sid)) if id_or_none(sid) else None
         if sid and suggestion is None:
             flash("找不到该推荐，请直接填写合同信息", "warning")
         refusal = services.refusal_from_suggestion(current_user, suggestion) if suggestion else None
@@ -76,7 +77,7 @@ def create():
         sid = (form.suggestion_id.data or "").strip()
         try:
             contract = services.record_contract(
-                current_user, form.cleaned, int(sid) if sid.isdigit() else None, key=form.submission_key.data
+                current_user, form.cleaned, id_or_none(sid), key=form.submission_key.data
             )
         except once.Repeat as r:
             return once.see_other(url_for("contracts.detail", contract_id=r.entity_id))

@@ -24,6 +24,7 @@ from ..models import (
 from ..suggestions import pipeline
 from ..suggestions.services import schedule_matching
 from ..utils import once
+from ..utils.bounds import id_or_none
 from . import audit, lifecycle
 from .lifecycle import ContractError
 
@@ -73,8 +74,8 @@ def contract_query(user, args):
         day = parse_day(args.get(name))
         if day:
             stmt = stmt.where(getattr(Contract.signed_on, op)(day))
-    if user.is_admin and (args.get("broker") or "").isdigit():
-        stmt = stmt.where(Contract.broker_id == int(args["broker"]))
+    if user.is_admin and id_or_none(args.get("broker")):
+        stmt = stmt.where(Contract.broker_id == id_or_none(args["broker"]))
     return stmt.order_by(Contract.signed_on.desc(), Contract.id.desc())
 
 
@@ -368,10 +369,10 @@ def audit_query(args):
     stmt = db.select(AuditLog).options(joinedload(AuditLog.actor)).order_by(AuditLog.id.desc())
     if args.get("entity"):
         stmt = stmt.where(AuditLog.entity == args["entity"])
-    if (args.get("entity_id") or "").strip().isdigit():
-        stmt = stmt.where(AuditLog.entity_id == int(args["entity_id"].strip()))
+    if id_or_none(args.get("entity_id")):
+        stmt = stmt.where(AuditLog.entity_id == id_or_none(args["entity_id"]))
     if args.get("action"):
         stmt = stmt.where(AuditLog.action == args["action"])
-    if (args.get("actor") or "").isdigit():
-        stmt = stmt.where(AuditLog.actor_id == int(args["actor"]))
+    if id_or_none(args.get("actor")):
+        stmt = stmt.where(AuditLog.actor_id == id_or_none(args["actor"]))
     return stmt

@@ -7,11 +7,8 @@ from wtforms.validators import DataRequired, ValidationError
 
 from ..utils import clock
 from ..utils import validators as val
+from ..utils.bounds import id_or_none
 from .forms import Choice, DateText, filled
-
-
-def _int_or_none(value):
-    return int(value) if str(value or "").isdigit() else None
 
 
 class PrepareForm(FlaskForm):
@@ -29,10 +26,10 @@ class PrepareForm(FlaskForm):
     acceptance = TextAreaField("验收标准和方法（留空用本类合同的通用条款）", [val.length(max=2000, label="验收标准")])
     ip_terms = TextAreaField("技术成果的归属和收益分配（留空用通用条款）", [val.length(max=2000, label="成果归属")])
     extra = TextAreaField("其他约定", [val.length(max=2000, label="其他约定")])
-    buyer_signer_id = Choice("甲方授权签署人", coerce=_int_or_none, message="请选择甲方单位的签署人")
+    buyer_signer_id = Choice("甲方授权签署人", coerce=id_or_none, message="请选择甲方单位的签署人")
     buyer_address = StringField("甲方住所", [val.length(max=200, label="住所")])
     buyer_representative = StringField("甲方法定代表人（负责人）", [val.length(max=50, label="法定代表人")])
-    seller_signer_id = Choice("乙方授权签署人", coerce=_int_or_none, message="请选择乙方单位的签署人")
+    seller_signer_id = Choice("乙方授权签署人", coerce=id_or_none, message="请选择乙方单位的签署人")
     seller_address = StringField("乙方住所", [val.length(max=200, label="住所")])
     seller_representative = StringField("乙方法定代表人（负责人）", [val.length(max=50, label="法定代表人")])
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from ..auth.decorators import get_or_404, login_required, public, role_required
 from ..extensions import db, limiter
 from ..models import Contract, ContractDocument, Role
+from ..utils.bounds import id_or_none
 from ..utils.inputs import flash_errors
 from . import signing_services as svc
 from .routes import bp
@@ -116,9 +117,9 @@ def signing_withdraw(contract_id):
 def signing_pdf(contract_id):
     """Download the contract's PDF as it stands (?version=N for an earlier text)."""
     contract = _visible(contract_id)
-    version = request.args.get("version", "")
-    if version.isdigit():
-        doc = db.session.scalar(db.select(ContractDocument).filter_by(contract_id=contract.id, version=int(version)))
+    version = id_or_none(request.args.get("version"))
+    if version:
+        doc = db.session.scalar(db.select(ContractDocument).filter_by(contract_id=contract.id, version=version))
     else:
         doc = svc.latest_document(contract)
     if doc is None:

@@ -23,6 +23,7 @@ from ..signing.fonts import find_font
 from ..signing.pdf import document_hash, missing_characters, render_pdf
 from ..signing.text import ContractTerms, Party, build_text
 from ..signing.verify import NotAPdf, verify_pdf  # noqa: F401  (NotAPdf: raised through verify_upload)
+from ..utils.bounds import id_or_none
 from . import lifecycle
 from .signing_keys import authority, credential_for, signer_for, timestamper, trust_roots
 
@@ -213,7 +214,7 @@ def text_of(doc):
 
 
 def _check_signer(user_id, org, label):
-    user = db.session.get(User, int(user_id)) if str(user_id or "").isdigit() else None
+    user = db.session.get(User, id_or_none(user_id)) if id_or_none(user_id) else None
     if user is None or user.organization_id != org.id or not user.active or user.role not in SIGNER_ROLES:
         raise SigningError(f"{label}签署人必须是{org.name}在平台上的有效账户")
     return user
