@@ -381,7 +381,16 @@ def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None
             _apply_signature(doc, party, org, user, signed, cred.id, cred.fingerprint, ip, user_agent, confirmed_at)
             other = SigningParty.SELLER.value if index == 0 else SigningParty.BUYER.value
             if doc.signature_of(other) is not None:
-                _certify(doc, contract, user)
+                try:
+                    _certify(doc, contract, user)
+                except SigningError:
+                    db.session.rollback()  # the contract read before may be stale: say what it is now
+                    db.session.refresh(contract)
+                    if contract.voided:
+                        raise SigningError("合同已被作废，未签署") from None
+                    if not db.session.get(ContractDocument, doc.id).is_awaiting:
+                        raise SigningError("这份合同的签署已撤回或已完成") from None
+                    raise
             _notify_signed(doc, contract, user, label)
             db.session.commit()
             return doc

@@ -206,3 +206,46 @@ def test_an_amount_saved_while_the_text_is_laid_out_is_not_signed_over(file_app,
         assert [d.terms["amount"] for d in docs] in ([], ["10000.00"]), "the text out for signing states another amount"
         assert refused and "刷新页面" in refused
         db.session.remove()
+
+
+def test_the_last_signer_is_told_the_contract_was_voided_meanwhile(file_app, monkeypatch):
+    """Voided while the last party's signature is being made: nothing signed, and the signer reads 已作废, not 已登记."""
+    from matchmaker.contracts import services
+
+    with file_app.app_context():
+        s = setup_parties()
+        doc = _prepared(s)
+        svc.sign_as_party(s.ent, s.contract, doc.document_hash, "password123")
+        svc.credential_for(s.seller)  # issued beforehand: the signer's transaction holds no write lock meanwhile
+        db.session.commit()
+        ids = (s.broker.id, s.contract.id, s.res.id, doc.id, doc.document_hash)
+        db.session.remove()
+
+    def broker_voids():
+        with file_app.app_context():
+            services.void_contract(db.session.get(User, ids[0]), db.session.get(Contract, ids[1]), "双方解除合同")
+            db.session.remove()
+
+    real_sign = svc.pades.sign_party
+
+    def sign_meanwhile(*args, **kw):
+        t = threading.Thread(target=broker_voids)
+        t.start()
+        t.join()
+        return real_sign(*args, **kw)
+
+    monkeypatch.setattr(svc.pades, "sign_party", sign_meanwhile)
+    with file_app.app_context():
+        user, contract = db.session.get(User, ids[2]), db.session.get(Contract, ids[1])
+        try:
+            svc.sign_as_party(user, contract, ids[4], "password123")
+            refused = None
+        except svc.SigningError as exc:
+            refused = str(exc)
+        db.session.remove()
+    assert refused and "作废" in refused and "已登记" not in refused, refused
+    with file_app.app_context():
+        doc = db.session.get(ContractDocument, ids[3])
+        assert doc.status == "withdrawn" and [x.party for x in doc.signatures] == ["buyer"]
+        assert db.session.get(Contract, ids[1]).voided
+        db.session.remove()
