@@ -1,7 +1,7 @@
 """Form fields and the base form shared by the need and result forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from ..extensions import db
@@ -134,6 +134,7 @@ class ListingForm(FlaskForm):
     # novalidate, so the server's Chinese messages still say what is missing).
     required_fields = ("title", "valid_until")
     submission_key = once.key_field()
+    version = HiddenField()  # what the edit page was loaded from (services.content_version)
     title = StringField("标题", [rule(rules.clean_title)])
     keywords = StringField("关键词", [rule(rules.clean_keywords)], description="用逗号或空格分隔，最多 10 个")
     industry = ChoiceField("所属行业")

@@ -4,6 +4,7 @@ Each function is one user action and commits once; what a change means for match
 handed to the matcher as a job that runs after the commit (``matcher.schedule_matching``).
 """
 
+import hashlib
 from datetime import timedelta
 
 from ..extensions import db
@@ -76,8 +77,26 @@ def create(kind, user, data, publish=False, key=None):
     return listing
 
 
-def update(listing, data):
-    """Save edits to a listing; re-matched if it is (or was) live."""
+class EditConflict(ValueError):
+    """The listing was saved by someone else since the edit page was loaded; the message is shown."""
+
+
+def content_version(listing):
+    """A fingerprint of what the edit form shows of the listing as stored."""
+    spec = spec_of(listing)
+    values = [getattr(listing, f) for f in (*spec.fields, spec.amount, spec.negotiable)]
+    values.append(sorted(z.id for z in listing.zones))
+    return hashlib.sha256(repr([str(v) for v in values]).encode()).hexdigest()[:20]
+
+
+def update(listing, data, version=None):
+    """Save edits to a listing; re-matched if it is (or was) live. ``version``: the content_version the
+    edit page showed; a listing changed since then is not overwritten (EditConflict)."""
+    if version and version != content_version(listing):
+        raise EditConflict(
+            f"该{spec_of(listing).noun}在您打开编辑页之后已被修改并保存（可能是同事、管理员或您在另一个页面所改）。"
+            "为避免覆盖对方的修改，本次未保存；您填写的内容保留在下方，请核对后再次点击“保存”。"
+        )
     was_live = lifecycle.is_live(listing)
     apply_data(listing, data)
     _match_after_commit(listing, was_live)

@@ -151,14 +151,20 @@ def edit(kind: Kind, listing_id, form_class):
     if request.method == "GET":
         getattr(form, kind.amount_field).set_from(getattr(listing, kind.amount), getattr(listing, kind.negotiable))
         form.zones.data = [z.id for z in listing.zones]
-    dups = []
+        form.version.data = services.content_version(listing)
+    dups, code = [], 200
     if form.validate_on_submit():
         dups = _duplicates(kind, form, listing)
         if not dups:
-            services.update(listing, _form_data(kind, form))
-            flash(f"{kind.noun}已保存", "success")
-            return redirect(url_for(kind.endpoint("detail"), **{kind.id_arg: listing.id}))
-    return render_template("listings/form.html", kind=kind, form=form, listing=listing, near_duplicates=dups)
+            try:
+                services.update(listing, _form_data(kind, form), version=form.version.data)
+            except services.EditConflict as exc:
+                flash(str(exc), "danger")
+                form.version.data, code = services.content_version(listing), 409  # saving again overwrites
+            else:
+                flash(f"{kind.noun}已保存", "success")
+                return redirect(url_for(kind.endpoint("detail"), **{kind.id_arg: listing.id}))
+    return render_template("listings/form.html", kind=kind, form=form, listing=listing, near_duplicates=dups), code
 
 
 def status(kind: Kind, listing_id):

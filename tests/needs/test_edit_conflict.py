@@ -1,0 +1,47 @@
+"""Two edit pages of one listing: the later save does not silently overwrite the earlier one."""
+
+import re
+
+from matchmaker.extensions import db
+
+from ..needs.helpers import NEED_FORM, need, result
+from ..results.test_results import FORM as RESULT_FORM
+
+
+def _version(page):
+    found = re.search(r'name="version" type="hidden" value="([^"]*)"', page.get_data(as_text=True))
+    return found.group(1) if found else ""
+
+
+def test_a_second_tab_does_not_overwrite_the_first_tabs_save(client, auth):
+    """Tab A saves; tab B, loaded before, is refused with a Chinese warning and keeps what was typed."""
+    user = auth.login("enterprise")
+    n = need(user=user, title="原来的需求标题", summary="原来的摘要")
+    tab_a, tab_b = _version(client.get(f"/needs/{n.id}/edit")), _version(client.get(f"/needs/{n.id}/edit"))
+    data = dict(NEED_FORM, confirm_typed="1")
+    assert (
+        client.post(f"/needs/{n.id}/edit", data=dict(data, version=tab_a, title="标签页甲改的标题")).status_code == 302
+    )
+    resp = client.post(f"/needs/{n.id}/edit", data=dict(data, version=tab_b, title="标签页乙改的标题"))
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 409 and "已被修改并保存" in page and "标签页乙改的标题" in page
+    db.session.refresh(n)
+    assert n.title == "标签页甲改的标题"
+    # Saving again from the warned page is a decision: it goes through.
+    again = client.post(f"/needs/{n.id}/edit", data=dict(data, version=_version(resp), title="标签页乙改的标题"))
+    assert again.status_code == 302
+    db.session.refresh(n)
+    assert n.title == "标签页乙改的标题"
+
+
+def test_a_stale_result_edit_is_refused(client, auth):
+    """The same for a result."""
+    user = auth.login("researcher")
+    r = result(user=user, title="原来的成果标题")
+    stale = _version(client.get(f"/results/{r.id}/edit"))
+    form = dict(RESULT_FORM, title="别处先保存的成果标题", confirm_typed="1")
+    assert client.post(f"/results/{r.id}/edit", data=dict(form, version=stale)).status_code == 302
+    resp = client.post(f"/results/{r.id}/edit", data=dict(form, version=stale, title="过期页面的成果标题"))
+    assert resp.status_code == 409
+    db.session.refresh(r)
+    assert r.title == "别处先保存的成果标题"
