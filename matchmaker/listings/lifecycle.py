@@ -9,7 +9,7 @@ Nothing here commits: the service that calls ``transition`` owns the transaction
 
 from datetime import timedelta
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, select, update
 
 from ..extensions import db
 from ..models import ACTIVE_STATUSES, AuditLog, ListingStatus
@@ -39,6 +39,10 @@ SYSTEM_ACTIONS = ("expire", "contract")
 
 class LifecycleError(ValueError):
     """A state change that is not allowed; the message is shown to the user."""
+
+
+class StatusChanged(LifecycleError):
+    """Someone else moved the listing since it was read: the move was not applied."""
 
 
 def is_live(listing, today=None) -> bool:
@@ -74,10 +78,29 @@ def transition(listing, action, valid_until=None, today=None, actor=None):
     before = listing.status
     if actor is not None and not _may(actor, listing):
         raise LifecycleError(f"您无权更改该{spec_of(listing).noun}的状态")
+    if listing.id is not None:
+        _claim(listing, before)
     _apply(listing, action, valid_until, today)
     if listing.id is not None:
         record(listing, actor, before, action)
     return listing
+
+
+def _claim(listing, before):
+    """Take the listing's row only while its stored status is still the one the move was checked
+    against: of two moves at once (an owner closing while a broker approves) the later one fails
+    instead of silently undoing the first."""
+    model, before = type(listing), getattr(before, "value", before)
+    taken = db.session.execute(
+        update(model)
+        .where(model.id == listing.id, model.status == before)
+        .values(status=before)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not taken:
+        now = db.session.scalar(select(model.status).where(model.id == listing.id))
+        label = S.label_of(now) if now else "已删除"
+        raise StatusChanged(f"该{spec_of(listing).noun}的状态刚刚已被更改为“{label}”，本次操作未执行，请刷新页面后再试")
 
 
 def _may(actor, listing):
@@ -130,6 +153,11 @@ def expire(listing, actor=None):
 
 def solve(listing, actor=None):
     """A contract was signed for the listing: solved, from any state but solved (no commit)."""
-    if listing.status != S.SOLVED.value:
-        transition(listing, "contract", actor=actor)
+    for _ in range(2):  # moved meanwhile (closed, expired): a contract solves it all the same
+        if listing.status == S.SOLVED.value:
+            break
+        try:
+            return transition(listing, "contract", actor=actor)
+        except StatusChanged:
+            db.session.refresh(listing, ["status"])
     return listing

@@ -133,9 +133,13 @@ def open_listing(listing, user, log_fields=None):
     fields audited. Commits only when something was written."""
     changed = False
     if lifecycle.is_due(listing):
-        lifecycle.expire(listing)
-        _expiry_note(listing)
-        changed = True
+        try:
+            lifecycle.expire(listing)
+        except lifecycle.StatusChanged:  # closed or renewed meanwhile: nothing to expire
+            db.session.rollback()
+        else:
+            _expiry_note(listing)
+            changed = True
     if log_fields and access.log_confidential_view(user, listing, log_fields) is not None:
         changed = True
     if changed:
@@ -161,7 +165,10 @@ def expire_due(today=None, batch=500):
             if not rows:
                 break
             for listing in rows:
-                lifecycle.expire(listing)
+                try:
+                    lifecycle.expire(listing)
+                except lifecycle.StatusChanged:  # closed or renewed meanwhile
+                    continue
                 _expiry_note(listing)
             matcher.schedule_matching_many(kind, [listing.id for listing in rows])
             db.session.commit()

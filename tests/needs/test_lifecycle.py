@@ -110,3 +110,28 @@ def test_reminder_before_expiry(runner):
     runner.invoke(args=["expire-listings"])
     notes = db.session.scalars(db.select(Notification).filter_by(user_id=n.created_by_id)).all()
     assert len(notes) == 1 and "到期" in notes[0].text
+
+
+def test_a_move_made_meanwhile_is_not_silently_undone(client, auth, monkeypatch):
+    """An admin closes the need while its owner marks it solved: the owner's move, checked against the
+    status read before the close committed, is refused in Chinese and the need stays closed."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from matchmaker.listings import views
+
+    n = need()
+    real = views.own_or_404
+
+    def closed_meanwhile(kind, listing_id):
+        listing = real(kind, listing_id)
+        db.session.execute(db.text("UPDATE tech_need SET status = 'closed' WHERE id = :i"), {"i": listing_id})
+        db.session.commit()
+        set_committed_value(listing, "status", "published")  # what this request read before the close
+        return listing
+
+    monkeypatch.setattr(views, "own_or_404", closed_meanwhile)
+    auth.login(n.created_by)
+    page = client.post(f"/needs/{n.id}/status", data={"action": "solve"}, follow_redirects=True)
+    assert "状态刚刚已被更改为“已关闭”" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(type(n), n.id).status == "closed"
