@@ -37,7 +37,7 @@ def detail(zone_id):
     if not zone.active and not current_user.is_admin:
         abort(404)
     tab = "results" if request.args.get("tab") == "results" else "needs"
-    stmt = services.zone_results(zone) if tab == "results" else services.zone_needs(zone)
+    stmt = services.zone_results(zone) if tab == "results" else services.zone_needs(zone, current_user)
     page = db.paginate(stmt, per_page=20, error_out=False)
     counts = services.zone_counts().get(zone.id, [0, 0])
     return render_template("zones/detail.html", zone=zone, page=page, tab=tab, counts=counts,

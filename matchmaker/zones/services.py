@@ -1,6 +1,6 @@
 """Zones: create, edit, and the live needs and results of a zone."""
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -27,13 +27,20 @@ def shown_zones(user, zones):
     return [z for z in zones if z.active]
 
 
-def zone_needs(zone):
-    """Live needs tagged into the zone, newest first."""
+def zone_needs(zone, user=None):
+    """Live needs tagged into the zone, newest first. A summary-only need's zones are hidden from
+    all but staff and its own enterprise (as on its page and in the list's zone filter): it is left out."""
     ids = db.select(need_zone.c.need_id).where(need_zone.c.zone_id == zone.id)
-    return (
+    stmt = (
         db.select(TechNeed).options(joinedload(TechNeed.organization))
         .where(TechNeed.id.in_(ids), live_clause(TechNeed)).order_by(TechNeed.published_at.desc(), TechNeed.id.desc())
     )  # fmt: skip
+    if user is not None and user.is_authenticated and user.is_staff:
+        return stmt
+    shown = TechNeed.confidentiality != "summary"
+    if user is not None and user.is_authenticated and user.role == "enterprise" and user.organization_id:
+        shown = or_(shown, TechNeed.organization_id == user.organization_id)
+    return stmt.where(shown)
 
 
 def zone_results(zone):

@@ -85,3 +85,21 @@ def test_taxonomy_admin(client, auth):
     auth.logout()
     auth.login("enterprise")
     assert 'value="低空经济"' not in client.get("/needs/new").get_data(as_text=True)
+
+
+def test_a_summary_only_needs_zone_is_not_shown_to_others(client, auth):
+    """Its page and the list's zone filter hide a summary-only need's zones: the zone's page leaves it
+    out for visitors and other enterprises, and lists it for staff and its own enterprise."""
+    z = make_zone()
+    n = need(title="保密的专区内需求标题", confidentiality="summary")
+    n.zones = [z]
+    db.session.commit()
+    assert "保密的专区内需求标题" not in client.get(f"/zones/{z.id}").get_data(as_text=True)
+    auth.login("enterprise")
+    assert "保密的专区内需求标题" not in client.get(f"/zones/{z.id}").get_data(as_text=True)
+    auth.logout()
+    auth.login(n.created_by)
+    assert "保密的专区内需求标题" in client.get(f"/zones/{z.id}").get_data(as_text=True)
+    auth.logout()
+    auth.login("broker")
+    assert "保密的专区内需求标题" in client.get(f"/zones/{z.id}").get_data(as_text=True)
