@@ -58,13 +58,15 @@ def index(kind: Kind):
 def visible_or_404(kind: Kind, listing_id):
     """A listing the current user may open: live ones for everyone; a solved, closed or expired one for
     its owner, staff and the introduced (or contracted) counterparts, and to everyone else a 410 page
-    saying it is solved / closed / expired; drafts are the owner's and staff's only."""
+    saying it is solved / closed / expired; drafts (and drafts closed unpublished) are the owner's and staff's
+    only."""
     listing = get_or_404(kind.model, listing_id)
     if lifecycle.is_due(listing):
         services.open_listing(listing, current_user)
     if access.can_open(current_user, listing):
         return listing
-    if listing.status in lifecycle.ENDED:
+    never_public = listing.status == "closed" and listing.published_at is None  # a draft closed unpublished
+    if listing.status in lifecycle.ENDED and not never_public:
         abort(make_response(render_template("listings/gone.html", kind=kind, listing=listing), 410))
     abort(404)
 

@@ -9,6 +9,7 @@ from matchmaker.extensions import db
 from matchmaker.utils import clock
 
 from ..factories import make_need, make_result, make_suggestion, make_user
+from .helpers import NEED_FORM
 
 
 @pytest.fixture
@@ -87,3 +88,16 @@ def test_status_changes_are_recorded_with_who_and_when(client, auth):
         "docking",
     )
     assert row.at is not None
+
+
+def test_a_draft_closed_before_it_was_published_stays_unknown(client, auth):
+    """A draft never published and then closed: its title is not shown to the public on a 410 page."""
+    ent = make_user("enterprise")
+    auth.login(ent)
+    form = dict(NEED_FORM, title="内部草稿从未公开的标题", action="draft")
+    need_id = int(client.post("/needs/new", data=form).headers["Location"].rsplit("/", 1)[1])
+    assert client.post(f"/needs/{need_id}/status", data={"action": "close"}).status_code == 302
+    assert client.get(f"/needs/{need_id}").status_code == 200  # the owner still reads it
+    auth.logout()
+    resp = client.get(f"/needs/{need_id}")
+    assert resp.status_code == 404 and "内部草稿从未公开的标题" not in resp.get_data(as_text=True)
