@@ -118,7 +118,10 @@ def build(model, args, user, today=None):
 
 def _order(model, sort, mask_confidential):
     if sort == "deadline":
-        return (model.valid_until.asc(), model.id.desc())
+        until = model.valid_until
+        if mask_confidential:  # nor its validity date, which its page and the list hide too
+            until = case((model.confidentiality == "summary", None), else_=until)
+        return (until.is_(None), until.asc(), model.id.desc())
     if sort not in ("amount_desc", "amount_asc"):
         return (model.published_at.desc(), model.id.desc())  # read in order from ix_*_recent
     amount = model.budget_wan if model is TechNeed else model.price_wan

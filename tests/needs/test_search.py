@@ -135,3 +135,18 @@ def test_sort_by_budget(client):
     need(title="预算很多的需求", budget_wan=Decimal("900"))
     need(title="预算面议的需求", budget_negotiable=True)
     assert titles(client, "/needs/?sort=amount_desc") == ["预算很多的需求", "预算较少的需求", "预算面议的需求"]
+
+
+def test_deadline_sort_does_not_place_a_summary_only_need_by_its_hidden_date(client, auth):
+    """A summary-only need's validity date is hidden from others: the 即将到期 order puts it after the
+    needs whose dates show, never between them; staff see it in its place."""
+    from datetime import date, timedelta
+
+    soon, later = date.today() + timedelta(days=10), date.today() + timedelta(days=300)
+    need(title="公开的较早到期需求", valid_until=soon)
+    need(title="公开的较晚到期需求", valid_until=later)
+    need(title="仅摘要的中间到期需求", confidentiality="summary", valid_until=soon + timedelta(days=5))
+    order = ["公开的较早到期需求", "公开的较晚到期需求", "仅摘要的中间到期需求"]
+    assert titles(client, "/needs/?sort=deadline") == order
+    auth.login("broker")
+    assert titles(client, "/needs/?sort=deadline") == [order[0], order[2], order[1]]
