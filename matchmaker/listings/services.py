@@ -14,7 +14,7 @@ from ..notifications.services import notify
 from ..suggestions import services as matcher
 from ..utils import clock, once
 from . import access, lifecycle, queries
-from .kinds import KINDS, spec_of
+from .kinds import KINDS, kind_of, spec_of
 from .tokens import refresh_tokens
 from .validation import clean_keywords, clean_patents
 
@@ -119,13 +119,21 @@ def change_status(listing, action, valid_until=None, actor=None):
     return listing
 
 
+def _speakers(listing):
+    """Who is told about the listing: its author, else (an imported need) its enterprise's users."""
+    from ..brokers.services import need_side_user_ids, result_side_user_ids  # brokers build on listings
+
+    return need_side_user_ids(listing) if kind_of(listing) == "need" else result_side_user_ids(listing)
+
+
 def _expiry_note(listing):
     spec = spec_of(listing)
-    notify(
-        spec.owner_id(listing), "expiry",
-        f"您的{spec.noun}“{listing.title}”已过有效期，已从公开列表和匹配中撤下。如仍有效请续期，否则请关闭。",
-        spec.path(listing.id),
-    )  # fmt: skip
+    for user_id in _speakers(listing):
+        notify(
+            user_id, "expiry",
+            f"您的{spec.noun}“{listing.title}”已过有效期，已从公开列表和匹配中撤下。如仍有效请续期，否则请关闭。",
+            spec.path(listing.id),
+        )  # fmt: skip
 
 
 def open_listing(listing, user, log_fields=None):
@@ -193,11 +201,12 @@ def remind_expiring(today=None, days=lifecycle.REMIND_DAYS):
         ).all()
         for listing in rows:
             listing.expiry_notified_at = utcnow()
-            notify(
-                spec.owner_id(listing), "expiry",
-                f"您的{spec.noun}“{listing.title}”将于 {listing.valid_until:%Y-%m-%d} 到期，请及时续期或关闭。",
-                spec.path(listing.id),
-            )  # fmt: skip
+            for user_id in _speakers(listing):
+                notify(
+                    user_id, "expiry",
+                    f"您的{spec.noun}“{listing.title}”将于 {listing.valid_until:%Y-%m-%d} 到期，请及时续期或关闭。",
+                    spec.path(listing.id),
+                )  # fmt: skip
             n += 1
     db.session.commit()
     return n

@@ -135,3 +135,21 @@ def test_a_move_made_meanwhile_is_not_silently_undone(client, auth, monkeypatch)
     assert "状态刚刚已被更改为“已关闭”" in page.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(type(n), n.id).status == "closed"
+
+
+def test_an_imported_needs_enterprise_is_told_of_its_expiry(runner):
+    """An imported need has no author: its enterprise's users get the reminder and the expiry notice
+    (both went to nobody, while the command counted the reminder as sent)."""
+    from ..factories import make_org, make_user
+
+    org = make_org("enterprise")
+    colleague = make_user("enterprise", org=org)
+    soon = need(user=colleague, title="导入的即将到期需求", valid_until=date.today() + timedelta(days=3))
+    past = need(user=colleague, title="导入的已过期需求")
+    past.valid_until = date.today() - timedelta(days=1)
+    soon.created_by_id = past.created_by_id = None
+    db.session.commit()
+    assert runner.invoke(args=["expire-listings"]).exit_code == 0
+    texts = db.session.scalars(db.select(Notification.text).filter_by(user_id=colleague.id)).all()
+    assert any("导入的即将到期需求" in t and "到期" in t for t in texts)
+    assert any("导入的已过期需求" in t and "已过有效期" in t for t in texts)
