@@ -239,6 +239,9 @@ def run_import(batch_id):
         db.session.flush()
         batch.imported_rows = len(written)
         batch.duplicate_rows = dupes
+        # The report shows what this run found: a row that went bad since the check (its organisation
+        # renamed, a zone removed) is listed with its reason, not only counted in the message.
+        batch.errors, batch.bad_rows = errors, len({e[0] for e in errors})
         batch.processed_rows = len(written)
         batch.status = "done"
         batch.finished_at = utcnow()

@@ -226,3 +226,20 @@ def test_template_downloads_and_its_header_is_accepted(client, admin, kind, fmt)
 def test_only_admin_can_import(client, auth):
     auth.login("broker")
     assert client.get("/needs/import").status_code == 403
+
+
+def test_a_row_gone_bad_before_confirmation_is_listed_with_its_reason(client, admin):
+    """A row that passed the check but fails at import (its organisation renamed meanwhile) is shown in
+    the report with its row number and reason, not only counted in the message."""
+    from matchmaker.models import Organization
+
+    make_org("enterprise", name="改名前的企业")
+    upload(client, xlsx([need_row("R-1"), need_row("R-2", org="改名前的企业"), need_row("R-3")]))
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert batch.bad_rows == 0
+    db.session.scalar(db.select(Organization).filter_by(name="改名前的企业")).name = "改名后的企业"
+    db.session.commit()
+    client.post(f"/needs/import/{batch.id}/confirm")
+    body = client.get(f"/needs/import/{batch.id}").get_data(as_text=True)
+    assert count() == 2 and "有 1 行因数据问题未导入" in body
+    assert "<td>3</td><td>需求单位</td><td>单位“改名前的企业”在平台上不存在" in body
