@@ -38,7 +38,8 @@ def apply_data(listing, data):
     listing.keywords = clean_keywords(data.get("keywords") or "")
     if "zones" in data:
         ids = data.get("zones") or []
-        listing.zones = db.session.scalars(db.select(Zone).where(Zone.id.in_(ids))).all() if ids else []
+        closed = [z for z in listing.zones if not z.active and z.id not in ids]  # not offered on the form: kept
+        listing.zones = (db.session.scalars(db.select(Zone).where(Zone.id.in_(ids))).all() if ids else []) + closed
     amount, negotiable = data.get(kind.amount_field) or (None, False)
     setattr(listing, kind.amount, amount)
     setattr(listing, kind.negotiable, negotiable)

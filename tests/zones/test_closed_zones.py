@@ -10,7 +10,7 @@ import pytest
 from matchmaker.extensions import db
 
 from ..api.conftest import token_for
-from ..needs.helpers import need, result
+from ..needs.helpers import NEED_FORM, need, result
 from .test_zones import make_zone
 
 
@@ -80,3 +80,14 @@ def test_list_pages_filtered_by_a_closed_zone_find_what_an_unknown_zone_finds(cl
         body = client.get(f"/{kind}/?zone={closed.id}").get_data(as_text=True)
         assert (item.title in body) == (role == "admin"), (kind, role)
         assert item.title in client.get(f"/{kind}/?zone={open_zone.id}").get_data(as_text=True)
+
+
+def test_editing_a_listing_keeps_its_closed_zone(client, auth, tagged):
+    """A closed zone is not offered on the edit form: saving an edit kept the open zone and silently
+    dropped the closed one from the listing."""
+    n, _, open_zone, closed = tagged
+    auth.login(n.created_by)
+    data = dict(NEED_FORM, title="防疫物资检测需求（修订）", zones=[str(open_zone.id)], confirm_typed="1")
+    assert client.post(f"/needs/{n.id}/edit", data=data).status_code == 302
+    db.session.refresh(n)
+    assert n.title.endswith("（修订）") and {z.id for z in n.zones} == {open_zone.id, closed.id}
