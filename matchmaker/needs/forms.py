@@ -23,6 +23,12 @@ class NeedForm(ListingForm):
     confidentiality = ChoiceField("保密要求", choices=Confidentiality.choices())
     source = ChoiceField("需求来源", choices=[c for c in Source.choices() if c[0] != "import"])
 
+    def keep_current_choice(self, obj):
+        """Also the need's source when the form does not offer it (批量导入): an edit keeps it."""
+        super().keep_current_choice(obj)
+        if obj.source and obj.source not in {v for v, _ in self.source.choices}:
+            self.source.choices = [*self.source.choices, (obj.source, Source.label_of(obj.source))]
+
     def validate_coop_mode(self, field):
         if not field.data:
             raise ValidationError("请选择合作方式")

@@ -197,3 +197,16 @@ def test_an_empty_choice_is_refused_in_its_own_words(client, auth):
     auth.login("enterprise")
     body = client.post("/needs/new", data=dict(NEED_FORM, industry="", coop_mode="")).get_data(as_text=True)
     assert "请选择所属行业" in body and "请选择合作方式" in body
+
+
+def test_editing_an_imported_need_keeps_its_source(client, auth):
+    """The source select did not offer 批量导入, so a browser saving an imported need's edit sent its
+    first option and the need became 自主发布."""
+    user = auth.login("enterprise")
+    n = need(user=user, source="import")
+    page = client.get(f"/needs/{n.id}/edit").get_data(as_text=True)
+    assert re.search(r'<option selected value="import">批量导入</option>|<option value="import" selected>', page)
+    resp = client.post(f"/needs/{n.id}/edit", data=dict(NEED_FORM, source="import", confirm_typed="1"))
+    assert resp.status_code == 302
+    db.session.refresh(n)
+    assert n.source == "import"
