@@ -144,9 +144,9 @@ def test_an_imported_needs_enterprise_is_told_of_its_expiry(runner):
 
     org = make_org("enterprise")
     colleague = make_user("enterprise", org=org)
-    soon = need(user=colleague, title="导入的即将到期需求", valid_until=date.today() + timedelta(days=3))
+    soon = need(user=colleague, title="导入的即将到期需求", valid_until=clock.today() + timedelta(days=3))
     past = need(user=colleague, title="导入的已过期需求")
-    past.valid_until = date.today() - timedelta(days=1)
+    past.valid_until = clock.today() - timedelta(days=1)
     soon.created_by_id = past.created_by_id = None
     db.session.commit()
     assert runner.invoke(args=["expire-listings"]).exit_code == 0

@@ -140,9 +140,11 @@ def test_sort_by_budget(client):
 def test_deadline_sort_does_not_place_a_summary_only_need_by_its_hidden_date(client, auth):
     """A summary-only need's validity date is hidden from others: the 即将到期 order puts it after the
     needs whose dates show, never between them; staff see it in its place."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
-    soon, later = date.today() + timedelta(days=10), date.today() + timedelta(days=300)
+    from matchmaker.utils import clock
+
+    soon, later = clock.today() + timedelta(days=10), clock.today() + timedelta(days=300)
     need(title="公开的较早到期需求", valid_until=soon)
     need(title="公开的较晚到期需求", valid_until=later)
     need(title="仅摘要的中间到期需求", confidentiality="summary", valid_until=soon + timedelta(days=5))
