@@ -1,5 +1,6 @@
 """The technical-need form."""
 
+from flask_login import current_user
 from wtforms import TextAreaField
 from wtforms.validators import ValidationError
 
@@ -21,7 +22,16 @@ class NeedForm(ListingForm):
     coop_mode = ChoiceField("合作方式", choices=[("", "请选择合作方式")] + CoopMode.choices())
     budget = AmountField("预算（万元）", what="预算", description="填写金额（最多两位小数），或填写“面议”")
     confidentiality = ChoiceField("保密要求", choices=Confidentiality.choices())
-    source = ChoiceField("需求来源", choices=[c for c in Source.choices() if c[0] != "import"])
+    source = ChoiceField("需求来源")
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        # An enterprise posts its own need (自主发布): 走访收集 and 对接活动 count as needs the network
+        # collected in the bureau's figures, so only staff record them; 快速通道 and 批量导入 are set by
+        # the fast channel's review and the import, never chosen here (an edit keeps them: keep_current_choice).
+        staff = getattr(current_user, "is_staff", False)
+        allowed = {"self", "visit", "event"} if staff else {"self"}
+        self.source.choices = [c for c in Source.choices() if c[0] in allowed]
 
     def keep_current_choice(self, obj):
         """Also the need's source when the form does not offer it (批量导入): an edit keeps it."""

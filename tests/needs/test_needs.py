@@ -210,3 +210,27 @@ def test_editing_an_imported_need_keeps_its_source(client, auth):
     assert resp.status_code == 302
     db.session.refresh(n)
     assert n.source == "import"
+
+
+def test_an_enterprise_posts_its_own_need_and_cannot_label_it_collected_or_urgent(client, auth):
+    """走访收集/对接活动 count as collected needs in the bureau's figures and 快速通道 skips the urgent review:
+    an enterprise's form offers 自主发布 alone, and a forged choice is refused in Chinese with nothing saved."""
+    auth.login("enterprise")
+    page = client.get("/needs/new").get_data(as_text=True)
+    assert 'value="self"' in page and 'value="visit"' not in page and 'value="urgent"' not in page
+    for forged in ("visit", "event", "urgent", "import"):
+        resp = client.post("/needs/new", data=dict(NEED_FORM, source=forged))
+        assert resp.status_code == 200 and "请从列表中选择" in resp.get_data(as_text=True), forged
+    assert db.session.scalar(db.select(db.func.count(TechNeed.id))) == 0
+    assert client.post("/needs/new", data=dict(NEED_FORM, source="self")).status_code == 302
+
+
+def test_an_admin_records_a_collected_need_and_edits_keep_an_urgent_one(client, auth):
+    auth.login("admin")
+    n, u = need(source="self"), need(source="urgent")
+    page = client.get(f"/needs/{n.id}/edit").get_data(as_text=True)
+    assert 'value="visit"' in page and 'value="event"' in page and 'value="urgent"' not in page
+    assert client.post(f"/needs/{n.id}/edit", data=dict(NEED_FORM, source="visit")).status_code == 302
+    assert client.post(f"/needs/{u.id}/edit", data=dict(NEED_FORM, source="urgent")).status_code == 302
+    db.session.expire_all()
+    assert (db.session.get(TechNeed, n.id).source, db.session.get(TechNeed, u.id).source) == ("visit", "urgent")
