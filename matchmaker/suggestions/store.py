@@ -94,13 +94,16 @@ def refresh_listing(listing) -> list:
     for attempt in range(2):  # a concurrent worker may insert the same pair first
         try:
             rows = _refresh_listing(listing)
+            # Routed in the same transaction: a job dying after the commit must not leave new pairs
+            # that its retry (finding them stored) never routes to a broker.
+            if rows:
+                routing.route_suggestions(rows)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
             if attempt:
                 raise
             continue
-        _announce(rows)
         return rows
     return []
 
