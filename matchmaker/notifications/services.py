@@ -126,6 +126,8 @@ def send_digest(base_url="", batch=500):
             .where(Notification.user_id.in_(ids), Notification.digested_at.is_(None))
             .order_by(Notification.user_id, Notification.created_at)
         ).all()
+        for obj in {o for row in rows for o in row}:  # kept readable across the commit after each mail
+            db.session.expunge(obj)
         now = utcnow()
         for user, group in groupby(rows, key=lambda r: r[1]):
             notes = [r[0] for r in group]
@@ -147,10 +149,10 @@ def send_digest(base_url="", batch=500):
                 run.failed_users += 1
                 run.failed_notes += len(notes)
                 continue
-            for n in notes:
-                n.digested_at = now
-                if sent:
-                    n.emailed_at = now
+            # Marked at once: a run stopped after this mail (a killed worker) must not send it again.
+            done = dict(digested_at=now, emailed_at=now) if sent else dict(digested_at=now)
+            db.session.execute(update(Notification).where(Notification.id.in_([n.id for n in notes])).values(**done))
+            db.session.commit()
             run.users += 1
             run.notes += len(notes)
         db.session.commit()

@@ -208,3 +208,29 @@ def test_a_refused_recipient_does_not_hold_back_the_others(app, runner, monkeypa
     out = runner.invoke(args=["send-digest"])
     assert out.exit_code == 1 and "5 位用户的邮件发送失败（6 条通知）" in out.output
     assert len(tried) == 3 and _pending_notes() == 6  # given up after three refused connections
+
+
+def test_a_digest_stopped_half_way_mails_nobody_twice(app, runner, monkeypatch):
+    """The worker dies after mailing the first user (kill -9, here an error the digest does not expect):
+    the next run mails only the users not mailed yet."""
+    users = [make_user("enterprise") for _ in range(3)]
+    for u in users:
+        notify(u, "x", "新通知")
+    db.session.commit()
+    sent = []
+
+    def dies_at_the_second(msg):
+        if len(sent) == 1:
+            raise SystemExit("worker killed")
+        sent.append(msg["To"])
+
+    monkeypatch.setattr("matchmaker.notifications.services.smtplib.SMTP", _smtp(dies_at_the_second))
+    app.config.update(MAIL_SERVER="smtp.example.cn")
+    runner.invoke(args=["send-digest"])
+    db.session.rollback()
+    assert sent == [users[0].email]
+    monkeypatch.setattr("matchmaker.notifications.services.smtplib.SMTP", _smtp(lambda msg: sent.append(msg["To"])))
+    out = runner.invoke(args=["send-digest"])
+    assert out.exit_code == 0 and "2 位用户，2 条通知" in out.output
+    assert sorted(sent) == sorted(u.email for u in users)
+    assert _pending_notes() == 0
