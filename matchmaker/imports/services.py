@@ -20,7 +20,7 @@ from ..extensions import db
 from ..listings import lifecycle
 from ..listings.tokens import ensure_dictionary, refresh_tokens
 from ..models import ImportBatch, ListingStatus, Organization, Result, Taxonomy, TechNeed, User, Zone
-from ..models.base import utcnow
+from ..models.base import db_now, server_now, utcnow
 from ..suggestions import services as matcher
 from ..utils import once
 from .columns import COLUMNS, KIND_LABELS, Lookups, check_header, clean_row
@@ -168,13 +168,12 @@ def confirm(batch):
 
 def _claim(batch_id) -> bool:
     """Take an importing batch nobody is working on (or whose worker stopped beating)."""
-    now = utcnow()
-    stale = now - timedelta(seconds=float(current_app.config.get("JOBS_STALE_SECONDS") or 120))
+    stale = server_now() - timedelta(seconds=float(current_app.config.get("JOBS_STALE_SECONDS") or 120))
     res = db.session.execute(
         update(ImportBatch)
         .where(ImportBatch.id == batch_id, ImportBatch.status == "importing")
         .where(or_(ImportBatch.heartbeat_at.is_(None), ImportBatch.heartbeat_at < stale))
-        .values(heartbeat_at=now, processed_rows=0)
+        .values(heartbeat_at=db_now(), processed_rows=0)
     )
     db.session.commit()
     return bool(res.rowcount)
@@ -184,7 +183,7 @@ def requeue_stale() -> list[int]:
     """Run again the imports whose worker stopped beating (the minute's sweep calls this): the page moves
     on within about two minutes of a killed worker instead of showing frozen progress until the job's
     ten-minute lease ends. Returns the batches queued; a job that finds its batch taken does nothing."""
-    stale = utcnow() - timedelta(seconds=float(current_app.config.get("JOBS_STALE_SECONDS") or 120))
+    stale = server_now() - timedelta(seconds=float(current_app.config.get("JOBS_STALE_SECONDS") or 120))
     ids = db.session.scalars(
         db.select(ImportBatch.id).where(ImportBatch.status == "importing", ImportBatch.heartbeat_at < stale)
     ).all()
@@ -206,7 +205,7 @@ def _progress(batch_id, rows):
             conn.execute(
                 update(ImportBatch.__table__)
                 .where(ImportBatch.__table__.c.id == batch_id)
-                .values(processed_rows=rows, heartbeat_at=utcnow())
+                .values(processed_rows=rows, heartbeat_at=db_now())
             )
     except Exception as exc:  # progress is a courtesy: never fail the import for it
         log.warning("import %s: progress not recorded: %s", batch_id, exc)

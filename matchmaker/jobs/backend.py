@@ -16,7 +16,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models.base import utcnow
+from ..models.base import db_now, server_now, utcnow
 from ..models.jobs import PendingJob
 from .registry import resolve
 
@@ -82,7 +82,9 @@ def run_row(app, row_id):
     """A consumer's side of a queue message: claim the row and run it (None when already taken)."""
     with app.app_context():
         claimed = db.session.execute(
-            update(PendingJob).where(PendingJob.id == row_id, PendingJob.status == "queued").values(status="running")
+            update(PendingJob)
+            .where(PendingJob.id == row_id, PendingJob.status == "queued")
+            .values(status="running", updated_at=db_now())
         ).rowcount
         db.session.commit()
         if not claimed:
@@ -105,8 +107,9 @@ def run_due(now=None, limit=100, include_exhausted=False) -> dict:
     due = PendingJob.next_run_at <= now
     if include_exhausted:
         due = due | PendingJob.next_run_at.is_(None)
-    # A running row untouched for the lease belonged to a consumer that died: run it again.
-    abandoned = utcnow() - timedelta(seconds=float(app.config.get("JOBS_LEASE_SECONDS") or 600))
+    # A running row untouched for the lease belonged to a consumer that died: run it again. Judged by
+    # the database's clock, which wrote the claim: another machine's clock may be minutes off.
+    abandoned = server_now() - timedelta(seconds=float(app.config.get("JOBS_LEASE_SECONDS") or 600))
     stale = (PendingJob.status == "running") & (PendingJob.updated_at < abandoned)
     rows = db.session.execute(
         select(PendingJob.id, PendingJob.task, PendingJob.args, PendingJob.status, PendingJob.attempts)
@@ -121,7 +124,7 @@ def run_due(now=None, limit=100, include_exhausted=False) -> dict:
         if status == "running":
             mine &= PendingJob.updated_at < abandoned
         claimed = db.session.execute(
-            update(PendingJob).where(mine).values(status="running", updated_at=utcnow())
+            update(PendingJob).where(mine).values(status="running", updated_at=db_now())
         ).rowcount
         db.session.commit()
         if not claimed:

@@ -25,7 +25,7 @@ from ..listings.tokens import ensure_dictionary, ensure_tokens, load_columns, ma
 from ..matching.engine import MatchEngine
 from ..matching.store import ChecksumMismatch, IndexStore
 from ..models import DomainTerm, IndexJob, IndexVersion, ListingChange
-from ..models.base import utcnow
+from ..models.base import db_now, server_now, utcnow
 from ..models.changes import DICTIONARY, latest_id
 from ..utils import clock
 
@@ -242,7 +242,7 @@ def new_job(trigger, user_id=None, status="queued") -> IndexJob:
     """Insert the one active refit job (commits); raise RefitBusy when there already is one."""
     recover_stale()
     now = utcnow()
-    job = IndexJob(status=status, active=True, trigger=trigger, requested_by_id=user_id, heartbeat_at=now)
+    job = IndexJob(status=status, active=True, trigger=trigger, requested_by_id=user_id, heartbeat_at=db_now())
     if status == "running":
         job.started_at, job.attempts = now, 1
     db.session.add(job)
@@ -260,7 +260,7 @@ def claim_job(job_id) -> bool:
     res = db.session.execute(
         db.update(IndexJob)
         .where(IndexJob.id == job_id, IndexJob.status == "queued")
-        .values(status="running", started_at=now, heartbeat_at=now, attempts=IndexJob.attempts + 1)
+        .values(status="running", started_at=now, heartbeat_at=db_now(), attempts=IndexJob.attempts + 1)
     )
     db.session.commit()
     return bool(res.rowcount)
@@ -271,6 +271,7 @@ def heartbeat(job_id):
     """Keep the job's heartbeat fresh from a thread of its own while the body runs."""
     engine = db.engine
     every = float(setting("JOBS_HEARTBEAT_SECONDS", 10))
+    now_sql = db_now()
     if engine.url.database in (None, "", ":memory:"):  # one shared connection: beat from report() only
         yield
         return
@@ -280,7 +281,7 @@ def heartbeat(job_id):
         while not stop.wait(every):
             try:
                 with engine.begin() as conn:
-                    conn.execute(db.update(IndexJob).where(IndexJob.id == job_id).values(heartbeat_at=utcnow()))
+                    conn.execute(db.update(IndexJob).where(IndexJob.id == job_id).values(heartbeat_at=now_sql))
             except Exception as exc:  # a busy database must not stop the refit itself
                 log.warning("refit heartbeat failed: %s", exc)
 
@@ -315,7 +316,7 @@ def fit_index(trigger="cli", user_id=None, progress=None, job_id=None, resuggest
         now = time.monotonic()
         if stage != last_stage["stage"] or now - last_stage["at"] > 0.5:
             last_stage.update(stage=stage, at=now)
-            _job_update(job_id, stage=stage, done=done, total=total, heartbeat_at=utcnow())
+            _job_update(job_id, stage=stage, done=done, total=total, heartbeat_at=db_now())
 
     try:
         with heartbeat(job_id):
@@ -400,7 +401,7 @@ def running_job():
 def recover_stale() -> list[int]:
     """Requeue a running refit whose process stopped beating (killed, machine lost), or give it
     up after three attempts; a queued one nobody took is dispatched again. Return ids to run."""
-    cutoff = utcnow() - timedelta(seconds=float(setting("JOBS_STALE_SECONDS", 120)))
+    cutoff = server_now() - timedelta(seconds=float(setting("JOBS_STALE_SECONDS", 120)))  # heartbeats' clock
     job = db.session.scalar(
         select(IndexJob).where(IndexJob.active.is_(True), IndexJob.heartbeat_at < cutoff).with_for_update()
     )
@@ -413,7 +414,7 @@ def recover_stale() -> list[int]:
     else:
         if job.status == "running":
             job.message = f"处理进程中断，第 {job.attempts} 次运行未完成，已重新排队"
-        job.status, job.stage, job.heartbeat_at = "queued", "", utcnow()
+        job.status, job.stage, job.heartbeat_at = "queued", "", db_now()
         again.append(job.id)
     db.session.commit()
     return again
