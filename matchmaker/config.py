@@ -40,6 +40,10 @@ class DefaultConfig:
     # Every limit counts the hits of the last N seconds (a fixed window let twice the limit through
     # across its boundary: the end of one window and the start of the next).
     RATELIMIT_STRATEGY = "moving-window"
+    # Redis unreachable: limits are counted in this process meanwhile, rather than every limited page
+    # (the login, the API) answering 500.
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_MAX_FAILURES = 10
     LOGIN_ACCOUNT_MAX_FAILURES = 30
     LOGIN_FAILURE_WINDOW = 15 * 60

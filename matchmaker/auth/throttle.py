@@ -16,6 +16,7 @@ window (usually the oldest one) for the next attempt to be within every limit.
 Storage: the ``login_attempt`` table by default; a Redis sorted set per key when REDIS_URL is set.
 """
 
+import logging
 import math
 import secrets
 import time
@@ -27,6 +28,7 @@ from ..extensions import db
 from ..models import LoginAttempt
 from ..models.base import utcnow
 
+log = logging.getLogger(__name__)
 _redis_clients = {}
 
 
@@ -51,19 +53,27 @@ def _wait(times, limit, window, now):
     return max(1, math.ceil(times[len(times) - limit] + window - now))
 
 
+def _store_call(method, email, address):
+    """Call the store's method; with Redis unreachable the database counts meanwhile (log-ins go on)."""
+    if current_app.config.get("REDIS_URL"):
+        import redis
+
+        try:
+            return getattr(_RedisStore(), method)(_account(email), _address(address))
+        except redis.RedisError as exc:
+            log.warning("login throttle: Redis unreachable (%s); counting in the database", exc)
+    return getattr(_DbStore(), method)(_account(email), _address(address))
+
+
 def admit(email, address):
     """Record an attempt: (True, 0) when its password may be checked, (False, seconds to wait) when
     the account (from this address, or at all) is over its limit."""
-    if current_app.config.get("REDIS_URL"):
-        return _RedisStore().admit(_account(email), _address(address))
-    return _DbStore().admit(_account(email), _address(address))
+    return _store_call("admit", email, address)
 
 
 def succeeded(email, address):
     """Forget this account's failures from this address (the attempt that just succeeded too)."""
-    if current_app.config.get("REDIS_URL"):
-        return _RedisStore().succeeded(_account(email), _address(address))
-    return _DbStore().succeeded(_account(email), _address(address))
+    return _store_call("succeeded", email, address)
 
 
 def forget(email):

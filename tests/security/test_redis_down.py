@@ -1,0 +1,26 @@
+"""Redis unreachable (stopped, or a machine pointed at the wrong port): rate limits and the login
+throttle are Redis-backed, but users still log in and writes still go through."""
+
+from matchmaker.extensions import db
+from matchmaker.models import LoginAttempt
+
+from ..factories import make_user
+
+DOWN = "redis://127.0.0.1:1/7"  # nothing listens on port 1: connection refused
+
+
+def test_login_and_limited_pages_work_while_redis_is_down(make_app):
+    app = make_app(REDIS_URL=DOWN, RATELIMIT_STORAGE_URI=DOWN, LOGIN_MAX_FAILURES=2)
+    with app.app_context():
+        user = make_user()
+        c = app.test_client()
+        resp = c.post("/auth/login", data={"email": user.email, "password": "password123"})
+        assert resp.status_code == 302 and resp.headers["Location"].endswith("/dashboard")
+        assert c.get("/dashboard").status_code == 200
+        # still throttled meanwhile, counted in the database
+        other, c = make_user(), app.test_client()
+        for _ in range(2):
+            assert c.post("/auth/login", data={"email": other.email, "password": "wrong"}).status_code == 200
+        resp = c.post("/auth/login", data={"email": other.email, "password": "password123"})
+        assert resp.status_code == 429 and "登录失败次数过多" in resp.get_data(as_text=True)
+        assert db.session.scalar(db.select(db.func.count(LoginAttempt.id))) >= 2
