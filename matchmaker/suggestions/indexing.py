@@ -44,6 +44,7 @@ class _Slot:
         self.store = IndexStore(directory)
         self.engine = None
         self.cursor = None  # id of the last change-log row applied to the engine
+        self.cursor_at = None  # that row's created_at, once read: a restored database no longer has it
         self.refused = None  # a version whose files did not match its checksum: not tried again
 
     def adopt(self, engine):
@@ -51,6 +52,7 @@ class _Slot:
         self.engine = engine
         # Changes after this id were not in the listings the refit read: they are applied next.
         self.cursor = getattr(engine, "change_id_", None)
+        self.cursor_at = None
 
 
 def setting(name, default=None):
@@ -121,17 +123,36 @@ def _refresh(slot: _Slot) -> None:
         engine = fit_index(trigger="auto")
     if engine is not slot.engine:
         slot.adopt(engine)
+    if sync(slot) is not None:
+        return
+    # The database was restored from a backup: the engine holds listings it no longer has, and the log's
+    # ids start again below the cursor. Start over from the newest saved version, else a fresh fit.
+    log.warning("the change log no longer has the row this process applied last (a restored database): reloading")
+    slot.engine = slot.cursor = slot.cursor_at = None
+    engine = _current(slot)
+    if engine is not None:
+        slot.adopt(engine)
+        if sync(slot) is not None:
+            return
+    slot.adopt(fit_index(trigger="auto"))
     sync(slot)
 
 
-def sync(slot: _Slot) -> int:
+def sync(slot: _Slot) -> int | None:
     """Apply the change log from the slot's cursor: add, replace or remove the changed listings
-    (a dictionary change first makes this process use the new words); return how many."""
+    (a dictionary change first makes this process use the new words); return how many, or None when
+    the row at the cursor is gone or another (the database was restored from a backup)."""
     if slot.cursor is None:  # an index saved before the change log existed: from now on
         slot.cursor = latest_id(db.session)
         return 0
     c = ListingChange
-    rows = db.session.execute(select(c.id, c.kind, c.listing_id).where(c.id > slot.cursor).order_by(c.id)).all()
+    rows = db.session.execute(
+        select(c.id, c.kind, c.listing_id, c.created_at).where(c.id >= slot.cursor).order_by(c.id)
+    ).all()
+    if slot.cursor:  # the row applied last is read again: the same row, or the log was replaced
+        if not rows or rows[0].id != slot.cursor or slot.cursor_at not in (None, rows[0].created_at):
+            return None
+        slot.cursor_at, rows = rows[0].created_at, rows[1:]
     if not rows:
         return 0
     if any(r.kind == DICTIONARY for r in rows):
@@ -151,7 +172,7 @@ def sync(slot: _Slot) -> int:
                 else:
                     (engine.remove_need if kind == "need" else engine.remove_result)(i)
                 n += 1
-    slot.cursor = rows[-1].id
+    slot.cursor, slot.cursor_at = rows[-1].id, rows[-1].created_at
     return n
 
 
