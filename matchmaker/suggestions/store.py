@@ -131,6 +131,12 @@ def _refresh_listing(listing) -> list:
     # The engine's lock is taken before this transaction writes anything: on SQLite a write holds the
     # database's lock, and a request fitting the index under the engine's lock (first use) waits for it.
     hits, version = index_listing(kind, listing, doc, query)
+    # Still live? Read under a row lock (PostgreSQL), taken once the engine's lock is released: a close
+    # committed meanwhile is seen, and one from now on waits for these pairs, which its job then withdraws.
+    model = type(listing)
+    live_now = select(model.id).where(model.id == listing.id, live_clause(model))
+    if db.session.scalar(live_now.with_for_update(key_share=True)) is None:
+        return []
     store_tokens(kind, [(listing.id, doc.tokens, listing.updated_at)])
     set_committed_value(listing, "tokens", doc.tokens)
     other_model = Result if kind == "need" else TechNeed
