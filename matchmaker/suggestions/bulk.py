@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 
 from ..extensions import db
 from ..listings.lifecycle import live_clause
-from ..models import MatchSuggestion, Result, TechNeed
+from ..models import IndexJob, MatchSuggestion, Result, TechNeed
 from ..models.base import utcnow
 from .store import SAME_SCORE, SUGGESTED, _announce, _untouched, threshold, top_k
 
@@ -339,6 +339,12 @@ def resuggest_all(engine, synced_at, report) -> int:
     )
     db.session.commit()
     report("suggest", total, total)
-    if created:  # route the new pairs that survived the clean-up to the brokers
-        _announce(db.session.scalars(select(s.id).where(s.created_at == now, s.engine_version == version)).all())
+    # Route the new pairs that survived the clean-up to the brokers: this run's, and those an earlier run of
+    # the same refit job stored before its process died (this run found them stored, not new).
+    since = db.session.scalar(select(IndexJob.created_at).where(IndexJob.active.is_(True)))
+    since = min(since or now, now)
+    new = select(s.id).where(
+        s.created_at >= since, s.engine_version == version, s.assigned_broker_id.is_(None), _untouched()
+    )
+    _announce(db.session.scalars(new).all())
     return db.session.scalar(select(db.func.count(s.id)).where(s.engine_version == version, s.status == SUGGESTED))
