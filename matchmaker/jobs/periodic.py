@@ -1,8 +1,9 @@
 """Periodic jobs, run by the consumers (``flask --app matchmaker worker``); no cron lines.
 
 Times are the server's local time. With several consumers each period runs once: the first
-consumer to take the period's marker runs it (``queue.once_per``); the minute sweep is safe to
-run in every consumer (each row and each refit is claimed before it runs).
+consumer to take the period's marker runs it (``queue.once_per``), and gives it back when the run
+fails, for the job's retry; the minute sweep is safe to run in every consumer (each row and each
+refit is claimed before it runs).
 """
 
 import logging
@@ -17,7 +18,7 @@ from ..listings.services import expire_due, remind_expiring
 from ..notifications.services import run_digest
 from ..suggestions import refit
 from .backend import run_due
-from .queue import bound_app, huey, once_per
+from .queue import bound_app, huey, once_per, release
 
 log = logging.getLogger(__name__)
 
@@ -57,28 +58,40 @@ def refit_schedule():
     _in_app(run)
 
 
-@huey.periodic_task(crontab(hour="0", minute="10"), name="matchmaker.expire_listings")
+def _once_today(name, fn):
+    """Run a daily job's body in the one consumer taking today's marker; a failure gives the marker back
+    and is raised, so the job's retry (a few minutes later) runs it instead of the day being skipped."""
+    key = f"{name}:{datetime.now():%Y-%m-%d}"
+    if not once_per(key):
+        return
+    try:
+        _in_app(fn)
+    except Exception:
+        release(key)
+        raise
+
+
+DAILY_RETRY = dict(retries=6, retry_delay=600)  # e.g. the database unreachable for up to an hour
+
+
+@huey.periodic_task(crontab(hour="0", minute="10"), name="matchmaker.expire_listings", **DAILY_RETRY)
 def expire_listings():
     """Daily: expire listings past their validity and remind owners seven days before."""
-    if not once_per(f"expire-listings:{datetime.now():%Y-%m-%d}"):
-        return
 
     def run(app):
         counts, reminded = expire_due(), remind_expiring()
         log.info("expire-listings: %s expired, %d reminded", counts, reminded)
 
-    _in_app(run)
+    _once_today("expire-listings", run)
 
 
-@huey.periodic_task(crontab(hour="7", minute="30"), name="matchmaker.digest")
+@huey.periodic_task(crontab(hour="7", minute="30"), name="matchmaker.digest", **DAILY_RETRY)
 def digest():
     """Daily: one e-mail per user with their new notifications; brokers' stale-pair reminders first."""
-    if not once_per(f"digest:{datetime.now():%Y-%m-%d}"):
-        return
 
-    def run(app):
-        remind_stale()
+    def send(app):
         users, notes = run_digest(base_url=(app.config.get("SITE_URL") or "").rstrip("/"))
         log.info("digest: %d users, %d notifications", users, notes)
 
-    _in_app(run)
+    _once_today("stale-reminders", lambda app: remind_stale())  # its own day: a retry of the mail leaves it
+    _once_today("digest", send)

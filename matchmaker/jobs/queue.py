@@ -64,6 +64,11 @@ def once_per(period_key: str) -> bool:
     return bool(huey.storage.put_if_empty(f"period:{period_key}", b"1"))
 
 
+def release(period_key: str) -> None:
+    """Give back a period's marker (its run failed), so that a retry of the period's job runs it."""
+    huey.storage.pop_data(f"period:{period_key}")
+
+
 @huey.task(name="matchmaker.run_pending")
 def run_pending(row_id: int):
     """The queue's only task: run the ``pending_job`` row it names (claimed first)."""

@@ -104,3 +104,48 @@ def test_matching_engine_page_shows_the_queue(app, client, auth):
     auth.login("admin")
     body = client.get("/matches/admin/index").get_data(as_text=True)
     assert "后台任务" in body and "失败待重试 1" in body and "index unreadable" in body
+
+
+def test_a_daily_job_that_failed_runs_on_its_retry(app, monkeypatch):
+    """The database was unreachable at 00:10: the day's marker is given back, so the retry Huey makes of the
+    job expires the listings that day instead of finding the marker taken and doing nothing."""
+    import pytest
+
+    ran = []
+
+    def expire_once_up():
+        if not ran:
+            ran.append("down")
+            raise RuntimeError("database unreachable")
+        ran.append("expire")
+        return {}
+
+    monkeypatch.setattr(queue.huey, "storage", MemoryStorage("daily-retry-test"))
+    monkeypatch.setattr(periodic, "expire_due", expire_once_up)
+    monkeypatch.setattr(periodic, "remind_expiring", lambda: 0)
+    with pytest.raises(RuntimeError):
+        periodic.expire_listings.call_local()
+    periodic.expire_listings.call_local()  # the retry
+    periodic.expire_listings.call_local()  # another consumer's: the day is done
+    assert ran == ["down", "expire"]
+    assert periodic.expire_listings.retries > 0  # Huey does run the job again after retry_delay
+
+
+def test_a_digest_retried_after_a_failure_reminds_brokers_once(app, monkeypatch):
+    import pytest
+
+    calls = []
+
+    def digest_once_up(base_url=""):
+        calls.append("digest")
+        if calls.count("digest") == 1:
+            raise RuntimeError("database unreachable")
+        return 0, 0
+
+    monkeypatch.setattr(queue.huey, "storage", MemoryStorage("digest-retry-test"))
+    monkeypatch.setattr(periodic, "remind_stale", lambda: calls.append("remind"))
+    monkeypatch.setattr(periodic, "run_digest", digest_once_up)
+    with pytest.raises(RuntimeError):
+        periodic.digest.call_local()
+    periodic.digest.call_local()  # Huey's retry
+    assert calls == ["remind", "digest", "digest"]
