@@ -80,7 +80,13 @@ def forget(email):
     """Forget every failure of this account, from any address (its owner has just proved it by
     e-mail: a password reset), so a lock-out by someone else's guesses ends for the owner."""
     if current_app.config.get("REDIS_URL"):
-        return _RedisStore().forget(_account(email))
+        import redis
+
+        try:
+            _RedisStore().forget(_account(email))
+        except redis.RedisError as exc:
+            log.warning("login throttle: Redis unreachable (%s); forgetting in the database only", exc)
+    # the database counts whenever Redis is not there (not configured, or unreachable meanwhile)
     db.session.execute(db.delete(LoginAttempt).filter_by(account=_account(email)))
     db.session.commit()
 

@@ -24,3 +24,24 @@ def test_login_and_limited_pages_work_while_redis_is_down(make_app):
         resp = c.post("/auth/login", data={"email": other.email, "password": "password123"})
         assert resp.status_code == 429 and "登录失败次数过多" in resp.get_data(as_text=True)
         assert db.session.scalar(db.select(db.func.count(LoginAttempt.id))) >= 2
+
+
+def test_a_password_reset_by_mail_works_while_redis_is_down(make_app, monkeypatch):
+    """The reset clears the lock-out the database counted meanwhile, and the new password logs in."""
+    import re
+
+    sent = []
+    monkeypatch.setattr("matchmaker.auth.reset.send_mail", lambda *mail: sent.append(mail))
+    app = make_app(REDIS_URL=DOWN, RATELIMIT_STORAGE_URI=DOWN, LOGIN_MAX_FAILURES=2)
+    with app.app_context():
+        user, c = make_user(), app.test_client()
+        for _ in range(3):
+            c.post("/auth/login", data={"email": user.email, "password": "wrong"})
+        assert c.post("/auth/login", data={"email": user.email, "password": "password123"}).status_code == 429
+        c.post("/auth/forgot", data={"email": user.email})
+        link = re.search(r"(/auth/reset\?token=\S+)", sent[0][2]).group(1)
+        key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', c.get(link).get_data(as_text=True)).group(1)
+        new = "Zq8-reset-redis-down"
+        resp = c.post(link, data={"password": new, "password2": new, "submission_key": key})
+        assert resp.status_code == 302
+        assert c.post("/auth/login", data={"email": user.email, "password": new}).status_code == 302
