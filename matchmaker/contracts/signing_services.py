@@ -3,6 +3,7 @@ withdraw, verify. Each use case commits once; the PDF work is done by ``matchmak
 """
 
 import logging
+import threading
 from datetime import UTC, date, timedelta, timezone
 from decimal import Decimal
 
@@ -301,6 +302,9 @@ def withdraw(actor, contract, reason):
 # Signing ----------------------------------------------------------------------------------
 
 
+_limiter_lock = threading.Lock()
+
+
 def _password_limiter():
     from limits import RateLimitItemPerSecond
     from limits.storage import storage_from_string
@@ -308,21 +312,40 @@ def _password_limiter():
 
     cfg = current_app.config
     cache = current_app.extensions.setdefault("signing", {})
-    if "limiter" not in cache:
-        cache["limiter"] = MovingWindowRateLimiter(storage_from_string(cfg["RATELIMIT_STORAGE_URI"]))
+    with _limiter_lock:  # one limiter per app: two made at once would count apart (in memory)
+        if "limiter" not in cache:
+            cache["limiter"] = MovingWindowRateLimiter(storage_from_string(cfg["RATELIMIT_STORAGE_URI"]))
     item = RateLimitItemPerSecond(cfg["SIGNING_PASSWORD_MAX_FAILURES"], cfg["LOGIN_FAILURE_WINDOW"])
     return cache["limiter"], item
 
 
 def _confirm_password(user, password):
     """The signer's password, re-entered; failures are counted and end in a pause."""
-    limiter, item = _password_limiter()
     key = ("sign-password", str(user.id))
-    if not limiter.test(item, *key):
+    # Counted before the (slow) check: of any number of attempts sent at once, at most the limit are
+    # checked; a right password forgets the attempts, as a successful login does.
+    if not _count("hit", key):
         raise SigningError("密码错误次数过多，请稍后再签署")
     if not password or not user.check_password(password):
-        limiter.hit(item, *key)
         raise SigningError("密码不正确，未签署")
+    _count("clear", key)
+
+
+def _count(op, key):
+    """The password limiter's ``hit`` or ``clear``; with its storage (Redis) unreachable, this process
+    counts meanwhile, as the site's other rate limits do, rather than signing answering 500."""
+    limiter, item = _password_limiter()
+    try:
+        return getattr(limiter, op)(item, *key)
+    except Exception as exc:  # noqa: BLE001 - limits raises the storage driver's own errors
+        log.warning("signing password limiter: storage unreachable (%s); counting in this process", exc)
+        from limits.storage import MemoryStorage
+        from limits.strategies import MovingWindowRateLimiter
+
+        cache = current_app.extensions["signing"]
+        with _limiter_lock:
+            fallback = cache.setdefault("fallback", MovingWindowRateLimiter(MemoryStorage()))
+        return getattr(fallback, op)(item, *key)
 
 
 def _apply_signature(doc, party, org, user, new_pdf, cred_id, fp, ip, ua, confirmed_at=None):

@@ -307,3 +307,35 @@ def test_characters_the_pdf_cannot_show_are_refused_not_dropped(app, client, aut
     assert subject in page  # what was typed is kept
     assert db.session.scalars(db.select(ContractDocument)).all() == []
     assert svc.contract_state(s.contract) == "recorded"
+
+
+def test_wrong_passwords_sent_at_once_are_checked_no_more_than_the_limit(file_app):
+    """Ten wrong passwords at the same moment: at most SIGNING_PASSWORD_MAX_FAILURES are checked, the rest
+    refused as too many; a right password afterwards forgets nothing it should not (still paused)."""
+    from matchmaker.models import User
+
+    from ..races import at_once
+
+    limit = file_app.config["SIGNING_PASSWORD_MAX_FAILURES"]
+    with file_app.app_context():
+        uid = make_user("enterprise").id
+
+    def attempt():
+        user = db.session.get(User, uid)
+        return lambda: svc._confirm_password(user, "guess-wrong")
+
+    outcomes = at_once(file_app, [attempt] * 10, refused=svc.SigningError)
+    assert outcomes.count("密码不正确，未签署") <= limit
+    assert outcomes.count("密码错误次数过多，请稍后再签署") >= 10 - limit
+
+
+def test_a_right_password_forgets_earlier_wrong_ones(app):
+    user = make_user("enterprise")
+    limit = app.config["SIGNING_PASSWORD_MAX_FAILURES"]
+    for _ in range(limit - 1):
+        with pytest.raises(svc.SigningError, match="密码不正确"):
+            svc._confirm_password(user, "guess")
+    svc._confirm_password(user, "password123")
+    for _ in range(limit - 1):
+        with pytest.raises(svc.SigningError, match="密码不正确"):
+            svc._confirm_password(user, "guess")

@@ -45,3 +45,20 @@ def test_a_password_reset_by_mail_works_while_redis_is_down(make_app, monkeypatc
         resp = c.post(link, data={"password": new, "password2": new, "submission_key": key})
         assert resp.status_code == 302
         assert c.post("/auth/login", data={"email": user.email, "password": new}).status_code == 302
+
+
+def test_signing_password_checks_go_on_while_redis_is_down(make_app):
+    """The online-signing password limiter falls back to this process's count instead of a 500."""
+    import pytest
+
+    from matchmaker.contracts import signing_services as svc
+
+    app = make_app(REDIS_URL=DOWN, RATELIMIT_STORAGE_URI=DOWN, SIGNING_PASSWORD_MAX_FAILURES=2)
+    with app.app_context():
+        user = make_user()
+        svc._confirm_password(user, "password123")
+        for _ in range(2):
+            with pytest.raises(svc.SigningError, match="密码不正确"):
+                svc._confirm_password(user, "wrong")
+        with pytest.raises(svc.SigningError, match="密码错误次数过多"):
+            svc._confirm_password(user, "password123")
