@@ -57,6 +57,8 @@ def finish_config(app):
     cfg["SECRET_KEY"] = config_module.ensure_secret_key(cfg.get("SECRET_KEY"), app.instance_path)
     if not cfg.get("RATELIMIT_STORAGE_URI"):
         cfg["RATELIMIT_STORAGE_URI"] = cfg.get("REDIS_URL") or "memory://"
+    if cfg["RATELIMIT_STORAGE_URI"].startswith("redis") and not cfg.get("RATELIMIT_STORAGE_OPTIONS"):
+        cfg["RATELIMIT_STORAGE_OPTIONS"] = config_module.redis_timeouts(cfg)
     # Stated for every app: Flask-Limiter's one Limiter would otherwise give an app that says nothing
     # the previous app's choice (an app made with limits off left every later app in the process unlimited).
     cfg.setdefault("RATELIMIT_ENABLED", True)

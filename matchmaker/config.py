@@ -37,6 +37,9 @@ class DefaultConfig:
     # (table login_attempt), or in Redis when REDIS_URL is set: every worker sees the same counts.
     REDIS_URL = None  # e.g. redis://127.0.0.1:6379/0; also Flask-Limiter's storage (memory when unset)
     RATELIMIT_STORAGE_URI = None
+    # Seconds any Redis client (rate limits, login throttle, job queue) waits to connect or for an answer:
+    # a Redis that accepts connections but never answers holds no request longer (each then falls back).
+    REDIS_SOCKET_TIMEOUT = 1.0
     # Every limit counts the hits of the last N seconds (a fixed window let twice the limit through
     # across its boundary: the end of one window and the start of the next).
     RATELIMIT_STRATEGY = "moving-window"
@@ -131,3 +134,9 @@ def ensure_secret_key(current: str | None, instance_path: str) -> str:
     with os.fdopen(fd, "w") as f:
         f.write(key)
     return key
+
+
+def redis_timeouts(cfg, extra=0.0) -> dict:
+    """redis-py's connect and answer timeouts from REDIS_SOCKET_TIMEOUT (``extra``: a blocking read's own wait)."""
+    t = float(cfg.get("REDIS_SOCKET_TIMEOUT") or 1.0)
+    return {"socket_connect_timeout": t, "socket_timeout": t + extra}

@@ -135,7 +135,9 @@ class _RedisStore:
 
         url = current_app.config["REDIS_URL"]
         if url not in _redis_clients:
-            _redis_clients[url] = redis.Redis.from_url(url)
+            from ..config import redis_timeouts
+
+            _redis_clients[url] = redis.Redis.from_url(url, **redis_timeouts(current_app.config))
         self.r = _redis_clients[url]
 
     @staticmethod

@@ -314,7 +314,8 @@ def _password_limiter():
     cache = current_app.extensions.setdefault("signing", {})
     with _limiter_lock:  # one limiter per app: two made at once would count apart (in memory)
         if "limiter" not in cache:
-            cache["limiter"] = MovingWindowRateLimiter(storage_from_string(cfg["RATELIMIT_STORAGE_URI"]))
+            options = cfg.get("RATELIMIT_STORAGE_OPTIONS") or {}
+            cache["limiter"] = MovingWindowRateLimiter(storage_from_string(cfg["RATELIMIT_STORAGE_URI"], **options))
     item = RateLimitItemPerSecond(cfg["SIGNING_PASSWORD_MAX_FAILURES"], cfg["LOGIN_FAILURE_WINDOW"])
     return cache["limiter"], item
 

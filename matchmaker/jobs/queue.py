@@ -19,6 +19,7 @@ from pathlib import Path
 from huey import Huey
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
+from ..config import redis_timeouts
 from ..extensions import db
 from .backend import execute, immediate, outbox_row, run_due, run_row
 
@@ -29,6 +30,18 @@ huey = Huey("matchmaker", results=False, utc=False, storage_class=MemoryStorage)
 _state = {"app": None}
 
 
+class TimedRedisStorage(RedisStorage):
+    """Huey's Redis storage with connect and answer timeouts (its ``url=`` takes no connection options), so
+    that a Redis that accepts connections but never answers does not hold a request or a consumer."""
+
+    def __init__(self, name="huey", url=None, socket_timeout=None, socket_connect_timeout=None, **kw):
+        import redis
+
+        pool = redis.ConnectionPool.from_url(url, socket_timeout=socket_timeout,
+                                             socket_connect_timeout=socket_connect_timeout)  # fmt: skip
+        super().__init__(name, connection_pool=pool, **kw)
+
+
 def init_app(app) -> None:
     """Point the queue at Redis or SQLite (or nothing, in immediate mode) for this app."""
     _state["app"] = app
@@ -37,7 +50,8 @@ def init_app(app) -> None:
     name = app.config.get("JOBS_QUEUE_NAME") or "matchmaker"
     url = app.config.get("REDIS_URL")
     if url:
-        storage_class, kwargs = RedisStorage, {"url": url}
+        # the consumer's blocking read waits read_timeout (1 s) for a job: its answer may take that long
+        storage_class, kwargs = TimedRedisStorage, {"url": url, **redis_timeouts(app.config, extra=2.0)}
     else:
         path = app.config.get("JOBS_SQLITE_PATH") or str(Path(app.instance_path) / "jobs.sqlite")
         storage_class, kwargs = SqliteStorage, {"filename": path}
@@ -56,7 +70,8 @@ def bound_app():
 
 def backend_name() -> str:
     """'redis', 'sqlite' or 'memory': what the queue is stored in (for the admin page and logs)."""
-    return {RedisStorage: "redis", SqliteStorage: "sqlite"}.get(huey.storage_class, "memory")
+    kind = huey.storage_class
+    return "redis" if issubclass(kind, RedisStorage) else "sqlite" if issubclass(kind, SqliteStorage) else "memory"
 
 
 def once_per(period_key: str) -> bool:

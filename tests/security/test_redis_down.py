@@ -62,3 +62,43 @@ def test_signing_password_checks_go_on_while_redis_is_down(make_app):
                 svc._confirm_password(user, "wrong")
         with pytest.raises(svc.SigningError, match="密码错误次数过多"):
             svc._confirm_password(user, "password123")
+
+
+def test_a_redis_that_never_answers_holds_no_login(make_app):
+    """A Redis that accepts connections but never answers (a frozen server): each client gives up after
+    REDIS_SOCKET_TIMEOUT and falls back, so the login goes through instead of hanging; the job queue's
+    client has the same timeouts."""
+    import socket
+    import threading
+
+    from matchmaker.jobs import queue
+
+    frozen = socket.socket()
+    frozen.bind(("127.0.0.1", 0))
+    frozen.listen(16)  # connections complete in the backlog; nothing is ever read or answered
+    url = f"redis://127.0.0.1:{frozen.getsockname()[1]}/7"
+    try:
+        app = make_app(REDIS_URL=url, RATELIMIT_STORAGE_URI=url, REDIS_SOCKET_TIMEOUT=0.5)
+        answers = []
+        with app.app_context():
+            email = make_user().email
+
+        def login():
+            with app.app_context():
+                c = app.test_client()
+                answers.append(c.post("/auth/login", data={"email": email, "password": "password123"}).status_code)
+
+        t = threading.Thread(target=login, daemon=True)
+        t.start()
+        t.join(timeout=20)
+        assert answers == [302]
+        from matchmaker.auth import throttle
+
+        with app.test_request_context():
+            client = throttle._RedisStore().r
+        assert client.connection_pool.connection_kwargs["socket_timeout"] == 0.5
+        assert app.config["RATELIMIT_STORAGE_OPTIONS"]["socket_timeout"] == 0.5
+        storage = queue.TimedRedisStorage("mm-frozen", url=url, socket_timeout=2.5, socket_connect_timeout=0.5)
+        assert storage.conn.connection_pool.connection_kwargs["socket_timeout"] == 2.5
+    finally:
+        frozen.close()
