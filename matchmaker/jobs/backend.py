@@ -10,6 +10,8 @@ runs again a ``running`` row whose consumer died (untouched for ``JOBS_LEASE_SEC
 """
 
 import logging
+import os
+import socket
 import traceback
 from datetime import timedelta
 
@@ -21,6 +23,42 @@ from ..models.jobs import PendingJob
 from .registry import resolve
 
 log = logging.getLogger(__name__)
+
+
+def _machine() -> str:
+    # This machine's boot (a host name alone may repeat across containers; a pid is unique only on one boot)
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            boot = f.read().strip()[:13]
+    except OSError:
+        boot = ""
+    return f"{socket.gethostname()[:80]}/{boot}"
+
+
+MACHINE = _machine()
+
+
+def consumer_id() -> str:
+    """Who claims a row: this machine's boot and this process."""
+    return f"{MACHINE}:{os.getpid()}"
+
+
+def _dead_here(claimed_by) -> bool:
+    """A row claimed by a process of this machine's boot that no longer exists (killed): its job is not running."""
+    machine, _, pid = (claimed_by or "").rpartition(":")
+    if machine != MACHINE or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, another user's
+        return False
+    return False
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _delay(fn, attempts):
@@ -84,7 +122,7 @@ def run_row(app, row_id):
         claimed = db.session.execute(
             update(PendingJob)
             .where(PendingJob.id == row_id, PendingJob.status == "queued")
-            .values(status="running", updated_at=db_now())
+            .values(status="running", updated_at=db_now(), claimed_by=consumer_id())
         ).rowcount
         db.session.commit()
         if not claimed:
@@ -111,6 +149,15 @@ def run_due(now=None, limit=100, include_exhausted=False) -> dict:
     # the database's clock, which wrote the claim: another machine's clock may be minutes off.
     abandoned = server_now() - timedelta(seconds=float(app.config.get("JOBS_LEASE_SECONDS") or 600))
     stale = (PendingJob.status == "running") & (PendingJob.updated_at < abandoned)
+    # ... or, at once, one whose consumer was a process of this machine that is gone (killed, restarted)
+    running_here = db.session.execute(
+        select(PendingJob.id, PendingJob.claimed_by).where(
+            PendingJob.status == "running", PendingJob.claimed_by.like(f"{_like(MACHINE)}:%", escape="\\")
+        )
+    ).all()
+    orphans = {row_id: who for row_id, who in running_here if _dead_here(who)}
+    if orphans:
+        stale |= (PendingJob.status == "running") & PendingJob.id.in_(list(orphans))
     rows = db.session.execute(
         select(PendingJob.id, PendingJob.task, PendingJob.args, PendingJob.status, PendingJob.attempts)
         .where((PendingJob.status.in_(("queued", "failed")) & due) | stale)
@@ -121,10 +168,11 @@ def run_due(now=None, limit=100, include_exhausted=False) -> dict:
     out = {"ran": 0, "failed": 0}
     for row_id, name, args, status, attempts in rows:
         mine = (PendingJob.id == row_id) & (PendingJob.status == status)
-        if status == "running":
-            mine &= PendingJob.updated_at < abandoned
+        if status == "running":  # still abandoned: nobody took it meanwhile
+            lapsed = PendingJob.updated_at < abandoned
+            mine &= (lapsed | (PendingJob.claimed_by == orphans[row_id])) if row_id in orphans else lapsed
         claimed = db.session.execute(
-            update(PendingJob).where(mine).values(status="running", updated_at=db_now())
+            update(PendingJob).where(mine).values(status="running", updated_at=db_now(), claimed_by=consumer_id())
         ).rowcount
         db.session.commit()
         if not claimed:

@@ -19,5 +19,8 @@ class PendingJob(db.Model):
     attempts = db.Column(db.Integer, nullable=False, default=0)
     last_error = db.Column(db.Text, nullable=False, default="")
     next_run_at = db.Column(db.DateTime, index=True)
+    # The consumer process running a claimed row: "<machine>:<pid>" (jobs/backend.py ``consumer_id``). A
+    # consumer that restarts on the same machine runs at once the rows of its dead predecessors.
+    claimed_by = db.Column(db.String(120))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)

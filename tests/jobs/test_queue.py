@@ -75,6 +75,38 @@ def test_a_dead_consumers_job_runs_again(app):
     assert CALLS == [4] and _rows() == []
 
 
+def test_a_job_of_a_killed_consumer_of_this_machine_runs_at_once(app):
+    """A consumer killed mid-job and restarted on the same machine: its start-up sweep runs the job now, not
+    after the lease (10 minutes); a job claimed by a live process, or on another machine, waits for the lease."""
+    import subprocess
+    import sys
+
+    CALLS.clear()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that no longer exists (reaped)
+    rows = {
+        "dead here": f"{backend.MACHINE}:{gone.pid}",
+        "alive here": backend.consumer_id(),
+        "dead elsewhere": f"another-host/0123:{gone.pid}",
+    }
+    for i, who in enumerate(rows.values()):
+        db.session.add(PendingJob(task=jobs.name_of(note), args=[i], status="running", claimed_by=who,
+                                  next_run_at=utcnow()))  # fmt: skip
+    db.session.commit()
+    assert jobs.run_due() == {"ran": 1, "failed": 0}
+    assert CALLS == [0]
+    assert sorted(r.claimed_by for r in _rows()) == sorted([rows["alive here"], rows["dead elsewhere"]])
+
+
+def test_a_claimed_row_names_its_consumer(app, monkeypatch):
+    row = PendingJob(task=jobs.name_of(note), args=[9], status="queued", next_run_at=utcnow())
+    db.session.add(row)
+    db.session.commit()
+    monkeypatch.setattr(backend, "execute", lambda *a, **kw: True)  # claimed, then left running
+    backend.run_row(app, row.id)
+    assert [(r.status, r.claimed_by) for r in _rows()] == [("running", backend.consumer_id())]
+
+
 def test_daily_jobs_run_once_per_day_across_consumers(app, monkeypatch):
     """Two consumers firing the same daily job: the first takes the day's marker, the second does nothing."""
     ran = []
