@@ -29,6 +29,8 @@ class NeedForm(ListingForm):
         # An enterprise posts its own need (自主发布): 走访收集 and 对接活动 count as needs the network
         # collected in the bureau's figures, so only staff record them; 快速通道 and 批量导入 are set by
         # the fast channel's review and the import, never chosen here (an edit keeps them: keep_current_choice).
+        if self.source is None:  # a form whose source is fixed (the fast channel's, a visit's)
+            return
         staff = getattr(current_user, "is_staff", False)
         allowed = {"self", "visit", "event"} if staff else {"self"}
         self.source.choices = [c for c in Source.choices() if c[0] in allowed]
@@ -36,7 +38,7 @@ class NeedForm(ListingForm):
     def keep_current_choice(self, obj):
         """Also the need's source when the form does not offer it (批量导入): an edit keeps it."""
         super().keep_current_choice(obj)
-        if obj.source and obj.source not in {v for v, _ in self.source.choices}:
+        if self.source is not None and obj.source and obj.source not in {v for v, _ in self.source.choices}:
             self.source.choices = [*self.source.choices, (obj.source, Source.label_of(obj.source))]
 
     def validate_coop_mode(self, field):
