@@ -12,6 +12,7 @@ runs again a ``running`` row whose consumer died (untouched for ``JOBS_LEASE_SEC
 import logging
 import os
 import socket
+import threading
 import traceback
 from datetime import timedelta
 
@@ -86,10 +87,15 @@ def execute(app, name, args, row_id=None, attempts=0):
     """Run one job in a fresh app context; on failure log it and store it for a retry.
 
     Returns True when the job ran without error."""
+    beat = _Heartbeat(app, row_id) if row_id is not None else None
     with app.app_context():
         try:
             fn = resolve(name)
-            fn(*args)
+            try:
+                fn(*args)
+            finally:
+                if beat:
+                    beat.stop()
             if row_id is not None:
                 db.session.execute(db.delete(PendingJob).where(PendingJob.id == row_id))
             db.session.commit()
@@ -103,6 +109,37 @@ def execute(app, name, args, row_id=None, attempts=0):
                 db.session.rollback()
                 log.exception("could not record the failure of job %s%r", name, tuple(args))
             return False
+
+
+class _Heartbeat:
+    """While a claimed row's job runs, its ``updated_at`` is touched every JOBS_HEARTBEAT_SECONDS (the
+    database's clock), so that no other consumer's sweep takes a job running longer than the lease
+    (a suggestion run over a large import) for a dead one and runs it a second time."""
+
+    def __init__(self, app, row_id):
+        self.app, self.row_id = app, row_id
+        self.every = float(app.config.get("JOBS_HEARTBEAT_SECONDS") or 10)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"job-heartbeat-{row_id}", daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.wait(self.every):
+            try:
+                with self.app.app_context():
+                    db.session.execute(
+                        update(PendingJob)
+                        .where(PendingJob.id == self.row_id, PendingJob.status == "running")
+                        .values(updated_at=db_now())
+                    )
+                    db.session.commit()
+                    db.session.remove()
+            except Exception:  # noqa: BLE001  (a missed beat only shortens the lease's margin)
+                log.warning("heartbeat of job row %s failed", self.row_id, exc_info=True)
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(timeout=self.every + 30)
 
 
 def immediate(app) -> bool:

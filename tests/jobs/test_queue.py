@@ -107,6 +107,35 @@ def test_a_claimed_row_names_its_consumer(app, monkeypatch):
     assert [(r.status, r.claimed_by) for r in _rows()] == [("running", backend.consumer_id())]
 
 
+BEATS = []
+
+
+@jobs.task(retries=1)
+def long_job(seconds):
+    """A job that outlives a few heartbeats and records its row's updated_at as it goes."""
+    import time
+
+    for _ in range(3):
+        db.session.rollback()  # a fresh read each time
+        BEATS.append(db.session.scalar(db.select(PendingJob.updated_at).where(PendingJob.status == "running")))
+        time.sleep(seconds)
+
+
+def test_a_long_job_keeps_its_claim_alive(file_app):
+    """A job running longer than the lease is not a dead consumer's: its row's updated_at moves while it runs,
+    so no sweep takes it again."""
+    file_app.config.update(JOBS_HEARTBEAT_SECONDS=0.2)
+    BEATS.clear()
+    with file_app.app_context():
+        row = PendingJob(task=jobs.name_of(long_job), args=[0.6], status="queued", next_run_at=utcnow())
+        db.session.add(row)
+        db.session.commit()
+        row_id = row.id
+        db.session.remove()
+    assert backend.run_row(file_app, row_id) is True
+    assert len(BEATS) == 3 and BEATS[0] < BEATS[1] < BEATS[2]
+
+
 def test_daily_jobs_run_once_per_day_across_consumers(app, monkeypatch):
     """Two consumers firing the same daily job: the first takes the day's marker, the second does nothing."""
     ran = []
