@@ -1,5 +1,6 @@
 """Showing suggestions: who sees which, and the matched terms highlighted in both texts."""
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -121,6 +122,19 @@ class ReasonBar:
         """How much of the score the shown reasons account for, in percent."""
         return round(100 * sum(p.weight for p in self.parts) / self.score) if self.score > 0 else 0
 
+    def shown(self, limit=None):
+        """What a page prints: the first ``limit`` parts as (part, points, lexical points, related
+        points), then the remainder (the stated rest plus the parts left out) and its points. Points
+        are whole percents apportioned so they add up to the score's points as shown."""
+        parts = list(self.parts[:limit] if limit else self.parts)
+        rest = self.rest + sum(p.weight for p in self.parts[len(parts) :])
+        pts = apportion([100 * p.weight for p in parts] + [100 * rest], round(100 * self.score))
+        rows = []
+        for p, pt in zip(parts, pts):
+            lex, rel = apportion([100 * p.lexical, 100 * (p.weight - p.lexical)], pt)
+            rows.append((p, pt, lex, rel))
+        return rows, rest, pts[-1]
+
     def need_terms(self) -> dict:
         """Words to mark in the need: {word: 'lex' or 'rel'} (shared words win)."""
         return self._terms("need_words")
@@ -137,6 +151,24 @@ class ReasonBar:
                 if shared or w not in out:
                     out[w] = "lex" if shared else "rel"
         return out
+
+
+def apportion(values, total: int) -> list[int]:
+    """Whole numbers close to ``values`` that add up to ``total`` (largest remainder), so printed
+    parts add up to the printed whole."""
+    values = [max(0.0, v) for v in values]
+    out = [math.floor(v) for v in values]
+    order = sorted(range(len(values)), key=lambda i: (out[i] - values[i], i))
+    left = total - sum(out)
+    for i in order[:left] if left > 0 else ():
+        out[i] += 1
+    for i in reversed(order):  # more than the total (rounded inputs): take from the smallest remainders
+        if left >= 0:
+            break
+        if out[i] > 0:
+            out[i] -= 1
+            left += 1
+    return out
 
 
 def _num(x) -> float:
