@@ -1,5 +1,8 @@
 """Who may see what of a listing: the owner, staff, introduced counterparts, everyone else."""
 
+import re
+import unicodedata
+
 from sqlalchemy import exists
 
 from ..extensions import db
@@ -98,13 +101,22 @@ def public_text(listing):
     return " ".join(x for x in (listing.title, listing.industry, listing.summary) if x).lower()
 
 
+def in_public_text(need, word) -> bool:
+    """The word is visible in the need's public text: a Latin or numeric word as a whole word ("led" is
+    not in "sealed"), other words as they are written, compared as the matcher normalises text."""
+    text = unicodedata.normalize("NFKC", public_text(need)).casefold()
+    word = unicodedata.normalize("NFKC", str(word)).casefold()
+    if re.fullmatch(r"[a-z0-9._+-]+", word):
+        return re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text) is not None
+    return bool(word) and word in text
+
+
 def visible_reasons(user, need, reasons, introduced=None):
     """Reason terms [(term, weight)] a viewer may see: while the need is hidden, only the terms
     found in its public text, so no word of the hidden problem text shows through."""
     if not identity_hidden(user, need, introduced):
         return list(reasons)
-    text = public_text(need)
-    return [(t, w) for t, w in reasons if str(t).lower() in text]
+    return [(t, w) for t, w in reasons if in_public_text(need, t)]
 
 
 def log_confidential_view(user, listing, fields):

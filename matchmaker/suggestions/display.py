@@ -219,8 +219,7 @@ def visible_bar(bar: ReasonBar, viewer, need, introduced=None) -> ReasonBar:
     reasons resting on words outside its public text join the remainder."""
     if need is None or not access.identity_hidden(viewer, need, introduced):
         return bar
-    text = access.public_text(need)
-    kept = [p for p in bar.parts if all(w.lower() in text for w in p.need_words)]
+    kept = [p for p in bar.parts if all(access.in_public_text(need, w) for w in p.need_words)]
     bar.rest += sum(p.weight for p in bar.parts if p not in kept)
     bar.parts = kept
     return bar
