@@ -13,6 +13,7 @@ from werkzeug.routing import BuildError
 
 from ..extensions import db
 from ..listings import access
+from ..listings.kinds import spec_of
 from ..models import MatchSuggestion, TechNeed
 from ..models.enums import INTRODUCED_STATUSES, OWNER_VISIBLE_STATUSES
 from .store import explain_shown
@@ -112,6 +113,7 @@ class ReasonBar:
     parts: list
     rest: float = 0.0
     legacy: bool = False  # stored before scores were decomposed: weights do not add up to the score
+    outdated: bool = False  # a shown reason's word is no longer in its listing's text (edited since)
 
     @property
     def rest_pct(self):
@@ -225,12 +227,31 @@ def visible_bar(bar: ReasonBar, viewer, need, introduced=None) -> ReasonBar:
     return bar
 
 
+def _current_text(listing) -> str:
+    kind = spec_of(listing)
+    return "\n".join(getattr(listing, f) or "" for f in ("title", "keywords", *kind.body))
+
+
+def check_current(bar: ReasonBar, need, result) -> ReasonBar:
+    """Flag a bar whose shown words are no longer all in the texts they came from: a listing edited
+    after the pair was scored (until its re-match, or for good on a pair a broker has decided)."""
+    if bar.legacy:  # older engines' and brokers' terms were never promised to be whole words of the text
+        return bar
+    for listing, attr in ((need, "need_words"), (result, "result_words")):
+        if listing is None or bar.outdated:
+            continue
+        words = {w for p in bar.parts for w in getattr(p, attr)}
+        text = _current_text(listing)
+        bar.outdated = any(not match_spans(text, [w]) for w in words)
+    return bar
+
+
 def reason_bar_for(s, viewer=None) -> ReasonBar:
     """A stored pair's bar as this viewer may see it (the confidentiality rule of listings/access.py)."""
     bar = reason_bar(s.reasons, s.score)
-    if viewer is None:
-        return bar
-    return visible_bar(bar, viewer, getattr(s, "need", None), s.status in INTRODUCED_STATUSES)
+    if viewer is not None:
+        bar = visible_bar(bar, viewer, getattr(s, "need", None), s.status in INTRODUCED_STATUSES)
+    return check_current(bar, getattr(s, "need", None), getattr(s, "result", None))
 
 
 def marked(text, s, side: str, limit=None, viewer=None) -> Markup:
@@ -317,6 +338,7 @@ def suggestions_for(listing, viewer, limit=MAX_SHOWN) -> list[SuggestionView]:
         # The confidentiality rule (listings/access.py): hidden words of a summary-only need never show.
         introduced = row.status in INTRODUCED_STATUSES
         bar = visible_bar(reason_bar(row.reasons, row.score), viewer, row.need, introduced)
+        bar = check_current(bar, row.need, row.result)
         reasons = [(p.term, p.weight) for p in bar.parts]
         mine, theirs = (bar.need_terms(), bar.result_terms()) if is_need else (bar.result_terms(), bar.need_terms())
         own_text = listing_text(listing, viewer, own=True)
