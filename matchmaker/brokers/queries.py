@@ -130,11 +130,11 @@ def suggestions_stmt(user, f, stale_days, statuses):
     if f.stale:
         stmt = stmt.where(S.status.in_(OPEN_STATUSES), S.last_activity_at < stale_cutoff(stale_days))
     if f.q:
-        like = f"%{f.q}%"
+        # The typed text, not a pattern: "%" or "_" is a character of a title.
         stmt = stmt.where(
             or_(
-                S.need_id.in_(db.select(TechNeed.id).where(TechNeed.title.ilike(like))),
-                S.result_id.in_(db.select(Result.id).where(Result.title.ilike(like))),
+                S.need_id.in_(db.select(TechNeed.id).where(TechNeed.title.icontains(f.q, autoescape=True))),
+                S.result_id.in_(db.select(Result.id).where(Result.title.icontains(f.q, autoescape=True))),
             )
         )
     # Pairs an owner asked a broker to introduce come first, oldest request first.
