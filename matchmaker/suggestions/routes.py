@@ -6,7 +6,8 @@ from flask_login import current_user
 from ..auth.decorators import get_or_404, login_required, role_required
 from ..extensions import db
 from ..listings.kinds import NEED, RESULT
-from ..models import DomainTerm, IndexJob, Result, Role, TechNeed
+from ..listings.lifecycle import is_live
+from ..models import ACTIVE_STATUSES, DomainTerm, IndexJob, Result, Role, TechNeed
 from . import services
 from .forms import TermForm
 
@@ -113,6 +114,14 @@ def reason_bar_global(s, viewer=None):
 def marked_global(text, s, side, limit=None, viewer=None):
     """Text of one side of a pair with that side's reason words marked."""
     return services.marked(text, s, side, limit, viewer)
+
+
+@bp.app_template_global("listing_ended")
+def listing_ended_global(listing):
+    """A pair's listing that is no longer public and matched: its status to show beside it, else ""."""
+    if listing is None or is_live(listing):
+        return ""
+    return "已过有效期" if listing.status in ACTIVE_STATUSES else listing.status_label
 
 
 @bp.app_template_global("match_listing_url")
