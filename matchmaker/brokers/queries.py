@@ -30,9 +30,9 @@ from ..utils.bounds import id_or_none
 
 # Score bands shown in the queue filter: (label, low, high).
 SCORE_BANDS = {
-    "high": ("高（≥0.40）", 0.4, None),
-    "mid": ("中（0.20–0.40）", 0.2, 0.4),
-    "low": ("低（<0.20）", None, 0.2),
+    "high": ("高（≥40%）", 0.4, None),
+    "mid": ("中（20%–40%）", 0.2, 0.4),
+    "low": ("低（<20%）", None, 0.2),
 }
 # Age bands by days since the suggestion was made: (label, min days, max days).
 AGE_BANDS = {"week": ("一周内", None, 7), "month": ("7–30 天", 7, 30), "older": ("30 天以上", 30, None)}

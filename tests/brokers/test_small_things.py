@@ -77,3 +77,13 @@ def test_stats_count_contracts_as_the_reports_do(client, auth):
     row = re.search(r'<td class="text-start">' + re.escape(broker.name) + r"(.*?)</tr>", body, re.S).group(1)
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
     assert cells[-2:] == ["1", "10.00"], cells  # contracts, 万元: the signed one alone (not 2 and 28.50)
+
+
+def test_broker_pages_show_match_score_as_a_percent_like_the_owners_see(client, auth):
+    broker = auth.login("broker")
+    s = make_suggestion(score=0.74, broker=broker, status="suggested")
+    detail = client.get(f"/broker/suggestions/{s.id}").get_data(as_text=True)
+    queue = client.get("/broker/").get_data(as_text=True)
+    for body in (detail, queue):
+        assert "匹配度 <strong" in body and "74%</strong>" in body and "0.74</strong>" not in body
+    assert "高（≥40%）" in queue and "≥0.40" not in queue

@@ -202,8 +202,8 @@ def test_broker_accepts_and_introduces(journey, deal):
     if "owner_asked" in deal:  # the enterprise's request leads the queue, marked
         assert "需求方请求牵线" in row.inner_text()
         assert "请求牵线" in j.page.locator(".pair-row").first.inner_text()
-    score = float(re.search(r"匹配度\s*([\d.]+)", row.inner_text())[1])
-    assert score >= 0.35
+    score = int(re.search(r"匹配度\s*(\d+)%", row.inner_text())[1])  # a percent, as the owners see it
+    assert score >= 35
     j.shot("queue")
 
     row.locator("a", has_text="详情").click()
