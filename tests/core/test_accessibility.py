@@ -85,3 +85,31 @@ def test_a_researcher_waiting_to_join_is_told_about_results_not_needs(client, au
     db.session.commit()
     body = client.get("/dashboard").get_data(as_text=True)
     assert "即可代表该单位发布和管理科技成果" in body and "管理技术需求" not in body
+
+
+def _unnamed_inputs(body):
+    """Visible text inputs with neither a <label for> nor aria-label (a placeholder is not a name)."""
+    labelled = set(re.findall(r'<label[^>]*for="([^"]+)"', body))
+    out = []
+    for tag in re.findall(r"<input\b[^>]*>", body):
+        if re.search(r'type="(hidden|submit|button|checkbox|radio)"', tag) or "aria-label" in tag:
+            continue
+        m = re.search(r'\bid="([^"]+)"', tag)
+        if not (m and m.group(1) in labelled):
+            out.append(tag)
+    return out
+
+
+def test_broker_and_audit_search_and_note_fields_have_names(client, auth):
+    """The reject note in the queue, the event search and the audit log's contract number had only a
+    placeholder: a screen reader announced an unnamed edit field."""
+    from ..factories import make_suggestion
+
+    broker = auth.login(make_user(role="broker"))
+    make_suggestion(broker=broker, status="suggested")
+    for url in ("/broker/", "/broker/events"):
+        body = client.get(url).get_data(as_text=True)
+        assert _unnamed_inputs(body) == [], url
+    auth.login(make_user(role="admin"))
+    body = client.get("/contracts/audit").get_data(as_text=True)
+    assert _unnamed_inputs(body) == []
