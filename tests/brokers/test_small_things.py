@@ -87,3 +87,13 @@ def test_broker_pages_show_match_score_as_a_percent_like_the_owners_see(client, 
     for body in (detail, queue):
         assert "匹配度 <strong" in body and "74%</strong>" in body and "0.74</strong>" not in body
     assert "高（≥40%）" in queue and "≥0.40" not in queue
+
+
+def test_broker_pages_write_amounts_with_thousands_separators_like_the_listing_pages(client, auth):
+    broker = auth.login("broker")
+    need = make_need(budget_wan=1200)
+    result = make_result(price_wan=35000)
+    s = make_suggestion(need=need, result=result, broker=broker, status="suggested")
+    for url in (f"/broker/suggestions/{s.id}", "/broker/"):
+        body = client.get(url).get_data(as_text=True)
+        assert "1,200.00 万元" in body and "35,000.00 万元" in body and "1200.00 万元" not in body, url
