@@ -17,6 +17,7 @@ class CodeField(SelectField):
     def __init__(self, label=None, validators=None, message="请选择有效的选项", **kw):
         super().__init__(label, validators, **kw)
         self.message = message
+        self.type = "SelectField"  # rendered as a select (form-select) by the shared field macro
 
     def pre_validate(self, form):
         if (self.data or "") not in {str(v) for v, _ in self.choices}:
@@ -29,6 +30,7 @@ class IdField(SelectField):
     def __init__(self, label=None, validators=None, message="请选择有效的选项", **kw):
         super().__init__(label, validators, coerce=str, **kw)
         self.message = message
+        self.type = "SelectField"  # rendered as a select (form-select) by the shared field macro
 
     def pre_validate(self, form):
         if (self.data or "") not in {str(v) for v, _ in self.choices}:

@@ -32,6 +32,7 @@ class Choice(SelectField):
     def __init__(self, label=None, validators=None, message=None, **kw):
         super().__init__(label, validators, **kw)
         self.message = message or f"请选择有效的{label}"
+        self.type = "SelectField"  # rendered as a select (form-select) by the shared field macro
 
     def process_formdata(self, valuelist):
         try:

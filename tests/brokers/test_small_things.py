@@ -97,3 +97,14 @@ def test_broker_pages_write_amounts_with_thousands_separators_like_the_listing_p
     for url in (f"/broker/suggestions/{s.id}", "/broker/"):
         body = client.get(url).get_data(as_text=True)
         assert "1,200.00 万元" in body and "35,000.00 万元" in body and "1200.00 万元" not in body, url
+
+
+def test_follow_up_and_contract_selects_look_like_selects(client, auth):
+    """跟进方式 and 相关活动 (and the contract form's lists) were drawn as text boxes, no drop-down arrow."""
+    broker = auth.login("broker")
+    s = make_suggestion(broker=broker, status="introduced")
+    for url in (f"/broker/suggestions/{s.id}", "/contracts/new"):
+        body = client.get(url).get_data(as_text=True)
+        assert '<select class="form-control' not in body, url
+    body = client.get(f"/broker/suggestions/{s.id}").get_data(as_text=True)
+    assert re.search(r'<select class="form-select[^"]*" id="kind"', body)
