@@ -6,7 +6,7 @@
   var payloads = JSON.parse(source.textContent || "{}");
   var money = function (v) { return v === null || v === undefined ? v : Number(v); };
 
-  function cartesian(p) {
+  function cartesian(p, narrow) {
     var useLine = p.type === "line";
     var series = p.series.map(function (s) {
       var isCount = s.axis === 1;
@@ -19,7 +19,8 @@
     return {
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
-      grid: { left: 60, right: 50, top: 60, bottom: 60 },
+      // on a phone the legend wraps to two lines: leave room so it does not cover the axis names
+      grid: { left: 60, right: 50, top: narrow ? 85 : 60, bottom: 60 },
       xAxis: { type: "category", data: p.categories, axisLabel: { rotate: p.categories.length > 8 ? 30 : 0 } },
       yAxis: [{ type: "value", name: "万元" }, { type: "value", name: "项", minInterval: 1 }],
       series: series
@@ -58,7 +59,7 @@
     if (!p) { return; }
     if (empty(p)) { el.classList.add("report-chart-empty"); el.textContent = "本期无数据可绘制"; return; }
     var chart = echarts.init(el);
-    chart.setOption(p.type === "pie" ? pie(p) : p.type === "funnel" ? funnel(p) : cartesian(p));
+    chart.setOption(p.type === "pie" ? pie(p) : p.type === "funnel" ? funnel(p) : cartesian(p, el.clientWidth < 480));
     charts.push(chart);
   });
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
