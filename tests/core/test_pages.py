@@ -56,3 +56,14 @@ def test_env_prefix_configures_app(tmp_path, monkeypatch):
     monkeypatch.setenv("MATCHMAKER_PER_PAGE", "7")
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["PER_PAGE"] == 7
+
+
+def test_my_listings_table_keeps_short_columns_on_one_line(client, auth):
+    """On a phone 行业 and 五金锁具 were broken one character a line, and 发布需求 wrapped in its button."""
+    from pathlib import Path
+
+    auth.login(make_user(role="enterprise"))
+    body = client.get("/needs/mine").get_data(as_text=True)
+    assert "mm-mine-table" in body and 'class="btn btn-primary text-nowrap"' in body
+    css = (Path(__file__).parents[2] / "static" / "css" / "app.css").read_text(encoding="utf-8")
+    assert ".mm-mine-table th, .mm-mine-table td:not(:first-child) { white-space: nowrap; }" in css
