@@ -14,8 +14,10 @@ document.addEventListener("submit", function (ev) {
 // A form sent back with errors: move focus to the first invalid control (its message is tied to it
 // by aria-describedby), so keyboard and screen-reader users land where the fix is needed.
 document.addEventListener("DOMContentLoaded", function () {
-  // An amount read from full-width digits waits for confirmation: its message is focused likewise.
-  var bad = document.querySelector("main [aria-invalid=true], main .is-invalid, main [data-amount-confirm]");
+  // An amount read from full-width digits waits for confirmation: its message is focused likewise; so does
+  // the near-duplicate warning's checkbox (at the foot of a long form, unseen from the top of the page).
+  var bad = document.querySelector(
+    "main [aria-invalid=true], main .is-invalid, main [data-amount-confirm], main #confirm_duplicate");
   if (bad && typeof bad.focus === "function") { bad.focus(); }
 });
 

@@ -113,3 +113,15 @@ def test_broker_and_audit_search_and_note_fields_have_names(client, auth):
     auth.login(make_user(role="admin"))
     body = client.get("/contracts/audit").get_data(as_text=True)
     assert _unnamed_inputs(body) == []
+
+
+def test_near_duplicate_warning_gets_the_focus_after_a_submit():
+    """The warning sits at the foot of a long form: after 发布 the page reloaded at the top with focus on
+    the page, and keyboard users had to find 仍要提交 themselves. The checkbox is focused like an error."""
+    from pathlib import Path
+
+    js = (Path(__file__).parents[2] / "static" / "js" / "app.js").read_text(encoding="utf-8")
+    focus = re.search(r"var bad = document\.querySelector\(\s*\"([^\"]+)\"\)", js)
+    assert focus and "main #confirm_duplicate" in focus.group(1)
+    template = (Path(__file__).parents[2] / "templates" / "suggestions" / "_near_duplicates.html").read_text()
+    assert 'id="confirm_duplicate"' in template
