@@ -67,3 +67,13 @@ def test_my_listings_table_keeps_short_columns_on_one_line(client, auth):
     assert "mm-mine-table" in body and 'class="btn btn-primary text-nowrap"' in body
     css = (Path(__file__).parents[2] / "static" / "css" / "app.css").read_text(encoding="utf-8")
     assert ".mm-mine-table th, .mm-mine-table td:not(:first-child) { white-space: nowrap; }" in css
+
+
+def test_phone_tables_scroll_instead_of_squeezing_columns_to_one_character():
+    """账号管理 on a phone: 单位 and 角色 one character a line, 停用/重置密码 cut at the screen's edge."""
+    from pathlib import Path
+
+    css = (Path(__file__).parents[2] / "static" / "css" / "app.css").read_text(encoding="utf-8")
+    phone = css[css.index("@media (max-width: 575.98px) {\n  .table-responsive") :]
+    assert ".table-responsive > .table td { min-width: 4.5em; }" in phone
+    assert ".table-responsive > .table td .btn { white-space: nowrap; }" in phone
