@@ -90,7 +90,9 @@ def clean_money(text, label="金额"):
     try:
         amount = parse_decimal(s)
     except ValueError as exc:
-        raise ValueError(f"{label}：{exc}（或填写“面议”）") from None
+        text = str(exc)  # one pair of brackets: "…（只能填写…，最多 15 位整数，或填写“面议”）"
+        hint = text[:-1] + "，或填写“面议”）" if text.endswith("）") else text + "（或填写“面议”）"
+        raise ValueError(f"{label}：{hint}") from None
     if amount > LISTING_MAX:
         raise ValueError(f"{label}超出允许范围")
     return amount, False

@@ -63,3 +63,13 @@ def test_need_form_refuses_a_decimal_comma_and_keeps_it(client, auth):
     body = resp.get_data(as_text=True)
     assert resp.status_code == 200
     assert "千位分隔" in body and 'value="0,5"' in body
+
+
+def test_listing_amount_error_has_one_pair_of_brackets():
+    """The budget's message read "…最多 15 位整数）（或填写“面议”）": two brackets in a row."""
+    with pytest.raises(ValueError) as exc:
+        clean_money("abc", "预算")
+    assert str(exc.value) == "预算：金额必须是数字（只能填写阿拉伯数字和小数点，最多 15 位整数，或填写“面议”）"
+    with pytest.raises(ValueError) as exc:
+        clean_money("-5", "预算")
+    assert str(exc.value) == "预算：金额不能为负数（或填写“面议”）"
