@@ -108,3 +108,20 @@ def test_follow_up_and_contract_selects_look_like_selects(client, auth):
         assert '<select class="form-control' not in body, url
     body = client.get(f"/broker/suggestions/{s.id}").get_data(as_text=True)
     assert re.search(r'<select class="form-select[^"]*" id="kind"', body)
+
+
+def test_my_pairs_page_says_which_of_my_needs_or_results_each_pair_is_for(client, auth):
+    """我的对接 listed "推荐的科技成果 X" for all of an enterprise's needs without saying for which need."""
+    ent, res = make_user("enterprise"), make_user("researcher")
+    need = make_need(user=ent, title="陶瓷阀芯耐磨涂层工艺")
+    result = make_result(user=res, title="激光熔覆耐磨涂层技术")
+    make_suggestion(need=need, result=result, status="accepted")
+    auth.login(ent)
+    body = client.get("/broker/mine").get_data(as_text=True)
+    assert f'我的需求：<a href="/needs/{need.id}">陶瓷阀芯耐磨涂层工艺</a>' in body
+    # the need's own page lists its pairs and does not repeat its own title on each
+    assert "我的需求：" not in client.get(f"/needs/{need.id}").get_data(as_text=True)
+    auth.logout()
+    auth.login(res)
+    body = client.get("/broker/mine").get_data(as_text=True)
+    assert f'我的成果：<a href="/results/{result.id}">激光熔覆耐磨涂层技术</a>' in body
