@@ -77,3 +77,15 @@ def test_phone_tables_scroll_instead_of_squeezing_columns_to_one_character():
     phone = css[css.index("@media (max-width: 575.98px) {\n  .table-responsive") :]
     assert ".table-responsive > .table td { min-width: 4.5em; }" in phone
     assert ".table-responsive > .table td .btn { white-space: nowrap; }" in phone
+
+
+def test_renew_date_box_has_a_visible_label(client, auth):
+    """The owner's need page showed a bare date box before 续期: nothing said what the date was for."""
+    from ..factories import make_need
+
+    ent = make_user(role="enterprise")
+    need = make_need(user=ent)
+    auth.login(ent)
+    body = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert '<label class="small text-nowrap" for="renew-until">有效期延至</label>' in body
+    assert 'id="renew-until" name="valid_until"' in body
