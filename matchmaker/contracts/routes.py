@@ -15,6 +15,13 @@ from .forms import ContractForm, VoidForm
 
 bp = Blueprint("contracts", __name__)
 
+
+@bp.context_processor
+def _audit_labels():
+    """The audit history's words for actions and objects (the audit page and a contract's own history)."""
+    return {"action_labels": services.ACTION_LABELS, "entity_labels": services.ENTITY_LABELS}
+
+
 staff = role_required(Role.BROKER, Role.ADMIN)
 admin_only = role_required(Role.ADMIN)
 

@@ -304,6 +304,24 @@ def changes_since(contract, base_version):
     return describe_rows(later)
 
 
+# What an audit row's snapshot holds besides the contract's fields: the state a move reached, its reason.
+AUDIT_LABELS = {**audit.CONTRACT_FIELDS, "state": "合同状态", "reason": "说明"}
+# Audit actions as people read them (contracts' moves, accounts, API tokens, listings).
+ACTION_LABELS = {
+    "create": "新增", "update": "修改", "void": "作废", "sign_start": "发起网上签约", "sign_stop": "撤回网上签约",
+    "sign_done": "完成网上签约", "register": "认定登记", "unregister": "撤销认定登记", "view": "查看",
+    "reset_password": "管理员重置密码", "reset_self": "通过邮件重置密码", "reset_mailed": "发送重置密码邮件",
+    "revoke": "吊销", "status": "状态变更",
+}  # fmt: skip
+ENTITY_LABELS = {
+    "contract": "合同",
+    "tech_need": "技术需求",
+    "result": "科技成果",
+    "user": "账号",
+    "api_token": "API 令牌",
+}
+
+
 def describe_rows(rows):
     """Audit rows as dicts with readable changed fields: [{row, fields: [(label, before, after)]}]."""
     names = _names_for(rows)
@@ -313,7 +331,7 @@ def describe_rows(rows):
         if row.action == "create":
             keys = [k for k, v in (row.after or {}).items() if k != "version" and v not in (None, "", False)]
         fields = [
-            (audit.CONTRACT_FIELDS.get(k, k), show(k, (row.before or {}).get(k), names),
+            (AUDIT_LABELS.get(k, k), show(k, (row.before or {}).get(k), names),
              show(k, (row.after or {}).get(k), names))
             for k in keys
         ]  # fmt: skip
@@ -361,6 +379,10 @@ def show(key, value, names):
         return f"#{value}"
     if key == "voided":
         return "是" if value else "否"
+    if key == "state":
+        from .lifecycle import LABELS
+
+        return LABELS.get(value, str(value))
     return str(value)
 
 

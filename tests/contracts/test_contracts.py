@@ -299,3 +299,33 @@ def test_a_registration_number_is_stored_half_width_upper_case(client, auth):
     auth.login("admin")
     assert client.post("/contracts/new", data=dict(GOOD, registration_no="ｒｅｇ－２０２６－７")).status_code == 302
     assert db.session.scalar(db.select(Contract.registration_no)) == "REG-2026-7"
+
+
+def test_audit_log_speaks_chinese_for_every_action_and_object(client, auth):
+    """Moves of online signing, listings' status changes and accounts' password resets are named in words,
+    not codes (sign_start, awaiting_signatures, tech_need #5)."""
+    admin = auth.login("admin")
+    c = make_contract()
+    for entity, entity_id, action, before, after in (
+        ("contract", c.id, "sign_start", {"state": "recorded"}, {"state": "awaiting_signatures"}),
+        ("tech_need", 5, "status", None, None),
+        ("user", admin.id, "reset_self", None, None),
+    ):
+        db.session.add(AuditLog(actor_id=admin.id, entity=entity, entity_id=entity_id, action=action,
+                                before=before, after=after))  # fmt: skip
+    db.session.commit()
+    body = client.get("/contracts/audit").get_data(as_text=True)
+    for words in (
+        "发起网上签约",
+        "合同状态",
+        "已登记",
+        "待网上签署",
+        "技术需求 #5",
+        "账号 #",
+        "通过邮件重置密码",
+        "状态变更",
+    ):
+        assert words in body, words
+    for code in ("sign_start", ">awaiting_signatures<", "tech_need", "reset_self"):
+        assert code not in body.replace('value="sign_start"', "").replace('value="reset_self"', ""), code
+    assert "发起网上签约" in client.get(f"/contracts/{c.id}").get_data(as_text=True)
