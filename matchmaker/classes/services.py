@@ -4,6 +4,8 @@ the live platform's export), reminders, and the figures the service statistics r
 Each function owns its transaction and commits once.
 """
 
+import re
+import unicodedata
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_
@@ -20,7 +22,8 @@ from ..visits.services import history_provider
 
 REGISTRANT_ROLES = (Role.ENTERPRISE.value, Role.RESEARCHER.value)
 # Column names the live platforms' exports use, by what we read from them.
-EMAIL_COLS, PHONE_COLS = ("邮箱", "email", "e-mail", "电子邮箱"), ("手机", "手机号", "电话", "phone", "mobile")
+EMAIL_COLS = ("邮箱", "email", "e-mail", "电子邮箱", "邮箱地址")
+PHONE_COLS = ("手机", "手机号", "手机号码", "电话", "联系电话", "电话号码", "phone", "mobile")
 MAX_MINUTES = 100_000  # watch time per viewer (about 69 days: any real export stays far below)
 MINUTES_COLS = ("观看时长（分钟）", "观看时长(分钟)", "观看时长", "时长", "minutes", "duration")
 
@@ -182,6 +185,12 @@ def _cells(cells):
     return cell
 
 
+def _phone(text):
+    """A mobile as stored on accounts: "+86 139-0000-1111", "(86)13900001111" or "139 0000 1111" -> 13900001111."""
+    digits = re.sub(r"[\s\-()+]", "", unicodedata.normalize("NFKC", text))
+    return digits[2:] if len(digits) == 13 and digits.startswith("861") else digits
+
+
 def _minutes(number, text):
     """Whole minutes watched, 0 to MAX_MINUTES; a row error (LiveError) otherwise (1e400 is infinity)."""
     try:
@@ -218,7 +227,7 @@ def import_attendance(session, filename, content, min_minutes=1):
     for number, cells in rows:
         cell = _cells(cells)
         minutes = _minutes(number, cell(minutes_i)) if minutes_i is not None and cell(minutes_i) else None
-        email, phone = cell(email_i).lower(), cell(phone_i)
+        email, phone = cell(email_i).lower(), _phone(cell(phone_i))
         reg = by_email.get(email) or by_phone.get(phone)
         if minutes is not None and minutes < min_minutes:
             short += 1

@@ -149,3 +149,22 @@ def test_only_the_creator_or_an_admin_edits(client, auth):
     auth.login("broker")
     assert client.get(f"/classes/{s.id}").status_code == 200
     assert client.post(f"/classes/{s.id}/edit", data={"title": "篡改"}).status_code == 403
+
+
+def test_attendance_export_with_formatted_mobiles_matches_registered_users(client, auth):
+    """A GBK CSV saved by Excel with a 手机号码 column holding "+86 139-0000-1111" and "139 0000 2222":
+    both registered viewers are marked attended, not counted as guests."""
+    s = make_session(starts_at=_when(-1) + timedelta(hours=20))
+    users = [make_user("researcher", phone="13900001111"), make_user("enterprise", phone="13900002222")]
+    for u in users:
+        db.session.add(LiveRegistration(session_id=s.id, user_id=u.id, organization_id=u.organization_id))
+    db.session.commit()
+    data = "昵称,手机号码,观看时长（分钟）\r\n甲,+86 139-0000-1111,30\r\n乙,139 0000 2222,45\r\n".encode("gbk")
+    auth.login("broker")
+    resp = client.post(f"/classes/{s.id}/attendance/import", data={"file": (io.BytesIO(data), "观看记录.csv"),
+                                                                  "min_minutes": "1"})  # fmt: skip
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:1500]
+    db.session.expire_all()
+    got = {r.user_id: (r.attended, r.minutes) for r in db.session.scalars(db.select(LiveRegistration))}
+    assert got == {users[0].id: (True, 30), users[1].id: (True, 45)}
+    assert db.session.get(LiveSession, s.id).guest_attendees == 0
