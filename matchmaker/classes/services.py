@@ -191,10 +191,15 @@ def _phone(text):
     return digits[2:] if len(digits) == 13 and digits.startswith("861") else digits
 
 
+_HMS = re.compile(r"(\d{1,5}):([0-5]\d):([0-5]\d)(?:\.\d+)?")
+
+
 def _minutes(number, text):
-    """Whole minutes watched, 0 to MAX_MINUTES; a row error (LiveError) otherwise (1e400 is infinity)."""
+    """Whole minutes watched, 0 to MAX_MINUTES; a row error (LiveError) otherwise (1e400 is infinity).
+    Also H:MM:SS, as live platforms export watch time (and as an Excel time cell reads)."""
+    clock_time = _HMS.fullmatch(text)
     try:
-        value = float(text)
+        value = (int(clock_time[1]) * 60 + int(clock_time[2]) + int(clock_time[3]) / 60) if clock_time else float(text)
     except ValueError:
         raise LiveError(f"第 {number} 行观看时长“{text[:20]}”不是数字") from None
     if not 0 <= value <= MAX_MINUTES:  # also NaN, inf, -inf

@@ -168,3 +168,21 @@ def test_attendance_export_with_formatted_mobiles_matches_registered_users(clien
     got = {r.user_id: (r.attended, r.minutes) for r in db.session.scalars(db.select(LiveRegistration))}
     assert got == {users[0].id: (True, 30), users[1].id: (True, 45)}
     assert db.session.get(LiveSession, s.id).guest_attendees == 0
+
+
+def test_attendance_export_with_watch_time_as_hh_mm_ss(client, auth):
+    """Live platforms export 观看时长 as 00:45:12: the file is read (45 and 62 minutes), not refused as 不是数字."""
+    s = make_session(starts_at=_when(-1) + timedelta(hours=20))
+    users = [make_user("researcher", email="x1@r.cn"), make_user("enterprise", email="x2@e.cn")]
+    for u in users:
+        db.session.add(LiveRegistration(session_id=s.id, user_id=u.id, organization_id=u.organization_id))
+    db.session.commit()
+    data = "邮箱,观看时长\nx1@r.cn,00:45:12\nx2@e.cn,1:02:00\nguest@x.cn,00:00:30\n".encode()
+    auth.login("broker")
+    resp = client.post(f"/classes/{s.id}/attendance/import", data={"file": (io.BytesIO(data), "live.csv"),
+                                                                  "min_minutes": "1"})  # fmt: skip
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:1500]
+    db.session.expire_all()
+    got = {r.user_id: (r.attended, r.minutes) for r in db.session.scalars(db.select(LiveRegistration))}
+    assert got == {users[0].id: (True, 45), users[1].id: (True, 62)}
+    assert db.session.get(LiveSession, s.id).guest_attendees == 0  # 30 seconds is under a minute
