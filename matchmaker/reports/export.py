@@ -35,8 +35,9 @@ def cell_value(column, row):
 
 
 def table_rows(table):
-    """Body rows (with the total row last, if any) as lists of cell values, 万元 as shown on the page."""
-    return [[cell_value(c, r) for c in table.columns] for r in table.shown_rows()]
+    """Body rows (with the total row last, if any) as lists of cell values."""
+    rows = list(table.rows) + ([table.total] if table.total else [])
+    return [[cell_value(c, r) for c in table.columns] for r in rows]
 
 
 def _sheet_title(title, used):

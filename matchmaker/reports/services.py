@@ -6,7 +6,7 @@ done by the database over exact amounts; Python only rolls up a handful of group
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, exists, func, or_, select
 
@@ -118,38 +118,6 @@ class Table:
     total: dict | None = None
     note: str = ""
     extra: dict = field(default_factory=dict)
-
-    def shown_rows(self):
-        """Rows then the total row as shown: each 万元 column's rows rounded so they add up to the rounded
-        total (largest remainder; a row moves at most 0.01 万元 from its own rounding). Exact yuan stay
-        in ``rows`` and ``total``."""
-        rows = [dict(r) for r in self.rows] + ([dict(self.total)] if self.total else [])
-        if not self.total:
-            return rows
-        for c in self.columns:
-            if c.kind == "wan" and c.key in self.total:
-                shown = _apportion([Decimal(r[c.key] or 0) for r in self.rows], Decimal(self.total[c.key] or 0))
-                for r, v in zip(rows, shown + [_to_hundreds(self.total[c.key])], strict=True):
-                    r[c.key] = v
-        return rows
-
-
-HUNDRED = Decimal(100)  # 0.01 万元 in yuan
-
-
-def _to_hundreds(yuan):
-    """Yuan rounded half up to a whole 0.01 万元, still in yuan."""
-    return (Decimal(yuan or 0) / HUNDRED).quantize(Decimal(1), rounding=ROUND_HALF_UP) * HUNDRED
-
-
-def _apportion(values, total):
-    """Yuan amounts rounded to whole 0.01 万元 so that they add up to the total so rounded (largest remainder)."""
-    floors = [(v / HUNDRED).to_integral_value(rounding=ROUND_FLOOR) for v in values]
-    left = int(_to_hundreds(total) / HUNDRED - sum(floors, Decimal(0)))
-    order = sorted(range(len(values)), key=lambda i: (-(values[i] / HUNDRED - floors[i]), i))
-    for i in order[:left] if left > 0 else ():
-        floors[i] += 1
-    return [f * HUNDRED for f in floors]
 
 
 MONEY_COLUMNS = [Column("count", "合同数（项）", "int"), Column("amount", "合同金额（万元）", "wan"),
