@@ -34,6 +34,10 @@ def cell_value(column, row):
     return neutralise(str(value))
 
 
+# Each figure is rounded on its own (as the bureau's tables print them), so a column's rows may miss its total by a cent.
+ROUNDING_NOTE = "金额以万元为单位四舍五入保留两位小数，分项之和与合计可能相差 0.01 万元"
+
+
 def table_rows(table):
     """Body rows (with the total row last, if any) as lists of cell values."""
     rows = list(table.rows) + ([table.total] if table.total else [])
@@ -62,7 +66,7 @@ def to_xlsx(report):
     ws.title = "概要"
     bold = Font(bold=True)
     ws.append(["统计区间", report["period"].label])
-    ws.append(["口径", "有效合同（不含已作废），按签订日期，起止日期均包含在内"])
+    ws.append(["口径", "有效合同（不含已作废），按签订日期，起止日期均包含在内；" + ROUNDING_NOTE])
     ws.append(["线上签约", neutralise(report["headline"]["text"])])
     ws.append(["全部渠道", neutralise(report["headline_all"]["text"])])
     ws.append([])

@@ -6,7 +6,7 @@ from ..auth.decorators import role_required
 from ..models import Role
 from . import services
 from .charts import chart_payloads
-from .export import to_csv, to_xlsx
+from .export import ROUNDING_NOTE, to_csv, to_xlsx
 
 bp = Blueprint("reports", __name__)
 
@@ -30,7 +30,7 @@ def index():
         flash(f"{error}；已显示默认区间", "warning")
     report = services.build_report(period)
     return render_template("reports/index.html", report=report, charts=chart_payloads(report), error=error,
-                           quick=services.quick_periods())  # fmt: skip
+                           quick=services.quick_periods(), rounding_note=ROUNDING_NOTE)  # fmt: skip
 
 
 @bp.route("/export")

@@ -272,3 +272,19 @@ def test_report_command_text_xlsx_csv(runner, tmp_path):
     assert path.read_bytes().startswith("\ufeff".encode()) and "513.29" in path.read_text("utf-8-sig")
     bad = runner.invoke(args=["report", "--from", "2021-01-01", "--to", "2020-01-01"])
     assert bad.exit_code != 0 and "开始日期不能晚于结束日期" in bad.output
+
+
+def test_rows_rounded_each_on_its_own_say_so_under_the_table(client, auth):
+    """Three contracts of 12,345.67 元: each row reads 1.23 万元 (its own figure, as on the contract's page) and
+    the total 3.70; the page and the workbook say why the rows may miss the total by 0.01."""
+    import io
+
+    from openpyxl import load_workbook
+
+    auth.login("admin")
+    for _ in range(3):
+        make_contract(amount="12345.67", signed_on=date(2021, 3, 3), type="development")
+    page = client.get("/reports/?from=2021-01-01&to=2021-12-31").get_data(as_text=True)
+    assert "1.23" in page and "3.70" in page and "分项之和与合计可能相差 0.01 万元" in page
+    wb = load_workbook(io.BytesIO(client.get("/reports/export?format=xlsx&from=2021-01-01&to=2021-12-31").data))
+    assert "分项之和与合计可能相差" in wb["概要"]["B2"].value
