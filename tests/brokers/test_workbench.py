@@ -243,3 +243,26 @@ def test_events_split_into_upcoming_and_past_by_beijing_time(client, auth):
     past = client.get("/broker/events?when=past").get_data(as_text=True)
     assert "一小时后开始的对接会" in upcoming and "一小时前开始的对接会" not in upcoming
     assert "一小时前开始的对接会" in past and "一小时后开始的对接会" not in past
+
+
+def test_after_acting_in_the_queue_the_page_comes_back_at_the_next_pair(client, auth):
+    """A keyboard user who accepts or rejects a pair lands at the next pair (its row is focusable), not at
+    the page's top: the forms carry the queue's address with the next row's fragment, the last row the one before."""
+    import re
+
+    me = make_user("broker")
+    first = make_suggestion(make_need(title="第一条需求"), make_result(), score=0.9, broker=me)
+    second = make_suggestion(make_need(title="第二条需求"), make_result(), score=0.8, broker=me)
+    auth.login(me)
+    body = client.get("/broker/?sort=score").get_data(as_text=True)
+    assert f'id="s{second.id}" tabindex="-1"' in body
+
+    def nexts(sid):
+        row = body[body.index(f'id="s{sid}"') :]
+        return re.findall(r'name="next" value="([^"]+)"', row.split("pair-row", 1)[0])
+
+    assert set(nexts(first.id)) == {f"/broker/?sort=score#s{second.id}"}
+    assert set(nexts(second.id)) == {f"/broker/?sort=score#s{first.id}"}
+    resp = client.post(f"/broker/suggestions/{first.id}/accept",
+                       data={"expected": "suggested", "next": f"/broker/?sort=score#s{second.id}"})  # fmt: skip
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/broker/?sort=score#s{second.id}")
