@@ -42,6 +42,8 @@ def test_domain_term_stays_whole():
 
 def test_user_words_change_version_and_segmentation():
     """Admin words take effect at once and change the dictionary version."""
+    prior = tk.user_words()  # the process-wide words another test of this worker may have left
+    tk.set_user_words([])
     before = tk.dictionary_version()
     text = "新型锁控模组晶格阀的研制"
     assert "锁控模组晶格阀" not in tk.tokenize(text)
@@ -51,9 +53,10 @@ def test_user_words_change_version_and_segmentation():
         assert "锁控模组晶格阀" in tk.tokenize(text)
         assert tk.tokenize(text) == tk.jieba_tokenize(text)
         assert tk.user_words() == ("锁控模组晶格阀",)
-    finally:
         tk.set_user_words([])
-    assert tk.dictionary_version() == before
+        assert tk.dictionary_version() == before
+    finally:
+        tk.set_user_words(list(prior))
 
 
 @pytest.mark.parametrize(
