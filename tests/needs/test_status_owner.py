@@ -107,3 +107,15 @@ def test_the_owner_checks_who_moves_a_listing(app):
     for actor, action in ((n.created_by, "dock"), (make_user("broker"), "close"), (make_user("admin"), "renew")):
         lifecycle.transition(n, action, actor=actor)
     assert n.status == "published"
+
+
+def test_an_ended_needs_empty_panel_does_not_promise_matches(client, auth):
+    """A closed need with no pairs: its owner is not told that matches will show up there."""
+    user = auth.login("enterprise")
+    n = need(user=user)
+    page = client.get(f"/needs/{n.id}").get_data(as_text=True)
+    assert "平台自动匹配到的对接会显示在这里" in page
+    n.status = "closed"
+    db.session.commit()
+    page = client.get(f"/needs/{n.id}").get_data(as_text=True)
+    assert "该需求已关闭，平台不再为其自动匹配" in page and "会显示在这里" not in page
