@@ -4,10 +4,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import (
@@ -340,14 +339,8 @@ def respond(s, user, expected_response, response, reason="", note="", key=None):
     # Only over the answer this page showed: of two answers sent at once, one is kept and told once.
     column = getattr(MatchSuggestion, f"{side}_response")
     unchanged = column == current if current else or_(column.is_(None), column == "")
-    written = db.session.execute(
-        update(MatchSuggestion).where(MatchSuggestion.id == s.id, MatchSuggestion.status == s.status, unchanged)
-        .values(**values).execution_options(synchronize_session=False)
-    ).rowcount  # fmt: skip
-    if written != 1:
+    if not pipeline.update_if(s, MatchSuggestion.status == s.status, unchanged, **values):
         raise BrokerError("您的反馈已更新，请刷新页面后再操作")
-    for name, value in values.items():
-        set_committed_value(s, name, value)
     who = "需求方" if side == "need" else "成果方"
     what = "有意向" if response == ResponseKind.INTERESTED else f"暂不考虑（{DeclineReason.label_of(reason)}）"
     broker_id = s.assigned_broker_id or s.decided_by_id
@@ -495,16 +488,9 @@ def request_introduction(s, user):
     now = utcnow()
     values = {"owner_requested_at": now, "owner_requested_by_id": user.id, "last_activity_at": now}
     # One conditional UPDATE: of two requests sent at once (two pages), one is recorded and told.
-    written = db.session.execute(
-        update(MatchSuggestion)
-        .where(MatchSuggestion.id == s.id, MatchSuggestion.status == "suggested",
-               MatchSuggestion.owner_requested_at.is_(None))
-        .values(**values).execution_options(synchronize_session=False)
-    ).rowcount  # fmt: skip
-    if written != 1:
+    waiting = (MatchSuggestion.status == "suggested", MatchSuggestion.owner_requested_at.is_(None))
+    if not pipeline.update_if(s, *waiting, **values):
         raise BrokerError("您已请求经纪人牵线，请等待经纪人处理")
-    for name, value in values.items():
-        set_committed_value(s, name, value)
     who = "需求方" if side == "need" else "成果方"
     # A move row records who asked; it also keeps the matcher from replacing the pair.
     db.session.add(SuggestionMove(suggestion_id=s.id, actor_id=user.id, from_status=s.status, to_status=s.status,

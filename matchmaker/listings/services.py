@@ -127,14 +127,17 @@ def _speakers(listing):
     return need_side_user_ids(listing) if kind_of(listing) == "need" else result_side_user_ids(listing)
 
 
-def _expiry_note(listing):
-    spec = spec_of(listing)
+def _tell_speakers(listing, text):
+    """An expiry notice to everyone who speaks for the listing."""
     for user_id in _speakers(listing):
-        notify(
-            user_id, "expiry",
-            f"您的{spec.noun}“{listing.title}”已过有效期，已从公开列表和匹配中撤下。如仍有效请续期，否则请关闭。",
-            spec.path(listing.id),
-        )  # fmt: skip
+        notify(user_id, "expiry", text, spec_of(listing).path(listing.id))
+
+
+def _expiry_note(listing):
+    noun = spec_of(listing).noun
+    _tell_speakers(
+        listing, f"您的{noun}“{listing.title}”已过有效期，已从公开列表和匹配中撤下。如仍有效请续期，否则请关闭。"
+    )
 
 
 def open_listing(listing, user, log_fields=None):
@@ -202,12 +205,9 @@ def remind_expiring(today=None, days=lifecycle.REMIND_DAYS):
         ).all()
         for listing in rows:
             listing.expiry_notified_at = utcnow()
-            for user_id in _speakers(listing):
-                notify(
-                    user_id, "expiry",
-                    f"您的{spec.noun}“{listing.title}”将于 {listing.valid_until:%Y-%m-%d} 到期，请及时续期或关闭。",
-                    spec.path(listing.id),
-                )  # fmt: skip
+            _tell_speakers(
+                listing, f"您的{spec.noun}“{listing.title}”将于 {listing.valid_until:%Y-%m-%d} 到期，请及时续期或关闭。"
+            )
             n += 1
     db.session.commit()
     return n

@@ -60,22 +60,30 @@ def require_status(s, expected, to_status, verb):
 RACED = "该推荐刚刚已被其他人处理，请刷新页面后再操作"
 
 
-def write_if_unchanged(s, **values):
-    """Write ``values`` to the pair only if its status and broker are still those this request read:
-    one conditional UPDATE, so of two people acting on one pair at once exactly one succeeds (the
-    other waits for the first's commit, finds the row changed and is refused). No commit."""
-    broker = MatchSuggestion.assigned_broker_id
+def update_if(s, *conditions, **values) -> bool:
+    """Write ``values`` to the pair only where ``conditions`` still hold: one conditional UPDATE, so of two
+    requests acting on one pair at once exactly one writes (the other waits for the first's commit and
+    finds the row changed). True when written (the loaded pair then holds the values). No commit."""
     stmt = (
         update(MatchSuggestion)
-        .where(MatchSuggestion.id == s.id, MatchSuggestion.status == s.status)
-        .where(broker.is_(None) if s.assigned_broker_id is None else broker == s.assigned_broker_id)
+        .where(MatchSuggestion.id == s.id, *conditions)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
     if db.session.execute(stmt).rowcount != 1:
-        raise PairError(RACED)
+        return False
     for name, value in values.items():
         set_committed_value(s, name, value)
+    return True
+
+
+def write_if_unchanged(s, **values):
+    """Write ``values`` to the pair only if its status and broker are still those this request read;
+    PairError (RACED) otherwise. No commit."""
+    broker = MatchSuggestion.assigned_broker_id
+    same_broker = broker.is_(None) if s.assigned_broker_id is None else broker == s.assigned_broker_id
+    if not update_if(s, MatchSuggestion.status == s.status, same_broker, **values):
+        raise PairError(RACED)
 
 
 def record_move(s, actor, to_status, note=None, broker_id=None):
