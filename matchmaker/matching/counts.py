@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from . import kernels
+
 __all__ = ["SHIFT", "Counts", "count_terms", "three_fields"]
 
 SHIFT = 21  # code points fit in 21 bits, so a bigram key is (first << 21) | second
@@ -234,6 +236,8 @@ def count_terms(docs: list[str], field_weights, char_unigrams: bool = True, n_jo
     n_c, n_docs = t.n_c, len(docs)
     width = n_c + 1
     dense = width * width <= _DENSE_PAIRS
+    if dense and n_docs and kernels.available():
+        return _count_compiled(t, n_docs, field_weights, char_unigrams, n_jobs)
     seen = np.zeros(width * width, dtype=bool) if dense else None
     spans = [(r, min(r + _BLOCK_ROWS, n_docs)) for r in range(0, n_docs, _BLOCK_ROWS)]
     blocks = _run(lambda span: _Block(t, *span, seen), spans, n_jobs)
@@ -258,6 +262,56 @@ def count_terms(docs: list[str], field_weights, char_unigrams: bool = True, n_jo
         char_keys = np.concatenate([t.chars.astype(np.int64), char_keys])
     X, seg = _count(t, blocks, offsets, rep_id, pairs, len(words), n_docs, field_weights, char_unigrams, n_jobs)
     return Counts(X, words, char_keys, n_c if char_unigrams else 0, keyword_ids, seg)
+
+
+def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n_jobs: int) -> Counts:
+    """The same counts from compiled loops (kernels.py): one pass numbers the words and marks the
+    bigrams, then rows are counted a span at a time on n_jobs threads (the loops release the GIL)."""
+    n_c = t.n_c
+    width = n_c + 1
+    # Characters ranked by frequency for the bigram tables (see kernels.word_pass); a bigram's feature
+    # is still its rank in (first, second) code-point order.
+    freq = np.bincount(t.cid, minlength=n_c + 2)[:n_c]
+    by_freq = np.argsort(-freq, kind="stable")
+    fr = np.empty(n_c, dtype=np.int64)
+    fr[by_freq] = np.arange(n_c)
+    seen = np.zeros(width * width, dtype=bool)
+    occ, doc_occ, doc_chr, rep_start, rep_len, is_kw = kernels.word_pass(t.cid, n_c, fr, seen)
+    in_fr = np.flatnonzero(seen)
+    code = by_freq[in_fr // width] * width + by_freq[in_fr % width]  # the same pairs by character ids
+    order = np.argsort(code)
+    pairs = code[order]
+    rank = np.zeros(width * width, dtype=np.int32)  # in frequency space
+    rank[in_fr[order]] = np.arange(len(pairs), dtype=np.int32)
+    words = t.decode(rep_start, rep_len)
+    n_w, n_u = len(words), n_c if char_unigrams else 0
+    n_feat = n_w + n_u + len(pairs)
+    char_keys = (t.chars[pairs // width].astype(np.int64) << SHIFT) | t.chars[pairs % width]
+    if char_unigrams:
+        char_keys = np.concatenate([t.chars.astype(np.int64), char_keys])
+    doc_start = t.doc_start.astype(np.int64)
+    step = max(1, -(-n_docs // (8 * max(1, n_jobs))))
+    spans = [(r, min(r + step, n_docs)) for r in range(0, n_docs, step)]
+    args = (t.cid, n_c, fr, doc_start, occ, doc_occ, rank, n_w, n_u, n_feat)
+    # Each row is written where its most entries would fit (a word per occurrence, a character and a
+    # bigram per character), then the rows are moved together and the arrays cut to size in place.
+    most = np.diff(doc_occ) + (2 if char_unigrams else 1) * np.diff(doc_chr)
+    room = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(most, out=room[1:])
+    indices = np.empty(int(room[-1]), dtype=np.int32)
+    data = np.empty(int(room[-1]), dtype=np.float32)
+    nnz = np.zeros(n_docs + 1, dtype=np.int64)
+    seg = np.zeros((n_docs, 3), dtype=np.int64)
+    fw = np.asarray(field_weights, dtype=np.float32)
+    _run(lambda span: kernels.fill_rows(*args, fw, *span, room, indices, data, nnz, seg), spans, n_jobs)
+    indptr = np.cumsum(nnz)
+    kernels.compact(room, indptr, indices, data)
+    indices.resize(int(indptr[-1]), refcheck=False)
+    data.resize(int(indptr[-1]), refcheck=False)
+    X = sp.csr_matrix((data, indices, indptr), shape=(n_docs, n_feat))
+    X.has_sorted_indices = True
+    keyword_ids = np.flatnonzero(is_kw).astype(np.int32)
+    return Counts(X, words, char_keys, n_u, keyword_ids, seg)
 
 
 def _count(t, blocks, offsets, rep_id, pairs, n_w, n_docs, field_weights, char_unigrams, n_jobs):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from matchmaker.matching import vectorize
+from matchmaker.matching import kernels, vectorize
 from matchmaker.matching.counts import count_terms
 from matchmaker.matching.docs import doc_cache
 
@@ -23,12 +23,22 @@ ODD = [
 ]
 
 
+@pytest.fixture(params=["compiled", "numpy"], autouse=True)
+def counting(request, monkeypatch):
+    """Every test runs on the compiled loops (kernels.py) and again on numpy sorts alone."""
+    if request.param == "numpy":
+        monkeypatch.setattr(kernels, "available", lambda: False)
+    elif not kernels.available():  # pragma: no cover - numba is a dependency
+        pytest.skip("numba is not installed")
+    return request.param
+
+
 def _fit(docs, string_path, monkeypatch, **params):
     if string_path:
         monkeypatch.setattr(vectorize, "count_terms", lambda *a, **k: None)
     v = vectorize.Vectorizer(**params)
     X = v.fit_transform(docs)
-    monkeypatch.undo()
+    monkeypatch.setattr(vectorize, "count_terms", count_terms)
     return v, X
 
 
@@ -83,3 +93,24 @@ def test_other_whitespace_takes_the_string_path():
     v = vectorize.Vectorizer()
     v.fit_transform(["甲\u3000乙 丙\n\n", "甲\n\n"])
     assert set(v.vocabulary_) == {"甲", "乙", "丙"}
+
+
+def test_compiled_and_numpy_paths_agree(monkeypatch, counting):
+    """The compiled loops and the numpy sorts give the same counts, words and keywords, bit for bit."""
+    docs = (ODD + CACHES) * 5
+    one = count_terms(docs, (2.0, 2.0, 1.0), n_jobs=2)
+    monkeypatch.setattr(kernels, "available", lambda: counting == "numpy")
+    other = count_terms(docs, (2.0, 2.0, 1.0), n_jobs=2)
+    assert one.words == other.words and np.array_equal(one.keyword_ids, other.keyword_ids)
+    assert np.array_equal(one.char_keys, other.char_keys) and np.array_equal(one.seg, other.seg)
+    for name in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(one.X, name), getattr(other.X, name)), name
+
+
+def test_many_words_grow_the_compiled_tables():
+    """More distinct words than the first table holds (and longer than its pool) are all numbered."""
+    words = [f"词{i:06d}" for i in range(70_000)] + ["长" * 300_000]
+    docs = [" ".join(words[i : i + 500]) + "\n\n" for i in range(0, len(words), 500)]
+    counted = count_terms(docs, (2.0, 2.0, 1.0))
+    assert counted.words == words
+    assert counted.X.shape[0] == len(docs) and counted.X.nnz > 0

@@ -1,0 +1,294 @@
+"""Compiled loops (numba) for the fit's counting: the same words, ids and counts as counts.py's numpy path.
+
+numba is optional: without it (or with MATCHMAKER_NO_JIT set) ``available()`` is False and counts.py
+counts with numpy sorts alone, which gives the same matrix a few times slower. The loops are compiled
+on first use and cached beside this file (numba's ``cache=True``), so a process pays the compile once
+per machine, not once per fit.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+try:  # pragma: no cover - exercised by whichever path the machine has
+    if os.environ.get("MATCHMAKER_NO_JIT"):
+        raise ImportError("disabled by MATCHMAKER_NO_JIT")
+    import numba
+    from numba import njit
+    from numba.cpython.unsafe.numbers import trailing_zeros
+except ImportError:  # pragma: no cover
+    numba = None
+
+__all__ = ["available", "compact", "fill_rows", "word_pass"]
+
+_LANE = 21  # bits per field in a packed count (as counts.py)
+_LOW = (1 << _LANE) - 1
+
+
+def available() -> bool:
+    """Whether the compiled path can run here."""
+    return numba is not None
+
+
+if numba is not None:
+
+    @njit(cache=True, nogil=True)
+    def _scan(cid, n_c, fr, seen, st, table, rep_start, rep_at, rep_len, rep_hash, is_kw, pool, occ, doc_occ, doc_chr):
+        # word_pass's loop, from the state st (position, words, occurrences, documents, field, previous
+        # character, pooled characters); returns False, st at a word's start, when a new word finds the
+        # table half full or the pool full (no array is reassigned in here: that alone made it 4x slower).
+        n = len(cid)
+        width = n_c + 1
+        i, n_words, n_occ, n_docs, field, prev, pooled, n_chr = st[0], st[1], st[2], st[3], st[4], st[5], st[6], st[8]
+        mask = np.int64(len(table) - 1)
+        done = True
+        while i < n:
+            c = cid[i]
+            if c == n_c:  # a field's end
+                prev = -1
+                field += 1
+                if field == 3:
+                    field = 0
+                    doc_occ[n_docs] = n_occ
+                    doc_chr[n_docs] = n_chr
+                    n_docs += 1
+                i += 1
+                continue
+            if c > n_c:  # a space: bigrams go on across it
+                i += 1
+                continue
+            prev0 = prev
+            h = np.uint64(14695981039346656037)  # FNV-1a over the character ids
+            j = i
+            while j < n and cid[j] < n_c:
+                cc = cid[j]
+                h = (h ^ np.uint64(cc)) * np.uint64(1099511628211)
+                c_fr = fr[cc]
+                if prev >= 0:
+                    seen[prev * width + c_fr] = True
+                prev = c_fr
+                j += 1
+            n_chr += j - i
+            h ^= h >> np.uint64(33)  # murmur3's finaliser: every bit of h reaches the low ones
+            h *= np.uint64(0xFF51AFD7ED558CCD)
+            h ^= h >> np.uint64(33)
+            length = j - i
+            # The word's slot: its id, or -1 at a free slot. Words are compared with their copy in
+            # pool, which stays in cache, not with their first occurrence (a read from anywhere).
+            slot = np.int64(h >> np.uint64(1)) & mask
+            while True:
+                w = np.int64(table[slot])
+                if w < 0:
+                    break
+                if rep_hash[w] == h and rep_len[w] == length:
+                    a = rep_at[w]
+                    same = True
+                    for k in range(length):
+                        if pool[a + k] != cid[i + k]:
+                            same = False
+                            break
+                    if same:
+                        break
+                slot = (slot + 1) & mask
+            if w < 0:
+                if 2 * (n_words + 1) > len(table) or pooled + length > len(pool):
+                    prev = prev0
+                    n_chr -= length
+                    st[7] = length
+                    done = False
+                    break
+                w = n_words
+                n_words += 1
+                rep_start[w], rep_at[w], rep_len[w], rep_hash[w] = i, pooled, length, h
+                pool[pooled : pooled + length] = cid[i:j]
+                pooled += length
+                table[slot] = w
+            if field == 1:
+                is_kw[w] = True
+            occ[n_occ] = w
+            n_occ += 1
+            i = j
+        st[0], st[1], st[2], st[3], st[4], st[5], st[6], st[8] = i, n_words, n_occ, n_docs, field, prev, pooled, n_chr
+        return done
+
+    @njit(cache=True, nogil=True)
+    def _rehash(rep_hash, n_words, cap):
+        table = np.full(cap, -1, np.int32)
+        mask = np.int64(cap - 1)
+        for v in range(n_words):
+            s = np.int64(rep_hash[v] >> np.uint64(1)) & mask
+            while table[s] >= 0:
+                s = (s + 1) & mask
+            table[s] = v
+        return table
+
+    def word_pass(cid, n_c, fr, seen):
+        """Number the words of the text (runs of character ids below n_c) by first appearance.
+
+        Returns (word id of each occurrence, each document's first occurrence and first character
+        (characters counted without separators), each word's first start and length, which words
+        appear in a keywords field); marks in
+        ``seen`` every bigram inside a field, by its characters' frequency ranks fr (first * (n_c + 1)
+        + second: the common pairs, most of all, then fall in one small corner of the table, which
+        stays in cache)."""
+        n = len(cid)
+        cap = 1 << 16
+        rep = [np.empty(cap // 2, dt) for dt in (np.int64, np.int64, np.int64, np.uint64, np.bool_)]
+        rep[4][:] = False
+        table = np.full(cap, -1, np.int32)
+        pool = np.empty(2 * cap, cid.dtype)
+        occ = np.empty(n // 2 + 1, np.int32)  # a word is followed by a separator
+        doc_occ = np.zeros(n // 3 + 2, np.int64)
+        doc_chr = np.zeros(n // 3 + 2, np.int64)
+        # position, words, occurrences, documents, field, previous character, pooled, wanted, characters
+        st = np.array([0, 0, 0, 1, 0, -1, 0, 0, 0], dtype=np.int64)
+        while not _scan(cid, n_c, fr, seen, st, table, *rep, pool, occ, doc_occ, doc_chr):
+            n_words = int(st[1])
+            if 2 * (n_words + 1) > cap:
+                cap *= 2
+                table = _rehash(rep[3], n_words, cap)
+                grown = [np.zeros(cap // 2, a.dtype) for a in rep]
+                for g, a in zip(grown, rep):
+                    g[:n_words] = a[:n_words]
+                rep = grown
+            if int(st[6]) + int(st[7]) > len(pool):
+                pool = np.concatenate([pool, np.empty(max(len(pool), int(st[7])), cid.dtype)])
+        n_words, n_occ, n_docs = int(st[1]), int(st[2]), int(st[3])
+        doc_occ[n_docs], doc_chr[n_docs] = n_occ, st[8]
+        rep_start, _, rep_len, _, is_kw = rep
+        words = rep_start[:n_words], rep_len[:n_words], is_kw[:n_words]
+        return occ[:n_occ], doc_occ[: n_docs + 1], doc_chr[: n_docs + 1], *words
+
+    @njit(cache=True, nogil=True)
+    def _grown(a, size):
+        out = np.empty(size, a.dtype)
+        out[: len(a)] = a
+        return out
+
+    @njit(cache=True, nogil=True)
+    def _doc(cid, a, b, n_c, fr, occ, o, n_w, n_u, rank, acc, bits, top, feats, lanes):
+        # Accumulate one document's entries (cid[a:b], its word occurrences from o) in acc, one
+        # count lane per field, and mark each feature it touches in the two-level bitmap (bits:
+        # one bit per feature; top: one bit per word of bits); returns how many it touched.
+        # First its entries are listed (a bigram by its pair code), then the bigrams' ranks are
+        # looked up in one loop (independent reads the processor overlaps: looked up one by one
+        # between the counts, they cost three times as much), then the entries are counted.
+        width = n_c + 1
+        base = n_w + n_u
+        n = 0
+        field = 0
+        prev = -1
+        in_word = False
+        lane = np.int64(1)
+        for i in range(a, b):
+            c = cid[i]
+            if c >= n_c:
+                in_word = False
+                if c == n_c:
+                    field += 1
+                    lane = np.int64(1) << np.int64(_LANE * field)
+                    prev = -1
+                continue
+            if not in_word:
+                in_word = True
+                feats[n] = occ[o]
+                lanes[n] = lane
+                n += 1
+                o += 1
+            if n_u:
+                feats[n] = n_w + c
+                lanes[n] = lane
+                n += 1
+            c_fr = fr[c]
+            if prev >= 0:
+                feats[n] = -1 - (prev * width + c_fr)
+                lanes[n] = lane
+                n += 1
+            prev = c_fr
+        for t in range(n):
+            f = feats[t]
+            if f < 0:
+                feats[t] = base + rank[-1 - f]
+        k = 0
+        for t in range(n):
+            f = feats[t]
+            if acc[f] == 0:
+                k += 1
+                bits[f >> 6] |= np.uint64(1) << np.uint64(f & 63)
+                top[f >> 12] |= np.uint64(1) << np.uint64((f >> 6) & 63)
+            acc[f] += lanes[t]
+        return k
+
+    @njit(cache=True, nogil=True)
+    def fill_rows(
+        cid, n_c, fr, doc_start, occ, doc_occ, rank, n_w, n_u, n_feat, fw, r0, r1, room, indices, data, nnz, seg
+    ):
+        """Write each row r of r0:r1 of the count matrix (indices ascending) from room[r] on, its number
+        of entries in nnz[r + 1] and its entries per part in seg[r]."""
+        acc = np.zeros(n_feat, np.int64)
+        bits = np.zeros((n_feat >> 6) + 1, np.uint64)
+        top = np.zeros((n_feat >> 12) + 1, np.uint64)
+        longest = 0
+        for r in range(r0, r1):  # the most entries of a row: a word, a character and a bigram per position
+            longest = max(longest, 3 * (doc_start[r + 1] - doc_start[r]))
+        feats = np.empty(longest, np.int64)
+        lanes = np.empty(longest, np.int64)
+        f0, f1, f2 = fw[0], fw[1], fw[2]
+        low = np.int64(_LOW)
+        for r in range(r0, r1):
+            k = _doc(
+                cid,
+                doc_start[r],
+                doc_start[r + 1],
+                n_c,
+                fr,
+                occ,
+                doc_occ[r],
+                n_w,
+                n_u,
+                rank,
+                acc,
+                bits,
+                top,
+                feats,
+                lanes,
+            )
+            nnz[r + 1] = k
+            p = room[r]
+            for j in range(len(top)):  # the touched features in ascending order, cleared as read
+                w1 = top[j]
+                top[j] = 0
+                while w1:
+                    i0 = j * 64 + trailing_zeros(w1)
+                    w1 &= w1 - np.uint64(1)
+                    w0 = bits[i0]
+                    bits[i0] = 0
+                    while w0:
+                        f = i0 * 64 + trailing_zeros(w0)
+                        w0 &= w0 - np.uint64(1)
+                        v = acc[f]
+                        acc[f] = 0
+                        x = np.float32(v & low) * f0
+                        x += np.float32((v >> np.int64(_LANE)) & low) * f1
+                        x += np.float32(v >> np.int64(2 * _LANE)) * f2
+                        indices[p] = f
+                        data[p] = x
+                        p += 1
+                        if f < n_w:
+                            seg[r, 0] += 1
+                        elif f < n_w + n_u:
+                            seg[r, 1] += 1
+                        else:
+                            seg[r, 2] += 1
+
+    @njit(cache=True, nogil=True)
+    def compact(room, indptr, indices, data):
+        """Move each row r from room[r] to indptr[r] (never later: rows move forward, in order)."""
+        for r in range(len(indptr) - 1):
+            a, b = room[r], indptr[r]
+            if a != b:
+                for t in range(indptr[r + 1] - b):
+                    indices[b + t] = indices[a + t]
+                    data[b + t] = data[a + t]
