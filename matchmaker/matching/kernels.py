@@ -21,7 +21,7 @@ try:  # pragma: no cover - exercised by whichever path the machine has
 except ImportError:  # pragma: no cover
     numba = None
 
-__all__ = ["available", "compact", "fill_rows", "word_pass"]
+__all__ = ["available", "compact", "fill_rows", "split_postings", "word_pass"]
 
 _LANE = 21  # bits per field in a packed count (as counts.py)
 _LOW = (1 << _LANE) - 1
@@ -292,3 +292,60 @@ if numba is not None:
                 for t in range(indptr[r + 1] - b):
                     indices[b + t] = indices[a + t]
                     data[b + t] = data[a + t]
+
+    @njit(cache=True, nogil=True)
+    def split_postings(indptr, indices, data, selective, n_feat, n_rows):
+        """Split CSR rows into postings of the selective terms (terms x rows, rows ascending) and
+        the rows' other entries: what scipy's tocsc() of the kept part and a masked copy of the
+        rest give. Kept entries are first dealt, in row order, to a few hundred buckets of
+        neighbouring terms (each bucket a stretch of the postings), then placed bucket by bucket,
+        so that each write lands near the last one of its stream (placing them straight away
+        missed the cache on nearly every entry)."""
+        first = indptr[0]
+        n_keep = 0
+        counts = np.zeros(n_feat + 1, np.int64)
+        for e in range(first, indptr[n_rows]):
+            f = indices[e]
+            if selective[f]:
+                counts[f + 1] += 1
+                n_keep += 1
+        p_ptr = np.cumsum(counts)
+        shift = 10
+        n_buckets = (n_feat >> shift) + 1
+        fill = np.empty(n_buckets, np.int64)
+        for b in range(n_buckets):
+            fill[b] = p_ptr[min(b << shift, n_feat)]
+        t_feat = np.empty(n_keep, np.int32)
+        t_row = np.empty(n_keep, np.int32)
+        t_dat = np.empty(n_keep, data.dtype)
+        n_rest = indptr[n_rows] - first - n_keep
+        r_ptr = np.empty(n_rows + 1, indptr.dtype)
+        r_ind = np.empty(n_rest, indices.dtype)
+        r_dat = np.empty(n_rest, data.dtype)
+        q = 0
+        for r in range(n_rows):
+            r_ptr[r] = q
+            for e in range(indptr[r], indptr[r + 1]):
+                f = indices[e]
+                if selective[f]:
+                    b = f >> shift
+                    k = fill[b]
+                    t_feat[k] = f
+                    t_row[k] = r
+                    t_dat[k] = data[e]
+                    fill[b] = k + 1
+                else:
+                    r_ind[q] = f
+                    r_dat[q] = data[e]
+                    q += 1
+        r_ptr[n_rows] = q
+        p_ind = np.empty(n_keep, np.int32)
+        p_dat = np.empty(n_keep, data.dtype)
+        at = p_ptr[:-1].copy()
+        for k in range(n_keep):  # each bucket's entries, still in row order, to their terms' places
+            f = t_feat[k]
+            j = at[f]
+            p_ind[j] = t_row[k]
+            p_dat[j] = t_dat[k]
+            at[f] = j + 1
+        return p_ptr, p_ind, p_dat, r_ptr, r_ind, r_dat

@@ -127,6 +127,29 @@ def test_old_index_layout_still_loads(engine):
     assert copy.results_for_need(1) == engine.results_for_need(1)
 
 
+@pytest.mark.parametrize("side_name", ["needs_", "results_"])
+def test_compiled_postings_equal_scipys(engine, side_name, monkeypatch):
+    """The postings and the rest of each row, split by the compiled pass, are scipy's, array for array."""
+    import numpy as np
+
+    from matchmaker.matching import kernels
+    from matchmaker.matching.index import SideIndex
+
+    side = getattr(engine, side_name)
+    sel = side.selective.copy()
+    sel[np.flatnonzero(np.diff(side.X.tocsc().indptr))[::2]] ^= True  # both parts well filled
+    built = SideIndex(side.X, side.Z, side.ids, sel)
+    monkeypatch.setattr(kernels, "available", lambda: False)
+    reference = SideIndex(side.X, side.Z, side.ids, sel)
+    assert built.postings.nnz and built.rest.nnz
+    for part in ("postings", "rest"):
+        a, b = getattr(built, part), getattr(reference, part)
+        assert a.shape == b.shape
+        for name in ("indptr", "indices", "data"):
+            x, y = getattr(a, name), getattr(b, name)
+            assert x.dtype == y.dtype and np.array_equal(x, y), (part, name)
+
+
 def test_in_place_kernels_equal_public_products(engine):
     """Row dots and partial scores through the C kernels equal scipy's public products."""
     import numpy as np
