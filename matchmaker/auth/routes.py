@@ -73,11 +73,8 @@ def register():
     form = RegisterForm()
     _fill_register_choices(form)
     if form.validate_on_submit():
-        try:
-            registration.start({k: getattr(form, k).data for k in registration.FIELDS}, form.password.data)
-        except registration.MailError as exc:
-            flash(str(exc), "danger")
-            return render_template("auth/register.html", form=form, roles=Role), 503
+        fields = {k: getattr(form, k).data for k in registration.FIELDS}
+        registration.start(fields, form.password.data, request.host_url)
         return render_template("auth/register_sent.html", email=form.email.data.strip().lower())
     return render_template("auth/register.html", form=form, roles=Role)
 
