@@ -278,6 +278,10 @@ def void_contract(actor, contract, reason, base_version=None):
     try:
         lifecycle.move(contract, lifecycle.VOIDED, actor, reason=reason)  # a text out for signing is withdrawn
         db.session.flush()
+        _unsign_pair(actor, contract)
+    except pipeline.PairError as exc:
+        db.session.rollback()
+        raise ContractError(f"未作废：{exc}") from None
     except ContractError:
         db.session.rollback()
         raise
@@ -286,6 +290,20 @@ def void_contract(actor, contract, reason, base_version=None):
         contract = db.session.get(Contract, contract.id)
         raise StaleContract(contract, changes_since(contract, base_version)) from None
     return _commit(contract)
+
+
+def _unsign_pair(actor, contract):
+    """The pair a voided contract was recorded from is signed no more, unless another live contract
+    of the pair remains (the need stays as it is: its owner or an admin reopens it if the deal fell
+    through)."""
+    if contract.suggestion_id is None:
+        return
+    others = db.select(Contract.id).where(
+        Contract.suggestion_id == contract.suggestion_id, Contract.id != contract.id, Contract.voided.is_(False)
+    )
+    if db.session.scalar(others.limit(1)) is None:
+        suggestion = db.session.get(MatchSuggestion, contract.suggestion_id)
+        pipeline.undo_signing(suggestion, actor, f"合同 {contract.contract_no} 已作废")
 
 
 def changes_since(contract, base_version):

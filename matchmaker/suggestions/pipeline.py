@@ -4,7 +4,7 @@ The table of allowed moves and the checks every move passes (the actor's rights,
 page was made from) live here, once.
 """
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
@@ -134,4 +134,22 @@ def apply_move(s, actor, to_status, expected=None, note=None):
     made from; paths without a page (contract recording, CLI, demo) pass None: the current one."""
     check_move(s, actor, to_status, expected)
     record_move(s, actor, to_status, note, broker_id=taker(s, actor))
+    return s
+
+
+def undo_signing(s, actor, note):
+    """A contract recorded from a signed pair was voided: the pair goes back to the status it was signed
+    from (introduced or negotiating), recorded as a move, so that the deal's real outcome can be
+    recorded again or marked failed, and the funnel counts no signing the contracts do not. The void's
+    own rights apply (no broker check here). No commit; PairError (RACED) if the pair moved meanwhile."""
+    if s.status != "signed":
+        return s
+    last = (
+        select(SuggestionMove.from_status)
+        .where(SuggestionMove.suggestion_id == s.id, SuggestionMove.to_status == "signed")
+        .order_by(SuggestionMove.id.desc())
+        .limit(1)
+    )
+    before = db.session.scalar(last)
+    record_move(s, actor, before if before in ("introduced", "negotiating") else "negotiating", note)
     return s

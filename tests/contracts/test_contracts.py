@@ -152,6 +152,47 @@ def test_record_from_suggestion_signs_it_and_solves_the_need(client, auth):
     assert (move.from_status, move.to_status, move.actor_id) == ("negotiating", "signed", broker.id)
 
 
+def test_voiding_a_pairs_contract_returns_the_pair_to_where_it_was_signed_from(client, auth):
+    """Found 2026-12: a contract recorded from a pair and then voided (wrong amount, a duplicate) left the
+    pair 已签约 for good: the funnel counted a signing no contract backed, and the broker could not record
+    the corrected contract from the pair. The pair goes back to 洽谈中, a move records why, and the
+    corrected contract can be recorded from it again."""
+    broker = auth.login("broker")
+    need, result = make_need(), make_result()
+    s = MatchSuggestion(need_id=need.id, result_id=result.id, status="negotiating", assigned_broker_id=broker.id)
+    db.session.add(s)
+    db.session.commit()
+    data = dict(GOOD, buyer_name=need.organization.name, seller_name=result.organization.name,
+                suggestion_id=str(s.id), need_id=str(need.id), result_id=str(result.id), broker_id=str(broker.id))  # fmt: skip
+    assert client.post("/contracts/new", data=data).status_code == 302
+    c = contracts()[0]
+    resp = client.post(f"/contracts/{c.id}/void", data={"reason": "金额录错", "version": str(c.version)})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(MatchSuggestion, s.id).status == "negotiating"
+    move = db.session.scalars(db.select(SuggestionMove).order_by(SuggestionMove.id.desc())).first()
+    assert (move.from_status, move.to_status, move.actor_id) == ("signed", "negotiating", broker.id)
+    assert move.note == f"合同 {GOOD['contract_no']} 已作废"
+    again = dict(data, contract_no="HT-2020-002", registration_no="2020440001000124", amount="531.29")
+    assert client.post("/contracts/new", data=again).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(MatchSuggestion, s.id).status == "signed"
+
+
+def test_voiding_one_of_two_live_contracts_of_a_pair_keeps_it_signed(app):
+    """A pair with another live contract stays signed when one is voided."""
+    admin = make_user("admin")
+    need, result = make_need(), make_result()
+    s = MatchSuggestion(need_id=need.id, result_id=result.id, status="signed")
+    db.session.add(s)
+    db.session.commit()
+    first = make_contract(suggestion_id=s.id, contract_no="P-1")
+    make_contract(suggestion_id=s.id, contract_no="P-2")
+    services.void_contract(admin, first, "重复登记", first.version)
+    db.session.expire_all()
+    assert db.session.get(MatchSuggestion, s.id).status == "signed"
+
+
 def test_unknown_suggestion_gives_blank_form(client, auth):
     auth.login("broker")
     resp = client.get("/contracts/new?suggestion_id=999999")
