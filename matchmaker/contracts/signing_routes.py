@@ -57,17 +57,25 @@ def signing_prepare(contract_id):
 @login_required
 def signing(contract_id):
     """The contract's text to read, its signatures so far, and the signing form for its signer."""
-    contract = _visible(contract_id)
+    return _page(_visible(contract_id))
+
+
+def _page(contract, typed=None, status=200):
+    """The signing page; ``typed``, a refused SignForm, is shown again as it was sent (its 我已完整阅读
+    ticked, its errors beside the fields) while the text is the one it was sent for."""
     doc = svc.latest_document(contract)
     party = doc.party_of(current_user) if doc else None
     sign_form = None
     if doc is not None and doc.is_awaiting and party and doc.signature_of(party) is None:
-        sign_form = SignForm(document_hash=doc.document_hash)
-    return render_template(
+        same_text = typed is not None and typed.document_hash.data == doc.document_hash
+        sign_form = typed if same_text else SignForm(document_hash=doc.document_hash, formdata=None)
+    page = render_template(
         "contracts/signing/page.html", c=contract, doc=doc, text=svc.text_of(doc) if doc else None,
-        party=party, sign_form=sign_form, withdraw_form=WithdrawForm(), state=svc.contract_state(contract),
-        labels=svc.STATE_LABELS, china_time=svc.china_time, can_manage=contract.can_edit(current_user),
+        party=party, sign_form=sign_form, withdraw_form=WithdrawForm(formdata=None),
+        state=svc.contract_state(contract), labels=svc.STATE_LABELS, china_time=svc.china_time,
+        can_manage=contract.can_edit(current_user),
     )  # fmt: skip
+    return page, status
 
 
 @bp.route("/<int:contract_id>/signing/sign", methods=["POST"])
@@ -78,7 +86,7 @@ def signing_sign(contract_id):
     form = SignForm()
     if not form.validate_on_submit():
         flash_errors(form)
-        return _to_page(contract)
+        return _page(contract, form, 422)
     try:
         doc = svc.sign_as_party(current_user, contract, form.document_hash.data, form.password.data,
                                 ip=request.remote_addr, user_agent=request.user_agent.string)  # fmt: skip
@@ -86,8 +94,9 @@ def signing_sign(contract_id):
         abort(403, str(exc))
     except svc.AlreadySigned as exc:
         flash(str(exc), "info")
-    except svc.SigningError as exc:
+    except svc.SigningError as exc:  # a wrong password, a text changed meanwhile: the page again, as sent
         flash(str(exc), "danger")
+        return _page(contract, form, 422)
     else:
         done = "合同已完成网上签约，平台已加盖数字签名" if doc.is_signed else "签署成功，等待对方签署"
         flash(done, "success")

@@ -189,6 +189,32 @@ def test_replayed_and_repeated_forms_change_nothing(app, client, auth):
     assert [a.action for a in db.session.scalars(db.select(AuditLog))] == ["sign_start", "sign_stop"]
 
 
+def test_a_wrong_password_keeps_the_consent_ticked_unless_the_text_changed(app, client, auth):
+    """Found 2026-12: after a wrong password the page came back with 我已完整阅读 unticked (a redirect
+    dropped what was sent). It comes back as sent (422, the box ticked, the password empty); but if the
+    text was prepared again meanwhile, the box is unticked: that consent was for the other text."""
+    s = setup_parties()
+    prepare(client, auth, s)
+    resp = sign(client, auth, s.ent, s.contract, password="wrong-password")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "密码不正确，未签署" in page and signatures() == []
+    assert "checked" in _agree_box(page)
+    assert 'value="wrong-password"' not in page
+    old = re.search(r'name="document_hash" type="hidden" value="([0-9a-f]{64})"', page).group(1)
+    as_user(client, auth, s.broker)
+    client.post(f"/contracts/{s.contract.id}/signing/withdraw", data={"reason": "改付款条款"})
+    new = prepare(client, auth, s, payment_terms="合同生效后十日内一次付清。")
+    resp = sign(client, auth, s.ent, s.contract, doc_hash=old)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and signatures() == []
+    assert new.document_hash in page and old not in page
+    assert "checked" not in _agree_box(page)
+
+
+def _agree_box(page):
+    return re.search(r'<input[^>]*name="agree"[^>]*>', page).group(0)
+
+
 def test_wrong_passwords_pause_signing(app, client, auth):
     """After SIGNING_PASSWORD_MAX_FAILURES wrong passwords, even the right one is refused for a while."""
     s = setup_parties()
