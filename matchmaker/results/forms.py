@@ -13,6 +13,7 @@ class ResultForm(ListingForm):
 
     required_fields = ListingForm.required_fields + ("abstract", "field", "maturity", "transfer_mode", "price")
 
+    industry = ChoiceField("应用行业")  # where the result applies (the result page and import say so too)
     abstract = TextAreaField("成果简介", [rule(rules.clean_text, "abstract", "成果简介", True)],
                              description="公开展示的简要介绍（不超过 2000 字）")  # fmt: skip
     detail = text_field("详细介绍", "detail", rows=True)

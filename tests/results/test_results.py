@@ -40,6 +40,8 @@ def count():
 
 def test_researcher_lists_a_result(client, auth):
     user = auth.login("researcher")
+    form = client.get("/results/new").get_data(as_text=True)
+    assert "应用行业" in form and "所属行业" not in form  # the word the result page and the import use
     assert client.post("/results/new", data=FORM).status_code == 302
     r = db.session.scalar(db.select(Result))
     assert r.owner_id == user.id and r.organization_id == user.organization_id and r.status == "published"
