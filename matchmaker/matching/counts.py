@@ -236,7 +236,10 @@ def count_terms(docs: list[str], field_weights, char_unigrams: bool = True, n_jo
     n_c, n_docs = t.n_c, len(docs)
     width = n_c + 1
     dense = width * width <= _DENSE_PAIRS
-    if dense and n_docs and kernels.available():
+    # The compiled loops count a field's occurrences of a term in 21 bits (a field of over two million
+    # characters, never seen in a listing, takes the numpy path).
+    longest = int(np.diff(t.doc_start).max(initial=0))
+    if dense and n_docs and kernels.available() and longest < 1 << _LANE:
         return _count_compiled(t, n_docs, field_weights, char_unigrams, n_jobs)
     seen = np.zeros(width * width, dtype=bool) if dense else None
     spans = [(r, min(r + _BLOCK_ROWS, n_docs)) for r in range(0, n_docs, _BLOCK_ROWS)]
