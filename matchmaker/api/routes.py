@@ -4,6 +4,7 @@ import flask
 from flask import current_app, g, jsonify, render_template, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import csrf, limiter
@@ -11,7 +12,19 @@ from ..models.enums import ApiScope
 from . import errors, schemas
 from .auth import address_rate, authenticate_request, mark, public, rate_key, token_rate
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1", description="平台数据接口（只读为主）")
+
+class ApiParser(FlaskParser):
+    """webargs' parser with the API's rules: an unknown query argument is refused like an unknown body field
+    (the schemas' own ``unknown``, RAISE: a misspelt filter must not answer with the unfiltered list)."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION | {"query": None, "querystring": None}
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = ApiParser()
+
+
+bp = ApiBlueprint("api", __name__, url_prefix="/api/v1", description="平台数据接口（只读为主）")
 csrf.exempt(bp)  # no cookie authenticates an API call, so there is nothing for CSRF to forge
 limiter.limit(token_rate, key_func=rate_key)(bp)
 limiter.limit(address_rate)(bp)

@@ -143,6 +143,9 @@ def test_cursor_is_tamper_proof_and_bound_to_its_filters(api, app):
     "/api/v1/results?max_amount=-5", "/api/v1/needs?status=draft", "/api/v1/needs?sort=evil",
     "/api/v1/needs?q=" + "长" * 101, "/api/v1/contracts?from=2020-02-30", "/api/v1/contracts?broker=2147483648",
     "/api/v1/reports?from=99999-01-01", "/api/v1/organizations?kind=x",
+    # misspelt or unknown arguments: refused, never ignored (which would answer with the unfiltered list)
+    "/api/v1/needs?min_budget=5000000", "/api/v1/results?maturty=pilot", "/api/v1/contracts?signed_from=2020-01-01",
+    "/api/v1/reports?start=2020-01-01", "/api/v1/organizations?name=大学", "/api/v1/suggestions?broker=1",
 ])  # fmt: skip
 def test_bad_arguments_are_422_with_chinese_messages(api, url):
     """Out-of-range and malformed arguments: 422 validation_error naming the argument, never a 5xx."""
