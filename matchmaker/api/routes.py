@@ -1,5 +1,7 @@
 """The /api/v1 blueprint: authentication hook, error handlers, the OpenAPI document and its page."""
 
+import json
+
 import flask
 from flask import current_app, g, jsonify, render_template, url_for
 from flask_login import current_user
@@ -18,6 +20,16 @@ class ApiParser(FlaskParser):
     (the schemas' own ``unknown``, RAISE: a misspelt filter must not answer with the unfiltered list)."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION | {"query": None, "querystring": None}
+
+    def _raw_load_json(self, req):
+        """The JSON body; one nested deeper than Python's decoder can follow is invalid JSON, not a 500."""
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise json.JSONDecodeError("nested too deeply", "-", 0) from None
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        raise errors.ApiError(400, detail="请求体不是有效的 JSON")
 
 
 class ApiBlueprint(Blueprint):

@@ -454,7 +454,7 @@ class ContractCreate(Schema):
 
 
 chinese_messages(ContractCreate)
-ContractCreate.error_messages = {"unknown": "未知字段"}
+ContractCreate.error_messages = {"unknown": "未知字段", "type": "请求体应为 JSON 对象"}
 
 
 class IdempotencyHeader(Schema):

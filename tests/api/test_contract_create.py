@@ -1,5 +1,7 @@
 """POST /api/v1/contracts: the contract form's rules, write scope, exactly once per Idempotency-Key."""
 
+import re
+
 from matchmaker.extensions import db
 from matchmaker.models import Contract
 
@@ -115,3 +117,25 @@ def test_control_characters_in_the_body_are_422(app, client):
     resp = post(client, token, BODY | {"title": "合同\x00名称", "note": "第一行\n第二行\t缩进"})
     assert resp.status_code == 422 and list(resp.get_json()["errors"]) == ["title"]
     assert post(client, token, BODY | {"note": "第一行\n第二行\t缩进"}, key="k2").status_code == 201
+
+
+def _raw_post(client, token, data, content_type="application/json"):
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "raw", "Content-Type": content_type}
+    return client.post("/api/v1/contracts", data=data, headers=headers)
+
+
+def test_a_body_that_is_not_a_json_object_is_refused_in_chinese(app, client):
+    """Malformed, deeply nested (past Python's recursion limit) or non-object JSON: a Chinese problem, never a 500."""
+    token = token_for("admin", scopes=("read", "write"))
+    for data in ("{", "[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000):
+        resp = _raw_post(client, token, data)
+        problem = resp.get_json()
+        assert resp.status_code == 400 and resp.mimetype == "application/problem+json", problem
+        assert re.search(r"[\u4e00-\u9fff]", problem["title"])
+    for data in ("[1, 2]", "null", '"合同"', "5"):
+        resp = _raw_post(client, token, data)
+        problem = resp.get_json()
+        assert resp.status_code == 422 and problem["code"] == "validation_error", (data, problem)
+        messages = [m for ms in problem["errors"].values() for m in ms]
+        assert messages and all(re.search(r"[\u4e00-\u9fff]", m) for m in messages), (data, problem)
+    assert _count() == 0
