@@ -58,10 +58,9 @@ def contract_query(user, args):
         stmt = stmt.where(or_(Contract.broker_id == user.id, Contract.created_by_id == user.id))
     q = (args.get("q") or "").strip()
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(
-            or_(Contract.title.ilike(like), Contract.contract_no.ilike(like), Contract.registration_no.ilike(like))
-        )
+        columns = (Contract.title, Contract.contract_no, Contract.registration_no)
+        # "contains": % and _ are characters to find, not LIKE wildcards
+        stmt = stmt.where(or_(*(col.icontains(q, autoescape=True) for col in columns)))
     for name in ("type", "channel", "registration_status"):
         if args.get(name):
             stmt = stmt.where(getattr(Contract, name) == args.get(name))

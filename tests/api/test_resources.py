@@ -201,6 +201,19 @@ def test_contracts_show_signing_state_and_follow_the_pages_visibility(api, app):
     assert len(api.get("/api/v1/contracts", token_for("admin")).get_json()["items"]) == 3
 
 
+@pytest.mark.parametrize(("q", "expected"), [("%", ["percent"]), ("_", ["underscore"]), ("HT_X", ["underscore"]),
+                                             ("100%国产", ["percent"]), ("储能", ["plain", "percent"])])  # fmt: skip
+def test_contract_search_takes_percent_and_underscore_literally(api, app, q, expected):
+    """q is "contains" (as documented): % and _ are characters to find, not LIKE wildcards matching every contract."""
+    made = {
+        "plain": make_contract(title="储能电池热管理技术开发合同", contract_no="HT-X-1"),
+        "percent": make_contract(title="储能材料100%国产化合同", contract_no="HT-X-2"),
+        "underscore": make_contract(title="电机控制器技术服务合同", contract_no="HT_X_3"),
+    }
+    items = api.get("/api/v1/contracts", token_for("admin"), query_string={"q": q}).get_json()["items"]
+    assert sorted(c["id"] for c in items) == sorted(made[k].id for k in expected), q
+
+
 # Reports: the page's figures ------------------------------------------------------------------
 
 
