@@ -10,6 +10,7 @@ from ..brokers.services import contacts_of
 from ..extensions import db
 from ..listings import access, lifecycle, services
 from ..listings.kinds import NEED, RESULT
+from ..models.enums import ACTIVE_STATUSES
 from ..utils.money import WAN
 from ..zones.services import shown_zones
 from . import pagination, schemas
@@ -69,6 +70,9 @@ def dump(kind, listing, full, detail=False, contacts=False):
 def list_page(kind, args):
     """One page of the public list of a kind, as the pages build it."""
     filters = {k: v for k, v in args.items() if k not in ("limit", "cursor")}
+    if args.get("status") not in (None, *ACTIVE_STATUSES) and not current_user.is_staff:
+        # the page's query drops such a filter; answering with the live list would pass it off as the closed one
+        raise ApiError(422, errors={"status": ["仅经纪人和管理员可按该状态筛选，其他账号只能选 published、docking"]})
     q = services.public_list(kind.name, _query_args(kind, args), current_user)
     model = kind.model
     stmt = q.stmt  # a closed zone filters like an unknown one there (listings.queries), as on the page

@@ -102,6 +102,23 @@ def test_unpublished_listing_is_404_for_others_but_not_owner(api):
     assert api.get(f"/api/v1/needs/{draft.id}", token_for("broker")).status_code == 200
 
 
+@pytest.mark.parametrize("kind", ["needs", "results"])
+def test_a_status_filter_the_caller_may_not_use_is_refused_not_ignored(api, kind):
+    """status=closed from an enterprise token: 422 on status (the page's query drops the filter, and the API
+    answered with the live list as if it were the closed one); staff get the closed ones, anyone the live statuses."""
+    make = need if kind == "needs" else result
+    live, closed = make(title="有效的条目"), make(title="已关闭的条目", status="closed")
+    for role in ("enterprise", "researcher"):
+        resp = api.get(f"/api/v1/{kind}?status=closed", token_for(role))
+        problem = resp.get_json()
+        assert resp.status_code == 422 and list(problem["errors"]) == ["status"], problem
+        assert re.search(r"[\u4e00-\u9fff]", problem["errors"]["status"][0])
+        ids = [i["id"] for i in api.get(f"/api/v1/{kind}?status=published", token_for(role)).get_json()["items"]]
+        assert ids == [live.id]
+    ids = [i["id"] for i in api.get(f"/api/v1/{kind}?status=closed", token_for("broker")).get_json()["items"]]
+    assert ids == [closed.id]
+
+
 # Pages and bounds -----------------------------------------------------------------------------
 
 
