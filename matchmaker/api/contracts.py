@@ -66,6 +66,9 @@ staff = requires(Role.BROKER, Role.ADMIN)
 def contracts_list(args):
     """Contracts the token's user may see, filtered like the contracts page."""
     filters = {k: v for k, v in args.items() if k not in ("limit", "cursor")}
+    if args.get("broker") is not None and not current_user.is_admin:
+        # the page's query drops it for brokers; their own contracts would come back as the other broker's
+        raise ApiError(422, errors={"broker": ["仅管理员可按经纪人筛选"]})
     page_args = {k: str(v) for k, v in filters.items() if k not in ("signed_from", "signed_to", "signing")}
     page_args |= {"from": str(args.get("signed_from") or ""), "to": str(args.get("signed_to") or "")}
     stmt = services.contract_query(current_user, page_args)

@@ -218,6 +218,18 @@ def test_contracts_show_signing_state_and_follow_the_pages_visibility(api, app):
     assert len(api.get("/api/v1/contracts", token_for("admin")).get_json()["items"]) == 3
 
 
+def test_the_broker_filter_is_refused_to_brokers_not_ignored(api, app):
+    """broker= is the admins' filter: a broker's token got its own contracts back as if they were the other's."""
+    broker, other = make_user("broker"), make_user("broker")
+    mine, theirs = make_contract(broker_id=broker.id), make_contract(broker_id=other.id)
+    resp = api.get(f"/api/v1/contracts?broker={other.id}", token_for(broker))
+    problem = resp.get_json()
+    assert resp.status_code == 422 and list(problem["errors"]) == ["broker"], problem
+    assert [c["id"] for c in api.get("/api/v1/contracts", token_for(broker)).get_json()["items"]] == [mine.id]
+    items = api.get(f"/api/v1/contracts?broker={other.id}", token_for("admin")).get_json()["items"]
+    assert [c["id"] for c in items] == [theirs.id]
+
+
 @pytest.mark.parametrize(("q", "expected"), [("%", ["percent"]), ("_", ["underscore"]), ("HT_X", ["underscore"]),
                                              ("100%国产", ["percent"]), ("储能", ["plain", "percent"])])  # fmt: skip
 def test_contract_search_takes_percent_and_underscore_literally(api, app, q, expected):
