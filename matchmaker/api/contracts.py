@@ -133,6 +133,7 @@ def _existing_key(user, key):
 @bp.arguments(schemas.ContractCreate, location="json")
 @bp.response(201, schemas.Contract)
 @bp.alt_response(409, response="CONFLICT")
+@bp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
 @bp.doc(summary="登记技术合同", description="与“登记技术合同”页面相同的校验与规则（需要“写入”权限）。必须带 Idempotency-Key："
         "同一键、同一内容的重复请求返回第一次登记的合同（响应头 Idempotent-Replayed: true），不会重复登记；"
         "同一键、不同内容返回 422。金额以元为单位的字符串给出。")  # fmt: skip

@@ -6,7 +6,7 @@ import flask
 from flask import current_app, g, jsonify, render_template, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import csrf, limiter
@@ -22,7 +22,10 @@ class ApiParser(FlaskParser):
     DEFAULT_UNKNOWN_BY_LOCATION = FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION | {"query": None, "querystring": None}
 
     def _raw_load_json(self, req):
-        """The JSON body; one nested deeper than Python's decoder can follow is invalid JSON, not a 500."""
+        """The JSON body. Another content type is 415 (not "缺少此参数" on every field that was sent), and a
+        body nested deeper than Python's decoder can follow is invalid JSON (400), not a 500."""
+        if not is_json_request(req) and req.get_data(cache=True):
+            raise errors.ApiError(415, detail="请求体应为 JSON（Content-Type: application/json）")
         try:
             return super()._raw_load_json(req)
         except RecursionError:

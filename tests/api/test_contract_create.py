@@ -139,3 +139,20 @@ def test_a_body_that_is_not_a_json_object_is_refused_in_chinese(app, client):
         messages = [m for ms in problem["errors"].values() for m in ms]
         assert messages and all(re.search(r"[\u4e00-\u9fff]", m) for m in messages), (data, problem)
     assert _count() == 0
+
+
+def test_a_body_sent_as_another_content_type_is_415(app, client):
+    """The contract as text/plain or a form: 415 naming JSON, not 422 "缺少此参数" on every field that was sent."""
+    import json
+
+    token = token_for("admin", scopes=("read", "write"))
+    for data, content_type in (
+        (json.dumps(BODY), "text/plain"),
+        ("contract_no=HT-1", "application/x-www-form-urlencoded"),
+    ):
+        resp = _raw_post(client, token, data, content_type)
+        problem = resp.get_json()
+        assert resp.status_code == 415 and problem["code"] == "unsupported_media_type", problem
+        assert "application/json" in problem["detail"]
+    resp = _raw_post(client, token, json.dumps(BODY), "application/json; charset=utf-8")
+    assert resp.status_code == 201, resp.get_json()
