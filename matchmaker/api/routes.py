@@ -23,13 +23,15 @@ class ApiParser(FlaskParser):
 
     def _raw_load_json(self, req):
         """The JSON body. Another content type is 415 (not "缺少此参数" on every field that was sent), and a
-        body nested deeper than Python's decoder can follow is invalid JSON (400), not a 500."""
+        body Python's decoder will not read (nested too deeply, a number too long) is invalid JSON (400), not a 500."""
         if not is_json_request(req) and req.get_data(cache=True):
             raise errors.ApiError(415, detail="请求体应为 JSON（Content-Type: application/json）")
         try:
             return super()._raw_load_json(req)
-        except RecursionError:
-            raise json.JSONDecodeError("nested too deeply", "-", 0) from None
+        except json.JSONDecodeError:
+            raise
+        except (RecursionError, ValueError):  # nested too deeply; an integer past Python's 4300 digits
+            raise json.JSONDecodeError("not readable", "-", 0) from None
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         raise errors.ApiError(400, detail="请求体不是有效的 JSON")

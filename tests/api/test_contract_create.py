@@ -125,9 +125,11 @@ def _raw_post(client, token, data, content_type="application/json"):
 
 
 def test_a_body_that_is_not_a_json_object_is_refused_in_chinese(app, client):
-    """Malformed, deeply nested (past Python's recursion limit) or non-object JSON: a Chinese problem, never a 500."""
+    """Malformed, deeply nested (past Python's recursion limit), a number Python will not read, or non-object JSON:
+    a Chinese problem, never a 500."""
     token = token_for("admin", scopes=("read", "write"))
-    for data in ("{", "[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000):
+    deep, digits = "[" * 100_000 + "]" * 100_000, '{"broker_id": ' + "1" * 5000 + "}"  # past int's 4300 digits
+    for data in ("{", deep, '{"a":' * 50_000 + "1" + "}" * 50_000, digits):
         resp = _raw_post(client, token, data)
         problem = resp.get_json()
         assert resp.status_code == 400 and resp.mimetype == "application/problem+json", problem
