@@ -83,7 +83,9 @@ def list_page(kind, args):
         return [rows[i] for i in ids if i in rows]
 
     page = pagination.page(stmt, load, kind.name, filters, args["limit"], args.get("cursor"))
-    page["items"] = [dump(kind, r, access.list_full(current_user, r)) for r in page["items"]]
+    shown = [(r, access.list_full(current_user, r)) for r in page["items"]]
+    page["items"] = [dump(kind, r, full) for r, full in shown]
+    services.log_list_views(current_user, [r for r, full in shown if full])  # confidential details: audited
     return page
 
 

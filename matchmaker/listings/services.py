@@ -161,6 +161,15 @@ def open_listing(listing, user, log_fields=None):
     return listing
 
 
+def log_list_views(user, listings):
+    """Audit a broker's (or admin's) reading of summary-only needs' details in a list (the API's list gives them,
+    as the detail page does; the pages' lists do not). Commits once, when something was written."""
+    logged = [access.log_confidential_view(user, item, ["details"]) for item in listings
+              if getattr(item, "confidentiality", None) == "summary"]  # fmt: skip
+    if any(row is not None for row in logged):
+        db.session.commit()
+
+
 def expire_due(today=None, batch=500):
     """Expire every live listing past its validity; returns {"need": n, "result": m}."""
     today = today or clock.today()

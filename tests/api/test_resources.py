@@ -85,6 +85,22 @@ def test_owner_and_staff_see_everything(api, secret_need, who):
     assert (audited is not None) == (who != "owner")
 
 
+@pytest.mark.parametrize("who", ["owner", "broker", "admin"])
+def test_staff_reading_confidential_details_in_a_list_are_audited(api, secret_need, who):
+    """The list gives staff a summary-only need's problem, indicators and conditions (the page's list does not,
+    its detail does and is audited): each such read is audited as on the detail page, one commit per page."""
+    n, owner = secret_need
+    public = need(title="公开的需求", summary="公开摘要")
+    user = owner if who == "owner" else make_user(who)
+    items = {i["id"]: i for i in api.get("/api/v1/needs", token_for(user)).get_json()["items"]}
+    assert items[n.id]["problem"] == SECRET["problem"] and public.id in items
+    rows = db.session.scalars(db.select(AuditLog).filter_by(actor_id=user.id, action="view")).all()
+    assert [(r.entity, r.entity_id, r.after) for r in rows] == (
+        [] if who == "owner" else [("need", n.id, {"fields": ["details"]})]
+    )
+    assert db.session.scalar(db.select(db.func.count(AuditLog.id)).filter_by(entity_id=public.id, action="view")) == 0
+
+
 def test_introduced_researcher_sees_the_confidential_need(api, secret_need):
     """The counterpart of an introduced pair is entitled, as on the page."""
     n, _ = secret_need
