@@ -90,11 +90,12 @@ def list_page(kind, args):
 
 
 def detail(kind, listing_id):
-    """One listing: live ones for everyone, others for owner and staff; hidden parts as on the page."""
+    """One listing: live ones for everyone, others for owner, staff and introduced counterparts; hidden parts as
+    on the page."""
     listing = get_or_404(kind.model, listing_id)
     if lifecycle.is_due(listing):
         services.open_listing(listing, current_user)
-    if not lifecycle.is_live(listing) and not current_user.is_staff and not access.is_owner(current_user, listing):
+    if not access.can_open(current_user, listing):  # the page's rule (its 410 for an ended one is a 404 here)
         raise ApiError(404)
     full = access.can_see_full(current_user, listing)
     contacts = access.can_see_contacts(current_user, listing)

@@ -135,6 +135,21 @@ def test_a_status_filter_the_caller_may_not_use_is_refused_not_ignored(api, kind
     assert ids == [closed.id]
 
 
+def test_an_ended_listing_is_open_to_its_introduced_counterpart_as_on_the_page(api, client, auth):
+    """A need solved after its pair was introduced: the researcher's page shows it, so the API does too;
+    a stranger gets 404 (the page's 410 says no more than that)."""
+    researcher = make_user("researcher")
+    n = need(title="已解决的需求")
+    make_suggestion(need=n, result=result(user=researcher), status="introduced")
+    n.status = "solved"
+    db.session.commit()
+    auth.login(researcher)
+    assert client.get(f"/needs/{n.id}").status_code == 200  # the page
+    body = api.get(f"/api/v1/needs/{n.id}", token_for(researcher)).get_json()
+    assert body.get("id") == n.id and body["status"] == "solved", body
+    assert api.get(f"/api/v1/needs/{n.id}", token_for("researcher")).status_code == 404
+
+
 # Pages and bounds -----------------------------------------------------------------------------
 
 
