@@ -6,6 +6,7 @@ import flask
 from flask import current_app, g, jsonify, render_template, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
+from marshmallow import missing
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException
 
@@ -27,11 +28,17 @@ class ApiParser(FlaskParser):
         if not is_json_request(req) and req.get_data(cache=True):
             raise errors.ApiError(415, detail="请求体应为 JSON（Content-Type: application/json）")
         try:
-            return super()._raw_load_json(req)
+            data = super()._raw_load_json(req)
         except json.JSONDecodeError:
             raise
         except (RecursionError, ValueError):  # nested too deeply; an integer past Python's 4300 digits
             raise json.JSONDecodeError("not readable", "-", 0) from None
+        try:  # JSON may spell a lone surrogate ("\ud800"), which no UTF-8 text (a hash, the database) can hold
+            if data is not missing:
+                json.dumps(data, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            raise errors.ApiError(400, detail="请求体含有无效的 Unicode 字符（单独的代理项，如 \\ud800）") from None
+        return data
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         raise errors.ApiError(400, detail="请求体不是有效的 JSON")

@@ -156,5 +156,21 @@ def test_a_body_sent_as_another_content_type_is_415(app, client):
         problem = resp.get_json()
         assert resp.status_code == 415 and problem["code"] == "unsupported_media_type", problem
         assert "application/json" in problem["detail"]
+    resp = client.post("/api/v1/contracts", headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "none"})
+    assert resp.status_code == 422 and "contract_no" in resp.get_json()["errors"]  # no body at all: missing fields
     resp = _raw_post(client, token, json.dumps(BODY), "application/json; charset=utf-8")
     assert resp.status_code == 201, resp.get_json()
+
+
+def test_a_lone_surrogate_in_the_body_is_400_not_500(app, client):
+    """JSON may spell \\ud800 alone, which no UTF-8 text (the key's hash, the database) can hold."""
+    import json
+
+    token = token_for("admin", scopes=("read", "write"))
+    for body in (json.dumps(BODY | {"title": "X"}).replace('"X"', '"\\ud800合同"'),
+                 json.dumps(BODY | {"note": "X"}).replace('"X"', '"\\udfff"'),
+                 json.dumps(BODY | {"X": 1}).replace('"X"', '"\\ud800"')):  # fmt: skip
+        resp = _raw_post(client, token, body)
+        problem = resp.get_json()
+        assert resp.status_code == 400 and problem["code"] == "bad_request" and "Unicode" in problem["detail"], problem
+    assert _count() == 0
