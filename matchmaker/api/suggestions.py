@@ -4,6 +4,7 @@ from flask import current_app, url_for
 from flask_login import current_user
 
 from ..brokers.queries import Filters, suggestions_stmt
+from ..brokers.services import log_confidential_view
 from ..listings import access
 from ..models import MatchSuggestion, Role, SuggestionStatus
 from ..suggestions.store import explain_shown
@@ -52,5 +53,8 @@ def suggestions_list(args):
 @bp.response(200, schemas.Suggestion)
 @bp.doc(summary="匹配推荐详情")
 def suggestions_detail(suggestion_id):
-    """One match pair (staff read any pair, as on the pair page)."""
-    return dump(explain_shown([get_or_404(MatchSuggestion, suggestion_id)])[0])
+    """One match pair (staff read any pair, as on the pair page, and are audited as there: a summary-only
+    need's reasons are words of its hidden text)."""
+    s = get_or_404(MatchSuggestion, suggestion_id)
+    log_confidential_view(current_user, s)
+    return dump(explain_shown([s])[0])

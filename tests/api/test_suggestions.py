@@ -27,3 +27,27 @@ def test_a_confidential_need_shows_only_its_title(api, app):
     make_suggestion(need=n)
     text = json.dumps(api.get("/api/v1/suggestions", token_for("broker")).get_json(), ensure_ascii=False)
     assert "保密需求标题" in text and "绝密的技术难题细节" not in text
+
+
+def test_a_broker_reading_a_pair_of_a_confidential_need_is_audited_as_on_the_pair_page(api, client, auth):
+    """The pair's reasons are words of the need's hidden text: the API's pair, like the pair page, is audited."""
+    from matchmaker.extensions import db
+    from matchmaker.models import AuditLog
+
+    n = make_need(confidentiality="summary", title="保密需求标题", problem="绝密的储能技术难题", summary="摘要")
+    s = make_suggestion(need=n)
+    broker = make_user("broker")
+
+    def audited():
+        rows = db.session.scalars(db.select(AuditLog).filter_by(actor_id=broker.id, action="view")).all()
+        return [(r.entity_id, r.after) for r in rows]
+
+    body = api.get(f"/api/v1/suggestions/{s.id}", token_for(broker)).get_json()
+    assert "储能" in [r["term"] for r in body["reasons"]]  # a word of the hidden problem text
+    assert audited() == [(n.id, {"via": "suggestion", "suggestion_id": s.id})]
+    auth.login(broker)
+    assert client.get(f"/broker/suggestions/{s.id}").status_code == 200  # the page writes the same row
+    assert len(audited()) == 2
+    public = make_suggestion(need=make_need(title="公开需求"))
+    api.get(f"/api/v1/suggestions/{public.id}", token_for(broker))
+    assert len(audited()) == 2
