@@ -182,13 +182,31 @@ def _commit(contract):
     return contract
 
 
+class _NewOrganisationRace(Exception):
+    """A party's new organisation was inserted by a simultaneous request first (its unique name)."""
+
+
 def record_contract(actor, data, suggestion_id=None, key=None, with_contract=None):
     """Record a signed contract; from a suggestion, through the pipeline's ``signed`` move
     (refused for a pair that is not introduced or negotiating, or not the actor's), and its need solved.
 
     ``key``: the form's one-time key; a repeat raises ``once.Repeat`` with the first contract's id.
     ``with_contract(contract)``, when given, runs before the commit (the API records its
-    Idempotency-Key in the same transaction)."""
+    Idempotency-Key in the same transaction).
+
+    Two requests naming the same new party at once: the second's insert of the organisation meets the
+    first's (its unique name); it is rolled back and recorded again, finding the organisation."""
+    try:
+        return _record_contract(actor, data, suggestion_id, key, with_contract)
+    except _NewOrganisationRace:
+        pass
+    try:
+        return _record_contract(actor, data, suggestion_id, key, with_contract)  # finds the organisation now
+    except _NewOrganisationRace:
+        raise ContractError("甲方或乙方单位正被同时登记，请重试") from None
+
+
+def _record_contract(actor, data, suggestion_id, key, with_contract):
     claimed = once.claim(key, "contract", actor)
     suggestion = None
     if suggestion_id:
@@ -198,7 +216,11 @@ def record_contract(actor, data, suggestion_id=None, key=None, with_contract=Non
             raise ContractError("找不到该推荐，未登记")
         data = dict(data, need_id=suggestion.need_id, result_id=suggestion.result_id)
     contract = Contract(created_by_id=actor.id, suggestion_id=suggestion.id if suggestion else None)
-    _apply(contract, data)
+    try:
+        _apply(contract, data)
+    except IntegrityError:
+        db.session.rollback()
+        raise _NewOrganisationRace from None
     status = data.get("registration_status") or "unsubmitted"
     try:
         lifecycle.move(contract, lifecycle.REGISTERED if status == "registered" else lifecycle.RECORDED, actor,

@@ -174,3 +174,30 @@ def test_a_lone_surrogate_in_the_body_is_400_not_500(app, client):
         problem = resp.get_json()
         assert resp.status_code == 400 and problem["code"] == "bad_request" and "Unicode" in problem["detail"], problem
     assert _count() == 0
+
+
+def test_a_new_party_named_by_two_requests_at_once_is_one_organisation(app, client, monkeypatch):
+    """Two contracts naming the same new buyer at the same moment: both recorded, one organisation; the loser's
+    insert of the organisation hit its unique name and was a 500."""
+    from matchmaker.contracts import services
+    from matchmaker.models import Organization
+
+    from ..factories import make_org
+
+    theirs = make_org("enterprise", name=BODY["buyer_name"])  # the other request's, committed meanwhile
+    real, calls = services.find_or_create_org, []
+
+    def looked_before_the_other_committed(name, kind):
+        calls.append(name)
+        if len(calls) == 1:  # not found then, so inserted
+            org = Organization(name=name, kind=kind or "enterprise")
+            db.session.add(org)
+            db.session.flush()
+            return org
+        return real(name, kind)
+
+    monkeypatch.setattr(services, "find_or_create_org", looked_before_the_other_committed)
+    resp = post(client, token_for("broker", scopes=("read", "write")), BODY)
+    assert resp.status_code == 201 and resp.get_json()["buyer"]["id"] == theirs.id, resp.get_json()
+    assert db.session.scalar(db.select(db.func.count(Organization.id)).filter_by(name=BODY["buyer_name"])) == 1
+    assert _count() == 1
