@@ -17,8 +17,8 @@ def user_query(role=None, q=None, active=None, pending=None):
     if active in ("1", "0"):
         stmt = stmt.where(User.active.is_(active == "1"))
     if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(or_(User.name.ilike(like), User.email.ilike(like)))
+        like = q.strip()
+        stmt = stmt.where(or_(User.name.icontains(like, autoescape=True), User.email.icontains(like, autoescape=True)))
     return stmt
 
 
@@ -28,7 +28,7 @@ def org_query(kind=None, q=None):
     if kind:
         stmt = stmt.where(Organization.kind == kind)
     if q:
-        stmt = stmt.where(Organization.name.ilike(f"%{q.strip()}%"))
+        stmt = stmt.where(Organization.name.icontains(q.strip(), autoescape=True))
     return stmt
 
 

@@ -34,7 +34,7 @@ def events_stmt(when="", q=""):
     else:
         stmt = stmt.order_by(Event.starts_at.desc())
     if q:
-        stmt = stmt.where(Event.title.ilike(f"%{q.strip()[:50]}%"))
+        stmt = stmt.where(Event.title.icontains(q.strip()[:50], autoescape=True))
     return stmt.order_by(Event.id.desc())
 
 
@@ -171,7 +171,7 @@ def search_listings(kind, q, limit=10):
     q = (q or "").strip()[:50]
     if not q:
         return []
-    cond = model.title.ilike(f"%{q}%")
+    cond = model.title.icontains(q, autoescape=True)
     if id_or_none(q):
         cond = or_(cond, model.id == id_or_none(q))
     stmt = (

@@ -78,7 +78,9 @@ def session_query(args, user):
         stmt = stmt.where(LiveSession.starts_at < now)
     q = (args.get("q") or "").strip()[:50]
     if q:
-        stmt = stmt.where(or_(LiveSession.title.ilike(f"%{q}%"), LiveSession.speaker.ilike(f"%{q}%")))
+        stmt = stmt.where(
+            or_(LiveSession.title.icontains(q, autoescape=True), LiveSession.speaker.icontains(q, autoescape=True))
+        )
     order = LiveSession.starts_at if when == "upcoming" else LiveSession.starts_at.desc()
     return stmt.order_by(order, LiveSession.id)
 
@@ -150,7 +152,7 @@ def registration_query(session, args):
         stmt = stmt.where(or_(LiveRegistration.attended.is_(False), LiveRegistration.attended.is_(None)))
     q = (args.get("q") or "").strip()[:50]
     if q:
-        stmt = stmt.where(or_(User.name.ilike(f"%{q}%"), User.email.ilike(f"%{q}%")))
+        stmt = stmt.where(or_(User.name.icontains(q, autoescape=True), User.email.icontains(q, autoescape=True)))
     return stmt.order_by(LiveRegistration.id)
 
 

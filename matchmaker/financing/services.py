@@ -70,7 +70,9 @@ def case_query(args, user):
                           FinancingCase.applied_at < datetime(int(year) + 1, 1, 1))  # fmt: skip
     q = (args.get("q") or "").strip()[:50]
     if q:
-        stmt = stmt.where(or_(Organization.name.ilike(f"%{q}%"), FinancingCase.patents.ilike(f"%{q}%")))
+        stmt = stmt.where(
+            or_(Organization.name.icontains(q, autoescape=True), FinancingCase.patents.icontains(q, autoescape=True))
+        )
     return stmt.order_by(FinancingCase.applied_at.desc(), FinancingCase.id.desc())
 
 

@@ -41,7 +41,7 @@ def course_query(user, args):
         stmt = stmt.where(TrainingCourse.status == args["status"])
     q = (args.get("q") or "").strip()[:50]
     if q:
-        stmt = stmt.where(TrainingCourse.title.ilike(f"%{q}%"))
+        stmt = stmt.where(TrainingCourse.title.icontains(q, autoescape=True))
     return stmt.order_by(TrainingCourse.year.desc(), TrainingCourse.id.desc())
 
 
@@ -220,8 +220,13 @@ def enrolment_query(course, args):
         stmt = stmt.where(TrainingEnrolment.passed.is_(None))
     q = (args.get("q") or "").strip()[:50]
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(TrainingEnrolment.name.ilike(like), TrainingEnrolment.org_name.ilike(like)))
+        like = q  # "contains": % and _ are characters to find
+        stmt = stmt.where(
+            or_(
+                TrainingEnrolment.name.icontains(like, autoescape=True),
+                TrainingEnrolment.org_name.icontains(like, autoescape=True),
+            )
+        )
     return stmt.order_by(TrainingEnrolment.id)
 
 
@@ -351,9 +356,13 @@ def certificate_query(args):
         stmt = stmt.where(Certificate.issued_on.between(date(int(year), 1, 1), date(int(year), 12, 31)))
     q = (args.get("q") or "").strip()[:50]
     if q:
-        like = f"%{q}%"
+        like = q  # "contains": % and _ are characters to find
         stmt = stmt.where(
-            or_(Certificate.number.ilike(like), Certificate.holder_name.ilike(like), Certificate.org_name.ilike(like))
+            or_(
+                Certificate.number.icontains(like, autoescape=True),
+                Certificate.holder_name.icontains(like, autoescape=True),
+                Certificate.org_name.icontains(like, autoescape=True),
+            )
         )
     return stmt.order_by(Certificate.issued_on.desc(), Certificate.id.desc())
 

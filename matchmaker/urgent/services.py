@@ -292,7 +292,7 @@ def queue_query(args, user=None):
         stmt = stmt.where(r.reason_kind == args["reason"])
     q = (args.get("q") or "").strip()[:50]
     if q:
-        stmt = stmt.where(or_(TechNeed.title.ilike(f"%{q}%"), r.reason.ilike(f"%{q}%")))
+        stmt = stmt.where(or_(TechNeed.title.icontains(q, autoescape=True), r.reason.icontains(q, autoescape=True)))
     return stmt.order_by((r.status != "pending"), r.due_at, r.id.desc())
 
 

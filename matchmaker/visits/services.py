@@ -138,8 +138,14 @@ def visit_query(args, user):
         stmt = stmt.where(Visit.recorded_by_id == user.id)
     q = (args.get("q") or "").strip()[:50]
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(Organization.name.ilike(like), Visit.topic.ilike(like), Visit.people.ilike(like)))
+        like = q  # "contains": % and _ are characters to find
+        stmt = stmt.where(
+            or_(
+                Organization.name.icontains(like, autoescape=True),
+                Visit.topic.icontains(like, autoescape=True),
+                Visit.people.icontains(like, autoescape=True),
+            )
+        )
     return stmt.order_by(Visit.visited_on.desc(), Visit.id.desc())
 
 
