@@ -17,6 +17,9 @@ from ..utils.inputs import AmountText
 from ..utils.money import parse_amount, wan_input
 
 UNITS = [("wan", "万元"), ("yuan", "元")]
+# No technology contract of the platform's records predates the registration of technology contracts (1985):
+# an earlier date is a typing slip (0001-01-01 was accepted, and counted in year 1's report).
+EARLIEST = date(1985, 1, 1)
 
 
 def opt_int(value):
@@ -170,6 +173,10 @@ class ContractForm(FlaskForm):
             self.transaction_amount.errors.append("技术交易额不能大于合同金额")
             ok = False
         signed, registered = self.signed_on.data, self.registered_on.data
+        for f in (self.signed_on, self.registered_on):  # 0001-01-01 was taken and counted in a year's report
+            if f.data and f.data < EARLIEST:
+                f.errors.append(f"{f.label.text}不能早于 {EARLIEST:%Y-%m-%d}，请核对")
+                ok = False
         if signed and signed > today():
             self.signed_on.errors.append("签订日期不能晚于今天")
             ok = False

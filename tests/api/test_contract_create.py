@@ -74,6 +74,7 @@ def test_form_rules_apply_with_chinese_messages(app, client):
         (BODY | {"transaction_amount": "9999999.00"}, "transaction_amount"),
         (BODY | {"seller_name": BODY["buyer_name"]}, "seller_name"),
         (BODY | {"signed_on": "2999-01-01"}, "signed_on"),
+        (BODY | {"signed_on": "0001-01-01"}, "signed_on"),
         (BODY | {"suggestion_id": 2147483647}, "suggestion_id"),
         (BODY | {"need_id": 999999}, "need_id"),
         (BODY | {"surprise": 1}, "surprise"),

@@ -93,6 +93,8 @@ def test_largest_amount_round_trips(client, auth):
         ({"amount": "100000000", "transaction_amount": "1"}, "合同金额超出允许范围"),
         ({"signed_on": "TOMORROW"}, "签订日期不能晚于今天"),
         ({"signed_on": "2020-13-01"}, "日期格式不正确"),
+        ({"signed_on": "0001-01-01"}, "签订日期不能早于 1985-01-01"),
+        ({"signed_on": "1984-12-31", "registered_on": "1984-12-31"}, "登记日期不能早于 1985-01-01"),
         ({"type": "gift"}, "请选择有效的合同类型"),
         ({"channel": "event"}, "签订渠道为对接活动时，请选择活动"),
         ({"registration_status": "registered"}, "已登记的合同请填写登记日期"),
