@@ -124,9 +124,13 @@ def organization_new():
     """Create an organisation."""
     form = OrganizationForm()
     if form.validate_on_submit():
-        org = services.save_organization(Organization(), form.data)
-        flash(f"已创建单位 {org.name}", "success")
-        return redirect(url_for("admin.organizations"))
+        try:
+            org = services.save_organization(Organization(), form.data)
+        except services.OrganizationTaken as exc:
+            form.name.errors.append(str(exc))
+        else:
+            flash(f"已创建单位 {org.name}", "success")
+            return redirect(url_for("admin.organizations"))
     return render_template("admin/organization_form.html", form=form, org=None)
 
 
@@ -137,7 +141,11 @@ def organization_edit(org_id):
     org = get_or_404(Organization, org_id)
     form = OrganizationForm(obj=org, org_id=org.id)
     if form.validate_on_submit():
-        services.save_organization(org, form.data)
-        flash("单位信息已保存", "success")
-        return redirect(url_for("admin.organizations"))
+        try:
+            services.save_organization(org, form.data)
+        except services.OrganizationTaken as exc:
+            form.name.errors.append(str(exc))
+        else:
+            flash("单位信息已保存", "success")
+            return redirect(url_for("admin.organizations"))
     return render_template("admin/organization_form.html", form=form, org=org)

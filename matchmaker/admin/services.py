@@ -1,6 +1,7 @@
 """Admin queries and use cases for accounts and organisations."""
 
 from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Organization, User
@@ -32,8 +33,14 @@ def org_query(kind=None, q=None):
     return stmt
 
 
+class OrganizationTaken(Exception):
+    """Another request saved an organisation of this name or USCC first (a double submit, two tabs)."""
+
+
 def save_organization(org, data):
-    """Apply form data to an organisation (new or existing); commits."""
+    """Apply form data to an organisation (new or existing); commits.
+
+    Raises OrganizationTaken (rolled back) when the name or USCC was taken by a simultaneous save."""
     for key in ("name", "kind", "town", "industry", "address", "contact_name", "contact_phone",
                 "contact_email", "description"):  # fmt: skip
         value = data.get(key)
@@ -41,7 +48,11 @@ def save_organization(org, data):
     org.uscc = normalize_uscc(data.get("uscc")) or None
     org.verified = bool(data.get("verified"))
     db.session.add(org)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise OrganizationTaken("已有同名单位或该统一社会信用代码已被其他单位使用") from None
     return org
 
 
