@@ -435,9 +435,9 @@ class ContractCreate(Schema):
     )
     seller_kind = Enum(OrgKind)
     amount = fields.String(required=True, validate=validate.Regexp(r"^\d{1,12}(\.\d{1,2})?$", error="应为以元为单位、最多两位小数的金额字符串"),
-                           metadata={"description": "合同金额（元），字符串，如 \"5132900.00\"", "example": "5132900.00"})  # fmt: skip
+                           metadata={"description": "合同金额（元），字符串，如 \"5132900.00\"；最大 999999999900.00（99,999,999.99 万元）", "example": "5132900.00"})  # fmt: skip
     transaction_amount = fields.String(required=True, validate=validate.Regexp(r"^\d{1,12}(\.\d{1,2})?$", error="应为以元为单位、最多两位小数的金额字符串"),
-                                       metadata={"description": "技术交易额（元）", "example": "5000000.00"})  # fmt: skip
+                                       metadata={"description": "技术交易额（元），不大于合同金额", "example": "5000000.00"})  # fmt: skip
     signed_on = fields.Date(required=True)
     registration_status = Enum(RegistrationStatus)
     registered_on = fields.Date()
