@@ -1,10 +1,10 @@
 """Admin queries and use cases for accounts and organisations."""
 
-from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Organization, User
+from ..utils.search import contains_any
 from ..utils.uscc import normalize_uscc
 
 
@@ -18,8 +18,7 @@ def user_query(role=None, q=None, active=None, pending=None):
     if active in ("1", "0"):
         stmt = stmt.where(User.active.is_(active == "1"))
     if q:
-        like = q.strip()
-        stmt = stmt.where(or_(User.name.icontains(like, autoescape=True), User.email.icontains(like, autoescape=True)))
+        stmt = stmt.where(contains_any(q.strip(), User.name, User.email))
     return stmt
 
 
@@ -29,7 +28,7 @@ def org_query(kind=None, q=None):
     if kind:
         stmt = stmt.where(Organization.kind == kind)
     if q:
-        stmt = stmt.where(Organization.name.icontains(q.strip(), autoescape=True))
+        stmt = stmt.where(contains_any(q.strip(), Organization.name))
     return stmt
 
 

@@ -5,6 +5,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..models import Organization, Role, Zone
 from ..reports import services as reports
+from ..utils.search import contains_any
 from ..zones import services as zones
 from . import pagination, schemas
 from .errors import ApiError
@@ -57,7 +58,7 @@ def organizations_list(args):
     """Organisations, filtered by name and kind."""
     stmt = db.select(Organization).order_by(Organization.id)
     if args.get("q"):
-        stmt = stmt.where(Organization.name.contains(args["q"], autoescape=True))
+        stmt = stmt.where(contains_any(args["q"], Organization.name))
     if args.get("kind"):
         stmt = stmt.where(Organization.kind == args["kind"])
     filters = {k: v for k, v in args.items() if k not in ("limit", "cursor")}

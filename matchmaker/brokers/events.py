@@ -19,6 +19,7 @@ from ..models import (
 )
 from ..utils import clock, once
 from ..utils.bounds import id_or_none
+from ..utils.search import contains_any
 from ..utils.tx import rolls_back_on
 from .services import BrokerError, can_act, new_manual_pair
 
@@ -34,7 +35,7 @@ def events_stmt(when="", q=""):
     else:
         stmt = stmt.order_by(Event.starts_at.desc())
     if q:
-        stmt = stmt.where(Event.title.icontains(q.strip()[:50], autoescape=True))
+        stmt = stmt.where(contains_any(q.strip()[:50], Event.title))
     return stmt.order_by(Event.id.desc())
 
 
@@ -171,7 +172,7 @@ def search_listings(kind, q, limit=10):
     q = (q or "").strip()[:50]
     if not q:
         return []
-    cond = model.title.icontains(q, autoescape=True)
+    cond = contains_any(q, model.title)
     if id_or_none(q):
         cond = or_(cond, model.id == id_or_none(q))
     stmt = (

@@ -27,6 +27,7 @@ from ..models.enums import IN_PROGRESS_STATUSES, OPEN_STATUSES, PIPELINE_STATUSE
 from ..models.signing import contract_not_awaiting
 from ..suggestions.store import explain_shown
 from ..utils.bounds import id_or_none
+from ..utils.search import contains_any
 
 # Score bands shown in the queue filter: (label, low, high).
 SCORE_BANDS = {
@@ -133,8 +134,8 @@ def suggestions_stmt(user, f, stale_days, statuses):
         # The typed text, not a pattern: "%" or "_" is a character of a title.
         stmt = stmt.where(
             or_(
-                S.need_id.in_(db.select(TechNeed.id).where(TechNeed.title.icontains(f.q, autoescape=True))),
-                S.result_id.in_(db.select(Result.id).where(Result.title.icontains(f.q, autoescape=True))),
+                S.need_id.in_(db.select(TechNeed.id).where(contains_any(f.q, TechNeed.title))),
+                S.result_id.in_(db.select(Result.id).where(contains_any(f.q, Result.title))),
             )
         )
     # Pairs an owner asked a broker to introduce come first, oldest request first.

@@ -18,6 +18,7 @@ from ..models.base import utcnow
 from ..models.enums import LiveKind
 from ..notifications.services import notify
 from ..utils import clock, once
+from ..utils.search import contains_any
 from ..visits.services import history_provider
 
 REGISTRANT_ROLES = (Role.ENTERPRISE.value, Role.RESEARCHER.value)
@@ -78,9 +79,7 @@ def session_query(args, user):
         stmt = stmt.where(LiveSession.starts_at < now)
     q = (args.get("q") or "").strip()[:50]
     if q:
-        stmt = stmt.where(
-            or_(LiveSession.title.icontains(q, autoescape=True), LiveSession.speaker.icontains(q, autoescape=True))
-        )
+        stmt = stmt.where(contains_any(q, LiveSession.title, LiveSession.speaker))
     order = LiveSession.starts_at if when == "upcoming" else LiveSession.starts_at.desc()
     return stmt.order_by(order, LiveSession.id)
 
@@ -152,7 +151,7 @@ def registration_query(session, args):
         stmt = stmt.where(or_(LiveRegistration.attended.is_(False), LiveRegistration.attended.is_(None)))
     q = (args.get("q") or "").strip()[:50]
     if q:
-        stmt = stmt.where(or_(User.name.icontains(q, autoescape=True), User.email.icontains(q, autoescape=True)))
+        stmt = stmt.where(contains_any(q, User.name, User.email))
     return stmt.order_by(LiveRegistration.id)
 
 

@@ -25,6 +25,7 @@ from ..suggestions import pipeline
 from ..suggestions.services import schedule_matching
 from ..utils import once
 from ..utils.bounds import id_or_none
+from ..utils.search import contains_any
 from . import audit, lifecycle
 from .lifecycle import ContractError
 
@@ -58,9 +59,7 @@ def contract_query(user, args):
         stmt = stmt.where(or_(Contract.broker_id == user.id, Contract.created_by_id == user.id))
     q = (args.get("q") or "").strip()
     if q:
-        columns = (Contract.title, Contract.contract_no, Contract.registration_no)
-        # "contains": % and _ are characters to find, not LIKE wildcards
-        stmt = stmt.where(or_(*(col.icontains(q, autoescape=True) for col in columns)))
+        stmt = stmt.where(contains_any(q, Contract.title, Contract.contract_no, Contract.registration_no))
     for name in ("type", "channel", "registration_status"):
         if args.get(name):
             stmt = stmt.where(getattr(Contract, name) == args.get(name))

@@ -5,13 +5,14 @@ Each function owns its transaction and commits once.
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 
 from ..extensions import db
 from ..listings.validation import clean_patents
 from ..models import FinancingCase, Organization, Role
 from ..models.enums import FinancingStatus
 from ..utils import clock, once
+from ..utils.search import contains_any
 from ..visits.services import history_provider
 from . import workflow
 from .workflow import FinancingError
@@ -70,9 +71,7 @@ def case_query(args, user):
                           FinancingCase.applied_at < datetime(int(year) + 1, 1, 1))  # fmt: skip
     q = (args.get("q") or "").strip()[:50]
     if q:
-        stmt = stmt.where(
-            or_(Organization.name.icontains(q, autoescape=True), FinancingCase.patents.icontains(q, autoescape=True))
-        )
+        stmt = stmt.where(contains_any(q, Organization.name, FinancingCase.patents))
     return stmt.order_by(FinancingCase.applied_at.desc(), FinancingCase.id.desc())
 
 

@@ -15,6 +15,7 @@ from ..matching.duplicates import DEFAULT_DUPLICATE_THRESHOLD, find_near_duplica
 from ..matching.normalize import normalize
 from ..models import DomainTerm, IndexJob, Result, TechNeed, User
 from ..models.enums import DUPLICATE_CHECK_STATUSES
+from ..utils.search import contains_any
 from . import indexing, tasks
 from .display import (  # noqa: F401  (re-exported)
     highlight,
@@ -163,7 +164,7 @@ def term_query(q: str | None):
     """Domain words, newest first, optionally filtered."""
     stmt = select(DomainTerm).order_by(DomainTerm.id.desc())
     if q:
-        stmt = stmt.where(DomainTerm.word.contains(normalize(q).strip(), autoescape=True))
+        stmt = stmt.where(contains_any(normalize(q).strip(), DomainTerm.word))
     return stmt
 
 

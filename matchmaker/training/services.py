@@ -6,7 +6,7 @@ rows themselves (enrolled_by, assessed_by, issued_by, revoked_by).
 
 from datetime import date
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -16,6 +16,7 @@ from ..models.base import today, utcnow
 from ..models.enums import CourseStatus, TrainingModuleKind
 from ..models.training import training_attendance
 from ..utils import once
+from ..utils.search import contains_any
 from ..utils.tx import rolls_back_on
 
 PASS_MARK = 60
@@ -41,7 +42,7 @@ def course_query(user, args):
         stmt = stmt.where(TrainingCourse.status == args["status"])
     q = (args.get("q") or "").strip()[:50]
     if q:
-        stmt = stmt.where(TrainingCourse.title.icontains(q, autoescape=True))
+        stmt = stmt.where(contains_any(q, TrainingCourse.title))
     return stmt.order_by(TrainingCourse.year.desc(), TrainingCourse.id.desc())
 
 
@@ -220,13 +221,7 @@ def enrolment_query(course, args):
         stmt = stmt.where(TrainingEnrolment.passed.is_(None))
     q = (args.get("q") or "").strip()[:50]
     if q:
-        like = q  # "contains": % and _ are characters to find
-        stmt = stmt.where(
-            or_(
-                TrainingEnrolment.name.icontains(like, autoescape=True),
-                TrainingEnrolment.org_name.icontains(like, autoescape=True),
-            )
-        )
+        stmt = stmt.where(contains_any(q, TrainingEnrolment.name, TrainingEnrolment.org_name))
     return stmt.order_by(TrainingEnrolment.id)
 
 
@@ -356,14 +351,7 @@ def certificate_query(args):
         stmt = stmt.where(Certificate.issued_on.between(date(int(year), 1, 1), date(int(year), 12, 31)))
     q = (args.get("q") or "").strip()[:50]
     if q:
-        like = q  # "contains": % and _ are characters to find
-        stmt = stmt.where(
-            or_(
-                Certificate.number.icontains(like, autoescape=True),
-                Certificate.holder_name.icontains(like, autoescape=True),
-                Certificate.org_name.icontains(like, autoescape=True),
-            )
-        )
+        stmt = stmt.where(contains_any(q, Certificate.number, Certificate.holder_name, Certificate.org_name))
     return stmt.order_by(Certificate.issued_on.desc(), Certificate.id.desc())
 
 

@@ -20,6 +20,7 @@ from ..notifications.services import notify
 from ..suggestions import services as matcher
 from ..suggestions.store import threshold
 from ..utils import once
+from ..utils.search import contains_any
 from . import clock
 
 log = logging.getLogger(__name__)
@@ -292,7 +293,7 @@ def queue_query(args, user=None):
         stmt = stmt.where(r.reason_kind == args["reason"])
     q = (args.get("q") or "").strip()[:50]
     if q:
-        stmt = stmt.where(or_(TechNeed.title.icontains(q, autoescape=True), r.reason.icontains(q, autoescape=True)))
+        stmt = stmt.where(contains_any(q, TechNeed.title, r.reason))
     return stmt.order_by((r.status != "pending"), r.due_at, r.id.desc())
 
 

@@ -6,7 +6,7 @@ Each function owns its transaction and commits once; a collected need is matched
 
 from datetime import date
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 
 from ..extensions import db
 from ..listings import lifecycle
@@ -17,6 +17,7 @@ from ..models.visits import visit_need
 from ..notifications.services import notify
 from ..suggestions import services as matcher
 from ..utils import clock, once
+from ..utils.search import contains_any
 
 EXPERT_ORG_KINDS = (OrgKind.UNIVERSITY.value, OrgKind.INSTITUTE.value, OrgKind.RND.value)
 
@@ -138,14 +139,7 @@ def visit_query(args, user):
         stmt = stmt.where(Visit.recorded_by_id == user.id)
     q = (args.get("q") or "").strip()[:50]
     if q:
-        like = q  # "contains": % and _ are characters to find
-        stmt = stmt.where(
-            or_(
-                Organization.name.icontains(like, autoescape=True),
-                Visit.topic.icontains(like, autoescape=True),
-                Visit.people.icontains(like, autoescape=True),
-            )
-        )
+        stmt = stmt.where(contains_any(q, Organization.name, Visit.topic, Visit.people))
     return stmt.order_by(Visit.visited_on.desc(), Visit.id.desc())
 
 
