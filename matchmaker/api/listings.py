@@ -8,7 +8,7 @@ from sqlalchemy.orm import defer, joinedload
 
 from ..brokers.services import contacts_of
 from ..extensions import db
-from ..listings import access, lifecycle, services
+from ..listings import access, services
 from ..listings.kinds import NEED, RESULT
 from ..models.enums import ACTIVE_STATUSES
 from ..utils.money import WAN
@@ -93,15 +93,11 @@ def detail(kind, listing_id):
     """One listing: live ones for everyone, others for owner, staff and introduced counterparts; hidden parts as
     on the page."""
     listing = get_or_404(kind.model, listing_id)
-    if lifecycle.is_due(listing):
-        services.open_listing(listing, current_user)
+    services.open_listing(listing, current_user, audit=True)  # expiry and the staff's audit row, as on the page
     if not access.can_open(current_user, listing):  # the page's rule (its 410 for an ended one is a 404 here)
         raise ApiError(404)
     full = access.can_see_full(current_user, listing)
     contacts = access.can_see_contacts(current_user, listing)
-    if contacts and current_user.is_staff:  # audited as on the page
-        hidden = kind is NEED and listing.confidentiality == "summary"
-        services.open_listing(listing, current_user, ["contacts"] + (["details"] if hidden else []))
     return dump(kind, listing, full, detail=True, contacts=contacts)
 
 

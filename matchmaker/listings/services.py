@@ -140,9 +140,11 @@ def _expiry_note(listing):
     )
 
 
-def open_listing(listing, user, log_fields=None):
-    """A listing being read: expired if found past its validity; a staff view of confidential
-    fields audited. Commits only when something was written."""
+def open_listing(listing, user, audit=False):
+    """A listing being read, in one transaction: expired if found past its validity; with ``audit``, a
+    staff reader's view of its contacts (and of a summary-only need's details) recorded when the reader
+    may open it and see them, as its page and the API's detail show them. Commits once, only when
+    something was written."""
     changed = False
     if lifecycle.is_due(listing):
         try:
@@ -152,8 +154,10 @@ def open_listing(listing, user, log_fields=None):
         else:
             _expiry_note(listing)
             changed = True
-    if log_fields and access.log_confidential_view(user, listing, log_fields) is not None:
-        changed = True
+    if audit and user.is_staff and access.can_open(user, listing) and access.can_see_contacts(user, listing):
+        hidden = kind_of(listing) == "need" and listing.confidentiality == "summary"
+        if access.log_confidential_view(user, listing, ["contacts"] + (["details"] if hidden else [])) is not None:
+            changed = True
     if changed:
         if listing.status == ListingStatus.EXPIRED.value:
             matcher.schedule_matching(listing)

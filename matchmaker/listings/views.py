@@ -55,14 +55,14 @@ def index(kind: Kind):
     )  # fmt: skip
 
 
-def visible_or_404(kind: Kind, listing_id):
+def visible_or_404(kind: Kind, listing_id, audit=False):
     """A listing the current user may open: live ones for everyone; a solved, closed or expired one for
     its owner, staff and the introduced (or contracted) counterparts, and to everyone else a 410 page
     saying it is solved / closed / expired; drafts (and drafts closed unpublished) are the owner's and staff's
     only."""
     listing = get_or_404(kind.model, listing_id)
-    if lifecycle.is_due(listing):
-        services.open_listing(listing, current_user)
+    if audit or lifecycle.is_due(listing):  # expiry and the staff's audit row: one commit
+        services.open_listing(listing, current_user, audit=audit)
     if access.can_open(current_user, listing):
         return listing
     never_public = listing.status == "closed" and listing.published_at is None  # a draft closed unpublished
@@ -73,12 +73,9 @@ def visible_or_404(kind: Kind, listing_id):
 
 def detail(kind: Kind, listing_id):
     """One listing; confidential parts and contacts only for those entitled to them."""
-    listing = visible_or_404(kind, listing_id)
+    listing = visible_or_404(kind, listing_id, audit=True)
     full = access.can_see_full(current_user, listing)
     contacts = access.can_see_contacts(current_user, listing)
-    if contacts and current_user.is_staff:
-        hidden = kind.name == "need" and listing.confidentiality == "summary"
-        services.open_listing(listing, current_user, ["contacts"] + (["details"] if hidden else []))
     return render_template(
         "listings/detail.html", kind=kind, listing=listing, full=full, contacts=contacts,
         suggestions=suggestions.suggestions_for(listing, current_user),

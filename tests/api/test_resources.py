@@ -85,6 +85,46 @@ def test_owner_and_staff_see_everything(api, secret_need, who):
     assert (audited is not None) == (who != "owner")
 
 
+@pytest.mark.parametrize("how", ["api", "page"])
+def test_a_staff_read_of_a_listing_past_its_date_expires_and_audits_in_one_commit(api, client, auth, secret_need, how):
+    """A broker opening a summary-only need past its validity: it is expired, its owner told, and the broker's view
+    of its contacts and details audited, in one transaction (the API's detail and the page committed twice: a failure
+    between the two left an expiry without the audit row of the read that caused it)."""
+    import traceback
+
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    n, owner = secret_need
+    n.valid_until = date(2020, 1, 1)
+    db.session.commit()
+    broker = make_user("broker")
+    commits = []
+
+    def listen(session):  # the request's own commits: jobs run after them (inline here) commit on their own
+        frames = [f for f in traceback.extract_stack() if "/matchmaker/" in f.filename]
+        if frames and frames[-1].filename.endswith(("listings/services.py", "listings/views.py", "api/listings.py")):
+            commits.append(frames[-1].name)
+
+    if how == "page":
+        auth.login(broker)
+    event.listen(Session, "after_commit", listen)
+    try:
+        if how == "api":
+            resp = api.get(f"/api/v1/needs/{n.id}", token_for(broker))
+            assert resp.status_code == 200 and resp.get_json()["contacts"]["phone"] == "13912345678"
+        else:
+            resp = client.get(f"/needs/{n.id}")
+            assert resp.status_code == 200 and "13912345678" in resp.get_data(as_text=True)
+    finally:
+        event.remove(Session, "after_commit", listen)
+    assert commits == ["open_listing"]
+    db.session.expire_all()
+    assert db.session.get(type(n), n.id).status == "expired"
+    rows = db.session.scalars(db.select(AuditLog).filter_by(actor_id=broker.id, action="view")).all()
+    assert [r.after for r in rows] == [{"fields": ["contacts", "details"]}]
+
+
 @pytest.mark.parametrize("who", ["owner", "broker", "admin"])
 def test_staff_reading_confidential_details_in_a_list_are_audited(api, secret_need, who):
     """The list gives staff a summary-only need's problem, indicators and conditions (the page's list does not,
