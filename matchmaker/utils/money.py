@@ -106,11 +106,13 @@ def parse_amount(raw, unit, label):
         raise ValueError(f"{label}以万元填写时最多保留六位小数（精确到分）")
     if unit != "wan" and places > 2:
         raise ValueError(f"{label}以元填写时最多保留两位小数（精确到分）")
+    # The limit in the unit the amount was typed in (the API and the 元 choice of the form speak yuan).
+    too_big = f"{label}超出允许范围（最大 " + ("99999999.99 万元）" if unit == "wan" else "999999999900.00 元）")
     if value > CONTRACT_MAX_YUAN:  # before any arithmetic: huge values would overflow the context
-        raise ValueError(f"{label}超出允许范围（最大 99999999.99 万元）")
+        raise ValueError(too_big)
     yuan = (value * WAN if unit == "wan" else value).quantize(CENT)
     if yuan > CONTRACT_MAX_YUAN:
-        raise ValueError(f"{label}超出允许范围（最大 99999999.99 万元）")
+        raise ValueError(too_big)
     return yuan
 
 

@@ -83,6 +83,11 @@ def test_form_rules_apply_with_chinese_messages(app, client):
         resp = post(client, token, body, key=f"k{i}")
         problem = resp.get_json()
         assert resp.status_code == 422 and field in problem["errors"], (field, problem)
+    # Over the maximum: the limit is named in yuan, the API's unit (it said 万元).
+    resp = post(client, token, BODY | {"amount": "999999999999.00", "transaction_amount": "1.00"}, key="too-big")
+    assert resp.status_code == 422 and resp.get_json()["errors"]["amount"] == [
+        "合同金额超出允许范围（最大 999999999900.00 元）"
+    ]
     assert _count() == 0
 
 

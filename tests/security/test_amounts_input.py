@@ -52,8 +52,11 @@ def test_thousands_separators_are_read(raw, yuan):
 def test_the_largest_amount_accepted_is_the_one_the_message_names():
     """99,999,999.99 万元 is the limit the message gives; 999,999,999,999 元 used to pass and show as 100,000,000.00."""
     assert parse_amount("99999999.99", "wan", "合同金额") == Decimal("999999999900.00")
-    for raw, unit in (("999999999999", "yuan"), ("99999999.999999", "wan")):
-        with pytest.raises(ValueError, match="最大 99999999.99 万元"):
+    assert parse_amount("999999999900.00", "yuan", "合同金额") == Decimal("999999999900.00")
+    # The limit in the unit typed: the API (and the form's 元 choice) said 万元 to an amount in yuan.
+    for raw, unit, limit in (("999999999999", "yuan", "最大 999999999900.00 元）"),
+                             ("99999999.999999", "wan", "最大 99999999.99 万元）")):  # fmt: skip
+        with pytest.raises(ValueError, match=limit):
             parse_amount(raw, unit, "合同金额")
 
 
