@@ -15,6 +15,7 @@ import threading
 
 import numpy as np
 
+from . import kernels_words
 from .tokenize import STOPWORDS, dictionary_version, is_whole_word, whole_words_mask
 
 __all__ = ["RowWords", "WordTables", "row_words", "tables"]
@@ -235,6 +236,58 @@ def row_words(vec, F: np.ndarray, bounds: np.ndarray) -> RowWords:
     """Words and feature shares of rows whose (sorted) features are F[bounds[r]:bounds[r+1]]."""
     t = tables(vec)
     F = F.astype(np.int64, copy=False)
+    if kernels_words.available():
+        return _row_words_compiled(vec, t, F, bounds)
+    return _row_words_numpy(vec, t, F, bounds)
+
+
+_NO_INT, _NO_FLOAT = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+
+
+def _row_words_compiled(vec, t: WordTables, F: np.ndarray, bounds: np.ndarray) -> RowWords:
+    # One compiled pass (kernels_words.py) over tables packed word by word; words and n-grams first
+    # seen after the fit (rare) are looked up here and handed over as arrays.
+    packed = getattr(t, "packed_", None)
+    if packed is None:
+        packed = t.packed_ = kernels_words.packed_tables(t)  # not saved: rebuilt from the tables
+    bounds = np.asarray(bounds, dtype=np.int64)
+    out = kernels_words.row_words(F, bounds, _NO_INT, t, *packed, _NO_INT, _NO_INT, _NO_FLOAT, _NO_INT)
+    if out is None:  # features first seen after the fit
+        late_key, *late_words = _late(vec, t, F)
+        out = kernels_words.row_words(F, bounds, late_key, t, *packed, *late_words)
+    return RowWords(*out)
+
+
+def _late(vec, t: WordTables, F: np.ndarray):
+    """Per position -2 for a word first seen after the fit, the key of such an n-gram, or -1; and
+    those words' n-grams (word, feature, count) and first and last characters."""
+    late_key = np.full(len(F), -1, dtype=np.int64)
+    is_word = F < t.n_words
+    late = (F >= t.n_fitted).nonzero()[0].tolist()
+    for k in late:
+        name = vec.extra_names_.get(int(F[k]) - t.n_fitted)
+        if isinstance(name, str):
+            late_key[k] = -2  # a word
+            is_word[k] = True
+        elif name is not None:
+            late_key[k] = name
+    word_at = is_word.cumsum() - 1
+    us, keys, cnts, fl = [], [], [], []
+    for k in late:
+        if late_key[k] == -2:
+            name = word_name(vec, int(F[k]))
+            grams = _grams(name)
+            us += [int(word_at[k])] * len(grams)
+            keys += list(grams)
+            cnts += list(grams.values())
+            fl += [ord(name[0]), ord(name[-1])]
+    feats = _gram_features(vec, np.asarray(keys, dtype=np.int64)) if keys else _NO_INT
+    return (late_key, np.asarray(us, dtype=np.int64), feats, np.asarray(cnts, dtype=np.float64),
+            np.asarray(fl, dtype=np.int64))  # fmt: skip
+
+
+def _row_words_numpy(vec, t: WordTables, F: np.ndarray, bounds: np.ndarray) -> RowWords:
+    # The reference path (without numba): array calls over all rows at once.
     m = len(bounds) - 1
     seg = np.arange(m, dtype=np.int64).repeat(bounds[1:] - bounds[:-1])
     is_word = F < t.n_words
