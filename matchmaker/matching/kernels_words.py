@@ -25,7 +25,7 @@ try:  # pragma: no cover - exercised by whichever path the machine has
 except ImportError:  # pragma: no cover
     numba = None
 
-__all__ = ["available", "row_words"]
+__all__ = ["available", "packed_tables", "row_words"]
 
 _SHIFT = 21  # as wordshare.py: an n-gram key is a code point, or (first << 21) | second
 _LOW = (1 << _SHIFT) - 1

@@ -6,7 +6,8 @@ proportion to how often they do); a bigram inside no word of the row spans two a
 and goes half to the words ending with its first character, half to those starting with its
 second. A feature no word of the row carries keeps no owner (explain.py leaves it in the
 remainder). Rows are handled together, as segments of one concatenated feature array, with
-lookups into per-vocabulary tables built once (``tables``) instead of Python loops per word.
+lookups into per-vocabulary tables built once (``tables``) instead of Python loops per word;
+with numba, one compiled pass over them (kernels_words.py) gives the same words and shares.
 """
 
 from __future__ import annotations

@@ -66,7 +66,17 @@ def test_compiled_row_words_equal_numpy_with_late_words(monkeypatch):
     assert vec.n_added_ and len(engine.results_.d_ids)
     late = _rows(engine.results_.dX)[-1]
     assert (late >= vec.n_fitted_).any()
+    seen = []  # the compiled path's late words, handed over as arrays
+    real = wordshare._late
+
+    def spy(*args):
+        out = real(*args)
+        seen.append(len(out[1]))
+        return out
+
+    monkeypatch.setattr(wordshare, "_late", spy)
     _check_engine(engine, monkeypatch)
+    assert seen and max(seen) > 0
 
 
 def test_compiled_row_words_equal_numpy_on_odd_rows(monkeypatch):
