@@ -50,9 +50,13 @@ def manage():
     """All zones, and a form to create one."""
     form = ZoneForm()
     if form.validate_on_submit():
-        zone = services.save_zone(Zone(), form.data)
-        flash(f"已创建专区“{zone.name}”", "success")
-        return redirect(url_for("zones.manage"))
+        try:
+            zone = services.save_zone(Zone(), form.data)
+        except services.ZoneTaken as exc:
+            form.name.errors.append(str(exc))
+        else:
+            flash(f"已创建专区“{zone.name}”", "success")
+            return redirect(url_for("zones.manage"))
     zones = db.session.scalars(db.select(Zone).order_by(Zone.id.desc())).all()
     return render_template("zones/manage.html", form=form, zones=zones, counts=services.zone_counts())
 
@@ -64,7 +68,11 @@ def edit(zone_id):
     zone = get_or_404(Zone, zone_id)
     form = ZoneForm(obj=zone, zone_id=zone.id)
     if form.validate_on_submit():
-        services.save_zone(zone, form.data)
-        flash("专区已保存", "success")
-        return redirect(url_for("zones.manage"))
+        try:
+            services.save_zone(zone, form.data)
+        except services.ZoneTaken as exc:
+            form.name.errors.append(str(exc))
+        else:
+            flash("专区已保存", "success")
+            return redirect(url_for("zones.manage"))
     return render_template("zones/form.html", form=form, zone=zone)

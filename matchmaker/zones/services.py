@@ -1,6 +1,7 @@
 """Zones: create, edit, and the live needs and results of a zone."""
 
 from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -8,14 +9,24 @@ from ..listings.lifecycle import live_clause
 from ..models import Result, TechNeed, need_zone, result_zone
 
 
+class ZoneTaken(Exception):
+    """Another request saved a zone of this name first (a double submit, two tabs)."""
+
+
 def save_zone(zone, data):
-    """Apply form data to a zone (new or existing); commits."""
+    """Apply form data to a zone (new or existing); commits.
+
+    Raises ZoneTaken (rolled back) when the name was taken by a simultaneous save."""
     zone.name = data["name"].strip()
     zone.description = (data.get("description") or "").strip()
     zone.starts_on, zone.ends_on = data.get("starts_on"), data.get("ends_on")
     zone.active = bool(data.get("active"))
     db.session.add(zone)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ZoneTaken("已有同名专区") from None
     return zone
 
 
