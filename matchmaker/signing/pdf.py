@@ -20,6 +20,10 @@ INDENT = "\u3000\u3000"  # two ideographic spaces: the first-line indent of Chin
 NO_START = set("，。、；：？！）》」』】〕”’…—%,.;:?!)]}·")
 # ... and these never end one (they move down with the character they open).
 NO_END = set("（《「『【〔“‘([{¥")
+# The footer's placeholder for the page count. fpdf2's default, "{nb}", was replaced in every string drawn,
+# so a party named "{nb}科技有限公司" read "3科技有限公司" in the contract. Three characters, as "{nb}"
+# is measured ("000"): documents without it keep their bytes. No typed text holds a NUL.
+PAGE_COUNT = "\x00n\x00"
 
 
 def _tokens(s):
@@ -73,7 +77,8 @@ def _pdf_class():
             self.set_y(-15)
             self.set_font(FONT, size=8)
             self.set_text_color(110)
-            self.cell(0, 5, f"{self.footer_text}　　第 {self.page_no()} 页 共 {{nb}} 页", align="C")
+            footer = self.footer_text.replace(PAGE_COUNT, "")
+            self.cell(0, 5, f"{footer}　　第 {self.page_no()} 页 共 {PAGE_COUNT} 页", align="C")
             self.set_text_color(0)
 
     return ContractPDF
@@ -126,12 +131,13 @@ def render_pdf(text: ContractText, font: Font | None = None, author: str = "") -
     pdf.fonts[FONT].ttfont.recalcBBoxes = False
     pdf.set_margins(22, 20, 22)
     pdf.set_auto_page_break(True, margin=22)
-    pdf.alias_nb_pages()
+    pdf.alias_nb_pages(PAGE_COUNT)
     pdf.add_page()
 
     def para(s, size=11, align="L", height=7, indent=True):
         pdf.set_font(FONT, size=size)
         width = pdf.w - pdf.l_margin - pdf.r_margin
+        s = s.replace(PAGE_COUNT, "")
         for line in wrap_lines((INDENT if indent else "") + s, width, pdf.get_string_width):
             pdf.cell(width, height, line, align=align, new_x="LMARGIN", new_y="NEXT")
 
