@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import ValidationError
 
 from ..models import OrgKind, Role
 from ..utils import once
@@ -18,6 +19,12 @@ class LoginForm(FlaskForm):
     email = StringField("邮箱", [val.required("请输入邮箱"), val.length(max=120, label="邮箱")])
     password = PasswordField("密码", [val.required("请输入密码")])
     remember = BooleanField("记住我（14 天内免登录）")
+
+
+def _listed(field):
+    """Empty, or one of the field's choices (the maintained list), in Chinese."""
+    if field.data and field.data not in {value for value, _ in field.choices if value}:
+        raise ValidationError("请从列表中选择")
 
 
 class RegisterForm(FlaskForm):
@@ -39,8 +46,16 @@ class RegisterForm(FlaskForm):
         choices=[(k.value, k.label) for k in (OrgKind.ENTERPRISE, OrgKind.UNIVERSITY, OrgKind.INSTITUTE)],
     )
     uscc = StringField("统一社会信用代码", [val.optional(), val.uscc])
+    # Optional; a value not on the list (a tampered form) was stored on the new organisation whatever its
+    # length: junk in the admin's lists, and a 500 on PostgreSQL past 50 characters.
     town = SelectField("所在镇街", choices=[], validate_choice=False)
     industry = SelectField("所属行业", choices=[], validate_choice=False)
+
+    def validate_town(self, field):
+        _listed(field)
+
+    def validate_industry(self, field):
+        _listed(field)
 
     def validate(self, extra_validators=None):
         """Cross-field rules: the organisation kind must suit the role; enterprises need a USCC."""
