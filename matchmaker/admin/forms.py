@@ -1,7 +1,7 @@
 """Admin forms for accounts and organisations."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from ..auth.passwords import strong_password
@@ -9,17 +9,18 @@ from ..extensions import db
 from ..models import Organization, OrgKind, Role, User
 from ..utils import once
 from ..utils import validators as val
+from ..utils.inputs import CodeSelect
 from ..utils.uscc import normalize_uscc
 
 
 class StaffUserForm(FlaskForm):
     """Create any account; brokers and admins can only be created here."""
 
-    role = SelectField("角色", choices=Role.choices())
+    role = CodeSelect("角色", choices=Role.choices())
     name = StringField("姓名", [val.required("请填写姓名"), val.length(max=50, label="姓名")])
     email = StringField("邮箱", [val.required("请填写邮箱"), val.length(max=120, label="邮箱"), val.email()])
     phone = StringField("手机", [val.optional(), val.phone])
-    organization_id = SelectField("所属单位", coerce=int, choices=[])
+    organization_id = CodeSelect("所属单位", coerce=int, choices=[])
     password = PasswordField("初始密码", [val.required("请设置初始密码"), strong_password])
 
     def validate_email(self, field):
@@ -39,7 +40,7 @@ class OrganizationForm(FlaskForm):
     """Create or edit an organisation."""
 
     name = StringField("单位名称", [val.required("请填写单位名称"), val.length(2, 100, "单位名称")])
-    kind = SelectField("单位类型", choices=OrgKind.choices())
+    kind = CodeSelect("单位类型", choices=OrgKind.choices())
     uscc = StringField("统一社会信用代码", [val.optional(), val.uscc])
     town = StringField("所在镇街", [val.optional(), val.length(max=50, label="镇街")])
     industry = StringField("所属行业", [val.optional(), val.length(max=50, label="行业")])

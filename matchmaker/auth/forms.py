@@ -7,6 +7,7 @@ from wtforms.validators import ValidationError
 from ..models import OrgKind, Role
 from ..utils import once
 from ..utils import validators as val
+from ..utils.inputs import CodeSelect
 from . import services
 from .passwords import strong_password
 
@@ -28,12 +29,13 @@ def _listed(field):
 
 
 class RegisterForm(FlaskForm):
-    role = SelectField(
+    role = CodeSelect(
         "我是",
         choices=[
             (Role.ENTERPRISE.value, "企业用户（发布技术需求）"),
             (Role.RESEARCHER.value, "科研人员（发布科技成果）"),
         ],
+        message="请选择注册身份：企业用户或科研人员",
     )
     name = StringField("姓名", [val.required("请填写姓名"), val.length(max=50, label="姓名")])
     email = StringField("邮箱", [val.required("请填写邮箱"), val.length(max=120, label="邮箱"), val.email()])
@@ -41,7 +43,7 @@ class RegisterForm(FlaskForm):
     password = _password_field("密码")
     password2 = PasswordField("确认密码", [val.required("请再次输入密码"), val.equal_to("password")])
     org_name = StringField("单位名称", [val.required("请填写单位名称"), val.length(2, 100, "单位名称")])
-    org_kind = SelectField(
+    org_kind = CodeSelect(
         "单位类型",
         choices=[(k.value, k.label) for k in (OrgKind.ENTERPRISE, OrgKind.UNIVERSITY, OrgKind.INSTITUTE)],
     )
