@@ -2,6 +2,7 @@
 
 import secrets
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -197,13 +198,23 @@ def reset_own_password(user, new, key=None):
 
 
 def decide_membership(user, approve):
-    """Approve (join) or refuse a pending request to join an organisation; commits."""
+    """Approve (join) or refuse a pending request to join an organisation; commits.
+
+    The request is taken by one conditional write: of two decisions at the same moment (two admins, two
+    tabs, a double click) one applies and the other is refused, never approved and refused both."""
     org = user.requested_organization
     if org is None:
         raise AccountError("该账号没有待审核的加入申请")
-    user.requested_organization = None
+    values = {"requested_organization_id": None}
     if approve:
-        user.organization = org
+        values["organization_id"] = org.id
+    taken = db.session.execute(
+        update(User).where(User.id == user.id, User.requested_organization_id == org.id).values(**values)
+    )
+    if taken.rowcount != 1:  # decided by another request since this one read it
+        db.session.rollback()
+        raise AccountError("该账号没有待审核的加入申请（可能刚由其他管理员处理）")
+    if approve:
         what = "需求" if org.kind == OrgKind.ENTERPRISE else "成果"
         notify(user, "membership", f"您已加入单位「{org.name}」，现在可以代表该单位发布{what}", "/dashboard")
     else:
