@@ -1,7 +1,7 @@
 """Zone form (admins)."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from ..extensions import db
@@ -18,6 +18,7 @@ class ZoneForm(FlaskForm):
     starts_on = DateText("开始日期")
     ends_on = DateText("结束日期")
     active = BooleanField("启用（在专区列表中展示，可供需求和成果选择）", default=True)
+    version = HiddenField()  # what the edit page was loaded from (services.zone_version)
 
     def __init__(self, *args, zone_id=None, **kw):
         super().__init__(*args, **kw)

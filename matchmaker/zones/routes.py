@@ -67,12 +67,18 @@ def edit(zone_id):
     """Edit a zone (name, description, dates, active)."""
     zone = get_or_404(Zone, zone_id)
     form = ZoneForm(obj=zone, zone_id=zone.id)
+    if request.method == "GET":
+        form.version.data = services.zone_version(zone)
+    code = 200
     if form.validate_on_submit():
         try:
-            services.save_zone(zone, form.data)
+            services.save_zone(zone, form.data, version=form.version.data)
         except services.ZoneTaken as exc:
             form.name.errors.append(str(exc))
+        except services.ZoneEditConflict as exc:
+            flash(str(exc), "danger")
+            form.version.data, code = services.zone_version(zone), 409  # saving again overwrites
         else:
             flash("专区已保存", "success")
             return redirect(url_for("zones.manage"))
-    return render_template("zones/form.html", form=form, zone=zone)
+    return render_template("zones/form.html", form=form, zone=zone), code
