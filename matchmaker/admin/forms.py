@@ -1,7 +1,7 @@
 """Admin forms for accounts and organisations."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from ..auth.passwords import strong_password
@@ -50,6 +50,7 @@ class OrganizationForm(FlaskForm):
     contact_email = StringField("联系邮箱", [val.optional(), val.email(), val.length(max=120, label="邮箱")])
     description = TextAreaField("简介", [val.optional(), val.length(max=2000, label="简介")])
     verified = BooleanField("已核实")
+    version = HiddenField()  # what the edit page was loaded from (services.organization_version)
 
     def __init__(self, *args, org_id=None, **kw):
         super().__init__(*args, **kw)

@@ -140,12 +140,18 @@ def organization_edit(org_id):
     """Edit an organisation."""
     org = get_or_404(Organization, org_id)
     form = OrganizationForm(obj=org, org_id=org.id)
+    if request.method == "GET":
+        form.version.data = services.organization_version(org)
+    code = 200
     if form.validate_on_submit():
         try:
-            services.save_organization(org, form.data)
+            services.save_organization(org, form.data, version=form.version.data)
         except services.OrganizationTaken as exc:
             form.name.errors.append(str(exc))
+        except services.OrganizationEditConflict as exc:
+            flash(str(exc), "danger")
+            form.version.data, code = services.organization_version(org), 409  # saving again overwrites
         else:
             flash("单位信息已保存", "success")
             return redirect(url_for("admin.organizations"))
-    return render_template("admin/organization_form.html", form=form, org=org)
+    return render_template("admin/organization_form.html", form=form, org=org), code

@@ -1,5 +1,7 @@
 """Admin queries and use cases for accounts and organisations."""
 
+import hashlib
+
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -36,12 +38,32 @@ class OrganizationTaken(Exception):
     """Another request saved an organisation of this name or USCC first (a double submit, two tabs)."""
 
 
-def save_organization(org, data):
+class OrganizationEditConflict(Exception):
+    """The organisation was saved by someone else after this edit page was loaded."""
+
+
+ORG_FIELDS = ("name", "kind", "town", "industry", "address", "contact_name", "contact_phone", "contact_email",
+              "description")  # fmt: skip
+
+
+def organization_version(org):
+    """A fingerprint of what the edit form shows of the organisation as stored."""
+    values = [getattr(org, key) for key in ORG_FIELDS] + [org.uscc, org.verified]
+    return hashlib.sha256(repr([str(v) for v in values]).encode()).hexdigest()[:20]
+
+
+def save_organization(org, data, version=None):
     """Apply form data to an organisation (new or existing); commits.
 
-    Raises OrganizationTaken (rolled back) when the name or USCC was taken by a simultaneous save."""
-    for key in ("name", "kind", "town", "industry", "address", "contact_name", "contact_phone",
-                "contact_email", "description"):  # fmt: skip
+    ``version``: the organization_version the edit page showed; an organisation changed since then is not
+    overwritten (OrganizationEditConflict). Raises OrganizationTaken (rolled back) when the name or USCC
+    was taken by a simultaneous save."""
+    if version and org.id is not None and version != organization_version(org):
+        raise OrganizationEditConflict(
+            "该单位在您打开编辑页之后已被修改并保存（可能是其他管理员或您在另一个页面所改）。"
+            "为避免覆盖对方的修改，本次未保存；您填写的内容保留在下方，请核对后再次点击“保存”。"
+        )
+    for key in ORG_FIELDS:
         value = data.get(key)
         setattr(org, key, value.strip() if isinstance(value, str) else value)
     org.uscc = normalize_uscc(data.get("uscc")) or None

@@ -1,0 +1,37 @@
+"""Two admins editing one organisation from pages opened at the same time (attack, 2026-12-04): the later
+save silently put back what the earlier one had changed (a corrected address, 已核实); now a save from a
+page loaded before another save is refused with what was typed kept, and a second click saves."""
+
+import re
+
+from matchmaker.extensions import db
+
+from ..factories import make_org
+
+VERSION = re.compile(r'name="version" type="hidden" value="([0-9a-f]+)"')
+
+
+def test_a_save_from_a_stale_edit_page_does_not_overwrite_the_other(client, auth):
+    org = make_org("university", name="南方理工大学")
+    auth.login("admin")
+    url = f"/admin/organizations/{org.id}/edit"
+    first = VERSION.search(client.get(url).get_data(as_text=True)).group(1)
+    second = VERSION.search(client.get(url).get_data(as_text=True)).group(1)  # another tab
+    checked = {
+        "name": "南方理工大学",
+        "kind": "university",
+        "address": "大学路 1 号",
+        "verified": "y",
+        "version": first,
+    }
+    assert client.post(url, data=checked).status_code == 302
+    stale = {"name": "南方理工大学", "kind": "university", "contact_name": "第二个标签页的联系人", "version": second}
+    resp = client.post(url, data=stale)
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 409 and "已被修改并保存" in body and "第二个标签页的联系人" in body
+    db.session.expire_all()
+    assert (org.address, org.verified, org.contact_name) == ("大学路 1 号", True, None)
+    again = VERSION.search(body).group(1)
+    assert client.post(url, data=dict(stale, version=again)).status_code == 302
+    db.session.expire_all()
+    assert org.contact_name == "第二个标签页的联系人"
