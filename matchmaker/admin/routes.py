@@ -47,7 +47,7 @@ def user_new():
                 password=form.password.data, organization=org, phone=form.phone.data or None,
             )  # fmt: skip
         except accounts.AccountError as exc:
-            form.email.errors.append(str(exc))
+            getattr(form, exc.field or "email").errors.append(str(exc))
         else:
             flash(f"已创建账号 {user.email}（{user.role_label}）", "success")
             return redirect(url_for("admin.users"))

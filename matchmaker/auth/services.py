@@ -114,9 +114,21 @@ def register_user(
     return _commit_new(user)
 
 
+def _check_organization_kind(role, organization):
+    """An enterprise user speaks for an enterprise, a researcher for a university, institute or the like (as
+    registration requires): an account made the other way round posted needs for a university, and one
+    made without an organisation could never post anything (no page gives it one later)."""
+    kind = getattr(organization, "kind", None)
+    if role == "enterprise" and kind != OrgKind.ENTERPRISE:
+        raise AccountError("企业用户须属于一家企业：请选择单位类型为“企业”的所属单位", "organization_id")
+    if role == "researcher" and kind in (None, OrgKind.ENTERPRISE):
+        raise AccountError("科研人员须属于高校、科研院所等单位：请选择所属单位（不能是企业）", "organization_id")
+
+
 def create_user(*, role, name, email, password, organization=None, phone=None):
     """Create any account (admins create brokers and admins this way); commits."""
     email = email.strip().lower()
+    _check_organization_kind(str(role), organization)
     if db.session.scalar(db.select(User.id).filter_by(email=email)):
         raise EmailTaken("该邮箱已注册", "email")
     user = User(email=email, name=name.strip(), role=role, organization=organization, phone=phone)
