@@ -148,6 +148,8 @@ def organization_edit(org_id):
             services.save_organization(org, form.data, version=form.version.data)
         except services.OrganizationTaken as exc:
             form.name.errors.append(str(exc))
+        except services.OrganizationKindClash as exc:
+            form.kind.errors.append(str(exc))
         except services.OrganizationEditConflict as exc:
             flash(str(exc), "danger")
             form.version.data, code = services.organization_version(org), 409  # saving again overwrites

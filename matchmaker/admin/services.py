@@ -2,10 +2,11 @@
 
 import hashlib
 
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Organization, User
+from ..models import Organization, OrgKind, User
 from ..utils.search import contains_any
 from ..utils.uscc import normalize_uscc
 
@@ -52,17 +53,35 @@ def organization_version(org):
     return hashlib.sha256(repr([str(v) for v in values]).encode()).hexdigest()[:20]
 
 
+class OrganizationKindClash(Exception):
+    """The new kind does not fit the organisation's accounts (enterprise users, researchers)."""
+
+
+def _check_kind_fits_members(org, kind):
+    """An organisation with enterprise users stays an enterprise, one with researchers never becomes one
+    (the rule accounts are created by): switched, its people would post for the wrong kind of organisation."""
+    if org.id is None or not kind or kind == org.kind:
+        return
+    member = or_(User.organization_id == org.id, User.requested_organization_id == org.id)
+    roles = set(db.session.scalars(db.select(User.role).where(member).distinct()))
+    if "enterprise" in roles and kind != OrgKind.ENTERPRISE:
+        raise OrganizationKindClash("该单位有企业用户账号，单位类型须为“企业”")
+    if "researcher" in roles and kind == OrgKind.ENTERPRISE:
+        raise OrganizationKindClash("该单位有科研人员账号，单位类型不能改为“企业”")
+
+
 def save_organization(org, data, version=None):
     """Apply form data to an organisation (new or existing); commits.
 
     ``version``: the organization_version the edit page showed; an organisation changed since then is not
-    overwritten (OrganizationEditConflict). Raises OrganizationTaken (rolled back) when the name or USCC
-    was taken by a simultaneous save."""
+    overwritten (OrganizationEditConflict); a kind its accounts do not fit is refused (OrganizationKindClash).
+    Raises OrganizationTaken (rolled back) when the name or USCC was taken by a simultaneous save."""
     if version and org.id is not None and version != organization_version(org):
         raise OrganizationEditConflict(
             "该单位在您打开编辑页之后已被修改并保存（可能是其他管理员或您在另一个页面所改）。"
             "为避免覆盖对方的修改，本次未保存；您填写的内容保留在下方，请核对后再次点击“保存”。"
         )
+    _check_kind_fits_members(org, data.get("kind"))
     for key in ORG_FIELDS:
         value = data.get(key)
         setattr(org, key, value.strip() if isinstance(value, str) else value)
