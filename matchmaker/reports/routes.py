@@ -61,7 +61,7 @@ def export():
     from urllib.parse import quote
 
     disposition = f"attachment; filename=report.{fmt}; filename*=UTF-8''{quote(name)}"
-    return Response(body, mimetype=mime, headers={"Content-Disposition": disposition})
+    return Response(body, content_type=mime, headers={"Content-Disposition": disposition})
 
 
 @bp.route("/services")
