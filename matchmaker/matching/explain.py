@@ -28,6 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
+from . import kernels_explain
 from .scoring import score_side
 from .wordshare import _ranges, row_words, tables, word_name
 
@@ -132,6 +133,9 @@ def _explain(engine, query_row, side, cand_rows, cand_delta, scores, lex_scores,
     m = len(cand_rows)
     if m == 0:
         return []
+    if kernels_explain.available():
+        return _explain_compiled(engine, query_row, side, cand_rows, cand_delta, scores, lex_scores, zdir, zfb, n,
+                                 query_is_need)  # fmt: skip
     vec, b = engine.vectorizer_, engine.semantic_weight
     qi = query_row.indices.astype(np.int64)
     qd = query_row.data.astype(np.float64)
@@ -141,18 +145,83 @@ def _explain(engine, query_row, side, cand_rows, cand_delta, scores, lex_scores,
     q, d = both.split(len(qi))
     whole = tables(vec).whole(both.feat, vec)  # which words may be shown
     nq, nw = len(q.feat), len(d.feat)
-    # Without a latent part (none for the query, or a document with no embedding) the score is
-    # the lexical cosine itself (scoring.py).
-    plain = ~Zc.any(axis=1) if zdir is not None else np.ones(m, dtype=bool)
-    coef = np.where(plain, 1.0, 1.0 - b)
-    # A clipped (zero) semantic part has nothing to split.
-    active = ~plain & (scores - (1.0 - b) * lex_scores > 1e-7) if b > 0 else np.zeros(m, dtype=bool)
+    coef, active = _parts(Zc, scores, lex_scores, zdir, b)
     seg_f = np.arange(m).repeat(bounds[1:] - bounds[:-1])
     lex = _lexical(q, qi, qd, d, F, D, seg_f, coef, nq, nw)
     sem, topic = np.zeros((nq, nw)), np.zeros(nw)
     if active.any() and nq and nw:
         sem, topic = _semantic(engine, q, qi, qd, d, Zc, F, D, seg_f, active, zdir, zfb, nq, nw)
     return _assemble(vec, q, d, whole, lex, sem, topic, scores, n, query_is_need)
+
+
+def _parts(Zc, scores, lex_scores, zdir, b):
+    """Per candidate: the lexical part's coefficient, and whether it has a semantic part to split."""
+    m = len(scores)
+    # Without a latent part (none for the query, or a document with no embedding) the score is
+    # the lexical cosine itself (scoring.py).
+    plain = ~Zc.any(axis=1) if zdir is not None else np.ones(m, dtype=bool)
+    coef = np.where(plain, 1.0, 1.0 - b)
+    # A clipped (zero) semantic part has nothing to split.
+    active = ~plain & (scores - (1.0 - b) * lex_scores > 1e-7) if b > 0 else np.zeros(m, dtype=bool)
+    return coef, active
+
+
+_NO_R, _NO_VEC, _NO_F32 = np.zeros((0, 0), dtype=np.float32), np.zeros(0), np.zeros(0, dtype=np.float32)
+
+
+def _explain_compiled(engine, query_row, side, cand_rows, cand_delta, scores, lex_scores, zdir, zfb, n, query_is_need):
+    """_explain with compiled loops (kernels_explain.py) for its steps: the same reasons and parts.
+
+    The query and the candidates stay one word-share structure (the query row 0); one loop sums
+    the words' embeddings, BLAS multiplies the query's words with the candidates' words, and one
+    loop splits every candidate's score and picks its reasons from that product and the shares.
+    """
+    vec, b = engine.vectorizer_, engine.semantic_weight
+    qi, qd = query_row.indices, query_row.data
+    if not cand_delta.any():  # the usual case: all from the main part, gathered at once
+        X = side.X
+        F, D, bounds = kernels_explain.gather_rows(X.indptr, X.indices, X.data, cand_rows, qi, qd)
+        Zc = side.Z[cand_rows]
+    else:
+        F, D, bounds, Zc = _rows(side, cand_rows, cand_delta)
+        F = np.concatenate([qi.astype(np.int64), F])
+        D = np.concatenate([qd.astype(np.float64), D])
+        bounds = np.concatenate([[0], len(qi) + bounds])
+    both = row_words(vec, F, bounds)
+    whole = tables(vec).whole(both.feat, vec)  # which words may be shown
+    nqf, nq = len(qi), int(both.start[1])
+    nw = len(both.feat) - nq
+    coef, active = _parts(Zc, scores, lex_scores, zdir, b)
+    R, norm, fb_topic = _NO_R, _NO_VEC, _NO_VEC
+    has_sem = bool(nq and nw and active.any())
+    if has_sem:
+        latent = engine.latent_
+        if zfb is not None:
+            fb, tw, zdir_norm = np.float32(b) * zfb, _NO_VEC, float(np.linalg.norm(zdir))
+        else:  # the query's terms weighted instead
+            fb, tw, zdir_norm = _NO_F32, np.asarray(zdir, dtype=np.float64), 1.0
+        Yq, Yd, norm, fb_topic = kernels_explain.embed(
+            nq, nqf, latent.components_, latent.term_row_, F, D, bounds, both.p, both.u, both.s, both.seg,
+            both.owned, active, tw, Zc, fb, float(b), zdir_norm,
+        )  # fmt: skip
+        R = Yq @ Yd.T
+    is_q, lexical, semantic, term, other, first, tied, rest = kernels_explain.combine(
+        nq, nqf, F, D, both.p, both.u, both.s, both.seg, both.start, both.feat, whole, both.in_first, coef,
+        R, norm, fb_topic, has_sem, has_sem and zfb is not None, scores, n,
+    )  # fmt: skip
+    reasons = _reason_objects(vec, is_q, term, other, lexical, semantic, query_is_need)
+    out = []
+    ends = first.tolist()
+    for c, (r, is_tied) in enumerate(zip(rest.tolist(), tied.tolist())):
+        shown = reasons[ends[c] : ends[c + 1]]
+        if is_tied:  # equal weights go by term
+            shown.sort(key=_weight_term)
+        out.append((tuple(shown[:n]), r))
+    return out
+
+
+def _weight_term(r):
+    return -r.weight, r.term
 
 
 def _rows(side, cand_rows, cand_delta):
@@ -326,6 +395,23 @@ def _reasons(vec, q, d, keep, qi_, qc, same, best, lex_sum, sem_w, tu, topic, sc
     other = np.full(len(keep), -1, dtype=np.int64)
     j = best[i, c]
     other[is_q] = np.where(same[i, c] >= 0, q.feat[i], np.where(j >= 0, d.feat[np.maximum(j, 0)], -1))
+    groups = [[] for _ in range(m)]
+    for r, k in zip(_reason_objects(vec, is_q, term, other, lexical, semantic, query_is_need), cand.tolist()):
+        groups[k].append(r)
+    # keep is ordered by candidate, then weight: only equal weights still need their terms' order.
+    tied = (cand[1:] == cand[:-1]) & (weight[1:] == weight[:-1])
+    for k in np.unique(cand[1:][tied]).tolist() if tied.any() else ():
+        groups[k].sort(key=_weight_term)
+    out = []
+    for reasons, score in zip(groups, scores.tolist()):
+        shown = tuple(reasons[:n])
+        out.append((shown, score - sum(x.weight for x in shown)))
+    return out
+
+
+def _reason_objects(vec, is_q, term, other, lexical, semantic, query_is_need):
+    """Reason objects: a query word (term) with its partner word (other; -1: none), or a topic
+    word of the document (not is_q), with its parts."""
     names = vec.words()
     if max(term.max(initial=-1), other.max(initial=-1)) < len(names):
         terms = [names[f] for f in term.tolist()]
@@ -333,11 +419,9 @@ def _reasons(vec, q, d, keep, qi_, qc, same, best, lex_sum, sem_w, tu, topic, sc
     else:  # words first seen after the fit
         terms = [word_name(vec, f) for f in term.tolist()]
         others = [word_name(vec, f) if f >= 0 else None for f in other.tolist()]
-    groups = [[] for _ in range(m)]
-    new, put = _new, _set
-    for from_query, w, o, k, lx, sm in zip(
-        is_q.tolist(), terms, others, cand.tolist(), lexical.tolist(), semantic.tolist()
-    ):
+    out = []
+    new, put, add = _new, _set, out.append
+    for from_query, w, o, lx, sm in zip(is_q.tolist(), terms, others, lexical.tolist(), semantic.tolist()):
         if from_query:
             mine, theirs = (w,), (o,) if o else ()
             if not query_is_need:
@@ -350,15 +434,7 @@ def _reasons(vec, q, d, keep, qi_, qc, same, best, lex_sum, sem_w, tu, topic, sc
         r = new(Reason)  # Reason(...) without the frozen dataclass's six guarded assignments
         put(r, "__dict__", {"term": label, "weight": lx + sm, "lexical": lx, "semantic": sm,
                             "need_words": mine, "result_words": theirs})  # fmt: skip
-        groups[k].append(r)
-    # keep is ordered by candidate, then weight: only equal weights still need their terms' order.
-    tied = (cand[1:] == cand[:-1]) & (weight[1:] == weight[:-1])
-    for k in np.unique(cand[1:][tied]).tolist() if tied.any() else ():
-        groups[k].sort(key=lambda x: (-x.weight, x.term))
-    out = []
-    for reasons, score in zip(groups, scores.tolist()):
-        shown = tuple(reasons[:n])
-        out.append((shown, score - sum(x.weight for x in shown)))
+        add(r)
     return out
 
 

@@ -9,6 +9,8 @@ from matchmaker.matching.store import IndexStore
 
 from .corpus import NEEDS, RESULTS
 
+pytestmark = pytest.mark.usefixtures("explaining")  # compiled and numpy explanations
+
 EXPECTED = {1: 11, 2: 12, 3: 13, 4: 14}
 
 

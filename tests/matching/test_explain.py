@@ -10,6 +10,8 @@ from matchmaker.matching.tokenize import is_whole_word
 
 from .corpus import NEEDS, RESULTS
 
+pytestmark = pytest.mark.usefixtures("explaining")  # compiled and numpy explanations
+
 PAIRS = [
     (Doc(21, "焊接热影响区裂纹控制", "热影响区 焊接裂纹", "高强钢焊接后热影响区出现裂纹，需要控制方法。"),
      Doc(31, "高强钢焊接热影响区韧化技术", "热影响区 高强钢", "通过焊接热输入控制改善热影响区韧性，减少裂纹。")),

@@ -16,6 +16,8 @@ from .corpus import NEEDS, RESULTS
 from .reference_explain import explain_reference
 from .test_explain import PAIRS
 
+pytestmark = pytest.mark.usefixtures("explaining")  # compiled and numpy explanations
+
 LATE = [
     (Doc(98, "鳗鱼养殖尾液藻类清除", "鳗鱼养殖 尾液藻类", "工业机器人产线需要清除鳗鱼养殖尾液中的藻类。"),
      Doc(99, "鳗鱼养殖尾液藻类清除设备", "尾液藻类 led照明", "鳗鱼养殖尾液藻类清除，兼顾LED照明与指纹识别。")),

@@ -13,6 +13,8 @@ from matchmaker.matching.store import IndexStore
 
 from . import corpus
 
+pytestmark = pytest.mark.usefixtures("explaining")  # compiled and numpy explanations
+
 NEEDS = corpus.NEEDS[:3]
 RESULTS = [d for d in corpus.RESULTS if d.id != 14]
 

@@ -1,0 +1,426 @@
+"""Compiled loops (numba) for explain.py: the same reasons and parts as its numpy path, a few times faster.
+
+numba is optional: without it (or with MATCHMAKER_NO_JIT set) ``available()`` is False and explain.py
+splits scores with numpy alone. The loops are compiled on first use and cached beside this file
+(numba's ``cache=True``), as kernels.py's are.
+
+Where the numpy path builds dense (query words x candidates' words) matrices and reduces them
+candidate by candidate, these loops go once over the share entries and once over each (query word,
+candidate) segment; the one real matrix product (the words' embeddings with each other) stays
+with BLAS.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+try:  # pragma: no cover - exercised by whichever path the machine has
+    if os.environ.get("MATCHMAKER_NO_JIT"):
+        raise ImportError("disabled by MATCHMAKER_NO_JIT")
+    import numba
+    from llvmlite import ir
+    from numba import njit, types
+    from numba.core import cgutils
+    from numba.extending import intrinsic
+except ImportError:  # pragma: no cover
+    numba = None
+
+__all__ = ["available", "combine", "embed", "gather_rows"]
+
+
+def available() -> bool:
+    """Whether the compiled path can run here."""
+    return numba is not None
+
+
+_AHEAD = 8  # entries whose term embeddings are fetched ahead (a row of C is eight cache lines)
+
+if numba is not None:
+
+    @intrinsic
+    def _prefetch(typingctx, arr, idx):
+        """Ask for the cache line of arr[idx] (a 1-d array) without waiting for it (llvm.prefetch)."""
+        sig = types.void(arr, idx)
+
+        def codegen(context, builder, sig, args):
+            aryty = sig.args[0]
+            ary = context.make_array(aryty)(context, builder, args[0])
+            ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1]])
+            i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+            fn = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch.p0i8"
+            )
+            builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])  # read, keep, data
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    @njit(cache=True, nogil=True)
+    def gather_rows(indptr, indices, data, rows, qi, qd):
+        """The query's features and weights, then the rows', concatenated (int64, float64), and
+        the bounds of all (the query is row 0)."""
+        m = len(rows)
+        nqf = len(qi)
+        bounds = np.empty(m + 2, np.int64)
+        bounds[0] = 0
+        bounds[1] = nqf
+        for c in range(m):
+            r = rows[c]
+            bounds[c + 2] = bounds[c + 1] + (indptr[r + 1] - indptr[r])
+        F = np.empty(bounds[m + 1], np.int64)
+        D = np.empty(bounds[m + 1], np.float64)
+        for p in range(nqf):
+            F[p] = qi[p]
+            D[p] = qd[p]
+        for c in range(m):
+            a = indptr[rows[c]]
+            o = bounds[c + 1]
+            for k in range(bounds[c + 2] - o):
+                F[o + k] = indices[a + k]
+                D[o + k] = data[a + k]
+        return F, D, bounds
+
+    @njit(cache=True, nogil=True)
+    def _by_word(u, n_words):
+        """Entries grouped by word (stable): each word's range in the order returned."""
+        ptr = np.zeros(n_words + 1, np.int64)
+        for e in range(len(u)):
+            ptr[u[e] + 1] += 1
+        for w in range(n_words):
+            ptr[w + 1] += ptr[w]
+        fill = ptr[:-1].copy()
+        order = np.empty(len(u), np.int64)
+        for e in range(len(u)):
+            order[fill[u[e]]] = e
+            fill[u[e]] += 1
+        return ptr, order
+
+    @njit(cache=True, nogil=True)
+    def _term(term_row, f):
+        return term_row[f] if f < len(term_row) else -1
+
+    @njit(cache=True, nogil=True)
+    def _add_row(y, v, c):
+        for j in range(len(y)):
+            y[j] += v * c[j]
+
+    @njit(cache=True, nogil=True)
+    def _fetch(Cf, t, k):
+        if t >= 0:
+            for j in range(t * k, (t + 1) * k, 16):
+                _prefetch(Cf, j)
+
+    @njit(cache=True, nogil=True)
+    def _dot(a, b):
+        # float64 dot product in four chains (one chain waits on each addition).
+        k = len(a)
+        s0 = s1 = s2 = s3 = 0.0
+        j = 0
+        while j + 4 <= k:
+            s0 += np.float64(a[j]) * np.float64(b[j])
+            s1 += np.float64(a[j + 1]) * np.float64(b[j + 1])
+            s2 += np.float64(a[j + 2]) * np.float64(b[j + 2])
+            s3 += np.float64(a[j + 3]) * np.float64(b[j + 3])
+            j += 4
+        while j < k:
+            s0 += np.float64(a[j]) * np.float64(b[j])
+            j += 1
+        return (s0 + s1) + (s2 + s3)
+
+    @njit(cache=True, nogil=True)
+    def embed(nq, nqf, C, term_row, F, D, bounds, p, u, s, seg, owned, active, tw, Zc, fb, b, zdir_norm):
+        """Word embeddings as sums of weighted term embeddings (rows of C), summed in float32 in the
+        order the numpy path's COO product sums them, for the query (row 0, its nqf features first,
+        its nq words first) and the active candidates (rows 1..m) of one word-share structure.
+
+        Returns the query's words (their shares of each weighted term embedding, times ``tw`` if it
+        is not empty) scaled to sum to b times its direct part (with the feedback direction ``fb``,
+        a non-empty vector: zdir_norm over the norm of the query's whole embedding), the
+        candidates' words, each candidate's norm (its embedding's dot product with what its words
+        and the rest of its features carry; 1 where not positive) and each candidate word's dot
+        product with ``fb`` (zeros without one).
+        """
+        k = C.shape[1]
+        m = len(bounds) - 2
+        n_all = len(seg)
+        nw = n_all - nq
+        ptr, order = _by_word(u, n_all)
+        # First every entry's term and weight (independent reads, overlapped), then the sums, with
+        # the term embeddings of the entries a few ahead already asked for: the rows of C are read
+        # from all over memory, and waiting for each in turn took most of the time.
+        n = len(order)
+        T = np.empty(n, np.int64)
+        V = np.empty(n, np.float32)
+        for o in range(n):
+            e = order[o]
+            w = u[e]
+            t = _term(term_row, F[p[e]])
+            if w >= nq and not active[seg[w] - 1]:
+                t = -1
+            x = s[e] * D[p[e]]
+            if w < nq and len(tw):
+                x *= tw[p[e]]
+            T[o] = t
+            V[o] = np.float32(x)
+        Cf = C.ravel()
+        for o in range(min(_AHEAD, n)):
+            _fetch(Cf, T[o], k)
+        Yq = np.zeros((nq, k), np.float32)
+        Yd = np.zeros((nw, k), np.float32)
+        whole = np.zeros((m, k))  # per candidate: its words' and other features' embeddings summed
+        topic = np.zeros(nw)
+        for w in range(n_all):
+            y = Yq[w] if w < nq else Yd[w - nq]
+            for o in range(ptr[w], ptr[w + 1]):
+                if o + _AHEAD < n:
+                    _fetch(Cf, T[o + _AHEAD], k)
+                t = T[o]
+                if t >= 0:
+                    _add_row(y, V[o], C[t])
+            if w >= nq and ptr[w + 1] > ptr[w]:
+                z = whole[seg[w] - 1]
+                for j in range(k):
+                    z[j] += y[j]
+                if len(fb):
+                    topic[w - nq] = _dot(fb, y)
+        scale_q = b
+        if len(fb):
+            y = np.zeros(k, np.float32)
+            for f in range(nqf):
+                t = _term(term_row, F[f])
+                if t >= 0:
+                    _add_row(y, np.float32(D[f]), C[t])
+            n2 = np.sqrt(_dot(y, y))
+            scale_q *= zdir_norm / (n2 if n2 != 0.0 else 1.0)
+        f32 = np.float32(scale_q)
+        for w in range(nq):
+            y = Yq[w]
+            for j in range(k):
+                y[j] = y[j] * f32
+        norm = np.ones(m)
+        acc = np.zeros(k, np.float32)
+        for c in range(m):
+            if not active[c]:
+                continue
+            acc[:] = 0.0
+            for f in range(bounds[c + 1], bounds[c + 2]):
+                if owned[f]:
+                    continue
+                t = _term(term_row, F[f])
+                if t >= 0:
+                    _add_row(acc, np.float32(D[f]), C[t])
+            z = whole[c]
+            for j in range(k):
+                z[j] += acc[j]
+            x = _dot(Zc[c], z)
+            norm[c] = x if x > 0 else 1.0
+        return Yq, Yd, norm, topic
+
+    @njit(cache=True, nogil=True)
+    def combine(
+        nq, nqf, F, D, p, u, s, seg, start, feat, whole, in_first, coef, R, norm, fb_topic, has_sem, has_fb,
+        scores, n,
+    ):  # fmt: skip
+        """Every candidate's reasons, from the share entries and the word products R (see embed).
+
+        Returns, per reason kept (per candidate strongest first, ties in the numpy path's order:
+        query words, then topic words), whether it is a query word, its lexical and semantic parts,
+        its word's feature and its partner's (-1: none); per candidate where its reasons begin,
+        whether two of them tie (their order then goes by term: the first n shown are sorted
+        again, those past n kept only then) and its remainder (score less the first n).
+        """
+        n_all = len(seg)
+        nw = n_all - nq
+        m = len(start) - 2
+        # Lexical: each shared feature's product, split over the word pairs carrying it. The
+        # candidates' entries of each query feature, and the query's entries of each query word.
+        dptr = np.zeros(nqf + 1, np.int64)
+        for e in range(len(p)):
+            if p[e] >= nqf and in_first[p[e]] >= 0:
+                dptr[in_first[p[e]] + 1] += 1
+        for f in range(nqf):
+            dptr[f + 1] += dptr[f]
+        fill = dptr[:-1].copy()
+        dword = np.empty(dptr[nqf], np.int64)
+        dval = np.empty(dptr[nqf])
+        for e in range(len(p)):
+            f = p[e]
+            if f >= nqf and in_first[f] >= 0:
+                at = in_first[f]
+                o = fill[at]
+                fill[at] += 1
+                dword[o] = u[e] - nq
+                dval[o] = coef[seg[u[e]] - 1] * D[at] * D[f] * s[e]
+        qn = 0
+        for e in range(len(p)):
+            if p[e] < nqf:
+                qn += 1
+        qe_ = np.empty(qn, np.int64)
+        qu_ = np.empty(qn, np.int64)
+        qn = 0
+        for e in range(len(p)):
+            if p[e] < nqf:
+                qe_[qn] = e
+                qu_[qn] = u[e]
+                qn += 1
+        qptr, qorder = _by_word(qu_, nq)
+        # Semantic: each candidate word's scale (its candidate's norm) and, with feedback, the
+        # share of its topic part that moves to the query words related to it.
+        scale = np.zeros(nw)
+        ratio = np.zeros(nw)
+        topic = np.zeros(nw)
+        if has_sem:
+            for j in range(nw):
+                scale[j] = 1.0 / norm[seg[nq + j] - 1]
+            if has_fb:
+                total = np.zeros(nw)
+                for i in range(nq):
+                    for j in range(nw):
+                        x = np.float64(R[i, j]) * scale[j]
+                        if x > 0:
+                            total[j] += x
+                for j in range(nw):
+                    topic[j] = fb_topic[j] * scale[j]
+                    if total[j] > 0:
+                        ratio[j] = topic[j] / total[j]
+                        topic[j] = 0.0
+        # Per query word and candidate: the sums, the partner carrying most, the same word.
+        lex_sum = np.zeros((nq, m))
+        sem_w = np.zeros((nq, m))
+        best = np.full((nq, m), -1, np.int64)
+        same = np.full((nq, m), -1, np.int64)
+        lex = np.zeros(nw)
+        for i in range(nq):
+            for o in range(qptr[i], qptr[i + 1]):
+                e = qe_[qorder[o]]
+                x = s[e]
+                at = p[e]
+                for h in range(dptr[at], dptr[at + 1]):
+                    lex[dword[h]] += x * dval[h]
+            f = feat[i]
+            for c in range(m):
+                lo, hi = start[c + 1] - nq, start[c + 2] - nq
+                s1 = 0.0
+                s2 = 0.0
+                top = -np.inf
+                bj = -1
+                for j in range(lo, hi):
+                    a = lex[j]
+                    x = 0.0
+                    if has_sem:
+                        x = np.float64(R[i, j]) * scale[j]
+                        if has_fb:
+                            x += max(x, 0.0) * ratio[j]
+                    s1 += a
+                    s2 += x
+                    if whole[nq + j]:
+                        t = a + x
+                        if bj < 0 or t > top:
+                            top = t
+                            bj = j
+                lex_sum[i, c] = s1
+                sem_w[i, c] = s2
+                best[i, c] = bj
+                if whole[i]:
+                    lo_, hi_ = lo, hi  # the first word of the segment not below f (sorted features)
+                    while lo_ < hi_:
+                        mid = (lo_ + hi_) >> 1
+                        if feat[nq + mid] < f:
+                            lo_ = mid + 1
+                        else:
+                            hi_ = mid
+                    if lo_ < hi and feat[nq + lo_] == f:
+                        same[i, c] = lo_
+            for o in range(qptr[i], qptr[i + 1]):
+                at = p[qe_[qorder[o]]]
+                for h in range(dptr[at], dptr[at + 1]):
+                    lex[dword[h]] = 0.0
+        # The same word in the candidate (a word of both texts): its topic part joins the query word's.
+        for i in range(nq):
+            for c in range(m):
+                j = same[i, c]
+                if j >= 0:
+                    sem_w[i, c] += topic[j]
+        for i in range(nq):
+            for c in range(m):
+                j = same[i, c]
+                if j >= 0:
+                    topic[j] = 0.0
+        # The reasons: per candidate its query words with a positive part, then its topic words,
+        # strongest first (a stable sort): the first n, and any tied with the n-th.
+        cap = nq * m + nw
+        is_q = np.empty(cap, np.bool_)
+        lexical = np.empty(cap)
+        semantic = np.empty(cap)
+        term = np.empty(cap, np.int64)
+        other = np.empty(cap, np.int64)
+        first = np.zeros(m + 1, np.int64)
+        tied = np.zeros(m, np.bool_)
+        rest = np.empty(m)
+        w = np.empty(nq + nw)
+        who = np.empty(nq + nw, np.int64)
+        k = 0
+        for c in range(m):
+            first[c] = k
+            rest[c] = scores[c]
+            h = 0
+            for i in range(nq):
+                if whole[i]:
+                    x = lex_sum[i, c] + sem_w[i, c]
+                    if x > 0:
+                        w[h] = x
+                        who[h] = i
+                        h += 1
+            n_q = h
+            for j in range(start[c + 1] - nq, start[c + 2] - nq):
+                if topic[j] > 0 and whole[nq + j]:
+                    w[h] = topic[j]
+                    who[h] = j
+                    h += 1
+            if h == 0:
+                continue
+            ranked = np.argsort(-w[:h], kind="mergesort")
+            nth = w[ranked[n - 1]] if 1 <= n <= h else -np.inf
+            shown = 0.0
+            for r in range(h):
+                o = ranked[r]
+                x = w[o]
+                if r >= n and x < nth:
+                    break
+                if r > 0 and x == w[ranked[r - 1]]:
+                    tied[c] = True
+                if r < n:
+                    shown += x
+                if o < n_q:
+                    i = who[o]
+                    is_q[k] = True
+                    lexical[k] = lex_sum[i, c]
+                    semantic[k] = sem_w[i, c]
+                    term[k] = feat[i]
+                    j = same[i, c]
+                    if j >= 0:
+                        other[k] = feat[i]
+                    elif best[i, c] >= 0:
+                        other[k] = feat[nq + best[i, c]]
+                    else:
+                        other[k] = -1
+                else:
+                    j = who[o]
+                    is_q[k] = False
+                    lexical[k] = 0.0
+                    semantic[k] = topic[j]
+                    term[k] = feat[nq + j]
+                    other[k] = -1
+                k += 1
+            rest[c] = scores[c] - shown
+        first[m] = k
+        return is_q[:k], lexical[:k], semantic[:k], term[:k], other[:k], first, tied, rest
+
+else:  # pragma: no cover
+
+    def _missing(*args, **kwargs):
+        raise RuntimeError("numba is not available")
+
+    gather_rows = embed = combine = _missing
