@@ -112,22 +112,13 @@ if numba is not None:
             for j in range(t * k, (t + 1) * k, 16):
                 _prefetch(Cf, j)
 
-    @njit(cache=True, nogil=True)
+    @njit(cache=True, nogil=True, fastmath={"reassoc", "nsz"})
     def _dot(a, b):
-        # float64 dot product in four chains (one chain waits on each addition).
-        k = len(a)
-        s0 = s1 = s2 = s3 = 0.0
-        j = 0
-        while j + 4 <= k:
-            s0 += np.float64(a[j]) * np.float64(b[j])
-            s1 += np.float64(a[j + 1]) * np.float64(b[j + 1])
-            s2 += np.float64(a[j + 2]) * np.float64(b[j + 2])
-            s3 += np.float64(a[j + 3]) * np.float64(b[j + 3])
-            j += 4
-        while j < k:
-            s0 += np.float64(a[j]) * np.float64(b[j])
-            j += 1
-        return (s0 + s1) + (s2 + s3)
+        # A float64 dot product of float32 vectors, in vector lanes (any order of its additions).
+        x = 0.0
+        for j in range(len(a)):
+            x += np.float64(a[j]) * np.float64(b[j])
+        return x
 
     @njit(cache=True, nogil=True)
     def embed(nq, nqf, C, term_row, F, D, bounds, p, u, s, seg, owned, active, tw, Zc, fb, b, zdir_norm):
@@ -145,77 +136,84 @@ if numba is not None:
         k = C.shape[1]
         m = len(bounds) - 2
         n_all = len(seg)
-        nw = n_all - nq
-        ptr, order = _by_word(u, n_all)
         # First every entry's term and weight (independent reads, overlapped), then the sums, with
         # the term embeddings of the entries a few ahead already asked for: the rows of C are read
         # from all over memory, and waiting for each in turn took most of the time.
-        n = len(order)
+        n = len(p) + (nqf if len(fb) else 0)
         T = np.empty(n, np.int64)
         V = np.empty(n, np.float32)
-        for o in range(n):
-            e = order[o]
-            w = u[e]
-            t = _term(term_row, F[p[e]])
-            if w >= nq and not active[seg[w] - 1]:
-                t = -1
-            x = s[e] * D[p[e]]
-            if w < nq and len(tw):
-                x *= tw[p[e]]
-            T[o] = t
-            V[o] = np.float32(x)
-        Cf = C.ravel()
-        for o in range(min(_AHEAD, n)):
-            _fetch(Cf, T[o], k)
-        Yq = np.zeros((nq, k), np.float32)
-        Yd = np.zeros((nw, k), np.float32)
-        whole = np.zeros((m, k))  # per candidate: its words' and other features' embeddings summed
-        topic = np.zeros(nw)
-        for w in range(n_all):
-            y = Yq[w] if w < nq else Yd[w - nq]
-            for o in range(ptr[w], ptr[w + 1]):
-                if o + _AHEAD < n:
-                    _fetch(Cf, T[o + _AHEAD], k)
-                t = T[o]
-                if t >= 0:
-                    _add_row(y, V[o], C[t])
-            if w >= nq and ptr[w + 1] > ptr[w]:
-                z = whole[seg[w] - 1]
-                for j in range(k):
-                    z[j] += y[j]
-                if len(fb):
-                    topic[w - nq] = _dot(fb, y)
-        scale_q = b
-        if len(fb):
-            y = np.zeros(k, np.float32)
+        W = np.empty(n, np.int64)
+        h = 0
+        if len(fb):  # the query's whole embedding (row n_all), for its norm
             for f in range(nqf):
                 t = _term(term_row, F[f])
                 if t >= 0:
-                    _add_row(y, np.float32(D[f]), C[t])
-            n2 = np.sqrt(_dot(y, y))
+                    T[h] = t
+                    V[h] = np.float32(D[f])
+                    W[h] = n_all
+                    h += 1
+        for e in range(len(p)):
+            w = u[e]
+            if w >= nq and not active[seg[w] - 1]:
+                continue
+            t = _term(term_row, F[p[e]])
+            if t < 0:
+                continue
+            x = s[e] * D[p[e]]
+            if w < nq and len(tw):
+                x *= tw[p[e]]
+            T[h] = t
+            V[h] = np.float32(x)
+            W[h] = w
+            h += 1
+        Cf = C.ravel()
+        for o in range(min(_AHEAD, h)):
+            _fetch(Cf, T[o], k)
+        Y = np.zeros((n_all + 1, k), np.float32)
+        for o in range(h):
+            if o + _AHEAD < h:
+                _fetch(Cf, T[o + _AHEAD], k)
+            _add_row(Y[W[o]], V[o], C[T[o]])
+        Yq, Yd = Y[:nq], Y[nq:n_all]
+        scale_q = b
+        if len(fb):
+            n2 = np.sqrt(_dot(Y[n_all], Y[n_all]))
             scale_q *= zdir_norm / (n2 if n2 != 0.0 else 1.0)
         f32 = np.float32(scale_q)
         for w in range(nq):
-            y = Yq[w]
+            y = Y[w]
             for j in range(k):
                 y[j] = y[j] * f32
-        norm = np.ones(m)
+        # Each candidate's norm: its embedding's dot product with its words' embeddings and with
+        # its features no word carries; each word's dot product with the feedback direction.
+        norm = np.zeros(m)
+        topic = np.zeros(n_all - nq)
+        for w in range(nq, n_all):
+            c = seg[w] - 1
+            if active[c]:
+                if len(fb):
+                    norm[c] += _dot(Zc[c], Y[w])
+                    topic[w - nq] = _dot(fb, Y[w])
+                else:
+                    norm[c] += _dot(Zc[c], Y[w])
         acc = np.zeros(k, np.float32)
         for c in range(m):
             if not active[c]:
+                norm[c] = 1.0
                 continue
-            acc[:] = 0.0
+            some = False
             for f in range(bounds[c + 1], bounds[c + 2]):
-                if owned[f]:
-                    continue
-                t = _term(term_row, F[f])
-                if t >= 0:
-                    _add_row(acc, np.float32(D[f]), C[t])
-            z = whole[c]
-            for j in range(k):
-                z[j] += acc[j]
-            x = _dot(Zc[c], z)
-            norm[c] = x if x > 0 else 1.0
+                if not owned[f]:
+                    t = _term(term_row, F[f])
+                    if t >= 0:
+                        if not some:
+                            acc[:] = 0.0
+                            some = True
+                        _add_row(acc, np.float32(D[f]), C[t])
+            if some:
+                norm[c] += _dot(Zc[c], acc)
+            if norm[c] <= 0:
+                norm[c] = 1.0
         return Yq, Yd, norm, topic
 
     @njit(cache=True, nogil=True)
