@@ -191,7 +191,7 @@ def _explain_compiled(engine, query_row, side, cand_rows, cand_delta, scores, le
     whole = tables(vec).whole(both.feat, vec)  # which words may be shown
     nqf, nq = len(qi), int(both.start[1])
     nw = len(both.feat) - nq
-    coef, active = _parts(Zc, scores, lex_scores, zdir, b)
+    coef, active = kernels_explain.parts(Zc, scores, lex_scores, zdir is not None, float(b))
     R, norm, fb_topic = _NO_R, _NO_VEC, _NO_VEC
     has_sem = bool(nq and nw and active.any())
     if has_sem:

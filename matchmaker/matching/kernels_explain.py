@@ -27,7 +27,7 @@ try:  # pragma: no cover - exercised by whichever path the machine has
 except ImportError:  # pragma: no cover
     numba = None
 
-__all__ = ["available", "combine", "embed", "gather_rows"]
+__all__ = ["available", "combine", "embed", "gather_rows", "parts"]
 
 
 def available() -> bool:
@@ -81,6 +81,25 @@ if numba is not None:
                 F[o + k] = indices[a + k]
                 D[o + k] = data[a + k]
         return F, D, bounds
+
+    @njit(cache=True, nogil=True)
+    def parts(Zc, scores, lex_scores, has_z, b):
+        """Per candidate: the lexical part's coefficient, and whether it has a semantic part to split
+        (explain._parts)."""
+        m = len(scores)
+        coef = np.ones(m)
+        active = np.zeros(m, np.bool_)
+        for c in range(m):
+            plain = True
+            if has_z:
+                for j in range(Zc.shape[1]):
+                    if Zc[c, j] != 0:
+                        plain = False
+                        break
+            if not plain:
+                coef[c] = 1.0 - b
+                active[c] = b > 0 and scores[c] - (1.0 - b) * lex_scores[c] > 1e-7
+        return coef, active
 
     @njit(cache=True, nogil=True)
     def _by_word(u, n_words):
@@ -421,4 +440,4 @@ else:  # pragma: no cover
     def _missing(*args, **kwargs):
         raise RuntimeError("numba is not available")
 
-    gather_rows = embed = combine = _missing
+    gather_rows = embed = combine = parts = _missing
