@@ -8,6 +8,7 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import func, or_, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
 from ..extensions import db
@@ -146,7 +147,11 @@ def _mark(need, user, reason_kind, reason, now):
     if db.session.scalar(db.select(UrgentRequest.id).filter_by(need_id=need.id)):
         raise UrgentError("该需求已申请过快速通道")
     req = _open_request(need, user, reason_kind, reason, now)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # a twin submit (no key, or another tab's) marked it meanwhile
+        db.session.rollback()
+        raise UrgentError("该需求已申请过快速通道") from None
     return req
 
 
