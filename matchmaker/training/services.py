@@ -16,6 +16,7 @@ from ..models.base import today, utcnow
 from ..models.enums import CourseStatus, TrainingModuleKind
 from ..models.training import training_attendance
 from ..utils import once
+from ..utils.bounds import INT_MAX
 from ..utils.search import contains_any
 from ..utils.tx import rolls_back_on
 
@@ -245,6 +246,8 @@ def course_counts(course):
 
 def set_attendance(enrolment, session_ids):
     """Record which of the course's sessions the person attended; commits."""
+    if any(not 0 < i <= INT_MAX for i in session_ids or []):  # no such row; the database cannot even hold it
+        raise TrainingError("所选课次不属于本课程")
     sessions = db.session.scalars(
         db.select(TrainingSession).where(
             TrainingSession.course_id == enrolment.course_id, TrainingSession.id.in_(session_ids or [0])

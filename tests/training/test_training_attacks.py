@@ -136,3 +136,17 @@ def test_an_open_course_that_has_ended_refuses_enrolment(client, auth):
     assert "该课程已于" in resp.get_data(as_text=True)
     assert client.post(f"/training/{running.id}/enrol", data={}).status_code == 302
     assert [e.course_id for e in db.session.scalars(db.select(TrainingEnrolment))] == [running.id]
+
+
+def test_an_attendance_mark_naming_a_session_id_past_the_database_range_is_refused(client, auth):
+    """出勤 posted with session_id=99999999999999999999 (a tampered form): 所选课次不属于本课程, nothing
+    changed; it was a 500 (OverflowError binding the id)."""
+    course = make_course(sessions=1)
+    enrolment = services.enrol_self(course, make_user("enterprise"))
+    auth.login("admin")
+    for bad in ("99999999999999999999", "2147483648"):
+        resp = client.post(f"/training/enrolments/{enrolment.id}/attendance", data={"session_id": bad})
+        assert resp.status_code == 302
+        assert "所选课次不属于本课程" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(TrainingEnrolment, enrolment.id).sessions == []
