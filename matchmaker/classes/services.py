@@ -18,6 +18,7 @@ from ..models.base import utcnow
 from ..models.enums import LiveKind
 from ..notifications.services import notify
 from ..utils import clock, once
+from ..utils.bounds import INT_MAX
 from ..utils.search import contains_any
 from ..visits.services import history_provider
 
@@ -157,6 +158,8 @@ def registration_query(session, args):
 
 def mark_attendance(session, attended_ids, page_ids):
     """The broker ticks who attended among the registrations shown (``page_ids``); commits."""
+    if any(not 0 < i <= INT_MAX for i in set(page_ids or []) | set(attended_ids or [])):  # no such row
+        raise LiveError("所选报名记录不属于该场次")
     regs = db.session.scalars(
         db.select(LiveRegistration).where(
             LiveRegistration.session_id == session.id, LiveRegistration.id.in_(page_ids or [0])

@@ -93,3 +93,18 @@ def test_a_returning_guest_is_counted_once(client, auth):
     s = db.session.get(LiveSession, s.id)
     assert s.guest_attendees == 2 and services.attendance_count(s) == 3
     assert "出席 3 人" in page
+
+
+@pytest.mark.parametrize("field", ["shown", "attended"])
+def test_attendance_ticks_naming_an_id_past_the_database_range_are_refused(client, auth, field):
+    """出席 ticks posted with an id of 99999999999999999999 (a tampered form): 所选报名记录不属于该场次,
+    nothing marked; it was a 500 (OverflowError binding the id)."""
+    session = make_session()
+    reg = services.register(session, make_user("enterprise"))
+    auth.login("broker")
+    data = {"shown": str(reg.id), "attended": str(reg.id)} | {field: "99999999999999999999"}
+    resp = client.post(f"/classes/{session.id}/attendance", data=data)
+    assert resp.status_code == 302
+    assert "所选报名记录不属于该场次" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(LiveRegistration, reg.id).attended is not True
