@@ -285,7 +285,13 @@ def _add_years(day, years):
 
 def _next_number(year):
     prefix = f"{NUMBER_PREFIX}-{year}-"
-    last = db.session.scalar(db.select(func.max(Certificate.number)).where(Certificate.number.like(f"{prefix}%")))
+    # The longest number first: as text, JSJJR-2026-9999 sorts after JSJJR-2026-10000.
+    last = db.session.scalar(
+        db.select(Certificate.number)
+        .where(Certificate.number.like(f"{prefix}%"))
+        .order_by(func.length(Certificate.number).desc(), Certificate.number.desc())
+        .limit(1)
+    )
     seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{seq:04d}"
 

@@ -150,3 +150,22 @@ def test_an_attendance_mark_naming_a_session_id_past_the_database_range_is_refus
         assert "所选课次不属于本课程" in client.get(resp.headers["Location"]).get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(TrainingEnrolment, enrolment.id).sessions == []
+
+
+def test_the_certificate_after_number_9999_of_a_year_is_10001(app):
+    """A year past its 10,000th certificate: the next is numbered on (…-10001). The highest number was read
+    as text (…-9999 after …-10000), so every issue tried …-10000 again and was refused 证书编号生成冲突."""
+    from matchmaker.models import Certificate
+    from matchmaker.models.base import today
+
+    course, admin = make_course(sessions=0), make_user("admin")
+    enrolments = []
+    for _ in range(3):
+        enrolment = services.enrol_self(course, make_user("enterprise"))
+        enrolments.append(services.assess(enrolment, 80, admin))
+    year = today().year
+    for enrolment, seq in zip(enrolments, ("9999", "10000"), strict=False):
+        db.session.add(Certificate(number=f"JSJJR-{year}-{seq}", enrolment_id=enrolment.id, holder_name=enrolment.name,
+                                   org_name=enrolment.org_name, issued_on=today(), valid_until=today()))  # fmt: skip
+    db.session.commit()
+    assert services.issue_certificate(enrolments[2], admin).number == f"JSJJR-{year}-10001"
