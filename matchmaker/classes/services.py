@@ -20,7 +20,7 @@ from ..notifications.services import notify
 from ..utils import clock, once
 from ..utils.bounds import INT_MAX
 from ..utils.search import contains_any
-from ..visits.services import history_provider
+from ..visits.services import history_provider, history_rows
 
 REGISTRANT_ROLES = (Role.ENTERPRISE.value, Role.RESEARCHER.value)
 # Column names the live platforms' exports use, by what we read from them.
@@ -295,16 +295,16 @@ def my_registrations(user):
 
 @history_provider("直播课堂与线上对接")
 def _history(org):
-    rows = db.session.execute(
+    stmt = (
         db.select(LiveSession, func.count(LiveRegistration.id), func.count(LiveRegistration.id).filter(
             LiveRegistration.attended.is_(True)))
         .join(LiveRegistration, LiveRegistration.session_id == LiveSession.id)
         .where(LiveRegistration.organization_id == org.id)
         .group_by(LiveSession.id)
         .order_by(LiveSession.starts_at.desc())
-    ).all()  # fmt: skip
-    return [(s.starts_at.date(), f"{s.kind_label}：{s.title}（报名 {n} 人，出席 {a} 人）", f"/classes/{s.id}")
-            for s, n, a in rows]  # fmt: skip
+    )  # fmt: skip
+    return history_rows(stmt, lambda row: (row[0].starts_at.date(), f"{row[0].kind_label}：{row[0].title}（报名 {row[1]} 人，"
+                                           f"出席 {row[2]} 人）", f"/classes/{row[0].id}"), scalars=False)  # fmt: skip
 
 
 def counts(start: datetime, end: datetime):

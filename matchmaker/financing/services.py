@@ -13,7 +13,7 @@ from ..models import FinancingCase, Organization, Role
 from ..models.enums import FinancingStatus
 from ..utils import clock, once
 from ..utils.search import contains_any
-from ..visits.services import history_provider
+from ..visits.services import history_provider, history_rows
 from . import workflow
 from .workflow import FinancingError
 
@@ -84,11 +84,9 @@ def partner_choices(kind):
 
 @history_provider("知识产权质押融资")
 def _history(org):
-    rows = db.session.scalars(
-        db.select(FinancingCase).where(FinancingCase.organization_id == org.id).order_by(FinancingCase.id.desc())
-    ).all()
-    return [(c.applied_at.date(), f"质押融资申请（{len(c.patent_list)} 件专利，{c.status_label}）",
-             f"/financing/{c.id}") for c in rows]  # fmt: skip
+    stmt = db.select(FinancingCase).where(FinancingCase.organization_id == org.id).order_by(FinancingCase.id.desc())
+    return history_rows(stmt, lambda c: (c.applied_at.date(), f"质押融资申请（{len(c.patent_list)} 件专利，{c.status_label}）",
+                                         f"/financing/{c.id}"))  # fmt: skip
 
 
 def counts(start: date, end: date):

@@ -7,6 +7,7 @@ Each function owns its transaction and commits once; a collected need is matched
 from datetime import date
 
 from sqlalchemy import func
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..listings import lifecycle
@@ -145,7 +146,24 @@ def visit_query(args, user):
 
 # Service history -------------------------------------------------------------------------
 
-HISTORY_PROVIDERS = []  # other service areas add (title, function(org) -> [(date, text, link)])
+HISTORY_PROVIDERS = []  # other service areas add (title, function(org) -> HistoryRows of (date, text, link))
+HISTORY_LIMIT = 50  # newest rows shown per section; the page says how many there are in all
+
+
+class HistoryRows(list):
+    """A section's newest rows (at most HISTORY_LIMIT) as (date, text, link), and ``total``: how many in all."""
+
+    def __init__(self, rows, total):
+        super().__init__(rows)
+        self.total = total
+
+
+def history_rows(stmt, item, scalars=True):
+    """Count the statement's rows and make ``item(row)`` of its newest HISTORY_LIMIT (an enterprise with
+    thousands of visits or cases read and formatted every one, one query each for a visit's experts)."""
+    total = db.session.scalar(db.select(func.count()).select_from(stmt.order_by(None).subquery()))
+    result = db.session.scalars(stmt.limit(HISTORY_LIMIT)) if scalars else db.session.execute(stmt.limit(HISTORY_LIMIT))
+    return HistoryRows([item(row) for row in result], total)
 
 
 def history_provider(title):
@@ -160,32 +178,38 @@ def history_provider(title):
 
 @history_provider("走访与专家服务")
 def _visits(org):
-    rows = db.session.scalars(
-        db.select(Visit).where(Visit.organization_id == org.id).order_by(Visit.visited_on.desc())
-    ).all()
-    return [(v.visited_on, f"{v.kind_label}：{v.topic}" + (f"（专家 {len(v.experts)} 位）" if v.experts else ""),
-             f"/visits/{v.id}") for v in rows]  # fmt: skip
+    stmt = (
+        db.select(Visit)
+        .where(Visit.organization_id == org.id)
+        .options(selectinload(Visit.experts))
+        .order_by(Visit.visited_on.desc(), Visit.id.desc())
+    )
+    return history_rows(stmt, lambda v: (v.visited_on, f"{v.kind_label}：{v.topic}" + (
+        f"（专家 {len(v.experts)} 位）" if v.experts else ""), f"/visits/{v.id}"))  # fmt: skip
 
 
 @history_provider("技术需求")
 def _needs(org):
-    rows = db.session.scalars(
-        db.select(TechNeed).where(TechNeed.organization_id == org.id).order_by(TechNeed.created_at.desc())
-    ).all()
-    return [(n.created_at.date(), f"{n.title}（{Source.label_of(n.source)}，{n.status_label}）", f"/needs/{n.id}")
-            for n in rows]  # fmt: skip
+    stmt = db.select(TechNeed).where(TechNeed.organization_id == org.id).order_by(TechNeed.created_at.desc())
+    return history_rows(stmt, lambda n: (n.created_at.date(), f"{n.title}（{Source.label_of(n.source)}，{n.status_label}）",
+                                         f"/needs/{n.id}"))  # fmt: skip
 
 
 @history_provider("快速通道")
 def _urgent(org):
-    rows = db.session.scalars(
-        db.select(UrgentRequest).where(UrgentRequest.organization_id == org.id).order_by(UrgentRequest.id.desc())
-    ).all()
-    return [(r.requested_at.date(), f"急需：{r.need.title}（{r.status_label}）", f"/urgent/{r.id}") for r in rows]
+    stmt = (
+        db.select(UrgentRequest)
+        .where(UrgentRequest.organization_id == org.id)
+        .options(joinedload(UrgentRequest.need))
+        .order_by(UrgentRequest.id.desc())
+    )
+    return history_rows(
+        stmt, lambda r: (r.requested_at.date(), f"急需：{r.need.title}（{r.status_label}）", f"/urgent/{r.id}")
+    )
 
 
 def service_history(org):
-    """Every service the enterprise received, by kind: [(title, [(date, text, link)])]."""
+    """Every service the enterprise received, by kind: [(title, HistoryRows)], the newest rows of each."""
     return [(title, fn(org)) for title, fn in HISTORY_PROVIDERS]
 
 

@@ -1,0 +1,45 @@
+"""Attacks on visits (2026-12-04): an enterprise's service history with thousands of rows."""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import event
+
+from matchmaker.extensions import db
+from matchmaker.models import FinancingCase, Visit, VisitExpert
+
+from ..factories import make_org
+
+
+def test_a_service_history_of_thousands_of_rows_shows_the_newest_fifty_in_a_few_queries(client, auth):
+    """2,000 visits (with an expert each) and 2,000 financing cases: each section says 2000, lists the newest
+    50 and the page takes a few queries. Every row was read and formatted, a query per visit for its experts
+    (100,000 visits and cases: 276 s for the page)."""
+    org, broker = make_org("enterprise"), auth.login("broker")
+    n = 2000
+    db.session.execute(db.insert(Visit), [
+        {"organization_id": org.id, "kind": "visit", "visited_on": date(2020, 1, 1) + timedelta(days=i),
+         "topic": f"走访第{i}次", "people": "经纪人", "summary": "", "recorded_by_id": broker.id} for i in range(n)
+    ])  # fmt: skip
+    visit_ids = db.session.scalars(db.select(Visit.id)).all()
+    db.session.execute(db.insert(VisitExpert), [{"visit_id": v, "name": "李明", "institution": "南方理工大学"}
+                                                 for v in visit_ids])  # fmt: skip
+    db.session.execute(db.insert(FinancingCase), [
+        {"organization_id": org.id, "patents": "ZL201910123456.7", "amount_wanted": Decimal(100), "term_months": 6,
+         "purpose": "", "status": "applied", "applied_at": datetime(2020, 6, 1)} for _ in range(n)
+    ])  # fmt: skip
+    db.session.commit()
+    queries = []
+
+    def note(conn, cursor, statement, *args):
+        queries.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        page = client.get(f"/visits/enterprises/{org.id}").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert "走访与专家服务（2000）" in page and "知识产权质押融资（2000）" in page
+    assert f"走访第{n - 1}次" in page and f"走访第{n - 51}次" not in page and page.count("仅显示最近 50 条") == 2
+    assert "（专家 1 位）" in page
+    assert len(queries) < 60, len(queries)
