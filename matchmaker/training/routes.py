@@ -91,10 +91,14 @@ def course_edit(course_id):
     if request.method == "GET":
         form.modules.data = [m.kind for m in course.modules]
     if form.validate_on_submit():
-        services.save_course(course, form.data, current_user)
-        flash("课程已保存", "success")
-        return redirect(url_for("training.course", course_id=course.id))
-    return render_template("training/course_form.html", form=form, course=course)
+        try:
+            services.save_course(course, form.data, current_user)
+        except TrainingError as exc:
+            form.capacity.errors.append(str(exc))
+        else:
+            flash("课程已保存", "success")
+            return redirect(url_for("training.course", course_id=course.id))
+    return render_template("training/course_form.html", form=form, course=course), 400 if form.errors else 200
 
 
 @bp.route("/<int:course_id>/sessions", methods=["POST"])

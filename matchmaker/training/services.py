@@ -61,6 +61,10 @@ def save_course(course, data, actor, key=None):
     course.certificate_years = data.get("certificate_years") or 3
     if course.starts_on and course.ends_on and course.ends_on < course.starts_on:
         raise TrainingError("结束日期不能早于开始日期")
+    if course.id is not None and course.capacity:
+        taken = db.session.scalar(db.select(func.count(TrainingEnrolment.id)).filter_by(course_id=course.id))
+        if taken > course.capacity:
+            raise TrainingError(f"已有 {taken} 人报名，名额不能少于此数")
     wanted = [k for k in TrainingModuleKind if k.value in (data.get("modules") or [])]
     by_kind = {m.kind: m for m in course.modules}
     course.modules = [by_kind.get(k.value) or TrainingModule(kind=k.value) for k in wanted]

@@ -169,3 +169,20 @@ def test_the_certificate_after_number_9999_of_a_year_is_10001(app):
                                    org_name=enrolment.org_name, issued_on=today(), valid_until=today()))  # fmt: skip
     db.session.commit()
     assert services.issue_certificate(enrolments[2], admin).number == f"JSJJR-{year}-10001"
+
+
+def test_capacity_lowered_below_the_enrolled_count_is_refused_and_kept(client, auth):
+    """Editing a course with 3 trainees to 名额 2: refused (已有 3 人报名，名额不能少于此数), the typed values
+    kept, nothing saved. It was saved, and the course showed 名额 2 人 with three people enrolled."""
+    course = make_course(capacity=5, sessions=0)
+    for _ in range(3):
+        services.enrol_self(course, make_user("enterprise"))
+    auth.login("admin")
+    data = dict(COURSE, title="改过名的培训班", capacity="2")
+    resp = client.post(f"/training/{course.id}/edit", data=data)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "已有 3 人报名，名额不能少于此数" in page and "改过名的培训班" in page
+    db.session.expire_all()
+    course = db.session.get(TrainingCourse, course.id)
+    assert course.capacity == 5 and course.title != "改过名的培训班"
+    assert client.post(f"/training/{course.id}/edit", data=dict(data, capacity="3")).status_code == 302
