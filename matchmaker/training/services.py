@@ -6,7 +6,7 @@ rows themselves (enrolled_by, assessed_by, issued_by, revoked_by).
 
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -334,8 +334,18 @@ def revoke_certificate(cert, actor, reason):
         raise TrainingError("请填写撤销原因")
     if cert.revoked_at is not None:
         raise TrainingError("该证书已撤销")
-    cert.revoked_at, cert.revoked_by_id, cert.revoke_reason = utcnow(), actor.id, reason[:200]
+    # One revocation wins: a second admin at the same moment is told, not silently overwritten.
+    done = db.session.execute(
+        update(Certificate)
+        .where(Certificate.id == cert.id, Certificate.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_by_id=actor.id, revoke_reason=reason[:200])
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not done:
+        db.session.rollback()
+        raise TrainingError("该证书已被他人撤销，请刷新查看撤销原因")
     db.session.commit()
+    db.session.refresh(cert)
     return cert
 
 

@@ -186,3 +186,34 @@ def test_capacity_lowered_below_the_enrolled_count_is_refused_and_kept(client, a
     course = db.session.get(TrainingCourse, course.id)
     assert course.capacity == 5 and course.title != "改过名的培训班"
     assert client.post(f"/training/{course.id}/edit", data=dict(data, capacity="3")).status_code == 302
+
+
+def test_three_admins_revoking_one_certificate_at_once_keep_the_first_reason(file_app):
+    """Three admins press 撤销 on one certificate at the same moment, each with a reason: one revocation is
+    recorded, the others are told 该证书已被他人撤销. All three were told 已撤销 and the last reason overwrote
+    the first."""
+    from matchmaker.models import Certificate
+
+    with file_app.app_context():
+        admin = make_user("admin")
+        enrolment = services.assess(services.enrol_self(make_course(sessions=0), make_user("enterprise")), 80, admin)
+        cert_id = services.issue_certificate(enrolment, admin).id
+        admin_ids = [make_user("admin").id for _ in range(3)]
+        db.session.remove()
+
+    def call(i, admin_id):
+        def prepare():
+            cert, actor = db.session.get(Certificate, cert_id), db.session.get(User, admin_id)
+            cert.revoked_at, actor.id  # noqa: B018 - loaded before the others act
+            return lambda: services.revoke_certificate(cert, actor, f"第{i}位管理员的撤销原因")
+
+        return prepare
+
+    outcomes = at_once(file_app, [call(i, a) for i, a in enumerate(admin_ids)], services.TrainingError)
+    assert outcomes.count("ok") == 1, outcomes
+    assert all("已被他人撤销" in o or o == "该证书已撤销" for o in outcomes if o != "ok"), outcomes
+    with file_app.app_context():
+        cert = db.session.get(Certificate, cert_id)
+        winner = outcomes.index("ok")
+        assert cert.revoke_reason == f"第{winner}位管理员的撤销原因" and cert.revoked_by_id == admin_ids[winner]
+        db.session.remove()
