@@ -37,7 +37,7 @@ def course_query(user, args):
     if not user.is_admin:
         stmt = stmt.where(TrainingCourse.status != CourseStatus.DRAFT.value)
     year = (args.get("year") or "").strip()
-    if year.isdigit():
+    if year.isascii() and year.isdigit() and len(year) <= 4:  # isdigit() alone takes ², which int() refuses
         stmt = stmt.where(TrainingCourse.year == int(year))
     if args.get("status") in {s.value for s in CourseStatus}:
         stmt = stmt.where(TrainingCourse.status == args["status"])

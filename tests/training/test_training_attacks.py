@@ -217,3 +217,13 @@ def test_three_admins_revoking_one_certificate_at_once_keep_the_first_reason(fil
         winner = outcomes.index("ok")
         assert cert.revoke_reason == f"第{winner}位管理员的撤销原因" and cert.revoked_by_id == admin_ids[winner]
         db.session.remove()
+
+
+@pytest.mark.parametrize("year", ["²", "２０２０", "١٢"])
+def test_a_course_year_typed_in_other_digits_is_ignored(client, auth, year):
+    """/training/?year=² (superscript, full-width or Arabic-Indic digits): the list unfiltered; it was a 500
+    (str.isdigit() took them, int() refused ²)."""
+    make_course(sessions=0)
+    auth.login("enterprise")
+    resp = client.get("/training/", query_string={"year": year})
+    assert resp.status_code == 200 and "技术经纪人培训班" in resp.get_data(as_text=True)
