@@ -268,10 +268,13 @@ def assess(enrolment, score, actor, passed=None):
     """Record the assessment score (0–100) and result (passed by default at 60); commits."""
     if score is None or not 0 <= score <= 100:
         raise TrainingError("考核成绩应为 0–100 之间的整数")
-    if enrolment.certificate is not None and enrolment.certificate.revoked_at is None:
-        raise TrainingError("已发证的学员不能修改考核结果（如需更正请先撤销证书）")
+    result = (score >= PASS_MARK) if passed is None else bool(passed)
+    # A certified trainee's score may be corrected while it still passes: a revoked certificate is never
+    # issued again, so asking for a revocation first lost the certificate for good.
+    if not result and enrolment.certificate is not None and enrolment.certificate.revoked_at is None:
+        raise TrainingError(f"该学员已获发证书 {enrolment.certificate.number}，不能改为未通过（如需更正请先撤销证书）")
     enrolment.score = score
-    enrolment.passed = (score >= PASS_MARK) if passed is None else bool(passed)
+    enrolment.passed = result
     enrolment.assessed_at, enrolment.assessed_by_id = utcnow(), actor.id
     db.session.commit()
     return enrolment
@@ -305,6 +308,8 @@ def issue_certificate(enrolment, actor, issued_on=None):
     if enrolment.passed is not True:
         raise TrainingError("考核通过后才能发放证书")
     if enrolment.certificate is not None:
+        if enrolment.certificate.revoked_at is not None:
+            raise TrainingError(f"该学员的证书 {enrolment.certificate.number} 已撤销，撤销的证书不能重新发放")
         raise TrainingError(f"该学员已有证书 {enrolment.certificate.number}")
     issued_on = issued_on or today()
     years = enrolment.course.certificate_years or 3

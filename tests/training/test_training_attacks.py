@@ -227,3 +227,21 @@ def test_a_course_year_typed_in_other_digits_is_ignored(client, auth, year):
     auth.login("enterprise")
     resp = client.get("/training/", query_string={"year": year})
     assert resp.status_code == 200 and "技术经纪人培训班" in resp.get_data(as_text=True)
+
+
+def test_a_certified_trainees_score_is_corrected_without_losing_the_certificate(client, auth):
+    """A certified trainee's score typed as 85 instead of 90: corrected, the certificate kept. The page said
+    修改考核结果须先撤销证书, and a revoked certificate is never issued again, so the trainee lost it. Failing a
+    certified trainee still needs the revocation first."""
+    course, admin = make_course(sessions=0), make_user("admin")
+    enrolment = services.assess(services.enrol_self(course, make_user("enterprise")), 85, admin)
+    cert = services.issue_certificate(enrolment, admin)
+    auth.login(admin)
+    client.post(f"/training/enrolments/{enrolment.id}/assessment", data={"score": "90"})
+    db.session.expire_all()
+    enrolment = db.session.get(TrainingEnrolment, enrolment.id)
+    assert enrolment.score == 90 and enrolment.passed and enrolment.certificate.state() == "valid"
+    resp = client.post(f"/training/enrolments/{enrolment.id}/assessment", data={"score": "50"}, follow_redirects=True)
+    assert f"该学员已获发证书 {cert.number}，不能改为未通过" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(TrainingEnrolment, enrolment.id).score == 90
