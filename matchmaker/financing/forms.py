@@ -6,9 +6,11 @@ from wtforms.validators import ValidationError
 
 from ..listings.validation import clean_patents
 from ..models.enums import SubsidyKind
-from ..utils import once
+from ..utils import money, once
 from ..utils import validators as val
 from ..utils.inputs import CodeSelect, DateInput, IntInput, PercentInput, WanInput, filled
+
+CONFIRM_FROM_YUAN = 10**9  # 10 亿元 (100,000 万元): far beyond an enterprise's IP-pledge loan
 
 
 class ApplyForm(FlaskForm):
@@ -31,6 +33,15 @@ class ApplyForm(FlaskForm):
     def validate_amount_wanted(self, field):
         if field.data is not None and field.data <= 0:
             raise ValidationError("拟融资金额须大于 0")
+        # Yuan typed into this 万元 field (5000000 for 500 万元) reads as 500 亿元: asked once, as a question.
+        shown = f"{money.wan_input(field.data)} 万元" if field.data is not None else None
+        if shown and field.data >= CONFIRM_FROM_YUAN and field.confirmed != shown:
+            field.confirm_value = shown
+            field.confirm_message = (
+                f"拟融资金额的单位是万元：{money.format_wan(field.data)} 万元即 {field.data / 10**8:,.2f} 亿元；"
+                f"如您填写的是元，请改为 {money.wan_input(field.data / money.WAN)}（万元）。确认按 {shown} 保存？"
+            )
+            raise ValidationError(field.confirm_message)
 
 
 def _int_or_none(value):
