@@ -375,6 +375,17 @@ def _unit(nodeid):
     return TOGETHER.get(path, path)
 
 
+def pytest_configure(config):
+    """Once per run, in the controller (or the single process), before any worker or server starts: the
+    matching engine's compiled loops are compiled and cached (about a minute on a fresh clone), instead of in
+    the first test process, server or job worker that matches, whose waits (a browser journey waiting for a
+    suggestion or a mail) would time out meanwhile."""
+    if not WORKER:
+        from matchmaker.matching.engine import warm_up
+
+        warm_up()
+
+
 def pytest_xdist_make_scheduler(config, log):
     """xdist's loadscope scheduling with the work units of ``_unit``, in collection order (slow files first)."""
     if config.getoption("dist") != "load":  # another --dist given on the command line

@@ -19,7 +19,7 @@ from .scoring import score_side
 from .semantic import LatentSpace
 from .vectorize import Vectorizer
 
-__all__ = ["MatchEngine"]
+__all__ = ["MatchEngine", "warm_up"]
 
 Progress = Callable[[str, int, int], None]
 # The scoring model's generation: raised whenever the defaults change. A refit carries an index's
@@ -285,3 +285,31 @@ class MatchEngine:
     def ids(self, side="needs") -> Iterable[int]:
         """Return the ids indexed on one side."""
         return (self.needs_ if side == "needs" else self.results_).all_ids()
+
+
+_WARM_TEXTS = [
+    "智能门锁指纹识别模块开发，需要低功耗的识别方案",
+    "大功率LED照明灯具的散热设计技术，降低结温",
+    "中药配方颗粒的质量控制与一致性评价",
+    "基于机器视觉的工业机器人缺陷检测系统",
+    "高镍锂离子电池正极材料的制备工艺",
+    "石墨烯导热膜用于电子器件散热",
+    "污水处理中的膜生物反应器节能改造",
+    "纺织面料的抗菌整理与印染废水回用",
+]
+
+
+def warm_up() -> None:
+    """Fit and query a small index once, so that the compiled loops (kernels*.py) are compiled and cached
+    on this machine. The first compile takes about a minute on a 2-core machine; a process that meets it
+    inside a job (the first matching after an install) holds the queue that long. Later calls load the
+    cache (a few seconds, most of it imports). The index is just large enough to have latent topics, so
+    that the explanations' semantic loops are compiled too."""
+    t = _WARM_TEXTS
+    docs = [Doc(i, t[i % 8][:10], t[(i * 3 + 1) % 8][:6], t[i % 8] + "；" + t[(i * 5 + 2) % 8]) for i in range(64)]
+    engine = MatchEngine().fit(docs[:24], docs[24:])
+    engine.results_for_need(0)
+    engine.needs_for_result(24)
+    engine.results_for_need(
+        Doc(10**6, "指纹识别门锁", "", "鳗鱼养殖尾液与指纹识别门锁")
+    )  # words first seen after the fit
