@@ -8,6 +8,7 @@ from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
 from ..models import Organization, OrgKind, Role, User
 from ..utils import once
+from ..utils.versions import EditConflict, refuse_stale
 from . import services
 from .forms import OrganizationForm, ResetPasswordForm, StaffUserForm
 
@@ -150,9 +151,8 @@ def organization_edit(org_id):
             form.name.errors.append(str(exc))
         except services.OrganizationKindClash as exc:
             form.kind.errors.append(str(exc))
-        except services.OrganizationEditConflict as exc:
-            flash(str(exc), "danger")
-            form.version.data, code = services.organization_version(org), 409  # saving again overwrites
+        except EditConflict as exc:
+            code = refuse_stale(form, exc, services.organization_version(org))
         else:
             flash("单位信息已保存", "success")
             return redirect(url_for("admin.organizations"))

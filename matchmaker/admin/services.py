@@ -1,7 +1,5 @@
 """Admin queries and use cases for accounts and organisations."""
 
-import hashlib
-
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 
@@ -9,6 +7,7 @@ from ..extensions import db
 from ..models import Organization, OrgKind, User
 from ..utils.search import contains_any
 from ..utils.uscc import normalize_uscc
+from ..utils.versions import check_unchanged, fingerprint
 
 
 def user_query(role=None, q=None, active=None, pending=None):
@@ -39,18 +38,13 @@ class OrganizationTaken(Exception):
     """Another request saved an organisation of this name or USCC first (a double submit, two tabs)."""
 
 
-class OrganizationEditConflict(Exception):
-    """The organisation was saved by someone else after this edit page was loaded."""
-
-
 ORG_FIELDS = ("name", "kind", "town", "industry", "address", "contact_name", "contact_phone", "contact_email",
               "description")  # fmt: skip
 
 
 def organization_version(org):
     """A fingerprint of what the edit form shows of the organisation as stored."""
-    values = [getattr(org, key) for key in ORG_FIELDS] + [org.uscc, org.verified]
-    return hashlib.sha256(repr([str(v) for v in values]).encode()).hexdigest()[:20]
+    return fingerprint([getattr(org, key) for key in ORG_FIELDS] + [org.uscc, org.verified])
 
 
 class OrganizationKindClash(Exception):
@@ -74,13 +68,10 @@ def save_organization(org, data, version=None):
     """Apply form data to an organisation (new or existing); commits.
 
     ``version``: the organization_version the edit page showed; an organisation changed since then is not
-    overwritten (OrganizationEditConflict); a kind its accounts do not fit is refused (OrganizationKindClash).
+    overwritten (EditConflict); a kind its accounts do not fit is refused (OrganizationKindClash).
     Raises OrganizationTaken (rolled back) when the name or USCC was taken by a simultaneous save."""
-    if version and org.id is not None and version != organization_version(org):
-        raise OrganizationEditConflict(
-            "该单位在您打开编辑页之后已被修改并保存（可能是其他管理员或您在另一个页面所改）。"
-            "为避免覆盖对方的修改，本次未保存；您填写的内容保留在下方，请核对后再次点击“保存”。"
-        )
+    if org.id is not None:
+        check_unchanged(version, organization_version(org), "单位")
     _check_kind_fits_members(org, data.get("kind"))
     for key in ORG_FIELDS:
         value = data.get(key)

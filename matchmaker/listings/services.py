@@ -4,7 +4,6 @@ Each function is one user action and commits once; what a change means for match
 handed to the matcher as a job that runs after the commit (``matcher.schedule_matching``).
 """
 
-import hashlib
 from datetime import timedelta
 
 from ..extensions import db
@@ -13,6 +12,7 @@ from ..models.base import utcnow
 from ..notifications.services import notify
 from ..suggestions import services as matcher
 from ..utils import clock, once
+from ..utils.versions import check_unchanged, fingerprint
 from . import access, lifecycle, queries
 from .kinds import KINDS, kind_of, spec_of
 from .tokens import refresh_tokens
@@ -78,26 +78,18 @@ def create(kind, user, data, publish=False, key=None):
     return listing
 
 
-class EditConflict(ValueError):
-    """The listing was saved by someone else since the edit page was loaded; the message is shown."""
-
-
 def content_version(listing):
     """A fingerprint of what the edit form shows of the listing as stored."""
     spec = spec_of(listing)
     values = [getattr(listing, f) for f in (*spec.fields, spec.amount, spec.negotiable)]
     values.append(sorted(z.id for z in listing.zones))
-    return hashlib.sha256(repr([str(v) for v in values]).encode()).hexdigest()[:20]
+    return fingerprint(values)
 
 
 def update(listing, data, version=None):
     """Save edits to a listing; re-matched if it is (or was) live. ``version``: the content_version the
     edit page showed; a listing changed since then is not overwritten (EditConflict)."""
-    if version and version != content_version(listing):
-        raise EditConflict(
-            f"该{spec_of(listing).noun}在您打开编辑页之后已被修改并保存（可能是同事、管理员或您在另一个页面所改）。"
-            "为避免覆盖对方的修改，本次未保存；您填写的内容保留在下方，请核对后再次点击“保存”。"
-        )
+    check_unchanged(version, content_version(listing), spec_of(listing).noun, who="同事、管理员")
     was_live = lifecycle.is_live(listing)
     apply_data(listing, data)
     _match_after_commit(listing, was_live)

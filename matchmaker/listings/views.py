@@ -13,6 +13,7 @@ from ..main.services import choice_list
 from ..models import CoopMode, IPType, ListingStatus, Maturity, Source, TransferMode, Zone
 from ..suggestions import services as suggestions
 from ..utils import once
+from ..utils.versions import EditConflict, refuse_stale
 from . import access, lifecycle, queries, services
 from .kinds import Kind
 from .validation import parse_date
@@ -157,9 +158,8 @@ def edit(kind: Kind, listing_id, form_class):
         if not dups:
             try:
                 services.update(listing, _form_data(kind, form), version=form.version.data)
-            except services.EditConflict as exc:
-                flash(str(exc), "danger")
-                form.version.data, code = services.content_version(listing), 409  # saving again overwrites
+            except EditConflict as exc:
+                code = refuse_stale(form, exc, services.content_version(listing))
             else:
                 flash(f"{kind.noun}已保存", "success")
                 return redirect(url_for(kind.endpoint("detail"), **{kind.id_arg: listing.id}))

@@ -7,6 +7,7 @@ from ..auth.decorators import get_or_404, public, role_required
 from ..extensions import db
 from ..listings.access import list_full
 from ..models import Role, Zone
+from ..utils.versions import EditConflict, refuse_stale
 from . import services
 from .forms import ZoneForm
 
@@ -75,9 +76,8 @@ def edit(zone_id):
             services.save_zone(zone, form.data, version=form.version.data)
         except services.ZoneTaken as exc:
             form.name.errors.append(str(exc))
-        except services.ZoneEditConflict as exc:
-            flash(str(exc), "danger")
-            form.version.data, code = services.zone_version(zone), 409  # saving again overwrites
+        except EditConflict as exc:
+            code = refuse_stale(form, exc, services.zone_version(zone))
         else:
             flash("专区已保存", "success")
             return redirect(url_for("zones.manage"))

@@ -1,7 +1,5 @@
 """Zones: create, edit, and the live needs and results of a zone."""
 
-import hashlib
-
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -9,32 +7,25 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..listings.lifecycle import live_clause
 from ..models import Result, TechNeed, need_zone, result_zone
+from ..utils.versions import check_unchanged, fingerprint
 
 
 class ZoneTaken(Exception):
     """Another request saved a zone of this name first (a double submit, two tabs)."""
 
 
-class ZoneEditConflict(Exception):
-    """The zone was saved by someone else after this edit page was loaded."""
-
-
 def zone_version(zone):
     """A fingerprint of what the edit form shows of the zone as stored."""
-    values = (zone.name, zone.description, zone.starts_on, zone.ends_on, zone.active)
-    return hashlib.sha256(repr([str(v) for v in values]).encode()).hexdigest()[:20]
+    return fingerprint((zone.name, zone.description, zone.starts_on, zone.ends_on, zone.active))
 
 
 def save_zone(zone, data, version=None):
     """Apply form data to a zone (new or existing); commits.
 
     ``version``: the zone_version the edit page showed; a zone changed since then is not overwritten
-    (ZoneEditConflict). Raises ZoneTaken (rolled back) when the name was taken by a simultaneous save."""
-    if version and zone.id is not None and version != zone_version(zone):
-        raise ZoneEditConflict(
-            "该专区在您打开编辑页之后已被修改并保存（可能是其他管理员或您在另一个页面所改）。"
-            "为避免覆盖对方的修改，本次未保存；您填写的内容保留在下方，请核对后再次点击“保存”。"
-        )
+    (EditConflict). Raises ZoneTaken (rolled back) when the name was taken by a simultaneous save."""
+    if zone.id is not None:
+        check_unchanged(version, zone_version(zone), "专区")
     zone.name = data["name"].strip()
     zone.description = (data.get("description") or "").strip()
     zone.starts_on, zone.ends_on = data.get("starts_on"), data.get("ends_on")
