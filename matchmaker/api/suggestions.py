@@ -16,14 +16,14 @@ staff = requires(Role.BROKER, Role.ADMIN)
 SuggestionPage = schemas.page_of(schemas.Suggestion, "SuggestionPage")
 
 
-def dump(s):
+def dump(s, listed=False):
     ref = lambda o: {"id": o.id, "title": o.title}  # noqa: E731
     broker = s.assigned_broker
     return {
         "id": s.id, "url": url_for("brokers.suggestion", suggestion_id=s.id, _external=True),
         "need": ref(s.need), "result": ref(s.result), "score": float(s.score),
         "reasons": [{"term": str(t), "weight": float(w)}
-                    for t, w in access.visible_reasons(current_user, s.need, s.reason_terms(limit=None))],  # the one rule
+                    for t, w in access.visible_reasons(current_user, s.need, s.reason_terms(limit=None), listed=listed)],  # the one rule
         "status": s.status, "manual": bool(s.manual),
         "assigned_broker": {"id": broker.id, "name": broker.name} if broker else None,
         "need_response": s.need_response, "result_response": s.result_response, "created_at": s.created_at,
@@ -44,7 +44,7 @@ def suggestions_list(args):
     statuses = (args["status"],) if args.get("status") else tuple(s.value for s in SuggestionStatus)
     stmt = suggestions_stmt(current_user, f, current_app.config["STALE_SUGGESTION_DAYS"], statuses)
     page = pagination.page(stmt, None, "suggestions", filters, args["limit"], args.get("cursor"))
-    page["items"] = [dump(s) for s in explain_shown(list(page["items"]))]
+    page["items"] = [dump(s, listed=True) for s in explain_shown(list(page["items"]))]
     return page
 
 

@@ -89,6 +89,16 @@ def identity_hidden(user, listing, introduced=None):
     return not introduced
 
 
+def hidden_in_lists(user, listing, introduced=None):
+    """True when a list (the brokers' queue and pipeline, the API's pair list) shows the need as outsiders see
+    it: besides identity_hidden, staff too see a summary-only need's organisation, budget and hidden-text
+    reasons only on its pages, where that reading is audited (log_confidential_view); a list would show
+    them to every broker opening a queue page, unaudited. Its own enterprise's users see their own."""
+    if isinstance(listing, TechNeed) and listing.confidentiality == "summary" and getattr(user, "is_staff", False):
+        return True
+    return identity_hidden(user, listing, introduced)
+
+
 def org_name(user, listing, introduced=None):
     """The listing's organisation as this viewer may see it ("" while hidden)."""
     if listing is None or listing.organization is None or identity_hidden(user, listing, introduced):
@@ -111,10 +121,12 @@ def in_public_text(need, word) -> bool:
     return bool(word) and word in text
 
 
-def visible_reasons(user, need, reasons, introduced=None):
+def visible_reasons(user, need, reasons, introduced=None, listed=False):
     """Reason terms [(term, weight)] a viewer may see: while the need is hidden, only the terms
-    found in its public text, so no word of the hidden problem text shows through."""
-    if not identity_hidden(user, need, introduced):
+    found in its public text, so no word of the hidden problem text shows through. ``listed``: for a
+    list (hidden_in_lists)."""
+    hidden = hidden_in_lists if listed else identity_hidden
+    if not hidden(user, need, introduced):
         return list(reasons)
     return [(t, w) for t, w in reasons if in_public_text(need, t)]
 

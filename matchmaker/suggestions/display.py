@@ -216,10 +216,12 @@ def reason_bar(reasons, score) -> ReasonBar:
     return ReasonBar(score, parts, rest, legacy)
 
 
-def visible_bar(bar: ReasonBar, viewer, need, introduced=None) -> ReasonBar:
-    """The bar a viewer may see: while a summary-only need is hidden from them (listings/access.py),
-    reasons resting on words outside its public text join the remainder."""
-    if need is None or not access.identity_hidden(viewer, need, introduced):
+def visible_bar(bar: ReasonBar, viewer, need, introduced=None, listed=False) -> ReasonBar:
+    """The bar a viewer may see: while a summary-only need is hidden from them (listings/access.py;
+    ``listed``: in a list, hidden_in_lists), reasons resting on words outside its public text join the
+    remainder."""
+    hidden = access.hidden_in_lists if listed else access.identity_hidden
+    if need is None or not hidden(viewer, need, introduced):
         return bar
     kept = [p for p in bar.parts if all(access.in_public_text(need, w) for w in p.need_words)]
     bar.rest += sum(p.weight for p in bar.parts if p not in kept)
@@ -246,11 +248,12 @@ def check_current(bar: ReasonBar, need, result) -> ReasonBar:
     return bar
 
 
-def reason_bar_for(s, viewer=None) -> ReasonBar:
-    """A stored pair's bar as this viewer may see it (the confidentiality rule of listings/access.py)."""
+def reason_bar_for(s, viewer=None, listed=False) -> ReasonBar:
+    """A stored pair's bar as this viewer may see it (the confidentiality rule of listings/access.py;
+    ``listed``: as a row of a list)."""
     bar = reason_bar(s.reasons, s.score)
     if viewer is not None:
-        bar = visible_bar(bar, viewer, getattr(s, "need", None), s.status in INTRODUCED_STATUSES)
+        bar = visible_bar(bar, viewer, getattr(s, "need", None), s.status in INTRODUCED_STATUSES, listed)
     return check_current(bar, getattr(s, "need", None), getattr(s, "result", None))
 
 

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from ..auth.decorators import get_or_404, login_required, role_required
 from ..extensions import db
+from ..listings.access import hidden_in_lists
 from ..listings.kinds import NEED, RESULT
 from ..listings.lifecycle import is_live
 from ..models import ACTIVE_STATUSES, DomainTerm, IndexJob, Result, Role, TechNeed
@@ -105,9 +106,16 @@ def for_result(result_id):
 
 
 @bp.app_template_global("reason_bar_of")
-def reason_bar_global(s, viewer=None):
-    """The reasons of a stored pair as a contribution bar (see suggestions/_reason_bar.html)."""
-    return services.reason_bar_for(s, viewer)
+def reason_bar_global(s, viewer=None, listed=False):
+    """The reasons of a stored pair as a contribution bar (see suggestions/_reason_bar.html); ``listed``:
+    as a row of a list (listings/access.hidden_in_lists)."""
+    return services.reason_bar_for(s, viewer, listed)
+
+
+@bp.app_template_global("hidden_in_lists")
+def hidden_in_lists_global(listing):
+    """A list row shows this listing as outsiders see it (listings/access.hidden_in_lists)."""
+    return hidden_in_lists(current_user, listing)
 
 
 @bp.app_template_global("marked")

@@ -51,3 +51,26 @@ def test_a_broker_reading_a_pair_of_a_confidential_need_is_audited_as_on_the_pai
     public = make_suggestion(need=make_need(title="公开需求"))
     api.get(f"/api/v1/suggestions/{public.id}", token_for(broker))
     assert len(audited()) == 2
+
+
+def test_the_api_list_gives_public_reasons_and_its_details_all(api, app):
+    """The list (as the queue) gives only reasons found in a summary-only need's public text and writes no
+    audit row; the pair's details give all of them, audited."""
+    from matchmaker.extensions import db
+    from matchmaker.models import AuditLog
+
+    broker = make_user("broker")
+    need = make_need(
+        confidentiality="summary", title="保密需求标题", summary="电池相关需求摘要", problem="绝密的储能技术难题"
+    )
+    s = make_suggestion(need=need)
+
+    def _audits(user):
+        return db.session.scalar(db.select(db.func.count(AuditLog.id)).filter_by(actor_id=user.id, action="view"))
+
+    tok = token_for(broker)
+    listed = api.get("/api/v1/suggestions", tok).get_json()["items"]
+    assert [r["term"] for r in listed[0]["reasons"]] == ["电池"]
+    assert "绝密" not in json.dumps(listed, ensure_ascii=False) and _audits(broker) == 0
+    detail = api.get(f"/api/v1/suggestions/{s.id}", tok).get_json()
+    assert [r["term"] for r in detail["reasons"]] == ["储能", "电池"] and _audits(broker) == 1
