@@ -36,7 +36,8 @@ def dump(s, listed=False):
 @bp.arguments(schemas.SuggestionArgs, location="query")
 @bp.response(200, SuggestionPage)
 @bp.doc(summary="匹配推荐列表", description="与经纪人工作台相同的筛选；经纪人默认看到分配给自己和未分配的推荐，管理员看到全部。"
-        "只给出需求、成果的 id 与标题（保密内容见各自的详情接口）。")  # fmt: skip
+        "只给出需求、成果的 id 与标题；“仅公开摘要”的需求只给出其公开文字中的匹配理由词"
+        "（全部理由见推荐详情接口，查阅将被记录）。")  # fmt: skip
 def suggestions_list(args):
     """Match pairs, filtered like the queue."""
     filters = {k: v for k, v in args.items() if k not in ("limit", "cursor")}
