@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..listings import access
 from ..models import (
     ACTIVE_STATUSES,
-    AuditLog,
     FollowUp,
     FollowUpKind,
     MatchSuggestion,
@@ -90,11 +90,11 @@ def _notify_sides(s, kind, need_text, result_text):
 
 
 def log_confidential_view(user, s):
-    """A broker's view of a summary-only need's full text goes to the audit log; commits."""
-    if user.is_broker and s.need.confidentiality == "summary":
-        db.session.add(AuditLog(actor_id=user.id, entity="tech_need", entity_id=s.need_id, action="view",
-                                after={"via": "suggestion", "suggestion_id": s.id}))  # fmt: skip
-        db.session.commit()
+    """A staff view of a pair of a summary-only need (its organisation and the words of its hidden text)
+    goes to the audit log, by the listings' rule; commits."""
+    if s.need.confidentiality == "summary":
+        if access.log_confidential_view(user, s.need, ["details"], via="suggestion", suggestion_id=s.id):
+            db.session.commit()
 
 
 # Queue actions ---------------------------------------------------------------
@@ -410,7 +410,6 @@ def _owner_stmt(user):
 
 
 def _views(rows, side, viewer=None):
-    from ..listings import access
 
     out = []
     for s in explain_shown(list(rows)):

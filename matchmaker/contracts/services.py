@@ -354,6 +354,7 @@ ACTION_LABELS = {
 ENTITY_LABELS = {
     "contract": "合同",
     "tech_need": "技术需求",
+    "need": "技术需求",  # views of confidential details before 2026-12-04
     "result": "科技成果",
     "user": "账号",
     "api_token": "API 令牌",

@@ -8,7 +8,6 @@ from sqlalchemy import exists
 from ..extensions import db
 from ..models import AuditLog, MatchSuggestion, Result, Role, TechNeed
 from ..models.enums import INTRODUCED_STATUSES
-from .kinds import kind_of
 from .lifecycle import is_live
 
 
@@ -131,12 +130,13 @@ def visible_reasons(user, need, reasons, introduced=None, listed=False):
     return [(t, w) for t, w in reasons if in_public_text(need, t)]
 
 
-def log_confidential_view(user, listing, fields):
-    """Audit a broker's (or admin's) view of confidential fields or contacts of someone else's listing
-    (added to the session; the caller commits)."""
+def log_confidential_view(user, listing, fields, **where):
+    """Audit a broker's (or admin's) view of confidential fields or contacts of someone else's listing, the
+    one rule of every page and API reading that shows them (``where``: e.g. via="suggestion" and its id);
+    added to the session, the caller commits. Entity as the listing's table, as its other audit rows."""
     if not (user.is_authenticated and user.is_staff) or is_owner(user, listing) and not user.is_admin:
         return None
-    row = AuditLog(actor_id=user.id, entity=kind_of(listing), entity_id=listing.id, action="view",
-                   after={"fields": fields})  # fmt: skip
+    row = AuditLog(actor_id=user.id, entity=listing.__tablename__, entity_id=listing.id, action="view",
+                   after={"fields": fields, **where})  # fmt: skip
     db.session.add(row)
     return row

@@ -81,7 +81,7 @@ def test_owner_and_staff_see_everything(api, secret_need, who):
     assert body["restricted"] is False and body["problem"] == SECRET["problem"]
     assert body["budget"] == "3712500.00" and body["organization"]["name"] == "隐秘新能源有限公司"
     assert body["contacts"]["phone"] == "13912345678"
-    audited = db.session.scalar(db.select(AuditLog).filter_by(entity="need", entity_id=n.id, actor_id=user.id))
+    audited = db.session.scalar(db.select(AuditLog).filter_by(entity="tech_need", entity_id=n.id, actor_id=user.id))
     assert (audited is not None) == (who != "owner")
 
 
@@ -136,7 +136,7 @@ def test_staff_reading_confidential_details_in_a_list_are_audited(api, secret_ne
     assert items[n.id]["problem"] == SECRET["problem"] and public.id in items
     rows = db.session.scalars(db.select(AuditLog).filter_by(actor_id=user.id, action="view")).all()
     assert [(r.entity, r.entity_id, r.after) for r in rows] == (
-        [] if who == "owner" else [("need", n.id, {"fields": ["details"]})]
+        [] if who == "owner" else [("tech_need", n.id, {"fields": ["details"]})]
     )
     assert db.session.scalar(db.select(db.func.count(AuditLog.id)).filter_by(entity_id=public.id, action="view")) == 0
 

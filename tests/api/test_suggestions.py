@@ -44,7 +44,7 @@ def test_a_broker_reading_a_pair_of_a_confidential_need_is_audited_as_on_the_pai
 
     body = api.get(f"/api/v1/suggestions/{s.id}", token_for(broker)).get_json()
     assert "储能" in [r["term"] for r in body["reasons"]]  # a word of the hidden problem text
-    assert audited() == [(n.id, {"via": "suggestion", "suggestion_id": s.id})]
+    assert audited() == [(n.id, {"fields": ["details"], "via": "suggestion", "suggestion_id": s.id})]
     auth.login(broker)
     assert client.get(f"/broker/suggestions/{s.id}").status_code == 200  # the page writes the same row
     assert len(audited()) == 2

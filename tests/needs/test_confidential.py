@@ -68,7 +68,7 @@ def test_broker_sees_everything_and_the_view_is_logged(client, auth, secret_need
         if value != SECRET["keywords"]:
             assert value in body
     assert "隐秘新能源有限公司" in body
-    log = db.session.scalar(db.select(AuditLog).filter_by(entity="need", entity_id=secret_need.id, action="view"))
+    log = db.session.scalar(db.select(AuditLog).filter_by(entity="tech_need", entity_id=secret_need.id, action="view"))
     assert log is not None and log.actor_id == broker.id
 
 
