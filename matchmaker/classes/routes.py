@@ -117,21 +117,23 @@ def mine():
 def _attendance_page(s, form=None, status=200):
     page = db.paginate(services.registration_query(s, request.args), per_page=50, error_out=False)
     return render_template("classes/attendance.html", s=s, page=page, form=form or ImportForm(),
-                           attended=services.attendance_count(s), taken=services.registered_count(s)), status  # fmt: skip
+                           attended=services.attendance_count(s), taken=services.registered_count(s),
+                           editable=s.can_edit(current_user)), status  # fmt: skip
 
 
 @bp.route("/<int:session_id>/attendance")
 @staff_only
 def attendance(session_id):
-    """Registrations with attendance; mark by hand or import the live platform's export."""
+    """Registrations with attendance (any staff reads them); those who may edit the session mark by hand or
+    import the live platform's export."""
     return _attendance_page(get_or_404(LiveSession, session_id))
 
 
 @bp.route("/<int:session_id>/attendance", methods=["POST"])
 @staff_only
 def attendance_mark(session_id):
-    """Save the attendance ticks of the registrations shown."""
-    s = get_or_404(LiveSession, session_id)
+    """Save the attendance ticks of the registrations shown (who may edit the session: its creator, admins)."""
+    s = _editable(session_id)
     try:
         page_ids = [int(x) for x in request.form.getlist("shown")]
         ids = {int(x) for x in request.form.getlist("attended")}
@@ -146,8 +148,8 @@ def attendance_mark(session_id):
 @bp.route("/<int:session_id>/attendance/import", methods=["POST"])
 @staff_only
 def attendance_import(session_id):
-    """Import the live platform's viewer export (CSV/xlsx)."""
-    s = get_or_404(LiveSession, session_id)
+    """Import the live platform's viewer export (CSV/xlsx); who may edit the session, as for the ticks."""
+    s = _editable(session_id)
     form = ImportForm()
     if form.validate_on_submit():
         f = form.file.data

@@ -69,8 +69,9 @@ def _import(client, s, csv_text):
 @pytest.mark.parametrize("minutes", ["1e20", "inf", "1e400", "-inf", "nan", "-5"])
 def test_an_absurd_watch_time_is_a_row_error(client, auth, minutes):
     """A huge, infinite or negative watch time is refused naming its row, not a 500; nothing is imported."""
-    s = make_session(starts_at=services.beijing_now() - timedelta(hours=1))
-    auth.login("broker")
+    broker = make_user("broker")
+    s = make_session(broker, starts_at=services.beijing_now() - timedelta(hours=1))
+    auth.login(broker)
     resp = _import(client, s, f"邮箱,观看时长\nguest1@x.cn,30\nguest2@x.cn,{minutes}\n")
     page = resp.get_data(as_text=True)
     assert resp.status_code == 400 and "第 3 行观看时长" in page, page[:3000]
@@ -80,11 +81,12 @@ def test_an_absurd_watch_time_is_a_row_error(client, auth, minutes):
 
 def test_a_returning_guest_is_counted_once(client, auth):
     """A guest who left and came back three times is one guest, as a registered user is one attendee."""
-    s = make_session(starts_at=services.beijing_now() - timedelta(hours=1))
+    broker = make_user("broker")
+    s = make_session(broker, starts_at=services.beijing_now() - timedelta(hours=1))
     user = make_user("enterprise", email="reg@ent.cn")
     db.session.add(LiveRegistration(session_id=s.id, user_id=user.id, organization_id=user.organization_id))
     db.session.commit()
-    auth.login("broker")
+    auth.login(broker)
     rows = ["guest@x.cn,20", "GUEST@x.cn,15", "guest@x.cn,30", "reg@ent.cn,40", "reg@ent.cn,10", "other@x.cn,5"]
     resp = _import(client, s, "邮箱,观看时长\n" + "\n".join(rows) + "\n")
     assert resp.status_code == 302, resp.get_data(as_text=True)[:3000]
@@ -99,12 +101,45 @@ def test_a_returning_guest_is_counted_once(client, auth):
 def test_attendance_ticks_naming_an_id_past_the_database_range_are_refused(client, auth, field):
     """出席 ticks posted with an id of 99999999999999999999 (a tampered form): 所选报名记录不属于该场次,
     nothing marked; it was a 500 (OverflowError binding the id)."""
-    session = make_session()
+    broker = make_user("broker")
+    session = make_session(broker)
     reg = services.register(session, make_user("enterprise"))
-    auth.login("broker")
+    auth.login(broker)
     data = {"shown": str(reg.id), "attended": str(reg.id)} | {field: "99999999999999999999"}
     resp = client.post(f"/classes/{session.id}/attendance", data=data)
     assert resp.status_code == 302
     assert "所选报名记录不属于该场次" in client.get(resp.headers["Location"]).get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(LiveRegistration, reg.id).attended is not True
+
+
+def test_only_who_may_edit_the_session_marks_or_imports_attendance(client, auth):
+    """Another broker posting 出席 ticks or an export for a session they cannot edit: 403 无权访问, nothing stored
+    (any broker could mark anyone attended, or overwrite the guests, of any session). The page still shows them
+    the registrations, read-only; its creator and admins mark and import."""
+    creator = make_user("broker")
+    s = make_session(creator, starts_at=services.beijing_now() - timedelta(hours=1))
+    viewer = make_user("enterprise", email="viewer@ent.cn")
+    db.session.add(LiveRegistration(session_id=s.id, user_id=viewer.id, organization_id=viewer.organization_id))
+    db.session.commit()
+    reg = db.session.scalar(db.select(LiveRegistration).filter_by(session_id=s.id))
+    auth.login("broker")
+    resp = client.post(f"/classes/{s.id}/attendance", data={"shown": str(reg.id), "attended": str(reg.id)})
+    assert resp.status_code == 403 and "无权访问" in resp.get_data(as_text=True)
+    resp = _import(client, s, "邮箱,观看时长\nviewer@ent.cn,30\nguest@x.cn,30\n")
+    assert resp.status_code == 403 and "无权访问" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(LiveRegistration, reg.id).attended is None
+    assert db.session.get(LiveSession, s.id).guest_attendees == 0
+    page = client.get(f"/classes/{s.id}/attendance").get_data(as_text=True)
+    assert "viewer@ent.cn" in page and "保存本页出席情况" not in page and "仅场次创建人和管理员可以" in page
+    for who in (creator, make_user("admin")):
+        auth.logout()
+        auth.login(who)
+        assert "保存本页出席情况" in client.get(f"/classes/{s.id}/attendance").get_data(as_text=True)
+        resp = client.post(f"/classes/{s.id}/attendance", data={"shown": str(reg.id), "attended": str(reg.id)})
+        assert resp.status_code == 302
+    assert _import(client, s, "邮箱,观看时长\nviewer@ent.cn,30\nguest@x.cn,30\n").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(LiveRegistration, reg.id).attended is True
+    assert db.session.get(LiveSession, s.id).guest_attendees == 1

@@ -26,7 +26,7 @@ def make_session(creator=None, **kw):
 
 def test_live_class_from_scheduling_to_attendance(client, auth):
     """A broker schedules; an enterprise user registers and sees the live link; attendance is marked."""
-    auth.login("broker")
+    broker = auth.login("broker")
     start = _when()
     resp = client.post("/classes/new", data={
         "kind": "class", "title": "高新技术企业认定政策解读", "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
@@ -42,7 +42,7 @@ def test_live_class_from_scheduling_to_attendance(client, auth):
     page = client.get(f"/classes/{s.id}").get_data(as_text=True)
     assert "进入直播间" in page and "https://live.example.cn/room/9" in page and "课件" in page
     auth.logout()
-    auth.login("broker")
+    auth.login(broker)
     reg = db.session.scalar(db.select(LiveRegistration))
     resp = client.post(f"/classes/{s.id}/attendance", data={"shown": [str(reg.id)], "attended": [str(reg.id)]})
     assert resp.status_code == 302
@@ -87,7 +87,8 @@ def _xlsx(rows):
 
 def test_attendance_imported_from_the_live_platform_export(client, auth):
     """Registered viewers are matched by e-mail or mobile; others are guests; short views are left out."""
-    s = make_session(starts_at=_when(-1) + timedelta(hours=20))  # started today
+    broker = make_user("broker")
+    s = make_session(broker, starts_at=_when(-1) + timedelta(hours=20))  # started today
     a = make_user("enterprise", email="a@ent.cn")
     b = make_user("researcher", phone="13900001111")
     c = make_user("enterprise")
@@ -96,7 +97,7 @@ def test_attendance_imported_from_the_live_platform_export(client, auth):
     db.session.commit()
     data = _xlsx([["昵称", "邮箱", "手机号", "观看时长（分钟）"], ["甲", "A@ent.cn", "", 55], ["乙", "", "13900001111", 30],
                   ["游客", "guest@x.cn", "", 40], ["路过", "", "", 0]])  # fmt: skip
-    auth.login("broker")
+    auth.login(broker)
     resp = client.post(f"/classes/{s.id}/attendance/import", data={"file": (io.BytesIO(data), "观看记录.xlsx"),
                                                                   "min_minutes": "1"})  # fmt: skip
     assert resp.status_code == 302, resp.get_data(as_text=True)[:1500]
@@ -154,13 +155,14 @@ def test_only_the_creator_or_an_admin_edits(client, auth):
 def test_attendance_export_with_formatted_mobiles_matches_registered_users(client, auth):
     """A GBK CSV saved by Excel with a 手机号码 column holding "+86 139-0000-1111" and "139 0000 2222":
     both registered viewers are marked attended, not counted as guests."""
-    s = make_session(starts_at=_when(-1) + timedelta(hours=20))
+    broker = make_user("broker")
+    s = make_session(broker, starts_at=_when(-1) + timedelta(hours=20))
     users = [make_user("researcher", phone="13900001111"), make_user("enterprise", phone="13900002222")]
     for u in users:
         db.session.add(LiveRegistration(session_id=s.id, user_id=u.id, organization_id=u.organization_id))
     db.session.commit()
     data = "昵称,手机号码,观看时长（分钟）\r\n甲,+86 139-0000-1111,30\r\n乙,139 0000 2222,45\r\n".encode("gbk")
-    auth.login("broker")
+    auth.login(broker)
     resp = client.post(f"/classes/{s.id}/attendance/import", data={"file": (io.BytesIO(data), "观看记录.csv"),
                                                                   "min_minutes": "1"})  # fmt: skip
     assert resp.status_code == 302, resp.get_data(as_text=True)[:1500]
@@ -172,13 +174,14 @@ def test_attendance_export_with_formatted_mobiles_matches_registered_users(clien
 
 def test_attendance_export_with_watch_time_as_hh_mm_ss(client, auth):
     """Live platforms export 观看时长 as 00:45:12: the file is read (45 and 62 minutes), not refused as 不是数字."""
-    s = make_session(starts_at=_when(-1) + timedelta(hours=20))
+    broker = make_user("broker")
+    s = make_session(broker, starts_at=_when(-1) + timedelta(hours=20))
     users = [make_user("researcher", email="x1@r.cn"), make_user("enterprise", email="x2@e.cn")]
     for u in users:
         db.session.add(LiveRegistration(session_id=s.id, user_id=u.id, organization_id=u.organization_id))
     db.session.commit()
     data = "邮箱,观看时长\nx1@r.cn,00:45:12\nx2@e.cn,1:02:00\nguest@x.cn,00:00:30\n".encode()
-    auth.login("broker")
+    auth.login(broker)
     resp = client.post(f"/classes/{s.id}/attendance/import", data={"file": (io.BytesIO(data), "live.csv"),
                                                                   "min_minutes": "1"})  # fmt: skip
     assert resp.status_code == 302, resp.get_data(as_text=True)[:1500]
