@@ -11,8 +11,10 @@ Definitions (every figure is a count of rows, recomputable in SQL):
   (all sources are in the by-source table);
 - live classes / online matchmaking sessions: published sessions starting in the period; people
   attending: registered users who attended plus the other viewers of the live platform's export;
-- people trained: enrolments in courses starting in the period (or of its years when a course has
-  no start date); certified: certificates issued in the period, revoked ones included;
+- people trained: enrolments in courses that ran in the period: past 筹备中 (draft) and started in the
+  period by today (or, without a start date, of its years up to this one): people enrolled in a course
+  still being prepared or not begun yet were trained by nobody; certified: certificates issued in the
+  period, revoked ones included;
 - financing: applications made in the period; loans paid out in it and their amount.
 """
 
@@ -38,7 +40,8 @@ from ..models import (
     UrgentRequest,
     Visit,
 )
-from ..models.enums import TRAINEE_ORG_KINDS, Channel, Source
+from ..models.base import today
+from ..models.enums import TRAINEE_ORG_KINDS, Channel, CourseStatus, Source
 from ..urgent import services as urgent
 from ..utils.money import format_wan
 from ..visits import services as visits
@@ -89,10 +92,12 @@ def _by_source(period):
     return [{"name": s.label, "count": rows.get(s.value, 0)} for s in Source]
 
 
-def _course_in(period):
-    c = TrainingCourse
-    return or_(c.starts_on.between(period.start, period.end),
-               and_(c.starts_on.is_(None), c.year.between(period.start.year, period.end.year)))  # fmt: skip
+def _course_ran(period):
+    """Courses that ran in the period (see the module's definition of people trained)."""
+    c, last = TrainingCourse, min(period.end, today())
+    return and_(c.status != CourseStatus.DRAFT.value,
+                or_(c.starts_on.between(period.start, last),
+                    and_(c.starts_on.is_(None), c.year.between(period.start.year, last.year))))  # fmt: skip
 
 
 def _training(period):
@@ -100,7 +105,7 @@ def _training(period):
     rows = dict(
         db.session.execute(
             select(e.org_kind, func.count(e.id)).join(TrainingCourse, TrainingCourse.id == e.course_id)
-            .where(_course_in(period)).group_by(e.org_kind)
+            .where(_course_ran(period)).group_by(e.org_kind)
         ).all()
     )  # fmt: skip
     certified = dict(

@@ -1,7 +1,7 @@
 """Service statistics: each figure against rows counted directly, the letter's paragraph, the xlsx."""
 
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from openpyxl import load_workbook
@@ -142,3 +142,29 @@ def test_stored_moments_count_in_the_beijing_day_they_happened(app):
     assert service_stats.build(y2021)["figures"]["financing"]["applications"] == 1
     assert service_stats.build(Y2020)["figures"]["financing"]["applications"] == 0
     assert funnel(Y2020).rows[0]["count"] == 1 and funnel(y2021).rows[0]["count"] == 1
+
+
+def test_only_courses_that_ran_count_as_trained(client, auth):
+    """Trainees of a course still 筹备中, or of one starting after today, are not 培训参加: the 2020 figures,
+    the training table and the letter's paragraph count the course that ran (they counted all three)."""
+    from matchmaker.utils import clock
+
+    ran = TrainingCourse(title="已举办", year=2020, status="closed", starts_on=date(2020, 9, 1))
+    draft = TrainingCourse(title="筹备中", year=2020, status="draft", starts_on=date(2020, 11, 1))
+    undated = TrainingCourse(title="筹备中无日期", year=2020, status="draft")
+    later = TrainingCourse(title="下月开班", year=clock.today().year, status="open",
+                           starts_on=clock.today() + timedelta(days=20))  # fmt: skip
+    db.session.add_all([ran, draft, undated, later])
+    db.session.flush()
+    for course, n in ((ran, 3), (draft, 5), (undated, 7), (later, 11)):
+        db.session.add_all([TrainingEnrolment(course_id=course.id, name=f"学员{i}", org_name="单位", org_kind="university")
+                            for i in range(n)])  # fmt: skip
+    db.session.commit()
+    s = service_stats.build(Y2020)
+    assert s["figures"]["trained"] == 3 and "累计 3 人参加" in s["paragraph"]
+    assert next(r for r in s["tables"][3].rows if r["name"] == "高校")["count"] == 3
+    everything = Period(date(2020, 1, 1), date(clock.today().year + 1, 12, 31))
+    assert service_stats.build(everything)["figures"]["trained"] == 3
+    auth.login("admin")
+    page = client.get("/reports/services?from=2020-01-01&to=2020-12-31").get_data(as_text=True)
+    assert "累计 3 人参加" in page
