@@ -108,7 +108,14 @@ class TrainingEnrolment(db.Model):
     course = db.relationship("TrainingCourse")
     user = db.relationship("User", foreign_keys=[user_id])
     sessions = db.relationship("TrainingSession", secondary=training_attendance)
-    certificate = db.relationship("Certificate", back_populates="enrolment", uselist=False)
+    # Every certificate issued, oldest first: revoked ones stay in the history beside a reissued one.
+    certificates = db.relationship("Certificate", back_populates="enrolment", order_by="Certificate.id")
+
+    @property
+    def certificate(self):
+        """The live certificate, else the last revoked one, else None: the newest, as at most one is live and a
+        new one is issued only after the live one is revoked."""
+        return self.certificates[-1] if self.certificates else None
 
     @property
     def org_kind_label(self):
@@ -119,9 +126,14 @@ class Certificate(db.Model):
     """A broker certificate: a number anyone can verify, a date, a validity; revocable."""
 
     __tablename__ = "certificate"
+    # One live (unrevoked) certificate per enrolment, also for two admins issuing at once; revoked ones stay.
+    __table_args__ = (
+        db.Index("uq_certificate_enrolment_live", "enrolment_id", unique=True,
+                 sqlite_where=db.text("revoked_at IS NULL"), postgresql_where=db.text("revoked_at IS NULL")),
+    )  # fmt: skip
     id = db.Column(db.Integer, primary_key=True)
     number = db.Column(db.String(30), nullable=False, unique=True)
-    enrolment_id = db.Column(db.Integer, db.ForeignKey("training_enrolment.id"), nullable=False, unique=True)
+    enrolment_id = db.Column(db.Integer, db.ForeignKey("training_enrolment.id"), nullable=False, index=True)
     user_id = db.Column(db.Integer, db.ForeignKey("user.id"), index=True)
     holder_name = db.Column(db.String(50), nullable=False)
     org_name = db.Column(db.String(100), nullable=False)
@@ -132,7 +144,7 @@ class Certificate(db.Model):
     revoked_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
     revoke_reason = db.Column(db.String(200))
 
-    enrolment = db.relationship("TrainingEnrolment", back_populates="certificate")
+    enrolment = db.relationship("TrainingEnrolment", back_populates="certificates")
 
     def state(self, on=None):
         """'revoked', 'expired' or 'valid' on a date (today by default)."""

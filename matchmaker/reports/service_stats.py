@@ -13,8 +13,8 @@ Definitions (every figure is a count of rows, recomputable in SQL):
   attending: registered users who attended plus the other viewers of the live platform's export;
 - people trained: enrolments in courses that ran in the period: past 筹备中 (draft) and started in the
   period by today (or, without a start date, of its years up to this one): people enrolled in a course
-  still being prepared or not begun yet were trained by nobody; certified: certificates issued in the
-  period, revoked ones included;
+  still being prepared or not begun yet were trained by nobody; certified: people issued a certificate
+  in the period, revoked ones included (one reissued after a revocation is still one person);
 - financing: applications made in the period; loans paid out in it and their amount.
 """
 
@@ -110,7 +110,7 @@ def _training(period):
     )  # fmt: skip
     certified = dict(
         db.session.execute(
-            select(e.org_kind, func.count(Certificate.id)).join(e, e.id == Certificate.enrolment_id)
+            select(e.org_kind, func.count(Certificate.enrolment_id.distinct())).join(e, e.id == Certificate.enrolment_id)
             .where(Certificate.issued_on.between(period.start, period.end)).group_by(e.org_kind)
         ).all()
     )  # fmt: skip

@@ -213,7 +213,7 @@ def enrolment_query(course, args):
     stmt = (
         db.select(TrainingEnrolment)
         .where(TrainingEnrolment.course_id == course.id)
-        .options(selectinload(TrainingEnrolment.sessions), joinedload(TrainingEnrolment.certificate))
+        .options(selectinload(TrainingEnrolment.sessions), selectinload(TrainingEnrolment.certificates))
     )
     if args.get("org_kind") in {k.value for k in OrgKind}:
         stmt = stmt.where(TrainingEnrolment.org_kind == args["org_kind"])
@@ -231,19 +231,18 @@ def enrolment_query(course, args):
 
 
 def course_counts(course):
-    """Enrolled, attended (at least one session), passed and certified people of a course."""
+    """Enrolled, attended (at least one session), passed and certified people of a course (certified: ever
+    issued one, revoked included; a reissued certificate is still one person)."""
     e = TrainingEnrolment
     attended = db.select(training_attendance.c.enrolment_id).distinct().scalar_subquery()
+    certified = db.select(Certificate.enrolment_id).distinct().scalar_subquery()
     row = db.session.execute(
         db.select(
             func.count(e.id),
             func.count(e.id).filter(e.id.in_(attended)),
             func.count(e.id).filter(e.passed.is_(True)),
-            func.count(Certificate.id),
-        )
-        .select_from(e)
-        .outerjoin(Certificate, Certificate.enrolment_id == e.id)
-        .where(e.course_id == course.id)
+            func.count(e.id).filter(e.id.in_(certified)),
+        ).where(e.course_id == course.id)
     ).one()
     return dict(zip(("enrolled", "attended", "passed", "certified"), row, strict=True))
 
@@ -269,10 +268,10 @@ def assess(enrolment, score, actor, passed=None):
     if score is None or not 0 <= score <= 100:
         raise TrainingError("考核成绩应为 0–100 之间的整数")
     result = (score >= PASS_MARK) if passed is None else bool(passed)
-    # A certified trainee's score may be corrected while it still passes: a revoked certificate is never
-    # issued again, so asking for a revocation first lost the certificate for good.
-    if not result and enrolment.certificate is not None and enrolment.certificate.revoked_at is None:
-        raise TrainingError(f"该学员已获发证书 {enrolment.certificate.number}，不能改为未通过（如需更正请先撤销证书）")
+    # A certified trainee's score may be corrected while it still passes; failing them needs the revocation.
+    live = live_certificate(enrolment) if not result else None
+    if live is not None:
+        raise TrainingError(f"该学员已获发证书 {live.number}，不能改为未通过（如需更正请先撤销证书）")
     enrolment.score = score
     enrolment.passed = result
     enrolment.assessed_at, enrolment.assessed_by_id = utcnow(), actor.id
@@ -303,14 +302,22 @@ def _next_number(year):
     return f"{prefix}{seq:04d}"
 
 
+def live_certificate(enrolment):
+    """The enrolment's unrevoked certificate (valid or expired), read from the database, or None."""
+    return db.session.scalar(
+        db.select(Certificate).where(Certificate.enrolment_id == enrolment.id, Certificate.revoked_at.is_(None))
+    )
+
+
 def issue_certificate(enrolment, actor, issued_on=None):
-    """Issue the certificate of a passed enrolment: number JSJJR-<year>-<seq>, validity from the course; commits."""
+    """Issue the certificate of a passed enrolment: number JSJJR-<year>-<seq>, validity from the course; commits.
+
+    After a revocation a new certificate (a new number) may be issued; the revoked one stays in the history."""
     if enrolment.passed is not True:
         raise TrainingError("考核通过后才能发放证书")
-    if enrolment.certificate is not None:
-        if enrolment.certificate.revoked_at is not None:
-            raise TrainingError(f"该学员的证书 {enrolment.certificate.number} 已撤销，撤销的证书不能重新发放")
-        raise TrainingError(f"该学员已有证书 {enrolment.certificate.number}")
+    live = live_certificate(enrolment)
+    if live is not None:
+        raise TrainingError(f"该学员已有证书 {live.number}")
     issued_on = issued_on or today()
     years = enrolment.course.certificate_years or 3
     for _ in range(5):  # two admins issuing at once: the unique number decides, the loser retries
@@ -325,8 +332,9 @@ def issue_certificate(enrolment, actor, issued_on=None):
         except IntegrityError:
             db.session.rollback()
             db.session.expire_all()
-            if db.session.scalar(db.select(Certificate.id).filter_by(enrolment_id=enrolment.id)):
-                raise TrainingError("该学员已有证书") from None
+            live = live_certificate(enrolment)
+            if live is not None:  # another admin's certificate came first
+                raise TrainingError(f"该学员已有证书 {live.number}") from None
             continue
         return cert
     raise TrainingError("证书编号生成冲突，请重试")
@@ -403,6 +411,6 @@ def person_record(user):
     return db.session.scalars(
         db.select(TrainingEnrolment)
         .where(TrainingEnrolment.user_id == user.id)
-        .options(joinedload(TrainingEnrolment.course), joinedload(TrainingEnrolment.certificate))
+        .options(joinedload(TrainingEnrolment.course), selectinload(TrainingEnrolment.certificates))
         .order_by(TrainingEnrolment.id.desc())
     ).all()
