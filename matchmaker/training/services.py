@@ -263,11 +263,24 @@ def set_attendance(enrolment, session_ids):
     return enrolment
 
 
+def _lock(enrolment):
+    """Hold the enrolment's row until the commit, then read it again: issuing a certificate and recording a
+    score of one trainee run one after the other, each seeing what the other committed. The write (a no-op)
+    locks the row on PostgreSQL; on SQLite, as the transaction's first write, it waits for any other writer."""
+    e = TrainingEnrolment
+    db.session.execute(
+        update(e).where(e.id == enrolment.id).values(score=e.score).execution_options(synchronize_session=False)
+    )
+    db.session.refresh(enrolment)
+
+
+@rolls_back_on(TrainingError)
 def assess(enrolment, score, actor, passed=None):
     """Record the assessment score (0–100) and result (passed by default at 60); commits."""
     if score is None or not 0 <= score <= 100:
         raise TrainingError("考核成绩应为 0–100 之间的整数")
     result = (score >= PASS_MARK) if passed is None else bool(passed)
+    _lock(enrolment)  # a certificate issued meanwhile is seen below
     # A certified trainee's score may be corrected while it still passes; failing them needs the revocation.
     live = live_certificate(enrolment) if not result else None
     if live is not None:
@@ -309,18 +322,20 @@ def live_certificate(enrolment):
     )
 
 
+@rolls_back_on(TrainingError)
 def issue_certificate(enrolment, actor, issued_on=None):
     """Issue the certificate of a passed enrolment: number JSJJR-<year>-<seq>, validity from the course; commits.
 
     After a revocation a new certificate (a new number) may be issued; the revoked one stays in the history."""
-    if enrolment.passed is not True:
-        raise TrainingError("考核通过后才能发放证书")
-    live = live_certificate(enrolment)
-    if live is not None:
-        raise TrainingError(f"该学员已有证书 {live.number}")
     issued_on = issued_on or today()
     years = enrolment.course.certificate_years or 3
     for _ in range(5):  # two admins issuing at once: the unique number decides, the loser retries
+        _lock(enrolment)  # a failing score recorded meanwhile is seen here, and none is recorded until the commit
+        if enrolment.passed is not True:
+            raise TrainingError("考核通过后才能发放证书")
+        live = live_certificate(enrolment)
+        if live is not None:
+            raise TrainingError(f"该学员已有证书 {live.number}")
         cert = Certificate(
             number=_next_number(issued_on.year), enrolment_id=enrolment.id, user_id=enrolment.user_id,
             holder_name=enrolment.name, org_name=enrolment.org_name, issued_on=issued_on,
@@ -329,12 +344,8 @@ def issue_certificate(enrolment, actor, issued_on=None):
         db.session.add(cert)
         try:
             db.session.commit()
-        except IntegrityError:
+        except IntegrityError:  # the number, or another admin's certificate: the next round tells which
             db.session.rollback()
-            db.session.expire_all()
-            live = live_certificate(enrolment)
-            if live is not None:  # another admin's certificate came first
-                raise TrainingError(f"该学员已有证书 {live.number}") from None
             continue
         return cert
     raise TrainingError("证书编号生成冲突，请重试")

@@ -88,3 +88,44 @@ def test_two_admins_issuing_at_once_make_one_live_certificate(file_app, revoked_
         states = [c.state() for c in db.session.scalars(db.select(Certificate).filter_by(enrolment_id=eid))]
         assert sorted(states) == (["revoked", "valid"] if revoked_first else ["valid"])
         db.session.remove()
+
+
+def test_issuing_while_another_admin_fails_the_trainee_leaves_no_certificate_on_a_failure(file_app):
+    """One admin presses 发放证书 while another records a failing score (40) for the same trainee, at the same
+    moment, five times over: one of them wins and the other is refused (考核通过后才能发放证书, or 该学员已获发
+    证书 …，不能改为未通过). Both were saved, leaving a live certificate on a failed trainee."""
+    with file_app.app_context():
+        course, admins = make_course(sessions=0), [make_user("admin").id for _ in range(2)]
+        enrolments = [services.assess(services.enrol_self(course, make_user("enterprise")), 80, make_user("admin")).id
+                      for _ in range(5)]  # fmt: skip
+        db.session.remove()
+
+    def issue(eid):
+        def prepare():
+            e, actor = db.session.get(TrainingEnrolment, eid), db.session.get(User, admins[0])
+            e.passed, e.certificate, e.course.certificate_years, actor.id  # noqa: B018 - the page had read them
+            return lambda: services.issue_certificate(e, actor)
+
+        return prepare
+
+    def fail(eid):
+        def prepare():
+            e, actor = db.session.get(TrainingEnrolment, eid), db.session.get(User, admins[1])
+            e.passed, e.certificate, actor.id  # noqa: B018
+            return lambda: services.assess(e, 40, actor)
+
+        return prepare
+
+    for eid in enrolments:
+        outcomes = at_once(file_app, [issue(eid), fail(eid)], services.TrainingError)
+        assert outcomes.count("ok") == 1, outcomes
+        with file_app.app_context():
+            e = db.session.get(TrainingEnrolment, eid)
+            live = [c for c in e.certificates if c.revoked_at is None]
+            if outcomes[0] == "ok":  # issued first: the failing score was refused
+                assert e.passed is True and e.score == 80 and len(live) == 1, outcomes
+                assert "不能改为未通过" in outcomes[1]
+            else:  # failed first: no certificate
+                assert e.passed is False and e.score == 40 and live == [], outcomes
+                assert outcomes[0] == "考核通过后才能发放证书"
+            db.session.remove()
