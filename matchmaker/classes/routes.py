@@ -154,11 +154,12 @@ def attendance_import(session_id):
     if form.validate_on_submit():
         f = form.file.data
         try:
-            r = services.import_attendance(s, f.filename, f.read(), form.min_minutes.data)
+            r = services.import_attendance(s, f.filename, f.read(), form.min_minutes.data, form.replace_guests.data)
         except LiveError as exc:
             form.file.errors.append(str(exc))
         else:
-            flash(f"已导入 {r['rows']} 行：报名用户出席 {r['matched']} 人，未报名观众 {r['guests']} 人，"
-                  f"观看不足 {form.min_minutes.data} 分钟 {r['short']} 人未计入", "success")  # fmt: skip
+            flash(f"已导入 {r['rows']} 行：报名用户出席 {r['matched']} 人，新增未报名观众 {r['guests']} 人"
+                  f"（累计 {r['guest_total']} 人），观看不足 {form.min_minutes.data} 分钟 {r['short']} 人未计入",
+                  "success")  # fmt: skip
             return redirect(url_for("classes.attendance", session_id=s.id))
     return _attendance_page(s, form, 400)

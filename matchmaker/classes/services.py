@@ -4,16 +4,17 @@ the live platform's export), reminders, and the figures the service statistics r
 Each function owns its transaction and commits once.
 """
 
+import hashlib
 import re
 import unicodedata
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..imports.reader import FileProblem, file_format, read_rows
-from ..models import LiveRegistration, LiveSession, Role, User
+from ..models import LiveGuest, LiveRegistration, LiveSession, Role, User
 from ..models.base import utcnow
 from ..models.enums import LiveKind
 from ..notifications.services import notify
@@ -211,12 +212,17 @@ def _minutes(number, text):
     return int(value)
 
 
-def import_attendance(session, filename, content, min_minutes=1):
+def import_attendance(session, filename, content, min_minutes=1, replace_guests=False):
     """Read the live platform's export (CSV/xlsx with an e-mail or mobile column, and optionally minutes
     watched); registered users found are marked attended; other viewers are counted as guests, each
     once (by e-mail, else mobile; a row with neither is one guest). Commits.
 
-    Returns {"rows", "matched", "guests", "short"} (short: watched fewer than ``min_minutes``).
+    Guests add up over imports: an export split into several files counts each viewer once, and the same
+    file imported again adds nothing. ``replace_guests`` forgets the guests of earlier imports first (a
+    corrected file). Imports of one session run one at a time (the session's row is held until the commit).
+
+    Returns {"rows", "matched", "guests" (new in this file), "guest_total", "short"} (short: watched fewer
+    than ``min_minutes``).
     """
     try:
         header, rows = read_rows(content, file_format(filename))
@@ -225,6 +231,23 @@ def import_attendance(session, filename, content, min_minutes=1):
     email_i, phone_i, minutes_i = _col(header, EMAIL_COLS), _col(header, PHONE_COLS), _col(header, MINUTES_COLS)
     if email_i is None and phone_i is None:
         raise LiveError("文件中没有“邮箱”或“手机号”列，无法与报名用户对应（第一行应为表头）")
+    digest = hashlib.sha256(content).hexdigest()[:16]
+    viewers = []  # (number, email, phone, minutes) of rows long enough, read before anything is written
+    short = 0
+    for number, cells in rows:
+        cell = _cells(cells)
+        minutes = _minutes(number, cell(minutes_i)) if minutes_i is not None and cell(minutes_i) else None
+        if minutes is not None and minutes < min_minutes:
+            short += 1
+            continue
+        viewers.append((number, cell(email_i).lower(), _phone(cell(phone_i)), minutes))
+    # The session's row first: a second import of this session waits here until this one commits.
+    db.session.execute(
+        update(LiveSession).where(LiveSession.id == session.id)
+        .values(guest_attendees=LiveSession.guest_attendees).execution_options(synchronize_session=False)
+    )  # fmt: skip
+    if replace_guests:
+        db.session.execute(delete(LiveGuest).where(LiveGuest.session_id == session.id))
     regs = db.session.execute(
         db.select(LiveRegistration, User.email, User.phone)
         .join(User, User.id == LiveRegistration.user_id)
@@ -232,27 +255,26 @@ def import_attendance(session, filename, content, min_minutes=1):
     ).all()
     by_email = {(e or "").lower(): r for r, e, _ in regs if e}
     by_phone = {p: r for r, _, p in regs if p}
-    matched, guests, short, seen, seen_guests = 0, 0, 0, set(), set()
-    for number, cells in rows:
-        cell = _cells(cells)
-        minutes = _minutes(number, cell(minutes_i)) if minutes_i is not None and cell(minutes_i) else None
-        email, phone = cell(email_i).lower(), _phone(cell(phone_i))
+    known = set(db.session.scalars(db.select(LiveGuest.key).where(LiveGuest.session_id == session.id)))
+    matched, seen, new_guests = 0, set(), []
+    for number, email, phone, minutes in viewers:
         reg = by_email.get(email) or by_phone.get(phone)
-        if minutes is not None and minutes < min_minutes:
-            short += 1
-            continue
         if reg is None:
-            guest = ("email", email) if email else ("phone", phone) if phone else ("row", number)
-            if guest not in seen_guests:  # a viewer who left and came back is one guest
-                seen_guests.add(guest)
-                guests += 1
+            key = f"email:{email}" if email else f"phone:{phone}" if phone else f"row:{digest}:{number}"
+            if key not in known:  # a viewer who left and came back, or who is in an earlier file, is one guest
+                known.add(key)
+                new_guests.append({"session_id": session.id, "key": key[:300], "minutes": minutes})
         elif reg.id not in seen:
             seen.add(reg.id)
             reg.attended, reg.minutes, reg.attendance_source = True, minutes, "import"
             matched += 1
-    session.guest_attendees = guests
+    if new_guests:
+        db.session.execute(db.insert(LiveGuest), new_guests)
+    db.session.refresh(session)  # the count as the last import committed it
+    session.guest_attendees = (0 if replace_guests else session.guest_attendees or 0) + len(new_guests)
+    total = session.guest_attendees
     db.session.commit()
-    return {"rows": len(rows), "matched": matched, "guests": guests, "short": short}
+    return {"rows": len(rows), "matched": matched, "guests": len(new_guests), "guest_total": total, "short": short}
 
 
 def attendance_count(session):

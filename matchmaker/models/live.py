@@ -24,7 +24,8 @@ class LiveSession(db.Model):
     capacity = db.Column(db.Integer)  # None: no limit
     description = db.Column(db.Text, nullable=False, default="")
     published = db.Column(db.Boolean, nullable=False, default=True)
-    # Viewers in the live platform's export who are not registered here (counted as attendance).
+    # Viewers in the live platform's exports who are not registered here (counted as attendance): those
+    # imported (one LiveGuest each) plus any recorded before guests were kept one by one.
     guest_attendees = db.Column(db.Integer, nullable=False, default=0)
     created_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
@@ -71,3 +72,17 @@ class LiveRegistration(db.Model):
 
     session = db.relationship("LiveSession", back_populates="registrations")
     user = db.relationship("User")
+
+
+class LiveGuest(db.Model):
+    """An unregistered viewer counted from an imported export, kept so that a session's export imported as
+    several files counts each viewer once. ``key``: "email:…" or "phone:…" as the import identifies a viewer;
+    "row:<file digest>:<row>" for a row with neither (the same file imported again adds nothing)."""
+
+    __tablename__ = "live_guest"
+    __table_args__ = (db.UniqueConstraint("session_id", "key", name="uq_live_guest_session_key"),)
+    id = db.Column(db.Integer, primary_key=True)
+    session_id = db.Column(db.Integer, db.ForeignKey("live_session.id", ondelete="CASCADE"), nullable=False)
+    key = db.Column(db.String(300), nullable=False)
+    minutes = db.Column(db.Integer)
+    imported_at = db.Column(db.DateTime, nullable=False, default=utcnow)

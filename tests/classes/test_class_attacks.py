@@ -143,3 +143,65 @@ def test_only_who_may_edit_the_session_marks_or_imports_attendance(client, auth)
     db.session.expire_all()
     assert db.session.get(LiveRegistration, reg.id).attended is True
     assert db.session.get(LiveSession, s.id).guest_attendees == 1
+
+
+def _import_file(client, s, csv_text, name="观看记录.csv", **extra):
+    data = {"file": (io.BytesIO(csv_text.encode("utf-8")), name), "min_minutes": "1"} | extra
+    return client.post(f"/classes/{s.id}/attendance/import", data=data, follow_redirects=True)
+
+
+def test_an_export_imported_as_several_files_keeps_every_files_guests(client, auth):
+    """An export split in two files (as the 50,000-row limit asks) counts the guests of both, a viewer in both
+    files once; importing a file again adds nothing; 替换 starts again from a corrected file. Each import kept
+    only its own file's guests, so 直播参加人次 counted the last file alone."""
+    from datetime import date
+
+    from matchmaker.reports import service_stats
+    from matchmaker.reports.services import Period
+
+    broker = make_user("broker")
+    s = make_session(broker, starts_at=services.beijing_now() - timedelta(hours=1))
+    user = make_user("enterprise", email="reg@ent.cn")
+    db.session.add(LiveRegistration(session_id=s.id, user_id=user.id, organization_id=user.organization_id))
+    db.session.commit()
+    auth.login(broker)
+    first = "邮箱,手机号,观看时长\na@x.cn,,30\nb@x.cn,,30\n,13900001111,20\n,,15\nreg@ent.cn,,40\n"
+    second = "邮箱,手机号,观看时长\nB@x.cn,,10\nc@x.cn,,30\n,+86 139-0000-1111,25\n,,5\n"
+    page = _import_file(client, s, first, "part1.csv").get_data(as_text=True)
+    assert "新增未报名观众 4 人（累计 4 人）" in page
+    page = _import_file(client, s, second, "part2.csv").get_data(as_text=True)
+    assert "新增未报名观众 2 人（累计 6 人）" in page  # c@x.cn and the second file's anonymous row
+    assert "新增未报名观众 0 人（累计 6 人）" in _import_file(client, s, second, "part2.csv").get_data(as_text=True)
+    db.session.expire_all()
+    s = db.session.get(LiveSession, s.id)
+    assert s.guest_attendees == 6 and services.attendance_count(s) == 7
+    day = s.starts_at.date()
+    held = service_stats.build(Period(date(day.year, 1, 1), date(day.year, 12, 31)))["figures"]["classes"]
+    assert held["attended"] == 7 and held["guests"] == 6
+    page = _import_file(client, s, "邮箱,观看时长\nz@x.cn,30\n", "corrected.csv", replace_guests="y")
+    assert "新增未报名观众 1 人（累计 1 人）" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(LiveSession, s.id).guest_attendees == 1
+
+
+def test_two_files_of_one_export_imported_at_once_count_a_shared_guest_once(file_app):
+    """Two brokers' imports of the two halves of one export at the same moment: every guest counted, the
+    viewer in both halves once."""
+    with file_app.app_context():
+        broker = make_user("broker")
+        sid = make_session(broker, starts_at=services.beijing_now() - timedelta(hours=1)).id
+        db.session.remove()
+    halves = ["邮箱,观看时长\na@x.cn,30\nshared@x.cn,30\n", "邮箱,观看时长\nb@x.cn,30\nshared@x.cn,30\n"]
+
+    def call(text):
+        def prepare():
+            s = db.session.get(LiveSession, sid)
+            s.guest_attendees  # noqa: B018 - loaded before the others act
+            return lambda: services.import_attendance(s, "half.csv", text.encode())
+
+        return prepare
+
+    assert at_once(file_app, [call(t) for t in halves], services.LiveError) == ["ok", "ok"]
+    with file_app.app_context():
+        assert db.session.get(LiveSession, sid).guest_attendees == 3
+        db.session.remove()
