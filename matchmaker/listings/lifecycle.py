@@ -27,12 +27,12 @@ REMIND_DAYS = 7
 ACTIONS = {
     "publish": ({S.DRAFT}, S.PUBLISHED, "发布"),
     "dock": ({S.PUBLISHED}, S.DOCKING, "标记为对接中"),
-    "solve": ({S.PUBLISHED, S.DOCKING}, S.SOLVED, "标记为已解决"),
+    "solve": ({S.PUBLISHED, S.DOCKING}, S.SOLVED, "标记为{solved}"),
     "close": ({S.DRAFT, S.PUBLISHED, S.DOCKING, S.EXPIRED}, S.CLOSED, "关闭"),
     "renew": ({S.PUBLISHED, S.DOCKING, S.EXPIRED, S.CLOSED}, S.PUBLISHED, "续期"),
     # Moves the platform makes, never an owner's button:
     "expire": ({S.PUBLISHED, S.DOCKING}, S.EXPIRED, "过期下架"),  # past its validity (read, or the daily job)
-    "contract": ({S.DRAFT, S.PUBLISHED, S.DOCKING, S.EXPIRED, S.CLOSED}, S.SOLVED, "因签订合同标记为已解决"),
+    "contract": ({S.DRAFT, S.PUBLISHED, S.DOCKING, S.EXPIRED, S.CLOSED}, S.SOLVED, "因签订合同标记为{solved}"),
 }
 SYSTEM_ACTIONS = ("expire", "contract")
 
@@ -99,7 +99,7 @@ def _claim(listing, before):
     ).rowcount
     if not taken:
         now = db.session.scalar(select(model.status).where(model.id == listing.id))
-        label = S.label_of(now) if now else "已删除"
+        label = model.status_label_of(now) if now else "已删除"
         raise StatusChanged(f"该{spec_of(listing).noun}的状态刚刚已被更改为“{label}”，本次操作未执行，请刷新页面后再试")
 
 
@@ -115,6 +115,7 @@ def _apply(listing, action, valid_until=None, today=None):
     if action not in ACTIONS:
         raise LifecycleError("不支持的操作")
     src, dst, verb = ACTIONS[action]
+    verb = verb.format(solved=listing.SOLVED_LABEL)
     if listing.status not in src:
         raise LifecycleError(f"当前状态为“{listing.status_label}”，不能{verb}")
     if action == "renew":

@@ -34,12 +34,12 @@ def _choices():
     }  # fmt: skip
 
 
-def _filters():
+def _filters(kind: Kind):
     shown = [s for s in ListingStatus if s.value != "draft"]
     if not current_user.is_staff:
         shown = [s for s in shown if s.value in ("published", "docking")]
     return cache.cached("listing-filter-choices", ("taxonomy", "zone"), _choices) | {
-        "sorts": list(queries.SORTS.items()), "status_choices": [(s.value, s.label) for s in shown],
+        "sorts": list(queries.SORTS.items()), "status_choices": [(s.value, kind.model.status_label_of(s.value)) for s in shown],
     }  # fmt: skip
 
 
@@ -51,7 +51,7 @@ def index(kind: Kind):
     unfiltered = set(request.args) <= {"page", "sort"}  # the count is every visitor's: cached
     page = queries.paginate(q, kind.model, count_key=f"{kind.name}-live-count" if unfiltered else None)
     return render_template(
-        "listings/index.html", kind=kind, page=page, q=q, ctx=_filters(),
+        "listings/index.html", kind=kind, page=page, q=q, ctx=_filters(kind),
         full=lambda item: access.list_full(current_user, item), **ENUMS,
     )  # fmt: skip
 

@@ -69,9 +69,16 @@ class ListingMixin:
     confirmed_at = db.Column(db.DateTime)
     expiry_notified_at = db.Column(db.DateTime)
 
+    SOLVED_LABEL = "已解决"  # a result's is 已转化 (a result is transferred, not solved)
+
+    @classmethod
+    def status_label_of(cls, status):
+        """A status as this kind of listing says it."""
+        return cls.SOLVED_LABEL if status == ListingStatus.SOLVED.value else ListingStatus.label_of(status)
+
     @property
     def status_label(self):
-        return ListingStatus.label_of(self.status)
+        return self.status_label_of(self.status)
 
     @property
     def keyword_list(self):
@@ -125,6 +132,7 @@ class Result(ListingMixin, db.Model):
     """A research result (科技成果) listed by a researcher."""
 
     __tablename__ = "result"
+    SOLVED_LABEL = "已转化"
     __table_args__ = (
         db.Index(
             "ix_result_live",

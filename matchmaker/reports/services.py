@@ -289,7 +289,7 @@ def listing_states():
         ("results_by_state", "科技成果状态分布", Result),
     ):
         found = dict(db.session.execute(select(model.status, func.count(model.id)).group_by(model.status)).all())
-        rows = [{"name": s.label, "count": int(found.pop(s.value, 0))} for s in ListingStatus]
+        rows = [{"name": model.status_label_of(s.value), "count": int(found.pop(s.value, 0))} for s in ListingStatus]
         rows += [{"name": k, "count": int(v)} for k, v in found.items()]
         total = {"name": "合计", "count": sum(r["count"] for r in rows)}
         tables.append(Table(key, title, [Column("name", "状态"), Column("count", "数量（项）", "int")], rows,

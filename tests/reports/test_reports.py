@@ -171,7 +171,9 @@ def test_listing_states(app):
     r = services.build_report(Y2020)
     needs = {x["name"]: x["count"] for x in services.table_of(r, "needs_by_state").rows}
     assert needs["已发布"] == 1 and needs["已解决"] == 1 and needs["草稿"] == 0
+    results = {x["name"]: x["count"] for x in services.table_of(r, "results_by_state").rows}
     assert services.table_of(r, "results_by_state").total["count"] == 1
+    assert "已转化" in results and "已解决" not in results  # a result is transferred, not solved
 
 
 def _page_wan_cells(html, section):

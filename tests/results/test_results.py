@@ -142,3 +142,25 @@ def test_a_colleagues_draft_is_not_shown_as_a_near_duplicate(client, auth):
     body = client.post("/results/new", data=dict(FORM, title=FORM["title"] + "（二）")).get_data(as_text=True)
     assert "高度相似" in body and f"/results/{mine.id}" in body
     assert f'/results/{draft.id}"' not in body and FORM["title"] + "（二）" in body
+
+
+def test_a_result_is_transferred_not_solved(client, auth):
+    """A result's end by success reads 已转化 (a need's 已解决): the button, the refusal, the page and the filter."""
+    researcher = make_user("researcher")
+    r = result(user=researcher, status="published")
+    auth.login(researcher)
+    page = client.get(f"/results/{r.id}").get_data(as_text=True)
+    assert "标记为已转化" in page and "标记为已解决" not in page
+    body = client.post(f"/results/{r.id}/status", data={"action": "solve"}, follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "成果状态已更新为“已转化”" in body
+    db.session.refresh(r)
+    assert r.status == "solved"
+    again = client.post(f"/results/{r.id}/status", data={"action": "solve"}, follow_redirects=True)
+    assert "当前状态为“已转化”，不能标记为已转化" in again.get_data(as_text=True)
+    auth.logout()
+    auth.login("admin")
+    listing = client.get("/results/").get_data(as_text=True)
+    assert '<option value="solved">已转化</option>' in listing
+    assert '<option value="solved">已解决</option>' in client.get("/needs/").get_data(as_text=True)
