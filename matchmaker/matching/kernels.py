@@ -21,10 +21,20 @@ try:  # pragma: no cover - exercised by whichever path the machine has
 except ImportError:  # pragma: no cover
     numba = None
 
-__all__ = ["available", "compact", "fill_rows", "split_postings", "word_pass"]
+__all__ = [
+    "available",
+    "compact",
+    "fill_rows",
+    "query_chars",
+    "query_order",
+    "query_rows",
+    "split_postings",
+    "word_pass",
+]
 
 _LANE = 21  # bits per field in a packed count (as counts.py)
 _LOW = (1 << _LANE) - 1
+_MIX = 0x9E3779B97F4A7C15 >> 2  # a multiplier for a query's hash table (kept below 2**63)
 
 
 def available() -> bool:
@@ -292,6 +302,128 @@ if numba is not None:
                 for t in range(indptr[r + 1] - b):
                     indices[b + t] = indices[a + t]
                     data[b + t] = data[a + t]
+
+    @njit(cache=True, nogil=True, inline="always")
+    def _tally(table, mask, keys, counts, k, key, w):
+        # Add w to key's count (a new key is numbered k, in order of first appearance); return the keys.
+        h = ((key * _MIX) >> 40) & mask
+        while True:
+            j = table[h]
+            if j < 0:
+                table[h] = k
+                keys[k] = key
+                counts[k] = 0.0 + w
+                return k + 1
+            if keys[j] == key:
+                counts[j] += w
+                return k
+            h = (h + 1) & mask
+
+    @njit(cache=True, nogil=True)
+    def query_chars(cp, fw, unigrams, char_keys, n_words):
+        """One query's character n-grams (Vectorizer._transform_one's dict loop): the code points of its
+        three fields without spaces, joined by newlines. Returns the keys in the dict's order (per field its
+        characters, then its bigrams, each key where it first appeared), their field-weighted counts
+        (summed in the same order) and their features (n_words plus the key's place in char_keys, or -1:
+        Vectorizer._lookup)."""
+        n = len(cp)
+        cap = 16
+        while cap < 4 * n:
+            cap <<= 1
+        mask = np.int64(cap - 1)
+        table = np.full(cap, -1, np.int64)
+        keys = np.empty(2 * n + 1, np.int64)
+        counts = np.empty(2 * n + 1, np.float64)
+        k = 0
+        a = 0
+        field = 0
+        while a <= n and field < len(fw):
+            b = a
+            while b < n and cp[b] != 10:
+                b += 1
+            w = fw[field]
+            if unigrams:
+                for i in range(a, b):
+                    k = _tally(table, mask, keys, counts, k, np.int64(cp[i]), w)
+            for i in range(a, b - 1):
+                key = (np.int64(cp[i]) << _LANE) | np.int64(cp[i + 1])
+                k = _tally(table, mask, keys, counts, k, key, w)
+            field += 1
+            a = b + 1
+        ids = np.full(k, -1, np.int64)
+        nk = len(char_keys)
+        for j in range(k):
+            key = keys[j]
+            lo, hi = 0, nk  # the first place not below key (np.searchsorted)
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if char_keys[mid] < key:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo < nk and char_keys[lo] == key:
+                ids[j] = lo + n_words
+        return keys[:k], counts[:k], ids
+
+    @njit(cache=True, nogil=True)
+    def query_order(w_ids, w_counts, c_ids, c_counts, idf, n_fitted):
+        """The known terms of a query, words then n-grams, each by feature (stable), with their counts
+        and the IDF of the fitted ones (0 for the others), and the number of words."""
+        nw = 0
+        for j in range(len(w_ids)):
+            if w_ids[j] >= 0:
+                nw += 1
+        nc = 0
+        for j in range(len(c_ids)):
+            if c_ids[j] >= 0:
+                nc += 1
+        ids = np.empty(nw + nc, np.int64)
+        counts = np.empty(nw + nc, np.float64)
+        o = 0
+        for part in range(2):
+            src, cnt = (w_ids, w_counts) if part == 0 else (c_ids, c_counts)
+            kept = np.empty(nw if part == 0 else nc, np.int64)
+            h = 0
+            for j in range(len(src)):
+                if src[j] >= 0:
+                    kept[h] = j
+                    h += 1
+            order = np.argsort(src[kept], kind="mergesort")
+            for r in range(h):
+                j = kept[order[r]]
+                ids[o] = src[j]
+                counts[o] = cnt[j]
+                o += 1
+        g = np.zeros(nw + nc, np.float64)
+        for j in range(nw + nc):
+            if ids[j] < n_fitted:
+                g[j] = idf[ids[j]]
+        return ids, counts, g, nw
+
+    @njit(cache=True, nogil=True)
+    def query_rows(ids, data, n_w, f_w, f_c):
+        """The query's row: word weights times f_w, n-gram weights times f_c, zeros left out, by feature
+        (stable), as float32 weights and int32 features."""
+        n = 0
+        for j in range(len(data)):
+            x = data[j] * (f_w if j < n_w else f_c)
+            data[j] = x
+            if x != 0:
+                n += 1
+        kept = np.empty(n, np.int64)
+        h = 0
+        for j in range(len(data)):
+            if data[j] != 0:
+                kept[h] = j
+                h += 1
+        order = np.argsort(ids[kept], kind="mergesort")
+        out_i = np.empty(n, np.int32)
+        out_d = np.empty(n, np.float32)
+        for r in range(n):
+            j = kept[order[r]]
+            out_i[r] = ids[j]
+            out_d[r] = data[j]
+        return out_d, out_i
 
     @njit(cache=True, nogil=True)
     def split_postings(indptr, indices, data, selective, n_feat, n_rows):

@@ -9,6 +9,7 @@ from itertools import repeat
 import numpy as np
 import scipy.sparse as sp
 
+from . import kernels
 from .counts import SHIFT, count_terms, three_fields
 
 __all__ = ["Vectorizer"]
@@ -277,12 +278,15 @@ class Vectorizer:
     def _transform_one(self, cached: str, create: bool = False) -> sp.csr_matrix:
         # The same entries, field-weighted counts and weighting as the bulk path, for one
         # document, with plain dicts: a few hundred terms cost less than numpy's call overhead.
+        fields = three_fields(cached)
+        if create and hasattr(self, "keywords_"):
+            self.keywords_.update(fields[1].split())
+        if kernels.available():
+            return self._transform_one_compiled(fields, create)
         words: dict[str, float] = {}
         chars: dict[int, float] = {}
         wget, cget = words.get, chars.get
-        if create and hasattr(self, "keywords_"):
-            self.keywords_.update(three_fields(cached)[1].split())
-        for fw, f in zip(self.field_weights, three_fields(cached)):
+        for fw, f in zip(self.field_weights, fields):
             for t in f.split():
                 words[t] = wget(t, 0.0) + fw
             cps = list(map(ord, f.replace(" ", "")))
@@ -336,6 +340,50 @@ class Vectorizer:
         indptr = np.array([0, len(ids)], dtype=np.int32)
         shape = (1, self.n_features_)
         return sp.csr_matrix((data.astype(np.float32), ids.astype(np.int32), indptr), shape=shape)
+
+    def _transform_one_compiled(self, fields: list[str], create: bool) -> sp.csr_matrix:
+        # _transform_one's numpy path with its character loop, lookups and sorts in compiled loops
+        # (kernels.query_*): the same entries and floats. The words stay a dict (their ids are the
+        # vocabulary's), and the logarithms, powers and sums stay numpy's own.
+        words: dict[str, float] = {}
+        wget = words.get
+        for fw, f in zip(self.field_weights, fields):
+            for t in f.split():
+                words[t] = wget(t, 0.0) + fw
+        cp = np.frombuffer(
+            "\n".join([f.replace(" ", "") for f in fields]).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+        )
+        fw = np.asarray(self.field_weights, dtype=np.float64)
+        keys, c_counts, c_ids = kernels.query_chars(
+            cp, fw, bool(self.char_unigrams), self.char_keys_, len(self.vocabulary_)
+        )
+        vget = self.vocabulary_.get
+        w_ids = np.fromiter(map(vget, words, repeat(-1)), np.int64, len(words))
+        if getattr(self, "n_extra_", 0):  # words and n-grams the fit never saw get extra slots
+            if -1 in w_ids:
+                word_list = list(words)
+                for k in np.flatnonzero(w_ids < 0).tolist():
+                    w_ids[k] = self._extra_slot(word_list[k], create)
+            if -1 in c_ids:
+                for k in np.flatnonzero(c_ids < 0).tolist():
+                    c_ids[k] = self._extra_slot(int(keys[k]), create)
+        w_counts = np.fromiter(words.values(), np.float64, len(words))
+        n_fitted = self.n_fitted_
+        ids, counts, idf, n_w = kernels.query_order(w_ids, w_counts, c_ids, c_counts, self.idf_, n_fitted)
+        if len(ids) and ids.max() >= n_fitted:
+            late = ids >= n_fitted
+            idf[late] = self._extra_idf(ids[late] - n_fitted)
+        idf = self._term_idf(idf)
+        data = (1.0 + np.log(counts)) * idf
+        sq = data * data
+        nw, nc = float(sq[:n_w].sum()), float(sq[n_w:].sum())
+        a = self.word_weight
+        total = np.sqrt(a * (nw > 0) + (1 - a) * (nc > 0))
+        f_w = np.sqrt(a) / np.sqrt(nw) / total if nw > 0 else 1.0
+        f_c = np.sqrt(1 - a) / np.sqrt(nc) / total if nc > 0 else 1.0
+        data, ids = kernels.query_rows(ids, data, n_w, float(f_w), float(f_c))
+        indptr = np.array([0, len(ids)], dtype=np.int32)
+        return sp.csr_matrix((data, ids, indptr), shape=(1, self.n_features_))
 
     @property
     def n_bigrams_(self) -> int:

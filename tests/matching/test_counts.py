@@ -1,5 +1,7 @@
 """The fit's integer-coded counting gives the string path's vocabulary and vectors exactly."""
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -114,3 +116,46 @@ def test_many_words_grow_the_compiled_tables():
     counted = count_terms(docs, (2.0, 2.0, 1.0))
     assert counted.words == words
     assert counted.X.shape[0] == len(docs) and counted.X.nnz > 0
+
+
+def test_query_rows_compiled_as_numpy(monkeypatch, counting):
+    """A single document's row (a query, or a listing indexed after the fit) is the same from the compiled
+    loops as from the dict loop, bit for bit, with the same slots for words and n-grams the fit never saw
+    (more of them than slots: the last ones share slots by hash)."""
+    if not kernels.numba:  # pragma: no cover - numba is a dependency
+        pytest.skip("numba is not installed")
+    fitted = vectorize.Vectorizer(idf_power=1.5, n_extra=8)
+    fitted.fit_transform(CACHES)
+    texts = (
+        ODD
+        + CACHES[:20]
+        + ["鳗鱼养殖 尾液\n鳗鱼\n没见过 的 新词 鳗鱼养殖 尾液", "\x00a b\x00\n\n", "a\tb c\nd\u3000e\n"]
+    )
+    rows = {}
+    for path in ("compiled", "numpy"):
+        monkeypatch.setattr(kernels, "available", lambda path=path: path == "compiled")
+        v = pickle.loads(pickle.dumps(fitted))
+        asked = [v.transform([t]) for t in texts]  # new words score, but get no slot for good
+        added = [v.transform([t], add=True) for t in texts]
+        rows[path] = (asked, added, list(v.extra_ids_.items()), v.extra_names_, v.keywords_)
+    (a1, a2, ids_a, names_a, kw_a), (b1, b2, ids_b, names_b, kw_b) = rows["compiled"], rows["numpy"]
+    for x, y in zip(a1 + a2, b1 + b2):
+        assert x.shape == y.shape and x.data.dtype == y.data.dtype and x.indices.dtype == y.indices.dtype
+        assert np.array_equal(x.indices, y.indices) and np.array_equal(x.data, y.data)
+    assert ids_a == ids_b and names_a == names_b and kw_a == kw_b
+    assert len(ids_a) > 8  # more new words and n-grams than slots
+
+
+@pytest.mark.parametrize("params", [{"char_unigrams": False}, {"field_weights": (1.5, 0.5, 0.25)}])
+def test_query_rows_other_parameters(params, monkeypatch):
+    """Without character unigrams, and with fractional field weights, the two paths still agree."""
+    if not kernels.numba:  # pragma: no cover - numba is a dependency
+        pytest.skip("numba is not installed")
+    fitted = vectorize.Vectorizer(**params)
+    fitted.fit_transform(CACHES)
+    for t in ODD + CACHES[:10]:
+        monkeypatch.setattr(kernels, "available", lambda: True)
+        x = fitted.transform([t])
+        monkeypatch.setattr(kernels, "available", lambda: False)
+        y = fitted.transform([t])
+        assert np.array_equal(x.indices, y.indices) and np.array_equal(x.data, y.data)
