@@ -133,7 +133,9 @@ class MatchEngine:
         return self
 
     def _embed(self, doc: Doc, add: bool = False):
-        x = self.vectorizer_.transform([doc_cache(doc)], add=add)
+        # A query's row stays a QueryRow (its arrays): only a row being indexed needs the csr_matrix.
+        cached = doc_cache(doc)
+        x = self.vectorizer_.transform([cached], add=True) if add else self.vectorizer_.query_row(cached)
         return x, self.latent_.transform(x)[0]
 
     # ------------------------------------------------------------------ incremental

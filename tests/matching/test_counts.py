@@ -159,3 +159,17 @@ def test_query_rows_other_parameters(params, monkeypatch):
         monkeypatch.setattr(kernels, "available", lambda: False)
         y = fitted.transform([t])
         assert np.array_equal(x.indices, y.indices) and np.array_equal(x.data, y.data)
+
+
+def test_query_row_is_the_transformed_row():
+    """A query's QueryRow holds the arrays of transform()'s one-row matrix, and gives it back as one."""
+    v = vectorize.Vectorizer()
+    v.fit_transform(CACHES)
+    for t in ODD + CACHES[:5] + ["没见过 的 新词\n\n"]:
+        x, q = v.transform([t]), v.query_row(t)
+        assert q.shape == x.shape and q.nnz == x.nnz
+        for name in ("indptr", "indices", "data"):
+            assert getattr(q, name).dtype == getattr(x, name).dtype
+            assert np.array_equal(getattr(q, name), getattr(x, name))
+        assert (q.tocsr() != x).nnz == 0
+    assert not v.extra_ids_  # asking gives new words no slot
