@@ -121,11 +121,6 @@ if numba is not None:
         return term_row[f] if f < len(term_row) else -1
 
     @njit(cache=True, nogil=True)
-    def _add_row(y, v, c):
-        for j in range(len(y)):
-            y[j] += v * c[j]
-
-    @njit(cache=True, nogil=True)
     def _fetch(Cf, t, k):
         if t >= 0:
             for j in range(t * k, (t + 1) * k, 16):
@@ -192,7 +187,9 @@ if numba is not None:
         for o in range(h):
             if o + _AHEAD < h:
                 _fetch(Cf, T[o + _AHEAD], k)
-            _add_row(Y[W[o]], V[o], C[T[o]])
+            w, t, v = W[o], T[o], V[o]
+            for j in range(k):  # indexed in place: row views of Y and C here cost 6% of the loop
+                Y[w, j] += v * C[t, j]
         Yq, Yd = Y[:nq], Y[nq:n_all]
         scale_q = b
         if len(fb):
@@ -228,7 +225,9 @@ if numba is not None:
                         if not some:
                             acc[:] = 0.0
                             some = True
-                        _add_row(acc, np.float32(D[f]), C[t])
+                        v = np.float32(D[f])
+                        for j in range(k):
+                            acc[j] += v * C[t, j]
             if some:
                 norm[c] += _dot(Zc[c], acc)
             if norm[c] <= 0:
