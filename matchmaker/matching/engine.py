@@ -306,12 +306,20 @@ def warm_up() -> None:
     on this machine. The first compile takes about a minute on a 2-core machine; a process that meets it
     inside a job (the first matching after an install) holds the queue that long. Later calls load the
     cache (a few seconds, most of it imports). The index is just large enough to have latent topics, so
-    that the explanations' semantic loops are compiled too."""
+    that the explanations' semantic loops are compiled too. It is queried again as every web and job process
+    reads a saved index: its arrays mapped read-only, which numba compiles as other types."""
+    import tempfile
+
+    from . import store
+
     t = _WARM_TEXTS
     docs = [Doc(i, t[i % 8][:10], t[(i * 3 + 1) % 8][:6], t[i % 8] + "；" + t[(i * 5 + 2) % 8]) for i in range(64)]
     engine = MatchEngine().fit(docs[:24], docs[24:])
-    engine.results_for_need(0)
-    engine.needs_for_result(24)
-    engine.results_for_need(
-        Doc(10**6, "指纹识别门锁", "", "鳗鱼养殖尾液与指纹识别门锁")
-    )  # words first seen after the fit
+    with tempfile.TemporaryDirectory(prefix="matchmaker-warm-up-") as folder:
+        store.save(engine, folder, min_bytes=1)  # every array a file of its own, as a large index's are
+        for index in (engine, store.load(folder)):
+            index.results_for_need(0)
+            index.needs_for_result(24)
+            index.results_for_need(
+                Doc(10**6, "指纹识别门锁", "", "鳗鱼养殖尾液与指纹识别门锁")
+            )  # words first seen after the fit

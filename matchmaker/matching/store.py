@@ -59,15 +59,16 @@ def _atomic_write(path: Path, data: bytes) -> None:
 class _ArrayPickler(pickle.Pickler):
     """Pickles the engine, writing each large array to a .npy file of its own instead."""
 
-    def __init__(self, file, directory: Path):
+    def __init__(self, file, directory: Path, min_bytes: int | None = None):
         super().__init__(file, protocol=5)
         self.directory = directory
+        self.min_bytes = max(1, _MIN_BYTES if min_bytes is None else min_bytes)
         self.files: dict[int, str] = {}  # id(array) -> file name (an array shared twice is written once)
         self.keep: list[np.ndarray] = []  # keeps ids unique while pickling
         self.sizes: dict[str, int] = {}
 
     def persistent_id(self, obj):
-        if not isinstance(obj, np.ndarray) or obj.dtype.hasobject or obj.nbytes < max(1, _MIN_BYTES):
+        if not isinstance(obj, np.ndarray) or obj.dtype.hasobject or obj.nbytes < self.min_bytes:
             return None
         name = self.files.get(id(obj))
         if name is None:
@@ -97,8 +98,9 @@ class _ArrayUnpickler(pickle.Unpickler):
         return np.asarray(np.load(self.directory / name, mmap_mode="r", allow_pickle=False))
 
 
-def save(engine: MatchEngine, directory) -> str:
-    """Write the engine as a new version directory, then point CURRENT at it; return the version."""
+def save(engine: MatchEngine, directory, min_bytes: int | None = None) -> str:
+    """Write the engine as a new version directory, then point CURRENT at it; return the version.
+    ``min_bytes``: arrays from this size get a file of their own, mapped read-only when loaded (_MIN_BYTES)."""
     d = Path(directory)
     d.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
     if d.stat().st_mode & 0o077:  # made before the index was kept private, or by a wider umask
@@ -112,7 +114,7 @@ def save(engine: MatchEngine, directory) -> str:
     tmp = Path(tempfile.mkdtemp(dir=d, prefix=f".index-{version}."))
     try:
         buf = io.BytesIO()
-        pickler = _ArrayPickler(buf, tmp)
+        pickler = _ArrayPickler(buf, tmp, min_bytes)
         pickler.dump(engine)
         data = buf.getvalue()
         _atomic_write(tmp / _ENGINE, data)

@@ -48,6 +48,17 @@ def test_arrays_are_mapped_read_only(tmp_path, every_array_mapped):
     assert loaded.needs_for_result(12) == engine.needs_for_result(12)
 
 
+def test_saved_with_min_bytes_every_array_is_mapped(tmp_path):
+    """engine.warm_up saves its tiny index so (its loaded copy is queried as a large index's would be)."""
+    engine = MatchEngine().fit(NEEDS, RESULTS)
+    store.save(engine, tmp_path, min_bytes=1)
+    loaded = store.load(tmp_path)
+    assert _mapped(loaded.results_.Z) and not loaded.results_.X.data.flags.writeable
+    assert loaded.results_for_need(1) == engine.results_for_need(1)
+    store.save(MatchEngine().fit(NEEDS, RESULTS[:-1]), tmp_path / "default")
+    assert not _mapped(store.load(tmp_path / "default").results_.Z)  # a tiny index's arrays stay in the pickle
+
+
 def test_explanation_tables_saved_and_mapped(tmp_path, every_array_mapped):
     """The word tables explanations use are saved with the index and mapped by every process that
     loads it (not rebuilt as private memory in each), and explain as the fitted engine's do."""
