@@ -8,18 +8,13 @@ per machine, not once per fit.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-try:  # pragma: no cover - exercised by whichever path the machine has
-    if os.environ.get("MATCHMAKER_NO_JIT"):
-        raise ImportError("disabled by MATCHMAKER_NO_JIT")
-    import numba
+from .jit import available, numba
+
+if numba is not None:
     from numba import njit
     from numba.cpython.unsafe.numbers import trailing_zeros
-except ImportError:  # pragma: no cover
-    numba = None
 
 __all__ = [
     "available",
@@ -35,11 +30,6 @@ __all__ = [
 _LANE = 21  # bits per field in a packed count (as counts.py)
 _LOW = (1 << _LANE) - 1
 _MIX = 0x9E3779B97F4A7C15 >> 2  # a multiplier for a query's hash table (kept below 2**63)
-
-
-def available() -> bool:
-    """Whether the compiled path can run here."""
-    return numba is not None
 
 
 if numba is not None:

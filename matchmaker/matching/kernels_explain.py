@@ -12,27 +12,17 @@ with BLAS.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-try:  # pragma: no cover - exercised by whichever path the machine has
-    if os.environ.get("MATCHMAKER_NO_JIT"):
-        raise ImportError("disabled by MATCHMAKER_NO_JIT")
-    import numba
+from .jit import available, numba
+
+if numba is not None:
     from llvmlite import ir
     from numba import njit, types
     from numba.core import cgutils
     from numba.extending import intrinsic
-except ImportError:  # pragma: no cover
-    numba = None
 
 __all__ = ["available", "combine", "embed", "gather_rows", "parts"]
-
-
-def available() -> bool:
-    """Whether the compiled path can run here."""
-    return numba is not None
 
 
 _AHEAD = 8  # entries whose term embeddings are fetched ahead (a row of C is eight cache lines)

@@ -13,28 +13,18 @@ another order (here: by word).
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-try:  # pragma: no cover - exercised by whichever path the machine has
-    if os.environ.get("MATCHMAKER_NO_JIT"):
-        raise ImportError("disabled by MATCHMAKER_NO_JIT")
-    import numba
+from .jit import available, numba
+
+if numba is not None:
     from numba import njit
-except ImportError:  # pragma: no cover
-    numba = None
 
 __all__ = ["available", "packed_tables", "row_words"]
 
 _SHIFT = 21  # as wordshare.py: an n-gram key is a code point, or (first << 21) | second
 _LOW = (1 << _SHIFT) - 1
 _MIX = 0x9E3779B97F4A7C15 >> 2  # a multiplier for the hash table (kept below 2**63)
-
-
-def available() -> bool:
-    """Whether the compiled path can run here."""
-    return numba is not None
 
 
 if numba is not None:

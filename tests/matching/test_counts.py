@@ -99,6 +99,8 @@ def test_other_whitespace_takes_the_string_path():
 
 def test_compiled_and_numpy_paths_agree(monkeypatch, counting):
     """The compiled loops and the numpy sorts give the same counts, words and keywords, bit for bit."""
+    if not kernels.numba:  # pragma: no cover - numba is a dependency (or MATCHMAKER_NO_JIT is set)
+        pytest.skip("numba is not installed")
     docs = (ODD + CACHES) * 5
     one = count_terms(docs, (2.0, 2.0, 1.0), n_jobs=2)
     monkeypatch.setattr(kernels, "available", lambda: counting == "numpy")
