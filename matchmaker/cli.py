@@ -35,8 +35,9 @@ def upgrade_schema():
 
 
 @click.command("init-db")
-def init_db():
-    """Create or upgrade the database schema and the maintained lists."""
+@click.option("--warm-up/--no-warm-up", default=True, help="Compile the matching engine's loops now (default).")
+def init_db(warm_up):
+    """Create or upgrade the database schema and the maintained lists, and compile the matching engine."""
     from .demo.taxonomy import ensure_taxonomy
 
     upgrade_schema()
@@ -46,6 +47,12 @@ def init_db():
 
     ca = authority()  # the online-signing CA, created once in instance/signing/
     click.echo(f"电子合同根证书：{ca.directory / 'ca.pem'}（SHA-256 {ca.root_fingerprint[:16]}…）")
+    if warm_up:  # else a new install's first matching compiles inside the job consumer (about a minute)
+        from .matching import engine
+
+        click.echo("正在准备匹配引擎（首次安装约需 1 分钟，之后几秒）…")
+        engine.warm_up()
+        click.echo("匹配引擎已就绪")
 
 
 @click.command("create-admin")

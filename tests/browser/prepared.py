@@ -82,7 +82,7 @@ def _make(name):
     env = dict(os.environ, MATCHMAKER_INSTANCE_PATH=str(home / "instance"), MATCHMAKER_DATABASE_URL=url)
     env["MATCHMAKER_JOBS_QUEUE_NAME"] = f"prepared-{uuid.uuid4().hex[:8]}"
     env.pop("CI", None)
-    commands = [["init-db"], *STATES[name]]
+    commands = [["init-db", "--no-warm-up"], *STATES[name]]  # the run's controller warmed the engine up
     done = subprocess.run(dies_with_parent([sys.executable, "-c", _COMMANDS, json.dumps(commands)]), env=env,
                           capture_output=True, text=True, cwd=ROOT)  # fmt: skip
     if done.returncode:
