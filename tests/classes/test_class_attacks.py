@@ -66,6 +66,15 @@ def _import(client, s, csv_text):
     return client.post(f"/classes/{s.id}/attendance/import", data=data)
 
 
+def _started_with_viewer(broker, email):
+    """A live session that began an hour ago, made by ``broker``, with one registered user of ``email``."""
+    s = make_session(broker, starts_at=services.beijing_now() - timedelta(hours=1))
+    user = make_user("enterprise", email=email)
+    db.session.add(LiveRegistration(session_id=s.id, user_id=user.id, organization_id=user.organization_id))
+    db.session.commit()
+    return s, user
+
+
 @pytest.mark.parametrize("minutes", ["1e20", "inf", "1e400", "-inf", "nan", "-5"])
 def test_an_absurd_watch_time_is_a_row_error(client, auth, minutes):
     """A huge, infinite or negative watch time is refused naming its row, not a 500; nothing is imported."""
@@ -82,10 +91,7 @@ def test_an_absurd_watch_time_is_a_row_error(client, auth, minutes):
 def test_a_returning_guest_is_counted_once(client, auth):
     """A guest who left and came back three times is one guest, as a registered user is one attendee."""
     broker = make_user("broker")
-    s = make_session(broker, starts_at=services.beijing_now() - timedelta(hours=1))
-    user = make_user("enterprise", email="reg@ent.cn")
-    db.session.add(LiveRegistration(session_id=s.id, user_id=user.id, organization_id=user.organization_id))
-    db.session.commit()
+    s, _ = _started_with_viewer(broker, "reg@ent.cn")
     auth.login(broker)
     rows = ["guest@x.cn,20", "GUEST@x.cn,15", "guest@x.cn,30", "reg@ent.cn,40", "reg@ent.cn,10", "other@x.cn,5"]
     resp = _import(client, s, "邮箱,观看时长\n" + "\n".join(rows) + "\n")
@@ -118,10 +124,7 @@ def test_only_who_may_edit_the_session_marks_or_imports_attendance(client, auth)
     (any broker could mark anyone attended, or overwrite the guests, of any session). The page still shows them
     the registrations, read-only; its creator and admins mark and import."""
     creator = make_user("broker")
-    s = make_session(creator, starts_at=services.beijing_now() - timedelta(hours=1))
-    viewer = make_user("enterprise", email="viewer@ent.cn")
-    db.session.add(LiveRegistration(session_id=s.id, user_id=viewer.id, organization_id=viewer.organization_id))
-    db.session.commit()
+    s, viewer = _started_with_viewer(creator, "viewer@ent.cn")
     reg = db.session.scalar(db.select(LiveRegistration).filter_by(session_id=s.id))
     auth.login("broker")
     resp = client.post(f"/classes/{s.id}/attendance", data={"shown": str(reg.id), "attended": str(reg.id)})
@@ -160,10 +163,7 @@ def test_an_export_imported_as_several_files_keeps_every_files_guests(client, au
     from matchmaker.reports.services import Period
 
     broker = make_user("broker")
-    s = make_session(broker, starts_at=services.beijing_now() - timedelta(hours=1))
-    user = make_user("enterprise", email="reg@ent.cn")
-    db.session.add(LiveRegistration(session_id=s.id, user_id=user.id, organization_id=user.organization_id))
-    db.session.commit()
+    s, _ = _started_with_viewer(broker, "reg@ent.cn")
     auth.login(broker)
     first = "邮箱,手机号,观看时长\na@x.cn,,30\nb@x.cn,,30\n,13900001111,20\n,,15\nreg@ent.cn,,40\n"
     second = "邮箱,手机号,观看时长\nB@x.cn,,10\nc@x.cn,,30\n,+86 139-0000-1111,25\n,,5\n"
