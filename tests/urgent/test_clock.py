@@ -42,3 +42,44 @@ def test_remaining_time_stops_over_the_weekend_and_goes_negative_when_late():
     assert remaining_seconds(CAL, datetime(2020, 6, 8, 9), due) == -2 * 3600
     assert describe(15 * 3600 + 60 * 20) == "剩余 15 小时 20 分"
     assert describe(-2 * 3600) == "已超时 2 小时 0 分"
+
+
+def _walked(cal, a, b):
+    """Working seconds from a to b walked day by day (how the clock counted before it counted whole days)."""
+    from datetime import time, timedelta
+
+    if b < a:
+        return -_walked(cal, b, a)
+    total, cursor = 0.0, a
+    while cursor < b:
+        day = cursor.date()
+        if cal.is_workday(day):
+            begin = max(datetime.combine(day, time()) + timedelta(hours=cal.day_start), cursor)
+            end = min(datetime.combine(day, time()) + timedelta(hours=cal.day_end), b)
+            total += max(0.0, (end - begin).total_seconds())
+        cursor = datetime.combine(day + timedelta(days=1), time())
+    return total
+
+
+def test_whole_days_counted_agree_with_walking_every_day():
+    """Spans of minutes to three years, starting any day of the week, with holidays and make-up days on
+    weekdays and weekends, in office hours and round the clock: the same seconds as walking day by day."""
+    import random
+    from datetime import timedelta
+
+    rnd = random.Random(5)
+    holidays = frozenset(date(2020, 1, 1) + timedelta(days=rnd.randrange(1200)) for _ in range(80))
+    workdays = frozenset(date(2020, 1, 1) + timedelta(days=rnd.randrange(1200)) for _ in range(30))
+    for cal in (CAL, WorkCalendar(9, 18, holidays, workdays), WorkCalendar(0, 24, holidays, workdays)):
+        for _ in range(400):
+            a = datetime(2020, 1, 1) + timedelta(minutes=rnd.randrange(1200 * 1440))
+            b = a + timedelta(minutes=rnd.choice([rnd.randrange(600), rnd.randrange(20_000), rnd.randrange(1_500_000)]))
+            assert cal.seconds_between(a, b) == _walked(cal, a, b), (cal, a, b)
+            assert cal.seconds_between(b, a) == -_walked(cal, a, b)
+
+
+def test_a_request_overdue_for_twelve_years_shows_all_of_it():
+    """The count stopped after ten years of days (3,700): a very old pending request read about 10 years late."""
+    cal = WorkCalendar()
+    due, now = datetime(2010, 1, 4), datetime(2022, 1, 3)  # two Mondays, 626 weeks apart
+    assert remaining_seconds(cal, now, due) == -626 * 5 * 24 * 3600
