@@ -1,7 +1,7 @@
 """Forms of the visits area."""
 
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from ..models.enums import VisitKind
@@ -20,6 +20,7 @@ class VisitForm(FlaskForm):
     """Record or edit a visit."""
 
     submission_key = once.key_field()
+    version = HiddenField()  # what the edit page was loaded from (services.visit_version)
 
     organization_id = CodeSelect(
         "企业", [val.required("请选择被走访的企业")], coerce=_int_or_none, message="请选择被走访的企业"

@@ -9,6 +9,7 @@ from ..models import Organization, OrgKind, Role, Visit
 from ..models.enums import VisitKind
 from ..utils import once
 from ..utils.bounds import id_or_none
+from ..utils.versions import EditConflict, refuse_stale
 from . import services
 from .forms import CollectedNeedForm, VisitForm
 from .services import VisitError
@@ -42,9 +43,8 @@ def edit(visit_id):
     visit = _editable(visit_id)
     form = VisitForm(obj=visit)
     if request.method == "GET":
-        form.experts.data = "\n".join(
-            "，".join(x for x in (e.name, e.institution, e.title) if x) for e in visit.experts
-        )
+        form.experts.data = services.experts_text(visit)
+        form.version.data = services.visit_version(visit)
     return _save(visit, form)
 
 
@@ -56,17 +56,21 @@ def _editable(visit_id):
 
 
 def _save(visit, form):
+    status = None
     if form.validate_on_submit():
         try:
-            services.save_visit(visit, form.data, current_user, key=form.submission_key.data)
+            services.save_visit(visit, form.data, current_user, key=form.submission_key.data,
+                                version=form.version.data)  # fmt: skip
         except once.Repeat as r:
             return once.see_other(url_for("visits.detail", visit_id=r.entity_id))
         except VisitError as exc:
             form.topic.errors.append(str(exc))
+        except EditConflict as exc:
+            status = refuse_stale(form, exc, services.visit_version(visit))
         else:
             flash("走访记录已保存", "success")
             return redirect(url_for("visits.detail", visit_id=visit.id))
-    status = 400 if form.errors else 200
+    status = status or (400 if form.errors else 200)
     return render_template("visits/form.html", form=form, visit=visit if visit.id else None), status
 
 

@@ -19,6 +19,7 @@ from ..notifications.services import notify
 from ..suggestions import services as matcher
 from ..utils import clock, once
 from ..utils.search import contains_any
+from ..utils.versions import check_unchanged, fingerprint
 
 EXPERT_ORG_KINDS = (OrgKind.UNIVERSITY.value, OrgKind.INSTITUTE.value, OrgKind.RND.value)
 
@@ -56,8 +57,24 @@ def enterprise_choices():
     return [(i, n) for i, n in rows]
 
 
-def save_visit(visit, data, actor, key=None):
-    """Create or update a visit and its experts from validated form data; commits."""
+def experts_text(visit):
+    """The visit's experts as its edit form shows them: one “姓名，单位，职称” a line."""
+    return "\n".join("，".join(x for x in (e.name, e.institution, e.title) if x) for e in visit.experts)
+
+
+def visit_version(visit):
+    """A fingerprint of what the edit form shows of the visit as stored."""
+    return fingerprint((visit.organization_id, visit.kind, visit.visited_on, visit.topic, visit.people, visit.hosts,
+                        visit.summary, experts_text(visit)))  # fmt: skip
+
+
+def save_visit(visit, data, actor, key=None, version=None):
+    """Create or update a visit and its experts from validated form data; commits.
+
+    ``version``: the visit_version its edit page showed; a visit saved since then by someone else (another
+    broker, an admin, another tab) is not overwritten (EditConflict)."""
+    if visit.id is not None:
+        check_unchanged(version, visit_version(visit), "走访记录", who="其他经纪人、管理员")
     org = db.session.get(Organization, data["organization_id"])
     if org is None or org.kind != OrgKind.ENTERPRISE:
         raise VisitError("请选择被走访的企业")

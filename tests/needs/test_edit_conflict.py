@@ -1,16 +1,10 @@
 """Two edit pages of one listing: the later save does not silently overwrite the earlier one."""
 
-import re
-
 from matchmaker.extensions import db
 
 from ..needs.helpers import NEED_FORM, need, result
 from ..results.test_results import FORM as RESULT_FORM
-
-
-def _version(page):
-    found = re.search(r'name="version" type="hidden" value="([^"]*)"', page.get_data(as_text=True))
-    return found.group(1) if found else ""
+from ..stale import version as _version
 
 
 def test_a_second_tab_does_not_overwrite_the_first_tabs_save(client, auth):

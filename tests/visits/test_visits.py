@@ -143,3 +143,25 @@ def test_a_visit_with_collected_needs_keeps_its_enterprise(client, auth):
     assert "锁具表面处理" not in client.get(f"/visits/enterprises/{other.id}").get_data(as_text=True)
     resp = client.post(f"/visits/{visit.id}/edit", data=_visit_form(ent, topic="同一企业改主题"))
     assert resp.status_code == 302
+
+
+def test_a_save_from_a_stale_edit_page_does_not_overwrite_the_other(client, auth):
+    """Two edit pages of one visit opened at the same time (two tabs, or the recorder and an admin): the later save silently
+    put back what the earlier one had changed (the corrected date and summary); now it is refused with what
+    was typed kept, and saving again from the warned page goes through."""
+    from ..stale import second_tab_refused
+
+    ent = make_org("enterprise")
+    broker = auth.login("broker")
+    visit = services.save_visit(Visit(), _visit_form(ent) | {"organization_id": ent.id, "visited_on": date(2020, 7, 15)},
+                                broker)  # fmt: skip
+    url = f"/visits/{visit.id}/edit"
+    fixed = _visit_form(ent, visited_on="2020-07-16", summary="纪要已按企业意见更正")
+    mine = _visit_form(ent, topic="第二个标签页改的主题")
+    again = second_tab_refused(client, url, fixed, mine, "第二个标签页改的主题")
+    db.session.expire_all()
+    stored = db.session.get(Visit, visit.id)
+    assert (stored.visited_on, stored.summary, stored.topic) == (date(2020, 7, 16), "纪要已按企业意见更正", visit.topic)
+    assert client.post(url, data=dict(mine, version=again)).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Visit, visit.id).topic == "第二个标签页改的主题"

@@ -2,15 +2,14 @@
 silently put back everything the earlier one had changed (its closing, its new description); now a save
 from a page loaded before another save is refused with what was typed kept, and a second click saves."""
 
-import re
-
 from matchmaker.extensions import db
 from matchmaker.models import Zone
 
+from ..stale import version
+
 
 def _edit_page_version(client, zone):
-    body = client.get(f"/zones/{zone.id}/edit").get_data(as_text=True)
-    return re.search(r'name="version" type="hidden" value="([0-9a-f]+)"', body).group(1)
+    return version(client.get(f"/zones/{zone.id}/edit"))
 
 
 def test_a_save_from_a_stale_edit_page_does_not_overwrite_the_other(client, auth):
@@ -27,7 +26,7 @@ def test_a_save_from_a_stale_edit_page_does_not_overwrite_the_other(client, auth
     assert resp.status_code == 409 and "已被修改并保存" in body and "第二个标签页写的介绍" in body
     db.session.expire_all()
     assert (zone.name, zone.description, zone.active) == ("智能家电专区", "本专区已结束", False)
-    again = re.search(r'name="version" type="hidden" value="([0-9a-f]+)"', body).group(1)
+    again = version(body)
     assert client.post(f"/zones/{zone.id}/edit", data=dict(stale, version=again)).status_code == 302
     db.session.expire_all()
     assert (zone.name, zone.active) == ("智能家电专区（二期）", True)
