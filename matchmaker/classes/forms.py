@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from ..extensions import db
@@ -34,6 +34,7 @@ class SessionForm(FlaskForm):
     """Create or edit a live class or online matchmaking session."""
 
     submission_key = once.key_field()
+    version = HiddenField()  # what the edit page was loaded from (services.session_version)
 
     kind = CodeSelect("类型", choices=LiveKind.choices(), default=LiveKind.CLASS.value, message="请选择类型")
     title = StringField("主题", [val.required("请填写主题"), val.length(2, 100, "主题")])

@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import LiveSession, Role
 from ..models.enums import LiveKind
 from ..utils import once
+from ..utils.versions import EditConflict, refuse_stale
 from . import services
 from .forms import ImportForm, SessionForm
 from .services import LiveError
@@ -61,21 +62,28 @@ def new():
 def edit(session_id):
     """Edit a session (its creator and admins): links, replay, materials."""
     s = _editable(session_id)
-    return _save(s, SessionForm(obj=s))
+    form = SessionForm(obj=s)
+    if request.method == "GET":
+        form.version.data = services.session_version(s)
+    return _save(s, form)
 
 
 def _save(s, form):
+    status = None
     if form.validate_on_submit():
         try:
-            services.save_session(s, form.data, current_user, key=form.submission_key.data)
+            services.save_session(s, form.data, current_user, key=form.submission_key.data, version=form.version.data)
         except once.Repeat as r:
             return once.see_other(url_for("classes.detail", session_id=r.entity_id))
         except LiveError as exc:
             form.capacity.errors.append(str(exc))
+        except EditConflict as exc:
+            status = refuse_stale(form, exc, services.session_version(s))
         else:
             flash("场次已保存", "success")
             return redirect(url_for("classes.detail", session_id=s.id))
-    return render_template("classes/form.html", form=form, s=s if s.id else None), 400 if form.errors else 200
+    status = status or (400 if form.errors else 200)
+    return render_template("classes/form.html", form=form, s=s if s.id else None), status
 
 
 @bp.route("/<int:session_id>/register", methods=["POST"])

@@ -205,3 +205,26 @@ def test_two_files_of_one_export_imported_at_once_count_a_shared_guest_once(file
     with file_app.app_context():
         assert db.session.get(LiveSession, sid).guest_attendees == 3
         db.session.remove()
+
+
+def test_a_save_from_a_stale_edit_page_does_not_overwrite_the_other(client, auth):
+    """Two edit pages of one session open at once (the creator's two tabs, or the creator and an admin): the
+    later save silently put back the earlier one's replay link and materials; now it is refused with what was
+    typed kept, and saving again from the warned page goes through."""
+    from ..stale import second_tab_refused
+
+    broker = auth.login("broker")
+    s = make_session(broker)
+    when = {"starts_at": s.starts_at.strftime("%Y-%m-%dT%H:%M"), "ends_at": ""}
+    replay = (
+        CLASS_FORM | when | {"replay_link": "https://live.example.cn/replay/9", "materials": "课件 https://f.cn/a.pdf"}
+    )
+    retitled = CLASS_FORM | when | {"title": "第二个标签页改的主题"}
+    again = second_tab_refused(client, f"/classes/{s.id}/edit", replay, retitled, "第二个标签页改的主题")
+    db.session.expire_all()
+    stored = db.session.get(LiveSession, s.id)
+    assert (stored.replay_link, stored.title) == ("https://live.example.cn/replay/9", CLASS_FORM["title"])
+    assert client.post(f"/classes/{s.id}/edit", data=dict(retitled, version=again)).status_code == 302
+    db.session.expire_all()
+    stored = db.session.get(LiveSession, s.id)
+    assert (stored.title, stored.replay_link) == ("第二个标签页改的主题", None)
