@@ -1,7 +1,7 @@
 """Forms of the training area."""
 
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -30,6 +30,7 @@ class CourseForm(FlaskForm):
     """Create or edit a training course."""
 
     submission_key = once.key_field()
+    version = HiddenField()  # what the edit page was loaded from (services.course_version)
 
     title = StringField("课程名称", [val.required("请填写课程名称"), val.length(2, 100, "课程名称")])
     year = IntInput("年度", [filled("请填写年度")], low=2000, high=2100)

@@ -8,6 +8,7 @@ from ..extensions import db, limiter
 from ..models import Certificate, OrgKind, Role, TrainingCourse, TrainingEnrolment, User
 from ..models.enums import CourseStatus
 from ..utils import once
+from ..utils.versions import EditConflict, refuse_stale
 from . import services
 from .forms import TRAINEE_KINDS, AssessmentForm, CourseForm, EnrolPersonForm, RevokeForm, SelfEnrolForm, SessionForm
 from .services import TrainingError
@@ -90,15 +91,20 @@ def course_edit(course_id):
     form = CourseForm(obj=course)
     if request.method == "GET":
         form.modules.data = [m.kind for m in course.modules]
+        form.version.data = services.course_version(course)
+    status = None
     if form.validate_on_submit():
         try:
-            services.save_course(course, form.data, current_user)
+            services.save_course(course, form.data, current_user, version=form.version.data)
         except TrainingError as exc:
             form.capacity.errors.append(str(exc))
+        except EditConflict as exc:
+            status = refuse_stale(form, exc, services.course_version(course))
         else:
             flash("课程已保存", "success")
             return redirect(url_for("training.course", course_id=course.id))
-    return render_template("training/course_form.html", form=form, course=course), 400 if form.errors else 200
+    status = status or (400 if form.errors else 200)
+    return render_template("training/course_form.html", form=form, course=course), status
 
 
 @bp.route("/<int:course_id>/sessions", methods=["POST"])

@@ -19,6 +19,7 @@ from ..utils import once
 from ..utils.bounds import INT_MAX
 from ..utils.search import contains_any
 from ..utils.tx import rolls_back_on
+from ..utils.versions import check_unchanged, fingerprint
 
 PASS_MARK = 60
 NUMBER_PREFIX = "JSJJR"  # 技术经纪人
@@ -47,14 +48,26 @@ def course_query(user, args):
     return stmt.order_by(TrainingCourse.year.desc(), TrainingCourse.id.desc())
 
 
+COURSE_FIELDS = ("title", "year", "status", "starts_on", "ends_on", "place", "capacity", "description")
+
+
+def course_version(course):
+    """A fingerprint of what the edit form shows of the course as stored (its modules included)."""
+    return fingerprint([getattr(course, name) for name in COURSE_FIELDS]
+                       + [course.certificate_years, [m.kind for m in course.modules]])  # fmt: skip
+
+
 @rolls_back_on(TrainingError)
-def save_course(course, data, actor, key=None):
+def save_course(course, data, actor, key=None, version=None):
     """Create or update a course and its modules from validated form data; commits.
 
     ``key``: the form's one-time key; a new course is made once per form shown (a repeat or a
-    concurrent twin raises ``once.Repeat`` with the first course's id)."""
+    concurrent twin raises ``once.Repeat`` with the first course's id). ``version``: the course_version its
+    edit page showed; a course saved since then by another admin is not overwritten (EditConflict)."""
+    if course.id is not None:
+        check_unchanged(version, course_version(course), "课程")
     claimed = once.claim(key, "training_course", actor) if course.id is None else None
-    for name in ("title", "year", "status", "starts_on", "ends_on", "place", "capacity", "description"):
+    for name in COURSE_FIELDS:
         value = data.get(name)
         setattr(course, name, value.strip() if isinstance(value, str) else value)
     course.description = course.description or ""

@@ -245,3 +245,22 @@ def test_a_certified_trainees_score_is_corrected_without_losing_the_certificate(
     assert f"该学员已获发证书 {cert.number}，不能改为未通过" in resp.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(TrainingEnrolment, enrolment.id).score == 90
+
+
+def test_a_save_from_a_stale_course_edit_page_does_not_overwrite_the_other(client, auth):
+    """Two admins edit one course from pages opened at the same time: the later save silently put back the
+    earlier one's closing of enrolment and its dropped module; now it is refused with what was typed kept,
+    and saving again from the warned page goes through."""
+    from ..stale import second_tab_refused
+
+    course = make_course(sessions=0, title=COURSE["title"], place=COURSE["place"])
+    auth.login("admin")
+    closed = dict(COURSE, status="closed", modules=["policy", "theory", "practice"])
+    renamed = dict(COURSE, title="第二个标签页改的课程名")
+    again = second_tab_refused(client, f"/training/{course.id}/edit", closed, renamed, "第二个标签页改的课程名")
+    db.session.expire_all()
+    stored = db.session.get(TrainingCourse, course.id)
+    assert (stored.status, len(stored.modules), stored.title) == ("closed", 3, COURSE["title"])
+    assert client.post(f"/training/{course.id}/edit", data=dict(renamed, version=again)).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(TrainingCourse, course.id).title == "第二个标签页改的课程名"
