@@ -21,6 +21,7 @@ from ..utils import clock, once
 from ..utils.bounds import id_or_none
 from ..utils.search import contains_any
 from ..utils.tx import rolls_back_on
+from ..utils.versions import check_unchanged, fingerprint
 from .services import BrokerError, can_act, new_manual_pair
 
 
@@ -40,11 +41,22 @@ def events_stmt(when="", q=""):
 
 
 @rolls_back_on(BrokerError)
-def save_event(event, data, actor, key=None):
-    """Create or update an event from validated form data; commits."""
+def event_version(event):
+    """A fingerprint of what the edit form shows of the event as stored."""
+    return fingerprint((event.title, event.online, event.starts_at, event.place, event.link, event.zone_id,
+                        event.description))  # fmt: skip
+
+
+def save_event(event, data, actor, key=None, version=None):
+    """Create or update an event from validated form data; commits.
+
+    ``version``: the event_version its edit page showed; an event saved since then by someone else (its
+    creator's other tab, an admin) is not overwritten (EditConflict)."""
     claimed = once.claim(key, "event", actor) if event.id is None else None
     if event.id is not None and not event.can_edit(actor):
         raise BrokerError("只有活动创建人或管理员可以修改活动")
+    if event.id is not None:
+        check_unchanged(version, event_version(event), "活动", who="活动创建人、管理员")
     event.title = data["title"].strip()
     event.online = data["mode"] == "online"
     event.starts_at = data["starts_at"]

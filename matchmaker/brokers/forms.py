@@ -144,6 +144,7 @@ class EventForm(FlaskForm):
     """Create or edit a matchmaking event."""
 
     submission_key = once.key_field()
+    version = HiddenField()  # what the edit page was loaded from (events.event_version)
     title = StringField("活动名称", [val.required("请填写活动名称"), val.length(2, 100, "活动名称")])
     mode = CodeField("形式", choices=[("offline", "线下"), ("online", "线上")], message="请选择线上或线下")
     starts_at = TextDateTimeField("开始时间", [InputRequired("请填写开始时间")])

@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import Event, Result, Role, TechNeed, User
 from ..utils import once
 from ..utils.bounds import id_or_none
+from ..utils.versions import EditConflict, refuse_stale
 from . import events, queries, services
 from .forms import AssignmentForm, EventForm, ManualPairForm
 from .routes import bp
@@ -61,11 +62,18 @@ def event_edit(event_id):
         form.title.data, form.mode.data = event.title, "online" if event.online else "offline"
         form.starts_at.data, form.place.data, form.link.data = event.starts_at, event.place, event.link
         form.zone_id.data, form.description.data = str(event.zone_id or ""), event.description
+        form.version.data = events.event_version(event)
+    status = 200
     if form.validate_on_submit():
-        events.save_event(event, dict(form.data, zone_id=form.zone_id.id_value), current_user)
-        flash("活动已保存", "success")
-        return redirect(url_for("brokers.event_detail", event_id=event.id))
-    return render_template("brokers/event_form.html", form=form, event=event)
+        try:
+            events.save_event(event, dict(form.data, zone_id=form.zone_id.id_value), current_user,
+                              version=form.version.data)  # fmt: skip
+        except EditConflict as exc:
+            status = refuse_stale(form, exc, events.event_version(event))
+        else:
+            flash("活动已保存", "success")
+            return redirect(url_for("brokers.event_detail", event_id=event.id))
+    return render_template("brokers/event_form.html", form=form, event=event), status
 
 
 @bp.route("/events/<int:event_id>")

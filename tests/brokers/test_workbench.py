@@ -266,3 +266,27 @@ def test_after_acting_in_the_queue_the_page_comes_back_at_the_next_pair(client, 
     resp = client.post(f"/broker/suggestions/{first.id}/accept",
                        data={"expected": "suggested", "next": f"/broker/?sort=score#s{second.id}"})  # fmt: skip
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/broker/?sort=score#s{second.id}")
+
+
+def test_a_save_from_a_stale_event_edit_page_does_not_overwrite_the_other(client, auth):
+    """An event's creator in two tabs (or the creator and an admin): the later save silently put back the
+    earlier one's moved time and place; now it is refused with what was typed kept, and saving again from the
+    warned page goes through."""
+    from ..stale import second_tab_refused
+
+    broker = auth.login("broker")
+    event = Event(title="储能对接会", online=False, starts_at=clock.now_local().replace(microsecond=0) + timedelta(days=30),
+                  place="高新区会议中心", created_by_id=broker.id, description="")  # fmt: skip
+    db.session.add(event)
+    db.session.commit()
+    base = {"title": "储能对接会", "mode": "offline", "starts_at": "2030-05-01T14:00", "place": "高新区会议中心"}
+    moved = dict(base, starts_at="2030-05-08T14:00", place="科技会堂")
+    renamed = dict(base, title="第二个标签页改的活动名")
+    url = f"/broker/events/{event.id}/edit"
+    again = second_tab_refused(client, url, moved, renamed, "第二个标签页改的活动名")
+    db.session.expire_all()
+    stored = db.session.get(Event, event.id)
+    assert (stored.title, stored.place, stored.starts_at.day) == ("储能对接会", "科技会堂", 8)
+    assert client.post(url, data=dict(renamed, version=again)).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).title == "第二个标签页改的活动名"
