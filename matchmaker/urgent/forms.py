@@ -1,7 +1,7 @@
 """Forms of the fast channel."""
 
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from ..models.enums import UrgentReason
@@ -56,6 +56,8 @@ def _dates(form, field):
 
 class SettingForm(FlaskForm):
     """The admin's service level and working time."""
+
+    version = HiddenField()  # what the page was loaded from (services.setting_version)
 
     sla_hours = IntInput("审核时限（工作小时）", [filled("请填写审核时限")], low=1, high=720, default=24)
     day_start = IntInput("每日工作开始（点）", [filled("请填写开始时间")], low=0, high=23, default=0)

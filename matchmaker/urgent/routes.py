@@ -9,6 +9,7 @@ from ..models import Role, TechNeed, UrgentRequest
 from ..models.base import utcnow
 from ..models.enums import UrgentReason, UrgentStatus
 from ..utils import once
+from ..utils.versions import EditConflict, refuse_stale
 from . import clock, services
 from .forms import MarkUrgentForm, ReviewForm, SettingForm, UrgentNeedForm
 from .services import UrgentError
@@ -140,12 +141,17 @@ def settings():
     """The service level (working hours) and the working-time calendar."""
     setting = services.get_setting()
     form = SettingForm(obj=setting)
+    if request.method == "GET":
+        form.version.data = services.setting_version(setting)
+    status = None
     if form.validate_on_submit():
         try:
-            services.save_setting(form.data, current_user)
+            services.save_setting(form.data, current_user, version=form.version.data)
+        except EditConflict as exc:  # a ValueError too: first
+            status = refuse_stale(form, exc, services.setting_version(services.get_setting()))
         except (UrgentError, ValueError) as exc:
             form.day_end.errors.append(str(exc))
         else:
             flash("快速通道服务时限已保存（对此后提交的申请生效）", "success")
             return redirect(url_for("urgent.settings"))
-    return render_template("urgent/settings.html", form=form), 200 if not form.errors else 400
+    return render_template("urgent/settings.html", form=form), status or (200 if not form.errors else 400)

@@ -22,6 +22,7 @@ from ..suggestions import services as matcher
 from ..suggestions.store import threshold
 from ..utils import once
 from ..utils.search import contains_any
+from ..utils.versions import check_unchanged, conflict, fingerprint
 from . import clock
 
 log = logging.getLogger(__name__)
@@ -50,11 +51,20 @@ def calendar_of(setting=None):
     )
 
 
-def save_setting(data, actor):
-    """Store the service level and working time; commits. Applies to requests made from now on."""
+def setting_version(setting):
+    """A fingerprint of the service level and calendar as stored (or the default, before any save)."""
+    return fingerprint((setting.sla_hours, setting.day_start, setting.day_end, setting.holidays, setting.workdays))
+
+
+def save_setting(data, actor, version=None):
+    """Store the service level and working time; commits. Applies to requests made from now on.
+
+    ``version``: the setting_version the settings page showed; settings saved since by another admin (a
+    holiday calendar they had just entered) are not overwritten (EditConflict)."""
     if not 0 <= data["day_start"] < data["day_end"] <= 24:
         raise UrgentError("工作时间的开始须早于结束（0–24 点）")
     holidays, workdays = clock.parse_dates(data.get("holidays")), clock.parse_dates(data.get("workdays"))
+    check_unchanged(version, setting_version(get_setting()), "快速通道设置")
     setting = db.session.get(UrgentSetting, 1)
     if setting is None:
         setting = UrgentSetting(id=1)
@@ -63,7 +73,11 @@ def save_setting(data, actor):
     setting.holidays = "\n".join(d.isoformat() for d in sorted(holidays))
     setting.workdays = "\n".join(d.isoformat() for d in sorted(workdays))
     setting.updated_by_id = actor.id
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # another admin's first save went in meanwhile
+        db.session.rollback()
+        raise conflict("快速通道设置") from None
     return setting
 
 

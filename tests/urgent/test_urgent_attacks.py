@@ -30,3 +30,45 @@ def test_a_need_marked_urgent_from_four_requests_at_once_is_one_request(file_app
     with file_app.app_context():
         assert db.session.scalar(db.select(db.func.count(UrgentRequest.id))) == 1
         db.session.remove()
+
+
+def test_two_admins_entering_holidays_at_once_do_not_lose_each_others(client, auth):
+    """One admin enters the Spring Festival, another (page opened before) National Day: the later save silently
+    dropped the first admin's holidays, and the service levels counted them as working days. Now it is
+    refused with what was typed kept; saving again from the warned page (after merging) goes through."""
+    from ..stale import second_tab_refused
+
+    auth.login("admin")
+    level = {"sla_hours": "24", "day_start": "9", "day_end": "18", "workdays": ""}
+    spring = dict(level, holidays="2021-02-11\n2021-02-12")
+    national = dict(level, holidays="2021-10-01\n2021-10-04")
+    again = second_tab_refused(client, "/urgent/settings", spring, national, "2021-10-04")
+    assert services.get_setting().holidays == "2021-02-11\n2021-02-12"
+    merged = dict(level, holidays="2021-02-11\n2021-02-12\n2021-10-01\n2021-10-04", version=again)
+    assert client.post("/urgent/settings", data=merged).status_code == 302
+    db.session.expire_all()
+    assert services.get_setting().holidays.count("\n") == 3
+
+
+def test_two_admins_first_saves_of_the_settings_at_once_keep_one(file_app):
+    """No settings stored yet and two admins save theirs at the same moment: one is stored, the other is told
+    to check and save again (the second insert of the one settings row was a 500)."""
+    from matchmaker.utils.versions import EditConflict
+
+    with file_app.app_context():
+        admins = [make_user("admin").id for _ in range(2)]
+        shown = services.setting_version(services.get_setting())
+        db.session.remove()
+
+    def call(admin_id, hours):
+        def prepare():
+            actor = db.session.get(User, admin_id)
+            data = {"sla_hours": hours, "day_start": 9, "day_end": 18, "holidays": "", "workdays": ""}
+            return lambda: services.save_setting(data, actor, version=shown)
+
+        return prepare
+
+    outcomes = at_once(file_app, [call(admins[0], 8), call(admins[1], 16)], EditConflict)
+    assert outcomes.count("ok") == 1 and any("已被修改并保存" in o for o in outcomes), outcomes
+    with file_app.app_context():
+        assert services.get_setting().sla_hours == (8 if outcomes[0] == "ok" else 16)
