@@ -71,7 +71,7 @@ def save_organization(org, data, version=None):
     overwritten (EditConflict); a kind its accounts do not fit is refused (OrganizationKindClash).
     Raises OrganizationTaken (rolled back) when the name or USCC was taken by a simultaneous save."""
     if org.id is not None:
-        check_unchanged(version, organization_version(org), "单位")
+        check_unchanged(org, version, organization_version, "单位")
     _check_kind_fits_members(org, data.get("kind"))
     for key in ORG_FIELDS:
         value = data.get(key)

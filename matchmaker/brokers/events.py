@@ -56,7 +56,7 @@ def save_event(event, data, actor, key=None, version=None):
     if event.id is not None and not event.can_edit(actor):
         raise BrokerError("只有活动创建人或管理员可以修改活动")
     if event.id is not None:
-        check_unchanged(version, event_version(event), "活动", who="活动创建人、管理员")
+        check_unchanged(event, version, event_version, "活动", who="活动创建人、管理员")
     event.title = data["title"].strip()
     event.online = data["mode"] == "online"
     event.starts_at = data["starts_at"]

@@ -30,9 +30,18 @@ def events_index():
     return render_template("brokers/events.html", page=page, when=when)
 
 
-def _event_form():
-    form = EventForm()
+def _event_form(**kw):
+    form = EventForm(**kw)
     form.zone_id.choices = [("", "（不限）")] + [(str(i), n) for i, n in events.zone_choices()[1:]]
+    return form
+
+
+def _fill_event(form, event):
+    """The edit page's fields from the event as stored."""
+    form.title.data, form.mode.data = event.title, "online" if event.online else "offline"
+    form.starts_at.data, form.place.data, form.link.data = event.starts_at, event.place, event.link
+    form.zone_id.data, form.description.data = str(event.zone_id or ""), event.description
+    form.version.data = events.event_version(event)
     return form
 
 
@@ -59,17 +68,15 @@ def event_edit(event_id):
     event = get_or_404(Event, event_id, check=lambda u: db.session.get(Event, event_id).can_edit(u))
     form = _event_form()
     if request.method == "GET":
-        form.title.data, form.mode.data = event.title, "online" if event.online else "offline"
-        form.starts_at.data, form.place.data, form.link.data = event.starts_at, event.place, event.link
-        form.zone_id.data, form.description.data = str(event.zone_id or ""), event.description
-        form.version.data = events.event_version(event)
+        _fill_event(form, event)
     status = 200
     if form.validate_on_submit():
         try:
             events.save_event(event, dict(form.data, zone_id=form.zone_id.id_value), current_user,
                               version=form.version.data)  # fmt: skip
         except EditConflict as exc:
-            status = refuse_stale(form, exc, events.event_version(event))
+            saved = _fill_event(_event_form(formdata=None), event)
+            status = refuse_stale(form, exc, events.event_version(event), saved)
         else:
             flash("活动已保存", "success")
             return redirect(url_for("brokers.event_detail", event_id=event.id))

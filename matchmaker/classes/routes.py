@@ -78,7 +78,8 @@ def _save(s, form):
         except LiveError as exc:
             form.capacity.errors.append(str(exc))
         except EditConflict as exc:
-            status = refuse_stale(form, exc, services.session_version(s))
+            saved = SessionForm(formdata=None, obj=s)
+            status = refuse_stale(form, exc, services.session_version(s), saved)
         else:
             flash("场次已保存", "success")
             return redirect(url_for("classes.detail", session_id=s.id))

@@ -58,7 +58,7 @@ def save_session(session, data, actor, key=None, version=None):
     concurrent twin raises ``once.Repeat`` with the first session's id). ``version``: the session_version
     its edit page showed; a session saved since then by someone else is not overwritten (EditConflict)."""
     if session.id is not None:
-        check_unchanged(version, session_version(session), "场次", who="场次创建人、管理员")
+        check_unchanged(session, version, session_version, "场次", who="场次创建人、管理员")
     if data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
         raise LiveError("结束时间须晚于开始时间")
     if session.id and data.get("capacity") and registered_count(session) > data["capacity"]:

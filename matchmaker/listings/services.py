@@ -89,7 +89,7 @@ def content_version(listing):
 def update(listing, data, version=None):
     """Save edits to a listing; re-matched if it is (or was) live. ``version``: the content_version the
     edit page showed; a listing changed since then is not overwritten (EditConflict)."""
-    check_unchanged(version, content_version(listing), spec_of(listing).noun, who="同事、管理员")
+    check_unchanged(listing, version, content_version, spec_of(listing).noun, who="同事、管理员")
     was_live = lifecycle.is_live(listing)
     apply_data(listing, data)
     _match_after_commit(listing, was_live)

@@ -149,9 +149,7 @@ def edit(kind: Kind, listing_id, form_class):
     form = form_class(obj=listing)
     form.keep_current_choice(listing)
     if request.method == "GET":
-        getattr(form, kind.amount_field).set_from(getattr(listing, kind.amount), getattr(listing, kind.negotiable))
-        form.zones.data = [z.id for z in listing.zones]
-        form.version.data = services.content_version(listing)
+        _fill(kind, form, listing)
     dups, code = [], 200
     if form.validate_on_submit():
         dups = _duplicates(kind, form, listing)
@@ -159,11 +157,21 @@ def edit(kind: Kind, listing_id, form_class):
             try:
                 services.update(listing, _form_data(kind, form), version=form.version.data)
             except EditConflict as exc:
-                code = refuse_stale(form, exc, services.content_version(listing))
+                saved = form_class(formdata=None, obj=listing)
+                saved.keep_current_choice(listing)
+                code = refuse_stale(form, exc, services.content_version(listing), _fill(kind, saved, listing))
             else:
                 flash(f"{kind.noun}已保存", "success")
                 return redirect(url_for(kind.endpoint("detail"), **{kind.id_arg: listing.id}))
     return render_template("listings/form.html", kind=kind, form=form, listing=listing, near_duplicates=dups), code
+
+
+def _fill(kind, form, listing):
+    """What the edit page shows of the listing as stored, beyond its columns."""
+    getattr(form, kind.amount_field).set_from(getattr(listing, kind.amount), getattr(listing, kind.negotiable))
+    form.zones.data = [z.id for z in listing.zones]
+    form.version.data = services.content_version(listing)
+    return form
 
 
 def status(kind: Kind, listing_id):

@@ -90,8 +90,7 @@ def course_edit(course_id):
     course = get_or_404(TrainingCourse, course_id)
     form = CourseForm(obj=course)
     if request.method == "GET":
-        form.modules.data = [m.kind for m in course.modules]
-        form.version.data = services.course_version(course)
+        _fill_course(form, course)
     status = None
     if form.validate_on_submit():
         try:
@@ -99,12 +98,20 @@ def course_edit(course_id):
         except TrainingError as exc:
             form.capacity.errors.append(str(exc))
         except EditConflict as exc:
-            status = refuse_stale(form, exc, services.course_version(course))
+            saved = _fill_course(CourseForm(formdata=None, obj=course), course)
+            status = refuse_stale(form, exc, services.course_version(course), saved)
         else:
             flash("课程已保存", "success")
             return redirect(url_for("training.course", course_id=course.id))
     status = status or (400 if form.errors else 200)
     return render_template("training/course_form.html", form=form, course=course), status
+
+
+def _fill_course(form, course):
+    """What the edit page shows of the course as stored, beyond its columns."""
+    form.modules.data = [m.kind for m in course.modules]
+    form.version.data = services.course_version(course)
+    return form
 
 
 @bp.route("/<int:course_id>/sessions", methods=["POST"])

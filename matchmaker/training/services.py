@@ -65,7 +65,7 @@ def save_course(course, data, actor, key=None, version=None):
     concurrent twin raises ``once.Repeat`` with the first course's id). ``version``: the course_version its
     edit page showed; a course saved since then by another admin is not overwritten (EditConflict)."""
     if course.id is not None:
-        check_unchanged(version, course_version(course), "课程")
+        check_unchanged(course, version, course_version, "课程")
     claimed = once.claim(key, "training_course", actor) if course.id is None else None
     for name in COURSE_FIELDS:
         value = data.get(name)

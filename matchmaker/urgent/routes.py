@@ -148,7 +148,8 @@ def settings():
         try:
             services.save_setting(form.data, current_user, version=form.version.data)
         except EditConflict as exc:  # a ValueError too: first
-            status = refuse_stale(form, exc, services.setting_version(services.get_setting()))
+            stored = services.get_setting()
+            status = refuse_stale(form, exc, services.setting_version(stored), SettingForm(formdata=None, obj=stored))
         except (UrgentError, ValueError) as exc:
             form.day_end.errors.append(str(exc))
         else:

@@ -64,8 +64,11 @@ def save_setting(data, actor, version=None):
     if not 0 <= data["day_start"] < data["day_end"] <= 24:
         raise UrgentError("工作时间的开始须早于结束（0–24 点）")
     holidays, workdays = clock.parse_dates(data.get("holidays")), clock.parse_dates(data.get("workdays"))
-    check_unchanged(version, setting_version(get_setting()), "快速通道设置")
     setting = db.session.get(UrgentSetting, 1)
+    if setting is not None:
+        check_unchanged(setting, version, setting_version, "快速通道设置")
+    elif version and version != setting_version(get_setting()):  # the page showed settings since removed
+        raise conflict("快速通道设置")
     if setting is None:
         setting = UrgentSetting(id=1)
         db.session.add(setting)

@@ -2,8 +2,12 @@
 older than the record's last save is refused instead of silently overwriting it (two tabs, two admins)."""
 
 import hashlib
+from datetime import date, datetime
 
+import sqlalchemy as sa
 from flask import flash
+
+from ..extensions import db
 
 
 class EditConflict(ValueError):
@@ -15,11 +19,32 @@ def fingerprint(values) -> str:
     return hashlib.sha256(repr([str(v) for v in values]).encode()).hexdigest()[:20]
 
 
-def check_unchanged(shown, current, noun, who="其他管理员"):
-    """Raise EditConflict when the fingerprint the edit page showed (``shown``) is not the record's
-    ``current`` one; a save without one (the API, a new record) is not checked."""
-    if shown and shown != current:
+def check_unchanged(record, shown, version_of, noun, who="其他管理员"):
+    """Raise EditConflict when the fingerprint the edit page showed (``shown``) is not ``version_of(record)``
+    as stored now; a save without one (the API, a new record) is not checked.
+
+    The record's row is taken for this transaction first and the record read again, so that of two stale
+    saves sent at the same moment the second sees the first's commit (and is refused) instead of both passing
+    the comparison. On refusal the transaction is rolled back (the row released)."""
+    if not shown:
+        return
+    hold(record)
+    if shown != version_of(record):
+        db.session.rollback()
         raise conflict(noun, who)
+
+
+def hold(record):
+    """Take the record's row until this transaction ends, then read it again as committed.
+
+    PostgreSQL: SELECT … FOR UPDATE (a concurrent save waits for this one's commit). SQLite: a no-op UPDATE,
+    which takes the database's single write lock (its columns' onupdate defaults not applied)."""
+    table = type(record).__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(table.c.id).where(table.c.id == record.id).with_for_update())
+    else:
+        db.session.execute(sa.text(f'UPDATE "{table.name}" SET id = id WHERE id = :id'), {"id": record.id})  # noqa: S608 - a table name of the models
+    db.session.expire(record)
 
 
 def conflict(noun, who="其他管理员") -> EditConflict:
@@ -30,9 +55,47 @@ def conflict(noun, who="其他管理员") -> EditConflict:
     )
 
 
-def refuse_stale(form, exc, current):
+def refuse_stale(form, exc, current, saved=None):
     """The view's side of a refused stale save: say why, keep what was typed, and take the current
-    fingerprint so that saving again (after checking) overwrites. Returns the status code, 409."""
+    fingerprint so that saving again (after checking) overwrites. Returns the status code, 409.
+
+    ``saved``: the same form filled from the record as it is stored now (as its edit page would show it);
+    the page then lists the fields where what is saved differs from what was typed (``form.stale_differences``,
+    shown by the form_errors macro), so the user sees what the other save changed before saving again."""
     flash(str(exc), "danger")
     form.version.data = current
+    if saved is not None:
+        form.stale_differences = differences(form, saved)
     return 409
+
+
+_NOT_COMPARED = {"HiddenField", "CSRFTokenField", "SubmitField", "FileField", "PasswordField"}
+
+
+def differences(typed, saved):
+    """[(label, saved text, typed text)] for each visible field of two instances of one form whose shown
+    values differ: ``typed`` as posted, ``saved`` filled from the stored record."""
+    out = []
+    for field in typed:
+        if field.type in _NOT_COMPARED or field.name.startswith("confirm") or field.name not in saved:
+            continue
+        mine, theirs = _shown(field), _shown(saved[field.name])
+        if mine != theirs:
+            out.append((field.label.text, theirs, mine))
+    return out
+
+
+def _shown(field) -> str:
+    """A field's value as its page shows it: the chosen labels of a select, 是/否 of a checkbox, else the text."""
+    if field.type == "BooleanField":
+        return "是" if field.data else "否"
+    if isinstance(field.data, datetime):
+        return field.data.strftime("%Y-%m-%d %H:%M")
+    if isinstance(field.data, date):
+        return field.data.isoformat()
+    if hasattr(field, "iter_choices"):
+        text = "、".join(str(c[1]) for c in field.iter_choices() if c[2] and c[0] not in ("", None))
+    else:
+        text = field._value() if hasattr(field, "_value") else ("" if field.data is None else str(field.data))
+    text = "\n".join(line.rstrip() for line in str(text).replace("\r\n", "\n").strip().split("\n"))
+    return text or "（空）"

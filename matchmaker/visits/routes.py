@@ -43,9 +43,15 @@ def edit(visit_id):
     visit = _editable(visit_id)
     form = VisitForm(obj=visit)
     if request.method == "GET":
-        form.experts.data = services.experts_text(visit)
-        form.version.data = services.visit_version(visit)
+        _fill(form, visit)
     return _save(visit, form)
+
+
+def _fill(form, visit):
+    """What an edit page shows of the visit as stored, beyond its columns."""
+    form.experts.data = services.experts_text(visit)
+    form.version.data = services.visit_version(visit)
+    return form
 
 
 def _editable(visit_id):
@@ -66,7 +72,8 @@ def _save(visit, form):
         except VisitError as exc:
             form.topic.errors.append(str(exc))
         except EditConflict as exc:
-            status = refuse_stale(form, exc, services.visit_version(visit))
+            saved = _fill(VisitForm(formdata=None, obj=visit), visit)
+            status = refuse_stale(form, exc, services.visit_version(visit), saved)
         else:
             flash("走访记录已保存", "success")
             return redirect(url_for("visits.detail", visit_id=visit.id))

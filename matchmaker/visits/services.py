@@ -74,7 +74,7 @@ def save_visit(visit, data, actor, key=None, version=None):
     ``version``: the visit_version its edit page showed; a visit saved since then by someone else (another
     broker, an admin, another tab) is not overwritten (EditConflict)."""
     if visit.id is not None:
-        check_unchanged(version, visit_version(visit), "走访记录", who="其他经纪人、管理员")
+        check_unchanged(visit, version, visit_version, "走访记录", who="其他经纪人、管理员")
     org = db.session.get(Organization, data["organization_id"])
     if org is None or org.kind != OrgKind.ENTERPRISE:
         raise VisitError("请选择被走访的企业")

@@ -77,7 +77,8 @@ def edit(zone_id):
         except services.ZoneTaken as exc:
             form.name.errors.append(str(exc))
         except EditConflict as exc:
-            code = refuse_stale(form, exc, services.zone_version(zone))
+            saved = ZoneForm(formdata=None, obj=zone, zone_id=zone.id)
+            code = refuse_stale(form, exc, services.zone_version(zone), saved)
         else:
             flash("专区已保存", "success")
             return redirect(url_for("zones.manage"))

@@ -25,7 +25,7 @@ def save_zone(zone, data, version=None):
     ``version``: the zone_version the edit page showed; a zone changed since then is not overwritten
     (EditConflict). Raises ZoneTaken (rolled back) when the name was taken by a simultaneous save."""
     if zone.id is not None:
-        check_unchanged(version, zone_version(zone), "专区")
+        check_unchanged(zone, version, zone_version, "专区")
     zone.name = data["name"].strip()
     zone.description = (data.get("description") or "").strip()
     zone.starts_on, zone.ends_on = data.get("starts_on"), data.get("ends_on")

@@ -272,7 +272,7 @@ def test_a_save_from_a_stale_event_edit_page_does_not_overwrite_the_other(client
     """An event's creator in two tabs (or the creator and an admin): the later save silently put back the
     earlier one's moved time and place; now it is refused with what was typed kept, and saving again from the
     warned page goes through."""
-    from ..stale import second_tab_refused
+    from ..stale import differences, second_tab_refused
 
     broker = auth.login("broker")
     event = Event(title="储能对接会", online=False, starts_at=clock.now_local().replace(microsecond=0) + timedelta(days=30),
@@ -283,7 +283,11 @@ def test_a_save_from_a_stale_event_edit_page_does_not_overwrite_the_other(client
     moved = dict(base, starts_at="2030-05-08T14:00", place="科技会堂")
     renamed = dict(base, title="第二个标签页改的活动名")
     url = f"/broker/events/{event.id}/edit"
-    again = second_tab_refused(client, url, moved, renamed, "第二个标签页改的活动名")
+    again, page = second_tab_refused(client, url, moved, renamed, "第二个标签页改的活动名")
+    assert differences(page) == {
+        "活动名称": ("储能对接会", "第二个标签页改的活动名"), "开始时间": ("2030-05-08 14:00", "2030-05-01 14:00"),
+        "地点": ("科技会堂", "高新区会议中心"),
+    }  # fmt: skip
     db.session.expire_all()
     stored = db.session.get(Event, event.id)
     assert (stored.title, stored.place, stored.starts_at.day) == ("储能对接会", "科技会堂", 8)

@@ -220,7 +220,7 @@ def test_a_save_from_a_stale_edit_page_does_not_overwrite_the_other(client, auth
         CLASS_FORM | when | {"replay_link": "https://live.example.cn/replay/9", "materials": "课件 https://f.cn/a.pdf"}
     )
     retitled = CLASS_FORM | when | {"title": "第二个标签页改的主题"}
-    again = second_tab_refused(client, f"/classes/{s.id}/edit", replay, retitled, "第二个标签页改的主题")
+    again, page = second_tab_refused(client, f"/classes/{s.id}/edit", replay, retitled, "第二个标签页改的主题")
     db.session.expire_all()
     stored = db.session.get(LiveSession, s.id)
     assert (stored.replay_link, stored.title) == ("https://live.example.cn/replay/9", CLASS_FORM["title"])

@@ -4,6 +4,7 @@ from matchmaker.extensions import db
 
 from ..needs.helpers import NEED_FORM, need, result
 from ..results.test_results import FORM as RESULT_FORM
+from ..stale import differences
 from ..stale import version as _version
 
 
@@ -19,6 +20,10 @@ def test_a_second_tab_does_not_overwrite_the_first_tabs_save(client, auth):
     resp = client.post(f"/needs/{n.id}/edit", data=dict(data, version=tab_b, title="标签页乙改的标题"))
     page = resp.get_data(as_text=True)
     assert resp.status_code == 409 and "已被修改并保存" in page and "标签页乙改的标题" in page
+    # The title differs between what tab A saved and what tab B sent, and the keywords as typed and as stored.
+    assert differences(page) == {
+        "标题": ("标签页甲改的标题", "标签页乙改的标题"), "关键词": ("机器视觉,缺陷检测,注塑", NEED_FORM["keywords"]),
+    }  # fmt: skip
     db.session.refresh(n)
     assert n.title == "标签页甲改的标题"
     # Saving again from the warned page is a decision: it goes through.

@@ -257,7 +257,7 @@ def test_a_save_from_a_stale_course_edit_page_does_not_overwrite_the_other(clien
     auth.login("admin")
     closed = dict(COURSE, status="closed", modules=["policy", "theory", "practice"])
     renamed = dict(COURSE, title="第二个标签页改的课程名")
-    again = second_tab_refused(client, f"/training/{course.id}/edit", closed, renamed, "第二个标签页改的课程名")
+    again, page = second_tab_refused(client, f"/training/{course.id}/edit", closed, renamed, "第二个标签页改的课程名")
     db.session.expire_all()
     stored = db.session.get(TrainingCourse, course.id)
     assert (stored.status, len(stored.modules), stored.title) == ("closed", 3, COURSE["title"])

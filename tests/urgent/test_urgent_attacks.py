@@ -42,7 +42,7 @@ def test_two_admins_entering_holidays_at_once_do_not_lose_each_others(client, au
     level = {"sla_hours": "24", "day_start": "9", "day_end": "18", "workdays": ""}
     spring = dict(level, holidays="2021-02-11\n2021-02-12")
     national = dict(level, holidays="2021-10-01\n2021-10-04")
-    again = second_tab_refused(client, "/urgent/settings", spring, national, "2021-10-04")
+    again, page = second_tab_refused(client, "/urgent/settings", spring, national, "2021-10-04")
     assert services.get_setting().holidays == "2021-02-11\n2021-02-12"
     merged = dict(level, holidays="2021-02-11\n2021-02-12\n2021-10-01\n2021-10-04", version=again)
     assert client.post("/urgent/settings", data=merged).status_code == 302

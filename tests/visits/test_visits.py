@@ -149,7 +149,7 @@ def test_a_save_from_a_stale_edit_page_does_not_overwrite_the_other(client, auth
     """Two edit pages of one visit opened at the same time (two tabs, or the recorder and an admin): the later save silently
     put back what the earlier one had changed (the corrected date and summary); now it is refused with what
     was typed kept, and saving again from the warned page goes through."""
-    from ..stale import second_tab_refused
+    from ..stale import differences, second_tab_refused
 
     ent = make_org("enterprise")
     broker = auth.login("broker")
@@ -158,7 +158,12 @@ def test_a_save_from_a_stale_edit_page_does_not_overwrite_the_other(client, auth
     url = f"/visits/{visit.id}/edit"
     fixed = _visit_form(ent, visited_on="2020-07-16", summary="纪要已按企业意见更正")
     mine = _visit_form(ent, topic="第二个标签页改的主题")
-    again = second_tab_refused(client, url, fixed, mine, "第二个标签页改的主题")
+    again, page = second_tab_refused(client, url, fixed, mine, "第二个标签页改的主题")
+    # The page lists what the other save changed and what this page changed, with both values; nothing else.
+    assert differences(page) == {
+        "日期": ("2020-07-16", "2020-07-15"), "主题": ("锁具表面处理技术难题对接", "第二个标签页改的主题"),
+        "走访纪要": ("纪要已按企业意见更正", "企业提出两项技术难题"),
+    }  # fmt: skip
     db.session.expire_all()
     stored = db.session.get(Visit, visit.id)
     assert (stored.visited_on, stored.summary, stored.topic) == (date(2020, 7, 16), "纪要已按企业意见更正", visit.topic)

@@ -6,9 +6,9 @@ from decimal import Decimal
 from sqlalchemy import event
 
 from matchmaker.extensions import db
-from matchmaker.models import FinancingCase, Visit, VisitExpert
+from matchmaker.models import FinancingCase, User, Visit, VisitExpert
 
-from ..factories import make_org
+from ..factories import make_org, make_user
 
 
 def test_a_service_history_of_thousands_of_rows_shows_the_newest_fifty_in_a_few_queries(client, auth):
@@ -43,3 +43,36 @@ def test_a_service_history_of_thousands_of_rows_shows_the_newest_fifty_in_a_few_
     assert f"走访第{n - 1}次" in page and f"走访第{n - 51}次" not in page and page.count("仅显示最近 50 条") == 2
     assert "（专家 1 位）" in page
     assert len(queries) < 60, len(queries)
+
+
+def test_two_saves_from_one_edit_page_version_at_the_same_moment_keep_one(file_app):
+    """Two brokers' tabs, loaded together, saved at the same moment: both compared their page with the stored
+    visit before either wrote, so both passed and the later silently overwrote the other. Now the second
+    waits for the first's row and is refused."""
+    from matchmaker.utils.versions import EditConflict
+    from matchmaker.visits import services
+
+    from ..races import at_once
+
+    with file_app.app_context():
+        ent, broker = make_org("enterprise"), make_user("broker")
+        data = {"organization_id": ent.id, "kind": "visit", "visited_on": date(2020, 5, 1), "topic": "走访了解需求",
+                "people": "经纪人"}  # fmt: skip
+        visit_id = services.save_visit(Visit(), data, broker).id
+        shown = services.visit_version(db.session.get(Visit, visit_id))
+        broker_id = broker.id
+        db.session.remove()
+
+    def call(topic):
+        def prepare():
+            visit, actor = db.session.get(Visit, visit_id), db.session.get(User, broker_id)
+            services.visit_version(visit)  # loaded as the edit page had it
+            return lambda: services.save_visit(visit, dict(data, topic=topic), actor, version=shown)
+
+        return prepare
+
+    outcomes = at_once(file_app, [call("甲标签页的主题"), call("乙标签页的主题")], EditConflict)
+    assert outcomes.count("ok") == 1 and any("已被修改并保存" in o for o in outcomes), outcomes
+    with file_app.app_context():
+        kept = "甲标签页的主题" if outcomes[0] == "ok" else "乙标签页的主题"
+        assert db.session.get(Visit, visit_id).topic == kept
