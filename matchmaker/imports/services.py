@@ -23,6 +23,7 @@ from ..models import ImportBatch, ListingStatus, Organization, Result, Taxonomy,
 from ..models.base import db_now, server_now, utcnow
 from ..suggestions import services as matcher
 from ..utils import once
+from ..utils.sheets import append_row
 from .columns import COLUMNS, KIND_LABELS, Lookups, check_header, clean_row
 from .reader import FileProblem, Limits, file_format, read_rows
 
@@ -45,16 +46,16 @@ def template_file(kind, fmt):
     wb = Workbook()
     ws = wb.active
     ws.title = KIND_LABELS[kind]
-    ws.append(headers)
+    append_row(ws, headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
     notes = wb.create_sheet("填写说明")
-    notes.append(["列名", "是否必填", "示例"])
+    append_row(notes, ["列名", "是否必填", "示例"])
     for c in cols:
-        notes.append([c.header, "必填" if c.required else "", c.example])
+        append_row(notes, [c.header, "必填" if c.required else "", c.example])
     notes.append([])
-    notes.append(["说明：只导入第一个工作表；带 * 的列必填；金额单位为万元，最多两位小数，也可填“面议”；"
+    append_row(notes, ["说明：只导入第一个工作表；带 * 的列必填；金额单位为万元，最多两位小数，也可填“面议”；"
                   "日期格式 YYYY-MM-DD；外部编号在平台内唯一，重复导入同一文件不会产生重复数据。"])  # fmt: skip
     buf = io.BytesIO()
     wb.save(buf)

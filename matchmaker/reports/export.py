@@ -6,22 +6,16 @@ import re
 from decimal import Decimal
 
 from ..utils.money import format_wan, to_wan
+from ..utils.sheets import append_row, csv_text
 
-# Text beginning with these is run as a formula by spreadsheets (CSV/formula injection).
-DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 WAN_FORMAT = '#,##0.00"万元"'
 PCT_FORMAT = '0.0"%"'
 
 
-def neutralise(text):
-    """Prefix a quote to text a spreadsheet would execute; other values unchanged."""
-    if isinstance(text, str) and text.startswith(DANGEROUS_START):
-        return "'" + text
-    return text
-
-
 def cell_value(column, row):
-    """A row's value for one column as written to a file: numbers stay numbers (Decimal)."""
+    """A row's value for one column as written to a file: numbers stay numbers (Decimal), text as is.
+
+    Each writer guards the text its own way (utils/sheets.py): a string cell in .xlsx, an apostrophe in CSV."""
     value = row.get(column.key)
     if value is None:
         return None
@@ -31,7 +25,7 @@ def cell_value(column, row):
         return int(value)
     if column.kind == "pct":
         return Decimal(value)
-    return neutralise(str(value))
+    return str(value)
 
 
 # Each figure is rounded on its own (as the bureau's tables print them), so a column's rows may miss its total by a cent.
@@ -65,15 +59,15 @@ def to_xlsx(report):
     ws = wb.active
     ws.title = "概要"
     bold = Font(bold=True)
-    ws.append(["统计区间", report["period"].label])
-    ws.append(["口径", "有效合同（不含已作废），按签订日期，起止日期均包含在内；" + ROUNDING_NOTE])
-    ws.append(["线上签约", neutralise(report["headline"]["text"])])
-    ws.append(["全部渠道", neutralise(report["headline_all"]["text"])])
+    append_row(ws, ["统计区间", report["period"].label])
+    append_row(ws, ["口径", "有效合同（不含已作废），按签订日期，起止日期均包含在内；" + ROUNDING_NOTE])
+    append_row(ws, ["线上签约", report["headline"]["text"]])
+    append_row(ws, ["全部渠道", report["headline_all"]["text"]])
     ws.append([])
-    ws.append(["指标", "合同数（项）", "合同金额（万元）", "技术交易额（万元）"])
+    append_row(ws, ["指标", "合同数（项）", "合同金额（万元）", "技术交易额（万元）"])
     for label, h in (("线上签约", report["headline"]), ("其中网上签约", report["headline_signed"]),
                      ("全部渠道", report["headline_all"])):  # fmt: skip
-        ws.append([label, h["count"], to_wan(h["amount"]), to_wan(h["transaction_amount"])])
+        append_row(ws, [label, h["count"], to_wan(h["amount"]), to_wan(h["transaction_amount"])])
         for col in (3, 4):
             ws.cell(ws.max_row, col).number_format = WAN_FORMAT
     for row in (1, 2, 3, 4, 6):
@@ -86,16 +80,14 @@ def to_xlsx(report):
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     for table in report["tables"]:
         sheet = wb.create_sheet(_sheet_title(table.title, used))
-        sheet.append([c.label for c in table.columns])
+        append_row(sheet, [c.label for c in table.columns])
         for cell in sheet[1]:
             cell.font, cell.fill = bold, header_fill
             cell.alignment = Alignment(horizontal="center")
         for values in table_rows(table):
-            sheet.append(values)
+            row = append_row(sheet, values)
             for i, column in enumerate(table.columns, start=1):
-                cell = sheet.cell(sheet.max_row, i)
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # never a formula, whatever the text
+                cell = sheet.cell(row, i)
                 if column.kind == "wan":
                     cell.number_format = WAN_FORMAT
                 elif column.kind == "pct":
@@ -111,14 +103,19 @@ def to_xlsx(report):
     return out.getvalue()
 
 
-def _csv_value(value):
+def _plain_value(value):
     if isinstance(value, Decimal):
         return f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else str(value)
     return "" if value is None else value
 
 
+def _csv_value(value):
+    # Only text is guarded: a negative figure stays a number.
+    return csv_text(value) if isinstance(value, str) else _plain_value(value)
+
+
 def _write_table(writer, table):
-    writer.writerow([c.label for c in table.columns])
+    writer.writerow([_csv_value(c.label) for c in table.columns])
     for values in table_rows(table):
         writer.writerow([_csv_value(v) for v in values])
 
@@ -130,13 +127,13 @@ def to_csv(report, table=None):
     if table is not None:
         _write_table(writer, table)
     else:
-        writer.writerow(["统计区间", report["period"].label])
-        writer.writerow(["线上签约", neutralise(report["headline"]["text"])])
-        writer.writerow(["其中网上签约", neutralise(report["headline_signed"]["text"])])
-        writer.writerow(["全部渠道", neutralise(report["headline_all"]["text"])])
+        writer.writerow(["统计区间", csv_text(report["period"].label)])
+        writer.writerow(["线上签约", csv_text(report["headline"]["text"])])
+        writer.writerow(["其中网上签约", csv_text(report["headline_signed"]["text"])])
+        writer.writerow(["全部渠道", csv_text(report["headline_all"]["text"])])
         for t in report["tables"]:
             writer.writerow([])
-            writer.writerow([neutralise(t.title)])
+            writer.writerow([csv_text(t.title)])
             _write_table(writer, t)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
@@ -149,5 +146,5 @@ def to_text(report):
     for t in report["tables"]:
         lines += ["", f"【{t.title}】", "\t".join(c.label for c in t.columns)]
         for values in table_rows(t):
-            lines.append("\t".join(str(_csv_value(v)) for v in values))
+            lines.append("\t".join(str(_plain_value(v)) for v in values))
     return "\n".join(lines) + "\n"

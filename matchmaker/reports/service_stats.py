@@ -212,28 +212,29 @@ def to_xlsx(stats):
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    from .export import WAN_FORMAT, neutralise, table_rows
+    from ..utils.sheets import append_row
+    from .export import WAN_FORMAT, table_rows
 
     wb = Workbook()
     ws = wb.active
     ws.title = "服务统计"
-    ws.append(["统计区间", stats["period"].label])
-    ws.append(["服务情况", neutralise(stats["paragraph"])])
-    ws.append(["技术合同", neutralise(stats["headline"])])
+    append_row(ws, ["统计区间", stats["period"].label])
+    append_row(ws, ["服务情况", stats["paragraph"]])
+    append_row(ws, ["技术合同", stats["headline"]])
     for row in (1, 2, 3):
         ws.cell(row, 1).font = Font(bold=True)
         ws.cell(row, 2).alignment = Alignment(wrap_text=True, vertical="top")
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 12, 100
     for t in stats["tables"]:
         sheet = wb.create_sheet(t.title[:28])
-        sheet.append([c.label for c in t.columns])
+        append_row(sheet, [c.label for c in t.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for values in table_rows(t):
-            sheet.append(values)
+            row = append_row(sheet, values)
             for i, col in enumerate(t.columns, start=1):
                 if col.kind == "wan":
-                    sheet.cell(sheet.max_row, i).number_format = WAN_FORMAT
+                    sheet.cell(row, i).number_format = WAN_FORMAT
         for i, col in enumerate(t.columns, start=1):
             sheet.column_dimensions[chr(64 + i)].width = 36 if col.kind == "text" else 16
     buf = io.BytesIO()

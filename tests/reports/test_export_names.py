@@ -31,5 +31,7 @@ def test_formula_names_stay_text(client, auth):
     names = [r[0] for r in rows if r]
     assert '\'=HYPERLINK("http://evil","点此")' in names and "'@SUM(1+1)大学" in names
     book = openpyxl.load_workbook(io.BytesIO(client.get(f"/reports/export?format=xlsx&{PERIOD}").data))
-    cells = [c for ws in book for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
-    assert not [c.value for c in cells if c.data_type == "f" or c.value.startswith(("=", "@", "+", "-"))]
+    cells = {c.value: c for ws in book for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    for name in ('=HYPERLINK("http://evil","点此")', "@SUM(1+1)大学"):
+        assert name in cells and cells[name].data_type == "s" and cells[name].quotePrefix, name
+    assert not [v for v, c in cells.items() if c.data_type == "f" or v.startswith("'")]

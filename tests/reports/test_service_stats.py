@@ -168,3 +168,15 @@ def test_only_courses_that_ran_count_as_trained(client, auth):
     auth.login("admin")
     page = client.get("/reports/services?from=2020-01-01&to=2020-12-31").get_data(as_text=True)
     assert "累计 3 人参加" in page
+
+
+def test_xlsx_keeps_a_formula_like_title_as_typed(client, auth):
+    """A class titled =HYPERLINK(...) shows in the service statistics .xlsx as typed: text, not a formula."""
+    title = '=HYPERLINK("http://evil","点此")'
+    broker = make_user("broker")
+    classes.save_session(LiveSession(), {"kind": "class", "title": title, "speaker": "-甲",
+                                         "starts_at": datetime(2020, 4, 1, 15), "published": True}, broker)  # fmt: skip
+    auth.login("admin")
+    wb = load_workbook(io.BytesIO(client.get("/reports/services/export?from=2020-01-01&to=2020-12-31").data))
+    cell = next(c for row in wb["直播课堂与线上对接活动"].iter_rows() for c in row if "HYPERLINK" in str(c.value))
+    assert cell.value == title and cell.data_type == "s" and cell.quotePrefix
