@@ -102,7 +102,8 @@ def move(case_id):
         try:
             services.move(case, action, current_user, form.data, form.expected.data or None)
         except FinancingError as exc:
-            form.note.errors.append(str(exc))
+            shown = exc.field if exc.field in FIELDS[action] else "note"
+            form[shown].errors.append(str(exc))
         else:
             flash(f"已{workflow.MOVES[action].label}：{case.steps[-1].summary}", "success")
             return redirect(url_for("financing.detail", case_id=case.id))

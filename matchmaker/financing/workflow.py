@@ -46,7 +46,11 @@ MOVES = {
 
 
 class FinancingError(ValueError):
-    """A refused move; the message is shown to the user."""
+    """A refused move; the message is shown to the user, beside ``field`` when it names the form's field."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
 
 
 def allowed(case, user):
@@ -104,13 +108,17 @@ def _set_values(case, action, data):
             raise FinancingError("保费不能超过保险金额，请核对（单位均为万元）")
         return org, f"{org.name} 承保 {format_wan(case.cover)} 万元，保费 {format_wan(case.premium)} 万元"
     if action == "grant":
-        if not data.get("loan_date"):
-            raise FinancingError("请填写放款日期")
-        if data["loan_date"] > clock.today():
-            raise FinancingError("放款日期不能晚于今天：请在银行放款后登记")
-        if data["loan_date"] < EARLIEST:
-            raise FinancingError(f"放款日期不能早于 {EARLIEST:%Y 年}，请核对")
-        case.loan_date = data["loan_date"]
+        loan_date = data.get("loan_date")
+        if not loan_date:
+            raise FinancingError("请填写放款日期", "loan_date")
+        if loan_date > clock.today():
+            raise FinancingError("放款日期不能晚于今天：请在银行放款后登记", "loan_date")
+        if loan_date < EARLIEST:
+            raise FinancingError(f"放款日期不能早于 {EARLIEST:%Y 年}，请核对", "loan_date")
+        applied_on = clock.to_local(case.applied_at).date()  # the day applied, in Beijing as the page shows it
+        if loan_date < applied_on:
+            raise FinancingError(f"放款日期不能早于申请日期（{applied_on:%Y-%m-%d}），请核对", "loan_date")
+        case.loan_date = loan_date
         return (
             case.bank,
             f"{case.bank.name if case.bank else '银行'} 于 {case.loan_date} 放款 {format_wan(case.loan_amount)} 万元",

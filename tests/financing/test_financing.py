@@ -1,7 +1,7 @@
 """IP-pledge financing: an application with checked patent numbers, every partner's step in order, a
 refused case, withdrawal, stale and out-of-order moves, notifications, permissions, figures."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from matchmaker.extensions import db
@@ -34,6 +34,8 @@ def test_financing_case_from_application_to_loan_and_subsidy(client, auth):
     assert resp.status_code == 302, resp.get_data(as_text=True)[:1500]
     case = db.session.scalar(db.select(FinancingCase))
     assert case.patent_list == [patent] and case.amount_wanted == Decimal("5000000.00")
+    case.applied_at = datetime(2020, 3, 1, 2)  # applied in 2020, before the loan below
+    db.session.commit()
     auth.logout()
     broker = auth.login("broker")
     steps = [
@@ -172,6 +174,7 @@ def test_a_subsidy_larger_than_the_loan_is_refused_and_kept(client, auth):
     p = _partners()
     ent, broker = make_user("enterprise"), make_user("broker")
     case = services.apply_for(ent, {"patents": _valid_patent(), "amount_wanted": Decimal(5000000), "term_months": 12})
+    case.applied_at = datetime(2020, 3, 1, 2)
     for action, data in (
         ("appraise", {"partner_id": p["appraiser"].id, "appraised_value": Decimal(8000000)}),
         ("approve", {"partner_id": p["bank"].id, "loan_amount": Decimal(4000000), "loan_rate": Decimal("4.35"),
@@ -188,3 +191,57 @@ def test_a_subsidy_larger_than_the_loan_is_refused_and_kept(client, auth):
     db.session.expire_all()
     case = db.session.get(FinancingCase, case.id)
     assert case.status == "loan_granted" and case.subsidy_amount is None
+
+
+def _insured_cases(applied_at, n=1):
+    """``n`` cases applied at ``applied_at`` (stored UTC), appraised, approved and insured: ready for the loan."""
+    p, broker = _partners(), make_user("broker")
+    return [_insured_case(applied_at, p, broker) for _ in range(n)], broker
+
+
+def _insured_case(applied_at, p, broker):
+    ent = make_user("enterprise")
+    case = services.apply_for(ent, {"patents": _valid_patent(), "amount_wanted": Decimal(100), "term_months": 6})
+    case.applied_at = applied_at
+    services.move(case, "appraise", broker, {"partner_id": p["appraiser"].id, "appraised_value": Decimal(100)})
+    services.move(case, "approve", broker, {"partner_id": p["bank"].id, "loan_amount": Decimal(80),
+                                            "loan_rate": Decimal(4), "loan_term_months": 6})  # fmt: skip
+    services.move(case, "insure", broker, {"partner_id": p["insurer"].id, "premium": Decimal(1), "cover": Decimal(80)})
+    return case
+
+
+def test_a_loan_dated_before_the_application_is_refused_beside_its_field(client, auth):
+    """Applied 2020-03-10 (Beijing): a loan dated 2020-03-09 is refused next to 放款日期, the typed date kept,
+    nothing saved."""
+    (case,), broker = _insured_cases(datetime(2020, 3, 9, 17))  # 01:00 on 10 March in Beijing
+    auth.login(broker)
+    resp = client.post(f"/financing/{case.id}/move", data={"action": "grant", "expected": "insured",
+                                                            "loan_date": "2020-03-09", "note": "补录"})  # fmt: skip
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    message = "放款日期不能早于申请日期（2020-03-10），请核对"
+    assert f'<div class="invalid-feedback d-block" id="loan_date-error"><div>{message}</div>' in page
+    assert 'aria-describedby="loan_date-error"' in page and 'value="2020-03-09"' in page and "补录" in page
+    db.session.expire_all()
+    case = db.session.get(FinancingCase, case.id)
+    assert case.status == "insured" and case.loan_date is None
+    assert [s.action for s in case.steps] == ["appraise", "approve", "insure"]
+
+
+def test_a_loan_on_or_after_the_application_day_is_saved(client, auth):
+    """A loan paid out on the (Beijing) day of the application is saved, through the page and the service."""
+    (case, other), broker = _insured_cases(datetime(2020, 3, 9, 17), n=2)
+    auth.login(broker)
+    resp = client.post(f"/financing/{case.id}/move", data={"action": "grant", "expected": "insured",
+                                                            "loan_date": "2020-03-10"})  # fmt: skip
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    case = db.session.get(FinancingCase, case.id)
+    assert case.status == "loan_granted" and case.loan_date == date(2020, 3, 10)
+    try:
+        services.move(other, "grant", broker, {"loan_date": date(2020, 3, 9)})
+    except workflow.FinancingError as exc:
+        assert exc.field == "loan_date" and "不能早于申请日期" in str(exc)
+    else:
+        raise AssertionError("a loan before the application was accepted by the service")
+    assert db.session.get(FinancingCase, other.id).loan_date is None
