@@ -11,6 +11,7 @@ from ..utils import once
 from ..utils import validators as val
 from ..utils.inputs import CodeSelect
 from ..utils.uscc import normalize_uscc
+from . import services
 
 
 class StaffUserForm(FlaskForm):
@@ -20,12 +21,22 @@ class StaffUserForm(FlaskForm):
     name = StringField("姓名", [val.required("请填写姓名"), val.length(max=50, label="姓名")])
     email = StringField("邮箱", [val.required("请填写邮箱"), val.length(max=120, label="邮箱"), val.email()])
     phone = StringField("手机", [val.optional(), val.phone])
-    organization_id = CodeSelect("所属单位", coerce=int, choices=[])
+    # A name typed with suggestions (thousands of organisations make a select unusable), resolved exactly.
+    organization = StringField("所属单位", [val.optional(), val.length(max=100, label="所属单位")])
     password = PasswordField("初始密码", [val.required("请设置初始密码"), strong_password])
+
+    org = None  # the organisation named in 所属单位, once validated
 
     def validate_email(self, field):
         if db.session.scalar(db.select(User.id).filter_by(email=field.data.strip().lower())):
             raise ValidationError("该邮箱已注册")
+
+    def validate_organization(self, field):
+        name = (field.data or "").strip()
+        self.org = services.organization_named(name)
+        if name and self.org is None:
+            raise ValidationError(f"没有名为“{name}”的单位：请输入名称中的文字，从建议列表中选择已有单位"
+                                  "（新单位请先在“单位管理”中添加）")  # fmt: skip
 
 
 class ResetPasswordForm(FlaskForm):

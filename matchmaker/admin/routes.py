@@ -1,6 +1,6 @@
 """Admin pages: console, accounts, organisations."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth import services as accounts
@@ -39,20 +39,29 @@ def users():
 def user_new():
     """Create an account of any role (the only way to create brokers and admins)."""
     form = StaffUserForm()
-    form.organization_id.choices = services.org_choices()
     if form.validate_on_submit():
-        org = db.session.get(Organization, form.organization_id.data) if form.organization_id.data else None
         try:
             user = accounts.create_user(
                 role=form.role.data, name=form.name.data, email=form.email.data,
-                password=form.password.data, organization=org, phone=form.phone.data or None,
+                password=form.password.data, organization=form.org, phone=form.phone.data or None,
             )  # fmt: skip
         except accounts.AccountError as exc:
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
             flash(f"已创建账号 {user.email}（{user.role_label}）", "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form)
+    # Sent back: the organisations nearest to what was typed, as suggestions that work without scripts too.
+    typed = (form.organization.data or "").strip()
+    options = services.org_lookup(typed, form.role.data)[0] if typed else []
+    return render_template("admin/user_form.html", form=form, org_options=options)
+
+
+@bp.route("/organizations/lookup.json")
+@admin_only
+def organization_lookup():
+    """Organisations whose name contains ?q= (at most 20), for the 所属单位 suggestions of 新建账号."""
+    rows, more = services.org_lookup(request.args.get("q"), request.args.get("role"))
+    return jsonify({"items": rows, "more": more})
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

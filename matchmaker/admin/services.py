@@ -1,6 +1,6 @@
 """Admin queries and use cases for accounts and organisations."""
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -87,7 +87,32 @@ def save_organization(org, data, version=None):
     return org
 
 
-def org_choices():
-    """(id, name) of every organisation for select fields (admins only, bounded by use)."""
-    rows = db.session.execute(db.select(Organization.id, Organization.name).order_by(Organization.name))
-    return [(0, "（无）")] + [(i, n) for i, n in rows]
+LOOKUP_LIMIT = 20  # organisations suggested at a time while a name is typed
+
+
+def org_lookup(q, role=None, limit=LOOKUP_LIMIT):
+    """Organisations whose name contains ``q`` (names starting with it first, then the shortest), at most
+    ``limit``, as dicts for the 所属单位 suggestions; ``role`` keeps to the kinds an account of it may join.
+
+    Returns (rows, more): ``more`` is true when further organisations match (type more to narrow)."""
+    q = (q or "").strip()[:100]
+    stmt = db.select(Organization.id, Organization.name, Organization.kind)
+    if q:
+        stmt = stmt.where(contains_any(q, Organization.name))
+    # The rule itself is checked when the account is saved (auth.services); this only spares wrong offers.
+    if role == "enterprise":
+        stmt = stmt.where(Organization.kind == OrgKind.ENTERPRISE.value)
+    elif role == "researcher":
+        stmt = stmt.where(Organization.kind != OrgKind.ENTERPRISE.value)
+    first = [Organization.name.istartswith(q, autoescape=True).desc()] if q else []
+    rows = db.session.execute(
+        stmt.order_by(*first, func.length(Organization.name), Organization.name).limit(limit + 1)
+    ).all()
+    found = [{"id": i, "name": n, "kind": k, "kind_label": OrgKind.label_of(k)} for i, n, k in rows[:limit]]
+    return found, len(rows) > limit
+
+
+def organization_named(name):
+    """The organisation of exactly this name (names are unique), or None."""
+    name = (name or "").strip()
+    return db.session.scalar(db.select(Organization).filter_by(name=name)) if name else None

@@ -120,9 +120,9 @@ def _check_organization_kind(role, organization):
     made without an organisation could never post anything (no page gives it one later)."""
     kind = getattr(organization, "kind", None)
     if role == "enterprise" and kind != OrgKind.ENTERPRISE:
-        raise AccountError("企业用户须属于一家企业：请选择单位类型为“企业”的所属单位", "organization_id")
+        raise AccountError("企业用户须属于一家企业：请选择单位类型为“企业”的所属单位", "organization")
     if role == "researcher" and kind in (None, OrgKind.ENTERPRISE):
-        raise AccountError("科研人员须属于高校、科研院所等单位：请选择所属单位（不能是企业）", "organization_id")
+        raise AccountError("科研人员须属于高校、科研院所等单位：请选择所属单位（不能是企业）", "organization")
 
 
 def create_user(*, role, name, email, password, organization=None, phone=None):

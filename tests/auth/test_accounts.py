@@ -255,7 +255,7 @@ def test_admin_creates_broker(auth, client):
         "name": "经纪人甲",
         "email": "b@example.cn",
         "password": "broker-pass-1",
-        "organization_id": org.id,
+        "organization": org.name,
     }
     assert client.post("/admin/users/new", data=data).status_code == 302
     assert db.session.scalar(db.select(User.role).filter_by(email="b@example.cn")) == "broker"

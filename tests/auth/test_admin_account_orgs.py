@@ -6,7 +6,7 @@ Registration already required this."""
 import pytest
 
 from matchmaker.extensions import db
-from matchmaker.models import User
+from matchmaker.models import Organization, Role, User
 
 from ..factories import make_org
 
@@ -21,11 +21,11 @@ def test_an_account_of_the_wrong_kind_of_organisation_is_refused(client, auth, r
     org = make_org(kind) if kind else None
     auth.login("admin")
     data = {"role": role, "name": "新用户", "email": "new.user@example.cn", "password": "Str0ng-pass-9x",
-            "organization_id": org.id if org else 0}  # fmt: skip
+            "organization": org.name if org else ""}  # fmt: skip
     resp = client.post("/admin/users/new", data=data)
     body = resp.get_data(as_text=True)
     assert resp.status_code == 200 and message in body and "new.user@example.cn" in body
-    assert 'id="organization_id-error"' in body  # shown under 所属单位
+    assert 'id="organization-error"' in body  # shown under 所属单位
     assert db.session.scalar(db.select(User).filter_by(email="new.user@example.cn")) is None
 
 
@@ -35,6 +35,70 @@ def test_an_account_of_a_fitting_organisation_is_created(client, auth, role, kin
     org = make_org(kind) if kind else None
     auth.login("admin")
     data = {"role": role, "name": "新用户", "email": "new.user@example.cn", "password": "Str0ng-pass-9x",
-            "organization_id": org.id if org else 0}  # fmt: skip
+            "organization": org.name if org else ""}  # fmt: skip
     assert client.post("/admin/users/new", data=data).status_code == 302
     assert db.session.scalar(db.select(User.role).filter_by(email="new.user@example.cn")) == role
+
+
+def _many_orgs(n=5000):
+    """``n`` organisations, alternately enterprises and universities, inserted in one statement."""
+    rows = [{"name": f"批量单位{i:04d}", "kind": "enterprise" if i % 2 else "university"} for i in range(n)]
+    db.session.execute(db.insert(Organization), rows)
+    db.session.commit()
+
+
+def test_the_new_account_page_with_5000_organisations_lists_none_of_them(client, auth):
+    """所属单位 is a text input with suggestions fetched as one types: the page carries no list of 5,000."""
+    _many_orgs()
+    auth.login("admin")
+    resp = client.get("/admin/users/new")
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "批量单位" not in body and body.count("<option") <= len(Role.choices()) + 1
+    assert len(resp.data) < 30_000, len(resp.data)
+    assert '<label class="form-label" for="organization">所属单位</label>' in body
+    assert 'list="organization-options"' in body and 'aria-describedby="organization-help"' in body
+
+
+def test_the_lookup_finds_up_to_20_organisations_by_name_fitting_the_role(client, auth):
+    """?q= finds names containing the text (those starting with it first), 20 at most, of the role's kinds."""
+    _many_orgs()
+    make_org("university", name="甲批量单位0001分部")
+    auth.login("admin")
+    found = client.get("/admin/organizations/lookup.json?q=批量单位00").get_json()
+    names = [o["name"] for o in found["items"]]
+    assert len(names) == 20 and found["more"] and all("批量单位00" in n for n in names)
+    one = client.get("/admin/organizations/lookup.json?q=批量单位0001").get_json()["items"]
+    assert [o["name"] for o in one] == ["批量单位0001", "甲批量单位0001分部"]  # the name starting with it first
+    assert one[0]["kind_label"] == "企业"
+    researcher = client.get("/admin/organizations/lookup.json?q=批量单位000&role=researcher").get_json()["items"]
+    assert researcher and all(o["kind"] != "enterprise" for o in researcher)
+    assert client.get("/admin/organizations/lookup.json?q=%25").get_json() == {"items": [], "more": False}
+
+
+def test_an_account_is_created_in_the_organisation_chosen_by_name(client, auth):
+    """The name picked from the suggestions (one of 5,000) is stored as the account's organisation."""
+    _many_orgs()
+    auth.login("admin")
+    data = {"role": "enterprise", "name": "新用户", "email": "new.user@example.cn", "password": "Str0ng-pass-9x",
+            "organization": " 批量单位4321 "}  # fmt: skip
+    assert client.post("/admin/users/new", data=data).status_code == 302
+    user = db.session.scalar(db.select(User).filter_by(email="new.user@example.cn"))
+    assert user.organization.name == "批量单位4321"
+
+
+def test_an_unknown_organisation_is_refused_under_its_field_keeping_what_was_typed(client, auth):
+    """A name no organisation has: a Chinese error tied to 所属单位, every field kept, near names offered."""
+    _many_orgs(50)
+    auth.login("admin")
+    data = {"role": "researcher", "name": "王研究员", "email": "wang@example.cn", "phone": "13800138000",
+            "password": "Str0ng-pass-9x", "organization": "批量单位00不存在"}  # fmt: skip
+    resp = client.post("/admin/users/new", data=data)
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert 'id="organization-error"><div>没有名为“批量单位00不存在”的单位' in body
+    assert 'aria-describedby="organization-help organization-error"' in body and 'aria-invalid="true"' in body
+    for kept in ('value="王研究员"', 'value="wang@example.cn"', 'value="13800138000"', 'value="批量单位00不存在"',
+                 '<option selected value="researcher">'):  # fmt: skip
+        assert kept in body, kept
+    assert db.session.scalar(db.select(User).filter_by(email="wang@example.cn")) is None

@@ -53,3 +53,25 @@ def test_admin_creates_broker(journey):
     broker = journey("broker")
     broker.login("wang@journey.cn", "broker-pass-1")
     assert "技术经纪人" in broker.page.inner_text("nav")
+
+
+def test_admin_finds_the_organisation_by_typing_part_of_its_name(journey):
+    """新建账号: typing part of an organisation's name offers it (fetched, not listed in the page); the
+    enterprise user is created in it. The organisation is the one registered at the top of this file."""
+    admin = journey("admin-org")
+    admin.login(*ADMIN)
+    admin.go("/admin/users/new")
+    p = admin.page
+    p.select_option("#role", "enterprise")
+    p.fill("#name", "吴芳")
+    p.fill("#email", "wu@journey.cn")
+    p.focus("#organization")
+    p.keyboard.type("智能家电")
+    p.wait_for_selector('#organization-options option[value="旅程智能家电有限公司"]', state="attached")
+    assert "找到 1 个单位" in p.inner_text("#organization-status")
+    p.fill("#organization", "旅程智能家电有限公司")  # what choosing the suggestion puts in the field
+    p.fill("#password", "journey-pass-2")
+    p.click("main form button[type=submit]")
+    assert "已创建账号 wu@journey.cn（企业用户）" in p.inner_text("body")
+    admin.go("/admin/users?q=wu@journey.cn")
+    assert "旅程智能家电有限公司" in p.inner_text("main table")

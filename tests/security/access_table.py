@@ -32,6 +32,7 @@ ACCESS = {
     "GET /admin/": "A",
     "GET /admin/organizations": "A",
     "GET /admin/organizations/<int:org_id>/edit": "A",
+    "GET /admin/organizations/lookup.json": "A",
     "POST /admin/organizations/<int:org_id>/edit": "A",
     "GET /admin/organizations/new": "A",
     "POST /admin/organizations/new": "A",

@@ -28,15 +28,15 @@ def test_registration_with_a_tampered_role_or_kind(client, data, message):
     _refused_in_chinese(client.post("/auth/register", data=data), message, GOOD["org_name"])
 
 
-@pytest.mark.parametrize("role, org_id, message", [
-    ("superuser", "0", "请选择有效的角色"),
-    ("broker", "99999999999999999999", "请选择有效的所属单位"),
-    ("broker", "abc", "请选择有效的所属单位"),
+@pytest.mark.parametrize("role, org, message", [
+    ("superuser", "", "请选择有效的角色"),
+    ("broker", "99999999999999999999", "没有名为“99999999999999999999”的单位"),
+    ("broker", "abc", "没有名为“abc”的单位"),
 ])  # fmt: skip
-def test_admin_creating_an_account_with_a_tampered_role_or_organisation(client, auth, role, org_id, message):
+def test_admin_creating_an_account_with_a_tampered_role_or_organisation(client, auth, role, org, message):
     auth.login("admin")
     data = {"role": role, "name": "新经纪人", "email": "new.broker@example.cn", "password": "Str0ng-pass-9x",
-            "organization_id": org_id}  # fmt: skip
+            "organization": org}  # fmt: skip
     _refused_in_chinese(client.post("/admin/users/new", data=data), message, "new.broker@example.cn")
     assert db.session.scalar(db.select(User).filter_by(email="new.broker@example.cn")) is None
 

@@ -1,0 +1,44 @@
+// Admin forms: an input with data-lookup-url gets suggestions from the server as one types, into its
+// <datalist> (at most 20 at a time, so thousands of organisations never load into the page). The chosen
+// text is checked again on the server; without scripts the field still takes an exact name.
+(function () {
+  document.querySelectorAll("input[data-lookup-url]").forEach(function (input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    var status = document.getElementById(input.getAttribute("data-lookup-status"));
+    var role = document.getElementById(input.getAttribute("data-lookup-role"));
+    if (!list) { return; }
+    var timer = null, asked = null, seq = 0;
+    function fill(items, more) {
+      list.replaceChildren.apply(list, items.map(function (o) {
+        var opt = document.createElement("option");
+        opt.value = o.name;
+        opt.textContent = o.kind_label;
+        return opt;
+      }));
+      if (status) {
+        status.textContent = items.length
+          ? "找到 " + items.length + (more ? " 个以上" : " 个") + "单位，可用上下方向键选择" + (more ? "；继续输入可缩小范围" : "")
+          : "没有名称含此文字的单位";
+      }
+    }
+    function lookup() {
+      var q = input.value.trim();
+      var key = q + "\u0000" + (role ? role.value : "");
+      if (key === asked) { return; }
+      asked = key;
+      var mine = ++seq;
+      var url = input.getAttribute("data-lookup-url") + "?q=" + encodeURIComponent(q) +
+        (role ? "&role=" + encodeURIComponent(role.value) : "");
+      fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (data) { if (mine === seq) { fill(data.items, data.more); } })
+        .catch(function () { asked = null; });
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(lookup, 200);
+    });
+    input.addEventListener("focus", lookup);
+    if (role) { role.addEventListener("change", function () { asked = null; }); }
+  });
+})();
