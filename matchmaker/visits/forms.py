@@ -12,19 +12,14 @@ from ..utils.inputs import CodeSelect, DateInput, filled
 from . import services
 
 
-def _int_or_none(value):
-    return int(value) if str(value).isdigit() else None
-
-
 class VisitForm(FlaskForm):
     """Record or edit a visit."""
 
     submission_key = once.key_field()
     version = HiddenField()  # what the edit page was loaded from (services.visit_version)
 
-    organization_id = CodeSelect(
-        "企业", [val.required("请选择被走访的企业")], coerce=_int_or_none, message="请选择被走访的企业"
-    )
+    # A name typed with suggestions (thousands of enterprises make a select unusable), resolved exactly.
+    enterprise = StringField("企业", [val.required("请填写被走访的企业"), val.length(max=100, label="企业")])
     kind = CodeSelect("服务方式", choices=VisitKind.choices(), default=VisitKind.VISIT.value, message="请选择服务方式")
     visited_on = DateInput("日期", [filled("请填写走访日期")])
     topic = StringField("主题", [val.required("请填写走访主题"), val.length(2, 200, "走访主题")])
@@ -36,9 +31,14 @@ class VisitForm(FlaskForm):
     )
     summary = TextAreaField("走访纪要", [val.optional(), val.length(max=5000, label="走访纪要")])
 
-    def __init__(self, *args, **kw):
-        super().__init__(*args, **kw)
-        self.organization_id.choices = [("", "请选择企业")] + services.enterprise_choices()
+    org = None  # the enterprise named in 企业, once validated
+
+    def validate_enterprise(self, field):
+        self.org = services.enterprise_named(field.data)
+        if self.org is None:
+            raise ValidationError(
+                f"没有名为“{field.data.strip()[:100]}”的企业：请输入企业名称中的文字，从建议列表中选择"
+            )
 
     def validate_experts(self, field):
         try:

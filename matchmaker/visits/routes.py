@@ -1,8 +1,9 @@
 """Views of the visits area: the list, record and edit, needs collected, an enterprise's service history."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..admin.services import org_lookup
 from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
 from ..models import Organization, OrgKind, Role, Visit
@@ -31,8 +32,9 @@ def index():
 def new():
     """Record a visit."""
     form = VisitForm()
-    if request.method == "GET" and id_or_none(request.args.get("org")):
-        form.organization_id.data = id_or_none(request.args["org"])
+    org = db.session.get(Organization, id_or_none(request.args.get("org")) or 0) if request.method == "GET" else None
+    if org is not None and org.kind == OrgKind.ENTERPRISE:
+        form.enterprise.data = org.name
     return _save(Visit(), form)
 
 
@@ -49,6 +51,7 @@ def edit(visit_id):
 
 def _fill(form, visit):
     """What an edit page shows of the visit as stored, beyond its columns."""
+    form.enterprise.data = visit.organization.name
     form.experts.data = services.experts_text(visit)
     form.version.data = services.visit_version(visit)
     return form
@@ -65,8 +68,8 @@ def _save(visit, form):
     status = None
     if form.validate_on_submit():
         try:
-            services.save_visit(visit, form.data, current_user, key=form.submission_key.data,
-                                version=form.version.data)  # fmt: skip
+            services.save_visit(visit, form.data | {"organization_id": form.org.id}, current_user,
+                                key=form.submission_key.data, version=form.version.data)  # fmt: skip
         except once.Repeat as r:
             return once.see_other(url_for("visits.detail", visit_id=r.entity_id))
         except VisitError as exc:
@@ -78,7 +81,19 @@ def _save(visit, form):
             flash("走访记录已保存", "success")
             return redirect(url_for("visits.detail", visit_id=visit.id))
     status = status or (400 if form.errors else 200)
-    return render_template("visits/form.html", form=form, visit=visit if visit.id else None), status
+    typed = (form.enterprise.data or "").strip()
+    options = org_lookup(typed, "enterprise")[0] if typed and form.org is None else []  # suggestions without scripts
+    return render_template(
+        "visits/form.html", form=form, visit=visit if visit.id else None, org_options=options
+    ), status
+
+
+@bp.route("/enterprises.json")
+@staff_only
+def enterprise_lookup():
+    """Enterprises whose name contains ?q= (at most 20), for the 企业 suggestions of the visit form."""
+    rows, more = org_lookup(request.args.get("q"), "enterprise")
+    return jsonify({"items": rows, "more": more})
 
 
 @bp.route("/<int:visit_id>")

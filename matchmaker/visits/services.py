@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..admin.services import organization_named
 from ..extensions import db
 from ..listings import lifecycle
 from ..listings.services import apply_data
@@ -47,14 +48,10 @@ def parse_experts(text):
     return out
 
 
-def enterprise_choices():
-    """(id, name) of every enterprise, for the visit form."""
-    rows = db.session.execute(
-        db.select(Organization.id, Organization.name)
-        .where(Organization.kind == OrgKind.ENTERPRISE)
-        .order_by(Organization.name)
-    )
-    return [(i, n) for i, n in rows]
+def enterprise_named(name):
+    """The enterprise of exactly this name (names are unique), or None."""
+    org = organization_named(name)
+    return org if org is not None and org.kind == OrgKind.ENTERPRISE else None
 
 
 def experts_text(visit):

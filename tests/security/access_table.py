@@ -189,6 +189,7 @@ ACCESS = {
     "GET /visits/<int:visit_id>/needs/new": "BA",
     "POST /visits/<int:visit_id>/needs/new": "BA",
     "GET /visits/enterprises/<int:org_id>": "BA",
+    "GET /visits/enterprises.json": "BA",
     "GET /visits/mine": "E",
     # live classes and online matchmaking sessions
     "GET /classes/": "public",

@@ -4,7 +4,7 @@ the enterprise's service history, the figures, and who may change what."""
 from datetime import date, timedelta
 
 from matchmaker.extensions import db
-from matchmaker.models import Notification, TechNeed, Visit
+from matchmaker.models import Notification, Organization, TechNeed, Visit
 from matchmaker.utils import clock
 from matchmaker.visits import services
 
@@ -20,7 +20,7 @@ NEED = {
 
 
 def _visit_form(org, **kw):
-    data = {"organization_id": str(org.id), "kind": "expert", "visited_on": "2020-07-15",
+    data = {"enterprise": org.name, "kind": "expert", "visited_on": "2020-07-15",
             "topic": "锁具表面处理技术难题对接", "people": "经纪人张伟、科技局王芳", "hosts": "技术部李总",
             "experts": "李明，南方理工大学，教授\n赵强，市先进制造研究院", "summary": "企业提出两项技术难题"}  # fmt: skip
     data.update(kw)
@@ -64,8 +64,11 @@ def test_bad_visit_input_is_explained_and_kept(client, auth):
     assert resp.status_code == 400 and "走访日期不能早于 2000 年" in resp.get_data(as_text=True)
     resp = client.post("/visits/new", data=_visit_form(ent, experts="李明南方理工大学"))
     assert resp.status_code == 400 and "第 1 行应为" in resp.get_data(as_text=True)
-    resp = client.post("/visits/new", data=_visit_form(ent, organization_id="abc"))
-    assert resp.status_code == 400 and "请选择被走访的企业" in resp.get_data(as_text=True)
+    resp = client.post("/visits/new", data=_visit_form(ent, enterprise="不存在的企业"))
+    assert resp.status_code == 400 and "没有名为“不存在的企业”的企业" in resp.get_data(as_text=True)
+    university = make_org("university", name="南方理工大学")
+    resp = client.post("/visits/new", data=_visit_form(university))  # a university is not visited as an enterprise
+    assert resp.status_code == 400 and "没有名为“南方理工大学”的企业" in resp.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(Visit.id))) == 0
 
 
@@ -123,7 +126,9 @@ def test_odd_enterprise_id_in_the_new_visit_link_shows_the_empty_form(client, au
     auth.login("broker")
     for raw in ("²", "99999999999999999999"):
         resp = client.get(f"/visits/new?org={raw}")
-        assert resp.status_code == 200 and "请选择企业" in resp.get_data(as_text=True)
+        assert resp.status_code == 200 and "甲企业" not in resp.get_data(as_text=True)
+    resp = client.get(f"/visits/new?org={db.session.scalar(db.select(Organization.id).filter_by(name='甲企业'))}")
+    assert 'value="甲企业"' in resp.get_data(as_text=True)
 
 
 def test_a_visit_with_collected_needs_keeps_its_enterprise(client, auth):

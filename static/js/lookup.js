@@ -1,4 +1,4 @@
-// Admin forms: an input with data-lookup-url gets suggestions from the server as one types, into its
+// Organisation fields (新建账号, 登记走访): an input with data-lookup-url gets suggestions from the server as one types, into its
 // <datalist> (at most 20 at a time, so thousands of organisations never load into the page). The chosen
 // text is checked again on the server; without scripts the field still takes an exact name.
 (function () {
