@@ -161,7 +161,8 @@ def organization_edit(org_id):
         except services.OrganizationKindClash as exc:
             form.kind.errors.append(str(exc))
         except EditConflict as exc:
-            code = refuse_stale(form, exc, services.organization_version(org))
+            saved = OrganizationForm(formdata=None, obj=org, org_id=org.id)
+            code = refuse_stale(form, exc, services.organization_version(org), saved)
         else:
             flash("单位信息已保存", "success")
             return redirect(url_for("admin.organizations"))

@@ -5,7 +5,7 @@ page loaded before another save is refused with what was typed kept, and a secon
 from matchmaker.extensions import db
 
 from ..factories import make_org
-from ..stale import version
+from ..stale import differences, version
 
 
 def test_a_save_from_a_stale_edit_page_does_not_overwrite_the_other(client, auth):
@@ -26,6 +26,7 @@ def test_a_save_from_a_stale_edit_page_does_not_overwrite_the_other(client, auth
     resp = client.post(url, data=stale)
     body = resp.get_data(as_text=True)
     assert resp.status_code == 409 and "已被修改并保存" in body and "第二个标签页的联系人" in body
+    assert differences(body) == {"联系人": ("（空）", "第二个标签页的联系人"), "已核实": ("是", "否")}
     db.session.expire_all()
     assert (org.address, org.verified, org.contact_name) == ("大学路 1 号", True, None)
     again = version(body)
