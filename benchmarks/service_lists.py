@@ -143,8 +143,8 @@ def pages(ids, n):
         "broker": {
             "visit_list_ms_100k": ["/visits/", "/visits/?kind=expert", "/visits/?q=基准企业000123", f"/visits/?page={deep}"],
             "visit_form_ms_100k": ["/visits/new"],
-            "enterprise_lookup_ms_100k": ["/visits/enterprises.json?q=基准企业", "/visits/enterprises.json?q=0123",
-                                          "/visits/enterprises.json?q=不存在"],
+            "enterprise_lookup_ms_100k": ["/admin/organizations/lookup.json?role=enterprise&q=基准企业", "/admin/organizations/lookup.json?role=enterprise&q=0123",
+                                          "/admin/organizations/lookup.json?role=enterprise&q=不存在"],
             "urgent_queue_ms_100k": ["/urgent/queue", "/urgent/queue?status=approved", f"/urgent/queue?page={deep}"],
             "financing_list_ms_100k": ["/financing/", "/financing/?status=loan_granted", f"/financing/?page={deep}"],
             "class_registrations_ms_100k": [f"/classes/{ids['live']}/attendance",

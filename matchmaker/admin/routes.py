@@ -57,9 +57,10 @@ def user_new():
 
 
 @bp.route("/organizations/lookup.json")
-@admin_only
+@role_required(Role.BROKER, Role.ADMIN)
 def organization_lookup():
-    """Organisations whose name contains ?q= (at most 20), for the 所属单位 suggestions of 新建账号."""
+    """Organisations whose name contains ?q= (at most 20; ?role=enterprise: enterprises, ?role=researcher: the
+    others), for the organisation fields of staff forms: 新建账号, 登记走访, the contract's parties."""
     rows, more = services.org_lookup(request.args.get("q"), request.args.get("role"))
     return jsonify({"items": rows, "more": more})
 

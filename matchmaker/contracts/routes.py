@@ -33,9 +33,7 @@ def _choices(form):
 
 
 def _render_form(form, contract=None, stale=None, status=200):
-    return render_template(
-        "contracts/form.html", form=form, contract=contract, stale=stale, org_names=services.org_names()
-    ), status
+    return render_template("contracts/form.html", form=form, contract=contract, stale=stale), status
 
 
 def _load(contract_id):

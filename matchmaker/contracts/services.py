@@ -109,11 +109,6 @@ def zone_choices():
     return [("", "（无）")] + [(i, n) for i, n in rows]
 
 
-def org_names(limit=1000):
-    """Organisation names for the form's suggestion list (bounded)."""
-    return list(db.session.scalars(db.select(Organization.name).order_by(Organization.name).limit(limit)))
-
-
 def refusal_from_suggestion(actor, suggestion):
     """Why ``actor`` cannot record a contract from this pair now (a Chinese message), or None."""
     try:

@@ -1,6 +1,6 @@
 """Views of the visits area: the list, record and edit, needs collected, an enterprise's service history."""
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..admin.services import org_lookup
@@ -86,14 +86,6 @@ def _save(visit, form):
     return render_template(
         "visits/form.html", form=form, visit=visit if visit.id else None, org_options=options
     ), status
-
-
-@bp.route("/enterprises.json")
-@staff_only
-def enterprise_lookup():
-    """Enterprises whose name contains ?q= (at most 20), for the 企业 suggestions of the visit form."""
-    rows, more = org_lookup(request.args.get("q"), "enterprise")
-    return jsonify({"items": rows, "more": more})
 
 
 @bp.route("/<int:visit_id>")

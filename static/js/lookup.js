@@ -1,4 +1,4 @@
-// Organisation fields (新建账号, 登记走访): an input with data-lookup-url gets suggestions from the server as one types, into its
+// Organisation fields (新建账号, 登记走访, 合同的委托方/受托方): an input with data-lookup-url gets suggestions from the server as one types, into its
 // <datalist> (at most 20 at a time, so thousands of organisations never load into the page). The chosen
 // text is checked again on the server; without scripts the field still takes an exact name.
 (function () {
@@ -27,9 +27,10 @@
       if (key === asked) { return; }
       asked = key;
       var mine = ++seq;
-      var url = input.getAttribute("data-lookup-url") + "?q=" + encodeURIComponent(q) +
-        (role ? "&role=" + encodeURIComponent(role.value) : "");
-      fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      var url = new URL(input.getAttribute("data-lookup-url"), window.location.href);
+      url.searchParams.set("q", q);
+      if (role) { url.searchParams.set("role", role.value); }
+      fetch(url.toString(), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
         .then(function (data) { if (mine === seq) { fill(data.items, data.more); } })
         .catch(function () { asked = null; });

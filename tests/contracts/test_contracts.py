@@ -372,3 +372,21 @@ def test_audit_log_speaks_chinese_for_every_action_and_object(client, auth):
     for code in ("sign_start", ">awaiting_signatures<", "tech_need", "reset_self"):
         assert code not in body.replace('value="sign_start"', "").replace('value="reset_self"', ""), code
     assert "发起网上签约" in client.get(f"/contracts/{c.id}").get_data(as_text=True)
+
+
+def test_the_contract_form_suggests_parties_from_a_lookup_not_a_list_of_names(client, auth):
+    """The form carried the first 1,000 organisation names by pinyin order as its suggestions (a party named
+    later was never offered; 30 KB a page); now the parties' fields look names up as one types, any kind."""
+    db.session.execute(
+        db.insert(Organization), [{"name": f"批量单位{i:04d}", "kind": "enterprise"} for i in range(1500)]
+    )
+    make_org("university", name="南方理工大学")
+    db.session.commit()
+    auth.login("broker")
+    page = client.get("/contracts/new").get_data(as_text=True)
+    assert "批量单位" not in page and 'list="buyer-options"' in page and "organizations/lookup.json" in page
+    found = client.get("/admin/organizations/lookup.json?q=批量单位1499").get_json()["items"]
+    assert [o["name"] for o in found] == ["批量单位1499"]
+    assert [o["name"] for o in client.get("/admin/organizations/lookup.json?q=南方理工").get_json()["items"]] == [
+        "南方理工大学"
+    ]

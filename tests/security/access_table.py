@@ -32,7 +32,7 @@ ACCESS = {
     "GET /admin/": "A",
     "GET /admin/organizations": "A",
     "GET /admin/organizations/<int:org_id>/edit": "A",
-    "GET /admin/organizations/lookup.json": "A",
+    "GET /admin/organizations/lookup.json": "BA",
     "POST /admin/organizations/<int:org_id>/edit": "A",
     "GET /admin/organizations/new": "A",
     "POST /admin/organizations/new": "A",
@@ -189,7 +189,6 @@ ACCESS = {
     "GET /visits/<int:visit_id>/needs/new": "BA",
     "POST /visits/<int:visit_id>/needs/new": "BA",
     "GET /visits/enterprises/<int:org_id>": "BA",
-    "GET /visits/enterprises.json": "BA",
     "GET /visits/mine": "E",
     # live classes and online matchmaking sessions
     "GET /classes/": "public",

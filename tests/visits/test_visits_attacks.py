@@ -89,9 +89,9 @@ def test_the_visit_form_with_five_thousand_enterprises_suggests_twenty_at_a_time
     auth.login("broker")
     page = client.get("/visits/new")
     assert page.status_code == 200 and len(page.data) < 40_000 and "批量企业" not in page.get_data(as_text=True)
-    found = client.get("/visits/enterprises.json?q=批量企业0042").get_json()
+    found = client.get("/admin/organizations/lookup.json?role=enterprise&q=批量企业0042").get_json()
     assert [o["name"] for o in found["items"]] == [f"批量企业0042{i}" for i in range(10)] and not found["more"]
-    assert len(client.get("/visits/enterprises.json?q=批量").get_json()["items"]) == 20
+    assert len(client.get("/admin/organizations/lookup.json?role=enterprise&q=批量").get_json()["items"]) == 20
     form = {"enterprise": "批量企业0042", "kind": "visit", "visited_on": "2020-07-15", "topic": "走访保留的主题",
             "people": "经纪人"}  # fmt: skip
     resp = client.post("/visits/new", data=form)
