@@ -37,11 +37,12 @@ def check_unchanged(record, shown, version_of, noun, who="其他管理员"):
 def hold(record):
     """Take the record's row until this transaction ends, then read it again as committed.
 
-    PostgreSQL: SELECT … FOR UPDATE (a concurrent save waits for this one's commit). SQLite: a no-op UPDATE,
+    PostgreSQL: SELECT … FOR NO KEY UPDATE (a concurrent save waits for this one's commit). SQLite: a no-op UPDATE,
     which takes the database's single write lock (its columns' onupdate defaults not applied)."""
     table = type(record).__table__
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(table.c.id).where(table.c.id == record.id).with_for_update())
+        # FOR NO KEY UPDATE: rows referring to it (suggestions, audit entries) can still be written meanwhile.
+        db.session.execute(sa.select(table.c.id).where(table.c.id == record.id).with_for_update(key_share=True))
     else:
         db.session.execute(sa.text(f'UPDATE "{table.name}" SET id = id WHERE id = :id'), {"id": record.id})  # noqa: S608 - a table name of the models
     db.session.expire(record)
