@@ -57,9 +57,12 @@ def top_n(values: np.ndarray, k: int) -> np.ndarray:
     if n >= 16 * k and k >= step:
         # A threshold from a strided sample leaves a few hundred rows for the exact
         # selection; every one of the k largest is at or above it whenever k rows are.
-        sample = values[::step]
         m = 2 * k // step
-        thr = np.partition(sample, len(sample) - m)[len(sample) - m]
+        if kernels.available():  # the same value from one pass, without a partitioned copy
+            thr = values.dtype.type(kernels.nth_largest(values, step, m))
+        else:
+            sample = values[::step]
+            thr = np.partition(sample, len(sample) - m)[len(sample) - m]
         if thr > 0:
             big = np.flatnonzero(values >= thr)
             if len(big) >= k:

@@ -20,6 +20,7 @@ __all__ = [
     "available",
     "compact",
     "fill_rows",
+    "nth_largest",
     "query_chars",
     "query_order",
     "query_rows",
@@ -471,3 +472,36 @@ if numba is not None:
             p_dat[j] = t_dat[k]
             at[f] = j + 1
         return p_ptr, p_ind, p_dat, r_ptr, r_ind, r_dat
+
+    @njit(cache=True, nogil=True)
+    def nth_largest(values, step, m):
+        # The m-th largest of values[::step] (duplicates counted), as np.partition(values[::step], len - m)
+        # gives it: one pass keeping the m largest in a min-heap, no copy of the sample (1 <= m <= sample).
+        heap = np.empty(m, values.dtype)
+        h = 0
+        for i in range(0, len(values), step):
+            v = values[i]
+            if h < m:  # fill: sift up
+                j = h
+                h += 1
+                while j > 0:
+                    p = (j - 1) >> 1
+                    if heap[p] <= v:
+                        break
+                    heap[j] = heap[p]
+                    j = p
+                heap[j] = v
+            elif v > heap[0]:  # replace the smallest: sift down
+                j = 0
+                while True:
+                    c = 2 * j + 1
+                    if c >= m:
+                        break
+                    if c + 1 < m and heap[c + 1] < heap[c]:
+                        c += 1
+                    if heap[c] >= v:
+                        break
+                    heap[j] = heap[c]
+                    j = c
+                heap[j] = v
+        return heap[0]

@@ -175,3 +175,29 @@ def test_query_row_is_the_transformed_row():
             assert np.array_equal(getattr(q, name), getattr(x, name))
         assert (q.tocsr() != x).nnz == 0
     assert not v.extra_ids_  # asking gives new words no slot
+
+
+def test_nth_largest_as_partition(monkeypatch):
+    """kernels.nth_largest gives np.partition's m-th largest of a strided sample, and top_n the same rows."""
+    if not kernels.numba:  # pragma: no cover - numba is a dependency (or MATCHMAKER_NO_JIT is set)
+        pytest.skip("numba is not installed")
+    from matchmaker.matching import index
+
+    rng = np.random.default_rng(3)
+    for n in (16_000, 100_001):
+        for kind in ("spread", "mostly zero", "ties", "zero"):
+            v = rng.random(n).astype(np.float32)
+            if kind == "mostly zero":
+                v[rng.random(n) < 0.95] = 0
+            elif kind == "ties":
+                v = np.round(v * 4).astype(np.float32)
+            elif kind == "zero":
+                v[:] = 0
+            for m in (1, 2, 25, 50):
+                sample = v[::8]
+                want = np.partition(sample, len(sample) - m)[len(sample) - m]
+                assert v.dtype.type(kernels.nth_largest(v, 8, m)) == want, (n, kind, m)
+            compiled = index.top_n(v, 200)
+            monkeypatch.setattr(kernels, "available", lambda: False)
+            assert np.array_equal(np.sort(compiled), np.sort(index.top_n(v, 200))), (n, kind)
+            monkeypatch.undo()
