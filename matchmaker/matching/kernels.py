@@ -16,6 +16,8 @@ if numba is not None:
     from numba import njit
     from numba.cpython.unsafe.numbers import trailing_zeros
 
+    from .kernels_explain import _prefetch
+
 __all__ = [
     "available",
     "compact",
@@ -24,6 +26,7 @@ __all__ = [
     "query_chars",
     "query_order",
     "query_rows",
+    "row_dots",
     "split_postings",
     "word_pass",
 ]
@@ -518,3 +521,24 @@ if numba is not None:
                     j = c
                 heap[j] = v
         return heap[0]
+
+    @njit(cache=True, nogil=True)
+    def row_dots(indptr, indices, data, rows, q):
+        # index.row_dots (float32 rows and q): each row's dot product with the dense q, summed in float32
+        # entry by entry in the row's order as scipy's csr_matvec sums it (the same floats), the rows in
+        # the order given, each row's entries asked for four rows ahead (the rows lie all over memory:
+        # with cold caches 0.65x scipy's time for a query's 200 candidates).
+        m = len(rows)
+        out = np.empty(m, np.float32)
+        for c in range(m):
+            if c + 4 < m:
+                r = rows[c + 4]
+                for e in range(indptr[r], indptr[r + 1], 16):
+                    _prefetch(indices, e)
+                    _prefetch(data, e)
+            r = rows[c]
+            acc = np.float32(0)
+            for e in range(indptr[r], indptr[r + 1]):
+                acc += data[e] * q[indices[e]]
+            out[c] = acc
+        return out

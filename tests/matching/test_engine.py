@@ -179,3 +179,25 @@ def test_refit_parameters_follow_the_model_generation(engine):
     fresh = MatchEngine(**old.get_params())
     today = MatchEngine()
     assert (fresh.feedback_weight, fresh.semantic_weight) == (today.feedback_weight, today.semantic_weight)
+
+
+def test_compiled_row_dots_equal_scipy_kernel(engine, monkeypatch):
+    """kernels.row_dots gives the float32 sums of scipy's csr_matvec path bit for bit, rows in any order."""
+    import numpy as np
+
+    from matchmaker.matching import index, kernels
+
+    if not kernels.available():  # pragma: no cover - numba is a dependency (or MATCHMAKER_NO_JIT is set)
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(1)
+    for side in (engine.results_, engine.needs_):
+        for M in (side.X, side.rest):
+            q = np.zeros(M.shape[1], dtype=np.float32)
+            q[rng.choice(M.shape[1], M.shape[1] // 3)] = rng.random(M.shape[1] // 3).astype(np.float32)
+            for rows in (rng.permutation(M.shape[0]), np.array([2, 2, 0]), np.arange(M.shape[0])[::-1]):
+                compiled = index.row_dots(M, rows, q)
+                monkeypatch.setattr(kernels, "available", lambda: False)
+                plain = index.row_dots(M, rows, q)
+                monkeypatch.undo()
+                assert compiled.dtype == plain.dtype == np.float32
+                assert np.array_equal(compiled.view(np.int32), plain.view(np.int32))
