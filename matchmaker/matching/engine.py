@@ -14,7 +14,7 @@ from . import tokenize as tok
 from .allpairs import score_block, side_rows
 from .docs import Doc, MatchResult, doc_cache
 from .explain import explain_candidates
-from .index import SideIndex, row_block
+from .index import SideIndex, row_block, top_n
 from .scoring import score_side
 from .semantic import LatentSpace
 from .vectorize import Vectorizer
@@ -323,3 +323,4 @@ def warm_up() -> None:
             index.results_for_need(
                 Doc(10**6, "指纹识别门锁", "", "鳗鱼养殖尾液与指纹识别门锁")
             )  # words first seen after the fit
+    top_n(np.linspace(0, 1, 128, dtype=np.float32), 8)  # its sampled threshold (kernels.nth_largest): large sides only
