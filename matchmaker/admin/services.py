@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Organization, OrgKind, User
 from ..utils.search import contains_any
+from ..utils.text import clean_text
 from ..utils.uscc import normalize_uscc
 from ..utils.versions import check_unchanged, fingerprint
 
@@ -95,21 +96,39 @@ def org_lookup(q, role=None, limit=LOOKUP_LIMIT):
     ``limit``, as dicts for the 所属单位 suggestions; ``role`` keeps to the kinds an account of it may join.
 
     Returns (rows, more): ``more`` is true when further organisations match (type more to narrow)."""
-    q = (q or "").strip()[:100]
+    spelt = _spellings(q)
+    q = spelt[0] if spelt else ""
     stmt = db.select(Organization.id, Organization.name, Organization.kind)
     if q:
-        stmt = stmt.where(contains_any(q, Organization.name))
+        stmt = stmt.where(or_(*(contains_any(s, Organization.name) for s in spelt)))
     # The rule itself is checked when the account is saved (auth.services); this only spares wrong offers.
     if role == "enterprise":
         stmt = stmt.where(Organization.kind == OrgKind.ENTERPRISE.value)
     elif role == "researcher":
         stmt = stmt.where(Organization.kind != OrgKind.ENTERPRISE.value)
-    first = [Organization.name.istartswith(q, autoescape=True).desc()] if q else []
+    first = [or_(*(Organization.name.istartswith(s, autoescape=True) for s in spelt)).desc()] if q else []
     rows = db.session.execute(
         stmt.order_by(*first, func.length(Organization.name), Organization.name).limit(limit + 1)
     ).all()
     found = [{"id": i, "name": n, "kind": k, "kind_label": OrgKind.label_of(k)} for i, n, k in rows[:limit]]
     return found, len(rows) > limit
+
+
+# Brackets are typed either way in organisation names: 某某（深圳）有限公司 is often typed 某某(深圳)有限公司.
+_HALF_BRACKETS, _FULL_BRACKETS = str.maketrans("()", "（）"), str.maketrans("（）", "()")
+
+
+def _spellings(q):
+    """What a typed fragment is looked up as: cleaned as form text is (a name was stored so: full-width letters
+    and digits typed by a Chinese input method become ASCII), as typed, and with its brackets the other width.
+    The cleaned spelling first; none for blank text."""
+    typed = (q or "").strip()[:100]
+    cleaned = clean_text(typed, multiline=False).strip()
+    found = []
+    for s in (cleaned, typed, cleaned.translate(_HALF_BRACKETS), cleaned.translate(_FULL_BRACKETS)):
+        if s and s not in found:
+            found.append(s)
+    return found
 
 
 def organization_named(name):

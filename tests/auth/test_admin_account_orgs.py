@@ -102,3 +102,19 @@ def test_an_unknown_organisation_is_refused_under_its_field_keeping_what_was_typ
                  '<option selected value="researcher">'):  # fmt: skip
         assert kept in body, kept
     assert db.session.scalar(db.select(User).filter_by(email="wang@example.cn")) is None
+
+
+def test_the_lookup_finds_a_name_typed_in_full_width_letters_or_other_brackets(client, auth):
+    """A Chinese input method in full-width mode types ＡＢＣ, and 某某（深圳）有限公司 is often typed with ( ): the
+    lookup answered 没有名称含此文字的单位 for both, though the name exists (and ＡＢＣ科技有限公司, saved, is ABC's)."""
+    make_org("enterprise", name="ABC科技有限公司")
+    make_org("enterprise", name="华星（深圳）精密有限公司")
+    auth.login("broker")
+
+    def names(q):
+        found = client.get("/admin/organizations/lookup.json", query_string={"q": q, "role": "enterprise"}).get_json()
+        return [o["name"] for o in found["items"]]
+
+    assert names("ＡＢＣ") == names("ａｂｃ科技") == names("abc") == ["ABC科技有限公司"]
+    assert names("华星(深圳)") == names("华星（深圳") == ["华星（深圳）精密有限公司"]
+    assert names("%") == names("Ｘ") == []
