@@ -73,7 +73,7 @@ def _save(visit, form):
         except once.Repeat as r:
             return once.see_other(url_for("visits.detail", visit_id=r.entity_id))
         except VisitError as exc:
-            form.topic.errors.append(str(exc))
+            getattr(form, exc.field or "topic").errors.append(str(exc))
         except EditConflict as exc:
             saved = _fill(VisitForm(formdata=None, obj=visit), visit)
             status = refuse_stale(form, exc, services.visit_version(visit), saved)

@@ -26,7 +26,11 @@ EXPERT_ORG_KINDS = (OrgKind.UNIVERSITY.value, OrgKind.INSTITUTE.value, OrgKind.R
 
 
 class VisitError(ValueError):
-    """A refused visit action; the message is shown to the user."""
+    """A refused visit action; the message is shown to the user, under ``field`` of the form when given."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
 
 
 def parse_experts(text):
@@ -74,15 +78,18 @@ def save_visit(visit, data, actor, key=None, version=None):
         check_unchanged(visit, version, visit_version, "走访记录", who="其他经纪人、管理员")
     org = db.session.get(Organization, data["organization_id"])
     if org is None or org.kind != OrgKind.ENTERPRISE:
-        raise VisitError("请选择被走访的企业")
+        raise VisitError("请选择被走访的企业", "enterprise")
     if visit.id is not None and org.id != visit.organization_id and visit.needs:
         # Its collected needs stay the first enterprise's: the visit would count and show them for another.
-        raise VisitError("该走访已登记征集需求，不能更换被走访企业；如选错企业，请另行登记走访")
-    experts = parse_experts(data.get("experts"))
+        raise VisitError("该走访已登记征集需求，不能更换被走访企业；如选错企业，请另行登记走访", "enterprise")
+    try:
+        experts = parse_experts(data.get("experts"))
+    except VisitError as exc:
+        raise VisitError(str(exc), "experts") from None
     if data["kind"] == VisitKind.EXPERT and not experts:
-        raise VisitError("专家进企业须登记至少一位随行专家")
+        raise VisitError("专家进企业须登记至少一位随行专家", "experts")
     if data["visited_on"] > clock.today():
-        raise VisitError("走访日期不能晚于今天")
+        raise VisitError("走访日期不能晚于今天", "visited_on")
     visit.organization_id, visit.kind, visit.visited_on = org.id, data["kind"], data["visited_on"]
     visit.topic, visit.people = data["topic"].strip(), data["people"].strip()
     visit.hosts = (data.get("hosts") or "").strip() or None

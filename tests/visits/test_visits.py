@@ -132,8 +132,8 @@ def test_odd_enterprise_id_in_the_new_visit_link_shows_the_empty_form(client, au
 
 
 def test_a_visit_with_collected_needs_keeps_its_enterprise(client, auth):
-    """Editing a visit that collected a need to another enterprise is refused in Chinese, typed text kept;
-    before, the visit moved and showed (and counted) the first enterprise's need for the second."""
+    """Editing a visit that collected a need to another enterprise is refused in Chinese under 企业, typed text
+    kept; before, the visit moved and showed (and counted) the first enterprise's need for the second."""
     ent, other = make_org("enterprise", name="固安锁业"), make_org("enterprise", name="另一家企业")
     make_user("enterprise", org=ent)
     auth.login("broker")
@@ -143,6 +143,9 @@ def test_a_visit_with_collected_needs_keeps_its_enterprise(client, auth):
     resp = client.post(f"/visits/{visit.id}/edit", data=_visit_form(other, topic="改到另一家企业"))
     page = resp.get_data(as_text=True)
     assert resp.status_code == 400 and "不能更换被走访企业" in page and "改到另一家企业" in page
+    # Under 企业, the field it is about (it was under 主题, which was then marked invalid and focused).
+    assert 'id="enterprise-error"><div>该走访已登记征集需求，不能更换被走访企业' in page
+    assert 'id="topic-error"' not in page and 'aria-describedby="enterprise-help enterprise-error"' in page
     db.session.expire_all()
     assert db.session.get(Visit, visit.id).organization_id == ent.id
     assert "锁具表面处理" not in client.get(f"/visits/enterprises/{other.id}").get_data(as_text=True)
