@@ -40,6 +40,13 @@
       timer = setTimeout(lookup, 200);
     });
     input.addEventListener("focus", lookup);
-    if (role) { role.addEventListener("change", function () { asked = null; }); }
+    // Another role offers other kinds of organisation: the list shown is looked up again (it kept offering
+    // enterprises to a researcher until something was typed).
+    if (role) {
+      role.addEventListener("change", function () {
+        asked = null;
+        if (input.value.trim()) { lookup(); } else { list.replaceChildren(); }
+      });
+    }
   });
 })();

@@ -78,3 +78,23 @@ def test_admin_finds_the_organisation_by_typing_part_of_its_name(journey):
     assert "已创建账号 wu@journey.cn（企业用户）" in p.inner_text("body")
     admin.go("/admin/users?q=wu@journey.cn")
     assert "旅程智能家电有限公司" in p.inner_text("main table")
+
+
+def test_another_role_looks_the_typed_organisation_up_again(journey):
+    """新建账号: with part of a name typed, choosing another role replaces the suggestions with organisations that
+    role may join: switched from 企业用户 to 科研人员, the list kept offering the enterprise found before (and
+    said how many) until something more was typed. The enterprise is the one registered at the top of this file."""
+    admin = journey("admin-role")
+    admin.login(*ADMIN)
+    admin.go("/admin/users/new")
+    p = admin.page
+    p.select_option("#role", "enterprise")
+    p.focus("#organization")
+    p.keyboard.type("旅程智能")
+    offered = '#organization-options option[value="旅程智能家电有限公司"]'
+    p.wait_for_selector(offered, state="attached")
+    p.select_option("#role", "researcher")
+    p.wait_for_selector(offered, state="detached")
+    assert "旅程智能家电有限公司" not in p.inner_html("#organization-options")
+    p.select_option("#role", "enterprise")
+    p.wait_for_selector(offered, state="attached")
