@@ -4,7 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from ..models.enums import VisitKind
+from ..admin.services import organization_named
+from ..models.enums import OrgKind, VisitKind
 from ..needs.forms import NeedForm
 from ..utils import clock, once
 from ..utils import validators as val
@@ -34,7 +35,12 @@ class VisitForm(FlaskForm):
     org = None  # the enterprise named in 企业, once validated
 
     def validate_enterprise(self, field):
-        self.org = services.enterprise_named(field.data)
+        named = organization_named(field.data)
+        self.org = named if named is not None and named.kind == OrgKind.ENTERPRISE else None
+        if named is not None and self.org is None:  # a university's exact name: not "no such name"
+            raise ValidationError(
+                f"“{named.name}”是{OrgKind.label_of(named.kind)}，不是企业：走访记录须选择被走访的企业"
+            )
         if self.org is None:
             raise ValidationError(
                 f"没有名为“{field.data.strip()[:100]}”的企业：请输入企业名称中的文字，从建议列表中选择"

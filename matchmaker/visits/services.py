@@ -9,7 +9,6 @@ from datetime import date
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..admin.services import organization_named
 from ..extensions import db
 from ..listings import lifecycle
 from ..listings.services import apply_data
@@ -50,12 +49,6 @@ def parse_experts(text):
     if len(out) > 30:
         raise VisitError("一次走访最多登记 30 位专家")
     return out
-
-
-def enterprise_named(name):
-    """The enterprise of exactly this name (names are unique), or None."""
-    org = organization_named(name)
-    return org if org is not None and org.kind == OrgKind.ENTERPRISE else None
 
 
 def experts_text(visit):

@@ -68,7 +68,7 @@ def test_bad_visit_input_is_explained_and_kept(client, auth):
     assert resp.status_code == 400 and "没有名为“不存在的企业”的企业" in resp.get_data(as_text=True)
     university = make_org("university", name="南方理工大学")
     resp = client.post("/visits/new", data=_visit_form(university))  # a university is not visited as an enterprise
-    assert resp.status_code == 400 and "没有名为“南方理工大学”的企业" in resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "“南方理工大学”是高校，不是企业" in resp.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(Visit.id))) == 0
 
 

@@ -117,3 +117,19 @@ def test_an_enterprise_typed_with_other_brackets_is_offered_by_its_saved_name(cl
     assert '<option value="华星（深圳）精密有限公司">' in body and "华星(深圳)研究院" not in body
     assert client.post("/visits/new", data=dict(form, enterprise="华星（深圳）精密有限公司")).status_code == 302
     assert db.session.scalar(db.select(Visit)).organization_id == ent.id
+
+
+def test_a_university_named_for_the_enterprise_is_refused_as_no_enterprise_not_as_no_name(client, auth):
+    """企业 given a university's exact name (南方理工大学, beside the enterprise 南方理工大学科技园有限公司) said 没有名为
+    “南方理工大学”的企业, as if the name did not exist; now it says what it is, the enterprise is offered, and
+    nothing is filed."""
+    make_org("university", name="南方理工大学")
+    make_org("enterprise", name="南方理工大学科技园有限公司")
+    auth.login("broker")
+    form = {"enterprise": "南方理工大学", "kind": "visit", "visited_on": "2020-07-15", "topic": "走访了解需求",
+            "people": "经纪人"}  # fmt: skip
+    resp = client.post("/visits/new", data=form)
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and 'id="enterprise-error"><div>“南方理工大学”是高校，不是企业' in body
+    assert '<option value="南方理工大学科技园有限公司">' in body and 'value="走访了解需求"' in body
+    assert db.session.scalar(db.select(Visit)) is None
