@@ -131,7 +131,15 @@ def _spellings(q):
     return found
 
 
-def organization_named(name):
-    """The organisation of exactly this name (names are unique), or None."""
+def organization_named(name, any_brackets=False):
+    """The organisation of exactly this name (names are unique), or None. ``any_brackets``: failing that, the one
+    whose name differs only in the width of its brackets (华星(深圳)有限公司 typed for 华星（深圳）有限公司)."""
     name = (name or "").strip()
-    return db.session.scalar(db.select(Organization).filter_by(name=name)) if name else None
+    if not name:
+        return None
+    org = db.session.scalar(db.select(Organization).filter_by(name=name))
+    if org is None and any_brackets:
+        other = {name.translate(_HALF_BRACKETS), name.translate(_FULL_BRACKETS)} - {name}
+        if other:
+            org = db.session.scalars(db.select(Organization).where(Organization.name.in_(other))).first()
+    return org

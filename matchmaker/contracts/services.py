@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..admin.services import organization_named
 from ..extensions import db
 from ..listings import lifecycle as listing_lifecycle
 from ..models import (
@@ -140,8 +141,9 @@ def prefill_from_suggestion(suggestion):
 
 
 def find_or_create_org(name, kind):
-    """The organisation of that exact name, or a new one of the given kind."""
-    org = db.session.scalar(db.select(Organization).filter_by(name=name))
+    """The organisation of that name (its brackets typed either width: 华星(深圳) is 华星（深圳）, not a second
+    organisation), or a new one of the given kind."""
+    org = organization_named(name, any_brackets=True)
     if org is None:
         org = Organization(name=name, kind=kind if kind in OrgKind._value2member_map_ else OrgKind.ENTERPRISE.value)
         db.session.add(org)
@@ -156,6 +158,8 @@ def _apply(contract, data):
             setattr(contract, name, data[name])
     contract.buyer = find_or_create_org(data["buyer_name"], data.get("buyer_kind"))
     contract.seller = find_or_create_org(data["seller_name"], data.get("seller_kind"))
+    if contract.buyer is contract.seller:  # the same name with brackets of the other width
+        raise ContractError("买方和卖方不能是同一单位")
     need = db.session.get(TechNeed, contract.need_id) if contract.need_id else None
     source = need or contract.buyer
     contract.industry = data.get("industry") or source.industry
@@ -215,6 +219,9 @@ def _record_contract(actor, data, suggestion_id, key, with_contract):
     except IntegrityError:
         db.session.rollback()
         raise _NewOrganisationRace from None
+    except ContractError:
+        db.session.rollback()
+        raise
     status = data.get("registration_status") or "unsubmitted"
     try:
         lifecycle.move(contract, lifecycle.REGISTERED if status == "registered" else lifecycle.RECORDED, actor,

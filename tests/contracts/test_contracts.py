@@ -390,3 +390,19 @@ def test_the_contract_form_suggests_parties_from_a_lookup_not_a_list_of_names(cl
     assert [o["name"] for o in client.get("/admin/organizations/lookup.json?q=南方理工").get_json()["items"]] == [
         "南方理工大学"
     ]
+
+
+def test_a_party_typed_with_the_other_width_of_brackets_is_the_organisation_not_a_second_one(client, auth):
+    """委托方 typed 华星(深圳)精密有限公司 for the enterprise 华星（深圳）精密有限公司 made a second organisation of that
+    name, holding the contract (not in the enterprise's contracts, a second row in the reports by organisation);
+    the same name as both parties, one spelling each, is refused as the same organisation."""
+    org = make_org("enterprise", name="华星（深圳）精密有限公司")
+    auth.login("broker")
+    orgs = count(Organization)
+    resp = client.post("/contracts/new", data=dict(GOOD, buyer_name="华星(深圳)精密有限公司"))
+    assert resp.status_code == 302 and count(Organization) == orgs + 1  # only the seller, 南方理工大学, is new
+    assert db.session.scalar(db.select(Contract)).buyer_id == org.id
+    both = dict(GOOD, contract_no="HT-2020-002", registration_no="", seller_name="华星(深圳)精密有限公司",
+                buyer_name="华星（深圳）精密有限公司")  # fmt: skip
+    resp = client.post("/contracts/new", data=both)
+    assert "买方和卖方不能是同一单位" in resp.get_data(as_text=True) and count(Contract) == 1
