@@ -6,6 +6,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..admin.services import organization_named
 from ..extensions import db
 from ..models import AuditLog, Organization, OrgKind, User
 from ..models.accounts import PASSWORD_METHOD
@@ -53,7 +54,9 @@ def existing_org(name, kind, uscc=None):
     if org is not None and org.name != name:
         raise AccountError("该统一社会信用代码已登记为其他单位名称，请核对", "uscc")
     if org is None:
-        org = db.session.scalar(db.select(Organization).filter_by(name=name))
+        # Brackets of the other width name the same organisation: 南方理工大学(深圳研究院) beside 南方理工大学（深圳研究院）
+        # was a new look-alike organisation, its registrant a member at once, with no admin's approval.
+        org = organization_named(name, any_brackets=True)
         if org is not None and code and org.uscc and org.uscc != code:
             raise AccountError("该单位已登记了不同的统一社会信用代码，请核对", "uscc")
     if org is not None and org.kind != kind:

@@ -389,3 +389,17 @@ def test_the_registration_mail_links_to_the_configured_site_not_the_requests_hos
         app.config["SITE_URL"] = ""
     assert "https://kjcg.example.gov.cn/auth/register/confirm?token=" in outbox[-1][2]
     assert "evil" not in outbox[-1][2]
+
+
+def test_a_registration_naming_a_university_with_other_brackets_asks_to_join_it(client, outbox):
+    """南方理工大学(深圳研究院) typed for 南方理工大学（深圳研究院）: a new look-alike organisation was made and its
+    registrant became a member at once, posting results under a name no one could tell from the real one, with no
+    admin's approval; now the registrant asks to join the university and an admin approves first."""
+    uni = make_org("institute", name="南方理工大学（深圳研究院）")
+    data = dict(GOOD, role="researcher", org_kind="institute", org_name="南方理工大学(深圳研究院)", uscc="",
+                email="look@example.cn")  # fmt: skip
+    assert register(client, outbox, data).status_code == 302
+    user = db.session.scalar(db.select(User).filter_by(email="look@example.cn"))
+    assert user.organization_id is None and user.requested_organization_id == uni.id
+    assert count(Organization) == 1
+    assert "无法发布成果" in client.get("/results/new", follow_redirects=True).get_data(as_text=True)
