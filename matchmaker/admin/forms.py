@@ -68,9 +68,10 @@ class OrganizationForm(FlaskForm):
         self._org_id = org_id
 
     def validate_name(self, field):
-        other = db.session.scalar(db.select(Organization.id).filter_by(name=field.data.strip()))
-        if other and other != self._org_id:
-            raise ValidationError("已有同名单位")
+        # Brackets of the other width are the same name (华星(深圳) beside 华星（深圳）: a second organisation).
+        other = services.organization_named(field.data, any_brackets=True)
+        if other is not None and other.id != self._org_id:
+            raise ValidationError("已有同名单位" if other.name == field.data.strip() else f"已有同名单位“{other.name}”")
 
     def validate_uscc(self, field):
         if field.data:

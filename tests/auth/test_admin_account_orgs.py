@@ -3,6 +3,8 @@ made in a university (and then posted needs for it), a researcher in an enterpri
 （无）, an account that could never post anything; now refused under 所属单位, keeping what was typed.
 Registration already required this."""
 
+import re
+
 import pytest
 
 from matchmaker.extensions import db
@@ -118,3 +120,23 @@ def test_the_lookup_finds_a_name_typed_in_full_width_letters_or_other_brackets(c
     assert names("ＡＢＣ") == names("ａｂｃ科技") == names("abc") == ["ABC科技有限公司"]
     assert names("华星(深圳)") == names("华星（深圳") == ["华星（深圳）精密有限公司"]
     assert names("%") == names("Ｘ") == []
+
+
+def test_a_new_organisation_named_with_the_other_brackets_is_refused_as_taken(client, auth):
+    """新建单位 华星(深圳)精密有限公司 beside 华星（深圳）精密有限公司 made a second organisation no one could tell
+    from the first (accounts and contracts then split between them); refused naming the one there, typed text kept.
+    Correcting an organisation's own brackets still saves."""
+    org = make_org("enterprise", name="华星（深圳）精密有限公司")
+    auth.login("admin")
+    orgs = db.session.scalar(db.select(db.func.count(Organization.id)))
+    data = {"name": "华星(深圳)精密有限公司", "kind": "enterprise", "town": "保留的镇街"}
+    resp = client.post("/admin/organizations/new", data=data)
+    body = resp.get_data(as_text=True)
+    assert "已有同名单位“华星（深圳）精密有限公司”" in body and 'value="保留的镇街"' in body
+    assert db.session.scalar(db.select(db.func.count(Organization.id))) == orgs
+    edit = client.get(f"/admin/organizations/{org.id}/edit").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="([^"]*)"', edit).group(1)
+    saved = client.post(f"/admin/organizations/{org.id}/edit", data=dict(data, version=version, uscc=org.uscc))
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Organization, org.id).name == "华星(深圳)精密有限公司"
