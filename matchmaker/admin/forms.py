@@ -33,7 +33,7 @@ class StaffUserForm(FlaskForm):
 
     def validate_organization(self, field):
         name = (field.data or "").strip()
-        self.org = services.organization_named(name)
+        self.org = services.organization_named(name, any_brackets=True)
         if name and self.org is None:
             raise ValidationError(f"没有名为“{name}”的单位：请输入名称中的文字，从建议列表中选择已有单位"
                                   "（新单位请先在“单位管理”中添加）")  # fmt: skip

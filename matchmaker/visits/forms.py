@@ -35,7 +35,7 @@ class VisitForm(FlaskForm):
     org = None  # the enterprise named in 企业, once validated
 
     def validate_enterprise(self, field):
-        named = organization_named(field.data)
+        named = organization_named(field.data, any_brackets=True)
         self.org = named if named is not None and named.kind == OrgKind.ENTERPRISE else None
         if named is not None and self.org is None:  # a university's exact name: not "no such name"
             raise ValidationError(

@@ -140,3 +140,13 @@ def test_a_new_organisation_named_with_the_other_brackets_is_refused_as_taken(cl
     assert saved.status_code == 302
     db.session.expire_all()
     assert db.session.get(Organization, org.id).name == "华星(深圳)精密有限公司"
+
+
+def test_an_account_is_created_in_the_organisation_typed_with_other_brackets(client, auth):
+    """所属单位 typed 华星(深圳)精密有限公司 is the enterprise saved as 华星（深圳）精密有限公司 (it was refused as unknown)."""
+    org = make_org("enterprise", name="华星（深圳）精密有限公司")
+    auth.login("admin")
+    data = {"role": "enterprise", "name": "新用户", "email": "hx@example.cn", "password": "Str0ng-pass-9x",
+            "organization": "华星(深圳)精密有限公司"}  # fmt: skip
+    assert client.post("/admin/users/new", data=data).status_code == 302
+    assert db.session.scalar(db.select(User).filter_by(email="hx@example.cn")).organization_id == org.id
