@@ -40,13 +40,13 @@ def events_stmt(when="", q=""):
     return stmt.order_by(Event.id.desc())
 
 
-@rolls_back_on(BrokerError)
 def event_version(event):
     """A fingerprint of what the edit form shows of the event as stored."""
     return fingerprint((event.title, event.online, event.starts_at, event.place, event.link, event.zone_id,
                         event.description))  # fmt: skip
 
 
+@rolls_back_on(BrokerError)
 def save_event(event, data, actor, key=None, version=None):
     """Create or update an event from validated form data; commits.
 
