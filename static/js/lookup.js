@@ -31,9 +31,18 @@
       url.searchParams.set("q", q);
       if (role) { url.searchParams.set("role", role.value); }
       fetch(url.toString(), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (r) {
+          // An expired login answers with the login page (redirected, HTML): say so instead of going quiet.
+          var json = (r.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+          return r.ok && json && !r.redirected ? r.json() : Promise.reject(r.status);
+        })
         .then(function (data) { if (mine === seq) { fill(data.items, data.more); } })
-        .catch(function () { asked = null; });
+        .catch(function () {
+          asked = null;
+          if (status && mine === seq) {
+            status.textContent = "暂时无法获取单位建议（登录可能已过期）：可直接输入完整名称，或刷新页面重新登录";
+          }
+        });
     }
     input.addEventListener("input", function () {
       clearTimeout(timer);

@@ -98,3 +98,17 @@ def test_another_role_looks_the_typed_organisation_up_again(journey):
     assert "旅程智能家电有限公司" not in p.inner_html("#organization-options")
     p.select_option("#role", "enterprise")
     p.wait_for_selector(offered, state="attached")
+
+
+def test_an_expired_login_makes_the_lookup_say_so(journey):
+    """新建账号 left open until the login expired: typing in 所属单位 got the login page instead of suggestions and
+    the field went quiet; its status line now says suggestions are unavailable and what to do."""
+    admin = journey("admin-expired")
+    admin.login(*ADMIN)
+    admin.go("/admin/users/new")
+    p = admin.page
+    p.context.clear_cookies()  # the session ends while the form is open
+    p.focus("#organization")
+    p.keyboard.type("旅程智能")
+    p.wait_for_function("document.getElementById('organization-status').textContent.includes('暂时无法获取单位建议')")
+    assert "可直接输入完整名称" in p.inner_text("#organization-status")
