@@ -4,7 +4,7 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Organization, OrgKind, User
+from ..models import Organization, OrgKind, User, Visit
 from ..utils.search import contains_any
 from ..utils.text import clean_text
 from ..utils.uscc import normalize_uscc
@@ -63,6 +63,11 @@ def _check_kind_fits_members(org, kind):
         raise OrganizationKindClash("该单位有企业用户账号，单位类型须为“企业”")
     if "researcher" in roles and kind == OrgKind.ENTERPRISE:
         raise OrganizationKindClash("该单位有科研人员账号，单位类型不能改为“企业”")
+    if org.kind == OrgKind.ENTERPRISE and kind != OrgKind.ENTERPRISE:
+        # Visits are of enterprises: switched, its visits could no longer be edited (登记走访 takes enterprises).
+        visited = db.session.scalar(db.select(Visit.id).where(Visit.organization_id == org.id).limit(1))
+        if visited is not None:
+            raise OrganizationKindClash("该单位有走访记录（走访须针对企业），单位类型须为“企业”")
 
 
 def save_organization(org, data, version=None):

@@ -47,3 +47,26 @@ def test_an_organisation_without_such_accounts_changes_kind(client, auth):
     assert client.post(f"/admin/organizations/{org.id}/edit", data=data).status_code == 302
     db.session.expire_all()
     assert org.kind == "institute" and db.session.scalar(db.select(db.func.count(User.id))) == 2
+
+
+def test_an_enterprise_with_visits_stays_an_enterprise(client, auth):
+    """An enterprise with visits but no accounts switched to 高校: every edit of its visits was then refused
+    (登记走访 takes enterprises only). Now the switch is refused under 单位类型, what was typed kept."""
+    from datetime import date
+
+    from matchmaker.models import Visit
+
+    org = make_org("enterprise", name="被走访过的企业")
+    db.session.add(Visit(organization_id=org.id, kind="visit", visited_on=date(2020, 5, 1), topic="走访", people="甲"))
+    db.session.commit()
+    auth.login("admin")
+    data = {"name": "被走访过的企业", "kind": "university", "address": "新填的地址"}
+    resp = client.post(f"/admin/organizations/{org.id}/edit", data=data)
+    body = resp.get_data(as_text=True)
+    assert (
+        resp.status_code == 200
+        and "该单位有走访记录（走访须针对企业），单位类型须为“企业”" in body
+        and "新填的地址" in body
+    )
+    db.session.expire_all()
+    assert org.kind == "enterprise"
