@@ -22,6 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_db import database_url, fill_once  # noqa: E402
+
 TARGET_MS = 300
 PASSWORD = "bench-password-1"
 
@@ -173,32 +175,13 @@ def main():
     ap.add_argument("--only", default="", help="comma-separated figure names")
     args = ap.parse_args()
     instance = tempfile.mkdtemp(prefix="mm-bench-")
-    pg = os.environ.get("MATCHMAKER_DATABASE_URL")
-    path = Path(tempfile.gettempdir()) / f"mm-service-lists-{args.n}.sqlite"
-    if pg:
-        from matchmaker.config import database_uri
-
-        url = database_uri(pg, instance)
-    else:
-        if path.exists() and not args.reuse:
-            path.unlink()
-        url = f"sqlite:///{path}"
+    url, pg = database_url("mm-service-lists", args.n, args.reuse, instance)
     app = build_app(url, instance)
     from matchmaker.extensions import db
     from matchmaker.models import LiveSession, Organization, TrainingCourse, Visit
 
     with app.app_context():
-        have = 0
-        if args.reuse or pg:
-            db.create_all()
-            have = db.session.scalar(db.select(db.func.count(Visit.id)))
-            db.session.remove()
-        if have != args.n:
-            db.drop_all()
-            db.create_all()
-            t0 = time.perf_counter()
-            fill(args.n)
-            print(f"# filled {args.n} rows of each in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        fill_once(Visit, args.n, fill, args.reuse or pg)
         ids = {
             "live": db.session.scalar(db.select(LiveSession.id)),
             "course": db.session.scalar(db.select(TrainingCourse.id)),
