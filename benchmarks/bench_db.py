@@ -8,6 +8,14 @@ import time
 from pathlib import Path
 
 
+def build_app(db_url, instance):
+    """The app on the benchmark's database (CSRF off: the test client posts forms)."""
+    os.environ.setdefault("MATCHMAKER_INSTANCE_PATH", instance)
+    from matchmaker import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": db_url, "SECRET_KEY": "bench-secret-key", "WTF_CSRF_ENABLED": False})
+
+
 def database_url(stem, n, reuse, instance):
     """(URL, on PostgreSQL?): the configured PostgreSQL database, or the SQLite file ``<stem>-<n>.sqlite`` in
     the temp folder (removed first unless ``reuse``)."""

@@ -11,7 +11,6 @@ alternating needs and results, several queries and pages).
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
@@ -23,16 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_db import database_url, fill_once  # noqa: E402
+from bench_db import build_app, database_url, fill_once  # noqa: E402
 
 TARGET_MS = 300
-
-
-def build_app(db_url, instance):
-    os.environ.setdefault("MATCHMAKER_INSTANCE_PATH", instance)
-    from matchmaker import create_app
-
-    return create_app({"SQLALCHEMY_DATABASE_URI": db_url, "SECRET_KEY": "bench-secret-key", "WTF_CSRF_ENABLED": False})
 
 
 def fill(n, seed=7):
