@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import case, func, or_
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from .. import cache
 from ..extensions import db
@@ -294,9 +294,20 @@ class CountCachedPagination(SelectPagination):
         return explain_shown([rows[i] for i in page if i in rows])  # pairs of a re-suggestion still without reasons
 
 
+def _count_key(user, f, kind):
+    return ("pairs-count", kind, user.id, f.status, f.assigned, f.industry, f.zone_id, f.band, f.age, f.stale, f.q)
+
+
 def paginate(stmt, user, f, kind):
     """The request's page of stmt (built by suggestions_stmt with f), its count cached per user, list
     and filters."""
-    key = ("pairs-count", kind, user.id, f.status, f.assigned, f.industry, f.zone_id, f.band, f.age, f.stale, f.q)
-    return CountCachedPagination(select=stmt, session=db.session(), per_page=20, error_out=False, count_key=key,
-                                 order=SORTS[f.sort][1])  # fmt: skip
+    return CountCachedPagination(select=stmt, session=db.session(), per_page=20, error_out=False,
+                                 count_key=_count_key(user, f, kind), order=SORTS[f.sort][1])  # fmt: skip
+
+
+def count(stmt, user, f, kind):
+    """How many pairs stmt (built by suggestions_stmt with f) holds: the same cached figure as the page's
+    total (the dashboard's counts and the list they link to agree)."""
+    sub = stmt.options(lazyload("*")).order_by(None).subquery()
+    return cache.cached(_count_key(user, f, kind), COUNT_TABLES,
+                        lambda: db.session.scalar(db.select(func.count()).select_from(sub)))  # fmt: skip

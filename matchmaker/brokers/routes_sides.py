@@ -31,13 +31,14 @@ def owner_suggestions(listing, user=None):
 @role_required(Role.ENTERPRISE, Role.RESEARCHER)
 def mine():
     """Every pair a broker has vouched for on the user's needs or results."""
-    stmt, side = services.my_pairs_stmt(current_user)
+    awaiting = request.args.get("awaiting") == "1"
+    stmt, side = services.my_pairs_stmt(current_user, awaiting=awaiting)
     if stmt is None:
         abort(404)
     page = db.paginate(stmt, per_page=20, error_out=False)
-    return render_template(
-        "brokers/mine.html", page=page, suggestions=services.owner_views(page.items, side, current_user)
-    )
+    return render_template("brokers/mine.html", page=page, awaiting=awaiting,
+                           awaiting_count=services.awaiting_reply_count(current_user),
+                           suggestions=services.owner_views(page.items, side, current_user))  # fmt: skip
 
 
 @bp.route("/suggestions/<int:suggestion_id>/request", methods=["POST"])

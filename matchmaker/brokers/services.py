@@ -456,12 +456,31 @@ def owner_suggestions(listing, user, limit=50):
     return _views(rows, side, user)
 
 
-def my_pairs_stmt(user):
-    """All pairs the user's side can see, newest activity first (for the 'my matches' page)."""
+def _awaiting_reply(stmt, side):
+    """Pairs a broker moved on that this side has not answered yet (感兴趣 / 暂无意向)."""
+    S = MatchSuggestion
+    answer = S.need_response if side == "need" else S.result_response
+    return stmt.where(S.status.in_(RESPONDABLE_STATUSES), answer.is_(None))
+
+
+def my_pairs_stmt(user, awaiting=False):
+    """All pairs the user's side can see, newest activity first (for the 'my matches' page); with
+    ``awaiting`` only those waiting for the user's side to say whether it is interested."""
     stmt, side = _owner_stmt(user)
     if stmt is None:
         return None, None
+    if awaiting:
+        stmt = _awaiting_reply(stmt, side)
     return stmt.options(*_owner_options()).order_by(MatchSuggestion.last_activity_at.desc()), side
+
+
+def awaiting_reply_count(user):
+    """How many pairs wait for the user's side to answer (0 for users with no side)."""
+    stmt, side = _owner_stmt(user)
+    if stmt is None:
+        return 0
+    ids = _awaiting_reply(stmt, side).with_only_columns(MatchSuggestion.id).order_by(None).subquery()
+    return db.session.scalar(db.select(func.count()).select_from(ids))
 
 
 def owner_views(rows, side, viewer=None):

@@ -192,5 +192,7 @@ def signing_ca():
 @login_required
 def signing_mine():
     """The contracts the current user is asked to sign, or has signed, as an authorised signer."""
-    page = db.paginate(svc.my_documents(current_user), per_page=20, error_out=False)
-    return render_template("contracts/signing/mine.html", page=page, china_time=svc.china_time)
+    awaiting = request.args.get("awaiting") == "1"
+    page = db.paginate(svc.my_documents(current_user, awaiting), per_page=20, error_out=False)
+    return render_template("contracts/signing/mine.html", page=page, china_time=svc.china_time, awaiting=awaiting,
+                           awaiting_count=svc.awaiting_my_signature_count(current_user))  # fmt: skip

@@ -8,7 +8,7 @@ from datetime import UTC, date, timedelta, timezone
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import undefer
 from sqlalchemy.orm.exc import StaleDataError
@@ -132,16 +132,36 @@ def can_view(user, contract):
     return signer is not None
 
 
-def my_documents(user):
-    """Documents the user is the authorised signer of, newest first (their 待我签署 list)."""
-    return (
-        select(ContractDocument)
-        .where(
-            (ContractDocument.buyer_signer_id == user.id) | (ContractDocument.seller_signer_id == user.id),
-            ContractDocument.status != DocumentStatus.WITHDRAWN.value,
-        )
-        .order_by(ContractDocument.prepared_at.desc(), ContractDocument.id.desc())
+def _unsigned_by(user):
+    """Documents still open for signing on which the user's party has not signed yet."""
+    D, S = ContractDocument, ContractSignature
+
+    def unsigned(party):
+        return ~select(S.id).where(S.document_id == D.id, S.party == party).exists()
+
+    return (D.status == DocumentStatus.AWAITING.value) & (
+        ((D.buyer_signer_id == user.id) & unsigned(SigningParty.BUYER.value))
+        | ((D.seller_signer_id == user.id) & unsigned(SigningParty.SELLER.value))
     )
+
+
+def my_documents(user, awaiting=False):
+    """Documents the user is the authorised signer of, newest first (their 待我签署 list); with ``awaiting``
+    only those waiting for the user's signature."""
+    D = ContractDocument
+    stmt = select(D).where(
+        (D.buyer_signer_id == user.id) | (D.seller_signer_id == user.id), D.status != DocumentStatus.WITHDRAWN.value
+    )
+    if awaiting:
+        stmt = stmt.where(_unsigned_by(user))
+    return stmt.order_by(D.prepared_at.desc(), D.id.desc())
+
+
+def awaiting_my_signature_count(user):
+    """How many documents wait for the user's signature."""
+    D = ContractDocument
+    mine = (D.buyer_signer_id == user.id) | (D.seller_signer_id == user.id)
+    return db.session.scalar(select(func.count(D.id)).where(mine, _unsigned_by(user)))
 
 
 # Preparing the text -----------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """List and search queries shared by needs and results: filters, full-text search, sort."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import case, func
+from sqlalchemy import and_, case, func
 from sqlalchemy.orm import defer, joinedload
 
 from .. import cache
@@ -12,7 +13,7 @@ from ..extensions import db
 from ..models import ACTIVE_STATUSES, ListingStatus, Result, TechNeed, Zone, need_zone, result_zone
 from ..utils import clock
 from .kinds import KINDS
-from .lifecycle import live_clause
+from .lifecycle import REMIND_DAYS, live_clause
 from .search import ensure_search_schema, query_terms, ranked
 
 SORTS = {"relevance": "相关度", "new": "最新发布", "deadline": "即将到期", "amount_desc": "金额从高到低",
@@ -171,13 +172,31 @@ def paginate(q, model, per_page=20, count_key=None):
                         count_key=count_key, total=q.total)  # fmt: skip
 
 
-def mine(kind, user, status=None):
-    """The listings a user manages (see Kind.mine_clause), newest first, optionally in one status."""
+def expiring_clause(model, today=None):
+    """Live listings whose validity ends within lifecycle.REMIND_DAYS (the ones their owners are reminded of)."""
+    today = today or clock.today()
+    return and_(model.status.in_(ACTIVE_STATUSES), model.valid_until >= today,
+                model.valid_until <= today + timedelta(days=REMIND_DAYS))  # fmt: skip
+
+
+def mine(kind, user, status=None, expiring=False):
+    """The listings a user manages (see Kind.mine_clause), newest first, optionally in one status or only
+    those about to expire (soonest first)."""
     model = KINDS[kind].model
     stmt = db.select(model).where(KINDS[kind].mine_clause(user))
     if status in {s.value for s in ListingStatus}:
         stmt = stmt.where(model.status == status)
+    if expiring:
+        return stmt.where(expiring_clause(model)).order_by(model.valid_until, model.id)
     return stmt.order_by(model.updated_at.desc(), model.id.desc())
+
+
+def expiring_count(kind, user):
+    """How many of the user's listings expire within lifecycle.REMIND_DAYS."""
+    model = KINDS[kind].model
+    return db.session.scalar(
+        db.select(func.count(model.id)).where(KINDS[kind].mine_clause(user), expiring_clause(model))
+    )
 
 
 def my_counts(kind, user):

@@ -16,6 +16,7 @@ from ..utils import once
 from ..utils.versions import EditConflict, refuse_stale
 from . import access, lifecycle, queries, services
 from .kinds import Kind
+from .lifecycle import REMIND_DAYS
 from .validation import parse_date
 
 # Enum classes the listing templates label stored values with.
@@ -87,9 +88,11 @@ def detail(kind: Kind, listing_id):
 def mine(kind: Kind):
     """The listings the user manages, with counts per state."""
     status = request.args.get("status") or None
-    page = db.paginate(queries.mine(kind.name, current_user, status), per_page=20, error_out=False)
+    expiring = request.args.get("expiring") == "1"
+    page = db.paginate(queries.mine(kind.name, current_user, status, expiring), per_page=20, error_out=False)
     return render_template("listings/mine.html", kind=kind, page=page, counts=queries.my_counts(kind.name, current_user),
-                           statuses=ListingStatus, status=status, **ENUMS)  # fmt: skip
+                           statuses=ListingStatus, status=status, expiring=expiring, remind_days=REMIND_DAYS,
+                           **ENUMS)  # fmt: skip
 
 
 def _form_data(kind, form):

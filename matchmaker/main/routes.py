@@ -8,7 +8,7 @@ from flask_login import current_user
 from ..auth.decorators import login_required, public
 from ..extensions import csrf
 from ..utils.urls import safe_next
-from .services import headline_figures
+from .services import headline_figures, todos
 
 bp = Blueprint("main", __name__)
 
@@ -32,7 +32,7 @@ def index():
 @login_required
 def dashboard():
     """Each role's starting page."""
-    return render_template("main/dashboard.html", user=current_user, figures=headline_figures())
+    return render_template("main/dashboard.html", user=current_user, todos=todos(current_user))
 
 
 def _from_this_site():
