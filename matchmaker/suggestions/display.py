@@ -234,17 +234,40 @@ def _current_text(listing) -> str:
     return "\n".join(getattr(listing, f) or "" for f in ("title", "keywords", *kind.body))
 
 
+_LATIN = re.compile(r"[a-z]")
+
+
+def _written_forms(text: str, words) -> dict:
+    """{word: the word as the text writes it} for the words found in text (“LED” for the engine's “led”)."""
+    if not text or not words:
+        return {}
+    norm, index = _normalised_map(text)
+    out = {}
+    for w in words:
+        pattern = _pattern([w])
+        m = pattern.search(norm) if pattern else None
+        if m:
+            out[w] = unicodedata.normalize("NFKC", text[index[m.start()] : index[m.end() - 1] + 1])
+    return out
+
+
 def check_current(bar: ReasonBar, need, result) -> ReasonBar:
     """Flag a bar whose shown words are no longer all in the texts they came from: a listing edited
-    after the pair was scored (until its re-match, or for good on a pair a broker has decided)."""
+    after the pair was scored (until its re-match, or for good on a pair a broker has decided). Latin
+    words in the shown labels take the case their listing writes them in (the engine folds case)."""
     if bar.legacy:  # older engines' and brokers' terms were never promised to be whole words of the text
         return bar
-    for listing, attr in ((need, "need_words"), (result, "result_words")):
-        if listing is None or bar.outdated:
+    written = {}
+    for listing, attr in ((result, "result_words"), (need, "need_words")):  # the need's spelling wins
+        if listing is None:
             continue
         words = {w for p in bar.parts for w in getattr(p, attr)}
-        text = _current_text(listing)
-        bar.outdated = any(not match_spans(text, [w]) for w in words)
+        found = _written_forms(_current_text(listing), words)
+        bar.outdated = bar.outdated or len(found) < len(words)
+        written.update({w: f for w, f in found.items() if _LATIN.search(w)})
+    if written:  # a label is a word, or "need word ↔ result word" (matching/explain.py)
+        for p in bar.parts:
+            p.term = " ↔ ".join(written.get(w, w) for w in p.term.split(" ↔ "))
     return bar
 
 
