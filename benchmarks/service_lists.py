@@ -1,5 +1,6 @@
 """The other list pages and forms at 100,000 rows: visits, the urgent queue, financing cases, a live class's
-registrations, a course's enrolments, certificates, notifications, accounts and organisations.
+registrations, a course's enrolments, certificates, notifications, accounts and organisations; the broker's and
+the admin's dashboard (its 待办 counts over all of them).
 
 Fills a database (SQLite file by default; MATCHMAKER_DATABASE_URL for PostgreSQL) with N rows of each (and N
 enterprises, each with a user), then times requests through the app (Flask test client: routing, queries,
@@ -145,6 +146,7 @@ def pages(ids, n):
                                             f"/classes/{ids['live']}/attendance?page={n // 100}"],
             "notifications_ms_100k": ["/notifications/", f"/notifications/?page={deep}"],
             "service_history_ms_100k": [f"/visits/enterprises/{ids['org']}"],
+            "broker_dashboard_ms_100k": ["/dashboard"],
         },
         "admin": {
             "course_enrolments_ms_100k": [f"/training/{ids['course']}/enrolments",
@@ -155,6 +157,7 @@ def pages(ids, n):
             "user_form_ms_100k": ["/admin/users/new"],
             "organization_lookup_ms_100k": ["/admin/organizations/lookup.json?q=基准&role=enterprise",
                                             "/admin/organizations/lookup.json?q=9876"],
+            "admin_dashboard_ms_100k": ["/dashboard"],
         },
     }  # fmt: skip
 

@@ -67,7 +67,7 @@ def _owner_todos(user, kind, noun):
 def _staff_todos(user):
     from ..brokers import queries
     from ..models import User
-    from ..urgent.services import queue_query
+    from ..urgent.services import waiting_counts
 
     stale_days = int(current_app.config.get("STALE_SUGGESTION_DAYS", 14))
     f = queries.Filters.from_args({}, user)
@@ -79,11 +79,11 @@ def _staff_todos(user):
         stale = queries.count(queries.pipeline_stmt(user, f, stale_days), user, f, "pipeline")
         todos.append(Todo("stale", f"超过 {stale_days} 天未跟进的对接", stale, "brokers.pipeline", {"stale": 1}))
     if "urgent.queue" in current_app.view_functions:
+        pending, overdue = waiting_counts()
         todos += [
-            Todo("urgent", "待审核的急需需求", _count(queue_query({})), "urgent.queue"),
-            Todo("overdue", "已超过办理时限的急需需求", _count(queue_query({"sla": "overdue"})), "urgent.queue",
-                 {"sla": "overdue"}, urgent=True),
-        ]  # fmt: skip
+            Todo("urgent", "待审核的急需需求", pending, "urgent.queue"),
+            Todo("overdue", "已超过办理时限的急需需求", overdue, "urgent.queue", {"sla": "overdue"}, urgent=True),
+        ]
     if user.is_admin:
         pending = _count(db.select(User.id).where(User.requested_organization_id.is_not(None)))
         todos.append(Todo("members", "待核实的加入单位申请", pending, "admin.users", {"pending": "1"}, urgent=True))
