@@ -150,7 +150,8 @@ def paragraph(period, f):
     """The letter's paragraph, written from the figures."""
     u, v, c, fin = f["urgent"], f["visits"], f["classes"], f["financing"]
     parts = [
-        f"开通技术需求快速发布通道，受理急需技术需求 {u['asked']} 项（{u['sla_met']} 项在服务时限内完成审核）",
+        f"开通技术需求快速发布通道，受理急需技术需求 {u['asked']} 项（{u['sla_met']} 项在服务时限内完成审核"
+        + (f"，{u['pending']} 项待审核）" if u["pending"] else "）"),
         f"共服务企业 {f['served']} 家，走访/来访重点企业 {v['key_enterprises']} 家",
         f"征集企业技术难题需求 {f['collected']} 项，携高校院所专家走访企业对接技术难题 {v['expert_enterprises']} 家",
         f"举办 {c['classes']} 场线上公益直播课堂、举办 {c['matchmaking']} 场线上技术难题对接活动，"

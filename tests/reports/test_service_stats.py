@@ -101,8 +101,19 @@ def test_the_paragraph_in_the_letters_style(app):
     assert text.startswith("2020年1月1日至2020年12月31日，")
     for part in ("共服务企业 5 家，走访/来访重点企业 1 家", "征集企业技术难题需求 1 项",
                  "携高校院所专家走访企业对接技术难题 1 家", "举办 1 场线上公益直播课堂、举办 0 场线上技术难题对接活动",
-                 "累计 120 余人次参加", "累计 100 余人参加，3 人获发技术经纪人证书", "放款 1 笔、金额 50.00 万元"):  # fmt: skip
+                 "累计 120 余人次参加", "累计 100 余人参加，3 人获发技术经纪人证书", "放款 1 笔、金额 50.00 万元",
+                 "受理急需技术需求 1 项（1 项在服务时限内完成审核）"):  # fmt: skip
         assert part in text, part
+
+
+def test_the_paragraph_says_how_many_urgent_requests_still_wait(app):
+    """A request not yet reviewed is neither met nor missed: the paragraph says it waits (it read “1 项（0 项在服务
+    时限内完成审核）” as if the one request had been missed)."""
+    e = _world()
+    user = make_user("enterprise", org=e[0])
+    urgent.mark_existing(make_need(user=user), user, "order", "订单交期紧迫", now=datetime(2020, 11, 2, 2))
+    text = service_stats.build(Y2020)["paragraph"]
+    assert "受理急需技术需求 2 项（1 项在服务时限内完成审核，1 项待审核）" in text
 
 
 def test_page_and_xlsx_for_an_admin(client, auth):
