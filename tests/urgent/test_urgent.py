@@ -1,6 +1,7 @@
 """The fast channel: posting an urgent need, the broker's review within the service level,
 publishing, matching and the researchers' announcement, refusals, and who may do what."""
 
+import re
 from datetime import datetime, timedelta
 
 from matchmaker.extensions import db
@@ -268,3 +269,41 @@ def test_an_announcement_whose_matching_failed_is_retried(app, client, auth, mon
     db.session.expire_all()
     assert _researcher_told(researcher) is not None
     assert "已推送给 1 位相关科研人员" in client.get(f"/urgent/{req.id}").get_data(as_text=True)
+
+
+def test_a_full_queue_page_costs_the_same_few_queries_as_a_short_one(client, auth):
+    """Each row's need and organisation were loaded one by one (two queries a row): a page of 20 now
+    takes as many queries as a page of 2, and lists the same requests, soonest deadline first."""
+    from sqlalchemy import event
+
+    def page_queries():
+        seen = []
+
+        def note(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            html = client.get("/urgent/queue").get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        return html, len(seen)
+
+    def mark(n, start):  # rows as the service writes them (the service also matches and notifies: slow here)
+        for i in range(n):
+            ent = make_user("enterprise")
+            need = make_need(org=ent.organization, user=ent, title=f"急需队列第{start + i}项")
+            at = datetime(2026, 3, 2, 2) + timedelta(hours=start + i)
+            db.session.add(UrgentRequest(need_id=need.id, organization_id=ent.organization_id, reason_kind="order",
+                                         reason="订单交期紧迫", requested_by_id=ent.id, requested_at=at, sla_hours=24,
+                                         due_at=at + timedelta(hours=24)))  # fmt: skip
+        db.session.commit()
+
+    mark(2, 0)
+    auth.login("broker")
+    _, few = page_queries()
+    mark(18, 2)
+    html, many = page_queries()
+    assert many == few, (few, many)
+    titles = [int(t) for t in re.findall(r"急需队列第(\d+)项", html)]
+    assert titles == list(range(20))  # soonest deadline first
