@@ -43,9 +43,10 @@ def test_every_page_of_the_demo_passes_axe(browser, demo_server, role):
     """Crawl the demo as this role; each page is checked once it has loaded."""
     base = demo_server["url"]
     context, page, start = _open(browser, base, role)
-    # At 1280 px (a common office screen) the menu fits on one row for every role (an admin's ten entries wrapped).
-    bar = page.eval_on_selector("nav.navbar", "e => e.getBoundingClientRect().height")
-    assert bar < 70, f"the navigation bar takes {bar:.0f} px as {role} at 1280 px: it wrapped onto a second row"
+    # On the dashboard, at 1280 px (a common office screen), the menu fits on one row (an admin's wrapped).
+    if ROLES[role]:
+        bar = page.eval_on_selector("nav.navbar", "e => e.getBoundingClientRect().height")
+        assert bar < 70, f"the navigation bar takes {bar:.0f} px as {role} at 1280 px: it wrapped onto a second row"
     failures = {}
 
     def check(path, pg):
