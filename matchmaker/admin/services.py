@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Organization, OrgKind, User, Visit
 from ..utils.search import contains_any
-from ..utils.text import clean_text
+from ..utils.text import FULL_TO_HALF_BRACKETS, HALF_TO_FULL_BRACKETS, clean_text, name_key
 from ..utils.uscc import normalize_uscc
 from ..utils.versions import check_unchanged, fingerprint
 
@@ -119,10 +119,6 @@ def org_lookup(q, role=None, limit=LOOKUP_LIMIT):
     return found, len(rows) > limit
 
 
-# Brackets are typed either way in organisation names: 某某（深圳）有限公司 is often typed 某某(深圳)有限公司.
-_HALF_BRACKETS, _FULL_BRACKETS = str.maketrans("()", "（）"), str.maketrans("（）", "()")
-
-
 def _spellings(q):
     """What a typed fragment is looked up as: cleaned as form text is (a name was stored so: full-width letters
     and digits typed by a Chinese input method become ASCII), as typed, and with its brackets the other width.
@@ -130,7 +126,7 @@ def _spellings(q):
     typed = (q or "").strip()[:100]
     cleaned = clean_text(typed, multiline=False).strip()
     found = []
-    for s in (cleaned, typed, cleaned.translate(_HALF_BRACKETS), cleaned.translate(_FULL_BRACKETS)):
+    for s in (cleaned, typed, cleaned.translate(HALF_TO_FULL_BRACKETS), cleaned.translate(FULL_TO_HALF_BRACKETS)):
         if s and s not in found:
             found.append(s)
     return found
@@ -138,13 +134,14 @@ def _spellings(q):
 
 def organization_named(name, any_brackets=False):
     """The organisation of exactly this name (names are unique), or None. ``any_brackets``: failing that, the one
-    whose name differs only in the width of its brackets (华星(深圳)有限公司 typed for 华星（深圳）有限公司)."""
+    that is the same organisation by name_key (华星(深圳)有限公司 typed for 华星（深圳）有限公司, full-width letters for
+    ASCII ones); the database keeps that one unique (organization.name_key)."""
     name = (name or "").strip()
     if not name:
         return None
     org = db.session.scalar(db.select(Organization).filter_by(name=name))
     if org is None and any_brackets:
-        other = {name.translate(_HALF_BRACKETS), name.translate(_FULL_BRACKETS)} - {name}
-        if other:
-            org = db.session.scalars(db.select(Organization).where(Organization.name.in_(other))).first()
+        key = name_key(name)
+        if key:
+            org = db.session.scalar(db.select(Organization).filter_by(name_key=key))
     return org

@@ -28,6 +28,18 @@ def clean_text(value, multiline=True):
     return "".join(ch for ch in value if ch in keep or unicodedata.category(ch) not in ("Cc", "Cf"))
 
 
+# Brackets are typed either way in organisation names: 某某（深圳）有限公司 is often typed 某某(深圳)有限公司.
+HALF_TO_FULL_BRACKETS, FULL_TO_HALF_BRACKETS = str.maketrans("()", "（）"), str.maketrans("（）", "()")
+
+
+def name_key(name):
+    """What makes two organisation names the same organisation: the name cleaned as form text is (full-width
+    letters and digits as ASCII, no control or zero-width characters), trimmed, with half-width brackets.
+    华星（深圳）精密有限公司, 华星(深圳)精密有限公司 and 华星(深圳）精密有限公司 are one key; None for a blank name."""
+    key = clean_text((name or "").strip(), multiline=False).strip().translate(FULL_TO_HALF_BRACKETS)
+    return key or None
+
+
 def _clean_line(value):
     return clean_text(value, multiline=False)
 
