@@ -138,7 +138,7 @@ def organization_new():
         try:
             org = services.save_organization(Organization(), form.data)
         except services.OrganizationTaken as exc:
-            form.name.errors.append(str(exc))
+            form[exc.field].errors.append(str(exc))
         else:
             flash(f"已创建单位 {org.name}", "success")
             return redirect(url_for("admin.organizations"))
@@ -158,7 +158,7 @@ def organization_edit(org_id):
         try:
             services.save_organization(org, form.data, version=form.version.data)
         except services.OrganizationTaken as exc:
-            form.name.errors.append(str(exc))
+            form[exc.field].errors.append(str(exc))
         except services.OrganizationKindClash as exc:
             form.kind.errors.append(str(exc))
         except EditConflict as exc:

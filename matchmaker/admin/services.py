@@ -36,7 +36,13 @@ def org_query(kind=None, q=None):
 
 
 class OrganizationTaken(Exception):
-    """Another request saved an organisation of this name or USCC first (a double submit, two tabs)."""
+    """Another request saved an organisation of this name (or one differing only in the width of its brackets)
+    or USCC first (a double submit, two tabs, a registration at the same moment); ``field`` is the form
+    field it is about."""
+
+    def __init__(self, message, field="name"):
+        super().__init__(message)
+        self.field = field
 
 
 ORG_FIELDS = ("name", "kind", "town", "industry", "address", "contact_name", "contact_phone", "contact_email",
@@ -85,12 +91,25 @@ def save_organization(org, data, version=None):
     org.uscc = normalize_uscc(data.get("uscc")) or None
     org.verified = bool(data.get("verified"))
     db.session.add(org)
+    own_id, name, uscc = org.id, org.name, org.uscc
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise OrganizationTaken("已有同名单位或该统一社会信用代码已被其他单位使用") from None
+        raise _taken(own_id, name, uscc) from None
     return org
+
+
+def _taken(own_id, name, uscc):
+    """The refusal of a save that met another organisation's name, look-alike name or USCC in the database:
+    in the words the form gives when that organisation was already there."""
+    other = organization_named(name, any_brackets=True)
+    if other is not None and other.id != own_id:
+        return OrganizationTaken("已有同名单位" if other.name == name else f"已有同名单位“{other.name}”")
+    holder = db.session.scalar(db.select(Organization.id).filter_by(uscc=uscc)) if uscc else None
+    if holder is not None and holder != own_id:
+        return OrganizationTaken("该统一社会信用代码已被其他单位使用", "uscc")
+    return OrganizationTaken("已有同名单位或该统一社会信用代码已被其他单位使用")
 
 
 LOOKUP_LIMIT = 20  # organisations suggested at a time while a name is typed
