@@ -30,6 +30,11 @@ class EmailTaken(AccountError):
     """The address already has an account."""
 
 
+class _NewOrganisationRace(AccountError):
+    """The registration's new organisation met one a simultaneous request saved first (its name, a look-alike
+    of it, or its code): registering again finds that organisation."""
+
+
 def _commit_new(user):
     """Commit a new account; the same address (or a new organisation's name or code) written by a
     request running at the same moment, a double-clicked submit, is refused in words, not a 500."""
@@ -40,7 +45,7 @@ def _commit_new(user):
         db.session.rollback()
         if db.session.scalar(db.select(User.id).filter_by(email=email)):
             raise EmailTaken("该邮箱已注册", "email") from None
-        raise AccountError("该单位刚刚已被登记，请重新提交") from None
+        raise _NewOrganisationRace("该单位刚刚已被登记，请重新提交") from None
     return user
 
 
@@ -89,7 +94,21 @@ def register_user(
     industry=None,
 ):  # fmt: skip
     """Self-registration of an enterprise user or a researcher (password, or its hash from a
-    confirmed link: auth/registration.py); commits."""
+    confirmed link: auth/registration.py); commits.
+
+    A new organisation met in the database by one a simultaneous request saved first (the same name, brackets
+    of the other width, the same code) is rolled back and the registration made again: it then asks to join
+    that organisation (or is refused as the sequential case is: another kind, another code)."""
+    args = dict(role=role, name=name, email=email, password=password, password_hash=password_hash, phone=phone,
+                org_name=org_name, org_kind=org_kind, uscc=uscc, town=town, industry=industry)  # fmt: skip
+    try:
+        return _register_user(**args)
+    except _NewOrganisationRace:
+        pass
+    return _register_user(**args)  # finds the organisation now
+
+
+def _register_user(*, role, name, email, password, password_hash, phone, org_name, org_kind, uscc, town, industry):
     email = email.strip().lower()
     if db.session.scalar(db.select(User.id).filter_by(email=email)):
         raise EmailTaken("该邮箱已注册", "email")
