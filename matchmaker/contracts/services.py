@@ -140,6 +140,11 @@ def prefill_from_suggestion(suggestion):
 # Use cases --------------------------------------------------------------------------------
 
 
+class _NewOrganisationRace(Exception):
+    """A party's new organisation was inserted by a simultaneous request first (its name or a look-alike:
+    organization.name_key), or the flush inserting it failed otherwise (a registration number, told by retrying)."""
+
+
 def find_or_create_org(name, kind):
     """The organisation of that name (its brackets typed either width: 华星(深圳) is 华星（深圳）, not a second
     organisation), or a new one of the given kind."""
@@ -147,7 +152,10 @@ def find_or_create_org(name, kind):
     if org is None:
         org = Organization(name=name, kind=kind if kind in OrgKind._value2member_map_ else OrgKind.ENTERPRISE.value)
         db.session.add(org)
-        db.session.flush()
+        try:
+            db.session.flush()
+        except IntegrityError:  # its name (or a look-alike) saved meanwhile, most likely: the caller rolls back
+            raise _NewOrganisationRace from None
     return org
 
 
@@ -178,10 +186,6 @@ def _commit(contract):
         db.session.rollback()
         raise ContractError("该登记编号已被其他合同使用，未保存") from None
     return contract
-
-
-class _NewOrganisationRace(Exception):
-    """A party's new organisation was inserted by a simultaneous request first (its unique name)."""
 
 
 def record_contract(actor, data, suggestion_id=None, key=None, with_contract=None):
@@ -216,7 +220,7 @@ def _record_contract(actor, data, suggestion_id, key, with_contract):
     contract = Contract(created_by_id=actor.id, suggestion_id=suggestion.id if suggestion else None)
     try:
         _apply(contract, data)
-    except IntegrityError:
+    except (IntegrityError, _NewOrganisationRace):
         db.session.rollback()
         raise _NewOrganisationRace from None
     except ContractError:
@@ -254,7 +258,21 @@ def _mark_signed(actor, suggestion, contract):
 
 
 def update_contract(actor, contract, data, base_version):
-    """Save an edit made on version ``base_version``; a stale one raises StaleContract."""
+    """Save an edit made on version ``base_version``; a stale one raises StaleContract.
+
+    A party renamed to a new organisation that a simultaneous request inserted first (the same name, or
+    brackets of the other width): rolled back and saved again, finding that organisation."""
+    try:
+        return _update_contract(actor, contract, data, base_version)
+    except _NewOrganisationRace:
+        pass
+    try:
+        return _update_contract(actor, contract, data, base_version)  # finds the organisation now
+    except _NewOrganisationRace:
+        raise ContractError("该登记编号已被其他合同使用，未保存") from None  # no race then: the number
+
+
+def _update_contract(actor, contract, data, base_version):
     if contract.voided:
         raise ContractError("已作废的合同不能修改")
     if str(base_version) != str(contract.version):
@@ -280,6 +298,9 @@ def update_contract(actor, contract, data, base_version):
         db.session.rollback()
         contract = db.session.get(Contract, contract.id)
         raise StaleContract(contract, changes_since(contract, base_version)) from None
+    except _NewOrganisationRace:
+        db.session.rollback()
+        raise
     except IntegrityError:
         db.session.rollback()
         raise ContractError("该登记编号已被其他合同使用，未保存") from None
