@@ -15,8 +15,10 @@ class EditConflict(ValueError):
 
 
 def fingerprint(values) -> str:
-    """A short fingerprint of the values an edit form shows, as stored."""
-    return hashlib.sha256(repr([str(v) for v in values]).encode()).hexdigest()[:20]
+    """A short fingerprint of the values an edit form shows, as stored. A cleared field (None) differs from one
+    holding the text "None": both were str()-ed to "None", so a save that cleared what another set to "None"
+    (or the reverse) was not seen as a change."""
+    return hashlib.sha256(repr([None if v is None else str(v) for v in values]).encode()).hexdigest()[:20]
 
 
 def check_unchanged(record, shown, version_of, noun, who="其他管理员"):

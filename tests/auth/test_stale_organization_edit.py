@@ -33,3 +33,21 @@ def test_a_save_from_a_stale_edit_page_does_not_overwrite_the_other(client, auth
     assert client.post(url, data=dict(stale, version=again)).status_code == 302
     db.session.expire_all()
     assert org.contact_name == "第二个标签页的联系人"
+
+
+def test_a_field_set_to_the_text_none_meanwhile_is_a_change(client, auth):
+    """联系人 empty (never set) on the page, set meanwhile to the text “None” by the other admin: the fingerprint
+    took both as "None", so the stale page's save went through and emptied it; now refused like any change."""
+    org = make_org("university", name="南方理工大学")
+    assert org.contact_name is None
+    auth.login("admin")
+    url = f"/admin/organizations/{org.id}/edit"
+    stale = version(client.get(url))
+    org.contact_name = "None"  # the other admin's save
+    db.session.commit()
+    resp = client.post(
+        url, data={"name": "南方理工大学", "kind": "university", "address": "大学路 1 号", "version": stale}
+    )
+    assert resp.status_code == 409 and "已被修改并保存" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert (org.contact_name, org.address) == ("None", None)
