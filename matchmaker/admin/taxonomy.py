@@ -1,7 +1,5 @@
 """Admin page maintaining the industry, technical field and town lists."""
 
-import unicodedata
-
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -9,23 +7,15 @@ from sqlalchemy.exc import IntegrityError
 from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
 from ..models import Role, Taxonomy
-from ..utils.text import clean_text
+from ..utils.text import clean_text, has_visible
 from .routes import bp
 
 KINDS = {"industry": "行业", "field": "技术领域", "town": "镇街"}
-
-# Letters that draw nothing although Unicode files them as letters or symbols (Hangul fillers, the blank
-# braille pattern): a name made only of these looks empty in every choice list.
-_BLANK = {"\u115f", "\u1160", "\u2800", "\u3164", "\uffa0"}
 
 
 def clean_name(name):
     """The name as stored: NFKC, without control or format (zero-width, bidi) characters, trimmed."""
     return clean_text(name or "", multiline=False).strip()
-
-
-def _has_visible(name):
-    return any(ch not in _BLANK and unicodedata.category(ch)[0] not in "ZCM" for ch in name)
 
 
 def add_term(kind, name):
@@ -38,7 +28,7 @@ def add_term(kind, name):
         return "请选择列表类型"
     if not name:
         return "名称不能只含空白或不可见字符" if (raw or "").strip() else "请填写名称"
-    if not _has_visible(name):
+    if not has_visible(name):
         return "名称不能只含空白或不可见字符"
     if len(name) > 50:
         return "名称不能超过 50 个字符"

@@ -8,6 +8,7 @@ import re
 from datetime import date, datetime
 
 from ..utils import clock
+from ..utils.text import has_visible
 
 TITLE_MIN, TITLE_MAX = 5, 100
 MAX_LEN = {
@@ -30,7 +31,7 @@ MAX_LEN = {
 def clean_title(text):
     """Title of 5–100 characters."""
     text = (text or "").strip()
-    if not text:
+    if not has_visible(text):  # ㅤㅤㅤㅤㅤ is five characters that show as nothing
         raise ValueError("请填写标题")
     if not TITLE_MIN <= len(text) <= TITLE_MAX:
         raise ValueError(f"标题长度应为 {TITLE_MIN}–{TITLE_MAX} 个字符（当前 {len(text)} 个）")
@@ -40,7 +41,7 @@ def clean_title(text):
 def clean_text(text, name, label, required=False):
     """Trimmed text no longer than its maximum."""
     text = (text or "").strip()
-    if required and not text:
+    if required and not has_visible(text):
         raise ValueError(f"请填写{label}")
     limit = MAX_LEN.get(name)
     if limit and len(text) > limit:

@@ -11,6 +11,10 @@ from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 
 KEEP = {"\n", "\r", "\t"}
 
+# Letters that draw nothing although Unicode files them as letters or symbols (Hangul fillers, the blank
+# braille pattern): a name made only of these looks empty wherever it is shown.
+BLANK_LETTERS = {"\u115f", "\u1160", "\u2800", "\u3164", "\uffa0"}
+
 
 # Full-width punctuation (，：；（）！？ …) is how Chinese text is written: NFKC would turn it into ASCII,
 # so it is kept as typed; full-width letters and digits (ＡＢＣ１２３) do become ASCII.
@@ -38,6 +42,12 @@ def name_key(name):
     华星（深圳）精密有限公司, 华星(深圳)精密有限公司 and 华星(深圳）精密有限公司 are one key; None for a blank name."""
     key = clean_text((name or "").strip(), multiline=False).strip().translate(FULL_TO_HALF_BRACKETS)
     return key or None
+
+
+def has_visible(text) -> bool:
+    """True when the text draws something: a character other than spaces, control, format or combining
+    marks and the blank letters (a required name of only these looks empty on every page)."""
+    return any(ch not in BLANK_LETTERS and unicodedata.category(ch)[0] not in "ZCM" for ch in text or "")
 
 
 def _clean_line(value):

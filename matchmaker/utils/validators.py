@@ -4,14 +4,26 @@ import re
 from datetime import datetime, timedelta
 
 from wtforms import validators as v
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 from . import clock
+from .text import has_visible
 from .uscc import uscc_error
 
 
+class _Required(v.DataRequired):
+    """DataRequired that also refuses text drawing nothing (ㅤ, ⠀, combining marks alone): such a name or
+    title was saved and then showed as an empty cell. Passwords are taken as typed."""
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and field.type != "PasswordField" and not has_visible(field.data):
+            field.errors[:] = []
+            raise StopValidation(self.message)
+        super().__call__(form, field)
+
+
 def required(message="请填写此项"):
-    return v.DataRequired(message=message)
+    return _Required(message=message)
 
 
 def optional():

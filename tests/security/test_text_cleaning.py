@@ -1,13 +1,17 @@
 """Text as stored: NFKC, no NUL, control or bidi-override characters (issue 13)."""
 
+import pytest
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
 
 from matchmaker.extensions import db
-from matchmaker.models import Contract
+from matchmaker.models import Contract, TechNeed, TrainingEnrolment
 from matchmaker.utils.text import clean_text
 
 from ..contracts.test_contracts import GOOD
+from ..factories import make_user
+from ..needs.helpers import NEED_FORM
+from ..training.test_training import make_course
 
 
 def test_clean_text():
@@ -37,3 +41,40 @@ def test_every_form_cleans_text_but_not_passwords(app):
     with app.test_request_context("/", method="POST", data=data):
         form = Probe()
         assert (form.line.data, form.text.data, form.secret.data) == ("abc", "xy\nz", "ｐａｓｓ\x00")
+
+
+# Hangul fillers and the blank braille pattern are letters to Unicode but draw nothing; NFKC keeps them.
+BLANKS = ["\u3164\u3164\u3164\u3164\u3164", "\u2800\u2800", "\uffa0 \u115f", "\u0301\u0301"]
+
+
+@pytest.mark.parametrize("blank", BLANKS)
+def test_a_required_name_that_draws_nothing_is_refused(client, auth, blank):
+    """A contract titled ㅤㅤ and a trainee named ⠀⠀ were saved and listed as empty cells; they are now refused
+    as not filled in, and nothing is stored."""
+    auth.login("broker")
+    resp = client.post("/contracts/new", data=dict(GOOD, title=blank))
+    assert resp.status_code == 200 and "请填写合同名称" in resp.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(Contract.id))) == 0
+    course = make_course(capacity=5, sessions=0)
+    auth.logout()
+    auth.login("admin")
+    person = {"name": blank, "org_name": "南方理工大学", "org_kind": "university"}
+    resp = client.post(f"/training/{course.id}/enrolments", data=person)
+    assert resp.status_code == 400 and "请填写姓名" in resp.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(TrainingEnrolment.id))) == 0
+
+
+@pytest.mark.parametrize("blank", BLANKS)
+def test_a_need_titled_with_letters_that_draw_nothing_is_refused(client, auth, blank):
+    """Five Hangul fillers passed the title's 5–100 characters: the need was published with a blank title."""
+    auth.login("enterprise")
+    resp = client.post("/needs/new", data=dict(NEED_FORM, title=blank))
+    assert resp.status_code in (200, 400) and "请填写标题" in resp.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(TechNeed.id))) == 0
+
+
+def test_a_password_of_blank_letters_still_logs_in(client):
+    """Passwords are taken as typed: the visible-text rule is for names, not for the login form."""
+    make_user("enterprise", password="\u3164" * 12, email="blank@example.cn")
+    resp = client.post("/auth/login", data={"email": "blank@example.cn", "password": "\u3164" * 12})
+    assert resp.status_code == 302
