@@ -5,6 +5,8 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from ..utils.text import clean_text
+
 
 class FileProblem(ValueError):
     """The file as a whole cannot be imported; the message says why."""
@@ -26,7 +28,9 @@ def _cell(value):
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        # As every form's text (utils/text.py): a NUL past the binary check below was a 500 on PostgreSQL
+        # when the whole import was confirmed, and bidi overrides or zero-width spaces were stored as typed.
+        return clean_text(value).strip()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return value  # numbers, dates: cleaned by the column rules

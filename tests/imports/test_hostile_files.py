@@ -8,11 +8,12 @@ import zipfile
 
 import pytest
 
+from matchmaker.extensions import db
 from matchmaker.imports.reader import FileProblem, Limits, read_rows
-from matchmaker.models import ImportBatch
+from matchmaker.models import ImportBatch, TechNeed
 
 from ..factories import make_org
-from .test_import import NEED_HEADER, count, csv_bytes, need_row, xlsx
+from .test_import import NEED_HEADER, count, csv_bytes, need_row, upload, xlsx
 
 ROW = '<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{text}</t></is></c></row>'
 
@@ -166,3 +167,20 @@ def test_a_workbook_with_broken_xml_is_a_file_problem_not_a_500(client, admin, s
     resp = _post_file(client, content, "badxml.xlsx")
     assert resp.status_code == 400 and "可能已损坏" in resp.get_data(as_text=True)
     assert count() == 0
+
+
+def test_control_and_invisible_characters_in_cells_are_cleaned_as_in_forms(client, admin):
+    """A NUL past the first 4 KB of a CSV passed the check and the report (41 good rows), then confirming was
+    导入失败…服务器错误 on PostgreSQL; SQLite stored it, and a right-to-left override and zero-width space in a
+    title as well, and a name pasted with a zero-width space was 单位…不存在. Cells are cleaned as form text is."""
+    rows = [need_row(f"F-{i}") for i in range(40)]
+    rows.append(need_row("N-1", title="注塑件\u202e外观缺陷\x00视觉检测\u200b", org="导入测试\u200b企业"))
+    content = csv_bytes(rows)
+    assert content.index(b"\x00") > 4096
+    upload(client, content, filename="needs.csv")
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert (batch.good_rows, batch.bad_rows) == (41, 0), batch.errors
+    assert client.post(f"/needs/import/{batch.id}/confirm").status_code == 302
+    db.session.refresh(batch)
+    assert (batch.status, batch.imported_rows) == ("done", 41), batch.message
+    assert db.session.scalar(db.select(TechNeed.title).filter_by(external_ref="N-1")) == "注塑件外观缺陷视觉检测"
