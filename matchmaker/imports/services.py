@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import logging
+import re
 from datetime import timedelta
 
 from flask import current_app
@@ -24,6 +25,7 @@ from ..models.base import db_now, server_now, utcnow
 from ..suggestions import services as matcher
 from ..utils import once
 from ..utils.sheets import append_row
+from ..utils.text import clean_text
 from .columns import COLUMNS, KIND_LABELS, Lookups, check_header, clean_row
 from .reader import FileProblem, Limits, file_format, read_rows
 
@@ -129,16 +131,24 @@ def analyse(kind, content, fmt, max_rows):
     return fresh, errors, len(good) - len(fresh), len(rows) + len({p[0] for p in too_long})
 
 
+def shown_name(filename):
+    """An uploaded file's own name as kept and shown: without the folders some browsers send
+    (C:\\Users\\…\\需求.csv), NUL (a 500 on PostgreSQL), control or bidi-override characters."""
+    name = re.split(r"[\\/]", clean_text(filename or "", multiline=False))[-1].strip()
+    return name[:200]
+
+
 def validate_upload(kind, filename, content, user):
     """Validate an uploaded file and keep it as an ImportBatch awaiting confirmation (commits).
 
     Raises FileProblem (nothing stored) when the file as a whole cannot be used."""
     if kind not in MODELS:
         raise FileProblem("请选择导入类型（技术需求或科技成果）")
+    filename = shown_name(filename)
     fmt = file_format(filename)
     good, errors, dupes, total = analyse(kind, content, fmt, current_app.config["IMPORT_MAX_ROWS"])
     batch = ImportBatch(
-        kind=kind, filename=(filename or "")[:200], file_format=fmt, content=content,
+        kind=kind, filename=filename, file_format=fmt, content=content,
         sha256=hashlib.sha256(content).hexdigest(), status="validated", total_rows=total, good_rows=len(good),
         bad_rows=len({e[0] for e in errors}), duplicate_rows=dupes, errors=errors, created_by_id=user.id,
     )  # fmt: skip

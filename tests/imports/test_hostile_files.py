@@ -184,3 +184,13 @@ def test_control_and_invisible_characters_in_cells_are_cleaned_as_in_forms(clien
     db.session.refresh(batch)
     assert (batch.status, batch.imported_rows) == ("done", 41), batch.message
     assert db.session.scalar(db.select(TechNeed.title).filter_by(external_ref="N-1")) == "注塑件外观缺陷视觉检测"
+
+
+def test_an_uploaded_files_name_keeps_neither_folders_nor_control_characters(client, admin):
+    """A file name with a NUL was a 500 on PostgreSQL (the batch's name is stored); folders sent with it and a
+    right-to-left override (U+202E: 汇总 + override + vsc.xlsx shows as 汇总xlsx.csv) were kept and shown."""
+    name = "../../桌面/2020年\x00需求\u202e汇总.csv"
+    assert _post_file(client, csv_bytes([need_row("N-1")]), filename=name).status_code == 302
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert (batch.filename, batch.file_format, batch.good_rows) == ("2020年需求汇总.csv", "csv", 1)
+    assert "2020年需求汇总.csv" in client.get("/needs/import").get_data(as_text=True)
