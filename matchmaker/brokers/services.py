@@ -30,6 +30,7 @@ from ..suggestions import pipeline
 from ..suggestions.pipeline import PairError
 from ..suggestions.store import explain_shown
 from ..utils import clock, once
+from ..utils.text import clean_text
 from ..utils.tx import rolls_back_on
 from ..utils.urls import path_for
 
@@ -178,7 +179,9 @@ def reject(s, actor, expected, reason, note=""):
 @rolls_back_on(BrokerError)
 def introduce(s, actor, expected, note="", key=None):
     """Introduce the two sides: both are told and see each other's contacts; commits."""
-    note = (note or "").strip()
+    # Posted as plain fields, not through a form: cleaned here as form text is (a NUL was a 500 on PostgreSQL,
+    # a right-to-left override was stored and shown on the pair's timeline).
+    note = clean_text(note or "").strip()
     if len(note) > 500:  # the page's field stops at 500; a longer note was cut without a word
         raise BrokerError("引荐说明不能超过 500 个字符")
     claimed = once.claim(key, "suggestion", actor)
@@ -205,7 +208,7 @@ def move(s, actor, expected, to_status, note=""):
     """Move an introduced pair on: negotiating, signed or failed; commits."""
     if to_status not in MOVE_VERBS:
         raise BrokerError("无效的目标状态")
-    note = (note or "").strip()
+    note = clean_text(note or "").strip()  # as introduce's
     if len(note) > 500:
         raise BrokerError("说明不能超过 500 个字符")
     pipeline.apply_move(s, actor, to_status, expected or "", note)
