@@ -19,6 +19,7 @@ from ..notifications.services import notify
 from ..suggestions import services as matcher
 from ..utils import clock, once
 from ..utils.search import contains_any
+from ..utils.text import has_visible
 from ..utils.versions import check_unchanged, fingerprint
 
 EXPERT_ORG_KINDS = (OrgKind.UNIVERSITY.value, OrgKind.INSTITUTE.value, OrgKind.RND.value)
@@ -40,7 +41,7 @@ def parse_experts(text):
         if not line:
             continue
         parts = [p.strip() for p in line.replace("，", ",").replace("、", ",").split(",")]
-        if len(parts) < 2 or not parts[0] or not parts[1]:
+        if len(parts) < 2 or not has_visible(parts[0]) or not has_visible(parts[1]):  # ㅤ draws nothing
             raise VisitError(f"第 {n} 行应为“姓名，单位”或“姓名，单位，职称”")
         name, institution, title = parts[0], parts[1], ",".join(parts[2:]).strip() or None
         if len(name) > 50 or len(institution) > 100 or (title and len(title) > 50):

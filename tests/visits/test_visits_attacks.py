@@ -9,6 +9,7 @@ from matchmaker.extensions import db
 from matchmaker.models import FinancingCase, Organization, User, Visit, VisitExpert
 
 from ..factories import make_org, make_user
+from .test_visits import _visit_form
 
 
 def test_a_service_history_of_thousands_of_rows_shows_the_newest_fifty_in_a_few_queries(client, auth):
@@ -133,3 +134,13 @@ def test_a_university_named_for_the_enterprise_is_refused_as_no_enterprise_not_a
     assert resp.status_code == 400 and 'id="enterprise-error"><div>“南方理工大学”是高校，不是企业' in body
     assert '<option value="南方理工大学科技园有限公司">' in body and 'value="走访了解需求"' in body
     assert db.session.scalar(db.select(Visit)) is None
+
+
+def test_an_expert_line_whose_name_draws_nothing_is_refused(client, auth):
+    """“ㅤ，南方理工大学” (a Hangul filler for the name) was saved as an expert with a blank name, listed as “，南方理工大学”."""
+    ent = make_org("enterprise")
+    auth.login("broker")
+    for line in ("\u3164，南方理工大学，教授", "李明，\u2800\u2800"):
+        resp = client.post("/visits/new", data=_visit_form(ent, experts=f"赵强，市先进制造研究院\n{line}"))
+        assert resp.status_code == 400 and "第 2 行应为" in resp.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(Visit.id))) == 0
