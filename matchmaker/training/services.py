@@ -18,6 +18,7 @@ from ..models.training import training_attendance
 from ..utils import once
 from ..utils.bounds import INT_MAX
 from ..utils.search import contains_any
+from ..utils.text import clean_text
 from ..utils.tx import rolls_back_on
 from ..utils.versions import check_unchanged, fingerprint
 
@@ -386,9 +387,15 @@ def revoke_certificate(cert, actor, reason):
     return cert
 
 
+# Dashes a number copied from a document or typed with a Chinese input method may carry (－ — – ‐ −).
+_DASHES = str.maketrans(dict.fromkeys("\uff0d\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63", "-"))
+
+
 def find_certificate(number):
-    """The certificate with this number (case and spaces ignored), or None."""
-    number = "".join((number or "").split()).upper()[:30]
+    """The certificate with this number (case, spaces, full-width letters and digits, dash variants and
+    zero-width characters ignored), or None."""
+    number = clean_text(number or "", multiline=False).translate(_DASHES)
+    number = "".join(number.split()).upper()[:30]
     if not number:
         return None
     return db.session.scalar(

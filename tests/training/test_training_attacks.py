@@ -264,3 +264,21 @@ def test_a_save_from_a_stale_course_edit_page_does_not_overwrite_the_other(clien
     assert client.post(f"/training/{course.id}/edit", data=dict(renamed, version=again)).status_code == 302
     db.session.expire_all()
     assert db.session.get(TrainingCourse, course.id).title == "第二个标签页改的课程名"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["ＪＳＪＪＲ－{wide}－０００１", "JSJJR—{y}—0001", "JSJJR–{y}–0001", "JSJJR\u200b-{y}-0001", "jsjjr－{y}－0001"],
+)
+def test_a_certificate_number_typed_in_full_width_or_with_other_dashes_is_found(client, typed):
+    """A genuine certificate typed with a Chinese input method in full-width mode (ＪＳＪＪＲ－２０２０－０００１), copied
+    from a document with an em dash, or with a zero-width space, was 未找到编号为…的证书: as if forged."""
+    course = make_course()
+    admin = make_user("admin")
+    e = services.enrol_person(course, {"name": "王芳", "org_name": "南方理工大学", "org_kind": "university"}, admin)
+    services.assess(e, 88, admin)
+    cert = services.issue_certificate(e, admin)
+    year = cert.number.split("-")[1]
+    number = typed.format(y=year, wide="".join(chr(ord(d) + 0xFEE0) for d in year))  # ２０２６
+    page = client.get("/training/verify", query_string={"number": number}).get_data(as_text=True)
+    assert "该证书有效" in page and "王芳" in page, page[-2000:]
