@@ -164,3 +164,26 @@ def organization_named(name, any_brackets=False):
         if key:
             org = db.session.scalar(db.select(Organization).filter_by(name_key=key))
     return org
+
+
+def organizations_named(names, *where, chunk=500):
+    """organization_named(name, any_brackets=True) for many names in a few queries: {name as given (stripped):
+    (id, kind)} for those found, each by its exact name or else by name_key. ``where``: further conditions
+    (only these kinds, say). For a spreadsheet's or a form's list of names, where one typed 华星(深圳)有限公司
+    or pasted a full-width letter must find the organisation as the single-name form does."""
+    wanted = {n.strip() for n in names if n and n.strip()}
+    keys = {n: name_key(n) for n in wanted}
+    by_name, by_key = {}, {}
+    wanted_list = sorted(wanted)
+    for i in range(0, len(wanted_list), chunk):
+        part = wanted_list[i : i + chunk]
+        part_keys = {keys[n] for n in part} - {None}
+        stmt = db.select(Organization.id, Organization.name, Organization.name_key, Organization.kind).where(
+            or_(Organization.name.in_(part), Organization.name_key.in_(part_keys)), *where
+        )
+        for org_id, name, key, kind in db.session.execute(stmt):
+            by_name[name] = (org_id, kind)
+            if key:
+                by_key[key] = (org_id, kind)
+    found = {n: by_name.get(n) or by_key.get(keys[n]) for n in wanted}
+    return {n: v for n, v in found.items() if v}

@@ -17,10 +17,11 @@ from flask import current_app
 from sqlalchemy import or_, update
 
 from .. import jobs
+from ..admin.services import organizations_named
 from ..extensions import db
 from ..listings import lifecycle
 from ..listings.tokens import ensure_dictionary, refresh_tokens
-from ..models import ImportBatch, ListingStatus, Organization, Result, Taxonomy, TechNeed, User, Zone
+from ..models import ImportBatch, ListingStatus, Result, Taxonomy, TechNeed, User, Zone
 from ..models.base import db_now, server_now, utcnow
 from ..suggestions import services as matcher
 from ..utils import once
@@ -71,13 +72,8 @@ def _in_chunks(values, size=CHUNK):
 
 
 def _lookups(kind, raw_rows):
-    orgs = {}
-    names = {str(r.get("organization") or "").strip() for r in raw_rows} - {""}
-    for part in _in_chunks(names):
-        for org_id, name, org_kind in db.session.execute(
-            db.select(Organization.id, Organization.name, Organization.kind).where(Organization.name.in_(part))
-        ):
-            orgs[name] = (org_id, org_kind)
+    # 华星(深圳)有限公司 typed for 华星（深圳）有限公司 finds it, as the 单位 field of a form does.
+    orgs = organizations_named(str(r.get("organization") or "") for r in raw_rows)
     zones = dict(db.session.execute(db.select(Zone.name, Zone.id)).all())
     taxonomy = {}
     for k, name in db.session.execute(db.select(Taxonomy.kind, Taxonomy.name)):

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..admin.services import organizations_named
 from ..extensions import db
 from ..listings import lifecycle
 from ..listings.services import apply_data
@@ -88,13 +89,8 @@ def save_visit(visit, data, actor, key=None, version=None):
     visit.topic, visit.people = data["topic"].strip(), data["people"].strip()
     visit.hosts = (data.get("hosts") or "").strip() or None
     visit.summary = (data.get("summary") or "").strip()
-    known = dict(
-        db.session.execute(
-            db.select(Organization.name, Organization.id).where(
-                Organization.name.in_([e[1] for e in experts] or [""]), Organization.kind.in_(EXPERT_ORG_KINDS)
-            )
-        ).all()
-    )
+    found = organizations_named((e[1] for e in experts), Organization.kind.in_(EXPERT_ORG_KINDS))
+    known = {name: org_id for name, (org_id, _kind) in found.items()}
     claimed = once.claim(key, "visit", actor) if visit.id is None else None  # a new visit is made once per form
     visit.experts = [VisitExpert(name=n, institution=i, title=t, organization_id=known.get(i)) for n, i, t in experts]
     if visit.id is None:

@@ -243,3 +243,19 @@ def test_a_row_gone_bad_before_confirmation_is_listed_with_its_reason(client, ad
     body = client.get(f"/needs/import/{batch.id}").get_data(as_text=True)
     assert count() == 2 and "有 1 行因数据问题未导入" in body
     assert "<td>3</td><td>需求单位</td><td>单位“改名前的企业”在平台上不存在" in body
+
+
+def test_an_organisation_typed_with_other_brackets_or_full_width_letters_is_found(client, admin):
+    """A spreadsheet's 华星(深圳)精密有限公司 is the platform's 华星（深圳）精密有限公司, as in the 单位 field of every form:
+    it was refused as 单位…在平台上不存在 although the organisation exists (and the form would have found it)."""
+    org = make_org("enterprise", name="华星（深圳）ＡＢ精密有限公司")
+    upload(
+        client, xlsx([need_row("B-1", org="华星(深圳)AB精密有限公司"), need_row("B-2", org="华星（深圳）ＡＢ精密有限")])
+    )
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert (batch.good_rows, batch.bad_rows) == (1, 1)
+    body = client.get(f"/needs/import/{batch.id}").get_data(as_text=True)
+    assert "单位“华星（深圳）AB精密有限”在平台上不存在" in body  # a different name is still refused
+    client.post(f"/needs/import/{batch.id}/confirm")
+    need = db.session.scalar(db.select(TechNeed))
+    assert need.external_ref == "B-1" and need.organization_id == org.id

@@ -178,3 +178,17 @@ def test_a_save_from_a_stale_edit_page_does_not_overwrite_the_other(client, auth
     assert client.post(url, data=dict(mine, version=again)).status_code == 302
     db.session.expire_all()
     assert db.session.get(Visit, visit.id).topic == "第二个标签页改的主题"
+
+
+def test_an_expert_from_an_organisation_typed_with_other_brackets_is_linked(client, auth):
+    """An expert line naming 南方理工大学(深圳)研究院 links the platform's 南方理工大学（深圳）研究院, as its 单位 field would
+    find it; it was kept as free text with no link, so the institute's visits did not count it."""
+    ent = make_org("enterprise", name="固安锁业")
+    inst = make_org("institute", name="南方理工大学（深圳）研究院")
+    make_org("enterprise", name="某企业（深圳）有限公司")  # an enterprise is no expert's organisation
+    auth.login("broker")
+    experts = "李明，南方理工大学(深圳)研究院，教授\n赵强，某企业(深圳)有限公司"
+    assert client.post("/visits/new", data=_visit_form(ent, experts=experts)).status_code == 302
+    visit = db.session.scalar(db.select(Visit))
+    assert [(e.institution, e.organization_id) for e in visit.experts] == [
+        ("南方理工大学(深圳)研究院", inst.id), ("某企业(深圳)有限公司", None)]  # fmt: skip
