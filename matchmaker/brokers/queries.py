@@ -27,6 +27,7 @@ from ..models.enums import IN_PROGRESS_STATUSES, OPEN_STATUSES, PIPELINE_STATUSE
 from ..models.signing import contract_not_awaiting
 from ..suggestions.store import explain_shown
 from ..utils.bounds import id_or_none
+from ..utils.rows import count_rows
 from ..utils.search import contains_any
 
 # Score bands shown in the queue filter: (label, low, high).
@@ -308,6 +309,4 @@ def paginate(stmt, user, f, kind):
 def count(stmt, user, f, kind):
     """How many pairs stmt (built by suggestions_stmt with f) holds: the same cached figure as the page's
     total (the dashboard's counts and the list they link to agree)."""
-    sub = stmt.options(lazyload("*")).order_by(None).subquery()
-    return cache.cached(_count_key(user, f, kind), COUNT_TABLES,
-                        lambda: db.session.scalar(db.select(func.count()).select_from(sub)))  # fmt: skip
+    return cache.cached(_count_key(user, f, kind), COUNT_TABLES, lambda: count_rows(stmt.options(lazyload("*"))))

@@ -30,6 +30,7 @@ from ..suggestions import pipeline
 from ..suggestions.pipeline import PairError
 from ..suggestions.store import explain_shown
 from ..utils import clock, once
+from ..utils.rows import count_rows
 from ..utils.text import clean_text
 from ..utils.tx import rolls_back_on
 from ..utils.urls import path_for
@@ -482,8 +483,7 @@ def awaiting_reply_count(user):
     stmt, side = _owner_stmt(user)
     if stmt is None:
         return 0
-    ids = _awaiting_reply(stmt, side).with_only_columns(MatchSuggestion.id).order_by(None).subquery()
-    return db.session.scalar(db.select(func.count()).select_from(ids))
+    return count_rows(_awaiting_reply(stmt, side).with_only_columns(MatchSuggestion.id))
 
 
 def owner_views(rows, side, viewer=None):

@@ -12,6 +12,7 @@ from .. import cache
 from ..extensions import db
 from ..models import ACTIVE_STATUSES, ListingStatus, Result, TechNeed, Zone, need_zone, result_zone
 from ..utils import clock
+from ..utils.rows import count_rows
 from .kinds import KINDS
 from .lifecycle import REMIND_DAYS, live_clause
 from .search import ensure_search_schema, query_terms, ranked
@@ -158,9 +159,7 @@ class IdPagination(Pagination):
         return cache.cached((key, clock.today()), (model.__tablename__,), lambda: count(stmt))
 
 
-def count(stmt):
-    """Rows of a list statement (its order dropped)."""
-    return db.session.scalar(db.select(func.count()).select_from(stmt.order_by(None).subquery()))
+count = count_rows  # rows of a list statement
 
 
 cache.watch(TechNeed.__tablename__, Result.__tablename__)

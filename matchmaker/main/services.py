@@ -9,6 +9,7 @@ from ..extensions import db
 from ..models import ACTIVE_STATUSES, Contract, Result, Taxonomy, TechNeed
 from ..models.signing import contract_not_awaiting
 from ..utils.money import format_wan
+from ..utils.rows import count_rows
 
 
 def choice_list(kind):
@@ -41,10 +42,6 @@ class Todo:
     endpoint: str
     args: dict = field(default_factory=dict)
     urgent: bool = False  # shown as needing attention now (overdue, waiting on the user)
-
-
-def _count(stmt):
-    return db.session.scalar(db.select(func.count()).select_from(stmt.order_by(None).subquery()))
 
 
 def _owner_todos(user, kind, noun):
@@ -85,7 +82,7 @@ def _staff_todos(user):
             Todo("overdue", "已超过办理时限的急需需求", overdue, "urgent.queue", {"sla": "overdue"}, urgent=True),
         ]
     if user.is_admin:
-        pending = _count(db.select(User.id).where(User.requested_organization_id.is_not(None)))
+        pending = count_rows(db.select(User.id).where(User.requested_organization_id.is_not(None)))
         todos.append(Todo("members", "待核实的加入单位申请", pending, "admin.users", {"pending": "1"}, urgent=True))
     return todos
 

@@ -19,6 +19,7 @@ from ..models.visits import visit_need
 from ..notifications.services import notify
 from ..suggestions import services as matcher
 from ..utils import clock, once
+from ..utils.rows import count_rows
 from ..utils.search import contains_any
 from ..utils.text import has_visible
 from ..utils.versions import check_unchanged, fingerprint
@@ -172,7 +173,7 @@ class HistoryRows(list):
 def history_rows(stmt, item, scalars=True):
     """Count the statement's rows and make ``item(row)`` of its newest HISTORY_LIMIT (an enterprise with
     thousands of visits or cases read and formatted every one, one query each for a visit's experts)."""
-    total = db.session.scalar(db.select(func.count()).select_from(stmt.order_by(None).subquery()))
+    total = count_rows(stmt)
     result = db.session.scalars(stmt.limit(HISTORY_LIMIT)) if scalars else db.session.execute(stmt.limit(HISTORY_LIMIT))
     return HistoryRows([item(row) for row in result], total)
 
