@@ -73,3 +73,24 @@ def test_a_contracts_party_renamed_racing_a_look_alike_is_that_organisation(file
         c = db.session.get(Contract, c.id)
         assert org.name == THEIRS and c.buyer_id == org.id and c.amount == Decimal("100000.00") and c.version == 2
         db.session.remove()
+
+
+def test_a_registration_number_taken_meanwhile_with_a_new_party_says_so(file_app, monkeypatch):
+    """登记合同 naming a new 委托方 with a 登记编号 another contract took after the form's check: refused as
+    该登记编号已被其他合同使用 with what was typed kept, nothing saved (not the new organisation either), not as the
+    party race (甲方或乙方单位正被同时登记，请重试) that the new organisation's insert could also have raised."""
+    from matchmaker.contracts.forms import ContractForm
+
+    with file_app.app_context():
+        client = file_app.test_client()
+        AuthActions(client).login("broker")
+        make_contract(registration_no=GOOD["registration_no"])
+        monkeypatch.setattr(ContractForm, "validate_registration_no", lambda self, field: None)  # checked before
+        orgs = db.session.scalar(db.select(db.func.count(Organization.id)))
+        resp = client.post("/contracts/new", data=dict(GOOD, buyer_name="新登记的委托方有限公司"))
+        body = resp.get_data(as_text=True)
+        assert resp.status_code == 200 and "该登记编号已被其他合同使用" in body and "正被同时登记" not in body
+        assert "新登记的委托方有限公司" in body
+        assert db.session.scalar(db.select(db.func.count(Contract.id))) == 1
+        assert db.session.scalar(db.select(db.func.count(Organization.id))) == orgs
+        db.session.remove()
