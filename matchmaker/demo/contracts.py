@@ -1,4 +1,5 @@
-"""Demo technology contracts over 2019–2020 (and any signed from demo suggestions), with audit history.
+"""Demo technology contracts over 2019–2020 and the last twelve months (and any signed from demo suggestions),
+with audit history.
 
 The online contracts of 2020 Q4 are chosen so that period reads as the bureau writes it:
 平台线上签订技术交易合同 7 项，合同金额 513.29 万元.
@@ -76,7 +77,8 @@ def _data(rnd, n, signed_on, buyer, seller, channel, event, broker, amount_wan=N
 
 
 def seed(ctx):
-    """About sixty contracts over 2019–2020, an edit and two voids, and contracts from live suggestions."""
+    """About sixty contracts over 2019–2020, about twenty over the last twelve months, an edit and two voids, and
+    contracts from live suggestions."""
     rnd = random.Random(2020)  # noqa: S311 -- reproducible demo data
     orgs, users = ctx["orgs"], ctx["users"]
     admin, brokers = users["admin"][0], users["broker"]
@@ -110,12 +112,45 @@ def seed(ctx):
             _data(rnd, n, signed, rnd.choice(buyers), rnd.choice(sellers), "online", None, brokers[i % len(brokers)],
                   amount_wan=amount_wan),
         ))  # fmt: skip
+    recent = _recent(rnd, n, buyers, sellers, brokers, zones)
+    n += len(recent)
     _history(rnd, admin, made[:40])
+    made += recent
     signed_from_suggestions = _from_suggestions(rnd, brokers, admin, n)
     ctx["contracts"] = made
     ctx.get("echo", print)(
         f"技术合同：{len(made) + signed_from_suggestions} 份（2020年第四季度线上 7 项，合同金额 513.29 万元）"
     )
+
+
+def _recent(rnd, n, buyers, sellers, brokers, zones):
+    """One to three contracts a month over the last twelve months (offline and at events; the online ones
+    are signed through the demo's pairs and online signing), so that the report's default period, this year,
+    and its monthly chart show a working platform rather than a year of zeros."""
+    made, now = [], today()
+    for back in range(12, -1, -1):
+        y, m = divmod(now.year * 12 + now.month - 1 - back, 12)
+        for _ in range(rnd.choice([1, 2, 2, 3])):
+            signed = date(y, m + 1, rnd.randint(1, 28))
+            if signed >= now:
+                continue
+            n += 1
+            broker, event = rnd.choice(brokers), _events_near(signed) if rnd.random() < 0.4 else None
+            channel = "event" if event else "offline"
+            data = _data(rnd, n, signed, rnd.choice(buyers), rnd.choice(sellers), channel, event, broker)
+            if zones and rnd.random() < 0.3:
+                data["zone_id"] = rnd.choice(zones).id
+            made.append(services.record_contract(broker, data))
+    return made
+
+
+def _events_near(day):
+    """The matchmaking event held closest before ``day`` within 60 days, if any."""
+    start = datetime.combine(day - timedelta(days=60), datetime.min.time())
+    return db.session.scalar(
+        db.select(Event).where(Event.starts_at >= start, Event.starts_at <= datetime.combine(day, datetime.max.time()))
+        .order_by(Event.starts_at.desc()).limit(1)
+    )  # fmt: skip
 
 
 def _history(rnd, admin, contracts):
