@@ -1,4 +1,5 @@
-"""Demo visits of 2020: 12 key enterprises visited or received, one expert visit, 17 needs collected.
+"""Demo visits of 2020: 12 key enterprises visited or received, one expert visit, 17 needs collected; and the
+recent visits that the listings' needs marked 走访收集 were collected on.
 
 These reproduce the 2020 letter: “走访/来访重点企业 12 家；征集企业技术难题需求 17 项，携高校院所专家
 走访企业对接技术难题 1 家”. The demo has 14 enterprises; the twelve first are the key ones.
@@ -10,6 +11,8 @@ from ..extensions import db
 from ..listings import lifecycle
 from ..listings.tokens import refresh_tokens
 from ..models import Organization, OrgKind, TechNeed, Visit, VisitExpert
+from ..models.base import today
+from ..models.visits import visit_need
 
 TOPICS = ["了解企业技术创新需求", "产学研合作政策宣讲", "复工复产技术难题摸排", "科技成果对接需求调研"]
 # Collected needs: (title, keywords) — 17 in all, spread over the visits.
@@ -64,5 +67,30 @@ def seed(ctx):
             lifecycle.solve(need)
         refresh_tokens(need)
         visit.needs.append(need)
+    recent = _recent(broker, admin)
     db.session.commit()
-    ctx["echo"](f"走访：2020 年走访/来访 {len(ents)} 家重点企业，专家进企业 1 家，征集需求 {len(COLLECTED)} 项")
+    ctx["echo"](f"走访：2020 年走访/来访 {len(ents)} 家重点企业，专家进企业 1 家，征集需求 {len(COLLECTED)} 项；"
+                f"近期走访 {len(recent)} 家企业，征集需求 {sum(len(v.needs) for v in recent)} 项")  # fmt: skip
+
+
+def _recent(broker, admin):
+    """The visits that the listings' needs marked 走访收集 were collected on (one per enterprise, on the day its
+    first such need was published): without them the service statistics counted needs collected by visiting
+    (征集 N 项) in a year with no visit (走访 0 家)."""
+    linked = db.select(visit_need.c.need_id)
+    loose = db.session.scalars(
+        db.select(TechNeed).where(TechNeed.source == "visit", TechNeed.id.not_in(linked)).order_by(TechNeed.id)
+    ).all()
+    by_org = {}
+    for need in loose:
+        by_org.setdefault(need.organization_id, []).append(need)
+    made = []
+    for k, (org_id, needs) in enumerate(by_org.items()):
+        day = min(min(n.published_at or n.created_at for n in needs).date(), today())
+        visit = Visit(organization_id=org_id, kind="reception" if k % 4 == 3 else "visit", visited_on=day,
+                      topic=TOPICS[k % len(TOPICS)], people=f"{broker.name}、{admin.name}", hosts="企业技术负责人",
+                      summary="了解企业技术难题，现场梳理需求并协助在平台发布。", recorded_by_id=broker.id)  # fmt: skip
+        visit.needs = needs
+        made.append(visit)
+    db.session.add_all(made)
+    return made
