@@ -77,7 +77,7 @@ def default_period():
     """The latest year with contracts (to today when that is this year); this year when none."""
     t = today()
     years = _contract_years()
-    year = min(years[1], t.year) if years else t.year
+    year = min(years[-1], t.year) if years else t.year
     return Period(date(year, 1, 1), t if year == t.year else date(year, 12, 31))
 
 
@@ -368,30 +368,26 @@ def table_of(report, key):
 
 
 def _contract_years():
-    """First and last signing year among valid contracts, or None (kept until a contract changes)."""
+    """The signing years of valid contracts, ascending (kept until a contract changes); () when none."""
     key = ("contract_years", cache.generation(db.session, "contracts"))
-    return cache.cached(key, REPORT_TABLES, _read_contract_years) or None
+    return tuple(cache.cached(key, REPORT_TABLES, _read_contract_years))
 
 
 def _read_contract_years():
     kept = summary.years()
     if kept is not None:
-        return kept
-    lo, hi = db.session.execute(
-        select(func.min(Contract.signed_on), func.max(Contract.signed_on)).where(
-            Contract.voided.is_(False), contract_not_awaiting()
-        )
-    ).one()
-    return (lo.year, hi.year) if lo and hi else ()  # () is kept; None would be read again
+        return list(kept)
+    year = func.extract("year", Contract.signed_on)
+    stmt = select(year).where(Contract.voided.is_(False), contract_not_awaiting()).distinct()
+    return sorted(int(y) for y in db.session.scalars(stmt))  # [] is kept; None would be read again
 
 
 def quick_periods():
-    """Handy periods for the chooser: this year, this quarter, and recent years with contracts."""
+    """Handy periods for the chooser: this year, this quarter, and the six latest years with contracts (a year
+    without any is no handy period: the demo's 2020 was left out for four empty years after it)."""
     t = today()
     q_start = date(t.year, 3 * ((t.month - 1) // 3) + 1, 1)
     out = [("本年", date(t.year, 1, 1), t), ("本季度", q_start, t)]
-    years = _contract_years()
-    if years:
-        lo, hi = years
-        out += [(f"{y}年", date(y, 1, 1), date(y, 12, 31)) for y in range(min(hi, t.year), max(lo, hi - 5) - 1, -1)]
+    years = [y for y in _contract_years() if y <= t.year][-6:]
+    out += [(f"{y}年", date(y, 1, 1), date(y, 12, 31)) for y in reversed(years)]
     return [{"label": label, "from": a.isoformat(), "to": b.isoformat()} for label, a, b in out]

@@ -332,9 +332,10 @@ def totals(period, use_rows=True):
 
 
 def years(session=None):
-    """First and last signing year among valid contracts from the kept rows, or None when not current."""
+    """The signing years of valid contracts, ascending, from the kept rows (a few thousand); None when not
+    current."""
     session = session or db.session
     if not is_current(session):
         return None
-    lo, hi = session.execute(select(func.min(ContractMonthTotal.month), func.max(ContractMonthTotal.month))).one()
-    return (lo // 100, hi // 100) if lo and hi else ()
+    months = session.scalars(select(ContractMonthTotal.month).where(ContractMonthTotal.count > 0).distinct())
+    return tuple(sorted({m // 100 for m in months}))

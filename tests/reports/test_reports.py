@@ -294,3 +294,29 @@ def test_rows_rounded_each_on_its_own_say_so_under_the_table(client, auth):
     assert "1.23" in page and "3.70" in page and "分项之和与合计可能相差 0.01 万元" in page
     wb = load_workbook(io.BytesIO(client.get("/reports/export?format=xlsx&from=2021-01-01&to=2021-12-31").data))
     assert "分项之和与合计可能相差" in wb["概要"]["B2"].value
+
+
+@pytest.mark.parametrize("rows_current", [True, False])
+def test_quick_periods_are_the_years_with_contracts(client, auth, rows_current):
+    """快捷区间 offers this year, this quarter and the latest years that have valid contracts: with contracts of 2019
+    and of this year it offered the six years up to this one (four of them empty) and not 2019. A year with only a
+    voided contract is no handy period. Read from the kept monthly rows, or from the contracts when those are
+    not current (a database from before them)."""
+    from matchmaker.models import ContractMonthTotal, DataGeneration
+    from matchmaker.reports import summary
+    from matchmaker.utils import clock
+
+    this_year = clock.today().year
+    make_contract(signed_on=date(2019, 3, 1))
+    make_contract(signed_on=date(this_year, 1, 2))
+    make_contract(signed_on=date(2016, 5, 5), voided=True, void_reason="重复录入")
+    if not rows_current:
+        db.session.execute(db.delete(ContractMonthTotal))
+        db.session.get(DataGeneration, summary.SUMMARY).counter = 0
+        db.session.commit()
+        assert not summary.is_current()
+    auth.login("admin")
+    for path in ("/reports/", "/reports/services"):
+        body = client.get(path).get_data(as_text=True)
+        quick = re.search(r"快捷区间：(.*?)</div>", body, re.S).group(1)
+        assert re.findall(r">([^<]+)</a>", quick) == ["本年", "本季度", f"{this_year}年", "2019年"], path
