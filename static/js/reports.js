@@ -13,6 +13,9 @@
       return {
         name: s.name, type: isCount ? "line" : (useLine ? "line" : "bar"), yAxisIndex: isCount ? 1 : 0,
         data: isCount ? s.data : s.data.map(money), smooth: useLine && !isCount,
+        // monotone along x: the curve stays between two months' figures (a plain smooth curve dipped under
+        // 0 万元 beside a month without contracts and rose above a peak, figures no month had)
+        smoothMonotone: useLine && !isCount ? "x" : undefined,
         areaStyle: useLine && !isCount && s.name.indexOf("合同金额") === 0 ? { opacity: 0.15 } : undefined
       };
     });
