@@ -44,6 +44,11 @@ def test_researcher_sees_no_organisation_before_introduction(client, auth, pair)
             assert value not in body, (url, value)
         seen_title = seen_title or "储能电池热管理需求" in body
     assert seen_title
+    # Where the organisation would be, the pair says when it shows (it read " · 平台自动匹配", a stray dot).
+    s.status = "suggested"
+    db.session.commit()
+    body = client.get(f"/results/{result.id}").get_data(as_text=True)
+    assert "单位名称在经纪人引荐后可见 · 平台自动匹配" in body
 
 
 def test_researcher_sees_the_organisation_after_introduction(client, auth, pair):
