@@ -42,3 +42,40 @@ document.addEventListener("DOMContentLoaded", function () {
   document.addEventListener("DOMContentLoaded", mark);
   window.addEventListener("resize", mark);
 })();
+
+// A list table marked .mm-stack shows each row as a card on a narrow screen (app.css): every cell gets its
+// column's name as data-label, shown before the value, so no one pans sideways to find a row's status.
+// The table is restyled with display: block there, which some browsers take as "not a table" for screen
+// readers: the table roles are stated explicitly, so it stays a table with its column headers.
+(function () {
+  document.querySelectorAll(document.documentElement.classList.contains("mm-elder") ? "table.mm-stack, table.mm-stack-elder" : "table.mm-stack").forEach(function (table) {
+    var head = table.tHead && table.tHead.rows[table.tHead.rows.length - 1];
+    var labels = [];
+    if (head) {
+      Array.prototype.forEach.call(head.cells, function (th) {
+        for (var i = 0; i < th.colSpan; i++) { labels.push(th.textContent.replace(/\s+/g, " ").trim()); }
+      });
+    }
+    table.setAttribute("role", "table");
+    Array.prototype.forEach.call(table.querySelectorAll(":scope > thead, :scope > tbody, :scope > tfoot"), function (group) {
+      group.setAttribute("role", "rowgroup");
+      var spanned = [];  // per column: rows still covered by a cell above with rowspan
+      Array.prototype.forEach.call(group.rows, function (tr) {
+        tr.setAttribute("role", "row");
+        var column = 0;
+        Array.prototype.forEach.call(tr.cells, function (cell) {
+          var inHead = group.tagName === "THEAD";
+          while (spanned[column] > 0) { column++; }
+          cell.setAttribute("role", cell.tagName === "TH" ? (inHead || cell.scope === "col" ? "columnheader" : "rowheader") : "cell");
+          // A cell across every column (暂无记录) or a column without a name (its buttons) has no label.
+          if (!inHead && !cell.hasAttribute("data-label")) {
+            cell.setAttribute("data-label", cell.colSpan >= labels.length ? "" : labels[column] || "");
+          }
+          for (var i = 0; i < cell.colSpan; i++) { spanned[column + i] = cell.rowSpan; }
+          column += cell.colSpan;
+        });
+        spanned = spanned.map(function (n) { return n - 1; });
+      });
+    });
+  });
+})();
