@@ -112,3 +112,104 @@ def test_the_elder_switch_works_from_a_shared_page(browser, demo_server):
         assert "mm-elder" not in (page.get_attribute("html", "class") or "")
     finally:
         context.close()
+
+
+# Each role's main lists (tables of needs, results, pairs, contracts, accounts, urgent requests, reports).
+PHONE_LISTS = {
+    "enterprise": ["/needs/", "/needs/mine", "/broker/mine", "/contracts/signing/mine", "/urgent/mine", "/financing/"],
+    "researcher": ["/results/", "/results/mine", "/broker/mine", "/contracts/signing/mine", "/classes/"],
+    "broker": ["/broker/", "/broker/pipeline", "/broker/events", "/broker/stats", "/contracts/", "/urgent/queue",
+               "/visits/", "/training/"],
+    "admin": ["/admin/users", "/admin/organizations", "/contracts/", "/contracts/audit", "/urgent/queue", "/reports/",
+              "/reports/services", "/zones/manage", "/matches/admin/index", "/training/certificates"],
+}  # fmt: skip
+_WIDTHS = """() => ({page: document.documentElement.scrollWidth, room: document.documentElement.clientWidth,
+  boxes: [...document.querySelectorAll('.table-responsive')].filter(b => b.scrollWidth > b.clientWidth + 1).length,
+  labels: [...document.querySelectorAll('table.mm-stack tbody td[data-label]:not([data-label=""])')].slice(0, 5)
+    .map(td => [td.getAttribute('data-label'), getComputedStyle(td, '::before').content]),
+  roles: [...document.querySelectorAll('table.mm-stack')].map(t => t.getAttribute('role'))})"""
+
+
+@pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
+@pytest.mark.parametrize("role", list(PHONE_LISTS))
+def test_list_pages_fit_a_phone(browser, demo_server, role, elder):
+    """On a 375 x 667 phone each list page fits the screen (no sideways panning, no table scrolling inside its
+    box): a table's rows are cards whose lines carry their column's name, and the table stays a table for
+    screen readers (role="table", headers kept); axe still passes."""
+    base = demo_server["url"]
+    context = with_axe(
+        browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 667}, reduced_motion="reduce")
+    )
+    context.set_default_timeout(30000)
+    if elder:
+        context.add_cookies([{"name": "mm_elder", "value": "1", "url": base}])
+    failures = {}
+    try:
+        page = context.new_page()
+        page.goto(base + "/auth/login")
+        page.fill("input[name=email]", ROLES[role])
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button[type=submit] >> nth=-1")
+        page.wait_for_url("**/dashboard")
+        for path in PHONE_LISTS[role]:
+            assert page.goto(base + path).status == 200, path
+            w = page.evaluate(_WIDTHS)
+            if w["page"] > w["room"] or w["boxes"]:
+                failures[path] = f"page {w['page']} px in {w['room']} px, {w['boxes']} table(s) scrolling sideways"
+            if any(not content.startswith(f'"{label}"') for label, content in w["labels"]):
+                failures[path] = f"cells without their column's name shown: {w['labels']}"
+            if any(r != "table" for r in w["roles"]):
+                failures[path] = f"a stacked table lost its table role: {w['roles']}"
+            found = violations(page)
+            if found:
+                failures[path] = failures.get(path, "") + describe(found)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"phone-{role}-{'elder' if elder else 'normal'}.png"))
+    finally:
+        context.close()
+    report = "\n".join(f"{path}: {text}" for path, text in failures.items())
+    assert not failures, f"{len(failures)} list pages do not fit a phone as {role}:\n{report}"
+
+
+def test_elder_mode_navbar_is_one_row_at_1280(browser, demo_server):
+    """适老化模式 at 1280 px: each role's menu is one row (an admin's wrapped onto two, 128 px high); the
+    role's entries, gathered in a dropdown, open and are walked from the keyboard with a visible focus."""
+    base = demo_server["url"]
+    for role, email in ROLES.items():
+        if not email:
+            continue
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+        context.add_cookies([{"name": "mm_elder", "value": "1", "url": base}])
+        try:
+            page = context.new_page()
+            page.goto(base + "/auth/login")
+            page.fill("input[name=email]", email)
+            page.fill("input[name=password]", PASSWORD)
+            page.click("form button[type=submit] >> nth=-1")
+            page.wait_for_url("**/dashboard")
+            bar = page.eval_on_selector("nav.navbar", "e => e.getBoundingClientRect().height")
+            assert bar < 90, f"the navigation bar takes {bar:.0f} px as {role} in 适老化模式 at 1280 px: it wrapped"
+            if role == "admin":
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(
+                    path=str(SHOTS / "elder-navbar-admin-1280.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 160}
+                )
+            toggle = page.locator("#nav-role > .dropdown-toggle")
+            for _ in range(40):  # Tab from the top of the page to the dropdown
+                page.keyboard.press("Tab")
+                if toggle.evaluate("e => e === document.activeElement"):
+                    break
+            else:
+                raise AssertionError(f"Tab never reached the role's menu as {role}")
+            page.keyboard.press("Enter")
+            assert toggle.get_attribute("aria-expanded") == "true"
+            page.keyboard.press("ArrowDown")
+            item = page.evaluate(
+                "() => { const e = document.activeElement, s = getComputedStyle(e);"
+                " return {cls: e.className, text: e.textContent.trim(), outline: s.outlineStyle !== 'none' ? parseFloat(s.outlineWidth) : 0}; }"
+            )
+            assert "dropdown-item" in item["cls"] and item["outline"] >= 2, item
+            page.keyboard.press("Escape")
+            assert toggle.get_attribute("aria-expanded") == "false"
+        finally:
+            context.close()
