@@ -307,3 +307,20 @@ def test_a_full_queue_page_costs_the_same_few_queries_as_a_short_one(client, aut
     assert many == few, (few, many)
     titles = [int(t) for t in re.findall(r"急需队列第(\d+)项", html)]
     assert titles == list(range(20))  # soonest deadline first
+
+
+def test_a_review_of_a_request_another_broker_decided_says_so(client, auth):
+    """Two brokers with the pending request open: the second's 退回 meets the first's 通过. It is refused with
+    该申请已由其他经纪人处理 on the page (the page answered 400 with no word of why: the review form, where the
+    message was put, is not shown for a decided request) and the first decision stands."""
+    auth.login("enterprise")
+    client.post("/urgent/new", data=FORM)
+    req = db.session.scalar(db.select(UrgentRequest))
+    auth.logout()
+    auth.login("broker")
+    assert client.post(f"/urgent/{req.id}/review", data={"decision": "approve", "note": ""}).status_code == 302
+    resp = client.post(f"/urgent/{req.id}/review", data={"decision": "refuse", "note": "资料不全"})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "该申请已由其他经纪人处理" in body and 'role="alert"' in body
+    db.session.expire_all()
+    assert db.session.get(UrgentRequest, req.id).status == "approved"
