@@ -116,20 +116,14 @@ def edit_refusal(contract, data):
 
 
 def can_view(user, contract):
-    """Staff who may see the contract, and every user ever designated to sign one of its documents."""
+    """Staff who may see the contract, and the signers designated on its newest document (a signer chosen for a
+    text since withdrawn and sent to someone else sees no more of it than any other colleague)."""
     if not getattr(user, "is_authenticated", False):
         return False
     if contract.can_view(user):
         return True
-    signer = db.session.scalar(
-        select(ContractDocument.id)
-        .where(
-            ContractDocument.contract_id == contract.id,
-            (ContractDocument.buyer_signer_id == user.id) | (ContractDocument.seller_signer_id == user.id),
-        )
-        .limit(1)
-    )
-    return signer is not None
+    doc = latest_document(contract)
+    return doc is not None and doc.party_of(user) is not None
 
 
 def _unsigned_by(user):

@@ -9,6 +9,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Contract, ContractDocument, ContractSignature, User
 from matchmaker.signing.verify import verify_pdf
 
+from ..factories import make_user
 from .test_signing import as_user, form, setup_parties
 
 
@@ -249,3 +250,23 @@ def test_the_last_signer_is_told_the_contract_was_voided_meanwhile(file_app, mon
         assert doc.status == "withdrawn" and [x.party for x in doc.signatures] == ["buyer"]
         assert db.session.get(Contract, ids[1]).voided
         db.session.remove()
+
+
+def test_a_signer_replaced_on_a_new_text_no_longer_sees_the_contract(app, client, auth):
+    """The broker sent the text to the wrong colleague, withdrew it and sent it to the right one: the colleague first
+    chosen still read every later text (amount, terms) and downloaded the signed PDF. Now 404, as for any colleague
+    not designated; the signer of the text in force still sees it."""
+    from .test_signing import prepare, sign
+
+    s = setup_parties()
+    wrong = make_user("enterprise", org=s.buyer, name="赵错")
+    prepare(client, auth, s, buyer_signer_id=str(wrong.id))
+    client.post(f"/contracts/{s.contract.id}/signing/withdraw", data={"reason": "签署人选错"})
+    prepare(client, auth, s)
+    sign(client, auth, s.ent, s.contract)
+    sign(client, auth, s.res, s.contract)
+    as_user(client, auth, wrong)
+    for url in ("signing", "signing/pdf", "verify"):
+        assert client.get(f"/contracts/{s.contract.id}/{url}").status_code == 404, url
+    as_user(client, auth, s.ent)
+    assert client.get(f"/contracts/{s.contract.id}/signing/pdf").status_code == 200
