@@ -116,14 +116,18 @@ def edit_refusal(contract, data):
 
 
 def can_view(user, contract):
-    """Staff who may see the contract, and the signers designated on its newest document (a signer chosen for a
-    text since withdrawn and sent to someone else sees no more of it than any other colleague)."""
+    """Staff who may see the contract, and the signers designated on its newest document while they belong to
+    their party (a signer chosen for a text since withdrawn and sent to someone else, or who has left for another
+    organisation, sees no more of it than any other outsider)."""
     if not getattr(user, "is_authenticated", False):
         return False
     if contract.can_view(user):
         return True
     doc = latest_document(contract)
-    return doc is not None and doc.party_of(user) is not None
+    party = doc.party_of(user) if doc is not None else None
+    if party is None:
+        return False
+    return user.organization_id == (contract.buyer_id if party == SigningParty.BUYER.value else contract.seller_id)
 
 
 def _unsigned_by(user):

@@ -9,7 +9,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Contract, ContractDocument, ContractSignature, User
 from matchmaker.signing.verify import verify_pdf
 
-from ..factories import make_user
+from ..factories import make_org, make_user
 from .test_signing import as_user, form, setup_parties
 
 
@@ -270,3 +270,17 @@ def test_a_signer_replaced_on_a_new_text_no_longer_sees_the_contract(app, client
         assert client.get(f"/contracts/{s.contract.id}/{url}").status_code == 404, url
     as_user(client, auth, s.ent)
     assert client.get(f"/contracts/{s.contract.id}/signing/pdf").status_code == 200
+
+
+def test_a_signer_who_left_the_party_no_longer_sees_the_contract(app, client, auth):
+    """The buyer's signer moved to another enterprise: they kept reading the contract and downloading its PDF. Now 404;
+    the other party's signer still sees it."""
+    s = setup_parties()
+    _signed(s)
+    s.ent.organization = make_org("enterprise")
+    db.session.commit()
+    as_user(client, auth, s.ent)
+    for url in ("signing", "signing/pdf", "verify"):
+        assert client.get(f"/contracts/{s.contract.id}/{url}").status_code == 404, url
+    as_user(client, auth, s.res)
+    assert client.get(f"/contracts/{s.contract.id}/signing").status_code == 200
