@@ -8,6 +8,7 @@ from ..models.enums import UrgentReason
 from ..needs.forms import NeedForm
 from ..utils import once
 from ..utils import validators as val
+from ..utils.clock import today
 from ..utils.inputs import CodeSelect, IntInput, filled
 from . import clock
 
@@ -47,11 +48,18 @@ class ReviewForm(FlaskForm):
             raise ValidationError("退回时请填写原因，便于企业修改后重新提交")
 
 
+FIRST_YEAR, YEARS_AHEAD = 2000, 5  # a holiday outside these years is a typing slip (0202-10-01 for National Day)
+
+
 def _dates(form, field):
     try:
-        clock.parse_dates(field.data)
+        dates = clock.parse_dates(field.data)
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
+    last = today().year + YEARS_AHEAD
+    odd = sorted(d for d in dates if not FIRST_YEAR <= d.year <= last)
+    if odd:
+        raise ValidationError(f"日期“{odd[0].isoformat()}”应在 {FIRST_YEAR} 年至 {last} 年之间，请核对年份")
 
 
 class SettingForm(FlaskForm):

@@ -1,5 +1,7 @@
 """Attacks on the fast channel (2026-12-04): the same need marked 急需 from several requests at once."""
 
+import pytest
+
 from matchmaker.extensions import db
 from matchmaker.models import TechNeed, UrgentRequest, User
 from matchmaker.urgent import services
@@ -72,3 +74,19 @@ def test_two_admins_first_saves_of_the_settings_at_once_keep_one(file_app):
     assert outcomes.count("ok") == 1 and any("已被修改并保存" in o for o in outcomes), outcomes
     with file_app.app_context():
         assert services.get_setting().sla_hours == (8 if outcomes[0] == "ok" else 16)
+
+
+@pytest.mark.parametrize("typed", ["0202-10-01", "9999-12-31", "1900-01-01"])
+def test_a_holiday_with_a_mistyped_year_is_refused_and_kept(client, auth, typed):
+    """National Day typed as 0202-10-01 (or any date before 2000 or years ahead) was saved as a holiday: the service
+    level then counted the real day as working time. Now refused in Chinese, with what was typed kept."""
+    from matchmaker.models import UrgentSetting
+
+    auth.login("admin")
+    data = {"sla_hours": "24", "day_start": "9", "day_end": "18", "holidays": f"2021-02-11\n{typed}", "workdays": ""}
+    resp = client.post("/urgent/settings", data=data)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and f"日期“{typed}”应在 2000 年至" in page and f"2021-02-11\n{typed}" in page
+    resp = client.post("/urgent/settings", data=dict(data, holidays="2021-02-11", workdays=typed))
+    assert resp.status_code == 400 and f"日期“{typed}”应在 2000 年至" in resp.get_data(as_text=True)
+    assert db.session.get(UrgentSetting, 1) is None
