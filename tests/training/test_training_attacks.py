@@ -282,3 +282,22 @@ def test_a_certificate_number_typed_in_full_width_or_with_other_dashes_is_found(
     number = typed.format(y=year, wide="".join(chr(ord(d) + 0xFEE0) for d in year))  # ２０２６
     page = client.get("/training/verify", query_string={"number": number}).get_data(as_text=True)
     assert "该证书有效" in page and "王芳" in page, page[-2000:]
+
+
+def test_a_colleague_sharing_the_office_phone_is_told_why_not_already_enrolled(client, auth):
+    """Two colleagues whose accounts carry the office landline: the second was told 该学员已报名本课程 and was not
+    enrolled. Now the page says the number is another trainee's and to give their own; with it they are enrolled."""
+    from ..factories import make_org
+
+    course = make_course(capacity=10, sessions=0)
+    org = make_org("enterprise")
+    first, second = (make_user("enterprise", org=org, phone="020-12345678") for _ in range(2))
+    auth.login(first)
+    client.post(f"/training/{course.id}/enrol", data={})
+    auth.logout()
+    auth.login(second)
+    page = client.post(f"/training/{course.id}/enrol", data={}, follow_redirects=True).get_data(as_text=True)
+    assert "手机号 020-12345678 已被本课程的其他学员登记" in page and "该学员已报名本课程" not in page
+    assert count(TrainingEnrolment, course_id=course.id) == 1
+    page = client.post(f"/training/{course.id}/enrol", data={"phone": "13900001111"}, follow_redirects=True)
+    assert "已报名" in page.get_data(as_text=True) and count(TrainingEnrolment, course_id=course.id) == 2
