@@ -228,3 +228,26 @@ def test_a_save_from_a_stale_edit_page_does_not_overwrite_the_other(client, auth
     db.session.expire_all()
     stored = db.session.get(LiveSession, s.id)
     assert (stored.title, stored.replay_link) == ("第二个标签页改的主题", None)
+
+
+def test_a_session_of_an_older_event_can_still_be_edited(client, auth):
+    """A session under an event that 200 newer events have pushed off the form's list: adding its replay link was
+    refused with 请选择有效的对接活动 (the select no longer offered its event). Now it saves and keeps its event."""
+    from matchmaker.models import Event
+
+    old = Event(title="2020 年线上技术对接会", starts_at=datetime(2020, 5, 1, 9))
+    db.session.add(old)
+    db.session.add_all(
+        Event(title=f"对接活动{i}", starts_at=datetime(2021, 1, 1) + timedelta(days=i)) for i in range(200)
+    )
+    db.session.commit()
+    broker = auth.login("broker")
+    s = make_session(broker, event_id=old.id)
+    page = client.get(f"/classes/{s.id}/edit").get_data(as_text=True)
+    assert "2020 年线上技术对接会" in page
+    data = CLASS_FORM | {"starts_at": s.starts_at.strftime("%Y-%m-%dT%H:%M"), "ends_at": "", "event_id": str(old.id),
+                         "replay_link": "https://live.example.cn/replay/1"}  # fmt: skip
+    assert client.post(f"/classes/{s.id}/edit", data=data).status_code == 302
+    db.session.expire_all()
+    stored = db.session.get(LiveSession, s.id)
+    assert (stored.event_id, stored.replay_link) == (old.id, "https://live.example.cn/replay/1")
