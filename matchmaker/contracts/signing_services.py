@@ -14,7 +14,7 @@ from sqlalchemy.orm import undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..models import ContractDocument, ContractSignature, DocumentStatus, Role, SigningParty, User
+from ..models import Contract, ContractDocument, ContractSignature, DocumentStatus, Role, SigningParty, User
 from ..models.base import today, utcnow
 from ..models.signing import contract_not_awaiting, contract_signed_online
 from ..notifications.services import notify
@@ -130,36 +130,39 @@ def can_view(user, contract):
     return user.organization_id == (contract.buyer_id if party == SigningParty.BUYER.value else contract.seller_id)
 
 
-def _unsigned_by(user):
-    """Documents still open for signing on which the user's party has not signed yet."""
-    D, S = ContractDocument, ContractSignature
+def _as_party(user, unsigned=False):
+    """SQL condition on a document (its contract joined): the user is its designated signer for a party they still
+    belong to (one who has left sees no more of it: ``can_view``); with ``unsigned``, that party has not signed."""
+    D, S, C = ContractDocument, ContractSignature, Contract
 
-    def unsigned(party):
-        return ~select(S.id).where(S.document_id == D.id, S.party == party).exists()
+    def side(signer, org, party):
+        cond = (signer == user.id) & (org == user.organization_id)
+        return cond & ~select(S.id).where(S.document_id == D.id, S.party == party).exists() if unsigned else cond
 
-    return (D.status == DocumentStatus.AWAITING.value) & (
-        ((D.buyer_signer_id == user.id) & unsigned(SigningParty.BUYER.value))
-        | ((D.seller_signer_id == user.id) & unsigned(SigningParty.SELLER.value))
-    )
+    buyer = side(D.buyer_signer_id, C.buyer_id, SigningParty.BUYER.value)
+    return buyer | side(D.seller_signer_id, C.seller_id, SigningParty.SELLER.value)
 
 
 def my_documents(user, awaiting=False):
     """Documents the user is the authorised signer of, newest first (their 待我签署 list); with ``awaiting``
     only those waiting for the user's signature."""
     D = ContractDocument
-    stmt = select(D).where(
-        (D.buyer_signer_id == user.id) | (D.seller_signer_id == user.id), D.status != DocumentStatus.WITHDRAWN.value
-    )
+    stmt = select(D).join(Contract, Contract.id == D.contract_id).where(D.status != DocumentStatus.WITHDRAWN.value)
     if awaiting:
-        stmt = stmt.where(_unsigned_by(user))
+        stmt = stmt.where(D.status == DocumentStatus.AWAITING.value, _as_party(user, unsigned=True))
+    else:
+        stmt = stmt.where(_as_party(user))
     return stmt.order_by(D.prepared_at.desc(), D.id.desc())
 
 
 def awaiting_my_signature_count(user):
     """How many documents wait for the user's signature."""
     D = ContractDocument
-    mine = (D.buyer_signer_id == user.id) | (D.seller_signer_id == user.id)
-    return db.session.scalar(select(func.count(D.id)).where(mine, _unsigned_by(user)))
+    return db.session.scalar(
+        select(func.count(D.id))
+        .join(Contract, Contract.id == D.contract_id)
+        .where(D.status == DocumentStatus.AWAITING.value, _as_party(user, unsigned=True))
+    )
 
 
 # Preparing the text -----------------------------------------------------------------------

@@ -284,3 +284,21 @@ def test_a_signer_who_left_the_party_no_longer_sees_the_contract(app, client, au
         assert client.get(f"/contracts/{s.contract.id}/{url}").status_code == 404, url
     as_user(client, auth, s.res)
     assert client.get(f"/contracts/{s.contract.id}/signing").status_code == 200
+
+
+def test_a_signer_who_left_the_party_is_not_asked_to_sign(app, client, auth):
+    """The buyer's designated signer moved to another enterprise before signing: their dashboard still said 待我签署的
+    合同 1 and 我的签约 listed the contract, whose page they may no longer open. Now neither shows it; the other
+    party's signer still has it waiting."""
+    s = setup_parties()
+    _prepared(s)
+    assert svc.awaiting_my_signature_count(s.ent) == 1
+    s.ent.organization = make_org("enterprise")
+    db.session.commit()
+    assert svc.awaiting_my_signature_count(s.ent) == 0
+    as_user(client, auth, s.ent)
+    page = client.get("/contracts/signing/mine").get_data(as_text=True)
+    assert s.contract.title not in page
+    as_user(client, auth, s.res)
+    page = client.get("/contracts/signing/mine?awaiting=1").get_data(as_text=True)
+    assert s.contract.title in page and svc.awaiting_my_signature_count(s.res) == 1
