@@ -210,7 +210,8 @@ def _back(e):
 
 
 def _safe(path):
-    return bool(path) and path.startswith("/training/") and "//" not in path
+    # A line break in a redirect's address was a 500 (no header may hold one); a backslash is never meant.
+    return bool(path) and path.startswith("/training/") and "//" not in path and path.isprintable() and "\\" not in path
 
 
 @bp.route("/enrolments/<int:enrolment_id>/attendance", methods=["POST"])

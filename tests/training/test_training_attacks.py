@@ -301,3 +301,19 @@ def test_a_colleague_sharing_the_office_phone_is_told_why_not_already_enrolled(c
     assert count(TrainingEnrolment, course_id=course.id) == 1
     page = client.post(f"/training/{course.id}/enrol", data={"phone": "13900001111"}, follow_redirects=True)
     assert "已报名" in page.get_data(as_text=True) and count(TrainingEnrolment, course_id=course.id) == 2
+
+
+@pytest.mark.parametrize("back", ["/training/\r\nX-Injected: 1", "/training/1\x00", "/training/\\\\evil.example"])
+def test_a_mangled_return_address_goes_back_to_the_trainee_list(client, auth, back):
+    """The hidden 返回 address of a score form carrying a line break was a 500 (a header cannot hold one); such an
+    address now goes back to the course's trainee list, and the score is saved."""
+    course = make_course(sessions=0)
+    auth.login("admin")
+    client.post(
+        f"/training/{course.id}/enrolments", data={"name": "甲", "org_name": "某高校", "org_kind": "university"}
+    )
+    e = db.session.scalar(db.select(TrainingEnrolment))
+    resp = client.post(f"/training/enrolments/{e.id}/assessment", data={"score": "80", "next": back})
+    assert resp.status_code == 302 and resp.headers["Location"] == f"/training/{course.id}/enrolments"
+    db.session.expire_all()
+    assert db.session.get(TrainingEnrolment, e.id).score == 80
