@@ -279,6 +279,11 @@ def set_attendance(enrolment, session_ids):
     """Record which of the course's sessions the person attended; commits."""
     if any(not 0 < i <= INT_MAX for i in session_ids or []):  # no such row; the database cannot even hold it
         raise TrainingError("所选课次不属于本课程")
+    # More ids than the course has sessions: some are not its own (70,000 of them were a 500 on PostgreSQL,
+    # which binds at most 65,535 parameters a statement).
+    held = db.session.scalar(db.select(func.count(TrainingSession.id)).filter_by(course_id=enrolment.course_id))
+    if len(set(session_ids or [])) > held:
+        raise TrainingError("所选课次不属于本课程")
     sessions = db.session.scalars(
         db.select(TrainingSession).where(
             TrainingSession.course_id == enrolment.course_id, TrainingSession.id.in_(session_ids or [0])

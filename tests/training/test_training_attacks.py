@@ -317,3 +317,18 @@ def test_a_mangled_return_address_goes_back_to_the_trainee_list(client, auth, ba
     assert resp.status_code == 302 and resp.headers["Location"] == f"/training/{course.id}/enrolments"
     db.session.expire_all()
     assert db.session.get(TrainingEnrolment, e.id).score == 80
+
+
+def test_an_attendance_mark_naming_seventy_thousand_sessions_is_refused(client, auth):
+    """出勤 posted with 70,000 session ids (a tampered form): a 500 on PostgreSQL (more parameters than a statement
+    may bind). Now 所选课次不属于本课程, nothing changed."""
+    course = make_course(sessions=1)
+    enrolment = services.enrol_self(course, make_user("enterprise"))
+    auth.login("admin")
+    body = "&".join(f"session_id={i}" for i in range(1, 70_001))
+    resp = client.post(f"/training/enrolments/{enrolment.id}/attendance", data=body,
+                       content_type="application/x-www-form-urlencoded")  # fmt: skip
+    assert resp.status_code == 302
+    assert "所选课次不属于本课程" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(TrainingEnrolment, enrolment.id).sessions == []
