@@ -251,3 +251,18 @@ def test_a_session_of_an_older_event_can_still_be_edited(client, auth):
     db.session.expire_all()
     stored = db.session.get(LiveSession, s.id)
     assert (stored.event_id, stored.replay_link) == (old.id, "https://live.example.cn/replay/1")
+
+
+def test_attendance_ticks_naming_seventy_thousand_registrations_are_refused(client, auth):
+    """出席 posted with 70,000 registration ids (a tampered form): a 500 on PostgreSQL (more parameters than a
+    statement may bind). Now 所选报名记录不属于该场次, nothing marked."""
+    broker = make_user("broker")
+    session = make_session(broker)
+    reg = services.register(session, make_user("enterprise"))
+    auth.login(broker)
+    body = f"attended={reg.id}&" + "&".join(f"shown={i}" for i in range(1, 70_001))
+    resp = client.post(f"/classes/{session.id}/attendance", data=body, content_type="application/x-www-form-urlencoded")
+    assert resp.status_code == 302
+    assert "所选报名记录不属于该场次" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(LiveRegistration, reg.id).attended is not True
