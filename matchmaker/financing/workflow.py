@@ -71,14 +71,14 @@ def _is_applicant_side(case, user):
 def _partner(data, kind):
     org = db.session.get(Organization, data.get("partner_id") or 0)
     if org is None or org.kind != kind:
-        raise FinancingError(f"请选择{OrgKind.label_of(kind)}")
+        raise FinancingError(f"请选择{OrgKind.label_of(kind)}", "partner_id")
     return org
 
 
 def _positive(data, name, label):
     value = data.get(name)
     if value is None or value <= 0:
-        raise FinancingError(f"请填写{label}（大于 0）")
+        raise FinancingError(f"请填写{label}（大于 0）", name)
     return value
 
 
@@ -92,12 +92,12 @@ def _set_values(case, action, data):
         org = _partner(data, OrgKind.BANK.value)
         amount = _positive(data, "loan_amount", "审批金额")
         if case.appraised_value is not None and amount > case.appraised_value:
-            raise FinancingError("审批金额不能超过评估价值")
+            raise FinancingError("审批金额不能超过评估价值", "loan_amount")
         rate, term = data.get("loan_rate"), data.get("loan_term_months")
         if rate is None or rate <= 0:
-            raise FinancingError("请填写年利率（大于 0）")
+            raise FinancingError("请填写年利率（大于 0）", "loan_rate")
         if not term:
-            raise FinancingError("请填写贷款期限（月）")
+            raise FinancingError("请填写贷款期限（月）", "loan_term_months")
         case.bank_id, case.loan_amount, case.loan_rate, case.loan_term_months = org.id, amount, rate, term
         return org, f"{org.name} 审批 {format_wan(amount)} 万元，年利率 {rate}%，期限 {term} 个月"
     if action == "insure":
@@ -105,7 +105,7 @@ def _set_values(case, action, data):
         case.insurer_id = org.id
         case.premium, case.cover = _positive(data, "premium", "保费"), _positive(data, "cover", "保险金额")
         if case.premium > case.cover:
-            raise FinancingError("保费不能超过保险金额，请核对（单位均为万元）")
+            raise FinancingError("保费不能超过保险金额，请核对（单位均为万元）", "premium")
         return org, f"{org.name} 承保 {format_wan(case.cover)} 万元，保费 {format_wan(case.premium)} 万元"
     if action == "grant":
         loan_date = data.get("loan_date")
@@ -126,16 +126,18 @@ def _set_values(case, action, data):
     if action == "subsidise":
         org = _partner(data, OrgKind.GOVERNMENT.value)
         if data.get("subsidy_kind") not in {k.value for k in SubsidyKind}:
-            raise FinancingError("请选择补偿或贴息")
+            raise FinancingError("请选择补偿或贴息", "subsidy_kind")
         case.government_id, case.subsidy_kind = org.id, data["subsidy_kind"]
         case.subsidy_amount = _positive(data, "subsidy_amount", "补偿/贴息金额")
         if case.loan_amount is not None and case.subsidy_amount > case.loan_amount:
-            raise FinancingError(f"补偿/贴息金额不能超过放款金额（{format_wan(case.loan_amount)} 万元），请核对")
+            raise FinancingError(
+                f"补偿/贴息金额不能超过放款金额（{format_wan(case.loan_amount)} 万元），请核对", "subsidy_amount"
+            )
         return org, f"{org.name} {case.subsidy_label} {format_wan(case.subsidy_amount)} 万元"
     reason = (data.get("note") or "").strip()
     if action == "refuse":
         if len(reason) < 2:
-            raise FinancingError("请填写未通过的原因")
+            raise FinancingError("请填写未通过的原因", "note")
         case.refused_reason = reason[:300]
         org = db.session.get(Organization, data.get("partner_id") or 0)
         return org, f"未通过：{reason[:100]}"
