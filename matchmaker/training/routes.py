@@ -193,7 +193,7 @@ def enrol_person(course_id):
         except once.Repeat:
             return once.see_other(url_for("training.enrolments", course_id=course.id))
         except TrainingError as exc:
-            form.name.errors.append(str(exc))
+            form[exc.field if exc.field in form else "name"].errors.append(str(exc))
         else:
             flash(f"已为 {e.name}（{e.org_name}）报名", "success")
             return redirect(url_for("training.enrolments", course_id=course.id))

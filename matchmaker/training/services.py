@@ -27,7 +27,11 @@ NUMBER_PREFIX = "JSJJR"  # 技术经纪人
 
 
 class TrainingError(ValueError):
-    """A refused training action; the message is shown to the user."""
+    """A refused training action; the message is shown to the user, beside ``field`` when a form has it."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
 
 
 # Courses ----------------------------------------------------------------------------------
@@ -160,7 +164,7 @@ def _add(course, enrolment, claimed=None):
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise TrainingError(_duplicate(enrolment)) from None
+        raise TrainingError(*_duplicate(enrolment)) from None
     if capacity:
         taken = db.session.scalar(
             db.select(func.count(TrainingEnrolment.id)).where(TrainingEnrolment.course_id == course.id)
@@ -174,17 +178,18 @@ def _add(course, enrolment, claimed=None):
 
 
 def _duplicate(enrolment):
-    """Why an enrolment met another in the course: the same account, or a phone number another trainee gave (an
-    office landline on two colleagues' accounts was told 已报名 while only the other one was)."""
+    """(message, field) of why an enrolment met another in the course: the same account, or a phone number another
+    trainee gave (an office landline on two colleagues' accounts was told 已报名 while only the other one was)."""
     if enrolment.phone:
         holder = db.session.execute(
             db.select(TrainingEnrolment.user_id).filter_by(course_id=enrolment.course_id, phone=enrolment.phone)
         ).first()
         if holder is not None and (holder.user_id is None or holder.user_id != enrolment.user_id):
-            return (
+            taken = (
                 f"手机号 {enrolment.phone} 已被本课程的其他学员登记：如是同一人，请勿重复报名；否则请填写本人的手机号"
             )
-    return "该学员已报名本课程，请勿重复报名"
+            return taken, "phone"
+    return "该学员已报名本课程，请勿重复报名", None
 
 
 def enrolment_of(course, user):

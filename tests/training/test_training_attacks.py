@@ -332,3 +332,16 @@ def test_an_attendance_mark_naming_seventy_thousand_sessions_is_refused(client, 
     assert "所选课次不属于本课程" in client.get(resp.headers["Location"]).get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(TrainingEnrolment, enrolment.id).sessions == []
+
+
+def test_a_phone_another_trainee_gave_is_marked_on_the_phone_field(client, auth):
+    """The admin enrols a second person with the phone of one already enrolled: the message stood under 姓名; now
+    under 手机号, with what was typed kept."""
+    course = make_course(sessions=0)
+    auth.login("admin")
+    person = {"name": "甲", "org_name": "某高校", "org_kind": "university", "phone": "13900000000"}
+    client.post(f"/training/{course.id}/enrolments", data=person)
+    page = client.post(f"/training/{course.id}/enrolments", data=dict(person, name="乙")).get_data(as_text=True)
+    error = page.split('id="phone-error"', 1)
+    assert len(error) == 2 and "已被本课程的其他学员登记" in error[1].split("</div></div>", 1)[0]
+    assert 'value="乙"' in page and count(TrainingEnrolment) == 1
