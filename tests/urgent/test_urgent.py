@@ -4,6 +4,8 @@ publishing, matching and the researchers' announcement, refusals, and who may do
 import re
 from datetime import datetime, timedelta
 
+import pytest
+
 from matchmaker.extensions import db
 from matchmaker.listings.tokens import refresh_tokens
 from matchmaker.models import Notification, TechNeed, UrgentRequest
@@ -89,6 +91,41 @@ def test_refusal_needs_a_note_and_tells_the_enterprise(client, auth):
     assert req.status == "refused" and req.need.status == "draft"
     note = db.session.scalar(db.select(Notification).filter_by(user_id=ent.id, kind="urgent"))
     assert "请补充技术指标" in note.text
+
+
+def test_a_refused_request_is_asked_again_after_the_need_is_edited(client, auth):
+    """The refusal says 修改后重新提交: the enterprise's need page and the request's page offer it, the
+    mark page shows the broker's note, and the resubmit puts the same request back in the queue with the
+    new reason and a new deadline (it was refused with 该需求已申请过快速通道)."""
+    ent = make_user("enterprise")
+    need = make_need(user=ent, status="draft")
+    broker = make_user("broker")
+    req = services.mark_existing(need, ent, "stopped", "生产线停工，急需解决", now=datetime(2026, 1, 5, 2))
+    services.review(req, broker, "refuse", "请补充技术指标")
+    auth.login(ent)
+    assert "修改需求后重新申请" in client.get(f"/needs/{need.id}").get_data(as_text=True)
+    page = client.get(f"/urgent/{req.id}").get_data(as_text=True)
+    assert "按审核意见修改需求" in page and f"/urgent/needs/{need.id}" in page
+    page = client.get(f"/urgent/needs/{need.id}").get_data(as_text=True)
+    assert "审核意见：请补充技术指标" in page and "重新申请快速通道" in page
+    resp = client.post(f"/urgent/needs/{need.id}", data={"reason_kind": "order", "reason": "已补充过滤效率等指标"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/urgent/{req.id}")
+    db.session.expire_all()
+    again = db.session.get(UrgentRequest, req.id)
+    assert (again.status, again.reason_kind, again.reason) == ("pending", "order", "已补充过滤效率等指标")
+    assert again.reviewed_by_id is None and again.review_note is None and again.sla_met is None
+    assert again.requested_at > datetime(2026, 1, 5, 2) and again.due_at > again.requested_at
+    assert db.session.scalar(db.select(db.func.count(UrgentRequest.id))) == 1
+    told = db.session.scalars(db.select(Notification.text).filter_by(user_id=broker.id, kind="urgent")).all()
+    assert len(told) == 2  # the brokers are told again
+    auth.logout()
+    auth.login(broker)
+    assert need.title in client.get("/urgent/queue").get_data(as_text=True)  # pending again
+    services.review(again, broker, "approve")
+    db.session.expire_all()
+    assert db.session.get(UrgentRequest, req.id).status == "approved"
+    with pytest.raises(services.UrgentError, match="已申请过快速通道"):  # approved: not asked again
+        services.mark_existing(db.session.get(TechNeed, need.id), ent, "order", "再次申请急需")
 
 
 def test_a_request_is_decided_once(app):

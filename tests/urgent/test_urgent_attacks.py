@@ -34,6 +34,33 @@ def test_a_need_marked_urgent_from_four_requests_at_once_is_one_request(file_app
         db.session.remove()
 
 
+def test_a_refused_request_asked_again_from_two_tabs_at_once_is_reopened_once(file_app):
+    """Two resubmits of a refused request at once (two tabs, no shared key): one reopens it, the other is
+    told 该需求已申请过快速通道; still one request, pending, with one of the two reasons."""
+    with file_app.app_context():
+        user = make_user("enterprise")
+        uid, nid = user.id, make_need(org=user.organization, user=user).id
+        req = services.mark_existing(db.session.get(TechNeed, nid), user, "order", "订单交期紧迫，急需")
+        services.review(req, make_user("broker"), "refuse", "请补充指标")
+        db.session.remove()
+
+    def call(reason):
+        def prepare():
+            user, need = db.session.get(User, uid), db.session.get(TechNeed, nid)
+            need.status, need.urgent, user.organization_id  # noqa: B018 - loaded before the others act
+            return lambda: services.mark_existing(need, user, "order", reason, key=None)
+
+        return prepare
+
+    outcomes = at_once(file_app, [call("第一个标签页补充的说明"), call("第二个标签页补充的说明")], services.UrgentError)
+    assert outcomes.count("ok") == 1, outcomes
+    assert all("已申请过快速通道" in o for o in outcomes if o != "ok"), outcomes
+    with file_app.app_context():
+        rows = db.session.scalars(db.select(UrgentRequest)).all()
+        assert len(rows) == 1 and rows[0].status == "pending" and rows[0].reason.endswith("标签页补充的说明")
+        db.session.remove()
+
+
 def test_two_admins_entering_holidays_at_once_do_not_lose_each_others(client, auth):
     """One admin enters the Spring Festival, another (page opened before) National Day: the later save silently
     dropped the first admin's holidays, and the service levels counted them as working days. Now it is
