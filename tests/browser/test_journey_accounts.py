@@ -2,6 +2,8 @@
 
 import re
 
+from playwright.sync_api import expect
+
 from .conftest import ADMIN
 
 
@@ -110,5 +112,6 @@ def test_an_expired_login_makes_the_lookup_say_so(journey):
     p.context.clear_cookies()  # the session ends while the form is open
     p.focus("#organization")
     p.keyboard.type("旅程智能")
-    p.wait_for_function("document.getElementById('organization-status').textContent.includes('暂时无法获取单位建议')")
+    # expect() polls from here: Playwright 1.65's wait_for_function evaluates its string with eval, which the CSP forbids.
+    expect(p.locator("#organization-status")).to_contain_text("暂时无法获取单位建议", timeout=30_000)
     assert "可直接输入完整名称" in p.inner_text("#organization-status")
