@@ -40,17 +40,19 @@ def signing_prepare(contract_id):
     form.seller_signer_id.choices = [("", "（请选择）")] + svc.signer_choices(contract.seller)
     if request.method == "GET":
         form.process(data=svc.prepare_defaults(contract))
+    refused = False
     if form.validate_on_submit():
         try:
             svc.prepare(current_user, contract, form.data)
         except svc.SigningError as exc:
             flash(str(exc), "danger")
+            refused = True
         else:
             flash("合同文本已生成，已通知甲乙双方签署人阅读并签署", "success")
             return _to_page(contract)
     state = svc.contract_state(contract)
     return render_template("contracts/signing/prepare.html", c=contract, form=form, state=state,
-                           labels=svc.STATE_LABELS)  # fmt: skip
+                           labels=svc.STATE_LABELS), 400 if refused or form.errors else 200  # fmt: skip
 
 
 @bp.route("/<int:contract_id>/signing")

@@ -78,9 +78,12 @@ def course_new():
             course = services.save_course(TrainingCourse(), form.data, current_user, key=form.submission_key.data)
         except once.Repeat as r:
             return once.see_other(url_for("training.course", course_id=r.entity_id))
-        flash(f"已创建课程「{course.title}」", "success")
-        return redirect(url_for("training.course", course_id=course.id))
-    return render_template("training/course_form.html", form=form, course=None)
+        except TrainingError as exc:
+            form.ends_on.errors.append(str(exc))
+        else:
+            flash(f"已创建课程「{course.title}」", "success")
+            return redirect(url_for("training.course", course_id=course.id))
+    return render_template("training/course_form.html", form=form, course=None), 400 if form.errors else 200
 
 
 @bp.route("/<int:course_id>/edit", methods=["GET", "POST"])

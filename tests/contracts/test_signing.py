@@ -260,9 +260,9 @@ def test_signers_must_belong_to_the_parties(app, client, auth):
     stranger = make_user("enterprise")
     as_user(client, auth, s.broker)
     resp = client.post(f"/contracts/{s.contract.id}/signing/prepare", data=form(s, buyer_signer_id=str(stranger.id)))
-    assert resp.status_code == 200 and "请选择甲方单位的签署人" in resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "请选择甲方单位的签署人" in resp.get_data(as_text=True)
     resp = client.post(f"/contracts/{s.contract.id}/signing/prepare", data=form(s, end="2020-01-01"))
-    assert "结束日期不能早于开始日期" in resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "结束日期不能早于开始日期" in resp.get_data(as_text=True)
     # 0001-01-01 to 9999-12-31 was printed into a contract and both signers were asked to sign it
     resp = client.post(
         f"/contracts/{s.contract.id}/signing/prepare", data=form(s, start="0001-01-01", end="9999-12-31")
@@ -329,7 +329,7 @@ def test_characters_the_pdf_cannot_show_are_refused_not_dropped(app, client, aut
     subject = "开发低温封装工艺😀，负责人𠀀工。"
     resp = client.post(f"/contracts/{s.contract.id}/signing/prepare", data=form(s, subject=subject))
     page = resp.get_data(as_text=True)
-    assert resp.status_code == 200 and "无法写入合同 PDF" in page and "😀、𠀀" in page
+    assert resp.status_code == 400 and "无法写入合同 PDF" in page and "😀、𠀀" in page
     assert subject in page  # what was typed is kept
     assert db.session.scalars(db.select(ContractDocument)).all() == []
     assert svc.contract_state(s.contract) == "recorded"
