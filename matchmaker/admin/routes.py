@@ -53,7 +53,7 @@ def user_new():
     # Sent back: the organisations nearest to what was typed, as suggestions that work without scripts too.
     typed = (form.organization.data or "").strip()
     options = services.org_lookup(typed, form.role.data)[0] if typed else []
-    return render_template("admin/user_form.html", form=form, org_options=options)
+    return render_template("admin/user_form.html", form=form, org_options=options), 400 if form.errors else 200
 
 
 @bp.route("/organizations/lookup.json")
@@ -102,7 +102,7 @@ def user_password(user_id):
         else:
             flash(f"已为 {user.name}（{user.email}）设置新密码，其所有登录已失效；请告知本人登录后修改", "success")
             return redirect(url_for("admin.users", q=user.email))
-    return render_template("admin/user_password.html", form=form, user=user)
+    return render_template("admin/user_password.html", form=form, user=user), 400 if form.errors else 200
 
 
 @bp.route("/users/<int:user_id>/membership", methods=["POST"])
@@ -142,7 +142,7 @@ def organization_new():
         else:
             flash(f"已创建单位 {org.name}", "success")
             return redirect(url_for("admin.organizations"))
-    return render_template("admin/organization_form.html", form=form, org=None)
+    return render_template("admin/organization_form.html", form=form, org=None), 400 if form.errors else 200
 
 
 @bp.route("/organizations/<int:org_id>/edit", methods=["GET", "POST"])

@@ -76,7 +76,7 @@ def register():
         fields = {k: getattr(form, k).data for k in registration.FIELDS}
         registration.start(fields, form.password.data, request.host_url)
         return render_template("auth/register_sent.html", email=form.email.data.strip().lower())
-    return render_template("auth/register.html", form=form, roles=Role)
+    return render_template("auth/register.html", form=form, roles=Role), 400 if form.errors else 200
 
 
 @bp.route("/register/confirm", methods=["GET", "POST"])
@@ -122,7 +122,7 @@ def change_password():
             login_user(current_user._get_current_object(), remember=remembered)
             flash("密码已修改，其他设备上的登录已失效", "success")
             return redirect(url_for("main.dashboard"))
-    return render_template("auth/password.html", form=form)
+    return render_template("auth/password.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
@@ -136,7 +136,7 @@ def forgot_password():
     if form.validate_on_submit():
         reset.request_reset(form.email.data, request.host_url)
         return render_template("auth/forgot_sent.html", email=form.email.data.strip().lower())
-    return render_template("auth/forgot.html", form=form)
+    return render_template("auth/forgot.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -163,4 +163,4 @@ def reset_password():
             logout_user()
         flash("密码已重置，所有设备上的登录均已失效，请使用新密码登录", "success")
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", form=form, user=user, token=token)
+    return render_template("auth/reset.html", form=form, user=user, token=token), 400 if form.errors else 200

@@ -58,7 +58,7 @@ def event_new():
             return once.see_other(url_for("brokers.event_detail", event_id=r.entity_id))
         flash(f"已创建活动「{event.title}」", "success")
         return redirect(url_for("brokers.event_detail", event_id=event.id))
-    return render_template("brokers/event_form.html", form=form, event=None)
+    return render_template("brokers/event_form.html", form=form, event=None), 400 if form.errors else 200
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -209,7 +209,7 @@ def assignments():
             flash("分工已保存，新的匹配推荐将进入该经纪人的队列", "success")
             return redirect(url_for("brokers.assignments"))
     page = db.paginate(events.assignments_stmt(), per_page=50, error_out=False)
-    return render_template("brokers/assignments.html", form=form, page=page)
+    return render_template("brokers/assignments.html", form=form, page=page), 400 if form.errors else 200
 
 
 @bp.route("/assignments/<int:assignment_id>/delete", methods=["POST"])

@@ -88,12 +88,13 @@ def create():
             return once.see_other(url_for("contracts.detail", contract_id=r.entity_id))
         except services.ContractError as exc:
             flash(str(exc), "danger")
+            return _render_form(form, status=400)
         else:
             flash(f"已登记技术合同 {contract.contract_no}", "success")
             return redirect(url_for("contracts.detail", contract_id=contract.id))
     elif request.method == "POST" and (first := once.done(request.form.get(once.FIELD))):
         return once.see_other(url_for("contracts.detail", contract_id=first))  # a twin committed meanwhile
-    return _render_form(form)
+    return _render_form(form, status=400 if form.errors else 200)
 
 
 @bp.route("/<int:contract_id>")
@@ -139,10 +140,11 @@ def edit(contract_id):
             return _render_form(form, exc.contract, stale=exc.changes, status=409)
         except services.ContractError as exc:
             flash(str(exc), "danger")
+            return _render_form(form, contract, status=400)
         else:
             flash("合同已保存", "success")
             return redirect(url_for("contracts.detail", contract_id=contract.id))
-    return _render_form(form, contract)
+    return _render_form(form, contract, status=400 if form.errors else 200)
 
 
 def _fill(form, c):

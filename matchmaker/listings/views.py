@@ -135,7 +135,8 @@ def create(kind: Kind, form_class):
                 return once.see_other(url_for(kind.endpoint("detail"), **{kind.id_arg: r.entity_id}))
             flash(f"{kind.noun}已发布" if publish else f"{kind.noun}已保存为草稿，确认无误后请点击“发布”", "success")
             return redirect(url_for(kind.endpoint("detail"), **{kind.id_arg: listing.id}))
-    return render_template("listings/form.html", kind=kind, form=form, listing=None, near_duplicates=dups)
+    status = 400 if form.errors else 200  # near-duplicates asked about are no error: 200
+    return render_template("listings/form.html", kind=kind, form=form, listing=None, near_duplicates=dups), status
 
 
 def own_or_404(kind: Kind, listing_id):

@@ -59,7 +59,8 @@ def manage():
             flash(f"已创建专区“{zone.name}”", "success")
             return redirect(url_for("zones.manage"))
     zones = db.session.scalars(db.select(Zone).order_by(Zone.id.desc())).all()
-    return render_template("zones/manage.html", form=form, zones=zones, counts=services.zone_counts())
+    status = 400 if form.errors else 200
+    return render_template("zones/manage.html", form=form, zones=zones, counts=services.zone_counts()), status
 
 
 @bp.route("/<int:zone_id>/edit", methods=["GET", "POST"])

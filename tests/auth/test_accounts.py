@@ -115,7 +115,7 @@ def _rejected(client, data, message):
     before = (count(User), count(Organization))
     resp = client.post("/auth/register", data=data)
     body = resp.get_data(as_text=True)
-    assert resp.status_code == 200
+    assert resp.status_code == 400
     assert message in body
     assert (count(User), count(Organization)) == before
     return body
@@ -264,7 +264,7 @@ def test_admin_creates_broker(auth, client):
 def test_self_registration_cannot_create_broker(client):
     before = count(User)
     resp = client.post("/auth/register", data=dict(GOOD, role="broker"))
-    assert resp.status_code == 200
+    assert resp.status_code == 400
     assert count(User) == before
 
 

@@ -26,7 +26,7 @@ def test_an_account_of_the_wrong_kind_of_organisation_is_refused(client, auth, r
             "organization": org.name if org else ""}  # fmt: skip
     resp = client.post("/admin/users/new", data=data)
     body = resp.get_data(as_text=True)
-    assert resp.status_code == 200 and message in body and "new.user@example.cn" in body
+    assert resp.status_code == 400 and message in body and "new.user@example.cn" in body
     assert 'id="organization-error"' in body  # shown under 所属单位
     assert db.session.scalar(db.select(User).filter_by(email="new.user@example.cn")) is None
 
@@ -97,7 +97,7 @@ def test_an_unknown_organisation_is_refused_under_its_field_keeping_what_was_typ
             "password": "Str0ng-pass-9x", "organization": "批量单位00不存在"}  # fmt: skip
     resp = client.post("/admin/users/new", data=data)
     body = resp.get_data(as_text=True)
-    assert resp.status_code == 200
+    assert resp.status_code == 400
     assert 'id="organization-error"><div>没有名为“批量单位00不存在”的单位' in body
     assert 'aria-describedby="organization-help organization-error"' in body and 'aria-invalid="true"' in body
     for kept in ('value="王研究员"', 'value="wang@example.cn"', 'value="13800138000"', 'value="批量单位00不存在"',

@@ -55,7 +55,7 @@ def test_a_new_organisation_racing_a_look_alike_is_refused_naming_it(file_app, m
         data = {"name": MINE, "kind": "enterprise", "uscc": valid_uscc(770001), "town": "保留的镇街"}
         resp = client.post("/admin/organizations/new", data=data)
         body = resp.get_data(as_text=True)
-        assert resp.status_code == 200, body[:500]
+        assert resp.status_code == 400, body[:500]
         assert f"已有同名单位“{THEIRS}”" in body and 'value="保留的镇街"' in body
         assert huaxing_names() == [THEIRS]
         db.session.remove()

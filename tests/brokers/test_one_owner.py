@@ -69,7 +69,7 @@ def test_contract_from_a_pair_not_ready_or_not_yours_is_refused(client, auth, si
     page = client.get(f"/contracts/new?suggestion_id={s.id}").get_data(as_text=True)
     assert "不能从该推荐登记合同" in page
     resp = client.post("/contracts/new", data=_contract_form(s, broker))
-    assert resp.status_code == 200 and "不能从该推荐登记合同" in resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "不能从该推荐登记合同" in resp.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(Contract.id))) == 0
     assert reload(s).status == status and moves(s) == []
     assert db.session.get(TechNeed, sides["need"].id).status == "published"
@@ -89,7 +89,7 @@ def test_contract_from_a_worked_pair_signs_it(client, auth, sides, status):
 def test_unknown_pair_refused(client, auth):
     broker = auth.login("broker")
     resp = client.post("/contracts/new", data=dict(GOOD, suggestion_id="999999", broker_id=str(broker.id)))
-    assert resp.status_code == 200 and "找不到该推荐" in resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "找不到该推荐" in resp.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(Contract.id))) == 0
 
 

@@ -113,7 +113,7 @@ def test_bad_input_is_refused_in_chinese_and_nothing_saved(client, auth, changes
         changes = dict(changes, signed_on=(clock.today() + timedelta(days=1)).isoformat())
     resp = client.post("/contracts/new", data=dict(GOOD, **changes))
     body = resp.get_data(as_text=True)
-    assert resp.status_code == 200
+    assert resp.status_code == 400
     assert message in body
     assert GOOD["title"] in body  # what was typed is kept
     assert (count(Contract), count(AuditLog), count(Organization)) == (0, 0, orgs)

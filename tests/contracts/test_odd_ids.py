@@ -38,5 +38,5 @@ def test_odd_ids_in_contract_forms_are_refused_in_chinese(app, client, auth, raw
             "registration_status": "unsubmitted", "need_id": raw, "result_id": raw, "suggestion_id": raw}  # fmt: skip
     resp = client.post("/contracts/new", data=data)
     page = resp.get_data(as_text=True)
-    assert resp.status_code == 200 and "找不到编号为" in page  # ² is read as 2 by the form's NFKC cleaning
+    assert resp.status_code == 400 and "找不到编号为" in page  # ² is read as 2 by the form's NFKC cleaning
     assert db.session.scalar(db.select(Contract).filter_by(contract_no="HT-ODD-1")) is None

@@ -89,7 +89,7 @@ def test_a_registration_number_taken_meanwhile_with_a_new_party_says_so(file_app
         orgs = db.session.scalar(db.select(db.func.count(Organization.id)))
         resp = client.post("/contracts/new", data=dict(GOOD, buyer_name="新登记的委托方有限公司"))
         body = resp.get_data(as_text=True)
-        assert resp.status_code == 200 and "该登记编号已被其他合同使用" in body and "正被同时登记" not in body
+        assert resp.status_code == 400 and "该登记编号已被其他合同使用" in body and "正被同时登记" not in body
         assert "新登记的委托方有限公司" in body
         assert db.session.scalar(db.select(db.func.count(Contract.id))) == 1
         assert db.session.scalar(db.select(db.func.count(Organization.id))) == orgs

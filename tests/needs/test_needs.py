@@ -73,7 +73,7 @@ def test_bad_input_is_refused_in_chinese(client, auth, changes, message):
     auth.login("enterprise")
     resp = client.post("/needs/new", data=dict(NEED_FORM, **changes))
     body = resp.get_data(as_text=True)
-    assert resp.status_code == 200
+    assert resp.status_code == 400
     assert message in body
     assert "希望用机器视觉替代人工目检" in body  # typed text kept
     assert count() == 0
@@ -161,7 +161,7 @@ def test_too_many_or_too_long_keywords_are_refused_not_cut(client, auth, keyword
     auth.login("enterprise")
     resp = client.post("/needs/new", data=dict(NEED_FORM, keywords=keywords))
     body = resp.get_data(as_text=True)
-    assert resp.status_code == 200 and message in body
+    assert resp.status_code == 400 and message in body
     assert html.escape(keywords) in body  # kept as typed
     assert db.session.scalar(db.select(db.func.count(TechNeed.id))) == 0
 
@@ -220,7 +220,7 @@ def test_an_enterprise_posts_its_own_need_and_cannot_label_it_collected_or_urgen
     assert 'value="self"' in page and 'value="visit"' not in page and 'value="urgent"' not in page
     for forged in ("visit", "event", "urgent", "import"):
         resp = client.post("/needs/new", data=dict(NEED_FORM, source=forged))
-        assert resp.status_code == 200 and "请从列表中选择" in resp.get_data(as_text=True), forged
+        assert resp.status_code == 400 and "请从列表中选择" in resp.get_data(as_text=True), forged
     assert db.session.scalar(db.select(db.func.count(TechNeed.id))) == 0
     assert client.post("/needs/new", data=dict(NEED_FORM, source="self")).status_code == 302
 

@@ -67,7 +67,7 @@ def test_researcher_lists_a_result(client, auth):
 def test_bad_result_input(client, auth, changes, message):
     auth.login("researcher")
     resp = client.post("/results/new", data=dict(FORM, **changes))
-    assert resp.status_code == 200 and message in resp.get_data(as_text=True)
+    assert resp.status_code == 400 and message in resp.get_data(as_text=True)
     assert count() == 0
 
 

@@ -15,7 +15,7 @@ ENGLISH = ("Not a valid", "Invalid Choice", "could not coerce")
 
 def _refused_in_chinese(resp, message, kept):
     body = resp.get_data(as_text=True)
-    assert resp.status_code == 200, resp.status_code
+    assert resp.status_code == 400, resp.status_code
     assert message in body and kept in body, body[-3000:]
     assert not any(e in body for e in ENGLISH)
 

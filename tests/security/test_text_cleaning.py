@@ -53,7 +53,7 @@ def test_a_required_name_that_draws_nothing_is_refused(client, auth, blank):
     as not filled in, and nothing is stored."""
     auth.login("broker")
     resp = client.post("/contracts/new", data=dict(GOOD, title=blank))
-    assert resp.status_code == 200 and "请填写合同名称" in resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "请填写合同名称" in resp.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(Contract.id))) == 0
     course = make_course(capacity=5, sessions=0)
     auth.logout()

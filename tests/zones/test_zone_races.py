@@ -33,7 +33,7 @@ def test_a_zone_created_between_check_and_save_is_refused_keeping_the_form(clien
     _form_check_passed_by_a_simultaneous_save(monkeypatch)
     resp = client.post("/zones/manage", data={"name": "先到的专区", "description": "后到标签页里写的介绍"})
     body = resp.get_data(as_text=True)
-    assert resp.status_code == 200 and "已有同名专区" in body and "后到标签页里写的介绍" in body
+    assert resp.status_code == 400 and "已有同名专区" in body and "后到标签页里写的介绍" in body
     assert db.session.scalar(db.select(db.func.count(Zone.id))) == 1
 
 
