@@ -125,19 +125,25 @@ def normalize_patent(text):
     return re.sub(r"[\s\u3000]+", "", text or "").upper().replace("。", ".")
 
 
+_QUOTED = 30  # characters of a wrong patent number quoted back in its message
+
+
 def patent_error(text):
     """None if a Chinese application/patent number is well formed with a correct check digit."""
     s = normalize_patent(text)
     m = _PATENT_RE.match(s)
+    shown = text.strip()
+    if len(shown) > _QUOTED:  # a pasted paragraph is not echoed whole: the field keeps it
+        shown = shown[:_QUOTED] + "…"
     if not m:
-        return f"专利号“{text.strip()}”格式不正确（应如 ZL 2017 1 0601862.3 或 ZL 95 1 15608.X）"
+        return f"专利号“{shown}”格式不正确（应如 ZL 2017 1 0601862.3 或 ZL 95 1 15608.X）"
     digits, check = m[1], m[2]
     kind = digits[4] if len(digits) == 12 else digits[2]
     if kind not in "12389":
-        return f"专利号“{text.strip()}”的类型位应为 1、2、3、8 或 9"
+        return f"专利号“{shown}”的类型位应为 1、2、3、8 或 9"
     expected = patent_check_digit(digits)
     if check != expected:
-        return f"专利号“{text.strip()}”校验位错误（按前 {len(digits)} 位计算应为 {expected}）"
+        return f"专利号“{shown}”校验位错误（按前 {len(digits)} 位计算应为 {expected}）"
     return None
 
 

@@ -71,6 +71,18 @@ def test_bad_result_input(client, auth, changes, message):
     assert count() == 0
 
 
+def test_a_pasted_paragraph_in_patents_is_quoted_short_and_kept_whole(client, auth):
+    """A paragraph pasted into 专利号: the message quotes its first 30 characters (it echoed all 2,000 beside
+    the field, twice on the page); the field keeps every character for the user to fix."""
+    auth.login("researcher")
+    pasted = "本成果已申请发明专利多项" + "尚在审查中" * 400
+    resp = client.post("/results/new", data=dict(FORM, patent_numbers=pasted))
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and f"专利号“{pasted[:30]}…”格式不正确" in page
+    assert page.count(pasted) == 1  # in the field, not in the message
+    assert count() == 0
+
+
 @pytest.mark.parametrize(
     ("number", "check"),
     [("201710601862", "3"), ("95115608", "X"), ("97101765", "4"), ("202010123456", "2")],
