@@ -71,6 +71,10 @@ document.addEventListener("DOMContentLoaded", function () {
           if (!inHead && !cell.hasAttribute("data-label")) {
             cell.setAttribute("data-label", cell.colSpan >= labels.length ? "" : labels[column] || "");
           }
+          // An empty cell shows a dash after its label on a card (the label alone looked cut off).
+          if (!inHead && !cell.textContent.trim() && !cell.children.length) {  // an icon alone is no empty cell
+            cell.setAttribute("data-empty", "");
+          }
           for (var i = 0; i < cell.colSpan; i++) { spanned[column + i] = cell.rowSpan; }
           column += cell.colSpan;
         });

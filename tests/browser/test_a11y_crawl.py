@@ -127,7 +127,10 @@ _WIDTHS = """() => ({page: document.documentElement.scrollWidth, room: document.
   boxes: [...document.querySelectorAll('.table-responsive')].filter(b => b.scrollWidth > b.clientWidth + 1).length,
   labels: [...document.querySelectorAll('table.mm-stack tbody td[data-label]:not([data-label=""])')].slice(0, 5)
     .map(td => [td.getAttribute('data-label'), getComputedStyle(td, '::before').content]),
-  roles: [...document.querySelectorAll('table.mm-stack')].map(t => t.getAttribute('role'))})"""
+  roles: [...document.querySelectorAll('table.mm-stack')].map(t => t.getAttribute('role')),
+  empties: [...document.querySelectorAll('table.mm-stack tbody td[data-label]:not([data-label=""])')]
+    .filter(td => !td.textContent.trim() && !td.children.length).slice(0, 5)
+    .map(td => getComputedStyle(td, '::after').content)})"""
 
 
 @pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
@@ -158,6 +161,8 @@ def test_list_pages_fit_a_phone(browser, demo_server, role, elder):
                 failures[path] = f"page {w['page']} px in {w['room']} px, {w['boxes']} table(s) scrolling sideways"
             if any(not content.startswith(f'"{label}"') for label, content in w["labels"]):
                 failures[path] = f"cells without their column's name shown: {w['labels']}"
+            if any(not content.startswith('"—"') for content in w["empties"]):  # the label alone looked cut off
+                failures[path] = f"empty cells without a dash after their column's name: {w['empties']}"
             if any(r != "table" for r in w["roles"]):
                 failures[path] = f"a stacked table lost its table role: {w['roles']}"
             found = violations(page)
@@ -169,6 +174,21 @@ def test_list_pages_fit_a_phone(browser, demo_server, role, elder):
         context.close()
     report = "\n".join(f"{path}: {text}" for path, text in failures.items())
     assert not failures, f"{len(failures)} list pages do not fit a phone as {role}:\n{report}"
+
+
+def test_the_signature_check_command_wraps_on_a_phone(browser, demo_server):
+    """/contracts/verify on a 375 px phone: the 用命令行自行验证 command wraps inside its box (it scrolled sideways)."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 667})
+    try:
+        page = context.new_page()
+        assert page.goto(demo_server["url"] + "/contracts/verify").status == 200
+        page.click("summary")
+        w = page.eval_on_selector(
+            "details pre", "e => [e.scrollWidth, e.clientWidth, document.documentElement.scrollWidth]"
+        )
+        assert w[0] <= w[1] and w[2] <= 375, f"the command is {w[0]} px wide in a {w[1]} px box (page {w[2]} px)"
+    finally:
+        context.close()
 
 
 def test_elder_mode_navbar_is_one_row_at_1280(browser, demo_server):
