@@ -1065,14 +1065,27 @@ def _mix_states(today, needs, results):
         lifecycle.expire(r)
 
 
+def _fitting_institutions():
+    """Industry -> the institutions whose own results answer that industry's topics (in UNI's order)."""
+    fit = {}
+    for t in TOPICS:
+        fit.setdefault(t[0], set()).update((t[7], t[14]))
+    return {industry: [k for k in UNI if k in keys] for industry, keys in fit.items()}
+
+
 def _service_result(i, industry, need_title, kw, answered_by):
-    """A third, service-style result of another institution around the topic's key terms."""
+    """A third, service-style result of another institution around the topic's key terms: one that works in
+    the industry (a medical university offered compressor services when any other institution was taken)."""
     words = kw.split(",")
-    org_key = [k for k in UNI if k != answered_by][i % (len(UNI) - 1)]
+    others = [k for k in _FITTING.get(industry, ()) if k != answered_by] or [k for k in UNI if k != answered_by]
+    org_key = others[i % len(others)]
     title = f"{words[0]}与{words[1]}工程化技术服务"
     abstract = (f"团队长期从事{words[0]}和{words[1]}研究，可为{industry}企业提供方案评估、样机开发、"
                 f"工艺验证和人员培训，曾参与“{need_title}”类课题。")  # fmt: skip
     return org_key, title, ",".join(words[:3]), abstract, "", "small_trial", "service"
+
+
+_FITTING = _fitting_institutions()
 
 
 def _patent(i):

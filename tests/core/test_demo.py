@@ -4,7 +4,7 @@ import re
 from urllib.parse import urlsplit
 
 from matchmaker.extensions import db
-from matchmaker.models import Organization, User
+from matchmaker.models import Organization, Result, User
 
 from ..conftest import app_on
 from ..needs.test_status_owner import status_writes  # noqa: F401  (listing statuses set outside their owner)
@@ -46,6 +46,13 @@ def test_demo_then_every_reachable_page_is_200(fresh_db_url, tmp_path, status_wr
         kinds = set(db.session.scalars(db.select(Organization.kind)))
         assert kinds == {"enterprise", "university", "institute", "agency", "government", "bank", "insurer",
                          "appraiser"}  # fmt: skip
+        # Results come from institutions that work in their industry (a medical university offered compressor and
+        # lighting services, cycled onto topics it had nothing to do with).
+        medical = db.session.scalars(
+            db.select(Result.industry).join(Organization, Organization.id == Result.organization_id)
+            .where(Organization.name.in_(("东海医科大学", "市生物医药创新研究院")))
+        ).all()  # fmt: skip
+        assert medical and set(medical) <= {"健康医药", "现代农业"}, sorted(set(medical))
         again = runner.invoke(args=["demo"])
         assert again.exit_code != 0 and "不是空的" in again.output
         for email in ("admin@demo.cn", "broker1@demo.cn", "ent1@demo.cn", "res1@demo.cn", None):
