@@ -121,6 +121,12 @@ class TechNeed(ListingMixin, db.Model):
     created_by = db.relationship("User")
     zones = db.relationship("Zone", secondary=need_zone, backref=db.backref("needs", lazy="dynamic"))
 
+    @property
+    def urgent(self):
+        """The need's latest fast-channel request (earlier ones were refused), or None."""
+        asked = self.urgent_requests
+        return asked[-1] if asked else None
+
     def can_edit(self, user):
         """Enterprise users edit their own organisation's needs; admins any."""
         if not user.is_authenticated:

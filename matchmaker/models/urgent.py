@@ -9,8 +9,16 @@ class UrgentRequest(db.Model):
     """A need marked 急需 with a reason, to be reviewed by a broker before ``due_at`` (working time)."""
 
     __tablename__ = "urgent_request"
+    # One open request per need (pending or approved); a refused one stays as it was decided, and the need may
+    # be asked again with a new request (the refusal says 修改后重新提交).
+    __table_args__ = (
+        db.Index(
+            "uq_urgent_request_open_need", "need_id", unique=True,
+            sqlite_where=db.text("status != 'refused'"), postgresql_where=db.text("status != 'refused'"),
+        ),
+    )  # fmt: skip
     id = db.Column(db.Integer, primary_key=True)
-    need_id = db.Column(db.Integer, db.ForeignKey("tech_need.id", ondelete="CASCADE"), nullable=False, unique=True)
+    need_id = db.Column(db.Integer, db.ForeignKey("tech_need.id", ondelete="CASCADE"), nullable=False, index=True)
     organization_id = db.Column(db.Integer, db.ForeignKey("organization.id"), nullable=False, index=True)
     reason_kind = db.Column(db.String(20), nullable=False)
     reason = db.Column(db.String(500), nullable=False)
@@ -25,7 +33,9 @@ class UrgentRequest(db.Model):
     sla_met = db.Column(db.Boolean)  # None while pending
     announced = db.Column(db.Integer, nullable=False, default=0)  # researchers told of the need
 
-    need = db.relationship("TechNeed", backref=db.backref("urgent", uselist=False, passive_deletes=True))
+    need = db.relationship(
+        "TechNeed", backref=db.backref("urgent_requests", order_by="UrgentRequest.id", passive_deletes=True)
+    )
     organization = db.relationship("Organization")
     requested_by = db.relationship("User", foreign_keys=[requested_by_id])
     reviewed_by = db.relationship("User", foreign_keys=[reviewed_by_id])

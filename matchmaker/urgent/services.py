@@ -88,22 +88,18 @@ def save_setting(data, actor, version=None):
 # Asking -------------------------------------------------------------------------------------
 
 
-def _asked(user, reason_kind, reason, now=None):
-    """The checked reason and the deadline of a request made now (its columns), or UrgentError."""
+def _open_request(need, user, reason_kind, reason, now=None):
     if reason_kind not in {r.value for r in UrgentReason}:
         raise UrgentError("请选择急需原因")
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise UrgentError("请具体说明急需的原因（至少 4 个字）")
     setting, now = get_setting(), now or utcnow()
-    return dict(
-        reason_kind=reason_kind, reason=reason[:500], requested_by_id=user.id, requested_at=now,
-        sla_hours=setting.sla_hours, due_at=clock.due_at(calendar_of(setting), now, setting.sla_hours),
+    req = UrgentRequest(
+        need=need, organization_id=need.organization_id, reason_kind=reason_kind, reason=reason[:500],
+        requested_by_id=user.id, requested_at=now, sla_hours=setting.sla_hours,
+        due_at=clock.due_at(calendar_of(setting), now, setting.sla_hours),
     )  # fmt: skip
-
-
-def _open_request(need, user, reason_kind, reason, now=None):
-    req = UrgentRequest(need=need, organization_id=need.organization_id, **_asked(user, reason_kind, reason, now))
     db.session.add(req)
     return req
 
@@ -166,41 +162,16 @@ def mark_existing(need, user, reason_kind, reason, now=None, key=None):
 def _mark(need, user, reason_kind, reason, now):
     if need.status not in OPEN_NEED_STATES:
         raise UrgentError(f"需求当前状态为“{need.status_label}”，不能申请快速通道")
-    earlier = db.session.scalar(db.select(UrgentRequest).filter_by(need_id=need.id))
-    if earlier is not None:
-        if earlier.status != UrgentStatus.REFUSED.value:
-            raise UrgentError("该需求已申请过快速通道")
-        return _reopen(earlier, user, reason_kind, reason, now)
+    # A refused request stays as decided (its month's report keeps it); the need is asked again with a new one.
+    still_open = UrgentRequest.status != UrgentStatus.REFUSED.value
+    if db.session.scalar(db.select(UrgentRequest.id).where(UrgentRequest.need_id == need.id, still_open)):
+        raise UrgentError("该需求已申请过快速通道")
     req = _open_request(need, user, reason_kind, reason, now)
     try:
         db.session.flush()
     except IntegrityError:  # a twin submit (no key, or another tab's) marked it meanwhile
         db.session.rollback()
         raise UrgentError("该需求已申请过快速通道") from None
-    return req
-
-
-def _reopen(req, user, reason_kind, reason, now):
-    """A refused request asked again (the refusal said 修改后重新提交): the same row, pending again with a new
-    reason and a new deadline. A conditional update: of two resubmits at once (two tabs) one reopens it."""
-    reopened = db.session.execute(
-        update(UrgentRequest)
-        .where(UrgentRequest.id == req.id, UrgentRequest.status == UrgentStatus.REFUSED.value)
-        .values(
-            status=UrgentStatus.PENDING.value,
-            reviewed_by_id=None,
-            reviewed_at=None,
-            review_note=None,
-            sla_met=None,
-            announced=0,
-            **_asked(user, reason_kind, reason, now),
-        )  # fmt: skip
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not reopened:
-        db.session.rollback()
-        raise UrgentError("该需求已申请过快速通道")
-    db.session.expire(req)
     return req
 
 

@@ -94,9 +94,9 @@ def test_refusal_needs_a_note_and_tells_the_enterprise(client, auth):
 
 
 def test_a_refused_request_is_asked_again_after_the_need_is_edited(client, auth):
-    """The refusal says 修改后重新提交: the enterprise's need page and the request's page offer it, the
-    mark page shows the broker's note, and the resubmit puts the same request back in the queue with the
-    new reason and a new deadline (it was refused with 该需求已申请过快速通道)."""
+    """The refusal says 修改后重新提交: the enterprise's need page and the request's page offer it, the mark page
+    shows the broker's note, and the resubmit is a new request in the queue with the new reason and deadline (it
+    was refused with 该需求已申请过快速通道). The refused one stays as decided, shown to the reviewing broker."""
     ent = make_user("enterprise")
     need = make_need(user=ent, status="draft")
     broker = make_user("broker")
@@ -109,21 +109,25 @@ def test_a_refused_request_is_asked_again_after_the_need_is_edited(client, auth)
     page = client.get(f"/urgent/needs/{need.id}").get_data(as_text=True)
     assert "审核意见：请补充技术指标" in page and "重新申请快速通道" in page
     resp = client.post(f"/urgent/needs/{need.id}", data={"reason_kind": "order", "reason": "已补充过滤效率等指标"})
-    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/urgent/{req.id}")
+    assert resp.status_code == 302
     db.session.expire_all()
-    again = db.session.get(UrgentRequest, req.id)
+    first, again = db.session.scalars(db.select(UrgentRequest).order_by(UrgentRequest.id)).all()
+    assert resp.headers["Location"].endswith(f"/urgent/{again.id}") and first.id == req.id
+    assert (first.status, first.review_note, first.requested_at) == (
+        "refused",
+        "请补充技术指标",
+        datetime(2026, 1, 5, 2),
+    )
     assert (again.status, again.reason_kind, again.reason) == ("pending", "order", "已补充过滤效率等指标")
-    assert again.reviewed_by_id is None and again.review_note is None and again.sla_met is None
-    assert again.requested_at > datetime(2026, 1, 5, 2) and again.due_at > again.requested_at
-    assert db.session.scalar(db.select(db.func.count(UrgentRequest.id))) == 1
+    assert again.due_at > again.requested_at > first.requested_at
     told = db.session.scalars(db.select(Notification.text).filter_by(user_id=broker.id, kind="urgent")).all()
     assert len(told) == 2  # the brokers are told again
     auth.logout()
     auth.login(broker)
     assert need.title in client.get("/urgent/queue").get_data(as_text=True)  # pending again
+    page = client.get(f"/urgent/{again.id}").get_data(as_text=True)
+    assert "此前申请" in page and "已退回：请补充技术指标" in page
     services.review(again, broker, "approve")
-    db.session.expire_all()
-    assert db.session.get(UrgentRequest, req.id).status == "approved"
     with pytest.raises(services.UrgentError, match="已申请过快速通道"):  # approved: not asked again
         services.mark_existing(db.session.get(TechNeed, need.id), ent, "order", "再次申请急需")
 

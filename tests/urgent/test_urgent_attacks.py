@@ -34,9 +34,9 @@ def test_a_need_marked_urgent_from_four_requests_at_once_is_one_request(file_app
         db.session.remove()
 
 
-def test_a_refused_request_asked_again_from_two_tabs_at_once_is_reopened_once(file_app):
-    """Two resubmits of a refused request at once (two tabs, no shared key): one reopens it, the other is
-    told 该需求已申请过快速通道; still one request, pending, with one of the two reasons."""
+def test_a_refused_request_asked_again_from_two_tabs_at_once_is_one_new_request(file_app):
+    """Two resubmits of a refused request at once (two tabs, no shared key): one new request, the other tab is
+    told 该需求已申请过快速通道; the refused one stays refused."""
     with file_app.app_context():
         user = make_user("enterprise")
         uid, nid = user.id, make_need(org=user.organization, user=user).id
@@ -47,7 +47,7 @@ def test_a_refused_request_asked_again_from_two_tabs_at_once_is_reopened_once(fi
     def call(reason):
         def prepare():
             user, need = db.session.get(User, uid), db.session.get(TechNeed, nid)
-            need.status, need.urgent, user.organization_id  # noqa: B018 - loaded before the others act
+            need.status, need.urgent_requests, user.organization_id  # noqa: B018 - loaded before the others act
             return lambda: services.mark_existing(need, user, "order", reason, key=None)
 
         return prepare
@@ -56,8 +56,8 @@ def test_a_refused_request_asked_again_from_two_tabs_at_once_is_reopened_once(fi
     assert outcomes.count("ok") == 1, outcomes
     assert all("已申请过快速通道" in o for o in outcomes if o != "ok"), outcomes
     with file_app.app_context():
-        rows = db.session.scalars(db.select(UrgentRequest)).all()
-        assert len(rows) == 1 and rows[0].status == "pending" and rows[0].reason.endswith("标签页补充的说明")
+        rows = db.session.scalars(db.select(UrgentRequest).order_by(UrgentRequest.id)).all()
+        assert [r.status for r in rows] == ["refused", "pending"] and rows[1].reason.endswith("标签页补充的说明")
         db.session.remove()
 
 
