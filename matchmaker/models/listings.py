@@ -2,7 +2,11 @@
 
 from ..extensions import db
 from .base import utcnow
-from .enums import ListingStatus
+from .enums import ListingStatus, UrgentStatus
+
+# A need in these states can still be asked for the fast channel (急需); solved, closed and expired ones cannot.
+OPEN_NEED_STATES = (ListingStatus.DRAFT.value, ListingStatus.PUBLISHED.value, ListingStatus.DOCKING.value)
+
 
 need_zone = db.Table(
     "need_zone",
@@ -126,6 +130,12 @@ class TechNeed(ListingMixin, db.Model):
         """The need's latest fast-channel request (earlier ones were refused), or None."""
         asked = self.urgent_requests
         return asked[-1] if asked else None
+
+    @property
+    def can_ask_urgent(self):
+        """Whether the fast channel can be asked for now: the need is open and has no open request."""
+        latest = self.urgent
+        return self.status in OPEN_NEED_STATES and (latest is None or latest.status == UrgentStatus.REFUSED.value)
 
     def can_edit(self, user):
         """Enterprise users edit their own organisation's needs; admins any."""

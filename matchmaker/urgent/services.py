@@ -18,6 +18,7 @@ from ..listings.services import apply_data
 from ..models import BrokerAssignment, ListingStatus, PendingJob, Role, TechNeed, UrgentRequest, UrgentSetting, User
 from ..models.base import utcnow
 from ..models.enums import UrgentReason, UrgentStatus
+from ..models.listings import OPEN_NEED_STATES
 from ..notifications.services import notify
 from ..suggestions import services as matcher
 from ..suggestions.store import threshold
@@ -28,7 +29,6 @@ from . import clock
 
 log = logging.getLogger(__name__)
 ANNOUNCE_TOP = 10  # researchers whose results fit best are told of an approved urgent need
-OPEN_NEED_STATES = (ListingStatus.DRAFT.value, ListingStatus.PUBLISHED.value, ListingStatus.DOCKING.value)
 
 
 class UrgentError(ValueError):

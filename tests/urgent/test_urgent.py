@@ -122,6 +122,11 @@ def test_a_refused_request_is_asked_again_after_the_need_is_edited(client, auth)
     assert again.due_at > again.requested_at > first.requested_at
     told = db.session.scalars(db.select(Notification.text).filter_by(user_id=broker.id, kind="urgent")).all()
     assert len(told) == 2  # the brokers are told again
+    # The old refusal's page no longer offers to ask again (that would end on 该需求已申请过快速通道), nor the need's.
+    page = client.get(f"/urgent/{first.id}").get_data(as_text=True)
+    assert "请补充技术指标" in page and "重新申请快速通道" not in page and "按审核意见修改需求" not in page
+    page = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert f"/urgent/{again.id}" in page and "修改需求后重新申请" not in page
     auth.logout()
     auth.login(broker)
     assert need.title in client.get("/urgent/queue").get_data(as_text=True)  # pending again
