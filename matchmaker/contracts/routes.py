@@ -60,7 +60,7 @@ def index():
 @staff
 def create():
     """Record a signed contract, optionally from a suggestion (?suggestion_id=)."""
-    first = once.done(request.form.get(once.FIELD)) if request.method == "POST" else None
+    first = once.done(request.form.get(once.FIELD), "contract", current_user) if request.method == "POST" else None
     if first:  # a repeat: its registration number is taken by the first, so answer before validating
         return once.see_other(url_for("contracts.detail", contract_id=first))
     form = ContractForm()
@@ -92,7 +92,7 @@ def create():
         else:
             flash(f"已登记技术合同 {contract.contract_no}", "success")
             return redirect(url_for("contracts.detail", contract_id=contract.id))
-    elif request.method == "POST" and (first := once.done(request.form.get(once.FIELD))):
+    elif request.method == "POST" and (first := once.done(request.form.get(once.FIELD), "contract", current_user)):
         return once.see_other(url_for("contracts.detail", contract_id=first))  # a twin committed meanwhile
     return _render_form(form, status=400 if form.errors else 200)
 

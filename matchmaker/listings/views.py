@@ -120,11 +120,13 @@ def create(kind: Kind, form_class):
     form = form_class()
     dups = []
     if form.validate_on_submit():
-        first = once.done(form.submission_key.data)  # a repeat is not its own near-duplicate
+        first = once.done(form.submission_key.data, kind.name, current_user)  # a repeat is not its own near-duplicate
         if first:
             return once.see_other(url_for(kind.endpoint("detail"), **{kind.id_arg: first}))
         dups = _duplicates(kind, form)
-        if dups and (first := once.done(form.submission_key.data)):  # a twin committed meanwhile
+        if dups and (
+            first := once.done(form.submission_key.data, kind.name, current_user)
+        ):  # a twin committed meanwhile
             return once.see_other(url_for(kind.endpoint("detail"), **{kind.id_arg: first}))
         if not dups:
             publish = request.form.get("action") == "publish"

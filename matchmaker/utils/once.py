@@ -41,10 +41,26 @@ def clean(key) -> str | None:
     return key if 16 <= len(key) <= 64 and key.replace("-", "").replace("_", "").isalnum() else None
 
 
-def lookup(key):
-    """The stored (entity, entity_id) of a key, or None."""
-    row = db.session.execute(select(SubmissionKey.entity, SubmissionKey.entity_id).filter_by(key=key)).first()
-    return tuple(row) if row else None
+def lookup(key, entity=None, user=None):
+    """The stored (entity, entity_id) of a key, or None.
+
+    With ``entity``, only a key used on that kind of form, and by ``user`` when both sides know the user:
+    a key copied into another form, or another account's, is not a repeat of this submit."""
+    row = _stored(key)
+    if row is None or (entity is not None and not _same_form(row, entity, user)):
+        return None
+    return row.entity, row.entity_id
+
+
+def _stored(key):
+    return db.session.execute(
+        select(SubmissionKey.entity, SubmissionKey.entity_id, SubmissionKey.user_id).filter_by(key=key)
+    ).first()
+
+
+def _same_form(row, entity, user):
+    user_id = getattr(user, "id", None)
+    return row.entity == entity and (row.user_id is None or user_id is None or row.user_id == user_id)
 
 
 def claim(key, entity, user=None):
@@ -54,9 +70,11 @@ def claim(key, entity, user=None):
     key = clean(key)
     if key is None:
         return None
-    found = lookup(key)
-    if found:
-        raise Repeat(*found)
+    row = _stored(key)
+    if row is not None and not _same_form(row, entity, user):
+        return None  # the key of another kind of form or another account: this submit is not deduplicated
+    if row is not None:
+        raise Repeat(row.entity, row.entity_id)
     for attempt in range(8):
         row = SubmissionKey(key=key, entity=entity, user_id=getattr(user, "id", None))
         db.session.add(row)
@@ -91,10 +109,11 @@ def key_field():
     return HiddenField(default=new_key)
 
 
-def done(key):
-    """The row id a committed submit with this key made (or changed), or None (a view's early check)."""
+def done(key, entity, user=None):
+    """The row id a committed submit with this key made (or changed) on an ``entity`` form (by ``user``),
+    or None (a view's early check)."""
     key = clean(key)
-    found = lookup(key) if key else None
+    found = lookup(key, entity, user) if key else None
     return found[1] if found else None
 
 

@@ -127,6 +127,26 @@ def test_a_fresh_key_makes_a_second_row(client, auth):
     assert count(TechNeed) == 2
 
 
+def test_a_key_copied_into_another_form_or_account_is_not_a_repeat(client, auth):
+    """A key is a repeat only on its own kind of form and account: copied into a contract form, or into
+    another enterprise's need form, it saves that form (it answered 303 to /contracts/<the need's id>,
+    someone else's contract or none, and saved nothing)."""
+    _setup("need")
+    key = new_key()
+    auth.login("enterprise")
+    assert client.post("/needs/new", data=dict(NEED_FORM, submission_key=key)).status_code == 302
+    auth.logout()
+    auth.login("broker")
+    resp = client.post("/contracts/new", data=dict(GOOD, submission_key=key))
+    assert resp.status_code == 302  # a repeat answers 303
+    assert resp.headers["Location"] == f"/contracts/{db.session.scalar(db.select(Contract.id))}"
+    auth.logout()
+    auth.login("enterprise")  # another enterprise user
+    resp = client.post("/needs/new", data=dict(NEED_FORM, submission_key=key, confirm_duplicate="1"))
+    assert resp.status_code == 302
+    assert count(TechNeed) == 2
+
+
 def test_response_resubmit_answers_303(client, auth):
     """A side's answer with the same key is taken once; the repeat goes back to the pair."""
     ent = make_user("enterprise")
