@@ -83,3 +83,21 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 })();
+
+// A filter form marked .mm-filters folds the filters marked .mm-more behind its .mm-more-toggle button on a
+// phone (app.css), so the list starts on the first screen; a page asked with any of them (data-open) shows
+// them. Without this script every filter shows.
+(function () {
+  document.querySelectorAll("form.mm-filters").forEach(function (form) {
+    var button = form.querySelector(".mm-more-toggle button");
+    if (!button) { return; }
+    function show(open) {
+      form.classList.toggle("mm-folded", !open);
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      button.textContent = open ? "收起筛选条件" : "更多筛选条件";
+    }
+    form.classList.add("mm-foldable");
+    show(form.hasAttribute("data-open"));
+    button.addEventListener("click", function () { show(form.classList.contains("mm-folded")); });
+  });
+})();

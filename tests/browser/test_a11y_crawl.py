@@ -176,6 +176,37 @@ def test_list_pages_fit_a_phone(browser, demo_server, role, elder):
     assert not failures, f"{len(failures)} list pages do not fit a phone as {role}:\n{report}"
 
 
+def test_the_queue_filters_fold_on_a_phone(browser, demo_server):
+    """A broker's queue on a 375 x 667 phone: the filters after 关键词 fold behind 更多筛选条件 (eight filters
+    filled the first screen), the button opens them by keyboard and says so, and a queue asked with a filter
+    shows them open; at 1280 px every filter shows and there is no button."""
+    base = demo_server["url"]
+    context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 667})
+    try:
+        page = context.new_page()
+        page.goto(base + "/auth/login")
+        page.fill("input[name=email]", ROLES["broker"])
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button[type=submit] >> nth=-1")
+        page.wait_for_url("**/dashboard")
+        page.goto(base + "/broker/")
+        toggle = page.locator("form.mm-filters .mm-more-toggle button")
+        assert not page.is_visible("select[name=status]") and toggle.get_attribute("aria-expanded") == "false"
+        end = page.evaluate("document.querySelector('form.mm-filters').getBoundingClientRect().bottom")
+        assert end < 667 - 150, f"the folded filters end {end} px down a 667 px screen: no pair shows on it"
+        toggle.focus()
+        page.keyboard.press("Enter")
+        assert page.is_visible("select[name=status]") and toggle.get_attribute("aria-expanded") == "true"
+        assert toggle.inner_text() == "收起筛选条件"
+        page.goto(base + "/broker/?status=all")
+        assert page.is_visible("select[name=status]")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(base + "/broker/")
+        assert page.is_visible("select[name=status]") and not toggle.is_visible()
+    finally:
+        context.close()
+
+
 def test_the_signature_check_command_wraps_on_a_phone(browser, demo_server):
     """/contracts/verify on a 375 px phone: the 用命令行自行验证 command wraps inside its box (it scrolled sideways)."""
     context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 667})
