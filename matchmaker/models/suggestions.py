@@ -2,7 +2,7 @@
 
 from ..extensions import db
 from .base import utcnow
-from .enums import INTRODUCED_STATUSES, RejectReason, SuggestionStatus
+from .enums import ACTIVE_STATUSES, INTRODUCED_STATUSES, RejectReason, SuggestionStatus
 
 
 class MatchSuggestion(db.Model):
@@ -64,6 +64,15 @@ class MatchSuggestion(db.Model):
     @property
     def reject_reason_label(self):
         return RejectReason.label_of(self.reject_reason)
+
+    @property
+    def closed_side(self):
+        """ "该技术需求已关闭"-style text when either listing is no longer public (the pair cannot be accepted or
+        introduced: suggestions.pipeline.require_open_listings), else None."""
+        for listing, noun in ((self.need, "技术需求"), (self.result, "科技成果")):
+            if listing is not None and listing.status not in ACTIVE_STATUSES:
+                return f"该{noun}当前状态为“{listing.status_label}”"
+        return None
 
     @property
     def is_introduced(self):

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
-from ..models import MatchSuggestion, SuggestionMove, SuggestionStatus
+from ..models import ACTIVE_STATUSES, MatchSuggestion, SuggestionMove, SuggestionStatus
 from ..models.base import utcnow
 
 
@@ -133,8 +133,29 @@ def apply_move(s, actor, to_status, expected=None, note=None):
     the move recorded with who and when (no commit). ``expected`` is the status the page was
     made from; paths without a page (contract recording, CLI, demo) pass None: the current one."""
     check_move(s, actor, to_status, expected)
+    require_open_listings(s, to_status)
     record_move(s, actor, to_status, note, broker_id=taker(s, actor))
     return s
+
+
+# Moves that bring the two sides together, taken only while both listings are public (published or docking, as
+# for a manual pair): a need its enterprise has closed is not put to researchers (the pair stayed in the queue
+# until the close's job withdrew it, and 采纳 told both sides of it).
+BRINGS_TOGETHER = ("accepted", "introduced")
+
+
+def require_open_listings(s, to_status):
+    """Raise PairError when ``to_status`` brings the sides together and either listing is no longer public.
+
+    The listings are read under a share lock (PostgreSQL): a close being committed is waited for and seen, and
+    a close after this check waits for the move to commit (the pair is then decided, and stays)."""
+    if to_status not in BRINGS_TOGETHER:
+        return
+    for listing, noun in ((s.need, "技术需求"), (s.result, "科技成果")):
+        db.session.refresh(listing, attribute_names=["status"], with_for_update={"read": True})
+        if listing.status not in ACTIVE_STATUSES:
+            verb = VERBS[to_status]
+            raise PairError(f"该{noun}当前状态为“{listing.status_label}”，不能{verb}该推荐")
 
 
 def undo_signing(s, actor, note):

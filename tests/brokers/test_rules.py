@@ -268,3 +268,33 @@ def test_reject_keeps_the_row_with_reason(client, auth, sides):
     assert s.decided_at is not None
     assert db.session.scalar(db.select(db.func.count(MatchSuggestion.id))) == 1
     assert db.session.scalar(db.select(SuggestionMove.to_status).filter_by(suggestion_id=s.id)) == "rejected"
+
+
+@pytest.mark.parametrize("closed", ["need", "result"])
+def test_a_pair_of_a_closed_listing_is_neither_accepted_nor_introduced(client, auth, closed):
+    """A need its enterprise closed (its pairs stay in the queue until the close's job withdraws them) or a
+    result its researcher closed: 采纳 and 引荐 are refused in Chinese with nothing changed and nobody told
+    (采纳 told both sides of a need that was closed); 驳回 still clears the pair."""
+    need, result = make_need(), make_result()
+    if closed == "need":
+        s, t = make_suggestion(need, make_result()), make_suggestion(need, make_result(), status="accepted")
+        listing, noun = need, "技术需求"
+    else:
+        s, t = make_suggestion(make_need(), result), make_suggestion(make_need(), result, status="accepted")
+        listing, noun = result, "科技成果"
+    listing.status = "closed"
+    db.session.commit()
+    auth.login("broker")
+    page = client.get(f"/broker/suggestions/{s.id}").get_data(as_text=True)
+    assert f"该{noun}当前状态为“{listing.status_label}”，不能采纳" in page and "采纳推荐" not in page
+    page = client.get(f"/broker/suggestions/{t.id}").get_data(as_text=True)
+    assert "不能引荐双方" in page and "引荐说明" not in page
+    before = snapshot(s), snapshot(t)
+    resp = client.post(f"/broker/suggestions/{s.id}/accept", data={"expected": "suggested"})
+    assert resp.status_code == 409
+    assert f"该{noun}当前状态为“{listing.status_label}”，不能采纳该推荐" in resp.get_data(as_text=True)
+    resp = client.post(f"/broker/suggestions/{t.id}/introduce", data={"expected": "accepted", "note": "请联系"})
+    assert resp.status_code == 409 and "不能引荐该推荐" in resp.get_data(as_text=True)
+    assert (snapshot(s), snapshot(t)) == before
+    resp = client.post(f"/broker/suggestions/{s.id}/reject", data={"expected": "suggested", "reason": "off_topic"})
+    assert resp.status_code == 302 and reload(s).status == "rejected"
