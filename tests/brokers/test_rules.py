@@ -289,6 +289,8 @@ def test_a_pair_of_a_closed_listing_is_neither_accepted_nor_introduced(client, a
     assert f"该{noun}当前状态为“{listing.status_label}”，不能采纳" in page and "采纳推荐" not in page
     page = client.get(f"/broker/suggestions/{t.id}").get_data(as_text=True)
     assert "不能引荐双方" in page and "引荐说明" not in page
+    page = client.get("/broker/?assigned=all").get_data(as_text=True)  # the queue's card, before the job withdraws it
+    assert f"/broker/suggestions/{s.id}/accept" not in page and f"{listing.status_label}”，不能采纳" in page
     before = snapshot(s), snapshot(t)
     resp = client.post(f"/broker/suggestions/{s.id}/accept", data={"expected": "suggested"})
     assert resp.status_code == 409
