@@ -74,7 +74,7 @@ def service_index():
     if error:
         flash(f"{error}；已显示默认区间", "warning")
     return render_template("reports/services.html", stats=service_stats.build(period), error=error,
-                           quick=services.quick_periods())  # fmt: skip
+                           quick=services.quick_periods(service_stats.service_years()))  # fmt: skip
 
 
 @bp.route("/services/export")

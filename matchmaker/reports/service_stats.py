@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select, union
 
+from .. import cache
 from ..classes import services as classes
 from ..extensions import db
 from ..financing import services as financing
@@ -45,9 +46,30 @@ from ..models.enums import TRAINEE_ORG_KINDS, Channel, CourseStatus, Source
 from ..urgent import services as urgent
 from ..utils.money import format_wan
 from ..visits import services as visits
-from .services import Column, Table, _valid
+from .services import Column, Table, _contract_years, _valid
 
 COLLECTED_SOURCES = (Source.VISIT.value, Source.EVENT.value)
+# Tables whose rows date a service (service_years); a write to one drops the kept years.
+SERVICE_TABLES = ("tech_need", "visit", "live_session", "financing_case", "urgent_request", "training_course")
+cache.watch(*SERVICE_TABLES)
+
+
+def service_years():
+    """The years with any service or contract, ascending: the page's handy periods (a year of visits and
+    training without a contract is one; the contract report's years left it out)."""
+    return tuple(cache.cached(("service_years",), SERVICE_TABLES, _read_service_years))
+
+
+def _read_service_years():
+    from ..models import LiveSession
+
+    years = set(_contract_years())
+    dated = (TechNeed.created_at, Visit.visited_on, LiveSession.starts_at, FinancingCase.applied_at,
+             UrgentRequest.requested_at, TrainingCourse.starts_on)  # fmt: skip
+    for column in dated:
+        years.update(db.session.scalars(select(func.extract("year", column)).where(column.is_not(None)).distinct()))
+    years.update(db.session.scalars(select(TrainingCourse.year).where(TrainingCourse.starts_on.is_(None)).distinct()))
+    return sorted(int(y) for y in years if y is not None)
 
 
 def _bounds(period):

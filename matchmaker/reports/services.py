@@ -382,12 +382,13 @@ def _read_contract_years():
     return sorted(int(y) for y in db.session.scalars(stmt))  # [] is kept; None would be read again
 
 
-def quick_periods():
-    """Handy periods for the chooser: this year, this quarter, and the six latest years with contracts (a year
-    without any is no handy period: the demo's 2020 was left out for four empty years after it)."""
+def quick_periods(years=None):
+    """Handy periods for the chooser: this year, this quarter, and the six latest of ``years`` (by default the
+    years with contracts; a year without any is no handy period: the demo's 2020 was left out for four empty
+    years after it)."""
     t = today()
     q_start = date(t.year, 3 * ((t.month - 1) // 3) + 1, 1)
     out = [("本年", date(t.year, 1, 1), t), ("本季度", q_start, t)]
-    years = [y for y in _contract_years() if y <= t.year][-6:]
+    years = [y for y in (_contract_years() if years is None else years) if y <= t.year][-6:]
     out += [(f"{y}年", date(y, 1, 1), date(y, 12, 31)) for y in reversed(years)]
     return [{"label": label, "from": a.isoformat(), "to": b.isoformat()} for label, a, b in out]

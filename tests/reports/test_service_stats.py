@@ -122,6 +122,10 @@ def test_page_and_xlsx_for_an_admin(client, auth):
     auth.login("admin")
     page = client.get("/reports/services?from=2020-01-01&to=2020-12-31").get_data(as_text=True)
     assert "共服务企业 5 家" in page and "平台线上签订技术交易合同 0 项" in page
+    # Handy periods: the years with services (no contract in either); the contract report offers neither.
+    assert ">2020年</a>" in page and ">2019年</a>" in page
+    contracts_page = client.get("/reports/").get_data(as_text=True)
+    assert "本季度</a>" in contracts_page and ">2019年</a>" not in contracts_page
     resp = client.get("/reports/services/export?from=2020-01-01&to=2020-12-31")
     assert resp.status_code == 200 and "attachment" in resp.headers["Content-Disposition"]
     wb = load_workbook(io.BytesIO(resp.data))
