@@ -8,6 +8,7 @@ from ..listings.tokens import refresh_tokens
 from ..models import TechNeed, UrgentRequest
 from ..models.base import utcnow
 from ..urgent import services
+from .listings import dated_back
 
 # title, problem, keywords, industry, reason kind, reason, asked (UTC), hours to decide (calendar), outcome
 URGENT_2020 = [
@@ -37,7 +38,7 @@ def _need(org, user, title, problem, keywords, industry, status, created):
 def seed(ctx):
     """Four 2020 urgent requests (three within 24 working hours, one refused late) and one pending today."""
     ents, broker = ctx["users"]["enterprise"], ctx["users"]["broker"][0]
-    made = 0
+    made, asked_then = 0, []
     for i, (title, problem, kw, industry, kind, reason, asked, hours, outcome) in enumerate(URGENT_2020):
         user = ents[i % len(ents)]
         need = _need(user.organization, user, title, problem, kw, industry,
@@ -51,6 +52,9 @@ def seed(ctx):
         req.sla_met = req.reviewed_at <= req.due_at
         db.session.add(req)
         made += 1
+        asked_then.append(need)
+    db.session.flush()
+    dated_back(asked_then)
     db.session.commit()
     user = ents[-1]
     need = _need(user.organization, user, "储能电池热失控预警算法", "储能柜电池热失控预警误报率高，项目验收在即",

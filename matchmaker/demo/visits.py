@@ -13,6 +13,7 @@ from ..listings.tokens import refresh_tokens
 from ..models import Organization, OrgKind, TechNeed, Visit, VisitExpert
 from ..models.base import today
 from ..models.visits import visit_need
+from .listings import dated_back
 
 TOPICS = ["了解企业技术创新需求", "产学研合作政策宣讲", "复工复产技术难题摸排", "科技成果对接需求调研"]
 # Collected needs: (title, keywords) — 17 in all, spread over the visits.
@@ -52,6 +53,7 @@ def seed(ctx):
     visits.append(expert)
     db.session.add_all(visits)
     db.session.flush()
+    collected = []
     for k, (title, keywords) in enumerate(COLLECTED):
         visit = visits[k % len(visits)]
         creator = db.session.scalar(db.select(Organization).where(Organization.id == visit.organization_id))
@@ -67,6 +69,9 @@ def seed(ctx):
             lifecycle.solve(need)
         refresh_tokens(need)
         visit.needs.append(need)
+        collected.append(need)
+    db.session.flush()
+    dated_back(collected)
     recent = _recent(broker, admin)
     db.session.commit()
     ctx["echo"](f"走访：2020 年走访/来访 {len(ents)} 家重点企业，专家进企业 1 家，征集需求 {len(COLLECTED)} 项；"

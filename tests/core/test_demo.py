@@ -1,10 +1,11 @@
 """`demo` fills an empty database; every page its users can reach answers 200."""
 
 import re
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from matchmaker.extensions import db
-from matchmaker.models import Organization, Result, User
+from matchmaker.models import Organization, Result, TechNeed, User
 
 from ..conftest import app_on
 from ..needs.test_status_owner import status_writes  # noqa: F401  (listing statuses set outside their owner)
@@ -53,6 +54,10 @@ def test_demo_then_every_reachable_page_is_200(fresh_db_url, tmp_path, status_wr
             .where(Organization.name.in_(("东海医科大学", "市生物医药创新研究院")))
         ).all()  # fmt: skip
         assert medical and set(medical) <= {"健康医药", "现代农业"}, sorted(set(medical))
+        # The 2020 records (fast channel, visits) were last changed in 2020: 我的需求 lists by last change and put
+        # them, solved and closed years ago, above the enterprise's current needs.
+        changed = db.session.scalars(db.select(TechNeed.updated_at).where(TechNeed.created_at < datetime(2021, 1, 1)))
+        assert {d.year for d in changed} == {2020}
         again = runner.invoke(args=["demo"])
         assert again.exit_code != 0 and "不是空的" in again.output
         for email in ("admin@demo.cn", "broker1@demo.cn", "ent1@demo.cn", "res1@demo.cn", None):
