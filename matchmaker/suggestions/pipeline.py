@@ -152,10 +152,10 @@ def require_open_listings(s, to_status):
     if to_status not in BRINGS_TOGETHER:
         return
     for listing, noun in ((s.need, "技术需求"), (s.result, "科技成果")):
-        db.session.refresh(listing, attribute_names=["status"], with_for_update={"read": True})
-        if listing.status not in ACTIVE_STATUSES:
-            verb = VERBS[to_status]
-            raise PairError(f"该{noun}当前状态为“{listing.status_label}”，不能{verb}该推荐")
+        model = type(listing)  # the stored status (this transaction's own changes flushed first), not the object's
+        status = db.session.scalar(select(model.status).where(model.id == listing.id).with_for_update(read=True))
+        if status not in ACTIVE_STATUSES:
+            raise PairError(f"该{noun}当前状态为“{model.status_label_of(status)}”，不能{VERBS[to_status]}该推荐")
 
 
 def undo_signing(s, actor, note):
