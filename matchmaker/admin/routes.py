@@ -75,7 +75,7 @@ def user_active(user_id):
         flash("不能停用自己的账号", "danger")
     else:
         try:
-            accounts.set_active(user, make_active)
+            accounts.set_active(user, make_active, current_user)
         except accounts.AccountError as exc:
             flash(str(exc), "danger")
         else:
@@ -100,7 +100,8 @@ def user_password(user_id):
         except accounts.AccountError as exc:
             form.password.errors.append(str(exc))
         else:
-            flash(f"已为 {user.name}（{user.email}）设置新密码，其所有登录已失效；请告知本人登录后修改", "success")
+            flash(f"已为 {user.name}（{user.email}）设置新密码，其所有登录和个人 API 令牌已失效；请告知本人登录后修改",
+                  "success")  # fmt: skip
             return redirect(url_for("admin.users", q=user.email))
     return render_template("admin/user_password.html", form=form, user=user), 400 if form.errors else 200
 

@@ -113,14 +113,15 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current.data, form.password.data)
+            revoked = services.change_password(current_user, form.current.data, form.password.data)
         except services.AccountError as exc:
             form.current.errors.append(str(exc))
         else:
             # keep this session under the new token, and this device remembered if it was
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
             login_user(current_user._get_current_object(), remember=remembered)
-            flash("密码已修改，其他设备上的登录已失效", "success")
+            tokens = f"，您的 {revoked} 个 API 令牌已撤销（如仍需要请重新创建）" if revoked else ""
+            flash(f"密码已修改，其他设备上的登录已失效{tokens}", "success")
             return redirect(url_for("main.dashboard"))
     return render_template("auth/password.html", form=form), 400 if form.errors else 200
 

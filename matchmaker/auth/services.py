@@ -11,7 +11,9 @@ from ..extensions import db
 from ..models import AuditLog, Organization, OrgKind, User
 from ..models.accounts import PASSWORD_METHOD
 from ..models.base import utcnow
+from ..models.enums import ApiTokenKind
 from ..notifications.services import notify
+from ..tokens import services as tokens
 from ..utils import once
 from ..utils.tx import rolls_back_on
 from ..utils.uscc import normalize_uscc
@@ -191,14 +193,21 @@ def logout(user):
     db.session.commit()
 
 
+PERSONAL_TOKENS = (ApiTokenKind.PERSONAL.value,)  # a new password revokes these; service tokens are admins' to revoke
+
+
 def change_password(user, current, new):
-    """Check the current password and set a new one; ends other sessions."""
+    """Check the current password and set a new one; ends other sessions and revokes the account's personal
+    API tokens (one minted with a stolen session would outlive the password otherwise); commits.
+    Returns how many tokens were revoked."""
     if not user.check_password(current):
         raise AccountError("当前密码不正确")
     if current == new:
         raise AccountError("新密码不能与当前密码相同")
     user.set_password(new)
+    revoked = tokens.revoke_all(user, user, "password_changed", PERSONAL_TOKENS)
     db.session.commit()
+    return revoked
 
 
 @rolls_back_on(AccountError)
@@ -210,6 +219,7 @@ def reset_password(user, new, actor, key=None):
         raise AccountError("不能在此修改自己的密码，请在「修改密码」页面修改")
     claimed = once.claim(key, "user_password", actor)
     user.set_password(new)  # ends the account's sessions and remember-me cookies
+    tokens.revoke_all(user, actor, "password_reset", PERSONAL_TOKENS)
     db.session.add(AuditLog(actor_id=actor.id, entity="user", entity_id=user.id, action="reset_password"))
     notify(
         user, "account", "平台管理员已为您重置登录密码，请登录后在「修改密码」页面设置自己的新密码", "/auth/password"
@@ -225,6 +235,7 @@ def reset_own_password(user, new, key=None):
     once.Repeat for a repeated submit."""
     claimed = once.claim(key, "user_password", user)
     user.set_password(new)  # a new hash: this link and any other mailed before are spent
+    tokens.revoke_all(user, user, "password_reset", PERSONAL_TOKENS)
     db.session.add(AuditLog(actor_id=user.id, entity="user", entity_id=user.id, action="reset_self"))
     notify(user, "account", "您的登录密码已通过邮件中的重置链接修改。如非本人操作，请立即联系平台管理员")
     once.bind(claimed, user.id)
@@ -257,9 +268,10 @@ def decide_membership(user, approve):
     return org
 
 
-def set_active(user, active):
-    """Activate or deactivate an account; deactivation ends its sessions. The last active admin is
-    never deactivated, not even by two admins deactivating each other at the same moment; commits."""
+def set_active(user, active, actor=None):
+    """Activate or deactivate an account; deactivation ends its sessions and revokes every API token acting
+    as it for good (reactivating does not revive them). The last active admin is never deactivated, not
+    even by two admins deactivating each other at the same moment; commits."""
     if active:
         user.active = True
         db.session.commit()
@@ -268,6 +280,7 @@ def set_active(user, active):
     if is_admin:  # PostgreSQL: the second of two such requests waits here for the first's commit
         db.session.execute(db.select(User.id).filter_by(role="admin", active=True).with_for_update())
     user.deactivate()
+    tokens.revoke_all(user, actor, "account_deactivated")
     db.session.flush()  # SQLite: this write waits for any other writer's commit, so the count below is current
     if is_admin and not db.session.scalar(
         db.select(db.func.count(User.id)).where(User.role == "admin", User.active.is_(True), User.id != user.id)

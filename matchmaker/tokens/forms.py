@@ -6,6 +6,7 @@ from wtforms.validators import ValidationError
 
 from ..extensions import db
 from ..models import User
+from ..utils import once
 from ..utils import validators as val
 from .services import EXPIRY_DAYS
 
@@ -16,6 +17,7 @@ class TokenForm(FlaskForm):
     name = StringField("令牌名称", [val.required("请填写令牌名称"), val.length(max=100, label="令牌名称")])
     write = BooleanField("同时授予“写入”权限（如通过接口登记合同；仅经纪人和管理员可用）")
     days = SelectField("有效期", coerce=int, choices=[(d, f"{d} 天") for d in EXPIRY_DAYS], default=90)
+    submission_key = once.key_field()
 
     @property
     def scopes(self):

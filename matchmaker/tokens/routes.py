@@ -7,10 +7,25 @@ from ..auth.decorators import get_or_404, login_required, role_required
 from ..extensions import db
 from ..models import ApiToken, Role
 from ..models.enums import ApiTokenKind
+from ..utils import once
 from . import services
 from .forms import ServiceTokenForm, TokenForm
 
 bp = Blueprint("tokens", __name__)
+
+
+REPEATED = (
+    "这是一次重复提交，没有再创建令牌：令牌“{name}”已在第一次提交时创建，令牌只显示那一次。"
+    "如果没有保存它，请撤销该令牌后重新创建。"
+)
+
+
+def _repeated(token_id, back):
+    """The answer to a repeated create: 303 to the list, naming the token the first submit made."""
+    token = db.session.get(ApiToken, token_id) if token_id else None
+    if token is not None:
+        flash(REPEATED.format(name=token.name), "warning")
+    return once.see_other(url_for(back))
 
 
 def _mine_page(form, created=None, status=200):
@@ -25,7 +40,10 @@ def index():
     form = TokenForm()
     if form.validate_on_submit():
         try:
-            row, raw = services.issue(current_user, current_user, form.name.data, form.scopes, form.days.data)
+            row, raw = services.issue(current_user, current_user, form.name.data, form.scopes, form.days.data,
+                                      key=form.submission_key.data)  # fmt: skip
+        except once.Repeat as r:
+            return _repeated(r.entity_id, "tokens.index")
         except services.TokenError as exc:
             flash(str(exc), "danger")
             return _mine_page(form, status=400)
@@ -55,8 +73,10 @@ def manage():
     if form.validate_on_submit():
         try:
             created = services.issue(current_user, form.user, form.name.data, form.scopes, form.days.data,
-                                     kind=ApiTokenKind.SERVICE.value)  # fmt: skip
+                                     kind=ApiTokenKind.SERVICE.value, key=form.submission_key.data)  # fmt: skip
             form = ServiceTokenForm(formdata=None)
+        except once.Repeat as r:
+            return _repeated(r.entity_id, "tokens.manage")
         except services.TokenError as exc:
             flash(str(exc), "danger")
             status = 400

@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import ApiToken, AuditLog, User
 from ..models.base import utcnow
 from ..models.enums import ApiScope, ApiTokenKind
+from ..utils import once
 
 TOKEN_PREFIX = "mm_"  # noqa: S105 -- a token marker, not a secret
 EXPIRY_DAYS = (30, 90, 180, 365)
@@ -26,13 +27,16 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def issue(actor, user, name, scopes, days, kind=ApiTokenKind.PERSONAL.value):
+def issue(actor, user, name, scopes, days, kind=ApiTokenKind.PERSONAL.value, key=None):
     """Create a token for ``user``; returns (row, the token text, shown only this once). Commits.
 
     At most MAX_TOKENS_PER_USER active tokens, even for simultaneous requests: the token is written first
     and the account's active tokens counted after it, in the same transaction (on SQLite the write waits
     for any other token's commit, so the count sees it; on PostgreSQL the account's row is locked first);
-    over the limit, the token is rolled back."""
+    over the limit, the token is rolled back.
+
+    ``key``: the form's one-time key; a repeated submit (a reload of the page that showed the token, a
+    double click without JavaScript) raises ``once.Repeat`` with the first token's id and makes none."""
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise TokenError("请填写令牌名称（不超过 100 字）")
@@ -50,6 +54,7 @@ def issue(actor, user, name, scopes, days, kind=ApiTokenKind.PERSONAL.value):
     if ApiScope.WRITE.value in scopes and not user.is_staff:
         raise TokenError("“写入”权限仅限经纪人和管理员账号，请只选择“读取”")
     now = utcnow()
+    claimed = once.claim(key, "api_token", actor)
     db.session.execute(db.select(User.id).where(User.id == user.id).with_for_update())
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
@@ -66,6 +71,7 @@ def issue(actor, user, name, scopes, days, kind=ApiTokenKind.PERSONAL.value):
     if live > MAX_TOKENS_PER_USER:
         db.session.rollback()
         raise TokenError(f"每个账号最多 {MAX_TOKENS_PER_USER} 个有效令牌，请先撤销不用的令牌")
+    once.bind(claimed, row.id)
     db.session.add(AuditLog(actor_id=actor.id, entity="api_token", entity_id=row.id, action="create",
                             after={"user_id": user.id, "name": name, "scopes": scopes, "days": days, "kind": kind}))  # fmt: skip
     db.session.commit()
@@ -90,6 +96,29 @@ def revoke(actor, token):
     db.session.commit()
     db.session.refresh(token)
     return token
+
+
+def revoke_all(user, actor, reason, kinds=None):
+    """Revoke every active token of ``user`` (of ``kinds`` only, when given) in the caller's transaction, no
+    commit; returns how many. Called where the account's other logins end (a new password, deactivation):
+    a token minted with a stolen session would otherwise outlive them, and one kept through a deactivation
+    would work again when the account is reactivated. Each revocation is audited with ``reason``."""
+    stmt = db.select(ApiToken.id).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if kinds is not None:
+        stmt = stmt.where(ApiToken.kind.in_(list(kinds)))
+    ids = list(db.session.scalars(stmt))
+    if not ids:
+        return 0
+    done = db.session.execute(
+        db.update(ApiToken)
+        .where(ApiToken.id.in_(ids), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_by_id=getattr(actor, "id", None))
+        .execution_options(synchronize_session=False)
+    )
+    for token_id in ids:
+        db.session.add(AuditLog(actor_id=getattr(actor, "id", None), entity="api_token", entity_id=token_id,
+                                action="revoke", after={"reason": reason}))  # fmt: skip
+    return done.rowcount
 
 
 def tokens_of(user):

@@ -6,7 +6,7 @@ from datetime import timedelta
 from matchmaker.extensions import db
 from matchmaker.models import ApiToken, AuditLog
 from matchmaker.models.base import utcnow
-from matchmaker.tokens.services import hash_token
+from matchmaker.tokens.services import hash_token, issue
 
 from ..factories import make_user
 from .conftest import token_for
@@ -180,3 +180,93 @@ def test_bad_expiry_is_refused(app, client, auth):
     auth.login("enterprise")
     resp = client.post("/tokens/", data={"name": "x", "days": "100000"})
     assert resp.status_code == 400 and db.session.scalar(db.select(db.func.count(ApiToken.id))) == 0
+
+
+# A submit repeated, and the account's security events ----------------------------------------------------
+
+
+def _live_tokens(user):
+    return db.session.scalar(
+        db.select(db.func.count(ApiToken.id)).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    )
+
+
+def test_a_repeated_token_submit_makes_no_second_token(app, client, auth):
+    """Reloading the page that showed a new token re-posts its form: the first token stays the only one and
+    the list says the token was shown once (two live tokens were made, the first never seen)."""
+    user = auth.login("researcher")
+    data = {"name": "同步脚本", "days": "90", "submission_key": "k" * 24}
+    first = client.post("/tokens/", data=data)
+    assert first.status_code == 200 and 'id="new-token"' in first.get_data(as_text=True)
+    again = client.post("/tokens/", data=data)
+    assert again.status_code == 303 and again.headers["Location"].endswith("/tokens/")
+    assert _live_tokens(user) == 1
+    page = client.get("/tokens/").get_data(as_text=True)
+    assert "重复提交" in page and "同步脚本" in page and 'id="new-token"' not in page
+    fresh = client.post("/tokens/", data=data | {"submission_key": "m" * 24})
+    assert fresh.status_code == 200 and _live_tokens(user) == 2
+
+
+def test_a_repeated_service_token_submit_makes_no_second_token(app, client, auth):
+    office = make_user("admin", name="统计局接口")
+    auth.login("admin")
+    data = {"email": office.email, "name": "统计局季度报表", "days": "365", "submission_key": "s" * 24}
+    assert client.post("/tokens/manage", data=data).status_code == 200
+    again = client.post("/tokens/manage", data=data)
+    assert again.status_code == 303 and again.headers["Location"].endswith("/tokens/manage")
+    assert _live_tokens(office) == 1
+
+
+def test_a_new_password_revokes_the_accounts_personal_tokens(app, client, auth, api):
+    """A token minted with a stolen session stops working when the owner changes the password (the page
+    says other logins ended); a service token acting as the account is the admins' to revoke."""
+    user = auth.login("broker")
+    stolen = token_for(user)
+    admin = make_user("admin")
+    service = issue(admin, user, "工作站同步", ["read"], 365, kind="service")[1]
+    resp = client.post("/auth/password", data={"current": "password123", "password": "new-pass-123",
+                                               "password2": "new-pass-123"}, follow_redirects=True)  # fmt: skip
+    assert "1 个 API 令牌已撤销" in resp.get_data(as_text=True)
+    _problem(api.get("/api/v1/me", stolen), 401, "token_revoked")
+    assert api.get("/api/v1/me", service).status_code == 200
+    assert (
+        db.session.scalar(
+            db.select(db.func.count(AuditLog.id)).filter_by(entity="api_token", action="revoke", actor_id=user.id)
+        )
+        == 1
+    )
+
+
+def test_an_admins_password_reset_revokes_the_personal_tokens(app, client, auth, api):
+    victim = make_user("enterprise")
+    raw = token_for(victim)
+    auth.login("admin")
+    resp = client.post(f"/admin/users/{victim.id}/password", data={"password": "new-pass-123",
+                                                                   "password2": "new-pass-123"})  # fmt: skip
+    assert resp.status_code == 302
+    _problem(api.get("/api/v1/me", raw), 401, "token_revoked")
+
+
+def test_a_mailed_reset_revokes_the_personal_tokens(app, api):
+    from matchmaker.auth import services as accounts
+
+    user = make_user("researcher")
+    raw = token_for(user)
+    accounts.reset_own_password(user, "new-pass-123")
+    _problem(api.get("/api/v1/me", raw), 401, "token_revoked")
+
+
+def test_reactivating_an_account_does_not_revive_its_tokens(app, client, auth, api):
+    """Deactivation revokes every token acting as the account: reactivated, they stay refused."""
+    user = make_user("broker")
+    personal = token_for(user)
+    admin = auth.login("admin")
+    service = issue(admin, user, "工作站同步", ["read"], 365, kind="service")[1]
+    assert client.post(f"/admin/users/{user.id}/active", data={"active": "0"}).status_code == 302
+    assert client.post(f"/admin/users/{user.id}/active", data={"active": "1"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(user), user.id).active
+    for raw in (personal, service):
+        _problem(api.get("/api/v1/me", raw), 401, "token_revoked")
+    fresh = token_for(db.session.get(type(user), user.id))
+    assert api.get("/api/v1/me", fresh).status_code == 200
