@@ -91,7 +91,7 @@ def zones_list():
     stmt = db.select(Zone).order_by(Zone.id.desc())
     if not current_user.is_admin:
         stmt = stmt.where(Zone.active.is_(True))
-    counts = zones.zone_counts()
+    counts = zones.zone_counts(current_user)
     return [_zone(z, counts) for z in db.session.scalars(stmt)]
 
 
@@ -104,4 +104,4 @@ def zones_detail(zone_id):
     zone = get_or_404(Zone, zone_id)
     if not zone.active and not current_user.is_admin:
         raise ApiError(404)
-    return _zone(zone, zones.zone_counts())
+    return _zone(zone, zones.zone_counts(current_user))

@@ -27,7 +27,7 @@ def shown_zones(zones):
 def index():
     """Active zones with their live needs and results counts."""
     zones = db.session.scalars(db.select(Zone).filter_by(active=True).order_by(Zone.id.desc())).all()
-    return render_template("zones/index.html", zones=zones, counts=services.zone_counts())
+    return render_template("zones/index.html", zones=zones, counts=services.zone_counts(current_user))
 
 
 @bp.route("/<int:zone_id>")
@@ -40,7 +40,7 @@ def detail(zone_id):
     tab = "results" if request.args.get("tab") == "results" else "needs"
     stmt = services.zone_results(zone) if tab == "results" else services.zone_needs(zone, current_user)
     page = db.paginate(stmt, per_page=20, error_out=False)
-    counts = services.zone_counts().get(zone.id, [0, 0])
+    counts = services.zone_counts(current_user).get(zone.id, [0, 0])
     return render_template("zones/detail.html", zone=zone, page=page, tab=tab, counts=counts,
                            full=lambda item: list_full(current_user, item))  # fmt: skip
 
@@ -60,7 +60,9 @@ def manage():
             return redirect(url_for("zones.manage"))
     zones = db.session.scalars(db.select(Zone).order_by(Zone.id.desc())).all()
     status = 400 if form.errors else 200
-    return render_template("zones/manage.html", form=form, zones=zones, counts=services.zone_counts()), status
+    return render_template(
+        "zones/manage.html", form=form, zones=zones, counts=services.zone_counts(current_user)
+    ), status
 
 
 @bp.route("/<int:zone_id>/edit", methods=["GET", "POST"])

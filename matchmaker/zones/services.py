@@ -55,12 +55,19 @@ def zone_needs(zone, user=None):
         db.select(TechNeed).options(joinedload(TechNeed.organization))
         .where(TechNeed.id.in_(ids), live_clause(TechNeed)).order_by(TechNeed.published_at.desc(), TechNeed.id.desc())
     )  # fmt: skip
+    shown = _needs_shown(user)
+    return stmt if shown is None else stmt.where(shown)
+
+
+def _needs_shown(user):
+    """Which of a zone's needs ``user`` is shown (None: all, for staff): a summary-only need only to its own
+    enterprise. The zone's counts apply the same rule as its list (a count of hidden needs told of them)."""
     if user is not None and user.is_authenticated and user.is_staff:
-        return stmt
+        return None
     shown = TechNeed.confidentiality != "summary"
     if user is not None and user.is_authenticated and user.role == "enterprise" and user.organization_id:
         shown = or_(shown, TechNeed.organization_id == user.organization_id)
-    return stmt.where(shown)
+    return shown
 
 
 def zone_results(zone):
@@ -72,19 +79,19 @@ def zone_results(zone):
     )  # fmt: skip
 
 
-def zone_counts():
-    """{zone_id: (live needs, live results)} for every zone, in two grouped queries."""
+def zone_counts(user=None):
+    """{zone_id: (live needs, live results)} for every zone, in two grouped queries; the needs ``user`` is
+    shown (zone_needs' rule; no user: the public's)."""
     out = {}
+    shown = _needs_shown(user)
     for link, key, model in (
         (need_zone, need_zone.c.need_id, TechNeed),
         (result_zone, result_zone.c.result_id, Result),
     ):
-        rows = db.session.execute(
-            db.select(link.c.zone_id, func.count())
-            .join(model, model.id == key)
-            .where(live_clause(model))
-            .group_by(link.c.zone_id)
-        )
+        stmt = db.select(link.c.zone_id, func.count()).join(model, model.id == key).where(live_clause(model))
+        if model is TechNeed and shown is not None:
+            stmt = stmt.where(shown)
+        rows = db.session.execute(stmt.group_by(link.c.zone_id))
         for zone_id, n in rows:
             out.setdefault(zone_id, [0, 0])[0 if model is TechNeed else 1] = n
     return out

@@ -103,3 +103,25 @@ def test_a_summary_only_needs_zone_is_not_shown_to_others(client, auth):
     auth.logout()
     auth.login("broker")
     assert "保密的专区内需求标题" in client.get(f"/zones/{z.id}").get_data(as_text=True)
+
+
+def test_a_zones_counts_leave_out_the_summary_only_needs_it_hides(client, auth, api):
+    """The zone's page, the zone list and the API counted a summary-only need the page hides (技术需求（1）
+    beside 该专区暂无技术需求, telling of the hidden need): each counts what its viewer is shown."""
+    from ..api.conftest import token_for
+
+    z = make_zone()
+    n = need(title="保密的专区内需求标题", confidentiality="summary")
+    n.zones = [z]
+    db.session.commit()
+    assert "技术需求（0）" in client.get(f"/zones/{z.id}").get_data(as_text=True)
+    assert "技术需求 <strong>0</strong> 项" in client.get("/zones/").get_data(as_text=True)
+    assert api.get(f"/api/v1/zones/{z.id}", token_for("researcher")).get_json()["needs"] == 0
+    assert api.get("/api/v1/zones", token_for("enterprise")).get_json()[0]["needs"] == 0
+    assert api.get(f"/api/v1/zones/{z.id}", token_for(n.created_by)).get_json()["needs"] == 1
+    auth.login(n.created_by)
+    assert "技术需求（1）" in client.get(f"/zones/{z.id}").get_data(as_text=True)
+    assert "技术需求 <strong>1</strong> 项" in client.get("/zones/").get_data(as_text=True)
+    auth.logout()
+    auth.login("broker")
+    assert "技术需求（1）" in client.get(f"/zones/{z.id}").get_data(as_text=True)
