@@ -4,9 +4,9 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Organization, OrgKind, User, Visit
+from ..models import Organization, OrgKind, Taxonomy, User, Visit
 from ..utils.search import contains_any
-from ..utils.text import FULL_TO_HALF_BRACKETS, HALF_TO_FULL_BRACKETS, clean_text, name_key
+from ..utils.text import FULL_TO_HALF_BRACKETS, HALF_TO_FULL_BRACKETS, clean_text, has_visible, name_key
 from ..utils.uscc import normalize_uscc
 from ..utils.versions import check_unchanged, fingerprint
 
@@ -187,3 +187,49 @@ def organizations_named(names, *where, chunk=500):
                 by_key[key] = (org_id, kind)
     found = {n: by_name.get(n) or by_key.get(keys[n]) for n in wanted}
     return {n: v for n, v in found.items() if v}
+
+
+# The maintained lists (industries, technical fields, towns) -----------------------------------------------
+
+TAXONOMY_KINDS = {"industry": "行业", "field": "技术领域", "town": "镇街"}
+
+
+def clean_term_name(name):
+    """The name as stored: NFKC, without control or format (zero-width, bidi) characters, trimmed."""
+    return clean_text(name or "", multiline=False).strip()
+
+
+def add_term(kind, name):
+    """Add an industry, technical field or town list entry (or re-activate it); returns an error message or None. Commits.
+
+    The same entry added by two requests at the same moment (a double-clicked 添加) is answered
+    「已存在」 by the one that loses on the unique (kind, name), not a 500."""
+    raw, name = name, clean_term_name(name)
+    if kind not in TAXONOMY_KINDS:
+        return "请选择列表类型"
+    if not name:
+        return "名称不能只含空白或不可见字符" if (raw or "").strip() else "请填写名称"
+    if not has_visible(name):
+        return "名称不能只含空白或不可见字符"
+    if len(name) > 50:
+        return "名称不能超过 50 个字符"
+    existing = db.session.scalar(db.select(Taxonomy).filter_by(kind=kind, name=name))
+    if existing:
+        if existing.active:
+            return f"{TAXONOMY_KINDS[kind]}“{name}”已存在"
+        existing.active = True
+    else:
+        top = db.session.scalar(db.select(func.max(Taxonomy.sort_order)).filter_by(kind=kind)) or 0
+        db.session.add(Taxonomy(kind=kind, name=name, sort_order=top + 1))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return f"{TAXONOMY_KINDS[kind]}“{name}”已存在"
+    return None
+
+
+def set_term_active(term, active):
+    """Hide a list entry from new choices (stored listings keep it) or show it again; commits."""
+    term.active = bool(active)
+    db.session.commit()

@@ -30,6 +30,18 @@ def optional():
     return v.Optional()
 
 
+class _Length(v.Length):
+    """Length whose minimum counts the text as saved, without the spaces around it (the forms' services trim
+    it): " 甲 " passed a 2-character minimum and was saved as 甲. The maximum counts what was sent, as the
+    column holds it. Passwords are counted as typed."""
+
+    def __call__(self, form, field):
+        data = field.data
+        if isinstance(data, str) and field.type != "PasswordField" and self.min > 0 and len(data.strip()) < self.min:
+            raise ValidationError(self.message)
+        super().__call__(form, field)
+
+
 def length(min=-1, max=-1, label="内容"):
     if min > 0 and max > 0:
         msg = f"{label}长度应为 {min}–{max} 个字符"
@@ -37,7 +49,7 @@ def length(min=-1, max=-1, label="内容"):
         msg = f"{label}不能超过 {max} 个字符"
     else:
         msg = f"{label}至少 {min} 个字符"
-    return v.Length(min=min, max=max, message=msg)
+    return _Length(min=min, max=max, message=msg)
 
 
 def email():

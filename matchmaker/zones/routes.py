@@ -7,6 +7,7 @@ from ..auth.decorators import get_or_404, public, role_required
 from ..extensions import db
 from ..listings.access import list_full
 from ..models import Role, Zone
+from ..utils import once
 from ..utils.versions import EditConflict, refuse_stale
 from . import services
 from .forms import ZoneForm
@@ -45,14 +46,27 @@ def detail(zone_id):
                            full=lambda item: list_full(current_user, item))  # fmt: skip
 
 
+def _created_before(zone_id):
+    """The answer to a repeated create: 303 to the zones, saying the first submit made the zone (its own
+    message went with the answer the browser dropped)."""
+    made = db.session.get(Zone, zone_id) if zone_id else None
+    if made is not None:
+        flash(f"已创建专区“{made.name}”", "success")
+    return once.see_other(url_for("zones.manage"))
+
+
 @bp.route("/manage", methods=["GET", "POST"])
 @admin_only
 def manage():
     """All zones, and a form to create one."""
     form = ZoneForm()
+    if request.method == "POST" and (made := once.done(form.submission_key.data, "zone", current_user)):
+        return _created_before(made)  # checked before the form, whose name rule the first zone would fail
     if form.validate_on_submit():
         try:
-            zone = services.save_zone(Zone(), form.data)
+            zone = services.save_zone(Zone(), form.data, key=form.submission_key.data, actor=current_user)
+        except once.Repeat as r:
+            return _created_before(r.entity_id)
         except services.ZoneTaken as exc:
             form.name.errors.append(str(exc))
         else:

@@ -6,7 +6,9 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..listings.lifecycle import live_clause
-from ..models import Result, TechNeed, need_zone, result_zone
+from ..models import Result, TechNeed, Zone, need_zone, result_zone
+from ..utils import once
+from ..utils.text import name_key
 from ..utils.versions import check_unchanged, fingerprint
 
 
@@ -19,19 +21,41 @@ def zone_version(zone):
     return fingerprint((zone.name, zone.description, zone.starts_on, zone.ends_on, zone.active))
 
 
-def save_zone(zone, data, version=None):
+def zone_key(name):
+    """What makes two zone names one zone: name_key (full-width letters as ASCII, no invisible characters)
+    without case or spaces: AI专区, ai专区, ＡＩ专区 and AI 专区 are one zone. None for a blank name."""
+    key = name_key(name)
+    return "".join(key.casefold().split()) if key else None
+
+
+def zone_named(name):
+    """The zone whose name is ``name`` or looks like it (zone_key), or None. Zones are few: all are read."""
+    key = zone_key(name)
+    if key is None:
+        return None
+    exact = db.session.scalar(db.select(Zone).filter_by(name=name.strip()))
+    if exact is not None:
+        return exact
+    return next((z for z in db.session.scalars(db.select(Zone).order_by(Zone.id)) if zone_key(z.name) == key), None)
+
+
+def save_zone(zone, data, version=None, key=None, actor=None):
     """Apply form data to a zone (new or existing); commits.
 
     ``version``: the zone_version the edit page showed; a zone changed since then is not overwritten
-    (EditConflict). Raises ZoneTaken (rolled back) when the name was taken by a simultaneous save."""
+    (EditConflict). ``key``: the create form's one-time key; a repeated create raises ``once.Repeat`` with the
+    first zone's id. Raises ZoneTaken (rolled back) when the name was taken by a simultaneous save."""
     if zone.id is not None:
         check_unchanged(zone, version, zone_version, "专区")
+    claimed = once.claim(key, "zone", actor) if zone.id is None else None
     zone.name = data["name"].strip()
     zone.description = (data.get("description") or "").strip()
     zone.starts_on, zone.ends_on = data.get("starts_on"), data.get("ends_on")
     zone.active = bool(data.get("active"))
     db.session.add(zone)
     try:
+        db.session.flush()
+        once.bind(claimed, zone.id)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

@@ -125,3 +125,58 @@ def test_a_zones_counts_leave_out_the_summary_only_needs_it_hides(client, auth, 
     auth.logout()
     auth.login("broker")
     assert "技术需求（1）" in client.get(f"/zones/{z.id}").get_data(as_text=True)
+
+
+def test_a_zone_name_is_measured_as_saved_and_look_alikes_are_one_zone(client, auth):
+    """ " 甲 " passed the 2–50 rule and was saved as 甲; AI专区, ai专区, ＡＩ专区 and AI 专区 were four zones."""
+    auth.login("admin")
+    padded = client.post("/zones/manage", data={"name": " 甲 ", "active": "y"})
+    assert padded.status_code == 400 and "专区名称长度应为 2–50 个字符" in padded.get_data(as_text=True)
+    assert client.post("/zones/manage", data={"name": "AI专区", "active": "y"}).status_code == 302
+    for look_alike in ("ai专区", "ＡＩ专区", "AI 专区", " Ai专区 "):
+        resp = client.post("/zones/manage", data={"name": look_alike, "active": "y"})
+        body = resp.get_data(as_text=True)
+        assert resp.status_code == 400 and "已有同名专区" in body, look_alike
+        assert look_alike == "ＡＩ专区" or "已有同名专区“AI专区”" in body  # full-width letters are cleaned to AI专区
+    assert db.session.scalar(db.select(db.func.count(Zone.id))) == 1
+    z = db.session.scalar(db.select(Zone))
+    renamed = client.post(f"/zones/{z.id}/edit", data={"name": "ai专区", "active": "y"})
+    assert renamed.status_code == 302 and db.session.get(Zone, z.id).name == "ai专区"  # its own name, recased
+
+
+def test_zone_dates_are_bounded(client, auth):
+    auth.login("admin")
+    for starts, ends, message in (("0001-01-01", "", "开始日期不能早于 2000 年"),
+                                  ("2025-01-01", "9999-12-31", "结束日期不能晚于")):  # fmt: skip
+        resp = client.post("/zones/manage", data={"name": "边界专区", "starts_on": starts, "ends_on": ends})
+        body = resp.get_data(as_text=True)
+        assert resp.status_code == 400 and message in body and 'value="边界专区"' in body
+    assert db.session.scalar(db.select(db.func.count(Zone.id))) == 0
+
+
+def test_a_repeated_zone_create_is_the_first_zone(client, auth):
+    """A double click without JavaScript sent the create twice: the second answered 400 已有同名专区."""
+    auth.login("admin")
+    data = {"name": "低空经济专区", "active": "y", "submission_key": "z" * 24}
+    assert client.post("/zones/manage", data=data).status_code == 302
+    again = client.post("/zones/manage", data=data)
+    assert again.status_code == 303 and again.headers["Location"].endswith("/zones/manage")
+    assert "已创建专区“低空经济专区”" in client.get("/zones/manage").get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(Zone.id))) == 1
+
+
+def test_a_refused_list_entry_keeps_what_was_typed(client, auth):
+    """A refused /admin/taxonomy entry was flashed and redirected: the typed name and the chosen list were
+    gone. It is shown again, with the error beside the field."""
+    from matchmaker.models import Taxonomy
+
+    auth.login("admin")
+    assert client.post("/admin/taxonomy", data={"kind": "town", "name": "松山湖"}).status_code == 302
+    resp = client.post("/admin/taxonomy", data={"kind": "town", "name": "松山湖"})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "镇街“松山湖”已存在" in body
+    assert 'value="松山湖" aria-invalid="true"' in body and '<option value="town" selected>' in body
+    too_long = "长" * 60
+    resp = client.post("/admin/taxonomy", data={"kind": "field", "name": too_long})
+    assert resp.status_code == 400 and f'value="{too_long}"' in resp.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(Taxonomy.id)).filter_by(name="松山湖")) == 1
