@@ -8,7 +8,7 @@ from ..models import Organization, OrgKind, Taxonomy, User, Visit
 from ..utils.search import contains_any
 from ..utils.text import FULL_TO_HALF_BRACKETS, HALF_TO_FULL_BRACKETS, clean_text, has_visible, name_key
 from ..utils.uscc import normalize_uscc
-from ..utils.versions import check_unchanged, fingerprint
+from ..utils.versions import fingerprint, unless_stale
 
 
 def user_query(role=None, q=None, active=None, pending=None):
@@ -82,14 +82,13 @@ def save_organization(org, data, version=None):
     ``version``: the organization_version the edit page showed; an organisation changed since then is not
     overwritten (EditConflict); a kind its accounts do not fit is refused (OrganizationKindClash).
     Raises OrganizationTaken (rolled back) when the name or USCC was taken by a simultaneous save."""
-    if org.id is not None:
-        check_unchanged(org, version, organization_version, "单位")
-    _check_kind_fits_members(org, data.get("kind"))
-    for key in ORG_FIELDS:
-        value = data.get(key)
-        setattr(org, key, value.strip() if isinstance(value, str) else value)
-    org.uscc = normalize_uscc(data.get("uscc")) or None
-    org.verified = bool(data.get("verified"))
+    with unless_stale(org, version, organization_version, "单位"):
+        _check_kind_fits_members(org, data.get("kind"))
+        for key in ORG_FIELDS:
+            value = data.get(key)
+            setattr(org, key, value.strip() if isinstance(value, str) else value)
+        org.uscc = normalize_uscc(data.get("uscc")) or None
+        org.verified = bool(data.get("verified"))
     db.session.add(org)
     own_id, name, uscc = org.id, org.name, org.uscc
     try:

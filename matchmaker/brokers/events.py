@@ -21,7 +21,7 @@ from ..utils import clock, once
 from ..utils.bounds import id_or_none
 from ..utils.search import contains_any
 from ..utils.tx import rolls_back_on
-from ..utils.versions import check_unchanged, fingerprint
+from ..utils.versions import fingerprint, unless_stale
 from .services import BrokerError, can_act, new_manual_pair
 
 
@@ -55,15 +55,14 @@ def save_event(event, data, actor, key=None, version=None):
     claimed = once.claim(key, "event", actor) if event.id is None else None
     if event.id is not None and not event.can_edit(actor):
         raise BrokerError("只有活动创建人或管理员可以修改活动")
-    if event.id is not None:
-        check_unchanged(event, version, event_version, "活动", who="活动创建人、管理员")
-    event.title = data["title"].strip()
-    event.online = data["mode"] == "online"
-    event.starts_at = data["starts_at"]
-    event.place = (data.get("place") or "").strip() or None
-    event.link = (data.get("link") or "").strip() or None
-    event.zone_id = data.get("zone_id") or None
-    event.description = (data.get("description") or "").strip()
+    with unless_stale(event, version, event_version, "活动", who="活动创建人、管理员"):
+        event.title = data["title"].strip()
+        event.online = data["mode"] == "online"
+        event.starts_at = data["starts_at"]
+        event.place = (data.get("place") or "").strip() or None
+        event.link = (data.get("link") or "").strip() or None
+        event.zone_id = data.get("zone_id") or None
+        event.description = (data.get("description") or "").strip()
     if event.id is None:
         event.created_by_id = actor.id
         db.session.add(event)

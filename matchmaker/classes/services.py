@@ -21,7 +21,7 @@ from ..notifications.services import notify
 from ..utils import clock, once
 from ..utils.bounds import INT_MAX
 from ..utils.search import contains_any
-from ..utils.versions import check_unchanged, fingerprint
+from ..utils.versions import fingerprint, unless_stale
 from ..visits.services import history_provider, history_rows
 
 REGISTRANT_ROLES = (Role.ENTERPRISE.value, Role.RESEARCHER.value)
@@ -57,19 +57,18 @@ def save_session(session, data, actor, key=None, version=None):
     ``key``: the form's one-time key; a new session is made once per form shown (a repeat or a
     concurrent twin raises ``once.Repeat`` with the first session's id). ``version``: the session_version
     its edit page showed; a session saved since then by someone else is not overwritten (EditConflict)."""
-    if session.id is not None:
-        check_unchanged(session, version, session_version, "场次", who="场次创建人、管理员")
     if data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
         raise LiveError("结束时间须晚于开始时间")
-    if session.id and data.get("capacity") and registered_count(session) > data["capacity"]:
-        raise LiveError(f"已有 {registered_count(session)} 人报名，名额不能少于此数")
     claimed = once.claim(key, "live_session", actor) if session.id is None else None
-    for name in FORM_FIELDS:
-        value = data.get(name)
-        setattr(session, name, value.strip() if isinstance(value, str) else value)
-    for name in ("speaker_intro", "live_link", "replay_link"):
-        setattr(session, name, getattr(session, name) or None)
-    session.materials, session.description = session.materials or "", session.description or ""
+    with unless_stale(session, version, session_version, "场次", who="场次创建人、管理员"):
+        if session.id and data.get("capacity") and registered_count(session) > data["capacity"]:
+            raise LiveError(f"已有 {registered_count(session)} 人报名，名额不能少于此数")
+        for name in FORM_FIELDS:
+            value = data.get(name)
+            setattr(session, name, value.strip() if isinstance(value, str) else value)
+        for name in ("speaker_intro", "live_link", "replay_link"):
+            setattr(session, name, getattr(session, name) or None)
+        session.materials, session.description = session.materials or "", session.description or ""
     if session.id is None:
         session.created_by_id = actor.id
         db.session.add(session)

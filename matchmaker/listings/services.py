@@ -12,7 +12,7 @@ from ..models.base import utcnow
 from ..notifications.services import notify
 from ..suggestions import services as matcher
 from ..utils import clock, once
-from ..utils.versions import check_unchanged, fingerprint
+from ..utils.versions import fingerprint, unless_stale
 from . import access, lifecycle, queries
 from .kinds import KINDS, kind_of, spec_of
 from .tokens import refresh_tokens
@@ -88,10 +88,11 @@ def content_version(listing):
 
 def update(listing, data, version=None):
     """Save edits to a listing; re-matched if it is (or was) live. ``version``: the content_version the
-    edit page showed; a listing changed since then is not overwritten (EditConflict)."""
-    check_unchanged(listing, version, content_version, spec_of(listing).noun, who="同事、管理员")
-    was_live = lifecycle.is_live(listing)
-    apply_data(listing, data)
+    edit page showed; a listing changed since then is not overwritten (EditConflict) unless this save changes
+    nothing (the second submit of a double click)."""
+    with unless_stale(listing, version, content_version, spec_of(listing).noun, who="同事、管理员"):
+        was_live = lifecycle.is_live(listing)
+        apply_data(listing, data)
     _match_after_commit(listing, was_live)
     db.session.commit()
     return listing

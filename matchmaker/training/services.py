@@ -20,7 +20,7 @@ from ..utils.bounds import INT_MAX
 from ..utils.search import contains_any
 from ..utils.text import clean_text
 from ..utils.tx import rolls_back_on
-from ..utils.versions import check_unchanged, fingerprint
+from ..utils.versions import fingerprint, unless_stale
 
 PASS_MARK = 60
 NUMBER_PREFIX = "JSJJR"  # 技术经纪人
@@ -69,9 +69,20 @@ def save_course(course, data, actor, key=None, version=None):
     ``key``: the form's one-time key; a new course is made once per form shown (a repeat or a
     concurrent twin raises ``once.Repeat`` with the first course's id). ``version``: the course_version its
     edit page showed; a course saved since then by another admin is not overwritten (EditConflict)."""
-    if course.id is not None:
-        check_unchanged(course, version, course_version, "课程")
     claimed = once.claim(key, "training_course", actor) if course.id is None else None
+    with unless_stale(course, version, course_version, "课程"):
+        _apply_course(course, data)
+    if course.id is None:
+        course.created_by_id = actor.id
+        db.session.add(course)
+        db.session.flush()
+        once.bind(claimed, course.id)
+    db.session.commit()
+    return course
+
+
+def _apply_course(course, data):
+    """Check the form data and set it on the course and its modules."""
     for name in COURSE_FIELDS:
         value = data.get(name)
         setattr(course, name, value.strip() if isinstance(value, str) else value)
@@ -88,13 +99,6 @@ def save_course(course, data, actor, key=None, version=None):
     course.modules = [by_kind.get(k.value) or TrainingModule(kind=k.value) for k in wanted]
     for position, module in enumerate(course.modules):
         module.position = position
-    if course.id is None:
-        course.created_by_id = actor.id
-        db.session.add(course)
-        db.session.flush()
-        once.bind(claimed, course.id)
-    db.session.commit()
-    return course
 
 
 @rolls_back_on(TrainingError)

@@ -24,7 +24,7 @@ from ..suggestions import services as matcher
 from ..suggestions.store import threshold
 from ..utils import once
 from ..utils.search import contains_any
-from ..utils.versions import check_unchanged, conflict, fingerprint
+from ..utils.versions import conflict, fingerprint, unless_stale
 from . import clock
 
 log = logging.getLogger(__name__)
@@ -66,16 +66,16 @@ def save_setting(data, actor, version=None):
         raise UrgentError("工作时间的开始须早于结束（0–24 点）")
     holidays, workdays = clock.parse_dates(data.get("holidays")), clock.parse_dates(data.get("workdays"))
     setting = db.session.get(UrgentSetting, 1)
-    if setting is not None:
-        check_unchanged(setting, version, setting_version, "快速通道设置")
-    elif version and version != setting_version(get_setting()):  # the page showed settings since removed
-        raise conflict("快速通道设置")
+    shown = version
     if setting is None:
-        setting = UrgentSetting(id=1)
+        if version and version != setting_version(get_setting()):  # the page showed settings since removed
+            raise conflict("快速通道设置")
+        setting, shown = UrgentSetting(id=1), None
         db.session.add(setting)
-    setting.sla_hours, setting.day_start, setting.day_end = data["sla_hours"], data["day_start"], data["day_end"]
-    setting.holidays = "\n".join(d.isoformat() for d in sorted(holidays))
-    setting.workdays = "\n".join(d.isoformat() for d in sorted(workdays))
+    with unless_stale(setting, shown, setting_version, "快速通道设置"):
+        setting.sla_hours, setting.day_start, setting.day_end = data["sla_hours"], data["day_start"], data["day_end"]
+        setting.holidays = "\n".join(d.isoformat() for d in sorted(holidays))
+        setting.workdays = "\n".join(d.isoformat() for d in sorted(workdays))
     setting.updated_by_id = actor.id
     try:
         db.session.commit()

@@ -2,6 +2,7 @@
 older than the record's last save is refused instead of silently overwriting it (two tabs, two admins)."""
 
 import hashlib
+from contextlib import contextmanager
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -21,17 +22,24 @@ def fingerprint(values) -> str:
     return hashlib.sha256(repr([None if v is None else str(v) for v in values]).encode()).hexdigest()[:20]
 
 
-def check_unchanged(record, shown, version_of, noun, who="其他管理员"):
-    """Raise EditConflict when the fingerprint the edit page showed (``shown``) is not ``version_of(record)``
-    as stored now; a save without one (the API, a new record) is not checked.
+@contextmanager
+def unless_stale(record, shown, version_of, noun, who="其他管理员"):
+    """Around the changes an edit save makes to ``record``: raise EditConflict when the page was loaded before
+    another save of the record (``shown`` is not the stored fingerprint) and this save would change what is
+    stored. A stale save that changes nothing overwrites nothing and goes through: the second submit of a
+    double click (or a resubmitted page) found its own first submit saved and was refused as someone else's
+    change. ``shown`` empty (the API) or a new record: not checked.
 
     The record's row is taken for this transaction first and the record read again, so that of two stale
     saves sent at the same moment the second sees the first's commit (and is refused) instead of both passing
     the comparison. On refusal the transaction is rolled back (the row released)."""
-    if not shown:
+    if not shown or record.id is None:
+        yield
         return
     hold(record)
-    if shown != version_of(record):
+    stored = version_of(record)
+    yield
+    if shown != stored and version_of(record) != stored:
         db.session.rollback()
         raise conflict(noun, who)
 

@@ -22,7 +22,7 @@ from ..utils import clock, once
 from ..utils.rows import count_rows
 from ..utils.search import contains_any
 from ..utils.text import has_visible
-from ..utils.versions import check_unchanged, fingerprint
+from ..utils.versions import fingerprint, unless_stale
 
 EXPERT_ORG_KINDS = (OrgKind.UNIVERSITY.value, OrgKind.INSTITUTE.value, OrgKind.RND.value)
 
@@ -69,9 +69,22 @@ def save_visit(visit, data, actor, key=None, version=None):
     """Create or update a visit and its experts from validated form data; commits.
 
     ``version``: the visit_version its edit page showed; a visit saved since then by someone else (another
-    broker, an admin, another tab) is not overwritten (EditConflict)."""
-    if visit.id is not None:
-        check_unchanged(visit, version, visit_version, "走访记录", who="其他经纪人、管理员")
+    broker, an admin, another tab) is not overwritten (EditConflict) unless this save changes nothing (the
+    second submit of a double click)."""
+    with unless_stale(visit, version, visit_version, "走访记录",
+                      who="其他经纪人、管理员"):  # fmt: skip
+        claimed = _apply_visit(visit, data, actor, key)
+    if visit.id is None:
+        visit.recorded_by_id = actor.id
+        db.session.add(visit)
+        db.session.flush()
+        once.bind(claimed, visit.id)
+    db.session.commit()
+    return visit
+
+
+def _apply_visit(visit, data, actor, key):
+    """Check the form data and set it on the visit; returns the new visit's one-time key claim."""
     org = db.session.get(Organization, data["organization_id"])
     if org is None or org.kind != OrgKind.ENTERPRISE:
         raise VisitError("请选择被走访的企业", "enterprise")
@@ -94,13 +107,7 @@ def save_visit(visit, data, actor, key=None, version=None):
     known = {name: org_id for name, (org_id, _kind) in found.items()}
     claimed = once.claim(key, "visit", actor) if visit.id is None else None  # a new visit is made once per form
     visit.experts = [VisitExpert(name=n, institution=i, title=t, organization_id=known.get(i)) for n, i, t in experts]
-    if visit.id is None:
-        visit.recorded_by_id = actor.id
-        db.session.add(visit)
-        db.session.flush()
-        once.bind(claimed, visit.id)
-    db.session.commit()
-    return visit
+    return claimed
 
 
 def _speaker_for(org_id):

@@ -9,7 +9,7 @@ from ..listings.lifecycle import live_clause
 from ..models import Result, TechNeed, Zone, need_zone, result_zone
 from ..utils import once
 from ..utils.text import name_key
-from ..utils.versions import check_unchanged, fingerprint
+from ..utils.versions import fingerprint, unless_stale
 
 
 class ZoneTaken(Exception):
@@ -43,15 +43,14 @@ def save_zone(zone, data, version=None, key=None, actor=None):
     """Apply form data to a zone (new or existing); commits.
 
     ``version``: the zone_version the edit page showed; a zone changed since then is not overwritten
-    (EditConflict). ``key``: the create form's one-time key; a repeated create raises ``once.Repeat`` with the
+    (EditConflict) unless this save changes nothing (a repeat of the save that made it). ``key``: the create form's one-time key; a repeated create raises ``once.Repeat`` with the
     first zone's id. Raises ZoneTaken (rolled back) when the name was taken by a simultaneous save."""
-    if zone.id is not None:
-        check_unchanged(zone, version, zone_version, "专区")
     claimed = once.claim(key, "zone", actor) if zone.id is None else None
-    zone.name = data["name"].strip()
-    zone.description = (data.get("description") or "").strip()
-    zone.starts_on, zone.ends_on = data.get("starts_on"), data.get("ends_on")
-    zone.active = bool(data.get("active"))
+    with unless_stale(zone, version, zone_version, "专区"):
+        zone.name = data["name"].strip()
+        zone.description = (data.get("description") or "").strip()
+        zone.starts_on, zone.ends_on = data.get("starts_on"), data.get("ends_on")
+        zone.active = bool(data.get("active"))
     db.session.add(zone)
     try:
         db.session.flush()

@@ -44,3 +44,17 @@ def test_a_stale_result_edit_is_refused(client, auth):
     assert resp.status_code == 409
     db.session.refresh(r)
     assert r.title == "别处先保存的成果标题"
+
+
+def test_the_second_submit_of_a_double_clicked_listing_save_goes_through(client, auth):
+    """One edit page sent twice (a double click without JavaScript, a resubmitted page): the second submit
+    changes nothing of what the first saved and is not refused as another's change."""
+    user = auth.login("enterprise")
+    n = need(user=user, title="原来的需求标题")
+    shown = _version(client.get(f"/needs/{n.id}/edit"))
+    data = dict(NEED_FORM, confirm_typed="1", version=shown, title="双击保存的标题")
+    assert client.post(f"/needs/{n.id}/edit", data=data).status_code == 302
+    assert client.post(f"/needs/{n.id}/edit", data=data).status_code == 302
+    assert client.post(f"/needs/{n.id}/edit", data=dict(data, title="第三次的标题")).status_code == 409
+    db.session.refresh(n)
+    assert n.title == "双击保存的标题"

@@ -192,3 +192,21 @@ def test_an_expert_from_an_organisation_typed_with_other_brackets_is_linked(clie
     visit = db.session.scalar(db.select(Visit))
     assert [(e.institution, e.organization_id) for e in visit.experts] == [
         ("南方理工大学(深圳)研究院", inst.id), ("某企业(深圳)有限公司", None)]  # fmt: skip
+
+
+def test_the_second_submit_of_a_double_clicked_visit_save_is_not_a_conflict(client, auth):
+    """Both submits of one edit page (a double click without JavaScript): the second is the first's save, not
+    another broker's change (it answered 409)."""
+    from ..stale import version
+
+    ent = make_org("enterprise")
+    broker = auth.login("broker")
+    visit = services.save_visit(Visit(), _visit_form(ent) | {"organization_id": ent.id, "visited_on": date(2020, 7, 15)},
+                                broker)  # fmt: skip
+    url = f"/visits/{visit.id}/edit"
+    data = _visit_form(ent, summary="纪要已按企业意见更正", version=version(client.get(url)))
+    assert client.post(url, data=data).status_code == 302
+    assert client.post(url, data=data).status_code == 302
+    assert client.post(url, data=dict(data, summary="另一份纪要")).status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Visit, visit.id).summary == "纪要已按企业意见更正"

@@ -30,3 +30,23 @@ def test_a_save_from_a_stale_edit_page_does_not_overwrite_the_other(client, auth
     assert client.post(f"/zones/{zone.id}/edit", data=dict(stale, version=again)).status_code == 302
     db.session.expire_all()
     assert (zone.name, zone.active) == ("智能家电专区（二期）", True)
+
+
+def test_the_second_submit_of_a_double_clicked_save_is_not_a_conflict(client, auth):
+    """Without JavaScript a double click sends the edit twice from one page: the second found the first saved
+    and answered 409 «已被修改并保存» about the user's own save. A stale save that changes nothing goes through;
+    one that changes something is still refused."""
+    zone = Zone(name="智能家电专区", description="原来的介绍", active=True)
+    db.session.add(zone)
+    db.session.commit()
+    auth.login("admin")
+    shown = _edit_page_version(client, zone)
+    data = {"name": "智能家电专区", "description": "新的介绍", "active": "y", "version": shown}
+    assert client.post(f"/zones/{zone.id}/edit", data=data).status_code == 302
+    assert client.post(f"/zones/{zone.id}/edit", data=data).status_code == 302
+    db.session.expire_all()
+    assert zone.description == "新的介绍"
+    changed = client.post(f"/zones/{zone.id}/edit", data=dict(data, description="又一个介绍"))
+    assert changed.status_code == 409
+    db.session.expire_all()
+    assert zone.description == "新的介绍"
