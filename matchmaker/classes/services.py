@@ -147,7 +147,12 @@ def unregister(session, user):
         raise LiveError("您未报名该场次")
     if session.starts_at <= beijing_now():
         raise LiveError("直播已开始，不能取消报名")
-    db.session.delete(reg)
+    # One conditional delete: of two cancellations at the same moment (two tabs, a double click) the second
+    # finds the row gone and changes nothing (a session delete of the loaded row warned that 0 rows matched).
+    db.session.execute(
+        db.delete(LiveRegistration).where(LiveRegistration.id == reg.id).execution_options(synchronize_session=False)
+    )
+    db.session.expunge(reg)
     db.session.commit()
 
 

@@ -266,3 +266,25 @@ def test_attendance_ticks_naming_seventy_thousand_registrations_are_refused(clie
     assert "所选报名记录不属于该场次" in client.get(resp.headers["Location"]).get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(LiveRegistration, reg.id).attended is not True
+
+
+def test_two_cancellations_at_once_cancel_once_without_a_warning(file_app, recwarn):
+    """Two tabs press 取消报名 at the same moment: the registration is gone, neither answers an error, and the
+    second no longer makes SQLAlchemy warn that its delete matched 0 rows."""
+    with file_app.app_context():
+        sid = make_session().id
+        uid = make_user("enterprise").id
+        services.register(db.session.get(LiveSession, sid), db.session.get(User, uid))
+        db.session.remove()
+
+    def prepare():
+        s, user = db.session.get(LiveSession, sid), db.session.get(User, uid)
+        services.registration_of(s, user)  # loaded by both before either deletes
+        return lambda: services.unregister(s, user)
+
+    outcomes = at_once(file_app, [prepare, prepare], services.LiveError)
+    assert all(o == "ok" or "未报名" in o for o in outcomes) and "ok" in outcomes, outcomes
+    assert not [w for w in recwarn if "matched" in str(w.message)], [str(w.message) for w in recwarn]
+    with file_app.app_context():
+        assert db.session.scalar(db.select(db.func.count(LiveRegistration.id)).filter_by(session_id=sid)) == 0
+        db.session.remove()
