@@ -54,6 +54,7 @@ def issue(actor, user, name, scopes, days, kind=ApiTokenKind.PERSONAL.value, key
     if ApiScope.WRITE.value in scopes and not user.is_staff:
         raise TokenError("“写入”权限仅限经纪人和管理员账号，请只选择“读取”")
     now = utcnow()
+    session_seen = actor.session_token  # the actor's login as this request authenticated it
     claimed = once.claim(key, "api_token", actor)
     db.session.execute(db.select(User.id).where(User.id == user.id).with_for_update())
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -71,11 +72,30 @@ def issue(actor, user, name, scopes, days, kind=ApiTokenKind.PERSONAL.value, key
     if live > MAX_TOKENS_PER_USER:
         db.session.rollback()
         raise TokenError(f"每个账号最多 {MAX_TOKENS_PER_USER} 个有效令牌，请先撤销不用的令牌")
+    _still_allowed(actor, user, session_seen)
     once.bind(claimed, row.id)
     db.session.add(AuditLog(actor_id=actor.id, entity="api_token", entity_id=row.id, action="create",
                             after={"user_id": user.id, "name": name, "scopes": scopes, "days": days, "kind": kind}))  # fmt: skip
     db.session.commit()
     return row, raw
+
+
+def _still_allowed(actor, user, session_seen):
+    """Read the two accounts again, as committed now (after this transaction's write, which waited for any
+    other writer of them): a deactivation, a new password or a logout written while this token was being made
+    revoked the account's tokens without seeing this one, which would outlive it (and a reactivation would
+    revive it). Such a token is rolled back."""
+    rows = {
+        uid: active
+        for uid, active in db.session.execute(db.select(User.id, User.active).where(User.id.in_({actor.id, user.id})))
+    }
+    current = db.session.scalar(db.select(User.session_token).where(User.id == actor.id))
+    if not rows.get(user.id):
+        db.session.rollback()
+        raise TokenError("该账号已停用，不能签发令牌")
+    if not rows.get(actor.id) or current != session_seen:
+        db.session.rollback()
+        raise TokenError("您的登录已失效（密码已修改、账号已停用或已在别处退出），请重新登录后再创建令牌")
 
 
 def revoke(actor, token):
@@ -99,11 +119,13 @@ def revoke(actor, token):
 
 
 def revoke_all(user, actor, reason, kinds=None):
-    """Revoke every active token of ``user`` (of ``kinds`` only, when given) in the caller's transaction, no
+    """Revoke every active (unrevoked, unexpired) token of ``user`` (of ``kinds`` only, when given) in the caller's transaction, no
     commit; returns how many. Called where the account's other logins end (a new password, deactivation):
     a token minted with a stolen session would otherwise outlive them, and one kept through a deactivation
     would work again when the account is reactivated. Each revocation is audited with ``reason``."""
-    stmt = db.select(ApiToken.id).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    stmt = db.select(ApiToken.id).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow()
+    )  # an expired token works no more: it is neither counted nor stamped
     if kinds is not None:
         stmt = stmt.where(ApiToken.kind.in_(list(kinds)))
     ids = list(db.session.scalars(stmt))

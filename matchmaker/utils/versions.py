@@ -4,6 +4,7 @@ older than the record's last save is refused instead of silently overwriting it 
 import hashlib
 from contextlib import contextmanager
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import flash
@@ -19,7 +20,18 @@ def fingerprint(values) -> str:
     """A short fingerprint of the values an edit form shows, as stored. A cleared field (None) differs from one
     holding the text "None": both were str()-ed to "None", so a save that cleared what another set to "None"
     (or the reverse) was not seen as a change."""
-    return hashlib.sha256(repr([None if v is None else str(v) for v in values]).encode()).hexdigest()[:20]
+    return hashlib.sha256(repr([_text(v) for v in values]).encode()).hexdigest()[:20]
+
+
+def _text(value):
+    """A value as the fingerprint reads it. An amount reads the same however many zeros it carries: 150 as
+    typed is Decimal('150') and Decimal('150.00') once stored, and the second submit of a double-clicked save
+    of a whole amount looked like a change."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal) and value.is_finite():
+        return format(value.normalize(), "f")
+    return str(value)
 
 
 @contextmanager

@@ -84,3 +84,89 @@ def test_staff_still_get_write_scope(app, client, auth, role):
     assert client.post("/tokens/", data={"name": "合同登记", "days": "90", "write": "y"}).status_code == 200
     row = db.session.scalar(db.select(ApiToken).filter_by(user_id=user.id))
     assert row.scope_set == {"read", "write"}
+
+
+def _mint_while(file_app, event, name):
+    """Mint a token for an account loaded (active, logged in) before ``event`` writes and while it is still
+    uncommitted; returns ("made", raw) or ("refused", message). The event is (user_id, admin_id) -> None."""
+    import threading
+    import time
+
+    from matchmaker.auth import services as accounts
+    from matchmaker.tokens import services as tokens
+
+    with file_app.app_context():
+        uid, aid = make_user("broker").id, make_user("admin").id
+        db.session.remove()
+    written, out = threading.Event(), {}
+    original = tokens.revoke_all
+
+    def slow_revoke_all(*a, **kw):
+        n = original(*a, **kw)
+        db.session.flush()
+        written.set()
+        time.sleep(1.0)  # the event's transaction is still open while the token is made
+        return n
+
+    def run_event():
+        with file_app.app_context():
+            accounts.tokens.revoke_all = slow_revoke_all
+            try:
+                event(accounts, uid, aid)
+            finally:
+                accounts.tokens.revoke_all = original
+                db.session.remove()
+
+    def mint():
+        with file_app.app_context():
+            try:
+                me = _loaded_user(uid)
+                me.session_token  # noqa: B018 - as the request authenticated it
+                written.wait(10)
+                try:
+                    out["made"] = tokens.issue(me, me, name, ["read"], 30)[1]
+                except tokens.TokenError as exc:
+                    out["refused"] = str(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run_event), threading.Thread(target=mint)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return uid, out
+
+
+def test_a_token_made_while_the_account_is_deactivated_is_refused(file_app):
+    """A request that had loaded the account as active (a stolen session) made a token while an admin's
+    deactivation was being written: the deactivation's revocation did not see it, and reactivating the
+    account made it work. It is refused now, and the reactivated account has no working token."""
+    from matchmaker.tokens.services import authenticate
+
+    def deactivate(accounts, uid, aid):
+        accounts.set_active(db.session.get(User, uid), False, db.session.get(User, aid))
+
+    uid, out = _mint_while(file_app, deactivate, "趁停用时创建")
+    assert "停用" in out.get("refused", ""), out
+    with file_app.app_context():
+        from matchmaker.auth import services as accounts
+
+        accounts.set_active(db.session.get(User, uid), True)
+        if "made" in out:
+            assert isinstance(authenticate(out["made"]), str)
+        assert db.session.scalar(db.select(db.func.count(ApiToken.id)).filter_by(user_id=uid)) == 0
+        db.session.remove()
+
+
+def test_a_token_made_while_the_password_changes_is_refused(file_app):
+    """The same with the owner's new password: the old session's token would have outlived it."""
+
+    def new_password(accounts, uid, aid):
+        accounts.change_password(db.session.get(User, uid), "password123", "new-pass-123")
+
+    uid, out = _mint_while(file_app, new_password, "趁改密码时创建")
+    assert "登录已失效" in out.get("refused", ""), out
+    with file_app.app_context():
+        assert db.session.scalar(db.select(db.func.count(ApiToken.id)).filter_by(user_id=uid)) == 0
+        db.session.remove()

@@ -270,3 +270,18 @@ def test_reactivating_an_account_does_not_revive_its_tokens(app, client, auth, a
         _problem(api.get("/api/v1/me", raw), 401, "token_revoked")
     fresh = token_for(db.session.get(type(user), user.id))
     assert api.get("/api/v1/me", fresh).status_code == 200
+
+
+def test_a_new_password_counts_and_stamps_only_the_tokens_that_still_worked(app, client, auth):
+    """One working token and one long expired: the page said 2 个 API 令牌已撤销 and the expired one was
+    stamped revoked and audited."""
+    user = auth.login("broker")
+    token_for(user)
+    old, _ = issue(user, user, "早已过期", ["read"], 30)
+    old.expires_at = utcnow() - timedelta(days=400)
+    db.session.commit()
+    resp = client.post("/auth/password", data={"current": "password123", "password": "new-pass-123",
+                                               "password2": "new-pass-123"}, follow_redirects=True)  # fmt: skip
+    assert "您的 1 个 API 令牌已撤销" in resp.get_data(as_text=True)
+    db.session.refresh(old)
+    assert old.revoked_at is None and old.state() == "expired"

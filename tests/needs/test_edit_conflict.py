@@ -58,3 +58,20 @@ def test_the_second_submit_of_a_double_clicked_listing_save_goes_through(client,
     assert client.post(f"/needs/{n.id}/edit", data=dict(data, title="第三次的标题")).status_code == 409
     db.session.refresh(n)
     assert n.title == "双击保存的标题"
+
+
+def test_a_double_clicked_save_of_a_whole_amount_goes_through(client, auth):
+    """A price typed 150 is Decimal('150') as sent and Decimal('150.00') as stored: the second submit of a
+    double click looked like a change and answered 409."""
+    user = auth.login("researcher")
+    r = result(user=user, title="原来的成果标题")
+    shown = _version(client.get(f"/results/{r.id}/edit"))
+    data = dict(RESULT_FORM, confirm_typed="1", version=shown, title="双击保存的成果标题", price="150")
+    assert client.post(f"/results/{r.id}/edit", data=data).status_code == 302
+    assert client.post(f"/results/{r.id}/edit", data=data).status_code == 302
+    auth.logout()
+    user = auth.login("enterprise")
+    n = need(user=user, title="原来的需求标题")
+    data = dict(NEED_FORM, confirm_typed="1", version=_version(client.get(f"/needs/{n.id}/edit")), budget="80")
+    assert client.post(f"/needs/{n.id}/edit", data=data).status_code == 302
+    assert client.post(f"/needs/{n.id}/edit", data=data).status_code == 302
