@@ -169,6 +169,8 @@ def edit(kind: Kind, listing_id, form_class):
             else:
                 flash(f"{kind.noun}已保存", "success")
                 return redirect(url_for(kind.endpoint("detail"), **{kind.id_arg: listing.id}))
+    if code == 200 and form.errors:
+        code = 400  # as the new form: a refused edit is no success (near-duplicates asked about are: 200)
     return render_template("listings/form.html", kind=kind, form=form, listing=listing, near_duplicates=dups), code
 
 

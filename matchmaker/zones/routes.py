@@ -99,4 +99,6 @@ def edit(zone_id):
         else:
             flash("专区已保存", "success")
             return redirect(url_for("zones.manage"))
+    if code == 200 and form.errors:
+        code = 400
     return render_template("zones/form.html", form=form, zone=zone), code

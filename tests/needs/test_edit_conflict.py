@@ -75,3 +75,11 @@ def test_a_double_clicked_save_of_a_whole_amount_goes_through(client, auth):
     data = dict(NEED_FORM, confirm_typed="1", version=_version(client.get(f"/needs/{n.id}/edit")), budget="80")
     assert client.post(f"/needs/{n.id}/edit", data=data).status_code == 302
     assert client.post(f"/needs/{n.id}/edit", data=data).status_code == 302
+
+
+def test_a_refused_listing_edit_answers_400(client, auth):
+    user = auth.login("enterprise")
+    n = need(user=user, title="原来的需求标题")
+    data = dict(NEED_FORM, confirm_typed="1", version=_version(client.get(f"/needs/{n.id}/edit")), title="")
+    resp = client.post(f"/needs/{n.id}/edit", data=data)
+    assert resp.status_code == 400 and 'aria-invalid="true"' in resp.get_data(as_text=True)

@@ -50,3 +50,12 @@ def test_the_second_submit_of_a_double_clicked_save_is_not_a_conflict(client, au
     assert changed.status_code == 409
     db.session.expire_all()
     assert zone.description == "新的介绍"
+
+
+def test_a_refused_zone_edit_answers_400(client, auth):
+    zone = Zone(name="智能家电专区", description="原来的介绍", active=True)
+    db.session.add(zone)
+    db.session.commit()
+    auth.login("admin")
+    resp = client.post(f"/zones/{zone.id}/edit", data={"name": "甲", "version": _edit_page_version(client, zone)})
+    assert resp.status_code == 400 and "专区名称长度应为 2–50 个字符" in resp.get_data(as_text=True)

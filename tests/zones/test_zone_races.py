@@ -45,6 +45,6 @@ def test_a_zone_renamed_to_a_name_just_taken_is_refused_keeping_the_form(client,
     _form_check_passed_by_a_simultaneous_save(monkeypatch)
     resp = client.post(f"/zones/{b.id}/edit", data={"name": "甲专区", "description": "改名时写的介绍"})
     body = resp.get_data(as_text=True)
-    assert resp.status_code == 200 and "已有同名专区" in body and "改名时写的介绍" in body
+    assert resp.status_code == 400 and "已有同名专区" in body and "改名时写的介绍" in body
     db.session.expire_all()
     assert b.name == "乙专区"
