@@ -168,4 +168,6 @@ def organization_edit(org_id):
         else:
             flash("单位信息已保存", "success")
             return redirect(url_for("admin.organizations"))
+    if code == 200 and form.errors:
+        code = 400
     return render_template("admin/organization_form.html", form=form, org=org), code

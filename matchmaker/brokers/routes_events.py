@@ -80,6 +80,8 @@ def event_edit(event_id):
         else:
             flash("活动已保存", "success")
             return redirect(url_for("brokers.event_detail", event_id=event.id))
+    if status == 200 and form.errors:
+        status = 400
     return render_template("brokers/event_form.html", form=form, event=event), status
 
 

@@ -150,3 +150,10 @@ def test_an_account_is_created_in_the_organisation_typed_with_other_brackets(cli
             "organization": "华星(深圳)精密有限公司"}  # fmt: skip
     assert client.post("/admin/users/new", data=data).status_code == 302
     assert db.session.scalar(db.select(User).filter_by(email="hx@example.cn")).organization_id == org.id
+
+
+def test_a_refused_organisation_edit_answers_400(client, auth):
+    org = make_org("enterprise", name="华星精密有限公司")
+    auth.login("admin")
+    resp = client.post(f"/admin/organizations/{org.id}/edit", data={"name": "华", "kind": "enterprise"})
+    assert resp.status_code == 400 and "单位名称长度应为 2–100 个字符" in resp.get_data(as_text=True)

@@ -294,3 +294,14 @@ def test_a_save_from_a_stale_event_edit_page_does_not_overwrite_the_other(client
     assert client.post(url, data=dict(renamed, version=again)).status_code == 302
     db.session.expire_all()
     assert db.session.get(Event, event.id).title == "第二个标签页改的活动名"
+
+
+def test_a_refused_event_edit_answers_400(client, auth):
+    broker = auth.login("broker")
+    event = Event(title="储能对接会", online=False, starts_at=clock.now_local().replace(microsecond=0) + timedelta(days=30),
+                  place="高新区会议中心", created_by_id=broker.id, description="")  # fmt: skip
+    db.session.add(event)
+    db.session.commit()
+    data = {"title": "", "mode": "offline", "starts_at": "2030-05-01T14:00", "place": "高新区会议中心"}
+    resp = client.post(f"/broker/events/{event.id}/edit", data=data)
+    assert resp.status_code == 400 and "请填写活动名称" in resp.get_data(as_text=True)
