@@ -22,7 +22,7 @@ def test_a_kind_its_accounts_do_not_fit_is_refused(client, auth, kind, role, new
     data = {"name": "被改类型的单位", "kind": new_kind, "uscc": valid_uscc(424242), "address": "新填的地址"}
     resp = client.post(f"/admin/organizations/{org.id}/edit", data=data)
     body = resp.get_data(as_text=True)
-    assert resp.status_code == 200 and message in body and "新填的地址" in body
+    assert resp.status_code == 400 and message in body and "新填的地址" in body
     db.session.expire_all()
     assert org.kind == kind and org.address != "新填的地址"
 
@@ -64,7 +64,7 @@ def test_an_enterprise_with_visits_stays_an_enterprise(client, auth):
     resp = client.post(f"/admin/organizations/{org.id}/edit", data=data)
     body = resp.get_data(as_text=True)
     assert (
-        resp.status_code == 200
+        resp.status_code == 400
         and "该单位有走访记录（走访须针对企业），单位类型须为“企业”" in body
         and "新填的地址" in body
     )

@@ -73,7 +73,7 @@ def test_a_rename_racing_a_look_alike_is_refused_naming_it(file_app, monkeypatch
         data = {"name": MINE, "kind": "enterprise", "uscc": org.uscc, "town": "保留的镇街", "version": version}
         resp = client.post(f"/admin/organizations/{org.id}/edit", data=data)
         body = resp.get_data(as_text=True)
-        assert resp.status_code == 200, body[:500]
+        assert resp.status_code == 400, body[:500]
         assert f"已有同名单位“{THEIRS}”" in body and 'value="保留的镇街"' in body
         db.session.expire_all()
         assert huaxing_names() == sorted(["华星精密有限公司", THEIRS])
