@@ -40,8 +40,12 @@ class UrgentError(ValueError):
 
 def get_setting():
     """The service level (a default one, not stored, until an admin saves it)."""
-    return db.session.get(UrgentSetting, 1) or UrgentSetting(id=1, sla_hours=24, day_start=0, day_end=24,
-                                                             holidays="", workdays="")  # fmt: skip
+    return db.session.get(UrgentSetting, 1) or default_setting()
+
+
+def default_setting():
+    """The service level before any save: 24 hours, round the clock, no holidays (not stored)."""
+    return UrgentSetting(id=1, sla_hours=24, day_start=0, day_end=24, holidays="", workdays="")
 
 
 def calendar_of(setting=None):
@@ -68,7 +72,9 @@ def save_setting(data, actor, version=None):
     setting = db.session.get(UrgentSetting, 1)
     shown = version
     if setting is None:
-        if version and version != setting_version(get_setting()):  # the page showed settings since removed
+        # The page showed settings since removed. (Against the default itself: get_setting() would read the
+        # row again, and find the one a double click's twin has just saved.)
+        if version and version != setting_version(default_setting()):
             raise conflict("快速通道设置")
         setting, shown = UrgentSetting(id=1), None
         db.session.add(setting)
