@@ -205,7 +205,7 @@ def change_password(user, current, new):
     if current == new:
         raise AccountError("新密码不能与当前密码相同")
     user.set_password(new)
-    revoked = tokens.revoke_all(user, user, "password_changed", PERSONAL_TOKENS)
+    revoked = tokens.revoke_all(user, user, "修改密码时一并撤销", PERSONAL_TOKENS)
     db.session.commit()
     return revoked
 
@@ -219,7 +219,7 @@ def reset_password(user, new, actor, key=None):
         raise AccountError("不能在此修改自己的密码，请在「修改密码」页面修改")
     claimed = once.claim(key, "user_password", actor)
     user.set_password(new)  # ends the account's sessions and remember-me cookies
-    tokens.revoke_all(user, actor, "password_reset", PERSONAL_TOKENS)
+    tokens.revoke_all(user, actor, "重置密码时一并撤销", PERSONAL_TOKENS)
     db.session.add(AuditLog(actor_id=actor.id, entity="user", entity_id=user.id, action="reset_password"))
     notify(
         user, "account", "平台管理员已为您重置登录密码，请登录后在「修改密码」页面设置自己的新密码", "/auth/password"
@@ -235,7 +235,7 @@ def reset_own_password(user, new, key=None):
     once.Repeat for a repeated submit."""
     claimed = once.claim(key, "user_password", user)
     user.set_password(new)  # a new hash: this link and any other mailed before are spent
-    tokens.revoke_all(user, user, "password_reset", PERSONAL_TOKENS)
+    tokens.revoke_all(user, user, "重置密码时一并撤销", PERSONAL_TOKENS)
     db.session.add(AuditLog(actor_id=user.id, entity="user", entity_id=user.id, action="reset_self"))
     notify(user, "account", "您的登录密码已通过邮件中的重置链接修改。如非本人操作，请立即联系平台管理员")
     once.bind(claimed, user.id)
@@ -280,7 +280,7 @@ def set_active(user, active, actor=None):
     if is_admin:  # PostgreSQL: the second of two such requests waits here for the first's commit
         db.session.execute(db.select(User.id).filter_by(role="admin", active=True).with_for_update())
     user.deactivate()
-    tokens.revoke_all(user, actor, "account_deactivated")
+    tokens.revoke_all(user, actor, "停用账号时一并撤销")
     db.session.flush()  # SQLite: this write waits for any other writer's commit, so the count below is current
     if is_admin and not db.session.scalar(
         db.select(db.func.count(User.id)).where(User.role == "admin", User.active.is_(True), User.id != user.id)

@@ -270,6 +270,8 @@ def test_reactivating_an_account_does_not_revive_its_tokens(app, client, auth, a
         _problem(api.get("/api/v1/me", raw), 401, "token_revoked")
     fresh = token_for(db.session.get(type(user), user.id))
     assert api.get("/api/v1/me", fresh).status_code == 200
+    log = client.get("/contracts/audit?entity=api_token").get_data(as_text=True)
+    assert log.count("停用账号时一并撤销") == 2  # the audit log says why, in words
 
 
 def test_a_new_password_counts_and_stamps_only_the_tokens_that_still_worked(app, client, auth):
