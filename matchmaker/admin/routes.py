@@ -154,7 +154,7 @@ def organization_edit(org_id):
     form = OrganizationForm(obj=org, org_id=org.id)
     if request.method == "GET":
         form.version.data = services.organization_version(org)
-    code = 200
+    code = None
     if form.validate_on_submit():
         try:
             services.save_organization(org, form.data, version=form.version.data)
@@ -168,6 +168,4 @@ def organization_edit(org_id):
         else:
             flash("单位信息已保存", "success")
             return redirect(url_for("admin.organizations"))
-    if code == 200 and form.errors:
-        code = 400
-    return render_template("admin/organization_form.html", form=form, org=org), code
+    return render_template("admin/organization_form.html", form=form, org=org), code or (400 if form.errors else 200)

@@ -69,7 +69,7 @@ def event_edit(event_id):
     form = _event_form()
     if request.method == "GET":
         _fill_event(form, event)
-    status = 200
+    status = None
     if form.validate_on_submit():
         try:
             events.save_event(event, dict(form.data, zone_id=form.zone_id.id_value), current_user,
@@ -80,9 +80,7 @@ def event_edit(event_id):
         else:
             flash("活动已保存", "success")
             return redirect(url_for("brokers.event_detail", event_id=event.id))
-    if status == 200 and form.errors:
-        status = 400
-    return render_template("brokers/event_form.html", form=form, event=event), status
+    return render_template("brokers/event_form.html", form=form, event=event), status or (400 if form.errors else 200)
 
 
 @bp.route("/events/<int:event_id>")

@@ -156,7 +156,7 @@ def edit(kind: Kind, listing_id, form_class):
     form.keep_current_choice(listing)
     if request.method == "GET":
         _fill(kind, form, listing)
-    dups, code = [], 200
+    dups, code = [], None
     if form.validate_on_submit():
         dups = _duplicates(kind, form, listing)
         if not dups:
@@ -169,8 +169,7 @@ def edit(kind: Kind, listing_id, form_class):
             else:
                 flash(f"{kind.noun}已保存", "success")
                 return redirect(url_for(kind.endpoint("detail"), **{kind.id_arg: listing.id}))
-    if code == 200 and form.errors:
-        code = 400  # as the new form: a refused edit is no success (near-duplicates asked about are: 200)
+    code = code or (400 if form.errors else 200)  # as the new form (near-duplicates asked about are no error: 200)
     return render_template("listings/form.html", kind=kind, form=form, listing=listing, near_duplicates=dups), code
 
 

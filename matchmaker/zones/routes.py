@@ -87,7 +87,7 @@ def edit(zone_id):
     form = ZoneForm(obj=zone, zone_id=zone.id)
     if request.method == "GET":
         form.version.data = services.zone_version(zone)
-    code = 200
+    code = None
     if form.validate_on_submit():
         try:
             services.save_zone(zone, form.data, version=form.version.data)
@@ -99,6 +99,4 @@ def edit(zone_id):
         else:
             flash("专区已保存", "success")
             return redirect(url_for("zones.manage"))
-    if code == 200 and form.errors:
-        code = 400
-    return render_template("zones/form.html", form=form, zone=zone), code
+    return render_template("zones/form.html", form=form, zone=zone), code or (400 if form.errors else 200)
