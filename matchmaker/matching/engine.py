@@ -25,7 +25,7 @@ Progress = Callable[[str, int, int], None]
 # The scoring model's generation: raised whenever the defaults change. A refit carries an index's
 # parameters over only within one generation; an older index (whose parameters were the defaults of
 # its day, possibly lacking newer ones) refits with today's defaults.
-MODEL = 3
+MODEL = 4
 _local = threading.local()
 
 
@@ -46,7 +46,7 @@ class MatchEngine:
         word_weight=0.3,
         char_unigrams=True,
         idf_power=1.5,
-        n_components=128,
+        n_components=64,
         lsa_sample=8000,
         semantic_weight=0.4,
         feedback_docs=5,

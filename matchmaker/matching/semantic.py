@@ -99,7 +99,7 @@ def _term_components(split: _Split, k: int, n_iter: int, seed: int) -> np.ndarra
 class LatentSpace:
     """Term embeddings from a truncated SVD of the TF-IDF rows; documents embed as unit vectors."""
 
-    def __init__(self, n_components=128, sample_size=8000, min_df=3, max_terms=40000, random_state=0, min_components=8):
+    def __init__(self, n_components=64, sample_size=8000, min_df=3, max_terms=40000, random_state=0, min_components=8):
         self.n_components = n_components
         self.min_components = min_components
         self.sample_size = sample_size
