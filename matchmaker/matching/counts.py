@@ -45,6 +45,7 @@ class Counts:
     n_chars: int  # character (unigram) features; 0 without them
     keyword_ids: np.ndarray  # ids of the words found in some keywords field
     seg: np.ndarray  # documents x 3: each row's entries of words, characters and bigrams
+    df: np.ndarray | None = None  # documents holding each feature (int32), where counting gave it
 
 
 def _bits(n: int) -> int:
@@ -306,7 +307,10 @@ def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n
     nnz = np.zeros(n_docs + 1, dtype=np.int64)
     seg = np.zeros((n_docs, 3), dtype=np.int64)
     fw = np.asarray(field_weights, dtype=np.float32)
-    _run(lambda span: kernels.fill_rows(*args, fw, *span, room, indices, data, nnz, seg), spans, n_jobs)
+    dfs = _run(lambda span: kernels.fill_rows(*args, fw, *span, room, indices, data, nnz, seg), spans, n_jobs)
+    df = dfs[0]
+    for part in dfs[1:]:
+        df += part
     indptr = np.cumsum(nnz)
     kernels.compact(room, indptr, indices, data)
     indices.resize(int(indptr[-1]), refcheck=False)
@@ -314,7 +318,7 @@ def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n
     X = sp.csr_matrix((data, indices, indptr), shape=(n_docs, n_feat))
     X.has_sorted_indices = True
     keyword_ids = np.flatnonzero(is_kw).astype(np.int32)
-    return Counts(X, words, char_keys, n_u, keyword_ids, seg)
+    return Counts(X, words, char_keys, n_u, keyword_ids, seg, df)
 
 
 def _count(t, blocks, offsets, rep_id, pairs, n_w, n_docs, field_weights, char_unigrams, n_jobs):

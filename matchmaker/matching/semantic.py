@@ -9,6 +9,7 @@ import scipy.linalg as la
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
+from . import kernels
 from .index import row_block
 
 try:  # scipy's C kernel for a sparse matrix times a dense one, without the public API's checks
@@ -171,14 +172,22 @@ class LatentSpace:
         Z = np.empty((n, k), dtype=np.float32)
         step = _CSC_ROWS * 4
         spans = [(s, min(s + step, n)) for s in range(0, n, step)]
+        embed = self._embed
+        if kernels.available() and self.components_.dtype == X.data.dtype == np.float32:
+            embed = self._embed_compiled
         if n_jobs > 1 and len(spans) > 1:
-            # scipy's sparse products release the GIL.
+            # scipy's sparse products and the compiled loop release the GIL.
             with ThreadPoolExecutor(n_jobs) as ex:
-                list(ex.map(lambda span: self._embed(X, *span, Z), spans))
+                list(ex.map(lambda span: embed(X, *span, Z), spans))
         else:
             for span in spans:
-                self._embed(X, *span, Z)
+                embed(X, *span, Z)
         return Z
+
+    def _embed_compiled(self, X: sp.csr_matrix, start: int, stop: int, Z: np.ndarray) -> None:
+        # _embed's rows from one compiled loop (kernels.embed_rows): the same floats.
+        kernels.embed_rows(X.indptr, X.indices, X.data, self.term_row_, self.components_, start, stop, Z)
+        _unit(Z[start:stop])
 
     def _embed(self, X: sp.csr_matrix, start: int, stop: int, Z: np.ndarray) -> None:
         # Column by column over a block of rows at a time: each term's embedding is read once

@@ -240,19 +240,20 @@ class Vectorizer:
             fc = (np.sqrt(1 - a) / np.sqrt(nc) / total).astype(np.float32)
         data *= np.repeat(np.stack([fw, fc, fc], axis=1).ravel(), lengths)
 
-    def _counts(self, docs: list[str], fit: bool) -> tuple[sp.csr_matrix, np.ndarray]:
-        # Count matrix (words, characters, bigrams) and each row's entries of the three parts.
+    def _counts(self, docs: list[str], fit: bool) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray | None]:
+        # Count matrix (words, characters, bigrams), each row's entries of the three parts, and the
+        # features' document frequencies where the compiled count gave them (else None).
         if fit:
             counted = count_terms(docs, self.field_weights, self.char_unigrams, getattr(self, "n_jobs", 1))
             if counted is not None:
                 self.vocabulary_ = dict(zip(counted.words, range(len(counted.words))))
                 self.char_keys_ = counted.char_keys
                 self.keywords_ = {counted.words[i] for i in counted.keyword_ids.tolist()}
-                return counted.X, counted.seg
+                return counted.X, counted.seg, counted.df
             self.keywords_ = {t for c in docs for t in three_fields(c)[1].split()}
         blocks = self._blocks(docs, fit)
         C = sp.hstack(blocks, format="csr", dtype=np.float32)
-        return C, np.stack([np.diff(b.indptr) for b in blocks], axis=1)
+        return C, np.stack([np.diff(b.indptr) for b in blocks], axis=1), None
 
     def _blocks(self, docs: list[str], fit: bool) -> list[sp.csr_matrix]:
         fields = [f for c in docs for f in three_fields(c)]
@@ -268,8 +269,8 @@ class Vectorizer:
     def fit_transform(self, docs: list[str]) -> sp.csr_matrix:
         """Learn vocabulary and IDF from token-cache strings and return their unit rows."""
         # keywords_: words some listing was given as a typed keyword; they may explain a match whole.
-        C, seg = self._counts(docs, fit=True)
-        self.df_ = np.bincount(C.indices, minlength=C.shape[1]).astype(np.int32)
+        C, seg, df = self._counts(docs, fit=True)
+        self.df_ = df if df is not None else np.bincount(C.indices, minlength=C.shape[1]).astype(np.int32)
         self.n_docs_ = len(docs)
         self.idf_power_ = getattr(self, "idf_power", 1.0) if len(docs) >= IDF_POWER_MIN_DOCS else 1.0
         self.idf_ = (np.log((1.0 + len(docs)) / (1.0 + self.df_)) + 1.0).astype(np.float64)
@@ -294,7 +295,8 @@ class Vectorizer:
             return sp.csr_matrix((0, self.n_features_), dtype=np.float32)
         if len(docs) == 1:  # a query: the bulk path's fixed cost would dominate
             return self._transform_one(docs[0], create=add)
-        X = self._weighted(*self._counts(docs, fit=False))
+        C, seg, _ = self._counts(docs, fit=False)
+        X = self._weighted(C, seg)
         return sp.csr_matrix((X.data, X.indices, X.indptr), shape=(X.shape[0], self.n_features_))
 
     def query_row(self, cached: str) -> QueryRow:

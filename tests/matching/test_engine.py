@@ -201,3 +201,28 @@ def test_compiled_row_dots_equal_scipy_kernel(engine, monkeypatch):
                 monkeypatch.undo()
                 assert compiled.dtype == plain.dtype == np.float32
                 assert np.array_equal(compiled.view(np.int32), plain.view(np.int32))
+
+
+def test_compiled_embeddings_equal_scipys(monkeypatch):
+    """A fit's document embeddings from the compiled loop (kernels.embed_rows) are the CSC blocks' and the
+    single query's float32 sums bit for bit, terms without an embedding left out."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from matchmaker.matching import kernels
+    from matchmaker.matching.semantic import LatentSpace
+
+    if not kernels.available():  # pragma: no cover - numba is a dependency (or MATCHMAKER_NO_JIT is set)
+        pytest.skip("numba is not installed")
+    X = sp.random(3000, 700, density=0.03, format="csr", dtype=np.float32, random_state=np.random.default_rng(3))
+    X.sum_duplicates()
+    df = np.bincount(X.indices, minlength=X.shape[1])
+    latent = LatentSpace(n_components=16, sample_size=1200, min_df=60).fit(X, df)
+    assert (latent.term_row_ < 0).any() and (latent.term_row_ >= 0).any()  # some terms have no embedding
+    compiled = latent.transform(X)
+    monkeypatch.setattr(kernels, "available", lambda: False)
+    plain = latent.transform(X)
+    assert compiled.shape == (3000, 16) and np.abs(np.linalg.norm(compiled, axis=1) - 1).max() < 1e-5
+    assert np.array_equal(compiled.view(np.int32), plain.view(np.int32))
+    for r in (0, 1777, 2999):
+        assert np.array_equal(latent.transform(X[r])[0].view(np.int32), compiled[r].view(np.int32))
