@@ -110,7 +110,9 @@ def test_compiled_and_numpy_paths_agree(monkeypatch, counting):
     for name in ("indptr", "indices", "data"):
         assert np.array_equal(getattr(one.X, name), getattr(other.X, name)), name
     compiled = one if counting == "compiled" else other  # its document frequencies, counted as it went
-    assert compiled.df.dtype == np.int32 and np.array_equal(compiled.df, np.bincount(one.X.indices, minlength=one.X.shape[1]))
+    assert compiled.df.dtype == np.int32 and np.array_equal(
+        compiled.df, np.bincount(one.X.indices, minlength=one.X.shape[1])
+    )
 
 
 def test_many_words_grow_the_compiled_tables():
