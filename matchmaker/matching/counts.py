@@ -116,6 +116,16 @@ def _group_words(cid: np.ndarray, starts: np.ndarray, lengths: np.ndarray, n_c: 
     return group, np.concatenate(firsts)
 
 
+def _present(cp: np.ndarray, size: int) -> np.ndarray:
+    # Which of the size code points occur in cp.
+    present = np.zeros(size, dtype=bool)
+    if kernels.available():
+        kernels.mark(cp, present)
+    else:
+        present[cp] = True
+    return present
+
+
 class _Text:
     """The documents as one array of character ids (one id each for newline and space)."""
 
@@ -123,12 +133,10 @@ class _Text:
         # Trailing spaces: reading a few characters past the last word stays inside the array.
         big = "\n".join(c if c.count("\n") == 2 else "\n".join(three_fields(c)) for c in docs) + " " * 8
         cp = np.frombuffer(big.encode("utf-16-le"), dtype=np.uint16)
-        present = np.zeros(0x10000, dtype=bool)
-        present[cp] = True
+        present = _present(cp, 0x10000)
         if present[0xD800:0xE000].any():  # characters beyond the BMP: code points as they are
             cp = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32)
-            present = np.zeros(0x110000, dtype=bool)
-            present[cp] = True
+            present = _present(cp, 0x110000)
         self.ok = not present[_OTHER_SPACE].any()
         if not self.ok:
             return
@@ -139,7 +147,12 @@ class _Text:
         lut = np.zeros(len(present), dtype=dt)
         lut[self.chars] = np.arange(n_c, dtype=dt)
         lut[_NL], lut[_SP] = n_c, n_c + 1
-        self.cid = lut[cp]  # character ids; n_c: field end, n_c + 1: space
+        # Character ids; n_c: field end, n_c + 1: space.
+        if kernels.available():  # numpy's lut[cp] first copies cp as 64-bit indices (0.09 s at 110,000 documents)
+            self.cid = np.empty(len(cp), dtype=dt)
+            kernels.take(lut, cp, self.cid)
+        else:
+            self.cid = lut[cp]
         nl = np.flatnonzero(self.cid == n_c)  # three per document but the last
         self.doc_start = np.concatenate([[0], nl[2::3] + 1, [len(self.cid)]])
 

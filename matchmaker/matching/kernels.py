@@ -23,12 +23,14 @@ __all__ = [
     "compact",
     "embed_rows",
     "fill_rows",
+    "mark",
     "nth_largest",
     "query_chars",
     "query_order",
     "query_rows",
     "row_dots",
     "split_postings",
+    "take",
     "word_pass",
 ]
 
@@ -567,3 +569,15 @@ if numba is not None:
                         acc[j] += v * C[t, j]
             for j in range(k):
                 Z[r, j] = acc[j]
+
+    @njit(cache=True, nogil=True)
+    def mark(keys, present):
+        # present[keys] = True, without numpy's copy of keys as 64-bit indices.
+        for i in range(len(keys)):
+            present[keys[i]] = True
+
+    @njit(cache=True, nogil=True)
+    def take(table, keys, out):
+        # out[:] = table[keys], without numpy's copy of keys as 64-bit indices.
+        for i in range(len(keys)):
+            out[i] = table[keys[i]]
