@@ -288,7 +288,9 @@ def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n
     width = n_c + 1
     # Characters ranked by frequency for the bigram tables (see kernels.word_pass); a bigram's feature
     # is still its rank in (first, second) code-point order.
-    freq = np.bincount(t.cid, minlength=n_c + 2)[:n_c]
+    freq = np.zeros(n_c + 2, dtype=np.int64)
+    kernels.tally(t.cid, freq)  # np.bincount(t.cid), without its copy of cid as 64-bit indices
+    freq = freq[:n_c]
     by_freq = np.argsort(-freq, kind="stable")
     fr = np.empty(n_c, dtype=np.int64)
     fr[by_freq] = np.arange(n_c)

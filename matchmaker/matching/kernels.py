@@ -31,6 +31,7 @@ __all__ = [
     "row_dots",
     "split_postings",
     "take",
+    "tally",
     "word_pass",
 ]
 
@@ -581,3 +582,9 @@ if numba is not None:
         # out[:] = table[keys], without numpy's copy of keys as 64-bit indices.
         for i in range(len(keys)):
             out[i] = table[keys[i]]
+
+    @njit(cache=True, nogil=True)
+    def tally(keys, counts):
+        # counts += np.bincount(keys, minlength=len(counts)), without numpy's copy of keys as 64-bit indices.
+        for i in range(len(keys)):
+            counts[keys[i]] += 1
