@@ -452,13 +452,20 @@ if numba is not None:
 
     @njit(cache=True, nogil=True)
     def _posting_starts(indptr, indices, selective, n_feat, n_rows):
-        # Where each selective term's postings start (and, last, how many there are).
-        counts = np.zeros(n_feat + 1, np.int64)
+        # Where each selective term's postings start (and, last, how many there are). Every entry adds its
+        # term's selectivity (0 or 1) without a branch: whether a term is selective is unpredictable
+        # entry by entry, and the mispredicted branch took half the time (0.21 -> 0.11 s at 100,000 rows).
+        counts = np.zeros(n_feat + 1, np.int32)  # fewer entries than 2**31 (SideIndex checks)
+        is_sel = selective.view(np.uint8)
         for e in range(indptr[0], indptr[n_rows]):
             f = indices[e]
-            if selective[f]:
-                counts[f + 1] += 1
-        return np.cumsum(counts)
+            counts[f + 1] += is_sel[f]
+        out = np.empty(n_feat + 1, np.int64)
+        total = np.int64(0)
+        for f in range(n_feat + 1):
+            total += counts[f]
+            out[f] = total
+        return out
 
     @njit(cache=True, nogil=True)
     def _split_into(indptr, indices, data, selective, n_feat, n_rows, p_ptr, p_ind, p_dat, r_ptr, r_ind, r_dat):
