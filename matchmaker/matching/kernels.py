@@ -29,6 +29,7 @@ __all__ = [
     "query_order",
     "query_rows",
     "row_dots",
+    "split_dense",
     "split_postings",
     "take",
     "tally",
@@ -595,3 +596,29 @@ if numba is not None:
         # counts += np.bincount(keys, minlength=len(counts)), without numpy's copy of keys as 64-bit indices.
         for i in range(len(keys)):
             counts[keys[i]] += 1
+
+    @njit(cache=True, nogil=True)
+    def split_dense(indptr, indices, data, pos, D):
+        # semantic._Split: each entry of a column with a dense place (pos >= 0) written to D[row, pos], the
+        # others returned in order as the rest's CSR arrays (data, indices, indptr), as numpy's masks give them.
+        n = len(indptr) - 1
+        r_ptr = np.empty(n + 1, indptr.dtype)
+        q = 0
+        for r in range(n):
+            r_ptr[r] = q
+            for e in range(indptr[r], indptr[r + 1]):
+                p = pos[indices[e]]
+                if p >= 0:
+                    D[r, p] = data[e]
+                else:
+                    q += 1
+        r_ptr[n] = q
+        r_ind = np.empty(q, indices.dtype)
+        r_dat = np.empty(q, data.dtype)
+        q = 0
+        for e in range(indptr[0], indptr[n]):
+            if pos[indices[e]] < 0:
+                r_ind[q] = indices[e]
+                r_dat[q] = data[e]
+                q += 1
+        return r_dat, r_ind, r_ptr

@@ -37,14 +37,17 @@ class _Split:
         self.columns = columns
         pos = np.full(X.shape[1], -1, dtype=np.int32)
         pos[columns] = np.arange(len(columns), dtype=np.int32)
-        pos = pos[X.indices]
-        is_dense = pos >= 0
-        rows = np.repeat(np.arange(X.shape[0], dtype=np.int32), np.diff(X.indptr))
         self.D = np.zeros((X.shape[0], len(columns)), dtype=np.float32)
-        self.D[rows[is_dense], pos[is_dense]] = X.data[is_dense]
-        keep = ~is_dense
-        indptr = np.searchsorted(np.flatnonzero(keep), X.indptr).astype(X.indptr.dtype)
-        S = sp.csr_matrix((X.data[keep], X.indices[keep], indptr), shape=X.shape)
+        if kernels.available() and X.data.dtype == np.float32:  # the same D and rest in two passes
+            S = sp.csr_matrix(kernels.split_dense(X.indptr, X.indices, X.data, pos, self.D), shape=X.shape)
+        else:
+            pos = pos[X.indices]
+            is_dense = pos >= 0
+            rows = np.repeat(np.arange(X.shape[0], dtype=np.int32), np.diff(X.indptr))
+            self.D[rows[is_dense], pos[is_dense]] = X.data[is_dense]
+            keep = ~is_dense
+            indptr = np.searchsorted(np.flatnonzero(keep), X.indptr).astype(X.indptr.dtype)
+            S = sp.csr_matrix((X.data[keep], X.indices[keep], indptr), shape=X.shape)
         # The sparse rest in the layouts that keep each product's random accesses in cache:
         # columns x rows for S.T @ Q, and row blocks stored by column for S @ Q (see _embed).
         self.ST = S.T.tocsr()

@@ -204,8 +204,10 @@ def test_compiled_row_dots_equal_scipy_kernel(engine, monkeypatch):
 
 
 def test_compiled_embeddings_equal_scipys(monkeypatch):
-    """A fit's document embeddings from the compiled loop (kernels.embed_rows) are the CSC blocks' and the
-    single query's float32 sums bit for bit, terms without an embedding left out."""
+    """The latent space's compiled loops give numpy's and scipy's floats bit for bit: the sample split into
+    dense common columns and a sparse rest (kernels.split_dense), hence the same term embeddings, and the
+    document embeddings (kernels.embed_rows) equal to the CSC blocks' and the single query's sums, terms
+    without an embedding left out."""
     import numpy as np
     import scipy.sparse as sp
 
@@ -214,13 +216,18 @@ def test_compiled_embeddings_equal_scipys(monkeypatch):
 
     if not kernels.available():  # pragma: no cover - numba is a dependency (or MATCHMAKER_NO_JIT is set)
         pytest.skip("numba is not installed")
-    X = sp.random(3000, 700, density=0.03, format="csr", dtype=np.float32, random_state=np.random.default_rng(3))
+    rng = np.random.default_rng(3)
+    parts = [sp.random(3000, m, density=d, format="csr", dtype=np.float32, random_state=rng) for m, d in
+             ((300, 0.0005), (400, 0.004), (300, 0.05))]  # fmt: skip
+    X = sp.hstack(parts, format="csr")
     X.sum_duplicates()
     df = np.bincount(X.indices, minlength=X.shape[1])
-    latent = LatentSpace(n_components=16, sample_size=1200, min_df=60).fit(X, df)
+    latent = LatentSpace(n_components=16, sample_size=1200, min_df=5).fit(X, df)
     assert (latent.term_row_ < 0).any() and (latent.term_row_ >= 0).any()  # some terms have no embedding
     compiled = latent.transform(X)
     monkeypatch.setattr(kernels, "available", lambda: False)
+    plain_latent = LatentSpace(n_components=16, sample_size=1200, min_df=5).fit(X, df)
+    assert np.array_equal(latent.components_.view(np.int32), plain_latent.components_.view(np.int32))
     plain = latent.transform(X)
     assert compiled.shape == (3000, 16) and np.abs(np.linalg.norm(compiled, axis=1) - 1).max() < 1e-5
     assert np.array_equal(compiled.view(np.int32), plain.view(np.int32))
