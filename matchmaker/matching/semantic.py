@@ -169,15 +169,15 @@ class LatentSpace:
             indptr = np.array([0, len(cols)], dtype=cols.dtype)
             _csr_matvecs(1, C.shape[0], k, indptr, cols, X.data.astype(np.float32, copy=False), C.ravel(), Z.ravel())
             return _unit(Z)
-        if n < 1024:  # a few rows
+        compiled = kernels.available() and self.components_.dtype == X.data.dtype == np.float32
+        if n < 1024 and not compiled:  # a few rows
             Z = np.asarray(self._restrict(X) @ self.components_, dtype=np.float32)
             return _unit(Z)
         Z = np.empty((n, k), dtype=np.float32)
         step = _CSC_ROWS * 4
         spans = [(s, min(s + step, n)) for s in range(0, n, step)]
-        embed = self._embed
-        if kernels.available() and self.components_.dtype == X.data.dtype == np.float32:
-            embed = self._embed_compiled
+        # Any fit's rows through the compiled loop, so that engine.warm_up's small fit compiles it.
+        embed = self._embed_compiled if compiled else self._embed
         if n_jobs > 1 and len(spans) > 1:
             # scipy's sparse products and the compiled loop release the GIL.
             with ThreadPoolExecutor(n_jobs) as ex:

@@ -229,6 +229,8 @@ def test_compiled_embeddings_equal_scipys(monkeypatch):
     plain_latent = LatentSpace(n_components=16, sample_size=1200, min_df=5).fit(X, df)
     assert np.array_equal(latent.components_.view(np.int32), plain_latent.components_.view(np.int32))
     plain = latent.transform(X)
+    few = latent.transform(X[:10])  # scipy's product of a few rows
+    assert np.array_equal(few.view(np.int32), compiled[:10].view(np.int32))
     assert compiled.shape == (3000, 16) and np.abs(np.linalg.norm(compiled, axis=1) - 1).max() < 1e-5
     assert np.array_equal(compiled.view(np.int32), plain.view(np.int32))
     for r in (0, 1777, 2999):
