@@ -56,6 +56,9 @@ class DefaultConfig:
     REGISTRATION_LINK_HOURS = 24  # self-registration is confirmed by a link mailed to the address
     PASSWORD_RESET_HOURS = 2  # a self-service reset link (忘记密码) works this long, and once
     PASSWORD_RESET_GAP_MINUTES = 5  # at most one reset mail per account in this time (no mail bombing)
+    # Making an API token asks for the password again unless this session entered it (login, password change,
+    # re-entry) within this many minutes (auth/recent.py): a stolen session cookie mints no lasting credential.
+    PASSWORD_CONFIRM_MINUTES = 10
 
     # Uploads (bulk import)
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024

@@ -9,7 +9,7 @@ from ..extensions import limiter
 from ..models import Role
 from ..utils import once
 from ..utils.urls import safe_next
-from . import registration, reset, services, throttle
+from . import recent, registration, reset, services, throttle
 from .decorators import login_required, public
 from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 
@@ -38,6 +38,7 @@ def login():
         else:
             throttle.succeeded(email, addr)
             login_user(user, remember=form.remember.data)
+            recent.stamp(user)
             services.record_login(user)
             flash(f"欢迎回来，{user.name}", "success")
             return redirect(safe_next(request.args.get("next")) or url_for("main.dashboard"))
@@ -50,6 +51,7 @@ def logout():
     """Log out (POST only, so a link elsewhere cannot log a user out); copies of the cookies die too."""
     services.logout(current_user._get_current_object())
     logout_user()
+    recent.forget()
     flash("您已退出登录", "info")
     return redirect(url_for("main.index"))
 
@@ -120,6 +122,7 @@ def change_password():
             # keep this session under the new token, and this device remembered if it was
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
             login_user(current_user._get_current_object(), remember=remembered)
+            recent.stamp(current_user)
             tokens = f"，您的 {revoked} 个 API 令牌已撤销（如仍需要请重新创建）" if revoked else ""
             flash(f"密码已修改，其他设备上的登录已失效{tokens}", "success")
             return redirect(url_for("main.dashboard"))
