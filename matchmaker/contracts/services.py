@@ -366,7 +366,7 @@ def changes_since(contract, base_version):
 
 
 # What an audit row's snapshot holds besides the contract's fields: the state a move reached, its reason.
-AUDIT_LABELS = {**audit.CONTRACT_FIELDS, "state": "合同状态", "reason": "说明"}
+AUDIT_LABELS = {**audit.CONTRACT_FIELDS, "state": "合同状态", "reason": "说明", "password_reentered": "重新输入密码"}
 # Audit actions as people read them (contracts' moves, accounts, API tokens, listings).
 ACTION_LABELS = {
     "create": "新增", "update": "修改", "void": "作废", "sign_start": "发起网上签约", "sign_stop": "撤回网上签约",
@@ -439,7 +439,7 @@ def show(key, value, names):
         return labels[key].label_of(value)
     if key in ("need_id", "result_id", "suggestion_id"):
         return f"#{value}"
-    if key == "voided":
+    if key in ("voided", "password_reentered"):
         return "是" if value else "否"
     if key == "state":
         from .lifecycle import LABELS

@@ -1,7 +1,7 @@
 """Forms for creating API tokens."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from ..extensions import db
@@ -18,6 +18,9 @@ class TokenForm(FlaskForm):
     write = BooleanField("同时授予“写入”权限（如通过接口登记合同；仅经纪人和管理员可用）")
     days = SelectField("有效期", coerce=int, choices=[(d, f"{d} 天") for d in EXPIRY_DAYS], default=90)
     submission_key = once.key_field()
+    # Asked only when the session's password is not recent (auth/recent.py); checked by the view, not here.
+    password = PasswordField("当前密码")
+    ask_password = False
 
     @property
     def scopes(self):

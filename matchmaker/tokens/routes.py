@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..auth import recent
 from ..auth.decorators import get_or_404, login_required, role_required
 from ..extensions import db
 from ..models import ApiToken, Role
@@ -28,27 +29,39 @@ def _repeated(token_id, back):
     return once.see_other(url_for(back))
 
 
-def _mine_page(form, created=None, status=200):
+def _mine_page(form, created=None, status=200, headers=None):
     page = db.paginate(services.tokens_of(current_user), per_page=20, error_out=False)
-    return render_template("tokens/index.html", form=form, page=page, created=created), status
+    return render_template("tokens/index.html", form=form, page=page, created=created), status, headers or {}
+
+
+def _refused(form):
+    """Validate a submitted token form and, unless the session's password is recent, the password typed in
+    it (all of it is checked, so every error shows at once): None when a token may be made, else the
+    (status, headers) to answer with, the errors beside the fields."""
+    valid = form.validate()
+    return recent.check_form(form, current_user, request.remote_addr) or (None if valid else (400, {}))
 
 
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def index():
-    """The user's API tokens; a new one is shown once, on the page that created it."""
-    form = TokenForm()
-    if form.validate_on_submit():
-        try:
-            row, raw = services.issue(current_user, current_user, form.name.data, form.scopes, form.days.data,
-                                      key=form.submission_key.data)  # fmt: skip
-        except once.Repeat as r:
-            return _repeated(r.entity_id, "tokens.index")
-        except services.TokenError as exc:
-            flash(str(exc), "danger")
-            return _mine_page(form, status=400)
-        return _mine_page(TokenForm(formdata=None), created=(row, raw))
-    return _mine_page(form, status=400 if form.errors else 200)
+    """The user's API tokens; a new one is shown once, on the page that created it. Making one needs the
+    password entered within PASSWORD_CONFIRM_MINUTES, or typed in the form (auth/recent.py)."""
+    form, seen = TokenForm(), current_user.session_token  # as this request authenticated it
+    form.ask_password = not recent.is_recent(current_user)
+    answer = _refused(form) if form.is_submitted() else (200, {})  # the page to show instead of a new token
+    if answer:
+        return _mine_page(form, None, *answer)
+    try:
+        row, raw = services.issue(current_user, current_user, form.name.data, form.scopes, form.days.data,
+                                  key=form.submission_key.data, password_reentered=form.password_reentered,
+                                  session_seen=seen)  # fmt: skip
+    except once.Repeat as r:
+        return _repeated(r.entity_id, "tokens.index")
+    except services.TokenError as exc:
+        flash(str(exc), "danger")
+        return _mine_page(form, status=400)
+    return _mine_page(TokenForm(formdata=None), created=(row, raw))
 
 
 @bp.route("/<int:token_id>/revoke", methods=["POST"])
@@ -67,21 +80,24 @@ def revoke(token_id):
 @bp.route("/manage", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def manage():
-    """Every token; admins issue service tokens for the bureau's other systems here."""
-    form = ServiceTokenForm()
-    created, status = None, 200
-    if form.validate_on_submit():
+    """Every token; admins issue service tokens for the bureau's other systems here, with the password
+    entered within PASSWORD_CONFIRM_MINUTES or typed in the form (auth/recent.py)."""
+    form, seen = ServiceTokenForm(), current_user.session_token  # as this request authenticated it
+    form.ask_password = not recent.is_recent(current_user)
+    created, answer = None, _refused(form) if form.is_submitted() else (200, {})  # None: make the token
+    status, headers = answer or (200, {})
+    if not answer:
         try:
             created = services.issue(current_user, form.user, form.name.data, form.scopes, form.days.data,
-                                     kind=ApiTokenKind.SERVICE.value, key=form.submission_key.data)  # fmt: skip
+                                     kind=ApiTokenKind.SERVICE.value, key=form.submission_key.data,
+                                     password_reentered=form.password_reentered, session_seen=seen)  # fmt: skip
             form = ServiceTokenForm(formdata=None)
         except once.Repeat as r:
             return _repeated(r.entity_id, "tokens.manage")
         except services.TokenError as exc:
             flash(str(exc), "danger")
             status = 400
-    elif form.errors:
-        status = 400
     state = request.args.get("state")
     page = db.paginate(services.all_tokens(state), per_page=30, error_out=False)
-    return render_template("tokens/manage.html", form=form, page=page, created=created, state=state), status
+    html = render_template("tokens/manage.html", form=form, page=page, created=created, state=state)
+    return html, status, headers

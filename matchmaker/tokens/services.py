@@ -27,7 +27,10 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def issue(actor, user, name, scopes, days, kind=ApiTokenKind.PERSONAL.value, key=None):
+def issue(
+    actor, user, name, scopes, days, kind=ApiTokenKind.PERSONAL.value, key=None, password_reentered=None,
+    session_seen=None,
+):  # fmt: skip
     """Create a token for ``user``; returns (row, the token text, shown only this once). Commits.
 
     At most MAX_TOKENS_PER_USER active tokens, even for simultaneous requests: the token is written first
@@ -36,7 +39,12 @@ def issue(actor, user, name, scopes, days, kind=ApiTokenKind.PERSONAL.value, key
     over the limit, the token is rolled back.
 
     ``key``: the form's one-time key; a repeated submit (a reload of the page that showed the token, a
-    double click without JavaScript) raises ``once.Repeat`` with the first token's id and makes none."""
+    double click without JavaScript) raises ``once.Repeat`` with the first token's id and makes none.
+
+    ``password_reentered``: the pages say whether the actor typed the password for this token (True) or had
+    entered it within the window (False, auth/recent.py); the audit row records it. ``session_seen``: the
+    actor's session token as the request authenticated it, when the request committed before (the password
+    check counts an attempt), so a logout or new password since is still noticed."""
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise TokenError("请填写令牌名称（不超过 100 字）")
@@ -54,7 +62,7 @@ def issue(actor, user, name, scopes, days, kind=ApiTokenKind.PERSONAL.value, key
     if ApiScope.WRITE.value in scopes and not user.is_staff:
         raise TokenError("“写入”权限仅限经纪人和管理员账号，请只选择“读取”")
     now = utcnow()
-    session_seen = actor.session_token  # the actor's login as this request authenticated it
+    session_seen = session_seen or actor.session_token  # the actor's login as this request authenticated it
     claimed = once.claim(key, "api_token", actor)
     db.session.execute(db.select(User.id).where(User.id == user.id).with_for_update())
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -74,8 +82,10 @@ def issue(actor, user, name, scopes, days, kind=ApiTokenKind.PERSONAL.value, key
         raise TokenError(f"每个账号最多 {MAX_TOKENS_PER_USER} 个有效令牌，请先撤销不用的令牌")
     _still_allowed(actor, user, session_seen)
     once.bind(claimed, row.id)
-    db.session.add(AuditLog(actor_id=actor.id, entity="api_token", entity_id=row.id, action="create",
-                            after={"user_id": user.id, "name": name, "scopes": scopes, "days": days, "kind": kind}))  # fmt: skip
+    after = {"user_id": user.id, "name": name, "scopes": scopes, "days": days, "kind": kind}
+    if password_reentered is not None:
+        after["password_reentered"] = bool(password_reentered)
+    db.session.add(AuditLog(actor_id=actor.id, entity="api_token", entity_id=row.id, action="create", after=after))
     db.session.commit()
     return row, raw
 
