@@ -103,3 +103,29 @@ def test_service_token_script_docs_and_revocation(journey, live_server):
     admin.page.wait_for_url("**/tokens/manage")
     revoked = run_script(base, token)
     assert revoked["needs"] == 401 and revoked["report"]["code"] == "token_revoked", revoked
+
+
+def test_a_copied_session_makes_no_token_without_the_password(journey, live_server):
+    """The admin's session cookie used from another browser (Flask-Login then deems it not fresh) is asked for
+    the password before a token is made; a wrong one is refused beside the field, which has the focus, and
+    the form works from the keyboard alone."""
+    admin = journey("admin")
+    assert admin.page.goto(live_server["url"] + "/auth/login", timeout=120_000).status == 200
+    admin.login(*ADMIN)
+    other = journey("copy")
+    other.context.add_cookies(admin.context.cookies())
+    other.context.set_extra_http_headers({"User-Agent": "Mozilla/5.0 (another browser)"})
+    other.go("/tokens/manage")
+    assert other.page.is_visible("#password")
+    other.page.fill("#email", ADMIN[0])
+    other.page.fill("#name", "城市数据平台")
+    other.page.fill("#password", "not-the-password")
+    other.page.click("main form button[type=submit]")
+    other.page.wait_for_selector("#password-error")
+    assert "当前密码不正确" in other.page.inner_text("#password-error")
+    assert other.page.evaluate("document.activeElement.id") == "password"
+    assert other.page.input_value("#name") == "城市数据平台" and not other.page.is_visible("#new-token")
+    other.page.keyboard.type(ADMIN[1])
+    other.page.keyboard.press("Enter")
+    other.page.wait_for_selector("#new-token")
+    assert other.page.input_value("#new-token").startswith("mm_") and not other.page.is_visible("#password")
