@@ -8,7 +8,8 @@ The app takes 华星(深圳)精密有限公司 for 华星（深圳）精密有�
 unique, and its check was read-then-insert: two requests creating look-alikes at the same moment (two
 registrations, 新建单位 and a registration, a contract naming a new party) both inserted one. The new column
 organization.name_key holds matchmaker.utils.text.name_key(name), the one rule the app uses, under a unique
-index; the model fills it on every insert and rename.
+index; the model fills it on every insert and rename. The backfill below computes it with a frozen copy of that
+function as it was when this migration was written.
 
 A database already holding look-alikes still upgrades: of each group, the organisation created first (lowest
 id) takes the key and the later ones keep name_key NULL (outside the unique index). Nothing is merged or
@@ -17,11 +18,11 @@ rename to another look-alike is refused as 已有同名单位). The log names ea
 them by hand. The downgrade drops the column.
 """
 import logging
+import re
+import unicodedata
 
 from alembic import op
 import sqlalchemy as sa
-
-from matchmaker.utils.text import name_key
 
 
 # revision identifiers, used by Alembic.
@@ -31,6 +32,26 @@ branch_labels = None
 depends_on = None
 
 log = logging.getLogger('alembic.runtime.migration')
+
+
+# ---- Frozen copy of matchmaker.utils.text.name_key as of this revision. This migration imported the app's
+# function at first; it must keep computing the keys it computed when written, whatever the app's rule becomes
+# later (a changed rule needs a new migration recomputing the keys), so it carries its own copy.
+_CJK_PUNCT = re.compile(r'([\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65])')
+_FULL_TO_HALF_BRACKETS = str.maketrans('（）', '()')
+
+
+def _clean_line(value):
+    """NFKC except full-width punctuation, without control (Cc) or format (Cf) characters."""
+    parts = _CJK_PUNCT.split(value)
+    value = ''.join(p if i % 2 else unicodedata.normalize('NFKC', p) for i, p in enumerate(parts))
+    return ''.join(ch for ch in value if unicodedata.category(ch) not in ('Cc', 'Cf'))
+
+
+def name_key(name):
+    key = _clean_line((name or '').strip()).strip().translate(_FULL_TO_HALF_BRACKETS)
+    return key or None
+# ---- end of the frozen copy
 
 
 def upgrade():
