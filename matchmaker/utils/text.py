@@ -44,6 +44,13 @@ def name_key(name):
     return key or None
 
 
+def zone_key(name):
+    """What makes two zone names one zone: name_key (full-width letters as ASCII, no invisible characters)
+    without case or spaces: AI专区, ai专区, ＡＩ专区 and AI 专区 are one zone. None for a blank name."""
+    key = name_key(name)
+    return "".join(key.casefold().split()) if key else None
+
+
 def has_visible(text) -> bool:
     """True when the text draws something: a character other than spaces, control, format or combining
     marks and the blank letters (a required name of only these looks empty on every page)."""

@@ -8,7 +8,7 @@ from ..extensions import db
 from ..listings.lifecycle import live_clause
 from ..models import Result, TechNeed, Zone, need_zone, result_zone
 from ..utils import once
-from ..utils.text import name_key
+from ..utils.text import zone_key
 from ..utils.versions import fingerprint, unless_stale
 
 
@@ -19,13 +19,6 @@ class ZoneTaken(Exception):
 def zone_version(zone):
     """A fingerprint of what the edit form shows of the zone as stored."""
     return fingerprint((zone.name, zone.description, zone.starts_on, zone.ends_on, zone.active))
-
-
-def zone_key(name):
-    """What makes two zone names one zone: name_key (full-width letters as ASCII, no invisible characters)
-    without case or spaces: AI专区, ai专区, ＡＩ专区 and AI 专区 are one zone. None for a blank name."""
-    key = name_key(name)
-    return "".join(key.casefold().split()) if key else None
 
 
 def zone_named(name):

@@ -13,8 +13,9 @@ from sqlalchemy.exc import IntegrityError
 
 from matchmaker.extensions import db
 from matchmaker.listings.search import alembic_include_object
-from matchmaker.models import Organization
+from matchmaker.models import Organization, Zone
 from matchmaker.utils.text import name_key
+from matchmaker.zones.services import zone_key
 
 from ..conftest import app_on
 
@@ -105,8 +106,49 @@ def test_the_organisation_name_key_migration_downgrades_and_upgrades_again(fresh
         db.engine.dispose()
 
 
+INSERT_ZONE = "INSERT INTO zone (name, active, created_at) VALUES (:name, true, :at)"
+ZONE_KEYS = [
+    ("AI专区", "ai专区"),
+    ("储能专区", "储能专区"),
+    ("ai专区", None),  # look-alikes of AI专区, saved later: kept, without a key
+    ("ＡＩ 专区", None),
+    ("机器人专区", "机器人专区"),
+    ("储能 专区", None),
+]
+
+
+def test_zone_name_keys_are_filled_and_existing_look_alikes_still_upgrade_and_downgrade(fresh_db_url, tmp_path):
+    """A database holding look-alike zones (saved while only exact names were unique) upgrades: the first of each
+    group takes the key, the later ones keep NULL and their names and rows; a new look-alike is refused from
+    then on. The downgrade drops the column and keeps every zone; upgraded again, the keys are the same."""
+    app = app_on(fresh_db_url, tmp_path)
+    directory = app.extensions["migrate"].directory
+    with app.app_context():
+        upgrade(directory=directory, revision="5c0e7a1f9b2d")
+        for name, _ in ZONE_KEYS:
+            db.session.execute(db.text(INSERT_ZONE), {"name": name, "at": datetime(2026, 1, 1)})
+        db.session.commit()
+        for _ in range(2):
+            upgrade(directory=directory)
+            rows = db.session.execute(db.text("SELECT name, name_key FROM zone ORDER BY id")).all()
+            assert [tuple(r) for r in rows] == ZONE_KEYS
+            assert _diff() == []
+            db.session.add(Zone(name="Ai专区"))  # the key is the model's
+            with pytest.raises(IntegrityError):
+                db.session.commit()
+            db.session.rollback()
+            downgrade(directory=directory, revision="5c0e7a1f9b2d")
+            assert "name_key" not in _columns("zone")
+            names = db.session.scalars(db.text("SELECT name FROM zone ORDER BY id")).all()
+            assert names == [name for name, _ in ZONE_KEYS]
+            db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
 VERSIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
-FROZEN = {"1d2913811bea_organization_name_key.py": {"name_key": name_key}}
+FROZEN = {"1d2913811bea_organization_name_key.py": {"name_key": name_key},
+          "41f313b89455_zone_name_key.py": {"name_key": name_key, "zone_key": zone_key}}  # fmt: skip
 SAMPLES = ["华星（深圳）精密有限公司", "华星(深圳）精密有限公司", "ＡＢＣ科技\u200b有限公司", " AI 专区 ", "ＡＩ专区：二期",
            "Straße专区", "\u202eevil", "", "   ", None]  # fmt: skip
 
