@@ -22,14 +22,16 @@ def zone_version(zone):
 
 
 def zone_named(name):
-    """The zone whose name is ``name`` or looks like it (zone_key), or None. Zones are few: all are read."""
+    """The zone whose name is ``name`` or looks like it (zone_key), or None: by exact name, then by name_key
+    (what the database keeps unique), then among the look-alikes the name_key migration left without a key
+    (a few at most: their key holder may since have been renamed away)."""
     key = zone_key(name)
     if key is None:
         return None
-    exact = db.session.scalar(db.select(Zone).filter_by(name=name.strip()))
-    if exact is not None:
-        return exact
-    return next((z for z in db.session.scalars(db.select(Zone).order_by(Zone.id)) if zone_key(z.name) == key), None)
+    found = db.session.scalar(db.select(Zone).filter_by(name=name.strip()))
+    found = found or db.session.scalar(db.select(Zone).filter_by(name_key=key))
+    unkeyed = () if found else db.session.scalars(db.select(Zone).where(Zone.name_key.is_(None)).order_by(Zone.id))
+    return found or next((z for z in unkeyed if zone_key(z.name) == key), None)
 
 
 def save_zone(zone, data, version=None, key=None, actor=None):
@@ -37,7 +39,8 @@ def save_zone(zone, data, version=None, key=None, actor=None):
 
     ``version``: the zone_version the edit page showed; a zone changed since then is not overwritten
     (EditConflict) unless this save changes nothing (a repeat of the save that made it). ``key``: the create form's one-time key; a repeated create raises ``once.Repeat`` with the
-    first zone's id. Raises ZoneTaken (rolled back) when the name was taken by a simultaneous save."""
+    first zone's id. Raises ZoneTaken (rolled back) when the name or a look-alike of it (zone_key, kept unique
+    in zone.name_key) was taken by a simultaneous save, in the words of the form's own check."""
     claimed = once.claim(key, "zone", actor) if zone.id is None else None
     with unless_stale(zone, version, zone_version, "专区"):
         zone.name = data["name"].strip()
@@ -45,14 +48,24 @@ def save_zone(zone, data, version=None, key=None, actor=None):
         zone.starts_on, zone.ends_on = data.get("starts_on"), data.get("ends_on")
         zone.active = bool(data.get("active"))
     db.session.add(zone)
+    own_id, name = zone.id, zone.name
     try:
         db.session.flush()
         once.bind(claimed, zone.id)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise ZoneTaken("已有同名专区") from None
+        raise _taken(own_id, name) from None
     return zone
+
+
+def _taken(own_id, name):
+    """The refusal of a save that met another zone's name or look-alike name (name_key) in the database: in
+    the words the form gives when that zone was already there (ZoneForm.validate_name)."""
+    other = zone_named(name)
+    if other is not None and other.id != own_id:
+        return ZoneTaken("已有同名专区" if other.name == name else f"已有同名专区“{other.name}”")
+    return ZoneTaken("已有同名专区")
 
 
 def shown_zones(user, zones):
