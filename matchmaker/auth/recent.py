@@ -91,10 +91,13 @@ def confirm(user, password, address):
 
 
 def check_form(form, user, address):
-    """For a submitted and validated form with a ``password`` field: None when the session may go on (its password is
-    recent, or typed now and right: the window opens), else (status, headers) with the reason beside the
-    field. Sets ``form.ask_password`` (show the field again) and ``form.password_reentered``."""
+    """For a submitted and validated form with a password field (``password``, or the one the form's
+    ``reentry_field`` names when ``password`` is something else, as a new account's): None when the session
+    may go on (its password is recent, or typed now and right: the window opens), else (status, headers) with
+    the reason beside the field. Sets ``form.ask_password`` (show the field again) and
+    ``form.password_reentered``."""
     form.password_reentered = False
+    field = form[getattr(form, "reentry_field", "password")]
     csrf = getattr(form, "csrf_token", None)
     if csrf is not None and csrf.errors:  # a page elsewhere posting here spends none of the account's attempts
         return 400, {}
@@ -103,9 +106,9 @@ def check_form(form, user, address):
         return None
     form.ask_password = True
     try:
-        confirm(user, form.password.data, address)
+        confirm(user, field.data, address)
     except PasswordRefused as exc:
-        form.password.errors = [*form.password.errors, str(exc)]
+        field.errors = [*field.errors, str(exc)]
         if exc.retry_after:
             return 429, {"Retry-After": str(exc.retry_after)}
         return 400, {}
