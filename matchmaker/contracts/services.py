@@ -367,12 +367,17 @@ def changes_since(contract, base_version):
 
 # What an audit row's snapshot holds besides the contract's fields: the state a move reached, its reason.
 AUDIT_LABELS = {**audit.CONTRACT_FIELDS, "state": "合同状态", "reason": "说明", "password_reentered": "重新输入密码"}
+# Fields of the other areas' audit rows, per entity (a token's "name" is not a person's).
+ENTITY_AUDIT_LABELS = {
+    "api_token": {"user_id": "代表的账号", "name": "令牌名称", "scopes": "权限", "days": "有效期", "kind": "令牌类型"},
+    "user": {"role": "角色", "email": "邮箱", "active": "账号状态"},
+}
 # Audit actions as people read them (contracts' moves, accounts, API tokens, listings).
 ACTION_LABELS = {
     "create": "新增", "update": "修改", "void": "作废", "sign_start": "发起网上签约", "sign_stop": "撤回网上签约",
     "sign_done": "完成网上签约", "register": "认定登记", "unregister": "撤销认定登记", "view": "查看",
     "reset_password": "管理员重置密码", "reset_self": "通过邮件重置密码", "reset_mailed": "发送重置密码邮件",
-    "revoke": "吊销", "status": "状态变更",
+    "revoke": "吊销", "status": "状态变更", "activate": "启用账号", "deactivate": "停用账号",
 }  # fmt: skip
 ENTITY_LABELS = {
     "contract": "合同",
@@ -392,8 +397,9 @@ def describe_rows(rows):
         keys = [k for k in audit.changed(row.before, row.after) if k != "version"]
         if row.action == "create":
             keys = [k for k, v in (row.after or {}).items() if k != "version" and v not in (None, "", False)]
+        labels = {**AUDIT_LABELS, **ENTITY_AUDIT_LABELS.get(row.entity, {})}
         fields = [
-            (AUDIT_LABELS.get(k, k), show(k, (row.before or {}).get(k), names),
+            (labels.get(k, k), show(k, (row.before or {}).get(k), names),
              show(k, (row.after or {}).get(k), names))
             for k in keys
         ]  # fmt: skip
@@ -405,6 +411,7 @@ LOOKUPS = {
     "buyer_id": (Organization, "name"),
     "seller_id": (Organization, "name"),
     "broker_id": (User, "name"),
+    "user_id": (User, "name"),  # the account an API token acts as
     "event_id": (Event, "title"),
     "zone_id": (Zone, "name"),
 }
@@ -428,15 +435,23 @@ def _names_for(rows):
 
 def show(key, value, names):
     """A stored audit value as a person reads it."""
-    from ..models import Channel, ContractType, RegistrationStatus
+    from ..models import Channel, ContractType, RegistrationStatus, Role
+    from ..models.enums import ApiScope, ApiTokenKind
 
     if value is None or value == "":
         return "—"
     if key in LOOKUPS:
         return names.get((LOOKUPS[key][0], value), f"#{value}")
-    labels = {"type": ContractType, "channel": Channel, "registration_status": RegistrationStatus}
+    labels = {"type": ContractType, "channel": Channel, "registration_status": RegistrationStatus,
+              "kind": ApiTokenKind, "role": Role}  # fmt: skip
     if key in labels:
         return labels[key].label_of(value)
+    if key == "scopes":  # an API token's, as a list
+        return "、".join(ApiScope.label_of(v) for v in (value if isinstance(value, list) else [value]))
+    if key == "days":
+        return f"{value} 天"
+    if key == "active":
+        return "正常" if value else "已停用"
     if key in ("need_id", "result_id", "suggestion_id"):
         return f"#{value}"
     if key in ("voided", "password_reentered"):

@@ -184,3 +184,17 @@ def test_a_logout_elsewhere_while_the_password_is_checked_makes_no_token(app, cl
     monkeypatch.setattr(recent.throttle, "admit", admit_while_logged_out_elsewhere)
     resp = client.post("/tokens/", data={"name": "脚本", "days": "30", "password": "password123"})
     assert resp.status_code == 400 and "您的登录已失效" in resp.get_data(as_text=True) and _tokens() == 0
+
+
+def test_the_audit_page_labels_a_new_tokens_fields(app, client, auth):
+    """A service token's audit row reads in Chinese: the account by name, 读取、写入, 服务令牌, 180 天."""
+    auth.login("admin")
+    target = make_user("broker", name="王经纪")
+    data = _service_form(target, write="y")
+    assert client.post("/tokens/manage", data=data).status_code == 200
+    html = client.get("/contracts/audit?entity=api_token").get_data(as_text=True)
+    for label, value in (("代表的账号", "王经纪"), ("令牌名称", "统计局季度报表"), ("权限", "读取、写入"),
+                         ("令牌类型", "服务令牌"), ("有效期", "180 天")):  # fmt: skip
+        assert f"<td>{label}</td>" in html and value in html
+    for raw in ("user_id", "scopes", "days", "kind", "[&#39;read&#39;", "service"):
+        assert f"<td>{raw}" not in html and raw not in html.split("<tbody>")[1]
