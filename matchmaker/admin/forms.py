@@ -24,6 +24,11 @@ class StaffUserForm(FlaskForm):
     # A name typed with suggestions (thousands of organisations make a select unusable), resolved exactly.
     organization = StringField("所属单位", [val.optional(), val.length(max=100, label="所属单位")])
     password = PasswordField("初始密码", [val.required("请设置初始密码"), strong_password])
+    # The admin's own password, asked for a broker or admin when the session's is not recent (auth/recent.py)
+    current_password = PasswordField("您的当前密码")
+    reentry_field = "current_password"
+    ask_password = False
+    password_reentered = None  # not asked (an enterprise or researcher account)
 
     org = None  # the organisation named in 所属单位, once validated
 
@@ -45,6 +50,17 @@ class ResetPasswordForm(FlaskForm):
     password = PasswordField("新密码", [val.required("请设置新密码"), strong_password])
     password2 = PasswordField("确认新密码", [val.required("请再次输入新密码"), val.equal_to("password")])
     submission_key = once.key_field()
+    # The admin's own password, when the session's is not recent (auth/recent.py); checked by the view
+    current_password = PasswordField("您的当前密码")
+    reentry_field = "current_password"
+    ask_password = False
+
+
+class ActivateForm(FlaskForm):
+    """Reactivate an account: the admin's own password when the session's is not recent (auth/recent.py)."""
+
+    password = PasswordField("您的当前密码")
+    ask_password = False
 
 
 class OrganizationForm(FlaskForm):

@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..auth import recent
 from ..auth import services as accounts
 from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
@@ -10,11 +11,13 @@ from ..models import Organization, OrgKind, Role, User
 from ..utils import once
 from ..utils.versions import EditConflict, refuse_stale
 from . import services
-from .forms import OrganizationForm, ResetPasswordForm, StaffUserForm
+from .forms import ActivateForm, OrganizationForm, ResetPasswordForm, StaffUserForm
 
 bp = Blueprint("admin", __name__)
 
 admin_only = role_required(Role.ADMIN)
+# Accounts whose creation needs the admin's password lately: they see confidential details, or everything.
+STAFF_ROLES = (Role.BROKER.value, Role.ADMIN.value)
 
 
 @bp.route("/")
@@ -31,29 +34,43 @@ def users():
     args = request.args
     stmt = services.user_query(args.get("role"), args.get("q"), args.get("active"), args.get("pending"))
     page = db.paginate(stmt, per_page=20, error_out=False)
-    return render_template("admin/users.html", page=page, roles=Role)
+    return render_template("admin/users.html", page=page, roles=Role, password_recent=recent.is_recent(current_user))
+
+
+def _refused(form, needed=True):
+    """Validate a submitted form and, when ``needed`` and the session's password is not recent, the admin's
+    password typed in it (all of it checked, so every error shows at once): None when the action may go on,
+    else the (status, headers) to answer with, the errors beside the fields (auth/recent.py)."""
+    valid = form.validate()
+    asked = recent.check_form(form, current_user, request.remote_addr) if needed else None
+    return asked or (None if valid else (400, {}))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @admin_only
 def user_new():
-    """Create an account of any role (the only way to create brokers and admins)."""
+    """Create an account of any role (the only way to create brokers and admins); a broker or admin needs the
+    password entered within PASSWORD_CONFIRM_MINUTES, or typed in the form."""
     form = StaffUserForm()
-    if form.validate_on_submit():
+    form.ask_password = not recent.is_recent(current_user)
+    answer = _refused(form, needed=form.role.data in STAFF_ROLES) if form.is_submitted() else (200, {})
+    if not answer:
         try:
             user = accounts.create_user(
                 role=form.role.data, name=form.name.data, email=form.email.data,
                 password=form.password.data, organization=form.org, phone=form.phone.data or None,
+                actor=current_user, password_reentered=form.password_reentered,
             )  # fmt: skip
         except accounts.AccountError as exc:
             getattr(form, exc.field or "email").errors.append(str(exc))
+            answer = (400, {})
         else:
             flash(f"已创建账号 {user.email}（{user.role_label}）", "success")
             return redirect(url_for("admin.users"))
     # Sent back: the organisations nearest to what was typed, as suggestions that work without scripts too.
     typed = (form.organization.data or "").strip()
     options = services.org_lookup(typed, form.role.data)[0] if typed else []
-    return render_template("admin/user_form.html", form=form, org_options=options), 400 if form.errors else 200
+    return render_template("admin/user_form.html", form=form, org_options=options), *answer
 
 
 @bp.route("/organizations/lookup.json")
@@ -65,45 +82,64 @@ def organization_lookup():
     return jsonify({"items": rows, "more": more})
 
 
-@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@bp.route("/users/<int:user_id>/active", methods=["GET", "POST"])
 @admin_only
 def user_active(user_id):
-    """Deactivate or reactivate an account."""
+    """Deactivate or reactivate an account. Reactivating hands an account back, so it needs the password
+    entered within PASSWORD_CONFIRM_MINUTES, or typed on this page (GET: the page asking for it)."""
     user = get_or_404(User, user_id)
-    make_active = request.form.get("active") == "1"
-    if user.id == current_user.id and not make_active:
-        flash("不能停用自己的账号", "danger")
-    else:
-        try:
-            accounts.set_active(user, make_active, current_user)
-        except accounts.AccountError as exc:
-            flash(str(exc), "danger")
+    if request.method == "POST" and request.form.get("active") != "1":
+        if user.id == current_user.id:
+            flash("不能停用自己的账号", "danger")
         else:
-            flash(f"已{'启用' if make_active else '停用'}账号 {user.email}", "success")
-    return redirect(request.referrer or url_for("admin.users"))
+            _set_active(user, False, None)  # taking an account away asks for nothing
+        return redirect(request.referrer or url_for("admin.users"))
+    if user.active:
+        return redirect(url_for("admin.users", q=user.email))
+    form = ActivateForm()
+    form.ask_password = not recent.is_recent(current_user)
+    answer = _refused(form) if request.method == "POST" else (200, {})
+    if answer:
+        return render_template("admin/user_active.html", form=form, user=user), *answer
+    _set_active(user, True, form.password_reentered)
+    return redirect(url_for("admin.users", q=user.email))
+
+
+def _set_active(user, active, password_reentered):
+    try:
+        accounts.set_active(user, active, current_user, password_reentered=password_reentered)
+    except accounts.AccountError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(f"已{'启用' if active else '停用'}账号 {user.email}", "success")
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
 @admin_only
 def user_password(user_id):
-    """Set a new password for a user who forgot theirs; the account's sessions end."""
+    """Set a new password for a user who forgot theirs; the account's sessions end. It hands the account over,
+    so it needs the admin's password entered within PASSWORD_CONFIRM_MINUTES, or typed in the form."""
     user = get_or_404(User, user_id)
     if user.id == current_user.id:
         flash("不能在此修改自己的密码，请在「修改密码」页面修改", "warning")
         return redirect(url_for("auth.change_password"))
     form = ResetPasswordForm()
-    if form.validate_on_submit():
+    form.ask_password = not recent.is_recent(current_user)
+    answer = _refused(form) if form.is_submitted() else (200, {})
+    if not answer:
         try:
-            accounts.reset_password(user, form.password.data, current_user, key=form.submission_key.data)
+            accounts.reset_password(user, form.password.data, current_user, key=form.submission_key.data,
+                                    password_reentered=form.password_reentered)  # fmt: skip
         except once.Repeat:
             return once.see_other(url_for("admin.users", q=user.email))
         except accounts.AccountError as exc:
             form.password.errors.append(str(exc))
+            answer = (400, {})
         else:
             flash(f"已为 {user.name}（{user.email}）设置新密码，其所有登录和个人 API 令牌已失效；请告知本人登录后修改",
                   "success")  # fmt: skip
             return redirect(url_for("admin.users", q=user.email))
-    return render_template("admin/user_password.html", form=form, user=user), 400 if form.errors else 200
+    return render_template("admin/user_password.html", form=form, user=user), *answer
 
 
 @bp.route("/users/<int:user_id>/membership", methods=["POST"])

@@ -37,11 +37,15 @@ class _NewOrganisationRace(AccountError):
     of it, or its code): registering again finds that organisation."""
 
 
-def _commit_new(user):
-    """Commit a new account; the same address (or a new organisation's name or code) written by a
-    request running at the same moment, a double-clicked submit, is refused in words, not a 500."""
+def _commit_new(user, audit=None):
+    """Commit a new account (with ``audit(user)``'s row, once it has an id); the same address (or a new
+    organisation's name or code) written by a request running at the same moment, a double-clicked submit,
+    is refused in words, not a 500."""
     email = user.email
     try:
+        if audit is not None:
+            db.session.flush()
+            db.session.add(audit(user))
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -149,8 +153,9 @@ def _check_organization_kind(role, organization):
         raise AccountError("科研人员须属于高校、科研院所等单位：请选择所属单位（不能是企业）", "organization")
 
 
-def create_user(*, role, name, email, password, organization=None, phone=None):
-    """Create any account (admins create brokers and admins this way); commits."""
+def create_user(*, role, name, email, password, organization=None, phone=None, actor=None, password_reentered=None):
+    """Create any account (admins create brokers and admins this way); commits. Made by an ``actor`` (an admin's
+    page, not the command line), it is audited, with whether the actor re-entered the password for it."""
     email = email.strip().lower()
     _check_organization_kind(str(role), organization)
     if db.session.scalar(db.select(User.id).filter_by(email=email)):
@@ -158,7 +163,18 @@ def create_user(*, role, name, email, password, organization=None, phone=None):
     user = User(email=email, name=name.strip(), role=role, organization=organization, phone=phone)
     user.set_password(password)
     db.session.add(user)
-    return _commit_new(user)
+    if actor is None:
+        return _commit_new(user)
+    after = _reentered({"role": str(role), "email": email}, password_reentered)
+    return _commit_new(user, lambda u: AuditLog(actor_id=actor.id, entity="user", entity_id=u.id, action="create",
+                                                after=after))  # fmt: skip
+
+
+def _reentered(after, password_reentered):
+    """An audit row's ``after`` with whether the actor typed the password for this action (auth/recent.py)."""
+    if password_reentered is not None:
+        after["password_reentered"] = bool(password_reentered)
+    return after
 
 
 _dummy_hash = []
@@ -211,16 +227,18 @@ def change_password(user, current, new):
 
 
 @rolls_back_on(AccountError)
-def reset_password(user, new, actor, key=None):
+def reset_password(user, new, actor, key=None, password_reentered=None):
     """An admin sets a new password for another account (for a user who forgot theirs): every session
-    of the account ends, the reset is audited (not the password) and the user is notified; commits.
-    Admins change their own password with change_password. once.Repeat for a repeated submit."""
+    of the account ends, the reset is audited (not the password; whether the admin re-entered their own)
+    and the user is notified; commits. Admins change their own password with change_password.
+    once.Repeat for a repeated submit."""
     if user.id == actor.id:
         raise AccountError("不能在此修改自己的密码，请在「修改密码」页面修改")
     claimed = once.claim(key, "user_password", actor)
     user.set_password(new)  # ends the account's sessions and remember-me cookies
     tokens.revoke_all(user, actor, "重置密码时一并撤销", PERSONAL_TOKENS)
-    db.session.add(AuditLog(actor_id=actor.id, entity="user", entity_id=user.id, action="reset_password"))
+    db.session.add(AuditLog(actor_id=actor.id, entity="user", entity_id=user.id, action="reset_password",
+                            after=_reentered({}, password_reentered) or None))  # fmt: skip
     notify(
         user, "account", "平台管理员已为您重置登录密码，请登录后在「修改密码」页面设置自己的新密码", "/auth/password"
     )
@@ -268,10 +286,15 @@ def decide_membership(user, approve):
     return org
 
 
-def set_active(user, active, actor=None):
+def set_active(user, active, actor=None, password_reentered=None):
     """Activate or deactivate an account; deactivation ends its sessions and revokes every API token acting
     as it for good (reactivating does not revive them). The last active admin is never deactivated, not
-    even by two admins deactivating each other at the same moment; commits."""
+    even by two admins deactivating each other at the same moment. Audited (with whether the actor
+    re-entered the password for it) when the account changes; commits."""
+    if bool(user.active) != bool(active):
+        db.session.add(AuditLog(actor_id=getattr(actor, "id", None), entity="user", entity_id=user.id,
+                                action="activate" if active else "deactivate",
+                                after=_reentered({"active": bool(active)}, password_reentered)))  # fmt: skip
     if active:
         user.active = True
         db.session.commit()

@@ -40,6 +40,7 @@ ACCESS = {
     "POST /admin/taxonomy": "A",
     "POST /admin/taxonomy/<int:term_id>/active": "A",
     "GET /admin/users": "A",
+    "GET /admin/users/<int:user_id>/active": "A",
     "POST /admin/users/<int:user_id>/active": "A",
     "POST /admin/users/<int:user_id>/membership": "A",
     "GET /admin/users/<int:user_id>/password": "A",
