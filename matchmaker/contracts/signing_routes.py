@@ -96,6 +96,9 @@ def signing_sign(contract_id):
         abort(403, str(exc))
     except svc.AlreadySigned as exc:
         flash(str(exc), "info")
+    except svc.SigningLocked as exc:  # the account's login is locked (auth/throttle.py): signing waits too
+        flash(str(exc), "danger")
+        return *_page(contract, form, 429), {"Retry-After": str(exc.retry_after)}
     except svc.SigningError as exc:  # a wrong password, a text changed meanwhile: the page again, as sent
         flash(str(exc), "danger")
         return _page(contract, form, 422)

@@ -3,6 +3,7 @@ withdraw, verify. Each use case commits once; the PDF work is done by ``matchmak
 """
 
 import logging
+import math
 import threading
 from datetime import UTC, date, timedelta, timezone
 from decimal import Decimal
@@ -13,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import undefer
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..auth import throttle
 from ..extensions import db
 from ..models import Contract, ContractDocument, ContractSignature, DocumentStatus, Role, SigningParty, User
 from ..models.base import today, utcnow
@@ -36,6 +38,14 @@ RETRIES = 3
 
 class SigningError(Exception):
     """A signing step refused, with a Chinese message for the user."""
+
+
+class SigningLocked(SigningError):
+    """The signer's password is not checked: the account's login is locked for ``retry_after`` seconds."""
+
+    def __init__(self, message, retry_after):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class NotASigner(SigningError):
@@ -341,15 +351,27 @@ def _password_limiter():
     return cache["limiter"], item
 
 
-def _confirm_password(user, password):
-    """The signer's password, re-entered; failures are counted and end in a pause."""
+def _confirm_password(user, password, address=None):
+    """The signer's password, re-entered; failures are counted and end in a pause.
+
+    Two counts: this page's own (SIGNING_PASSWORD_MAX_FAILURES per account, from any address), and the login
+    throttle's (auth/throttle.py: a wrong password here is a failed login of the account from ``address``),
+    so signing guesses no more passwords than the login form allows, and a lock-out there stops signing too."""
     key = ("sign-password", str(user.id))
     # Counted before the (slow) check: of any number of attempts sent at once, at most the limit are
-    # checked; a right password forgets the attempts, as a successful login does.
+    # checked; a right password forgets the attempts, as a successful login does. An attempt this page's
+    # own count refuses is not recorded by the login throttle (it looks first), nor one the throttle refuses
+    # by this page's count.
+    if not _count("test", key):
+        raise SigningError("密码错误次数过多，请稍后再签署")
+    admitted, wait = throttle.admit(user.email, address)
+    if not admitted:
+        raise SigningLocked(f"密码错误次数过多，请 {math.ceil(wait / 60)} 分钟后再签署", wait)
     if not _count("hit", key):
         raise SigningError("密码错误次数过多，请稍后再签署")
     if not password or not user.check_password(password):
         raise SigningError("密码不正确，未签署")
+    throttle.succeeded(user.email, address)
     _count("clear", key)
 
 
@@ -414,7 +436,7 @@ def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None
     org = contract.buyer if party == SigningParty.BUYER.value else contract.seller
     if user.organization_id != org.id:
         raise NotASigner(f"您已不属于{org.name}，不能代表其签署")
-    _confirm_password(user, password)
+    _confirm_password(user, password, ip)
     confirmed_at = utcnow()
     index = 0 if party == SigningParty.BUYER.value else 1
     label = SigningParty.label_of(party)

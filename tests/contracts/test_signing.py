@@ -365,3 +365,44 @@ def test_a_right_password_forgets_earlier_wrong_ones(app):
     for _ in range(limit - 1):
         with pytest.raises(svc.SigningError, match="密码不正确"):
             svc._confirm_password(user, "guess")
+
+
+def _sign_again(client, contract, password):
+    """Post the signing form again, logged in already (a login would clear the throttle's failures)."""
+    page = client.get(f"/contracts/{contract.id}/signing").get_data(as_text=True)
+    doc_hash = re.search(r'name="document_hash" type="hidden" value="([0-9a-f]{64})"', page).group(1)
+    data = {"document_hash": doc_hash, "password": password, "agree": "y"}
+    return client.post(f"/contracts/{contract.id}/signing/sign", data=data)
+
+
+def test_a_wrong_signing_password_is_a_failed_login(app, client, auth):
+    """A wrong password on the signing page counts in the login throttle (login_attempt), as the login form's."""
+    from matchmaker.models import LoginAttempt
+
+    s = setup_parties()
+    prepare(client, auth, s)
+    as_user(client, auth, s.ent)
+    resp = _sign_again(client, s.contract, "guess")
+    assert resp.status_code == 422 and "密码不正确，未签署" in resp.get_data(as_text=True)
+    attempts = db.select(db.func.count(LoginAttempt.id)).filter_by(account=s.ent.email)
+    assert db.session.scalar(attempts) == 1
+    assert _sign_again(client, s.contract, "password123").status_code == 303  # a right one forgets it
+    assert db.session.scalar(attempts) == 0 and len(signatures()) == 1
+
+
+def test_a_login_lockout_stops_signing(app, client, auth):
+    """Failures at the login form lock signing too (429, Retry-After), and failures at signing lock the login
+    form: together no more guesses than LOGIN_MAX_FAILURES, below the signing page's own limit."""
+    s = setup_parties()
+    prepare(client, auth, s)
+    as_user(client, auth, s.ent)
+    app.config["LOGIN_MAX_FAILURES"] = 3
+    assert app.config["SIGNING_PASSWORD_MAX_FAILURES"] > 3
+    other = app.test_client()
+    for _ in range(2):
+        assert other.post("/auth/login", data={"email": s.ent.email, "password": "nope"}).status_code == 200
+    assert _sign_again(client, s.contract, "guess").status_code == 422
+    resp = _sign_again(client, s.contract, "password123")
+    assert resp.status_code == 429 and int(resp.headers["Retry-After"]) > 0
+    assert "密码错误次数过多" in resp.get_data(as_text=True) and signatures() == []
+    assert other.post("/auth/login", data={"email": s.ent.email, "password": "password123"}).status_code == 429
