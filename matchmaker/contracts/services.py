@@ -368,10 +368,23 @@ def changes_since(contract, base_version):
 # What an audit row's snapshot holds besides the contract's fields: the state a move reached, its reason.
 AUDIT_LABELS = {**audit.CONTRACT_FIELDS, "state": "合同状态", "reason": "说明", "password_reentered": "重新输入密码"}
 # Fields of the other areas' audit rows, per entity (a token's "name" is not a person's).
+_LISTING_AUDIT_LABELS = {
+    "status": "状态",
+    "action": "操作",
+    "fields": "查看的内容",
+    "via": "查看途径",
+    "suggestion_id": "推荐配对",
+}
 ENTITY_AUDIT_LABELS = {
     "api_token": {"user_id": "代表的账号", "name": "令牌名称", "scopes": "权限", "days": "有效期", "kind": "令牌类型"},
     "user": {"role": "角色", "email": "邮箱", "active": "账号状态"},
+    "tech_need": _LISTING_AUDIT_LABELS,
+    "need": _LISTING_AUDIT_LABELS,
+    "result": _LISTING_AUDIT_LABELS,
 }
+# What a broker or admin viewed of someone else's listing (listings.access.log_confidential_view), and where.
+VIEWED_LABELS = {"details": "详细内容", "contacts": "联系方式"}
+VIA_LABELS = {"suggestion": "推荐配对"}
 # Audit actions as people read them (contracts' moves, accounts, API tokens, listings).
 ACTION_LABELS = {
     "create": "新增", "update": "修改", "void": "作废", "sign_start": "发起网上签约", "sign_stop": "撤回网上签约",
@@ -399,12 +412,30 @@ def describe_rows(rows):
             keys = [k for k, v in (row.after or {}).items() if k != "version" and v not in (None, "", False)]
         labels = {**AUDIT_LABELS, **ENTITY_AUDIT_LABELS.get(row.entity, {})}
         fields = [
-            (labels.get(k, k), show(k, (row.before or {}).get(k), names),
-             show(k, (row.after or {}).get(k), names))
+            (labels.get(k, k), show(k, (row.before or {}).get(k), names, row.entity),
+             show(k, (row.after or {}).get(k), names, row.entity))
             for k in keys
         ]  # fmt: skip
         out.append({"row": row, "fields": fields})
     return out
+
+
+def _show_listing(key, value, entity):
+    # A listing's audit values (its status moves and the confidential parts viewed), in its own words: a
+    # result is 已转化 where a need is 已解决. None for other keys.
+    from ..listings.lifecycle import ACTIONS
+    from ..models import Result, TechNeed
+
+    model = Result if entity == "result" else TechNeed
+    if key == "status":
+        return model.status_label_of(value)
+    if key == "action":
+        return ACTIONS[value][2].format(solved=model.SOLVED_LABEL) if value in ACTIONS else str(value)
+    if key == "fields":
+        return "、".join(VIEWED_LABELS.get(f, str(f)) for f in (value if isinstance(value, list) else [value]))
+    if key == "via":
+        return VIA_LABELS.get(value, str(value))
+    return None
 
 
 LOOKUPS = {
@@ -433,13 +464,17 @@ def _names_for(rows):
     return names
 
 
-def show(key, value, names):
-    """A stored audit value as a person reads it."""
+def show(key, value, names, entity=None):
+    """A stored audit value as a person reads it (``entity``: the row's, for values whose words depend on it)."""
     from ..models import Channel, ContractType, RegistrationStatus, Role
     from ..models.enums import ApiScope, ApiTokenKind
 
     if value is None or value == "":
         return "—"
+    if entity in ("tech_need", "need", "result"):
+        shown = _show_listing(key, value, entity)
+        if shown is not None:
+            return shown
     if key in LOOKUPS:
         return names.get((LOOKUPS[key][0], value), f"#{value}")
     labels = {"type": ContractType, "channel": Channel, "registration_status": RegistrationStatus,
