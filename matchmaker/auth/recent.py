@@ -53,11 +53,6 @@ def stamp(user):
     session[SESSION_KEY] = f"{int(_now())}:{_login_of(user)}"
 
 
-def forget():
-    """Drop this session's stamp (logout)."""
-    session.pop(SESSION_KEY, None)
-
-
 def entered_at(user):
     """When this session last entered the password (seconds since the epoch), if it was in this login."""
     at, _, login = str(session.get(SESSION_KEY) or "").partition(":")

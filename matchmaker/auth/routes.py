@@ -2,7 +2,7 @@
 
 import math
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import limiter
@@ -37,7 +37,7 @@ def login():
             form.email.errors.append("该账号已被停用，请联系平台管理员")
         else:
             throttle.succeeded(email, addr)
-            login_user(user, remember=form.remember.data)
+            _log_in(user, remember=form.remember.data)
             recent.stamp(user)
             services.record_login(user)
             flash(f"欢迎回来，{user.name}", "success")
@@ -45,13 +45,20 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
+def _log_in(user, remember=False):
+    """Log ``user`` in on a new session: nothing the browser's session held before carries over (a CSRF secret
+    planted in it or seen by someone else, another account's keys: session fixation)."""
+    session.clear()
+    login_user(user, remember=remember)
+
+
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
     """Log out (POST only, so a link elsewhere cannot log a user out); copies of the cookies die too."""
     services.logout(current_user._get_current_object())
-    logout_user()
-    recent.forget()
+    session.clear()  # nothing of this login (its CSRF secret, its password stamp) is left to whoever comes next
+    logout_user()  # after the clear: it marks the remember-me cookie for deletion in the session
     flash("您已退出登录", "info")
     return redirect(url_for("main.index"))
 
@@ -99,7 +106,7 @@ def register_confirm():
         return redirect(url_for("auth.login"))
     except services.AccountError as exc:  # e.g. the organisation named now clashes with one registered since
         return render_template("auth/register_confirm.html", error=f"无法完成注册：{exc}"), 409
-    login_user(user)
+    _log_in(user)
     if user.requested_organization:
         flash(f"注册成功。您申请加入的「{user.requested_organization.name}」已在平台登记，"
               "平台管理员核实后您即可代表该单位发布和管理需求或成果", "info")  # fmt: skip
@@ -121,7 +128,7 @@ def change_password():
         else:
             # keep this session under the new token, and this device remembered if it was
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-            login_user(current_user._get_current_object(), remember=remembered)
+            _log_in(current_user._get_current_object(), remember=remembered)
             recent.stamp(current_user)
             tokens = f"，您的 {revoked} 个 API 令牌已撤销（如仍需要请重新创建）" if revoked else ""
             flash(f"密码已修改，其他设备上的登录已失效{tokens}", "success")

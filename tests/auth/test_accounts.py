@@ -166,6 +166,24 @@ def test_login_logout(client):
     assert client.get("/dashboard").status_code == 302
 
 
+def test_login_and_logout_start_a_new_session(client):
+    """Nothing a browser's session held before a login carries into it (a CSRF secret planted or seen by someone
+    else: session fixation), and nothing of a login is left after its logout; the remember-me cookie still goes."""
+    user = make_user(role="researcher")
+    with client.session_transaction() as s:
+        s["csrf_token"], s["planted"] = "known-to-someone-else", "x"
+    client.post("/auth/login", data={"email": user.email, "password": "password123", "remember": "y"})
+    with client.session_transaction() as s:
+        assert s.get("_user_id") and "planted" not in s and s.get("csrf_token") != "known-to-someone-else"
+        s["left_by_the_login"] = "x"
+    assert client.get_cookie("remember_token") is not None
+    resp = client.post("/auth/logout")
+    assert "remember_token=;" in " ".join(resp.headers.getlist("Set-Cookie"))  # deleted
+    with client.session_transaction() as s:
+        assert "_user_id" not in s and "left_by_the_login" not in s and "_password_at" not in s
+    assert client.get("/dashboard").status_code == 302
+
+
 def test_login_wrong_password_message(client):
     user = make_user()
     resp = client.post("/auth/login", data={"email": user.email, "password": "nope-nope"})
