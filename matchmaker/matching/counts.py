@@ -27,6 +27,7 @@ _NL, _SP = 10, 32
 _OTHER_SPACE = np.array([c for c in range(0x3001) if chr(c).isspace() and c not in (_NL, _SP)])
 _BLOCK_ROWS = 1024  # documents per block: its arrays stay in cache and reuse freed memory
 _DENSE_PAIRS = 200_000_000  # a table over all character pairs up to this size, else sort them
+_SPLIT_WORDS_DOCS = 8192  # documents from which two threads number the words (see _number_words)
 
 
 def three_fields(cached: str) -> list[str]:
@@ -281,6 +282,44 @@ def count_terms(docs: list[str], field_weights, char_unigrams: bool = True, n_jo
     return Counts(X, words, char_keys, n_c if char_unigrams else 0, keyword_ids, seg)
 
 
+def _number_words(t: _Text, n_c: int, fr: np.ndarray, seen: np.ndarray, n_docs: int, n_jobs: int):
+    """kernels.word_pass over all documents, and the words as text. From _SPLIT_WORDS_DOCS documents on, with
+    two threads, each half of the documents is numbered on its own (the pass is one hash table, so a single
+    thread's: ~0.3 s at 110,000 documents while the other core waits), then the second half's words are
+    renumbered after the first's: words first seen in the first half keep its ids, the second half's new ones
+    follow in its order, which is the numbering by first appearance of one pass, array for array."""
+    if n_jobs < 2 or n_docs < _SPLIT_WORDS_DOCS:
+        occ, doc_occ, doc_chr, rep_start, rep_len, is_kw = kernels.word_pass(t.cid, n_c, fr, seen)
+        return occ, doc_occ, doc_chr, rep_start, rep_len, is_kw, t.decode(rep_start, rep_len)
+    cut = int(t.doc_start[n_docs // 2])  # the second half's first character; cid[cut - 1] ends a document
+    with ThreadPoolExecutor(1) as ex:  # both mark bigrams in seen: only ever True
+        second = ex.submit(kernels.word_pass, t.cid[cut:], n_c, fr, seen)
+        occ_a, docs_a, chrs_a, start_a, len_a, kw_a = kernels.word_pass(t.cid[: cut - 1], n_c, fr, seen)
+        occ_b, docs_b, chrs_b, start_b, len_b, kw_b = second.result()
+    words = t.decode(start_a, len_a)
+    ids = dict(zip(words, range(len(words))))
+    renumber = np.empty(len(start_b), dtype=np.int32)
+    new = []
+    for j, word in enumerate(t.decode(start_b + cut, len_b)):
+        i = ids.get(word)
+        if i is None:
+            i = ids[word] = len(words)
+            words.append(word)
+            new.append(j)
+        renumber[j] = i
+    new = np.asarray(new, dtype=np.int64)
+    rep_start = np.concatenate([start_a, start_b[new] + cut])
+    rep_len = np.concatenate([len_a, len_b[new]])
+    is_kw = np.concatenate([kw_a, np.zeros(len(new), dtype=bool)])
+    is_kw[renumber[kw_b]] = True
+    occ = np.empty(len(occ_a) + len(occ_b), dtype=occ_a.dtype)
+    occ[: len(occ_a)] = occ_a
+    kernels.take(renumber, occ_b, occ[len(occ_a) :])
+    doc_occ = np.concatenate([docs_a, docs_b[1:] + len(occ_a)])
+    doc_chr = np.concatenate([chrs_a, chrs_b[1:] + chrs_a[-1]])
+    return occ, doc_occ, doc_chr, rep_start, rep_len, is_kw, words
+
+
 def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n_jobs: int) -> Counts:
     """The same counts from compiled loops (kernels.py): one pass numbers the words and marks the
     bigrams, then rows are counted a span at a time on n_jobs threads (the loops release the GIL)."""
@@ -295,14 +334,13 @@ def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n
     fr = np.empty(n_c, dtype=np.int64)
     fr[by_freq] = np.arange(n_c)
     seen = np.zeros(width * width, dtype=bool)
-    occ, doc_occ, doc_chr, rep_start, rep_len, is_kw = kernels.word_pass(t.cid, n_c, fr, seen)
+    occ, doc_occ, doc_chr, rep_start, rep_len, is_kw, words = _number_words(t, n_c, fr, seen, n_docs, n_jobs)
     in_fr = np.flatnonzero(seen)
     code = by_freq[in_fr // width] * width + by_freq[in_fr % width]  # the same pairs by character ids
     order = np.argsort(code)
     pairs = code[order]
     rank = np.zeros(width * width, dtype=np.int32)  # in frequency space
     rank[in_fr[order]] = np.arange(len(pairs), dtype=np.int32)
-    words = t.decode(rep_start, rep_len)
     n_w, n_u = len(words), n_c if char_unigrams else 0
     n_feat = n_w + n_u + len(pairs)
     char_keys = (t.chars[pairs // width].astype(np.int64) << SHIFT) | t.chars[pairs % width]

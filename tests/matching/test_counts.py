@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 
-from matchmaker.matching import kernels, vectorize
+from matchmaker.matching import counts, kernels, vectorize
 from matchmaker.matching.counts import count_terms
 from matchmaker.matching.docs import doc_cache
 
@@ -205,3 +205,25 @@ def test_nth_largest_as_partition(monkeypatch):
             monkeypatch.setattr(kernels, "available", lambda: False)
             assert np.array_equal(np.sort(compiled), np.sort(index.top_n(v, 200))), (n, kind)
             monkeypatch.undo()
+
+
+def test_words_numbered_in_two_halves_as_in_one_pass(monkeypatch, counting):
+    """With many documents and two threads, each half's words are numbered on its own and the second half's
+    renumbered: the same words, ids, keywords, counts and document frequencies as one pass, bit for bit
+    (halves cut between documents of every kind: empty fields, keywords seen only in the second half)."""
+    if counting != "compiled":
+        pytest.skip("the numpy path numbers words by sorting")
+    first = ["甲乙 普通\n\n正文 甲乙"]  # 甲乙 a plain word here, a keyword in the second half only
+    second = ["丙\n甲乙\n正文", "新词 只在后半\n后半关键词 新词\n新词 后半 独有", "\n\n"]
+    docs = first + (ODD + CACHES) * 3 + second + CACHES
+    monkeypatch.setattr(counts, "_SPLIT_WORDS_DOCS", 2)
+    for cut_docs in (docs, docs[:-1], docs[3:]):  # the halves cut at different documents
+        reference = count_terms(cut_docs, (2.0, 2.0, 1.0), n_jobs=1)
+        halves = count_terms(cut_docs, (2.0, 2.0, 1.0), n_jobs=2)
+        assert halves.words == reference.words and np.array_equal(halves.keyword_ids, reference.keyword_ids)
+        assert np.array_equal(halves.char_keys, reference.char_keys) and np.array_equal(halves.seg, reference.seg)
+        assert np.array_equal(halves.df, reference.df)
+        for name in ("indptr", "indices", "data"):
+            assert np.array_equal(getattr(halves.X, name), getattr(reference.X, name)), name
+        keywords = {halves.words[i] for i in halves.keyword_ids.tolist()}
+        assert {"甲乙", "后半关键词"} <= keywords and "普通" not in keywords
