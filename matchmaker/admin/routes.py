@@ -37,15 +37,6 @@ def users():
     return render_template("admin/users.html", page=page, roles=Role, password_recent=recent.is_recent(current_user))
 
 
-def _refused(form, needed=True):
-    """Validate a submitted form and, when ``needed`` and the session's password is not recent, the admin's
-    password typed in it (all of it checked, so every error shows at once): None when the action may go on,
-    else the (status, headers) to answer with, the errors beside the fields (auth/recent.py)."""
-    valid = form.validate()
-    asked = recent.check_form(form, current_user, request.remote_addr) if needed else None
-    return asked or (None if valid else (400, {}))
-
-
 @bp.route("/users/new", methods=["GET", "POST"])
 @admin_only
 def user_new():
@@ -53,7 +44,7 @@ def user_new():
     password entered within PASSWORD_CONFIRM_MINUTES, or typed in the form."""
     form = StaffUserForm()
     form.ask_password = not recent.is_recent(current_user)
-    answer = _refused(form, needed=form.role.data in STAFF_ROLES) if form.is_submitted() else (200, {})
+    answer = recent.refused(form, needed=form.role.data in STAFF_ROLES) if form.is_submitted() else (200, {})
     if not answer:
         try:
             user = accounts.create_user(
@@ -98,7 +89,7 @@ def user_active(user_id):
         return redirect(url_for("admin.users", q=user.email))
     form = ActivateForm()
     form.ask_password = not recent.is_recent(current_user)
-    answer = _refused(form) if request.method == "POST" else (200, {})
+    answer = recent.refused(form) if request.method == "POST" else (200, {})
     if answer:
         return render_template("admin/user_active.html", form=form, user=user), *answer
     _set_active(user, True, form.password_reentered)
@@ -125,7 +116,7 @@ def user_password(user_id):
         return redirect(url_for("auth.change_password"))
     form = ResetPasswordForm()
     form.ask_password = not recent.is_recent(current_user)
-    answer = _refused(form) if form.is_submitted() else (200, {})
+    answer = recent.refused(form) if form.is_submitted() else (200, {})
     if not answer:
         try:
             accounts.reset_password(user, form.password.data, current_user, key=form.submission_key.data,

@@ -21,8 +21,8 @@ import hashlib
 import math
 import time
 
-from flask import current_app, session
-from flask_login import confirm_login, login_fresh
+from flask import current_app, request, session
+from flask_login import confirm_login, current_user, login_fresh
 
 from . import throttle
 
@@ -109,3 +109,12 @@ def check_form(form, user, address):
         return 400, {}
     form.ask_password, form.password_reentered = False, True
     return None
+
+
+def refused(form, needed=True):
+    """Validate a form submitted by the current user and, when ``needed`` and the session's password is not
+    recent, the password typed in it (all of it checked, so every error shows at once): None when the action
+    may go on, else the (status, headers) to answer with, the errors beside the fields."""
+    valid = form.validate()
+    asked = check_form(form, current_user, request.remote_addr) if needed else None
+    return asked or (None if valid else (400, {}))

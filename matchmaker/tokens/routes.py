@@ -34,14 +34,6 @@ def _mine_page(form, created=None, status=200, headers=None):
     return render_template("tokens/index.html", form=form, page=page, created=created), status, headers or {}
 
 
-def _refused(form):
-    """Validate a submitted token form and, unless the session's password is recent, the password typed in
-    it (all of it is checked, so every error shows at once): None when a token may be made, else the
-    (status, headers) to answer with, the errors beside the fields."""
-    valid = form.validate()
-    return recent.check_form(form, current_user, request.remote_addr) or (None if valid else (400, {}))
-
-
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def index():
@@ -49,7 +41,7 @@ def index():
     password entered within PASSWORD_CONFIRM_MINUTES, or typed in the form (auth/recent.py)."""
     form, seen = TokenForm(), current_user.session_token  # as this request authenticated it
     form.ask_password = not recent.is_recent(current_user)
-    answer = _refused(form) if form.is_submitted() else (200, {})  # the page to show instead of a new token
+    answer = recent.refused(form) if form.is_submitted() else (200, {})  # the page to show instead of a new token
     if answer:
         return _mine_page(form, None, *answer)
     try:
@@ -84,7 +76,7 @@ def manage():
     entered within PASSWORD_CONFIRM_MINUTES or typed in the form (auth/recent.py)."""
     form, seen = ServiceTokenForm(), current_user.session_token  # as this request authenticated it
     form.ask_password = not recent.is_recent(current_user)
-    created, answer = None, _refused(form) if form.is_submitted() else (200, {})  # None: make the token
+    created, answer = None, recent.refused(form) if form.is_submitted() else (200, {})  # None: make the token
     status, headers = answer or (200, {})
     if not answer:
         try:
