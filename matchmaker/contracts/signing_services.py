@@ -419,6 +419,15 @@ def _certify(doc, contract, actor):
     _move(contract, SIGNED_ONLINE, actor, document=doc)  # the last party's signature completes it
 
 
+class _Raced(Exception):
+    """The other party's signature row is newer than the bytes this signature was made on."""
+
+
+def _holds(pdf, signature):
+    """Whether the bytes contain the revision the signature saved."""
+    return len(pdf) >= signature.size_after and document_hash(pdf[: signature.size_after]) == signature.signed_hash
+
+
 def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None):
     """The authorised signer of a party signs the document they read; the last party's signature completes it."""
     doc = latest_document(contract, with_pdf=True)
@@ -443,11 +452,16 @@ def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None
     for attempt in range(RETRIES):
         try:
             cred = credential_for(org)
-            signed = pades.sign_party(doc.pdf, signer_for(cred), index, f"{label}（{org.name}）同意并签署本合同",
+            before = doc.pdf
+            signed = pades.sign_party(before, signer_for(cred), index, f"{label}（{org.name}）同意并签署本合同",
                                       name=user.name, timestamper=timestamper())  # fmt: skip
             _apply_signature(doc, party, org, user, signed, cred.id, cred.fingerprint, ip, user_agent, confirmed_at)
-            other = SigningParty.SELLER.value if index == 0 else SigningParty.BUYER.value
-            if doc.signature_of(other) is not None:
+            other = doc.signature_of(SigningParty.SELLER.value if index == 0 else SigningParty.BUYER.value)
+            if other is not None and not _holds(before, other):
+                # Saved while this signature was made (PostgreSQL reads each statement afresh, so the rows
+                # read now can be newer than the bytes signed): the save below would be refused anyway.
+                raise _Raced
+            if other is not None:
                 try:
                     _certify(doc, contract, user)
                 except SigningError:
@@ -461,7 +475,7 @@ def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None
             _notify_signed(doc, contract, user, label)
             db.session.commit()
             return doc
-        except (StaleDataError, IntegrityError, OperationalError) as exc:
+        except (StaleDataError, IntegrityError, OperationalError, _Raced) as exc:
             # Someone signed the same document meanwhile: start again from the bytes they saved.
             db.session.rollback()
             log.info("signing contract %s raced (%s), attempt %s", contract.id, type(exc).__name__, attempt + 1)

@@ -302,3 +302,38 @@ def test_a_signer_who_left_the_party_is_not_asked_to_sign(app, client, auth):
     as_user(client, auth, s.res)
     page = client.get("/contracts/signing/mine?awaiting=1").get_data(as_text=True)
     assert s.contract.title in page and svc.awaiting_my_signature_count(s.res) == 1
+
+
+def test_the_other_signature_saved_while_signing(file_app, monkeypatch):
+    """The other party's signature is saved while this one's is being made from the bytes read before it
+    (PostgreSQL reads each statement afresh, so the signature rows read next show it): signing starts again
+    from the saved bytes, rather than certifying a file with one party's signature and telling the signer
+    that it failed."""
+    with file_app.app_context():
+        s = setup_parties()
+        doc = _prepared(s)
+        svc.credential_for(s.buyer), svc.credential_for(s.seller)  # issued: the signer writes nothing before
+        db.session.commit()
+        ids = (s.ent.id, s.res.id, s.contract.id, doc.document_hash, doc.id)
+        db.session.remove()
+    ent_id, res_id, contract_id, doc_hash, doc_id = ids
+    real, fired = svc.pades.sign_party, []
+
+    def other_saves_meanwhile(pdf, *args, **kwargs):
+        if not fired:
+            fired.append(True)
+            outcome = _race(file_app, [(res_id, contract_id, doc_hash)])
+            assert outcome == ["signed"], outcome
+        return real(pdf, *args, **kwargs)
+
+    monkeypatch.setattr(svc.pades, "sign_party", other_saves_meanwhile)
+    with file_app.app_context():
+        svc.sign_as_party(db.session.get(User, ent_id), db.session.get(Contract, contract_id), doc_hash, "password123")
+        db.session.remove()
+    assert fired
+    with file_app.app_context():
+        doc = db.session.get(ContractDocument, doc_id)
+        assert doc.is_signed and [x.party for x in doc.signatures] == ["seller", "buyer", "platform"]
+        check = verify_pdf(doc.pdf, [svc.authority().root], svc.authority().root)
+        assert check.complete(), [x.summary for x in check.signatures]
+        db.session.remove()
