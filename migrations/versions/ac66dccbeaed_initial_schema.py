@@ -8,15 +8,80 @@ Create Date: 2026-11-27 23:29:07.111751
 from alembic import op
 import sqlalchemy as sa
 
-import matchmaker.models.contracts  # the exact Money column type
-from matchmaker.listings import search as fts  # the full-text DDL (moved from matchmaker.search)
-
 
 # revision identifiers, used by Alembic.
 revision = 'ac66dccbeaed'
 down_revision = None
 branch_labels = None
 depends_on = None
+
+
+# ---- Frozen copies of what this migration took from the app when written: the column type of
+# matchmaker.models.contracts.Money and the full-text DDL of matchmaker.listings.search. It must keep making the
+# schema it made, whatever the app's code becomes later (a changed type or index needs a new migration), so it
+# carries its own copies; tests/core/test_migrations.py checks that they still agree with the app's.
+
+class Money(sa.types.TypeDecorator):
+    """The column of the app's Money type: exact yuan as NUMERIC(18,2) on PostgreSQL, whole cents in a BIGINT on
+    SQLite. (The app's type also converts the values; this migration writes none.)"""
+
+    impl = sa.Numeric(18, 2)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == 'sqlite':
+            return dialect.type_descriptor(sa.BigInteger())
+        return dialect.type_descriptor(sa.Numeric(18, 2, asdecimal=True))
+
+
+# Full-text search over the jieba tokens in search_tokens (title, keywords and body on three lines): FTS5 tables
+# and triggers on SQLite, a generated tsvector column and its GIN index on PostgreSQL.
+FTS_TABLES = ('tech_need', 'result')
+
+
+def _split_sql(col):
+    """SQLite expressions for the three newline-separated parts of a token cache column."""
+    nl = 'char(10)'
+    rest = f'substr({col}, instr({col}, {nl}) + 1)'
+    title = f'CASE WHEN instr({col}, {nl}) > 0 THEN substr({col}, 1, instr({col}, {nl}) - 1) ELSE {col} END'
+    kw = (
+        f"CASE WHEN instr({col}, {nl}) = 0 THEN '' WHEN instr({rest}, {nl}) > 0 "
+        f'THEN substr({rest}, 1, instr({rest}, {nl}) - 1) ELSE {rest} END'
+    )
+    body = (
+        f"CASE WHEN instr({col}, {nl}) = 0 OR instr({rest}, {nl}) = 0 THEN '' "
+        f'ELSE substr({rest}, instr({rest}, {nl}) + 1) END'
+    )
+    return title, kw, body
+
+
+def fts_ddl_sqlite(table):
+    fts = f'{table}_fts'
+    t, k, b = _split_sql('new.search_tokens')
+    insert = f'INSERT INTO {fts}(rowid, title, keywords, body) VALUES (new.id, {t}, {k}, {b});'
+    return [
+        f'CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(title, keywords, body, '
+        "tokenize = 'unicode61 remove_diacritics 0')",
+        f'CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table} BEGIN {insert} END',
+        f'CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE OF search_tokens ON {table} BEGIN '
+        f'DELETE FROM {fts} WHERE rowid = old.id; {insert} END',
+        f'CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {table} BEGIN '
+        f'DELETE FROM {fts} WHERE rowid = old.id; END',
+    ]
+
+
+def fts_ddl_postgresql(table):
+    part = "split_part(search_tokens, E'\\n', {})"
+    vector = (
+        f"setweight(to_tsvector('simple'::regconfig, {part.format(1)}), 'A') || "
+        f"setweight(to_tsvector('simple'::regconfig, {part.format(2)}), 'B') || "
+        f"to_tsvector('simple'::regconfig, {part.format(3)})"
+    )
+    return [
+        f'ALTER TABLE {table} ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS ({vector}) STORED',
+        f'CREATE INDEX IF NOT EXISTS ix_{table}_search_vector ON {table} USING gin (search_vector)',
+    ]
+# ---- end of the frozen copies
 
 
 def upgrade():
@@ -403,8 +468,8 @@ def upgrade():
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('buyer_id', sa.Integer(), nullable=False),
     sa.Column('seller_id', sa.Integer(), nullable=False),
-    sa.Column('amount', matchmaker.models.contracts.Money(precision=18, scale=2), nullable=False),
-    sa.Column('transaction_amount', matchmaker.models.contracts.Money(precision=18, scale=2), nullable=False),
+    sa.Column('amount', Money(precision=18, scale=2), nullable=False),
+    sa.Column('transaction_amount', Money(precision=18, scale=2), nullable=False),
     sa.Column('signed_on', sa.Date(), nullable=False),
     sa.Column('registration_status', sa.String(length=20), nullable=False),
     sa.Column('registered_on', sa.Date(), nullable=True),
@@ -501,14 +566,18 @@ def upgrade():
 
     # Full-text search over jieba tokens: FTS5 tables + triggers (SQLite), a generated
     # tsvector column + GIN index (PostgreSQL).
+    # The tables are new and empty: nothing to fill (on PostgreSQL the generated column fills itself).
     bind = op.get_bind()
-    for table in fts.TABLES:
-        fts.create_for_table(bind, table, fill=False)
+    ddl = {'sqlite': fts_ddl_sqlite, 'postgresql': fts_ddl_postgresql}.get(bind.dialect.name)
+    if ddl:
+        for table in FTS_TABLES:
+            for stmt in ddl(table):
+                bind.exec_driver_sql(stmt)
 
 
 def downgrade():
     if op.get_bind().dialect.name == "sqlite":
-        for table in fts.TABLES:
+        for table in FTS_TABLES:
             op.execute(f"DROP TABLE IF EXISTS {table}_fts")
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('suggestion_move', schema=None) as batch_op:

@@ -2,18 +2,24 @@
 
 import ast
 import importlib.util
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
+from sqlalchemy import Column, Integer, Text, table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.schema import CreateColumn
 
 from matchmaker.extensions import db
+from matchmaker.listings import search
 from matchmaker.listings.search import alembic_include_object
 from matchmaker.models import Organization, Zone
+from matchmaker.models.contracts import Money
 from matchmaker.utils.text import name_key
 from matchmaker.zones.services import zone_key
 
@@ -153,22 +159,184 @@ SAMPLES = ["华星（深圳）精密有限公司", "华星(深圳）精密有限
            "Straße专区", "\u202eevil", "", "   ", None]  # fmt: skip
 
 
+def _migration(filename):
+    path = VERSIONS / filename
+    spec = importlib.util.spec_from_file_location(f"migration_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.mark.parametrize("filename", sorted(FROZEN))
 def test_the_name_key_migrations_carry_their_own_frozen_rule(filename):
     """These migrations compute keys without importing the app (whose rule may change after them), with copies
     that agree with the app's rule as it is. If the app's rule changes, this fails: do not edit the migrations,
     add one that recomputes the stored keys by the new rule, and pin the old rule's answers here instead."""
-    path = VERSIONS / filename
-    imported = [
-        node.module if isinstance(node, ast.ImportFrom) else alias.name
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        for alias in node.names
-    ]
-    assert not [m for m in imported if (m or "").split(".")[0] == "matchmaker"], imported
-    spec = importlib.util.spec_from_file_location(f"migration_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _migration(filename)  # (that they import nothing of the app's: test_no_migration_imports_the_app)
     for fn_name, app_fn in FROZEN[filename].items():
         frozen = getattr(module, fn_name)
         assert [frozen(s) for s in SAMPLES] == [app_fn(s) for s in SAMPLES], fn_name
+
+
+@pytest.mark.parametrize("filename", sorted(p.name for p in VERSIONS.glob("*.py")))
+def test_no_migration_imports_the_app(filename):
+    """A migration must do tomorrow what it did when written: it imports nothing of the app's (whose models and
+    helpers change), and carries a frozen copy of any rule it needs instead (checked against the app's by the tests
+    around this one)."""
+    tree = ast.parse((VERSIONS / filename).read_text(encoding="utf-8"))
+    imported = [
+        (node.module or "") if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    ]
+    imported += [  # importlib.import_module("matchmaker...") / __import__("matchmaker...") too
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+        and getattr(node.func, "attr", getattr(node.func, "id", None)) in ("import_module", "__import__")
+    ]  # fmt: skip
+    assert not [m for m in imported if str(m).split(".")[0] == "matchmaker"], imported
+
+
+def _column_ddl(type_, dialect):
+    return str(CreateColumn(Column("amount", type_, nullable=False)).compile(dialect=dialect))
+
+
+@pytest.mark.parametrize("filename", ["ac66dccbeaed_initial_schema.py", "d4f1a7c9e2b3_contract_month_totals.py"])
+def test_the_money_migrations_carry_their_own_frozen_column_type(filename):
+    """They make the columns the app's Money type makes (BIGINT cents on SQLite, NUMERIC(18,2) on PostgreSQL) with
+    their own copy of the type. If the app's type changes, this fails: do not edit the migrations, add one that
+    alters the columns, and pin the old columns here instead."""
+    frozen = _migration(filename).Money(precision=18, scale=2)
+    for dialect, expected in [(sqlite.dialect(), "amount BIGINT NOT NULL"),
+                              (postgresql.dialect(), "amount NUMERIC(18, 2) NOT NULL")]:  # fmt: skip
+        assert _column_ddl(frozen, dialect) == _column_ddl(Money(), dialect) == expected
+
+
+def test_the_initial_migration_carries_its_own_frozen_full_text_ddl():
+    """The FTS5 tables and triggers (SQLite), the generated tsvector column and its GIN index (PostgreSQL) are
+    the app's, from a copy in the migration. If the app's DDL changes, this fails: do not edit the migration, add
+    one that replaces the objects (and refills them), and pin the old DDL here instead."""
+    module = _migration("ac66dccbeaed_initial_schema.py")
+    assert module.FTS_TABLES == search.TABLES
+    for name in search.TABLES:
+        assert module.fts_ddl_sqlite(name) == search.DDL_SQLITE[name]
+        assert module.fts_ddl_postgresql(name) == search.DDL_POSTGRESQL[name]
+
+
+# search_tokens holds a listing's title, keywords and body tokens on three lines.
+TOKENS = {1: "储能 电池\n锂电 储能\n正极 材料", 2: "机器人\n\n视觉 检测", 3: "标题"}
+SPLIT = {1: ("储能 电池", "锂电 储能", "正极 材料"), 2: ("机器人", "", "视觉 检测"), 3: ("标题", "", "")}
+VECTORS = {  # PostgreSQL: title weighted A, keywords B, body D (positions run on across the three)
+    1: "'储能':1A,4B '材料':6 '正极':5 '电池':2A '锂电':3B",
+    2: "'机器人':1A '检测':3 '视觉':2",
+    3: "'标题':1A",
+}
+EDITED = "新 标题\n储能\n"  # listing 3's tokens after an edit
+EDITED_INDEX = {"sqlite": ("新 标题", "储能", ""), "postgresql": "'储能':3B '新':1A '标题':2A"}
+AMOUNTS = [Decimal("9999999999999999.99"), Decimal("0.01"), Decimal("12345.60")]  # NUMERIC(18,2)'s largest
+
+
+def _insert_listing(name, listing_id, tokens, at):
+    common = {"id": listing_id, "organization_id": 1, "title": f"标题{listing_id}", "keywords": "",
+              "status": "published", "source": "manual", "tokens": "", "search_tokens": tokens, "created_at": at,
+              "updated_at": at}  # fmt: skip
+    if name == "tech_need":
+        extra = {"summary": "", "problem": "", "indicators": "", "conditions": "", "budget_negotiable": False,
+                 "confidentiality": "public"}  # fmt: skip
+    else:
+        extra = {"abstract": "", "detail": "", "price_negotiable": False, "advantages": ""}
+    row = common | extra
+    db.session.execute(
+        db.text(f"INSERT INTO {name} ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"), row
+    )
+
+
+def _full_text(name):
+    """What the full-text index holds for each listing: the three parts (SQLite) or the tsvector (PostgreSQL)."""
+    if db.engine.dialect.name == "sqlite":
+        sql = f"SELECT rowid, title, keywords, body FROM {name}_fts ORDER BY rowid"  # noqa: S608
+        return {r[0]: tuple(r[1:]) for r in db.session.execute(db.text(sql))}
+    sql = f"SELECT id, search_vector::text FROM {name} ORDER BY id"  # noqa: S608
+    return dict(db.session.execute(db.text(sql)).all())
+
+
+def _matching(name, term):
+    if db.engine.dialect.name == "sqlite":
+        sql = f"SELECT rowid FROM {name}_fts WHERE {name}_fts MATCH :q ORDER BY rowid"  # noqa: S608
+        return db.session.scalars(db.text(sql), {"q": f'"{term}"'}).all()
+    sql = f"SELECT id FROM {name} WHERE search_vector @@ plainto_tsquery('simple', :q) ORDER BY id"  # noqa: S608
+    return db.session.scalars(db.text(sql), {"q": term}).all()
+
+
+def test_the_frozen_schema_copies_hold_the_same_data_through_the_migration_chain(fresh_db_url, tmp_path):
+    """Listings and contracts saved right after the initial schema (its frozen full-text DDL and Money columns)
+    come through every later migration: the full-text index holds each listing's title, keywords and body as
+    written, follows edits and deletes, and finds them; the amounts are exact to the cent at NUMERIC(18,2)'s
+    largest, stored as integer cents on SQLite. The contract month totals (the other frozen Money copy) too."""
+    app = app_on(fresh_db_url, tmp_path)
+    directory = app.extensions["migrate"].directory
+    sqlite_db = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    expected = SPLIT if sqlite_db else VECTORS
+    at = datetime(2026, 1, 1)
+    contract = table("contract", *(Column(c, Integer) for c in ("id", "buyer_id", "seller_id", "version")),
+                     *(Column(c, Text) for c in ("contract_no", "type", "title", "registration_status", "channel",
+                                                 "note")),
+                     Column("amount", Money()), Column("transaction_amount", Money()), Column("signed_on", db.Date),
+                     Column("voided", db.Boolean), Column("created_at", db.DateTime),
+                     Column("updated_at", db.DateTime))  # fmt: skip
+    with app.app_context():
+        upgrade(directory=directory, revision="ac66dccbeaed")
+        db.session.execute(db.text(INSERT_ORG), {"name": "华星科技有限公司", "at": at})
+        for name in search.TABLES:
+            for listing_id, tokens in TOKENS.items():
+                _insert_listing(name, listing_id, tokens, at)
+        db.session.commit()
+        with db.engine.begin() as conn:  # not through the session, whose hooks keep tables made later up to date
+            for i, amount in enumerate(AMOUNTS, start=1):
+                conn.execute(contract.insert().values(
+                    id=i, buyer_id=1, seller_id=1, version=1, contract_no=f"HT-{i}", type="transfer", title="合同",
+                    registration_status="none", channel="online", note="", amount=amount, transaction_amount=amount,
+                    signed_on=date(2026, 1, 2), voided=False, created_at=at, updated_at=at))  # fmt: skip
+        for name in search.TABLES:
+            assert _full_text(name) == expected
+        db.session.commit()
+
+        upgrade(directory=directory)
+        raw = db.session.execute(db.text("SELECT amount, transaction_amount FROM contract ORDER BY id")).all()
+        if sqlite_db:  # whole cents in an integer column
+            assert [tuple(r) for r in raw] == [(int(a * 100), int(a * 100)) for a in AMOUNTS]
+            kinds = db.session.scalars(db.text("SELECT DISTINCT typeof(amount) FROM contract")).all()
+            assert kinds == ["integer"]
+        else:
+            assert [tuple(r) for r in raw] == [(a, a) for a in AMOUNTS]
+        with db.engine.connect() as conn:
+            read = conn.execute(contract.select().order_by(contract.c.id)).all()
+        assert [(r.amount, r.transaction_amount) for r in read] == [(a, a) for a in AMOUNTS]
+        for name in search.TABLES:
+            assert _full_text(name) == expected
+            assert _matching(name, "储能") == [1]
+            assert _matching(name, "检测") == [2]
+            db.session.execute(db.text(f"UPDATE {name} SET search_tokens = :t WHERE id = 3"),  # noqa: S608
+                               {"t": EDITED})  # fmt: skip
+            db.session.execute(db.text(f"DELETE FROM {name} WHERE id = 2"))  # noqa: S608
+            assert _matching(name, "储能") == [1, 3]
+            assert _matching(name, "检测") == []
+            after = {k: v for k, v in expected.items() if k != 2} | {3: EDITED_INDEX[db.engine.dialect.name]}
+            assert _full_text(name) == after
+
+        totals = table("contract_month_total", Column("id", Integer), Column("month", Integer),
+                       Column("dimension", Text), Column("count", Integer), Column("amount", Money()),
+                       Column("transaction_amount", Money()))  # fmt: skip
+        db.session.execute(totals.insert(), [{"month": 202601, "dimension": "channel", "count": 1, "amount": a,
+                                              "transaction_amount": a} for a in AMOUNTS])  # fmt: skip
+        raw = db.session.scalars(db.text("SELECT amount FROM contract_month_total ORDER BY id")).all()
+        assert raw == ([int(a * 100) for a in AMOUNTS] if sqlite_db else AMOUNTS)
+        assert (
+            db.session.scalars(totals.select().with_only_columns(totals.c.amount).order_by(totals.c.id)).all()
+            == AMOUNTS
+        )
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
