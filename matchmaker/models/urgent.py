@@ -16,6 +16,8 @@ class UrgentRequest(db.Model):
             "uq_urgent_request_open_need", "need_id", unique=True,
             sqlite_where=db.text("status != 'refused'"), postgresql_where=db.text("status != 'refused'"),
         ),
+        # The queue (one status by deadline, 已超时 below now) and the dashboard's counts: a page's rows in order.
+        db.Index("ix_urgent_request_status_due_at", "status", "due_at"),
     )  # fmt: skip
     id = db.Column(db.Integer, primary_key=True)
     need_id = db.Column(db.Integer, db.ForeignKey("tech_need.id", ondelete="CASCADE"), nullable=False, index=True)

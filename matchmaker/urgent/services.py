@@ -331,7 +331,7 @@ def queue_query(args, user=None):
     q = (args.get("q") or "").strip()[:50]
     if q:  # the need joined only to search its title: counting 50,000 pending requests joined took 200 ms (PostgreSQL)
         stmt = stmt.join(TechNeed, TechNeed.id == r.need_id).where(contains_any(q, TechNeed.title, r.reason))
-    if one_status:  # one status: the deadline's index gives the order (the queue's first page 93 -> 0.2 ms)
+    if one_status:  # one status: ix_urgent_request_status_due_at gives the order (the first page 93 -> 0.2 ms)
         return stmt.order_by(r.due_at, r.id.desc())
     return stmt.order_by((r.status != "pending"), r.due_at, r.id.desc())
 
