@@ -475,7 +475,8 @@ def my_pairs_stmt(user, awaiting=False):
         return None, None
     if awaiting:
         stmt = _awaiting_reply(stmt, side)
-    return stmt.options(*_owner_options()).order_by(MatchSuggestion.last_activity_at.desc()), side
+    order = (MatchSuggestion.last_activity_at.desc(), MatchSuggestion.id.desc())  # ties: pages neither repeat nor skip
+    return stmt.options(*_owner_options()).order_by(*order), side
 
 
 def awaiting_reply_count(user):

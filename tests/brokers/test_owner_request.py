@@ -88,3 +88,25 @@ def test_requested_pairs_lead_the_queue_across_pages(app):
              for n in range(1, 6)]  # fmt: skip
     pages = [[s.id for s in items] for items in pages]
     assert sum(pages, []) == whole
+
+
+def test_my_pairs_pages_hold_every_pair_once_when_their_activity_ties(client, auth, sides):
+    """Pairs last touched at the same moment (one broker action on many of them, an import) are each on exactly
+    one page of 我的对接, newest first: the order has the pair's id as its tiebreaker, or PostgreSQL may sort the
+    ties differently for page 1 and page 2 and repeat some pairs while leaving others out."""
+    import re
+    from datetime import datetime
+
+    at = datetime(2026, 3, 1, 9, 0)
+    made = [sides["s"].id]
+    for _ in range(44):
+        made.append(make_suggestion(make_need(user=sides["ent"]), sides["result"], last_activity_at=at).id)
+    sides["s"].last_activity_at = datetime(2026, 3, 2, 9, 0)  # the newest: first on page 1
+    db.session.commit()
+    auth.login(sides["res"])
+    shown = []
+    for page in (1, 2, 3):
+        body = client.get(f"/broker/mine?page={page}").get_data(as_text=True)
+        shown += [int(i) for i in re.findall(r'<div class="card mb-2" id="s(\d+)"', body)]
+    assert sorted(shown) == sorted(made)  # none repeated, none left out
+    assert shown == [made[0]] + sorted(made[1:], reverse=True)
