@@ -332,7 +332,7 @@ def my_registrations(user):
         db.select(LiveRegistration)
         .join(LiveSession, LiveSession.id == LiveRegistration.session_id)
         .where(LiveRegistration.user_id == user.id)
-        .order_by(LiveSession.starts_at.desc())
+        .order_by(LiveSession.starts_at.desc(), LiveRegistration.id.desc())  # ties: pages neither repeat nor skip
     )
 
 
@@ -344,7 +344,7 @@ def _history(org):
         .join(LiveRegistration, LiveRegistration.session_id == LiveSession.id)
         .where(LiveRegistration.organization_id == org.id)
         .group_by(LiveSession.id)
-        .order_by(LiveSession.starts_at.desc())
+        .order_by(LiveSession.starts_at.desc(), LiveSession.id.desc())
     )  # fmt: skip
     return history_rows(stmt, lambda row: (row[0].starts_at.date(), f"{row[0].kind_label}：{row[0].title}（报名 {row[1]} 人，"
                                            f"出席 {row[2]} 人）", f"/classes/{row[0].id}"), scalars=False)  # fmt: skip

@@ -189,3 +189,28 @@ def test_attendance_export_with_watch_time_as_hh_mm_ss(client, auth):
     got = {r.user_id: (r.attended, r.minutes) for r in db.session.scalars(db.select(LiveRegistration))}
     assert got == {users[0].id: (True, 45), users[1].id: (True, 62)}
     assert db.session.get(LiveSession, s.id).guest_attendees == 0  # 30 seconds is under a minute
+
+
+def test_my_registrations_pages_hold_each_session_once_when_they_start_together(client, auth):
+    """Sessions starting at the same time (parallel rooms of one event) are each on exactly one page of 我的报名,
+    the latest registration first: without the registration's id as the tiebreaker PostgreSQL may sort the ties
+    differently for page 1 and page 2, repeating some sessions and leaving others out."""
+    import re
+
+    user = make_user("enterprise")
+    broker = make_user("broker")
+    at = datetime(2026, 4, 1, 14)
+    regs = []
+    for i in range(25):
+        s = make_session(broker, title=f"分会场{i}", starts_at=at)
+        reg = LiveRegistration(session_id=s.id, user_id=user.id, organization_id=user.organization_id)
+        db.session.add(reg)
+        db.session.commit()
+        regs.append(reg)
+    auth.login(user)
+    shown = []
+    for page in (1, 2):
+        body = client.get(f"/classes/mine?page={page}").get_data(as_text=True)
+        shown += [int(i) for i in re.findall(r'<td><a href="/classes/(\d+)">', body)]
+    assert sorted(shown) == sorted(r.session_id for r in regs)  # none repeated, none left out
+    assert shown == [r.session_id for r in reversed(regs)]
