@@ -209,7 +209,11 @@ def _visits(org):
 
 @history_provider("技术需求")
 def _needs(org):
-    stmt = db.select(TechNeed).where(TechNeed.organization_id == org.id).order_by(TechNeed.created_at.desc())
+    stmt = (
+        db.select(TechNeed)
+        .where(TechNeed.organization_id == org.id)
+        .order_by(TechNeed.created_at.desc(), TechNeed.id.desc())
+    )
     return history_rows(stmt, lambda n: (n.created_at.date(), f"{n.title}（{Source.label_of(n.source)}，{n.status_label}）",
                                          f"/needs/{n.id}"))  # fmt: skip
 

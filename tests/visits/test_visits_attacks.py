@@ -1,5 +1,6 @@
 """Attacks on visits (2026-12-04): an enterprise's service history with thousands of rows."""
 
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -144,3 +145,18 @@ def test_an_expert_line_whose_name_draws_nothing_is_refused(client, auth):
         resp = client.post("/visits/new", data=_visit_form(ent, experts=f"赵强，市先进制造研究院\n{line}"))
         assert resp.status_code == 400 and "第 2 行应为" in resp.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(Visit.id))) == 0
+
+
+def test_needs_recorded_at_the_same_moment_show_the_newest_fifty_in_the_history(client, auth):
+    """55 needs imported with one creation time: 技术需求 lists the 50 newest (the last recorded first) and not
+    the 5 oldest; without the id after the time, which 50 and in what order was the database's choice."""
+    from ..factories import make_need
+
+    ent = make_user("enterprise")
+    at = datetime(2021, 3, 1, 10, 0)
+    ids = [make_need(user=ent, title=f"同批需求{i:02d}号", created_at=at).id for i in range(55)]
+    auth.login("broker")
+    page = client.get(f"/visits/enterprises/{ent.organization_id}").get_data(as_text=True)
+    assert "技术需求（55）" in page
+    shown = [int(i) for i in re.findall(r"同批需求(\d\d)号", page)]
+    assert shown == list(range(54, 4, -1)) and len(ids) == 55
