@@ -138,7 +138,9 @@ class TechNeed(ListingMixin, db.Model):
 
     organization = db.relationship("Organization")
     created_by = db.relationship("User")
-    zones = db.relationship("Zone", secondary=need_zone, backref=db.backref("needs", lazy="dynamic"))
+    zones = db.relationship(
+        "Zone", secondary=need_zone, order_by="Zone.id", backref=db.backref("needs", lazy="dynamic")
+    )
 
     @property
     def urgent(self):
@@ -194,7 +196,9 @@ class Result(ListingMixin, db.Model):
 
     organization = db.relationship("Organization")
     owner = db.relationship("User")
-    zones = db.relationship("Zone", secondary=result_zone, backref=db.backref("results", lazy="dynamic"))
+    zones = db.relationship(
+        "Zone", secondary=result_zone, order_by="Zone.id", backref=db.backref("results", lazy="dynamic")
+    )
 
     def can_edit(self, user):
         """Researchers edit their own results; admins any."""

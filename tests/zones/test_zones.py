@@ -180,3 +180,28 @@ def test_a_refused_list_entry_keeps_what_was_typed(client, auth):
     resp = client.post("/admin/taxonomy", data={"kind": "field", "name": too_long})
     assert resp.status_code == 400 and f'value="{too_long}"' in resp.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(Taxonomy.id)).filter_by(name="松山湖")) == 1
+
+
+def test_a_listings_zones_are_named_in_the_zones_own_order(client, auth, api):
+    """A need or result tagged into several zones names them on its page and in the API in the order of the zone
+    list (the order they were made), whatever order the tags were saved in: read with no order, PostgreSQL gave
+    the order it found the rows in (an edited zone last), so the same need named its zones in another order."""
+    import re
+
+    from ..api.conftest import token_for
+
+    zones = [make_zone(name) for name in ("甲专区", "乙专区", "丙专区")]
+    zones[0].description = "介绍改过"  # an edited zone: PostgreSQL writes its row anew, after the others
+    db.session.commit()
+    n, r = need(title="跨专区的技术需求"), result(title="跨专区的科技成果")
+    for listing in (n, r):
+        for z in (zones[2], zones[0], zones[1]):  # tagged out of order, one tag row at a time
+            listing.zones.append(z)
+            db.session.commit()
+    names = [z.name for z in zones]
+    for kind, listing in (("needs", n), ("results", r)):
+        db.session.expire_all()
+        page = client.get(f"/{kind}/{listing.id}").get_data(as_text=True)
+        assert re.findall(r'<a href="/zones/\d+">(.专区)</a>', page) == names, kind
+        got = api.get(f"/api/v1/{kind}/{listing.id}", token_for("broker")).get_json()
+        assert [z["name"] for z in got["zones"]] == names, kind
