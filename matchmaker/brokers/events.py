@@ -172,7 +172,7 @@ def pair_events(s):
         db.select(Event)
         .join(event_suggestion, event_suggestion.c.event_id == Event.id)
         .where(event_suggestion.c.suggestion_id == s.id)
-        .order_by(Event.starts_at.desc())
+        .order_by(Event.starts_at.desc(), Event.id.desc())  # as the events page
     )
     return db.session.scalars(stmt).all()
 
@@ -199,7 +199,7 @@ def search_listings(kind, q, limit=10):
 def recent_events(limit=50):
     """The latest events, for the 'discussed at' select on a pair page."""
     return db.session.execute(
-        db.select(Event.id, Event.title, Event.starts_at).order_by(Event.starts_at.desc()).limit(limit)
+        db.select(Event.id, Event.title, Event.starts_at).order_by(Event.starts_at.desc(), Event.id.desc()).limit(limit)
     ).all()
 
 

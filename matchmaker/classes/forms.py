@@ -54,7 +54,9 @@ class SessionForm(FlaskForm):
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
-        rows = db.session.execute(db.select(Event.id, Event.title).order_by(Event.starts_at.desc()).limit(200)).all()
+        rows = db.session.execute(
+            db.select(Event.id, Event.title).order_by(Event.starts_at.desc(), Event.id.desc()).limit(200)
+        ).all()
         # The edited session's own event, pushed off the newest 200: without it the session could not be saved.
         own = getattr(kw.get("obj"), "event", None)
         if own is not None and own.id not in {i for i, _ in rows}:

@@ -99,7 +99,7 @@ def broker_choices():
 def event_choices():
     """(id, title) of events, most recent first (bounded)."""
     rows = db.session.execute(
-        db.select(Event.id, Event.title, Event.starts_at).order_by(Event.starts_at.desc()).limit(500)
+        db.select(Event.id, Event.title, Event.starts_at).order_by(Event.starts_at.desc(), Event.id.desc()).limit(500)
     )
     return [("", "（无）")] + [(i, f"{t}（{s:%Y-%m-%d}）") for i, t, s in rows]
 

@@ -305,3 +305,30 @@ def test_a_refused_event_edit_answers_400(client, auth):
     data = {"title": "", "mode": "offline", "starts_at": "2030-05-01T14:00", "place": "高新区会议中心"}
     resp = client.post(f"/broker/events/{event.id}/edit", data=data)
     assert resp.status_code == 400 and "请填写活动名称" in resp.get_data(as_text=True)
+
+
+def test_events_at_the_same_time_are_listed_on_a_pair_page_as_on_the_events_page(client, auth):
+    """Two sessions of one fair starting together, the pair discussed at both: the pair page's 洽谈活动 and its
+    记入活动 choices list them in the events page's order (the last made first), not in whatever order the
+    database found them."""
+    import re
+
+    from matchmaker.brokers import events
+
+    broker = auth.login("broker")
+    s = make_suggestion(make_need(), make_result(), broker=broker)
+    start = clock.now_local().replace(second=0, microsecond=0) - timedelta(days=3)
+    made = []
+    for title in ("上午场甲厅对接会", "上午场乙厅对接会", "上午场丙厅对接会"):
+        event = Event(title=title, starts_at=start, place="会议室", created_by_id=broker.id)
+        db.session.add(event)
+        db.session.commit()
+        made.append(event)
+    for event in made:
+        events.record_pair(event, broker, s)
+    listed = re.findall(r"<tr><td><a [^>]*>(上午场.厅对接会)</a>", client.get("/broker/events").get_data(as_text=True))
+    assert listed == [e.title for e in reversed(made)]
+    page = client.get(f"/broker/suggestions/{s.id}").get_data(as_text=True)
+    assert re.findall(r"<div><a [^>]*>(上午场.厅对接会)</a> <span", page) == listed
+    options = re.findall(r'<option value="\d+">(上午场.厅对接会)', page)
+    assert options == listed * 2, options  # 记入活动, and the follow-up form's 活动
