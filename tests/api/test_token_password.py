@@ -40,7 +40,9 @@ def _asks_password(html):
 
 
 def _created_audit():
-    return db.session.scalars(db.select(AuditLog).filter_by(entity="api_token", action="create")).all()
+    return db.session.scalars(
+        db.select(AuditLog).filter_by(entity="api_token", action="create").order_by(AuditLog.id)
+    ).all()
 
 
 def test_past_the_window_a_service_token_needs_the_password(app, client, auth, clock):

@@ -55,7 +55,9 @@ def test_financing_case_from_application_to_loan_and_subsidy(client, auth):
     assert case.loan_rate == Decimal("4.35") and case.loan_date == date(2020, 8, 20)
     assert [s.action for s in case.steps] == ["appraise", "approve", "insure", "grant", "subsidise"]
     assert all(s.actor_id == broker.id for s in case.steps)
-    notes = db.session.scalars(db.select(Notification).filter_by(user_id=ent.id, kind="financing")).all()
+    notes = db.session.scalars(
+        db.select(Notification).filter_by(user_id=ent.id, kind="financing").order_by(Notification.id)
+    ).all()
     assert len(notes) == 5 and "评估价值 800.00 万元" in notes[0].text
     page = client.get(f"/financing/{case.id}").get_data(as_text=True)
     assert "城市商业银行：400.00 万元，年利率 4.35%" in page and "贴息 8.70 万元" in page
