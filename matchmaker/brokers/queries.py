@@ -172,7 +172,9 @@ def brokers_stmt():
 def broker_choices():
     """(id, name) of active brokers for select fields."""
     rows = db.session.execute(
-        db.select(User.id, User.name).where(User.role == Role.BROKER, User.active.is_(True)).order_by(User.name)
+        db.select(User.id, User.name)
+        .where(User.role == Role.BROKER, User.active.is_(True))
+        .order_by(User.name, User.id)
     )
     return list(rows)
 

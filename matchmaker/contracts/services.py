@@ -91,7 +91,7 @@ def broker_choices():
     rows = db.session.execute(
         db.select(User.id, User.name, User.role)
         .where(User.role.in_([Role.BROKER.value, Role.ADMIN.value]), User.active.is_(True))
-        .order_by(User.role.desc(), User.name)
+        .order_by(User.role.desc(), User.name, User.id)
     )
     return [("", "（未指定）")] + [(i, f"{n}（{Role.label_of(r)}）") for i, n, r in rows]
 

@@ -27,7 +27,10 @@ class TrainingCourse(db.Model):
         "TrainingModule", back_populates="course", order_by="TrainingModule.position", cascade="all, delete-orphan"
     )
     sessions = db.relationship(
-        "TrainingSession", back_populates="course", order_by="TrainingSession.starts_at", cascade="all, delete-orphan"
+        "TrainingSession",
+        back_populates="course",
+        order_by="(TrainingSession.starts_at, TrainingSession.id)",
+        cascade="all, delete-orphan",
     )
 
     @property

@@ -124,7 +124,7 @@ def send_digest(base_url="", batch=500):
             db.select(Notification, User)
             .join(User, User.id == Notification.user_id)
             .where(Notification.user_id.in_(ids), Notification.digested_at.is_(None))
-            .order_by(Notification.user_id, Notification.created_at)
+            .order_by(Notification.user_id, Notification.created_at, Notification.id)
         ).all()
         for obj in {o for row in rows for o in row}:  # kept readable across the commit after each mail
             db.session.expunge(obj)

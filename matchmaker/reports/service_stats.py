@@ -147,7 +147,7 @@ def _sessions(period):
 
     rows = db.session.scalars(
         select(LiveSession).where(LiveSession.published.is_(True), LiveSession.starts_at >= a, LiveSession.starts_at < b)
-        .order_by(LiveSession.starts_at)
+        .order_by(LiveSession.starts_at, LiveSession.id)
     ).all()  # fmt: skip
     return [{"date": s.starts_at.strftime("%Y-%m-%d"), "name": s.title, "kind": s.kind_label,
              "registered": classes.registered_count(s), "attended": classes.attendance_count(s)} for s in rows]  # fmt: skip

@@ -460,7 +460,7 @@ def valid_certificates(user_ids, on=None):
         .where(
             Certificate.user_id.in_(ids), Certificate.revoked_at.is_(None), Certificate.valid_until >= (on or today())
         )
-        .order_by(Certificate.issued_on)
+        .order_by(Certificate.issued_on, Certificate.id)  # the newest last: it is the one kept
     ).all()
     return {c.user_id: c for c in rows}
 
