@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..auth.decorators import get_or_404, login_required, public, role_required
 from ..extensions import db, limiter
-from ..models import Contract, ContractDocument, Role
+from ..models import Contract, Role
 from ..utils.bounds import id_or_none
 from ..utils.inputs import flash_errors
 from . import signing_services as svc
@@ -131,11 +131,7 @@ def signing_withdraw(contract_id):
 def signing_pdf(contract_id):
     """Download the contract's PDF as it stands (?version=N for an earlier text)."""
     contract = _visible(contract_id)
-    version = id_or_none(request.args.get("version"))
-    if version:
-        doc = db.session.scalar(db.select(ContractDocument).filter_by(contract_id=contract.id, version=version))
-    else:
-        doc = svc.latest_document(contract)
+    doc = svc.document_with_pdf(contract, id_or_none(request.args.get("version")))
     if doc is None:
         abort(404)
     return send_file(BytesIO(doc.pdf), mimetype="application/pdf", as_attachment=True,
@@ -147,7 +143,7 @@ def signing_pdf(contract_id):
 def verify_contract(contract_id):
     """Check the stored PDF of a contract exactly as an uploaded one is checked."""
     contract = _visible(contract_id)
-    doc = svc.latest_document(contract)
+    doc = svc.document_with_pdf(contract)
     if doc is None:
         abort(404)
     result = svc.verify_document(doc)

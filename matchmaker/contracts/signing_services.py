@@ -82,6 +82,16 @@ def latest_document(contract, with_pdf=False):
     return stmt.first()
 
 
+def document_with_pdf(contract, version=None):
+    """The newest document of a contract, or its version N, with its bytes read in the same statement, so that
+    its status and its bytes are of one moment (read apart, a signature saved in between gave a file named
+    待签署 holding the signed PDF)."""
+    stmt = select(ContractDocument).filter_by(contract_id=contract.id)
+    stmt = stmt.filter_by(version=version) if version else stmt.order_by(ContractDocument.version.desc()).limit(1)
+    # populate_existing: the status read before (by can_view) is read again with the bytes
+    return db.session.scalar(stmt.options(undefer(ContractDocument.pdf)).execution_options(populate_existing=True))
+
+
 def _move(contract, to, actor, **kw):
     """``lifecycle.move``, its refusal as a SigningError (no commit)."""
     try:

@@ -4,6 +4,8 @@ import os
 import threading
 from io import BytesIO
 
+import pytest
+
 from matchmaker.contracts import signing_services as svc
 from matchmaker.extensions import db
 from matchmaker.models import Contract, ContractDocument, ContractSignature, User
@@ -337,3 +339,56 @@ def test_the_other_signature_saved_while_signing(file_app, monkeypatch):
         check = verify_pdf(doc.pdf, [svc.authority().root], svc.authority().root)
         assert check.complete(), [x.summary for x in check.signatures]
         db.session.remove()
+
+
+@pytest.mark.parametrize("after_read", [1, 2])
+def test_a_download_while_the_last_signature_is_saved_is_of_one_moment(file_app, after_read):
+    """The last signature saved while a party downloads the PDF, after the request's first or second read of
+    the document: the file's name and its bytes are of one moment (read apart, a file named 待签署 held the
+    signed contract)."""
+    from urllib.parse import unquote
+
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from ..conftest import AuthActions
+
+    with file_app.app_context():
+        s = setup_parties()
+        doc = _prepared(s)
+        svc.credential_for(s.buyer), svc.credential_for(s.seller)
+        db.session.commit()
+        svc.sign_as_party(s.res, s.contract, doc.document_hash, "password123")
+        ent_id, contract_id, doc_hash = s.ent.id, s.contract.id, doc.document_hash
+        client = file_app.test_client()
+        AuthActions(client).login(s.ent)
+        db.session.remove()
+    reads, fired = [], []
+
+    def last_signature_meanwhile(state):
+        if threading.current_thread() is not threading.main_thread() or fired or not state.is_select:
+            return None
+        if "contract_document" not in str(state.statement):
+            return None
+        reads.append(True)
+        if len(reads) < after_read:
+            return None
+        fired.append(True)
+        result = state.invoke_statement().freeze()  # this read, then the other signature saved
+        assert _race(file_app, [(ent_id, contract_id, doc_hash)]) == ["signed"]
+        return result()
+
+    event.listen(Session, "do_orm_execute", last_signature_meanwhile)
+    try:
+        resp = client.get(f"/contracts/{contract_id}/signing/pdf")
+    finally:
+        event.remove(Session, "do_orm_execute", last_signature_meanwhile)
+    assert resp.status_code == 200 and fired
+    name = unquote(resp.headers["Content-Disposition"])
+    with file_app.app_context():
+        check = verify_pdf(resp.data, [svc.authority().root], svc.authority().root)
+    fields = [x.field for x in check.signatures]
+    if "待签署" in name:
+        assert fields == ["Signature_PartyB"], (name, fields)
+    else:
+        assert "已签署" in name and check.complete(), (name, fields)
