@@ -133,4 +133,4 @@ def mine():
     org = current_user.organization
     if org is None:
         abort(404)
-    return render_template("visits/history.html", org=org, sections=services.service_history(org))
+    return render_template("visits/history.html", org=org, sections=services.service_history(org, staff=False))

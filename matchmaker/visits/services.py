@@ -165,7 +165,7 @@ def visit_query(args, user):
 
 # Service history -------------------------------------------------------------------------
 
-HISTORY_PROVIDERS = []  # other service areas add (title, function(org) -> HistoryRows of (date, text, link))
+HISTORY_PROVIDERS = []  # other service areas add (title, function(org) -> HistoryRows of (date, text, link), staff_links)
 HISTORY_LIMIT = 50  # newest rows shown per section; the page says how many there are in all
 
 
@@ -185,17 +185,18 @@ def history_rows(stmt, item, scalars=True):
     return HistoryRows([item(row) for row in result], total)
 
 
-def history_provider(title):
-    """Register a section of an enterprise's service history."""
+def history_provider(title, staff_links=False):
+    """Register a section of an enterprise's service history; ``staff_links``: its rows link to pages only brokers
+    and admins may open (the enterprise reading its own history sees those rows as text)."""
 
     def register(fn):
-        HISTORY_PROVIDERS.append((title, fn))
+        HISTORY_PROVIDERS.append((title, fn, staff_links))
         return fn
 
     return register
 
 
-@history_provider("走访与专家服务")
+@history_provider("走访与专家服务", staff_links=True)
 def _visits(org):
     stmt = (
         db.select(Visit)
@@ -231,9 +232,16 @@ def _urgent(org):
     )
 
 
-def service_history(org):
-    """Every service the enterprise received, by kind: [(title, HistoryRows)], the newest rows of each."""
-    return [(title, fn(org)) for title, fn in HISTORY_PROVIDERS]
+def service_history(org, staff=True):
+    """Every service the enterprise received, by kind: [(title, HistoryRows)], the newest rows of each; for a
+    viewer who is not ``staff``, rows link only to pages they may open (a visit's page answered an enterprise 403)."""
+    sections = []
+    for title, fn, staff_links in HISTORY_PROVIDERS:
+        rows = fn(org)
+        if staff_links and not staff:
+            rows = HistoryRows([(day, text, None) for day, text, _link in rows], rows.total)
+        sections.append((title, rows))
+    return sections
 
 
 # Figures ----------------------------------------------------------------------------------

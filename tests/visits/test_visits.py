@@ -103,6 +103,25 @@ def test_enterprise_sees_its_own_service_history_only(client, auth):
     assert "企业来访交流" not in client.get("/visits/mine").get_data(as_text=True)
 
 
+def test_enterprise_history_shows_its_visits_without_links_to_staff_pages(client, auth):
+    """On 我的服务记录 a visit is text: its page is for brokers and admins, the link answered the enterprise 403;
+    the broker's view of the same history still links to the visit."""
+    ent = make_org("enterprise")
+    visit = Visit()
+    services.save_visit(visit, {"organization_id": ent.id, "kind": "reception", "visited_on": date(2020, 5, 1),
+                                "topic": "企业来访交流", "people": "经纪人"}, make_user("broker"))  # fmt: skip
+    need = make_need(org=ent, title="本企业自己发布的需求")
+    auth.login(make_user("enterprise", org=ent))
+    page = client.get("/visits/mine").get_data(as_text=True)
+    assert "企业来访：企业来访交流" in page
+    assert f'href="/visits/{visit.id}"' not in page
+    assert f'href="/needs/{need.id}"' in page  # the enterprise's own need still opens
+    assert client.get(f"/visits/{visit.id}").status_code == 403
+    auth.logout()
+    auth.login("broker")
+    assert f'href="/visits/{visit.id}"' in client.get(f"/visits/enterprises/{ent.id}").get_data(as_text=True)
+
+
 def test_counts_match_rows(app):
     """Visits, enterprises visited or received, expert visits and their enterprises, needs collected."""
     broker = make_user("broker")
