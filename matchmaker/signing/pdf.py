@@ -150,7 +150,7 @@ def render_pdf(text: ContractText, font: Font | None = None, author: str = "") -
             ("统一社会信用代码", party.uscc),
             ("住所", party.address),
             ("法定代表人（负责人）", party.representative),
-            ("联系人及电话", party.contact),
+            (party.contact_label, party.contact),
         ):
             if value:
                 para(f"{INDENT}{caption}：{value}", size=10, align="L", height=6, indent=False)

@@ -24,7 +24,12 @@ class Party:
     uscc: str = ""  # 统一社会信用代码
     address: str = ""
     representative: str = ""  # 法定代表人或负责人
-    contact: str = ""  # 联系人及电话
+    contact: str = ""  # the contact person and their phone, or their e-mail address when they gave no phone
+
+    @property
+    def contact_label(self) -> str:
+        """联系人及电话, or 联系人及邮箱 when the contact is an e-mail address (it said 电话 beside an address)."""
+        return "联系人及邮箱" if "@" in self.contact else "联系人及电话"
 
 
 @dataclass(frozen=True)

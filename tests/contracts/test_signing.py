@@ -128,6 +128,19 @@ def test_an_enterprise_and_a_university_sign_online(app, client, auth):
     assert by_signing["网上签约（电子签名）"] == 1 and by_signing["经纪人登记·线下"] == 0
 
 
+def test_a_signer_without_a_phone_is_named_with_their_email_under_that_label(app, client, auth):
+    """The contract states each party's contact: a phone under 联系人及电话, an e-mail address (a signer who gave
+    no phone) under 联系人及邮箱 — it said 电话 beside an e-mail address."""
+    s = setup_parties()
+    s.res.phone = "13800138000"
+    db.session.commit()
+    prepare(client, auth, s)
+    as_user(client, auth, s.ent)
+    page = client.get(f"/contracts/{s.contract.id}/signing").get_data(as_text=True)
+    assert f"联系人及邮箱：张伟 {s.ent.email}" in page and "联系人及电话：王强 13800138000" in page
+    assert "联系人及电话：张伟" not in page
+
+
 def test_third_parties_cannot_see_sign_or_download(app, client, auth):
     """Another enterprise, a colleague not designated, another broker: 404; the credited broker cannot sign (403)."""
     s = setup_parties()
