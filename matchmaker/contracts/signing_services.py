@@ -438,6 +438,21 @@ def _holds(pdf, signature):
     return len(pdf) >= signature.size_after and document_hash(pdf[: signature.size_after]) == signature.signed_hash
 
 
+def _as_it_is_now(doc_id):
+    """The document's status, version and bytes read in one statement (its signatures right after)."""
+    stmt = select(ContractDocument).where(ContractDocument.id == doc_id).options(undefer(ContractDocument.pdf))
+    return db.session.scalar(stmt.execution_options(populate_existing=True))
+
+
+def _no_longer_awaiting(contract):
+    """The refusal for a document withdrawn, voided or completed meanwhile (the transaction rolled back)."""
+    db.session.rollback()
+    db.session.refresh(contract)
+    if contract.voided:
+        return SigningError("合同已被作废，未签署")
+    return SigningError("这份合同的签署已撤回或已完成")
+
+
 def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None):
     """The authorised signer of a party signs the document they read; the last party's signature completes it."""
     doc = latest_document(contract, with_pdf=True)
@@ -462,6 +477,15 @@ def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None
     for attempt in range(RETRIES):
         try:
             cred = credential_for(org)
+            # The password check committed (the login throttle) and a retry rolled back: every row read before
+            # is read again, the bytes apart from the status unless read together. Read together here, a text
+            # withdrawn or voided meanwhile is not signed (its version is the one the save checks).
+            doc = _as_it_is_now(doc.id)
+            if doc.signature_of(party) is not None:
+                db.session.rollback()
+                raise AlreadySigned("您已签署过这份合同")
+            if not doc.is_awaiting:
+                raise _no_longer_awaiting(contract)
             before = doc.pdf
             signed = pades.sign_party(before, signer_for(cred), index, f"{label}（{org.name}）同意并签署本合同",
                                       name=user.name, timestamper=timestamper())  # fmt: skip
@@ -494,7 +518,7 @@ def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None
             if doc.signature_of(party) is not None:
                 raise AlreadySigned("您已签署过这份合同") from None
             if not doc.is_awaiting:
-                raise SigningError("这份合同的签署已撤回或已完成") from None
+                raise _no_longer_awaiting(contract) from None
         except pades.SigningFailed as exc:
             # The bytes may already hold this party's signature (read after a concurrent commit).
             db.session.rollback()
