@@ -25,6 +25,19 @@ def test_manual_pair_shows_neither_engine_nor_score(client, auth):
     assert "0.00</strong>" not in pipeline
 
 
+def test_a_suggestion_says_the_system_suggested_it_and_names_its_index_to_admins_only(client, auth):
+    """A broker read 索引版本 20261205T232650-3a79b8 (a code meaning nothing to them): 系统推荐; admins, who
+    manage the index versions, still see which one."""
+    broker = auth.login("broker")
+    s = make_suggestion(broker=broker, engine_version="20261205T232650-3a79b8")
+    body = client.get(f"/broker/suggestions/{s.id}").get_data(as_text=True)
+    assert "系统推荐" in body and "20261205T232650-3a79b8" not in body and "索引版本" not in body
+    auth.logout()
+    auth.login("admin")
+    body = client.get(f"/broker/suggestions/{s.id}").get_data(as_text=True)
+    assert "系统推荐（索引版本 20261205T232650-3a79b8）" in body
+
+
 def test_stats_count_in_progress_apart_from_pending_and_show_no_command(client, auth):
     broker = auth.login("broker")
     make_suggestion(broker=broker, status="suggested")
