@@ -75,3 +75,5 @@ def test_admin_page_lists_versions(app, corpus, client, auth):
     auth.login(make_user("admin"))
     body = client.get("/matches/admin/index").get_data(as_text=True)
     assert "索引版本" in body and row.version in body and row.checksum[:12] in body and "可用" in body
+    # its parameters in words (they showed as n_components=64)
+    assert f"语义维度 {row.parameters['n_components']}" in body and "n_components" not in body
