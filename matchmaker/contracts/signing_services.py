@@ -74,12 +74,10 @@ STATE_LABELS = {k: lifecycle.LABELS[k] for k in (RECORDED, AWAITING, SIGNED_ONLI
 contract_state = lifecycle.signing_state
 
 
-def latest_document(contract, with_pdf=False):
-    """The newest document of a contract (any status), or None; ``with_pdf`` reads its bytes in the same query."""
-    stmt = contract.signing_documents.order_by(ContractDocument.version.desc())
-    if with_pdf:
-        stmt = stmt.options(undefer(ContractDocument.pdf))
-    return stmt.first()
+def latest_document(contract):
+    """The newest document of a contract (any status), or None; its bytes are read when used (document_with_pdf
+    reads them with it)."""
+    return contract.signing_documents.order_by(ContractDocument.version.desc()).first()
 
 
 def document_with_pdf(contract, version=None):
@@ -455,7 +453,7 @@ def _no_longer_awaiting(contract):
 
 def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None):
     """The authorised signer of a party signs the document they read; the last party's signature completes it."""
-    doc = latest_document(contract, with_pdf=True)
+    doc = latest_document(contract)  # each attempt below reads it again with its bytes
     if doc is None or not doc.is_awaiting:
         if doc is not None and doc.is_signed and doc.party_of(user):
             raise AlreadySigned("您已签署，合同已完成网上签约")
