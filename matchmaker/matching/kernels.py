@@ -39,6 +39,7 @@ __all__ = [
 _LANE = 21  # bits per field in a packed count (as counts.py)
 _LOW = (1 << _LANE) - 1
 _MIX = 0x9E3779B97F4A7C15 >> 2  # a multiplier for a query's hash table (kept below 2**63)
+_SPLIT_CHUNKS = 4  # split_postings deals the kept entries to its buckets in this many chunks of rows
 
 
 if numba is not None:
@@ -434,7 +435,8 @@ if numba is not None:
         rest give. Kept entries are first dealt, in row order, to a few hundred buckets of
         neighbouring terms (each bucket a stretch of the postings), then placed bucket by bucket,
         so that each write lands near the last one of its stream (placing them straight away
-        missed the cache on nearly every entry).
+        missed the cache on nearly every entry); a chunk of rows at a time (_SPLIT_CHUNKS chunks), so
+        that the buckets take a quarter of the memory, reused.
 
         The arrays kept are numpy's own (numba's allocations are plain malloc): numpy asks Linux for
         transparent huge pages for any array of 4 MB or more, and a query reads these from all over
@@ -448,7 +450,18 @@ if numba is not None:
         r_ptr = np.empty(n_rows + 1, indptr.dtype)
         r_ind = np.empty(n_rest, indices.dtype)
         r_dat = np.empty(n_rest, data.dtype)
-        _split_into(indptr, indices, data, selective, n_feat, n_rows, p_ptr, p_ind, p_dat, r_ptr, r_ind, r_dat)
+        # The buckets (each kept entry's term, row and weight) for a chunk of rows at a time, reused: fresh
+        # memory is dear (each page's first touch is a page fault; at 100,000 rows buckets for all the
+        # entries at once took ~340 MB, and as many seconds of system time as the placing took itself).
+        longest = int(np.diff(indptr[: n_rows + 1]).max(initial=0))
+        cap = max(1, longest, -(-n_keep // _SPLIT_CHUNKS))
+        t_feat = np.empty(cap, np.int32)
+        t_row = np.empty(cap, np.int32)
+        t_dat = np.empty(cap, data.dtype)
+        buckets = (t_feat, t_row, t_dat)
+        _split_into(
+            indptr, indices, data, selective, n_feat, n_rows, p_ptr, p_ind, p_dat, r_ptr, r_ind, r_dat, *buckets
+        )
         return p_ptr, p_ind, p_dat, r_ptr, r_ind, r_dat
 
     @njit(cache=True, nogil=True)
@@ -469,41 +482,65 @@ if numba is not None:
         return out
 
     @njit(cache=True, nogil=True)
-    def _split_into(indptr, indices, data, selective, n_feat, n_rows, p_ptr, p_ind, p_dat, r_ptr, r_ind, r_dat):
-        # split_postings' placing, into the arrays given.
-        n_keep = len(p_ind)
+    def _split_into(
+        indptr, indices, data, selective, n_feat, n_rows, p_ptr, p_ind, p_dat, r_ptr, r_ind, r_dat, t_feat, t_row, t_dat
+    ):
+        # split_postings' placing, into the arrays given, a chunk of rows at a time: the chunk's kept entries
+        # (at most len(t_feat), which a row never exceeds) dealt to the buckets t_*, then placed.
         shift = 10
         n_buckets = (n_feat >> shift) + 1
+        cap = len(t_feat)
+        is_sel = selective.view(np.uint8)
+        cnt = np.zeros(n_buckets, np.int64)
         fill = np.empty(n_buckets, np.int64)
-        for b in range(n_buckets):
-            fill[b] = p_ptr[min(b << shift, n_feat)]
-        t_feat = np.empty(n_keep, np.int32)
-        t_row = np.empty(n_keep, np.int32)
-        t_dat = np.empty(n_keep, data.dtype)
-        q = 0
-        for r in range(n_rows):
-            r_ptr[r] = q
-            for e in range(indptr[r], indptr[r + 1]):
-                f = indices[e]
-                if selective[f]:
-                    b = f >> shift
-                    k = fill[b]
-                    t_feat[k] = f
-                    t_row[k] = r
-                    t_dat[k] = data[e]
-                    fill[b] = k + 1
-                else:
-                    r_ind[q] = f
-                    r_dat[q] = data[e]
-                    q += 1
-        r_ptr[n_rows] = q
         at = p_ptr[:-1].copy()
-        for k in range(n_keep):  # each bucket's entries, still in row order, to their terms' places
-            f = t_feat[k]
-            j = at[f]
-            p_ind[j] = t_row[k]
-            p_dat[j] = t_dat[k]
-            at[f] = j + 1
+        q = 0
+        r0 = 0
+        while r0 < n_rows:
+            # The chunk's rows and each bucket's entries in it (a row that would overflow is taken back).
+            cnt[:] = 0
+            total = 0
+            r1 = r0
+            while r1 < n_rows:
+                k = 0
+                for e in range(indptr[r1], indptr[r1 + 1]):
+                    f = indices[e]
+                    cnt[f >> shift] += is_sel[f]
+                    k += is_sel[f]
+                if total + k > cap:
+                    for e in range(indptr[r1], indptr[r1 + 1]):
+                        f = indices[e]
+                        cnt[f >> shift] -= is_sel[f]
+                    break
+                total += k
+                r1 += 1
+            o = 0
+            for b in range(n_buckets):
+                fill[b] = o
+                o += cnt[b]
+            for r in range(r0, r1):
+                r_ptr[r] = q
+                for e in range(indptr[r], indptr[r + 1]):
+                    f = indices[e]
+                    if selective[f]:
+                        b = f >> shift
+                        k = fill[b]
+                        t_feat[k] = f
+                        t_row[k] = r
+                        t_dat[k] = data[e]
+                        fill[b] = k + 1
+                    else:
+                        r_ind[q] = f
+                        r_dat[q] = data[e]
+                        q += 1
+            for k in range(total):  # each bucket's entries, still in row order, to their terms' places
+                f = t_feat[k]
+                j = at[f]
+                p_ind[j] = t_row[k]
+                p_dat[j] = t_dat[k]
+                at[f] = j + 1
+            r0 = r1
+        r_ptr[n_rows] = q
 
     @njit(cache=True, nogil=True)
     def nth_largest(values, step, m):

@@ -129,14 +129,17 @@ def test_old_index_layout_still_loads(engine):
     assert copy.results_for_need(1) == engine.results_for_need(1)
 
 
+@pytest.mark.parametrize("chunks", [1, 4, 10**6])
 @pytest.mark.parametrize("side_name", ["needs_", "results_"])
-def test_compiled_postings_equal_scipys(engine, side_name, monkeypatch):
-    """The postings and the rest of each row, split by the compiled pass, are scipy's, array for array."""
+def test_compiled_postings_equal_scipys(engine, side_name, chunks, monkeypatch):
+    """The postings and the rest of each row, split by the compiled pass, are scipy's, array for array,
+    whether the rows are dealt in one chunk, a few or one row at a time."""
     import numpy as np
 
     from matchmaker.matching import kernels
     from matchmaker.matching.index import SideIndex
 
+    monkeypatch.setattr(kernels, "_SPLIT_CHUNKS", chunks)
     side = getattr(engine, side_name)
     sel = side.selective.copy()
     sel[np.flatnonzero(np.diff(side.X.tocsc().indptr))[::2]] ^= True  # both parts well filled
@@ -150,6 +153,32 @@ def test_compiled_postings_equal_scipys(engine, side_name, monkeypatch):
         for name in ("indptr", "indices", "data"):
             x, y = getattr(a, name), getattr(b, name)
             assert x.dtype == y.dtype and np.array_equal(x, y), (part, name)
+
+
+@pytest.mark.parametrize("chunks", [1, 3, 10**6])
+def test_split_postings_over_many_terms(chunks, monkeypatch):
+    """A split over thousands of terms (many buckets) in one chunk, a few or one row at a time: each term's
+    postings are its rows in order, each row's rest its other entries, as scipy gives them."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from matchmaker.matching import kernels
+
+    if not kernels.available():
+        pytest.skip("the compiled loops are not available")
+    monkeypatch.setattr(kernels, "_SPLIT_CHUNKS", chunks)
+    rng = np.random.default_rng(3)
+    X = sp.random(400, 9000, density=0.02, format="csr", dtype=np.float32, random_state=rng)
+    X.sort_indices()
+    sel = rng.random(9000) < 0.6
+    p_ptr, p_ind, p_dat, r_ptr, r_ind, r_dat = kernels.split_postings(X.indptr, X.indices, X.data, sel, 9000, 400)
+    keep = sel[X.indices]
+    rows = np.repeat(np.arange(400), np.diff(X.indptr))
+    expected = sp.csr_matrix((X.data[keep], (rows[keep], X.indices[keep])), shape=X.shape).tocsc()
+    assert np.array_equal(p_ptr, expected.indptr) and np.array_equal(p_ind, expected.indices)
+    assert np.array_equal(p_dat, expected.data)
+    assert np.array_equal(r_ptr, np.concatenate([[0], np.cumsum(np.bincount(rows[~keep], minlength=400))]))
+    assert np.array_equal(r_ind, X.indices[~keep]) and np.array_equal(r_dat, X.data[~keep])
 
 
 def test_in_place_kernels_equal_public_products(engine):
