@@ -350,8 +350,9 @@ def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n
     step = max(1, -(-n_docs // (8 * max(1, n_jobs))))
     spans = [(r, min(r + step, n_docs)) for r in range(0, n_docs, step)]
     args = (t.cid, n_c, fr, doc_start, occ, doc_occ, rank, n_w, n_u, n_feat)
-    # Each row is written where its most entries would fit (a word per occurrence, a character and a
-    # bigram per character), then the rows are moved together and the arrays cut to size in place.
+    # Each span's rows are written one after another from where the span's most entries would start (a word
+    # per occurrence, a character and a bigram per character), then the rows are moved together and the
+    # arrays cut to size in place; the room a span leaves unused (about a fifth) is never touched.
     most = np.diff(doc_occ) + (2 if char_unigrams else 1) * np.diff(doc_chr)
     room = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(most, out=room[1:])

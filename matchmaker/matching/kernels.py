@@ -235,9 +235,11 @@ if numba is not None:
     def fill_rows(
         cid, n_c, fr, doc_start, occ, doc_occ, rank, n_w, n_u, n_feat, fw, r0, r1, room, indices, data, nnz, seg
     ):
-        """Write each row r of r0:r1 of the count matrix (indices ascending) from room[r] on, its number
-        of entries in nnz[r + 1] and its entries per part in seg[r]; return the rows' document frequency
-        of each feature (int32; summed over the spans, np.bincount of the matrix's indices)."""
+        """Write the rows r0:r1 of the count matrix (indices ascending) one after the other from room[r0] on
+        (room[r] is the most row r can start at; it is set to where it starts: the room the rows leave
+        unused, a fifth, stays at the end of the span, never touched), each row's number of entries in
+        nnz[r + 1] and its entries per part in seg[r]; return the rows' document frequency of each feature
+        (int32; summed over the spans, np.bincount of the matrix's indices)."""
         df = np.zeros(n_feat, np.int32)
         acc = np.zeros(n_feat, np.int64)
         bits = np.zeros((n_feat >> 6) + 1, np.uint64)
@@ -249,6 +251,7 @@ if numba is not None:
         lanes = np.empty(longest, np.int64)
         f0, f1, f2 = fw[0], fw[1], fw[2]
         low = np.int64(_LOW)
+        p = room[r0]
         for r in range(r0, r1):
             k = _doc(
                 cid,
@@ -268,7 +271,7 @@ if numba is not None:
                 lanes,
             )
             nnz[r + 1] = k
-            p = room[r]
+            room[r] = p
             for j in range(len(top)):  # the touched features in ascending order, cleared as read
                 w1 = top[j]
                 top[j] = 0
