@@ -58,6 +58,22 @@ def test_same_as_string_path(docs, params, monkeypatch):
         assert np.array_equal(getattr(Xa, name), getattr(Xb, name)), name
 
 
+@pytest.mark.parametrize("per_piece", [1, 2, 5])
+def test_text_encoded_a_few_documents_at_a_time(per_piece, monkeypatch):
+    """The documents coded a piece at a time (the last piece shorter, characters beyond the BMP in some) are
+    the whole text's code units, and count as the string path does."""
+    monkeypatch.setattr(counts, "_ENCODE_DOCS", per_piece)
+    docs = ODD + CACHES[:7] + ODD[::-1]
+    texts = ["\n".join(counts.three_fields(c)) for c in docs]
+    whole = np.frombuffer(("\n".join(texts) + " " * 8).encode("utf-16-le"), dtype=np.uint16)
+    assert np.array_equal(counts._utf16(texts), whole)
+    assert np.array_equal(counts._utf16([]), np.full(8, 32, dtype=np.uint16))
+    a, Xa = _fit(docs, True, monkeypatch)
+    b, Xb = _fit(docs, False, monkeypatch)
+    assert list(a.vocabulary_.items()) == list(b.vocabulary_.items()) and np.array_equal(a.df_, b.df_)
+    assert (Xa != Xb).nnz == 0
+
+
 def test_blocks_and_threads(monkeypatch):
     """Many small blocks on two threads count as one block does."""
     docs = (ODD + CACHES) * 40
