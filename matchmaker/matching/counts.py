@@ -170,7 +170,10 @@ class _Text:
         lut[_NL], lut[_SP] = n_c, n_c + 1
         # Character ids; n_c: field end, n_c + 1: space.
         if kernels.available():  # numpy's lut[cp] first copies cp as 64-bit indices (0.09 s at 110,000 documents)
-            self.cid = np.empty(len(cp), dtype=dt)
+            # Over the code units themselves where the ids are as wide (cp is not read again): 76 MB less
+            # fresh memory at 110,000 documents (each element is read before it is written).
+            same = cp.flags.writeable and cp.dtype.itemsize == np.dtype(dt).itemsize
+            self.cid = cp.view(dt) if same else np.empty(len(cp), dtype=dt)
             kernels.take(lut, cp, self.cid)
         else:
             self.cid = lut[cp]
