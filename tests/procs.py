@@ -35,14 +35,16 @@ def stop_later(procs, then=None):
         proc.terminate()
 
     def reap():
-        for proc in procs:
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:  # a loaded machine: workers slow to exit
-                proc.kill()
-                proc.wait(10)
-        if then:
-            then()
+        try:
+            for proc in procs:
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:  # a loaded machine: workers slow to exit
+                    proc.kill()
+                    proc.wait(10)
+        finally:  # the log closed and the database dropped even if a process would not go
+            if then:
+                then()
 
     thread = threading.Thread(target=reap, daemon=True)
     thread.start()
