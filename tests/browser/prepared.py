@@ -68,6 +68,12 @@ def _database_name(url):
     return make_url(url).database
 
 
+def _drop_at_end(url):
+    """List the PostgreSQL database for tests/conftest.py to drop at the end of the run."""
+    with open(_run_dir() / "drop-databases", "a") as listed:
+        listed.write(_database_name(url) + "\n")
+
+
 def _make(name):
     """Make the state in the run folder (the caller holds its lock); a half-made one is made again."""
     run = _run_dir()
@@ -78,8 +84,7 @@ def _make(name):
     home.mkdir()
     url, _ = database(home)
     if os.environ.get("MATCHMAKER_DATABASE_URL"):
-        with open(run / "drop-databases", "a") as listed:
-            listed.write(_database_name(url) + "\n")
+        _drop_at_end(url)
     env = dict(os.environ, MATCHMAKER_INSTANCE_PATH=str(home / "instance"), MATCHMAKER_DATABASE_URL=url)
     env["MATCHMAKER_JOBS_QUEUE_NAME"] = f"prepared-{uuid.uuid4().hex[:8]}"
     env.pop("CI", None)
@@ -156,8 +161,7 @@ def copy(name, tmp):
     url, drop = database(tmp, template=_database_name(url))
     # Listed for the run's end as well: a server's own drop (after it stops, in a thread) was seen not to
     # happen once in a loaded CI run, leaving four copies behind.
-    with open(_run_dir() / "drop-databases", "a") as listed:
-        listed.write(_database_name(url) + "\n")
+    _drop_at_end(url)
     return url, drop, tmp / "instance"
 
 
