@@ -145,14 +145,18 @@ def settings():
         form.version.data = services.setting_version(setting)
     status = None
     if form.validate_on_submit():
+        before = services.setting_version(setting)
         try:
-            services.save_setting(form.data, current_user, version=form.version.data)
+            saved = services.save_setting(form.data, current_user, version=form.version.data)
         except EditConflict as exc:  # a ValueError too: first
             stored = services.get_setting()
             status = refuse_stale(form, exc, services.setting_version(stored), SettingForm(formdata=None, obj=stored))
         except (UrgentError, ValueError) as exc:
             form.day_end.errors.append(str(exc))
         else:
-            flash("快速通道服务时限已保存（对此后提交的申请生效）", "success")
+            if services.setting_version(saved) == before:
+                flash("快速通道服务时限未作修改", "info")
+            else:
+                flash("快速通道服务时限已保存（对此后提交的申请生效）", "success")
             return redirect(url_for("urgent.settings"))
     return render_template("urgent/settings.html", form=form), status or (200 if not form.errors else 400)

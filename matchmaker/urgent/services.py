@@ -65,7 +65,8 @@ def save_setting(data, actor, version=None):
     """Store the service level and working time; commits. Applies to requests made from now on.
 
     ``version``: the setting_version the settings page showed; settings saved since by another admin (a
-    holiday calendar they had just entered) are not overwritten (EditConflict)."""
+    holiday calendar they had just entered) are not overwritten (EditConflict). A save that changes nothing
+    writes nothing: the row keeps who changed it last, and when."""
     if not 0 <= data["day_start"] < data["day_end"] <= 24:
         raise UrgentError("工作时间的开始须早于结束（0–24 点）")
     holidays, workdays = clock.parse_dates(data.get("holidays")), clock.parse_dates(data.get("workdays"))
@@ -79,11 +80,15 @@ def save_setting(data, actor, version=None):
         setting, shown = UrgentSetting(id=1), None
         db.session.add(setting)
     with unless_stale(setting, shown, setting_version, "快速通道设置"):
+        before = setting_version(setting)  # as stored (read again once the row is held)
         setting.sla_hours, setting.day_start, setting.day_end = data["sla_hours"], data["day_start"], data["day_end"]
         setting.holidays = "\n".join(d.isoformat() for d in sorted(holidays))
         setting.workdays = "\n".join(d.isoformat() for d in sorted(workdays))
-    setting.updated_by_id = actor.id
     mine = setting_version(setting)
+    if mine == before:
+        db.session.rollback()  # releases the row; updated_by and updated_at stay the last change's
+        return setting
+    setting.updated_by_id = actor.id
     try:
         db.session.commit()
     except IntegrityError:  # another first save went in meanwhile

@@ -181,6 +181,28 @@ def test_admin_sets_the_service_level(client, auth):
     assert req.sla_hours == 8 and req.due_at == datetime(2020, 9, 30, 9)
 
 
+def test_saving_the_settings_unchanged_leaves_who_saved_them_last(client, auth):
+    """Another admin saves the settings page without changing anything: told nothing changed, and the row still
+    names the admin who last changed them, and when."""
+    from matchmaker.models import UrgentSetting
+
+    from ..stale import version
+
+    first = auth.login("admin")
+    data = {"sla_hours": "8", "day_start": "9", "day_end": "17", "holidays": "2020-10-01\r\n2020-10-02", "workdays": ""}
+    assert client.post("/urgent/settings", data=data).status_code == 302
+    stamped = db.session.get(UrgentSetting, 1).updated_at
+    auth.logout()
+    auth.login("admin")
+    shown = version(client.get("/urgent/settings"))
+    resp = client.post("/urgent/settings", data=dict(data, version=shown), follow_redirects=True)
+    assert resp.status_code == 200 and "未作修改" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    stored = db.session.get(UrgentSetting, 1)
+    assert (stored.updated_by_id, stored.updated_at) == (first.id, stamped)
+    assert (stored.sla_hours, stored.holidays) == (8, "2020-10-01\n2020-10-02")
+
+
 def test_who_may_see_and_decide(client, auth):
     """Another enterprise gets 403 on a request and on marking a need; an enterprise cannot review."""
     ent = make_user("enterprise")
