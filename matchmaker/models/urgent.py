@@ -24,7 +24,8 @@ class UrgentRequest(db.Model):
     organization_id = db.Column(db.Integer, db.ForeignKey("organization.id"), nullable=False, index=True)
     reason_kind = db.Column(db.String(20), nullable=False)
     reason = db.Column(db.String(500), nullable=False)
-    status = db.Column(db.String(20), nullable=False, default=UrgentStatus.PENDING.value, index=True)
+    # No index of its own: ix_urgent_request_status_due_at (status first) serves every read by status.
+    status = db.Column(db.String(20), nullable=False, default=UrgentStatus.PENDING.value)
     requested_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
     requested_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     sla_hours = db.Column(db.Integer, nullable=False)  # the service level when it was asked
