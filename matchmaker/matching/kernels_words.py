@@ -20,11 +20,17 @@ from .jit import available, numba
 if numba is not None:
     from numba import njit
 
+    from .kernels_explain import _prefetch
+
 __all__ = ["available", "packed_tables", "row_words"]
 
 _SHIFT = 21  # as wordshare.py: an n-gram key is a code point, or (first << 21) | second
 _LOW = (1 << _SHIFT) - 1
 _MIX = 0x9E3779B97F4A7C15 >> 2  # a multiplier for the hash table (kept below 2**63)
+# Words (and features) ahead whose n-grams (and character keys) are asked for: the tables are cold when a
+# query explains its candidates, and the reads, each behind a hash lookup's branches, waited one by one
+# (the query 2-3 % faster with 8, another 1 % with 16).
+_AHEAD = 16
 
 
 if numba is not None:
@@ -95,7 +101,10 @@ if numba is not None:
                 n_g += gn[u]
             else:
                 first[u], last[u] = ex_fl[2 * k], ex_fl[2 * k + 1]
+                gat[u] = 0  # no n-grams in gv (only asked for ahead)
                 k += 1
+        for u in range(min(_AHEAD, nw)):
+            _prefetch(gv, gat[u])
         # Per row, feature -> position: a hash table with linear probing, cleared for each row
         # and small enough to stay in the fastest cache (a later position of a feature wins).
         longest = 1
@@ -125,6 +134,8 @@ if numba is not None:
                 for p in range(n):
                     in_first[p] = _find(keys, vals, F[p], down, mask)
             for u in range(start[r], start[r + 1]):
+                if u + _AHEAD < nw:
+                    _prefetch(gv, gat[u + _AHEAD])
                 a = gat[u]
                 for j in range(a, a + gn[u]):
                     v = gv[j]
@@ -158,6 +169,10 @@ if numba is not None:
         if nw:
             for r in range(m):
                 for p in range(bounds[r], bounds[r + 1]):
+                    if p + _AHEAD < n:
+                        g = F[p + _AHEAD] - n_words
+                        if 0 <= g < len(char_keys):
+                            _prefetch(char_keys, g)
                     if not owned[p]:
                         f = F[p]
                         if n_words <= f < n_fitted:

@@ -197,6 +197,26 @@ def test_query_row_is_the_transformed_row():
     assert not v.extra_ids_  # asking gives new words no slot
 
 
+def test_char_keys_found_as_searchsorted_finds_them(counting):
+    """A query's character keys are found in the fitted keys at the places np.searchsorted gives, and only
+    where they are there: keys below the first, past the last, between two and equal to either end, over
+    key lists of every length from none to a few hundred (all searches step down together, kernels._lookup_all)."""
+    if counting == "numpy":
+        pytest.skip("the compiled loop only")
+    rng = np.random.default_rng(5)
+    for nk in [0, 1, 2, 3, 4, 5, 7, 8, 9, 100, 257]:
+        char_keys = np.unique(rng.integers(10, 10_000, nk * 2))[:nk].astype(np.int64)
+        ends = [char_keys[0], char_keys[-1]] if nk else []
+        keys = np.concatenate([rng.integers(0, 10_500, 300), char_keys, ends, [0, 9, 10**9]]).astype(np.int64)
+        ids = np.full(len(keys), -1, np.int64)
+        kernels._lookup_all(char_keys, keys, len(keys), ids, 1000)
+        at = np.searchsorted(char_keys, keys)
+        found = at < nk
+        found[found] = char_keys[at[found]] == keys[found]
+        assert np.array_equal(ids, np.where(found, at + 1000, -1)), nk
+        assert found.sum() >= nk
+
+
 def test_nth_largest_as_partition(monkeypatch):
     """kernels.nth_largest gives np.partition's m-th largest of a strided sample, and top_n the same rows."""
     if not kernels.numba:  # pragma: no cover - numba is a dependency (or MATCHMAKER_NO_JIT is set)

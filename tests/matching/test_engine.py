@@ -264,3 +264,10 @@ def test_compiled_embeddings_equal_scipys(monkeypatch):
     assert np.array_equal(compiled.view(np.int32), plain.view(np.int32))
     for r in (0, 1777, 2999):
         assert np.array_equal(latent.transform(X[r])[0].view(np.int32), compiled[r].view(np.int32))
+    monkeypatch.undo()  # a single query's row through its own loop (kernels.embed_one): the same floats
+    rows = [r for r in range(3000) if (latent.term_row_[X[r].indices] < 0).any()][:3]
+    assert len(rows) == 3
+    for r in rows + [0, 1777, 2999]:
+        assert np.array_equal(latent.transform(X[r])[0].view(np.int32), compiled[r].view(np.int32))
+    empty = sp.csr_matrix((1, X.shape[1]), dtype=np.float32)
+    assert latent.transform(empty).shape == (1, 16) and not latent.transform(empty).any()
