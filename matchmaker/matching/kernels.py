@@ -30,6 +30,7 @@ __all__ = [
     "query_order",
     "query_rows",
     "row_dots",
+    "row_dots_z",
     "split_dense",
     "split_postings",
     "take",
@@ -613,6 +614,34 @@ if numba is not None:
                 acc += data[e] * q[indices[e]]
             out[c] = acc
         return out
+
+    @njit(cache=True, nogil=True)
+    def row_dots_z(indptr, indices, data, rows, q, Z):
+        # row_dots, and the rows' embeddings (Z[rows]) copied on the way, asked for four rows ahead too.
+        m = len(rows)
+        k = Z.shape[1]
+        out = np.empty(m, np.float32)
+        Zc = np.empty((m, k), Z.dtype)
+        Zf = Z.ravel()
+        for c in range(min(4, m)):
+            for j in range(rows[c] * k, (rows[c] + 1) * k, 16):
+                _prefetch(Zf, j)
+        for c in range(m):
+            if c + 4 < m:
+                r = rows[c + 4]
+                for e in range(indptr[r], indptr[r + 1], 16):
+                    _prefetch(indices, e)
+                    _prefetch(data, e)
+                for j in range(r * k, (r + 1) * k, 16):
+                    _prefetch(Zf, j)
+            r = rows[c]
+            acc = np.float32(0)
+            for e in range(indptr[r], indptr[r + 1]):
+                acc += data[e] * q[indices[e]]
+            out[c] = acc
+            for j in range(k):
+                Zc[c, j] = Z[r, j]
+        return out, Zc
 
     @njit(cache=True, nogil=True)
     def embed_rows(indptr, indices, data, term_row, C, start, stop, Z):

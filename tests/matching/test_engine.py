@@ -230,6 +230,10 @@ def test_compiled_row_dots_equal_scipy_kernel(engine, monkeypatch):
                 monkeypatch.undo()
                 assert compiled.dtype == plain.dtype == np.float32
                 assert np.array_equal(compiled.view(np.int32), plain.view(np.int32))
+                # The scoring's variant (kernels.row_dots_z) copies the rows' embeddings on the way.
+                dots, Zc = kernels.row_dots_z(M.indptr, M.indices, M.data, rows.astype(np.int64), q, side.Z)
+                assert np.array_equal(dots.view(np.int32), compiled.view(np.int32))
+                assert Zc.dtype == np.float32 and np.array_equal(Zc, side.Z[rows])
 
 
 def test_compiled_embeddings_equal_scipys(monkeypatch):
