@@ -223,7 +223,9 @@ def assignments_stmt():
 
 
 def add_assignment(broker_id, industry, zone_id):
-    """Route an industry or a zone to a broker; commits."""
+    """Route an industry or a zone to a broker; commits. The same assignment saved twice at the same moment
+    (two pages, a double click) is stored once: the check runs after this request holds the write (the
+    broker's row locked on PostgreSQL, the database's write lock on SQLite), so it sees the other's row."""
     from ..models import Role, User
 
     broker = db.session.get(User, broker_id) if broker_id else None
@@ -235,13 +237,19 @@ def add_assignment(broker_id, industry, zone_id):
         raise BrokerError("请选择行业或专区（至少一项）")
     if zone_id and db.session.get(Zone, zone_id) is None:
         raise BrokerError("专区不存在")
-    dup = db.session.scalar(
-        db.select(BrokerAssignment.id).filter_by(broker_id=broker.id, industry=industry, zone_id=zone_id)
-    )
-    if dup:
-        raise BrokerError("该经纪人已有相同的分工")
+    # PostgreSQL: a second save of the broker's assignments waits here for the first's commit
+    db.session.execute(db.select(User.id).filter_by(id=broker.id).with_for_update())
     a = BrokerAssignment(broker_id=broker.id, industry=industry, zone_id=zone_id)
     db.session.add(a)
+    db.session.flush()  # SQLite: this write waits for any other writer's commit, so the check below is current
+    dup = db.session.scalar(
+        db.select(BrokerAssignment.id)
+        .filter_by(broker_id=broker.id, industry=industry, zone_id=zone_id)
+        .where(BrokerAssignment.id != a.id)
+    )
+    if dup:
+        db.session.rollback()
+        raise BrokerError("该经纪人已有相同的分工")
     db.session.commit()
     return a
 

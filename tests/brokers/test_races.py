@@ -7,7 +7,7 @@ from datetime import datetime
 
 from matchmaker.brokers import events, services
 from matchmaker.extensions import db
-from matchmaker.models import Event, MatchSuggestion, Notification, SuggestionMove, User
+from matchmaker.models import BrokerAssignment, Event, MatchSuggestion, Notification, SuggestionMove, User
 
 from ..factories import make_need, make_result, make_suggestion, make_user
 from ..races import at_once
@@ -197,4 +197,31 @@ def test_the_same_pair_or_listing_added_to_an_event_twice_at_once(file_app):
     with file_app.app_context():
         event = db.session.get(Event, ids["e"])
         assert [x.id for x in event.suggestions] == [ids["s"]] and [n.id for n in event.needs] == [ids["need"]]
+        db.session.remove()
+
+
+def test_the_same_assignment_added_at_once_is_stored_once(file_app):
+    """新增分工 for the same broker, industry and zone sent from four pages at the same moment (attack
+    2026-12-06): one row, the others told it is already there (before: each checked, found none, and
+    inserted, so the list showed the same assignment three or four times)."""
+    with file_app.app_context():
+        broker = make_user("broker")
+        broker_id = broker.id
+        db.session.commit()
+        db.session.remove()
+
+    def call(industry):
+        def prepare():
+            db.session.get(User, broker_id)  # the page was read before the others saved
+            return lambda: events.add_assignment(broker_id, industry, None)
+
+        return prepare
+
+    industries = [f"行业{i}" for i in range(10)]  # ten rounds: one alone let a twin in only now and then
+    for industry in industries:
+        outcomes = at_once(file_app, [call(industry)] * 4, services.BrokerError)
+        assert sorted(outcomes) == ["ok"] + ["该经纪人已有相同的分工"] * 3, (industry, outcomes)
+    with file_app.app_context():
+        rows = db.session.scalars(db.select(BrokerAssignment).filter_by(broker_id=broker_id)).all()
+        assert sorted(a.industry for a in rows) == sorted(industries) and {a.zone_id for a in rows} == {None}
         db.session.remove()
