@@ -3,6 +3,7 @@
 import logging
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
 from ..extensions import db
@@ -133,7 +134,8 @@ def parse_terms(text: str) -> list[str]:
 
 
 def add_terms(text: str, user) -> tuple[list[str], list[str]]:
-    """Add domain words (effective at the next index refit); return (added, already present)."""
+    """Add domain words (effective at the next index refit); return (added, already present); commits. A word
+    another request added at the same moment counts as present."""
     words = parse_terms(text)
     if not words:
         raise TermError("请填写至少一个词条")
@@ -146,12 +148,19 @@ def add_terms(text: str, user) -> tuple[list[str], list[str]]:
             raise TermError(f"词条“{w}”须包含文字或数字")
     if len(words) > 200:
         raise TermError("一次最多添加 200 个词条")
-    present = set(db.session.scalars(select(DomainTerm.word).where(DomainTerm.word.in_(words))))
-    added = [w for w in words if w not in present]
-    for w in added:
-        db.session.add(DomainTerm(word=w, added_by_id=user.id))
-    db.session.commit()
-    return added, [w for w in words if w in present]
+    for attempt in range(3):
+        present = set(db.session.scalars(select(DomainTerm.word).where(DomainTerm.word.in_(words))))
+        added = [w for w in words if w not in present]
+        for w in added:
+            db.session.add(DomainTerm(word=w, added_by_id=user.id))
+        try:
+            db.session.commit()
+        except IntegrityError:  # another admin added one of these words meanwhile: now present, read again
+            db.session.rollback()
+            if attempt == 2:
+                raise
+        else:
+            return added, [w for w in words if w in present]
 
 
 def delete_term(term) -> None:
