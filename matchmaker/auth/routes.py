@@ -169,6 +169,8 @@ def reset_password():
             services.reset_own_password(user, form.password.data, key=form.submission_key.data)
         except once.Repeat:
             return once.see_other(url_for("auth.login"))
+        except services.AccountError as exc:  # the link was spent by another tab at the same moment
+            return render_template("auth/reset.html", error=str(exc)), 400
         throttle.forget(user.email)
         if current_user.is_authenticated:
             logout_user()

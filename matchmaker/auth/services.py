@@ -212,6 +212,25 @@ def logout(user):
 PERSONAL_TOKENS = (ApiTokenKind.PERSONAL.value,)  # a new password revokes these; service tokens are admins' to revoke
 
 
+def _replace_password(user, new, refusal):
+    """Set a new password on ``user`` unless another request replaced the one it was read with: of two tabs
+    (two admins, one reset link opened twice) saving at the same moment one sets it, the other is refused with
+    ``refusal`` (both were told the password was set, and one of the two passwords did not work). The
+    conditional write holds the row: a PostgreSQL twin waits for this commit, a SQLite one for the write lock,
+    and then finds the password changed."""
+    read_with = user.password_hash
+    taken = db.session.execute(
+        update(User)
+        .where(User.id == user.id, User.password_hash == read_with)
+        .values(password_hash=read_with)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        raise AccountError(refusal)
+    user.set_password(new)
+
+
+@rolls_back_on(AccountError)
 def change_password(user, current, new):
     """Check the current password and set a new one; ends other sessions and revokes the account's personal
     API tokens (one minted with a stolen session would outlive the password otherwise); commits.
@@ -220,7 +239,7 @@ def change_password(user, current, new):
         raise AccountError("当前密码不正确")
     if current == new:
         raise AccountError("新密码不能与当前密码相同")
-    user.set_password(new)
+    _replace_password(user, new, "密码刚刚已在其他页面修改，本次修改未保存；请用新密码重新登录")
     revoked = tokens.revoke_all(user, user, "修改密码时一并撤销", PERSONAL_TOKENS)
     db.session.commit()
     return revoked
@@ -235,7 +254,8 @@ def reset_password(user, new, actor, key=None, password_reentered=None):
     if user.id == actor.id:
         raise AccountError("不能在此修改自己的密码，请在「修改密码」页面修改")
     claimed = once.claim(key, "user_password", actor)
-    user.set_password(new)  # ends the account's sessions and remember-me cookies
+    # ends the account's sessions and remember-me cookies
+    _replace_password(user, new, "该账号的密码刚刚已被重置（可能是其他管理员），本次设置未保存，请刷新后确认")
     tokens.revoke_all(user, actor, "重置密码时一并撤销", PERSONAL_TOKENS)
     db.session.add(AuditLog(actor_id=actor.id, entity="user", entity_id=user.id, action="reset_password",
                             after=_reentered({}, password_reentered) or None))  # fmt: skip
@@ -252,7 +272,8 @@ def reset_own_password(user, new, key=None):
     every session of the account ends, the reset is audited and the user notified; commits.
     once.Repeat for a repeated submit."""
     claimed = once.claim(key, "user_password", user)
-    user.set_password(new)  # a new hash: this link and any other mailed before are spent
+    # a new hash: this link and any other mailed before are spent, also for a twin submit of another tab
+    _replace_password(user, new, "重置链接已使用或已失效（密码已更改），请重新申请")
     tokens.revoke_all(user, user, "重置密码时一并撤销", PERSONAL_TOKENS)
     db.session.add(AuditLog(actor_id=user.id, entity="user", entity_id=user.id, action="reset_self"))
     notify(user, "account", "您的登录密码已通过邮件中的重置链接修改。如非本人操作，请立即联系平台管理员")
