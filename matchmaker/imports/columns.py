@@ -137,7 +137,7 @@ def clean_row(kind, raw, lookups, today=None):
             errors.append((headers[name], str(exc)))
 
     take("external_ref", _external_ref)
-    take("title", rules.clean_title)
+    take("title", lambda v: rules.clean_title(str(v or "")))  # a number or date cell too, as every column
     take("organization", lambda v: _organization(v, kind, lookups))
     take("keywords", lambda v: rules.clean_keywords(str(v or "")))
     take("field", lambda v: _taxonomy(v, "field", "技术领域", lookups, required=kind == "result"))

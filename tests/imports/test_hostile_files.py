@@ -5,6 +5,7 @@ import io
 import time
 import tracemalloc
 import zipfile
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -194,3 +195,13 @@ def test_an_uploaded_files_name_keeps_neither_folders_nor_control_characters(cli
     batch = db.session.scalar(db.select(ImportBatch))
     assert (batch.filename, batch.file_format, batch.good_rows) == ("2020年需求汇总.csv", "csv", 1)
     assert "2020年需求汇总.csv" in client.get("/needs/import").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("title", [20260101, datetime(2026, 1, 1), True, timedelta(days=3)])
+def test_a_title_typed_as_a_number_or_date_is_read_as_text(client, admin, title):
+    """An .xlsx title cell holding a number, date, boolean or duration (not text) was a 500 on upload."""
+    resp = upload(client, xlsx([need_row("T-1", title=title), need_row("T-2")]))
+    assert resp.status_code == 302
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert (batch.total_rows, batch.good_rows + batch.bad_rows) == (2, 2)
+    assert client.get(f"/needs/import/{batch.id}").status_code == 200
