@@ -47,6 +47,8 @@ class Limits:
     max_cell_chars: int = 32_767  # Excel's own limit for one cell
     max_unpacked: int = 300 * 1024 * 1024  # all parts of an .xlsx, uncompressed
     max_ratio: int = 200  # uncompressed / compressed, per part of an .xlsx (a zip bomb's is in the thousands)
+    max_string_elements: int = 3_000_000  # XML elements of the shared strings: 1,000,000 texts or more
+    max_style_elements: int = 200_000  # of styles.xml: Excel itself allows 64,000 cell formats
 
 
 def read_rows(content, fmt, limits=None, problems=None):
@@ -99,6 +101,49 @@ def _check_zip(content, limits):
     for p in parts:
         if p.file_size > 1024 * 1024 and p.file_size > limits.max_ratio * max(p.compress_size, 1):
             raise FileProblem("该 Excel 文件的压缩比异常（疑似压缩炸弹），已拒绝；请用 Excel 另存后再上传")
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        for name, most in _whole_parts(zf, limits).items():
+            if _elements(zf, name, most) > most:
+                raise FileProblem(
+                    "该 Excel 文件的格式或文字表异常庞大，已拒绝；请把数据复制到新建的工作簿，另存后再上传"
+                )
+
+
+# openpyxl streams the sheet's rows but reads these parts whole before the first row, each element costing
+# microseconds and up to a kilobyte: a 0.3 MB styles.xml of a million <xf/> took 17 s and 1 GB, a 0.7 MB
+# shared-strings part of 3 million one-letter texts 24 s and 0.5 GB. So they are bounded by their elements.
+def _whole_parts(zf, limits):
+    """{part: most elements} for the styles (a fixed name) and the shared strings (named by the manifest,
+    where openpyxl looks them up)."""
+    from openpyxl.packaging.manifest import Manifest
+    from openpyxl.xml.constants import ARC_CONTENT_TYPES, ARC_STYLE, SHARED_STRINGS
+    from openpyxl.xml.functions import fromstring
+
+    parts = {ARC_STYLE: limits.max_style_elements}
+    if ARC_CONTENT_TYPES in zf.namelist() and zf.getinfo(ARC_CONTENT_TYPES).file_size > 1024 * 1024:
+        raise FileProblem("无法读取该 Excel 文件，可能已损坏，请另存为 .xlsx 后重试")  # a real one is a few KB
+    try:
+        manifest = Manifest.from_tree(fromstring(zf.read(ARC_CONTENT_TYPES)))
+    except _BROKEN:
+        return parts  # openpyxl fails on it as well: a FileProblem when the workbook is loaded
+    for part in manifest.Override:
+        if part.ContentType == SHARED_STRINGS:
+            parts[part.PartName.lstrip("/")] = limits.max_string_elements
+    return parts
+
+
+def _elements(zf, name, most):
+    """About how many XML elements a part holds (start tags), unpacked a megabyte at a time; stops past `most`."""
+    count = 0
+    try:
+        with zf.open(name) as f:
+            while count <= most and (chunk := f.read(1024 * 1024)):
+                count += chunk.count(b"<") - chunk.count(b"</")
+    except KeyError:
+        return 0  # no such part
+    except _BROKEN as exc:
+        raise FileProblem("无法读取该 Excel 文件，可能已损坏，请另存为 .xlsx 后重试") from exc
+    return count
 
 
 # What openpyxl raises for a damaged workbook: a bad zip, a missing part, malformed or truncated XML

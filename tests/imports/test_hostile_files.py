@@ -2,6 +2,7 @@
 while reading, one enormous CSV cell one bad row. The files are generated here, small on disk."""
 
 import io
+import random
 import time
 import tracemalloc
 import zipfile
@@ -205,3 +206,81 @@ def test_a_title_typed_as_a_number_or_date_is_read_as_text(client, admin, title)
     batch = db.session.scalar(db.select(ImportBatch))
     assert (batch.total_rows, batch.good_rows + batch.bad_rows) == (2, 2)
     assert client.get(f"/needs/import/{batch.id}").status_code == 200
+
+
+SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+
+
+def _with_parts(content, replace=None, shared=None):
+    """The workbook with parts replaced and, given `shared` (bytes of <si> items), a shared-strings part as
+    Excel writes it (openpyxl writes its texts inline)."""
+    replace = dict(replace or {})
+    if shared is not None:
+        replace["xl/sharedStrings.xml"] = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        replace["xl/sharedStrings.xml"] += shared + b"</sst>"
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            data = replace.pop(name, None) or src.read(name)
+            if shared is not None and name == "[Content_Types].xml":
+                data = data.replace(
+                    b"</Types>",
+                    f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SST_TYPE}"/></Types>'.encode(),
+                )
+            if shared is not None and name == "xl/_rels/workbook.xml.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    f'<Relationship Type="{SST_REL}" Target="sharedStrings.xml" Id="rId99"/></Relationships>'.encode(),
+                )
+            dst.writestr(name, data)
+        for name, data in replace.items():
+            dst.writestr(name, data)
+    return out.getvalue()
+
+
+def _items(n, tag):
+    """n small XML items, two kinds at random: they pack about 60 to 1, under the compression-ratio limit."""
+    rnd = random.Random(n)
+    return b"".join(tag % rnd.choice((b"0", b"1")) for _ in range(n))
+
+
+def test_a_styles_part_of_a_million_formats_is_refused_before_loading(client, admin):
+    """A 0.3 MB styles.xml of 1,000,000 <xf/> (its ratio 60, under the zip checks) took 17 s and 1 GB to load."""
+    content = xlsx([need_row("S-1")])
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        styles = zf.read("xl/styles.xml")
+    cut = styles.index(b">", styles.index(b"<cellXfs")) + 1
+    bomb = _with_parts(
+        content, {"xl/styles.xml": styles[:cut] + _items(1_000_000, b'<xf numFmtId="%s"/>') + styles[cut:]}
+    )
+    assert len(bomb) < 1024 * 1024
+    start = time.perf_counter()
+    resp = _post_file(client, bomb)
+    assert time.perf_counter() - start < 3
+    assert resp.status_code == 400 and "格式或文字表异常庞大" in resp.get_data(as_text=True)
+    assert count() == 0 and count(ImportBatch) == 0
+
+
+def test_shared_strings_are_read_and_bounded_by_their_items():
+    """Texts kept in a shared-strings part (as Excel saves them) are read; past the limit of elements
+    (3,000,000 one-letter texts took 24 s and 0.5 GB) the file is refused before any is loaded."""
+    texts = [*NEED_HEADER, *need_row("S-1")]
+    sheet = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    for r in (1, 2):
+        cells = "".join(
+            f'<c r="{chr(65 + i)}{r}" t="s"><v>{(r - 1) * len(NEED_HEADER) + i}</v></c>'
+            for i in range(len(NEED_HEADER))
+        )
+        sheet += f'<row r="{r}">{cells}</row>'
+    shared = "".join(f"<si><t>{t}</t></si>" for t in texts).encode()
+    content = _with_parts(xlsx([]), {"xl/worksheets/sheet1.xml": (sheet + "</sheetData></worksheet>").encode()}, shared)
+    header, rows = read_rows(content, "xlsx", Limits(max_string_elements=2 * len(texts) + 1))  # and <sst>
+    assert header == NEED_HEADER and [(n, cells[:19]) for n, cells in rows] == [(2, need_row("S-1"))]
+    with pytest.raises(FileProblem, match="格式或文字表异常庞大"):
+        read_rows(content, "xlsx", Limits(max_string_elements=2 * len(texts)))
+    bomb = _with_parts(xlsx([need_row("S-1")]), shared=_items(1_600_000, b"<si><t>%s</t></si>"))
+    start = time.perf_counter()
+    with pytest.raises(FileProblem, match="格式或文字表异常庞大"):
+        read_rows(bomb, "xlsx")
+    assert time.perf_counter() - start < 3
