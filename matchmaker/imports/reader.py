@@ -161,7 +161,14 @@ _BROKEN = (
 )
 
 
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of an encrypted .xlsx and of an old .xls
+
+
 def _read_xlsx(content, limits):
+    if content.startswith(OLE2):  # an .xlsx saved with a password is not a zip but this, its parts encrypted
+        if "EncryptionInfo".encode("utf-16-le") in content:
+            raise FileProblem("该 Excel 文件设置了打开密码，无法读取；请在 Excel 中取消密码后另存，再上传")
+        raise FileProblem("这是旧版 Excel (.xls) 文件（只是改了扩展名），请在 Excel 中另存为 .xlsx 后再上传")
     if not content.startswith(b"PK"):
         raise FileProblem("文件不是有效的 Excel (.xlsx) 文件，可能已损坏或只是改了扩展名")
     _check_zip(content, limits)

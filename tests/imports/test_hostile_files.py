@@ -284,3 +284,23 @@ def test_shared_strings_are_read_and_bounded_by_their_items():
     with pytest.raises(FileProblem, match="格式或文字表异常庞大"):
         read_rows(bomb, "xlsx")
     assert time.perf_counter() - start < 3
+
+
+def _ole2(*streams):
+    """The start of an OLE2 compound file (header sector, then directory entries named as its streams)."""
+    entries = b"".join(name.encode("utf-16-le").ljust(64, b"\0") + b"\0" * 64 for name in ("Root Entry", *streams))
+    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1".ljust(512, b"\0") + entries.ljust(4096, b"\0")
+
+
+@pytest.mark.parametrize(
+    ("streams", "message"),
+    [
+        (("EncryptionInfo", "EncryptedPackage"), "设置了打开密码"),  # Excel's 用密码进行加密
+        (("Workbook", "\x05SummaryInformation"), "旧版 Excel (.xls)"),  # an .xls renamed
+    ],
+)
+def test_a_password_protected_or_old_excel_file_named_xlsx_is_told_apart(client, admin, streams, message):
+    """Both were 文件不是有效的 Excel 文件，可能已损坏或只是改了扩展名: the user could not tell what to do."""
+    resp = upload(client, _ole2(*streams), "needs.xlsx")
+    assert resp.status_code == 400 and message in resp.get_data(as_text=True)
+    assert count(ImportBatch) == 0
