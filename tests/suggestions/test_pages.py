@@ -117,29 +117,6 @@ def test_outsiders_cannot_see_a_listings_suggestions(client, auth, corpus):
     assert services.suggestions_for(need, make_user("researcher")) == []
 
 
-def _match_link(client, url, label):
-    """The target of the page's link labelled ``label``, or None when the page has none."""
-    found = re.search(rf'<a href="([^"]+)">{label}</a>', client.get(url).get_data(as_text=True))
-    return found and found.group(1)
-
-
-def test_a_listings_page_links_its_suggestions_for_those_let_in(client, auth, corpus):
-    """The need's enterprise and the result's researcher find their suggestion page from the listing's page, and
-    it opens; another enterprise or researcher, who may read the listing but not its suggestions, sees no link."""
-    need, result = publish_need(corpus["enterprise"]), corpus["result"]
-    pages = [(corpus["enterprise"], f"/needs/{need.id}", "查看匹配成果", f"/matches/need/{need.id}"),
-             (corpus["researcher"], f"/results/{result.id}", "查看匹配需求", f"/matches/result/{result.id}")]  # fmt: skip
-    for owner, url, label, target in pages:
-        auth.login(owner)
-        assert _match_link(client, url, label) == target
-        assert client.get(target).status_code == 200
-        auth.logout()
-        auth.login(owner.role)  # another user of the same role
-        assert client.get(url).status_code == 200 and _match_link(client, url, label) is None
-        assert client.get(target).status_code == 403
-        auth.logout()
-
-
 def test_summary_only_need_text_hidden_from_result_owner(app, corpus):
     """A result owner sees only the summary of a summary-only need, even in an accepted suggestion."""
     need = publish_need(corpus["enterprise"], confidentiality="summary", summary="门锁识别模块需求")
