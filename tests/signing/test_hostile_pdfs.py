@@ -1,0 +1,79 @@
+"""Hostile PDFs given to the verifier: refused with a message in bounded time, never an exception of pyHanko's."""
+
+import re
+import time
+from io import BytesIO
+
+import pytest
+
+from matchmaker.signing import verify
+from matchmaker.signing.verify import NotAPdf, verify_pdf
+
+
+def append_revisions(pdf, count, size=31):
+    """``pdf`` with ``count`` incremental updates after it, each rewriting the /Info dictionary (object 19)."""
+    out = bytearray(pdf)
+    prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
+    for i in range(count):
+        at = len(out)
+        out += b"19 0 obj\n<< /Producer (r%d) >>\nendobj\n" % i
+        xref = len(out)
+        out += b"xref\n0 1\n0000000000 65535 f \n19 1\n%010d 00000 n \n" % at
+        out += b"trailer\n<< /Size %d /Root 2 0 R /Info 19 0 R /Prev %d >>\n" % (size, prev)
+        out += b"startxref\n%d\n%%%%EOF\n" % xref
+        prev = xref
+    return bytes(out)
+
+
+def empty_revisions(pdf, count):
+    """``pdf`` followed by ``count`` empty xref sections chained by /Prev: 50 bytes a revision."""
+    out = bytearray(pdf)
+    prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
+    for _ in range(count):
+        at = len(out)
+        out += b"xref\n0 0\ntrailer\n<</Size 31/Root 2 0 R/Prev %d>>\n" % prev
+        prev = at
+    return bytes(out + b"startxref\n%d\n%%%%EOF\n" % prev)
+
+
+def test_a_few_revisions_after_the_signatures_are_still_checked(authority, signed_pdf):
+    """Updates appended after signing are read and reported, the signatures no longer covering the file."""
+    v = verify_pdf(append_revisions(signed_pdf, 5), [authority.root], authority.root)
+    assert len(v.signatures) == 3 and not v.signatures[-1].covers_whole_file and not v.complete()
+
+
+def test_a_thousand_revisions_are_refused_at_once(authority, signed_pdf):
+    """1,000 updates appended to a signed contract (35 KB): refused in a moment, not reviewed for 9 s each signature."""
+    data = append_revisions(signed_pdf, 1000)
+    start = time.perf_counter()
+    with pytest.raises(NotAPdf, match="修订次数过多"):
+        verify_pdf(data, [authority.root], authority.root)
+    assert time.perf_counter() - start < 3
+
+
+def test_tens_of_thousands_of_revisions_are_refused_before_reading(authority, signed_pdf, monkeypatch):
+    """30,000 empty revisions (1.5 MB, 3 s only to open) are refused before pyHanko reads the file."""
+    from pyhanko.pdf_utils import reader
+
+    opened = []
+
+    def spy(*args, **kwargs):
+        opened.append(True)
+        raise RuntimeError("opened")  # reading on would take minutes
+
+    monkeypatch.setattr(reader, "PdfFileReader", spy)
+    data = empty_revisions(signed_pdf, 30_000)
+    assert len(data) < 2 * 1024 * 1024
+    with pytest.raises(NotAPdf, match="修订次数过多"):
+        verify_pdf(data, [authority.root], authority.root)
+    assert not opened
+    assert verify.MAX_STRUCTURE_MARKERS > 100 * (signed_pdf.count(b"xref") + signed_pdf.count(b"stream"))
+
+
+def test_the_verify_page_refuses_them_with_the_reason(client, signed_pdf):
+    """Uploaded to /contracts/verify, such a file gets a 400 and the reason in Chinese, at once."""
+    start = time.perf_counter()
+    resp = client.post("/contracts/verify", data={"file": (BytesIO(append_revisions(signed_pdf, 1000)), "a.pdf")},
+                       content_type="multipart/form-data")  # fmt: skip
+    assert resp.status_code == 400 and "该 PDF 的修订次数过多（超过 100 次），不予验证" in resp.get_data(as_text=True)
+    assert time.perf_counter() - start < 3
