@@ -286,6 +286,54 @@ def test_shared_strings_are_read_and_bounded_by_their_items():
     assert time.perf_counter() - start < 3
 
 
+def _shared_strings_sheet(rows, cols, item=b"<si><r><t>%s</t></r></si>"):
+    """A sheet of `rows` rows by `cols` columns, every cell a text of its own in the shared strings (3 elements each)."""
+    from openpyxl.utils import get_column_letter
+
+    letters = [get_column_letter(c + 1) for c in range(cols)]
+    cells = (
+        f'<row r="{r + 1}">'
+        + "".join(f'<c r="{x}{r + 1}" t="s"><v>{r * cols + c}</v></c>' for c, x in enumerate(letters))
+        + "</row>"
+        for r in range(rows)
+    )
+    sheet = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    sheet += "".join(cells) + "</sheetData></worksheet>"
+    shared = b"".join(item % b"r%dc%d" % divmod(i, cols) for i in range(rows * cols))
+    return _with_parts(xlsx([]), {"xl/worksheets/sheet1.xml": sheet.encode()}, shared)
+
+
+def test_shared_strings_at_the_row_limit_are_read():
+    """A file at the row limit, each of its 200 columns a text of its own, is never refused for its shared strings."""
+    content = _shared_strings_sheet(101, 200)
+    header, rows = read_rows(content, "xlsx", Limits(max_rows=100))
+    assert len(header) == 200 and len(rows) == 100 and rows[-1][1][199] == "r100c199"
+
+
+def test_the_shared_strings_bound_follows_the_row_limit(make_app):
+    """With IMPORT_MAX_ROWS=20, texts past what 21 rows of 200 columns hold, (20 + 1) x 200 x 3 + 10,000 elements,
+    are refused at once (the 3,000,000 bound let through 60 times the texts a 20-row file can use)."""
+    app = make_app(IMPORT_MAX_ROWS=20)
+    with app.app_context():
+        from matchmaker.demo.taxonomy import ensure_taxonomy
+
+        from ..factories import make_user
+
+        ensure_taxonomy()
+        make_org("enterprise", name="导入测试企业")
+        c = app.test_client()
+        c.post("/auth/login", data={"email": make_user("admin").email, "password": "password123"})
+        # 11,300 texts of 2 elements and the <sst> itself: one element over 22,600
+        bomb = _with_parts(xlsx([need_row("S-1")]), shared=_items(11_300, b"<si><t>%s</t></si>"))
+        start = time.perf_counter()
+        resp = _post_file(c, bomb)
+        assert time.perf_counter() - start < 3
+        assert resp.status_code == 400 and "格式或文字表异常庞大" in resp.get_data(as_text=True)
+        assert count() == 0 and count(ImportBatch) == 0
+        resp = _post_file(c, _with_parts(xlsx([need_row("S-1")]), shared=_items(11_299, b"<si><t>%s</t></si>")))
+        assert resp.status_code == 302 and count(ImportBatch) == 1  # on to the preview
+
+
 def _ole2(*streams):
     """The start of an OLE2 compound file (header sector, then directory entries named as its streams)."""
     entries = b"".join(name.encode("utf-16-le").ljust(64, b"\0") + b"\0" * 64 for name in ("Root Entry", *streams))
