@@ -167,6 +167,7 @@ def _check_one(emb, trust_roots, platform_root_fp):
 @outside_event_loop
 def verify_pdf(data: bytes, trust_roots, platform_root=None) -> Verification:
     """Every signature in ``data`` checked against ``trust_roots`` (asn1crypto or PEM/DER bytes)."""
+    from pyhanko.pdf_utils.crypt import AuthStatus
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     from .pades import _asn1_cert
@@ -180,11 +181,16 @@ def verify_pdf(data: bytes, trust_roots, platform_root=None) -> Verification:
     try:
         reader = PdfFileReader(BytesIO(data), strict=False)
         too_many = reader.xrefs.total_revisions > MAX_REVISIONS
-        embedded = [] if too_many else list(reader.embedded_regular_signatures)
+        # Only an owner password (restricting printing or copying) opens with the empty one; an open
+        # password hid the signatures: "没有数字签名" for an unsigned-looking file, or "已损坏" for a signed one.
+        locked = not too_many and reader.encrypted and reader.decrypt("").status == AuthStatus.FAILED
+        embedded = [] if too_many or locked else list(reader.embedded_regular_signatures)
     except Exception as exc:  # noqa: BLE001 -- any parse failure of an untrusted upload is "unreadable"
         raise NotAPdf("无法读取该 PDF 文件（文件已损坏或格式不受支持）") from exc
     if too_many:
         raise NotAPdf(TOO_MANY_REVISIONS)
+    if locked:
+        raise NotAPdf("该 PDF 设置了打开密码，无法验证其中的签名；请上传未加密的文件")
     if len(embedded) > MAX_SIGNATURES:
         raise NotAPdf(f"签名过多（超过 {MAX_SIGNATURES} 个），不予验证")
     checks, problems = [], []

@@ -77,3 +77,37 @@ def test_the_verify_page_refuses_them_with_the_reason(client, signed_pdf):
                        content_type="multipart/form-data")  # fmt: skip
     assert resp.status_code == 400 and "该 PDF 的修订次数过多（超过 100 次），不予验证" in resp.get_data(as_text=True)
     assert time.perf_counter() - start < 3
+
+
+def _encrypted_and_signed(authority, prepared_pdf, user_password):
+    """The contract encrypted (owner password "owner"), then signed by the platform as pyHanko signs such files."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.pdf_utils.writer import copy_into_new_writer
+    from pyhanko.sign import signers
+
+    writer = copy_into_new_writer(PdfFileReader(BytesIO(prepared_pdf)))
+    writer.encrypt("owner", user_password)
+    out = BytesIO()
+    writer.write(out)
+    w = IncrementalPdfFileWriter(BytesIO(out.getvalue()))
+    w.encrypt(user_password)
+    meta = signers.PdfSignatureMetadata(field_name="Signature_Platform")
+    return signers.sign_pdf(w, meta, signer=authority.platform_signer()).getvalue()
+
+
+def test_a_pdf_with_an_open_password_is_named_as_such(authority, prepared_pdf, client):
+    """Signed behind an open password it was "已损坏", unsigned "没有数字签名": the user is told to remove the password."""
+    locked = _encrypted_and_signed(authority, prepared_pdf, "user")
+    with pytest.raises(NotAPdf, match="设置了打开密码"):
+        verify_pdf(locked, [authority.root], authority.root)
+    resp = client.post(
+        "/contracts/verify", data={"file": (BytesIO(locked), "a.pdf")}, content_type="multipart/form-data"
+    )
+    assert resp.status_code == 400 and "该 PDF 设置了打开密码" in resp.get_data(as_text=True)
+
+
+def test_a_pdf_with_only_an_owner_password_is_verified(authority, prepared_pdf):
+    """Restricting printing or copying (an owner password, none to open) does not keep the signatures from being read."""
+    v = verify_pdf(_encrypted_and_signed(authority, prepared_pdf, ""), [authority.root], authority.root)
+    assert [s.field for s in v.signatures] == ["Signature_Platform"] and v.ok
