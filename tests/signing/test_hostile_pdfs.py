@@ -7,6 +7,7 @@ from io import BytesIO
 import pytest
 
 from matchmaker.signing import verify
+from matchmaker.signing.pades import outside_event_loop
 from matchmaker.signing.verify import NotAPdf, verify_pdf
 
 
@@ -79,6 +80,7 @@ def test_the_verify_page_refuses_them_with_the_reason(client, signed_pdf):
     assert time.perf_counter() - start < 3
 
 
+@outside_event_loop  # a worker that ran Playwright's sync API has a running loop: pyHanko's sync calls would fail
 def _encrypted_and_signed(authority, prepared_pdf, user_password):
     """The contract encrypted (owner password "owner"), then signed by the platform as pyHanko signs such files."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
