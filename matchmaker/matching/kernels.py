@@ -594,6 +594,21 @@ if numba is not None:
                 heap[j] = v
         return heap[0]
 
+    @njit(cache=True, nogil=True, inline="always")
+    def _ask_row(indptr, indices, data, r):
+        # Ask for row r's entries (a cache line every 16 of them) without waiting for them.
+        for e in range(indptr[r], indptr[r + 1], 16):
+            _prefetch(indices, e)
+            _prefetch(data, e)
+
+    @njit(cache=True, nogil=True, inline="always")
+    def _row_dot(indptr, indices, data, r, q):
+        # Row r's dot product with the dense q, summed in float32 entry by entry in the row's order.
+        acc = np.float32(0)
+        for e in range(indptr[r], indptr[r + 1]):
+            acc += data[e] * q[indices[e]]
+        return acc
+
     @njit(cache=True, nogil=True)
     def row_dots(indptr, indices, data, rows, q):
         # index.row_dots (float32 rows and q): each row's dot product with the dense q, summed in float32
@@ -604,15 +619,8 @@ if numba is not None:
         out = np.empty(m, np.float32)
         for c in range(m):
             if c + 4 < m:
-                r = rows[c + 4]
-                for e in range(indptr[r], indptr[r + 1], 16):
-                    _prefetch(indices, e)
-                    _prefetch(data, e)
-            r = rows[c]
-            acc = np.float32(0)
-            for e in range(indptr[r], indptr[r + 1]):
-                acc += data[e] * q[indices[e]]
-            out[c] = acc
+                _ask_row(indptr, indices, data, rows[c + 4])
+            out[c] = _row_dot(indptr, indices, data, rows[c], q)
         return out
 
     @njit(cache=True, nogil=True)
@@ -629,16 +637,11 @@ if numba is not None:
         for c in range(m):
             if c + 4 < m:
                 r = rows[c + 4]
-                for e in range(indptr[r], indptr[r + 1], 16):
-                    _prefetch(indices, e)
-                    _prefetch(data, e)
+                _ask_row(indptr, indices, data, r)
                 for j in range(r * k, (r + 1) * k, 16):
                     _prefetch(Zf, j)
             r = rows[c]
-            acc = np.float32(0)
-            for e in range(indptr[r], indptr[r + 1]):
-                acc += data[e] * q[indices[e]]
-            out[c] = acc
+            out[c] = _row_dot(indptr, indices, data, r, q)
             for j in range(k):
                 Zc[c, j] = Z[r, j]
         return out, Zc

@@ -6,6 +6,7 @@ import random
 import time
 import tracemalloc
 import zipfile
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
@@ -118,8 +119,10 @@ def test_row_cap_is_checked_while_reading():
     assert len(pulled) == 101
 
 
-def test_row_cap_in_an_xlsx(make_app):
-    app = make_app(IMPORT_MAX_ROWS=20)
+@contextmanager
+def _admin_importing(make_app, max_rows):
+    """A logged-in admin's client of an app importing at most max_rows rows (taxonomy and one enterprise in place)."""
+    app = make_app(IMPORT_MAX_ROWS=max_rows)
     with app.app_context():
         from matchmaker.demo.taxonomy import ensure_taxonomy
 
@@ -129,6 +132,11 @@ def test_row_cap_in_an_xlsx(make_app):
         make_org("enterprise", name="导入测试企业")
         c = app.test_client()
         c.post("/auth/login", data={"email": make_user("admin").email, "password": "password123"})
+        yield c
+
+
+def test_row_cap_in_an_xlsx(make_app):
+    with _admin_importing(make_app, max_rows=20) as c:
         resp = _post_file(c, xlsx([need_row(f"X-{i}") for i in range(500)]))
         assert resp.status_code == 400 and "超过单次导入上限 20 行" in resp.get_data(as_text=True)
 
@@ -313,16 +321,7 @@ def test_shared_strings_at_the_row_limit_are_read():
 def test_the_shared_strings_bound_follows_the_row_limit(make_app):
     """With IMPORT_MAX_ROWS=20, texts past what 21 rows of 200 columns hold, (20 + 1) x 200 x 3 + 10,000 elements,
     are refused at once (the 3,000,000 bound let through 60 times the texts a 20-row file can use)."""
-    app = make_app(IMPORT_MAX_ROWS=20)
-    with app.app_context():
-        from matchmaker.demo.taxonomy import ensure_taxonomy
-
-        from ..factories import make_user
-
-        ensure_taxonomy()
-        make_org("enterprise", name="导入测试企业")
-        c = app.test_client()
-        c.post("/auth/login", data={"email": make_user("admin").email, "password": "password123"})
+    with _admin_importing(make_app, max_rows=20) as c:
         # 11,300 texts of 2 elements and the <sst> itself: one element over 22,600
         bomb = _with_parts(xlsx([need_row("S-1")]), shared=_items(11_300, b"<si><t>%s</t></si>"))
         start = time.perf_counter()
