@@ -19,11 +19,12 @@ except ImportError:  # pragma: no cover - other scipy layouts take the public pa
 
 __all__ = ["LatentSpace"]
 
-# In the SVD's products a term in at least this share of the documents is a dense column (BLAS):
-# scipy's sparse x dense product ran ~0.7 GFLOP/s, single-precision GEMM ~50 on the 2-core machine,
-# so a column pays off dense from ~1.3 % density on; the commonest few thousand terms (characters
-# and frequent bigrams) hold about half of all entries.
-_DENSE_SHARE = 0.02
+# In the SVD's products a term in at least this share of the documents is a dense column (BLAS).
+# Remeasured at 100,000 results (8,000 sampled rows): scipy's sparse x dense product ran ~6 GFLOP/s
+# (not the ~0.7 first measured) and single-precision GEMM ~78 on one core, so a column pays off dense
+# only from ~8 % density on. At 2 % (2,971 dense columns, mostly zeros) the latent fit took 0.8-1.0 s
+# of one core, at 6-16 % 0.62-0.73 s: 10 % sits in the middle of that flat stretch.
+_DENSE_SHARE = 0.1
 _DENSE_MAX = 4096
 # Rows per block of a sparse x dense product: the block's output (2,048 x 128 float32, 1 MB) stays in
 # the core's cache while the term embeddings stream past (1.36 s against 1.73 s with 512 rows at 100k).
