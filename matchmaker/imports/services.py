@@ -1,5 +1,6 @@
 """Bulk import of needs or results: validate every row first, import the good ones on confirmation.
 
+Both are jobs: the upload request only checks what costs nothing and queues the validation.
 The uploaded file is kept on its ImportBatch and parsed again on confirmation, so what is
 imported is exactly what was validated against the database as it is then. Rows whose
 external reference (外部编号) is already on the platform are skipped: re-importing a file
@@ -28,7 +29,7 @@ from ..utils import once
 from ..utils.sheets import append_row
 from ..utils.text import clean_text
 from .columns import COLUMNS, KIND_LABELS, Lookups, check_header, clean_row
-from .reader import FileProblem, Limits, file_format, read_rows
+from .reader import FileProblem, Limits, file_format, precheck, read_rows
 
 log = logging.getLogger(__name__)
 MODELS = {"need": TechNeed, "result": Result}
@@ -89,15 +90,19 @@ def _lookups(kind, raw_rows):
     return Lookups(orgs, zones, taxonomy, users)
 
 
-def analyse(kind, content, fmt, max_rows):
-    """Parse and validate a file: (good [(row, data)], errors [[row, column, reason]], duplicates, total)."""
+def _limits(max_rows):
     cfg = current_app.config
-    limits = Limits(
+    return Limits(
         max_rows=max_rows, max_cell_chars=cfg["IMPORT_MAX_CELL_CHARS"], max_unpacked=cfg["IMPORT_MAX_UNPACKED"],
         max_ratio=cfg["IMPORT_MAX_RATIO"],
     )  # fmt: skip
+
+
+def analyse(kind, content, fmt, max_rows, progress=None):
+    """Parse and validate a file: (good [(row, data)], errors [[row, column, reason]], duplicates, total).
+    `progress(rows read)` is called as the file is read."""
     too_long = []  # rows left out by the reader: (row, column, reason)
-    header, rows = read_rows(content, fmt, limits, too_long)
+    header, rows = read_rows(content, fmt, _limits(max_rows), too_long, progress)
     try:
         index = check_header(kind, header)
     except ValueError as exc:
@@ -135,22 +140,60 @@ def shown_name(filename):
 
 
 def validate_upload(kind, filename, content, user):
-    """Validate an uploaded file and keep it as an ImportBatch awaiting confirmation (commits).
+    """Keep an upload as an ImportBatch being validated and queue its validation (commits).
 
-    Raises FileProblem (nothing stored) when the file as a whole cannot be used."""
+    The request itself only checks what costs milliseconds whatever the file (reader.precheck: the file's
+    kind, an .xlsx's declared sizes); reading and checking every row, which at the limits takes seconds to
+    tens of seconds and a hundred MB or more, is run_validation's, a job, whose progress and outcome the
+    batch's page shows. Raises FileProblem (nothing stored) when the file is plainly unusable."""
     if kind not in MODELS:
         raise FileProblem("请选择导入类型（技术需求或科技成果）")
     filename = shown_name(filename)
     fmt = file_format(filename)
-    good, errors, dupes, total = analyse(kind, content, fmt, current_app.config["IMPORT_MAX_ROWS"])
+    precheck(content, fmt, _limits(current_app.config["IMPORT_MAX_ROWS"]))
     batch = ImportBatch(
         kind=kind, filename=filename, file_format=fmt, content=content,
-        sha256=hashlib.sha256(content).hexdigest(), status="validated", total_rows=total, good_rows=len(good),
-        bad_rows=len({e[0] for e in errors}), duplicate_rows=dupes, errors=errors, created_by_id=user.id,
+        sha256=hashlib.sha256(content).hexdigest(), status="validating", created_by_id=user.id,
     )  # fmt: skip
     db.session.add(batch)
+    db.session.flush()
+    jobs.after_commit(run_validation, batch.id)
     db.session.commit()
     return batch
+
+
+@jobs.task(retries=0)
+def run_validation(batch_id):
+    """(A job) Read and check every row of an uploaded batch: validated, with its report of bad rows, or
+    rejected with the reason the file cannot be used (its content then dropped). Rows read so far are
+    recorded as it goes (the page shows them). Writes nothing else; a second delivery does nothing."""
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None or batch.status != "validating":
+        return batch
+    kind, content, fmt = batch.kind, batch.content, batch.file_format
+    try:
+        good, errors, dupes, total = analyse(
+            kind, content, fmt, current_app.config["IMPORT_MAX_ROWS"], lambda rows: _progress(batch_id, rows)
+        )
+    except FileProblem as exc:
+        values = dict(status="rejected", content=b"", finished_at=utcnow(),
+                      message=f"文件未通过校验，没有导入任何数据：{exc}"[:500])  # fmt: skip
+    except Exception:
+        log.exception("validation of import %s failed", batch_id)
+        values = dict(status="error", finished_at=utcnow(),
+                      message="校验文件时服务器出错，没有导入任何数据；请稍后重新上传该文件")  # fmt: skip
+    else:
+        values = dict(status="validated", total_rows=total, good_rows=len(good), bad_rows=len({e[0] for e in errors}),
+                      duplicate_rows=dupes, errors=errors)  # fmt: skip
+    db.session.rollback()
+    db.session.execute(
+        update(ImportBatch)
+        .where(ImportBatch.id == batch_id, ImportBatch.status == "validating")
+        .values(processed_rows=0, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return db.session.get(ImportBatch, batch_id)
 
 
 def confirm(batch):
@@ -158,6 +201,10 @@ def confirm(batch):
 
     One confirm wins, however many arrive at once (a conditional UPDATE claims the batch); the
     others are repeats, shown the batch's true status."""
+    if batch.status == "validating":
+        raise FileProblem("文件还在校验中，请等校验完成后再确认导入")
+    if batch.status == "rejected":
+        raise FileProblem("该文件未通过校验，不能导入；请按提示修改后重新上传")
     if batch.good_rows == 0 and batch.status == "validated":
         raise FileProblem("没有可导入的数据行")
     claimed = db.session.execute(
@@ -292,6 +339,6 @@ def _build(model, data, zones, now):
 
 
 def progress(batch):
-    """(rows written, rows to write) for the status page."""
+    """(rows written, rows to write) for the status page; while validating, (rows read, 0)."""
     done = batch.imported_rows if batch.status == "done" else batch.processed_rows
     return done, batch.good_rows

@@ -14,13 +14,14 @@ class ImportBatch(db.Model):
     file_format = db.Column(db.String(10), nullable=False)  # xlsx / csv
     content = db.Column(db.LargeBinary, nullable=False)  # re-parsed on confirmation
     sha256 = db.Column(db.String(64), nullable=False, index=True)
-    # validated -> importing -> done; or error (nothing written)
+    # validating (a job reads and checks the file) -> validated -> importing -> done; or rejected (the file
+    # cannot be used; its content dropped) or error (nothing written)
     status = db.Column(db.String(20), nullable=False, default="validated")
     total_rows = db.Column(db.Integer, nullable=False, default=0)
     good_rows = db.Column(db.Integer, nullable=False, default=0)
     bad_rows = db.Column(db.Integer, nullable=False, default=0)
     duplicate_rows = db.Column(db.Integer, nullable=False, default=0)  # external ref already imported
-    processed_rows = db.Column(db.Integer, nullable=False, default=0)  # progress while importing
+    processed_rows = db.Column(db.Integer, nullable=False, default=0)  # progress while validating, importing
     imported_rows = db.Column(db.Integer, nullable=False, default=0)
     errors = db.Column(db.JSON, nullable=False, default=list)  # [[row, field, reason], ...]
     message = db.Column(db.String(500))

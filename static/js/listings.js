@@ -1,4 +1,4 @@
-// Listings and bulk import: busy status on upload, live progress of a running import (no inline JS).
+// Listings and bulk import: busy status on upload, live progress of a file's check and import (no inline JS).
 (function () {
   var form = document.getElementById("import-form");
   if (form) {
@@ -17,14 +17,19 @@
     if (text) { text.textContent = done + " / " + total; }
   }
   if (bar) { paint(+bar.getAttribute("data-done"), +bar.getAttribute("data-total")); }
+  // While the file is checked (rows read so far) or imported (rows written): polled until its status moves on.
   var box = document.getElementById("import-status");
-  if (box && box.getAttribute("data-status") === "importing") {
+  var running = box && box.getAttribute("data-status");
+  if (running === "importing" || running === "validating") {
     var poll = function () {
       fetch(box.getAttribute("data-url"), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
         .then(function (r) { return r.json(); })
         .then(function (s) {
-          paint(s.done, s.total);
-          if (s.status === "importing") { setTimeout(poll, 1000); } else { window.location = box.getAttribute("data-report"); }
+          if (s.status !== running) { window.location = box.getAttribute("data-report"); return; }
+          if (running === "importing") { paint(s.done, s.total); }
+          var read = document.getElementById("import-read-rows");
+          if (read) { read.textContent = s.done; }
+          setTimeout(poll, 1000);
         })
         .catch(function () { setTimeout(poll, 3000); });
     };

@@ -61,6 +61,16 @@ def count(model=TechNeed):
     return db.session.scalar(db.select(db.func.count(model.id)))
 
 
+def rejected(client, resp):
+    """The page an upload refused by its validation (the background job) leads to: the reason, nothing to
+    confirm, nothing imported; returns its text."""
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    body = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "文件未通过校验，没有导入任何数据" in body and "/confirm" not in body
+    assert count() == 0
+    return body
+
+
 GOOD_AND_BAD = [
     need_row("N-1"),
     need_row("N-2", title="短"),  # row 3: title
@@ -127,19 +137,37 @@ def test_csv_in_gbk_is_accepted(client, admin):
         (b"PK\x03\x04broken zip", "needs.xlsx", "无法读取该 Excel 文件"),
         (b"", "needs.xlsx", "上传的文件是空的"),
         (b"", "needs.csv", "上传的文件是空的"),
-        (b"\xef\xbb\xbf", "needs.csv", "文件中没有内容"),
-        ("外部编号,需求名称\n".encode(), "needs.csv", "缺少必填列"),
-        ("标题,内容\nA,B\n".encode(), "needs.csv", "无法识别的列：标题、内容"),
-        (csv_bytes([]), "needs.csv", "只有表头，没有数据行"),
         (b"\x00\x01\x02binary", "needs.csv", "不是文本格式的 CSV"),
+        (b"\xff\xfe\x81\x30", "needs.csv", "无法识别 CSV 文件的编码"),
         (b"x", "needs.xls", "不支持旧版 Excel (.xls)"),
     ],
 )
 def test_unusable_files_get_a_clear_message_and_change_nothing(client, admin, content, filename, message):
+    """What the upload request tells at once (the file's kind, nothing read): the form again, nothing stored."""
     resp = upload(client, content, filename)
     assert resp.status_code == 400
     assert message in resp.get_data(as_text=True)
     assert count() == 0 and count(ImportBatch) == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xef\xbb\xbf", "文件中没有内容"),
+        ("外部编号,需求名称\n".encode(), "缺少必填列"),
+        ("标题,内容\nA,B\n".encode(), "无法识别的列：标题、内容"),
+        (csv_bytes([]), "只有表头，没有数据行"),
+    ],
+)
+def test_files_refused_when_read_say_why_on_their_page(client, admin, content, message):
+    """What only reading the file finds (the background validation): its page says why, nothing to confirm."""
+    body = rejected(client, upload(client, content, "needs.csv"))
+    assert message in body
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert batch.status == "rejected" and batch.content == b""  # the unusable file is not kept
+    assert "未通过校验" in client.get("/needs/import").get_data(as_text=True)  # 最近的导入
+    body = client.post(f"/needs/import/{batch.id}/confirm", follow_redirects=True).get_data(as_text=True)
+    assert "该文件未通过校验，不能导入" in body and count() == 0
 
 
 def test_no_file_chosen(client, admin):
@@ -159,8 +187,7 @@ def test_too_many_rows(make_app):
         client = app.test_client()
         client.post("/auth/login", data={"email": admin.email, "password": "password123"})
         resp = upload(client, csv_bytes([need_row(f"R-{i}") for i in range(6)]), "big.csv")
-        assert resp.status_code == 400 and "超过单次导入上限 5 行" in resp.get_data(as_text=True)
-        assert count() == 0
+        assert "超过单次导入上限 5 行" in rejected(client, resp)
         db.session.remove()
 
 
@@ -220,7 +247,7 @@ def test_template_downloads_and_its_header_is_accepted(client, admin, kind, fmt)
         header = next(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))
     assert "外部编号*" in header
     resp = upload(client, resp.data, f"t.{fmt}", kind=kind)
-    assert "只有表头，没有数据行" in resp.get_data(as_text=True)  # the header itself is right
+    assert "只有表头，没有数据行" in rejected(client, resp)  # the header itself is right
 
 
 def test_only_admin_can_import(client, auth):
