@@ -125,10 +125,31 @@ def _contact(data, errors):
         errors.append(("联系邮箱", "邮箱格式不正确"))
 
 
-def clean_row(kind, raw, lookups, today=None):
-    """Return (cleaned dict, [(column header, reason)]) for one row's raw cells by column name."""
+def _amount(value, label, notes):
+    """(万元, False) or (None, True) for 面议, read from the cell as typed. An amount whose characters NFKC
+    changes (full-width digits or point: １２３．５) is read as what they are, as the forms read it, and
+    noted: a form asks to confirm the value read before saving it (inputs.ConfirmTyped), an import shows
+    it in the report, to check before confirming the import."""
+    typed = getattr(value, "typed", None) or value  # the reader's cleaning made full-width digits ASCII
+    amount, negotiable = money.clean_money(typed, label)
+    if amount is not None and money.typed_differently(typed):
+        notes.append(f"“{money.short(str(typed).strip())}”含全角或特殊字符，将按 {amount:.2f} 万元 导入，请核对")
+    return amount, negotiable
+
+
+def clean_row(kind, raw, lookups, today=None, warnings=None):
+    """Return (cleaned dict, [(column header, reason)]) for one row's raw cells by column name.
+
+    Values read but worth a look (an amount typed in full-width digits) are added to `warnings` as
+    (column header, note); the row is still good."""
     headers = {c.name: c.header for c in COLUMNS[kind]}
     out, errors = {}, []
+
+    def amount(name, label):
+        notes = []
+        take(name, lambda v: _amount(v, label, notes))
+        if warnings is not None:
+            warnings.extend((headers[name], note) for note in notes)
 
     def take(name, fn):
         try:
@@ -155,7 +176,7 @@ def clean_row(kind, raw, lookups, today=None):
                                  ("indicators", "技术指标", False), ("conditions", "现有基础", False)):  # fmt: skip
             take(name, lambda v, n=name, lab=label, r=req: rules.clean_text(str(v or ""), n, lab, r))
         take("coop_mode", lambda v: _choice(v, CoopMode, "合作方式", True))
-        take("budget", lambda v: money.clean_money(v, "预算"))
+        amount("budget", "预算")
         take("confidentiality", lambda v: _choice(v, Confidentiality, "保密要求") or "public")
     else:
         for name, label, req in (("abstract", "成果简介", True), ("detail", "详细介绍", False),
@@ -165,7 +186,7 @@ def clean_row(kind, raw, lookups, today=None):
         take("ip_type", lambda v: _choice(v, IPType, "知识产权类型"))
         take("patent_numbers", lambda v: rules.clean_patents(str(v or "")) or None)
         take("transfer_mode", lambda v: _choice(v, TransferMode, "转化方式", True))
-        take("price", lambda v: money.clean_money(v, "价格"))
+        amount("price", "价格")
         take("owner_email", lambda v: _owner(v, lookups))
     return out, errors
 

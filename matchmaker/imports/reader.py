@@ -24,13 +24,25 @@ def file_format(filename):
     raise FileProblem("只支持 Excel (.xlsx) 或 CSV (.csv) 文件，请下载模板填写后上传")
 
 
+class Cleaned(str):
+    """A text cell as cleaned (as form text is) that cleaning changed, with ``typed``, the text as typed
+    (full-width digits made ASCII: an amount column tells the user what it read, as the forms do)."""
+
+    typed = ""
+
+
 def _cell(value):
     if value is None:
         return ""
     if isinstance(value, str):
         # As every form's text (utils/text.py): a NUL past the binary check below was a 500 on PostgreSQL
         # when the whole import was confirmed, and bidi overrides or zero-width spaces were stored as typed.
-        return clean_text(value).strip()
+        cleaned = clean_text(value).strip()
+        if cleaned == value.strip():
+            return cleaned
+        out = Cleaned(cleaned)
+        out.typed = value.strip()
+        return out
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return value  # numbers, dates: cleaned by the column rules

@@ -57,11 +57,12 @@ def report(batch_id):
     """The validation report: every bad row with its row number, column and reason; confirm button."""
     batch = get_or_404(ImportBatch, batch_id)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    errors = batch.errors or []
-    pages = max((len(errors) + ERRORS_PER_PAGE - 1) // ERRORS_PER_PAGE, 1)
-    shown = errors[(page - 1) * ERRORS_PER_PAGE : page * ERRORS_PER_PAGE]
+    errors, warnings = imports.report_entries(batch)
+    pages = max((max(len(errors), len(warnings)) + ERRORS_PER_PAGE - 1) // ERRORS_PER_PAGE, 1)
+    part = slice((page - 1) * ERRORS_PER_PAGE, page * ERRORS_PER_PAGE)
     done, total = imports.progress(batch)
-    return render_template("imports/report.html", batch=batch, errors=shown, page=page, pages=pages,
+    return render_template("imports/report.html", batch=batch, errors=errors[part], warnings=warnings[part],
+                           n_errors=len(errors), n_warned=len({w[0] for w in warnings}), page=page, pages=pages,
                            kinds=KIND_LABELS, done=done, total=total)  # fmt: skip
 
 

@@ -98,8 +98,20 @@ def _limits(max_rows):
     )  # fmt: skip
 
 
+WARNING = "warning"  # the fourth item of a report entry that is a note on a good row, not an error
+
+
+def report_entries(batch):
+    """(errors [[row, column, reason]], warnings [[row, column, note]]) of a batch's report."""
+    entries = batch.errors or []
+    return [e for e in entries if len(e) == 3], [e[:3] for e in entries if len(e) > 3 and e[3] == WARNING]
+
+
 def analyse(kind, content, fmt, max_rows, progress=None):
-    """Parse and validate a file: (good [(row, data)], errors [[row, column, reason]], duplicates, total).
+    """Parse and validate a file: (good [(row, data)], report, bad rows, duplicates, total).
+
+    The report, as kept on the batch, lists errors [row, column, reason] and, for good rows to import,
+    warnings [row, column, note, WARNING] (an amount typed in full-width digits), by row.
     `progress(rows read)` is called as the file is read."""
     too_long = []  # rows left out by the reader: (row, column, reason)
     header, rows = read_rows(content, fmt, _limits(max_rows), too_long, progress)
@@ -111,9 +123,10 @@ def analyse(kind, content, fmt, max_rows, progress=None):
         raise FileProblem("文件中只有表头，没有数据行")
     raw_rows = [(n, {name: (cells[i] if i < len(cells) else "") for name, i in index.items()}) for n, cells in rows]
     lookups = _lookups(kind, [r for _, r in raw_rows])
-    good, errors, seen = [], [list(p) for p in too_long], {}
+    good, errors, seen, notes = [], [list(p) for p in too_long], {}, {}
     for number, raw in raw_rows:
-        data, problems = clean_row(kind, raw, lookups)
+        notes[number] = []
+        data, problems = clean_row(kind, raw, lookups, warnings=notes[number])
         ref = data.get("external_ref")
         if ref and ref in seen:
             problems.append(("外部编号", f"与第 {seen[ref]} 行的外部编号重复"))
@@ -128,8 +141,10 @@ def analyse(kind, content, fmt, max_rows, progress=None):
     for part in _in_chunks([d["external_ref"] for _, d in good]):
         existing.update(db.session.scalars(db.select(model.external_ref).where(model.external_ref.in_(part))))
     fresh = [(n, d) for n, d in good if d["external_ref"] not in existing]
-    errors.sort(key=lambda e: e[0])
-    return fresh, errors, len(good) - len(fresh), len(rows) + len({p[0] for p in too_long})
+    bad = len({e[0] for e in errors})
+    report = errors + [[n, col, note, WARNING] for n, _ in fresh for col, note in notes[n]]
+    report.sort(key=lambda e: e[0])
+    return fresh, report, bad, len(good) - len(fresh), len(rows) + len({p[0] for p in too_long})
 
 
 def shown_name(filename):
@@ -172,7 +187,7 @@ def run_validation(batch_id):
         return batch
     kind, content, fmt = batch.kind, batch.content, batch.file_format
     try:
-        good, errors, dupes, total = analyse(
+        good, report, bad, dupes, total = analyse(
             kind, content, fmt, current_app.config["IMPORT_MAX_ROWS"], lambda rows: _progress(batch_id, rows)
         )
     except FileProblem as exc:
@@ -183,8 +198,8 @@ def run_validation(batch_id):
         values = dict(status="error", finished_at=utcnow(),
                       message="校验文件时服务器出错，没有导入任何数据；请稍后重新上传该文件")  # fmt: skip
     else:
-        values = dict(status="validated", total_rows=total, good_rows=len(good), bad_rows=len({e[0] for e in errors}),
-                      duplicate_rows=dupes, errors=errors)  # fmt: skip
+        values = dict(status="validated", total_rows=total, good_rows=len(good), bad_rows=bad, duplicate_rows=dupes,
+                      errors=report)  # fmt: skip
     db.session.rollback()
     db.session.execute(
         update(ImportBatch)
@@ -276,7 +291,9 @@ def run_import(batch_id):
     batch = db.session.get(ImportBatch, batch_id)
     kind, model = batch.kind, MODELS[batch.kind]
     try:
-        good, errors, dupes, _ = analyse(kind, batch.content, batch.file_format, current_app.config["IMPORT_MAX_ROWS"])
+        good, report, bad, dupes, _ = analyse(
+            kind, batch.content, batch.file_format, current_app.config["IMPORT_MAX_ROWS"]
+        )
         zones = {z.id: z for z in db.session.scalars(db.select(Zone))}
         ensure_dictionary()
         now = utcnow()
@@ -294,13 +311,13 @@ def run_import(batch_id):
         batch.duplicate_rows = dupes
         # The report shows what this run found: a row that went bad since the check (its organisation
         # renamed, a zone removed) is listed with its reason, not only counted in the message.
-        batch.errors, batch.bad_rows = errors, len({e[0] for e in errors})
+        batch.errors, batch.bad_rows = report, bad
         batch.processed_rows = len(written)
         batch.status = "done"
         batch.finished_at = utcnow()
         batch.message = f"已导入 {len(written)} 条{KIND_LABELS[kind]}" + (f"，跳过已存在的 {dupes} 条" if dupes else "")
-        if errors:
-            batch.message += f"；有 {len({e[0] for e in errors})} 行因数据问题未导入"
+        if bad:
+            batch.message += f"；有 {bad} 行因数据问题未导入"
         matcher.schedule_matching_many(kind, [listing.id for listing in written])
         db.session.commit()
     except Exception as exc:

@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -286,3 +287,22 @@ def test_an_organisation_typed_with_other_brackets_or_full_width_letters_is_foun
     client.post(f"/needs/import/{batch.id}/confirm")
     need = db.session.scalar(db.select(TechNeed))
     assert need.external_ref == "B-1" and need.organization_id == org.id
+
+
+def test_amounts_typed_in_full_width_digits_are_shown_to_check_before_confirming(client, admin):
+    """A form asks to confirm an amount typed in full-width digits (将按 123.50 万元 保存，请确认); the import took
+    １２３．５ as 123.5 without a word, and quoted a wrong one as cleaned (“123．5a”), not as typed. Now the report
+    lists each such amount with the value read, to check before confirming, and quotes what was typed."""
+    rows = [need_row("W-1", budget="１２３．５"), need_row("W-2", budget="８０"), need_row("W-3"),
+            need_row("W-4", budget="１２３．５ａ"), need_row("W-5", budget="面议")]  # fmt: skip
+    body = client.get(upload(client, xlsx(rows)).headers["Location"]).get_data(as_text=True)
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert (batch.good_rows, batch.bad_rows) == (4, 1)
+    assert "其中 2 行的金额含全角数字或符号" in body and "请核对的金额（2 行）" in body
+    assert "<td>2</td><td>预算（万元）</td><td>“１２３．５”含全角或特殊字符，将按 123.50 万元 导入，请核对</td>" in body
+    assert "<td>3</td><td>预算（万元）</td><td>“８０”含全角或特殊字符，将按 80.00 万元 导入，请核对</td>" in body
+    assert "“１２３．５ａ”按半角读作“123.5a”，其中“a”不是数字" in body
+    assert "有问题的行（1 行，1 处）" in body
+    client.post(f"/needs/import/{batch.id}/confirm")
+    budgets = dict(db.session.execute(db.select(TechNeed.external_ref, TechNeed.budget_wan)).all())
+    assert budgets == {"W-1": Decimal("123.50"), "W-2": Decimal("80.00"), "W-3": Decimal("80.00"), "W-5": None}
