@@ -171,6 +171,18 @@ def test_files_refused_when_read_say_why_on_their_page(client, admin, content, m
     assert "该文件未通过校验，不能导入" in body and count() == 0
 
 
+def test_a_server_error_while_checking_a_file_says_so_on_its_page(client, admin, monkeypatch):
+    from matchmaker.imports import services
+
+    def broken(*args, **kw):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(services, "analyse", broken)
+    body = client.get(upload(client, xlsx([need_row("E-1")])).headers["Location"]).get_data(as_text=True)
+    assert "校验文件时服务器出错，没有导入任何数据" in body and "没有发现问题" not in body and "/confirm" not in body
+    assert db.session.scalar(db.select(ImportBatch.status)) == "error"
+
+
 def test_no_file_chosen(client, admin):
     resp = client.post("/needs/import", data={"kind": "need"})
     assert resp.status_code == 400 and "请选择要上传的文件" in resp.get_data(as_text=True)
