@@ -1,11 +1,11 @@
 """Views of the live-classes area: the schedule, a session, registration, attendance."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth.decorators import get_or_404, login_required, public, role_required
 from ..extensions import db
-from ..models import LiveSession, Role
+from ..models import AttendanceImport, LiveSession, Role
 from ..models.enums import LiveKind
 from ..utils import once
 from ..utils.versions import EditConflict, refuse_stale
@@ -125,9 +125,10 @@ def mine():
 
 def _attendance_page(s, form=None, status=200):
     page = db.paginate(services.registration_query(s, request.args), per_page=50, error_out=False)
+    editable = s.can_edit(current_user)
     return render_template("classes/attendance.html", s=s, page=page, form=form or ImportForm(),
                            attended=services.attendance_count(s), taken=services.registered_count(s),
-                           editable=s.can_edit(current_user)), status  # fmt: skip
+                           editable=editable, upload=services.latest_import(s) if editable else None), status  # fmt: skip
 
 
 @bp.route("/<int:session_id>/attendance")
@@ -157,18 +158,29 @@ def attendance_mark(session_id):
 @bp.route("/<int:session_id>/attendance/import", methods=["POST"])
 @staff_only
 def attendance_import(session_id):
-    """Import the live platform's viewer export (CSV/xlsx); who may edit the session, as for the ticks."""
+    """Upload the live platform's viewer export (CSV/xlsx); who may edit the session, as for the ticks. A job reads
+    it; the attendance page shows its progress, then what it did or why the file is refused."""
     s = _editable(session_id)
     form = ImportForm()
     if form.validate_on_submit():
         f = form.file.data
         try:
-            r = services.import_attendance(s, f.filename, f.read(), form.min_minutes.data, form.replace_guests.data)
+            services.queue_attendance_import(s, f.filename, f.read(), current_user, form.min_minutes.data,
+                                             form.replace_guests.data)  # fmt: skip
         except LiveError as exc:
             form.file.errors.append(str(exc))
         else:
-            flash(f"已导入 {r['rows']} 行：报名用户出席 {r['matched']} 人，新增未报名观众 {r['guests']} 人"
-                  f"（累计 {r['guest_total']} 人），观看不足 {form.min_minutes.data} 分钟 {r['short']} 人未计入",
-                  "success")  # fmt: skip
             return redirect(url_for("classes.attendance", session_id=s.id))
     return _attendance_page(s, form, 400)
+
+
+@bp.route("/<int:session_id>/attendance/imports/<int:upload_id>/status")
+@staff_only
+def attendance_import_status(session_id, upload_id):
+    """Progress of an attendance import as JSON (polled by the attendance page)."""
+    s = _editable(session_id)
+    upload = get_or_404(AttendanceImport, upload_id)
+    if upload.session_id != s.id:
+        abort(404)
+    db.session.refresh(upload)
+    return jsonify(status=upload.status, done=upload.processed_rows, total=0, message=upload.message or "")

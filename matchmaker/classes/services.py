@@ -5,25 +5,30 @@ Each function owns its transaction and commits once.
 """
 
 import hashlib
+import logging
 import re
 import unicodedata
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import jobs
 from ..extensions import db
-from ..imports.reader import FileProblem, file_format, read_rows
-from ..models import LiveGuest, LiveRegistration, LiveSession, Role, User
+from ..imports.reader import FileProblem, Limits, file_format, precheck, read_rows
+from ..models import AttendanceImport, LiveGuest, LiveRegistration, LiveSession, Role, User
 from ..models.base import utcnow
 from ..models.enums import LiveKind
 from ..notifications.services import notify
-from ..utils import clock, once
+from ..utils import clock, money, once
 from ..utils.bounds import INT_MAX
 from ..utils.search import contains_any
+from ..utils.text import clean_text
 from ..utils.versions import fingerprint, unless_stale
 from ..visits.services import history_provider, history_rows
 
+log = logging.getLogger(__name__)
 REGISTRANT_ROLES = (Role.ENTERPRISE.value, Role.RESEARCHER.value)
 # Column names the live platforms' exports use, by what we read from them.
 EMAIL_COLS = ("邮箱", "email", "e-mail", "电子邮箱", "邮箱地址")
@@ -220,20 +225,124 @@ def _phone(text):
 _HMS = re.compile(r"(\d{1,5}):([0-5]\d):([0-5]\d)(?:\.\d+)?")
 
 
-def _minutes(number, text):
+def _minutes(number, text, typed=""):
     """Whole minutes watched, 0 to MAX_MINUTES; a row error (LiveError) otherwise (1e400 is infinity).
-    Also H:MM:SS, as live platforms export watch time (and as an Excel time cell reads)."""
+    Also H:MM:SS, as live platforms export watch time (and as an Excel time cell reads). ``text`` is the cell as
+    cleaned; ``typed``, the cell as typed when cleaning changed it: read as what its characters are (NFKC, the
+    full-width colon too, which text cleaning keeps), as the listing import reads an amount; a wrong value is
+    quoted as typed, with what it was read as."""
+    if typed:  # and without the invisible characters cleaning drops (a zero-width space)
+        text = clean_text(unicodedata.normalize("NFKC", typed), multiline=False).strip()
     clock_time = _HMS.fullmatch(text)
     try:
         value = (int(clock_time[1]) * 60 + int(clock_time[2]) + int(clock_time[3]) / 60) if clock_time else float(text)
     except ValueError:
+        if typed and money.typed_differently(typed):
+            odd = "".join(dict.fromkeys(ch for ch in text if ch not in "0123456789.:-"))
+            raise LiveError(f"第 {number} 行观看时长“{money.short(typed, 20)}”按半角读作“{money.short(text, 20)}”"
+                            + (f"，其中“{odd}”不是数字" if odd else "，不是数字")) from None  # fmt: skip
         raise LiveError(f"第 {number} 行观看时长“{text[:20]}”不是数字") from None
     if not 0 <= value <= MAX_MINUTES:  # also NaN, inf, -inf
-        raise LiveError(f"第 {number} 行观看时长“{text[:20]}”不在 0–{MAX_MINUTES} 分钟之内")
+        raise LiveError(f"第 {number} 行观看时长“{(typed or text)[:20]}”不在 0–{MAX_MINUTES} 分钟之内")
     return int(value)
 
 
-def import_attendance(session, filename, content, min_minutes=1, replace_guests=False):
+TYPED_SHOWN = 200  # full-width watch times listed on the page (all are counted)
+
+
+def _limits():
+    cfg = current_app.config
+    return Limits(
+        max_rows=cfg["IMPORT_MAX_ROWS"], max_cell_chars=cfg["IMPORT_MAX_CELL_CHARS"],
+        max_unpacked=cfg["IMPORT_MAX_UNPACKED"], max_ratio=cfg["IMPORT_MAX_RATIO"],
+    )  # fmt: skip
+
+
+def queue_attendance_import(session, filename, content, user, min_minutes=1, replace_guests=False):
+    """Keep an uploaded export and queue its reading (commits); returns the AttendanceImport.
+
+    The request checks only what costs milliseconds whatever the file (the file's kind, an .xlsx's declared
+    sizes: reader.precheck); reading every row, which at the import limits takes seconds to tens of seconds,
+    is run_attendance_import's, a job, whose progress and outcome the session's attendance page shows.
+    Raises LiveError (nothing stored) when the file is plainly unusable."""
+    name = re.split(r"[\\/]", clean_text(filename or "", multiline=False))[-1].strip()[:200]
+    try:
+        fmt = file_format(name)
+        precheck(content, fmt, _limits())
+    except FileProblem as exc:
+        raise LiveError(str(exc)) from None
+    upload = AttendanceImport(session_id=session.id, filename=name, file_format=fmt, content=content,
+                              min_minutes=min_minutes, replace_guests=bool(replace_guests), status="importing",
+                              created_by_id=user.id)  # fmt: skip
+    db.session.add(upload)
+    db.session.flush()
+    jobs.after_commit(run_attendance_import, upload.id)
+    db.session.commit()
+    return upload
+
+
+def latest_import(session):
+    """The session's most recent attendance import (its page shows its progress or outcome), or None."""
+    return db.session.scalar(
+        db.select(AttendanceImport).where(AttendanceImport.session_id == session.id)
+        .order_by(AttendanceImport.id.desc()).limit(1)
+    )  # fmt: skip
+
+
+def _progress(upload_id, rows):
+    """Rows read so far, from a connection of its own: every web process sees it while the import's own
+    transaction is still open."""
+    engine = db.engine
+    if engine.url.database in (None, "", ":memory:"):
+        return  # tests' in-memory database has one shared connection
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                update(AttendanceImport.__table__)
+                .where(AttendanceImport.__table__.c.id == upload_id)
+                .values(processed_rows=rows)
+            )
+    except Exception as exc:  # progress is a courtesy: never fail the import for it
+        log.warning("attendance import %s: progress not recorded: %s", upload_id, exc)
+
+
+@jobs.task(retries=0)
+def run_attendance_import(upload_id):
+    """(A job) Read a stored export and mark the session's attendance from it (import_attendance), or record
+    why the file cannot be used (rejected: nothing changed). The file's content is dropped either way.
+    A second delivery does nothing."""
+    upload = db.session.get(AttendanceImport, upload_id)
+    if upload is None or upload.status != "importing":
+        return upload
+    session = db.session.get(LiveSession, upload.session_id)
+    try:
+        import_attendance(session, upload.filename, upload.content, upload.min_minutes, upload.replace_guests,
+                          progress=lambda rows: _progress(upload_id, rows), upload=upload)  # fmt: skip
+    except LiveError as exc:
+        values = dict(status="rejected", message=f"观看记录未导入，出席情况没有任何更改：{exc}"[:500])
+    except Exception:
+        log.exception("attendance import %s failed", upload_id)
+        values = dict(status="error", message="读取观看记录时服务器出错，出席情况没有任何更改；请稍后重新上传该文件")
+    else:
+        return db.session.get(AttendanceImport, upload_id)
+    db.session.rollback()
+    db.session.execute(
+        update(AttendanceImport)
+        .where(AttendanceImport.id == upload_id, AttendanceImport.status == "importing")
+        .values(content=b"", finished_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return db.session.get(AttendanceImport, upload_id)
+
+
+def summary(result, min_minutes):
+    """What an import did, as its page says it."""
+    return (f"已导入 {result['rows']} 行：报名用户出席 {result['matched']} 人，新增未报名观众 {result['guests']} 人"
+            f"（累计 {result['guest_total']} 人），观看不足 {min_minutes} 分钟 {result['short']} 人未计入")  # fmt: skip
+
+
+def import_attendance(session, filename, content, min_minutes=1, replace_guests=False, progress=None, upload=None):
     """Read the live platform's export (CSV/xlsx with an e-mail or mobile column, and optionally minutes
     watched); registered users found are marked attended; other viewers are counted as guests, each
     once (by e-mail, else mobile; a row with neither is one guest). Commits.
@@ -242,11 +351,14 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
     file imported again adds nothing. ``replace_guests`` forgets the guests of earlier imports first (a
     corrected file). Imports of one session run one at a time (the session's row is held until the commit).
 
-    Returns {"rows", "matched", "guests" (new in this file), "guest_total", "short"} (short: watched fewer
-    than ``min_minutes``).
+    Returns {"rows", "matched", "guests" (new in this file), "guest_total", "short", "typed", "n_typed"} (short:
+    watched fewer than ``min_minutes``; typed: [row, as typed, minutes read] of watch times typed in full-width
+    digits, read as half-width as the listing import reads amounts, at most TYPED_SHOWN of them, n_typed all).
+    ``progress(rows read)`` is called as the file is read; ``upload``, the AttendanceImport being run: marked
+    done in the same commit (a second delivery that finds it done already rolls back and returns None).
     """
     try:
-        header, rows = read_rows(content, file_format(filename))
+        header, rows = read_rows(content, file_format(filename), _limits(), progress=progress)
     except FileProblem as exc:
         raise LiveError(str(exc)) from None
     email_i, phone_i, minutes_i = _col(header, EMAIL_COLS), _col(header, PHONE_COLS), _col(header, MINUTES_COLS)
@@ -254,13 +366,18 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
         raise LiveError("文件中没有“邮箱”或“手机号”列，无法与报名用户对应（第一行应为表头）")
     digest = hashlib.sha256(content).hexdigest()[:16]
     viewers = []  # (number, email, phone, minutes) of rows long enough, read before anything is written
-    short = 0
+    short, typed_minutes = 0, []
     for number, cells in rows:
         cell = _cells(cells)
-        minutes = _minutes(number, cell(minutes_i)) if minutes_i is not None and cell(minutes_i) else None
+        minutes = typed = None
+        if minutes_i is not None and cell(minutes_i):
+            typed = getattr(cells[minutes_i], "typed", "")  # the cell as typed when cleaning changed it (NFKC)
+            minutes = _minutes(number, cell(minutes_i), typed)
         if minutes is not None and minutes < min_minutes:
             short += 1
             continue
+        if typed and money.typed_differently(typed):
+            typed_minutes.append([number, money.short(typed, 20), minutes])
         viewers.append((number, cell(email_i).lower(), _phone(cell(phone_i)), minutes))
     # The session's row first: a second import of this session waits here until this one commits.
     db.session.execute(
@@ -293,9 +410,21 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
         db.session.execute(db.insert(LiveGuest), new_guests)
     db.session.refresh(session)  # the count as the last import committed it
     session.guest_attendees = (0 if replace_guests else session.guest_attendees or 0) + len(new_guests)
-    total = session.guest_attendees
+    result = {"rows": len(rows), "matched": matched, "guests": len(new_guests), "guest_total": session.guest_attendees,
+              "short": short, "typed": typed_minutes[:TYPED_SHOWN], "n_typed": len(typed_minutes)}  # fmt: skip
+    if upload is not None:
+        done = db.session.execute(
+            update(AttendanceImport)
+            .where(AttendanceImport.id == upload.id, AttendanceImport.status == "importing")
+            .values(status="done", result=result, content=b"", finished_at=utcnow(),
+                    message=summary(result, min_minutes))
+            .execution_options(synchronize_session=False)
+        ).rowcount  # fmt: skip
+        if not done:  # another delivery of the job finished it meanwhile
+            db.session.rollback()
+            return None
     db.session.commit()
-    return {"rows": len(rows), "matched": matched, "guests": len(new_guests), "guest_total": total, "short": short}
+    return result
 
 
 def attendance_count(session):

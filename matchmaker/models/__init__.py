@@ -39,7 +39,7 @@ from .imports import ImportBatch
 from .index_jobs import IndexJob, IndexVersion
 from .jobs import PendingJob
 from .listings import DomainTerm, Result, Taxonomy, TechNeed, Zone, need_zone, result_zone
-from .live import LiveGuest, LiveRegistration, LiveSession  # noqa: F401
+from .live import AttendanceImport, LiveGuest, LiveRegistration, LiveSession  # noqa: F401
 from .notifications import Notification
 from .signing import ContractDocument, ContractSignature, SigningCredential
 from .submissions import SubmissionKey

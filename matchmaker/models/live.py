@@ -86,3 +86,28 @@ class LiveGuest(db.Model):
     key = db.Column(db.String(300), nullable=False)
     minutes = db.Column(db.Integer)
     imported_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class AttendanceImport(db.Model):
+    """An uploaded export of a session's viewers, read and applied by a background job
+    (classes.services.run_attendance_import): importing -> done, or rejected (the file cannot be used;
+    nothing changed) or error. Its content is dropped once read (it holds viewers' e-mails and mobiles)."""
+
+    __tablename__ = "attendance_import"
+    id = db.Column(db.Integer, primary_key=True)
+    session_id = db.Column(db.Integer, db.ForeignKey("live_session.id", ondelete="CASCADE"), nullable=False,
+                           index=True)  # fmt: skip
+    filename = db.Column(db.String(200), nullable=False)
+    file_format = db.Column(db.String(10), nullable=False)  # xlsx / csv
+    content = db.Column(db.LargeBinary, nullable=False)
+    min_minutes = db.Column(db.Integer, nullable=False, default=1)
+    replace_guests = db.Column(db.Boolean, nullable=False, default=False)
+    status = db.Column(db.String(20), nullable=False, default="importing")
+    processed_rows = db.Column(db.Integer, nullable=False, default=0)  # rows read so far (the page shows them)
+    # When done: {"rows", "matched", "guests", "guest_total", "short", "typed": [[row, as typed, minutes read]],
+    # "n_typed"} (typed: watch times written in full-width digits, read as half-width, listed to check)
+    result = db.Column(db.JSON)
+    message = db.Column(db.String(500))
+    created_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    finished_at = db.Column(db.DateTime)

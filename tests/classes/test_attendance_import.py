@@ -1,0 +1,89 @@
+"""The attendance import's upload request keeps the file and a background job reads it (the page shows its
+progress, then what it did or why the file is refused); watch times typed in full-width digits are read as the
+listing import reads amounts: as half-width, listed on the page to check, a wrong one quoted as typed."""
+
+import io
+from datetime import timedelta
+
+from matchmaker import jobs
+from matchmaker.classes import services
+from matchmaker.extensions import db
+from matchmaker.jobs import queue
+from matchmaker.models import AttendanceImport, LiveRegistration, LiveSession
+
+from ..factories import make_user
+from .test_classes import make_session
+
+
+def _started_with_viewer(broker, email):
+    s = make_session(broker, starts_at=services.beijing_now() - timedelta(hours=1))
+    user = make_user("enterprise", email=email)
+    reg = LiveRegistration(session_id=s.id, user_id=user.id, organization_id=user.organization_id)
+    db.session.add(reg)
+    db.session.commit()
+    return s, reg
+
+
+def _post(client, s, text, name="观看记录.csv"):
+    data = {"file": (io.BytesIO(text.encode("utf-8")), name), "min_minutes": "1"}
+    return client.post(f"/classes/{s.id}/attendance/import", data=data)
+
+
+def test_the_upload_request_leaves_reading_the_export_to_a_job(client, auth, monkeypatch):
+    """The request answers with the attendance page, 正在后台读取, nothing changed yet; the job, as a consumer runs
+    it, reads the file and marks attendance, and the page then says what it did (or why a file is refused)."""
+    client.application.config["JOBS_IMMEDIATE"] = False  # queued as in production, run below
+    monkeypatch.setattr(queue, "send", lambda row_id: None)
+    broker = make_user("broker")
+    s, reg = _started_with_viewer(broker, "viewer@ent.cn")
+    auth.login(broker)
+
+    resp = _post(client, s, "邮箱,观看时长\nviewer@ent.cn,30\nguest@x.cn,30\n")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/classes/{s.id}/attendance")
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "正在后台读取观看记录" in page and "出席情况尚未更改" in page
+    upload = db.session.scalar(db.select(AttendanceImport))
+    status = f"/classes/{s.id}/attendance/imports/{upload.id}/status"
+    assert client.get(status).json["status"] == "importing"
+    db.session.expire_all()
+    assert db.session.get(LiveRegistration, reg.id).attended is None
+
+    assert jobs.run_due() == {"ran": 1, "failed": 0}
+    assert client.get(status).json["status"] == "done"
+    page = client.get(f"/classes/{s.id}/attendance").get_data(as_text=True)
+    assert "已导入 2 行：报名用户出席 1 人，新增未报名观众 1 人（累计 1 人）" in page and "正在后台读取" not in page
+    db.session.expire_all()
+    assert db.session.get(LiveRegistration, reg.id).attended is True
+    assert db.session.get(AttendanceImport, upload.id).content == b""  # viewers' addresses are not kept
+
+    _post(client, s, "昵称,观看时长\n甲,30\n")  # what only reading finds: its page says why, nothing changed
+    assert jobs.run_due() == {"ran": 1, "failed": 0}
+    page = client.get(f"/classes/{s.id}/attendance").get_data(as_text=True)
+    assert "观看记录未导入，出席情况没有任何更改：文件中没有“邮箱”或“手机号”列" in page
+    db.session.expire_all()
+    assert db.session.get(LiveSession, s.id).guest_attendees == 1
+
+    resp = _post(client, s, "x", "观看记录.xls")  # what the request tells at once: the form again, nothing kept
+    assert resp.status_code == 400 and "不支持旧版 Excel (.xls)" in resp.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(AttendanceImport.id))) == 2
+
+
+def test_watch_times_in_full_width_digits_are_read_and_listed_to_check(client, auth):
+    """１２０ was taken as 120 minutes without a word (the reader's cleaning had made it half-width); it is still
+    read, as the listing import reads a full-width amount, and the page lists it with the value read. A wrong
+    one is quoted as typed, with what it was read as."""
+    broker = make_user("broker")
+    s, reg = _started_with_viewer(broker, "viewer@ent.cn")
+    auth.login(broker)
+    resp = _post(client, s, "邮箱,观看时长\nviewer@ent.cn,１２０\nguest@x.cn,１：３０：００\nother@x.cn,45\n")
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "已导入 3 行" in page
+    assert "其中 2 行的观看时长含全角数字或符号，已按半角读取，请核对" in page
+    assert "第 2 行“１２０”读作 120 分钟" in page and "第 3 行“１：３０：００”读作 90 分钟" in page
+    assert "“45”" not in page
+    db.session.expire_all()
+    assert db.session.get(LiveRegistration, reg.id).minutes == 120
+
+    resp = _post(client, s, "邮箱,观看时长\nguest2@x.cn,30\nguest3@x.cn,１２０ａ\n")
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "观看记录未导入，出席情况没有任何更改：第 3 行观看时长“１２０ａ”按半角读作“120a”，其中“a”不是数字" in page
