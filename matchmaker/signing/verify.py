@@ -6,13 +6,14 @@ its timestamp attests when the timestamp itself is valid and trusted, so a contr
 certificate that has since expired still verifies (that is what the timestamp is for).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from io import BytesIO
 
 from asn1crypto import x509 as asn1_x509
 
 from .pades import PARTY_FIELDS, PLATFORM_FIELD, outside_event_loop
+from .syntax import duplicates_after
 
 FIELD_LABELS = {PARTY_FIELDS[0]: "甲方", PARTY_FIELDS[1]: "乙方", PLATFORM_FIELD: "平台"}
 MAX_SIGNATURES = 20
@@ -33,6 +34,9 @@ MAX_OBJECTS_AFTER_SIGNING = 1_000
 TOO_MUCH_AFTER_SIGNING = (
     f"该 PDF 在签署后被追加了大量内容（超过 {MAX_OBJECTS_AFTER_SIGNING} 个对象），签署后的文件已被改动，不予验证"
 )
+
+
+UNREADABLE = "无法读取该 PDF 文件（文件已损坏或格式不受支持）"
 
 
 class NotAPdf(ValueError):
@@ -181,6 +185,16 @@ def _objects_after_signing(reader, embedded):
     return sum(len(xrefs.explicit_refs_in_revision(r)) for r in range(first + 1, xrefs.total_revisions))
 
 
+def _duplicates_text(duplicates):
+    """One line for the keys defined twice after signing (pyHanko read the first definition, a viewer may use the last)."""
+    named = [("文件尾" if obj == "trailer" else f"对象 {obj} ") + f"的 {key}" for _, obj, key in duplicates[:3]]
+    more = f"等 {len(duplicates)} 处" if len(duplicates) > 3 else ""
+    return (
+        f"签署后追加的内容重复定义了同一字典键（{'、'.join(named)}{more}）：不同的 PDF 阅读器会读出不同的内容，"
+        "签署后的文件已被改动，不可信"
+    )
+
+
 @outside_event_loop
 def verify_pdf(data: bytes, trust_roots, platform_root=None) -> Verification:
     """Every signature in ``data`` checked against ``trust_roots`` (asn1crypto or PEM/DER bytes)."""
@@ -204,7 +218,7 @@ def verify_pdf(data: bytes, trust_roots, platform_root=None) -> Verification:
         embedded = [] if too_many or locked else list(reader.embedded_regular_signatures)
         added = _objects_after_signing(reader, embedded) if len(embedded) <= MAX_SIGNATURES else 0
     except Exception as exc:  # noqa: BLE001 -- any parse failure of an untrusted upload is "unreadable"
-        raise NotAPdf("无法读取该 PDF 文件（文件已损坏或格式不受支持）") from exc
+        raise NotAPdf(UNREADABLE) from exc
     if too_many:
         raise NotAPdf(TOO_MANY_REVISIONS)
     if locked:
@@ -213,10 +227,19 @@ def verify_pdf(data: bytes, trust_roots, platform_root=None) -> Verification:
         raise NotAPdf(f"签名过多（超过 {MAX_SIGNATURES} 个），不予验证")
     if added > MAX_OBJECTS_AFTER_SIGNING:
         raise NotAPdf(TOO_MUCH_AFTER_SIGNING)
-    checks, problems = [], []
+    try:
+        first = min((emb.signed_revision for emb in embedded), default=None)
+        duplicates = [] if first is None else duplicates_after(reader, data, first)
+    except Exception as exc:  # noqa: BLE001 -- as above
+        raise NotAPdf(UNREADABLE) from exc
+    checks, problems = [], [_duplicates_text(duplicates)] if duplicates else []
     for emb in embedded:
         try:
-            checks.append(_check_one(emb, roots, platform_fp))
+            check = _check_one(emb, roots, platform_fp)
         except Exception as exc:  # noqa: BLE001 -- a malformed signature is reported, not raised
             problems.append(f"签名域 {emb.field_name} 无法解析：{type(exc).__name__}")
+            continue
+        if any(rev > emb.signed_revision for rev, _, _ in duplicates):
+            check = replace(check, modifications="签名后有其他修改", modifications_ok=False, bottom_line=False)
+        checks.append(check)
     return Verification(tuple(checks), tuple(problems))

@@ -1,6 +1,7 @@
 """Hostile PDFs given to the verifier: refused with a message in bounded time, never an exception of pyHanko's."""
 
 import re
+import struct
 import time
 from io import BytesIO
 
@@ -55,6 +56,44 @@ def append_pages(pdf, count):
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 2 0 R /Prev %d >>\n" % (first + count, prev)
     return bytes(out + b"startxref\n%d\n%%%%EOF\n" % xref)
+
+
+def append_catalog(pdf, entries, trailer=b"", number=2):
+    """``pdf`` with one incremental update: its catalog (object 2) written again with ``entries`` added at the end
+    (as object ``number``; its trailer with ``trailer`` added)."""
+    start = pdf.rindex(b"\n2 0 obj") + 1
+    body = pdf[start : pdf.index(b"endobj", start)].rstrip()
+    out = bytearray(pdf)
+    prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
+    size = max(int(re.findall(rb"/Size (\d+)", pdf)[-1]), number + 1)
+    at = len(out)
+    out += b"%d%s%s>>\nendobj\n" % (number, body[1:-2], entries)  # body: "2 0 obj\n<<...>>"
+    xref = len(out)
+    out += b"xref\n0 1\n0000000000 65535 f \n%d 1\n%010d 00000 n \n" % (number, at)
+    out += b"trailer\n<< /Size %d /Root 2 0 R %s/Prev %d >>\n" % (size, trailer, prev)
+    return bytes(out + b"startxref\n%d\n%%%%EOF\n" % xref)
+
+
+def catalog_in_object_stream(pdf, entries):
+    """As ``append_catalog``, the catalog stored in an object stream (uncompressed) listed by an xref stream."""
+    start = pdf.rindex(b"\n2 0 obj") + 1
+    body = pdf[start : pdf.index(b"endobj", start)].rstrip()
+    content = b"2 0 " + body[body.index(b"<<") : -2] + entries + b">>"
+    prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
+    stm = int(re.findall(rb"/Size (\d+)", pdf)[-1])
+    out = bytearray(pdf)
+    at = len(out)
+    out += b"%d 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Length %d >>\n" % (stm, len(content))
+    out += b"stream\n%s\nendstream\nendobj\n" % content
+    xref = len(out)
+    rows = struct.pack(">BIH", 2, stm, 0) + struct.pack(">BIH", 1, at, 0) + struct.pack(">BIH", 1, xref, 0)
+    out += b"%d 0 obj\n<< /Type /XRef /Size %d /Index [2 1 %d 2] /W [1 4 2] " % (stm + 1, stm + 2, stm)
+    out += b"/Root 2 0 R /Prev %d /Length %d >>\n" % (prev, len(rows))
+    out += b"stream\n%s\nendstream\nendobj\n" % rows
+    return bytes(out + b"startxref\n%d\n%%%%EOF\n" % xref)
+
+
+SCRIPT = b"<</S /JavaScript /JS (app.alert\\(1\\))>>"
 
 
 def post_pdf(client, data, status=400):
@@ -124,6 +163,55 @@ def test_thirty_thousand_pages_added_after_signing_are_refused_at_once(authority
     # Each of the three signatures wrote 5 or 6 objects: 20 signatures, each with as many again (a DSS), stay far below.
     per_signature = signed_pdf[len(prepared_pdf) :].count(b" 0 obj") / 3
     assert verify.MAX_OBJECTS_AFTER_SIGNING > 20 * 2 * per_signature * 2
+
+
+@pytest.mark.parametrize(
+    "update, named",
+    [
+        (lambda pdf: append_catalog(pdf, b"/OpenAction " + SCRIPT), "对象 2 0 R 的 /OpenAction"),
+        (lambda pdf: append_catalog(pdf, b"/Op#65nAction " + SCRIPT), "对象 2 0 R 的 /OpenAction"),
+        (lambda pdf: append_catalog(pdf, b"/AA <</WC " + SCRIPT + b" /WC <<>>>>"), "对象 2 0 R 的 /WC"),
+        (lambda pdf: append_catalog(pdf, b"/AA <</WC " + SCRIPT + b">>", b"/Root 40 0 R ", 40), "文件尾的 /Root"),
+        (lambda pdf: catalog_in_object_stream(pdf, b"/OpenAction " + SCRIPT), "对象 2 0 R 的 /OpenAction"),
+    ],
+    ids=["second /OpenAction", "name escaped (#65)", "nested dictionary", "second /Root", "in an object stream"],
+)
+def test_a_key_defined_twice_after_signing_is_caught(authority, signed_pdf, update, named):
+    """A catalog appended after signing with a second /OpenAction, a script: pyHanko read the first and found
+    nothing changed (every signature 有效), a viewer using the last runs the script. Reported as changed after signing."""
+    v = verify_pdf(update(signed_pdf), [authority.root], authority.root)
+    assert not v.ok and not v.complete()
+    assert v.problems == (
+        f"签署后追加的内容重复定义了同一字典键（{named}）：不同的 PDF 阅读器会读出不同的内容，签署后的文件已被改动，不可信",
+    )
+    assert [(s.status_text, s.modifications) for s in v.signatures] == [
+        ("签名后有不允许的修改", "签名后有其他修改")
+    ] * 3
+
+
+def test_the_verify_page_says_a_key_defined_twice_is_a_change(app, client, prepared_pdf):
+    """On /contracts/verify the file signed by the platform was 文件中的签名均有效: now 验证未通过, and why."""
+    from matchmaker.contracts.signing_keys import authority
+    from matchmaker.signing import pades
+
+    ca = authority()
+    signed = pades.sign_platform(prepared_pdf, ca.platform_signer(), "平台见证", timestamper=ca.timestamper())
+    page = post_pdf(client, append_catalog(signed, b"/OpenAction " + SCRIPT), status=200).get_data(as_text=True)
+    assert "验证未通过" in page and "文件中的签名均有效" not in page
+    assert "签署后追加的内容重复定义了同一字典键（对象 2 0 R 的 /OpenAction）" in page
+    assert "签名后有不允许的修改" in page
+
+
+def test_a_catalog_written_again_unchanged_is_not_a_duplicate(authority, signed_pdf):
+    """The catalog appended again as it was is no such problem (the signatures stay valid; the file is not complete,
+    the platform's signature no longer ending it), nor a key's name in a string, a comment or a hex string."""
+    v = verify_pdf(append_catalog(signed_pdf, b""), [authority.root], authority.root)
+    assert v.ok and not v.problems and not v.complete()
+    lookalikes = b"/Note (/OpenAction \\) /OpenAction) % /OpenAction /Note\n/Hex <2F4F70656E416374696F6E>"
+    v = verify_pdf(append_catalog(signed_pdf, lookalikes), [authority.root], authority.root)
+    assert not v.problems and {s.modifications for s in v.signatures} == {
+        "签名后有其他修改"
+    }  # new keys: pyHanko's verdict
 
 
 def test_the_verify_page_refuses_them_with_the_reason(client, signed_pdf):
