@@ -112,7 +112,7 @@ def analyse(kind, content, fmt, max_rows, progress=None):
 
     The report, as kept on the batch, lists errors [row, column, reason] and, for good rows to import,
     warnings [row, column, note, WARNING] (an amount typed in full-width digits), by row.
-    `progress(rows read)` is called as the file is read."""
+    `progress(rows read)` is called as the file is read, and as its rows are checked."""
     too_long = []  # rows left out by the reader: (row, column, reason)
     header, rows = read_rows(content, fmt, _limits(max_rows), too_long, progress)
     try:
@@ -124,7 +124,9 @@ def analyse(kind, content, fmt, max_rows, progress=None):
     raw_rows = [(n, {name: (cells[i] if i < len(cells) else "") for name, i in index.items()}) for n, cells in rows]
     lookups = _lookups(kind, [r for _, r in raw_rows])
     good, errors, seen, notes = [], [list(p) for p in too_long], {}, {}
-    for number, raw in raw_rows:
+    for i, (number, raw) in enumerate(raw_rows, start=1):
+        if progress is not None and i % 1000 == 0:
+            progress(len(rows))  # all are read: a heartbeat while they are checked, the count shown unchanged
         notes[number] = []
         data, problems = clean_row(kind, raw, lookups, warnings=notes[number])
         ref = data.get("external_ref")
@@ -181,15 +183,18 @@ def validate_upload(kind, filename, content, user):
 def run_validation(batch_id):
     """(A job) Read and check every row of an uploaded batch: validated, with its report of bad rows, or
     rejected with the reason the file cannot be used (its content then dropped). Rows read so far are
-    recorded as it goes (the page shows them). Writes nothing else; a second delivery does nothing."""
+    recorded as it goes (the page shows them), each time a heartbeat: a validation whose worker died is
+    taken again by the minute's sweep (requeue_stale). Writes nothing else; a delivery that finds the batch
+    taken (another worker beating on it) or checked does nothing."""
+    if not _claim(batch_id, "validating"):
+        return db.session.get(ImportBatch, batch_id)
     batch = db.session.get(ImportBatch, batch_id)
-    if batch is None or batch.status != "validating":
-        return batch
     kind, content, fmt = batch.kind, batch.content, batch.file_format
     try:
         good, report, bad, dupes, total = analyse(
-            kind, content, fmt, current_app.config["IMPORT_MAX_ROWS"], lambda rows: _progress(batch_id, rows)
-        )
+            kind, content, fmt, current_app.config["IMPORT_MAX_ROWS"],
+            lambda rows: _progress(batch_id, rows, "validating"),
+        )  # fmt: skip
     except FileProblem as exc:
         values = dict(status="rejected", content=b"", finished_at=utcnow(),
                       message=f"文件未通过校验，没有导入任何数据：{exc}"[:500])  # fmt: skip
@@ -204,7 +209,7 @@ def run_validation(batch_id):
     db.session.execute(
         update(ImportBatch)
         .where(ImportBatch.id == batch_id, ImportBatch.status == "validating")
-        .values(processed_rows=0, **values)
+        .values(processed_rows=0, heartbeat_at=None, **values)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -235,45 +240,58 @@ def confirm(batch):
     db.session.commit()
 
 
-def _claim(batch_id) -> bool:
-    """Take an importing batch nobody is working on (or whose worker stopped beating)."""
-    stale = server_now() - timedelta(seconds=float(current_app.config.get("JOBS_STALE_SECONDS") or 120))
+def _stale_before():
+    """Heartbeats older than this (the database's clock) are a dead worker's."""
+    return server_now() - timedelta(seconds=float(current_app.config.get("JOBS_STALE_SECONDS") or 120))
+
+
+def _claim(batch_id, status="importing") -> bool:
+    """Take a batch being validated or imported that nobody is working on (or whose worker stopped beating)."""
     res = db.session.execute(
         update(ImportBatch)
-        .where(ImportBatch.id == batch_id, ImportBatch.status == "importing")
-        .where(or_(ImportBatch.heartbeat_at.is_(None), ImportBatch.heartbeat_at < stale))
+        .where(ImportBatch.id == batch_id, ImportBatch.status == status)
+        .where(or_(ImportBatch.heartbeat_at.is_(None), ImportBatch.heartbeat_at < _stale_before()))
         .values(heartbeat_at=db_now(), processed_rows=0)
     )
     db.session.commit()
     return bool(res.rowcount)
 
 
+# What the sweep runs again for a batch in each state whose worker stopped beating.
+RESUMED_BY = {"validating": "run_validation", "importing": "run_import"}
+
+
 def requeue_stale() -> list[int]:
-    """Run again the imports whose worker stopped beating (the minute's sweep calls this): the page moves
-    on within about two minutes of a killed worker instead of showing frozen progress until the job's
-    ten-minute lease ends. Returns the batches queued; a job that finds its batch taken does nothing."""
-    stale = server_now() - timedelta(seconds=float(current_app.config.get("JOBS_STALE_SECONDS") or 120))
-    ids = db.session.scalars(
-        db.select(ImportBatch.id).where(ImportBatch.status == "importing", ImportBatch.heartbeat_at < stale)
+    """Run again the validations and imports whose worker stopped beating (the minute's sweep calls this): the
+    page moves on within about two minutes of a killed worker instead of showing frozen progress (正在校验 /
+    正在导入) until the job's ten-minute lease ends. Returns the batches queued; a job that finds its batch
+    taken does nothing."""
+    rows = db.session.execute(
+        db.select(ImportBatch.id, ImportBatch.status)
+        .where(ImportBatch.status.in_(list(RESUMED_BY)), ImportBatch.heartbeat_at < _stale_before())
+        .order_by(ImportBatch.id)
     ).all()
     db.session.rollback()  # end the read: a job run at once in this process starts afresh
-    for batch_id in ids:
-        log.warning("import %s: its worker stopped beating; queued again", batch_id)
-        jobs.enqueue(run_import, batch_id)
-    return list(ids)
+    for batch_id, status in rows:
+        log.warning("import %s (%s): its worker stopped beating; queued again", batch_id, status)
+        jobs.enqueue(globals()[RESUMED_BY[status]], batch_id)
+    return [batch_id for batch_id, _ in rows]
 
 
-def _progress(batch_id, rows):
-    """Record progress from a connection of its own: visible to every process at once, while the
-    import's own transaction is still open (on SQLite, before it takes the write lock)."""
+def _progress(batch_id, rows, status="importing"):
+    """Record progress (and a heartbeat) from a connection of its own: visible to every process at once, while
+    the job's own transaction is still open (on SQLite, before it takes the write lock). Only while the batch
+    is still in the job's ``status``: a late beat of a validation taken over by another worker must not
+    become the beat of the import confirmed since (which would then wait for it to go stale)."""
     engine = db.engine
     if engine.url.database in (None, "", ":memory:"):
         return  # tests' in-memory database has one shared connection
+    table = ImportBatch.__table__
     try:
         with engine.begin() as conn:
             conn.execute(
-                update(ImportBatch.__table__)
-                .where(ImportBatch.__table__.c.id == batch_id)
+                update(table)
+                .where(table.c.id == batch_id, table.c.status == status)
                 .values(processed_rows=rows, heartbeat_at=db_now())
             )
     except Exception as exc:  # progress is a courtesy: never fail the import for it

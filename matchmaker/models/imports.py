@@ -28,9 +28,9 @@ class ImportBatch(db.Model):
     created_by_id = db.Column(db.Integer, db.ForeignKey("user.id"), index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     finished_at = db.Column(db.DateTime)
-    # Set when a worker takes the import and every few hundred rows while it runs (with
-    # processed_rows, from a connection of its own): every web process shows the same progress,
-    # and an import whose worker died (no beat for JOBS_STALE_SECONDS) is taken again.
+    # Set when a worker takes the validation or the import and every few hundred rows while it runs
+    # (with processed_rows, from a connection of its own): every web process shows the same progress,
+    # and a validation or import whose worker died (no beat for JOBS_STALE_SECONDS) is taken again.
     heartbeat_at = db.Column(db.DateTime)
 
     created_by = db.relationship("User")

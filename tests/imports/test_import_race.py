@@ -1,9 +1,13 @@
 """Issue 10: confirms of one batch arriving at once import it once and all end on its true status."""
 
+import io
+import re
 import threading
 
+import pytest
+
 from matchmaker.extensions import db
-from matchmaker.models import ImportBatch, TechNeed
+from matchmaker.models import ImportBatch, TechNeed, User
 
 from ..conftest import DB_URL
 from ..factories import make_org, make_user
@@ -74,3 +78,145 @@ def test_an_import_whose_worker_died_is_run_again_by_the_sweep(app):
     assert (done.status, done.imported_rows) == ("done", 3)
     assert running.status == "importing"
     assert db.session.scalar(db.select(db.func.count(TechNeed.id))) == 3
+
+
+def _admin_client(app):
+    """A logged-in admin's client of ``app`` (taxonomy and the import's enterprise in place)."""
+    from matchmaker.demo.taxonomy import ensure_taxonomy
+
+    ensure_taxonomy()
+    make_org("enterprise", name="导入测试企业")
+    c = app.test_client()
+    c.post("/auth/login", data={"email": make_user("admin").email, "password": "password123"})
+    return c
+
+
+def _queued_as_in_production(app, monkeypatch):
+    """Jobs queued as rows (not run at dispatch); the queue's message dropped, the test runs the rows."""
+    from matchmaker.jobs import queue
+
+    app.config["JOBS_IMMEDIATE"] = False
+    monkeypatch.setattr(queue, "send", lambda row_id: None)
+
+
+def _beat_aged(batch_id, minutes=3):
+    """As if ``minutes`` had passed since the batch's last heartbeat."""
+    from datetime import timedelta
+
+    db.session.execute(
+        db.update(ImportBatch).where(ImportBatch.id == batch_id)
+        .values(heartbeat_at=ImportBatch.heartbeat_at - timedelta(minutes=minutes))
+    )  # fmt: skip
+    db.session.commit()
+
+
+def test_a_validation_whose_worker_died_is_taken_again_by_the_sweep(file_app, monkeypatch):
+    """A worker killed while reading a file (here: the job stopped by a BaseException after 1,000 rows read) left
+    the batch's page at 正在后台校验，已读取 1000 行 until the job's ten-minute lease ran out. Its heartbeat now goes
+    stale: within about two minutes the minute's sweep runs the validation again, and the page shows the report."""
+    from matchmaker import jobs
+    from matchmaker.imports import services
+    from matchmaker.jobs import periodic
+
+    class Killed(BaseException):
+        """What a worker's death looks like to the job: it stops, nothing of its own runs after it."""
+
+    with file_app.app_context():
+        c = _admin_client(file_app)
+        _queued_as_in_production(file_app, monkeypatch)
+        resp = c.post("/needs/import", data={"kind": "need", "file": (io.BytesIO(xlsx([need_row("K-1")])), "n.xlsx")})
+        batch_id = db.session.scalar(db.select(ImportBatch.id))
+
+        def dies_reading(content, fmt, limits, problems=None, progress=None):
+            progress(1000)
+            raise Killed
+
+        real = services.read_rows
+        monkeypatch.setattr(services, "read_rows", dies_reading)
+        with pytest.raises(Killed):
+            jobs.run_due()
+        monkeypatch.setattr(services, "read_rows", real)
+        page = c.get(resp.headers["Location"]).get_data(as_text=True)
+        assert "正在后台校验文件" in page and re.search(r'id="import-read-rows"[^>]*>1000<', page)
+
+        periodic.sweep.call_local()  # within two minutes of the death: still beating as far as anyone knows
+        assert jobs.run_due() == {"ran": 0, "failed": 0}
+        _beat_aged(batch_id)
+        periodic.sweep.call_local()  # the minute's sweep: the validation is queued again
+        assert jobs.run_due() == {"ran": 1, "failed": 0}
+        page = c.get(resp.headers["Location"]).get_data(as_text=True)
+        assert "校验完成" in page and "确认导入 1 条" in page and "正在后台校验" not in page
+        db.session.remove()
+
+
+def test_a_validation_delivered_twice_at_once_is_run_by_one_worker(file_app, monkeypatch):
+    """Two workers given the same validation at once: one reads the file, the other finds it taken and does
+    nothing; one report, the page's count of rows read never going back."""
+    from matchmaker.imports import services
+
+    from ..races import at_once
+
+    with file_app.app_context():
+        _admin_client(file_app)
+        _queued_as_in_production(file_app, monkeypatch)
+        batch = services.validate_upload("need", "n.xlsx", xlsx([need_row("D-1"), need_row("D-2", title="短")]),
+                                         db.session.scalar(db.select(User).where(User.role == "admin")))  # fmt: skip
+        batch_id = batch.id
+        db.session.remove()
+    reads = []
+    real = services.read_rows
+
+    def counted(*args, **kw):
+        reads.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(services, "read_rows", counted)
+    outcomes = at_once(file_app, [lambda: lambda: services.run_validation(batch_id)] * 2)
+    assert outcomes == ["ok", "ok"]
+    assert len(reads) == 1
+    with file_app.app_context():
+        batch = db.session.get(ImportBatch, batch_id)
+        assert (batch.status, batch.good_rows, batch.bad_rows) == ("validated", 1, 1)
+        assert batch.errors == [[3, "需求名称", batch.errors[0][2]]]
+        db.session.remove()
+
+
+def test_a_late_beat_of_a_validation_taken_over_does_not_stall_the_confirmed_import(file_app, monkeypatch):
+    """A validation stalled past its heartbeat (a worker paused, not dead) is taken over and finished by another
+    worker, and the admin confirms; when the first worker wakes, its rows-read beat used to land on the batch now
+    importing: the import's own worker then found it beating and left it, the page frozen at 正在导入 with the
+    rows read by the check. A beat of a validation now only lands while the batch is being validated."""
+    from matchmaker import jobs
+    from matchmaker.imports import services
+
+    with file_app.app_context():
+        c = _admin_client(file_app)
+        _queued_as_in_production(file_app, monkeypatch)
+        resp = c.post("/needs/import", data={"kind": "need", "file": (io.BytesIO(xlsx([need_row("L-1")])), "n.xlsx")})
+        batch_id = db.session.scalar(db.select(ImportBatch.id))
+        real = services.read_rows
+
+        def stalls(content, fmt, limits, problems=None, progress=None):
+            monkeypatch.setattr(services, "read_rows", real)  # the other worker reads normally
+            with file_app.app_context():  # another worker, and the admin's requests: sessions of their own
+                _beat_aged(batch_id)
+                services.requeue_stale()  # the sweep: another worker takes the validation over and finishes it
+                assert jobs.run_due() == {"ran": 1, "failed": 0}
+                page = c.get(resp.headers["Location"]).get_data(as_text=True)
+                assert "确认导入 1 条" in page
+                c.post(f"/needs/import/{batch_id}/confirm")  # the import is queued
+                db.session.remove()
+            progress(1000)  # the first worker wakes and records its progress
+            return real(content, fmt, limits, problems, progress)
+
+        monkeypatch.setattr(services, "read_rows", stalls)
+        assert jobs.run_due() == {"ran": 1, "failed": 0}  # the stalled validation: finds it checked, does nothing
+        assert jobs.run_due() == {"ran": 1, "failed": 0}  # the queued import
+        page = c.get(resp.headers["Location"]).get_data(as_text=True)
+        assert "已导入 1 条技术需求" in page and 'data-status="done"' in page
+        assert count_needs() == 1
+        db.session.remove()
+
+
+def count_needs():
+    return db.session.scalar(db.select(db.func.count(TechNeed.id)))
