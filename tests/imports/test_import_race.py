@@ -3,6 +3,7 @@
 import io
 import re
 import threading
+import time
 
 import pytest
 
@@ -168,6 +169,7 @@ def test_a_validation_delivered_twice_at_once_is_run_by_one_worker(file_app, mon
 
     def counted(*args, **kw):
         reads.append(1)
+        time.sleep(0.3)  # a file that takes a moment to read: the other delivery arrives meanwhile
         return real(*args, **kw)
 
     monkeypatch.setattr(services, "read_rows", counted)
