@@ -18,7 +18,7 @@ from .. import jobs
 from ..extensions import db
 from ..imports.reader import FileProblem, Limits, file_format, precheck, read_rows
 from ..models import AttendanceImport, LiveGuest, LiveRegistration, LiveSession, Role, User
-from ..models.base import utcnow
+from ..models.base import db_now, server_now, utcnow
 from ..models.enums import LiveKind
 from ..notifications.services import notify
 from ..utils import clock, money, once
@@ -289,18 +289,53 @@ def latest_import(session):
     )  # fmt: skip
 
 
+def _stale_before():
+    """Heartbeats older than this (the database's clock) are a dead worker's."""
+    return server_now() - timedelta(seconds=float(current_app.config.get("JOBS_STALE_SECONDS") or 120))
+
+
+def _claim(upload_id) -> bool:
+    """Take an import nobody is reading (or whose worker stopped beating)."""
+    res = db.session.execute(
+        update(AttendanceImport)
+        .where(AttendanceImport.id == upload_id, AttendanceImport.status == "importing")
+        .where(or_(AttendanceImport.heartbeat_at.is_(None), AttendanceImport.heartbeat_at < _stale_before()))
+        .values(heartbeat_at=db_now(), processed_rows=0)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return bool(res.rowcount)
+
+
+def requeue_stale() -> list[int]:
+    """Run again the attendance imports whose worker stopped beating (the minute's sweep calls this): the page
+    moves on within about two minutes of a killed worker instead of showing 正在后台读取 until the job's
+    ten-minute lease ends. Returns the imports queued; a job that finds its import taken does nothing."""
+    ids = db.session.scalars(
+        db.select(AttendanceImport.id)
+        .where(AttendanceImport.status == "importing", AttendanceImport.heartbeat_at < _stale_before())
+        .order_by(AttendanceImport.id)
+    ).all()
+    db.session.rollback()  # end the read: a job run at once in this process starts afresh
+    for upload_id in ids:
+        log.warning("attendance import %s: its worker stopped beating; queued again", upload_id)
+        jobs.enqueue(run_attendance_import, upload_id)
+    return list(ids)
+
+
 def _progress(upload_id, rows):
-    """Rows read so far, from a connection of its own: every web process sees it while the import's own
-    transaction is still open."""
+    """Rows read so far, and a heartbeat, from a connection of its own: every web process sees it while the
+    import's own transaction is still open. Only while the import is still running."""
     engine = db.engine
     if engine.url.database in (None, "", ":memory:"):
         return  # tests' in-memory database has one shared connection
+    table = AttendanceImport.__table__
     try:
         with engine.begin() as conn:
             conn.execute(
-                update(AttendanceImport.__table__)
-                .where(AttendanceImport.__table__.c.id == upload_id)
-                .values(processed_rows=rows)
+                update(table)
+                .where(table.c.id == upload_id, table.c.status == "importing")
+                .values(processed_rows=rows, heartbeat_at=db_now())
             )
     except Exception as exc:  # progress is a courtesy: never fail the import for it
         log.warning("attendance import %s: progress not recorded: %s", upload_id, exc)
@@ -310,11 +345,15 @@ def _progress(upload_id, rows):
 def run_attendance_import(upload_id):
     """(A job) Read a stored export and mark the session's attendance from it (import_attendance), or record
     why the file cannot be used (rejected: nothing changed). The file's content is dropped either way.
-    A second delivery does nothing."""
+    Rows read are recorded as it goes, each time a heartbeat: an import whose worker died is taken again by
+    the minute's sweep (requeue_stale). A delivery that finds the import taken (another worker beating on it)
+    or finished does nothing."""
+    if not _claim(upload_id):
+        return db.session.get(AttendanceImport, upload_id)
     upload = db.session.get(AttendanceImport, upload_id)
-    if upload is None or upload.status != "importing":
-        return upload
-    session = db.session.get(LiveSession, upload.session_id)
+    session = upload and db.session.get(LiveSession, upload.session_id)
+    if session is None:  # the session deleted since (its imports with it)
+        return None
     try:
         import_attendance(session, upload.filename, upload.content, upload.min_minutes, upload.replace_guests,
                           progress=lambda rows: _progress(upload_id, rows), upload=upload)  # fmt: skip
@@ -367,7 +406,9 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
     digest = hashlib.sha256(content).hexdigest()[:16]
     viewers = []  # (number, email, phone, minutes) of rows long enough, read before anything is written
     short, typed_minutes = 0, []
-    for number, cells in rows:
+    for i, (number, cells) in enumerate(rows, start=1):
+        if progress is not None and i % 1000 == 0:
+            progress(len(rows))  # all are read: a heartbeat while they are checked, the count shown unchanged
         cell = _cells(cells)
         minutes = typed = None
         if minutes_i is not None and cell(minutes_i):
@@ -380,10 +421,13 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
             typed_minutes.append([number, money.short(typed, 20), minutes])
         viewers.append((number, cell(email_i).lower(), _phone(cell(phone_i)), minutes))
     # The session's row first: a second import of this session waits here until this one commits.
-    db.session.execute(
+    held = db.session.execute(
         update(LiveSession).where(LiveSession.id == session.id)
         .values(guest_attendees=LiveSession.guest_attendees).execution_options(synchronize_session=False)
-    )  # fmt: skip
+    ).rowcount  # fmt: skip
+    if not held:  # the session was deleted meanwhile (its imports with it): nothing to mark
+        db.session.rollback()
+        raise LiveError("该场次已被删除")
     if replace_guests:
         db.session.execute(delete(LiveGuest).where(LiveGuest.session_id == session.id))
     regs = db.session.execute(

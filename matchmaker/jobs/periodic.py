@@ -12,6 +12,7 @@ from datetime import datetime
 from huey import crontab
 
 from ..brokers.services import remind_stale
+from ..classes import services as classes
 from ..extensions import db
 from ..imports import services as imports
 from ..listings.services import expire_due, remind_expiring
@@ -34,13 +35,14 @@ def _in_app(fn):
 
 @huey.periodic_task(crontab(minute="*"), name="matchmaker.sweep")
 def sweep():
-    """Every minute: retry failed jobs that are due, run rows whose consumer died, recover stale refits
-    and imports."""
+    """Every minute: retry failed jobs that are due, run rows whose consumer died, recover stale refits,
+    imports and attendance imports."""
 
     def run(app):
         out = run_due()
         refit.requeue_stale()
         imports.requeue_stale()
+        classes.requeue_stale()
         if out["ran"] or out["failed"]:
             log.info("sweep: ran %(ran)d job(s), %(failed)d failed", out)
 

@@ -111,3 +111,6 @@ class AttendanceImport(db.Model):
     created_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     finished_at = db.Column(db.DateTime)
+    # Set when a worker takes the import and as it reads the export (with processed_rows, from a connection of
+    # its own); one whose worker died (no beat for JOBS_STALE_SECONDS) is taken again by the minute's sweep.
+    heartbeat_at = db.Column(db.DateTime)
