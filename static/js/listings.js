@@ -13,6 +13,10 @@
     var pct = total ? Math.round(done * 100 / total) : 0;
     bar.style.width = pct + "%";
     bar.textContent = pct + "%";
+    // The value, for assistive technology, on the element with role="progressbar" (read when visited, never
+    // announced by itself: no live region here ticks every second; the outcome is announced once, on reload).
+    var meter = bar.parentNode;
+    if (meter && meter.getAttribute("role") === "progressbar") { meter.setAttribute("aria-valuenow", String(pct)); }
     var text = document.getElementById("import-progress-text");
     if (text) { text.textContent = done + " / " + total; }
   }

@@ -137,3 +137,21 @@ def test_a_session_deleted_while_its_export_is_read_ends_the_job_quietly(file_ap
         assert db.session.scalar(db.select(db.func.count(LiveGuest.id))) == 0
         assert db.session.scalar(db.select(db.func.count(AttendanceImport.id))) == 0
         db.session.remove()
+
+
+def test_the_rows_read_count_is_not_announced_at_every_tick(client, auth, monkeypatch):
+    """已读取 N 行, rewritten every second while the export is read, was inside a role="status" region: a screen
+    reader announced every tick. The count now changes silently; the outcome is announced once, the page reloading
+    with the focus on it."""
+    from ..live_regions import live_ancestors
+
+    _queued_as_in_production(client.application, monkeypatch)
+    broker = make_user("broker")
+    s, _ = _started_with_viewer(broker, "viewer@ent.cn")
+    auth.login(broker)
+    page = client.get(_post(client, s, EXPORT).headers["Location"]).get_data(as_text=True)
+    assert "正在后台读取观看记录" in page
+    assert live_ancestors(page, "import-read-rows") == []
+    assert jobs.run_due() == {"ran": 1, "failed": 0}
+    page = client.get(f"/classes/{s.id}/attendance").get_data(as_text=True)
+    assert re.search(r'id="import-outcome" tabindex="-1">已导入 4 行', page)  # where the reloaded page's focus goes

@@ -222,3 +222,31 @@ def test_a_late_beat_of_a_validation_taken_over_does_not_stall_the_confirmed_imp
 
 def count_needs():
     return db.session.scalar(db.select(db.func.count(TechNeed.id)))
+
+
+def test_progress_counts_are_not_announced_at_every_tick(client, auth, monkeypatch):
+    """已读取 N 行 while checking and 导入 N / M while importing, rewritten every second, were inside role="status"
+    regions: a screen reader announced every tick. The counts now change silently (the import's bar says its value
+    as a progress bar); the outcome is announced once, the page reloading with the focus on it."""
+    from matchmaker import jobs
+
+    from ..live_regions import live_ancestors
+
+    make_org("enterprise", name="导入测试企业")
+    auth.login("admin")
+    _queued_as_in_production(client.application, monkeypatch)
+    resp = upload(client, xlsx([need_row("A-1")]))
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "正在后台校验文件" in page and live_ancestors(page, "import-read-rows") == []
+    assert jobs.run_due() == {"ran": 1, "failed": 0}
+    batch_id = db.session.scalar(db.select(ImportBatch.id))
+    client.post(f"/needs/import/{batch_id}/confirm")
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "正在导入" in page
+    assert live_ancestors(page, "import-progress-text") == [] and live_ancestors(page, "import-progress") == []
+    assert re.search(
+        r'role="progressbar" aria-label="导入进度" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0"', page
+    )
+    assert jobs.run_due() == {"ran": 1, "failed": 0}
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert re.search(r'id="import-outcome" tabindex="-1">已导入 1 条', page)
