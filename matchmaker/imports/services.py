@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
 from ..admin.services import organizations_named
@@ -303,54 +304,68 @@ def run_import(batch_id):
     """(A job) Write the batch's good rows in one transaction; on any error nothing is written.
 
     Every row is built and tokenised first (progress recorded as it goes), then all are written
-    at once. Returns the batch, or None when another worker has it."""
+    at once. Rows written meanwhile by another import (the same file uploaded and confirmed twice at
+    once: a unique 外部编号 taken) make it check the file again once, those rows then skipped as in a
+    re-import. Returns the batch, or None when another worker has it."""
     if not _claim(batch_id):
         return None
+    for last in (False, True):
+        try:
+            return _write(batch_id)
+        except IntegrityError as exc:
+            db.session.rollback()
+            if last:
+                return _failed(batch_id, exc)
+            log.warning("import %s: rows written meanwhile by another import; checking the file again", batch_id)
+        except Exception as exc:
+            db.session.rollback()
+            return _failed(batch_id, exc)
+
+
+def _write(batch_id):
+    """One attempt of run_import: check the file against the database as it is now, write the good rows."""
     batch = db.session.get(ImportBatch, batch_id)
     kind, model = batch.kind, MODELS[batch.kind]
-    try:
-        good, report, bad, dupes, _ = analyse(
-            kind, batch.content, batch.file_format, current_app.config["IMPORT_MAX_ROWS"]
-        )
-        zones = {z.id: z for z in db.session.scalars(db.select(Zone))}
-        ensure_dictionary()
-        now = utcnow()
-        written = []
-        for i, (row, data) in enumerate(good, start=1):
-            try:
-                written.append(_build(model, data, zones, now))
-            except lifecycle.LifecycleError as exc:  # e.g. its validity ended since the file was checked
-                raise FileProblem(f"第 {row} 行：{exc}") from None
-            if i % CHUNK == 0:
-                _progress(batch_id, i)
-        db.session.add_all(written)
-        db.session.flush()
-        batch.imported_rows = len(written)
-        batch.duplicate_rows = dupes
-        # The report shows what this run found: a row that went bad since the check (its organisation
-        # renamed, a zone removed) is listed with its reason, not only counted in the message.
-        batch.errors, batch.bad_rows = report, bad
-        batch.processed_rows = len(written)
-        batch.status = "done"
-        batch.finished_at = utcnow()
-        batch.message = f"已导入 {len(written)} 条{KIND_LABELS[kind]}" + (f"，跳过已存在的 {dupes} 条" if dupes else "")
-        if bad:
-            batch.message += f"；有 {bad} 行因数据问题未导入"
-        matcher.schedule_matching_many(kind, [listing.id for listing in written])
-        db.session.commit()
-    except Exception as exc:
-        db.session.rollback()
-        log.exception("import %s failed", batch_id)
-        batch = db.session.get(ImportBatch, batch_id)
-        if batch.status != "importing":  # a second delivery failing after the first one finished
-            return batch
-        batch.status = "error"
-        batch.finished_at = utcnow()
-        batch.message = (
-            f"导入失败，数据库未做任何更改：{str(exc)[:200] if isinstance(exc, FileProblem) else '服务器错误'}"
-        )
-        db.session.commit()
+    good, report, bad, dupes, _ = analyse(kind, batch.content, batch.file_format, current_app.config["IMPORT_MAX_ROWS"])
+    zones = {z.id: z for z in db.session.scalars(db.select(Zone))}
+    ensure_dictionary()
+    now = utcnow()
+    written = []
+    for i, (row, data) in enumerate(good, start=1):
+        try:
+            written.append(_build(model, data, zones, now))
+        except lifecycle.LifecycleError as exc:  # e.g. its validity ended since the file was checked
+            raise FileProblem(f"第 {row} 行：{exc}") from None
+        if i % CHUNK == 0:
+            _progress(batch_id, i)
+    db.session.add_all(written)
+    db.session.flush()
+    batch.imported_rows = len(written)
+    batch.duplicate_rows = dupes
+    # The report shows what this run found: a row that went bad since the check (its organisation
+    # renamed, a zone removed) is listed with its reason, not only counted in the message.
+    batch.errors, batch.bad_rows = report, bad
+    batch.processed_rows = len(written)
+    batch.status = "done"
+    batch.finished_at = utcnow()
+    batch.message = f"已导入 {len(written)} 条{KIND_LABELS[kind]}" + (f"，跳过已存在的 {dupes} 条" if dupes else "")
+    if bad:
+        batch.message += f"；有 {bad} 行因数据问题未导入"
+    matcher.schedule_matching_many(kind, [listing.id for listing in written])
+    db.session.commit()
+    return batch
+
+
+def _failed(batch_id, exc):
+    """Record run_import's failure on its batch (nothing was written), unless another delivery finished it."""
+    log.error("import %s failed", batch_id, exc_info=exc)
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch.status != "importing":  # a second delivery failing after the first one finished
         return batch
+    batch.status = "error"
+    batch.finished_at = utcnow()
+    batch.message = f"导入失败，数据库未做任何更改：{str(exc)[:200] if isinstance(exc, FileProblem) else '服务器错误'}"
+    db.session.commit()
     return batch
 
 

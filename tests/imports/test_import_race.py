@@ -250,3 +250,49 @@ def test_progress_counts_are_not_announced_at_every_tick(client, auth, monkeypat
     assert jobs.run_due() == {"ran": 1, "failed": 0}
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert re.search(r'id="import-outcome" tabindex="-1">已导入 1 条', page)
+
+
+def test_the_same_file_uploaded_twice_and_both_confirmed_at_once_is_imported_once(file_app, monkeypatch):
+    """Two tabs upload the same file and confirm both at once: the two imports checked the file against the
+    database before either wrote, and the second's rows then hit the unique 外部编号 of the first's: its page
+    said 导入失败，数据库未做任何更改：服务器错误 though every row was on the platform. The import that finds its
+    rows written meanwhile now checks again and ends as a re-import does: 已导入 0 条，跳过已存在的 3 条."""
+    import threading
+
+    from matchmaker.imports import services
+
+    from ..races import at_once
+
+    content = xlsx([need_row(f"T-{i}") for i in range(3)])
+    with file_app.app_context():
+        _admin_client(file_app)
+        admin = db.session.scalar(db.select(User).where(User.role == "admin"))
+        ids = [services.validate_upload("need", "same.xlsx", content, admin).id for _ in range(2)]
+        assert [db.session.get(ImportBatch, i).status for i in ids] == ["validated", "validated"]
+        db.session.remove()
+    both_checked = threading.Barrier(2)
+    real = services.ensure_dictionary
+    calls = []
+
+    def after_the_check():  # run by each import once its rows are checked, before it writes
+        calls.append(1)
+        if len(calls) <= 2:
+            both_checked.wait(timeout=10)
+        return real()
+
+    monkeypatch.setattr(services, "ensure_dictionary", after_the_check)
+
+    def confirm(batch_id):
+        def prepare():
+            batch = db.session.get(ImportBatch, batch_id)
+            return lambda: services.confirm(batch)  # the import runs here, after the commit (jobs at once)
+
+        return prepare
+
+    assert at_once(file_app, [confirm(i) for i in ids]) == ["ok", "ok"]
+    with file_app.app_context():
+        batches = [db.session.get(ImportBatch, i) for i in ids]
+        assert [b.status for b in batches] == ["done", "done"], [b.message for b in batches]
+        assert sorted(b.message for b in batches) == ["已导入 0 条技术需求，跳过已存在的 3 条", "已导入 3 条技术需求"]
+        assert count_needs() == 3
+        db.session.remove()
