@@ -155,3 +155,36 @@ def test_the_rows_read_count_is_not_announced_at_every_tick(client, auth, monkey
     assert jobs.run_due() == {"ran": 1, "failed": 0}
     page = client.get(f"/classes/{s.id}/attendance").get_data(as_text=True)
     assert re.search(r'id="import-outcome" tabindex="-1">已导入 4 行', page)  # where the reloaded page's focus goes
+
+
+def test_the_same_export_uploaded_twice_at_once_counts_each_viewer_once(file_app, monkeypatch):
+    """Two tabs upload the same export at once and their jobs read it side by side: the viewers are counted once
+    (the second import adds no guest), and both imports end saying what they did, neither with a server error."""
+    import threading
+
+    with file_app.app_context():
+        c, s, reg = _broker_client(file_app)
+        _queued_as_in_production(file_app, monkeypatch)
+        for _ in range(2):
+            _post(c, s, EXPORT)
+        ids = db.session.scalars(db.select(AttendanceImport.id).order_by(AttendanceImport.id)).all()
+        session_id, reg_id = s.id, reg.id
+        db.session.remove()
+    both_read = threading.Barrier(2)
+    real = services.read_rows
+
+    def side_by_side(*args, **kw):
+        out = real(*args, **kw)
+        both_read.wait(timeout=10)  # both files read before either import writes
+        return out
+
+    monkeypatch.setattr(services, "read_rows", side_by_side)
+    assert at_once(file_app, [lambda i=i: lambda: services.run_attendance_import(i) for i in ids]) == ["ok", "ok"]
+    with file_app.app_context():
+        uploads = [db.session.get(AttendanceImport, i) for i in ids]
+        assert [u.status for u in uploads] == ["done", "done"], [u.message for u in uploads]
+        assert sorted(u.result["guests"] for u in uploads) == [0, 2]
+        assert db.session.get(LiveSession, session_id).guest_attendees == 2
+        assert db.session.scalar(db.select(db.func.count(LiveGuest.id))) == 2
+        assert db.session.get(LiveRegistration, reg_id).minutes == 30
+        db.session.remove()
