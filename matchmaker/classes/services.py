@@ -300,27 +300,47 @@ def _claim(upload_id) -> bool:
         update(AttendanceImport)
         .where(AttendanceImport.id == upload_id, AttendanceImport.status == "importing")
         .where(or_(AttendanceImport.heartbeat_at.is_(None), AttendanceImport.heartbeat_at < _stale_before()))
-        .values(heartbeat_at=db_now(), processed_rows=0)
+        .values(heartbeat_at=db_now(), processed_rows=0, attempts=AttendanceImport.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
     return bool(res.rowcount)
 
 
+STALE_ATTEMPTS = 3  # workers that died on one import before the sweep gives up on it
+GIVEN_UP = (
+    "读取观看记录时服务器出错，出席情况没有任何更改：处理该文件的后台进程多次中断（文件可能过大），请拆分文件后分批导入"
+)
+
+
 def requeue_stale() -> list[int]:
     """Run again the attendance imports whose worker stopped beating (the minute's sweep calls this): the page
     moves on within about two minutes of a killed worker instead of showing 正在后台读取 until the job's
-    ten-minute lease ends. Returns the imports queued; a job that finds its import taken does nothing."""
-    ids = db.session.scalars(
-        db.select(AttendanceImport.id)
-        .where(AttendanceImport.status == "importing", AttendanceImport.heartbeat_at < _stale_before())
+    ten-minute lease ends. One on which STALE_ATTEMPTS workers died ends in error (its file dropped), its page
+    saying so. Returns the imports queued; a job that finds its import taken does nothing."""
+    stale = _stale_before()
+    rows = db.session.execute(
+        db.select(AttendanceImport.id, AttendanceImport.attempts)
+        .where(AttendanceImport.status == "importing", AttendanceImport.heartbeat_at < stale)
         .order_by(AttendanceImport.id)
     ).all()
     db.session.rollback()  # end the read: a job run at once in this process starts afresh
-    for upload_id in ids:
+    queued = []
+    for upload_id, attempts in rows:
+        if attempts >= STALE_ATTEMPTS:  # the file kills its worker (e.g. out of memory): say so, stop retrying
+            log.error("attendance import %s: %d workers died on it; given up", upload_id, attempts)
+            db.session.execute(
+                update(AttendanceImport)
+                .where(AttendanceImport.id == upload_id, AttendanceImport.status == "importing",
+                       AttendanceImport.heartbeat_at < stale)
+                .values(status="error", content=b"", finished_at=utcnow(), message=GIVEN_UP)
+            )  # fmt: skip
+            db.session.commit()
+            continue
         log.warning("attendance import %s: its worker stopped beating; queued again", upload_id)
         jobs.enqueue(run_attendance_import, upload_id)
-    return list(ids)
+        queued.append(upload_id)
+    return queued
 
 
 def _progress(upload_id, rows):

@@ -231,7 +231,7 @@ def confirm(batch):
     claimed = db.session.execute(
         update(ImportBatch)
         .where(ImportBatch.id == batch.id, ImportBatch.status == "validated")
-        .values(status="importing", processed_rows=0, heartbeat_at=None)
+        .values(status="importing", processed_rows=0, heartbeat_at=None, attempts=0)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not claimed:
@@ -252,7 +252,7 @@ def _claim(batch_id, status="importing") -> bool:
         update(ImportBatch)
         .where(ImportBatch.id == batch_id, ImportBatch.status == status)
         .where(or_(ImportBatch.heartbeat_at.is_(None), ImportBatch.heartbeat_at < _stale_before()))
-        .values(heartbeat_at=db_now(), processed_rows=0)
+        .values(heartbeat_at=db_now(), processed_rows=0, attempts=ImportBatch.attempts + 1)
     )
     db.session.commit()
     return bool(res.rowcount)
@@ -260,23 +260,40 @@ def _claim(batch_id, status="importing") -> bool:
 
 # What the sweep runs again for a batch in each state whose worker stopped beating.
 RESUMED_BY = {"validating": "run_validation", "importing": "run_import"}
+STALE_ATTEMPTS = 3  # workers that died on one batch before the sweep gives up on it
+GIVEN_UP = {
+    "validating": "校验文件时服务器出错，没有导入任何数据：处理该文件的后台进程多次中断（文件可能过大），请拆分文件后重新上传",
+    "importing": "导入失败，数据库未做任何更改：处理该文件的后台进程多次中断（文件可能过大），请拆分文件后重新上传",
+}
 
 
 def requeue_stale() -> list[int]:
     """Run again the validations and imports whose worker stopped beating (the minute's sweep calls this): the
     page moves on within about two minutes of a killed worker instead of showing frozen progress (正在校验 /
-    正在导入) until the job's ten-minute lease ends. Returns the batches queued; a job that finds its batch
-    taken does nothing."""
+    正在导入) until the job's ten-minute lease ends. A batch on which STALE_ATTEMPTS workers died ends in error,
+    its page saying so. Returns the batches queued; a job that finds its batch taken does nothing."""
+    stale = _stale_before()
     rows = db.session.execute(
-        db.select(ImportBatch.id, ImportBatch.status)
-        .where(ImportBatch.status.in_(list(RESUMED_BY)), ImportBatch.heartbeat_at < _stale_before())
+        db.select(ImportBatch.id, ImportBatch.status, ImportBatch.attempts)
+        .where(ImportBatch.status.in_(list(RESUMED_BY)), ImportBatch.heartbeat_at < stale)
         .order_by(ImportBatch.id)
     ).all()
     db.session.rollback()  # end the read: a job run at once in this process starts afresh
-    for batch_id, status in rows:
+    queued = []
+    for batch_id, status, attempts in rows:
+        if attempts >= STALE_ATTEMPTS:  # the file kills its worker (e.g. out of memory): say so, stop retrying
+            log.error("import %s (%s): %d workers died on it; given up", batch_id, status, attempts)
+            db.session.execute(
+                update(ImportBatch)
+                .where(ImportBatch.id == batch_id, ImportBatch.status == status, ImportBatch.heartbeat_at < stale)
+                .values(status="error", finished_at=utcnow(), processed_rows=0, message=GIVEN_UP[status])
+            )
+            db.session.commit()
+            continue
         log.warning("import %s (%s): its worker stopped beating; queued again", batch_id, status)
         jobs.enqueue(globals()[RESUMED_BY[status]], batch_id)
-    return [batch_id for batch_id, _ in rows]
+        queued.append(batch_id)
+    return queued
 
 
 def _progress(batch_id, rows, status="importing"):

@@ -32,5 +32,8 @@ class ImportBatch(db.Model):
     # (with processed_rows, from a connection of its own): every web process shows the same progress,
     # and a validation or import whose worker died (no beat for JOBS_STALE_SECONDS) is taken again.
     heartbeat_at = db.Column(db.DateTime)
+    # Workers that took the validation, then the import (reset on confirmation): after STALE_ATTEMPTS that died
+    # (a file that kills its worker, e.g. out of memory) the sweep gives up, with a message, instead of retrying.
+    attempts = db.Column(db.Integer, nullable=False, default=0, server_default="0")
 
     created_by = db.relationship("User")

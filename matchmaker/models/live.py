@@ -114,3 +114,5 @@ class AttendanceImport(db.Model):
     # Set when a worker takes the import and as it reads the export (with processed_rows, from a connection of
     # its own); one whose worker died (no beat for JOBS_STALE_SECONDS) is taken again by the minute's sweep.
     heartbeat_at = db.Column(db.DateTime)
+    # Workers that took it: after classes.services.STALE_ATTEMPTS that died the sweep gives up, with a message.
+    attempts = db.Column(db.Integer, nullable=False, default=0, server_default="0")

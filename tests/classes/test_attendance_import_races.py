@@ -39,10 +39,12 @@ def _queued_as_in_production(app, monkeypatch):
 
 def _beat_aged(upload_id, minutes=3):
     """As if ``minutes`` had passed since the import's last heartbeat."""
+    beat = db.session.scalar(db.select(AttendanceImport.heartbeat_at).where(AttendanceImport.id == upload_id))
     db.session.execute(
-        db.update(AttendanceImport).where(AttendanceImport.id == upload_id)
-        .values(heartbeat_at=AttendanceImport.heartbeat_at - timedelta(minutes=minutes))
-    )  # fmt: skip
+        db.update(AttendanceImport)
+        .where(AttendanceImport.id == upload_id)
+        .values(heartbeat_at=beat - timedelta(minutes=minutes))
+    )
     db.session.commit()
 
 
@@ -187,4 +189,37 @@ def test_the_same_export_uploaded_twice_at_once_counts_each_viewer_once(file_app
         assert db.session.get(LiveSession, session_id).guest_attendees == 2
         assert db.session.scalar(db.select(db.func.count(LiveGuest.id))) == 2
         assert db.session.get(LiveRegistration, reg_id).minutes == 30
+        db.session.remove()
+
+
+def test_an_export_whose_worker_dies_every_time_is_given_up_with_a_message(file_app, monkeypatch):
+    """An export that kills the worker reading it was taken again at every sweep for ever, the page at 正在后台读取.
+    After three workers died on it, the page says why it stopped, and the file (viewers' addresses) is dropped."""
+    from matchmaker.models.jobs import PendingJob
+
+    class Killed(BaseException):
+        """What a worker's death looks like to the job: it stops, nothing of its own runs after it."""
+
+    def dies_reading(content, fmt, limits, problems=None, progress=None):
+        progress(1000)
+        raise Killed
+
+    with file_app.app_context():
+        c, s, _ = _broker_client(file_app)
+        _queued_as_in_production(file_app, monkeypatch)
+        page_url = _post(c, s, EXPORT).headers["Location"]
+        upload_id = db.session.scalar(db.select(AttendanceImport.id))
+        monkeypatch.setattr(services, "read_rows", dies_reading)
+        for _ in range(3):
+            with pytest.raises(Killed):
+                jobs.run_due()
+            _beat_aged(upload_id)
+            periodic.sweep.call_local()
+        page = c.get(page_url).get_data(as_text=True)
+        assert (
+            "处理该文件的后台进程多次中断（文件可能过大），请拆分文件后分批导入" in page and "正在后台读取" not in page
+        )
+        assert db.session.scalar(db.select(db.func.count(PendingJob.id)).where(PendingJob.status == "queued")) == 0
+        db.session.expire_all()
+        assert db.session.get(AttendanceImport, upload_id).content == b""
         db.session.remove()

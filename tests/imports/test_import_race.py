@@ -104,10 +104,10 @@ def _beat_aged(batch_id, minutes=3):
     """As if ``minutes`` had passed since the batch's last heartbeat."""
     from datetime import timedelta
 
+    beat = db.session.scalar(db.select(ImportBatch.heartbeat_at).where(ImportBatch.id == batch_id))
     db.session.execute(
-        db.update(ImportBatch).where(ImportBatch.id == batch_id)
-        .values(heartbeat_at=ImportBatch.heartbeat_at - timedelta(minutes=minutes))
-    )  # fmt: skip
+        db.update(ImportBatch).where(ImportBatch.id == batch_id).values(heartbeat_at=beat - timedelta(minutes=minutes))
+    )
     db.session.commit()
 
 
@@ -295,4 +295,39 @@ def test_the_same_file_uploaded_twice_and_both_confirmed_at_once_is_imported_onc
         assert [b.status for b in batches] == ["done", "done"], [b.message for b in batches]
         assert sorted(b.message for b in batches) == ["已导入 0 条技术需求，跳过已存在的 3 条", "已导入 3 条技术需求"]
         assert count_needs() == 3
+        db.session.remove()
+
+
+def test_a_file_whose_worker_dies_every_time_is_given_up_with_a_message(file_app, monkeypatch):
+    """A file that kills the worker reading it (e.g. out of memory) was taken again at every sweep for ever, each
+    time killing a worker, its page at 正在后台校验. After three workers died on it, the page says why it stopped."""
+    from matchmaker import jobs
+    from matchmaker.imports import services
+    from matchmaker.jobs import periodic
+    from matchmaker.models.jobs import PendingJob
+
+    class Killed(BaseException):
+        """What a worker's death looks like to the job: it stops, nothing of its own runs after it."""
+
+    def dies_reading(content, fmt, limits, problems=None, progress=None):
+        progress(1000)
+        raise Killed
+
+    with file_app.app_context():
+        c = _admin_client(file_app)
+        _queued_as_in_production(file_app, monkeypatch)
+        resp = c.post("/needs/import", data={"kind": "need", "file": (io.BytesIO(xlsx([need_row("P-1")])), "n.xlsx")})
+        batch_id = db.session.scalar(db.select(ImportBatch.id))
+        monkeypatch.setattr(services, "read_rows", dies_reading)
+        for _ in range(3):
+            with pytest.raises(Killed):
+                jobs.run_due()
+            _beat_aged(batch_id)
+            periodic.sweep.call_local()
+        page = c.get(resp.headers["Location"]).get_data(as_text=True)
+        assert (
+            "处理该文件的后台进程多次中断（文件可能过大），请拆分文件后重新上传" in page and "正在后台校验" not in page
+        )
+        assert "修改文件后重新上传" in page
+        assert db.session.scalar(db.select(db.func.count(PendingJob.id)).where(PendingJob.status == "queued")) == 0
         db.session.remove()
