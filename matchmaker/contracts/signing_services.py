@@ -23,9 +23,10 @@ from ..notifications.services import notify
 from ..signing import pades
 from ..signing.authority import fingerprint
 from ..signing.fonts import find_font
+from ..signing.isolation import TIMED_OUT, TOO_MUCH_MEMORY, verify_isolated
 from ..signing.pdf import document_hash, missing_characters, render_pdf
 from ..signing.text import ContractTerms, Party, build_text
-from ..signing.verify import NotAPdf, verify_pdf  # noqa: F401  (NotAPdf: raised through verify_upload)
+from ..signing.verify import NotAPdf, verify_pdf  # NotAPdf: raised through verify_upload, caught by the routes
 from ..utils.bounds import id_or_none
 from . import lifecycle
 from .signing_keys import authority, credential_for, signer_for, timestamper, trust_roots
@@ -549,8 +550,16 @@ def verify_document(doc):
 
 
 def verify_upload(data):
-    """An uploaded PDF checked against the platform CA; with the platform's matching document if any."""
-    result = verify_pdf(data, trust_roots(), authority().root)
+    """An uploaded PDF checked against the platform CA, in a separate process bounded in time and memory
+    (``SIGNING_VERIFY_TIMEOUT``, ``SIGNING_VERIFY_MEMORY``); with the platform's matching document if any."""
+    config = current_app.config
+    try:
+        result = verify_isolated(data, trust_roots(), authority().root, timeout=config["SIGNING_VERIFY_TIMEOUT"],
+                                 memory=config["SIGNING_VERIFY_MEMORY"])  # fmt: skip
+    except NotAPdf as exc:
+        if str(exc) in (TIMED_OUT, TOO_MUCH_MEMORY):
+            log.warning("verifying an uploaded PDF of %d bytes was stopped: %s", len(data), exc)
+        raise
     match = db.session.scalar(
         select(ContractDocument).where(ContractDocument.current_hash == document_hash(data)).limit(1)
     )

@@ -217,6 +217,8 @@ def verify_pdf(data: bytes, trust_roots, platform_root=None) -> Verification:
         locked = not too_many and reader.encrypted and reader.decrypt("").status == AuthStatus.FAILED
         embedded = [] if too_many or locked else list(reader.embedded_regular_signatures)
         added = _objects_after_signing(reader, embedded) if len(embedded) <= MAX_SIGNATURES else 0
+    except MemoryError:
+        raise  # not the file's fault alone: the caller's limit (isolation.py) says so
     except Exception as exc:  # noqa: BLE001 -- any parse failure of an untrusted upload is "unreadable"
         raise NotAPdf(UNREADABLE) from exc
     if too_many:
@@ -230,12 +232,16 @@ def verify_pdf(data: bytes, trust_roots, platform_root=None) -> Verification:
     try:
         first = min((emb.signed_revision for emb in embedded), default=None)
         duplicates = [] if first is None else duplicates_after(reader, data, first)
+    except MemoryError:
+        raise
     except Exception as exc:  # noqa: BLE001 -- as above
         raise NotAPdf(UNREADABLE) from exc
     checks, problems = [], [_duplicates_text(duplicates)] if duplicates else []
     for emb in embedded:
         try:
             check = _check_one(emb, roots, platform_fp)
+        except MemoryError:
+            raise
         except Exception as exc:  # noqa: BLE001 -- a malformed signature is reported, not raised
             problems.append(f"签名域 {emb.field_name} 无法解析：{type(exc).__name__}")
             continue

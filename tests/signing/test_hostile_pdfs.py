@@ -1,13 +1,16 @@
 """Hostile PDFs given to the verifier: refused with a message in bounded time, never an exception of pyHanko's."""
 
+import multiprocessing
 import re
 import struct
 import time
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 
 from matchmaker.signing import verify
+from matchmaker.signing.isolation import verify_isolated
 from matchmaker.signing.pades import outside_event_loop
 from matchmaker.signing.verify import NotAPdf, verify_pdf
 
@@ -256,3 +259,45 @@ def test_a_pdf_with_only_an_owner_password_is_verified(authority, prepared_pdf):
     """Restricting printing or copying (an owner password, none to open) does not keep the signatures from being read."""
     v = verify_pdf(_encrypted_and_signed(authority, prepared_pdf, ""), [authority.root], authority.root)
     assert [s.field for s in v.signatures] == ["Signature_Platform"] and v.ok
+
+
+def _children_of(pid):
+    """The pids of ``pid``'s live children (Linux), zombies included."""
+    tasks = Path(f"/proc/{pid}/task")
+    return {int(c) for task in tasks.iterdir() for c in (task / "children").read_text().split()}
+
+
+def test_one_huge_object_after_signing_is_stopped_at_the_time_limit(app, client, prepared_pdf):
+    """A catalog appended after signing with one array of 800,000 zeros (1.8 MB) kept pyHanko, and the web worker,
+    busy 7 to 12 s. Now it is verified in a child process killed at SIGNING_VERIFY_TIMEOUT (here 1 s): the page
+    says why, the upload form stays, and the next file is verified as before, no process left behind."""
+    from multiprocessing import forkserver
+
+    from matchmaker.contracts.signing_keys import authority
+    from matchmaker.signing import pades
+
+    ca = authority()
+    signed = pades.sign_platform(prepared_pdf, ca.platform_signer(), "平台见证", timestamper=ca.timestamper())
+    huge = append_catalog(signed, b"/Foo [" + b" 0" * 800_000 + b"]")
+    app.config["SIGNING_VERIFY_TIMEOUT"] = 1
+    genuine = "文件中的签名均有效，但签署尚未完成"
+    assert genuine in post_pdf(client, signed, status=200).get_data(as_text=True)  # also starts the fork server
+
+    start = time.perf_counter()
+    page = post_pdf(client, huge).get_data(as_text=True)
+    assert time.perf_counter() - start < 2.5
+    assert '<div class="alert alert-danger" id="verify-error">该 PDF 结构异常复杂，验证超时，不予验证</div>' in page
+    assert 'type="file"' in page and 'id="verdict"' not in page
+
+    assert genuine in post_pdf(client, signed, status=200).get_data(as_text=True)
+    assert not _children_of(forkserver._forkserver._forkserver_pid)  # the killed child was reaped
+    assert not multiprocessing.active_children()
+
+
+def test_a_file_needing_too_much_memory_is_stopped(authority, signed_pdf):
+    """200,000 empty dictionaries appended in the catalog (1 MB) take pyHanko 200 MB: stopped at the memory limit."""
+    data = append_catalog(signed_pdf, b"/Foo [" + b"<<>>" * 200_000 + b"]")
+    with pytest.raises(NotAPdf, match="^该 PDF 结构异常复杂，验证所需内存过多，不予验证$"):
+        verify_isolated(data, [authority.root], authority.root, timeout=30, memory=64 * 1024 * 1024)
+    v = verify_isolated(signed_pdf, [authority.root], authority.root, timeout=30, memory=64 * 1024 * 1024)
+    assert v == verify_pdf(signed_pdf, [authority.root], authority.root) and v.complete()

@@ -1,0 +1,111 @@
+"""An untrusted PDF verified in a separate process, bounded in time and memory.
+
+The bounds of ``verify`` (signatures, revisions, objects after signing) are counted once pyHanko has read the
+file; reading it can itself take long. One object appended after signing, an array of 800,000 ``0`` (1.8 MB) or
+of 800,000 ``<<>>`` (4.2 MB, 900 MB of memory), took pyHanko 7 to 19 s of a web worker, signed or not; counting
+tokens first is no bound (a compressed object stream hides them). So an upload is verified in a child process
+killed after ``timeout`` seconds, whose address space may grow ``memory`` bytes beyond what it starts with.
+
+The child is forked from multiprocessing's fork server, a process started on first use (once per web worker,
+about a second: it imports pyHanko once) that forks each child while single-threaded, never the web process
+itself, which may run threads (a job consumer's, a test worker's Playwright). A child serves one verification
+and exits; a killed one is reaped by the fork server. About 30 ms a verification (``benchmarks/`` aside: fork,
+the file sent through a pipe, the result back).
+"""
+
+import gc
+import multiprocessing
+import resource
+import traceback
+
+from .pades import _asn1_cert
+from .verify import UNREADABLE, NotAPdf, verify_pdf
+
+TIMED_OUT = "该 PDF 结构异常复杂，验证超时，不予验证"
+TOO_MUCH_MEMORY = "该 PDF 结构异常复杂，验证所需内存过多，不予验证"
+
+# The fork server imports these once; a child forked from it then has pyHanko's validation code loaded.
+# "__main__": the script that started the process (gunicorn's, flask's), imported once there rather than by
+# each child (multiprocessing's rule: a script starting processes keeps its work under `if __name__ == "__main__"`).
+_PRELOAD = [
+    "__main__",
+    __name__,
+    "pyhanko.pdf_utils.reader",
+    "pyhanko.sign.diff_analysis",
+    "pyhanko.sign.validation",
+    "pyhanko_certvalidator",
+]
+_context = multiprocessing.get_context("forkserver")
+_context.set_forkserver_preload(_PRELOAD)  # read when the fork server starts, on the first verification
+
+
+class VerifierFailed(RuntimeError):
+    """The child raised something verify_pdf does not raise for a bad file (a bug): its traceback."""
+
+
+def _address_space(key):
+    """Bytes of address space this process uses now ("VmSize") or used at most ("VmPeak"), or None (not Linux)."""
+    try:
+        with open("/proc/self/status") as f:
+            line = next(line for line in f if line.startswith(key + ":"))
+        return int(line.split()[1]) * 1024
+    except (OSError, StopIteration, ValueError, IndexError):
+        return None
+
+
+def _child(conn, data, roots, platform_root, memory):
+    """Runs in the child: one verification, its outcome sent back as ("ok", Verification) / ("refused", message)
+    / ("error", traceback)."""
+    gc.freeze()  # the objects inherited from the fork server are never collected: not scanned, nor copied on scan
+    try:
+        start = _address_space("VmSize")
+        if memory and start is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (start + memory, start + memory))
+        try:
+            outcome = ("ok", verify_pdf(data, roots, platform_root))
+        except NotAPdf as exc:
+            outcome = ("refused", str(exc))
+        except MemoryError:
+            outcome = ("refused", TOO_MUCH_MEMORY)
+        except BaseException:  # noqa: BLE001 -- reported to the parent, which raises it as an error
+            outcome = ("error", traceback.format_exc())
+        # An allocation refused at the limit is not always a MemoryError (C code may fail otherwise, pyHanko may read
+        # the object as missing and go on): near the limit, whatever the outcome, the verdict may rest on it.
+        peak = _address_space("VmPeak")
+        if memory and start is not None and peak is not None and peak - start > memory * 3 // 4:
+            outcome = ("refused", TOO_MUCH_MEMORY)
+        conn.send(outcome)
+    finally:
+        conn.close()
+
+
+def verify_isolated(data: bytes, trust_roots, platform_root=None, *, timeout: float, memory: int | None = None):
+    """``verify_pdf(data, trust_roots, platform_root)`` run in a child process: NotAPdf(TIMED_OUT) when it takes
+    more than ``timeout`` seconds (the child is killed), NotAPdf(TOO_MUCH_MEMORY) when it needs more than
+    ``memory`` bytes beyond what it starts with (None: no limit)."""
+    roots = [_asn1_cert(r).dump() for r in trust_roots]
+    platform = _asn1_cert(platform_root).dump() if platform_root is not None else None
+    receiver, sender = _context.Pipe(duplex=False)
+    child = _context.Process(target=_child, args=(sender, data, roots, platform, memory), daemon=True)
+    try:
+        child.start()
+        sender.close()  # the child holds its own end: its exit without an answer ends the wait below
+        if not receiver.poll(timeout):
+            raise NotAPdf(TIMED_OUT)
+        try:
+            outcome, value = receiver.recv()
+        except EOFError:  # the child died without an answer (killed by the system, a crash in C code)
+            raise NotAPdf(UNREADABLE) from None
+    finally:
+        sender.close()
+        receiver.close()
+        if child.pid is not None:
+            if child.is_alive():
+                child.kill()
+            child.join()
+        child.close()
+    if outcome == "ok":
+        return value
+    if outcome == "refused":
+        raise NotAPdf(value)
+    raise VerifierFailed(value)
