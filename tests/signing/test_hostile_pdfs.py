@@ -116,6 +116,15 @@ def test_a_few_revisions_after_the_signatures_are_still_checked(authority, signe
     assert len(v.signatures) == 3 and not v.signatures[-1].covers_whole_file and not v.complete()
 
 
+def test_the_catalog_written_again_unchanged_after_the_platform_is_not_complete(authority, signed_pdf):
+    """A revision after the platform's signature that changes nothing (the catalog written again as it was) is no
+    modification: every signature stays valid, but the file is not a complete signing (README, Online signing)."""
+    v = verify_pdf(append_catalog(signed_pdf, b""), [authority.root], authority.root)
+    assert [s.bottom_line for s in v.signatures] == [True, True, True] and not v.problems
+    assert not v.signatures[-1].covers_whole_file and not v.complete()
+    assert verify_pdf(signed_pdf, [authority.root], authority.root).complete()
+
+
 def test_a_thousand_revisions_are_refused_at_once(authority, signed_pdf):
     """1,000 updates appended to a signed contract (35 KB): refused in a moment, not reviewed for 9 s each signature."""
     data = append_revisions(signed_pdf, 1000)
