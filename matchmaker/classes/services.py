@@ -17,8 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from .. import jobs
 from ..extensions import db
 from ..imports.reader import FileProblem, Limits, file_format, precheck, read_rows
+from ..jobs import beats
 from ..models import AttendanceImport, LiveGuest, LiveRegistration, LiveSession, Role, User
-from ..models.base import db_now, server_now, utcnow
+from ..models.base import utcnow
 from ..models.enums import LiveKind
 from ..notifications.services import notify
 from ..utils import clock, money, once
@@ -289,24 +290,6 @@ def latest_import(session):
     )  # fmt: skip
 
 
-def _stale_before():
-    """Heartbeats older than this (the database's clock) are a dead worker's."""
-    return server_now() - timedelta(seconds=float(current_app.config.get("JOBS_STALE_SECONDS") or 120))
-
-
-def _claim(upload_id) -> bool:
-    """Take an import nobody is reading (or whose worker stopped beating)."""
-    res = db.session.execute(
-        update(AttendanceImport)
-        .where(AttendanceImport.id == upload_id, AttendanceImport.status == "importing")
-        .where(or_(AttendanceImport.heartbeat_at.is_(None), AttendanceImport.heartbeat_at < _stale_before()))
-        .values(heartbeat_at=db_now(), processed_rows=0, attempts=AttendanceImport.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return bool(res.rowcount)
-
-
 STALE_ATTEMPTS = 3  # workers that died on one import before the sweep gives up on it
 GIVEN_UP = (
     "读取观看记录时服务器出错，出席情况没有任何更改：处理该文件的后台进程多次中断（文件可能过大），请拆分文件后分批导入"
@@ -318,7 +301,7 @@ def requeue_stale() -> list[int]:
     moves on within about two minutes of a killed worker instead of showing 正在后台读取 until the job's
     ten-minute lease ends. One on which STALE_ATTEMPTS workers died ends in error (its file dropped), its page
     saying so. Returns the imports queued; a job that finds its import taken does nothing."""
-    stale = _stale_before()
+    stale = beats.stale_before()
     rows = db.session.execute(
         db.select(AttendanceImport.id, AttendanceImport.attempts)
         .where(AttendanceImport.status == "importing", AttendanceImport.heartbeat_at < stale)
@@ -343,24 +326,6 @@ def requeue_stale() -> list[int]:
     return queued
 
 
-def _progress(upload_id, rows):
-    """Rows read so far, and a heartbeat, from a connection of its own: every web process sees it while the
-    import's own transaction is still open. Only while the import is still running."""
-    engine = db.engine
-    if engine.url.database in (None, "", ":memory:"):
-        return  # tests' in-memory database has one shared connection
-    table = AttendanceImport.__table__
-    try:
-        with engine.begin() as conn:
-            conn.execute(
-                update(table)
-                .where(table.c.id == upload_id, table.c.status == "importing")
-                .values(processed_rows=rows, heartbeat_at=db_now())
-            )
-    except Exception as exc:  # progress is a courtesy: never fail the import for it
-        log.warning("attendance import %s: progress not recorded: %s", upload_id, exc)
-
-
 @jobs.task(retries=0)
 def run_attendance_import(upload_id):
     """(A job) Read a stored export and mark the session's attendance from it (import_attendance), or record
@@ -368,7 +333,7 @@ def run_attendance_import(upload_id):
     Rows read are recorded as it goes, each time a heartbeat: an import whose worker died is taken again by
     the minute's sweep (requeue_stale). A delivery that finds the import taken (another worker beating on it)
     or finished does nothing."""
-    if not _claim(upload_id):
+    if not beats.claim(AttendanceImport, upload_id, "importing"):
         return db.session.get(AttendanceImport, upload_id)
     upload = db.session.get(AttendanceImport, upload_id)
     session = upload and db.session.get(LiveSession, upload.session_id)
@@ -376,7 +341,7 @@ def run_attendance_import(upload_id):
         return None
     try:
         import_attendance(session, upload.filename, upload.content, upload.min_minutes, upload.replace_guests,
-                          progress=lambda rows: _progress(upload_id, rows), upload=upload)  # fmt: skip
+                          progress=lambda rows: beats.progress(AttendanceImport, upload_id, "importing", rows, "attendance import"), upload=upload)  # fmt: skip
     except LiveError as exc:
         values = dict(status="rejected", message=f"观看记录未导入，出席情况没有任何更改：{exc}"[:500])
     except Exception:

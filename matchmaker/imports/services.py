@@ -12,19 +12,19 @@ import hashlib
 import io
 import logging
 import re
-from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
 from ..admin.services import organizations_named
 from ..extensions import db
+from ..jobs import beats
 from ..listings import lifecycle
 from ..listings.tokens import ensure_dictionary, refresh_tokens
 from ..models import ImportBatch, ListingStatus, Result, Taxonomy, TechNeed, User, Zone
-from ..models.base import db_now, server_now, utcnow
+from ..models.base import utcnow
 from ..suggestions import services as matcher
 from ..utils import once
 from ..utils.sheets import append_row
@@ -187,14 +187,14 @@ def run_validation(batch_id):
     recorded as it goes (the page shows them), each time a heartbeat: a validation whose worker died is
     taken again by the minute's sweep (requeue_stale). Writes nothing else; a delivery that finds the batch
     taken (another worker beating on it) or checked does nothing."""
-    if not _claim(batch_id, "validating"):
+    if not beats.claim(ImportBatch, batch_id, "validating"):
         return db.session.get(ImportBatch, batch_id)
     batch = db.session.get(ImportBatch, batch_id)
     kind, content, fmt = batch.kind, batch.content, batch.file_format
     try:
         good, report, bad, dupes, total = analyse(
             kind, content, fmt, current_app.config["IMPORT_MAX_ROWS"],
-            lambda rows: _progress(batch_id, rows, "validating"),
+            lambda rows: beats.progress(ImportBatch, batch_id, "validating", rows, "import"),
         )  # fmt: skip
     except FileProblem as exc:
         values = dict(status="rejected", content=b"", finished_at=utcnow(),
@@ -241,23 +241,6 @@ def confirm(batch):
     db.session.commit()
 
 
-def _stale_before():
-    """Heartbeats older than this (the database's clock) are a dead worker's."""
-    return server_now() - timedelta(seconds=float(current_app.config.get("JOBS_STALE_SECONDS") or 120))
-
-
-def _claim(batch_id, status="importing") -> bool:
-    """Take a batch being validated or imported that nobody is working on (or whose worker stopped beating)."""
-    res = db.session.execute(
-        update(ImportBatch)
-        .where(ImportBatch.id == batch_id, ImportBatch.status == status)
-        .where(or_(ImportBatch.heartbeat_at.is_(None), ImportBatch.heartbeat_at < _stale_before()))
-        .values(heartbeat_at=db_now(), processed_rows=0, attempts=ImportBatch.attempts + 1)
-    )
-    db.session.commit()
-    return bool(res.rowcount)
-
-
 # What the sweep runs again for a batch in each state whose worker stopped beating.
 RESUMED_BY = {"validating": "run_validation", "importing": "run_import"}
 STALE_ATTEMPTS = 3  # workers that died on one batch before the sweep gives up on it
@@ -272,7 +255,7 @@ def requeue_stale() -> list[int]:
     page moves on within about two minutes of a killed worker instead of showing frozen progress (正在校验 /
     正在导入) until the job's ten-minute lease ends. A batch on which STALE_ATTEMPTS workers died ends in error,
     its page saying so. Returns the batches queued; a job that finds its batch taken does nothing."""
-    stale = _stale_before()
+    stale = beats.stale_before()
     rows = db.session.execute(
         db.select(ImportBatch.id, ImportBatch.status, ImportBatch.attempts)
         .where(ImportBatch.status.in_(list(RESUMED_BY)), ImportBatch.heartbeat_at < stale)
@@ -296,26 +279,6 @@ def requeue_stale() -> list[int]:
     return queued
 
 
-def _progress(batch_id, rows, status="importing"):
-    """Record progress (and a heartbeat) from a connection of its own: visible to every process at once, while
-    the job's own transaction is still open (on SQLite, before it takes the write lock). Only while the batch
-    is still in the job's ``status``: a late beat of a validation taken over by another worker must not
-    become the beat of the import confirmed since (which would then wait for it to go stale)."""
-    engine = db.engine
-    if engine.url.database in (None, "", ":memory:"):
-        return  # tests' in-memory database has one shared connection
-    table = ImportBatch.__table__
-    try:
-        with engine.begin() as conn:
-            conn.execute(
-                update(table)
-                .where(table.c.id == batch_id, table.c.status == status)
-                .values(processed_rows=rows, heartbeat_at=db_now())
-            )
-    except Exception as exc:  # progress is a courtesy: never fail the import for it
-        log.warning("import %s: progress not recorded: %s", batch_id, exc)
-
-
 @jobs.task(retries=0)
 def run_import(batch_id):
     """(A job) Write the batch's good rows in one transaction; on any error nothing is written.
@@ -324,7 +287,7 @@ def run_import(batch_id):
     at once. Rows written meanwhile by another import (the same file uploaded and confirmed twice at
     once: a unique 外部编号 taken) make it check the file again once, those rows then skipped as in a
     re-import. Returns the batch, or None when another worker has it."""
-    if not _claim(batch_id):
+    if not beats.claim(ImportBatch, batch_id, "importing"):
         return None
     for last in (False, True):
         try:
@@ -354,7 +317,7 @@ def _write(batch_id):
         except lifecycle.LifecycleError as exc:  # e.g. its validity ended since the file was checked
             raise FileProblem(f"第 {row} 行：{exc}") from None
         if i % CHUNK == 0:
-            _progress(batch_id, i)
+            beats.progress(ImportBatch, batch_id, "importing", i, "import")
     db.session.add_all(written)
     db.session.flush()
     batch.imported_rows = len(written)
