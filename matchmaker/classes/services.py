@@ -361,9 +361,19 @@ def run_attendance_import(upload_id):
 
 
 def summary(result, min_minutes):
-    """What an import did, as its page says it."""
+    """What an import did, as its page says it (观看不足: viewers, their rows' minutes added up)."""
+    merged = result.get("merged") or 0
     return (f"已导入 {result['rows']} 行：报名用户出席 {result['matched']} 人，新增未报名观众 {result['guests']} 人"
-            f"（累计 {result['guest_total']} 人），观看不足 {min_minutes} 分钟 {result['short']} 人未计入")  # fmt: skip
+            f"（累计 {result['guest_total']} 人），观看不足 {min_minutes} 分钟 {result['short']} 人未计入"
+            + (f"；{merged} 位观众有多行记录（中途离开后重新进入），观看时长已按人合计" if merged else ""))  # fmt: skip
+
+
+def _longer(stored, total, replace):
+    """The minutes kept for a viewer: this file's sum for a corrected file (``replace``), else the longer of the
+    two; a file that gives no watch time for the viewer leaves the stored minutes as they are."""
+    if total is None:
+        return stored
+    return total if replace or stored is None else max(stored, total)
 
 
 def import_attendance(session, filename, content, min_minutes=1, replace_guests=False, progress=None, upload=None):
@@ -371,12 +381,24 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
     watched); registered users found are marked attended; other viewers are counted as guests, each
     once (by e-mail, else mobile; a row with neither is one guest). Commits.
 
-    Guests add up over imports: an export split into several files counts each viewer once, and the same
-    file imported again adds nothing. ``replace_guests`` forgets the guests of earlier imports first (a
-    corrected file). Imports of one session run one at a time (the session's row is held until the commit).
+    Watch time is a viewer's, not a row's: a viewer on several rows (who left and came back) has the minutes of
+    their rows added up (at most MAX_MINUTES), and ``min_minutes`` is applied to the sum; a viewer is a
+    registered user (matched by e-mail, else mobile, whichever their rows carry) or a guest (keyed as above). A
+    viewer whose rows give no watch time (no minutes column, or empty cells) counts, whatever ``min_minutes``.
 
-    Returns {"rows", "matched", "guests" (new in this file), "guest_total", "short", "typed", "n_typed"} (short:
-    watched fewer than ``min_minutes``; typed: [row, as typed, minutes read] of watch times typed in full-width
+    Across imports of one session: without ``replace_guests`` each viewer keeps the longer of the minutes stored
+    and this file's sum, so the same file imported again changes nobody's minutes, and an export split into
+    several files keeps each viewer's longest part (a viewer whose rows are split between the files is not
+    summed across them: no import can tell a second part from the same file again). Guests add up over
+    imports: each viewer is counted once. ``replace_guests`` (a corrected file) forgets the guests of earlier
+    imports first, and registered viewers in the file get this file's sum, lower or not. Registered users not
+    in the file and viewers under ``min_minutes`` are left as they are; so is stored watch time when the file
+    gives none for the viewer. Imports of one session run one at a time (the session's row is held until the
+    commit).
+
+    Returns {"rows", "matched", "guests" (new in this file), "guest_total", "short", "merged", "typed",
+    "n_typed"} (short: viewers who watched fewer than ``min_minutes`` in all; merged: viewers on more than one
+    row, counted or short; typed: [row, as typed, minutes read] of counted viewers' watch times typed in full-width
     digits, read as half-width as the listing import reads amounts, at most TYPED_SHOWN of them, n_typed all).
     ``progress(rows read)`` is called as the file is read; ``upload``, the AttendanceImport being run: marked
     done in the same commit (a second delivery that finds it done already rolls back and returns None).
@@ -389,8 +411,7 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
     if email_i is None and phone_i is None:
         raise LiveError("文件中没有“邮箱”或“手机号”列，无法与报名用户对应（第一行应为表头）")
     digest = hashlib.sha256(content).hexdigest()[:16]
-    viewers = []  # (number, email, phone, minutes) of rows long enough, read before anything is written
-    short, typed_minutes = 0, []
+    read = []  # (number, email, phone, minutes, typed) of every row, read before anything is written
     for i, (number, cells) in enumerate(rows, start=1):
         if progress is not None and i % 1000 == 0:
             progress(len(rows))  # all are read: a heartbeat while they are checked, the count shown unchanged
@@ -399,12 +420,8 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
         if minutes_i is not None and cell(minutes_i):
             typed = getattr(cells[minutes_i], "typed", "")  # the cell as typed when cleaning changed it (NFKC)
             minutes = _minutes(number, cell(minutes_i), typed)
-        if minutes is not None and minutes < min_minutes:
-            short += 1
-            continue
-        if typed and money.typed_differently(typed):
-            typed_minutes.append([number, money.short(typed, 20), minutes])
-        viewers.append((number, cell(email_i).lower(), _phone(cell(phone_i)), minutes))
+        shown = [number, money.short(typed, 20), minutes] if typed and money.typed_differently(typed) else None
+        read.append((number, cell(email_i).lower(), _phone(cell(phone_i)), minutes, shown))
     # The session's row first: a second import of this session waits here until this one commits.
     held = db.session.execute(
         update(LiveSession).where(LiveSession.id == session.id)
@@ -419,28 +436,52 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
         db.select(LiveRegistration, User.email, User.phone)
         .join(User, User.id == LiveRegistration.user_id)
         .where(LiveRegistration.session_id == session.id)
+        .execution_options(populate_existing=True)  # minutes as the last import committed them
     ).all()
     by_email = {(e or "").lower(): r for r, e, _ in regs if e}
     by_phone = {p: r for r, _, p in regs if p}
-    known = set(db.session.scalars(db.select(LiveGuest.key).where(LiveGuest.session_id == session.id)))
-    matched, seen, new_guests = 0, set(), []
-    for number, email, phone, minutes in viewers:
+    viewers = {}  # registration id or guest key -> [registration or None, minutes or None, rows, typed rows]
+    for number, email, phone, minutes, shown in read:
         reg = by_email.get(email) or by_phone.get(phone)
-        if reg is None:
+        if reg is not None:
+            key = reg.id
+        else:
             key = f"email:{email}" if email else f"phone:{phone}" if phone else f"row:{digest}:{number}"
-            if key not in known:  # a viewer who left and came back, or who is in an earlier file, is one guest
-                known.add(key)
-                new_guests.append({"session_id": session.id, "key": key[:300], "minutes": minutes})
-        elif reg.id not in seen:
-            seen.add(reg.id)
-            reg.attended, reg.minutes, reg.attendance_source = True, minutes, "import"
+            key = key[:300]
+        v = viewers.setdefault(key, [reg, None, 0, []])
+        if minutes is not None:
+            v[1] = min((v[1] or 0) + minutes, MAX_MINUTES)
+        v[2] += 1
+        if shown:
+            v[3].append(shown)
+    known = {key: (guest_id, minutes) for key, guest_id, minutes in db.session.execute(
+        db.select(LiveGuest.key, LiveGuest.id, LiveGuest.minutes).where(LiveGuest.session_id == session.id)
+    )}  # fmt: skip
+    matched = short = merged = 0
+    new_guests, longer_guests, typed_minutes = [], [], []
+    for key, (reg, total, n_rows, shown) in viewers.items():
+        merged += n_rows > 1
+        if total is not None and total < min_minutes:
+            short += 1
+            continue
+        typed_minutes += shown
+        if reg is not None:
+            reg.attended, reg.attendance_source = True, "import"
+            reg.minutes = _longer(reg.minutes, total, replace_guests)
             matched += 1
+        elif key not in known:  # a viewer in an earlier file is one guest
+            new_guests.append({"session_id": session.id, "key": key, "minutes": total})
+        elif _longer(known[key][1], total, False) != known[key][1]:
+            longer_guests.append({"id": known[key][0], "minutes": total})
     if new_guests:
         db.session.execute(db.insert(LiveGuest), new_guests)
+    if longer_guests:
+        db.session.execute(update(LiveGuest), longer_guests)  # by primary key
+    typed_minutes.sort()
     db.session.refresh(session)  # the count as the last import committed it
     session.guest_attendees = (0 if replace_guests else session.guest_attendees or 0) + len(new_guests)
     result = {"rows": len(rows), "matched": matched, "guests": len(new_guests), "guest_total": session.guest_attendees,
-              "short": short, "typed": typed_minutes[:TYPED_SHOWN], "n_typed": len(typed_minutes)}  # fmt: skip
+              "short": short, "merged": merged, "typed": typed_minutes[:TYPED_SHOWN], "n_typed": len(typed_minutes)}  # fmt: skip
     if upload is not None:
         done = db.session.execute(
             update(AttendanceImport)

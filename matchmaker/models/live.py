@@ -104,7 +104,8 @@ class AttendanceImport(db.Model):
     replace_guests = db.Column(db.Boolean, nullable=False, default=False)
     status = db.Column(db.String(20), nullable=False, default="importing")
     processed_rows = db.Column(db.Integer, nullable=False, default=0)  # rows read so far (the page shows them)
-    # When done: {"rows", "matched", "guests", "guest_total", "short", "typed": [[row, as typed, minutes read]],
+    # When done: {"rows", "matched", "guests", "guest_total", "short" (viewers), "merged" (viewers on several
+    # rows, their minutes added up), "typed": [[row, as typed, minutes read]],
     # "n_typed"} (typed: watch times written in full-width digits, read as half-width, listed to check)
     result = db.Column(db.JSON)
     message = db.Column(db.String(500))
