@@ -123,12 +123,17 @@ def mine():
     return render_template("classes/mine.html", page=page)
 
 
+EARLIER_IMPORTS = 5  # listed on the attendance page under the latest one; all of them on attendance_imports
+
+
 def _attendance_page(s, form=None, status=200):
     page = db.paginate(services.registration_query(s, request.args), per_page=50, error_out=False)
     editable = s.can_edit(current_user)
+    upload = services.latest_import(s) if editable else None
+    earlier = upload and db.paginate(services.import_query(s, before=upload.id), page=1, per_page=EARLIER_IMPORTS)
     return render_template("classes/attendance.html", s=s, page=page, form=form or ImportForm(),
                            attended=services.attendance_count(s), taken=services.registered_count(s),
-                           editable=editable, upload=services.latest_import(s) if editable else None), status  # fmt: skip
+                           editable=editable, upload=upload, earlier=earlier), status  # fmt: skip
 
 
 @bp.route("/<int:session_id>/attendance")
@@ -172,6 +177,16 @@ def attendance_import(session_id):
         else:
             return redirect(url_for("classes.attendance", session_id=s.id))
     return _attendance_page(s, form, 400)
+
+
+@bp.route("/<int:session_id>/attendance/imports")
+@staff_only
+def attendance_imports(session_id):
+    """Every attendance import of a session, newest first: file, time, status, what it did (who may edit the
+    session, as for the imports themselves)."""
+    s = _editable(session_id)
+    page = db.paginate(services.import_query(s), per_page=20, error_out=False)
+    return render_template("classes/imports.html", s=s, page=page)
 
 
 @bp.route("/<int:session_id>/attendance/imports/<int:upload_id>/status")

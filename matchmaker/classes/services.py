@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from .. import jobs
 from ..extensions import db
@@ -282,12 +283,19 @@ def queue_attendance_import(session, filename, content, user, min_minutes=1, rep
     return upload
 
 
+def import_query(session, before=None):
+    """The session's attendance imports (those before the import ``before``), newest first, without the files
+    kept while they are read."""
+    stmt = (
+        db.select(AttendanceImport).where(AttendanceImport.session_id == session.id)
+        .options(defer(AttendanceImport.content)).order_by(AttendanceImport.id.desc())
+    )  # fmt: skip
+    return stmt if before is None else stmt.where(AttendanceImport.id < before)
+
+
 def latest_import(session):
     """The session's most recent attendance import (its page shows its progress or outcome), or None."""
-    return db.session.scalar(
-        db.select(AttendanceImport).where(AttendanceImport.session_id == session.id)
-        .order_by(AttendanceImport.id.desc()).limit(1)
-    )  # fmt: skip
+    return db.session.scalar(import_query(session).limit(1))
 
 
 STALE_ATTEMPTS = 3  # workers that died on one import before the sweep gives up on it

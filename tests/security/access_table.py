@@ -204,6 +204,7 @@ ACCESS = {
     "GET /classes/<int:session_id>/attendance": "BA",
     "POST /classes/<int:session_id>/attendance": "BA",
     "POST /classes/<int:session_id>/attendance/import": "BA",
+    "GET /classes/<int:session_id>/attendance/imports": "BA",
     "GET /classes/<int:session_id>/attendance/imports/<int:upload_id>/status": "BA",
     # IP-pledge financing
     "GET /financing/": "EBA",
