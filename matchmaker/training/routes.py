@@ -60,12 +60,17 @@ def index():
 @public
 def course(course_id):
     """A course: modules, sessions, enrolment; counts for admins."""
-    course = _course_or_404(course_id)
+    return _render_course(_course_or_404(course_id))
+
+
+def _render_course(course, enrol_form=None, session_form=None, status=200):
+    """The course page; a refused enrolment or session form is shown again as sent, its errors beside its fields."""
+    admin = current_user.is_admin
     return render_template(
         "training/course.html", course=course, mine=services.enrolment_of(course, current_user),
-        enrol_form=SelfEnrolForm(), session_form=SessionForm() if current_user.is_admin else None,
-        counts=services.course_counts(course) if current_user.is_admin else None, ended=services.has_ended(course),
-    )  # fmt: skip
+        enrol_form=enrol_form or SelfEnrolForm(), session_form=session_form or (SessionForm() if admin else None),
+        counts=services.course_counts(course) if admin else None, ended=services.has_ended(course),
+    ), status  # fmt: skip
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -134,10 +139,7 @@ def session_add(course_id):
             flash("已添加课次", "success")
             return redirect(url_for("training.course", course_id=course.id))
     flash("课次信息有误，请按提示修改", "danger")
-    return render_template(
-        "training/course.html", course=course, mine=None, enrol_form=SelfEnrolForm(), session_form=form,
-        counts=services.course_counts(course), ended=services.has_ended(course),
-    ), 400  # fmt: skip
+    return _render_course(course, session_form=form, status=400)
 
 
 @bp.route("/<int:course_id>/sessions/<int:session_id>/delete", methods=["POST"])
@@ -154,15 +156,21 @@ def session_delete(course_id, session_id):
 @bp.route("/<int:course_id>/enrol", methods=["POST"])
 @login_required
 def enrol(course_id):
-    """Enrol myself in an open course."""
+    """Enrol myself in an open course. A wrong phone number comes back beside the field, as typed (it was a
+    message above the page, the number gone); a refusal that is not the form's (full, closed) is a message."""
     course = _course_or_404(course_id)
     form = SelfEnrolForm()
     if not form.validate_on_submit():
-        flash("；".join(form.phone.errors) or "报名信息有误", "danger")
+        if form.phone.errors:
+            return _render_course(course, enrol_form=form, status=400)
+        flash("报名信息有误，请刷新页面后重试", "danger")
         return redirect(url_for("training.course", course_id=course.id))
     try:
         services.enrol_self(course, current_user, form.phone.data)
     except TrainingError as exc:
+        if exc.field == "phone":
+            form.phone.errors.append(str(exc))
+            return _render_course(course, enrol_form=form, status=400)
         flash(str(exc), "warning")
     else:
         flash(f"已报名「{course.title}」", "success")
