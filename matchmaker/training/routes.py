@@ -215,9 +215,12 @@ def _enrolment(enrolment_id):
     return get_or_404(TrainingEnrolment, enrolment_id)
 
 
-def _back(e):
-    return redirect(request.form.get("next") if _safe(request.form.get("next")) else
-                    url_for("training.enrolments", course_id=e.course_id))  # fmt: skip
+def _back(e, at_row=False):
+    """Back to the trainee list the form was sent from. ``at_row``: saved, at the trainee's row, which shows what
+    was saved (on a page of 30 the admin was taken to its top each time); a refusal stays at the top, by its message."""
+    back = request.form.get("next") if _safe(request.form.get("next")) else None
+    back = back or url_for("training.enrolments", course_id=e.course_id)
+    return redirect(f"{back}#enrolment-{e.id}" if at_row else back)
 
 
 def _safe(path):
@@ -237,6 +240,7 @@ def attendance(enrolment_id):
         flash(str(exc) if isinstance(exc, TrainingError) else "课次选择无效", "danger")
     else:
         flash(f"已保存 {e.name} 的出勤（{len(ids)} 次）", "success")
+        return _back(e, at_row=True)
     return _back(e)
 
 
@@ -255,6 +259,7 @@ def assessment(enrolment_id):
         flash(str(exc), "danger")
     else:
         flash(f"已记录 {e.name} 的考核成绩 {e.score} 分（{'通过' if e.passed else '未通过'}）", "success")
+        return _back(e, at_row=True)
     return _back(e)
 
 
@@ -269,6 +274,7 @@ def certificate_issue(enrolment_id):
         flash(str(exc), "danger")
     else:
         flash(f"已为 {e.name} 发放证书 {cert.number}，有效期至 {cert.valid_until}", "success")
+        return _back(e, at_row=True)
     return _back(e)
 
 

@@ -314,7 +314,7 @@ def test_a_mangled_return_address_goes_back_to_the_trainee_list(client, auth, ba
     )
     e = db.session.scalar(db.select(TrainingEnrolment))
     resp = client.post(f"/training/enrolments/{e.id}/assessment", data={"score": "80", "next": back})
-    assert resp.status_code == 302 and resp.headers["Location"] == f"/training/{course.id}/enrolments"
+    assert resp.status_code == 302 and resp.headers["Location"] == f"/training/{course.id}/enrolments#enrolment-{e.id}"
     db.session.expire_all()
     assert db.session.get(TrainingEnrolment, e.id).score == 80
 

@@ -64,3 +64,27 @@ def test_a_visitor_is_asked_to_log_in_only_where_enrolment_is_open(client):
     assert "登录报名" in page
     page = client.get(f"/training/{closed.id}").get_data(as_text=True)
     assert "登录报名" not in page and "该课程已结束报名" in page
+
+
+def test_saving_a_trainee_returns_to_their_row_and_each_tick_says_whose_and_which_class(client, auth):
+    """On the trainee list (30 to a page) each 出勤 tick was named only 1, 2, ... and every 保存出勤 and 记录 button
+    alike: a screen reader could not tell whose or which class. Each tick now names the trainee and the class,
+    each button the trainee; after saving, the admin is back at that trainee's row, not the top of the page (a
+    refused score stays at the top, where its message is)."""
+    course = make_course(sessions=2)
+    auth.login("admin")
+    client.post(f"/training/{course.id}/enrolments", data={"name": "王小明", "org_name": "某高校", "org_kind": "university"})
+    e = db.session.scalar(db.select(TrainingEnrolment))
+    page = client.get(f"/training/{course.id}/enrolments").get_data(as_text=True)
+    assert 'aria-label="王小明 第 1 次课（09-01 第1讲）出勤"' in page
+    assert 'aria-label="王小明 第 2 次课（09-02 第2讲）出勤"' in page
+    assert "保存出勤<span class=\"visually-hidden\">：王小明</span>" in page
+    shown = f"/training/{course.id}/enrolments?q=王"
+    resp = client.post(f"/training/enrolments/{e.id}/attendance", data={"session_id": [s.id for s in course.sessions],
+                                                                         "next": shown})  # fmt: skip
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"#enrolment-{e.id}")
+    resp = client.post(f"/training/enrolments/{e.id}/assessment", data={"score": "80", "next": shown})
+    assert resp.headers["Location"].endswith(f"#enrolment-{e.id}")
+    assert f'id="enrolment-{e.id}"' in client.get(shown).get_data(as_text=True)
+    resp = client.post(f"/training/enrolments/{e.id}/assessment", data={"score": "八十", "next": shown})
+    assert resp.status_code == 302 and "#" not in resp.headers["Location"]
