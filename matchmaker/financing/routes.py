@@ -64,13 +64,26 @@ def _forms(case, failed=None):
     forms = {}
     for action in workflow.allowed(case, current_user):
         if failed is not None and failed.action.data == action:
-            forms[action] = failed
+            forms[action] = _own_ids(failed, action)
             continue
         kind = services.PARTNER_KINDS.get(action)
         f = StepForm(partners=services.partner_choices(kind) if kind else (), formdata=None)
         f.action.data, f.expected.data = action, case.status
-        forms[action] = f
+        forms[action] = _own_ids(f, action)
     return forms
+
+
+def _own_ids(form, action):
+    """The page shows one form per possible step, several with the same fields (说明 in 登记评估结果 and in
+    登记未通过): each field's id (its label's target, its error's id) is made its step's own, else the second
+    说明's label named and focused the first form's field. The refusal's 说明 is its required reason."""
+    for f in form:
+        f.id = f"{action}-{f.name}"
+        f.label.field_id = f.id
+    if action == "refuse":
+        form.note.label.text = "未通过原因"
+        form.note.flags.required = True
+    return form
 
 
 def _detail(case, failed=None, status=200):

@@ -222,8 +222,8 @@ def test_a_loan_dated_before_the_application_is_refused_beside_its_field(client,
     page = resp.get_data(as_text=True)
     assert resp.status_code == 400
     message = "放款日期不能早于申请日期（2020-03-10），请核对"
-    assert f'<div class="invalid-feedback d-block" id="loan_date-error"><div>{message}</div>' in page
-    assert 'aria-describedby="loan_date-error"' in page and 'value="2020-03-09"' in page and "补录" in page
+    assert f'<div class="invalid-feedback d-block" id="grant-loan_date-error"><div>{message}</div>' in page
+    assert 'aria-describedby="grant-loan_date-error"' in page and 'value="2020-03-09"' in page and "补录" in page
     db.session.expire_all()
     case = db.session.get(FinancingCase, case.id)
     assert case.status == "insured" and case.loan_date is None

@@ -49,7 +49,7 @@ def test_a_missing_or_inconsistent_figure_is_shown_beside_its_own_field(client, 
              "审批金额不能超过评估价值"), (dict(approve, partner_id=""), "partner_id", "请选择")]  # fmt: skip
     for data, name, message in cases:
         page = client.post(f"/financing/{case.id}/move", data=data).get_data(as_text=True)
-        error = page.split(f'id="{name}-error"', 1)
+        error = page.split(f'id="{data["action"]}-{name}-error"', 1)
         assert len(error) == 2 and message in error[1].split("</div></div>", 1)[0], (name, message)
         assert 'value="400"' in page or 'value="900"' in page
     assert db.session.get(FinancingCase, case.id).status == "appraised"

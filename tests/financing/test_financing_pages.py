@@ -1,0 +1,47 @@
+"""The financing case page as a broker met it in the browser (2026-12-06): two step forms on one page."""
+
+import re
+from collections import Counter
+from decimal import Decimal
+
+from matchmaker.financing import services
+
+from ..factories import make_user
+from .test_financing import _partners, _valid_patent
+
+
+def _applied_case():
+    _partners()
+    ent = make_user("enterprise")
+    return services.apply_for(ent, {"patents": _valid_patent(), "amount_wanted": Decimal(100), "term_months": 6})
+
+
+def test_each_step_form_on_a_case_has_its_own_fields(client, auth):
+    """A new case shows 登记评估结果 and 登记未通过, both with a 说明 field: both had id="note", so the second
+    说明's label named (and a click on it focused) the first form's field. Every id on the page is now
+    unique, each label points into its own form, and the refusal's field says it is the required reason."""
+    case = _applied_case()
+    auth.login("broker")
+    page = client.get(f"/financing/{case.id}").get_data(as_text=True)
+    ids = Counter(re.findall(r'\bid="([^"]+)"', page))
+    assert [i for i, n in ids.items() if n > 1] == []
+    forms = re.findall(r'<form method="post" action="/financing/\d+/move".*?</form>', page, re.S)
+    assert len(forms) == 2
+    for form in forms:
+        for target in re.findall(r'<label[^>]*for="([^"]+)"', form):
+            assert f'id="{target}"' in form
+    refuse = next(f for f in forms if 'value="refuse"' in f)
+    assert re.search(r'<label class="form-label" for="refuse-note">未通过原因</label> <span class="text-danger"', refuse)
+
+
+def test_a_refusal_without_its_reason_is_said_beside_that_form_s_field(client, auth):
+    """登记未通过 sent without a reason: the message is tied to the refusal's own field, which keeps what was
+    typed, not to the 说明 of the appraisal form above it."""
+    case = _applied_case()
+    auth.login("broker")
+    resp = client.post(f"/financing/{case.id}/move", data={"action": "refuse", "expected": "applied", "note": "x"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    field = re.search(r'<input[^>]*aria-invalid="true"[^>]*>', page).group(0)  # the one field marked wrong
+    assert 'id="refuse-note"' in field and 'aria-describedby="refuse-note-error"' in field and 'value="x"' in field
+    assert 'id="refuse-note-error"><div>请填写未通过的原因</div>' in page
