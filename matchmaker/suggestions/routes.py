@@ -1,14 +1,13 @@
 """Views of the suggestions area (under /matches): the matching-engine admin page and suggestion pages."""
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth.decorators import get_or_404, login_required, role_required
 from ..extensions import db
 from ..listings.access import hidden_in_lists
-from ..listings.kinds import NEED, RESULT
 from ..listings.lifecycle import is_live
-from ..models import ACTIVE_STATUSES, DomainTerm, IndexJob, Result, Role, TechNeed
+from ..models import ACTIVE_STATUSES, DomainTerm, IndexJob, Role
 from . import services
 from .forms import TermForm
 
@@ -83,26 +82,26 @@ def term_delete(term_id):
     return redirect(url_for("suggestions.index_admin"))
 
 
+def _suggestions_on(endpoint, **ids):
+    # Staff see every suggestion (#match-suggestions), owners theirs with the 请经纪人牵线 buttons (#owner-suggestions);
+    # the listing's page decides who sees which, as for any visit.
+    anchor = "match-suggestions" if current_user.is_staff else "owner-suggestions"
+    return redirect(url_for(endpoint, _anchor=anchor, **ids), 301)
+
+
 @bp.route("/need/<int:need_id>")
 @login_required
 def for_need(need_id):
-    """A need's suggested results (owners, brokers and admins)."""
-    need = get_or_404(TechNeed, need_id)
-    if not (current_user.is_staff or need.can_edit(current_user)):
-        abort(403)
-    return render_template("suggestions/for_listing.html", listing=need, kind=NEED,
-                           suggestions=services.suggestions_for(need, current_user))  # fmt: skip
+    """An old address of a need's suggestions, now on the need's page (this page showed brokers the same list
+    and owners less, and nothing linked to it)."""
+    return _suggestions_on("needs.detail", need_id=need_id)
 
 
 @bp.route("/result/<int:result_id>")
 @login_required
 def for_result(result_id):
-    """A result's suggested needs (owners, brokers and admins)."""
-    result = get_or_404(Result, result_id)
-    if not (current_user.is_staff or result.can_edit(current_user)):
-        abort(403)
-    return render_template("suggestions/for_listing.html", listing=result, kind=RESULT,
-                           suggestions=services.suggestions_for(result, current_user))  # fmt: skip
+    """An old address of a result's suggestions, now on the result's page."""
+    return _suggestions_on("results.detail", result_id=result_id)
 
 
 @bp.app_template_global("reason_bar_of")

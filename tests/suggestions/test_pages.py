@@ -79,41 +79,44 @@ def test_admin_pages_are_admin_only(client, auth):
 
 
 def test_broker_sees_suggestions_with_status_and_highlights(client, auth, corpus):
-    """A broker sees the suggested result, its score, reasons and the marked terms in both texts."""
+    """A broker sees, on the need's page, the suggested result, its score, reasons and the marked terms in both
+    texts; and the need on the result's page."""
     need = publish_need(corpus["enterprise"])
     auth.login("broker")
-    resp = client.get(f"/matches/need/{need.id}")
+    resp = client.get(f"/needs/{need.id}")
     body = resp.get_data(as_text=True)
+    assert 'id="match-suggestions"' in body
     assert "电容式指纹识别芯片" in page_text(resp) and "待审核" in body and "匹配理由" in body
     assert '<mark class="match-term match-lex">指纹识别</mark>' in body
     assert body.count('<mark class="match-term') >= 4  # both titles and both texts
     # The contribution bar: parts in two kinds, the weights printed, adding up to the score.
     assert 'class="reason-bar"' in body and "reason-seg reason-lex" in body and "字面相同" in body
-    assert NEED_TEXT["title"] in page_text(client.get(f"/matches/result/{corpus['result'].id}"))
+    assert NEED_TEXT["title"] in page_text(client.get(f"/results/{corpus['result'].id}"))
 
 
-def test_owner_sees_only_accepted_suggestions(client, auth, corpus):
-    """The need's owner sees nothing until a broker accepts; a rejected pair never."""
+def test_old_suggestion_addresses_lead_to_the_listing_pages(client, auth, corpus):
+    """/matches/need/<id> and /matches/result/<id> (pages nothing linked to) send the user to the listing's page
+    at the suggestions they may see: all of them for staff, the owner's own section for owners."""
     need = publish_need(corpus["enterprise"])
     auth.login(corpus["enterprise"])
-    body = page_text(client.get(f"/matches/need/{need.id}"))
-    assert "电容式指纹识别芯片" not in body and "暂无经纪人采纳" in body
-    row = db.session.scalar(db.select(MatchSuggestion).filter_by(need_id=need.id))
-    row.status = "accepted"
-    db.session.commit()
-    body = page_text(client.get(f"/matches/need/{need.id}"))
-    assert "电容式指纹识别芯片" in body and "待审核" not in body
-    row.status = "rejected"
-    db.session.commit()
-    assert "电容式指纹识别芯片" not in page_text(client.get(f"/matches/need/{need.id}"))
+    resp = client.get(f"/matches/need/{need.id}")
+    assert resp.status_code == 301 and resp.headers["Location"].endswith(f"/needs/{need.id}#owner-suggestions")
+    body = page_text(client.get(f"/needs/{need.id}"))
+    assert 'id="owner-suggestions"' in body and "电容式指纹识别芯片" in body
+    auth.logout()
+    auth.login("broker")
+    resp = client.get(f"/matches/result/{corpus['result'].id}")
+    assert resp.status_code == 301
+    assert resp.headers["Location"].endswith(f"/results/{corpus['result'].id}#match-suggestions")
 
 
 def test_outsiders_cannot_see_a_listings_suggestions(client, auth, corpus):
-    """Another enterprise gets 403; a missing need 404."""
+    """Another enterprise sees the need's page without its suggestions; the service gives them none."""
     need = publish_need(corpus["enterprise"])
     auth.login("enterprise")
-    assert client.get(f"/matches/need/{need.id}").status_code == 403
-    assert client.get("/matches/need/999999").status_code == 404
+    body = page_text(client.get(f"/needs/{need.id}"))
+    assert NEED_TEXT["title"] in body
+    assert "suggestions\"" not in body and "电容式指纹识别芯片" not in body
     assert services.suggestions_for(need, make_user("researcher")) == []
 
 
@@ -178,3 +181,4 @@ def test_introduced_between_is_false_without_an_introduction(corpus):
     """No introduction: no contact details."""
     need = publish_need(corpus["enterprise"])
     assert introduced_between(corpus["researcher"], need) is False
+
