@@ -116,7 +116,7 @@ def test_outsiders_cannot_see_a_listings_suggestions(client, auth, corpus):
     auth.login("enterprise")
     body = page_text(client.get(f"/needs/{need.id}"))
     assert NEED_TEXT["title"] in body
-    assert "suggestions\"" not in body and "电容式指纹识别芯片" not in body
+    assert 'suggestions"' not in body and "电容式指纹识别芯片" not in body
     assert services.suggestions_for(need, make_user("researcher")) == []
 
 
@@ -181,4 +181,3 @@ def test_introduced_between_is_false_without_an_introduction(corpus):
     """No introduction: no contact details."""
     need = publish_need(corpus["enterprise"])
     assert introduced_between(corpus["researcher"], need) is False
-
