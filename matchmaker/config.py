@@ -106,6 +106,13 @@ class DefaultConfig:
     SIGNING_VERIFY_TIMEOUT = 8
     # ... which may use this many bytes of memory beyond what it starts with (a genuine contract: 5 to 15 MB); None: no limit
     SIGNING_VERIFY_MEMORY = 512 * 1024 * 1024
+    # At most this many uploads verified at once on a machine, by all its web processes (each takes up to a core
+    # for up to SIGNING_VERIFY_TIMEOUT); a lock file per slot in SIGNING_VERIFY_SLOTS_DIR (default
+    # instance/verify-slots, on the machine's own disk). An upload finding none free within SIGNING_VERIFY_WAIT
+    # seconds is refused with 503 (系统正忙).
+    SIGNING_VERIFY_CONCURRENCY = 2
+    SIGNING_VERIFY_WAIT = 2
+    SIGNING_VERIFY_SLOTS_DIR = None
     SIGNING_PASSWORD_MAX_FAILURES = 5  # wrong passwords when signing, per user per LOGIN_FAILURE_WINDOW
 
     # Mail: printed to the log unless MAIL_SERVER is set

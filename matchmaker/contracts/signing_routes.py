@@ -158,7 +158,7 @@ def verify():
     """Upload a signed PDF and see every signature: signer, time, integrity, and the chain to the platform CA."""
     form = VerifyForm()
     result = match = error = None
-    status = 200
+    status, headers = 200, {}
     if request.method == "POST":
         limit = current_app.config["SIGNING_VERIFY_MAX_BYTES"]
         if request.content_length is not None and request.content_length > limit + 64 * 1024:
@@ -172,13 +172,15 @@ def verify():
                     result, match = svc.verify_upload(data)
                 except svc.NotAPdf as exc:
                     error, status = str(exc), 400
+                except svc.VerifierBusy as exc:
+                    error, status, headers = str(exc), 503, {"Retry-After": str(exc.retry_after)}
         else:
             status = 400
     # A file identical to one the platform keeps: say so; link to it only for those who may see it.
     match_visible = match is not None and svc.can_view(current_user, match.contract)
     return render_template("contracts/signing/verify.html", form=form, result=result, error=error, match=match,
                            match_visible=match_visible, contract=None, doc=None, china_time=svc.china_time,
-                           ca=authority()), status  # fmt: skip
+                           ca=authority()), status, headers  # fmt: skip
 
 
 @bp.route("/verify/ca.pem")

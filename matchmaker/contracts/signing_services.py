@@ -4,6 +4,7 @@ withdraw, verify. Each use case commits once; the PDF work is done by ``matchmak
 
 import logging
 import math
+import os
 import threading
 from datetime import UTC, date, timedelta, timezone
 from decimal import Decimal
@@ -25,6 +26,7 @@ from ..signing.authority import fingerprint
 from ..signing.fonts import find_font
 from ..signing.isolation import TIMED_OUT, TOO_MUCH_MEMORY, verify_isolated
 from ..signing.pdf import document_hash, missing_characters, render_pdf
+from ..signing.slots import Busy, slot
 from ..signing.text import ContractTerms, Party, build_text
 from ..signing.verify import NotAPdf, verify_pdf  # NotAPdf: raised through verify_upload, caught by the routes
 from ..utils.bounds import id_or_none
@@ -43,6 +45,15 @@ class SigningError(Exception):
 
 class SigningLocked(SigningError):
     """The signer's password is not checked: the account's login is locked for ``retry_after`` seconds."""
+
+    def __init__(self, message, retry_after):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class VerifierBusy(Exception):
+    """Every verification slot of this machine stayed taken for SIGNING_VERIFY_WAIT: try again in ``retry_after``
+    seconds (the route answers 503)."""
 
     def __init__(self, message, retry_after):
         super().__init__(message)
@@ -551,11 +562,19 @@ def verify_document(doc):
 
 def verify_upload(data):
     """An uploaded PDF checked against the platform CA, in a separate process bounded in time and memory
-    (``SIGNING_VERIFY_TIMEOUT``, ``SIGNING_VERIFY_MEMORY``); with the platform's matching document if any."""
+    (``SIGNING_VERIFY_TIMEOUT``, ``SIGNING_VERIFY_MEMORY``), at most ``SIGNING_VERIFY_CONCURRENCY`` at once on this
+    machine (VerifierBusy after ``SIGNING_VERIFY_WAIT`` seconds); with the platform's matching document if any."""
     config = current_app.config
+    timeout = config["SIGNING_VERIFY_TIMEOUT"]
+    slots = config.get("SIGNING_VERIFY_SLOTS_DIR") or os.path.join(current_app.instance_path, "verify-slots")
     try:
-        result = verify_isolated(data, trust_roots(), authority().root, timeout=config["SIGNING_VERIFY_TIMEOUT"],
-                                 memory=config["SIGNING_VERIFY_MEMORY"])  # fmt: skip
+        with slot(slots, config["SIGNING_VERIFY_CONCURRENCY"], config["SIGNING_VERIFY_WAIT"]):
+            result = verify_isolated(data, trust_roots(), authority().root, timeout=timeout,
+                                     memory=config["SIGNING_VERIFY_MEMORY"])  # fmt: skip
+    except Busy:
+        log.warning("no verification slot free within %s s: an upload was refused", config["SIGNING_VERIFY_WAIT"])
+        wait = math.ceil(timeout)  # the longest a slot is held
+        raise VerifierBusy(f"系统正忙：同时验证的文件过多，请约 {wait} 秒后重新选择文件再试", wait) from None
     except NotAPdf as exc:
         if str(exc) in (TIMED_OUT, TOO_MUCH_MEMORY):
             log.warning("verifying an uploaded PDF of %d bytes was stopped: %s", len(data), exc)

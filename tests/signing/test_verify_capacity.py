@@ -1,0 +1,143 @@
+"""/contracts/verify under load: at most SIGNING_VERIFY_CONCURRENCY uploads verified at once on a machine, whatever
+web process serves them; the others wait a moment, then are told the platform is busy."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+
+from matchmaker.signing.slots import slot
+
+from ..procs import dies_with_parent
+
+ROOT = Path(__file__).resolve().parents[2]
+BUSY = "系统正忙：同时验证的文件过多，请约 8 秒后重新选择文件再试"
+GENUINE = "文件中的签名均有效，但签署尚未完成"
+
+
+@pytest.fixture
+def signed(app):
+    """A file signed by the app's platform: its verdict is the amber 签署尚未完成."""
+    from matchmaker.contracts.signing_keys import authority
+    from matchmaker.signing import pades
+    from matchmaker.signing.pdf import render_pdf
+    from matchmaker.signing.text import build_text
+
+    from .conftest import TERMS
+
+    ca = authority()
+    return pades.sign_platform(
+        render_pdf(build_text(TERMS)), ca.platform_signer(), "平台见证", timestamper=ca.timestamper()
+    )
+
+
+@pytest.fixture
+def slots(app, tmp_path):
+    """One verification at a time, in a folder of this test's own; a busy request waits 0.5 s."""
+    app.config.update(SIGNING_VERIFY_SLOTS_DIR=str(tmp_path / "slots"), SIGNING_VERIFY_CONCURRENCY=1,
+                      SIGNING_VERIFY_WAIT=0.5)  # fmt: skip
+    return tmp_path / "slots"
+
+
+def _upload(client, data):
+    return client.post("/contracts/verify", data={"file": (BytesIO(data), "a.pdf")}, content_type="multipart/form-data")
+
+
+@contextmanager
+def holding(directory, count):
+    """Another process (as another web worker would be) holding ``count`` slots until it is killed (SIGKILL: no
+    clean-up of its own), at the latest when the block ends."""
+    code = (
+        "import sys\nfrom contextlib import ExitStack\nfrom matchmaker.signing.slots import slot\n"
+        f"with ExitStack() as stack:\n    for _ in range({count}):\n        stack.enter_context(slot({str(directory)!r}, {count}, 0))\n"
+        "    print('held', flush=True)\n    sys.stdin.read()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with subprocess.Popen(dies_with_parent([sys.executable, "-c", code]), stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True, env=env) as proc:  # fmt: skip
+        try:
+            assert proc.stdout.readline() == "held\n"
+            yield proc
+        finally:
+            proc.kill()
+            proc.wait()
+
+
+def test_every_slot_taken_by_another_process_is_busy_until_it_dies(app, client, slots, signed):
+    """Another web process verifying (here holding the only slot) makes an upload wait, then answer 503 with a
+    Retry-After, the reason in Chinese and the upload form; once that process is killed mid-verification, the kernel
+    has released its slot and the same file is verified."""
+    with holding(slots, 1) as holder:
+        start = time.perf_counter()
+        resp = _upload(client, signed)
+        assert time.perf_counter() - start < 2  # the 0.5 s wait, not a verification
+        page = resp.get_data(as_text=True)
+        assert resp.status_code == 503 and resp.headers["Retry-After"] == "8"
+        assert f'<div class="alert alert-danger" id="verify-error">{BUSY}</div>' in page
+        assert 'type="file"' in page and 'id="verdict"' not in page
+        holder.kill()
+        holder.wait()
+    assert holder.returncode == -signal.SIGKILL
+    resp = _upload(client, signed)
+    assert resp.status_code == 200 and GENUINE in resp.get_data(as_text=True)
+
+
+def test_two_slots_are_two_verifications_at_once(app, client, slots, signed):
+    """With SIGNING_VERIFY_CONCURRENCY 2, one slot taken elsewhere leaves the other: the file is verified; both
+    taken, it is not."""
+    app.config["SIGNING_VERIFY_CONCURRENCY"] = 2
+    with holding(slots, 1):
+        assert GENUINE in _upload(client, signed).get_data(as_text=True)
+    with holding(slots, 2):
+        assert _upload(client, signed).status_code == 503
+
+
+def test_a_slot_freed_during_the_wait_is_taken(app, client, slots, signed):
+    """A verification finishing elsewhere while an upload waits: the upload is verified, not refused."""
+    app.config["SIGNING_VERIFY_WAIT"] = 5
+    taken, release = threading.Event(), threading.Event()
+
+    def hold():
+        with slot(slots, 1, 0):
+            taken.set()
+            release.wait(10)
+
+    other = threading.Thread(target=hold)
+    other.start()
+    taken.wait(5)
+    threading.Timer(0.5, release.set).start()
+    try:
+        resp = _upload(client, signed)
+    finally:
+        release.set()
+        other.join()
+    assert resp.status_code == 200 and GENUINE in resp.get_data(as_text=True)
+
+
+def test_two_threads_of_one_process_do_not_share_a_slot(tmp_path):
+    """A slot held by one thread is taken for the other threads of the same process too (a threaded server)."""
+    from matchmaker.signing.slots import Busy
+
+    with slot(tmp_path, 1, 0):
+        outcome = []
+
+        def other():
+            try:
+                with slot(tmp_path, 1, 0.2):
+                    outcome.append("got it")
+            except Busy:
+                outcome.append("busy")
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+    assert outcome == ["busy"]
+    with slot(tmp_path, 1, 0):  # released on leaving
+        pass
