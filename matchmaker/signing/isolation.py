@@ -7,7 +7,8 @@ tokens first is no bound (a compressed object stream hides them). So an upload i
 killed after ``timeout`` seconds, whose address space may grow ``memory`` bytes beyond what it starts with.
 
 The child is forked from multiprocessing's fork server, a process started on first use (once per web worker,
-about 1.5 s: it imports pyHanko once) that forks each child while single-threaded, never the web process
+0.7 to 3.5 s on a loaded machine: it imports pyHanko once; counted in ``timeout``, so a page never waits more) that
+forks each child while single-threaded, never the web process
 itself, which may run threads (a job consumer's, a test worker's Playwright). A child serves one verification
 and exits; a killed one is reaped by the fork server. It costs 15 to 70 ms a verification (the fork, the file
 sent through a pipe, the result back, pages copied on write), and leaves the web process's memory as it was.
@@ -16,6 +17,7 @@ sent through a pipe, the result back, pages copied on write), and leaves the web
 import gc
 import multiprocessing
 import resource
+import time
 import traceback
 
 from .pades import _asn1_cert
@@ -81,16 +83,17 @@ def _child(conn, data, roots, platform_root, memory):
 
 def verify_isolated(data: bytes, trust_roots, platform_root=None, *, timeout: float, memory: int | None = None):
     """``verify_pdf(data, trust_roots, platform_root)`` run in a child process: NotAPdf(TIMED_OUT) when it takes
-    more than ``timeout`` seconds (the child is killed), NotAPdf(TOO_MUCH_MEMORY) when it needs more than
-    ``memory`` bytes beyond what it starts with (None: no limit)."""
+    more than ``timeout`` seconds (the child is killed; a start of the fork server included), NotAPdf(TOO_MUCH_MEMORY)
+    when it needs more than ``memory`` bytes beyond what it starts with (None: no limit)."""
     roots = [_asn1_cert(r).dump() for r in trust_roots]
     platform = _asn1_cert(platform_root).dump() if platform_root is not None else None
+    deadline = time.monotonic() + timeout
     receiver, sender = _context.Pipe(duplex=False)
     child = _context.Process(target=_child, args=(sender, data, roots, platform, memory), daemon=True)
     try:
-        child.start()
+        child.start()  # the first in a process also starts the fork server: counted in the time limit
         sender.close()  # the child holds its own end: its exit without an answer ends the wait below
-        if not receiver.poll(timeout):
+        if not receiver.poll(max(0.0, deadline - time.monotonic())):
             raise NotAPdf(TIMED_OUT)
         try:
             outcome, value = receiver.recv()
