@@ -12,9 +12,11 @@ forks each child while single-threaded, never the web process
 itself, which may run threads (a job consumer's, a test worker's Playwright). A child serves one verification
 and exits; a killed one is reaped by the fork server. It costs 15 to 70 ms a verification (the fork, the file
 sent through a pipe, the result back, pages copied on write), and leaves the web process's memory as it was.
+A child outliving its web process (killed mid-verification) is stopped by its own CPU limit, ``timeout`` + 1 s.
 """
 
 import gc
+import math
 import multiprocessing
 import resource
 import time
@@ -55,10 +57,14 @@ def _address_space(key):
         return None
 
 
-def _child(conn, data, roots, platform_root, memory):
+def _child(conn, data, roots, platform_root, memory, timeout):
     """Runs in the child: one verification, its outcome sent back as ("ok", Verification) / ("refused", message)
     / ("error", traceback)."""
     gc.freeze()  # the objects inherited from the fork server are never collected: not scanned, nor copied on scan
+    # Killed (SIGKILL, soft limit = hard) after a second of CPU more than the parent waits: a child whose web process
+    # died (its fork server exits with it, the child does not) stops there, not when pyHanko is done.
+    cpu = math.ceil(timeout) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
     try:
         start = _address_space("VmSize")
         if memory and start is not None:
@@ -89,7 +95,7 @@ def verify_isolated(data: bytes, trust_roots, platform_root=None, *, timeout: fl
     platform = _asn1_cert(platform_root).dump() if platform_root is not None else None
     deadline = time.monotonic() + timeout
     receiver, sender = _context.Pipe(duplex=False)
-    child = _context.Process(target=_child, args=(sender, data, roots, platform, memory), daemon=True)
+    child = _context.Process(target=_child, args=(sender, data, roots, platform, memory, timeout), daemon=True)
     try:
         child.start()  # the first in a process also starts the fork server: counted in the time limit
         sender.close()  # the child holds its own end: its exit without an answer ends the wait below

@@ -1,8 +1,11 @@
 """Hostile PDFs given to the verifier: refused with a message in bounded time, never an exception of pyHanko's."""
 
 import multiprocessing
+import os
 import re
 import struct
+import subprocess
+import sys
 import time
 from io import BytesIO
 from pathlib import Path
@@ -320,6 +323,63 @@ def test_the_fork_servers_start_counts_against_the_time_limit(app, client, prepa
     page = post_pdf(client, huge).get_data(as_text=True)
     assert time.perf_counter() - start < 5.6
     assert "该 PDF 结构异常复杂，验证超时，不予验证" in page
+
+
+WEB_PROCESS = """
+import sys, threading, time
+from multiprocessing import forkserver
+from pathlib import Path
+from matchmaker.signing.isolation import verify_isolated
+
+def report():
+    while True:
+        pid = forkserver._forkserver._forkserver_pid
+        kids = pid and [c for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
+        if kids:
+            print(kids[0], flush=True)
+            return
+        time.sleep(0.05)
+
+forkserver.ensure_running()  # started: the child has the whole time limit
+threading.Thread(target=report, daemon=True).start()
+pem = Path(sys.argv[2]).read_bytes()
+verify_isolated(Path(sys.argv[1]).read_bytes(), [pem], pem, timeout=2)
+"""
+
+
+def _cpu_seconds(pid):
+    """CPU seconds process ``pid`` has used, or None once it has ended (a zombie nobody reaped included)."""
+    try:
+        state, *fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return None if state in ("Z", "X") else (int(fields[10]) + int(fields[11])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_verification_ends_soon_after_its_web_process_dies(authority, signed_pdf, tmp_path):
+    """A web process killed while its child reads the huge file (gunicorn killing it, out of memory): the fork
+    server goes with it, but the child read on, 7 to 12 s more, out of reach of any time limit and of the machine's
+    verification slots (its dead web process's slot freed). Now it is killed when its CPU time passes the time limit
+    by a second."""
+    from ..procs import dies_with_parent
+
+    huge, pem = tmp_path / "huge.pdf", tmp_path / "ca.pem"
+    huge.write_bytes(append_catalog(signed_pdf, b"/Foo [" + b" 0" * 800_000 + b"]"))
+    pem.write_bytes(authority.root_pem)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    args = dies_with_parent([sys.executable, "-c", WEB_PROCESS, huge, pem])
+    with subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=env) as web:
+        try:
+            child = int(web.stdout.readline())
+            time.sleep(0.3)
+        finally:
+            web.kill()
+            web.wait()
+    used, killed = 0, time.perf_counter()
+    while (cpu := _cpu_seconds(child)) is not None and time.perf_counter() - killed < 30:
+        used = cpu
+        time.sleep(0.05)
+    assert cpu is None and used <= 3.05  # 2 s (the limit) + 1 s of CPU at most
 
 
 def test_a_file_needing_too_much_memory_is_stopped(authority, signed_pdf):
