@@ -152,7 +152,7 @@ def verify_contract(contract_id):
 
 
 @bp.route("/verify", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit(lambda: current_app.config["SIGNING_VERIFY_RATE_LIMIT"], methods=["POST"])
 @public
 def verify():
     """Upload a signed PDF and see every signature: signer, time, integrity, and the chain to the platform CA."""

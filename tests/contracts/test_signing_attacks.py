@@ -102,6 +102,7 @@ def _upload(client, data, name="contract.pdf"):
 
 def test_verify_page_on_genuine_tampered_and_foreign_files(app, client, auth):
     """Anyone may check a file; a byte changed anywhere fails; garbage and oversized files are refused with a message."""
+    app.config["SIGNING_VERIFY_RATE_LIMIT"] = "20 per minute"  # ten uploads from one address here
     s = setup_parties()
     doc = _signed(s)
     pdf = doc.pdf

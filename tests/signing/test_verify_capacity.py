@@ -10,6 +10,7 @@ import time
 from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -141,3 +142,29 @@ def test_two_threads_of_one_process_do_not_share_a_slot(tmp_path):
     assert outcome == ["busy"]
     with slot(tmp_path, 1, 0):  # released on leaving
         pass
+
+
+def test_an_address_may_check_six_files_a_minute_and_thirty_an_hour(app, client, monkeypatch):
+    """One address: a 7th upload within a minute is refused (429), as is a 31st within an hour however spread;
+    another address is not held back. (Twenty a minute let one address keep both slots busy with 8 s files.)"""
+    import limits.storage.memory
+
+    now = [time.time()]
+    monkeypatch.setattr(limits.storage.memory, "time", SimpleNamespace(time=lambda: now[0]))  # the limits' clock
+    junk = b"MZ\x90\x00 not a pdf"
+    for _ in range(6):
+        assert _upload(client, junk).status_code == 400
+    resp = _upload(client, junk)
+    assert resp.status_code == 429 and "操作过于频繁" in resp.get_data(as_text=True)
+    other = {"REMOTE_ADDR": "10.0.0.2"}
+    assert (
+        client.post("/contracts/verify", data={"file": (BytesIO(junk), "a.pdf")}, environ_base=other).status_code == 400
+    )
+    for _minute in range(4):
+        now[0] += 61
+        for _ in range(6):
+            assert _upload(client, junk).status_code == 400
+    now[0] += 61  # 30 in 5 minutes
+    assert _upload(client, junk).status_code == 429
+    now[0] += 3600
+    assert _upload(client, junk).status_code == 400
