@@ -7,18 +7,22 @@ tokens first is no bound (a compressed object stream hides them). So an upload i
 killed after ``timeout`` seconds, whose address space may grow ``memory`` bytes beyond what it starts with.
 
 The child is forked from multiprocessing's fork server, a process started on first use (once per web worker,
-0.7 to 3.5 s on a loaded machine: it imports pyHanko once; counted in ``timeout``, so a page never waits more) that
-forks each child while single-threaded, never the web process
-itself, which may run threads (a job consumer's, a test worker's Playwright). A child serves one verification
-and exits; a killed one is reaped by the fork server. It costs 15 to 70 ms a verification (the fork, the file
-sent through a pipe, the result back, pages copied on write), and leaves the web process's memory as it was.
-A child outliving its web process (killed mid-verification) is stopped by its own CPU limit, ``timeout`` + 1 s.
+0.7 to 3.5 s on a loaded machine: it imports pyHanko once; counted in ``timeout``, so a page never waits longer)
+that forks each child while single-threaded, never the web process itself, which may run threads (a job
+consumer's, a test worker's Playwright). A child serves one verification and exits; a killed one is reaped by the
+fork server. It costs 15 to 70 ms a verification (the fork, the file sent through a pipe, the result back, pages
+copied on write), and leaves the web process's memory as it was. A child whose web process is killed
+mid-verification ends at once too (SIGIO when that process's end of a pipe closes), at the latest at its own CPU
+limit, ``timeout`` + 1 s: it read on 7 to 12 s, outside the machine's verification slots (``slots``).
 """
 
+import fcntl
 import gc
 import math
 import multiprocessing
+import os
 import resource
+import signal
 import time
 import traceback
 
@@ -57,12 +61,30 @@ def _address_space(key):
         return None
 
 
+def _end_with_web_process():
+    """This process ended (SIGIO, whose default action is to terminate) as soon as the web process that started it
+    is gone, its end of the pipe the child was sent through closed: nobody else would kill it at the time limit. The
+    kernel sends it, so it works while C code holds the GIL; no thread either (its malloc arena would count against
+    the memory limit). Not the fork server's exit, which every child delays (it holds the fork server's "alive"
+    pipe) until it exits itself."""
+    parent = multiprocessing.parent_process()
+    if parent is None or not hasattr(os, "O_ASYNC"):
+        return
+    signal.signal(signal.SIGIO, signal.SIG_DFL)
+    fd = parent.sentinel
+    fcntl.fcntl(fd, fcntl.F_SETOWN, os.getpid())
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_ASYNC)
+    if not parent.is_alive():  # gone before that
+        os._exit(1)
+
+
 def _child(conn, data, roots, platform_root, memory, timeout):
     """Runs in the child: one verification, its outcome sent back as ("ok", Verification) / ("refused", message)
     / ("error", traceback)."""
     gc.freeze()  # the objects inherited from the fork server are never collected: not scanned, nor copied on scan
-    # Killed (SIGKILL, soft limit = hard) after a second of CPU more than the parent waits: a child whose web process
-    # died (its fork server exits with it, the child does not) stops there, not when pyHanko is done.
+    _end_with_web_process()
+    # Killed (SIGKILL, soft limit = hard) after a second of CPU more than the parent waits, whatever happens to the
+    # parent (a SIGIO can be missed: e.g. blocked, or the pipe not one that sends it).
     cpu = math.ceil(timeout) + 1
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
     try:
