@@ -9,11 +9,11 @@ killed after ``timeout`` seconds, whose address space may grow ``memory`` bytes 
 The child is forked from multiprocessing's fork server, a process started on first use (once per web worker,
 about 1.1 s of CPU, up to 3.7 s on a loaded machine: it imports pyHanko once; counted in ``timeout``, so a page
 never waits longer) that forks each child while single-threaded, never the web process itself, which may run
-threads (a job consumer's, a test worker's Playwright). A child serves one verification and exits; a killed one is reaped by the
-fork server. It costs 15 to 70 ms a verification (the fork, the file sent through a pipe, the result back, pages
-copied on write), and leaves the web process's memory as it was. A child whose web process is killed
-mid-verification ends at once too (SIGIO when that process's end of a pipe closes), at the latest at its own CPU
-limit, ``timeout`` + 1 s: it read on 7 to 12 s, outside the machine's verification slots (``slots``).
+threads (a job consumer's, a test worker's Playwright). A child serves one verification and exits; a killed one
+is reaped by the fork server. It costs 15 to 70 ms a verification (the fork, the file sent through a pipe, the
+result back, pages copied on write), and leaves the web process's memory as it was. A child whose web process is
+killed mid-verification ends at once too (SIGIO when that process's end of a pipe closes), at the latest at its
+own CPU limit, ``timeout`` + 1 s: it read on 7 to 12 s, outside the machine's verification slots (``slots``).
 """
 
 import fcntl
