@@ -51,18 +51,27 @@ def _upload(client, data):
     return client.post("/contracts/verify", data={"file": (BytesIO(data), "a.pdf")}, content_type="multipart/form-data")
 
 
+HOLDER = """
+import sys
+from contextlib import ExitStack
+from matchmaker.signing.slots import slot
+
+directory, count = sys.argv[1], int(sys.argv[2])
+with ExitStack() as stack:
+    for _ in range(count):
+        stack.enter_context(slot(directory, count, 0))
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
 @contextmanager
 def holding(directory, count):
     """Another process (as another web worker would be) holding ``count`` slots until it is killed (SIGKILL: no
     clean-up of its own), at the latest when the block ends."""
-    code = (
-        "import sys\nfrom contextlib import ExitStack\nfrom matchmaker.signing.slots import slot\n"
-        f"with ExitStack() as stack:\n    for _ in range({count}):\n        stack.enter_context(slot({str(directory)!r}, {count}, 0))\n"
-        "    print('held', flush=True)\n    sys.stdin.read()\n"
-    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with subprocess.Popen(dies_with_parent([sys.executable, "-c", code]), stdin=subprocess.PIPE,
-                          stdout=subprocess.PIPE, text=True, env=env) as proc:  # fmt: skip
+    args = dies_with_parent([sys.executable, "-c", HOLDER, directory, count])
+    with subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env) as proc:
         try:
             assert proc.stdout.readline() == "held\n"
             yield proc
