@@ -47,6 +47,7 @@ def detail(session_id):
     s = _visible_or_404(session_id)
     return render_template("classes/detail.html", s=s, mine=services.registration_of(s, current_user),
                            taken=services.registered_count(s), now=services.beijing_now(),
+                           registration_open=services.registration_open(s),
                            attended=services.attendance_count(s) if current_user.is_staff else None)  # fmt: skip
 
 

@@ -37,6 +37,7 @@ EMAIL_COLS = ("邮箱", "email", "e-mail", "电子邮箱", "邮箱地址")
 PHONE_COLS = ("手机", "手机号", "手机号码", "电话", "联系电话", "电话号码", "phone", "mobile")
 MAX_MINUTES = 100_000  # watch time per viewer (about 69 days: any real export stays far below)
 MINUTES_COLS = ("观看时长（分钟）", "观看时长(分钟)", "观看时长", "时长", "minutes", "duration")
+REGISTRATION_HOURS = 3  # registration stays open this long after the start (latecomers join the live room)
 
 
 class LiveError(ValueError):
@@ -95,7 +96,7 @@ def session_query(args, user):
     now = beijing_now()
     when = args.get("when")
     if when == "upcoming":
-        stmt = stmt.where(LiveSession.starts_at >= now - timedelta(hours=3))
+        stmt = stmt.where(LiveSession.starts_at >= now - timedelta(hours=REGISTRATION_HOURS))
     elif when == "past":
         stmt = stmt.where(LiveSession.starts_at < now)
     q = (args.get("q") or "").strip()[:50]
@@ -115,6 +116,14 @@ def registration_of(session, user):
     return db.session.scalar(db.select(LiveRegistration).filter_by(session_id=session.id, user_id=user.id))
 
 
+def registration_open(session, now=None):
+    """Whether the session still takes registration: until REGISTRATION_HOURS after its start (Beijing time).
+    The one cut-off: register() refuses after it, and the session's page offers no 报名参加 (nor 登录后报名)
+    then, only the replay."""
+    now = now or beijing_now()
+    return session.starts_at >= now - timedelta(hours=REGISTRATION_HOURS)  # never starts_at + 3 h: year 9999 overflows
+
+
 def register(session, user):
     """An enterprise user or researcher registers, within capacity; commits.
 
@@ -127,7 +136,7 @@ def register(session, user):
         raise LiveError("仅企业用户和科研人员可以报名")
     if not session.published:
         raise LiveError("该场次尚未发布")
-    if session.starts_at < beijing_now() - timedelta(hours=3):  # never starts_at + 3 h: year 9999 overflows
+    if not registration_open(session):
         raise LiveError("该场次已结束，可观看回放")
     if registration_of(session, user) is not None:
         raise LiveError("您已报名该场次")

@@ -1,5 +1,10 @@
 """Live-class pages as their users met them in the browser (2026-12-06)."""
 
+from datetime import datetime, timedelta
+
+from matchmaker.classes import services
+from matchmaker.extensions import db
+
 from .test_classes import make_session
 
 
@@ -14,3 +19,41 @@ def test_my_registrations_is_offered_to_those_who_can_register_and_its_empty_pag
     assert 'href="/classes/mine">我的报名</a>' in client.get("/classes/").get_data(as_text=True)
     page = client.get("/classes/mine").get_data(as_text=True)
     assert '暂无报名，<a href="/classes/?when=upcoming">查看即将开始的场次</a>' in page
+
+
+def test_an_ended_session_offers_its_replay_not_a_registration_that_would_be_refused(client, auth):
+    """Three hours after its start a session takes no more registration, yet its page still offered 报名参加 to
+    enterprise users and researchers and 登录后报名 to visitors, each ending in 该场次已结束，可观看回放. Its page
+    now says so in place of the button, with the replay when there is one; a session started two hours ago
+    still takes registration."""
+    now = services.beijing_now().replace(second=0, microsecond=0)
+    ended = make_session(
+        title="已结束的场次", starts_at=now - timedelta(hours=4), replay_link="https://live.example.cn/replay/1"
+    )
+    no_replay = make_session(title="无回放的场次", starts_at=now - timedelta(hours=4))
+    late = make_session(title="开播两小时的场次", starts_at=now - timedelta(hours=2))
+    page = client.get(f"/classes/{ended.id}").get_data(as_text=True)
+    assert "登录后报名" not in page
+    assert '该场次已结束，可<a href="https://live.example.cn/replay/1"' in page
+    assert "登录后报名" in client.get(f"/classes/{late.id}").get_data(as_text=True)
+    for role in ("researcher", "enterprise"):
+        auth.login(role)
+        page = client.get(f"/classes/{ended.id}").get_data(as_text=True)
+        assert "报名参加" not in page and f"/classes/{ended.id}/register" not in page
+        assert '该场次已结束，可<a href="https://live.example.cn/replay/1"' in page
+        page = client.get(f"/classes/{no_replay.id}").get_data(as_text=True)
+        assert "报名参加" not in page and "该场次已结束，不再接受报名" in page
+        assert "报名参加" in client.get(f"/classes/{late.id}").get_data(as_text=True)
+        auth.logout()
+    user = auth.login("researcher")
+    client.post(f"/classes/{ended.id}/register")
+    client.post(f"/classes/{late.id}/register")
+    db.session.expire_all()
+    assert services.registration_of(ended, user) is None and services.registration_of(late, user) is not None
+
+
+def test_registration_closes_three_hours_after_the_start(app):
+    """The one cut-off the page and register() share."""
+    s = make_session(starts_at=datetime(2026, 12, 6, 9, 0))
+    assert services.registration_open(s, now=datetime(2026, 12, 6, 12, 0))
+    assert not services.registration_open(s, now=datetime(2026, 12, 6, 12, 1))
