@@ -1,5 +1,7 @@
 """Views of the training area: courses, enrolment, attendance, assessment, certificates, verification."""
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, abort, flash, has_request_context, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -177,11 +179,20 @@ def enrol(course_id):
     return redirect(url_for("training.course", course_id=course.id))
 
 
-def _render_enrolments(course, person_form=None, status=200):
+def _render_enrolments(course, person_form=None, status=200, failed=None):
+    """The trainee list (filters and page from the query). ``failed``: a trainee's refused score form (enrolment,
+    AssessmentForm), shown again on their row as typed with its message; its form is posted with the list's query,
+    so the list comes back as the admin left it."""
     page = db.paginate(services.enrolment_query(course, request.args), per_page=30, error_out=False)
+    query = urlencode(list(request.args.items(multi=True)))
+    here = url_for("training.enrolments", course_id=course.id) + (f"?{query}" if query else "")
+    if failed and failed[0] not in page.items:  # not on the page shown: said above it
+        flash(f"{failed[0].name}：" + "；".join(failed[1].score.errors), "danger")
     return render_template(
-        "training/enrolments.html", course=course, page=page, kinds=TRAINEE_KINDS,
-        person_form=person_form or EnrolPersonForm(), counts=services.course_counts(course),
+        "training/enrolments.html", course=course, page=page, kinds=TRAINEE_KINDS, query=query, here=here,
+        person_form=person_form or EnrolPersonForm(formdata=None), counts=services.course_counts(course),
+        failed=failed and {"id": failed[0].id, "typed": (failed[1].score.raw_data or [""])[0],
+                           "errors": failed[1].score.errors},
     ), status  # fmt: skip
 
 
@@ -247,20 +258,23 @@ def attendance(enrolment_id):
 @bp.route("/enrolments/<int:enrolment_id>/assessment", methods=["POST"])
 @admin_only
 def assessment(enrolment_id):
-    """Record a trainee's assessment score."""
+    """Record a trainee's assessment score. A refused one (mistyped, out of range, failing a certified trainee)
+    comes back beside that trainee's field on the list it was sent from, as typed (it was a message above the
+    page, the score gone)."""
     e = _enrolment(enrolment_id)
     form = AssessmentForm()
-    if not form.validate_on_submit():
-        flash(f"{e.name}：" + "；".join(form.score.errors), "danger")
+    if form.validate_on_submit():
+        try:
+            services.assess(e, form.score.data, current_user)
+        except TrainingError as exc:
+            form.score.errors.append(str(exc))
+        else:
+            flash(f"已记录 {e.name} 的考核成绩 {e.score} 分（{'通过' if e.passed else '未通过'}）", "success")
+            return _back(e, at_row=True)
+    if not form.score.errors:  # not the score's fault
+        flash("提交无效，请刷新页面后重试", "danger")
         return _back(e)
-    try:
-        services.assess(e, form.score.data, current_user)
-    except TrainingError as exc:
-        flash(str(exc), "danger")
-    else:
-        flash(f"已记录 {e.name} 的考核成绩 {e.score} 分（{'通过' if e.passed else '未通过'}）", "success")
-        return _back(e, at_row=True)
-    return _back(e)
+    return _render_enrolments(e.course, status=400, failed=(e, form))
 
 
 @bp.route("/enrolments/<int:enrolment_id>/certificate", methods=["POST"])

@@ -5,6 +5,7 @@ import re
 
 from matchmaker.extensions import db
 from matchmaker.models import TrainingEnrolment
+from matchmaker.training import services
 
 from ..factories import make_org, make_user
 from .test_training import make_course
@@ -69,16 +70,17 @@ def test_a_visitor_is_asked_to_log_in_only_where_enrolment_is_open(client):
 def test_saving_a_trainee_returns_to_their_row_and_each_tick_says_whose_and_which_class(client, auth):
     """On the trainee list (30 to a page) each 出勤 tick was named only 1, 2, ... and every 保存出勤 and 记录 button
     alike: a screen reader could not tell whose or which class. Each tick now names the trainee and the class,
-    each button the trainee; after saving, the admin is back at that trainee's row, not the top of the page (a
-    refused score stays at the top, where its message is)."""
+    each button the trainee; after saving, the admin is back at that trainee's row, not the top of the page."""
     course = make_course(sessions=2)
     auth.login("admin")
-    client.post(f"/training/{course.id}/enrolments", data={"name": "王小明", "org_name": "某高校", "org_kind": "university"})
+    client.post(
+        f"/training/{course.id}/enrolments", data={"name": "王小明", "org_name": "某高校", "org_kind": "university"}
+    )
     e = db.session.scalar(db.select(TrainingEnrolment))
     page = client.get(f"/training/{course.id}/enrolments").get_data(as_text=True)
     assert 'aria-label="王小明 第 1 次课（09-01 第1讲）出勤"' in page
     assert 'aria-label="王小明 第 2 次课（09-02 第2讲）出勤"' in page
-    assert "保存出勤<span class=\"visually-hidden\">：王小明</span>" in page
+    assert '保存出勤<span class="visually-hidden">：王小明</span>' in page
     shown = f"/training/{course.id}/enrolments?q=王"
     resp = client.post(f"/training/enrolments/{e.id}/attendance", data={"session_id": [s.id for s in course.sessions],
                                                                          "next": shown})  # fmt: skip
@@ -86,5 +88,57 @@ def test_saving_a_trainee_returns_to_their_row_and_each_tick_says_whose_and_whic
     resp = client.post(f"/training/enrolments/{e.id}/assessment", data={"score": "80", "next": shown})
     assert resp.headers["Location"].endswith(f"#enrolment-{e.id}")
     assert f'id="enrolment-{e.id}"' in client.get(shown).get_data(as_text=True)
-    resp = client.post(f"/training/enrolments/{e.id}/assessment", data={"score": "八十", "next": shown})
-    assert resp.status_code == 302 and "#" not in resp.headers["Location"]
+
+
+def _score_input(page, e):
+    return re.search(rf'<input[^>]*name="score" id="score-{e.id}"[^>]*>', page).group(0)
+
+
+def test_a_mistyped_score_comes_back_beside_that_trainees_field_as_typed(client, auth):
+    """A score typed 八十 on the trainee list was a banner above the page, and the list came back with the old
+    score in the field: what was typed was gone. Now the list comes back (the same filter) with the message
+    beside that trainee's score field, which keeps 八十 and is marked invalid; the other trainees' fields are
+    untouched and nothing is saved. Each form on the page still returns to the list, not to the score's address."""
+    course = make_course(sessions=0)
+    auth.login("admin")
+    for name in ("王小明", "王小红"):
+        client.post(
+            f"/training/{course.id}/enrolments", data={"name": name, "org_name": "某高校", "org_kind": "university"}
+        )
+    first, second = db.session.scalars(db.select(TrainingEnrolment).order_by(TrainingEnrolment.id)).all()
+    shown = f"/training/{course.id}/enrolments?q=%E7%8E%8B"
+    page = client.get(shown).get_data(as_text=True)
+    action = re.search(rf'<form method="post" action="([^"]*/enrolments/{first.id}/assessment[^"]*)"', page).group(1)
+    resp = client.post(action, data={"score": "八十", "next": shown})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    field = _score_input(page, first)
+    assert 'value="八十"' in field and 'aria-invalid="true"' in field
+    assert f'aria-describedby="score-{first.id}-error"' in field
+    error = re.search(rf'id="score-{first.id}-error">(.*?)</div></div>', page, re.S).group(1)
+    assert "考核成绩必须是整数" in error
+    assert "aria-invalid" not in _score_input(page, second)
+    assert 'name="q" value="王"' in page
+    rows = page.split("<tbody>")[1]
+    assert set(re.findall(r'name="next" value="([^"]*)"', rows)) == {shown}
+    db.session.expire_all()
+    assert db.session.get(TrainingEnrolment, first.id).score is None
+    # Sent from a list the trainee is no longer on (another filter): the message is said above the list.
+    resp = client.post(f"/training/enrolments/{first.id}/assessment?q=%E5%BC%A0", data={"score": "八十"})
+    assert resp.status_code == 400 and "王小明：考核成绩必须是整数" in resp.get_data(as_text=True)
+    resp = client.post(action, data={"score": "80", "next": shown})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"#enrolment-{first.id}")
+
+
+def test_failing_a_certified_trainee_is_said_beside_their_score(client, auth):
+    """Failing a certified trainee needs the certificate revoked first: said beside the score, 50 kept."""
+    course, admin = make_course(sessions=0), make_user("admin")
+    e = services.assess(services.enrol_self(course, make_user("enterprise")), 85, admin)
+    cert = services.issue_certificate(e, admin)
+    auth.login(admin)
+    resp = client.post(f"/training/enrolments/{e.id}/assessment", data={"score": "50"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and 'value="50"' in _score_input(page, e)
+    assert f"该学员已获发证书 {cert.number}，不能改为未通过" in re.search(
+        rf'id="score-{e.id}-error">(.*?)</div>', page
+    ).group(1)
