@@ -142,3 +142,19 @@ def test_failing_a_certified_trainee_is_said_beside_their_score(client, auth):
     assert f"该学员已获发证书 {cert.number}，不能改为未通过" in re.search(
         rf'id="score-{e.id}-error">(.*?)</div>', page
     ).group(1)
+
+
+def test_each_revocation_on_the_certificate_list_names_its_certificate(client, auth):
+    """Every row's 撤销原因 box and 撤销 button had the same name: a screen reader listing the form controls heard
+    one 撤销 after another with no way to tell which certificate each revokes. Each now names its certificate."""
+    admin = make_user("admin")
+    numbers = []
+    for _ in range(2):
+        e = services.assess(services.enrol_self(make_course(sessions=0), make_user("enterprise")), 80, admin)
+        numbers.append(services.issue_certificate(e, admin).number)
+    auth.login(admin)
+    page = client.get("/training/certificates").get_data(as_text=True)
+    boxes = re.findall(r'<input[^>]*name="reason"[^>]*aria-label="([^"]*)"', page)
+    buttons = re.findall(r'<button class="btn btn-sm btn-outline-danger[^"]*" type="submit">(.*?)</button>', page)
+    assert sorted(boxes) == sorted(f"证书 {n} 的撤销原因" for n in numbers)
+    assert sorted(buttons) == sorted(f'撤销<span class="visually-hidden">证书 {n}</span>' for n in numbers)
