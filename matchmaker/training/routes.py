@@ -336,13 +336,17 @@ def verify():
 @bp.route("/mine")
 @login_required
 def mine():
-    """My enrolments, results and certificates."""
-    return render_template("training/person.html", person=current_user, record=services.person_record(current_user))
+    """My enrolments, results and certificates, 20 to a page as the other lists."""
+    return _render_person(current_user)
 
 
 @bp.route("/people/<int:user_id>")
 @staff_only
 def person(user_id):
     """A person's training record and certificates (a broker's profile)."""
-    user = get_or_404(User, user_id)
-    return render_template("training/person.html", person=user, record=services.person_record(user), kinds=OrgKind)
+    return _render_person(get_or_404(User, user_id))
+
+
+def _render_person(user):
+    page = db.paginate(services.person_record(user), per_page=20, error_out=False)
+    return render_template("training/person.html", person=user, page=page, kinds=OrgKind)

@@ -466,10 +466,10 @@ def valid_certificates(user_ids, on=None):
 
 
 def person_record(user):
-    """A user's enrolments (with course and certificate), newest course first."""
-    return db.session.scalars(
+    """A user's enrolments (with course and certificate), newest first: a query, the page paginates it."""
+    return (
         db.select(TrainingEnrolment)
         .where(TrainingEnrolment.user_id == user.id)
         .options(joinedload(TrainingEnrolment.course), selectinload(TrainingEnrolment.certificates))
         .order_by(TrainingEnrolment.id.desc())
-    ).all()
+    )

@@ -158,3 +158,20 @@ def test_each_revocation_on_the_certificate_list_names_its_certificate(client, a
     buttons = re.findall(r'<button class="btn btn-sm btn-outline-danger[^"]*" type="submit">(.*?)</button>', page)
     assert sorted(boxes) == sorted(f"证书 {n} 的撤销原因" for n in numbers)
     assert sorted(buttons) == sorted(f'撤销<span class="visually-hidden">证书 {n}</span>' for n in numbers)
+
+
+def test_my_training_is_paged_like_the_other_lists(client, auth):
+    """我的培训 listed every enrolment on one page, with no pager; it now shows 20 to a page, newest first, and
+    the pager reaches the rest (a broker's profile likewise)."""
+    user = auth.login("researcher")
+    for i in range(21):
+        services.enrol_self(make_course(sessions=0, title=f"培训课程{i:02d}"), user)
+    page = client.get("/training/mine").get_data(as_text=True)
+    assert page.count("培训课程") == 20 and "培训课程20" in page and "培训课程00" not in page
+    assert "第 1 / 2 页" in page and 'href="/training/mine?page=2"' in page
+    page = client.get("/training/mine?page=2").get_data(as_text=True)
+    assert page.count("培训课程") == 1 and "培训课程00" in page
+    auth.logout()
+    auth.login("broker")
+    page = client.get(f"/training/people/{user.id}?page=2").get_data(as_text=True)
+    assert "培训课程00" in page and f'href="/training/people/{user.id}?page=1"' in page
