@@ -2,6 +2,7 @@
 enrolment form, the login button of a course that takes no more enrolment."""
 
 import re
+from datetime import datetime
 
 from matchmaker.extensions import db
 from matchmaker.models import TrainingEnrolment
@@ -175,3 +176,15 @@ def test_my_training_is_paged_like_the_other_lists(client, auth):
     auth.login("broker")
     page = client.get(f"/training/people/{user.id}?page=2").get_data(as_text=True)
     assert "培训课程00" in page and f'href="/training/people/{user.id}?page=1"' in page
+
+
+def test_a_session_of_no_particular_module_says_so(client, auth):
+    """A session added with 所属模块 left at （不限） showed an empty 模块 cell; it now says 未指定."""
+    course = make_course(sessions=1)
+    services.add_session(course, {"title": "开班仪式", "module_kind": "", "starts_at": datetime(2020, 9, 5, 9)})
+    page = client.get(f"/training/{course.id}").get_data(as_text=True)
+
+    def module_of(title):
+        return re.search(rf"<td>((?:(?!</td>).)*)</td><td>{title}</td>", page).group(1)
+
+    assert module_of("第1讲") == "政策解读" and "未指定" in module_of("开班仪式")
