@@ -45,3 +45,17 @@ def test_a_refusal_without_its_reason_is_said_beside_that_form_s_field(client, a
     field = re.search(r'<input[^>]*aria-invalid="true"[^>]*>', page).group(0)  # the one field marked wrong
     assert 'id="refuse-note"' in field and 'aria-describedby="refuse-note-error"' in field and 'value="x"' in field
     assert 'id="refuse-note-error"><div>请填写未通过的原因</div>' in page
+
+
+def test_a_case_page_has_a_breadcrumb_back_to_the_list(client, auth):
+    """A case page offered only 返回列表 below the steps record; like the other detail pages it now opens with a
+    breadcrumb to 知识产权质押融资, for the enterprise and the broker alike."""
+    case = _applied_case()
+    for user in (case.applicant, make_user("broker")):
+        auth.login(user)
+        page = client.get(f"/financing/{case.id}").get_data(as_text=True)
+        crumb = re.search(r'<nav aria-label="breadcrumb">(.*?)</nav>', page, re.S).group(1)
+        assert '<a href="/financing/">知识产权质押融资</a>' in crumb
+        assert f'aria-current="page">{case.organization.name}</li>' in crumb
+        assert page.index(crumb) < page.index("<h1")
+        auth.logout()

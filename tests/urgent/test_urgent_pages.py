@@ -1,5 +1,12 @@
 """The fast channel as an enterprise user met it in the browser (2026-12-06)."""
 
+import re
+
+from matchmaker.extensions import db
+from matchmaker.models import UrgentRequest
+
+from .test_urgent import FORM
+
 
 def test_an_enterprise_reaches_its_urgent_requests_from_the_services_menu(client, auth):
     """After submitting, the only ways back to 我的急需申请 were a link under the new-request form and the need's
@@ -12,3 +19,25 @@ def test_an_enterprise_reaches_its_urgent_requests_from_the_services_menu(client
     auth.login("broker")
     page = client.get("/dashboard").get_data(as_text=True)
     assert "/urgent/mine" not in page and '<a class="dropdown-item" href="/urgent/queue">急需需求审核</a>' in page
+
+
+def _breadcrumb(page):
+    found = re.search(r'<nav aria-label="breadcrumb">(.*?)</nav>', page, re.S)
+    return found and found.group(1)
+
+
+def test_a_request_s_page_leads_back_to_the_list_it_belongs_to(client, auth):
+    """A request's page had no way back but the browser's: a broker came from the review queue, the enterprise
+    from 我的急需申请. Its breadcrumb now leads there, whoever reads it."""
+    auth.login("enterprise")
+    client.post("/urgent/new", data=FORM)
+    req = db.session.scalar(db.select(UrgentRequest))
+    crumb = _breadcrumb(client.get(f"/urgent/{req.id}").get_data(as_text=True))
+    assert '<a href="/urgent/mine">我的急需申请</a>' in crumb and "口罩熔喷布驻极工艺改进" in crumb
+    assert "/urgent/queue" not in crumb
+    auth.logout()
+    for role in ("broker", "admin"):
+        auth.login(role)
+        crumb = _breadcrumb(client.get(f"/urgent/{req.id}").get_data(as_text=True))
+        assert '<a href="/urgent/queue">急需需求审核队列</a>' in crumb and "/urgent/mine" not in crumb
+        auth.logout()
