@@ -296,24 +296,41 @@ def certificate_issue(enrolment_id):
 @admin_only
 def certificates():
     """Every certificate, by state, year and holder."""
+    return _render_certificates()
+
+
+def _render_certificates(failed=None, status=200):
+    """The certificate list (filters and page from the query). ``failed``: a refused revocation (certificate,
+    RevokeForm), its reason box marked on its row with the message; its form is posted with the list's query."""
     page = db.paginate(services.certificate_query(request.args), per_page=30, error_out=False)
-    return render_template("training/certificates.html", page=page, revoke_form=RevokeForm())
+    if failed and (failed[0] not in page.items or failed[0].revoked_at):  # its box not shown: said above the list
+        flash(f"证书 {failed[0].number}：" + "；".join(failed[1].reason.errors), "danger")
+    return render_template(
+        "training/certificates.html", page=page, revoke_form=RevokeForm(formdata=None),
+        query=urlencode(list(request.args.items(multi=True))),
+        failed=failed and {"id": failed[0].id, "typed": (failed[1].reason.raw_data or [""])[0],
+                           "errors": failed[1].reason.errors},
+    ), status  # fmt: skip
 
 
 @bp.route("/certificates/<int:cert_id>/revoke", methods=["POST"])
 @admin_only
 def certificate_revoke(cert_id):
-    """Revoke a certificate with a reason."""
+    """Revoke a certificate with a reason. One sent without its reason comes back with the message beside that
+    certificate's reason box (it was a message above the page); one revoked meanwhile is a message."""
     cert = get_or_404(Certificate, cert_id)
     form = RevokeForm()
-    try:
-        if not form.validate_on_submit():
-            raise TrainingError("；".join(form.reason.errors))
-        services.revoke_certificate(cert, current_user, form.reason.data)
-    except TrainingError as exc:
-        flash(str(exc), "danger")
-    else:
-        flash(f"已撤销证书 {cert.number}", "success")
+    if form.validate_on_submit():
+        try:
+            services.revoke_certificate(cert, current_user, form.reason.data)
+        except TrainingError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(f"已撤销证书 {cert.number}", "success")
+    elif form.reason.errors:
+        return _render_certificates(failed=(cert, form), status=400)
+    else:  # not the reason's fault
+        flash("提交无效，请刷新页面后重试", "danger")
     return redirect(request.referrer if _safe_ref(request.referrer) else url_for("training.certificates"))
 
 
