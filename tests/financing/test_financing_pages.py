@@ -31,7 +31,9 @@ def test_each_step_form_on_a_case_has_its_own_fields(client, auth):
         for target in re.findall(r'<label[^>]*for="([^"]+)"', form):
             assert f'id="{target}"' in form
     refuse = next(f for f in forms if 'value="refuse"' in f)
-    assert re.search(r'<label class="form-label" for="refuse-note">未通过原因</label> <span class="text-danger"', refuse)
+    assert re.search(
+        r'<label class="form-label" for="refuse-note">未通过原因</label> <span class="text-danger"', refuse
+    )
 
 
 def test_a_refusal_without_its_reason_is_said_beside_that_form_s_field(client, auth):
