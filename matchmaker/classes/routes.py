@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..auth.decorators import get_or_404, login_required, public, role_required
 from ..extensions import db
-from ..models import AttendanceImport, LiveSession, Role
+from ..models import LiveSession, Role
 from ..models.enums import LiveKind
 from ..utils import once
 from ..utils.versions import EditConflict, refuse_stale
@@ -194,9 +194,7 @@ def attendance_imports(session_id):
 @staff_only
 def attendance_import_status(session_id, upload_id):
     """Progress of an attendance import as JSON (polled by the attendance page)."""
-    s = _editable(session_id)
-    upload = get_or_404(AttendanceImport, upload_id)
-    if upload.session_id != s.id:
+    upload = services.import_progress(_editable(session_id), upload_id)
+    if upload is None:  # none such, or another session's
         abort(404)
-    db.session.refresh(upload)
     return jsonify(status=upload.status, done=upload.processed_rows, total=0, message=upload.message or "")
