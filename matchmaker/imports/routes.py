@@ -1,6 +1,6 @@
 """Admin bulk import of needs or results (.xlsx / .csv): upload, report, confirm, progress (under /needs/import)."""
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth.decorators import get_or_404, role_required
@@ -34,7 +34,7 @@ def start():
                 error = str(exc)
             else:
                 return redirect(url_for("imports.report", batch_id=batch.id))
-    recent = db.session.scalars(db.select(ImportBatch).order_by(ImportBatch.id.desc()).limit(10)).all()
+    recent = imports.recent_batches(10)
     return render_template("imports/start.html", kind=kind if kind in COLUMNS else "need", kinds=KIND_LABELS,
                            columns=COLUMNS, error=error, recent=recent), (400 if error else 200)  # fmt: skip
 
@@ -55,7 +55,9 @@ def template():
 @admin_only
 def report(batch_id):
     """The validation report: every bad row with its row number, column and reason; confirm button."""
-    batch = get_or_404(ImportBatch, batch_id)
+    batch = imports.shown_batch(batch_id)
+    if batch is None:
+        abort(404)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     errors, warnings = imports.report_entries(batch)
     pages = max((max(len(errors), len(warnings)) + ERRORS_PER_PAGE - 1) // ERRORS_PER_PAGE, 1)
@@ -93,7 +95,8 @@ def confirm(batch_id):
 @admin_only
 def status(batch_id):
     """Progress of an import as JSON (polled by the report page)."""
-    batch = get_or_404(ImportBatch, batch_id)
-    db.session.refresh(batch)
+    batch = imports.batch_progress(batch_id)
+    if batch is None:
+        abort(404)
     done, total = imports.progress(batch)
     return jsonify(status=batch.status, done=done, total=total, message=batch.message or "")

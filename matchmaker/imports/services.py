@@ -16,6 +16,7 @@ import re
 from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from .. import jobs
 from ..admin.services import organizations_named
@@ -366,6 +367,33 @@ def _build(model, data, zones, now):
     lifecycle.transition(listing, "publish")  # a new draft, published through the listing life cycle
     refresh_tokens(listing, check_dictionary=False)
     return listing
+
+
+def shown_batch(batch_id):
+    """A batch as its page shows it (counts, status, report), or None: without the uploaded file it keeps (up to
+    MAX_CONTENT_LENGTH, read only by the jobs)."""
+    return db.session.scalar(
+        db.select(ImportBatch).where(ImportBatch.id == batch_id).options(defer(ImportBatch.content))
+    )
+
+
+def recent_batches(n=10):
+    """The ``n`` latest batches, newest first, as the import page lists them: without their files and reports."""
+    return db.session.scalars(
+        db.select(ImportBatch).options(defer(ImportBatch.content), defer(ImportBatch.errors))
+        .order_by(ImportBatch.id.desc()).limit(n)
+    ).all()  # fmt: skip
+
+
+def batch_progress(batch_id):
+    """What progress() and the status poll read of a batch (status, processed_rows, imported_rows, good_rows,
+    message) as last committed (the jobs commit their progress from a connection of their own), or None. Polled
+    every second while a batch is checked or imported: one statement, of these columns alone (never the file nor
+    the report)."""
+    return db.session.execute(
+        db.select(ImportBatch.status, ImportBatch.processed_rows, ImportBatch.imported_rows, ImportBatch.good_rows,
+                  ImportBatch.message).where(ImportBatch.id == batch_id)
+    ).one_or_none()  # fmt: skip
 
 
 def progress(batch):
