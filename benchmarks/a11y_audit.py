@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.a11y import crawl, element_count, violations  # noqa: E402
+from tests.browser.a11y import crawl, element_count, staff_pages, violations  # noqa: E402
 
 CHROMIUM = os.environ.get("MATCHMAKER_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "demo12345"
@@ -75,7 +75,7 @@ def audit_role(browser, base, role, email, limit, details):
         page.fill("#password", PASSWORD)
         page.click("main form button[type=submit]")
         page.wait_for_url("**/dashboard")
-        start = ("/dashboard", "/")
+        start = ("/dashboard", "/", *staff_pages(page, base, role))
     found = {}
 
     def check(path, pg):

@@ -1,11 +1,12 @@
 """Demo live classes of 2020: six public-interest live classes and one online matchmaking session,
-with registrations, attendance and viewers from the live platform; one upcoming class."""
+with registrations, attendance and viewers from the live platform (the last class's imports of the platform's
+export listed on its attendance page); one upcoming class."""
 
 from datetime import datetime, timedelta
 
 from ..classes import services
 from ..extensions import db
-from ..models import LiveRegistration, LiveSession
+from ..models import AttendanceImport, LiveRegistration, LiveSession
 
 CLASSES_2020 = [
     ("class", "疫情期间企业科技政策解读", datetime(2020, 3, 12, 15), "市科技局政策法规科", 86),
@@ -16,6 +17,7 @@ CLASSES_2020 = [
     ("class", "科技成果转化案例分享", datetime(2020, 9, 17, 15), "陈静 研究员", 66),
     ("class", "研发费用加计扣除政策解读", datetime(2020, 11, 19, 15), "市税务局", 112),
 ]
+IMPORTED = CLASSES_2020[-1][1]  # the class whose attendance was imported from the live platform's export, in 3 files
 
 
 def seed(ctx):
@@ -34,6 +36,8 @@ def seed(ctx):
             db.session.add(LiveRegistration(session_id=s.id, user_id=user.id, organization_id=user.organization_id,
                                             registered_at=start - timedelta(days=3), attended=k % 4 != 3,
                                             attendance_source="import", minutes=40 + k % 50))  # fmt: skip
+        if title == IMPORTED:
+            _imports(s, broker, sum(k % 4 != 3 for k in range(len(people[i % 3 :: 2]))))
     db.session.commit()
     start = (services.beijing_now() + timedelta(days=5)).replace(hour=15, minute=0, second=0, microsecond=0)
     upcoming = services.save_session(LiveSession(), {
@@ -43,3 +47,24 @@ def seed(ctx):
     for user in people[:4]:
         services.register(upcoming, user)
     ctx["echo"]("直播课堂：2020 年线上公益直播课堂 6 场、线上技术难题对接活动 1 场；近期课堂 1 场（已有 4 人报名）")
+
+
+def _imports(s, broker, matched):
+    """The export of the session's viewers, imported after it: a first file refused (no e-mail or mobile column),
+    then the export in two parts (the platform splits it), the second with a watch time in full-width digits."""
+    end = s.starts_at - timedelta(hours=8) + timedelta(hours=2)  # the session's end (Beijing time) in UTC
+    first = matched // 2
+    parts = [
+        dict(rows=first + 70 + 6 + 4, matched=first, guests=70, guest_total=70, short=6, merged=4, typed=[], n_typed=0),
+        dict(rows=matched - first + 42 + 3 + 2, matched=matched - first, guests=42, guest_total=112, short=3, merged=2,
+             typed=[[37, "４５", 45]], n_typed=1),
+    ]  # fmt: skip
+    refused = "观看记录未导入，出席情况没有任何更改：文件中没有“邮箱”或“手机号”列，无法与报名用户对应（第一行应为表头）"
+    uploads = [("直播平台导出-观众昵称.xlsx", "rejected", None, refused)]
+    uploads += [(f"直播平台导出-第{n}部分.xlsx", "done", r, services.summary(r, 10)) for n, r in enumerate(parts, 1)]
+    for n, (filename, status, result, message) in enumerate(uploads):
+        at = end + timedelta(minutes=30 + 6 * n)
+        db.session.add(AttendanceImport(session_id=s.id, filename=filename, file_format="xlsx", content=b"",
+                                        min_minutes=10, status=status, processed_rows=(result or {}).get("rows", 0),
+                                        result=result, message=message, created_by_id=broker.id, created_at=at,
+                                        finished_at=at + timedelta(seconds=20)))  # fmt: skip

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from functools import cache
 from pathlib import Path
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urlencode, urljoin, urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = ROOT / "static" / "vendor" / "axe-core" / "axe.min.js"
@@ -70,6 +70,25 @@ def assert_accessible(page, where=""):
 def element_count(found):
     """How many elements the violations point at (an element counted once per rule)."""
     return sum(len(v["nodes"]) for v in found)
+
+
+# Pages of the demo that no link from the crawls' start pages reaches within their limits, and whom they are for:
+# the attendance page of the class whose viewers were imported (the latest upload's outcome, the earlier ones in
+# a table) and the list of all its imports, for the class's creator (broker1) and admins.
+STAFF_PAGES = ("broker", "admin")
+
+
+def staff_pages(page, base, role):
+    """The paths of those pages for ``role`` (none for the other roles), found through the classes' list."""
+    if role not in STAFF_PAGES:
+        return []
+    from matchmaker.demo.classes import IMPORTED
+
+    page.goto(base + "/classes/?" + urlencode({"when": "past", "q": IMPORTED}))
+    found = [h for h in page.eval_on_selector_all("main a[href]", "els => els.map(e => e.getAttribute('href'))")
+             if re.fullmatch(r"/classes/\d+", h)]  # fmt: skip
+    assert found, f"the demo's class {IMPORTED} is not listed"
+    return [f"{found[0]}/attendance", f"{found[0]}/attendance/imports"]
 
 
 def _pattern(path, query):

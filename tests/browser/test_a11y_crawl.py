@@ -7,7 +7,7 @@ query arguments), so every template is visited without repeating the same page a
 
 import pytest
 
-from .a11y import crawl, describe, violations, with_axe
+from .a11y import crawl, describe, staff_pages, violations, with_axe
 from .conftest import SHOTS
 
 PASSWORD = "demo12345"
@@ -34,7 +34,7 @@ def _open(browser, base, role, elder=False):
         page.fill("#password", PASSWORD)
         page.click("main form button[type=submit]")
         page.wait_for_url("**/dashboard")
-        start = ("/dashboard", "/")
+        start = ("/dashboard", "/", *staff_pages(page, base, role))
     return context, page, start
 
 
@@ -48,17 +48,21 @@ def test_every_page_of_the_demo_passes_axe(browser, demo_server, role):
         bar = page.eval_on_selector("nav.navbar", "e => e.getBoundingClientRect().height")
         assert bar < 70, f"the navigation bar takes {bar:.0f} px as {role} at 1280 px: it wrapped onto a second row"
     failures = {}
+    staff = {p for p in start if p.startswith("/classes/")}
 
     def check(path, pg):
         found = violations(pg)
         if found:
             failures[path] = describe(found)
+        if path in staff and not pg.locator("table caption").count():
+            failures[path] = failures.get(path, "") + "no table of the class's imports: the demo's uploads are gone"
 
     try:
         visited = crawl(page, base, start=start, per_pattern=1, limit=150, on_page=check)
     finally:
         context.close()
     assert len(visited) >= (5 if role == "anonymous" else 10), visited
+    assert staff <= set(visited), (staff, visited)
     report = "\n".join(f"{path}\n{text}" for path, text in failures.items())
     assert not failures, f"{len(failures)} of {len(visited)} pages fail as {role}:\n{report}"
 
@@ -90,6 +94,7 @@ def test_elder_mode_at_200_percent_zoom(browser, demo_server, role):
         visited = crawl(page, base, start=start, per_pattern=1, limit=30, on_page=check)
     finally:
         context.close()
+    assert {p for p in start if p.startswith("/classes/")} <= set(visited), (start, visited)  # the staff pages
     report = "\n".join(f"{path}\n{text}" for path, text in failures.items())
     assert not failures, f"{len(failures)} of {len(visited)} pages fail in 适老化模式 as {role}:\n{report}"
 
@@ -130,15 +135,19 @@ _WIDTHS = """() => ({page: document.documentElement.scrollWidth, room: document.
   roles: [...document.querySelectorAll('table.mm-stack')].map(t => t.getAttribute('role')),
   empties: [...document.querySelectorAll('table.mm-stack tbody td[data-label]:not([data-label=""])')]
     .filter(td => !td.textContent.trim() && !td.children.length).slice(0, 5)
-    .map(td => getComputedStyle(td, '::after').content)})"""
+    .map(td => getComputedStyle(td, '::after').content),
+  captions: [...document.querySelectorAll('table.mm-stack > caption')]
+    .filter(c => c.getBoundingClientRect().width < c.parentElement.getBoundingClientRect().width - 2)
+    .map(c => [c.textContent.trim(), Math.round(c.getBoundingClientRect().width)])})"""
 
 
 @pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
 @pytest.mark.parametrize("role", list(PHONE_LISTS))
 def test_list_pages_fit_a_phone(browser, demo_server, role, elder):
     """On a 375 x 667 phone each list page fits the screen (no sideways panning, no table scrolling inside its
-    box): a table's rows are cards whose lines carry their column's name, and the table stays a table for
-    screen readers (role="table", headers kept); axe still passes."""
+    box): a table's rows are cards whose lines carry their column's name, its caption spans the cards, and the
+    table stays a table for screen readers (role="table", headers kept, named by its caption); axe still passes.
+    For the staff, also a class's attendance page and list of imports (tables with captions)."""
     base = demo_server["url"]
     context = with_axe(
         browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 667}, reduced_motion="reduce")
@@ -154,7 +163,7 @@ def test_list_pages_fit_a_phone(browser, demo_server, role, elder):
         page.fill("input[name=password]", PASSWORD)
         page.click("form button[type=submit] >> nth=-1")
         page.wait_for_url("**/dashboard")
-        for path in PHONE_LISTS[role]:
+        for path in PHONE_LISTS[role] + staff_pages(page, base, role):
             assert page.goto(base + path).status == 200, path
             w = page.evaluate(_WIDTHS)
             if w["page"] > w["room"] or w["boxes"]:
@@ -165,6 +174,11 @@ def test_list_pages_fit_a_phone(browser, demo_server, role, elder):
                 failures[path] = f"empty cells without a dash after their column's name: {w['empties']}"
             if any(r != "table" for r in w["roles"]):
                 failures[path] = f"a stacked table lost its table role: {w['roles']}"
+            if w["captions"]:  # a table's caption squeezed into a column, a character or two a line
+                failures[path] = f"captions narrower than their table: {w['captions']}"
+            for caption in page.locator("table.mm-stack > caption").all_inner_texts():
+                if not page.get_by_role("table", name=caption.strip()).count():
+                    failures[path] = f"a stacked table is not named by its caption {caption!r}"
             found = violations(page)
             if found:
                 failures[path] = failures.get(path, "") + describe(found)
