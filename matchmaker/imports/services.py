@@ -328,6 +328,7 @@ def _write(batch_id):
     batch.errors, batch.bad_rows = report, bad
     batch.processed_rows = len(written)
     batch.status = "done"
+    batch.content = b""  # read for the last time: the rows (contacts among them) are kept where they belong now
     batch.finished_at = utcnow()
     batch.message = f"已导入 {len(written)} 条{KIND_LABELS[kind]}" + (f"，跳过已存在的 {dupes} 条" if dupes else "")
     if bad:
@@ -344,6 +345,7 @@ def _failed(batch_id, exc):
     if batch.status != "importing":  # a second delivery failing after the first one finished
         return batch
     batch.status = "error"
+    batch.content = b""  # an ended batch is never read again (a new upload is a new batch)
     batch.finished_at = utcnow()
     batch.message = f"导入失败，数据库未做任何更改：{str(exc)[:200] if isinstance(exc, FileProblem) else '服务器错误'}"
     db.session.commit()

@@ -104,6 +104,7 @@ def test_confirm_imports_good_rows_and_second_import_adds_nothing(client, admin)
     assert client.post(f"/needs/import/{batch.id}/confirm").status_code == 302
     db.session.refresh(batch)
     assert batch.status == "done" and batch.imported_rows == 2
+    assert batch.content == b"" and len(batch.sha256) == 64  # the file (contacts in it) is not kept once imported
     needs = db.session.scalars(db.select(TechNeed).order_by(TechNeed.external_ref)).all()
     assert [n.external_ref for n in needs] == ["N-1", "N-6"]
     assert all(n.status == "published" and n.source == "import" and n.tokens for n in needs)
@@ -222,6 +223,8 @@ def test_failure_during_import_rolls_everything_back(client, admin, monkeypatch)
     body = client.post(f"/needs/import/{batch.id}/confirm", follow_redirects=True).get_data(as_text=True)
     assert "导入失败，数据库未做任何更改" in body
     assert count() == 0
+    batch = db.session.get(ImportBatch, batch.id, populate_existing=True)
+    assert batch.status == "error" and batch.content == b""  # never read again
 
 
 def test_results_import_checks_patents_and_maturity(client, admin):
