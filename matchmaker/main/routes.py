@@ -2,12 +2,13 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.routing import BuildError
 
 from ..auth.decorators import login_required, public
 from ..extensions import csrf
-from ..utils.urls import safe_next
+from ..utils.urls import answers_get, safe_next
 from .services import headline_figures, todos
 
 bp = Blueprint("main", __name__)
@@ -17,8 +18,29 @@ ELDER_COOKIE = "mm_elder"  # 适老化模式 (large text, high contrast), kept f
 
 @bp.app_context_processor
 def display_preferences():
-    """Whether this browser asked for the large-text, high-contrast mode."""
-    return {"elder_mode": request.cookies.get(ELDER_COOKIE) == "1"}
+    """Whether this browser asked for the large-text, high-contrast mode, and where its switch returns to."""
+    return {"elder_mode": request.cookies.get(ELDER_COOKIE) == "1", "elder_next": _back_here}
+
+
+def _back_here():
+    """The page the 适老化模式 switch goes back to: this one, at its address. A refused form is shown again at
+    the address it was sent to, which may answer POST only (a course's session form, a financing step): going
+    back there was a GET of it, 405. Then it is the page the form was sent from (the Referer, when a page of
+    this site), else the area's list, else the home page. What was typed in the refused form is not kept."""
+    here = request.full_path if request.query_string else request.path
+    if request.method in ("GET", "HEAD") or answers_get(request.path):
+        return here
+    sent_from = urlsplit(request.referrer or "")
+    if sent_from.scheme in ("http", "https") and sent_from.netloc == request.host:
+        back = safe_next(sent_from.path + (f"?{sent_from.query}" if sent_from.query else ""))
+        if back and answers_get(back):
+            return back
+    if request.blueprint and f"{request.blueprint}.index" in current_app.view_functions:
+        try:
+            return url_for(f"{request.blueprint}.index")
+        except BuildError:  # an index of the area's own object (its id in the address)
+            pass
+    return url_for("main.index")
 
 
 @bp.route("/")
@@ -56,7 +78,8 @@ def elder_mode():
     if current_app.config.get("WTF_CSRF_ENABLED", True) and not _from_this_site():
         abort(400)
     on = request.form.get("on") == "1"
-    resp = redirect(safe_next(request.form.get("next")) or "/", code=303)
+    back = safe_next(request.form.get("next"))
+    resp = redirect(back if back and answers_get(back) else "/", code=303)  # never to a POST-only address (405)
     if on:
         resp.set_cookie(ELDER_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     else:

@@ -1,8 +1,10 @@
 """Links: the one check for where a redirect may go, and site paths built outside a request."""
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
-from flask import current_app
+from flask import current_app, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 
 def safe_next(target):
@@ -12,6 +14,18 @@ def safe_next(target):
     if urlsplit(target).netloc:
         return None
     return target
+
+
+def answers_get(target):
+    """Whether a path of this site (its query aside) is the address of a page a GET is answered at: not the
+    POST-only address a refused form is shown again at (a GET of it is 405), nor an address of no page."""
+    try:
+        current_app.url_map.bind_to_environ(request.environ).match(unquote(urlsplit(target).path), method="GET")
+    except RequestRedirect:  # /needs for /needs/: a GET is redirected to the page
+        return True
+    except HTTPException:  # 405, 404
+        return False
+    return True
 
 
 def path_for(endpoint, _anchor=None, **values):

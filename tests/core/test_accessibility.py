@@ -43,6 +43,64 @@ def test_elder_mode_for_logged_in_users_too(client, auth):
     assert 'id="elder-toggle"' in body and 'name="next" value="/dashboard"' in body
 
 
+def _switch_next(page):
+    return re.search(r'<form method="post" action="/display/elder">.*?name="next" value="([^"]*)"', page, re.S).group(1)
+
+
+def _switch(client, page):
+    """Press the 适老化模式 switch on ``page`` and follow where it leads."""
+    resp = client.post("/display/elder", data={"on": "1", "next": _switch_next(page)})
+    assert resp.status_code == 303
+    return resp.headers["Location"], client.get(resp.headers["Location"])
+
+
+def test_the_switch_on_a_refused_form_leads_to_a_page_not_an_error(client, auth):
+    """A refused form comes back at the address it was sent to, which answers only POST (here a course's session
+    form at /training/<id>/sessions). The switch on that page went back to that address: a GET of it was 405
+    (方法不允许). It now goes back to the page the form was sent from, when that is a page of this site; else to
+    the area's list. What was typed in the refused form is not kept, but no error page is shown."""
+    from tests.training.test_training import make_course
+
+    course = make_course(sessions=0)
+    auth.login("admin")
+    form = {"title": "政策解读专题", "module_kind": "policy", "starts_at": "9999-12-31T23:00"}
+    sent_from = {"Referer": f"http://localhost/training/{course.id}"}  # the course's page, as a browser says
+    page = client.post(f"/training/{course.id}/sessions", data=form, headers=sent_from)
+    assert page.status_code == 400
+    where, shown = _switch(client, page.get_data(as_text=True))
+    assert shown.status_code == 200 and where == f"/training/{course.id}"
+    assert 'class="mm-elder"' in shown.get_data(as_text=True)
+    # No Referer (a browser told not to send one), or another site's, or the refused form's own address:
+    # the training list.
+    for referrer in (None, "https://evil.example/training/1", f"http://localhost/training/{course.id}/sessions"):
+        headers = {"Referer": referrer} if referrer else {}
+        page = client.post(f"/training/{course.id}/sessions", data=form, headers=headers)
+        where, shown = _switch(client, page.get_data(as_text=True))
+        assert shown.status_code == 200 and where == "/training/", referrer
+
+
+def test_the_switch_on_a_refused_financing_step_leads_to_the_case(client, auth):
+    """The same for a financing case's step form (/financing/<id>/move, POST only): back to the case page it was
+    sent from, with the query it had."""
+    from tests.financing.test_financing_pages import _applied_case
+
+    case = _applied_case()
+    auth.login("broker")
+    sent_from = f"/financing/{case.id}?from=queue"
+    data = {"action": "refuse", "expected": "applied", "note": "x"}
+    page = client.post(f"/financing/{case.id}/move", data=data, headers={"Referer": f"http://localhost{sent_from}"})
+    assert page.status_code == 400
+    where, shown = _switch(client, page.get_data(as_text=True))
+    assert shown.status_code == 200 and where == sent_from
+    assert "知识产权质押融资" in shown.get_data(as_text=True)
+
+
+def test_the_switch_never_returns_to_an_address_a_get_is_refused_at(client):
+    """A page opened before this was fixed still sends the POST-only address: the switch goes to the home page."""
+    resp = client.post("/display/elder", data={"on": "1", "next": "/training/1/sessions"})
+    assert resp.headers["Location"] == "/" and client.get(resp.headers["Location"]).status_code == 200
+
+
 def test_form_errors_are_tied_to_their_fields(client, auth):
     """An invalid field says so (aria-invalid) and points at its message (aria-describedby)."""
     auth.login(make_user(role="enterprise"))
