@@ -8,8 +8,11 @@ from werkzeug.routing import RequestRedirect
 
 
 def safe_next(target):
-    """``target`` when it is a same-site path (never //host, a scheme or a backslash trick), else None."""
+    """``target`` when it is a same-site path (never //host, a scheme or a backslash trick), else None; never
+    with a line break or another control character, which no redirect's address may hold (it was a 500)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
         return None
     if urlsplit(target).netloc:
         return None

@@ -196,6 +196,17 @@ def test_login_next_is_not_an_open_redirect(client):
     assert resp.headers["Location"].endswith("/dashboard")
 
 
+def test_a_line_break_in_login_next_is_ignored_not_an_error(client):
+    """A ``next`` with a line break in it (a header injection attempt, or a mangled link) was a 500 (服务器错误)
+    after a correct password: it cannot be a redirect's address. The user now lands on the dashboard."""
+    user = make_user()
+    resp = client.post(
+        "/auth/login?next=/needs/%0d%0aSet-Cookie:x=1", data={"email": user.email, "password": "password123"}
+    )
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/dashboard")
+    assert "欢迎回来" in client.get(resp.headers["Location"]).get_data(as_text=True)
+
+
 def test_remember_me_sets_cookie(client):
     user = make_user()
     client.post("/auth/login", data={"email": user.email, "password": "password123", "remember": "y"})
