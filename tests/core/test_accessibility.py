@@ -101,6 +101,21 @@ def test_the_switch_never_returns_to_an_address_a_get_is_refused_at(client):
     assert resp.headers["Location"] == "/" and client.get(resp.headers["Location"]).status_code == 200
 
 
+def test_breadcrumbs_are_named_in_chinese(client, auth):
+    """A screen reader announced each page's breadcrumb as "breadcrumb 导航", in English on a Chinese page
+    (WCAG 3.1.2): it is now 当前位置, on a listing's page, a course's and a financing case's alike."""
+    from tests.factories import make_need
+    from tests.financing.test_financing_pages import _applied_case
+    from tests.training.test_training import make_course
+
+    need, course, case = make_need(), make_course(sessions=0), _applied_case()
+    auth.login("admin")
+    for address in (f"/needs/{need.id}", f"/training/{course.id}", f"/financing/{case.id}"):
+        page = client.get(address).get_data(as_text=True)
+        navs = re.findall(r'<nav aria-label="([^"]*)"><ol class="breadcrumb', page)
+        assert navs == ["当前位置"], address
+
+
 def test_form_errors_are_tied_to_their_fields(client, auth):
     """An invalid field says so (aria-invalid) and points at its message (aria-describedby)."""
     auth.login(make_user(role="enterprise"))

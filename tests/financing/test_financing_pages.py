@@ -56,7 +56,7 @@ def test_a_case_page_has_a_breadcrumb_back_to_the_list(client, auth):
     for user in (case.applicant, make_user("broker")):
         auth.login(user)
         page = client.get(f"/financing/{case.id}").get_data(as_text=True)
-        crumb = re.search(r'<nav aria-label="breadcrumb">(.*?)</nav>', page, re.S).group(1)
+        crumb = re.search(r'<nav aria-label="当前位置">(.*?)</nav>', page, re.S).group(1)
         assert '<a href="/financing/">知识产权质押融资</a>' in crumb
         assert f'aria-current="page">{case.organization.name}</li>' in crumb
         assert page.index(crumb) < page.index("<h1")

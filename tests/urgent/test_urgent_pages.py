@@ -22,7 +22,7 @@ def test_an_enterprise_reaches_its_urgent_requests_from_the_services_menu(client
 
 
 def _breadcrumb(page):
-    found = re.search(r'<nav aria-label="breadcrumb">(.*?)</nav>', page, re.S)
+    found = re.search(r'<nav aria-label="当前位置">(.*?)</nav>', page, re.S)
     return found and found.group(1)
 
 
