@@ -52,6 +52,36 @@ def test_an_ended_session_offers_its_replay_not_a_registration_that_would_be_ref
     assert services.registration_of(ended, user) is None and services.registration_of(late, user) is not None
 
 
+def test_someone_registered_for_an_ended_session_is_offered_its_replay_not_the_live_room(client, auth):
+    """Someone registered for a session that ended (three hours after its start) still got 进入直播间 on its page,
+    a room long closed, and no word of the replay. Their page now says 该场次已结束 with the replay when there is
+    one, in place of the live room's button; a session that started two hours ago still leads into the room."""
+    now = services.beijing_now().replace(second=0, microsecond=0)
+    user = auth.login("researcher")
+    sessions = {}
+    for title, replay in (
+        ("有回放的场次", "https://live.example.cn/replay/1"),
+        ("无回放的场次", None),
+        ("进行中的场次", None),
+    ):
+        s = make_session(title=title, starts_at=now + timedelta(days=1), replay_link=replay)
+        assert client.post(f"/classes/{s.id}/register").status_code == 302
+        sessions[title] = s
+    for title in ("有回放的场次", "无回放的场次"):  # held since: four hours ago
+        sessions[title].starts_at = now - timedelta(hours=4)
+    sessions["进行中的场次"].starts_at = now - timedelta(hours=2)
+    db.session.commit()
+    assert all(services.registration_of(s, user) for s in sessions.values())
+
+    page = client.get(f"/classes/{sessions['有回放的场次'].id}").get_data(as_text=True)
+    assert "您已报名" in page and "进入直播间" not in page and "https://live.example.cn/room/1" not in page
+    assert '该场次已结束，可<a href="https://live.example.cn/replay/1"' in page
+    page = client.get(f"/classes/{sessions['无回放的场次'].id}").get_data(as_text=True)
+    assert "进入直播间" not in page and "直播链接将在开播前公布" not in page and "该场次已结束" in page
+    page = client.get(f"/classes/{sessions['进行中的场次'].id}").get_data(as_text=True)
+    assert "进入直播间" in page and "该场次已结束" not in page
+
+
 def test_registration_closes_three_hours_after_the_start(app):
     """The one cut-off the page and register() share."""
     s = make_session(starts_at=datetime(2026, 12, 6, 9, 0))
