@@ -28,7 +28,7 @@ def pair():
 
 
 def _pages(result, s):
-    return ["/broker/mine", f"/results/{result.id}", f"/matches/result/{result.id}", "/dashboard", "/notifications/"]
+    return ["/broker/mine", f"/results/{result.id}", "/dashboard", "/notifications/"]
 
 
 def test_researcher_sees_no_organisation_before_introduction(client, auth, pair):
