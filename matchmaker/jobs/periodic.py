@@ -36,12 +36,13 @@ def _in_app(fn):
 @huey.periodic_task(crontab(minute="*"), name="matchmaker.sweep")
 def sweep():
     """Every minute: retry failed jobs that are due, run rows whose consumer died, recover stale refits,
-    imports and attendance imports."""
+    imports and attendance imports; drop the files of imports left unconfirmed past IMPORT_KEEP_DAYS."""
 
     def run(app):
         out = run_due()
         refit.requeue_stale()
         imports.requeue_stale()
+        imports.expire_unconfirmed()
         classes.requeue_stale()
         if out["ran"] or out["failed"]:
             log.info("sweep: ran %(ran)d job(s), %(failed)d failed", out)

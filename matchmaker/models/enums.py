@@ -268,12 +268,13 @@ class DeclineReason(LabelledEnum):
 
 
 class ImportStatus(LabelledEnum):
-    """An import batch: validated -> importing -> done; or error (nothing written)."""
+    """An import batch: validated -> importing -> done; or error (nothing written), or expired (left unconfirmed)."""
 
     VALIDATED = "validated", "待确认"
     IMPORTING = "importing", "导入中"
     DONE = "done", "已导入"
     ERROR = "error", "导入失败"
+    EXPIRED = "expired", "已过期"
 
 
 class IndexJobStatus(LabelledEnum):

@@ -15,7 +15,8 @@ class ImportBatch(db.Model):
     content = db.Column(db.LargeBinary, nullable=False)  # re-parsed on confirmation; emptied once the batch ends
     sha256 = db.Column(db.String(64), nullable=False, index=True)
     # validating (a job reads and checks the file) -> validated -> importing -> done; or rejected (the file
-    # cannot be used) or error (nothing written); the three end states keep the file's name and SHA-256, not its content
+    # cannot be used), error (nothing written) or expired (validated, left unconfirmed for IMPORT_KEEP_DAYS);
+    # the four end states keep the file's name and SHA-256, not its content
     status = db.Column(db.String(20), nullable=False, default="validated")
     total_rows = db.Column(db.Integer, nullable=False, default=0)
     good_rows = db.Column(db.Integer, nullable=False, default=0)

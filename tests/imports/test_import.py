@@ -10,6 +10,7 @@ from openpyxl import Workbook, load_workbook
 
 from matchmaker.extensions import db
 from matchmaker.models import ImportBatch, Result, TechNeed
+from matchmaker.models.base import utcnow
 from matchmaker.utils import clock
 
 from ..factories import make_org, make_user
@@ -225,6 +226,37 @@ def test_failure_during_import_rolls_everything_back(client, admin, monkeypatch)
     assert count() == 0
     batch = db.session.get(ImportBatch, batch.id, populate_existing=True)
     assert batch.status == "error" and batch.content == b""  # never read again
+
+
+def test_a_file_left_unconfirmed_past_the_keep_days_is_deleted_by_the_sweep(client, admin):
+    """A validated file (every row's contacts in it) nobody confirms is not kept forever: after IMPORT_KEEP_DAYS the
+    minute's sweep deletes it; its page says so, confirming it is refused with that reason, a younger one stays."""
+    from matchmaker.jobs import periodic
+
+    upload(client, xlsx([need_row("OLD-1")]))
+    upload(client, xlsx([need_row("NEW-1")]))
+    old, young = db.session.scalars(db.select(ImportBatch).order_by(ImportBatch.id)).all()
+    old_id, young_id = old.id, young.id
+    old.created_at = utcnow() - timedelta(days=7, hours=1)
+    young.created_at = utcnow() - timedelta(days=6, hours=23)
+    db.session.commit()
+    periodic.sweep.call_local()
+    message = "文件已超过 7 天未确认导入，已删除，请重新上传"
+    old = db.session.get(ImportBatch, old_id, populate_existing=True)
+    assert (old.status, old.content, old.message) == ("expired", b"", message) and len(old.sha256) == 64
+    young = db.session.get(ImportBatch, young_id, populate_existing=True)
+    assert young.status == "validated" and young.content and young.message is None
+    page = client.get(f"/needs/import/{old_id}").get_data(as_text=True)
+    assert message in page and f"/needs/import/{old_id}/confirm" not in page
+    assert "已过期" in client.get("/needs/import").get_data(as_text=True)
+    resp = client.post(f"/needs/import/{old_id}/confirm", follow_redirects=True)
+    body = resp.get_data(as_text=True)
+    # refused with the reason (flashed, and on the page), not taken for a repeat of a processed batch
+    assert resp.status_code == 200 and body.count(message) == 2 and "不能重复导入" not in body
+    assert count() == 0
+    # the younger file is still imported on confirmation
+    client.post(f"/needs/import/{young_id}/confirm")
+    assert [n.external_ref for n in db.session.scalars(db.select(TechNeed))] == ["NEW-1"]
 
 
 def test_results_import_checks_patents_and_maturity(client, admin):
