@@ -8,7 +8,7 @@ from werkzeug.routing import BuildError
 
 from ..auth.decorators import login_required, public
 from ..extensions import csrf
-from ..utils.urls import answers_get, safe_next
+from ..utils.urls import answers_get, referrer_path, safe_next
 from .services import headline_figures, todos
 
 bp = Blueprint("main", __name__)
@@ -30,11 +30,9 @@ def _back_here():
     here = request.full_path if request.query_string else request.path
     if request.method in ("GET", "HEAD") or answers_get(request.path):
         return here
-    sent_from = urlsplit(request.referrer or "")
-    if sent_from.scheme in ("http", "https") and sent_from.netloc == request.host:
-        back = safe_next(sent_from.path + (f"?{sent_from.query}" if sent_from.query else ""))
-        if back and answers_get(back):
-            return back
+    back = referrer_path()
+    if back and answers_get(back):
+        return back
     if request.blueprint and f"{request.blueprint}.index" in current_app.view_functions:
         try:
             return url_for(f"{request.blueprint}.index")

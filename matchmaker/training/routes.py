@@ -10,6 +10,7 @@ from ..extensions import db, limiter
 from ..models import Certificate, OrgKind, Role, TrainingCourse, TrainingEnrolment, User
 from ..models.enums import CourseStatus
 from ..utils import once
+from ..utils.urls import referrer_path, safe_next
 from ..utils.versions import EditConflict, refuse_stale
 from . import services
 from .forms import TRAINEE_KINDS, AssessmentForm, CourseForm, EnrolPersonForm, RevokeForm, SelfEnrolForm, SessionForm
@@ -229,14 +230,9 @@ def _enrolment(enrolment_id):
 def _back(e, at_row=False):
     """Back to the trainee list the form was sent from. ``at_row``: saved, at the trainee's row, which shows what
     was saved (on a page of 30 the admin was taken to its top each time); a refusal stays at the top, by its message."""
-    back = request.form.get("next") if _safe(request.form.get("next")) else None
+    back = safe_next(request.form.get("next"), under="/training/")
     back = back or url_for("training.enrolments", course_id=e.course_id)
     return redirect(f"{back}#enrolment-{e.id}" if at_row else back)
-
-
-def _safe(path):
-    # A line break in a redirect's address was a 500 (no header may hold one); a backslash is never meant.
-    return bool(path) and path.startswith("/training/") and "//" not in path and path.isprintable() and "\\" not in path
 
 
 @bp.route("/enrolments/<int:enrolment_id>/attendance", methods=["POST"])
@@ -331,13 +327,7 @@ def certificate_revoke(cert_id):
         return _render_certificates(failed=(cert, form), status=400)
     else:  # not the reason's fault
         flash("提交无效，请刷新页面后重试", "danger")
-    return redirect(request.referrer if _safe_ref(request.referrer) else url_for("training.certificates"))
-
-
-def _safe_ref(ref):
-    from urllib.parse import urlsplit
-
-    return bool(ref) and urlsplit(ref).netloc in ("", request.host) and "/training/" in urlsplit(ref).path
+    return redirect(referrer_path(under="/training/") or url_for("training.certificates"))
 
 
 @bp.route("/verify")

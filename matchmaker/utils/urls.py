@@ -7,16 +7,27 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 
-def safe_next(target):
+def safe_next(target, under="/"):
     """``target`` when it is a same-site path (never //host, a scheme or a backslash trick), else None; never
-    with a line break or another control character, which no redirect's address may hold (it was a 500)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    with a line break (Unicode's too: NEL, U+2028/9) or another control character, which no redirect's address
+    may hold (it was a 500).
+    ``under``: a path only below it (e.g. "/training/": the return address of a form of that area)."""
+    if not target or not target.startswith(under) or target.startswith("//") or "\\" in target:
         return None
-    if any(ord(c) < 32 or ord(c) == 127 for c in target):
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 or c in "\u2028\u2029" for c in target):  # C0, DEL, C1, U+2028/9
         return None
     if urlsplit(target).netloc:
         return None
     return target
+
+
+def referrer_path(under="/"):
+    """The page a form was sent from (its Referer) as a path and query of this site (``safe_next``, ``under``
+    given), or None: no Referer, or another site's."""
+    sent_from = urlsplit(request.referrer or "")
+    if sent_from.scheme not in ("http", "https") or sent_from.netloc != request.host:
+        return None
+    return safe_next(sent_from.path + (f"?{sent_from.query}" if sent_from.query else ""), under)
 
 
 def answers_get(target):

@@ -2,6 +2,7 @@
 forms, absurd course dates, enrolment in a course that has ended."""
 
 from datetime import timedelta
+from urllib.parse import urljoin
 
 import pytest
 
@@ -303,10 +304,13 @@ def test_a_colleague_sharing_the_office_phone_is_told_why_not_already_enrolled(c
     assert "已报名" in page.get_data(as_text=True) and count(TrainingEnrolment, course_id=course.id) == 2
 
 
-@pytest.mark.parametrize("back", ["/training/\r\nX-Injected: 1", "/training/1\x00", "/training/\\\\evil.example"])
+@pytest.mark.parametrize("back", ["/training/\r\nX-Injected: 1", "/training/1\x00", "/training/\\\\evil.example",
+                                  "/training/1\u2028", "/training/1\x85", "//evil.example/training/",
+                                  "https://evil.example/training/", "/needs/"])  # fmt: skip
 def test_a_mangled_return_address_goes_back_to_the_trainee_list(client, auth, back):
     """The hidden 返回 address of a score form carrying a line break was a 500 (a header cannot hold one); such an
-    address now goes back to the course's trainee list, and the score is saved."""
+    address, another site's or a page outside training now goes back to the course's trainee list, and the score
+    is saved."""
     course = make_course(sessions=0)
     auth.login("admin")
     client.post(
@@ -317,6 +321,27 @@ def test_a_mangled_return_address_goes_back_to_the_trainee_list(client, auth, ba
     assert resp.status_code == 302 and resp.headers["Location"] == f"/training/{course.id}/enrolments#enrolment-{e.id}"
     db.session.expire_all()
     assert db.session.get(TrainingEnrolment, e.id).score == 80
+
+
+@pytest.mark.parametrize(
+    "sent_from, back",
+    [("http://localhost/training/certificates?state=valid", "/training/certificates?state=valid"),
+     ("https://evil.example/training/certificates", "/training/certificates"),
+     ("https:evil.example/training/certificates", "/training/certificates"),  # read by browsers as https://evil…
+     ("https:/\\evil.example/training/certificates", "/training/certificates"),
+     ("http://localhost/needs/", "/training/certificates")],
+)  # fmt: skip
+def test_a_revocation_goes_back_to_the_certificate_list_it_was_sent_from_only(client, auth, sent_from, back):
+    """撤销 goes back to the certificate list the form was sent from (its filter kept): never to another site,
+    however its Referer is spelled (https:evil.example was followed off the site), nor outside training."""
+    admin = make_user("admin")
+    e = services.assess(services.enrol_self(make_course(sessions=0), make_user("enterprise")), 80, admin)
+    cert = services.issue_certificate(e, admin)
+    auth.login(admin)
+    resp = client.post(f"/training/certificates/{cert.id}/revoke", data={"reason": "考核材料不实"},
+                       headers={"Referer": sent_from})  # fmt: skip
+    assert resp.status_code == 302
+    assert urljoin("http://localhost/", resp.headers["Location"]) == f"http://localhost{back}"
 
 
 def test_an_attendance_mark_naming_seventy_thousand_sessions_is_refused(client, auth):
