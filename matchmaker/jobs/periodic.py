@@ -42,8 +42,8 @@ def sweep():
         out = run_due()
         refit.requeue_stale()
         imports.requeue_stale()
-        imports.expire_unconfirmed()
         classes.requeue_stale()
+        imports.expire_unconfirmed()  # last: recovering running work comes first
         if out["ran"] or out["failed"]:
             log.info("sweep: ran %(ran)d job(s), %(failed)d failed", out)
 
