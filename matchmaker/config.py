@@ -110,9 +110,11 @@ class DefaultConfig:
     # At most this many uploads verified at once on a machine, by all its web processes (each takes up to a core
     # for up to SIGNING_VERIFY_TIMEOUT); a lock file per slot in SIGNING_VERIFY_SLOTS_DIR (default
     # instance/verify-slots, on the machine's own disk). An upload finding none free within SIGNING_VERIFY_WAIT
-    # seconds is refused with 503 (系统正忙).
+    # seconds is refused with 503 (系统正忙); so is one at once when SIGNING_VERIFY_WAITERS others wait already (each
+    # waiting upload holds a web worker for up to SIGNING_VERIFY_WAIT).
     SIGNING_VERIFY_CONCURRENCY = 2
     SIGNING_VERIFY_WAIT = 2
+    SIGNING_VERIFY_WAITERS = 2
     SIGNING_VERIFY_SLOTS_DIR = None
     # Uploads to /contracts/verify per client address (429 past it; refused ones count): one address holds at most
     # 6 x 8 s of the slots' 2 x 60 s a minute, and 30 x 8 s an hour

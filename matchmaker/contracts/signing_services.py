@@ -563,16 +563,18 @@ def verify_document(doc):
 def verify_upload(data):
     """An uploaded PDF checked against the platform CA, in a separate process bounded in time and memory
     (``SIGNING_VERIFY_TIMEOUT``, ``SIGNING_VERIFY_MEMORY``), at most ``SIGNING_VERIFY_CONCURRENCY`` at once on this
-    machine (VerifierBusy after ``SIGNING_VERIFY_WAIT`` seconds); with the platform's matching document if any."""
+    machine (VerifierBusy after ``SIGNING_VERIFY_WAIT`` seconds, at once when ``SIGNING_VERIFY_WAITERS`` uploads are
+    waiting already); with the platform's matching document if any."""
     config = current_app.config
     timeout = config["SIGNING_VERIFY_TIMEOUT"]
     slots = config.get("SIGNING_VERIFY_SLOTS_DIR") or os.path.join(current_app.instance_path, "verify-slots")
     try:
-        with slot(slots, config["SIGNING_VERIFY_CONCURRENCY"], config["SIGNING_VERIFY_WAIT"]):
+        with slot(slots, config["SIGNING_VERIFY_CONCURRENCY"], config["SIGNING_VERIFY_WAIT"],
+                  waiters=config["SIGNING_VERIFY_WAITERS"]):  # fmt: skip
             result = verify_isolated(data, trust_roots(), authority().root, timeout=timeout,
                                      memory=config["SIGNING_VERIFY_MEMORY"])  # fmt: skip
-    except Busy:
-        log.warning("no verification slot free within %s s: an upload was refused", config["SIGNING_VERIFY_WAIT"])
+    except Busy as exc:
+        log.warning("no verification slot for an upload, refused: %s", exc)
         wait = math.ceil(timeout)  # the longest a slot is held
         raise VerifierBusy(f"系统正忙：同时验证的文件过多，请约 {wait} 秒后重新选择文件再试", wait) from None
     except NotAPdf as exc:

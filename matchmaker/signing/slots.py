@@ -1,7 +1,10 @@
 """At most ``count`` of something at once on one machine, whichever process asks: ``count`` lock files in a folder.
 
 A slot is a file ``slot-<i>`` locked with flock(2), exclusive and non-blocking; a caller finding every slot taken
-tries again every ``poll`` seconds until ``wait`` seconds have passed, then gets ``Busy``. The kernel releases a
+tries again every ``poll`` seconds until ``wait`` seconds have passed, then gets ``Busy``. With ``waiters``, only
+that many callers wait at once, each holding a place (a slot of the same kind in the subfolder ``waiting``) while it
+waits: one finding every slot and every place taken gets ``Busy`` at once, and a waiter gives its place back as soon
+as it has a slot (or gives up). The kernel releases a
 flock when the last descriptor of its open file closes, so also when the process holding it dies (killed, out of
 memory): no slot is left taken by a dead process, and nothing needs cleaning up. Descriptors are opened
 close-on-exec, so no program the holder starts keeps a slot.
@@ -38,16 +41,30 @@ def _try_each(directory, count):
 
 
 @contextmanager
-def slot(directory, count: int, wait: float, poll: float = 0.05):
+def slot(directory, count: int, wait: float, poll: float = 0.05, waiters: int | None = None):
     """Hold one of ``count`` slots in ``directory`` (made if missing) for the ``with`` block; ``Busy`` when none is
-    free within ``wait`` seconds."""
+    free within ``wait`` seconds, or at once when none is free and ``waiters`` others are waiting already (None: any
+    number may wait)."""
     os.makedirs(directory, mode=0o700, exist_ok=True)
     deadline = time.monotonic() + wait
-    while (fd := _try_each(directory, max(1, count))) is None:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise Busy(f"{count} slot(s) in {directory} taken for {wait} s")
-        time.sleep(min(poll, left))
+    count = max(1, count)
+    fd = _try_each(directory, count)
+    if fd is None:
+        place = None
+        if waiters is not None:
+            queue = os.path.join(directory, "waiting")
+            os.makedirs(queue, mode=0o700, exist_ok=True)
+            if waiters <= 0 or (place := _try_each(queue, waiters)) is None:
+                raise Busy(f"{count} slot(s) in {directory} taken and {waiters} caller(s) waiting already")
+        try:
+            while (fd := _try_each(directory, count)) is None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise Busy(f"{count} slot(s) in {directory} taken for {wait} s")
+                time.sleep(min(poll, left))
+        finally:
+            if place is not None:
+                os.close(place)  # no longer waiting: the place is someone else's to take
     try:
         yield
     finally:

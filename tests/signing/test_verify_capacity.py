@@ -131,6 +131,59 @@ def test_a_slot_freed_during_the_wait_is_taken(app, client, slots, signed):
     assert resp.status_code == 200 and GENUINE in resp.get_data(as_text=True)
 
 
+def test_an_upload_that_cannot_even_wait_is_busy_at_once(app, client, slots, signed):
+    """Every slot taken and SIGNING_VERIFY_WAITERS uploads waiting already (other web processes): the next upload is
+    answered 503 at once rather than holding its web worker for the wait; once a waiting one gives up its place, an
+    upload waits again, and is verified when a slot frees."""
+    app.config.update(SIGNING_VERIFY_WAIT=5, SIGNING_VERIFY_WAITERS=1)
+    with holding(slots, 1) as verifying:
+        with holding(slots / "waiting", 1):
+            start = time.perf_counter()
+            resp = _upload(client, signed)
+            assert time.perf_counter() - start < 2  # not the 5 s wait
+            assert resp.status_code == 503 and resp.headers["Retry-After"] == "8"
+            page = resp.get_data(as_text=True)
+            assert f'<div class="alert alert-danger" id="verify-error">{BUSY}</div>' in page and 'type="file"' in page
+        threading.Timer(0.5, verifying.kill).start()  # the verification elsewhere ends while this upload waits
+        start = time.perf_counter()
+        resp = _upload(client, signed)
+        assert time.perf_counter() - start >= 0.4  # it waited for the slot
+    assert resp.status_code == 200 and GENUINE in resp.get_data(as_text=True)
+
+
+def test_a_waiter_gives_its_place_back_once_it_verifies(tmp_path):
+    """An upload that waited and now verifies no longer counts as waiting: another may wait behind it."""
+    from matchmaker.signing.slots import Busy
+
+    first_in, done = threading.Event(), threading.Event()
+
+    def first():
+        with slot(tmp_path, 1, 0):
+            first_in.set()
+            time.sleep(0.2)
+
+    def second():
+        with slot(tmp_path, 1, 5, waiters=1):  # waits for the first, then verifies a while
+            done.wait(10)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    first_in.wait(5)
+    threads[1].start()
+    time.sleep(0.5)  # the second holds the slot now
+    start = time.perf_counter()
+    try:
+        with pytest.raises(Busy):
+            with slot(tmp_path, 1, 0.3, waiters=1):
+                pass
+        waited = time.perf_counter() - start
+    finally:
+        done.set()
+        for t in threads:
+            t.join()
+    assert waited >= 0.25  # it could queue (it waited), not refused at once
+
+
 def test_two_threads_of_one_process_do_not_share_a_slot(tmp_path):
     """A slot held by one thread is taken for the other threads of the same process too (a threaded server)."""
     from matchmaker.signing.slots import Busy
