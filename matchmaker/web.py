@@ -111,6 +111,8 @@ def register_web(app):
                 from .api.errors import from_http_exception
 
                 return from_http_exception(exc)
+            if getattr(exc, "response", None) is not None:  # a page made for this refusal (a limit's on_breach)
+                return exc.response
             if code == 500:  # a failed statement leaves the session unusable: the page's own queries need it
                 db.session.rollback()
             return render_template("errors/error.html", code=code, title=title, message=message), code

@@ -1,8 +1,10 @@
 """Views of online signing: prepare, review and sign, withdraw, download, verify."""
 
+import math
+import time
 from io import BytesIO
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from ..auth.decorators import get_or_404, login_required, public, role_required
@@ -151,8 +153,26 @@ def verify_contract(contract_id):
                            doc=doc, match=doc, match_visible=True, china_time=svc.china_time, ca=authority())  # fmt: skip
 
 
+def _verify_page(form, status=200, headers=None, error=None, result=None, match=None):
+    # A file identical to one the platform keeps: say so; link to it only for those who may see it.
+    match_visible = match is not None and svc.can_view(current_user, match.contract)
+    return render_template("contracts/signing/verify.html", form=form, result=result, error=error, match=match,
+                           match_visible=match_visible, contract=None, doc=None, china_time=svc.china_time,
+                           ca=authority()), status, headers or {}  # fmt: skip
+
+
+def _verify_refused(limit):
+    """The address's uploads exceed SIGNING_VERIFY_RATE_LIMIT: the verify page and its form again, with when to try
+    again (the longest of the limits breached: each calls this, the last page made is the one sent)."""
+    wait = max(1, math.ceil(limit.reset_at - time.time()), g.get("verify_retry_after", 0))
+    g.verify_retry_after = wait
+    when = f"{math.ceil(wait / 60)} 分钟" if wait >= 120 else f"{wait} 秒"
+    error = f"操作过于频繁：此网络地址提交验证的文件过多，请约 {when}后重新选择文件再试"
+    return make_response(_verify_page(VerifyForm(), 429, {"Retry-After": str(wait)}, error=error))
+
+
 @bp.route("/verify", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["SIGNING_VERIFY_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["SIGNING_VERIFY_RATE_LIMIT"], methods=["POST"], on_breach=_verify_refused)
 @public
 def verify():
     """Upload a signed PDF and see every signature: signer, time, integrity, and the chain to the platform CA."""
@@ -176,11 +196,7 @@ def verify():
                     error, status, headers = str(exc), 503, {"Retry-After": str(exc.retry_after)}
         else:
             status = 400
-    # A file identical to one the platform keeps: say so; link to it only for those who may see it.
-    match_visible = match is not None and svc.can_view(current_user, match.contract)
-    return render_template("contracts/signing/verify.html", form=form, result=result, error=error, match=match,
-                           match_visible=match_visible, contract=None, doc=None, china_time=svc.china_time,
-                           ca=authority()), status, headers  # fmt: skip
+    return _verify_page(form, status, headers, error=error, result=result, match=match)
 
 
 @bp.route("/verify/ca.pem")

@@ -206,18 +206,33 @@ def test_two_threads_of_one_process_do_not_share_a_slot(tmp_path):
         pass
 
 
+def _refused(resp):
+    """The 429 answer: the verify page with its form and the reason (not the generic error page)."""
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 429 and 'type="file"' in page and "合同签名验证" in page
+    error = page.split('<div class="alert alert-danger" id="verify-error">', 1)[1].split("</div>", 1)[0]
+    return int(resp.headers["Retry-After"]), error
+
+
 def test_an_address_may_check_six_files_a_minute_and_thirty_an_hour(app, client, monkeypatch):
     """One address: a 7th upload within a minute is refused (429), as is a 31st within an hour however spread;
-    another address is not held back. (Twenty a minute let one address keep both slots busy with 8 s files.)"""
+    another address is not held back. (Twenty a minute let one address keep both slots busy with 8 s files.) The
+    refusal is the verify page again, its form and when to try again (Retry-After the same)."""
     import limits.storage.memory
 
+    import matchmaker.contracts.signing_routes
+
     now = [time.time()]
-    monkeypatch.setattr(limits.storage.memory, "time", SimpleNamespace(time=lambda: now[0]))  # the limits' clock
+    clock = SimpleNamespace(time=lambda: now[0])
+    monkeypatch.setattr(limits.storage.memory, "time", clock)  # the limits' clock
+    monkeypatch.setattr(matchmaker.contracts.signing_routes, "time", clock)
     junk = b"MZ\x90\x00 not a pdf"
     for _ in range(6):
         assert _upload(client, junk).status_code == 400
-    resp = _upload(client, junk)
-    assert resp.status_code == 429 and "操作过于频繁" in resp.get_data(as_text=True)
+    now[0] += 20
+    wait, error = _refused(_upload(client, junk))
+    assert 39 <= wait <= 41  # the first of the six leaves the minute's window in 40 s
+    assert error == f"操作过于频繁：此网络地址提交验证的文件过多，请约 {wait} 秒后重新选择文件再试"
     other = {"REMOTE_ADDR": "10.0.0.2"}
     assert (
         client.post("/contracts/verify", data={"file": (BytesIO(junk), "a.pdf")}, environ_base=other).status_code == 400
@@ -226,7 +241,9 @@ def test_an_address_may_check_six_files_a_minute_and_thirty_an_hour(app, client,
         now[0] += 61
         for _ in range(6):
             assert _upload(client, junk).status_code == 400
-    now[0] += 61  # 30 in 5 minutes
-    assert _upload(client, junk).status_code == 429
+    now[0] += 61  # 30 in 5 and a half minutes
+    wait, error = _refused(_upload(client, junk))
+    assert 3600 - 325 - 1 <= wait <= 3600 - 325 + 1  # until the hour's first six leave its window
+    assert error == "操作过于频繁：此网络地址提交验证的文件过多，请约 55 分钟后重新选择文件再试"
     now[0] += 3600
     assert _upload(client, junk).status_code == 400
