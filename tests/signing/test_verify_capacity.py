@@ -184,6 +184,19 @@ def test_a_waiter_gives_its_place_back_once_it_verifies(tmp_path):
     assert waited >= 0.25  # it could queue (it waited), not refused at once
 
 
+def test_the_verify_command_is_told_when_the_machine_is_busy(app, runner, slots, signed, tmp_path):
+    """`flask signing verify FILE` checks a file as an upload is, holding a slot: every slot taken by web processes,
+    the operator is told 系统正忙 (exit status 1), not shown a traceback; with one free, the file is verified."""
+    path = tmp_path / "sent-by-a-signer.pdf"
+    path.write_bytes(signed)
+    with holding(slots, 1):
+        out = runner.invoke(args=["signing", "verify", str(path)])
+    assert out.exit_code == 1 and isinstance(out.exception, SystemExit)
+    assert f"Error: {BUSY}" in out.output
+    out = runner.invoke(args=["signing", "verify", str(path)])
+    assert "签名有效" in out.output and "系统正忙" not in out.output
+
+
 def test_two_threads_of_one_process_do_not_share_a_slot(tmp_path):
     """A slot held by one thread is taken for the other threads of the same process too (a threaded server)."""
     from matchmaker.signing.slots import Busy
