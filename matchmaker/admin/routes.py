@@ -9,6 +9,7 @@ from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
 from ..models import Organization, OrgKind, Role, User
 from ..utils import once
+from ..utils.urls import referrer_path
 from ..utils.versions import EditConflict, refuse_stale
 from . import services
 from .forms import ActivateForm, OrganizationForm, ResetPasswordForm, StaffUserForm
@@ -84,7 +85,7 @@ def user_active(user_id):
             flash("不能停用自己的账号", "danger")
         else:
             _set_active(user, False, None)  # taking an account away asks for nothing
-        return redirect(request.referrer or url_for("admin.users"))
+        return redirect(referrer_path("/admin/") or url_for("admin.users"))  # the filtered list it was sent from
     if user.active:
         return redirect(url_for("admin.users", q=user.email))
     form = ActivateForm()

@@ -432,3 +432,17 @@ def test_a_registration_naming_a_university_with_other_brackets_asks_to_join_it(
     assert user.organization_id is None and user.requested_organization_id == uni.id
     assert count(Organization) == 1
     assert "无法发布成果" in client.get("/results/new", follow_redirects=True).get_data(as_text=True)
+
+
+def test_deactivating_returns_to_the_filtered_list_and_never_off_site(auth, client):
+    """停用 goes back to the account list it was pressed on (its filter kept); a Referer naming another site, or
+    this site outside the admin pages, sends the admin to the account list instead."""
+    auth.login(make_user(role="admin"))
+    for referer, expected in [
+        ("http://localhost/admin/users?q=ent&page=2", "/admin/users?q=ent&page=2"),
+        ("https://evil.example/admin/users", "/admin/users"),
+        ("http://localhost/needs/", "/admin/users"),
+    ]:
+        victim = make_user(role="enterprise")
+        resp = client.post(f"/admin/users/{victim.id}/active", data={"active": "0"}, headers={"Referer": referer})
+        assert resp.status_code == 302 and resp.headers["Location"] == expected, referer
