@@ -3,9 +3,8 @@ kept upload (AttendanceImport.content, up to several MB) twice each time (get, t
 it now reads those fields alone, in one statement, as committed by the worker."""
 
 import re
-from contextlib import contextmanager
 
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from matchmaker.classes import services
 from matchmaker.extensions import db
@@ -13,26 +12,12 @@ from matchmaker.jobs import queue
 from matchmaker.models import AttendanceImport
 
 from ..factories import make_user
+from ..sql import statements
 from .test_attendance_import import _started_with_viewer
 from .test_classes import make_session
 
 # A viewer export of about 2 MB: a file the size the poll read twice a second.
 BIG = "邮箱,观看时长\n" + "".join(f"viewer{i:06d}@example-company.cn,{i % 90 + 1}\n" for i in range(60_000))
-
-
-@contextmanager
-def statements():
-    """The statements run meanwhile, each as (SQL, the names of the columns it returns)."""
-    seen = []
-
-    def note(conn, cursor, statement, *args):
-        seen.append((statement, [d[0] for d in cursor.description or ()]))
-
-    event.listen(db.engine, "after_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "after_cursor_execute", note)
 
 
 def reading_the_file(seen):

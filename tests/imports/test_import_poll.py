@@ -5,31 +5,17 @@ batch page no longer loads the file it does not show, and the import page's list
 nor the reports."""
 
 import re
-from contextlib import contextmanager
 
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from matchmaker.extensions import db
 from matchmaker.models import ImportBatch
 
+from ..sql import statements
+
 # A file of about 3 MB and a report of 6,000 problems (a batch at the row limit, half of its rows bad).
 BIG = b"x" * 3_000_000
 REPORT = [[row, "需求名称", f"第 {row} 行的需求名称不能为空"] for row in range(2, 6_002)]
-
-
-@contextmanager
-def statements():
-    """The statements run meanwhile, each as (SQL, the names of the columns it returns)."""
-    seen = []
-
-    def note(conn, cursor, statement, *args):
-        seen.append((statement, [d[0] for d in cursor.description or ()]))
-
-    event.listen(db.engine, "after_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "after_cursor_execute", note)
 
 
 def returned(seen, *names):

@@ -1,0 +1,22 @@
+"""What SQL a piece of work runs, for tests that check what a page or poll reads."""
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from matchmaker.extensions import db
+
+
+@contextmanager
+def statements():
+    """The statements run meanwhile, each as (SQL, the names of the columns it returns)."""
+    seen = []
+
+    def note(conn, cursor, statement, *args):
+        seen.append((statement, [d[0] for d in cursor.description or ()]))
+
+    event.listen(db.engine, "after_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "after_cursor_execute", note)
