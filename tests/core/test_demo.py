@@ -5,7 +5,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from matchmaker.extensions import db
-from matchmaker.models import Organization, Result, TechNeed, User
+from matchmaker.models import LiveRegistration, Organization, Result, TechNeed, User
 
 from ..conftest import app_on
 from ..needs.test_status_owner import status_writes  # noqa: F401  (listing statuses set outside their owner)
@@ -58,6 +58,12 @@ def test_demo_then_every_reachable_page_is_200(fresh_db_url, tmp_path, status_wr
         # them, solved and closed years ago, above the enterprise's current needs.
         changed = db.session.scalars(db.select(TechNeed.updated_at).where(TechNeed.created_at < datetime(2021, 1, 1)))
         assert {d.year for d in changed} == {2020}
+        # A registrant who stayed away has no watch time from the export (the attendance page showed 43 分钟, 导入
+        # beside an unticked box).
+        absent = db.session.execute(
+            db.select(LiveRegistration.minutes, LiveRegistration.attendance_source).filter_by(attended=False)
+        ).all()  # fmt: skip
+        assert absent and set(absent) == {(None, None)}
         again = runner.invoke(args=["demo"])
         assert again.exit_code != 0 and "不是空的" in again.output
         for email in ("admin@demo.cn", "broker1@demo.cn", "ent1@demo.cn", "res1@demo.cn", None):
