@@ -15,6 +15,7 @@ from .allpairs import score_block, side_rows
 from .docs import Doc, MatchResult, doc_cache
 from .explain import explain_candidates
 from .index import SideIndex, row_block, top_n
+from .pages import small_pages
 from .scoring import score_side
 from .semantic import LatentSpace
 from .vectorize import Vectorizer
@@ -84,6 +85,10 @@ class MatchEngine:
     # ------------------------------------------------------------------ fitting
     def fit(self, needs: list[Doc], results: list[Doc], progress: Progress | None = None):
         """Learn vocabulary, IDF and latent components from all documents; index both sides."""
+        with small_pages():  # short-lived arrays touched once: see pages.py
+            return self._fit(needs, results, progress)
+
+    def _fit(self, needs: list[Doc], results: list[Doc], progress: Progress | None):
         t0 = time.perf_counter()
         report = progress or (lambda stage, done, total: None)
         docs = list(needs) + list(results)

@@ -275,3 +275,28 @@ def test_compiled_embeddings_equal_scipys(monkeypatch):
         assert np.array_equal(latent.transform(X[r])[0].view(np.int32), compiled[r].view(np.int32))
     empty = sp.csr_matrix((1, X.shape[1]), dtype=np.float32)
     assert latent.transform(empty).shape == (1, 16) and not latent.transform(empty).any()
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_fit_gives_no_huge_page_advice_and_restores_numpys(before):
+    """A refit's arrays get small pages (pages.py); numpy's own setting is back once the fit ends or fails."""
+    from matchmaker.matching.pages import _set_madvise_hugepage
+
+    if _set_madvise_hugepage is None:
+        pytest.skip("this numpy has no huge-page switch")
+    original = _set_madvise_hugepage(before)
+    try:
+        during = []
+        MatchEngine().fit(NEEDS, RESULTS, progress=lambda *a: during.append(_set_madvise_hugepage(False)))
+        assert during and not any(during)
+        assert _set_madvise_hugepage(before) is before
+
+        def fail(stage, *_):
+            if stage == "semantic":
+                raise RuntimeError("stop")
+
+        with pytest.raises(RuntimeError):
+            MatchEngine().fit(NEEDS, RESULTS, progress=fail)
+        assert _set_madvise_hugepage(before) is before
+    finally:
+        _set_madvise_hugepage(original)
