@@ -1,5 +1,6 @@
 """Live-class pages as their users met them in the browser (2026-12-06)."""
 
+import re
 from datetime import datetime, timedelta
 
 from matchmaker.classes import services
@@ -87,3 +88,19 @@ def test_registration_closes_three_hours_after_the_start(app):
     s = make_session(starts_at=datetime(2026, 12, 6, 9, 0))
     assert services.registration_open(s, now=datetime(2026, 12, 6, 12, 0))
     assert not services.registration_open(s, now=datetime(2026, 12, 6, 12, 1))
+
+
+def test_a_session_page_has_a_breadcrumb_back_to_the_schedule(client, auth):
+    """A session's page had no way back to the schedule but the browser's; like the other detail pages it now
+    opens with a breadcrumb to 直播课堂与线上对接, for visitors, registrants and staff alike."""
+    s = make_session(title="高校成果转化路演")
+    for role in (None, "researcher", "broker"):
+        if role:
+            auth.login(role)
+        page = client.get(f"/classes/{s.id}").get_data(as_text=True)
+        crumb = re.search(r'<nav aria-label="当前位置">(.*?)</nav>', page, re.S).group(1)
+        assert '<a href="/classes/">直播课堂与线上对接</a>' in crumb
+        assert 'aria-current="page">高校成果转化路演</li>' in crumb
+        assert page.index(crumb) < page.index("<h1")
+        if role:
+            auth.logout()
