@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, joinedload
 
 from .. import jobs
 from ..extensions import db
@@ -293,11 +293,12 @@ def queue_attendance_import(session, filename, content, user, min_minutes=1, rep
 
 
 def import_query(session, before=None):
-    """The session's attendance imports (those before the import ``before``), newest first, without the files
-    kept while they are read."""
+    """The session's attendance imports (those before the import ``before``), newest first, with who uploaded each
+    (in the same query) and without the files kept while they are read."""
     stmt = (
         db.select(AttendanceImport).where(AttendanceImport.session_id == session.id)
-        .options(defer(AttendanceImport.content)).order_by(AttendanceImport.id.desc())
+        .options(defer(AttendanceImport.content), joinedload(AttendanceImport.created_by))
+        .order_by(AttendanceImport.id.desc())
     )  # fmt: skip
     return stmt if before is None else stmt.where(AttendanceImport.id < before)
 

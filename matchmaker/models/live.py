@@ -109,7 +109,7 @@ class AttendanceImport(db.Model):
     # "n_typed"} (typed: watch times written in full-width digits, read as half-width, listed to check)
     result = db.Column(db.JSON)
     message = db.Column(db.String(500))
-    created_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    created_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))  # who uploaded it
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     finished_at = db.Column(db.DateTime)
     # Set when a worker takes the import and as it reads the export (with processed_rows, from a connection of
@@ -117,3 +117,6 @@ class AttendanceImport(db.Model):
     heartbeat_at = db.Column(db.DateTime)
     # Workers that took it: after classes.services.STALE_ATTEMPTS that died the sweep gives up, with a message.
     attempts = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+
+    # Lists load it with their query (classes.services.import_query); raise rather than read it one row at a time.
+    created_by = db.relationship("User", lazy="raise")

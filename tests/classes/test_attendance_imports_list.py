@@ -9,8 +9,15 @@ from matchmaker.jobs import queue
 from matchmaker.models import AttendanceImport
 
 from ..factories import make_user
+from ..sql import statements
 from .test_attendance_import import _post, _started_with_viewer
 from .test_classes import make_session
+
+
+def _uploaders(page):
+    """The 上传人 cell of each row of the imports table, as shown."""
+    body = re.search(r"<caption[^>]*>.*?</tbody>", page, re.S).group(0)
+    return re.findall(r'<td class="small text-nowrap">[^<]*</td>\s*<td class="small">([^<]*)</td>', body)
 
 
 def _rows(page):
@@ -46,7 +53,7 @@ def test_the_attendance_page_lists_earlier_uploads_under_the_latest_ones_progres
     assert re.search(r'id="import-status" data-status="importing"', page)
     assert "正在后台读取观看记录“第二部分.csv”" in page and 'id="import-read-rows"' in page
     assert "<caption" in page and "此前的导入（最近 2 次，最新的在前）" in page
-    assert re.findall(r'<th scope="col">([^<]+)</th>', page)[:4] == ["文件", "上传时间", "状态", "结果"]
+    assert re.findall(r'<th scope="col">([^<]+)</th>', page)[:5] == ["文件", "上传时间", "上传人", "状态", "结果"]
     rows = _rows(page)
     assert [(name, status) for name, status, _ in rows] == [("昵称表.csv", "未导入"), ("第一部分.csv", "已导入")]
     assert "观看记录未导入，出席情况没有任何更改：文件中没有“邮箱”或“手机号”列" in rows[0][2]
@@ -98,3 +105,38 @@ def test_the_list_is_for_who_may_import(client, auth):
     auth.login(make_user("broker"))
     assert client.get(f"/classes/{s.id}/attendance/imports").status_code == 403
     assert "此前的导入" not in client.get(f"/classes/{s.id}/attendance").get_data(as_text=True)
+
+
+def test_each_upload_says_who_uploaded_it(client, auth):
+    """The lists said which file and when, not who uploaded it: a session's creator and an admin both import. Each
+    row now names its uploader (上传人), on the attendance page's earlier uploads and on the list of all; an upload
+    with no uploader recorded shows —. The names come with the list's own query, not one query a row."""
+    broker = make_user("broker", name="王经纪")
+    admin = make_user("admin", name="李管理")
+    s, _ = _started_with_viewer(broker, "viewer@ent.cn")
+    db.session.add(AttendanceImport(session_id=s.id, filename="早前的文件.csv", file_format="csv", content=b"",
+                                    status="done", message="早前导入"))  # fmt: skip
+    db.session.commit()
+    auth.login(broker)
+    _post(client, s, "邮箱,观看时长\nviewer@ent.cn,30\n", "经纪人上传.csv")
+    auth.logout()
+    auth.login(admin)
+    _post(client, s, "邮箱,观看时长\nviewer@ent.cn,40\n", "管理员上传.csv")
+    _post(client, s, "邮箱,观看时长\nviewer@ent.cn,50\n", "最新一次.csv")
+
+    page = client.get(f"/classes/{s.id}/attendance").get_data(as_text=True)
+    assert [name for name, _, _ in _rows(page)] == ["管理员上传.csv", "经纪人上传.csv", "早前的文件.csv"]
+    assert _uploaders(page) == ["李管理", "王经纪", "—"]
+    listed = client.get(f"/classes/{s.id}/attendance/imports").get_data(as_text=True)
+    assert _uploaders(listed) == ["李管理", "李管理", "王经纪", "—"]
+
+    db.session.expire_all()  # each page read from the database, as in its own request
+    with statements() as few:
+        client.get(f"/classes/{s.id}/attendance/imports")
+    for i in range(8):  # eight more uploads, each by another admin
+        _uploads(s, make_user("admin", name=f"管理员{i}"), 1, start=10 + i)
+    db.session.expire_all()
+    with statements() as many:
+        listed = client.get(f"/classes/{s.id}/attendance/imports").get_data(as_text=True)
+    assert _uploaders(listed)[:2] == ["管理员7", "管理员6"] and len(_uploaders(listed)) == 12
+    assert len(many) == len(few)
