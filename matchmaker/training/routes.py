@@ -180,20 +180,34 @@ def enrol(course_id):
     return redirect(url_for("training.course", course_id=course.id))
 
 
+def _list_query():
+    """The list's query string as sent (filters, page): its row forms are posted with it, so a refusal shows the
+    list again as the admin left it."""
+    return urlencode(list(request.args.items(multi=True)))
+
+
+def _failed_row(failed, field):
+    """A list row's refused form, ``failed`` (row, form), as the list shows it again on that row: the row's id,
+    ``field`` as typed and its errors. None when nothing was refused."""
+    if not failed:
+        return None
+    row, form = failed
+    return {"id": row.id, "typed": (form[field].raw_data or [""])[0], "errors": form[field].errors}
+
+
 def _render_enrolments(course, person_form=None, status=200, failed=None):
     """The trainee list (filters and page from the query). ``failed``: a trainee's refused score form (enrolment,
     AssessmentForm), shown again on their row as typed with its message; its form is posted with the list's query,
     so the list comes back as the admin left it."""
     page = db.paginate(services.enrolment_query(course, request.args), per_page=30, error_out=False)
-    query = urlencode(list(request.args.items(multi=True)))
+    query = _list_query()
     here = url_for("training.enrolments", course_id=course.id) + (f"?{query}" if query else "")
-    if failed and failed[0] not in page.items:  # not on the page shown: said above it
-        flash(f"{failed[0].name}：" + "；".join(failed[1].score.errors), "danger")
+    row = _failed_row(failed, "score")
+    if row and failed[0] not in page.items:  # not on the page shown: said above it
+        flash(f"{failed[0].name}：" + "；".join(row["errors"]), "danger")
     return render_template(
         "training/enrolments.html", course=course, page=page, kinds=TRAINEE_KINDS, query=query, here=here,
-        person_form=person_form or EnrolPersonForm(formdata=None), counts=services.course_counts(course),
-        failed=failed and {"id": failed[0].id, "typed": (failed[1].score.raw_data or [""])[0],
-                           "errors": failed[1].score.errors},
+        person_form=person_form or EnrolPersonForm(formdata=None), counts=services.course_counts(course), failed=row,
     ), status  # fmt: skip
 
 
@@ -299,13 +313,12 @@ def _render_certificates(failed=None, status=200):
     """The certificate list (filters and page from the query). ``failed``: a refused revocation (certificate,
     RevokeForm), its reason box marked on its row with the message; its form is posted with the list's query."""
     page = db.paginate(services.certificate_query(request.args), per_page=30, error_out=False)
-    if failed and (failed[0] not in page.items or failed[0].revoked_at):  # its box not shown: said above the list
-        flash(f"证书 {failed[0].number}：" + "；".join(failed[1].reason.errors), "danger")
+    row = _failed_row(failed, "reason")
+    if row and (failed[0] not in page.items or failed[0].revoked_at):  # its box not shown: said above the list
+        flash(f"证书 {failed[0].number}：" + "；".join(row["errors"]), "danger")
     return render_template(
-        "training/certificates.html", page=page, revoke_form=RevokeForm(formdata=None),
-        query=urlencode(list(request.args.items(multi=True))),
-        failed=failed and {"id": failed[0].id, "typed": (failed[1].reason.raw_data or [""])[0],
-                           "errors": failed[1].reason.errors},
+        "training/certificates.html", page=page, revoke_form=RevokeForm(formdata=None), query=_list_query(),
+        failed=row,
     ), status  # fmt: skip
 
 
