@@ -66,7 +66,7 @@ class DefaultConfig:
     IMPORT_MAX_CELL_CHARS = 32_767  # a longer cell makes its row an error, not the whole file
     IMPORT_MAX_UNPACKED = 300 * 1024 * 1024  # an .xlsx's parts, uncompressed, refused before reading
     IMPORT_MAX_RATIO = 200  # largest compression ratio of an .xlsx part over 1 MB (zip bombs: thousands)
-    IMPORT_KEEP_DAYS = 7  # a validated file left unconfirmed this long is deleted by the minute sweep (expired)
+    IMPORT_KEEP_DAYS = 7  # a validated file left unconfirmed this long is deleted (expired) by the daily job at 00:10
 
     PER_PAGE = 20
     # JSON API (/api/v1): requests per token, and per client address (tokens or not)

@@ -290,8 +290,8 @@ def expired_message(days=None):
 
 
 def expire_unconfirmed() -> int:
-    """Drop the file of every batch validated and left unconfirmed for IMPORT_KEEP_DAYS (the minute's sweep calls
-    this): its rows' contacts are not kept for an import nobody makes. The batch ends as expired, keeping its
+    """Drop the file of every batch validated and left unconfirmed for IMPORT_KEEP_DAYS (the daily expire_listings
+    job calls this): its rows' contacts are not kept for an import nobody makes. The batch ends as expired, keeping its
     name, SHA-256 and report; its page says so and confirming it is refused. Commits; returns the batches expired."""
     days = current_app.config["IMPORT_KEEP_DAYS"]
     res = db.session.execute(

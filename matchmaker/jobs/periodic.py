@@ -36,14 +36,13 @@ def _in_app(fn):
 @huey.periodic_task(crontab(minute="*"), name="matchmaker.sweep")
 def sweep():
     """Every minute: retry failed jobs that are due, run rows whose consumer died, recover stale refits,
-    imports and attendance imports; drop the files of imports left unconfirmed past IMPORT_KEEP_DAYS."""
+    imports and attendance imports."""
 
     def run(app):
         out = run_due()
         refit.requeue_stale()
         imports.requeue_stale()
         classes.requeue_stale()
-        imports.expire_unconfirmed()  # last: recovering running work comes first
         if out["ran"] or out["failed"]:
             log.info("sweep: ran %(ran)d job(s), %(failed)d failed", out)
 
@@ -79,13 +78,16 @@ DAILY_RETRY = dict(retries=6, retry_delay=600)  # e.g. the database unreachable 
 
 @huey.periodic_task(crontab(hour="0", minute="10"), name="matchmaker.expire_listings", **DAILY_RETRY)
 def expire_listings():
-    """Daily: expire listings past their validity and remind owners seven days before."""
+    """Daily: expire listings past their validity and remind owners seven days before; expire the import
+    batches validated and left unconfirmed for IMPORT_KEEP_DAYS (their files deleted)."""
 
     def run(app):
         counts, reminded = expire_due(), remind_expiring()
         log.info("expire-listings: %s expired, %d reminded", counts, reminded)
 
     _once_today("expire-listings", run)
+    # its own day: a retry after either failed runs only the one not done (no reminder sent twice)
+    _once_today("expire-imports", lambda app: imports.expire_unconfirmed())
 
 
 @huey.periodic_task(crontab(hour="7", minute="30"), name="matchmaker.digest", **DAILY_RETRY)

@@ -228,11 +228,15 @@ def test_failure_during_import_rolls_everything_back(client, admin, monkeypatch)
     assert batch.status == "error" and batch.content == b""  # never read again
 
 
-def test_a_file_left_unconfirmed_past_the_keep_days_is_deleted_by_the_sweep(client, admin):
+def test_a_file_left_unconfirmed_past_the_keep_days_is_deleted_by_the_daily_job(client, admin, monkeypatch):
     """A validated file (every row's contacts in it) nobody confirms is not kept forever: after IMPORT_KEEP_DAYS the
-    minute's sweep deletes it; its page says so, confirming it is refused with that reason, a younger one stays."""
-    from matchmaker.jobs import periodic
+    daily job deletes it (not the minute's sweep); its page says so, confirming it is refused with that reason, a
+    younger one stays."""
+    from huey.storage import MemoryStorage
 
+    from matchmaker.jobs import periodic, queue
+
+    monkeypatch.setattr(queue.huey, "storage", MemoryStorage("import-expiry-test"))  # today's marker free
     upload(client, xlsx([need_row("OLD-1")]))
     upload(client, xlsx([need_row("NEW-1")]))
     old, young = db.session.scalars(db.select(ImportBatch).order_by(ImportBatch.id)).all()
@@ -241,6 +245,8 @@ def test_a_file_left_unconfirmed_past_the_keep_days_is_deleted_by_the_sweep(clie
     young.created_at = utcnow() - timedelta(days=6, hours=23)
     db.session.commit()
     periodic.sweep.call_local()
+    assert db.session.get(ImportBatch, old_id, populate_existing=True).status == "validated"  # not the sweep's
+    periodic.expire_listings.call_local()
     message = "文件已超过 7 天未确认导入，已删除，请重新上传"
     old = db.session.get(ImportBatch, old_id, populate_existing=True)
     assert (old.status, old.content, old.message) == ("expired", b"", message) and len(old.sha256) == 64

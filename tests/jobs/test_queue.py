@@ -210,3 +210,25 @@ def test_a_digest_retried_after_a_failure_reminds_brokers_once(app, monkeypatch)
         periodic.digest.call_local()
     periodic.digest.call_local()  # Huey's retry
     assert calls == ["remind", "digest", "digest"]
+
+
+def test_unconfirmed_imports_expire_daily_not_every_minute(app, monkeypatch):
+    """A batch validated and left unconfirmed past IMPORT_KEEP_DAYS is expired (file deleted) by the daily job;
+    the minute's sweep leaves it, and a batch younger than that is kept by both."""
+    from matchmaker.models import ImportBatch
+
+    monkeypatch.setattr(queue.huey, "storage", MemoryStorage("import-expiry-daily"))
+    ages = {"old": timedelta(days=7, hours=1), "young": timedelta(days=6, hours=23)}
+    for name, age in ages.items():
+        db.session.add(ImportBatch(kind="need", filename=f"{name}.csv", file_format="csv", content=b"x", sha256="0" * 64,
+                                   status="validated", created_at=utcnow() - age))  # fmt: skip
+    db.session.commit()
+
+    def states():
+        db.session.expire_all()
+        return {b.filename: (b.status, b.content) for b in db.session.scalars(db.select(ImportBatch))}
+
+    periodic.sweep.call_local()
+    assert states() == {"old.csv": ("validated", b"x"), "young.csv": ("validated", b"x")}
+    periodic.expire_listings.call_local()
+    assert states() == {"old.csv": ("expired", b""), "young.csv": ("validated", b"x")}
