@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
-from ..models import ImportBatch, Role
+from ..models import ImportBatch, ImportStatus, Role
 from ..utils import once
 from . import services as imports
 from .columns import COLUMNS, KIND_LABELS
@@ -82,9 +82,9 @@ def confirm(batch_id):
         flash(str(exc), "danger")
     else:
         batch = db.session.get(ImportBatch, batch_id)
-        if batch.status == "done":
+        if batch.status == ImportStatus.DONE:
             flash(batch.message, "success")
-        elif batch.status == "error":
+        elif batch.status == ImportStatus.ERROR:
             flash(batch.message, "danger")
         else:
             flash("正在导入，请稍候，本页会自动显示进度", "info")

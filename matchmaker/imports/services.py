@@ -25,7 +25,7 @@ from ..extensions import db
 from ..jobs import beats
 from ..listings import lifecycle
 from ..listings.tokens import ensure_dictionary, refresh_tokens
-from ..models import ImportBatch, ListingStatus, Result, Taxonomy, TechNeed, User, Zone
+from ..models import ImportBatch, ImportStatus, ListingStatus, Result, Taxonomy, TechNeed, User, Zone
 from ..models.base import utcnow
 from ..suggestions import services as matcher
 from ..utils import once
@@ -173,7 +173,7 @@ def validate_upload(kind, filename, content, user):
     precheck(content, fmt, _limits(current_app.config["IMPORT_MAX_ROWS"]))
     batch = ImportBatch(
         kind=kind, filename=filename, file_format=fmt, content=content,
-        sha256=hashlib.sha256(content).hexdigest(), status="validating", created_by_id=user.id,
+        sha256=hashlib.sha256(content).hexdigest(), status=ImportStatus.VALIDATING.value, created_by_id=user.id,
     )  # fmt: skip
     db.session.add(batch)
     db.session.flush()
@@ -189,29 +189,29 @@ def run_validation(batch_id):
     recorded as it goes (the page shows them), each time a heartbeat: a validation whose worker died is
     taken again by the minute's sweep (requeue_stale). Writes nothing else; a delivery that finds the batch
     taken (another worker beating on it) or checked does nothing."""
-    if not beats.claim(ImportBatch, batch_id, "validating"):
+    if not beats.claim(ImportBatch, batch_id, ImportStatus.VALIDATING.value):
         return db.session.get(ImportBatch, batch_id)
     batch = db.session.get(ImportBatch, batch_id)
     kind, content, fmt = batch.kind, batch.content, batch.file_format
     try:
         good, report, bad, dupes, total = analyse(
             kind, content, fmt, current_app.config["IMPORT_MAX_ROWS"],
-            lambda rows: beats.progress(ImportBatch, batch_id, "validating", rows, "import"),
+            lambda rows: beats.progress(ImportBatch, batch_id, ImportStatus.VALIDATING.value, rows, "import"),
         )  # fmt: skip
     except FileProblem as exc:
-        values = dict(status="rejected", content=b"", finished_at=utcnow(),
+        values = dict(status=ImportStatus.REJECTED.value, content=b"", finished_at=utcnow(),
                       message=f"文件未通过校验，没有导入任何数据：{exc}"[:500])  # fmt: skip
     except Exception:
         log.exception("validation of import %s failed", batch_id)
-        values = dict(status="error", finished_at=utcnow(),
+        values = dict(status=ImportStatus.ERROR.value, finished_at=utcnow(),
                       message="校验文件时服务器出错，没有导入任何数据；请稍后重新上传该文件")  # fmt: skip
     else:
-        values = dict(status="validated", total_rows=total, good_rows=len(good), bad_rows=bad, duplicate_rows=dupes,
-                      errors=report)  # fmt: skip
+        values = dict(status=ImportStatus.VALIDATED.value, total_rows=total, good_rows=len(good), bad_rows=bad,
+                      duplicate_rows=dupes, errors=report)  # fmt: skip
     db.session.rollback()
     db.session.execute(
         update(ImportBatch)
-        .where(ImportBatch.id == batch_id, ImportBatch.status == "validating")
+        .where(ImportBatch.id == batch_id, ImportBatch.status == ImportStatus.VALIDATING.value)
         .values(processed_rows=0, heartbeat_at=None, **values)
         .execution_options(synchronize_session=False)
     )
@@ -224,18 +224,18 @@ def confirm(batch):
 
     One confirm wins, however many arrive at once (a conditional UPDATE claims the batch); the
     others are repeats, shown the batch's true status."""
-    if batch.status == "validating":
+    if batch.status == ImportStatus.VALIDATING:
         raise FileProblem("文件还在校验中，请等校验完成后再确认导入")
-    if batch.status == "rejected":
+    if batch.status == ImportStatus.REJECTED:
         raise FileProblem("该文件未通过校验，不能导入；请按提示修改后重新上传")
-    if batch.status == "expired":
+    if batch.status == ImportStatus.EXPIRED:
         raise FileProblem(batch.message or expired_message())
-    if batch.good_rows == 0 and batch.status == "validated":
+    if batch.good_rows == 0 and batch.status == ImportStatus.VALIDATED:
         raise FileProblem("没有可导入的数据行")
     claimed = db.session.execute(
         update(ImportBatch)
-        .where(ImportBatch.id == batch.id, ImportBatch.status == "validated")
-        .values(status="importing", processed_rows=0, heartbeat_at=None, attempts=0)
+        .where(ImportBatch.id == batch.id, ImportBatch.status == ImportStatus.VALIDATED.value)
+        .values(status=ImportStatus.IMPORTING.value, processed_rows=0, heartbeat_at=None, attempts=0)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not claimed:
@@ -246,11 +246,11 @@ def confirm(batch):
 
 
 # What the sweep runs again for a batch in each state whose worker stopped beating.
-RESUMED_BY = {"validating": "run_validation", "importing": "run_import"}
+RESUMED_BY = {ImportStatus.VALIDATING.value: "run_validation", ImportStatus.IMPORTING.value: "run_import"}
 STALE_ATTEMPTS = 3  # workers that died on one batch before the sweep gives up on it
 GIVEN_UP = {
-    "validating": "校验文件时服务器出错，没有导入任何数据：处理该文件的后台进程多次中断（文件可能过大），请拆分文件后重新上传",
-    "importing": "导入失败，数据库未做任何更改：处理该文件的后台进程多次中断（文件可能过大），请拆分文件后重新上传",
+    ImportStatus.VALIDATING.value: "校验文件时服务器出错，没有导入任何数据：处理该文件的后台进程多次中断（文件可能过大），请拆分文件后重新上传",
+    ImportStatus.IMPORTING.value: "导入失败，数据库未做任何更改：处理该文件的后台进程多次中断（文件可能过大），请拆分文件后重新上传",
 }
 
 
@@ -273,7 +273,9 @@ def requeue_stale() -> list[int]:
             db.session.execute(
                 update(ImportBatch)
                 .where(ImportBatch.id == batch_id, ImportBatch.status == status, ImportBatch.heartbeat_at < stale)
-                .values(status="error", finished_at=utcnow(), processed_rows=0, message=GIVEN_UP[status])
+                .values(
+                    status=ImportStatus.ERROR.value, finished_at=utcnow(), processed_rows=0, message=GIVEN_UP[status]
+                )
             )
             db.session.commit()
             continue
@@ -296,8 +298,10 @@ def expire_unconfirmed() -> int:
     days = current_app.config["IMPORT_KEEP_DAYS"]
     res = db.session.execute(
         update(ImportBatch)
-        .where(ImportBatch.status == "validated", ImportBatch.created_at < utcnow() - timedelta(days=days))
-        .values(status="expired", content=b"", finished_at=utcnow(), message=expired_message(days))
+        .where(
+            ImportBatch.status == ImportStatus.VALIDATED.value, ImportBatch.created_at < utcnow() - timedelta(days=days)
+        )
+        .values(status=ImportStatus.EXPIRED.value, content=b"", finished_at=utcnow(), message=expired_message(days))
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -314,7 +318,7 @@ def run_import(batch_id):
     at once. Rows written meanwhile by another import (the same file uploaded and confirmed twice at
     once: a unique 外部编号 taken) make it check the file again once, those rows then skipped as in a
     re-import. Returns the batch, or None when another worker has it."""
-    if not beats.claim(ImportBatch, batch_id, "importing"):
+    if not beats.claim(ImportBatch, batch_id, ImportStatus.IMPORTING.value):
         return None
     for last in (False, True):
         try:
@@ -344,7 +348,7 @@ def _write(batch_id):
         except lifecycle.LifecycleError as exc:  # e.g. its validity ended since the file was checked
             raise FileProblem(f"第 {row} 行：{exc}") from None
         if i % CHUNK == 0:
-            beats.progress(ImportBatch, batch_id, "importing", i, "import")
+            beats.progress(ImportBatch, batch_id, ImportStatus.IMPORTING.value, i, "import")
     db.session.add_all(written)
     db.session.flush()
     batch.imported_rows = len(written)
@@ -353,7 +357,7 @@ def _write(batch_id):
     # renamed, a zone removed) is listed with its reason, not only counted in the message.
     batch.errors, batch.bad_rows = report, bad
     batch.processed_rows = len(written)
-    batch.status = "done"
+    batch.status = ImportStatus.DONE.value
     batch.content = b""  # read for the last time: the rows (contacts among them) are kept where they belong now
     batch.finished_at = utcnow()
     batch.message = f"已导入 {len(written)} 条{KIND_LABELS[kind]}" + (f"，跳过已存在的 {dupes} 条" if dupes else "")
@@ -368,9 +372,9 @@ def _failed(batch_id, exc):
     """Record run_import's failure on its batch (nothing was written), unless another delivery finished it."""
     log.error("import %s failed", batch_id, exc_info=exc)
     batch = db.session.get(ImportBatch, batch_id)
-    if batch.status != "importing":  # a second delivery failing after the first one finished
+    if batch.status != ImportStatus.IMPORTING:  # a second delivery failing after the first one finished
         return batch
-    batch.status = "error"
+    batch.status = ImportStatus.ERROR.value
     batch.content = b""  # an ended batch is never read again (a new upload is a new batch)
     batch.finished_at = utcnow()
     batch.message = f"导入失败，数据库未做任何更改：{str(exc)[:200] if isinstance(exc, FileProblem) else '服务器错误'}"
@@ -426,5 +430,5 @@ def batch_progress(batch_id):
 
 def progress(batch):
     """(rows written, rows to write) for the status page; while validating, (rows read, 0)."""
-    done = batch.imported_rows if batch.status == "done" else batch.processed_rows
+    done = batch.imported_rows if batch.status == ImportStatus.DONE else batch.processed_rows
     return done, batch.good_rows

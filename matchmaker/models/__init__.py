@@ -20,6 +20,7 @@ from .enums import (
     DeclineReason,
     DocumentStatus,
     FollowUpKind,
+    ImportStatus,
     IPType,
     ListingStatus,
     Maturity,
@@ -51,7 +52,7 @@ from .visits import Visit, VisitExpert, visit_need  # noqa: F401
 __all__ = [
     "ACTIVE_STATUSES", "AuditLog", "BrokerAssignment", "Channel", "Confidentiality", "Contract",
     "ContractType", "CoopMode", "DeclineReason", "DomainTerm", "Event", "FollowUp", "FollowUpKind", "IPType",
-    "ImportBatch", "IndexJob", "IndexVersion", "ListingChange", "ListingStatus", "LoginAttempt", "MatchSuggestion", "Maturity",
+    "ImportBatch", "ImportStatus", "IndexJob", "IndexVersion", "ListingChange", "ListingStatus", "LoginAttempt", "MatchSuggestion", "Maturity",
     "Notification", "OrgKind",
     "Organization", "RegistrationStatus", "RejectReason", "ResponseKind", "Result", "Role", "Source",
     "SuggestionMove", "SuggestionStatus", "Taxonomy", "TechNeed", "TransferMode", "User", "Zone", "event_need",

@@ -268,12 +268,16 @@ class DeclineReason(LabelledEnum):
 
 
 class ImportStatus(LabelledEnum):
-    """An import batch: validated -> importing -> done; or error (nothing written), or expired (left unconfirmed)."""
+    """A bulk-import batch: validating (a job reads and checks the file) -> validated -> importing -> done; or
+    rejected (the file cannot be used), error (nothing written) or expired (validated, left unconfirmed for
+    IMPORT_KEEP_DAYS). The four end states keep the file's name and SHA-256, not its content."""
 
+    VALIDATING = "validating", "校验中"
     VALIDATED = "validated", "待确认"
+    REJECTED = "rejected", "未通过校验"
     IMPORTING = "importing", "导入中"
     DONE = "done", "已导入"
-    ERROR = "error", "导入失败"
+    ERROR = "error", "失败"  # while checking the file or importing it
     EXPIRED = "expired", "已过期"
 
 

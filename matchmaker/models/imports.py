@@ -2,6 +2,7 @@
 
 from ..extensions import db
 from .base import utcnow
+from .enums import ImportStatus
 
 
 class ImportBatch(db.Model):
@@ -14,10 +15,7 @@ class ImportBatch(db.Model):
     file_format = db.Column(db.String(10), nullable=False)  # xlsx / csv
     content = db.Column(db.LargeBinary, nullable=False)  # re-parsed on confirmation; emptied once the batch ends
     sha256 = db.Column(db.String(64), nullable=False, index=True)
-    # validating (a job reads and checks the file) -> validated -> importing -> done; or rejected (the file
-    # cannot be used), error (nothing written) or expired (validated, left unconfirmed for IMPORT_KEEP_DAYS);
-    # the four end states keep the file's name and SHA-256, not its content
-    status = db.Column(db.String(20), nullable=False, default="validated")
+    status = db.Column(db.String(20), nullable=False, default=ImportStatus.VALIDATED.value)  # an ImportStatus
     total_rows = db.Column(db.Integer, nullable=False, default=0)
     good_rows = db.Column(db.Integer, nullable=False, default=0)
     bad_rows = db.Column(db.Integer, nullable=False, default=0)
@@ -38,3 +36,7 @@ class ImportBatch(db.Model):
     attempts = db.Column(db.Integer, nullable=False, default=0, server_default="0")
 
     created_by = db.relationship("User")
+
+    @property
+    def status_label(self):
+        return ImportStatus.label_of(self.status)

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -263,6 +264,19 @@ def test_a_file_left_unconfirmed_past_the_keep_days_is_deleted_by_the_daily_job(
     # the younger file is still imported on confirmation
     client.post(f"/needs/import/{young_id}/confirm")
     assert [n.external_ref for n in db.session.scalars(db.select(TechNeed))] == ["NEW-1"]
+
+
+def test_the_recent_imports_show_every_status_in_chinese(client, admin):
+    """Each status a batch can be in is listed on the import page by its Chinese name, never the stored code."""
+    labels = {"validating": "校验中", "validated": "待确认", "rejected": "未通过校验", "importing": "导入中",
+              "done": "已导入", "error": "失败", "expired": "已过期"}  # fmt: skip
+    for status in labels:
+        db.session.add(ImportBatch(kind="need", filename=f"{status}.csv", file_format="csv", content=b"",
+                                   sha256="0" * 64, status=status))  # fmt: skip
+    db.session.commit()
+    page = client.get("/needs/import").get_data(as_text=True)
+    for status, label in labels.items():
+        assert re.search(rf"{status}\.csv</a>\s*· 技术需求 · {label}\s", page), status
 
 
 def test_results_import_checks_patents_and_maturity(client, admin):
