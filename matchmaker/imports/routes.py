@@ -3,9 +3,8 @@
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..auth.decorators import get_or_404, role_required
-from ..extensions import db
-from ..models import ImportBatch, ImportStatus, Role
+from ..auth.decorators import role_required
+from ..models import ImportStatus, Role
 from ..utils import once
 from . import services as imports
 from .columns import COLUMNS, KIND_LABELS
@@ -71,8 +70,10 @@ def report(batch_id):
 @bp.route("/import/<int:batch_id>/confirm", methods=["POST"])
 @admin_only
 def confirm(batch_id):
-    """Import the good rows of a validated file."""
-    batch = get_or_404(ImportBatch, batch_id)
+    """Import the good rows of a validated file (the import job alone reads the file)."""
+    batch = imports.batch_progress(batch_id)
+    if batch is None:
+        abort(404)
     try:
         imports.confirm(batch)
     except once.Repeat:
@@ -81,7 +82,7 @@ def confirm(batch_id):
     except FileProblem as exc:
         flash(str(exc), "danger")
     else:
-        batch = db.session.get(ImportBatch, batch_id)
+        batch = imports.batch_progress(batch_id)  # done or failed already when the job ran at once
         if batch.status == ImportStatus.DONE:
             flash(batch.message, "success")
         elif batch.status == ImportStatus.ERROR:

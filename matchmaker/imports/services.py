@@ -220,7 +220,8 @@ def run_validation(batch_id):
 
 
 def confirm(batch):
-    """Queue the import of a validated batch (a job: a worker runs it after this commit).
+    """Queue the import of a validated batch (a job: a worker runs it after this commit). ``batch`` as
+    batch_progress reads it (its status and counts, not the file: the job reads that).
 
     One confirm wins, however many arrive at once (a conditional UPDATE claims the batch); the
     others are repeats, shown the batch's true status."""
@@ -418,13 +419,13 @@ def recent_batches(n=10):
 
 
 def batch_progress(batch_id):
-    """What progress() and the status poll read of a batch (status, processed_rows, imported_rows, good_rows,
-    message) as last committed (the jobs commit their progress from a connection of their own), or None. Polled
-    every second while a batch is checked or imported: one statement, of these columns alone (never the file nor
-    the report)."""
+    """What progress(), the status poll and confirm read of a batch (id, status, processed_rows, imported_rows,
+    good_rows, message) as last committed (the jobs commit their progress from a connection of their own), or None.
+    Polled every second while a batch is checked or imported: one statement, of these columns alone (never the file
+    nor the report)."""
     return db.session.execute(
-        db.select(ImportBatch.status, ImportBatch.processed_rows, ImportBatch.imported_rows, ImportBatch.good_rows,
-                  ImportBatch.message).where(ImportBatch.id == batch_id)
+        db.select(ImportBatch.id, ImportBatch.status, ImportBatch.processed_rows, ImportBatch.imported_rows,
+                  ImportBatch.good_rows, ImportBatch.message).where(ImportBatch.id == batch_id)
     ).one_or_none()  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from matchmaker.models.base import utcnow
 from matchmaker.utils import clock
 
 from ..factories import make_org, make_user
+from ..sql import statements
 
 NEXT_YEAR = (clock.today() + timedelta(days=365)).isoformat()
 NEED_HEADER = ["外部编号*", "需求名称*", "需求单位*", "需求摘要*", "拟解决的技术难题*", "技术指标", "现有基础", "关键词",
@@ -125,6 +126,21 @@ def test_confirming_twice_does_nothing_more(client, admin):
     client.post(f"/needs/import/{batch.id}/confirm")
     body = client.post(f"/needs/import/{batch.id}/confirm", follow_redirects=True).get_data(as_text=True)
     assert "不能重复导入" in body and count() == 1
+
+
+def test_confirming_reads_the_stored_file_once(client, admin):
+    """The confirm request loads the uploaded file (up to MAX_CONTENT_LENGTH) only where it is imported, not also to
+    check the batch's status and again to flash the outcome; the rows are imported and the outcome shown as before."""
+    upload(client, xlsx([need_row("ONCE-1"), need_row("ONCE-2")]))
+    batch_id = db.session.scalar(db.select(ImportBatch.id))
+    db.session.remove()
+    with statements() as seen:
+        resp = client.post(f"/needs/import/{batch_id}/confirm")
+    assert resp.status_code == 302 and count() == 2
+    reads = [sql for sql, columns in seen if "FROM import_batch" in sql and "content" in columns]
+    assert len(reads) == 1, reads
+    assert "已导入 2 条技术需求" in client.get(resp.location).get_data(as_text=True)
+    assert client.post(f"/needs/import/{batch_id + 1}/confirm").status_code == 404
 
 
 def test_csv_in_gbk_is_accepted(client, admin):
