@@ -233,14 +233,20 @@ def confirm(batch):
         raise FileProblem(batch.message or expired_message())
     if batch.good_rows == 0 and batch.status == ImportStatus.VALIDATED:
         raise FileProblem("没有可导入的数据行")
+    # A batch past IMPORT_KEEP_DAYS is refused as expired though the daily job has not marked it yet.
+    fresh = ImportBatch.created_at >= utcnow() - timedelta(days=current_app.config["IMPORT_KEEP_DAYS"])
     claimed = db.session.execute(
         update(ImportBatch)
-        .where(ImportBatch.id == batch.id, ImportBatch.status == ImportStatus.VALIDATED.value)
+        .where(ImportBatch.id == batch.id, ImportBatch.status == ImportStatus.VALIDATED.value, fresh)
         .values(status=ImportStatus.IMPORTING.value, processed_rows=0, heartbeat_at=None, attempts=0)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not claimed:
         db.session.rollback()
+        if batch.status == ImportStatus.VALIDATED and not db.session.scalar(
+            db.select(ImportBatch.id).where(ImportBatch.id == batch.id, fresh)
+        ):
+            raise FileProblem(expired_message())
         raise once.Repeat("import_batch", batch.id)
     jobs.after_commit(run_import, batch.id)
     db.session.commit()

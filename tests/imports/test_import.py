@@ -282,6 +282,20 @@ def test_a_file_left_unconfirmed_past_the_keep_days_is_deleted_by_the_daily_job(
     assert [n.external_ref for n in db.session.scalars(db.select(TechNeed))] == ["NEW-1"]
 
 
+def test_a_file_past_the_keep_days_is_refused_before_the_daily_job_marks_it(client, admin):
+    """Between IMPORT_KEEP_DAYS passing and the next daily run a file is still stored as validated: confirming it is
+    refused with the expiry's reason, nothing is imported, and the batch waits for the daily job."""
+    upload(client, xlsx([need_row("LATE-1")]))
+    batch = db.session.scalar(db.select(ImportBatch))
+    batch.created_at = utcnow() - timedelta(days=7, minutes=1)
+    db.session.commit()
+    resp = client.post(f"/needs/import/{batch.id}/confirm", follow_redirects=True)
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "文件已超过 7 天未确认导入，已删除，请重新上传" in body
+    assert "不能重复导入" not in body and count() == 0
+    assert db.session.get(ImportBatch, batch.id, populate_existing=True).status == "validated"
+
+
 def test_the_recent_imports_show_every_status_in_chinese(client, admin):
     """Each status a batch can be in is listed on the import page by its Chinese name, never the stored code."""
     labels = {"validating": "校验中", "validated": "待确认", "rejected": "未通过校验", "importing": "导入中",
