@@ -104,3 +104,22 @@ def test_a_session_page_has_a_breadcrumb_back_to_the_schedule(client, auth):
         assert page.index(crumb) < page.index("<h1")
         if role:
             auth.logout()
+
+
+def test_staff_see_an_ended_session_marked_over_beside_its_live_link(client, auth):
+    """Brokers and admins keep seeing the live link a session had (it is theirs to manage), but an ended session's
+    card now says 该场次已结束 (with the replay) and marks the link 已结束, as a current one is not."""
+    now = services.beijing_now().replace(second=0, microsecond=0)
+    ended = make_session(title="已结束的场次", starts_at=now - timedelta(hours=4),
+                         live_link="https://live.example.cn/room/9", replay_link="https://live.example.cn/replay/9")  # fmt: skip
+    coming = make_session(
+        title="明天的场次", starts_at=now + timedelta(days=1), live_link="https://live.example.cn/room/8"
+    )
+    for role in ("broker", "admin"):
+        auth.login(role)
+        page = client.get(f"/classes/{ended.id}").get_data(as_text=True)
+        assert '该场次已结束，可<a href="https://live.example.cn/replay/9"' in page
+        assert "直播链接（已结束）：" in page and "https://live.example.cn/room/9" in page
+        page = client.get(f"/classes/{coming.id}").get_data(as_text=True)
+        assert "该场次已结束" not in page and "直播链接：" in page and "https://live.example.cn/room/8" in page
+        auth.logout()
