@@ -148,9 +148,17 @@ def verify_contract(contract_id):
     doc = svc.document_with_pdf(contract)
     if doc is None:
         abort(404)
-    result = svc.verify_document(doc)
-    return render_template("contracts/signing/verify.html", form=VerifyForm(), result=result, contract=contract,
-                           doc=doc, match=doc, match_visible=True, china_time=svc.china_time, ca=authority())  # fmt: skip
+    result = error = None
+    status, headers = 200, {}
+    try:  # in a separate process bounded in time and memory, holding one of the machine's slots, as an upload
+        result = svc.verify_document(doc)
+    except svc.VerifierBusy as exc:
+        error, status, headers = str(exc), 503, {"Retry-After": str(exc.retry_after)}
+    except svc.DocumentUnverified as exc:
+        error, status = str(exc), exc.status
+    return render_template("contracts/signing/verify.html", form=VerifyForm(), result=result, error=error,
+                           contract=contract, doc=doc, match=doc, match_visible=True, china_time=svc.china_time,
+                           ca=authority()), status, headers  # fmt: skip
 
 
 def _verify_page(form, status=200, headers=None, error=None, result=None, match=None):

@@ -60,6 +60,15 @@ class VerifierBusy(Exception):
         self.retry_after = retry_after
 
 
+class DocumentUnverified(Exception):
+    """The stored PDF of a document was not verified: stopped at the time limit (``status`` 503: a less loaded
+    machine may finish it), at the memory limit, or unreadable (500); ``str()`` says so in Chinese."""
+
+    def __init__(self, message, status):
+        super().__init__(message)
+        self.status = status
+
+
 class NotASigner(SigningError):
     """The user is not the authorised signer of any unsigned party (the route answers 403)."""
 
@@ -556,35 +565,59 @@ def _notify_signed(doc, contract, user, label):
 
 
 def verify_document(doc):
-    """The stored PDF of a document, checked as a stranger would check it."""
-    return verify_pdf(doc.pdf, trust_roots(), authority().root)
+    """The stored PDF of a document, checked as a stranger would check it, and bounded as an upload is
+    (``verify_upload``): its signatures include organisations' certificates imported by admins and timestamp
+    servers' replies. VerifierBusy when no slot frees; DocumentUnverified when it is stopped at the time or memory
+    limit, or cannot be read."""
+    try:
+        return _verify_bounded(doc.pdf, f"document {doc.id}", "刷新本页再试")
+    except NotAPdf as exc:
+        reason = str(exc)
+        log.error("verifying the stored PDF of document %s (contract %s) failed: %s", doc.id, doc.contract_id, reason)
+        contact = "请联系平台管理员"
+        if reason == TIMED_OUT:
+            wait = math.ceil(current_app.config["SIGNING_VERIFY_TIMEOUT"])
+            message = (
+                f"验证超时：平台存档的合同文件未能在 {wait} 秒内验证完毕，请稍后刷新本页再试；如仍不成功，{contact}"
+            )
+            raise DocumentUnverified(message, 503) from None
+        if reason == TOO_MUCH_MEMORY:
+            raise DocumentUnverified(f"验证所需内存超出限制：平台存档的合同文件未能验证，{contact}", 500) from None
+        raise DocumentUnverified(f"平台存档的合同文件未能验证（{reason}），{contact}", 500) from None
 
 
 def verify_upload(data):
-    """An uploaded PDF checked against the platform CA, in a separate process bounded in time and memory
-    (``SIGNING_VERIFY_TIMEOUT``, ``SIGNING_VERIFY_MEMORY``), at most ``SIGNING_VERIFY_CONCURRENCY`` at once on this
-    machine (VerifierBusy after ``SIGNING_VERIFY_WAIT`` seconds, at once when ``SIGNING_VERIFY_WAITERS`` uploads are
-    waiting already); with the platform's matching document if any."""
+    """An uploaded PDF checked against the platform CA, bounded as ``_verify_bounded`` says; with the platform's
+    matching document if any."""
+    result = _verify_bounded(data, f"an upload of {len(data)} bytes", "重新选择文件再试")
+    match = db.session.scalar(
+        select(ContractDocument).where(ContractDocument.current_hash == document_hash(data)).limit(1)
+    )
+    return result, match
+
+
+def _verify_bounded(data, what, again):
+    """``verify_pdf`` of ``data`` against the trusted roots and the platform CA, in a separate process bounded in time
+    and memory (``SIGNING_VERIFY_TIMEOUT``, ``SIGNING_VERIFY_MEMORY``: NotAPdf(TIMED_OUT / TOO_MUCH_MEMORY)), at most
+    ``SIGNING_VERIFY_CONCURRENCY`` at once on this machine (VerifierBusy after ``SIGNING_VERIFY_WAIT`` seconds, at once
+    when ``SIGNING_VERIFY_WAITERS`` others are waiting already; its message ends with ``again``, what to do then).
+    ``what`` names the file in the log."""
     config = current_app.config
     timeout = config["SIGNING_VERIFY_TIMEOUT"]
     slots = config.get("SIGNING_VERIFY_SLOTS_DIR") or os.path.join(current_app.instance_path, "verify-slots")
     try:
         with slot(slots, config["SIGNING_VERIFY_CONCURRENCY"], config["SIGNING_VERIFY_WAIT"],
                   waiters=config["SIGNING_VERIFY_WAITERS"]):  # fmt: skip
-            result = verify_isolated(data, trust_roots(), authority().root, timeout=timeout,
-                                     memory=config["SIGNING_VERIFY_MEMORY"])  # fmt: skip
+            return verify_isolated(data, trust_roots(), authority().root, timeout=timeout,
+                                   memory=config["SIGNING_VERIFY_MEMORY"])  # fmt: skip
     except Busy as exc:
-        log.warning("no verification slot for an upload, refused: %s", exc)
+        log.warning("no verification slot for %s, refused: %s", what, exc)
         wait = math.ceil(timeout)  # the longest a slot is held
-        raise VerifierBusy(f"系统正忙：同时验证的文件过多，请约 {wait} 秒后重新选择文件再试", wait) from None
+        raise VerifierBusy(f"系统正忙：同时验证的文件过多，请约 {wait} 秒后{again}", wait) from None
     except NotAPdf as exc:
         if str(exc) in (TIMED_OUT, TOO_MUCH_MEMORY):
-            log.warning("verifying an uploaded PDF of %d bytes was stopped: %s", len(data), exc)
+            log.warning("verifying %s was stopped: %s", what, exc)
         raise
-    match = db.session.scalar(
-        select(ContractDocument).where(ContractDocument.current_hash == document_hash(data)).limit(1)
-    )
-    return result, match
 
 
 def pdf_name(doc, contract):
