@@ -102,16 +102,17 @@ class DefaultConfig:
     SIGNING_TSA_URL = None  # an RFC 3161 timestamp authority; default the platform's own
     SIGNING_TRUST_ROOTS = ()  # PEM files of licensed CAs whose PKCS#12 certificates organisations use
     SIGNING_VERIFY_MAX_BYTES = 5 * 1024 * 1024  # largest PDF /contracts/verify reads
-    # An uploaded PDF is verified in a separate process, killed after this many seconds (a genuine contract: 0.2 s
-    # with 3 signatures, 2 to 4 s with 20 and their validation data on a loaded 2-core machine)
+    # An uploaded PDF (and a contract's stored one, 验证签名) is verified in a separate process, killed after this
+    # many seconds (a genuine contract: 0.2 s with 3 signatures, 2 to 4 s with 20 and their validation data on a
+    # loaded 2-core machine)
     SIGNING_VERIFY_TIMEOUT = 8
     # ... which may use this many bytes of memory beyond what it starts with (a genuine contract: 5 to 15 MB); None: no limit
     SIGNING_VERIFY_MEMORY = 512 * 1024 * 1024
-    # At most this many uploads verified at once on a machine, by all its web processes (each takes up to a core
-    # for up to SIGNING_VERIFY_TIMEOUT); a lock file per slot in SIGNING_VERIFY_SLOTS_DIR (default
-    # instance/verify-slots, on the machine's own disk). An upload finding none free within SIGNING_VERIFY_WAIT
-    # seconds is refused with 503 (系统正忙); so is one at once when SIGNING_VERIFY_WAITERS others wait already (each
-    # waiting upload holds a web worker for up to SIGNING_VERIFY_WAIT).
+    # At most this many uploads (and contracts' 验证签名) verified at once on a machine, by all its web processes
+    # (each takes up to a core for up to SIGNING_VERIFY_TIMEOUT); a lock file per slot in SIGNING_VERIFY_SLOTS_DIR
+    # (default instance/verify-slots, on the machine's own disk). An upload finding none free within
+    # SIGNING_VERIFY_WAIT seconds is refused with 503 (系统正忙); so is one at once when SIGNING_VERIFY_WAITERS others
+    # wait already (each waiting upload holds a web worker for up to SIGNING_VERIFY_WAIT).
     SIGNING_VERIFY_CONCURRENCY = 2
     SIGNING_VERIFY_WAIT = 2
     SIGNING_VERIFY_WAITERS = 2
