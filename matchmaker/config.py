@@ -117,8 +117,8 @@ class DefaultConfig:
     SIGNING_VERIFY_WAIT = 2
     SIGNING_VERIFY_WAITERS = 2
     SIGNING_VERIFY_SLOTS_DIR = None
-    # Uploads to /contracts/verify per client address (429 past it; refused ones count): one address holds at most
-    # 6 x 8 s of the slots' 2 x 60 s a minute, and 30 x 8 s an hour
+    # Uploads to /contracts/verify per client address, and a contract's 验证签名 per user (429 past it; refused ones
+    # count): one address or user holds at most 6 x 8 s of the slots' 2 x 60 s a minute, and 30 x 8 s an hour
     SIGNING_VERIFY_RATE_LIMIT = "6 per minute; 30 per hour"
     SIGNING_PASSWORD_MAX_FAILURES = 5  # wrong passwords when signing, per user per LOGIN_FAILURE_WINDOW
 

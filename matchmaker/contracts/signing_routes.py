@@ -140,8 +140,14 @@ def signing_pdf(contract_id):
                      download_name=svc.pdf_name(doc, contract), max_age=0)  # fmt: skip
 
 
+def _user_key():
+    # 验证签名 takes a verification slot as an upload does: counted per user (who may be behind any address)
+    return f"user:{current_user.get_id()}"
+
+
 @bp.route("/<int:contract_id>/verify")
 @login_required
+@limiter.limit(lambda: current_app.config["SIGNING_VERIFY_RATE_LIMIT"], key_func=_user_key)
 def verify_contract(contract_id):
     """Check the stored PDF of a contract exactly as an uploaded one is checked."""
     contract = _visible(contract_id)

@@ -115,3 +115,18 @@ def test_a_verification_stopped_otherwise_is_told_on_the_page(app, client, signe
     page = resp.get_data(as_text=True)
     assert resp.status_code == 500 and _error(page) == message
     _about_the_contract(page, signed)
+
+
+def test_verifying_a_contract_again_and_again_is_limited_per_user(app, client, auth, signed, slots, monkeypatch):
+    """Each 验证签名 holds a slot for up to SIGNING_VERIFY_TIMEOUT: one user reloading it would keep the public
+    uploads out, so it counts against SIGNING_VERIFY_RATE_LIMIT per user (429 past it), not per address."""
+    from matchmaker.extensions import limiter
+
+    monkeypatch.setitem(app.config, "SIGNING_VERIFY_RATE_LIMIT", "2 per minute")
+    monkeypatch.setattr(svc, "verify_isolated", lambda *a, **kw: svc.verify_pdf(a[0], *a[1:]))
+    limiter.reset()
+    url = f"/contracts/{signed.contract.id}/verify"
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+    as_user(None, auth, signed.ent)  # another user from the same address still may
+    assert client.get(url).status_code == 200
+    limiter.reset()
