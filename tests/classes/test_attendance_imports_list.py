@@ -17,7 +17,7 @@ from .test_classes import make_session
 def _uploaders(page):
     """The 上传人 cell of each row of the imports table, as shown."""
     body = re.search(r"<caption[^>]*>.*?</tbody>", page, re.S).group(0)
-    return re.findall(r'<td class="small text-nowrap">[^<]*</td>\s*<td class="small">([^<]*)</td>', body)
+    return re.findall(r'<td class="small text-nowrap">[^<]*</td>\s*<td class="small text-nowrap">([^<]*)</td>', body)
 
 
 def _rows(page):
