@@ -20,3 +20,18 @@ def statements():
         yield seen
     finally:
         event.remove(db.engine, "after_cursor_execute", note)
+
+
+@contextmanager
+def bound_parameters():
+    """How many parameters each statement run meanwhile binds (PostgreSQL refuses more than 65,535)."""
+    seen = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append(len(parameters or ()))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)

@@ -260,7 +260,7 @@ def attendance(enrolment_id):
     except (ValueError, TrainingError) as exc:
         flash(str(exc) if isinstance(exc, TrainingError) else "课次选择无效", "danger")
     else:
-        flash(f"已保存 {e.name} 的出勤（{len(ids)} 次）", "success")
+        flash(f"已保存 {e.name} 的出勤（{len(e.sessions)} 次）", "success")
         return _back(e, at_row=True)
     return _back(e)
 
