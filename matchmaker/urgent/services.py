@@ -29,6 +29,7 @@ from . import clock
 
 log = logging.getLogger(__name__)
 ANNOUNCE_TOP = 10  # researchers whose results fit best are told of an approved urgent need
+DECIDED = "该申请已由其他经纪人处理"
 
 
 class UrgentError(ValueError):
@@ -203,6 +204,9 @@ def review(req, actor, decision, note="", now=None):
         raise UrgentError("请选择审核结果")
     if decision == "refuse" and len(note) < 2:
         raise UrgentError("退回时请填写原因，便于企业修改后重新提交")
+    if req.status != UrgentStatus.PENDING.value:
+        # Before the need's state: a request decided meanwhile whose need closed since was told to be refused.
+        raise UrgentError(DECIDED)
     if decision == "approve":
         _still_open(req.need)
     now = now or utcnow()
@@ -217,7 +221,7 @@ def review(req, actor, decision, note="", now=None):
     ).rowcount
     if not claimed:
         db.session.rollback()
-        raise UrgentError("该申请已由其他经纪人处理")
+        raise UrgentError(DECIDED)
     need = req.need
     if decision == "approve" and need.status == ListingStatus.DRAFT.value:
         try:

@@ -392,3 +392,26 @@ def test_a_review_of_a_request_another_broker_decided_says_so(client, auth):
     assert resp.status_code == 400 and "该申请已由其他经纪人处理" in body and 'role="alert"' in body
     db.session.expire_all()
     assert db.session.get(UrgentRequest, req.id).status == "approved"
+
+
+def test_a_stale_approval_of_a_decided_request_whose_need_closed_since_says_it_was_decided(client, auth):
+    """Approved by one broker, its need then closed by the enterprise: a second broker's 通过 from the page opened
+    before was told 需求当前状态为“已关闭”……请退回该申请, though the request had been decided (退回 is refused
+    too). Now 该申请已由其他经纪人处理, and the first decision stands."""
+    ent = auth.login("enterprise")
+    need = make_need(user=ent)
+    client.post(f"/urgent/needs/{need.id}", data={"reason_kind": "epidemic", "reason": "疫情防控物资急需"})
+    req_id = db.session.scalar(db.select(UrgentRequest.id))
+    auth.logout()
+    auth.login("broker")
+    assert client.post(f"/urgent/{req_id}/review", data={"decision": "approve", "note": ""}).status_code == 302
+    auth.logout()
+    auth.login(ent)
+    assert client.post(f"/needs/{need.id}/status", data={"action": "close"}).status_code == 302
+    auth.logout()
+    auth.login("broker")
+    resp = client.post(f"/urgent/{req_id}/review", data={"decision": "approve", "note": ""})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "该申请已由其他经纪人处理" in body and "请退回该申请" not in body
+    db.session.expire_all()
+    assert db.session.get(UrgentRequest, req_id).status == "approved"
