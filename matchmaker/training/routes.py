@@ -150,9 +150,13 @@ def session_add(course_id):
 def session_delete(course_id, session_id):
     """Remove a session."""
     course = get_or_404(TrainingCourse, course_id)
-    if not services.delete_session(course, session_id):
-        abort(404)
-    flash("已删除课次", "success")
+    try:
+        if not services.delete_session(course, session_id):
+            abort(404)
+    except TrainingError as exc:
+        flash(str(exc), "warning")
+    else:
+        flash("已删除课次", "success")
     return redirect(url_for("training.course", course_id=course.id))
 
 

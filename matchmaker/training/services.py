@@ -126,9 +126,12 @@ def add_session(course, data, actor=None, key=None):
 
 
 def delete_session(course, session_id):
-    """Remove a session (and its attendance marks); commits. False when it is not this course's."""
-    session = db.session.get(TrainingSession, session_id)
-    if session is None or session.course_id != course.id:
+    """Remove a session (and its attendance marks); commits. False when it is another course's; TrainingError
+    when there is none such (deleted meanwhile: a double click, another tab)."""
+    session = db.session.get(TrainingSession, session_id) if 0 < session_id <= INT_MAX else None
+    if session is None:
+        raise TrainingError("该课次已删除（可能已在其他页面删除），请核对课次列表")
+    if session.course_id != course.id:
         return False
     db.session.delete(session)
     db.session.commit()

@@ -388,3 +388,18 @@ def test_a_phone_another_trainee_gave_is_marked_on_the_phone_field(client, auth)
     error = page.split('id="phone-error"', 1)
     assert len(error) == 2 and "已被本课程的其他学员登记" in error[1].split("</div></div>", 1)[0]
     assert 'value="乙"' in page and count(TrainingEnrolment) == 1
+
+
+def test_a_session_deleted_twice_says_it_is_gone_and_another_courses_is_not_found(client, auth):
+    """删除课次 double-clicked (or from a second tab): the second answered a bare 404 page. Now it is back on the
+    course with 该课次已删除; a session of another course named under this one is still not found."""
+    course, other = make_course(sessions=2), make_course(sessions=1)
+    sid, kept, foreign = course.sessions[0].id, course.sessions[1].id, other.sessions[0].id
+    auth.login("admin")
+    assert client.post(f"/training/{course.id}/sessions/{sid}/delete").status_code == 302
+    resp = client.post(f"/training/{course.id}/sessions/{sid}/delete")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/training/{course.id}")
+    assert "该课次已删除" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert client.post(f"/training/{course.id}/sessions/{foreign}/delete").status_code == 404
+    assert count(TrainingSession, course_id=course.id) == 1 and db.session.get(TrainingSession, kept) is not None
+    assert count(TrainingSession, course_id=other.id) == 1
