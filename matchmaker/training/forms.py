@@ -9,7 +9,10 @@ from ..models import OrgKind
 from ..models.enums import TRAINEE_ORG_KINDS, CourseStatus, TrainingModuleKind
 from ..utils import once
 from ..utils import validators as val
+from ..utils.clock import today
 from ..utils.inputs import CodeSelect, DateInput, DateTimeInput, IntInput, filled
+
+YEARS_AHEAD = 5  # as the course's dates (validators.within_years)
 
 TRAINEE_KINDS = [(k, OrgKind.label_of(k)) for k in TRAINEE_ORG_KINDS]
 
@@ -48,6 +51,18 @@ class CourseForm(FlaskForm):
     def validate_modules(self, field):
         if not field.data:
             raise ValidationError("请至少选择一个课程模块")
+
+    def validate_year(self, field):
+        """A year past the dates' reach (2100) or apart from the start date (2062 typed for 2026) is a slip: the
+        course would lead the list, newest year first, for decades."""
+        if field.data is None:
+            return
+        latest = today().year + YEARS_AHEAD
+        if field.data > latest:
+            raise ValidationError(f"年度不能晚于 {latest} 年（最多提前 {YEARS_AHEAD} 年安排），请核对")
+        start = self.starts_on.data
+        if start is not None and abs(field.data - start.year) > 1:
+            raise ValidationError(f"年度与开始日期（{start.year} 年）不符，请核对")
 
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:

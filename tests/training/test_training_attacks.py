@@ -403,3 +403,21 @@ def test_a_session_deleted_twice_says_it_is_gone_and_another_courses_is_not_foun
     assert client.post(f"/training/{course.id}/sessions/{foreign}/delete").status_code == 404
     assert count(TrainingSession, course_id=course.id) == 1 and db.session.get(TrainingSession, kept) is not None
     assert count(TrainingSession, course_id=other.id) == 1
+
+
+@pytest.mark.parametrize(("year", "years_back", "message"), [("2100", 0, "年度不能晚于"), (None, 4, "年度与开始日期")])
+def test_a_course_year_far_ahead_or_apart_from_its_dates_is_refused_and_kept(client, auth, year, years_back, message):
+    """年度 2100 (the dates may be at most five years ahead), or this year typed for a course dated four years back:
+    saved, and a course of 2100 then led the list (newest year first) for decades. Now refused beside 年度, as
+    typed, nothing saved."""
+    auth.login("admin")
+    year = year or str(clock.today().year)
+    start = clock.today().replace(year=clock.today().year - years_back, month=1, day=1)
+    data = dict(COURSE, year=year, starts_on=start.isoformat(), ends_on=(start + timedelta(days=30)).isoformat())
+    resp = client.post("/training/new", data=data)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    error = page.split('id="year-error"', 1)
+    assert len(error) == 2 and message in error[1].split("</div>", 1)[0]
+    assert f'value="{year}"' in page
+    assert count(TrainingCourse) == 0
