@@ -21,6 +21,8 @@ from ..utils.money import format_wan
 
 EARLIEST = date(2000, 1, 1)  # a date before this is a typing slip (0001-01-01 was saved as a loan date)
 
+REASON_MAX = FinancingCase.refused_reason.type.length  # what the case keeps of a refusal's reason
+
 S = FinancingStatus
 OPEN = {S.APPLIED, S.APPRAISED, S.BANK_APPROVED, S.INSURED}
 
@@ -138,7 +140,9 @@ def _set_values(case, action, data):
     if action == "refuse":
         if len(reason) < 2:
             raise FinancingError("请填写未通过的原因", "note")
-        case.refused_reason = reason[:300]
+        if len(reason) > REASON_MAX:  # the form's 说明 takes 500; the case keeps the reason whole or not at all
+            raise FinancingError(f"未通过原因不能超过 {REASON_MAX} 个字符（现 {len(reason)} 个）", "note")
+        case.refused_reason = reason
         org = db.session.get(Organization, data.get("partner_id") or 0)
         return org, f"未通过：{reason[:100]}"
     return None, "企业撤回申请"

@@ -61,3 +61,28 @@ def test_a_case_page_has_a_breadcrumb_back_to_the_list(client, auth):
         assert f'aria-current="page">{case.organization.name}</li>' in crumb
         assert page.index(crumb) < page.index("<h1")
         auth.logout()
+
+
+def test_a_refusal_reason_longer_than_what_is_kept_is_refused_beside_its_field(client, auth):
+    """The refusal's 说明 took 500 characters while the case keeps 300 (refused_reason): a 400-character
+    reason was silently cut. It is now refused beside the field with the limit, kept as typed, nothing saved."""
+    from matchmaker.extensions import db
+    from matchmaker.models import FinancingCase, FinancingStep
+
+    case = _applied_case()
+    auth.login("broker")
+    reason = "评估价值不足" * 60 + "尾"  # 361 characters
+    resp = client.post(f"/financing/{case.id}/move", data={"action": "refuse", "expected": "applied", "note": reason})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert 'id="refuse-note-error"><div>未通过原因不能超过 300 个字符（现 361 个）</div>' in page
+    assert reason in page
+    db.session.expire_all()
+    stored = db.session.get(FinancingCase, case.id)
+    assert (stored.status, stored.refused_reason) == ("applied", None)
+    assert db.session.scalar(db.select(db.func.count(FinancingStep.id))) == 0
+    exact = "原" * 300
+    resp = client.post(f"/financing/{case.id}/move", data={"action": "refuse", "expected": "applied", "note": exact})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(FinancingCase, case.id).refused_reason == exact
