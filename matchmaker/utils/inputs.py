@@ -3,7 +3,7 @@
 import re
 import unicodedata
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from wtforms import SelectField, StringField
 from wtforms.utils import unset_value
@@ -164,17 +164,32 @@ class WanInput(ConfirmTyped, _Typed):
             self.ask_confirmation(f"{money.wan_input(self.data)} 万元")
 
 
-class PercentInput(_Typed):
-    """A rate in percent, 0–100 with at most two decimals."""
+_PERCENT = re.compile(r"([0-9]+(?:\.[0-9]+)?)%?")
+
+
+class PercentInput(ConfirmTyped, _Typed):
+    """A rate in percent, 0–100 with at most two decimals: half-width digits, one decimal point, an
+    optional % (either width). Decimal() took "0_5" as 5 and "4.3e1" as 43; full-width digits (４.３５) are
+    read as what they are and asked about before saving, as the amount fields do (``ConfirmTyped``)."""
+
+    def __init__(self, label=None, validators=None, **kw):
+        kw.setdefault("render_kw", {"inputmode": "decimal"})
+        super().__init__(label, validators, **kw)
 
     def parse(self, raw):
-        try:
-            value = Decimal(raw.rstrip("%％"))
-        except InvalidOperation:
-            raise ValueError(f"{self.label.text}必须是数字") from None
-        if not value.is_finite() or not 0 <= value <= 100 or -value.as_tuple().exponent > 2:
+        name = self.label.text.replace("（%）", "")
+        match = _PERCENT.fullmatch(unicodedata.normalize("NFKC", raw).strip())
+        if match is None:
+            raise ValueError(f"{name}只能填写半角阿拉伯数字和一个小数点（可带 %），如 4.35")
+        value = Decimal(match.group(1))
+        if not 0 <= value <= 100 or -value.as_tuple().exponent > 2:
             raise ValueError(f"{self.label.text}应为 0–100 之间、最多两位小数的数字")
         return value
+
+    def post_validate(self, form, validation_stopped):
+        # The Chinese keyboard's ％ alone is a plain rate; full-width digits or point are asked about.
+        if self.data is not None and not self.errors and money.typed_differently(self.typed.rstrip("%％")):
+            self.ask_confirmation(f"{self.data}%")
 
 
 class CodeSelect(SelectField):

@@ -53,3 +53,67 @@ def test_a_missing_or_inconsistent_figure_is_shown_beside_its_own_field(client, 
         assert len(error) == 2 and message in error[1].split("</div></div>", 1)[0], (name, message)
         assert 'value="400"' in page or 'value="900"' in page
     assert db.session.get(FinancingCase, case.id).status == "appraised"
+
+
+def test_a_rate_with_an_underscore_or_other_signs_is_refused_and_full_width_digits_are_asked_about(client, auth):
+    """年利率 was read by Decimal(): "0_5" was saved as 5%, "4.3e1" as 43% and "４.３５" silently. Now only
+    half-width digits with one decimal point (and an optional %) are read; other text is refused beside the
+    field, kept as typed; full-width digits are asked about as the amount fields do, and saved once confirmed."""
+    from matchmaker.financing import services
+    from matchmaker.models import User
+
+    from ..factories import make_user
+    from .test_financing import _partners
+
+    p = _partners()
+    ent = make_user("enterprise")
+    case = services.apply_for(ent, {"patents": _valid_patent(), "amount_wanted": Decimal(5_000_000), "term_months": 12})
+    broker = auth.login("broker")
+    services.move(case, "appraise", db.session.get(User, broker.id), {"partner_id": p["appraiser"].id,
+                                                                       "appraised_value": Decimal(8_000_000)})  # fmt: skip
+    approve = {"action": "approve", "expected": "appraised", "partner_id": p["bank"].id, "loan_amount": "400",
+               "loan_term_months": "12", "note": ""}  # fmt: skip
+    for typed in ("0_5", "4.3e1", "+4.35", "4..35", "4.35%%", " 4 .35"):
+        resp = client.post(f"/financing/{case.id}/move", data=dict(approve, loan_rate=typed))
+        page = resp.get_data(as_text=True)
+        assert resp.status_code == 400, typed
+        error = page.split('id="approve-loan_rate-error"', 1)
+        assert len(error) == 2, typed
+        assert "年利率只能填写半角阿拉伯数字和一个小数点（可带 %），如 4.35" in error[1].split("</div></div>", 1)[0]
+        assert f'value="{typed.strip()}"' in page
+        db.session.expire_all()
+        assert db.session.get(FinancingCase, case.id).status == "appraised"
+    resp = client.post(f"/financing/{case.id}/move", data=dict(approve, loan_rate="４.３５"))
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "将按 4.35% 保存，请确认" in page and 'value="４.３５"' in page
+    db.session.expire_all()
+    assert db.session.get(FinancingCase, case.id).status == "appraised"
+    resp = client.post(f"/financing/{case.id}/move", data=dict(approve, loan_rate="４.３５", loan_rate_confirm="4.35%"))
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(FinancingCase, case.id).loan_rate == Decimal("4.35")
+
+
+def test_a_plain_rate_with_a_percent_sign_of_either_width_is_saved_at_once(client, auth):
+    """ "4.35%" and "4.35％" (the Chinese keyboard's sign) are a plain rate: saved without a question."""
+    from matchmaker.financing import services
+    from matchmaker.models import User
+
+    from ..factories import make_user
+    from .test_financing import _partners
+
+    p = _partners()
+    ent = make_user("enterprise")
+    for typed in ("4.35％", "5%"):
+        case = services.apply_for(ent, {"patents": _valid_patent(), "amount_wanted": Decimal(100), "term_months": 6})
+        broker = db.session.get(User, auth.login("broker").id)
+        services.move(case, "appraise", broker, {"partner_id": p["appraiser"].id, "appraised_value": Decimal(100)})
+        data = {"action": "approve", "expected": "appraised", "partner_id": p["bank"].id, "loan_amount": "0.01",
+                "loan_rate": typed, "loan_term_months": "12"}  # fmt: skip
+        assert client.post(f"/financing/{case.id}/move", data=data).status_code == 302, typed
+        auth.logout()
+    db.session.expire_all()
+    assert db.session.scalars(db.select(FinancingCase.loan_rate).order_by(FinancingCase.id)).all() == [
+        Decimal("4.35"),
+        Decimal("5.00"),
+    ]
