@@ -101,7 +101,7 @@ def detail(case_id):
 @bp.route("/<int:case_id>/move", methods=["POST"])
 @users
 def move(case_id):
-    """Record a step (brokers and admins for the partners) or withdraw (the enterprise)."""
+    """Record a step (brokers and admins for the partners) or withdraw (the enterprise, or an admin for it)."""
     case = _case_or_404(case_id)
     action = request.form.get("action", "")
     kind = services.PARTNER_KINDS.get(action)

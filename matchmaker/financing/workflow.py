@@ -1,8 +1,8 @@
 """The one owner of a financing case's moves: a table of allowed moves and ``apply``.
 
 applied → appraised (评估公司) → bank_approved (合作银行) → insured (保险) → loan_granted (银行放款)
-→ subsidised (政府补偿/贴息); refused from any open state; withdrawn by the enterprise before the bank
-decides. Partner steps are recorded by a broker or admin on behalf of the partner organisation.
+→ subsidised (政府补偿/贴息); refused from any open state; withdrawn by the enterprise (or an admin for it) before
+the bank decides. Partner steps are recorded by a broker or admin on behalf of the partner organisation.
 Nothing here commits: the service calling ``apply`` owns the transaction.
 """
 
@@ -57,13 +57,16 @@ class FinancingError(ValueError):
 
 def allowed(case, user):
     """Names of the moves this user may make on the case now."""
-    out = []
-    for name, move in MOVES.items():
-        if case.status not in move.sources:
-            continue
-        if move.staff and user.is_staff or not move.staff and _is_applicant_side(case, user):
-            out.append(name)
-    return out
+    return [name for name, move in MOVES.items() if case.status in move.sources and may(move, case, user)]
+
+
+def may(move, case, user):
+    """Who may make a move, whatever the state: staff record the partners' steps; the enterprise withdraws,
+    or an admin withdraws for it (the one rule for the offered forms and ``apply``: the page offered admins
+    no 撤回申请 while ``apply`` let them withdraw)."""
+    if move.staff:
+        return user.is_staff
+    return _is_applicant_side(case, user) or user.is_authenticated and user.is_admin
 
 
 def _is_applicant_side(case, user):
@@ -84,7 +87,7 @@ def _positive(data, name, label):
     return value
 
 
-def _set_values(case, action, data):
+def _set_values(case, action, data, actor):
     """Check and copy the step's figures; returns (partner, summary)."""
     if action == "appraise":
         org = _partner(data, OrgKind.APPRAISER.value)
@@ -145,7 +148,7 @@ def _set_values(case, action, data):
         case.refused_reason = reason
         org = db.session.get(Organization, data.get("partner_id") or 0)
         return org, f"未通过：{reason[:100]}"
-    return None, "企业撤回申请"
+    return None, "企业撤回申请" if _is_applicant_side(case, actor) else "平台管理员代企业撤回申请"
 
 
 def apply(case, action, actor, data, expected=None):
@@ -156,12 +159,12 @@ def apply(case, action, actor, data, expected=None):
     move = MOVES.get(action)
     if move is None:
         raise FinancingError("不支持的操作")
-    if move.staff and not actor.is_staff or not move.staff and not (_is_applicant_side(case, actor) or actor.is_admin):
+    if not may(move, case, actor):
         raise FinancingError("您无权进行此操作")
     source = case.status
     if source not in move.sources or (expected and expected != source):
         raise FinancingError(f"案件当前状态为“{case.status_label}”，不能{move.label}（可能已被他人处理，请刷新）")
-    partner, summary = _set_values(case, action, data)
+    partner, summary = _set_values(case, action, data, actor)
     claimed = db.session.execute(
         update(FinancingCase)
         .where(FinancingCase.id == case.id, FinancingCase.status == source)

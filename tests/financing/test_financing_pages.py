@@ -86,3 +86,29 @@ def test_a_refusal_reason_longer_than_what_is_kept_is_refused_beside_its_field(c
     assert resp.status_code == 302
     db.session.expire_all()
     assert db.session.get(FinancingCase, case.id).refused_reason == exact
+
+
+def test_an_admin_is_offered_and_can_withdraw_an_application_for_the_enterprise(client, auth):
+    """The workflow lets an admin withdraw for the enterprise, but the page offered no 撤回申请 and a posted
+    withdrawal came back with 不能进行该操作. Now the admin sees the form and the case is withdrawn, recorded
+    as done by the admin; a broker is still neither offered it nor able to."""
+    from matchmaker.extensions import db
+    from matchmaker.models import FinancingCase, FinancingStep
+
+    case = _applied_case()
+    auth.login("broker")
+    assert 'value="withdraw"' not in client.get(f"/financing/{case.id}").get_data(as_text=True)
+    client.post(f"/financing/{case.id}/move", data={"action": "withdraw", "expected": "applied"})
+    db.session.expire_all()
+    assert db.session.get(FinancingCase, case.id).status == "applied"
+    auth.logout()
+    admin = auth.login("admin")
+    assert 'value="withdraw"' in client.get(f"/financing/{case.id}").get_data(as_text=True)
+    resp = client.post(f"/financing/{case.id}/move", data={"action": "withdraw", "expected": "applied",
+                                                           "note": "企业电话告知暂不融资"}, follow_redirects=True)  # fmt: skip
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "已撤回申请：平台管理员代企业撤回申请" in page and "不能进行该操作" not in page
+    db.session.expire_all()
+    assert db.session.get(FinancingCase, case.id).status == "withdrawn"
+    step = db.session.scalar(db.select(FinancingStep))
+    assert (step.action, step.actor_id, step.note) == ("withdraw", admin.id, "企业电话告知暂不融资")
