@@ -234,19 +234,18 @@ def confirm(batch):
     if batch.good_rows == 0 and batch.status == ImportStatus.VALIDATED:
         raise FileProblem("没有可导入的数据行")
     # A batch past IMPORT_KEEP_DAYS is refused as expired though the daily job has not marked it yet.
-    fresh = ImportBatch.created_at >= utcnow() - timedelta(days=current_app.config["IMPORT_KEEP_DAYS"])
+    if batch.status == ImportStatus.VALIDATED and batch.created_at < utcnow() - timedelta(
+        days=current_app.config["IMPORT_KEEP_DAYS"]
+    ):
+        raise FileProblem(expired_message())
     claimed = db.session.execute(
         update(ImportBatch)
-        .where(ImportBatch.id == batch.id, ImportBatch.status == ImportStatus.VALIDATED.value, fresh)
+        .where(ImportBatch.id == batch.id, ImportBatch.status == ImportStatus.VALIDATED.value)
         .values(status=ImportStatus.IMPORTING.value, processed_rows=0, heartbeat_at=None, attempts=0)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not claimed:
         db.session.rollback()
-        if batch.status == ImportStatus.VALIDATED and not db.session.scalar(
-            db.select(ImportBatch.id).where(ImportBatch.id == batch.id, fresh)
-        ):
-            raise FileProblem(expired_message())
         raise once.Repeat("import_batch", batch.id)
     jobs.after_commit(run_import, batch.id)
     db.session.commit()
@@ -426,12 +425,12 @@ def recent_batches(n=10):
 
 def batch_progress(batch_id):
     """What progress(), the status poll and confirm read of a batch (id, status, processed_rows, imported_rows,
-    good_rows, message) as last committed (the jobs commit their progress from a connection of their own), or None.
+    good_rows, message, created_at) as last committed (the jobs commit their progress from a connection of their own), or None.
     Polled every second while a batch is checked or imported: one statement, of these columns alone (never the file
     nor the report)."""
     return db.session.execute(
         db.select(ImportBatch.id, ImportBatch.status, ImportBatch.processed_rows, ImportBatch.imported_rows,
-                  ImportBatch.good_rows, ImportBatch.message).where(ImportBatch.id == batch_id)
+                  ImportBatch.good_rows, ImportBatch.message, ImportBatch.created_at).where(ImportBatch.id == batch_id)
     ).one_or_none()  # fmt: skip
 
 
