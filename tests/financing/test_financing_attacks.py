@@ -24,12 +24,8 @@ def test_yuan_typed_as_wan_is_asked_about_before_it_is_saved(client, auth):
     assert client.post("/financing/new", data=dict(data, amount_wanted="500")).status_code == 302
 
 
-def test_a_missing_or_inconsistent_figure_is_shown_beside_its_own_field(client, auth):
-    """The bank's approval sent without a rate, or above the appraisal; the insurance with a premium above the cover:
-    the message stood under 说明 while the figure's own field showed nothing wrong. Now it is shown beside that
-    field, with the figures typed kept."""
-    from decimal import Decimal as D
-
+def _appraised_case(auth):
+    """An enterprise's case for 500 万元 appraised at 800 万元, a broker logged in; (case, partners)."""
     from matchmaker.financing import services
     from matchmaker.models import User
 
@@ -38,10 +34,18 @@ def test_a_missing_or_inconsistent_figure_is_shown_beside_its_own_field(client, 
 
     p = _partners()
     ent = make_user("enterprise")
-    case = services.apply_for(ent, {"patents": _valid_patent(), "amount_wanted": D(5_000_000), "term_months": 12})
+    case = services.apply_for(ent, {"patents": _valid_patent(), "amount_wanted": Decimal(5_000_000), "term_months": 12})
     broker = auth.login("broker")
     services.move(case, "appraise", db.session.get(User, broker.id), {"partner_id": p["appraiser"].id,
-                                                                       "appraised_value": D(8_000_000)})  # fmt: skip
+                                                                       "appraised_value": Decimal(8_000_000)})  # fmt: skip
+    return case, p
+
+
+def test_a_missing_or_inconsistent_figure_is_shown_beside_its_own_field(client, auth):
+    """The bank's approval sent without a rate, or above the appraisal; the insurance with a premium above the cover:
+    the message stood under 说明 while the figure's own field showed nothing wrong. Now it is shown beside that
+    field, with the figures typed kept."""
+    case, p = _appraised_case(auth)
     approve = {"action": "approve", "partner_id": p["bank"].id, "loan_amount": "400", "loan_rate": "",
                "loan_term_months": "12", "note": ""}  # fmt: skip
     cases = [(approve, "loan_rate", "请填写年利率"), (dict(approve, loan_rate="4.35", loan_term_months=""),
@@ -59,18 +63,7 @@ def test_a_rate_with_an_underscore_or_other_signs_is_refused_and_full_width_digi
     """年利率 was read by Decimal(): "0_5" was saved as 5%, "4.3e1" as 43% and "４.３５" silently. Now only
     half-width digits with one decimal point (and an optional %) are read; other text is refused beside the
     field, kept as typed; full-width digits are asked about as the amount fields do, and saved once confirmed."""
-    from matchmaker.financing import services
-    from matchmaker.models import User
-
-    from ..factories import make_user
-    from .test_financing import _partners
-
-    p = _partners()
-    ent = make_user("enterprise")
-    case = services.apply_for(ent, {"patents": _valid_patent(), "amount_wanted": Decimal(5_000_000), "term_months": 12})
-    broker = auth.login("broker")
-    services.move(case, "appraise", db.session.get(User, broker.id), {"partner_id": p["appraiser"].id,
-                                                                       "appraised_value": Decimal(8_000_000)})  # fmt: skip
+    case, p = _appraised_case(auth)
     approve = {"action": "approve", "expected": "appraised", "partner_id": p["bank"].id, "loan_amount": "400",
                "loan_term_months": "12", "note": ""}  # fmt: skip
     for typed in ("0_5", "4.3e1", "+4.35", "4..35", "4.35%%", " 4 .35"):
