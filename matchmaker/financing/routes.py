@@ -106,9 +106,9 @@ def move(case_id):
     action = request.form.get("action", "")
     kind = services.PARTNER_KINDS.get(action)
     form = StepForm(partners=services.partner_choices(kind) if kind else ())
+    if action in workflow.MOVES and not workflow.may(workflow.MOVES[action], case, current_user):
+        abort(403)  # whatever the case's state: a broker's crafted 撤回申请 was told the status instead
     if action not in workflow.allowed(case, current_user):
-        if action in workflow.MOVES and (workflow.MOVES[action].staff and not current_user.is_staff):
-            abort(403)
         flash(f"案件当前状态为“{case.status_label}”，不能进行该操作（可能已被他人处理）", "warning")
         return redirect(url_for("financing.detail", case_id=case.id))
     if form.validate_on_submit():
