@@ -9,6 +9,7 @@ from ..models.enums import SubsidyKind
 from ..utils import money, once
 from ..utils import validators as val
 from ..utils.inputs import CodeSelect, DateInput, IntInput, PercentInput, WanInput, filled
+from .workflow import NOTE_MAX, REASON_MAX
 
 CONFIRM_FROM_YUAN = 10**9  # 10 亿元 (100,000 万元): far beyond an enterprise's IP-pledge loan
 
@@ -65,8 +66,20 @@ class StepForm(FlaskForm):
         "政府支持方式", choices=[("", "请选择")] + SubsidyKind.choices(), message="请选择补偿或贴息"
     )
     subsidy_amount = WanInput("补偿/贴息金额（万元）", [val.optional()])
-    note = StringField("说明", [val.optional(), val.length(max=500, label="说明")])
+    note = StringField("说明", [val.optional()])
 
     def __init__(self, *args, partners=(), **kw):
         super().__init__(*args, **kw)
         self.partner_id.choices = [("", "请选择")] + list(partners)
+        self.note.flags.maxlength = NOTE_MAX  # the page keeps the validator's maxlength
+
+    def note_limit(self):
+        """(most characters, label) of 说明: a refusal's is its reason, kept whole in the case's shorter column."""
+        return (REASON_MAX, "未通过原因") if self.action.data == "refuse" else (NOTE_MAX, "说明")
+
+    def validate_note(self, field):
+        # Counted as saved (trimmed), so the workflow never meets a note longer than its column.
+        limit, label = self.note_limit()
+        typed = (field.data or "").strip()
+        if len(typed) > limit:
+            raise ValidationError(f"{label}不能超过 {limit} 个字符（现 {len(typed)} 个）")

@@ -22,6 +22,9 @@ from ..utils.money import format_wan
 EARLIEST = date(2000, 1, 1)  # a date before this is a typing slip (0001-01-01 was saved as a loan date)
 
 REASON_MAX = FinancingCase.refused_reason.type.length  # what the case keeps of a refusal's reason
+NOTE_MAX = FinancingStep.note.type.length  # a step's 说明
+SUMMARY_MAX = FinancingStep.summary.type.length
+SUMMARY_REASON = 100  # a refusal's summary (and the enterprise's notification) quotes this much of the reason
 
 S = FinancingStatus
 OPEN = {S.APPLIED, S.APPRAISED, S.BANK_APPROVED, S.INSURED}
@@ -147,7 +150,8 @@ def _set_values(case, action, data, actor):
             raise FinancingError(f"未通过原因不能超过 {REASON_MAX} 个字符（现 {len(reason)} 个）", "note")
         case.refused_reason = reason
         org = db.session.get(Organization, data.get("partner_id") or 0)
-        return org, f"未通过：{reason[:100]}"
+        shown = reason if len(reason) <= SUMMARY_REASON else reason[: SUMMARY_REASON - 1] + "…"
+        return org, f"未通过：{shown}"
     return None, "企业撤回申请" if _is_applicant_side(case, actor) else "平台管理员代企业撤回申请"
 
 
@@ -165,6 +169,12 @@ def apply(case, action, actor, data, expected=None):
     if source not in move.sources or (expected and expected != source):
         raise FinancingError(f"案件当前状态为“{case.status_label}”，不能{move.label}（可能已被他人处理，请刷新）")
     partner, summary = _set_values(case, action, data, actor)
+    # The form checks these first; a caller past it is refused, never cut to the column.
+    note = (data.get("note") or "").strip()
+    if len(note) > NOTE_MAX:
+        raise FinancingError(f"说明不能超过 {NOTE_MAX} 个字符（现 {len(note)} 个）", "note")
+    if len(summary) > SUMMARY_MAX:
+        raise FinancingError(f"登记摘要过长（{len(summary)} 个字符，最多 {SUMMARY_MAX} 个），未保存，请核对机构名称")
     claimed = db.session.execute(
         update(FinancingCase)
         .where(FinancingCase.id == case.id, FinancingCase.status == source)
@@ -175,8 +185,8 @@ def apply(case, action, actor, data, expected=None):
         raise FinancingError("案件已被他人处理，请刷新后重试")
     case.status = move.target.value
     db.session.add(FinancingStep(case=case, action=action, from_status=source, to_status=move.target.value,
-                                 partner_id=partner.id if partner else None, actor_id=actor.id, summary=summary[:300],
-                                 note=(data.get("note") or "").strip()[:500] or None))  # fmt: skip
+                                 partner_id=partner.id if partner else None, actor_id=actor.id, summary=summary,
+                                 note=note or None))  # fmt: skip
     if actor.id != case.applicant_id:
         notify(case.applicant_id, "financing", f"您的知识产权质押融资申请进展：{summary}", f"/financing/{case.id}")
     return case

@@ -3,9 +3,11 @@ form and the workflow, never cut."""
 
 from decimal import Decimal
 
+import pytest
+
 from matchmaker.extensions import db
-from matchmaker.financing import services
-from matchmaker.models import FinancingCase
+from matchmaker.financing import services, workflow
+from matchmaker.models import FinancingCase, FinancingStep
 
 from ..factories import make_user
 from .test_financing import _partners, _valid_patent
@@ -49,3 +51,38 @@ def test_a_broker_posting_a_withdrawal_is_refused_for_permission_whatever_the_st
     resp = client.post(f"/financing/{case.id}/move", data={"action": "withdraw"}, follow_redirects=True)
     assert resp.status_code == 200 and "案件当前状态为“银行已审批”" in resp.get_data(as_text=True)
     assert _state(case)[0] == "bank_approved"
+
+
+def test_a_note_longer_than_its_column_is_refused_beside_it_not_cut(client, auth):
+    """A 说明 of 501 characters was saved cut to 500 by the workflow. The form refuses it beside the field with
+    the limit and the count, keeping what was typed; the workflow, called directly, refuses it too; nothing
+    is saved either way."""
+    p = _partners()
+    case = _case()
+    broker = auth.login("broker")
+    note = "评估报告" * 125 + "尾"  # 501 characters
+    appraise = {"action": "appraise", "expected": "applied", "partner_id": p["appraiser"].id, "appraised_value": "100"}
+    resp = client.post(f"/financing/{case.id}/move", data=dict(appraise, note=note))
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert 'id="appraise-note-error"><div>说明不能超过 500 个字符（现 501 个）</div>' in page and note in page
+    assert _state(case) == ("applied", [])
+    data = {"partner_id": p["appraiser"].id, "appraised_value": Decimal(100), "note": note}
+    with pytest.raises(workflow.FinancingError, match=r"说明不能超过 500 个字符（现 501 个）") as exc:
+        services.move(db.session.get(FinancingCase, case.id), "appraise", broker, data)
+    assert exc.value.field == "note"
+    assert _state(case) == ("applied", [])
+    assert client.post(f"/financing/{case.id}/move", data=dict(appraise, note=note[:500])).status_code == 302
+    assert db.session.scalar(db.select(FinancingStep.note)) == note[:500]
+
+
+def test_a_long_refusal_reason_is_kept_whole_and_its_summary_says_it_is_shortened(app):
+    """The refusal's summary (its line in 办理记录 and the enterprise's notification) quotes the reason's first
+    characters: it ended mid-word with no sign of more; it now ends with …, the reason kept whole."""
+    _partners()
+    case, broker = _case(), make_user("broker")
+    reason = "评估价值不足以覆盖融资额度" * 12  # 156 characters
+    services.move(case, "refuse", broker, {"note": reason})
+    step = db.session.scalar(db.select(FinancingStep))
+    assert step.summary == "未通过：" + reason[:99] + "…" and len(step.summary) == 104
+    assert db.session.get(FinancingCase, case.id).refused_reason == reason == step.note
