@@ -71,7 +71,7 @@ class StepForm(FlaskForm):
     def __init__(self, *args, partners=(), **kw):
         super().__init__(*args, **kw)
         self.partner_id.choices = [("", "请选择")] + list(partners)
-        self.note.flags.maxlength = NOTE_MAX  # the page keeps the validator's maxlength
+        self.note.flags.maxlength = NOTE_MAX  # the page's limit; a refusal's form lowers it (note_limit)
 
     def note_limit(self):
         """(most characters, label) of 说明: a refusal's is its reason, kept whole in the case's shorter column."""

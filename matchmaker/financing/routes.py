@@ -80,6 +80,7 @@ def _own_ids(form, action):
     for f in form:
         f.id = f"{action}-{f.name}"
         f.label.field_id = f.id
+    form.note.flags.maxlength = form.note_limit()[0]
     if action == "refuse":
         form.note.label.text = "未通过原因"
         form.note.flags.required = True

@@ -53,6 +53,21 @@ def test_a_broker_posting_a_withdrawal_is_refused_for_permission_whatever_the_st
     assert _state(case)[0] == "bank_approved"
 
 
+def test_each_text_box_allows_what_the_server_keeps(client, auth):
+    """The refusal's 未通过原因 allowed 500 characters in the page while 300 are kept (the rest was typed to be
+    refused); every other 说明 allows its column's 500; the list's search box the 50 characters it searches."""
+    _partners()
+    case = _case()
+    auth.login("broker")
+    page = client.get(f"/financing/{case.id}").get_data(as_text=True)
+    assert 'id="refuse-note" maxlength="300"' in page and 'id="appraise-note" maxlength="500"' in page
+    auth.logout()
+    auth.login(case.applicant)
+    assert 'id="withdraw-note" maxlength="500"' in client.get(f"/financing/{case.id}").get_data(as_text=True)
+    assert 'name="q" maxlength="50"' in client.get("/financing/").get_data(as_text=True)
+    assert 'id="purpose" maxlength="2000"' in client.get("/financing/new").get_data(as_text=True)
+
+
 def test_a_note_longer_than_its_column_is_refused_beside_it_not_cut(client, auth):
     """A 说明 of 501 characters was saved cut to 500 by the workflow. The form refuses it beside the field with
     the limit and the count, keeping what was typed; the workflow, called directly, refuses it too; nothing
