@@ -20,6 +20,7 @@ from ..utils.bounds import INT_MAX
 from ..utils.search import contains_any
 from ..utils.text import clean_text
 from ..utils.tx import rolls_back_on
+from ..utils.validators import normalize_phone
 from ..utils.versions import fingerprint, unless_stale
 
 PASS_MARK = 60
@@ -157,8 +158,9 @@ def _check_open(course, by_admin):
         raise TrainingError(f"该课程已于 {course.ends_on:%Y-%m-%d} 结束，不能再报名")
 
 
-def _add(course, enrolment, claimed=None):
+def _add(course, enrolment, claimed=None, typed_phone=None):
     """Write the enrolment, then count the seats in the same transaction; over capacity it is rolled back.
+    ``typed_phone``: the phone as given, quoted when it is another trainee's (the stored one is normalised).
 
     PostgreSQL: the course row is locked first, so a second last-seat enrolment counts after the first
     one's commit. SQLite: the INSERT waits for any other writer's commit, so the count after it is current.
@@ -171,7 +173,7 @@ def _add(course, enrolment, claimed=None):
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise TrainingError(*_duplicate(enrolment)) from None
+        raise TrainingError(*_duplicate(enrolment, typed_phone)) from None
     if capacity:
         taken = db.session.scalar(
             db.select(func.count(TrainingEnrolment.id)).where(TrainingEnrolment.course_id == course.id)
@@ -184,18 +186,20 @@ def _add(course, enrolment, claimed=None):
     return enrolment
 
 
-def _duplicate(enrolment):
+def _duplicate(enrolment, typed_phone=None):
     """(message, field) of why an enrolment met another in the course: the same account, or a phone number another
-    trainee gave (an office landline on two colleagues' accounts was told 已报名 while only the other one was)."""
+    trainee gave (an office landline on two colleagues' accounts was told 已报名 while only the other one was),
+    told by its normalised form (0571-88886666 is 057188886666) and quoted as given."""
     if enrolment.phone:
         holder = db.session.execute(
             db.select(TrainingEnrolment.user_id).filter_by(course_id=enrolment.course_id, phone=enrolment.phone)
         ).first()
         if holder is not None and (holder.user_id is None or holder.user_id != enrolment.user_id):
-            taken = (
-                f"手机号 {enrolment.phone} 已被本课程的其他学员登记：如是同一人，请勿重复报名；否则请填写本人的手机号"
+            number = (typed_phone or enrolment.phone).strip()
+            return (
+                f"手机号 {number} 已被本课程的其他学员登记：如是同一人，请勿重复报名；否则请填写本人的手机号",
+                "phone",
             )
-            return taken, "phone"
     return "该学员已报名本课程，请勿重复报名", None
 
 
@@ -214,12 +218,14 @@ def enrol_self(course, user, phone=None):
     if org is None:
         raise TrainingError("您的账号尚未关联单位，请联系管理员后再报名")
     _check_open(course, by_admin=False)
+    typed = phone or user.phone or None
     return _add(
         course,
         TrainingEnrolment(
             course_id=course.id, user_id=user.id, name=user.name, org_name=org.name, org_kind=org.kind,
-            phone=(phone or user.phone or None), email=user.email, enrolled_by_id=user.id,
-        )
+            phone=normalize_phone(typed), email=user.email, enrolled_by_id=user.id,
+        ),
+        typed_phone=typed,
     )  # fmt: skip
 
 
@@ -241,10 +247,11 @@ def enrol_person(course, data, actor, key=None):
         course,
         TrainingEnrolment(
             course_id=course.id, user_id=user.id if user else None, name=data["name"].strip(),
-            org_name=data["org_name"].strip(), org_kind=data["org_kind"], phone=(data.get("phone") or "").strip() or None,
+            org_name=data["org_name"].strip(), org_kind=data["org_kind"], phone=normalize_phone(data.get("phone")),
             email=email, enrolled_by_id=actor.id,
         ),
         claimed,
+        typed_phone=data.get("phone"),
     )  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 """WTForms validators with Chinese messages, shared by every area's forms."""
 
 import re
+import unicodedata
 from datetime import datetime, timedelta
 
 from wtforms import validators as v
@@ -66,6 +67,42 @@ PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
 def phone(form, field):
     """A mainland mobile or landline number."""
     if field.data and not PHONE_RE.match(field.data.strip()):
+        raise ValidationError("电话号码格式不正确（手机 11 位，或区号-号码）")
+
+
+# What a number is typed with besides its digits: spaces, dashes of any width, brackets, dots, invisible characters.
+_PHONE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\ufe58\ufe63().\u200b-\u200f\u2060\ufeff]")
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+# A landline as digits only: 0, a 2–3 digit area code, a 7–8 digit number (an extension only after a dash, below).
+_LANDLINE_DIGITS = re.compile(r"0\d{9,11}")
+
+
+def normalize_phone(value):
+    """A phone number as stored and compared: NFKC (full-width digits as ASCII), without spaces, dashes, brackets,
+    dots or invisible characters; a leading + kept, but +86 / 0086 / 86 before a mainland mobile dropped (mobiles
+    are stored as their 11 digits). 0571-88886666, 0571 8888 6666, (0571)88886666 and ０５７１－８８８８６６６６ are all
+    057188886666. None for a blank value; text that is no number comes back without its separators only."""
+    if value is None:
+        return None
+    number = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", str(value)))
+    number = "".join(ch for ch in number if unicodedata.category(ch)[0] != "C")
+    for prefix in ("+86", "0086", "86"):
+        if number.startswith(prefix) and _MOBILE.fullmatch(number[len(prefix) :]):
+            return number[len(prefix) :]
+    return number or None
+
+
+def phone_any_layout(form, field):
+    """A mainland mobile or landline number in any layout normalize_phone reads (spaces, dashes, brackets,
+    full-width digits, +86); an extension after a dash (0571-88886666-123). For fields stored normalised."""
+    if not field.data or not field.data.strip():
+        return
+    number = normalize_phone(field.data)
+    if number and (_MOBILE.fullmatch(number) or _LANDLINE_DIGITS.fullmatch(number)):
+        return
+    # 0571-88886666-123: the dashes kept, as the extension is told from the number by its dash
+    dashed = re.sub(r"[\s()\u200b-\u200f\u2060\ufeff]", "", unicodedata.normalize("NFKC", field.data))
+    if not PHONE_RE.match(re.sub(r"[\u2010-\u2015\u2212\ufe58\ufe63]", "-", dashed)):
         raise ValidationError("电话号码格式不正确（手机 11 位，或区号-号码）")
 
 
