@@ -87,7 +87,7 @@ def course_new():
         except once.Repeat as r:
             return once.see_other(url_for("training.course", course_id=r.entity_id))
         except TrainingError as exc:
-            form.ends_on.errors.append(str(exc))
+            form[exc.field or "ends_on"].errors.append(str(exc))
         else:
             flash(f"已创建课程「{course.title}」", "success")
             return redirect(url_for("training.course", course_id=course.id))
@@ -107,7 +107,7 @@ def course_edit(course_id):
         try:
             services.save_course(course, form.data, current_user, version=form.version.data)
         except TrainingError as exc:
-            form.capacity.errors.append(str(exc))
+            form[exc.field or "capacity"].errors.append(str(exc))
         except EditConflict as exc:
             saved = _fill_course(CourseForm(formdata=None, obj=course), course)
             status = refuse_stale(form, exc, services.course_version(course), saved)

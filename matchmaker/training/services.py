@@ -90,16 +90,43 @@ def _apply_course(course, data):
     course.description = course.description or ""
     course.certificate_years = data.get("certificate_years") or 3
     if course.starts_on and course.ends_on and course.ends_on < course.starts_on:
-        raise TrainingError("结束日期不能早于开始日期")
+        raise TrainingError("结束日期不能早于开始日期", field="ends_on")
     if course.id is not None and course.capacity:
         taken = db.session.scalar(db.select(func.count(TrainingEnrolment.id)).filter_by(course_id=course.id))
         if taken > course.capacity:
-            raise TrainingError(f"已有 {taken} 人报名，名额不能少于此数")
+            raise TrainingError(f"已有 {taken} 人报名，名额不能少于此数", field="capacity")
     wanted = [k for k in TrainingModuleKind if k.value in (data.get("modules") or [])]
+    _check_dropped_modules(course, {m.kind for m in course.modules} - {k.value for k in wanted})
     by_kind = {m.kind: m for m in course.modules}
     course.modules = [by_kind.get(k.value) or TrainingModule(kind=k.value) for k in wanted]
     for position, module in enumerate(course.modules):
         module.position = position
+
+
+SESSIONS_NAMED = 5  # sessions a refusal names per module; the others are counted
+
+
+def _check_dropped_modules(course, dropped):
+    """A module unticked while sessions of the course are still of it is refused, naming them (as a session is
+    refused a module the course does not have): they were left tagged with a module the course no longer had."""
+    if not dropped or course.id is None:
+        return
+    tagged = db.session.scalars(
+        db.select(TrainingSession)
+        .where(TrainingSession.course_id == course.id, TrainingSession.module_kind.in_(dropped))
+        .order_by(TrainingSession.starts_at, TrainingSession.id)
+    ).all()
+    reasons = []
+    for kind in TrainingModuleKind:  # in the modules' order
+        sessions = [s for s in tagged if s.module_kind == kind.value]
+        if not sessions:
+            continue
+        named = "、".join(f"「{s.title}」（{s.starts_at:%Y-%m-%d}）" for s in sessions[:SESSIONS_NAMED])
+        more = f"等 {len(sessions)} 个课次" if len(sessions) > SESSIONS_NAMED else ""
+        reasons.append(f"模块「{kind.label}」下还有课次{named}{more}")
+    if reasons:
+        which = "该模块" if len(reasons) == 1 else "这些模块"
+        raise TrainingError("；".join(reasons) + f"，不能取消{which}：请保留{which}，或先删除这些课次", field="modules")
 
 
 @rolls_back_on(TrainingError)
