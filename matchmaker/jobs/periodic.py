@@ -76,18 +76,30 @@ def _once_today(name, fn):
 DAILY_RETRY = dict(retries=6, retry_delay=600)  # e.g. the database unreachable for up to an hour
 
 
+def expire_daily(run_step=lambda name, step: step()):
+    """The daily expiry, of the job at 00:10 and of ``flask expire-listings`` alike: expire listings past their
+    validity and remind owners seven days before, then expire the import batches validated and left unconfirmed for
+    IMPORT_KEEP_DAYS (their files deleted). ``run_step(name, step)`` runs each of the two steps: the job runs each
+    once a day, so a retry after either failed runs only the one not done (no reminder sent twice). Returns the
+    counts of the steps run: {"need", "result", "reminded", "imports"}."""
+    counts = {}
+
+    def listings():
+        counts.update(expire_due(), reminded=remind_expiring())
+        log.info("expire-listings: %s expired and reminded", counts)
+
+    def batches():
+        counts["imports"] = imports.expire_unconfirmed()
+
+    run_step("expire-listings", listings)
+    run_step("expire-imports", batches)
+    return counts
+
+
 @huey.periodic_task(crontab(hour="0", minute="10"), name="matchmaker.expire_listings", **DAILY_RETRY)
 def expire_listings():
-    """Daily: expire listings past their validity and remind owners seven days before; expire the import
-    batches validated and left unconfirmed for IMPORT_KEEP_DAYS (their files deleted)."""
-
-    def run(app):
-        counts, reminded = expire_due(), remind_expiring()
-        log.info("expire-listings: %s expired, %d reminded", counts, reminded)
-
-    _once_today("expire-listings", run)
-    # its own day: a retry after either failed runs only the one not done (no reminder sent twice)
-    _once_today("expire-imports", lambda app: imports.expire_unconfirmed())
+    """Daily: the expiry of listings and of unconfirmed import batches (expire_daily), each step once a day."""
+    expire_daily(lambda name, step: _once_today(name, lambda app: step()))
 
 
 @huey.periodic_task(crontab(hour="7", minute="30"), name="matchmaker.digest", **DAILY_RETRY)

@@ -1,9 +1,10 @@
 """Commands of the listings: daily expiry, search index rebuild."""
 
 import click
+from flask import current_app
 
 from .search import ensure_search_schema, rebuild_search_index
-from .services import expire_due, remind_expiring, retokenize_all
+from .services import retokenize_all
 
 
 def register_cli(app):
@@ -14,10 +15,13 @@ def register_cli(app):
 
 @click.command("expire-listings")
 def expire_listings():
-    """Expire needs and results past their validity and remind owners (run daily, e.g. from cron)."""
-    counts = expire_due()
-    reminded = remind_expiring()
-    click.echo(f"已过期：需求 {counts['need']} 项，成果 {counts['result']} 项；到期提醒 {reminded} 条")
+    """Run the daily expiry now (the worker runs it at 00:10): needs and results past their validity, reminders to
+    owners, import batches left unconfirmed for IMPORT_KEEP_DAYS."""
+    from ..jobs.periodic import expire_daily  # here, not as the app loads (as the worker does)
+
+    counts = expire_daily()
+    click.echo(f"已过期：需求 {counts['need']} 项，成果 {counts['result']} 项；到期提醒 {counts['reminded']} 条；"
+               f"超过 {current_app.config['IMPORT_KEEP_DAYS']} 天未确认的导入批次 {counts['imports']} 个")  # fmt: skip
 
 
 @click.command("rebuild-search")

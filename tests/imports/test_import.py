@@ -282,6 +282,24 @@ def test_a_file_left_unconfirmed_past_the_keep_days_is_deleted_by_the_daily_job(
     assert [n.external_ref for n in db.session.scalars(db.select(TechNeed))] == ["NEW-1"]
 
 
+def test_the_expiry_command_expires_unconfirmed_files_as_the_daily_job_does(client, admin, runner):
+    """``flask expire-listings`` (run by hand or from cron) does the daily job's work: a file left unconfirmed past
+    IMPORT_KEEP_DAYS is deleted and its batch expired, the count printed; a younger one stays."""
+    upload(client, xlsx([need_row("OLD-2")]))
+    upload(client, xlsx([need_row("NEW-2")]))
+    old, young = db.session.scalars(db.select(ImportBatch).order_by(ImportBatch.id)).all()
+    old_id, young_id = old.id, young.id
+    old.created_at = utcnow() - timedelta(days=7, hours=1)
+    young.created_at = utcnow() - timedelta(days=6, hours=23)
+    db.session.commit()
+    result = runner.invoke(args=["expire-listings"])
+    assert result.exit_code == 0 and "超过 7 天未确认的导入批次 1 个" in result.output
+    old = db.session.get(ImportBatch, old_id, populate_existing=True)
+    assert (old.status, old.content) == ("expired", b"")
+    assert db.session.get(ImportBatch, young_id, populate_existing=True).status == "validated"
+    assert "导入批次 0 个" in runner.invoke(args=["expire-listings"]).output  # already expired: not counted again
+
+
 def test_a_file_past_the_keep_days_is_refused_before_the_daily_job_marks_it(client, admin):
     """Between IMPORT_KEEP_DAYS passing and the next daily run a file is still stored as validated: confirming it is
     refused with the expiry's reason, nothing is imported, and the batch waits for the daily job."""
