@@ -5,12 +5,14 @@ from flask_login import current_user
 
 from ..auth.decorators import role_required
 from ..models import ImportStatus, Role
+from ..models.enums import TemplateMembers
 from ..utils import once
 from . import services as imports
 from .columns import COLUMNS, KIND_LABELS
 from .reader import FileProblem
 
 bp = Blueprint("imports", __name__)
+bp.add_app_template_global(TemplateMembers(ImportStatus), "ImportStatus")  # templates compare with its members
 
 admin_only = role_required(Role.ADMIN)
 ERRORS_PER_PAGE = 200

@@ -26,6 +26,22 @@ class LabelledEnum(StrEnum):
             return value or ""
 
 
+class TemplateMembers:
+    """An enum's members by name, for templates (``ImportStatus.DONE``): a name not among them raises. Jinja makes a
+    missing attribute a silent Undefined, equal to no status, so a misspelt state would be hidden, not reported."""
+
+    def __init__(self, enum):
+        self._enum = enum
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._enum[name]
+        except KeyError:  # not AttributeError, which Jinja turns into an Undefined
+            raise LookupError(f"{self._enum.__name__} has no member {name}") from None
+
+
 class Role(LabelledEnum):
     ENTERPRISE = "enterprise", "企业用户"
     RESEARCHER = "researcher", "科研人员"
