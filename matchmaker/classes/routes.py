@@ -6,7 +6,7 @@ from flask_login import current_user
 from ..auth.decorators import get_or_404, login_required, public, role_required
 from ..extensions import db
 from ..models import LiveSession, Role
-from ..models.enums import LiveKind
+from ..models.enums import AttendanceImportStatus, LiveKind, TemplateMembers
 from ..utils import once
 from ..utils.versions import EditConflict, refuse_stale
 from . import services
@@ -14,6 +14,7 @@ from .forms import ImportForm, SessionForm
 from .services import LiveError
 
 bp = Blueprint("classes", __name__)
+bp.add_app_template_global(TemplateMembers(AttendanceImportStatus), "AttendanceImportStatus")  # for the templates
 staff_only = role_required(Role.BROKER, Role.ADMIN)
 registrants = role_required(Role.ENTERPRISE, Role.RESEARCHER)
 

@@ -21,7 +21,7 @@ from ..imports.reader import FileProblem, Limits, file_format, precheck, read_ro
 from ..jobs import beats
 from ..models import AttendanceImport, LiveGuest, LiveRegistration, LiveSession, Role, User
 from ..models.base import utcnow
-from ..models.enums import LiveKind
+from ..models.enums import AttendanceImportStatus, LiveKind
 from ..notifications.services import notify
 from ..utils import clock, money, once
 from ..utils.bounds import INT_MAX
@@ -285,8 +285,8 @@ def queue_attendance_import(session, filename, content, user, min_minutes=1, rep
     except FileProblem as exc:
         raise LiveError(str(exc)) from None
     upload = AttendanceImport(session_id=session.id, filename=name, file_format=fmt, content=content,
-                              min_minutes=min_minutes, replace_guests=bool(replace_guests), status="importing",
-                              created_by_id=user.id)  # fmt: skip
+                              min_minutes=min_minutes, replace_guests=bool(replace_guests),
+                              status=AttendanceImportStatus.IMPORTING.value, created_by_id=user.id)  # fmt: skip
     db.session.add(upload)
     db.session.flush()
     jobs.after_commit(run_attendance_import, upload.id)
@@ -334,7 +334,7 @@ def requeue_stale() -> list[int]:
     stale = beats.stale_before()
     rows = db.session.execute(
         db.select(AttendanceImport.id, AttendanceImport.attempts)
-        .where(AttendanceImport.status == "importing", AttendanceImport.heartbeat_at < stale)
+        .where(AttendanceImport.status == AttendanceImportStatus.IMPORTING.value, AttendanceImport.heartbeat_at < stale)
         .order_by(AttendanceImport.id)
     ).all()
     db.session.rollback()  # end the read: a job run at once in this process starts afresh
@@ -344,9 +344,9 @@ def requeue_stale() -> list[int]:
             log.error("attendance import %s: %d workers died on it; given up", upload_id, attempts)
             db.session.execute(
                 update(AttendanceImport)
-                .where(AttendanceImport.id == upload_id, AttendanceImport.status == "importing",
-                       AttendanceImport.heartbeat_at < stale)
-                .values(status="error", content=b"", finished_at=utcnow(), message=GIVEN_UP)
+                .where(AttendanceImport.id == upload_id, AttendanceImport.heartbeat_at < stale,
+                       AttendanceImport.status == AttendanceImportStatus.IMPORTING.value)
+                .values(status=AttendanceImportStatus.ERROR.value, content=b"", finished_at=utcnow(), message=GIVEN_UP)
             )  # fmt: skip
             db.session.commit()
             continue
@@ -363,7 +363,8 @@ def run_attendance_import(upload_id):
     Rows read are recorded as it goes, each time a heartbeat: an import whose worker died is taken again by
     the minute's sweep (requeue_stale). A delivery that finds the import taken (another worker beating on it)
     or finished does nothing."""
-    if not beats.claim(AttendanceImport, upload_id, "importing"):
+    importing = AttendanceImportStatus.IMPORTING.value
+    if not beats.claim(AttendanceImport, upload_id, importing):
         return db.session.get(AttendanceImport, upload_id)
     upload = db.session.get(AttendanceImport, upload_id)
     session = upload and db.session.get(LiveSession, upload.session_id)
@@ -371,18 +372,23 @@ def run_attendance_import(upload_id):
         return None
     try:
         import_attendance(session, upload.filename, upload.content, upload.min_minutes, upload.replace_guests,
-                          progress=lambda rows: beats.progress(AttendanceImport, upload_id, "importing", rows, "attendance import"), upload=upload)  # fmt: skip
+                          progress=lambda rows: beats.progress(AttendanceImport, upload_id, importing, rows, "attendance import"), upload=upload)  # fmt: skip
     except LiveError as exc:
-        values = dict(status="rejected", message=f"观看记录未导入，出席情况没有任何更改：{exc}"[:500])
+        values = dict(
+            status=AttendanceImportStatus.REJECTED.value, message=f"观看记录未导入，出席情况没有任何更改：{exc}"[:500]
+        )
     except Exception:
         log.exception("attendance import %s failed", upload_id)
-        values = dict(status="error", message="读取观看记录时服务器出错，出席情况没有任何更改；请稍后重新上传该文件")
+        values = dict(
+            status=AttendanceImportStatus.ERROR.value,
+            message="读取观看记录时服务器出错，出席情况没有任何更改；请稍后重新上传该文件",
+        )
     else:
         return db.session.get(AttendanceImport, upload_id)
     db.session.rollback()
     db.session.execute(
         update(AttendanceImport)
-        .where(AttendanceImport.id == upload_id, AttendanceImport.status == "importing")
+        .where(AttendanceImport.id == upload_id, AttendanceImport.status == importing)
         .values(content=b"", finished_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
@@ -515,8 +521,8 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
     if upload is not None:
         done = db.session.execute(
             update(AttendanceImport)
-            .where(AttendanceImport.id == upload.id, AttendanceImport.status == "importing")
-            .values(status="done", result=result, content=b"", finished_at=utcnow(),
+            .where(AttendanceImport.id == upload.id, AttendanceImport.status == AttendanceImportStatus.IMPORTING.value)
+            .values(status=AttendanceImportStatus.DONE.value, result=result, content=b"", finished_at=utcnow(),
                     message=summary(result, min_minutes))
             .execution_options(synchronize_session=False)
         ).rowcount  # fmt: skip

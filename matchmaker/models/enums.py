@@ -297,6 +297,16 @@ class ImportStatus(LabelledEnum):
     EXPIRED = "expired", "已过期"
 
 
+class AttendanceImportStatus(LabelledEnum):
+    """A live session's attendance import (a viewer export a job reads): importing -> done, or rejected (the file
+    cannot be used: nothing changed) or error (nothing changed either). Ended ones keep no file."""
+
+    IMPORTING = "importing", "正在读取"
+    DONE = "done", "已导入"
+    REJECTED = "rejected", "未导入"
+    ERROR = "error", "出错"
+
+
 class IndexJobStatus(LabelledEnum):
     """A matching-index refit job."""
 

@@ -2,7 +2,7 @@
 
 from ..extensions import db
 from .base import utcnow
-from .enums import LiveKind
+from .enums import AttendanceImportStatus, LiveKind
 
 
 class LiveSession(db.Model):
@@ -102,7 +102,9 @@ class AttendanceImport(db.Model):
     content = db.Column(db.LargeBinary, nullable=False)
     min_minutes = db.Column(db.Integer, nullable=False, default=1)
     replace_guests = db.Column(db.Boolean, nullable=False, default=False)
-    status = db.Column(db.String(20), nullable=False, default="importing")
+    status = db.Column(
+        db.String(20), nullable=False, default=AttendanceImportStatus.IMPORTING.value
+    )  # an AttendanceImportStatus
     processed_rows = db.Column(db.Integer, nullable=False, default=0)  # rows read so far (the page shows them)
     # When done: {"rows", "matched", "guests", "guest_total", "short" (viewers), "merged" (viewers on several
     # rows, their minutes added up), "typed": [[row, as typed, minutes read]],
@@ -120,3 +122,7 @@ class AttendanceImport(db.Model):
 
     # Lists load it with their query (classes.services.import_query); raise rather than read it one row at a time.
     created_by = db.relationship("User", lazy="raise")
+
+    @property
+    def status_label(self):
+        return AttendanceImportStatus.label_of(self.status)
