@@ -316,7 +316,8 @@ def import_progress(session, upload_id):
 
 
 def latest_import(session):
-    """The session's most recent attendance import (its page shows its progress or outcome), or None."""
+    """The session's most recent attendance import (its page shows its progress or outcome, and who uploaded it:
+    loaded with it by import_query), or None."""
     return db.session.scalar(import_query(session).limit(1))
 
 

@@ -1,6 +1,8 @@
 """An attendance import's states are AttendanceImportStatus's members (the stored values, unchanged), shown by their
 Chinese labels; the attendance page's alert for the latest upload names who uploaded it."""
 
+import re
+
 import pytest
 from flask import render_template_string
 
@@ -49,3 +51,19 @@ def test_a_misspelt_state_in_a_template_raises(app):
         assert render_template_string("{{ AttendanceImportStatus.DONE }}") == "done"
         with pytest.raises(LookupError):
             render_template_string("{{ 'done' == AttendanceImportStatus.DON }}")
+
+
+@pytest.mark.parametrize("status", list(AttendanceImportStatus))
+def test_the_latest_uploads_alert_names_its_uploader(client, auth, status):
+    """Another editor of the session (an admin) uploaded the latest file: its alert, whatever its state, says who
+    (read with the upload: the relationship raises rather than load on access)."""
+    broker = make_user("broker")
+    admin = make_user("admin", name="王管理员")
+    s = make_session(broker)
+    db.session.add(AttendanceImport(session_id=s.id, filename="观看记录.csv", file_format="csv", content=b"",
+                                    status=status.value, message="导入消息", created_by_id=admin.id))  # fmt: skip
+    db.session.commit()
+    auth.login(broker)
+    page = client.get(f"/classes/{s.id}/attendance").get_data(as_text=True)
+    alert = re.search(r'<div id="import-status".*?</div>', page, re.S).group(0)
+    assert "上传人 王管理员" in alert
