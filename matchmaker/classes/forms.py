@@ -73,7 +73,10 @@ class ImportForm(FlaskForm):
 
     file = FileField("观看记录文件（.xlsx 或 .csv）")
     min_minutes = IntInput("最少观看时长（分钟）", [filled("请填写最少观看时长")], low=0, high=1440, default=1)
-    replace_guests = BooleanField("更正后的文件：替换此前导入的未报名观众，文件中观众的观看时长以本文件为准")
+    replace_guests = BooleanField(
+        "更正后的文件：替换此前导入的未报名观众，文件中观众的观看时长以本文件为准，"
+        "此前导入记为出席而本文件未计入的报名用户改回未出席"
+    )
 
     def validate_file(self, field):
         if not field.data or not getattr(field.data, "filename", ""):

@@ -399,10 +399,11 @@ def run_attendance_import(upload_id):
 
 def summary(result, min_minutes):
     """What an import did, as its page says it (观看不足: viewers, their rows' minutes added up)."""
-    merged = result.get("merged") or 0
+    merged, unmarked = result.get("merged") or 0, result.get("unmarked") or 0
     return (f"已导入 {result['rows']} 行：报名用户出席 {result['matched']} 人，新增未报名观众 {result['guests']} 人"
             f"（累计 {result['guest_total']} 人），观看不足 {min_minutes} 分钟 {result['short']} 人未计入"
-            + (f"；{merged} 位观众有多行记录（中途离开后重新进入），观看时长已按人合计" if merged else ""))  # fmt: skip
+            + (f"；{merged} 位观众有多行记录（中途离开后重新进入），观看时长已按人合计" if merged else "")
+            + (f"；此前导入记为出席而更正后的文件未计入的报名用户 {unmarked} 人，已改回未出席" if unmarked else ""))  # fmt: skip
 
 
 def _longer(stored, total, replace):
@@ -428,15 +429,17 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
     several files keeps each viewer's longest part (a viewer whose rows are split between the files is not
     summed across them: no import can tell a second part from the same file again). Guests add up over
     imports: each viewer is counted once. ``replace_guests`` (a corrected file) forgets the guests of earlier
-    imports first, and registered viewers in the file get this file's sum, lower or not. Registered users not
-    in the file and viewers under ``min_minutes`` are left as they are; so is stored watch time when the file
-    gives none for the viewer. Imports of one session run one at a time (the session's row is held until the
-    commit).
+    imports first, and registered viewers in the file get this file's sum, lower or not; registered users an
+    earlier import marked attended whom it does not count (absent, or under ``min_minutes``) go back to unknown
+    (attended and minutes None), while ticks a broker made by hand stay. Otherwise registered users not in the
+    file and viewers under ``min_minutes`` are left as they are; so is stored watch time when the file gives none
+    for the viewer. Imports of one session run one at a time (the session's row is held until the commit).
 
     Returns {"rows", "matched", "guests" (new in this file), "guest_total", "short", "merged", "typed",
-    "n_typed"} (short: viewers who watched fewer than ``min_minutes`` in all; merged: viewers on more than one
-    row, counted or short; typed: [row, as typed, minutes read] of counted viewers' watch times typed in full-width
-    digits, read as half-width as the listing import reads amounts, at most TYPED_SHOWN of them, n_typed all).
+    "n_typed", "unmarked"} (short: viewers who watched fewer than ``min_minutes`` in all; merged: viewers on more
+    than one row, counted or short; unmarked: registered users a corrected file took back to unknown; typed: [row,
+    as typed, minutes read] of counted viewers' watch times typed in full-width digits, read as half-width as the
+    listing import reads amounts, at most TYPED_SHOWN of them, n_typed all).
     ``progress(rows read)`` is called as the file is read; ``upload``, the AttendanceImport being run: marked
     done in the same commit (a second delivery that finds it done already rolls back and returns None).
     """
@@ -495,7 +498,7 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
         db.select(LiveGuest.key, LiveGuest.id, LiveGuest.minutes).where(LiveGuest.session_id == session.id)
     )}  # fmt: skip
     matched = short = merged = 0
-    new_guests, longer_guests, typed_minutes = [], [], []
+    new_guests, longer_guests, typed_minutes, counted = [], [], [], set()
     for key, (reg, total, n_rows, shown) in viewers.items():
         merged += n_rows > 1
         if total is not None and total < min_minutes:
@@ -506,6 +509,7 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
             reg.attended, reg.attendance_source = True, "import"
             reg.minutes = _longer(reg.minutes, total, replace_guests)
             matched += 1
+            counted.add(reg.id)
         elif key not in known:  # a viewer in an earlier file is one guest
             new_guests.append({"session_id": session.id, "key": key, "minutes": total})
         elif _longer(known[key][1], total, False) != known[key][1]:
@@ -514,11 +518,18 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
         db.session.execute(db.insert(LiveGuest), new_guests)
     if longer_guests:
         db.session.execute(update(LiveGuest), longer_guests)  # by primary key
+    unmarked = 0
+    if replace_guests:  # the corrected file stands for the imports before it: who it does not count goes back
+        for reg, _, _ in regs:
+            if reg.attendance_source == "import" and reg.id not in counted:
+                reg.attended = reg.minutes = reg.attendance_source = None
+                unmarked += 1
     typed_minutes.sort()
     db.session.refresh(session)  # the count as the last import committed it
     session.guest_attendees = (0 if replace_guests else session.guest_attendees or 0) + len(new_guests)
     result = {"rows": len(rows), "matched": matched, "guests": len(new_guests), "guest_total": session.guest_attendees,
-              "short": short, "merged": merged, "typed": typed_minutes[:TYPED_SHOWN], "n_typed": len(typed_minutes)}  # fmt: skip
+              "short": short, "merged": merged, "typed": typed_minutes[:TYPED_SHOWN], "n_typed": len(typed_minutes),
+              "unmarked": unmarked}  # fmt: skip
     if upload is not None:
         done = db.session.execute(
             update(AttendanceImport)

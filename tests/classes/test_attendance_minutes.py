@@ -135,3 +135,25 @@ def test_a_sum_beyond_the_limit_is_kept_at_the_limit(client, auth):
     s, viewer, _ = _two_registered(client, auth)
     _import(client, s, "邮箱,观看时长\n" + f"viewer@ent.cn,{MAX_MINUTES}\n" * 3)
     assert _registrations(viewer) == [(True, MAX_MINUTES)]
+
+
+def test_a_corrected_file_takes_back_the_attendance_an_earlier_file_gave(client, auth):
+    """The first file counted two registered users by mistake; the corrected file (更正后的文件) has one of them under
+    ``min_minutes`` and lacks the other: both go back to not attended (no minutes), its message says so, while a
+    registrant a broker ticked by hand stays attended."""
+    s, viewer, mobile = _two_registered(client, auth)
+    ticked = make_user("enterprise", email="ticked@ent.cn")
+    by_hand = LiveRegistration(session_id=s.id, user_id=ticked.id, organization_id=ticked.organization_id,
+                               attended=True, attendance_source="broker")  # fmt: skip
+    db.session.add(by_hand)
+    db.session.commit()
+    _import(client, s, "邮箱,手机号,观看时长\nviewer@ent.cn,,43\n,13900001111,30\n")
+    assert _registrations(viewer, mobile) == [(True, 43), (True, 30)]
+
+    fixed = _import(client, s, "邮箱,观看时长\nviewer@ent.cn,3\nguest@x.cn,8\n", replace=True, name="更正.csv")
+    assert fixed.status == "done", fixed.message
+    assert _registrations(viewer, mobile, by_hand.id) == [(None, None), (None, None), (True, None)]
+    assert fixed.result["unmarked"] == 2
+    assert "此前导入记为出席而更正后的文件未计入的报名用户 2 人，已改回未出席" in fixed.message
+    page = client.get(f"/classes/{s.id}/attendance?attended=yes").get_data(as_text=True)
+    assert "ticked@ent.cn" in page and "viewer@ent.cn" not in page
