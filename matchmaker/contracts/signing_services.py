@@ -569,18 +569,20 @@ def verify_document(doc):
     (``verify_upload``): its signatures include organisations' certificates imported by admins and timestamp
     servers' replies. VerifierBusy when no slot frees; DocumentUnverified when it is stopped at the time or memory
     limit, or cannot be read."""
+    what = f"the stored PDF of document {doc.id} (contract {doc.contract_id})"
+    contact = "请联系平台管理员"
     try:
-        return _verify_bounded(doc.pdf, f"document {doc.id}", "刷新本页再试")
+        return _verify_bounded(doc.pdf, what, "刷新本页再试")
     except NotAPdf as exc:
         reason = str(exc)
-        log.error("verifying the stored PDF of document %s (contract %s) failed: %s", doc.id, doc.contract_id, reason)
-        contact = "请联系平台管理员"
-        if reason == TIMED_OUT:
+        if reason == TIMED_OUT:  # the machine may be loaded: a warning, as an upload's
+            log.warning("verifying %s was stopped: %s", what, reason)
             wait = math.ceil(current_app.config["SIGNING_VERIFY_TIMEOUT"])
             message = (
                 f"验证超时：平台存档的合同文件未能在 {wait} 秒内验证完毕，请稍后刷新本页再试；如仍不成功，{contact}"
             )
             raise DocumentUnverified(message, 503) from None
+        log.error("verifying %s failed: %s", what, reason)  # the platform's own file: something is wrong with it
         if reason == TOO_MUCH_MEMORY:
             raise DocumentUnverified(f"验证所需内存超出限制：平台存档的合同文件未能验证，{contact}", 500) from None
         raise DocumentUnverified(f"平台存档的合同文件未能验证（{reason}），{contact}", 500) from None
@@ -589,7 +591,13 @@ def verify_document(doc):
 def verify_upload(data):
     """An uploaded PDF checked against the platform CA, bounded as ``_verify_bounded`` says; with the platform's
     matching document if any."""
-    result = _verify_bounded(data, f"an upload of {len(data)} bytes", "重新选择文件再试")
+    what = f"an upload of {len(data)} bytes"
+    try:
+        result = _verify_bounded(data, what, "重新选择文件再试")
+    except NotAPdf as exc:
+        if str(exc) in (TIMED_OUT, TOO_MUCH_MEMORY):  # a hostile file, most likely: not the platform's fault
+            log.warning("verifying %s was stopped: %s", what, exc)
+        raise
     match = db.session.scalar(
         select(ContractDocument).where(ContractDocument.current_hash == document_hash(data)).limit(1)
     )
@@ -598,10 +606,10 @@ def verify_upload(data):
 
 def _verify_bounded(data, what, again):
     """``verify_pdf`` of ``data`` against the trusted roots and the platform CA, in a separate process bounded in time
-    and memory (``SIGNING_VERIFY_TIMEOUT``, ``SIGNING_VERIFY_MEMORY``: NotAPdf(TIMED_OUT / TOO_MUCH_MEMORY)), at most
-    ``SIGNING_VERIFY_CONCURRENCY`` at once on this machine (VerifierBusy after ``SIGNING_VERIFY_WAIT`` seconds, at once
-    when ``SIGNING_VERIFY_WAITERS`` others are waiting already; its message ends with ``again``, what to do then).
-    ``what`` names the file in the log."""
+    and memory (``SIGNING_VERIFY_TIMEOUT``, ``SIGNING_VERIFY_MEMORY``: NotAPdf(TIMED_OUT / TOO_MUCH_MEMORY), logged by
+    the caller), at most ``SIGNING_VERIFY_CONCURRENCY`` at once on this machine (VerifierBusy after
+    ``SIGNING_VERIFY_WAIT`` seconds, at once when ``SIGNING_VERIFY_WAITERS`` others are waiting already; its message
+    ends with ``again``, what to do then). ``what`` names the file in the log."""
     config = current_app.config
     timeout = config["SIGNING_VERIFY_TIMEOUT"]
     slots = config.get("SIGNING_VERIFY_SLOTS_DIR") or os.path.join(current_app.instance_path, "verify-slots")
@@ -614,10 +622,6 @@ def _verify_bounded(data, what, again):
         log.warning("no verification slot for %s, refused: %s", what, exc)
         wait = math.ceil(timeout)  # the longest a slot is held
         raise VerifierBusy(f"系统正忙：同时验证的文件过多，请约 {wait} 秒后{again}", wait) from None
-    except NotAPdf as exc:
-        if str(exc) in (TIMED_OUT, TOO_MUCH_MEMORY):
-            log.warning("verifying %s was stopped: %s", what, exc)
-        raise
 
 
 def pdf_name(doc, contract):

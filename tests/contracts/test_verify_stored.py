@@ -2,12 +2,14 @@
 bounded in time and memory, holding one of the machine's verification slots; busy or stopped, the verify page says
 so with the contract it is about, not the error page."""
 
+import logging
+
 import pytest
 
 from matchmaker.contracts import signing_services as svc
-from matchmaker.signing.isolation import TOO_MUCH_MEMORY
+from matchmaker.signing.isolation import TIMED_OUT, TOO_MUCH_MEMORY
 from matchmaker.signing.slots import slot
-from matchmaker.signing.verify import UNREADABLE, NotAPdf
+from matchmaker.signing.verify import UNREADABLE, NotAPdf, verify_pdf
 
 from .test_signing import as_user, setup_parties
 from .test_signing_attacks import _signed
@@ -95,6 +97,18 @@ def test_a_verification_past_the_time_limit_is_told_not_a_500(app, client, signe
         pass
 
 
+def test_a_stored_document_timing_out_is_logged_once_with_its_contract(app, client, signed, slots, caplog):
+    """One time-out, one log record: a warning (the machine may be loaded, the page says try again) naming the
+    document and its contract; it was logged twice, as a warning and as an error."""
+    app.config["SIGNING_VERIFY_TIMEOUT"] = 0.001
+    with caplog.at_level(logging.INFO, logger="matchmaker.contracts.signing_services"):
+        assert client.get(f"/contracts/{signed.contract.id}/verify").status_code == 503
+    (record,) = [r for r in caplog.records if r.name == "matchmaker.contracts.signing_services"]
+    assert record.levelno == logging.WARNING
+    assert f"document {signed.doc.id} (contract {signed.contract.id})" in record.getMessage()
+    assert TIMED_OUT in record.getMessage()
+
+
 @pytest.mark.parametrize(
     "reason, message",
     [
@@ -104,8 +118,8 @@ def test_a_verification_past_the_time_limit_is_told_not_a_500(app, client, signe
     ids=["memory", "unreadable"],
 )
 def test_a_verification_stopped_otherwise_is_told_on_the_page(app, client, signed, slots, monkeypatch, reason, message):
-    """Stopped at the memory limit, or the child died without an answer: 500 with the reason on the verify page (a
-    retry would not help), not a traceback."""
+    """Stopped at the memory limit, or the file unreadable: 500 with the reason on the verify page (a retry would not
+    help), not a traceback."""
 
     def refused(*args, **kw):
         raise NotAPdf(reason)
@@ -123,7 +137,7 @@ def test_verifying_a_contract_again_and_again_is_limited_per_user(app, client, a
     from matchmaker.extensions import limiter
 
     monkeypatch.setitem(app.config, "SIGNING_VERIFY_RATE_LIMIT", "2 per minute")
-    monkeypatch.setattr(svc, "verify_isolated", lambda *a, **kw: svc.verify_pdf(a[0], *a[1:]))
+    monkeypatch.setattr(svc, "verify_isolated", lambda *a, **kw: verify_pdf(a[0], *a[1:]))
     limiter.reset()
     url = f"/contracts/{signed.contract.id}/verify"
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
