@@ -24,7 +24,7 @@ from ..notifications.services import notify
 from ..signing import pades
 from ..signing.authority import fingerprint
 from ..signing.fonts import find_font
-from ..signing.isolation import TIMED_OUT, TOO_MUCH_MEMORY, verify_isolated
+from ..signing.isolation import TIMED_OUT, TOO_MUCH_MEMORY, VerifierCrashed, verify_isolated
 from ..signing.pdf import document_hash, missing_characters, render_pdf
 from ..signing.slots import Busy, slot
 from ..signing.text import ContractTerms, Party, build_text
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 CHINA = timezone(timedelta(hours=8))
 SIGNER_ROLES = (Role.ENTERPRISE.value, Role.RESEARCHER.value)
 RETRIES = 3
+CRASHED_LEAD = "验证进程异常退出："  # the pages' wording of isolation.CRASHED, before what was not verified
 
 
 class SigningError(Exception):
@@ -568,11 +569,14 @@ def verify_document(doc):
     """The stored PDF of a document, checked as a stranger would check it, and bounded as an upload is
     (``verify_upload``): its signatures include organisations' certificates imported by admins and timestamp
     servers' replies. VerifierBusy when no slot frees; DocumentUnverified when it is stopped at the time or memory
-    limit, or cannot be read."""
+    limit, the verifier crashes, or it cannot be read."""
     what = f"the stored PDF of document {doc.id} (contract {doc.contract_id})"
     contact = "请联系平台管理员"
     try:
         return _verify_bounded(doc.pdf, what, "刷新本页再试")
+    except VerifierCrashed:  # logged by _verify_bounded
+        message = f"{CRASHED_LEAD}平台存档的合同文件未能验证，请稍后刷新本页再试；如仍不成功，{contact}"
+        raise DocumentUnverified(message, 500) from None
     except NotAPdf as exc:
         reason = str(exc)
         if reason == TIMED_OUT:  # the machine may be loaded: a warning, as an upload's
@@ -590,7 +594,7 @@ def verify_document(doc):
 
 def verify_upload(data):
     """An uploaded PDF checked against the platform CA, bounded as ``_verify_bounded`` says; with the platform's
-    matching document if any."""
+    matching document if any. VerifierCrashed (its message in Chinese, without what to do) when the verifier dies."""
     what = f"an upload of {len(data)} bytes"
     try:
         result = _verify_bounded(data, what, "重新选择文件再试")
@@ -609,7 +613,8 @@ def _verify_bounded(data, what, again):
     and memory (``SIGNING_VERIFY_TIMEOUT``, ``SIGNING_VERIFY_MEMORY``: NotAPdf(TIMED_OUT / TOO_MUCH_MEMORY), logged by
     the caller), at most ``SIGNING_VERIFY_CONCURRENCY`` at once on this machine (VerifierBusy after
     ``SIGNING_VERIFY_WAIT`` seconds, at once when ``SIGNING_VERIFY_WAITERS`` others are waiting already; its message
-    ends with ``again``, what to do then). ``what`` names the file in the log."""
+    ends with ``again``, what to do then); VerifierCrashed (logged here) when the child dies without an answer.
+    ``what`` names the file in the log."""
     config = current_app.config
     timeout = config["SIGNING_VERIFY_TIMEOUT"]
     slots = config.get("SIGNING_VERIFY_SLOTS_DIR") or os.path.join(current_app.instance_path, "verify-slots")
@@ -622,6 +627,9 @@ def _verify_bounded(data, what, again):
         log.warning("no verification slot for %s, refused: %s", what, exc)
         wait = math.ceil(timeout)  # the longest a slot is held
         raise VerifierBusy(f"系统正忙：同时验证的文件过多，请约 {wait} 秒后{again}", wait) from None
+    except VerifierCrashed as exc:
+        log.error("the verifier of %s died without an answer (%s)", what, exc.how)
+        raise
 
 
 def pdf_name(doc, contract):

@@ -27,10 +27,11 @@ import time
 import traceback
 
 from .pades import _asn1_cert
-from .verify import UNREADABLE, NotAPdf, verify_pdf
+from .verify import NotAPdf, verify_pdf
 
 TIMED_OUT = "该 PDF 结构异常复杂，验证超时，不予验证"
 TOO_MUCH_MEMORY = "该 PDF 结构异常复杂，验证所需内存过多，不予验证"
+CRASHED = "验证进程异常退出，未能完成验证"
 
 # The fork server imports these once; a child forked from it then has pyHanko's validation code loaded.
 # "__main__": the script that started the process (gunicorn's, flask's), imported once there rather than by
@@ -49,6 +50,26 @@ _context.set_forkserver_preload(_PRELOAD)  # read when the fork server starts, o
 
 class VerifierFailed(RuntimeError):
     """The child raised something verify_pdf does not raise for a bad file (a bug): its traceback."""
+
+
+class VerifierCrashed(RuntimeError):
+    """The child died without an answer (killed by a signal: a crash in C code, the system's out-of-memory killer):
+    ``str()`` is CRASHED, ``exitcode`` how it ended (-N: signal N). Not NotAPdf: nothing says the file is bad."""
+
+    def __init__(self, exitcode):
+        super().__init__(CRASHED)
+        self.exitcode = exitcode
+
+    @property
+    def how(self):
+        """How the child ended, for the log: "signal SIGSEGV", "exit code 1"."""
+        code = self.exitcode
+        if code is not None and code < 0:
+            try:
+                return f"signal {signal.Signals(-code).name}"
+            except ValueError:
+                return f"signal {-code}"
+        return f"exit code {code}"
 
 
 def _address_space(key):
@@ -112,11 +133,13 @@ def _child(conn, data, roots, platform_root, memory, timeout):
 def verify_isolated(data: bytes, trust_roots, platform_root=None, *, timeout: float, memory: int | None = None):
     """``verify_pdf(data, trust_roots, platform_root)`` run in a child process: NotAPdf(TIMED_OUT) when it takes
     more than ``timeout`` seconds (the child is killed; a start of the fork server included), NotAPdf(TOO_MUCH_MEMORY)
-    when it needs more than ``memory`` bytes beyond what it starts with (None: no limit)."""
+    when it needs more than ``memory`` bytes beyond what it starts with (None: no limit), VerifierCrashed when the
+    child dies without an answer."""
     roots = [_asn1_cert(r).dump() for r in trust_roots]
     platform = _asn1_cert(platform_root).dump() if platform_root is not None else None
     deadline = time.monotonic() + timeout
     receiver, sender = _context.Pipe(duplex=False)
+    died = False
     child = _context.Process(target=_child, args=(sender, data, roots, platform, memory, timeout), daemon=True)
     try:
         child.start()  # the first in a process also starts the fork server: counted in the time limit
@@ -126,7 +149,7 @@ def verify_isolated(data: bytes, trust_roots, platform_root=None, *, timeout: fl
         try:
             outcome, value = receiver.recv()
         except EOFError:  # the child died without an answer (killed by the system, a crash in C code)
-            raise NotAPdf(UNREADABLE) from None
+            died = True
     finally:
         sender.close()
         receiver.close()
@@ -134,7 +157,10 @@ def verify_isolated(data: bytes, trust_roots, platform_root=None, *, timeout: fl
             if child.is_alive():
                 child.kill()
             child.join()
+        exitcode = child.exitcode
         child.close()
+    if died:
+        raise VerifierCrashed(exitcode)
     if outcome == "ok":
         return value
     if outcome == "refused":

@@ -7,10 +7,12 @@ import logging
 import pytest
 
 from matchmaker.contracts import signing_services as svc
+from matchmaker.signing import isolation
 from matchmaker.signing.isolation import TIMED_OUT, TOO_MUCH_MEMORY
 from matchmaker.signing.slots import slot
 from matchmaker.signing.verify import UNREADABLE, NotAPdf, verify_pdf
 
+from ..signing import crash
 from .test_signing import as_user, setup_parties
 from .test_signing_attacks import _signed
 
@@ -107,6 +109,27 @@ def test_a_stored_document_timing_out_is_logged_once_with_its_contract(app, clie
     assert record.levelno == logging.WARNING
     assert f"document {signed.doc.id} (contract {signed.contract.id})" in record.getMessage()
     assert TIMED_OUT in record.getMessage()
+
+
+def test_a_verifier_that_crashes_is_told_on_the_page(app, client, signed, slots, monkeypatch, caplog):
+    """The verifying child dies by a signal (a crash in C code, the out-of-memory killer): 500 and 验证进程异常退出 on
+    the verify page, not a verdict on the file (it said 无法读取该 PDF 文件); one error logged with how it died; the
+    slot is released and the next verification passes."""
+    with monkeypatch.context() as m, caplog.at_level(logging.INFO, logger="matchmaker.contracts.signing_services"):
+        m.setattr(isolation, "_child", crash.die)
+        resp = client.get(f"/contracts/{signed.contract.id}/verify")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 500 and "Retry-After" not in resp.headers
+    assert _error(page) == (
+        "验证进程异常退出：平台存档的合同文件未能验证，请稍后刷新本页再试；如仍不成功，请联系平台管理员"
+    )
+    assert 'id="verdict"' not in page and UNREADABLE not in page
+    _about_the_contract(page, signed)
+    (record,) = [r for r in caplog.records if r.name == "matchmaker.contracts.signing_services"]
+    assert record.levelno == logging.ERROR and "SIGSEGV" in record.getMessage()
+    assert f"contract {signed.contract.id}" in record.getMessage()
+    resp = client.get(f"/contracts/{signed.contract.id}/verify")
+    assert resp.status_code == 200 and "验证通过" in resp.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

@@ -184,6 +184,31 @@ def test_a_waiter_gives_its_place_back_once_it_verifies(tmp_path):
     assert waited >= 0.25  # it could queue (it waited), not refused at once
 
 
+def test_an_upload_whose_verifier_crashes_is_not_called_unreadable(app, client, runner, slots, signed, monkeypatch,
+                                                                    tmp_path):  # fmt: skip
+    """The verifying child dies by a signal (a crash in C code, the out-of-memory killer): 500 and 验证进程异常退出 with
+    the upload form, not 400 无法读取该 PDF 文件 (nothing says the file is bad); the command says so too; the slot
+    is released."""
+    from matchmaker.signing import isolation
+    from matchmaker.signing.verify import UNREADABLE
+
+    from .crash import die
+
+    path = tmp_path / "sent-by-a-signer.pdf"
+    path.write_bytes(signed)
+    with monkeypatch.context() as m:
+        m.setattr(isolation, "_child", die)
+        resp = _upload(client, signed)
+        out = runner.invoke(args=["signing", "verify", str(path)])
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 500 and "Retry-After" not in resp.headers
+    message = "验证进程异常退出，未能完成验证，请稍后重新选择文件再试"
+    assert f'<div class="alert alert-danger" id="verify-error">{message}</div>' in page
+    assert 'type="file"' in page and 'id="verdict"' not in page and UNREADABLE not in page
+    assert out.exit_code == 1 and "Error: 验证进程异常退出，未能完成验证" in out.output
+    assert _upload(client, signed).status_code == 200
+
+
 def test_the_verify_command_is_told_when_the_machine_is_busy(app, runner, slots, signed, tmp_path):
     """`flask signing verify FILE` checks a file as an upload is, holding a slot: every slot taken by web processes,
     the operator is told 系统正忙 (exit status 1), not shown a traceback; with one free, the file is verified."""
