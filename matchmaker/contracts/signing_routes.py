@@ -101,9 +101,12 @@ def signing_sign(contract_id):
     except svc.SigningLocked as exc:  # the account's login is locked (auth/throttle.py): signing waits too
         flash(str(exc), "danger")
         return *_page(contract, form, 429), {"Retry-After": str(exc.retry_after)}
+    except svc.VerifierBusy as exc:  # no slot to verify the finished PDF: nothing saved, sign again later
+        flash(str(exc), "danger")
+        return *_page(contract, form, 503), {"Retry-After": str(exc.retry_after)}
     except svc.SigningError as exc:  # a wrong password, a text changed meanwhile: the page again, as sent
         flash(str(exc), "danger")
-        return _page(contract, form, 422)
+        return _page(contract, form, exc.status)
     else:
         done = "合同已完成网上签约，平台已加盖数字签名" if doc.is_signed else "签署成功，等待对方签署"
         flash(done, "success")

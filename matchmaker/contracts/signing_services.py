@@ -28,7 +28,7 @@ from ..signing.isolation import TIMED_OUT, TOO_MUCH_MEMORY, VerifierCrashed, ver
 from ..signing.pdf import document_hash, missing_characters, render_pdf
 from ..signing.slots import Busy, slot
 from ..signing.text import ContractTerms, Party, build_text
-from ..signing.verify import NotAPdf, verify_pdf  # NotAPdf: raised through verify_upload, caught by the routes
+from ..signing.verify import NotAPdf  # raised through verify_upload, caught by the routes
 from ..utils.bounds import id_or_none
 from . import lifecycle
 from .signing_keys import authority, credential_for, signer_for, timestamper, trust_roots
@@ -41,7 +41,19 @@ CRASHED_LEAD = "验证进程异常退出："  # the pages' wording of isolation.
 
 
 class SigningError(Exception):
-    """A signing step refused, with a Chinese message for the user."""
+    """A signing step refused, with a Chinese message for the user; ``status`` is the answer's status code."""
+
+    status = 422
+
+
+class SigningUnverified(SigningError):
+    """The platform's final signature was made but its PDF not verified (stopped at the time or memory limit, the
+    verifier crashed): nothing was saved, the party may sign again. ``status`` 503 when a less loaded machine may
+    finish it (the time limit), else 500."""
+
+    def __init__(self, message, status):
+        super().__init__(message)
+        self.status = status
 
 
 class SigningLocked(SigningError):
@@ -441,7 +453,22 @@ def _certify(doc, contract, actor):
     platform = current_app.config["SIGNING_PLATFORM_NAME"]
     final = pades.sign_platform(doc.pdf, ca.platform_signer(), "平台见证：甲乙双方均已签署，本文件自此锁定",
                                 name=platform, timestamper=timestamper())  # fmt: skip
-    check = verify_pdf(final, trust_roots(), ca.root)
+    # Bounded as every verification is (a slot of the machine's, a child process): VerifierBusy goes to the caller.
+    try:
+        check = _verify_bounded(final, f"the certified PDF of contract {contract.id}", "重新提交签署")
+    except VerifierCrashed:
+        raise SigningUnverified(f"{CRASHED_LEAD}签署后的合同文件未能验证，未签署，请稍后重新提交签署", 500) from None
+    except NotAPdf as exc:
+        if str(exc) == TIMED_OUT:
+            log.warning("verifying the certified PDF of contract %s was stopped: %s", contract.id, exc)
+            wait = math.ceil(current_app.config["SIGNING_VERIFY_TIMEOUT"])
+            message = f"验证超时：签署后的合同文件未能在 {wait} 秒内验证完毕，未签署，请稍后重新提交签署"
+            raise SigningUnverified(message, 503) from None
+        log.error("verifying the certified PDF of contract %s failed: %s", contract.id, exc)
+        if str(exc) == TOO_MUCH_MEMORY:
+            message = "验证所需内存超出限制：签署后的合同文件未能验证，未签署，请联系平台管理员"
+            raise SigningUnverified(message, 500) from None
+        raise SigningError("签名完成后的文件未通过验证，已停止签署，请联系平台管理员") from None
     if not check.complete():
         log.error("the signed contract %s does not verify: %s", contract.id, [s.summary for s in check.signatures])
         raise SigningError("签名完成后的文件未通过验证，已停止签署，请联系平台管理员")
@@ -518,7 +545,7 @@ def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None
             if other is not None:
                 try:
                     _certify(doc, contract, user)
-                except SigningError:
+                except (SigningError, VerifierBusy):  # nothing of this signature is saved: it may be sent again
                     db.session.rollback()  # the contract read before may be stale: say what it is now
                     db.session.refresh(contract)
                     if contract.voided:
