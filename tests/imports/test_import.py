@@ -245,6 +245,17 @@ def test_failure_during_import_rolls_everything_back(client, admin, monkeypatch)
     assert batch.status == "error" and batch.content == b""  # never read again
 
 
+def _old_and_young(client, tag):
+    """Two validated files left unconfirmed: one an hour past IMPORT_KEEP_DAYS (7), one an hour short of it; their ids."""
+    upload(client, xlsx([need_row(f"OLD-{tag}")]))
+    upload(client, xlsx([need_row(f"NEW-{tag}")]))
+    old, young = db.session.scalars(db.select(ImportBatch).order_by(ImportBatch.id)).all()
+    old.created_at = utcnow() - timedelta(days=7, hours=1)
+    young.created_at = utcnow() - timedelta(days=6, hours=23)
+    db.session.commit()
+    return old.id, young.id
+
+
 def test_a_file_left_unconfirmed_past_the_keep_days_is_deleted_by_the_daily_job(client, admin, monkeypatch):
     """A validated file (every row's contacts in it) nobody confirms is not kept forever: after IMPORT_KEEP_DAYS the
     daily job deletes it (not the minute's sweep); its page says so, confirming it is refused with that reason, a
@@ -254,13 +265,7 @@ def test_a_file_left_unconfirmed_past_the_keep_days_is_deleted_by_the_daily_job(
     from matchmaker.jobs import periodic, queue
 
     monkeypatch.setattr(queue.huey, "storage", MemoryStorage("import-expiry-test"))  # today's marker free
-    upload(client, xlsx([need_row("OLD-1")]))
-    upload(client, xlsx([need_row("NEW-1")]))
-    old, young = db.session.scalars(db.select(ImportBatch).order_by(ImportBatch.id)).all()
-    old_id, young_id = old.id, young.id
-    old.created_at = utcnow() - timedelta(days=7, hours=1)
-    young.created_at = utcnow() - timedelta(days=6, hours=23)
-    db.session.commit()
+    old_id, young_id = _old_and_young(client, "1")
     periodic.sweep.call_local()
     assert db.session.get(ImportBatch, old_id, populate_existing=True).status == "validated"  # not the sweep's
     periodic.expire_listings.call_local()
@@ -285,13 +290,7 @@ def test_a_file_left_unconfirmed_past_the_keep_days_is_deleted_by_the_daily_job(
 def test_the_expiry_command_expires_unconfirmed_files_as_the_daily_job_does(client, admin, runner):
     """``flask expire-listings`` (run by hand or from cron) does the daily job's work: a file left unconfirmed past
     IMPORT_KEEP_DAYS is deleted and its batch expired, the count printed; a younger one stays."""
-    upload(client, xlsx([need_row("OLD-2")]))
-    upload(client, xlsx([need_row("NEW-2")]))
-    old, young = db.session.scalars(db.select(ImportBatch).order_by(ImportBatch.id)).all()
-    old_id, young_id = old.id, young.id
-    old.created_at = utcnow() - timedelta(days=7, hours=1)
-    young.created_at = utcnow() - timedelta(days=6, hours=23)
-    db.session.commit()
+    old_id, young_id = _old_and_young(client, "2")
     result = runner.invoke(args=["expire-listings"])
     assert result.exit_code == 0 and "超过 7 天未确认的导入批次 1 个" in result.output
     old = db.session.get(ImportBatch, old_id, populate_existing=True)
