@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms.widgets import TextArea
 
 from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
@@ -76,14 +77,16 @@ def _forms(case, failed=None):
 def _own_ids(form, action):
     """The page shows one form per possible step, several with the same fields (说明 in 登记评估结果 and in
     登记未通过): each field's id (its label's target, its error's id) is made its step's own, else the second
-    说明's label named and focused the first form's field. The refusal's 说明 is its required reason."""
+    说明's label named and focused the first form's field. The refusal's 说明 is its required reason, in a
+    text area of a few rows (the other steps' optional 说明 stay one line)."""
     for f in form:
         f.id = f"{action}-{f.name}"
         f.label.field_id = f.id
     form.note.flags.maxlength = form.note_limit()[0]
-    if action == "refuse":
+    if action == "refuse":  # a reason of a few sentences, read back before sending: a text area, not one line
         form.note.label.text = "未通过原因"
         form.note.flags.required = True
+        form.note.widget, form.note.render_kw = TextArea(), {"rows": 3}
     return form
 
 

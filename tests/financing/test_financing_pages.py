@@ -44,9 +44,25 @@ def test_a_refusal_without_its_reason_is_said_beside_that_form_s_field(client, a
     resp = client.post(f"/financing/{case.id}/move", data={"action": "refuse", "expected": "applied", "note": "x"})
     page = resp.get_data(as_text=True)
     assert resp.status_code == 400
-    field = re.search(r'<input[^>]*aria-invalid="true"[^>]*>', page).group(0)  # the one field marked wrong
-    assert 'id="refuse-note"' in field and 'aria-describedby="refuse-note-error"' in field and 'value="x"' in field
+    field = re.search(r'<textarea[^>]*aria-invalid="true"[^>]*>([^<]*)</textarea>', page)  # the one marked wrong
+    assert 'id="refuse-note"' in field.group(0) and 'aria-describedby="refuse-note-error"' in field.group(0)
+    assert field.group(1).strip() == "x"
     assert 'id="refuse-note-error"><div>请填写未通过的原因</div>' in page
+
+
+def test_the_refusal_reason_is_a_text_area_and_other_notes_stay_one_line(client, auth):
+    """未通过原因 (up to 300 characters, told to the enterprise) was a one-line input where a reason of a few
+    sentences could not be read back before sending. It is now a text area of a few rows, required, limited to
+    300 and named by its label; the appraisal's optional 说明 stays a one-line input."""
+    case = _applied_case()
+    auth.login("broker")
+    page = client.get(f"/financing/{case.id}").get_data(as_text=True)
+    refuse = next(f for f in re.findall(r"<form .*?</form>", page, re.S) if 'value="refuse"' in f)
+    area = re.search(r'<textarea[^>]*id="refuse-note"[^>]*>', refuse).group(0)
+    assert re.search(r'\brows="[34]"', area) and 'maxlength="300"' in area and re.search(r"\brequired\b", area)
+    assert 'name="note"' in area and '<label class="form-label" for="refuse-note">未通过原因</label>' in refuse
+    assert re.search(r'<input[^>]*id="appraise-note"[^>]*maxlength="500"', page)
+    assert 'id="appraise-note"' not in "".join(re.findall(r"<textarea[^>]*>", page))
 
 
 def test_a_case_page_has_a_breadcrumb_back_to_the_list(client, auth):
