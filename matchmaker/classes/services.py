@@ -27,6 +27,7 @@ from ..utils import clock, money, once
 from ..utils.bounds import INT_MAX
 from ..utils.search import contains_any
 from ..utils.text import clean_text
+from ..utils.validators import normalize_phone
 from ..utils.versions import fingerprint, unless_stale
 from ..visits.services import history_provider, history_rows
 
@@ -229,10 +230,17 @@ def _cells(cells):
     return cell
 
 
+# A viewer export's masked mobile after +86 / 0086 / 86: matches no registrant, but is one viewer in every layout.
+_PREFIXED_MASK = re.compile(r"(?:\+86|0086|86)(1[\d*]{10})")
+
+
 def _phone(text):
-    """A mobile as stored on accounts: "+86 139-0000-1111", "(86)13900001111" or "139 0000 1111" -> 13900001111."""
-    digits = re.sub(r"[\s\-()+]", "", unicodedata.normalize("NFKC", text))
-    return digits[2:] if len(digits) == 13 and digits.startswith("861") else digits
+    """A phone as compared with registrants' (both sides read so): normalize_phone ("+86 139-0000-1111",
+    "0086 139.0000.1111" or "(86)139 0000 1111" -> 13900001111; "(0571) 8888 6666" -> 057188886666); a masked
+    mobile keeps its stars and loses its prefix ("+86 138****1234" -> 138****1234). None when blank."""
+    number = normalize_phone(text)
+    masked = _PREFIXED_MASK.fullmatch(number or "")
+    return masked.group(1) if masked and "*" in number else number
 
 
 _HMS = re.compile(r"(\d{1,5}):([0-5]\d):([0-5]\d)(?:\.\d+)?")
@@ -479,7 +487,7 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
         .execution_options(populate_existing=True)  # minutes as the last import committed them
     ).all()
     by_email = {(e or "").lower(): r for r, e, _ in regs if e}
-    by_phone = {p: r for r, _, p in regs if p}
+    by_phone = {p: r for r, _, typed in regs if (p := _phone(typed))}  # 0571-88886666 as a viewer's 057188886666
     viewers = {}  # registration id or guest key -> [registration or None, minutes or None, rows, typed rows]
     for number, email, phone, minutes, shown in read:
         reg = by_email.get(email) or by_phone.get(phone)

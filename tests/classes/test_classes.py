@@ -173,6 +173,46 @@ def test_attendance_export_with_formatted_mobiles_matches_registered_users(clien
     assert db.session.get(LiveSession, s.id).guest_attendees == 0
 
 
+def test_attendance_export_matches_registrants_phones_in_every_layout_accounts_take(client, auth):
+    """Viewer exports write a mobile as "0086 139 0000 1111", "139.0000.2222" or with long dashes, and a
+    landline registrant's 0571-88886666 as "(0571) 8888 6666": those viewers were counted as guests. Both
+    sides are now read as utils.validators.normalize_phone reads them, so each is its registrant, attended."""
+    broker = make_user("broker")
+    s = make_session(broker, starts_at=_when(-1) + timedelta(hours=20))
+    phones = ["13900001111", "13900002222", "13900003333", "13800138000", "0571-88886666"]
+    users = [make_user("researcher", phone=p) for p in phones]
+    for u in users:
+        db.session.add(LiveRegistration(session_id=s.id, user_id=u.id, organization_id=u.organization_id))
+    db.session.commit()
+    typed = ["0086 139 0000 1111", "139.0000.2222", "139—0000—3333", "+86 138 0013 8000", "(0571) 8888 6666"]
+    data = "昵称,手机号,观看时长（分钟）\n" + "".join(f"观众{i},{t},{30 + i}\n" for i, t in enumerate(typed))
+    auth.login(broker)
+    resp = client.post(f"/classes/{s.id}/attendance/import", data={"file": (io.BytesIO(data.encode()), "观看记录.csv"),
+                                                                  "min_minutes": "1"})  # fmt: skip
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:1500]
+    db.session.expire_all()
+    got = {r.user_id: (r.attended, r.minutes) for r in db.session.scalars(db.select(LiveRegistration))}
+    assert got == {u.id: (True, 30 + i) for i, u in enumerate(users)}
+    assert db.session.get(LiveSession, s.id).guest_attendees == 0
+
+
+def test_a_masked_mobile_in_an_export_is_one_guest_whatever_its_prefix(client, auth):
+    """Live platforms mask viewers' mobiles (138****1234), some with +86 or 0086 before them: such a viewer
+    matches no registrant, and is one guest however the number is prefixed (0086 made a second one)."""
+    from matchmaker.models import LiveGuest
+
+    broker = make_user("broker")
+    s = make_session(broker, starts_at=_when(-1) + timedelta(hours=20))
+    data = "手机号,观看时长\n+86 138****1234,10\n0086 138****1234,10\n138 **** 1234,10\n86138****1234,10\n"
+    auth.login(broker)
+    resp = client.post(f"/classes/{s.id}/attendance/import", data={"file": (io.BytesIO(data.encode()), "观看记录.csv"),
+                                                                  "min_minutes": "1"})  # fmt: skip
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:1500]
+    db.session.expire_all()
+    assert db.session.get(LiveSession, s.id).guest_attendees == 1
+    assert db.session.execute(db.select(LiveGuest.key, LiveGuest.minutes)).all() == [("phone:138****1234", 40)]
+
+
 def test_attendance_export_with_watch_time_as_hh_mm_ss(client, auth):
     """Live platforms export 观看时长 as 00:45:12: the file is read (45 and 62 minutes), not refused as 不是数字."""
     broker = make_user("broker")
