@@ -21,7 +21,7 @@ from ..imports.reader import FileProblem, Limits, file_format, precheck, read_ro
 from ..jobs import beats
 from ..models import AttendanceImport, LiveGuest, LiveRegistration, LiveSession, Role, User
 from ..models.base import utcnow
-from ..models.enums import AttendanceImportStatus, LiveKind
+from ..models.enums import AttendanceImportStatus, AttendanceSource, LiveKind
 from ..notifications.services import notify
 from ..utils import clock, money, once
 from ..utils.bounds import INT_MAX
@@ -210,7 +210,7 @@ def mark_attendance(session, attended_ids, page_ids):
         raise LiveError("所选报名记录不属于该场次")
     for reg in regs:
         reg.attended = reg.id in attended_ids
-        reg.attendance_source = "broker"
+        reg.attendance_source = AttendanceSource.BROKER.value
     db.session.commit()
     return sum(1 for r in regs if r.attended)
 
@@ -514,7 +514,7 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
             continue
         typed_minutes += shown
         if reg is not None:
-            reg.attended, reg.attendance_source = True, "import"
+            reg.attended, reg.attendance_source = True, AttendanceSource.IMPORT.value
             reg.minutes = _longer(reg.minutes, total, replace_guests)
             matched += 1
             counted.add(reg.id)
@@ -529,7 +529,7 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
     unmarked = 0
     if replace_guests:  # the corrected file stands for the imports before it: who it does not count goes back
         for reg, _, _ in regs:
-            if reg.attendance_source == "import" and reg.id not in counted:
+            if reg.attendance_source == AttendanceSource.IMPORT and reg.id not in counted:
                 reg.attended = reg.minutes = reg.attendance_source = None
                 unmarked += 1
     typed_minutes.sort()

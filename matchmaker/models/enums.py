@@ -307,6 +307,14 @@ class AttendanceImportStatus(LabelledEnum):
     ERROR = "error", "出错"
 
 
+class AttendanceSource(LabelledEnum):
+    """How a live-class registration's attendance was set: by an imported viewer export (a corrected file may take
+    it back) or ticked by the session's broker (an import leaves it). None: not known yet."""
+
+    IMPORT = "import", "导入"
+    BROKER = "broker", "经纪人标记"
+
+
 class IndexJobStatus(LabelledEnum):
     """A matching-index refit job."""
 

@@ -2,7 +2,7 @@
 
 from ..extensions import db
 from .base import utcnow
-from .enums import AttendanceImportStatus, LiveKind
+from .enums import AttendanceImportStatus, AttendanceSource, LiveKind
 
 
 class LiveSession(db.Model):
@@ -67,11 +67,15 @@ class LiveRegistration(db.Model):
     registered_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     attended = db.Column(db.Boolean)  # None: not known yet
     minutes = db.Column(db.Integer)  # watched, from the live platform's export
-    attendance_source = db.Column(db.String(20))  # import / broker
+    attendance_source = db.Column(db.String(20))  # an AttendanceSource, None: not known yet
     reminded_at = db.Column(db.DateTime)
 
     session = db.relationship("LiveSession", back_populates="registrations")
     user = db.relationship("User")
+
+    @property
+    def attendance_source_label(self):
+        return AttendanceSource.label_of(self.attendance_source)
 
 
 class LiveGuest(db.Model):

@@ -3,6 +3,7 @@ export (left and came back) has their rows' minutes added up and ``min_minutes``
 counts viewers. Imported again, the same file changes nobody's minutes; a corrected file replaces them."""
 
 import io
+import re
 
 from matchmaker.extensions import db
 from matchmaker.models import AttendanceImport, LiveGuest, LiveRegistration, LiveSession
@@ -157,3 +158,20 @@ def test_a_corrected_file_takes_back_the_attendance_an_earlier_file_gave(client,
     assert "此前导入记为出席而更正后的文件未计入的报名用户 2 人，已改回未出席" in fixed.message
     page = client.get(f"/classes/{s.id}/attendance?attended=yes").get_data(as_text=True)
     assert "ticked@ent.cn" in page and "viewer@ent.cn" not in page
+
+
+def test_the_attendance_page_says_how_each_attendance_was_set(client, auth):
+    """来源 on the attendance page: 经纪人标记 for a registrant the broker ticked, 导入 for one an export counted;
+    stored as AttendanceSource values, the strings rows already hold ("broker", "import")."""
+    from matchmaker.models.enums import AttendanceSource
+
+    s, viewer, mobile = _two_registered(client, auth)
+    resp = client.post(f"/classes/{s.id}/attendance", data={"shown": [mobile], "attended": [mobile]})
+    assert resp.status_code == 302
+    _import(client, s, "邮箱,观看时长\nviewer@ent.cn,43\n")
+    stored = {r.id: r.attendance_source for r in db.session.scalars(db.select(LiveRegistration))}
+    assert stored == {viewer: AttendanceSource.IMPORT, mobile: AttendanceSource.BROKER}
+    assert (AttendanceSource.IMPORT.value, AttendanceSource.BROKER.value) == ("import", "broker")
+    page = client.get(f"/classes/{s.id}/attendance").get_data(as_text=True)
+    cells = dict(re.findall(r'<label for="att(\d+)">.*?<td class="small">([^<]*)</td></tr>', page, re.S))
+    assert cells == {str(viewer): "导入", str(mobile): "经纪人标记"}
