@@ -83,3 +83,21 @@ class StepForm(FlaskForm):
         typed = (field.data or "").strip()
         if len(typed) > limit:
             raise ValidationError(f"{label}不能超过 {limit} 个字符（现 {len(typed)} 个）")
+
+
+class RefusalForm(StepForm):
+    """登记未通过: its 说明 is the reason told to the enterprise (required, up to the case's column), a text area
+    whose line breaks are kept (a one-line field's text loses them)."""
+
+    # A browser sends a line break as CRLF but its maxlength counts it once: kept as one, the reason the page
+    # took fits the column.
+    note = TextAreaField("未通过原因", [val.optional()], filters=[lambda v: v.replace("\r\n", "\n") if v else v])
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.note.flags.required = True  # the workflow refuses a missing reason, beside this field
+
+
+def step_form(action, **kw):
+    """The form of one move: the refusal's own, every other move's StepForm."""
+    return (RefusalForm if action == "refuse" else StepForm)(**kw)

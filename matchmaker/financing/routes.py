@@ -2,7 +2,6 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms.widgets import TextArea
 
 from ..auth.decorators import get_or_404, role_required
 from ..extensions import db
@@ -10,7 +9,7 @@ from ..models import FinancingCase, Role
 from ..models.enums import FinancingStatus
 from ..utils import once
 from . import services, workflow
-from .forms import ApplyForm, StepForm
+from .forms import ApplyForm, step_form
 from .workflow import FinancingError
 
 bp = Blueprint("financing", __name__)
@@ -68,7 +67,7 @@ def _forms(case, failed=None):
             forms[action] = _own_ids(failed, action)
             continue
         kind = services.PARTNER_KINDS.get(action)
-        f = StepForm(partners=services.partner_choices(kind) if kind else (), formdata=None)
+        f = step_form(action, partners=services.partner_choices(kind) if kind else (), formdata=None)
         f.action.data, f.expected.data = action, case.status
         forms[action] = _own_ids(f, action)
     return forms
@@ -77,16 +76,12 @@ def _forms(case, failed=None):
 def _own_ids(form, action):
     """The page shows one form per possible step, several with the same fields (说明 in 登记评估结果 and in
     登记未通过): each field's id (its label's target, its error's id) is made its step's own, else the second
-    说明's label named and focused the first form's field. The refusal's 说明 is its required reason, in a
-    text area of a few rows (the other steps' optional 说明 stay one line)."""
+    说明's label named and focused the first form's field. The refusal's 说明 is its required reason, a text
+    area (RefusalForm); the other steps' optional 说明 stay one line."""
     for f in form:
         f.id = f"{action}-{f.name}"
         f.label.field_id = f.id
     form.note.flags.maxlength = form.note_limit()[0]
-    if action == "refuse":  # a reason of a few sentences, read back before sending: a text area, not one line
-        form.note.label.text = "未通过原因"
-        form.note.flags.required = True
-        form.note.widget, form.note.render_kw = TextArea(), {"rows": 3}
     return form
 
 
@@ -109,7 +104,7 @@ def move(case_id):
     case = _case_or_404(case_id)
     action = request.form.get("action", "")
     kind = services.PARTNER_KINDS.get(action)
-    form = StepForm(partners=services.partner_choices(kind) if kind else ())
+    form = step_form(action, partners=services.partner_choices(kind) if kind else ())
     if action in workflow.MOVES and not workflow.may(workflow.MOVES[action], case, current_user):
         abort(403)  # whatever the case's state: a broker's crafted 撤回申请 was told the status instead
     if action not in workflow.allowed(case, current_user):

@@ -53,7 +53,10 @@ def test_a_refusal_without_its_reason_is_said_beside_that_form_s_field(client, a
 def test_the_refusal_reason_is_a_text_area_and_other_notes_stay_one_line(client, auth):
     """未通过原因 (up to 300 characters, told to the enterprise) was a one-line input where a reason of a few
     sentences could not be read back before sending. It is now a text area of a few rows, required, limited to
-    300 and named by its label; the appraisal's optional 说明 stays a one-line input."""
+    300 and named by its label, its line breaks kept; the appraisal's optional 说明 stays a one-line input."""
+    from matchmaker.extensions import db
+    from matchmaker.models import FinancingCase
+
     case = _applied_case()
     auth.login("broker")
     page = client.get(f"/financing/{case.id}").get_data(as_text=True)
@@ -63,6 +66,13 @@ def test_the_refusal_reason_is_a_text_area_and_other_notes_stay_one_line(client,
     assert 'name="note"' in area and '<label class="form-label" for="refuse-note">未通过原因</label>' in refuse
     assert re.search(r'<input[^>]*id="appraise-note"[^>]*maxlength="500"', page)
     assert 'id="appraise-note"' not in "".join(re.findall(r"<textarea[^>]*>", page))
+    # a reason typed on several lines (a browser sends CRLF) is kept and shown on them
+    reason = "评估价值不足\n建议补充同族专利后再申请"
+    data = {"action": "refuse", "expected": "applied", "note": reason.replace("\n", "\r\n")}
+    assert client.post(f"/financing/{case.id}/move", data=data).status_code == 302
+    assert db.session.get(FinancingCase, case.id).refused_reason == reason
+    page = client.get(f"/financing/{case.id}").get_data(as_text=True)
+    assert f'<dt class="col-sm-4">未通过原因</dt><dd class="col-sm-8 text-pre">{reason}</dd>' in page
 
 
 def test_a_case_page_has_a_breadcrumb_back_to_the_list(client, auth):
