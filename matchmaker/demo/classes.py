@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from ..classes import services
 from ..extensions import db
 from ..models import AttendanceImport, LiveRegistration, LiveSession
+from ..models.enums import AttendanceSource
 
 CLASSES_2020 = [
     ("class", "疫情期间企业科技政策解读", datetime(2020, 3, 12, 15), "市科技局政策法规科", 86),
@@ -36,7 +37,7 @@ def seed(ctx):
             came = k % 4 != 3  # one in four registered and stayed away: no watch time, not from the export
             db.session.add(LiveRegistration(session_id=s.id, user_id=user.id, organization_id=user.organization_id,
                                             registered_at=start - timedelta(days=3), attended=came,
-                                            attendance_source="import" if came else None,
+                                            attendance_source=AttendanceSource.IMPORT.value if came else None,
                                             minutes=40 + k % 50 if came else None))  # fmt: skip
         if title == IMPORTED:
             _imports(s, broker, sum(k % 4 != 3 for k in range(len(people[i % 3 :: 2]))))
