@@ -65,3 +65,14 @@ def test_two_modules_unticked_name_each_ones_sessions_the_first_five_and_a_count
     db.session.commit()
     assert _edit(client, course, modules=["practice", "cases"]).status_code == 302
     assert _stored(course.id) == (["practice", "cases"], {"开班仪式": None})
+
+
+def test_the_modules_refusal_is_tied_to_the_boxes(client, auth):
+    """The refusal beside 课程模块 is each box's description and marks them invalid, as the field macro ties an error
+    to its control: the page's script focuses the first box and a screen reader reads why with it."""
+    course = make_course()
+    auth.login("admin")
+    page = _edit(client, course, modules=["theory", "practice", "cases"]).get_data(as_text=True)
+    assert page.count('aria-describedby="modules-error" aria-invalid="true"') == 4
+    assert '<div class="invalid-feedback d-block" id="modules-error"><div>模块「政策解读」下还有课次' in page
+    assert "aria-invalid" not in client.get(f"/training/{course.id}/edit").get_data(as_text=True)
