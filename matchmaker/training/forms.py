@@ -89,7 +89,7 @@ class EnrolPersonForm(FlaskForm):
     name = StringField("姓名", [val.required("请填写姓名"), val.length(max=50, label="姓名")])
     org_name = StringField("单位名称", [val.required("请填写单位名称"), val.length(2, 100, "单位名称")])
     org_kind = CodeSelect("单位类型", choices=TRAINEE_KINDS, message="请选择单位类型")
-    phone = StringField("手机号", [val.optional(), val.phone_any_layout])
+    phone = StringField("联系电话", [val.optional(), val.phone_any_layout])
     email = StringField("邮箱", [val.optional(), val.email(), val.length(max=120, label="邮箱")],
                         description="如为平台用户的登录邮箱，证书将显示在其账号上")  # fmt: skip
 
@@ -97,7 +97,7 @@ class EnrolPersonForm(FlaskForm):
 class SelfEnrolForm(FlaskForm):
     """A logged-in user enrols (a phone number for the organisers is optional)."""
 
-    phone = StringField("手机号（选填）", [val.optional(), val.phone_any_layout])
+    phone = StringField("联系电话（选填）", [val.optional(), val.phone_any_layout])
 
 
 class AssessmentForm(FlaskForm):

@@ -224,7 +224,7 @@ def _duplicate(enrolment, typed_phone=None):
         if holder is not None and (holder.user_id is None or holder.user_id != enrolment.user_id):
             number = (typed_phone or enrolment.phone).strip()
             return (
-                f"手机号 {number} 已被本课程的其他学员登记：如是同一人，请勿重复报名；否则请填写本人的手机号",
+                f"联系电话 {number} 已被本课程的其他学员登记：如是同一人，请勿重复报名；否则请填写本人的电话",
                 "phone",
             )
     return "该学员已报名本课程，请勿重复报名", None

@@ -49,7 +49,7 @@ def test_the_admin_enrolling_a_person_stores_the_phone_normalised(client, auth, 
 )  # fmt: skip
 def test_one_landline_in_two_layouts_is_one_trainee(client, auth, second, quoted):
     """0571-88886666 enrolled, then the same number without the hyphen (or with spaces, or in full-width digits):
-    refused beside 手机号 as another trainee's number, quoted as typed (full-width digits read as every text
+    refused beside 联系电话 as another trainee's number, quoted as typed (full-width digits read as every text
     field reads them), the second form kept. It was a second enrolment of the same person."""
     course = make_course(sessions=0)
     auth.login("admin")
@@ -58,7 +58,8 @@ def test_one_landline_in_two_layouts_is_one_trainee(client, auth, second, quoted
     page = resp.get_data(as_text=True)
     error = page.split('id="phone-error"', 1)
     assert resp.status_code == 400 and len(error) == 2
-    assert f"手机号 {quoted} 已被本课程的其他学员登记" in error[1].split("</div></div>", 1)[0]
+    assert f"联系电话 {quoted} 已被本课程的其他学员登记" in error[1].split("</div></div>", 1)[0]
+    assert '<label class="form-label" for="phone">联系电话</label>' in page  # a landline is no 手机号
     assert 'value="甲二"' in page and count(course_id=course.id) == 1
 
 
@@ -69,7 +70,7 @@ def test_a_self_enrolment_with_the_mobile_in_another_layout_meets_the_admins_rec
     services.enrol_person(course, dict(PERSON, phone="13900001111"), make_user("admin"))
     auth.login(make_user("enterprise", phone="020-1234-5678"))
     resp = client.post(f"/training/{course.id}/enrol", data={"phone": "139 0000 1111"})
-    assert resp.status_code == 400 and "手机号 139 0000 1111 已被本课程的其他学员登记" in resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "联系电话 139 0000 1111 已被本课程的其他学员登记" in resp.get_data(as_text=True)
     assert count(course_id=course.id) == 1
     assert client.post(f"/training/{course.id}/enrol", data={}).status_code == 302
     assert count(course_id=course.id, phone="02012345678") == 1

@@ -299,7 +299,7 @@ def test_a_colleague_sharing_the_office_phone_is_told_why_not_already_enrolled(c
     auth.logout()
     auth.login(second)
     page = client.post(f"/training/{course.id}/enrol", data={}, follow_redirects=True).get_data(as_text=True)
-    assert "手机号 020-12345678 已被本课程的其他学员登记" in page and "该学员已报名本课程" not in page
+    assert "联系电话 020-12345678 已被本课程的其他学员登记" in page and "该学员已报名本课程" not in page
     assert count(TrainingEnrolment, course_id=course.id) == 1
     page = client.post(f"/training/{course.id}/enrol", data={"phone": "13900001111"}, follow_redirects=True)
     assert "已报名" in page.get_data(as_text=True) and count(TrainingEnrolment, course_id=course.id) == 2
@@ -379,7 +379,7 @@ def test_an_attendance_mark_naming_one_session_seventy_thousand_times_saves_it_o
 
 def test_a_phone_another_trainee_gave_is_marked_on_the_phone_field(client, auth):
     """The admin enrols a second person with the phone of one already enrolled: the message stood under 姓名; now
-    under 手机号, with what was typed kept."""
+    under 联系电话, with what was typed kept."""
     course = make_course(sessions=0)
     auth.login("admin")
     person = {"name": "甲", "org_name": "某高校", "org_kind": "university", "phone": "13900000000"}
