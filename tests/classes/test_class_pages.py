@@ -123,3 +123,14 @@ def test_staff_see_an_ended_session_marked_over_beside_its_live_link(client, aut
         page = client.get(f"/classes/{coming.id}").get_data(as_text=True)
         assert "该场次已结束" not in page and "直播链接：" in page and "https://live.example.cn/room/8" in page
         auth.logout()
+
+
+def test_the_corrected_file_box_comes_before_the_import_button(client, auth):
+    """更正后的文件 changes what an upload does, yet it stood after 导入: a keyboard reached the button first and a
+    phone showed the box below it. It is now read, and tabbed to, before the button."""
+    broker = auth.login("broker")
+    s = make_session(broker)
+    form = client.get(f"/classes/{s.id}/attendance").get_data(as_text=True).split('enctype="multipart/form-data"')[1]
+    form = form.split("</form>", 1)[0]
+    assert form.index('name="file"') < form.index('name="min_minutes"') < form.index('name="replace_guests"')
+    assert form.index('name="replace_guests"') < form.index(">导入</button>")
