@@ -133,7 +133,9 @@ def _attendance_page(s, form=None, status=200):
     editable = s.can_edit(current_user)
     upload = services.latest_import(s) if editable else None
     earlier = upload and db.paginate(services.import_query(s, before=upload.id), page=1, per_page=EARLIER_IMPORTS)
-    return render_template("classes/attendance.html", s=s, page=page, form=form or ImportForm(),
+    if form is None:  # the next part of a split export is read with the minimum the last one was (it went back to 1)
+        form = ImportForm(min_minutes=upload.min_minutes) if upload else ImportForm()
+    return render_template("classes/attendance.html", s=s, page=page, form=form,
                            attended=services.attendance_count(s), taken=services.registered_count(s),
                            editable=editable, upload=upload, earlier=earlier), status  # fmt: skip
 

@@ -87,3 +87,18 @@ def test_watch_times_in_full_width_digits_are_read_and_listed_to_check(client, a
     resp = _post(client, s, "邮箱,观看时长\nguest2@x.cn,30\nguest3@x.cn,１２０ａ\n")
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "观看记录未导入，出席情况没有任何更改：第 3 行观看时长“１２０ａ”按半角读作“120a”，其中“a”不是数字" in page
+
+
+def test_the_next_upload_is_offered_the_minimum_the_last_one_used(client, auth):
+    """A split export is imported in parts with one minimum: after a part read with 最少观看 10 分钟 the form went back
+    to 1, and a part sent as it stood counted viewers of 1 to 9 minutes. It now offers the last upload's 10."""
+    broker = make_user("broker")
+    s, _reg = _started_with_viewer(broker, "viewer@ent.cn")
+    auth.login(broker)
+    assert 'id="min_minutes" inputmode="numeric" name="min_minutes" required type="text" value="1"' in (
+        client.get(f"/classes/{s.id}/attendance").get_data(as_text=True)
+    )
+    data = {"file": (io.BytesIO("邮箱,观看时长\nviewer@ent.cn,30\n".encode()), "第1部分.csv"), "min_minutes": "10"}
+    assert client.post(f"/classes/{s.id}/attendance/import", data=data).status_code == 302
+    page = client.get(f"/classes/{s.id}/attendance").get_data(as_text=True)
+    assert 'name="min_minutes" required type="text" value="10"' in page
