@@ -140,3 +140,19 @@ def test_each_upload_says_who_uploaded_it(client, auth):
         listed = client.get(f"/classes/{s.id}/attendance/imports").get_data(as_text=True)
     assert _uploaders(listed)[:2] == ["管理员7", "管理员6"] and len(_uploaders(listed)) == 12
     assert len(many) == len(few)
+
+
+def test_a_corrected_files_mark_is_kept_on_one_line(client, auth):
+    """A row's 更正后的文件 broke inside the word (更正后 / 的文件) in the narrow file column, in the row heading's
+    bold; it is now kept whole, in the plain weight of the line it is on."""
+    broker = make_user("broker")
+    s = make_session(broker)
+    db.session.add(AttendanceImport(session_id=s.id, filename="更正.csv", file_format="csv", content=b"",
+                                    status="done", message="已导入", replace_guests=True, created_by_id=broker.id))  # fmt: skip
+    db.session.commit()
+    auth.login(broker)
+    page = client.get(f"/classes/{s.id}/attendance/imports").get_data(as_text=True)
+    assert (
+        '<div class="small text-muted fw-normal">最少观看 1 分钟 · <span class="text-nowrap">更正后的文件</span>'
+        in page
+    )
