@@ -44,3 +44,18 @@ def test_a_misspelt_state_in_a_template_raises(app):
         assert render_template_string("{{ 'done' == ImportStatus.DONE }}") == "True"
         with pytest.raises(LookupError):
             render_template_string("{{ 'done' == ImportStatus.DONNE }}")
+
+
+@pytest.mark.parametrize(
+    "status, way", [(ImportStatus.REJECTED, "修改文件后重新上传"), (ImportStatus.EXPIRED, "重新上传")]
+)
+def test_the_way_on_is_a_line_of_its_own(client, auth, status, way):
+    """A refused file's message ends without a full stop (…按模板第一行的列名填写), and the link ran on from it on
+    the same line (…填写 修改文件后重新上传); the link is now a line of its own under the message."""
+    auth.login("admin")
+    batch = ImportBatch(kind="need", filename="表头.csv", file_format="csv", content=b"", sha256="0" * 64,
+                        status=status.value, message="表头不正确。请下载技术需求导入模板，按模板第一行的列名填写")  # fmt: skip
+    db.session.add(batch)
+    db.session.commit()
+    body = client.get(f"/needs/import/{batch.id}").get_data(as_text=True)
+    assert f'<div class="mt-1"><a class="alert-link" href="/needs/import?kind=need">{way}</a></div></div>' in body
