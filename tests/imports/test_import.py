@@ -420,3 +420,13 @@ def test_amounts_typed_in_full_width_digits_are_shown_to_check_before_confirming
     client.post(f"/needs/import/{batch.id}/confirm")
     budgets = dict(db.session.execute(db.select(TechNeed.external_ref, TechNeed.budget_wan)).all())
     assert budgets == {"W-1": Decimal("123.50"), "W-2": Decimal("80.00"), "W-3": Decimal("80.00"), "W-5": None}
+
+
+def test_the_upload_page_names_its_groups_and_links(client, admin):
+    """导入类型 was a label tied to no control, so the radios were read without it: it is now their group's legend.
+    The two 'Excel 模板' (and 'CSV 模板') links, one per kind, each say which kind they are to a screen reader."""
+    page = client.get("/needs/import").get_data(as_text=True)
+    assert '<fieldset class="mb-3">\n          <legend class="form-label fs-6">导入类型</legend>' in page
+    assert '<label class="form-label">导入类型</label>' not in page
+    assert 'Excel 模板<span class="visually-hidden">（技术需求）</span></a>' in page
+    assert 'CSV 模板<span class="visually-hidden">（科技成果）</span></a>' in page
