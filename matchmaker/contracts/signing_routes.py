@@ -106,6 +106,8 @@ def signing_sign(contract_id):
         return *_page(contract, form, 503), {"Retry-After": str(exc.retry_after)}
     except svc.SigningError as exc:  # a wrong password, a text changed meanwhile: the page again, as sent
         flash(str(exc), "danger")
+        if exc.field:  # beside its field too, where the page's script puts the focus (the flash is far above)
+            form[exc.field].errors.append(str(exc))
         return _page(contract, form, exc.status)
     else:
         done = "合同已完成网上签约，平台已加盖数字签名" if doc.is_signed else "签署成功，等待对方签署"

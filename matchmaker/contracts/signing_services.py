@@ -41,9 +41,17 @@ CRASHED_LEAD = "验证进程异常退出："  # the pages' wording of isolation.
 
 
 class SigningError(Exception):
-    """A signing step refused, with a Chinese message for the user; ``status`` is the answer's status code."""
+    """A signing step refused, with a Chinese message for the user; ``status`` is the answer's status code;
+    ``field``, the sign form's field the message is about (shown beside it), or None."""
 
     status = 422
+    field = None
+
+
+class WrongPassword(SigningError):
+    """The password re-entered to sign is not the signer's: said beside 登录密码 too."""
+
+    field = "password"
 
 
 class SigningUnverified(SigningError):
@@ -412,7 +420,7 @@ def _confirm_password(user, password, address=None):
     if not _count("hit", key):
         raise SigningError("密码错误次数过多，请稍后再签署")
     if not password or not user.check_password(password):
-        raise SigningError("密码不正确，未签署")
+        raise WrongPassword("密码不正确，未签署")
     throttle.succeeded(user.email, address)
     _count("clear", key)
 

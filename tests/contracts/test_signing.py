@@ -218,6 +218,9 @@ def test_a_wrong_password_keeps_the_consent_ticked_unless_the_text_changed(app, 
     assert resp.status_code == 422 and "密码不正确，未签署" in page and signatures() == []
     assert "checked" in _agree_box(page)
     assert 'value="wrong-password"' not in page
+    # beside 登录密码 too (the flash is far above it), where the page's script puts the focus
+    assert 'aria-invalid="true"' in re.search(r'<input[^>]*name="password"[^>]*>', page).group(0)
+    assert 'id="password-error"><div>密码不正确，未签署</div>' in page
     old = re.search(r'name="document_hash" type="hidden" value="([0-9a-f]{64})"', page).group(1)
     as_user(client, auth, s.broker)
     client.post(f"/contracts/{s.contract.id}/signing/withdraw", data={"reason": "改付款条款"})
