@@ -173,11 +173,13 @@ def verify_contract(contract_id):
 
 
 def _verify_page(form, status=200, headers=None, error=None, result=None, match=None):
-    # A file identical to one the platform keeps: say so; link to it only for those who may see it.
+    # A file identical to one the platform keeps: say so; link to it only for those who may see it. An error that
+    # is the file's (not a PDF, unreadable, too large: 400, 413) marks the file field, which it describes.
     match_visible = match is not None and svc.can_view(current_user, match.contract)
-    return render_template("contracts/signing/verify.html", form=form, result=result, error=error, match=match,
+    page = render_template("contracts/signing/verify.html", form=form, result=result, error=error, match=match,
                            match_visible=match_visible, contract=None, doc=None, china_time=svc.china_time,
-                           ca=authority()), status, headers or {}  # fmt: skip
+                           ca=authority(), file_error=bool(error) and status in (400, 413))  # fmt: skip
+    return page, status, headers or {}
 
 
 def _verify_refused(limit):

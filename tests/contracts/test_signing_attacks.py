@@ -393,3 +393,28 @@ def test_a_download_while_the_last_signature_is_saved_is_of_one_moment(file_app,
         assert fields == ["Signature_PartyB"], (name, fields)
     else:
         assert "已签署" in name and check.complete(), (name, fields)
+
+
+def test_a_file_refused_for_itself_marks_the_file_field(app, client, monkeypatch):
+    """这不是 PDF 文件 stood under the form, tied to nothing, the focus left at the top of the page: the file field
+    is now marked invalid and described by it (the page's script focuses it). A busy verifier is not the file's
+    fault: the field stays unmarked."""
+
+    def file_input(page):
+        at = page.index('id="file"')
+        return page[page.rindex("<input", 0, at) : page.index(">", at)]
+
+    resp = _upload(client, b"MZ\x90\x00 not a pdf", "a.exe")
+    page = resp.get_data(as_text=True)
+    field = file_input(page)
+    assert resp.status_code == 400 and 'aria-describedby="verify-error"' in field and 'aria-invalid="true"' in field
+    assert '<div class="alert alert-danger" id="verify-error">这不是 PDF 文件' in page
+
+    def busy(data):
+        raise svc.VerifierBusy("系统正忙：同时验证的文件过多，请约 8 秒后再试", 8)
+
+    monkeypatch.setattr(svc, "verify_upload", busy)
+    resp = _upload(client, b"%PDF-1.7\n")
+    page = resp.get_data(as_text=True)
+    field = file_input(page)
+    assert resp.status_code == 503 and "系统正忙" in page and "aria-invalid" not in field
