@@ -138,3 +138,25 @@ def test_an_admin_is_offered_and_can_withdraw_an_application_for_the_enterprise(
     assert db.session.get(FinancingCase, case.id).status == "withdrawn"
     step = db.session.scalar(db.select(FinancingStep))
     assert (step.action, step.actor_id, step.note) == ("withdraw", admin.id, "企业电话告知暂不融资")
+
+
+def test_the_moves_that_end_a_case_are_asked_first_and_an_admins_withdrawal_says_for_whom(client, auth):
+    """登记未通过 and 撤回申请 end a case for good, yet one click sent them (under the step forms, the same look);
+    each form now asks first, the step forms do not. An admin's 撤回申请 card says 代企业撤回申请, as it is recorded;
+    the enterprise's says 撤回申请."""
+    import re
+
+    case = _applied_case()
+    auth.login("admin")
+    page = client.get(f"/financing/{case.id}").get_data(as_text=True)
+    forms = {re.search(r'name="action" type="hidden" value="(\w+)"', f).group(1): f
+             for f in re.findall(r'<form method="post" action="/financing/\d+/move".*?</form>', page, re.S)}  # fmt: skip
+    assert set(forms) == {"appraise", "refuse", "withdraw"}
+    assert 'data-confirm="登记未通过后案件即结束，不能再办理后续环节。确定登记未通过吗？"' in forms["refuse"]
+    assert 'data-confirm="撤回后案件即结束，不能再办理后续环节。确定撤回该融资申请吗？"' in forms["withdraw"]
+    assert "data-confirm" not in forms["appraise"]
+    assert '<h2 class="h6">代企业撤回申请</h2>' in page
+    auth.logout()
+    auth.login(case.applicant)
+    page = client.get(f"/financing/{case.id}").get_data(as_text=True)
+    assert '<h2 class="h6">撤回申请</h2>' in page and "data-confirm=" in page
