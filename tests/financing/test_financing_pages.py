@@ -160,3 +160,17 @@ def test_the_moves_that_end_a_case_are_asked_first_and_an_admins_withdrawal_says
     auth.login(case.applicant)
     page = client.get(f"/financing/{case.id}").get_data(as_text=True)
     assert '<h2 class="h6">撤回申请</h2>' in page and "data-confirm=" in page
+
+
+def test_a_long_unbroken_reason_wraps_in_the_flash_and_the_record(client, auth):
+    """A reason quoting a link (no space for 150 characters) ran off a phone's screen in the flash and in 办理记录,
+    the page scrolling sideways to four times its width; both, and the case's 未通过原因, now break inside it."""
+    case = _applied_case()
+    auth.login("broker")
+    reason = "见评估报告 https://example.com/reports/" + "a" * 150
+    page = client.post(f"/financing/{case.id}/move", data={"action": "refuse", "expected": "applied",
+                                                           "note": reason}, follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert 'alert-dismissible fade show text-break" role="alert">\n        已登记未通过：未通过：见评估报告' in page
+    assert (
+        '<li class="list-group-item small text-break">' in page and f'<dd class="col-sm-8 text-break">{reason}' in page
+    )
