@@ -72,7 +72,7 @@ def test_the_refusal_reason_is_a_text_area_and_other_notes_stay_one_line(client,
     assert client.post(f"/financing/{case.id}/move", data=data).status_code == 302
     assert db.session.get(FinancingCase, case.id).refused_reason == reason
     page = client.get(f"/financing/{case.id}").get_data(as_text=True)
-    assert f'<dt class="col-sm-4">未通过原因</dt><dd class="col-sm-8 text-pre">{reason}</dd>' in page
+    assert f'<dt class="col-sm-4">未通过原因</dt><dd class="col-sm-8 text-pre text-break">{reason}</dd>' in page
 
 
 def test_a_case_page_has_a_breadcrumb_back_to_the_list(client, auth):
@@ -172,5 +172,5 @@ def test_a_long_unbroken_reason_wraps_in_the_flash_and_the_record(client, auth):
                                                            "note": reason}, follow_redirects=True).get_data(as_text=True)  # fmt: skip
     assert 'alert-dismissible fade show text-break" role="alert">\n        已登记未通过：未通过：见评估报告' in page
     assert (
-        '<li class="list-group-item small text-break">' in page and f'<dd class="col-sm-8 text-break">{reason}' in page
+        '<li class="list-group-item small text-break">' in page and f'<dd class="col-sm-8 text-pre text-break">{reason}' in page
     )
