@@ -133,7 +133,7 @@ def _amount(value, label, notes):
     typed = getattr(value, "typed", None) or value  # the reader's cleaning made full-width digits ASCII
     amount, negotiable = money.clean_money(typed, label)
     if amount is not None and money.typed_differently(typed):
-        notes.append(f"“{money.short(str(typed).strip())}”含全角或特殊字符，将按 {amount:.2f} 万元 导入，请核对")
+        notes.append(f"“{money.short(str(typed).strip())}”含全角或特殊字符，读作 {amount:.2f} 万元")  # true before and after the import
     return amount, negotiable
 
 

@@ -90,7 +90,7 @@ def test_import_pages_move_on_by_themselves_and_focus_the_outcome(journey, indus
     upload(admin, tmp_path / "needs.csv")
     got = outcome(admin)
     assert "校验完成" in got["text"] and "确认后将导入 2 条" in got["text"]
-    assert "将按 123.50 万元 导入" in admin.page.inner_text("#import-warnings")
+    assert "读作 123.50 万元" in admin.page.inner_text("#import-warnings")
     no_sideways_scroll(admin)
     admin.page.keyboard.press("Tab")  # the next control after the outcome is the confirm button
     assert admin.page.evaluate(FOCUSED)["text"].strip() == "确认导入 2 条"

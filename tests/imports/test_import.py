@@ -413,13 +413,18 @@ def test_amounts_typed_in_full_width_digits_are_shown_to_check_before_confirming
     batch = db.session.scalar(db.select(ImportBatch))
     assert (batch.good_rows, batch.bad_rows) == (4, 1)
     assert "其中 2 行的金额含全角数字或符号" in body and "请核对的金额（2 行）" in body
-    assert "<td>2</td><td>预算（万元）</td><td>“１２３．５”含全角或特殊字符，将按 123.50 万元 导入，请核对</td>" in body
-    assert "<td>3</td><td>预算（万元）</td><td>“８０”含全角或特殊字符，将按 80.00 万元 导入，请核对</td>" in body
+    assert "<td>2</td><td>预算（万元）</td><td>“１２３．５”含全角或特殊字符，读作 123.50 万元</td>" in body
+    assert "<td>3</td><td>预算（万元）</td><td>“８０”含全角或特殊字符，读作 80.00 万元</td>" in body
     assert "“１２３．５ａ”按半角读作“123.5a”，其中“a”不是数字" in body
     assert "有问题的行（1 行，1 处）" in body
+    assert "可导入" in body and "已存在（将跳过）" in body
     client.post(f"/needs/import/{batch.id}/confirm")
     budgets = dict(db.session.execute(db.select(TechNeed.external_ref, TechNeed.budget_wan)).all())
     assert budgets == {"W-1": Decimal("123.50"), "W-2": Decimal("80.00"), "W-3": Decimal("80.00"), "W-5": None}
+    done = client.get(f"/needs/import/{batch.id}").get_data(as_text=True)  # after the import: said in the past
+    assert "按半角读取的金额（2 行）" in done and "请核对的金额" not in done
+    assert "已导入</div>" in done and "已存在（已跳过）" in done and "将跳过" not in done
+    assert "“８０”含全角或特殊字符，读作 80.00 万元" in done
 
 
 def test_the_upload_page_names_its_groups_and_links(client, admin):
