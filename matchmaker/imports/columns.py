@@ -133,7 +133,9 @@ def _amount(value, label, notes):
     typed = getattr(value, "typed", None) or value  # the reader's cleaning made full-width digits ASCII
     amount, negotiable = money.clean_money(typed, label)
     if amount is not None and money.typed_differently(typed):
-        notes.append(f"“{money.short(str(typed).strip())}”含全角或特殊字符，读作 {amount:.2f} 万元")  # true before and after the import
+        notes.append(
+            f"“{money.short(str(typed).strip())}”含全角或特殊字符，读作 {amount:.2f} 万元"
+        )  # true before and after the import
     return amount, negotiable
 
 
@@ -158,7 +160,7 @@ def clean_row(kind, raw, lookups, today=None, warnings=None):
             errors.append((headers[name], str(exc)))
 
     take("external_ref", _external_ref)
-    take("title", lambda v: rules.clean_title(str(v or "")))  # a number or date cell too, as every column
+    take("title", lambda v: rules.clean_title(str(v or ""), headers["title"]))  # a number or date cell too
     take("organization", lambda v: _organization(v, kind, lookups))
     take("keywords", lambda v: rules.clean_keywords(str(v or "")))
     take("field", lambda v: _taxonomy(v, "field", "技术领域", lookups, required=kind == "result"))

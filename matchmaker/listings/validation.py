@@ -28,13 +28,13 @@ MAX_LEN = {
 }
 
 
-def clean_title(text):
-    """Title of 5–100 characters."""
+def clean_title(text, label="标题"):
+    """Title of 5–100 characters; ``label``: what the messages call it (an import's column: 需求名称, 成果名称)."""
     text = (text or "").strip()
     if not has_visible(text):  # ㅤㅤㅤㅤㅤ is five characters that show as nothing
-        raise ValueError("请填写标题")
+        raise ValueError(f"请填写{label}")
     if not TITLE_MIN <= len(text) <= TITLE_MAX:
-        raise ValueError(f"标题长度应为 {TITLE_MIN}–{TITLE_MAX} 个字符（当前 {len(text)} 个）")
+        raise ValueError(f"{label}长度应为 {TITLE_MIN}–{TITLE_MAX} 个字符（当前 {len(text)} 个）")
     return text
 
 

@@ -172,5 +172,6 @@ def test_a_long_unbroken_reason_wraps_in_the_flash_and_the_record(client, auth):
                                                            "note": reason}, follow_redirects=True).get_data(as_text=True)  # fmt: skip
     assert 'alert-dismissible fade show text-break" role="alert">\n        已登记未通过：未通过：见评估报告' in page
     assert (
-        '<li class="list-group-item small text-break">' in page and f'<dd class="col-sm-8 text-pre text-break">{reason}' in page
+        '<li class="list-group-item small text-break">' in page
+        and f'<dd class="col-sm-8 text-pre text-break">{reason}' in page
     )

@@ -98,6 +98,8 @@ def test_report_lists_exactly_the_bad_rows_and_imports_nothing_yet(client, admin
     assert (batch.total_rows, batch.good_rows, batch.bad_rows) == (8, 2, 6)
     body = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "金额最多保留两位小数" in body and "有效期截止日期不能早于今天" in body and "与第 2 行的外部编号重复" in body
+    # the title's problem in its column's name (it said 标题 under 需求名称)
+    assert "<td>3</td><td>需求名称</td><td>需求名称长度应为 5–100 个字符（当前 1 个）</td>" in body
     assert "尚未写入任何数据" in body
 
 
