@@ -67,8 +67,10 @@ def active_credential(org: Organization):
     )
 
 
-def credential_for(org: Organization) -> SigningCredential:
-    """The organisation's credential, issued by the platform CA when it has none (flushed, not committed)."""
+def credential_for(org: Organization, save: bool = True) -> SigningCredential:
+    """The organisation's credential, issued by the platform CA when it has none (flushed, not committed); with
+    ``save`` false, one just issued is not added to the session (the caller saves it with what it signed, so that
+    its transaction writes nothing before: on SQLite a write locks the whole database until the commit)."""
     cred = active_credential(org)
     if cred is not None:
         return cred
@@ -84,8 +86,9 @@ def credential_for(org: Organization) -> SigningCredential:
         not_before=issued.not_before.replace(tzinfo=None),
         not_after=issued.not_after.replace(tzinfo=None),
     )
-    db.session.add(cred)
-    db.session.flush()
+    if save:
+        db.session.add(cred)
+        db.session.flush()
     log.info("issued a signing certificate %s to organisation %s", cred.serial, org.id)
     return cred
 

@@ -442,24 +442,28 @@ def _count(op, key):
         return getattr(fallback, op)(item, *key)
 
 
-def _apply_signature(doc, party, org, user, new_pdf, cred_id, fp, ip, ua, confirmed_at=None):
+def _apply_signature(doc, party, org, user, new_pdf, cred, fp, ip, ua, confirmed_at=None):
+    """The signature's rows (``cred``, the credential, saved with it when just issued; None for the platform's)."""
     doc.pdf = new_pdf
     doc.current_hash = document_hash(new_pdf)
     db.session.add(
         ContractSignature(
             document=doc, party=party, organization_id=getattr(org, "id", None), user_id=getattr(user, "id", None),
-            credential_id=cred_id, certificate_fingerprint=fp, signed_at=utcnow(), password_confirmed_at=confirmed_at,
+            credential=cred, certificate_fingerprint=fp, signed_at=utcnow(), password_confirmed_at=confirmed_at,
             signed_hash=doc.current_hash, size_after=len(new_pdf), ip_address=(ip or "")[:45] or None,
             user_agent=(ua or "")[:200] or None,
         )
     )  # fmt: skip
 
 
-def _certify(doc, contract, actor):
-    """The platform's final signature with a timestamp; the document is complete and locked."""
+def _certified(pdf, contract):
+    """The platform's final signature with a timestamp on ``pdf`` (both parties' signatures), verified: the bytes
+    to save. Slow (a signature, a timestamp, a wait for a verification slot, the verification) and it writes
+    nothing: the caller's transaction has written nothing yet either (on SQLite, its first write would stop every
+    other writer of the platform until it commits)."""
     ca = authority()
     platform = current_app.config["SIGNING_PLATFORM_NAME"]
-    final = pades.sign_platform(doc.pdf, ca.platform_signer(), "平台见证：甲乙双方均已签署，本文件自此锁定",
+    final = pades.sign_platform(pdf, ca.platform_signer(), "平台见证：甲乙双方均已签署，本文件自此锁定",
                                 name=platform, timestamper=timestamper())  # fmt: skip
     # Bounded as every verification is (a slot of the machine's, a child process): VerifierBusy goes to the caller.
     try:
@@ -480,7 +484,13 @@ def _certify(doc, contract, actor):
     if not check.complete():
         log.error("the signed contract %s does not verify: %s", contract.id, [s.summary for s in check.signatures])
         raise SigningError("签名完成后的文件未通过验证，已停止签署，请联系平台管理员")
-    _apply_signature(doc, SigningParty.PLATFORM.value, None, None, final, None, fingerprint(ca.platform), None, None)
+    return final
+
+
+def _certify(doc, contract, actor, final):
+    """The platform's final signature ``final`` (from ``_certified``) saved: the document is complete and locked."""
+    fp = fingerprint(authority().platform)
+    _apply_signature(doc, SigningParty.PLATFORM.value, None, None, final, None, fp, None, None)
     _move(contract, SIGNED_ONLINE, actor, document=doc)  # the last party's signature completes it
 
 
@@ -531,7 +541,9 @@ def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None
     label = SigningParty.label_of(party)
     for attempt in range(RETRIES):
         try:
-            cred = credential_for(org)
+            # Issued now when the organisation has none, saved with the signature: the slow steps below (the
+            # signatures, their timestamps, the verification) run before this transaction writes anything.
+            cred = credential_for(org, save=False)
             # The password check committed (the login throttle) and a retry rolled back: every row read before
             # is read again, the bytes apart from the status unless read together. Read together here, a text
             # withdrawn or voided meanwhile is not signed (its version is the one the save checks).
@@ -544,23 +556,26 @@ def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None
             before = doc.pdf
             signed = pades.sign_party(before, signer_for(cred), index, f"{label}（{org.name}）同意并签署本合同",
                                       name=user.name, timestamper=timestamper())  # fmt: skip
-            _apply_signature(doc, party, org, user, signed, cred.id, cred.fingerprint, ip, user_agent, confirmed_at)
             other = doc.signature_of(SigningParty.SELLER.value if index == 0 else SigningParty.BUYER.value)
             if other is not None and not _holds(before, other):
                 # Saved while this signature was made (PostgreSQL reads each statement afresh, so the rows
                 # read now can be newer than the bytes signed): the save below would be refused anyway.
                 raise _Raced
-            if other is not None:
-                try:
-                    _certify(doc, contract, user)
-                except (SigningError, VerifierBusy):  # nothing of this signature is saved: it may be sent again
-                    db.session.rollback()  # the contract read before may be stale: say what it is now
-                    db.session.refresh(contract)
-                    if contract.voided:
-                        raise SigningError("合同已被作废，未签署") from None
-                    if not db.session.get(ContractDocument, doc.id).is_awaiting:
-                        raise SigningError("这份合同的签署已撤回或已完成") from None
-                    raise
+            try:
+                # The last party's signature: the platform's completes it (slow, writing nothing).
+                final = _certified(signed, contract) if other is not None else None
+                # The first write of the transaction: everything slow is done.
+                _apply_signature(doc, party, org, user, signed, cred, cred.fingerprint, ip, user_agent, confirmed_at)
+                if final is not None:
+                    _certify(doc, contract, user, final)
+            except (SigningError, VerifierBusy):  # nothing of this signature is saved: it may be sent again
+                db.session.rollback()  # the contract read before may be stale: say what it is now
+                db.session.refresh(contract)
+                if contract.voided:
+                    raise SigningError("合同已被作废，未签署") from None
+                if not db.session.get(ContractDocument, doc.id).is_awaiting:
+                    raise SigningError("这份合同的签署已撤回或已完成") from None
+                raise
             _notify_signed(doc, contract, user, label)
             db.session.commit()
             return doc
