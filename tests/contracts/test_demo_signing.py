@@ -1,0 +1,85 @@
+"""The demo's online signing on a busy machine: the last signature's PDF is verified holding one of the machine's
+verification slots; every slot taken (uploads verified meanwhile) stopped `flask demo` with a traceback
+(VerifierBusy). Now the signature is sent again, saying so, and a machine that stays busy ends in a message."""
+
+from contextlib import contextmanager
+
+import click
+import pytest
+
+from matchmaker.contracts import signing_services as svc
+from matchmaker.demo import signing as demo_signing
+from matchmaker.extensions import db
+from matchmaker.models import Contract, ContractDocument
+from matchmaker.signing.slots import Busy
+
+from ..factories import make_org, make_user
+
+
+def _ctx():
+    """What the accounts seeder hands on: a broker, three enterprises' and three universities' users."""
+    users = {
+        "broker": [make_user("broker")],
+        "enterprise": [make_user("enterprise", org=make_org("enterprise", town="黄埔区", address="科学大道1号"))
+                       for _ in range(3)],
+        "researcher": [make_user("researcher", org=make_org("university", address="五山路381号")) for _ in range(3)],
+    }  # fmt: skip
+    db.session.commit()
+    said = []
+    return {"users": users, "password": "password123", "echo": said.append}, said
+
+
+@pytest.fixture
+def busy(monkeypatch):
+    """Every verification slot taken for the first ``busy["times"]`` verifications; the demo's pauses recorded."""
+    state = {"times": 0, "asked": 0, "slept": []}
+    real = svc.slot
+
+    @contextmanager
+    def slot(*args, **kw):
+        state["asked"] += 1
+        if state["asked"] <= state["times"]:
+            raise Busy("every slot taken (test)")
+        with real(*args, **kw):
+            yield
+
+    monkeypatch.setattr(svc, "slot", slot)
+    monkeypatch.setattr(demo_signing, "_sleep", state["slept"].append, raising=False)
+    return state
+
+
+def _signed():
+    return [c.contract_no for c in db.session.scalars(db.select(Contract).order_by(Contract.id))
+            if svc.contract_state(c) == "signed_online"]  # fmt: skip
+
+
+def test_the_demo_signs_again_while_every_slot_is_taken(app, busy):
+    """Busy twice: the demo says so twice, waits, and signs; both contracts are signed online, as on a quiet machine."""
+    busy["times"] = 2
+    ctx, said = _ctx()
+    demo_signing.seed(ctx)
+    db.session.commit()
+    retries = [line for line in said if "重试" in line]
+    assert len(retries) == 2 and all(line.startswith("网上签约演示：系统正忙，合同 WQ") for line in retries), said
+    assert "6 秒后重试（第 1/9 次）" in retries[0] and "（第 2/9 次）" in retries[1]
+    assert busy["slept"] == [demo_signing.PAUSE] * 2
+    assert len(_signed()) == 2 and said[-1].startswith("网上签约：2 份已完成")
+
+
+def test_a_machine_that_stays_busy_ends_the_demo_with_a_message(app, busy, monkeypatch):
+    """Still busy after TRIES signatures: a ClickException saying what happened and what to do (flask prints it
+    without a traceback); nothing of the refused signature is saved."""
+    monkeypatch.setattr(demo_signing, "TRIES", 3, raising=False)
+    busy["times"] = 100
+    ctx, said = _ctx()
+    with pytest.raises(click.ClickException) as caught:
+        demo_signing.seed(ctx)
+    assert caught.value.format_message() == (
+        "网上签约演示未完成：系统正忙，签署后的合同文件已重试 3 次仍未能验证（本机正在验证其他文件）。"
+        "请待本机空闲后删除 instance/matchmaker.sqlite，再重新生成演示数据"
+    )
+    assert len([line for line in said if "重试" in line]) == 2 and busy["slept"] == [demo_signing.PAUSE] * 2
+    db.session.rollback()
+    (doc,) = db.session.scalars(db.select(ContractDocument)).all()
+    assert doc.is_awaiting and [s.party for s in doc.signatures] == ["buyer"]
+    assert _signed() == []
