@@ -56,12 +56,21 @@ def use_pkcs12(org_id, file, passphrase):
 def verify(file):
     """Check every signature of a PDF against the platform CA (exit status 1 unless all are valid)."""
     from ..signing.verify import NotAPdf
-    from .signing_services import VerifierBusy, VerifierCrashed, china_time, verify_upload
+    from .signing_services import (
+        FAILED_UPLOAD,
+        VerifierBusy,
+        VerifierCrashed,
+        VerifierFailed,
+        china_time,
+        verify_upload,
+    )
 
     try:  # in a child process bounded in time and memory, holding a slot as an upload does: the file may be hostile
         result, match = verify_upload(file.read_bytes())
     except (NotAPdf, VerifierBusy, VerifierCrashed) as exc:
         raise click.ClickException(str(exc)) from None
+    except VerifierFailed:  # logged with the child's traceback
+        raise click.ClickException(FAILED_UPLOAD) from None
     for s in result.signatures:
         when = china_time(s.time).strftime("%Y-%m-%d %H:%M:%S") if s.time else "—"
         source = "时间戳" if s.time_source == "timestamp" else "自报"

@@ -217,6 +217,8 @@ def verify():
                     error, status, headers = str(exc), 503, {"Retry-After": str(exc.retry_after)}
                 except svc.VerifierCrashed as exc:  # not the file's fault, as far as anyone knows: 500, not 400
                     error, status = f"{exc}，请稍后重新选择文件再试", 500
+                except svc.VerifierFailed:  # a bug of the verifier's (logged with its traceback), not the file's
+                    error, status = svc.FAILED_UPLOAD, 500
         else:
             status = 400
     return _verify_page(form, status, headers, error=error, result=result, match=match)

@@ -24,7 +24,7 @@ from ..notifications.services import notify
 from ..signing import pades
 from ..signing.authority import fingerprint
 from ..signing.fonts import find_font
-from ..signing.isolation import TIMED_OUT, TOO_MUCH_MEMORY, VerifierCrashed, verify_isolated
+from ..signing.isolation import TIMED_OUT, TOO_MUCH_MEMORY, VerifierCrashed, VerifierFailed, verify_isolated
 from ..signing.pdf import document_hash, missing_characters, render_pdf
 from ..signing.slots import Busy, slot
 from ..signing.text import ContractTerms, Party, build_text
@@ -38,6 +38,8 @@ CHINA = timezone(timedelta(hours=8))
 SIGNER_ROLES = (Role.ENTERPRISE.value, Role.RESEARCHER.value)
 RETRIES = 3
 CRASHED_LEAD = "验证进程异常退出："  # the pages' wording of isolation.CRASHED, before what was not verified
+FAILED_LEAD = "验证程序出错："  # VerifierFailed: the verifier raised what it never raises for a file (a bug)
+FAILED_UPLOAD = "验证程序出错，未能完成验证，请联系平台管理员"  # the same, for an upload (the page, the command)
 
 
 class SigningError(Exception):
@@ -470,6 +472,8 @@ def _certified(pdf, contract):
         check = _verify_bounded(final, f"the certified PDF of contract {contract.id}", "重新提交签署")
     except VerifierCrashed:
         raise SigningUnverified(f"{CRASHED_LEAD}签署后的合同文件未能验证，未签署，请稍后重新提交签署", 500) from None
+    except VerifierFailed:  # logged by _verify_bounded
+        raise SigningUnverified(f"{FAILED_LEAD}签署后的合同文件未能验证，未签署，请联系平台管理员", 500) from None
     except NotAPdf as exc:
         if str(exc) == TIMED_OUT:
             log.warning("verifying the certified PDF of contract %s was stopped: %s", contract.id, exc)
@@ -627,6 +631,8 @@ def verify_document(doc):
     except VerifierCrashed:  # logged by _verify_bounded
         message = f"{CRASHED_LEAD}平台存档的合同文件未能验证，请稍后刷新本页再试；如仍不成功，{contact}"
         raise DocumentUnverified(message, 500) from None
+    except VerifierFailed:  # logged by _verify_bounded
+        raise DocumentUnverified(f"{FAILED_LEAD}平台存档的合同文件未能验证，{contact}", 500) from None
     except NotAPdf as exc:
         reason = str(exc)
         if reason == TIMED_OUT:  # the machine may be loaded: a warning, as an upload's
@@ -644,7 +650,8 @@ def verify_document(doc):
 
 def verify_upload(data):
     """An uploaded PDF checked against the platform CA, bounded as ``_verify_bounded`` says; with the platform's
-    matching document if any. VerifierCrashed (its message in Chinese, without what to do) when the verifier dies."""
+    matching document if any. VerifierCrashed (its message in Chinese, without what to do) when the verifier dies,
+    VerifierFailed (say FAILED_UPLOAD) when it fails (a bug)."""
     what = f"an upload of {len(data)} bytes"
     try:
         result = _verify_bounded(data, what, "重新选择文件再试")
@@ -663,7 +670,8 @@ def _verify_bounded(data, what, again):
     and memory (``SIGNING_VERIFY_TIMEOUT``, ``SIGNING_VERIFY_MEMORY``: NotAPdf(TIMED_OUT / TOO_MUCH_MEMORY), logged by
     the caller), at most ``SIGNING_VERIFY_CONCURRENCY`` at once on this machine (VerifierBusy after
     ``SIGNING_VERIFY_WAIT`` seconds, at once when ``SIGNING_VERIFY_WAITERS`` others are waiting already; its message
-    ends with ``again``, what to do then); VerifierCrashed (logged here) when the child dies without an answer.
+    ends with ``again``, what to do then); VerifierCrashed (logged here) when the child dies without an answer,
+    VerifierFailed (logged here, with the child's traceback) when it raised something unexpected (a bug).
     ``what`` names the file in the log."""
     config = current_app.config
     timeout = config["SIGNING_VERIFY_TIMEOUT"]
@@ -679,6 +687,9 @@ def _verify_bounded(data, what, again):
         raise VerifierBusy(f"系统正忙：同时验证的文件过多，请约 {wait} 秒后{again}", wait) from None
     except VerifierCrashed as exc:
         log.error("the verifier of %s died without an answer (%s)", what, exc.how)
+        raise
+    except VerifierFailed as exc:  # str(): the child's traceback
+        log.error("the verifier of %s failed (a bug in the verifier); in the child:\n%s", what, exc)
         raise
 
 

@@ -111,13 +111,15 @@ def _too_much_memory(*args, **kw):
     [
         (None, _too_much_memory, "验证所需内存超出限制：签署后的合同文件未能验证，未签署，请联系平台管理员"),
         (crash.die, None, "验证进程异常退出：签署后的合同文件未能验证，未签署，请稍后重新提交签署"),
+        (crash.fail, None, "验证程序出错：签署后的合同文件未能验证，未签署，请联系平台管理员"),
     ],
-    ids=["memory", "crash"],
+    ids=["memory", "crash", "verifier-bug"],
 )
 def test_a_verification_stopped_otherwise_saves_nothing(app, client, auth, half_signed, slots, monkeypatch, caplog,
                                                         child, verifier, message):  # fmt: skip
-    """Stopped at the memory limit, or the verifying child killed by a signal: 500 and the reason on the signing page,
-    not the error page; one error logged with the contract; nothing saved, the same signature may be sent again."""
+    """Stopped at the memory limit, the verifying child killed by a signal, or the verifier failing (a bug: it raised
+    what it never raises for a file): 500 and the reason on the signing page, not the error page; one error logged
+    with the contract; nothing saved, the same signature may be sent again."""
     with monkeypatch.context() as m, caplog.at_level(logging.INFO, logger="matchmaker.contracts.signing_services"):
         if child:
             m.setattr(isolation, "_child", child)

@@ -132,6 +132,25 @@ def test_a_verifier_that_crashes_is_told_on_the_page(app, client, signed, slots,
     assert resp.status_code == 200 and "验证通过" in resp.get_data(as_text=True)
 
 
+def test_a_verifier_that_fails_is_told_on_the_page(app, client, signed, slots, monkeypatch, caplog):
+    """The verifier raises what it never raises for a file (a bug): 500 and 验证程序出错 with what to do on the verify
+    page (it was the generic error page); one error logged, with the contract and the child's traceback; the slot is
+    released and the next verification passes."""
+    with monkeypatch.context() as m, caplog.at_level(logging.INFO, logger="matchmaker.contracts.signing_services"):
+        m.setattr(isolation, "_child", crash.fail)
+        resp = client.get(f"/contracts/{signed.contract.id}/verify")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 500 and "Retry-After" not in resp.headers
+    assert _error(page) == "验证程序出错：平台存档的合同文件未能验证，请联系平台管理员"
+    assert 'id="verdict"' not in page and "Traceback" not in page
+    _about_the_contract(page, signed)
+    (record,) = [r for r in caplog.records if r.name == "matchmaker.contracts.signing_services"]
+    assert record.levelno == logging.ERROR and f"contract {signed.contract.id}" in record.getMessage()
+    assert "Traceback" in record.getMessage() and "a bug in the verifier (test)" in record.getMessage()
+    resp = client.get(f"/contracts/{signed.contract.id}/verify")
+    assert resp.status_code == 200 and "验证通过" in resp.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     "reason, message",
     [

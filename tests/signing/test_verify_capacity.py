@@ -209,6 +209,34 @@ def test_an_upload_whose_verifier_crashes_is_not_called_unreadable(app, client, 
     assert _upload(client, signed).status_code == 200
 
 
+def test_an_upload_whose_verifier_fails_is_told_so(app, client, runner, slots, signed, monkeypatch, tmp_path, caplog):
+    """The verifier raises what it never raises for a file (a bug): 500 and 验证程序出错 with the upload form (it was
+    the generic error page), the command says so (exit status 1, no traceback); one error logged with the child's
+    traceback; the slot is released."""
+    import logging
+
+    from matchmaker.signing import isolation
+
+    from .crash import fail
+
+    path = tmp_path / "sent-by-a-signer.pdf"
+    path.write_bytes(signed)
+    with monkeypatch.context() as m, caplog.at_level(logging.INFO, logger="matchmaker.contracts.signing_services"):
+        m.setattr(isolation, "_child", fail)
+        resp = _upload(client, signed)
+        records = [r for r in caplog.records if r.name == "matchmaker.contracts.signing_services"]
+        out = runner.invoke(args=["signing", "verify", str(path)])
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 500 and "Retry-After" not in resp.headers
+    message = "验证程序出错，未能完成验证，请联系平台管理员"
+    assert f'<div class="alert alert-danger" id="verify-error">{message}</div>' in page
+    assert 'type="file"' in page and 'id="verdict"' not in page and "Traceback" not in page
+    (record,) = records
+    assert record.levelno == logging.ERROR and "a bug in the verifier (test)" in record.getMessage()
+    assert out.exit_code == 1 and isinstance(out.exception, SystemExit) and f"Error: {message}" in out.output
+    assert _upload(client, signed).status_code == 200
+
+
 def test_the_verify_command_is_told_when_the_machine_is_busy(app, runner, slots, signed, tmp_path):
     """`flask signing verify FILE` checks a file as an upload is, holding a slot: every slot taken by web processes,
     the operator is told 系统正忙 (exit status 1), not shown a traceback; with one free, the file is verified."""
