@@ -76,16 +76,20 @@ STEPS = {
 }
 
 
+@pytest.mark.parametrize("issued", [False, True], ids=["first-certificate", "certificate-held"])
 @pytest.mark.parametrize("step", list(STEPS))
-def test_another_writer_goes_on_while_a_signature_is_made(file_app, monkeypatch, step):
-    """The enterprise signs last, its organisation's certificate issued on the way (its first signature): while the
-    signature is inside a slow step, another request's write commits at once; then the contract is signed, with
-    the certificate issued once."""
+def test_another_writer_goes_on_while_a_signature_is_made(file_app, monkeypatch, step, issued):
+    """The enterprise signs last, its organisation's certificate issued on the way (its first signature) or held
+    already: while the signature is inside a slow step, another request's write commits at once; then the contract
+    is signed, with one certificate."""
     with file_app.app_context():
         s = setup_parties()
         doc = _prepared(s)
         svc.sign_as_party(s.res, s.contract, doc.document_hash, "password123")
-        assert active_credential(s.buyer) is None  # issued by the signature below
+        if issued:
+            svc.credential_for(s.buyer)
+            db.session.commit()
+        assert (active_credential(s.buyer) is not None) == issued
         ids = dict(ent=s.ent.id, broker=s.broker.id, contract=s.contract.id, doc=doc.id, hash=doc.document_hash,
                    buyer=s.buyer.id)  # fmt: skip
         db.session.remove()
