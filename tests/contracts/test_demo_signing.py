@@ -83,3 +83,28 @@ def test_a_machine_that_stays_busy_ends_the_demo_with_a_message(app, busy, monke
     (doc,) = db.session.scalars(db.select(ContractDocument)).all()
     assert doc.is_awaiting and [s.party for s in doc.signatures] == ["buyer"]
     assert _signed() == []
+
+
+def test_the_demo_signs_again_after_a_verification_past_the_time_limit(app, busy, monkeypatch):
+    """A loaded machine stops the verification at SIGNING_VERIFY_TIMEOUT (503: a less loaded one may finish it): the
+    demo says so and signs again; a verification stopped otherwise (the memory limit: 500) is not tried again."""
+    from matchmaker.signing.isolation import TIMED_OUT, TOO_MUCH_MEMORY
+    from matchmaker.signing.verify import NotAPdf
+
+    real, stops = svc.verify_isolated, [TIMED_OUT]
+
+    def loaded(*args, **kw):
+        if stops:
+            raise NotAPdf(stops.pop(0))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(svc, "verify_isolated", loaded)
+    ctx, said = _ctx()
+    demo_signing.seed(ctx)
+    retries = [line for line in said if "重试" in line]
+    assert len(retries) == 1 and retries[0].startswith("网上签约演示：验证超时，合同 WQ"), said
+    assert len(_signed()) == 2
+    stops.append(TOO_MUCH_MEMORY)
+    with pytest.raises(svc.SigningUnverified, match="验证所需内存超出限制"):
+        demo_signing.seed(_ctx()[0])
+    assert busy["slept"] == [demo_signing.PAUSE]
