@@ -117,7 +117,9 @@ def move(case_id):
             shown = exc.field if exc.field in FIELDS[action] else "note"
             form[shown].errors.append(str(exc))
         else:
-            flash(f"已{workflow.MOVES[action].label}：{case.steps[-1].summary}", "success")
+            label = workflow.MOVES[action].label
+            # a summary opening with the step's name (未通过：…) is not said twice (已登记未通过：未通过：…)
+            flash(f"已{label}：{case.steps[-1].summary.removeprefix(label.removeprefix('登记') + '：')}", "success")
             return redirect(url_for("financing.detail", case_id=case.id))
     db.session.refresh(case)
     return _detail(case, form, 400)

@@ -170,7 +170,7 @@ def test_a_long_unbroken_reason_wraps_in_the_flash_and_the_record(client, auth):
     reason = "见评估报告 https://example.com/reports/" + "a" * 150
     page = client.post(f"/financing/{case.id}/move", data={"action": "refuse", "expected": "applied",
                                                            "note": reason}, follow_redirects=True).get_data(as_text=True)  # fmt: skip
-    assert 'alert-dismissible fade show text-break" role="alert">\n        已登记未通过：未通过：见评估报告' in page
+    assert 'alert-dismissible fade show text-break" role="alert">\n        已登记未通过：见评估报告' in page
     assert (
         '<li class="list-group-item small text-break">' in page
         and f'<dd class="col-sm-8 text-pre text-break">{reason}' in page
