@@ -120,6 +120,9 @@ def test_an_enterprise_and_a_university_sign_online(app, client, auth):
         assert resp.status_code == 200 and resp.mimetype == "application/pdf" and resp.data == doc.pdf
     resp = client.get(f"/contracts/{s.contract.id}/verify")
     assert "验证通过：甲方、乙方和平台三处签名均有效" in resp.get_data(as_text=True)
+    as_user(client, auth, s.res)  # 我的网上签约 says it as the contract's page does (it said 已完成)
+    mine = client.get("/contracts/signing/mine").get_data(as_text=True)
+    assert '<span class="badge text-bg-success">已完成网上签约</span>' in mine
 
     report = build_report(YEAR)
     assert report["headline"]["text"] == "平台线上签订技术交易合同 1 项，合同金额 123.46 万元"
