@@ -89,7 +89,9 @@ def credential_for(org: Organization, save: bool = True) -> SigningCredential:
     if save:
         db.session.add(cred)
         db.session.flush()
-    log.info("issued a signing certificate %s to organisation %s", cred.serial, org.id)
+    # unsaved, it is kept only if the signature it makes is saved: the log says so
+    later = "" if save else ", kept with the signature it makes (dropped if that signature is refused)"
+    log.info("issued a signing certificate %s to organisation %s%s", cred.serial, org.id, later)
     return cred
 
 
