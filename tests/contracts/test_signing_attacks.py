@@ -220,7 +220,7 @@ def test_the_last_signer_is_told_the_contract_was_voided_meanwhile(file_app, mon
         s = setup_parties()
         doc = _prepared(s)
         svc.sign_as_party(s.ent, s.contract, doc.document_hash, "password123")
-        svc.credential_for(s.seller)  # issued beforehand: the signer's transaction holds no write lock meanwhile
+        svc.credential_for(s.seller)  # issued beforehand: the race is about the signatures alone
         db.session.commit()
         ids = (s.broker.id, s.contract.id, s.res.id, doc.id, doc.document_hash)
         db.session.remove()
@@ -315,7 +315,10 @@ def test_the_other_signature_saved_while_signing(file_app, monkeypatch):
     with file_app.app_context():
         s = setup_parties()
         doc = _prepared(s)
-        svc.credential_for(s.buyer), svc.credential_for(s.seller)  # issued: the signer writes nothing before
+        (
+            svc.credential_for(s.buyer),
+            svc.credential_for(s.seller),
+        )  # issued beforehand: the race is about the signatures alone
         db.session.commit()
         ids = (s.ent.id, s.res.id, s.contract.id, doc.document_hash, doc.id)
         db.session.remove()
