@@ -20,7 +20,7 @@ class StaffUserForm(FlaskForm):
     role = CodeSelect("角色", choices=Role.choices())
     name = StringField("姓名", [val.required("请填写姓名"), val.length(max=50, label="姓名")])
     email = StringField("邮箱", [val.required("请填写邮箱"), val.length(max=120, label="邮箱"), val.email()])
-    phone = StringField("手机", [val.optional(), val.phone])
+    phone = StringField("手机", [val.optional(), val.phone_any_layout])
     # A name typed with suggestions (thousands of organisations make a select unusable), resolved exactly.
     organization = StringField("所属单位", [val.optional(), val.length(max=100, label="所属单位")])
     password = PasswordField("初始密码", [val.required("请设置初始密码"), strong_password])

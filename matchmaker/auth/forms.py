@@ -39,7 +39,7 @@ class RegisterForm(FlaskForm):
     )
     name = StringField("姓名", [val.required("请填写姓名"), val.length(max=50, label="姓名")])
     email = StringField("邮箱", [val.required("请填写邮箱"), val.length(max=120, label="邮箱"), val.email()])
-    phone = StringField("手机", [val.optional(), val.phone])
+    phone = StringField("手机", [val.optional(), val.phone_any_layout])
     password = _password_field("密码")
     password2 = PasswordField("确认密码", [val.required("请再次输入密码"), val.equal_to("password")])
     org_name = StringField("单位名称", [val.required("请填写单位名称"), val.length(2, 100, "单位名称")])

@@ -119,7 +119,7 @@ def _register_user(*, role, name, email, password, password_hash, phone, org_nam
     if db.session.scalar(db.select(User.id).filter_by(email=email)):
         raise EmailTaken("该邮箱已注册", "email")
     org = find_or_create_org(org_name, org_kind, _registration_code(org_kind, uscc), town, industry)
-    user = User(email=email, name=name.strip(), phone=(phone or "").strip() or None, role=role)
+    user = User(email=email, name=name.strip(), phone=phone, role=role)
     if org.id is not None:
         # Joining an organisation already on the platform gives access to its listings and
         # drafts, and lets one speak for it: an admin approves it first, for an enterprise (a

@@ -8,6 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..utils.text import name_key
+from ..utils.validators import normalize_phone
 from .base import utcnow
 from .enums import OrgKind, Role
 
@@ -78,6 +79,13 @@ class User(UserMixin, db.Model):
 
     organization = db.relationship("Organization", back_populates="users", foreign_keys=[organization_id])
     requested_organization = db.relationship("Organization", foreign_keys=[requested_organization_id])
+
+    @validates("phone")
+    def _normalize_phone(self, _key, phone):
+        """Stored normalised (utils.validators.normalize_phone: digits only, +86 before a mobile dropped), on every
+        path that sets it: training and live classes compare the account's phone with numbers stored so, and
+        138-0013-8000 typed here met no 13800138000 there. A blank phone is NULL."""
+        return normalize_phone(phone)
 
     # Flask-Login -------------------------------------------------------------
     def get_id(self):
