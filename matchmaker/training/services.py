@@ -21,7 +21,7 @@ from ..utils.search import contains_any
 from ..utils.text import clean_text
 from ..utils.tx import rolls_back_on
 from ..utils.validators import normalize_phone
-from ..utils.versions import fingerprint, unless_stale
+from ..utils.versions import fingerprint, hold, unless_stale
 
 PASS_MARK = 60
 NUMBER_PREFIX = "JSJJR"  # 技术经纪人
@@ -71,6 +71,8 @@ def save_course(course, data, actor, key=None, version=None):
     concurrent twin raises ``once.Repeat`` with the first course's id). ``version``: the course_version its
     edit page showed; a course saved since then by another admin is not overwritten (EditConflict)."""
     claimed = once.claim(key, "training_course", actor) if course.id is None else None
+    if course.id is not None:
+        hold(course)  # a session added meanwhile is seen by _check_dropped_modules (see add_session)
     with unless_stale(course, version, course_version, "课程"):
         _apply_course(course, data)
     if course.id is None:
@@ -133,8 +135,13 @@ def _check_dropped_modules(course, dropped):
 def add_session(course, data, actor=None, key=None):
     """Add a dated session to a course; commits.
 
-    ``key``: the form's one-time key; a repeat raises ``once.Repeat`` with the first session's id."""
+    ``key``: the form's one-time key; a repeat raises ``once.Repeat`` with the first session's id.
+
+    The course's row is held first, as save_course holds it before checking the modules it drops: a session
+    added while its module is unticked is either seen by that check (refusing the untick) or, the untick
+    committed first, refused here; it was left tagged with a module the course no longer had."""
     claimed = once.claim(key, "training_session", actor)
+    hold(course)  # reads the course's modules again, as committed
     kinds = {m.kind for m in course.modules}
     if data.get("module_kind") and data["module_kind"] not in kinds:
         raise TrainingError("该课程没有这个模块，请先在课程中勾选该模块")
