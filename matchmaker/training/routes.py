@@ -40,6 +40,12 @@ def broker_certificate(user_id):
     return cache["matchmaker.certified_users"].get(user_id)
 
 
+@bp.app_template_filter("trainee_phone")
+def trainee_phone(number):
+    """A trainee's phone as stored (digits only, services.normalize_phone) laid out for reading; see phone_for_reading."""
+    return services.phone_for_reading(number)
+
+
 admin_only = role_required(Role.ADMIN)
 staff_only = role_required(Role.BROKER, Role.ADMIN)
 

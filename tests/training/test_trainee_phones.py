@@ -90,6 +90,37 @@ def test_a_number_that_is_no_mainland_phone_is_still_refused_as_typed(client, au
     assert count() == 0
 
 
+SHOWN = [("13800138000", "138 0013 8000"), ("0571-88886666", "0571-88886666"), ("(010)12345678", "010-12345678"),
+         ("020 8765 4321", "020-87654321"), ("0755-1234567", "0755-1234567"), ("0571-88886666-123", "057188886666123")]  # fmt: skip
+
+
+def test_the_trainee_list_shows_phones_laid_out_for_reading(client, auth):
+    """Stored as digits, a mobile is shown 138 0013 8000 and a landline with its area code split off (010 and
+    020–029 of three digits, others of four); a number run on past its extension is shown as stored (the list
+    showed 13800138000 and 057188886666, hard to read out over the phone)."""
+    course = make_course(capacity=10, sessions=0)
+    admin = make_user("admin")
+    for i, (typed, _) in enumerate(SHOWN):
+        services.enrol_person(course, dict(PERSON, name=f"学员{i}", phone=typed), admin)
+    services.enrol_person(course, dict(PERSON, name="无电话"), admin)
+    auth.login(admin)
+    page = client.get(f"/training/{course.id}/enrolments").get_data(as_text=True)
+    rows = {row.split("<td>", 1)[1].split("<", 1)[0]: row for row in page.split('<tr id="enrolment-')[1:]}
+    for i, (_, shown) in enumerate(SHOWN):
+        assert f'<div class="text-muted">{shown}</div>' in rows[f"学员{i}"], (shown, rows[f"学员{i}"][:300])
+    assert '<div class="text-muted"></div>' in rows["无电话"]
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ["01012345678901", "01112345678", "0212345", "12345678901", "+14155550100", "0571888866661", ""],
+)
+def test_a_stored_number_that_is_no_mobile_or_landline_is_shown_as_stored(stored):
+    """Too long or short for its area code, an area code that does not exist (011), a mobile prefix that does not
+    exist (12), a foreign number: not laid out, shown as stored."""
+    assert services.phone_for_reading(stored) == stored
+
+
 # The migration -------------------------------------------------------------------------------------------------
 
 REVISION = "e3b7c1d9a2f4"
