@@ -356,6 +356,20 @@ def app_on(url, tmp_path, **extra):
     return create_app(_config(tmp_path, SQLALCHEMY_DATABASE_URI=url, **extra))
 
 
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations" / "versions"
+
+
+def migration_module(filename):
+    """A file of migrations/versions loaded as a module (its revision ids, its frozen copies of the app's rules)."""
+    import importlib.util
+
+    path = MIGRATIONS / filename
+    spec = importlib.util.spec_from_file_location(f"migration_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 # ---------------------------------------------------------------------------- running in parallel
 # Files whose tests are independent and long or many: spread over the workers in this many parts (None: each
 # test alone). The crawls share a demo server per worker; the access matrix builds one app per worker.

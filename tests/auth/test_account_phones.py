@@ -2,7 +2,6 @@
 as trainees' and live viewers' phones are, on every path that sets it; a number in another layout is accepted, a
 wrong one refused with what was typed kept; phones stored as typed before are normalised by a migration."""
 
-import importlib.util
 from datetime import datetime
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from matchmaker.extensions import db
 from matchmaker.models import User
 from matchmaker.utils.validators import normalize_phone
 
-from ..conftest import app_on
+from ..conftest import app_on, migration_module
 from ..factories import make_org
 from .test_accounts import GOOD, outbox, register  # noqa: F401 -- outbox is a fixture
 
@@ -84,13 +83,6 @@ ROWS = [  # (id, phone as stored before, after the migration)
 ]
 
 
-def _migration():
-    spec = importlib.util.spec_from_file_location("account_phone_digits", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_stored_account_phones_are_normalised(fresh_db_url, tmp_path):
     app = app_on(fresh_db_url, tmp_path)
     directory = app.extensions["migrate"].directory
@@ -113,5 +105,5 @@ SAMPLES = ["0571-88886666", "(0571) 8888 6666", "０５７１－８８８８６�
 
 def test_the_migration_carries_its_own_copy_of_the_rule_and_it_agrees_with_the_apps():
     """If the app's rule changes, this fails: add a migration for the new rule, do not edit this one."""
-    frozen = _migration().normalize_phone
+    frozen = migration_module(MIGRATION.name).normalize_phone
     assert [frozen(s) for s in SAMPLES] == [normalize_phone(s) for s in SAMPLES]

@@ -1,10 +1,8 @@
 """The committed migrations build the schema, and agree with the models."""
 
 import ast
-import importlib.util
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -23,7 +21,7 @@ from matchmaker.models.contracts import Money
 from matchmaker.utils.text import name_key
 from matchmaker.zones.services import zone_key
 
-from ..conftest import app_on
+from ..conftest import MIGRATIONS, app_on, migration_module
 
 
 def test_upgrade_empty_database_and_no_pending_diff(fresh_db_url, tmp_path):
@@ -152,19 +150,11 @@ def test_zone_name_keys_are_filled_and_existing_look_alikes_still_upgrade_and_do
         db.engine.dispose()
 
 
-VERSIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
+VERSIONS = MIGRATIONS
 FROZEN = {"1d2913811bea_organization_name_key.py": {"name_key": name_key},
           "41f313b89455_zone_name_key.py": {"name_key": name_key, "zone_key": zone_key}}  # fmt: skip
 SAMPLES = ["华星（深圳）精密有限公司", "华星(深圳）精密有限公司", "ＡＢＣ科技\u200b有限公司", " AI 专区 ", "ＡＩ专区：二期",
            "Straße专区", "\u202eevil", "", "   ", None]  # fmt: skip
-
-
-def _migration(filename):
-    path = VERSIONS / filename
-    spec = importlib.util.spec_from_file_location(f"migration_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize("filename", sorted(FROZEN))
@@ -172,7 +162,7 @@ def test_the_name_key_migrations_carry_their_own_frozen_rule(filename):
     """These migrations compute keys without importing the app (whose rule may change after them), with copies
     that agree with the app's rule as it is. If the app's rule changes, this fails: do not edit the migrations,
     add one that recomputes the stored keys by the new rule, and pin the old rule's answers here instead."""
-    module = _migration(filename)  # (that they import nothing of the app's: test_no_migration_imports_the_app)
+    module = migration_module(filename)  # (that they import nothing of the app's: test_no_migration_imports_the_app)
     for fn_name, app_fn in FROZEN[filename].items():
         frozen = getattr(module, fn_name)
         assert [frozen(s) for s in SAMPLES] == [app_fn(s) for s in SAMPLES], fn_name
@@ -208,7 +198,7 @@ def test_the_money_migrations_carry_their_own_frozen_column_type(filename):
     """They make the columns the app's Money type makes (BIGINT cents on SQLite, NUMERIC(18,2) on PostgreSQL) with
     their own copy of the type. If the app's type changes, this fails: do not edit the migrations, add one that
     alters the columns, and pin the old columns here instead."""
-    frozen = _migration(filename).Money(precision=18, scale=2)
+    frozen = migration_module(filename).Money(precision=18, scale=2)
     for dialect, expected in [(sqlite.dialect(), "amount BIGINT NOT NULL"),
                               (postgresql.dialect(), "amount NUMERIC(18, 2) NOT NULL")]:  # fmt: skip
         assert _column_ddl(frozen, dialect) == _column_ddl(Money(), dialect) == expected
@@ -218,7 +208,7 @@ def test_the_initial_migration_carries_its_own_frozen_full_text_ddl():
     """The FTS5 tables and triggers (SQLite), the generated tsvector column and its GIN index (PostgreSQL) are
     the app's, from a copy in the migration. If the app's DDL changes, this fails: do not edit the migration, add
     one that replaces the objects (and refills them), and pin the old DDL here instead."""
-    module = _migration("ac66dccbeaed_initial_schema.py")
+    module = migration_module("ac66dccbeaed_initial_schema.py")
     assert module.FTS_TABLES == search.TABLES
     for name in search.TABLES:
         assert module.fts_ddl_sqlite(name) == search.DDL_SQLITE[name]

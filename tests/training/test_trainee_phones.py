@@ -2,7 +2,6 @@
 with or without a hyphen, with spaces or brackets, or in full-width digits is one trainee of a course; rows
 stored as typed before are normalised by a migration."""
 
-import importlib.util
 from datetime import datetime
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from matchmaker.models import TrainingEnrolment
 from matchmaker.training import services
 from matchmaker.utils.validators import normalize_phone
 
-from ..conftest import app_on
+from ..conftest import app_on, migration_module
 from ..factories import make_user
 from .test_training import make_course
 
@@ -147,13 +146,6 @@ ROWS = [  # (id, course, phone as stored before, after the migration)
 ]
 
 
-def _migration():
-    spec = importlib.util.spec_from_file_location("training_phone_digits", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_stored_phones_are_normalised_where_no_other_trainee_of_the_course_holds_the_number(fresh_db_url, tmp_path):
     """Enrolments saved as typed: their phones become digits, unless another trainee of the same course already
     holds those digits (the unique number per course would refuse it): those keep their layout, rows kept."""
@@ -182,5 +174,5 @@ SAMPLES = ["0571-88886666", "(0571) 8888 6666", "０５７１－８８８８６�
 def test_the_migration_carries_its_own_copy_of_the_rule_and_it_agrees_with_the_apps():
     """The migration normalises without importing the app (whose rule may change later): its copy gives the app's
     answers. If the app's rule changes, this fails: add a migration for the new rule, do not edit this one."""
-    frozen = _migration().normalize_phone
+    frozen = migration_module(MIGRATION.name).normalize_phone
     assert [frozen(s) for s in SAMPLES] == [normalize_phone(s) for s in SAMPLES]
