@@ -52,6 +52,9 @@ def _int_or_none(value):
 class StepForm(FlaskForm):
     """One move of a case; which fields count depends on the action (checked by the workflow)."""
 
+    # 说明: its label and most characters, as saved (trimmed); a subclass with another 说明 sets its own.
+    note_label, note_max = "说明", NOTE_MAX
+
     action = HiddenField()
     expected = HiddenField()
     partner_id = CodeSelect("合作机构", coerce=_int_or_none, message="请从列表中选择合作机构")
@@ -66,32 +69,29 @@ class StepForm(FlaskForm):
         "政府支持方式", choices=[("", "请选择")] + SubsidyKind.choices(), message="请选择补偿或贴息"
     )
     subsidy_amount = WanInput("补偿/贴息金额（万元）", [val.optional()])
-    note = StringField("说明", [val.optional()])
+    note = StringField(note_label, [val.optional()])
 
     def __init__(self, *args, partners=(), **kw):
         super().__init__(*args, **kw)
         self.partner_id.choices = [("", "请选择")] + list(partners)
-        self.note.flags.maxlength = NOTE_MAX  # the page's limit; a refusal's form lowers it (note_limit)
-
-    def note_limit(self):
-        """(most characters, label) of 说明: a refusal's is its reason, kept whole in the case's shorter column."""
-        return (REASON_MAX, "未通过原因") if self.action.data == "refuse" else (NOTE_MAX, "说明")
+        self.note.flags.maxlength = self.note_max  # the page's limit, the one the server holds to
 
     def validate_note(self, field):
         # Counted as saved (trimmed), so the workflow never meets a note longer than its column.
-        limit, label = self.note_limit()
         typed = (field.data or "").strip()
-        if len(typed) > limit:
-            raise ValidationError(f"{label}不能超过 {limit} 个字符（现 {len(typed)} 个）")
+        if len(typed) > self.note_max:
+            raise ValidationError(f"{self.note_label}不能超过 {self.note_max} 个字符（现 {len(typed)} 个）")
 
 
 class RefusalForm(StepForm):
     """登记未通过: its 说明 is the reason told to the enterprise (required, up to the case's column), a text area
     whose line breaks are kept (a one-line field's text loses them)."""
 
+    # Kept whole in the case's column (refused_reason), shorter than a step's 说明.
+    note_label, note_max = "未通过原因", REASON_MAX
     # A browser sends a line break as CRLF but its maxlength counts it once: kept as one, the reason the page
     # took fits the column.
-    note = TextAreaField("未通过原因", [val.optional()], filters=[lambda v: v.replace("\r\n", "\n") if v else v])
+    note = TextAreaField(note_label, [val.optional()], filters=[lambda v: v.replace("\r\n", "\n") if v else v])
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)

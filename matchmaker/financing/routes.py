@@ -81,7 +81,6 @@ def _own_ids(form, action):
     for f in form:
         f.id = f"{action}-{f.name}"
         f.label.field_id = f.id
-    form.note.flags.maxlength = form.note_limit()[0]
     return form
 
 
