@@ -84,6 +84,15 @@ def _own_ids(form, action):
     return form
 
 
+def _show(form, action, problems):
+    """Each problem beside its field, unless the form refused that field already (its message stands); one the
+    step's form lacks (a stale case, a summary too long) beside 说明."""
+    for name, message in problems.items():
+        field = form[name if name in FIELDS[action] else "note"]
+        if not field.errors:
+            field.errors.append(message)
+
+
 def _detail(case, failed=None, status=200):
     return render_template("financing/detail.html", case=case, forms=_forms(case, failed), fields=FIELDS,
                            moves=workflow.MOVES), status  # fmt: skip
@@ -113,12 +122,15 @@ def move(case_id):
         try:
             services.move(case, action, current_user, form.data, form.expected.data or None)
         except FinancingError as exc:
-            shown = exc.field if exc.field in FIELDS[action] else "note"
-            form[shown].errors.append(str(exc))
+            _show(form, action, exc.problems)
         else:
             label = workflow.MOVES[action].label
             # a summary opening with the step's name (未通过：…) is not said twice (已登记未通过：未通过：…)
             flash(f"已{label}：{case.steps[-1].summary.removeprefix(label.removeprefix('登记') + '：')}", "success")
             return redirect(url_for("financing.detail", case_id=case.id))
+    else:
+        # The step's own checks too, on what the form took: every problem of one submission at once (a 说明
+        # too long and no 放款日期 were told one after the other).
+        _show(form, action, workflow.problems(case, action, form.data))
     db.session.refresh(case)
     return _detail(case, form, 400)

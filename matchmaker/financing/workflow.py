@@ -51,11 +51,19 @@ MOVES = {
 
 
 class FinancingError(ValueError):
-    """A refused move; the message is shown to the user, beside ``field`` when it names the form's field."""
+    """A refused move; the message is shown to the user, beside ``field`` when it names the form's field.
 
-    def __init__(self, message, field=None):
+    ``problems``: every problem found at once, field → message (the first one is the error's own)."""
+
+    def __init__(self, message, field=None, problems=None):
         super().__init__(message)
         self.field = field
+        self.problems = dict(problems) if problems else {field: message}
+
+    @classmethod
+    def of(cls, problems):
+        field, message = next(iter(problems.items()))
+        return cls(message, field, problems)
 
 
 def allowed(case, user):
@@ -76,83 +84,105 @@ def _is_applicant_side(case, user):
     return user.is_authenticated and user.role == Role.ENTERPRISE and user.organization_id == case.organization_id
 
 
-def _partner(data, kind):
+def _partner(data, kind, wrong):
     org = db.session.get(Organization, data.get("partner_id") or 0)
     if org is None or org.kind != kind:
-        raise FinancingError(f"请选择{OrgKind.label_of(kind)}", "partner_id")
+        wrong["partner_id"] = f"请选择{OrgKind.label_of(kind)}"
+        return None
     return org
 
 
-def _positive(data, name, label):
+def _positive(data, name, label, wrong):
     value = data.get(name)
     if value is None or value <= 0:
-        raise FinancingError(f"请填写{label}（大于 0）", name)
+        wrong[name] = f"请填写{label}（大于 0）"
+        return None
     return value
 
 
-def _set_values(case, action, data, actor):
-    """Check and copy the step's figures; returns (partner, summary)."""
+def problems(case, action, data):
+    """Every problem of the step's figures and 说明 at once, field → message, in the form's order; changes
+    nothing. The page asks it also when the form refused another field, so a step sent with two mistakes is
+    told both, not the second after the first is fixed."""
+    return _check(case, action, data)[0]
+
+
+def _check(case, action, data):
+    """Check the step's figures and 说明 without changing the case: (problems, partner, the case's new values)."""
+    wrong, org, values = {}, None, {}
     if action == "appraise":
-        org = _partner(data, OrgKind.APPRAISER.value)
-        case.appraiser_id, case.appraised_value = org.id, _positive(data, "appraised_value", "评估价值")
-        return org, f"{org.name} 评估价值 {format_wan(case.appraised_value)} 万元"
-    if action == "approve":
-        org = _partner(data, OrgKind.BANK.value)
-        amount = _positive(data, "loan_amount", "审批金额")
-        if case.appraised_value is not None and amount > case.appraised_value:
-            raise FinancingError("审批金额不能超过评估价值", "loan_amount")
+        org = _partner(data, OrgKind.APPRAISER.value, wrong)
+        values = {"appraiser_id": org and org.id,
+                  "appraised_value": _positive(data, "appraised_value", "评估价值", wrong)}  # fmt: skip
+    elif action == "approve":
+        org = _partner(data, OrgKind.BANK.value, wrong)
+        amount = _positive(data, "loan_amount", "审批金额", wrong)
+        if amount is not None and case.appraised_value is not None and amount > case.appraised_value:
+            wrong["loan_amount"] = "审批金额不能超过评估价值"
         rate, term = data.get("loan_rate"), data.get("loan_term_months")
         if rate is None or rate <= 0:
-            raise FinancingError("请填写年利率（大于 0）", "loan_rate")
+            wrong["loan_rate"] = "请填写年利率（大于 0）"
         if not term:
-            raise FinancingError("请填写贷款期限（月）", "loan_term_months")
-        case.bank_id, case.loan_amount, case.loan_rate, case.loan_term_months = org.id, amount, rate, term
-        return org, f"{org.name} 审批 {format_wan(amount)} 万元，年利率 {rate}%，期限 {term} 个月"
-    if action == "insure":
-        org = _partner(data, OrgKind.INSURER.value)
-        case.insurer_id = org.id
-        case.premium, case.cover = _positive(data, "premium", "保费"), _positive(data, "cover", "保险金额")
-        if case.premium > case.cover:
-            raise FinancingError("保费不能超过保险金额，请核对（单位均为万元）", "premium")
-        return org, f"{org.name} 承保 {format_wan(case.cover)} 万元，保费 {format_wan(case.premium)} 万元"
-    if action == "grant":
+            wrong["loan_term_months"] = "请填写贷款期限（月）"
+        values = {"bank_id": org and org.id, "loan_amount": amount, "loan_rate": rate, "loan_term_months": term}
+    elif action == "insure":
+        org = _partner(data, OrgKind.INSURER.value, wrong)
+        premium, cover = _positive(data, "premium", "保费", wrong), _positive(data, "cover", "保险金额", wrong)
+        if premium is not None and cover is not None and premium > cover:
+            wrong["premium"] = "保费不能超过保险金额，请核对（单位均为万元）"
+        values = {"insurer_id": org and org.id, "premium": premium, "cover": cover}
+    elif action == "grant":
         loan_date = data.get("loan_date")
-        if not loan_date:
-            raise FinancingError("请填写放款日期", "loan_date")
-        if loan_date > clock.today():
-            raise FinancingError("放款日期不能晚于今天：请在银行放款后登记", "loan_date")
-        if loan_date < EARLIEST:
-            raise FinancingError(f"放款日期不能早于 {EARLIEST:%Y 年}，请核对", "loan_date")
         applied_on = clock.to_local(case.applied_at).date()  # the day applied, in Beijing as the page shows it
-        if loan_date < applied_on:
-            raise FinancingError(f"放款日期不能早于申请日期（{applied_on:%Y-%m-%d}），请核对", "loan_date")
-        case.loan_date = loan_date
-        return (
-            case.bank,
-            f"{case.bank.name if case.bank else '银行'} 于 {case.loan_date} 放款 {format_wan(case.loan_amount)} 万元",
-        )
-    if action == "subsidise":
-        org = _partner(data, OrgKind.GOVERNMENT.value)
-        if data.get("subsidy_kind") not in {k.value for k in SubsidyKind}:
-            raise FinancingError("请选择补偿或贴息", "subsidy_kind")
-        case.government_id, case.subsidy_kind = org.id, data["subsidy_kind"]
-        case.subsidy_amount = _positive(data, "subsidy_amount", "补偿/贴息金额")
-        if case.loan_amount is not None and case.subsidy_amount > case.loan_amount:
-            raise FinancingError(
-                f"补偿/贴息金额不能超过放款金额（{format_wan(case.loan_amount)} 万元），请核对", "subsidy_amount"
-            )
-        return org, f"{org.name} {case.subsidy_label} {format_wan(case.subsidy_amount)} 万元"
-    reason = (data.get("note") or "").strip()
+        if not loan_date:
+            wrong["loan_date"] = "请填写放款日期"
+        elif loan_date > clock.today():
+            wrong["loan_date"] = "放款日期不能晚于今天：请在银行放款后登记"
+        elif loan_date < EARLIEST:
+            wrong["loan_date"] = f"放款日期不能早于 {EARLIEST:%Y 年}，请核对"
+        elif loan_date < applied_on:
+            wrong["loan_date"] = f"放款日期不能早于申请日期（{applied_on:%Y-%m-%d}），请核对"
+        org, values = case.bank, {"loan_date": loan_date}
+    elif action == "subsidise":
+        org = _partner(data, OrgKind.GOVERNMENT.value, wrong)
+        kind = data.get("subsidy_kind")
+        if kind not in {k.value for k in SubsidyKind}:
+            wrong["subsidy_kind"] = "请选择补偿或贴息"
+        amount = _positive(data, "subsidy_amount", "补偿/贴息金额", wrong)
+        if amount is not None and case.loan_amount is not None and amount > case.loan_amount:
+            wrong["subsidy_amount"] = f"补偿/贴息金额不能超过放款金额（{format_wan(case.loan_amount)} 万元），请核对"
+        values = {"government_id": org and org.id, "subsidy_kind": kind, "subsidy_amount": amount}
+    note = (data.get("note") or "").strip()
     if action == "refuse":
-        if len(reason) < 2:
-            raise FinancingError("请填写未通过的原因", "note")
-        if len(reason) > REASON_MAX:  # the form's 说明 takes 500; the case keeps the reason whole or not at all
-            raise FinancingError(f"未通过原因不能超过 {REASON_MAX} 个字符（现 {len(reason)} 个）", "note")
-        case.refused_reason = reason
+        if len(note) < 2:
+            wrong["note"] = "请填写未通过的原因"
+        elif len(note) > REASON_MAX:  # the case keeps the reason whole or not at all
+            wrong["note"] = f"未通过原因不能超过 {REASON_MAX} 个字符（现 {len(note)} 个）"
         org = db.session.get(Organization, data.get("partner_id") or 0)
-        shown = reason if len(reason) <= SUMMARY_REASON else reason[: SUMMARY_REASON - 1] + "…"
-        return org, f"未通过：{shown}"
-    return None, "企业撤回申请" if _is_applicant_side(case, actor) else "平台管理员代企业撤回申请"
+        values = {"refused_reason": note}
+    elif len(note) > NOTE_MAX:  # the form checks it first; a caller past it is refused, never cut to the column
+        wrong["note"] = f"说明不能超过 {NOTE_MAX} 个字符（现 {len(note)} 个）"
+    return wrong, org, values
+
+
+def _summary(case, action, org, actor):
+    """The step's line in 办理记录 (and the enterprise's notification), from the case as the step left it."""
+    if action == "appraise":
+        return f"{org.name} 评估价值 {format_wan(case.appraised_value)} 万元"
+    if action == "approve":
+        return (f"{org.name} 审批 {format_wan(case.loan_amount)} 万元，年利率 {case.loan_rate}%，"
+                f"期限 {case.loan_term_months} 个月")  # fmt: skip
+    if action == "insure":
+        return f"{org.name} 承保 {format_wan(case.cover)} 万元，保费 {format_wan(case.premium)} 万元"
+    if action == "grant":
+        bank = case.bank.name if case.bank else "银行"
+        return f"{bank} 于 {case.loan_date} 放款 {format_wan(case.loan_amount)} 万元"
+    if action == "subsidise":
+        return f"{org.name} {case.subsidy_label} {format_wan(case.subsidy_amount)} 万元"
+    if action == "refuse":
+        reason = case.refused_reason
+        return "未通过：" + (reason if len(reason) <= SUMMARY_REASON else reason[: SUMMARY_REASON - 1] + "…")
+    return "企业撤回申请" if _is_applicant_side(case, actor) else "平台管理员代企业撤回申请"
 
 
 def apply(case, action, actor, data, expected=None):
@@ -168,11 +198,13 @@ def apply(case, action, actor, data, expected=None):
     source = case.status
     if source not in move.sources or (expected and expected != source):
         raise FinancingError(f"案件当前状态为“{case.status_label}”，不能{move.label}（可能已被他人处理，请刷新）")
-    partner, summary = _set_values(case, action, data, actor)
-    # The form checks these first; a caller past it is refused, never cut to the column.
+    wrong, partner, values = _check(case, action, data)
+    if wrong:
+        raise FinancingError.of(wrong)
+    for name, value in values.items():
+        setattr(case, name, value)
+    summary = _summary(case, action, partner, actor)
     note = (data.get("note") or "").strip()
-    if len(note) > NOTE_MAX:
-        raise FinancingError(f"说明不能超过 {NOTE_MAX} 个字符（现 {len(note)} 个）", "note")
     if len(summary) > SUMMARY_MAX:
         raise FinancingError(f"登记摘要过长（{len(summary)} 个字符，最多 {SUMMARY_MAX} 个），未保存，请核对机构名称")
     claimed = db.session.execute(

@@ -7,7 +7,7 @@ import pytest
 
 from matchmaker.extensions import db
 from matchmaker.financing import services, workflow
-from matchmaker.models import FinancingCase, FinancingStep
+from matchmaker.models import FinancingCase, FinancingStep, Organization
 
 from ..factories import make_user
 from .test_financing import _partners, _valid_patent
@@ -101,3 +101,39 @@ def test_a_long_refusal_reason_is_kept_whole_and_its_summary_says_it_is_shortene
     step = db.session.scalar(db.select(FinancingStep))
     assert step.summary == "未通过：" + reason[:99] + "…" and len(step.summary) == 104
     assert db.session.get(FinancingCase, case.id).refused_reason == reason == step.note
+
+
+def test_every_problem_of_one_submission_is_told_at_once_beside_its_field(client, auth):
+    """登记放款 sent with a 说明 over its 500 characters and no 放款日期 was told only of the 说明; once it was cut,
+    the missing date came next. Both are now told in one answer, each beside its own field, the typed 说明 kept
+    and nothing saved; so are the bank's missing amount and rate together."""
+    from datetime import datetime
+
+    from .test_financing import _insured_cases
+
+    (case,), broker = _insured_cases(datetime(2020, 3, 9, 17))
+    auth.login(broker)
+    note = "放款凭证" * 125 + "尾"  # 501 characters
+    resp = client.post(f"/financing/{case.id}/move", data={"action": "grant", "expected": "insured",
+                                                            "loan_date": "", "note": note})  # fmt: skip
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert 'id="grant-note-error"><div>说明不能超过 500 个字符（现 501 个）</div></div>' in page
+    assert 'id="grant-loan_date-error"><div>请填写放款日期</div></div>' in page
+    assert 'aria-describedby="grant-loan_date-error"' in page and 'aria-describedby="grant-note-error"' in page
+    assert f'value="{note}"' in page
+    assert _state(case) == ("insured", ["appraise", "approve", "insure"])
+    assert db.session.get(FinancingCase, case.id).loan_date is None
+    # the step's own checks are told together too: no bank, amount, rate nor term, beside a 说明 too long
+    appraised = _case()
+    appraiser = db.session.scalar(db.select(Organization).filter_by(kind="appraiser"))
+    services.move(appraised, "appraise", broker, {"partner_id": appraiser.id, "appraised_value": Decimal(100)})
+    resp = client.post(f"/financing/{appraised.id}/move", data={"action": "approve", "expected": "appraised",
+                       "partner_id": "", "loan_amount": "", "loan_rate": "", "loan_term_months": "", "note": note})  # fmt: skip
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    for name, message in (("partner_id", "请选择银行"), ("loan_amount", "请填写审批金额（大于 0）"),
+                          ("loan_rate", "请填写年利率（大于 0）"), ("loan_term_months", "请填写贷款期限（月）"),
+                          ("note", "说明不能超过 500 个字符（现 501 个）")):  # fmt: skip
+        assert f'id="approve-{name}-error"><div>{message}</div></div>' in page, name
+    assert _state(appraised) == ("appraised", ["appraise"])
