@@ -49,6 +49,12 @@ def _int_or_none(value):
     return int(value) if str(value).isdigit() else None
 
 
+def _one_newline(value):
+    """A browser sends a text area's line break as CRLF but its maxlength counts it once: kept as one, the text the
+    page took fits the column."""
+    return value.replace("\r\n", "\n") if value else value
+
+
 class StepForm(FlaskForm):
     """One move of a case; which fields count depends on the action (checked by the workflow)."""
 
@@ -89,15 +95,20 @@ class RefusalForm(StepForm):
 
     # Kept whole in the case's column (refused_reason), shorter than a step's 说明.
     note_label, note_max = "未通过原因", REASON_MAX
-    # A browser sends a line break as CRLF but its maxlength counts it once: kept as one, the reason the page
-    # took fits the column.
-    note = TextAreaField(note_label, [val.optional()], filters=[lambda v: v.replace("\r\n", "\n") if v else v])
+    note = TextAreaField(note_label, [val.optional()], filters=[_one_newline])
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
         self.note.flags.required = True  # the workflow refuses a missing reason, beside this field
 
 
+class WithdrawalForm(StepForm):
+    """撤回申请: its optional 说明 (why the enterprise withdraws) is a text area, like the refusal's reason, whose
+    line breaks are kept; the step's 说明 limit and label."""
+
+    note = TextAreaField(StepForm.note_label, [val.optional()], filters=[_one_newline])
+
+
 def step_form(action, **kw):
-    """The form of one move: the refusal's own, every other move's StepForm."""
-    return (RefusalForm if action == "refuse" else StepForm)(**kw)
+    """The form of one move: the refusal's and the withdrawal's own, every other move's StepForm."""
+    return {"refuse": RefusalForm, "withdraw": WithdrawalForm}.get(action, StepForm)(**kw)

@@ -77,7 +77,8 @@ def _own_ids(form, action):
     """The page shows one form per possible step, several with the same fields (说明 in 登记评估结果 and in
     登记未通过): each field's id (its label's target, its error's id) is made its step's own, else the second
     说明's label named and focused the first form's field. The refusal's 说明 is its required reason, a text
-    area (RefusalForm); the other steps' optional 说明 stay one line."""
+    area (RefusalForm); the withdrawal's optional 说明 a text area too (WithdrawalForm); the other steps' optional
+    说明 stay one line."""
     for f in form:
         f.id = f"{action}-{f.name}"
         f.label.field_id = f.id

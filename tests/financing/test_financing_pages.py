@@ -175,3 +175,39 @@ def test_a_long_unbroken_reason_wraps_in_the_flash_and_the_record(client, auth):
         '<li class="list-group-item small text-break">' in page
         and f'<dd class="col-sm-8 text-pre text-break">{reason}' in page
     )
+
+
+def test_the_withdrawal_note_is_a_text_area_whose_line_breaks_are_kept_and_shown(client, auth):
+    """撤回申请's optional 说明 was a one-line input: an enterprise's few lines on why it withdraws ran together.
+    It is now a text area like the refusal's reason, named by its label, limited to the 500 characters kept;
+    line breaks (sent as CRLF, counted once) are kept and shown in 办理记录; one character more is refused
+    beside it, kept as typed, nothing saved."""
+    from matchmaker.extensions import db
+    from matchmaker.models import FinancingCase, FinancingStep
+
+    case = _applied_case()
+    auth.login(case.applicant)
+    page = client.get(f"/financing/{case.id}").get_data(as_text=True)
+    withdraw = next(f for f in re.findall(r"<form .*?</form>", page, re.S) if 'value="withdraw"' in f)
+    area = re.search(r'<textarea[^>]*id="withdraw-note"[^>]*>', withdraw).group(0)
+    assert 'maxlength="500"' in area and 'name="note"' in area and re.search(r'\brows="[34]"', area)
+    assert not re.search(r"\brequired\b", area)
+    assert '<label class="form-label" for="withdraw-note">说明</label>' in withdraw
+    note = "\n".join(["企业暂不需要融资" * 10] * 6) + "尾" * 15  # 500 characters, 5 of them line breaks
+    assert len(note) == 500
+    data = {"action": "withdraw", "expected": "applied", "note": note.replace("\n", "\r\n") + "多"}
+    resp = client.post(f"/financing/{case.id}/move", data=data)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    field = re.search(r'<textarea[^>]*id="withdraw-note"[^>]*>([^<]*)</textarea>', page)
+    assert 'aria-describedby="withdraw-note-error"' in field.group(0) and field.group(1).strip() == note + "多"
+    assert 'id="withdraw-note-error"><div>说明不能超过 500 个字符（现 501 个）</div>' in page
+    db.session.expire_all()
+    assert db.session.get(FinancingCase, case.id).status == "applied"
+    data["note"] = note.replace("\n", "\r\n")
+    assert client.post(f"/financing/{case.id}/move", data=data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(FinancingCase, case.id).status == "withdrawn"
+    assert db.session.scalar(db.select(FinancingStep.note)) == note
+    page = client.get(f"/financing/{case.id}").get_data(as_text=True)
+    assert f'<div class="text-muted text-pre">{note}</div>' in page
