@@ -26,7 +26,8 @@ def _back_here():
     """The page the 适老化模式 switch goes back to: this one, at its address. A refused form is shown again at
     the address it was sent to, which may answer POST only (a course's session form, a financing step): going
     back there was a GET of it, 405. Then it is the page the form was sent from (the Referer, when a page of
-    this site), else the area's list, else the home page. What was typed in the refused form is not kept."""
+    this site), else the area's list, else the home page. What the page's forms held is put back there by the
+    page's script (static/js/app.js) into the forms sent to the same address."""
     here = request.full_path if request.query_string else request.path
     if request.method in ("GET", "HEAD") or answers_get(request.path):
         return here

@@ -101,3 +101,86 @@ document.addEventListener("DOMContentLoaded", function () {
     button.addEventListener("click", function () { show(form.classList.contains("mm-folded")); });
   });
 })();
+
+// The 适老化模式 switch reloads the page (the server lays some parts out differently in it), and a page shown
+// after a refused form goes back to the page the form was sent from: what the page's forms hold is kept in
+// this tab for the page the switch returns to and put back into its forms sent to the same address, so
+// nothing typed is lost. Passwords, files and hidden fields are never kept.
+(function () {
+  var KEY = "mm-elder-typed";
+  var toggle = document.getElementById("elder-toggle");
+  var switchForm = toggle && toggle.form;
+  function kept(el) {
+    return el.name && el.name !== "csrf_token" && !el.disabled && !/^(hidden|password|file|submit|button|reset|image)$/.test(el.type);
+  }
+  function fields(form, each) {  // each(element, its position among the form's fields of its name)
+    var seen = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!kept(el)) { return; }
+      seen[el.name] = (seen[el.name] || 0) + 1;
+      each(el, seen[el.name] - 1);
+    });
+  }
+  function valueOf(el) {
+    if (el.type === "checkbox" || el.type === "radio") { return el.checked; }
+    if (el.tagName === "SELECT") { return Array.prototype.map.call(el.selectedOptions, function (o) { return o.value; }); }
+    return el.value;
+  }
+  function put(el, value) {
+    if (el.type === "checkbox" || el.type === "radio") {
+      if (el.checked === value) { return; }
+      el.checked = value;
+    } else if (el.tagName === "SELECT") {
+      if (valueOf(el).join("\n") === value.join("\n")) { return; }
+      Array.prototype.forEach.call(el.options, function (o) { o.selected = value.indexOf(o.value) >= 0; });
+    } else {
+      if (el.value === value) { return; }
+      el.value = value;
+    }
+    el.dispatchEvent(new Event("input", { bubbles: true }));  // counters and look-ups follow what was put back
+    el.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+  function others() {
+    return Array.prototype.filter.call(document.forms, function (f) { return f !== switchForm; });
+  }
+  function sentTo(form) {  // read from the attributes: a field named "action" hides form.action
+    return (form.getAttribute("method") || "get").toLowerCase() + " " + new URL(form.getAttribute("action") || "", location.href).href;
+  }
+  function keyOf(form, k, all) {  // where it is sent, and which of the page's forms sent there it is
+    var to = sentTo(form);
+    return to + " " + all.slice(0, k).filter(function (f) { return sentTo(f) === to; }).length;
+  }
+  if (switchForm) {
+    switchForm.addEventListener("submit", function () {
+      var forms = [];
+      others().forEach(function (form, k, all) {
+        var values = [];
+        fields(form, function (el, i) { values.push([el.name, i, valueOf(el)]); });
+        if (values.length) { forms.push({ key: keyOf(form, k, all), values: values }); }
+      });
+      try {
+        var next = switchForm.elements.next ? new URL(switchForm.elements.next.value, location.href).href : location.href;
+        sessionStorage.setItem(KEY, JSON.stringify({ next: next, at: Date.now(), forms: forms }));
+      } catch (e) { /* storage off or full: the switch works, the typing is not kept */ }
+    });
+  }
+  var saved = null;
+  try {
+    saved = JSON.parse(sessionStorage.getItem(KEY) || "null");
+    sessionStorage.removeItem(KEY);
+  } catch (e) { saved = null; }
+  // Only on the page the switch went back to, right after it (not on a later visit of a page with the same form).
+  if (!saved || saved.next !== location.href || Date.now() - saved.at > 60000) { return; }
+  var byKey = {};
+  others().forEach(function (form, k, all) { byKey[keyOf(form, k, all)] = form; });
+  saved.forms.forEach(function (entry) {
+    var form = byKey[entry.key];
+    if (!form) { return; }
+    var at = {};
+    fields(form, function (el, i) { at[el.name + "\n" + i] = el; });
+    entry.values.forEach(function (v) {
+      var el = at[v[0] + "\n" + v[1]];
+      if (el) { put(el, v[2]); }
+    });
+  });
+})();

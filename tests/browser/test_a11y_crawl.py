@@ -119,6 +119,46 @@ def test_the_elder_switch_works_from_a_shared_page(browser, demo_server):
         context.close()
 
 
+def test_the_elder_switch_keeps_what_was_typed(browser, demo_server):
+    """Switching 适老化模式 reloads the page; what the page's forms held comes back, on a page with a form
+    (a need's title typed, not sent) and after a refused form whose address answers POST only (a financing
+    step sent without its date: the switch goes back to the case's page, whose same form gets the 说明 back)."""
+    base = demo_server["url"]
+    context, page, _ = _open(browser, base, "enterprise")
+    try:
+        page.goto(base + "/needs/new")
+        page.fill("#title", "适老化切换前输入的需求名称")
+        page.click("#elder-toggle")
+        page.wait_for_url("**/needs/new")
+        assert "mm-elder" in (page.get_attribute("html", "class") or "")
+        assert page.input_value("#title") == "适老化切换前输入的需求名称"
+        page.goto(base + "/needs/new")  # a later visit starts empty
+        assert page.input_value("#title") == ""
+        page.click("#elder-toggle")  # off again
+        page.wait_for_url("**/needs/new")
+    finally:
+        context.close()
+    context, page, _ = _open(browser, base, "admin")
+    try:
+        page.goto(base + "/financing/")
+        page.click("tr:has-text('已投保') a[href^='/financing/']")
+        case = page.url
+        grant = page.locator("form:has(input[name=action][value=grant])")
+        grant.locator("[name=note]").fill("放款前的说明，切换适老化模式后仍在")
+        grant.locator("button[type=submit]").click()
+        page.wait_for_url("**/move")
+        assert "请填写放款日期" in page.inner_text("main")
+        page.click("#elder-toggle")
+        page.wait_for_url(case)
+        assert "mm-elder" in (page.get_attribute("html", "class") or "")
+        grant = page.locator("form:has(input[name=action][value=grant])")
+        assert grant.locator("[name=note]").input_value() == "放款前的说明，切换适老化模式后仍在"
+        refusal = page.locator("form:has(input[name=action][value=refuse])")
+        assert refusal.locator("[name=note]").input_value() == ""  # each form its own fields back
+    finally:
+        context.close()
+
+
 # Each role's main lists (tables of needs, results, pairs, contracts, accounts, urgent requests, reports).
 PHONE_LISTS = {
     "enterprise": ["/needs/", "/needs/mine", "/broker/mine", "/contracts/signing/mine", "/urgent/mine", "/financing/"],
