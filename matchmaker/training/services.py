@@ -161,13 +161,25 @@ def add_session(course, data, actor=None, key=None):
     return session
 
 
+SESSION_GONE = "该课次已删除（可能已在其他页面删除），请核对课次列表"
+
+
+@rolls_back_on(TrainingError)
 def delete_session(course, session_id):
     """Remove a session (and its attendance marks); commits. False when it is another course's; TrainingError
-    when there is none such (deleted meanwhile: a double click, another tab)."""
-    session = db.session.get(TrainingSession, session_id) if 0 < session_id <= INT_MAX else None
+    when there is none such (deleted meanwhile: a double click, another tab).
+
+    The course's row is held first, as set_attendance and save_course hold it: attendance saved at the same moment
+    is either written before (its mark then goes with the session) or sees the session gone and is refused (its
+    mark was a 500, naming a session no longer stored); a module unticked meanwhile sees the session gone."""
+    if not 0 < session_id <= INT_MAX:
+        raise TrainingError(SESSION_GONE)
+    hold(course)
+    session = db.session.get(TrainingSession, session_id, populate_existing=True)
     if session is None:
-        raise TrainingError("该课次已删除（可能已在其他页面删除），请核对课次列表")
+        raise TrainingError(SESSION_GONE)
     if session.course_id != course.id:
+        db.session.rollback()
         return False
     db.session.delete(session)
     db.session.commit()
@@ -347,25 +359,27 @@ def course_counts(course):
     return dict(zip(("enrolled", "attended", "passed", "certified"), row, strict=True))
 
 
+@rolls_back_on(TrainingError)
 def set_attendance(enrolment, session_ids):
-    """Record which of the course's sessions the person attended; commits."""
+    """Record which of the course's sessions the person attended (the ticks replace the stored ones); commits.
+
+    The course's row is held first (as delete_session holds it), then the course's sessions and the person's marks
+    are read as committed: a session deleted meanwhile is refused instead of marked (a 500), and of two saves of
+    one person's attendance at once the later replaces the earlier (both were stored, merged: neither admin's)."""
     # Each id once: one session ticked 70,000 times (a tampered form) bound them all, a 500 on PostgreSQL.
     session_ids = set(session_ids or [])
-    if any(not 0 < i <= INT_MAX for i in session_ids):  # no such row; the database cannot even hold it
-        raise TrainingError("所选课次不属于本课程")
-    # More ids than the course has sessions: some are not its own (70,000 of them were a 500 on PostgreSQL,
-    # which binds at most 65,535 parameters a statement).
-    held = db.session.scalar(db.select(func.count(TrainingSession.id)).filter_by(course_id=enrolment.course_id))
-    if len(session_ids) > held:
-        raise TrainingError("所选课次不属于本课程")
-    sessions = db.session.scalars(
-        db.select(TrainingSession).where(
-            TrainingSession.course_id == enrolment.course_id, TrainingSession.id.in_(session_ids or [0])
+    hold(enrolment.course)
+    db.session.expire(enrolment, ["sessions"])
+    # The course's own ids, compared here: 70,000 ids in one statement were a 500 on PostgreSQL (at most 65,535
+    # parameters), and an id past the database's range cannot even be bound.
+    own = set(db.session.scalars(db.select(TrainingSession.id).filter_by(course_id=enrolment.course_id)))
+    if not session_ids <= own:
+        raise TrainingError(
+            "所选课次不属于本课程或已被删除（可能刚被其他管理员删除），出勤未保存：请刷新页面后重新勾选"
         )
+    enrolment.sessions = db.session.scalars(
+        db.select(TrainingSession).where(TrainingSession.id.in_(session_ids or [0]))
     ).all()
-    if len(sessions) != len(session_ids):
-        raise TrainingError("所选课次不属于本课程")
-    enrolment.sessions = sessions
     db.session.commit()
     return enrolment
 
