@@ -7,7 +7,7 @@ rows themselves (enrolled_by, assessed_by, issued_by, revoked_by).
 import re
 from datetime import date
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -320,8 +320,22 @@ def enrol_person(course, data, actor, key=None):
     )  # fmt: skip
 
 
+PHONE_SEARCH_DIGITS = 3  # fewer digits than this are no phone search: 1 is in nearly every number
+
+
+def phone_search_term(q):
+    """The digits a search box's text stands for in stored (normalised) phones, or None when it is no phone number:
+    0571-88886666, 138 0013 8000, +86 138 0013 8000 and full-width digits, whole or in part (8000, the last four)."""
+    number = normalize_phone(q) or ""
+    for prefix in ("+86", "0086"):  # a part of an international number: the stored one has no country code
+        if number.startswith(prefix):
+            number = number[len(prefix) :]
+    return number if number.isascii() and number.isdigit() and len(number) >= PHONE_SEARCH_DIGITS else None
+
+
 def enrolment_query(course, args):
-    """A course's enrolments, filtered by organisation kind, assessment and name; in enrolment order."""
+    """A course's enrolments, filtered by organisation kind, assessment and name, organisation or phone (in any
+    layout: phone_search_term); in enrolment order."""
     stmt = (
         db.select(TrainingEnrolment)
         .where(TrainingEnrolment.course_id == course.id)
@@ -338,7 +352,11 @@ def enrolment_query(course, args):
         stmt = stmt.where(TrainingEnrolment.passed.is_(None))
     q = (args.get("q") or "").strip()[:50]
     if q:
-        stmt = stmt.where(contains_any(q, TrainingEnrolment.name, TrainingEnrolment.org_name))
+        match = contains_any(q, TrainingEnrolment.name, TrainingEnrolment.org_name)
+        digits = phone_search_term(q)
+        if digits:  # in the database, as the name: the page reads one page of the rows it finds
+            match = or_(match, TrainingEnrolment.phone.contains(digits, autoescape=True))
+        stmt = stmt.where(match)
     return stmt.order_by(TrainingEnrolment.id)
 
 

@@ -2,8 +2,9 @@
 
 Path segments: ``<int:...>`` takes 0..2**31-1 (PostgreSQL's integer); a larger id is a 404 like any
 missing one. Query strings: ``page`` is clamped to 1..PAGE_MAX (past the last page a list is empty)
-before any view or ``db.paginate`` reads it; any other integer past 2**31-1 is dropped. The JSON API is
-left alone: its argument schemas declare these ranges and answer 422 (what its OpenAPI document promises).
+before any view or ``db.paginate`` reads it; any other integer past 2**31-1 is dropped, but for a search
+box's text (``q``). The JSON API is left alone: its argument schemas declare these ranges and answer 422
+(what its OpenAPI document promises).
 """
 
 from flask import request
@@ -31,6 +32,10 @@ def clamp_page(raw):
     return min(max(int(raw), 1), PAGE_MAX)
 
 
+# A search box's text, never read as an integer: a phone (13800138000) or number typed there was dropped as one.
+TEXT_ARGS = frozenset({"q"})
+
+
 def _too_big(value):
     v = value.strip().lstrip("+-")
     return v.isascii() and v.isdigit() and (len(v) > 10 or int(v) > INT_MAX)
@@ -42,9 +47,9 @@ def clamp_query_args():
     args = request.args
     if (request.blueprint or "").split(".")[0] == "api":
         return  # validated by the API's own schemas (422), as its OpenAPI document says
-    if not args or not ("page" in args or any(_too_big(v) for v in args.values())):
+    if not args or not ("page" in args or any(_too_big(v) for k, v in args.items() if k not in TEXT_ARGS)):
         return
-    kept = [(k, v) for k, v in args.items(multi=True) if k != "page" and not _too_big(v)]
+    kept = [(k, v) for k, v in args.items(multi=True) if k != "page" and (k in TEXT_ARGS or not _too_big(v))]
     if "page" in args:
         kept.append(("page", str(clamp_page(args.get("page")))))
     request.args = ImmutableMultiDict(kept)
