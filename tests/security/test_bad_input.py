@@ -12,7 +12,7 @@ from ..factories import make_need, make_result, make_user
 
 HUGE = "99999999999999999999"  # above 2**63
 QUERY = {k: HUGE for k in ("page", "year", "zone", "need_id", "result_id", "suggestion_id", "min", "max",
-                           "result", "number", "from", "to", "per_page", "broker", "org", "id")}  # fmt: skip
+                           "result", "number", "from", "to", "per_page", "broker", "org", "id", "q")}  # fmt: skip
 ROLES = ("admin", "broker", "enterprise", "researcher")
 
 
