@@ -12,6 +12,7 @@ from matchmaker.models import TrainingCourse, TrainingEnrolment, TrainingSession
 from matchmaker.training import services
 
 from ..factories import make_user
+from ..races import at_once
 from .test_module_races import _in_other_session
 from .test_training import make_course
 
@@ -122,3 +123,19 @@ def test_a_module_unticked_while_its_last_session_is_deleted_is_saved(file_app, 
         course = db.session.get(TrainingCourse, cid)
         assert ([m.kind for m in course.modules], course.sessions) == (["theory", "practice", "cases"], [])
         db.session.remove()
+
+
+def test_a_session_deleted_twice_at_once_is_deleted_once_and_the_second_told(file_app, ids):
+    """删除课次 double-clicked (or from two admins' pages) at the same moment: both had found the session and both
+    deleted it, the second deleting nothing (a warning in the log) and told 已删除课次. Now the second waits for the
+    first and is told the session is already gone."""
+    cid, _, (s1, s2), eid = ids
+
+    def delete():
+        course = db.session.get(TrainingCourse, cid)
+        shown = db.session.get(TrainingSession, s1)  # as the course page showed it (kept: the session holds it weakly)
+        return lambda: services.delete_session(course, shown.id)
+
+    out = at_once(file_app, [delete, delete], refused=services.TrainingError)
+    assert sorted(out) == ["ok", services.SESSION_GONE], out
+    assert _stored(file_app, eid)[0] == [s2]
