@@ -215,3 +215,20 @@ def test_a_revocation_without_its_reason_is_said_beside_that_certificate_s_box(c
     assert client.post(action, data={"reason": "考核材料不实"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(type(cert), cert.id).revoke_reason == "考核材料不实"
+
+
+def test_attendance_ticked_on_a_list_shown_before_a_session_was_deleted_says_so(client, auth):
+    """The trainee list was open when another admin deleted a session; saving ticks that include it said only
+    所选课次不属于本课程. Now it says the session may have just been deleted, that nothing was saved, and to reload."""
+    course = make_course(sessions=2)
+    s1, s2 = (s.id for s in course.sessions)
+    e = services.enrol_person(
+        course, {"name": "王芳", "org_name": "某高校", "org_kind": "university"}, make_user("admin")
+    )
+    auth.login("admin")
+    assert client.post(f"/training/{course.id}/sessions/{s2}/delete").status_code == 302
+    resp = client.post(f"/training/enrolments/{e.id}/attendance", data={"session_id": [s1, s2]}, follow_redirects=True)
+    page = resp.get_data(as_text=True)
+    assert "所选课次不属于本课程或已被删除（可能刚被其他管理员删除），出勤未保存：请刷新页面后重新勾选" in page
+    db.session.expire_all()
+    assert db.session.get(TrainingEnrolment, e.id).sessions == []
