@@ -73,7 +73,7 @@ class OrganizationForm(FlaskForm):
     industry = StringField("所属行业", [val.optional(), val.length(max=50, label="行业")])
     address = StringField("地址", [val.optional(), val.length(max=200, label="地址")])
     contact_name = StringField("联系人", [val.optional(), val.length(max=50, label="联系人")])
-    contact_phone = StringField("联系电话", [val.optional(), val.phone])
+    contact_phone = StringField("联系电话", [val.optional(), val.phone_any_layout_or_as_stored])
     contact_email = StringField("联系邮箱", [val.optional(), val.email(), val.length(max=120, label="邮箱")])
     description = TextAreaField("简介", [val.optional(), val.length(max=2000, label="简介")])
     verified = BooleanField("已核实")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from ..listings import validation as rules
 from ..models import Confidentiality, CoopMode, IPType, Maturity, TransferMode
 from ..utils import money
-from ..utils.validators import PHONE_RE
+from ..utils.validators import PHONE_MESSAGE, is_phone, normalize_phone
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -117,9 +117,9 @@ def _taxonomy(value, kind, label, lookups, required=False):
 
 
 def _contact(data, errors):
-    phone = str(data.get("contact_phone") or "").strip()
-    if phone and not PHONE_RE.match(phone):
-        errors.append(("联系电话", "电话号码格式不正确（手机 11 位，或区号-号码）"))
+    phone = data.get("contact_phone")
+    if phone and not is_phone(phone):
+        errors.append(("联系电话", PHONE_MESSAGE))
     email = str(data.get("contact_email") or "").strip()
     if email and (len(email) > 120 or not EMAIL_RE.match(email)):
         errors.append(("联系邮箱", "邮箱格式不正确"))
@@ -173,6 +173,8 @@ def clean_row(kind, raw, lookups, today=None, warnings=None):
     out["contact_phone"] = str(raw.get("contact_phone") or "").strip() or None
     out["contact_email"] = str(raw.get("contact_email") or "").strip() or None
     _contact(out, errors)
+    # Any layout the forms take (0571-8888 6666, +86 138 0013 8000, full-width digits), stored normalised
+    out["contact_phone"] = normalize_phone(out["contact_phone"])
     if kind == "need":
         for name, label, req in (("summary", "需求摘要", True), ("problem", "拟解决的技术难题", True),
                                  ("indicators", "技术指标", False), ("conditions", "现有基础", False)):  # fmt: skip

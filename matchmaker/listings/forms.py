@@ -143,7 +143,7 @@ class ListingForm(FlaskForm):
     valid_until = DateText("有效期至", [valid_until_rule])
     zones = ZonesField("所属专区")
     contact_name = StringField("联系人", [val.optional(), val.length(max=50, label="联系人")])
-    contact_phone = StringField("联系电话", [val.optional(), val.phone])
+    contact_phone = StringField("联系电话", [val.optional(), val.phone_any_layout_or_as_stored])
     contact_email = StringField("联系邮箱", [val.optional(), val.email(), val.length(max=120, label="邮箱")])
 
     def __init__(self, *args, **kw):

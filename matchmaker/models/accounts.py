@@ -48,6 +48,12 @@ class Organization(db.Model):
             self.name_key = name_key(name)
         return name
 
+    @validates("contact_phone")
+    def _normalize_contact_phone(self, _key, phone):
+        """Stored normalised (utils.validators.normalize_phone), as an account's phone is, on every path that sets
+        it (the admin's form, the demo): 0571-8888 6666 is 057188886666. Blank is NULL."""
+        return normalize_phone(phone)
+
     @property
     def kind_label(self):
         return OrgKind.label_of(self.kind)

@@ -4,6 +4,7 @@ from sqlalchemy.orm import validates
 
 from ..extensions import db
 from ..utils.text import zone_key
+from ..utils.validators import normalize_phone
 from .base import utcnow
 from .enums import ListingStatus, UrgentStatus
 
@@ -98,6 +99,12 @@ class ListingMixin:
     @property
     def status_label(self):
         return self.status_label_of(self.status)
+
+    @validates("contact_phone")
+    def _normalize_contact_phone(self, _key, phone):
+        """Stored normalised (utils.validators.normalize_phone), as an account's phone is, on every path that sets
+        it (the forms, the bulk import, the demo): 138-0013-8000 is 13800138000. Blank is NULL."""
+        return normalize_phone(phone)
 
     @property
     def keyword_list(self):

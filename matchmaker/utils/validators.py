@@ -75,6 +75,8 @@ _PHONE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\ufe58\ufe63().\u200b-\
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 # A landline as digits only: 0, a 2–3 digit area code, a 7–8 digit number (an extension only after a dash, below).
 _LANDLINE_DIGITS = re.compile(r"0\d{9,11}")
+# A landline typed with an extension after a dash (0571-88886666-123) as normalize_phone stores it: 057188886666123.
+_LANDLINE_EXTENSION_STORED = re.compile(r"0\d{10,17}")
 
 
 def normalize_phone(value):
@@ -92,18 +94,36 @@ def normalize_phone(value):
     return number or None
 
 
+PHONE_MESSAGE = "电话号码格式不正确（手机 11 位，或区号-号码）"
+
+
+def is_phone(text):
+    """Whether ``text`` is a mainland mobile or landline number in a layout normalize_phone reads (spaces, dashes,
+    brackets, full-width digits, +86); an extension after a dash (0571-88886666-123)."""
+    number = normalize_phone(text)
+    if number and (_MOBILE.fullmatch(number) or _LANDLINE_DIGITS.fullmatch(number)):
+        return True
+    # 0571-88886666-123: the dashes kept, as the extension is told from the number by its dash
+    dashed = re.sub(r"[\s()\u200b-\u200f\u2060\ufeff]", "", unicodedata.normalize("NFKC", str(text or "")))
+    return bool(PHONE_RE.match(re.sub(r"[\u2010-\u2015\u2212\ufe58\ufe63]", "-", dashed)))
+
+
 def phone_any_layout(form, field):
-    """A mainland mobile or landline number in any layout normalize_phone reads (spaces, dashes, brackets,
-    full-width digits, +86); an extension after a dash (0571-88886666-123). For fields stored normalised."""
+    """A phone field stored normalised: any layout is_phone reads, refused beside the field otherwise."""
     if not field.data or not field.data.strip():
         return
-    number = normalize_phone(field.data)
-    if number and (_MOBILE.fullmatch(number) or _LANDLINE_DIGITS.fullmatch(number)):
+    if not is_phone(field.data):
+        raise ValidationError(PHONE_MESSAGE)
+
+
+def phone_any_layout_or_as_stored(form, field):
+    """phone_any_layout on the edit form of a record storing the number normalised: a landline stored with its
+    extension run on (typed 0571-88886666-123, stored and shown 057188886666123, which phone_any_layout refuses)
+    is taken back unchanged, so the record's other fields can be saved."""
+    kept = field.object_data
+    if kept and normalize_phone(field.data) == kept and _LANDLINE_EXTENSION_STORED.fullmatch(kept):
         return
-    # 0571-88886666-123: the dashes kept, as the extension is told from the number by its dash
-    dashed = re.sub(r"[\s()\u200b-\u200f\u2060\ufeff]", "", unicodedata.normalize("NFKC", field.data))
-    if not PHONE_RE.match(re.sub(r"[\u2010-\u2015\u2212\ufe58\ufe63]", "-", dashed)):
-        raise ValidationError("电话号码格式不正确（手机 11 位，或区号-号码）")
+    phone_any_layout(form, field)
 
 
 def uscc(form, field):

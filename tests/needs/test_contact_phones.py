@@ -1,0 +1,206 @@
+"""Organisations' and listings' contact phones are stored normalised, as account phones are (digits only, full-width
+digits as ASCII, +86 before a mobile dropped), on every path that writes them: the need and result forms, the admin's
+organisation form, the bulk import. A number in another layout is accepted; a wrong one refused beside the field
+with what was typed kept; phones stored as typed before are normalised by a migration, one it cannot read left."""
+
+from datetime import datetime
+
+import pytest
+from flask_migrate import upgrade
+
+from matchmaker.extensions import db
+from matchmaker.models import ImportBatch, Organization, Result, TechNeed
+from matchmaker.utils.validators import is_phone, normalize_phone
+
+from ..conftest import app_on, migration_module
+from ..factories import make_org
+from ..imports.test_import import need_row, upload, xlsx
+from ..results.test_results import FORM as RESULT_FORM
+from .helpers import NEED_FORM, need
+
+LAYOUTS = [("138-0013-8000", "13800138000"), ("+86 138 0013 8000", "13800138000"), ("(0571)8888-6666", "057188886666"),
+           ("１３８００１３８０００", "13800138000"), ("0571-88886666-123", "057188886666123"), ("", None)]  # fmt: skip
+WRONG = ["138-0013-800", "+1 415 555 0100", "电话13800138000"]
+
+
+def stored(model):
+    db.session.expire_all()
+    return db.session.scalar(db.select(model.contact_phone).order_by(model.id.desc()).limit(1))
+
+
+def refused(resp, typed):
+    """The refusal beside 联系电话, with what was typed kept."""
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "电话号码格式不正确" in page, page[:300]
+    assert 'id="contact_phone-error"' in page and f'value="{typed}"' in page
+    return page
+
+
+@pytest.mark.parametrize("typed, digits", LAYOUTS)
+def test_a_need_stores_its_contact_phone_normalised(client, auth, typed, digits):
+    """0571-8888 6666 with brackets, +86, full-width digits: all taken (the form refused all but 11 digits and
+    0571-88886666) and stored as the account phones are."""
+    auth.login("enterprise")
+    assert client.post("/needs/new", data=dict(NEED_FORM, contact_phone=typed)).status_code == 302
+    assert stored(TechNeed) == digits
+
+
+@pytest.mark.parametrize("typed, digits", LAYOUTS[:3])
+def test_a_result_stores_its_contact_phone_normalised(client, auth, typed, digits):
+    auth.login("researcher")
+    assert client.post("/results/new", data=dict(RESULT_FORM, contact_phone=typed)).status_code == 302
+    assert stored(Result) == digits
+
+
+@pytest.mark.parametrize("typed", WRONG)
+def test_a_wrong_number_is_refused_on_the_need_form_with_what_was_typed_kept(client, auth, typed):
+    auth.login("enterprise")
+    page = refused(client.post("/needs/new", data=dict(NEED_FORM, contact_phone=typed)), typed)
+    assert "希望用机器视觉替代人工目检" in page and stored(TechNeed) is None
+
+
+def test_a_wrong_number_is_refused_on_the_result_form(client, auth):
+    auth.login("researcher")
+    refused(client.post("/results/new", data=dict(RESULT_FORM, contact_phone="+1 415 555 0100")), "+1 415 555 0100")
+    assert db.session.scalar(db.select(db.func.count(Result.id))) == 0
+
+
+def test_a_stored_number_with_its_extension_is_taken_back_when_the_need_is_saved_again(client, auth):
+    """0571-88886666-123 is stored 057188886666123; the edit form shows that, and saving it again is no refusal."""
+    user = auth.login("enterprise")
+    n = need(user=user, contact_phone="0571-88886666-123")
+    assert n.contact_phone == "057188886666123"
+    assert 'value="057188886666123"' in client.get(f"/needs/{n.id}/edit").get_data(as_text=True)
+    data = dict(NEED_FORM, title="新的需求标题文字", contact_phone="057188886666123")
+    assert client.post(f"/needs/{n.id}/edit", data=data).status_code == 302
+    assert stored(TechNeed) == "057188886666123"
+    # typed so on a new need, as on every phone field, digits run on past the number are refused
+    refused(client.post("/needs/new", data=dict(NEED_FORM, contact_phone="057188886666123")), "057188886666123")
+
+
+def test_an_organisation_with_a_stored_extension_is_saved_again_as_it_is(client, auth):
+    org = make_org("university", contact_phone="0571-88886666-123")
+    auth.login("admin")
+    page = client.get(f"/admin/organizations/{org.id}/edit").get_data(as_text=True)
+    version = page.split('name="version" type="hidden" value="', 1)[1].split('"', 1)[0]
+    data = dict(ORG_FORM, name=org.name, contact_phone="057188886666123", address="新地址", version=version)
+    assert client.post(f"/admin/organizations/{org.id}/edit", data=data).status_code == 302
+    db.session.expire_all()
+    assert (org.address, org.contact_phone) == ("新地址", "057188886666123")
+
+
+ORG_FORM = {"name": "联系电话测试大学", "kind": "university", "uscc": "", "town": "", "industry": "", "address": "",
+            "contact_name": "王老师", "contact_email": "", "description": ""}  # fmt: skip
+
+
+@pytest.mark.parametrize("typed, digits", LAYOUTS)
+def test_an_organisation_an_admin_creates_stores_its_contact_phone_normalised(client, auth, typed, digits):
+    auth.login("admin")
+    assert client.post("/admin/organizations/new", data=dict(ORG_FORM, contact_phone=typed)).status_code == 302
+    assert db.session.scalar(db.select(Organization.contact_phone).filter_by(name=ORG_FORM["name"])) == digits
+
+
+@pytest.mark.parametrize("typed", WRONG)
+def test_a_wrong_number_is_refused_on_the_organisation_form_with_what_was_typed_kept(client, auth, typed):
+    org = make_org("university", contact_phone="0755-12345678")
+    auth.login("admin")
+    page_get = client.get(f"/admin/organizations/{org.id}/edit").get_data(as_text=True)
+    version = page_get.split('name="version" type="hidden" value="', 1)[1].split('"', 1)[0]
+    data = dict(ORG_FORM, name=org.name, contact_phone=typed, version=version)
+    refused(client.post(f"/admin/organizations/{org.id}/edit", data=data), typed)
+    assert db.session.scalar(db.select(Organization.contact_phone).filter_by(id=org.id)) == "075512345678"
+
+
+# The bulk import ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin(auth):
+    make_org("enterprise", name="导入测试企业")
+    return auth.login("admin")
+
+
+def test_an_imported_need_stores_its_contact_phone_normalised(client, admin):
+    """A cell typed 0571 8888 6666 or +86 138-0013-8000 (refused before: 电话号码格式不正确) is imported as digits."""
+    rows = [need_row("P-1", 联系电话="0571 8888 6666"), need_row("P-2", 联系电话="+86 138-0013-8000"),
+            need_row("P-3", 联系电话="")]  # fmt: skip
+    upload(client, xlsx(rows))
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert (batch.good_rows, batch.errors) == (3, [])
+    assert client.post(f"/needs/import/{batch.id}/confirm").status_code == 302
+    phones = db.session.execute(db.select(TechNeed.external_ref, TechNeed.contact_phone).order_by(TechNeed.id)).all()
+    assert [tuple(p) for p in phones] == [("P-1", "057188886666"), ("P-2", "13800138000"), ("P-3", None)]
+
+
+def test_an_imported_row_with_a_wrong_number_is_reported_under_its_column(client, admin):
+    upload(client, xlsx([need_row("P-1", 联系电话="138-0013-800"), need_row("P-2")]))
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert [(r, col) for r, col, _ in batch.errors] == [(2, "联系电话")] and batch.good_rows == 1
+
+
+# The migration ---------------------------------------------------------------------------------------------------
+
+REVISION = "b6d2f9a4c8e3"
+BEFORE = "f4a8d2c6e1b9"
+MIGRATION = f"{REVISION}_contact_phone_digits.py"  # in migrations/versions
+ROWS = [  # (id, contact phone as stored before, after the migration)
+    (1, "0755-12345678", "075512345678"),
+    (2, "13800138000", "13800138000"),
+    (3, "+86 139 0000 1111", "13900001111"),
+    (4, "(0571) 8888 6666", "057188886666"),
+    (5, "０５７１－８８８８６６６６", "057188886666"),
+    (6, "0571-88886666-123", "057188886666123"),
+    (7, None, None),
+    (8, "   ", None),
+    (9, "电话 0571-8888", "电话 0571-8888"),  # no number the platform reads: left as typed, and logged
+    (10, "+1 415 555 0100", "+1 415 555 0100"),
+]
+UNREAD = [9, 10]
+
+
+def test_stored_contact_phones_are_normalised_and_unreadable_ones_left_and_logged(fresh_db_url, tmp_path, capfd):
+    app = app_on(fresh_db_url, tmp_path)
+    directory = app.extensions["migrate"].directory
+    at = datetime(2026, 1, 1)
+    with app.app_context():
+        upgrade(directory=directory, revision=BEFORE)
+        # Core inserts: the models' validators would normalise the phones on the way in.
+        for row_id, phone, _ in ROWS:
+            db.session.execute(
+                db.insert(Organization.__table__).values(
+                    id=row_id,
+                    name=f"单位{row_id}",
+                    kind="enterprise",
+                    contact_phone=phone,
+                    verified=True,
+                    created_at=at,
+                )
+            )
+            for model in (TechNeed, Result):
+                db.session.execute(db.insert(model.__table__).values(
+                    id=row_id, title=f"标题文字{row_id}", organization_id=row_id, contact_phone=phone, created_at=at,
+                    updated_at=at))  # fmt: skip
+        db.session.commit()
+        capfd.readouterr()
+        upgrade(directory=directory)  # its env.py logs as alembic.ini says: to stderr, not to the root logger
+        logged = capfd.readouterr().err.splitlines()
+        for table in ("organization", "tech_need", "result"):
+            rows = db.session.execute(db.text(f"SELECT id, contact_phone FROM {table} ORDER BY id")).all()
+            assert [tuple(r) for r in rows] == [(i, after) for i, _, after in ROWS], table
+            for row_id in UNREAD:
+                assert any(f"{table} {row_id} contact_phone" in m and "left as typed" in m for m in logged), logged
+        assert sum("left as typed" in m for m in logged) == 3 * len(UNREAD)
+        db.session.remove()
+        db.engine.dispose()
+
+
+SAMPLES = ["0571-88886666", "(0571) 8888 6666", "０５７１－８８８８６６６６", "+86 139-0000-1111", "0086 13900001111",
+           "8613900001111", "+1 415 555 0100", "139\u200b0000\u20141111", "电话 0571", "0571-88886666-123",
+           "057188886666123", "138-0013-800", "", "   ", None]  # fmt: skip
+
+
+def test_the_migration_carries_its_own_copy_of_the_rules_and_they_agree_with_the_apps():
+    """If the app's rules change, this fails: add a migration for the new rules, do not edit this one."""
+    module = migration_module(MIGRATION)
+    assert [module.normalize_phone(s) for s in SAMPLES] == [normalize_phone(s) for s in SAMPLES]
+    assert [module.is_phone(s) for s in SAMPLES] == [is_phone(s) for s in SAMPLES]
