@@ -236,9 +236,13 @@ class ZoneRef(Schema):
     active = fields.Boolean(metadata={"description": "已关闭的专区只有管理员看得到（false）"})
 
 
+# Contact phones are stored normalised (utils.validators.normalize_phone), whatever layout was typed.
+PHONE_DOC = {"description": "电话号码，以数字存储：手机 13800138000，座机区号与号码相连 057188886666"}
+
+
 class Contacts(Schema):
     name = fields.String()
-    phone = fields.String()
+    phone = fields.String(metadata=PHONE_DOC)
     email = fields.String()
 
 
@@ -349,7 +353,7 @@ class Organization(Schema):
     industry = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
     contact_name = fields.String(allow_none=True)
-    contact_phone = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True, metadata=PHONE_DOC)
     contact_email = fields.String(allow_none=True)
     verified = fields.Boolean(required=True)
     created_at = UTCDateTime(required=True)

@@ -2,10 +2,12 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..auth.decorators import login_required, role_required
 from ..extensions import db
 from ..models import MatchSuggestion, Role
+from ..training.services import phone_for_reading
 from ..utils import once
 from ..utils.inputs import flash_errors
 from ..utils.urls import safe_next
@@ -19,6 +21,17 @@ from .services import BrokerError
 def listing_contacts(listing):
     """Template helper: a listing's contact details, with the same fallbacks everywhere."""
     return services.contacts_of(listing)
+
+
+@bp.app_template_filter("contact_phone")
+def contact_phone(number):
+    """A contact phone as stored (digits only, utils.validators.normalize_phone) laid out for reading, as trainees'
+    are (phone_for_reading: 138 0013 8000, 0571-88886666), a link to call it from a phone; a number it cannot lay
+    out (an extension run on, one kept as typed by the migration) is shown as stored, no link."""
+    reading = phone_for_reading(number)
+    if not number or reading == number:
+        return number or ""
+    return Markup('<a href="tel:{}">{}</a>').format(number, reading)
 
 
 @bp.app_template_global()

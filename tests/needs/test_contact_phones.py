@@ -13,7 +13,7 @@ from matchmaker.models import ImportBatch, Organization, Result, TechNeed
 from matchmaker.utils.validators import is_phone, normalize_phone
 
 from ..conftest import app_on, migration_module
-from ..factories import make_org
+from ..factories import make_org, make_user
 from ..imports.test_import import need_row, upload, xlsx
 from ..results.test_results import FORM as RESULT_FORM
 from .helpers import NEED_FORM, need
@@ -204,3 +204,51 @@ def test_the_migration_carries_its_own_copy_of_the_rules_and_they_agree_with_the
     module = migration_module(MIGRATION)
     assert [module.normalize_phone(s) for s in SAMPLES] == [normalize_phone(s) for s in SAMPLES]
     assert [module.is_phone(s) for s in SAMPLES] == [is_phone(s) for s in SAMPLES]
+
+
+# Shown for reading -----------------------------------------------------------------------------------------------
+
+
+def test_the_contacts_show_the_number_laid_out_for_reading_to_whom_may_see_them_and_to_no_one_else(client, auth):
+    """The owner and a broker read 139 1234 5678 (a link to call it), as trainees' phones are shown; a researcher
+    sees the number in neither layout."""
+    owner = make_user("enterprise")
+    n = need(user=owner, contact_phone="139-1234-5678", contact_name="电话联系人")
+    landline = need(user=owner, contact_phone="(0571) 8888 6666")
+    for who in (owner, "broker"):
+        auth.login(who)
+        body = client.get(f"/needs/{n.id}").get_data(as_text=True)
+        assert '<dd class="col-8"><a href="tel:13912345678">139 1234 5678</a></dd>' in body, who
+        body = client.get(f"/needs/{landline.id}").get_data(as_text=True)
+        assert '<a href="tel:057188886666">0571-88886666</a>' in body, who
+        auth.logout()
+    auth.login("researcher")
+    body = client.get(f"/needs/{n.id}").get_data(as_text=True)
+    assert "电话联系人" not in body and "139 1234 5678" not in body and "13912345678" not in body
+
+
+def test_a_number_kept_as_typed_or_with_its_extension_is_shown_as_stored(client, auth):
+    owner = auth.login("enterprise")
+    n = need(user=owner, contact_phone="0571-88886666-123")
+    assert '<dd class="col-8">057188886666123</dd>' in client.get(f"/needs/{n.id}").get_data(as_text=True)
+    db.session.execute(db.update(TechNeed).where(TechNeed.id == n.id).values(contact_phone="电话 0571-8888"))
+    db.session.commit()
+    assert '<dd class="col-8">电话 0571-8888</dd>' in client.get(f"/needs/{n.id}").get_data(as_text=True)
+
+
+def test_the_api_gives_an_organisations_phone_as_the_admin_typed_it_normalised_and_says_so(client, auth):
+    """An organisation saved with (0571) 8888-6666 on the admin's form: the API answers 057188886666, the layout its
+    document describes (it gave the number as typed, in whatever layout the form had taken)."""
+    from ..api.conftest import token_for
+
+    auth.login("admin")
+    assert (
+        client.post("/admin/organizations/new", data=dict(ORG_FORM, contact_phone="(0571) 8888-6666")).status_code
+        == 302
+    )
+    org_id = db.session.scalar(db.select(Organization.id).filter_by(name=ORG_FORM["name"]))
+    headers = {"Authorization": f"Bearer {token_for('admin')}"}
+    assert client.get(f"/api/v1/organizations/{org_id}", headers=headers).get_json()["contact_phone"] == "057188886666"
+    spec = client.get("/api/v1/openapi.json", headers=headers).get_json()["components"]["schemas"]
+    assert "057188886666" in spec["Organization"]["properties"]["contact_phone"]["description"]
+    assert "13800138000" in spec["Contacts"]["properties"]["phone"]["description"]
