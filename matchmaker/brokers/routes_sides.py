@@ -7,10 +7,10 @@ from markupsafe import Markup
 from ..auth.decorators import login_required, role_required
 from ..extensions import db
 from ..models import MatchSuggestion, Role
-from ..training.services import phone_for_reading
 from ..utils import once
 from ..utils.inputs import flash_errors
 from ..utils.urls import safe_next
+from ..utils.validators import phone_for_reading
 from . import services
 from .forms import RespondForm
 from .routes import bp

@@ -11,6 +11,7 @@ from ..models import Certificate, OrgKind, Role, TrainingCourse, TrainingEnrolme
 from ..models.enums import CourseStatus
 from ..utils import once
 from ..utils.urls import referrer_path, safe_next
+from ..utils.validators import phone_for_reading
 from ..utils.versions import EditConflict, refuse_stale
 from . import services
 from .forms import TRAINEE_KINDS, AssessmentForm, CourseForm, EnrolPersonForm, RevokeForm, SelfEnrolForm, SessionForm
@@ -42,8 +43,8 @@ def broker_certificate(user_id):
 
 @bp.app_template_filter("trainee_phone")
 def trainee_phone(number):
-    """A trainee's phone as stored (digits only, services.normalize_phone) laid out for reading; see phone_for_reading."""
-    return services.phone_for_reading(number)
+    """A trainee's phone as stored (digits only, normalize_phone) laid out for reading; see phone_for_reading."""
+    return phone_for_reading(number)
 
 
 admin_only = role_required(Role.ADMIN)

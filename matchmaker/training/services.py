@@ -4,7 +4,6 @@ Each function owns its transaction and commits once; who did what and when is st
 rows themselves (enrolled_by, assessed_by, issued_by, revoked_by).
 """
 
-import re
 from datetime import date
 
 from sqlalchemy import func, or_, update
@@ -274,24 +273,6 @@ def enrol_self(course, user, phone=None):
         ),
         typed_phone=typed,
     )  # fmt: skip
-
-
-_MOBILE_DIGITS = re.compile(r"1[3-9]\d{9}")
-# A landline's area code: 010 and 020–029 have three digits, every other one four (0571); its number 7–8 digits.
-_LANDLINE_PARTS = re.compile(r"(010|02\d|0[3-9]\d{2})(\d{7,8})")
-
-
-def phone_for_reading(number):
-    """A stored phone (digits only) laid out for reading: a mobile as 138 0013 8000, a landline with its area code
-    split off (0571-88886666, 010-12345678). A number with more digits (an extension, once typed after a dash, is
-    stored run on and cannot be told from the number) or that is none of these is shown as stored."""
-    number = number or ""
-    if _MOBILE_DIGITS.fullmatch(number):
-        return f"{number[:3]} {number[3:7]} {number[7:]}"
-    landline = _LANDLINE_PARTS.fullmatch(number)
-    if landline:
-        return "-".join(landline.groups())
-    return number
 
 
 @rolls_back_on(TrainingError)

@@ -10,7 +10,7 @@ from flask_migrate import upgrade
 from matchmaker.extensions import db
 from matchmaker.models import TrainingEnrolment
 from matchmaker.training import services
-from matchmaker.utils.validators import normalize_phone
+from matchmaker.utils.validators import normalize_phone, phone_for_reading
 
 from ..conftest import app_on, migration_module
 from ..factories import make_user
@@ -116,7 +116,7 @@ def test_the_trainee_list_shows_phones_laid_out_for_reading(client, auth):
 def test_a_stored_number_that_is_no_mobile_or_landline_is_shown_as_stored(stored):
     """Too long or short for its area code, an area code that does not exist (011), a mobile prefix that does not
     exist (12), a foreign number: not laid out, shown as stored."""
-    assert services.phone_for_reading(stored) == stored
+    assert phone_for_reading(stored) == stored
 
 
 # The migration -------------------------------------------------------------------------------------------------
