@@ -145,6 +145,14 @@ def is_due(listing, today=None) -> bool:
     )
 
 
+def validity_edited(listing, before):
+    """The validity date changed on the edit form (no move): a reminder sent for the old date is not one
+    for the new date, as after a renew (no commit)."""
+    if listing.valid_until != before and listing.status in ACTIVE_STATUSES:
+        listing.expiry_notified_at = None
+    return listing
+
+
 def expire(listing, actor=None):
     """Move a live listing past its validity to expired, recorded (no commit); the platform's move."""
     transition(listing, "expire", actor=actor)

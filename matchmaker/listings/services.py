@@ -91,8 +91,9 @@ def update(listing, data, version=None):
     edit page showed; a listing changed since then is not overwritten (EditConflict) unless this save changes
     nothing (the second submit of a double click)."""
     with unless_stale(listing, version, content_version, spec_of(listing).noun, who="同事、管理员"):
-        was_live = lifecycle.is_live(listing)
+        was_live, valid_until = lifecycle.is_live(listing), listing.valid_until
         apply_data(listing, data)
+        lifecycle.validity_edited(listing, valid_until)
     _match_after_commit(listing, was_live)
     db.session.commit()
     return listing

@@ -153,3 +153,21 @@ def test_an_imported_needs_enterprise_is_told_of_its_expiry(runner):
     texts = db.session.scalars(db.select(Notification.text).filter_by(user_id=colleague.id)).all()
     assert any("导入的即将到期需求" in t and "到期" in t for t in texts)
     assert any("导入的已过期需求" in t and "已过有效期" in t for t in texts)
+
+
+def test_a_validity_date_moved_on_the_edit_form_is_reminded_of_again(client, auth):
+    """A reminder was sent for the old date; the owner then moved the date on the edit form (not 续期): the
+    reminder before the new date was never sent, as if the first one had been about it."""
+    from matchmaker.listings import services
+
+    from .helpers import NEED_FORM
+
+    n = need(title="改期后的需求", valid_until=clock.today() + timedelta(days=3))
+    assert services.remind_expiring() == 1
+    auth.login(n.created_by)
+    later = clock.today() + timedelta(days=100)
+    resp = client.post(f"/needs/{n.id}/edit", data=dict(NEED_FORM, title="改期后的需求", valid_until=later.isoformat()))
+    assert resp.status_code == 302
+    assert services.remind_expiring(today=later - timedelta(days=5)) == 1
+    notes = db.session.scalars(db.select(Notification).filter_by(user_id=n.created_by_id)).all()
+    assert [note.text for note in notes if f"将于 {later:%Y-%m-%d} 到期" in note.text]
