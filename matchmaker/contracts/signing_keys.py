@@ -67,15 +67,15 @@ def active_credential(org: Organization):
     )
 
 
-def credential_for(org: Organization, save: bool = True) -> SigningCredential:
-    """The organisation's credential, issued by the platform CA when it has none (flushed, not committed); with
-    ``save`` false, one just issued is not added to the session (the caller saves it with what it signed, so that
-    its transaction writes nothing before: on SQLite a write locks the whole database until the commit)."""
+def credential_for(org: Organization) -> SigningCredential:
+    """The organisation's credential, or one the platform CA issues now when it has none: not added to the session.
+    The caller saves it with what it signs (so that its transaction writes nothing before: on SQLite a write locks
+    the whole database until the commit) and, once committed, logs it (``log_issued``): a signature refused drops it."""
     cred = active_credential(org)
     if cred is not None:
         return cred
     issued = authority().issue(_subject(org))
-    cred = SigningCredential(
+    return SigningCredential(
         organization_id=org.id,
         kind=CredentialKind.PLATFORM_CA.value,
         subject=issued.subject,
@@ -86,13 +86,11 @@ def credential_for(org: Organization, save: bool = True) -> SigningCredential:
         not_before=issued.not_before.replace(tzinfo=None),
         not_after=issued.not_after.replace(tzinfo=None),
     )
-    if save:
-        db.session.add(cred)
-        db.session.flush()
-    # unsaved, it is kept only if the signature it makes is saved: the log says so
-    later = "" if save else ", kept with the signature it makes (dropped if that signature is refused)"
-    log.info("issued a signing certificate %s to organisation %s%s", cred.serial, org.id, later)
-    return cred
+
+
+def log_issued(serial: str, organization_id: int):
+    """The log line of a certificate ``credential_for`` issued, once it is stored (committed)."""
+    log.info("issued a signing certificate %s to organisation %s", serial, organization_id)
 
 
 def signer_for(cred: SigningCredential):

@@ -31,7 +31,7 @@ from ..signing.text import ContractTerms, Party, build_text
 from ..signing.verify import NotAPdf  # raised through verify_upload, caught by the routes
 from ..utils.bounds import id_or_none
 from . import lifecycle
-from .signing_keys import authority, credential_for, signer_for, timestamper, trust_roots
+from .signing_keys import authority, credential_for, log_issued, signer_for, timestamper, trust_roots
 
 log = logging.getLogger(__name__)
 CHINA = timezone(timedelta(hours=8))
@@ -537,7 +537,8 @@ def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None
     if (shown_hash or "").strip().lower() != doc.document_hash:
         raise SigningError("合同文本已更新，请重新阅读后再签署")
     org = contract.buyer if party == SigningParty.BUYER.value else contract.seller
-    if user.organization_id != org.id:
+    org_id = org.id
+    if user.organization_id != org_id:
         raise NotASigner(f"您已不属于{org.name}，不能代表其签署")
     _confirm_password(user, password, ip)
     confirmed_at = utcnow()
@@ -547,7 +548,8 @@ def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None
         try:
             # Issued now when the organisation has none, saved with the signature: the slow steps below (the
             # signatures, their timestamps, the verification) run before this transaction writes anything.
-            cred = credential_for(org, save=False)
+            cred = credential_for(org)
+            issued = cred.serial if cred.id is None else None  # logged once stored, with the signature
             # The password check committed (the login throttle) and a retry rolled back: every row read before
             # is read again, the bytes apart from the status unless read together. Read together here, a text
             # withdrawn or voided meanwhile is not signed (its version is the one the save checks).
@@ -582,6 +584,8 @@ def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None
                 raise
             _notify_signed(doc, contract, user, label)
             db.session.commit()
+            if issued:
+                log_issued(issued, org_id)
             return doc
         except (StaleDataError, IntegrityError, OperationalError, _Raced) as exc:
             # Someone signed the same document meanwhile: start again from the bytes they saved.

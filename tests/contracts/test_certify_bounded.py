@@ -7,7 +7,7 @@ import pytest
 
 from matchmaker.contracts import signing_services as svc
 from matchmaker.extensions import db
-from matchmaker.models import Contract, ContractDocument, Notification
+from matchmaker.models import Contract, ContractDocument, Notification, SigningCredential
 from matchmaker.signing import isolation
 from matchmaker.signing.isolation import TIMED_OUT, TOO_MUCH_MEMORY
 from matchmaker.signing.slots import slot
@@ -81,6 +81,23 @@ def test_every_slot_taken_answers_503_and_saves_nothing(app, client, auth, half_
     assert _flash(resp.get_data(as_text=True)) == "系统正忙：同时验证的文件过多，请约 8 秒后重新提交签署"
     _as_it_was(half_signed)
     _signs_again(client, auth, half_signed)
+
+
+def test_a_certificate_is_logged_as_issued_once_stored(app, client, auth, half_signed, slots, caplog):
+    """The enterprise's first signature issues its organisation's certificate: refused (every verification slot
+    taken), the certificate is dropped and no log says it was issued (it said so, with a serial stored nowhere); sent
+    again, the certificate stored with the signature is logged once, with its serial."""
+    keys = "matchmaker.contracts.signing_keys"
+    with caplog.at_level(logging.INFO, logger=keys):
+        with slot(slots, 1, 0):
+            assert sign(client, auth, half_signed.ent, half_signed.contract).status_code == 503
+        assert not db.session.scalar(db.select(SigningCredential).filter_by(organization_id=half_signed.buyer.id))
+        assert not [r.getMessage() for r in caplog.records if r.name == keys]
+        _signs_again(client, auth, half_signed)
+    (cred,) = db.session.scalars(db.select(SigningCredential).filter_by(organization_id=half_signed.buyer.id)).all()
+    assert [r.getMessage() for r in caplog.records if r.name == keys] == [
+        f"issued a signing certificate {cred.serial} to organisation {half_signed.buyer.id}"
+    ]
 
 
 def test_a_verification_past_the_time_limit_saves_nothing(app, client, auth, half_signed, slots, caplog):

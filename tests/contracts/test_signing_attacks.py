@@ -8,7 +8,7 @@ import pytest
 
 from matchmaker.contracts import signing_services as svc
 from matchmaker.extensions import db
-from matchmaker.models import Contract, ContractDocument, ContractSignature, User
+from matchmaker.models import Contract, ContractDocument, ContractSignature, SigningCredential, User
 from matchmaker.signing.verify import verify_pdf
 
 from ..factories import make_org, make_user
@@ -220,8 +220,6 @@ def test_the_last_signer_is_told_the_contract_was_voided_meanwhile(file_app, mon
         s = setup_parties()
         doc = _prepared(s)
         svc.sign_as_party(s.ent, s.contract, doc.document_hash, "password123")
-        svc.credential_for(s.seller)  # issued beforehand: the race is about the signatures alone
-        db.session.commit()
         ids = (s.broker.id, s.contract.id, s.res.id, doc.id, doc.document_hash)
         db.session.remove()
 
@@ -252,6 +250,8 @@ def test_the_last_signer_is_told_the_contract_was_voided_meanwhile(file_app, mon
         doc = db.session.get(ContractDocument, ids[3])
         assert doc.status == "withdrawn" and [x.party for x in doc.signatures] == ["buyer"]
         assert db.session.get(Contract, ids[1]).voided
+        # the university's first signature: the certificate issued for it was dropped with it
+        assert [c.organization_id for c in db.session.scalars(db.select(SigningCredential))] == [doc.contract.buyer_id]
         db.session.remove()
 
 
@@ -315,11 +315,6 @@ def test_the_other_signature_saved_while_signing(file_app, monkeypatch):
     with file_app.app_context():
         s = setup_parties()
         doc = _prepared(s)
-        (
-            svc.credential_for(s.buyer),
-            svc.credential_for(s.seller),
-        )  # issued beforehand: the race is about the signatures alone
-        db.session.commit()
         ids = (s.ent.id, s.res.id, s.contract.id, doc.document_hash, doc.id)
         db.session.remove()
     ent_id, res_id, contract_id, doc_hash, doc_id = ids
@@ -342,6 +337,9 @@ def test_the_other_signature_saved_while_signing(file_app, monkeypatch):
         assert doc.is_signed and [x.party for x in doc.signatures] == ["seller", "buyer", "platform"]
         check = verify_pdf(doc.pdf, [svc.authority().root], svc.authority().root)
         assert check.complete(), [x.summary for x in check.signatures]
+        # each organisation's certificate issued on the way, once: the one of the signature made again is stored
+        creds = sorted(db.session.scalars(db.select(SigningCredential.id)))
+        assert creds == sorted(x.credential_id for x in doc.signatures[:2]) and len(set(creds)) == 2
         db.session.remove()
 
 
@@ -360,8 +358,6 @@ def test_a_download_while_the_last_signature_is_saved_is_of_one_moment(file_app,
     with file_app.app_context():
         s = setup_parties()
         doc = _prepared(s)
-        svc.credential_for(s.buyer), svc.credential_for(s.seller)
-        db.session.commit()
         svc.sign_as_party(s.res, s.contract, doc.document_hash, "password123")
         ent_id, contract_id, doc_hash = s.ent.id, s.contract.id, doc.document_hash
         client = file_app.test_client()

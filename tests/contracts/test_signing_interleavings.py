@@ -47,11 +47,6 @@ def _setup(file_app, first_signed):
     with file_app.app_context():
         s = setup_parties()
         doc = _prepared(s)
-        (
-            svc.credential_for(s.buyer),
-            svc.credential_for(s.seller),
-        )  # issued beforehand: the race is about the signatures alone
-        db.session.commit()
         if first_signed:  # the university has signed: the enterprise's signature is the last
             svc.sign_as_party(s.res, s.contract, doc.document_hash, "password123")
         ids = dict(ent=s.ent.id, res=s.res.id, broker=s.broker.id, contract=s.contract.id, doc=doc.id,

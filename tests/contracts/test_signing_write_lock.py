@@ -87,7 +87,7 @@ def test_another_writer_goes_on_while_a_signature_is_made(file_app, monkeypatch,
         doc = _prepared(s)
         svc.sign_as_party(s.res, s.contract, doc.document_hash, "password123")
         if issued:
-            svc.credential_for(s.buyer)
+            db.session.add(svc.credential_for(s.buyer))
             db.session.commit()
         assert (active_credential(s.buyer) is not None) == issued
         ids = dict(ent=s.ent.id, broker=s.broker.id, contract=s.contract.id, doc=doc.id, hash=doc.document_hash,
