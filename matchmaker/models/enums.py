@@ -334,7 +334,7 @@ class CredentialKind(LabelledEnum):
 
 class DocumentStatus(LabelledEnum):
     AWAITING = "awaiting_signatures", "待签署"
-    SIGNED = "signed", "已完成网上签约"
+    SIGNED = "signed", "已网上签约"  # the contract's state (lifecycle.LABELS), as every page says it
     WITHDRAWN = "withdrawn", "已撤回"
 
 

@@ -120,9 +120,14 @@ def test_an_enterprise_and_a_university_sign_online(app, client, auth):
         assert resp.status_code == 200 and resp.mimetype == "application/pdf" and resp.data == doc.pdf
     resp = client.get(f"/contracts/{s.contract.id}/verify")
     assert "验证通过：甲方、乙方和平台三处签名均有效" in resp.get_data(as_text=True)
-    as_user(client, auth, s.res)  # 我的网上签约 says it as the contract's page does (it said 已完成)
+    # one wording of the state on every page (我的网上签约 said 已完成, then 已完成网上签约, the contract's 已网上签约)
+    as_user(client, auth, s.res)
     mine = client.get("/contracts/signing/mine").get_data(as_text=True)
-    assert '<span class="badge text-bg-success">已完成网上签约</span>' in mine
+    assert '<span class="badge text-bg-success">已网上签约</span>' in mine and "已完成网上签约" not in mine
+    page = client.get(f"/contracts/{s.contract.id}/signing").get_data(as_text=True)
+    assert re.search(r'id="signing-state">已网上签约</span>', page)
+    as_user(client, auth, s.broker)
+    assert "状态：<strong>已网上签约</strong>" in client.get(f"/contracts/{s.contract.id}").get_data(as_text=True)
 
     report = build_report(YEAR)
     assert report["headline"]["text"] == "平台线上签订技术交易合同 1 项，合同金额 123.46 万元"
