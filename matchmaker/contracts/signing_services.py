@@ -458,35 +458,35 @@ def _apply_signature(doc, party, org, user, new_pdf, cred, fp, ip, ua, confirmed
     )  # fmt: skip
 
 
-def _certified(pdf, contract):
+def _certified(pdf, contract_id):
     """The platform's final signature with a timestamp on ``pdf`` (both parties' signatures), verified: the bytes
-    to save. Slow (a signature, a timestamp, a wait for a verification slot, the verification) and it writes
-    nothing: the caller's transaction has written nothing yet either (on SQLite, its first write would stop every
-    other writer of the platform until it commits)."""
+    to save. Slow (a signature, a timestamp, a wait for a verification slot, the verification); it neither reads
+    nor writes the database: the caller runs it outside any transaction (on SQLite a write transaction stops every
+    other writer of the platform until it commits; on PostgreSQL an open one is a session idle in transaction)."""
     ca = authority()
     platform = current_app.config["SIGNING_PLATFORM_NAME"]
     final = pades.sign_platform(pdf, ca.platform_signer(), "平台见证：甲乙双方均已签署，本文件自此锁定",
                                 name=platform, timestamper=timestamper())  # fmt: skip
     # Bounded as every verification is (a slot of the machine's, a child process): VerifierBusy goes to the caller.
     try:
-        check = _verify_bounded(final, f"the certified PDF of contract {contract.id}", "重新提交签署")
+        check = _verify_bounded(final, f"the certified PDF of contract {contract_id}", "重新提交签署")
     except VerifierCrashed:
         raise SigningUnverified(f"{CRASHED_LEAD}签署后的合同文件未能验证，未签署，请稍后重新提交签署", 500) from None
     except VerifierFailed:  # logged by _verify_bounded
         raise SigningUnverified(f"{FAILED_LEAD}签署后的合同文件未能验证，未签署，请联系平台管理员", 500) from None
     except NotAPdf as exc:
         if str(exc) == TIMED_OUT:
-            log.warning("verifying the certified PDF of contract %s was stopped: %s", contract.id, exc)
+            log.warning("verifying the certified PDF of contract %s was stopped: %s", contract_id, exc)
             wait = math.ceil(current_app.config["SIGNING_VERIFY_TIMEOUT"])
             message = f"验证超时：签署后的合同文件未能在 {wait} 秒内验证完毕，未签署，请稍后重新提交签署"
             raise SigningUnverified(message, 503) from None
-        log.error("verifying the certified PDF of contract %s failed: %s", contract.id, exc)
+        log.error("verifying the certified PDF of contract %s failed: %s", contract_id, exc)
         if str(exc) == TOO_MUCH_MEMORY:
             message = "验证所需内存超出限制：签署后的合同文件未能验证，未签署，请联系平台管理员"
             raise SigningUnverified(message, 500) from None
         raise SigningError("签名完成后的文件未通过验证，已停止签署，请联系平台管理员") from None
     if not check.complete():
-        log.error("the signed contract %s does not verify: %s", contract.id, [s.summary for s in check.signatures])
+        log.error("the signed contract %s does not verify: %s", contract_id, [s.summary for s in check.signatures])
         raise SigningError("签名完成后的文件未通过验证，已停止签署，请联系平台管理员")
     return final
 
@@ -544,54 +544,62 @@ def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None
     confirmed_at = utcnow()
     index = 0 if party == SigningParty.BUYER.value else 1
     label = SigningParty.label_of(party)
+    doc_id, contract_id, org_name, user_name = doc.id, contract.id, org.name, user.name
     for attempt in range(RETRIES):
         try:
-            # Issued now when the organisation has none, saved with the signature: the slow steps below (the
-            # signatures, their timestamps, the verification) run before this transaction writes anything.
+            # Issued now when the organisation has none, saved with the signature.
             cred = credential_for(org)
             issued = cred.serial if cred.id is None else None  # logged once stored, with the signature
             # The password check committed (the login throttle) and a retry rolled back: every row read before
             # is read again, the bytes apart from the status unless read together. Read together here, a text
             # withdrawn or voided meanwhile is not signed (its version is the one the save checks).
-            doc = _as_it_is_now(doc.id)
+            doc = _as_it_is_now(doc_id)
             if doc.signature_of(party) is not None:
                 db.session.rollback()
                 raise AlreadySigned("您已签署过这份合同")
             if not doc.is_awaiting:
                 raise _no_longer_awaiting(contract)
-            before = doc.pdf
-            signed = pades.sign_party(before, signer_for(cred), index, f"{label}（{org.name}）同意并签署本合同",
-                                      name=user.name, timestamper=timestamper())  # fmt: skip
+            before, version = doc.pdf, doc.lock_version
             other = doc.signature_of(SigningParty.SELLER.value if index == 0 else SigningParty.BUYER.value)
             if other is not None and not _holds(before, other):
-                # Saved while this signature was made (PostgreSQL reads each statement afresh, so the rows
-                # read now can be newer than the bytes signed): the save below would be refused anyway.
+                # Saved after the bytes were read (PostgreSQL reads each statement afresh, so the signature rows
+                # can be newer than the bytes): start again from the bytes saved.
                 raise _Raced
+            signer, fp = signer_for(cred), cred.fingerprint
+            # The read transaction ends here: the slow steps (the signatures, their timestamps, the wait for a
+            # verification slot, the verification) run in none, holding no lock and no connection, and read
+            # nothing from the database (every object read is expired now: only the values kept above are used).
+            db.session.rollback()
+            signed = pades.sign_party(before, signer, index, f"{label}（{org_name}）同意并签署本合同",
+                                      name=user_name, timestamper=timestamper())  # fmt: skip
             try:
-                # The last party's signature: the platform's completes it (slow, writing nothing).
-                final = _certified(signed, contract) if other is not None else None
-                # The first write of the transaction: everything slow is done.
-                _apply_signature(doc, party, org, user, signed, cred, cred.fingerprint, ip, user_agent, confirmed_at)
-                if final is not None:
-                    _certify(doc, contract, user, final)
+                # The last party's signature: the platform's completes it.
+                final = _certified(signed, contract_id) if other is not None else None
             except (SigningError, VerifierBusy):  # nothing of this signature is saved: it may be sent again
-                db.session.rollback()  # the contract read before may be stale: say what it is now
-                db.session.refresh(contract)
+                db.session.refresh(contract)  # say what the contract is now
                 if contract.voided:
                     raise SigningError("合同已被作废，未签署") from None
-                if not db.session.get(ContractDocument, doc.id).is_awaiting:
+                if not db.session.get(ContractDocument, doc_id).is_awaiting:
                     raise SigningError("这份合同的签署已撤回或已完成") from None
                 raise
+            # The write transaction: the document read again; its version, the one the bytes were read with, or
+            # it changed meanwhile (a signature, a withdrawal, a voiding). The save checks the version again.
+            doc = _as_it_is_now(doc_id)
+            if doc.lock_version != version:
+                raise _Raced
+            _apply_signature(doc, party, org, user, signed, cred, fp, ip, user_agent, confirmed_at)
+            if final is not None:
+                _certify(doc, contract, user, final)
             _notify_signed(doc, contract, user, label)
             db.session.commit()
             if issued:
                 log_issued(issued, org_id)
             return doc
         except (StaleDataError, IntegrityError, OperationalError, _Raced) as exc:
-            # Someone signed the same document meanwhile: start again from the bytes they saved.
+            # Someone signed, withdrew or voided the same document meanwhile: start again from what is saved.
             db.session.rollback()
-            log.info("signing contract %s raced (%s), attempt %s", contract.id, type(exc).__name__, attempt + 1)
-            doc = db.session.get(ContractDocument, doc.id)
+            log.info("signing contract %s raced (%s), attempt %s", contract_id, type(exc).__name__, attempt + 1)
+            doc = db.session.get(ContractDocument, doc_id)
             db.session.refresh(doc)
             if doc.signature_of(party) is not None:
                 raise AlreadySigned("您已签署过这份合同") from None
@@ -600,7 +608,7 @@ def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None
         except pades.SigningFailed as exc:
             # The bytes may already hold this party's signature (read after a concurrent commit).
             db.session.rollback()
-            doc = db.session.get(ContractDocument, doc.id)
+            doc = db.session.get(ContractDocument, doc_id)
             if doc.signature_of(party) is not None:
                 raise AlreadySigned("您已签署过这份合同") from None
             raise SigningError(str(exc)) from None

@@ -308,10 +308,9 @@ def test_a_signer_who_left_the_party_is_not_asked_to_sign(app, client, auth):
 
 
 def test_the_other_signature_saved_while_signing(file_app, monkeypatch):
-    """The other party's signature is saved while this one's is being made from the bytes read before it
-    (PostgreSQL reads each statement afresh, so the signature rows read next show it): signing starts again
-    from the saved bytes, rather than certifying a file with one party's signature and telling the signer
-    that it failed."""
+    """The other party's signature is saved while this one's is being made from the bytes read before it (the
+    document, read again before the save, is of a newer version): signing starts again from the saved bytes,
+    rather than certifying a file with one party's signature and telling the signer that it failed."""
     with file_app.app_context():
         s = setup_parties()
         doc = _prepared(s)

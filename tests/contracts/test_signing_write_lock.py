@@ -1,7 +1,8 @@
 """A signature's slow steps (making the PDF signature and its timestamp, waiting for a verification slot, the
 verification) hold no write lock: on SQLite one open write transaction stops every other writer of the platform,
 so a signature made while holding it (a first signature issuing the organisation's certificate) kept every other
-request that writes waiting for seconds, or failing with "database is locked"."""
+request that writes waiting for seconds, or failing with "database is locked". Nor do they run in a transaction
+(on PostgreSQL, a session idle in transaction for seconds, holding its connection and its tables' locks)."""
 
 import threading
 import time
@@ -43,37 +44,34 @@ def _rename(ids):
 
 
 def _held(monkeypatch, target, name):
-    """``target.name`` replaced by itself held until released: (entered, release) events."""
-    real, entered, release = getattr(target, name), threading.Event(), threading.Event()
+    """``target.name`` replaced by itself held until released: (entered, release, open) where ``open`` gets whether
+    the signing session was in a transaction when the step began."""
+    real, entered, release, open_ = getattr(target, name), threading.Event(), threading.Event(), []
 
     def held(*args, **kw):
+        open_.append(db.session().in_transaction())
         entered.set()
         assert release.wait(60), "never released"
         return real(*args, **kw)
 
     monkeypatch.setattr(target, name, held)
-    return entered, release
-
-
-def _slot_held(monkeypatch):
-    """The wait for a verification slot, held until released."""
-    real, entered, release = svc.slot, threading.Event(), threading.Event()
-
-    def waiting(*args, **kw):
-        entered.set()
-        assert release.wait(60), "never released"
-        return real(*args, **kw)
-
-    monkeypatch.setattr(svc, "slot", waiting)
-    return entered, release
+    return entered, release, open_
 
 
 STEPS = {
     "party-signature": lambda m: _held(m, svc.pades, "sign_party"),
     "platform-signature": lambda m: _held(m, svc.pades, "sign_platform"),
-    "slot-wait": _slot_held,
+    "slot-wait": lambda m: _held(m, svc, "slot"),  # the wait for a verification slot
     "verification": lambda m: _held(m, svc, "verify_isolated"),
 }
+
+
+def _idle_in_transaction():
+    """PostgreSQL: the sessions of this database idle in a transaction (0 on SQLite)."""
+    if db.engine.dialect.name != "postgresql":
+        return 0
+    sql = "select count(*) from pg_stat_activity where datname = current_database() and state like 'idle in trans%'"
+    return db.session.scalar(text(sql))
 
 
 @pytest.mark.parametrize("issued", [False, True], ids=["first-certificate", "certificate-held"])
@@ -93,7 +91,7 @@ def test_another_writer_goes_on_while_a_signature_is_made(file_app, monkeypatch,
         ids = dict(ent=s.ent.id, broker=s.broker.id, contract=s.contract.id, doc=doc.id, hash=doc.document_hash,
                    buyer=s.buyer.id)  # fmt: skip
         db.session.remove()
-    entered, release = STEPS[step](monkeypatch)
+    entered, release, in_transaction = STEPS[step](monkeypatch)
 
     def ent_signs():
         svc.sign_as_party(db.session.get(User, ids["ent"]), db.session.get(Contract, ids["contract"]), ids["hash"],
@@ -104,7 +102,8 @@ def test_another_writer_goes_on_while_a_signature_is_made(file_app, monkeypatch,
     signer = threading.Thread(target=lambda: signing.extend(_in_other_session(file_app, ent_signs)[0]))
     signer.start()
     try:
-        assert entered.wait(60), "the signature never reached the step"
+        assert entered.wait(60), ("the signature never reached the step", signing)
+        idle, _ = _in_other_session(file_app, _idle_in_transaction)
         wrote, writer = _in_other_session(file_app, _rename(ids), wait=WRITER_WAITS + 10)
     finally:
         release.set()
@@ -113,6 +112,8 @@ def test_another_writer_goes_on_while_a_signature_is_made(file_app, monkeypatch,
     assert len(wrote) == 1 and not isinstance(wrote[0], Exception), wrote
     assert wrote[0] < 1, f"the other write waited {wrote[0]:.1f} s for the signature's lock"
     assert signing == ["signed"], signing
+    # nor any transaction: on PostgreSQL the signature's session sat idle in one through the slow steps
+    assert in_transaction == [False] and idle == [0], (in_transaction, idle)
     with file_app.app_context():
         doc = db.session.get(ContractDocument, ids["doc"])
         assert doc.is_signed and [x.party for x in doc.signatures] == ["seller", "buyer", "platform"]
