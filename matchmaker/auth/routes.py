@@ -171,7 +171,6 @@ def reset_password():
             return once.see_other(url_for("auth.login"))
         except services.AccountError as exc:  # the link was spent by another tab at the same moment
             return render_template("auth/reset.html", error=str(exc)), 400
-        throttle.forget(user.email)
         if current_user.is_authenticated:
             logout_user()
         flash("密码已重置，所有设备上的登录均已失效，请使用新密码登录", "success")

@@ -17,6 +17,7 @@ from ..tokens import services as tokens
 from ..utils import once
 from ..utils.tx import rolls_back_on
 from ..utils.uscc import normalize_uscc
+from . import throttle
 
 
 class AccountError(ValueError):
@@ -269,12 +270,13 @@ def reset_password(user, new, actor, key=None, password_reentered=None):
 @rolls_back_on(AccountError)
 def reset_own_password(user, new, key=None):
     """Set the password of the account a mailed reset link names (auth/reset.py): the link is spent,
-    every session of the account ends, the reset is audited and the user notified; commits.
-    once.Repeat for a repeated submit."""
+    every session of the account ends, its failed log-ins are forgotten, the reset is audited and the user
+    notified; commits. once.Repeat for a repeated submit."""
     claimed = once.claim(key, "user_password", user)
     # a new hash: this link and any other mailed before are spent, also for a twin submit of another tab
     _replace_password(user, new, "重置链接已使用或已失效（密码已更改），请重新申请")
     tokens.revoke_all(user, user, "重置密码时一并撤销", PERSONAL_TOKENS)
+    throttle.forget(user.email)  # a lock-out by someone else's guesses ends with the reset (Redis's after it)
     db.session.add(AuditLog(actor_id=user.id, entity="user", entity_id=user.id, action="reset_self"))
     notify(user, "account", "您的登录密码已通过邮件中的重置链接修改。如非本人操作，请立即联系平台管理员")
     once.bind(claimed, user.id)

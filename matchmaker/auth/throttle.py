@@ -24,6 +24,7 @@ from datetime import timedelta
 
 from flask import current_app
 
+from .. import jobs
 from ..extensions import db
 from ..models import LoginAttempt
 from ..models.base import utcnow
@@ -78,17 +79,20 @@ def succeeded(email, address):
 
 def forget(email):
     """Forget every failure of this account, from any address (its owner has just proved it by
-    e-mail: a password reset), so a lock-out by someone else's guesses ends for the owner."""
-    if current_app.config.get("REDIS_URL"):
-        import redis
+    e-mail: a password reset), so a lock-out by someone else's guesses ends for the owner.
 
-        try:
-            _RedisStore().forget(_account(email))
-        except redis.RedisError as exc:
-            log.warning("login throttle: Redis unreachable (%s); forgetting in the database only", exc)
+    In the caller's transaction: the database's records go with its commit (and stay when it rolls
+    back); Redis's, when configured, are forgotten by a job once it commits."""
     # the database counts whenever Redis is not there (not configured, or unreachable meanwhile)
     db.session.execute(db.delete(LoginAttempt).filter_by(account=_account(email)))
-    db.session.commit()
+    if current_app.config.get("REDIS_URL"):
+        jobs.after_commit(forget_in_redis, _account(email))
+
+
+@jobs.task(retries=3)
+def forget_in_redis(account):
+    """(A job, after a reset's commit) Forget the account's failures in Redis; a failure is retried."""
+    _RedisStore().forget(account)
 
 
 class _DbStore:

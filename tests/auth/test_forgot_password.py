@@ -153,3 +153,49 @@ def test_a_reset_ends_a_lock_out_by_someone_elses_guesses(app, client, mails):
     assert _set(client, _link(mails[0])).status_code == 302
     assert db.session.scalar(db.select(db.func.count(LoginAttempt.id))) == 0
     assert _login(app, user.email, NEW)[1].status_code == 302
+
+
+def test_a_reset_that_fails_while_forgetting_the_lock_out_changes_nothing(app, client, mails, monkeypatch):
+    """Forgetting the account's failed log-ins is part of the reset's transaction: when it fails, the password
+    is not changed and the link is not spent (it was committed first, then the page said 服务器错误)."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # the user's 500 page, not the test's exception
+    user = make_user("researcher")
+    _ask(client, user.email)
+    link = _link(mails[0])
+
+    def fails(email):
+        raise OSError("database is locked")
+
+    monkeypatch.setattr(throttle, "forget", fails)
+    assert _set(client, link).status_code == 500
+    db.session.expire_all()
+    assert _login(app, user.email, "password123")[1].status_code == 302  # the old password still works
+    assert db.session.scalar(db.select(db.func.count(AuditLog.id)).filter_by(action="reset_self")) == 0
+    monkeypatch.undo()
+    page = client.get(_path(link))
+    assert page.status_code == 200 and "设置新密码" in page.get_data(as_text=True)  # the link can be used again
+
+
+def test_a_reset_is_kept_and_said_when_redis_cannot_forget_the_lock_out(app, client, mails, monkeypatch):
+    """With the login throttle in Redis, its records are forgotten after the reset commits (a job, retried):
+    Redis failing there leaves the new password set and the page saying so."""
+    import redis
+
+    class FailingRedis:
+        def admit(self, account, address):
+            raise redis.ConnectionError("down")  # log-ins are counted in the database meanwhile
+
+        succeeded = admit
+
+        def forget(self, account):
+            raise OSError("Redis socket closed")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    monkeypatch.setattr(throttle, "_RedisStore", FailingRedis)
+    user = make_user("enterprise")
+    _ask(client, user.email)
+    resp = _set(client, _link(mails[0]))
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/auth/login")
+    assert "密码已重置" in client.get("/auth/login").get_data(as_text=True)
+    assert _login(app, user.email, NEW)[1].status_code == 302
