@@ -12,6 +12,7 @@ from .. import cache
 from ..extensions import db
 from ..models import ACTIVE_STATUSES, ListingStatus, Result, TechNeed, Zone, need_zone, result_zone
 from ..utils import clock
+from ..utils.bounds import id_or_none
 from ..utils.rows import count_rows
 from .kinds import KINDS
 from .lifecycle import REMIND_DAYS, live_clause
@@ -48,8 +49,7 @@ def _decimal(value, errors, label):
 
 
 def _int(value):
-    s = (value or "").strip()
-    return int(s) if s.isdigit() and len(s) < 10 else None
+    return id_or_none(value)  # ASCII digits only: str.isdigit() also takes ① and ², which int() refuses
 
 
 def build(model, args, user, today=None):
