@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, case, func
@@ -13,11 +13,13 @@ from ..extensions import db
 from ..models import ACTIVE_STATUSES, ListingStatus, Result, TechNeed, Zone, need_zone, result_zone
 from ..utils import clock
 from ..utils.bounds import id_or_none
+from ..utils.money import LISTING_MAX
 from ..utils.rows import count_rows
 from .kinds import KINDS
 from .lifecycle import REMIND_DAYS, live_clause
 from .search import ensure_search_schema, query_terms, ranked
 
+CENT = Decimal("0.01")
 SORTS = {"relevance": "相关度", "new": "最新发布", "deadline": "即将到期", "amount_desc": "金额从高到低",
          "amount_asc": "金额从低到高"}  # fmt: skip
 
@@ -34,7 +36,7 @@ class ListingQuery:
     total: int | None = None  # counted already (a relevance search counts to decide on the fallback)
 
 
-def _decimal(value, errors, label):
+def _decimal(value, errors, label, rounding):
     s = (value or "").strip()
     if not s:
         return None
@@ -42,10 +44,12 @@ def _decimal(value, errors, label):
         d = Decimal(s)
         if not d.is_finite() or d < 0:
             raise InvalidOperation
-        return d
     except InvalidOperation:
         errors.append(f"{label}应为不小于 0 的数字，已忽略")
         return None
+    # Stored amounts are Numeric(14, 2): a bound past them or finer than a cent finds what the nearest bound
+    # the column can hold finds (1e999999 overflowed PostgreSQL's numeric: a 500).
+    return min(d, Decimal(LISTING_MAX + 1)).quantize(CENT, rounding=rounding)
 
 
 def _int(value):
@@ -83,8 +87,8 @@ def build(model, args, user, today=None):
         stmt = stmt.where(model.id.in_(db.select(key).where(tagged)))
         hidden_filter = True
     amount = model.budget_wan if is_need else model.price_wan
-    lo = _decimal(args.get("min"), errors, "最低金额")
-    hi = _decimal(args.get("max"), errors, "最高金额")
+    lo = _decimal(args.get("min"), errors, "最低金额", ROUND_CEILING)
+    hi = _decimal(args.get("max"), errors, "最高金额", ROUND_FLOOR)
     if lo is not None:
         stmt = stmt.where(amount >= lo)
     if hi is not None:

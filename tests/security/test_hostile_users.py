@@ -12,3 +12,22 @@ def test_a_zone_filter_of_non_ascii_digits_lists_as_no_zone(client, path, zone):
     resp = client.get(path, query_string={"zone": zone})
     assert resp.status_code == 200
     assert (need.title if path == "/needs/" else result.title) in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("args", "listed"),
+    [
+        ({"min": "1e999999"}, False),  # past PostgreSQL's numeric: a 500 there
+        ({"max": "1e999999"}, True),
+        ({"min": "1e-999999"}, True),
+        ({"min": "4.001"}, True),
+        ({"max": "4.999"}, False),
+        ({"min": "5.000000001"}, False),
+    ],
+)
+@pytest.mark.parametrize("path", ["/needs/", "/results/"])
+def test_an_amount_bound_past_what_is_stored_lists_what_it_means(client, path, args, listed):
+    need, result = make_need(budget_wan=5), make_result(price_wan=5)
+    resp = client.get(path, query_string={**args, "sort": "amount_desc"})
+    assert resp.status_code == 200
+    assert ((need.title if path == "/needs/" else result.title) in resp.get_data(as_text=True)) is listed
