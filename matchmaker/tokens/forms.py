@@ -1,13 +1,14 @@
 """Forms for creating API tokens."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import ValidationError
 
 from ..extensions import db
 from ..models import User
 from ..utils import once
 from ..utils import validators as val
+from ..utils.inputs import CodeSelect
 from .services import EXPIRY_DAYS
 
 
@@ -16,7 +17,8 @@ class TokenForm(FlaskForm):
 
     name = StringField("令牌名称", [val.required("请填写令牌名称"), val.length(max=100, label="令牌名称")])
     write = BooleanField("同时授予“写入”权限（如通过接口登记合同；仅经纪人和管理员可用）")
-    days = SelectField("有效期", coerce=int, choices=[(d, f"{d} 天") for d in EXPIRY_DAYS], default=90)
+    days = CodeSelect("有效期", coerce=int, choices=[(d, f"{d} 天") for d in EXPIRY_DAYS], default=90,
+                      message="请从列表中选择有效期")  # fmt: skip
     submission_key = once.key_field()
     # Asked only when the session's password is not recent (auth/recent.py); checked by the view, not here.
     password = PasswordField("当前密码")

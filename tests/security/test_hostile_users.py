@@ -31,3 +31,16 @@ def test_an_amount_bound_past_what_is_stored_lists_what_it_means(client, path, a
     resp = client.get(path, query_string={**args, "sort": "amount_desc"})
     assert resp.status_code == 200
     assert ((need.title if path == "/needs/" else result.title) in resp.get_data(as_text=True)) is listed
+
+
+@pytest.mark.parametrize("days", ["abc", "99", "①"])
+def test_a_tampered_token_expiry_is_refused_in_chinese(client, auth, days):
+    """WTForms' own "Invalid Choice: could not coerce." / "Not a valid choice." showed under the field."""
+    from matchmaker.models import ApiToken
+
+    auth.login("broker")
+    resp = client.post("/tokens/", data={"name": "接口", "days": days})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "请从列表中选择有效期" in body
+    assert "Invalid Choice" not in body and "Not a valid" not in body
+    assert ApiToken.query.count() == 0
