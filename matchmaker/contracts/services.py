@@ -276,6 +276,8 @@ def _update_contract(actor, contract, data, base_version):
     if contract.voided:
         raise ContractError("已作废的合同不能修改")
     if str(base_version) != str(contract.version):
+        if _changes_nothing(contract, data):  # the second submit of a double click: its first one is saved
+            return contract
         raise StaleContract(contract, changes_since(contract, base_version))
     from .signing_services import edit_refusal
 
@@ -297,6 +299,8 @@ def _update_contract(actor, contract, data, base_version):
     except StaleDataError:
         db.session.rollback()
         contract = db.session.get(Contract, contract.id)
+        if _changes_nothing(contract, data):  # two submits of a double click at once: the other one saved this
+            return contract
         raise StaleContract(contract, changes_since(contract, base_version)) from None
     except _NewOrganisationRace:
         db.session.rollback()
@@ -310,6 +314,26 @@ def _update_contract(actor, contract, data, base_version):
         return contract
     audit.record(actor, "contract", contract.id, "update", before, after)
     return _commit(contract)
+
+
+def _changes_nothing(contract, data):
+    """Whether saving ``data`` would leave the contract as stored. A save from a page older than the contract's
+    last save that changes nothing overwrites nothing: it is the second submit of a double-clicked save, which
+    found its own first submit saved and was refused as "其他人已修改了这份合同". Tried, then rolled back."""
+    registration = (contract.registration_status, contract.registered_on)
+    if "registration_status" in data and (data["registration_status"], data.get("registered_on")) != registration:
+        return False
+    before, buyer, seller = audit.snapshot(contract), contract.buyer, contract.seller
+    try:
+        with db.session.no_autoflush:
+            _apply(contract, data)
+            same = (contract.buyer, contract.seller) == (buyer, seller) and not audit.changed(
+                before, audit.snapshot(contract)
+            )
+    except (ContractError, _NewOrganisationRace):
+        same = False
+    db.session.rollback()
+    return same
 
 
 def void_contract(actor, contract, reason, base_version=None):

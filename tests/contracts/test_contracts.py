@@ -238,6 +238,20 @@ def test_two_stale_forms_second_save_refused_nothing_lost(client, auth):
     assert logs[0].actor_id == admin.id
 
 
+def test_the_second_submit_of_a_double_clicked_save_is_not_a_conflict(client, auth):
+    """Both submits carry version 1; the second finds its own first one saved: saved (nothing more), not 409."""
+    auth.login("admin")
+    c = make_contract(amount="100000.00", broker=None)
+    data = _form_of(c, title="甲修改后的名称")
+    assert client.post(f"/contracts/{c.id}/edit", data=data).status_code == 302
+    resp = client.post(f"/contracts/{c.id}/edit", data=data)
+    assert resp.status_code == 302 and "保存被拒绝" not in client.get(resp.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    c = db.session.get(Contract, c.id)
+    assert c.title == "甲修改后的名称" and c.version == 2
+    assert [e.action for e in db.session.scalars(db.select(AuditLog))] == ["update"]
+
+
 def test_race_between_check_and_write_is_refused(app):
     """If another transaction bumps the version after the check, the UPDATE matches nothing and is refused."""
     admin = make_user("admin")

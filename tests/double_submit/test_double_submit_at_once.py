@@ -11,7 +11,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Event, LiveSession, TrainingCourse, Visit, Zone
 from matchmaker.utils import clock
 
-from ..factories import make_org, make_user
+from ..factories import make_contract, make_org, make_user
 from ..needs.helpers import NEED_FORM, need, result
 from ..results.test_results import FORM as RESULT_FORM
 from ..stale import version
@@ -96,6 +96,18 @@ def test_organization_and_zone(file_app):
     _check(file_app, admin, f"/admin/organizations/{oid}/edit", data, [{"contact_name": "甲"}, {"contact_name": "乙"}])
     data = {"name": "智能家电专区", "description": CRLF_TEXT, "starts_on": "2026/12/01", "ends_on": ""}
     _check(file_app, admin, f"/zones/{zid}/edit", data, [{"description": "甲"}, {"description": "乙"}])
+
+
+def test_contract(file_app):
+    """The second of a double click's saves was refused as "其他人已修改了这份合同" (409): its own first one."""
+    from ..contracts.test_contracts import GOOD
+
+    def setup():
+        admin, c = make_user("admin"), make_contract()
+        return admin.email, c.id, dict(GOOD, contract_no=c.contract_no, registration_no="", note=CRLF_TEXT)
+
+    admin, cid, data = _setup(file_app, setup)
+    _check(file_app, admin, f"/contracts/{cid}/edit", data, [{"title": "甲改的合同名称"}, {"title": "乙改的合同名称"}])
 
 
 def test_visit_and_event(file_app):
