@@ -230,7 +230,7 @@ def _read_xlsx(content, limits):
         ws = wb.worksheets[0]
         for i, r in enumerate(ws.iter_rows(values_only=True, max_col=limits.max_cols), start=1):
             if i > 4 * limits.max_rows + 1000:  # empty rows count too, so time stays bounded
-                raise FileProblem(f"文件行数超过单次导入上限 {limits.max_rows} 行，请拆分成多个文件分批导入")
+                raise _too_many_lines(limits)
             yield i, list(r)
     except _BROKEN as exc:
         if isinstance(exc, FileProblem):
@@ -238,6 +238,15 @@ def _read_xlsx(content, limits):
         raise FileProblem("无法读取该 Excel 文件，可能已损坏，请另存为 .xlsx 后重试") from exc
     finally:
         wb.close()
+
+
+def _too_many_lines(limits):
+    """Past the lines read counting blank ones: a file of a few rows and one stray cell far below them (row
+    300000) was told it held more than the 50,000 rows it may, and its user looked for rows that are not there."""
+    return FileProblem(
+        f"文件连同空行超过 {4 * limits.max_rows + 1000} 行：若数据并没有这么多，可能是数据下方很远处有误填的单元格，"
+        f"请删除数据下方的多余行后重新上传；数据超过 {limits.max_rows} 行的请拆分成多个文件分批导入"
+    )
 
 
 def _csv_text(content):
@@ -259,7 +268,7 @@ def _read_csv(content, limits):
     try:
         for i, r in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
             if i > 4 * limits.max_rows + 1000:
-                raise FileProblem(f"文件行数超过单次导入上限 {limits.max_rows} 行，请拆分成多个文件分批导入")
+                raise _too_many_lines(limits)
             yield i, r
     except csv.Error as exc:
         raise FileProblem(f"CSV 格式有误：{exc}") from None

@@ -381,3 +381,24 @@ def test_a_password_protected_or_old_excel_file_named_xlsx_is_told_apart(client,
     resp = upload(client, _ole2(*streams), "needs.xlsx")
     assert resp.status_code == 400 and message in resp.get_data(as_text=True)
     assert count(ImportBatch) == 0
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_stray_cell_far_below_a_few_rows_is_told_as_such(fmt):
+    """Two data rows and one cell typed by mistake at row 2000: the lines read (blank ones too) pass the bound,
+    and the file was refused as holding more than its 100 rows; the message now says what to look for."""
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        for row in (NEED_HEADER, need_row("S-1"), need_row("S-2")):
+            wb.active.append(row)
+        wb.active["A2000"] = "x"
+        out = io.BytesIO()
+        wb.save(out)
+        content = out.getvalue()
+    else:
+        content = csv_bytes([need_row("S-1"), need_row("S-2")]) + b"\r\n" * 2000 + b"x\r\n"
+    with pytest.raises(FileProblem) as refused:
+        read_rows(content, fmt, Limits(max_rows=100))
+    assert "数据下方很远处有误填的单元格" in str(refused.value) and "超过单次导入上限 100 行" not in str(refused.value)
