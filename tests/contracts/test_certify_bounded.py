@@ -14,6 +14,7 @@ from matchmaker.signing.slots import slot
 from matchmaker.signing.verify import NotAPdf
 
 from ..signing import crash
+from .once import made_once
 from .test_signing import setup_parties, sign
 from .test_signing_attacks import _prepared
 
@@ -26,13 +27,26 @@ def slots(app, tmp_path):
     return tmp_path / "slots"
 
 
+@pytest.fixture(scope="module")
+def made():
+    """The half-signed contract's database, made by the module's first test (tests/contracts/once.py)."""
+    store = {}
+    yield store
+    if "copy" in store:
+        store["copy"].close()
+
+
 @pytest.fixture
-def half_signed(app):
+def half_signed(app, made):
     """A prepared contract the university has signed: the enterprise's signature is the last."""
-    s = setup_parties()
-    s.doc = _prepared(s)
-    svc.sign_as_party(s.res, s.contract, s.doc.document_hash, "password123")
-    return s
+
+    def make():
+        s = setup_parties()
+        s.doc = _prepared(s)
+        svc.sign_as_party(s.res, s.contract, s.doc.document_hash, "password123")
+        return s
+
+    return made_once(made, make)
 
 
 def _flash(page):

@@ -13,17 +13,32 @@ from matchmaker.signing.slots import slot
 from matchmaker.signing.verify import UNREADABLE, NotAPdf, verify_pdf
 
 from ..signing import crash
+from .once import made_once
 from .test_signing import as_user, setup_parties
 from .test_signing_attacks import _signed
 
 BUSY = "系统正忙：同时验证的文件过多，请约 8 秒后刷新本页再试"
 
 
+@pytest.fixture(scope="module")
+def made():
+    """The signed contract's database, made by the module's first test (tests/contracts/once.py)."""
+    store = {}
+    yield store
+    if "copy" in store:
+        store["copy"].close()
+
+
 @pytest.fixture
-def signed(app, auth):
+def signed(app, auth, made):
     """A contract signed by both parties and the platform, its broker logged in."""
-    s = setup_parties()
-    s.doc = _signed(s)
+
+    def make():
+        s = setup_parties()
+        s.doc = _signed(s)
+        return s
+
+    s = made_once(made, make)
     as_user(None, auth, s.broker)
     return s
 
