@@ -115,6 +115,7 @@ def render_pair(s, status=200, reject_form=None, follow_form=None):
         pair_events=events.pair_events(s), need_contacts=services.contacts_of(s.need),
         result_contacts=services.contacts_of(s.result), brokers=queries.broker_choices() if current_user.is_admin else [],
         stale=stale, stale_days=_stale_days(), status_enum=SuggestionStatus,
+        contract_recordable=services.contract_recordable(s),
     ), status  # fmt: skip
 
 
@@ -208,7 +209,7 @@ def introduce(suggestion_id):
 @bp.route("/suggestions/<int:suggestion_id>/move", methods=["POST"])
 @staff_only
 def move(suggestion_id):
-    """Move an introduced pair on: negotiating, signed or failed."""
+    """Move an introduced pair on: negotiating or failed (signed only by recording its contract)."""
     s = _load(suggestion_id)
     to = request.form.get("to", "")
     try:

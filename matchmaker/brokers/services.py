@@ -39,6 +39,7 @@ BrokerError = PairError  # every refused action on a pair, with a message for th
 label = pipeline.label
 can_act = pipeline.can_act
 ALLOWED_MOVES = pipeline.ALLOWED_MOVES
+contract_recordable = pipeline.contract_recordable
 _require_act = pipeline.require_act
 
 
@@ -201,12 +202,13 @@ def introduce(s, actor, expected, note="", key=None):
     return s
 
 
+# signed is refused by the pipeline with the way to get there (登记技术合同), not as an unknown target.
 MOVE_VERBS = {"negotiating": "进入洽谈", "signed": "标记为已签约", "failed": "标记为未成交"}
 
 
 @rolls_back_on(BrokerError)
 def move(s, actor, expected, to_status, note=""):
-    """Move an introduced pair on: negotiating, signed or failed; commits."""
+    """Move an introduced pair on: negotiating or failed (signed only by recording its contract); commits."""
     if to_status not in MOVE_VERBS:
         raise BrokerError("无效的目标状态")
     note = clean_text(note or "").strip()  # as introduce's

@@ -113,7 +113,7 @@ def zone_choices():
 def refusal_from_suggestion(actor, suggestion):
     """Why ``actor`` cannot record a contract from this pair now (a Chinese message), or None."""
     try:
-        pipeline.check_move(suggestion, actor, "signed")
+        pipeline.check_contract(suggestion, actor)
     except pipeline.PairError as exc:
         return f"不能从该推荐登记合同：{exc}"
     return None
@@ -189,8 +189,9 @@ def _commit(contract):
 
 
 def record_contract(actor, data, suggestion_id=None, key=None, with_contract=None):
-    """Record a signed contract; from a suggestion, through the pipeline's ``signed`` move
-    (refused for a pair that is not introduced or negotiating, or not the actor's), and its need solved.
+    """Record a signed contract; from a suggestion, through the pipeline's ``signed`` move, the only way
+    there (refused for a pair that is not introduced or negotiating, nor signed without a contract, or not the
+    actor's), and its need solved.
 
     ``key``: the form's one-time key; a repeat raises ``once.Repeat`` with the first contract's id.
     ``with_contract(contract)``, when given, runs before the commit (the API records its
@@ -245,10 +246,11 @@ def _record_contract(actor, data, suggestion_id, key, with_contract):
 
 
 def _mark_signed(actor, suggestion, contract):
-    """The pair moves to signed (the pipeline checks the move and the actor) and its need is solved;
-    the matcher withdraws the need once the contract is committed."""
+    """The pair moves to signed (the pipeline checks the move and the actor; a pair signed without a contract,
+    old data, is not moved again) and its need is solved; the matcher withdraws the need once the contract is
+    committed."""
     try:
-        pipeline.apply_move(suggestion, actor, "signed", note=f"登记技术合同 {contract.contract_no}")
+        pipeline.sign_by_contract(suggestion, actor, f"登记技术合同 {contract.contract_no}", contract.id)
     except pipeline.PairError as exc:
         db.session.rollback()
         raise ContractError(f"不能从该推荐登记合同：{exc}") from None

@@ -1,14 +1,15 @@
 """The pair pipeline: suggested → accepted → introduced → negotiating → signed / failed; or rejected.
 
 The table of allowed moves and the checks every move passes (the actor's rights, the status the
-page was made from) live here, once.
+page was made from) live here, once. A pair reaches signed only by recording its contract
+(``sign_by_contract``, called by contracts.services), which also solves the need: never by a plain move.
 """
 
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
-from ..models import ACTIVE_STATUSES, MatchSuggestion, SuggestionMove, SuggestionStatus
+from ..models import ACTIVE_STATUSES, Contract, MatchSuggestion, SuggestionMove, SuggestionStatus
 from ..models.base import utcnow
 
 
@@ -118,20 +119,35 @@ VERBS = {
 }  # fmt: skip
 
 
-def check_move(s, actor, to_status, expected=None):
-    """Raise PairError unless ``actor`` may move the pair to ``to_status`` now (changes nothing)."""
+# Statuses reached only by recording the pair's contract (``sign_by_contract``): recording also solves the need and
+# withdraws it from matching, and a pair moved there by hand could have no contract recorded from it afterwards.
+BY_CONTRACT_ONLY = ("signed",)
+SIGN_BY_CONTRACT = "已签约须通过登记技术合同完成：请在该推荐页点击「登记技术合同」，登记后需求同时标记为已解决"
+
+
+def check_actor(s, actor):
+    """Raise PairError unless ``actor`` may act on the pair at all (signed in, broker or admin, its broker)."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PairError("请先登录")
     if not (actor.is_admin or actor.is_broker):
         raise PairError("只有技术经纪人或管理员可以推进对接")
     require_act(actor, s)
+
+
+def check_move(s, actor, to_status, expected=None, by_contract=False):
+    """Raise PairError unless ``actor`` may move the pair to ``to_status`` now (changes nothing).
+    ``by_contract``: the move is the recording of the pair's contract (the only way to signed)."""
+    check_actor(s, actor)
     require_status(s, s.status if expected is None else expected, to_status, VERBS.get(to_status, "变更"))
+    if to_status in BY_CONTRACT_ONLY and not by_contract:
+        raise PairError(SIGN_BY_CONTRACT)
 
 
 def apply_move(s, actor, to_status, expected=None, note=None):
     """The one way a pair changes status: the actor's rights and the allowed moves are checked,
     the move recorded with who and when (no commit). ``expected`` is the status the page was
-    made from; paths without a page (contract recording, CLI, demo) pass None: the current one."""
+    made from; paths without a page (CLI, demo) pass None: the current one. Not to signed: see
+    ``sign_by_contract``."""
     check_move(s, actor, to_status, expected)
     require_open_listings(s, to_status)
     record_move(s, actor, to_status, note, broker_id=taker(s, actor))
@@ -156,6 +172,50 @@ def require_open_listings(s, to_status):
         status = db.session.scalar(select(model.status).where(model.id == listing.id).with_for_update(read=True))
         if status not in ACTIVE_STATUSES:
             raise PairError(f"该{noun}当前状态为“{model.status_label_of(status)}”，不能{VERBS[to_status]}该推荐")
+
+
+def signed_without_contract(s, contract_id=None) -> bool:
+    """A pair at signed that no live contract backs (``contract_id``: the one being recorded, not counted): old
+    data, marked 已签约 by hand before only a contract could sign it. Its contract can still be recorded."""
+    if s.status != "signed":
+        return False
+    live = select(Contract.id).where(Contract.suggestion_id == s.id, Contract.voided.is_(False))
+    if contract_id is not None:
+        live = live.where(Contract.id != contract_id)
+    return db.session.scalar(live.limit(1)) is None
+
+
+def contract_recordable(s) -> bool:
+    """Whether the pair's state lets a contract be recorded from it (the 登记技术合同 button; rights aside)."""
+    return s.status in ("introduced", "negotiating") or signed_without_contract(s)
+
+
+def check_contract(s, actor, contract_id=None):
+    """Raise PairError unless ``actor`` may record a contract from the pair now (changes nothing): a pair
+    introduced or negotiating, or one signed without a contract; the actor's rights as for any move."""
+    if signed_without_contract(s, contract_id):
+        check_actor(s, actor)
+    else:
+        check_move(s, actor, "signed", by_contract=True)
+
+
+def sign_by_contract(s, actor, note, contract_id=None):
+    """The pair's contract was recorded (``contract_id``, flushed): the pair moves to signed, recorded with who
+    and when; one signed without a contract (old data) stays signed, not moved again. No commit; PairError."""
+    # The pair's row first (PostgreSQL): two contracts recorded at once from a pair signed without one wait here,
+    # and the second then counts the first's contract and is refused.
+    db.session.execute(select(MatchSuggestion.id).where(MatchSuggestion.id == s.id).with_for_update())
+    check_contract(s, actor, contract_id)
+    if s.status == "signed":
+        write_if_unchanged(s, last_activity_at=utcnow(), **_taken(s, actor))
+        return s
+    record_move(s, actor, "signed", note, broker_id=taker(s, actor))
+    return s
+
+
+def _taken(s, actor):
+    broker_id = taker(s, actor)
+    return {} if broker_id is None else {"assigned_broker_id": broker_id}
 
 
 def undo_signing(s, actor, note):

@@ -26,7 +26,10 @@ def test_every_move_outside_the_table_is_refused(sides, start, to):
     assert reload(s).status == start and moves(s) == []
 
 
-@pytest.mark.parametrize(("start", "to"), [(a, b) for a, bs in pipeline.ALLOWED_MOVES.items() for b in bs])
+@pytest.mark.parametrize(
+    ("start", "to"),
+    [(a, b) for a, bs in pipeline.ALLOWED_MOVES.items() for b in bs if b not in pipeline.BY_CONTRACT_ONLY],
+)
 def test_allowed_moves_are_recorded_with_who(sides, start, to):
     s = sides["s"]
     s.status = start
@@ -34,6 +37,18 @@ def test_allowed_moves_are_recorded_with_who(sides, start, to):
     pipeline.apply_move(s, sides["b1"], to)
     db.session.commit()
     assert reload(s).status == to and moves(s) == [(start, to)]
+
+
+@pytest.mark.parametrize("start", ["introduced", "negotiating"])
+def test_signed_is_no_plain_move(sides, start):
+    """已签约 is reached only by recording the pair's contract: a plain move there is refused, nothing changes."""
+    s = sides["s"]
+    s.status = start
+    db.session.commit()
+    with pytest.raises(pipeline.PairError, match="登记技术合同"):
+        pipeline.apply_move(s, sides["b1"], "signed")
+    db.session.rollback()
+    assert reload(s).status == start and moves(s) == []
 
 
 @pytest.mark.parametrize("role", ["enterprise", "researcher", "other_broker"])
@@ -57,8 +72,7 @@ def _contract_form(s, broker):
 
 @pytest.mark.parametrize(
     ("status", "who"),
-    [("rejected", "b1"), ("suggested", "b1"), ("accepted", "b1"), ("signed", "b1"), ("failed", "b1"),
-     ("negotiating", "b2")],
+    [("rejected", "b1"), ("suggested", "b1"), ("accepted", "b1"), ("failed", "b1"), ("negotiating", "b2")],
 )  # fmt: skip
 def test_contract_from_a_pair_not_ready_or_not_yours_is_refused(client, auth, sides, status, who):
     """POST /contracts/new no longer trusts the hidden suggestion_id: nothing is recorded or moved."""

@@ -1,0 +1,85 @@
+"""已签约 only through recording the pair's contract (audit 2026-12): a button moved a pair to signed without a
+contract, so the need stayed public and matched, and no contract could be recorded from the pair afterwards."""
+
+import pytest
+
+from matchmaker.extensions import db
+from matchmaker.models import Contract, TechNeed
+
+from ..contracts.test_contracts import GOOD
+from .conftest import moves, reload
+
+
+def _form(s, broker, **changes):
+    need, result = s.need, s.result
+    return dict(GOOD, buyer_name=need.organization.name, seller_name=result.organization.name,
+                suggestion_id=str(s.id), need_id=str(need.id), result_id=str(result.id), broker_id=str(broker.id),
+                **changes)  # fmt: skip
+
+
+def _contracts():
+    return db.session.scalar(db.select(db.func.count(Contract.id)))
+
+
+def _need_status(sides):
+    db.session.expire_all()
+    return db.session.get(TechNeed, sides["need"].id).status
+
+
+@pytest.mark.parametrize("status", ["introduced", "negotiating"])
+def test_the_pair_page_offers_recording_the_contract_not_a_signed_button(client, auth, sides, status):
+    s = sides["s"]
+    s.status = status
+    db.session.commit()
+    auth.login(sides["b1"])
+    page = client.get(f"/broker/suggestions/{s.id}").get_data(as_text=True)
+    assert "登记技术合同" in page
+    assert "标记已签约" not in page and 'value="signed"' not in page
+
+
+@pytest.mark.parametrize("status", ["introduced", "negotiating"])
+def test_a_hand_posted_move_to_signed_is_refused_and_changes_nothing(client, auth, sides, status):
+    s = sides["s"]
+    s.status = status
+    db.session.commit()
+    auth.login(sides["b1"])
+    resp = client.post(f"/broker/suggestions/{s.id}/move", data={"expected": status, "to": "signed"})
+    assert resp.status_code == 409
+    assert "已签约须通过登记技术合同完成" in resp.get_data(as_text=True)
+    assert reload(s).status == status and moves(s) == []
+    assert _need_status(sides) == "published" and _contracts() == 0
+
+
+def test_an_old_pair_signed_without_a_contract_can_have_it_recorded(client, auth, sides):
+    """Old data: a pair marked 已签约 by hand. Its page offers 登记技术合同; recording solves the need, the pair
+    stays signed without a second move; afterwards the button is gone and a second recording is refused."""
+    s = sides["s"]
+    s.status = "signed"
+    db.session.commit()
+    broker = auth.login(sides["b1"])
+    page = client.get(f"/broker/suggestions/{s.id}").get_data(as_text=True)
+    assert "登记技术合同" in page and f"/contracts/new?suggestion_id={s.id}" in page
+    form = client.get(f"/contracts/new?suggestion_id={s.id}").get_data(as_text=True)
+    assert "不能从该推荐登记合同" not in form
+    assert client.post("/contracts/new", data=_form(s, broker)).status_code == 302
+    assert _contracts() == 1
+    contract = db.session.scalars(db.select(Contract)).one()
+    assert contract.suggestion_id == s.id
+    assert reload(s).status == "signed" and moves(s) == []
+    assert _need_status(sides) == "solved"
+    page = client.get(f"/broker/suggestions/{s.id}").get_data(as_text=True)
+    assert f"/contracts/new?suggestion_id={s.id}" not in page
+    again = _form(s, broker, contract_no="HT-2020-002", registration_no="2020440001000124")
+    resp = client.post("/contracts/new", data=again)
+    assert resp.status_code == 400 and "不能从该推荐登记合同" in resp.get_data(as_text=True)
+    assert _contracts() == 1
+
+
+def test_an_old_signed_pair_is_recorded_only_by_its_broker_or_an_admin(client, auth, sides):
+    s = sides["s"]
+    s.status = "signed"
+    db.session.commit()
+    other = auth.login(sides["b2"])
+    resp = client.post("/contracts/new", data=_form(s, other))
+    assert resp.status_code == 400 and "不能从该推荐登记合同" in resp.get_data(as_text=True)
+    assert _contracts() == 0 and _need_status(sides) == "published"
