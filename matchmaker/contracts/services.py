@@ -363,8 +363,8 @@ def void_contract(actor, contract, reason, base_version=None):
 
 def _unsign_pair(actor, contract):
     """The pair a voided contract was recorded from is signed no more, unless another live contract
-    of the pair remains (the need stays as it is: its owner or an admin reopens it if the deal fell
-    through)."""
+    of the pair remains (the need stays as it is: once none of its contracts is live, its owner or an
+    admin reopens it with 重新开放 if the deal fell through, listings.lifecycle's ``reopen``)."""
     if contract.suggestion_id is None:
         return
     others = db.select(Contract.id).where(

@@ -1,8 +1,9 @@
 """The listing life cycle, shared by needs and results: the one owner of a listing's status.
 
 draft → published → docking → solved / closed / expired; renew brings an expired (or closed)
-listing back to published with a new validity date. ``is_live`` / ``live_clause`` say which
-listings are public and take part in matching, in Python and in SQL.
+listing back to published with a new validity date; reopen brings a solved need back to published
+(its owner or an admin, once none of its contracts is live: the deal fell through). ``is_live`` /
+``live_clause`` say which listings are public and take part in matching, in Python and in SQL.
 
 Nothing here commits: the service that calls ``transition`` owns the transaction.
 """
@@ -12,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select, update
 
 from ..extensions import db
-from ..models import ACTIVE_STATUSES, AuditLog, ListingStatus
+from ..models import ACTIVE_STATUSES, AuditLog, Contract, ListingStatus, TechNeed
 from ..models.base import utcnow
 from ..utils import clock
 from .kinds import spec_of
@@ -30,6 +31,8 @@ ACTIONS = {
     "solve": ({S.PUBLISHED, S.DOCKING}, S.SOLVED, "标记为{solved}"),
     "close": ({S.DRAFT, S.PUBLISHED, S.DOCKING, S.EXPIRED}, S.CLOSED, "关闭"),
     "renew": ({S.PUBLISHED, S.DOCKING, S.EXPIRED, S.CLOSED}, S.PUBLISHED, "续期"),
+    # A need whose deal fell through (its contract voided) goes back to the public: its owner's or an admin's move.
+    "reopen": ({S.SOLVED}, S.PUBLISHED, "重新开放"),
     # Moves the platform makes, never an owner's button:
     "expire": ({S.PUBLISHED, S.DOCKING}, S.EXPIRED, "过期下架"),  # past its validity (read, or the daily job)
     "contract": ({S.DRAFT, S.PUBLISHED, S.DOCKING, S.EXPIRED, S.CLOSED}, S.SOLVED, "因签订合同标记为{solved}"),
@@ -57,9 +60,25 @@ def live_clause(model, today=None):
     return and_(model.status.in_(ACTIVE_STATUSES), or_(model.valid_until.is_(None), model.valid_until >= today))
 
 
-def allowed_actions(listing):
-    """Names of the actions the owner can take now."""
-    return [a for a, (src, _, _) in ACTIONS.items() if listing.status in src and a not in SYSTEM_ACTIONS]
+def allowed_actions(listing, actor=None):
+    """Names of the actions the owner can take now (reopen: only when ``actor`` may reopen the listing now)."""
+    names = [a for a, (src, _, _) in ACTIONS.items() if listing.status in src and a not in SYSTEM_ACTIONS]
+    if "reopen" in names and reopen_refusal(listing, actor) is not None:
+        names.remove("reopen")
+    return names
+
+
+def reopen_refusal(listing, actor):
+    """Why ``actor`` cannot reopen the solved listing now (a Chinese message), or None: needs only, by their
+    owner or an admin, once every contract of the need is voided (a live one means the deal stands)."""
+    if not isinstance(listing, TechNeed):
+        return "不支持的操作"
+    if not (getattr(actor, "is_authenticated", False) and listing.can_edit(actor)):
+        return "只有需求发布方或管理员可以重新开放该需求"
+    live = select(Contract.id).where(Contract.need_id == listing.id, Contract.voided.is_(False)).limit(1)
+    if listing.id is not None and db.session.scalar(live) is not None:
+        return "该需求仍有未作废的技术合同，不能重新开放；如交易未成，请先作废该合同"
+    return None
 
 
 def record(listing, actor, before, action):
@@ -78,6 +97,10 @@ def transition(listing, action, valid_until=None, today=None, actor=None):
     before = listing.status
     if actor is not None and not _may(actor, listing):
         raise LifecycleError(f"您无权更改该{spec_of(listing).noun}的状态")
+    if action == "reopen" and listing.status in ACTIONS["reopen"][0]:
+        refusal = reopen_refusal(listing, actor)
+        if refusal:
+            raise LifecycleError(refusal)
     if listing.id is not None:
         _claim(listing, before)
     _apply(listing, action, valid_until, today)
@@ -128,6 +151,9 @@ def _apply(listing, action, valid_until=None, today=None):
         listing.confirmed_at = utcnow()
         if listing.status == S.DOCKING:
             dst = S.DOCKING
+    if action == "reopen" and listing.valid_until and listing.valid_until < today:
+        listing.valid_until = today + timedelta(days=RENEW_DAYS)  # as 续期 without a date: a new validity
+        listing.expiry_notified_at = None
     if dst in (S.PUBLISHED, S.DOCKING) and listing.valid_until and listing.valid_until < today:
         raise LifecycleError("有效期已过，请先修改有效期或续期")
     listing.status = dst.value

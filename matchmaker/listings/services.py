@@ -100,7 +100,8 @@ def update(listing, data, version=None):
 
 
 def change_status(listing, action, valid_until=None, actor=None):
-    """publish / dock / solve / close / renew, recorded with who and when; raises LifecycleError in Chinese."""
+    """publish / dock / solve / close / renew / reopen, recorded with who and when; raises LifecycleError in
+    Chinese."""
     was_live = lifecycle.is_live(listing)
     try:
         if action in lifecycle.SYSTEM_ACTIONS:  # the platform's moves (expiry, a contract), never a button

@@ -81,7 +81,8 @@ def detail(kind: Kind, listing_id):
     return render_template(
         "listings/detail.html", kind=kind, listing=listing, full=full, contacts=contacts,
         suggestions=suggestions.suggestions_for(listing, current_user),
-        owner=access.is_owner(current_user, listing), actions=lifecycle.allowed_actions(listing), **ENUMS,
+        owner=access.is_owner(current_user, listing), actions=lifecycle.allowed_actions(listing, current_user),
+        renew_days=lifecycle.RENEW_DAYS, **ENUMS,
     )  # fmt: skip
 
 
@@ -182,7 +183,7 @@ def _fill(kind, form, listing):
 
 
 def status(kind: Kind, listing_id):
-    """Publish, mark docking or solved, close, or renew a listing."""
+    """Publish, mark docking or solved, close, renew or reopen a listing."""
     listing = own_or_404(kind, listing_id)
     try:
         until = parse_date(request.form["valid_until"]) if request.form.get("valid_until") else None
