@@ -203,8 +203,9 @@ def sign_by_contract(s, actor, note, contract_id=None):
     """The pair's contract was recorded (``contract_id``, flushed): the pair moves to signed, recorded with who
     and when; one signed without a contract (old data) stays signed, not moved again. No commit; PairError."""
     # The pair's row first (PostgreSQL): two contracts recorded at once from a pair signed without one wait here,
-    # and the second then counts the first's contract and is refused.
-    db.session.execute(select(MatchSuggestion.id).where(MatchSuggestion.id == s.id).with_for_update())
+    # and the second then counts the first's contract and is refused. NO KEY UPDATE, as an UPDATE of the row takes:
+    # each contract's insert holds a key-share lock on the pair (its foreign key), which FOR UPDATE would deadlock.
+    db.session.execute(select(MatchSuggestion.id).where(MatchSuggestion.id == s.id).with_for_update(key_share=True))
     check_contract(s, actor, contract_id)
     if s.status == "signed":
         write_if_unchanged(s, last_activity_at=utcnow(), **_taken(s, actor))

@@ -1,6 +1,9 @@
 """已签约 only through recording the pair's contract (audit 2026-12): a button moved a pair to signed without a
 contract, so the need stayed public and matched, and no contract could be recorded from the pair afterwards."""
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 
 from matchmaker.extensions import db
@@ -83,3 +86,42 @@ def test_an_old_signed_pair_is_recorded_only_by_its_broker_or_an_admin(client, a
     resp = client.post("/contracts/new", data=_form(s, other))
     assert resp.status_code == 400 and "不能从该推荐登记合同" in resp.get_data(as_text=True)
     assert _contracts() == 0 and _need_status(sides) == "published"
+
+
+def test_two_contracts_recorded_at_once_from_an_old_signed_pair_make_one(file_app):
+    """Two brokers' 登记技术合同 of one pair signed without a contract, at the same moment: one is recorded, the
+    other is refused (the pair's row is taken first, then its contracts counted)."""
+    from matchmaker.contracts import services as contracts
+    from matchmaker.contracts.lifecycle import ContractError
+    from matchmaker.models import MatchSuggestion, User
+
+    from ..factories import make_need, make_org, make_result, make_user
+    from ..races import at_once
+
+    with file_app.app_context():
+        need, result, admin = make_need(), make_result(), make_user("admin")
+        make_org("enterprise", name="甲公司")  # the parties exist: their inserts do not put the two in a row
+        make_org("university", name="乙大学")
+        s = MatchSuggestion(need_id=need.id, result_id=result.id, status="signed")
+        db.session.add(s)
+        db.session.commit()
+        ids = (s.id, admin.id, need.id)
+        db.session.remove()
+
+    def recording(no):
+        def prepare():
+            actor = db.session.get(User, ids[1])
+            data = {"contract_no": no, "type": "transfer", "title": "补登合同", "buyer_name": "甲公司",
+                    "seller_name": "乙大学", "amount": Decimal("10"), "transaction_amount": Decimal("10"),
+                    "signed_on": date(2020, 6, 30), "channel": "offline", "registration_status": "unsubmitted",
+                    "registered_on": None}  # fmt: skip
+            return lambda: contracts.record_contract(actor, data, suggestion_id=ids[0])
+
+        return prepare
+
+    outcomes = at_once(file_app, [recording("R-1"), recording("R-2")], refused=ContractError)
+    assert sorted(o == "ok" for o in outcomes) == [False, True], outcomes
+    with file_app.app_context():
+        assert _contracts() == 1
+        assert db.session.get(TechNeed, ids[2]).status == "solved"
+        db.session.remove()
