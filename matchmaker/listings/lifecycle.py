@@ -97,12 +97,12 @@ def transition(listing, action, valid_until=None, today=None, actor=None):
     before = listing.status
     if actor is not None and not _may(actor, listing):
         raise LifecycleError(f"您无权更改该{spec_of(listing).noun}的状态")
-    if action == "reopen" and listing.status in ACTIONS["reopen"][0]:
+    if listing.id is not None:
+        _claim(listing, before)
+    if action == "reopen" and listing.status in ACTIONS["reopen"][0]:  # counted once the row is ours (``solve``)
         refusal = reopen_refusal(listing, actor)
         if refusal:
             raise LifecycleError(refusal)
-    if listing.id is not None:
-        _claim(listing, before)
     _apply(listing, action, valid_until, today)
     if listing.id is not None:
         record(listing, actor, before, action)
@@ -188,10 +188,12 @@ def expire(listing, actor=None):
 
 def solve(listing, actor=None):
     """A contract was signed for the listing: solved, from any state but solved (no commit)."""
-    for _ in range(2):  # moved meanwhile (closed, expired): a contract solves it all the same
-        if listing.status == S.SOLVED.value:
-            break
+    for _ in range(2):  # moved meanwhile (closed, expired, reopened): a contract solves it all the same
         try:
+            if listing.status == S.SOLVED.value:
+                if listing.id is not None:  # solved already: its row all the same, so that a reopen at this moment
+                    _claim(listing, S.SOLVED.value)  # waits for this contract and counts it (or is first, seen here)
+                break
             return transition(listing, "contract", actor=actor)
         except StatusChanged:
             db.session.refresh(listing, ["status"])

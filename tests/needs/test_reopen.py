@@ -9,6 +9,7 @@ from matchmaker.extensions import db
 from matchmaker.models import AuditLog, Contract, MatchSuggestion, TechNeed
 from matchmaker.utils import clock
 
+from ..conftest import DB_URL
 from ..contracts.test_contracts import GOOD
 from ..factories import make_result, make_user
 from .helpers import need as make_published_need
@@ -102,3 +103,119 @@ def test_a_need_past_its_validity_is_reopened_with_a_new_one_as_renew_gives(clie
     reopen(client, n)
     assert status_of(n) == "published"
     assert db.session.get(TechNeed, n.id).valid_until == clock.today() + timedelta(days=180)
+
+
+@pytest.mark.skipif(not DB_URL, reason="needs PostgreSQL (MATCHMAKER_DATABASE_URL)")
+def test_a_reopen_while_a_contract_is_being_recorded_waits_and_is_refused(file_app, monkeypatch):
+    """A broker records a contract from another pair of a solved need (its first contract voided) and has not
+    committed when the owner reopens it: the reopen waits for the contract and is refused (it counted no live
+    contract and left the need 已发布 with one)."""
+    import threading
+    from datetime import date
+    from decimal import Decimal
+
+    from matchmaker.contracts import services as contracts
+    from matchmaker.listings import lifecycle, services
+    from matchmaker.models import User
+
+    from ..factories import make_contract, make_org
+
+    with file_app.app_context():
+        owner, broker = make_user("enterprise"), make_user("broker")
+        n = make_published_need(user=owner)
+        s = MatchSuggestion(
+            need_id=n.id, result_id=make_result().id, status="negotiating", assigned_broker_id=broker.id
+        )
+        db.session.add(s)
+        make_contract(need_id=n.id, voided=True)
+        n.status = "solved"
+        make_org("enterprise", name="甲公司")
+        make_org("university", name="乙大学")
+        db.session.commit()
+        ids = dict(need=n.id, owner=owner.id, broker=broker.id, pair=s.id)
+        db.session.remove()
+    written, errors, real_commit = threading.Event(), [], contracts._commit
+
+    def commit_after_a_while(contract):
+        written.set()
+        threading.Event().wait(1.0)  # the owner's reopen arrives meanwhile
+        return real_commit(contract)
+
+    monkeypatch.setattr(contracts, "_commit", commit_after_a_while)
+
+    def record():
+        with file_app.app_context():  # the broker's request on another web process
+            try:
+                data = {"contract_no": "R-1", "type": "transfer", "title": "另一份合同", "buyer_name": "甲公司",
+                        "seller_name": "乙大学", "amount": Decimal("10"), "transaction_amount": Decimal("10"),
+                        "signed_on": date(2020, 6, 30), "channel": "offline", "registration_status": "unsubmitted",
+                        "registered_on": None}  # fmt: skip
+                contracts.record_contract(db.session.get(User, ids["broker"]), data, suggestion_id=ids["pair"])
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=record)
+    thread.start()
+    assert written.wait(30)
+    with file_app.app_context():
+        with pytest.raises(lifecycle.LifecycleError, match="仍有未作废的技术合同"):
+            services.change_status(
+                db.session.get(TechNeed, ids["need"]), "reopen", actor=db.session.get(User, ids["owner"])
+            )
+        db.session.remove()
+    thread.join(30)
+    assert not errors
+    with file_app.app_context():
+        assert db.session.get(TechNeed, ids["need"]).status == "solved"
+        db.session.remove()
+
+
+def test_a_reopen_and_a_contract_at_once_never_leave_a_public_need_with_a_live_contract(file_app):
+    """The owner reopens a need (its first contract voided) while a broker records a contract from another pair of
+    it: whichever is first, the other sees it (the contract waits and solves the need again, or the reopen waits
+    and is refused); never 已发布 with a live contract."""
+    from datetime import date
+    from decimal import Decimal
+
+    from matchmaker.contracts import services as contracts
+    from matchmaker.contracts.lifecycle import ContractError
+    from matchmaker.listings import lifecycle, services
+    from matchmaker.models import User
+
+    from ..factories import make_contract, make_org
+    from ..races import at_once
+
+    with file_app.app_context():
+        owner, broker = make_user("enterprise"), make_user("broker")
+        n = make_published_need(user=owner)
+        s = MatchSuggestion(
+            need_id=n.id, result_id=make_result().id, status="negotiating", assigned_broker_id=broker.id
+        )
+        db.session.add(s)
+        make_contract(need_id=n.id, voided=True)
+        n.status = "solved"
+        make_org("enterprise", name="甲公司")
+        make_org("university", name="乙大学")
+        db.session.commit()
+        ids = dict(need=n.id, owner=owner.id, broker=broker.id, pair=s.id)
+        db.session.remove()
+
+    def reopening():
+        need, actor = db.session.get(TechNeed, ids["need"]), db.session.get(User, ids["owner"])
+        return lambda: services.change_status(need, "reopen", actor=actor)
+
+    def recording():
+        actor = db.session.get(User, ids["broker"])
+        data = {"contract_no": "R-1", "type": "transfer", "title": "另一份合同", "buyer_name": "甲公司",
+                "seller_name": "乙大学", "amount": Decimal("10"), "transaction_amount": Decimal("10"),
+                "signed_on": date(2020, 6, 30), "channel": "offline", "registration_status": "unsubmitted",
+                "registered_on": None}  # fmt: skip
+        return lambda: contracts.record_contract(actor, data, suggestion_id=ids["pair"])
+
+    outcomes = at_once(file_app, [reopening, recording], refused=(lifecycle.LifecycleError, ContractError))
+    assert outcomes[1] == "ok", outcomes
+    with file_app.app_context():
+        assert db.session.get(TechNeed, ids["need"]).status == "solved", outcomes
+        db.session.remove()
