@@ -227,17 +227,48 @@ def _read_xlsx(content, limits):
         raise FileProblem("无法读取该 Excel 文件，可能已损坏，请另存为 .xlsx 后重试") from exc
     # A generator: rows are read one at a time as read_rows asks, so its limits stop the reading.
     try:
-        ws = wb.worksheets[0]
-        for i, r in enumerate(ws.iter_rows(values_only=True, max_col=limits.max_cols), start=1):
+        filled = False
+        for i, r in enumerate(wb.worksheets[0].iter_rows(values_only=True, max_col=limits.max_cols), start=1):
             if i > 4 * limits.max_rows + 1000:  # empty rows count too, so time stays bounded
                 raise _too_many_lines(limits)
+            filled = filled or _filled(r)  # looked for only until found
             yield i, list(r)
+        if not filled:
+            _refuse_if_data_elsewhere(wb, limits)
     except _BROKEN as exc:
         if isinstance(exc, FileProblem):
             raise
         raise FileProblem("无法读取该 Excel 文件，可能已损坏，请另存为 .xlsx 后重试") from exc
     finally:
         wb.close()
+
+
+def _filled(row):
+    """Whether a row has a cell read_rows keeps (it skips a row of blanks and spaces)."""
+    return any(_cell(c) != "" for c in row)
+
+
+def _refuse_if_data_elsewhere(wb, limits):
+    """Only the first worksheet is read: when it is empty and another sheet holds data, say which, not that
+    the file has no content (its user, who sees the data, was told 文件中没有内容). Never reads the other sheet
+    instead: a workbook's later sheets are as often notes or a list of choices as the data itself."""
+    first = wb.worksheets[0]
+    budget = 4 * limits.max_rows + 1000  # lines looked at over all the other sheets, blank ones too
+    for ws in wb.worksheets[1:]:
+        for r in ws.iter_rows(values_only=True, max_col=limits.max_cols):
+            budget -= 1
+            if budget < 0:
+                return
+            if _filled(r):
+                raise FileProblem(
+                    f"第一个工作表「{_sheet_name(first)}」是空的，数据在工作表「{_sheet_name(ws)}」："
+                    "请把数据放到第一个工作表后重新上传（只读取第一个工作表）"
+                )
+
+
+def _sheet_name(ws):
+    name = clean_text(ws.title or "", multiline=False).strip()[:31]
+    return f"{name}（已隐藏）" if ws.sheet_state != "visible" else name
 
 
 def _too_many_lines(limits):

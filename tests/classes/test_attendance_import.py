@@ -102,3 +102,26 @@ def test_the_next_upload_is_offered_the_minimum_the_last_one_used(client, auth):
     assert client.post(f"/classes/{s.id}/attendance/import", data=data).status_code == 302
     page = client.get(f"/classes/{s.id}/attendance").get_data(as_text=True)
     assert 'name="min_minutes" required type="text" value="10"' in page
+
+
+def test_an_export_whose_first_sheet_is_empty_names_the_sheet_holding_the_viewers(client, auth):
+    """The attendance import reads an .xlsx as the listing import does, the first sheet only: an export saved with
+    an empty first sheet and the viewers on a sheet 观看明细 is told so by name, attendance left as it was."""
+    from openpyxl import Workbook
+
+    broker = make_user("broker")
+    s, reg = _started_with_viewer(broker, "viewer@ent.cn")
+    auth.login(broker)
+    wb = Workbook()
+    wb.active.title = "概览"
+    detail = wb.create_sheet("观看明细")
+    detail.append(["邮箱", "观看时长"])
+    detail.append(["viewer@ent.cn", 30])
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = {"file": (io.BytesIO(buf.getvalue()), "观看记录.xlsx"), "min_minutes": "1"}
+    resp = client.post(f"/classes/{s.id}/attendance/import", data=data)
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "观看记录未导入，出席情况没有任何更改：第一个工作表「概览」是空的，数据在工作表「观看明细」" in page
+    db.session.expire_all()
+    assert db.session.get(LiveRegistration, reg.id).attended is None

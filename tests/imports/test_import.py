@@ -192,6 +192,42 @@ def test_files_refused_when_read_say_why_on_their_page(client, admin, content, m
     assert "该文件未通过校验，不能导入" in body and count() == 0
 
 
+def _workbook(sheets, hidden=()):
+    """An .xlsx of the given sheets {title: rows}, in order; the first replaces the default sheet."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for r in rows:
+            ws.append(r)
+        if title in hidden:
+            ws.sheet_state = "hidden"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_an_empty_first_sheet_names_the_sheet_holding_the_data(client, admin):
+    """Only the first worksheet is read: a workbook whose first sheet was empty (or blank cells only) and whose
+    rows were on another was told 文件中没有内容, and its user, looking at those rows, could not tell why.
+    The message names both sheets; nothing is imported from the other sheet."""
+    content = _workbook({"Sheet1": [], "说明": [["  ", None]], "需求": [NEED_HEADER, need_row("W-1")]})
+    body = rejected(client, upload(client, content))
+    assert "第一个工作表「Sheet1」是空的，数据在工作表「需求」：请把数据放到第一个工作表后重新上传" in body
+    assert "文件中没有内容" not in body
+    # blank cells in the first sheet, the data on a hidden sheet: said so, as Excel shows neither
+    content = _workbook({"汇总": [[" ", "", None]], "数据": [NEED_HEADER, need_row("W-1")]}, hidden={"数据"})
+    body = rejected(client, upload(client, content))
+    assert "第一个工作表「汇总」是空的，数据在工作表「数据（已隐藏）」" in body
+    # every sheet empty: the file has no content
+    body = rejected(client, upload(client, _workbook({"Sheet1": [], "Sheet2": [[None, " "]]})))
+    assert "文件中没有内容" in body and "工作表「" not in body
+    # data on the first sheet: other sheets are not looked at
+    assert "确认导入 1 条" in client.get(upload(client, _workbook(
+        {"需求": [NEED_HEADER, need_row("W-1")], "旧数据": [["x"]]}
+    )).headers["Location"]).get_data(as_text=True)  # fmt: skip
+
+
 def test_a_server_error_while_checking_a_file_says_so_on_its_page(client, admin, monkeypatch):
     from matchmaker.imports import services
 
