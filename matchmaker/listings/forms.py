@@ -136,7 +136,11 @@ class ListingForm(FlaskForm):
     submission_key = once.key_field()
     version = HiddenField()  # what the edit page was loaded from (services.content_version)
     title = StringField("标题", [rule(rules.clean_title)])
-    keywords = StringField("关键词", [rule(rules.clean_keywords)], description="用逗号或空格分隔，最多 10 个")
+    keywords = StringField(
+        "关键词",
+        [rule(rules.clean_keywords), val.stored_as(rules.clean_keywords)],  # as apply_data stores them
+        description="用逗号或空格分隔，最多 10 个",
+    )
     industry = ChoiceField("所属行业")
     field = ChoiceField("技术领域")
     town = ChoiceField("所在镇街")

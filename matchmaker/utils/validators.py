@@ -143,6 +143,23 @@ def phone_any_layout_or_as_stored(form, field):
     phone_any_layout(form, field)
 
 
+# A phone field is stored normalised: a refused stale save compares it as stored (utils.versions.differences), so
+# 138-0013-8000 typed against 13800138000 stored is no difference to list.
+phone_any_layout.field_flags = phone_any_layout_or_as_stored.field_flags = {"stored_as": normalize_phone}
+
+
+def stored_as(normalise):
+    """A validator that checks nothing and marks its field as stored as ``normalise(typed)`` (a ValueError: not
+    comparable), so that a refused stale save lists it only when what was typed would be stored differently from
+    what is (utils.versions.differences)."""
+
+    def mark(form, field):
+        return None
+
+    mark.field_flags = {"stored_as": normalise}
+    return mark
+
+
 def uscc(form, field):
     """统一社会信用代码 with its GB 32100-2015 check character."""
     if field.data:

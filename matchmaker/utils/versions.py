@@ -97,15 +97,29 @@ _NOT_COMPARED = {"HiddenField", "CSRFTokenField", "SubmitField", "FileField", "P
 
 def differences(typed, saved):
     """[(label, saved text, typed text)] for each visible field of two instances of one form whose shown
-    values differ: ``typed`` as posted, ``saved`` filled from the stored record."""
+    values differ: ``typed`` as posted, ``saved`` filled from the stored record. A field stored normalised (its
+    ``stored_as`` flag, utils.validators.stored_as and the phone validators) is compared as it would be stored: a
+    phone typed 138-0013-8000 against 13800138000, keywords 机器视觉，缺陷检测 against 机器视觉,缺陷检测, are the same."""
     out = []
     for field in typed:
         if field.type in _NOT_COMPARED or field.name.startswith("confirm") or field.name not in saved:
             continue
         mine, theirs = _shown(field), _shown(saved[field.name])
-        if mine != theirs:
+        if mine != theirs and not _stored_alike(field, saved[field.name]):
             out.append((field.label.text, theirs, mine))
     return out
+
+
+def _stored_alike(typed, saved):
+    """Whether the field as typed would be stored as it is stored (False when it has no ``stored_as`` flag, or
+    what was typed cannot be stored: a phone or keywords refused beside the field are listed as they differ)."""
+    normalise = typed.flags.stored_as
+    if not callable(normalise):
+        return False
+    try:
+        return normalise(typed.data) == normalise(saved.data)
+    except (ValueError, TypeError):
+        return False
 
 
 def _shown(field) -> str:
