@@ -105,13 +105,16 @@ document.addEventListener("DOMContentLoaded", function () {
 // The 适老化模式 switch reloads the page (the server lays some parts out differently in it), and a page shown
 // after a refused form goes back to the page the form was sent from: what the page's forms hold is kept in
 // this tab for the page the switch returns to and put back into its forms sent to the same address, so
-// nothing typed is lost. Passwords, files and hidden fields are never kept.
+// nothing typed is lost. Passwords and files are never kept, nor a form's fresh keys (its CSRF token, its
+// one-time submission key); its other hidden fields are (the version or status the page was made from), so that
+// what was typed is still checked against what it was typed on when sent (a save meanwhile is not overwritten).
 (function () {
   var KEY = "mm-elder-typed";
+  var FRESH = ["csrf_token", "submission_key"];
   var toggle = document.getElementById("elder-toggle");
   var switchForm = toggle && toggle.form;
   function kept(el) {
-    return el.name && el.name !== "csrf_token" && !el.disabled && !/^(hidden|password|file|submit|button|reset|image)$/.test(el.type);
+    return el.name && FRESH.indexOf(el.name) < 0 && !el.disabled && !/^(password|file|submit|button|reset|image)$/.test(el.type);
   }
   function fields(form, each) {  // each(element, its position among the form's fields of its name)
     var seen = {};

@@ -136,6 +136,25 @@ def test_the_elder_switch_keeps_what_was_typed(browser, demo_server):
         assert page.input_value("#title") == ""
         page.click("#elder-toggle")  # off again
         page.wait_for_url("**/needs/new")
+        # Typed on an edit page, saved meanwhile from another tab: after the switch, saving what was typed is
+        # still refused as stale (the page's version came back with the typing), not an overwrite.
+        page.goto(base + "/needs/mine")
+        page.click("main table a[href^='/needs/']")
+        edit = page.url.rstrip("/") + "/edit"
+        page.goto(edit)
+        original = page.input_value("#title")
+        page.fill("#title", original + "（本页修改）")
+        other = context.new_page()
+        other.goto(edit)
+        other.fill("#title", original + "（另一标签页）")
+        other.click("main form button[type=submit] >> nth=-1")
+        other.wait_for_url(lambda url: not url.endswith("/edit"))
+        page.click("#elder-toggle")
+        page.wait_for_url(edit)
+        assert page.input_value("#title") == original + "（本页修改）"
+        page.click("main form button[type=submit] >> nth=-1")
+        assert "已被修改并保存" in page.inner_text("main")
+        page.click("#elder-toggle")  # off again
     finally:
         context.close()
     context, page, _ = _open(browser, base, "admin")
