@@ -3,6 +3,7 @@ commits (the login throttle's rows), after which every row read before is read a
 or prepared again meanwhile must stop the signature; and the other party's signature, a withdrawal or a voiding
 committed before any one of the request's reads leaves a consistent document."""
 
+import sqlite3
 import threading
 from datetime import date
 
@@ -43,16 +44,49 @@ def _in_other_session(app, fn, wait=None):
     return out, t
 
 
-def _setup(file_app, first_signed):
+@pytest.fixture(scope="module")
+def made():
+    """Each starting state's database (prepared, or signed by the university), made once per module (_setup)."""
+    store = {}
+    yield store
+    for copy, _ in store.values():
+        copy.close()
+
+
+def _setup(file_app, first_signed, made):
+    """The broker's prepared document (signed by the university when ``first_signed``) in this app's database; the
+    ids of its rows. On a SQLite file the first test needing a state makes it and keeps a copy of the database
+    (SQLite's backup API, as tests/contracts/once.py does); every later one copies it into its own empty file: the
+    same rows and ids, and nothing one test (or interleaving) changes reaches another. On PostgreSQL each makes
+    its own."""
     with file_app.app_context():
+        if not DB_URL and first_signed in made:
+            copy, ids = made[first_signed]
+            _raw(lambda conn: copy.backup(conn))
+            db.session.remove()
+            db.engine.dispose()  # no connection of the pool read the empty file's schema
+            return dict(ids)
         s = setup_parties()
         doc = _prepared(s)
         if first_signed:  # the university has signed: the enterprise's signature is the last
             svc.sign_as_party(s.res, s.contract, doc.document_hash, "password123")
         ids = dict(ent=s.ent.id, res=s.res.id, broker=s.broker.id, contract=s.contract.id, doc=doc.id,
                    hash=doc.document_hash)  # fmt: skip
+        db.session.commit()
         db.session.remove()
+        if not DB_URL:
+            copy = sqlite3.connect(":memory:", check_same_thread=False)
+            _raw(lambda conn: conn.backup(copy))
+            made[first_signed] = (copy, dict(ids))
     return ids
+
+
+def _raw(use):
+    conn = db.engine.raw_connection()
+    try:
+        use(conn.driver_connection)
+    finally:
+        conn.close()
 
 
 def _withdraw(ids):
@@ -149,11 +183,11 @@ def _consistent(file_app, ids):
 @pytest.mark.parametrize("first_signed", [False, True], ids=["first-signature", "last-signature"])
 @pytest.mark.parametrize("meanwhile", [_withdraw, _void], ids=["withdrawn", "voided"])
 def test_the_text_withdrawn_while_the_password_is_checked_is_not_signed(file_app, monkeypatch, first_signed,
-                                                                         meanwhile):  # fmt: skip
+                                                                         meanwhile, made):  # fmt: skip
     """The password check commits (the login throttle), so the document is read again afterwards: a withdrawal or
     voiding committed while the password was checked (a slow hash) stops the signature, rather than the signature
     being saved into the withdrawn text (and the other party asked to sign it)."""
-    ids = _setup(file_app, first_signed)
+    ids = _setup(file_app, first_signed, made)
     real, done = svc._confirm_password, []
 
     def confirm_then_withdrawn(*args, **kwargs):
@@ -170,11 +204,11 @@ def test_the_text_withdrawn_while_the_password_is_checked_is_not_signed(file_app
     assert result == [(1, "withdrawn", ["seller"] if first_signed else [])], result
 
 
-def test_the_text_withdrawn_and_prepared_again_while_the_last_signer_confirms(file_app, monkeypatch):
+def test_the_text_withdrawn_and_prepared_again_while_the_last_signer_confirms(file_app, monkeypatch, made):
     """Withdrawn and prepared again (version 2) while the last signer's password was checked: version 1 stays
     withdrawn, version 2 waits for both parties, and the contract is waiting for signatures (the last signature
     of version 1 completed the contract on the withdrawn text, and version 2 stayed out beside it)."""
-    ids = _setup(file_app, first_signed=True)
+    ids = _setup(file_app, True, made)
     real, done = svc._confirm_password, []
 
     def confirm_then_prepared_again(*args, **kwargs):
@@ -222,14 +256,15 @@ def _sign_request(client, ids):
     [("other-signs", False), ("withdrawn", False), ("withdrawn", True)],
     ids=["other-signs", "withdrawn-first-signature", "withdrawn-last-signature"],
 )
-def test_whatever_is_committed_before_any_read_of_the_signing_request(make_app, tmp_path, first_signed, meanwhile):
+def test_whatever_is_committed_before_any_read_of_the_signing_request(make_app, tmp_path, first_signed, meanwhile,
+                                                                       made):  # fmt: skip
     """The enterprise's signing request (through the page), with the university's signature or a withdrawal
     committed before each of its reads of the contract's rows in turn: whatever the moment, the stored documents
     are consistent (no signature after a withdrawal, a completed text verifies, the contract's state is its
     documents')."""
     action = {"other-signs": lambda ids: _sign_as("res", ids), "withdrawn": _withdraw}[meanwhile]
     app = _app(make_app, tmp_path, 0)
-    ids = _setup(app, first_signed)
+    ids = _setup(app, first_signed, made)
     reads = []
 
     def counting(state):
@@ -246,7 +281,7 @@ def test_whatever_is_committed_before_any_read_of_the_signing_request(make_app, 
     failures = []
     for nth in range(1, total + 1):
         app = _app(make_app, tmp_path, nth)
-        ids = _setup(app, first_signed)
+        ids = _setup(app, first_signed, made)
         client = _logged_in(app, ids["ent"])
         reads, pending = [], []
 
