@@ -12,6 +12,7 @@ from matchmaker.models import Contract, ContractDocument, ContractSignature, Sig
 from matchmaker.signing.verify import verify_pdf
 
 from ..factories import make_org, make_user
+from .once import made_once
 from .test_signing import as_user, form, setup_parties
 
 
@@ -30,6 +31,26 @@ def _signed(s):
     svc.sign_as_party(s.res, s.contract, doc.document_hash, "password123")
     svc.sign_as_party(s.ent, s.contract, doc.document_hash, "password123")
     return db.session.get(ContractDocument, doc.id)
+
+
+@pytest.fixture(scope="module")
+def made():
+    """The signed contract's database, made by the module's first test needing it (tests/contracts/once.py)."""
+    store = {}
+    yield store
+    if "copy" in store:
+        store["copy"].close()
+
+
+def _signed_once(made):
+    """setup_parties() with its contract prepared and signed (``_signed``): made once per module, a copy after."""
+
+    def make():
+        s = setup_parties()
+        s.doc = _signed(s)
+        return s
+
+    return made_once(made, make)
 
 
 def _race(app, jobs):
@@ -100,11 +121,11 @@ def _upload(client, data, name="contract.pdf"):
     return client.post("/contracts/verify", data={"file": (BytesIO(data), name)}, content_type="multipart/form-data")
 
 
-def test_verify_page_on_genuine_tampered_and_foreign_files(app, client, auth):
+def test_verify_page_on_genuine_tampered_and_foreign_files(app, client, auth, made):
     """Anyone may check a file; a byte changed anywhere fails; garbage and oversized files are refused with a message."""
     app.config["SIGNING_VERIFY_RATE_LIMIT"] = "20 per minute"  # ten uploads from one address here
-    s = setup_parties()
-    doc = _signed(s)
+    s = _signed_once(made)
+    doc = s.doc
     pdf = doc.pdf
     page = _upload(client, pdf).get_data(as_text=True)  # anonymous
     assert "验证通过：甲方、乙方和平台三处签名均有效" in page and "本平台签发" in page
@@ -149,12 +170,12 @@ def test_platform_ca_is_published(app, client):
     assert svc.authority().root_fingerprint in client.get("/contracts/verify").get_data(as_text=True)
 
 
-def test_commands_init_ca_and_verify(app, runner, tmp_path):
+def test_commands_init_ca_and_verify(app, runner, tmp_path, made):
     """`flask signing init-ca` shows the CA; `flask signing verify FILE` exits 0 for a good file, 1 for a tampered one."""
     out = runner.invoke(args=["signing", "init-ca"])
     assert out.exit_code == 0 and svc.authority().root_fingerprint in out.output
-    s = setup_parties()
-    doc = _signed(s)
+    s = _signed_once(made)
+    doc = s.doc
     good, bad = tmp_path / "good.pdf", tmp_path / "bad.pdf"
     good.write_bytes(doc.pdf)
     tampered = bytearray(doc.pdf)
@@ -275,11 +296,10 @@ def test_a_signer_replaced_on_a_new_text_no_longer_sees_the_contract(app, client
     assert client.get(f"/contracts/{s.contract.id}/signing/pdf").status_code == 200
 
 
-def test_a_signer_who_left_the_party_no_longer_sees_the_contract(app, client, auth):
+def test_a_signer_who_left_the_party_no_longer_sees_the_contract(app, client, auth, made):
     """The buyer's signer moved to another enterprise: they kept reading the contract and downloading its PDF. Now 404;
     the other party's signer still sees it."""
-    s = setup_parties()
-    _signed(s)
+    s = _signed_once(made)
     s.ent.organization = make_org("enterprise")
     db.session.commit()
     as_user(client, auth, s.ent)
