@@ -26,15 +26,16 @@ def made_once(store, make):
         db.session.commit()
         ids = {name: (type(obj), inspect(obj).identity[0]) for name, obj in vars(made).items()}
         copy = sqlite3.connect(":memory:", check_same_thread=False)
-        _raw(lambda conn: conn.backup(copy))
+        on_raw(lambda conn: conn.backup(copy))
         store.update(copy=copy, ids=ids)
         return made
     db.session.remove()  # nothing of this test's session is left before its database is replaced
-    _raw(lambda conn: store["copy"].backup(conn))
+    on_raw(lambda conn: store["copy"].backup(conn))
     return SimpleNamespace(**{name: db.session.get(cls, key) for name, (cls, key) in store["ids"].items()})
 
 
-def _raw(use):
+def on_raw(use):
+    """``use(the SQLite driver connection)`` of one of the engine's pooled connections, handed back after."""
     conn = db.engine.raw_connection()
     try:
         use(conn.driver_connection)

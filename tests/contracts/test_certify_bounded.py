@@ -27,15 +27,6 @@ def slots(app, tmp_path):
     return tmp_path / "slots"
 
 
-@pytest.fixture(scope="module")
-def made():
-    """The half-signed contract's database, made by the module's first test (tests/contracts/once.py)."""
-    store = {}
-    yield store
-    if "copy" in store:
-        store["copy"].close()
-
-
 @pytest.fixture
 def half_signed(app, made):
     """A prepared contract the university has signed: the enterprise's signature is the last."""

@@ -33,15 +33,6 @@ def _signed(s):
     return db.session.get(ContractDocument, doc.id)
 
 
-@pytest.fixture(scope="module")
-def made():
-    """The signed contract's database, made by the module's first test needing it (tests/contracts/once.py)."""
-    store = {}
-    yield store
-    if "copy" in store:
-        store["copy"].close()
-
-
 def _signed_once(made):
     """setup_parties() with its contract prepared and signed (``_signed``): made once per module, a copy after."""
 

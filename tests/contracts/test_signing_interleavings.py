@@ -19,6 +19,7 @@ from matchmaker.models import AuditLog, Contract, ContractDocument, User
 from matchmaker.signing.verify import verify_pdf
 
 from ..conftest import DB_URL, AuthActions
+from .once import on_raw
 from .test_signing import form, setup_parties
 from .test_signing_attacks import _prepared
 
@@ -44,15 +45,6 @@ def _in_other_session(app, fn, wait=None):
     return out, t
 
 
-@pytest.fixture(scope="module")
-def made():
-    """Each starting state's database (prepared, or signed by the university), made once per module (_setup)."""
-    store = {}
-    yield store
-    for copy, _ in store.values():
-        copy.close()
-
-
 def _setup(file_app, first_signed, made):
     """The broker's prepared document (signed by the university when ``first_signed``) in this app's database; the
     ids of its rows. On a SQLite file the first test needing a state makes it and keeps a copy of the database
@@ -62,7 +54,7 @@ def _setup(file_app, first_signed, made):
     with file_app.app_context():
         if not DB_URL and first_signed in made:
             copy, ids = made[first_signed]
-            _raw(lambda conn: copy.backup(conn))
+            on_raw(lambda conn: copy.backup(conn))
             db.session.remove()
             db.engine.dispose()  # no connection of the pool read the empty file's schema
             return dict(ids)
@@ -76,17 +68,9 @@ def _setup(file_app, first_signed, made):
         db.session.remove()
         if not DB_URL:
             copy = sqlite3.connect(":memory:", check_same_thread=False)
-            _raw(lambda conn: conn.backup(copy))
+            on_raw(lambda conn: conn.backup(copy))
             made[first_signed] = (copy, dict(ids))
     return ids
-
-
-def _raw(use):
-    conn = db.engine.raw_connection()
-    try:
-        use(conn.driver_connection)
-    finally:
-        conn.close()
 
 
 def _withdraw(ids):

@@ -20,15 +20,6 @@ from .test_signing_attacks import _signed
 BUSY = "系统正忙：同时验证的文件过多，请约 8 秒后刷新本页再试"
 
 
-@pytest.fixture(scope="module")
-def made():
-    """The signed contract's database, made by the module's first test (tests/contracts/once.py)."""
-    store = {}
-    yield store
-    if "copy" in store:
-        store["copy"].close()
-
-
 @pytest.fixture
 def signed(app, auth, made):
     """A contract signed by both parties and the platform, its broker logged in."""
