@@ -105,19 +105,9 @@ def test_a_need_past_its_validity_is_reopened_with_a_new_one_as_renew_gives(clie
     assert db.session.get(TechNeed, n.id).valid_until == clock.today() + timedelta(days=180)
 
 
-@pytest.mark.skipif(not DB_URL, reason="needs PostgreSQL (MATCHMAKER_DATABASE_URL)")
-def test_a_reopen_while_a_contract_is_being_recorded_waits_and_is_refused(file_app, monkeypatch):
-    """A broker records a contract from another pair of a solved need (its first contract voided) and has not
-    committed when the owner reopens it: the reopen waits for the contract and is refused (it counted no live
-    contract and left the need 已发布 with one)."""
-    import threading
-    from datetime import date
-    from decimal import Decimal
-
-    from matchmaker.contracts import services as contracts
-    from matchmaker.listings import lifecycle, services
-    from matchmaker.models import User
-
+def _solved_after_a_voided_deal(file_app):
+    """A solved need whose only contract is voided, its pair still negotiating, and the parties' organisations:
+    the ids of the need, its owner, the pair's broker and the pair (committed)."""
     from ..factories import make_contract, make_org
 
     with file_app.app_context():
@@ -134,6 +124,23 @@ def test_a_reopen_while_a_contract_is_being_recorded_waits_and_is_refused(file_a
         db.session.commit()
         ids = dict(need=n.id, owner=owner.id, broker=broker.id, pair=s.id)
         db.session.remove()
+    return ids
+
+
+@pytest.mark.skipif(not DB_URL, reason="needs PostgreSQL (MATCHMAKER_DATABASE_URL)")
+def test_a_reopen_while_a_contract_is_being_recorded_waits_and_is_refused(file_app, monkeypatch):
+    """A broker records a contract from another pair of a solved need (its first contract voided) and has not
+    committed when the owner reopens it: the reopen waits for the contract and is refused (it counted no live
+    contract and left the need 已发布 with one)."""
+    import threading
+    from datetime import date
+    from decimal import Decimal
+
+    from matchmaker.contracts import services as contracts
+    from matchmaker.listings import lifecycle, services
+    from matchmaker.models import User
+
+    ids = _solved_after_a_voided_deal(file_app)
     written, errors, real_commit = threading.Event(), [], contracts._commit
 
     def commit_after_a_while(contract):
@@ -184,23 +191,9 @@ def test_a_reopen_and_a_contract_at_once_never_leave_a_public_need_with_a_live_c
     from matchmaker.listings import lifecycle, services
     from matchmaker.models import User
 
-    from ..factories import make_contract, make_org
     from ..races import at_once
 
-    with file_app.app_context():
-        owner, broker = make_user("enterprise"), make_user("broker")
-        n = make_published_need(user=owner)
-        s = MatchSuggestion(
-            need_id=n.id, result_id=make_result().id, status="negotiating", assigned_broker_id=broker.id
-        )
-        db.session.add(s)
-        make_contract(need_id=n.id, voided=True)
-        n.status = "solved"
-        make_org("enterprise", name="甲公司")
-        make_org("university", name="乙大学")
-        db.session.commit()
-        ids = dict(need=n.id, owner=owner.id, broker=broker.id, pair=s.id)
-        db.session.remove()
+    ids = _solved_after_a_voided_deal(file_app)
 
     def reopening():
         need, actor = db.session.get(TechNeed, ids["need"]), db.session.get(User, ids["owner"])
