@@ -5,6 +5,8 @@ rebuild never tokenises again; ``search_tokens`` is the publicly searchable part
 fields of a summary-only need left out) that the full-text index is built from.
 """
 
+import weakref
+
 from sqlalchemy import bindparam, func, select, update
 
 from ..extensions import db
@@ -15,7 +17,9 @@ from ..models import DomainTerm, ListingChange
 from ..models.changes import DICTIONARY
 from .kinds import KINDS, kind_of, model_of
 
-_dictionary_seen = {}  # id(engine) -> (newest dictionary change id, tokenizer version set for it)
+# engine -> (newest dictionary change id, tokenizer version set for it); weakly keyed by the engine, not its id(),
+# which a later engine can take over from a collected one and so inherit what another database had.
+_dictionary_seen = weakref.WeakKeyDictionary()
 
 
 def ensure_dictionary(force=False) -> str:
@@ -25,7 +29,7 @@ def ensure_dictionary(force=False) -> str:
     committed since (by any process) or something else replaced this process's words."""
     with db.session.no_autoflush:  # a half-built listing (zones set, not yet added) must not be flushed by this read
         latest = db.session.scalar(select(func.max(ListingChange.id)).where(ListingChange.kind == DICTIONARY))
-    key = id(db.engine)
+    key = db.engine
     seen = _dictionary_seen.get(key)
     if force or seen is None or seen != (latest, tok.dictionary_version()):
         with db.session.no_autoflush:

@@ -1,6 +1,7 @@
 """All models, importable from one place."""
 
 import time
+import weakref
 
 from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
@@ -65,14 +66,17 @@ __all__ = [
     "ApiIdempotencyKey", "ApiToken",
 ]  # fmt: skip
 
-_configured = set()
+# Engines whose listeners are set, held weakly: keyed by the engine itself, not id(engine), which a new engine
+# takes over from a collected one (a test process makes hundreds): the new engine then went without foreign keys.
+_with_pragmas = weakref.WeakSet()
+_with_ping = weakref.WeakSet()
 
 
 def sqlite_pragmas(engine):
     """WAL and foreign keys for SQLite connections (once per engine)."""
-    if engine.dialect.name != "sqlite" or id(engine) in _configured:
+    if engine.dialect.name != "sqlite" or engine in _with_pragmas:
         return
-    _configured.add(id(engine))
+    _with_pragmas.add(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -87,9 +91,9 @@ def sqlite_pragmas(engine):
 def ping_after_idle(engine, seconds):
     """Ping a pooled connection before use when it was returned more than ``seconds`` ago (or at every
     checkout when 0); a dead one is replaced (DisconnectionError makes the pool reconnect). Once per engine."""
-    if engine.dialect.name == "sqlite" or ("ping", id(engine)) in _configured:
+    if engine.dialect.name == "sqlite" or engine in _with_ping:
         return
-    _configured.add(("ping", id(engine)))
+    _with_ping.add(engine)
 
     @event.listens_for(engine, "connect")
     def _fresh(dbapi_conn, record):
