@@ -134,10 +134,21 @@ def _attendance_page(s, form=None, status=200):
     upload = services.latest_import(s) if editable else None
     earlier = upload and db.paginate(services.import_query(s, before=upload.id), page=1, per_page=EARLIER_IMPORTS)
     if form is None:  # the next part of a split export is read with the minimum the last one was (it went back to 1)
-        form = ImportForm(min_minutes=upload.min_minutes) if upload else ImportForm()
+        form = (
+            ImportForm(min_minutes=upload.min_minutes, replace_guests=_retry_replaces(upload))
+            if upload
+            else ImportForm()
+        )
     return render_template("classes/attendance.html", s=s, page=page, form=form,
                            attended=services.attendance_count(s), taken=services.registered_count(s),
                            editable=editable, upload=upload, earlier=earlier), status  # fmt: skip
+
+
+def _retry_replaces(upload):
+    """更正后的文件 as ticked for a refused file, which the corrected one is sent for; never after one read (the next
+    part of a split export sent with it would forget the guests of the part before)."""
+    refused = (AttendanceImportStatus.REJECTED.value, AttendanceImportStatus.ERROR.value)
+    return bool(upload.replace_guests) and upload.status in refused
 
 
 @bp.route("/<int:session_id>/attendance")

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -227,14 +228,15 @@ def _read_xlsx(content, limits):
         raise FileProblem("无法读取该 Excel 文件，可能已损坏，请另存为 .xlsx 后重试") from exc
     # A generator: rows are read one at a time as read_rows asks, so its limits stop the reading.
     try:
-        filled = False
+        kept = []  # the first two rows read_rows keeps: the header and a data row, looked for until found
         for i, r in enumerate(wb.worksheets[0].iter_rows(values_only=True, max_col=limits.max_cols), start=1):
             if i > 4 * limits.max_rows + 1000:  # empty rows count too, so time stays bounded
                 raise _too_many_lines(limits)
-            filled = filled or _filled(r)  # looked for only until found
+            if len(kept) < 2 and _filled(r):  # looked for only until found
+                kept.append(r)
             yield i, list(r)
-        if not filled:
-            _refuse_if_data_elsewhere(wb, limits)
+        if len(kept) < 2:
+            _refuse_if_data_elsewhere(wb, limits, kept[0] if kept else None)
     except _BROKEN as exc:
         if isinstance(exc, FileProblem):
             raise
@@ -248,22 +250,41 @@ def _filled(row):
     return any(_cell(c) != "" for c in row)
 
 
-def _refuse_if_data_elsewhere(wb, limits):
-    """Only the first worksheet is read: when it is empty and another sheet holds data, say which, not that
-    the file has no content (its user, who sees the data, was told 文件中没有内容). Never reads the other sheet
-    instead: a workbook's later sheets are as often notes or a list of choices as the data itself."""
+def _refuse_if_data_elsewhere(wb, limits, header=None):
+    """Only the first worksheet is read: when it is empty, or holds only a header, and another sheet holds data,
+    say which, not that the file has no content or no data rows (its user, who sees the data, was told
+    文件中没有内容 or 只有表头). Never reads the other sheet instead: a workbook's later sheets are as often
+    notes or a list of choices as the data itself. After a header, the other sheet counts only when its own
+    first row shares a column name with that header and a row follows it (the template's 填写说明 does not)."""
     first = wb.worksheets[0]
+    names = _header_names(header) if header is not None else None
     budget = 4 * limits.max_rows + 1000  # lines looked at over all the other sheets, blank ones too
     for ws in wb.worksheets[1:]:
+        its_header = False
         for r in ws.iter_rows(values_only=True, max_col=limits.max_cols):
             budget -= 1
             if budget < 0:
                 return
-            if _filled(r):
+            if not _filled(r):
+                continue
+            if names is None:
                 raise FileProblem(
                     f"第一个工作表「{_sheet_name(first)}」是空的，数据在工作表「{_sheet_name(ws)}」："
                     "请把数据放到第一个工作表后重新上传（只读取第一个工作表）"
                 )
+            if its_header:
+                raise FileProblem(
+                    f"第一个工作表「{_sheet_name(first)}」只有表头，没有数据行，数据在工作表「{_sheet_name(ws)}」："
+                    "请把数据行放到第一个工作表的表头下方后重新上传（只读取第一个工作表）"
+                )
+            if not names & _header_names(r):
+                break  # another table: not this sheet
+            its_header = True
+
+
+def _header_names(row):
+    """A header row's column names as compared across sheets: without spaces, case, a required-column asterisk."""
+    return {re.sub(r"\s+", "", str(_cell(c))).rstrip("*＊").lower() for c in row} - {""}
 
 
 def _sheet_name(ws):

@@ -3,6 +3,7 @@ progress, then what it did or why the file is refused); watch times typed in ful
 listing import reads amounts: as half-width, listed on the page to check, a wrong one quoted as typed."""
 
 import io
+import re
 from datetime import timedelta
 
 from matchmaker import jobs
@@ -125,3 +126,39 @@ def test_an_export_whose_first_sheet_is_empty_names_the_sheet_holding_the_viewer
     assert "观看记录未导入，出席情况没有任何更改：第一个工作表「概览」是空的，数据在工作表「观看明细」" in page
     db.session.expire_all()
     assert db.session.get(LiveRegistration, reg.id).attended is None
+
+
+def test_an_export_whose_first_sheet_has_only_a_header_names_the_sheet_holding_the_viewers(client, auth):
+    """A corrected export whose first sheet kept only the header, the viewers on 观看明细, was read as a file of no
+    viewers: done, 0 rows, and as 更正后的文件 it took the viewer an earlier import had marked back to unknown.
+    It is refused naming the sheet, attendance left as it was, and the form offers what was typed (更正后的文件 too)."""
+    from openpyxl import Workbook
+
+    def ticked(page):
+        return re.search(r'<input checked[^>]*name="replace_guests"', page)
+
+    broker = make_user("broker")
+    s, reg = _started_with_viewer(broker, "viewer@ent.cn")
+    auth.login(broker)
+    first = {"file": (io.BytesIO("邮箱,观看时长\nviewer@ent.cn,30\n".encode()), "观看记录.csv"), "min_minutes": "1",
+             "replace_guests": "y"}  # fmt: skip
+    page = client.get(client.post(f"/classes/{s.id}/attendance/import", data=first).headers["Location"]).get_data(
+        as_text=True
+    )
+    assert "已导入 1 行" in page and not ticked(page)  # a file read: not offered again
+    wb = Workbook()
+    wb.active.title = "概览"
+    wb.active.append(["邮箱", "观看时长"])
+    detail = wb.create_sheet("观看明细")
+    detail.append(["邮箱", "观看时长（分钟）"])
+    detail.append(["viewer@ent.cn", 30])
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = {"file": (io.BytesIO(buf.getvalue()), "观看记录.xlsx"), "min_minutes": "45", "replace_guests": "y"}
+    resp = client.post(f"/classes/{s.id}/attendance/import", data=data)
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "第一个工作表「概览」只有表头，没有数据行，数据在工作表「观看明细」" in page
+    assert 'name="min_minutes" required type="text" value="45"' in page
+    assert ticked(page)
+    db.session.expire_all()
+    assert db.session.get(LiveRegistration, reg.id).attended is True

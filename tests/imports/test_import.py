@@ -228,6 +228,26 @@ def test_an_empty_first_sheet_names_the_sheet_holding_the_data(client, admin):
     )).headers["Location"]).get_data(as_text=True)  # fmt: skip
 
 
+def test_a_first_sheet_with_only_a_header_names_the_sheet_holding_the_data(client, admin):
+    """A workbook whose first sheet kept only the template's header while the rows were pasted on another sheet
+    was told 文件中只有表头，没有数据行: it now names that sheet, as an empty first sheet does; the template
+    sent back unfilled (its second sheet 填写说明 a table of its own) is still told it has no data rows."""
+    content = _workbook({"技术需求": [NEED_HEADER], "说明": [["备注"]], "导出": [[], NEED_HEADER, need_row("W-1")]})
+    body = rejected(client, upload(client, content))
+    assert "第一个工作表「技术需求」只有表头，没有数据行，数据在工作表「导出」：请把数据行放到第一个工作表" in body
+    assert "文件中只有表头" not in body
+    # the other sheet's header written without the asterisks and with spaces: the same columns
+    other = [h.rstrip("*") + " " for h in NEED_HEADER]
+    body = rejected(client, upload(client, _workbook({"Sheet1": [NEED_HEADER], "Sheet2": [other, need_row("W-1")]})))
+    assert "第一个工作表「Sheet1」只有表头，没有数据行，数据在工作表「Sheet2」" in body
+    template = client.get("/needs/import/template?kind=need&format=xlsx").data  # sent back unfilled
+    body = rejected(client, upload(client, template))
+    assert "文件中只有表头，没有数据行" in body and "数据在工作表" not in body
+    # another sheet of one row only (a header copied, nothing under it): no data there either
+    body = rejected(client, upload(client, _workbook({"Sheet1": [NEED_HEADER], "Sheet2": [NEED_HEADER]})))
+    assert "文件中只有表头，没有数据行" in body and "数据在工作表" not in body
+
+
 def test_a_server_error_while_checking_a_file_says_so_on_its_page(client, admin, monkeypatch):
     from matchmaker.imports import services
 
