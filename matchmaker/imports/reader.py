@@ -229,7 +229,7 @@ def _read_xlsx(content, limits):
         raise FileProblem("无法读取该 Excel 文件，可能已损坏，请另存为 .xlsx 后重试") from exc
     # A generator: rows are read one at a time as read_rows asks, so its limits stop the reading.
     try:
-        lines = enumerate(wb.worksheets[0].iter_rows(values_only=True, max_col=limits.max_cols), start=1)
+        lines = enumerate(_rows(wb.worksheets[0], limits), start=1)
         kept = []  # the first two rows read_rows keeps: the header and a data row, looked for until found
         for number, row in _with_values(lines, limits, _no_value):
             if len(kept) < 2 and _filled(row):
@@ -243,6 +243,14 @@ def _read_xlsx(content, limits):
         raise FileProblem("无法读取该 Excel 文件，可能已损坏，请另存为 .xlsx 后重试") from exc
     finally:
         wb.close()
+
+
+def _rows(ws, limits):
+    """A worksheet's rows as values, to its last row in the file: openpyxl stops at the last row of the sheet's
+    <dimension>, which some programs write wrong (ref="A1", or the size of the sheet they started from): a file
+    of 100 rows whose dimension said A1:S3 was read as its first 2, the rest left out without a word."""
+    ws.reset_dimensions()
+    return ws.iter_rows(values_only=True, max_col=limits.max_cols)
 
 
 def _no_value(row):
@@ -301,7 +309,7 @@ def _refuse_if_data_elsewhere(wb, limits, header=None):
     budget = _line_bound(limits)  # lines looked at over all the other sheets, blank ones too
     for ws in wb.worksheets[1:]:
         its_header = False
-        for r in ws.iter_rows(values_only=True, max_col=limits.max_cols):
+        for r in _rows(ws, limits):
             budget -= 1
             if budget < 0:
                 return

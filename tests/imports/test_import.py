@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+import zipfile
 from datetime import timedelta
 from decimal import Decimal
 
@@ -246,6 +247,29 @@ def test_a_first_sheet_with_only_a_header_names_the_sheet_holding_the_data(clien
     # another sheet of one row only (a header copied, nothing under it): no data there either
     body = rejected(client, upload(client, _workbook({"Sheet1": [NEED_HEADER], "Sheet2": [NEED_HEADER]})))
     assert "文件中只有表头，没有数据行" in body and "数据在工作表" not in body
+
+
+def test_rows_past_a_wrong_sheet_dimension_are_read(client, admin):
+    """openpyxl reads a sheet up to the last row of its <dimension>, which some programs write wrong: rows under
+    it were left out without a word (all of them under ref="A1": 只有表头). Every row in the file is read."""
+    content = xlsx([need_row(f"D-{n}") for n in range(1, 4)])
+    for ref in (b"A1", b"A1:S2"):
+        tag = b'<dimension ref="' + ref + b'"/>'
+        wrong = _rewritten(content, "xl/worksheets/sheet1.xml", lambda xml: re.sub(rb"<dimension [^>]*>", tag, xml))
+        assert tag in zipfile.ZipFile(io.BytesIO(wrong)).read("xl/worksheets/sheet1.xml")
+        page = client.get(upload(client, wrong).headers["Location"]).get_data(as_text=True)
+        assert "确认导入 3 条" in page
+
+
+def _rewritten(content, part, change):
+    """The .xlsx `content` with one part's bytes changed."""
+    base = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in base.infolist():
+            data = base.read(item)
+            z.writestr(item, change(data) if item.filename == part else data)
+    return out.getvalue()
 
 
 def test_a_server_error_while_checking_a_file_says_so_on_its_page(client, admin, monkeypatch):
