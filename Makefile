@@ -31,8 +31,8 @@ test: $(VENV)/.installed-test
 
 # ruff with its security rules (flake8-bandit, "S") over the whole project, and its formatter's check.
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check matchmaker tests benchmarks
-	$(BIN)/ruff format --check matchmaker tests benchmarks
+	$(BIN)/ruff check matchmaker tests benchmarks migrations
+	$(BIN)/ruff format --check matchmaker tests benchmarks migrations
 
 clean-db:
 	rm -f instance/matchmaker.sqlite*
