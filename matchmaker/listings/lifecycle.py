@@ -1,8 +1,8 @@
 """The listing life cycle, shared by needs and results: the one owner of a listing's status.
 
 draft → published → docking → solved / closed / expired; renew brings an expired (or closed)
-listing back to published with a new validity date; reopen brings a solved need back to published
-(its owner or an admin, once none of its contracts is live: the deal fell through). ``is_live`` /
+listing back to published with a new validity date; reopen brings a solved need (已解决) or result (已转化) back
+to published (its owner or an admin, once no live contract names it: the deal fell through). ``is_live`` /
 ``live_clause`` say which listings are public and take part in matching, in Python and in SQL.
 
 Nothing here commits: the service that calls ``transition`` owns the transaction.
@@ -31,7 +31,8 @@ ACTIONS = {
     "solve": ({S.PUBLISHED, S.DOCKING}, S.SOLVED, "标记为{solved}"),
     "close": ({S.DRAFT, S.PUBLISHED, S.DOCKING, S.EXPIRED}, S.CLOSED, "关闭"),
     "renew": ({S.PUBLISHED, S.DOCKING, S.EXPIRED, S.CLOSED}, S.PUBLISHED, "续期"),
-    # A need whose deal fell through (its contract voided) goes back to the public: its owner's or an admin's move.
+    # A need or result whose deal fell through (its contract voided) goes back to the public: its owner's or an
+    # admin's move (``reopen_refusal``).
     "reopen": ({S.SOLVED}, S.PUBLISHED, "重新开放"),
     # Moves the platform makes, never an owner's button:
     "expire": ({S.PUBLISHED, S.DOCKING}, S.EXPIRED, "过期下架"),  # past its validity (read, or the daily job)
@@ -69,16 +70,26 @@ def allowed_actions(listing, actor=None):
 
 
 def reopen_refusal(listing, actor):
-    """Why ``actor`` cannot reopen the solved listing now (a Chinese message), or None: needs only, by their
-    owner or an admin, once every contract of the need is voided (a live one means the deal stands)."""
-    if not isinstance(listing, TechNeed):
-        return "不支持的操作"
+    """Why ``actor`` cannot reopen the solved listing now (a Chinese message), or None: by its owner (a need's
+    enterprise, a result's researcher) or an admin, once every contract naming it is voided (a live one means the
+    deal stands)."""
+    noun = spec_of(listing).noun
     if not (getattr(actor, "is_authenticated", False) and listing.can_edit(actor)):
-        return "只有需求发布方或管理员可以重新开放该需求"
-    live = select(Contract.id).where(Contract.need_id == listing.id, Contract.voided.is_(False)).limit(1)
+        return f"只有{noun}发布方或管理员可以重新开放该{noun}"
+    column = Contract.need_id if isinstance(listing, TechNeed) else Contract.result_id
+    live = select(Contract.id).where(column == listing.id, Contract.voided.is_(False)).limit(1)
     if listing.id is not None and db.session.scalar(live) is not None:
-        return "该需求仍有未作废的技术合同，不能重新开放；如交易未成，请先作废该合同"
+        return f"该{noun}仍有未作废的技术合同，不能重新开放；如交易未成，请先作废该合同"
     return None
+
+
+def hold_for_contract(model, listing_id):
+    """A contract naming the listing is being written and leaves its status as it is (a result's: a contract
+    solves only its need, through ``solve``): the listing's row held to the commit all the same, so that a reopen
+    at this moment waits for the contract and counts it (no commit). FOR NO KEY UPDATE, the lock the reopen's
+    ``_claim`` takes: the contract's foreign key holds a key-share lock on the row already, and two contracts
+    naming the listing at once would deadlock on FOR UPDATE (PostgreSQL; SQLite's one writer needs none)."""
+    db.session.execute(select(model.id).where(model.id == listing_id).with_for_update(key_share=True))
 
 
 def record(listing, actor, before, action):

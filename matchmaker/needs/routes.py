@@ -50,5 +50,5 @@ def edit(need_id):
 @bp.route("/<int:need_id>/status", methods=["POST"])
 @owner_roles
 def status(need_id):
-    """Publish, mark docking or solved, close, or renew a need."""
+    """Publish, mark docking or solved, close, renew or reopen a need."""
     return views.status(NEED, need_id)

@@ -50,5 +50,5 @@ def edit(result_id):
 @bp.route("/<int:result_id>/status", methods=["POST"])
 @owner_roles
 def status(result_id):
-    """Publish, mark docking or solved, close, or renew a result."""
+    """Publish, mark docking or 已转化, close, renew or reopen a result."""
     return views.status(RESULT, result_id)
