@@ -17,6 +17,7 @@ from ..models import (
     MatchSuggestion,
     Organization,
     OrgKind,
+    Result,
     Role,
     TechNeed,
     User,
@@ -240,9 +241,17 @@ def _record_contract(actor, data, suggestion_id, key, with_contract):
     once.bind(claimed, contract.id)
     if suggestion is not None:
         _mark_signed(actor, suggestion, contract)
+    _hold_result(contract)
     if with_contract is not None:
         with_contract(contract)
     return _commit(contract)
+
+
+def _hold_result(contract, named_before=None):
+    """The result the contract names now (and did not before): its row held to the commit, so that its owner's
+    重新开放 at this moment waits for the contract and is refused (listings.lifecycle's ``reopen_refusal``)."""
+    if contract.result_id is not None and contract.result_id != named_before:
+        listing_lifecycle.hold_for_contract(Result, contract.result_id)
 
 
 def _mark_signed(actor, suggestion, contract):
@@ -288,13 +297,14 @@ def _update_contract(actor, contract, data, base_version):
         raise ContractError(refusal)
     if not contract.can_edit(actor):
         raise ContractError("您无权修改这份合同")
-    before = audit.snapshot(contract)
+    before, named = audit.snapshot(contract), contract.result_id
     try:
         if "registration_status" in data:  # reaching or leaving 已认定登记 is a move of the state machine
             lifecycle.set_registration(contract, actor, data["registration_status"], data.get("registered_on"))
         with db.session.no_autoflush:  # the version-checked UPDATE happens in the flush below
             _apply(contract, data)
         db.session.flush()  # UPDATE ... WHERE version = loaded version: catches a race in between
+        _hold_result(contract, named)
     except ContractError:
         db.session.rollback()
         raise
@@ -450,7 +460,6 @@ def _show_listing(key, value, entity):
     # A listing's audit values (its status moves and the confidential parts viewed), in its own words: a
     # result is 已转化 where a need is 已解决. None for other keys.
     from ..listings.lifecycle import ACTIONS
-    from ..models import Result, TechNeed
 
     model = Result if entity == "result" else TechNeed
     if key == "status":

@@ -11,6 +11,7 @@ from matchmaker.extensions import db
 from matchmaker.models import AuditLog, Contract, MatchSuggestion, Result
 from matchmaker.utils import clock
 
+from ..conftest import DB_URL
 from ..contracts.test_contracts import GOOD
 from ..factories import make_user
 from ..needs.helpers import need as make_published_need
@@ -180,6 +181,53 @@ CONTRACT = {"contract_no": "R-1", "type": "transfer", "title": "另一份合同"
             "registered_on": None}  # fmt: skip
 
 
+@pytest.mark.skipif(not DB_URL, reason="needs PostgreSQL (MATCHMAKER_DATABASE_URL)")
+def test_a_reopen_while_a_contract_naming_the_result_is_being_recorded_waits_and_is_refused(file_app, monkeypatch):
+    """A broker records a contract naming a result marked 已转化 (its first contract voided) and has not committed
+    when the researcher reopens it: the reopen waits for the contract and is refused (it counted no live contract
+    and put the result back on the public list with one)."""
+    import threading
+
+    from matchmaker.contracts import services as contracts
+    from matchmaker.listings import lifecycle, services
+    from matchmaker.models import User
+
+    ids = _solved_after_a_voided_deal(file_app)
+    written, errors, real_commit = threading.Event(), [], contracts._commit
+
+    def commit_after_a_while(contract):
+        written.set()
+        threading.Event().wait(1.0)  # the researcher's reopen arrives meanwhile
+        return real_commit(contract)
+
+    monkeypatch.setattr(contracts, "_commit", commit_after_a_while)
+
+    def record():
+        with file_app.app_context():  # the broker's request on another web process
+            try:
+                contracts.record_contract(db.session.get(User, ids["broker"]), CONTRACT, suggestion_id=ids["pair"])
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=record)
+    thread.start()
+    assert written.wait(30)
+    with file_app.app_context():
+        with pytest.raises(lifecycle.LifecycleError, match=LIVE):
+            services.change_status(
+                db.session.get(Result, ids["result"]), "reopen", actor=db.session.get(User, ids["owner"])
+            )
+        db.session.remove()
+    thread.join(30)
+    assert not errors
+    with file_app.app_context():
+        assert db.session.get(Result, ids["result"]).status == "solved"
+        assert db.session.scalar(db.select(db.func.count(Contract.id)).filter_by(result_id=ids["result"])) == 2
+        db.session.remove()
+
+
 def test_a_reopen_and_a_contract_at_once_one_counts_the_other(file_app):
     """The researcher reopens a result (its first contract voided) while a broker records a contract naming it:
     the contract is recorded either way; the reopen is either first (the result public again, the contract then
@@ -230,3 +278,32 @@ def test_two_reopens_at_once_reopen_once(file_app):
         moves = db.session.scalars(db.select(AuditLog).filter_by(entity="result", entity_id=ids["result"]))
         assert [m.after["action"] for m in moves if m.action == "status"] == ["reopen"]
         db.session.remove()
+
+
+def test_two_contracts_naming_one_result_at_once_are_both_recorded(file_app):
+    """Two brokers record contracts from two pairs of one result at the same moment: both are recorded (the row
+    each holds for a reopen is taken FOR NO KEY UPDATE; FOR UPDATE would deadlock with the other's foreign key)."""
+    from matchmaker.contracts import services as contracts
+    from matchmaker.contracts.lifecycle import ContractError
+    from matchmaker.models import User
+
+    from ..races import at_once
+
+    ids = _solved_after_a_voided_deal(file_app)
+    with file_app.app_context():
+        second = MatchSuggestion(need_id=make_published_need().id, result_id=ids["result"], status="negotiating",
+                                 assigned_broker_id=ids["broker"])  # fmt: skip
+        db.session.add(second)
+        db.session.commit()
+        pairs = (ids["pair"], second.id)
+        db.session.remove()
+
+    def recording(i):
+        def prepare():
+            actor = db.session.get(User, ids["broker"])
+            data = dict(CONTRACT, contract_no=f"R-{i}")
+            return lambda: contracts.record_contract(actor, data, suggestion_id=pairs[i])
+
+        return prepare
+
+    assert at_once(file_app, [recording(0), recording(1)], refused=ContractError) == ["ok", "ok"]
