@@ -1,7 +1,5 @@
 """Login, logout, registration and password change pages."""
 
-import math
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
@@ -9,7 +7,7 @@ from ..extensions import limiter
 from ..models import Role
 from ..utils import once
 from ..utils.urls import safe_next
-from . import recent, registration, reset, services, throttle
+from . import recent, registration, reset, services
 from .decorators import login_required, public
 from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 
@@ -25,23 +23,16 @@ def login():
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        email, addr = form.email.data, request.remote_addr
-        admitted, wait = throttle.admit(email, addr)
-        if not admitted:
-            form.email.errors.append(f"登录失败次数过多，请 {math.ceil(wait / 60)} 分钟后再试")
-            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
-        user = services.authenticate(email, form.password.data)
-        if user is None:
-            form.password.errors.append("邮箱或密码不正确")
-        elif not user.is_active:
-            form.email.errors.append("该账号已被停用，请联系平台管理员")
-        else:
-            throttle.succeeded(email, addr)
-            _log_in(user, remember=form.remember.data)
-            recent.stamp(user)
-            services.record_login(user)
-            flash(f"欢迎回来，{user.name}", "success")
-            return redirect(safe_next(request.args.get("next")) or url_for("main.dashboard"))
+        try:
+            user = services.log_in(form.email.data, form.password.data, request.remote_addr)
+        except services.LoginRefused as exc:
+            form[exc.field].errors.append(str(exc))
+            headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
+            return render_template("auth/login.html", form=form), exc.status, headers
+        _log_in(user, remember=form.remember.data)  # only now: a login whose commit failed logs nobody in
+        recent.stamp(user)
+        flash(f"欢迎回来，{user.name}", "success")
+        return redirect(safe_next(request.args.get("next")) or url_for("main.dashboard"))
     return render_template("auth/login.html", form=form)
 
 

@@ -1,9 +1,11 @@
 """Account use cases: register, authenticate, change password, manage staff."""
 
+import logging
+import math
 import secrets
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..admin.services import organization_named
@@ -19,6 +21,8 @@ from ..utils.tx import rolls_back_on
 from ..utils.uscc import normalize_uscc
 from . import throttle
 
+log = logging.getLogger(__name__)
+
 
 class AccountError(ValueError):
     """A use-case failure with a message for the user (in Chinese); ``field``, when set, names the
@@ -27,6 +31,15 @@ class AccountError(ValueError):
     def __init__(self, message, field=None):
         super().__init__(message)
         self.field = field
+
+
+class LoginRefused(AccountError):
+    """A login that did not happen: the reason beside the form's ``field``, the answer's ``status``, and
+    ``retry_after`` seconds when the throttle refused it."""
+
+    def __init__(self, message, field, status=200, retry_after=None):
+        super().__init__(message, field)
+        self.status, self.retry_after = status, retry_after
 
 
 class EmailTaken(AccountError):
@@ -199,9 +212,29 @@ def authenticate(email, password):
     return user
 
 
-def record_login(user):
+def log_in(email, password, address):
+    """The user with these credentials, the login recorded in one commit: last_login_at, and the throttle's
+    failures of the account from ``address`` forgotten. LoginRefused otherwise (the throttle's refusal, wrong
+    credentials, a deactivated account), with nothing committed but the throttle's record of the attempt,
+    which it commits before the password is checked (auth/throttle.py). A commit that fails is LoginRefused
+    too: the caller logs the browser in only once this returns, so a failure is never half a login."""
+    admitted, wait = throttle.admit(email, address)
+    if not admitted:
+        raise LoginRefused(f"登录失败次数过多，请 {math.ceil(wait / 60)} 分钟后再试", "email", 429, wait)
+    user = authenticate(email, password)
+    if user is None:
+        raise LoginRefused("邮箱或密码不正确", "password")
+    if not user.is_active:  # the attempt stays counted, as a wrong password's does
+        raise LoginRefused("该账号已被停用，请联系平台管理员", "email")
+    throttle.succeeded(email, address, commit=False)
     user.last_login_at = utcnow()
-    db.session.commit()
+    try:
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("login of user %s not saved", user.id)
+        raise LoginRefused("登录未完成：服务器暂时无法保存，您尚未登录，请稍后重新登录", "password", 503) from None
+    return user
 
 
 def logout(user):

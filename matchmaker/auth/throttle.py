@@ -72,9 +72,14 @@ def admit(email, address):
     return _store_call("admit", email, address)
 
 
-def succeeded(email, address):
-    """Forget this account's failures from this address (the attempt that just succeeded too)."""
-    return _store_call("succeeded", email, address)
+def succeeded(email, address, commit=True):
+    """Forget this account's failures from this address (the attempt that just succeeded too).
+
+    The database's records are deleted in a commit of their own, or with ``commit=False`` in the caller's
+    transaction (a login: with its last_login_at; they stay if it rolls back). Redis's, when configured,
+    are deleted at once either way: the password was right, whatever the caller's commit does."""
+    if _store_call("succeeded", email, address) and commit:
+        db.session.commit()
 
 
 def forget(email):
@@ -129,8 +134,9 @@ class _DbStore:
         return max(pair, _wait(times(stmt), per_account, window, 0)) or 1
 
     def succeeded(self, account, address):
+        """Delete the records in the session's transaction; True: there is something to commit."""
         db.session.execute(db.delete(LoginAttempt).filter_by(account=account, address=address))
-        db.session.commit()
+        return True
 
 
 class _RedisStore:
