@@ -227,12 +227,12 @@ def log_in(email, password, address):
     if not user.is_active:  # the attempt stays counted, as a wrong password's does
         raise LoginRefused("该账号已被停用，请联系平台管理员", "email")
     throttle.succeeded(email, address, commit=False)
-    user.last_login_at = utcnow()
+    user.last_login_at, user_id = utcnow(), user.id
     try:
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
-        log.exception("login of user %s not saved", user.id)
+        log.exception("login of user %s not saved", user_id)  # read before: the rollback expired the user
         raise LoginRefused("登录未完成：服务器暂时无法保存，您尚未登录，请稍后重新登录", "password", 503) from None
     return user
 
