@@ -64,15 +64,20 @@ def load_cert_from_pemder_data(data: bytes):
 
 
 def make_signer(cert_pem: bytes, private_key, chain=()):
-    """A pyHanko SimpleSigner from a PEM certificate, a cryptography private key and its issuers."""
+    """A pyHanko signer from a PEM certificate (or a loaded one), a cryptography private key and its issuers.
+
+    It signs with ``private_key`` as given (pyHanko's own signer loads its key again for each signature)."""
     from pyhanko.keys.internal import translate_pyca_cryptography_key_to_asn1
-    from pyhanko.sign.signers import SimpleSigner
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    cert = load_cert_from_pemder_data(cert_pem)
+    from .keyed import LoadedKeySigner
+
     store = SimpleCertificateStore.from_certs([_asn1_cert(c) for c in chain])
-    return SimpleSigner(
-        signing_cert=cert, signing_key=translate_pyca_cryptography_key_to_asn1(private_key), cert_registry=store
+    return LoadedKeySigner(
+        signing_cert=_asn1_cert(cert_pem),
+        signing_key=translate_pyca_cryptography_key_to_asn1(private_key),
+        cert_registry=store,
+        private_key=private_key,
     )
 
 
@@ -87,15 +92,17 @@ def signer_from_pkcs12(data: bytes, passphrase: bytes | None, chain=()):
 
 
 def local_timestamper(tsa_cert, tsa_key, root):
-    """The platform as its own RFC 3161 timestamp authority, signing with its TSA certificate."""
+    """The platform as its own RFC 3161 timestamp authority, signing with its TSA certificate and key (as loaded)."""
     from pyhanko.keys.internal import translate_pyca_cryptography_key_to_asn1
-    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    return DummyTimeStamper(
+    from .keyed import LoadedKeyTimeStamper
+
+    return LoadedKeyTimeStamper(
         tsa_cert=_asn1_cert(tsa_cert),
         tsa_key=translate_pyca_cryptography_key_to_asn1(tsa_key),
         certs_to_embed=SimpleCertificateStore.from_certs([_asn1_cert(root)]),
+        private_key=tsa_key,
     )
 
 
