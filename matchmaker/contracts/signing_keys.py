@@ -1,8 +1,10 @@
 """Keys for online signing: the platform CA in the instance folder, organisations' credentials, trust.
 
-The only module of the app that touches private keys; it decrypts them in memory for one signature.
+The only module of the app that touches private keys. An organisation's key is decrypted in memory for one
+signature; the platform's own (CA, TSA, platform) once per process (``signing.authority``).
 """
 
+import hashlib
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -24,13 +26,24 @@ def signing_dir() -> Path:
 
 
 def authority() -> Authority:
-    """The platform CA of this instance, created on first use (init-db creates it too)."""
+    """The platform CA of this instance, created on first use (init-db creates it too). Made again when SIGNING_DIR
+    points elsewhere or master.key was replaced; its keys are decrypted once per process while their files and the
+    master key stay the same (``signing.authority``)."""
     cache = current_app.extensions.setdefault("signing", {})
-    key = str(signing_dir())
-    if cache.get("authority_dir") != key:
-        cache["authority"] = Authority.ensure(signing_dir(), name=current_app.config["SIGNING_PLATFORM_NAME"])
-        cache["authority_dir"] = key
+    folder = signing_dir()
+    seen = _master_key_of(folder)
+    if seen is None or cache.get("authority_of") != seen:
+        cache["authority"] = Authority.ensure(folder, name=current_app.config["SIGNING_PLATFORM_NAME"])
+        cache["authority_of"] = _master_key_of(folder)
     return cache["authority"]
+
+
+def _master_key_of(folder: Path):
+    """The folder and a digest of its master key (None before the authority is created)."""
+    try:
+        return str(folder), hashlib.sha256((folder / "master.key").read_bytes()).digest()
+    except FileNotFoundError:
+        return None
 
 
 def trust_roots():

@@ -11,11 +11,16 @@ Files in the authority's folder (``instance/signing/`` in the app):
 
 Organisations' keys live in the database, encrypted the same way: a database backup alone
 reveals no key, and ``master.key`` is backed up separately (see the README).
+
+The platform's own keys (CA, TSA, platform) are decrypted once per process and kept while their
+files and the master key stay the same (``_load_once``); an organisation's key is decrypted for
+its one signature only.
 """
 
 import hashlib
 import os
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -78,6 +83,13 @@ class KeyCipher:
     def _derived(self):
         return hashlib.sha256(b"matchmaker-signing/aes-gcm\0" + self._secret).digest()
 
+    def source(self, *parts: bytes) -> bytes:
+        """A digest of ``parts`` and this secret: what a key decrypted from them was loaded from."""
+        digest = hashlib.sha256(b"matchmaker-signing/loaded\0" + self._secret)
+        for part in parts:
+            digest.update(len(part).to_bytes(8, "big") + part)
+        return digest.digest()
+
 
 def load_or_create_master_key(directory: Path) -> bytes:
     """The folder's master key, created (32 random bytes, hex, mode 0600) when there is none."""
@@ -92,6 +104,38 @@ def load_or_create_master_key(directory: Path) -> bytes:
     with os.fdopen(fd, "wb") as f:
         f.write(secret + b"\n")
     return secret
+
+
+# Loaded once per process -------------------------------------------------------------------
+# Decrypting a key (scrypt) and checking it (RSA) cost about 0.05 s on a quiet machine, and every signature needs
+# the TSA's key, the platform's final one the platform's too. What is remembered is the loaded key and
+# certificate, immutable and shared by threads; each signature builds its own pyHanko objects from them.
+
+_loaded: dict[tuple[str, str], tuple[bytes, object]] = {}  # (folder, file stem) -> (source, what was loaded)
+_loading = threading.Lock()
+
+
+def _load_once(slot, source: bytes, load):
+    """``load()``'s result, made once for ``slot`` while ``source`` (a digest of what it reads) stays the same.
+
+    A new source (a key or certificate replaced, another master key) loads again and replaces the one before; a
+    load that fails is not remembered. Concurrent first uses wait for one load."""
+    entry = _loaded.get(slot)
+    if entry is None or entry[0] != source:
+        with _loading:
+            entry = _loaded.get(slot)
+            if entry is None or entry[0] != source:
+                entry = (source, load())
+                _loaded[slot] = entry
+    return entry[1]
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    """A certificate of the authority's folder and its private key, decrypted."""
+
+    cert: x509.Certificate
+    key: object  # a cryptography private key
 
 
 # Certificates -----------------------------------------------------------------------------
@@ -181,15 +225,8 @@ class Authority:
     def __init__(self, directory: Path, cipher: KeyCipher):
         self.directory = Path(directory)
         self.cipher = cipher
-        try:
-            self.root = x509.load_pem_x509_certificate((self.directory / "ca.pem").read_bytes())
-            self.tsa = x509.load_pem_x509_certificate((self.directory / "tsa.pem").read_bytes())
-            self.platform = x509.load_pem_x509_certificate((self.directory / "platform.pem").read_bytes())
-        except FileNotFoundError as exc:
-            raise AuthorityError(
-                f"the certificate authority is incomplete in {self.directory}: {exc.filename}"
-            ) from exc
-        self._root_key = None
+        for cert in ("ca", "tsa", "platform"):  # an incomplete folder is an error now, not at the first signature
+            self._cert(cert)
 
     # Creation ---------------------------------------------------------------------------
 
@@ -239,6 +276,19 @@ class Authority:
 
     # Use --------------------------------------------------------------------------------
 
+    # The certificates are read from their files each time: a replaced one (with its key) is used from then on.
+    @property
+    def root(self) -> x509.Certificate:
+        return self._cert("ca")
+
+    @property
+    def tsa(self) -> x509.Certificate:
+        return self._cert("tsa")
+
+    @property
+    def platform(self) -> x509.Certificate:
+        return self._cert("platform")
+
     @property
     def root_pem(self) -> bytes:
         return self.root.public_bytes(serialization.Encoding.PEM)
@@ -247,17 +297,38 @@ class Authority:
     def root_fingerprint(self) -> str:
         return fingerprint(self.root)
 
-    def _key(self, stem):
-        return self.cipher.decrypt((self.directory / f"{stem}.key.pem").read_bytes())
+    def _read(self, fname) -> bytes:
+        try:
+            return (self.directory / fname).read_bytes()
+        except FileNotFoundError as exc:
+            raise AuthorityError(
+                f"the certificate authority is incomplete in {self.directory}: {exc.filename}"
+            ) from exc
+
+    def _cert(self, stem) -> x509.Certificate:
+        pem = self._read(f"{stem}.pem")
+        slot = (str(self.directory), f"{stem}.pem")
+        return _load_once(slot, hashlib.sha256(pem).digest(), lambda: x509.load_pem_x509_certificate(pem))
+
+    def _pair(self, stem) -> KeyPair:
+        """``stem``'s certificate and key as their files are now, decrypted once per process while they stay so."""
+        cert_pem, key_pem = self._read(f"{stem}.pem"), self._read(f"{stem}.key.pem")
+
+        def load():
+            pair = KeyPair(x509.load_pem_x509_certificate(cert_pem), self.cipher.decrypt(key_pem))
+            if pair.key.public_key() != pair.cert.public_key():  # one of the two replaced, not yet the other
+                raise AuthorityError(f"{stem}.pem and {stem}.key.pem in {self.directory} do not belong together")
+            return pair
+
+        return _load_once((str(self.directory), stem), self.cipher.source(cert_pem, key_pem), load)
 
     def issue(self, subject: Subject, years: int = SIGNER_YEARS) -> Issued:
         """A new key and certificate for an organisation, signed by the root."""
-        if self._root_key is None:
-            self._root_key = self._key("ca")
+        root = self._pair("ca")
         key = _new_key()
         now = _now()
-        not_after = min(now + timedelta(days=365 * years), self.root.not_valid_after_utc)
-        cert = _build(subject.x509_name(), self.root.subject, key.public_key(), self._root_key,
+        not_after = min(now + timedelta(days=365 * years), root.cert.not_valid_after_utc)
+        cert = _build(subject.x509_name(), root.cert.subject, key.public_key(), root.key,
                       now - timedelta(minutes=5), not_after)  # fmt: skip
         return Issued(
             cert_pem=cert.public_bytes(serialization.Encoding.PEM),
@@ -270,18 +341,23 @@ class Authority:
         )
 
     def signer_for(self, cert_pem: bytes, key_pem: bytes):
-        """A pyHanko signer for a certificate this authority issued (key decrypted in memory only)."""
+        """A pyHanko signer for a certificate this authority issued: its key decrypted for this signature only
+        (an organisation's key is not kept in the process: its memory holds the platform's keys, not every
+        organisation's)."""
         from .pades import make_signer
 
         return make_signer(cert_pem, self.cipher.decrypt(key_pem), [self.root])
 
     def platform_signer(self):
+        """A pyHanko signer for the platform's final signature (one per signature; the key is loaded once)."""
         from .pades import make_signer
 
-        return make_signer(self.platform.public_bytes(serialization.Encoding.PEM), self._key("platform"), [self.root])
+        platform = self._pair("platform")
+        return make_signer(platform.cert, platform.key, [self.root])
 
     def timestamper(self):
         """The platform acting as its own timestamp authority (RFC 3161 tokens signed by tsa.pem)."""
         from .pades import local_timestamper
 
-        return local_timestamper(self.tsa, self._key("tsa"), self.root)
+        tsa = self._pair("tsa")
+        return local_timestamper(tsa.cert, tsa.key, self.root)
