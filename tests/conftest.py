@@ -96,29 +96,27 @@ _memoise_password_hashing()
 
 
 def _memoise_private_key_loads():
-    """Loading an RSA private key checks it (and an encrypted PEM one is first decrypted, scrypt): about 0.04 s a
-    load on a quiet machine, and every signature loads its signer's and the timestamp authority's keys again
-    (pyHanko's signers, the platform CA's encrypted key files): tens of loads a signing test, a fifth of its time.
-    A key object never changes, so the same bytes and password give the key loaded before. A load that fails (a
-    wrong password, damaged bytes) is not remembered: it fails again each time."""
+    """An organisation's key is decrypted (scrypt) and checked for each of its signatures, by design (the app keeps
+    only the platform's keys loaded, matchmaker/signing/authority.py): about 0.05 s a load on a quiet machine, and
+    the tests sign with a handful of organisations' keys again and again. A key object never changes, so the same
+    PEM bytes and password give the key loaded before. A load that fails (a wrong password, damaged bytes) is not
+    remembered: it fails again each time. Tests counting the app's decryptions count KeyCipher.decrypt's calls."""
     from functools import lru_cache
 
     from cryptography.hazmat.primitives import serialization
 
-    def memoised(real):
-        @lru_cache(maxsize=256)
-        def cached(data, password, unsafe):
-            return real(data, password, unsafe_skip_rsa_key_validation=unsafe)
+    real = serialization.load_pem_private_key
 
-        def load(data, password=None, backend=None, *, unsafe_skip_rsa_key_validation=False):
-            if backend is not None or not isinstance(data, bytes) or not isinstance(password, bytes | None):
-                return real(data, password, backend, unsafe_skip_rsa_key_validation=unsafe_skip_rsa_key_validation)
-            return cached(data, password, unsafe_skip_rsa_key_validation)
+    @lru_cache(maxsize=256)
+    def cached(data, password, unsafe):
+        return real(data, password, unsafe_skip_rsa_key_validation=unsafe)
 
-        return load
+    def load(data, password=None, backend=None, *, unsafe_skip_rsa_key_validation=False):
+        if backend is not None or not isinstance(data, bytes) or not isinstance(password, bytes | None):
+            return real(data, password, backend, unsafe_skip_rsa_key_validation=unsafe_skip_rsa_key_validation)
+        return cached(data, password, unsafe_skip_rsa_key_validation)
 
-    serialization.load_pem_private_key = memoised(serialization.load_pem_private_key)
-    serialization.load_der_private_key = memoised(serialization.load_der_private_key)
+    serialization.load_pem_private_key = load
 
 
 _memoise_private_key_loads()
