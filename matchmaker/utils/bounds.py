@@ -3,7 +3,7 @@
 Path segments: ``<int:...>`` takes 0..2**31-1 (PostgreSQL's integer); a larger id is a 404 like any
 missing one. Query strings: ``page`` is clamped to 1..PAGE_MAX (past the last page a list is empty)
 before any view or ``db.paginate`` reads it; any other integer past 2**31-1 is dropped, but for a search
-box's text (``q``). The JSON API is left alone: its argument schemas declare these ranges and answer 422
+box's text (``q``) and the amounts whose reader bounds them itself (``TEXT_ARGS``). The JSON API is left alone: its argument schemas declare these ranges and answer 422
 (what its OpenAPI document promises).
 """
 
@@ -33,7 +33,9 @@ def clamp_page(raw):
 
 
 # A search box's text, never read as an integer: a phone (13800138000) or number typed there was dropped as one.
-TEXT_ARGS = frozenset({"q"})
+# min/max are 万元 amounts read as decimals by listings/queries.py, which caps them at what the column holds:
+# dropped here, ?min=10000000000 listed everything.
+TEXT_ARGS = frozenset({"q", "nq", "rq", "number", "min", "max"})
 
 
 def _too_big(value):

@@ -83,3 +83,20 @@ def test_page_numbers_are_clamped(sweep):
     assert [clamp_page(x) for x in ("", "abc", "-3", "0", "7", HUGE, "１２")] == [1, 1, 1, 1, 7, PAGE_MAX, 1]
     body = clients["enterprise"].get(f"/needs/?page={HUGE}").get_data(as_text=True)
     assert "测试技术需求" not in body  # past the last page: an empty page
+
+
+def test_amount_filter_past_int_range_is_capped_not_dropped(client, auth):
+    """?min=10000000000 (万元) finds what the largest amount a listing holds finds: nothing here, not every listing."""
+    make_need(title="小额需求甲", budget_wan=50)
+    make_result(title="小额成果乙", price_wan=80)
+    auth.login("enterprise")
+    for url, title in (("/needs/", "小额需求甲"), ("/results/", "小额成果乙")):
+        assert title in client.get(url).get_data(as_text=True)
+        assert title not in client.get(f"{url}?min=10000000000").get_data(as_text=True), url
+        assert title in client.get(f"{url}?max=10000000000").get_data(as_text=True), url
+
+
+def test_search_boxes_keep_long_numbers(client, auth):
+    """A phone or number typed into an event's search boxes or the certificate check is searched, not dropped."""
+    body = client.get("/training/verify?number=20260000012345").get_data(as_text=True)
+    assert "未找到编号为“20260000012345”的证书" in body
