@@ -13,6 +13,11 @@ bp = Blueprint("reports", __name__)
 admin_only = role_required(Role.ADMIN)
 
 
+def _refused(message):
+    """An export that cannot be made: the error page saying why (abort's description is not shown)."""
+    return render_template("errors/error.html", code=400, title="无法导出", message=message), 400
+
+
 def _period():
     """The period from ?from=&to=, or the default with an error message."""
     try:
@@ -39,7 +44,7 @@ def export():
     """Every report table as .xlsx (a sheet per table) or CSV (one table with ?table=, else all)."""
     period, error = _period()
     if error:
-        abort(400, description=error)
+        return _refused(f"{error}，请返回报表页重新选择统计区间")
     fmt = request.args.get("format", "xlsx")
     report = services.build_report(period)
     stem = f"技术合同统计_{period.start:%Y%m%d}-{period.end:%Y%m%d}"
@@ -57,7 +62,7 @@ def export():
         body, name = to_xlsx(report), f"{stem}.xlsx"
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        abort(400)
+        return _refused("导出格式应为 xlsx 或 csv")
     from urllib.parse import quote
 
     disposition = f"attachment; filename=report.{fmt}; filename*=UTF-8''{quote(name)}"
@@ -87,7 +92,7 @@ def service_export():
 
     period, error = _period()
     if error:
-        abort(400, description=error)
+        return _refused(f"{error}，请返回服务统计页重新选择统计区间")
     name = f"服务统计_{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
     return Response(service_stats.to_xlsx(service_stats.build(period)),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

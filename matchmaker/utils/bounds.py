@@ -34,8 +34,9 @@ def clamp_page(raw):
 
 # A search box's text, never read as an integer: a phone (13800138000) or number typed there was dropped as one.
 # min/max are 万元 amounts read as decimals by listings/queries.py, which caps them at what the column holds:
-# dropped here, ?min=10000000000 listed everything.
-TEXT_ARGS = frozenset({"q", "nq", "rq", "number", "min", "max"})
+# dropped here, ?min=10000000000 listed everything. from/to are dates: dropped, a report showed its default
+# period as if no date had been typed, where its reader says the date is malformed.
+TEXT_ARGS = frozenset({"q", "nq", "rq", "number", "min", "max", "from", "to"})
 
 
 def _too_big(value):

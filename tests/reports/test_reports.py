@@ -320,3 +320,25 @@ def test_quick_periods_are_the_years_with_contracts(client, auth, rows_current):
         body = client.get(path).get_data(as_text=True)
         quick = re.search(r"快捷区间：(.*?)</div>", body, re.S).group(1)
         assert re.findall(r">([^<]+)</a>", quick) == ["本年", "本季度", f"{this_year}年", "2019年"], path
+
+
+def test_a_refused_export_says_why(client, auth):
+    """A hand-made export URL with a reversed period, a bad date or format answers 400 with the reason, not a
+    generic "请求格式不正确"."""
+    auth.login("admin")
+    for url, reason in (
+        ("/reports/export?from=2026-12-31&to=2026-01-01", "开始日期不能晚于结束日期"),
+        ("/reports/export?format=csv&from=2026-02-30", "日期格式不正确"),
+        ("/reports/services/export?from=1990-01-01&to=2026-12-31", "统计区间不能超过 30 年"),
+        ("/reports/export?format=pdf", "导出格式应为 xlsx 或 csv"),
+    ):
+        resp = client.get(url)
+        assert resp.status_code == 400 and reason in resp.get_data(as_text=True), url
+
+
+def test_a_date_that_looks_like_a_huge_number_is_told_not_ignored(client, auth):
+    """?from=99999999999999999999 is a malformed date (said so), not silently the default period."""
+    auth.login("admin")
+    assert "日期格式不正确" in client.get("/reports/?from=99999999999999999999").get_data(as_text=True)
+    assert "日期格式不正确" in client.get("/reports/services?to=20260101000000").get_data(as_text=True)
+    assert client.get("/reports/export?to=99999999999999999999").status_code == 400
