@@ -6,7 +6,7 @@ import flask
 from flask import current_app, g, jsonify, render_template, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import missing
+from marshmallow import fields, missing
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException
 
@@ -21,6 +21,15 @@ class ApiParser(FlaskParser):
     (the schemas' own ``unknown``, RAISE: a misspelt filter must not answer with the unfiltered list)."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION | {"query": None, "querystring": None}
+
+    def load_querystring(self, req, schema):
+        """The query arguments; one given twice (``?zone=1&zone=2``) is refused: the first alone was read, and
+        the answer passed for the list filtered by both."""
+        repeated = sorted({k for k, v in req.args.lists() if len(v) > 1 and _is_single(schema, k)})
+        if repeated:
+            raise errors.ApiError(422, "validation_error", "参数校验失败",
+                                  errors={k: ["此参数只能出现一次"] for k in repeated})  # fmt: skip
+        return super().load_querystring(req, schema)
 
     def _raw_load_json(self, req):
         """The JSON body. Another content type is 415 (not "缺少此参数" on every field that was sent), and a
@@ -42,6 +51,12 @@ class ApiParser(FlaskParser):
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         raise errors.ApiError(400, detail="请求体不是有效的 JSON")
+
+
+def _is_single(schema, key):
+    """Whether the query argument ``key`` takes one value (every argument but a list field's)."""
+    field = next((f for f in schema.fields.values() if (f.data_key or f.name) == key), None)
+    return not isinstance(field, fields.List)
 
 
 class ApiBlueprint(Blueprint):

@@ -372,3 +372,13 @@ def test_control_characters_are_422_not_a_database_error(api, url):
     """NUL (which PostgreSQL refuses in text) and other control characters never reach a query."""
     body = api.get(url, token_for("admin")).get_json()  # NUL: 400 for the whole site; others: the argument's 422
     assert (body["status"], body["code"]) in ((400, "bad_request"), (422, "validation_error")), (url, body)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/needs?zone=1&zone=2", "/api/v1/results?limit=1&limit=2",
+                                 "/api/v1/contracts?from=2020-01-01&from=2021-01-01", "/api/v1/suggestions?q=a&q=b"])  # fmt: skip
+def test_an_argument_given_twice_is_refused_not_half_read(api, url):
+    """?zone=1&zone=2 was read as zone=1 alone, the answer passing for the list filtered by both: 422, named."""
+    resp = api.get(url, token_for("admin"))
+    body = resp.get_json()
+    name = url.split("?")[1].split("=")[0]
+    assert resp.status_code == 422 and body["errors"] == {name: ["此参数只能出现一次"]}, body
