@@ -62,7 +62,8 @@ def organizations_list(args):
     if args.get("kind"):
         stmt = stmt.where(Organization.kind == args["kind"])
     filters = {k: v for k, v in args.items() if k not in ("limit", "cursor")}
-    page = pagination.page(stmt, None, "organizations", filters, args["limit"], args.get("cursor"))
+    keyset = pagination.by_id(Organization.id)
+    page = pagination.page(stmt, None, "organizations", filters, args["limit"], args.get("cursor"), keyset)
     page["items"] = [_org(o) for o in page["items"]]
     return page
 

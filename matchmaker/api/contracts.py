@@ -79,7 +79,8 @@ def contracts_list(args):
         stmt = stmt.where(contract_awaiting_signatures())
     elif signing == "recorded":
         stmt = stmt.where(not_(contract_signed_online()), not_(contract_awaiting_signatures()))
-    page = pagination.page(stmt, None, "contracts", filters, args["limit"], args.get("cursor"))
+    keyset = pagination.by_date_and_id(Contract.signed_on, Contract.id)  # contract_query's order
+    page = pagination.page(stmt, None, "contracts", filters, args["limit"], args.get("cursor"), keyset)
     states = signing_states([c.id for c in page["items"]])
     page["items"] = [dump(c, states) for c in page["items"]]
     return page

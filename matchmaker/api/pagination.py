@@ -3,10 +3,18 @@
 The cursor carries an offset into the list's order (the same order as the pages: relevance,
 newest, amount…) and a digest of the filters; it is signed, so a client cannot forge a position
 or reuse a cursor with other filters (both give 400). ``limit`` is 1–100.
+
+A list in a fixed order of unique keys (contracts: signing date, id; organisations: id) passes a ``Keyset``:
+its cursor also carries the last row's keys and the next page starts after that row, not at an offset. A
+row leaving the list between two pages (a contract voided) moved every later row one place up: read at
+the offset, the next page skipped one, and a client syncing the list never saw it.
 """
 
 import hashlib
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -29,35 +37,69 @@ def _digest(scope, filters):
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class Keyset:
+    """A list's order by unique keys: ``key(row)`` gives a row's keys (JSON: ints and ISO dates as text),
+    ``after(keys)`` the condition of the rows that follow that row in the order."""
+
+    key: Callable
+    after: Callable
+
+
+def by_date_and_id(date_col, id_col):
+    """The keyset of an order by a date, then id, both descending (contracts, newest signing first)."""
+    return Keyset(
+        key=lambda row: [getattr(row, date_col.key).isoformat(), row.id],
+        after=lambda k: (date_col < date.fromisoformat(k[0])) | ((date_col == date.fromisoformat(k[0])) & (id_col < int(k[1]))),
+    )  # fmt: skip
+
+
+def by_id(id_col):
+    """The keyset of an order by id ascending."""
+    return Keyset(key=lambda row: [row.id], after=lambda k: id_col > int(k[0]))
+
+
 def decode(cursor, scope, filters):
-    """The offset a cursor points at (0 without one); ApiError 400 for a bad or foreign cursor."""
+    """(offset, last row's keys or None) a cursor points at ((0, None) without one); ApiError 400 for a bad or
+    foreign cursor."""
     if not cursor:
-        return 0
+        return 0, None
     try:
         data = _serializer().loads(cursor)
-        offset, digest = int(data["o"]), data["q"]
-    except (BadSignature, KeyError, TypeError, ValueError):
+        offset, digest, keys = int(data["o"]), data["q"], data.get("k")
+        if keys is not None and not isinstance(keys, list):
+            raise TypeError
+    except (BadSignature, KeyError, TypeError, ValueError, AttributeError):
         raise ApiError(400, "invalid_cursor", "分页游标无效", "请使用上一页响应中的 next_cursor") from None
     if digest != _digest(scope, filters) or not 0 <= offset <= MAX_OFFSET:
         raise ApiError(400, "invalid_cursor", "分页游标无效", "游标与本次查询条件不符") from None
-    return offset
+    return offset, keys
 
 
-def encode(offset, scope, filters):
-    return _serializer().dumps({"o": offset, "q": _digest(scope, filters)})
+def encode(offset, scope, filters, keys=None):
+    data = {"o": offset, "q": _digest(scope, filters)}
+    if keys is not None:
+        data["k"] = keys
+    return _serializer().dumps(data)
 
 
-def page(stmt, load, scope, filters, limit, cursor):
+def page(stmt, load, scope, filters, limit, cursor, keyset=None):
     """Run one page of an id statement: {"items": rows, "next_cursor": str|None}.
 
     ``stmt`` selects rows in the list's order, or ids that ``load(ids)`` turns into rows (in that
-    order). One extra row is read to know whether another page follows.
+    order). One extra row is read to know whether another page follows. With a ``keyset`` (rows, not ids),
+    a page starts after the last row its cursor names.
     """
-    offset = decode(cursor, scope, filters)
-    rows = list(db.session.scalars(stmt.limit(limit + 1).offset(offset)))
+    offset, keys = decode(cursor, scope, filters)
+    if keyset is not None and keys is not None:
+        stmt = stmt.where(keyset.after(keys))
+    else:
+        stmt = stmt.offset(offset)
+    rows = list(db.session.scalars(stmt.limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
+    last = keyset.key(rows[-1]) if keyset is not None and rows else None
     if load is not None and rows:
         rows = load(rows)
-    nxt = encode(offset + limit, scope, filters) if more and offset + limit <= MAX_OFFSET else None
+    nxt = encode(offset + limit, scope, filters, last) if more and offset + limit <= MAX_OFFSET else None
     return {"items": rows, "next_cursor": nxt}

@@ -382,3 +382,41 @@ def test_an_argument_given_twice_is_refused_not_half_read(api, url):
     body = resp.get_json()
     name = url.split("?")[1].split("=")[0]
     assert resp.status_code == 422 and body["errors"] == {name: ["此参数只能出现一次"]}, body
+
+
+def _walk(api, url, raw, between=None):
+    """Every id of a list read two at a time; ``between()`` runs after the first page."""
+    seen, cursor = [], None
+    while True:
+        body = api.get(url + (f"&cursor={cursor}" if cursor else ""), raw).get_json()
+        seen += [i["id"] for i in body["items"]]
+        if between is not None and cursor is None:
+            between()
+        cursor = body["next_cursor"]
+        if not cursor:
+            return seen
+
+
+def test_a_contract_voided_between_two_pages_does_not_hide_the_next_one(api, app):
+    """A client syncing /contracts two at a time: the first page's contract voided meanwhile moved every later one
+    up a place, and the second page (read at offset 2) skipped one that was never shown."""
+    made = [make_contract(signed_on=date(2020, 6, d)) for d in (1, 2, 2, 3, 5)]
+    order = [c.id for c in sorted(made, key=lambda c: (c.signed_on, c.id), reverse=True)]
+
+    def void_the_first():
+        db.session.get(type(made[0]), order[0]).voided = True
+        db.session.commit()
+
+    assert _walk(api, "/api/v1/contracts?limit=2", token_for("admin"), void_the_first) == order
+
+
+def test_an_organisation_removed_between_two_pages_does_not_hide_the_next_one(api, app):
+    """The same for /organizations (in id order): one of the first page's leaves the filter (renamed)."""
+    made = [make_org("enterprise", name=f"同步测试公司{i}") for i in range(5)]
+
+    def rename_the_first():
+        made[0].name = "改名后的单位"
+        db.session.commit()
+
+    seen = _walk(api, "/api/v1/organizations?limit=2&q=同步测试", token_for("admin"), rename_the_first)
+    assert seen == [o.id for o in made]
