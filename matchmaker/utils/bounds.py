@@ -2,9 +2,10 @@
 
 Path segments: ``<int:...>`` takes 0..2**31-1 (PostgreSQL's integer); a larger id is a 404 like any
 missing one. Query strings: ``page`` is clamped to 1..PAGE_MAX (past the last page a list is empty)
-before any view or ``db.paginate`` reads it; any other integer past 2**31-1 is dropped, but for a search
-box's text (``q``) and the amounts whose reader bounds them itself (``TEXT_ARGS``). The JSON API is left alone: its argument schemas declare these ranges and answer 422
-(what its OpenAPI document promises).
+before any view or ``db.paginate`` reads it; any other integer past 2**31-1 becomes 2**31-1 (a filter by
+such an id finds nothing), but for a search box's text (``q``) and the amounts and dates whose readers bound
+them themselves (``TEXT_ARGS``). The JSON API is left alone: its argument schemas declare these ranges and
+answer 422 (what its OpenAPI document promises).
 """
 
 from flask import request
@@ -44,15 +45,21 @@ def _too_big(value):
     return v.isascii() and v.isdigit() and (len(v) > 10 or int(v) > INT_MAX)
 
 
+def _held(value):
+    """An integer past 2**31-1 as the nearest one the database holds: an id filter finds what a missing id finds
+    (nothing). Dropped, as it was, ?zone=99999999999 or ?broker=99999999999 listed everything unfiltered."""
+    return ("-" if value.strip().startswith("-") else "") + str(INT_MAX)
+
+
 def clamp_query_args():
-    """before_request: ?page= clamped, and any other integer past 2**31-1 dropped (as if absent),
+    """before_request: ?page= clamped, and any other integer past 2**31-1 brought to 2**31-1 (its sign kept),
     so no view or query ever sees a number the database cannot hold."""
     args = request.args
     if (request.blueprint or "").split(".")[0] == "api":
         return  # validated by the API's own schemas (422), as its OpenAPI document says
     if not args or not ("page" in args or any(_too_big(v) for k, v in args.items() if k not in TEXT_ARGS)):
         return
-    kept = [(k, v) for k, v in args.items(multi=True) if k != "page" and (k in TEXT_ARGS or not _too_big(v))]
+    kept = [(k, v if k in TEXT_ARGS or not _too_big(v) else _held(v)) for k, v in args.items(multi=True) if k != "page"]
     if "page" in args:
         kept.append(("page", str(clamp_page(args.get("page")))))
     request.args = ImmutableMultiDict(kept)

@@ -100,3 +100,17 @@ def test_search_boxes_keep_long_numbers(client, auth):
     """A phone or number typed into an event's search boxes or the certificate check is searched, not dropped."""
     body = client.get("/training/verify?number=20260000012345").get_data(as_text=True)
     assert "未找到编号为“20260000012345”的证书" in body
+
+
+def test_an_id_filter_past_int_range_finds_nothing_not_everything(client, auth):
+    """?zone=99999999999 (no such zone) lists what ?zone=2147483647 lists: nothing; it was dropped and the
+    list shown unfiltered. The same for the contracts page's broker filter."""
+    from ..factories import make_contract
+
+    make_need(title="未归专区需求")
+    make_contract(title="某经纪人的合同")
+    auth.login("admin")
+    assert "未归专区需求" in client.get("/needs/").get_data(as_text=True)
+    assert "未归专区需求" not in client.get("/needs/?zone=99999999999").get_data(as_text=True)
+    assert "某经纪人的合同" in client.get("/contracts/").get_data(as_text=True)
+    assert "某经纪人的合同" not in client.get("/contracts/?broker=99999999999").get_data(as_text=True)
