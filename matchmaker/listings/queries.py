@@ -78,6 +78,8 @@ def build(model, args, user, today=None):
             stmt = stmt.where(getattr(model, name) == value)
             hidden_filter |= name != "industry"
     zone_id = _int(args.get("zone"))
+    if (args.get("zone") or "").strip() and not zone_id:  # ?zone=abc or -5: no zone; said, not silently dropped
+        errors.append("专区参数无效，已忽略")
     if zone_id:
         link = need_zone if is_need else result_zone
         key = link.c.need_id if is_need else link.c.result_id

@@ -205,3 +205,14 @@ def test_a_listings_zones_are_named_in_the_zones_own_order(client, auth, api):
         assert re.findall(r'<a href="/zones/\d+">(.专区)</a>', page) == names, kind
         got = api.get(f"/api/v1/{kind}/{listing.id}", token_for("broker")).get_json()
         assert [z["name"] for z in got["zones"]] == names, kind
+
+
+def test_a_zone_filter_that_names_no_zone_is_told(client, auth):
+    """?zone=abc or ?zone=-5 names no zone: the list says the filter was ignored instead of passing the unfiltered
+    list off as the zone's."""
+    need(title="未归专区的需求")
+    auth.login("enterprise")
+    for bad in ("abc", "-5", "0", "１"):
+        body = client.get(f"/needs/?zone={bad}").get_data(as_text=True)
+        assert "专区参数无效，已忽略" in body and "未归专区的需求" in body, bad
+    assert "专区参数无效" not in client.get("/needs/?zone=").get_data(as_text=True)
