@@ -121,7 +121,9 @@ def _replay(key_row, digest):
     if key_row.request_hash != digest:
         raise ApiError(422, "idempotency_key_reused", "幂等键已用于另一请求", "同一 Idempotency-Key 的请求内容必须相同")
     contract = db.session.get(Contract, key_row.contract_id)
-    return dump(contract, {contract.id: contract_state(contract)}), 201, {"Idempotent-Replayed": "true"}
+    # the first answer's headers too: a client retrying after a lost response reads Location from this one
+    headers = {"Location": url_for("api.contracts_detail", contract_id=contract.id), "Idempotent-Replayed": "true"}
+    return dump(contract, {contract.id: contract_state(contract)}), 201, headers
 
 
 def _existing_key(user, key):

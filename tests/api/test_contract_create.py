@@ -36,6 +36,7 @@ def test_broker_records_a_contract_once_per_key(app, client):
     again = post(client, token, BODY)
     assert again.status_code == 201 and again.get_json()["id"] == body["id"]
     assert again.headers["Idempotent-Replayed"] == "true" and _count() == 1
+    assert again.headers["Location"] == first.headers["Location"]  # a retry after a lost answer finds it there too
     reused = post(client, token, BODY | {"title": "另一份合同"})
     assert reused.status_code == 422 and reused.get_json()["code"] == "idempotency_key_reused" and _count() == 1
     assert post(client, token, BODY | {"contract_no": "HT-API-002"}, key="key-2").status_code == 201
