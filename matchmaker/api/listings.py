@@ -73,6 +73,12 @@ def list_page(kind, args):
     if args.get("status") not in (None, *ACTIVE_STATUSES) and not current_user.is_staff:
         # the page's query drops such a filter; answering with the live list would pass it off as the closed one
         raise ApiError(422, errors={"status": ["仅经纪人和管理员可按该状态筛选，其他账号只能选 published、docking"]})
+    if (
+        args.get("min_amount") is not None
+        and args.get("max_amount") is not None
+        and args["min_amount"] > args["max_amount"]
+    ):
+        raise ApiError(422, errors={"max_amount": ["不能小于 min_amount"]})  # else an empty list, as if none matched
     q = services.public_list(kind.name, _query_args(kind, args), current_user)
     model = kind.model
     stmt = q.stmt  # a closed zone filters like an unknown one there (listings.queries), as on the page

@@ -91,6 +91,10 @@ def build(model, args, user, today=None):
     amount = model.budget_wan if is_need else model.price_wan
     lo = _decimal(args.get("min"), errors, "最低金额", ROUND_CEILING)
     hi = _decimal(args.get("max"), errors, "最高金额", ROUND_FLOOR)
+    if (
+        lo is not None and hi is not None and lo > hi
+    ):  # an empty list, said why (the two boxes typed the wrong way round)
+        errors.append("最低金额高于最高金额，没有符合条件的条目，请检查金额范围")
     if lo is not None:
         stmt = stmt.where(amount >= lo)
     if hi is not None:

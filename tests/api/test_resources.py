@@ -420,3 +420,15 @@ def test_an_organisation_removed_between_two_pages_does_not_hide_the_next_one(ap
 
     seen = _walk(api, "/api/v1/organizations?limit=2&q=同步测试", token_for("admin"), rename_the_first)
     assert seen == [o.id for o in made]
+
+
+@pytest.mark.parametrize("kind", ["needs", "results"])
+def test_an_amount_range_typed_the_wrong_way_round_is_refused_not_empty(api, client, auth, kind):
+    """min above max: the API answers 422 naming max_amount, the page says why it is empty (it was an empty list
+    that passed for "nothing in this range")."""
+    resp = api.get(f"/api/v1/{kind}?min_amount=5000000&max_amount=1000000", token_for("admin"))
+    assert resp.status_code == 422 and resp.get_json()["errors"] == {"max_amount": ["不能小于 min_amount"]}
+    assert api.get(f"/api/v1/{kind}?min_amount=1000000&max_amount=1000000", token_for("admin")).status_code == 200
+    auth.login("enterprise")
+    assert "最低金额高于最高金额" in client.get(f"/{kind}/?min=500&max=100").get_data(as_text=True)
+    assert "最低金额高于最高金额" not in client.get(f"/{kind}/?min=100&max=100").get_data(as_text=True)
