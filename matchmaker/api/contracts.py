@@ -69,6 +69,9 @@ def contracts_list(args):
     if args.get("broker") is not None and not current_user.is_admin:
         # the page's query drops it for brokers; their own contracts would come back as the other broker's
         raise ApiError(422, errors={"broker": ["仅管理员可按经纪人筛选"]})
+    start, end = args.get("signed_from"), args.get("signed_to")
+    if start is not None and end is not None and start > end:  # else an empty list, as if none was signed then
+        raise ApiError(422, errors={"to": ["不能早于 from"]})
     page_args = {k: str(v) for k, v in filters.items() if k not in ("signed_from", "signed_to", "signing")}
     page_args |= {"from": str(args.get("signed_from") or ""), "to": str(args.get("signed_to") or "")}
     stmt = services.contract_query(current_user, page_args)
