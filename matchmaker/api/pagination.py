@@ -4,7 +4,8 @@ The cursor carries an offset into the list's order (the same order as the pages:
 newest, amount…) and a digest of the filters; it is signed, so a client cannot forge a position
 or reuse a cursor with other filters (both give 400). ``limit`` is 1–100.
 
-A list in a fixed order of unique keys (contracts: signing date, id; organisations: id) passes a ``Keyset``:
+A list in a fixed order of unique keys (contracts: signing date, id; organisations: id; needs and results
+newest first) passes a ``Keyset``:
 its cursor also carries the last row's keys and the next page starts after that row, not at an offset. A
 row leaving the list between two pages (a contract voided) moved every later row one place up: read at
 the offset, the next page skipped one, and a client syncing the list never saw it.
@@ -14,7 +15,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -52,6 +53,25 @@ def by_date_and_id(date_col, id_col):
         key=lambda row: [getattr(row, date_col.key).isoformat(), row.id],
         after=lambda k: (date_col < date.fromisoformat(k[0])) | ((date_col == date.fromisoformat(k[0])) & (id_col < int(k[1]))),
     )  # fmt: skip
+
+
+def newest_first(model):
+    """The keyset of a listing list's "new" order (published_at, then id, both descending; listings.queries),
+    over a statement of ids. A row never published (no date) keeps the offset; on SQLite such rows come last
+    in that order, so they follow every dated row."""
+
+    def key(listing_id):
+        when = db.session.scalar(db.select(model.published_at).where(model.id == listing_id))
+        return None if when is None else [when.isoformat(), listing_id]
+
+    def after(k):
+        when, col = datetime.fromisoformat(k[0]), model.published_at
+        cond = (col < when) | ((col == when) & (model.id < int(k[1])))
+        if db.session.get_bind().dialect.name == "sqlite":
+            cond |= col.is_(None)
+        return cond
+
+    return Keyset(key=key, after=after)
 
 
 def by_id(id_col):
@@ -98,7 +118,7 @@ def page(stmt, load, scope, filters, limit, cursor, keyset=None):
     rows = list(db.session.scalars(stmt.limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    last = keyset.key(rows[-1]) if keyset is not None and rows else None
+    last = keyset.key(rows[-1]) if keyset is not None and rows else None  # None: the next page by offset
     if load is not None and rows:
         rows = load(rows)
     nxt = encode(offset + limit, scope, filters, last) if more and offset + limit <= MAX_OFFSET else None

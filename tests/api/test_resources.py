@@ -441,3 +441,22 @@ def test_a_signing_period_typed_the_wrong_way_round_is_refused_not_empty(api, ap
     resp = api.get("/api/v1/contracts?from=2020-12-31&to=2020-01-01", raw)
     assert resp.status_code == 422 and resp.get_json()["errors"] == {"to": ["不能早于 from"]}
     assert len(api.get("/api/v1/contracts?from=2020-06-30&to=2020-06-30", raw).get_json()["items"]) == 1
+
+
+@pytest.mark.parametrize("query", ["", "&q=储能&sort=new", "&sort=new&town=甲镇"])
+def test_a_listing_closed_between_two_pages_does_not_hide_the_next_one(api, app, query):
+    """/results newest first, two at a time: the first page's result closed meanwhile (or a need, for needs) no
+    longer makes the second page skip one; the same with a search or a filter in that order."""
+    from datetime import datetime
+
+    made = [
+        result(title=f"储能成果{i}", keywords="储能", town="甲镇", published_at=datetime(2020, 1, 1 + i // 2))
+        for i in range(5)
+    ]  # fmt: skip (two pairs share a publishing time: the id orders them)
+    order = [r.id for r in sorted(made, key=lambda r: (r.published_at, r.id), reverse=True)]
+
+    def close_the_first():
+        next(r for r in made if r.id == order[0]).status = "closed"
+        db.session.commit()
+
+    assert _walk(api, f"/api/v1/results?limit=2{query}", token_for("enterprise"), close_the_first) == order
