@@ -445,14 +445,15 @@ def test_a_signing_period_typed_the_wrong_way_round_is_refused_not_empty(api, ap
 
 @pytest.mark.parametrize("query", ["", "&q=储能&sort=new", "&sort=new&town=甲镇"])
 def test_a_listing_closed_between_two_pages_does_not_hide_the_next_one(api, app, query):
-    """/results newest first, two at a time: the first page's result closed meanwhile (or a need, for needs) no
-    longer makes the second page skip one; the same with a search or a filter in that order."""
+    """/results newest first, two at a time: the first page's result closed meanwhile no longer makes the second
+    page skip one; the same with a search or a filter in that order."""
     from datetime import datetime
 
+    # two pairs share a publishing time: the id orders them
     made = [
         result(title=f"储能成果{i}", keywords="储能", town="甲镇", published_at=datetime(2020, 1, 1 + i // 2))
         for i in range(5)
-    ]  # fmt: skip (two pairs share a publishing time: the id orders them)
+    ]
     order = [r.id for r in sorted(made, key=lambda r: (r.published_at, r.id), reverse=True)]
 
     def close_the_first():
