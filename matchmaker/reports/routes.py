@@ -1,9 +1,10 @@
 """Views of the reports area: the admin report page and its exports."""
 
-from flask import Blueprint, Response, abort, flash, render_template, request
+from flask import Blueprint, Response, flash, render_template, request
 
 from ..auth.decorators import role_required
 from ..models import Role
+from ..utils.money import short
 from . import services
 from .charts import chart_payloads
 from .export import ROUNDING_NOTE, to_csv, to_xlsx
@@ -13,9 +14,9 @@ bp = Blueprint("reports", __name__)
 admin_only = role_required(Role.ADMIN)
 
 
-def _refused(message):
+def _refused(message, code=400):
     """An export that cannot be made: the error page saying why (abort's description is not shown)."""
-    return render_template("errors/error.html", code=400, title="无法导出", message=message), 400
+    return render_template("errors/error.html", code=code, title="无法导出", message=message), code
 
 
 def _period():
@@ -52,7 +53,8 @@ def export():
         key = request.args.get("table")
         table = services.table_of(report, key) if key else None
         if key and table is None:
-            abort(404)
+            keys = "、".join(t.key for t in report["tables"])
+            return _refused(f"没有这张报表（table={short(key)}），可选：{keys}", 404)
         body, mime, name = (
             to_csv(report, table),
             "text/csv; charset=utf-8",

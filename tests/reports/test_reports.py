@@ -334,6 +334,9 @@ def test_a_refused_export_says_why(client, auth):
     ):
         resp = client.get(url)
         assert resp.status_code == 400 and reason in resp.get_data(as_text=True), url
+    resp = client.get("/reports/export?format=csv&table=by_townn")
+    assert resp.status_code == 404 and "没有这张报表（table=by_townn），可选：" in resp.get_data(as_text=True)
+    assert "by_town" in resp.get_data(as_text=True)
 
 
 def test_a_date_that_looks_like_a_huge_number_is_told_not_ignored(client, auth):
