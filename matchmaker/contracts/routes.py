@@ -48,6 +48,8 @@ def _load(contract_id):
 def index():
     """Contracts: admins see all, brokers those credited to or recorded by them."""
     stmt = services.contract_query(current_user, request.args)
+    for problem in services.date_filter_problems(request.args):
+        flash(problem, "warning")
     page = db.paginate(stmt, per_page=20, error_out=False)
     brokers = services.broker_choices()[1:] if current_user.is_admin else []
     return render_template(

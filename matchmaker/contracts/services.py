@@ -27,6 +27,7 @@ from ..suggestions import pipeline
 from ..suggestions.services import schedule_matching
 from ..utils import once
 from ..utils.bounds import id_or_none
+from ..utils.money import short
 from ..utils.search import contains_any
 from . import audit, lifecycle
 from .lifecycle import ContractError
@@ -77,6 +78,20 @@ def contract_query(user, args):
     if user.is_admin and id_or_none(args.get("broker")):
         stmt = stmt.where(Contract.broker_id == id_or_none(args["broker"]))
     return stmt.order_by(Contract.signed_on.desc(), Contract.id.desc())
+
+
+def date_filter_problems(args):
+    """What is wrong with the list's 签订自/至 dates, in Chinese (the query leaves a malformed one out, and a period
+    typed the wrong way round finds nothing): said on the page, not passed off as the list without them."""
+    days = {name: parse_day(args.get(name)) for name in ("from", "to")}
+    problems = [
+        f"签订日期“{short(args.get(name).strip())}”格式不正确（应如 2026-01-31），已忽略"
+        for name in ("from", "to")
+        if (args.get(name) or "").strip() and days[name] is None
+    ]
+    if days["from"] and days["to"] and days["from"] > days["to"]:
+        problems.append("签订起始日期晚于截止日期，没有符合条件的合同，请检查日期范围")
+    return problems
 
 
 def parse_day(text):

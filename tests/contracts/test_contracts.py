@@ -1,7 +1,7 @@
 """Recording, editing, voiding contracts: exact money, optimistic locking, the audit log."""
 
 import functools
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -341,6 +341,19 @@ def test_list_filters_and_paginates(client, auth):
     assert body.count("批量合同") == 5
     body = client.get("/contracts/").get_data(as_text=True)
     assert "共 25 条" in body and "第 1 / 2 页" in body
+
+
+def test_the_list_says_what_is_wrong_with_typed_dates(client, auth):
+    """A malformed 签订自 (typed into the address) was left out without a word, and a period typed the wrong way
+    round listed nothing as if no contract had been signed then: both are said above the list."""
+    auth.login("admin")
+    make_contract(title="三月的合同", signed_on=date(2026, 3, 5))
+    body = client.get("/contracts/?from=2026-13-01").get_data(as_text=True)
+    assert "签订日期“2026-13-01”格式不正确（应如 2026-01-31），已忽略" in body and "三月的合同" in body
+    body = client.get("/contracts/?from=2026-04-01&to=2026-03-01").get_data(as_text=True)
+    assert "签订起始日期晚于截止日期，没有符合条件的合同" in body and "三月的合同" not in body
+    body = client.get("/contracts/?from=2026-03-01&to=2026-03-31").get_data(as_text=True)
+    assert "三月的合同" in body and "格式不正确" not in body and "晚于截止日期" not in body
 
 
 @pytest.mark.parametrize("typed", ["reg-case-1", " REG-CASE-1 ", "ＲＥＧ－ＣＡＳＥ－１", "REG- CASE-1"])
