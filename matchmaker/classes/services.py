@@ -422,10 +422,20 @@ def _longer(stored, total, replace):
     return total if replace or stored is None else max(stored, total)
 
 
+def _no_rows(too_long):
+    """Why a file with a header is refused when it gives no viewer: no rows under the header, or only rows the
+    reader left out (a cell over Excel's size limit), the first of them named."""
+    if not too_long:
+        return "文件中只有表头，没有数据行：请确认导出的观看记录完整后重新上传"
+    number, column, reason = too_long[0]
+    return f"文件中没有可读取的数据行：第 {number} 行“{column}”{reason}"
+
+
 def import_attendance(session, filename, content, min_minutes=1, replace_guests=False, progress=None, upload=None):
     """Read the live platform's export (CSV/xlsx with an e-mail or mobile column, and optionally minutes
     watched); registered users found are marked attended; other viewers are counted as guests, each
-    once (by e-mail, else mobile; a row with neither is one guest). Commits.
+    once (by e-mail, else mobile; a row with neither is one guest). Commits. A file giving no viewer (only its
+    header) is refused with a LiveError, nothing changed: as a corrected file it would unmark every viewer.
 
     Watch time is a viewer's, not a row's: a viewer on several rows (who left and came back) has the minutes of
     their rows added up (at most MAX_MINUTES), and ``min_minutes`` is applied to the sum; a viewer is a
@@ -451,13 +461,16 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
     ``progress(rows read)`` is called as the file is read; ``upload``, the AttendanceImport being run: marked
     done in the same commit (a second delivery that finds it done already rolls back and returns None).
     """
+    too_long = []  # rows the reader left out: (row, column, reason)
     try:
-        header, rows = read_rows(content, file_format(filename), _limits(), progress=progress)
+        header, rows = read_rows(content, file_format(filename), _limits(), too_long, progress)
     except FileProblem as exc:
         raise LiveError(str(exc)) from None
     email_i, phone_i, minutes_i = _col(header, EMAIL_COLS), _col(header, PHONE_COLS), _col(header, MINUTES_COLS)
     if email_i is None and phone_i is None:
         raise LiveError("文件中没有“邮箱”或“手机号”列，无法与报名用户对应（第一行应为表头）")
+    if not rows:  # a file of no viewers is a mistake, never "0 rows": as 更正后的文件 it unmarked everyone
+        raise LiveError(_no_rows(too_long))
     digest = hashlib.sha256(content).hexdigest()[:16]
     read = []  # (number, email, phone, minutes, typed) of every row, read before anything is written
     for i, (number, cells) in enumerate(rows, start=1):

@@ -6,6 +6,8 @@ import io
 import re
 from datetime import timedelta
 
+import pytest
+
 from matchmaker import jobs
 from matchmaker.classes import services
 from matchmaker.extensions import db
@@ -162,3 +164,46 @@ def test_an_export_whose_first_sheet_has_only_a_header_names_the_sheet_holding_t
     assert ticked(page)
     db.session.expire_all()
     assert db.session.get(LiveRegistration, reg.id).attended is True
+
+
+def test_an_export_of_only_a_header_is_refused_and_changes_nothing(client, auth):
+    """An export holding its header and no viewer was read as 已导入 0 行; sent as 更正后的文件 it took every viewer an
+    earlier import had marked back to unknown and forgot the guests. It is refused, attendance and guests as they
+    were, and the form offers what was typed (更正后的文件 too)."""
+    from openpyxl import Workbook
+
+    broker = make_user("broker")
+    s, reg = _started_with_viewer(broker, "viewer@ent.cn")
+    auth.login(broker)
+    page = client.get(
+        _post(client, s, "邮箱,观看时长\nviewer@ent.cn,30\nguest@x.cn,30\n").headers["Location"]
+    ).get_data(as_text=True)
+    assert "已导入 2 行" in page
+    wb = Workbook()
+    wb.active.append(["邮箱", "观看时长"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    for content, name in (("邮箱,观看时长\n,\n\n".encode(), "观看记录.csv"), (buf.getvalue(), "观看记录.xlsx")):
+        data = {"file": (io.BytesIO(content), name), "min_minutes": "45", "replace_guests": "y"}
+        page = client.get(client.post(f"/classes/{s.id}/attendance/import", data=data).headers["Location"]).get_data(
+            as_text=True
+        )
+        assert "观看记录未导入，出席情况没有任何更改：文件中只有表头，没有数据行" in page and "已导入 0 行" not in page
+        assert 'name="min_minutes" required type="text" value="45"' in page
+        assert re.search(r'<input checked[^>]*name="replace_guests"', page)
+        db.session.expire_all()
+        kept = db.session.get(LiveRegistration, reg.id)
+        assert (kept.attended, kept.minutes) == (True, 30)
+        assert db.session.get(LiveSession, s.id).guest_attendees == 1
+
+
+def test_an_export_whose_every_row_is_left_out_names_the_first(app):
+    """Rows with a cell over Excel's size limit are left out by the reader: a file of only those is not a file of
+    only a header, and is refused naming the first such row."""
+    broker = make_user("broker")
+    s, reg = _started_with_viewer(broker, "viewer@ent.cn")
+    text = "邮箱,观看时长\n" + "x" * 40_000 + ",30\n"
+    with pytest.raises(services.LiveError, match="文件中没有可读取的数据行：第 2 行“邮箱”内容超过 32767 个字符"):
+        services.import_attendance(s, "观看记录.csv", text.encode(), replace_guests=True)
+    db.session.expire_all()
+    assert db.session.get(LiveRegistration, reg.id).attended is None
