@@ -27,6 +27,16 @@ def clean_text(value, multiline=True):
     if not isinstance(value, str):
         return value
     parts = _CJK_PUNCT.split(value)  # odd items are the kept punctuation
+    # Text with nothing to change (the rule, not the exception) is told at C speed: printable text holds no Cc or
+    # Cf character, and parts already in NFKC stay as they are. An import cleans every cell: 20,000 rows of 12
+    # columns spent 0.5 s here, character by character, mostly to return the text unchanged.
+    if value.isprintable() and all(unicodedata.is_normalized("NFKC", p) for p in parts[::2]):
+        return value
+    return _cleaned(parts, multiline)
+
+
+def _cleaned(parts, multiline):
+    """clean_text's work on the text split at the kept punctuation."""
     value = "".join(p if i % 2 else unicodedata.normalize("NFKC", p) for i, p in enumerate(parts))
     keep = KEEP if multiline else set()
     return "".join(ch for ch in value if ch in keep or unicodedata.category(ch) not in ("Cc", "Cf"))

@@ -1,12 +1,14 @@
 """Text as stored: NFKC, no NUL, control or bidi-override characters (issue 13)."""
 
+import random
+
 import pytest
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
 
 from matchmaker.extensions import db
 from matchmaker.models import Contract, TechNeed, TrainingEnrolment
-from matchmaker.utils.text import clean_text
+from matchmaker.utils.text import _CJK_PUNCT, _cleaned, clean_text
 
 from ..contracts.test_contracts import GOOD
 from ..factories import make_user
@@ -21,6 +23,22 @@ def test_clean_text():
     assert clean_text("第一行\r\n第二行\t完") == "第一行\r\n第二行\t完"
     assert clean_text("一\n行", multiline=False) == "一行"
     assert clean_text(None) is None and clean_text(5) == 5
+
+
+def test_text_with_nothing_to_change_is_returned_as_it_is_and_all_else_cleaned_as_before():
+    """clean_text returns printable text already in NFKC at once (an import cleans every cell): on mixes of what
+    NFKC composes or folds (combining marks, jamo, full-width letters, ligatures, CJK punctuation) and what is
+    dropped (controls, bidi overrides, zero-width, line breaks), every result is the character-by-character one."""
+    pool = list("aZ9 ，：（）！？,.:()中文eＡＢ１２ﬁ①㎡가") + list("\u0301\u1100\u1161\u11a8\u3000\u00a0\u2028")
+    pool += ["\x00", "\x07", "\n", "\r", "\t", "\u200b", "\u202e", "\u2066", "\ufeff", "\U0001f600", "\U000e0001"]
+    cell = "行1文本（备注），user@ent.cn 30"
+    assert clean_text(cell) is cell  # not rebuilt character by character
+    rng = random.Random(13)
+    texts = ["".join(rng.choices(pool, k=rng.randint(0, 8))) for _ in range(20_000)]
+    texts += [chr(c) for c in range(0x3_0000) if not 0xD800 <= c < 0xE000] + ["e" + chr(c) for c in range(0x300, 0x370)]
+    for text in texts:
+        for multiline in (True, False):
+            assert clean_text(text, multiline) == _cleaned(_CJK_PUNCT.split(text), multiline), repr(text)
 
 
 def test_contract_title_is_stored_clean(client, auth):
