@@ -9,6 +9,7 @@ from wtforms.validators import InputRequired, ValidationError
 from ..models import DeclineReason, FollowUpKind, RejectReason, ResponseKind
 from ..utils import clock, once
 from ..utils import validators as val
+from ..utils.bounds import id_or_none
 
 
 class CodeField(SelectField):
@@ -38,7 +39,7 @@ class IdField(SelectField):
 
     @property
     def id_value(self):
-        return int(self.data) if (self.data or "").isdigit() else None
+        return id_or_none(self.data)  # "²".isdigit() is true, and int("²") raised: a 500 for a tampered select
 
 
 class TextDateField(StringField):

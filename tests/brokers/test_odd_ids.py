@@ -54,3 +54,15 @@ def test_admin_assigning_an_odd_broker_id_is_refused(client, auth, sides, raw):
     assert resp.status_code == 409
     db.session.expire_all()
     assert sides["s"].assigned_broker_id == sides["b1"].id
+
+
+@pytest.mark.parametrize("raw", ODD)
+def test_assignment_with_an_odd_broker_id_is_refused_in_chinese(client, auth, sides, raw):
+    """分工 with a tampered 技术经纪人 select (², past 2**31): the form again with a Chinese error, no assignment
+    (² answered 500: int("²") in the field's id)."""
+    from matchmaker.models import BrokerAssignment
+
+    auth.login("admin")
+    resp = client.post("/broker/assignments", data={"broker_id": raw, "industry": "", "zone_id": raw})
+    assert resp.status_code == 400 and "请选择一位技术经纪人" in resp.get_data(as_text=True)
+    assert db.session.scalars(db.select(BrokerAssignment)).all() == []
