@@ -30,9 +30,13 @@ def events_index():
     return render_template("brokers/events.html", page=page, when=when)
 
 
-def _event_form(**kw):
+def _event_form(event=None, **kw):
+    """The event form offering the open zones, and the event's own zone when it has been closed since (not
+    offered, the edit page showed （不限） and saving dropped the zone silently)."""
     form = EventForm(**kw)
     form.zone_id.choices = [("", "（不限）")] + [(str(i), n) for i, n in events.zone_choices()[1:]]
+    if event is not None and event.zone is not None and not event.zone.active:
+        form.zone_id.choices.append((str(event.zone.id), f"{event.zone.name}（已关闭）"))
     return form
 
 
@@ -66,7 +70,7 @@ def event_new():
 def event_edit(event_id):
     """Edit an event (its creator or an admin)."""
     event = get_or_404(Event, event_id, check=lambda u: db.session.get(Event, event_id).can_edit(u))
-    form = _event_form()
+    form = _event_form(event)
     if request.method == "GET":
         _fill_event(form, event)
     status = None
@@ -75,7 +79,7 @@ def event_edit(event_id):
             events.save_event(event, dict(form.data, zone_id=form.zone_id.id_value), current_user,
                               version=form.version.data)  # fmt: skip
         except EditConflict as exc:
-            saved = _fill_event(_event_form(formdata=None), event)
+            saved = _fill_event(_event_form(event, formdata=None), event)
             status = refuse_stale(form, exc, events.event_version(event), saved)
         else:
             flash("活动已保存", "success")
