@@ -139,7 +139,11 @@ def user_password(user_id):
 def user_membership(user_id):
     """Approve or refuse a self-registered user's request to join an organisation."""
     user = get_or_404(User, user_id)
-    approve = request.form.get("decision") == "approve"
+    decision = request.form.get("decision")
+    if decision not in ("approve", "refuse"):  # anything else (none, a tampered value) was taken as a refusal
+        flash("请选择批准或拒绝该加入申请", "warning")
+        return redirect(url_for("admin.users", pending=1))
+    approve = decision == "approve"
     try:
         org = accounts.decide_membership(user, approve)
     except accounts.AccountError as exc:

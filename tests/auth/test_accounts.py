@@ -446,3 +446,23 @@ def test_deactivating_returns_to_the_filtered_list_and_never_off_site(auth, clie
         victim = make_user(role="enterprise")
         resp = client.post(f"/admin/users/{victim.id}/active", data={"active": "0"}, headers={"Referer": referer})
         assert resp.status_code == 302 and resp.headers["Location"] == expected, referer
+
+
+@pytest.mark.parametrize("decision", [None, "", "approved", "批准"])
+def test_a_membership_decision_neither_approve_nor_refuse_decides_nothing(auth, client, decision):
+    """A decision missing or unknown (a tampered form, a script) was taken as 拒绝: the request was gone and the
+    user told 未获批准. Now nothing is decided, the request stays pending and the admin is asked to choose."""
+    member = make_user("enterprise")
+    stranger = make_user("enterprise", org=None)
+    stranger.organization = None
+    stranger.requested_organization = member.organization
+    db.session.commit()
+    auth.login("admin")
+    data = {} if decision is None else {"decision": decision}
+    resp = client.post(f"/admin/users/{stranger.id}/membership", data=data, follow_redirects=True)
+    assert "请选择批准或拒绝该加入申请" in resp.get_data(as_text=True)
+    db.session.refresh(stranger)
+    assert stranger.organization_id is None and stranger.requested_organization_id == member.organization_id
+    from matchmaker.models import Notification
+
+    assert db.session.scalar(db.select(Notification.id).filter_by(user_id=stranger.id)) is None
