@@ -80,7 +80,11 @@ def user_active(user_id):
     """Deactivate or reactivate an account. Reactivating hands an account back, so it needs the password
     entered within PASSWORD_CONFIRM_MINUTES, or typed on this page (GET: the page asking for it)."""
     user = get_or_404(User, user_id)
-    if request.method == "POST" and request.form.get("active") != "1":
+    wanted = request.form.get("active")
+    if request.method == "POST" and wanted not in ("0", "1"):  # none or tampered: was taken as 停用, tokens revoked
+        flash("请选择停用或启用该账号", "warning")
+        return redirect(url_for("admin.users", q=user.email))
+    if request.method == "POST" and wanted == "0":
         if user.id == current_user.id:
             flash("不能停用自己的账号", "danger")
         else:

@@ -466,3 +466,16 @@ def test_a_membership_decision_neither_approve_nor_refuse_decides_nothing(auth, 
     from matchmaker.models import Notification
 
     assert db.session.scalar(db.select(Notification.id).filter_by(user_id=stranger.id)) is None
+
+
+@pytest.mark.parametrize("active", [None, "", "停用", "false"])
+def test_an_account_switch_neither_on_nor_off_changes_nothing(auth, client, active):
+    """停用/启用 posted without active=0 or 1 (a tampered form, a script) deactivated the account: its sessions
+    ended and its API tokens revoked for good. Now nothing changes and the admin is asked to choose."""
+    user = make_user("enterprise")
+    auth.login("admin")
+    data = {} if active is None else {"active": active}
+    resp = client.post(f"/admin/users/{user.id}/active", data=data, follow_redirects=True)
+    assert "请选择停用或启用该账号" in resp.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.active
