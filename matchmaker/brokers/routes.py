@@ -156,9 +156,9 @@ def claim(suggestion_id):
 def assign(suggestion_id):
     """An admin gives the pair to a broker."""
     s = _load(suggestion_id)
-    raw = request.form.get("broker_id", "")
+    broker_id = id_or_none(request.form.get("broker_id"))  # 0: （不分配）; junk or none: refused (-1 is nobody's)
     try:
-        services.assign(s, current_user, id_or_none(raw) or -1)
+        services.assign(s, current_user, -1 if broker_id is None else broker_id)
     except BrokerError as exc:
         return _refused(s, exc)
     return _done(s, f"已分配给{s.assigned_broker.name}" if s.assigned_broker else "已取消分配")

@@ -66,3 +66,15 @@ def test_assignment_with_an_odd_broker_id_is_refused_in_chinese(client, auth, si
     resp = client.post("/broker/assignments", data={"broker_id": raw, "industry": "", "zone_id": raw})
     assert resp.status_code == 400 and "请选择一位技术经纪人" in resp.get_data(as_text=True)
     assert db.session.scalars(db.select(BrokerAssignment)).all() == []
+
+
+def test_an_admin_takes_a_pair_back_from_its_broker_with_no_assignment(client, auth, sides):
+    """The pair page's （不分配） (broker_id=0) was read as a missing id and refused 请选择一位在职的技术经纪人: a pair
+    could be moved to another broker but never returned to everyone's queue. Now it is, and said so."""
+    auth.login("admin")
+    page = client.get(f"/broker/suggestions/{sides['s'].id}").get_data(as_text=True)
+    assert '<option value="0">（不分配）</option>' in page
+    resp = client.post(f"/broker/suggestions/{sides['s'].id}/assign", data={"broker_id": "0"}, follow_redirects=True)
+    assert resp.status_code == 200 and "已取消分配" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert sides["s"].assigned_broker_id is None
