@@ -103,11 +103,12 @@ def user_active(user_id):
 
 def _set_active(user, active, password_reentered):
     try:
-        accounts.set_active(user, active, current_user, password_reentered=password_reentered)
+        released = accounts.set_active(user, active, current_user, password_reentered=password_reentered)
     except accounts.AccountError as exc:
         flash(str(exc), "danger")
     else:
-        flash(f"已{'启用' if active else '停用'}账号 {user.email}", "success")
+        pairs = f"；其 {released} 条进行中的对接已退回未分配，其他经纪人可以认领" if released else ""
+        flash(f"已{'启用' if active else '停用'}账号 {user.email}{pairs}", "success")
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])

@@ -15,6 +15,7 @@ from ..models.accounts import PASSWORD_METHOD
 from ..models.base import utcnow
 from ..models.enums import ApiTokenKind
 from ..notifications.services import notify
+from ..suggestions import pipeline
 from ..tokens import services as tokens
 from ..utils import once
 from ..utils.tx import rolls_back_on
@@ -345,8 +346,9 @@ def decide_membership(user, approve):
 def set_active(user, active, actor=None, password_reentered=None):
     """Activate or deactivate an account; deactivation ends its sessions and revokes every API token acting
     as it for good (reactivating does not revive them). The last active admin is never deactivated, not
-    even by two admins deactivating each other at the same moment. Audited (with whether the actor
-    re-entered the password for it) when the account changes; commits."""
+    even by two admins deactivating each other at the same moment. A broker's open pairs go back to no broker,
+    for the others to take (suggestions.pipeline.release_pairs). Audited (with whether the actor re-entered the
+    password for it) when the account changes; commits. Returns how many pairs were released."""
     if bool(user.active) != bool(active):
         db.session.add(AuditLog(actor_id=getattr(actor, "id", None), entity="user", entity_id=user.id,
                                 action="activate" if active else "deactivate",
@@ -354,12 +356,13 @@ def set_active(user, active, actor=None, password_reentered=None):
     if active:
         user.active = True
         db.session.commit()
-        return
+        return 0
     is_admin = user.role == "admin"
     if is_admin:  # PostgreSQL: the second of two such requests waits here for the first's commit
         db.session.execute(db.select(User.id).filter_by(role="admin", active=True).with_for_update())
     user.deactivate()
     tokens.revoke_all(user, actor, "停用账号时一并撤销")
+    released = pipeline.release_pairs(user.id) if user.role == "broker" else 0
     db.session.flush()  # SQLite: this write waits for any other writer's commit, so the count below is current
     if is_admin and not db.session.scalar(
         db.select(db.func.count(User.id)).where(User.role == "admin", User.active.is_(True), User.id != user.id)
@@ -367,3 +370,4 @@ def set_active(user, active, actor=None, password_reentered=None):
         db.session.rollback()
         raise AccountError("不能停用最后一位在用的管理员账号：平台须至少保留一位管理员")
     db.session.commit()
+    return released

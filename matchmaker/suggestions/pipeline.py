@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..extensions import db
 from ..models import ACTIVE_STATUSES, Contract, MatchSuggestion, SuggestionMove, SuggestionStatus
 from ..models.base import utcnow
+from ..models.enums import OPEN_STATUSES
 
 
 class PairError(ValueError):
@@ -111,6 +112,18 @@ def take(s, actor):
     broker_id = taker(s, actor)
     if broker_id is not None:
         write_if_unchanged(s, assigned_broker_id=broker_id, last_activity_at=utcnow())
+
+
+def release_pairs(broker_id):
+    """A broker's open pairs back to no broker (their account deactivated): held by nobody who can act, they were
+    out of every other broker's queue and pipeline (only an admin reassigning each one saw them). Returns how
+    many; no commit."""
+    return db.session.execute(
+        update(MatchSuggestion)
+        .where(MatchSuggestion.assigned_broker_id == broker_id, MatchSuggestion.status.in_(OPEN_STATUSES))
+        .values(assigned_broker_id=None)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
 
 
 VERBS = {
