@@ -335,12 +335,18 @@ def test_joining_an_existing_enterprise_waits_for_admin_approval(app, client, ou
     assert client.get(f"/needs/{draft.id}/edit").status_code == 200
 
 
-def test_refused_membership_leaves_the_user_without_organisation(auth, client):
+def _asking_to_join():
+    """An enterprise user (the member) and a user without an organisation asking to join the member's."""
     member = make_user("enterprise")
     stranger = make_user("enterprise", org=None)
     stranger.organization = None
     stranger.requested_organization = member.organization
     db.session.commit()
+    return member, stranger
+
+
+def test_refused_membership_leaves_the_user_without_organisation(auth, client):
+    _, stranger = _asking_to_join()
     auth.login("admin")
     client.post(f"/admin/users/{stranger.id}/membership", data={"decision": "refuse"})
     db.session.refresh(stranger)
@@ -452,11 +458,7 @@ def test_deactivating_returns_to_the_filtered_list_and_never_off_site(auth, clie
 def test_a_membership_decision_neither_approve_nor_refuse_decides_nothing(auth, client, decision):
     """A decision missing or unknown (a tampered form, a script) was taken as 拒绝: the request was gone and the
     user told 未获批准. Now nothing is decided, the request stays pending and the admin is asked to choose."""
-    member = make_user("enterprise")
-    stranger = make_user("enterprise", org=None)
-    stranger.organization = None
-    stranger.requested_organization = member.organization
-    db.session.commit()
+    member, stranger = _asking_to_join()
     auth.login("admin")
     data = {} if decision is None else {"decision": decision}
     resp = client.post(f"/admin/users/{stranger.id}/membership", data=data, follow_redirects=True)
