@@ -411,7 +411,22 @@ def summary(result, min_minutes):
     return (f"已导入 {result['rows']} 行：报名用户出席 {result['matched']} 人，新增未报名观众 {result['guests']} 人"
             f"（累计 {result['guest_total']} 人），观看不足 {min_minutes} 分钟 {result['short']} 人未计入"
             + (f"；{merged} 位观众有多行记录（中途离开后重新进入），观看时长已按人合计" if merged else "")
-            + (f"；此前导入记为出席而更正后的文件未计入的报名用户 {unmarked} 人，已改回未出席" if unmarked else ""))  # fmt: skip
+            + (f"；此前导入记为出席而更正后的文件未计入的报名用户 {unmarked} 人，已改回未出席" if unmarked else "")
+            + _skipped(result))  # fmt: skip
+
+
+SKIPPED_SHOWN = 3  # rows left out by the reader named in an import's message (all are counted)
+
+
+def _skipped(result):
+    """The rows the reader left out (a cell over the size limit): their viewers are not counted, and the broker
+    is told so, the first few named (each row once, its first such cell), the message kept within its column."""
+    n, shown = result.get("n_skipped") or 0, result.get("skipped") or []
+    if not n:
+        return ""
+    named = "、".join(f"第 {row} 行“{money.short(column, 20)}”{reason}" for row, column, reason in shown)
+    more = f"等（仅列出前 {len(shown)} 行）" if n > len(shown) else ""
+    return f"；另有 {n} 行因单元格内容过长未读取，其中的观众未计入：{named}{more}"
 
 
 def _longer(stored, total, replace):
@@ -454,10 +469,12 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
     for the viewer. Imports of one session run one at a time (the session's row is held until the commit).
 
     Returns {"rows", "matched", "guests" (new in this file), "guest_total", "short", "merged", "typed",
-    "n_typed", "unmarked"} (short: viewers who watched fewer than ``min_minutes`` in all; merged: viewers on more
+    "n_typed", "unmarked", "skipped", "n_skipped"} (short: viewers who watched fewer than ``min_minutes`` in all; merged: viewers on more
     than one row, counted or short; unmarked: registered users a corrected file took back to unknown; typed: [row,
     as typed, minutes read] of counted viewers' watch times typed in full-width digits, read as half-width as the
-    listing import reads amounts, at most TYPED_SHOWN of them, n_typed all).
+    listing import reads amounts, at most TYPED_SHOWN of them, n_typed all; skipped: [row, column, reason] of rows
+    the reader left out, a cell over the size limit, their viewers not counted, at most SKIPPED_SHOWN of them,
+    n_skipped all, both told in the import's message).
     ``progress(rows read)`` is called as the file is read; ``upload``, the AttendanceImport being run: marked
     done in the same commit (a second delivery that finds it done already rolls back and returns None).
     """
@@ -546,11 +563,15 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
                 reg.attended = reg.minutes = reg.attendance_source = None
                 unmarked += 1
     typed_minutes.sort()
+    firsts = {}  # row -> its first cell over the limit: a row left out is one row, whatever its long cells
+    for number, column, reason in too_long:
+        firsts.setdefault(number, [number, column, reason])
+    skipped = list(firsts.values())
     db.session.refresh(session)  # the count as the last import committed it
     session.guest_attendees = (0 if replace_guests else session.guest_attendees or 0) + len(new_guests)
     result = {"rows": len(rows), "matched": matched, "guests": len(new_guests), "guest_total": session.guest_attendees,
               "short": short, "merged": merged, "typed": typed_minutes[:TYPED_SHOWN], "n_typed": len(typed_minutes),
-              "unmarked": unmarked}  # fmt: skip
+              "unmarked": unmarked, "skipped": skipped[:SKIPPED_SHOWN], "n_skipped": len(skipped)}  # fmt: skip
     if upload is not None:
         done = db.session.execute(
             update(AttendanceImport)

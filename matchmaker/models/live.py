@@ -112,8 +112,9 @@ class AttendanceImport(db.Model):
     processed_rows = db.Column(db.Integer, nullable=False, default=0)  # rows read so far (the page shows them)
     # When done: {"rows", "matched", "guests", "guest_total", "short" (viewers), "merged" (viewers on several
     # rows, their minutes added up), "typed": [[row, as typed, minutes read]],
-    # "n_typed", "unmarked"} (typed: watch times written in full-width digits, read as half-width, listed to check;
-    # unmarked: registered users an earlier import marked attended whom a corrected file does not count)
+    # "n_typed", "unmarked", "skipped": [[row, column, reason]], "n_skipped"} (typed: watch times written in
+    # full-width digits, read as half-width, listed to check; unmarked: registered users an earlier import marked
+    # attended whom a corrected file does not count; skipped: rows the reader left out, a cell over the size limit)
     result = db.Column(db.JSON)
     message = db.Column(db.String(500))
     created_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))  # who uploaded it

@@ -207,3 +207,33 @@ def test_an_export_whose_every_row_is_left_out_names_the_first(app):
         services.import_attendance(s, "观看记录.csv", text.encode(), replace_guests=True)
     db.session.expire_all()
     assert db.session.get(LiveRegistration, reg.id).attended is None
+
+
+def test_rows_left_out_for_a_long_cell_are_told_on_the_page(client, auth):
+    """Rows with a cell over Excel's size limit are left out by the reader: when other rows were read, the broker
+    was told only 已导入 N 行 and never learnt that some viewers were not counted. The outcome now says how many
+    rows were left out and names the first few (a row with two long cells is one row), kept with the import."""
+    broker = make_user("broker")
+    s, reg = _started_with_viewer(broker, "viewer@ent.cn")
+    auth.login(broker)
+    long = "x" * 40_000
+    text = (
+        "邮箱,观看时长,备注\nviewer@ent.cn,30,\n"
+        + f"{long}@x.cn,30,\n"  # row 3
+        + f"a@x.cn,30,{long}\n"  # row 4
+        + f"{long},{long},{long}\n"  # row 5: one row
+        + "b@x.cn,30,\n"
+        + "".join(f"c{i}@x.cn,30,{long}\n" for i in range(2))  # rows 7, 8
+    )
+    resp = _post(client, s, text)
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "已导入 2 行：报名用户出席 1 人，新增未报名观众 1 人" in page
+    assert (
+        "另有 5 行因单元格内容过长未读取，其中的观众未计入：第 3 行“邮箱”内容超过 32767 个字符、"
+        "第 4 行“备注”内容超过 32767 个字符、第 5 行“邮箱”内容超过 32767 个字符等（仅列出前 3 行）" in page
+    )
+    upload = db.session.scalar(db.select(AttendanceImport))
+    assert upload.result["n_skipped"] == 5 and upload.result["skipped"][0] == [3, "邮箱", "内容超过 32767 个字符"]
+    assert len(upload.message) <= 500
+    db.session.expire_all()
+    assert db.session.get(LiveRegistration, reg.id).attended is True
