@@ -406,20 +406,25 @@ def test_a_password_protected_or_old_excel_file_named_xlsx_is_told_apart(client,
     assert count(ImportBatch) == 0
 
 
+def _two_rows_and(cell, value):
+    """An .xlsx of the header, two need rows and ``value`` typed at ``cell`` (far below them)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for row in (NEED_HEADER, need_row("S-1"), need_row("S-2")):
+        wb.active.append(row)
+    wb.active[cell] = value
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_a_stray_cell_far_below_a_few_rows_is_told_as_such(fmt):
     """Two data rows and one cell typed by mistake at row 2000: the lines read (blank ones too) pass the bound,
     and the file was refused as holding more than its 100 rows; the message now says what to look for."""
     if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook()
-        for row in (NEED_HEADER, need_row("S-1"), need_row("S-2")):
-            wb.active.append(row)
-        wb.active["A2000"] = "x"
-        out = io.BytesIO()
-        wb.save(out)
-        content = out.getvalue()
+        content = _two_rows_and(cell="A2000", value="x")
     else:
         content = csv_bytes([need_row("S-1"), need_row("S-2")]) + b"\r\n" * 2000 + b"x\r\n"
     with pytest.raises(FileProblem) as refused:
@@ -432,21 +437,14 @@ def test_a_space_typed_far_below_the_data_is_refused_at_once_naming_its_cell(cli
     were read cell by cell, 7 s here before the file was refused, without saying where. Rows holding no value are
     now skipped whole, none of their cells cleaned: refused at once, the stray cell named. Blank lines still count
     towards the bound, and data rows towards the row limit."""
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    for row in (NEED_HEADER, need_row("S-1"), need_row("S-2")):
-        wb.active.append(row)
-    wb.active["C900000"] = " "
-    out = io.BytesIO()
-    wb.save(out)
+    content = _two_rows_and(cell="C900000", value=" ")
     import matchmaker.imports.reader as reader
 
     cleaned = []  # cells cleaned and checked one by one: what took the 7 s, 19 cells of each empty row
     real_cell = reader._cell
     with monkeypatch.context() as m:
         m.setattr(reader, "_cell", lambda value: cleaned.append(value) or real_cell(value))
-        body = rejected(client, upload(client, out.getvalue()))
+        body = rejected(client, upload(client, content))
         assert "第 900000 行的单元格 C900000 还有内容（只是空格，看上去是空的）" in body
         assert "数据下方很远处有误填的单元格" in body and "超过单次导入上限" not in body
         assert len(cleaned) < 2_000, len(cleaned)  # the rows holding values, none of the 201,000 empty ones
@@ -455,6 +453,8 @@ def test_a_space_typed_far_below_the_data_is_refused_at_once_naming_its_cell(cli
     with pytest.raises(FileProblem, match="第 900000 行的单元格 C900000 还有内容，"):
         read_rows(content, "csv")
     # rows spread out (one in every 5 lines) still count towards the row limit, and blank lines towards the bound
+    from openpyxl import Workbook
+
     wb = Workbook()
     wb.active.append(NEED_HEADER)
     for n in range(101):
