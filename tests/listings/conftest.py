@@ -1,0 +1,3 @@
+"""Shared fixtures of the listing tests."""
+
+from ..needs.conftest import lists  # noqa: F401
