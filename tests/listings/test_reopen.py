@@ -25,6 +25,7 @@ class Kind:
     """What tells a need's reopen from a result's, as its owner sees it."""
 
     name: str  # the test id
+    title: str  # the deal's listing
     model: type
     url: str  # its pages: f"{url}{id}", f"{url}{id}/status"
     noun: str  # in every message
@@ -59,11 +60,12 @@ class Kind:
         return "contract" if self.contract_solves else "solve"
 
 
-NEED = Kind(name="need", model=TechNeed, url="/needs/", noun="需求", other_noun="成果", owner_role="enterprise",
-            other_role="researcher", entity="tech_need", column="need_id", contract_solves=True)  # fmt: skip
-RESULT = Kind(name="result", model=Result, url="/results/", noun="成果", other_noun="需求", owner_role="researcher",
-              other_role="enterprise", entity="result", column="result_id", contract_solves=False)  # fmt: skip
-TITLE = {"need": "储能电池热管理需求", "result": "固态电池电解质制备技术"}
+NEED = Kind(name="need", title="储能电池热管理需求", model=TechNeed, url="/needs/", noun="需求", other_noun="成果",
+            owner_role="enterprise", other_role="researcher", entity="tech_need", column="need_id",
+            contract_solves=True)  # fmt: skip
+RESULT = Kind(name="result", title="固态电池电解质制备技术", model=Result, url="/results/", noun="成果",
+              other_noun="需求", owner_role="researcher", other_role="enterprise", entity="result",
+              column="result_id", contract_solves=False)  # fmt: skip
 CONTRACT = {"contract_no": "R-1", "type": "transfer", "title": "另一份合同", "buyer_name": "甲公司",
             "seller_name": "乙大学", "amount": Decimal("10"), "transaction_amount": Decimal("10"),
             "signed_on": date(2020, 6, 30), "channel": "offline", "registration_status": "unsubmitted",
@@ -80,7 +82,7 @@ def deal(client, auth, kind):
     """A listing named by a contract recorded (through the pages) from a negotiating pair, and so 已解决 (a need) or
     then marked 已转化 by its researcher (a result)."""
     owner = make_user(kind.owner_role, name="发布方")
-    listing = kind.make(user=owner, title=TITLE[kind.name])
+    listing = kind.make(user=owner, title=kind.title)
     other = kind.make_other()
     broker = make_user("broker", name="经纪人")
     s = kind.pair(listing, other, broker.id)
@@ -154,7 +156,7 @@ def test_after_the_contract_is_voided_its_owner_or_an_admin_reopens_it(client, a
     assert (row.actor_id, row.before, row.after) == (actor.id, {"status": "solved"},
                                                      {"status": "published", "action": "reopen"})  # fmt: skip
     auth.logout()
-    assert TITLE[kind.name] in client.get(kind.url).get_data(as_text=True)
+    assert kind.title in client.get(kind.url).get_data(as_text=True)
 
 
 def test_a_listing_marked_solved_by_hand_without_a_contract_is_reopened(client, auth, kind):
@@ -232,12 +234,15 @@ def _solved_after_a_voided_deal(file_app, kind):
 
 
 def _reopening(kind, ids):
-    """The owner's reopen, as ``at_once`` runs it."""
+    """The owner's reopen, for ``at_once``."""
     from matchmaker.listings import services
     from matchmaker.models import User
 
-    listing, actor = db.session.get(kind.model, ids["listing"]), db.session.get(User, ids["owner"])
-    return lambda: services.change_status(listing, "reopen", actor=actor)
+    def prepare():
+        listing, actor = db.session.get(kind.model, ids["listing"]), db.session.get(User, ids["owner"])
+        return lambda: services.change_status(listing, "reopen", actor=actor)
+
+    return prepare
 
 
 @pytest.mark.skipif(not DB_URL, reason="needs PostgreSQL (MATCHMAKER_DATABASE_URL)")
@@ -308,9 +313,7 @@ def test_a_reopen_and_a_contract_at_once_one_counts_the_other(file_app, kind):
         actor = db.session.get(User, ids["broker"])
         return lambda: contracts.record_contract(actor, CONTRACT, suggestion_id=ids["pair"])
 
-    outcomes = at_once(
-        file_app, [lambda: _reopening(kind, ids), recording], refused=(lifecycle.LifecycleError, ContractError)
-    )
+    outcomes = at_once(file_app, [_reopening(kind, ids), recording], refused=(lifecycle.LifecycleError, ContractError))
     assert outcomes[1] == "ok", outcomes
     assert outcomes[0] in ("ok", kind.live), outcomes
     with file_app.app_context():
@@ -326,8 +329,7 @@ def test_two_reopens_at_once_reopen_once(file_app, kind):
     from ..races import at_once
 
     ids = _solved_after_a_voided_deal(file_app, kind)
-    reopening = lambda: _reopening(kind, ids)  # noqa: E731
-    outcomes = at_once(file_app, [reopening, reopening], refused=lifecycle.LifecycleError)
+    outcomes = at_once(file_app, [_reopening(kind, ids), _reopening(kind, ids)], refused=lifecycle.LifecycleError)
     moved = f"该{kind.noun}的状态刚刚已被更改为“已发布”，本次操作未执行，请刷新页面后再试"
     assert sorted(outcomes) == ["ok", moved], outcomes
     with file_app.app_context():
