@@ -21,6 +21,15 @@ CSP = (
     "frame-ancestors 'none'"
 )
 
+NUL_IN_ADDRESS = "网址中含有空字符（NUL），无法处理：请检查链接或重新输入搜索条件"
+
+
+def own_description(exc):
+    """The reason an ``abort(code, description=...)`` of ours gave (Chinese, for the user), or None for werkzeug's
+    own English default: a refusal that says why should not be shown as the generic page."""
+    text = getattr(exc, "description", None)
+    return text if text and text != getattr(type(exc), "description", None) else None
+
 
 class Anonymous(AnonymousUserMixin):
     role = None
@@ -93,7 +102,7 @@ def register_web(app):
         """A NUL in a query argument is never meant (PostgreSQL refuses it in text): 400. Form fields are
         cleaned by the forms themselves (utils/text.py)."""
         if any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
-            abort(400)
+            abort(400, description=NUL_IN_ADDRESS)
 
     @app.after_request
     def security_headers(resp):
@@ -115,7 +124,8 @@ def register_web(app):
                 return exc.response
             if code == 500:  # a failed statement leaves the session unusable: the page's own queries need it
                 db.session.rollback()
-            return render_template("errors/error.html", code=code, title=title, message=message), code
+            shown = own_description(exc) or message
+            return render_template("errors/error.html", code=code, title=title, message=shown), code
 
         return handler
 

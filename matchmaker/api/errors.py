@@ -64,7 +64,9 @@ def from_http_exception(exc: HTTPException):
             if isinstance(part, dict):
                 errors.update(part)
         errors = errors or None
-    detail = None
+    from ..web import own_description
+
+    detail = own_description(exc)
     if status == 429:
         detail = "已超过该令牌的请求频率限制"
     elif status == 405:
