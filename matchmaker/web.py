@@ -26,9 +26,12 @@ NUL_IN_ADDRESS = "网址中含有空字符（NUL），无法处理：请检查�
 
 def own_description(exc):
     """The reason an ``abort(code, description=...)`` of ours gave (Chinese, for the user), or None for werkzeug's
-    own English default: a refusal that says why should not be shown as the generic page."""
+    own English default or any other English text (Flask-Limiter's "10 per 1 minute"): a refusal that says why
+    should not be shown as the generic page, and a page never shows English."""
     text = getattr(exc, "description", None)
-    return text if text and text != getattr(type(exc), "description", None) else None
+    if not isinstance(text, str) or text == getattr(type(exc), "description", None):
+        return None
+    return text if any("\u4e00" <= ch <= "\u9fff" for ch in text) else None
 
 
 class Anonymous(AnonymousUserMixin):

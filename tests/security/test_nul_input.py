@@ -26,3 +26,4 @@ def test_only_a_reason_of_ours_replaces_the_generic_page():
 
     assert own_description(BadRequest()) is None and own_description(Forbidden()) is None
     assert own_description(BadRequest(description="网址有误")) == "网址有误"
+    assert own_description(BadRequest(description="10 per 1 minute")) is None  # Flask-Limiter's, English
