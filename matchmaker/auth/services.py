@@ -349,6 +349,11 @@ def set_active(user, active, actor=None, password_reentered=None):
     even by two admins deactivating each other at the same moment. A broker's open pairs go back to no broker,
     for the others to take (suggestions.pipeline.release_pairs). Audited (with whether the actor re-entered the
     password for it) when the account changes; commits. Returns how many pairs were released."""
+    if not active and user.role == "broker":
+        # PostgreSQL: the broker's row before anything else is written, so that a pair being given to them at this
+        # moment (suggestions.pipeline.hold_broker, FOR SHARE) either commits first and is released below, or
+        # waits for this commit and is refused.
+        db.session.execute(db.select(User.id).where(User.id == user.id).with_for_update())
     if bool(user.active) != bool(active):
         db.session.add(AuditLog(actor_id=getattr(actor, "id", None), entity="user", entity_id=user.id,
                                 action="activate" if active else "deactivate",

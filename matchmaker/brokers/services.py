@@ -114,6 +114,8 @@ def claim(s, broker):
         raise BrokerError("该推荐已由其他经纪人认领")
     try:  # two brokers claiming at once: the second finds the pair taken
         pipeline.write_if_unchanged(s, assigned_broker_id=broker.id, last_activity_at=utcnow())
+    except pipeline.BrokerInactive:
+        raise BrokerError("您的账号已被停用，不能认领推荐") from None
     except PairError:
         db.session.rollback()
         raise BrokerError("该推荐已由其他经纪人认领，请刷新页面") from None
@@ -300,6 +302,8 @@ def new_manual_pair(actor, need_id, result_id, note=""):
         db.session.flush()
     except IntegrityError:  # another broker paired the same two at the same moment (the caller rolls back)
         raise BrokerError("该配对刚刚已由其他人创建，请刷新页面后查看") from None
+    if actor.is_broker:  # their account deactivated at this moment: the pair is not left to them
+        pipeline.hold_broker(actor.id)
     pipeline.apply_move(s, actor, "accepted", "suggested", "经纪人手动配对" + (f"：{note}" if note else ""))
     _notify_sides(
         s, "suggestion_accepted",

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
-from ..models import ACTIVE_STATUSES, Contract, MatchSuggestion, SuggestionMove, SuggestionStatus
+from ..models import ACTIVE_STATUSES, Contract, MatchSuggestion, SuggestionMove, SuggestionStatus, User
 from ..models.base import utcnow
 from ..models.enums import OPEN_STATUSES
 
@@ -86,6 +86,26 @@ def write_if_unchanged(s, **values):
     same_broker = broker.is_(None) if s.assigned_broker_id is None else broker == s.assigned_broker_id
     if not update_if(s, MatchSuggestion.status == s.status, same_broker, **values):
         raise PairError(RACED)
+    if values.get("assigned_broker_id") is not None:
+        hold_broker(values["assigned_broker_id"])
+
+
+class BrokerInactive(PairError):
+    """The broker a pair was being given to has just been deactivated."""
+
+
+def hold_broker(broker_id):
+    """Raise BrokerInactive unless ``broker_id`` is an active broker, keeping their account so until the commit.
+
+    Called after the pair was written to them: the user row is read under a share lock (PostgreSQL), so a
+    deactivation (auth.services.set_active, which takes the row FOR UPDATE before releasing the broker's pairs)
+    either committed first and is seen here, or waits for this commit and then releases the pair; on SQLite
+    this transaction already holds the one write lock, so the read is current. No commit."""
+    row = db.session.execute(
+        select(User.active, User.role).where(User.id == broker_id).with_for_update(read=True)
+    ).first()
+    if row is None or not row.active or row.role != "broker":
+        raise BrokerInactive("该技术经纪人的账号已停用，不能再接手推荐，请刷新页面")
 
 
 def record_move(s, actor, to_status, note=None, broker_id=None):

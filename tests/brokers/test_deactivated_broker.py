@@ -34,3 +34,26 @@ def test_deactivating_another_account_moves_no_pairs(client, auth, sides):
     resp = client.post(f"/admin/users/{sides['ent'].id}/active", data={"active": "0"}, follow_redirects=True)
     assert "已停用账号" in resp.get_data(as_text=True) and "退回未分配" not in resp.get_data(as_text=True)
     assert reload(sides["s"]).assigned_broker_id == sides["b1"].id
+
+
+def test_a_broker_deactivated_after_their_page_loaded_cannot_claim(app, sides):
+    """The broker's request read their account before the admin's 停用 committed: the claim is refused in
+    Chinese and the pair stays with nobody (before: it went to the departed broker, after release_pairs ran)."""
+    from matchmaker.auth import services as accounts
+    from matchmaker.brokers import services
+    from matchmaker.models import User
+
+    from ..factories import make_user
+
+    free = make_suggestion(make_need(), make_result())
+    free.assigned_broker_id = None
+    db.session.commit()
+    b2 = sides["b2"]
+    accounts.set_active(db.session.get(User, b2.id), False, make_user("admin"))
+    try:
+        services.claim(reload(free), b2)
+    except services.BrokerError as exc:
+        assert "您的账号已被停用" in str(exc)
+    else:
+        raise AssertionError("a deactivated broker claimed a pair")
+    assert reload(free).assigned_broker_id is None
