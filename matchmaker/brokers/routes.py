@@ -114,7 +114,7 @@ def render_pair(s, status=200, reject_form=None, follow_form=None):
         reject_form=reject_form or RejectForm(formdata=None), follow_form=follow_form, recent_events=recent,
         pair_events=events.pair_events(s), need_contacts=services.contacts_of(s.need),
         result_contacts=services.contacts_of(s.result), brokers=queries.broker_choices() if current_user.is_admin else [],
-        stale=stale, stale_days=_stale_days(), status_enum=SuggestionStatus,
+        stale=stale, stale_days=_stale_days(), status_enum=SuggestionStatus, is_open=s.status in OPEN_STATUSES,
         contract_recordable=services.contract_recordable(s),
     ), status  # fmt: skip
 

@@ -128,6 +128,8 @@ def assign(s, admin, broker_id):
     """An admin gives a pair to a broker (or to nobody with 0); commits."""
     if not admin.is_admin:
         raise BrokerError("只有管理员可以分配经纪人")
+    if s.status not in OPEN_STATUSES:  # closed history keeps the broker who handled it
+        raise BrokerError(f"「{label(s.status)}」的推荐已结束，不能再分配或取消分配经纪人")
     if broker_id:
         broker = db.session.get(User, broker_id)
         if broker is None or not broker.is_broker or not broker.active:
