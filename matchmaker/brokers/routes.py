@@ -183,7 +183,7 @@ def reject(suggestion_id):
     s = _load(suggestion_id)
     form = RejectForm()
     if not form.validate():
-        return render_pair(s, 200, reject_form=form)
+        return render_pair(s, 400, reject_form=form)
     try:
         services.reject(s, current_user, form.expected.data, form.reason.data, form.note.data)
     except BrokerError as exc:
@@ -227,7 +227,7 @@ def follow_up(suggestion_id):
     form = FollowUpForm()
     form.event_id.choices = [("", "（无）")] + [(str(e.id), e.title) for e in events.recent_events()]
     if not form.validate():
-        return render_pair(s, 200, follow_form=form)
+        return render_pair(s, 400, follow_form=form)
     try:
         services.add_follow_up(s, current_user, form.kind.data, form.happened_on.data, form.note.data,
                                form.event_id.id_value, key=form.submission_key.data)  # fmt: skip

@@ -300,3 +300,20 @@ def test_a_pair_of_a_closed_listing_is_neither_accepted_nor_introduced(client, a
     assert (snapshot(s), snapshot(t)) == before
     resp = client.post(f"/broker/suggestions/{s.id}/reject", data={"expected": "suggested", "reason": "off_topic"})
     assert resp.status_code == 302 and reload(s).status == "rejected"
+
+
+def test_a_refused_follow_up_or_reject_form_answers_400_with_the_text_kept(client, auth, sides):
+    """The pair page's 跟进 and 驳回 forms refused as every other form is (400, as the app's other forms answer),
+    with what was typed kept (before: 200, as if the page had been read)."""
+    s = sides["s"]
+    auth.login(sides["b1"])
+    tomorrow = (clock.today() + timedelta(days=1)).isoformat()
+    resp = client.post(f"/broker/suggestions/{s.id}/follow-ups",
+                       data={"kind": "visit", "happened_on": tomorrow, "note": "预约下周走访实验室"})  # fmt: skip
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "跟进日期不能晚于今天" in body and "预约下周走访实验室" in body
+    resp = client.post(f"/broker/suggestions/{s.id}/reject",
+                       data={"expected": "suggested", "reason": "", "note": "技术路线与需求不符"})  # fmt: skip
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "请选择驳回原因" in body and "技术路线与需求不符" in body
+    assert db.session.scalar(db.select(db.func.count(FollowUp.id))) == 0 and reload(s).status == "suggested"
