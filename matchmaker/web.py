@@ -14,6 +14,7 @@ from .models import Notification, User
 from .models.enums import LabelledEnum
 from .notifications.services import unread_count
 from .utils import clock, money, once
+from .utils.reasons import own_description
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -22,16 +23,6 @@ CSP = (
 )
 
 NUL_IN_ADDRESS = "网址中含有空字符（NUL），无法处理：请检查链接或重新输入搜索条件"
-
-
-def own_description(exc):
-    """The reason an ``abort(code, description=...)`` of ours gave (Chinese, for the user), or None for werkzeug's
-    own English default or any other English text (Flask-Limiter's "10 per 1 minute"): a refusal that says why
-    should not be shown as the generic page, and a page never shows English."""
-    text = getattr(exc, "description", None)
-    if not isinstance(text, str) or text == getattr(type(exc), "description", None):
-        return None
-    return text if any("\u4e00" <= ch <= "\u9fff" for ch in text) else None
 
 
 class Anonymous(AnonymousUserMixin):

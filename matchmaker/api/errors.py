@@ -3,6 +3,8 @@
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
+from ..utils.reasons import own_description
+
 PROBLEM_TYPE = "application/problem+json"
 
 # status: (code, Chinese title)
@@ -64,8 +66,6 @@ def from_http_exception(exc: HTTPException):
             if isinstance(part, dict):
                 errors.update(part)
         errors = errors or None
-    from ..web import own_description
-
     detail = own_description(exc)
     if status == 429:
         detail = "已超过该令牌的请求频率限制"

@@ -22,7 +22,7 @@ def test_only_a_reason_of_ours_replaces_the_generic_page():
     """An abort(400) that gives no reason keeps the generic Chinese page (None here), never werkzeug's English."""
     from werkzeug.exceptions import BadRequest, Forbidden
 
-    from matchmaker.web import own_description
+    from matchmaker.utils.reasons import own_description
 
     assert own_description(BadRequest()) is None and own_description(Forbidden()) is None
     assert own_description(BadRequest(description="网址有误")) == "网址有误"
