@@ -29,12 +29,18 @@ def _need_status(sides):
     return db.session.get(TechNeed, sides["need"].id).status
 
 
-@pytest.mark.parametrize("status", ["introduced", "negotiating"])
-def test_the_pair_page_offers_recording_the_contract_not_a_signed_button(client, auth, sides, status):
+def _broker_at(auth, sides, status):
+    """The pair moved to ``status``, its broker logged in; returns the pair."""
     s = sides["s"]
     s.status = status
     db.session.commit()
     auth.login(sides["b1"])
+    return s
+
+
+@pytest.mark.parametrize("status", ["introduced", "negotiating"])
+def test_the_pair_page_offers_recording_the_contract_not_a_signed_button(client, auth, sides, status):
+    s = _broker_at(auth, sides, status)
     page = client.get(f"/broker/suggestions/{s.id}").get_data(as_text=True)
     assert "登记技术合同" in page
     assert "标记已签约" not in page and 'value="signed"' not in page
@@ -42,10 +48,7 @@ def test_the_pair_page_offers_recording_the_contract_not_a_signed_button(client,
 
 @pytest.mark.parametrize("status", ["introduced", "negotiating"])
 def test_a_hand_posted_move_to_signed_is_refused_and_changes_nothing(client, auth, sides, status):
-    s = sides["s"]
-    s.status = status
-    db.session.commit()
-    auth.login(sides["b1"])
+    s = _broker_at(auth, sides, status)
     resp = client.post(f"/broker/suggestions/{s.id}/move", data={"expected": status, "to": "signed"})
     assert resp.status_code == 409
     assert "已签约须通过登记技术合同完成" in resp.get_data(as_text=True)
