@@ -112,6 +112,7 @@ def claim(s, broker):
         raise BrokerError("您已认领该推荐，请勿重复提交")
     if s.assigned_broker_id is not None:
         raise BrokerError("该推荐已由其他经纪人认领")
+    pipeline.require_open(s, "认领")  # a closed pair keeps who handled it (or nobody)
     try:  # two brokers claiming at once: the second finds the pair taken
         pipeline.write_if_unchanged(s, assigned_broker_id=broker.id, last_activity_at=utcnow())
     except pipeline.BrokerInactive:
@@ -128,8 +129,7 @@ def assign(s, admin, broker_id):
     """An admin gives a pair to a broker (or to nobody with 0); commits."""
     if not admin.is_admin:
         raise BrokerError("只有管理员可以分配经纪人")
-    if s.status not in OPEN_STATUSES:  # closed history keeps the broker who handled it
-        raise BrokerError(f"「{label(s.status)}」的推荐已结束，不能再分配或取消分配经纪人")
+    pipeline.require_open(s, "分配或取消分配经纪人")
     if broker_id:
         broker = db.session.get(User, broker_id)
         if broker is None or not broker.is_broker or not broker.active:

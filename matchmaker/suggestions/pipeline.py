@@ -59,6 +59,13 @@ def require_status(s, expected, to_status, verb):
         raise PairError(f"「{label(s.status)}」状态的推荐不能{verb}")
 
 
+def require_open(s, verb):
+    """Refuse to change who holds a closed pair (rejected, signed, failed): its history keeps the broker who
+    handled it, or nobody. ``verb`` says what was refused (分配, 认领)."""
+    if s.status not in OPEN_STATUSES:
+        raise PairError(f"「{label(s.status)}」的推荐已结束，不能再{verb}")
+
+
 RACED = "该推荐刚刚已被其他人处理，请刷新页面后再操作"
 
 

@@ -1,0 +1,37 @@
+"""A broker's 认领 of a closed pair nobody holds (rejected by an admin, signed, failed, or released when its broker
+left): it put the ended deal in their queue, rewriting who handled it, where an admin's 分配 is refused. Now refused
+in Chinese by the pipeline, the page answering 409 with the message and the pair left as it was."""
+
+import pytest
+
+from ..factories import make_need, make_result, make_suggestion
+from .conftest import moves, reload
+
+
+def _row(s):
+    s = reload(s)
+    return s.status, s.assigned_broker_id, s.last_activity_at, s.decided_by_id
+
+
+@pytest.mark.parametrize("status", ["rejected", "signed", "failed"])
+def test_a_closed_pair_is_not_claimed(client, auth, sides, status):
+    """The 认领 POST answers 409 with the refusal on the pair's page; status, broker and timeline stay."""
+    s = make_suggestion(make_need(), make_result(), status=status)
+    before, history = _row(s), moves(s)
+    auth.login(sides["b2"])
+    resp = client.post(f"/broker/suggestions/{s.id}/claim")
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 409
+    assert "的推荐已结束，不能再认领" in body and "已认领，该推荐进入您的队列" not in body
+    assert _row(s) == before and before[1] is None
+    assert moves(s) == history
+
+
+@pytest.mark.parametrize("status", ["suggested", "accepted", "introduced", "negotiating"])
+def test_an_open_pair_nobody_holds_is_still_claimed(client, auth, sides, status):
+    """Open pairs (a departed broker's released ones too) are claimed as before."""
+    s = make_suggestion(make_need(), make_result(), status=status)
+    auth.login(sides["b2"])
+    resp = client.post(f"/broker/suggestions/{s.id}/claim")
+    assert resp.status_code == 302
+    assert reload(s).assigned_broker_id == sides["b2"].id and reload(s).status == status
