@@ -8,6 +8,7 @@ from ..models import BrokerAssignment, MatchSuggestion, Role, SuggestionStatus, 
 from ..models.enums import OPEN_STATUSES
 from ..notifications.services import notify
 from ..utils.urls import path_for
+from . import pipeline
 
 
 def _open_counts(broker_ids):
@@ -61,10 +62,36 @@ def _pk(row):
     return identity[0] if identity else row.id
 
 
+def _held(routed, chunk):
+    """Hold each broker the rows were just written to as an active broker until the commit, as every pair given to a
+    broker is (pipeline.hold_broker): a deactivation either commits first and is seen here, or waits for this commit
+    and releases the rows with the broker's other pairs. A broker seen deactivated gets none of them: the rows go
+    back to no broker, where the deactivation left the others. Drops them from ``routed``; returns
+    {broker_id: [suggestion_id]} of the rows kept (no commit)."""
+    S, per_broker = MatchSuggestion, {}
+    for sid, broker_id in routed.items():
+        per_broker.setdefault(broker_id, []).append(sid)
+    for broker_id in sorted(per_broker):  # one order for every router
+        try:
+            pipeline.hold_broker(broker_id)
+        except pipeline.BrokerInactive:
+            sids = per_broker.pop(broker_id)
+            for start in range(0, len(sids), chunk):
+                part = sids[start : start + chunk]
+                db.session.execute(
+                    update(S).where(S.id.in_(part), S.assigned_broker_id == broker_id).values(assigned_broker_id=None),
+                    execution_options={"synchronize_session": False},
+                )
+            for sid in sids:
+                del routed[sid]
+    return per_broker
+
+
 def route_suggestions(rows, notify_broker=True, chunk=1000):
     """Route many new suggestions (rows or ids) at once, in SQL batches; one notification per broker.
 
-    Only unassigned rows still 'suggested' are routed; returns {suggestion_id: broker_id} (no commit)."""
+    Only unassigned rows still 'suggested' are routed, and only to brokers still active when this commits (a broker
+    deactivated meanwhile gets none); returns {suggestion_id: broker_id} (no commit)."""
     ids = [_pk(r) for r in rows]
     router, routed = _Router(), {}
     if not router.load:
@@ -99,10 +126,8 @@ def route_suggestions(rows, notify_broker=True, chunk=1000):
                 update(S).where(S.id.in_(sids), S.assigned_broker_id.is_(None)).values(assigned_broker_id=broker_id),
                 execution_options={"synchronize_session": False},
             )
+    per_broker = _held(routed, chunk)
     if notify_broker:
-        per_broker = {}
-        for sid, broker_id in routed.items():
-            per_broker.setdefault(broker_id, []).append(sid)
         for broker_id, sids in per_broker.items():
             if len(sids) == 1:
                 notify(broker_id, "suggestion_assigned", "有 1 条新的匹配推荐待您审核",
