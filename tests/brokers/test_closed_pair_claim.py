@@ -1,6 +1,7 @@
 """A broker's 认领 of a closed pair nobody holds (rejected by an admin, signed, failed, or released when its broker
 left): it put the ended deal in their queue, rewriting who handled it, where an admin's 分配 is refused. Now refused
-in Chinese by the pipeline, the page answering 409 with the message and the pair left as it was."""
+in Chinese by the pipeline, the page answering 409 with the message and the pair left as it was; the pair's
+page offers no 认领 there (the lists offer it on pending pairs only)."""
 
 import pytest
 
@@ -35,3 +36,31 @@ def test_an_open_pair_nobody_holds_is_still_claimed(client, auth, sides, status)
     resp = client.post(f"/broker/suggestions/{s.id}/claim")
     assert resp.status_code == 302
     assert reload(s).assigned_broker_id == sides["b2"].id and reload(s).status == status
+
+
+def _claim_button(client, s):
+    return f'action="/broker/suggestions/{s.id}/claim"' in client.get(f"/broker/suggestions/{s.id}").get_data(
+        as_text=True
+    )
+
+
+@pytest.mark.parametrize("status", ["rejected", "signed", "failed"])
+def test_the_page_of_a_closed_pair_offers_no_claim(client, auth, sides, status):
+    """A closed pair nobody holds: its page shows no 认领 (pressing it was refused), as it shows no 分配."""
+    s = make_suggestion(make_need(), make_result(), status=status)
+    auth.login(sides["b2"])
+    assert not _claim_button(client, s)
+    body = client.get("/broker/pipeline?assigned=all&status=").get_data(as_text=True)
+    assert f'id="s{s.id}"' in body or status == "rejected"  # listed (rejected pairs are not, by default)
+    assert f"/broker/suggestions/{s.id}/claim" not in body
+
+
+@pytest.mark.parametrize("status", ["suggested", "accepted", "introduced", "negotiating"])
+def test_the_page_of_an_open_pair_nobody_holds_offers_claim(client, auth, sides, status):
+    """An open pair nobody holds still offers 认领 on its page (to a broker, not to an admin)."""
+    s = make_suggestion(make_need(), make_result(), status=status)
+    auth.login(sides["b2"])
+    assert _claim_button(client, s)
+    auth.logout()
+    auth.login("admin")
+    assert not _claim_button(client, s)
