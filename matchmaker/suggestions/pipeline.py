@@ -135,9 +135,11 @@ def taker(s, actor):
 
 
 def take(s, actor):
-    """A broker acting on an unassigned pair takes it into their queue (no commit)."""
+    """A broker acting on an unassigned open pair takes it into their queue (no commit). A closed pair is not
+    taken (as ``require_open`` refuses 认领 and 分配 there): its history keeps the broker who handled it, or nobody;
+    what was done on it (a 跟进 after signing or failing) stays with whoever did it."""
     broker_id = taker(s, actor)
-    if broker_id is not None:
+    if broker_id is not None and s.status in OPEN_STATUSES:
         write_if_unchanged(s, assigned_broker_id=broker_id, last_activity_at=utcnow())
 
 
