@@ -113,12 +113,13 @@ def claim(s, broker):
     if s.assigned_broker_id is not None:
         raise BrokerError("该推荐已由其他经纪人认领")
     pipeline.require_open(s, "认领")  # a closed pair keeps who handled it (or nobody)
-    try:  # two brokers claiming at once: the second finds the pair taken
-        pipeline.write_if_unchanged(s, assigned_broker_id=broker.id, last_activity_at=utcnow())
+    try:  # taken or closed since the page was read: told which (a closed one as above)
+        pipeline.take_if_free(s, broker.id, "认领")
     except pipeline.BrokerInactive:
         raise BrokerError("您的账号已被停用，不能认领推荐") from None
-    except PairError:
-        db.session.rollback()
+    except pipeline.Taken as taken:
+        if taken.broker_id == broker.id:  # a second submit of the same claim
+            raise BrokerError("您已认领该推荐，请勿重复提交") from None
         raise BrokerError("该推荐已由其他经纪人认领，请刷新页面") from None
     db.session.commit()
     return s

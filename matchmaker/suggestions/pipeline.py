@@ -63,7 +63,11 @@ def require_open(s, verb):
     """Refuse to change who holds a closed pair (rejected, signed, failed): its history keeps the broker who
     handled it, or nobody. ``verb`` says what was refused (分配, 认领)."""
     if s.status not in OPEN_STATUSES:
-        raise PairError(f"「{label(s.status)}」的推荐已结束，不能再{verb}")
+        raise PairError(_ended(s.status, verb))
+
+
+def _ended(status, verb):
+    return f"「{label(status)}」的推荐已结束，不能再{verb}"
 
 
 RACED = "该推荐刚刚已被其他人处理，请刷新页面后再操作"
@@ -95,6 +99,35 @@ def write_if_unchanged(s, **values):
         raise PairError(RACED)
     if values.get("assigned_broker_id") is not None:
         hold_broker(values["assigned_broker_id"])
+
+
+class Taken(PairError):
+    """Another request gave the pair to a broker first: ``broker_id`` holds it now."""
+
+    def __init__(self, broker_id):
+        super().__init__(RACED)
+        self.broker_id = broker_id
+
+
+def take_if_free(s, broker_id, verb):
+    """Give the pair to ``broker_id`` where it is still open and nobody holds it: one conditional UPDATE, so of two
+    requests at once exactly one writes. Its status may have moved on among the open ones meanwhile (an admin's 采纳
+    leaves it to nobody). Otherwise says what happened since the pair was read: it closed (PairError worded as
+    ``require_open`` with ``verb``), or Taken; BrokerInactive when ``broker_id`` was just deactivated. No commit."""
+    free = (MatchSuggestion.assigned_broker_id.is_(None), MatchSuggestion.status.in_(OPEN_STATUSES))
+    if update_if(s, *free, assigned_broker_id=broker_id, last_activity_at=utcnow()):
+        hold_broker(broker_id)
+        return
+    now = db.session.execute(
+        select(MatchSuggestion.status, MatchSuggestion.assigned_broker_id).where(MatchSuggestion.id == s.id)
+    ).first()
+    if now is None:
+        raise PairError("该推荐已被删除，请返回列表")
+    if now.status not in OPEN_STATUSES:
+        raise PairError(_ended(now.status, verb))
+    if now.assigned_broker_id is None:
+        raise PairError(RACED)
+    raise Taken(now.assigned_broker_id)
 
 
 class BrokerInactive(PairError):
