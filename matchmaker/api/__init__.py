@@ -26,7 +26,7 @@ DESCRIPTION = """科技成果转化对接平台的数据接口，供统计局、
 **格式**：金额为以元为单位、两位小数的字符串（如 `"5132900.00"`）；日期 `YYYY-MM-DD`；时间为 UTC 的 ISO 8601。
 
 **错误**：`application/problem+json`，`title` 为中文说明，`code` 为稳定的错误代码（如 `token_missing`、`token_revoked`、
-`insufficient_scope`、`not_found`、`validation_error`、`invalid_cursor`、`rate_limited`）。
+`insufficient_scope`、`not_found`、`validation_error`、`invalid_cursor`、`rate_limited`）。`errors` 最多列出 20 项（按提交顺序），其余的数目见 `detail`。
 
 **频率限制**：每个令牌每分钟默认 120 次请求，超过返回 429。
 """

@@ -1,5 +1,7 @@
 """Errors of the JSON API as RFC 9457 problem details, with Chinese titles and a stable ``code``."""
 
+from itertools import islice
+
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -23,6 +25,11 @@ TITLES = {
 }
 HANDLED = tuple(TITLES)
 
+# An error names at most this many fields (a body of 100,000 unknown fields answered with all of them, megabytes),
+# each name cut to MAX_NAME characters; ``detail`` counts the rest.
+MAX_LISTED = 20
+MAX_NAME = 100
+
 
 class ApiError(Exception):
     """Raised by API views: becomes a problem response with this status, code and title."""
@@ -39,10 +46,14 @@ def problem(status, code=None, title=None, detail=None, errors=None, headers=Non
     """A problem+json response."""
     default_code, default_title = TITLES.get(status, ("error", "请求失败"))
     body = {"type": "about:blank", "title": title or default_title, "status": status, "code": code or default_code}
+    if errors:
+        total, errors = len(errors), _listed(errors)
+        if total > MAX_LISTED:
+            note = f"共 {total} 项错误，仅列出前 {MAX_LISTED} 项，其余 {total - MAX_LISTED} 项未列出"
+            detail = f"{detail}；{note}" if detail else note
+        body["errors"] = errors
     if detail:
         body["detail"] = detail
-    if errors:
-        body["errors"] = errors
     resp = jsonify(body)
     resp.status_code = status
     resp.mimetype = PROBLEM_TYPE
@@ -51,6 +62,13 @@ def problem(status, code=None, title=None, detail=None, errors=None, headers=Non
     if status == 401:
         resp.headers.setdefault("WWW-Authenticate", 'Bearer realm="matchmaker"')
     return resp
+
+
+def _listed(errors):
+    """The first MAX_LISTED entries of ``errors``, names longer than MAX_NAME cut (an unknown field's name is the
+    client's text, up to the body's size)."""
+    cut = lambda name: name if not isinstance(name, str) or len(name) <= MAX_NAME else name[:MAX_NAME] + "…"  # noqa: E731
+    return {cut(k): v for k, v in islice(errors.items(), MAX_LISTED)}
 
 
 def from_http_exception(exc: HTTPException):
