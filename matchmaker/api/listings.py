@@ -88,7 +88,8 @@ def list_page(kind, args):
         rows = {r.id: r for r in db.session.scalars(db.select(model).options(*opts).where(model.id.in_(ids)))}
         return [rows[i] for i in ids if i in rows]
 
-    keyset = pagination.newest_first(model) if q.sort == "new" else None  # other orders: by offset
+    # relevance (nulls_last gives None): by offset
+    keyset = pagination.newest_first(model) if q.sort == "new" else pagination.nulls_last(stmt, model.id)
     page = pagination.page(stmt, load, kind.name, filters, args["limit"], args.get("cursor"), keyset)
     shown = [(r, access.list_full(current_user, r)) for r in page["items"]]
     page["items"] = [dump(kind, r, full) for r, full in shown]

@@ -5,10 +5,14 @@ newest, amount…) and a digest of the filters; it is signed, so a client cannot
 or reuse a cursor with other filters (both give 400). ``limit`` is 1–100.
 
 A list in a fixed order of unique keys (contracts: signing date, id; organisations: id; needs and results
-newest first) passes a ``Keyset``:
+newest first, by amount or by deadline) passes a ``Keyset``:
 its cursor also carries the last row's keys and the next page starts after that row, not at an offset. A
 row leaving the list between two pages (a contract voided) moved every later row one place up: read at
 the offset, the next page skipped one, and a client syncing the list never saw it.
+
+Relevance (a search's default order) keeps the offset: its score is not a row's value but the engine's, and on
+SQLite FTS5's bm25 weighs every term by the whole index, so one listing added, edited or deleted rescores all
+the others: a score remembered in a cursor is no position in the next page's order.
 """
 
 import hashlib
@@ -16,9 +20,12 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import Date, DateTime, Numeric
+from sqlalchemy.sql import operators
 
 from ..extensions import db
 from .errors import ApiError
@@ -74,6 +81,41 @@ def newest_first(model):
     return Keyset(key=key, after=after)
 
 
+def nulls_last(stmt, id_col):
+    """The keyset of the listings' amount and deadline orders (``value IS NULL, value ASC|DESC, id DESC``,
+    listings.queries), read from ``stmt``'s own ORDER BY so that the value is the very expression the list sorts
+    by: a summary-only need's budget and date are NULL there for outsiders, and so in their cursor. None for
+    another order (relevance: by offset). A statement of ids, as newest_first."""
+    order = stmt._order_by_clauses
+    if len(order) != 3 or getattr(order[1], "modifier", None) not in (operators.asc_op, operators.desc_op):
+        return None
+    isnull, (value, desc) = order[0], (order[1].element, order[1].modifier is operators.desc_op)
+    if not (isnull.compare(value.is_(None)) and order[2].compare(id_col.desc())):
+        return None
+    if isinstance(value.type, Numeric) and value.type.precision is not None:
+        load = Decimal
+    elif isinstance(value.type, Date) and not isinstance(value.type, DateTime):
+        load = date.fromisoformat
+    else:
+        return None
+
+    def key(listing_id):
+        v = db.session.scalar(db.select(value).where(id_col == listing_id))
+        return [None if v is None else v.isoformat() if isinstance(v, date) else str(v), listing_id]
+
+    def after(k):
+        last = int(k[1])
+        if k[0] is None:  # NULLs come last (the IS NULL term), whatever the database's own NULL order
+            return value.is_(None) & (id_col < last)
+        v = load(k[0])
+        if isinstance(v, Decimal) and not (v.is_finite() and abs(v) < 10 ** (value.type.precision - value.type.scale)):
+            raise ValueError(v)  # past the column's Numeric(14, 2): PostgreSQL's numeric overflows (a 500)
+        beyond = value < v if desc else value > v
+        return beyond | ((value == v) & (id_col < last)) | value.is_(None)
+
+    return Keyset(key=key, after=after)
+
+
 def by_id(id_col):
     """The keyset of an order by id ascending."""
     return Keyset(key=lambda row: [row.id], after=lambda k: id_col > int(k[0]))
@@ -112,7 +154,10 @@ def page(stmt, load, scope, filters, limit, cursor, keyset=None):
     """
     offset, keys = decode(cursor, scope, filters)
     if keyset is not None and keys is not None:
-        stmt = stmt.where(keyset.after(keys))
+        try:  # signed, so ours; but one of another version of a list's order must not be a 500
+            stmt = stmt.where(keyset.after(keys))
+        except (ArithmeticError, IndexError, TypeError, ValueError):  # decimal.InvalidOperation: ArithmeticError
+            raise ApiError(400, "invalid_cursor", "分页游标无效", "请使用上一页响应中的 next_cursor") from None
     else:
         stmt = stmt.offset(offset)
     rows = list(db.session.scalars(stmt.limit(limit + 1)))

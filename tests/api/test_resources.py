@@ -461,3 +461,81 @@ def test_a_listing_closed_between_two_pages_does_not_hide_the_next_one(api, app,
         db.session.commit()
 
     assert _walk(api, f"/api/v1/results?limit=2{query}", token_for("enterprise"), close_the_first) == order
+
+
+LADDER = [None, 100, 100, 250, None, 100, 7]  # ties within a page and across pages, NULLs (面议, no end date)
+
+
+@pytest.mark.parametrize("query", ["", "&q=排序测试"])
+@pytest.mark.parametrize("kind", ["needs", "results"])
+@pytest.mark.parametrize("sort", ["amount_desc", "amount_asc", "deadline"])
+def test_a_listing_closed_between_two_pages_of_an_amount_or_deadline_order_hides_none(api, app, kind, sort, query):
+    """By amount or deadline, two at a time: the first page's listing closed meanwhile made the second page (read
+    at offset 2) skip one. Ties run across pages; NULLs come last in SQLite and PostgreSQL alike; with a search
+    too."""
+    from datetime import timedelta
+
+    from matchmaker.utils import clock
+
+    make, column = (need, "budget_wan") if kind == "needs" else (result, "price_wan")
+
+    def listing(i, v):  # the same rank by amount and by deadline
+        if v is None:
+            return make(title=f"排序测试{i}", **{column: None, "valid_until": None})
+        return make(title=f"排序测试{i}", **{column: Decimal(v), "valid_until": clock.today() + timedelta(days=v)})
+
+    made = [listing(i, v) for i, v in enumerate(LADDER)]
+    value = (lambda r: getattr(r, column)) if sort != "deadline" else (lambda r: r.valid_until)
+    sign = -1 if sort == "amount_desc" else 1
+    order = [r.id for r in sorted(made, key=lambda r: _ladder_key(value(r), sign, r.id))]
+
+    def close_the_first():
+        next(r for r in made if r.id == order[0]).status = "closed"
+        db.session.commit()
+
+    url = f"/api/v1/{kind}?limit=2&sort={sort}{query}"
+    assert _walk(api, url, token_for("admin")) == order
+    assert _walk(api, url, token_for("admin"), close_the_first) == order
+
+
+def _ladder_key(v, sign, ident):
+    """(NULLs last, the value in the order's direction, id descending)."""
+    if v is None:
+        return (True, 0, -ident)
+    days = (v - date.today()).days if isinstance(v, date) else v
+    return (False, sign * days, -ident)
+
+
+def test_an_amount_cursor_does_not_carry_a_hidden_budget(api, app):
+    """A summary-only need's budget orders the list as NULL for outsiders (listings.queries): the cursor after it,
+    readable base64, names no budget either; staff, who see it, get it in theirs."""
+    from itsdangerous import URLSafeSerializer
+
+    plain = need(title="面议需求")
+    secret = need(title="保密预算需求", confidentiality="summary", budget_wan=Decimal("371.25"))
+    keys = lambda c: URLSafeSerializer(app.config["SECRET_KEY"], salt="api-cursor").loads(c)["k"]  # noqa: E731
+    page = api.get("/api/v1/needs?limit=1&sort=amount_desc", token_for("enterprise")).get_json()
+    assert [i["id"] for i in page["items"]] == [secret.id] and keys(page["next_cursor"]) == [None, secret.id]
+    page = api.get("/api/v1/needs?limit=1&sort=amount_desc", token_for("broker")).get_json()
+    assert [i["id"] for i in page["items"]] == [secret.id] and keys(page["next_cursor"]) == ["371.25", secret.id]
+    nxt = api.get(f"/api/v1/needs?limit=1&sort=amount_desc&cursor={page['next_cursor']}", token_for("broker"))
+    assert [i["id"] for i in nxt.get_json()["items"]] == [plain.id]
+
+
+@pytest.mark.parametrize("sort", ["amount_asc", "deadline"])
+def test_a_tampered_amount_or_deadline_cursor_is_400_in_chinese(api, app, sort):
+    """An edited cursor (bad signature), and one signed by us whose keys do not fit the order: 400, never a 500."""
+    from matchmaker.api import pagination
+
+    for i in range(3):
+        result(title=f"成果{i}", price_wan=Decimal(i))
+    raw = token_for("enterprise")
+    cursor = api.get(f"/api/v1/results?limit=1&sort={sort}", raw).get_json()["next_cursor"]
+    with app.test_request_context():
+        foreign = [pagination.encode(1, "result", {"sort": sort}, k)
+                   for k in (["不是日期", 1], ["1e999999999", 1], [1], ["NaN", "x"])]  # fmt: skip
+    for bad in [cursor[:5] + ("A" if cursor[5] != "A" else "B") + cursor[6:], *foreign]:
+        resp = api.get(f"/api/v1/results?limit=1&sort={sort}&cursor={bad}", raw)
+        body = resp.get_json()
+        assert resp.status_code == 400 and body["code"] == "invalid_cursor", (bad, body)
+        assert re.search(r"[\u4e00-\u9fff]", body["title"] + body["detail"])
