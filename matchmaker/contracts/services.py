@@ -256,31 +256,29 @@ def _record_contract(actor, data, suggestion_id, key, with_contract):
     once.bind(claimed, contract.id)
     if suggestion is not None:
         _mark_signed(actor, suggestion, contract)
-    _hold_result(contract)
+    _name_listings(actor, contract)
     if with_contract is not None:
         with_contract(contract)
     return _commit(contract)
 
 
-def _hold_result(contract, named_before=None):
-    """The result the contract names now (and did not before): its row held to the commit, so that its owner's
-    重新开放 at this moment waits for the contract and is refused (listings.lifecycle's ``reopen_refusal``)."""
-    if contract.result_id is not None and contract.result_id != named_before:
-        listing_lifecycle.hold_for_contract(Result, contract.result_id)
+def _name_listings(actor, contract, named_before=(None, None)):
+    """The need and result the contract names now, through the listings' life cycle (held, its pair's need
+    solved: ``contract_names``), the same for a contract recorded and one edited; a need solved is withdrawn
+    from matching once the contract is committed."""
+    need = listing_lifecycle.contract_names(contract, named_before, actor)
+    if need is not None:
+        schedule_matching(need)
 
 
 def _mark_signed(actor, suggestion, contract):
     """The pair moves to signed (the pipeline checks the move and the actor; a pair signed without a contract,
-    old data, is not moved again) and its need is solved; the matcher withdraws the need once the contract is
-    committed."""
+    old data, is not moved again); its need is solved by ``_name_listings``."""
     try:
         pipeline.sign_by_contract(suggestion, actor, f"登记技术合同 {contract.contract_no}", contract.id)
     except pipeline.PairError as exc:
         db.session.rollback()
         raise ContractError(f"不能从该推荐登记合同：{exc}") from None
-    need = suggestion.need
-    listing_lifecycle.solve(need, actor)
-    schedule_matching(need)  # withdrawn from matching once the contract is committed
 
 
 def update_contract(actor, contract, data, base_version):
@@ -312,14 +310,14 @@ def _update_contract(actor, contract, data, base_version):
         raise ContractError(refusal)
     if not contract.can_edit(actor):
         raise ContractError("您无权修改这份合同")
-    before, named = audit.snapshot(contract), contract.result_id
+    before, named = audit.snapshot(contract), (contract.need_id, contract.result_id)
     try:
         if "registration_status" in data:  # reaching or leaving 已认定登记 is a move of the state machine
             lifecycle.set_registration(contract, actor, data["registration_status"], data.get("registered_on"))
         with db.session.no_autoflush:  # the version-checked UPDATE happens in the flush below
             _apply(contract, data)
         db.session.flush()  # UPDATE ... WHERE version = loaded version: catches a race in between
-        _hold_result(contract, named)
+        _name_listings(actor, contract, named)
     except ContractError:
         db.session.rollback()
         raise

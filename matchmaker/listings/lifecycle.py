@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select, update
 
 from ..extensions import db
-from ..models import ACTIVE_STATUSES, AuditLog, Contract, ListingStatus, TechNeed
+from ..models import ACTIVE_STATUSES, AuditLog, Contract, ListingStatus, MatchSuggestion, Result, TechNeed
 from ..models.base import utcnow
 from ..utils import clock
 from .kinds import spec_of
@@ -83,12 +83,40 @@ def reopen_refusal(listing, actor):
     return None
 
 
+def contract_names(contract, before=(None, None), actor=None):
+    """What a contract does to the need and result it names (``before``: the (need id, result id) it
+    named until this edit; a new contract named none), so that a contract recorded and one edited to the same
+    final form leave the same states (no commit). Each listing it names anew is held to the commit, so that a
+    reopen at this moment waits for the contract and counts it; the need of the pair it was recorded from is
+    solved (``solve``). A need named without its pair, and a result, keep their status: a broker's typed number
+    is no proof of that owner's deal (a result is marked 已转化 by its researcher). Returns the need solved, or
+    None.
+
+    A listing the contract names no more keeps its status, as after a void: reopening is its owner's or an
+    admin's move (``reopen_refusal`` lets it once no live contract names the listing), never a broker's edit."""
+    need_before, result_before = before
+    solved = None
+    if contract.need_id is not None and contract.need_id != need_before:
+        pair_need = None
+        if contract.suggestion_id is not None:
+            pair_need = db.session.scalar(
+                select(MatchSuggestion.need_id).where(MatchSuggestion.id == contract.suggestion_id)
+            )
+        if contract.need_id == pair_need:
+            solved = solve(db.session.get(TechNeed, contract.need_id), actor)
+        else:
+            hold_for_contract(TechNeed, contract.need_id)
+    if contract.result_id is not None and contract.result_id != result_before:
+        hold_for_contract(Result, contract.result_id)
+    return solved
+
+
 def hold_for_contract(model, listing_id):
-    """A contract naming the listing is being written and leaves its status as it is (a result's: a contract
-    solves only its need, through ``solve``): the listing's row held to the commit all the same, so that a reopen
-    at this moment waits for the contract and counts it (no commit). FOR NO KEY UPDATE, the lock the reopen's
-    ``_claim`` takes: the contract's foreign key holds a key-share lock on the row already, and two contracts
-    naming the listing at once would deadlock on FOR UPDATE (PostgreSQL; SQLite's one writer needs none)."""
+    """A contract naming the listing is being written and leaves its status as it is (``contract_names``): the
+    listing's row held to the commit all the same, so that a reopen at this moment waits for the contract and
+    counts it (no commit). FOR NO KEY UPDATE, the lock the reopen's ``_claim`` takes: the contract's foreign key
+    holds a key-share lock on the row already, and two contracts naming the listing at once would deadlock on FOR
+    UPDATE (PostgreSQL; SQLite's one writer needs none)."""
     db.session.execute(select(model.id).where(model.id == listing_id).with_for_update(key_share=True))
 
 

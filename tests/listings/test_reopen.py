@@ -246,12 +246,14 @@ def _reopening(kind, ids):
 
 
 @pytest.mark.skipif(not DB_URL, reason="needs PostgreSQL (MATCHMAKER_DATABASE_URL)")
+@pytest.mark.parametrize("from_pair", [True, False], ids=["pair", "no-pair"])
 def test_a_reopen_while_a_contract_naming_the_listing_is_being_recorded_waits_and_is_refused(
-    file_app, kind, monkeypatch
+    file_app, kind, from_pair, monkeypatch
 ):
-    """A broker records a contract from another pair of a solved listing (its first contract voided) and has not
-    committed when the owner reopens it: the reopen waits for the contract and is refused (it counted no live
-    contract and put the listing back on the public list with one)."""
+    """A broker records a contract from another pair of a solved listing (its first contract voided), or one
+    naming it without a pair, and has not committed when the owner reopens it: the reopen waits for the contract
+    and is refused (it counted no live contract and put the listing back on the public list with one; a need named
+    without a pair was not held until 2026-12)."""
     import threading
 
     from matchmaker.contracts import services as contracts
@@ -271,7 +273,11 @@ def test_a_reopen_while_a_contract_naming_the_listing_is_being_recorded_waits_an
     def record():
         with file_app.app_context():  # the broker's request on another web process
             try:
-                contracts.record_contract(db.session.get(User, ids["broker"]), CONTRACT, suggestion_id=ids["pair"])
+                actor = db.session.get(User, ids["broker"])
+                if from_pair:
+                    contracts.record_contract(actor, CONTRACT, suggestion_id=ids["pair"])
+                else:
+                    contracts.record_contract(actor, dict(CONTRACT, **{kind.column: ids["listing"]}))
             except Exception as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
             finally:
@@ -364,3 +370,61 @@ def test_two_contracts_naming_one_listing_at_once_are_both_recorded(file_app, ki
         return prepare
 
     assert at_once(file_app, [recording(0), recording(1)], refused=ContractError) == ["ok", "ok"]
+
+
+@pytest.mark.skipif(not DB_URL, reason="needs PostgreSQL (MATCHMAKER_DATABASE_URL)")
+def test_a_reopen_while_a_contract_is_being_edited_to_name_the_listing_waits_and_is_refused(
+    file_app, kind, monkeypatch
+):
+    """A broker edits a contract (recorded without a pair, naming nothing) to name a solved listing (its first
+    contract voided) and has not committed when the owner reopens it: the reopen waits for the edit and is refused,
+    as for a contract being recorded (the edit held no need's row: the reopen counted no live contract and put the
+    need back on the public list with one)."""
+    import threading
+
+    from matchmaker.contracts import services as contracts
+    from matchmaker.listings import lifecycle, services
+    from matchmaker.models import User
+
+    from ..factories import make_contract
+
+    ids = _solved_after_a_voided_deal(file_app, kind)
+    with file_app.app_context():
+        contract = make_contract(broker_id=ids["broker"], contract_no="E-1")
+        contract_id, version = contract.id, contract.version
+        db.session.remove()
+    written, errors, real_commit = threading.Event(), [], contracts._commit
+
+    def commit_after_a_while(contract):
+        written.set()
+        threading.Event().wait(1.0)  # the owner's reopen arrives meanwhile
+        return real_commit(contract)
+
+    monkeypatch.setattr(contracts, "_commit", commit_after_a_while)
+
+    def edit():
+        with file_app.app_context():  # the broker's request on another web process
+            try:
+                data = dict(CONTRACT, contract_no="E-1", **{kind.column: ids["listing"]})
+                actor, stored = db.session.get(User, ids["broker"]), db.session.get(Contract, contract_id)
+                contracts.update_contract(actor, stored, data, version)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=edit)
+    thread.start()
+    assert written.wait(30)
+    with file_app.app_context():
+        with pytest.raises(lifecycle.LifecycleError, match=kind.live):
+            services.change_status(
+                db.session.get(kind.model, ids["listing"]), "reopen", actor=db.session.get(User, ids["owner"])
+            )
+        db.session.remove()
+    thread.join(30)
+    assert not errors
+    with file_app.app_context():
+        assert db.session.get(kind.model, ids["listing"]).status == "solved"
+        assert getattr(db.session.get(Contract, contract_id), kind.column) == ids["listing"]
+        db.session.remove()
