@@ -28,7 +28,9 @@ class VisitForm(FlaskForm):
                          description="平台经纪人、科技局等参与人员，用顿号分隔")  # fmt: skip
     hosts = StringField("企业接待人员", [val.optional(), val.length(max=200, label="企业接待人员")])
     experts = TextAreaField(
-        "随行专家", description="每行一位：姓名，单位，职称（职称可省略），如：李明，南方理工大学，教授"
+        "随行专家",
+        description="每行一位：姓名，单位，职称（职称可省略），如：李明，南方理工大学，教授；"
+        "同一单位、职称的几位专家可写在一行，姓名用顿号分隔，如：李明、王芳，南方理工大学，教授",
     )
     summary = TextAreaField("走访纪要", [val.optional(), val.length(max=5000, label="走访纪要")])
 

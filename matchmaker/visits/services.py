@@ -4,6 +4,7 @@ service history, and the figures the service statistics read.
 Each function owns its transaction and commits once; a collected need is matched after the commit.
 """
 
+import re
 from datetime import date
 
 from sqlalchemy import func
@@ -35,20 +36,29 @@ class VisitError(ValueError):
         self.field = field
 
 
+# 、 (and its half-width form) lists items in Chinese: several experts' names in one line, never a field boundary.
+_NAME_LIST = re.compile(r"[、､]")
+
+
 def parse_experts(text):
-    """Lines “姓名，单位[，职称]” → [(name, institution, title)]; raises VisitError naming the line."""
+    """Lines “姓名，单位[，职称]” → [(name, institution, title)], one per expert; raises VisitError naming the line.
+
+    Fields are separated by commas (，or ,). Names listed with 、 (李明、王芳，南方理工大学，教授) are that many experts
+    of the one 单位 and 职称: 、 separated fields before, so 王芳 was saved as the 单位 and 南方理工大学 as the 职称."""
     out = []
     for n, line in enumerate((text or "").splitlines(), start=1):
         line = line.strip()
         if not line:
             continue
-        parts = [p.strip() for p in line.replace("，", ",").replace("、", ",").split(",")]
-        if len(parts) < 2 or not has_visible(parts[0]) or not has_visible(parts[1]):  # ㅤ draws nothing
-            raise VisitError(f"第 {n} 行应为“姓名，单位”或“姓名，单位，职称”")
-        name, institution, title = parts[0], parts[1], ",".join(parts[2:]).strip() or None
-        if len(name) > 50 or len(institution) > 100 or (title and len(title) > 50):
+        parts = [p.strip() for p in line.replace("，", ",").split(",")]
+        names = list(dict.fromkeys(x.strip() for x in _NAME_LIST.split(parts[0]) if has_visible(x)))
+        if len(parts) < 2 or not names or not has_visible(parts[1]):  # ㅤ draws nothing
+            hint = "（顿号只用于分隔同一单位的多位专家姓名，姓名与单位之间请用逗号）" if _NAME_LIST.search(line) else ""
+            raise VisitError(f"第 {n} 行应为“姓名，单位”或“姓名，单位，职称”{hint}")
+        institution, title = parts[1], ",".join(parts[2:]).strip() or None
+        if max(map(len, names)) > 50 or len(institution) > 100 or (title and len(title) > 50):
             raise VisitError(f"第 {n} 行过长（姓名不超过 50 字，单位不超过 100 字，职称不超过 50 字）")
-        out.append((name, institution, title))
+        out.extend((name, institution, title) for name in names)
     if len(out) > 30:
         raise VisitError("一次走访最多登记 30 位专家")
     return out

@@ -229,3 +229,35 @@ def test_the_second_submit_of_a_double_clicked_visit_save_is_not_a_conflict(clie
     assert client.post(url, data=dict(data, summary="另一份纪要")).status_code == 409
     db.session.expire_all()
     assert db.session.get(Visit, visit.id).summary == "纪要已按企业意见更正"
+
+
+def test_experts_listed_with_dunhao_are_experts_of_one_organisation(client, auth):
+    """李明、王芳，南方理工大学，教授 is two professors of 南方理工大学 (、 lists names, commas separate fields): 、 was a
+    field separator, so 王芳 was saved as the 单位 and 南方理工大学 as the 职称. The page, the edit form and the
+    enterprise's history show two experts of the university."""
+    ent = make_org("enterprise", name="固安锁业")
+    uni = make_org("university", name="南方理工大学")
+    auth.login("broker")
+    experts = "李明、王芳，南方理工大学，教授\n赵强､陈静、，市先进制造研究院"
+    resp = client.post("/visits/new", data=_visit_form(ent, experts=experts))
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:1500]
+    visit = db.session.scalar(db.select(Visit))
+    assert [(e.name, e.institution, e.title, e.organization_id) for e in visit.experts] == [
+        ("李明", "南方理工大学", "教授", uni.id), ("王芳", "南方理工大学", "教授", uni.id),
+        ("赵强", "市先进制造研究院", None, None), ("陈静", "市先进制造研究院", None, None)]  # fmt: skip
+    page = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert "李明（南方理工大学，教授）；王芳（南方理工大学，教授）" in page
+    edit = client.get(f"/visits/{visit.id}/edit").get_data(as_text=True)
+    assert "李明，南方理工大学，教授\n王芳，南方理工大学，教授" in edit
+    assert "（专家 4 位）" in client.get(f"/visits/enterprises/{ent.id}").get_data(as_text=True)
+
+
+def test_a_line_of_dunhao_only_is_refused_with_what_dunhao_is_for(client, auth):
+    """李明、南方理工大学、教授 (、 between the fields) is no expert line: the error says 、 lists names only."""
+    ent = make_org("enterprise")
+    auth.login("broker")
+    resp = client.post("/visits/new", data=_visit_form(ent, experts="李明、南方理工大学、教授"))
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "第 1 行应为" in page and "顿号只用于分隔同一单位的多位专家姓名" in page
+    assert "李明、南方理工大学、教授" in page
+    assert db.session.scalar(db.select(db.func.count(Visit.id))) == 0
