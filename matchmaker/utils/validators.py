@@ -72,22 +72,53 @@ def phone(form, field):
 
 # What a number is typed with besides its digits: spaces, dashes of any width, brackets, dots, invisible characters.
 _PHONE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\ufe58\ufe63().\u200b-\u200f\u2060\ufeff]")
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63]")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
-# A landline as digits only: 0, a 2–3 digit area code, a 7–8 digit number (an extension only after a dash, below).
+# A landline as digits only: 0, a 2–3 digit area code, a 7–8 digit number.
 _LANDLINE_DIGITS = re.compile(r"0\d{9,11}")
-# A landline typed with an extension after a dash (0571-88886666-123) as normalize_phone stores it: 057188886666123.
+# A landline with its extension as normalize_phone stores it: 075588886666-123 (the one dash it keeps).
+_LANDLINE_EXTENSION = re.compile(r"(0\d{9,11})-(\d{1,6})")
+# What an extension is typed after: 转, 分机, ext, x, # (0755-88886666 转 123), once.
+_EXTENSION_MARK = re.compile(r"\s*(?:转分机|转|分机|ext\.?|x|#)\s*", re.IGNORECASE)
+# A landline typed with an extension before normalize_phone kept it apart (0571-88886666-123 was stored
+# 057188886666123): such rows are still stored so, and cannot be split again (8 digits and 3, or 7 and 4?).
 _LANDLINE_EXTENSION_STORED = re.compile(r"0\d{10,17}")
+
+
+def _digits_only(text):
+    number = _PHONE_SEPARATORS.sub("", text)
+    return "".join(ch for ch in number if unicodedata.category(ch)[0] != "C")
+
+
+def _extension(text):
+    """(landline digits, extension digits) of a landline typed with an extension, else None: after 转 / 分机 / ext /
+    x / # (0755-8888 6666 转 123), or after a last dash that follows a whole landline (0755-88886666-123,
+    (0755)88886666-123, 075588886666-123 as stored). 0571-8888-6666 is no extension: 0571-8888 is no landline."""
+    parts = _EXTENSION_MARK.split(text)
+    if len(parts) != 2:
+        parts = _DASHES.sub("-", text).rsplit("-", 1)
+    if len(parts) != 2:
+        return None
+    number, extension = _digits_only(parts[0]), _digits_only(parts[1])
+    if _LANDLINE_DIGITS.fullmatch(number) and re.fullmatch(r"\d{1,6}", extension):
+        return number, extension
+    return None
 
 
 def normalize_phone(value):
     """A phone number as stored and compared: NFKC (full-width digits as ASCII), without spaces, dashes, brackets,
     dots or invisible characters; a leading + kept, but +86 / 0086 / 86 before a mainland mobile dropped (mobiles
     are stored as their 11 digits). 0571-88886666, 0571 8888 6666, (0571)88886666 and ０５７１－８８８８６６６６ are all
-    057188886666. None for a blank value; text that is no number comes back without its separators only."""
+    057188886666. A landline's extension is kept apart by one dash: 0755-88886666-123 and 0755-8888 6666 转 123
+    are 075588886666-123 (its digits ran on, 075588886666123, the number lost in them). None for a blank value;
+    text that is no number comes back without its separators only."""
     if value is None:
         return None
-    number = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", str(value)))
-    number = "".join(ch for ch in number if unicodedata.category(ch)[0] != "C")
+    text = unicodedata.normalize("NFKC", str(value))
+    extension = _extension(text)
+    if extension:
+        return "-".join(extension)
+    number = _digits_only(text)
     for prefix in ("+86", "0086", "86"):
         if number.startswith(prefix) and _MOBILE.fullmatch(number[len(prefix) :]):
             return number[len(prefix) :]
@@ -99,15 +130,18 @@ _LANDLINE_PARTS = re.compile(r"(010|02\d|0[3-9]\d{2})(\d{7,8})")
 
 
 def phone_for_reading(number):
-    """A stored phone (digits only) laid out for reading: a mobile as 138 0013 8000, a landline with its area code
-    split off (0571-88886666, 010-12345678). A number with more digits (an extension, once typed after a dash, is
-    stored run on and cannot be told from the number) or that is none of these is shown as stored."""
+    """A stored phone (normalize_phone) laid out for reading: a mobile as 138 0013 8000, a landline with its area
+    code split off (0571-88886666, 010-12345678), its extension after 转 (0755-88886666 转 123). A number that is
+    none of these (an extension stored run on before it was kept apart, 057188886666123) is shown as stored."""
     number = number or ""
     if _MOBILE.fullmatch(number):
         return f"{number[:3]} {number[3:7]} {number[7:]}"
     landline = _LANDLINE_PARTS.fullmatch(number)
     if landline:
         return "-".join(landline.groups())
+    extension = _LANDLINE_EXTENSION.fullmatch(number)
+    if extension:
+        return f"{phone_for_reading(extension.group(1))} 转 {extension.group(2)}"
     return number
 
 
@@ -116,13 +150,10 @@ PHONE_MESSAGE = "电话号码格式不正确（手机 11 位，或区号-号码�
 
 def is_phone(text):
     """Whether ``text`` is a mainland mobile or landline number in a layout normalize_phone reads (spaces, dashes,
-    brackets, full-width digits, +86); an extension after a dash (0571-88886666-123)."""
+    brackets, full-width digits, +86), a landline with an extension too (0571-88886666-123, 0571-88886666 转 123)."""
     number = normalize_phone(text)
-    if number and (_MOBILE.fullmatch(number) or _LANDLINE_DIGITS.fullmatch(number)):
-        return True
-    # 0571-88886666-123: the dashes kept, as the extension is told from the number by its dash
-    dashed = re.sub(r"[\s()\u200b-\u200f\u2060\ufeff]", "", unicodedata.normalize("NFKC", str(text or "")))
-    return bool(PHONE_RE.match(re.sub(r"[\u2010-\u2015\u2212\ufe58\ufe63]", "-", dashed)))
+    return bool(number and (_MOBILE.fullmatch(number) or _LANDLINE_DIGITS.fullmatch(number)
+                            or _LANDLINE_EXTENSION.fullmatch(number)))  # fmt: skip
 
 
 def phone_any_layout(form, field):
@@ -135,8 +166,9 @@ def phone_any_layout(form, field):
 
 def phone_any_layout_or_as_stored(form, field):
     """phone_any_layout on the edit form of a record storing the number normalised: a landline stored with its
-    extension run on (typed 0571-88886666-123, stored and shown 057188886666123, which phone_any_layout refuses)
-    is taken back unchanged, so the record's other fields can be saved."""
+    extension run on before extensions were kept apart (typed 0571-88886666-123, stored and shown
+    057188886666123, which phone_any_layout refuses) is taken back unchanged, so the record's other fields can be
+    saved."""
     kept = field.object_data
     if kept and normalize_phone(field.data) == kept and _LANDLINE_EXTENSION_STORED.fullmatch(kept):
         return

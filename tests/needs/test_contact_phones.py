@@ -19,7 +19,7 @@ from ..results.test_results import FORM as RESULT_FORM
 from .helpers import NEED_FORM, need
 
 LAYOUTS = [("138-0013-8000", "13800138000"), ("+86 138 0013 8000", "13800138000"), ("(0571)8888-6666", "057188886666"),
-           ("１３８００１３８０００", "13800138000"), ("0571-88886666-123", "057188886666123"), ("", None)]  # fmt: skip
+           ("１３８００１３８０００", "13800138000"), ("0571-88886666-123", "057188886666-123"), ("", None)]  # fmt: skip
 WRONG = ["138-0013-800", "+1 415 555 0100", "电话13800138000"]
 
 
@@ -65,11 +65,35 @@ def test_a_wrong_number_is_refused_on_the_result_form(client, auth):
     assert db.session.scalar(db.select(db.func.count(Result.id))) == 0
 
 
-def test_a_stored_number_with_its_extension_is_taken_back_when_the_need_is_saved_again(client, auth):
-    """0571-88886666-123 is stored 057188886666123; the edit form shows that, and saving it again is no refusal."""
+def test_an_extension_is_stored_apart_from_the_number_and_shown_after_zhuan(client, auth):
+    """0755-88886666-123 and 0755-8888 6666 转 123 are stored 075588886666-123 (the extension ran on into the number,
+    075588886666123); the need's page shows 0755-88886666 转 123, its edit form the number as stored, taken back."""
     user = auth.login("enterprise")
-    n = need(user=user, contact_phone="0571-88886666-123")
-    assert n.contact_phone == "057188886666123"
+    for typed in ("0755-88886666-123", "（0755）88886666 分机 123", "0755-88886666 ext.123", "0755-88886666#123"):
+        assert normalize_phone(typed) == "075588886666-123" and is_phone(typed), typed
+    assert client.post("/needs/new", data=dict(NEED_FORM, contact_phone="0755-8888 6666 转 123")).status_code == 302
+    assert stored(TechNeed) == "075588886666-123"
+    n = db.session.scalar(db.select(TechNeed).order_by(TechNeed.id.desc()).limit(1))
+    assert n.created_by_id == user.id
+    assert "0755-88886666 转 123</a></dd>" in client.get(f"/needs/{n.id}").get_data(as_text=True)
+    assert 'value="075588886666-123"' in client.get(f"/needs/{n.id}/edit").get_data(as_text=True)
+    data = dict(NEED_FORM, title="新的需求标题文字", contact_phone="075588886666-123")
+    assert client.post(f"/needs/{n.id}/edit", data=data).status_code == 302
+    assert stored(TechNeed) == "075588886666-123"
+
+
+def run_on(model, row_id):
+    """A number stored with its extension run on, as the app stored 0571-88886666-123 before it kept it apart."""
+    db.session.execute(db.update(model).where(model.id == row_id).values(contact_phone="057188886666123"))
+    db.session.commit()
+
+
+def test_a_stored_number_with_its_extension_run_on_is_taken_back_when_the_need_is_saved_again(client, auth):
+    """057188886666123, stored so before extensions were kept apart: the edit form shows it, and saving it again is
+    no refusal (it cannot be split: 8 digits and 3, or 7 and 4?)."""
+    user = auth.login("enterprise")
+    n = need(user=user)
+    run_on(TechNeed, n.id)
     assert 'value="057188886666123"' in client.get(f"/needs/{n.id}/edit").get_data(as_text=True)
     data = dict(NEED_FORM, title="新的需求标题文字", contact_phone="057188886666123")
     assert client.post(f"/needs/{n.id}/edit", data=data).status_code == 302
@@ -79,7 +103,8 @@ def test_a_stored_number_with_its_extension_is_taken_back_when_the_need_is_saved
 
 
 def test_an_organisation_with_a_stored_extension_is_saved_again_as_it_is(client, auth):
-    org = make_org("university", contact_phone="0571-88886666-123")
+    org = make_org("university")
+    run_on(Organization, org.id)
     auth.login("admin")
     page = client.get(f"/admin/organizations/{org.id}/edit").get_data(as_text=True)
     version = page.split('name="version" type="hidden" value="', 1)[1].split('"', 1)[0]
@@ -199,10 +224,11 @@ SAMPLES = ["0571-88886666", "(0571) 8888 6666", "０５７１－８８８８６�
            "057188886666123", "138-0013-800", "", "   ", None]  # fmt: skip
 
 
-def test_the_migration_carries_its_own_copy_of_the_rules_and_they_agree_with_the_apps():
-    """If the app's rules change, this fails: add a migration for the new rules, do not edit this one."""
+def test_the_migration_carries_its_own_copy_of_the_rules():
+    """The rules of b6d2f9a4c8e3 as written, pinned: c1e5a8f3d7b2 changed the app's (an extension kept apart)."""
     module = migration_module(MIGRATION)
-    assert [module.normalize_phone(s) for s in SAMPLES] == [normalize_phone(s) for s in SAMPLES]
+    run_on = {"0571-88886666-123": "057188886666123"}  # what the rule of c1e5a8f3d7b2 changed
+    assert [module.normalize_phone(s) for s in SAMPLES] == [run_on.get(s, normalize_phone(s)) for s in SAMPLES]
     assert [module.is_phone(s) for s in SAMPLES] == [is_phone(s) for s in SAMPLES]
 
 
@@ -227,9 +253,10 @@ def test_the_contacts_show_the_number_laid_out_for_reading_to_whom_may_see_them_
     assert "电话联系人" not in body and "139 1234 5678" not in body and "13912345678" not in body
 
 
-def test_a_number_kept_as_typed_or_with_its_extension_is_shown_as_stored(client, auth):
+def test_a_number_kept_as_typed_or_with_its_extension_run_on_is_shown_as_stored(client, auth):
     owner = auth.login("enterprise")
-    n = need(user=owner, contact_phone="0571-88886666-123")
+    n = need(user=owner)
+    run_on(TechNeed, n.id)
     assert '<dd class="col-8">057188886666123</dd>' in client.get(f"/needs/{n.id}").get_data(as_text=True)
     db.session.execute(db.update(TechNeed).where(TechNeed.id == n.id).values(contact_phone="电话 0571-8888"))
     db.session.commit()
@@ -252,3 +279,75 @@ def test_the_api_gives_an_organisations_phone_as_the_admin_typed_it_normalised_a
     spec = client.get("/api/v1/openapi.json", headers=headers).get_json()["components"]["schemas"]
     assert "057188886666" in spec["Organization"]["properties"]["contact_phone"]["description"]
     assert "13800138000" in spec["Contacts"]["properties"]["phone"]["description"]
+
+
+# The migration keeping extensions apart ---------------------------------------------------------------------------
+
+EXTENSION_REVISION = "c1e5a8f3d7b2"
+EXTENSION_MIGRATION = f"{EXTENSION_REVISION}_phone_extensions_kept_apart.py"  # in migrations/versions
+EXTENSION_ROWS = [  # (id, phone as stored before, after the migration)
+    (1, "0755-8888 6666 转 123", "075588886666-123"),  # left as typed by b6d2f9a4c8e3 (unread then)
+    (2, "075588886666转123", "075588886666-123"),  # glued by f4a8d2c6e1b9 (user.phone)
+    (3, "057188886666123", "057188886666123"),  # run on: 8 digits and 3, or 7 and 4? left
+    (4, "057188886666", "057188886666"),
+    (5, "电话 0571-8888", "电话 0571-8888"),  # no number: left
+    (6, None, None),
+]
+INSERT_COURSE = (
+    "INSERT INTO training_course (id, title, year, status, description, certificate_years, created_at) "
+    "VALUES (1, '培训班', 2026, 'open', '', 3, :at)"
+)
+INSERT_ENROLMENT = (
+    "INSERT INTO training_enrolment (id, course_id, name, org_name, org_kind, phone, enrolled_at) "
+    "VALUES (:id, 1, '学员', '某单位', 'enterprise', :phone, :at)"
+)
+INSERT_USER = (
+    'INSERT INTO "user" (id, email, phone, name, password_hash, role, active, session_token, created_at) '
+    "VALUES (:id, :email, :phone, '用户', 'x', 'enterprise', :active, 't', :at)"
+)
+
+
+def test_stored_phones_the_new_rule_reads_get_their_extension_apart(fresh_db_url, tmp_path, capfd):
+    """Every phone column: a number with its extension after 转 (left as typed, or glued) becomes 075588886666-123;
+    one run on or no number stays. Two trainees of a course meeting on one number: the second stays, logged."""
+    app = app_on(fresh_db_url, tmp_path)
+    directory = app.extensions["migrate"].directory
+    at = datetime(2026, 1, 1)
+    with app.app_context():
+        upgrade(directory=directory, revision=REVISION)
+        db.session.execute(db.text(INSERT_COURSE), {"at": at})
+        for row_id, phone, _ in EXTENSION_ROWS:
+            db.session.execute(db.insert(Organization.__table__).values(
+                id=row_id, name=f"单位{row_id}", kind="enterprise", contact_phone=phone, verified=True,
+                created_at=at))  # fmt: skip
+            for model in (TechNeed, Result):
+                db.session.execute(db.insert(model.__table__).values(
+                    id=row_id, title=f"标题文字{row_id}", organization_id=row_id, contact_phone=phone, created_at=at,
+                    updated_at=at))  # fmt: skip
+            db.session.execute(db.text(INSERT_USER), {"id": row_id, "email": f"u{row_id}@example.cn", "phone": phone,
+                                                      "active": True, "at": at})  # fmt: skip
+            db.session.execute(db.text(INSERT_ENROLMENT), {"id": row_id, "phone": phone, "at": at})
+        db.session.commit()
+        capfd.readouterr()
+        upgrade(directory=directory)
+        logged = capfd.readouterr().err
+        expected = [(i, after) for i, _, after in EXTENSION_ROWS]
+        for table, column in (("organization", "contact_phone"), ("tech_need", "contact_phone"),
+                              ("result", "contact_phone"), ('"user"', "phone")):  # fmt: skip
+            rows = db.session.execute(db.text(f"SELECT id, {column} FROM {table} ORDER BY id")).all()
+            assert [tuple(r) for r in rows] == expected, table
+        rows = db.session.execute(db.text("SELECT id, phone FROM training_enrolment ORDER BY id")).all()
+        # rows 1 and 2 are one number now: the second keeps its value (the unique number per course), logged
+        assert [tuple(r) for r in rows] == [(2, "075588886666转123") if i == 2 else (i, p) for i, p in expected]
+        assert "training_enrolment 2 (course 1)" in logged and "merge by hand" in logged
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_extension_migration_carries_its_own_copy_of_the_rules_and_they_agree_with_the_apps():
+    """If the app's rules change, this fails: add a migration for the new rules, do not edit this one."""
+    module = migration_module(EXTENSION_MIGRATION)
+    samples = [*SAMPLES, "0755-8888 6666 转 123", "075588886666-123", "0755-88886666#123", "010-1234567-8",
+               "0571-8888-6666", "138xxxx1234", "0755-88886666 转 1234567"]  # fmt: skip
+    assert [module.normalize_phone(s) for s in samples] == [normalize_phone(s) for s in samples]
+    assert [module.is_phone(s) for s in samples] == [is_phone(s) for s in samples]

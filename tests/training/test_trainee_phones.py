@@ -29,7 +29,7 @@ def count(**by):
     [("0571-88886666", "057188886666"), ("057188886666", "057188886666"), ("0571 8888 6666", "057188886666"),
      ("(0571)88886666", "057188886666"), ("０５７１－８８８８６６６６", "057188886666"), ("139-0000-1111", "13900001111"),
      ("139 0000 1111", "13900001111"), ("+86 139 0000 1111", "13900001111"), ("１３９００００１１１１", "13900001111"),
-     ("0571-88886666-123", "057188886666123")],
+     ("0571-88886666-123", "057188886666-123"), ("0571-8888 6666 转 123", "057188886666-123")],
 )  # fmt: skip
 def test_the_admin_enrolling_a_person_stores_the_phone_normalised(client, auth, typed, stored):
     """Whatever layout the number was typed in, the trainee list holds its digits: a second layout of it then
@@ -88,14 +88,31 @@ def test_a_number_that_is_no_mainland_phone_is_still_refused_as_typed(client, au
     assert count() == 0
 
 
+def test_one_extension_in_two_layouts_is_one_trainee_and_two_extensions_two(client, auth):
+    """0755-88886666-123 enrolled: 0755-8888 6666 转 123 is the same number (refused beside 联系电话), 转 124 another
+    person at another extension of the switchboard (both were the one run-on number or refused)."""
+    course = make_course(sessions=0)
+    auth.login("admin")
+    first = client.post(f"/training/{course.id}/enrolments", data=dict(PERSON, phone="0755-88886666-123"))
+    assert first.status_code == 302
+    resp = client.post(
+        f"/training/{course.id}/enrolments", data=dict(PERSON, name="甲二", phone="0755-8888 6666 转 123")
+    )
+    assert resp.status_code == 400 and "已被本课程的其他学员登记" in resp.get_data(as_text=True)
+    resp = client.post(f"/training/{course.id}/enrolments", data=dict(PERSON, name="乙", phone="0755-8888 6666 转 124"))
+    assert resp.status_code == 302
+    assert count(course_id=course.id) == 2 and count(phone="075588886666-124") == 1
+
+
 SHOWN = [("13800138000", "138 0013 8000"), ("0571-88886666", "0571-88886666"), ("(010)12345678", "010-12345678"),
-         ("020 8765 4321", "020-87654321"), ("0755-1234567", "0755-1234567"), ("0571-88886666-123", "057188886666123")]  # fmt: skip
+         ("020 8765 4321", "020-87654321"), ("0755-1234567", "0755-1234567"), ("0571-88886666-123", "0571-88886666 转 123")]  # fmt: skip
 
 
 def test_the_trainee_list_shows_phones_laid_out_for_reading(client, auth):
     """Stored as digits, a mobile is shown 138 0013 8000 and a landline with its area code split off (010 and
-    020–029 of three digits, others of four); a number run on past its extension is shown as stored (the list
-    showed 13800138000 and 057188886666, hard to read out over the phone)."""
+    020–029 of three digits, others of four), its extension after 转 (it was stored and shown run on, 057188886666123:
+    no one could tell the extension from the number). The list showed 13800138000 and 057188886666, hard to read
+    out over the phone."""
     course = make_course(capacity=10, sessions=0)
     admin = make_user("admin")
     for i, (typed, _) in enumerate(SHOWN):
