@@ -271,7 +271,8 @@ VISIT_CASES = {
     "crlf_experts_and_summary": dict(
         experts="李明，南方理工大学，教授\r\n\r\n 赵强 , 市先进制造研究院 \r\n\r\n", summary=CRLF_TEXT
     ),
-    "experts_with_enumeration_comma": dict(experts="李明、南方理工大学、教授、博导\r\n赵强，市先进制造研究院，"),
+    # 、 lists names (two experts of the university), and stays inside a title
+    "experts_with_enumeration_comma": dict(experts="李明、王芳，南方理工大学，教授、博导\r\n赵强，市先进制造研究院，"),
     "no_experts_plain_visit": dict(kind="visit", experts="", hosts="", summary=""),
     "date_with_slashes": dict(visited_on="2020/07/15"),
     "trailing_blanks": dict(topic=" 锁具表面处理技术难题对接 ", people="经纪人张伟、科技局王芳  ", hosts="  "),
