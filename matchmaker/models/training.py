@@ -1,5 +1,7 @@
 """Technology-broker training: courses, their modules and sessions, enrolments, attendance, certificates."""
 
+from sqlalchemy.orm import validates
+
 from ..extensions import db
 from .base import today, utcnow
 from .enums import CourseStatus, OrgKind, TrainingModuleKind
@@ -85,6 +87,11 @@ training_attendance = db.Table(
 )
 
 
+def reversed_phone(phone):
+    """A stored phone backwards (13800138000 -> 00083100831), None for None."""
+    return phone[::-1] if phone else None
+
+
 class TrainingEnrolment(db.Model):
     """A person enrolled in a course: a platform user, or someone an admin enrolled without an account."""
 
@@ -92,6 +99,8 @@ class TrainingEnrolment(db.Model):
     __table_args__ = (
         db.UniqueConstraint("course_id", "user_id", name="uq_training_enrolment_course_user"),
         db.UniqueConstraint("course_id", "phone", name="uq_training_enrolment_course_phone"),
+        # A phone searched by its last digits (尾号 8000) reads this index; by its first ones, the unique one above.
+        db.Index("ix_training_enrolment_course_phone_reversed", "course_id", "phone_reversed"),
     )
     id = db.Column(db.Integer, primary_key=True)
     course_id = db.Column(db.Integer, db.ForeignKey("training_course.id"), nullable=False, index=True)
@@ -100,6 +109,10 @@ class TrainingEnrolment(db.Model):
     org_name = db.Column(db.String(100), nullable=False)
     org_kind = db.Column(db.String(20), nullable=False, index=True)
     phone = db.Column(db.String(30))
+    # The phone's characters in reverse order, so that a search by its end is a search by a prefix (an index range)
+    phone_reversed = db.Column(
+        db.String(30), default=lambda context: reversed_phone(context.get_current_parameters().get("phone"))
+    )
     email = db.Column(db.String(120))
     enrolled_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     enrolled_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
@@ -113,6 +126,12 @@ class TrainingEnrolment(db.Model):
     sessions = db.relationship("TrainingSession", secondary=training_attendance)
     # Every certificate issued, oldest first: revoked ones stay in the history beside a reissued one.
     certificates = db.relationship("Certificate", back_populates="enrolment", order_by="Certificate.id")
+
+    @validates("phone")
+    def _reverse_phone(self, _key, phone):
+        """phone_reversed follows the phone on every ORM path (the column default covers Core inserts)."""
+        self.phone_reversed = reversed_phone(phone)
+        return phone
 
     @property
     def certificate(self):
