@@ -237,7 +237,9 @@ class ZoneRef(Schema):
 
 
 # Contact phones are stored normalised (utils.validators.normalize_phone), whatever layout was typed.
-PHONE_DOC = {"description": "电话号码，以数字存储：手机 13800138000，座机区号与号码相连 057188886666"}
+PHONE_DOC = {
+    "description": "电话号码，以数字存储：手机 13800138000，座机区号与号码相连 057188886666，分机号以短横线隔开 075588886666-123"
+}
 
 
 class Contacts(Schema):

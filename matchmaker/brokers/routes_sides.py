@@ -27,11 +27,13 @@ def listing_contacts(listing):
 def contact_phone(number):
     """A contact phone as stored (digits only, utils.validators.normalize_phone) laid out for reading, as trainees'
     are (phone_for_reading: 138 0013 8000, 0571-88886666), a link to call it from a phone; a number it cannot lay
-    out (an extension run on, one kept as typed by the migration) is shown as stored, no link."""
+    out (an extension run on, one kept as typed by the migration) is shown as stored, no link. A landline's
+    extension (stored 075588886666-123) is dialled after a pause (tel:075588886666,123): a dash in a tel: link is
+    only a separator, and the phone would dial the extension's digits run on into the number."""
     reading = phone_for_reading(number)
     if not number or reading == number:
         return number or ""
-    return Markup('<a href="tel:{}">{}</a>').format(number, reading)
+    return Markup('<a href="tel:{}">{}</a>').format(number.replace("-", ","), reading)
 
 
 @bp.app_template_global()

@@ -241,12 +241,16 @@ def test_the_contacts_show_the_number_laid_out_for_reading_to_whom_may_see_them_
     owner = make_user("enterprise")
     n = need(user=owner, contact_phone="139-1234-5678", contact_name="电话联系人")
     landline = need(user=owner, contact_phone="(0571) 8888 6666")
+    extension = need(user=owner, contact_phone="0755-8888 6666 转 123")
     for who in (owner, "broker"):
         auth.login(who)
         body = client.get(f"/needs/{n.id}").get_data(as_text=True)
         assert '<dd class="col-8"><a href="tel:13912345678">139 1234 5678</a></dd>' in body, who
         body = client.get(f"/needs/{landline.id}").get_data(as_text=True)
         assert '<a href="tel:057188886666">0571-88886666</a>' in body, who
+        body = client.get(f"/needs/{extension.id}").get_data(as_text=True)
+        # the extension dialled after a pause: a dash in a tel: link would run its digits on into the number
+        assert '<a href="tel:075588886666,123">0755-88886666 转 123</a>' in body, who
         auth.logout()
     auth.login("researcher")
     body = client.get(f"/needs/{n.id}").get_data(as_text=True)
