@@ -233,6 +233,46 @@ def _solved_after_a_voided_deal(file_app, kind):
     return ids
 
 
+def _reopen_refused_while(file_app, kind, ids, monkeypatch, write):
+    """``write`` (a contract's recording or edit, on a thread of its own as another web process) has written and
+    not committed when the owner reopens the listing: the reopen waits for it and is refused; the write succeeds."""
+    import threading
+
+    from matchmaker.contracts import services as contracts
+    from matchmaker.listings import lifecycle, services
+    from matchmaker.models import User
+
+    written, errors, real_commit = threading.Event(), [], contracts._commit
+
+    def commit_after_a_while(contract):
+        written.set()
+        threading.Event().wait(1.0)  # the owner's reopen arrives meanwhile
+        return real_commit(contract)
+
+    monkeypatch.setattr(contracts, "_commit", commit_after_a_while)
+
+    def run():
+        with file_app.app_context():
+            try:
+                write(contracts, db.session.get(User, ids["broker"]))
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert written.wait(30)
+    with file_app.app_context():
+        with pytest.raises(lifecycle.LifecycleError, match=kind.live):
+            services.change_status(
+                db.session.get(kind.model, ids["listing"]), "reopen", actor=db.session.get(User, ids["owner"])
+            )
+        db.session.remove()
+    thread.join(30)
+    assert not errors
+
+
 def _reopening(kind, ids):
     """The owner's reopen, for ``at_once``."""
     from matchmaker.listings import services
@@ -254,46 +294,15 @@ def test_a_reopen_while_a_contract_naming_the_listing_is_being_recorded_waits_an
     naming it without a pair, and has not committed when the owner reopens it: the reopen waits for the contract
     and is refused (it counted no live contract and put the listing back on the public list with one; a need named
     without a pair was not held until 2026-12)."""
-    import threading
-
-    from matchmaker.contracts import services as contracts
-    from matchmaker.listings import lifecycle, services
-    from matchmaker.models import User
-
     ids = _solved_after_a_voided_deal(file_app, kind)
-    written, errors, real_commit = threading.Event(), [], contracts._commit
 
-    def commit_after_a_while(contract):
-        written.set()
-        threading.Event().wait(1.0)  # the owner's reopen arrives meanwhile
-        return real_commit(contract)
+    def record(contracts, actor):
+        if from_pair:
+            contracts.record_contract(actor, CONTRACT, suggestion_id=ids["pair"])
+        else:
+            contracts.record_contract(actor, dict(CONTRACT, **{kind.column: ids["listing"]}))
 
-    monkeypatch.setattr(contracts, "_commit", commit_after_a_while)
-
-    def record():
-        with file_app.app_context():  # the broker's request on another web process
-            try:
-                actor = db.session.get(User, ids["broker"])
-                if from_pair:
-                    contracts.record_contract(actor, CONTRACT, suggestion_id=ids["pair"])
-                else:
-                    contracts.record_contract(actor, dict(CONTRACT, **{kind.column: ids["listing"]}))
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    thread = threading.Thread(target=record)
-    thread.start()
-    assert written.wait(30)
-    with file_app.app_context():
-        with pytest.raises(lifecycle.LifecycleError, match=kind.live):
-            services.change_status(
-                db.session.get(kind.model, ids["listing"]), "reopen", actor=db.session.get(User, ids["owner"])
-            )
-        db.session.remove()
-    thread.join(30)
-    assert not errors
+    _reopen_refused_while(file_app, kind, ids, monkeypatch, record)
     with file_app.app_context():
         assert db.session.get(kind.model, ids["listing"]).status == "solved"
         column = getattr(Contract, kind.column)
@@ -380,12 +389,6 @@ def test_a_reopen_while_a_contract_is_being_edited_to_name_the_listing_waits_and
     contract voided) and has not committed when the owner reopens it: the reopen waits for the edit and is refused,
     as for a contract being recorded (the edit held no need's row: the reopen counted no live contract and put the
     need back on the public list with one)."""
-    import threading
-
-    from matchmaker.contracts import services as contracts
-    from matchmaker.listings import lifecycle, services
-    from matchmaker.models import User
-
     from ..factories import make_contract
 
     ids = _solved_after_a_voided_deal(file_app, kind)
@@ -393,37 +396,12 @@ def test_a_reopen_while_a_contract_is_being_edited_to_name_the_listing_waits_and
         contract = make_contract(broker_id=ids["broker"], contract_no="E-1")
         contract_id, version = contract.id, contract.version
         db.session.remove()
-    written, errors, real_commit = threading.Event(), [], contracts._commit
 
-    def commit_after_a_while(contract):
-        written.set()
-        threading.Event().wait(1.0)  # the owner's reopen arrives meanwhile
-        return real_commit(contract)
+    def edit(contracts, actor):
+        data = dict(CONTRACT, contract_no="E-1", **{kind.column: ids["listing"]})
+        contracts.update_contract(actor, db.session.get(Contract, contract_id), data, version)
 
-    monkeypatch.setattr(contracts, "_commit", commit_after_a_while)
-
-    def edit():
-        with file_app.app_context():  # the broker's request on another web process
-            try:
-                data = dict(CONTRACT, contract_no="E-1", **{kind.column: ids["listing"]})
-                actor, stored = db.session.get(User, ids["broker"]), db.session.get(Contract, contract_id)
-                contracts.update_contract(actor, stored, data, version)
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    thread = threading.Thread(target=edit)
-    thread.start()
-    assert written.wait(30)
-    with file_app.app_context():
-        with pytest.raises(lifecycle.LifecycleError, match=kind.live):
-            services.change_status(
-                db.session.get(kind.model, ids["listing"]), "reopen", actor=db.session.get(User, ids["owner"])
-            )
-        db.session.remove()
-    thread.join(30)
-    assert not errors
+    _reopen_refused_while(file_app, kind, ids, monkeypatch, edit)
     with file_app.app_context():
         assert db.session.get(kind.model, ids["listing"]).status == "solved"
         assert getattr(db.session.get(Contract, contract_id), kind.column) == ids["listing"]
