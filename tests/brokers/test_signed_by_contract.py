@@ -46,6 +46,15 @@ def test_the_pair_page_offers_recording_the_contract_not_a_signed_button(client,
     assert "标记已签约" not in page and 'value="signed"' not in page
 
 
+@pytest.mark.parametrize(("status", "said"), [("signed", "此对接已签约（"), ("failed", "此对接未成交（")])
+def test_the_pair_page_says_a_closed_pair_s_status_once(client, auth, sides, status, said):
+    """The label carries its own 已: the page said 此对接已已签约 and 此对接已未成交."""
+    s = _broker_at(auth, sides, status)
+    page = client.get(f"/broker/suggestions/{s.id}").get_data(as_text=True)
+    assert said in page
+    assert "此对接已已" not in page and "此对接已未" not in page
+
+
 @pytest.mark.parametrize("status", ["introduced", "negotiating"])
 def test_a_hand_posted_move_to_signed_is_refused_and_changes_nothing(client, auth, sides, status):
     s = _broker_at(auth, sides, status)
