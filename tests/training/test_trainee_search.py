@@ -53,11 +53,11 @@ def test_names_and_organisations_are_still_searched(client, course):
 
 
 def test_the_search_box_says_it_takes_a_phone_and_allows_what_is_searched(client, course):
-    """Named for screen readers (姓名、单位或电话) and limited to the 50 characters the search reads, as the other
-    lists' boxes."""
+    """Named for screen readers and limited to the 50 characters the search reads, as the other lists' boxes; it
+    says a phone is found by its first or last digits (a middle run found nothing, without a word why)."""
     page = client.get(f"/training/{course.id}/enrolments").get_data(as_text=True)
-    assert 'maxlength="50" placeholder="姓名 / 单位 / 电话"' in page
-    assert 'placeholder="姓名 / 单位 / 电话" aria-label="姓名、单位或电话"' in page
+    assert 'maxlength="50" placeholder="姓名 / 单位 / 电话前几位或尾号"' in page
+    assert 'aria-label="姓名、单位，或电话号码的前几位或尾号"' in page
 
 
 def test_a_phone_search_is_paginated_and_each_page_keeps_it(client, auth):
