@@ -1,10 +1,12 @@
 """Read-side queries for brokers: the queue, the pipeline, statistics (all filtered in SQL)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import case, func, or_
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import and_, case, func, or_
 from sqlalchemy.orm import joinedload, lazyload
 
 from .. import cache
@@ -267,6 +269,36 @@ COUNT_TABLES = ("match_suggestion", "tech_need", "result", "need_zone", "result_
 cache.watch(*COUNT_TABLES)
 
 
+# Each sort's key (a stored column, unique with id) and whether it descends: the pages are keyset pages.
+SORT_KEYS = {"score": ("score", True), "newest": ("created_at", True), "oldest": ("created_at", False),
+             "idle": ("last_activity_at", False)}  # fmt: skip
+
+
+class BadCursor(ValueError):
+    """An ``after`` value this list did not write (altered, cut, or of other filters or another list)."""
+
+
+def _serializer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="broker-pairs-after")
+
+
+def _stamp(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _unstamp(value, name):
+    return value if name == "score" else datetime.fromisoformat(value)
+
+
+def _after(col, value, id_, desc):
+    """Rows after (value, id) in an order by col, then id, both descending or both ascending. The bound on
+    col alone lets an index on (status, col) start there, not read the rows before it."""
+    S = MatchSuggestion
+    if desc:
+        return and_(col <= value, or_(col < value, S.id < id_))
+    return and_(col >= value, or_(col > value, S.id > id_))
+
+
 class CountCachedPagination(SelectPagination):
     """A page of pairs whose total is kept until a pair or listing changes (or a minute passes):
     counting a 100,000-pair queue costs more than the page itself.
@@ -274,38 +306,91 @@ class CountCachedPagination(SelectPagination):
     The page is read in two parts, each in the order of an index: the few pairs an owner asked to
     have introduced (oldest request first), then the others in the chosen sort. One ORDER BY
     ``owner_requested_at IS NULL, ...`` matches no index, so it sorted every pending pair, listings
-    joined, for each page (5 s at 100,000 pairs on SQLite)."""
+    joined, for each page (5 s at 100,000 pairs on SQLite).
 
-    def _query_count(self):
-        return cache.cached(self._query_args["count_key"], COUNT_TABLES, super()._query_count)
+    下一页 starts after the last row shown (``after``: its signed keys), not at an offset: a pair leaving
+    the list meanwhile (accepted or rejected by another broker) made the next page skip one, and page
+    2,000 read the 40,000 pairs before it. Numbered links still go by offset; ``next_after`` is None on
+    the last page."""
 
     def _query_items(self):
         S, session = MatchSuggestion, self._query_args["session"]
         select, order = self._query_args["select"].order_by(None), self._query_args["order"]
-        start, size = self._query_offset, self.per_page
+        name, desc = SORT_KEYS[self._query_args.get("sort", "score")]
+        key, keys = getattr(S, name), self._query_args.get("keys")
+        start, size = self._query_offset, self.per_page + 1  # one more: is there a next page?
         ids = select.with_only_columns(S.id)
-        requested = session.scalars(
-            ids.where(S.owner_requested_at.is_not(None)).order_by(S.owner_requested_at, *order).limit(start + size)
-        ).all()
-        page = requested[start:]
-        if len(page) < size:  # every requested pair is in `requested`: the others follow them
-            rest = ids.where(S.owner_requested_at.is_(None)).order_by(*order)
-            page += session.scalars(rest.limit(size - len(page)).offset(max(0, start - len(requested)))).all()
-        if not page:
-            return []
-        rows = {s.id: s for s in session.execute(select.where(S.id.in_(page))).unique().scalars()}
-        return explain_shown([rows[i] for i in page if i in rows])  # pairs of a re-suggestion still without reasons
+        asked, rest = ids.where(S.owner_requested_at.is_not(None)), ids.where(S.owner_requested_at.is_(None))
+        asked = asked.order_by(S.owner_requested_at, *order)
+        rest = rest.order_by(*order)
+        if keys is None:
+            requested = session.scalars(asked.limit(start + size)).all()
+            page, skip = requested[start:], max(0, start - len(requested))
+        elif keys["r"] is not None:  # the last row shown was a requested pair
+            at = keys["r"]
+            same = and_(S.owner_requested_at == at, _after(key, keys["v"], keys["i"], desc))
+            later = and_(S.owner_requested_at >= at, or_(S.owner_requested_at > at, same))
+            page = session.scalars(asked.where(later).limit(size)).all()
+            skip = 0
+        else:
+            page, skip = [], 0
+            rest = rest.where(_after(key, keys["v"], keys["i"], desc))
+        if len(page) < size:  # every requested pair is read: the others follow them
+            page += session.scalars(rest.limit(size - len(page)).offset(skip or None)).all()
+        more, page = len(page) > self.per_page, page[: self.per_page]
+        rows = {s.id: s for s in session.execute(select.where(S.id.in_(page))).unique().scalars()} if page else {}
+        items = [rows[i] for i in page if i in rows]
+        last = items[-1] if more and items else None
+        self.next_after = self._encode(last, name) if last is not None else None
+        return explain_shown(items)  # pairs of a re-suggestion still without reasons
+
+    def _encode(self, s, name):
+        keys = {"r": _stamp(s.owner_requested_at), "v": _stamp(getattr(s, name)), "i": s.id}
+        return _serializer().dumps({"s": self._query_args.get("scope"), "p": self.page + 1, "k": keys})
+
+    def _query_count(self):
+        return cache.cached(self._query_args["count_key"], COUNT_TABLES, super()._query_count)
+
+    @property
+    def pages(self):
+        # The count is cached: a page reached by its 下一页 link is a page even if the count lags behind.
+        return max(super().pages, self.page if self.items else 0)
+
+    @property
+    def has_next(self):
+        return self.next_after is not None
 
 
 def _count_key(user, f, kind):
     return ("pairs-count", kind, user.id, f.status, f.assigned, f.industry, f.zone_id, f.band, f.age, f.stale, f.q)
 
 
-def paginate(stmt, user, f, kind):
+def decode_after(after, scope, sort):
+    """(page number, last row's keys) an ``after`` value names; BadCursor if this list did not write it for
+    these filters and this sort."""
+    try:
+        data = _serializer().loads(after)
+        keys, number = data["k"], int(data["p"])
+        if data["s"] != scope or number < 2 or type(keys["i"]) is not int:
+            raise BadCursor(after)
+        name, value, at = SORT_KEYS[sort][0], keys["v"], keys["r"]
+        if value is None or (name == "score" and type(value) not in (int, float)):
+            raise BadCursor(after)
+        keys = dict(keys, v=_unstamp(value, name), r=None if at is None else datetime.fromisoformat(at))
+    except (BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise BadCursor(after) from exc
+    return number, keys
+
+
+def paginate(stmt, user, f, kind, after=None):
     """The request's page of stmt (built by suggestions_stmt with f), its count cached per user, list
-    and filters."""
-    return CountCachedPagination(select=stmt, session=db.session(), per_page=20, error_out=False,
-                                 count_key=_count_key(user, f, kind), order=SORTS[f.sort][1])  # fmt: skip
+    and filters: the page after the row ``after`` names, else by the ``page`` argument. BadCursor for
+    an ``after`` this list did not write for these filters."""
+    scope = [*_count_key(user, f, kind), f.sort]
+    number, keys = decode_after(after, scope, f.sort) if after else (None, None)
+    return CountCachedPagination(select=stmt, session=db.session(), per_page=20, error_out=False, page=number,
+                                 count_key=_count_key(user, f, kind), order=SORTS[f.sort][1], sort=f.sort,
+                                 keys=keys, scope=scope)  # fmt: skip
 
 
 def count(stmt, user, f, kind):

@@ -46,6 +46,15 @@ def _filter_choices(status_options):
     }  # fmt: skip
 
 
+def _page(stmt, f, kind):
+    """The list's page, and whether its 下一页 link was not one this list wrote for these filters (then
+    the first page, with a notice, as a page number past the end shows the last one's link)."""
+    try:
+        return queries.paginate(stmt, current_user, f, kind, request.args.get("after")), False
+    except queries.BadCursor:
+        return queries.paginate(stmt, current_user, f, kind), True
+
+
 QUEUE_STATUSES = [("suggested", ""), ("open", "全部进行中")]
 PIPELINE_STATUS_OPTIONS = [("", "全部（不含已驳回）")] + [(s, "") for s in queries.PIPELINE_STATUSES]
 
@@ -55,8 +64,9 @@ PIPELINE_STATUS_OPTIONS = [("", "全部（不含已驳回）")] + [(s, "") for s
 def queue():
     """The review queue: pending suggestions with reasons, filters, sort and pages."""
     f = queries.Filters.from_args(request.args, current_user)
-    page = queries.paginate(queries.queue_stmt(current_user, f, _stale_days()), current_user, f, "queue")
+    page, bad_after = _page(queries.queue_stmt(current_user, f, _stale_days()), f, "queue")
     return render_template("brokers/queue.html", page=page, f=f, stale_cutoff=queries.stale_cutoff(_stale_days()),
+                           bad_after=bad_after,
                            stale_days=_stale_days(), **_filter_choices(QUEUE_STATUSES))  # fmt: skip
 
 
@@ -69,9 +79,9 @@ def pipeline():
         f.assigned = "mine"
     if "sort" not in request.args:
         f.sort = "idle"
-    page = queries.paginate(queries.pipeline_stmt(current_user, f, _stale_days()), current_user, f, "pipeline")
+    page, bad_after = _page(queries.pipeline_stmt(current_user, f, _stale_days()), f, "pipeline")
     counts = queries.status_counts(current_user, mine_only=current_user.is_broker and f.assigned == "mine")
-    return render_template("brokers/pipeline.html", page=page, f=f, counts=counts,
+    return render_template("brokers/pipeline.html", page=page, f=f, counts=counts, bad_after=bad_after,
                            stale_cutoff=queries.stale_cutoff(_stale_days()), stale_days=_stale_days(),
                            statuses=queries.PIPELINE_STATUSES, status_enum=SuggestionStatus, **_filter_choices(PIPELINE_STATUS_OPTIONS))  # fmt: skip
 
