@@ -316,14 +316,19 @@ class CountCachedPagination(SelectPagination):
     def _query_items(self):
         S, session = MatchSuggestion, self._query_args["session"]
         select, order = self._query_args["select"].order_by(None), self._query_args["order"]
-        name, desc = SORT_KEYS[self._query_args.get("sort", "score")]
+        name, desc = self._query_args.get("key", SORT_KEYS["score"])
         key, keys = getattr(S, name), self._query_args.get("keys")
         start, size = self._query_offset, self.per_page + 1  # one more: is there a next page?
         ids = select.with_only_columns(S.id)
         asked, rest = ids.where(S.owner_requested_at.is_not(None)), ids.where(S.owner_requested_at.is_(None))
         asked = asked.order_by(S.owner_requested_at, *order)
         rest = rest.order_by(*order)
-        if keys is None:
+        if not self._query_args.get("requested_first", True):  # one part: an owner's list (and no cache)
+            rest = ids.order_by(*order)
+            page, skip = [], start
+            if keys is not None:
+                rest, skip = rest.where(_after(key, keys["v"], keys["i"], desc)), 0
+        elif keys is None:
             requested = session.scalars(asked.limit(start + size)).all()
             page, skip = requested[start:], max(0, start - len(requested))
         elif keys["r"] is not None:  # the last row shown was a requested pair
@@ -342,13 +347,16 @@ class CountCachedPagination(SelectPagination):
         items = [rows[i] for i in page if i in rows]
         last = items[-1] if more and items else None
         self.next_after = self._encode(last, name) if last is not None else None
-        return explain_shown(items)  # pairs of a re-suggestion still without reasons
+        # Pairs of a re-suggestion still without reasons (an owner's list: its views do it).
+        return explain_shown(items) if self._query_args.get("requested_first", True) else items
 
     def _encode(self, s, name):
         keys = {"r": _stamp(s.owner_requested_at), "v": _stamp(getattr(s, name)), "i": s.id}
         return _serializer().dumps({"s": self._query_args.get("scope"), "p": self.page + 1, "k": keys})
 
     def _query_count(self):
+        if self._query_args.get("count_key") is None:
+            return super()._query_count()
         return cache.cached(self._query_args["count_key"], COUNT_TABLES, super()._query_count)
 
     @property
@@ -365,15 +373,15 @@ def _count_key(user, f, kind):
     return ("pairs-count", kind, user.id, f.status, f.assigned, f.industry, f.zone_id, f.band, f.age, f.stale, f.q)
 
 
-def decode_after(after, scope, sort):
-    """(page number, last row's keys) an ``after`` value names; BadCursor if this list did not write it for
-    these filters and this sort."""
+def decode_after(after, scope, name):
+    """(page number, last row's keys) an ``after`` value names (``name``: the sort key's column); BadCursor
+    if this list did not write it for these filters and this sort."""
     try:
         data = _serializer().loads(after)
         keys, number = data["k"], int(data["p"])
         if data["s"] != scope or number < 2 or type(keys["i"]) is not int:
             raise BadCursor(after)
-        name, value, at = SORT_KEYS[sort][0], keys["v"], keys["r"]
+        value, at = keys["v"], keys["r"]
         if value is None or (name == "score" and type(value) not in (int, float)):
             raise BadCursor(after)
         keys = dict(keys, v=_unstamp(value, name), r=None if at is None else datetime.fromisoformat(at))
@@ -387,10 +395,24 @@ def paginate(stmt, user, f, kind, after=None):
     and filters: the page after the row ``after`` names, else by the ``page`` argument. BadCursor for
     an ``after`` this list did not write for these filters."""
     scope = [*_count_key(user, f, kind), f.sort]
-    number, keys = decode_after(after, scope, f.sort) if after else (None, None)
+    number, keys = decode_after(after, scope, SORT_KEYS[f.sort][0]) if after else (None, None)
     return CountCachedPagination(select=stmt, session=db.session(), per_page=20, error_out=False, page=number,
-                                 count_key=_count_key(user, f, kind), order=SORTS[f.sort][1], sort=f.sort,
-                                 keys=keys, scope=scope)  # fmt: skip
+                                 count_key=_count_key(user, f, kind), order=SORTS[f.sort][1],
+                                 key=SORT_KEYS[f.sort], keys=keys, scope=scope)  # fmt: skip
+
+
+# 我的对接 (an owner's pairs): newest activity first; id breaks ties, or pages would repeat and skip pairs.
+MY_PAIRS_ORDER = (MatchSuggestion.last_activity_at.desc(), MatchSuggestion.id.desc())
+
+
+def paginate_mine(stmt, user, awaiting, after=None):
+    """A page of an owner's pairs (services.my_pairs_stmt), after the row ``after`` names as the queue's
+    pages: a pair answered meanwhile leaves 待我回复意向, one acted on moves to the top. BadCursor as there."""
+    scope = ["mine", user.id, bool(awaiting)]
+    number, keys = decode_after(after, scope, "last_activity_at") if after else (None, None)
+    return CountCachedPagination(select=stmt, session=db.session(), per_page=20, error_out=False, page=number,
+                                 count_key=None, order=MY_PAIRS_ORDER, key=("last_activity_at", True),
+                                 keys=keys, scope=scope, requested_first=False)  # fmt: skip
 
 
 def count(stmt, user, f, kind):

@@ -484,8 +484,9 @@ def my_pairs_stmt(user, awaiting=False):
         return None, None
     if awaiting:
         stmt = _awaiting_reply(stmt, side)
-    order = (MatchSuggestion.last_activity_at.desc(), MatchSuggestion.id.desc())  # ties: pages neither repeat nor skip
-    return stmt.options(*_owner_options()).order_by(*order), side
+    from .queries import MY_PAIRS_ORDER  # ties: pages neither repeat nor skip
+
+    return stmt.options(*_owner_options()).order_by(*MY_PAIRS_ORDER), side
 
 
 def awaiting_reply_count(user):

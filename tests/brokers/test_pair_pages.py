@@ -176,3 +176,31 @@ def test_a_deep_next_page_reads_from_its_position_not_past_an_offset(app, client
 def _scope(broker):
     f = queries.Filters.from_args({"sort": "score", "assigned": "all"}, broker)
     return [*queries._count_key(broker, f, "queue"), "score"]
+
+
+def test_a_pair_answered_between_pages_of_my_pairs_makes_page_two_skip_none(client, auth, sides):
+    """我的对接 · 待我回复意向: a pair of page 1 the owner (or a colleague) answers meanwhile leaves the list;
+    page 2 still starts after page 1's last pair, and pairs last touched together are each shown once."""
+    made = [sides["s"]]
+    for i in range(29):
+        made.append(make_suggestion(make_need(user=sides["ent"]), sides["result"], status="accepted",
+                                    last_activity_at=BASE + timedelta(minutes=i // 3)))  # fmt: skip
+    sides["s"].status, sides["s"].last_activity_at = "accepted", BASE
+    db.session.commit()
+    whole = [s.id for s in sorted(made, key=lambda s: (s.last_activity_at, s.id), reverse=True)]
+    auth.login(sides["res"])
+
+    def shown(body):
+        return [int(i) for i in re.findall(r'<div class="card mb-2" id="s(\d+)"', body)]
+
+    body = client.get("/broker/mine?awaiting=1").get_data(as_text=True)
+    assert shown(body) == whole[:20]
+    db.session.get(MatchSuggestion, whole[5]).result_response = "interested"
+    db.session.commit()
+    link = _next_link(body)
+    assert "awaiting=1" in link
+    body = client.get(link).get_data(as_text=True)
+    assert shown(body) == whole[20:] and _next_link(body) is None
+    body = client.get(link.replace("awaiting=1", "awaiting=0")).get_data(as_text=True)
+    assert NOTICE in body and shown(body) == whole[:20]
+    assert NOTICE in client.get("/broker/mine?after=x.y").get_data(as_text=True)
