@@ -18,8 +18,13 @@ bp = Blueprint("contracts", __name__)
 
 @bp.context_processor
 def _audit_labels():
-    """The audit history's words for actions and objects (the audit page and a contract's own history)."""
-    return {"action_labels": services.ACTION_LABELS, "entity_labels": services.ENTITY_LABELS}
+    """The audit history's words for actions and objects (the audit page and a contract's own history), and why
+    a pair's contract shows its need and result read-only (the edit form)."""
+    return {
+        "action_labels": services.ACTION_LABELS,
+        "entity_labels": services.ENTITY_LABELS,
+        "pair_note": services.pair_note,
+    }
 
 
 staff = role_required(Role.BROKER, Role.ADMIN)

@@ -310,6 +310,9 @@ def _update_contract(actor, contract, data, base_version):
         raise ContractError(refusal)
     if not contract.can_edit(actor):
         raise ContractError("您无权修改这份合同")
+    refusal = pair_listings_refusal(contract, data)
+    if refusal:
+        raise ContractError(refusal)
     before, named = audit.snapshot(contract), (contract.need_id, contract.result_id)
     try:
         if "registration_status" in data:  # reaching or leaving 已认定登记 is a move of the state machine
@@ -339,6 +342,23 @@ def _update_contract(actor, contract, data, base_version):
         return contract
     audit.record(actor, "contract", contract.id, "update", before, after)
     return _commit(contract)
+
+
+def pair_listings_refusal(contract, data):
+    """Why an edit may not name this need and result (a Chinese message), or None. A contract recorded from a
+    pair names the pair's need and result (``_record_contract``), and the pair stays signed and its need solved
+    on that ground: an edit naming others would leave them so for a contract that no longer names them. Kept as
+    stored (the form shows them read-only); a contract without a pair names what it likes (``contract_names``)."""
+    if contract.suggestion_id is None:
+        return None
+    if all(data.get(k, getattr(contract, k)) == getattr(contract, k) for k in ("need_id", "result_id")):
+        return None
+    return f"未保存：{pair_note(contract)}"
+
+
+def pair_note(contract):
+    """Why a pair's contract shows its need and result read-only, and what to do instead (Chinese)."""
+    return f"由推荐 #{contract.suggestion_id} 登记的合同，需求与成果不可更改；如登记有误请作废后重新登记"
 
 
 def _changes_nothing(contract, data):
