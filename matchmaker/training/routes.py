@@ -219,6 +219,7 @@ def _render_enrolments(course, person_form=None, status=200, failed=None):
     return render_template(
         "training/enrolments.html", course=course, page=page, kinds=TRAINEE_KINDS, query=query, here=here,
         person_form=person_form or EnrolPersonForm(formdata=None), counts=services.course_counts(course), failed=row,
+        phone_search=bool(services.phone_search_term((request.args.get("q") or "").strip()[:50])),
     ), status  # fmt: skip
 
 

@@ -103,3 +103,12 @@ def test_a_phone_search_of_a_hundred_thousand_trainees_reads_one_page(client, au
         assert "共 10000 条，第 1 / 334 页" in many and len(loaded) == 30
     finally:
         event.remove(TrainingEnrolment, "load", listener)
+
+
+def test_a_phone_search_finding_no_one_says_how_numbers_are_searched(client, course):
+    """Digits from the middle of a number find no one: the empty list says a number is searched by how it starts
+    or ends (it said only 没有符合条件的学员); a name finding no one says nothing of phones."""
+    hint = "电话号码按开头几位或尾号查找"
+    assert hint in _found(client, course, "0013")[1]
+    assert hint not in _found(client, course, "无此人")[1]
+    assert hint not in _found(client, course, "8000")[1]  # found: no empty list
