@@ -82,6 +82,7 @@ class OrganizationForm(FlaskForm):
     def __init__(self, *args, org_id=None, **kw):
         super().__init__(*args, **kw)
         self._org_id = org_id
+        val.phones_for_reading(self)  # the edit page shows the stored contact phone laid out, not its digits
 
     def validate_name(self, field):
         # Brackets of the other width are the same name (华星(深圳) beside 华星（深圳）: a second organisation).

@@ -158,6 +158,7 @@ class ListingForm(FlaskForm):
         self.zones.choices = zone_choices()
         for name in self.required_fields:
             getattr(self, name).flags.required = True
+        val.phones_for_reading(self)  # the edit page shows the stored contact phone laid out, not its digits
 
     def keep_current_choice(self, obj):
         """An inactive list entry still stored on the listing stays selectable when editing."""

@@ -180,6 +180,17 @@ def phone_any_layout_or_as_stored(form, field):
 phone_any_layout.field_flags = phone_any_layout_or_as_stored.field_flags = {"stored_as": normalize_phone}
 
 
+def phones_for_reading(form):
+    """Lay out for reading (phone_for_reading) each phone field of ``form`` stored normalised (the phone validators'
+    ``stored_as`` flag) that was filled from the stored record, not posted: an edit page shows 0755-88886666 转 123,
+    not the stored 075588886666-123, and saving it unchanged stores the same number (normalize_phone reads every
+    layout phone_for_reading writes). What was posted, refused or not, is kept as typed. Returns ``form``."""
+    for field in form:
+        if field.flags.stored_as is normalize_phone and not field.raw_data and isinstance(field.data, str):
+            field.data = phone_for_reading(field.data)
+    return form
+
+
 def stored_as(normalise):
     """A validator that checks nothing and marks its field as stored as ``normalise(typed)`` (a ValueError: not
     comparable), so that a refused stale save lists it only when what was typed would be stored differently from
