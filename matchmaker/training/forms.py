@@ -88,7 +88,9 @@ class EnrolPersonForm(FlaskForm):
 
     name = StringField("姓名", [val.required("请填写姓名"), val.length(max=50, label="姓名")])
     org_name = StringField("单位名称", [val.required("请填写单位名称"), val.length(2, 100, "单位名称")])
-    org_kind = CodeSelect("单位类型", choices=TRAINEE_KINDS, message="请选择单位类型")
+    # Unselected until chosen: defaulting to the first kind (高校) saved an enterprise's trainee as 高校 unnoticed.
+    org_kind = CodeSelect("单位类型", [val.required("请选择单位类型")], choices=[("", "请选择")] + TRAINEE_KINDS,
+                          default="", message="请选择单位类型")  # fmt: skip
     phone = StringField("联系电话", [val.optional(), val.phone_any_layout])
     email = StringField("邮箱", [val.optional(), val.email(), val.length(max=120, label="邮箱")],
                         description="如为平台用户的登录邮箱，证书将显示在其账号上")  # fmt: skip

@@ -110,6 +110,25 @@ def test_admin_enrols_a_person_without_an_account(client, auth):
     assert bad.status_code == 400 and "请选择单位类型" in page and "电话号码格式不正确" in page and "李科长" in page
 
 
+def test_the_admins_enrol_form_starts_without_an_organisation_kind_and_requires_one(client, auth):
+    """代为报名's 单位类型 started at 高校 (the first kind), so an enterprise's trainee was saved as 高校 when the admin
+    did not look: it starts at 请选择, and a form sent without a kind is refused with what was typed kept."""
+    course = make_course()
+    auth.login("admin")
+    page = client.get(f"/training/{course.id}/enrolments").get_data(as_text=True)
+    select = page.split('name="org_kind"', 1)[1].split("</select>", 1)[0]  # the form's (above the filter's)
+    assert '<option selected value="">请选择</option>' in select and "selected" not in select.split("请选择", 1)[1]
+    person = {"name": "赵工", "org_name": "某某精密制造有限公司", "phone": "0755-8888 6666"}
+    for sent in (person, dict(person, org_kind="")):
+        resp = client.post(f"/training/{course.id}/enrolments", data=sent)
+        page = resp.get_data(as_text=True)
+        assert resp.status_code == 400 and 'id="org_kind-error"' in page and page.count("请选择单位类型") == 1
+        assert 'value="赵工"' in page and 'value="某某精密制造有限公司"' in page and 'value="0755-8888 6666"' in page
+    assert db.session.scalar(db.select(db.func.count(TrainingEnrolment.id))) == 0
+    assert client.post(f"/training/{course.id}/enrolments", data=dict(person, org_kind="enterprise")).status_code == 302
+    assert db.session.scalar(db.select(TrainingEnrolment.org_kind)) == "enterprise"
+
+
 def _trainee(course):
     return services.enrol_person(course, {"name": "王芳", "org_name": "南方理工大学", "org_kind": "university"},
                                  make_user("admin"))  # fmt: skip
