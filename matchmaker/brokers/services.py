@@ -28,12 +28,14 @@ from ..models.enums import OPEN_STATUSES, OWNER_VISIBLE_STATUSES, RESPONDABLE_ST
 from ..notifications.services import notify
 from ..suggestions import pipeline
 from ..suggestions.pipeline import PairError
+from ..suggestions.routing import route_suggestions
 from ..suggestions.store import explain_shown
 from ..utils import clock, once
 from ..utils.rows import count_rows
 from ..utils.text import clean_text
 from ..utils.tx import rolls_back_on
 from ..utils.urls import path_for
+from .queries import MY_PAIRS_ORDER, stale_cutoff
 
 BrokerError = PairError  # every refused action on a pair, with a message for the user (in Chinese)
 label = pipeline.label
@@ -484,9 +486,7 @@ def my_pairs_stmt(user, awaiting=False):
         return None, None
     if awaiting:
         stmt = _awaiting_reply(stmt, side)
-    from .queries import MY_PAIRS_ORDER  # ties: pages neither repeat nor skip
-
-    return stmt.options(*_owner_options()).order_by(*MY_PAIRS_ORDER), side
+    return stmt.options(*_owner_options()).order_by(*MY_PAIRS_ORDER), side  # id breaks ties: no repeat, no skip
 
 
 def awaiting_reply_count(user):
@@ -508,8 +508,6 @@ def owner_views(rows, side, viewer=None):
 def request_introduction(s, user):
     """An owner asks for a suggested pair to be introduced: it goes to the top of the assigned
     broker's queue (routed first if nobody has it), marked as asked by that side; commits."""
-    from ..suggestions.routing import route_suggestions
-
     side = side_of(user, s)
     if side is None:
         raise PermissionError("not a side of this pair")
@@ -551,8 +549,6 @@ def _tell_requester(s, text):
 
 def remind_stale(days=None):
     """Tell each broker how many of their open pairs are stale (used by the digest; commits)."""
-    from .queries import stale_cutoff
-
     cutoff = stale_cutoff(days or current_app.config.get("STALE_SUGGESTION_DAYS", 14))
     rows = db.session.execute(
         db.select(MatchSuggestion.assigned_broker_id, func.count(MatchSuggestion.id))
