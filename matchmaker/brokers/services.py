@@ -7,6 +7,7 @@ from flask import current_app
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..listings import access
@@ -249,13 +250,38 @@ def add_follow_up(s, actor, kind, happened_on, note="", event_id=None, key=None)
         raise BrokerError("已驳回的推荐不能再记录跟进")
     if not actor.is_broker and not actor.is_admin:
         raise BrokerError("只有技术经纪人可以记录跟进")
-    pipeline.take(s, actor)
+    if pipeline.taker(s, actor) is not None and s.status in OPEN_STATUSES:
+        _take_to_follow_up(s, actor)
     fu = FollowUp(suggestion_id=s.id, broker_id=actor.id, kind=kind, happened_on=happened_on, note=note,
                   event_id=event_id or None)  # fmt: skip
     db.session.add(fu)
     s.last_activity_at = utcnow()
     db.session.commit()
     return fu
+
+
+def _take_to_follow_up(s, actor):
+    """A broker following up an open pair nobody holds takes it into their queue (no commit). A closed pair is not
+    taken (as ``require_open`` refuses 认领 and 分配 there): its history keeps the broker who handled it, or nobody.
+    Closed or taken since the pair was read: BrokerError saying which, nothing written (the typed text is kept by
+    the page; a pair that only moved on among the open ones, or that this broker took meanwhile, is followed up)."""
+    try:
+        pipeline.take_if_free(s, actor.id, "记录跟进")
+    except pipeline.BrokerInactive:
+        raise BrokerError("您的账号已被停用，不能记录跟进") from None
+    except pipeline.Ended as ended:
+        if ended.status == SuggestionStatus.REJECTED:
+            raise BrokerError("该推荐刚刚已被驳回，已驳回的推荐不能再记录跟进，跟进记录未保存") from None
+        # Signed and failed pairs take follow-ups (after-care, why it fell through): the broker decides, knowing.
+        raise BrokerError(
+            f"该推荐刚刚已变为「{label(ended.status)}」，跟进记录未保存；如仍需记录，请核对后再次提交"
+        ) from None
+    except pipeline.Taken as taken:
+        if taken.broker_id != actor.id:
+            who = db.session.get(User, taken.broker_id)
+            raise BrokerError(f"该推荐刚刚已由其他经纪人（{who.name if who else '已删除的账号'}）认领，"
+                              "只有该经纪人或管理员可以记录跟进，跟进记录未保存") from None  # fmt: skip
+        set_committed_value(s, "assigned_broker_id", actor.id)  # their own 认领 from another page: theirs, as meant
 
 
 def shared_keywords(need, result):

@@ -101,6 +101,14 @@ def write_if_unchanged(s, **values):
         hold_broker(values["assigned_broker_id"])
 
 
+class Ended(PairError):
+    """The pair closed (``status``: rejected, signed or failed) since this request read it."""
+
+    def __init__(self, status, verb):
+        super().__init__(_ended(status, verb))
+        self.status = status
+
+
 class Taken(PairError):
     """Another request gave the pair to a broker first: ``broker_id`` holds it now."""
 
@@ -112,7 +120,7 @@ class Taken(PairError):
 def take_if_free(s, broker_id, verb):
     """Give the pair to ``broker_id`` where it is still open and nobody holds it: one conditional UPDATE, so of two
     requests at once exactly one writes. Its status may have moved on among the open ones meanwhile (an admin's 采纳
-    leaves it to nobody). Otherwise says what happened since the pair was read: it closed (PairError worded as
+    leaves it to nobody). Otherwise says what happened since the pair was read: it closed (Ended, worded as
     ``require_open`` with ``verb``), or Taken; BrokerInactive when ``broker_id`` was just deactivated. No commit."""
     free = (MatchSuggestion.assigned_broker_id.is_(None), MatchSuggestion.status.in_(OPEN_STATUSES))
     if update_if(s, *free, assigned_broker_id=broker_id, last_activity_at=utcnow()):
@@ -124,7 +132,7 @@ def take_if_free(s, broker_id, verb):
     if now is None:
         raise PairError("该推荐已被删除，请返回列表")
     if now.status not in OPEN_STATUSES:
-        raise PairError(_ended(now.status, verb))
+        raise Ended(now.status, verb)
     if now.assigned_broker_id is None:
         raise PairError(RACED)
     raise Taken(now.assigned_broker_id)
@@ -165,15 +173,6 @@ def record_move(s, actor, to_status, note=None, broker_id=None):
 def taker(s, actor):
     """The broker an action takes an unassigned pair to (the acting broker), or None (no change)."""
     return actor.id if s.assigned_broker_id is None and actor.is_broker else None
-
-
-def take(s, actor):
-    """A broker acting on an unassigned open pair takes it into their queue (no commit). A closed pair is not
-    taken (as ``require_open`` refuses 认领 and 分配 there): its history keeps the broker who handled it, or nobody;
-    what was done on it (a 跟进 after signing or failing) stays with whoever did it."""
-    broker_id = taker(s, actor)
-    if broker_id is not None and s.status in OPEN_STATUSES:
-        write_if_unchanged(s, assigned_broker_id=broker_id, last_activity_at=utcnow())
 
 
 def release_pairs(broker_id):
