@@ -13,7 +13,7 @@ from ..suggestions.store import explain_shown
 from ..utils import once
 from ..utils.bounds import id_or_none
 from ..utils.urls import safe_next
-from . import events, queries, services
+from . import events, pages, queries, services
 from .forms import FollowUpForm, RejectForm
 from .services import BrokerError
 
@@ -50,9 +50,9 @@ def _page(stmt, f, kind):
     """The list's page, and whether its 下一页 link was not one this list wrote for these filters (then
     the first page, with a notice, as a page number past the end shows the last one's link)."""
     try:
-        return queries.paginate(stmt, current_user, f, kind, request.args.get("after")), False
-    except queries.BadCursor:
-        return queries.paginate(stmt, current_user, f, kind), True
+        return pages.paginate(stmt, current_user, f, kind, request.args.get("after")), False
+    except pages.BadCursor:
+        return pages.paginate(stmt, current_user, f, kind), True
 
 
 QUEUE_STATUSES = [("suggested", ""), ("open", "全部进行中")]

@@ -11,7 +11,7 @@ from ..utils import once
 from ..utils.inputs import flash_errors
 from ..utils.urls import safe_next
 from ..utils.validators import phone_for_reading
-from . import queries, services
+from . import pages, services
 from .forms import RespondForm
 from .routes import bp
 from .services import BrokerError
@@ -51,9 +51,9 @@ def mine():
     if stmt is None:
         abort(404)
     try:
-        page, bad_after = queries.paginate_mine(stmt, current_user, awaiting, request.args.get("after")), False
-    except queries.BadCursor:  # as the queue's: page 1 with a notice
-        page, bad_after = queries.paginate_mine(stmt, current_user, awaiting), True
+        page, bad_after = pages.paginate_mine(stmt, current_user, awaiting, request.args.get("after")), False
+    except pages.BadCursor:  # as the queue's: page 1 with a notice
+        page, bad_after = pages.paginate_mine(stmt, current_user, awaiting), True
     return render_template("brokers/mine.html", page=page, awaiting=awaiting, bad_after=bad_after,
                            awaiting_count=services.awaiting_reply_count(current_user),
                            suggestions=services.owner_views(page.items, side, current_user))  # fmt: skip

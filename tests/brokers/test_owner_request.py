@@ -71,7 +71,7 @@ def test_requested_pairs_lead_the_queue_across_pages(app):
     """Pages read in two parts (requested pairs, then the rest) give the one order of the whole queue."""
     from datetime import datetime, timedelta
 
-    from matchmaker.brokers import queries
+    from matchmaker.brokers import pages, queries
 
     broker = make_user(role="broker")
     need = make_need()
@@ -83,11 +83,11 @@ def test_requested_pairs_lead_the_queue_across_pages(app):
     whole = [s.id for s in db.session.scalars(stmt)]
     requested = sorted((s for s in pairs if s.owner_requested_at), key=lambda s: (s.owner_requested_at, -s.score))
     assert whole[:3] == [s.id for s in requested] and len(whole) == 30
-    pages = [queries.CountCachedPagination(select=stmt, session=db.session(), page=n, per_page=7, error_out=False,
-                                           count_key=("t", n), order=queries.SORTS[f.sort][1]).items
-             for n in range(1, 6)]  # fmt: skip
-    pages = [[s.id for s in items] for items in pages]
-    assert sum(pages, []) == whole
+    read = [pages.CountCachedPagination(select=stmt, session=db.session(), page=n, per_page=7, error_out=False,
+                                          count_key=("t", n), order=queries.SORTS[f.sort][1]).items
+            for n in range(1, 6)]  # fmt: skip
+    read = [[s.id for s in items] for items in read]
+    assert sum(read, []) == whole
 
 
 def test_my_pairs_pages_hold_every_pair_once_when_their_activity_ties(client, auth, sides):

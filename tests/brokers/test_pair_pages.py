@@ -8,7 +8,7 @@ import pytest
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import event, text
 
-from matchmaker.brokers import queries
+from matchmaker.brokers import pages, queries
 from matchmaker.extensions import db
 from matchmaker.models import MatchSuggestion
 
@@ -161,11 +161,11 @@ def test_a_deep_next_page_reads_from_its_position_not_past_an_offset(app, client
     # SQLite writes OFFSET 0 after any LIMIT: the offset bound must be 0 (PostgreSQL: no OFFSET at all).
     assert seen and all("OFFSET" not in sql.upper() or list(params)[-1] == 0 for sql, params in seen), seen
     if db.engine.dialect.name == "sqlite":
-        keys = queries.decode_after(link.split("after=", 1)[1], _scope(me), "score")[1]
+        keys = pages.decode_after(link.split("after=", 1)[1], _scope(me), "score")[1]
         f = queries.Filters.from_args({"sort": "score", "assigned": "all"}, me)
         S = MatchSuggestion
         stmt = (queries.queue_stmt(me, f, 14).order_by(None).with_only_columns(S.id)
-                .where(S.owner_requested_at.is_(None), queries._after(S.score, keys["v"], keys["i"], True))
+                .where(S.owner_requested_at.is_(None), pages._after(S.score, keys["v"], keys["i"], True))
                 .order_by(*queries.SORTS["score"][1]).limit(21))  # fmt: skip
         sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
         plan = " ".join(row[-1] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
@@ -175,7 +175,7 @@ def test_a_deep_next_page_reads_from_its_position_not_past_an_offset(app, client
 
 def _scope(broker):
     f = queries.Filters.from_args({"sort": "score", "assigned": "all"}, broker)
-    return [*queries._count_key(broker, f, "queue"), "score"]
+    return [*queries.count_key(broker, f, "queue"), "score"]
 
 
 def test_a_pair_answered_between_pages_of_my_pairs_makes_page_two_skip_none(client, auth, sides):
