@@ -11,15 +11,22 @@ from .. import cache
 from ..extensions import db
 from ..models import MatchSuggestion
 from ..suggestions.store import explain_shown
-from .queries import COUNT_TABLES, MY_PAIRS_ORDER, SORT_KEYS, SORTS, count_key
+from .queries import COUNT_TABLES, MY_PAIRS_KEY, SORT_KEYS, count_key
 
 
 class BadCursor(ValueError):
-    """An ``after`` value this list did not write (altered, cut, or of other filters or another list)."""
+    """An ``after`` or ``before`` value this list did not write (altered, cut, or of other filters or another list)."""
 
 
-def _serializer():
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="broker-pairs-after")
+# A cursor's direction is in its signature: an ``after`` value is no ``before`` one.
+SALTS = {"after": "broker-pairs-after", "before": "broker-pairs-before"}
+# Numbered links past this page are not shown (but the current page's): each reads every pair before it by
+# offset; 上一页 and 下一页 reach any page by its neighbour's keys.
+OFFSET_PAGES = 10
+
+
+def _serializer(direction):
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALTS[direction])
 
 
 def _stamp(value):
@@ -30,6 +37,12 @@ def _unstamp(value, name):
     return value if name == "score" else datetime.fromisoformat(value)
 
 
+def _order(name, desc, reverse=False):
+    """A list's order by its sort key, then id; ``reverse``: the same index read backwards."""
+    col, S = getattr(MatchSuggestion, name), MatchSuggestion
+    return (col.desc(), S.id.desc()) if desc != reverse else (col.asc(), S.id.asc())
+
+
 def _after(col, value, id_, desc):
     """Rows after (value, id) in an order by col, then id, both descending or both ascending. The bound on
     col alone lets an index on (status, col) start there, not read the rows before it."""
@@ -37,6 +50,21 @@ def _after(col, value, id_, desc):
     if desc:
         return and_(col <= value, or_(col < value, S.id < id_))
     return and_(col >= value, or_(col > value, S.id > id_))
+
+
+def _before(col, value, id_, desc):
+    """Rows before (value, id) in that order: after it in the reverse one."""
+    return _after(col, value, id_, not desc)
+
+
+def _asked(col, keys, desc, beyond):
+    """Requested pairs after (``beyond`` is _after) or before (_before) the requested pair ``keys`` name: by the
+    moment of the request, then as the sort."""
+    S, at = MatchSuggestion, keys["r"]
+    same = and_(S.owner_requested_at == at, beyond(col, keys["v"], keys["i"], desc))
+    if beyond is _after:
+        return and_(S.owner_requested_at >= at, or_(S.owner_requested_at > at, same))
+    return and_(S.owner_requested_at <= at, or_(S.owner_requested_at < at, same))
 
 
 class CountCachedPagination(SelectPagination):
@@ -50,16 +78,46 @@ class CountCachedPagination(SelectPagination):
 
     下一页 starts after the last row shown (``after``: its signed keys), not at an offset: a pair leaving
     the list meanwhile (accepted or rejected by another broker) made the next page skip one, and page
-    2,000 read the 40,000 pairs before it. Numbered links still go by offset; ``next_after`` is None on
-    the last page."""
+    2,000 read the 40,000 pairs before it. 上一页 ends before the first row shown (``before``): the rows
+    before it read backwards from the same index, then turned round; the start of the list reached, that
+    page is page 1, as short as what is left before the row (a pair of it gone meanwhile), and with none
+    left, the list's first page. Numbered links go by offset, up to OFFSET_PAGES; ``next_after`` and
+    ``prev_before`` are None where there is no such page."""
+
+    offset_pages = OFFSET_PAGES
 
     def _query_items(self):
-        S, session = MatchSuggestion, self._query_args["session"]
-        select, order = self._query_args["select"].order_by(None), self._query_args["order"]
-        name, desc = self._query_args.get("key", SORT_KEYS["score"])
-        key, keys = getattr(S, name), self._query_args.get("keys")
-        start, size = self._query_offset, self.per_page + 1  # one more: is there a next page?
-        ids = select.with_only_columns(S.id)
+        args, self.next_after, self.prev_before = self._query_args, None, None
+        self._name, self._desc = args.get("key", SORT_KEYS["score"])
+        keys = args.get("keys")
+        if args.get("backward") and keys is not None:
+            ids = self._read_back(keys, self.per_page + 1)
+            if ids:  # read backwards: the one more (is there a page before?) is the first
+                more, ids = len(ids) > self.per_page, ids[-self.per_page :]
+                self.page = max(self.page, 2) if more else 1
+                items = self._load(ids)
+                if items and self._read_on(self._keys_of(items[-1]), 1):
+                    self.next_after = self._encode(items[-1], self.page + 1, "after")
+                if more and items:
+                    self.prev_before = self._encode(items[0], self.page - 1, "before")
+                return self._shown(items)
+            self.page, keys = 1, None  # nothing before that row any more: the list's first page
+        ids = self._read_on(keys, self.per_page + 1, self._query_offset)
+        more, ids = len(ids) > self.per_page, ids[: self.per_page]
+        items = self._load(ids)
+        if more and items:
+            self.next_after = self._encode(items[-1], self.page + 1, "after")
+        if self.page > 1 and items:
+            self.prev_before = self._encode(items[0], self.page - 1, "before")
+        return self._shown(items)
+
+    def _ids(self):
+        return self._query_args["select"].order_by(None).with_only_columns(MatchSuggestion.id)
+
+    def _read_on(self, keys, size, start=0):
+        """Up to ``size`` ids after the row ``keys`` name, else from ``start`` (an offset), in the list's order."""
+        S, session, name, desc = MatchSuggestion, self._query_args["session"], self._name, self._desc
+        key, order, ids = getattr(S, name), _order(name, desc), self._ids()
         asked, rest = ids.where(S.owner_requested_at.is_not(None)), ids.where(S.owner_requested_at.is_(None))
         asked = asked.order_by(S.owner_requested_at, *order)
         rest = rest.order_by(*order)
@@ -72,27 +130,49 @@ class CountCachedPagination(SelectPagination):
             requested = session.scalars(asked.limit(start + size)).all()
             page, skip = requested[start:], max(0, start - len(requested))
         elif keys["r"] is not None:  # the last row shown was a requested pair
-            at = keys["r"]
-            same = and_(S.owner_requested_at == at, _after(key, keys["v"], keys["i"], desc))
-            later = and_(S.owner_requested_at >= at, or_(S.owner_requested_at > at, same))
-            page = session.scalars(asked.where(later).limit(size)).all()
-            skip = 0
+            page, skip = session.scalars(asked.where(_asked(key, keys, desc, _after)).limit(size)).all(), 0
         else:
             page, skip = [], 0
             rest = rest.where(_after(key, keys["v"], keys["i"], desc))
         if len(page) < size:  # every requested pair is read: the others follow them
             page += session.scalars(rest.limit(size - len(page)).offset(skip or None)).all()
-        more, page = len(page) > self.per_page, page[: self.per_page]
-        rows = {s.id: s for s in session.execute(select.where(S.id.in_(page))).unique().scalars()} if page else {}
-        items = [rows[i] for i in page if i in rows]
-        last = items[-1] if more and items else None
-        self.next_after = self._encode(last, name) if last is not None else None
+        return page
+
+    def _read_back(self, keys, size):
+        """Up to ``size`` ids before the row ``keys`` name, in the list's order (read backwards, turned round)."""
+        S, session, name, desc = MatchSuggestion, self._query_args["session"], self._name, self._desc
+        key, back, ids = getattr(S, name), _order(name, desc, reverse=True), self._ids()
+        if not self._query_args.get("requested_first", True):
+            return session.scalars(
+                ids.where(_before(key, keys["v"], keys["i"], desc)).order_by(*back).limit(size)
+            ).all()[::-1]
+        asked = ids.where(S.owner_requested_at.is_not(None)).order_by(S.owner_requested_at.desc(), *back)
+        if keys["r"] is not None:  # the first row shown was a requested pair: only requested ones come before it
+            return session.scalars(asked.where(_asked(key, keys, desc, _before)).limit(size)).all()[::-1]
+        rest = ids.where(S.owner_requested_at.is_(None), _before(key, keys["v"], keys["i"], desc)).order_by(*back)
+        page = session.scalars(rest.limit(size)).all()
+        if len(page) < size:  # the others before it are read: the requested pairs precede them
+            page += session.scalars(asked.limit(size - len(page))).all()
+        return page[::-1]
+
+    def _load(self, ids):
+        """The pairs of ``ids``, listings loaded, in that order."""
+        if not ids:
+            return []
+        select, S = self._query_args["select"].order_by(None), MatchSuggestion
+        rows = {s.id: s for s in self._query_args["session"].execute(select.where(S.id.in_(ids))).unique().scalars()}
+        return [rows[i] for i in ids if i in rows]
+
+    def _shown(self, items):
         # Pairs of a re-suggestion still without reasons (an owner's list: its views do it).
         return explain_shown(items) if self._query_args.get("requested_first", True) else items
 
-    def _encode(self, s, name):
-        keys = {"r": _stamp(s.owner_requested_at), "v": _stamp(getattr(s, name)), "i": s.id}
-        return _serializer().dumps({"s": self._query_args.get("scope"), "p": self.page + 1, "k": keys})
+    def _keys_of(self, s):
+        return {"r": s.owner_requested_at, "v": getattr(s, self._name), "i": s.id}
+
+    def _encode(self, s, number, direction):
+        keys = {k: _stamp(v) for k, v in self._keys_of(s).items()}
+        return _serializer(direction).dumps({"s": self._query_args.get("scope"), "p": number, "k": keys})
 
     def _query_count(self):
         if self._query_args.get("count_key") is None:
@@ -108,40 +188,66 @@ class CountCachedPagination(SelectPagination):
     def has_next(self):
         return self.next_after is not None
 
+    @property
+    def has_prev(self):
+        return self.prev_before is not None
 
-def decode_after(after, scope, name):
-    """(page number, last row's keys) an ``after`` value names (``name``: the sort key's column); BadCursor
-    if this list did not write it for these filters and this sort."""
+    def iter_pages(self, **kwargs):
+        """The pager's page numbers, those past OFFSET_PAGES left out (None, as a gap) but the current one."""
+        gap = False
+        for p in super().iter_pages(**kwargs):
+            if p is not None and (p <= OFFSET_PAGES or p == self.page):
+                gap = False
+                yield p
+            elif not gap:
+                gap = True
+                yield None
+
+
+def decode(cursor, scope, name, direction="after"):
+    """(page number, a row's keys) an ``after`` (the last row shown) or ``before`` (the first) value names
+    (``name``: the sort key's column); BadCursor if this list did not write it for these filters and this sort."""
     try:
-        data = _serializer().loads(after)
+        data = _serializer(direction).loads(cursor)
         keys, number = data["k"], int(data["p"])
-        if data["s"] != scope or number < 2 or type(keys["i"]) is not int:
-            raise BadCursor(after)
+        if data["s"] != scope or number < (2 if direction == "after" else 1) or type(keys["i"]) is not int:
+            raise BadCursor(cursor)
         value, at = keys["v"], keys["r"]
         if value is None or (name == "score" and type(value) not in (int, float)):
-            raise BadCursor(after)
+            raise BadCursor(cursor)
         keys = dict(keys, v=_unstamp(value, name), r=None if at is None else datetime.fromisoformat(at))
     except (BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise BadCursor(after) from exc
+        raise BadCursor(cursor) from exc
     return number, keys
 
 
-def paginate(stmt, user, f, kind, after=None):
+def _cursor(after, before, scope, name):
+    """(page number, keys, backward) of the request's ``after`` or ``before`` value; (None, None, False) without."""
+    if after and before:
+        raise BadCursor(before)
+    if not (after or before):
+        return None, None, False
+    number, keys = decode(after or before, scope, name, "after" if after else "before")
+    return number, keys, not after
+
+
+def paginate(stmt, user, f, kind, after=None, before=None):
     """The request's page of stmt (built by suggestions_stmt with f), its count cached per user, list
-    and filters: the page after the row ``after`` names, else by the ``page`` argument. BadCursor for
-    an ``after`` this list did not write for these filters."""
+    and filters: the page after the row ``after`` names, or before the row ``before`` names, else by the
+    ``page`` argument. BadCursor for a value this list did not write for these filters."""
     scope = [*count_key(user, f, kind), f.sort]
-    number, keys = decode_after(after, scope, SORT_KEYS[f.sort][0]) if after else (None, None)
+    number, keys, backward = _cursor(after, before, scope, SORT_KEYS[f.sort][0])
     return CountCachedPagination(select=stmt, session=db.session(), per_page=20, error_out=False, page=number,
-                                 count_key=count_key(user, f, kind), order=SORTS[f.sort][1],
-                                 key=SORT_KEYS[f.sort], keys=keys, scope=scope)  # fmt: skip
+                                 count_key=count_key(user, f, kind), key=SORT_KEYS[f.sort], keys=keys,
+                                 backward=backward, scope=scope)  # fmt: skip
 
 
-def paginate_mine(stmt, user, awaiting, after=None):
-    """A page of an owner's pairs (services.my_pairs_stmt), after the row ``after`` names as the queue's
-    pages: a pair answered meanwhile leaves 待我回复意向, one acted on moves to the top. BadCursor as there."""
+def paginate_mine(stmt, user, awaiting, after=None, before=None):
+    """A page of an owner's pairs (services.my_pairs_stmt), after the row ``after`` names or before the row
+    ``before`` names, as the queue's pages: a pair answered meanwhile leaves 待我回复意向, one acted on moves to
+    the top. BadCursor as there."""
     scope = ["mine", user.id, bool(awaiting)]
-    number, keys = decode_after(after, scope, "last_activity_at") if after else (None, None)
+    number, keys, backward = _cursor(after, before, scope, MY_PAIRS_KEY[0])
     return CountCachedPagination(select=stmt, session=db.session(), per_page=20, error_out=False, page=number,
-                                 count_key=None, order=MY_PAIRS_ORDER, key=("last_activity_at", True),
-                                 keys=keys, scope=scope, requested_first=False)  # fmt: skip
+                                 count_key=None, key=MY_PAIRS_KEY, keys=keys, backward=backward,
+                                 scope=scope, requested_first=False)  # fmt: skip

@@ -277,6 +277,7 @@ def count_key(user, f, kind):
 
 # 我的对接 (an owner's pairs): newest activity first; id breaks ties, or pages would repeat and skip pairs.
 MY_PAIRS_ORDER = (MatchSuggestion.last_activity_at.desc(), MatchSuggestion.id.desc())
+MY_PAIRS_KEY = ("last_activity_at", True)  # the same order, as SORT_KEYS gives the queue's
 
 
 def count(stmt, user, f, kind):

@@ -47,12 +47,13 @@ def _filter_choices(status_options):
 
 
 def _page(stmt, f, kind):
-    """The list's page, and whether its 下一页 link was not one this list wrote for these filters (then
-    the first page, with a notice, as a page number past the end shows the last one's link)."""
+    """The list's page, and which of its links (下一页, 上一页) was not one this list wrote for these filters
+    ("" when none; then the first page, with a notice, as a page number past the end shows the last one's link)."""
+    after, before = request.args.get("after"), request.args.get("before")
     try:
-        return pages.paginate(stmt, current_user, f, kind, request.args.get("after")), False
+        return pages.paginate(stmt, current_user, f, kind, after, before), ""
     except pages.BadCursor:
-        return pages.paginate(stmt, current_user, f, kind), True
+        return pages.paginate(stmt, current_user, f, kind), "下一页" if after else "上一页"
 
 
 QUEUE_STATUSES = [("suggested", ""), ("open", "全部进行中")]
@@ -64,9 +65,9 @@ PIPELINE_STATUS_OPTIONS = [("", "全部（不含已驳回）")] + [(s, "") for s
 def queue():
     """The review queue: pending suggestions with reasons, filters, sort and pages."""
     f = queries.Filters.from_args(request.args, current_user)
-    page, bad_after = _page(queries.queue_stmt(current_user, f, _stale_days()), f, "queue")
+    page, bad_link = _page(queries.queue_stmt(current_user, f, _stale_days()), f, "queue")
     return render_template("brokers/queue.html", page=page, f=f, stale_cutoff=queries.stale_cutoff(_stale_days()),
-                           bad_after=bad_after,
+                           bad_link=bad_link,
                            stale_days=_stale_days(), **_filter_choices(QUEUE_STATUSES))  # fmt: skip
 
 
@@ -79,9 +80,9 @@ def pipeline():
         f.assigned = "mine"
     if "sort" not in request.args:
         f.sort = "idle"
-    page, bad_after = _page(queries.pipeline_stmt(current_user, f, _stale_days()), f, "pipeline")
+    page, bad_link = _page(queries.pipeline_stmt(current_user, f, _stale_days()), f, "pipeline")
     counts = queries.status_counts(current_user, mine_only=current_user.is_broker and f.assigned == "mine")
-    return render_template("brokers/pipeline.html", page=page, f=f, counts=counts, bad_after=bad_after,
+    return render_template("brokers/pipeline.html", page=page, f=f, counts=counts, bad_link=bad_link,
                            stale_cutoff=queries.stale_cutoff(_stale_days()), stale_days=_stale_days(),
                            statuses=queries.PIPELINE_STATUSES, status_enum=SuggestionStatus, **_filter_choices(PIPELINE_STATUS_OPTIONS))  # fmt: skip
 

@@ -50,11 +50,12 @@ def mine():
     stmt, side = services.my_pairs_stmt(current_user, awaiting=awaiting)
     if stmt is None:
         abort(404)
+    after, before = request.args.get("after"), request.args.get("before")
     try:
-        page, bad_after = pages.paginate_mine(stmt, current_user, awaiting, request.args.get("after")), False
+        page, bad_link = pages.paginate_mine(stmt, current_user, awaiting, after, before), ""
     except pages.BadCursor:  # as the queue's: page 1 with a notice
-        page, bad_after = pages.paginate_mine(stmt, current_user, awaiting), True
-    return render_template("brokers/mine.html", page=page, awaiting=awaiting, bad_after=bad_after,
+        page, bad_link = pages.paginate_mine(stmt, current_user, awaiting), "下一页" if after else "上一页"
+    return render_template("brokers/mine.html", page=page, awaiting=awaiting, bad_link=bad_link,
                            awaiting_count=services.awaiting_reply_count(current_user),
                            suggestions=services.owner_views(page.items, side, current_user))  # fmt: skip
 

@@ -161,7 +161,7 @@ def test_a_deep_next_page_reads_from_its_position_not_past_an_offset(app, client
     # SQLite writes OFFSET 0 after any LIMIT: the offset bound must be 0 (PostgreSQL: no OFFSET at all).
     assert seen and all("OFFSET" not in sql.upper() or list(params)[-1] == 0 for sql, params in seen), seen
     if db.engine.dialect.name == "sqlite":
-        keys = pages.decode_after(link.split("after=", 1)[1], _scope(me), "score")[1]
+        keys = pages.decode(link.split("after=", 1)[1], _scope(me), "score")[1]
         f = queries.Filters.from_args({"sort": "score", "assigned": "all"}, me)
         S = MatchSuggestion
         stmt = (queries.queue_stmt(me, f, 14).order_by(None).with_only_columns(S.id)
