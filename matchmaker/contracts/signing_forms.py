@@ -5,7 +5,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
-from ..utils import clock
+from ..utils import clock, once
 from ..utils import validators as val
 from ..utils.bounds import id_or_none
 from .forms import Choice, DateText, filled
@@ -32,6 +32,7 @@ class PrepareForm(FlaskForm):
     seller_signer_id = Choice("乙方授权签署人", coerce=id_or_none, message="请选择乙方单位的签署人")
     seller_address = StringField("乙方住所", [val.length(max=200, label="住所")])
     seller_representative = StringField("乙方法定代表人（负责人）", [val.length(max=50, label="法定代表人")])
+    submission_key = once.key_field()  # a double click sends the text once (signing_services.prepare)
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)

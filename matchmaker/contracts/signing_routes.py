@@ -10,6 +10,7 @@ from flask_login import current_user
 from ..auth.decorators import get_or_404, login_required, public, role_required
 from ..extensions import db, limiter
 from ..models import Contract, Role
+from ..utils import once
 from ..utils.bounds import id_or_none
 from ..utils.inputs import flash_errors
 from . import signing_services as svc
@@ -37,6 +38,8 @@ def _to_page(contract):
 def signing_prepare(contract_id):
     """Prepare the contract's text from a template and send it to both parties for signing."""
     contract = _visible(contract_id)
+    if request.method == "POST" and once.done(request.form.get(once.FIELD), "contract_document", current_user):
+        return _sent_already(contract)  # its twin sent the text: answered before the state check refuses it
     form = PrepareForm()
     form.buyer_signer_id.choices = [("", "（请选择）")] + svc.signer_choices(contract.buyer)
     form.seller_signer_id.choices = [("", "（请选择）")] + svc.signer_choices(contract.seller)
@@ -45,7 +48,9 @@ def signing_prepare(contract_id):
     refused = False
     if form.validate_on_submit():
         try:
-            svc.prepare(current_user, contract, form.data)
+            svc.prepare(current_user, contract, form.data, key=form.submission_key.data)
+        except once.Repeat:
+            return _sent_already(contract)
         except svc.SigningError as exc:
             flash(str(exc), "danger")
             refused = True
@@ -55,6 +60,12 @@ def signing_prepare(contract_id):
     state = svc.contract_state(contract)
     return render_template("contracts/signing/prepare.html", c=contract, form=form, state=state,
                            labels=svc.STATE_LABELS), 400 if refused or form.errors else 200  # fmt: skip
+
+
+def _sent_already(contract):
+    """A repeat of a prepare form whose first submit sent the text: the signing page, as it is now."""
+    flash("该表单已提交过，未重复生成合同文本；以下为这份合同当前的签约情况", "info")
+    return _to_page(contract)
 
 
 @bp.route("/<int:contract_id>/signing")

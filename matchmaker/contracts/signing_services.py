@@ -29,6 +29,7 @@ from ..signing.pdf import document_hash, missing_characters, render_pdf
 from ..signing.slots import Busy, slot
 from ..signing.text import ContractTerms, Party, build_text
 from ..signing.verify import NotAPdf  # raised through verify_upload, caught by the routes
+from ..utils import once
 from ..utils.bounds import id_or_none
 from . import lifecycle
 from .signing_keys import authority, credential_for, log_issued, signer_for, timestamper, trust_roots
@@ -304,8 +305,11 @@ def _check_signer(user_id, org, label):
     return user
 
 
-def prepare(actor, contract, data):
-    """Build the contract's text and PDF from the form and ask both parties to sign it."""
+def prepare(actor, contract, data, key=None):
+    """Build the contract's text and PDF from the form and ask both parties to sign it.
+
+    ``key``: the form's one-time key; a twin of a submit that sent the text (a double click, both past the
+    state check while the PDF was laid out) raises ``once.Repeat`` instead of being refused."""
     try:
         lifecycle.check(contract, AWAITING, actor)  # before the PDF is built
     except lifecycle.ContractError as exc:
@@ -346,8 +350,10 @@ def prepare(actor, contract, data):
         prepared_size=len(pdf), pdf=pdf, current_hash=digest, buyer_signer_id=buyer_signer.id,
         seller_signer_id=seller_signer.id, prepared_by_id=actor.id,
     )  # fmt: skip
+    claimed = once.claim(key, "contract_document", actor)  # the first write: after the slow PDF, not around it
     try:
         _move(contract, AWAITING, actor, document=doc)
+        once.bind(claimed, doc.id)
         link = f"/contracts/{contract.id}/signing"
         for signer, label in ((buyer_signer, "甲方"), (seller_signer, "乙方")):
             notify(
