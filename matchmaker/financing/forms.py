@@ -63,6 +63,7 @@ class StepForm(FlaskForm):
 
     action = HiddenField()
     expected = HiddenField()
+    submission_key = once.key_field()  # a double click records the step once (services.move)
     partner_id = CodeSelect("合作机构", coerce=_int_or_none, message="请从列表中选择合作机构")
     appraised_value = WanInput("评估价值（万元）", [val.optional()])
     loan_amount = WanInput("审批金额（万元）", [val.optional()])

@@ -116,12 +116,16 @@ def move(case_id):
     form = step_form(action, partners=services.partner_choices(kind) if kind else ())
     if action in workflow.MOVES and not workflow.may(workflow.MOVES[action], case, current_user):
         abort(403)  # whatever the case's state: a broker's crafted 撤回申请 was told the status instead
+    if once.done(request.form.get(once.FIELD), "financing_step", current_user):
+        return _recorded_already(case)  # its twin recorded the step: not "不能进行该操作"
     if action not in workflow.allowed(case, current_user):
-        flash(f"案件当前状态为“{case.status_label}”，不能进行该操作（可能已被他人处理）", "warning")
-        return redirect(url_for("financing.detail", case_id=case.id))
+        return _moved_meanwhile(case)
     if form.validate_on_submit():
         try:
-            services.move(case, action, current_user, form.data, form.expected.data or None)
+            services.move(case, action, current_user, form.data, form.expected.data or None,
+                          key=form.submission_key.data)  # fmt: skip
+        except once.Repeat:
+            return _recorded_already(case)
         except FinancingError as exc:
             _show(form, action, exc.problems)
         else:
@@ -134,4 +138,17 @@ def move(case_id):
         # too long and no 放款日期 were told one after the other).
         _show(form, action, workflow.problems(case, action, form.data))
     db.session.refresh(case)
+    if action not in workflow.allowed(case, current_user):  # moved meanwhile: the refused form is not on the page
+        return _moved_meanwhile(case)
     return _detail(case, form, 400)
+
+
+def _moved_meanwhile(case):
+    flash(f"案件当前状态为“{case.status_label}”，不能进行该操作（可能已被他人处理）", "warning")
+    return redirect(url_for("financing.detail", case_id=case.id))
+
+
+def _recorded_already(case):
+    """A repeat of a step form whose first submit was recorded: the case as it is now."""
+    flash("该操作已提交过，未重复登记；以下为案件当前的办理情况", "info")
+    return redirect(url_for("financing.detail", case_id=case.id), code=303)

@@ -43,13 +43,18 @@ def apply_for(user, data, key=None):
     return case
 
 
-def move(case, action, actor, data, expected=None):
-    """Apply one move and commit; a refused move leaves nothing behind."""
+def move(case, action, actor, data, expected=None, key=None):
+    """Apply one move and commit; a refused move leaves nothing behind.
+
+    ``key``: the step form's one-time key; a repeat (the second submit of a double click, also one arriving
+    while the first is being saved) raises ``once.Repeat`` with the case's id instead of being refused."""
+    claimed = once.claim(key, "financing_step", actor)
     try:
         workflow.apply(case, action, actor, data, expected)
     except FinancingError:
         db.session.rollback()
         raise
+    once.bind(claimed, case.id)
     db.session.commit()
     return case
 
