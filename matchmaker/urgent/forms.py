@@ -42,6 +42,7 @@ class ReviewForm(FlaskForm):
                           message="请选择审核结果")  # fmt: skip
     note = StringField("审核意见", [val.optional(), val.length(max=500, label="审核意见")],
                        description="退回时必填，企业将看到此说明")  # fmt: skip
+    submission_key = once.key_field()  # a double click decides once (services.review)
 
     def validate_note(self, field):
         if self.decision.data == "refuse" and len((field.data or "").strip()) < 2:

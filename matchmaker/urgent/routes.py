@@ -114,15 +114,25 @@ def _detail(req, form, status=200):
     ), status  # fmt: skip
 
 
+def _decided_already(req):
+    """A repeat of a review form whose first submit decided the request: the request as it is now."""
+    flash(f"该申请已由您的上一次提交处理（{req.status_label}），未重复处理", "info")
+    return redirect(url_for("urgent.detail", request_id=req.id), code=303)
+
+
 @bp.route("/<int:request_id>/review", methods=["POST"])
 @staff_only
 def review(request_id):
     """Approve (publish, match, announce) or refuse a request."""
     req = get_or_404(UrgentRequest, request_id)
+    if once.done(request.form.get(once.FIELD), "urgent_review", current_user) == req.id:
+        return _decided_already(req)  # its twin decided: not "已由其他经纪人处理"
     form = ReviewForm()
     if form.validate_on_submit():
         try:
-            services.review(req, current_user, form.decision.data, form.note.data)
+            services.review(req, current_user, form.decision.data, form.note.data, key=form.submission_key.data)
+        except once.Repeat:
+            return _decided_already(req)
         except UrgentError as exc:
             form.note.errors.append(str(exc))
         else:

@@ -194,8 +194,10 @@ def _mark(need, user, reason_kind, reason, now):
 # Review ------------------------------------------------------------------------------------
 
 
-def review(req, actor, decision, note="", now=None):
+def review(req, actor, decision, note="", now=None, key=None):
     """A broker approves (publish, match, announce) or refuses (with a note) a pending request; commits.
+    ``key``: the review form's one-time key; the twin of a decision made with it (a double click) raises
+    ``once.Repeat`` with the request's id instead of being told another broker decided.
 
     Two brokers deciding at once: a conditional update lets exactly one of them through.
     """
@@ -211,6 +213,7 @@ def review(req, actor, decision, note="", now=None):
         _still_open(req.need)
     now = now or utcnow()
     status = UrgentStatus.APPROVED.value if decision == "approve" else UrgentStatus.REFUSED.value
+    submitted = once.claim(key, "urgent_review", actor)  # the first write: a twin in flight waits here, then repeats
     claimed = db.session.execute(
         update(UrgentRequest)
         .where(UrgentRequest.id == req.id, UrgentRequest.status == UrgentStatus.PENDING.value)
@@ -236,6 +239,7 @@ def review(req, actor, decision, note="", now=None):
     if decision == "approve":  # matched and announced after the commit; a failure there is retried
         matcher.schedule_matching(need)
         jobs.after_commit(announce_request, req.id)
+    once.bind(submitted, req.id)
     db.session.commit()
     db.session.refresh(req)
     return req
