@@ -89,6 +89,11 @@ class DefaultConfig:
     JOBS_LEASE_SECONDS = 600  # a claimed job untouched this long belonged to a dead consumer: run again
     JOBS_HEARTBEAT_SECONDS = 10  # a running refit's heartbeat
     JOBS_STALE_SECONDS = 120  # a refit or import without a heartbeat this long is taken again
+    # A daily job (expiry 00:10, digest 07:30) not done by the end of its hour (no consumer was up, or the one running
+    # it was killed: Huey never runs a lost periodic task again) is run by the minute's sweep; None: off under TESTING.
+    # A run taken by a consumer of another machine is taken over after JOBS_DAILY_LEASE_SECONDS.
+    JOBS_DAILY_CATCH_UP = None
+    JOBS_DAILY_LEASE_SECONDS = 4 * 3600
     # Compiled templates, shared by a server's processes and kept across restarts (Jinja's bytecode cache, keyed
     # by each template's source: an edited template is compiled again). None: instance/template-cache; "": none.
     TEMPLATE_CACHE_DIR = None

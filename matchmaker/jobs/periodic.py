@@ -3,11 +3,13 @@
 Times are the server's local time. With several consumers each period runs once: the first
 consumer to take the period's marker runs it (``queue.once_per``), and gives it back when the run
 fails, for the job's retry; the minute sweep is safe to run in every consumer (each row and each
-refit is claimed before it runs).
+refit is claimed before it runs). A daily step not done an hour after its time (no consumer was up at
+that minute, or the one running it was killed) is run by the sweep (``catch_up``).
 """
 
 import logging
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 
 from huey import crontab
 
@@ -18,8 +20,8 @@ from ..imports import services as imports
 from ..listings.services import expire_due, remind_expiring
 from ..notifications.services import run_digest
 from ..suggestions import refit
-from .backend import run_due
-from .queue import bound_app, huey, once_per, release
+from .backend import _dead_here, consumer_id, run_due
+from .queue import bound_app, holder_of, huey, is_done, mark_done, once_per, release, take_over
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ def sweep():
             log.info("sweep: ran %(ran)d job(s), %(failed)d failed", out)
 
     _in_app(run)
+    catch_up()
 
 
 @huey.periodic_task(crontab(minute="*/10"), name="matchmaker.refit_schedule")
@@ -60,17 +63,93 @@ def refit_schedule():
     _in_app(run)
 
 
-def _once_today(name, fn):
+def _now():
+    """The consumer's local time, as the crontabs read it."""
+    return datetime.now()
+
+
+def _holder() -> bytes:
+    """What a daily marker keeps: the consumer that took it and when (epoch seconds)."""
+    return f"{consumer_id()} {int(time.time())}".encode()
+
+
+def _day_key(name, now=None):
+    return f"{name}:{(now or _now()):%Y-%m-%d}"
+
+
+def _once_today(name, fn, now=None):
     """Run a daily job's body in the one consumer taking today's marker; a failure gives the marker back
-    and is raised, so the job's retry (a few minutes later) runs it instead of the day being skipped."""
-    key = f"{name}:{datetime.now():%Y-%m-%d}"
-    if not once_per(key):
+    and is raised, so the job's retry (a few minutes later) runs it instead of the day being skipped. A run
+    that ends is marked done: a marker without it is a run that is going on, or whose consumer died."""
+    key = _day_key(name, now)
+    if not once_per(key, _holder()):
         return
+    _run_held(key, fn)
+
+
+def _run_held(key, fn):
     try:
         _in_app(fn)
     except Exception:
         release(key)
         raise
+    mark_done(key)
+
+
+def _abandoned(holder: bytes, lease: float) -> bool:
+    """Whether the consumer holding a daily marker is gone: a process of this machine that no longer exists, or
+    one that took it longer ago than ``lease`` seconds. A marker of the old form (no holder) is a day done."""
+    who, _, at = holder.decode(errors="replace").rpartition(" ")
+    if not who or not at.isdigit():
+        return False
+    return _dead_here(who) or time.time() - int(at) > lease
+
+
+class _Running(Exception):  # noqa: N818  (a live consumer has the step: it goes on with the next ones itself)
+    pass
+
+
+def _late(name, fn, now, lease):
+    """The catch-up of one daily step: run it unless done today; one a live consumer is running (or that another
+    consumer took over at this moment) stops the catch-up of its day's later steps, which that consumer runs."""
+    key = _day_key(name, now)
+    if is_done(key):
+        return
+    seen = holder_of(key)
+    if seen is None:
+        if not once_per(key, _holder()):
+            raise _Running
+    elif _abandoned(seen, lease) and take_over(key, seen, _holder()):
+        log.warning(
+            "daily job %s: its consumer (%s) stopped before the end; run again", key, seen.decode(errors="replace")
+        )
+    else:
+        raise _Running
+    _run_held(key, fn)
+
+
+# The daily jobs' times (the crontabs below) and their steps; the catch-up runs a step not done an hour after.
+CATCH_UP_AFTER = timedelta(hours=1)
+
+
+def catch_up(now=None):
+    """Run, from the minute's sweep, a daily step not done an hour after its time: no consumer was up then (Huey
+    does not run a periodic task whose minute passed), or the one running it was killed (Huey never runs a lost
+    task again), which left the day's marker taken and the step undone until the next day. Each step once."""
+    app = bound_app()
+    enabled = app.config.get("JOBS_DAILY_CATCH_UP")
+    if not (not app.testing if enabled is None else enabled):
+        return
+    now = now or _now()
+    lease = float(app.config.get("JOBS_DAILY_LEASE_SECONDS") or 4 * 3600)
+    for (hour, minute), steps in ((EXPIRY_AT, _expiry_steps), (DIGEST_AT, _digest_steps)):
+        if now >= now.replace(hour=hour, minute=minute, second=0, microsecond=0) + CATCH_UP_AFTER:
+            try:
+                steps(lambda name, fn: _late(name, fn, now, lease))
+            except _Running:
+                pass
+            except Exception:  # noqa: BLE001  (logged; the next minute's sweep tries again)
+                log.exception("daily catch-up failed")
 
 
 DAILY_RETRY = dict(retries=6, retry_delay=600)  # e.g. the database unreachable for up to an hour
@@ -96,19 +175,31 @@ def expire_daily(run_step=lambda name, step: step()):
     return counts
 
 
-@huey.periodic_task(crontab(hour="0", minute="10"), name="matchmaker.expire_listings", **DAILY_RETRY)
+EXPIRY_AT, DIGEST_AT = (0, 10), (7, 30)
+
+
+def _expiry_steps(run_step):
+    expire_daily(lambda name, step: run_step(name, lambda app: step()))
+
+
+def _send_digest(app):
+    users, notes = run_digest(base_url=(app.config.get("SITE_URL") or "").rstrip("/"))
+    log.info("digest: %d users, %d notifications", users, notes)
+
+
+def _digest_steps(run_step):
+    run_step("stale-reminders", lambda app: remind_stale())  # its own day: a retry of the mail leaves it
+    run_step("digest", _send_digest)
+
+
+@huey.periodic_task(crontab(hour=str(EXPIRY_AT[0]), minute=str(EXPIRY_AT[1])), name="matchmaker.expire_listings",
+                    **DAILY_RETRY)  # fmt: skip
 def expire_listings():
     """Daily: the expiry of listings and of unconfirmed import batches (expire_daily), each step once a day."""
-    expire_daily(lambda name, step: _once_today(name, lambda app: step()))
+    _expiry_steps(_once_today)
 
 
-@huey.periodic_task(crontab(hour="7", minute="30"), name="matchmaker.digest", **DAILY_RETRY)
+@huey.periodic_task(crontab(hour=str(DIGEST_AT[0]), minute=str(DIGEST_AT[1])), name="matchmaker.digest", **DAILY_RETRY)
 def digest():
     """Daily: one e-mail per user with their new notifications; brokers' stale-pair reminders first."""
-
-    def send(app):
-        users, notes = run_digest(base_url=(app.config.get("SITE_URL") or "").rstrip("/"))
-        log.info("digest: %d users, %d notifications", users, notes)
-
-    _once_today("stale-reminders", lambda app: remind_stale())  # its own day: a retry of the mail leaves it
-    _once_today("digest", send)
+    _digest_steps(_once_today)

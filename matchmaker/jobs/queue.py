@@ -13,10 +13,12 @@ daily expiry and digest) are Huey periodic tasks: a consumer started with ``flas
 them; with several consumers each period runs once (a marker in the queue's storage).
 """
 
+import hashlib
 import logging
 from pathlib import Path
 
 from huey import Huey
+from huey.constants import EmptyData
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 from ..config import redis_timeouts
@@ -74,9 +76,35 @@ def backend_name() -> str:
     return "redis" if issubclass(kind, RedisStorage) else "sqlite" if issubclass(kind, SqliteStorage) else "memory"
 
 
-def once_per(period_key: str) -> bool:
-    """True for the first consumer asking for this period's marker (several consumers, one run)."""
-    return bool(huey.storage.put_if_empty(f"period:{period_key}", b"1"))
+def once_per(period_key: str, holder: bytes = b"1") -> bool:
+    """True for the first consumer asking for this period's marker (several consumers, one run); ``holder`` is
+    what the marker keeps (who took it and when, for ``holder_of``)."""
+    return bool(huey.storage.put_if_empty(f"period:{period_key}", holder))
+
+
+def holder_of(period_key: str):
+    """What a period's marker holds, or None when nobody has taken it."""
+    value = huey.storage.peek_data(f"period:{period_key}")
+    return None if value is EmptyData else value
+
+
+def take_over(period_key: str, seen: bytes, holder: bytes) -> bool:
+    """Take a period's marker from an abandoned run that holds ``seen`` (its consumer died): True for one consumer
+    alone, however many ask at once; the marker is overwritten, never emptied, so nobody else takes it meanwhile."""
+    digest = hashlib.sha256(seen).hexdigest()[:16]
+    if not huey.storage.put_if_empty(f"takeover:{period_key}:{digest}", b"1"):
+        return False
+    huey.storage.put_data(f"period:{period_key}", holder)
+    return True
+
+
+def mark_done(period_key: str) -> None:
+    """Record that a period's run finished (its marker alone only says it was taken)."""
+    huey.storage.put_data(f"done:{period_key}", b"1")
+
+
+def is_done(period_key: str) -> bool:
+    return huey.storage.peek_data(f"done:{period_key}") is not EmptyData
 
 
 def release(period_key: str) -> None:
