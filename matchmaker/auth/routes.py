@@ -41,6 +41,10 @@ def _log_in(user, remember=False):
     planted in it or seen by someone else, another account's keys: session fixation)."""
     session.clear()
     login_user(user, remember=remember)
+    if not remember and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+        # A remember-me cookie left in the browser (dead: ended by a logout elsewhere) goes: a password change
+        # made in this login would take it for 记住我 and remember this device, which the user declined.
+        session["_remember"] = "clear"
 
 
 @bp.route("/logout", methods=["POST"])

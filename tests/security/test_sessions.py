@@ -82,3 +82,27 @@ def test_password_change_keeps_a_remembered_device_remembered(app):
     plain = _login(app, make_user("researcher"))
     assert plain.post("/auth/password", data=form).status_code == 302
     assert plain.get_cookie("remember_token") is None
+
+
+def test_a_login_without_remember_me_is_not_remembered_by_a_later_password_change(app):
+    """Attack 2026-12-07: a browser kept a remember-me cookie that a logout on another device had killed; its user
+    logged in again without 记住我 (a shared computer) and then changed the password there. The change took the dead
+    cookie's presence for 记住我 and issued a fresh 14-day cookie: after the browser closed, the next person at
+    that computer was logged in. A login without 记住我 now drops a remember-me cookie left in the browser."""
+    from matchmaker.auth import services
+
+    user = make_user("enterprise")
+    shared = _login(app, user, remember=True)
+    services.logout(user)  # 退出登录 on another device ends every session: this browser's cookie is dead
+    shared.delete_cookie("session")
+    assert shared.get("/dashboard").status_code == 302
+    data = {"email": user.email, "password": "password123"}  # no 记住我 this time
+    assert shared.post("/auth/login", data=data).status_code == 302
+    assert shared.get_cookie("remember_token") is None
+    new = "Zq8-unusual-pass"
+    form = {"current": "password123", "password": new, "password2": new}
+    assert shared.post("/auth/password", data=form).status_code == 302
+    assert shared.get_cookie("remember_token") is None
+    shared.delete_cookie("session")  # the browser closed
+    resp = shared.get("/dashboard")
+    assert resp.status_code == 302 and "/auth/login" in resp.headers["Location"]
