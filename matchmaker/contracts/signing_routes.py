@@ -52,6 +52,8 @@ def signing_prepare(contract_id):
         except once.Repeat:
             return _sent_already(contract)
         except svc.SigningError as exc:
+            if once.done(form.submission_key.data, "contract_document", current_user):
+                return _sent_already(contract)  # its twin's commit came between the check above and this one's
             flash(str(exc), "danger")
             refused = True
         else:

@@ -116,10 +116,8 @@ def move(case_id):
     form = step_form(action, partners=services.partner_choices(kind) if kind else ())
     if action in workflow.MOVES and not workflow.may(workflow.MOVES[action], case, current_user):
         abort(403)  # whatever the case's state: a broker's crafted 撤回申请 was told the status instead
-    if once.done(request.form.get(once.FIELD), "financing_step", current_user):
-        return _recorded_already(case)  # its twin recorded the step: not "不能进行该操作"
     if action not in workflow.allowed(case, current_user):
-        return _moved_meanwhile(case)
+        return _moved_meanwhile(case)  # or recorded by its twin: then said so
     if form.validate_on_submit():
         try:
             services.move(case, action, current_user, form.data, form.expected.data or None,
@@ -144,6 +142,8 @@ def move(case_id):
 
 
 def _moved_meanwhile(case):
+    if once.done(request.form.get(once.FIELD), "financing_step", current_user):  # by this form's twin, just now
+        return _recorded_already(case)
     flash(f"案件当前状态为“{case.status_label}”，不能进行该操作（可能已被他人处理）", "warning")
     return redirect(url_for("financing.detail", case_id=case.id))
 

@@ -134,6 +134,8 @@ def review(request_id):
         except once.Repeat:
             return _decided_already(req)
         except UrgentError as exc:
+            if once.done(form.submission_key.data, "urgent_review", current_user) == req.id:
+                return _decided_already(req)  # its twin's commit came between the check above and this one's
             form.note.errors.append(str(exc))
         else:
             # The announcement runs after the commit, as a job: its count is shown on the request's page.
