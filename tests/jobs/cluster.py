@@ -167,6 +167,7 @@ class Cluster:
             "MATCHMAKER_LOGIN_MAX_FAILURES": "100000",
             "MATCHMAKER_MATCH_THRESHOLD": "0.3",
             "MATCHMAKER_JOBS_LEASE_SECONDS": "5",
+            "MATCHMAKER_JOBS_DAILY_CATCH_UP": "false",  # the day's expiry and digest would run at the first sweep
             "MATCHMAKER_REDIS_URL": REDIS_URL if queue == "redis" else "",
             "PYTHONPATH": str(ROOT),
         }
