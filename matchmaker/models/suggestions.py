@@ -14,6 +14,8 @@ class MatchSuggestion(db.Model):
         db.Index("ix_match_suggestion_status_broker", "status", "assigned_broker_id"),
         db.Index("ix_match_suggestion_status_score", "status", "score"),
         db.Index("ix_match_suggestion_status_activity", "status", "last_activity_at"),
+        # The lists' 最新推荐 / 最早推荐 sorts (created_at, then id) read a status's pairs in this order, both ways.
+        db.Index("ix_match_suggestion_status_created", "status", "created_at", "id"),
     )
     id = db.Column(db.Integer, primary_key=True)
     # need_id is served by the pair's unique index, status by the status-first ones above.
