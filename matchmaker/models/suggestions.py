@@ -16,6 +16,8 @@ class MatchSuggestion(db.Model):
         db.Index("ix_match_suggestion_status_activity", "status", "last_activity_at"),
         # The lists' 最新推荐 / 最早推荐 sorts (created_at, then id) read a status's pairs in this order, both ways.
         db.Index("ix_match_suggestion_status_created", "status", "created_at", "id"),
+        # The pairs an owner asked to have introduced, which the lists show first: a status's few of them.
+        db.Index("ix_match_suggestion_status_requested", "status", "owner_requested_at"),
     )
     id = db.Column(db.Integer, primary_key=True)
     # need_id is served by the pair's unique index, status by the status-first ones above.
@@ -49,7 +51,7 @@ class MatchSuggestion(db.Model):
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     last_activity_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     # An owner pressed 请经纪人牵线: the pair goes to the top of the broker's queue.
-    owner_requested_at = db.Column(db.DateTime, index=True)
+    owner_requested_at = db.Column(db.DateTime)  # indexed after status (every query on it names the status)
     owner_requested_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
 
     need = db.relationship("TechNeed")
