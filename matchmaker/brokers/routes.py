@@ -150,16 +150,42 @@ def _refused(s, exc, **forms):
     return render_pair(_load(s.id), 409, **forms)
 
 
+@bp.app_template_global()
+def pair_key(s, action):
+    """The one-time key of an action's form on a pair in a list: named by the pair's state the list showed, so a
+    broker's kept queue (pagecache.py) stays kept; the pair page's forms carry fresh keys (``submission_key``)."""
+    return once.state_key(current_user.id, s.id, action, s.status, s.assigned_broker_id, s.last_activity_at)
+
+
+def _act(s, service, args, done, repeated, **forms):
+    """``service(s, current_user, *args)`` with the form's one-time key; answered as ``_done`` (``done``: the
+    message, or what makes it), or ``_refused``. The twin of a submit that went through (a double click) goes where
+    the first went, told (``repeated``) that nothing was done twice: also when the first committed after this one's
+    key check, so that the state it made refused this one."""
+    key = request.form.get(once.FIELD)
+    try:
+        service(s, current_user, *args, key=key)
+    except once.Repeat:
+        return _repeated(s, repeated)
+    except BrokerError as exc:
+        if once.done(key, "suggestion", current_user) == s.id:
+            return _repeated(s, repeated)
+        return _refused(s, exc, **forms)
+    return _done(s, done() if callable(done) else done)
+
+
+def _repeated(s, message):
+    flash(f"{message}，未重复处理", "info")
+    nxt = safe_next(request.form.get("next"))
+    return once.see_other(nxt or url_for("brokers.suggestion", suggestion_id=s.id))
+
+
 @bp.route("/suggestions/<int:suggestion_id>/claim", methods=["POST"])
 @staff_only
 def claim(suggestion_id):
     """A broker takes an unassigned suggestion into their queue."""
     s = _load(suggestion_id)
-    try:
-        services.claim(s, current_user)
-    except BrokerError as exc:
-        return _refused(s, exc)
-    return _done(s, "已认领，该推荐进入您的队列")
+    return _act(s, services.claim, (), "已认领，该推荐进入您的队列", "该推荐已由您的上一次提交认领")
 
 
 @bp.route("/suggestions/<int:suggestion_id>/assign", methods=["POST"])
@@ -168,11 +194,9 @@ def assign(suggestion_id):
     """An admin gives the pair to a broker."""
     s = _load(suggestion_id)
     broker_id = id_or_none(request.form.get("broker_id"))  # 0: （不分配）; junk or none: refused (-1 is nobody's)
-    try:
-        services.assign(s, current_user, -1 if broker_id is None else broker_id)
-    except BrokerError as exc:
-        return _refused(s, exc)
-    return _done(s, f"已分配给{s.assigned_broker.name}" if s.assigned_broker else "已取消分配")
+    return _act(s, services.assign, (-1 if broker_id is None else broker_id,),
+                lambda: f"已分配给{s.assigned_broker.name}" if s.assigned_broker else "已取消分配",
+                "该推荐的分配已由您的上一次提交完成")  # fmt: skip
 
 
 @bp.route("/suggestions/<int:suggestion_id>/accept", methods=["POST"])
@@ -180,11 +204,8 @@ def assign(suggestion_id):
 def accept(suggestion_id):
     """Accept a suggestion."""
     s = _load(suggestion_id)
-    try:
-        services.accept(s, current_user, request.form.get("expected"))
-    except BrokerError as exc:
-        return _refused(s, exc)
-    return _done(s, "已采纳该推荐，双方可在各自的需求/成果页面看到")
+    return _act(s, services.accept, (request.form.get("expected"),),
+                "已采纳该推荐，双方可在各自的需求/成果页面看到", "该推荐已由您的上一次提交采纳")  # fmt: skip
 
 
 @bp.route("/suggestions/<int:suggestion_id>/reject", methods=["POST"])
@@ -195,11 +216,8 @@ def reject(suggestion_id):
     form = RejectForm()
     if not form.validate():
         return render_pair(s, 400, reject_form=form)
-    try:
-        services.reject(s, current_user, form.expected.data, form.reason.data, form.note.data)
-    except BrokerError as exc:
-        return _refused(s, exc, reject_form=form)
-    return _done(s, "已驳回该推荐，此配对今后不会再被推荐")
+    return _act(s, services.reject, (form.expected.data, form.reason.data, form.note.data),
+                "已驳回该推荐，此配对今后不会再被推荐", "该推荐已由您的上一次提交驳回", reject_form=form)  # fmt: skip
 
 
 @bp.route("/suggestions/<int:suggestion_id>/introduce", methods=["POST"])
@@ -207,14 +225,8 @@ def reject(suggestion_id):
 def introduce(suggestion_id):
     """Introduce the two sides to each other."""
     s = _load(suggestion_id)
-    try:
-        services.introduce(s, current_user, request.form.get("expected"), request.form.get("note", ""),
-                           key=request.form.get(once.FIELD))  # fmt: skip
-    except once.Repeat:
-        return once.see_other(url_for("brokers.suggestion", suggestion_id=s.id))
-    except BrokerError as exc:
-        return _refused(s, exc)
-    return _done(s, "已引荐，双方已收到通知并可查看对方联系方式")
+    return _act(s, services.introduce, (request.form.get("expected"), request.form.get("note", "")),
+                "已引荐，双方已收到通知并可查看对方联系方式", "双方已由您的上一次提交引荐")  # fmt: skip
 
 
 @bp.route("/suggestions/<int:suggestion_id>/move", methods=["POST"])
@@ -223,11 +235,8 @@ def move(suggestion_id):
     """Move an introduced pair on: negotiating or failed (signed only by recording its contract)."""
     s = _load(suggestion_id)
     to = request.form.get("to", "")
-    try:
-        services.move(s, current_user, request.form.get("expected"), to, request.form.get("note", ""))
-    except BrokerError as exc:
-        return _refused(s, exc)
-    return _done(s, f"状态已更新为「{services.label(to)}」")
+    return _act(s, services.move, (request.form.get("expected"), to, request.form.get("note", "")),
+                f"状态已更新为「{services.label(to)}」", f"状态已由您的上一次提交更新为「{services.label(to)}」")  # fmt: skip
 
 
 @bp.route("/suggestions/<int:suggestion_id>/follow-ups", methods=["POST"])
@@ -239,14 +248,9 @@ def follow_up(suggestion_id):
     form.event_id.choices = [("", "（无）")] + [(str(e.id), e.title) for e in events.recent_events()]
     if not form.validate():
         return render_pair(s, 400, follow_form=form)
-    try:
-        services.add_follow_up(s, current_user, form.kind.data, form.happened_on.data, form.note.data,
-                               form.event_id.id_value, key=form.submission_key.data)  # fmt: skip
-    except once.Repeat:
-        return once.see_other(url_for("brokers.suggestion", suggestion_id=s.id))
-    except BrokerError as exc:
-        return _refused(s, exc, follow_form=form)
-    return _done(s, "跟进记录已保存")
+    return _act(s, services.add_follow_up, (form.kind.data, form.happened_on.data, form.note.data,
+                                            form.event_id.id_value),
+                "跟进记录已保存", "跟进记录已由您的上一次提交保存", follow_form=form)  # fmt: skip
 
 
 @bp.route("/suggestions/<int:suggestion_id>/event", methods=["POST"])

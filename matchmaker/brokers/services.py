@@ -107,10 +107,12 @@ def log_confidential_view(user, s):
 
 
 @rolls_back_on(BrokerError)
-def claim(s, broker):
-    """A broker takes an unassigned suggestion; commits."""
+def claim(s, broker, key=None):
+    """A broker takes an unassigned suggestion; commits. ``key``: the form's one-time key (once.Repeat for the
+    twin of a claim made with it, as for every action on a pair below)."""
     if not broker.is_broker:
         raise BrokerError("只有技术经纪人可以认领推荐")
+    once.bind(once.claim(key, "suggestion", broker), s.id)  # the first write: a twin in flight waits here
     if s.assigned_broker_id == broker.id:
         raise BrokerError("您已认领该推荐，请勿重复提交")
     if s.assigned_broker_id is not None:
@@ -129,10 +131,11 @@ def claim(s, broker):
 
 
 @rolls_back_on(BrokerError)
-def assign(s, admin, broker_id):
+def assign(s, admin, broker_id, key=None):
     """An admin gives a pair to a broker (or to nobody with 0); commits."""
     if not admin.is_admin:
         raise BrokerError("只有管理员可以分配经纪人")
+    once.bind(once.claim(key, "suggestion", admin), s.id)
     pipeline.require_open(s, "分配或取消分配经纪人")
     if broker_id:
         broker = db.session.get(User, broker_id)
@@ -150,8 +153,9 @@ def assign(s, admin, broker_id):
 
 
 @rolls_back_on(BrokerError)
-def accept(s, actor, expected):
+def accept(s, actor, expected, key=None):
     """Accept a suggestion: the two sides now see it on their listings; commits."""
+    once.bind(once.claim(key, "suggestion", actor), s.id)
     pipeline.apply_move(s, actor, "accepted", expected or "")
     s.decided_by_id, s.decided_at = actor.id, utcnow()
     _tell_requester(s, f"经纪人已受理您的牵线请求：「{s.need.title}」↔「{s.result.title}」")
@@ -165,7 +169,7 @@ def accept(s, actor, expected):
 
 
 @rolls_back_on(BrokerError)
-def reject(s, actor, expected, reason, note=""):
+def reject(s, actor, expected, reason, note="", key=None):
     """Reject with a coded reason; the row stays so the pair is never suggested again; commits."""
     note = (note or "").strip()
     if reason not in {r.value for r in RejectReason}:
@@ -174,6 +178,7 @@ def reject(s, actor, expected, reason, note=""):
         raise BrokerError("驳回原因为「其他」时请填写说明")
     if len(note) > 500:
         raise BrokerError("说明不能超过 500 个字符")
+    once.bind(once.claim(key, "suggestion", actor), s.id)
     pipeline.apply_move(
         s, actor, "rejected", expected or "", f"{RejectReason.label_of(reason)}{'：' + note if note else ''}"
     )
@@ -215,13 +220,14 @@ MOVE_VERBS = {"negotiating": "进入洽谈", "signed": "标记为已签约", "fa
 
 
 @rolls_back_on(BrokerError)
-def move(s, actor, expected, to_status, note=""):
+def move(s, actor, expected, to_status, note="", key=None):
     """Move an introduced pair on: negotiating or failed (signed only by recording its contract); commits."""
     if to_status not in MOVE_VERBS:
         raise BrokerError("无效的目标状态")
     note = clean_text(note or "").strip()  # as introduce's
     if len(note) > 500:
         raise BrokerError("说明不能超过 500 个字符")
+    once.bind(once.claim(key, "suggestion", actor), s.id)
     pipeline.apply_move(s, actor, to_status, expected or "", note)
     db.session.commit()
     return s

@@ -7,10 +7,12 @@ committed submit raises ``Repeat`` carrying the first one's row id, and the view
 or waits for SQLite's write lock, then fails on the key and reads the winner's row.
 """
 
+import hashlib
+import hmac
 import secrets
 import time
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -100,6 +102,17 @@ def bind(claimed, entity_id):
     """Store the row the submit made or changed with its key (no commit)."""
     if claimed is not None:
         claimed.entity_id = entity_id
+
+
+def state_key(*parts) -> str:
+    """A key named by what a form acts on, for a page kept and shown again (pagecache.py) where ``new_key`` would
+    stop it being kept: ``parts`` name the user, the row, the action and the row's state the page was made from.
+    Two pages showing the same state share it, and a submit from either after the other's went through is a
+    repeat of it; once the state changes (every action on it does) a page made afterwards has a fresh key."""
+    secret = current_app.secret_key
+    secret = secret.encode() if isinstance(secret, str) else secret
+    text = "\x1f".join(str(p) for p in parts).encode()
+    return hmac.new(secret, text, hashlib.sha256).hexdigest()[:40]
 
 
 def key_field():
