@@ -119,12 +119,14 @@ def record_discussed(event, actor, need_id, result_id):
 
 
 @rolls_back_on(BrokerError)
-def record_pair(event, actor, s):
-    """Record that a pair was discussed at the event; commits."""
+def record_pair(event, actor, s, key=None):
+    """Record that a pair was discussed at the event; commits. ``key``: the form's one-time key (once.Repeat
+    for the twin of a submit made with it)."""
     if not can_act(actor, s):
         raise BrokerError("该推荐已分配给其他经纪人，只有该经纪人或管理员可以操作")
     if s.status == "rejected":
         raise BrokerError("已驳回的推荐不能记入活动")
+    once.bind(once.claim(key, "suggestion", actor), s.id)
     present = db.session.scalar(
         db.select(event_suggestion.c.event_id).where(
             event_suggestion.c.event_id == event.id, event_suggestion.c.suggestion_id == s.id

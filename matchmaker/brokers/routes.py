@@ -262,10 +262,7 @@ def record_event(suggestion_id):
     s = _load(suggestion_id)
     event_id = id_or_none(request.form.get("event_id"))
     event = db.session.get(Event, event_id) if event_id else None
-    try:
-        if event is None:
-            raise BrokerError("请选择对接活动")
-        events.record_pair(event, current_user, s)
-    except BrokerError as exc:
-        return _refused(s, exc)
-    return _done(s, f"已记入活动「{event.title}」")
+    if event is None:
+        return _refused(s, BrokerError("请选择对接活动"))
+    return _act(s, lambda s, actor, key: events.record_pair(event, actor, s, key=key), (),
+                f"已记入活动「{event.title}」", f"该配对已由您的上一次提交记入活动「{event.title}」")  # fmt: skip

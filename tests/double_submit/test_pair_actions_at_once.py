@@ -188,3 +188,29 @@ def test_a_follow_up_submitted_twice_at_once_is_logged_once(file_app):
     with file_app.app_context():
         assert db.session.scalar(db.select(db.func.count(FollowUp.id)).filter_by(suggestion_id=ids["s"])) == 1
         db.session.remove()
+
+
+def test_a_pair_recorded_at_an_event_twice_at_once_is_recorded_once(file_app):
+    """记入活动 double-clicked: it answered the twin 409 该配对已记入本活动，请勿重复提交; now 303 to the pair."""
+    from datetime import datetime
+
+    from matchmaker.models import Event
+
+    ids = _pair(file_app, "accepted")
+    with file_app.app_context():
+        event = Event(title="储能对接会", starts_at=datetime(2026, 11, 5, 9), place="会议室", created_by_id=ids["b1"])
+        db.session.add(event)
+        db.session.commit()
+        event_id = event.id
+        db.session.remove()
+    clients = [_client(file_app, ids["b1_email"]) for _ in range(2)]
+    url = f"/broker/suggestions/{ids['s']}/event"
+    data = _form(clients[0].get(f"/broker/suggestions/{ids['s']}").get_data(as_text=True), url)
+    answers = _at_once(clients, url, [data | {"event_id": str(event_id)}] * 2)
+    codes = [a.status_code for a in answers]
+    assert sorted(codes) == [302, 303], [a.get_data(as_text=True)[-1500:] for a in answers]
+    shown = clients[codes.index(303)].get(answers[codes.index(303)].headers["Location"]).get_data(as_text=True)
+    assert "该配对已由您的上一次提交记入活动「储能对接会」，未重复处理" in shown
+    with file_app.app_context():
+        assert [x.id for x in db.session.get(Event, event_id).suggestions] == [ids["s"]]
+        db.session.remove()
