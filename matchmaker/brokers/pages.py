@@ -1,6 +1,7 @@
 """Keyset pages of the brokers' pair lists (queue, pipeline, 我的对接): signed cursors, not offsets."""
 
 from datetime import datetime
+from operator import itemgetter
 
 from flask import current_app
 from flask_sqlalchemy.pagination import SelectPagination
@@ -11,7 +12,7 @@ from .. import cache
 from ..extensions import db
 from ..models import MatchSuggestion
 from ..suggestions.store import explain_shown
-from .queries import COUNT_TABLES, MY_PAIRS_KEY, SORT_KEYS, count_key
+from .queries import COUNT_TABLES, MY_PAIRS_KEY, SORT_KEYS, count_key, list_statuses
 
 
 class BadCursor(ValueError):
@@ -38,9 +39,15 @@ def _unstamp(value, name):
 
 
 def _order(name, desc, reverse=False):
-    """A list's order by its sort key, then id; ``reverse``: the same index read backwards."""
-    col, S = getattr(MatchSuggestion, name), MatchSuggestion
-    return (col.desc(), S.id.desc()) if desc != reverse else (col.asc(), S.id.asc())
+    """A list's order by its sort key, then id, as (column, descending) pairs; ``reverse``: the same index read
+    backwards."""
+    d = desc != reverse
+    return (getattr(MatchSuggestion, name), d), (MatchSuggestion.id, d)
+
+
+def _asked_order(name, desc, reverse=False):
+    """The order of the pairs asked for: by the moment of the request, then as the list's sort."""
+    return ((MatchSuggestion.owner_requested_at, reverse), *_order(name, desc, reverse))
 
 
 def _after(col, value, id_, desc):
@@ -114,45 +121,61 @@ class CountCachedPagination(SelectPagination):
     def _ids(self):
         return self._query_args["select"].order_by(None).with_only_columns(MatchSuggestion.id)
 
+    def _read(self, stmt, order, size, skip=0):
+        """The ids of stmt's rows ``skip`` to ``skip + size`` in ``order`` ((column, descending) pairs, id last).
+
+        A list of several statuses reads each status's first ``skip + size`` rows apart, in the order of its
+        (status, ...) index, and merges them by the same keys here: one statement over several statuses
+        matches no index and sorted every pair of the list for each page (20-40 ms at 100,000 pairs on SQLite;
+        31 ms by score on PostgreSQL, 0.3-0.5 ms a status apart), growing with the list. The ``skip + size``
+        first rows of the list are among those read: each is among the first of its status. The keys are stored
+        columns, never NULL, and id is unique: Python orders them as the database does, ties included."""
+        session, statuses = self._query_args["session"], self._query_args.get("statuses") or ()
+        clauses = [col.desc() if d else col.asc() for col, d in order]
+        if len(statuses) < 2:
+            return session.scalars(stmt.order_by(*clauses).limit(size).offset(skip or None)).all()
+        columns, rows = [col for col, _ in order], []
+        for status in statuses:
+            part = stmt.where(MatchSuggestion.status == status).with_only_columns(*columns)
+            rows += session.execute(part.order_by(*clauses).limit(skip + size)).all()
+        for i in reversed(range(len(order))):  # stable sorts, the last key first: the order of the ORDER BY
+            rows.sort(key=itemgetter(i), reverse=order[i][1])
+        return [row[-1] for row in rows[skip : skip + size]]
+
     def _read_on(self, keys, size, start=0):
         """Up to ``size`` ids after the row ``keys`` name, else from ``start`` (an offset), in the list's order."""
-        S, session, name, desc = MatchSuggestion, self._query_args["session"], self._name, self._desc
+        S, name, desc = MatchSuggestion, self._name, self._desc
         key, order, ids = getattr(S, name), _order(name, desc), self._ids()
         asked, rest = ids.where(S.owner_requested_at.is_not(None)), ids.where(S.owner_requested_at.is_(None))
-        asked = asked.order_by(S.owner_requested_at, *order)
-        rest = rest.order_by(*order)
         if not self._query_args.get("requested_first", True):  # one part: an owner's list (and no cache)
-            rest = ids.order_by(*order)
-            page, skip = [], start
+            rest, page, skip = ids, [], start
             if keys is not None:
                 rest, skip = rest.where(_after(key, keys["v"], keys["i"], desc)), 0
         elif keys is None:
-            requested = session.scalars(asked.limit(start + size)).all()
+            requested = self._read(asked, _asked_order(name, desc), start + size)
             page, skip = requested[start:], max(0, start - len(requested))
         elif keys["r"] is not None:  # the last row shown was a requested pair
-            page, skip = session.scalars(asked.where(_asked(key, keys, desc, _after)).limit(size)).all(), 0
+            page, skip = self._read(asked.where(_asked(key, keys, desc, _after)), _asked_order(name, desc), size), 0
         else:
             page, skip = [], 0
             rest = rest.where(_after(key, keys["v"], keys["i"], desc))
         if len(page) < size:  # every requested pair is read: the others follow them
-            page += session.scalars(rest.limit(size - len(page)).offset(skip or None)).all()
+            page += self._read(rest, order, size - len(page), skip)
         return page
 
     def _read_back(self, keys, size):
         """Up to ``size`` ids before the row ``keys`` name, in the list's order (read backwards, turned round)."""
-        S, session, name, desc = MatchSuggestion, self._query_args["session"], self._name, self._desc
+        S, name, desc = MatchSuggestion, self._name, self._desc
         key, back, ids = getattr(S, name), _order(name, desc, reverse=True), self._ids()
         if not self._query_args.get("requested_first", True):
-            return session.scalars(
-                ids.where(_before(key, keys["v"], keys["i"], desc)).order_by(*back).limit(size)
-            ).all()[::-1]
-        asked = ids.where(S.owner_requested_at.is_not(None)).order_by(S.owner_requested_at.desc(), *back)
+            return self._read(ids.where(_before(key, keys["v"], keys["i"], desc)), back, size)[::-1]
+        asked, asked_back = ids.where(S.owner_requested_at.is_not(None)), _asked_order(name, desc, reverse=True)
         if keys["r"] is not None:  # the first row shown was a requested pair: only requested ones come before it
-            return session.scalars(asked.where(_asked(key, keys, desc, _before)).limit(size)).all()[::-1]
-        rest = ids.where(S.owner_requested_at.is_(None), _before(key, keys["v"], keys["i"], desc)).order_by(*back)
-        page = session.scalars(rest.limit(size)).all()
+            return self._read(asked.where(_asked(key, keys, desc, _before)), asked_back, size)[::-1]
+        rest = ids.where(S.owner_requested_at.is_(None), _before(key, keys["v"], keys["i"], desc))
+        page = self._read(rest, back, size)
         if len(page) < size:  # the others before it are read: the requested pairs precede them
-            page += session.scalars(asked.limit(size - len(page))).all()
+            page += self._read(asked, asked_back, size - len(page))
         return page[::-1]
 
     def _load(self, ids):
@@ -239,7 +262,7 @@ def paginate(stmt, user, f, kind, after=None, before=None):
     number, keys, backward = _cursor(after, before, scope, SORT_KEYS[f.sort][0])
     return CountCachedPagination(select=stmt, session=db.session(), per_page=20, error_out=False, page=number,
                                  count_key=count_key(user, f, kind), key=SORT_KEYS[f.sort], keys=keys,
-                                 backward=backward, scope=scope)  # fmt: skip
+                                 backward=backward, scope=scope, statuses=list_statuses(f, kind))  # fmt: skip
 
 
 def paginate_mine(stmt, user, awaiting, after=None, before=None):

@@ -144,14 +144,20 @@ def suggestions_stmt(user, f, stale_days, statuses):
 
 def queue_stmt(user, f, stale_days):
     """The review queue: pending suggestions, or every open one with status=open."""
-    statuses = OPEN_STATUSES if f.status == "open" else ("suggested",)
-    return suggestions_stmt(user, f, stale_days, statuses)
+    return suggestions_stmt(user, f, stale_days, list_statuses(f, "queue"))
 
 
 def pipeline_stmt(user, f, stale_days):
     """Pairs past the queue, one status or all but rejected."""
-    statuses = (f.status,) if f.status in PIPELINE_STATUSES else PIPELINE_STATUSES[:-1]
-    return suggestions_stmt(user, f, stale_days, statuses)
+    return suggestions_stmt(user, f, stale_days, list_statuses(f, "pipeline"))
+
+
+def list_statuses(f, kind):
+    """The statuses the queue (``kind`` "queue") or the pipeline shows for the filters f: its pages read each
+    status's pairs apart when there are several (pages.CountCachedPagination)."""
+    if kind == "queue":
+        return OPEN_STATUSES if f.status == "open" else ("suggested",)
+    return (f.status,) if f.status in PIPELINE_STATUSES else PIPELINE_STATUSES[:-1]
 
 
 def status_counts(user, mine_only):
