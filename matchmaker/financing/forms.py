@@ -20,7 +20,7 @@ class ApplyForm(FlaskForm):
     submission_key = once.key_field()
 
     patents = TextAreaField("拟质押专利号", [val.required("请填写拟质押的专利号")],
-                            description="每行或用逗号分隔一个专利号，如 ZL201910123456.7（校验位将被核验）")  # fmt: skip
+                            description="每行或用逗号分隔一个专利号，如 ZL201710601862.3（校验位将被核验）")  # fmt: skip
     amount_wanted = WanInput("拟融资金额（万元）", [filled("请填写拟融资金额")])
     term_months = IntInput("拟融资期限（月）", [filled("请填写拟融资期限")], low=1, high=120)
     purpose = TextAreaField("资金用途", [val.optional(), val.length(max=2000, label="资金用途")])
