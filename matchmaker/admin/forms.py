@@ -6,6 +6,7 @@ from wtforms.validators import ValidationError
 
 from ..auth.passwords import strong_password
 from ..extensions import db
+from ..listings.forms import ChoiceField, taxonomy_choices
 from ..models import Organization, OrgKind, Role, User
 from ..utils import once
 from ..utils import validators as val
@@ -69,8 +70,10 @@ class OrganizationForm(FlaskForm):
     name = StringField("单位名称", [val.required("请填写单位名称"), val.length(2, 100, "单位名称")])
     kind = CodeSelect("单位类型", choices=OrgKind.choices())
     uscc = StringField("统一社会信用代码", [val.optional(), val.uscc])
-    town = StringField("所在镇街", [val.optional(), val.length(max=50, label="镇街")])
-    industry = StringField("所属行业", [val.optional(), val.length(max=50, label="行业")])
+    # The maintained lists, as registration and bulk import take them: a town typed 东城 beside 东城街道 became
+    # a second town in the contract report (a contract without a need takes its buyer's town and industry).
+    town = ChoiceField("所在镇街")
+    industry = ChoiceField("所属行业")
     address = StringField("地址", [val.optional(), val.length(max=200, label="地址")])
     contact_name = StringField("联系人", [val.optional(), val.length(max=50, label="联系人")])
     contact_phone = StringField("联系电话", [val.optional(), val.phone_any_layout_or_as_stored])
@@ -82,6 +85,13 @@ class OrganizationForm(FlaskForm):
     def __init__(self, *args, org_id=None, **kw):
         super().__init__(*args, **kw)
         self._org_id = org_id
+        self.town.choices = taxonomy_choices("town", "请选择镇街")
+        self.industry.choices = taxonomy_choices("industry", "请选择行业")
+        obj = kw.get("obj")
+        for f in (self.town, self.industry):  # a name stored before, since retired or off the list, stays
+            stored = getattr(obj, f.name, None)
+            if stored and stored not in {v for v, _ in f.choices}:
+                f.choices.append((stored, stored))
         val.phones_for_reading(self)  # the edit page shows the stored contact phone laid out, not its digits
 
     def validate_name(self, field):

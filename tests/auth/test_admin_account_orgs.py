@@ -8,7 +8,7 @@ import re
 import pytest
 
 from matchmaker.extensions import db
-from matchmaker.models import Organization, Role, User
+from matchmaker.models import Organization, Role, Taxonomy, User
 
 from ..factories import make_org
 
@@ -127,6 +127,8 @@ def test_a_new_organisation_named_with_the_other_brackets_is_refused_as_taken(cl
     from the first (accounts and contracts then split between them); refused naming the one there, typed text kept.
     Correcting an organisation's own brackets still saves."""
     org = make_org("enterprise", name="华星（深圳）精密有限公司")
+    db.session.add(Taxonomy(kind="town", name="保留的镇街"))
+    db.session.commit()
     auth.login("admin")
     orgs = db.session.scalar(db.select(db.func.count(Organization.id)))
     data = {"name": "华星(深圳)精密有限公司", "kind": "enterprise", "town": "保留的镇街"}

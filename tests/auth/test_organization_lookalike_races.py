@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from matchmaker.admin import services
 from matchmaker.auth import services as accounts
 from matchmaker.extensions import db
-from matchmaker.models import Organization, User
+from matchmaker.models import Organization, Taxonomy, User
 
 from ..conftest import AuthActions
 from ..factories import make_org, valid_uscc
@@ -42,6 +42,12 @@ def saved_meanwhile(monkeypatch, name, kind="enterprise", where=services, **kw):
     monkeypatch.setattr(where, "organization_named", looked_up_then_the_other_committed)
 
 
+def list_town(name="保留的镇街"):
+    """Put ``name`` on the maintained list of towns (新建单位 takes only a listed one)."""
+    db.session.add(Taxonomy(kind="town", name=name))
+    db.session.commit()
+
+
 def huaxing_names():
     return sorted(db.session.scalars(db.select(Organization.name).where(Organization.name.like("华星%"))))
 
@@ -51,6 +57,7 @@ def test_a_new_organisation_racing_a_look_alike_is_refused_naming_it(file_app, m
     with file_app.app_context():
         client = file_app.test_client()
         AuthActions(client).login("admin")
+        list_town()
         saved_meanwhile(monkeypatch, THEIRS)
         data = {"name": MINE, "kind": "enterprise", "uscc": valid_uscc(770001), "town": "保留的镇街"}
         resp = client.post("/admin/organizations/new", data=data)
@@ -67,6 +74,7 @@ def test_a_rename_racing_a_look_alike_is_refused_naming_it(file_app, monkeypatch
         client = file_app.test_client()
         AuthActions(client).login("admin")
         org = make_org("enterprise", name="华星精密有限公司")
+        list_town()
         edit = client.get(f"/admin/organizations/{org.id}/edit").get_data(as_text=True)
         version = re.search(r'name="version" type="hidden" value="([^"]*)"', edit).group(1)
         saved_meanwhile(monkeypatch, THEIRS)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from matchmaker.extensions import db
-from matchmaker.models import Event, LiveSession, TrainingCourse, Visit, Zone
+from matchmaker.models import Event, LiveSession, Taxonomy, TrainingCourse, Visit, Zone
 from matchmaker.utils import clock
 
 from ..factories import make_org
@@ -204,6 +204,8 @@ def test_organization_renamed_to_the_other_bracket_width(client, auth):
     from matchmaker.admin.services import organization_version
 
     org = make_org("institute", name="南方理工大学（深圳）研究院")
+    db.session.add(Taxonomy(kind="town", name="南山街道"))  # a town on the maintained list
+    db.session.commit()
     auth.login("admin")
     data = {"name": "南方理工大学(深圳)研究院", "kind": "institute", "town": "南山街道"}
     _double(
