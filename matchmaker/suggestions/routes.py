@@ -111,6 +111,12 @@ def reason_bar_global(s, viewer=None, listed=False):
     return services.reason_bar_for(s, viewer, listed)
 
 
+@bp.app_template_global("matching_pending")
+def matching_pending_global(listing):
+    """The listing's matching is queued or running (services.matching_pending)."""
+    return services.matching_pending(listing)
+
+
 @bp.app_template_global("hidden_in_lists")
 def hidden_in_lists_global(listing):
     """A list row shows this listing as outsiders see it (listings/access.hidden_in_lists)."""

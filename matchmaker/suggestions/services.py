@@ -14,7 +14,7 @@ from ..listings.tokens import make_doc
 from ..matching.docs import Doc
 from ..matching.duplicates import DEFAULT_DUPLICATE_THRESHOLD, find_near_duplicates
 from ..matching.normalize import normalize
-from ..models import DomainTerm, IndexJob, Result, TechNeed, User
+from ..models import DomainTerm, IndexJob, PendingJob, Result, TechNeed, User
 from ..models.enums import DUPLICATE_CHECK_STATUSES
 from ..utils.search import contains_any
 from . import indexing, tasks
@@ -39,6 +39,21 @@ def listing_changed(listing):
 
     Services do not call this inside their transaction: they call ``schedule_matching``."""
     return refresh_listing(listing)
+
+
+def matching_pending(listing):
+    """Whether the listing's (re)matching is still waiting in the job queue or running (a publication's
+    suggestions appear seconds later: its page says so instead of only 暂无匹配推荐)."""
+    kind = kind_of(listing)
+    one, many = jobs.name_of(tasks.refresh_listing), jobs.name_of(tasks.refresh_listings)
+    waiting = (PendingJob.status.in_(("queued", "running"))) | (
+        (PendingJob.status == "failed") & PendingJob.next_run_at.is_not(None)
+    )
+    rows = db.session.execute(select(PendingJob.task, PendingJob.args).where(PendingJob.task.in_((one, many)), waiting))
+    for task, args in rows:
+        if args and args[0] == kind and (args[1] == listing.id if task == one else listing.id in args[1]):
+            return True
+    return False
 
 
 def schedule_matching(listing):
