@@ -8,6 +8,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 
 from ..extensions import db
+from ..main.services import choice_list
 from ..models import Channel, Contract, ContractType, OrgKind, RegistrationStatus
 from ..models.base import today
 from ..utils import once
@@ -125,14 +126,21 @@ class ContractForm(FlaskForm):
     result_id = StringField("关联成果编号", [val.optional()])
     broker_id = Choice("经纪人", coerce=opt_int, choices=[])
     zone_id = Choice("专区", coerce=opt_int, choices=[])
-    industry = StringField("行业", [val.optional(), val.length(max=50, label="行业")])
-    town = StringField("镇街", [val.optional(), val.length(max=50, label="镇街")])
+    # The maintained lists, as needs and organisations take them: the report groups contracts by these names,
+    # and a typed 东城 beside 东城街道 was a second town there.
+    industry = Choice("行业", choices=[], message="请从列表中选择", default="")
+    town = Choice("镇街", choices=[], message="请从列表中选择", default="")
     note = TextAreaField("备注", [val.optional(), val.length(max=2000, label="备注")])
 
-    def __init__(self, *args, contract_id=None, **kw):
+    def __init__(self, *args, contract_id=None, stored=None, **kw):
         super().__init__(*args, **kw)
         self._contract_id = contract_id
         self.cleaned = {}
+        for f in (self.industry, self.town):
+            f.choices = [("", "（留空）")] + [(n, n) for n in choice_list(f.name)]
+            kept = getattr(stored, f.name, None)  # a name the contract holds from before stays selectable
+            if kept and kept not in {v for v, _ in f.choices}:
+                f.choices.append((kept, kept))
 
     def validate_registration_no(self, field):
         value = registration_key(field.data)

@@ -134,7 +134,7 @@ def edit(contract_id):
     if contract.voided:
         flash("已作废的合同不能修改", "warning")
         return redirect(url_for("contracts.detail", contract_id=contract.id))
-    form = ContractForm(contract_id=contract.id)
+    form = ContractForm(contract_id=contract.id, stored=contract)
     _choices(form)
     if request.method == "GET":
         _fill(form, contract)
