@@ -14,6 +14,7 @@ from .models import Notification, User
 from .models.enums import LabelledEnum
 from .notifications.services import unread_count
 from .utils import clock, money, once
+from .utils.inputs import year_filter
 from .utils.reasons import own_description
 
 CSP = (
@@ -152,6 +153,7 @@ def register_web(app):
 
     # Money, shown the same way on every page (utils/money.py).
     app.add_template_global(once.new_key, "submission_key")  # one-time key of a hand-written form
+    app.add_template_global(lambda raw: year_filter(raw)[1], "year_notice")  # a 年度 box's unreadable text
     app.add_template_filter(money.format_wan, "wan")
     app.add_template_filter(money.format_listing_amount, "listing_amount")
 

@@ -12,6 +12,7 @@ from ..listings.validation import clean_patents
 from ..models import FinancingCase, Organization, Role
 from ..models.enums import FinancingStatus
 from ..utils import clock, once
+from ..utils.inputs import year_filter
 from ..utils.search import contains_any
 from ..visits.services import history_provider, history_rows
 from . import workflow
@@ -70,10 +71,10 @@ def case_query(args, user):
         stmt = stmt.where(FinancingCase.organization_id == user.organization_id)
     if args.get("status") in {s.value for s in FinancingStatus}:
         stmt = stmt.where(FinancingCase.status == args["status"])
-    year = (args.get("year") or "").strip()
-    if year.isascii() and year.isdigit() and 2000 <= int(year) <= 2100:
-        stmt = stmt.where(FinancingCase.applied_at >= datetime(int(year), 1, 1),
-                          FinancingCase.applied_at < datetime(int(year) + 1, 1, 1))  # fmt: skip
+    year, _ = year_filter(args.get("year"))
+    if year:
+        stmt = stmt.where(FinancingCase.applied_at >= datetime(year, 1, 1),
+                          FinancingCase.applied_at < datetime(year + 1, 1, 1))  # fmt: skip
     q = (args.get("q") or "").strip()[:50]
     if q:
         stmt = stmt.where(contains_any(q, Organization.name, FinancingCase.patents))

@@ -18,6 +18,7 @@ from ..models.enums import CourseStatus, TrainingModuleKind
 from ..models.training import training_attendance
 from ..utils import once
 from ..utils.bounds import INT_MAX
+from ..utils.inputs import year_filter
 from ..utils.search import contains_any
 from ..utils.text import clean_text
 from ..utils.tx import rolls_back_on
@@ -44,9 +45,9 @@ def course_query(user, args):
     stmt = db.select(TrainingCourse)
     if not user.is_admin:
         stmt = stmt.where(TrainingCourse.status != CourseStatus.DRAFT.value)
-    year = (args.get("year") or "").strip()
-    if year.isascii() and year.isdigit() and len(year) <= 4:  # isdigit() alone takes ², which int() refuses
-        stmt = stmt.where(TrainingCourse.year == int(year))
+    year, _ = year_filter(args.get("year"))
+    if year:
+        stmt = stmt.where(TrainingCourse.year == year)
     if args.get("status") in {s.value for s in CourseStatus}:
         stmt = stmt.where(TrainingCourse.status == args["status"])
     q = (args.get("q") or "").strip()[:50]
@@ -548,9 +549,9 @@ def certificate_query(args):
         stmt = stmt.where(Certificate.revoked_at.is_(None), Certificate.valid_until < t)
     elif state == "revoked":
         stmt = stmt.where(Certificate.revoked_at.is_not(None))
-    year = (args.get("year") or "").strip()
-    if year.isascii() and year.isdigit() and 1 <= int(year) <= 9999:  # date()'s range
-        stmt = stmt.where(Certificate.issued_on.between(date(int(year), 1, 1), date(int(year), 12, 31)))
+    year, _ = year_filter(args.get("year"))
+    if year:
+        stmt = stmt.where(Certificate.issued_on.between(date(year, 1, 1), date(year, 12, 31)))
     q = (args.get("q") or "").strip()[:50]
     if q:
         stmt = stmt.where(contains_any(q, Certificate.number, Certificate.holder_name, Certificate.org_name))

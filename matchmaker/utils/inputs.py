@@ -235,3 +235,20 @@ def flash_errors(form) -> None:
     for errors in form.errors.values():
         for e in errors:
             flash(e, "danger")
+
+
+YEAR_MIN, YEAR_MAX = 1900, 2100
+
+
+def year_filter(raw):
+    """A year typed in a list's 年度 box: ``(year, "")``, ``(None, "")`` when blank, or ``(None, notice)``.
+
+    Full-width digits (a Chinese input method's ２０２０) and a trailing 年 are read; anything else was
+    silently ignored, the whole list shown under a box still saying what was typed."""
+    text = unicodedata.normalize("NFKC", raw or "").strip().removesuffix("年").strip()
+    if not text:
+        return None, ""
+    if text.isascii() and text.isdigit() and YEAR_MIN <= int(text) <= YEAR_MAX:
+        return int(text), ""
+    shown = (raw or "").strip()[:20]
+    return None, f"年度“{shown}”无法识别，请填写 4 位年份（如 2020）；下面的列表未按年度筛选。"
