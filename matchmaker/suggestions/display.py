@@ -114,6 +114,7 @@ class ReasonBar:
     rest: float = 0.0
     legacy: bool = False  # stored before scores were decomposed: weights do not add up to the score
     outdated: bool = False  # a shown reason's word is no longer in its listing's text (edited since)
+    withheld: bool = False  # reasons on a summary-only need's unpublished words joined the remainder
 
     @property
     def rest_pct(self):
@@ -225,6 +226,7 @@ def visible_bar(bar: ReasonBar, viewer, need, introduced=None, listed=False) -> 
         return bar
     kept = [p for p in bar.parts if all(access.in_public_text(need, w) for w in p.need_words)]
     bar.rest += sum(p.weight for p in bar.parts if p not in kept)
+    bar.withheld = bar.withheld or len(kept) < len(bar.parts)
     bar.parts = kept
     return bar
 
