@@ -125,13 +125,13 @@ def _contact(data, errors):
         errors.append(("联系邮箱", "邮箱格式不正确"))
 
 
-def _amount(value, label, notes):
+def _amount(value, label, notes, positive=False):
     """(万元, False) or (None, True) for 面议, read from the cell as typed. An amount whose characters NFKC
     changes (full-width digits or point: １２３．５) is read as what they are, as the forms read it, and
     noted: a form asks to confirm the value read before saving it (inputs.ConfirmTyped), an import shows
     it in the report, to check before confirming the import."""
     typed = getattr(value, "typed", None) or value  # the reader's cleaning made full-width digits ASCII
-    amount, negotiable = money.clean_money(typed, label)
+    amount, negotiable = money.clean_money(typed, label, positive)
     if amount is not None and money.typed_differently(typed):
         notes.append(
             f"“{money.short(str(typed).strip())}”含全角或特殊字符，读作 {amount:.2f} 万元"
@@ -147,9 +147,9 @@ def clean_row(kind, raw, lookups, today=None, warnings=None):
     headers = {c.name: c.header for c in COLUMNS[kind]}
     out, errors = {}, []
 
-    def amount(name, label):
+    def amount(name, label, positive=False):
         notes = []
-        take(name, lambda v: _amount(v, label, notes))
+        take(name, lambda v: _amount(v, label, notes, positive))
         if warnings is not None:
             warnings.extend((headers[name], note) for note in notes)
 
@@ -180,7 +180,7 @@ def clean_row(kind, raw, lookups, today=None, warnings=None):
                                  ("indicators", "技术指标", False), ("conditions", "现有基础", False)):  # fmt: skip
             take(name, lambda v, n=name, lab=label, r=req: rules.clean_text(str(v or ""), n, lab, r))
         take("coop_mode", lambda v: _choice(v, CoopMode, "合作方式", True))
-        amount("budget", "预算")
+        amount("budget", "预算", positive=True)
         take("confidentiality", lambda v: _choice(v, Confidentiality, "保密要求") or "public")
     else:
         for name, label, req in (("abstract", "成果简介", True), ("detail", "详细介绍", False),

@@ -70,16 +70,17 @@ class AmountField(ConfirmTyped, StringField):
     """An amount in 万元 or “面议”: data is (Decimal | None, negotiable). Full-width digits are saved
     only once the value read is confirmed (``ConfirmTyped``)."""
 
-    def __init__(self, label=None, validators=None, what="预算", **kw):
+    def __init__(self, label=None, validators=None, what="预算", positive=False, **kw):
         super().__init__(label, validators, **kw)
         self.what = what
+        self.positive = positive
         self.raw = ""
 
     def process_formdata(self, valuelist):
         self.raw = valuelist[0] if valuelist else ""
         self.data = None
         try:
-            self.data = money.clean_money(self.raw, self.what)
+            self.data = money.clean_money(self.raw, self.what, self.positive)
         except ValueError as exc:
             self.process_errors.append(str(exc))
 

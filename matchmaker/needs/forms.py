@@ -20,7 +20,9 @@ class NeedForm(ListingForm):
     indicators = text_field("技术指标", "indicators", rows=True)
     conditions = text_field("现有基础", "conditions", rows=True)
     coop_mode = ChoiceField("合作方式", choices=[("", "请选择合作方式")] + CoopMode.choices())
-    budget = AmountField("预算（万元）", what="预算", description="填写金额（最多两位小数），或填写“面议”")
+    budget = AmountField(
+        "预算（万元）", what="预算", positive=True, description="填写金额（最多两位小数），或填写“面议”"
+    )
     confidentiality = ChoiceField("保密要求", choices=Confidentiality.choices())
     source = ChoiceField("需求来源")
 

@@ -80,8 +80,9 @@ def parse_decimal(text):
     return d
 
 
-def clean_money(text, label="金额"):
-    """A listing's amount as typed: (万元 Decimal, False), or (None, True) for 面议; ValueError in Chinese."""
+def clean_money(text, label="金额", positive=False):
+    """A listing's amount as typed: (万元 Decimal, False), or (None, True) for 面议; ValueError in Chinese.
+    ``positive``: 0 is refused (a need's budget of 0 万元 was shown publicly as 0.00 万元, meaning nothing)."""
     s = str(text if text is not None else "").strip()
     if s in NEGOTIABLE_WORDS:
         return None, True
@@ -95,6 +96,8 @@ def clean_money(text, label="金额"):
         raise ValueError(f"{label}：{hint}") from None
     if amount > LISTING_MAX:
         raise ValueError(f"{label}超出允许范围")
+    if positive and amount == 0:
+        raise ValueError(f"{label}须大于 0；暂不确定请填写“面议”")
     return amount, False
 
 

@@ -74,7 +74,6 @@ NEED_CASES = {
     ),
     "whole_budget": dict(budget="150"),
     "budget_with_two_zeros": dict(budget="150.00"),
-    "zero_budget": dict(budget="0"),
     "thousands_budget": dict(budget="1,000"),
     "negotiable": dict(budget="面议"),
     "negotiable_other_word": dict(budget="面谈"),
@@ -125,6 +124,7 @@ RESULT_CASES = {
     "crlf_text_and_decimal_price": dict(detail=CRLF_TEXT, advantages="优势一\r\n优势二\r\n\r\n", price="12.3"),
     "negotiable_price": dict(price="面议"),
     "whole_price": dict(price="150"),
+    "zero_price": dict(price="0"),  # a need's budget of 0 is refused (tests/needs/test_zero_budget.py)
     "thousands_price": dict(price="2,500.5"),
     "full_width_price_confirmed": dict(price="１５０", price_confirm="150.00 万元"),
     "optional_blank": dict(team="", ip_type="", patent_numbers="", town="", industry="", contact_email=""),
