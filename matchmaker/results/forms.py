@@ -24,7 +24,11 @@ class ResultForm(ListingForm):
     patent_numbers = StringField("专利号", [rule(rules.clean_patents)],
                                  description="多个用逗号分隔，如 ZL 2017 1 0601862.3（校验位会被核对）")  # fmt: skip
     transfer_mode = ChoiceField("转化方式", choices=[("", "请选择转化方式")] + TransferMode.choices())
-    price = AmountField("转让价格（万元）", what="价格", description="填写金额（最多两位小数），或填写“面议”")
+    price = AmountField(
+        "价格（万元）",
+        what="价格",
+        description="转让、许可、作价入股或服务的价格：填写金额（最多两位小数），或填写“面议”",
+    )
 
     def validate_maturity(self, field):
         if not field.data:
