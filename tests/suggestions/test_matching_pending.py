@@ -39,3 +39,18 @@ def test_a_closed_need_whose_withdrawal_is_queued_shows_no_notice(app, client, a
     resp = client.post(f"/needs/{need.id}/status", data={"action": "close"}, follow_redirects=True)
     body = resp.get_data(as_text=True)
     assert "已关闭" in body and PENDING not in body
+
+
+def test_a_broker_opening_the_new_need_is_told_too(app, client, auth, corpus, monkeypatch):
+    """Staff see every suggestion (#match-suggestions): the same notice above the still empty list."""
+    app.config["JOBS_IMMEDIATE"] = False
+    monkeypatch.setattr(queue, "send", lambda row_id: None)
+    ent = auth.login("enterprise")
+    need = make_need(user=ent, status="draft", **NEED_TEXT)
+    assert client.post(f"/needs/{need.id}/status", data={"action": "publish"}).status_code == 302
+    auth.logout()
+    auth.login("broker")
+    body = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert 'id="match-suggestions"' in body and PENDING in body
+    assert jobs.run_due()["failed"] == 0
+    assert PENDING not in client.get(f"/needs/{need.id}").get_data(as_text=True)
