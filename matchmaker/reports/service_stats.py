@@ -176,9 +176,19 @@ def paragraph(period, f):
         + (f"，{u['pending']} 项待审核）" if u["pending"] else "）"),
         f"共服务企业 {f['served']} 家，走访/来访重点企业 {v['key_enterprises']} 家",
         f"征集企业技术难题需求 {f['collected']} 项，携高校院所专家走访企业对接技术难题 {v['expert_enterprises']} 家",
-        f"举办 {c['classes']} 场线上公益直播课堂、举办 {c['matchmaking']} 场线上技术难题对接活动，"
-        f"累计 {_about(c['attended'])}人次参加",
-        f"举办技术经纪人培训，累计 {_about(f['trained'])}人参加，{f['certified']} 人获发技术经纪人证书",
+        # A period without any says so: the paragraph is pasted into the bureau's letter, where 举办技术经纪人
+        # 培训，累计 0 人参加 reported a training that was never held.
+        (
+            f"举办 {c['classes']} 场线上公益直播课堂、举办 {c['matchmaking']} 场线上技术难题对接活动，"
+            f"累计 {_about(c['attended'])}人次参加"
+            if c["classes"] or c["matchmaking"]
+            else "未举办线上公益直播课堂和线上技术难题对接活动"
+        ),
+        (
+            f"举办技术经纪人培训，累计 {_about(f['trained'])}人参加，{f['certified']} 人获发技术经纪人证书"
+            if f["trained"] or f["certified"]
+            else "未举办技术经纪人培训"
+        ),
         f"受理知识产权质押融资申请 {fin['applications']} 件，放款 {fin['loans']} 笔、"
         f"金额 {format_wan(fin['loan_amount'])} 万元",
     ]

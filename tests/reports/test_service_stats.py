@@ -195,3 +195,11 @@ def test_xlsx_keeps_a_formula_like_title_as_typed(client, auth):
     wb = load_workbook(io.BytesIO(client.get("/reports/services/export?from=2020-01-01&to=2020-12-31").data))
     cell = next(c for row in wb["直播课堂与线上对接活动"].iter_rows() for c in row if "HYPERLINK" in str(c.value))
     assert cell.value == title and cell.data_type == "s" and cell.quotePrefix
+
+
+def test_a_period_without_classes_or_training_says_none_was_held(app):
+    """The paragraph, pasted into the bureau's letter, read 举办 0 场线上公益直播课堂…；举办技术经纪人培训，累计 0 人参加:
+    a training reported as held. A period with none says 未举办."""
+    text = service_stats.build(Period(date(2018, 1, 1), date(2018, 12, 31)))["paragraph"]
+    assert "；未举办线上公益直播课堂和线上技术难题对接活动；未举办技术经纪人培训；" in text
+    assert "举办技术经纪人培训" not in text.replace("未举办技术经纪人培训", "")
