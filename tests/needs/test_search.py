@@ -152,3 +152,21 @@ def test_deadline_sort_does_not_place_a_summary_only_need_by_its_hidden_date(cli
     assert titles(client, "/needs/?sort=deadline") == order
     auth.login("broker")
     assert titles(client, "/needs/?sort=deadline") == [order[0], order[2], order[1]]
+
+
+def test_the_pager_ends_are_no_tab_stops(client):
+    """On page 1 the greyed 上一页 was a link (href ?page=1, no aria-disabled): a keyboard user's Tab stopped on a
+    control that did nothing; on the last page 下一页 likewise. They are now text marked unavailable."""
+    for i in range(21):
+        need(title=f"分页键盘测试需求{i}")
+
+    def pager(url):
+        body = client.get(url).get_data(as_text=True)
+        return body[body.index('<nav aria-label="分页">') :].split("</nav>")[0]
+
+    first, last = pager("/needs/?page=1"), pager("/needs/?page=2")
+    assert '<span class="page-link" aria-disabled="true">上一页</span>' in first
+    assert re.search(r'<a class="page-link" href="/needs/\?page=2">下一页</a>', first)
+    assert '<span class="page-link" aria-disabled="true">下一页</span>' in last
+    assert re.search(r'<a class="page-link" href="/needs/\?page=1">上一页</a>', last)
+    assert "上一页</a>" not in first and "下一页</a>" not in last
