@@ -115,7 +115,9 @@ class FollowUpForm(FlaskForm):
 
     submission_key = once.key_field()
     kind = CodeField("跟进方式", choices=FollowUpKind.choices(), message="请选择有效的跟进方式")
-    happened_on = TextDateField("日期", [InputRequired("请填写跟进日期"), not_future])
+    # Most follow-ups are written the day they happen: an empty form starts at today (a required field left
+    # empty made the broker pick today every time).
+    happened_on = TextDateField("日期", [InputRequired("请填写跟进日期"), not_future], default=clock.today)
     note = TextAreaField("记录", [val.required("请填写跟进记录"), val.length(max=2000, label="跟进记录")])
     event_id = IdField("相关活动", message="请选择有效的对接活动")
 

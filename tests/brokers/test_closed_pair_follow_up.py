@@ -10,6 +10,7 @@ from matchmaker.models import FollowUp
 from matchmaker.utils import clock
 
 from ..factories import make_need, make_result, make_suggestion
+from ..page_form import form_values
 from .conftest import moves, reload
 
 
@@ -61,3 +62,16 @@ def test_a_follow_up_on_an_open_pair_nobody_holds_still_takes_it(client, auth, s
     assert _follow_up(client, s, "电话确认意向").status_code == 302
     assert _notes(s) == [(sides["b2"].id, "电话确认意向")]
     assert (reload(s).status, reload(s).assigned_broker_id) == (status, sides["b2"].id)
+
+
+def test_the_follow_up_form_starts_at_today_and_a_cleared_date_is_still_refused(client, auth, sides):
+    """The required 日期 started empty, so a broker picked today for every 跟进; it starts at today, and emptying
+    it still says 请填写跟进日期 with the note kept, nothing saved."""
+    s = make_suggestion(make_need(), make_result(), status="accepted")
+    auth.login(sides["b2"])
+    page = client.get(f"/broker/suggestions/{s.id}").get_data(as_text=True)
+    sent = form_values(page, "happened_on")
+    assert sent["happened_on"] == clock.today().isoformat()
+    resp = client.post(f"/broker/suggestions/{s.id}/follow-ups", data={**sent, "happened_on": "", "note": "电话沟通"})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "请填写跟进日期" in body and "电话沟通" in body and _notes(s) == []
