@@ -2,6 +2,7 @@
 process: each is started under ``setpriv --pdeathsig TERM``, so a run killed with SIGKILL (or an
 xdist worker that dies) leaves no gunicorn or consumer behind. Without setpriv the command runs as is."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -10,12 +11,20 @@ from pathlib import Path
 
 _SETPRIV = shutil.which("setpriv")
 _PRELOAD = Path(__file__).with_name("gunicorn_preload.py")
+STARTUP = Path(__file__).with_name("startup")  # its sitecustomize.py: a quick exit for the processes the tests start
 
 
 def dies_with_parent(args):
     """The command line, run so that it gets SIGTERM when the process that started it dies."""
     args = [str(a) for a in args]
     return [_SETPRIV, "--pdeathsig", "TERM", "--", *args] if _SETPRIV else args
+
+
+def pythonpath(*folders):
+    """PYTHONPATH for a Python process the tests start: ``folders``, then what this process was given (which
+    tests/conftest.py begins with tests/startup)."""
+    inherited = os.environ.get("PYTHONPATH", "")
+    return os.pathsep.join([*(str(f) for f in folders), *([inherited] if inherited else [])])
 
 
 def gunicorn_args(workers, port):

@@ -144,6 +144,18 @@ def finish():
     _makers.clear()
 
 
+def _copy_sqlite(source, target):
+    """A copy of the SQLite database through SQLite's backup API: everything the maker committed, in the file or
+    still in its write-ahead log (a process the tests start exits without closing its connections,
+    tests/startup/sitecustomize.py, so the log may not have been merged into the file: a copy of the file alone
+    missed the last transactions)."""
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(source)) as given, closing(sqlite3.connect(target)) as copied:
+        given.backup(copied)
+
+
 def copy(name, tmp):
     """A copy of the state for one server in ``tmp`` (made here if it is not made yet): (database URL,
     drop function or None, instance folder)."""
@@ -156,7 +168,7 @@ def copy(name, tmp):
     shutil.copytree(home / "instance", tmp / "instance")
     url = (home / "database").read_text()
     if url.startswith("sqlite:///"):
-        shutil.copyfile(url.removeprefix("sqlite:///"), tmp / "journey.sqlite")
+        _copy_sqlite(url.removeprefix("sqlite:///"), tmp / "journey.sqlite")
         return f"sqlite:///{tmp / 'journey.sqlite'}", None, tmp / "instance"
     url, drop = database(tmp, template=_database_name(url))
     # Listed for the run's end as well: a server's own drop (after it stops, in a thread) was seen not to

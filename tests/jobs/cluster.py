@@ -19,7 +19,7 @@ REDIS_URL = os.environ.get("MATCHMAKER_TEST_REDIS_URL", "redis://127.0.0.1:6379/
 
 from benchmarks.load import PASSWORD, free_port, need_form  # noqa: E402
 from benchmarks.load import Client as _LoadClient  # noqa: E402
-from tests.procs import dies_with_parent  # noqa: E402
+from tests.procs import dies_with_parent, pythonpath  # noqa: E402
 
 __all__ = ["PASSWORD", "Client", "Cluster", "need_form", "prepare_platform", "redis_available", "wait_for"]
 
@@ -169,7 +169,7 @@ class Cluster:
             "MATCHMAKER_JOBS_LEASE_SECONDS": "5",
             "MATCHMAKER_JOBS_DAILY_CATCH_UP": "false",  # the day's expiry and digest would run at the first sweep
             "MATCHMAKER_REDIS_URL": REDIS_URL if queue == "redis" else "",
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": pythonpath(ROOT),
         }
         self.env.update(extra_env or {})
         if queue != "redis":

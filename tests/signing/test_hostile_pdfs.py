@@ -371,12 +371,12 @@ def test_a_verification_ends_when_its_web_process_dies(authority, signed_pdf, tm
     """A web process killed while its child reads the huge file (gunicorn killing it, out of memory): the fork
     server went with it, but the child read on 7 to 12 s (8 s of CPU), out of reach of any time limit and of the
     machine's verification slots (its dead web process's slot freed). Now the child goes at once."""
-    from ..procs import dies_with_parent
+    from ..procs import dies_with_parent, pythonpath
 
     huge, pem = tmp_path / "huge.pdf", tmp_path / "ca.pem"
     huge.write_bytes(append_catalog(signed_pdf, b"/Foo [" + b" 0" * 800_000 + b"]"))
     pem.write_bytes(authority.root_pem)
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    env = {**os.environ, "PYTHONPATH": pythonpath(Path(__file__).resolve().parents[2])}
     args = dies_with_parent([sys.executable, "-c", WEB_PROCESS, huge, pem])
     with subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=env) as web:
         try:

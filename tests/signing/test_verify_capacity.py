@@ -16,7 +16,7 @@ import pytest
 
 from matchmaker.signing.slots import slot
 
-from ..procs import dies_with_parent
+from ..procs import dies_with_parent, pythonpath
 
 ROOT = Path(__file__).resolve().parents[2]
 BUSY = "系统正忙：同时验证的文件过多，请约 8 秒后重新选择文件再试"
@@ -69,7 +69,7 @@ with ExitStack() as stack:
 def holding(directory, count):
     """Another process (as another web worker would be) holding ``count`` slots until it is killed (SIGKILL: no
     clean-up of its own), at the latest when the block ends."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": pythonpath(ROOT)}
     args = dies_with_parent([sys.executable, "-c", HOLDER, directory, count])
     with subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env) as proc:
         try:

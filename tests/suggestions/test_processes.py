@@ -15,7 +15,7 @@ from matchmaker.suggestions import indexing, refit, services
 
 from ..conftest import DB_URL
 from ..factories import make_need, make_result, make_user
-from ..procs import dies_with_parent
+from ..procs import dies_with_parent, pythonpath
 from .conftest import NEED_TEXT, OTHER_NEEDS, OTHER_RESULTS, RESULT_TEXT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +25,7 @@ class Worker:
     """A real second process running the app on the same database and INDEX_DIR."""
 
     def __init__(self, config, tmp_path):
-        env = dict(os.environ, PYTHONPATH=str(ROOT), MATCHMAKER_INSTANCE_PATH=str(tmp_path / "worker-instance"))
+        env = dict(os.environ, PYTHONPATH=pythonpath(ROOT), MATCHMAKER_INSTANCE_PATH=str(tmp_path / "worker-instance"))
         self.proc = subprocess.Popen(
             dies_with_parent([sys.executable, Path(__file__).with_name("worker.py"), json.dumps(config)]),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=str(ROOT),
