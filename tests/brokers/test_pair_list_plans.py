@@ -102,7 +102,14 @@ def _reads(client, url):
     return seen
 
 
-def test_a_page_of_one_status_reads_its_pairs_in_an_index_order_in_every_sort_and_both_ways(fresh_db_url, tmp_path):
+def _plan(statement, parameters):
+    with db.engine.connect() as conn:
+        return " | ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+
+
+def _check_plans(fresh_db_url, tmp_path, lists, statuses):
+    """Every statement reading a page's ids (page 1, 下一页, 上一页) of each list in each sort: from the sort's index
+    (or, for the pairs asked for, from theirs) for one status at a time, sorting none of the list's pairs."""
     app = app_on(fresh_db_url, tmp_path)
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
@@ -113,28 +120,26 @@ def test_a_page_of_one_status_reads_its_pairs_in_an_index_order_in_every_sort_an
         client = app.test_client()
         AuthActions(client).login(broker)
         checked = 0
-        for name, url in LISTS.items():
+        for name, url in lists.items():
             for sort in queries.SORTS:
                 reads = _reads(client, f"{url}&sort={sort}")
                 asked = [r for r in reads if "owner_requested_at IS NOT NULL" in r[0]]
-                assert asked and len(reads) - len(asked) >= 3, (name, sort, reads)  # from the start, after, before
+                # from the start, after a pair and before one: each status's own statement
+                assert len(asked) >= statuses and len(reads) - len(asked) >= 3 * statuses, (name, sort, reads)
                 for statement, parameters in reads:
-                    with db.engine.connect() as conn:
-                        plan = " | ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
-                                                                              parameters))  # fmt: skip
+                    plan = _plan(statement, parameters)
                     index = ASKED_INDEX if (statement, parameters) in asked else INDEXES[sort]
                     # The pairs asked for are read in the order of their request; only ties on it are sorted.
                     assert f"USING INDEX {index} (status=?" in plan, (name, sort, statement, plan)
                     assert "USE TEMP B-TREE FOR ORDER BY" not in plan, (name, sort, statement, plan)
                     checked += 1
-        assert checked >= len(LISTS) * len(queries.SORTS) * 5
+        assert checked >= len(lists) * len(queries.SORTS) * statuses * 5
         db.session.remove()
         db.engine.dispose()
 
 
-def _plan(statement, parameters):
-    with db.engine.connect() as conn:
-        return " | ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+def test_a_page_of_one_status_reads_its_pairs_in_an_index_order_in_every_sort_and_both_ways(fresh_db_url, tmp_path):
+    _check_plans(fresh_db_url, tmp_path, LISTS, statuses=1)
 
 
 def test_a_page_of_several_statuses_reads_each_status_in_an_index_order_in_every_sort_and_both_ways(
@@ -142,27 +147,4 @@ def test_a_page_of_several_statuses_reads_each_status_in_an_index_order_in_every
 ):
     """The pipeline's 全部, a broker's own pipeline and the queue's 全部进行中: each statement reads one status's pairs
     from the sort's index (or the pairs asked for from theirs), none sorts the list's pairs."""
-    app = app_on(fresh_db_url, tmp_path)
-    with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip("PostgreSQL plans by its statistics")
-        upgrade(directory=app.extensions["migrate"].directory)
-        broker = make_user("broker")
-        _seed(broker)
-        client = app.test_client()
-        AuthActions(client).login(broker)
-        checked = 0
-        for name, url in MULTI_LISTS.items():
-            for sort in queries.SORTS:
-                reads = _reads(client, f"{url}&sort={sort}")
-                asked = [r for r in reads if "owner_requested_at IS NOT NULL" in r[0]]
-                assert len(asked) >= 4 and len(reads) - len(asked) >= 3 * 4, (name, sort, reads)
-                for statement, parameters in reads:
-                    plan = _plan(statement, parameters)
-                    index = ASKED_INDEX if (statement, parameters) in asked else INDEXES[sort]
-                    assert f"USING INDEX {index} (status=?" in plan, (name, sort, statement, plan)
-                    assert "USE TEMP B-TREE FOR ORDER BY" not in plan, (name, sort, statement, plan)
-                    checked += 1
-        assert checked >= len(MULTI_LISTS) * len(queries.SORTS) * 4 * 5
-        db.session.remove()
-        db.engine.dispose()
+    _check_plans(fresh_db_url, tmp_path, MULTI_LISTS, statuses=4)
