@@ -35,3 +35,20 @@ def bound_parameters():
         yield seen
     finally:
         event.remove(db.engine, "before_cursor_execute", note)
+
+
+@contextmanager
+def page_id_reads(table="match_suggestion"):
+    """The statements run meanwhile that read a page of ``table``'s ids (its id selected, with a LIMIT), each as
+    (SQL, its parameters): what a list's paging reads, for tests of its plans and offsets."""
+    seen = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if f"{table}.id" in statement.split("FROM", 1)[0] and "LIMIT" in statement.upper():
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)

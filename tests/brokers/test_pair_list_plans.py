@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from matchmaker.brokers import queries
 from matchmaker.extensions import db
@@ -31,6 +31,7 @@ from matchmaker.models.enums import PIPELINE_STATUSES
 
 from ..conftest import AuthActions, app_on
 from ..factories import make_user
+from ..sql import page_id_reads
 
 BASE = datetime(2026, 6, 1, 9, 0)
 STATUSES = ("suggested", *PIPELINE_STATUSES)
@@ -84,21 +85,12 @@ def _link(body, rel):
 def _reads(client, url):
     """The statements (with their parameters) reading the ids of page 1, of page 2 by 下一页 and of page 1 again
     by 上一页: the pairs asked for, the others from the start, after a pair and before one."""
-    seen = []
-
-    def note(conn, cursor, statement, parameters, context, executemany):
-        if "match_suggestion.id" in statement.split("FROM", 1)[0] and "LIMIT" in statement.upper():
-            seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with page_id_reads() as seen:
         body = client.get(url).get_data(as_text=True)
         body = client.get(_link(body, "next")).get_data(as_text=True)
         assert re.search(r"第 2 / \d+ 页", body), url
         body = client.get(_link(body, "prev")).get_data(as_text=True)
         assert re.search(r"第 1 / \d+ 页", body) and _link(body, "prev") is None, url
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
     return seen
 
 

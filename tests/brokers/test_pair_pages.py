@@ -6,13 +6,14 @@ from datetime import datetime, timedelta
 
 import pytest
 from itsdangerous import URLSafeSerializer
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from matchmaker.brokers import pages, queries
 from matchmaker.extensions import db
 from matchmaker.models import MatchSuggestion
 
 from ..factories import make_need, make_result, make_suggestion, make_user
+from ..sql import page_id_reads
 
 BASE = datetime(2026, 5, 1, 9, 0)
 NOTICE = "该“下一页”链接已失效"
@@ -146,17 +147,8 @@ def test_a_deep_next_page_reads_from_its_position_not_past_an_offset(app, client
     _pairs(me, 45)
     auth.login(me)
     link = _next_link(client.get("/broker/?sort=score&assigned=all").get_data(as_text=True))
-    seen = []
-
-    def note(conn, cursor, statement, parameters, context, executemany):
-        if "match_suggestion.id" in statement.split("FROM", 1)[0] and "LIMIT" in statement.upper():
-            seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with page_id_reads() as seen:
         body = client.get(link).get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
     assert len(_shown(body)) == 20
     # SQLite writes OFFSET 0 after any LIMIT: the offset bound must be 0 (PostgreSQL: no OFFSET at all).
     assert seen and all("OFFSET" not in sql.upper() or list(params)[-1] == 0 for sql, params in seen), seen

@@ -7,13 +7,13 @@ import html
 import re
 
 import pytest
-from sqlalchemy import event
 
 from matchmaker.brokers import pages, queries
 from matchmaker.extensions import db
 from matchmaker.models import MatchSuggestion
 
 from ..factories import make_need, make_user
+from ..sql import page_id_reads
 from .test_pair_pages import BASE, _next_link, _pairs, _shown, _whole, make_suggestion
 
 NOTICE = "该“上一页”链接已失效"
@@ -183,17 +183,8 @@ def test_going_back_from_a_deep_page_reads_from_its_position_not_past_an_offset(
     _pairs(me, 65)
     auth.login(me)
     third = _walk(client, "/broker/?sort=score&assigned=all")[2]
-    seen = []
-
-    def note(conn, cursor, statement, parameters, context, executemany):
-        if "match_suggestion.id" in statement.split("FROM", 1)[0] and "LIMIT" in statement.upper():
-            seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with page_id_reads() as seen:
         body = client.get(_prev_link(third[1])).get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
     assert len(_shown(body)) == 20 and "第 2 / 4 页" in body
     # SQLite writes OFFSET 0 after any LIMIT: the offset bound must be 0 (PostgreSQL: no OFFSET at all).
     assert seen and all("OFFSET" not in sql.upper() or list(params)[-1] == 0 for sql, params in seen), seen
