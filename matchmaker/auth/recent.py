@@ -23,11 +23,15 @@ import time
 
 from flask import current_app, request, session
 from flask_login import confirm_login, current_user, login_fresh
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
+from ..extensions import db
 from . import throttle
 
 SESSION_KEY = "_password_at"
 ASK = "请输入当前密码"
+_FORGET = "matchmaker_reentry_forget"  # key in Session.info: (email, address) whose failures wait for a commit
 _now = time.time  # the tests move it on
 
 
@@ -72,7 +76,11 @@ def is_recent(user):
 
 def confirm(user, password, address):
     """Check a re-entered password, counted as a login attempt of the account from ``address``; when right,
-    the session is fresh again and its window opens. Raises PasswordRefused. Commits (the throttle's record)."""
+    the session is fresh again and its window opens. Raises PasswordRefused.
+
+    Commits the throttle's record of the attempt (before the check: auth/throttle.py). A right password's
+    forgetting of the account's failures goes with the commit of the action it was typed for, or, when the
+    request ends without one (the action refused), in a commit of its own (``settle``)."""
     if not password:
         raise PasswordRefused(ASK)
     admitted, wait = throttle.admit(user.email, address)
@@ -80,9 +88,26 @@ def confirm(user, password, address):
         raise PasswordRefused(f"密码错误次数过多，请 {math.ceil(wait / 60)} 分钟后再试", retry_after=wait)
     if not user.check_password(password):
         raise PasswordRefused("当前密码不正确")
-    throttle.succeeded(user.email, address)
+    if throttle.succeeded(user.email, address, commit=False):
+        db.session.info[_FORGET] = (user.email, address)
     confirm_login()
     stamp(user)
+
+
+@event.listens_for(Session, "after_commit")
+def _forgotten(session):
+    session.info.pop(_FORGET, None)
+
+
+def settle(response):
+    """(After each request) A right password was re-entered for an action that was then refused, its transaction
+    rolled back or left uncommitted: the throttle forgets the account's failures in a commit of their own, so a
+    right password never stays counted as a failed login."""
+    pending = db.session.info.pop(_FORGET, None) if db.session.registry.has() else None
+    if pending:
+        db.session.rollback()  # whatever the refused action left
+        throttle.succeeded(*pending)
+    return response
 
 
 def check_form(form, user, address):

@@ -4,7 +4,8 @@ An attempt is recorded *before* its password is checked, and only then counted: 
 of attempts racing in several workers, at most the limit get their password checked (the n-th
 attempt to be recorded sees at least n, so it is refused past the limit). A wrong password
 leaves its record; a right one removes the records of that account from that address. Refused
-attempts are not counted, so an attacker who keeps trying does not extend the block.
+attempts are not counted, so an attacker who keeps trying does not extend the block: one that the
+attempts already recorded refuse is refused before anything is written (it commits nothing).
 
 Keys: (account, address), so one address cannot lock other accounts out (behind a reverse proxy
 every user may share an address: see TRUSTED_PROXIES), and the account alone with a higher
@@ -77,9 +78,12 @@ def succeeded(email, address, commit=True):
 
     The database's records are deleted in a commit of their own, or with ``commit=False`` in the caller's
     transaction (a login: with its last_login_at; they stay if it rolls back). Redis's, when configured,
-    are deleted at once either way: the password was right, whatever the caller's commit does."""
-    if _store_call("succeeded", email, address) and commit:
+    are deleted at once either way: the password was right, whatever the caller's commit does. Returns
+    whether the deletion waits for the caller's commit."""
+    pending = bool(_store_call("succeeded", email, address))
+    if pending and commit:
         db.session.commit()
+    return pending and not commit
 
 
 def forget(email):
@@ -102,21 +106,33 @@ def forget_in_redis(account):
 
 class _DbStore:
     def admit(self, account, address):
+        """The committed attempts are counted first: one past the limit is refused with nothing written (a refused
+        attempt commits nothing). Else the attempt is recorded and committed, and counted again with every other
+        one committed meanwhile: of attempts racing in several workers, the one that finds itself past the limit
+        now takes its record back (a second commit, only in that race)."""
         per_pair, per_account, window = _limits()
         cutoff = utcnow() - timedelta(seconds=window)
+        if self._over(account, address, cutoff, per_pair - 1, per_account - 1):
+            return False, self._retry_after(account, address, cutoff)
         db.session.execute(db.delete(LoginAttempt).where(LoginAttempt.created_at < cutoff))
         row = LoginAttempt(account=account, address=address)
         db.session.add(row)
         db.session.commit()  # visible to every other worker before we count
-        recent = db.select(db.func.count()).select_from(LoginAttempt)
-        recent = recent.where(LoginAttempt.account == account, LoginAttempt.created_at >= cutoff)
-        n_account = db.session.scalar(recent)
-        n_pair = db.session.scalar(recent.where(LoginAttempt.address == address))
-        if n_pair > per_pair or n_account > per_account:
+        if self._over(account, address, cutoff, per_pair, per_account):
             db.session.delete(row)
             db.session.commit()
             return False, self._retry_after(account, address, cutoff)
         return True, 0
+
+    @staticmethod
+    def _over(account, address, cutoff, per_pair, per_account):
+        """Whether more than ``per_pair`` attempts of the account from the address, or more than ``per_account`` of
+        the account, are recorded within the window."""
+        recent = db.select(db.func.count()).select_from(LoginAttempt)
+        recent = recent.where(LoginAttempt.account == account, LoginAttempt.created_at >= cutoff)
+        if db.session.scalar(recent) > per_account:
+            return True
+        return db.session.scalar(recent.where(LoginAttempt.address == address)) > per_pair
 
     @staticmethod
     def _retry_after(account, address, cutoff):

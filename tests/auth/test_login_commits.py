@@ -114,3 +114,19 @@ def test_a_login_whose_commit_fails_is_no_login(store):
     assert db.session.get(User, user.id).last_login_at is None
     assert _post(client, user.email, "password123").status_code == 302  # it works once the database is back
     assert client.get("/dashboard").status_code == 200
+
+
+def test_a_throttled_login_commits_nothing(make_app):
+    """Past the limit the attempt is refused (429) before anything is written: no commit (it was two, the attempt
+    recorded and then taken back), and the failures before it stay counted as they were."""
+    app = make_app(LOGIN_MAX_FAILURES=2, PROPAGATE_EXCEPTIONS=False)
+    with app.app_context():
+        user = make_user()
+        client = app.test_client()
+        for _ in range(2):
+            assert _post(client, user.email, "wrong-password").status_code == 200
+        resp, commits = _commits_of(app.test_client(), user.email, "password123")
+        assert resp.status_code == 429 and "登录失败次数过多" in resp.get_data(as_text=True)
+        assert int(resp.headers["Retry-After"]) > 0
+        assert commits == []
+        assert db.session.scalar(db.select(db.func.count()).select_from(LoginAttempt)) == 2
