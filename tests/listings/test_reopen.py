@@ -131,10 +131,12 @@ def reopen(client, kind, listing):
     return client.post(f"{kind.url}{listing.id}/status", data={"action": "reopen"}, follow_redirects=True)
 
 
-def test_a_listing_with_a_live_contract_is_not_reopened(client, auth, kind, deal):
-    """No button while the contract naming it stands, and a forged POST is refused in Chinese."""
+@pytest.mark.parametrize("who", ["owner", "admin"])
+def test_a_listing_with_a_live_contract_is_not_reopened(client, auth, kind, deal, who):
+    """No button while the contract naming it stands, and a forged POST is refused in Chinese: for its owner and for
+    an admin alike (a contract's solve is undone only after the contract is voided)."""
     listing = deal["listing"]
-    auth.login(deal["owner"])
+    auth.login(deal["owner"] if who == "owner" else make_user("admin"))
     assert 'value="reopen"' not in client.get(f"{kind.url}{listing.id}").get_data(as_text=True)
     assert kind.live in reopen(client, kind, listing).get_data(as_text=True)
     assert status_of(listing) == "solved"
