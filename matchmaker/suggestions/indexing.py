@@ -259,8 +259,10 @@ def _load_docs(kind, retokenize, report):
     return docs
 
 
-def new_job(trigger, user_id=None, status="queued") -> IndexJob:
-    """Insert the one active refit job (commits); raise RefitBusy when there already is one."""
+def new_job(trigger, user_id=None, status="queued", then=None) -> IndexJob:
+    """Insert the one active refit job (commits once); raise RefitBusy when there already is one. ``then(job)``,
+    called before the commit, asks for what follows it (``jobs.after_commit``: its queue message is written with
+    the job's commit)."""
     recover_stale()
     now = utcnow()
     job = IndexJob(status=status, active=True, trigger=trigger, requested_by_id=user_id, heartbeat_at=db_now())
@@ -268,6 +270,9 @@ def new_job(trigger, user_id=None, status="queued") -> IndexJob:
         job.started_at, job.attempts = now, 1
     db.session.add(job)
     try:
+        db.session.flush()
+        if then is not None:
+            then(job)
         db.session.commit()
     except IntegrityError:  # the unique index on ``active``: someone else's job won
         db.session.rollback()
@@ -419,9 +424,10 @@ def running_job():
     return db.session.scalar(select(IndexJob).where(IndexJob.active.is_(True)).limit(1))
 
 
-def recover_stale() -> list[int]:
+def recover_stale(then=None) -> list[int]:
     """Requeue a running refit whose process stopped beating (killed, machine lost), or give it
-    up after three attempts; a queued one nobody took is dispatched again. Return ids to run."""
+    up after three attempts; a queued one nobody took is dispatched again. Return ids to run.
+    ``then(job)``: called for a requeued job before the commit (commits once), as in ``new_job``."""
     cutoff = server_now() - timedelta(seconds=float(setting("JOBS_STALE_SECONDS", 120)))  # heartbeats' clock
     job = db.session.scalar(
         select(IndexJob).where(IndexJob.active.is_(True), IndexJob.heartbeat_at < cutoff).with_for_update()
@@ -437,6 +443,8 @@ def recover_stale() -> list[int]:
             job.message = f"处理进程中断，第 {job.attempts} 次运行未完成，已重新排队"
         job.status, job.stage, job.heartbeat_at = "queued", "", db_now()
         again.append(job.id)
+        if then is not None:
+            then(job)
     db.session.commit()
     return again
 

@@ -49,35 +49,41 @@ def run_refit(job_id, trigger="admin", user_id=None):
 def start_refit(trigger="admin", user_id=None, background=None):
     """Queue a refit (or return the one already queued or running) and have it run; return the job.
 
-    An interrupted refit (its process died) is resumed instead of starting another."""
+    One commit: the job's row, and its queue message with it (``jobs.after_commit``, an outbox row when a worker
+    runs it), so a job is never committed without the message that runs it. An interrupted refit (its process
+    died) is resumed instead of starting another."""
     resumed = requeue_stale(background)
     if resumed:
         job = db.session.get(IndexJob, resumed[0])
         db.session.refresh(job)
         return job
     try:
-        job = new_job(trigger, user_id)
+        job = new_job(trigger, user_id, then=_follow(background))
     except RefitBusy as busy:
         return busy.job
-    _dispatch(job.id, trigger, user_id, background)
-    db.session.refresh(job)  # an immediate run changed it in a session of its own
+    if background is False:  # the caller wants it done before it goes on (benchmarks, scripts)
+        run_refit(job.id, trigger, user_id)
+    db.session.refresh(job)  # a run changed it in a session of its own
     return job
 
 
 def requeue_stale(background=None) -> list[int]:
-    """Run again a refit whose process died (called periodically); return the ids dispatched."""
-    again = recover_stale()
-    for job_id in again:
-        job = db.session.get(IndexJob, job_id)
-        _dispatch(job_id, job.trigger, job.requested_by_id, background)
+    """Run again a refit whose process died (called periodically); return the ids dispatched. Commits once:
+    the job requeued and its queue message."""
+    again = recover_stale(then=_follow(background))
+    if background is False:
+        for job_id in again:
+            job = db.session.get(IndexJob, job_id)
+            run_refit(job_id, job.trigger, job.requested_by_id)
     return again
 
 
-def _dispatch(job_id, trigger, user_id, background):
-    if background is False:  # the caller wants it done before it goes on (benchmarks, scripts)
-        run_refit(job_id, trigger, user_id)
-    else:  # a worker runs it (in this process right away in immediate mode)
-        jobs.enqueue(run_refit, job_id, trigger, user_id)
+def _follow(background):
+    """What ``new_job`` / ``recover_stale`` call before their commit: a worker runs the job once it commits (in
+    this process right after it, in immediate mode); nothing when the caller runs it itself (``background=False``)."""
+    if background is False:
+        return None
+    return lambda job: jobs.after_commit(run_refit, job.id, job.trigger, job.requested_by_id)
 
 
 def check_schedule():

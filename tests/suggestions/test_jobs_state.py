@@ -114,3 +114,59 @@ def test_dictionary_change_reaches_tokenizer_before_next_tokenisation(app):
     db.session.commit()
     ensure_dictionary()
     assert tok.tokenize("锁芯驱动板") != ["锁芯驱动板"]
+
+
+def _commits_during(fn):
+    """What ``fn()`` returns, and for each commit made meanwhile the tables of the rows it inserted or changed."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    commits, wrote = [], set()
+
+    def flushing(session, *_):
+        wrote.update(o.__tablename__ for o in (*session.new, *session.dirty))
+
+    def committed(session):
+        commits.append(sorted(wrote))
+        wrote.clear()
+
+    listeners = (("before_flush", flushing), ("after_commit", committed), ("after_rollback", lambda _: wrote.clear()))
+    for name, listener in listeners:
+        event.listen(Session, name, listener)
+    try:
+        return fn(), commits
+    finally:
+        for name, listener in listeners:
+            event.remove(Session, name, listener)
+
+
+def test_a_refit_is_queued_in_one_commit(app, monkeypatch):
+    """With a worker's queue, the job's row and the queue's row that runs it are one commit (it was two: a crash
+    between them left a queued job no worker was told of until the stale sweep); the message is sent after it."""
+    from matchmaker.jobs import queue
+    from matchmaker.models import PendingJob
+
+    app.config.update(JOBS_IMMEDIATE=False)
+    sent = []
+    monkeypatch.setattr(queue, "send", sent.append)
+    job, commits = _commits_during(lambda: refit.start_refit(trigger="admin"))
+    assert commits == [["index_job", "pending_job"]]
+    (row,) = db.session.scalars(select(PendingJob)).all()
+    assert (row.task, row.args, sent) == ("matchmaker.suggestions.refit:run_refit", [job.id, "admin", None], [row.id])
+    assert (job.status, job.active) == ("queued", True)
+
+
+def test_a_stale_refit_is_requeued_in_one_commit(app, monkeypatch):
+    """The sweep's requeue of a refit whose process died: the job back in the queue and its queue row, one commit."""
+    from matchmaker.jobs import queue
+    from matchmaker.models import PendingJob
+
+    job = indexing.new_job("admin")
+    assert indexing.claim_job(job.id)
+    job.heartbeat_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    app.config.update(JOBS_IMMEDIATE=False)
+    monkeypatch.setattr(queue, "send", lambda row_id: None)
+    again, commits = _commits_during(refit.requeue_stale)
+    assert again == [job.id] and commits == [["index_job", "pending_job"]]
+    assert db.session.scalars(select(PendingJob.args)).all() == [[job.id, "admin", None]]
