@@ -1,6 +1,8 @@
 """Technology-broker training: courses, their modules and sessions, enrolments, attendance, certificates."""
 
-from sqlalchemy.orm import validates
+from sqlalchemy import event
+from sqlalchemy.orm import Session, validates
+from sqlalchemy.sql.elements import BindParameter
 
 from ..extensions import db
 from .base import today, utcnow
@@ -129,7 +131,8 @@ class TrainingEnrolment(db.Model):
 
     @validates("phone")
     def _reverse_phone(self, _key, phone):
-        """phone_reversed follows the phone on every ORM path (the column default covers Core inserts)."""
+        """phone_reversed follows the phone on every ORM path (the column default covers Core inserts, and
+        ``_bulk_phones`` a bulk UPDATE run by a session)."""
         self.phone_reversed = reversed_phone(phone)
         return phone
 
@@ -142,6 +145,37 @@ class TrainingEnrolment(db.Model):
     @property
     def org_kind_label(self):
         return OrgKind.label_of(self.org_kind)
+
+
+class BulkPhoneError(ValueError):
+    """A bulk UPDATE sets trainees' phones to what only the database computes: their phone_reversed would be left
+    stale (their 尾号 searches wrong)."""
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_phones(state):
+    """phone_reversed follows the phone in a bulk UPDATE run by a session, which neither ``_reverse_phone`` nor the
+        column's insert default sees: ``update(TrainingEnrolment).values(phone=...)`` (ORM or Core, Query.update), or
+        by primary key with a list of rows. A phone set to an SQL expression is refused (BulkPhoneError): its reverse
+        is no SQL both databases share; set values, or change the rows through the ORM. A connection's own execute (no
+    session) is not seen: the app runs none on this table."""
+    stmt = state.statement
+    if not state.is_update or getattr(getattr(stmt, "table", None), "name", None) != TrainingEnrolment.__tablename__:
+        return
+    values = {getattr(k, "key", k): v for k, v in (stmt._values or {}).items()}
+    if "phone" in values and "phone_reversed" not in values:
+        phone = values["phone"]
+        if not isinstance(phone, BindParameter) or phone.required or phone.callable is not None:
+            raise BulkPhoneError("training_enrolment.phone set to an SQL expression: phone_reversed cannot follow it")
+        if stmt._maintain_values_ordering:  # ordered_values() takes no more values
+            raise BulkPhoneError("training_enrolment.phone in ordered values: name phone_reversed among them")
+        state.statement = stmt.values(phone_reversed=reversed_phone(phone.value))
+    rows = state.parameters
+    if isinstance(rows, dict):
+        rows = [rows]
+    if rows and any("phone" in r and "phone_reversed" not in r for r in rows):
+        rows = [r if "phone" not in r else {**r, "phone_reversed": reversed_phone(r["phone"])} for r in rows]
+        state.parameters = rows if isinstance(state.parameters, list) else rows[0]
 
 
 class Certificate(db.Model):

@@ -112,3 +112,40 @@ def test_a_phone_search_finding_no_one_says_how_numbers_are_searched(client, cou
     assert hint in _found(client, course, "0013")[1]
     assert hint not in _found(client, course, "无此人")[1]
     assert hint not in _found(client, course, "8000")[1]  # found: no empty list
+
+
+def _reversed_phones(course):
+    db.session.expire_all()
+    rows = db.select(TrainingEnrolment.phone, TrainingEnrolment.phone_reversed).filter_by(course_id=course.id)
+    return dict(db.session.execute(rows).all())
+
+
+def test_a_bulk_update_of_phones_keeps_their_last_digits_searchable(client, course):
+    """An UPDATE of many trainees' phones at once (no ORM object, so no validator) reverses them all the same, by
+    a condition or by primary key: the new 尾号 finds the trainee, the old one no more (phone_reversed was left as
+    it was: the old 尾号 still found 王一号, the new one did not)."""
+    from sqlalchemy import update
+
+    wang = db.session.scalar(db.select(TrainingEnrolment.id).filter_by(course_id=course.id, name="王一号"))
+    zhang = db.session.scalar(db.select(TrainingEnrolment.id).filter_by(course_id=course.id, name="张三号"))
+    db.session.execute(update(TrainingEnrolment).where(TrainingEnrolment.id == wang).values(phone="13711112222"))
+    db.session.execute(update(TrainingEnrolment), [{"id": zhang, "phone": "13633334444"}])
+    db.session.commit()
+    stored = _reversed_phones(course)
+    assert stored["13711112222"] == "22221111731" and stored["13633334444"] == "44443333631"
+    assert _found(client, course, "2222")[0] == ["王一号"] and _found(client, course, "6666")[0] == []
+    assert _found(client, course, "4444")[0] == ["张三号"] and _found(client, course, "5678")[0] == []
+
+
+def test_a_bulk_update_setting_phones_by_an_expression_is_refused(client, course):
+    """A phone computed by the database (here: a prefix added) has no reverse the application can write: the
+    statement is refused before it runs, and every stored phone and its reverse stay as they were."""
+    from sqlalchemy import update
+
+    from matchmaker.models.training import BulkPhoneError
+
+    before = _reversed_phones(course)
+    with pytest.raises(BulkPhoneError):
+        db.session.execute(update(TrainingEnrolment).values(phone="0" + TrainingEnrolment.phone))
+    db.session.rollback()
+    assert _reversed_phones(course) == before
