@@ -42,6 +42,12 @@ def owner_suggestions(listing, user=None):
     return services.owner_suggestions(listing, user or current_user)
 
 
+@bp.app_template_global()
+def viewer_pair(listing):
+    """Template helper: the viewer's own pair with someone else's `listing` (see services.viewer_pair)."""
+    return services.viewer_pair(listing, current_user)
+
+
 @bp.route("/mine")
 @role_required(Role.ENTERPRISE, Role.RESEARCHER)
 def mine():

@@ -503,6 +503,24 @@ def owner_suggestions(listing, user, limit=50):
     return _views(rows, side, user)
 
 
+def viewer_pair(listing, user):
+    """The pair joining someone else's `listing` to one of the user's own listings on the other side (a
+    researcher's result for a need, an enterprise's need for a result), asked-for and decided first; else None."""
+    if not getattr(user, "is_authenticated", False) or listing is None:
+        return None
+    stmt, side = _owner_stmt(user)
+    S = MatchSuggestion
+    if isinstance(listing, TechNeed) and side == "result":
+        stmt = stmt.where(S.need_id == listing.id)
+    elif isinstance(listing, Result) and side == "need":
+        stmt = stmt.where(S.result_id == listing.id)
+    else:
+        return None
+    order = (S.status == "suggested", S.score.desc(), S.last_activity_at.desc(), S.id)
+    s = db.session.scalars(stmt.options(*_owner_options()).order_by(*order).limit(1)).first()
+    return _views([s], side, user)[0] if s else None
+
+
 def _awaiting_reply(stmt, side):
     """Pairs a broker moved on that this side has not answered yet (感兴趣 / 暂无意向)."""
     S = MatchSuggestion
