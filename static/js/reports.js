@@ -46,12 +46,19 @@
     return p.series[0].data.every(function (v) { return !Number(v); });
   }
 
-  function funnel(p) {
+  function funnel(p, el, narrow) {
     var s = p.series[0];
+    var left = narrow ? 0.02 : 0.08, width = narrow ? 0.55 : 0.62;
+    // Labels in a column right of the funnel, in the page's text colour, a line to their stage: inside, the last
+    // stages' narrow tips (签订合同 2 of 69) were covered by their own label; beside each stage's edge, the steep
+    // edges of the upper stages ran under their label.
     return {
       tooltip: { trigger: "item", formatter: "{b}：{c} 项" },
-      series: [{ name: s.name, type: "funnel", sort: "none", left: "10%", width: "80%", gap: 2,
-        label: { show: true, position: "inside", formatter: "{b} {c}" },
+      series: [{ name: s.name, type: "funnel", sort: "none", left: left * 100 + "%", width: width * 100 + "%",
+        gap: 2, minSize: "6%",
+        label: { show: true, position: "right", formatter: "{b}：{c} 项", color: "#212529", fontSize: 14 },
+        labelLine: { show: true, lineStyle: { color: "#6c757d" } },
+        labelLayout: function () { return { x: el.clientWidth * (left + width) + 16, align: "left" }; },
         data: p.categories.map(function (c, i) { return { name: c, value: s.data[i] }; }) }]
     };
   }
@@ -62,7 +69,8 @@
     if (!p) { return; }
     if (empty(p)) { el.classList.add("report-chart-empty"); el.textContent = "本期无数据可绘制"; return; }
     var chart = echarts.init(el);
-    chart.setOption(p.type === "pie" ? pie(p) : p.type === "funnel" ? funnel(p) : cartesian(p, el.clientWidth < 480));
+    var narrow = el.clientWidth < 480;
+    chart.setOption(p.type === "pie" ? pie(p) : p.type === "funnel" ? funnel(p, el, narrow) : cartesian(p, narrow));
     charts.push(chart);
   });
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
