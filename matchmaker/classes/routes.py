@@ -38,7 +38,9 @@ def _editable(session_id):
 def index():
     """Live classes and online matchmaking sessions; filters by kind, upcoming/past, title or speaker."""
     page = db.paginate(services.session_query(request.args, current_user), per_page=20, error_out=False)
-    return render_template("classes/index.html", page=page, kinds=LiveKind)
+    now = services.beijing_now()
+    return render_template("classes/index.html", page=page, kinds=LiveKind,
+                           phase=lambda s: services.session_phase(s, now))  # fmt: skip
 
 
 @bp.route("/<int:session_id>")

@@ -125,6 +125,15 @@ def registration_open(session, now=None):
     return session.starts_at >= now - timedelta(hours=REGISTRATION_HOURS)  # never starts_at + 3 h: year 9999 overflows
 
 
+def session_phase(session, now=None):
+    """'ended' past the registration cut-off (when the session's page says 该场次已结束), 'started' from its start
+    until then, else 'upcoming'."""
+    now = now or beijing_now()
+    if not registration_open(session, now):
+        return "ended"
+    return "started" if session.starts_at <= now else "upcoming"
+
+
 def register(session, user):
     """An enterprise user or researcher registers, within capacity; commits.
 

@@ -134,3 +134,27 @@ def test_the_corrected_file_box_comes_before_the_import_button(client, auth):
     form = form.split("</form>", 1)[0]
     assert form.index('name="file"') < form.index('name="min_minutes"') < form.index('name="replace_guests"')
     assert form.index('name="replace_guests"') < form.index(">导入</button>")
+
+
+def _row(page, title):
+    return re.search(rf"<tr><td[^>]*>[^<]*</td>\s*<td><a [^>]*>{title}</a>.*?</tr>", page, re.S).group(0)
+
+
+def test_the_schedule_marks_ended_and_started_sessions_in_words_and_its_filters_still_apply(client):
+    """The schedule listed a class held months ago as one to come; each row now says 已结束 (with 可观看回放 when
+    there is a replay) or 已开始, as the session's own page does, and the 往期回放 / 即将开始 filters keep their rows."""
+    now = services.beijing_now().replace(second=0, microsecond=0)
+    make_session(title="往期课程", starts_at=now - timedelta(days=30), replay_link="https://live.example.cn/replay/2")
+    make_session(title="无回放往期", starts_at=now - timedelta(hours=4))
+    make_session(title="开播中课程", starts_at=now - timedelta(hours=1))
+    make_session(title="下周课程", starts_at=now + timedelta(days=7))
+    page = client.get("/classes/").get_data(as_text=True)
+    assert '已结束</span> <span class="small text-muted">可观看回放' in _row(page, "往期课程")
+    assert "已结束" in _row(page, "无回放往期") and "可观看回放" not in _row(page, "无回放往期")
+    assert "已开始" in _row(page, "开播中课程") and "已结束" not in _row(page, "开播中课程")
+    assert "已结束" not in _row(page, "下周课程") and "已开始" not in _row(page, "下周课程")
+    past = client.get("/classes/?when=past").get_data(as_text=True)
+    assert "往期课程" in past and "无回放往期" in past and "下周课程" not in past
+    upcoming = client.get("/classes/?when=upcoming&q=课程").get_data(as_text=True)
+    assert "下周课程" in upcoming and "开播中课程" in upcoming and "往期课程" not in upcoming
+    assert "已结束" not in upcoming
