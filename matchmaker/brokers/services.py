@@ -154,7 +154,8 @@ def assign(s, admin, broker_id, key=None):
 
 @rolls_back_on(BrokerError)
 def accept(s, actor, expected, key=None):
-    """Accept a suggestion: the two sides now see it on their listings; commits."""
+    """Accept a suggestion: the two sides (who saw it as 平台推荐) are told and asked whether they are interested;
+    commits."""
     once.bind(once.claim(key, "suggestion", actor), s.id)
     pipeline.apply_move(s, actor, "accepted", expected or "")
     s.decided_by_id, s.decided_at = actor.id, utcnow()
