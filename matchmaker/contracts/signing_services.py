@@ -454,10 +454,14 @@ def _apply_signature(doc, party, org, user, new_pdf, cred, fp, ip, ua, confirmed
     """The signature's rows (``cred``, the credential, saved with it when just issued; None for the platform's)."""
     doc.pdf = new_pdf
     doc.current_hash = document_hash(new_pdf)
+    # The time the file's signature states (its timestamp's), not the time of this row: the last party's row is
+    # written after the platform's signature and its verification, seconds later than the signature was made.
+    field = {SigningParty.BUYER.value: pades.PARTY_FIELDS[0], SigningParty.SELLER.value: pades.PARTY_FIELDS[1]}
+    signed_at = pades.signing_time(new_pdf, field.get(party, pades.PLATFORM_FIELD)) or utcnow()
     db.session.add(
         ContractSignature(
             document=doc, party=party, organization_id=getattr(org, "id", None), user_id=getattr(user, "id", None),
-            credential=cred, certificate_fingerprint=fp, signed_at=utcnow(), password_confirmed_at=confirmed_at,
+            credential=cred, certificate_fingerprint=fp, signed_at=signed_at, password_confirmed_at=confirmed_at,
             signed_hash=doc.current_hash, size_after=len(new_pdf), ip_address=(ip or "")[:45] or None,
             user_agent=(ua or "")[:200] or None,
         )

@@ -160,6 +160,25 @@ def sign_pdf(pdf_bytes: bytes, signer, request: SignRequest, timestamper=None) -
     return out.getvalue()
 
 
+def signing_time(pdf_bytes: bytes, field_name: str):
+    """When the signature in ``field_name`` says it was made, as the verification reports it: its timestamp's
+    time, else the signer's own; naive UTC (as stored), None when the field holds no signature. Recorded with
+    the signature, so that the signing page and the verification of the same file show the same second."""
+    from datetime import UTC
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
+
+    for emb in PdfFileReader(BytesIO(pdf_bytes), strict=False).embedded_signatures:
+        if emb.field_name != field_name:
+            continue
+        tokens = list(extract_tst_data_iter(emb.signer_info, signed=False))
+        when = tokens[0]["encap_content_info"]["content"].parsed["gen_time"].native if tokens else None
+        when = when or emb.self_reported_timestamp
+        return when.astimezone(UTC).replace(tzinfo=None) if when else None
+    return None
+
+
 def sign_party(pdf_bytes, signer, party_index: int, reason: str, name: str = "", timestamper=None, location=""):
     """A party's approval signature (甲方 = 0, 乙方 = 1)."""
     return sign_pdf(pdf_bytes, signer, SignRequest(PARTY_FIELDS[party_index], reason, name, location), timestamper)
