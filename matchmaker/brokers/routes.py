@@ -127,6 +127,9 @@ def render_pair(s, status=200, reject_form=None, follow_form=None):
         result_contacts=services.contacts_of(s.result), brokers=queries.broker_choices() if current_user.is_admin else [],
         stale=stale, stale_days=_stale_days(), status_enum=SuggestionStatus, is_open=s.status in OPEN_STATUSES,
         contract_recordable=services.contract_recordable(s),
+        # A refused form is shown again where it was posted (what was typed is kept); the page's script then puts
+        # the pair's own address in the address bar: a refresh reloads the pair, not the form sent again.
+        page_url=url_for("brokers.suggestion", suggestion_id=s.id) if request.method == "POST" else None,
     ), status  # fmt: skip
 
 
@@ -205,7 +208,7 @@ def accept(suggestion_id):
     """Accept a suggestion."""
     s = _load(suggestion_id)
     return _act(s, services.accept, (request.form.get("expected"),),
-                "已采纳该推荐，双方可在各自的需求/成果页面看到", "该推荐已由您的上一次提交采纳")  # fmt: skip
+                "已采纳该推荐，已通知双方并请其反馈意向", "该推荐已由您的上一次提交采纳")  # fmt: skip
 
 
 @bp.route("/suggestions/<int:suggestion_id>/reject", methods=["POST"])
