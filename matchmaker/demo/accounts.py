@@ -36,6 +36,8 @@ OTHERS = [
 ]
 PERSON_NAMES = ["张伟", "王芳", "李强", "刘洋", "陈静", "杨磊", "赵敏", "黄涛", "周丽", "吴军", "徐婷", "孙浩",
                 "胡杰", "朱琳", "高峰", "林霞", "何斌", "郭蕾", "马超", "罗燕"]  # fmt: skip
+# Plain names (pages add the role: 经纪人：李建国), none an enterprise user's or researcher's above.
+BROKER_NAMES = ["李建国", "钱思远", "孙丽华"]
 
 
 def demo_uscc(n):
@@ -60,7 +62,7 @@ def seed(ctx):
     users["admin"].append(_user(Role.ADMIN, "admin@demo.cn", "平台管理员", orgs["市科学技术局"], pw))
     for i in range(1, 4):
         users["broker"].append(
-            _user(Role.BROKER, f"broker{i}@demo.cn", f"经纪人{PERSON_NAMES[i]}", orgs["市技术转移服务中心"], pw)
+            _user(Role.BROKER, f"broker{i}@demo.cn", BROKER_NAMES[i - 1], orgs["市技术转移服务中心"], pw)
         )
     for i, (name, _, _) in enumerate(ENTERPRISES, start=1):
         users["enterprise"].append(_user(Role.ENTERPRISE, f"ent{i}@demo.cn", PERSON_NAMES[i % 20], orgs[name], pw))

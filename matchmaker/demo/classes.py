@@ -45,8 +45,8 @@ def seed(ctx):
     start = (services.beijing_now() + timedelta(days=5)).replace(hour=15, minute=0, second=0, microsecond=0)
     upcoming = services.save_session(LiveSession(), {
         "kind": "class", "title": "技术经纪人实务：从需求挖掘到合同登记", "starts_at": start,
-        "ends_at": start + timedelta(hours=2), "speaker": "经纪人张伟", "live_link": "https://live.example.cn/room/next",
-        "capacity": 200, "published": True, "description": "报名后可在本页进入直播间；开播前一天提醒。"}, broker)  # fmt: skip
+        "ends_at": start + timedelta(hours=2), "speaker": f"{broker.name} 技术经纪人",
+        "live_link": "https://live.example.cn/room/next", "capacity": 200, "published": True, "description": "报名后可在本页进入直播间；开播前一天提醒。"}, broker)  # fmt: skip
     for user in people[:4]:
         services.register(upcoming, user)
     ctx["echo"]("直播课堂：2020 年线上公益直播课堂 6 场、线上技术难题对接活动 1 场；近期课堂 1 场（已有 4 人报名）")
