@@ -4,7 +4,7 @@ shows a visible focus outline; the skip link, the user menu (a dropdown) and the
 selects and date field work from the keyboard. Pages are checked by axe-core (Journey.audit).
 
 Between posting and reading, an admin (in a browser of their own, with the mouse) accepts the
-suggested pair: owners see a suggestion once a broker has vouched for it.
+suggested pair, as a broker would between the two (owners see the platform's pairs before review too).
 """
 
 import re
