@@ -38,6 +38,18 @@ def _query_buffer(n_features: int) -> np.ndarray:
     return buf
 
 
+def _matches(found, query_id: int, query_is_need: bool) -> list[MatchResult]:
+    # MatchResult(...) without the frozen dataclass's five guarded assignments (as explain's Reasons).
+    out = []
+    new, put, add = object.__new__, object.__setattr__, out.append
+    for other, s, r, rest in found:
+        m = new(MatchResult)
+        need, result = (query_id, other) if query_is_need else (other, query_id)
+        put(m, "__dict__", {"need_id": need, "result_id": result, "score": s, "reasons": r, "rest": rest})
+        add(m)
+    return out
+
+
 class MatchEngine:
     """Needs and results in one TF-IDF space; lexical candidates re-ranked by LSA feedback."""
 
@@ -193,7 +205,7 @@ class MatchEngine:
             hits = score_side(side, qbuf, qi, qd, z if semantic else None, self, set(exclude))
         finally:
             qbuf[qi] = 0.0
-        keep = np.flatnonzero(hits.score >= min_score)
+        keep = (hits.score >= min_score).nonzero()[0]
         order = keep[np.lexsort((hits.ids[keep], -hits.score[keep]))]
         if not explain:
             order = order[:top_k]
@@ -220,14 +232,14 @@ class MatchEngine:
         x, z = self._query(self.needs_, need)
         nid = need.id if isinstance(need, Doc) else int(need)
         found = self.search(self.results_, x, z, top_k, min_score, exclude, explain=explain)
-        return [MatchResult(nid, rid, s, r, rest) for rid, s, r, rest in found]
+        return _matches(found, nid, True)
 
     def needs_for_result(self, result, top_k=10, min_score=0.0, exclude=(), explain=True) -> list[MatchResult]:
         """Return the best needs for a result id or a Doc."""
         x, z = self._query(self.results_, result)
         rid = result.id if isinstance(result, Doc) else int(result)
         found = self.search(self.needs_, x, z, top_k, min_score, exclude, explain=explain)
-        return [MatchResult(nid, rid, s, r, rest) for nid, s, r, rest in found]
+        return _matches(found, rid, False)
 
     def pair_blocks(self, side="needs", top_k=10, min_score=0.0, block=256) -> Iterator[list]:
         """Yield [(query id, other side's ids, scores)] for every live document of one side

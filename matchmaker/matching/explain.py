@@ -197,7 +197,7 @@ def _explain_compiled(engine, query_row, side, cand_rows, cand_delta, scores, le
     if has_sem:
         latent = engine.latent_
         if zfb is not None:
-            fb, tw, zdir_norm = np.float32(b) * zfb, _NO_VEC, float(np.linalg.norm(zdir))
+            fb, tw, zdir_norm = np.float32(b) * zfb, _NO_VEC, float(np.sqrt(zdir.dot(zdir)))
         else:  # the query's terms weighted instead
             fb, tw, zdir_norm = _NO_F32, np.asarray(zdir, dtype=np.float64), 1.0
         Yq, Yd, norm, fb_topic = kernels_explain.embed(
@@ -413,14 +413,14 @@ def _reason_objects(vec, is_q, term, other, lexical, semantic, query_is_need):
     """Reason objects: a query word (term) with its partner word (other; -1: none), or a topic
     word of the document (not is_q), with its parts."""
     names = vec.words()
-    if max(term.max(initial=-1), other.max(initial=-1)) < len(names):
+    try:  # fitted words (a word first seen after the fit is past the list)
         terms = [names[f] for f in term.tolist()]
         others = [names[f] if f >= 0 else None for f in other.tolist()]
-    else:  # words first seen after the fit
+    except IndexError:
         terms = [word_name(vec, f) for f in term.tolist()]
         others = [word_name(vec, f) if f >= 0 else None for f in other.tolist()]
     out = []
-    new, put, add = _new, _set, out.append
+    new, add = _new, out.append
     for from_query, w, o, lx, sm in zip(is_q.tolist(), terms, others, lexical.tolist(), semantic.tolist()):
         if from_query:
             mine, theirs = (w,), (o,) if o else ()
@@ -432,13 +432,14 @@ def _reason_objects(vec, is_q, term, other, lexical, semantic, query_is_need):
             if not query_is_need:
                 mine, theirs = theirs, mine
         r = new(Reason)  # Reason(...) without the frozen dataclass's six guarded assignments
-        put(r, "__dict__", {"term": label, "weight": lx + sm, "lexical": lx, "semantic": sm,
-                            "need_words": mine, "result_words": theirs})  # fmt: skip
+        d = r.__dict__
+        d["term"], d["weight"], d["lexical"], d["semantic"] = label, lx + sm, lx, sm
+        d["need_words"], d["result_words"] = mine, theirs
         add(r)
     return out
 
 
-_new, _set = object.__new__, object.__setattr__
+_new = object.__new__
 
 
 def _best_partners(lex, sem, d_ok, start, filled):

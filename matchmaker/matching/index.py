@@ -66,10 +66,10 @@ def top_n(values: np.ndarray, k: int) -> np.ndarray:
             sample = values[::step]
             thr = np.partition(sample, len(sample) - m)[len(sample) - m]
         if thr > 0:
-            big = np.flatnonzero(values >= thr)
+            big = (values >= thr).nonzero()[0]
             if len(big) >= k:
-                return big[np.argpartition(-values[big], k - 1)[:k]]
-    return np.argpartition(-values, k - 1)[:k]
+                return big[(-values[big]).argpartition(k - 1)[:k]]
+    return (-values).argpartition(k - 1)[:k]
 
 
 class RowOf:
@@ -207,7 +207,7 @@ class SideIndex:
         P = self.postings
         if _csc_matvec is None or P.data.dtype != weights.dtype:
             return P[terms].T @ weights
-        order = np.argsort(-terms)
+        order = (-terms).argsort()
         ap = _spans(P.indptr, terms[order], P.indices.dtype)
         x = np.zeros(len(ap) - 1, dtype=weights.dtype)
         x[0::2] = weights[order]

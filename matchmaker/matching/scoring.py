@@ -68,22 +68,24 @@ def score_side(side: SideIndex, qbuf, qi, qd, z, params, exclude=()) -> Hits:
     score = lex
     b = params.semantic_weight
     zdir = zfb = None
-    if b > 0 and len(lex) and z is not None and np.any(z):
+    if b > 0 and len(lex) and z is not None and z.any():
         # Pseudo-relevance feedback: move the query embedding towards its best lexical
         # matches, each in proportion to its lexical score to the power p (a match far
         # ahead of the others steers the topic; p = 0 is the plain mean), then blend that
         # topical similarity into the candidates' scores.
         m = min(params.feedback_docs, len(lex))
-        top = np.argpartition(-lex, m - 1)[:m] if m < len(lex) else np.arange(len(lex))
+        top = (-lex).argpartition(m - 1)[:m] if m < len(lex) else np.arange(len(lex))
         w = lex[top].astype(np.float32) ** np.float32(getattr(params, "feedback_power", 0.0))
         fb = params.feedback_weight * (w @ Zc[top]) / w.sum()
-        norm = float(np.linalg.norm(z + fb)) or 1.0
+        v = z + fb
+        norm = float(np.sqrt(v.dot(v))) or 1.0  # np.linalg.norm's own sum, without its checks
         zdir, zfb = z / norm, fb / norm
-        sem = np.clip(Zc @ (zdir + zfb), 0.0, 1.0)
+        sem = Zc @ (zdir + zfb)
+        np.minimum(np.maximum(sem, 0.0, out=sem), 1.0, out=sem)  # np.clip's values, without its wrapper
         # A document the latent space has no word of (all its words new since the fit, or
         # a young index) is scored on its words alone rather than losing the latent part.
         # (Only rows whose clipped similarity is zero can be such rows: few are looked at.)
-        zero = np.flatnonzero(sem == 0.0)
+        zero = (sem == 0.0).nonzero()[0]
         if len(zero):
             blank = zero[~Zc[zero].any(axis=1)]
             sem[blank] = lex[blank]

@@ -104,6 +104,10 @@ class WordTables:
         """Whether each of these word features (fitted or added later) is a whole word (is_whole_word)."""
         keywords = getattr(vec, "keywords_", ())
         flags = self._flags(vec, keywords)
+        try:  # the usual case: all fitted words (a later word's feature is past the flags)
+            return flags[feats]
+        except IndexError:
+            pass
         fitted = feats < self.n_words
         out = np.zeros(len(feats), dtype=bool)
         out[fitted] = flags[feats[fitted]]
