@@ -166,6 +166,7 @@ def _parts(Zc, scores, lex_scores, zdir, b):
     return coef, active
 
 
+_any = np.logical_or.reduce  # ndarray.any without its wrapper
 _NO_R, _NO_VEC, _NO_F32 = np.zeros((0, 0), dtype=np.float32), np.zeros(0), np.zeros(0, dtype=np.float32)
 
 
@@ -178,7 +179,7 @@ def _explain_compiled(engine, query_row, side, cand_rows, cand_delta, scores, le
     """
     vec, b = engine.vectorizer_, engine.semantic_weight
     qi, qd = query_row.indices, query_row.data
-    if not cand_delta.any():  # the usual case: all from the main part, gathered at once
+    if not _any(cand_delta):  # the usual case: all from the main part, gathered at once
         X = side.X
         F, D, bounds = kernels_explain.gather_rows(X.indptr, X.indices, X.data, cand_rows, qi, qd)
         Zc = side.Z[cand_rows]
@@ -193,7 +194,7 @@ def _explain_compiled(engine, query_row, side, cand_rows, cand_delta, scores, le
     nw = len(both.feat) - nq
     coef, active = kernels_explain.parts(Zc, scores, lex_scores, zdir is not None, float(b))
     R, norm, fb_topic = _NO_R, _NO_VEC, _NO_VEC
-    has_sem = bool(nq and nw and active.any())
+    has_sem = bool(nq and nw and _any(active))
     if has_sem:
         latent = engine.latent_
         if zfb is not None:

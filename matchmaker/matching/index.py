@@ -222,7 +222,7 @@ class SideIndex:
         """
         n = len(self.ids)
         sel = self.selective[qi]
-        if not sel.any() or n == 0:
+        if n == 0 or not np.logical_or.reduce(sel):  # sel.any() without its wrapper
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), False
         part = self._partial(qi[sel], qd[sel], n)
         if len(self.dead_rows):

@@ -390,23 +390,23 @@ class Vectorizer:
         vget = self.vocabulary_.get
         w_ids = np.fromiter(map(vget, words, repeat(-1)), np.int64, len(words))
         if getattr(self, "n_extra_", 0):  # words and n-grams the fit never saw get extra slots
-            if -1 in w_ids:
+            if len(w_ids) and w_ids[w_ids.argmin()] < 0:  # -1 in w_ids, without its comparison
                 word_list = list(words)
                 for k in np.flatnonzero(w_ids < 0).tolist():
                     w_ids[k] = self._extra_slot(word_list[k], create)
-            if -1 in c_ids:
+            if len(c_ids) and c_ids[c_ids.argmin()] < 0:
                 for k in np.flatnonzero(c_ids < 0).tolist():
                     c_ids[k] = self._extra_slot(int(keys[k]), create)
         w_counts = np.fromiter(words.values(), np.float64, len(words))
         n_fitted = self.n_fitted_
         ids, counts, idf, n_w = kernels.query_order(w_ids, w_counts, c_ids, c_counts, self.idf_, n_fitted)
-        if len(ids) and ids.max() >= n_fitted:
+        if len(ids) and ids[ids.argmax()] >= n_fitted:  # ids.max(), without its wrapper
             late = ids >= n_fitted
             idf[late] = self._extra_idf(ids[late] - n_fitted)
         idf = self._term_idf(idf)
         data = (1.0 + np.log(counts)) * idf
         sq = data * data
-        nw, nc = float(sq[:n_w].sum()), float(sq[n_w:].sum())
+        nw, nc = float(np.add.reduce(sq[:n_w])), float(np.add.reduce(sq[n_w:]))
         a = self.word_weight
         total = np.sqrt(a * (nw > 0) + (1 - a) * (nc > 0))
         f_w = np.sqrt(a) / np.sqrt(nw) / total if nw > 0 else 1.0
