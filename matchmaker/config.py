@@ -40,6 +40,12 @@ class DefaultConfig:
     # Seconds any Redis client (rate limits, login throttle, job queue) waits to connect or for an answer:
     # a Redis that accepts connections but never answers holds no request longer (each then falls back).
     REDIS_SOCKET_TIMEOUT = 1.0
+    # Apps sharing one Redis (the test runs on a machine, each xdist worker of a run; staging beside production)
+    # keep apart by these: every key the app itself writes (the login throttle's) starts with REDIS_KEY_PREFIX,
+    # Flask-Limiter puts RATELIMIT_KEY_PREFIX into each of its keys ("LIMITS:LIMITER/<prefix>/..."), and the job
+    # queue is named JOBS_QUEUE_NAME (below). The defaults are the keys production has always used.
+    REDIS_KEY_PREFIX = "mm:"
+    RATELIMIT_KEY_PREFIX = ""
     # Every limit counts the hits of the last N seconds (a fixed window let twice the limit through
     # across its boundary: the end of one window and the start of the next).
     RATELIMIT_STRATEGY = "moving-window"

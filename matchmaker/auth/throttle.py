@@ -165,10 +165,10 @@ class _RedisStore:
 
             _redis_clients[url] = redis.Redis.from_url(url, **redis_timeouts(current_app.config))
         self.r = _redis_clients[url]
+        self.prefix = current_app.config.get("REDIS_KEY_PREFIX", "mm:") + "login:"
 
-    @staticmethod
-    def _keys(account, address):
-        return f"mm:login:acct:{account}", f"mm:login:pair:{account}|{address}"
+    def _keys(self, account, address):
+        return f"{self.prefix}acct:{account}", f"{self.prefix}pair:{account}|{address}"
 
     def admit(self, account, address):
         per_pair, per_account, window = _limits()
@@ -206,7 +206,7 @@ class _RedisStore:
 
     def forget(self, account):
         acct_key, _ = self._keys(account, "")
-        self.r.delete(acct_key, *self.r.scan_iter(match=f"mm:login:pair:{_glob(account)}|*"))
+        self.r.delete(acct_key, *self.r.scan_iter(match=f"{_glob(self.prefix)}pair:{_glob(account)}|*"))
 
 
 def _glob(text):

@@ -10,6 +10,7 @@ from matchmaker.extensions import db
 from matchmaker.models import LoginAttempt, User
 
 from ..factories import make_user
+from ..redis_keys import clear_login_keys
 from ..security.test_throttle import REDIS, _redis_ok
 
 
@@ -25,10 +26,8 @@ def store(request, make_app):
             pytest.skip("Redis not reachable")
         import redis
 
-        r = redis.Redis.from_url(REDIS)
-        for key in r.scan_iter("mm:login:*"):
-            r.delete(key)
         app = make_app(REDIS_URL=REDIS, RATELIMIT_STORAGE_URI="memory://", **extra)
+        clear_login_keys(redis.Redis.from_url(REDIS), app)
     with app.app_context():
         yield request.param, app
 

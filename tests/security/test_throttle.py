@@ -5,9 +5,10 @@ import os
 import pytest
 
 from matchmaker.extensions import db
-from matchmaker.models import LoginAttempt
+from matchmaker.models import LoginAttempt, User
 
 from ..factories import make_user
+from ..redis_keys import clear_login_keys, login_keys_pattern
 
 REDIS = os.environ.get("MATCHMAKER_TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
 
@@ -33,10 +34,8 @@ def throttled(request, make_app):
             pytest.skip("Redis not reachable")
         import redis
 
-        r = redis.Redis.from_url(REDIS)
-        for key in r.scan_iter("mm:login:*"):
-            r.delete(key)
         app = make_app(REDIS_URL=REDIS, RATELIMIT_STORAGE_URI="memory://", **limits)
+        clear_login_keys(redis.Redis.from_url(REDIS), app)
     else:
         app = make_app(**limits)
     with app.app_context():
@@ -142,7 +141,7 @@ def _age_attempts(app, seconds):
         import redis
 
         r = redis.Redis.from_url(app.config["REDIS_URL"])
-        for key in r.scan_iter("mm:login:*"):
+        for key in r.scan_iter(login_keys_pattern(app)):
             r.zadd(key, {member: score - seconds for member, score in r.zrange(key, 0, -1, withscores=True)})
     else:
         from datetime import timedelta
@@ -168,3 +167,39 @@ def test_the_refusal_tells_the_minutes_really_left(throttled, addresses):
     assert resp.status_code == 429 and "请 5 分钟后再试" in resp.get_data(as_text=True)
     _age_attempts(throttled, 300)  # the window has passed: the right password opens the account again
     assert _post(c, user.email, "password123", "10.2.0.0").status_code == 302
+
+
+def test_apps_with_their_own_key_prefixes_do_not_share_counts(make_app):
+    """Two platforms on one Redis (two test runs on a machine, staging beside production), each with its own
+    REDIS_KEY_PREFIX: one's failed log-ins lock nothing out on the other, and the lock-out holds on the first."""
+    if not _redis_ok():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Redis not reachable under CI")
+        pytest.skip("Redis not reachable")
+    import redis
+
+    run = os.urandom(4).hex()
+    limits = {"REDIS_URL": REDIS, "RATELIMIT_STORAGE_URI": "memory://", "LOGIN_MAX_FAILURES": 4}
+    first = make_app(REDIS_KEY_PREFIX=f"mmtest-{run}-first:", **limits)
+    second = make_app(REDIS_KEY_PREFIX=f"mmtest-{run}-second:", **limits)
+    email = f"shared-{run}@example.cn"
+    for app in (first, second):
+        with app.app_context():
+            if not db.session.scalar(db.select(User).filter_by(email=email)):  # PostgreSQL: one database for both
+                make_user(email=email)
+            db.session.remove()
+    try:
+        with first.app_context():
+            c = first.test_client()
+            for _ in range(4):
+                assert _post(c, email, "wrong-password", "10.0.0.9").status_code == 200
+            assert _post(c, email, "password123", "10.0.0.9").status_code == 429
+        with second.app_context():
+            resp = _post(second.test_client(), email, "password123", "10.0.0.9")
+            assert resp.status_code == 302, resp.get_data(as_text=True)
+        with first.app_context():
+            assert _post(first.test_client(), email, "password123", "10.0.0.9").status_code == 429
+    finally:
+        r = redis.Redis.from_url(REDIS)
+        for app in (first, second):
+            clear_login_keys(r, app)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from ..procs import dies_with_parent, gunicorn_args
+from ..redis_keys import clear_limits, clear_login_keys
 from .test_throttle import REDIS, _redis_ok
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,10 +78,10 @@ def server(request, tmp_path):
 
         r = redis.Redis.from_url(REDIS)
         # The throttle's keys and the login route's per-address limit (60 POSTs a minute, Flask-Limiter's
-        # LIMITS:... keys): a run repeated within the minute would otherwise start over that limit.
-        for pattern in ("mm:login:*", "LIMITS:*auth.login*"):
-            for key in r.scan_iter(pattern):
-                r.delete(key)
+        # LIMITS:... keys): the other parameter's run within the minute would otherwise start over that limit.
+        # Only this worker's: the server inherits its prefixes (tests/conftest.py), another run keeps its own.
+        clear_login_keys(r)
+        clear_limits(r, "auth.login")
         env["MATCHMAKER_REDIS_URL"] = REDIS
     subprocess.run([sys.executable, "-c", SETUP], env=env, check=True, capture_output=True, cwd=ROOT)
     port = _free_port()
