@@ -160,6 +160,34 @@ def _memoise_dictionary_builds():
 
 
 _memoise_dictionary_builds()
+
+
+def _memoise_contract_pdfs():
+    """Preparing a contract for online signing lays its text out as a PDF (fpdf2 reading the CJK font, measuring
+    every character, then subsetting the font): 2 to 4 s each on a busy machine, and the contract tests prepare the
+    same few texts again and again (tests/contracts/test_signing.py ``setup_parties``: the same parties, numbers and
+    ids in each fresh database). The layout is a pure function of the text, the font and the author (the same bytes
+    every time, which tests/signing/test_text_pdf.py checks on the real function), so the service is given the bytes
+    laid out before for an identical input (compared pickled: every field and type). Only the service's name is
+    replaced: tests/signing call matchmaker.signing.pdf.render_pdf itself, and a test may still patch the service's."""
+    import pickle
+
+    from matchmaker.contracts import signing_services
+
+    real, laid_out = signing_services.render_pdf, {}
+
+    def render_pdf(text, font=None, author=""):
+        key = pickle.dumps((text, font, author), protocol=5)
+        if key not in laid_out:
+            if len(laid_out) >= 256:
+                laid_out.clear()
+            laid_out[key] = real(text, font, author)
+        return laid_out[key]
+
+    signing_services.render_pdf = render_pdf
+
+
+_memoise_contract_pdfs()
 _schema_ready = False
 
 

@@ -14,22 +14,28 @@ from matchmaker.models.base import today
 from matchmaker.reports.services import Period, build_report
 from matchmaker.signing.verify import verify_pdf
 
-from ..factories import make_contract, make_org, make_user
+from ..factories import make_contract, make_org, make_user, valid_uscc
 
 YEAR = Period(date(2000, 1, 1), date(2099, 12, 31))
 
 
 def setup_parties(amount="1234567.89", channel="offline"):
-    """An enterprise and a university on the platform, their users, and a broker's recorded contract."""
+    """An enterprise and a university on the platform, their users, and a broker's recorded contract.
+
+    What the contract's text shows (the parties' codes, the signers' addresses, the contract's number) is the same in
+    every test, not numbered by the factories: the same form then gives the same text, whose PDF (seconds to lay out
+    on a busy machine) tests/conftest.py keeps once laid out (_memoise_contract_pdfs)."""
     buyer = make_org("enterprise", name="广东光合新能源科技有限公司", town="黄埔区", address="广州市黄埔区科学大道1号")
+    buyer.uscc = valid_uscc(999_000_001)
     seller = make_org("university", name="华南理工大学")
     s = SimpleNamespace(
         buyer=buyer, seller=seller, broker=make_user("broker", name="李经纪"), admin=make_user("admin"),
-        ent=make_user("enterprise", org=buyer, name="张伟"), res=make_user("researcher", org=seller, name="王强"),
+        ent=make_user("enterprise", org=buyer, name="张伟", email="zhangwei@guanghe.example.cn"),
+        res=make_user("researcher", org=seller, name="王强", email="wangqiang@scut.example.cn"),
     )  # fmt: skip
     s.contract = make_contract(
         buyer=buyer, seller=seller, amount=amount, type="development", title="高效光伏组件低温封装工艺开发",
-        broker_id=s.broker.id, created_by_id=s.broker.id, channel=channel,
+        broker_id=s.broker.id, created_by_id=s.broker.id, channel=channel, contract_no="HT-2024-0012",
     )  # fmt: skip
     return s
 

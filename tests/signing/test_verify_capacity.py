@@ -24,19 +24,14 @@ GENUINE = "文件中的签名均有效，但签署尚未完成"
 
 
 @pytest.fixture
-def signed(app):
-    """A file signed by the app's platform: its verdict is the amber 签署尚未完成."""
+def signed(app, prepared_pdf):
+    """A file signed by the app's platform: its verdict is the amber 签署尚未完成. (The text is the session's one
+    rendering of the TERMS contract, tests/signing/conftest.py: laying it out costs seconds on a busy machine.)"""
     from matchmaker.contracts.signing_keys import authority
     from matchmaker.signing import pades
-    from matchmaker.signing.pdf import render_pdf
-    from matchmaker.signing.text import build_text
-
-    from .conftest import TERMS
 
     ca = authority()
-    return pades.sign_platform(
-        render_pdf(build_text(TERMS)), ca.platform_signer(), "平台见证", timestamper=ca.timestamper()
-    )
+    return pades.sign_platform(prepared_pdf, ca.platform_signer(), "平台见证", timestamper=ca.timestamper())
 
 
 @pytest.fixture
