@@ -13,17 +13,28 @@ from matchmaker.extensions import db
 from matchmaker.models import Contract, ContractDocument
 from matchmaker.signing.slots import Busy
 
-from ..factories import make_org, make_user
+from ..factories import make_org, make_user, valid_uscc
 
 
-def _ctx():
-    """What the accounts seeder hands on: a broker, three enterprises' and three universities' users."""
+def _ctx(batch=0):
+    """What the accounts seeder hands on: a broker, three enterprises' and three universities' users. Their names,
+    codes and addresses are those of ``batch`` in every test (not numbered by the factories): the contract texts are
+    then the same, and tests/conftest.py lays each one's PDF out once (seconds on a busy machine)."""
+
+    def enterprise(i):
+        org = make_org("enterprise", name=f"签约演示企业{batch}{i}有限公司", town="黄埔区", address="科学大道1号")
+        org.uscc = valid_uscc(999_200_000 + 10 * batch + i)
+        return make_user("enterprise", org=org, name=f"企业联系人{i}", email=f"ent{batch}{i}@signing-demo.example.cn")
+
+    def researcher(i):
+        org = make_org("university", name=f"签约演示大学{batch}{i}", address="五山路381号")
+        return make_user("researcher", org=org, name=f"研究员{i}", email=f"res{batch}{i}@signing-demo.example.cn")
+
     users = {
         "broker": [make_user("broker")],
-        "enterprise": [make_user("enterprise", org=make_org("enterprise", town="黄埔区", address="科学大道1号"))
-                       for _ in range(3)],
-        "researcher": [make_user("researcher", org=make_org("university", address="五山路381号")) for _ in range(3)],
-    }  # fmt: skip
+        "enterprise": [enterprise(i) for i in range(3)],
+        "researcher": [researcher(i) for i in range(3)],
+    }
     db.session.commit()
     said = []
     return {"users": users, "password": "password123", "echo": said.append}, said
@@ -106,5 +117,5 @@ def test_the_demo_signs_again_after_a_verification_past_the_time_limit(app, busy
     assert len(_signed()) == 2
     stops.append(TOO_MUCH_MEMORY)
     with pytest.raises(svc.SigningUnverified, match="验证所需内存超出限制"):
-        demo_signing.seed(_ctx()[0])
+        demo_signing.seed(_ctx(batch=1)[0])
     assert busy["slept"] == [demo_signing.PAUSE]
