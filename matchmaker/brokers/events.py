@@ -22,7 +22,7 @@ from ..utils.bounds import id_or_none
 from ..utils.search import contains_any
 from ..utils.tx import rolls_back_on
 from ..utils.versions import fingerprint, unless_stale
-from .services import BrokerError, can_act, new_manual_pair
+from .services import BrokerError, can_act, claim_pair_key, new_manual_pair
 
 
 def events_stmt(when="", q=""):
@@ -126,7 +126,7 @@ def record_pair(event, actor, s, key=None):
         raise BrokerError("该推荐已分配给其他经纪人，只有该经纪人或管理员可以操作")
     if s.status == "rejected":
         raise BrokerError("已驳回的推荐不能记入活动")
-    once.bind(once.claim(key, "suggestion", actor), s.id)
+    claim_pair_key(key, f"event:{event.id}", actor, s)  # another event chosen in the same form: not a repeat
     present = db.session.scalar(
         db.select(event_suggestion.c.event_id).where(
             event_suggestion.c.event_id == event.id, event_suggestion.c.suggestion_id == s.id

@@ -160,18 +160,19 @@ def pair_key(s, action):
     return once.state_key(current_user.id, s.id, action, s.status, s.assigned_broker_id, s.last_activity_at)
 
 
-def _act(s, service, args, done, repeated, **forms):
+def _act(s, action, service, args, done, repeated, **forms):
     """``service(s, current_user, *args)`` with the form's one-time key; answered as ``_done`` (``done``: the
     message, or what makes it), or ``_refused``. The twin of a submit that went through (a double click) goes where
     the first went, told (``repeated``) that nothing was done twice: also when the first committed after this one's
-    key check, so that the state it made refused this one."""
+    key check, so that the state it made refused this one. ``action``: what the service keeps the key under
+    (``services.claim_pair_key``); a key used for another action or pair is no repeat of this submit."""
     key = request.form.get(once.FIELD)
     try:
         service(s, current_user, *args, key=key)
     except once.Repeat:
         return _repeated(s, repeated)
     except BrokerError as exc:
-        if once.done(key, "suggestion", current_user) == s.id:
+        if once.done(key, services.pair_form(action), current_user, target=s.id) == s.id:
             return _repeated(s, repeated)
         return _refused(s, exc, **forms)
     return _done(s, done() if callable(done) else done)
@@ -188,7 +189,7 @@ def _repeated(s, message):
 def claim(suggestion_id):
     """A broker takes an unassigned suggestion into their queue."""
     s = _load(suggestion_id)
-    return _act(s, services.claim, (), "已认领，该推荐进入您的队列", "该推荐已由您的上一次提交认领")
+    return _act(s, "claim", services.claim, (), "已认领，该推荐进入您的队列", "该推荐已由您的上一次提交认领")
 
 
 @bp.route("/suggestions/<int:suggestion_id>/assign", methods=["POST"])
@@ -197,7 +198,7 @@ def assign(suggestion_id):
     """An admin gives the pair to a broker."""
     s = _load(suggestion_id)
     broker_id = id_or_none(request.form.get("broker_id"))  # 0: （不分配）; junk or none: refused (-1 is nobody's)
-    return _act(s, services.assign, (-1 if broker_id is None else broker_id,),
+    return _act(s, "assign", services.assign, (-1 if broker_id is None else broker_id,),
                 lambda: f"已分配给{s.assigned_broker.name}" if s.assigned_broker else "已取消分配",
                 "该推荐的分配已由您的上一次提交完成")  # fmt: skip
 
@@ -207,7 +208,7 @@ def assign(suggestion_id):
 def accept(suggestion_id):
     """Accept a suggestion."""
     s = _load(suggestion_id)
-    return _act(s, services.accept, (request.form.get("expected"),),
+    return _act(s, "accept", services.accept, (request.form.get("expected"),),
                 "已采纳该推荐，已通知双方并请其反馈意向", "该推荐已由您的上一次提交采纳")  # fmt: skip
 
 
@@ -219,7 +220,7 @@ def reject(suggestion_id):
     form = RejectForm()
     if not form.validate():
         return render_pair(s, 400, reject_form=form)
-    return _act(s, services.reject, (form.expected.data, form.reason.data, form.note.data),
+    return _act(s, "reject", services.reject, (form.expected.data, form.reason.data, form.note.data),
                 "已驳回该推荐，此配对今后不会再被推荐", "该推荐已由您的上一次提交驳回", reject_form=form)  # fmt: skip
 
 
@@ -228,7 +229,7 @@ def reject(suggestion_id):
 def introduce(suggestion_id):
     """Introduce the two sides to each other."""
     s = _load(suggestion_id)
-    return _act(s, services.introduce, (request.form.get("expected"), request.form.get("note", "")),
+    return _act(s, "introduce", services.introduce, (request.form.get("expected"), request.form.get("note", "")),
                 "已引荐，双方已收到通知并可查看对方联系方式", "双方已由您的上一次提交引荐")  # fmt: skip
 
 
@@ -238,7 +239,7 @@ def move(suggestion_id):
     """Move an introduced pair on: negotiating or failed (signed only by recording its contract)."""
     s = _load(suggestion_id)
     to = request.form.get("to", "")
-    return _act(s, services.move, (request.form.get("expected"), to, request.form.get("note", "")),
+    return _act(s, to, services.move, (request.form.get("expected"), to, request.form.get("note", "")),
                 f"状态已更新为「{services.label(to)}」", f"状态已由您的上一次提交更新为「{services.label(to)}」")  # fmt: skip
 
 
@@ -251,7 +252,7 @@ def follow_up(suggestion_id):
     form.event_id.choices = [("", "（无）")] + [(str(e.id), e.title) for e in events.recent_events()]
     if not form.validate():
         return render_pair(s, 400, follow_form=form)
-    return _act(s, services.add_follow_up, (form.kind.data, form.happened_on.data, form.note.data,
+    return _act(s, "follow_up", services.add_follow_up, (form.kind.data, form.happened_on.data, form.note.data,
                                             form.event_id.id_value),
                 "跟进记录已保存", "跟进记录已由您的上一次提交保存", follow_form=form)  # fmt: skip
 
@@ -267,5 +268,5 @@ def record_event(suggestion_id):
     event = db.session.get(Event, event_id) if event_id else None
     if event is None:
         return _refused(s, BrokerError("请选择对接活动"))
-    return _act(s, lambda s, actor, key: events.record_pair(event, actor, s, key=key), (),
+    return _act(s, f"event:{event.id}", lambda s, actor, key: events.record_pair(event, actor, s, key=key), (),
                 f"已记入活动「{event.title}」", f"该配对已由您的上一次提交记入活动「{event.title}」")  # fmt: skip

@@ -106,13 +106,25 @@ def log_confidential_view(user, s):
 # Queue actions ---------------------------------------------------------------
 
 
+def pair_form(action):
+    """The name a one-time key of ``action`` on a pair is kept under: the key of one action (采纳) sent with another
+    (驳回) is not a repeat of it, as the key of one pair sent for another is not (``claim_pair_key``)."""
+    return f"suggestion:{action}"
+
+
+def claim_pair_key(key, action, actor, s):
+    """Reserve the form's one-time key for ``action`` on pair ``s`` (the transaction's first write; once.Repeat for
+    the twin of a submit made with it on this pair and action, a twin in flight waiting here for the first)."""
+    once.bind(once.claim(key, pair_form(action), actor, target=s.id), s.id)
+
+
 @rolls_back_on(BrokerError)
 def claim(s, broker, key=None):
     """A broker takes an unassigned suggestion; commits. ``key``: the form's one-time key (once.Repeat for the
     twin of a claim made with it, as for every action on a pair below)."""
     if not broker.is_broker:
         raise BrokerError("只有技术经纪人可以认领推荐")
-    once.bind(once.claim(key, "suggestion", broker), s.id)  # the first write: a twin in flight waits here
+    claim_pair_key(key, "claim", broker, s)  # the first write: a twin in flight waits here
     if s.assigned_broker_id == broker.id:
         raise BrokerError("您已认领该推荐，请勿重复提交")
     if s.assigned_broker_id is not None:
@@ -135,7 +147,7 @@ def assign(s, admin, broker_id, key=None):
     """An admin gives a pair to a broker (or to nobody with 0); commits."""
     if not admin.is_admin:
         raise BrokerError("只有管理员可以分配经纪人")
-    once.bind(once.claim(key, "suggestion", admin), s.id)
+    claim_pair_key(key, "assign", admin, s)
     pipeline.require_open(s, "分配或取消分配经纪人")
     if broker_id:
         broker = db.session.get(User, broker_id)
@@ -156,7 +168,7 @@ def assign(s, admin, broker_id, key=None):
 def accept(s, actor, expected, key=None):
     """Accept a suggestion: the two sides (who saw it as 平台推荐) are told and asked whether they are interested;
     commits."""
-    once.bind(once.claim(key, "suggestion", actor), s.id)
+    claim_pair_key(key, "accept", actor, s)
     pipeline.apply_move(s, actor, "accepted", expected or "")
     s.decided_by_id, s.decided_at = actor.id, utcnow()
     _tell_requester(s, f"经纪人已受理您的牵线请求：「{s.need.title}」↔「{s.result.title}」")
@@ -179,7 +191,7 @@ def reject(s, actor, expected, reason, note="", key=None):
         raise BrokerError("驳回原因为「其他」时请填写说明")
     if len(note) > 500:
         raise BrokerError("说明不能超过 500 个字符")
-    once.bind(once.claim(key, "suggestion", actor), s.id)
+    claim_pair_key(key, "reject", actor, s)
     pipeline.apply_move(
         s, actor, "rejected", expected or "", f"{RejectReason.label_of(reason)}{'：' + note if note else ''}"
     )
@@ -200,8 +212,7 @@ def introduce(s, actor, expected, note="", key=None):
     note = clean_text(note or "").strip()
     if len(note) > 500:  # the page's field stops at 500; a longer note was cut without a word
         raise BrokerError("引荐说明不能超过 500 个字符")
-    claimed = once.claim(key, "suggestion", actor)
-    once.bind(claimed, s.id)
+    claim_pair_key(key, "introduce", actor, s)
     _require_act(actor, s)
     if s.status == SuggestionStatus.REJECTED:
         raise BrokerError("已驳回的推荐不能引荐")
@@ -228,7 +239,7 @@ def move(s, actor, expected, to_status, note="", key=None):
     note = clean_text(note or "").strip()  # as introduce's
     if len(note) > 500:
         raise BrokerError("说明不能超过 500 个字符")
-    once.bind(once.claim(key, "suggestion", actor), s.id)
+    claim_pair_key(key, to_status, actor, s)
     pipeline.apply_move(s, actor, to_status, expected or "", note)
     db.session.commit()
     return s
@@ -237,8 +248,7 @@ def move(s, actor, expected, to_status, note="", key=None):
 @rolls_back_on(BrokerError)
 def add_follow_up(s, actor, kind, happened_on, note="", event_id=None, key=None):
     """Log a call, visit, meeting or event on the pair's timeline; commits."""
-    claimed = once.claim(key, "suggestion", actor)
-    once.bind(claimed, s.id)
+    claim_pair_key(key, "follow_up", actor, s)
     note = (note or "").strip()
     if kind not in {k.value for k in FollowUpKind}:
         raise BrokerError("请选择有效的跟进方式")
@@ -360,8 +370,7 @@ def respond(s, user, expected_response, response, reason="", note="", key=None):
     side = side_of(user, s)
     if side is None:
         raise PermissionError("not a side of this pair")
-    claimed = once.claim(key, "suggestion", user)
-    once.bind(claimed, s.id)
+    claim_pair_key(key, "respond", user, s)
     note = (note or "").strip()
     if response not in {r.value for r in ResponseKind}:
         raise BrokerError("请选择有意向或暂不考虑")

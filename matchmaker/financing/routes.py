@@ -142,7 +142,8 @@ def move(case_id):
 
 
 def _moved_meanwhile(case):
-    if once.done(request.form.get(once.FIELD), "financing_step", current_user):  # by this form's twin, just now
+    key = request.form.get(once.FIELD)
+    if once.done(key, services.step_key(request.form.get("action", "")), current_user, target=case.id):  # its twin
         return _recorded_already(case)
     flash(f"案件当前状态为“{case.status_label}”，不能进行该操作（可能已被他人处理）", "warning")
     return redirect(url_for("financing.detail", case_id=case.id))

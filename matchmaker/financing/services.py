@@ -18,6 +18,13 @@ from ..visits.services import history_provider, history_rows
 from . import workflow
 from .workflow import FinancingError
 
+
+def step_key(action):
+    """What a step form's one-time key is kept under (with the case it was used on): the key of one step's form
+    sent with another step, or for another case, is not a repeat of it."""
+    return f"financing_step:{action}"
+
+
 PARTNER_KINDS = {"appraise": "appraiser", "approve": "bank", "insure": "insurer", "subsidise": "government"}
 
 
@@ -49,7 +56,7 @@ def move(case, action, actor, data, expected=None, key=None):
 
     ``key``: the step form's one-time key; a repeat (the second submit of a double click, also one arriving
     while the first is being saved) raises ``once.Repeat`` with the case's id instead of being refused."""
-    claimed = once.claim(key, "financing_step", actor)
+    claimed = once.claim(key, step_key(action), actor, target=case.id)
     try:
         workflow.apply(case, action, actor, data, expected)
     except FinancingError:

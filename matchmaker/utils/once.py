@@ -43,13 +43,14 @@ def clean(key) -> str | None:
     return key if 16 <= len(key) <= 64 and key.replace("-", "").replace("_", "").isalnum() else None
 
 
-def lookup(key, entity=None, user=None):
+def lookup(key, entity=None, user=None, target=None):
     """The stored (entity, entity_id) of a key, or None.
 
     With ``entity``, only a key used on that kind of form, and by ``user`` when both sides know the user:
-    a key copied into another form, or another account's, is not a repeat of this submit."""
+    a key copied into another form, or another account's, is not a repeat of this submit. With ``target`` (the
+    row a form acts on), only a key used on that row: the key of pair A's form sent for pair B is not a repeat."""
     row = _stored(key)
-    if row is None or (entity is not None and not _same_form(row, entity, user)):
+    if row is None or (entity is not None and not _same_form(row, entity, user, target)):
         return None
     return row.entity, row.entity_id
 
@@ -60,21 +61,25 @@ def _stored(key):
     ).first()
 
 
-def _same_form(row, entity, user):
+def _same_form(row, entity, user, target=None):
     user_id = getattr(user, "id", None)
-    return row.entity == entity and (row.user_id is None or user_id is None or row.user_id == user_id)
+    same_user = row.user_id is None or user_id is None or row.user_id == user_id
+    same_row = target is None or row.entity_id is None or row.entity_id == target
+    return row.entity == entity and same_user and same_row
 
 
-def claim(key, entity, user=None):
+def claim(key, entity, user=None, target=None):
     """Reserve ``key`` in the current transaction (first write); raises Repeat when it was used.
 
-    Returns the reservation to ``bind``, or None when the form sent no key."""
+    ``entity`` names the form (and its action, when one kind of row has several), ``target`` the row it acts on
+    (None for a form making a row): a key used on another form, row or account is not a repeat of this submit.
+    Returns the reservation to ``bind``, or None when the form sent no key (or one of another form)."""
     key = clean(key)
     if key is None:
         return None
     row = _stored(key)
-    if row is not None and not _same_form(row, entity, user):
-        return None  # the key of another kind of form or another account: this submit is not deduplicated
+    if row is not None and not _same_form(row, entity, user, target):
+        return None  # the key of another form, row or account (copied by hand): this submit is not deduplicated
     if row is not None:
         raise Repeat(row.entity, row.entity_id)
     for attempt in range(8):
@@ -85,16 +90,20 @@ def claim(key, entity, user=None):
             return row
         except IntegrityError:
             db.session.rollback()
-            found = lookup(key)
-            raise Repeat(*(found or (entity, None))) from None
+            row = _stored(key)
+            if row is not None and not _same_form(row, entity, user, target):
+                return None  # a twin sent with the key of another form or row was first: not deduplicated
+            raise Repeat(*(row[:2] if row else (entity, None))) from None
         except OperationalError as exc:  # SQLite: a read snapshot older than a twin's commit
             db.session.rollback()
             if "locked" not in str(exc) or attempt == 7:
                 raise
             time.sleep(0.02 * (attempt + 1))
-            found = lookup(key)
-            if found:
-                raise Repeat(*found) from None
+            row = _stored(key)
+            if row is not None and not _same_form(row, entity, user, target):
+                return None
+            if row is not None:
+                raise Repeat(row.entity, row.entity_id) from None
     return None
 
 
@@ -122,11 +131,11 @@ def key_field():
     return HiddenField(default=new_key)
 
 
-def done(key, entity, user=None):
-    """The row id a committed submit with this key made (or changed) on an ``entity`` form (by ``user``),
-    or None (a view's early check)."""
+def done(key, entity, user=None, target=None):
+    """The row id a committed submit with this key made (or changed) on an ``entity`` form (by ``user``, on the
+    ``target`` row), or None (a view's early check)."""
     key = clean(key)
-    found = lookup(key, entity, user) if key else None
+    found = lookup(key, entity, user, target) if key else None
     return found[1] if found else None
 
 

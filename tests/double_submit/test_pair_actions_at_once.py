@@ -138,7 +138,7 @@ def test_a_twin_that_committed_between_the_key_check_and_the_state_check(file_ap
     url = f"/broker/suggestions/{ids['s']}/accept"
     data = _form(client.get(f"/broker/suggestions/{ids['s']}").get_data(as_text=True), url)
 
-    def checked_then_twin_commits(key, entity, user=None):
+    def checked_then_twin_commits(key, entity, user=None, target=None):
         with db.engine.begin() as other:
             other.execute(
                 db.insert(SubmissionKey).values(key=key, entity=entity, entity_id=ids["s"], user_id=ids["b1"])
