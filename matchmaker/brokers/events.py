@@ -77,14 +77,21 @@ def _require_edit(event, actor):
         raise BrokerError("只有活动创建人或管理员可以修改活动的需求和成果")
 
 
+def listing_of(kind, listing_id):
+    """The need or the result with this id, or None."""
+    return db.session.get(TechNeed if kind == "need" else Result, listing_id) if listing_id else None
+
+
 @rolls_back_on(BrokerError)
-def attach(event, actor, kind, listing_id):
-    """Attach a published need or result to an event; commits."""
+def attach(event, actor, kind, listing_id, key=None):
+    """Attach a published need or result to an event; commits. ``key``: the 加入 button's one-time key (once.Repeat
+    with the listing's id for the twin of a double click, also one arriving while the first is being saved)."""
     _require_edit(event, actor)
-    model, table, col = (TechNeed, event_need, "need_id") if kind == "need" else (Result, event_result, "result_id")
-    listing = db.session.get(model, listing_id) if listing_id else None
+    table, col = (event_need, "need_id") if kind == "need" else (event_result, "result_id")
+    listing = listing_of(kind, listing_id)
     if listing is None:
         raise BrokerError("请选择要加入活动的" + ("技术需求" if kind == "need" else "科技成果"))
+    once.bind(once.claim(key, f"event_{kind}:{event.id}", actor, target=listing.id), listing.id)  # the first write
     if listing.status not in ACTIVE_STATUSES:
         raise BrokerError("只能加入已发布的需求或成果")
     present = db.session.scalar(
@@ -109,13 +116,33 @@ def detach(event, actor, kind, listing_id):
     db.session.commit()
 
 
+def _pair_of(need_id, result_id):
+    return db.session.scalar(db.select(MatchSuggestion).filter_by(need_id=need_id, result_id=result_id))
+
+
 @rolls_back_on(BrokerError)
-def record_discussed(event, actor, need_id, result_id):
-    """Record a pair discussed at the event: its suggestion, or a new manual pair; one transaction."""
-    s = db.session.scalar(db.select(MatchSuggestion).filter_by(need_id=need_id, result_id=result_id))
+def record_discussed(event, actor, need_id, result_id, key=None):
+    """Record a pair discussed at the event: its suggestion, or a new manual pair; one transaction. ``key``: the
+    记录洽谈 form's one-time key (once.Repeat with the pair's id for the twin of a double click; the twin of one
+    making the pair waits here for it and makes no second)."""
+    s = _pair_of(need_id, result_id)
+    claimed = _claim_discussed(key, event, actor, s, need_id, result_id)
     if s is None:
         s = new_manual_pair(actor, need_id, result_id, f"于活动「{event.title}」中洽谈")
+    once.bind(claimed, s.id)
     return record_pair(event, actor, s)
+
+
+def _claim_discussed(key, event, actor, s, need_id, result_id):
+    """The 记录洽谈 form's key, reserved (first write); a repeat only for the same pair: the form sent again with
+    another need or result chosen (back to the page) is a fresh submit."""
+    try:
+        return once.claim(key, f"event_pair:{event.id}", actor, target=s.id if s else None)
+    except once.Repeat as r:
+        made = s or _pair_of(need_id, result_id)  # by the twin that went first, meanwhile
+        if made is not None and made.id == r.entity_id:
+            raise
+        return None  # nothing written yet (or rolled back): carried out without a key
 
 
 @rolls_back_on(BrokerError)

@@ -105,6 +105,12 @@ def _back_to_event(event):
     return redirect(url_for("brokers.event_detail", event_id=event.id))
 
 
+def _repeated(event, message):
+    """The twin of a submit that went through (a double click): back to the event page, told nothing was done twice."""
+    flash(f"{message}，未重复处理", "info")
+    return once.see_other(url_for("brokers.event_detail", event_id=event.id))
+
+
 @bp.route("/events/<int:event_id>/attach", methods=["POST"])
 @staff_only
 def event_attach(event_id):
@@ -114,7 +120,10 @@ def event_attach(event_id):
     try:
         if kind not in ("need", "result"):
             raise BrokerError("请选择要加入的需求或成果")
-        listing = events.attach(event, current_user, kind, id_or_none(raw))
+        listing = events.attach(event, current_user, kind, id_or_none(raw), key=request.form.get(once.FIELD))
+    except once.Repeat as r:
+        title = getattr(events.listing_of(kind, r.entity_id), "title", "")
+        return _repeated(event, f"「{title}」已由您的上一次提交加入本活动")
     except BrokerError as exc:
         flash(str(exc), "danger")
     else:
@@ -148,7 +157,10 @@ def event_pair(event_id):
     try:
         if id_or_none(need_raw) is None or id_or_none(result_raw) is None:
             raise BrokerError("请选择洽谈的需求和成果")
-        events.record_discussed(event, current_user, id_or_none(need_raw), id_or_none(result_raw))
+        events.record_discussed(event, current_user, id_or_none(need_raw), id_or_none(result_raw),
+                                key=request.form.get(once.FIELD))  # fmt: skip
+    except once.Repeat:
+        return _repeated(event, "该配对已由您的上一次提交记录在本活动中洽谈")
     except BrokerError as exc:
         flash(str(exc), "danger")
     else:
