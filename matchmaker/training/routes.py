@@ -305,7 +305,7 @@ def certificate_issue(enrolment_id):
     """Issue a passed trainee's certificate."""
     e = _enrolment(enrolment_id)
     try:
-        cert = services.issue_certificate(e, current_user)
+        cert = services.issue_certificate(e, current_user, key=request.form.get(once.FIELD))
     except TrainingError as exc:
         flash(str(exc), "danger")
     else:

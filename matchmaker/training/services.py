@@ -473,13 +473,22 @@ def live_certificate(enrolment):
 
 
 @rolls_back_on(TrainingError)
-def issue_certificate(enrolment, actor, issued_on=None):
+def issue_certificate(enrolment, actor, issued_on=None, key=None):
     """Issue the certificate of a passed enrolment: number JSJJR-<year>-<seq>, validity from the course; commits.
 
-    After a revocation a new certificate (a new number) may be issued; the revoked one stays in the history."""
+    After a revocation a new certificate (a new number) may be issued; the revoked one stays in the history.
+    ``key``: the 发放证书 button's one-time key: its twin (a double click, also one arriving while the first is being
+    saved) gets the certificate the first issued, as the first did."""
     issued_on = issued_on or today()
     years = enrolment.course.certificate_years or 3
     for _ in range(5):  # two admins issuing at once: the unique number decides, the loser retries
+        try:  # the first write: a twin in flight waits here for the first's commit
+            claimed = once.claim(key, f"certificate:{enrolment.id}", actor)
+        except once.Repeat as r:
+            issued = db.session.get(Certificate, r.entity_id) if r.entity_id else None
+            if issued is not None:
+                return issued
+            claimed = None
         _lock(enrolment)  # a failing score recorded meanwhile is seen here, and none is recorded until the commit
         if enrolment.passed is not True:
             raise TrainingError("考核通过后才能发放证书")
@@ -493,6 +502,8 @@ def issue_certificate(enrolment, actor, issued_on=None):
         )  # fmt: skip
         db.session.add(cert)
         try:
+            db.session.flush()
+            once.bind(claimed, cert.id)
             db.session.commit()
         except IntegrityError:  # the number, or another admin's certificate: the next round tells which
             db.session.rollback()
