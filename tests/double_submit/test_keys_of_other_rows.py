@@ -150,3 +150,32 @@ def test_the_pair_page_event_form_sent_again_for_another_event_records_that_even
     assert "已记入活动「电池专场」" in _flashes(client, resp)
     db.session.expire_all()
     assert [e.id for e in db.session.get(Event, y.id).suggestions] == [a.id]
+
+
+def test_one_key_sent_for_two_pairs_at_the_same_moment_acts_on_both(file_app):
+    """The same key with 采纳 of two pairs at once: the second waits for the first's key, finds it was another
+    pair's, and accepts its own pair (it was answered as a repeat of the first, its pair left as it was)."""
+    from matchmaker.brokers import services
+    from matchmaker.models import User
+    from matchmaker.utils import once
+
+    from ..races import at_once
+
+    with file_app.app_context():
+        broker = make_user("broker")
+        sids, bid = [s.id for s in _pairs(broker)], broker.id
+        db.session.remove()
+
+    def call(sid):
+        def prepare():
+            s, actor = db.session.get(MatchSuggestion, sid), db.session.get(User, bid)
+            s.status, s.need.title, s.result.title, actor.id  # noqa: B018 - the page had read them
+            return lambda: services.accept(s, actor, "suggested", key="k" * 32)
+
+        return prepare
+
+    outcomes = at_once(file_app, [call(sid) for sid in sids], (services.BrokerError, once.Repeat))
+    assert outcomes == ["ok", "ok"], outcomes
+    with file_app.app_context():
+        assert [db.session.get(MatchSuggestion, sid).status for sid in sids] == ["accepted", "accepted"]
+        db.session.remove()
