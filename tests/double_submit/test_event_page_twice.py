@@ -131,3 +131,19 @@ def test_the_pair_form_sent_again_with_another_pair_chosen_records_that_pair(cli
         assert resp.status_code == 302
         assert "已记录该配对在本活动中洽谈" in client.get(resp.headers["Location"]).get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(event_suggestion)) == 2
+
+
+@pytest.mark.parametrize("at_once", [False, True], ids=["in_turn", "at_once"])
+def test_a_listing_detached_twice_is_detached_and_both_told_so(file_app, at_once):
+    """移出 double-clicked (no key needed: deleting what is gone deletes nothing): both go back to the event page,
+    told 已移出活动; no error."""
+    ids = _setup(file_app)
+    clients = [_client(file_app, ids["email"]) for _ in range(2)]
+    url = f"/broker/events/{ids['event']}/detach"
+    data = _hidden(clients[0].get(f"/broker/events/{ids['event']}").get_data(as_text=True), url, kind="need")
+    answers = _post_twice(file_app, clients, url, data, at_once)
+    assert [a.status_code for a in answers] == [302, 302]
+    shown = [c.get(a.headers["Location"]).get_data(as_text=True) for c, a in zip(clients, answers, strict=True)]
+    assert "".join(shown).count("已移出活动") == 2 and "alert-danger" not in "".join(shown)
+    stmt = db.select(db.func.count()).select_from(event_need).where(event_need.c.event_id == ids["event"])
+    assert _count(file_app, stmt) == 0
