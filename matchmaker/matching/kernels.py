@@ -42,6 +42,7 @@ _LANE = 21  # bits per field in a packed count (as counts.py)
 _LOW = (1 << _LANE) - 1
 _MIX = 0x9E3779B97F4A7C15 >> 2  # a multiplier for a query's hash table (kept below 2**63)
 _SPLIT_CHUNKS = 4  # split_postings deals the kept entries to its buckets in this many chunks of rows
+_SPLIT_SHIFT = 10  # split_postings' buckets: 2**_SPLIT_SHIFT neighbouring terms each
 
 
 if numba is not None:
@@ -454,112 +455,106 @@ if numba is not None:
         rest give. Kept entries are first dealt, in row order, to a few hundred buckets of
         neighbouring terms (each bucket a stretch of the postings), then placed bucket by bucket,
         so that each write lands near the last one of its stream (placing them straight away
-        missed the cache on nearly every entry); a chunk of rows at a time (_SPLIT_CHUNKS chunks), so
-        that the buckets take a quarter of the memory, reused.
+        missed the cache on nearly every entry); a chunk of rows at a time (_SPLIT_CHUNKS chunks of
+        about equal entries), so that the buckets take a quarter of the memory, reused. One pass
+        beforehand counts both each term's postings and each chunk's entries per bucket.
 
         The arrays kept are numpy's own (numba's allocations are plain malloc): numpy asks Linux for
         transparent huge pages for any array of 4 MB or more, and a query reads these from all over
         (at 100,000 results, 374 MB of postings and rest; with 4 KB pages nearly every read also
         missed the TLB)."""
-        p_ptr = _posting_starts(indptr, indices, selective, n_feat, n_rows)
+        lo, nnz = int(indptr[0]), int(indptr[n_rows] - indptr[0])
+        n_chunks = max(1, min(_SPLIT_CHUNKS, n_rows))
+        bounds = np.searchsorted(indptr[: n_rows + 1], lo + np.arange(n_chunks + 1) * nnz // n_chunks)
+        bounds[0], bounds[-1] = 0, n_rows
+        bounds = np.unique(bounds).astype(np.int64)  # chunks of rows, none empty
+        p_ptr, per_bucket = _posting_starts(indptr, indices, selective, n_feat, bounds)
         n_keep = int(p_ptr[-1])
-        n_rest = int(indptr[n_rows] - indptr[0]) - n_keep
         p_ind = np.empty(n_keep, np.int32)
         p_dat = np.empty(n_keep, data.dtype)
         r_ptr = np.empty(n_rows + 1, indptr.dtype)
-        r_ind = np.empty(n_rest, indices.dtype)
-        r_dat = np.empty(n_rest, data.dtype)
-        # The buckets (each kept entry's term, row and weight) for a chunk of rows at a time, reused: fresh
-        # memory is dear (each page's first touch is a page fault; at 100,000 rows buckets for all the
-        # entries at once took ~340 MB, and as many seconds of system time as the placing took itself).
-        longest = int(np.diff(indptr[: n_rows + 1]).max(initial=0))
-        cap = max(1, longest, -(-n_keep // _SPLIT_CHUNKS))
-        t_feat = np.empty(cap, np.int32)
-        t_row = np.empty(cap, np.int32)
+        r_ind = np.empty(nnz - n_keep, indices.dtype)
+        r_dat = np.empty(nnz - n_keep, data.dtype)
+        # The buckets (each kept entry's row and term within its bucket as one key, and its weight) for a
+        # chunk at a time, reused: fresh memory is dear (each page's first touch is a page fault; at 100,000
+        # rows buckets for all the entries at once took ~340 MB, and as many seconds of system time as the
+        # placing took itself). A 32-bit key while the rows allow it: 8 bytes an entry, not 12.
+        cap = max(1, int(per_bucket.sum(axis=1).max(initial=0)))
+        t_key = np.empty(cap, np.uint32 if n_rows <= 1 << (32 - _SPLIT_SHIFT) else np.uint64)
         t_dat = np.empty(cap, data.dtype)
-        buckets = (t_feat, t_row, t_dat)
         _split_into(
-            indptr, indices, data, selective, n_feat, n_rows, p_ptr, p_ind, p_dat, r_ptr, r_ind, r_dat, *buckets
+            indptr, indices, data, selective, bounds, per_bucket, p_ptr, p_ind, p_dat, r_ptr, r_ind, r_dat, t_key, t_dat
         )
         return p_ptr, p_ind, p_dat, r_ptr, r_ind, r_dat
 
     @njit(cache=True, nogil=True)
-    def _posting_starts(indptr, indices, selective, n_feat, n_rows):
-        # Where each selective term's postings start (and, last, how many there are). Every entry adds its
-        # term's selectivity (0 or 1) without a branch: whether a term is selective is unpredictable
+    def _posting_starts(indptr, indices, selective, n_feat, bounds):
+        # Where each selective term's postings start (and, last, how many there are), and each chunk's
+        # (rows bounds[c]:bounds[c + 1]) kept entries per bucket of 2**_SPLIT_SHIFT terms. Every entry adds
+        # its term's selectivity (0 or 1) without a branch: whether a term is selective is unpredictable
         # entry by entry, and the mispredicted branch took half the time (0.21 -> 0.11 s at 100,000 rows).
         counts = np.zeros(n_feat + 1, np.int32)  # fewer entries than 2**31 (SideIndex checks)
+        per_bucket = np.zeros((len(bounds) - 1, (n_feat >> _SPLIT_SHIFT) + 1), np.int64)
         is_sel = selective.view(np.uint8)
-        for e in range(indptr[0], indptr[n_rows]):
-            f = indices[e]
-            counts[f + 1] += is_sel[f]
+        for c in range(len(bounds) - 1):
+            in_chunk = per_bucket[c]
+            for e in range(indptr[bounds[c]], indptr[bounds[c + 1]]):
+                f = indices[e]
+                s = is_sel[f]
+                counts[f + 1] += s
+                in_chunk[f >> _SPLIT_SHIFT] += s
         out = np.empty(n_feat + 1, np.int64)
         total = np.int64(0)
         for f in range(n_feat + 1):
             total += counts[f]
             out[f] = total
-        return out
+        return out, per_bucket
 
     @njit(cache=True, nogil=True)
     def _split_into(
-        indptr, indices, data, selective, n_feat, n_rows, p_ptr, p_ind, p_dat, r_ptr, r_ind, r_dat, t_feat, t_row, t_dat
+        indptr, indices, data, selective, bounds, per_bucket, p_ptr, p_ind, p_dat, r_ptr, r_ind, r_dat, t_key, t_dat
     ):
         # split_postings' placing, into the arrays given, a chunk of rows at a time: the chunk's kept entries
-        # (at most len(t_feat), which a row never exceeds) dealt to the buckets t_*, then placed.
-        shift = 10
-        n_buckets = (n_feat >> shift) + 1
-        cap = len(t_feat)
-        is_sel = selective.view(np.uint8)
-        cnt = np.zeros(n_buckets, np.int64)
+        # dealt to the buckets (t_key: row << _SPLIT_SHIFT | the term's place in its bucket; t_dat), then
+        # placed bucket by bucket.
+        shift = _SPLIT_SHIFT
+        low = (1 << shift) - 1
+        n_buckets = per_bucket.shape[1]
         fill = np.empty(n_buckets, np.int64)
         at = p_ptr[:-1].copy()
         q = 0
-        r0 = 0
-        while r0 < n_rows:
-            # The chunk's rows and each bucket's entries in it (a row that would overflow is taken back).
-            cnt[:] = 0
-            total = 0
-            r1 = r0
-            while r1 < n_rows:
-                k = 0
-                for e in range(indptr[r1], indptr[r1 + 1]):
-                    f = indices[e]
-                    cnt[f >> shift] += is_sel[f]
-                    k += is_sel[f]
-                if total + k > cap:
-                    for e in range(indptr[r1], indptr[r1 + 1]):
-                        f = indices[e]
-                        cnt[f >> shift] -= is_sel[f]
-                    break
-                total += k
-                r1 += 1
+        for c in range(len(bounds) - 1):
             o = 0
             for b in range(n_buckets):
                 fill[b] = o
-                o += cnt[b]
-            for r in range(r0, r1):
+                o += per_bucket[c, b]
+            for r in range(bounds[c], bounds[c + 1]):
                 r_ptr[r] = q
+                row_key = np.int64(r) << shift
                 for e in range(indptr[r], indptr[r + 1]):
                     f = indices[e]
                     if selective[f]:
                         b = f >> shift
                         k = fill[b]
-                        t_feat[k] = f
-                        t_row[k] = r
+                        t_key[k] = row_key | (f & low)
                         t_dat[k] = data[e]
                         fill[b] = k + 1
                     else:
                         r_ind[q] = f
                         r_dat[q] = data[e]
                         q += 1
-            for k in range(total):  # each bucket's entries, still in row order, to their terms' places
-                f = t_feat[k]
-                j = at[f]
-                p_ind[j] = t_row[k]
-                p_dat[j] = t_dat[k]
-                at[f] = j + 1
-            r0 = r1
-        r_ptr[n_rows] = q
+            k = 0
+            for b in range(n_buckets):  # each bucket's entries, still in row order, to their terms' places
+                first = np.int64(b) << shift
+                while k < fill[b]:  # fill[b]: now where bucket b ends
+                    key = np.int64(t_key[k])
+                    f = first + (key & low)
+                    j = at[f]
+                    p_ind[j] = key >> shift
+                    p_dat[j] = t_dat[k]
+                    at[f] = j + 1
+                    k += 1
+        r_ptr[len(r_ptr) - 1] = q
 
     @njit(cache=True, nogil=True)
     def nth_largest(values, step, m):

@@ -181,6 +181,28 @@ def test_split_postings_over_many_terms(chunks, monkeypatch):
     assert np.array_equal(r_ind, X.indices[~keep]) and np.array_equal(r_dat, X.data[~keep])
 
 
+def test_split_postings_rows_beyond_32_bit_keys():
+    """Rows past 2**22 (whose bucket keys no longer fit 32 bits with the term's place) keep their ids."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from matchmaker.matching import kernels
+
+    if not kernels.available():
+        pytest.skip("the compiled loops are not available")
+    n = (1 << 22) + 3
+    rows = np.array([0, 5, n - 3, n - 2, n - 1, n - 1])
+    cols = np.array([1, 2000, 1, 7, 2000, 3])
+    X = sp.csr_matrix((np.arange(1, 7, dtype=np.float32), (rows, cols)), shape=(n, 2048))
+    sel = np.zeros(2048, dtype=bool)
+    sel[[1, 2000]] = True
+    p_ptr, p_ind, p_dat, r_ptr, r_ind, r_dat = kernels.split_postings(X.indptr, X.indices, X.data, sel, 2048, n)
+    assert p_ind[p_ptr[1] : p_ptr[2]].tolist() == [0, n - 3]
+    assert p_ind[p_ptr[2000] : p_ptr[2001]].tolist() == [5, n - 1]
+    assert p_dat.tolist() == [1.0, 3.0, 2.0, 5.0]
+    assert r_ind.tolist() == [7, 3] and r_dat.tolist() == [4.0, 6.0] and r_ptr[-1] == 2
+
+
 def test_in_place_kernels_equal_public_products(engine):
     """Row dots and partial scores through the C kernels equal scipy's public products."""
     import numpy as np
