@@ -258,6 +258,34 @@ def test_compiled_row_dots_equal_scipy_kernel(engine, monkeypatch):
                 assert Zc.dtype == np.float32 and np.array_equal(Zc, side.Z[rows])
 
 
+def test_embed_rows_with_rows_out_of_term_order():
+    """Rows whose entries are not in term order are still summed entry by entry in their own order."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from matchmaker.matching import kernels
+
+    if not kernels.available():
+        pytest.skip("the compiled loops are not available")
+    rng = np.random.default_rng(5)
+    X = sp.random(3000, 500, density=0.05, format="csr", dtype=np.float32, random_state=rng)
+    X.data *= np.float32(1000.0)  # wide magnitudes: a different order of the sums shows in the floats
+    X.data[::7] *= np.float32(1e-4)
+    term_row = np.where(rng.random(500) < 0.8, np.arange(500), -1).astype(np.int32)
+    C = rng.standard_normal((500, 8)).astype(np.float32)
+    for r in (5, 2500):  # one row reversed in each of the two blocks of rows
+        lo, hi = X.indptr[r], X.indptr[r + 1]
+        X.indices[lo:hi], X.data[lo:hi] = X.indices[lo:hi][::-1].copy(), X.data[lo:hi][::-1].copy()
+    Z = np.empty((3000, 8), np.float32)
+    kernels.embed_rows(X.indptr, X.indices, X.data, term_row, C, 0, 3000, Z)
+    for r in (5, 2500, 0, 2999):
+        acc = np.zeros(8, np.float32)
+        for e in range(X.indptr[r], X.indptr[r + 1]):
+            if term_row[X.indices[e]] >= 0:
+                acc += X.data[e] * C[term_row[X.indices[e]]]
+        assert np.array_equal(Z[r].view(np.int32), acc.view(np.int32)), r
+
+
 def test_compiled_embeddings_equal_scipys(monkeypatch):
     """The latent space's compiled loops give numpy's and scipy's floats bit for bit: the sample split into
     dense common columns and a sparse rest (kernels.split_dense), hence the same term embeddings, and the
