@@ -99,6 +99,22 @@ def _forgotten(session):
     session.info.pop(_FORGET, None)
 
 
+def forget_later(email, address):
+    """A right password typed for an action whose write transaction comes later, after slow steps run in none (a
+    signature): the throttle forgets the account's failures from ``address`` in that transaction, when it calls
+    ``forget_now`` before its commit, or after the request (``settle``) when it commits nothing. Nothing is
+    written meanwhile: on SQLite the deletion would hold the database's write lock through the slow steps."""
+    db.session.info[_FORGET] = (email, address)
+
+
+def forget_now():
+    """In the action's write transaction, before its commit: the deletion ``forget_later`` put off (gone with the
+    commit; ``settle`` makes it after the request should the commit fail)."""
+    pending = db.session.info.get(_FORGET)
+    if pending:
+        throttle.succeeded(*pending, commit=False)
+
+
 def settle(response):
     """(After each request) A right password was re-entered for an action that was then refused, its transaction
     rolled back or left uncommitted: the throttle forgets the account's failures in a commit of their own, so a

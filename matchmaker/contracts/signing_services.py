@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import undefer
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..auth import throttle
+from ..auth import recent, throttle
 from ..extensions import db
 from ..models import Contract, ContractDocument, ContractSignature, DocumentStatus, Role, SigningParty, User
 from ..models.base import today, utcnow
@@ -429,7 +429,9 @@ def _confirm_password(user, password, address=None):
         raise SigningError("密码错误次数过多，请稍后再签署")
     if not password or not user.check_password(password):
         raise WrongPassword("密码不正确，未签署")
-    throttle.succeeded(user.email, address)
+    # The failures are forgotten with the signature's commit (sign_as_party calls recent.forget_now), or after
+    # the request when the signature is refused: no commit of their own.
+    recent.forget_later(user.email, address)
     _count("clear", key)
 
 
@@ -601,6 +603,7 @@ def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None
             if final is not None:
                 _certify(doc, contract, user, final)
             _notify_signed(doc, contract, user, label)
+            recent.forget_now()  # the throttle's failures forgotten with the signature (_confirm_password)
             db.session.commit()
             if issued:
                 log_issued(issued, org_id)
