@@ -12,7 +12,7 @@ from .. import cache
 from ..extensions import db
 from ..models import MatchSuggestion
 from ..suggestions.store import explain_shown
-from .queries import COUNT_TABLES, MY_PAIRS_KEY, SORT_KEYS, count_key, list_statuses
+from .queries import COUNT_TABLES, MY_PAIRS_KEY, SORT_KEYS, Unindexed, count_key, list_statuses
 
 
 class BadCursor(ValueError):
@@ -150,7 +150,7 @@ class CountCachedPagination(SelectPagination):
         if not self._query_args.get("requested_first", True):  # one part: an owner's list (and no cache)
             rest, page, skip = ids, [], start
             if keys is not None:
-                rest, skip = rest.where(_after(key, keys["v"], keys["i"], desc)), 0
+                rest, skip = rest.where(_after(Unindexed(key), keys["v"], keys["i"], desc)), 0
         elif keys is None:
             requested = self._read(asked, _asked_order(name, desc), start + size)
             page, skip = requested[start:], max(0, start - len(requested))
@@ -168,7 +168,7 @@ class CountCachedPagination(SelectPagination):
         S, name, desc = MatchSuggestion, self._name, self._desc
         key, back, ids = getattr(S, name), _order(name, desc, reverse=True), self._ids()
         if not self._query_args.get("requested_first", True):
-            return self._read(ids.where(_before(key, keys["v"], keys["i"], desc)), back, size)[::-1]
+            return self._read(ids.where(_before(Unindexed(key), keys["v"], keys["i"], desc)), back, size)[::-1]
         asked, asked_back = ids.where(S.owner_requested_at.is_not(None)), _asked_order(name, desc, reverse=True)
         if keys["r"] is not None:  # the first row shown was a requested pair: only requested ones come before it
             return self._read(asked.where(_asked(key, keys, desc, _before)), asked_back, size)[::-1]

@@ -36,7 +36,7 @@ from ..utils.rows import count_rows
 from ..utils.text import clean_text
 from ..utils.tx import rolls_back_on
 from ..utils.urls import path_for
-from .queries import MY_PAIRS_ORDER, stale_cutoff
+from .queries import MY_PAIRS_ORDER, Unindexed, stale_cutoff
 
 BrokerError = PairError  # every refused action on a pair, with a message for the user (in Chinese)
 label = pipeline.label
@@ -531,11 +531,11 @@ def viewer_pair(listing, user):
     return _views([s], side, user)[0] if s else None
 
 
-def _awaiting_reply(stmt, side):
+def _awaiting_reply(stmt, side, status=MatchSuggestion.status):
     """Pairs a broker moved on that this side has not answered yet (感兴趣 / 暂无意向)."""
     S = MatchSuggestion
     answer = S.need_response if side == "need" else S.result_response
-    return stmt.where(S.status.in_(RESPONDABLE_STATUSES), answer.is_(None))
+    return stmt.where(status.in_(RESPONDABLE_STATUSES), answer.is_(None))
 
 
 def my_pairs_stmt(user, awaiting=False):
@@ -544,8 +544,8 @@ def my_pairs_stmt(user, awaiting=False):
     stmt, side = _owner_stmt(user)
     if stmt is None:
         return None, None
-    if awaiting:
-        stmt = _awaiting_reply(stmt, side)
+    if awaiting:  # read from the owner's listings, not from a status index (queries.Unindexed)
+        stmt = _awaiting_reply(stmt, side, status=Unindexed(MatchSuggestion.status))
     return stmt.options(*_owner_options()).order_by(*MY_PAIRS_ORDER), side  # id breaks ties: no repeat, no skip
 
 
