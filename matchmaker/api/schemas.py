@@ -448,12 +448,17 @@ class ContractCreate(Schema):
     registration_status = Enum(RegistrationStatus)
     registered_on = fields.Date()
     channel = Enum(Channel)
-    broker_id = fields.Integer(validate=rng(1, MAX_ID), metadata={"description": "经纪人 id；经纪人调用时默认本人"})
-    event_id = fields.Integer(validate=rng(1, MAX_ID))
-    zone_id = fields.Integer(validate=rng(1, MAX_ID))
-    need_id = fields.Integer(validate=rng(1, MAX_ID))
-    result_id = fields.Integer(validate=rng(1, MAX_ID))
-    suggestion_id = fields.Integer(validate=rng(1, MAX_ID), metadata={"description": "由推荐对登记：推荐对转为已签约"})
+    # strict: an id sent as 1.5 was recorded against id 1, and "1" read as 1 (JSON integers only)
+    broker_id = fields.Integer(
+        strict=True, validate=rng(1, MAX_ID), metadata={"description": "经纪人 id；经纪人调用时默认本人"}
+    )
+    event_id = fields.Integer(strict=True, validate=rng(1, MAX_ID))
+    zone_id = fields.Integer(strict=True, validate=rng(1, MAX_ID))
+    need_id = fields.Integer(strict=True, validate=rng(1, MAX_ID))
+    result_id = fields.Integer(strict=True, validate=rng(1, MAX_ID))
+    suggestion_id = fields.Integer(
+        strict=True, validate=rng(1, MAX_ID), metadata={"description": "由推荐对登记：推荐对转为已签约"}
+    )
     industry = fields.String(validate=text_ok(50))
     town = fields.String(validate=text_ok(50))
     note = fields.String(validate=text_ok(2000))

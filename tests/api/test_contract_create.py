@@ -3,6 +3,8 @@
 import json
 import re
 
+import pytest
+
 from matchmaker.extensions import db
 from matchmaker.models import Contract
 
@@ -229,4 +231,17 @@ def test_a_body_of_many_unknown_fields_gets_a_short_answer(app, client):
     assert one["errors"] == {"titel": ["未知字段"]} and "detail" not in one
     long = post(client, token, BODY | {"长" * 1_000_000: 1}, key="k3").get_json()
     assert list(long["errors"]) == ["长" * 100 + "…"] and len(json.dumps(long)) < 5_000
+    assert _count() == 0
+
+
+@pytest.mark.parametrize("value", [1.5, 2.0, "1", "1e0", [1], {"id": 1}])
+@pytest.mark.parametrize("name", ["broker_id", "zone_id", "need_id", "result_id", "suggestion_id", "event_id"])
+def test_an_id_that_is_no_json_integer_is_refused_not_truncated(app, client, name, value):
+    """An id sent as 1.5 was recorded against id 1 (and "1" read as 1): an id is a JSON integer, anything else is
+    422 naming the field in Chinese, and nothing is recorded."""
+    admin = make_user("admin")
+    make_user("broker")  # id 2: what 1.5 or 2.0 would have been read as for broker_id
+    resp = post(client, token_for(admin, scopes=("read", "write")), BODY | {name: value})
+    assert resp.status_code == 422, resp.get_json()
+    assert resp.get_json()["errors"][name] == ["应为整数"]
     assert _count() == 0
