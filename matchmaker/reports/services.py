@@ -85,10 +85,16 @@ def parse_period(start_text, end_text):
     """Two YYYY-MM-DD texts (either may be empty) to a Period; PeriodError when unusable."""
     default = default_period()
     try:
-        start = date.fromisoformat(start_text.strip()) if (start_text or "").strip() else default.start
-        end = date.fromisoformat(end_text.strip()) if (end_text or "").strip() else default.end
+        start = date.fromisoformat(start_text.strip()) if (start_text or "").strip() else None
+        end = date.fromisoformat(end_text.strip()) if (end_text or "").strip() else None
     except ValueError:
         raise PeriodError("日期格式不正确，请按 年-月-日 填写，如 2020-01-01") from None
+    # The end not given follows the one given: from= past the default period was "start after end", an end the
+    # user never typed (so was a to= before it).
+    if end is None:
+        end = default.end if start is None or start <= default.end else max(start, today())
+    if start is None:
+        start = default.start if default.start <= end else date(end.year, 1, 1)
     if start > end:
         raise PeriodError("开始日期不能晚于结束日期")
     if end.year - start.year >= MAX_YEARS:

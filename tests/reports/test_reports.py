@@ -345,3 +345,23 @@ def test_a_date_that_looks_like_a_huge_number_is_told_not_ignored(client, auth):
     assert "日期格式不正确" in client.get("/reports/?from=99999999999999999999").get_data(as_text=True)
     assert "日期格式不正确" in client.get("/reports/services?to=20260101000000").get_data(as_text=True)
     assert client.get("/reports/export?to=99999999999999999999").status_code == 400
+
+
+def test_a_period_given_by_one_end_reaches_the_other_from_it(app, client, auth):
+    """Only ?from= after the default period (the latest year with contracts) was "开始日期不能晚于结束日期", an end
+    the user never gave; only ?to= before it the same. The missing end follows the one given: to today, from that
+    year's first day. Both given and reversed is still refused."""
+    today = services.today()
+    make_contract(signed_on=date(2020, 6, 30))  # the default period: 2020
+    assert services.default_period() == services.Period(date(2020, 1, 1), date(2020, 12, 31))
+    start = date(today.year, 1, 1)
+    assert services.parse_period(start.isoformat(), "") == services.Period(start, today)
+    assert services.parse_period("", "2018-05-01") == services.Period(date(2018, 1, 1), date(2018, 5, 1))
+    assert services.parse_period("2020-03-01", "") == services.Period(date(2020, 3, 1), date(2020, 12, 31))
+    assert services.parse_period("", "2020-03-01") == services.Period(date(2020, 1, 1), date(2020, 3, 1))
+    auth.login("admin")
+    body = client.get(f"/reports/?from={start.isoformat()}").get_data(as_text=True)
+    assert "开始日期不能晚于结束日期" not in body and "已显示默认区间" not in body
+    assert client.get("/reports/export?format=csv&to=2018-05-01").status_code == 200
+    with pytest.raises(services.PeriodError, match="开始日期不能晚于结束日期"):
+        services.parse_period("2020-03-01", "2020-02-01")
