@@ -87,17 +87,18 @@ def precheck(content, fmt, limits=None):
         _csv_text(content)
 
 
-def read_rows(content, fmt, limits=None, problems=None, progress=None):
+def read_rows(content, fmt, limits=None, problems=None, progress=None, unread=None):
     """Return (header, rows): header a list of names, rows a list of (row number, [cells]), a row's cells as far as
     the file gives them (to the header's width, further to a cell past it that holds something, never past max_cols).
 
     A row with a cell over the size limit is left out and reported in `problems` as
     (row number, column name, reason); the file as a whole fails only for what spoils all of it.
-    `progress(rows read)` is called every 1,000 data rows."""
+    `progress(rows read)` is called every 1,000 data rows. An .xlsx's cells that read as empty but are not (see
+    _unread_cells) are put in `unread`, {row number: {column index: reason}}, once all rows are read."""
     limits = limits or Limits()
     if not content:
         raise FileProblem("上传的文件是空的")
-    rows = _read_xlsx(content, limits) if fmt == "xlsx" else _read_csv(content, limits)
+    rows = _read_xlsx(content, limits, unread) if fmt == "xlsx" else _read_csv(content, limits)
     header = width = None  # width: the header row's cells as read, to its last one holding something
     out = []
     for number, cells in rows:
@@ -238,7 +239,7 @@ def _check_container(content):
         raise FileProblem("文件不是有效的 Excel (.xlsx) 文件，可能已损坏或只是改了扩展名")
 
 
-def _read_xlsx(content, limits):
+def _read_xlsx(content, limits, unread=None):
     _check_container(content)
     _check_zip(content, limits)
     from openpyxl import load_workbook  # parses with defusedxml when installed (it is: pyproject)
@@ -257,6 +258,9 @@ def _read_xlsx(content, limits):
             yield number, list(row)
         if len(kept) < 2:
             _refuse_if_data_elsewhere(wb, limits, kept[0] if kept else None)
+        if unread is not None:
+            ws = wb.worksheets[0]
+            unread.update(_unread_cells(wb._archive, ws._worksheet_path, limits))
     except _BROKEN as exc:
         if isinstance(exc, FileProblem):
             raise
@@ -379,6 +383,91 @@ def _too_many_lines(limits, number=None, column=None, value=None):
     return FileProblem(
         f"文件连同空行超过 {_line_bound(limits)} 行：{cause}；数据超过 {limits.max_rows} 行的请拆分成多个文件分批导入"
     )
+
+
+# A formula or a merged cell in a sheet part: looked for in the raw bytes first (C speed), parsed only when there.
+_FORMULA_OR_MERGE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:f|mergeCell)[\s/>]")
+_CELL_REF = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
+MOST_MERGED_CELLS = 200_000  # cells under merges told about; past it, the usual message of an empty cell
+
+
+def _ref(ref):
+    """(row, 0-based column) of an A1 reference, or None."""
+    m = _CELL_REF.match((ref or "").strip().upper())
+    if m is None:
+        return None
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - ord("A") + 1
+    return int(m.group(2)), col - 1
+
+
+def _holds_formula_or_merge(f):
+    tail = b""
+    while chunk := f.read(1024 * 1024):
+        if _FORMULA_OR_MERGE.search(tail + chunk):
+            return True
+        tail = chunk[-40:]
+    return False
+
+
+def _unread_cells(archive, path, limits):
+    """{row: {column index: reason}} of a sheet's cells that openpyxl reads as empty but that are not: a formula
+    whose result the file does not keep (a file written by a program and never opened in Excel: the value is
+    computed only when Excel opens it) and the cells under a merged cell but its first (only that one holds the
+    value). Such a cell was told "请填写…" although the user filled it, or, in a column not required, imported
+    as empty. Read only when the part holds either (a raw search first)."""
+    from openpyxl.xml.functions import iterparse  # defusedxml's when installed, as openpyxl parses
+
+    with archive.open(path) as f:
+        if not _holds_formula_or_merge(f):
+            return {}
+    out, merged_cells = {}, 0
+    with archive.open(path) as f:
+        for _, el in iterparse(f):
+            tag = el.tag.rsplit("}", 1)[-1]
+            if tag == "c":
+                formula = value = None
+                for child in el:
+                    name = child.tag.rsplit("}", 1)[-1]
+                    if name == "f":
+                        formula = child.text or ""
+                    elif name in ("v", "is"):
+                        value = child if name == "is" else (child.text or None)
+                at = _ref(el.get("r"))
+                if formula and value is None and at is not None and at[1] < limits.max_cols:
+                    shown = formula if len(formula) <= 40 else formula[:40] + "…"
+                    out.setdefault(at[0], {})[at[1]] = (
+                        f"单元格 {el.get('r')} 是公式（={shown}），文件中没有保存计算结果：请用 Excel 打开该文件并保存后"
+                        "重新上传，或在单元格中直接填写数值"
+                    )
+                el.clear()
+            elif tag == "row":
+                el.clear()
+            elif tag == "mergeCell":
+                merged_cells += _merged(out, el.get("ref") or "", limits, MOST_MERGED_CELLS - merged_cells)
+    return out
+
+
+def _merged(out, ref, limits, room):
+    """Put the cells under the merged cell `ref` (C2:C3) but its first into `out`; how many (at most `room`)."""
+    first, _, last = ref.partition(":")
+    a, b = _ref(first), _ref(last)
+    if a is None or b is None or room <= 0 or a[1] >= limits.max_cols:
+        return 0
+    put = 0
+    for row in range(a[0], b[0] + 1):
+        for col in range(a[1], min(b[1], limits.max_cols - 1) + 1):
+            if (row, col) == a:
+                continue
+            if put >= room:
+                return put
+            out.setdefault(row, {}).setdefault(
+                col,
+                f"单元格 {_column_letter(col)}{row} 属于合并单元格 {ref}，只有 {first} 有内容：请取消合并，在每一行的单元格中分别填写",
+            )
+            put += 1
+    return put
 
 
 def _column_letter(index):

@@ -117,7 +117,8 @@ def analyse(kind, content, fmt, max_rows, progress=None):
     warnings [row, column, note, WARNING] (an amount typed in full-width digits), by row.
     `progress(rows read)` is called as the file is read, and as its rows are checked."""
     too_long = []  # rows left out by the reader: (row, column, reason)
-    header, rows = read_rows(content, fmt, _limits(max_rows), too_long, progress)
+    unread = {}  # an .xlsx's cells read as empty that are not: {row: {column index: reason}}
+    header, rows = read_rows(content, fmt, _limits(max_rows), too_long, progress, unread=unread)
     try:
         index = check_header(kind, header)
     except ValueError as exc:
@@ -132,6 +133,8 @@ def analyse(kind, content, fmt, max_rows, progress=None):
             progress(len(rows))  # all are read: a heartbeat while they are checked, the count shown unchanged
         notes[number] = []
         data, problems = clean_row(kind, raw, lookups, warnings=notes[number])
+        if number in unread:
+            problems = _told_unread(problems, unread[number], index, kind)
         ref = data.get("external_ref")
         if ref and ref in seen:
             problems.append(("外部编号", f"与第 {seen[ref]} 行的外部编号重复"))
@@ -150,6 +153,16 @@ def analyse(kind, content, fmt, max_rows, progress=None):
     report = errors + [[n, col, note, WARNING] for n, _ in fresh for col, note in notes[n]]
     report.sort(key=lambda e: e[0])
     return fresh, report, bad, len(good) - len(fresh), len(rows) + len({p[0] for p in too_long})
+
+
+def _told_unread(problems, cells, index, kind):
+    """A row's problems with its cells read as empty that are not (a formula without its result, a cell under a
+    merged cell) told as such: in place of a column's problem (请填写…), or added (a column not required, which
+    would have been imported as empty)."""
+    headers = {c.name: c.header for c in COLUMNS[kind]}
+    told = {headers[name]: cells[i] for name, i in index.items() if i in cells}
+    out = [(col, told.pop(col, reason)) for col, reason in problems]
+    return out + sorted(told.items())
 
 
 def shown_name(filename):

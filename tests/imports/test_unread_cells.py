@@ -1,0 +1,81 @@
+"""Cells an .xlsx holds that read as empty: a formula whose result the file does not keep (a file written by a
+program and never opened in Excel) and the cells a merged cell covers. They were told "请填写…" about a cell the
+user did fill, or, in a column not required, imported as empty without a word."""
+
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from matchmaker.extensions import db
+from matchmaker.models import ImportBatch, TechNeed
+
+from ..factories import make_org
+from .test_import import NEED_HEADER, need_row, upload
+
+COL = {name.rstrip("*"): chr(ord("A") + i) for i, name in enumerate(NEED_HEADER)}  # 需求名称 -> B
+
+
+@pytest.fixture
+def admin(auth):
+    make_org("enterprise", name="导入测试企业")
+    return auth.login("admin")
+
+
+def _sheet(rows, edit=None):
+    """An .xlsx of the need header and `rows`; `edit(ws)` changes it."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(NEED_HEADER)
+    for r in rows:
+        ws.append(r)
+    if edit:
+        edit(ws)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _report(client, content):
+    """The batch after validation, and its page's text."""
+    resp = upload(client, content)
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
+    body = client.get(resp.headers["Location"]).get_data(as_text=True)
+    return db.session.scalar(db.select(ImportBatch)), body
+
+
+def test_a_formula_without_its_result_is_named_not_called_empty(client, admin):
+    """=10*8 in 预算 and a formula in 技术指标 (not required) with no result kept: each named with its formula and
+    what to do; the row is not imported, the other one is."""
+
+    def formulas(ws):
+        ws[f"{COL['预算（万元）']}2"] = "=10*8"
+        ws[f"{COL['技术指标']}3"] = '=CONCAT("节拍","2秒")'
+
+    batch, body = _report(client, _sheet([need_row("F-1"), need_row("F-2", title="另一个合法的需求名称")], formulas))
+    errors = {(r, col): reason for r, col, reason in batch.errors}
+    assert set(errors) == {(2, "预算（万元）"), (3, "技术指标")}, errors
+    budget = errors[(2, "预算（万元）")]
+    assert "公式（=10*8）" in budget and "没有保存计算结果" in budget and "请填写" not in budget
+    assert "公式（=CONCAT(" in errors[(3, "技术指标")]
+    assert "单元格 L2 是公式" in body
+    assert batch.good_rows == 0 and batch.bad_rows == 2
+    client.post(f"/needs/import/{batch.id}/confirm")
+    assert db.session.scalar(db.select(db.func.count(TechNeed.id))) == 0
+
+
+def test_cells_under_a_merged_cell_are_named_as_such(client, admin):
+    """需求单位 merged over rows 2 and 3: row 3's cell is told as covered by the merge (it said 请填写单位名称);
+    row 2, holding the value, imports."""
+    org = COL["需求单位"]
+    batch, body = _report(
+        client,
+        _sheet(
+            [need_row("M-1"), need_row("M-2", title="第二个合法需求名称")], lambda ws: ws.merge_cells(f"{org}2:{org}3")
+        ),
+    )
+    assert [e[:2] for e in batch.errors] == [[3, "需求单位"]]
+    reason = batch.errors[0][2]
+    assert f"单元格 {org}3 属于合并单元格 {org}2:{org}3" in reason and "取消合并" in reason
+    assert reason in body
+    assert batch.good_rows == 1
