@@ -29,6 +29,7 @@ from ..models import ImportBatch, ImportStatus, ListingStatus, Result, Taxonomy,
 from ..models.base import utcnow
 from ..suggestions import services as matcher
 from ..utils import once
+from ..utils.money import short
 from ..utils.sheets import append_row
 from ..utils.text import clean_text
 from .columns import COLUMNS, KIND_LABELS, Lookups, check_header, clean_row
@@ -122,7 +123,7 @@ def analyse(kind, content, fmt, max_rows, progress=None):
     try:
         index = check_header(kind, header)
     except ValueError as exc:
-        raise FileProblem(str(exc)) from None
+        raise FileProblem(_header_problem(kind, header, rows, exc)) from None
     if not rows and not too_long:
         raise FileProblem("文件中只有表头，没有数据行")
     raw_rows = [(n, {name: (cells[i] if i < len(cells) else "") for name, i in index.items()}) for n, cells in rows]
@@ -153,6 +154,20 @@ def analyse(kind, content, fmt, max_rows, progress=None):
     report = errors + [[n, col, note, WARNING] for n, _ in fresh for col, note in notes[n]]
     report.sort(key=lambda e: e[0])
     return fresh, report, bad, len(good) - len(fresh), len(rows) + len({p[0] for p in too_long})
+
+
+def _header_problem(kind, header, rows, exc):
+    """Why the header is refused: a title row above it (the next row is the header) is named as such, not told as
+    every column missing and the title an unknown one."""
+    if rows:
+        number, cells = rows[0]
+        try:
+            check_header(kind, [str(c) for c in cells])
+        except ValueError:
+            return str(exc)
+        title = short("".join(str(h) for h in header if h))
+        return f"表头上方的“{title}”不是列名，第 {number} 行才是表头：请删除表头上方的标题行后重新上传"
+    return str(exc)
 
 
 def _told_unread(problems, cells, index, kind):

@@ -517,3 +517,19 @@ def test_the_upload_page_names_its_groups_and_links(client, admin):
     assert '<label class="form-label">导入类型</label>' not in page
     assert 'Excel 模板<span class="visually-hidden">（技术需求）</span></a>' in page
     assert 'CSV 模板<span class="visually-hidden">（科技成果）</span></a>' in page
+
+
+def test_a_title_row_above_the_header_is_named_as_such(client, admin):
+    """A merged title row above the header (common in real files) was "表头不正确" listing every column as missing
+    and the title as an unknown column: the page names the title row and says to delete it; nothing imported."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2026 年技术需求汇总表"])
+    ws.merge_cells("A1:S1")
+    ws.append(NEED_HEADER)
+    ws.append(need_row("T-1"))
+    buf = io.BytesIO()
+    wb.save(buf)
+    body = rejected(client, upload(client, buf.getvalue()))
+    assert "表头上方的“2026 年技术需求汇总表”不是列名，第 2 行才是表头：请删除表头上方的标题行后重新上传" in body
+    assert "缺少必填列" not in body
