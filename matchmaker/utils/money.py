@@ -55,7 +55,9 @@ def _number(text, messages):
             )
         s = _SEPARATORS.sub("", s)
     if s.startswith("-") and _PLAIN.fullmatch(s[1:]):
-        raise ValueError(messages["negative"])
+        if Decimal(s[1:]) != 0:
+            raise ValueError(messages["negative"])
+        s = s[1:]  # -0 (a spreadsheet's rounding of a tiny negative) is 0, told as 0 is, not as a negative
     if not _PLAIN.fullmatch(s):
         if typed_differently(typed):  # say what the full-width text was read as, and what is not a number
             odd = "".join(dict.fromkeys(ch for ch in s if ch not in "0123456789.-"))

@@ -76,3 +76,14 @@ def test_listing_amount_error_has_one_pair_of_brackets():
     with pytest.raises(ValueError) as exc:
         clean_money("-5", "预算")
     assert str(exc.value) == "预算：金额不能为负数（或填写“面议”）"
+
+
+@pytest.mark.parametrize("raw", ["-0", "-0.00", "－０", "-0,000"])
+def test_a_minus_zero_is_zero_not_a_negative_amount(raw):
+    """-0 (a spreadsheet's rounding of a tiny negative, or typed) was "不能为负数": it is 0, told as 0 is."""
+    assert clean_money(raw, "价格") == (Decimal("0"), False)
+    with pytest.raises(ValueError, match="预算须大于 0"):
+        clean_money(raw, "预算", positive=True)
+    assert parse_amount(raw, "yuan", "合同金额") == Decimal("0.00")
+    with pytest.raises(ValueError, match="金额不能为负数"):
+        clean_money("-0.01", "预算")
