@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from ..listings import validation as rules
 from ..models import Confidentiality, CoopMode, IPType, Maturity, TransferMode
@@ -166,7 +167,7 @@ def clean_row(kind, raw, lookups, today=None, warnings=None):
     take("field", lambda v: _taxonomy(v, "field", "技术领域", lookups, required=kind == "result"))
     take("industry", lambda v: _taxonomy(v, "industry", "行业", lookups, required=kind == "need"))
     take("town", lambda v: _taxonomy(v, "town", "镇街", lookups))
-    take("valid_until", lambda v: rules.clean_valid_until(v, today))
+    take("valid_until", lambda v: _valid_until(v, today))
     take("zones", lambda v: _zones(v, lookups))
     for name in ("contact_name",):
         take(name, lambda v, n=name: rules.clean_text(str(v or ""), n, "联系人") or None)
@@ -193,6 +194,25 @@ def clean_row(kind, raw, lookups, today=None, warnings=None):
         amount("price", "价格")
         take("owner_email", lambda v: _owner(v, lookups))
     return out, errors
+
+
+EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's date serials (from 1 March 1900 on)
+
+
+def _valid_until(value, today):
+    """The validity date; a number in its place (an Excel date serial, the cell's date format lost or pasted as
+    values) is refused naming the date it stands for, not only "日期格式应为 YYYY-MM-DD"."""
+    try:
+        return rules.clean_valid_until(value, today)
+    except ValueError:
+        text = str(value).strip()
+        if not re.fullmatch(r"\d{3,7}(\.0+)?", text) or not 61 <= float(text) <= 2_958_465:
+            raise
+        meant = EXCEL_EPOCH + timedelta(days=int(float(text)))
+        raise ValueError(
+            f"日期格式应为 YYYY-MM-DD：“{int(float(text))}”是数字，可能是 Excel 的日期序号（即 {meant.isoformat()}）："
+            "请把单元格格式设为日期，或填写 YYYY-MM-DD"
+        ) from None
 
 
 def _external_ref(value):

@@ -79,3 +79,14 @@ def test_cells_under_a_merged_cell_are_named_as_such(client, admin):
     assert f"单元格 {org}3 属于合并单元格 {org}2:{org}3" in reason and "取消合并" in reason
     assert reason in body
     assert batch.good_rows == 1
+
+
+def test_a_date_read_as_a_number_names_the_date_it_stands_for(client, admin):
+    """有效期至 holding 47000 (an Excel date serial shown as a number: the cell's format lost, or pasted as values)
+    was "日期格式应为 YYYY-MM-DD": the message names the date the number stands for and how to fix the cell."""
+    until = COL["有效期至"]
+    batch, body = _report(client, _sheet([need_row("D-1")], lambda ws: ws.__setitem__(f"{until}2", 47000)))
+    assert [e[:2] for e in batch.errors] == [[2, "有效期至"]]
+    reason = batch.errors[0][2]
+    assert "“47000”是数字，可能是 Excel 的日期序号（即 2028-09-04）" in reason
+    assert "请把单元格格式设为日期，或填写 YYYY-MM-DD" in reason and reason in body
