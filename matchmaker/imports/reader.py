@@ -481,6 +481,11 @@ def _column_letter(index):
 
 
 def _csv_text(content):
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its mark: Excel's and WPS's "Unicode 文本"
+        try:
+            return content.decode("utf-16")
+        except UnicodeDecodeError:
+            raise FileProblem("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码") from None
     if b"\x00" in content[:4096]:
         raise FileProblem("文件不是文本格式的 CSV，请下载模板填写后上传")
     for encoding in ("utf-8-sig", "gb18030"):
@@ -491,12 +496,23 @@ def _csv_text(content):
     raise FileProblem("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码")
 
 
+def _delimiter(text):
+    """The CSV's separator: a comma, unless the first line has none and has tabs (Excel's "Unicode 文本", a copy
+    from a sheet) or semicolons (the CSV of an Excel set to a European locale). Read with commas, such a file's
+    header was one unknown column."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0][:100_000]
+    if "," in first:
+        return ","
+    return max(("\t", ";"), key=first.count) if ("\t" in first or ";" in first) else ","
+
+
 def _read_csv(content, limits):
     text = _csv_text(content)
     # The csv module's own field limit (128 K) would fail the whole file on one long cell: lift it to
     # the file's size, and let read_rows turn a long cell into that row's error.
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    lines = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
-        yield from _with_values(enumerate(csv.reader(io.StringIO(text, newline="")), start=1), limits, _blank_line)
+        yield from _with_values(enumerate(lines, start=1), limits, _blank_line)
     except csv.Error as exc:
         raise FileProblem(f"CSV 格式有误：{exc}") from None

@@ -161,7 +161,7 @@ def test_csv_in_gbk_is_accepted(client, admin):
         (b"", "needs.xlsx", "上传的文件是空的"),
         (b"", "needs.csv", "上传的文件是空的"),
         (b"\x00\x01\x02binary", "needs.csv", "不是文本格式的 CSV"),
-        (b"\xff\xfe\x81\x30", "needs.csv", "无法识别 CSV 文件的编码"),
+        (b"\x81\x30\xff\xfe", "needs.csv", "无法识别 CSV 文件的编码"),
         (b"x", "needs.xls", "不支持旧版 Excel (.xls)"),
     ],
 )
@@ -533,3 +533,28 @@ def test_a_title_row_above_the_header_is_named_as_such(client, admin):
     body = rejected(client, upload(client, buf.getvalue()))
     assert "表头上方的“2026 年技术需求汇总表”不是列名，第 2 行才是表头：请删除表头上方的标题行后重新上传" in body
     assert "缺少必填列" not in body
+
+
+def _delimited(sep, encoding):
+    lines = [sep.join(NEED_HEADER), sep.join(need_row("U-1"))]
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+@pytest.mark.parametrize(
+    ("content", "saved_as"),
+    [
+        (_delimited("\t", "utf-16"), "Excel/WPS “Unicode 文本”: UTF-16, tab-separated"),
+        (csv_bytes([need_row("U-1")], encoding="utf-16"), "a CSV in UTF-16 with its byte-order mark"),
+        (_delimited("\t", "utf-8-sig"), "tab-separated UTF-8"),
+        (_delimited(";", "utf-8-sig"), "semicolon-separated (a European Excel's CSV)"),
+    ],
+)
+def test_text_files_saved_other_ways_are_read(client, admin, content, saved_as):
+    """UTF-16 was "文件不是文本格式的 CSV", a tab or semicolon file "表头不正确" naming its whole first line as one
+    unknown column: each is read as the CSV it is, and imports."""
+    resp = upload(client, content, "needs.csv")
+    assert resp.status_code == 302, (saved_as, resp.get_data(as_text=True)[:300])
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert (batch.status, batch.good_rows, batch.errors) == ("validated", 1, []), saved_as
+    client.post(f"/needs/import/{batch.id}/confirm")
+    assert count() == 1
