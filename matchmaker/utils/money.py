@@ -25,6 +25,7 @@ _PLAIN = re.compile(r"[0-9]{1,15}(\.[0-9]{1,8})?")
 # Thousands separators are read only where they group thousands ("1,234.5", "12 345"): "0,5" or "1,5"
 # (a decimal comma in much of the world) must not become 5 or 15.
 _SEPARATORS = re.compile(r"[, ]")
+_UNIT = re.compile(r"\s*(?:[万亿]?元|[万亿])\s*$")  # a unit typed after the number
 _GROUPED = re.compile(r"[0-9]{1,3}(?:(?P<sep>[, ])[0-9]{3})(?:(?P=sep)[0-9]{3})*(\.[0-9]+)?")
 
 
@@ -47,6 +48,10 @@ def _number(text, messages):
     s = s.strip().replace("，", ",")
     if not s:
         raise ValueError(messages["empty"])
+    if (unit := _UNIT.search(s)) and _UNIT.sub("", s).strip():  # 80万: it blamed the comma of 1,234.5万
+        raise ValueError(
+            messages["nan"] + f"：“{short(typed)}”请不要填写单位“{unit[0].strip()}”，只填写数字（单位见栏目名称）"
+        )
     if _SEPARATORS.search(s):
         digits = s[1:] if s.startswith("-") else s
         if not _GROUPED.fullmatch(digits):

@@ -87,3 +87,15 @@ def test_a_minus_zero_is_zero_not_a_negative_amount(raw):
     assert parse_amount(raw, "yuan", "合同金额") == Decimal("0.00")
     with pytest.raises(ValueError, match="金额不能为负数"):
         clean_money("-0.01", "预算")
+
+
+@pytest.mark.parametrize("raw", ["1,234.5万", "1234.5万元", "80 万", "1,000元", "3亿"])
+def test_an_amount_typed_with_its_unit_is_told_to_leave_the_unit_out(raw):
+    """ "1,234.5万" blamed its comma ("逗号或空格只能用作千位分隔"), "80万" was only "必须是数字": the message names
+    the unit typed and asks for the number alone (the field's unit is beside it)."""
+    with pytest.raises(ValueError) as exc:
+        clean_money(raw, "预算")
+    assert "不要填写单位" in str(exc.value) and "逗号" not in str(exc.value), str(exc.value)
+    with pytest.raises(ValueError) as exc:
+        parse_amount(raw, "wan", "合同金额")
+    assert "合同金额" in str(exc.value) and "不要填写单位" in str(exc.value)
