@@ -439,7 +439,7 @@ def _unread_cells(archive, path, limits):
                     shown = formula if len(formula) <= 40 else formula[:40] + "…"
                     out.setdefault(at[0], {})[at[1]] = (
                         f"单元格 {el.get('r')} 是公式（={shown}），文件中没有保存计算结果：请用 Excel 打开该文件并保存后"
-                        "重新上传，或在单元格中直接填写数值"
+                        "重新上传，或在单元格中直接填写内容"
                     )
                 el.clear()
             elif tag == "row":
