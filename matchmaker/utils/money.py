@@ -102,7 +102,7 @@ def clean_money(text, label="金额", positive=False):
         hint = text[:-1] + "，或填写“面议”）" if text.endswith("）") else text + "（或填写“面议”）"
         raise ValueError(f"{label}：{hint}") from None
     if amount > LISTING_MAX:
-        raise ValueError(f"{label}超出允许范围")
+        raise ValueError(f"{label}超出允许范围（最大 {LISTING_MAX:,} 万元）")
     if positive and amount == 0:
         raise ValueError(f"{label}须大于 0；暂不确定请填写“面议”")
     return amount, False

@@ -99,3 +99,11 @@ def test_an_amount_typed_with_its_unit_is_told_to_leave_the_unit_out(raw):
     with pytest.raises(ValueError) as exc:
         parse_amount(raw, "wan", "合同金额")
     assert "合同金额" in str(exc.value) and "不要填写单位" in str(exc.value)
+
+
+def test_a_listing_amount_past_the_largest_names_the_largest():
+    """A budget of 999999999999.99 万元 was "预算超出允许范围" without the bound: the largest accepted is named, and
+    that one saves."""
+    with pytest.raises(ValueError, match=r"^预算超出允许范围（最大 999,999,999,999 万元）$"):
+        clean_money("999999999999.99", "预算")
+    assert clean_money("999,999,999,999", "预算") == (Decimal("999999999999"), False)
