@@ -81,6 +81,7 @@ class OrganizationForm(FlaskForm):
     description = TextAreaField("简介", [val.optional(), val.length(max=2000, label="简介")])
     verified = BooleanField("已核实")
     version = HiddenField()  # what the edit page was loaded from (services.organization_version)
+    submission_key = once.key_field()  # a new organisation is made once per form shown (a double click)
 
     def __init__(self, *args, org_id=None, **kw):
         super().__init__(*args, **kw)

@@ -170,17 +170,31 @@ def organizations():
 @bp.route("/organizations/new", methods=["GET", "POST"])
 @admin_only
 def organization_new():
-    """Create an organisation."""
+    """Create an organisation, once per form shown."""
     form = OrganizationForm()
     if form.validate_on_submit():
         try:
-            org = services.save_organization(Organization(), form.data)
+            org = services.save_organization(Organization(), form.data, key=form.submission_key.data,
+                                             actor=current_user)  # fmt: skip
+        except once.Repeat as r:
+            return _organization_made_before(r.entity_id)
         except services.OrganizationTaken as exc:
             form[exc.field].errors.append(str(exc))
         else:
             flash(f"已创建单位 {org.name}", "success")
             return redirect(url_for("admin.organizations"))
+    # A double click's twin, refused by the name rule because the first one's organisation exists now
+    if form.errors and (made := once.done(form.submission_key.data, "organization", current_user)):
+        return _organization_made_before(made)
     return render_template("admin/organization_form.html", form=form, org=None), 400 if form.errors else 200
+
+
+def _organization_made_before(org_id):
+    """The answer to a repeated create: 303 to the organisations, saying the first submit made it."""
+    made = db.session.get(Organization, org_id) if org_id else None
+    if made is not None:
+        flash(f"已创建单位 {made.name}", "success")
+    return once.see_other(url_for("admin.organizations"))
 
 
 @bp.route("/organizations/<int:org_id>/edit", methods=["GET", "POST"])

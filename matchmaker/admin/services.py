@@ -5,6 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Organization, OrgKind, Taxonomy, User, Visit
+from ..utils import once
 from ..utils.search import contains_any
 from ..utils.text import FULL_TO_HALF_BRACKETS, HALF_TO_FULL_BRACKETS, clean_text, has_visible, name_key
 from ..utils.uscc import normalize_uscc
@@ -76,12 +77,14 @@ def _check_kind_fits_members(org, kind):
             raise OrganizationKindClash("该单位有走访记录（走访须针对企业），单位类型须为“企业”")
 
 
-def save_organization(org, data, version=None):
+def save_organization(org, data, version=None, key=None, actor=None):
     """Apply form data to an organisation (new or existing); commits.
 
     ``version``: the organization_version the edit page showed; an organisation changed since then is not
     overwritten (EditConflict); a kind its accounts do not fit is refused (OrganizationKindClash).
-    Raises OrganizationTaken (rolled back) when the name or USCC was taken by a simultaneous save."""
+    Raises OrganizationTaken (rolled back) when the name or USCC was taken by a simultaneous save. ``key``: the
+    create form's one-time key; a repeated create raises ``once.Repeat`` with the first organisation's id."""
+    claimed = once.claim(key, "organization", actor) if org.id is None else None
     with unless_stale(org, version, organization_version, "单位"):
         _check_kind_fits_members(org, data.get("kind"))
         for key in ORG_FIELDS:
@@ -92,6 +95,8 @@ def save_organization(org, data, version=None):
     db.session.add(org)
     own_id, name, uscc = org.id, org.name, org.uscc
     try:
+        db.session.flush()
+        once.bind(claimed, org.id)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

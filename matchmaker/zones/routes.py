@@ -72,6 +72,9 @@ def manage():
         else:
             flash(f"已创建专区“{zone.name}”", "success")
             return redirect(url_for("zones.manage"))
+    # A double click's twin, refused by the name rule because the first one's zone exists now
+    if form.errors and (made := once.done(form.submission_key.data, "zone", current_user)):
+        return _created_before(made)
     zones = db.session.scalars(db.select(Zone).order_by(Zone.id.desc())).all()
     status = 400 if form.errors else 200
     return render_template(

@@ -98,11 +98,20 @@ def _setup(kind):
     if kind == "introduction":
         data = {"expected": "accepted", "note": "双方契合"}
         return "broker", f"/broker/suggestions/{s.id}/introduce", data, SuggestionMove, {"to_status": "introduced"}
+    if kind == "organization":  # an admin's new organisation: a double click made "已有同名单位" of the first
+        from matchmaker.models import Organization
+
+        data = {"name": "重复提交测试大学", "kind": "university", "uscc": "", "town": "", "industry": ""}
+        return "admin", "/admin/organizations/new", data, Organization, {"name": "重复提交测试大学"}
+    if kind == "zone":
+        from matchmaker.models import Zone
+
+        return "admin", "/zones/manage", {"name": "重复提交专区", "description": "", "active": "y"}, Zone, {}
     raise AssertionError(kind)
 
 
 KINDS = ["need", "result", "contract", "event", "manual_pair", "follow_up", "introduction", "financing", "urgent",
-         "visit", "collected_need", "live_session", "mark_urgent"]  # fmt: skip
+         "visit", "collected_need", "live_session", "mark_urgent", "organization", "zone"]  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -162,7 +171,7 @@ def test_response_resubmit_answers_303(client, auth):
 @pytest.mark.parametrize(
     "kind",
     ["need", "result", "contract", "event", "manual_pair", "follow_up", "financing", "urgent", "visit", "live_session",
-     "mark_urgent"],
+     "mark_urgent", "organization", "zone"],
 )  # fmt: skip
 def test_twenty_concurrent_submits_make_one_row(make_app, tmp_path, kind):
     """20 threads post one filled form (one key) at once against a file database: one row, every answer
