@@ -30,6 +30,7 @@ class StaffUserForm(FlaskForm):
     reentry_field = "current_password"
     ask_password = False
     password_reentered = None  # not asked (an enterprise or researcher account)
+    submission_key = once.key_field()  # an account is made once per form shown (a double click)
 
     org = None  # the organisation named in 所属单位, once validated
 

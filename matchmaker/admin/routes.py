@@ -44,6 +44,8 @@ def user_new():
     """Create an account of any role (the only way to create brokers and admins); a broker or admin needs the
     password entered within PASSWORD_CONFIRM_MINUTES, or typed in the form."""
     form = StaffUserForm()
+    if form.is_submitted() and (made := once.done(form.submission_key.data, "user", current_user)):
+        return _account_made_before(made)  # checked before the form, whose address rule the first account fails
     form.ask_password = not recent.is_recent(current_user)
     answer = recent.refused(form, needed=form.role.data in STAFF_ROLES) if form.is_submitted() else (200, {})
     if not answer:
@@ -51,18 +53,30 @@ def user_new():
             user = accounts.create_user(
                 role=form.role.data, name=form.name.data, email=form.email.data,
                 password=form.password.data, organization=form.org, phone=form.phone.data or None,
-                actor=current_user, password_reentered=form.password_reentered,
+                actor=current_user, password_reentered=form.password_reentered, key=form.submission_key.data,
             )  # fmt: skip
+        except once.Repeat as r:
+            return _account_made_before(r.entity_id)
         except accounts.AccountError as exc:
             getattr(form, exc.field or "email").errors.append(str(exc))
             answer = (400, {})
         else:
             flash(f"已创建账号 {user.email}（{user.role_label}）", "success")
             return redirect(url_for("admin.users"))
+    if form.errors and (made := once.done(form.submission_key.data, "user", current_user)):
+        return _account_made_before(made)  # a twin that checked the address while the first was being saved
     # Sent back: the organisations nearest to what was typed, as suggestions that work without scripts too.
     typed = (form.organization.data or "").strip()
     options = services.org_lookup(typed, form.role.data)[0] if typed else []
     return render_template("admin/user_form.html", form=form, org_options=options), *answer
+
+
+def _account_made_before(user_id):
+    """The answer to a repeated create: 303 to the accounts, saying the first submit made it."""
+    made = db.session.get(User, user_id) if user_id else None
+    if made is not None:
+        flash(f"已创建账号 {made.email}（{made.role_label}）", "success")
+    return once.see_other(url_for("admin.users"))
 
 
 @bp.route("/organizations/lookup.json")

@@ -168,21 +168,29 @@ def _check_organization_kind(role, organization):
         raise AccountError("科研人员须属于高校、科研院所等单位：请选择所属单位（不能是企业）", "organization")
 
 
-def create_user(*, role, name, email, password, organization=None, phone=None, actor=None, password_reentered=None):
+def create_user(
+    *, role, name, email, password, organization=None, phone=None, actor=None, password_reentered=None, key=None
+):
     """Create any account (admins create brokers and admins this way); commits. Made by an ``actor`` (an admin's
-    page, not the command line), it is audited, with whether the actor re-entered the password for it."""
+    page, not the command line), it is audited, with whether the actor re-entered the password for it. ``key``:
+    the admin form's one-time key; a repeated create raises ``once.Repeat`` with the first account's id."""
     email = email.strip().lower()
     _check_organization_kind(str(role), organization)
     if db.session.scalar(db.select(User.id).filter_by(email=email)):
         raise EmailTaken("该邮箱已注册", "email")
+    claimed = once.claim(key, "user", actor) if key else None  # after the checks: a refusal leaves no key behind
     user = User(email=email, name=name.strip(), role=role, organization=organization, phone=phone)
     user.set_password(password)
     db.session.add(user)
     if actor is None:
         return _commit_new(user)
     after = _reentered({"role": str(role), "email": email}, password_reentered)
-    return _commit_new(user, lambda u: AuditLog(actor_id=actor.id, entity="user", entity_id=u.id, action="create",
-                                                after=after))  # fmt: skip
+
+    def audit(u):
+        once.bind(claimed, u.id)
+        return AuditLog(actor_id=actor.id, entity="user", entity_id=u.id, action="create", after=after)
+
+    return _commit_new(user, audit)
 
 
 def _reentered(after, password_reentered):

@@ -103,6 +103,15 @@ def _setup(kind):
 
         data = {"name": "重复提交测试大学", "kind": "university", "uscc": "", "town": "", "industry": ""}
         return "admin", "/admin/organizations/new", data, Organization, {"name": "重复提交测试大学"}
+    if kind == "account":  # an admin's new account: a double click's twin was "该邮箱已注册" under the form
+        from matchmaker.models import User
+
+        from ..factories import make_org
+
+        org = make_org("university", name="重复提交账号大学")
+        data = {"role": "researcher", "name": "新研究员", "email": "twin.user@example.cn", "password": "Str0ng-pass-9x",
+                "organization": org.name, "phone": ""}  # fmt: skip
+        return "admin", "/admin/users/new", data, User, {"email": "twin.user@example.cn"}
     if kind == "zone":
         from matchmaker.models import Zone
 
@@ -111,7 +120,7 @@ def _setup(kind):
 
 
 KINDS = ["need", "result", "contract", "event", "manual_pair", "follow_up", "introduction", "financing", "urgent",
-         "visit", "collected_need", "live_session", "mark_urgent", "organization", "zone"]  # fmt: skip
+         "visit", "collected_need", "live_session", "mark_urgent", "organization", "zone", "account"]  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -171,7 +180,7 @@ def test_response_resubmit_answers_303(client, auth):
 @pytest.mark.parametrize(
     "kind",
     ["need", "result", "contract", "event", "manual_pair", "follow_up", "financing", "urgent", "visit", "live_session",
-     "mark_urgent", "organization", "zone"],
+     "mark_urgent", "organization", "zone", "account"],
 )  # fmt: skip
 def test_twenty_concurrent_submits_make_one_row(make_app, tmp_path, kind):
     """20 threads post one filled form (one key) at once against a file database: one row, every answer
@@ -211,3 +220,19 @@ def test_twenty_concurrent_submits_make_one_row(make_app, tmp_path, kind):
         db.session.remove()
     assert len(answers) == 20 and {code for code, _ in answers} <= {302, 303}, answers
     assert len({loc for _, loc in answers}) == 1
+
+
+def test_a_refused_new_account_keeps_its_key_for_the_corrected_submit(client, auth):
+    """The admin's account form refused (an enterprise for a researcher) and sent again corrected with the same
+    form's key makes the account: a refusal leaves no key behind to take the corrected submit for a repeat."""
+    from matchmaker.models import User
+
+    from ..factories import make_org
+
+    ent, uni = make_org("enterprise"), make_org("university")
+    auth.login("admin")
+    data = {"role": "researcher", "name": "新研究员", "email": "fixed.user@example.cn", "password": "Str0ng-pass-9x",
+            "organization": ent.name, "phone": "", "submission_key": new_key()}  # fmt: skip
+    assert client.post("/admin/users/new", data=data).status_code == 400
+    resp = client.post("/admin/users/new", data=dict(data, organization=uni.name))
+    assert resp.status_code == 302 and count(User, email="fixed.user@example.cn") == 1
