@@ -30,7 +30,7 @@ from .pagination import DEFAULT_LIMIT, MAX_LIMIT
 CENT = Decimal("0.01")
 MAX_ID = 2**31 - 1
 MONEY_PATTERN = r"^-?\d+\.\d{2}$"
-AMOUNT_MAX = 10**13
+AMOUNT_MAX = 10**16  # yuan: past the largest listing amount (LISTING_MAX 万元, returned as 9999999999990000.00)
 
 
 def rng(lo, hi):

@@ -539,3 +539,23 @@ def test_a_tampered_amount_or_deadline_cursor_is_400_in_chinese(api, app, sort):
         body = resp.get_json()
         assert resp.status_code == 400 and body["code"] == "invalid_cursor", (bad, body)
         assert re.search(r"[\u4e00-\u9fff]", body["title"] + body["detail"])
+
+
+def test_the_largest_budget_the_api_returns_can_be_filtered_for(api):
+    """A need's budget can be up to 999,999,999,999 万元, returned as "9999999999990000.00" yuan; min_amount past
+    10**13 yuan was 422 "金额应在 0 到 10000000000000 元之间", so that amount could not be asked for."""
+    from matchmaker.utils.money import LISTING_MAX
+
+    n = need(title="预算最大的需求标题", budget_wan=Decimal(LISTING_MAX))
+    need(title="预算很小的需求标题", budget_wan=Decimal("1"))
+    raw = token_for("admin")
+    budget = api.get(f"/api/v1/needs/{n.id}", raw).get_json()["budget"]
+    assert budget == "9999999999990000.00"
+    resp = api.get(f"/api/v1/needs?min_amount={budget}", raw)
+    assert resp.status_code == 200, resp.get_json()
+    assert [i["id"] for i in resp.get_json()["items"]] == [n.id]
+    assert api.get("/api/v1/needs?min_amount=10000000000000000", raw).get_json()["items"] == []
+    past = api.get("/api/v1/needs?min_amount=10000000000000000.01", raw)
+    assert past.status_code == 422 and past.get_json()["errors"]["min_amount"] == [
+        "金额应在 0 到 10000000000000000 元之间"
+    ]
