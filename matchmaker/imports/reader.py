@@ -432,8 +432,8 @@ def _unread_cells(archive, path, limits):
                     name = child.tag.rsplit("}", 1)[-1]
                     if name == "f":
                         formula = child.text or ""
-                    elif name in ("v", "is"):
-                        value = child if name == "is" else (child.text or None)
+                    elif name == "is" or (name == "v" and (child.text or el.get("t") == "str")):
+                        value = child  # a result kept (Excel keeps a formula's empty text as t="str", <v></v>)
                 at = _ref(el.get("r"))
                 if formula and value is None and at is not None and at[1] < limits.max_cols:
                     shown = formula if len(formula) <= 40 else formula[:40] + "…"

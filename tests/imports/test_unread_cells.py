@@ -90,3 +90,21 @@ def test_a_date_read_as_a_number_names_the_date_it_stands_for(client, admin):
     reason = batch.errors[0][2]
     assert "“47000”是数字，可能是 Excel 的日期序号（即 2028-09-04）" in reason
     assert "请把单元格格式设为日期，或填写 YYYY-MM-DD" in reason and reason in body
+
+
+def test_a_formula_whose_kept_result_is_empty_text_is_no_problem(client, admin):
+    """Excel keeps a formula that gives "" (=IF(…,"",…)) as t="str" with an empty <v>: a result, read as an empty
+    cell, not told as a formula without its result (a file written by a program has no t="str" there)."""
+    import zipfile
+
+    content = _sheet([need_row("E-1")], lambda ws: ws.__setitem__(f"{COL['技术指标']}2", '=IF(1,"","x")'))
+    src, out = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<c r="F2"><f>', b'<c r="F2" t="str"><f>')
+                assert b't="str"' in data
+            z.writestr(item, data)
+    batch, _ = _report(client, out.getvalue())
+    assert batch.errors == [] and batch.good_rows == 1
