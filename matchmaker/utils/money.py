@@ -48,7 +48,8 @@ def _number(text, messages):
     s = s.strip().replace("，", ",")
     if not s:
         raise ValueError(messages["empty"])
-    if (unit := _UNIT.search(s)) and _UNIT.sub("", s).strip():  # 80万: it blamed the comma of 1,234.5万
+    # 80万: it blamed the comma of 1,234.5万 (full-width text is told what it reads as, below: 不必填写单位 there)
+    if (unit := _UNIT.search(s)) and _UNIT.sub("", s).strip() and not typed_differently(typed):
         raise ValueError(
             messages["nan"] + f"：“{short(typed)}”请不要填写单位“{unit[0].strip()}”，只填写数字（单位见栏目名称）"
         )
