@@ -3,6 +3,7 @@
 from contextlib import contextmanager
 
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from matchmaker.extensions import db
 
@@ -52,3 +53,35 @@ def page_id_reads(table="match_suggestion"):
         yield seen
     finally:
         event.remove(db.engine, "before_cursor_execute", note)
+
+
+@contextmanager
+def commits():
+    """For each commit made meanwhile, the sorted kinds of rows it wrote: a model's name for a row added or changed,
+    with "-" after it for one deleted, and a table's name with "-" for a bulk DELETE (no flush). What a rollback
+    undid is not counted."""
+    made, wrote = [], set()
+
+    def flushing(session, *_):
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            wrote.add(type(obj).__name__ + ("-" if obj in session.deleted else ""))
+
+    def executed(state):  # a bulk DELETE (the throttle's expired or forgotten records) is no flush
+        if state.is_delete:
+            wrote.add(state.statement.table.name + "-")
+
+    def committed(session):
+        made.append(sorted(wrote))
+        wrote.clear()
+
+    listeners = (
+        ("before_flush", flushing), ("do_orm_execute", executed), ("after_commit", committed),
+        ("after_rollback", lambda _: wrote.clear()),
+    )  # fmt: skip
+    for name, fn in listeners:
+        event.listen(Session, name, fn)
+    try:
+        yield made
+    finally:
+        for name, fn in listeners:
+            event.remove(Session, name, fn)

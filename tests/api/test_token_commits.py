@@ -7,12 +7,13 @@ account's failures: it is never counted as a failed login."""
 import time
 
 import pytest
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy import inspect
 
 from matchmaker.auth import recent
 from matchmaker.extensions import db
 from matchmaker.models import ApiToken, LoginAttempt
+
+from .. import sql
 
 ATTEMPT = ["LoginAttempt", "login_attempt-"]  # the throttle's commit: the attempt recorded, expired records deleted
 
@@ -33,31 +34,8 @@ def late(app, auth, monkeypatch):
 
 def _commits(client, data):
     """The response to a token form and, for each commit made meanwhile, the kinds of the rows it wrote."""
-    commits, wrote = [], set()
-
-    def flushing(session, *_):
-        for obj in (*session.new, *session.dirty, *session.deleted):
-            wrote.add(type(obj).__name__ + ("-" if obj in session.deleted else ""))
-
-    def executed(state):  # a bulk DELETE of the throttle's records (expired ones, forgotten ones) is no flush
-        if state.is_delete:
-            wrote.add(state.statement.table.name + "-")
-
-    def committed(session):
-        commits.append(sorted(wrote))
-        wrote.clear()
-
-    listeners = (
-        ("before_flush", flushing), ("do_orm_execute", executed), ("after_commit", committed),
-        ("after_rollback", lambda _: wrote.clear()),
-    )  # fmt: skip
-    for name, fn in listeners:
-        event.listen(Session, name, fn)
-    try:
+    with sql.commits() as commits:
         resp = client.post("/tokens/", data=data)
-    finally:
-        for name, fn in listeners:
-            event.remove(Session, name, fn)
     return resp, commits
 
 

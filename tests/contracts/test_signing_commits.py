@@ -3,13 +3,11 @@ account's failures are committed together. The only other commit is the throttle
 before the password is checked so that attempts racing in other workers count it (auth/throttle.py). A right
 password typed for a signature that is then refused still clears the failures: it is never a failed login."""
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session
-
 from matchmaker.extensions import db
 from matchmaker.models import LoginAttempt
 from matchmaker.signing import pades
 
+from .. import sql
 from .test_signing import _sign_again, as_user, prepare, setup_parties, signatures
 
 ATTEMPT = ["LoginAttempt", "login_attempt-"]  # the throttle's commit: the attempt recorded, expired records deleted
@@ -17,31 +15,8 @@ ATTEMPT = ["LoginAttempt", "login_attempt-"]  # the throttle's commit: the attem
 
 def _commits(client, contract, password):
     """The response to the signing form and, for each commit made meanwhile, the kinds of the rows it wrote."""
-    commits, wrote = [], set()
-
-    def flushing(session, *_):
-        for obj in (*session.new, *session.dirty, *session.deleted):
-            wrote.add(type(obj).__name__ + ("-" if obj in session.deleted else ""))
-
-    def executed(state):  # a bulk DELETE of the throttle's records (expired ones, forgotten ones) is no flush
-        if state.is_delete:
-            wrote.add(state.statement.table.name + "-")
-
-    def committed(session):
-        commits.append(sorted(wrote))
-        wrote.clear()
-
-    listeners = (
-        ("before_flush", flushing), ("do_orm_execute", executed), ("after_commit", committed),
-        ("after_rollback", lambda _: wrote.clear()),
-    )  # fmt: skip
-    for name, fn in listeners:
-        event.listen(Session, name, fn)
-    try:
+    with sql.commits() as commits:
         resp = _sign_again(client, contract, password)
-    finally:
-        for name, fn in listeners:
-            event.remove(Session, name, fn)
     return resp, commits
 
 
