@@ -416,7 +416,9 @@ def _unread_cells(archive, path, limits):
     whose result the file does not keep (a file written by a program and never opened in Excel: the value is
     computed only when Excel opens it) and the cells under a merged cell but its first (only that one holds the
     value). Such a cell was told "请填写…" although the user filled it, or, in a column not required, imported
-    as empty. Read only when the part holds either (a raw search first)."""
+    as empty. Also a formula whose kept result is an error (#DIV/0!, #N/A): openpyxl reads it as that text, which
+    was "必须是数字" in a number's column and imported as the text in a free one. Read only when the part holds a
+    formula or a merge (a raw search first)."""
     from openpyxl.xml.functions import iterparse  # defusedxml's when installed, as openpyxl parses
 
     with archive.open(path) as f:
@@ -435,12 +437,18 @@ def _unread_cells(archive, path, limits):
                     elif name == "is" or (name == "v" and (child.text or el.get("t") == "str")):
                         value = child  # a result kept (Excel keeps a formula's empty text as t="str", <v></v>)
                 at = _ref(el.get("r"))
-                if formula and value is None and at is not None and at[1] < limits.max_cols:
+                if formula is not None and at is not None and at[1] < limits.max_cols:
                     shown = formula if len(formula) <= 40 else formula[:40] + "…"
-                    out.setdefault(at[0], {})[at[1]] = (
-                        f"单元格 {el.get('r')} 是公式（={shown}），文件中没有保存计算结果：请用 Excel 打开该文件并保存后"
-                        "重新上传，或在单元格中直接填写内容"
-                    )
+                    if value is None and formula:
+                        out.setdefault(at[0], {})[at[1]] = (
+                            f"单元格 {el.get('r')} 是公式（={shown}），文件中没有保存计算结果：请用 Excel 打开该文件并保存后"
+                            "重新上传，或在单元格中直接填写内容"
+                        )
+                    elif el.get("t") == "e":  # its kept result is an error (#DIV/0!), read as that text
+                        error = (value.text or "")[:20] if value is not None else "错误"
+                        out.setdefault(at[0], {})[at[1]] = (
+                            f"单元格 {el.get('r')} 的公式（={shown}）计算出错（{error}）：请改正公式，或在单元格中直接填写内容"
+                        )
                 el.clear()
             elif tag == "row":
                 el.clear()

@@ -108,3 +108,46 @@ def test_a_formula_whose_kept_result_is_empty_text_is_no_problem(client, admin):
             z.writestr(item, data)
     batch, _ = _report(client, out.getvalue())
     assert batch.errors == [] and batch.good_rows == 1
+
+
+def _with_kept_results(content, results):
+    """The .xlsx with the formula cells named kept as Excel keeps a formula's error: t="e" and the error as <v>."""
+    import zipfile
+
+    src, out = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                for ref, error in results.items():
+                    cell = data.index(f'<c r="{ref}"><f>'.encode())
+                    end = data.index(b"<v></v></c>", cell)
+                    data = (
+                        data[:cell] + f'<c r="{ref}" t="e">'.encode() + data[cell + len(f'<c r="{ref}">') : end]
+                        + f"<v>{error}</v></c>".encode() + data[end + len(b"<v></v></c>") :]
+                    )  # fmt: skip
+            z.writestr(item, data)
+    return out.getvalue()
+
+
+def test_a_formula_whose_kept_result_is_an_error_is_named_not_imported_as_text(client, admin):
+    """A formula that Excel computed to an error (#DIV/0!, #N/A) is read as that text: in 预算 it was "必须是数字",
+    in 技术指标 (free text, not required) "#N/A" was imported as the need's indicators. Each is named with its
+    formula and its error; neither row is imported."""
+
+    def formulas(ws):
+        ws[f"{COL['预算（万元）']}2"] = "=10/0"
+        ws[f"{COL['技术指标']}3"] = "=VLOOKUP(1,A1:A2,2)"
+
+    content = _sheet([need_row("X-1"), need_row("X-2", title="另一个合法的需求名称")], formulas)
+    content = _with_kept_results(content, {f"{COL['预算（万元）']}2": "#DIV/0!", f"{COL['技术指标']}3": "#N/A"})
+    batch, body = _report(client, content)
+    errors = {(r, col): reason for r, col, reason in batch.errors}
+    assert set(errors) == {(2, "预算（万元）"), (3, "技术指标")}, errors
+    assert "公式（=10/0）计算出错（#DIV/0!）" in errors[(2, "预算（万元）")]
+    assert "必须是数字" not in errors[(2, "预算（万元）")]
+    assert "公式（=VLOOKUP(1,A1:A2,2)）计算出错（#N/A）" in errors[(3, "技术指标")]
+    assert "计算出错（#N/A）" in body
+    assert batch.good_rows == 0 and batch.bad_rows == 2
+    client.post(f"/needs/import/{batch.id}/confirm")
+    assert db.session.scalar(db.select(db.func.count(TechNeed.id))) == 0
