@@ -455,11 +455,29 @@ def _no_rows(too_long):
     return f"文件中没有可读取的数据行：第 {number} 行“{column}”{reason}"
 
 
+def _refuse_unread(header, rows, unread, columns):
+    """Refuse (LiveError) a file whose cells in the columns read (e-mail, mobile, minutes) the reader tells as
+    read wrongly (read_rows's `unread`: a formula without its kept result, a cell under a merged cell but its
+    first, a formula whose kept result is an error), naming the first with the reader's message and counting the
+    others. Read as empty, such a registrant's e-mail made them a guest and left them unmarked, and a merged
+    e-mail made a rejoining viewer's second row another guest; read as "#N/A", every such row was one guest."""
+    columns = sorted({i for i in columns if i is not None})
+    found = [(number, i) for number, _ in rows if number in unread for i in columns if i in unread[number]]
+    if not found:
+        return
+    number, i = found[0]
+    name = money.short(header[i], 20) if i < len(header) and header[i] else f"第 {i + 1} 列"
+    more = f"；另有 {len(found) - 1} 个单元格同样无法读取，请一并修改" if len(found) > 1 else ""
+    raise LiveError(f"第 {number} 行“{name}”：{unread[number][i]}{more}")
+
+
 def import_attendance(session, filename, content, min_minutes=1, replace_guests=False, progress=None, upload=None):
     """Read the live platform's export (CSV/xlsx with an e-mail or mobile column, and optionally minutes
     watched); registered users found are marked attended; other viewers are counted as guests, each
     once (by e-mail, else mobile; a row with neither is one guest). Commits. A file giving no viewer (only its
-    header) is refused with a LiveError, nothing changed: as a corrected file it would unmark every viewer.
+    header) is refused with a LiveError, nothing changed: as a corrected file it would unmark every viewer. So is
+    an .xlsx with a cell read wrongly in a column read (a formula without its result, a cell under a merged cell,
+    a formula's error), named as the listing import names it (_refuse_unread).
 
     Watch time is a viewer's, not a row's: a viewer on several rows (who left and came back) has the minutes of
     their rows added up (at most MAX_MINUTES), and ``min_minutes`` is applied to the sum; a viewer is a
@@ -488,8 +506,9 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
     done in the same commit (a second delivery that finds it done already rolls back and returns None).
     """
     too_long = []  # rows the reader left out: (row, column, reason)
+    unread = {}  # an .xlsx's cells read as empty (or as an error's text) that are not: {row: {column index: reason}}
     try:
-        header, rows = read_rows(content, file_format(filename), _limits(), too_long, progress)
+        header, rows = read_rows(content, file_format(filename), _limits(), too_long, progress, unread=unread)
     except FileProblem as exc:
         raise LiveError(str(exc)) from None
     email_i, phone_i, minutes_i = _col(header, EMAIL_COLS), _col(header, PHONE_COLS), _col(header, MINUTES_COLS)
@@ -497,6 +516,8 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
         raise LiveError("文件中没有“邮箱”或“手机号”列，无法与报名用户对应（第一行应为表头）")
     if not rows:  # a file of no viewers is a mistake, never "0 rows": as 更正后的文件 it unmarked everyone
         raise LiveError(_no_rows(too_long))
+    if unread:
+        _refuse_unread(header, rows, unread, (email_i, phone_i, minutes_i))
     digest = hashlib.sha256(content).hexdigest()[:16]
     read = []  # (number, email, phone, minutes, typed) of every row, read before anything is written
     for i, (number, cells) in enumerate(rows, start=1):
