@@ -125,7 +125,7 @@ def _decided_already(req):
 def review(request_id):
     """Approve (publish, match, announce) or refuse a request."""
     req = get_or_404(UrgentRequest, request_id)
-    if once.done(request.form.get(once.FIELD), "urgent_review", current_user) == req.id:
+    if once.done(request.form.get(once.FIELD), "urgent_review", current_user, target=req.id):
         return _decided_already(req)  # its twin decided: not "已由其他经纪人处理"
     form = ReviewForm()
     if form.validate_on_submit():
@@ -134,7 +134,7 @@ def review(request_id):
         except once.Repeat:
             return _decided_already(req)
         except UrgentError as exc:
-            if once.done(form.submission_key.data, "urgent_review", current_user) == req.id:
+            if once.done(form.submission_key.data, "urgent_review", current_user, target=req.id):
                 return _decided_already(req)  # its twin's commit came between the check above and this one's
             form.note.errors.append(str(exc))
         else:

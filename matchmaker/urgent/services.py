@@ -213,7 +213,7 @@ def review(req, actor, decision, note="", now=None, key=None):
         _still_open(req.need)
     now = now or utcnow()
     status = UrgentStatus.APPROVED.value if decision == "approve" else UrgentStatus.REFUSED.value
-    submitted = once.claim(key, "urgent_review", actor)  # the first write: a twin in flight waits here, then repeats
+    submitted = once.claim(key, "urgent_review", actor, target=req.id)  # first write: a twin in flight waits, repeats
     claimed = db.session.execute(
         update(UrgentRequest)
         .where(UrgentRequest.id == req.id, UrgentRequest.status == UrgentStatus.PENDING.value)
