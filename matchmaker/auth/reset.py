@@ -59,6 +59,16 @@ def read(token):
     return user
 
 
+def account_id(token):
+    """The account id a link names, expired or spent or not (None when damaged): the row its form acts on."""
+    try:
+        data = _serializer().loads(token or "")
+    except BadSignature:
+        return None
+    uid = data.get("u") if isinstance(data, dict) else None
+    return uid if isinstance(uid, int) else None
+
+
 def request_reset(email: str, host_url: str) -> None:
     """Queue the reset mail for an address, whether or not it has an account (the job looks)."""
     jobs.enqueue(send_reset_mail, (email or "").strip().lower()[:120], host_url)

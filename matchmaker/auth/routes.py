@@ -152,9 +152,10 @@ def reset_password():
     """Set a new password through a mailed link (works once, for PASSWORD_RESET_HOURS); every session
     of the account ends, and the login throttle forgets the account's failures."""
     form = ResetPasswordForm()
-    if request.method == "POST" and once.done(form.submission_key.data, "user_password"):
-        return once.see_other(url_for("auth.login"))  # a repeated submit: the first one set the password
     token = request.args.get("token", "")
+    account_id = reset.account_id(token)  # a key used on another account's link is not a repeat here
+    if request.method == "POST" and once.done(form.submission_key.data, "user_password", target=account_id):
+        return once.see_other(url_for("auth.login"))  # a repeated submit: the first one set the password
     try:
         user = reset.read(token)
     except reset.LinkError as exc:

@@ -296,7 +296,7 @@ def reset_password(user, new, actor, key=None, password_reentered=None):
     once.Repeat for a repeated submit."""
     if user.id == actor.id:
         raise AccountError("不能在此修改自己的密码，请在「修改密码」页面修改")
-    claimed = once.claim(key, "user_password", actor)
+    claimed = once.claim(key, "user_password", actor, target=user.id)  # another account's form's key is not a repeat
     # ends the account's sessions and remember-me cookies
     _replace_password(user, new, "该账号的密码刚刚已被重置（可能是其他管理员），本次设置未保存，请刷新后确认")
     tokens.revoke_all(user, actor, "重置密码时一并撤销", PERSONAL_TOKENS)
@@ -314,7 +314,7 @@ def reset_own_password(user, new, key=None):
     """Set the password of the account a mailed reset link names (auth/reset.py): the link is spent,
     every session of the account ends, its failed log-ins are forgotten, the reset is audited and the user
     notified; commits. once.Repeat for a repeated submit."""
-    claimed = once.claim(key, "user_password", user)
+    claimed = once.claim(key, "user_password", user, target=user.id)
     # a new hash: this link and any other mailed before are spent, also for a twin submit of another tab
     _replace_password(user, new, "重置链接已使用或已失效（密码已更改），请重新申请")
     tokens.revoke_all(user, user, "重置密码时一并撤销", PERSONAL_TOKENS)

@@ -34,3 +34,36 @@ def test_a_review_key_sent_for_another_request_decides_that_request(client, auth
     db.session.expire_all()
     assert db.session.get(UrgentRequest, b.id).status == "approved"
 
+
+NEW = "Zq8-reset-by-admin"
+
+
+def test_a_password_reset_key_sent_for_another_account_resets_that_account(client, auth):
+    """An admin resets A's password, then A's form (its key) is sent for B: B's password is set and the admin told
+    so, not sent back to the list (303, as a repeat of A's) with B's password unchanged."""
+    a, b = make_user("enterprise"), make_user("researcher")
+    auth.login("admin")
+    page = client.get(f"/admin/users/{a.id}/password").get_data(as_text=True)
+    data = {"password": NEW, "password2": NEW, "submission_key": _key(page)}
+    assert client.post(f"/admin/users/{a.id}/password", data=data).status_code == 302
+    resp = client.post(f"/admin/users/{b.id}/password", data=data)
+    assert resp.status_code == 302, resp.get_data(as_text=True)[-2000:]
+    assert f"已为 {b.name}（{b.email}）设置新密码" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, b.id).check_password(NEW)
+
+
+def test_a_reset_link_form_key_sent_with_another_accounts_link_sets_that_password(app, client):
+    """A's reset page's key sent with B's mailed link: B's password is set, not a 303 to the login page as though
+    B's link had been used already."""
+    from matchmaker.auth import reset
+
+    a, b = make_user("enterprise"), make_user("researcher")
+    link_a, link_b = (f"/auth/reset?token={reset.make_token(u)}" for u in (a, b))
+    data = {"password": NEW, "password2": NEW, "submission_key": _key(client.get(link_a).get_data(as_text=True))}
+    assert client.post(link_a, data=data).status_code == 302
+    resp = client.post(link_b, data=data, follow_redirects=True)
+    assert "密码已重置" in resp.get_data(as_text=True), resp.get_data(as_text=True)[-2000:]
+    db.session.expire_all()
+    assert db.session.get(User, b.id).check_password(NEW)
+
