@@ -38,7 +38,7 @@ def _to_page(contract):
 def signing_prepare(contract_id):
     """Prepare the contract's text from a template and send it to both parties for signing."""
     contract = _visible(contract_id)
-    if request.method == "POST" and once.done(request.form.get(once.FIELD), "contract_document", current_user):
+    if request.method == "POST" and once.done(request.form.get(once.FIELD), svc.prepare_form(contract), current_user):
         return _sent_already(contract)  # its twin sent the text: answered before the state check refuses it
     form = PrepareForm()
     form.buyer_signer_id.choices = [("", "（请选择）")] + svc.signer_choices(contract.buyer)
@@ -52,7 +52,7 @@ def signing_prepare(contract_id):
         except once.Repeat:
             return _sent_already(contract)
         except svc.SigningError as exc:
-            if once.done(form.submission_key.data, "contract_document", current_user):
+            if once.done(form.submission_key.data, svc.prepare_form(contract), current_user):
                 return _sent_already(contract)  # its twin's commit came between the check above and this one's
             flash(str(exc), "danger")
             refused = True

@@ -305,6 +305,11 @@ def _check_signer(user_id, org, label):
     return user
 
 
+def prepare_form(contract):
+    """The one-time key's form name of a contract's 发起网上签约: a key sent for another contract is not a repeat."""
+    return f"contract_document:{contract.id}"
+
+
 def prepare(actor, contract, data, key=None):
     """Build the contract's text and PDF from the form and ask both parties to sign it.
 
@@ -350,7 +355,7 @@ def prepare(actor, contract, data, key=None):
         prepared_size=len(pdf), pdf=pdf, current_hash=digest, buyer_signer_id=buyer_signer.id,
         seller_signer_id=seller_signer.id, prepared_by_id=actor.id,
     )  # fmt: skip
-    claimed = once.claim(key, "contract_document", actor)  # the first write: after the slow PDF, not around it
+    claimed = once.claim(key, prepare_form(contract), actor)  # the first write: after the slow PDF, not around it
     try:
         _move(contract, AWAITING, actor, document=doc)
         once.bind(claimed, doc.id)

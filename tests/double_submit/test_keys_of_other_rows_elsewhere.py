@@ -67,3 +67,22 @@ def test_a_reset_link_form_key_sent_with_another_accounts_link_sets_that_passwor
     db.session.expire_all()
     assert db.session.get(User, b.id).check_password(NEW)
 
+
+def test_a_prepare_key_sent_for_another_contract_sends_that_contracts_text(client, auth):
+    """发起网上签约 on contract A, then A's form (its key) sent for contract B: B's text is made and sent, not
+    "该表单已提交过，未重复生成合同文本" with B left unsent."""
+    from ..contracts.test_signing import form, setup_parties
+
+    s = setup_parties()
+    other = make_contract(buyer=s.buyer, seller=s.seller, amount="1234567.89", type="development",
+                          title="高效光伏组件低温封装工艺开发", broker_id=s.broker.id, created_by_id=s.broker.id,
+                          channel="offline", contract_no="HT-2024-0013")  # fmt: skip
+    auth.login(s.broker)
+    url_a, url_b = (f"/contracts/{c.id}/signing/prepare" for c in (s.contract, other))
+    data = form(s, submission_key=_key(client.get(url_a).get_data(as_text=True)))
+    assert client.post(url_a, data=data).status_code == 303  # to A's signing page
+    resp = client.post(url_b, data=data, follow_redirects=True)
+    page = resp.get_data(as_text=True)
+    assert "未重复生成合同文本" not in page and "合同文本已生成" in page, page[-2000:]
+    count = db.select(db.func.count(ContractDocument.id)).filter_by(contract_id=other.id)
+    assert db.session.scalar(count) == 1
