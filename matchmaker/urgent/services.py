@@ -163,7 +163,8 @@ def mark_existing(need, user, reason_kind, reason, now=None, key=None):
     first submit's request id."""
     if not (user.is_admin or (user.role == Role.ENTERPRISE and user.organization_id == need.organization_id)):
         raise UrgentError("只能将本单位的需求标记为急需")
-    claimed = once.claim(key, "urgent_request", user)
+    # named by the need: the key of another need's form (or of /urgent/new's) is not a repeat of this one
+    claimed = once.claim(key, f"urgent_mark:{need.id}", user)
     try:
         req = _mark(need, user, reason_kind, reason, now)
     except UrgentError:

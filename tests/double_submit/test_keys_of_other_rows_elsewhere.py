@@ -1,5 +1,5 @@
-"""The forms acting on an existing row outside the pair and financing pages (an urgent request's review, an admin's
-password reset, a contract's 发起网上签约) took a one-time key used on one row as a repeat on any other: row A's key
+"""The forms acting on an existing row outside the pair and financing pages (an urgent request's review, a need's
+申请快速通道, a password reset, a contract's 发起网上签约) took a one-time key used on one row as a repeat on any other: row A's key
 sent with row B's form was answered "…未重复处理" (or sent to where A's submit went) and B was left as it was. A key
 is a repeat only on the row it was first used for; on another row the submit is carried out as a fresh one."""
 
@@ -33,6 +33,19 @@ def test_a_review_key_sent_for_another_request_decides_that_request(client, auth
     assert "未重复处理" not in page and "已通过并发布" in page, page[-2000:]
     db.session.expire_all()
     assert db.session.get(UrgentRequest, b.id).status == "approved"
+
+
+def test_a_mark_urgent_key_sent_for_another_need_marks_that_need(client, auth):
+    """申请快速通道 for need A, then A's form (its key) sent for need B: B is marked and told so, not sent to A's
+    request (303, as a repeat) with B left unmarked."""
+    ent = auth.login("enterprise")
+    a, b = make_need(user=ent, title="甲"), make_need(user=ent, title="乙")
+    page = client.get(f"/urgent/needs/{a.id}").get_data(as_text=True)
+    data = {"reason_kind": "order", "reason": "订单交期紧迫，急需", "submission_key": _key(page)}
+    assert "已申请快速通道" in client.post(f"/urgent/needs/{a.id}", data=data, follow_redirects=True).get_data(True)
+    resp = client.post(f"/urgent/needs/{b.id}", data=data, follow_redirects=True)
+    assert "已申请快速通道" in resp.get_data(as_text=True), resp.get_data(as_text=True)[-2000:]
+    assert db.session.scalar(db.select(db.func.count(UrgentRequest.id)).filter_by(need_id=b.id)) == 1
 
 
 NEW = "Zq8-reset-by-admin"
