@@ -142,7 +142,7 @@ def add_session(course, data, actor=None, key=None):
     The course's row is held first, as save_course holds it before checking the modules it drops: a session
     added while its module is unticked is either seen by that check (refusing the untick) or, the untick
     committed first, refused here; it was left tagged with a module the course no longer had."""
-    claimed = once.claim(key, "training_session", actor)
+    claimed = once.claim(key, f"training_session:{course.id}", actor)  # another course's key: not a repeat
     hold(course)  # reads the course's modules again, as committed
     kinds = {m.kind for m in course.modules}
     if data.get("module_kind") and data["module_kind"] not in kinds:
@@ -285,7 +285,7 @@ def enrol_person(course, data, actor, key=None):
     to that account, so the broker's profile and the queue show it. ``key``: the form's one-time key;
     a repeat raises ``once.Repeat`` with the first enrolment's id.
     """
-    claimed = once.claim(key, "training_enrolment", actor)
+    claimed = once.claim(key, f"training_enrolment:{course.id}", actor)  # another course's key: not a repeat
     _check_open(course, by_admin=True)
     email = (data.get("email") or "").strip().lower() or None
     user = db.session.scalar(db.select(User).where(func.lower(User.email) == email)) if email else None

@@ -1,5 +1,5 @@
 """The forms acting on an existing row outside the pair and financing pages (an urgent request's review, a need's
-申请快速通道, a password reset, a contract's 发起网上签约) took a one-time key used on one row as a repeat on any other: row A's key
+申请快速通道, a password reset, a contract's 发起网上签约; a course's 添加课次 and 报名, a visit's 征集需求) took a one-time key used on one row as a repeat on any other: row A's key
 sent with row B's form was answered "…未重复处理" (or sent to where A's submit went) and B was left as it was. A key
 is a repeat only on the row it was first used for; on another row the submit is carried out as a fresh one."""
 
@@ -99,3 +99,51 @@ def test_a_prepare_key_sent_for_another_contract_sends_that_contracts_text(clien
     assert "未重复生成合同文本" not in page and "合同文本已生成" in page, page[-2000:]
     count = db.select(db.func.count(ContractDocument.id)).filter_by(contract_id=other.id)
     assert db.session.scalar(count) == 1
+
+
+KEY = "k3y-of-row-a-form-0123456789"  # a form's key as sent: the same in row A's and row B's form
+
+
+def _posted(client, url, data):
+    """Row A's form sent and its page read (its flash shown there, not on B's)."""
+    resp = client.post(url, data=data)
+    assert resp.status_code == 302, resp.get_data(as_text=True)[-2000:]
+    client.get(resp.headers["Location"])
+
+
+def test_a_session_forms_key_sent_for_another_course_adds_that_courses_session(client, auth):
+    """添加课次 on course A, then A's form (its key) sent for course B: B gets its session and 已添加课次, not a 303
+    back to B's page with nothing added."""
+    from matchmaker.models import TrainingSession
+
+    from ..training.test_training import make_course
+
+    a, b = make_course(sessions=0), make_course(sessions=0)
+    auth.login("admin")
+    data = {"title": "政策解读专题", "module_kind": "policy", "starts_at": "2020-09-07T09:00", "submission_key": KEY}
+    _posted(client, f"/training/{a.id}/sessions", data)
+    resp = client.post(f"/training/{b.id}/sessions", data=data, follow_redirects=True)
+    assert "已添加课次" in resp.get_data(as_text=True), resp.get_data(as_text=True)[-2000:]
+    assert db.session.scalar(db.select(db.func.count(TrainingSession.id)).filter_by(course_id=b.id)) == 1
+
+
+def test_an_enrol_forms_key_sent_for_another_course_enrols_in_that_course(client, auth):
+    """报名 on course A, then A's form (its key) sent for course B: the person is enrolled in B too."""
+    from matchmaker.models import TrainingEnrolment
+
+    from ..training.test_training import make_course
+
+    a, b = make_course(sessions=0), make_course(sessions=0)
+    auth.login("admin")
+    data = {
+        "name": "陈敏",
+        "org_name": "某高校",
+        "org_kind": "university",
+        "phone": "13800138000",
+        "submission_key": KEY,
+    }
+    _posted(client, f"/training/{a.id}/enrolments", data)
+    resp = client.post(f"/training/{b.id}/enrolments", data=data, follow_redirects=True)
+    assert "已为 陈敏（某高校）报名" in resp.get_data(as_text=True), resp.get_data(as_text=True)[-2000:]
+    assert db.session.scalar(db.select(db.func.count(TrainingEnrolment.id)).filter_by(course_id=b.id)) == 1
+
