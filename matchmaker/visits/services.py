@@ -131,7 +131,7 @@ def _speaker_for(org_id):
 
 def collect_need(visit, data, actor, publish=True, key=None):
     """A need collected (征集) during the visit, posted for the enterprise; source 走访收集; commits."""
-    claimed = once.claim(key, "need", actor)
+    claimed = once.claim(key, f"visit_need:{visit.id}", actor)  # another visit's (or /needs/new's) key: not a repeat
     need = TechNeed(organization_id=visit.organization_id, created_by_id=_speaker_for(visit.organization_id),
                     status=ListingStatus.DRAFT.value)  # fmt: skip
     apply_data(need, dict(data, source=Source.VISIT.value))

@@ -147,3 +147,25 @@ def test_an_enrol_forms_key_sent_for_another_course_enrols_in_that_course(client
     assert "已为 陈敏（某高校）报名" in resp.get_data(as_text=True), resp.get_data(as_text=True)[-2000:]
     assert db.session.scalar(db.select(db.func.count(TrainingEnrolment.id)).filter_by(course_id=b.id)) == 1
 
+
+def test_a_collected_need_forms_key_sent_for_another_visit_collects_that_need(client, auth):
+    """征集需求 on visit A, then A's form (its key) sent for visit B: B's need is posted and told so, not a 303 to
+    B's page with nothing posted."""
+    from matchmaker.models import TechNeed, Visit
+
+    from ..factories import make_org
+    from ..visits.test_visits import NEED, _visit_form
+
+    ent = make_org("enterprise", name="固安锁业")
+    make_user("enterprise", org=ent)
+    auth.login("broker")
+    for day in ("2020-07-15", "2020-07-16"):
+        assert client.post("/visits/new", data=_visit_form(ent, visited_on=day)).status_code == 302
+    a, b = db.session.scalars(db.select(Visit).order_by(Visit.id)).all()
+    data = dict(NEED, submission_key=KEY)
+    _posted(client, f"/visits/{a.id}/needs/new", data)
+    resp = client.post(f"/visits/{b.id}/needs/new", data=data, follow_redirects=True)
+    assert f"已登记征集需求“{NEED['title']}”" in resp.get_data(as_text=True), resp.get_data(as_text=True)[-2000:]
+    db.session.expire_all()
+    assert len(db.session.get(Visit, b.id).needs) == 1
+    assert db.session.scalar(db.select(db.func.count(TechNeed.id))) == 2
