@@ -1,7 +1,8 @@
-"""The forms acting on an existing row outside the pair and financing pages (an urgent request's review, a need's
-申请快速通道, a password reset, a contract's 发起网上签约; a course's 添加课次 and 报名, a visit's 征集需求) took a one-time key used on one row as a repeat on any other: row A's key
-sent with row B's form was answered "…未重复处理" (or sent to where A's submit went) and B was left as it was. A key
-is a repeat only on the row it was first used for; on another row the submit is carried out as a fresh one."""
+"""Forms acting on an existing row outside the pair and financing pages (an urgent request's review, a need's
+申请快速通道, a password reset, a contract's 发起网上签约, a course's 添加课次 and 报名, a visit's 征集需求) took a
+one-time key used on one row as a repeat on any other: row A's key sent with row B's form was answered "…未重复处理"
+(or sent to where A's submit went) and B was left as it was. A key is a repeat only on the row it was first used
+for; on another row the submit is carried out as a fresh one."""
 
 import re
 
