@@ -40,3 +40,21 @@ def at_once(app, calls, refused=Exception):
         t.join(timeout=120)
     assert not any(str(o).startswith("unexpected") for o in outcomes), outcomes
     return outcomes
+
+
+def posts_at_once(clients, url, bodies):
+    """Each client posts its body to ``url`` at the same moment (a double click's two requests, or two users');
+    their answers in the clients' order. ``bodies`` is one form for all, or one per client."""
+    bodies = bodies if isinstance(bodies, (list, tuple)) else [bodies] * len(clients)
+    barrier, answers = threading.Barrier(len(clients)), [None] * len(clients)
+
+    def post(i):
+        barrier.wait()
+        answers[i] = clients[i].post(url, data=bodies[i])
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return answers

@@ -4,13 +4,13 @@ is answered as the first was (已为 … 发放证书 <the same number>), one ce
 a later click from an old page, is still told the trainee has a certificate."""
 
 import re
-import threading
 
 from matchmaker.extensions import db
 from matchmaker.models import Certificate
 from matchmaker.training import services
 
 from ..factories import make_user
+from ..races import posts_at_once
 from ..training.test_training import make_course
 
 
@@ -79,17 +79,7 @@ def test_both_clicks_at_once_issue_one_certificate_and_tell_both_its_number(file
         db.session.remove()
     clients = [_client(file_app, email) for _ in range(2)]
     data = _issue_form(clients[0].get(f"/training/{cid}/enrolments").get_data(as_text=True), eid)
-    barrier, answers = threading.Barrier(2), [None, None]
-
-    def post(i):
-        barrier.wait()
-        answers[i] = clients[i].post(f"/training/enrolments/{eid}/certificate", data=data)
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    answers = posts_at_once(clients, f"/training/enrolments/{eid}/certificate", data)
     assert {a.status_code for a in answers} <= {302, 303}, [a.status_code for a in answers]
     assert len({a.headers["Location"] for a in answers}) == 1
     with file_app.app_context():

@@ -4,7 +4,6 @@ made answered one of them "该配对刚刚已由其他人创建". Each form carr
 event page, told nothing was done twice; one row written. (移出 twice already answered the same both times.)"""
 
 import re
-import threading
 from datetime import datetime
 
 import pytest
@@ -13,6 +12,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Event, MatchSuggestion, SuggestionMove, event_need, event_suggestion
 
 from ..factories import make_need, make_result, make_user
+from ..races import posts_at_once
 
 
 def _client(app, email):
@@ -52,18 +52,7 @@ def _hidden(page, action, **match):
 def _post_twice(app, clients, url, data, at_once):
     if not at_once:
         return [clients[0].post(url, data=data), clients[0].post(url, data=data)]
-    barrier, answers = threading.Barrier(2), [None, None]
-
-    def post(i):
-        barrier.wait()
-        answers[i] = clients[i].post(url, data=data)
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return answers
+    return posts_at_once(clients, url, data)
 
 
 def _count(app, stmt):

@@ -5,7 +5,6 @@ Now the step form's one-time key makes the twin answer 303 to the case, one step
 once; a step refused because someone else moved the case meanwhile says so instead of a silent 400."""
 
 import re
-import threading
 from decimal import Decimal
 
 from matchmaker.extensions import db
@@ -14,6 +13,7 @@ from matchmaker.models import FinancingCase, FinancingStep, Notification
 
 from ..factories import make_user
 from ..financing.test_financing import _partners, _valid_patent
+from ..races import posts_at_once
 
 
 def _client(app, email):
@@ -46,17 +46,7 @@ def test_one_step_form_submitted_twice_at_once_records_one_step(file_app):
         db.session.remove()
     clients = [_client(file_app, email) for _ in range(2)]
     data = _appraise_form(clients[0].get(f"/financing/{cid}").get_data(as_text=True), appraiser)
-    barrier, answers = threading.Barrier(2), [None, None]
-
-    def post(i):
-        barrier.wait()
-        answers[i] = clients[i].post(f"/financing/{cid}/move", data=data)
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    answers = posts_at_once(clients, f"/financing/{cid}/move", data)
     assert sorted(a.status_code for a in answers) == [302, 303], [(a.status_code, a.location) for a in answers]
     assert {a.headers["Location"] for a in answers} == {f"/financing/{cid}"}
     with file_app.app_context():

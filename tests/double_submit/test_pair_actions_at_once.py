@@ -6,7 +6,6 @@ the same moment is still refused with the words it got before."""
 
 import html
 import re
-import threading
 
 import pytest
 
@@ -16,6 +15,7 @@ from matchmaker.models.submissions import SubmissionKey
 from matchmaker.utils import once
 
 from ..factories import make_need, make_result, make_suggestion, make_user
+from ..races import posts_at_once
 
 
 def _client(app, email):
@@ -50,21 +50,6 @@ def _pair(app, status="suggested", assigned=True):
         ids |= dict(b1_email=b1.email, b2_email=b2.email, admin_email=admin.email)
         db.session.remove()
     return ids
-
-
-def _at_once(clients, url, bodies):
-    barrier, answers = threading.Barrier(len(clients)), [None] * len(clients)
-
-    def post(i):
-        barrier.wait()
-        answers[i] = clients[i].post(url, data=bodies[i])
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return answers
 
 
 def _state(app, ids):
@@ -118,7 +103,7 @@ def test_one_pair_form_submitted_twice_at_once_acts_once(file_app, case):
     page = clients[0].get("/broker/" if where == "queue" else f"/broker/suggestions/{ids['s']}").get_data(as_text=True)
     url = f"/broker/suggestions/{ids['s']}/{action}"
     data = _form(page, url, to) | {k: str(ids.get(v, v)) for k, v in typed.items()}
-    answers = _at_once(clients, url, [data, data])
+    answers = posts_at_once(clients, url, [data, data])
     codes = [a.status_code for a in answers]
     assert sorted(codes) == [302, 303], [a.get_data(as_text=True)[-1500:] for a in answers]
     first, twin = answers[codes.index(302)], answers[codes.index(303)]
@@ -160,7 +145,7 @@ def test_another_brokers_action_at_the_same_moment_is_still_refused(file_app):
     clients = [_client(file_app, ids["b1_email"]), _client(file_app, ids["admin_email"])]
     url = f"/broker/suggestions/{ids['s']}/accept"
     bodies = [_form(c.get(f"/broker/suggestions/{ids['s']}").get_data(as_text=True), url) for c in clients]
-    answers = _at_once(clients, url, bodies)
+    answers = posts_at_once(clients, url, bodies)
     assert sorted(a.status_code for a in answers) == [302, 409]
     refused = next(a for a in answers if a.status_code == 409).get_data(as_text=True)
     words = ("该推荐刚刚已被其他人处理，请刷新页面后再操作", "该推荐已是「已采纳」状态")  # as before
@@ -180,7 +165,7 @@ def test_a_follow_up_submitted_twice_at_once_is_logged_once(file_app):
     url = f"/broker/suggestions/{ids['s']}/follow-ups"
     page = clients[0].get(f"/broker/suggestions/{ids['s']}").get_data(as_text=True)
     data = _form(page, url) | {"kind": "call", "happened_on": clock.today().isoformat(), "note": "电话沟通了需求细节"}
-    answers = _at_once(clients, url, [data, data])
+    answers = posts_at_once(clients, url, [data, data])
     codes = [a.status_code for a in answers]
     assert sorted(codes) == [302, 303], [a.get_data(as_text=True)[-1500:] for a in answers]
     shown = clients[codes.index(303)].get(answers[codes.index(303)].headers["Location"]).get_data(as_text=True)
@@ -206,7 +191,7 @@ def test_a_pair_recorded_at_an_event_twice_at_once_is_recorded_once(file_app):
     clients = [_client(file_app, ids["b1_email"]) for _ in range(2)]
     url = f"/broker/suggestions/{ids['s']}/event"
     data = _form(clients[0].get(f"/broker/suggestions/{ids['s']}").get_data(as_text=True), url)
-    answers = _at_once(clients, url, [data | {"event_id": str(event_id)}] * 2)
+    answers = posts_at_once(clients, url, [data | {"event_id": str(event_id)}] * 2)
     codes = [a.status_code for a in answers]
     assert sorted(codes) == [302, 303], [a.get_data(as_text=True)[-1500:] for a in answers]
     shown = clients[codes.index(303)].get(answers[codes.index(303)].headers["Location"]).get_data(as_text=True)

@@ -4,12 +4,12 @@ though it was the same broker's same form, and the browser showed whichever answ
 one-time key makes the twin answer like the first: 303 to the signing page, one document, signers told once."""
 
 import re
-import threading
 
 from matchmaker.extensions import db
 from matchmaker.models import ContractDocument, Notification
 
 from ..contracts.test_signing import form, setup_parties
+from ..races import posts_at_once
 
 
 def _client(app, email):
@@ -36,17 +36,7 @@ def test_one_prepare_page_submitted_twice_at_once_sends_one_text(file_app):
     page = clients[0].get(url).get_data(as_text=True)
     key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', page)
     data.update(submission_key=key.group(1) if key else "")
-    barrier, answers = threading.Barrier(2), [None, None]
-
-    def post(i):
-        barrier.wait()
-        answers[i] = clients[i].post(url, data=data)
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    answers = posts_at_once(clients, url, data)
     assert [a.status_code for a in answers] == [303, 303], [a.get_data(as_text=True)[-3000:] for a in answers]
     assert {a.headers["Location"] for a in answers} == {f"/contracts/{cid}/signing"}
     assert _count(file_app, ContractDocument, contract_id=cid) == 1

@@ -3,13 +3,13 @@ answered 400 "该申请已由其他经纪人处理", though no other broker had 
 makes the twin answer 303 to the request, decided once, the enterprise told once."""
 
 import re
-import threading
 
 from matchmaker.extensions import db
 from matchmaker.models import Notification, UrgentRequest
 from matchmaker.urgent import services
 
 from ..factories import make_need, make_user
+from ..races import posts_at_once
 
 
 def _client(app, email):
@@ -28,17 +28,7 @@ def test_one_review_page_submitted_twice_at_once_decides_once(file_app):
     page = clients[0].get(f"/urgent/{rid}").get_data(as_text=True)
     key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', page)
     data = {"decision": "approve", "note": "", "submission_key": key.group(1) if key else ""}
-    barrier, answers = threading.Barrier(2), [None, None]
-
-    def post(i):
-        barrier.wait()
-        answers[i] = clients[i].post(f"/urgent/{rid}/review", data=data)
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    answers = posts_at_once(clients, f"/urgent/{rid}/review", data)
     assert sorted(a.status_code for a in answers) == [302, 303], [a.get_data(as_text=True)[-2000:] for a in answers]
     with file_app.app_context():
         assert db.session.get(UrgentRequest, rid).status == "approved"
