@@ -17,7 +17,7 @@ from sqlalchemy.orm import defer, joinedload
 
 from .. import jobs
 from ..extensions import db
-from ..imports.reader import FileProblem, Limits, file_format, precheck, read_rows
+from ..imports.reader import FileProblem, Limits, NoResult, file_format, precheck, read_rows
 from ..jobs import beats
 from ..models import AttendanceImport, LiveGuest, LiveRegistration, LiveSession, Role, User
 from ..models.base import utcnow
@@ -455,20 +455,25 @@ def _no_rows(too_long):
     return f"文件中没有可读取的数据行：第 {number} 行“{column}”{reason}"
 
 
-def _refuse_unread(header, rows, unread, columns):
+def _refuse_unread(header, rows, unread, columns, too_long=()):
     """Refuse (LiveError) a file whose cells in the columns read (e-mail, mobile, minutes) the reader tells as
     read wrongly (read_rows's `unread`: a formula without its kept result, a cell under a merged cell but its
     first, a formula whose kept result is an error), naming the first with the reader's message and counting the
     others. Read as empty, such a registrant's e-mail made them a guest and left them unmarked, and a merged
     e-mail made a rejoining viewer's second row another guest; read as "#N/A", every such row was one guest."""
     columns = sorted({i for i in columns if i is not None})
-    found = [(number, i) for number, _ in rows if number in unread for i in columns if i in unread[number]]
+    found = [(number, i, unread[number][i]) for number, _ in rows if number in unread for i in columns
+             if i in unread[number]]  # fmt: skip
+    # A row read as blank (its cells formulas without their kept result): a viewer left out, in whatever column.
+    found += [(number, name, reason) for number, name, reason in too_long if isinstance(reason, NoResult)]
     if not found:
         return
-    number, i = found[0]
-    name = money.short(header[i], 20) if i < len(header) and header[i] else f"第 {i + 1} 列"
+    found.sort(key=lambda f: f[0])
+    number, i, reason = found[0]
+    if isinstance(i, int):
+        i = money.short(header[i], 20) if i < len(header) and header[i] else f"第 {i + 1} 列"
     more = f"；另有 {len(found) - 1} 个单元格同样无法读取，请一并修改" if len(found) > 1 else ""
-    raise LiveError(f"第 {number} 行“{name}”：{unread[number][i]}{more}")
+    raise LiveError(f"第 {number} 行“{i}”：{reason}{more}")
 
 
 def import_attendance(session, filename, content, min_minutes=1, replace_guests=False, progress=None, upload=None):
@@ -514,10 +519,10 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
     email_i, phone_i, minutes_i = _col(header, EMAIL_COLS), _col(header, PHONE_COLS), _col(header, MINUTES_COLS)
     if email_i is None and phone_i is None:
         raise LiveError("文件中没有“邮箱”或“手机号”列，无法与报名用户对应（第一行应为表头）")
+    if unread:
+        _refuse_unread(header, rows, unread, (email_i, phone_i, minutes_i), too_long)
     if not rows:  # a file of no viewers is a mistake, never "0 rows": as 更正后的文件 it unmarked everyone
         raise LiveError(_no_rows(too_long))
-    if unread:
-        _refuse_unread(header, rows, unread, (email_i, phone_i, minutes_i))
     digest = hashlib.sha256(content).hexdigest()[:16]
     read = []  # (number, email, phone, minutes, typed) of every row, read before anything is written
     for i, (number, cells) in enumerate(rows, start=1):

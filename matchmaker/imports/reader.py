@@ -106,7 +106,7 @@ def read_rows(content, fmt, limits=None, problems=None, progress=None, unread=No
         if header is None:
             if any(c != "" for c in cells):
                 header = [str(c)[:100] for c in cells]
-                width = len(cells)
+                width, header_row = len(cells), number
             continue
         if not any(c != "" for c in cells):
             continue
@@ -126,7 +126,42 @@ def read_rows(content, fmt, limits=None, problems=None, progress=None, unread=No
         raise FileProblem("文件中没有内容（第一行应为表头），请下载模板填写")
     while header and header[-1] == "":
         header.pop()
+    header = Header(header)
+    if unread:
+        header.row = header_row
+        header.unread = sorted(
+            (n, i, why) for n, cells in unread.items() if n <= header_row for i, why in cells.items()
+        )
+        if problems is not None:
+            _tell_rows_not_read(header, out, problems, unread)
     return header, out
+
+
+class Header(list):
+    """The header's names, with ``row``, its row number, and ``unread``: [(row, column index, reason)] of the cells
+    of that row and the rows above it that read as empty or as an error's text but are not (see _unread_cells)."""
+
+    row = 1
+    unread = ()
+
+
+def _tell_rows_not_read(header, out, problems, unread):
+    """Put in `problems` the rows below the header skipped as blank whose cells are formulas without their kept
+    result: read as empty, such a row was left out without a word. Each row by its first such cell."""
+    told = {number for number, _ in out} | {p[0] for p in problems}
+    added = False
+    for number in sorted(unread):
+        if number <= header.row or number in told:
+            continue
+        cells = [(i, why) for i, why in sorted(unread[number].items()) if isinstance(why, NoResult)]
+        if cells:
+            i, why = cells[0]
+            name = header[i] if i < len(header) and header[i] else f"第 {i + 1} 列"
+            more = f"（该行另有 {len(cells) - 1} 个这样的单元格）" if len(cells) > 1 else ""
+            problems.append((number, name, NoResult(f"整行读取为空，未能导入：{why}{more}")))
+            added = True
+    if added:
+        problems.sort(key=lambda p: p[0])
 
 
 def _used(cells, width):
@@ -440,7 +475,7 @@ def _unread_cells(archive, path, limits):
                 if formula is not None and at is not None and at[1] < limits.max_cols:
                     shown = formula if len(formula) <= 40 else formula[:40] + "…"
                     if value is None and formula:
-                        out.setdefault(at[0], {})[at[1]] = (
+                        out.setdefault(at[0], {})[at[1]] = NoResult(
                             f"单元格 {el.get('r')} 是公式（={shown}），文件中没有保存计算结果：请用 Excel 打开该文件并保存后"
                             "重新上传，或在单元格中直接填写内容"
                         )
@@ -455,6 +490,11 @@ def _unread_cells(archive, path, limits):
             elif tag == "mergeCell":
                 merged_cells += _merged(out, el.get("ref") or "", limits, MOST_MERGED_CELLS - merged_cells)
     return out
+
+
+class NoResult(str):
+    """_unread_cells's reason for a formula without its kept result: the one cell that can make a row read as blank
+    (a formula's error reads as its text; a merged cell's value is in its first cell)."""
 
 
 def _merged(out, ref, limits, room):

@@ -157,3 +157,22 @@ def test_cells_read_wrongly_in_columns_the_import_does_not_read_change_nothing(c
     assert "已导入 2 行：报名用户出席 1 人，新增未报名观众 1 人" in page
     db.session.expire_all()
     assert db.session.get(LiveRegistration, reg.id).attended is True
+
+
+def test_a_row_of_formulas_without_their_results_is_named_not_skipped_as_blank(client, auth):
+    """A viewer's row whose cells are all formulas without their kept results read as blank and was skipped: the
+    registrant stayed unmarked, the import done. The file is refused naming the row and its first cell."""
+    broker, s, reg = _started_with_viewer("viewer@ent.cn")
+    auth.login(broker)
+
+    def formulas(ws):
+        ws["A3"] = '=LOWER("Viewer@ent.cn")'
+        ws["B3"] = "=20+10"
+
+    rows = [["邮箱", "观看时长"], ["other@x.cn", 30], [None, None], ["third@x.cn", 30]]
+    page = _import(client, s, _sheet(rows, formulas))
+    assert (
+        REFUSED + "第 3 行“邮箱”：整行读取为空，未能导入：单元格 A3 是公式（=LOWER(&#34;Viewer@ent.cn&#34;)），"
+        "文件中没有保存计算结果" in page
+    ), page[page.find(REFUSED) - 100 :][:600]
+    _unchanged(s, reg)

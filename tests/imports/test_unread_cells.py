@@ -151,3 +151,22 @@ def test_a_formula_whose_kept_result_is_an_error_is_named_not_imported_as_text(c
     assert batch.good_rows == 0 and batch.bad_rows == 2
     client.post(f"/needs/import/{batch.id}/confirm")
     assert db.session.scalar(db.select(db.func.count(TechNeed.id))) == 0
+
+
+def test_a_row_of_formulas_without_their_results_is_named_not_skipped_as_blank(client, admin):
+    """A row whose only cells are formulas without their kept results (a file written by a program, never opened in
+    Excel) read as blank and was skipped without a word: it is named in the report, the other rows import as before."""
+
+    def formulas(ws):
+        for col in "ABC":
+            ws[f"{col}3"] = f"={col}2"
+
+    content = _sheet([need_row("B-1"), [None] * 3, need_row("B-3", title="第三行的合法需求名称")], formulas)
+    batch, body = _report(client, content)
+    assert [e[:2] for e in batch.errors] == [[3, "外部编号*"]], batch.errors
+    reason = batch.errors[0][2]
+    assert reason.startswith("整行读取为空，未能导入：单元格 A3 是公式（=A2），文件中没有保存计算结果")
+    assert "（该行另有 2 个这样的单元格）" in reason and "整行读取为空" in body
+    assert (batch.total_rows, batch.good_rows, batch.bad_rows) == (3, 2, 1)
+    client.post(f"/needs/import/{batch.id}/confirm")
+    assert db.session.scalar(db.select(db.func.count(TechNeed.id))) == 2
