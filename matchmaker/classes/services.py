@@ -17,7 +17,7 @@ from sqlalchemy.orm import defer, joinedload
 
 from .. import jobs
 from ..extensions import db
-from ..imports.reader import FileProblem, Limits, NoResult, file_format, precheck, read_rows
+from ..imports.reader import FileProblem, Limits, NoResult, file_format, header_not_read, precheck, read_rows
 from ..jobs import beats
 from ..models import AttendanceImport, LiveGuest, LiveRegistration, LiveSession, Role, User
 from ..models.base import utcnow
@@ -517,8 +517,10 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
     except FileProblem as exc:
         raise LiveError(str(exc)) from None
     email_i, phone_i, minutes_i = _col(header, EMAIL_COLS), _col(header, PHONE_COLS), _col(header, MINUTES_COLS)
-    if email_i is None and phone_i is None:
-        raise LiveError("文件中没有“邮箱”或“手机号”列，无法与报名用户对应（第一行应为表头）")
+    if email_i is None and phone_i is None:  # a header cell that could not be read named first: the likely cause
+        raise LiveError(header_not_read(header) + "文件中没有“邮箱”或“手机号”列，无法与报名用户对应（第一行应为表头）")
+    if lost := header_not_read(header, rows):  # its column (the minutes? a second e-mail?) would go unread
+        raise LiveError(lost)
     if unread:
         _refuse_unread(header, rows, unread, (email_i, phone_i, minutes_i), too_long)
     if not rows:  # a file of no viewers is a mistake, never "0 rows": as 更正后的文件 it unmarked everyone

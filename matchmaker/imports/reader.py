@@ -145,6 +145,32 @@ class Header(list):
     unread = ()
 
 
+HEADER_CELLS_SHOWN = 2  # header cells not read named in a message (kept on a batch in 500 characters); all counted
+
+
+def header_not_read(header, rows=None):
+    """A Chinese sentence (ending in "。") naming the cells of the header that could not be read (a formula without
+    its kept result or with an error, a cell under a merged cell) and of the rows above it, or "" when none: a header
+    refused for a column read as empty or as "#REF!" was told only as missing the column or not knowing "#REF!".
+    With `rows`, only the header's cells over a column that holds something in a row below: a column whose header
+    reads as empty was left out without a word, its data with it."""
+    cells = header.unread
+    if cells and rows is not None:
+        cells = [
+            (n, i, why) for n, i, why in cells if n == header.row and any(i < len(r) and r[i] != "" for _, r in rows)
+        ]
+    if not cells:
+        return ""
+    told = [
+        f"表头第 {i + 1} 列无法读取：{why}" if n == header.row else f"表头上方第 {n} 行无法读取：{why}"
+        for n, i, why in cells[:HEADER_CELLS_SHOWN]
+    ]
+    more = f"；另有 {len(cells) - HEADER_CELLS_SHOWN} 个单元格同样无法读取" if len(cells) > HEADER_CELLS_SHOWN else ""
+    if rows is not None:
+        more += "。该列下面填有数据，无法确定它是哪一列：请在表头中直接填写列名后重新上传"
+    return "；".join(told) + more + "。"
+
+
 def _tell_rows_not_read(header, out, problems, unread):
     """Put in `problems` the rows below the header skipped as blank whose cells are formulas without their kept
     result: read as empty, such a row was left out without a word. Each row by its first such cell."""

@@ -33,7 +33,7 @@ from ..utils.money import short
 from ..utils.sheets import append_row
 from ..utils.text import clean_text
 from .columns import COLUMNS, KIND_LABELS, Lookups, check_header, clean_row
-from .reader import FileProblem, Limits, file_format, precheck, read_rows
+from .reader import FileProblem, Limits, file_format, header_not_read, precheck, read_rows
 
 log = logging.getLogger(__name__)
 MODELS = {"need": TechNeed, "result": Result}
@@ -124,6 +124,8 @@ def analyse(kind, content, fmt, max_rows, progress=None):
         index = check_header(kind, header)
     except ValueError as exc:
         raise FileProblem(_header_problem(kind, header, rows, exc)) from None
+    if lost := header_not_read(header, rows):
+        raise FileProblem(lost)
     if not rows and not too_long:
         raise FileProblem("文件中只有表头，没有数据行")
     raw_rows = [(n, {name: (cells[i] if i < len(cells) else "") for name, i in index.items()}) for n, cells in rows]
@@ -164,10 +166,11 @@ def _header_problem(kind, header, rows, exc):
         try:
             check_header(kind, [str(c) for c in cells])
         except ValueError:
-            return str(exc)
-        title = short("".join(str(h) for h in header if h))
-        return f"表头上方的“{title}”不是列名，第 {number} 行才是表头：请删除表头上方的标题行后重新上传"
-    return str(exc)
+            pass
+        else:
+            title = short("".join(str(h) for h in header if h))
+            return f"表头上方的“{title}”不是列名，第 {number} 行才是表头：请删除表头上方的标题行后重新上传"
+    return header_not_read(header) + str(exc)  # a cell that could not be read named first: the likely cause
 
 
 def _told_unread(problems, cells, index, kind):

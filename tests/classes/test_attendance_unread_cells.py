@@ -176,3 +176,25 @@ def test_a_row_of_formulas_without_their_results_is_named_not_skipped_as_blank(c
         "文件中没有保存计算结果" in page
     ), page[page.find(REFUSED) - 100 :][:600]
     _unchanged(s, reg)
+
+
+def test_an_e_mail_header_that_is_a_formula_without_its_result_is_named(client, auth):
+    """邮箱 in the header a formula without its kept result: told only 文件中没有“邮箱”或“手机号”列. The cell is named."""
+    broker, s, reg = _started_with_viewer("viewer@ent.cn")
+    auth.login(broker)
+    rows = [["昵称", None, "观看时长"], ["甲", "viewer@ent.cn", 30]]
+    page = _import(client, s, _sheet(rows, lambda ws: ws.__setitem__("B1", '="邮箱"')))
+    assert REFUSED + "表头第 2 列无法读取：单元格 B1 是公式（=&#34;邮箱&#34;），文件中没有保存计算结果" in page
+    assert "文件中没有“邮箱”或“手机号”列" in page
+    _unchanged(s, reg)
+
+
+def test_a_minutes_header_under_a_merged_cell_is_named(client, auth):
+    """观看时长 under a merged header cell (B1:C1): its column unnamed, the minutes went unread and 最少观看 30 分钟 let
+    a 5-minute viewer count. The file is refused naming the cell."""
+    broker, s, reg = _started_with_viewer("viewer@ent.cn")
+    auth.login(broker)
+    rows = [["邮箱", "观看信息", "观看时长"], ["viewer@ent.cn", "直播", 5]]
+    page = _import(client, s, _sheet(rows, lambda ws: ws.merge_cells("B1:C1")), min_minutes="30")
+    assert REFUSED + "表头第 3 列无法读取：单元格 C1 属于合并单元格 B1:C1" in page
+    _unchanged(s, reg)

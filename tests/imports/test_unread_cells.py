@@ -11,7 +11,7 @@ from matchmaker.extensions import db
 from matchmaker.models import ImportBatch, TechNeed
 
 from ..factories import make_org
-from .test_import import NEED_HEADER, need_row, upload
+from .test_import import NEED_HEADER, need_row, rejected, upload
 
 COL = {name.rstrip("*"): chr(ord("A") + i) for i, name in enumerate(NEED_HEADER)}  # 需求名称 -> B
 
@@ -170,3 +170,38 @@ def test_a_row_of_formulas_without_their_results_is_named_not_skipped_as_blank(c
     assert (batch.total_rows, batch.good_rows, batch.bad_rows) == (3, 2, 1)
     client.post(f"/needs/import/{batch.id}/confirm")
     assert db.session.scalar(db.select(db.func.count(TechNeed.id))) == 2
+
+
+def test_a_header_cell_that_is_a_formula_without_its_result_is_named(client, admin):
+    """外部编号* written as a formula whose result the file does not keep read as empty: the file was refused only
+    as 缺少必填列：外部编号. The cell, its column and why are named first."""
+    content = _sheet([need_row("H-1")], lambda ws: ws.__setitem__("A1", '="外部编号*"'))
+    body = rejected(client, upload(client, content))
+    assert "表头第 1 列无法读取：单元格 A1 是公式（=&#34;外部编号*&#34;），文件中没有保存计算结果" in body
+    assert body.index("表头第 1 列无法读取") < body.index("缺少必填列：外部编号")
+
+
+def test_a_header_cell_whose_formula_gives_an_error_is_named(client, admin):
+    """需求名称* a formula Excel computed to #REF!: told as 无法识别的列：#REF! and 缺少必填列：需求名称; named first."""
+    content = _with_kept_results(
+        _sheet([need_row("H-2")], lambda ws: ws.__setitem__("B1", "=Sheet2!A1")), {"B1": "#REF!"}
+    )
+    body = rejected(client, upload(client, content))
+    assert "表头第 2 列无法读取：单元格 B1 的公式（=Sheet2!A1）计算出错（#REF!）" in body
+
+
+def test_a_header_cell_under_a_merged_cell_over_data_is_named(client, admin):
+    """联系人 merged over 联系电话 in the header: the phones' column had no name and was left out, every row imported
+    without its phone. The file is refused naming the cell under the merge; nothing imported."""
+    name, phone = COL["联系人"], COL["联系电话"]
+    rows = [need_row("H-3", **{"联系人": "王工", "联系电话": "13800000000"})]
+    body = rejected(client, upload(client, _sheet(rows, lambda ws: ws.merge_cells(f"{name}1:{phone}1"))))
+    assert f"表头第 18 列无法读取：单元格 {phone}1 属于合并单元格 {name}1:{phone}1" in body
+    assert "该列下面填有数据，无法确定它是哪一列" in body
+
+
+def test_a_header_cell_under_a_merged_cell_over_an_empty_column_changes_nothing(client, admin):
+    """The same merge over a column no row fills: nothing is lost, the file imports as before."""
+    name, phone = COL["联系人"], COL["联系电话"]
+    batch, _ = _report(client, _sheet([need_row("H-4")], lambda ws: ws.merge_cells(f"{name}1:{phone}1")))
+    assert batch.status == "validated" and batch.good_rows == 1 and batch.errors == []
