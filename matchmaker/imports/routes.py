@@ -60,12 +60,13 @@ def report(batch_id):
     if batch is None:
         abort(404)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    errors, warnings = imports.report_entries(batch)
-    pages = max((max(len(errors), len(warnings)) + ERRORS_PER_PAGE - 1) // ERRORS_PER_PAGE, 1)
+    errors, warnings, alike = imports.report_entries(batch)
+    pages = max((max(len(errors), len(warnings), len(alike)) + ERRORS_PER_PAGE - 1) // ERRORS_PER_PAGE, 1)
     part = slice((page - 1) * ERRORS_PER_PAGE, page * ERRORS_PER_PAGE)
     done, total = imports.progress(batch)
     return render_template("imports/report.html", batch=batch, errors=errors[part], warnings=warnings[part],
                            n_errors=len(errors), n_warned=len({w[0] for w in warnings}), page=page, pages=pages,
+                           alike=alike[part], n_alike=len({a[0] for a in alike}),
                            kinds=KIND_LABELS, done=done, total=total)  # fmt: skip
 
 

@@ -12,6 +12,7 @@ import hashlib
 import io
 import logging
 import re
+import unicodedata
 from datetime import timedelta
 
 from flask import current_app
@@ -103,19 +104,26 @@ def _limits(max_rows):
 
 
 WARNING = "warning"  # the fourth item of a report entry that is a note on a good row, not an error
+ALIKE = "alike"  # ... that is a note on a good row's external reference: a likely duplicate written otherwise
 
 
 def report_entries(batch):
-    """(errors [[row, column, reason]], warnings [[row, column, note]]) of a batch's report."""
+    """(errors [[row, column, reason]], warnings [[row, column, note]], alike [[row, column, note]]) of a batch's
+    report: warnings on amounts read as half-width, alike on external references that are likely duplicates."""
     entries = batch.errors or []
-    return [e for e in entries if len(e) == 3], [e[:3] for e in entries if len(e) > 3 and e[3] == WARNING]
+    return (
+        [e for e in entries if len(e) == 3],
+        [e[:3] for e in entries if len(e) > 3 and e[3] == WARNING],
+        [e[:3] for e in entries if len(e) > 3 and e[3] == ALIKE],
+    )
 
 
 def analyse(kind, content, fmt, max_rows, progress=None):
     """Parse and validate a file: (good [(row, data)], report, bad rows, duplicates, total).
 
     The report, as kept on the batch, lists errors [row, column, reason] and, for good rows to import,
-    warnings [row, column, note, WARNING] (an amount typed in full-width digits), by row.
+    warnings [row, column, note, WARNING] (an amount typed in full-width digits) and [row, column, note, ALIKE]
+    (an external reference equal to a stored one or an earlier row's but for width or case), by row.
     `progress(rows read)` is called as the file is read, and as its rows are checked."""
     too_long = []  # rows left out by the reader: (row, column, reason)
     unread = {}  # an .xlsx's cells read as empty that are not: {row: {column index: reason}}
@@ -130,7 +138,8 @@ def analyse(kind, content, fmt, max_rows, progress=None):
         raise FileProblem("文件中只有表头，没有数据行")
     raw_rows = [(n, {name: (cells[i] if i < len(cells) else "") for name, i in index.items()}) for n, cells in rows]
     lookups = _lookups(kind, [r for _, r in raw_rows])
-    good, errors, seen, notes = [], [list(p) for p in too_long], {}, {}
+    good, errors, seen, notes, alike = [], [list(p) for p in too_long], {}, {}, {}
+    folded = {}  # an external reference as compared for a likely duplicate -> (row, the first as typed)
     for i, (number, raw) in enumerate(raw_rows, start=1):
         if progress is not None and i % 1000 == 0:
             progress(len(rows))  # all are read: a heartbeat while they are checked, the count shown unchanged
@@ -143,6 +152,9 @@ def analyse(kind, content, fmt, max_rows, progress=None):
             problems.append(("外部编号", f"与第 {seen[ref]} 行的外部编号重复"))
         elif ref:
             seen[ref] = number
+            first, like = folded.setdefault(_fold(ref), (number, ref))
+            if like != ref:
+                alike.setdefault(number, []).append(_near_duplicate(ref, like, f"第 {first} 行"))
         if problems:
             errors.extend([number, col, reason] for col, reason in problems)
         else:
@@ -152,10 +164,42 @@ def analyse(kind, content, fmt, max_rows, progress=None):
     for part in _in_chunks([d["external_ref"] for _, d in good]):
         existing.update(db.session.scalars(db.select(model.external_ref).where(model.external_ref.in_(part))))
     fresh = [(n, d) for n, d in good if d["external_ref"] not in existing]
+    for n, ref, stored in _stored_like(model, fresh):
+        alike.setdefault(n, []).append(_near_duplicate(ref, stored, "平台上已有"))
     bad = len({e[0] for e in errors})
     report = errors + [[n, col, note, WARNING] for n, _ in fresh for col, note in notes[n]]
+    report += [[n, "外部编号", note, ALIKE] for n, _ in fresh for note in alike.get(n, ())]
     report.sort(key=lambda e: e[0])
     return fresh, report, bad, len(good) - len(fresh), len(rows) + len({p[0] for p in too_long})
+
+
+def _fold(ref):
+    """An external reference as compared for a likely duplicate: full-width as half-width, case folded."""
+    return unicodedata.normalize("NFKC", ref).casefold()
+
+
+def _near_duplicate(ref, like, where):
+    return (
+        f"外部编号“{short(ref)}”与{where}的“{short(like)}”只差全角/半角或大小写，会作为另一条导入；"
+        "若是同一条，请改成完全一致后重新上传"
+    )
+
+
+def _stored_like(model, rows):
+    """[(row, its reference, stored reference)] of `rows` (row, data, none stored as typed) whose external reference is
+    stored written otherwise: full-width for half-width, another case (ＵＮＩ-1, uni-1 for UNI-1). References are kept
+    as typed, so a new file keeps matching the ones stored; such a row is imported as another listing, and told.
+    Every stored reference is folded here (no database folds as NFKC does): a column of short strings, streamed."""
+    wanted = {}
+    for n, d in rows:
+        wanted.setdefault(_fold(d["external_ref"]), []).append((n, d["external_ref"]))
+    out = []
+    if not wanted:
+        return out
+    refs = db.select(model.external_ref).where(model.external_ref.is_not(None)).execution_options(yield_per=5000)
+    for stored in db.session.scalars(refs):
+        out.extend((n, ref, stored) for n, ref in wanted.get(_fold(stored), ()))
+    return out
 
 
 def _header_problem(kind, header, rows, exc):

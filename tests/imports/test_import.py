@@ -558,3 +558,32 @@ def test_text_files_saved_other_ways_are_read(client, admin, content, saved_as):
     assert (batch.status, batch.good_rows, batch.errors) == ("validated", 1, []), saved_as
     client.post(f"/needs/import/{batch.id}/confirm")
     assert count() == 1
+
+
+def test_external_refs_differing_only_in_width_or_case_are_shown_as_likely_duplicates(client, admin):
+    """外部编号 are kept as cleaned (full-width letters and digits read as ASCII, full-width punctuation kept, case kept)
+    so that a new file keeps matching those stored: NEED－1 (a full-width hyphen) or need-1 typed for the stored
+    NEED-1, or n-7 below N-7, was imported as another need without a word. Each is listed under 可能重复的外部编号
+    with the reference it resembles; the rows still import, and an exact repeat (ＮＥＥＤ-1 too) is still skipped."""
+    client.post(f"/needs/import/{checked_batch(client, xlsx([need_row('NEED-1')]))}/confirm")
+    rows = [need_row("NEED－1"), need_row("need-1", title="小写编号的需求"), need_row("ＮＥＥＤ-1"),
+            need_row("N-7", title="第七号需求"), need_row("n-7", title="第七号需求小写")]  # fmt: skip
+    resp = upload(client, xlsx(rows))
+    body = client.get(resp.headers["Location"]).get_data(as_text=True)
+    batch = db.session.scalar(db.select(ImportBatch).order_by(ImportBatch.id.desc()))
+    assert (batch.good_rows, batch.bad_rows, batch.duplicate_rows) == (4, 0, 1)
+    assert "其中 3 行的外部编号与平台上已有的或文件中前面某行的编号只差全角/半角或大小写" in body
+    assert "可能重复的外部编号（3 行）" in body
+    assert "<td>2</td><td>外部编号</td><td>外部编号“NEED－1”与平台上已有的“NEED-1”只差全角/半角或大小写" in body
+    assert "外部编号“need-1”与平台上已有的“NEED-1”只差全角/半角或大小写" in body
+    assert "<td>6</td><td>外部编号</td><td>外部编号“n-7”与第 5 行的“N-7”只差全角/半角或大小写" in body
+    assert "请核对的金额" not in body and "有问题的行（" not in body
+    client.post(f"/needs/import/{batch.id}/confirm")
+    refs = db.session.scalars(db.select(TechNeed.external_ref).order_by(TechNeed.id)).all()
+    assert refs == ["NEED-1", "NEED－1", "need-1", "N-7", "n-7"]
+
+
+def checked_batch(client, content):
+    """Upload a file; the id of its batch once checked."""
+    upload(client, content)
+    return db.session.scalar(db.select(ImportBatch.id).order_by(ImportBatch.id.desc()))
