@@ -311,6 +311,7 @@ def _read_xlsx(content, limits, unread=None):
         raise FileProblem("无法读取该 Excel 文件，可能已损坏，请另存为 .xlsx 后重试") from exc
     # A generator: rows are read one at a time as read_rows asks, so its limits stop the reading.
     try:
+        _refuse_hidden_first(wb)
         lines = enumerate(_rows(wb.worksheets[0], limits), start=1)
         kept = []  # the first two rows read_rows keeps: the header and a data row, looked for until found
         for number, row in _with_values(lines, limits, _no_value):
@@ -413,6 +414,21 @@ def _refuse_if_data_elsewhere(wb, limits, header=None):
             if not names & _header_names(r):
                 break  # another table: not this sheet
             its_header = True
+
+
+def _refuse_hidden_first(wb):
+    """Refuse a workbook whose first worksheet is hidden: only the first is read, and Excel shows its user another
+    one first. Old rows kept on a hidden first sheet were imported, the rows the user saw left out without a word;
+    a hidden list of choices first was told as a wrong header the user could not find."""
+    first = wb.worksheets[0]
+    if first.sheet_state == "visible":
+        return
+    shown = next((ws for ws in wb.worksheets if ws.sheet_state == "visible"), None)
+    seen = f"，在 Excel 中看到的第一个工作表「{_sheet_name(shown)}」不会被读取" if shown is not None else ""
+    raise FileProblem(
+        f"第一个工作表「{_sheet_name(first)}」是隐藏的工作表：只读取第一个工作表{seen}。"
+        "请取消隐藏并核对，把要导入的数据放到第一个工作表（或删除隐藏的工作表）后重新上传"
+    )
 
 
 def _header_names(row):

@@ -198,3 +198,22 @@ def test_a_minutes_header_under_a_merged_cell_is_named(client, auth):
     page = _import(client, s, _sheet(rows, lambda ws: ws.merge_cells("B1:C1")), min_minutes="30")
     assert REFUSED + "表头第 3 列无法读取：单元格 C1 属于合并单元格 B1:C1" in page
     _unchanged(s, reg)
+
+
+def test_an_export_whose_first_sheet_is_hidden_is_refused(client, auth):
+    """Only the first sheet is read: a hidden first sheet of last week's viewers marked them, the sheet Excel shows
+    left out. The file is refused naming both sheets, nothing changed."""
+    broker, s, reg = _started_with_viewer("viewer@ent.cn")
+    auth.login(broker)
+
+    def hidden_first(ws):
+        ws.title = "上周"
+        ws.sheet_state = "hidden"
+        shown = ws.parent.create_sheet("本场")
+        shown.append(["邮箱", "观看时长"])
+        shown.append(["other@x.cn", 30])
+        ws.parent.active = 1
+
+    page = _import(client, s, _sheet([["邮箱", "观看时长"], ["viewer@ent.cn", 30]], hidden_first))
+    assert REFUSED + "第一个工作表「上周（已隐藏）」是隐藏的工作表" in page and "「本场」不会被读取" in page
+    _unchanged(s, reg)

@@ -467,3 +467,27 @@ def test_a_space_typed_far_below_the_data_is_refused_at_once_naming_its_cell(cli
         read_rows(out.getvalue(), "xlsx", Limits(max_rows=100))
     with pytest.raises(FileProblem, match="文件连同空行超过 1400 行：第 1401 行的单元格 A1401 还有内容"):
         read_rows(xlsx([need_row("S-1")] + [[]] * 1398 + [need_row("S-2")]), "xlsx", Limits(max_rows=100))
+
+
+def test_a_hidden_first_sheet_is_refused_naming_the_sheet_shown(client, admin):
+    """Only the first worksheet is read: old rows kept on a hidden first sheet were imported while the rows on the
+    sheet Excel shows were left out without a word. The file is refused naming both sheets; nothing imported."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    old = wb.active
+    old.title = "旧数据"
+    for r in (NEED_HEADER, need_row("OLD-1")):
+        old.append(r)
+    old.sheet_state = "hidden"
+    new = wb.create_sheet("需求")
+    for r in (NEED_HEADER, need_row("NEW-1")):
+        new.append(r)
+    wb.active = 1
+    buf = io.BytesIO()
+    wb.save(buf)
+    body = rejected(client, upload(client, buf.getvalue()))
+    assert (
+        "第一个工作表「旧数据（已隐藏）」是隐藏的工作表：只读取第一个工作表，在 Excel 中看到的第一个工作表「需求」不会被读取"
+        in body
+    )
