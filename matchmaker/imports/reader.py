@@ -45,8 +45,12 @@ def _cell(value):
         out = Cleaned(cleaned)
         out.typed = value.strip()
         return out
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        # As Excel shows it, to 15 significant digits: a sum of amounts (=0.1+0.2, 12.1+3.2) is kept as
+        # 0.30000000000000004 or 15.299999999999999, refused as "金额必须是数字" while the user sees 0.3 and 15.3.
+        value = float(format(value, ".15g"))
+        if value.is_integer():
+            return str(int(value))
     return value  # numbers, dates: cleaned by the column rules
 
 

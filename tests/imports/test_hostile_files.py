@@ -7,6 +7,7 @@ import tracemalloc
 import zipfile
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -491,3 +492,24 @@ def test_a_hidden_first_sheet_is_refused_naming_the_sheet_shown(client, admin):
         "第一个工作表「旧数据（已隐藏）」是隐藏的工作表：只读取第一个工作表，在 Excel 中看到的第一个工作表「需求」不会被读取"
         in body
     )
+
+
+def test_an_amount_computed_by_a_formula_is_read_as_excel_shows_it(client, admin):
+    """预算 =0.1+0.2 or =12.1+3.2, computed by Excel and kept as 0.30000000000000004 and 15.299999999999999, was
+    refused as 金额必须是数字 although Excel shows 0.3 and 15.3: read to Excel's 15 significant digits."""
+    content = xlsx([need_row("FX-1", budget=0.3), need_row("FX-2", budget=15.3)])
+    src, out = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":  # as Excel keeps them (openpyxl writes them short)
+                data = data.replace(b"<v>0.3</v>", b"<v>0.30000000000000004</v>")
+                data = data.replace(b"<v>15.3</v>", b"<v>15.299999999999999</v>")
+                assert data.count(b"<v>0.30000000000000004</v>") == data.count(b"<v>15.299999999999999</v>") == 1
+            z.writestr(item, data)
+    resp = upload(client, out.getvalue())
+    body = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "确认导入 2 条" in body, body[body.find("import-errors") :][:600]
+    client.post(f"/needs/import/{db.session.scalar(db.select(ImportBatch.id))}/confirm")
+    budgets = dict(db.session.execute(db.select(TechNeed.external_ref, TechNeed.budget_wan)).all())
+    assert budgets == {"FX-1": Decimal("0.30"), "FX-2": Decimal("15.30")}
