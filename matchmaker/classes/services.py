@@ -17,7 +17,16 @@ from sqlalchemy.orm import defer, joinedload
 
 from .. import jobs
 from ..extensions import db
-from ..imports.reader import FileProblem, Limits, NoResult, file_format, header_not_read, precheck, read_rows
+from ..imports.reader import (
+    FileProblem,
+    HeaderAgain,
+    Limits,
+    NoResult,
+    file_format,
+    header_not_read,
+    precheck,
+    read_rows,
+)
 from ..jobs import beats
 from ..models import AttendanceImport, LiveGuest, LiveRegistration, LiveSession, Role, User
 from ..models.base import utcnow
@@ -421,7 +430,16 @@ def summary(result, min_minutes):
             f"（累计 {result['guest_total']} 人），观看不足 {min_minutes} 分钟 {result['short']} 人未计入"
             + (f"；{merged} 位观众有多行记录（中途离开后重新进入），观看时长已按人合计" if merged else "")
             + (f"；此前导入记为出席而更正后的文件未计入的报名用户 {unmarked} 人，已改回未出席" if unmarked else "")
-            + _skipped(result))  # fmt: skip
+            + _skipped(result) + _headers_again(result))  # fmt: skip
+
+
+def _headers_again(result):
+    """The rows left out for repeating the header (an export pasted after another), the first few named."""
+    n, shown = result.get("n_headers_again") or 0, result.get("headers_again") or []
+    if not n:
+        return ""
+    more = f"等 {n} 行" if n > len(shown) else ""
+    return f"；第 {'、'.join(str(r) for r in shown)} 行{more}与表头相同（文件可能由几个文件拼接而成），不是观众，未计入"
 
 
 SKIPPED_SHOWN = 3  # rows left out by the reader named in an import's message (all are counted)
@@ -602,13 +620,16 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
     typed_minutes.sort()
     firsts = {}  # row -> its first cell over the limit: a row left out is one row, whatever its long cells
     for number, column, reason in too_long:
-        firsts.setdefault(number, [number, column, reason])
+        if not isinstance(reason, HeaderAgain):
+            firsts.setdefault(number, [number, column, reason])
     skipped = list(firsts.values())
+    headers_again = [number for number, _, reason in too_long if isinstance(reason, HeaderAgain)]
     db.session.refresh(session)  # the count as the last import committed it
     session.guest_attendees = (0 if replace_guests else session.guest_attendees or 0) + len(new_guests)
     result = {"rows": len(rows), "matched": matched, "guests": len(new_guests), "guest_total": session.guest_attendees,
               "short": short, "merged": merged, "typed": typed_minutes[:TYPED_SHOWN], "n_typed": len(typed_minutes),
-              "unmarked": unmarked, "skipped": skipped[:SKIPPED_SHOWN], "n_skipped": len(skipped)}  # fmt: skip
+              "unmarked": unmarked, "skipped": skipped[:SKIPPED_SHOWN], "n_skipped": len(skipped),
+              "headers_again": headers_again[:SKIPPED_SHOWN], "n_headers_again": len(headers_again)}  # fmt: skip
     if upload is not None:
         done = db.session.execute(
             update(AttendanceImport)

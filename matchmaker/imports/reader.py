@@ -114,6 +114,10 @@ def read_rows(content, fmt, limits=None, problems=None, progress=None, unread=No
             continue
         if not any(c != "" for c in cells):
             continue
+        if cells[0] == header[0] and _same_as_header(cells, header):  # files pasted one after another
+            if problems is not None:
+                problems.append((number, header[0] or "第 1 列", HeaderAgain(HEADER_AGAIN)))
+            continue
         if len(out) >= limits.max_rows:  # checked while reading: the rest is never read
             raise FileProblem(f"文件数据行数超过单次导入上限 {limits.max_rows} 行，请拆分成多个文件分批导入")
         long = [i for i, c in enumerate(cells) if isinstance(c, str) and len(c) > limits.max_cell_chars]
@@ -139,6 +143,24 @@ def read_rows(content, fmt, limits=None, problems=None, progress=None, unread=No
         if problems is not None:
             _tell_rows_not_read(header, out, problems, unread)
     return header, out
+
+
+class HeaderAgain(str):
+    """read_rows's reason for a row left out because it repeats the header."""
+
+
+HEADER_AGAIN = "该行与表头相同（文件可能由几个文件拼接而成），不是数据行，未读取"
+
+
+def _same_as_header(cells, header):
+    """Whether a row repeats the header (as read: text cleaned, cut to 100 characters), blank cells at its end aside."""
+    row = [str(c)[:100] for c in cells]
+    while row and row[-1] == "":
+        row.pop()
+    names = list(header)
+    while names and names[-1] == "":
+        names.pop()
+    return row == names
 
 
 class Header(list):

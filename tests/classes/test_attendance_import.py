@@ -237,3 +237,16 @@ def test_rows_left_out_for_a_long_cell_are_told_on_the_page(client, auth):
     assert len(upload.message) <= 500
     db.session.expire_all()
     assert db.session.get(LiveRegistration, reg.id).attended is True
+
+
+def test_an_export_pasted_after_another_does_not_count_its_header_as_a_guest(client, auth):
+    """Two exports pasted into one file: the second's header row (邮箱 "邮箱") was one more guest. It is left out and
+    named in the import's message; the viewers of both parts count."""
+    broker = make_user("broker")
+    s, reg = _started_with_viewer(broker, "viewer@ent.cn")
+    auth.login(broker)
+    resp = _post(client, s, "邮箱,观看时长\nviewer@ent.cn,30\n邮箱,观看时长\nguest@x.cn,30\n")
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "已导入 2 行：报名用户出席 1 人，新增未报名观众 1 人（累计 1 人）" in page
+    assert "第 3 行与表头相同（文件可能由几个文件拼接而成），不是观众，未计入" in page
+    assert db.session.get(LiveSession, s.id).guest_attendees == 1

@@ -513,3 +513,12 @@ def test_an_amount_computed_by_a_formula_is_read_as_excel_shows_it(client, admin
     client.post(f"/needs/import/{db.session.scalar(db.select(ImportBatch.id))}/confirm")
     budgets = dict(db.session.execute(db.select(TechNeed.external_ref, TechNeed.budget_wan)).all())
     assert budgets == {"FX-1": Decimal("0.30"), "FX-2": Decimal("15.30")}
+
+
+def test_a_header_repeated_below_is_one_bad_row_named_as_such(client, admin):
+    """Two CSV files pasted one after the other: the second's header (and its BOM) was a data row told as an unknown
+    单位“需求单位*”, 技术领域“技术领域” and so on, one error a column. It is one error naming the repeated header."""
+    content = csv_bytes([need_row("C-1")]) + csv_bytes([need_row("C-2", title="第二个文件的需求名称")])
+    batch = db.session.get(ImportBatch, int(upload(client, content, "needs.csv").headers["Location"].split("/")[-1]))
+    assert batch.errors == [[3, "外部编号*", "该行与表头相同（文件可能由几个文件拼接而成），不是数据行，未读取"]]
+    assert (batch.good_rows, batch.bad_rows) == (2, 1)
