@@ -22,6 +22,7 @@ from ..imports.reader import (
     HeaderAgain,
     Limits,
     NoResult,
+    digits_lost,
     file_format,
     header_not_read,
     precheck,
@@ -554,6 +555,8 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
             typed = getattr(cells[minutes_i], "typed", "")  # the cell as typed when cleaning changed it (NFKC)
             minutes = _minutes(number, cell(minutes_i), typed)
         shown = [number, money.short(typed, 20), minutes] if typed and money.typed_differently(typed) else None
+        if lost := digits_lost(cell(phone_i)):  # it matched nobody, and 1.39E+10 was every 139… viewer as one
+            raise LiveError(f"第 {number} 行“{money.short(header[phone_i], 20)}”{lost}")
         read.append((number, cell(email_i).lower(), _phone(cell(phone_i)), minutes, shown))
     # The session's row first: a second import of this session waits here until this one commits.
     held = db.session.execute(

@@ -8,6 +8,7 @@ from ..listings import validation as rules
 from ..models import Confidentiality, CoopMode, IPType, Maturity, TransferMode
 from ..utils import money
 from ..utils.validators import PHONE_MESSAGE, is_phone, normalize_phone
+from .reader import digits_lost
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -120,7 +121,7 @@ def _taxonomy(value, kind, label, lookups, required=False):
 def _contact(data, errors):
     phone = data.get("contact_phone")
     if phone and not is_phone(phone):
-        errors.append(("联系电话", PHONE_MESSAGE))
+        errors.append(("联系电话", digits_lost(phone) or PHONE_MESSAGE))
     email = str(data.get("contact_email") or "").strip()
     if email and (len(email) > 120 or not EMAIL_RE.match(email)):
         errors.append(("联系邮箱", "邮箱格式不正确"))
@@ -221,6 +222,8 @@ def _external_ref(value):
         raise ValueError("请填写外部编号（用于防止重复导入）")
     if len(s) > 100:
         raise ValueError("外部编号不能超过 100 个字符")
+    if lost := digits_lost(s):  # 2.025E+11 for 202500010001: rows of other codes taken as one, or as imported
+        raise ValueError("外部编号" + lost)
     return s
 
 

@@ -54,6 +54,22 @@ def _cell(value):
     return value  # numbers, dates: cleaned by the column rules
 
 
+_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?E\+\d{2}")  # as Excel shows a long number: 1.38E+10, 2E+11
+
+
+def digits_lost(text):
+    """Why a number or code written in scientific notation (1.38E+10, as Excel saves a long number shown so to a
+    CSV, its last digits dropped) cannot be read, or None: a phone read so matched nobody, and codes collapsed into
+    one (every 139… mobile was 1.39E+10)."""
+    text = str(text).strip()
+    if not _SCIENTIFIC.fullmatch(text):
+        return None
+    return (
+        f"“{text[:30]}”是科学计数法，原来的后几位数字已丢失（Excel 把显示成这样的长数字另存为 CSV 时会这样）："
+        "请在 Excel 中把该列设为文本格式、重新填写后再导出，或直接上传 .xlsx 文件"
+    )
+
+
 @dataclass(frozen=True)
 class Limits:
     """What one upload may hold; checked before and while reading, never after (issue 13).

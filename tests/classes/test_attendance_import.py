@@ -250,3 +250,17 @@ def test_an_export_pasted_after_another_does_not_count_its_header_as_a_guest(cli
     assert "已导入 2 行：报名用户出席 1 人，新增未报名观众 1 人（累计 1 人）" in page
     assert "第 3 行与表头相同（文件可能由几个文件拼接而成），不是观众，未计入" in page
     assert db.session.get(LiveSession, s.id).guest_attendees == 1
+
+
+def test_mobiles_saved_in_scientific_notation_refuse_the_file(client, auth):
+    """An export saved from Excel with its mobiles shown as 1.38E+10: no registrant matched, and every 139… viewer
+    was one guest (1.39E+10). The file is refused naming the cell and how to keep the digits; nothing changed."""
+    broker = make_user("broker")
+    s, reg = _started_with_viewer(broker, "viewer@ent.cn")
+    auth.login(broker)
+    resp = _post(client, s, "手机号,观看时长\n1.39E+10,30\n1.39E+10,40\n")
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "第 2 行“手机号”“1.39E+10”是科学计数法，原来的后几位数字已丢失" in page
+    db.session.expire_all()
+    assert not db.session.get(LiveSession, s.id).guest_attendees
+    assert db.session.get(LiveRegistration, reg.id).attended is None

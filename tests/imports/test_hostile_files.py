@@ -548,3 +548,19 @@ def test_a_sheet_of_too_many_merged_cells_is_refused_before_reading_them(client,
     # a sheet with a few merges below its rows is read as before
     batch = db.session.get(ImportBatch, int(upload(client, _merged_sheet(10)).headers["Location"].split("/")[-1]))
     assert batch.status == "validated" and batch.good_rows == 1
+
+
+def test_codes_and_phones_saved_in_scientific_notation_are_named(client, admin):
+    """A CSV saved from Excel with long numbers shown as 2.025E+11: the codes 202500010001 and 202500010002 became one
+    外部编号 (the second row told a repeat of the first, and a later file's rows skipped as imported) and a phone
+    1.38E+10 was only 电话号码格式不正确. Each is told its digits were lost and how to keep them."""
+    rows = [need_row("2.025E+11"), need_row("2.025E+11", title="另一个合法的需求名称"),
+            need_row("P-1", **{"联系电话": "1.38E+10"})]  # fmt: skip
+    batch = db.session.get(
+        ImportBatch, int(upload(client, csv_bytes(rows), "n.csv").headers["Location"].split("/")[-1])
+    )
+    errors = {(r, col): reason for r, col, reason in batch.errors}
+    assert set(errors) == {(2, "外部编号"), (3, "外部编号"), (4, "联系电话")}, errors
+    assert errors[(2, "外部编号")].startswith("外部编号“2.025E+11”是科学计数法，原来的后几位数字已丢失")
+    assert errors[(4, "联系电话")].startswith("“1.38E+10”是科学计数法") and "设为文本格式" in errors[(4, "联系电话")]
+    assert batch.good_rows == 0
