@@ -152,8 +152,8 @@ def read_rows(content, fmt, limits=None, problems=None, progress=None, unread=No
     while header and header[-1] == "":
         header.pop()
     header = Header(header)
+    header.row = header_row
     if unread:
-        header.row = header_row
         header.unread = sorted(
             (n, i, why) for n, cells in unread.items() if n <= header_row for i, why in cells.items()
         )
