@@ -53,8 +53,22 @@ def length(min=-1, max=-1, label="内容"):
     return _Length(min=min, max=max, message=msg)
 
 
+class _Email(v.Email):
+    """Email checking the address as saved, without the spaces around it (the services trim and lower it):
+    "new@demo.cn " pasted with a trailing space was refused as 邮箱格式不正确."""
+
+    def __call__(self, form, field):
+        typed = field.data
+        if isinstance(typed, str):
+            field.data = typed.strip()
+        try:
+            super().__call__(form, field)
+        finally:
+            field.data = typed  # a refused form shows what was typed
+
+
 def email():
-    return v.Email(message="邮箱格式不正确", check_deliverability=False)
+    return _Email(message="邮箱格式不正确", check_deliverability=False)
 
 
 def equal_to(field, message="两次输入的密码不一致"):
