@@ -96,7 +96,8 @@ class RejectForm(FlaskForm):
 
     expected = HiddenField()
     reason = CodeField("驳回原因", choices=[("", "请选择…")] + RejectReason.choices(), message="请选择有效的驳回原因")
-    note = TextAreaField("说明", [val.optional(), val.length(max=500, label="说明")])
+    # Its own id: the pair page also shows the follow-up form's 记录 (note), whose label focused this box.
+    note = TextAreaField("说明", [val.optional(), val.length(max=500, label="说明")], id="reject-note")
 
     def validate_reason(self, field):
         if not field.data:
@@ -136,7 +137,8 @@ class RespondForm(FlaskForm):
     expected = HiddenField()
     response = CodeField("意向", choices=ResponseKind.choices(), message="请选择有意向或暂不考虑")
     reason = CodeField("原因", choices=[("", "请选择…")] + DeclineReason.choices(), message="请选择有效的不考虑原因")
-    note = TextAreaField("说明", [val.optional(), val.length(max=500, label="说明")])
+    # Its own id: the pair page also shows the follow-up form's 记录 (note), whose label focused this box.
+    note = TextAreaField("说明", [val.optional(), val.length(max=500, label="说明")], id="reject-note")
 
     def validate_reason(self, field):
         if self.response.data == ResponseKind.DECLINED and not field.data:
