@@ -187,3 +187,31 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 })();
+
+// 后退 to a form already sent (a new event, a contract…): the browser puts back what was typed, but the page is
+// fetched afresh (no-store) with a new one-time submission key, so sending it again made a second row. The key a
+// form was sent with is kept in this tab and put back into that form when its page is reached by 后退 or 前进:
+// sent again, the form is answered with what the first submit made, as a double click is.
+(function () {
+  var KEY = "mm-sent-keys";
+  function sentKeys() {
+    try { return JSON.parse(sessionStorage.getItem(KEY) || "{}") || {}; } catch (e) { return {}; }
+  }
+  function slot(form) {  // the page and where the form is sent (read from the attribute: a field may be named "action")
+    return location.href + " " + new URL(form.getAttribute("action") || "", location.href).href;
+  }
+  document.addEventListener("submit", function (ev) {
+    var field = ev.target.querySelector("input[name=submission_key]");
+    if (ev.defaultPrevented || !field || !field.value) { return; }
+    var keys = sentKeys();
+    keys[slot(ev.target)] = field.value;
+    try { sessionStorage.setItem(KEY, JSON.stringify(keys)); } catch (e) { /* storage off or full: as before */ }
+  });
+  var nav = window.performance && performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
+  if (!nav || nav.type !== "back_forward") { return; }
+  var keys = sentKeys();
+  Array.prototype.forEach.call(document.forms, function (form) {
+    var field = form.querySelector("input[name=submission_key]");
+    if (field && keys[slot(form)]) { field.value = keys[slot(form)]; }
+  });
+})();
