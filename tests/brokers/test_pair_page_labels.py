@@ -35,3 +35,12 @@ def test_a_refused_rejection_keeps_its_note_under_its_own_label(client, auth, si
     page = resp.get_data(as_text=True)
     assert resp.status_code == 400 and 'id="reject-note-error"' in page
     assert 'aria-describedby="reject-note-help reject-note-error"' in page
+
+
+def test_manual_pair_search_boxes_are_named(client, auth, sides):
+    """手动配对's two search boxes had only a placeholder: a screen reader announced an unnamed edit box."""
+    auth.login(sides["b1"])
+    page = client.get("/broker/pairs/new").get_data(as_text=True)
+    boxes = re.findall(r'<input class="form-control form-control-sm" name="(nq|rq)"[^>]*>', page)
+    assert sorted(boxes) == ["nq", "rq"]
+    assert 'aria-label="搜索技术需求（标题或编号）"' in page and 'aria-label="搜索科技成果（标题或编号）"' in page
