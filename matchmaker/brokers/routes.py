@@ -127,6 +127,7 @@ def render_pair(s, status=200, reject_form=None, follow_form=None):
         result_contacts=services.contacts_of(s.result), brokers=queries.broker_choices() if current_user.is_admin else [],
         stale=stale, stale_days=_stale_days(), status_enum=SuggestionStatus, is_open=s.status in OPEN_STATUSES,
         contract_recordable=services.contract_recordable(s),
+        contracts=services.pair_contracts(s, current_user) if s.status == "signed" else [],
         # A refused form is shown again where it was posted (what was typed is kept); the page's script then puts
         # the pair's own address in the address bar: a refresh reloads the pair, not the form sent again.
         page_url=url_for("brokers.suggestion", suggestion_id=s.id) if request.method == "POST" else None,

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..listings import access
 from ..models import (
     ACTIVE_STATUSES,
+    Contract,
     FollowUp,
     FollowUpKind,
     MatchSuggestion,
@@ -44,6 +45,16 @@ can_act = pipeline.can_act
 ALLOWED_MOVES = pipeline.ALLOWED_MOVES
 contract_recordable = pipeline.contract_recordable
 _require_act = pipeline.require_act
+
+
+def pair_contracts(s, user):
+    """The valid contracts recorded from the pair that ``user`` may open, newest first (the pair page links them)."""
+    rows = db.session.scalars(
+        db.select(Contract)
+        .where(Contract.suggestion_id == s.id, Contract.voided.is_(False))
+        .order_by(Contract.id.desc())
+    )
+    return [c for c in rows if c.can_view(user)]
 
 
 def side_of(user, s):
