@@ -110,3 +110,15 @@ def test_a_plain_rate_with_a_percent_sign_of_either_width_is_saved_at_once(clien
         Decimal("4.35"),
         Decimal("5.00"),
     ]
+
+
+def test_full_width_digits_alone_are_asked_about_not_called_an_error(client, auth):
+    """登记审批 with 年利率 "４.３５" only: the card says 尚未保存 (a question), not 提交的内容有误 in red; a real
+    error beside it still says 提交的内容有误."""
+    case, p = _appraised_case(auth)
+    approve = {"action": "approve", "expected": "appraised", "partner_id": p["bank"].id, "loan_amount": "400",
+               "loan_term_months": "12", "note": "", "loan_rate": "４.３５"}  # fmt: skip
+    page = client.post(f"/financing/{case.id}/move", data=approve).get_data(as_text=True)
+    assert "尚未保存：金额中含全角数字或符号" in page and "提交的内容有误" not in page
+    page = client.post(f"/financing/{case.id}/move", data=dict(approve, loan_amount="abc")).get_data(as_text=True)
+    assert "提交的内容有误" in page
