@@ -181,8 +181,11 @@ def _apply(listing, action, valid_until=None, today=None):
     if listing.status not in src:
         raise LifecycleError(f"当前状态为“{listing.status_label}”，不能{verb}")
     if action == "renew":
+        if valid_until is None:  # no date typed: RENEW_DAYS more, from the current end while it is ahead (a
+            # need valid for a year more was cut to RENEW_DAYS from today: 续期 shortened it)
+            valid_until = max(today, listing.valid_until or today) + timedelta(days=RENEW_DAYS)
         try:  # the rule the post and edit forms apply: today up to 10 years ahead
-            valid_until = clean_valid_until(valid_until or today + timedelta(days=RENEW_DAYS), today)
+            valid_until = clean_valid_until(valid_until, today)
         except ValueError as exc:
             raise LifecycleError(f"新的{exc}") from None
         listing.valid_until = valid_until

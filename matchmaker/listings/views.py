@@ -191,5 +191,8 @@ def status(kind: Kind, listing_id):
     except (ValueError, lifecycle.LifecycleError) as exc:
         flash(str(exc), "danger")
     else:
-        flash(f"{kind.noun}状态已更新为“{listing.status_label}”", "success")
+        if request.form.get("action") == "renew":  # a renew keeps a docking listing docking: say what changed
+            flash(f"{kind.noun}已续期，有效期至 {listing.valid_until.isoformat()}（{listing.status_label}）", "success")
+        else:
+            flash(f"{kind.noun}状态已更新为“{listing.status_label}”", "success")
     return redirect(url_for(kind.endpoint("detail"), **{kind.id_arg: listing.id}))

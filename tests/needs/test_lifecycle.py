@@ -48,6 +48,19 @@ def test_renew_brings_it_back(client, auth):
     assert "续期后回来的需求" in client.get("/needs/").get_data(as_text=True)
 
 
+def test_renew_without_a_date_never_shortens_the_validity(client, auth):
+    """续期 with the date box left empty set the need valid for 180 days from today: one valid for a year more
+    was cut short; now it gains 180 days from its current end, and the page says until when."""
+    n = need(title="有效期还有一年的需求")
+    n.valid_until = clock.today() + timedelta(days=365)
+    db.session.commit()
+    auth.login(n.created_by)
+    resp = client.post(f"/needs/{n.id}/status", data={"action": "renew", "valid_until": ""}, follow_redirects=True)
+    db.session.refresh(n)
+    assert n.valid_until == clock.today() + timedelta(days=365 + 180)
+    assert f"需求已续期，有效期至 {n.valid_until.isoformat()}" in resp.get_data(as_text=True)
+
+
 def test_renew_to_a_past_date_is_refused(client, auth):
     n = need(status="expired")
     auth.login(n.created_by)
