@@ -184,3 +184,12 @@ def test_a_validity_date_moved_on_the_edit_form_is_reminded_of_again(client, aut
     assert services.remind_expiring(today=later - timedelta(days=5)) == 1
     notes = db.session.scalars(db.select(Notification).filter_by(user_id=n.created_by_id)).all()
     assert [note.text for note in notes if f"将于 {later:%Y-%m-%d} 到期" in note.text]
+
+
+def test_a_closed_needs_owner_is_told_that_renew_brings_it_back(client, auth):
+    """A closed need's page offered only 有效期延至 … 续期: nothing told its owner that this reopens it."""
+    n = need(title="已关闭待重新公开的需求")
+    auth.login(n.created_by)
+    client.post(f"/needs/{n.id}/status", data={"action": "close"})
+    body = client.get(f"/needs/{n.id}").get_data(as_text=True)
+    assert "该需求已关闭，不再公开展示和参与匹配。如需重新公开，请点击“续期”" in body
