@@ -100,7 +100,7 @@ def _form_data(kind, form):
     return form.data | {kind.amount_field: getattr(form, kind.amount_field).data}
 
 
-def _duplicates(kind, form, listing=None):
+def near_duplicates(kind, form, listing=None):
     """Near-identical listings the author may open, unless the author confirmed (a colleague's draft
     result is not theirs to see, and its title was shown)."""
     if request.form.get("confirm_duplicate"):
@@ -124,7 +124,7 @@ def create(kind: Kind, form_class):
         first = once.done(form.submission_key.data, kind.name, current_user)  # a repeat is not its own near-duplicate
         if first:
             return once.see_other(url_for(kind.endpoint("detail"), **{kind.id_arg: first}))
-        dups = _duplicates(kind, form)
+        dups = near_duplicates(kind, form)
         if dups and (
             first := once.done(form.submission_key.data, kind.name, current_user)
         ):  # a twin committed meanwhile
@@ -159,7 +159,7 @@ def edit(kind: Kind, listing_id, form_class):
         _fill(kind, form, listing)
     dups, code = [], None
     if form.validate_on_submit():
-        dups = _duplicates(kind, form, listing)
+        dups = near_duplicates(kind, form, listing)
         if not dups:
             try:
                 services.update(listing, _form_data(kind, form), version=form.version.data)

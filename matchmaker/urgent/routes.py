@@ -5,6 +5,8 @@ from flask_login import current_user
 
 from ..auth.decorators import get_or_404, login_required, role_required
 from ..extensions import db
+from ..listings import views as listing_views
+from ..listings.kinds import NEED
 from ..models import Role, TechNeed, UrgentRequest
 from ..models.base import utcnow
 from ..models.enums import UrgentReason, UrgentStatus
@@ -24,25 +26,28 @@ staff_only = role_required(Role.BROKER, Role.ADMIN)
 def new():
     """Post an urgent need: the need form plus the reason; a broker reviews it within the service level."""
     form = UrgentNeedForm()
+    dups = []
     if form.validate_on_submit():
-        try:
-            req = services.submit_new(
-                current_user,
-                form.data | {"budget": form.budget.data},
-                form.reason_kind.data,
-                form.reason.data,
-                key=form.submission_key.data,
-            )
-        except once.Repeat as r:
-            return once.see_other(url_for("urgent.detail", request_id=r.entity_id))
-        except UrgentError as exc:
-            form.reason.errors.append(str(exc))
-        else:
-            flash(f"急需需求已提交，平台经纪人将在 {req.sla_hours} 个工作小时内完成审核", "success")
-            return redirect(url_for("urgent.detail", request_id=req.id))
+        first = once.done(form.submission_key.data, "urgent_request", current_user)  # not its own near-duplicate
+        if first:
+            return once.see_other(url_for("urgent.detail", request_id=first))
+        # asked as 发布技术需求 asks: the form refilled by the Back button and sent again made a second request
+        dups = listing_views.near_duplicates(NEED, form)
+        if not dups:
+            try:
+                req = services.submit_new(current_user, form.data | {"budget": form.budget.data},
+                                          form.reason_kind.data, form.reason.data, key=form.submission_key.data)  # fmt: skip
+            except once.Repeat as r:
+                return once.see_other(url_for("urgent.detail", request_id=r.entity_id))
+            except UrgentError as exc:
+                form.reason.errors.append(str(exc))
+            else:
+                flash(f"急需需求已提交，平台经纪人将在 {req.sla_hours} 个工作小时内完成审核", "success")
+                return redirect(url_for("urgent.detail", request_id=req.id))
+    setting = services.get_setting()
     return render_template(
-        "urgent/new.html", form=form, setting=services.get_setting()
-    ), 200 if not form.errors else 400
+        "urgent/new.html", form=form, setting=setting, near_duplicates=dups
+    ), 400 if form.errors else 200
 
 
 @bp.route("/needs/<int:need_id>", methods=["GET", "POST"])

@@ -417,3 +417,17 @@ def test_a_stale_approval_of_a_decided_request_whose_need_closed_since_says_it_w
     assert resp.status_code == 400 and "该申请已由其他经纪人处理" in body and "请退回该申请" not in body
     db.session.expire_all()
     assert db.session.get(UrgentRequest, req_id).status == "approved"
+
+
+def test_the_same_urgent_need_sent_again_asks_before_a_second_request(client, auth):
+    """The Back button refills the fast-channel form (with a new one-time key): sent again, it made a second
+    request for the brokers' queue. Now it asks, as 发布技术需求 does, and makes one only once confirmed."""
+    auth.login("enterprise")
+    assert client.post("/urgent/new", data=FORM | {"submission_key": "k" * 20}).status_code == 302
+    resp = client.post("/urgent/new", data=FORM | {"submission_key": "b" * 20})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "与本条高度相似的已有内容" in body and "口罩熔喷布驻极工艺改进" in body
+    assert db.session.scalar(db.select(db.func.count(UrgentRequest.id))) == 1
+    resp = client.post("/urgent/new", data=FORM | {"submission_key": "b" * 20, "confirm_duplicate": "1"})
+    assert resp.status_code == 302
+    assert db.session.scalar(db.select(db.func.count(UrgentRequest.id))) == 2
