@@ -40,7 +40,13 @@ def apply_for(user, data, key=None):
         raise FinancingError(str(exc)) from None
     if not patents:
         raise FinancingError("请填写拟质押的专利号")
-    claimed = once.claim(key, "financing_case", user)
+    claimed = once.claim(key, "financing_case", user)  # first: a double click's twin is a repeat, not a clash
+    clash = _open_case_pledging(user.organization_id, patents.split(", "))
+    if clash is not None:
+        db.session.rollback()  # the key is not spent on a refused submit
+        case, patent = clash
+        raise FinancingError(f"专利 {patent} 已在本单位 {clock.to_local(case.applied_at):%Y-%m-%d} 提交的融资申请中"
+                             f"（{case.status_label}），请勿重复申请；如需更改，请先撤回该申请")  # fmt: skip
     case = FinancingCase(organization_id=user.organization_id, applicant_id=user.id, patents=patents,
                          amount_wanted=data["amount_wanted"], term_months=data["term_months"],
                          purpose=(data.get("purpose") or "").strip())  # fmt: skip
@@ -49,6 +55,20 @@ def apply_for(user, data, key=None):
     once.bind(claimed, case.id)
     db.session.commit()
     return case
+
+
+def _open_case_pledging(organization_id, patents):
+    """(case, patent) of the organisation's case still in progress that pledges one of ``patents``, or None: the
+    form refilled by the Back button and sent again applied a second time with the same patent."""
+    open_cases = db.select(FinancingCase).where(
+        FinancingCase.organization_id == organization_id,
+        FinancingCase.status.in_([s.value for s in workflow.OPEN]),
+    )
+    for case in db.session.scalars(open_cases.order_by(FinancingCase.id)):
+        common = [p for p in patents if p in case.patent_list]
+        if common:
+            return case, common[0]
+    return None
 
 
 def move(case, action, actor, data, expected=None, key=None):

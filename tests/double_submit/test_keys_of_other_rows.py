@@ -71,8 +71,10 @@ def test_a_repeat_on_the_same_pair_is_still_a_repeat(client, auth):
     assert "该推荐已由您的上一次提交采纳，未重复处理" in _flashes(client, resp)
 
 
-def _case(ent):
-    return financing.apply_for(ent, {"patents": _valid_patent(), "amount_wanted": Decimal(100), "term_months": 6})
+def _case(ent, serial="201910123456"):
+    """An open case; two open at once pledge different patents (the same one is refused: apply_for)."""
+    data = {"patents": _valid_patent(serial), "amount_wanted": Decimal(100), "term_months": 6}
+    return financing.apply_for(ent, data)
 
 
 def test_a_financing_step_key_sent_for_another_case_records_that_case(client, auth):
@@ -80,7 +82,7 @@ def test_a_financing_step_key_sent_for_another_case_records_that_case(client, au
     "该操作已提交过，未重复登记"."""
     p = _partners()
     ent = make_user("enterprise")
-    a, b = _case(ent), _case(ent)
+    a, b = _case(ent), _case(ent, "201910123457")
     auth.login("broker")
     data = _appraise_form(client.get(f"/financing/{a.id}").get_data(as_text=True), p["appraiser"].id)
     assert client.post(f"/financing/{a.id}/move", data=data).status_code == 302
@@ -98,7 +100,7 @@ def test_a_financing_step_key_of_another_case_on_a_moved_case_is_not_a_repeat(cl
     not that this submit was recorded already."""
     p = _partners()
     ent = make_user("enterprise")
-    a, b = _case(ent), _case(ent)
+    a, b = _case(ent), _case(ent, "201910123457")
     other = make_user("broker")
     auth.login("broker")
     data = _appraise_form(client.get(f"/financing/{a.id}").get_data(as_text=True), p["appraiser"].id)

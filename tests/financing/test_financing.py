@@ -11,12 +11,12 @@ from matchmaker.models import FinancingCase, FinancingStep, Notification
 from ..factories import make_org, make_user
 
 
-def _valid_patent():
+def _valid_patent(serial="201910123456"):
     from matchmaker.listings.validation import patent_error
 
     for d in "0123456789X":
-        if not patent_error(f"ZL201910123456.{d}"):
-            return f"ZL201910123456.{d}"
+        if not patent_error(f"ZL{serial}.{d}"):
+            return f"ZL{serial}.{d}"
     raise AssertionError("no valid check digit")
 
 
@@ -247,3 +247,22 @@ def test_a_loan_on_or_after_the_application_day_is_saved(client, auth):
     else:
         raise AssertionError("a loan before the application was accepted by the service")
     assert db.session.get(FinancingCase, other.id).loan_date is None
+
+
+def test_the_same_patent_applied_for_again_while_a_case_is_open_is_refused(client, auth):
+    """The form refilled by the Back button and sent again (a new one-time key) made a second application pledging
+    the same patent; now it is refused with what to do, the form kept, until the first case is withdrawn."""
+    patent = _valid_patent()
+    auth.login("enterprise")
+    form = {"patents": patent, "amount_wanted": "300", "term_months": "12", "purpose": "购置设备"}
+    assert client.post("/financing/new", data=form | {"submission_key": "a" * 20}).status_code == 302
+    resp = client.post("/financing/new", data=form | {"submission_key": "b" * 20})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and f"专利 {patent} 已在本单位" in body and "请勿重复申请" in body
+    assert "购置设备" in body  # what was typed is kept
+    assert db.session.scalar(db.select(db.func.count(FinancingCase.id))) == 1
+    first = db.session.scalar(db.select(FinancingCase))
+    client.post(f"/financing/{first.id}/move", data={"action": "withdraw", "expected": "applied", "note": "重填"})
+    db.session.refresh(first)
+    assert first.status == "withdrawn"
+    assert client.post("/financing/new", data=form | {"submission_key": "b" * 20}).status_code == 302

@@ -21,7 +21,8 @@ def test_yuan_typed_as_wan_is_asked_about_before_it_is_saved(client, auth):
     resp = client.post("/financing/new", data=dict(data, amount_wanted_confirm="5000000.00 万元"))
     assert resp.status_code == 302
     assert db.session.scalar(db.select(FinancingCase.amount_wanted)) == Decimal("50000000000.00")
-    assert client.post("/financing/new", data=dict(data, amount_wanted="500")).status_code == 302
+    another = _valid_patent("201910123457")  # the first case, still open, pledges the first patent
+    assert client.post("/financing/new", data=dict(data, amount_wanted="500", patents=another)).status_code == 302
 
 
 def _appraised_case(auth):
@@ -97,8 +98,9 @@ def test_a_plain_rate_with_a_percent_sign_of_either_width_is_saved_at_once(clien
 
     p = _partners()
     ent = make_user("enterprise")
-    for typed in ("4.35％", "5%"):
-        case = services.apply_for(ent, {"patents": _valid_patent(), "amount_wanted": Decimal(100), "term_months": 6})
+    for typed, serial in (("4.35％", "201910123456"), ("5%", "201910123457")):  # one open case a patent
+        data = {"patents": _valid_patent(serial), "amount_wanted": Decimal(100), "term_months": 6}
+        case = services.apply_for(ent, data)
         broker = db.session.get(User, auth.login("broker").id)
         services.move(case, "appraise", broker, {"partner_id": p["appraiser"].id, "appraised_value": Decimal(100)})
         data = {"action": "approve", "expected": "appraised", "partner_id": p["bank"].id, "loan_amount": "0.01",
