@@ -13,7 +13,7 @@ from .passwords import strong_password
 
 
 def _password_field(label):
-    return PasswordField(label, [val.required("请输入密码"), strong_password])
+    return PasswordField(label, [val.required(f"请输入{label}"), strong_password])
 
 
 class LoginForm(FlaskForm):

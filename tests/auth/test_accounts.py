@@ -253,6 +253,13 @@ def test_password_change_wrong_current(auth, client):
     assert "当前密码不正确" in resp.get_data(as_text=True)
 
 
+def test_an_empty_new_password_is_named_as_the_form_names_it(auth, client):
+    """The 新密码 box left empty said 请输入密码 beside 请输入当前密码 and 请再次输入新密码: which one?"""
+    auth.login("enterprise")
+    body = client.post("/auth/password", data={"current": "", "password": "", "password2": ""}).get_data(as_text=True)
+    assert "请输入当前密码" in body and "请输入新密码" in body and "请再次输入新密码" in body
+
+
 def test_deactivated_user_cannot_log_in_and_is_logged_out(app, auth, client):
     admin = make_user(role="admin")
     victim = make_user(role="enterprise")
