@@ -88,6 +88,11 @@ def read(token):
         raise LinkError("链接无效或已过期，请重新注册") from exc
 
 
+def registered(data):
+    """The address a link carries has an account already (the link was used, or the address registered since)."""
+    return db.session.scalar(db.select(User.id).filter_by(email=data.get("email", ""))) is not None
+
+
 def finish(token):
     """Create the account a link carries; AccountError when the address has meanwhile registered."""
     data = read(token)

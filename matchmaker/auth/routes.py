@@ -92,8 +92,9 @@ def register_confirm():
         data = registration.read(token)
     except registration.LinkError as exc:
         return render_template("auth/register_confirm.html", error=str(exc)), 400
-    if request.method == "GET":
-        return render_template("auth/register_confirm.html", data=data, token=token)
+    if request.method == "GET":  # a used link (opened again, or Back after confirming) offers no second confirm
+        done = registration.registered(data)
+        return render_template("auth/register_confirm.html", data=data, token=token, done=done)
     try:
         user = registration.finish(token)
     except services.EmailTaken:

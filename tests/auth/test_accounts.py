@@ -93,6 +93,17 @@ def test_confirming_twice_creates_one_account(app, client, outbox):
     assert count(User) == 1
 
 
+def test_a_used_confirm_link_opened_again_says_so_instead_of_asking_again(app, client, outbox):
+    """The mailed link opened again (or Back after confirming) showed 确认注册 and 确认后即创建账号 once more;
+    pressing it said 该邮箱已完成注册 only then. Now the page says the link is used, logged in or not."""
+    register(client, outbox, GOOD)
+    link = LINK_RE.search(outbox[-1][2]).group(1)
+    for c in (client, app.test_client()):
+        body = c.get(link).get_data(as_text=True)
+        assert "该链接已使用：邮箱 zhang@example.cn 已完成注册" in body and 'name="token"' not in body
+    assert count(User) == 1
+
+
 def test_register_researcher_asks_to_join_existing_university(client, outbox):
     """A researcher naming an existing university asks to join it (no duplicate); an admin approves first."""
     uni = make_org("university", name="南方理工大学")
