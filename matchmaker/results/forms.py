@@ -7,6 +7,8 @@ from ..listings import validation as rules
 from ..listings.forms import AmountField, ChoiceField, ListingForm, rule, text_field
 from ..models import IPType, Maturity, TransferMode
 
+NOT_PATENTS = (IPType.NONE.value, IPType.SOFTWARE.value, IPType.KNOWHOW.value)  # kinds with no patent number
+
 
 class ResultForm(ListingForm):
     """Create or edit a research result."""
@@ -29,6 +31,12 @@ class ResultForm(ListingForm):
         what="价格",
         description="转让、许可、作价入股或服务的价格：填写金额（最多两位小数），或填写“面议”",
     )
+
+    def validate_patent_numbers(self, field):
+        # 知识产权 无 beside a patent number read as a contradiction on the result's page (and in the lists)
+        if (field.data or "").strip() and self.ip_type.data in NOT_PATENTS:
+            raise ValidationError(f"知识产权类型为“{IPType.label_of(self.ip_type.data)}”时不填写专利号："
+                                  "有专利请改选专利类型，否则请清空专利号")  # fmt: skip
 
     def validate_maturity(self, field):
         if not field.data:

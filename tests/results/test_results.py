@@ -62,6 +62,9 @@ def test_researcher_lists_a_result(client, auth):
         ({"abstract": ""}, "请填写成果简介"),
         ({"title": "短"}, "标题长度应为 5–100 个字符"),
         ({"valid_until": "2001-01-01"}, "不能早于今天"),
+        # saved, its page read 知识产权 无 beside 专利号 ZL…: a contradiction
+        ({"ip_type": "none"}, "知识产权类型为“无”时不填写专利号"),
+        ({"ip_type": "software"}, "知识产权类型为“软件著作权”时不填写专利号"),
     ],
 )
 def test_bad_result_input(client, auth, changes, message):
