@@ -104,8 +104,9 @@ def register_confirm():
         return render_template("auth/register_confirm.html", error=f"无法完成注册：{exc}"), 409
     _log_in(user)
     if user.requested_organization:
+        what = "科技成果" if user.role == Role.RESEARCHER else "技术需求"  # a researcher posts no needs
         flash(f"注册成功。您申请加入的「{user.requested_organization.name}」已在平台登记，"
-              "平台管理员核实后您即可代表该单位发布和管理需求或成果", "info")  # fmt: skip
+              f"平台管理员核实后您即可代表该单位发布和管理{what}", "info")  # fmt: skip
     else:
         flash("注册成功，欢迎使用平台", "success")
     return redirect(url_for("main.dashboard"))

@@ -116,7 +116,11 @@ def near_duplicates(kind, form, listing=None):
 def create(kind: Kind, form_class):
     """Post a listing (save as draft or publish)."""
     if not current_user.organization_id:
-        flash(f"您的账号未关联单位，无法发布{kind.noun}，请联系管理员", "danger")
+        pending = current_user.requested_organization  # asked to join at registration: not unlinked, waiting
+        if pending is not None:
+            flash(f"您申请加入「{pending.name}」尚待平台管理员核实，核实后即可发布{kind.noun}", "warning")
+        else:
+            flash(f"您的账号未关联单位，无法发布{kind.noun}，请联系管理员", "danger")
         return redirect(url_for("main.dashboard"))
     form = form_class()
     dups = []

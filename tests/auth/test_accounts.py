@@ -108,11 +108,14 @@ def test_register_researcher_asks_to_join_existing_university(client, outbox):
     """A researcher naming an existing university asks to join it (no duplicate); an admin approves first."""
     uni = make_org("university", name="南方理工大学")
     data = dict(GOOD, role="researcher", org_kind="university", org_name="南方理工大学", uscc="", email="r@example.cn")
-    assert register(client, outbox, data).status_code == 302
+    welcome = register(client, outbox, data, follow_redirects=True).get_data(as_text=True)
+    assert "核实后您即可代表该单位发布和管理科技成果" in welcome  # it said 需求或成果 to a researcher
     user = db.session.scalar(db.select(User).filter_by(email="r@example.cn"))
     assert user.organization_id is None and user.requested_organization_id == uni.id
     assert count(Organization) == 1
-    assert "无法发布成果" in client.get("/results/new", follow_redirects=True).get_data(as_text=True)
+    # it said 您的账号未关联单位……请联系管理员, as if the request to join had not been made
+    refused = client.get("/results/new", follow_redirects=True).get_data(as_text=True)
+    assert "您申请加入「南方理工大学」尚待平台管理员核实，核实后即可发布成果" in refused and "未关联单位" not in refused
 
 
 def test_register_researcher_with_a_new_institute_joins_it_at_once(client, outbox):
@@ -455,7 +458,8 @@ def test_a_registration_naming_a_university_with_other_brackets_asks_to_join_it(
     user = db.session.scalar(db.select(User).filter_by(email="look@example.cn"))
     assert user.organization_id is None and user.requested_organization_id == uni.id
     assert count(Organization) == 1
-    assert "无法发布成果" in client.get("/results/new", follow_redirects=True).get_data(as_text=True)
+    refused = client.get("/results/new", follow_redirects=True).get_data(as_text=True)
+    assert "尚待平台管理员核实，核实后即可发布成果" in refused  # no result posted before the admin approves
 
 
 def test_deactivating_returns_to_the_filtered_list_and_never_off_site(auth, client):
