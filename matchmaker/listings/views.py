@@ -113,15 +113,20 @@ def near_duplicates(kind, form, listing=None):
     return [(x, sim) for x, sim in found if access.can_open(current_user, x)]
 
 
+def without_organisation(kind: Kind):
+    """The answer to a user of no organisation asking for a form that posts a listing: why, on the dashboard."""
+    pending = current_user.requested_organization  # asked to join at registration: not unlinked, waiting
+    if pending is not None:
+        flash(f"您申请加入「{pending.name}」尚待平台管理员核实，核实后即可发布{kind.noun}", "warning")
+    else:
+        flash(f"您的账号未关联单位，无法发布{kind.noun}，请联系管理员", "danger")
+    return redirect(url_for("main.dashboard"))
+
+
 def create(kind: Kind, form_class):
     """Post a listing (save as draft or publish)."""
     if not current_user.organization_id:
-        pending = current_user.requested_organization  # asked to join at registration: not unlinked, waiting
-        if pending is not None:
-            flash(f"您申请加入「{pending.name}」尚待平台管理员核实，核实后即可发布{kind.noun}", "warning")
-        else:
-            flash(f"您的账号未关联单位，无法发布{kind.noun}，请联系管理员", "danger")
-        return redirect(url_for("main.dashboard"))
+        return without_organisation(kind)
     form = form_class()
     dups = []
     if form.validate_on_submit():

@@ -25,6 +25,8 @@ staff_only = role_required(Role.BROKER, Role.ADMIN)
 @enterprise_only
 def new():
     """Post an urgent need: the need form plus the reason; a broker reviews it within the service level."""
+    if not current_user.organization_id:  # told before the whole form is filled in (the submit was refused)
+        return listing_views.without_organisation(NEED)
     form = UrgentNeedForm()
     dups = []
     if form.validate_on_submit():

@@ -431,3 +431,19 @@ def test_the_same_urgent_need_sent_again_asks_before_a_second_request(client, au
     resp = client.post("/urgent/new", data=FORM | {"submission_key": "b" * 20, "confirm_duplicate": "1"})
     assert resp.status_code == 302
     assert db.session.scalar(db.select(db.func.count(UrgentRequest.id))) == 2
+
+
+def test_an_enterprise_user_waiting_to_join_is_told_before_filling_the_form(client, auth):
+    """A registrant whose organisation an admin has yet to confirm filled the whole fast-channel form, and only the
+    submit said 您的账号未关联单位……请联系管理员; now the form is not offered and the page says what is awaited."""
+    from ..factories import make_org
+
+    ent = make_org("enterprise", name="待核实的企业")
+    user = make_user("enterprise")
+    user.organization, user.requested_organization = None, ent
+    db.session.commit()
+    auth.login(user)
+    resp = client.get("/urgent/new")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/dashboard")
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "您申请加入「待核实的企业」尚待平台管理员核实，核实后即可发布需求" in page
