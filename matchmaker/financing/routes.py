@@ -46,6 +46,11 @@ def index():
 @role_required(Role.ENTERPRISE)
 def new():
     """Apply with the patents to pledge and the amount and term wanted."""
+    if not current_user.organization_id:  # told before the form is filled in (the submit was refused)
+        pending = current_user.requested_organization
+        flash(f"您申请加入「{pending.name}」尚待平台管理员核实，核实后即可申请质押融资" if pending is not None
+              else "您的账号未关联企业，无法申请质押融资，请联系管理员", "warning")  # fmt: skip
+        return redirect(url_for("financing.index"))
     form = ApplyForm()
     if form.validate_on_submit():
         try:

@@ -266,3 +266,18 @@ def test_the_same_patent_applied_for_again_while_a_case_is_open_is_refused(clien
     db.session.refresh(first)
     assert first.status == "withdrawn"
     assert client.post("/financing/new", data=form | {"submission_key": "b" * 20}).status_code == 302
+
+
+def test_an_enterprise_user_waiting_to_join_is_told_before_filling_the_form(client, auth):
+    """A registrant whose enterprise an admin has yet to confirm filled the application, and only the submit said
+    仅已关联企业的企业用户可以申请; now the form is not offered and the page says what is awaited."""
+    ent = make_org("enterprise", name="待核实的企业")
+    user = make_user("enterprise")
+    user.organization, user.requested_organization = None, ent
+    db.session.commit()
+    auth.login(user)
+    resp = client.get("/financing/new", follow_redirects=True)
+    body = resp.get_data(as_text=True)
+    assert (
+        "您申请加入「待核实的企业」尚待平台管理员核实，核实后即可申请质押融资" in body and 'name="patents"' not in body
+    )
