@@ -59,6 +59,12 @@ def mark(need_id):
     need = get_or_404(TechNeed, need_id)
     if need.organization_id != current_user.organization_id:
         abort(403)
+    if request.method == "GET" and not need.can_ask_urgent:  # the form, filled in, was refused only on submit
+        if need.urgent is not None:
+            flash(f"该需求已申请快速通道（{need.urgent.status_label}），无需重复申请", "info")
+            return redirect(url_for("urgent.detail", request_id=need.urgent.id))
+        flash(f"需求当前状态为“{need.status_label}”，不能申请快速通道", "warning")
+        return redirect(url_for("needs.detail", need_id=need.id))
     form = MarkUrgentForm()
     if form.validate_on_submit():
         try:

@@ -447,3 +447,20 @@ def test_an_enterprise_user_waiting_to_join_is_told_before_filling_the_form(clie
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/dashboard")
     page = client.get("/dashboard").get_data(as_text=True)
     assert "您申请加入「待核实的企业」尚待平台管理员核实，核实后即可发布需求" in page
+
+
+def test_the_mark_form_of_a_need_already_in_the_fast_channel_is_not_offered_again(client, auth):
+    """/urgent/needs/<id> (Back, a bookmark) showed the whole form for a need whose request was pending: filled in,
+    it was refused only on submit (该需求已申请过快速通道). Now the page goes to the request, saying so; a closed
+    need's goes to the need, saying why."""
+    ent = make_user("enterprise")
+    req = services.mark_existing(make_need(user=ent), ent, "order", "订单交期紧迫")
+    closed = make_need(user=ent, status="closed")
+    auth.login(ent)
+    resp = client.get(f"/urgent/needs/{req.need_id}", follow_redirects=True)
+    body = resp.get_data(as_text=True)
+    assert resp.request.path == f"/urgent/{req.id}" and "该需求已申请快速通道（待审核），无需重复申请" in body
+    resp = client.get(f"/urgent/needs/{closed.id}", follow_redirects=True)
+    assert resp.request.path == f"/needs/{closed.id}" and "需求当前状态为“已关闭”，不能申请快速通道" in resp.get_data(
+        as_text=True
+    )
