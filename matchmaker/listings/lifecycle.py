@@ -130,9 +130,10 @@ def record(listing, actor, before, action):
     return row
 
 
-def transition(listing, action, valid_until=None, today=None, actor=None):
+def transition(listing, action, valid_until=None, today=None, actor=None, seen_until=None):
     """Apply a life-cycle action to the listing (no commit), recorded with who and when when the
-    listing is stored already; raises LifecycleError."""
+    listing is stored already; raises LifecycleError. ``seen_until``: the end date the owner's page showed
+    when 续期 was pressed without a date (see renew_until)."""
     before = listing.status
     if actor is not None and not _may(actor, listing):
         raise LifecycleError(f"您无权更改该{spec_of(listing).noun}的状态")
@@ -142,7 +143,7 @@ def transition(listing, action, valid_until=None, today=None, actor=None):
         refusal = reopen_refusal(listing, actor)
         if refusal:
             raise LifecycleError(refusal)
-    _apply(listing, action, valid_until, today)
+    _apply(listing, action, valid_until, today, seen_until)
     if listing.id is not None:
         record(listing, actor, before, action)
     return listing
@@ -172,7 +173,17 @@ def _may(actor, listing):
     return bool(getattr(actor, "is_authenticated", False)) and (actor.is_staff or listing.can_edit(actor))
 
 
-def _apply(listing, action, valid_until=None, today=None):
+def renew_until(listing, today=None, seen_until=None):
+    """The end date 续期 gives when no date is typed: RENEW_DAYS more from the current end while it is ahead
+    (from today once it has passed; a need valid for a year more was cut to RENEW_DAYS from today). Counted
+    from ``seen_until``, the end the owner's page showed, when given: the same 续期 sent twice (a double
+    click, 后退 and again) gives the same date, not twice the days."""
+    today = today or clock.today()
+    end = seen_until or listing.valid_until or today
+    return max(today, end) + timedelta(days=RENEW_DAYS)
+
+
+def _apply(listing, action, valid_until=None, today=None, seen_until=None):
     today = today or clock.today()
     if action not in ACTIONS:
         raise LifecycleError("不支持的操作")
@@ -181,9 +192,8 @@ def _apply(listing, action, valid_until=None, today=None):
     if listing.status not in src:
         raise LifecycleError(f"当前状态为“{listing.status_label}”，不能{verb}")
     if action == "renew":
-        if valid_until is None:  # no date typed: RENEW_DAYS more, from the current end while it is ahead (a
-            # need valid for a year more was cut to RENEW_DAYS from today: 续期 shortened it)
-            valid_until = max(today, listing.valid_until or today) + timedelta(days=RENEW_DAYS)
+        if valid_until is None:  # no date typed
+            valid_until = renew_until(listing, today, seen_until)
         try:  # the rule the post and edit forms apply: today up to 10 years ahead
             valid_until = clean_valid_until(valid_until, today)
         except ValueError as exc:

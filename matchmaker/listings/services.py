@@ -99,14 +99,14 @@ def update(listing, data, version=None):
     return listing
 
 
-def change_status(listing, action, valid_until=None, actor=None):
+def change_status(listing, action, valid_until=None, actor=None, seen_until=None):
     """publish / dock / solve / close / renew / reopen, recorded with who and when; raises LifecycleError in
     Chinese."""
     was_live = lifecycle.is_live(listing)
     try:
         if action in lifecycle.SYSTEM_ACTIONS:  # the platform's moves (expiry, a contract), never a button
             raise lifecycle.LifecycleError("不支持的操作")
-        lifecycle.transition(listing, action, valid_until=valid_until, actor=actor)
+        lifecycle.transition(listing, action, valid_until=valid_until, actor=actor, seen_until=seen_until)
     except lifecycle.LifecycleError:
         db.session.rollback()
         raise

@@ -196,7 +196,10 @@ def status(kind: Kind, listing_id):
     listing = own_or_404(kind, listing_id)
     try:
         until = parse_date(request.form["valid_until"]) if request.form.get("valid_until") else None
-        services.change_status(listing, request.form.get("action", ""), valid_until=until, actor=current_user)
+        seen = parse_date(request.form["renew_from"]) if request.form.get("renew_from") else None
+        services.change_status(
+            listing, request.form.get("action", ""), valid_until=until, actor=current_user, seen_until=seen
+        )
     except (ValueError, lifecycle.LifecycleError) as exc:
         flash(str(exc), "danger")
     else:

@@ -61,6 +61,22 @@ def test_renew_without_a_date_never_shortens_the_validity(client, auth):
     assert f"需求已续期，有效期至 {n.valid_until.isoformat()}" in resp.get_data(as_text=True)
 
 
+def test_renew_without_a_date_sent_twice_extends_once(client, auth):
+    """The 续期 form carries the end date its page showed: sent twice (a double click, 后退 and again) it gives
+    the same new end, not 360 days more."""
+    n = need(title="续期按了两次的需求")
+    n.valid_until = clock.today() + timedelta(days=30)
+    db.session.commit()
+    auth.login(n.created_by)
+    page = client.get(f"/needs/{n.id}").get_data(as_text=True)
+    shown = (clock.today() + timedelta(days=30)).isoformat()
+    assert f'name="renew_from" value="{shown}"' in page
+    for _ in range(2):
+        client.post(f"/needs/{n.id}/status", data={"action": "renew", "valid_until": "", "renew_from": shown})
+    db.session.refresh(n)
+    assert n.valid_until == clock.today() + timedelta(days=30 + 180)
+
+
 def test_renew_to_a_past_date_is_refused(client, auth):
     n = need(status="expired")
     auth.login(n.created_by)
