@@ -310,37 +310,33 @@ def _number_words(t: _Text, n_c: int, fr: np.ndarray, seen: np.ndarray, n_docs: 
     two threads, each half of the documents is numbered on its own (the pass is one hash table, so a single
     thread's: ~0.3 s at 110,000 documents while the other core waits), then the second half's words are
     renumbered after the first's: words first seen in the first half keep its ids, the second half's new ones
-    follow in its order, which is the numbering by first appearance of one pass, array for array."""
+    follow in its order, which is the numbering by first appearance of one pass, array for array.
+
+    The occurrences' word ids come as parts (occ, doc_occ, first document, end document): each document
+    r of a part has its occurrences at occ[doc_occ[r]:]. The second half's occurrences are renumbered in
+    place, not copied after the first's (44 MB of fresh memory less on the refit's single-threaded middle);
+    the doc_occ returned beside the parts counts the occurrences of all documents in order."""
     if n_jobs < 2 or n_docs < _SPLIT_WORDS_DOCS:
         occ, doc_occ, doc_chr, rep_start, rep_len, is_kw = kernels.word_pass(t.cid, n_c, fr, seen)
-        return occ, doc_occ, doc_chr, rep_start, rep_len, is_kw, t.decode(rep_start, rep_len)
-    cut = int(t.doc_start[n_docs // 2])  # the second half's first character; cid[cut - 1] ends a document
+        parts = [(occ, doc_occ, 0, n_docs)]
+        return parts, doc_occ, doc_chr, rep_start, rep_len, is_kw, t.decode(rep_start, rep_len)
+    half = n_docs // 2
+    cut = int(t.doc_start[half])  # the second half's first character; cid[cut - 1] ends a document
     with ThreadPoolExecutor(1) as ex:  # both mark bigrams in seen: only ever True
         second = ex.submit(kernels.word_pass, t.cid[cut:], n_c, fr, seen)
         occ_a, docs_a, chrs_a, start_a, len_a, kw_a = kernels.word_pass(t.cid[: cut - 1], n_c, fr, seen)
         occ_b, docs_b, chrs_b, start_b, len_b, kw_b = second.result()
-    words = t.decode(start_a, len_a)
-    ids = dict(zip(words, range(len(words))))
     renumber = np.empty(len(start_b), dtype=np.int32)
-    new = []
-    for j, word in enumerate(t.decode(start_b + cut, len_b)):
-        i = ids.get(word)
-        if i is None:
-            i = ids[word] = len(words)
-            words.append(word)
-            new.append(j)
-        renumber[j] = i
-    new = np.asarray(new, dtype=np.int64)
+    new = kernels.renumber_words(t.cid, start_a, len_a, start_b + cut, len_b, renumber)
     rep_start = np.concatenate([start_a, start_b[new] + cut])
     rep_len = np.concatenate([len_a, len_b[new]])
     is_kw = np.concatenate([kw_a, np.zeros(len(new), dtype=bool)])
     is_kw[renumber[kw_b]] = True
-    occ = np.empty(len(occ_a) + len(occ_b), dtype=occ_a.dtype)
-    occ[: len(occ_a)] = occ_a
-    kernels.take(renumber, occ_b, occ[len(occ_a) :])
+    kernels.take(renumber, occ_b, occ_b)  # in place: each element is read before it is written
     doc_occ = np.concatenate([docs_a, docs_b[1:] + len(occ_a)])
     doc_chr = np.concatenate([chrs_a, chrs_b[1:] + chrs_a[-1]])
-    return occ, doc_occ, doc_chr, rep_start, rep_len, is_kw, words
+    parts = [(occ_a, doc_occ, 0, half), (occ_b, doc_occ - len(occ_a), half, n_docs)]
+    return parts, doc_occ, doc_chr, rep_start, rep_len, is_kw, t.decode(rep_start, rep_len)
 
 
 def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n_jobs: int) -> Counts:
@@ -357,7 +353,7 @@ def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n
     fr = np.empty(n_c, dtype=np.int64)
     fr[by_freq] = np.arange(n_c)
     seen = np.zeros(width * width, dtype=bool)
-    occ, doc_occ, doc_chr, rep_start, rep_len, is_kw, words = _number_words(t, n_c, fr, seen, n_docs, n_jobs)
+    parts, doc_occ, doc_chr, rep_start, rep_len, is_kw, words = _number_words(t, n_c, fr, seen, n_docs, n_jobs)
     in_fr = np.flatnonzero(seen)
     code = by_freq[in_fr // width] * width + by_freq[in_fr % width]  # the same pairs by character ids
     order = np.argsort(code)
@@ -371,8 +367,7 @@ def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n
         char_keys = np.concatenate([t.chars.astype(np.int64), char_keys])
     doc_start = t.doc_start.astype(np.int64)
     step = max(1, -(-n_docs // (8 * max(1, n_jobs))))
-    spans = [(r, min(r + step, n_docs)) for r in range(0, n_docs, step)]
-    args = (t.cid, n_c, fr, doc_start, occ, doc_occ, rank, n_w, n_u, n_feat)
+    spans = [(occ, occ_at, r, min(r + step, d1)) for occ, occ_at, d0, d1 in parts for r in range(d0, d1, step)]
     # Each span's rows are written one after another from where the span's most entries would start (a word
     # per occurrence, a character and a bigram per character), then the rows are moved together and the
     # arrays cut to size in place; the room a span leaves unused (about a fifth) is never touched.
@@ -384,7 +379,14 @@ def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n
     nnz = np.zeros(n_docs + 1, dtype=np.int64)
     seg = np.zeros((n_docs, 3), dtype=np.int64)
     fw = np.asarray(field_weights, dtype=np.float32)
-    dfs = _run(lambda span: kernels.fill_rows(*args, fw, *span, room, indices, data, nnz, seg), spans, n_jobs)
+
+    def fill(span):
+        occ, occ_at, r0, r1 = span
+        args = (t.cid, n_c, fr, doc_start, occ, occ_at, rank, n_w, n_u, n_feat, fw, r0, r1)
+        return kernels.fill_rows(*args, room, indices, data, nnz, seg)
+
+    dfs = _run(fill, spans, n_jobs)
+
     df = dfs[0]
     for part in dfs[1:]:
         df += part

@@ -29,6 +29,7 @@ __all__ = [
     "query_chars",
     "query_order",
     "query_rows",
+    "renumber_words",
     "row_dots",
     "row_dots_z",
     "split_dense",
@@ -174,6 +175,67 @@ if numba is not None:
         rep_start, _, rep_len, _, is_kw = rep
         words = rep_start[:n_words], rep_len[:n_words], is_kw[:n_words]
         return occ[:n_occ], doc_occ[: n_docs + 1], doc_chr[: n_docs + 1], *words
+
+    @njit(cache=True, nogil=True)
+    def _word_hash(cid, a, length):
+        # FNV-1a over a word's character ids, then murmur3's finaliser (as _scan hashes a word).
+        h = np.uint64(14695981039346656037)
+        for i in range(a, a + length):
+            h = (h ^ np.uint64(cid[i])) * np.uint64(1099511628211)
+        h ^= h >> np.uint64(33)
+        h *= np.uint64(0xFF51AFD7ED558CCD)
+        h ^= h >> np.uint64(33)
+        return h
+
+    @njit(cache=True, nogil=True)
+    def renumber_words(cid, start_a, len_a, start_b, len_b, out):
+        """The ids of a second word list after a first one: each word of b (distinct words, characters
+        cid[start : start + length]) gets the id of the same word of a, or the next new id (len(a), then on)
+        in b's order, in out. Returns the places in b of its new words, in order. (What a dict from a's
+        words to their ids gives, looked up in b's order, a hash table over the character ids instead of
+        decoded strings: ~0.1 s less on the refit's single-threaded middle at 110,000 documents.)"""
+        n_a = len(start_a)
+        cap = 16
+        while cap < 2 * n_a:
+            cap <<= 1
+        mask = np.int64(cap - 1)
+        table = np.full(cap, -1, np.int64)
+        hashes = np.empty(n_a, np.uint64)
+        for w in range(n_a):
+            h = _word_hash(cid, start_a[w], len_a[w])
+            hashes[w] = h
+            s = np.int64(h >> np.uint64(1)) & mask
+            while table[s] >= 0:
+                s = (s + 1) & mask
+            table[s] = w
+        new = np.empty(len(start_b), np.int64)
+        k = 0
+        for j in range(len(start_b)):
+            a, length = start_b[j], len_b[j]
+            h = _word_hash(cid, a, length)
+            s = np.int64(h >> np.uint64(1)) & mask
+            found = -1
+            while True:
+                w = table[s]
+                if w < 0:
+                    break
+                if hashes[w] == h and len_a[w] == length:
+                    b = start_a[w]
+                    same = True
+                    for i in range(length):
+                        if cid[b + i] != cid[a + i]:
+                            same = False
+                            break
+                    if same:
+                        found = w
+                        break
+                s = (s + 1) & mask
+            if found < 0:
+                found = n_a + k
+                new[k] = j
+                k += 1
+            out[j] = found
+        return new[:k]
 
     @njit(cache=True, nogil=True)
     def _grown(a, size):
