@@ -339,6 +339,17 @@ def _number_words(t: _Text, n_c: int, fr: np.ndarray, seen: np.ndarray, n_docs: 
     return parts, doc_occ, doc_chr, rep_start, rep_len, is_kw, t.decode(rep_start, rep_len)
 
 
+def pair_ranks(places: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (first, second) frequency ranks of the bigrams at places of the compiled count's pair tables:
+    the inverse of kernels._pair (m * m + m + second - first, m the larger rank)."""
+    m = np.sqrt(places.astype(np.float64)).astype(np.int64)
+    m -= m * m > places  # the float root rounded up past a square
+    m += (m + 1) * (m + 1) <= places
+    r = places - m * m
+    low = r <= m  # the first is the larger
+    return np.where(low, m, 2 * m - r), np.where(low, r, m)
+
+
 def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n_jobs: int) -> Counts:
     """The same counts from compiled loops (kernels.py): one pass numbers the words and marks the
     bigrams, then rows are counted a span at a time on n_jobs threads (the loops release the GIL)."""
@@ -355,7 +366,9 @@ def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n
     seen = np.zeros(width * width, dtype=bool)
     parts, doc_occ, doc_chr, rep_start, rep_len, is_kw, words = _number_words(t, n_c, fr, seen, n_docs, n_jobs)
     in_fr = np.flatnonzero(seen)
-    code = by_freq[in_fr // width] * width + by_freq[in_fr % width]  # the same pairs by character ids
+    first, second = pair_ranks(in_fr)
+    code = by_freq[first] * width + by_freq[second]  # the same pairs by character ids
+
     order = np.argsort(code)
     pairs = code[order]
     rank = np.zeros(width * width, dtype=np.int32)  # in frequency space

@@ -94,6 +94,21 @@ def test_rows_weighted_on_threads_as_on_one(monkeypatch):
     assert np.array_equal(one.data, many.data)
 
 
+def test_pair_places_invert():
+    """Every pair of frequency ranks has its own place in the compiled count's pair tables, and pair_ranks
+    gives the pair back."""
+    width = 120
+    first, second = np.divmod(np.arange(width * width), width)
+    if kernels.available():
+        places = np.array([kernels._pair(a, b) for a, b in zip(first.tolist(), second.tolist())])
+    else:
+        larger = np.maximum(first, second)
+        places = larger * larger + larger + second - first
+    assert np.array_equal(np.sort(places), np.arange(width * width))
+    back = counts.pair_ranks(places)
+    assert np.array_equal(back[0], first) and np.array_equal(back[1], second)
+
+
 def test_wide_keys_count_as_narrow_ones(monkeypatch):
     """Keys too wide for 32 bits (many rows per block and features) are sorted as int64, with the same counts."""
     docs = ODD + CACHES
