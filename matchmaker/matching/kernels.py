@@ -347,6 +347,8 @@ if numba is not None:
             )
             nnz[r + 1] = k
             room[r] = p
+            s0 = s1 = s2 = 0  # the row's entries per part, counted in registers (seg[r, ...] += 1 was a store
+            # and a load of memory each entry, whose arrays the compiler cannot tell apart: 8 % of the loop)
             for j in range(len(top)):  # the touched features in ascending order, cleared as read
                 w1 = top[j]
                 top[j] = 0
@@ -368,11 +370,12 @@ if numba is not None:
                         df[f] += 1
                         p += 1
                         if f < n_w:
-                            seg[r, 0] += 1
+                            s0 += 1
                         elif f < n_w + n_u:
-                            seg[r, 1] += 1
+                            s1 += 1
                         else:
-                            seg[r, 2] += 1
+                            s2 += 1
+            seg[r, 0], seg[r, 1], seg[r, 2] = s0, s1, s2
         return df
 
     @njit(cache=True, nogil=True)
