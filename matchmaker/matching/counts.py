@@ -11,6 +11,7 @@ bigrams in (first, second) order; a count is the sum of its occurrences' field w
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,54 +131,82 @@ def _present(cp: np.ndarray, size: int) -> np.ndarray:
 _ENCODE_DOCS = 2048  # documents joined and encoded at a time by _utf16
 
 
-def _utf16(texts: list[str]) -> np.ndarray:
+def _utf16(texts: list[str], tally: np.ndarray | None = None, n_jobs: int = 1) -> np.ndarray:
     """The texts joined by newlines, and eight spaces, as UTF-16 code units: the UTF-16-LE encoding of
     "\\n".join(texts) + " " * 8. Encoded a few thousand at a time into one array: the joined string and its
     encoding, built whole, were two fresh objects of 70-80 MB at 110,000 documents, each page of them a page
     fault (~37,000) on the refit's single-threaded start. The array is sized for the most code units the text
-    could take (two per character); only what is written is ever touched."""
+    could take (two per character); only what is written is ever touched.
+
+    With tally (0x10000 counts, compiled loops only), each piece is copied into the array and its code units
+    counted there (np.bincount), with n_jobs > 1 on a thread of its own while the next piece is encoded (the
+    copy, with its page faults, and the count release the GIL; the encoding holds it)."""
     out = np.empty(2 * (sum(map(len, texts)) + len(texts) + 8), dtype=np.uint16)
     at = 0
-    for s in range(0, len(texts), _ENCODE_DOCS):
-        piece = ("\n" if s else "") + "\n".join(texts[s : s + _ENCODE_DOCS])
-        units = np.frombuffer(piece.encode("utf-16-le"), dtype=np.uint16)
-        out[at : at + len(units)] = units
-        at += len(units)
+    with ThreadPoolExecutor(1) if tally is not None and n_jobs > 1 else nullcontext() as ex:
+        copied = None
+        for s in range(0, len(texts), _ENCODE_DOCS):
+            piece = ("\n" if s else "") + "\n".join(texts[s : s + _ENCODE_DOCS])
+            units = np.frombuffer(piece.encode("utf-16-le"), dtype=np.uint16)
+            if tally is None:
+                out[at : at + len(units)] = units
+            elif ex is None:
+                kernels.absorb(units, out, at, tally)
+            else:
+                if copied is not None:
+                    copied.result()
+                copied = ex.submit(kernels.absorb, units, out, at, tally)
+            at += len(units)
+        if copied is not None:
+            copied.result()
     out[at : at + 8] = 32
+    if tally is not None:
+        tally[32] += 8
     return out[: at + 8]
 
 
 class _Text:
-    """The documents as one array of character ids (one id each for newline and space)."""
+    """The documents as one array of character ids (one id each for newline and space); with the compiled
+    loops also each character's number of occurrences (``freq``, by id; else None)."""
 
-    def __init__(self, docs: list[str]):
+    def __init__(self, docs: list[str], n_jobs: int = 1):
         # Trailing spaces: reading a few characters past the last word stays inside the array.
         texts = [c if c.count("\n") == 2 else "\n".join(three_fields(c)) for c in docs]
-        cp = _utf16(texts)
-        present = _present(cp, 0x10000)
+        compiled = kernels.available()
+        tally = np.zeros(0x10000, dtype=np.int64) if compiled else None
+        cp = _utf16(texts, tally, n_jobs)
+        present = tally > 0 if compiled else _present(cp, 0x10000)
         if present[0xD800:0xE000].any():  # characters beyond the BMP: code points as they are
             cp = np.frombuffer(("\n".join(texts) + " " * 8).encode("utf-32-le"), dtype=np.uint32)
             present = _present(cp, 0x110000)
+            tally = None
         self.ok = not present[_OTHER_SPACE].any()
         if not self.ok:
             return
         present[[_NL, _SP]] = False
         self.chars = np.flatnonzero(present)  # code points of the characters, ascending
+        self.freq = tally[self.chars] if tally is not None else None
         n_c = self.n_c = len(self.chars)
         dt = np.int16 if n_c + 2 < 2**15 else np.int32
         lut = np.zeros(len(present), dtype=dt)
         lut[self.chars] = np.arange(n_c, dtype=dt)
         lut[_NL], lut[_SP] = n_c, n_c + 1
         # Character ids; n_c: field end, n_c + 1: space.
-        if kernels.available():  # numpy's lut[cp] first copies cp as 64-bit indices (0.09 s at 110,000 documents)
+        if compiled:  # numpy's lut[cp] first copies cp as 64-bit indices (0.09 s at 110,000 documents)
             # Over the code units themselves where the ids are as wide (cp is not read again): 76 MB less
-            # fresh memory at 110,000 documents (each element is read before it is written).
+            # fresh memory at 110,000 documents (each element is read before it is written). In two
+            # halves (on two threads with n_jobs > 1), each listing where its fields end.
             same = cp.flags.writeable and cp.dtype.itemsize == np.dtype(dt).itemsize
             self.cid = cp.view(dt) if same else np.empty(len(cp), dtype=dt)
-            kernels.take(lut, cp, self.cid)
+            cut = len(cp) // 2
+            ends = [np.empty(3 * len(texts), dtype=np.int64) for _ in range(2)]
+            halves = [(cp[:cut], self.cid[:cut], ends[0]), (cp[cut:], self.cid[cut:], ends[1])]
+            found = _run(lambda half: kernels.take_marked(lut, half[0], half[1], n_c, half[2]), halves, n_jobs)
+            nl = np.concatenate([ends[0][: found[0]], ends[1][: found[1]] + cut])
         else:
             self.cid = lut[cp]
-        nl = np.flatnonzero(self.cid == n_c)  # three per document but the last
+            nl = np.flatnonzero(self.cid == n_c)
+        # three newlines per document but the last
         self.doc_start = np.concatenate([[0], nl[2::3] + 1, [len(self.cid)]])
 
     def decode(self, starts: np.ndarray, lengths: np.ndarray) -> list[str]:
@@ -268,7 +297,7 @@ def _run(fn, items, n_jobs):
 
 def count_terms(docs: list[str], field_weights, char_unigrams: bool = True, n_jobs: int = 1) -> Counts | None:
     """Return the counts of token-cache strings, or None for text the string path must count."""
-    t = _Text(docs)
+    t = _Text(docs, n_jobs)
     if not t.ok:
         return None
     n_c, n_docs = t.n_c, len(docs)
@@ -357,9 +386,11 @@ def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n
     width = n_c + 1
     # Characters ranked by frequency for the bigram tables (see kernels.word_pass); a bigram's feature
     # is still its rank in (first, second) code-point order.
-    freq = np.zeros(n_c + 2, dtype=np.int64)
-    kernels.tally(t.cid, freq)  # np.bincount(t.cid), without its copy of cid as 64-bit indices
-    freq = freq[:n_c]
+    freq = t.freq
+    if freq is None:  # characters beyond the BMP: counted here
+        freq = np.zeros(n_c + 2, dtype=np.int64)
+        kernels.tally(t.cid, freq)  # np.bincount(t.cid), without its copy of cid as 64-bit indices
+        freq = freq[:n_c]
     by_freq = np.argsort(-freq, kind="stable")
     fr = np.empty(n_c, dtype=np.int64)
     fr[by_freq] = np.arange(n_c)
@@ -368,7 +399,6 @@ def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n
     in_fr = np.flatnonzero(seen)
     first, second = pair_ranks(in_fr)
     code = by_freq[first] * width + by_freq[second]  # the same pairs by character ids
-
     order = np.argsort(code)
     pairs = code[order]
     rank = np.zeros(width * width, dtype=np.int32)  # in frequency space
@@ -399,7 +429,6 @@ def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n
         return kernels.fill_rows(*args, room, indices, data, nnz, seg)
 
     dfs = _run(fill, spans, n_jobs)
-
     df = dfs[0]
     for part in dfs[1:]:
         df += part

@@ -19,6 +19,7 @@ if numba is not None:
     from .kernels_explain import _AHEAD, _fetch, _prefetch
 
 __all__ = [
+    "absorb",
     "available",
     "compact",
     "embed_one",
@@ -35,6 +36,7 @@ __all__ = [
     "split_dense",
     "split_postings",
     "take",
+    "take_marked",
     "tally",
     "word_pass",
 ]
@@ -816,6 +818,26 @@ if numba is not None:
         # present[keys] = True, without numpy's copy of keys as 64-bit indices.
         for i in range(len(keys)):
             present[keys[i]] = True
+
+    @njit(cache=True, nogil=True)
+    def absorb(units, out, at, counts):
+        # out[at : at + len(units)] = units, and counts += np.bincount(units, minlength=len(counts)), in one pass.
+        for i in range(len(units)):
+            u = units[i]
+            out[at + i] = u
+            counts[u] += 1
+
+    @njit(cache=True, nogil=True)
+    def take_marked(table, keys, out, mark, where):
+        # take, and the places i where out[i] == mark in where (returns how many; where has room for them).
+        k = 0
+        for i in range(len(keys)):
+            v = table[keys[i]]
+            out[i] = v
+            if v == mark:
+                where[k] = i
+                k += 1
+        return k
 
     @njit(cache=True, nogil=True)
     def take(table, keys, out):

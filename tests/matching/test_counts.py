@@ -68,6 +68,11 @@ def test_text_encoded_a_few_documents_at_a_time(per_piece, monkeypatch):
     whole = np.frombuffer(("\n".join(texts) + " " * 8).encode("utf-16-le"), dtype=np.uint16)
     assert np.array_equal(counts._utf16(texts), whole)
     assert np.array_equal(counts._utf16([]), np.full(8, 32, dtype=np.uint16))
+    if kernels.available():  # copied and counted on a thread of their own, and on the encoding one
+        for n_jobs in (1, 2):
+            tally = np.zeros(0x10000, dtype=np.int64)
+            assert np.array_equal(counts._utf16(texts, tally, n_jobs), whole)
+            assert np.array_equal(tally, np.bincount(whole, minlength=0x10000))
     a, Xa = _fit(docs, True, monkeypatch)
     b, Xb = _fit(docs, False, monkeypatch)
     assert list(a.vocabulary_.items()) == list(b.vocabulary_.items()) and np.array_equal(a.df_, b.df_)
