@@ -100,8 +100,11 @@ def _show(form, action, problems):
 
 
 def _detail(case, failed=None, status=200):
+    # A refused step is shown again at the address it was posted to (…/move); the page's script then puts the
+    # case's own address in the address bar, so a refresh reloads the case instead of sending the step again.
+    page_url = url_for("financing.detail", case_id=case.id) if request.method == "POST" else None
     return render_template("financing/detail.html", case=case, forms=_forms(case, failed), fields=FIELDS,
-                           moves=workflow.MOVES), status  # fmt: skip
+                           moves=workflow.MOVES, page_url=page_url), status  # fmt: skip
 
 
 @bp.route("/<int:case_id>")

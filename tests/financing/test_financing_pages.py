@@ -211,3 +211,17 @@ def test_the_withdrawal_note_is_a_text_area_whose_line_breaks_are_kept_and_shown
     assert db.session.scalar(db.select(FinancingStep.note)) == note
     page = client.get(f"/financing/{case.id}").get_data(as_text=True)
     assert f'<div class="text-muted text-pre">{note}</div>' in page
+
+
+def test_a_refused_step_names_the_case_s_address_for_the_address_bar(client, auth):
+    """登记未通过 refused (no reason) is shown again at …/move, where a refresh sent it again: the page names the
+    case's own address and loads the script that puts it in the address bar, as the pair page does."""
+    case = _applied_case()
+    auth.login("broker")
+    url = f"/financing/{case.id}"
+    assert 'id="page-url"' not in client.get(url).get_data(as_text=True)  # the case's own page needs none
+    resp = client.post(f"{url}/move", data={"action": "refuse", "expected": "applied", "note": ""})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "请填写未通过的原因" in page
+    assert f'<span hidden id="page-url" data-url="{url}"></span>' in page
+    assert re.search(r'<script src="[^"]*js/financing[^"]*\.js"', page)
