@@ -2,6 +2,8 @@
 
 from datetime import date
 
+from flask import url_for
+from markupsafe import Markup, escape
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -127,12 +129,35 @@ def zone_choices():
 
 
 def refusal_from_suggestion(actor, suggestion):
-    """Why ``actor`` cannot record a contract from this pair now (a Chinese message), or None."""
+    """Why ``actor`` cannot record a contract from this pair now (a Chinese message), or None; a pair signed
+    already names the contracts recorded from it, linked for those the actor may open."""
     try:
         pipeline.check_contract(suggestion, actor)
     except pipeline.PairError as exc:
-        return f"不能从该推荐登记合同：{exc}"
+        said = escape(f"不能从该推荐登记合同：{exc}")
+        recorded = pair_contracts(suggestion)
+        if not recorded:
+            return said
+        named = Markup("、").join(_contract_named(c, actor) for c in recorded)
+        return Markup("{}。该推荐已登记合同：{}").format(said, named)
     return None
+
+
+def pair_contracts(suggestion):
+    """The valid contracts recorded from the pair, newest first."""
+    return db.session.scalars(
+        db.select(Contract)
+        .where(Contract.suggestion_id == suggestion.id, Contract.voided.is_(False))
+        .order_by(Contract.id.desc())
+    ).all()
+
+
+def _contract_named(contract, actor):
+    """A contract's number and title, a link to its page when ``actor`` may open it."""
+    text = f"{contract.contract_no}「{contract.title}」"
+    if not contract.can_view(actor):
+        return escape(text)
+    return Markup('<a href="{}">{}</a>').format(url_for("contracts.detail", contract_id=contract.id), text)
 
 
 def prefill_from_suggestion(suggestion):
