@@ -12,7 +12,7 @@ from ..contracts import services
 from ..contracts.forms import ContractForm
 from ..contracts.signing_services import contract_state
 from ..extensions import db
-from ..models import ApiIdempotencyKey, Contract, ContractDocument, DocumentStatus, MatchSuggestion, Role
+from ..models import ApiIdempotencyKey, Channel, Contract, ContractDocument, DocumentStatus, MatchSuggestion, Role
 from ..models.enums import ApiScope
 from ..models.signing import contract_awaiting_signatures, contract_signed_online
 from . import pagination, schemas
@@ -109,6 +109,8 @@ def _form_data(body, user):
     data = {k: ("" if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v)) for k, v in body.items()}
     data.pop("suggestion_id", None)
     data["unit"] = "yuan"
+    # The API's own default, as before: the page's form has none (a broker chooses the channel each time).
+    data.setdefault("channel", Channel.ONLINE.value)
     if "broker_id" not in body and user.is_broker:
         data["broker_id"] = str(user.id)
     return MultiDict(data)

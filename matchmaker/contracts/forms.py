@@ -21,6 +21,7 @@ UNITS = [("wan", "万元"), ("yuan", "元")]
 # No technology contract of the platform's records predates the registration of technology contracts (1985):
 # an earlier date is a typing slip (0001-01-01 was accepted, and counted in year 1's report).
 EARLIEST = date(1985, 1, 1)
+CHANNEL_MISSING = "请选择签订渠道：线上签订的选“线上”，线下签订后录入的选“线下”，在对接活动上签订的选“对接活动”"
 
 
 def opt_int(value):
@@ -120,7 +121,12 @@ class ContractForm(FlaskForm):
     signed_on = DateText("签订日期", [filled("请填写签订日期")])
     registration_status = Choice("登记状态", choices=RegistrationStatus.choices(), default="unsubmitted")
     registered_on = DateText("登记日期", [val.optional()])
-    channel = Choice("签订渠道", choices=Channel.choices(), default="online")
+    # No default: a broker leaving a preselected 线上 alone added an offline-signed contract to the headline
+    # "平台线上签订…"; the channel is chosen each time (an edit shows the stored one; the API keeps its own default).
+    channel = Choice(
+        "签订渠道", [val.required(CHANNEL_MISSING)], choices=[("", "（请选择）")] + Channel.choices(),
+        message="请选择有效的签订渠道",
+    )  # fmt: skip
     event_id = Choice("对接活动", coerce=opt_int, choices=[])
     need_id = StringField("关联需求编号", [val.optional()])
     result_id = StringField("关联成果编号", [val.optional()])
