@@ -206,6 +206,7 @@ class ContractForm(FlaskForm):
         if self.channel.data == "event" and not self.event_id.data and not self.event_id.errors:
             self.event_id.errors.append("签订渠道为对接活动时，请选择活动")
             ok = False
+        ok = self._event_not_after(signed) and ok
         if (self.buyer_name.data or "").strip() and (self.buyer_name.data or "").strip() == (
             self.seller_name.data or ""
         ).strip():
@@ -218,6 +219,20 @@ class ContractForm(FlaskForm):
         if ok:
             self.cleaned = self._clean(amounts, need_id, result_id)
         return ok
+
+    def _event_not_after(self, signed):
+        """A contract is credited to an event (按对接活动统计) only if the event took place by its signing date:
+        one signed 2026-12-01 was taken with an event of 2026-12-17 and counted for it."""
+        from ..models import Event
+
+        event = db.session.get(Event, self.event_id.data) if self.event_id.data and not self.event_id.errors else None
+        if event is None or signed is None or event.starts_at.date() <= signed:
+            return True
+        self.event_id.errors.append(
+            f"对接活动「{event.title}」于 {event.starts_at:%Y-%m-%d} 举行，晚于合同签订日期 {signed:%Y-%m-%d}："
+            "合同不能计入签订之后才举行的活动，请核对签订日期或对接活动"
+        )
+        return False
 
     def _clean(self, amounts, need_id, result_id):
         strip = lambda f: (f.data or "").strip()  # noqa: E731
