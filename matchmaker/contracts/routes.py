@@ -59,7 +59,7 @@ def index():
     brokers = services.broker_choices()[1:] if current_user.is_admin else []
     return render_template(
         "contracts/index.html", page=page, types=ContractType, channels=Channel,
-        statuses=RegistrationStatus, brokers=brokers,
+        statuses=RegistrationStatus, brokers=brokers, awaiting=services.awaiting_ids(page.items),
     )  # fmt: skip
 
 

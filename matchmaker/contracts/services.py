@@ -15,6 +15,8 @@ from ..listings import lifecycle as listing_lifecycle
 from ..models import (
     AuditLog,
     Contract,
+    ContractDocument,
+    DocumentStatus,
     Event,
     MatchSuggestion,
     Organization,
@@ -80,6 +82,20 @@ def contract_query(user, args):
     if user.is_admin and id_or_none(args.get("broker")):
         stmt = stmt.where(Contract.broker_id == id_or_none(args["broker"]))
     return stmt.order_by(Contract.signed_on.desc(), Contract.id.desc())
+
+
+def awaiting_ids(contracts):
+    """Ids of these contracts whose text awaits signatures (left out of every total until signed)."""
+    ids = [c.id for c in contracts]
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            db.select(ContractDocument.contract_id).where(
+                ContractDocument.contract_id.in_(ids), ContractDocument.status == DocumentStatus.AWAITING.value
+            )
+        )
+    )
 
 
 def date_filter_problems(args):

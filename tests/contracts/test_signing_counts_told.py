@@ -9,7 +9,7 @@ from .test_signing import YEAR, as_user, prepare, setup_parties
 def test_the_prepare_page_says_before_its_button_that_the_contract_leaves_the_totals_until_signed(client, auth):
     """Found 2026-12-07: a recorded 50.50 万元 contract vanished from the month's headline once sent for signing,
     and no page had said it would. The prepare page now says so above its button, with the amount and date as
-    recorded; once sent, the contract's page says it is not counted until signed, and the report agrees."""
+    recorded; once sent, the contract's page and the list say it is not counted until signed, and the report agrees."""
     s = setup_parties(amount="505000.00", channel="online")
     as_user(client, auth, s.broker)
     assert build_report(YEAR)["headline"]["text"] == "平台线上签订技术交易合同 1 项，合同金额 50.50 万元"
@@ -23,3 +23,7 @@ def test_the_prepare_page_says_before_its_button_that_the_contract_leaves_the_to
     detail = client.get(f"/contracts/{s.contract.id}").get_data(as_text=True)
     assert "待双方签署：该合同（50.50 万元）暂不计入统计报表和经纪人业绩" in detail
     assert build_report(YEAR)["headline"]["text"] == "平台线上签订技术交易合同 0 项，合同金额 0.00 万元"
+    listed = client.get("/contracts/").get_data(as_text=True)
+    assert (
+        '高效光伏组件低温封装工艺开发</a> <span class="badge text-bg-warning">待网上签署·暂不计入统计</span>' in listed
+    )
