@@ -215,3 +215,13 @@ document.addEventListener("DOMContentLoaded", function () {
     if (field && keys[slot(form)]) { field.value = keys[slot(form)]; }
   });
 })();
+
+// A refused form shown again at the address it was posted to (a pair's …/follow-ups, a financing case's …/move): a
+// page marks its own address with #page-url, and the address bar shows it instead, so that a refresh reloads the
+// page rather than sending the form again.
+(function () {
+  var page = document.getElementById("page-url");
+  if (page && window.history && history.replaceState) {
+    history.replaceState(history.state, "", page.getAttribute("data-url"));
+  }
+})();

@@ -14,12 +14,3 @@
     select.addEventListener("change", function () { sync(select); });
   });
 })();
-
-// A refused form shown again at the address it was posted to (…/follow-ups): the address bar shows the pair's
-// own page instead, so that a refresh reloads the pair rather than sending the form again.
-(function () {
-  var page = document.getElementById("page-url");
-  if (page && window.history && history.replaceState) {
-    history.replaceState(history.state, "", page.getAttribute("data-url"));
-  }
-})();

@@ -3,11 +3,14 @@
 import re
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
 
 from matchmaker.financing import services
 
 from ..factories import make_user
 from .test_financing import _partners, _valid_patent
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _applied_case():
@@ -215,7 +218,7 @@ def test_the_withdrawal_note_is_a_text_area_whose_line_breaks_are_kept_and_shown
 
 def test_a_refused_step_names_the_case_s_address_for_the_address_bar(client, auth):
     """登记未通过 refused (no reason) is shown again at …/move, where a refresh sent it again: the page names the
-    case's own address and loads the script that puts it in the address bar, as the pair page does."""
+    case's own address and loads the script that puts it in the address bar (app.js, on every page), as the pair page does."""
     case = _applied_case()
     auth.login("broker")
     url = f"/financing/{case.id}"
@@ -224,4 +227,5 @@ def test_a_refused_step_names_the_case_s_address_for_the_address_bar(client, aut
     page = resp.get_data(as_text=True)
     assert resp.status_code == 400 and "请填写未通过的原因" in page
     assert f'<span hidden id="page-url" data-url="{url}"></span>' in page
-    assert re.search(r'<script src="[^"]*js/financing[^"]*\.js"', page)
+    assert re.search(r'<script src="[^"]*js/app[^"]*\.js"', page)
+    assert 'getElementById("page-url")' in (ROOT / "static" / "js" / "app.js").read_text(encoding="utf-8")
