@@ -35,6 +35,8 @@ def new():
             return once.see_other(url_for("urgent.detail", request_id=first))
         # asked as 发布技术需求 asks: the form refilled by the Back button and sent again made a second request
         dups = listing_views.near_duplicates(NEED, form)
+        if dups and (first := once.done(form.submission_key.data, "urgent_request", current_user)):
+            return once.see_other(url_for("urgent.detail", request_id=first))  # a twin committed meanwhile
         if not dups:
             try:
                 req = services.submit_new(current_user, form.data | {"budget": form.budget.data},

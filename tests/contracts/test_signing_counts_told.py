@@ -25,5 +25,6 @@ def test_the_prepare_page_says_before_its_button_that_the_contract_leaves_the_to
     assert build_report(YEAR)["headline"]["text"] == "平台线上签订技术交易合同 0 项，合同金额 0.00 万元"
     listed = client.get("/contracts/").get_data(as_text=True)
     assert (
-        '高效光伏组件低温封装工艺开发</a> <span class="badge text-bg-warning">待网上签署·暂不计入统计</span>' in listed
+        '高效光伏组件低温封装工艺开发</a> <span class="badge text-bg-warning text-wrap text-start">待网上签署·暂不计入统计</span>'
+        in listed
     )
