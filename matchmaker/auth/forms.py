@@ -1,7 +1,7 @@
 """Account forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from ..models import OrgKind, Role
@@ -105,3 +105,31 @@ class ResetPasswordForm(FlaskForm):
     password = _password_field("新密码")
     password2 = PasswordField("确认新密码", [val.required("请再次输入新密码"), val.equal_to("password")])
     submission_key = once.key_field()
+
+
+class ProfileForm(FlaskForm):
+    """One's own name and phone (个人资料); e-mail, role and organisation are the admin's to change."""
+
+    name = StringField("姓名", [val.required("请填写姓名"), val.length(max=50, label="姓名")])
+    # As stored before extensions were kept apart (a run-on landline) is taken back unchanged, so the name can be saved.
+    phone = StringField("手机", [val.optional(), val.phone_any_layout_or_as_stored])
+    version = HiddenField()  # what the page was loaded from (profile.profile_version)
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        val.phones_for_reading(self)  # the stored 13800138000 shown as 138 0013 8000
+
+
+class OrganizationContactsForm(FlaskForm):
+    """An organisation's contact details, kept by its enterprise users (Organization.can_edit_contacts); the
+    limits are the admin's form's (admin.forms.OrganizationForm), the columns'."""
+
+    address = StringField("地址", [val.optional(), val.length(max=200, label="地址")])
+    contact_name = StringField("联系人", [val.optional(), val.length(max=50, label="联系人")])
+    contact_phone = StringField("联系电话", [val.optional(), val.phone_any_layout_or_as_stored])
+    contact_email = StringField("联系邮箱", [val.optional(), val.email(), val.length(max=120, label="邮箱")])
+    version = HiddenField()  # what the page was loaded from (profile.contacts_version)
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        val.phones_for_reading(self)

@@ -1,15 +1,25 @@
-"""Login, logout, registration and password change pages."""
+"""Login, logout, registration, password change and one's own profile pages."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import limiter
 from ..models import Role
 from ..utils import once
 from ..utils.urls import safe_next
+from ..utils.versions import EditConflict, refuse_stale
+from . import profile as profiles
 from . import recent, registration, reset, services
-from .decorators import login_required, public
-from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from .decorators import login_required, public, role_required
+from .forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    OrganizationContactsForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -174,3 +184,58 @@ def reset_password():
         flash("密码已重置，所有设备上的登录均已失效，请使用新密码登录", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form, user=user, token=token), 400 if form.errors else 200
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """One's own name and phone (个人资料); the e-mail, role and organisation are shown, an admin changes them."""
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    if request.method == "GET":
+        form.version.data = profiles.profile_version(user)
+    code = None
+    if form.validate_on_submit():
+        try:
+            profiles.save_profile(user, form.data, version=form.version.data)
+        except EditConflict as exc:
+            saved = ProfileForm(formdata=None, obj=user)
+            code = refuse_stale(form, exc, profiles.profile_version(user), saved)
+        else:
+            flash("个人资料已保存", "success")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form, user=user), code or (400 if form.errors else 200)
+
+
+@bp.route("/organization")
+@login_required
+def organization():
+    """One's organisation as registered (本单位信息), with a form for its contact details to those who keep them
+    (Organization.can_edit_contacts), read-only to everyone else."""
+    org = current_user.organization
+    form = None
+    if org is not None and org.can_edit_contacts(current_user):
+        form = OrganizationContactsForm(obj=org)
+        form.version.data = profiles.contacts_version(org)
+    return render_template("auth/organization.html", org=org, form=form)
+
+
+@bp.route("/organization", methods=["POST"])
+@role_required(Role.ENTERPRISE)
+def organization_save():
+    """Save the contact details of one's own enterprise (a member's, its request to join approved)."""
+    org = current_user.organization
+    if org is None or not org.can_edit_contacts(current_user):
+        abort(403)
+    form = OrganizationContactsForm(obj=org)
+    code = None
+    if form.validate_on_submit():
+        try:
+            profiles.save_contacts(org, form.data, current_user, version=form.version.data)
+        except EditConflict as exc:
+            saved = OrganizationContactsForm(formdata=None, obj=org)
+            code = refuse_stale(form, exc, profiles.contacts_version(org), saved)
+        else:
+            flash("本单位联系方式已保存", "success")
+            return redirect(url_for("auth.organization"))
+    return render_template("auth/organization.html", org=org, form=form), code or (400 if form.errors else 200)

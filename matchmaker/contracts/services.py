@@ -487,7 +487,13 @@ _LISTING_AUDIT_LABELS = {
 }
 ENTITY_AUDIT_LABELS = {
     "api_token": {"user_id": "代表的账号", "name": "令牌名称", "scopes": "权限", "days": "有效期", "kind": "令牌类型"},
-    "user": {"role": "角色", "email": "邮箱", "active": "账号状态"},
+    "user": {"role": "角色", "email": "邮箱", "active": "账号状态", "name": "姓名", "phone": "手机"},
+    "organization": {
+        "address": "地址",
+        "contact_name": "联系人",
+        "contact_phone": "联系电话",
+        "contact_email": "联系邮箱",
+    },
     "tech_need": _LISTING_AUDIT_LABELS,
     "need": _LISTING_AUDIT_LABELS,
     "result": _LISTING_AUDIT_LABELS,
@@ -501,6 +507,7 @@ ACTION_LABELS = {
     "sign_done": "完成网上签约", "register": "认定登记", "unregister": "撤销认定登记", "view": "查看",
     "reset_password": "管理员重置密码", "reset_self": "通过邮件重置密码", "reset_mailed": "发送重置密码邮件",
     "revoke": "吊销", "status": "状态变更", "activate": "启用账号", "deactivate": "停用账号",
+    "update_profile": "修改个人资料", "update_contacts": "修改单位联系方式",
 }  # fmt: skip
 ENTITY_LABELS = {
     "contract": "合同",
@@ -508,6 +515,7 @@ ENTITY_LABELS = {
     "need": "技术需求",  # views of confidential details before 2026-12-04
     "result": "科技成果",
     "user": "账号",
+    "organization": "单位",
     "api_token": "API 令牌",
 }
 

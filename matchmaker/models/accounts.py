@@ -58,6 +58,17 @@ class Organization(db.Model):
     def kind_label(self):
         return OrgKind.label_of(self.kind)
 
+    def can_edit_contacts(self, user):
+        """Whether ``user`` keeps this organisation's contact details (地址, 联系人, 联系电话, 联系邮箱) up to date on
+        the 本单位信息 page: an enterprise user who is its member (an admin approved the request to join, or the
+        user registered it; a pending request is no membership). Enterprise users speak for their enterprise, as
+        they own its needs (DESIGN.md); a researcher owns only their own results, so a university's or institute's
+        details stay the admin's, as do every organisation's name, kind, credit code, town and industry (admins
+        edit every field on the admin's organisation page)."""
+        if not getattr(user, "is_authenticated", False):
+            return False
+        return user.role == Role.ENTERPRISE and user.organization_id == self.id
+
     def __repr__(self):
         return f"<Organization {self.id} {self.name}>"
 

@@ -115,3 +115,46 @@ def test_an_expired_login_makes_the_lookup_say_so(journey):
     # expect() polls from here: Playwright 1.65's wait_for_function evaluates its string with eval, which the CSP forbids.
     expect(p.locator("#organization-status")).to_contain_text("暂时无法获取单位建议", timeout=30_000)
     assert "可直接输入完整名称" in p.inner_text("#organization-status")
+
+
+def test_an_enterprise_user_corrects_their_profile_and_their_enterprises_contacts(journey):
+    """From the user menu, by keyboard: 个人资料 refuses a wrong phone beside the field (focused, what was typed kept),
+    then saves; 本单位信息 saves the enterprise's contact person. Every page passes axe, the refused one too."""
+    j = journey("profile")
+    j.go("/auth/register")
+    p = j.page
+    p.select_option("#role", "enterprise")
+    p.fill("#name", "郑强")
+    p.fill("#email", "zheng@journey.cn")
+    p.fill("#password", "journey-pass-1")
+    p.fill("#password2", "journey-pass-1")
+    p.fill("#org_name", "旅程资料精工有限公司")
+    p.fill("#uscc", "91350100M000242611")  # its own: the other journeys' codes are registered on this server
+    p.click("main form button[type=submit]")
+    assert "请查收邮件" in p.inner_text("body"), p.inner_text("main")
+    j.confirm_registration("zheng@journey.cn")
+
+    p.click("nav a.dropdown-toggle:has-text('郑强')")
+    p.click("nav .dropdown-menu >> text=个人资料")
+    p.wait_for_url("**/auth/profile")
+    p.fill("#name", "郑强国")
+    p.fill("#phone", "138-0013-800")
+    p.press("#phone", "Enter")
+    p.wait_for_selector("#phone-error")
+    assert "电话号码格式不正确" in p.inner_text("#phone-error")
+    assert p.evaluate("() => document.activeElement.id") == "phone"  # app.js: the first invalid control
+    assert p.input_value("#name") == "郑强国" and p.input_value("#phone") == "138-0013-800"
+    p.fill("#phone", "138-0013-8000")
+    p.press("#phone", "Enter")
+    p.wait_for_selector("text=个人资料已保存")
+    assert p.input_value("#phone") == "138 0013 8000" and "郑强国" in p.inner_text("nav")
+
+    p.click("nav a.dropdown-toggle:has-text('郑强国')")
+    p.click("nav .dropdown-menu >> text=本单位信息")
+    p.wait_for_url("**/auth/organization")
+    assert "旅程资料精工有限公司" in p.inner_text("main")
+    p.fill("#contact_name", "王经理")
+    p.fill("#contact_phone", "0591-8888 6666")
+    p.click("main form button[type=submit]")
+    p.wait_for_selector("text=本单位联系方式已保存")
+    assert p.input_value("#contact_name") == "王经理" and p.input_value("#contact_phone") == "0591-88886666"

@@ -148,7 +148,7 @@ def test_enterprise_posts_a_need_and_reads_its_matches_by_keyboard(browser, demo
         # The user menu is a dropdown: Enter opens it, the arrow keys reach 退出登录.
         tab_to(p, lambda f: "（企业用户）" in f["text"], "the user menu")
         p.keyboard.press("Enter")
-        for _ in range(6):
+        for _ in range(9):  # 我的工作台, 个人资料, 本单位信息, 修改密码, API 访问令牌, 退出登录
             p.keyboard.press("ArrowDown")
             if focused(p)["text"] == "退出登录":
                 break

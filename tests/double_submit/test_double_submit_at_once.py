@@ -98,6 +98,29 @@ def test_organization_and_zone(file_app):
     _check(file_app, admin, f"/zones/{zid}/edit", data, [{"description": "甲"}, {"description": "乙"}])
 
 
+def test_profile_and_organization_contacts(file_app):
+    """个人资料 and 本单位信息 (auth/profile.py): a double click's twins both answer 302 and leave one audit row;
+    two different saves from one page at once keep one and refuse the other."""
+    from matchmaker.models import AuditLog
+
+    def setup():
+        member = make_user("enterprise", name="周明", org=make_org("enterprise", contact_name="旧联系人"))
+        return member.email, member.id, member.organization_id
+
+    email, uid, oid = _setup(file_app, setup)
+    _check(file_app, email, "/auth/profile", {"name": " 周明远 ", "phone": "138-0013-8000"},
+           [{"name": "甲改的姓名"}, {"name": "乙改的姓名"}])  # fmt: skip
+    data = {"address": "科技路 8 号", "contact_name": "王经理", "contact_phone": "0769-2288 6666"}
+    _check(file_app, email, "/auth/organization", data, [{"contact_name": "甲"}, {"contact_name": "乙"}])
+
+    def audits():
+        rows = db.session.scalars(db.select(AuditLog).order_by(AuditLog.id)).all()
+        return [(r.entity, r.entity_id) for r in rows]
+
+    # one row for the twins, one for the save that was kept
+    assert _setup(file_app, audits) == [("user", uid)] * 2 + [("organization", oid)] * 2
+
+
 def test_contract(file_app):
     """The second of a double click's saves was refused as "其他人已修改了这份合同" (409): its own first one."""
     from ..contracts.test_contracts import GOOD

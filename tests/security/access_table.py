@@ -52,6 +52,10 @@ ACCESS = {
     "POST /auth/logout": "login",
     "GET /auth/password": "login",
     "POST /auth/password": "login",
+    "GET /auth/profile": "login",
+    "POST /auth/profile": "login",
+    "GET /auth/organization": "login",
+    "POST /auth/organization": "E",  # an enterprise's members keep its contact details (Organization.can_edit_contacts)
     "GET /auth/register": "public",
     "POST /auth/register": "public",
     "GET /auth/register/confirm": "public",

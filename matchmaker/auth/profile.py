@@ -1,0 +1,65 @@
+"""One's own account and organisation: 个人资料 (name, phone) and 本单位信息 (the organisation's contact details).
+
+E-mail, role and organisation stay the admin's to change (the e-mail is the login; the role and organisation decide
+what the account may see and post), as do an organisation's name, kind, credit code, town and industry."""
+
+from ..extensions import db
+from ..models import AuditLog
+from ..utils.versions import fingerprint, unless_stale
+
+PROFILE_FIELDS = ("name", "phone")
+CONTACT_FIELDS = ("address", "contact_name", "contact_phone", "contact_email")
+
+
+def profile_version(user):
+    """A fingerprint of what the 个人资料 form shows of the account as stored."""
+    return fingerprint([getattr(user, key) for key in PROFILE_FIELDS])
+
+
+def contacts_version(org):
+    """A fingerprint of what the 本单位信息 form shows of the organisation as stored."""
+    return fingerprint([getattr(org, key) for key in CONTACT_FIELDS])
+
+
+def _apply(record, fields, data):
+    """Set ``fields`` of ``record`` from the form's ``data`` (trimmed, blank as NULL; the models normalise phones);
+    returns (before, after) of the fields whose stored value changed."""
+    before = {key: getattr(record, key) for key in fields}
+    for key in fields:
+        value = data.get(key)
+        value = value.strip() if isinstance(value, str) else value
+        setattr(record, key, value or None)
+    after = {key: getattr(record, key) for key in fields}
+    changed = [key for key in fields if before[key] != after[key]]
+    return {k: before[k] for k in changed}, {k: after[k] for k in changed}
+
+
+def save_profile(user, data, version=None):
+    """The account's own name and phone from the 个人资料 form; audited when something changed; commits.
+
+    ``version``: the profile_version the page showed; a profile saved since from another tab or device is not
+    overwritten (EditConflict), unless this save changes nothing (the second submit of a double click)."""
+    with unless_stale(user, version, profile_version, "个人资料", who="您在其他设备上的登录"):
+        before, after = _apply(user, PROFILE_FIELDS, data)
+    if after:
+        db.session.add(AuditLog(actor_id=user.id, entity="user", entity_id=user.id, action="update_profile",
+                                before=before, after=after))  # fmt: skip
+    db.session.commit()
+    return user
+
+
+def save_contacts(org, data, actor, version=None):
+    """The organisation's contact details from the 本单位信息 form of a user who keeps them
+    (Organization.can_edit_contacts); audited when something changed; commits.
+
+    ``version``: the contacts_version the page showed; details saved since by another member or an admin are not
+    overwritten (EditConflict), unless this save changes nothing (the second submit of a double click)."""
+    if not org.can_edit_contacts(actor):
+        raise PermissionError("not a keeper of this organisation's contact details")
+    with unless_stale(org, version, contacts_version, "单位联系方式", who="本单位其他成员或平台管理员"):
+        before, after = _apply(org, CONTACT_FIELDS, data)
+    if after:
+        db.session.add(AuditLog(actor_id=actor.id, entity="organization", entity_id=org.id, action="update_contacts",
+                                before=before, after=after))  # fmt: skip
+    db.session.commit()
+    return org
