@@ -1,13 +1,13 @@
 """Views of the suggestions area (under /matches): the matching-engine admin page and suggestion pages."""
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth.decorators import get_or_404, login_required, role_required
 from ..extensions import db
-from ..listings.access import hidden_in_lists
+from ..listings.access import can_open, hidden_in_lists, is_owner
 from ..listings.lifecycle import is_live
-from ..models import ACTIVE_STATUSES, DomainTerm, IndexJob, Role
+from ..models import ACTIVE_STATUSES, DomainTerm, IndexJob, Result, Role, TechNeed
 from . import services
 from .forms import TermForm
 
@@ -82,9 +82,15 @@ def term_delete(term_id):
     return redirect(url_for("suggestions.index_admin"))
 
 
-def _suggestions_on(endpoint, **ids):
-    # Staff see every suggestion (#match-suggestions), owners theirs with the 请经纪人牵线 buttons (#owner-suggestions);
-    # the listing's page decides who sees which, as for any visit.
+def _suggestions_on(model, listing_id, endpoint, **ids):
+    # Staff see every suggestion (#match-suggestions), owners theirs with the 请经纪人牵线 buttons (#owner-suggestions).
+    # Anyone else is refused as on the listing's own pages: 404 for what its page would not show them (a draft is not
+    # there for them), 403 for a listing they may read but whose suggestions are not theirs.
+    listing = get_or_404(model, listing_id)
+    if not can_open(current_user, listing):
+        abort(404)
+    if not (current_user.is_staff or is_owner(current_user, listing)):
+        abort(403)
     anchor = "match-suggestions" if current_user.is_staff else "owner-suggestions"
     return redirect(url_for(endpoint, _anchor=anchor, **ids), 301)
 
@@ -93,15 +99,15 @@ def _suggestions_on(endpoint, **ids):
 @login_required
 def for_need(need_id):
     """An old address of a need's suggestions, now on the need's page (this page showed brokers the same list
-    and owners less, and nothing linked to it)."""
-    return _suggestions_on("needs.detail", need_id=need_id)
+    and owners less, and nothing linked to it); refused to those the need's suggestions are not for."""
+    return _suggestions_on(TechNeed, need_id, "needs.detail", need_id=need_id)
 
 
 @bp.route("/result/<int:result_id>")
 @login_required
 def for_result(result_id):
-    """An old address of a result's suggestions, now on the result's page."""
-    return _suggestions_on("results.detail", result_id=result_id)
+    """An old address of a result's suggestions, now on the result's page; refused as for a need."""
+    return _suggestions_on(Result, result_id, "results.detail", result_id=result_id)
 
 
 @bp.app_template_global("reason_bar_of")

@@ -167,6 +167,8 @@ def _financing_state(o):
 # (role, method, url template, builder, snapshot of what must not change)
 CASES = [
     ("enterprise", "GET", "/needs/{id}/edit", _need, None),
+    ("enterprise", "GET", "/matches/need/{id}", _need, None),
+    ("researcher", "GET", "/matches/result/{id}", _result, None),
     ("enterprise", "POST", "/needs/{id}/edit", _need, lambda o: db.session.get(TechNeed, o.id).title),
     ("enterprise", "POST", "/needs/{id}/status", _need, lambda o: db.session.get(TechNeed, o.id).status),
     ("researcher", "GET", "/results/{id}/edit", _result, None),
@@ -268,10 +270,6 @@ def test_every_object_route_of_non_admin_roles_is_covered():
         # Brokers read any visit and any enterprise's service history (they serve every enterprise).
         "GET /visits/<int:visit_id>",
         "GET /visits/enterprises/<int:org_id>",
-        # Old addresses of a listing's suggestions: a redirect to the listing's page, whose own checks decide what
-        # shows (tests/suggestions/test_pages.py: another enterprise sees no suggestion there).
-        "GET /matches/need/<int:need_id>",
-        "GET /matches/result/<int:result_id>",
         # /api/v1 reads objects with a token, through the pages' own checks; tests/api covers a second user
         # (another broker's contract is 404, someone else's draft or confidential need is 404 or summary only).
         "GET /api/v1/contracts/<int:contract_id>",

@@ -110,6 +110,24 @@ def test_old_suggestion_addresses_lead_to_the_listing_pages(client, auth, corpus
     assert resp.headers["Location"].endswith(f"/results/{corpus['result'].id}#match-suggestions")
 
 
+def test_old_suggestion_addresses_refuse_those_they_are_not_for(client, auth, corpus):
+    """Another enterprise asking for a published need's suggestions address is refused (403, 无权访问), not sent
+    on; someone else's draft, or a missing need, is 404 (页面不存在), as the need's page answers; a researcher
+    asking for another researcher's result is refused likewise."""
+    need = publish_need(corpus["enterprise"])
+    draft = make_need(user=corpus["enterprise"], status="draft")
+    auth.login("enterprise")
+    resp = client.get(f"/matches/need/{need.id}")
+    assert resp.status_code == 403 and "Location" not in resp.headers and "无权访问" in resp.get_data(as_text=True)
+    for missing in (draft.id, 999999):
+        resp = client.get(f"/matches/need/{missing}")
+        assert resp.status_code == 404 and "页面不存在" in resp.get_data(as_text=True)
+    auth.logout()
+    auth.login("researcher")
+    resp = client.get(f"/matches/result/{corpus['result'].id}")
+    assert resp.status_code == 403 and "无权访问" in resp.get_data(as_text=True)
+
+
 def test_outsiders_cannot_see_a_listings_suggestions(client, auth, corpus):
     """Another enterprise sees the need's page without its suggestions; the service gives them none."""
     need = publish_need(corpus["enterprise"])
