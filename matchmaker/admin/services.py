@@ -7,7 +7,7 @@ from ..extensions import db
 from ..models import Organization, OrgKind, Taxonomy, User, Visit
 from ..utils import once
 from ..utils.search import contains_any
-from ..utils.text import FULL_TO_HALF_BRACKETS, HALF_TO_FULL_BRACKETS, clean_text, has_visible, name_key
+from ..utils.text import FULL_TO_HALF_BRACKETS, HALF_TO_FULL_BRACKETS, clean_text, has_visible, name_key, zone_key
 from ..utils.uscc import normalize_uscc
 from ..utils.versions import fingerprint, unless_stale
 
@@ -218,6 +218,9 @@ def add_term(kind, name):
     if len(name) > 50:
         return "名称不能超过 50 个字符"
     existing = db.session.scalar(db.select(Taxonomy).filter_by(kind=kind, name=name))
+    if existing is None and (twin := term_lookalike(kind, name)) is not None:
+        state = "（已停用，可在下方列表中启用）" if not twin.active else ""
+        return f"{TAXONOMY_KINDS[kind]}中已有“{twin.name}”{state}，“{name}”与它只差空格、全角半角或大小写，请勿重复添加"
     if existing:
         if existing.active:
             return f"{TAXONOMY_KINDS[kind]}“{name}”已存在"
@@ -231,6 +234,14 @@ def add_term(kind, name):
         db.session.rollback()
         return f"{TAXONOMY_KINDS[kind]}“{name}”已存在"
     return None
+
+
+def term_lookalike(kind, name):
+    """Another entry of the list that reads as the same word: equal but for spaces (inner ones too), full-width
+    letters or case (智能 家电 for 智能家电, ＡＩ芯片 or ai芯片 for AI芯片), by the zones' look-alike rule (zone_key)."""
+    key = zone_key(name)
+    rows = db.session.scalars(db.select(Taxonomy).filter_by(kind=kind).order_by(Taxonomy.id))
+    return next((t for t in rows if t.name != name and zone_key(t.name) == key), None)
 
 
 def set_term_active(term, active):

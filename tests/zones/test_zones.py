@@ -1,5 +1,7 @@
 """Zones: admin creates them, listings are tagged, each zone has a page."""
 
+import pytest
+
 from matchmaker.extensions import db
 from matchmaker.models import Zone
 
@@ -216,3 +218,43 @@ def test_a_zone_filter_that_names_no_zone_is_told(client, auth):
         body = client.get(f"/needs/?zone={bad}").get_data(as_text=True)
         assert "专区参数无效，已忽略" in body and "未归专区的需求" in body, bad
     assert "专区参数无效" not in client.get("/needs/?zone=").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind"),
+    [("智能 家电", "industry"), ("智能\u3000家电", "industry"), (" 智能家电\u3000", None), ("ＡＩ芯片", "field"),
+     ("ai 芯片", "field")],
+)  # fmt: skip
+def test_a_lookalike_list_entry_is_refused_naming_the_existing_one(client, auth, typed, kind):
+    """An entry equal to one on the list but for spaces (inner, full-width, leading or trailing), full-width letters
+    or case is refused with the existing entry named, the typed name kept and nothing stored; a new word is added."""
+    from matchmaker.models import Taxonomy
+
+    auth.login("admin")
+    for k, name in (("industry", "智能家电"), ("field", "AI芯片")):
+        client.post("/admin/taxonomy", data={"kind": k, "name": name})
+    kind = kind or "industry"
+    count = db.select(db.func.count(Taxonomy.id)).filter_by(kind=kind)
+    before = db.session.scalar(count)
+    resp = client.post("/admin/taxonomy", data={"kind": kind, "name": typed})
+    body = resp.get_data(as_text=True)
+    existing = "智能家电" if kind == "industry" else "AI芯片"
+    assert resp.status_code == 400 and (f"已有“{existing}”" in body or f"“{existing}”已存在" in body), body
+    assert f'value="{typed}" aria-invalid="true"' in body
+    assert db.session.scalar(count) == before
+    assert client.post("/admin/taxonomy", data={"kind": kind, "name": "智能家居"}).status_code == 302
+
+
+def test_a_lookalike_of_a_stopped_entry_says_it_can_be_started_again(client, auth):
+    """A look-alike of a stopped entry points at 启用 rather than adding a second entry."""
+    from matchmaker.models import Taxonomy
+
+    auth.login("admin")
+    client.post("/admin/taxonomy", data={"kind": "town", "name": "松山湖"})
+    t = db.session.scalar(db.select(Taxonomy).filter_by(name="松山湖"))
+    client.post(f"/admin/taxonomy/{t.id}/active", data={"active": "0"})
+    count = db.select(db.func.count(Taxonomy.id)).filter_by(kind="town")
+    before = db.session.scalar(count)
+    body = client.post("/admin/taxonomy", data={"kind": "town", "name": "松山 湖"}).get_data(as_text=True)
+    assert "镇街中已有“松山湖”（已停用，可在下方列表中启用）" in body
+    assert db.session.scalar(count) == before
