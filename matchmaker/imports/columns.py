@@ -191,6 +191,9 @@ def clean_row(kind, raw, lookups, today=None, warnings=None):
         take("maturity", lambda v: _choice(v, Maturity, "成熟度", True))
         take("ip_type", lambda v: _choice(v, IPType, "知识产权类型"))
         take("patent_numbers", lambda v: rules.clean_patents(str(v or "")) or None)
+        if "ip_type" in out and "patent_numbers" in out:  # the two as the form asks them together
+            if err := rules.patent_type_error(out["patent_numbers"], out["ip_type"]):
+                errors.append((headers["patent_numbers"], err))
         take("transfer_mode", lambda v: _choice(v, TransferMode, "转化方式", True))
         amount("price", "价格")
         take("owner_email", lambda v: _owner(v, lookups))

@@ -7,6 +7,7 @@ message shown to the user.
 import re
 from datetime import date, datetime
 
+from ..models.enums import IPType
 from ..utils import clock
 from ..utils.text import has_visible
 
@@ -166,6 +167,40 @@ def clean_patents(text):
     if len(joined) > MAX_LEN["patent_numbers"]:
         raise ValueError("专利号总长度不能超过 500 个字符")
     return joined
+
+
+# The type digit of an application number (the 5th of 12 digits, the 3rd of the 8 before 2003) and the kinds of IP
+# (models.IPType) each fits: 8 and 9 are PCT applications entering the national phase as an invention / a utility model.
+PATENT_TYPES = {"1": "发明", "2": "实用新型", "3": "外观设计", "8": "PCT 进入中国国家阶段的发明",
+                "9": "PCT 进入中国国家阶段的实用新型"}  # fmt: skip
+TYPE_DIGITS = {"invention": "18", "utility": "29", "design": "3"}
+NOT_PATENTS = ("none", "software", "knowhow")  # kinds of IP with no patent number
+
+
+def patent_type_digit(text):
+    """The type digit of a well-formed patent number, or None."""
+    m = _PATENT_RE.match(normalize_patent(text))
+    if not m:
+        return None
+    return m[1][4] if len(m[1]) == 12 else m[1][2]
+
+
+def patent_type_error(text, ip_type):
+    """None when the patent numbers fit the chosen kind of IP (知识产权类型), else the message of the first that does
+    not: none for 无 / 软件著作权 / 技术秘密; for 发明 / 实用新型 / 外观设计 numbers whose type digit says so. Numbers
+    of a wrong format are left to patent_error; other kinds (其他, none chosen) take any."""
+    parts = [p for p in re.split(r"[,，;；、\n]+", text or "") if p.strip()]
+    if parts and ip_type in NOT_PATENTS:
+        return f"知识产权类型为“{IPType.label_of(ip_type)}”时不填写专利号：有专利请改选专利类型，否则请清空专利号"
+    wanted = TYPE_DIGITS.get(ip_type or "")
+    for part in parts if wanted else ():
+        digit = patent_type_digit(part)
+        if digit is not None and digit not in wanted:
+            label = IPType.label_of(ip_type)
+            fits = "、".join(f"{d}（{PATENT_TYPES[d]}）" for d in wanted)
+            return (f"专利号“{normalize_patent(part)[:_QUOTED]}”的类型位是 {digit}（{PATENT_TYPES[digit]}），"
+                    f"与知识产权类型“{label}”不符：{label}的类型位应为 {fits}")  # fmt: skip
+    return None
 
 
 def clean_choice(value, choices, label, required=False):

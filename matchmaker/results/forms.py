@@ -7,8 +7,6 @@ from ..listings import validation as rules
 from ..listings.forms import AmountField, ChoiceField, ListingForm, rule, text_field
 from ..models import IPType, Maturity, TransferMode
 
-NOT_PATENTS = (IPType.NONE.value, IPType.SOFTWARE.value, IPType.KNOWHOW.value)  # kinds with no patent number
-
 
 class ResultForm(ListingForm):
     """Create or edit a research result."""
@@ -24,7 +22,7 @@ class ResultForm(ListingForm):
     maturity = ChoiceField("成熟度", choices=[("", "请选择成熟度")] + Maturity.choices())
     ip_type = ChoiceField("知识产权类型", choices=[("", "请选择")] + IPType.choices())
     patent_numbers = StringField("专利号", [rule(rules.clean_patents)],
-                                 description="多个用逗号分隔，如 ZL 2017 1 0601862.3（校验位会被核对）")  # fmt: skip
+                                 description="多个用逗号分隔，如 ZL 2017 1 0601862.3（校验位和类型位会被核对：第 5 位 1、8 为发明，2、9 为实用新型，3 为外观设计）")  # fmt: skip
     transfer_mode = ChoiceField("转化方式", choices=[("", "请选择转化方式")] + TransferMode.choices())
     price = AmountField(
         "价格（万元）",
@@ -33,10 +31,10 @@ class ResultForm(ListingForm):
     )
 
     def validate_patent_numbers(self, field):
-        # 知识产权 无 beside a patent number read as a contradiction on the result's page (and in the lists)
-        if (field.data or "").strip() and self.ip_type.data in NOT_PATENTS:
-            raise ValidationError(f"知识产权类型为“{IPType.label_of(self.ip_type.data)}”时不填写专利号："
-                                  "有专利请改选专利类型，否则请清空专利号")  # fmt: skip
+        # 知识产权 无 beside a patent number, or 发明专利 beside a utility model's number, read as a contradiction on
+        # the result's page; the import asks the same (listings/validation.patent_type_error)
+        if err := rules.patent_type_error(field.data, self.ip_type.data):
+            raise ValidationError(err)
 
     def validate_maturity(self, field):
         if not field.data:

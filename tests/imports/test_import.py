@@ -433,6 +433,26 @@ def test_results_import_checks_patents_and_maturity(client, admin):
     assert r.maturity == "pilot" and r.price_negotiable and r.transfer_mode == "transfer"
 
 
+def test_results_import_checks_the_patent_type_as_the_form_does(client, admin):
+    """A row of 发明专利 with a utility model's number (type digit 2), or of 技术秘密 with a number, is refused on its
+    专利号 in the form's words; a row whose number fits its type is imported."""
+    header = ["外部编号", "成果名称", "完成单位", "成果简介", "技术领域", "成熟度", "知识产权类型", "专利号", "转化方式",
+              "价格（万元）", "有效期至"]  # fmt: skip
+    rows = [
+        ["R-1", "石墨烯导热膜制备技术", "导入测试大学", "简介", "先进材料", "中试", "发明专利", "ZL 2017 1 0601862.3", "转让", "面议", NEXT_YEAR],
+        ["R-2", "另一项科技成果名称", "导入测试大学", "简介", "先进材料", "中试", "发明专利", "ZL202020123456.8", "转让", "10", NEXT_YEAR],
+        ["R-3", "第三项科技成果名称", "导入测试大学", "简介", "先进材料", "中试", "技术秘密", "ZL 2017 1 0601862.3", "转让", "10", NEXT_YEAR],
+    ]  # fmt: skip
+    upload(client, xlsx(rows, header), "results.xlsx", kind="result")
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert {(r, c) for r, c, _ in batch.errors} == {(3, "专利号"), (4, "专利号")}
+    messages = {r: m for r, _, m in batch.errors}
+    assert "类型位是 2（实用新型），与知识产权类型“发明专利”不符" in messages[3]
+    assert "知识产权类型为“技术秘密”时不填写专利号" in messages[4]
+    client.post(f"/needs/import/{batch.id}/confirm")
+    assert [r.title for r in db.session.scalars(db.select(Result))] == ["石墨烯导热膜制备技术"]
+
+
 @pytest.mark.parametrize("kind", ["need", "result"])
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_template_downloads_and_its_header_is_accepted(client, admin, kind, fmt):

@@ -100,6 +100,39 @@ def test_patent_list_is_normalised_and_deduplicated():
     assert patent_error("ZL 2017 4 0601862.3")  # type digit 4 does not exist
 
 
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"patent_numbers": "ZL 2020 2 0123456.8"}, "专利号“ZL202020123456.8”的类型位是 2（实用新型），与知识产权类型“发明专利”不符"),
+        ({"patent_numbers": "ZL95215608.3"}, "类型位是 2（实用新型）"),  # the 3rd of an 8-digit number
+        ({"ip_type": "utility"}, "类型位是 1（发明），与知识产权类型“实用新型专利”不符：实用新型专利的类型位应为 2（实用新型）、9"),
+        ({"ip_type": "design", "patent_numbers": "ZL202090123456.6"}, "类型位是 9（PCT 进入中国国家阶段的实用新型）"),
+    ],
+)  # fmt: skip
+def test_a_patent_number_of_another_type_than_chosen_is_refused(client, auth, changes, message):
+    """发明专利 chosen with a utility model's number (type digit 2): refused naming the number and both types, the
+    number kept in the field; it was stored and shown as an invention."""
+    auth.login("researcher")
+    resp = client.post("/results/new", data=dict(FORM, **changes))
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and message in page, page
+    assert f'value="{dict(FORM, **changes)["patent_numbers"]}"' in page
+    assert count() == 0
+
+
+@pytest.mark.parametrize(
+    ("ip_type", "numbers"),
+    [("invention", "ZL202080123456.0"), ("utility", "ZL 2020 2 0123456.8, ZL202090123456.6"),
+     ("design", "ZL202030123456.3"), ("other", "ZL202030123456.3"), ("", "ZL202020123456.8")],
+)  # fmt: skip
+def test_a_patent_number_of_the_chosen_type_is_stored(client, auth, ip_type, numbers):
+    """Type digits 1/8 for 发明, 2/9 for 实用新型 (8 and 9: PCT applications entering the national phase), 3 for
+    外观设计; 其他 or no type chosen takes any."""
+    auth.login("researcher")
+    assert client.post("/results/new", data=dict(FORM, ip_type=ip_type, patent_numbers=numbers)).status_code == 302
+    assert count() == 1
+
+
 @pytest.mark.parametrize("role", ["researcher", "enterprise", "broker"])
 def test_only_the_owner_edits(client, auth, role):
     r = result(title="别人的科技成果标题")
