@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..models.enums import IN_PROGRESS_STATUSES, OPEN_STATUSES, PIPELINE_STATUSES
-from ..models.signing import contract_not_awaiting
+from ..models.signing import contract_awaiting_signatures, contract_not_awaiting
 from ..utils.bounds import id_or_none
 from ..utils.rows import count_rows
 from ..utils.search import contains_any
@@ -192,7 +192,7 @@ def broker_stats(broker_ids):
         return {}
     S = MatchSuggestion
     stats = {b: dict(pending=0, open=0, accepted=0, rejected=0, introduced=0, follow_ups=0, contracts=0,
-                     amount=0, stale=0, share=None) for b in broker_ids}  # fmt: skip
+                     amount=0, awaiting=0, awaiting_amount=0, stale=0, share=None) for b in broker_ids}  # fmt: skip
     rows = db.session.execute(
         db.select(
             S.decided_by_id,
@@ -237,6 +237,14 @@ def broker_stats(broker_ids):
     )
     for b, n, amount in rows:
         stats[b].update(contracts=n, amount=amount)
+    rows = db.session.execute(
+        db.select(Contract.broker_id, func.count(Contract.id), func.coalesce(func.sum(Contract.amount), 0))
+        # Left out above until signed: told apart on the page, so that a missing contract is not a mystery.
+        .where(Contract.broker_id.in_(broker_ids), Contract.voided.is_(False), contract_awaiting_signatures())
+        .group_by(Contract.broker_id)
+    )
+    for b, n, amount in rows:
+        stats[b].update(awaiting=n, awaiting_amount=amount)
     for st in stats.values():
         decided = st["accepted"] + st["rejected"]
         st["share"] = round(100 * st["accepted"] / decided) if decided else None

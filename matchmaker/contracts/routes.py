@@ -60,6 +60,7 @@ def index():
     return render_template(
         "contracts/index.html", page=page, types=ContractType, channels=Channel,
         statuses=RegistrationStatus, brokers=brokers, awaiting=services.awaiting_ids(page.items),
+        signing_choices=services.SIGNING_FILTER,
     )  # fmt: skip
 
 

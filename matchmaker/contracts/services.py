@@ -4,7 +4,7 @@ from datetime import date
 
 from flask import url_for
 from markupsafe import Markup, escape
-from sqlalchemy import or_
+from sqlalchemy import not_, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -27,6 +27,7 @@ from ..models import (
     User,
     Zone,
 )
+from ..models.signing import contract_awaiting_signatures, contract_signed_online
 from ..suggestions import pipeline
 from ..suggestions.services import schedule_matching
 from ..utils import once
@@ -79,9 +80,24 @@ def contract_query(user, args):
         day = parse_day(args.get(name))
         if day:
             stmt = stmt.where(getattr(Contract.signed_on, op)(day))
-    if user.is_admin and id_or_none(args.get("broker")):
-        stmt = stmt.where(Contract.broker_id == id_or_none(args["broker"]))
+    broker = id_or_none(args.get("broker"))
+    if broker and (user.is_admin or broker == user.id):  # a broker's own: credited to them, not only recorded by them
+        stmt = stmt.where(Contract.broker_id == broker)
+    signing = args.get("signing")
+    if signing == "signed_online":
+        stmt = stmt.where(contract_signed_online())
+    elif signing == "awaiting_signatures":  # left out of every total until signed
+        stmt = stmt.where(contract_awaiting_signatures())
+    elif signing == "recorded":
+        stmt = stmt.where(not_(contract_signed_online()), not_(contract_awaiting_signatures()))
     return stmt.order_by(Contract.signed_on.desc(), Contract.id.desc())
+
+
+SIGNING_FILTER = {
+    "recorded": "经纪人登记",
+    "awaiting_signatures": "待网上签署（暂不计入统计）",
+    "signed_online": "已网上签约",
+}
 
 
 def awaiting_ids(contracts):

@@ -92,6 +92,35 @@ def test_stats_count_contracts_as_the_reports_do(client, auth):
     assert cells[-2:] == ["1", "10.00"], cells  # contracts, 万元: the signed one alone (not 2 and 28.50)
 
 
+def test_stats_say_how_many_contracts_await_signatures_and_link_to_them(client, auth):
+    """The contracts left out while awaiting online signatures are told beside the totals, with their amount, and
+    the note opens the contract list showing exactly those (not the signed one, nor a colleague's recorded by the
+    broker); an admin's row of that broker links to the same list; a broker with none has no note."""
+    from html import unescape
+
+    from ..factories import make_contract, make_signing_document
+
+    broker = auth.login("broker")
+    make_contract(broker_id=broker.id, amount="100000.00", title="已签订的合同")
+    colleague = make_user("broker")
+    for who, amount, title in ((broker, "185000.00", "待签署的合同甲"), (broker, "15000.00", "待签署的合同乙"),
+                               (colleague, "30000.00", "代同事登记的待签署合同")):  # fmt: skip
+        c = make_contract(broker_id=who.id, created_by_id=broker.id, amount=amount, title=title)
+        make_signing_document(c, make_user("enterprise"), make_user("researcher"), prepared_by=broker)
+    body = client.get("/broker/stats").get_data(as_text=True)
+    assert "另有 2 项待网上签署，未计入</a>（合同金额 20.00 万元）" in body
+    link = unescape(re.search(r'<a href="([^"]+)">另有 2 项待网上签署', body).group(1))
+    listed = client.get(link).get_data(as_text=True)
+    assert "待签署的合同甲" in listed and "待签署的合同乙" in listed
+    assert "已签订的合同" not in listed and "代同事登记的待签署合同" not in listed
+    assert "代同事登记的待签署合同" in client.get("/contracts/?signing=awaiting_signatures").get_data(as_text=True)
+    auth.logout()
+    auth.login("admin")
+    page = client.get(f"/broker/stats/{broker.id}").get_data(as_text=True)
+    assert unescape(re.search(r'<a href="([^"]+)">另有 2 项待网上签署', page).group(1)) == link
+    assert "待网上签署" not in client.get(f"/broker/stats/{make_user('broker').id}").get_data(as_text=True)
+
+
 def test_broker_pages_show_match_score_as_a_percent_like_the_owners_see(client, auth):
     broker = auth.login("broker")
     s = make_suggestion(score=0.74, broker=broker, status="suggested")
