@@ -50,6 +50,9 @@ def index():
                                   session_seen=seen)  # fmt: skip
     except once.Repeat as r:
         return _repeated(r.entity_id, "tokens.index")
+    except services.NameTaken as exc:
+        form.name.errors = [*form.name.errors, str(exc)]
+        return _mine_page(form, status=400)
     except services.TokenError as exc:
         flash(str(exc), "danger")
         return _mine_page(form, status=400)
@@ -86,6 +89,9 @@ def manage():
             form = ServiceTokenForm(formdata=None)
         except once.Repeat as r:
             return _repeated(r.entity_id, "tokens.manage")
+        except services.NameTaken as exc:
+            form.name.errors = [*form.name.errors, str(exc)]
+            status = 400
         except services.TokenError as exc:
             flash(str(exc), "danger")
             status = 400

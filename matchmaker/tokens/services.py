@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import ApiToken, AuditLog, User
 from ..models.base import utcnow
 from ..models.enums import ApiScope, ApiTokenKind
-from ..utils import once
+from ..utils import clock, once
 
 TOKEN_PREFIX = "mm_"  # noqa: S105 -- a token marker, not a secret
 EXPIRY_DAYS = (30, 90, 180, 365)
@@ -20,6 +20,10 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)  # last_used_at is written at most o
 
 class TokenError(ValueError):
     """A token that cannot be issued or revoked; the message is shown to the user."""
+
+
+class NameTaken(TokenError):
+    """The account has a live token of that name; the message belongs beside the name field."""
 
 
 def hash_token(raw: str) -> str:
@@ -72,6 +76,7 @@ def issue(
     )  # fmt: skip
     db.session.add(row)
     db.session.flush()
+    _name_free(row, now)
     live = db.session.scalar(
         db.select(db.func.count(ApiToken.id)).where(
             ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > now
@@ -88,6 +93,22 @@ def issue(
     db.session.add(AuditLog(actor_id=actor.id, entity="api_token", entity_id=row.id, action="create", after=after))
     db.session.commit()
     return row, raw
+
+
+def _name_free(row, now):
+    """Refuse (rolled back) a second live token of one name for one account: the list could not tell the two apart
+    when one is to be revoked, and a form sent again (Back, then 创建令牌) made a twin. Asked after the write, as the
+    limit is, so two simultaneous creations of one name make one token."""
+    twin = db.session.scalar(
+        db.select(ApiToken.created_at).where(
+            ApiToken.user_id == row.user_id, ApiToken.name == row.name, ApiToken.id != row.id,
+            ApiToken.revoked_at.is_(None), ApiToken.expires_at > now,
+        ).limit(1)
+    )  # fmt: skip
+    if twin is not None:
+        db.session.rollback()
+        raise NameTaken(f"已有名为“{row.name}”的有效令牌（{clock.to_local(twin):%Y-%m-%d %H:%M} 创建），"
+                        "请换一个名称，或先撤销原令牌")  # fmt: skip
 
 
 def _still_allowed(actor, user, session_seen):

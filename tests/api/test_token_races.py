@@ -27,9 +27,12 @@ def test_tokens_created_at_once_stop_at_the_limit(file_app):
             issue(user, user, f"旧令牌{i}", ["read"], 30)
         db.session.remove()
 
+    names = iter(range(12))
+
     def create():
         user = _loaded_user(user_id)
-        return lambda: issue(user, user, "脚本", ["read"], 30)
+        name = f"脚本{next(names)}"  # each its own name: one account has one live token of a name
+        return lambda: issue(user, user, name, ["read"], 30)
 
     outcomes = at_once(file_app, [create] * 12, TokenError)
     assert outcomes.count("ok") == MAX_TOKENS_PER_USER - 14, outcomes
@@ -40,6 +43,25 @@ def test_tokens_created_at_once_stop_at_the_limit(file_app):
         assert db.session.scalar(count) == MAX_TOKENS_PER_USER
         audited = db.select(db.func.count(AuditLog.id)).filter_by(entity="api_token", action="create")
         assert db.session.scalar(audited) == MAX_TOKENS_PER_USER
+        db.session.remove()
+
+
+def test_tokens_of_one_name_created_at_once_make_one(file_app):
+    """Four creations of one name at once (a double click without JavaScript, two tabs): one token is made."""
+    with file_app.app_context():
+        user_id = make_user("researcher").id
+        db.session.remove()
+
+    def create():
+        user = _loaded_user(user_id)
+        return lambda: issue(user, user, "同名脚本", ["read"], 30)
+
+    outcomes = at_once(file_app, [create] * 4, TokenError)
+    assert outcomes.count("ok") == 1, outcomes
+    assert all("已有名为“同名脚本”的有效令牌" in o for o in outcomes if o != "ok"), outcomes
+    with file_app.app_context():
+        count = db.select(db.func.count(ApiToken.id)).filter_by(user_id=user_id, revoked_at=None)
+        assert db.session.scalar(count) == 1
         db.session.remove()
 
 

@@ -203,8 +203,47 @@ def test_a_repeated_token_submit_makes_no_second_token(app, client, auth):
     assert _live_tokens(user) == 1
     page = client.get("/tokens/").get_data(as_text=True)
     assert "重复提交" in page and "同步脚本" in page and 'id="new-token"' not in page
-    fresh = client.post("/tokens/", data=data | {"submission_key": "m" * 24})
+    fresh = client.post("/tokens/", data=data | {"submission_key": "m" * 24, "name": "另一个同步脚本"})
     assert fresh.status_code == 200 and _live_tokens(user) == 2
+
+
+def test_a_second_live_token_of_one_name_is_refused(app, client, auth):
+    """Back to the form (reloaded: a new one-time key) and 创建令牌 again, or the same name typed anew, made a second
+    live token of that name, which the list could not tell apart from the first: refused beside the name, the
+    typed name kept. Another account may use the name; once the first is revoked the name is free again."""
+    user = auth.login("researcher")
+    assert (
+        client.post("/tokens/", data={"name": "同步脚本", "days": "90", "submission_key": "a" * 24}).status_code == 200
+    )
+    again = client.post("/tokens/", data={"name": " 同步脚本 ", "days": "30", "submission_key": "b" * 24})
+    page = again.get_data(as_text=True)
+    assert (
+        again.status_code == 400 and "已有名为“同步脚本”的有效令牌" in page and "请换一个名称，或先撤销原令牌" in page
+    )
+    assert 'value=" 同步脚本 "' in page and 'id="new-token"' not in page
+    assert _live_tokens(user) == 1
+    first = db.session.scalar(db.select(ApiToken).filter_by(user_id=user.id))
+    client.post(f"/tokens/{first.id}/revoke")
+    assert (
+        client.post("/tokens/", data={"name": "同步脚本", "days": "90", "submission_key": "c" * 24}).status_code == 200
+    )
+    assert _live_tokens(user) == 1
+    auth.logout()
+    other = auth.login("researcher")
+    assert client.post("/tokens/", data={"name": "同步脚本", "days": "90"}).status_code == 200
+    assert _live_tokens(other) == 1
+
+
+def test_a_second_live_service_token_of_one_name_is_refused(app, client, auth):
+    """The admins' page asks the same of the account a service token acts as."""
+    office = make_user("admin", name="统计局接口")
+    auth.login("admin")
+    data = {"email": office.email, "name": "统计局季度报表", "days": "365"}
+    assert client.post("/tokens/manage", data=data | {"submission_key": "s" * 24}).status_code == 200
+    again = client.post("/tokens/manage", data=data | {"submission_key": "t" * 24})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 400 and "已有名为“统计局季度报表”的有效令牌" in page
+    assert 'value="统计局季度报表"' in page and _live_tokens(office) == 1
 
 
 def test_a_repeated_service_token_submit_makes_no_second_token(app, client, auth):
