@@ -25,6 +25,7 @@ from ..imports.reader import (
     digits_lost,
     file_format,
     header_not_read,
+    hidden_rows_text,
     precheck,
     read_rows,
 )
@@ -531,10 +532,18 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
     """
     too_long = []  # rows the reader left out: (row, column, reason)
     unread = {}  # an .xlsx's cells read as empty (or as an error's text) that are not: {row: {column index: reason}}
+    hidden = []  # an .xlsx's rows hidden in Excel (a filter, as a rule)
     try:
-        header, rows = read_rows(content, file_format(filename), _limits(), too_long, progress, unread=unread)
+        header, rows = read_rows(
+            content, file_format(filename), _limits(), too_long, progress, unread=unread, hidden=hidden
+        )
     except FileProblem as exc:
         raise LiveError(str(exc)) from None
+    if hidden:  # no preview here: counting the rows seen alone would leave viewers out (unmark them, if corrected)
+        raise LiveError(
+            f"{hidden_rows_text(hidden)}在 Excel 中被隐藏（可能是筛选）：只导入看得到的行会漏掉这些观众。"
+            "请在 Excel 中取消隐藏（或清除筛选）后重新上传；这些行确实不应计入的，请删除后再上传"
+        )
     email_i, phone_i, minutes_i = _col(header, EMAIL_COLS), _col(header, PHONE_COLS), _col(header, MINUTES_COLS)
     if email_i is None and phone_i is None:  # a header cell that could not be read named first: the likely cause
         raise LiveError(header_not_read(header) + "文件中没有“邮箱”或“手机号”列，无法与报名用户对应（第一行应为表头）")

@@ -108,18 +108,21 @@ def precheck(content, fmt, limits=None):
         _csv_text(content)
 
 
-def read_rows(content, fmt, limits=None, problems=None, progress=None, unread=None):
+def read_rows(content, fmt, limits=None, problems=None, progress=None, unread=None, hidden=None):
     """Return (header, rows): header a list of names, rows a list of (row number, [cells]), a row's cells as far as
     the file gives them (to the header's width, further to a cell past it that holds something, never past max_cols).
 
     A row with a cell over the size limit is left out and reported in `problems` as
     (row number, column name, reason); the file as a whole fails only for what spoils all of it.
     `progress(rows read)` is called every 1,000 data rows. An .xlsx's cells that read as empty but are not (see
-    _unread_cells) are put in `unread`, {row number: {column index: reason}}, once all rows are read."""
+    _unread_cells) are put in `unread`, {row number: {column index: reason}}, once all rows are read.
+    With a list as `hidden`, the data rows an .xlsx hides (hidden by hand, by a filter, in a collapsed group) are left
+    out and their numbers put in it; without one they are read as any row."""
     limits = limits or Limits()
     if not content:
         raise FileProblem("上传的文件是空的")
-    rows = _read_xlsx(content, limits, unread) if fmt == "xlsx" else _read_csv(content, limits)
+    hidden_rows = set()  # filled by _read_xlsx before its first row
+    rows = _read_xlsx(content, limits, unread, hidden_rows) if fmt == "xlsx" else _read_csv(content, limits)
     header = width = None  # width: the header row's cells as read, to its last one holding something
     out = []
     for number, cells in rows:
@@ -134,6 +137,9 @@ def read_rows(content, fmt, limits=None, problems=None, progress=None, unread=No
         if cells[0] == header[0] and _same_as_header(cells, header):  # files pasted one after another
             if problems is not None:
                 problems.append((number, header[0] or "第 1 列", HeaderAgain(HEADER_AGAIN)))
+            continue
+        if hidden is not None and number in hidden_rows:
+            hidden.append(number)
             continue
         if len(out) >= limits.max_rows:  # checked while reading: the rest is never read
             raise FileProblem(f"文件数据行数超过单次导入上限 {limits.max_rows} 行，请拆分成多个文件分批导入")
@@ -160,6 +166,19 @@ def read_rows(content, fmt, limits=None, problems=None, progress=None, unread=No
         if problems is not None:
             _tell_rows_not_read(header, out, problems, unread)
     return header, out
+
+
+def hidden_rows_text(numbers, shown=10):
+    """ "第 5、8–12 行" for the row numbers given (runs of consecutive rows as a range), the first `shown` runs named."""
+    runs = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    named = "、".join(str(a) if a == b else f"{a}–{b}" for a, b in runs[:shown])
+    more = f" 等 {len(set(numbers))} " if len(runs) > shown else " "
+    return f"第 {named}{more}行"
 
 
 class HeaderAgain(str):
@@ -343,7 +362,7 @@ def _check_container(content):
         raise FileProblem("文件不是有效的 Excel (.xlsx) 文件，可能已损坏或只是改了扩展名")
 
 
-def _read_xlsx(content, limits, unread=None):
+def _read_xlsx(content, limits, unread=None, hidden_rows=None):
     _check_container(content)
     _check_zip(content, limits)
     from openpyxl import load_workbook  # parses with defusedxml when installed (it is: pyproject)
@@ -356,6 +375,8 @@ def _read_xlsx(content, limits, unread=None):
     try:
         _refuse_hidden_first(wb)
         _check_merges(wb._archive, wb.worksheets[0]._worksheet_path, limits)
+        if hidden_rows is not None:
+            hidden_rows.update(_hidden_rows(wb._archive, wb.worksheets[0]._worksheet_path))
         lines = enumerate(_rows(wb.worksheets[0], limits), start=1)
         kept = []  # the first two rows read_rows keeps: the header and a data row, looked for until found
         for number, row in _with_values(lines, limits, _no_value):
@@ -541,6 +562,49 @@ def _check_merges(archive, path, limits):
                     "请全选后取消合并单元格，另存后再上传"
                 )
             tail = chunk[-40:]
+
+
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b([^>]*)>")
+_HIDDEN_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b([^>]*\bhidden=[\"'](?:1|true)[\"'][^>]*)>")
+_ROW_NUMBER = re.compile(rb"\br=[\"'](\d{1,7})[\"']")
+
+
+def _hidden_rows(archive, path):
+    """The numbers of a sheet's rows marked hidden (<row r="5" hidden="1">: hidden by hand, by an AutoFilter, in a
+    collapsed group), from the raw bytes (C speed): openpyxl's read-only sheet, the one read here, has no
+    row_dimensions, and its parser keeps them to itself. Only the hidden rows' tags are looked at, unless one lacks
+    its number (r is optional): then every row is counted, a row without its number the one after the last. 12 MB of
+    50,000 rows: 0.07 s hiding none, 0.25 s hiding 5,000."""
+    out = set()
+    for attrs in _row_tags(archive, path, _HIDDEN_ROW_TAG):
+        r = _ROW_NUMBER.search(attrs)
+        if r is None:
+            break
+        out.add(int(r.group(1)))
+    else:
+        return out
+    out, number = set(), 0  # 12 MB of 50,000 rows: 0.6 s
+    for attrs in _row_tags(archive, path, _ROW_TAG):
+        r = _ROW_NUMBER.search(attrs)
+        number = int(r.group(1)) if r else number + 1
+        if _HIDDEN_ROW_TAG.fullmatch(b"<row" + attrs + b">"):
+            out.add(number)
+    return out
+
+
+def _row_tags(archive, path, pattern):
+    """The attributes of a sheet part's tags matching `pattern`, read a MB at a time (a tag cut by a chunk's end is
+    read with the next one)."""
+    rest = b""
+    with archive.open(path) as f:
+        while chunk := f.read(1024 * 1024):
+            data = rest + chunk
+            cut = data.rfind(b"<")
+            cut = len(data) if cut < 0 else cut
+            if pattern is _ROW_TAG or b"hidden" in data:  # a search at C speed: most sheets hide nothing
+                for m in pattern.finditer(data, 0, cut):
+                    yield m.group(1)
+            rest = data[cut:]
 
 
 def _holds_formula_or_merge(f):

@@ -34,7 +34,7 @@ from ..utils.money import short
 from ..utils.sheets import append_row
 from ..utils.text import clean_text
 from .columns import COLUMNS, KIND_LABELS, Lookups, check_header, clean_row
-from .reader import FileProblem, Limits, file_format, header_not_read, precheck, read_rows
+from .reader import FileProblem, Limits, file_format, header_not_read, hidden_rows_text, precheck, read_rows
 
 log = logging.getLogger(__name__)
 MODELS = {"need": TechNeed, "result": Result}
@@ -127,7 +127,8 @@ def analyse(kind, content, fmt, max_rows, progress=None):
     `progress(rows read)` is called as the file is read, and as its rows are checked."""
     too_long = []  # rows left out by the reader: (row, column, reason)
     unread = {}  # an .xlsx's cells read as empty that are not: {row: {column index: reason}}
-    header, rows = read_rows(content, fmt, _limits(max_rows), too_long, progress, unread=unread)
+    hidden = []  # an .xlsx's data rows hidden in Excel (a filter, as a rule): left out, each told
+    header, rows = read_rows(content, fmt, _limits(max_rows), too_long, progress, unread=unread, hidden=hidden)
     try:
         index = check_header(kind, header)
     except ValueError as exc:
@@ -135,10 +136,13 @@ def analyse(kind, content, fmt, max_rows, progress=None):
     if lost := header_not_read(header, rows):
         raise FileProblem(lost)
     if not rows and not too_long:
+        if hidden:
+            raise FileProblem(f"{hidden_rows_text(hidden)}在 Excel 中被隐藏（可能是筛选），没有可导入的行：{UNHIDE}")
         raise FileProblem("文件中只有表头，没有数据行")
     raw_rows = [(n, {name: (cells[i] if i < len(cells) else "") for name, i in index.items()}) for n, cells in rows]
     lookups = _lookups(kind, [r for _, r in raw_rows])
     good, errors, seen, notes, alike = [], [list(p) for p in too_long], {}, {}, {}
+    errors += [[n, WHOLE_ROW, HIDDEN_ROW] for n in hidden]
     folded = {}  # an external reference as compared for a likely duplicate -> (row, the first as typed)
     for i, (number, raw) in enumerate(raw_rows, start=1):
         if progress is not None and i % 1000 == 0:
@@ -170,7 +174,17 @@ def analyse(kind, content, fmt, max_rows, progress=None):
     report = errors + [[n, col, note, WARNING] for n, _ in fresh for col, note in notes[n]]
     report += [[n, "外部编号", note, ALIKE] for n, _ in fresh for note in alike.get(n, ())]
     report.sort(key=lambda e: e[0])
-    return fresh, report, bad, len(good) - len(fresh), len(rows) + len({p[0] for p in too_long})
+    return fresh, report, bad, len(good) - len(fresh), len(rows) + len({p[0] for p in too_long}) + len(hidden)
+
+
+WHOLE_ROW = "整行"
+UNHIDE = "若要导入，请在 Excel 中取消隐藏这些行（或清除筛选）后重新上传"
+HIDDEN_ROW = f"该行在 Excel 中被隐藏（可能是筛选），未导入：{UNHIDE}"  # a user who filtered the sheet saw other rows
+
+
+def hidden_in_report(errors):
+    """The rows of a report's errors left out as hidden in Excel."""
+    return [e[0] for e in errors if e[2] == HIDDEN_ROW]
 
 
 def _fold(ref):

@@ -62,7 +62,7 @@ def test_an_import_whose_worker_died_is_taken_again_by_the_sweep(file_app, monke
         page_url = _post(c, s, EXPORT).headers["Location"]
         upload_id = db.session.scalar(db.select(AttendanceImport.id))
 
-        def dies_reading(content, fmt, limits, problems=None, progress=None, unread=None):
+        def dies_reading(content, fmt, limits, problems=None, progress=None, unread=None, hidden=None):
             progress(1000)
             raise Killed
 
@@ -200,7 +200,7 @@ def test_an_export_whose_worker_dies_every_time_is_given_up_with_a_message(file_
     class Killed(BaseException):
         """What a worker's death looks like to the job: it stops, nothing of its own runs after it."""
 
-    def dies_reading(content, fmt, limits, problems=None, progress=None, unread=None):
+    def dies_reading(content, fmt, limits, problems=None, progress=None, unread=None, hidden=None):
         progress(1000)
         raise Killed
 

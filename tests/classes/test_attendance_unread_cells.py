@@ -217,3 +217,20 @@ def test_an_export_whose_first_sheet_is_hidden_is_refused(client, auth):
     page = _import(client, s, _sheet([["邮箱", "观看时长"], ["viewer@ent.cn", 30]], hidden_first))
     assert REFUSED + "第一个工作表「上周（已隐藏）」是隐藏的工作表" in page and "「本场」不会被读取" in page
     _unchanged(s, reg)
+
+
+def test_rows_hidden_in_excel_refuse_the_export_naming_them(client, auth):
+    """The broker filtered the export to a few viewers: the hidden rows (a registrant among them) were counted as any
+    row though nobody saw them. Without a preview to show them, the file is refused naming the rows, nothing changed."""
+    broker, s, reg = _started_with_viewer("viewer@ent.cn")
+    auth.login(broker)
+    rows = [["邮箱", "观看时长"], ["a@x.cn", 30], ["viewer@ent.cn", 30], ["b@x.cn", 30], ["c@x.cn", 30]]
+
+    def filtered(ws):
+        ws.auto_filter.ref = "A1:B5"
+        for r in (3, 4, 5):
+            ws.row_dimensions[r].hidden = True
+
+    page = _import(client, s, _sheet(rows, filtered))
+    assert REFUSED + "第 3–5 行在 Excel 中被隐藏（可能是筛选）：只导入看得到的行会漏掉这些观众" in page
+    _unchanged(s, reg)

@@ -128,7 +128,7 @@ def test_a_validation_whose_worker_died_is_taken_again_by_the_sweep(file_app, mo
         resp = c.post("/needs/import", data={"kind": "need", "file": (io.BytesIO(xlsx([need_row("K-1")])), "n.xlsx")})
         batch_id = db.session.scalar(db.select(ImportBatch.id))
 
-        def dies_reading(content, fmt, limits, problems=None, progress=None, unread=None):
+        def dies_reading(content, fmt, limits, problems=None, progress=None, unread=None, hidden=None):
             progress(1000)
             raise Killed
 
@@ -198,7 +198,7 @@ def test_a_late_beat_of_a_validation_taken_over_does_not_stall_the_confirmed_imp
         batch_id = db.session.scalar(db.select(ImportBatch.id))
         real = services.read_rows
 
-        def stalls(content, fmt, limits, problems=None, progress=None, unread=None):
+        def stalls(content, fmt, limits, problems=None, progress=None, unread=None, hidden=None):
             monkeypatch.setattr(services, "read_rows", real)  # the other worker reads normally
             with file_app.app_context():  # another worker, and the admin's requests: sessions of their own
                 _beat_aged(batch_id)
@@ -309,7 +309,7 @@ def test_a_file_whose_worker_dies_every_time_is_given_up_with_a_message(file_app
     class Killed(BaseException):
         """What a worker's death looks like to the job: it stops, nothing of its own runs after it."""
 
-    def dies_reading(content, fmt, limits, problems=None, progress=None, unread=None):
+    def dies_reading(content, fmt, limits, problems=None, progress=None, unread=None, hidden=None):
         progress(1000)
         raise Killed
 

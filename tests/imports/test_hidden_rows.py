@@ -1,0 +1,76 @@
+"""Rows an .xlsx hides (an AutoFilter's, hidden by hand): a user who filtered the sheet to the rows they meant saw
+only those, and the hidden ones were imported without a word. They are left out, each named on the report, and the
+report says which rows and how to include them (unhide, re-upload: the rows imported are skipped)."""
+
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from matchmaker.extensions import db
+from matchmaker.models import ImportBatch, TechNeed
+
+from ..factories import make_org
+from .test_import import NEED_HEADER, need_row, rejected, upload
+
+
+@pytest.fixture
+def admin(auth):
+    make_org("enterprise", name="导入测试企业")
+    return auth.login("admin")
+
+
+def _filtered(n_rows, hidden, auto_filter=True):
+    """An .xlsx of the need header and `n_rows` good rows (row 2 on), the rows `hidden` hidden as a filter hides them."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(NEED_HEADER)
+    for i in range(n_rows):
+        ws.append(need_row(f"H-{i + 2}", title=f"第{i + 2}行的合法需求名称"))
+    if auto_filter:
+        ws.auto_filter.ref = f"A1:S{n_rows + 1}"
+        ws.auto_filter.add_filter_column(0, ["H-2", "H-4"])
+    for r in hidden:
+        ws.row_dimensions[r].hidden = True
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _titles():
+    return sorted(db.session.scalars(db.select(TechNeed.external_ref)))
+
+
+def test_rows_hidden_by_a_filter_are_named_and_left_out(client, admin):
+    """Rows 3 and 5-7 hidden by a filter: the report names them (第 3、5–7 行), counts them as not imported; confirming
+    imports the rows the user saw alone."""
+    resp = upload(client, _filtered(6, [3, 5, 6, 7]))
+    body = client.get(resp.headers["Location"]).get_data(as_text=True)
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert (batch.total_rows, batch.good_rows, batch.bad_rows) == (6, 2, 4)
+    assert [e[0] for e in batch.errors] == [3, 5, 6, 7]
+    assert all("在 Excel 中被隐藏（可能是筛选），未导入" in e[2] for e in batch.errors)
+    assert "第 3、5–7 行在 Excel 中被隐藏（可能是筛选），未导入" in body
+    client.post(f"/needs/import/{batch.id}/confirm")
+    assert _titles() == ["H-2", "H-4"]
+
+
+def test_rows_hidden_by_hand_without_a_filter_are_left_out_too(client, admin):
+    """A row hidden by hand (no filter on the sheet) is left out as well."""
+    upload(client, _filtered(3, [4], auto_filter=False))
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert batch.good_rows == 2 and [e[0] for e in batch.errors] == [4]
+
+
+def test_a_file_whose_data_rows_are_all_hidden_is_refused_naming_them(client, admin):
+    """Every data row hidden: refused as such, not imported as rows nobody saw (nor told as a file of no rows)."""
+    body = rejected(client, upload(client, _filtered(3, [2, 3, 4])))
+    assert "第 2–4 行在 Excel 中被隐藏（可能是筛选），没有可导入的行" in body
+
+
+def test_hidden_rows_text_names_runs_and_counts_past_the_first_few():
+    """Runs of consecutive rows read as ranges; past ten runs, the count of rows."""
+    from matchmaker.imports.reader import hidden_rows_text
+
+    assert hidden_rows_text([5, 8, 9, 10, 11, 12]) == "第 5、8–12 行"
+    assert hidden_rows_text(range(2, 60, 2)) == "第 2、4、6、8、10、12、14、16、18、20 等 29 行"
