@@ -28,6 +28,7 @@ from ..imports.reader import (
     hidden_rows_text,
     precheck,
     read_rows,
+    unquoted,
 )
 from ..jobs import beats
 from ..models import AttendanceImport, LiveGuest, LiveRegistration, LiveSession, Role, User
@@ -554,6 +555,7 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
     if not rows:  # a file of no viewers is a mistake, never "0 rows": as 更正后的文件 it unmarked everyone
         raise LiveError(_no_rows(too_long))
     digest = hashlib.sha256(content).hexdigest()[:16]
+    is_csv = file_format(filename) == "csv"
     read = []  # (number, email, phone, minutes, typed) of every row, read before anything is written
     for i, (number, cells) in enumerate(rows, start=1):
         if progress is not None and i % 1000 == 0:
@@ -566,7 +568,8 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
         shown = [number, money.short(typed, 20), minutes] if typed and money.typed_differently(typed) else None
         if lost := digits_lost(cell(phone_i)):  # it matched nobody, and 1.39E+10 was every 139… viewer as one
             raise LiveError(f"第 {number} 行“{money.short(header[phone_i], 20)}”{lost}")
-        read.append((number, cell(email_i).lower(), _phone(cell(phone_i)), minutes, shown))
+        phone = unquoted(cell(phone_i)) if is_csv else cell(phone_i)  # '13800000000 of a CSV: Excel's text mark
+        read.append((number, cell(email_i).lower(), _phone(phone), minutes, shown))
     # The session's row first: a second import of this session waits here until this one commits.
     held = db.session.execute(
         update(LiveSession).where(LiveSession.id == session.id)

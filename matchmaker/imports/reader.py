@@ -714,6 +714,16 @@ def _csv_text(content):
     raise FileProblem("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码")
 
 
+def unquoted(value):
+    """A CSV cell of a text column (a code, a phone) without one leading apostrophe: Excel's mark for "keep this as
+    text" ('00123 keeps its zeros) is not part of the cell, but a CSV exported by other programs, or typed by hand,
+    carries it, and "'00123" was stored as the code, "'13800000000" refused as a phone. An .xlsx never holds it
+    (the mark is a cell style there), so only CSV cells are read so; "''x" keeps one."""
+    if isinstance(value, str) and value.startswith("'"):
+        return value[1:].strip()
+    return value
+
+
 def _delimiter(text):
     """The CSV's separator: a comma, unless the first line has none and has tabs (Excel's "Unicode 文本", a copy
     from a sheet) or semicolons (the CSV of an Excel set to a European locale). Read with commas, such a file's

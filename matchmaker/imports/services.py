@@ -34,7 +34,16 @@ from ..utils.money import short
 from ..utils.sheets import append_row
 from ..utils.text import clean_text
 from .columns import COLUMNS, KIND_LABELS, Lookups, check_header, clean_row
-from .reader import FileProblem, Limits, file_format, header_not_read, hidden_rows_text, precheck, read_rows
+from .reader import (
+    FileProblem,
+    Limits,
+    file_format,
+    header_not_read,
+    hidden_rows_text,
+    precheck,
+    read_rows,
+    unquoted,
+)
 
 log = logging.getLogger(__name__)
 MODELS = {"need": TechNeed, "result": Result}
@@ -103,6 +112,7 @@ def _limits(max_rows):
     )  # fmt: skip
 
 
+TEXT_COLUMNS = ("external_ref", "contact_phone")  # codes kept as text: a CSV's leading apostrophe is dropped
 WARNING = "warning"  # the fourth item of a report entry that is a note on a good row, not an error
 ALIKE = "alike"  # ... that is a note on a good row's external reference: a likely duplicate written otherwise
 
@@ -140,6 +150,11 @@ def analyse(kind, content, fmt, max_rows, progress=None):
             raise FileProblem(f"{hidden_rows_text(hidden)}在 Excel 中被隐藏（可能是筛选），没有可导入的行：{UNHIDE}")
         raise FileProblem("文件中只有表头，没有数据行")
     raw_rows = [(n, {name: (cells[i] if i < len(cells) else "") for name, i in index.items()}) for n, cells in rows]
+    if fmt == "csv":  # '00123 as Excel's users type a code to keep its zeros: the apostrophe is no part of it
+        for _, raw in raw_rows:
+            for name in TEXT_COLUMNS:
+                if name in raw:
+                    raw[name] = unquoted(raw[name])
     lookups = _lookups(kind, [r for _, r in raw_rows])
     good, errors, seen, notes, alike = [], [list(p) for p in too_long], {}, {}, {}
     errors += [[n, WHOLE_ROW, HIDDEN_ROW] for n in hidden]

@@ -196,6 +196,25 @@ def test_attendance_export_matches_registrants_phones_in_every_layout_accounts_t
     assert db.session.get(LiveSession, s.id).guest_attendees == 0
 
 
+def test_a_csv_mobile_kept_as_text_with_an_apostrophe_matches_its_registrant(client, auth):
+    """'13900001111 in a CSV (Excel's mark for a number kept as text, leaked into the export) was no registrant's
+    mobile: the viewer counted as a guest, the registrant left unmarked. The apostrophe is dropped."""
+    broker = make_user("broker")
+    s = make_session(broker, starts_at=_when(-1) + timedelta(hours=20))
+    user = make_user("researcher", phone="13900001111")
+    db.session.add(LiveRegistration(session_id=s.id, user_id=user.id, organization_id=user.organization_id))
+    db.session.commit()
+    data = "昵称,手机号,观看时长（分钟）\n甲,'13900001111,30\n".encode()
+    auth.login(broker)
+    resp = client.post(f"/classes/{s.id}/attendance/import", data={"file": (io.BytesIO(data), "观看记录.csv"),
+                                                                  "min_minutes": "1"})  # fmt: skip
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:1500]
+    db.session.expire_all()
+    reg = db.session.scalar(db.select(LiveRegistration))
+    assert (reg.attended, reg.minutes) == (True, 30)
+    assert db.session.get(LiveSession, s.id).guest_attendees == 0
+
+
 def test_a_masked_mobile_in_an_export_is_one_guest_whatever_its_prefix(client, auth):
     """Live platforms mask viewers' mobiles (138****1234), some with +86 or 0086 before them: such a viewer
     matches no registrant, and is one guest however the number is prefixed (0086 made a second one)."""
