@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from ..listings import validation as rules
 from ..models import Confidentiality, CoopMode, IPType, Maturity, TransferMode
@@ -172,7 +172,11 @@ def clean_row(kind, raw, lookups, today=None, warnings=None):
     take("zones", lambda v: _zones(v, lookups))
     for name in ("contact_name",):
         take(name, lambda v, n=name: rules.clean_text(str(v or ""), n, "联系人") or None)
-    out["contact_phone"] = str(raw.get("contact_phone") or "").strip() or None
+    try:
+        out["contact_phone"] = str(_as_text(raw.get("contact_phone"), "联系电话") or "").strip() or None
+    except ValueError as exc:
+        errors.append(("联系电话", str(exc)))
+        out["contact_phone"] = None
     out["contact_email"] = str(raw.get("contact_email") or "").strip() or None
     _contact(out, errors)
     # Any layout the forms take (0571-8888 6666, +86 138 0013 8000, full-width digits), stored normalised
@@ -219,8 +223,28 @@ def _valid_until(value, today):
         ) from None
 
 
+def _as_text(value, label):
+    """A code's cell as text, or a ValueError for a date, a time or a logical value: Excel turned what was typed into
+    one (1-5 or 2024/1/5 into a date, TRUE into a logical value), and its Python text ("2024-01-05 00:00:00", "True")
+    was stored as the code, or refused as a phone, as if typed."""
+    if isinstance(value, bool):
+        kind, shown = "逻辑值", "TRUE" if value else "FALSE"
+    elif isinstance(value, datetime):
+        kind, shown = "日期", value.strftime("%Y-%m-%d %H:%M" if value.time() != time() else "%Y-%m-%d")
+    elif isinstance(value, date):
+        kind, shown = "日期", value.isoformat()
+    elif isinstance(value, (time, timedelta)):
+        kind, shown = "时间", str(value)
+    else:
+        return value
+    raise ValueError(
+        f"{label}应为文本，该单元格是{kind}（{shown}）：Excel 把填写的内容当作{kind}保存了，"
+        "请把该列的单元格格式设为文本后重新填写原内容"
+    )
+
+
 def _external_ref(value):
-    s = str(value or "").strip()
+    s = str(_as_text(value, "外部编号") or "").strip()
     if not s:
         raise ValueError("请填写外部编号（用于防止重复导入）")
     if len(s) > 100:

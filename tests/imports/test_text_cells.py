@@ -1,0 +1,42 @@
+"""A code column's cell that Excel turned into a date (1-5, 2024/1/5 typed) or a logical value (TRUE): its Python text,
+"2024-01-05 00:00:00" or "True", was stored as 外部编号 as if typed. Such a cell is refused, named by row and column,
+as the other cells are."""
+
+from datetime import datetime, time
+
+import pytest
+
+from matchmaker.extensions import db
+from matchmaker.models import ImportBatch, TechNeed
+
+from ..factories import make_org
+from .test_import import need_row, upload, xlsx
+
+
+@pytest.fixture
+def admin(auth):
+    make_org("enterprise", name="导入测试企业")
+    return auth.login("admin")
+
+
+def test_a_date_or_a_logical_value_in_a_code_column_is_refused_naming_it(client, admin):
+    """Rows 2-5: a date, TRUE, a time in 外部编号 and a date in 联系电话, each told; row 6 imports alone."""
+    rows = [
+        need_row(datetime(2024, 1, 5)),
+        need_row(True, title="另一个合法的需求名称"),
+        need_row(time(10, 30), title="第三个合法的需求名称"),
+        need_row("P-5", title="第四个合法的需求名称", 联系电话=datetime(2024, 3, 8)),
+        need_row("OK-6", title="第五个合法的需求名称"),
+    ]
+    resp = upload(client, xlsx(rows))
+    body = client.get(resp.headers["Location"]).get_data(as_text=True)
+    batch = db.session.scalar(db.select(ImportBatch))
+    errors = {(r, col): reason for r, col, reason in batch.errors}
+    assert set(errors) == {(2, "外部编号"), (3, "外部编号"), (4, "外部编号"), (5, "联系电话")}, errors
+    assert errors[(2, "外部编号")].startswith("外部编号应为文本，该单元格是日期（2024-01-05）")
+    assert errors[(3, "外部编号")].startswith("外部编号应为文本，该单元格是逻辑值（TRUE）")
+    assert errors[(4, "外部编号")].startswith("外部编号应为文本，该单元格是时间（10:30:00）")
+    assert errors[(5, "联系电话")].startswith("联系电话应为文本，该单元格是日期（2024-03-08）")
+    assert "外部编号应为文本，该单元格是日期（2024-01-05）" in body
+    client.post(f"/needs/import/{batch.id}/confirm")
+    assert list(db.session.scalars(db.select(TechNeed.external_ref))) == ["OK-6"]
