@@ -25,9 +25,9 @@ from ..imports.reader import (
     digits_lost,
     file_format,
     header_not_read,
-    hidden_rows_text,
     precheck,
     read_rows,
+    rows_text,
     unquoted,
 )
 from ..jobs import beats
@@ -542,7 +542,7 @@ def import_attendance(session, filename, content, min_minutes=1, replace_guests=
         raise LiveError(str(exc)) from None
     if hidden:  # no preview here: counting the rows seen alone would leave viewers out (unmark them, if corrected)
         raise LiveError(
-            f"{hidden_rows_text(hidden)}在 Excel 中被隐藏（可能是筛选）：只导入看得到的行会漏掉这些观众。"
+            f"{rows_text(hidden)}在 Excel 中被隐藏（可能是筛选）：只导入看得到的行会漏掉这些观众。"
             "请在 Excel 中取消隐藏（或清除筛选）后重新上传；这些行确实不应计入的，请删除后再上传"
         )
     email_i, phone_i, minutes_i = _col(header, EMAIL_COLS), _col(header, PHONE_COLS), _col(header, MINUTES_COLS)

@@ -168,7 +168,7 @@ def read_rows(content, fmt, limits=None, problems=None, progress=None, unread=No
     return header, out
 
 
-def hidden_rows_text(numbers, shown=10):
+def rows_text(numbers, shown=10):
     """ "第 5、8–12 行" for the row numbers given (runs of consecutive rows as a range), the first `shown` runs named."""
     runs = []
     for n in sorted(set(numbers)):
@@ -237,7 +237,7 @@ def _tell_rows_not_read(header, out, problems, unread):
     """Put in `problems` the rows below the header skipped as blank whose cells are formulas without their kept
     result: read as empty, such a row was left out without a word. Each row by its first such cell."""
     told = {number for number, _ in out} | {p[0] for p in problems}
-    added = False
+    added, shared = False, {}  # shared: the one reason of the rows whose first such cell's reason is an Again
     for number in sorted(unread):
         if number <= header.row or number in told:
             continue
@@ -245,6 +245,12 @@ def _tell_rows_not_read(header, out, problems, unread):
         if cells:
             i, why = cells[0]
             name = header[i] if i < len(header) and header[i] else f"第 {i + 1} 列"
+            if isinstance(why, Again):  # told once for them all (collapse_again), not a sentence a row
+                if id(why) not in shared:
+                    shared[id(why)] = NoResultAgain(f"整行读取为空，未能导入：{why}")
+                problems.append((number, name, shared[id(why)]))
+                added = True
+                continue
             more = f"（该行另有 {len(cells) - 1} 个这样的单元格）" if len(cells) > 1 else ""
             problems.append((number, name, NoResult(f"整行读取为空，未能导入：{why}{more}")))
             added = True
@@ -629,7 +635,7 @@ def _unread_cells(archive, path, limits):
     with archive.open(path) as f:
         if not _holds_formula_or_merge(f):
             return {}
-    out, merged_cells = {}, 0
+    out, merged_cells, told = {}, 0, {}  # told: {(column, kind): cells named so far, or the reason standing for more}
     with archive.open(path) as f:
         for _, el in iterparse(f):
             tag = el.tag.rsplit("}", 1)[-1]
@@ -643,17 +649,10 @@ def _unread_cells(archive, path, limits):
                         value = child  # a result kept (Excel keeps a formula's empty text as t="str", <v></v>)
                 at = _ref(el.get("r"))
                 if formula is not None and at is not None and at[1] < limits.max_cols:
-                    shown = formula if len(formula) <= 40 else formula[:40] + "…"
                     if value is None and formula:
-                        out.setdefault(at[0], {})[at[1]] = NoResult(
-                            f"单元格 {el.get('r')} 是公式（={shown}），文件中没有保存计算结果：请用 Excel 打开该文件并保存后"
-                            "重新上传，或在单元格中直接填写内容"
-                        )
+                        out.setdefault(at[0], {})[at[1]] = _told(told, at, NoResult, _no_result, el, formula)
                     elif el.get("t") == "e":  # its kept result is an error (#DIV/0!), read as that text
-                        error = (value.text or "")[:20] if value is not None else "错误"
-                        out.setdefault(at[0], {})[at[1]] = (
-                            f"单元格 {el.get('r')} 的公式（={shown}）计算出错（{error}）：请改正公式，或在单元格中直接填写内容"
-                        )
+                        out.setdefault(at[0], {})[at[1]] = _told(told, at, str, _error, el, formula, value)
                 el.clear()
             elif tag == "row":
                 el.clear()
@@ -662,9 +661,71 @@ def _unread_cells(archive, path, limits):
     return out
 
 
+CELLS_NAMED = 5  # cells of one column named each with its formula; the others share one reason, told once (Again)
+
+
+def _told(told, at, kind, message, *args):
+    """The reason for the cell `at`: its own `message(*args)` for the first CELLS_NAMED of its column and `kind`, then one
+    reason object shared by the rest (a million formula cells each with a sentence of its own took 420 MB)."""
+    key = (at[1], kind)
+    named = told.get(key, 0)
+    if isinstance(named, Again):
+        return named
+    if named < CELLS_NAMED:
+        told[key] = named + 1
+        return kind(message(*args))
+    told[key] = again = (NoResultAgain if kind is NoResult else Again)(
+        f"单元格 {_column_letter(at[1])}{at[0]} 起该列的更多单元格"
+        + ("同样是公式，文件中没有保存计算结果" if kind is NoResult else "的公式同样计算出错")
+        + "：请用 Excel 打开该文件，改正或重新计算后保存，再重新上传"
+    )
+    return again
+
+
+def _shown(formula):
+    return formula if len(formula) <= 40 else formula[:40] + "…"
+
+
+def _no_result(el, formula):
+    return (
+        f"单元格 {el.get('r')} 是公式（={_shown(formula)}），文件中没有保存计算结果：请用 Excel 打开该文件并保存后"
+        "重新上传，或在单元格中直接填写内容"
+    )
+
+
+def _error(el, formula, value):
+    error = (value.text or "")[:20] if value is not None else "错误"
+    return f"单元格 {el.get('r')} 的公式（={_shown(formula)}）计算出错（{error}）：请改正公式，或在单元格中直接填写内容"
+
+
+class Again(str):
+    """The one reason of the cells of a column past the first CELLS_NAMED (the same object for all): a report tells
+    them once, with their count and first rows (collapse_again), not each."""
+
+
+def collapse_again(entries):
+    """`entries` [row, column, reason] with those whose reason is an Again merged into one per reason: at its first
+    row, the reason with how many rows and the first of them (第 8–12、15 等 49995 行)."""
+    out, grouped = [], {}
+    for entry in entries:
+        reason = entry[2]
+        if isinstance(reason, Again):
+            rows = grouped.setdefault((entry[1], id(reason)), (entry, []))[1]
+            rows.append(entry[0])
+        else:
+            out.append(entry)
+    for (column, _), (first, rows) in grouped.items():
+        out.append([min(rows), column, f"{first[2]}（共 {len(rows)} 行：{rows_text(rows)}）"])
+    return out
+
+
 class NoResult(str):
     """_unread_cells's reason for a formula without its kept result: the one cell that can make a row read as blank
     (a formula's error reads as its text; a merged cell's value is in its first cell)."""
+
+
+class NoResultAgain(NoResult, Again):
+    """The shared reason of a column's formulas without their kept result past the first CELLS_NAMED."""
 
 
 def _merged(out, ref, limits, room):

@@ -37,11 +37,12 @@ from .columns import COLUMNS, KIND_LABELS, Lookups, check_header, clean_row
 from .reader import (
     FileProblem,
     Limits,
+    collapse_again,
     file_format,
     header_not_read,
-    hidden_rows_text,
     precheck,
     read_rows,
+    rows_text,
     unquoted,
 )
 
@@ -147,7 +148,7 @@ def analyse(kind, content, fmt, max_rows, progress=None):
         raise FileProblem(lost)
     if not rows and not too_long:
         if hidden:
-            raise FileProblem(f"{hidden_rows_text(hidden)}在 Excel 中被隐藏（可能是筛选），没有可导入的行：{UNHIDE}")
+            raise FileProblem(f"{rows_text(hidden)}在 Excel 中被隐藏（可能是筛选），没有可导入的行：{UNHIDE}")
         raise FileProblem("文件中只有表头，没有数据行")
     raw_rows = [(n, {name: (cells[i] if i < len(cells) else "") for name, i in index.items()}) for n, cells in rows]
     if fmt == "csv":  # '00123 as Excel's users type a code to keep its zeros: the apostrophe is no part of it
@@ -186,6 +187,7 @@ def analyse(kind, content, fmt, max_rows, progress=None):
     for n, ref, stored in _stored_like(model, fresh):
         alike.setdefault(n, []).append(_near_duplicate(ref, stored, "平台上已有"))
     bad = len({e[0] for e in errors})
+    errors = collapse_again(errors)  # a column's cells past the first few told once, counted
     report = errors + [[n, col, note, WARNING] for n, _ in fresh for col, note in notes[n]]
     report += [[n, "外部编号", note, ALIKE] for n, _ in fresh for note in alike.get(n, ())]
     report.sort(key=lambda e: e[0])

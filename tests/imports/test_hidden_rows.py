@@ -68,9 +68,9 @@ def test_a_file_whose_data_rows_are_all_hidden_is_refused_naming_them(client, ad
     assert "第 2–4 行在 Excel 中被隐藏（可能是筛选），没有可导入的行" in body
 
 
-def test_hidden_rows_text_names_runs_and_counts_past_the_first_few():
+def test_rows_text_names_runs_and_counts_past_the_first_few():
     """Runs of consecutive rows read as ranges; past ten runs, the count of rows."""
-    from matchmaker.imports.reader import hidden_rows_text
+    from matchmaker.imports.reader import rows_text
 
-    assert hidden_rows_text([5, 8, 9, 10, 11, 12]) == "第 5、8–12 行"
-    assert hidden_rows_text(range(2, 60, 2)) == "第 2、4、6、8、10、12、14、16、18、20 等 29 行"
+    assert rows_text([5, 8, 9, 10, 11, 12]) == "第 5、8–12 行"
+    assert rows_text(range(2, 60, 2)) == "第 2、4、6、8、10、12、14、16、18、20 等 29 行"

@@ -205,3 +205,24 @@ def test_a_header_cell_under_a_merged_cell_over_an_empty_column_changes_nothing(
     name, phone = COL["联系人"], COL["联系电话"]
     batch, _ = _report(client, _sheet([need_row("H-4")], lambda ws: ws.merge_cells(f"{name}1:{phone}1")))
     assert batch.status == "validated" and batch.good_rows == 1 and batch.errors == []
+
+
+def test_many_formulas_of_one_column_are_told_once_with_their_count(client, admin):
+    """预算 a formula without its result on 12 rows (a file written by a program): the first 5 are named each, the other
+    7 told in one line with their count and rows (a million such cells were a million lines, 14 MB of report for 50,000
+    rows, and 420 MB of a worker); every such row is counted and none imported, the good row is."""
+    budget = COL["预算（万元）"]
+
+    def formulas(ws):
+        for r in range(2, 14):
+            ws[f"{budget}{r}"] = f"=10*{r}"
+
+    rows = [need_row(f"F-{r}", title=f"第{r}行的合法需求名称") for r in range(2, 15)]
+    batch, body = _report(client, _sheet(rows, formulas))
+    assert (batch.good_rows, batch.bad_rows) == (1, 12)
+    assert [e[0] for e in batch.errors] == [2, 3, 4, 5, 6, 7]
+    assert "单元格 L6 是公式（=10*6）" in batch.errors[4][2]
+    last = batch.errors[5]
+    assert last[1] == "预算（万元）" and last[2].startswith("单元格 L7 起该列的更多单元格同样是公式，文件中没有保存计算结果")
+    assert last[2].endswith("（共 7 行：第 7–13 行）")
+    assert "第 7–13 行" in body
