@@ -220,17 +220,32 @@ def _stored_like(model, rows):
     """[(row, its reference, stored reference)] of `rows` (row, data, none stored as typed) whose external reference is
     stored written otherwise: full-width for half-width, another case (ＵＮＩ-1, uni-1 for UNI-1). References are kept
     as typed, so a new file keeps matching the ones stored; such a row is imported as another listing, and told.
-    Every stored reference is folded here (no database folds as NFKC does): a column of short strings, streamed."""
+
+    Only candidates are read, never every stored reference (100,000 stored: 0.7 s a validation, and again at the
+    import): a stored reference of ASCII alone folds (_fold) to its lower case, so it can match only a row whose folded
+    reference is that text, found by lower() in the database; the others (full-width punctuation, other scripts: no
+    database folds as NFKC does) are few, read all and folded here. Each candidate is checked by _fold."""
     wanted = {}
     for n, d in rows:
         wanted.setdefault(_fold(d["external_ref"]), []).append((n, d["external_ref"]))
     out = []
     if not wanted:
         return out
-    refs = db.select(model.external_ref).where(model.external_ref.is_not(None)).execution_options(yield_per=5000)
-    for stored in db.session.scalars(refs):
-        out.extend((n, ref, stored) for n, ref in wanted.get(_fold(stored), ()))
+    ref = model.external_ref
+    found = set()
+    for part in _in_chunks([key for key in wanted if key.isascii()]):
+        found.update(db.session.scalars(db.select(ref).where(db.func.lower(ref).in_(part))))
+    found.update(db.session.scalars(db.select(ref).where(_not_ascii(ref))))
+    for stored in sorted(found):
+        out.extend((n, typed, stored) for n, typed in wanted.get(_fold(stored), ()))
     return out
+
+
+def _not_ascii(column):
+    """Whether a text column holds a character past ASCII, in the database's own terms (a scan at C speed)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return column.op("GLOB")("*[^\x01-\x7f]*")
+    return column.op("~")("[^\x01-\x7f]")
 
 
 def _header_problem(kind, header, rows, exc):
