@@ -121,7 +121,7 @@ def read_rows(content, fmt, limits=None, problems=None, progress=None, unread=No
     limits = limits or Limits()
     if not content:
         raise FileProblem("上传的文件是空的")
-    hidden_rows = set()  # filled by _read_xlsx before its first row
+    hidden_rows = set() if hidden is not None else None  # filled by _read_xlsx before its first row
     rows = _read_xlsx(content, limits, unread, hidden_rows) if fmt == "xlsx" else _read_csv(content, limits)
     header = width = None  # width: the header row's cells as read, to its last one holding something
     out = []
