@@ -23,6 +23,7 @@ ERRORS_PER_PAGE = 200
 def start():
     """Choose needs or results, download the template, upload a file to validate."""
     kind = request.values.get("kind", "need")
+    include_hidden = request.form.get("include_hidden") == "1"
     error = None
     if request.method == "POST":
         upload = request.files.get("file")
@@ -30,14 +31,15 @@ def start():
             error = "请选择要上传的文件"
         else:
             try:
-                batch = imports.validate_upload(kind, upload.filename, upload.read(), current_user)
+                batch = imports.validate_upload(kind, upload.filename, upload.read(), current_user, include_hidden)
             except FileProblem as exc:
                 error = str(exc)
             else:
                 return redirect(url_for("imports.report", batch_id=batch.id))
     recent = imports.recent_batches(10)
     return render_template("imports/start.html", kind=kind if kind in COLUMNS else "need", kinds=KIND_LABELS,
-                           columns=COLUMNS, error=error, recent=recent), (400 if error else 200)  # fmt: skip
+                           columns=COLUMNS, error=error, recent=recent,
+                           include_hidden=include_hidden), (400 if error else 200)  # fmt: skip
 
 
 @bp.route("/import/template")

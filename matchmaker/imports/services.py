@@ -129,17 +129,19 @@ def report_entries(batch):
     )
 
 
-def analyse(kind, content, fmt, max_rows, progress=None):
+def analyse(kind, content, fmt, max_rows, progress=None, include_hidden=False):
     """Parse and validate a file: (good [(row, data)], report, bad rows, duplicates, total).
 
     The report, as kept on the batch, lists errors [row, column, reason] and, for good rows to import,
     warnings [row, column, note, WARNING] (an amount typed in full-width digits) and [row, column, note, ALIKE]
     (an external reference equal to a stored one or an earlier row's but for width or case), by row.
-    `progress(rows read)` is called as the file is read, and as its rows are checked."""
+    `progress(rows read)` is called as the file is read, and as its rows are checked. Rows hidden in an .xlsx are left
+    out, each an error, unless `include_hidden`."""
     too_long = []  # rows left out by the reader: (row, column, reason)
     unread = {}  # an .xlsx's cells read as empty that are not: {row: {column index: reason}}
-    hidden = []  # an .xlsx's data rows hidden in Excel (a filter, as a rule): left out, each told
+    hidden = None if include_hidden else []  # an .xlsx's data rows hidden in Excel (a filter's): left out, each told
     header, rows = read_rows(content, fmt, _limits(max_rows), too_long, progress, unread=unread, hidden=hidden)
+    hidden = hidden or []
     try:
         index = check_header(kind, header)
     except ValueError as exc:
@@ -195,7 +197,7 @@ def analyse(kind, content, fmt, max_rows, progress=None):
 
 
 WHOLE_ROW = "整行"
-UNHIDE = "若要导入，请在 Excel 中取消隐藏这些行（或清除筛选）后重新上传"
+UNHIDE = "若要导入，请在 Excel 中取消隐藏这些行（或清除筛选）后重新上传，或上传时勾选“包括隐藏的行”"
 HIDDEN_ROW = f"该行在 Excel 中被隐藏（可能是筛选），未导入：{UNHIDE}"  # a user who filtered the sheet saw other rows
 
 
@@ -280,7 +282,7 @@ def shown_name(filename):
     return name[:200]
 
 
-def validate_upload(kind, filename, content, user):
+def validate_upload(kind, filename, content, user, include_hidden=False):
     """Keep an upload as an ImportBatch being validated and queue its validation (commits).
 
     The request itself only checks what costs milliseconds whatever the file (reader.precheck: the file's
@@ -295,6 +297,7 @@ def validate_upload(kind, filename, content, user):
     batch = ImportBatch(
         kind=kind, filename=filename, file_format=fmt, content=content,
         sha256=hashlib.sha256(content).hexdigest(), status=ImportStatus.VALIDATING.value, created_by_id=user.id,
+        include_hidden=bool(include_hidden),
     )  # fmt: skip
     db.session.add(batch)
     db.session.flush()
@@ -318,6 +321,7 @@ def run_validation(batch_id):
         good, report, bad, dupes, total = analyse(
             kind, content, fmt, current_app.config["IMPORT_MAX_ROWS"],
             lambda rows: beats.progress(ImportBatch, batch_id, ImportStatus.VALIDATING.value, rows, "import"),
+            include_hidden=batch.include_hidden,
         )  # fmt: skip
     except FileProblem as exc:
         values = dict(status=ImportStatus.REJECTED.value, content=b"", finished_at=utcnow(),
@@ -464,7 +468,10 @@ def _write(batch_id):
     """One attempt of run_import: check the file against the database as it is now, write the good rows."""
     batch = db.session.get(ImportBatch, batch_id)
     kind, model = batch.kind, MODELS[batch.kind]
-    good, report, bad, dupes, _ = analyse(kind, batch.content, batch.file_format, current_app.config["IMPORT_MAX_ROWS"])
+    good, report, bad, dupes, _ = analyse(
+        kind, batch.content, batch.file_format, current_app.config["IMPORT_MAX_ROWS"],
+        include_hidden=batch.include_hidden,
+    )  # fmt: skip
     zones = {z.id: z for z in db.session.scalars(db.select(Zone))}
     ensure_dictionary()
     now = utcnow()

@@ -34,6 +34,8 @@ class ImportBatch(db.Model):
     # Workers that took the validation, then the import (reset on confirmation): after STALE_ATTEMPTS that died
     # (a file that kills its worker, e.g. out of memory) the sweep gives up, with a message, instead of retrying.
     attempts = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    # The upload form's 包括隐藏的行: rows hidden in Excel (a filter's) read as any row; left out and named otherwise.
+    include_hidden = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
 
     created_by = db.relationship("User")
 

@@ -74,3 +74,22 @@ def test_rows_text_names_runs_and_counts_past_the_first_few():
 
     assert rows_text([5, 8, 9, 10, 11, 12]) == "第 5、8–12 行"
     assert rows_text(range(2, 60, 2)) == "第 2、4、6、8、10、12、14、16、18、20 等 29 行"
+
+
+def test_include_hidden_rows_reads_them_as_any_row_and_the_form_keeps_the_choice(client, admin):
+    """包括隐藏的行 ticked: the filtered-out rows are checked and imported with the others, at the validation and at the
+    import; a refused upload shows the box still ticked."""
+    content = _filtered(4, [3, 5])
+    resp = client.post(
+        "/needs/import",
+        data={"kind": "need", "include_hidden": "1", "file": (io.BytesIO(content), "needs.xlsx")},
+        content_type="multipart/form-data",
+    )
+    body = client.get(resp.headers["Location"]).get_data(as_text=True)
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert (batch.good_rows, batch.bad_rows, batch.errors) == (4, 0, [])
+    assert "被隐藏" not in body
+    client.post(f"/needs/import/{batch.id}/confirm")
+    assert _titles() == ["H-2", "H-3", "H-4", "H-5"]
+    page = client.post("/needs/import", data={"kind": "need", "include_hidden": "1"}).get_data(as_text=True)
+    assert 'id="include_hidden" value="1" aria-describedby="include-hidden-help" checked' in page
