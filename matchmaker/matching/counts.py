@@ -10,6 +10,7 @@ bigrams in (first, second) order; a count is the sum of its occurrences' field w
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -423,15 +424,23 @@ def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n
     seg = np.zeros((n_docs, 3), dtype=np.int64)
     fw = np.asarray(field_weights, dtype=np.float32)
 
+    # Each thread's counts and document frequencies side by side (see kernels.fill_rows), one array per
+    # thread for all its spans: the counts are left zero by each span, the frequencies add up.
+    local, accs = threading.local(), []
+
     def fill(span):
         occ, occ_at, r0, r1 = span
+        acc = getattr(local, "acc", None)
+        if acc is None:
+            acc = local.acc = np.zeros((n_feat, 2), dtype=np.int64)
+            accs.append(acc)
         args = (t.cid, n_c, fr, doc_start, occ, occ_at, rank, n_w, n_u, n_feat, fw, r0, r1)
-        return kernels.fill_rows(*args, room, indices, data, nnz, seg)
+        kernels.fill_rows(*args, room, indices, data, nnz, seg, acc)
 
-    dfs = _run(fill, spans, n_jobs)
-    df = dfs[0]
-    for part in dfs[1:]:
-        df += part
+    _run(fill, spans, n_jobs)
+    df = accs[0][:, 1].astype(np.int32)
+    for acc in accs[1:]:
+        df += acc[:, 1]
     indptr = np.cumsum(nnz)
     kernels.compact(room, indptr, indices, data)
     indices.resize(int(indptr[-1]), refcheck=False)

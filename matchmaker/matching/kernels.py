@@ -257,7 +257,7 @@ if numba is not None:
 
     @njit(cache=True, nogil=True)
     def _doc(cid, a, b, n_c, fr, occ, o, n_w, n_u, rank, acc, bits, top, feats, lanes):
-        # Accumulate one document's entries (cid[a:b], its word occurrences from o) in acc, one
+        # Accumulate one document's entries (cid[a:b], its word occurrences from o) in acc[:, 0], one
         # count lane per field, and mark each feature it touches in the two-level bitmap (bits:
         # one bit per feature; top: one bit per word of bits); returns how many it touched.
         # First its entries are listed (a bigram by its pair code), then the bigrams' ranks are
@@ -301,24 +301,28 @@ if numba is not None:
         k = 0
         for t in range(n):
             f = feats[t]
-            if acc[f] == 0:
+            if acc[f, 0] == 0:
                 k += 1
                 bits[f >> 6] |= np.uint64(1) << np.uint64(f & 63)
                 top[f >> 12] |= np.uint64(1) << np.uint64((f >> 6) & 63)
-            acc[f] += lanes[t]
+            acc[f, 0] += lanes[t]
         return k
 
     @njit(cache=True, nogil=True)
     def fill_rows(
-        cid, n_c, fr, doc_start, occ, doc_occ, rank, n_w, n_u, n_feat, fw, r0, r1, room, indices, data, nnz, seg
+        cid, n_c, fr, doc_start, occ, doc_occ, rank, n_w, n_u, n_feat, fw, r0, r1, room, indices, data, nnz, seg, acc
     ):
         """Write the rows r0:r1 of the count matrix (indices ascending) one after the other from room[r0] on
         (room[r] is the most row r can start at; it is set to where it starts: the room the rows leave
         unused, a fifth, stays at the end of the span, never touched), each row's number of entries in
-        nnz[r + 1] and its entries per part in seg[r]; return the rows' document frequency of each feature
-        (int32; summed over the spans, np.bincount of the matrix's indices)."""
-        df = np.zeros(n_feat, np.int32)
-        acc = np.zeros(n_feat, np.int64)
+        nnz[r + 1] and its entries per part in seg[r]; add the rows' document frequency of each feature to
+        acc[:, 1] (summed over the spans, np.bincount of the matrix's indices).
+
+        acc (n_feat x 2, int64, a thread's own, reused from span to span) holds a feature's count of the row
+        being counted in acc[f, 0] (zero between rows) and its document frequency beside it in acc[f, 1]:
+        the count is read just before the frequency is raised, so both are one cache line. In an array of
+        their own the frequencies (1.5 MB at 100,000 results) missed the cache on most entries: one span's
+        rows 0.23 -> 0.21 s of one core, alone, the same rows and frequencies."""
         bits = np.zeros((n_feat >> 6) + 1, np.uint64)
         top = np.zeros((n_feat >> 12) + 1, np.uint64)
         longest = 0
@@ -362,14 +366,14 @@ if numba is not None:
                     while w0:
                         f = i0 * 64 + trailing_zeros(w0)
                         w0 &= w0 - np.uint64(1)
-                        v = acc[f]
-                        acc[f] = 0
+                        v = acc[f, 0]
+                        acc[f, 0] = 0
+                        acc[f, 1] += 1
                         x = np.float32(v & low) * f0
                         x += np.float32((v >> np.int64(_LANE)) & low) * f1
                         x += np.float32(v >> np.int64(2 * _LANE)) * f2
                         indices[p] = f
                         data[p] = x
-                        df[f] += 1
                         p += 1
                         if f < n_w:
                             s0 += 1
@@ -378,7 +382,6 @@ if numba is not None:
                         else:
                             s2 += 1
             seg[r, 0], seg[r, 1], seg[r, 2] = s0, s1, s2
-        return df
 
     @njit(cache=True, nogil=True)
     def compact(room, indptr, indices, data):
