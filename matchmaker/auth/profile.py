@@ -34,15 +34,21 @@ def _apply(record, fields, data):
     return {k: before[k] for k in changed}, {k: after[k] for k in changed}
 
 
-def save_profile(user, data, version=None):
-    """The account's own name and phone from the 个人资料 form; audited when something changed; commits.
+def save_profile(user, data, version=None, actor=None):
+    """The account's name and phone, from its own 个人资料 form or, ``actor`` an admin, from the admin's 编辑账号
+    page; audited (who did it: the account itself, or the admin) when something changed; commits.
 
-    ``version``: the profile_version the page showed; a profile saved since from another tab or device is not
-    overwritten (EditConflict), unless this save changes nothing (the second submit of a double click)."""
-    with unless_stale(user, version, profile_version, "个人资料", who="您在其他设备上的登录"):
+    ``version``: the profile_version the page showed; a profile saved since (from another tab or device, by the
+    user or an admin) is not overwritten (EditConflict), unless this save changes nothing (the second submit of a
+    double click)."""
+    actor = actor or user
+    by_admin = actor.id != user.id
+    who = "本人或其他管理员" if by_admin else "您在其他设备上的登录或平台管理员"
+    with unless_stale(user, version, profile_version, "账号的姓名和手机" if by_admin else "个人资料", who=who):
         before, after = _apply(user, PROFILE_FIELDS, data)
     if after:
-        db.session.add(AuditLog(actor_id=user.id, entity="user", entity_id=user.id, action="update_profile",
+        db.session.add(AuditLog(actor_id=actor.id, entity="user", entity_id=user.id,
+                                action="admin_update_profile" if by_admin else "update_profile",
                                 before=before, after=after))  # fmt: skip
     db.session.commit()
     return user

@@ -523,7 +523,8 @@ ACTION_LABELS = {
     "sign_done": "完成网上签约", "register": "认定登记", "unregister": "撤销认定登记", "view": "查看",
     "reset_password": "管理员重置密码", "reset_self": "通过邮件重置密码", "reset_mailed": "发送重置密码邮件",
     "revoke": "吊销", "status": "状态变更", "activate": "启用账号", "deactivate": "停用账号",
-    "update_profile": "修改个人资料", "update_contacts": "修改单位联系方式",
+    "update_profile": "修改个人资料", "admin_update_profile": "管理员修改姓名和手机",
+    "update_contacts": "修改单位联系方式",
 }  # fmt: skip
 ENTITY_LABELS = {
     "contract": "合同",

@@ -9,7 +9,7 @@ from matchmaker.extensions import db
 from matchmaker.models import AuditLog, Organization, User
 
 from ..factories import make_org, make_user
-from ..stale import second_tab_refused, version
+from ..stale import differences, second_tab_refused, version
 from .test_accounts import count
 
 
@@ -302,6 +302,100 @@ def test_an_admins_page_older_than_a_members_save_is_refused(client, auth):
             "contact_phone": "13800138000", "description": "管理员补充的简介", "version": admin_version}  # fmt: skip
     assert client.post(admin_url, data=data).status_code == 409
     assert stored(Organization, org.id).contact_name == "王经理"
+
+
+# 管理后台 → 账号管理 → 编辑 ---------------------------------------------------------------------------------------
+
+
+def test_an_admin_corrects_another_users_name_and_phone(client, auth):
+    """From 账号管理 (a 编辑 link in the account's row): the stored row, the list and the user's own 个人资料 show the
+    change; the audit row names the admin as the one who made it, readable on the audit page."""
+    user = make_user("researcher", name="李华", phone="13800138000")
+    admin = auth.login("admin")
+    listing = client.get("/admin/users", query_string={"q": user.email}).get_data(as_text=True)
+    url = f"/admin/users/{user.id}/edit"
+    assert f'href="{url}"' in listing
+    body, shown = page_of(client, url)
+    assert shown and 'value="李华"' in body and 'value="138 0013 8000"' in body
+    assert user.email in body and "科研人员" in body and user.organization.name in body
+    assert 'name="email"' not in body and 'name="role"' not in body
+    resp = client.post(url, data={"name": " 李华章 ", "phone": "0571-8888 6666", "version": shown})
+    assert resp.status_code == 302 and "/admin/users" in resp.headers["Location"]
+    row = stored(User, user.id)
+    assert (row.name, row.phone) == ("李华章", "057188886666")
+    listing = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert f"已保存 {user.email} 的姓名和手机" in listing and "<td>李华章</td>" in listing
+    (audit,) = audit_rows("user", user.id)
+    assert (audit.actor_id, audit.action) == (admin.id, "admin_update_profile")
+    assert (audit.before, audit.after) == ({"name": "李华", "phone": "13800138000"},
+                                           {"name": "李华章", "phone": "057188886666"})  # fmt: skip
+    log = client.get("/contracts/audit", query_string={"entity": "user", "entity_id": user.id}).get_data(as_text=True)
+    assert "管理员修改姓名和手机" in log and admin.name in log and "李华章" in log
+    auth.logout()
+    auth.login(user)
+    assert 'value="李华章"' in client.get("/auth/profile").get_data(as_text=True)
+
+
+def test_an_admins_save_that_changes_nothing_writes_no_audit_row(client, auth):
+    user = make_user("enterprise", name="周明", phone="13800138000")
+    auth.login("admin")
+    url = f"/admin/users/{user.id}/edit"
+    _, shown = page_of(client, url)
+    data = {"name": "周明", "phone": "138-0013-8000", "version": shown}
+    assert [client.post(url, data=data).status_code for _ in range(2)] == [302, 302]
+    assert not audit_rows("user", user.id)
+
+
+@pytest.mark.parametrize("typed", ["138-0013-800", "电话13800138000"])
+def test_the_admin_form_refuses_a_wrong_phone_with_what_was_typed_kept(client, auth, typed):
+    user = make_user("enterprise", name="周明", phone="13800138000")
+    auth.login("admin")
+    url = f"/admin/users/{user.id}/edit"
+    _, shown = page_of(client, url)
+    resp = client.post(url, data={"name": "周明远", "phone": typed, "version": shown})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "电话号码格式不正确" in body
+    assert f'value="{typed}"' in body and 'value="周明远"' in body and 'aria-invalid="true"' in body
+    row = stored(User, user.id)
+    assert (row.name, row.phone) == ("周明", "13800138000") and not audit_rows("user", user.id)
+
+
+@pytest.mark.parametrize("role", ["enterprise", "researcher", "broker"])
+def test_only_an_admin_edits_another_account(client, auth, role):
+    user = make_user("enterprise", name="周明")
+    auth.login(role)
+    url = f"/admin/users/{user.id}/edit"
+    assert client.get(url).status_code == 403
+    assert client.post(url, data={"name": "被人改了", "phone": "13900001111"}).status_code == 403
+    assert stored(User, user.id).name == "周明" and not audit_rows("user", user.id)
+
+
+def test_an_admins_stale_tab_is_refused(client, auth):
+    """The admin's page, loaded before the user (or another admin) saved, does not put the old name back: 409, what
+    the admin typed kept, the differences listed; saving again from the warned page goes through."""
+    user = make_user("enterprise", name="周明")
+    admin = make_user("admin")
+    auth.login(admin)
+    url = f"/admin/users/{user.id}/edit"
+    _, admin_version = page_of(client, url)
+    auth.logout()
+    auth.login(user)
+    _, shown = page_of(client, "/auth/profile")
+    assert client.post("/auth/profile", data={"name": "周明远", "version": shown}).status_code == 302
+    auth.logout()
+    auth.login(admin)
+    resp = client.post(url, data={"name": "管理员改的", "phone": "13900001111", "version": admin_version})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 409 and "已被修改并保存" in body and 'value="管理员改的"' in body
+    assert differences(body)["姓名"] == ("周明远", "管理员改的")
+    assert stored(User, user.id).name == "周明远"
+    assert client.post(url, data={"name": "管理员改的", "version": version(body)}).status_code == 302
+    assert stored(User, user.id).name == "管理员改的"
+
+
+def test_an_unknown_account_is_404(client, auth):
+    auth.login("admin")
+    assert client.get("/admin/users/999999/edit").status_code == 404
 
 
 # CSRF -------------------------------------------------------------------------------------------------------

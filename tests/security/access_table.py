@@ -42,6 +42,8 @@ ACCESS = {
     "GET /admin/users": "A",
     "GET /admin/users/<int:user_id>/active": "A",
     "POST /admin/users/<int:user_id>/active": "A",
+    "GET /admin/users/<int:user_id>/edit": "A",
+    "POST /admin/users/<int:user_id>/edit": "A",
     "POST /admin/users/<int:user_id>/membership": "A",
     "GET /admin/users/<int:user_id>/password": "A",
     "POST /admin/users/<int:user_id>/password": "A",
