@@ -148,13 +148,23 @@ def test_an_enterprise_user_corrects_their_profile_and_their_enterprises_contact
     p.press("#phone", "Enter")
     p.wait_for_selector("text=个人资料已保存")
     assert p.input_value("#phone") == "138 0013 8000" and "郑强国" in p.inner_text("nav")
+    assert _reads_as_a_heading(p, "#account-title")
 
     p.click("nav a.dropdown-toggle:has-text('郑强国')")
     p.click("nav .dropdown-menu >> text=本单位信息")
     p.wait_for_url("**/auth/organization")
     assert "旅程资料精工有限公司" in p.inner_text("main")
+    assert _reads_as_a_heading(p, "#registered-title") and _reads_as_a_heading(p, "#contacts-title")
     p.fill("#contact_name", "王经理")
     p.fill("#contact_phone", "0591-8888 6666")
     p.click("main form button[type=submit]")
     p.wait_for_selector("text=本单位联系方式已保存")
     assert p.input_value("#contact_name") == "王经理" and p.input_value("#contact_phone") == "0591-88886666"
+
+
+def _reads_as_a_heading(page, selector):
+    """A section's heading (账号信息, 登记信息, 联系方式) is set larger than the bold labels of the list (or form) under it: in the
+    h6 size it was no larger than them and lighter, and read as one more line of the page, not as a heading."""
+    heading, label = (page.evaluate(f"() => parseFloat(getComputedStyle(document.querySelector('{s}')).fontSize)")
+                      for s in (selector, f"{selector} ~ :is(dl, form) :is(dt, label)"))  # fmt: skip
+    return heading > label
