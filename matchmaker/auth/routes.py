@@ -1,6 +1,6 @@
 """Login, logout, registration, password change and one's own profile pages."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import limiter
@@ -226,7 +226,8 @@ def organization_save():
     """Save the contact details of one's own enterprise (a member's, its request to join approved)."""
     org = current_user.organization
     if org is None or not org.can_edit_contacts(current_user):
-        abort(403)
+        # A request to join still pending (say, a tab left open): the page saying why nothing can be changed yet.
+        return render_template("auth/organization.html", org=org, form=None), 403
     form = OrganizationContactsForm(obj=org)
     code = None
     if form.validate_on_submit():

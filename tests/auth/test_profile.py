@@ -255,18 +255,40 @@ def test_other_roles_see_their_organisation_read_only(client, auth, role):
     assert stored(Organization, org.id).contact_name == "科研处张老师"
 
 
-def test_a_pending_request_to_join_gives_no_form(client, auth):
-    """An enterprise user whose request to join waits for the admin is no member yet: nothing shown or changed."""
+@pytest.mark.parametrize("role", ["enterprise", "researcher"])
+def test_a_pending_request_to_join_is_told_why_nothing_can_be_changed(client, auth, role):
+    """A user whose request to join waits for the admin is no member yet: nothing of the organisation is shown or
+    changed, and the page says so (the request waits for the admin's review; an enterprise user learns what approval
+    will let them change), reached from the user menu and from 个人资料. It showed one line, "平台管理员核实后，这里将
+    显示该单位的信息", with no word of why nothing could be edited, and the menu had no way to it."""
     org, _ = _enterprise()
-    newcomer = make_user("enterprise", org=make_org("enterprise"))
+    newcomer = make_user(role, org=make_org("enterprise" if role == "enterprise" else "university"))
     newcomer.organization, newcomer.requested_organization = None, org
     db.session.commit()
     auth.login(newcomer)
+    profile = client.get("/auth/profile").get_data(as_text=True)
+    assert profile.count('href="/auth/organization"') == 2  # the user menu's 本单位信息, the pending request's line
+    body = client.get("/auth/organization").get_data(as_text=True)
+    assert "您的加入申请待平台管理员审核" in body and f"您申请加入「{org.name}」" in body
+    assert "审核通过前，您还不是该单位的成员，因此这里不显示该单位的登记信息和联系方式，您也不能修改" in body
+    assert ("更新本单位的地址、联系人、联系电话和联系邮箱" in body) == (role == "enterprise")
+    assert 'name="contact_name"' not in body and "旧联系人" not in body
+    resp = client.post("/auth/organization", data=CONTACTS)
+    if role == "enterprise":  # a tab left open: refused, with the page saying why
+        assert resp.status_code == 403 and "您的加入申请待平台管理员审核" in resp.get_data(as_text=True)
+    else:
+        assert resp.status_code == 403
+    assert stored(Organization, org.id).contact_name == "旧联系人" and not audit_rows("organization", org.id)
+
+
+def test_an_account_of_no_organisation_is_told_to_ask_the_admin(client, auth):
+    user = make_user("broker")
+    user.organization = None
+    db.session.commit()
+    auth.login(user)
     assert 'href="/auth/organization"' not in client.get("/auth/profile").get_data(as_text=True)
     body = client.get("/auth/organization").get_data(as_text=True)
-    assert "平台管理员核实后" in body and 'name="contact_name"' not in body and "旧联系人" not in body
-    assert client.post("/auth/organization", data=CONTACTS).status_code == 403
-    assert stored(Organization, org.id).contact_name == "旧联系人"
+    assert "您的账号尚未关联单位" in body and "加入申请" not in body
 
 
 def test_an_admin_sees_a_link_to_the_admin_edit_page(client, auth):
