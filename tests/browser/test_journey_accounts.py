@@ -157,9 +157,14 @@ def test_an_enterprise_user_corrects_their_profile_and_their_enterprises_contact
     assert _reads_as_a_heading(p, "#registered-title") and _reads_as_a_heading(p, "#contacts-title")
     p.fill("#contact_name", "王经理")
     p.fill("#contact_phone", "0591-8888 6666")
+    p.fill("#contact_email", "wang.jingli@lvcheng-jinggong.com.cn")
     p.click("main form button[type=submit]")
     p.wait_for_selector("text=本单位联系方式已保存")
     assert p.input_value("#contact_name") == "王经理" and p.input_value("#contact_phone") == "0591-88886666"
+    # An address of this length is read whole in its box (a third of the form's width cut it off)
+    assert p.evaluate(
+        "() => { const e = document.querySelector('#contact_email'); return e.scrollWidth <= e.clientWidth }"
+    )
 
 
 def _reads_as_a_heading(page, selector):
