@@ -12,6 +12,7 @@ import numpy as np
 
 from . import tokenize as tok
 from .allpairs import score_block, side_rows
+from .counts import _SPLIT_WORDS_DOCS, count_terms
 from .docs import Doc, MatchResult, doc_cache
 from .explain import explain_candidates
 from .index import SideIndex, row_block, top_n
@@ -341,3 +342,19 @@ def warm_up() -> None:
                 Doc(10**6, "指纹识别门锁", "", "鳗鱼养殖尾液与指纹识别门锁")
             )  # words first seen after the fit
     top_n(np.linspace(0, 1, 128, dtype=np.float32), 8)  # its sampled threshold (kernels.nth_largest): large sides only
+    # A large fit numbers its words on two threads (from counts._SPLIT_WORDS_DOCS documents) and outgrows the
+    # words' first hash table (32,768 words a thread): those loops on made-up words, a count and no fit.
+    count_terms(_made_up_docs(_SPLIT_WORDS_DOCS), engine.field_weights, engine.char_unigrams, 2)
+
+
+def _made_up_docs(n: int) -> list[str]:
+    """n token-cache strings (title, keywords, body) of ten distinct made-up words each, four letters a-z."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+
+    def word(k: int) -> str:
+        return "".join(letters[k // 26**p % 26] for p in range(4))
+
+    return [
+        f"{word(10 * i)} {word(10 * i + 1)}\n{word(10 * i + 2)}\n" + " ".join(word(10 * i + j) for j in range(3, 10))
+        for i in range(n)
+    ]
