@@ -66,8 +66,7 @@ def report(batch_id):
     pages = max((max(len(errors), len(warnings), len(alike)) + ERRORS_PER_PAGE - 1) // ERRORS_PER_PAGE, 1)
     part = slice((page - 1) * ERRORS_PER_PAGE, page * ERRORS_PER_PAGE)
     done, total = imports.progress(batch)
-    hidden = imports.hidden_in_report(errors)
-    hidden = imports.rows_text(hidden) if hidden else ""
+    hidden = imports.hidden_notice(batch)
     return render_template("imports/report.html", batch=batch, errors=errors[part], warnings=warnings[part], hidden=hidden,
                            n_errors=len(errors), n_warned=len({w[0] for w in warnings}), page=page, pages=pages,
                            alike=alike[part], n_alike=len({a[0] for a in alike}),

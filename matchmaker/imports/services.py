@@ -123,7 +123,7 @@ def report_entries(batch):
     report: warnings on amounts read as half-width, alike on external references that are likely duplicates."""
     entries = batch.errors or []
     return (
-        [e for e in entries if len(e) == 3],
+        [e[:3] for e in entries if len(e) == 3 or e[3] == HIDDEN],
         [e[:3] for e in entries if len(e) > 3 and e[3] == WARNING],
         [e[:3] for e in entries if len(e) > 3 and e[3] == ALIKE],
     )
@@ -134,7 +134,8 @@ def analyse(kind, content, fmt, max_rows, progress=None, include_hidden=False):
 
     The report, as kept on the batch, lists errors [row, column, reason] and, for good rows to import,
     warnings [row, column, note, WARNING] (an amount typed in full-width digits) and [row, column, note, ALIKE]
-    (an external reference equal to a stored one or an earlier row's but for width or case), by row.
+    (an external reference equal to a stored one or an earlier row's but for width or case), by row; the hidden rows
+    past the first few are one error [row, 整行, reason, HIDDEN, their notice] (_hidden_entries).
     `progress(rows read)` is called as the file is read, and as its rows are checked. Rows hidden in an .xlsx are left
     out, each an error, unless `include_hidden`."""
     too_long = []  # rows left out by the reader: (row, column, reason)
@@ -160,7 +161,6 @@ def analyse(kind, content, fmt, max_rows, progress=None, include_hidden=False):
                     raw[name] = unquoted(raw[name])
     lookups = _lookups(kind, [r for _, r in raw_rows])
     good, errors, seen, notes, alike = [], [list(p) for p in too_long], {}, {}, {}
-    errors += [[n, WHOLE_ROW, HIDDEN_ROW] for n in hidden]
     folded = {}  # an external reference as compared for a likely duplicate -> (row, the first as typed)
     for i, (number, raw) in enumerate(raw_rows, start=1):
         if progress is not None and i % 1000 == 0:
@@ -188,8 +188,8 @@ def analyse(kind, content, fmt, max_rows, progress=None, include_hidden=False):
     fresh = [(n, d) for n, d in good if d["external_ref"] not in existing]
     for n, ref, stored in _stored_like(model, fresh):
         alike.setdefault(n, []).append(_near_duplicate(ref, stored, "平台上已有"))
-    bad = len({e[0] for e in errors})
-    errors = collapse_again(errors)  # a column's cells past the first few told once, counted
+    bad = len({e[0] for e in errors} | set(hidden))
+    errors = collapse_again(errors) + _hidden_entries(hidden)  # a column's cells past the first few told once, counted
     report = errors + [[n, col, note, WARNING] for n, _ in fresh for col, note in notes[n]]
     report += [[n, "外部编号", note, ALIKE] for n, _ in fresh for note in alike.get(n, ())]
     report.sort(key=lambda e: e[0])
@@ -201,9 +201,30 @@ UNHIDE = "若要导入，请在 Excel 中取消隐藏这些行（或清除筛选
 HIDDEN_ROW = f"该行在 Excel 中被隐藏（可能是筛选），未导入：{UNHIDE}"  # a user who filtered the sheet saw other rows
 
 
-def hidden_in_report(errors):
-    """The rows of a report's errors left out as hidden in Excel."""
-    return [e[0] for e in errors if e[2] == HIDDEN_ROW]
+HIDDEN = "hidden"  # the fourth item of the report entry standing for the hidden rows past the first HIDDEN_NAMED
+HIDDEN_NAMED = 5  # hidden rows named each on the report; the others told in one entry, counted, with their rows
+
+
+def _hidden_entries(hidden):
+    """The report's errors of the rows left out as hidden: the first HIDDEN_NAMED each, the others one entry with their
+    count and rows (20,000 filtered out were 20,000 lines of one sentence, 100 pages), carrying the rows_text of them
+    all for the notice above the report."""
+    named, rest = hidden[:HIDDEN_NAMED], hidden[HIDDEN_NAMED:]
+    out = [[n, WHOLE_ROW, HIDDEN_ROW] for n in named]
+    if rest:
+        more = f"第 {rest[0]} 行起更多的行同样在 Excel 中被隐藏（可能是筛选），未导入（共 {len(rest)} 行：{rows_text(rest)}）"
+        out.append([rest[0], WHOLE_ROW, f"{more}：{UNHIDE}", HIDDEN, rows_text(hidden)])
+    return out
+
+
+def hidden_notice(batch):
+    """The rows left out as hidden in Excel, as the report's notice names them (第 3、5–7 行), or ""."""
+    entries = batch.errors or []
+    told = next((e[4] for e in entries if len(e) > 4 and e[3] == HIDDEN), None)
+    if told:
+        return told
+    rows = [e[0] for e in entries if len(e) == 3 and e[2] == HIDDEN_ROW]
+    return rows_text(rows) if rows else ""
 
 
 def _fold(ref):

@@ -93,3 +93,22 @@ def test_include_hidden_rows_reads_them_as_any_row_and_the_form_keeps_the_choice
     assert _titles() == ["H-2", "H-3", "H-4", "H-5"]
     page = client.post("/needs/import", data={"kind": "need", "include_hidden": "1"}).get_data(as_text=True)
     assert 'id="include_hidden" value="1" aria-describedby="include-hidden-help" checked' in page
+
+
+def test_many_hidden_rows_are_told_in_one_entry_with_their_count_and_ranges(client, admin):
+    """Rows 3, 5-7 and 10-40 filtered out: the report names the first five rows each and the other 30 in one entry
+    (共 30 行：第 11–40 行, as the formula cells), not a line a row; the notice above names them all as ranges; the counts
+    stay those of the rows."""
+    hidden = [3, 5, 6, 7, *range(10, 41)]
+    resp = upload(client, _filtered(40, hidden))
+    body = client.get(resp.headers["Location"]).get_data(as_text=True)
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert (batch.total_rows, batch.good_rows, batch.bad_rows) == (40, 5, 35)
+    assert [e[0] for e in batch.errors] == [3, 5, 6, 7, 10, 11]
+    more = batch.errors[-1][2]
+    assert more.startswith("第 11 行起更多的行同样在 Excel 中被隐藏（可能是筛选），未导入（共 30 行：第 11–40 行）")
+    assert more in body and body.count("该行在 Excel 中被隐藏") == 5
+    assert "第 3、5–7、10–40 行在 Excel 中被隐藏（可能是筛选），未导入" in body
+    assert "有问题的行（35 行，6 处）" in body
+    client.post(f"/needs/import/{batch.id}/confirm")
+    assert _titles() == ["H-2", "H-4", "H-41", "H-8", "H-9"]
