@@ -1,6 +1,7 @@
 """Read an uploaded .xlsx or .csv into a header and rows, with a Chinese message for every bad file."""
 
 import csv
+import html
 import io
 import itertools
 import re
@@ -629,36 +630,99 @@ def _unread_cells(archive, path, limits):
     value). Such a cell was told "请填写…" although the user filled it, or, in a column not required, imported
     as empty. Also a formula whose kept result is an error (#DIV/0!, #N/A): openpyxl reads it as that text, which
     was "必须是数字" in a number's column and imported as the text in a free one. Read only when the part holds a
-    formula or a merge (a raw search first)."""
-    from openpyxl.xml.functions import iterparse  # defusedxml's when installed, as openpyxl parses
-
+    formula or a merge (a raw search first), then in the raw bytes too (C speed), as _hidden_rows: only the cells
+    holding a formula and the merges are looked at, not every element parsed."""
     with archive.open(path) as f:
         if not _holds_formula_or_merge(f):
             return {}
     out, merged_cells, told = {}, 0, {}  # told: {(column, kind): cells named so far, or the reason standing for more}
-    with archive.open(path) as f:
-        for _, el in iterparse(f):
-            tag = el.tag.rsplit("}", 1)[-1]
-            if tag == "c":
-                formula = value = None
-                for child in el:
-                    name = child.tag.rsplit("}", 1)[-1]
-                    if name == "f":
-                        formula = child.text or ""
-                    elif name == "is" or (name == "v" and (child.text or el.get("t") == "str")):
-                        value = child  # a result kept (Excel keeps a formula's empty text as t="str", <v></v>)
-                at = _ref(el.get("r"))
-                if formula is not None and at is not None and at[1] < limits.max_cols:
-                    if value is None and formula:
-                        out.setdefault(at[0], {})[at[1]] = _told(told, at, NoResult, _no_result, el, formula)
-                    elif el.get("t") == "e":  # its kept result is an error (#DIV/0!), read as that text
-                        out.setdefault(at[0], {})[at[1]] = _told(told, at, str, _error, el, formula, value)
-                el.clear()
-            elif tag == "row":
-                el.clear()
-            elif tag == "mergeCell":
-                merged_cells += _merged(out, el.get("ref") or "", limits, MOST_MERGED_CELLS - merged_cells)
+    for m, body in _formula_cells_and_merges(archive, path):
+        if m.group("merge") is not None:
+            ref = _attr(m.group("merge"), b"ref")
+            merged_cells += _merged(out, ref, limits, MOST_MERGED_CELLS - merged_cells)
+            continue
+        ref, kind = _attr(m.group("cell"), b"r"), _attr(m.group("cell"), b"t")
+        at = _ref(ref)
+        if at is None or at[1] >= limits.max_cols:
+            continue
+        formula = _text(m.group("formula") or b"")
+        value = _value(body, kind)
+        if value is None and formula:
+            out.setdefault(at[0], {})[at[1]] = _told(told, at, NoResult, _no_result, ref, formula)
+        elif kind == "e":  # its kept result is an error (#DIV/0!), read as that text
+            out.setdefault(at[0], {})[at[1]] = _told(told, at, str, _error, ref, formula, value)
     return out
+
+
+_P = rb"(?:[A-Za-z_][\w.-]*:)?"  # a namespace prefix (<x:c>, as the Open XML SDK writes)
+# A cell opening with a formula (its first child, as the schema orders them: f, v, is) or a merge; a cell's or a
+# merge's attributes never hold ">".
+_CELL_OR_MERGE = re.compile(
+    rb"<(?P<prefix>"
+    + _P
+    + rb")c(?P<cell>\s[^>]*?)?(?<!/)>\s*<"
+    + _P
+    + rb"f(?:\s[^>]*?)?(?:/>|>(?P<formula>[^<]*)</"
+    + _P
+    + rb"f>)|<"
+    + _P
+    + rb"mergeCell(?P<merge>\s[^>]*?)/?>"
+)
+_VALUE_TAG = re.compile(rb"<" + _P + rb"(v|is)(?=[\s/>])([^>]*)>")
+_ATTRS = {
+    name: re.compile(rb"(?:^|\s)" + name + rb"\s*=\s*(?:\"([^\"]*)\"|'([^']*)')") for name in (b"r", b"t", b"ref")
+}
+_LONGEST_OPENING = (
+    256 * 1024
+)  # a cell's opening tag and formula (Excel: 8,192 characters, each up to 6 bytes as &quot;)
+
+
+def _formula_cells_and_merges(archive, path):
+    """(match, the rest of the cell to its end tag) of each cell opening with a formula and each merge of a sheet part,
+    in order, read a MB at a time: a cell or merge cut by a chunk's end is read with the next one."""
+    rest = b""
+    with archive.open(path) as f:
+        while chunk := f.read(1024 * 1024):
+            data, done, cut = rest + chunk, 0, None
+            for m in _CELL_OR_MERGE.finditer(data):
+                body = b""
+                if m.group("merge") is None:
+                    end = data.find(b"</" + m.group("prefix") + b"c>", m.end())
+                    if end < 0:  # the cell goes on in the next chunk
+                        cut = m.start()
+                        break
+                    body = data[m.end() : end]
+                done = m.end() + len(body)
+                yield m, body
+            # kept for the next chunk: a cell cut before it matched (its opening and formula at most that long)
+            rest = data[cut if cut is not None else max(done, len(data) - _LONGEST_OPENING) :]
+
+
+def _attr(attrs, name):
+    m = _ATTRS[name].search(attrs or b"")
+    return _text(m.group(1) if m.group(1) is not None else m.group(2)) if m else None
+
+
+def _text(raw):
+    """An XML text's bytes as text, its entities (&amp; &quot; &#10;) read."""
+    text = raw.decode("utf-8", "replace")
+    return html.unescape(text) if "&" in text else text
+
+
+def _value(body, kind):
+    """A formula cell's kept result as text (its <v>, "" for an inline string), or None when it keeps none (Excel keeps
+    a formula's empty text as t="str", <v></v>)."""
+    for m in _VALUE_TAG.finditer(body):
+        if m.group(1) == b"is":
+            return ""
+        if m.group(2).endswith(b"/"):
+            text = ""
+        else:
+            close = body.find(b"<", m.end())
+            text = _text(body[m.end() : close if close >= 0 else len(body)])
+        if text or kind == "str":
+            return text
+    return None
 
 
 CELLS_NAMED = 5  # cells of one column named each with its formula; the others share one reason, told once (Again)
@@ -686,16 +750,16 @@ def _shown(formula):
     return formula if len(formula) <= 40 else formula[:40] + "…"
 
 
-def _no_result(el, formula):
+def _no_result(ref, formula):
     return (
-        f"单元格 {el.get('r')} 是公式（={_shown(formula)}），文件中没有保存计算结果：请用 Excel 打开该文件并保存后"
+        f"单元格 {ref} 是公式（={_shown(formula)}），文件中没有保存计算结果：请用 Excel 打开该文件并保存后"
         "重新上传，或在单元格中直接填写内容"
     )
 
 
-def _error(el, formula, value):
-    error = (value.text or "")[:20] if value is not None else "错误"
-    return f"单元格 {el.get('r')} 的公式（={_shown(formula)}）计算出错（{error}）：请改正公式，或在单元格中直接填写内容"
+def _error(ref, formula, value):
+    error = value[:20] if value is not None else "错误"
+    return f"单元格 {ref} 的公式（={_shown(formula)}）计算出错（{error}）：请改正公式，或在单元格中直接填写内容"
 
 
 class Again(str):

@@ -223,6 +223,69 @@ def test_many_formulas_of_one_column_are_told_once_with_their_count(client, admi
     assert [e[0] for e in batch.errors] == [2, 3, 4, 5, 6, 7]
     assert "单元格 L6 是公式（=10*6）" in batch.errors[4][2]
     last = batch.errors[5]
-    assert last[1] == "预算（万元）" and last[2].startswith("单元格 L7 起该列的更多单元格同样是公式，文件中没有保存计算结果")
+    assert last[1] == "预算（万元）" and last[2].startswith(
+        "单元格 L7 起该列的更多单元格同样是公式，文件中没有保存计算结果"
+    )
     assert last[2].endswith("（共 7 行：第 7–13 行）")
     assert "第 7–13 行" in body
+
+
+def _hand_written_sheet(prefix, n_rows=8000):
+    """A sheet part as other programs write it: cells with a namespace prefix (the Open XML SDK's <x:c>), formulas with
+    entities, shared ones, kept empty text, an error, an element on its own lines, merges, a formula outside the cells
+    (<xm:f> of a data validation), and over 2 MB, so that cells fall across the 1 MB chunks it is read in."""
+    p, rows = prefix, []
+    formulas = [
+        '<{p}f>CONCAT(&quot;a&amp;b&quot;,"&lt;x&gt;")</{p}f>',  # r % 7 == 0: no result
+        '<{p}f>""</{p}f><{p}v></{p}v>',  # 1: its empty text kept (t="str"): no problem
+        "<{p}f>1/0</{p}f><{p}v>#DIV/0!</{p}v>",  # 2: an error
+        '<{p}f t="shared" ref="C{r}:C{r2}" si="{r}">A{r}*2</{p}f>',  # 3: no result
+        '<{p}f t="shared" si="{r}"/>',  # 4: a shared formula's other cell: told by its first
+        "\n  <{p}f>SUM(A1:A2)</{p}f>\n  <{p}v/>\n",  # 5: no result
+        "<{p}f>A1</{p}f><{p}v>ok</{p}v>",  # 6: a kept result
+    ]
+    kinds = {1: ' t="str"', 2: ' t="e"', 6: ' t="str"'}
+    for r in range(2, n_rows + 2):
+        k = r % 7
+        inner = formulas[k].format(p=p, r=r, r2=r + 2)
+        rows.append(
+            f'<{p}row r="{r}"><{p}c r="A{r}" t="inlineStr"><{p}is><{p}t>R-{r}{"长文本" * 20}</{p}t></{p}is></{p}c>'
+            f'<{p}c r="C{r}"{kinds.get(k, "")}>{inner}</{p}c><{p}c r="D{r}" s="2"/></{p}row>'
+        )
+    merges = "".join(f'<{p}mergeCell ref="E{r}:F{r + 1}"/>' for r in range(2, 200, 3))
+    ns = f'xmlns{":x" if p else ""}="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<{p}worksheet {ns} xmlns:xm="urn:xm"><{p}sheetData>{"".join(rows)}'
+        f"</{p}sheetData><{p}mergeCells>{merges}</{p}mergeCells>"
+        f"<{p}extLst><{p}ext><xm:f>Sheet2!$A$1:$A$3</xm:f></{p}ext></{p}extLst></{p}worksheet>"
+    ).encode()
+
+
+@pytest.mark.parametrize("prefix", ["", "x:"])
+def test_a_hand_written_sheet_of_formulas_is_read_cell_by_cell(prefix):
+    """The raw scan of a sheet's formulas and merges finds what a parse of every element did: the formulas without a
+    kept result (their entities read: ="a&b"), the errors, the cells under merges; not a kept empty text, a kept
+    result, a shared formula's other cells nor a formula outside the cells; wherever a 1 MB chunk ends."""
+    import zipfile
+
+    from matchmaker.imports.reader import CELLS_NAMED, Again, Limits, NoResult, _unread_cells
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("sheet.xml", _hand_written_sheet(prefix))
+    with zipfile.ZipFile(buf) as zf:
+        assert zf.getinfo("sheet.xml").file_size > 2 * 1024 * 1024
+        out = _unread_cells(zf, "sheet.xml", Limits())
+    formulas = {r: cells[2] for r, cells in out.items() if 2 in cells}
+    assert sorted(formulas) == [r for r in range(2, 8002) if r % 7 in (0, 2, 3, 5)]
+    assert formulas[7] == NoResult(
+        '单元格 C7 是公式（=CONCAT("a&b","<x>")），文件中没有保存计算结果：请用 Excel 打开该文件并保存后重新上传，'
+        "或在单元格中直接填写内容"
+    )
+    assert formulas[2] == "单元格 C2 的公式（=1/0）计算出错（#DIV/0!）：请改正公式，或在单元格中直接填写内容"
+    assert "单元格 C10 是公式（=A10*2）" in formulas[10] and "单元格 C12 是公式（=SUM(A1:A2)）" in formulas[12]
+    no_result = [r for r, why in sorted(formulas.items()) if isinstance(why, NoResult)]
+    assert all(not isinstance(formulas[r], Again) for r in no_result[:CELLS_NAMED])
+    assert len({id(formulas[r]) for r in no_result[CELLS_NAMED:]}) == 1  # the others share one reason, told once
+    merged = sorted((r, c) for r, cells in out.items() for c in cells if c in (4, 5))
+    assert len(merged) == 66 * 3 and (3, 4) in merged and (2, 4) not in merged
