@@ -112,3 +112,12 @@ def test_many_hidden_rows_are_told_in_one_entry_with_their_count_and_ranges(clie
     assert "有问题的行（35 行，6 处）" in body
     client.post(f"/needs/import/{batch.id}/confirm")
     assert _titles() == ["H-2", "H-4", "H-41", "H-8", "H-9"]
+
+
+def test_the_reports_row_and_column_stay_on_one_line_beside_a_long_reason(client, admin):
+    """行号 and 列 (整行, 预算（万元）) are kept on one line: beside a long reason the browser squeezed them to a
+    character a line (行/号, 整/行) at 1280 px."""
+    resp = upload(client, _filtered(4, [3]))
+    body = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert '<th class="text-nowrap">行号</th><th class="text-nowrap">列</th>' in body
+    assert '<td class="text-nowrap">3</td><td class="text-nowrap">整行</td>' in body

@@ -382,7 +382,7 @@ def test_the_upload_request_leaves_reading_the_file_to_the_background_job(make_a
         assert "文件还在校验中" in page and count() == 0
         assert jobs.run_due() == {"ran": 1, "failed": 0}
         page = c.get(resp.headers["Location"]).get_data(as_text=True)
-        assert "确认导入 1 条" in page and "<td>3</td><td>需求名称</td>" in page
+        assert "确认导入 1 条" in page and '<td class="text-nowrap">3</td><td class="text-nowrap">需求名称</td>' in page
         c.post(f"/needs/import/{good_id}/confirm")
         assert jobs.run_due() == {"ran": 1, "failed": 0} and count() == 1
 

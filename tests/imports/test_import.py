@@ -100,7 +100,10 @@ def test_report_lists_exactly_the_bad_rows_and_imports_nothing_yet(client, admin
     body = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "金额最多保留两位小数" in body and "有效期截止日期不能早于今天" in body and "与第 2 行的外部编号重复" in body
     # the title's problem in its column's name (it said 标题 under 需求名称)
-    assert "<td>3</td><td>需求名称</td><td>需求名称长度应为 5–100 个字符（当前 1 个）</td>" in body
+    assert (
+        '<td class="text-nowrap">3</td><td class="text-nowrap">需求名称</td><td>需求名称长度应为 5–100 个字符（当前 1 个）</td>'
+        in body
+    )
     assert "尚未写入任何数据" in body
 
 
@@ -486,7 +489,10 @@ def test_a_row_gone_bad_before_confirmation_is_listed_with_its_reason(client, ad
     client.post(f"/needs/import/{batch.id}/confirm")
     body = client.get(f"/needs/import/{batch.id}").get_data(as_text=True)
     assert count() == 2 and "有 1 行因数据问题未导入" in body
-    assert "<td>3</td><td>需求单位</td><td>单位“改名前的企业”在平台上不存在" in body
+    assert (
+        '<td class="text-nowrap">3</td><td class="text-nowrap">需求单位</td><td>单位“改名前的企业”在平台上不存在'
+        in body
+    )
 
 
 def test_an_organisation_typed_with_other_brackets_or_full_width_letters_is_found(client, admin):
@@ -515,8 +521,14 @@ def test_amounts_typed_in_full_width_digits_are_shown_to_check_before_confirming
     batch = db.session.scalar(db.select(ImportBatch))
     assert (batch.good_rows, batch.bad_rows) == (4, 1)
     assert "其中 2 行的金额含全角数字或符号" in body and "请核对的金额（2 行）" in body
-    assert "<td>2</td><td>预算（万元）</td><td>“１２３．５”含全角或特殊字符，读作 123.50 万元</td>" in body
-    assert "<td>3</td><td>预算（万元）</td><td>“８０”含全角或特殊字符，读作 80.00 万元</td>" in body
+    assert (
+        '<td class="text-nowrap">2</td><td class="text-nowrap">预算（万元）</td><td>“１２３．５”含全角或特殊字符，读作 123.50 万元</td>'
+        in body
+    )
+    assert (
+        '<td class="text-nowrap">3</td><td class="text-nowrap">预算（万元）</td><td>“８０”含全角或特殊字符，读作 80.00 万元</td>'
+        in body
+    )
     assert "“１２３．５ａ”按半角读作“123.5a”，其中“a”不是数字" in body
     assert "有问题的行（1 行，1 处）" in body
     assert "可导入" in body and "已存在（将跳过）" in body
@@ -594,9 +606,15 @@ def test_external_refs_differing_only_in_width_or_case_are_shown_as_likely_dupli
     assert (batch.good_rows, batch.bad_rows, batch.duplicate_rows) == (4, 0, 1)
     assert "其中 3 行的外部编号与平台上已有的或文件中前面某行的编号只差全角/半角或大小写" in body
     assert "可能重复的外部编号（3 行）" in body
-    assert "<td>2</td><td>外部编号</td><td>外部编号“NEED－1”与平台上已有的“NEED-1”只差全角/半角或大小写" in body
+    assert (
+        '<td class="text-nowrap">2</td><td class="text-nowrap">外部编号</td><td>外部编号“NEED－1”与平台上已有的“NEED-1”只差全角/半角或大小写'
+        in body
+    )
     assert "外部编号“need-1”与平台上已有的“NEED-1”只差全角/半角或大小写" in body
-    assert "<td>6</td><td>外部编号</td><td>外部编号“n-7”与第 5 行的“N-7”只差全角/半角或大小写" in body
+    assert (
+        '<td class="text-nowrap">6</td><td class="text-nowrap">外部编号</td><td>外部编号“n-7”与第 5 行的“N-7”只差全角/半角或大小写'
+        in body
+    )
     assert "请核对的金额" not in body and "有问题的行（" not in body
     client.post(f"/needs/import/{batch.id}/confirm")
     refs = db.session.scalars(db.select(TechNeed.external_ref).order_by(TechNeed.id)).all()

@@ -71,7 +71,10 @@ def test_the_batch_page_shows_the_report_without_loading_the_file(client, auth):
         page = client.get(f"/needs/import/{batch_id}").get_data(as_text=True)
     assert "正在导入：" in page and ">1200 / 3000<" in page
     assert "有问题的行（6000 行，6000 处）" in page
-    assert "<td>201</td><td>需求名称</td><td>第 201 行的需求名称不能为空</td>" in page
+    assert (
+        '<td class="text-nowrap">201</td><td class="text-nowrap">需求名称</td><td>第 201 行的需求名称不能为空</td>'
+        in page
+    )
     assert not returned(seen, "content")
     assert client.get(f"/needs/import/{batch_id + 1}").status_code == 404
 
