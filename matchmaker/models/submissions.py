@@ -16,4 +16,8 @@ class SubmissionKey(db.Model):
     entity = db.Column(db.String(30), nullable=False)  # need / result / contract / event / suggestion / ...
     entity_id = db.Column(db.Integer)
     user_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    # A form making a row: where it was sent and a hash of each field it sent (utils/once.py), so that the
+    # form reached again by 后退 and sent with other values is told apart from a repeat of the first submit.
+    path = db.Column(db.String(200))
+    sent = db.Column(db.Text)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)

@@ -5,14 +5,20 @@ A service calls ``claim(key, entity, user)`` as the first write of its transacti
 committed submit raises ``Repeat`` carrying the first one's row id, and the view answers
 303 to that row. The unique constraint decides races: a twin still in flight blocks (PostgreSQL)
 or waits for SQLite's write lock, then fails on the key and reads the winner's row.
+
+A form making a row is reached again by 后退 with the key it was sent with (app.js puts it back, so that 保存
+again makes no second row). Sent with other values than the first time (the user changed them to make another
+row), it is no repeat: its key field refuses it (``key_field``) with a fresh key and a message, what was typed
+kept, rather than the view answering with the first row as if nothing had been typed.
 """
 
 import hashlib
 import hmac
+import json
 import secrets
 import time
 
-from flask import current_app, g, has_request_context
+from flask import current_app, flash, g, has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -20,6 +26,14 @@ from ..extensions import db
 from ..models.submissions import SubmissionKey
 
 FIELD = "submission_key"
+NOT_TYPED = {FIELD, "csrf_token"}  # fresh on every page shown: no part of what a submit says
+
+CHANGED = "此表单已提交过一次（已保存为{what}），本次改动未保存。如要新建另一条，请核对下面保留的内容后再次提交。"
+WHAT = {"need": "技术需求", "result": "科技成果", "contract": "技术合同", "event": "对接活动", "suggestion": "对接配对",
+        "visit": "对接走访记录", "visit_need": "技术需求", "urgent_request": "快速通道申请", "urgent_mark": "快速通道申请",
+        "training_course": "培训课程", "training_session": "培训班次", "training_enrolment": "培训报名",
+        "live_session": "直播课堂", "financing_case": "融资申请", "zone": "专区", "organization": "单位", "user": "账号",
+        "api_token": "API 令牌", "contract_document": "待签署合同文本", "event_pair": "对接配对"}  # fmt: skip
 
 
 class Repeat(Exception):  # noqa: N818  (a normal outcome, not an error)
@@ -50,15 +64,44 @@ def lookup(key, entity=None, user=None, target=None):
     a key copied into another form, or another account's, is not a repeat of this submit. With ``target`` (the
     row a form acts on), only a key used on that row: the key of pair A's form sent for pair B is not a repeat."""
     row = _stored(key)
-    if row is None or (entity is not None and not _same_form(row, entity, user, target)):
-        return None
+    if row is None or (entity is not None and not _same_form(row, entity, user, target)) or _changed(row):
+        return None  # a form changed since its first submit is no repeat: its key field refuses it
     return row.entity, row.entity_id
 
 
 def _stored(key):
     return db.session.execute(
-        select(SubmissionKey.entity, SubmissionKey.entity_id, SubmissionKey.user_id).filter_by(key=key)
+        select(
+            SubmissionKey.entity, SubmissionKey.entity_id, SubmissionKey.user_id, SubmissionKey.path, SubmissionKey.sent
+        ).filter_by(key=key)
     ).first()
+
+
+def _sent_now():
+    """A hash of each field the form being submitted sent (its key and CSRF token aside), or None outside a POST."""
+    if not has_request_context() or request.method != "POST":
+        return None
+    return {
+        name: hashlib.sha256("\x1f".join(v.strip() for v in request.form.getlist(name)).encode()).hexdigest()[:16]
+        for name in request.form
+        if name not in NOT_TYPED
+    }
+
+
+def _where_sent(target):
+    """The columns recording a form making a row: where it was sent and what each field held (hashed)."""
+    sent = _sent_now() if target is None else None
+    return {} if sent is None else {"path": request.path[:200], "sent": json.dumps(sent, sort_keys=True)}
+
+
+def _changed(row):
+    """Whether a form making a row, sent again with its used key, says something else than its first submit: a
+    field both submits sent holds another value (a box ticked only now, such as 仍要提交, is no change)."""
+    now = _sent_now() if row.sent is not None else None
+    if now is None or row.path != request.path[:200]:
+        return False  # a state-changing form, or the key of another form (the entity checks decide)
+    before = json.loads(row.sent)
+    return any(before[name] != digest for name, digest in now.items() if name in before)
 
 
 def _same_form(row, entity, user, target=None):
@@ -83,7 +126,7 @@ def claim(key, entity, user=None, target=None):
     if row is not None:
         raise Repeat(row.entity, row.entity_id)
     for attempt in range(8):
-        row = SubmissionKey(key=key, entity=entity, user_id=getattr(user, "id", None))
+        row = SubmissionKey(key=key, entity=entity, user_id=getattr(user, "id", None), **_where_sent(target))
         db.session.add(row)
         try:
             db.session.flush()
@@ -125,10 +168,28 @@ def state_key(*parts) -> str:
 
 
 def key_field():
-    """The hidden form field carrying a fresh key (``hidden_tag()`` renders it)."""
+    """The hidden form field carrying a fresh key (``hidden_tag()`` renders it); it refuses a used key sent with
+    other values than its first submit (the form reached again by 后退 and changed)."""
     from wtforms import HiddenField
 
-    return HiddenField(default=new_key)
+    return HiddenField(default=new_key, validators=[_not_sent_otherwise])
+
+
+def _not_sent_otherwise(form, field):
+    """A used key with other values: refused with a fresh key in the form shown again, saying what was saved."""
+    from flask_login import current_user
+    from wtforms.validators import ValidationError
+
+    key = clean(field.data)
+    row = _stored(key) if key else None
+    if row is None or not _same_form(row, row.entity, current_user if current_user.is_authenticated else None):
+        return
+    if not _changed(row):
+        return
+    field.data = new_key()  # sent again as shown, the form makes a new row
+    message = CHANGED.format(what=f"{WHAT.get(row.entity.split(':')[0], '记录')} #{row.entity_id}")
+    flash(message, "warning")
+    raise ValidationError(message)
 
 
 def done(key, entity, user=None, target=None):

@@ -191,7 +191,8 @@ document.addEventListener("DOMContentLoaded", function () {
 // 后退 to a form already sent (a new event, a contract…): the browser puts back what was typed, but the page is
 // fetched afresh (no-store) with a new one-time submission key, so sending it again made a second row. The key a
 // form was sent with is kept in this tab and put back into that form when its page is reached by 后退 or 前进:
-// sent again, the form is answered with what the first submit made, as a double click is.
+// sent again as it was, the form is answered with what the first submit made, as a double click is; sent with
+// other values (changed to make another row), it is shown again with a message and a fresh key (utils/once.py).
 (function () {
   var KEY = "mm-sent-keys";
   function sentKeys() {
