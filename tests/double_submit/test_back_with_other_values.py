@@ -50,3 +50,18 @@ def test_a_sent_form_sent_again_with_other_values_is_told_and_kept(client, auth,
     repeat = client.post(url, data=dict(data, submission_key=key))
     assert repeat.status_code == 303 and repeat.headers["Location"] == first.headers["Location"]
     assert count(model) == before + 2
+
+
+def test_no_hash_of_a_password_is_kept_with_the_key(client, auth):
+    """A new account's form: what is kept to tell a changed form from a repeat leaves its passwords out."""
+    import json
+
+    from matchmaker.extensions import db
+    from matchmaker.models.submissions import SubmissionKey
+
+    role, url, data, model, by = _setup("account")
+    auth.login(role)
+    key = new_key()
+    assert client.post(url, data=dict(data, submission_key=key)).status_code == 302
+    sent = json.loads(db.session.scalar(db.select(SubmissionKey.sent).filter_by(key=key)))
+    assert "email" in sent and not [name for name in sent if "password" in name]
