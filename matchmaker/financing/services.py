@@ -14,6 +14,7 @@ from ..models.enums import FinancingStatus
 from ..utils import clock, once
 from ..utils.inputs import year_filter
 from ..utils.search import contains_any
+from ..utils.versions import hold
 from ..visits.services import history_provider, history_rows
 from . import workflow
 from .workflow import FinancingError
@@ -42,9 +43,8 @@ def apply_for(user, data, key=None):
         raise FinancingError("请填写拟质押的专利号")
     claimed = once.claim(key, "financing_case", user)  # first: a double click's twin is a repeat, not a clash
     # The enterprise's row held to the commit: of two applications pledging one patent at the same moment (two
-    # tabs, two colleagues) the second checks after the first's commit (PostgreSQL saved both; SQLite's write
-    # lock, taken by the key, already ordered them).
-    db.session.execute(db.select(Organization.id).where(Organization.id == user.organization_id).with_for_update())
+    # tabs, two colleagues) the second checks after the first's commit (on PostgreSQL both were saved).
+    hold(user.organization)
     clash = _open_case_pledging(user.organization_id, patents.split(", "))
     if clash is not None:
         db.session.rollback()  # the key is not spent on a refused submit
