@@ -23,7 +23,7 @@ from ..utils import clock, once
 from ..utils.rows import count_rows
 from ..utils.search import contains_any
 from ..utils.text import has_visible
-from ..utils.versions import fingerprint, unless_stale
+from ..utils.versions import fingerprint, hold, unless_stale
 
 EXPERT_ORG_KINDS = (OrgKind.UNIVERSITY.value, OrgKind.INSTITUTE.value, OrgKind.RND.value)
 
@@ -132,6 +132,10 @@ def _speaker_for(org_id):
 def collect_need(visit, data, actor, publish=True, key=None):
     """A need collected (征集) during the visit, posted for the enterprise; source 走访收集; commits."""
     claimed = once.claim(key, f"visit_need:{visit.id}", actor)  # another visit's (or /needs/new's) key: not a repeat
+    # The visit held and read again, as an edit holds it: an edit moving it to another enterprise at this moment
+    # either sees this need (and is refused) or is committed first and the need is that enterprise's (it was
+    # filed under the enterprise the page had read, and the visit showed another enterprise's need).
+    hold(visit)
     need = TechNeed(organization_id=visit.organization_id, created_by_id=_speaker_for(visit.organization_id),
                     status=ListingStatus.DRAFT.value)  # fmt: skip
     apply_data(need, dict(data, source=Source.VISIT.value))
