@@ -40,7 +40,7 @@ from ..utils.bounds import INT_MAX
 from ..utils.search import contains_any
 from ..utils.text import clean_text
 from ..utils.validators import normalize_phone
-from ..utils.versions import fingerprint, unless_stale
+from ..utils.versions import fingerprint, hold, unless_stale
 from ..visits.services import history_provider, history_rows
 
 log = logging.getLogger(__name__)
@@ -149,10 +149,10 @@ def session_phase(session, now=None):
 def register(session, user):
     """An enterprise user or researcher registers, within capacity; commits.
 
-    The registration is written first and the seats counted after it, in the same transaction: on SQLite
-    the write waits for any other registration's commit, so the count sees it; on PostgreSQL the session
-    row is locked first, so a second last-seat registration counts after the first one's commit. Over
-    capacity, the registration is rolled back.
+    The session's row is held first (versions.hold) and read again, then the registration written and the seats
+    counted in the same transaction: a second last-seat registration counts after the first one's commit, against
+    the capacity as committed (an edit lowering the 名额 at this moment is either seen here or sees this
+    registration). Over capacity, the registration is rolled back.
     """
     if user.role not in REGISTRANT_ROLES:
         raise LiveError("仅企业用户和科研人员可以报名")
@@ -162,7 +162,7 @@ def register(session, user):
         raise LiveError("该场次已结束，可观看回放")
     if registration_of(session, user) is not None:
         raise LiveError("您已报名该场次")
-    db.session.execute(db.select(LiveSession.id).where(LiveSession.id == session.id).with_for_update())
+    hold(session)  # and its capacity read again: a 名额 lowered meanwhile was counted against the page's
     reg = LiveRegistration(session_id=session.id, user_id=user.id, organization_id=user.organization_id)
     db.session.add(reg)
     try:
