@@ -210,12 +210,12 @@ def _add(course, enrolment, claimed=None, typed_phone=None):
     """Write the enrolment, then count the seats in the same transaction; over capacity it is rolled back.
     ``typed_phone``: the phone as given, quoted when it is another trainee's (the stored one is normalised).
 
-    PostgreSQL: the course row is locked first, so a second last-seat enrolment counts after the first
-    one's commit. SQLite: the INSERT waits for any other writer's commit, so the count after it is current.
+    The course's row is held first (versions.hold) and read again, whatever its capacity: a second last-seat
+    enrolment counts after the first one's commit, against the capacity as committed (an edit setting or lowering
+    the 名额 at this moment is either seen here or sees this enrolment; one read from the page overfilled it).
     """
+    hold(course)
     capacity = course.capacity
-    if capacity:
-        db.session.execute(db.select(TrainingCourse.id).where(TrainingCourse.id == course.id).with_for_update())
     db.session.add(enrolment)
     try:
         db.session.flush()
