@@ -1,7 +1,7 @@
 """submission_key.path, .sent: where a create form was sent and a hash of each field it sent
 
 Revision ID: a7c3e9d1b5f2
-Revises: f5b1d8e3a6c2
+Revises: a7c3e9d1f4b2
 Create Date: 2026-12-07 11:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e9d1b5f2'
-down_revision = 'f5b1d8e3a6c2'
+down_revision = 'a7c3e9d1f4b2'
 branch_labels = None
 depends_on = None
 
