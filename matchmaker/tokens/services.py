@@ -11,6 +11,7 @@ from ..models import ApiToken, AuditLog, User
 from ..models.base import utcnow
 from ..models.enums import ApiScope, ApiTokenKind
 from ..utils import clock, once
+from ..utils.text import zone_key
 
 TOKEN_PREFIX = "mm_"  # noqa: S105 -- a token marker, not a secret
 EXPIRY_DAYS = (30, 90, 180, 365)
@@ -97,18 +98,23 @@ def issue(
 
 def _name_free(row, now):
     """Refuse (rolled back) a second live token of one name for one account: the list could not tell the two apart
-    when one is to be revoked, and a form sent again (Back, then 创建令牌) made a twin. Asked after the write, as the
-    limit is, so two simultaneous creations of one name make one token."""
-    twin = db.session.scalar(
-        db.select(ApiToken.created_at).where(
-            ApiToken.user_id == row.user_id, ApiToken.name == row.name, ApiToken.id != row.id,
+    when one is to be revoked, and a form sent again (Back, then 创建令牌) made a twin. Names are compared as the
+    taxonomy's are (``zone_key``: case, letter width and spaces aside), so Sync beside sync or ＳＹＮＣ is the same
+    name. Asked after the write, as the limit is (the account's row held), so two simultaneous creations of one
+    name make one token."""
+    key = zone_key(row.name)
+    live = db.session.execute(  # at most MAX_TOKENS_PER_USER
+        db.select(ApiToken.name, ApiToken.created_at).where(
+            ApiToken.user_id == row.user_id, ApiToken.id != row.id,
             ApiToken.revoked_at.is_(None), ApiToken.expires_at > now,
-        ).limit(1)
-    )  # fmt: skip
+        ).order_by(ApiToken.id)
+    ).all()  # fmt: skip
+    twin = next((t for t in live if zone_key(t.name) == key), None)
     if twin is not None:
         db.session.rollback()
-        raise NameTaken(f"已有名为“{row.name}”的有效令牌（{clock.to_local(twin):%Y-%m-%d %H:%M} 创建），"
-                        "请换一个名称，或先撤销原令牌")  # fmt: skip
+        same = "" if twin.name == row.name else f"（与您填写的“{row.name}”仅大小写、全半角或空格不同）"
+        raise NameTaken(f"已有名为“{twin.name}”的有效令牌{same}（{clock.to_local(twin.created_at):%Y-%m-%d %H:%M} "
+                        "创建），请换一个名称，或先撤销原令牌")  # fmt: skip
 
 
 def _still_allowed(actor, user, session_seen):

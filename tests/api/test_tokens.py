@@ -1,7 +1,10 @@
 """API tokens: issued once and stored hashed, refused when missing, wrong, revoked, expired or out of scope."""
 
 import time
+import unicodedata
 from datetime import timedelta
+
+import pytest
 
 from matchmaker.extensions import db
 from matchmaker.models import ApiToken, AuditLog
@@ -326,3 +329,17 @@ def test_a_new_password_counts_and_stamps_only_the_tokens_that_still_worked(app,
     assert "您的 1 个 API 令牌已撤销" in resp.get_data(as_text=True)
     db.session.refresh(old)
     assert old.revoked_at is None and old.state() == "expired"
+
+
+@pytest.mark.parametrize("typed", ["sync", "SYNC", "ｓｙｎｃ", "Ｓ ync"])
+def test_token_names_differing_only_in_case_or_width_are_one_name(app, client, auth, typed):
+    """Sync and sync (or full-width ｓｙｎｃ) were both allowed as live tokens of one account, which the list could
+    not tell apart either: the second is refused naming the first, what was typed kept."""
+    user = auth.login("researcher")
+    assert client.post("/tokens/", data={"name": "Sync", "days": "90", "submission_key": "a" * 24}).status_code == 200
+    again = client.post("/tokens/", data={"name": typed, "days": "90", "submission_key": "b" * 24})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 400 and "已有名为“Sync”的有效令牌" in page and "仅大小写、全半角或空格不同" in page
+    kept = unicodedata.normalize("NFKC", typed)  # as every text field keeps it (utils/text.py)
+    assert f'value="{kept}"' in page and 'id="new-token"' not in page
+    assert _live_tokens(user) == 1
