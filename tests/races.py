@@ -58,3 +58,41 @@ def posts_at_once(clients, url, bodies):
     for t in threads:
         t.join(timeout=120)
     return answers
+
+
+def after_another(app, prepare, other, refused=Exception):
+    """A request that loaded its page's rows (``prepare``, in its own thread and session, returning the action)
+    before another request (``other``, in another app context and session) committed, and acts after it: "ok" or
+    the words of its refusal. The order is fixed: what the action checks against the copy it loaded, and not
+    against the committed row, shows every time."""
+    loaded, go, outcome = threading.Event(), threading.Event(), []
+
+    def run():
+        with app.app_context():
+            try:
+                action = prepare()
+                loaded.set()
+                go.wait(timeout=120)
+                try:
+                    action()
+                    outcome.append("ok")
+                except refused as exc:
+                    outcome.append(str(exc))
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                outcome.append(f"unexpected {exc!r}")
+            finally:
+                loaded.set()
+                db.session.remove()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    loaded.wait(timeout=120)
+    try:
+        with app.app_context():
+            other()
+            db.session.remove()
+    finally:
+        go.set()
+        thread.join(timeout=120)
+    assert outcome and not outcome[0].startswith("unexpected"), outcome
+    return outcome[0]

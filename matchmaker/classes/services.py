@@ -39,6 +39,7 @@ from ..utils import clock, money, once
 from ..utils.bounds import INT_MAX
 from ..utils.search import contains_any
 from ..utils.text import clean_text
+from ..utils.tx import rolls_back_on
 from ..utils.validators import normalize_phone
 from ..utils.versions import fingerprint, hold, unless_stale
 from ..visits.services import history_provider, history_rows
@@ -146,23 +147,26 @@ def session_phase(session, now=None):
     return "started" if session.starts_at <= now else "upcoming"
 
 
+@rolls_back_on(LiveError)  # a refusal after the row is held releases it
 def register(session, user):
     """An enterprise user or researcher registers, within capacity; commits.
 
-    The session's row is held first (versions.hold) and read again, then the registration written and the seats
-    counted in the same transaction: a second last-seat registration counts after the first one's commit, against
-    the capacity as committed (an edit lowering the 名额 at this moment is either seen here or sees this
-    registration). Over capacity, the registration is rolled back.
+    The session's row is held first (versions.hold) and read again, then it is asked whether it takes
+    registrations (published, not ended), the registration written and the seats counted in the same
+    transaction: a second last-seat registration counts after the first one's commit, against the capacity as
+    committed (an edit lowering the 名额 or unpublishing the session at this moment is either seen here or sees
+    this registration; checked against the copy the request loaded, a registration landed in a session unpublished
+    meanwhile). Over capacity, the registration is rolled back.
     """
     if user.role not in REGISTRANT_ROLES:
         raise LiveError("仅企业用户和科研人员可以报名")
+    hold(session)  # and read again: a 名额 lowered or the session unpublished meanwhile was checked against the page's
     if not session.published:
         raise LiveError("该场次尚未发布")
     if not registration_open(session):
         raise LiveError("该场次已结束，可观看回放")
     if registration_of(session, user) is not None:
         raise LiveError("您已报名该场次")
-    hold(session)  # and its capacity read again: a 名额 lowered meanwhile was counted against the page's
     reg = LiveRegistration(session_id=session.id, user_id=user.id, organization_id=user.organization_id)
     db.session.add(reg)
     try:

@@ -206,15 +206,20 @@ def _check_open(course, by_admin):
         raise TrainingError(f"该课程已于 {course.ends_on:%Y-%m-%d} 结束，不能再报名")
 
 
-def _add(course, enrolment, claimed=None, typed_phone=None):
+def _add(course, enrolment, claimed=None, typed_phone=None, by_admin=True):
     """Write the enrolment, then count the seats in the same transaction; over capacity it is rolled back.
     ``typed_phone``: the phone as given, quoted when it is another trainee's (the stored one is normalised).
 
     The course's row is held first (versions.hold) and read again, whatever its capacity: a second last-seat
     enrolment counts after the first one's commit, against the capacity as committed (an edit setting or lowering
     the 名额 at this moment is either seen here or sees this enrolment; one read from the page overfilled it).
+    Whether the course still takes enrolments (``_check_open``) is asked again of the row so read: an admin's
+    已结束报名 saved while this enrolment was on its way was checked against the copy the request loaded, and
+    the enrolment landed in the closed course. The edit holds the row too (versions.unless_stale): the two
+    serialise, and the one second in sees the first's commit.
     """
     hold(course)
+    _check_open(course, by_admin)  # as committed: closed or ended meanwhile
     capacity = course.capacity
     db.session.add(enrolment)
     try:
@@ -258,6 +263,7 @@ def enrolment_of(course, user):
     return db.session.scalar(db.select(TrainingEnrolment).filter_by(course_id=course.id, user_id=user.id))
 
 
+@rolls_back_on(TrainingError)  # a refusal after the row is held (_add) releases it
 def enrol_self(course, user, phone=None):
     """A logged-in user enrols in an open course, as a member of their organisation; commits."""
     if enrolment_of(course, user) is not None:
@@ -274,6 +280,7 @@ def enrol_self(course, user, phone=None):
             phone=normalize_phone(typed), email=user.email, enrolled_by_id=user.id,
         ),
         typed_phone=typed,
+        by_admin=False,
     )  # fmt: skip
 
 
