@@ -103,8 +103,9 @@ def _load(suggestion_id):
     return s
 
 
-def render_pair(s, status=200, reject_form=None, follow_form=None):
-    """The pair page with its forms (bound ones keep what was typed)."""
+def render_pair(s, status=200, reject_form=None, follow_form=None, typed=None):
+    """The pair page with its forms (bound ones keep what was typed; ``typed``: what a hand-written one sent, such
+    as 分配's broker and 引荐's note)."""
     moves = db.session.scalars(
         db.select(SuggestionMove).where(SuggestionMove.suggestion_id == s.id)
         .options(joinedload(SuggestionMove.actor)).order_by(SuggestionMove.at, SuggestionMove.id)
@@ -128,6 +129,7 @@ def render_pair(s, status=200, reject_form=None, follow_form=None):
         stale=stale, stale_days=_stale_days(), status_enum=SuggestionStatus, is_open=s.status in OPEN_STATUSES,
         contract_recordable=services.contract_recordable(s),
         contracts=services.pair_contracts(s, current_user) if s.status == "signed" else [],
+        typed=typed or {},
         # A refused form is shown again where it was posted (what was typed is kept); the page's script then puts
         # the pair's own address in the address bar: a refresh reloads the pair, not the form sent again.
         page_url=url_for("brokers.suggestion", suggestion_id=s.id) if request.method == "POST" else None,
@@ -151,7 +153,7 @@ def _done(s, message):
 
 def _refused(s, exc, **forms):
     flash(str(exc), "danger")
-    return render_pair(_load(s.id), 409, **forms)
+    return render_pair(_load(s.id), 409, typed=request.form, **forms)
 
 
 @bp.app_template_global()
@@ -170,6 +172,9 @@ def _act(s, action, service, args, done, repeated, **forms):
     key = request.form.get(once.FIELD)
     try:
         service(s, current_user, *args, key=key)
+    except once.Changed as changed:  # sent back by 后退 with another choice: told, shown again as typed
+        flash(changed.message, "warning")
+        return render_pair(_load(s.id), 409, typed=request.form, **forms)
     except once.Repeat:
         return _repeated(s, repeated)
     except BrokerError as exc:

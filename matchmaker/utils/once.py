@@ -26,9 +26,19 @@ from ..extensions import db
 from ..models.submissions import SubmissionKey
 
 FIELD = "submission_key"
-NOT_TYPED = {FIELD, "csrf_token"}  # fresh on every page shown: no part of what a submit says
+NOT_TYPED = {FIELD, "csrf_token", "next", "expected"}  # fresh on every page shown, or where to go back to and the
+# state the page showed (hidden, never typed): no part of what a submit says
+# The submit buttons' name on the create forms with two of them (发布 / 保存草稿, listings/form.html and
+# visits/collect.html): which one was clicked is no typed value. The same form sent back by 后退 with the other
+# button and nothing typed changed is a repeat (its first row, never a second one with the same text), told which
+# button made it (BUTTON_DONE) so that the other step is taken there (发布 on the draft's page).
+BUTTONS = {"action"}
+ACTED = "@target"  # kept with the fields of a form acting on a row (its id), told apart from one making a row
+BUTTON_LABELS = {"draft": "保存草稿", "publish": "发布"}
+BUTTON_DONE = "此表单已提交过一次（已保存为{what}，当时点击的是“{before}”），未重复保存；如要{now}，请在本页操作。"
 
 CHANGED = "此表单已提交过一次（已保存为{what}），本次改动未保存。如要新建另一条，请核对下面保留的内容后再次提交。"
+CHANGED_ACTED = "此表单已提交过一次（已对{what}办理），本次改动未办理。如要按本次填写的内容办理，请核对后再次提交。"
 WHAT = {"need": "技术需求", "result": "科技成果", "contract": "技术合同", "event": "对接活动", "suggestion": "对接配对",
         "visit": "对接走访记录", "visit_need": "技术需求", "urgent_request": "快速通道申请", "urgent_mark": "快速通道申请",
         "training_course": "培训课程", "training_session": "培训班次", "training_enrolment": "培训报名",
@@ -42,6 +52,23 @@ class Repeat(Exception):  # noqa: N818  (a normal outcome, not an error)
     def __init__(self, entity, entity_id):
         super().__init__(f"{entity} #{entity_id} already made with this key")
         self.entity, self.entity_id = entity, entity_id
+
+
+class Changed(Repeat):
+    """This key was used by the same form sent with other values (reached again by 后退 and changed): no repeat,
+    and not carried out either. A view answers as ``key_field`` does for a WTForms form: ``message`` flashed, the
+    form shown again with what was typed and a fresh key (``new_key``). A view that does not know it answers as to
+    a repeat (the first submit's row), as before."""
+
+    def __init__(self, entity, entity_id, acted=False):
+        super().__init__(entity, entity_id)
+        self.message = changed_message(entity, entity_id, acted)
+
+
+def changed_message(entity, entity_id, acted=False):
+    """The answer to a form sent back with other values: what its first submit made (or, ``acted``, acted on)."""
+    what = f"{WHAT.get(entity.split(':')[0], '记录')} #{entity_id}"
+    return (CHANGED_ACTED if acted else CHANGED).format(what=what)
 
 
 def new_key() -> str:
@@ -66,6 +93,7 @@ def lookup(key, entity=None, user=None, target=None):
     row = _stored(key)
     if row is None or (entity is not None and not _same_form(row, entity, user, target)) or _changed(row):
         return None  # a form changed since its first submit is no repeat: its key field refuses it
+    _tell_other_button(row)
     return row.entity, row.entity_id
 
 
@@ -89,19 +117,49 @@ def _sent_now():
 
 
 def _where_sent(target):
-    """The columns recording a form making a row: where it was sent and what each field held (hashed)."""
-    sent = _sent_now() if target is None else None
+    """The columns recording a form: where it was sent and what each field held (hashed). A form acting on a row
+    (``target``) too: the pair's 分配 sent back with another broker chosen is no repeat of the first 分配."""
+    sent = _sent_now()
+    if sent is not None and target is not None:
+        sent[ACTED] = str(target)  # no field's name: never compared, tells the message a row was acted on
     return {} if sent is None else {"path": request.path[:200], "sent": json.dumps(sent, sort_keys=True)}
 
 
-def _changed(row):
-    """Whether a form making a row, sent again with its used key, says something else than its first submit: a
-    field both submits sent holds another value (a box ticked only now, such as 仍要提交, is no change)."""
+def _acted(row):
+    return row.sent is not None and ACTED in json.loads(row.sent)
+
+
+def _differs(row):
+    """The fields both submits of a form sent with the same key where the second holds another value, or None when
+    the two cannot be compared (a key kept before the fields were, or the key of a form sent elsewhere)."""
     now = _sent_now() if row.sent is not None else None
     if now is None or row.path != request.path[:200]:
-        return False  # a state-changing form, or the key of another form (the entity checks decide)
+        return None  # a key kept without its fields, or the key of another form (the entity checks decide)
     before = json.loads(row.sent)
-    return any(before[name] != digest for name, digest in now.items() if name in before)
+    return {name for name, digest in now.items() if name in before and before[name] != digest}
+
+
+def _changed(row):
+    """Whether a form, sent again with its used key, says something else than its first submit: a field both
+    submits sent holds another value (a box ticked only now, such as 仍要提交, is no change; nor is the other
+    submit button of a create form, BUTTONS)."""
+    return bool((_differs(row) or set()) - BUTTONS)
+
+
+def _tell_other_button(row):
+    """A repeat sent with the other submit button (保存草稿 first, 发布 now): said once, where it lands."""
+    if not has_request_context() or g.get("once_button_told") or not (_differs(row) or set()) & BUTTONS:
+        return
+    g.once_button_told = True
+    before = json.loads(row.sent)
+    now = {name: request.form.get(name, "") for name in BUTTONS if name in before}
+    earlier = next(
+        (v for name in now for v, label in BUTTON_LABELS.items()
+         if hashlib.sha256(v.encode()).hexdigest()[:16] == before[name]), None
+    )  # fmt: skip
+    what = f"{WHAT.get(row.entity.split(':')[0], '记录')} #{row.entity_id}"
+    label = next((BUTTON_LABELS.get(v, v) for v in now.values()), "")
+    flash(BUTTON_DONE.format(what=what, before=BUTTON_LABELS.get(earlier, "另一个按钮"), now=label), "info")
 
 
 def _same_form(row, entity, user, target=None):
@@ -123,7 +181,10 @@ def claim(key, entity, user=None, target=None):
     row = _stored(key)
     if row is not None and not _same_form(row, entity, user, target):
         return None  # the key of another form, row or account (copied by hand): this submit is not deduplicated
+    if row is not None and _changed(row):  # sent back with other values: neither a repeat nor carried out
+        raise Changed(row.entity, row.entity_id, _acted(row))
     if row is not None:
+        _tell_other_button(row)
         raise Repeat(row.entity, row.entity_id)
     for attempt in range(8):
         row = SubmissionKey(key=key, entity=entity, user_id=getattr(user, "id", None), **_where_sent(target))
@@ -187,7 +248,7 @@ def _not_sent_otherwise(form, field):
     if not _changed(row):
         return
     field.data = new_key()  # sent again as shown, the form makes a new row
-    message = CHANGED.format(what=f"{WHAT.get(row.entity.split(':')[0], '记录')} #{row.entity_id}")
+    message = changed_message(row.entity, row.entity_id, _acted(row))
     flash(message, "warning")
     raise ValidationError(message)
 

@@ -65,3 +65,56 @@ def test_no_hash_of_a_password_is_kept_with_the_key(client, auth):
     assert client.post(url, data=dict(data, submission_key=key)).status_code == 302
     sent = json.loads(db.session.scalar(db.select(SubmissionKey.sent).filter_by(key=key)))
     assert "email" in sent and not [name for name in sent if "password" in name]
+
+
+def test_a_hand_written_form_sent_back_with_another_choice_is_told_and_kept(client, auth):
+    """分配 (a hand-written form on the pair page): sent to broker A, reached again by 后退 and sent with broker B
+    chosen and the same key, it went to the pair as a repeat, B lost; now 此表单已提交过一次, B still chosen,
+    a fresh key, and sent as shown it assigns B."""
+    from matchmaker.extensions import db
+    from matchmaker.models import MatchSuggestion
+
+    from ..factories import make_suggestion, make_user
+
+    a, b = make_user("broker", name="经纪人甲"), make_user("broker", name="经纪人乙")
+    s = make_suggestion(status="accepted")
+    auth.login("admin")
+    url, key = f"/broker/suggestions/{s.id}/assign", new_key()
+    assert client.post(url, data={"broker_id": a.id, "submission_key": key}).status_code == 302
+
+    again = client.post(url, data={"broker_id": b.id, "submission_key": key})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 409 and "此表单已提交过一次" in page and "本次改动未办理" in page
+    assert re.search(rf'<option value="{b.id}" selected>经纪人乙', page)
+    db.session.expire_all()
+    assert db.session.get(MatchSuggestion, s.id).assigned_broker_id == a.id
+    form = page[page.index(f'action="{url}"') :]
+    fresh = re.search(r'name="submission_key" value="([^"]+)"', form).group(1)
+    assert fresh != key
+
+    assert client.post(url, data={"broker_id": b.id, "submission_key": fresh}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(MatchSuggestion, s.id).assigned_broker_id == b.id
+    # The first key sent as first sent (a double click) is still a repeat: nothing done twice.
+    repeat = client.post(url, data={"broker_id": a.id, "submission_key": key})
+    assert repeat.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(MatchSuggestion, s.id).assigned_broker_id == b.id
+
+
+def test_the_other_submit_button_alone_is_no_change(client, auth):
+    """保存草稿, 后退, 发布 with nothing typed changed: the button is no typed value, so no second need with the same
+    text (it made one before); the draft's page is shown, told it was saved as a draft and to 发布 there."""
+    from matchmaker.models import TechNeed
+
+    role, url, data, model, by = _setup("need")
+    auth.login(role)
+    before, key = count(TechNeed), new_key()
+    first = client.post(url, data=dict(data, action="draft", submission_key=key))
+    assert first.status_code == 302
+    again = client.post(url, data=dict(data, action="publish", submission_key=key))
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    assert count(TechNeed) == before + 1
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "当时点击的是“保存草稿”" in page and "如要发布，请在本页操作" in page
+    assert count(TechNeed, status="draft") >= 1
