@@ -207,7 +207,9 @@ def add_term(kind, name):
     """Add an industry, technical field or town list entry (or re-activate it); returns an error message or None. Commits.
 
     The same entry added by two requests at the same moment (a double-clicked 添加) is answered
-    「已存在」 by the one that loses on the unique (kind, name), not a 500."""
+    「已存在」 by the one that loses on the unique (kind, name), not a 500; two look-alikes (智能家电 and 智能 家电)
+    added at the same moment are kept apart by the unique (kind, name_key): the loser is told as the page's
+    check tells it (中已有…只差空格、全角半角或大小写)."""
     raw, name = name, clean_term_name(name)
     if kind not in TAXONOMY_KINDS:
         return "请选择列表类型"
@@ -219,8 +221,7 @@ def add_term(kind, name):
         return "名称不能超过 50 个字符"
     existing = db.session.scalar(db.select(Taxonomy).filter_by(kind=kind, name=name))
     if existing is None and (twin := term_lookalike(kind, name)) is not None:
-        state = "（已停用，可在下方列表中启用）" if not twin.active else ""
-        return f"{TAXONOMY_KINDS[kind]}中已有“{twin.name}”{state}，“{name}”与它只差空格、全角半角或大小写，请勿重复添加"
+        return _lookalike_refusal(kind, name, twin)
     if existing:
         if existing.active:
             return f"{TAXONOMY_KINDS[kind]}“{name}”已存在"
@@ -230,10 +231,16 @@ def add_term(kind, name):
         db.session.add(Taxonomy(kind=kind, name=name, sort_order=top + 1))
     try:
         db.session.commit()
-    except IntegrityError:
+    except IntegrityError:  # the same entry, or a look-alike (unique kind, name_key), added by another request
         db.session.rollback()
-        return f"{TAXONOMY_KINDS[kind]}“{name}”已存在"
+        twin = term_lookalike(kind, name)
+        return _lookalike_refusal(kind, name, twin) if twin else f"{TAXONOMY_KINDS[kind]}“{name}”已存在"
     return None
+
+
+def _lookalike_refusal(kind, name, twin):
+    state = "（已停用，可在下方列表中启用）" if not twin.active else ""
+    return f"{TAXONOMY_KINDS[kind]}中已有“{twin.name}”{state}，“{name}”与它只差空格、全角半角或大小写，请勿重复添加"
 
 
 def term_lookalike(kind, name):

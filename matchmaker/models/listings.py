@@ -28,12 +28,26 @@ class Taxonomy(db.Model):
     """A maintained choice: an industry, a technical field or a town."""
 
     __tablename__ = "taxonomy"
-    __table_args__ = (db.UniqueConstraint("kind", "name", name="uq_taxonomy_kind_name"),)
+    __table_args__ = (
+        db.UniqueConstraint("kind", "name", name="uq_taxonomy_kind_name"),
+        db.UniqueConstraint("kind", "name_key", name="uq_taxonomy_kind_name_key"),
+    )
     id = db.Column(db.Integer, primary_key=True)
     kind = db.Column(db.String(20), nullable=False, index=True)  # industry / field / town
     name = db.Column(db.String(50), nullable=False)
+    # The name as the list tells look-alikes (utils.text.zone_key: 智能 家电, 智能家电 and ＡＩ芯片 / ai芯片 / AI芯片 are
+    # one entry), unique within the list, so a look-alike added by a simultaneous request is refused by the
+    # database. NULL only on look-alikes kept by the migration that added it (b4d7e2a9c1f3), until renamed.
+    name_key = db.Column(db.Text)
     sort_order = db.Column(db.Integer, nullable=False, default=0)
     active = db.Column(db.Boolean, nullable=False, default=True)
+
+    @validates("name")
+    def _set_name_key(self, _key, name):
+        """Every new name takes its key; the same name set again keeps the key (a look-alike left NULL stays so)."""
+        if name != self.name:
+            self.name_key = zone_key(name)
+        return name
 
 
 class Zone(db.Model):

@@ -150,9 +150,54 @@ def test_zone_name_keys_are_filled_and_existing_look_alikes_still_upgrade_and_do
         db.engine.dispose()
 
 
+TAXONOMY_ROWS = [  # (kind, name) as stored before the key, and the key the migration gives
+    ("industry", "智能家电", "智能家电"),
+    ("industry", "智能 家电", None),  # a look-alike saved while only (kind, name) was unique: kept, no key
+    ("field", "智能家电", "智能家电"),  # another list: its own key
+    ("industry", "ＡＩ芯片", "ai芯片"),
+]
+
+
+def test_taxonomy_name_keys_are_filled_and_existing_look_alikes_still_upgrade_and_downgrade(fresh_db_url, tmp_path):
+    """A database holding look-alike entries in one list upgrades: the first takes the key, the later one keeps NULL
+    and its row (listings name it); a new look-alike in the same list is refused by the database from then on, in
+    another list it is not. The downgrade drops the column; upgraded again, the keys are the same."""
+    from matchmaker.models import Taxonomy
+
+    app = app_on(fresh_db_url, tmp_path)
+    directory = app.extensions["migrate"].directory
+    with app.app_context():
+        upgrade(directory=directory, revision="a7c3e9d1b5f2")
+        for i, (kind, name, _) in enumerate(TAXONOMY_ROWS):
+            db.session.execute(db.text("INSERT INTO taxonomy (kind, name, sort_order, active) VALUES (:k, :n, :i, true)"),
+                               {"k": kind, "n": name, "i": i})  # fmt: skip
+        db.session.commit()
+        for _ in range(2):
+            upgrade(directory=directory)
+            rows = db.session.execute(db.text("SELECT kind, name, name_key FROM taxonomy ORDER BY id")).all()
+            assert [tuple(r) for r in rows] == TAXONOMY_ROWS
+            assert _diff() == []
+            db.session.add(Taxonomy(kind="industry", name="ai 芯片"))  # the key is the model's
+            with pytest.raises(IntegrityError):
+                db.session.commit()
+            db.session.rollback()
+            db.session.add(Taxonomy(kind="town", name="ai 芯片"))
+            db.session.commit()
+            db.session.execute(db.text("DELETE FROM taxonomy WHERE kind = 'town'"))
+            db.session.commit()
+            downgrade(directory=directory, revision="a7c3e9d1b5f2")
+            assert "name_key" not in _columns("taxonomy")
+            names = db.session.scalars(db.text("SELECT name FROM taxonomy ORDER BY id")).all()
+            assert names == [name for _, name, _ in TAXONOMY_ROWS]
+            db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
 VERSIONS = MIGRATIONS
 FROZEN = {"1d2913811bea_organization_name_key.py": {"name_key": name_key},
-          "41f313b89455_zone_name_key.py": {"name_key": name_key, "zone_key": zone_key}}  # fmt: skip
+          "41f313b89455_zone_name_key.py": {"name_key": name_key, "zone_key": zone_key},
+          "b4d7e2a9c1f3_taxonomy_name_key.py": {"name_key": name_key, "zone_key": zone_key}}  # fmt: skip
 SAMPLES = ["华星（深圳）精密有限公司", "华星(深圳）精密有限公司", "ＡＢＣ科技\u200b有限公司", " AI 专区 ", "ＡＩ专区：二期",
            "Straße专区", "\u202eevil", "", "   ", None]  # fmt: skip
 
