@@ -12,9 +12,10 @@ class MatchSuggestion(db.Model):
     __table_args__ = (
         db.UniqueConstraint("need_id", "result_id", name="uq_match_suggestion_pair"),
         db.Index("ix_match_suggestion_status_broker", "status", "assigned_broker_id"),
-        db.Index("ix_match_suggestion_status_score", "status", "score"),
-        db.Index("ix_match_suggestion_status_activity", "status", "last_activity_at"),
-        # The lists' 最新推荐 / 最早推荐 sorts (created_at, then id) read a status's pairs in this order, both ways.
+        # The pair lists' sorts (推荐度, 最久未跟进, 最新推荐 / 最早推荐: the key, then id) read a status's pairs in
+        # these orders, both ways; id in them, or PostgreSQL sorts each run of ties (SQLite's end in the rowid).
+        db.Index("ix_match_suggestion_status_score", "status", "score", "id"),
+        db.Index("ix_match_suggestion_status_activity", "status", "last_activity_at", "id"),
         db.Index("ix_match_suggestion_status_created", "status", "created_at", "id"),
         # The pairs an owner asked to have introduced, which the lists show first: a status's few of them.
         db.Index("ix_match_suggestion_status_requested", "status", "owner_requested_at"),
