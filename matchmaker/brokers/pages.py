@@ -89,11 +89,23 @@ class CountCachedPagination(SelectPagination):
     before it read backwards from the same index, then turned round; the start of the list reached, that
     page is page 1, as short as what is left before the row (a pair of it gone meanwhile), and with none
     left, the list's first page. Numbered links go by offset, up to OFFSET_PAGES; ``next_after`` and
-    ``prev_before`` are None where there is no such page."""
+    ``prev_before`` are None where there is no such page.
+
+    A page reached by 下一页 or 上一页 (but page 1) is numbered by the clicks that led to it, from its neighbour's
+    number: pairs leaving or joining the list before it meanwhile (taken up by another broker, a new suggestion)
+    make that number an estimate, its pairs not those of the offset page of that number. Counting the pairs before
+    it would make it exact at the cost of the list's count (the list's filters joined; that count is cached for
+    being dear), for every deep page: ``approximate`` says so instead, and the pager shows 约第 N 页."""
 
     offset_pages = OFFSET_PAGES
+    approximate = False
 
     def _query_items(self):
+        items = self._read_page()
+        self.approximate = self._query_args.get("keys") is not None and self.page > 1
+        return items
+
+    def _read_page(self):
         args, self.next_after, self.prev_before = self._query_args, None, None
         self._name, self._desc = args.get("key", SORT_KEYS["score"])
         keys = args.get("keys")
