@@ -30,4 +30,3 @@ def test_a_page_reached_by_next_says_its_number_is_approximate(client, auth):
     db.session.commit()
     body = client.get(_next_link(body)).get_data(as_text=True)
     assert _shown(body) == whole[20:40] and _number(body) == "约第 2 / 2 页"
-
