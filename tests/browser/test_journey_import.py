@@ -52,8 +52,8 @@ def upload(j, path):
 def outcome(j):
     """Wait, without reloading, for the batch's page to show the check's outcome; return what has the focus."""
     j.page.wait_for_selector("#import-outcome", timeout=60000)
-    j.page.wait_for_function("() => document.activeElement && document.activeElement.id === 'import-outcome'",
-                             timeout=5000)  # fmt: skip
+    # The journey's 30 s (a loaded machine's script may run late), not 5 s: the focus moves once the script has run.
+    j.page.wait_for_function("() => document.activeElement && document.activeElement.id === 'import-outcome'")
     return j.page.evaluate(FOCUSED)
 
 
