@@ -1,5 +1,6 @@
 """Notifications: one function every area calls to tell a user something; the digest."""
 
+import hashlib
 import logging
 import smtplib
 from dataclasses import dataclass
@@ -59,14 +60,17 @@ def mark_all_read(user):
     return result.rowcount
 
 
-def send_mail(to, subject, body):
-    """Send one e-mail through MAIL_SERVER, or write it to the log when none is configured."""
+def send_mail(to, subject, body, message_id=None):
+    """Send one e-mail through MAIL_SERVER, or write it to the log when none is configured. ``message_id``: the
+    Message-ID header, the same for every sending of one message (else the server makes one up)."""
     cfg = current_app.config
     if not cfg.get("MAIL_SERVER"):
         log.info("邮件（未配置 MAIL_SERVER，仅记录）收件人 %s 主题 %s\n%s", to, subject, body)
         return False
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = cfg["MAIL_SENDER"], to, subject
+    if message_id:
+        msg["Message-ID"] = message_id
     msg.set_content(body)
     with smtplib.SMTP(cfg["MAIL_SERVER"], int(cfg.get("MAIL_PORT") or 25), timeout=30) as smtp:
         if cfg.get("MAIL_USE_TLS"):
@@ -85,6 +89,17 @@ def digest_body(user, notes, base_url=""):
         lines.append(f"· [{clock.to_local(n.created_at):%m-%d %H:%M}] {n.text}{link}")
     lines += ["", "登录平台查看详情。此邮件由系统自动发送，请勿回复。"]
     return "\n".join(lines)
+
+
+def digest_message_id(user, notes):
+    """The Message-ID of the digest of these notes: the same for each sending of it. A run stopped after the mail
+    went out but before its notes were marked (a killed worker) sends it again on the next run, SMTP having no way
+    to ask whether a message was sent; with the same id, mail stores and readers that dedupe by Message-ID show it
+    once. (Marking first would lose the mail instead, when the worker dies before sending.)"""
+    sender = current_app.config.get("MAIL_SENDER") or ""
+    domain = sender.rpartition("@")[2].strip(" >") or "matchmaker.invalid"
+    ids = ",".join(str(n.id) for n in sorted(notes, key=lambda n: n.id))
+    return f"<digest-{user.id}-{hashlib.sha256(ids.encode()).hexdigest()[:20]}@{domain}>"
 
 
 @dataclass
@@ -136,7 +151,8 @@ def send_digest(base_url="", batch=500):
                 failed = True
             elif user.active:
                 try:
-                    sent = send_mail(user.email, f"平台通知摘要（{len(notes)} 条）", digest_body(user, notes, base_url))
+                    subject, body = f"平台通知摘要（{len(notes)} 条）", digest_body(user, notes, base_url)
+                    sent = send_mail(user.email, subject, body, message_id=digest_message_id(user, notes))
                     refused = 0
                 except smtplib.SMTPException as exc:  # this message refused (recipient, size...): the server is up
                     log.warning("摘要邮件发送失败 %s: %s", user.email, exc)

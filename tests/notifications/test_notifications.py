@@ -1,10 +1,13 @@
 """The bell, the list, mark read, mark all read, the digest by log or SMTP."""
 
 import logging
+import re
+
+import pytest
 
 from matchmaker.extensions import db
 from matchmaker.models import Notification
-from matchmaker.notifications.services import notify
+from matchmaker.notifications.services import notify, send_digest
 
 from ..factories import make_user
 
@@ -234,3 +237,32 @@ def test_a_digest_stopped_half_way_mails_nobody_twice(app, runner, monkeypatch):
     assert out.exit_code == 0 and "2 位用户，2 条通知" in out.output
     assert sorted(sent) == sorted(u.email for u in users)
     assert _pending_notes() == 0
+
+
+def test_a_digest_sent_again_after_a_killed_run_is_the_same_message(app, runner, monkeypatch):
+    """A worker killed after the digest went out but before its notes were marked: the next run sends it again
+    (SMTP cannot say whether it went; marking first would lose it instead), as the same message: one Message-ID,
+    which mail stores and readers that dedupe show once. Another user's, or a later digest, is another message."""
+    a, b = make_user("enterprise", name="甲"), make_user("researcher", name="乙")
+    notify(a, "x", "第一条")
+    notify(b, "x", "第二条", commit=True)
+    app.config.update(MAIL_SERVER="smtp.example.cn", MAIL_SENDER="平台 <noreply@kjcg.example.cn>")
+    sent = []
+
+    def killed_after_sending(msg):
+        sent.append((msg["To"], msg["Message-ID"]))
+        raise KeyboardInterrupt  # the worker gone between the send and the mark
+
+    monkeypatch.setattr("matchmaker.notifications.services.smtplib.SMTP", _smtp(killed_after_sending))
+    with pytest.raises(KeyboardInterrupt):
+        send_digest()
+    db.session.rollback()
+    monkeypatch.setattr("matchmaker.notifications.services.smtplib.SMTP", _smtp(lambda msg: sent.append(
+        (msg["To"], msg["Message-ID"]))))  # fmt: skip
+    assert runner.invoke(args=["send-digest"]).exit_code == 0
+    assert [to for to, _ in sent] == [a.email, a.email, b.email] and _pending_notes() == 0
+    assert sent[0][1] == sent[1][1] != sent[2][1]
+    assert re.fullmatch(r"<digest-\d+-[0-9a-f]{20}@kjcg\.example\.cn>", sent[0][1])
+    notify(a, "x", "第三条", commit=True)
+    runner.invoke(args=["send-digest"])
+    assert sent[-1][0] == a.email and sent[-1][1] not in (sent[0][1], sent[2][1])
