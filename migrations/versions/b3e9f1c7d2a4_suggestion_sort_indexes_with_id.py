@@ -1,7 +1,7 @@
 """match_suggestion (status, score, id) and (status, last_activity_at, id): the pair lists' keyset order, ties included
 
 Revision ID: b3e9f1c7d2a4
-Revises: a7c3e9d1b5f2
+Revises: b4d7e2a9c1f3
 Create Date: 2026-12-07 14:40:00
 
 The queue's and pipeline's pages (brokers/pages.py) read a status's pairs by the sort's key, then id (the keyset
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b3e9f1c7d2a4'
-down_revision = 'a7c3e9d1b5f2'
+down_revision = 'b4d7e2a9c1f3'
 branch_labels = None
 depends_on = None
 
