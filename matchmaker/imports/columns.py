@@ -81,7 +81,7 @@ def check_header(kind, header):
     """Return {column name: index}, or raise ValueError explaining what is wrong."""
     wanted = {normalize_header(c.header): c for c in COLUMNS[kind]}
     got = [normalize_header(h) for h in header]
-    unknown = [h for h in got if h and h not in wanted]
+    unknown = list(dict.fromkeys(h for h in got if h and h not in wanted))
     missing = [c.header for key, c in wanted.items() if c.required and key not in got]
     dupes = sorted({h for h in got if h and got.count(h) > 1})
     if missing or unknown or dupes:
@@ -89,11 +89,22 @@ def check_header(kind, header):
         if missing:
             parts.append("缺少必填列：" + "、".join(missing))
         if unknown:
-            parts.append("无法识别的列：" + "、".join(unknown))
+            parts.append("无法识别的列：" + _some(unknown))
         if dupes:
-            parts.append("重复的列：" + "、".join(dupes))
+            parts.append("重复的列：" + _some(dupes))
         raise ValueError(f"表头不正确（{'；'.join(parts)}）。请下载{KIND_LABELS[kind]}导入模板，按模板第一行的列名填写")
     return {wanted[h].name: i for i, h in enumerate(got) if h}
+
+
+COLUMNS_NAMED = 8  # unknown or repeated columns named in the header's message, each cut short; the rest counted
+
+
+def _some(names):
+    """The first COLUMNS_NAMED of `names`, each cut to 20 characters, and how many there are past them: the message is
+    kept on the batch in 500 characters, and a file of 60 columns of another system's was told as a list of them cut
+    off mid-name, the repeated columns and what to do lost."""
+    named = "、".join(money.short(n, 20) for n in names[:COLUMNS_NAMED])
+    return named + (f" 等 {len(names)} 列" if len(names) > COLUMNS_NAMED else "")
 
 
 class Lookups:
