@@ -8,7 +8,7 @@ from ..listings import validation as rules
 from ..models import Confidentiality, CoopMode, IPType, Maturity, TransferMode
 from ..utils import money
 from ..utils.validators import PHONE_MESSAGE, is_phone, normalize_phone
-from .reader import digits_lost
+from .reader import LongNumber, digits_lost
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -237,7 +237,13 @@ def _valid_until(value, today):
 def _as_text(value, label):
     """A code's cell as text, or a ValueError for a date, a time or a logical value: Excel turned what was typed into
     one (1-5 or 2024/1/5 into a date, TRUE into a logical value), and its Python text ("2024-01-05 00:00:00", "True")
-    was stored as the code, or refused as a phone, as if typed."""
+    was stored as the code, or refused as a phone, as if typed. A number of 16 digits or more (LongNumber) has lost
+    its last digits to Excel: stored as typed, 123456789012345678 was the code 123456789012345000."""
+    if isinstance(value, LongNumber):
+        raise ValueError(
+            f"{label}“{money.short(value)}”是超过 15 位的数字：Excel 只保存数字的前 15 位，其后的数字已变成 0，"
+            "原来的内容无法读出；请把该列的单元格格式设为文本后重新填写原内容，再上传"
+        )
     if isinstance(value, bool):
         kind, shown = "逻辑值", "TRUE" if value else "FALSE"
     elif isinstance(value, datetime):

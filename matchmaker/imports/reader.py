@@ -51,8 +51,14 @@ def _cell(value):
         # 0.30000000000000004 or 15.299999999999999, refused as "金额必须是数字" while the user sees 0.3 and 15.3.
         value = float(format(value, ".15g"))
         if value.is_integer():
-            return str(int(value))
+            return (LongNumber if abs(value) >= 1e15 else str)(int(value))
     return value  # numbers, dates: cleaned by the column rules
+
+
+class LongNumber(str):
+    """A number cell of 16 digits or more, as text: Excel keeps a number's first 15 significant digits only (and
+    openpyxl writes a Python int as a float), so a code typed so (123456789012345678) is kept as 123456789012345000;
+    a column of codes refuses it (columns._as_text), the others read it as any number."""
 
 
 _SCIENTIFIC = re.compile(r"\d(?:\.\d+)?E\+\d{2}")  # as Excel shows a long number: 1.38E+10, 2E+11

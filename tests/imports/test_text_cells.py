@@ -40,3 +40,23 @@ def test_a_date_or_a_logical_value_in_a_code_column_is_refused_naming_it(client,
     assert "外部编号应为文本，该单元格是日期（2024-01-05）" in body
     client.post(f"/needs/import/{batch.id}/confirm")
     assert list(db.session.scalars(db.select(TechNeed.external_ref))) == ["OK-6"]
+
+
+def test_a_code_typed_as_a_number_of_over_15_digits_is_refused_not_stored_with_zeros(client, admin):
+    """Excel keeps a number's first 15 digits: 外部编号 123456789012345678 typed in a number cell was imported as the
+    code 123456789012346000, and the next import of the real code made another listing. Refused, named; a 15-digit
+    code and the other rows import."""
+    rows = [
+        need_row(123456789012345678),
+        need_row(123456789012345, title="另一个合法的需求名称"),
+        need_row("OK-4", title="第三个合法的需求名称"),
+    ]
+    resp = upload(client, xlsx(rows))
+    body = client.get(resp.headers["Location"]).get_data(as_text=True)
+    batch = db.session.scalar(db.select(ImportBatch))
+    errors = {(r, col): reason for r, col, reason in batch.errors}
+    assert list(errors) == [(2, "外部编号")], errors
+    assert errors[(2, "外部编号")].startswith("外部编号“123456789012346000”是超过 15 位的数字")
+    assert "请把该列的单元格格式设为文本" in errors[(2, "外部编号")] and errors[(2, "外部编号")] in body
+    client.post(f"/needs/import/{batch.id}/confirm")
+    assert sorted(db.session.scalars(db.select(TechNeed.external_ref))) == ["123456789012345", "OK-4"]
