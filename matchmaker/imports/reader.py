@@ -852,10 +852,18 @@ def unquoted(value):
     """A CSV cell of a text column (a code, a phone) without one leading apostrophe: Excel's mark for "keep this as
     text" ('00123 keeps its zeros) is not part of the cell, but a CSV exported by other programs, or typed by hand,
     carries it, and "'00123" was stored as the code, "'13800000000" refused as a phone. An .xlsx never holds it
-    (the mark is a cell style there), so only CSV cells are read so; "''x" keeps one."""
+    (the mark is a cell style there), so only CSV cells are read so; "''x" keeps one.
+
+    The same for ="00123", the way systems export a code or a phone to CSV for Excel to keep it text (a formula
+    giving the text): it was stored as the code, the phone refused (a doubled quote inside is one)."""
     if isinstance(value, str) and value.startswith("'"):
         return value[1:].strip()
+    if isinstance(value, str) and (m := _EXCEL_TEXT.fullmatch(value)):
+        return m.group(1).replace('""', '"').strip()
     return value
+
+
+_EXCEL_TEXT = re.compile(r'="((?:[^"]|"")*)"')
 
 
 def _delimiter(text):

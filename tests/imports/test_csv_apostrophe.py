@@ -41,3 +41,17 @@ def test_an_xlsx_cell_s_apostrophe_is_its_text(client, admin):
     """In an .xlsx, a text beginning with an apostrophe was typed so (Excel keeps its own mark as a style): kept."""
     rows = [need_row("'00123"), need_row("A-2", title="另一个合法的需求名称")]
     assert set(_imported(client, xlsx(rows), "needs.xlsx")) == {"'00123", "A-2"}
+
+
+def test_a_csv_s_excel_text_formula_is_read_as_its_text_in_codes_and_phones(client, admin):
+    """="00123", as systems export a code or phone to CSV for Excel to keep its zeros, was stored as the code
+    ="00123" and refused as a phone; read as 00123 and 13800000000. The title keeps what was typed."""
+    rows = [
+        need_row('="00123"', title='="引号"开头的需求名称', 联系电话='="13800000000"'),
+        need_row('="A""1"', title="另一个合法的需求名称"),
+    ]
+    stored = _imported(client, csv_bytes(rows), "needs.csv")
+    assert stored == {"00123": "13800000000", 'A"1': None}
+    assert (
+        db.session.scalar(db.select(TechNeed.title).where(TechNeed.external_ref == "00123")) == '="引号"开头的需求名称'
+    )
