@@ -300,7 +300,10 @@ def shown_name(filename):
     """An uploaded file's own name as kept and shown: without the folders some browsers send
     (C:\\Users\\…\\需求.csv), NUL (a 500 on PostgreSQL), control or bidi-override characters."""
     name = re.split(r"[\\/]", clean_text(filename or "", multiline=False))[-1].strip()
-    return name[:200]
+    if len(name) > 200:  # cut before its extension, kept: a long name cut at 200 lost .xlsx, told 只支持 .xlsx 或 .csv
+        stem, dot, ext = name.rpartition(".")
+        return stem[: 199 - len(ext)] + dot + ext if dot and len(ext) <= 10 else name[:200]
+    return name
 
 
 def validate_upload(kind, filename, content, user, include_hidden=False):

@@ -226,6 +226,17 @@ def test_an_uploaded_files_name_keeps_neither_folders_nor_control_characters(cli
     assert "2020年需求汇总.csv" in client.get("/needs/import").get_data(as_text=True)
 
 
+def test_a_long_file_name_keeps_its_extension(client, admin):
+    """A file named with 240 characters was cut to 200 before its kind was read from it: the .xlsx lost, refused as
+    只支持 Excel (.xlsx) 或 CSV (.csv) 文件. It is cut before the extension, 200 characters kept."""
+    name = "2026年度企业技术需求征集汇总表" + "（第一批）" * 44 + ".xlsx"
+    assert len(name) > 200
+    assert _post_file(client, xlsx([need_row("L-1")]), filename=name).status_code == 302
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert (batch.file_format, batch.good_rows, len(batch.filename)) == ("xlsx", 1, 200)
+    assert batch.filename.startswith("2026年度企业技术需求征集汇总表（第一批）") and batch.filename.endswith(".xlsx")
+
+
 @pytest.mark.parametrize("title", [20260101, datetime(2026, 1, 1), True, timedelta(days=3)])
 def test_a_title_typed_as_a_number_or_date_is_read_as_text(client, admin, title):
     """An .xlsx title cell holding a number, date, boolean or duration (not text) was a 500 on upload."""
