@@ -166,6 +166,7 @@ def read_rows(content, fmt, limits=None, problems=None, progress=None, unread=No
         header.pop()
     header = Header(header)
     header.row = header_row
+    header.hidden = hidden_rows is not None and header_row in hidden_rows
     if unread:
         header.unread = sorted(
             (n, i, why) for n, cells in unread.items() if n <= header_row for i, why in cells.items()
@@ -207,11 +208,13 @@ def _same_as_header(cells, header):
 
 
 class Header(list):
-    """The header's names, with ``row``, its row number, and ``unread``: [(row, column index, reason)] of the cells
-    of that row and the rows above it that read as empty or as an error's text but are not (see _unread_cells)."""
+    """The header's names, with ``row``, its row number, ``unread``: [(row, column index, reason)] of the cells
+    of that row and the rows above it that read as empty or as an error's text but are not (see _unread_cells), and
+    ``hidden``: whether an .xlsx hides that row (known when read_rows is given `hidden`)."""
 
     row = 1
     unread = ()
+    hidden = False
 
 
 HEADER_CELLS_SHOWN = 2  # header cells not read named in a message (kept on a batch in 500 characters); all counted

@@ -282,6 +282,11 @@ def _header_problem(kind, header, rows, exc):
             pass
         else:
             title = short("".join(str(h) for h in header if h))
+            if header.hidden:  # its user, who sees the header as the sheet's first row, looked for a title in vain
+                return (
+                    f"表头上方的第 {header.row} 行“{title}”在 Excel 中被隐藏（因此看不到），它不是列名，第 {number} 行"
+                    "才是表头：请在 Excel 中取消隐藏该行并删除后重新上传"
+                )
             return f"表头上方的“{title}”不是列名，第 {number} 行才是表头：请删除表头上方的标题行后重新上传"
     return header_not_read(header) + str(exc)  # a cell that could not be read named first: the likely cause
 

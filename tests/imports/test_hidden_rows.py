@@ -121,3 +121,20 @@ def test_the_reports_row_and_column_stay_on_one_line_beside_a_long_reason(client
     body = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert '<th class="text-nowrap">行号</th><th class="text-nowrap">列</th>' in body
     assert '<td class="text-nowrap">3</td><td class="text-nowrap">整行</td>' in body
+
+
+def test_a_hidden_title_row_above_the_header_is_named_as_hidden(client, admin):
+    """A system's export with its note in row 1, hidden: the header is the first row its user sees, and being told to
+    delete "the title row above the header" sent them looking for a row they could not see. The message says it is
+    hidden and how to remove it."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["系统导出 2026-12-01 内部使用"])
+    ws.append(NEED_HEADER)
+    ws.append(need_row("T-1"))
+    ws.row_dimensions[1].hidden = True
+    buf = io.BytesIO()
+    wb.save(buf)
+    body = rejected(client, upload(client, buf.getvalue()))
+    assert "表头上方的第 1 行“系统导出 2026-12-01 内部使用”在 Excel 中被隐藏（因此看不到）" in body
+    assert "第 2 行才是表头：请在 Excel 中取消隐藏该行并删除后重新上传" in body
