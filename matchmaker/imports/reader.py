@@ -879,12 +879,22 @@ def _delimiter(text):
     return max(("\t", ";"), key=first.count) if ("\t" in first or ";" in first) else ","
 
 
+# Excel's directive naming a CSV's separator, a first line of its own (sep=; or sep=,), written by programs that
+# export for Excel: Excel obeys it and never shows it, so its user was told to delete "the title row above the
+# header" (“sep=”) they could not see, and the header of a file separated otherwise was one unknown column.
+_SEP_LINE = re.compile(r"\ufeff?sep=([^\r\n])[ \t]*\r?\n", re.IGNORECASE)
+
+
 def _read_csv(content, limits):
     text = _csv_text(content)
     # The csv module's own field limit (128 K) would fail the whole file on one long cell: lift it to
     # the file's size, and let read_rows turn a long cell into that row's error.
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
-    lines = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    if sep := _SEP_LINE.match(text):  # rows numbered as Excel shows them, without it
+        text, delimiter = text[sep.end() :], sep.group(1)
+    else:
+        delimiter = _delimiter(text)
+    lines = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         yield from _with_values(enumerate(lines, start=1), limits, _blank_line)
     except csv.Error as exc:
