@@ -843,12 +843,30 @@ def _csv_text(content):
             raise FileProblem("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码") from None
     if b"\x00" in content[:4096]:
         raise FileProblem("文件不是文本格式的 CSV，请下载模板填写后上传")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise FileProblem("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码")
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        _refuse_nearly_utf8(content, exc)
+    try:
+        return content.decode("gb18030")
+    except UnicodeDecodeError:
+        raise FileProblem("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码") from None
+
+
+def _refuse_nearly_utf8(content, exc):
+    """Refuse a UTF-8 file spoiled by a few bytes of another encoding (a line pasted from a GBK file, a Latin-1 é):
+    read as GBK, the whole file was nonsense (涓€… for 一…), told as a header of unknown columns of it. A GBK file
+    read as UTF-8 fails nearly everywhere; one failing at a few places among many good characters is UTF-8."""
+    text = content.decode("utf-8", "replace")
+    bad = len(re.findall("\ufffd+", text)) - content.count("\ufffd".encode())  # places, a run of bad bytes one
+    good = sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
+    if bad > 10 or good < 20 * bad:
+        return
+    line = content.count(b"\n", 0, exc.start) + 1
+    raise FileProblem(
+        f"文件是 UTF-8 编码，但第 {line} 行起有 {bad} 处无法识别的字符（可能是从其他编码的文件复制粘贴而来）："
+        "请在该行重新输入这些文字，保存为 UTF-8 编码后重新上传"
+    )
 
 
 def unquoted(value):

@@ -33,3 +33,16 @@ def test_a_csv_s_sep_line_is_obeyed_and_not_read_as_a_row(client, admin, sep, en
     assert [e[:2] for e in batch.errors] == [[3, "预算（万元）"]]
     client.post(f"/needs/import/{batch.id}/confirm")
     assert list(db.session.scalars(db.select(TechNeed.external_ref))) == ["S-1"]
+
+
+def test_a_utf8_csv_with_a_few_bytes_of_another_encoding_is_told_where(client, admin):
+    """A UTF-8 file with one line pasted from a GBK file (需求 as GBK bytes): read as GBK, all of it became nonsense,
+    told as a header of unknown columns (涓€…). The file is refused naming the line and what to do."""
+    buf = io.StringIO()
+    csv.writer(buf).writerows([NEED_HEADER, need_row("S-1"), need_row("S-2")])
+    content = buf.getvalue().encode("utf-8").replace(b"S-2", b"S-2" + "需求".encode("gbk"))
+    resp = upload(client, content, "needs.csv")
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert "文件是 UTF-8 编码，但第 3 行起有 1 处无法识别的字符" in body and "保存为 UTF-8 编码后重新上传" in body
+    assert db.session.scalar(db.select(db.func.count(ImportBatch.id))) == 0
