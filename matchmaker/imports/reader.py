@@ -853,14 +853,23 @@ def _csv_text(content):
         raise FileProblem("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码") from None
 
 
+_BAD_RUN = re.compile("\ufffd+")  # a place where UTF-8 failed: a run of bytes each read as U+FFFD
+_GOOD_CHAR = re.compile("[^\x00-\x7f\ufffd]")
+
+
+def _count(matches, most):
+    """How many of `matches` there are, counted up to `most`."""
+    return sum(1 for _ in itertools.islice(matches, most))
+
+
 def _refuse_nearly_utf8(content, exc):
     """Refuse a UTF-8 file spoiled by a few bytes of another encoding (a line pasted from a GBK file, a Latin-1 é):
     read as GBK, the whole file was nonsense (涓€… for 一…), told as a header of unknown columns of it. A GBK file
     read as UTF-8 fails nearly everywhere; one failing at a few places among many good characters is UTF-8."""
     text = content.decode("utf-8", "replace")
-    bad = len(re.findall("\ufffd+", text)) - content.count("\ufffd".encode())  # places, a run of bad bytes one
-    good = sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
-    if bad > 10 or good < 20 * bad:
+    # Counted at C speed and no further than needed: the upload request runs this for every GBK file.
+    bad = _count(_BAD_RUN.finditer(text), 11 + content.count("\ufffd".encode())) - content.count("\ufffd".encode())
+    if bad > 10 or _count(_GOOD_CHAR.finditer(text), 20 * bad) < 20 * bad:
         return
     line = content.count(b"\n", 0, exc.start) + 1
     raise FileProblem(
