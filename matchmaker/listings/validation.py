@@ -57,7 +57,9 @@ def parse_date(value):
     if isinstance(value, date):
         return value
     s = str(value or "").strip()
-    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", s)
+    # Full-width separators too (2027－01－01, as a Chinese input method in full-width mode types it): text keeps
+    # full-width punctuation, and the date was refused as not YYYY-MM-DD while it looked just like one.
+    m = re.fullmatch(r"(\d{4})[-/.年－／．](\d{1,2})[-/.月－／．](\d{1,2})日?", s)
     if not m:
         raise ValueError("日期格式应为 YYYY-MM-DD，例如 2026-12-31")
     try:

@@ -60,3 +60,24 @@ def test_a_code_typed_as_a_number_of_over_15_digits_is_refused_not_stored_with_z
     assert "请把该列的单元格格式设为文本" in errors[(2, "外部编号")] and errors[(2, "外部编号")] in body
     client.post(f"/needs/import/{batch.id}/confirm")
     assert sorted(db.session.scalars(db.select(TechNeed.external_ref))) == ["123456789012345", "OK-4"]
+
+
+@pytest.mark.parametrize("layout", ["{y}－{m:02d}－{d:02d}", "{y}／{m}／{d}", "{y}．{m}．{d}"])
+def test_a_date_typed_with_full_width_separators_is_read(client, admin, layout):
+    """有效期至 typed in full-width mode (2027－01－01): text keeps full-width punctuation, and the date was refused as
+    日期格式应为 YYYY-MM-DD while it looked just like one. Read as the date it shows, full-width digits too."""
+    from datetime import timedelta
+
+    from matchmaker.utils import clock
+
+    from .test_import import csv_bytes
+
+    day = clock.today() + timedelta(days=200)
+    typed = layout.format(y=day.year, m=day.month, d=day.day)
+    if layout.startswith("{y}／"):
+        typed = typed.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    resp = upload(client, csv_bytes([need_row("D-1", until=typed)]), "needs.csv")
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert (batch.good_rows, batch.errors) == (1, []), resp.status_code
+    client.post(f"/needs/import/{batch.id}/confirm")
+    assert db.session.scalar(db.select(TechNeed.valid_until)) == day
