@@ -923,6 +923,33 @@ def _read_csv(content, limits):
         delimiter = _delimiter(text)
     lines = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        yield from _with_values(enumerate(lines, start=1), limits, _blank_line)
+        yield from _with_values(enumerate(_whole_records(lines, delimiter), start=1), limits, _blank_line)
     except csv.Error as exc:
         raise FileProblem(f"CSV 格式有误：{exc}") from None
+
+
+def _whole_records(reader, delimiter):
+    """The CSV reader's records, refusing one whose quoted cell holds lines that look like records of the file (half
+    as many separators as the header has cells, two lines or more): a cell opening with a quote never closed (a
+    title typed "智能检测) takes every line after it up to the next quote, and those rows were read as that one cell,
+    not imported and not told (the report counted fewer rows than the file has)."""
+    width, number = None, 0
+    for record in reader:
+        number += 1
+        if width is None and any(record):
+            width = len(record)
+        if width and width >= 4:
+            inner = [part for cell in record if "\n" in cell for part in cell.split("\n")[1:] if part.strip()]
+            if sum(1 for part in inner if part.count(delimiter) >= width // 2) >= 2:
+                start = next(c for c in record if "\n" in c)
+                raise FileProblem(
+                    f'CSV 第 {number} 行有一个单元格以英文引号（"）开头却没有结束的引号（“{_quoted(start)}”），'
+                    f"其后的 {len(inner)} 行都被读进了这一个单元格：请删去该单元格开头的引号（或在其内容末尾补上引号）"
+                    "后重新上传"
+                )
+        yield record
+
+
+def _quoted(cell):
+    first = cell.split("\n", 1)[0].strip()
+    return first if len(first) <= 20 else first[:20] + "…"
