@@ -51,7 +51,7 @@ def clean_text(text, name, label, required=False):
 
 
 def parse_date(value):
-    """A date from a date/datetime or a YYYY-MM-DD (or YYYY/MM/DD, YYYY年M月D日) string."""
+    """A date from a date/datetime or a YYYY-MM-DD (or YYYY/MM/DD, YYYY年M月D日, YYYYMMDD) string."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -60,6 +60,8 @@ def parse_date(value):
     # Full-width separators too (2027－01－01, as a Chinese input method in full-width mode types it): text keeps
     # full-width punctuation, and the date was refused as not YYYY-MM-DD while it looked just like one.
     m = re.fullmatch(r"(\d{4})[-/.年－／．](\d{1,2})[-/.月－／．](\d{1,2})日?", s)
+    # 20271231, as dates are often typed in Chinese offices (or an Excel number cell): eight digits, nothing else.
+    m = m or re.fullmatch(r"((?:19|20)\d\d)(\d\d)(\d\d)", s)
     if not m:
         raise ValueError("日期格式应为 YYYY-MM-DD，例如 2026-12-31")
     try:

@@ -81,3 +81,19 @@ def test_a_date_typed_with_full_width_separators_is_read(client, admin, layout):
     assert (batch.good_rows, batch.errors) == (1, []), resp.status_code
     client.post(f"/needs/import/{batch.id}/confirm")
     assert db.session.scalar(db.select(TechNeed.valid_until)) == day
+
+
+def test_a_date_typed_as_eight_digits_is_read(client, admin):
+    """有效期至 20271231, as dates are often typed (a number cell of an .xlsx, text in a CSV): refused as
+    日期格式应为 YYYY-MM-DD; read as the date. Eight digits that are no date are still refused, saying so."""
+    from datetime import timedelta
+
+    from matchmaker.utils import clock
+
+    day = clock.today() + timedelta(days=200)
+    rows = [need_row("D-1", until=int(day.strftime("%Y%m%d"))), need_row("D-2", until=f"{day.year}1399")]
+    resp = upload(client, xlsx(rows))
+    batch = db.session.scalar(db.select(ImportBatch))
+    assert batch.errors == [[3, "有效期至", "日期不存在，请核对"]], resp.status_code
+    client.post(f"/needs/import/{batch.id}/confirm")
+    assert db.session.scalar(db.select(TechNeed.valid_until)) == day
