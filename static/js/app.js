@@ -18,7 +18,17 @@ document.addEventListener("DOMContentLoaded", function () {
   // the near-duplicate warning's checkbox (at the foot of a long form, unseen from the top of the page).
   var bad = document.querySelector(
     "main [aria-invalid=true], main .is-invalid, main [data-amount-confirm], main #confirm_duplicate");
-  if (bad && typeof bad.focus === "function") { bad.focus(); }
+  if (bad && typeof bad.focus === "function") { bad.focus(); return; }
+  // A save refused because someone saved the record meanwhile (409, what was typed shown again, no field wrong):
+  // the focus goes to the message saying so (or, without one, to the table of differences), not the page's body.
+  if (document.querySelector("main [data-stale-refused]")) {
+    var said = document.querySelector("main .alert-danger[tabindex]") ||
+      document.querySelector("main #stale-differences, main #stale-changes");
+    if (said) {
+      if (!said.hasAttribute("tabindex")) { said.setAttribute("tabindex", "-1"); }
+      said.focus();
+    }
+  }
 });
 
 // A table wider than its box scrolls sideways: let the keyboard reach and scroll it (WCAG 2.1.1) by

@@ -35,3 +35,35 @@ def test_a_phone_shows_both_columns_of_the_differences_beside_a_long_link(journe
     assert right <= 375, right  # on the screen, not beside the link
     box = p.locator("#stale-differences .table-responsive")
     assert box.evaluate("b => b.scrollWidth <= b.clientWidth + 1")
+
+
+def test_a_refused_stale_save_moves_the_focus_to_its_message(journey):
+    """A zone saved from a page loaded before another tab's save is refused (409) with what was typed: no field is
+    wrong, and the focus stayed on the page's body, so a keyboard or screen-reader user heard nothing. It is on the
+    message now (said by a screen reader, outlined), and Tab goes on from there, not from the top of the page."""
+    admin = journey("stale-focus")
+    admin.login(*ADMIN)
+    p = admin.page
+    admin.go("/zones/manage")
+    p.fill("#name", "焦点测试专区")
+    p.click("main form button[type=submit]")
+    p.wait_for_selector("text=已创建专区“焦点测试专区”")
+    edit = p.get_attribute('main a[href$="/edit"]', "href")
+    other = admin.context.new_page()
+    other.goto(admin.base + edit)
+    admin.go(edit)
+    other.fill("#description", "另一个标签页先保存的介绍")
+    other.click("main form button[type=submit]")
+    other.wait_for_url("**/zones/manage")
+    other.close()
+    p.fill("#name", "焦点测试专区改名")
+    p.click("main form button[type=submit]")
+    p.wait_for_selector("#stale-differences")
+    focused = p.evaluate(
+        "() => { const e = document.activeElement, s = getComputedStyle(e);"
+        " return {tag: e.tagName, role: e.getAttribute('role'), text: e.textContent,"
+        " outline: s.outlineStyle !== 'none' ? parseFloat(s.outlineWidth) : 0}; }"
+    )
+    assert focused["tag"] != "BODY" and focused["role"] == "alert", focused
+    assert "已被修改并保存" in focused["text"] and focused["outline"] >= 2, focused
+    assert p.input_value("#name") == "焦点测试专区改名"
