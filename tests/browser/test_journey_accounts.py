@@ -214,3 +214,17 @@ def test_the_account_list_keeps_short_names_whole_in_elder_mode(journey):
     assert lines["孙立"] == 1, lines
     admin.page.click("main tr:has-text('孙立') button:has-text('批准')")
     admin.page.wait_for_selector("text=已批准 孙立")
+
+
+def test_the_admin_organization_form_shows_a_whole_contact_email_in_elder_mode(journey):
+    """单位管理's form (新建单位, 编辑) in 适老化模式 at 1280 px: 联系邮箱 sat in a third of a row beside 联系人 and 联系电话 and
+    cut off an address as short as the demo's contact1@demo-ent.cn; it has a line of its own, as on 本单位信息."""
+    admin = journey("org-form-elder")
+    admin.context.add_cookies([{"name": "mm_elder", "value": "1", "url": admin.base}])
+    admin.login(*ADMIN)
+    admin.go("/admin/organizations/new")
+    p = admin.page
+    p.fill("#contact_email", "wang.jingli@lvcheng-jinggong.com.cn")
+    assert p.evaluate(
+        "() => { const e = document.querySelector('#contact_email'); return e.scrollWidth <= e.clientWidth }"
+    ), p.evaluate("() => document.querySelector('#contact_email').clientWidth")
