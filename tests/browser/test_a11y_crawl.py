@@ -343,3 +343,33 @@ def test_elder_mode_navbar_is_one_row_at_1280(browser, demo_server):
             assert toggle.get_attribute("aria-expanded") == "false"
         finally:
             context.close()
+
+
+def test_elder_mode_account_roles_stay_on_one_line(browser, demo_server):
+    """账号管理 in 适老化模式 at 992 and 1280 px: 角色 is one line in every row (企业用户 and 科研人员 read 企业 over 用户 at
+    992 px, 技术经纪人 broke even at 1280 px on the list's second page)."""
+    base = demo_server["url"]
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+    context.add_cookies([{"name": "mm_elder", "value": "1", "url": base}])
+    broken = {}
+    try:
+        page = context.new_page()
+        page.goto(base + "/auth/login")
+        page.fill("input[name=email]", ROLES["admin"])
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button[type=submit] >> nth=-1")
+        page.wait_for_url("**/dashboard")
+        for width in (992, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            for query in ("", "?page=2"):
+                page.goto(base + "/admin/users" + query)
+                lines = page.evaluate(
+                    """() => [...document.querySelectorAll('main table tbody tr > td:nth-child(3)')].map(td => {
+                         const r = document.createRange(); r.selectNodeContents(td);
+                         return [td.textContent.trim(), new Set([...r.getClientRects()].map(x => Math.round(x.top))).size]; })"""
+                )
+                assert lines, query
+                broken.update({f"{width} {query} {role}": n for role, n in lines if n > 1})
+    finally:
+        context.close()
+    assert not broken, f"roles set on more than one line: {broken}"
