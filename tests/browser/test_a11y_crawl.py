@@ -373,3 +373,47 @@ def test_elder_mode_account_roles_stay_on_one_line(browser, demo_server):
     finally:
         context.close()
     assert not broken, f"roles set on more than one line: {broken}"
+
+
+def test_the_phone_menu_button_shows_its_focus_in_elder_mode(browser, demo_server):
+    """On a 375 px phone in 适老化模式, Tab reaches the menu button (☰) with a visible outline inside the screen: Bootstrap's
+    ring there was a box-shadow (outline: 0) that fades in and that Windows' high-contrast mode removes (checked here
+    with forced colours on), so it showed no focus; and the button's lines show in that mode."""
+    base = demo_server["url"]
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 375, "height": 667}, reduced_motion="reduce", forced_colors="active"
+    )
+    context.add_cookies([{"name": "mm_elder", "value": "1", "url": base}])
+    try:
+        page = context.new_page()
+        page.goto(base + "/auth/login")
+        page.fill("input[name=email]", ROLES["enterprise"])
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button[type=submit] >> nth=-1")
+        page.wait_for_url("**/dashboard")
+        toggler = page.locator("nav .navbar-toggler")
+        for _ in range(10):
+            page.keyboard.press("Tab")
+            if toggler.evaluate("e => e === document.activeElement"):
+                break
+        else:
+            raise AssertionError("Tab never reached the menu button")
+        ring = toggler.evaluate(
+            """e => { const s = getComputedStyle(e), r = e.getBoundingClientRect();
+                 const w = s.outlineStyle === 'none' ? 0 : parseFloat(s.outlineWidth), o = parseFloat(s.outlineOffset) || 0;
+                 return {width: w, left: r.left - o - w, right: r.right + o + w, room: document.documentElement.clientWidth}; }"""
+        )
+        assert ring["width"] >= 3, ring
+        assert ring["left"] >= 0 and ring["right"] <= ring["room"], ring
+        # Its three lines, a white background image, vanished on the white high-contrast mode gives the navbar: they are
+        # painted in the system's text colour through a mask.
+        lines = page.eval_on_selector(
+            "nav .navbar-toggler-icon", "e => [getComputedStyle(e).maskImage, getComputedStyle(e).backgroundColor]"
+        )
+        assert lines[0].startswith("url(") and lines[1] not in ("transparent", "rgba(0, 0, 0, 0)"), lines
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(
+            path=str(SHOTS / "elder-phone-menu-focus.png"), clip={"x": 0, "y": 0, "width": 375, "height": 160}
+        )
+    finally:
+        context.close()
