@@ -346,8 +346,8 @@ def test_elder_mode_navbar_is_one_row_at_1280(browser, demo_server):
 
 
 def test_elder_mode_account_roles_stay_on_one_line(browser, demo_server):
-    """账号管理 in 适老化模式 at 992 and 1280 px: 角色 is one line in every row (企业用户 and 科研人员 read 企业 over 用户 at
-    992 px, 技术经纪人 broke even at 1280 px on the list's second page)."""
+    """账号管理 in 适老化模式 at 1200 and 1280 px (a table still, not cards): 角色 is one line in every row (企业用户 and 科研人员
+    read 企业 over 用户 at 992-1199 px, 技术经纪人 broke even at 1280 px on the list's second page)."""
     base = demo_server["url"]
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
     context.add_cookies([{"name": "mm_elder", "value": "1", "url": base}])
@@ -359,7 +359,7 @@ def test_elder_mode_account_roles_stay_on_one_line(browser, demo_server):
         page.fill("input[name=password]", PASSWORD)
         page.click("form button[type=submit] >> nth=-1")
         page.wait_for_url("**/dashboard")
-        for width in (992, 1280):
+        for width in (1200, 1280):
             page.set_viewport_size({"width": width, "height": 900})
             for query in ("", "?page=2"):
                 page.goto(base + "/admin/users" + query)
@@ -417,3 +417,41 @@ def test_the_phone_menu_button_shows_its_focus_in_elder_mode(browser, demo_serve
         )
     finally:
         context.close()
+
+
+# Cells (of tables, and their headers) of three characters or more set at two characters a line or fewer.
+_SQUEEZED = """() => [...document.querySelectorAll('main td, main th')].filter(c => c.offsetParent).map(c => {
+    const text = c.textContent.replace(/\\s+/g, ''), r = document.createRange(); r.selectNodeContents(c);
+    const lines = new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top))).size;
+    return [text.slice(0, 12), lines, text.length];
+  }).filter(([, lines, n]) => n >= 3 && lines >= 3 && n / lines <= 2.5).slice(0, 5)"""
+
+
+def test_elder_mode_tables_are_readable_on_a_tablet(browser, demo_server):
+    """适老化模式 (text a quarter larger) at 768 and 992 px, between the phone's cards and a desktop's table: 技术合同's 买方
+    read one character a line at 992 px (康 over 宁 over 生 …), 账号管理's 单位 at 768, and the reports' figure tables
+    beside their charts set a broker's name 孙 over 丽 over 华. A list's rows are cards there; no page scrolls sideways."""
+    base = demo_server["url"]
+    pages = {"broker": ["/contracts/", "/urgent/queue", "/training/"], "admin": ["/admin/users", "/reports/"]}
+    failures = {}
+    for role, paths in pages.items():
+        context = browser.new_context(locale="zh-CN", viewport={"width": 992, "height": 900}, reduced_motion="reduce")
+        context.add_cookies([{"name": "mm_elder", "value": "1", "url": base}])
+        try:
+            page = context.new_page()
+            page.goto(base + "/auth/login")
+            page.fill("input[name=email]", ROLES[role])
+            page.fill("input[name=password]", PASSWORD)
+            page.click("form button[type=submit] >> nth=-1")
+            page.wait_for_url("**/dashboard")
+            for width in (768, 992):
+                page.set_viewport_size({"width": width, "height": 900})
+                for path in paths:
+                    assert page.goto(base + path).status == 200, path
+                    squeezed = page.evaluate(_SQUEEZED)
+                    wide = page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
+                    if squeezed or wide:
+                        failures[f"{width} {path}"] = f"squeezed {squeezed}" + (", scrolls sideways" if wide else "")
+        finally:
+            context.close()
+    assert not failures, f"tables squeezed in 适老化模式: {failures}"
