@@ -455,3 +455,42 @@ def test_elder_mode_tables_are_readable_on_a_tablet(browser, demo_server):
         finally:
             context.close()
     assert not failures, f"tables squeezed in 适老化模式: {failures}"
+
+
+# Selects of the page's filter bars whose chosen option is wider than the room inside them (cut off on the screen).
+_CUT_SELECTS = """() => [...document.querySelectorAll('main form[method=get] select')].filter(e => e.offsetParent).map(e => {
+    const s = getComputedStyle(e), c = document.createElement('canvas').getContext('2d'); c.font = s.font;
+    const text = (e.options[e.selectedIndex] || {}).text || '';
+    return [e.name, text, Math.round(c.measureText(text).width),
+            Math.round(e.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight))];
+  }).filter(([, , need, room]) => need > room + 1)"""
+
+
+@pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
+def test_filter_choices_are_not_cut_off(browser, demo_server, elder):
+    """A broker's filter bars (审核队列, 技术合同, 技术需求, 走访) at 375, 768, 992 and 1280 px: every select shows its chosen
+    option whole. The grid's fixed columns cut them: 推荐时间's 全部 left 2 px at 768 px, 排序 read 匹配度从高到, and in
+    适老化模式 全部登记状态, 全部技术领域 … were cut at every width below 1280 px."""
+    base = demo_server["url"]
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+    if elder:
+        context.add_cookies([{"name": "mm_elder", "value": "1", "url": base}])
+    cut = {}
+    try:
+        page = context.new_page()
+        page.goto(base + "/auth/login")
+        page.fill("input[name=email]", ROLES["broker"])
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button[type=submit] >> nth=-1")
+        page.wait_for_url("**/dashboard")
+        for width in (375, 768, 992, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            for path in ("/broker/", "/broker/pipeline", "/contracts/", "/needs/", "/visits/", "/urgent/queue"):
+                assert page.goto(base + path).status == 200, path
+                if path == "/broker/" and width == 375:
+                    page.click("form.mm-filters .mm-more-toggle button")  # the folded filters, opened
+                if found := page.evaluate(_CUT_SELECTS):
+                    cut[f"{width} {path}"] = found
+    finally:
+        context.close()
+    assert not cut, f"filter choices cut off: {cut}"
