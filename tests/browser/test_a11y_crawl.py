@@ -494,3 +494,31 @@ def test_filter_choices_are_not_cut_off(browser, demo_server, elder):
     finally:
         context.close()
     assert not cut, f"filter choices cut off: {cut}"
+
+
+@pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
+def test_the_elder_switch_focus_ring_is_whole(browser, demo_server, elder):
+    """The 适老化模式 switch, the second Tab stop of every page, at 1280 and 375 px: its focus outline lies inside its strip.
+    The strip had no room for it: cut off by the page's top edge, and below it drawn on the navbar in the navbar's blue."""
+    base = demo_server["url"]
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800}, reduced_motion="reduce")
+    if elder:
+        context.add_cookies([{"name": "mm_elder", "value": "1", "url": base}])
+    try:
+        page = context.new_page()
+        for width in (1280, 375):
+            page.set_viewport_size({"width": width, "height": 800})
+            page.goto(base + "/")
+            page.keyboard.press("Tab")
+            page.keyboard.press("Tab")
+            ring = page.evaluate(
+                """() => { const e = document.activeElement, s = getComputedStyle(e), r = e.getBoundingClientRect();
+                     const out = (s.outlineStyle === 'none' ? 0 : parseFloat(s.outlineWidth)) + (parseFloat(s.outlineOffset) || 0);
+                     const strip = e.closest('.mm-topbar').getBoundingClientRect();
+                     return {id: e.id, width: parseFloat(s.outlineWidth), top: r.top - out, bottom: r.bottom + out,
+                             stripTop: strip.top, stripBottom: strip.bottom}; }"""
+            )
+            assert ring["id"] == "elder-toggle" and ring["width"] >= 3, ring
+            assert ring["top"] >= ring["stripTop"] and ring["bottom"] <= ring["stripBottom"], (width, ring)
+    finally:
+        context.close()
