@@ -522,3 +522,25 @@ def test_the_elder_switch_focus_ring_is_whole(browser, demo_server, elder):
             assert ring["top"] >= ring["stripTop"] and ring["bottom"] <= ring["stripBottom"], (width, ring)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
+def test_the_footer_keeps_off_a_phone_s_edges(browser, demo_server, elder):
+    """On a 375 px phone the footer's line (市协同创新网络 · 科技成果转化对接平台 · 合同签名验证) wraps with a margin, as the
+    page's text above it does: it ran from one edge of the screen to the other (a character at x = 0)."""
+    base = demo_server["url"]
+    context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 667})
+    if elder:
+        context.add_cookies([{"name": "mm_elder", "value": "1", "url": base}])
+    try:
+        page = context.new_page()
+        page.goto(base + "/")
+        edges = page.eval_on_selector(
+            "footer",
+            """f => { const r = document.createRange(); r.selectNodeContents(f);
+                 const boxes = [...r.getClientRects()].filter(x => x.width > 0);
+                 return [Math.min(...boxes.map(x => x.left)), Math.max(...boxes.map(x => x.right))]; }""",
+        )
+        assert edges[0] >= 12 and edges[1] <= 375 - 12, edges
+    finally:
+        context.close()
