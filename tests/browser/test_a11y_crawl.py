@@ -544,3 +544,36 @@ def test_the_footer_keeps_off_a_phone_s_edges(browser, demo_server, elder):
         assert edges[0] >= 12 and edges[1] <= 375 - 12, edges
     finally:
         context.close()
+
+
+# Date boxes with less room inside than a date takes (its digits and the calendar button): the year is cut off.
+_CUT_DATES = """() => [...document.querySelectorAll('main input[type=date]')].filter(e => e.offsetParent).map(e => {
+    const s = getComputedStyle(e), c = document.createElement('canvas').getContext('2d'); c.font = s.font;
+    const need = c.measureText('mm/dd/yyyy').width + parseFloat(s.fontSize) * 1.6;
+    return [e.name, Math.round(need), Math.round(e.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight))];
+  }).filter(([, need, room]) => need > room)"""
+
+
+def test_elder_mode_date_boxes_show_the_whole_date(browser, demo_server):
+    """适老化模式 at 1280 and 768 px: a date box shows the whole date and its calendar button. 登记走访's 日期 read mm/dd/yyy
+    at 1280 px, 技术合同's 签订日期 and 登记日期 and the reports' period at 768 px were cut likewise."""
+    base = demo_server["url"]
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+    context.add_cookies([{"name": "mm_elder", "value": "1", "url": base}])
+    cut = {}
+    try:
+        page = context.new_page()
+        page.goto(base + "/auth/login")
+        page.fill("input[name=email]", ROLES["admin"])
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button[type=submit] >> nth=-1")
+        page.wait_for_url("**/dashboard")
+        for width in (1280, 768):
+            page.set_viewport_size({"width": width, "height": 900})
+            for path in ("/visits/new", "/contracts/new", "/reports/", "/reports/services"):
+                assert page.goto(base + path).status == 200, path
+                if found := page.evaluate(_CUT_DATES):
+                    cut[f"{width} {path}"] = found
+    finally:
+        context.close()
+    assert not cut, f"date boxes too narrow for a date: {cut}"
