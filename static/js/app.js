@@ -21,7 +21,11 @@ document.addEventListener("DOMContentLoaded", function () {
   if (bad && typeof bad.focus === "function") { bad.focus(); return; }
   // A save refused because someone saved the record meanwhile (409, what was typed shown again, no field wrong):
   // the focus goes to the message saying so (or, without one, to the table of differences), not the page's body.
-  if (document.querySelector("main [data-stale-refused]")) {
+  // Likewise any refusal answered in place (409: a pair's 采纳 after another broker's, …), its flashed message
+  // the only thing to hear.
+  var nav = window.performance && performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
+  var refused = nav && nav.responseStatus >= 400;
+  if (refused || document.querySelector("main [data-stale-refused]")) {
     var said = document.querySelector("main .alert-danger[tabindex]") ||
       document.querySelector("main #stale-differences, main #stale-changes");
     if (said) {

@@ -45,3 +45,32 @@ def test_a_refused_follow_up_keeps_the_text_and_a_refresh_does_not_post_it_again
         assert p.locator(".timeline > div").count() == entries
     finally:
         j.close()
+
+
+def test_a_refused_accept_moves_the_focus_to_its_message(browser, demo_server):
+    """A pending pair accepted (采纳) from one tab and then from its page loaded before in another: the second is refused
+    in place (409, 该推荐已是「已采纳」状态) with no field to fix, and the focus stayed on the page's body, so a keyboard or
+    screen-reader user heard nothing; it is on the message now."""
+    j = Journey(browser, demo_server["url"], "refused-accept")
+    try:
+        j.login(*BROKER)
+        j.go("/broker/")
+        hrefs = j.page.eval_on_selector_all(
+            "a[href^='/broker/suggestions/']", "links => links.map(a => a.getAttribute('href'))"
+        )
+        pair = [h for h in hrefs if re.fullmatch(r"/broker/suggestions/\d+", h)][-1]  # the queue's last on its page
+        other = j.context.new_page()
+        other.goto(j.base + pair)
+        j.go(pair)
+        other.click("main form[action$='/accept'] button[type=submit]")
+        other.wait_for_load_state()
+        other.close()
+        p = j.page
+        p.click("main form[action$='/accept'] button[type=submit]")
+        p.wait_for_load_state("load")
+        focused = p.evaluate(
+            "() => { const e = document.activeElement; return [e.tagName, e.getAttribute('role'), e.textContent]; }"
+        )
+        assert focused[0] != "BODY" and focused[1] == "alert" and "已采纳" in focused[2], focused
+    finally:
+        j.close()
