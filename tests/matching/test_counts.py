@@ -283,3 +283,27 @@ def test_words_numbered_in_two_halves_as_in_one_pass(monkeypatch, counting):
             assert np.array_equal(getattr(halves.X, name), getattr(reference.X, name)), name
         keywords = {halves.words[i] for i in halves.keyword_ids.tolist()}
         assert {"甲乙", "后半关键词"} <= keywords and "普通" not in keywords
+
+
+@pytest.mark.parametrize("word_weight", [0.3, 0.0, 1.0])
+def test_rows_weighted_in_one_compiled_pass_as_by_numpy(monkeypatch, counting, word_weight):
+    """The weighting's compiled pass (kernels.weigh_rows) gives numpy's floats bit for bit: rows whose parts
+    hold over 128 entries (numpy's pairwise sums split them), empty parts and both ends of the blend."""
+    if counting == "numpy":
+        pytest.skip("the compiled pass only")
+    long_text = "".join(chr(0x4E00 + (i * 37) % 3000) for i in range(2500))
+    long_words = " ".join(f"w{i}" for i in range(300))
+    docs = (ODD + CACHES) * 2 + [f"{long_words}\n{long_words[:500]}\n{long_text}", f"\n\n{long_text}", long_words]
+    v = vectorize.Vectorizer(word_weight=word_weight, n_jobs=2)
+    v.fit_transform(docs)
+    counted = count_terms(docs, v.field_weights, v.char_unigrams)
+    assert counted.seg.max() > 1000
+    calls = []
+    real = kernels.weigh_rows
+    monkeypatch.setattr(kernels, "weigh_rows", lambda *a: calls.append(1) or real(*a))
+    compiled = v._weighted(counted.X.copy(), counted.seg)
+    assert calls
+    monkeypatch.setattr(kernels, "available", lambda: False)
+    by_numpy = v._weighted(counted.X.copy(), counted.seg)
+    assert np.array_equal(compiled.indices, by_numpy.indices)
+    assert compiled.data.view(np.uint32).tobytes() == by_numpy.data.view(np.uint32).tobytes()
