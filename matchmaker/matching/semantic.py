@@ -90,10 +90,13 @@ def _term_components(split: _Split, k: int, n_iter: int, seed: int) -> np.ndarra
     terms_by, docs_by = split.t_dot, split.dot  # sample.T @ Q (terms x r), sample @ Q (docs x r)
     r = k + 10
     Q = np.random.RandomState(seed).normal(size=(split.D.shape[0], r)).astype(np.float32)
+    # Each product is a fresh array no one else holds: factorised in place (overwrite_a), not copied first
+    # (the same LAPACK calls on the same values; at 100,000 results 12 MB less fresh memory each on the terms'
+    # side, ~3,000 page faults a copy on the latent fit's thread).
     for _ in range(n_iter):
-        Q, _ = la.lu(terms_by(Q), permute_l=True, check_finite=False)
-        Q, _ = la.lu(docs_by(Q), permute_l=True, check_finite=False)
-    Q, _ = la.qr(terms_by(Q), mode="economic", check_finite=False)
+        Q, _ = la.lu(terms_by(Q), permute_l=True, overwrite_a=True, check_finite=False)
+        Q, _ = la.lu(docs_by(Q), permute_l=True, overwrite_a=True, check_finite=False)
+    Q, _ = la.qr(terms_by(Q), mode="economic", overwrite_a=True, check_finite=False)
     B = docs_by(Q).T  # r x docs
     Uhat, _, Vt = la.svd(B, full_matrices=False, lapack_driver="gesdd", check_finite=False)
     U = Q @ Uhat

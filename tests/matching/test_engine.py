@@ -350,3 +350,33 @@ def test_fit_gives_no_huge_page_advice_and_restores_numpys(before):
         assert _set_madvise_hugepage(before) is before
     finally:
         _set_madvise_hugepage(original)
+
+
+def test_latent_fit_factorises_its_products_in_place(monkeypatch):
+    """The latent fit's LU and QR steps overwrite the fresh products they are given (no copy of each first),
+    with the same components as the copying calls."""
+    import scipy.linalg as la
+
+    from matchmaker.matching import semantic
+
+    docs = [tokenize_doc(Doc(i, d.title, d.keywords, d.body)) for i, d in enumerate((NEEDS + RESULTS) * 4)]
+    in_place = MatchEngine(n_components=8).fit(docs[:20], docs[20:]).latent_.components_
+    seen = []
+
+    class Copying:  # the calls as before: each product copied first
+        @staticmethod
+        def lu(a, **k):
+            seen.append(k.get("overwrite_a"))
+            return la.lu(a, **{**k, "overwrite_a": False})
+
+        @staticmethod
+        def qr(a, **k):
+            seen.append(k.get("overwrite_a"))
+            return la.qr(a, **{**k, "overwrite_a": False})
+
+        svd = staticmethod(la.svd)
+
+    monkeypatch.setattr(semantic, "la", Copying)
+    copied = MatchEngine(n_components=8).fit(docs[:20], docs[20:]).latent_.components_
+    assert seen and all(seen)
+    assert in_place.shape[1] == 8 and in_place.tobytes() == copied.tobytes()
