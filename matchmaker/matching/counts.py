@@ -412,9 +412,13 @@ def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n
     doc_start = t.doc_start.astype(np.int64)
     step = max(1, -(-n_docs // (8 * max(1, n_jobs))))
     spans = [(occ, occ_at, r, min(r + step, d1)) for occ, occ_at, d0, d1 in parts for r in range(d0, d1, step)]
-    # Each span's rows are written one after another from where the span's most entries would start (a word
-    # per occurrence, a character and a bigram per character), then the rows are moved together and the
-    # arrays cut to size in place; the room a span leaves unused (about a fifth) is never touched.
+    # One thread takes the spans from the front, the others from the back, each the next one free. A front
+    # span is written right after the one before it (the first from 0); a span from the back from where its
+    # rows' most entries would start (a word per occurrence, a character and a bigram per character). Then
+    # the rows are moved together and the arrays cut to size in place: only the spans taken from the back
+    # move, about half the rows (with every span at its most, every span but the first moved: at 110,000
+    # documents 0.09 s on one core while the other waited, and its writes into the room left between spans,
+    # never touched before, ~18,000 page faults). The room a span leaves unused is never touched.
     most = np.diff(doc_occ) + (2 if char_unigrams else 1) * np.diff(doc_chr)
     room = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(most, out=room[1:])
@@ -424,20 +428,34 @@ def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n
     seg = np.zeros((n_docs, 3), dtype=np.int64)
     fw = np.asarray(field_weights, dtype=np.float32)
 
-    # Each thread's counts and document frequencies side by side (see kernels.fill_rows), one array per
-    # thread for all its spans: the counts are left zero by each span, the frequencies add up.
-    local, accs = threading.local(), []
+    # Each thread's counts and document frequencies side by side (see kernels.fill_rows), one array for all
+    # its spans: the counts are left zero by each span, the frequencies add up.
+    accs, lock = [], threading.Lock()
+    free = [0, len(spans)]  # the next span from the front, one past the next from the back
 
-    def fill(span):
-        occ, occ_at, r0, r1 = span
-        acc = getattr(local, "acc", None)
-        if acc is None:
-            acc = local.acc = np.zeros((n_feat, 2), dtype=np.int64)
-            accs.append(acc)
-        args = (t.cid, n_c, fr, doc_start, occ, occ_at, rank, n_w, n_u, n_feat, fw, r0, r1)
-        kernels.fill_rows(*args, room, indices, data, nnz, seg, acc)
+    def fill(front: bool) -> None:
+        acc = np.zeros((n_feat, 2), dtype=np.int64)
+        accs.append(acc)
+        end = 0
+        while True:
+            with lock:
+                if free[0] >= free[1]:
+                    return
+                if front:
+                    k = free[0]
+                    free[0] += 1
+                else:
+                    free[1] -= 1
+                    k = free[1]
+            occ, occ_at, r0, r1 = spans[k]
+            if front:
+                room[r0] = end  # where the span before ended: never past its most, as no row outgrows its most
+            args = (t.cid, n_c, fr, doc_start, occ, occ_at, rank, n_w, n_u, n_feat, fw, r0, r1)
+            kernels.fill_rows(*args, room, indices, data, nnz, seg, acc)
+            if front:
+                end = room[r1 - 1] + nnz[r1]
 
-    _run(fill, spans, n_jobs)
+    _run(fill, [True] + [False] * (max(1, n_jobs) - 1), n_jobs)
     df = accs[0][:, 1].astype(np.int32)
     for acc in accs[1:]:
         df += acc[:, 1]
