@@ -412,13 +412,14 @@ def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n
     doc_start = t.doc_start.astype(np.int64)
     step = max(1, -(-n_docs // (8 * max(1, n_jobs))))
     spans = [(occ, occ_at, r, min(r + step, d1)) for occ, occ_at, d0, d1 in parts for r in range(d0, d1, step)]
-    # One thread takes the spans from the front, the others from the back, each the next one free. A front
-    # span is written right after the one before it (the first from 0); a span from the back from where its
-    # rows' most entries would start (a word per occurrence, a character and a bigram per character). Then
-    # the rows are moved together and the arrays cut to size in place: only the spans taken from the back
-    # move, about half the rows (with every span at its most, every span but the first moved: at 110,000
-    # documents 0.09 s on one core while the other waited, and its writes into the room left between spans,
-    # never touched before, ~18,000 page faults). The room a span leaves unused is never touched.
+    # Two threads each take their half of the spans (cut where the room is halved) in order, each span written
+    # right after the one before it (the first of a half from where its rows' most entries would start: a word
+    # per occurrence, a character and a bigram per character); a thread done with its half takes the other's
+    # spans from the far end, each written where its most would start. Then the rows are moved together and
+    # the arrays cut to size in place: only the second half and the spans taken over move, about half the rows
+    # (with every span at its most, every span but the first moved: at 110,000 documents 0.09 s on one core
+    # while the other waited, and ~18,000 page faults where it wrote into the room left between spans, never
+    # touched before). The room a span leaves unused is never touched.
     most = np.diff(doc_occ) + (2 if char_unigrams else 1) * np.diff(doc_chr)
     room = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(most, out=room[1:])
@@ -431,31 +432,35 @@ def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n
     # Each thread's counts and document frequencies side by side (see kernels.fill_rows), one array for all
     # its spans: the counts are left zero by each span, the frequencies add up.
     accs, lock = [], threading.Lock()
-    free = [0, len(spans)]  # the next span from the front, one past the next from the back
+    halves = 2 if n_jobs > 1 and len(spans) > 1 else 1  # two threads at most (the machines have two cores)
+    starts = room[[r0 for _, _, r0, _ in spans]]
+    cut = int(np.abs(starts - room[-1] / 2).argmin()) if halves == 2 else len(spans)
+    cut = min(max(cut, 1), len(spans))
+    todo = [[0, cut], [cut, len(spans)]]  # each half's next span and end
 
-    def fill(front: bool) -> None:
+    def fill(half: int) -> None:
         acc = np.zeros((n_feat, 2), dtype=np.int64)
         accs.append(acc)
-        end = 0
+        end = None
         while True:
             with lock:
-                if free[0] >= free[1]:
-                    return
-                if front:
-                    k = free[0]
-                    free[0] += 1
+                own, other = todo[half], todo[1 - half]
+                if own[0] < own[1]:
+                    k, after_own = own[0], own[0] > (0 if half == 0 else cut)
+                    own[0] += 1
+                elif other[0] < other[1]:
+                    other[1] -= 1
+                    k, after_own = other[1], False
                 else:
-                    free[1] -= 1
-                    k = free[1]
+                    return
             occ, occ_at, r0, r1 = spans[k]
-            if front:
+            if after_own:
                 room[r0] = end  # where the span before ended: never past its most, as no row outgrows its most
             args = (t.cid, n_c, fr, doc_start, occ, occ_at, rank, n_w, n_u, n_feat, fw, r0, r1)
             kernels.fill_rows(*args, room, indices, data, nnz, seg, acc)
-            if front:
-                end = room[r1 - 1] + nnz[r1]
+            end = room[r1 - 1] + nnz[r1]
 
-    _run(fill, [True] + [False] * (max(1, n_jobs) - 1), n_jobs)
+    _run(fill, list(range(halves)), n_jobs)
     df = accs[0][:, 1].astype(np.int32)
     for acc in accs[1:]:
         df += acc[:, 1]
