@@ -309,10 +309,10 @@ def test_rows_weighted_in_one_compiled_pass_as_by_numpy(monkeypatch, counting, w
     assert compiled.data.view(np.uint32).tobytes() == by_numpy.data.view(np.uint32).tobytes()
 
 
-def test_spans_from_the_front_need_no_move(monkeypatch, counting):
-    """The compiled count writes the spans one thread takes from the front right after one another: on one
-    thread no row is moved afterwards (every row past the first span was, before); on two (how many spans each
-    thread takes from its end depends on the machine) the same matrix."""
+def test_spans_written_one_after_another_need_no_move(monkeypatch, counting):
+    """The compiled count writes a thread's own spans right after one another: on one thread no row is moved
+    afterwards (every row past the first span was, before); on two (how many spans each thread takes over from
+    the other depends on the machine) the same matrix."""
     if counting == "numpy":
         pytest.skip("the compiled count only")
     moved = []
