@@ -375,6 +375,10 @@ def _check_container(content):
             raise FileProblem("该 Excel 文件设置了打开密码，无法读取；请在 Excel 中取消密码后另存，再上传")
         raise FileProblem("这是旧版 Excel (.xls) 文件（只是改了扩展名），请在 Excel 中另存为 .xlsx 后再上传")
     if not content.startswith(b"PK"):
+        if kind := binary_kind(content):
+            raise FileProblem(
+                f"{kind}，不是 Excel (.xlsx) 文件（可能只是改了扩展名）：请下载 Excel 或 CSV 模板，填写后上传"
+            )
         raise FileProblem("文件不是有效的 Excel (.xlsx) 文件，可能已损坏或只是改了扩展名")
 
 
@@ -841,6 +845,13 @@ def _csv_text(content):
             return content.decode("utf-16")
         except UnicodeDecodeError:
             raise FileProblem("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码") from None
+    if kind := binary_kind(content):
+        raise FileProblem(f"{kind}，不是 CSV 文件（可能只是改了扩展名）：请下载 CSV 或 Excel 模板，填写后上传")
+    if _utf16_without_mark(content):
+        raise FileProblem(
+            "文件是 UTF-16 编码（如 Excel 的“Unicode 文本”），无法读取：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”"
+            "或 GBK 编码的 CSV 后重新上传"
+        )
     if b"\x00" in content[:4096]:
         raise FileProblem("文件不是文本格式的 CSV，请下载模板填写后上传")
     try:
@@ -851,6 +862,43 @@ def _csv_text(content):
         return content.decode("gb18030")
     except UnicodeDecodeError:
         raise FileProblem("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码") from None
+
+
+# What a file is by its first bytes: a PDF, an image or an archive renamed .csv was read as text, its first line
+# told as an unknown column (无法识别的列：%PDF-1.4).
+_MAGIC = (
+    (b"%PDF-", "这是 PDF 文件"),
+    (b"\x89PNG\r\n\x1a\n", "这是 PNG 图片"),
+    (b"\xff\xd8\xff", "这是 JPEG 图片"),
+    (b"GIF87a", "这是 GIF 图片"),
+    (b"GIF89a", "这是 GIF 图片"),
+    (b"Rar!\x1a\x07", "这是 RAR 压缩包"),
+    (b"7z\xbc\xaf\x27\x1c", "这是 7z 压缩包"),
+    (b"\x1f\x8b", "这是 gzip 压缩包"),
+    (OLE2, "这是旧版 Office 文件（如 .xls、.doc）"),
+)
+
+
+def binary_kind(content):
+    """What a file that is not text appears to be, as a sentence (这是 PDF 文件), from its first bytes; or None."""
+    if content.startswith(b"PK\x03\x04"):  # a zip: an .xlsx, a .docx, or an archive
+        head = content[: 64 * 1024]
+        if b"xl/" in head:
+            return "这是 Excel (.xlsx) 工作簿"
+        if b"word/" in head:
+            return "这是 Word (.docx) 文档"
+        return "这是 ZIP 压缩包"
+    return next((kind for magic, kind in _MAGIC if content.startswith(magic)), None)
+
+
+def _utf16_without_mark(content):
+    """Whether a file reads as UTF-16 saved without its byte-order mark: NUL bytes at every other position (the high
+    byte of each ASCII character: commas, digits, line ends), at one parity only. Told "不是文本格式的 CSV" before."""
+    sample = content[:4096]
+    sample = sample[: len(sample) // 2 * 2]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    most, least = max(even, odd), min(even, odd)
+    return most >= max(4, len(sample) // 20) and least * 10 <= most
 
 
 _BAD_RUN = re.compile("\ufffd+")  # a place where UTF-8 failed: a run of bytes each read as U+FFFD
