@@ -131,17 +131,23 @@ def read_rows(content, fmt, limits=None, problems=None, progress=None, unread=No
     hidden_rows = set() if hidden is not None else None  # filled by _read_xlsx before its first row
     rows = _read_xlsx(content, limits, unread, hidden_rows) if fmt == "xlsx" else _read_csv(content, limits)
     header = width = None  # width: the header row's cells as read, to its last one holding something
-    out = []
+    out, past = [], {}  # past: {column index: the shared reason of the rows with a value there, past max_cols}
     for number, cells in rows:
+        far = _past_columns(cells, limits.max_cols)
         cells = [_cell(c) for c in _used(cells[: limits.max_cols], width)]
+        if header is None and far is not None:
+            raise FileProblem(
+                f"第 {number} 行的单元格 {_column_letter(far)}{number} 有内容，超出了可读取的前 {limits.max_cols} 列"
+                f"（表头最多 {limits.max_cols} 列）：请删除多余的列后重新上传"
+            )
         if header is None:
             if any(c != "" for c in cells):
                 header = [str(c)[:100] for c in cells]
                 width, header_row = len(cells), number
             continue
-        if not any(c != "" for c in cells):
+        if far is None and not any(c != "" for c in cells):
             continue
-        if cells[0] == header[0] and _same_as_header(cells, header):  # files pasted one after another
+        if cells and cells[0] == header[0] and _same_as_header(cells, header):  # files pasted one after another
             if problems is not None:
                 problems.append((number, header[0] or "第 1 列", HeaderAgain(HEADER_AGAIN)))
             continue
@@ -150,6 +156,15 @@ def read_rows(content, fmt, limits=None, problems=None, progress=None, unread=No
             continue
         if len(out) >= limits.max_rows:  # checked while reading: the rest is never read
             raise FileProblem(f"文件数据行数超过单次导入上限 {limits.max_rows} 行，请拆分成多个文件分批导入")
+        if far is not None:  # the value would be left out without a word: the row is, and told why
+            if problems is not None:
+                if far not in past:
+                    past[far] = Again(
+                        f"{_column_letter(far)} 列（第 {far + 1} 列）有内容，超出了可读取的前 {limits.max_cols} 列，"
+                        "不会被读取，该行未导入：请删除表头以外多余的列（或把内容移到模板的列中）后重新上传"
+                    )
+                problems.append((number, f"第 {far + 1} 列", past[far]))
+            continue
         long = [i for i, c in enumerate(cells) if isinstance(c, str) and len(c) > limits.max_cell_chars]
         if long:
             if problems is not None:
@@ -284,6 +299,23 @@ def _used(cells, width):
     while end and (cells[end - 1] is None or cells[end - 1] == ""):
         end -= 1
     return cells[:end]
+
+
+class _Far:
+    """A value of an .xlsx row past the columns read (see _rows): its 0-based column."""
+
+    def __init__(self, column):
+        self.column = column
+
+
+def _past_columns(cells, most):
+    """The 0-based column of a row's first value past the `most` columns read, or None: such a value (a CSV's
+    column 201, an .xlsx's cell in column GS or further) was left out without a word."""
+    if len(cells) <= most:
+        return None
+    if isinstance(cells[-1], _Far):
+        return cells[-1].column
+    return next((i for i in range(most, len(cells)) if _cell(cells[i]) != ""), None)
 
 
 def _check_zip(content, limits):
@@ -421,6 +453,19 @@ def _rows(ws, limits):
     <dimension>, which some programs write wrong (ref="A1", or the size of the sheet they started from): a file
     of 100 rows whose dimension said A1:S3 was read as its first 2, the rest left out without a word."""
     ws.reset_dimensions()
+    get_row, most = ws._get_row, limits.max_cols
+
+    def get_row_telling_far(row, min_col=1, max_col=None, values_only=False):
+        # openpyxl parses every cell of a row and keeps those up to max_col: the first past it holding a value is
+        # added as a _Far (read_rows tells its row), so the row is never built wider than the columns read.
+        out = get_row(row, min_col, max_col, values_only)
+        if row and (row[-1]["column"] > most or row[0]["column"] > most):
+            far = next((c["column"] for c in row if c["column"] > most and _cell(c["value"]) != ""), None)
+            if far is not None:
+                out += (_Far(far - 1),)
+        return out
+
+    ws._get_row = get_row_telling_far
     return ws.iter_rows(values_only=True, max_col=limits.max_cols)
 
 
