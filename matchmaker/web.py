@@ -24,6 +24,8 @@ CSP = (
 )
 
 NUL_IN_ADDRESS = "网址中含有空字符（NUL），无法处理：请检查链接或重新输入搜索条件"
+NOT_A_FORM = "提交的内容不是表单，无法读取，没有保存任何更改：请刷新页面后重新填写提交"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class Anonymous(AnonymousUserMixin):
@@ -98,6 +100,19 @@ def register_web(app):
         cleaned by the forms themselves (utils/text.py)."""
         if any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
             abort(400, description=NUL_IN_ADDRESS)
+
+    @app.before_request
+    def refuse_what_is_not_a_form():
+        """A write to a page (the API aside) whose body is not a form (another Content-Type, or a body without one):
+        400. Finding no form data, a form validates the values it was filled with from the record, and an edit page
+        flashed 已保存 while changing nothing (CSRF refuses it in production, where the token is in the form too).
+        A bare POST of a button (no body, no type) is a form of no fields, as before."""
+        if request.method not in ("POST", "PUT", "PATCH") or request.path.startswith("/api/"):
+            return
+        if request.mimetype in FORM_TYPES:
+            return
+        if request.mimetype or (request.content_length or 0) > 0:
+            abort(400, description=NOT_A_FORM)
 
     @app.after_request
     def security_headers(resp):
