@@ -25,7 +25,7 @@ def test_a_need_closed_while_it_is_matched_keeps_no_suggestions(make_app, monkey
         owner = make_user("enterprise")
         need = make_need(user=owner, **NEED_TEXT)
         need_id, owner_id = need.id, owner.id
-        real, closer = store.index_listing, []
+        real, closer, closed_first = store.index_listing, [], []
 
         def close_meanwhile():
             with app.app_context():  # the owner's request on another web process
@@ -39,13 +39,17 @@ def test_a_need_closed_while_it_is_matched_keeps_no_suggestions(make_app, monkey
             if kind == "need" and doc is not None and not closer:  # the pairs are found, not yet stored
                 closer.append(threading.Thread(target=close_meanwhile))
                 closer[0].start()
-                closer[0].join(timeout=3)
+                # The close commits before the pairs are stored (a fraction of a second; a loaded machine may take
+                # seconds, and a close still running when they are stored would test nothing): waited for, not 3 s.
+                closer[0].join(timeout=120)
+                closed_first.append(not closer[0].is_alive())  # asserted below (the job's errors are only logged)
             return out
 
         monkeypatch.setattr(store, "index_listing", racing)
         schedule_matching(need)
         db.session.commit()  # the matching job runs in this process, the close in the thread
-        closer[0].join(timeout=60)
+        closer[0].join(timeout=120)
+        assert closed_first == [True]
         db.session.expire_all()
         assert db.session.get(TechNeed, need_id).status == "closed"
         pairs = db.session.scalars(db.select(MatchSuggestion.result_id).filter_by(need_id=need_id)).all()
