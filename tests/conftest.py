@@ -288,6 +288,7 @@ def _default_app(tmp_path):
         app = _reused["app"] = build_app(tmp_path)
         _reused["config"] = dict(app.config)
         _reused["extensions"] = set(app.extensions)
+        _set_apart()
         return app
     from matchmaker.extensions import limiter
     from matchmaker.jobs import queue
@@ -306,6 +307,20 @@ def _default_app(tmp_path):
         else:
             _empty_tables()
     return app
+
+
+def _set_apart():
+    """What lives for the whole process (the modules, the collected tests, the default app) is set apart from the
+    garbage collector (``gc.freeze``): its full collections, each about 0.3 s of CPU over some 400,000 objects, then
+    look only at what the tests made since. Garbage found now is freed first; later garbage is collected as before."""
+    gc.collect()
+    gc.freeze()
+
+
+def pytest_runtest_teardown(item):
+    """Set apart again after a test that gave the frozen objects back to the collector (``gc.unfreeze``)."""
+    if "app" in _reused and not gc.get_freeze_count():
+        _set_apart()
 
 
 _schema_template = None  # an in-memory SQLite database holding the empty schema, made once
