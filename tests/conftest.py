@@ -317,12 +317,6 @@ def _set_apart():
     gc.freeze()
 
 
-def pytest_runtest_teardown(item):
-    """Set apart again after a test that gave the frozen objects back to the collector (``gc.unfreeze``)."""
-    if "app" in _reused and not gc.get_freeze_count():
-        _set_apart()
-
-
 _schema_template = None  # an in-memory SQLite database holding the empty schema, made once
 
 
