@@ -18,6 +18,15 @@ ROLES = {"anonymous": None, "enterprise": "ent1@demo.cn", "researcher": "res1@de
          "broker": "broker1@demo.cn", "admin": "admin@demo.cn"}  # fmt: skip
 
 
+def _log_in(page, base, email):
+    """Log the page in as `email` (the demo password) and wait for its 我的工作台."""
+    page.goto(base + "/auth/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit] >> nth=-1")
+    page.wait_for_url("**/dashboard")
+
+
 def _open(browser, base, role, elder=False):
     """A logged-in page for the role (1280 px wide, or 640 px at 2x with 适老化模式 on); start paths."""
     size = {"width": 640, "height": 900} if elder else {"width": 1280, "height": 900}
@@ -223,11 +232,7 @@ def test_list_pages_fit_a_phone(browser, demo_server, role, elder):
     failures = {}
     try:
         page = context.new_page()
-        page.goto(base + "/auth/login")
-        page.fill("input[name=email]", ROLES[role])
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit] >> nth=-1")
-        page.wait_for_url("**/dashboard")
+        _log_in(page, base, ROLES[role])
         for path in PHONE_LISTS[role] + staff_pages(page, base, role):
             assert page.goto(base + path).status == 200, path
             w = page.evaluate(_WIDTHS)
@@ -263,11 +268,7 @@ def test_the_queue_filters_fold_on_a_phone(browser, demo_server):
     context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 667})
     try:
         page = context.new_page()
-        page.goto(base + "/auth/login")
-        page.fill("input[name=email]", ROLES["broker"])
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit] >> nth=-1")
-        page.wait_for_url("**/dashboard")
+        _log_in(page, base, ROLES["broker"])
         page.goto(base + "/broker/")
         toggle = page.locator("form.mm-filters .mm-more-toggle button")
         assert not page.is_visible("select[name=status]") and toggle.get_attribute("aria-expanded") == "false"
@@ -312,11 +313,7 @@ def test_elder_mode_navbar_is_one_row_at_1280(browser, demo_server):
         context.add_cookies([{"name": "mm_elder", "value": "1", "url": base}])
         try:
             page = context.new_page()
-            page.goto(base + "/auth/login")
-            page.fill("input[name=email]", email)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("form button[type=submit] >> nth=-1")
-            page.wait_for_url("**/dashboard")
+            _log_in(page, base, email)
             bar = page.eval_on_selector("nav.navbar", "e => e.getBoundingClientRect().height")
             assert bar < 90, f"the navigation bar takes {bar:.0f} px as {role} in 适老化模式 at 1280 px: it wrapped"
             if role == "admin":
@@ -354,11 +351,7 @@ def test_elder_mode_account_roles_stay_on_one_line(browser, demo_server):
     broken = {}
     try:
         page = context.new_page()
-        page.goto(base + "/auth/login")
-        page.fill("input[name=email]", ROLES["admin"])
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit] >> nth=-1")
-        page.wait_for_url("**/dashboard")
+        _log_in(page, base, ROLES["admin"])
         for width in (1200, 1280):
             page.set_viewport_size({"width": width, "height": 900})
             for query in ("", "?page=2"):
@@ -386,11 +379,7 @@ def test_the_phone_menu_button_shows_its_focus_in_elder_mode(browser, demo_serve
     context.add_cookies([{"name": "mm_elder", "value": "1", "url": base}])
     try:
         page = context.new_page()
-        page.goto(base + "/auth/login")
-        page.fill("input[name=email]", ROLES["enterprise"])
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit] >> nth=-1")
-        page.wait_for_url("**/dashboard")
+        _log_in(page, base, ROLES["enterprise"])
         toggler = page.locator("nav .navbar-toggler")
         for _ in range(10):
             page.keyboard.press("Tab")
@@ -439,11 +428,7 @@ def test_elder_mode_tables_are_readable_on_a_tablet(browser, demo_server):
         context.add_cookies([{"name": "mm_elder", "value": "1", "url": base}])
         try:
             page = context.new_page()
-            page.goto(base + "/auth/login")
-            page.fill("input[name=email]", ROLES[role])
-            page.fill("input[name=password]", PASSWORD)
-            page.click("form button[type=submit] >> nth=-1")
-            page.wait_for_url("**/dashboard")
+            _log_in(page, base, ROLES[role])
             for width in (768, 992):
                 page.set_viewport_size({"width": width, "height": 900})
                 for path in paths:
@@ -478,11 +463,7 @@ def test_filter_choices_are_not_cut_off(browser, demo_server, elder):
     cut = {}
     try:
         page = context.new_page()
-        page.goto(base + "/auth/login")
-        page.fill("input[name=email]", ROLES["broker"])
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit] >> nth=-1")
-        page.wait_for_url("**/dashboard")
+        _log_in(page, base, ROLES["broker"])
         for width in (375, 768, 992, 1280):
             page.set_viewport_size({"width": width, "height": 900})
             for path in ("/broker/", "/broker/pipeline", "/contracts/", "/needs/", "/visits/", "/urgent/queue"):
@@ -563,11 +544,7 @@ def test_elder_mode_date_boxes_show_the_whole_date(browser, demo_server):
     cut = {}
     try:
         page = context.new_page()
-        page.goto(base + "/auth/login")
-        page.fill("input[name=email]", ROLES["admin"])
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit] >> nth=-1")
-        page.wait_for_url("**/dashboard")
+        _log_in(page, base, ROLES["admin"])
         for width in (1280, 768):
             page.set_viewport_size({"width": width, "height": 900})
             for path in ("/visits/new", "/contracts/new", "/reports/", "/reports/services"):
