@@ -3,6 +3,8 @@ account logged in), with what was typed kept on a refusal; the e-mail, role and 
 an admin only. 本单位信息: an enterprise's members keep its contact details; a researcher (whose university's details
 stay the admin's), a broker and an admin see them read-only; registration details are the admin's."""
 
+import re
+
 import pytest
 
 from matchmaker.extensions import db
@@ -39,6 +41,7 @@ def test_every_role_has_the_profile_page_in_its_user_menu(client, auth, role):
     user = auth.login(make_user(role, name="周明", phone="13800138000"))
     menu = client.get("/dashboard").get_data(as_text=True)
     assert 'href="/auth/profile"' in menu
+    assert re.search(r'<a class="card[^"]*tile" href="/auth/profile">.*?个人资料', menu, re.S)  # a tile beside 修改密码
     body, shown = page_of(client, "/auth/profile")
     assert shown and 'value="周明"' in body and 'value="138 0013 8000"' in body
     assert user.email in body and user.role_label in body and user.organization.name in body
