@@ -332,3 +332,27 @@ def test_events_at_the_same_time_are_listed_on_a_pair_page_as_on_the_events_page
     assert re.findall(r"<div><a [^>]*>(上午场.厅对接会)</a> <span", page) == listed
     options = re.findall(r'<option value="\d+">(上午场.厅对接会)', page)
     assert options == listed * 2, options  # 记入活动, and the follow-up form's 活动
+
+
+def test_a_pair_within_one_zone_shows_its_zone_once(client, auth):
+    """The queue's row names a pair's zones, the need's and the result's, each once: a need and a result both in
+    储能专区 showed 储能专区 储能专区; a result in another zone adds that one."""
+    import re
+
+    me = make_user("broker")
+    storage, hydrogen = Zone(name="储能专区"), Zone(name="氢能专区")
+    db.session.add_all([storage, hydrogen])
+    need, same, other = make_need(title="同区需求"), make_result(title="同区成果"), make_result(title="他区成果")
+    need.zones.append(storage)
+    same.zones.append(storage)
+    other.zones.extend([storage, hydrogen])
+    make_suggestion(need, same, score=0.9, broker=me)
+    make_suggestion(need, other, score=0.8, broker=me)
+    db.session.commit()
+    auth.login(me)
+    body = client.get("/broker/").get_data(as_text=True)
+    rows = body.split('class="list-group-item')  # one part per pair row, in score order
+    first, second = (part for part in rows if "同区需求" in part)
+    badges = lambda part: re.findall(r'<span class="badge text-bg-light border me-1">([^<]+)</span>', part)  # noqa: E731
+    assert "同区成果" in first and badges(first) == ["储能专区"]
+    assert "他区成果" in second and badges(second) == ["储能专区", "氢能专区"]
