@@ -21,6 +21,17 @@ enterprise_only = role_required(Role.ENTERPRISE)
 staff_only = role_required(Role.BROKER, Role.ADMIN)
 
 
+@bp.route("/")
+@login_required
+def index():
+    """The fast channel's own address leads to the page of it the user works in (it was a 404)."""
+    if current_user.is_staff:
+        return redirect(url_for("urgent.queue"))
+    if current_user.role == Role.ENTERPRISE:
+        return redirect(url_for("urgent.mine"))
+    abort(403)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @enterprise_only
 def new():

@@ -41,3 +41,18 @@ def test_a_request_s_page_leads_back_to_the_list_it_belongs_to(client, auth):
         crumb = _breadcrumb(client.get(f"/urgent/{req.id}").get_data(as_text=True))
         assert '<a href="/urgent/queue">急需需求审核队列</a>' in crumb and "/urgent/mine" not in crumb
         auth.logout()
+
+
+def test_the_fast_channel_s_own_address_leads_to_each_role_s_page(client, auth):
+    """/urgent/ was a 404 for everyone, though the address bar or a shortened link leads there. Enterprises are
+    sent to 我的急需申请, brokers and admins to the review queue, a researcher is told it is not theirs, a
+    visitor is asked to log in."""
+    assert client.get("/urgent/").status_code == 302 and "/auth/login" in client.get("/urgent/").location
+    for role, where in (("enterprise", "/urgent/mine"), ("broker", "/urgent/queue"), ("admin", "/urgent/queue")):
+        auth.login(role)
+        answer = client.get("/urgent/")
+        assert answer.status_code == 302 and answer.location.endswith(where), role
+        assert client.get("/urgent/", follow_redirects=True).status_code == 200
+        auth.logout()
+    auth.login("researcher")
+    assert client.get("/urgent/").status_code == 403
