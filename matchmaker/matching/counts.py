@@ -337,9 +337,9 @@ def count_terms(docs: list[str], field_weights, char_unigrams: bool = True, n_jo
 
 def _number_words(t: _Text, n_c: int, fr: np.ndarray, seen: np.ndarray, n_docs: int, n_jobs: int):
     """kernels.word_pass over all documents, and the words as text. From _SPLIT_WORDS_DOCS documents on, with
-    two threads, each half of the documents is numbered on its own (the pass is one hash table, so a single
-    thread's: ~0.3 s at 110,000 documents while the other core waits), then the second half's words are
-    renumbered after the first's: words first seen in the first half keep its ids, the second half's new ones
+    two threads, each half of the text (cut between documents) is numbered on its own (the pass is one hash table,
+    so a single thread's: ~0.3 s at 110,000 documents while the other core waits), then the second half's words
+    are renumbered after the first's: words first seen in the first half keep its ids, the second half's new ones
     follow in its order, which is the numbering by first appearance of one pass, array for array.
 
     The occurrences' word ids come as parts (occ, doc_occ, first document, end document): each document
@@ -350,7 +350,9 @@ def _number_words(t: _Text, n_c: int, fr: np.ndarray, seen: np.ndarray, n_docs: 
         occ, doc_occ, doc_chr, rep_start, rep_len, is_kw = kernels.word_pass(t.cid, n_c, fr, seen)
         parts = [(occ, doc_occ, 0, n_docs)]
         return parts, doc_occ, doc_chr, rep_start, rep_len, is_kw, t.decode(rep_start, rep_len)
-    half = n_docs // 2
+    # The halves cut where half the characters are (the pass's work is per character): the needs come first and
+    # are short, so half the documents was ~47 % of the text at 110,000 documents and the first thread waited.
+    half = min(max(int(np.searchsorted(t.doc_start, len(t.cid) // 2)), 1), n_docs - 1)
     cut = int(t.doc_start[half])  # the second half's first character; cid[cut - 1] ends a document
     with ThreadPoolExecutor(1) as ex:  # both mark bigrams in seen: only ever True
         second = ex.submit(kernels.word_pass, t.cid[cut:], n_c, fr, seen)

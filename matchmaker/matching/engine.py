@@ -106,10 +106,9 @@ class MatchEngine:
         report = progress or (lambda stage, done, total: None)
         docs = list(needs) + list(results)
         fields = []
-        for i, d in enumerate(docs):  # cached tokens make this loop cheap on a refit
-            fields.append(doc_cache(d))
-            if i % 5000 == 0:
-                report("tokenize", i, len(docs))
+        for i in range(0, len(docs), 5000):  # cached tokens make this loop cheap on a refit
+            report("tokenize", i, len(docs))
+            fields.extend(map(doc_cache, docs[i : i + 5000]))
         report("vectorize", 0, 1)
         self.vectorizer_ = Vectorizer(
             self.field_weights,

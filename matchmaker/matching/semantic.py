@@ -184,7 +184,9 @@ class LatentSpace:
             Z = np.asarray(self._restrict(X) @ self.components_, dtype=np.float32)
             return _unit(Z)
         Z = np.empty((n, k), dtype=np.float32)
-        step = _CSC_ROWS * 4
+        # Spans of one block each, so that the threads end together (at 110,000 documents spans of 8,192 rows,
+        # ~0.08 s of one core each, left one core idle for half a span on average at the end of a refit).
+        step = _CSC_ROWS
         spans = [(s, min(s + step, n)) for s in range(0, n, step)]
         # Any fit's rows through the compiled loop, so that engine.warm_up's small fit compiles it.
         embed = self._embed_compiled if compiled else self._embed
