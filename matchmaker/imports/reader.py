@@ -302,10 +302,10 @@ def _used(cells, width):
 
 
 class _Far:
-    """A value of an .xlsx row past the columns read (see _rows): its 0-based column."""
+    """A value of an .xlsx row past the columns read (see _rows): its 0-based column and the value."""
 
-    def __init__(self, column):
-        self.column = column
+    def __init__(self, column, value=None):
+        self.column, self.value = column, value
 
 
 def _past_columns(cells, most):
@@ -460,9 +460,9 @@ def _rows(ws, limits):
         # added as a _Far (read_rows tells its row), so the row is never built wider than the columns read.
         out = get_row(row, min_col, max_col, values_only)
         if row and (row[-1]["column"] > most or row[0]["column"] > most):
-            far = next((c["column"] for c in row if c["column"] > most and _cell(c["value"]) != ""), None)
+            far = next((c for c in row if c["column"] > most and _cell(c["value"]) != ""), None)
             if far is not None:
-                out += (_Far(far - 1),)
+                out += (_Far(far["column"] - 1, far["value"]),)
         return out
 
     ws._get_row = get_row_telling_far
@@ -505,6 +505,8 @@ def _first_value(lines, blank):
             break
         if not blank(cells):
             column = next(i for i, c in enumerate(cells) if c is not None and c != "")
+            if isinstance(cells[column], _Far):  # an .xlsx's cell past the columns read: its own column, not GS
+                return number, cells[column].column, cells[column].value
             return number, column, cells[column]
     return None, None, None
 

@@ -54,3 +54,14 @@ def test_a_header_past_column_200_refuses_the_file(client, admin, fmt):
     content, name = _file(fmt, [need_row("F-1")], header=_far(NEED_HEADER, 205, "附加列"))
     body = rejected(client, upload(client, content, name))
     assert "单元格 GW1 有内容，超出了可读取的前 200 列" in body
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_stray_cell_far_below_and_past_column_200_is_named_by_its_own_column(fmt):
+    """A stray cell at KN2000 (column 300) under a few rows: the too-many-lines message named it GS2000 in an .xlsx
+    (the first column past those read, where the reader marks a row's far value), not the cell to look for."""
+    from matchmaker.imports.reader import FileProblem, Limits, read_rows
+
+    content, _ = _file(fmt, [need_row("F-1")] + [[]] * 1997 + [_far([], 300, "遗漏")])
+    with pytest.raises(FileProblem, match="第 2000 行的单元格 KN2000 还有内容"):
+        read_rows(content, fmt, Limits(max_rows=100))
