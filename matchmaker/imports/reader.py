@@ -137,7 +137,7 @@ def read_rows(content, fmt, limits=None, problems=None, progress=None, unread=No
         cells = [_cell(c) for c in _used(cells[: limits.max_cols], width)]
         if header is None and far is not None:
             raise FileProblem(
-                f"第 {number} 行的单元格 {_column_letter(far)}{number} 有内容，超出了可读取的前 {limits.max_cols} 列"
+                f"第 {number} 行的单元格 {column_letter(far)}{number} 有内容，超出了可读取的前 {limits.max_cols} 列"
                 f"（表头最多 {limits.max_cols} 列）：请删除多余的列后重新上传"
             )
         if header is None:
@@ -160,7 +160,7 @@ def read_rows(content, fmt, limits=None, problems=None, progress=None, unread=No
             if problems is not None:
                 if far not in past:
                     past[far] = Again(
-                        f"{_column_letter(far)} 列（第 {far + 1} 列）有内容，超出了可读取的前 {limits.max_cols} 列，"
+                        f"{column_letter(far)} 列（第 {far + 1} 列）有内容，超出了可读取的前 {limits.max_cols} 列，"
                         "不会被读取，该行未导入：请删除表头以外多余的列（或把内容移到模板的列中）后重新上传"
                     )
                 problems.append((number, f"第 {far + 1} 列", past[far]))
@@ -586,7 +586,7 @@ def _too_many_lines(limits, number=None, column=None, value=None):
     else:
         spaces = "（只是空格，看上去是空的）" if isinstance(value, str) and not value.strip() else ""
         cause = (
-            f"第 {number} 行的单元格 {_column_letter(column)}{number} 还有内容{spaces}，若数据并没有这么多，"
+            f"第 {number} 行的单元格 {column_letter(column)}{number} 还有内容{spaces}，若数据并没有这么多，"
             "多半是数据下方很远处有误填的单元格，请删除它或数据下方的多余行后重新上传"
         )
     return FileProblem(
@@ -802,7 +802,7 @@ def _told(told, at, kind, message, *args):
         told[key] = named + 1
         return kind(message(*args))
     told[key] = again = (NoResultAgain if kind is NoResult else Again)(
-        f"单元格 {_column_letter(at[1])}{at[0]} 起该列的更多单元格"
+        f"单元格 {column_letter(at[1])}{at[0]} 起该列的更多单元格"
         + ("同样是公式，文件中没有保存计算结果" if kind is NoResult else "的公式同样计算出错")
         + "：请用 Excel 打开该文件，改正或重新计算后保存，再重新上传"
     )
@@ -870,13 +870,13 @@ def _merged(out, ref, limits, room):
                 return put
             out.setdefault(row, {}).setdefault(
                 col,
-                f"单元格 {_column_letter(col)}{row} 属于合并单元格 {ref}，只有 {first} 有内容：请取消合并，在每一行的单元格中分别填写",
+                f"单元格 {column_letter(col)}{row} 属于合并单元格 {ref}，只有 {first} 有内容：请取消合并，在每一行的单元格中分别填写",
             )
             put += 1
     return put
 
 
-def _column_letter(index):
+def column_letter(index):
     """Excel's letters of the column at 0-based `index`: A, Z, AA."""
     letters = ""
     index += 1

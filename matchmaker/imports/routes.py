@@ -66,8 +66,9 @@ def report(batch_id):
     pages = max((max(len(errors), len(warnings), len(alike)) + ERRORS_PER_PAGE - 1) // ERRORS_PER_PAGE, 1)
     part = slice((page - 1) * ERRORS_PER_PAGE, page * ERRORS_PER_PAGE)
     done, total = imports.progress(batch)
-    hidden = imports.hidden_notice(batch)
+    hidden, unnamed = imports.hidden_notice(batch), imports.unnamed_notices(batch)
     return render_template("imports/report.html", batch=batch, errors=errors[part], warnings=warnings[part], hidden=hidden,
+                           unnamed=unnamed,
                            n_errors=len(errors), n_warned=len({w[0] for w in warnings}), page=page, pages=pages,
                            alike=alike[part], n_alike=len({a[0] for a in alike}),
                            kinds=KIND_LABELS, done=done, total=total)  # fmt: skip

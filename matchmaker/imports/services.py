@@ -10,6 +10,7 @@ adds nothing. Any failure while importing rolls the whole import back.
 import csv
 import hashlib
 import io
+import itertools
 import logging
 import re
 import unicodedata
@@ -33,11 +34,12 @@ from ..utils import once
 from ..utils.money import short
 from ..utils.sheets import append_row
 from ..utils.text import clean_text
-from .columns import COLUMNS, KIND_LABELS, Lookups, check_header, clean_row
+from .columns import COLUMNS, KIND_LABELS, Lookups, check_header, clean_row, normalize_header
 from .reader import (
     FileProblem,
     Limits,
     collapse_again,
+    column_letter,
     file_format,
     header_not_read,
     precheck,
@@ -116,6 +118,7 @@ def _limits(max_rows):
 TEXT_COLUMNS = ("external_ref", "contact_phone")  # codes kept as text: a CSV's leading apostrophe is dropped
 WARNING = "warning"  # the fourth item of a report entry that is a note on a good row, not an error
 ALIKE = "alike"  # ... that is a note on a good row's external reference: a likely duplicate written otherwise
+UNNAMED = "unnamed"  # ... that tells a column without a name whose cells hold values (not imported): one a column
 
 
 def report_entries(batch):
@@ -135,7 +138,8 @@ def analyse(kind, content, fmt, max_rows, progress=None, include_hidden=False):
     The report, as kept on the batch, lists errors [row, column, reason] and, for good rows to import,
     warnings [row, column, note, WARNING] (an amount typed in full-width digits) and [row, column, note, ALIKE]
     (an external reference equal to a stored one or an earlier row's but for width or case), by row; the hidden rows
-    past the first few are one error [row, 整行, reason, HIDDEN, their notice] (_hidden_entries).
+    past the first few are one error [row, 整行, reason, HIDDEN, their notice] (_hidden_entries); a column without a
+    name whose cells hold values is one notice [first row, 第 n 列, note, UNNAMED] (its values are not imported).
     `progress(rows read)` is called as the file is read, and as its rows are checked. Rows hidden in an .xlsx are left
     out, each an error, unless `include_hidden`."""
     too_long = []  # rows left out by the reader: (row, column, reason)
@@ -159,12 +163,17 @@ def analyse(kind, content, fmt, max_rows, progress=None, include_hidden=False):
             for name in TEXT_COLUMNS:
                 if name in raw:
                     raw[name] = unquoted(raw[name])
-    lookups = _lookups(kind, [r for _, r in raw_rows])
+    unnamed = _unnamed_columns(header, rows)
+    stray = _stray_rows(rows, index, unnamed)  # {row: its first column without a name}: nothing else in it
+    lookups = _lookups(kind, [r for n, r in raw_rows if n not in stray])
     good, errors, seen, notes, alike = [], [list(p) for p in too_long], {}, {}, {}
     folded = {}  # an external reference as compared for a likely duplicate -> (row, the first as typed)
     for i, (number, raw) in enumerate(raw_rows, start=1):
         if progress is not None and i % 1000 == 0:
             progress(len(rows))  # all are read: a heartbeat while they are checked, the count shown unchanged
+        if number in stray:  # told as such, not as every required column left empty (请填写…)
+            errors.append([number, f"第 {stray[number] + 1} 列", _stray_row(stray[number])])
+            continue
         notes[number] = []
         data, problems = clean_row(kind, raw, lookups, warnings=notes[number])
         if number in unread:
@@ -192,8 +201,54 @@ def analyse(kind, content, fmt, max_rows, progress=None, include_hidden=False):
     errors = collapse_again(errors) + _hidden_entries(hidden)  # a column's cells past the first few told once, counted
     report = errors + [[n, col, note, WARNING] for n, _ in fresh for col, note in notes[n]]
     report += [[n, "外部编号", note, ALIKE] for n, _ in fresh for note in alike.get(n, ())]
+    report += [[numbers[0], f"第 {i + 1} 列", _unnamed_note(i, numbers), UNNAMED] for i, numbers in unnamed.items()]
     report.sort(key=lambda e: e[0])
     return fresh, report, bad, len(good) - len(fresh), len(rows) + len({p[0] for p in too_long}) + len(hidden)
+
+
+def _unnamed_columns(header, rows):
+    """{0-based column: [row numbers]} of the columns the header names not (past its last name, or a blank cell among
+    the names) in which rows hold values, by column: such values were dropped without a word (a note typed beside
+    the table, a column whose name was deleted). Within the 200 columns read; past them a row is left out (reader)."""
+    width = len(header)
+    blanks = [i for i, name in enumerate(header) if not normalize_header(name)]
+    out = {}
+    for number, cells in rows:
+        if len(cells) <= width and not blanks:  # the usual row: one length compared
+            continue
+        for i in itertools.chain(blanks, range(width, len(cells))):
+            if i < len(cells) and cells[i] != "":
+                out.setdefault(i, []).append(number)
+    return dict(sorted(out.items()))
+
+
+def _stray_rows(rows, index, unnamed):
+    """{row: its first column without a name} of the rows whose only values are in such columns (a note beside the
+    table, below its last row): no data row, though it was checked as one, told as every required column empty."""
+    first = {}
+    for i, numbers in unnamed.items():
+        for n in numbers:
+            first.setdefault(n, i)
+    cells = dict(rows) if first else {}
+    return {n: i for n, i in first.items() if all(c >= len(cells[n]) or cells[n][c] == "" for c in index.values())}
+
+
+def _unnamed_note(i, numbers):
+    """The report's notice of a column without a name holding values (in the rows `numbers`)."""
+    return (
+        f"{column_letter(i)} 列（第 {i + 1} 列）在表头中没有列名，{rows_text(numbers)}在该列填有内容（共 {len(numbers)} 行），"
+        "这些内容不属于任何一列，不导入：若要导入，请把它们移到模板中对应的列（或在表头填写列名）后重新上传；"
+        "若只是备注，可以忽略"
+    )
+
+
+def _stray_row(i):
+    return f"该行只在没有列名的 {column_letter(i)} 列（第 {i + 1} 列）填有内容，其他各列都是空的，不是数据行，未导入"
+
+
+def unnamed_notices(batch):
+    """The report's notices of columns without a name whose cells hold values (not imported), by column."""
+    return [e[2] for e in batch.errors or [] if len(e) > 3 and e[3] == UNNAMED]
 
 
 WHOLE_ROW = "整行"
