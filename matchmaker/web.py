@@ -16,6 +16,7 @@ from .notifications.services import unread_count
 from .utils import clock, money, once
 from .utils.inputs import year_filter
 from .utils.reasons import own_description
+from .utils.urls import answers_get, referrer_path
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -153,6 +154,20 @@ def register_web(app):
     app.register_error_handler(
         500, error_page(500, "服务器错误", "服务器处理请求时出错，我们已记录此问题，请稍后再试。")
     )
+
+    @app.errorhandler(once.Changed)
+    def changed_form(exc):
+        """A form sent back (后退) with other values and its used key, to a view that does not answer that itself:
+        told as the views that do (此表单已提交过一次…本次改动未办理), nothing carried out, what was typed kept in a
+        form to send again with a fresh key. It was answered as a plain repeat: the first submit's row, the change
+        lost without a word."""
+        db.session.rollback()
+        typed = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", once.FIELD)]
+        typed = [(k, v) for k, v in typed if "password" not in k]  # never written into a page
+        shown = [v for k, v in typed if k not in once.NOT_TYPED and k not in once.BUTTONS and v.strip()]
+        back = referrer_path()
+        back = back if back and answers_get(back) else None
+        return render_template("errors/changed.html", message=exc.message, typed=typed, shown=shown, back=back), 409
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

@@ -138,7 +138,7 @@ def _claim_discussed(key, event, actor, s, need_id, result_id):
     another need or result chosen (back to the page) is a fresh submit."""
     try:
         return once.claim(key, f"event_pair:{event.id}", actor, target=s.id if s else None)
-    except once.Repeat as r:
+    except (once.Repeat, once.Changed) as r:
         made = s or _pair_of(need_id, result_id)  # by the twin that went first, meanwhile
         if made is not None and made.id == r.entity_id:
             raise

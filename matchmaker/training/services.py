@@ -491,7 +491,7 @@ def issue_certificate(enrolment, actor, issued_on=None, key=None):
     for _ in range(5):  # two admins issuing at once: the unique number decides, the loser retries
         try:  # the first write: a twin in flight waits here for the first's commit
             claimed = once.claim(key, f"certificate:{enrolment.id}", actor)
-        except once.Repeat as r:
+        except (once.Repeat, once.Changed) as r:  # a button: nothing typed, a change is none the user made
             issued = db.session.get(Certificate, r.entity_id) if r.entity_id else None
             if issued is not None:
                 return issued

@@ -9,7 +9,9 @@ or waits for SQLite's write lock, then fails on the key and reads the winner's r
 A form making a row is reached again by 后退 with the key it was sent with (app.js puts it back, so that 保存
 again makes no second row). Sent with other values than the first time (the user changed them to make another
 row), it is no repeat: its key field refuses it (``key_field``) with a fresh key and a message, what was typed
-kept, rather than the view answering with the first row as if nothing had been typed.
+kept, rather than the view answering with the first row as if nothing had been typed. A form without that field
+(hand-written), or one whose twin was still in flight when its field looked, gets ``Changed`` from ``claim``: its
+view may answer it itself; else the app does (web.py), in the same words, what was typed kept to be sent again.
 """
 
 import hashlib
@@ -54,14 +56,16 @@ class Repeat(Exception):  # noqa: N818  (a normal outcome, not an error)
         self.entity, self.entity_id = entity, entity_id
 
 
-class Changed(Repeat):
+class Changed(Exception):  # noqa: N818  (a normal outcome, not an error)
     """This key was used by the same form sent with other values (reached again by 后退 and changed): no repeat,
-    and not carried out either. A view answers as ``key_field`` does for a WTForms form: ``message`` flashed, the
-    form shown again with what was typed and a fresh key (``new_key``). A view that does not know it answers as to
-    a repeat (the first submit's row), as before."""
+    and not carried out either. A view may answer as ``key_field`` does for a WTForms form: ``message`` flashed, the
+    form shown again with what was typed and a fresh key (``new_key``). No Repeat, so that a view catching only
+    Repeat never answers it as a repeat (the first submit's row, what was typed lost without a word): one that does
+    not catch it is answered by the app (web.py: the message, what was typed kept, to be sent again)."""
 
     def __init__(self, entity, entity_id, acted=False):
-        super().__init__(entity, entity_id)
+        super().__init__(f"{entity} #{entity_id} made with this key from other values")
+        self.entity, self.entity_id = entity, entity_id
         self.message = changed_message(entity, entity_id, acted)
 
 
@@ -197,6 +201,7 @@ def claim(key, entity, user=None, target=None):
             row = _stored(key)
             if row is not None and not _same_form(row, entity, user, target):
                 return None  # a twin sent with the key of another form or row was first: not deduplicated
+            _raise_if_changed(row)  # a twin in flight sent with other values: no repeat of it either
             raise Repeat(*(row[:2] if row else (entity, None))) from None
         except OperationalError as exc:  # SQLite: a read snapshot older than a twin's commit
             db.session.rollback()
@@ -207,8 +212,14 @@ def claim(key, entity, user=None, target=None):
             if row is not None and not _same_form(row, entity, user, target):
                 return None
             if row is not None:
+                _raise_if_changed(row)
                 raise Repeat(row.entity, row.entity_id) from None
     return None
+
+
+def _raise_if_changed(row):
+    if row is not None and _changed(row):
+        raise Changed(row.entity, row.entity_id, _acted(row)) from None
 
 
 def bind(claimed, entity_id):

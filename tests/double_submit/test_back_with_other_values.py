@@ -118,3 +118,51 @@ def test_the_other_submit_button_alone_is_no_change(client, auth):
     page = client.get(again.headers["Location"]).get_data(as_text=True)
     assert "当时点击的是“保存草稿”" in page and "如要发布，请在本页操作" in page
     assert count(TechNeed, status="draft") >= 1
+
+
+@pytest.mark.parametrize("target", [None, 7], ids=["making_a_row", "acting_on_a_row"])
+def test_a_view_that_does_not_answer_a_changed_form_itself_is_answered_by_the_app(make_app, target):
+    """A view catching only once.Repeat (as most views do) answered a form sent back (后退) with other values as a
+    plain repeat: 303 to the first submit's row, the change lost without a word. Any such view, a new one too, is now
+    answered by the app as the views answering it themselves: 409, 此表单已提交过一次…本次改动未保存/未办理, nothing
+    carried out, what was typed kept in a form to send again with a fresh key; sent so, it is carried out."""
+    from flask import redirect, request
+
+    from matchmaker.extensions import db
+    from matchmaker.utils import once
+
+    done = []
+
+    def new_view():
+        try:
+            claimed = once.claim(request.form.get(once.FIELD), "need", target=target)
+            done.append(request.form["title"])
+            once.bind(claimed, target or len(done))  # the row acted on, or the row made
+            db.session.commit()
+        except once.Repeat as r:  # the only answer it knows
+            return once.see_other(f"/needs/{r.entity_id}")
+        return redirect(f"/needs/{target or len(done)}")
+
+    app = make_app()  # a fresh one: a view is added before its first request
+    app.add_url_rule("/probe/once", "probe_once", new_view, methods=["POST"])
+    with app.app_context():
+        _answered_by_the_app(app.test_client(), target, done)
+
+
+def _answered_by_the_app(client, target, done):
+    key = new_key()
+    assert client.post("/probe/once", data={"title": "注塑件缺陷检测", "submission_key": key}).status_code == 302
+    again = client.post("/probe/once", data={"title": "注塑件尺寸测量", "submission_key": key, "next": "/x"})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 409, again.headers.get("Location")
+    told = "本次改动未办理" if target else "本次改动未保存"
+    assert "此表单已提交过一次（已" in page and f"技术需求 #{target or 1}" in page and told in page
+    assert "注塑件尺寸测量" in page and done == ["注塑件缺陷检测"]
+    fresh = re.search(r'name="submission_key" value="([^"]+)"', page).group(1)
+    assert fresh != key and 'name="title" value="注塑件尺寸测量"' in page and 'name="next" value="/x"' in page
+    # sent again from that page: carried out as a submit of its own
+    assert client.post("/probe/once", data={"title": "注塑件尺寸测量", "submission_key": fresh}).status_code == 302
+    assert done == ["注塑件缺陷检测", "注塑件尺寸测量"]
+    # the first key sent as first sent (a double click) is still a plain repeat
+    repeat = client.post("/probe/once", data={"title": "注塑件缺陷检测", "submission_key": key})
+    assert repeat.status_code == 303 and repeat.headers["Location"] == f"/needs/{target or 1}"
