@@ -4,7 +4,7 @@ E-mail, role and organisation stay the admin's to change (the e-mail is the logi
 what the account may see and post), as do an organisation's name, kind, credit code, town and industry."""
 
 from ..extensions import db
-from ..models import AuditLog
+from ..models import AuditLog, Role, User
 from ..utils.versions import fingerprint, unless_stale
 
 PROFILE_FIELDS = ("name", "phone")
@@ -64,8 +64,30 @@ def save_contacts(org, data, actor, version=None):
         raise PermissionError("not a keeper of this organisation's contact details")
     with unless_stale(org, version, contacts_version, "单位联系方式", who="本单位其他成员或平台管理员"):
         before, after = _apply(org, CONTACT_FIELDS, data)
+    _still_keeper(org, actor)
     if after:
         db.session.add(AuditLog(actor_id=actor.id, entity="organization", entity_id=org.id, action="update_contacts",
                                 before=before, after=after))  # fmt: skip
     db.session.commit()
     return org
+
+
+class NoLongerKeeper(PermissionError):
+    """The account saving its organisation's contact details was deactivated, or left the organisation, while the
+    save was in flight: nothing saved; the message says so."""
+
+
+def _still_keeper(org, actor):
+    """Raise NoLongerKeeper (rolled back) unless ``actor`` is, as committed now, still an active enterprise member of
+    ``org``, keeping it so until this save commits. The request checked it when it began, from the account as then
+    loaded: an account deactivated (or moved to another organisation) by an admin meanwhile still had that one save
+    committed, audited as its own. PostgreSQL: the account's row under a share lock (a deactivation, which updates
+    it, either committed first and is seen here, or waits for this commit); SQLite: the flush before it takes the
+    one write lock, so the read is current (as suggestions.pipeline.hold_broker)."""
+    db.session.flush()
+    row = db.session.execute(
+        db.select(User.active, User.role, User.organization_id).where(User.id == actor.id).with_for_update(read=True)
+    ).first()
+    if row is None or not row.active or row.role != Role.ENTERPRISE or row.organization_id != org.id:
+        db.session.rollback()
+        raise NoLongerKeeper("您的账号已被停用或已不再是该单位的成员，本次修改未保存；如有疑问，请联系平台管理员")

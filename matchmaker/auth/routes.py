@@ -236,6 +236,9 @@ def organization_save():
         except EditConflict as exc:
             saved = OrganizationContactsForm(formdata=None, obj=org)
             code = refuse_stale(form, exc, profiles.contacts_version(org), saved)
+        except profiles.NoLongerKeeper as exc:  # deactivated or moved meanwhile: no form to save from
+            flash(str(exc), "danger")
+            return render_template("auth/organization.html", org=org, form=None), 403
         else:
             flash("本单位联系方式已保存", "success")
             return redirect(url_for("auth.organization"))
