@@ -166,3 +166,31 @@ def _answered_by_the_app(client, target, done):
     # the first key sent as first sent (a double click) is still a plain repeat
     repeat = client.post("/probe/once", data={"title": "注塑件缺陷检测", "submission_key": key})
     assert repeat.status_code == 303 and repeat.headers["Location"] == f"/needs/{target or 1}"
+
+
+def test_a_twin_in_flight_sent_with_other_values_is_changed_not_a_repeat(app, monkeypatch):
+    """The key field looks before its form's twin has committed (both in flight); the twin commits first, and the
+    claim then finds the key taken: sent with other values, that is Changed (answered as such), not a repeat of it;
+    sent with the same values, a repeat as before."""
+    from matchmaker.extensions import db
+    from matchmaker.utils import once
+
+    key = new_key()
+    with app.test_request_context("/probe", method="POST", data={"title": "甲", once.FIELD: key}):
+        once.bind(once.claim(key, "need"), 1)
+        db.session.commit()
+    real, looked = once._stored, []
+
+    def not_committed_yet(k):  # the claim's first look, made before the twin committed
+        looked.append(k)
+        return None if len(looked) == 1 else real(k)
+
+    monkeypatch.setattr(once, "_stored", not_committed_yet)
+    with app.test_request_context("/probe", method="POST", data={"title": "乙", once.FIELD: key}):
+        with pytest.raises(once.Changed) as changed:
+            once.claim(key, "need")
+    assert "此表单已提交过一次（已保存为技术需求 #1），本次改动未保存" in changed.value.message
+    looked.clear()
+    with app.test_request_context("/probe", method="POST", data={"title": "甲", once.FIELD: key}):
+        with pytest.raises(once.Repeat):
+            once.claim(key, "need")
