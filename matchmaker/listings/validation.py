@@ -5,6 +5,7 @@ message shown to the user.
 """
 
 import re
+import unicodedata
 from datetime import date, datetime
 
 from ..models.enums import IPType
@@ -115,7 +116,7 @@ def clean_keywords(text):
 
 # Patent / application numbers -------------------------------------------------
 
-_PATENT_RE = re.compile(r"^(?:ZL|CN)?(\d{12}|\d{8})\.?([0-9X])$")
+_PATENT_RE = re.compile(r"^(?:ZL|CN)?(\d{12}|\d{8})\.?([0-9X])$", re.ASCII)
 
 
 def patent_check_digit(digits):
@@ -126,8 +127,11 @@ def patent_check_digit(digits):
 
 
 def normalize_patent(text):
-    """Upper-case, without spaces; e.g. 'zl 2017 1 0601862.3' -> 'ZL201710601862.3'."""
-    return re.sub(r"[\s\u3000]+", "", text or "").upper().replace("。", ".")
+    """Half-width (NFKC: a number typed in an input method's full-width mode, ＺＬ２０１７…．３, is the same number;
+    form text keeps full-width punctuation, so its ． reached here), upper-case, without spaces;
+    e.g. 'zl 2017 1 0601862.3' -> 'ZL201710601862.3'."""
+    text = unicodedata.normalize("NFKC", text or "")
+    return re.sub(r"[\s\u3000]+", "", text).upper().replace("。", ".")
 
 
 _QUOTED = 30  # characters of a wrong patent number quoted back in its message
