@@ -1,4 +1,4 @@
-"""Live-class commands: reminders (run hourly from cron until the jobs API schedules them)."""
+"""Live-class commands: reminders now (the consumers send them hourly: jobs/periodic.py)."""
 
 import click
 from flask.cli import with_appcontext

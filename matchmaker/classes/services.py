@@ -671,26 +671,39 @@ def attendance_count(session):
 
 
 def send_reminders(hours=24, now=None):
-    """Remind everyone registered for a session starting within ``hours`` (once each); returns how many.
+    """Remind everyone registered for a session starting within ``hours`` (once each); returns how many this run
+    reminded.
 
-    Run by ``flask classes remind`` (cron, hourly); the notifications go out by e-mail with the digest.
+    Run hourly by the consumers (``jobs/periodic.py``) and by ``flask classes remind``; the notifications go out by
+    e-mail with the digest. Each reminder is claimed by a conditional update before it is written, in one commit
+    with it: two runs at once (two consumers' schedulers, a late run overlapping the next, the command beside the
+    job) remind each registration once, and a run killed before its commit leaves its reminders to the next run.
     """
     now = now or beijing_now()
-    regs = db.session.scalars(
-        db.select(LiveRegistration)
+    due = db.session.execute(
+        db.select(LiveRegistration.id, LiveRegistration.user_id, LiveSession.id, LiveSession.title,
+                  LiveSession.starts_at)
         .join(LiveSession, LiveSession.id == LiveRegistration.session_id)
         .where(
             LiveSession.published.is_(True), LiveSession.starts_at > now,
             LiveSession.starts_at <= now + timedelta(hours=hours), LiveRegistration.reminded_at.is_(None),
         )
+        .order_by(LiveRegistration.id)  # claimed in one order by every run: no deadlock on PostgreSQL
     ).all()  # fmt: skip
-    for reg in regs:
-        s = reg.session
-        notify(reg.user_id, "class", f"提醒：您报名的“{s.title}”将于 {s.starts_at:%m-%d %H:%M} 开始，请准时进入直播间",
-               f"/classes/{s.id}")  # fmt: skip
-        reg.reminded_at = utcnow()
+    sent = 0
+    for reg_id, user_id, session_id, title, starts_at in due:
+        claimed = db.session.execute(
+            update(LiveRegistration)
+            .where(LiveRegistration.id == reg_id, LiveRegistration.reminded_at.is_(None))
+            .values(reminded_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount  # 0: another run reminded it meanwhile, or the registration was cancelled
+        if claimed:
+            notify(user_id, "class", f"提醒：您报名的“{title}”将于 {starts_at:%m-%d %H:%M} 开始，请准时进入直播间",
+                   f"/classes/{session_id}")  # fmt: skip
+            sent += 1
     db.session.commit()
-    return len(regs)
+    return sent
 
 
 def my_registrations(user):

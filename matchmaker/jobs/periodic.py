@@ -63,6 +63,13 @@ def refit_schedule():
     _in_app(run)
 
 
+@huey.periodic_task(crontab(minute="5"), name="matchmaker.class_reminders")
+def class_reminders():
+    """Hourly: remind registrations of live sessions starting within 24 hours. Each reminder is claimed before it is
+    written (classes.send_reminders), so every consumer's scheduler may run it: each registration is reminded once."""
+    _in_app(lambda app: classes.send_reminders())
+
+
 def _now():
     """The consumer's local time, as the crontabs read it."""
     return datetime.now()
