@@ -136,7 +136,7 @@ def _detail(req, form, status=200):
     return render_template(
         "urgent/detail.html", req=req, form=form, left=services.remaining(req), describe=clock.describe,
         candidates=services.candidates(req) if current_user.is_staff else [],
-        announcing=services.announcement_pending(req),
+        announcing=services.announcement_state(req),
     ), status  # fmt: skip
 
 

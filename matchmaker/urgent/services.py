@@ -264,12 +264,21 @@ def announce_request(request_id):
         announce(req)
 
 
-def announcement_pending(req):
-    """Whether an approved request's announcement is still waiting to run (queued, or failed and to be retried)."""
+def announcement_state(req):
+    """Where an approved request's announcement job is: "running" (queued, running, or failed and to be retried),
+    "given_up" (failed at every retry: nothing runs it again unless started by hand, ``flask jobs retry --all``), or
+    None (none left: done, or never queued)."""
     if req.status != UrgentStatus.APPROVED.value:
-        return False
-    queued = db.session.scalars(db.select(PendingJob.args).where(PendingJob.task == jobs.name_of(announce_request)))
-    return any(args == [req.id] for args in queued)
+        return None
+    rows = db.session.execute(
+        db.select(PendingJob.args, PendingJob.status, PendingJob.next_run_at).where(
+            PendingJob.task == jobs.name_of(announce_request)
+        )
+    ).all()
+    mine = [(status, due) for args, status, due in rows if args == [req.id]]
+    if not mine:
+        return None
+    return "given_up" if all(status == "failed" and due is None for status, due in mine) else "running"
 
 
 def announce(req):
