@@ -520,25 +520,37 @@ def issue_certificate(enrolment, actor, issued_on=None, key=None):
 
 
 def revoke_certificate(cert, actor, reason):
-    """Revoke a certificate with a reason; the public page then says so; commits."""
-    reason = (reason or "").strip()
+    """Revoke a certificate with a reason; the public page then says so; commits. The same admin's revocation sent
+    again with the same reason (a double click, also one arriving at the same moment) is told it is revoked, as the
+    first was: it was told 该证书已被他人撤销."""
+    reason = (reason or "").strip()[:200]
     if not reason:
         raise TrainingError("请填写撤销原因")
     if cert.revoked_at is not None:
+        if _revoked_so(cert, actor, reason):
+            return cert
         raise TrainingError("该证书已撤销")
     # One revocation wins: a second admin at the same moment is told, not silently overwritten.
     done = db.session.execute(
         update(Certificate)
         .where(Certificate.id == cert.id, Certificate.revoked_at.is_(None))
-        .values(revoked_at=utcnow(), revoked_by_id=actor.id, revoke_reason=reason[:200])
+        .values(revoked_at=utcnow(), revoked_by_id=actor.id, revoke_reason=reason)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not done:
         db.session.rollback()
+        db.session.refresh(cert)
+        if _revoked_so(cert, actor, reason):
+            return cert
         raise TrainingError("该证书已被他人撤销，请刷新查看撤销原因")
     db.session.commit()
     db.session.refresh(cert)
     return cert
+
+
+def _revoked_so(cert, actor, reason):
+    """The certificate was revoked by this admin with this reason: a repeat of their own revocation."""
+    return cert.revoked_by_id == actor.id and cert.revoke_reason == reason
 
 
 # Dashes a number copied from a document or typed with a Chinese input method may carry (－ — – ‐ −).

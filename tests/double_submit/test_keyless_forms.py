@@ -35,7 +35,7 @@ KEYLESS = {
     ("suggestions/index_admin.html", "suggestions.refit"): "answers the refit already queued or running",
     ("suggestions/index_admin.html", "suggestions.term_delete"): "a delete",
     ("tokens/_table.html", "tokens.revoke"): "a revoked token stays revoked (its first time kept)",
-    ("training/certificates.html", "training.certificate_revoke"): "a revoked certificate stays revoked",
+    ("training/certificates.html", "training.certificate_revoke"): "stays revoked (a twin: 已撤销)",
     ("training/course.html", "training.session_delete"): "a delete",
     ("training/enrolments.html", "training.assessment"): "sets the score to the value sent",
     ("training/enrolments.html", "training.attendance"): "sets the sessions attended to those sent",

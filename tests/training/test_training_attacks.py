@@ -422,3 +422,31 @@ def test_a_course_year_far_ahead_or_apart_from_its_dates_is_refused_and_kept(cli
     assert len(error) == 2 and message in error[1].split("</div>", 1)[0]
     assert f'value="{year}"' in page
     assert count(TrainingCourse) == 0
+
+
+def test_a_revocation_double_clicked_tells_both_clicks_it_is_revoked(file_app):
+    """One admin's 撤销 sent twice at the same moment (a double click: the same reason): one revocation, and neither
+    click is told 该证书已被他人撤销 — the other admin was the admin themself. Another admin's is still told."""
+    from matchmaker.models import Certificate
+
+    with file_app.app_context():
+        admin = make_user("admin")
+        enrolment = services.assess(services.enrol_self(make_course(sessions=0), make_user("enterprise")), 80, admin)
+        cert_id, admin_id, other_id = services.issue_certificate(enrolment, admin).id, admin.id, make_user("admin").id
+        db.session.remove()
+
+    def call(actor_id, reason="证书持有人考核材料造假"):
+        def prepare():
+            cert, actor = db.session.get(Certificate, cert_id), db.session.get(User, actor_id)
+            cert.revoked_at, actor.id  # noqa: B018 - loaded before the others act
+            return lambda: services.revoke_certificate(cert, actor, reason)
+
+        return prepare
+
+    assert at_once(file_app, [call(admin_id), call(admin_id)], services.TrainingError) == ["ok", "ok"]
+    outcome = at_once(file_app, [call(other_id)], services.TrainingError)
+    assert outcome == ["该证书已撤销"]
+    with file_app.app_context():
+        cert = db.session.get(Certificate, cert_id)
+        assert cert.revoke_reason == "证书持有人考核材料造假" and cert.revoked_by_id == admin_id
+        db.session.remove()
