@@ -6,6 +6,8 @@ handed to the matcher as a job that runs after the commit (``matcher.schedule_ma
 
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 from ..extensions import db
 from ..models import ACTIVE_STATUSES, ListingStatus, Zone
 from ..models.base import utcnow
@@ -198,21 +200,31 @@ def expire_due(today=None, batch=500):
 
 
 def remind_expiring(today=None, days=lifecycle.REMIND_DAYS):
-    """Remind owners once of listings expiring within ``days``; returns how many."""
+    """Remind owners once of listings expiring within ``days``; returns how many this run reminded.
+
+    Each reminder is claimed by a conditional update in the commit that writes it: two runs at once (the command
+    beside the daily job, two commands) remind each owner once; a run that read a listing before another reminded
+    it, or before it was closed or renewed, leaves it."""
     today = today or clock.today()
     n = 0
     for spec in KINDS.values():
         model = spec.model
-        rows = db.session.scalars(
-            db.select(model).where(
-                model.status.in_(ACTIVE_STATUSES),
-                model.valid_until >= today,
-                model.valid_until <= today + timedelta(days=days),
-                model.expiry_notified_at.is_(None),
-            )
-        ).all()
+        due = (
+            model.status.in_(ACTIVE_STATUSES),
+            model.valid_until >= today,
+            model.valid_until <= today + timedelta(days=days),
+            model.expiry_notified_at.is_(None),
+        )
+        rows = db.session.scalars(db.select(model).where(*due).order_by(model.id)).all()
         for listing in rows:
-            listing.expiry_notified_at = utcnow()
+            claimed = db.session.execute(
+                sa.update(model)
+                .where(model.id == listing.id, *due)
+                .values(expiry_notified_at=utcnow())
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not claimed:
+                continue
             _tell_speakers(
                 listing, f"您的{spec.noun}“{listing.title}”将于 {listing.valid_until:%Y-%m-%d} 到期，请及时续期或关闭。"
             )

@@ -1,0 +1,77 @@
+"""Expiry reminders sent by two runs at once (`flask expire-listings` beside the daily job, which the command does
+not take the day's marker of, or two commands): each owner is reminded once. A run read the listings not yet
+reminded and then wrote the reminder of each it had read, so a run that read them before the other committed
+reminded every owner a second time. Now each reminder is claimed by a conditional update first."""
+
+import threading
+from datetime import timedelta
+
+from sqlalchemy import event
+
+from matchmaker.extensions import db
+from matchmaker.listings import services
+from matchmaker.models import Notification
+from matchmaker.utils import clock
+
+from ..factories import make_need
+from ..races import at_once
+
+
+def _setup(app, count=3):
+    with app.app_context():
+        soon = clock.today() + timedelta(days=3)
+        owners = sorted(make_need(valid_until=soon).created_by_id for _ in range(count))
+        db.session.remove()
+    return owners
+
+
+def _reminded(app):
+    with app.app_context():
+        got = sorted(db.session.scalars(db.select(Notification.user_id).filter_by(kind="expiry")))
+        db.session.remove()
+    return got
+
+
+def test_a_run_that_read_the_listings_before_another_ran_reminds_nobody_twice(file_app):
+    """Run A reads the listings to remind; run B, started meanwhile, reminds their owners and commits; A goes on."""
+    owners = _setup(file_app)
+    read, go, errors, me = threading.Event(), threading.Event(), [], [None]
+
+    def after_read(conn, cursor, statement, *args):
+        if threading.get_ident() == me[0] and not read.is_set() and "expiry_notified_at IS NULL" in statement:
+            read.set()
+            go.wait(timeout=60)
+
+    def run_a():
+        me[0] = threading.get_ident()
+        with file_app.app_context():
+            try:
+                services.remind_expiring()
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    with file_app.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", after_read)
+    try:
+        a = threading.Thread(target=run_a)
+        a.start()
+        assert read.wait(timeout=60)
+        with file_app.app_context():
+            assert services.remind_expiring() == len(owners)
+            db.session.remove()
+        go.set()
+        a.join(timeout=60)
+    finally:
+        go.set()
+        event.remove(engine, "after_cursor_execute", after_read)
+    assert not errors, errors
+    assert _reminded(file_app) == owners
+
+
+def test_two_runs_at_once_remind_each_owner_once(file_app):
+    owners = _setup(file_app)
+    assert at_once(file_app, [lambda: services.remind_expiring, lambda: services.remind_expiring]) == ["ok", "ok"]
+    assert _reminded(file_app) == owners
