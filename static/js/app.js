@@ -240,3 +240,57 @@ document.addEventListener("DOMContentLoaded", function () {
     history.replaceState(history.state, "", page.getAttribute("data-url"));
   }
 })();
+
+// A box's hint (its placeholder: 输入技术难题、产品或关键词，如：锂电池 热管理) too long for the box is shown whole under it
+// instead of cut off inside it (a phone showed 输入技术难题、产, 适老化模式 less), tied to the box by aria-describedby;
+// when the box is wide enough again (a turned phone, a wider window) the hint goes back inside it.
+(function () {
+  var measure = document.createElement("canvas").getContext("2d");
+  var boxes = document.querySelectorAll("main input[placeholder]:is([type=text], [type=search], [type=email], [type=tel], [type=url], [type=number], :not([type]))");
+  var count = 0;
+  function room(box) {
+    var s = getComputedStyle(box);
+    return box.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+  }
+  function fits(box, text) {
+    var s = getComputedStyle(box);
+    measure.font = s.fontStyle + " " + s.fontWeight + " " + s.fontSize + " " + s.fontFamily;
+    return measure.measureText(text).width <= room(box);
+  }
+  function place(box) {
+    var text = box.getAttribute("data-mm-hint") || box.getAttribute("placeholder");
+    if (!text || !box.offsetParent) { return; }  // a folded filter is measured when it shows
+    var hint = box.mmHint;
+    if (fits(box, text)) {
+      if (hint) {
+        box.setAttribute("placeholder", text);
+        box.setAttribute("aria-describedby", (box.getAttribute("aria-describedby") || "").split(" ")
+          .filter(function (id) { return id && id !== hint.id; }).join(" "));
+        if (!box.getAttribute("aria-describedby")) { box.removeAttribute("aria-describedby"); }
+        hint.remove();
+        box.mmHint = null;
+      }
+      return;
+    }
+    var anchor = box.closest(".input-group") || box;
+    // A box in a row of boxes and buttons (a flex row: 撤销原因 beside 撤销) keeps its hint: a line under it would be
+    // set beside it, squeezing it further.
+    var around = getComputedStyle(anchor.parentElement);
+    if (hint || /grid/.test(around.display) || (/flex/.test(around.display) && !/column/.test(around.flexDirection))) { return; }
+    hint = document.createElement("div");
+    hint.className = "form-text mm-hint";
+    hint.id = "mm-hint-" + (++count);
+    hint.textContent = text;
+    box.setAttribute("data-mm-hint", text);
+    box.setAttribute("placeholder", "");
+    box.setAttribute("aria-describedby", ((box.getAttribute("aria-describedby") || "") + " " + hint.id).trim());
+    anchor.insertAdjacentElement("afterend", hint);
+    box.mmHint = hint;
+  }
+  function all() { Array.prototype.forEach.call(boxes, place); }
+  all();
+  window.addEventListener("resize", all);
+  document.addEventListener("click", function (ev) {  // a fold of filters opened (.mm-more-toggle): its boxes show now
+    if (ev.target.closest && ev.target.closest(".mm-more-toggle")) { setTimeout(all, 0); }
+  });
+})();
