@@ -218,3 +218,24 @@ def test_form_choices_are_whole_on_a_tablet_in_elder_mode(browser, demo_server):
         finally:
             context.close()
     assert not cut, f"choices cut off: {cut}"
+
+
+def test_pair_rows_stack_on_a_tablet_in_elder_mode(browser, demo_server):
+    """审核队列 in 适老化模式 at 768 px: a pair's need, reasons and result take the row's width one under another (the
+    reasons read four characters a line in a 165 px column beside them, 详情 was 详 over 情)."""
+    base = demo_server["url"]
+    context = _context(browser, base, 768, elder=True)
+    try:
+        page = context.new_page()
+        _log_in(page, base, ROLES["broker"])
+        page.goto(base + "/broker/")
+        rows = page.evaluate(
+            """() => [...document.querySelectorAll('.pair-row > .row')].slice(0, 3).map(row => {
+                 const cols = [...row.children], details = row.querySelector('a.btn');
+                 const r = document.createRange(); r.selectNodeContents(details.firstChild);  // 详情, not its hidden words
+                 return {narrowest: Math.min(...cols.map(c => c.getBoundingClientRect().width)) / row.clientWidth,
+                         detailLines: new Set([...r.getClientRects()].filter(x => x.width > 1).map(x => Math.round(x.top))).size}; })"""
+        )
+        assert rows and all(r["narrowest"] > 0.9 and r["detailLines"] == 1 for r in rows), rows
+    finally:
+        context.close()
