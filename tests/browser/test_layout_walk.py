@@ -203,10 +203,16 @@ _CUT_SELECTS = """() => [...document.querySelectorAll('main select')].filter(e =
 
 def test_form_choices_are_whole_on_a_tablet_in_elder_mode(browser, demo_server):
     """适老化模式 at 768 px: a form's selects show their choice whole (登记合同's 金额单位 read 万 and half a character,
-    发布需求's 请选择技术领域 and 请选择合作方式 lost their last character, 直播课堂's 全部时间 filter showed 全部)."""
+    发布需求's 请选择技术领域 and 请选择合作方式 lost their last character, 直播课堂's 全部时间 filter showed 全部, 新建单位's
+    请选择镇街 and 请选择行业 theirs)."""
     base = demo_server["url"]
     cut = {}
-    for role, paths in (("broker", ("/contracts/new", "/classes/", "/classes/new")), ("enterprise", ("/needs/new",))):
+    pages = (
+        ("broker", ("/contracts/new", "/classes/", "/classes/new")),
+        ("enterprise", ("/needs/new",)),
+        ("admin", ("/admin/organizations/new",)),
+    )
+    for role, paths in pages:
         context = _context(browser, base, 768, elder=True)
         try:
             page = context.new_page()
