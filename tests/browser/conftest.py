@@ -246,15 +246,18 @@ class Journey:
         self.page.click("main form button[type=submit]")
         self.page.wait_for_url("**/dashboard")
 
-    def shot(self, label="last"):
+    def shot(self, label="last", full_page=True):
         self.audit()
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = SHOTS / f"{self.name}-{label}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        self.page.screenshot(path=str(path), full_page=full_page)
         return path
 
     def close(self):
-        self.shot()
+        # The last page's first screen (the window as the journey left it), as a person opening it sees it: a whole-page
+        # PNG cost ~0.9 s of Chromium's CPU (laid out again at its full height, rastered, encoded), the first
+        # screen ~0.1 s, and every journey takes one. The shots a journey asks for by name stay whole pages.
+        self.shot(full_page=os.environ.get("MATCHMAKER_TEST_FULL_SHOTS") == "1")
         self.context.close()
         assert not self.problems, f"{self.name}: browser errors (CSP or script): {self.problems}"
         assert not self.a11y_problems, f"{self.name}: accessibility violations (axe-core):\n" + "\n".join(
