@@ -176,6 +176,7 @@ ACCESS = {
     "GET /training/people/<int:user_id>": "BA",
     "GET /training/verify": "public",
     # fast channel (urgent needs)
+    "GET /urgent/": "EBA",
     "GET /urgent/new": "E",
     "POST /urgent/new": "E",
     "GET /urgent/needs/<int:need_id>": "E",
