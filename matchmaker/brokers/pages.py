@@ -6,7 +6,7 @@ from operator import itemgetter
 from flask import current_app
 from flask_sqlalchemy.pagination import SelectPagination
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, tuple_
 
 from .. import cache
 from ..extensions import db
@@ -51,12 +51,15 @@ def _asked_order(name, desc, reverse=False):
 
 
 def _after(col, value, id_, desc):
-    """Rows after (value, id) in an order by col, then id, both descending or both ascending. The bound on
-    col alone lets an index on (status, col) start there, not read the rows before it."""
-    S = MatchSuggestion
-    if desc:
-        return and_(col <= value, or_(col < value, S.id < id_))
-    return and_(col >= value, or_(col > value, S.id > id_))
+    """Rows after (value, id) in an order by col, then id, both descending or both ascending: one row-value
+    comparison, ``(col, id) < (value, id)``, that an index on (status, col, id) seeks to. PostgreSQL starts the
+    scan at that very row; as ``col <= value AND (col < value OR id < id)`` it seeks to the value and filters the
+    ties on id, reading every pair of the tie before the row (a refit's pairs share their created_at: page 1,701
+    of 最早推荐 at 100,000 pairs filtered out 34,000 of them, 102 ms; 0.08 ms and 5 buffers seeking to the row,
+    2026-12-07). SQLite (3.40) seeks on col alone either way: id is its rowid, which it uses in no row-value
+    bound. The sort keys are NOT NULL columns (decode refuses a NULL key)."""
+    row, bound = tuple_(col, MatchSuggestion.id), tuple_(value, id_)
+    return row < bound if desc else row > bound
 
 
 def _before(col, value, id_, desc):

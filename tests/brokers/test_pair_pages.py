@@ -165,6 +165,36 @@ def test_a_deep_next_page_reads_from_its_position_not_past_an_offset(app, client
         assert "TEMP B-TREE" not in plan, plan
 
 
+@pytest.mark.parametrize("sort", sorted(queries.SORTS))
+def test_a_next_page_inside_a_tie_seeks_to_the_pair_after_the_last_one_shown(app, client, auth, sort):
+    """A refit writes its pairs with one created_at (and, untouched, one last_activity_at); scores tie too. 下一页
+    bounds the list by the row (sort key, id) of page 1's last pair, which an index seeks to: on PostgreSQL its Index
+    Cond holds the row, where ``key <= v AND (key < v OR id < i)`` sought the value and filtered out every pair of the
+    tie before the row (34,000 at a deep page of 100,000). Every pair is shown once, in the list's order."""
+    me, need = make_user("broker"), make_need(title="分页需求")
+    for i in range(45):
+        make_suggestion(need, make_result(title=f"成果{i}"), broker=me, score=0.5, created_at=BASE,
+                        last_activity_at=BASE)  # fmt: skip
+    auth.login(me)
+    whole = _whole(me, "queue", sort=sort)
+    body = client.get(f"/broker/?sort={sort}&assigned=all").get_data(as_text=True)
+    shown = _shown(body)
+    with page_id_reads() as seen:
+        body = client.get(_next_link(body)).get_data(as_text=True)
+    shown += _shown(body)
+    shown += _shown(client.get(_next_link(body)).get_data(as_text=True))
+    assert shown == whole and len(whole) == 45
+    key = queries.SORT_KEYS[sort][0]
+    bounded = [(sql, params) for sql, params in seen if f"(match_suggestion.{key}, match_suggestion.id) " in sql]
+    assert bounded, seen
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("SET enable_seqscan = off")  # 45 rows: a plan over the index, as at 100,000
+            plan = [r[0] for r in conn.exec_driver_sql("EXPLAIN " + bounded[0][0], bounded[0][1])]
+        cond = [line for line in plan if "Index Cond" in line]
+        assert cond and f"ROW({key}, id)" in cond[0], plan
+
+
 def _scope(broker):
     f = queries.Filters.from_args({"sort": "score", "assigned": "all"}, broker)
     return [*queries.count_key(broker, f, "queue"), "score"]
