@@ -72,8 +72,11 @@ def newest_first(model):
         return None if when is None else [when.isoformat(), listing_id]
 
     def after(k):
+        # One row value: PostgreSQL seeks to it in ix_*_recent (published_at, id, ...). As ``col < when OR (col =
+        # when AND id < i)`` it read that index from the newest listing and filtered out every one before the
+        # cursor (80,648 rows, 0.33 s at offset 50,000 of 100,000 needs; 2026-12-07).
         when, col = datetime.fromisoformat(k[0]), model.published_at
-        cond = (col < when) | ((col == when) & (model.id < int(k[1])))
+        cond = tuple_(col, model.id) < tuple_(when, int(k[1]))
         if db.session.get_bind().dialect.name == "sqlite":
             cond |= col.is_(None)
         return cond

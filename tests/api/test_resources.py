@@ -2,7 +2,7 @@
 
 import json
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -14,6 +14,7 @@ from matchmaker.utils.money import format_wan
 from ..factories import make_contract, make_org, make_signing_document, make_suggestion, make_user
 from ..needs.helpers import need, result
 from ..reports.test_reports import _page_wan_cells
+from ..sql import page_id_reads
 from .conftest import token_for
 
 # The confidential need ------------------------------------------------------------------------
@@ -209,6 +210,34 @@ def test_cursor_walks_every_listing_once(api, app):
     assert seen == [r.id for r in sorted(made, key=lambda r: (r.published_at, r.id), reverse=True)]
     item = api.get("/api/v1/results?limit=1", raw).get_json()["items"][0]
     assert item["published_at"].endswith("Z") and re.fullmatch(r"\d{4}-\d\d-\d\d", item["valid_until"])
+
+
+def test_a_newest_first_page_seeks_to_the_listing_after_the_last_one_shown(api, app):
+    """Page 2 of /results (newest first) is bounded by the row (published_at, id) of page 1's last listing, which
+    PostgreSQL seeks to in ix_result_recent; as ``published_at < t OR (published_at = t AND id < i)`` it read that
+    index from the newest listing on and filtered out every one before the cursor (80,648 rows at offset 50,000 of
+    100,000 needs). Listings published at one moment (an import) are each shown once."""
+    from matchmaker.models import Result
+
+    made = [result(title=f"成果{i}") for i in range(5)]
+    db.session.execute(db.update(Result).values(published_at=datetime(2026, 6, 1, 9, 0)))
+    db.session.commit()
+    raw = token_for("enterprise")
+    body = api.get("/api/v1/results?limit=2", raw).get_json()
+    seen = [i["id"] for i in body["items"]]
+    with page_id_reads("result") as reads:
+        body = api.get(f"/api/v1/results?limit=2&cursor={body['next_cursor']}", raw).get_json()
+    seen += [i["id"] for i in body["items"]]
+    seen += [i["id"] for i in api.get(f"/api/v1/results?limit=2&cursor={body['next_cursor']}", raw).get_json()["items"]]
+    assert seen == sorted((r.id for r in made), reverse=True)
+    bounded = [(sql, params) for sql, params in reads if "(result.published_at, result.id) <" in sql]
+    assert bounded, reads
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("SET enable_seqscan = off")  # five rows: the plan of 100,000
+            conn.exec_driver_sql("SET enable_sort = off")
+            plan = [r[0] for r in conn.exec_driver_sql("EXPLAIN " + bounded[0][0], bounded[0][1])]
+        assert any("Index Cond" in line and "ROW(published_at, id)" in line for line in plan), plan
 
 
 def test_cursor_is_tamper_proof_and_bound_to_its_filters(api, app):
