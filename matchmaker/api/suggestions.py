@@ -3,7 +3,7 @@
 from flask import current_app, url_for
 from flask_login import current_user
 
-from ..brokers.queries import Filters, suggestions_stmt
+from ..brokers.queries import SORT_KEYS, Filters, suggestions_stmt
 from ..brokers.services import log_confidential_view
 from ..listings import access
 from ..models import MatchSuggestion, Role, SuggestionStatus
@@ -44,7 +44,10 @@ def suggestions_list(args):
     f = Filters.from_args({k: str(v) for k, v in filters.items()}, current_user, default_status="")
     statuses = (args["status"],) if args.get("status") else tuple(s.value for s in SuggestionStatus)
     stmt = suggestions_stmt(current_user, f, current_app.config["STALE_SUGGESTION_DAYS"], statuses)
-    page = pagination.page(stmt, None, "suggestions", filters, args["limit"], args.get("cursor"))
+    name, desc = SORT_KEYS[f.sort]
+    S = MatchSuggestion
+    keyset = pagination.requested_first(S.owner_requested_at, getattr(S, name), S.id, desc)
+    page = pagination.page(stmt, None, "suggestions", filters, args["limit"], args.get("cursor"), keyset)
     page["items"] = [dump(s, listed=True) for s in explain_shown(list(page["items"]))]
     return page
 

@@ -101,3 +101,9 @@ def test_schemathesis_responses_conform_to_the_spec(make_app, role):
         assert tested >= 12 and calls[0] >= 10 * tested
         assert {200, 422} <= statuses and (role == "admin" or 403 in statuses), statuses
         db.session.remove()
+
+
+def test_the_paging_text_says_which_lists_page_by_position(client):
+    """A client syncing data reads which orders survive changes between pages and which (relevance) do not."""
+    text = client.get("/api/v1/openapi.json").get_json()["info"]["description"]
+    assert "下一页从它之后开始" in text and "sort=relevance" in text and "完整同步数据请用 `sort=new`" in text

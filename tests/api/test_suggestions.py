@@ -1,6 +1,9 @@
 """GET /api/v1/suggestions: the brokers' queue filters, staff only, titles only of the two listings."""
 
 import json
+from datetime import datetime, timedelta
+
+import pytest
 
 from ..factories import make_need, make_suggestion, make_user
 from .conftest import token_for
@@ -74,3 +77,37 @@ def test_the_api_list_gives_public_reasons_and_its_details_all(api, app):
     assert "绝密" not in json.dumps(listed, ensure_ascii=False) and _audits(broker) == 0
     detail = api.get(f"/api/v1/suggestions/{s.id}", tok).get_json()
     assert [r["term"] for r in detail["reasons"]] == ["储能", "电池"] and _audits(broker) == 1
+
+
+@pytest.mark.parametrize("sort", ["score", "newest", "oldest", "idle"])
+def test_a_pair_leaving_the_list_between_two_pages_does_not_hide_the_next_one(api, app, sort):
+    """A client syncing /suggestions two at a time: a pair of page 1 taken up by a broker meanwhile (it leaves
+    status=suggested) moved every later pair up a place, and page 2, read at offset 2, skipped one never shown. The
+    next page starts after the last pair shown: the pairs an owner asked for first (three: page 2 crosses into the
+    others), then keys tying in twos, each pair once."""
+    from matchmaker.extensions import db
+    from matchmaker.models import MatchSuggestion
+
+    base = datetime(2026, 5, 1, 9, 0)
+    for i in range(9):
+        at = base + timedelta(minutes=i // 2)
+        asked = base + timedelta(days=1, minutes=i // 2) if i < 3 else None
+        make_suggestion(score=(i // 2) / 10, created_at=at, last_activity_at=at, owner_requested_at=asked)
+    tok, url = token_for("admin"), f"/api/v1/suggestions?status=suggested&sort={sort}"
+    order = [s["id"] for s in api.get(f"{url}&limit=100", tok).get_json()["items"]]
+    assert len(order) == 9
+
+    def take_up_the_first():
+        db.session.get(MatchSuggestion, order[0]).status = "accepted"
+        db.session.commit()
+
+    seen, cursor = [], None
+    while True:
+        body = api.get(f"{url}&limit=2" + (f"&cursor={cursor}" if cursor else ""), tok).get_json()
+        seen += [s["id"] for s in body["items"]]
+        if cursor is None:
+            take_up_the_first()
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert seen == order
