@@ -14,12 +14,13 @@ from .jit import available, numba
 
 if numba is not None:
     from numba import njit
+    from numba.cpython.unicode import _get_code_point
     from numba.cpython.unsafe.numbers import trailing_zeros
 
     from .kernels_explain import _AHEAD, _fetch, _prefetch
 
 __all__ = [
-    "absorb",
+    "absorb_text",
     "available",
     "compact",
     "embed_one",
@@ -831,12 +832,23 @@ if numba is not None:
             present[keys[i]] = True
 
     @njit(cache=True, nogil=True)
-    def absorb(units, out, at, counts):
-        # out[at : at + len(units)] = units, and counts += np.bincount(units, minlength=len(counts)), in one pass.
-        for i in range(len(units)):
-            u = units[i]
-            out[at + i] = u
-            counts[u] += 1
+    def absorb_text(text, out, at, counts):
+        # out[at:] = the UTF-16-LE code units of text, and counts += their np.bincount, in one pass read from the
+        # string's own characters: without the GIL, which text.encode holds. Returns how many units were written.
+        k = at
+        for i in range(len(text)):
+            c = _get_code_point(text, i)
+            if c >= 0x10000:  # a surrogate pair, as UTF-16 writes it
+                c -= 0x10000
+                hi = 0xD800 + (c >> 10)
+                out[k] = hi
+                counts[hi] += 1
+                k += 1
+                c = 0xDC00 + (c & 0x3FF)
+            out[k] = c
+            counts[c] += 1
+            k += 1
+        return k - at
 
     @njit(cache=True, nogil=True)
     def take_marked(table, keys, out, mark, where):

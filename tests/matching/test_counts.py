@@ -68,7 +68,7 @@ def test_text_encoded_a_few_documents_at_a_time(per_piece, monkeypatch):
     whole = np.frombuffer(("\n".join(texts) + " " * 8).encode("utf-16-le"), dtype=np.uint16)
     assert np.array_equal(counts._utf16(texts), whole)
     assert np.array_equal(counts._utf16([]), np.full(8, 32, dtype=np.uint16))
-    if kernels.available():  # copied and counted on a thread of their own, and on the encoding one
+    if kernels.available():  # read from the joined string by the compiled loop, on a thread of its own and not
         for n_jobs in (1, 2):
             tally = np.zeros(0x10000, dtype=np.int64)
             assert np.array_equal(counts._utf16(texts, tally, n_jobs), whole)
