@@ -186,7 +186,22 @@ def test_expired_certificate_is_not_valid(client):
     services.assess(e, 75, admin)
     cert = services.issue_certificate(e, admin, issued_on=date(2018, 5, 1))
     page = client.get("/training/verify", query_string={"number": cert.number}).get_data(as_text=True)
-    assert "已于 2019-05-01 过期" in page
+    assert "该证书已过期（有效期至 2019-05-01，自次日起失效）" in page and "已于 2019-05-01 过期" not in page
+
+
+def test_certificate_checked_on_its_last_day_is_valid(client):
+    """有效期至 is the last valid day: checked on that date the certificate is valid, and the page says so."""
+    course = make_course(certificate_years=1)
+    admin = make_user("admin")
+    last_day = clock.today()
+    e = _trainee(course)
+    services.assess(e, 75, admin)
+    cert = services.issue_certificate(e, admin, issued_on=services._add_years(last_day, -1))
+    if cert.valid_until != last_day:  # 29 February: a year on is 28 February
+        cert.valid_until = last_day
+        db.session.commit()
+    page = client.get("/training/verify", query_string={"number": cert.number}).get_data(as_text=True)
+    assert "该证书有效" in page and f'有效期至</dt><dd class="col-8">{last_day}' in page and "已过期" not in page
 
 
 def test_numbers_follow_each_other_within_a_year(app):
