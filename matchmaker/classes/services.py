@@ -729,14 +729,19 @@ def _history(org):
                                            f"出席 {row[2]} 人）", f"/classes/{row[0].id}"), scalars=False)  # fmt: skip
 
 
-def counts(start: datetime, end: datetime):
-    """Sessions held in [start, end) by kind, registrations and attendance (guests included)."""
+def counts(start: datetime, end: datetime, now: datetime | None = None):
+    """Sessions held in [start, end) by kind, registrations and attendance (guests included); a session is held
+    once its start time (Beijing wall time, as typed) has passed: those starting later in the period are
+    ``scheduled`` (已安排), not held."""
     s, r = LiveSession, LiveRegistration
-    held = db.select(s.id).where(s.published.is_(True), s.starts_at >= start, s.starts_at < end)
+    now = now or clock.now_local()
+    in_period = (s.published.is_(True), s.starts_at >= start, s.starts_at < end)
+    held = db.select(s.id).where(*in_period, s.starts_at <= now)
+    scheduled = db.session.scalar(db.select(func.count(s.id)).where(*in_period, s.starts_at > now))
     by_kind = dict(db.session.execute(db.select(s.kind, func.count(s.id)).where(s.id.in_(held)).group_by(s.kind)).all())
     registered, attended = db.session.execute(
         db.select(func.count(r.id), func.count(r.id).filter(r.attended.is_(True))).where(r.session_id.in_(held))
     ).one()
     guests = db.session.scalar(db.select(func.coalesce(func.sum(s.guest_attendees), 0)).where(s.id.in_(held)))
     return {"classes": by_kind.get("class", 0), "matchmaking": by_kind.get("matchmaking", 0),
-            "registered": registered, "attended": attended + guests, "guests": guests}  # fmt: skip
+            "registered": registered, "attended": attended + guests, "guests": guests, "scheduled": scheduled}  # fmt: skip

@@ -9,8 +9,10 @@ Definitions (every figure is a count of rows, recomputable in SQL):
   distinct enterprises visited with experts;
 - needs collected (征集): needs created in the period whose source is a visit or an event
   (all sources are in the by-source table);
-- live classes / online matchmaking sessions: published sessions starting in the period; people
-  attending: registered users who attended plus the other viewers of the live platform's export;
+- live classes / online matchmaking sessions (举办): published sessions starting in the period whose start
+  time has passed; those starting later in it are 已安排 (scheduled), counted apart and not in the paragraph's
+  举办 nor in registrations and attendance; people attending: registered users who attended plus the other
+  viewers of the live platform's export;
 - people trained: enrolments in courses that ran in the period: past 筹备中 (draft) and started in the
   period by today (or, without a start date, of its years up to this one): people enrolled in a course
   still being prepared or not begun yet were trained by nobody; certified: people issued a certificate
@@ -44,6 +46,7 @@ from ..models import (
 from ..models.base import today
 from ..models.enums import TRAINEE_ORG_KINDS, Channel, CourseStatus, Source
 from ..urgent import services as urgent
+from ..utils import clock
 from ..utils.money import format_wan
 from ..visits import services as visits
 from .services import Column, Table, _contract_years, _valid
@@ -145,11 +148,13 @@ def _sessions(period):
     a, b = period.datetimes()  # starts_at is kept as typed, in Beijing time
     from ..models import LiveSession
 
+    now = clock.now_local()
     rows = db.session.scalars(
         select(LiveSession).where(LiveSession.published.is_(True), LiveSession.starts_at >= a, LiveSession.starts_at < b)
         .order_by(LiveSession.starts_at, LiveSession.id)
     ).all()  # fmt: skip
     return [{"date": s.starts_at.strftime("%Y-%m-%d"), "name": s.title, "kind": s.kind_label,
+             "state": "已举办" if s.starts_at <= now else "已安排",
              "registered": classes.registered_count(s), "attended": classes.attendance_count(s)} for s in rows]  # fmt: skip
 
 
@@ -183,7 +188,8 @@ def paragraph(period, f):
             f"累计 {_about(c['attended'])}人次参加"
             if c["classes"] or c["matchmaking"]
             else "未举办线上公益直播课堂和线上技术难题对接活动"
-        ),
+        )
+        + (f"（另已安排 {c['scheduled']} 场尚未举办）" if c.get("scheduled") else ""),
         (
             f"举办技术经纪人培训，累计 {_about(f['trained'])}人参加，{f['certified']} 人获发技术经纪人证书"
             if f["trained"] or f["certified"]
@@ -213,6 +219,7 @@ def build(period):
         ("专家进企业（家）", v["expert_enterprises"]), ("征集技术难题需求（项）", collected),
         ("急需需求（项）", u["asked"]), ("急需需求按时审核（项）", u["sla_met"]),
         ("线上公益直播课堂（场）", c["classes"]), ("线上技术难题对接活动（场）", c["matchmaking"]),
+        ("已安排尚未举办的直播与对接活动（场）", c["scheduled"]),
         ("直播报名（人次）", c["registered"]), ("直播参加（人次，含未报名观众）", c["attended"]),
         ("技术经纪人培训参加（人）", trained), ("获发证书（人）", certified),
         ("质押融资申请（件）", fin["applications"]), ("质押融资放款（笔）", fin["loans"]),
@@ -224,7 +231,7 @@ def build(period):
               total={"name": "合计", "count": sum(r["count"] for r in sources)},
               note="按需求创建日期；“征集”= 走访收集 + 对接活动。"),
         Table("sessions", "直播课堂与线上对接活动", [Column("date", "日期"), Column("name", "主题"), Column("kind", "类型"),
-              Column("registered", "报名（人）", "int"), Column("attended", "参加（人次）", "int")], _sessions(period)),
+              Column("state", "状态"), Column("registered", "报名（人）", "int"), Column("attended", "参加（人次）", "int")], _sessions(period)),
         Table("training", "技术经纪人培训（按单位类型）", [Column("name", "单位类型"), Column("count", "参加（人）", "int"),
               Column("certified", "获发证书（人）", "int")], training_rows,
               total={"name": "合计", "count": trained, "certified": certified}),

@@ -137,7 +137,7 @@ def test_counts_and_history_match_rows(app):
     s1.guest_attendees = 40
     db.session.commit()
     c = services.counts(datetime(2020, 1, 1), datetime(2021, 1, 1))
-    assert c == {"classes": 1, "matchmaking": 1, "registered": 1, "attended": 41, "guests": 40}
+    assert c == {"classes": 1, "matchmaking": 1, "registered": 1, "attended": 41, "guests": 40, "scheduled": 0}
     from matchmaker.visits.services import service_history
 
     sections = dict(service_history(ent))

@@ -1,6 +1,7 @@
 """Service statistics: each figure against rows counted directly, the letter's paragraph, the xlsx."""
 
 import io
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -86,7 +87,14 @@ def test_figures_match_rows_counted_directly(app):
                                                     TechNeed.created_at.between(datetime(2020, 1, 1), datetime(2021, 1, 1)))
     ) == 1  # fmt: skip
     assert f["visits"]["key_enterprises"] == 1 and f["visits"]["expert_enterprises"] == 1
-    assert f["classes"] == {"classes": 1, "matchmaking": 0, "registered": 1, "attended": 121, "guests": 120}
+    assert f["classes"] == {
+        "classes": 1,
+        "matchmaking": 0,
+        "registered": 1,
+        "attended": 121,
+        "guests": 120,
+        "scheduled": 0,
+    }
     assert f["trained"] == db.session.scalar(db.select(db.func.count(TrainingEnrolment.id))) == 105
     assert f["certified"] == 3
     assert (f["financing"]["applications"], f["financing"]["loans"]) == (1, 1)
@@ -203,3 +211,30 @@ def test_a_period_without_classes_or_training_says_none_was_held(app):
     text = service_stats.build(Period(date(2018, 1, 1), date(2018, 12, 31)))["paragraph"]
     assert "；未举办线上公益直播课堂和线上技术难题对接活动；未举办技术经纪人培训；" in text
     assert "举办技术经纪人培训" not in text.replace("未举办技术经纪人培训", "")
+
+
+def test_a_class_scheduled_later_in_the_period_is_not_counted_as_held(client, auth):
+    """A period running past today: the class of two days ago is 举办; the one in two days is 已安排, apart — on the
+    page, in the paragraph and in the xlsx alike (it read 举办 2 场 before the second class had taken place)."""
+    from matchmaker.utils import clock
+
+    broker, now = make_user("broker"), clock.now_local().replace(second=0, microsecond=0)
+    for title, at in (("已上的课", now - timedelta(days=2)), ("下周的课", now + timedelta(days=2))):
+        classes.save_session(LiveSession(), {"kind": "class", "title": title, "speaker": "甲", "starts_at": at,
+                                             "published": True}, broker)  # fmt: skip
+    day = now.date()
+    start, end = day - timedelta(days=10), day + timedelta(days=10)
+    c = service_stats.build(Period(start, end))["figures"]["classes"]
+    assert c["classes"] == 1 and c["scheduled"] == 1
+    auth.login("admin")
+    page = client.get(f"/reports/services?from={start}&to={end}").get_data(as_text=True)
+    assert "举办 1 场线上公益直播课堂" in page and "另已安排 1 场尚未举办" in page
+    assert re.search(r"<td>已上的课</td><td>[^<]*</td><td>已举办</td>", page)
+    assert re.search(r"<td>下周的课</td><td>[^<]*</td><td>已安排</td>", page)
+    resp = client.get(f"/reports/services/export?from={start}&to={end}")
+    wb = load_workbook(io.BytesIO(resp.data))
+    assert "举办 1 场线上公益直播课堂" in wb["服务统计"]["B2"].value
+    overview = {r[0]: r[1] for r in wb["服务概况"].iter_rows(min_row=2, values_only=True)}
+    assert overview["线上公益直播课堂（场）"] == 1 and overview["已安排尚未举办的直播与对接活动（场）"] == 1
+    states = [r[3] for r in wb["直播课堂与线上对接活动"].iter_rows(min_row=2, values_only=True)]
+    assert states == ["已举办", "已安排"]
