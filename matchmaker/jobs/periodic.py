@@ -8,7 +8,6 @@ that minute, or the one running it was killed) is run by the sweep (``catch_up``
 """
 
 import logging
-import time
 from datetime import datetime, timedelta
 
 from huey import crontab
@@ -20,8 +19,8 @@ from ..imports import services as imports
 from ..listings.services import expire_due, remind_expiring
 from ..notifications.services import run_digest
 from ..suggestions import refit
-from .backend import _dead_here, consumer_id, run_due
-from .queue import bound_app, holder_of, huey, is_done, mark_done, once_per, release, take_over
+from .backend import run_due
+from .queue import abandoned, bound_app, holder, holder_of, huey, is_done, mark_done, once_per, release, take_over
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +74,6 @@ def _now():
     return datetime.now()
 
 
-def _holder() -> bytes:
-    """What a daily marker keeps: the consumer that took it and when (epoch seconds)."""
-    return f"{consumer_id()} {int(time.time())}".encode()
-
-
 def _day_key(name, now=None):
     return f"{name}:{(now or _now()):%Y-%m-%d}"
 
@@ -89,7 +83,7 @@ def _once_today(name, fn, now=None):
     and is raised, so the job's retry (a few minutes later) runs it instead of the day being skipped. A run
     that ends is marked done: a marker without it is a run that is going on, or whose consumer died."""
     key = _day_key(name, now)
-    if not once_per(key, _holder()):
+    if not once_per(key, holder()):
         return
     _run_held(key, fn)
 
@@ -101,15 +95,6 @@ def _run_held(key, fn):
         release(key)
         raise
     mark_done(key)
-
-
-def _abandoned(holder: bytes, lease: float) -> bool:
-    """Whether the consumer holding a daily marker is gone: a process of this machine that no longer exists, or
-    one that took it longer ago than ``lease`` seconds. A marker of the old form (no holder) is a day done."""
-    who, _, at = holder.decode(errors="replace").rpartition(" ")
-    if not who or not at.isdigit():
-        return False
-    return _dead_here(who) or time.time() - int(at) > lease
 
 
 class _Running(Exception):  # noqa: N818  (a live consumer has the step: it goes on with the next ones itself)
@@ -124,9 +109,9 @@ def _late(name, fn, now, lease):
         return
     seen = holder_of(key)
     if seen is None:
-        if not once_per(key, _holder()):
+        if not once_per(key, holder()):
             raise _Running
-    elif _abandoned(seen, lease) and take_over(key, seen, _holder()):
+    elif abandoned(seen, lease) and take_over(key, seen, holder()):
         log.warning(
             "daily job %s: its consumer (%s) stopped before the end; run again", key, seen.decode(errors="replace")
         )
@@ -197,6 +182,22 @@ def _send_digest(app):
 def _digest_steps(run_step):
     run_step("stale-reminders", lambda app: remind_stale())  # its own day: a retry of the mail leaves it
     run_step("digest", _send_digest)
+
+
+def stale_reminders_today(now=None):
+    """The brokers' stale-pair reminders of ``flask send-digest``, under the daily job's marker for the day: sent
+    unless the 07:30 job or an earlier command sent (or is sending) today's, and then the job leaves them. Returns
+    the brokers reminded, or None when today's were already taken."""
+    key = _day_key("stale-reminders", now)
+    if is_done(key) or not once_per(key, holder()):
+        return None
+    try:
+        n = remind_stale()
+    except Exception:
+        release(key)
+        raise
+    mark_done(key)
+    return n
 
 
 @huey.periodic_task(crontab(hour=str(EXPIRY_AT[0]), minute=str(EXPIRY_AT[1])), name="matchmaker.expire_listings",

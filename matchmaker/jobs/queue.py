@@ -15,6 +15,7 @@ them; with several consumers each period runs once (a marker in the queue's stor
 
 import hashlib
 import logging
+import time
 from pathlib import Path
 
 from huey import Huey
@@ -23,7 +24,7 @@ from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 from ..config import redis_timeouts
 from ..extensions import db
-from .backend import execute, immediate, outbox_row, run_due, run_row
+from .backend import _dead_here, consumer_id, execute, immediate, outbox_row, run_due, run_row
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,29 @@ def holder_of(period_key: str):
     """What a period's marker holds, or None when nobody has taken it."""
     value = huey.storage.peek_data(f"period:{period_key}")
     return None if value is EmptyData else value
+
+
+def holder() -> bytes:
+    """What a marker keeps: the process that took it and when (epoch seconds)."""
+    return f"{consumer_id()} {int(time.time())}".encode()
+
+
+def abandoned(seen: bytes, lease: float) -> bool:
+    """Whether the process holding a marker is gone: a process of this machine that no longer exists, or one that
+    took it longer ago than ``lease`` seconds. A marker of the old form (no holder) is a day done."""
+    who, _, at = seen.decode(errors="replace").rpartition(" ")
+    if not who or not at.isdigit():
+        return False
+    return _dead_here(who) or time.time() - int(at) > lease
+
+
+def hold(key: str, lease: float) -> bool:
+    """Take the marker ``key`` for this process: True when nobody held it, or its holder is gone (``abandoned``);
+    False while another run holds it. Given back with ``release``."""
+    if once_per(key, holder()):
+        return True
+    seen = holder_of(key)
+    return seen is not None and abandoned(seen, lease) and take_over(key, seen, holder())
 
 
 def take_over(period_key: str, seen: bytes, holder: bytes) -> bool:

@@ -2,7 +2,7 @@
 
 import click
 
-from ..brokers.services import remind_stale
+from ..jobs.periodic import stale_reminders_today
 from .services import send_digest
 
 
@@ -17,7 +17,8 @@ def register_cli(app):
 @click.option("--base-url", default="", help="Site address put before links, e.g. https://kjcg.example.gov.cn")
 def digest(base_url):
     """Send each user one e-mail with their new notifications (logged when MAIL_SERVER is unset)."""
-    remind_stale()  # brokers' reminders go out in the same digest
+    if stale_reminders_today() is None:  # brokers' reminders go out in the same digest, once a day
+        click.echo("今日的经纪人逾期提醒已发送，本次不再发送")
     run = send_digest(base_url=base_url.rstrip("/"))
     click.echo(f"通知摘要：{run.users} 位用户，{run.notes} 条通知")
     if run.failed_users:  # their notes stay to be sent by the next run; a non-zero exit tells cron

@@ -5,12 +5,12 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
-from itertools import groupby
 
 from flask import current_app
 from sqlalchemy import func, update
 
 from ..extensions import db
+from ..jobs import queue
 from ..models import Notification, User
 from ..models.base import utcnow
 from ..utils import clock
@@ -114,14 +114,19 @@ class DigestRun:
 
 
 GIVE_UP_AFTER = 3  # consecutive connection failures: the mail server is down, the rest wait for the next run
+CLAIM_LEASE = 15 * 60  # seconds: a user's digest claimed longer ago by a run on another machine is taken over
 
 
 def send_digest(base_url="", batch=500):
     """Collect every not-yet-digested notification into one e-mail per user; returns a ``DigestRun``.
 
-    A note is marked digested only when its user's mail went out (or was logged, with no MAIL_SERVER, or
-    the account is inactive): a mail that failed leaves its notes to be sent by the next run. After
-    ``GIVE_UP_AFTER`` connection failures in a row the server is taken to be down and no more are tried."""
+    Each user's digest is claimed (a marker in the queue's storage) before their notes are read and the mail goes:
+    two runs at once (``flask send-digest`` beside the daily job) mail each user once, and a run that read a user
+    before another mailed them finds nothing left. A note is marked digested only when its user's mail went out (or
+    was logged, with no MAIL_SERVER, or the account is inactive), then the claim is given back: a mail that failed
+    leaves its notes to be sent by the next run. A run killed between the mail and the mark leaves the claim, which
+    the next run takes over (its process gone, or after ``CLAIM_LEASE``) and sends again, with the same Message-ID.
+    After ``GIVE_UP_AFTER`` connection failures in a row the server is taken to be down and no more are tried."""
     run, after, down, refused = DigestRun(), 0, False, 0
     while True:
         # Users with pending notes, a batch at a time, after the last one seen (a failed user's notes stay pending).
@@ -132,49 +137,69 @@ def send_digest(base_url="", batch=500):
             .order_by(Notification.user_id)
             .limit(batch)
         ).all()
+        db.session.commit()
         if not ids:
             break
         after = ids[-1]
-        rows = db.session.execute(
-            db.select(Notification, User)
-            .join(User, User.id == Notification.user_id)
-            .where(Notification.user_id.in_(ids), Notification.digested_at.is_(None))
-            .order_by(Notification.user_id, Notification.created_at, Notification.id)
-        ).all()
-        for obj in {o for row in rows for o in row}:  # kept readable across the commit after each mail
-            db.session.expunge(obj)
-        now = utcnow()
-        for user, group in groupby(rows, key=lambda r: r[1]):
-            notes = [r[0] for r in group]
-            sent = failed = False
-            if user.active and down:
-                failed = True
-            elif user.active:
-                try:
-                    subject, body = f"平台通知摘要（{len(notes)} 条）", digest_body(user, notes, base_url)
-                    sent = send_mail(user.email, subject, body, message_id=digest_message_id(user, notes))
-                    refused = 0
-                except smtplib.SMTPException as exc:  # this message refused (recipient, size...): the server is up
-                    log.warning("摘要邮件发送失败 %s: %s", user.email, exc)
-                    failed, refused = True, 0
-                except OSError as exc:  # no connection
-                    log.warning("摘要邮件发送失败 %s: %s", user.email, exc)
-                    failed, refused = True, refused + 1
-                    down = refused >= GIVE_UP_AFTER
-            if failed:
-                run.failed_users += 1
-                run.failed_notes += len(notes)
-                continue
-            # Marked at once: a run stopped after this mail (a killed worker) must not send it again.
-            done = dict(digested_at=now, emailed_at=now) if sent else dict(digested_at=now)
-            db.session.execute(update(Notification).where(Notification.id.in_([n.id for n in notes])).values(**done))
-            db.session.commit()
-            run.users += 1
-            run.notes += len(notes)
-        db.session.commit()
+        for user_id in ids:
+            key = f"digest:{user_id}"
+            if not queue.hold(key, CLAIM_LEASE):
+                continue  # another run is mailing this user
+            try:
+                down, refused = _digest_one(run, user_id, base_url, down, refused)
+            finally:
+                queue.release(key)
     if run.failed_users:
         log.warning("摘要邮件：%d 位用户的邮件发送失败（%d 条通知），留待下次发送", run.failed_users, run.failed_notes)
     return run
+
+
+def _digest_one(run, user_id, base_url, down, refused):
+    """Mail one claimed user their pending notes, read after the claim; returns (down, refused) for the next."""
+    rows = db.session.execute(
+        db.select(Notification, User)
+        .join(User, User.id == Notification.user_id)
+        .where(Notification.user_id == user_id, Notification.digested_at.is_(None))
+        .order_by(Notification.created_at, Notification.id)
+    ).all()
+    for obj in {o for row in rows for o in row}:  # kept readable across the commits below
+        db.session.expunge(obj)
+    db.session.commit()  # no transaction held while the mail goes
+    if not rows:
+        return down, refused  # another run mailed them since they were counted
+    user, notes = rows[0][1], [r[0] for r in rows]
+    sent = failed = False
+    if user.active and down:
+        failed = True
+    elif user.active:
+        try:
+            subject, body = f"平台通知摘要（{len(notes)} 条）", digest_body(user, notes, base_url)
+            sent = send_mail(user.email, subject, body, message_id=digest_message_id(user, notes))
+            refused = 0
+        except smtplib.SMTPException as exc:  # this message refused (recipient, size...): the server is up
+            log.warning("摘要邮件发送失败 %s: %s", user.email, exc)
+            failed, refused = True, 0
+        except OSError as exc:  # no connection
+            log.warning("摘要邮件发送失败 %s: %s", user.email, exc)
+            failed, refused = True, refused + 1
+            down = refused >= GIVE_UP_AFTER
+    if failed:
+        run.failed_users += 1
+        run.failed_notes += len(notes)
+        return down, refused
+    # Marked before the claim is given back: a run stopped after this mail (a killed worker) must not send it again.
+    now = utcnow()
+    done = dict(digested_at=now, emailed_at=now) if sent else dict(digested_at=now)
+    db.session.execute(
+        update(Notification)
+        .where(Notification.id.in_([n.id for n in notes]))
+        .values(**done)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    run.users += 1
+    run.notes += len(notes)
+    return down, refused
 
 
 def run_digest(base_url="", batch=500):

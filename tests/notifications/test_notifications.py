@@ -4,12 +4,20 @@ import logging
 import re
 
 import pytest
+from huey.storage import MemoryStorage
 
 from matchmaker.extensions import db
+from matchmaker.jobs import queue
 from matchmaker.models import Notification
 from matchmaker.notifications.services import notify, send_digest
 
 from ..factories import make_user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_markers(monkeypatch):
+    """Each test a queue storage of its own: send-digest takes the day's marker of the brokers' reminders."""
+    monkeypatch.setattr(queue.huey, "storage", MemoryStorage("notifications-tests"))
 
 
 def unread(user):
