@@ -28,6 +28,7 @@ from ..imports.reader import (
     precheck,
     read_rows,
     rows_text,
+    shown_name,
     unquoted,
 )
 from ..jobs import beats
@@ -311,7 +312,7 @@ def queue_attendance_import(session, filename, content, user, min_minutes=1, rep
     sizes: reader.precheck); reading every row, which at the import limits takes seconds to tens of seconds,
     is run_attendance_import's, a job, whose progress and outcome the session's attendance page shows.
     Raises LiveError (nothing stored) when the file is plainly unusable."""
-    name = re.split(r"[\\/]", clean_text(filename or "", multiline=False))[-1].strip()[:200]
+    name = shown_name(filename)
     try:
         fmt = file_format(name)
         precheck(content, fmt, _limits())

@@ -1048,3 +1048,13 @@ def _whole_records(reader, delimiter):
 def _quoted(cell):
     first = cell.split("\n", 1)[0].strip()
     return first if len(first) <= 20 else first[:20] + "…"
+
+
+def shown_name(filename):
+    """An uploaded file's own name as kept and shown (a listing import, an attendance export): without the folders
+    some browsers send (C:\\Users\\…\\需求.csv), NUL (a 500 on PostgreSQL), control or bidi-override characters."""
+    name = re.split(r"[\\/]", clean_text(filename or "", multiline=False))[-1].strip()
+    if len(name) > 200:  # cut before its extension, kept: a long name cut at 200 lost .xlsx, told 只支持 .xlsx 或 .csv
+        stem, dot, ext = name.rpartition(".")
+        return stem[: 199 - len(ext)] + dot + ext if dot and len(ext) <= 10 else name[:200]
+    return name

@@ -12,7 +12,6 @@ import hashlib
 import io
 import itertools
 import logging
-import re
 import unicodedata
 from datetime import timedelta
 
@@ -33,7 +32,6 @@ from ..suggestions import services as matcher
 from ..utils import once
 from ..utils.money import short
 from ..utils.sheets import append_row
-from ..utils.text import clean_text
 from .columns import COLUMNS, KIND_LABELS, Lookups, check_header, clean_row, normalize_header
 from .reader import (
     FileProblem,
@@ -45,6 +43,7 @@ from .reader import (
     precheck,
     read_rows,
     rows_text,
+    shown_name,
     unquoted,
 )
 
@@ -354,16 +353,6 @@ def _told_unread(problems, cells, index, kind):
     told = {headers[name]: cells[i] for name, i in index.items() if i in cells}
     out = [(col, told.pop(col, reason)) for col, reason in problems]
     return out + sorted(told.items())
-
-
-def shown_name(filename):
-    """An uploaded file's own name as kept and shown: without the folders some browsers send
-    (C:\\Users\\…\\需求.csv), NUL (a 500 on PostgreSQL), control or bidi-override characters."""
-    name = re.split(r"[\\/]", clean_text(filename or "", multiline=False))[-1].strip()
-    if len(name) > 200:  # cut before its extension, kept: a long name cut at 200 lost .xlsx, told 只支持 .xlsx 或 .csv
-        stem, dot, ext = name.rpartition(".")
-        return stem[: 199 - len(ext)] + dot + ext if dot and len(ext) <= 10 else name[:200]
-    return name
 
 
 def validate_upload(kind, filename, content, user, include_hidden=False):

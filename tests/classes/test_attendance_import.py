@@ -264,3 +264,18 @@ def test_mobiles_saved_in_scientific_notation_refuse_the_file(client, auth):
     db.session.expire_all()
     assert not db.session.get(LiveSession, s.id).guest_attendees
     assert db.session.get(LiveRegistration, reg.id).attended is None
+
+
+def test_an_export_with_a_name_over_200_characters_keeps_its_extension(client, auth):
+    """A name cut at 200 characters lost its .csv and the upload was refused as 只支持 .xlsx 或 .csv; it is cut
+    before its extension, as the listing import's is, and read."""
+    broker = make_user("broker")
+    s, reg = _started_with_viewer(broker, "viewer@ent.cn")
+    auth.login(broker)
+    resp = _post(client, s, "邮箱,观看时长\nviewer@ent.cn,30\n", "观看记录" * 60 + ".csv")
+    assert resp.status_code == 302
+    assert "已导入 1 行" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    upload = db.session.scalar(db.select(AttendanceImport))
+    assert len(upload.filename) == 200 and upload.filename.endswith("记录.csv")
+    db.session.expire_all()
+    assert db.session.get(LiveRegistration, reg.id).attended is True
