@@ -5,6 +5,8 @@ Used with the ``file_app`` fixture (tests/conftest.py), an app whose connections
 
 import threading
 
+from sqlalchemy import event
+
 from matchmaker.extensions import db
 
 
@@ -96,3 +98,45 @@ def after_another(app, prepare, other, refused=Exception):
         thread.join(timeout=120)
     assert outcome and not outcome[0].startswith("unexpected"), outcome
     return outcome[0]
+
+
+def paused_after_read(app, read_matches, first, second):
+    """A run (``first``, in its own thread, app context and session) paused right after its statement that
+    ``read_matches(sql)`` picks, while another (``second``) runs whole and commits; then the first goes on. Returns
+    what ``second`` returned. The order is fixed: a run that acts on what it read without claiming it first (a
+    reminder written for every row read) shows every time."""
+    read, go, errors, me = threading.Event(), threading.Event(), [], [None]
+
+    def after_read(conn, cursor, statement, *args):
+        if threading.get_ident() == me[0] and not read.is_set() and read_matches(statement):
+            read.set()
+            go.wait(timeout=60)
+
+    def run():
+        me[0] = threading.get_ident()
+        with app.app_context():
+            try:
+                first()
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(repr(exc))
+            finally:
+                read.set()
+                db.session.remove()
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", after_read)
+    try:
+        thread = threading.Thread(target=run)
+        thread.start()
+        assert read.wait(timeout=60)
+        with app.app_context():
+            answer = second()
+            db.session.remove()
+        go.set()
+        thread.join(timeout=60)
+    finally:
+        go.set()
+        event.remove(engine, "after_cursor_execute", after_read)
+    assert not errors, errors
+    return answer

@@ -3,17 +3,14 @@ a consumer killed after notifying and run again): each registration is reminded 
 not yet reminded and then wrote the reminder of every one it had read, so a run that read them before the other
 committed reminded everyone a second time. Now each reminder is claimed by a conditional update first."""
 
-import threading
 from datetime import timedelta
-
-from sqlalchemy import event
 
 from matchmaker.classes import services
 from matchmaker.extensions import db
 from matchmaker.models import Notification
 
 from ..factories import make_user
-from ..races import at_once
+from ..races import at_once, paused_after_read
 from .test_classes import _when, make_session
 
 
@@ -38,42 +35,8 @@ def _reminders(app):
 def test_a_run_that_read_the_registrations_before_another_ran_reminds_nobody_twice(file_app):
     """Run A reads the registrations to remind; run B, started meanwhile, reminds them and commits; then A goes on."""
     sid, user_ids = _setup(file_app)
-    read, go, errors = threading.Event(), threading.Event(), []
-    me = threading.get_ident()
-
-    def after_read(conn, cursor, statement, *args):
-        if threading.get_ident() == me and not read.is_set() and statement.lstrip().upper().startswith("SELECT"):
-            if "reminded_at IS NULL" in statement:
-                read.set()
-                go.wait(timeout=60)
-
-    def run_a():
-        nonlocal me
-        me = threading.get_ident()
-        with file_app.app_context():
-            try:
-                services.send_reminders()
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(repr(exc))
-            finally:
-                db.session.remove()
-
-    with file_app.app_context():
-        engine = db.engine
-    event.listen(engine, "after_cursor_execute", after_read)
-    try:
-        a = threading.Thread(target=run_a)
-        a.start()
-        assert read.wait(timeout=60)
-        with file_app.app_context():
-            assert services.send_reminders() == len(user_ids)
-            db.session.remove()
-        go.set()
-        a.join(timeout=60)
-    finally:
-        go.set()
-        event.remove(engine, "after_cursor_execute", after_read)
-    assert not errors, errors
+    reads = lambda sql: sql.lstrip().upper().startswith("SELECT") and "reminded_at IS NULL" in sql  # noqa: E731
+    assert paused_after_read(file_app, reads, services.send_reminders, services.send_reminders) == len(user_ids)
     assert _reminders(file_app) == sorted(user_ids)
 
 

@@ -3,10 +3,7 @@ not take the day's marker of, or two commands): each owner is reminded once. A r
 reminded and then wrote the reminder of each it had read, so a run that read them before the other committed
 reminded every owner a second time. Now each reminder is claimed by a conditional update first."""
 
-import threading
 from datetime import timedelta
-
-from sqlalchemy import event
 
 from matchmaker.extensions import db
 from matchmaker.listings import services
@@ -14,7 +11,7 @@ from matchmaker.models import Notification
 from matchmaker.utils import clock
 
 from ..factories import make_need
-from ..races import at_once
+from ..races import at_once, paused_after_read
 
 
 def _setup(app, count=3):
@@ -35,39 +32,8 @@ def _reminded(app):
 def test_a_run_that_read_the_listings_before_another_ran_reminds_nobody_twice(file_app):
     """Run A reads the listings to remind; run B, started meanwhile, reminds their owners and commits; A goes on."""
     owners = _setup(file_app)
-    read, go, errors, me = threading.Event(), threading.Event(), [], [None]
-
-    def after_read(conn, cursor, statement, *args):
-        if threading.get_ident() == me[0] and not read.is_set() and "expiry_notified_at IS NULL" in statement:
-            read.set()
-            go.wait(timeout=60)
-
-    def run_a():
-        me[0] = threading.get_ident()
-        with file_app.app_context():
-            try:
-                services.remind_expiring()
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(repr(exc))
-            finally:
-                db.session.remove()
-
-    with file_app.app_context():
-        engine = db.engine
-    event.listen(engine, "after_cursor_execute", after_read)
-    try:
-        a = threading.Thread(target=run_a)
-        a.start()
-        assert read.wait(timeout=60)
-        with file_app.app_context():
-            assert services.remind_expiring() == len(owners)
-            db.session.remove()
-        go.set()
-        a.join(timeout=60)
-    finally:
-        go.set()
-        event.remove(engine, "after_cursor_execute", after_read)
-    assert not errors, errors
+    reads = lambda sql: "expiry_notified_at IS NULL" in sql  # noqa: E731
+    assert paused_after_read(file_app, reads, services.remind_expiring, services.remind_expiring) == len(owners)
     assert _reminded(file_app) == owners
 
 

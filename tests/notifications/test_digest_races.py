@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 from huey.storage import MemoryStorage
-from sqlalchemy import event
 
 from matchmaker.extensions import db
 from matchmaker.jobs import periodic, queue
@@ -19,7 +18,7 @@ from matchmaker.notifications import services
 from matchmaker.notifications.services import notify
 
 from ..factories import make_suggestion, make_user
-from ..races import at_once
+from ..races import at_once, paused_after_read
 
 
 @pytest.fixture
@@ -60,39 +59,8 @@ def _setup(app, count=3):
 def test_a_run_that_read_the_notes_before_another_mailed_them_mails_nobody_twice(file_app, mails):
     """Run A reads the pending notes; run B, started meanwhile, mails and marks them; A goes on."""
     emails = _setup(file_app)
-    read, go, errors, me = threading.Event(), threading.Event(), [], [None]
-
-    def after_read(conn, cursor, statement, *args):
-        if threading.get_ident() == me[0] and not read.is_set() and "JOIN" in statement and "digested_at" in statement:
-            read.set()
-            go.wait(timeout=60)
-
-    def run_a():
-        me[0] = threading.get_ident()
-        with file_app.app_context():
-            try:
-                services.send_digest()
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(repr(exc))
-            finally:
-                db.session.remove()
-
-    with file_app.app_context():
-        engine = db.engine
-    event.listen(engine, "after_cursor_execute", after_read)
-    try:
-        a = threading.Thread(target=run_a)
-        a.start()
-        assert read.wait(timeout=60)
-        with file_app.app_context():
-            services.send_digest()
-            db.session.remove()
-        go.set()
-        a.join(timeout=60)
-    finally:
-        go.set()
-        event.remove(engine, "after_cursor_execute", after_read)
-    assert not errors, errors
+    paused_after_read(file_app, lambda sql: "JOIN" in sql and "digested_at" in sql, services.send_digest,
+                      services.send_digest)  # fmt: skip
     assert sorted(mails) == emails
     with file_app.app_context():
         assert db.session.scalar(db.select(db.func.count()).where(Notification.digested_at.is_(None))) == 0
