@@ -19,6 +19,7 @@ from matchmaker.notifications.services import notify
 
 from ..factories import make_suggestion, make_user
 from ..races import at_once, paused_after_read
+from .test_notifications import _smtp
 
 
 @pytest.fixture
@@ -27,21 +28,11 @@ def mails(monkeypatch):
     monkeypatch.setattr(queue.huey, "storage", MemoryStorage("digest-races"))
     sent, lock = [], threading.Lock()
 
-    class Server:
-        def __init__(self, host, port, timeout=None):
-            pass
+    def send(msg):
+        with lock:
+            sent.append(msg["To"])
 
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def send_message(self, msg):
-            with lock:
-                sent.append(msg["To"])
-
-    monkeypatch.setattr("matchmaker.notifications.services.smtplib.SMTP", Server)
+    monkeypatch.setattr("matchmaker.notifications.services.smtplib.SMTP", _smtp(send))
     return sent
 
 
