@@ -140,3 +140,13 @@ def paused_after_read(app, read_matches, first, second):
         event.remove(engine, "after_cursor_execute", after_read)
     assert not errors, errors
     return answer
+
+
+def notified(app, kind):
+    """The users notified of ``kind`` (one entry a notification, sorted), read in a session of its own."""
+    from matchmaker.models import Notification
+
+    with app.app_context():
+        got = sorted(db.session.scalars(db.select(Notification.user_id).filter_by(kind=kind)))
+        db.session.remove()
+    return got

@@ -10,7 +10,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Notification
 
 from ..factories import make_user
-from ..races import at_once, paused_after_read
+from ..races import at_once, notified, paused_after_read
 from .test_classes import _when, make_session
 
 
@@ -26,10 +26,7 @@ def _setup(app, people=3):
 
 
 def _reminders(app):
-    with app.app_context():
-        got = sorted(db.session.scalars(db.select(Notification.user_id).filter_by(kind="class")))
-        db.session.remove()
-    return got
+    return notified(app, "class")
 
 
 def test_a_run_that_read_the_registrations_before_another_ran_reminds_nobody_twice(file_app):

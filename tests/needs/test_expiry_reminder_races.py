@@ -7,11 +7,10 @@ from datetime import timedelta
 
 from matchmaker.extensions import db
 from matchmaker.listings import services
-from matchmaker.models import Notification
 from matchmaker.utils import clock
 
 from ..factories import make_need
-from ..races import at_once, paused_after_read
+from ..races import at_once, notified, paused_after_read
 
 
 def _setup(app, count=3):
@@ -23,10 +22,7 @@ def _setup(app, count=3):
 
 
 def _reminded(app):
-    with app.app_context():
-        got = sorted(db.session.scalars(db.select(Notification.user_id).filter_by(kind="expiry")))
-        db.session.remove()
-    return got
+    return notified(app, "expiry")
 
 
 def test_a_run_that_read_the_listings_before_another_ran_reminds_nobody_twice(file_app):
