@@ -297,8 +297,12 @@ def _run(fn, items, n_jobs):
     return [fn(i) for i in items]
 
 
-def count_terms(docs: list[str], field_weights, char_unigrams: bool = True, n_jobs: int = 1) -> Counts | None:
-    """Return the counts of token-cache strings, or None for text the string path must count."""
+def count_terms(
+    docs: list[str], field_weights, char_unigrams: bool = True, n_jobs: int = 1, spare: list | None = None
+) -> Counts | None:
+    """Return the counts of token-cache strings, or None for text the string path must count. With ``spare``
+    (compiled loops), the arrays the count is done with (the text's character ids, the occurrences' word ids)
+    are appended to it, for a later stage to write into instead of fresh memory (kernels.split_postings)."""
     t = _Text(docs, n_jobs)
     if not t.ok:
         return None
@@ -309,7 +313,7 @@ def count_terms(docs: list[str], field_weights, char_unigrams: bool = True, n_jo
     # characters, never seen in a listing, takes the numpy path).
     longest = int(np.diff(t.doc_start).max(initial=0))
     if dense and n_docs and kernels.available() and longest < 1 << _LANE:
-        return _count_compiled(t, n_docs, field_weights, char_unigrams, n_jobs)
+        return _count_compiled(t, n_docs, field_weights, char_unigrams, n_jobs, spare)
     seen = np.zeros(width * width, dtype=bool) if dense else None
     spans = [(r, min(r + _BLOCK_ROWS, n_docs)) for r in range(0, n_docs, _BLOCK_ROWS)]
     blocks = _run(lambda span: _Block(t, *span, seen), spans, n_jobs)
@@ -383,7 +387,7 @@ def pair_ranks(places: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(low, m, 2 * m - r), np.where(low, r, m)
 
 
-def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n_jobs: int) -> Counts:
+def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n_jobs: int, spare=None) -> Counts:
     """The same counts from compiled loops (kernels.py): one pass numbers the words and marks the
     bigrams, then rows are counted a span at a time on n_jobs threads (the loops release the GIL)."""
     n_c = t.n_c
@@ -474,6 +478,9 @@ def _count_compiled(t: _Text, n_docs: int, field_weights, char_unigrams: bool, n
     X = sp.csr_matrix((data, indices, indptr), shape=(n_docs, n_feat))
     X.has_sorted_indices = True
     keyword_ids = np.flatnonzero(is_kw).astype(np.int32)
+    if spare is not None:  # read by nothing from here on
+        spare.append(t.cid)
+        spare.extend(occ for occ, _, _, _ in parts)
     return Counts(X, words, char_keys, n_u, keyword_ids, seg, df)
 
 

@@ -117,7 +117,8 @@ class MatchEngine:
             idf_power=getattr(self, "idf_power", 1.0),
             n_jobs=self.n_jobs,
         )
-        X = self.vectorizer_.fit_transform(fields)
+        spare: list[np.ndarray] = []  # the count's arrays it is done with: the split's scratch, not fresh memory
+        X = self.vectorizer_.fit_transform(fields, spare)
         report("semantic", 0, 1)
         max_df = max(20, self.selective_max_df * len(docs))
         # Words first seen after the fit are rare by definition: they have postings.
@@ -127,8 +128,8 @@ class MatchEngine:
 
         def sides():
             return (
-                SideIndex(row_block(X, 0, n), None, [d.id for d in needs], selective),
-                SideIndex(row_block(X, n, len(docs)), None, [d.id for d in results], selective),
+                SideIndex(row_block(X, 0, n), None, [d.id for d in needs], selective, spare),
+                SideIndex(row_block(X, n, len(docs)), None, [d.id for d in results], selective, spare),
             )
 
         # The sides' postings need no embeddings: they are built on a thread of their own while
@@ -139,6 +140,7 @@ class MatchEngine:
             Z = self.latent_.transform(X, n_jobs=self.n_jobs)
             report("index", 0, 1)
             self.needs_, self.results_ = built.result() if built else sides()
+        spare.clear()
         self.needs_.set_embeddings(Z[:n])
         self.results_.set_embeddings(Z[n:])
         self.dictionary_version_ = tok.dictionary_version()

@@ -107,9 +107,11 @@ class SideIndex:
     part (no refit: vocabulary and IDF stay). Removed rows are only masked until then.
     """
 
-    def __init__(self, X: sp.csr_matrix, Z: np.ndarray | None, ids, selective: np.ndarray):
+    def __init__(self, X: sp.csr_matrix, Z: np.ndarray | None, ids, selective: np.ndarray, spare=()):
+        """``spare``: arrays nothing reads any more whose memory the split may use for its scratch
+        (kernels.split_postings)."""
         self.selective = selective
-        self._set_main(X, Z, np.asarray(ids, dtype=np.int64))
+        self._set_main(X, Z, np.asarray(ids, dtype=np.int64), spare)
         self.dX = sp.csr_matrix((0, X.shape[1]), dtype=np.float32)
         self.d_ids = np.zeros(0, dtype=np.int64)
         if Z is not None:
@@ -120,7 +122,7 @@ class SideIndex:
         self.Z = Z
         self.dZ = np.zeros((0, Z.shape[1]), dtype=np.float32)
 
-    def _set_main(self, X, Z, ids):
+    def _set_main(self, X, Z, ids, spare=()):
         self.X, self.Z, self.ids = X, Z, ids
         self.dead = np.zeros(len(ids), dtype=bool)
         self.dead_rows = np.zeros(0, dtype=np.int64)
@@ -129,7 +131,7 @@ class SideIndex:
         # frequent terms' postings would cost most of the time and memory for little recall.
         # Stored as a terms x rows CSR matrix so that a query's postings are one row slice.
         if kernels.available() and X.shape[0] and X.nnz < 2**31:
-            self._split_compiled(X)
+            self._split_compiled(X, spare)
             return
         keep = self.selective[X.indices]
         # Row starts among the kept entries (a casting cumsum over all entries is ~10x slower).
@@ -142,10 +144,10 @@ class SideIndex:
         r_indptr = X.indptr - indptr
         self.rest = sp.csr_matrix((X.data[rest], X.indices[rest], r_indptr), shape=X.shape)
 
-    def _split_compiled(self, X: sp.csr_matrix) -> None:
+    def _split_compiled(self, X: sp.csr_matrix, spare=()) -> None:
         # The same postings and rest in two compiled passes (kernels.split_postings).
         p_ptr, p_ind, p_dat, r_ptr, r_ind, r_dat = kernels.split_postings(
-            X.indptr, X.indices, X.data, self.selective, X.shape[1], X.shape[0]
+            X.indptr, X.indices, X.data, self.selective, X.shape[1], X.shape[0], spare
         )
         self.postings = sp.csr_matrix((p_dat, p_ind, p_ptr.astype(np.int32)), shape=X.shape[::-1])
         self.rest = sp.csr_matrix((r_dat, r_ind, r_ptr), shape=X.shape)

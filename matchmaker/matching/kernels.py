@@ -538,7 +538,7 @@ if numba is not None:
             out_d[r] = data[j]
         return out_d, out_i
 
-    def split_postings(indptr, indices, data, selective, n_feat, n_rows):
+    def split_postings(indptr, indices, data, selective, n_feat, n_rows, spare=()):
         """Split CSR rows into postings of the selective terms (terms x rows, rows ascending) and
         the rows' other entries: what scipy's tocsc() of the kept part and a masked copy of the
         rest give. Kept entries are first dealt, in row order, to a few hundred buckets of
@@ -551,7 +551,10 @@ if numba is not None:
         The arrays kept are numpy's own (numba's allocations are plain malloc): numpy asks Linux for
         transparent huge pages for any array of 4 MB or more, and a query reads these from all over
         (at 100,000 results, 374 MB of postings and rest; with 4 KB pages nearly every read also
-        missed the TLB)."""
+        missed the TLB).
+
+        ``spare``: arrays nothing reads any more (a fit's count hands on its text's character ids), whose
+        memory the buckets may take instead of fresh memory: their contents are never read before written."""
         lo, nnz = int(indptr[0]), int(indptr[n_rows] - indptr[0])
         n_chunks = max(1, min(_SPLIT_CHUNKS, n_rows))
         bounds = np.searchsorted(indptr[: n_rows + 1], lo + np.arange(n_chunks + 1) * nnz // n_chunks)
@@ -569,12 +572,27 @@ if numba is not None:
         # rows buckets for all the entries at once took ~340 MB, and as many seconds of system time as the
         # placing took itself). A 32-bit key while the rows allow it: 8 bytes an entry, not 12.
         cap = max(1, int(per_bucket.sum(axis=1).max(initial=0)))
-        t_key = np.empty(cap, np.uint32 if n_rows <= 1 << (32 - _SPLIT_SHIFT) else np.uint64)
-        t_dat = np.empty(cap, data.dtype)
+        pool = [a.reshape(-1).view(np.uint8) for a in spare if a.flags.c_contiguous and a.flags.writeable]
+        t_key = _carve(pool, cap, np.uint32 if n_rows <= 1 << (32 - _SPLIT_SHIFT) else np.uint64)
+        t_dat = _carve(pool, cap, data.dtype)
         _split_into(
             indptr, indices, data, selective, bounds, per_bucket, p_ptr, p_ind, p_dat, r_ptr, r_ind, r_dat, t_key, t_dat
         )
         return p_ptr, p_ind, p_dat, r_ptr, r_ind, r_dat
+
+    def _carve(pool: list, n: int, dtype) -> np.ndarray:
+        # An empty array of n items from the smallest spare memory (bytes, aligned starts) that holds them, else
+        # fresh; what it leaves stays in the pool. Each page of fresh memory is a page fault on its first touch
+        # (at 110,000 documents the buckets' 58 MB ~14,000 of them, on the refit's last stretch).
+        dtype = np.dtype(dtype)
+        need = -(-n * dtype.itemsize // 16) * 16
+        fits = [k for k, b in enumerate(pool) if len(b) >= need and b.ctypes.data % 16 == 0]
+        if not fits:
+            return np.empty(n, dtype)
+        k = min(fits, key=lambda k: len(pool[k]))
+        buf = pool[k]
+        pool[k] = buf[need:]
+        return buf[: n * dtype.itemsize].view(dtype)
 
     @njit(cache=True, nogil=True)
     def _posting_starts(indptr, indices, selective, n_feat, bounds):

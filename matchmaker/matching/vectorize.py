@@ -246,11 +246,11 @@ class Vectorizer:
             fc = (np.sqrt(1 - a) / np.sqrt(nc) / total).astype(np.float32)
         data *= np.repeat(np.stack([fw, fc, fc], axis=1).ravel(), lengths)
 
-    def _counts(self, docs: list[str], fit: bool) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray | None]:
+    def _counts(self, docs: list[str], fit: bool, spare: list | None = None):
         # Count matrix (words, characters, bigrams), each row's entries of the three parts, and the
         # features' document frequencies where the compiled count gave them (else None).
         if fit:
-            counted = count_terms(docs, self.field_weights, self.char_unigrams, getattr(self, "n_jobs", 1))
+            counted = count_terms(docs, self.field_weights, self.char_unigrams, getattr(self, "n_jobs", 1), spare)
             if counted is not None:
                 self.vocabulary_ = dict(zip(counted.words, range(len(counted.words))))
                 self.char_keys_ = counted.char_keys
@@ -272,10 +272,11 @@ class Vectorizer:
             chars = self._char_blocks(fields, fit)
             return [words.result(), *chars]
 
-    def fit_transform(self, docs: list[str]) -> sp.csr_matrix:
-        """Learn vocabulary and IDF from token-cache strings and return their unit rows."""
+    def fit_transform(self, docs: list[str], spare: list | None = None) -> sp.csr_matrix:
+        """Learn vocabulary and IDF from token-cache strings and return their unit rows; the count's arrays
+        it is done with appended to ``spare`` if given (counts.count_terms)."""
         # keywords_: words some listing was given as a typed keyword; they may explain a match whole.
-        C, seg, df = self._counts(docs, fit=True)
+        C, seg, df = self._counts(docs, fit=True, spare=spare)
         self.df_ = df if df is not None else np.bincount(C.indices, minlength=C.shape[1]).astype(np.int32)
         self.n_docs_ = len(docs)
         self.idf_power_ = getattr(self, "idf_power", 1.0) if len(docs) >= IDF_POWER_MIN_DOCS else 1.0

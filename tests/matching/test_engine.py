@@ -181,6 +181,30 @@ def test_split_postings_over_many_terms(chunks, monkeypatch):
     assert np.array_equal(r_ind, X.indices[~keep]) and np.array_equal(r_dat, X.data[~keep])
 
 
+@pytest.mark.parametrize("chunks", [1, 3])
+def test_split_postings_writes_its_scratch_into_spare_memory(chunks, monkeypatch):
+    """Given arrays a fit is done with (filled with leftovers), the split writes its buckets there instead of
+    fresh memory, and gives the same postings and rest as without them."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from matchmaker.matching import kernels
+
+    if not kernels.available():
+        pytest.skip("the compiled loops are not available")
+    monkeypatch.setattr(kernels, "_SPLIT_CHUNKS", chunks)
+    rng = np.random.default_rng(5)
+    X = sp.random(300, 5000, density=0.03, format="csr", dtype=np.float32, random_state=rng)
+    X.sort_indices()
+    sel = rng.random(5000) < 0.5
+    args = (X.indptr, X.indices, X.data, sel, 5000, 300)
+    spare = [np.full(100, -1, np.int16), np.full(3 * X.nnz, -1, np.int16)]
+    given = kernels.split_postings(*args, spare=spare)
+    for got, expected in zip(given, kernels.split_postings(*args)):
+        assert got.dtype == expected.dtype and np.array_equal(got, expected)
+    assert (spare[0] == -1).all() and (spare[1] != -1).any()  # where a bucket fits
+
+
 def test_split_postings_rows_beyond_32_bit_keys():
     """Rows past 2**22 (whose bucket keys no longer fit 32 bits with the term's place) keep their ids."""
     import numpy as np
