@@ -143,7 +143,11 @@ def _utf16(texts: list[str], tally: np.ndarray | None = None, n_jobs: int = 1) -
     itself by a compiled loop, written into the array and counted (np.bincount), with n_jobs > 1 on a thread of
     its own while the next piece is joined: the loop releases the GIL, which str.encode holds (half of the
     encoding's CPU at 110,000 documents was the encode, on the refit's one busy core)."""
-    out = np.empty(2 * (sum(map(len, texts)) + len(texts) + 8), dtype=np.uint16)
+    # Allocated as 64-bit items: a fit hands the array on to the split (counts.count_terms' spare), which writes an
+    # array of 32-bit items it keeps there, and scipy copies an index array that is a view of an allocation of
+    # more than twice its items (see kernels._carve_kept).
+    units = 2 * (sum(map(len, texts)) + len(texts) + 8)
+    out = np.empty(-(-units // 4), dtype=np.int64).view(np.uint16)[:units]
     at = 0
     with ThreadPoolExecutor(1) if tally is not None and n_jobs > 1 else nullcontext() as ex:
         copied = None

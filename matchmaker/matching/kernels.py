@@ -553,8 +553,11 @@ if numba is not None:
         (at 100,000 results, 374 MB of postings and rest; with 4 KB pages nearly every read also
         missed the TLB).
 
-        ``spare``: arrays nothing reads any more (a fit's count hands on its text's character ids), whose
-        memory the buckets may take instead of fresh memory: their contents are never read before written."""
+        ``spare``: arrays nothing reads any more (a fit's count hands on its text's character ids and its
+        occurrences' word ids), whose memory the split writes into instead of fresh memory (each page of that
+        a page fault on its first touch): an array kept from an allocation whose touched part it covers (it
+        keeps the whole allocation alive: only its untouched rest is left, never resident), then taken out of
+        ``spare``, and the buckets. Nothing is read before it is written."""
         lo, nnz = int(indptr[0]), int(indptr[n_rows] - indptr[0])
         n_chunks = max(1, min(_SPLIT_CHUNKS, n_rows))
         bounds = np.searchsorted(indptr[: n_rows + 1], lo + np.arange(n_chunks + 1) * nnz // n_chunks)
@@ -562,17 +565,17 @@ if numba is not None:
         bounds = np.unique(bounds).astype(np.int64)  # chunks of rows, none empty
         p_ptr, per_bucket = _posting_starts(indptr, indices, selective, n_feat, bounds)
         n_keep = int(p_ptr[-1])
-        p_ind = np.empty(n_keep, np.int32)
-        p_dat = np.empty(n_keep, data.dtype)
+        r_ind = _carve_kept(spare, nnz - n_keep, indices.dtype)
+        p_ind = _carve_kept(spare, n_keep, np.int32)
+        p_dat = _carve_kept(spare, n_keep, data.dtype)
+        r_dat = _carve_kept(spare, nnz - n_keep, data.dtype)
         r_ptr = np.empty(n_rows + 1, indptr.dtype)
-        r_ind = np.empty(nnz - n_keep, indices.dtype)
-        r_dat = np.empty(nnz - n_keep, data.dtype)
         # The buckets (each kept entry's row and term within its bucket as one key, and its weight) for a
         # chunk at a time, reused: fresh memory is dear (each page's first touch is a page fault; at 100,000
         # rows buckets for all the entries at once took ~340 MB, and as many seconds of system time as the
         # placing took itself). A 32-bit key while the rows allow it: 8 bytes an entry, not 12.
         cap = max(1, int(per_bucket.sum(axis=1).max(initial=0)))
-        pool = [a.reshape(-1).view(np.uint8) for a in spare if a.flags.c_contiguous and a.flags.writeable]
+        pool = [m[:2] for m in map(_memory, spare) if m is not None]
         t_key = _carve(pool, cap, np.uint32 if n_rows <= 1 << (32 - _SPLIT_SHIFT) else np.uint64)
         t_dat = _carve(pool, cap, data.dtype)
         _split_into(
@@ -580,19 +583,51 @@ if numba is not None:
         )
         return p_ptr, p_ind, p_dat, r_ptr, r_ind, r_dat
 
+    def _memory(a: np.ndarray):
+        # (the bytes of a, the bytes of the allocation a starts, the allocation's number of items) of a spare array,
+        # or None. What lies beyond a in its allocation was never touched by whoever handed a on.
+        if not (a.flags.c_contiguous and a.flags.writeable) or a.ctypes.data % 16:
+            return None
+        root = a
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        touched = a.reshape(-1).view(np.uint8)
+        if root.flags.c_contiguous and root.flags.writeable and root.ctypes.data == a.ctypes.data:
+            return touched, root.reshape(-1).view(np.uint8), root.size
+        return touched, touched, a.size
+
+    def _carve_kept(spare, n: int, dtype) -> np.ndarray:
+        # An empty array of n items that outlives the split, from the spare allocation that holds it and whose
+        # touched memory, all within it, is the most (nothing touched outside it stays alive with it); taken out
+        # of spare. Else fresh. Not from an allocation of more than twice its items: scipy's sparse matrices
+        # copy such a view when given it (sparse._compressed's prune), which would undo the saving.
+        dtype = np.dtype(dtype)
+        need, best = n * dtype.itemsize, None
+        for k, m in enumerate(map(_memory, spare)):
+            if m is None or not len(m[0]) <= need <= len(m[1]) or n < m[2] // 2:
+                continue
+            if best is None or len(m[0]) > best[1]:
+                best = (k, len(m[0]), m[1])
+        if best is None:
+            return np.empty(n, dtype)
+        kept = best[2][:need].view(dtype)
+        spare[:] = [a for a in spare if not np.may_share_memory(a, best[2])]  # nor is anything else written there
+        return kept
+
     def _carve(pool: list, n: int, dtype) -> np.ndarray:
-        # An empty array of n items from the smallest spare memory (bytes, aligned starts) that holds them, else
-        # fresh; what it leaves stays in the pool. Each page of fresh memory is a page fault on its first touch
-        # (at 110,000 documents the buckets' 58 MB ~14,000 of them, on the refit's last stretch).
+        # An empty array of n items for the split's own use, from the spare allocation that holds it with the most
+        # touched memory in its first n items (the smallest of those), else fresh; what it leaves stays in the pool
+        # (pairs of touched and whole bytes, from _memory). At 110,000 documents the buckets are 56 MB, ~14,000
+        # page faults if fresh, on the refit's last stretch.
         dtype = np.dtype(dtype)
         need = -(-n * dtype.itemsize // 16) * 16
-        fits = [k for k, b in enumerate(pool) if len(b) >= need and b.ctypes.data % 16 == 0]
+        fits = [k for k, (_, whole) in enumerate(pool) if len(whole) >= need]
         if not fits:
             return np.empty(n, dtype)
-        k = min(fits, key=lambda k: len(pool[k]))
-        buf = pool[k]
-        pool[k] = buf[need:]
-        return buf[: n * dtype.itemsize].view(dtype)
+        k = min(fits, key=lambda k: (-min(len(pool[k][0]), need), len(pool[k][1])))
+        touched, whole = pool[k]
+        pool[k] = (touched[need:], whole[need:])
+        return whole[: n * dtype.itemsize].view(dtype)
 
     @njit(cache=True, nogil=True)
     def _posting_starts(indptr, indices, selective, n_feat, bounds):

@@ -203,6 +203,13 @@ def test_split_postings_writes_its_scratch_into_spare_memory(chunks, monkeypatch
     for got, expected in zip(given, kernels.split_postings(*args)):
         assert got.dtype == expected.dtype and np.array_equal(got, expected)
     assert (spare[0] == -1).all() and (spare[1] != -1).any()  # where a bucket fits
+    # An array handed on at the start of a larger allocation never touched beyond it: a kept array is written there.
+    room = np.full(X.nnz, -1, np.int32)
+    spare = [room[:10]]
+    given = kernels.split_postings(*args, spare=spare)
+    for got, expected in zip(given, kernels.split_postings(*args)):
+        assert got.dtype == expected.dtype and np.array_equal(got, expected)
+    assert spare == [] and any(np.shares_memory(room, got) for got in given)
 
 
 def test_split_postings_rows_beyond_32_bit_keys():
