@@ -30,7 +30,6 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
@@ -162,7 +161,8 @@ def add_suggestions_and_broker(n, seed=11):
 
 
 def sample_paths(url, instance, k=40):
-    """Detail pages of live listings (a fixed sample)."""
+    """Detail pages of live listings (a fixed sample), live by the app's own clock (the platform's time zone: near
+    midnight UTC a listing ending today in UTC has ended in Beijing and answers 410)."""
     from matchmaker import create_app
     from matchmaker.config import database_uri
     from matchmaker.extensions import db
@@ -173,7 +173,7 @@ def sample_paths(url, instance, k=40):
     with app.app_context():
         paths = []
         for model, prefix in ((TechNeed, "/needs/"), (Result, "/results/")):
-            stmt = db.select(model.id).where(live_clause(model, date.today())).order_by(model.id).limit(k * 50)
+            stmt = db.select(model.id).where(live_clause(model)).order_by(model.id).limit(k * 50)
             ids = db.session.scalars(stmt.where(model.confidentiality == "public") if model is TechNeed else stmt).all()
             paths += [f"{prefix}{i}" for i in random.Random(3).sample(ids, k)]
         db.session.remove()
