@@ -1,11 +1,12 @@
 """Unified social credit code (统一社会信用代码) check, GB 32100-2015."""
 
 import re
+import unicodedata
 
 # The 31 characters of the code, in value order (no I, O, S, V, Z).
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")  # ASCII digits: \d takes ３ too
 
 
 def check_character(first17: str) -> str:
@@ -15,8 +16,9 @@ def check_character(first17: str) -> str:
 
 
 def normalize_uscc(code: str) -> str:
-    """Upper-case and strip spaces, as users often type them."""
-    return re.sub(r"\s+", "", code or "").upper()
+    """Half-width (NFKC: a code typed in an input method's full-width mode is the same code), upper-case, without
+    spaces, as users often type them."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", code or "")).upper()
 
 
 def uscc_error(code: str) -> str | None:
