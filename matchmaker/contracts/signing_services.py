@@ -374,13 +374,26 @@ def prepare(actor, contract, data, key=None):
     return doc
 
 
+def _nothing_awaiting(contract, doc, signing):
+    """Why the contract has no text awaiting signatures, for a signature (``signing``) or a withdrawal that found
+    none: voided, never prepared, completed or withdrawn (and why)."""
+    if contract.voided:
+        return "合同已作废，网上签约已终止" + ("，未签署" if signing else "")
+    if doc is None:
+        return "这份合同尚未发起网上签约，没有待签署的文本"
+    if doc.is_signed:
+        return "这份合同已完成网上签约" + ("" if signing else "，不能撤回")
+    why = f"（撤回原因：{doc.withdraw_reason}）" if doc.withdraw_reason else ""
+    return f"这份合同的网上签约已撤回{why}，没有待签署的文本" + ("，未签署" if signing else "，无需再次撤回")
+
+
 def withdraw(actor, contract, reason):
     """Stop the signing of the contract's document (its signatures are kept, the document is void)."""
     doc = latest_document(contract)
     if doc is None or not doc.is_awaiting:
         if not contract.can_edit(actor):
             raise SigningError("您无权撤回这份合同的网上签约")
-        raise SigningError("这份合同没有待签署的文本")
+        raise SigningError(_nothing_awaiting(contract, doc, signing=False))
     try:
         _move(contract, RECORDED, actor, reason=reason, document=doc)
         for uid in {doc.buyer_signer_id, doc.seller_signer_id}:
@@ -545,7 +558,7 @@ def sign_as_party(user, contract, shown_hash, password, ip=None, user_agent=None
     if doc is None or not doc.is_awaiting:
         if doc is not None and doc.is_signed and doc.party_of(user):
             raise AlreadySigned("您已签署，合同已完成网上签约")
-        raise SigningError("这份合同没有待签署的文本")
+        raise SigningError(_nothing_awaiting(contract, doc, signing=True))
     party = doc.party_of(user)
     if party is None:
         raise NotASigner("您不是这份合同指定的签署人")

@@ -214,7 +214,7 @@ def test_replayed_and_repeated_forms_change_nothing(app, client, auth):
     as_user(client, auth, s.broker)
     client.post(f"/contracts/{s.contract.id}/signing/withdraw", data={"reason": "重发"})
     resp = client.post(f"/contracts/{s.contract.id}/signing/withdraw", data={"reason": "重发"}, follow_redirects=True)
-    assert "没有待签署的文本" in resp.get_data(as_text=True)
+    assert "网上签约已撤回（撤回原因：重发），没有待签署的文本，无需再次撤回" in resp.get_data(as_text=True)
     assert [a.action for a in db.session.scalars(db.select(AuditLog).order_by(AuditLog.id))] == [
         "sign_start",
         "sign_stop",
@@ -286,7 +286,7 @@ def test_voiding_withdraws_the_text(app, client, auth):
     db.session.expire_all()
     assert db.session.get(ContractDocument, doc.id).status == "withdrawn"
     resp = sign(client, auth, s.ent, s.contract, doc_hash=doc.document_hash)
-    assert "没有待签署的文本" in resp.get_data(as_text=True) and signatures() == []
+    assert "合同已作废，网上签约已终止，未签署" in resp.get_data(as_text=True) and signatures() == []
 
 
 def test_signers_must_belong_to_the_parties(app, client, auth):
@@ -441,3 +441,14 @@ def test_a_login_lockout_stops_signing(app, client, auth):
     assert resp.status_code == 429 and int(resp.headers["Retry-After"]) > 0
     assert "密码错误次数过多" in resp.get_data(as_text=True) and signatures() == []
     assert other.post("/auth/login", data={"email": s.ent.email, "password": "password123"}).status_code == 429
+
+
+def test_a_withdraw_or_signature_that_finds_no_text_says_why(app, client, auth):
+    """No text awaits: the refusal names what became of it (withdrawn and why, completed), not only that none awaits."""
+    s = setup_parties()
+    doc = prepare(client, auth, s)
+    as_user(client, auth, s.broker)
+    client.post(f"/contracts/{s.contract.id}/signing/withdraw", data={"reason": "金额有误"})
+    resp = sign(client, auth, s.ent, s.contract, doc_hash=doc.document_hash)
+    assert "网上签约已撤回（撤回原因：金额有误），没有待签署的文本，未签署" in resp.get_data(as_text=True)
+    assert signatures() == []
