@@ -143,6 +143,9 @@ def user_edit(user_id):
         except EditConflict as exc:
             saved = ProfileForm(formdata=None, obj=user)
             code = refuse_stale(form, exc, profiles.profile_version(user), saved)
+        except profiles.NoLongerActive as exc:  # deactivated meanwhile: no form to save from
+            flash(str(exc), "danger")
+            return render_template("admin/user_edit.html", form=None, user=user), 403
         else:
             flash(f"已保存 {user.email} 的姓名和手机", "success")
             return redirect(url_for("admin.users", q=user.email))

@@ -46,6 +46,12 @@ def save_profile(user, data, version=None, actor=None):
     who = "本人或其他管理员" if by_admin else "您在其他设备上的登录或平台管理员"
     with unless_stale(user, version, profile_version, "账号的姓名和手机" if by_admin else "个人资料", who=who):
         before, after = _apply(user, PROFILE_FIELDS, data)
+    row = _as_committed(actor)
+    if row is None or not row.active or (by_admin and row.role != Role.ADMIN):
+        db.session.rollback()
+        raise NoLongerActive(
+            f"您的账号已被停用{'或已不再是平台管理员' if by_admin else ''}，本次修改未保存；如有疑问，请联系平台管理员"
+        )
     if after:
         db.session.add(AuditLog(actor_id=actor.id, entity="user", entity_id=user.id,
                                 action="admin_update_profile" if by_admin else "update_profile",
@@ -72,7 +78,12 @@ def save_contacts(org, data, actor, version=None):
     return org
 
 
-class NoLongerKeeper(PermissionError):
+class NoLongerActive(PermissionError):
+    """The account saving (its own 个人资料, or as an admin another's) was deactivated, or an admin no longer one, while
+    the save was in flight: nothing saved; the message says so."""
+
+
+class NoLongerKeeper(NoLongerActive):
     """The account saving its organisation's contact details was deactivated, or left the organisation, while the
     save was in flight: nothing saved; the message says so."""
 
@@ -84,10 +95,16 @@ def _still_keeper(org, actor):
     committed, audited as its own. PostgreSQL: the account's row under a share lock (a deactivation, which updates
     it, either committed first and is seen here, or waits for this commit); SQLite: the flush before it takes the
     one write lock, so the read is current (as suggestions.pipeline.hold_broker)."""
-    db.session.flush()
-    row = db.session.execute(
-        db.select(User.active, User.role, User.organization_id).where(User.id == actor.id).with_for_update(read=True)
-    ).first()
+    row = _as_committed(actor)
     if row is None or not row.active or row.role != Role.ENTERPRISE or row.organization_id != org.id:
         db.session.rollback()
         raise NoLongerKeeper("您的账号已被停用或已不再是该单位的成员，本次修改未保存；如有疑问，请联系平台管理员")
+
+
+def _as_committed(actor):
+    """The account's (active, role, organization_id) as committed now, kept so until this transaction commits (see
+    _still_keeper): a request checks its user when it begins, from the account as then loaded."""
+    db.session.flush()
+    return db.session.execute(
+        db.select(User.active, User.role, User.organization_id).where(User.id == actor.id).with_for_update(read=True)
+    ).first()

@@ -201,6 +201,9 @@ def profile():
         except EditConflict as exc:
             saved = ProfileForm(formdata=None, obj=user)
             code = refuse_stale(form, exc, profiles.profile_version(user), saved)
+        except profiles.NoLongerActive as exc:  # deactivated meanwhile: no form to save from
+            flash(str(exc), "danger")
+            return render_template("auth/profile.html", form=None, user=user), 403
         else:
             flash("个人资料已保存", "success")
             return redirect(url_for("auth.profile"))
