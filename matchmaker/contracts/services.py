@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..admin.services import organization_named
+from ..brokers.services import need_side_user_ids
 from ..extensions import db
 from ..listings import lifecycle as listing_lifecycle
 from ..models import (
@@ -27,7 +28,9 @@ from ..models import (
     User,
     Zone,
 )
+from ..models.enums import ListingStatus
 from ..models.signing import contract_awaiting_signatures, contract_signed_online
+from ..notifications.services import notify
 from ..suggestions import pipeline
 from ..suggestions.services import schedule_matching
 from ..utils import once
@@ -448,6 +451,7 @@ def void_contract(actor, contract, reason, base_version=None):
         lifecycle.move(contract, lifecycle.VOIDED, actor, reason=reason)  # a text out for signing is withdrawn
         db.session.flush()
         _unsign_pair(actor, contract)
+        _tell_need_side(contract)
     except pipeline.PairError as exc:
         db.session.rollback()
         raise ContractError(f"未作废：{exc}") from None
@@ -473,6 +477,22 @@ def _unsign_pair(actor, contract):
     if db.session.scalar(others.limit(1)) is None:
         suggestion = db.session.get(MatchSuggestion, contract.suggestion_id)
         pipeline.undo_signing(suggestion, actor, f"合同 {contract.contract_no} 已作废")
+
+
+def _tell_need_side(contract):
+    """The void leaves the need it solved 已解决 (reopening is its owner's move, ``_unsign_pair``): once no live
+    contract names the need, those who speak for it are told, with the way back (重新开放) if the deal fell through
+    (a notification row in the void's transaction; no commit)."""
+    need = db.session.get(TechNeed, contract.need_id) if contract.need_id is not None else None
+    if need is None or need.status != ListingStatus.SOLVED.value:
+        return
+    live = db.select(Contract.id).where(Contract.need_id == need.id, Contract.voided.is_(False)).limit(1)
+    if db.session.scalar(live) is not None:
+        return
+    text = (f"技术合同《{contract.title}》（{contract.contract_no}）已作废，您的技术需求「{need.title}」仍为已解决；"
+            f"如交易未成，可在需求页面点击「重新开放」继续征集解决方案")  # fmt: skip
+    for user_id in need_side_user_ids(need):
+        notify(user_id, "contract", text, f"/needs/{need.id}")
 
 
 def changes_since(contract, base_version):

@@ -196,6 +196,38 @@ def test_voiding_one_of_two_live_contracts_of_a_pair_keeps_it_signed(app):
     assert db.session.get(MatchSuggestion, s.id).status == "signed"
 
 
+def test_voiding_the_needs_last_live_contract_tells_its_enterprise_how_to_reopen(client, auth):
+    """The void leaves the need 已解决 (reopening is its owner's move): its enterprise was not told, and the need
+    stayed off the lists with no word why. Now the need's author is told, with the way back; while another live
+    contract names the need, nobody is (the deal stands)."""
+    from matchmaker.models import Notification
+
+    broker = auth.login("broker")
+    need, result = make_need(), make_result()
+    s = MatchSuggestion(need_id=need.id, result_id=result.id, status="negotiating", assigned_broker_id=broker.id)
+    db.session.add(s)
+    db.session.commit()
+    data = dict(GOOD, buyer_name=need.organization.name, seller_name=result.organization.name,
+                suggestion_id=str(s.id), need_id=str(need.id), result_id=str(result.id), broker_id=str(broker.id))  # fmt: skip
+    assert client.post("/contracts/new", data=data).status_code == 302
+    first = contracts()[0]
+    second = make_contract(need_id=need.id, broker_id=broker.id, contract_no="HT-2020-009")
+    author, title = need.created_by_id, need.title
+
+    def told():
+        return db.session.scalars(db.select(Notification.text).filter_by(user_id=author, kind="contract")).all()
+
+    for c in (second, first):
+        resp = client.post(f"/contracts/{c.id}/void", data={"reason": "交易未成", "version": str(c.version)})
+        assert resp.status_code == 302
+        if c is second:
+            assert told() == []
+    db.session.expire_all()
+    assert db.session.get(type(need), need.id).status == "solved"
+    assert told() == [f"技术合同《{GOOD['title']}》（{GOOD['contract_no']}）已作废，您的技术需求「{title}」仍为已解决；"
+                      "如交易未成，可在需求页面点击「重新开放」继续征集解决方案"]  # fmt: skip
+
+
 def test_unknown_suggestion_gives_blank_form(client, auth):
     auth.login("broker")
     resp = client.get("/contracts/new?suggestion_id=999999")
