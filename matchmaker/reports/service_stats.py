@@ -188,8 +188,7 @@ def paragraph(period, f):
             f"累计 {_about(c['attended'])}人次参加"
             if c["classes"] or c["matchmaking"]
             else "未举办线上公益直播课堂和线上技术难题对接活动"
-        )
-        + (f"（另已安排 {c['scheduled']} 场尚未举办）" if c.get("scheduled") else ""),
+        ),  # sessions still to come are the overview's 已安排 line, not the letter's: it reports what was held
         (
             f"举办技术经纪人培训，累计 {_about(f['trained'])}人参加，{f['certified']} 人获发技术经纪人证书"
             if f["trained"] or f["certified"]
