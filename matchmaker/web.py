@@ -16,6 +16,7 @@ from .notifications.services import unread_count
 from .utils import clock, money, once
 from .utils.inputs import year_filter
 from .utils.reasons import own_description
+from .utils.text import typed_labels
 from .utils.urls import answers_get, referrer_path
 
 CSP = (
@@ -164,7 +165,9 @@ def register_web(app):
         db.session.rollback()
         typed = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", once.FIELD)]
         typed = [(k, v) for k, v in typed if "password" not in k]  # never written into a page
-        shown = [v for k, v in typed if k not in once.NOT_TYPED and k not in once.BUTTONS and v.strip()]
+        shown = typed_labels(
+            (k, v) for k, v in typed if k not in once.NOT_TYPED and k not in once.BUTTONS and v.strip()
+        )
         back = referrer_path()
         back = back if back and answers_get(back) else None
         return render_template("errors/changed.html", message=exc.message, typed=typed, shown=shown, back=back), 409

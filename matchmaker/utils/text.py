@@ -6,6 +6,7 @@ TextAreaField, not a password or hidden field. Line breaks and tabs stay in mult
 import re
 import unicodedata
 
+from flask import g, has_request_context
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 
@@ -77,9 +78,30 @@ def _bind_field(self, form, unbound_field, options):
         extra = clean_text if issubclass(cls, TextAreaField) else _clean_line
         filters = tuple(unbound_field.kwargs.get("filters") or ()) + tuple(options.get("filters") or ())
         options = dict(options, filters=(extra, *filters))
-    return unbound_field.bind(form=form, **options)
+    field = unbound_field.bind(form=form, **options)
+    if has_request_context():  # the request's fields, for an answer the app gives for the view (web.py changed_form)
+        g.setdefault("form_fields", []).append(field)
+    return field
+
+
+def typed_labels(pairs):
+    """(label, value shown) for the request's typed (name, value) pairs, by the fields its forms bound (the label and,
+    for a choice, the choice's words); a name no field of the request has keeps the name."""
+    fields = {f.name: f for f in g.get("form_fields", ())}
+    shown = []
+    for name, value in pairs:
+        field = fields.get(name)
+        if field is None:
+            shown.append((name, value))
+            continue
+        try:
+            words = {str(c[0]): str(c[1]) for c in field.iter_choices()} if hasattr(field, "iter_choices") else {}
+        except (TypeError, ValueError):  # choices set later by its view, or none
+            words = {}
+        shown.append((str(field.label.text), words.get(value, value)))
+    return shown
 
 
 def install():
-    """Make every Flask-WTF form clean its text fields (idempotent)."""
+    """Make every Flask-WTF form clean its text fields and remember them for the request (idempotent)."""
     FlaskForm.Meta.bind_field = _bind_field

@@ -194,3 +194,48 @@ def test_a_twin_in_flight_sent_with_other_values_is_changed_not_a_repeat(app, mo
     with app.test_request_context("/probe", method="POST", data={"title": "甲", once.FIELD: key}):
         with pytest.raises(once.Repeat):
             once.claim(key, "need")
+
+
+def test_the_apps_answer_names_each_typed_value_by_its_fields_label(make_app):
+    """The app's 409 page listed what was typed as bare values (注塑件尺寸测量, 3): which box held which was left to
+    guess. Each value is now shown under its form's label, a choice by its words; a name no form has stays as is."""
+    from flask import redirect, request
+    from flask_wtf import FlaskForm
+    from wtforms import SelectField, StringField
+
+    from matchmaker.extensions import db
+    from matchmaker.utils import once
+
+    class Probe(FlaskForm):
+        title = StringField("需求标题")
+        town = SelectField("所在镇街", choices=[("3", "松山湖"), ("4", "长安镇")])
+
+    def new_view():
+        Probe()
+        try:
+            once.bind(once.claim(request.form.get(once.FIELD), "need"), 1)
+            db.session.commit()
+        except once.Repeat as r:
+            return once.see_other(f"/needs/{r.entity_id}")
+        return redirect("/needs/1")
+
+    app = make_app()  # a fresh one: a view is added before its first request
+    app.add_url_rule("/probe/labels", "probe_labels", new_view, methods=["POST"])
+    with app.app_context():
+        client, key = app.test_client(), new_key()
+        assert (
+            client.post(
+                "/probe/labels", data={"title": "注塑件缺陷检测", "town": "3", "submission_key": key}
+            ).status_code
+            == 302
+        )
+        again = client.post(
+            "/probe/labels", data={"title": "注塑件尺寸测量", "town": "4", "extra": "备注", "submission_key": key}
+        )
+        page = again.get_data(as_text=True)
+        assert again.status_code == 409
+        typed = page[page.index('id="form-changed-typed"') :]
+        assert re.search(r"<dt[^>]*>需求标题</dt><dd[^>]*>注塑件尺寸测量</dd>", typed)
+        assert re.search(r"<dt[^>]*>所在镇街</dt><dd[^>]*>长安镇</dd>", typed)
+        assert re.search(r"<dt[^>]*>extra</dt><dd[^>]*>备注</dd>", typed)
+        assert 'name="town" value="4"' in page  # sent again as typed
