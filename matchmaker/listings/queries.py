@@ -116,13 +116,13 @@ def build(model, args, user, today=None):
     q = ListingQuery(stmt=stmt, terms=terms, sort=sort, errors=errors)
     if terms:
         ensure_search_schema()
-        q.stmt = ranked(stmt, model, terms)
+        q.stmt = ranked(stmt, model, terms, q=args.get("q"))
         # No listing with every term: rank those with any term (one term: the same search, no second one).
         # The count that decides is the page's count too.
         if sort == "relevance" and len(terms) >= 2:
             q.total = count(q.stmt)
             if not q.total:
-                q.stmt, q.any_term, q.total = ranked(stmt, model, terms, any_term=True), True, None
+                q.stmt, q.any_term, q.total = ranked(stmt, model, terms, any_term=True, q=args.get("q")), True, None
     if sort != "relevance":
         q.stmt = q.stmt.order_by(None).order_by(*_order(model, sort, is_need and not staff))
     return q

@@ -1,5 +1,7 @@
 """Dialect-aware full-text index DDL and ranked queries over ``search_tokens``."""
 
+import re
+import unicodedata
 import weakref
 
 from sqlalchemy import Float, Integer, event, func, literal_column, text
@@ -157,16 +159,63 @@ def query_terms(q):
     return seen[:MAX_TERMS]
 
 
-def _fts5_phrase(term):
-    return '"' + term.replace('"', '""') + '"'
+# A run of Latin letters written in camel case (MiniLED, OLEDs, iPhone): its parts where the case turns.
+_LETTER_RUN = re.compile(r"[A-Za-z]+")
+_CASE_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
+_LATIN = re.compile(r"[a-z]+")
 
 
-def ranked(stmt, model, terms, any_term=False):
-    """Restrict ``stmt`` to listings matching the terms (all, or any) and order by relevance."""
+def spellings(q, terms):
+    """The terms as groups of spellings, each a tuple of words in a row: a Latin word is also found written apart or
+    together — MiniLED (one token, miniled) also as mini led, Mini LED or Mini-LED (two tokens, mini and led) also as
+    miniled. Listings tokenise as they were written, so a search found only the one writing (MiniLED: 0 needs, Mini
+    LED: 3). Two Latin terms typed apart become one group; every other term is a group of itself."""
+    text = unicodedata.normalize("NFKC", q or "")
+    camel = {}
+    for run in _LETTER_RUN.findall(text):
+        parts = [p.casefold() for p in _CASE_PART.findall(run)]
+        if len(parts) > 1:
+            camel.setdefault(run.casefold(), tuple(parts))
+    folded = text.casefold()
+    groups, i = [], 0
+    while i < len(terms):
+        t = terms[i]
+        nxt = terms[i + 1] if i + 1 < len(terms) else None
+        if nxt and _LATIN.fullmatch(t) and _LATIN.fullmatch(nxt) and re.search(rf"\b{t}[\s\-_·/]+{nxt}\b", folded):
+            groups.append([(t, nxt), (t + nxt,)])
+            i += 2
+            continue
+        groups.append([(t,), camel[t]] if t in camel else [(t,)])
+        i += 1
+    return groups
+
+
+def _fts5_phrase(words):
+    return '"' + " ".join(words).replace('"', '""') + '"'
+
+
+def _fts5_group(group):
+    return _fts5_phrase(group[0]) if len(group) == 1 else "(" + " OR ".join(map(_fts5_phrase, group)) + ")"
+
+
+def _pg_group(group):
+    simple = literal_column("'simple'::regconfig")
+    parts = [func.plainto_tsquery(simple, w[0]) if len(w) == 1 else func.phraseto_tsquery(simple, " ".join(w))
+             for w in group]  # fmt: skip
+    query = parts[0]
+    for p in parts[1:]:
+        query = query.op("||")(p)
+    return query
+
+
+def ranked(stmt, model, terms, any_term=False, q=None):
+    """Restrict ``stmt`` to listings matching the terms (all, or any) and order by relevance; ``q``, the search as
+    typed, adds the terms' other spellings (``spellings``)."""
     dialect = db.session.get_bind().dialect.name
     table = model.__tablename__
+    groups = spellings(q, terms) if q else [[(t,)] for t in terms]
     if dialect == "postgresql":
-        parts = [func.plainto_tsquery(literal_column("'simple'::regconfig"), t) for t in terms]
+        parts = [_pg_group(g) for g in groups]
         query = parts[0]
         for p in parts[1:]:
             query = query.op("||" if any_term else "&&")(p)
@@ -174,7 +223,7 @@ def ranked(stmt, model, terms, any_term=False):
         rank = func.ts_rank(vector, query, 1)
         return stmt.where(vector.op("@@")(query)).order_by(rank.desc(), model.id.desc())
     fts = f"{table}_fts"
-    match = (" OR " if any_term else " ").join(_fts5_phrase(t) for t in terms)
+    match = (" OR " if any_term else " AND ").join(_fts5_group(g) for g in groups)
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     sub = (
         text(f"SELECT rowid AS fts_id, bm25({fts}, {weights}) AS fts_rank FROM {fts} WHERE {fts} MATCH :fts_q")  # noqa: S608

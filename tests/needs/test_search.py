@@ -170,3 +170,21 @@ def test_the_pager_ends_are_no_tab_stops(client):
     assert '<span class="page-link" aria-disabled="true">下一页</span>' in last
     assert re.search(r'<a class="page-link" href="/needs/\?page=1">上一页</a>', last)
     assert "上一页</a>" not in first and "下一页</a>" not in last
+
+
+@pytest.mark.parametrize("query", ["MiniLED", "Mini LED", "mini-led", "miniLED 背光"])
+def test_a_latin_word_is_found_written_together_or_apart(client, query):
+    """Listings tokenise as written: MiniLED is one word, Mini LED two. A search found only its own writing (MiniLED
+    found none of the demo's Mini LED needs); each writing now finds both, and nothing else."""
+    apart = need(title="Mini LED背光模组亮度均匀性", keywords="背光,光学", problem="Mini LED背光模组存在亮度不均和灯影")
+    together = need(title="MiniLED直显屏坏点修复", keywords="直显,修复", problem="MiniLED直显屏坏点率高")
+    need(title="大功率LED灯具散热结构设计", keywords="散热,LED", problem="户外LED灯具光衰严重")
+    found = titles(client, f"/needs/?q={query}")
+    expected = {apart.title} if "背光" in query else {apart.title, together.title}
+    assert set(found) == expected, (query, found)
+
+
+def test_two_latin_words_typed_apart_are_also_found_joined(client):
+    wifi = need(title="WiFi模组低功耗设计", keywords="模组,低功耗", problem="WiFi模组待机电流偏大")
+    need(title="蓝牙模组天线匹配", keywords="模组,天线", problem="蓝牙模组通信距离短")  # 模组 alone: not all terms
+    assert titles(client, "/needs/?q=Wi-Fi 模组") == [wifi.title]
