@@ -6,7 +6,7 @@ from datetime import date, datetime
 from ..extensions import db
 from ..models import Certificate, TrainingCourse, TrainingEnrolment, TrainingModule, TrainingSession
 from ..models.enums import TRAINEE_ORG_KINDS, TrainingModuleKind
-from ..training.services import _add_years
+from ..training.services import last_valid_day
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞", "平"]
@@ -39,7 +39,7 @@ def seed(ctx):
             db.session.flush()
             issued = date(2020, 12, 10)
             db.session.add(Certificate(number=f"JSJJR-2020-{n + 1:04d}", enrolment_id=e.id, holder_name=e.name,
-                                       org_name=e.org_name, issued_on=issued, valid_until=_add_years(issued, 3),
+                                       org_name=e.org_name, issued_on=issued, valid_until=last_valid_day(issued, 3),
                                        issued_by_id=admin.id))  # fmt: skip
     db.session.commit()
     ctx["echo"](f"技术经纪人培训：2020 年培训班 {PEOPLE} 人参加，证书 JSJJR-2020-0001 等可在 /training/verify 查验")

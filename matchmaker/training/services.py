@@ -5,7 +5,7 @@ rows themselves (enrolled_by, assessed_by, issued_by, revoked_by).
 """
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import and_, func, union_all, update
 from sqlalchemy.exc import IntegrityError
@@ -459,6 +459,15 @@ def _add_years(day, years):
         return day.replace(year=day.year + years, day=28)
 
 
+def last_valid_day(issued_on, years):
+    """有效期至 of a certificate issued on ``issued_on`` for ``years`` years: the day before the anniversary (issued
+    2020-12-10 for three years: valid through 2023-12-09), as certificates are written; issued on 29 February, through
+    28 February. Certificates issued before this rule keep the date printed on them (the anniversary itself)."""
+    if (issued_on.month, issued_on.day) == (2, 29):
+        return issued_on.replace(year=issued_on.year + years, day=28)
+    return _add_years(issued_on, years) - timedelta(days=1)
+
+
 def _next_number(year):
     prefix = f"{NUMBER_PREFIX}-{year}-"
     # The longest number first: as text, JSJJR-2026-9999 sorts after JSJJR-2026-10000.
@@ -505,7 +514,7 @@ def issue_certificate(enrolment, actor, issued_on=None, key=None):
         cert = Certificate(
             number=_next_number(issued_on.year), enrolment_id=enrolment.id, user_id=enrolment.user_id,
             holder_name=enrolment.name, org_name=enrolment.org_name, issued_on=issued_on,
-            valid_until=_add_years(issued_on, years), issued_by_id=actor.id,
+            valid_until=last_valid_day(issued_on, years), issued_by_id=actor.id,
         )  # fmt: skip
         db.session.add(cert)
         try:

@@ -1,7 +1,9 @@
 """Broker training: courses, enrolment (with and without an account), attendance, assessment,
 certificates verified by number (a revoked one refused), and the certification shown to brokers."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+
+import pytest
 
 from matchmaker.extensions import db
 from matchmaker.models import Certificate, TrainingCourse, TrainingEnrolment, TrainingSession
@@ -152,7 +154,7 @@ def test_attendance_assessment_and_certificate(client, auth):
     client.post(f"/training/enrolments/{e.id}/certificate")
     cert = db.session.scalar(db.select(Certificate))
     assert cert.number == f"JSJJR-{clock.today().year}-0001"
-    assert (cert.valid_until - cert.issued_on).days in (365 * 3, 365 * 3 + 1)
+    assert cert.valid_until == services.last_valid_day(cert.issued_on, 3)
     assert services.course_counts(course) == {"enrolled": 1, "attended": 1, "passed": 1, "certified": 1}
 
 
@@ -186,7 +188,22 @@ def test_expired_certificate_is_not_valid(client):
     services.assess(e, 75, admin)
     cert = services.issue_certificate(e, admin, issued_on=date(2018, 5, 1))
     page = client.get("/training/verify", query_string={"number": cert.number}).get_data(as_text=True)
-    assert "该证书已过期（有效期至 2019-05-01，自次日起失效）" in page and "已于 2019-05-01 过期" not in page
+    assert "该证书已过期（有效期至 2019-04-30，自次日起失效）" in page and "已于 2019-04-30 过期" not in page
+
+
+@pytest.mark.parametrize(
+    ("issued", "years", "through"),
+    [(date(2020, 12, 10), 3, date(2023, 12, 9)), (date(2021, 1, 1), 1, date(2021, 12, 31)),
+     (date(2024, 2, 29), 3, date(2027, 2, 28)), (date(2024, 3, 1), 4, date(2028, 2, 29))],
+)  # fmt: skip
+def test_a_certificate_runs_through_the_day_before_its_anniversary(app, issued, years, through):
+    """Issued 2020-12-10 for three years it read 有效期至 2023-12-10: a day more than three years, where certificates
+    are written through the day before the anniversary."""
+    course = make_course(certificate_years=years)
+    e = _trainee(course)
+    admin = make_user("admin")
+    services.assess(e, 80, admin)
+    assert services.issue_certificate(e, admin, issued_on=issued).valid_until == through
 
 
 def test_certificate_checked_on_its_last_day_is_valid(client):
@@ -196,7 +213,7 @@ def test_certificate_checked_on_its_last_day_is_valid(client):
     last_day = clock.today()
     e = _trainee(course)
     services.assess(e, 75, admin)
-    cert = services.issue_certificate(e, admin, issued_on=services._add_years(last_day, -1))
+    cert = services.issue_certificate(e, admin, issued_on=services._add_years(last_day + timedelta(days=1), -1))
     if cert.valid_until != last_day:  # 29 February: a year on is 28 February
         cert.valid_until = last_day
         db.session.commit()
