@@ -155,11 +155,8 @@ def test_record_from_suggestion_signs_it_and_solves_the_need(client, auth):
     assert (move.from_status, move.to_status, move.actor_id) == ("negotiating", "signed", broker.id)
 
 
-def test_voiding_a_pairs_contract_returns_the_pair_to_where_it_was_signed_from(client, auth):
-    """Found 2026-12: a contract recorded from a pair and then voided (wrong amount, a duplicate) left the
-    pair 已签约 for good: the funnel counted a signing no contract backed, and the broker could not record
-    the corrected contract from the pair. The pair goes back to 洽谈中, a move records why, and the
-    corrected contract can be recorded from it again."""
+def _recorded_from_a_pair(client, auth):
+    """A broker records a contract from a pair in negotiation: (the broker, the need, the pair, the form sent)."""
     broker = auth.login("broker")
     need, result = make_need(), make_result()
     s = MatchSuggestion(need_id=need.id, result_id=result.id, status="negotiating", assigned_broker_id=broker.id)
@@ -168,6 +165,15 @@ def test_voiding_a_pairs_contract_returns_the_pair_to_where_it_was_signed_from(c
     data = dict(GOOD, buyer_name=need.organization.name, seller_name=result.organization.name,
                 suggestion_id=str(s.id), need_id=str(need.id), result_id=str(result.id), broker_id=str(broker.id))  # fmt: skip
     assert client.post("/contracts/new", data=data).status_code == 302
+    return broker, need, s, data
+
+
+def test_voiding_a_pairs_contract_returns_the_pair_to_where_it_was_signed_from(client, auth):
+    """Found 2026-12: a contract recorded from a pair and then voided (wrong amount, a duplicate) left the
+    pair 已签约 for good: the funnel counted a signing no contract backed, and the broker could not record
+    the corrected contract from the pair. The pair goes back to 洽谈中, a move records why, and the
+    corrected contract can be recorded from it again."""
+    broker, need, s, data = _recorded_from_a_pair(client, auth)
     c = contracts()[0]
     resp = client.post(f"/contracts/{c.id}/void", data={"reason": "金额录错", "version": str(c.version)})
     assert resp.status_code == 302
@@ -202,14 +208,7 @@ def test_voiding_the_needs_last_live_contract_tells_its_enterprise_how_to_reopen
     contract names the need, nobody is (the deal stands)."""
     from matchmaker.models import Notification
 
-    broker = auth.login("broker")
-    need, result = make_need(), make_result()
-    s = MatchSuggestion(need_id=need.id, result_id=result.id, status="negotiating", assigned_broker_id=broker.id)
-    db.session.add(s)
-    db.session.commit()
-    data = dict(GOOD, buyer_name=need.organization.name, seller_name=result.organization.name,
-                suggestion_id=str(s.id), need_id=str(need.id), result_id=str(result.id), broker_id=str(broker.id))  # fmt: skip
-    assert client.post("/contracts/new", data=data).status_code == 302
+    broker, need, s, data = _recorded_from_a_pair(client, auth)
     first = contracts()[0]
     second = make_contract(need_id=need.id, broker_id=broker.id, contract_no="HT-2020-009")
     author, title = need.created_by_id, need.title
