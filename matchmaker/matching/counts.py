@@ -132,7 +132,7 @@ def _present(cp: np.ndarray, size: int) -> np.ndarray:
 _ENCODE_DOCS = 2048  # documents joined and encoded at a time by _utf16
 
 
-def _utf16(texts: list[str], tally: np.ndarray | None = None, n_jobs: int = 1) -> np.ndarray:
+def _utf16(texts: list[str], tally: np.ndarray | None = None, n_jobs: int = 1, chars: int | None = None) -> np.ndarray:
     """The texts joined by newlines, and eight spaces, as UTF-16 code units: the UTF-16-LE encoding of
     "\\n".join(texts) + " " * 8. Encoded a few thousand at a time into one array: the joined string and its
     encoding, built whole, were two fresh objects of 70-80 MB at 110,000 documents, each page of them a page
@@ -146,7 +146,7 @@ def _utf16(texts: list[str], tally: np.ndarray | None = None, n_jobs: int = 1) -
     # Allocated as 64-bit items: a fit hands the array on to the split (counts.count_terms' spare), which writes an
     # array of 32-bit items it keeps there, and scipy copies an index array that is a view of an allocation of
     # more than twice its items (see kernels._carve_kept).
-    units = 2 * (sum(map(len, texts)) + len(texts) + 8)
+    units = 2 * ((sum(map(len, texts)) if chars is None else chars) + len(texts) + 8)  # chars: the texts' characters
     out = np.empty(-(-units // 4), dtype=np.int64).view(np.uint16)[:units]
     at = 0
     with ThreadPoolExecutor(1) if tally is not None and n_jobs > 1 else nullcontext() as ex:
@@ -171,16 +171,26 @@ def _utf16(texts: list[str], tally: np.ndarray | None = None, n_jobs: int = 1) -
     return out[: at + 8]
 
 
+def _fielded(docs: list[str]) -> list[str]:
+    # Each string with exactly its three fields (see three_fields).
+    return [c if c.count("\n") == 2 else "\n".join(three_fields(c)) for c in docs]
+
+
 class _Text:
     """The documents as one array of character ids (one id each for newline and space); with the compiled
     loops also each character's number of occurrences (``freq``, by id; else None)."""
 
-    def __init__(self, docs: list[str], n_jobs: int = 1):
+    def __init__(self, docs: list[str], n_jobs: int = 1, fielded: bool = False):
         # Trailing spaces: reading a few characters past the last word stays inside the array.
-        texts = [c if c.count("\n") == 2 else "\n".join(three_fields(c)) for c in docs]
+        # Each string is taken as its three fields (two newlines in it, as the tokenizer writes them), which the
+        # newlines found below confirm: a document's separator is every third newline exactly when each has two.
+        # When they do not, the text is made again (once: fielded) from the fields padded or cut to three (the
+        # check was a str.count over every string, ~0.04 s at 110,000 documents on the refit's one busy core).
+        texts = docs
+        lengths = np.array(list(map(len, texts)), dtype=np.int64)  # as fast as sum(map(len, ...)) alone
         compiled = kernels.available()
         tally = np.zeros(0x10000, dtype=np.int64) if compiled else None
-        cp = _utf16(texts, tally, n_jobs)
+        cp = _utf16(texts, tally, n_jobs, int(lengths.sum()))
         present = tally > 0 if compiled else _present(cp, 0x10000)
         if present[0xD800:0xE000].any():  # characters beyond the BMP: code points as they are
             cp = np.frombuffer(("\n".join(texts) + " " * 8).encode("utf-32-le"), dtype=np.uint32)
@@ -188,6 +198,8 @@ class _Text:
             tally = None
         self.ok = not present[_OTHER_SPACE].any()
         if not self.ok:
+            if not fielded and any(c.count("\n") != 2 for c in docs):
+                self.__init__(_fielded(docs), n_jobs, True)
             return
         present[[_NL, _SP]] = False
         self.chars = np.flatnonzero(present)  # code points of the characters, ascending
@@ -212,6 +224,10 @@ class _Text:
         else:
             self.cid = lut[cp]
             nl = np.flatnonzero(self.cid == n_c)
+        seps = np.cumsum(lengths[:-1] + 1) - 1  # where the newline after each document but the last is
+        if not fielded and not (len(nl) == 3 * len(docs) - 1 and np.array_equal(nl[2::3], seps)):
+            self.__init__(_fielded(docs), n_jobs, True)
+            return
         # three newlines per document but the last
         self.doc_start = np.concatenate([[0], nl[2::3] + 1, [len(self.cid)]])
 

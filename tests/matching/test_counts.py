@@ -58,6 +58,20 @@ def test_same_as_string_path(docs, params, monkeypatch):
         assert np.array_equal(getattr(Xa, name), getattr(Xb, name)), name
 
 
+@pytest.mark.parametrize(
+    "docs",
+    [["一\n二", "三\n四\n五\n六", "七\n八\n九"], ["一\n二\n三\n四", "五\n六", "七\n八\n九"], ["甲\n乙\n丙", "丁"]],
+    ids=["one-then-three", "three-then-one", "last-short"],
+)
+def test_strings_of_other_field_counts_as_the_string_path(docs, monkeypatch):
+    """Strings of two and four fields side by side (as many newlines in all as three fields each) still count as
+    their fields padded or cut to three, as the string path counts them."""
+    a, Xa = _fit(docs, True, monkeypatch)
+    b, Xb = _fit(docs, False, monkeypatch)
+    assert list(a.vocabulary_.items()) == list(b.vocabulary_.items()) and a.keywords_ == b.keywords_
+    assert np.array_equal(a.df_, b.df_) and (Xa != Xb).nnz == 0
+
+
 @pytest.mark.parametrize("per_piece", [1, 2, 5])
 def test_text_encoded_a_few_documents_at_a_time(per_piece, monkeypatch):
     """The documents coded a piece at a time (the last piece shorter, characters beyond the BMP in some) are
