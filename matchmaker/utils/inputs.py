@@ -75,30 +75,6 @@ class DateTimeInput(_Typed):
         return value.strftime("%Y-%m-%dT%H:%M")
 
 
-_INTEGER = re.compile(r"-?[0-9]+")
-
-
-class IntInput(_Typed):
-    """A whole number between ``low`` and ``high``."""
-
-    def __init__(self, label=None, validators=None, low=0, high=10**9, **kw):
-        kw.setdefault("render_kw", {"inputmode": "numeric"})
-        super().__init__(label, validators, **kw)
-        self.low, self.high = low, high
-
-    def parse(self, raw):
-        if not _INTEGER.fullmatch(raw):  # ASCII digits only: str.isdigit() also takes ①, ² and other scripts
-            plain = unicodedata.normalize("NFKC", raw).strip()
-            read = f"：“{money.short(raw)}”请填写为 {plain}" if _INTEGER.fullmatch(plain) else ""
-            raise ValueError(f"{self.label.text}必须是整数，只能填写半角阿拉伯数字{read}")
-        if len(raw.lstrip("-")) > 18:  # int() refuses thousands of digits, in English
-            raise ValueError(f"{self.label.text}应在 {self.low}–{self.high} 之间")
-        value = int(raw)
-        if not self.low <= value <= self.high:
-            raise ValueError(f"{self.label.text}应在 {self.low}–{self.high} 之间")
-        return value
-
-
 class ConfirmTyped:
     """An amount field whose text NFKC changes (full-width digits or point: ``１２３．４５``) is read as what
     its characters are, but not saved on that submit (issue 13): the form comes back with the value it
@@ -136,6 +112,37 @@ class ConfirmTyped:
     def real_errors(self):
         """Errors other than the confirmation request."""
         return [e for e in self.errors if e != self.confirm_message]
+
+
+_INTEGER = re.compile(r"-?[0-9]+")
+_FULL_WIDTH_INTEGER = re.compile(r"[-－]?[0-9０-９]+")  # what a Chinese input method types: read, then asked about
+
+
+class IntInput(ConfirmTyped, _Typed):
+    """A whole number between ``low`` and ``high``: half-width digits, or full-width ones (１２) read as what
+    they are and asked about before saving, as the amount fields do (``ConfirmTyped``)."""
+
+    def __init__(self, label=None, validators=None, low=0, high=10**9, **kw):
+        kw.setdefault("render_kw", {"inputmode": "numeric"})
+        super().__init__(label, validators, **kw)
+        self.low, self.high = low, high
+
+    def parse(self, raw):
+        if not _FULL_WIDTH_INTEGER.fullmatch(raw):  # str.isdigit() and NFKC also take ①, ² and other scripts
+            plain = unicodedata.normalize("NFKC", raw).strip()
+            read = f"：“{money.short(raw)}”请填写为 {plain}" if _INTEGER.fullmatch(plain) else ""
+            raise ValueError(f"{self.label.text}必须是整数，只能填写半角阿拉伯数字{read}")
+        raw = unicodedata.normalize("NFKC", raw)
+        if len(raw.lstrip("-")) > 18:  # int() refuses thousands of digits, in English
+            raise ValueError(f"{self.label.text}应在 {self.low}–{self.high} 之间")
+        value = int(raw)
+        if not self.low <= value <= self.high:
+            raise ValueError(f"{self.label.text}应在 {self.low}–{self.high} 之间")
+        return value
+
+    def post_validate(self, form, validation_stopped):
+        if self.data is not None and not self.errors:
+            self.ask_confirmation(str(self.data))
 
 
 class AmountText(ConfirmTyped, StringField):

@@ -30,7 +30,6 @@ def _form(**typed):
     [
         ("①", "名额（人）必须是整数，只能填写半角阿拉伯数字：“①”请填写为 1"),
         ("²", "名额（人）必须是整数，只能填写半角阿拉伯数字：“²”请填写为 2"),
-        ("１２", "名额（人）必须是整数，只能填写半角阿拉伯数字：“１２”请填写为 12"),
         ("٣", "名额（人）必须是整数，只能填写半角阿拉伯数字"),  # not changed by NFKC: no hint
         ("--5", "名额（人）必须是整数，只能填写半角阿拉伯数字"),
         ("5人", "名额（人）必须是整数，只能填写半角阿拉伯数字"),
@@ -38,10 +37,25 @@ def _form(**typed):
     ],
 )
 def test_a_whole_number_takes_ascii_digits_only(typed, message):
-    """①, ², full-width or other scripts' digits, a doubled minus: a Chinese error saying what to type."""
+    """①, ², other scripts' digits, a doubled minus: a Chinese error saying what to type (full-width digits are
+    read, then asked about: test_full_width_digits_are_read_and_asked_about)."""
     form = _form(capacity=typed)
     assert form.capacity.data is None and form.capacity.raw == typed
     assert form.capacity.process_errors == [message]
+
+
+@pytest.mark.parametrize(("typed", "value"), [("１２", 12), ("－３", -3), ("1２", 12)])
+def test_full_width_digits_are_read_and_asked_about(typed, value):
+    """A Chinese input method's １２ is read as 12, as the amount fields read theirs, and asked about before saving
+    (it was refused: 只能填写半角阿拉伯数字)."""
+    form = _form(capacity=typed)
+    assert form.capacity.data == value and form.capacity.process_errors == []
+    assert (
+        not form.validate()
+        and form.capacity.confirm_message == f"您填写的“{typed}”含全角或特殊字符，将按 {value} 保存，请确认"
+    )
+    confirmed = _Numbers(_Posted(capacity=typed, capacity_confirm=str(value)))
+    assert confirmed.validate() and confirmed.capacity.data == value
 
 
 @pytest.mark.parametrize(("typed", "value"), [("12", 12), ("-3", -3), ("0", 0), (" 7 ", 7)])

@@ -124,3 +124,31 @@ def test_full_width_digits_alone_are_asked_about_not_called_an_error(client, aut
     assert "尚未保存：金额中含全角数字或符号" in page and "提交的内容有误" not in page
     page = client.post(f"/financing/{case.id}/move", data=dict(approve, loan_amount="abc")).get_data(as_text=True)
     assert "提交的内容有误" in page
+
+
+def test_a_term_typed_in_full_width_digits_is_read_as_the_amounts_are(client, auth):
+    """拟融资期限 typed １２ (a Chinese input method's digits) while 拟融资金额 was typed ５００: both are read and
+    asked about once, then saved as 12 months and 500 万元. The term was refused (只能填写半角阿拉伯数字)."""
+    auth.login("enterprise")
+    data = {"patents": _valid_patent(), "amount_wanted": "５００", "term_months": "１２", "purpose": "购买设备"}
+    resp = client.post("/financing/new", data=data)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "只能填写半角阿拉伯数字" not in page
+    assert "您填写的“１２”含全角或特殊字符，将按 12 保存，请确认" in page and 'value="１２"' in page
+    assert db.session.scalar(db.select(db.func.count(FinancingCase.id))) == 0
+    resp = client.post("/financing/new", data=dict(data, amount_wanted_confirm="500.00 万元", term_months_confirm="12"))
+    assert resp.status_code == 302
+    case = db.session.scalar(db.select(FinancingCase))
+    assert (case.term_months, case.amount_wanted) == (12, Decimal("5000000.00"))
+
+
+def test_a_loan_term_typed_in_full_width_digits_is_asked_about_then_saved(client, auth):
+    """The bank's 贷款期限 typed １２ on the case page: asked about beside its field, then saved as 12 months."""
+    case, p = _appraised_case(auth)
+    approve = {"action": "approve", "partner_id": p["bank"].id, "loan_amount": "400", "loan_rate": "4.35",
+               "loan_term_months": "１２", "note": ""}  # fmt: skip
+    page = client.post(f"/financing/{case.id}/move", data=approve).get_data(as_text=True)
+    assert "您填写的“１２”含全角或特殊字符，将按 12 保存，请确认" in page and 'name="loan_term_months_confirm"' in page
+    assert db.session.get(FinancingCase, case.id).status == "appraised"
+    client.post(f"/financing/{case.id}/move", data=dict(approve, loan_term_months_confirm="12"))
+    assert db.session.get(FinancingCase, case.id).loan_term_months == 12
