@@ -105,7 +105,8 @@ class SelfEnrolForm(FlaskForm):
 class AssessmentForm(FlaskForm):
     """Record an assessment score."""
 
-    score = IntInput("考核成绩", [filled("请填写考核成绩")], low=0, high=100)
+    # The trainee list's hand-written score form has no confirmation box: full-width digits are refused there.
+    score = IntInput("考核成绩", [filled("请填写考核成绩")], low=0, high=100, full_width=False)
 
 
 class RevokeForm(FlaskForm):

@@ -120,15 +120,17 @@ _FULL_WIDTH_INTEGER = re.compile(r"[-－]?[0-9０-９]+")  # what a Chinese inpu
 
 class IntInput(ConfirmTyped, _Typed):
     """A whole number between ``low`` and ``high``: half-width digits, or full-width ones (１２) read as what
-    they are and asked about before saving, as the amount fields do (``ConfirmTyped``)."""
+    they are and asked about before saving, as the amount fields do (``ConfirmTyped``). ``full_width=False``
+    for a hand-written form without the field macro's confirmation box: full-width digits are refused there."""
 
-    def __init__(self, label=None, validators=None, low=0, high=10**9, **kw):
+    def __init__(self, label=None, validators=None, low=0, high=10**9, full_width=True, **kw):
         kw.setdefault("render_kw", {"inputmode": "numeric"})
         super().__init__(label, validators, **kw)
-        self.low, self.high = low, high
+        self.low, self.high, self.full_width = low, high, full_width
 
     def parse(self, raw):
-        if not _FULL_WIDTH_INTEGER.fullmatch(raw):  # str.isdigit() and NFKC also take ①, ² and other scripts
+        # str.isdigit() and NFKC also take ①, ² and other scripts: only ASCII (and full-width) digits are read.
+        if not (_FULL_WIDTH_INTEGER if self.full_width else _INTEGER).fullmatch(raw):
             plain = unicodedata.normalize("NFKC", raw).strip()
             read = f"：“{money.short(raw)}”请填写为 {plain}" if _INTEGER.fullmatch(plain) else ""
             raise ValueError(f"{self.label.text}必须是整数，只能填写半角阿拉伯数字{read}")

@@ -263,3 +263,13 @@ def test_my_training_page(client, auth):
     cert = services.issue_certificate(e, user)
     page = client.get("/training/mine").get_data(as_text=True)
     assert "92 分，通过" in page and cert.number in page
+
+
+def test_a_full_width_score_on_the_trainee_list_is_refused_with_what_to_type(client, auth):
+    """The trainee list's hand-written score form has no confirmation box: ９０ is refused with 请填写为 90 and
+    nothing saved (read as other whole numbers are, it would ask for a confirmation the form cannot give)."""
+    e = _trainee(make_course(sessions=1))
+    auth.login("admin")
+    resp = client.post(f"/training/enrolments/{e.id}/assessment", data={"score": "９０"}, follow_redirects=True)
+    assert "考核成绩必须是整数，只能填写半角阿拉伯数字：“９０”请填写为 90" in resp.get_data(as_text=True)
+    assert db.session.get(TrainingEnrolment, e.id).score is None
