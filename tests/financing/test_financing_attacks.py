@@ -121,7 +121,7 @@ def test_full_width_digits_alone_are_asked_about_not_called_an_error(client, aut
     approve = {"action": "approve", "expected": "appraised", "partner_id": p["bank"].id, "loan_amount": "400",
                "loan_term_months": "12", "note": "", "loan_rate": "４.３５"}  # fmt: skip
     page = client.post(f"/financing/{case.id}/move", data=approve).get_data(as_text=True)
-    assert "尚未保存：金额中含全角数字或符号" in page and "提交的内容有误" not in page
+    assert "尚未保存：年利率（%）中含全角数字或符号，请核对系统读取的数值" in page and "提交的内容有误" not in page
     page = client.post(f"/financing/{case.id}/move", data=dict(approve, loan_amount="abc")).get_data(as_text=True)
     assert "提交的内容有误" in page
 
@@ -135,6 +135,7 @@ def test_a_term_typed_in_full_width_digits_is_read_as_the_amounts_are(client, au
     page = resp.get_data(as_text=True)
     assert resp.status_code == 400 and "只能填写半角阿拉伯数字" not in page
     assert "您填写的“１２”含全角或特殊字符，将按 12 保存，请确认" in page and 'value="１２"' in page
+    assert "尚未保存：拟融资金额（万元）、拟融资期限（月）中含全角数字或符号" in page  # both named, not 金额 alone
     assert db.session.scalar(db.select(db.func.count(FinancingCase.id))) == 0
     resp = client.post("/financing/new", data=dict(data, amount_wanted_confirm="500.00 万元", term_months_confirm="12"))
     assert resp.status_code == 302

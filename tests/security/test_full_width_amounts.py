@@ -46,7 +46,7 @@ def test_full_width_budget_is_not_saved_but_shown_as_read(client, enterprise):
     field = re.search(r'<input[^>]*id="budget"[^>]*>', page).group()
     assert "budget-confirm-text" in field and 'aria-invalid="true"' not in field
     assert 'id="budget-confirm" tabindex="-1" data-amount-confirm' in page
-    assert "尚未保存：金额中含全角数字或符号" in page and "提交的内容有误" not in page
+    assert "尚未保存：预算（万元）中含全角数字或符号，请核对系统读取的数值" in page and "提交的内容有误" not in page
 
 
 def test_confirmed_full_width_budget_saves_exactly_that_value(client, enterprise):
