@@ -178,11 +178,12 @@ def encode(offset, scope, filters, keys=None):
 
 
 def page(stmt, load, scope, filters, limit, cursor, keyset=None):
-    """Run one page of an id statement: {"items": rows, "next_cursor": str|None}.
+    """Run one page of an id statement: {"items": rows, "next_cursor": str|None, "truncated": bool}.
 
     ``stmt`` selects rows in the list's order, or ids that ``load(ids)`` turns into rows (in that
     order). One extra row is read to know whether another page follows. With a ``keyset`` (rows, not ids),
-    a page starts after the last row its cursor names.
+    a page starts after the last row its cursor names. Past MAX_OFFSET rows the list ends although more rows
+    match: ``next_cursor`` is null and ``truncated`` true, so a client does not take it for the whole list.
     """
     offset, keys = decode(cursor, scope, filters)
     if keyset is not None and keys is not None:
@@ -198,5 +199,6 @@ def page(stmt, load, scope, filters, limit, cursor, keyset=None):
     last = keyset.key(rows[-1]) if keyset is not None and rows else None  # None: the next page by offset
     if load is not None and rows:
         rows = load(rows)
-    nxt = encode(offset + limit, scope, filters, last) if more and offset + limit <= MAX_OFFSET else None
-    return {"items": rows, "next_cursor": nxt}
+    cut = more and offset + limit > MAX_OFFSET
+    nxt = encode(offset + limit, scope, filters, last) if more and not cut else None
+    return {"items": rows, "next_cursor": nxt, "truncated": cut}

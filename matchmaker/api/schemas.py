@@ -297,7 +297,9 @@ def page_of(item_schema, name):
     return type(name, (Schema,), {
         "items": fields.List(fields.Nested(item_schema), required=True),
         "next_cursor": fields.String(required=True, allow_none=True,
-                                     metadata={"description": "下一页的游标；null 表示没有更多"}),
+                                     metadata={"description": "下一页的游标；null 且 truncated 为 false 表示没有更多"}),
+        "truncated": fields.Boolean(required=True, metadata={
+            "description": "true：列表已截断（超过 100 万条，不再分页），还有符合条件的记录未返回；请加筛选条件缩小范围"}),
         "__doc__": f"One page of {item_schema.__name__} items.",
     })  # fmt: skip
 

@@ -588,3 +588,21 @@ def test_the_largest_budget_the_api_returns_can_be_filtered_for(api):
     assert past.status_code == 422 and past.get_json()["errors"]["min_amount"] == [
         "金额应在 0 到 10000000000000000 元之间"
     ]
+
+
+def test_a_list_cut_at_the_offset_limit_says_so(api, app, monkeypatch):
+    """Past MAX_OFFSET rows a list ends with more rows matching: next_cursor null and truncated true, so a client
+    does not take it for the list's end; at the real end truncated is false."""
+    from matchmaker.api import pagination
+
+    for i in range(4):
+        result(title=f"低温电池成果{i}")
+    raw = token_for("enterprise")
+    monkeypatch.setattr(pagination, "MAX_OFFSET", 1)
+    body = api.get("/api/v1/results?limit=1&q=低温电池", raw).get_json()
+    assert body["next_cursor"] and body["truncated"] is False
+    body = api.get(f"/api/v1/results?limit=1&q=低温电池&cursor={body['next_cursor']}", raw).get_json()
+    assert len(body["items"]) == 1 and body["next_cursor"] is None and body["truncated"] is True
+    monkeypatch.setattr(pagination, "MAX_OFFSET", 1_000_000)
+    body = api.get("/api/v1/results?limit=10&q=低温电池", raw).get_json()
+    assert len(body["items"]) == 4 and body["next_cursor"] is None and body["truncated"] is False
