@@ -59,11 +59,13 @@ class Keyset:
 
 
 def by_date_and_id(date_col, id_col):
-    """The keyset of an order by a date, then id, both descending (contracts, newest signing first)."""
+    """The keyset of an order by a date, then id, both descending (contracts, newest signing first). The bound is
+    one row value, as newest_first's: PostgreSQL seeks to the row; as ``col < d OR (col = d AND id < i)`` it could
+    only filter the date's ties."""
     return Keyset(
         key=lambda row: [getattr(row, date_col.key).isoformat(), row.id],
-        after=lambda k: (date_col < date.fromisoformat(k[0])) | ((date_col == date.fromisoformat(k[0])) & (id_col < int(k[1]))),
-    )  # fmt: skip
+        after=lambda k: tuple_(date_col, id_col) < tuple_(date.fromisoformat(k[0]), int(k[1])),
+    )
 
 
 def newest_first(model):

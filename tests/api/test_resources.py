@@ -439,6 +439,22 @@ def test_a_contract_voided_between_two_pages_does_not_hide_the_next_one(api, app
     assert _walk(api, "/api/v1/contracts?limit=2", token_for("admin"), void_the_first) == order
 
 
+def test_a_contracts_page_starts_at_one_row_value_bound(api, app):
+    """The next contracts' page is bounded by (signed_on, id) as one row value, as the listings' are: a day's ties
+    are sought past, not filtered one by one; every contract still comes once, in order."""
+    made = [make_contract(signed_on=date(2020, 6, d)) for d in (1, 2, 2, 2, 3)]
+    raw = token_for("admin")
+    body = api.get("/api/v1/contracts?limit=2", raw).get_json()
+    seen = [i["id"] for i in body["items"]]
+    with page_id_reads("contract") as reads:
+        body = api.get(f"/api/v1/contracts?limit=2&cursor={body['next_cursor']}", raw).get_json()
+    seen += [i["id"] for i in body["items"]]
+    nxt = api.get(f"/api/v1/contracts?limit=2&cursor={body['next_cursor']}", raw).get_json()
+    seen += [i["id"] for i in nxt["items"]]
+    assert seen == [c.id for c in sorted(made, key=lambda c: (c.signed_on, c.id), reverse=True)]
+    assert any("(contract.signed_on, contract.id) <" in sql for sql, _ in reads), reads
+
+
 def test_an_organisation_removed_between_two_pages_does_not_hide_the_next_one(api, app):
     """The same for /organizations (in id order): one of the first page's leaves the filter (renamed)."""
     made = [make_org("enterprise", name=f"同步测试公司{i}") for i in range(5)]
