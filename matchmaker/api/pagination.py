@@ -93,7 +93,11 @@ def newest_first(model):
             cond |= col.is_(None)
         return cond
 
-    return Keyset(key=key, after=after)
+    def split(k):  # SQLite: the rest of the moment, the moments before, then the never-published rows
+        when, col = datetime.fromisoformat(k[0]), model.published_at
+        return (col == when) & (model.id < int(k[1])), col < when, col.is_(None)
+
+    return Keyset(key=key, after=after, split=split)
 
 
 def nulls_last(stmt, id_col):

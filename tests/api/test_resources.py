@@ -230,9 +230,11 @@ def test_a_newest_first_page_seeks_to_the_listing_after_the_last_one_shown(api, 
     seen += [i["id"] for i in body["items"]]
     seen += [i["id"] for i in api.get(f"/api/v1/results?limit=2&cursor={body['next_cursor']}", raw).get_json()["items"]]
     assert seen == sorted((r.id for r in made), reverse=True)
-    bounded = [(sql, params) for sql, params in reads if "(result.published_at, result.id) <" in sql]
-    assert bounded, reads
-    if db.engine.dialect.name == "postgresql":
+    if db.engine.dialect.name == "sqlite":  # it seeks a row value on published_at only: the moment's rest first
+        assert any("result.published_at = ? AND result.id < ?" in sql for sql, _ in reads), reads
+    else:
+        bounded = [(sql, params) for sql, params in reads if "(result.published_at, result.id) <" in sql]
+        assert bounded, reads
         with db.engine.connect() as conn:
             conn.exec_driver_sql("SET enable_seqscan = off")  # five rows: the plan of 100,000
             conn.exec_driver_sql("SET enable_sort = off")
