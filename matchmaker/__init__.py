@@ -4,7 +4,7 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, redirect, url_for
 
 from . import config as config_module
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -140,6 +140,7 @@ def register_blueprints(app):
     from . import api
 
     api.init_app(app)  # /api/v1, registered through flask-smorest, which writes its OpenAPI document
+    app.add_url_rule("/api/", "api_root", lambda: redirect(url_for("api.index")))  # the one version there is
 
 
 def register_commands(app):

@@ -118,7 +118,14 @@ def docs():
     return render_template("api/docs.html", spec_url=url_for("api.openapi_json"))
 
 
+@public
+def index():
+    """/api/v1/ (and /api/, which redirects here): a short Chinese page naming the docs and the document."""
+    return render_template("api/index.html", docs_url=url_for("api.docs"), spec_url=url_for("api.openapi_json"))
+
+
 # Plain Flask routes: the document and its page are not operations of the API they describe.
+flask.Blueprint.add_url_rule(bp, "/", view_func=index)
 flask.Blueprint.add_url_rule(bp, "/openapi.json", view_func=openapi_json)
 flask.Blueprint.add_url_rule(bp, "/docs", view_func=docs)
 

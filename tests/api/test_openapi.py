@@ -31,7 +31,7 @@ def test_spec_is_valid_openapi_3_and_covers_every_api_route(app, client):
     documented = {(p, m.upper()) for p, ops in spec["paths"].items() for m in ops if m in verbs}
     routes = {(re.sub(r"<(?:int:)?(\w+)>", r"{\1}", r.rule), m) for r in app.url_map.iter_rules()
               if r.rule.startswith("/api/v1/") for m in r.methods - {"HEAD", "OPTIONS"}}  # fmt: skip
-    assert routes - documented == {("/api/v1/openapi.json", "GET"), ("/api/v1/docs", "GET")}
+    assert routes - documented == {("/api/v1/openapi.json", "GET"), ("/api/v1/docs", "GET"), ("/api/v1/", "GET")}
     for path, ops in spec["paths"].items():
         for op in (v for m, v in ops.items() if m in verbs):
             assert op["security"] == [{"bearerAuth": []}] and {"401", "403", "429"} <= op["responses"].keys(), path
@@ -107,3 +107,12 @@ def test_the_paging_text_says_which_lists_page_by_position(client):
     """A client syncing data reads which orders survive changes between pages and which (relevance) do not."""
     text = client.get("/api/v1/openapi.json").get_json()["info"]["description"]
     assert "下一页从它之后开始" in text and "sort=relevance" in text and "完整同步数据请用 `sort=new`" in text
+
+
+@pytest.mark.parametrize("url", ["/api/", "/api", "/api/v1/", "/api/v1"])
+def test_api_roots_answer_with_a_chinese_index_pointing_to_the_docs(client, url):
+    """/api/ and /api/v1/ were 404: a visitor who types the API's address lands on a page that names the docs."""
+    resp = client.get(url, follow_redirects=True)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and resp.request.path == "/api/v1/"
+    assert "接口文档" in html and 'href="/api/v1/docs"' in html and 'href="/api/v1/openapi.json"' in html
