@@ -257,7 +257,7 @@ _WIDE = """() => { const w = document.querySelector('main .table-responsive');
 
 # 证书管理 (.mm-stack-lg too) was squeezed, not over, with the demo's rows.
 @pytest.mark.parametrize("path", ["/contracts/"])
-def test_wide_lists_fit_a_tablet(browser, demo_server, path, tmp_path):
+def test_wide_lists_fit_a_tablet(browser, demo_server, path):
     """技术合同 (ten columns) and 证书管理 (eight) at 768 px in normal mode: they scrolled sideways inside their
     table (WCAG 1.4.10); now each row is a card, every value on it (the headers stay for screen readers)."""
     base = demo_server["url"]
@@ -267,7 +267,31 @@ def test_wide_lists_fit_a_tablet(browser, demo_server, path, tmp_path):
         _log_in(page, base, ROLES["admin"])
         page.goto(base + path)
         got = page.evaluate(_WIDE)
-        page.screenshot(path=str(tmp_path / "wide.png"), full_page=True)
         assert got["rows"] and got["over"] <= 0 and got["page"] <= 0, got
+    finally:
+        context.close()
+
+
+# The gaps between neighbouring items of each pie chart's legend, in px (ECharts draws them on a canvas).
+_LEGEND_GAPS = """() => [...document.querySelectorAll('[data-chart]')].map(el => echarts.getInstanceByDom(el)).filter(c =>
+    c && c.getOption().series[0].type === 'pie').flatMap(c => {
+      const view = c.getViewOfComponentModel(c.getModel().getComponent('legend'));
+      const items = view.getContentGroup().children().map(g => { const r = g.getBoundingRect();
+        return [g.x + r.x, g.x + r.x + r.width, g.y]; }).sort((a, b) => a[2] - b[2] || a[0] - b[0]);
+      return items.slice(1).filter((it, i) => it[2] === items[i][2]).map((it, i) => Math.round(it[0] - items[i][1])); })"""
+
+
+@pytest.mark.parametrize("width", [768, 1280])
+def test_pie_legend_items_keep_apart_in_elder_mode(browser, demo_server, width):
+    """适老化模式's larger legend text: the items of a pie chart's legend stood against each other."""
+    base = demo_server["url"]
+    context = _context(browser, base, width, elder=True)
+    try:
+        page = context.new_page()
+        _log_in(page, base, ROLES["admin"])
+        page.goto(base + "/reports/")
+        page.wait_for_function("() => document.querySelectorAll('[data-chart] canvas').length > 0")
+        gaps = page.evaluate(_LEGEND_GAPS)
+        assert gaps and min(gaps) >= 16, gaps
     finally:
         context.close()
