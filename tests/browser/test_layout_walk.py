@@ -1,7 +1,10 @@
 """What a walk through the demo at 375, 768, 992 and 1280 px, normal and 适老化模式, found cut, squeezed or
 unfocused: each check below failed before its fix (in static/css, static/js or the page's template)."""
 
+import contextlib
+
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .test_a11y_crawl import ROLES, _log_in
 
@@ -84,6 +87,8 @@ def test_long_search_hints_show_whole_on_a_phone(browser, demo_server, elder):
             assert not found["cut"], f"{path}: hints cut off: {found['cut']}"
             assert found["hint"] and "如：" in found["hint"] and found["hintVisible"], (path, found)
             page.set_viewport_size({"width": 1280, "height": 900})
+            with contextlib.suppress(PlaywrightTimeout):  # the page's resize handler runs after the resize returns
+                page.wait_for_function("() => !document.querySelector('main .mm-hint')", timeout=5000)
             found = page.evaluate(_HINTS)
             assert "如：" in found["placeholder"] and found["hint"] is None, (path, found)
     finally:
