@@ -140,7 +140,14 @@ def register_blueprints(app):
     from . import api
 
     api.init_app(app)  # /api/v1, registered through flask-smorest, which writes its OpenAPI document
-    app.add_url_rule("/api/", "api_root", lambda: redirect(url_for("api.index")))  # the one version there is
+    from .auth.decorators import public
+
+    @public
+    def api_root():
+        """/api/: the one version there is (its index names the docs)."""
+        return redirect(url_for("api.index"))
+
+    app.add_url_rule("/api/", "api_root", api_root)
 
 
 def register_commands(app):

@@ -15,6 +15,8 @@ ACCESS = {
     "GET /api/v1/contracts": "BA",
     "POST /api/v1/contracts": "BA",
     "GET /api/v1/contracts/<int:contract_id>": "BA",
+    "GET /api/": "public",
+    "GET /api/v1/": "public",
     "GET /api/v1/docs": "public",
     "GET /api/v1/me": "login",
     "GET /api/v1/needs": "login",
