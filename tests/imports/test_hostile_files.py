@@ -575,3 +575,29 @@ def test_codes_and_phones_saved_in_scientific_notation_are_named(client, admin):
     assert errors[(2, "外部编号")].startswith("外部编号“2.025E+11”是科学计数法，原来的后几位数字已丢失")
     assert errors[(4, "联系电话")].startswith("“1.38E+10”是科学计数法") and "设为文本格式" in errors[(4, "联系电话")]
     assert batch.good_rows == 0
+
+
+@pytest.mark.parametrize(
+    "sheet",
+    [
+        # an external entity: the server's own files read into a cell
+        b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY x SYSTEM "file:///etc/passwd">]><worksheet '
+        b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" '
+        b't="inlineStr"><is><t>&x;</t></is></c></row></sheetData></worksheet>',
+        # entities expanding into each other (a billion laughs)
+        b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+        b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]><worksheet '
+        b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" '
+        b't="inlineStr"><is><t>&d;&d;&d;&d;</t></is></c></row></sheetData></worksheet>',
+    ],
+    ids=["external_entity", "entity_expansion"],
+)
+def test_a_workbook_declaring_entities_is_refused_unread(client, admin, sheet):
+    """A sheet with a DOCTYPE declaring entities (XXE, a billion laughs) is refused as a damaged file: nothing of
+    /etc/passwd in the report, no expansion, no 500."""
+    content = _with_sheet(xlsx([need_row("X-1")]), sheet)
+    with pytest.raises(FileProblem):
+        list(read_rows(content, "xlsx"))
+    page = rejected(client, _post_file(client, content, "entities.xlsx"))
+    assert "root:" not in page and "aaaaaaaaaa" not in page
+    assert count(TechNeed) == 0
