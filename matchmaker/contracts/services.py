@@ -484,10 +484,7 @@ def _tell_need_side(contract):
     contract names the need, those who speak for it are told, with the way back (重新开放) if the deal fell through
     (a notification row in the void's transaction; no commit)."""
     need = db.session.get(TechNeed, contract.need_id) if contract.need_id is not None else None
-    if need is None or need.status != ListingStatus.SOLVED.value:
-        return
-    live = db.select(Contract.id).where(Contract.need_id == need.id, Contract.voided.is_(False)).limit(1)
-    if db.session.scalar(live) is not None:
+    if need is None or need.status != ListingStatus.SOLVED.value or listing_lifecycle.has_live_contract(need):
         return
     text = (f"技术合同《{contract.title}》（{contract.contract_no}）已作废，您的技术需求「{need.title}」仍为已解决；"
             f"如交易未成，可在需求页面点击「重新开放」继续征集解决方案")  # fmt: skip

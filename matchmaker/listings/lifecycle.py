@@ -76,11 +76,18 @@ def reopen_refusal(listing, actor):
     noun = spec_of(listing).noun
     if not (getattr(actor, "is_authenticated", False) and listing.can_edit(actor)):
         return f"只有{noun}发布方或管理员可以重新开放该{noun}"
-    column = Contract.need_id if isinstance(listing, TechNeed) else Contract.result_id
-    live = select(Contract.id).where(column == listing.id, Contract.voided.is_(False)).limit(1)
-    if listing.id is not None and db.session.scalar(live) is not None:
+    if has_live_contract(listing):
         return f"该{noun}仍有未作废的技术合同，不能重新开放；如交易未成，请先作废该合同"
     return None
+
+
+def has_live_contract(listing):
+    """True when a contract not voided names the listing (the deal stands)."""
+    if listing.id is None:
+        return False
+    column = Contract.need_id if isinstance(listing, TechNeed) else Contract.result_id
+    live = select(Contract.id).where(column == listing.id, Contract.voided.is_(False)).limit(1)
+    return db.session.scalar(live) is not None
 
 
 def contract_names(contract, before=(None, None), actor=None):

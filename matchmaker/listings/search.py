@@ -202,9 +202,14 @@ def _pg_group(group):
     simple = literal_column("'simple'::regconfig")
     parts = [func.plainto_tsquery(simple, w[0]) if len(w) == 1 else func.phraseto_tsquery(simple, " ".join(w))
              for w in group]  # fmt: skip
+    return _joined(parts, "||")
+
+
+def _joined(parts, op):
+    """The tsqueries joined by ``op`` (|| any, && all)."""
     query = parts[0]
     for p in parts[1:]:
-        query = query.op("||")(p)
+        query = query.op(op)(p)
     return query
 
 
@@ -215,10 +220,7 @@ def ranked(stmt, model, terms, any_term=False, q=None):
     table = model.__tablename__
     groups = spellings(q, terms) if q else [[(t,)] for t in terms]
     if dialect == "postgresql":
-        parts = [_pg_group(g) for g in groups]
-        query = parts[0]
-        for p in parts[1:]:
-            query = query.op("||" if any_term else "&&")(p)
+        query = _joined([_pg_group(g) for g in groups], "||" if any_term else "&&")
         vector = literal_column(f"{table}.search_vector")
         rank = func.ts_rank(vector, query, 1)
         return stmt.where(vector.op("@@")(query)).order_by(rank.desc(), model.id.desc())
