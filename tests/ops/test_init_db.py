@@ -22,3 +22,20 @@ def test_init_db_builds_the_schema_and_warms_the_engine_up(fresh_db_url, tmp_pat
         assert result.exit_code == 0 and "匹配引擎" not in result.output and calls == [1]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_demo_compiles_the_engine_before_its_fit(fresh_db_url, tmp_path, monkeypatch):
+    """The demo's refit record (匹配引擎's 上次重建 · 重建用时) is the fit's time, not a minute of compiling."""
+    import matchmaker.demo
+
+    calls = []
+    monkeypatch.setattr(engine, "warm_up", lambda: calls.append("warm_up"))
+    monkeypatch.setattr(matchmaker.demo, "run_demo", lambda echo: calls.append("demo"))
+    app = app_on(fresh_db_url, tmp_path)
+    with app.app_context():
+        runner = app.test_cli_runner()
+        result = runner.invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+        assert calls == ["warm_up", "demo"] and "正在准备匹配引擎" in result.output
+        db.session.remove()
+        db.engine.dispose()
