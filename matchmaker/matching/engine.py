@@ -145,6 +145,7 @@ class MatchEngine:
         self.results_.set_embeddings(Z[n:])
         self.dictionary_version_ = tok.dictionary_version()
         self.user_words_ = tok.user_words()
+        self.token_format_ = tok.TOKEN_FORMAT
         self.version_ = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         self.fitted_at_ = time.time()
         self.fit_seconds_ = time.perf_counter() - t0
@@ -289,6 +290,11 @@ class MatchEngine:
 
         return load(directory, version)
 
+    def tokens_current(self) -> bool:
+        """Whether the index was fitted on tokens of the code's token format (tokenize.TOKEN_FORMAT). An index of
+        another format (saved before the tokenizer changed) must not meet tokens of today's code: refit it."""
+        return getattr(self, "token_format_", None) == tok.TOKEN_FORMAT
+
     def stats(self) -> dict:
         """Return sizes, version and fit timing of the index."""
         n, r = len(self.needs_), len(self.results_)
@@ -301,6 +307,7 @@ class MatchEngine:
             "fitted_at": self.fitted_at_,
             "fit_seconds": round(self.fit_seconds_, 3),
             "dictionary_version": self.dictionary_version_,
+            "token_format": getattr(self, "token_format_", None),
         }
 
     def ids(self, side="needs") -> Iterable[int]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import os
 import pickle  # noqa: S403 - index files are written by the platform itself, never uploaded
 import shutil
@@ -31,6 +32,7 @@ from .engine import MatchEngine
 
 __all__ = ["ChecksumMismatch", "IndexStore", "checksum", "has_version", "load", "save"]
 
+log = logging.getLogger(__name__)
 _POINTER = "CURRENT"
 _KEEP = 3  # older versions kept so a worker that is still loading one never loses it
 _MIN_BYTES = 64 * 1024  # smaller arrays stay inside the pickle: a file each would cost more
@@ -182,8 +184,13 @@ def load(directory, version: str | None = None, expected: str | None = None) -> 
     else:  # a version saved as one pickle before the memory-mapped layout
         with open(d / f"index-{version}.pkl", "rb") as f:
             engine = pickle.load(f)  # noqa: S301 - see the import
-    if tok.dictionary_version() != engine.dictionary_version_:
+    if tok.dictionary_version() != engine.dictionary_version_ and tuple(tok.user_words()) != tuple(engine.user_words_):
         tok.set_user_words(engine.user_words_)  # admin words reach this worker with the index
+    if not engine.tokens_current():
+        # Saved before the tokenizer changed: its vocabulary and rows hold the old tokens. It is used as it is (old
+        # tokens on both sides) until a refit replaces it; the platform keeps today's tokens out of it meanwhile.
+        log.warning("index %s has token format %s, the code tokenises with %s: it needs a refit",
+                    version, getattr(engine, "token_format_", None), tok.TOKEN_FORMAT)  # fmt: skip
     return engine
 
 

@@ -166,7 +166,7 @@ def sync(slot: _Slot) -> int | None:
             found = {x.id: x for x in db.session.scalars(select(model).where(model.id.in_(part)))}
             for i in part:
                 row = found.get(i)
-                if row is not None and is_live(row):
+                if row is not None and is_live(row) and engine.tokens_current():
                     doc, _ = ensure_tokens(kind, row)
                     (engine.add_need if kind == "need" else engine.add_result)(doc)
                 else:
@@ -176,13 +176,23 @@ def sync(slot: _Slot) -> int | None:
     return n
 
 
+class IndexStale(RuntimeError):
+    """The index was fitted on tokens of an older token format: a listing's new tokens wait for its refit."""
+
+
 def index_listing(kind, listing, doc, query=None):
     """Put one listing into this process's engine at once (doc None: take it out), then run
-    ``query(engine)`` under the same lock; return its answer."""
+    ``query(engine)`` under the same lock; return its answer.
+
+    An index of an older token format (``MatchEngine.tokens_current``) never takes today's tokens: the listing is
+    taken out of it and IndexStale raised; the refit that replaces the index matches it again."""
     slot = _slot()
     with slot.lock:
         _refresh(slot)
         engine = slot.engine
+        if doc is not None and not engine.tokens_current():
+            (engine.remove_need if kind == "need" else engine.remove_result)(listing.id)
+            raise IndexStale(f"index {engine.version_} needs a refit for the new token format")
         if doc is not None:
             (engine.add_need if kind == "need" else engine.add_result)(doc)
         else:
@@ -358,14 +368,16 @@ def _fit(job_id, t0, report, progress, resuggest):
     previous = _last_done()
     words = domain_words()
     dict_version = ensure_dictionary(force=True)
-    # Cached tokens are reused unless the dictionary changed since they were made.
+    slot = _slot()
+    # Cached tokens are reused unless the dictionary (or the token format, part of its version) changed since they
+    # were made, or the index in use was fitted on another token format.
     retok = (previous.dictionary != dict_version) if previous else bool(words)
+    retok = retok or (slot.engine is not None and not slot.engine.tokens_current())
     report("load", 0, 0)
     change_id = latest_id(db.session)  # read first: every change up to it is in what we load next
     synced_at = utcnow()
     needs = _load_docs("need", retok, report)
     results = _load_docs("result", retok, report)
-    slot = _slot()
     params = slot.engine.get_params() if slot.engine is not None else {}
     engine = MatchEngine(**params).fit(needs, results, progress=report)
     engine.change_id_ = change_id
@@ -450,7 +462,9 @@ def recover_stale(then=None) -> list[int]:
 
 
 def refit_due(engine) -> str | None:
-    """Why a refit should run now (age, growth or a changed dictionary), or None."""
+    """Why a refit should run now (a changed token format, growth, a changed dictionary or age), or None."""
+    if not engine.tokens_current():
+        return "tokens"
     hours = setting("MATCH_REFIT_HOURS", 24)
     docs = len(engine.needs_) + len(engine.results_)
     fitted = getattr(engine, "fitted_docs_", docs)
@@ -464,6 +478,6 @@ def refit_due(engine) -> str | None:
 
 
 __all__ = [
-    "RefitBusy", "claim_job", "heartbeat", "new_job", "recover_stale", "adopt", "current_stats", "domain_words", "fit_index", "get_engine", "index_listing", "locked_engine", "make_doc",
+    "IndexStale", "RefitBusy", "claim_job", "heartbeat", "new_job", "recover_stale", "adopt", "current_stats", "domain_words", "fit_index", "get_engine", "index_listing", "locked_engine", "make_doc",
     "refit_due", "running_job", "save_version", "setting", "sync", "versions",
 ]  # fmt: skip

@@ -80,7 +80,10 @@ def match_listing(kind: str, listing_id: int, top_k=10):
     doc = make_doc(kind, listing)
     with locked_engine() as engine:
         ask = engine.results_for_need if kind == "need" else engine.needs_for_result
-        hits = ask(doc, top_k=top_k * 3, min_score=0.0)
+        try:  # an index of an older token format answers from the rows it holds, never from today's tokens
+            hits = ask(doc if engine.tokens_current() else listing_id, top_k=top_k * 3, min_score=0.0)
+        except KeyError:  # not among them (written since): matched again by the refit
+            hits = []
     other_model = Result if kind == "need" else TechNeed
     other_of = (lambda m: m.result_id) if kind == "need" else (lambda m: m.need_id)
     others = {
@@ -114,9 +117,13 @@ def near_duplicates(kind, title, keywords, body, organization_id, exclude_id=Non
         .limit(_OWN_LIMIT)
     ).all()
     own = [x for x in own if x.id != exclude_id]
+    if not own and kind != "result":
+        return []
+    with locked_engine() as engine:  # the platform's vocabulary and IDF, not one over these few
+        vec, current = engine.vectorizer_, engine.tokens_current()
+    if not current:  # an index of an older token format meets no new tokens: no warning until its refit
+        return []
     if own:
-        with locked_engine() as engine:  # the platform's vocabulary and IDF, not one over these few
-            vec = engine.vectorizer_
         for i, sim in find_near_duplicates(doc, [make_doc(kind, x) for x in own], limit, vectorizer=vec):
             found[i] = sim
     if kind == "result":

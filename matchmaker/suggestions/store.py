@@ -23,7 +23,7 @@ from ..models import (
     event_suggestion,
 )
 from . import routing
-from .indexing import index_listing, locked_engine, setting
+from .indexing import IndexStale, index_listing, locked_engine, setting
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,10 @@ def _announce(rows) -> None:
 
 
 def refresh_listing(listing) -> list:
-    """Recompute one listing's suggestions against the current index; return the new rows."""
+    """Recompute one listing's suggestions against the current index; return the new rows.
+
+    An index of an older token format takes no new tokens (IndexStale): the listing keeps its stored suggestions
+    and a refit is queued, whose re-suggestion matches every listing again."""
     for attempt in range(2):  # a concurrent worker may insert the same pair first
         try:
             rows = _refresh_listing(listing)
@@ -104,6 +107,12 @@ def refresh_listing(listing) -> list:
             if attempt:
                 raise
             continue
+        except IndexStale as exc:
+            db.session.rollback()
+            from .refit import start_refit  # refit imports this module
+
+            log.info("%s: refit %s", exc, start_refit(trigger="schedule").id)
+            return []
         return rows
     return []
 

@@ -411,3 +411,15 @@ def test_latent_fit_factorises_its_products_in_place(monkeypatch):
     copied = MatchEngine(n_components=8).fit(docs[:20], docs[20:]).latent_.components_
     assert seen and all(seen)
     assert in_place.shape[1] == 8 and in_place.tobytes() == copied.tobytes()
+
+
+def test_index_remembers_its_token_format(tmp_path, engine, monkeypatch):
+    """A saved index carries the token format it was fitted on; loaded under another one it says it needs a refit."""
+    from matchmaker.matching import tokenize
+
+    assert engine.tokens_current() and engine.stats()["token_format"] == tokenize.TOKEN_FORMAT
+    engine.save(tmp_path)
+    monkeypatch.setattr(tokenize, "TOKEN_FORMAT", tokenize.TOKEN_FORMAT + 1)  # the code's tokenizer changed
+    loaded = MatchEngine.load(tmp_path)
+    assert not loaded.tokens_current()
+    assert loaded.results_for_need(1) == engine.results_for_need(1)  # still answers from the rows it holds
