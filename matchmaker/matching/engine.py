@@ -23,6 +23,10 @@ from .vectorize import Vectorizer
 
 __all__ = ["MatchEngine", "warm_up"]
 
+# The token format of an index saved before indexes recorded theirs: the one in force then (an older one's index was
+# refitted by age within a day of that change), so an upgrade does not refit every install for nothing.
+UNRECORDED_TOKEN_FORMAT = 2
+
 Progress = Callable[[str, int, int], None]
 # The scoring model's generation: raised whenever the defaults change. A refit carries an index's
 # parameters over only within one generation; an older index (whose parameters were the defaults of
@@ -293,7 +297,7 @@ class MatchEngine:
     def tokens_current(self) -> bool:
         """Whether the index was fitted on tokens of the code's token format (tokenize.TOKEN_FORMAT). An index of
         another format (saved before the tokenizer changed) must not meet tokens of today's code: refit it."""
-        return getattr(self, "token_format_", None) == tok.TOKEN_FORMAT
+        return getattr(self, "token_format_", UNRECORDED_TOKEN_FORMAT) == tok.TOKEN_FORMAT
 
     def stats(self) -> dict:
         """Return sizes, version and fit timing of the index."""
@@ -307,7 +311,7 @@ class MatchEngine:
             "fitted_at": self.fitted_at_,
             "fit_seconds": round(self.fit_seconds_, 3),
             "dictionary_version": self.dictionary_version_,
-            "token_format": getattr(self, "token_format_", None),
+            "token_format": getattr(self, "token_format_", UNRECORDED_TOKEN_FORMAT),
         }
 
     def ids(self, side="needs") -> Iterable[int]:

@@ -423,3 +423,18 @@ def test_index_remembers_its_token_format(tmp_path, engine, monkeypatch):
     loaded = MatchEngine.load(tmp_path)
     assert not loaded.tokens_current()
     assert loaded.results_for_need(1) == engine.results_for_need(1)  # still answers from the rows it holds
+
+
+def test_an_index_saved_before_formats_were_recorded_is_of_format_2(tmp_path, engine, monkeypatch):
+    """An install upgraded to the code that records token formats does not refit an index of today's format;
+    once the code's format moves on, that index is out of date like any other."""
+    from matchmaker.matching import engine as engine_module
+    from matchmaker.matching import tokenize
+
+    engine.save(tmp_path)
+    loaded = MatchEngine.load(tmp_path)
+    del loaded.token_format_  # as indexes saved before it was recorded
+    monkeypatch.setattr(tokenize, "TOKEN_FORMAT", engine_module.UNRECORDED_TOKEN_FORMAT)
+    assert loaded.tokens_current() and loaded.stats()["token_format"] == 2
+    monkeypatch.setattr(tokenize, "TOKEN_FORMAT", engine_module.UNRECORDED_TOKEN_FORMAT + 1)
+    assert not loaded.tokens_current()
