@@ -300,3 +300,55 @@ def test_pie_legend_items_keep_apart_in_elder_mode(browser, demo_server, width):
         assert gaps and min(gaps) >= 16, gaps
     finally:
         context.close()
+
+
+# At 320 px: the page's overflow, stacked tables whose box scrolls sideways, card values set smaller than their column's
+# name (the cell's own size: a badge or a button inside keeps its own), and reason boxes narrower than their hint.
+_NARROW = """() => { const c = document.createElement('canvas').getContext('2d');
+  const stacked = [...document.querySelectorAll('main .table-responsive')].filter(w => w.querySelector(':scope > table')
+    && getComputedStyle(w.querySelector(':scope > table')).display === 'block');
+  const small = [...document.querySelectorAll('main table tbody td[data-label]:not([data-label=""])')].filter(td => td.offsetParent)
+    .map(td => [td.getAttribute('data-label'), parseFloat(getComputedStyle(td).fontSize),
+                parseFloat(getComputedStyle(td, '::before').fontSize), getComputedStyle(td, '::before').content])
+    .filter(([, value, name, content]) => content !== 'none' && value < name - 0.5).map(([label, value, name]) => `${label} ${value}<${name}`);
+  const boxes = [...document.querySelectorAll('main input[name=reason][placeholder]')].filter(e => e.offsetParent).map(e => {
+    const s = getComputedStyle(e); c.font = s.font;
+    return [Math.round(c.measureText(e.placeholder).width), Math.round(e.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight))];
+  }).filter(([need, room]) => need > room);
+  return {over: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+          sideways: stacked.filter(w => w.scrollWidth > w.clientWidth + 1).map(w => w.scrollWidth - w.clientWidth),
+          small: [...new Set(small)].slice(0, 5), boxes: boxes.slice(0, 3)}; }"""
+
+
+@pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
+def test_fixed_pages_fit_320_px(browser, demo_server, elder):
+    """At 320 px, normal and 适老化模式: a need's page with 有效期延至 (in 适老化模式 the renew form ran 55 px past the screen's
+    edge: the page scrolled sideways), 技术经纪人培训 and 急需需求审核 (a module's or 剩余时间's badge ran out of its card, the
+    table scrolled in its box), 证书管理 (its values, the table set small, stood 14 px under 16 px names; the 撤销原因 box was
+    46 px wide in 适老化模式, its hint cut to 撤), 技术合同, 统计报表 and 匹配引擎: no page scrolls sideways."""
+    base = demo_server["url"]
+    bad = {}
+    for role, paths in (("enterprise", ["/training/"]), ("admin", ["/training/certificates", "/urgent/queue", "/contracts/",
+                                                                    "/reports/", "/matches/admin/index"])):  # fmt: skip
+        context = _context(browser, base, 320, elder)
+        try:
+            page = context.new_page()
+            _log_in(page, base, ROLES[role])
+            if role == "enterprise":  # one of its needs that it may renew
+                page.goto(base + "/needs/mine")
+                for href in page.eval_on_selector_all(
+                    "main table a[href^='/needs/']", "els => els.map(e => e.getAttribute('href'))"
+                ):
+                    page.goto(base + href)
+                    if page.locator("#renew-until").count():
+                        paths = [href, *paths]
+                        break
+                assert paths[0] != "/training/", "no need of the enterprise's shows 有效期延至"
+            for path in paths:
+                assert page.goto(base + path).status == 200, path
+                got = page.evaluate(_NARROW)
+                if got["over"] > 0 or got["sideways"] or got["small"] or got["boxes"]:
+                    bad[path] = got
+        finally:
+            context.close()
+    assert not bad, bad
