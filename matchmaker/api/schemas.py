@@ -427,6 +427,21 @@ class Me(Schema):
     token = fields.Nested(TokenInfo, required=True)
 
 
+class WholeMatch(validate.Regexp):
+    """A Regexp validator matching the whole value with the pattern as documented (an ECMA one, for OpenAPI):
+    Python's ``$`` also matches before a final line break, so "5132900.00\\n" passed."""
+
+    def __call__(self, value):
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+# ASCII digits only: \d took full-width and Arabic-Indic digits, and such an amount was answered "将按 … 元 保存，请确认"
+# (the page's confirmation of a full-width amount), which an API client can never give.
+YUAN = WholeMatch(r"^[0-9]{1,12}(\.[0-9]{1,2})?$", error="应为以元为单位、最多两位小数的金额字符串")
+
+
 class ContractCreate(Schema):
     """A contract to record (the contract form's fields; amounts in yuan as strings)."""
 
@@ -442,9 +457,9 @@ class ContractCreate(Schema):
         required=True, validate=text_ok(100), metadata={"description": "乙方（受托方/让与方）名称"}
     )
     seller_kind = Enum(OrgKind)
-    amount = fields.String(required=True, validate=validate.Regexp(r"^\d{1,12}(\.\d{1,2})?$", error="应为以元为单位、最多两位小数的金额字符串"),
+    amount = fields.String(required=True, validate=YUAN,
                            metadata={"description": "合同金额（元），字符串，如 \"5132900.00\"；最大 999999999900.00（99,999,999.99 万元）", "example": "5132900.00"})  # fmt: skip
-    transaction_amount = fields.String(required=True, validate=validate.Regexp(r"^\d{1,12}(\.\d{1,2})?$", error="应为以元为单位、最多两位小数的金额字符串"),
+    transaction_amount = fields.String(required=True, validate=YUAN,
                                        metadata={"description": "技术交易额（元），不大于合同金额", "example": "5000000.00"})  # fmt: skip
     signed_on = fields.Date(required=True)
     registration_status = Enum(RegistrationStatus)

@@ -245,3 +245,15 @@ def test_an_id_that_is_no_json_integer_is_refused_not_truncated(app, client, nam
     assert resp.status_code == 422, resp.get_json()
     assert resp.get_json()["errors"][name] == ["应为整数"]
     assert _count() == 0
+
+
+@pytest.mark.parametrize("amount", ["５１３２９００.００", "٥١٣٢٩٠٠.٠٠", "5132900.00\n"])
+def test_an_amount_not_in_ascii_digits_is_refused_by_the_documented_pattern(app, client, amount):
+    """A full-width (or Arabic-Indic) amount was answered 422 "将按 5132900.00 元 保存，请确认", a confirmation an API
+    client can never give (the same body again, the same 422); "5132900.00\\n" passed the documented pattern. Each is
+    refused by the pattern's own message, nothing recorded."""
+    token = token_for("broker", scopes=("read", "write"))
+    resp = post(client, token, BODY | {"amount": amount})
+    assert resp.status_code == 422
+    assert resp.get_json()["errors"] == {"amount": ["应为以元为单位、最多两位小数的金额字符串"]}
+    assert _count() == 0
