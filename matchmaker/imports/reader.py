@@ -24,7 +24,27 @@ def file_format(filename):
         return "csv"
     if name.endswith(".xls"):
         raise FileProblem("不支持旧版 Excel (.xls) 文件，请在 Excel 中另存为 .xlsx 后再上传")
+    ext = name.rpartition(".")[2]
+    if ext in OTHER_SHEETS:  # its user saved a spreadsheet: told only "只支持 .xlsx 或 .csv", not why nor how
+        kind, program = OTHER_SHEETS[ext]
+        raise FileProblem(
+            f"这是{kind}（.{ext}），无法读取：请在 {program} 中“另存为”Excel 工作簿（.xlsx）后再上传"
+            + ("（宏不会被导入）" if ext in ("xlsm", "xltm") else "")
+        )
     raise FileProblem("只支持 Excel (.xlsx) 或 CSV (.csv) 文件，请下载模板填写后上传")
+
+
+# Spreadsheets of other kinds, by extension: (what it is, the program to save it as .xlsx in).
+OTHER_SHEETS = {
+    "xlsm": ("启用宏的 Excel 工作簿", "Excel"),
+    "xltm": ("启用宏的 Excel 模板", "Excel"),
+    "xltx": ("Excel 模板", "Excel"),
+    "xlsb": ("Excel 二进制工作簿", "Excel"),
+    "et": ("WPS 表格文件", "WPS 表格"),
+    "ett": ("WPS 表格模板", "WPS 表格"),
+    "ods": ("OpenDocument 电子表格", "LibreOffice 或 WPS"),
+    "numbers": ("Numbers 表格", "Numbers"),
+}
 
 
 class Cleaned(str):

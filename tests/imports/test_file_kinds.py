@@ -67,3 +67,25 @@ def test_a_pdf_renamed_xlsx_is_named_as_a_pdf(client, admin):
     resp = upload(client, b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "needs.xlsx")
     body = resp.get_data(as_text=True)
     assert resp.status_code == 400 and "这是 PDF 文件，不是 Excel (.xlsx) 文件" in body
+
+
+@pytest.mark.parametrize(
+    ("name", "told"),
+    [
+        ("需求.xlsm", "启用宏的 Excel 工作簿（.xlsm）"),
+        ("需求.xltx", "Excel 模板（.xltx）"),
+        ("需求.xlsb", "Excel 二进制工作簿（.xlsb）"),
+        ("需求.et", "WPS 表格文件（.et）"),
+        ("需求.ods", "OpenDocument 电子表格（.ods）"),
+        ("需求.numbers", "Numbers 表格（.numbers）"),
+    ],
+)
+def test_another_spreadsheet_kind_is_named_and_told_how_to_save_it(client, admin, name, told):
+    """A macro workbook (.xlsm), a WPS or LibreOffice sheet was told "只支持 Excel (.xlsx) 或 CSV (.csv) 文件，请下载模板
+    填写后上传": its user, who had saved an Excel (or WPS) file, was not told that its kind is the problem, nor how to
+    save it as one read. Each is named, with the way to save it as .xlsx (a macro is never run nor kept); nothing kept."""
+    resp = upload(client, _zip(["[Content_Types].xml", "xl/workbook.xml"]), name)
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert told in body and "另存为" in body and ".xlsx" in body
+    assert count() == 0 and count(ImportBatch) == 0
