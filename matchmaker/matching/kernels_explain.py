@@ -292,45 +292,97 @@ if numba is not None:
                     if total[j] > 0:
                         ratio[j] = topic[j] / total[j]
                         topic[j] = 0.0
-        # Per query word and candidate: the sums, the partner carrying most, the same word.
-        lex_sum = np.zeros((nq, m))
-        sem_w = np.zeros((nq, m))
-        best = np.full((nq, m), -1, np.int64)
-        same = np.full((nq, m), -1, np.int64)
+        # Each query word's lexical part in each candidate word (a cell): summed over its shares in
+        # the order the numpy path sums them, then listed by candidate word (query words in order).
         lex = np.zeros(nw)
+        seen = np.full(nw, -1, np.int64)
+        touched = np.empty(nw, np.int64)
+        n_cell = 0
         for i in range(nq):
+            for o in range(qptr[i], qptr[i + 1]):
+                at = p[qe_[qorder[o]]]
+                n_cell += dptr[at + 1] - dptr[at]
+        cell_i = np.empty(n_cell, np.int64)
+        cell_j = np.empty(n_cell, np.int64)
+        cell_v = np.empty(n_cell)
+        n_cell = 0
+        for i in range(nq):
+            n_t = 0
             for o in range(qptr[i], qptr[i + 1]):
                 e = qe_[qorder[o]]
                 x = s[e]
                 at = p[e]
                 for h in range(dptr[at], dptr[at + 1]):
-                    lex[dword[h]] += x * dval[h]
-            f = feat[i]
-            for c in range(m):
-                lo, hi = start[c + 1] - nq, start[c + 2] - nq
-                s1 = 0.0
-                s2 = 0.0
-                top = -np.inf
-                bj = -1
-                for j in range(lo, hi):
-                    a = lex[j]
-                    x = 0.0
-                    if has_sem:
-                        x = np.float64(R[i, j]) * scale[j]
-                        if has_fb:
-                            x += max(x, 0.0) * ratio[j]
-                    s1 += a
-                    s2 += x
-                    if whole[nq + j]:
-                        t = a + x
-                        if bj < 0 or t > top:
-                            top = t
-                            bj = j
-                lex_sum[i, c] = s1
-                sem_w[i, c] = s2
-                best[i, c] = bj
-                if whole[i]:
-                    lo_, hi_ = lo, hi  # the first word of the segment not below f (sorted features)
+                    j = dword[h]
+                    if seen[j] != i:
+                        seen[j] = i
+                        touched[n_t] = j
+                        n_t += 1
+                    lex[j] += x * dval[h]
+            for t in range(n_t):
+                j = touched[t]
+                cell_i[n_cell], cell_j[n_cell], cell_v[n_cell] = i, j, lex[j]
+                lex[j] = 0.0
+                n_cell += 1
+        cptr, corder = _by_word(cell_j[:n_cell], nw)
+        # Per query word and candidate: the sums, the partner carrying most, the same word. Word by
+        # word of the candidate, all query words at once: each sum still adds its terms in word
+        # order (a zero lexical part adds nothing: the parts are never negative), and the query
+        # words' sums are independent of each other instead of one long chain.
+        lex_sum = np.zeros((nq, m))
+        sem_w = np.zeros((nq, m))
+        best = np.full((nq, m), -1, np.int64)
+        same = np.full((nq, m), -1, np.int64)
+        s1 = np.zeros(nq)
+        s2 = np.zeros(nq)
+        top = np.zeros(nq)
+        bj = np.empty(nq, np.int64)
+        lrow = np.zeros(nq)
+        xs = np.zeros(nq)
+        for c in range(m):
+            s1[:] = 0.0
+            s2[:] = 0.0
+            top[:] = -np.inf
+            bj[:] = -1
+            for j in range(start[c + 1] - nq, start[c + 2] - nq):
+                for h in range(cptr[j], cptr[j + 1]):
+                    o = corder[h]
+                    i = cell_i[o]
+                    s1[i] += cell_v[o]
+                    lrow[i] = cell_v[o]
+                if has_sem:
+                    sc = scale[j]
+                    if has_fb:
+                        rt = ratio[j]
+                        for i in range(nq):
+                            x = np.float64(R[i, j]) * sc
+                            x += max(x, 0.0) * rt
+                            xs[i] = x
+                            s2[i] += x
+                    else:
+                        for i in range(nq):
+                            x = np.float64(R[i, j]) * sc
+                            xs[i] = x
+                            s2[i] += x
+                if whole[nq + j]:
+                    for i in range(nq):
+                        t = lrow[i] + xs[i]
+                        if bj[i] < 0 or t > top[i]:
+                            top[i] = t
+                            bj[i] = j
+                for h in range(cptr[j], cptr[j + 1]):
+                    lrow[cell_i[corder[h]]] = 0.0
+            for i in range(nq):
+                lex_sum[i, c] = s1[i]
+                sem_w[i, c] = s2[i]
+                best[i, c] = bj[i]
+        for i in range(nq):
+            if whole[i]:
+                f = feat[i]
+                for c in range(m):
+                    lo, hi = start[c + 1] - nq, start[c + 2] - nq
+                    lo_ = lo  # the first word of the segment not below f (sorted features)
+                    hi_ = hi
                     while lo_ < hi_:
                         mid = (lo_ + hi_) >> 1
                         if feat[nq + mid] < f:
@@ -339,10 +391,6 @@ if numba is not None:
                             hi_ = mid
                     if lo_ < hi and feat[nq + lo_] == f:
                         same[i, c] = lo_
-            for o in range(qptr[i], qptr[i + 1]):
-                at = p[qe_[qorder[o]]]
-                for h in range(dptr[at], dptr[at + 1]):
-                    lex[dword[h]] = 0.0
         # The same word in the candidate (a word of both texts): its topic part joins the query word's.
         for i in range(nq):
             for c in range(m):
