@@ -140,40 +140,53 @@ if numba is not None:
         k = C.shape[1]
         m = len(bounds) - 2
         n_all = len(seg)
-        # First every entry's term and weight (independent reads, overlapped), then the sums, with
-        # the term embeddings of the entries a few ahead already asked for: the rows of C are read
-        # from all over memory, and waiting for each in turn took most of the time.
-        n = len(p) + (nqf if len(fb) else 0)
+        # Every feature position's term first: the term table is large and read all over, and
+        # these reads, independent of each other, overlap (behind the entries' branches they
+        # waited one by one). Then every entry's term, weight and row, without branches: the
+        # query's whole embedding (row n_all, for its norm), the words, and per active candidate
+        # what none of its words carries (row n_all + 1 + c); each row's entries in the order
+        # the numpy path sums them.
+        n_f = len(F)
+        tpos = np.empty(n_f, np.int64)
+        for f in range(n_f):
+            tpos[f] = _term(term_row, F[f])
+        n = len(p) + n_f + (nqf if len(fb) else 0)
         T = np.empty(n, np.int64)
         V = np.empty(n, np.float32)
         W = np.empty(n, np.int64)
         h = 0
-        if len(fb):  # the query's whole embedding (row n_all), for its norm
+        if len(fb):
             for f in range(nqf):
-                t = _term(term_row, F[f])
-                if t >= 0:
-                    T[h] = t
-                    V[h] = np.float32(D[f])
-                    W[h] = n_all
-                    h += 1
+                t = tpos[f]
+                T[h], V[h], W[h] = t, np.float32(D[f]), n_all
+                h += t >= 0
+        has_tw = len(tw) > 0
         for e in range(len(p)):
             w = u[e]
-            if w >= nq and not active[seg[w] - 1]:
-                continue
-            t = _term(term_row, F[p[e]])
-            if t < 0:
-                continue
-            x = s[e] * D[p[e]]
-            if w < nq and len(tw):
-                x *= tw[p[e]]
-            T[h] = t
-            V[h] = np.float32(x)
-            W[h] = w
-            h += 1
+            pe = p[e]
+            t = tpos[pe]
+            x = s[e] * D[pe]
+            if w < nq:
+                if has_tw:
+                    x *= tw[pe]
+                ok = t >= 0
+            else:
+                ok = t >= 0 and active[seg[w] - 1]
+            T[h], V[h], W[h] = t, np.float32(x), w
+            h += ok
+        rest = np.zeros(m, np.int64)
+        for c in range(m):
+            if active[c]:
+                h0 = h
+                for f in range(bounds[c + 1], bounds[c + 2]):
+                    t = tpos[f]
+                    T[h], V[h], W[h] = t, np.float32(D[f]), n_all + 1 + c
+                    h += t >= 0 and not owned[f]
+                rest[c] = h - h0
         Cf = C.ravel()
         for o in range(min(_AHEAD, h)):
             _fetch(Cf, T[o], k)
-        Y = np.zeros((n_all + 1, k), np.float32)
+        Y = np.zeros((n_all + 1 + m, k), np.float32)
         for o in range(h):
             if o + _AHEAD < h:
                 _fetch(Cf, T[o + _AHEAD], k)
@@ -202,24 +215,12 @@ if numba is not None:
                     topic[w - nq] = _dot(fb, Y[w])
                 else:
                     norm[c] += _dot(Zc[c], Y[w])
-        acc = np.zeros(k, np.float32)
         for c in range(m):
             if not active[c]:
                 norm[c] = 1.0
                 continue
-            some = False
-            for f in range(bounds[c + 1], bounds[c + 2]):
-                if not owned[f]:
-                    t = _term(term_row, F[f])
-                    if t >= 0:
-                        if not some:
-                            acc[:] = 0.0
-                            some = True
-                        v = np.float32(D[f])
-                        for j in range(k):
-                            acc[j] += v * C[t, j]
-            if some:
-                norm[c] += _dot(Zc[c], acc)
+            if rest[c]:
+                norm[c] += _dot(Zc[c], Y[n_all + 1 + c])
             if norm[c] <= 0:
                 norm[c] = 1.0
         return Yq, Yd, norm, topic
