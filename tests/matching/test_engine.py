@@ -289,6 +289,39 @@ def test_compiled_row_dots_equal_scipy_kernel(engine, monkeypatch):
                 assert Zc.dtype == np.float32 and np.array_equal(Zc, side.Z[rows])
 
 
+def test_compiled_partial_scores_equal_scipy_kernel(engine, monkeypatch):
+    """kernels.partial_scores gives the float32 sums of scipy's csc_matvec path bit for bit, query terms in any
+    order, and the candidates (rows, partial scores, in their order) are those of the numpy path."""
+    import numpy as np
+
+    from matchmaker.matching import kernels
+
+    if not kernels.available():  # pragma: no cover - numba is a dependency (or MATCHMAKER_NO_JIT is set)
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(2)
+    for side in (engine.results_, engine.needs_):
+        n, P = len(side.ids), side.postings
+        posted = np.flatnonzero(np.diff(P.indptr))  # terms with postings (the tiny corpus has few of its features)
+        for size in (1, 5, 40):
+            qi = rng.choice(posted, size, replace=False).astype(np.int32)  # not in feature order
+            qd = rng.random(size).astype(np.float32)
+            # Some terms not selective (every term of the tiny corpus is): they are left out.
+            selective = side.selective & (rng.random(len(side.selective)) < 0.7)
+            selective[qi[0]] = True
+            sel = selective[qi]
+            part = np.full(n, 7.0, dtype=np.float32)  # a kept buffer holds the last query's values
+            found = kernels.partial_scores(P.indptr, P.indices, P.data, selective, qi, qd, part)
+            assert found == sel.sum() > 0
+            plain = side._partial(qi[sel], qd[sel], n)
+            assert np.array_equal(part.view(np.int32), plain.view(np.int32))
+            compiled = side.candidates(qi, qd, 3)
+            monkeypatch.setattr(kernels, "available", lambda: False)
+            numpy_path = side.candidates(qi, qd, 3)
+            monkeypatch.undo()
+            assert compiled[2] == numpy_path[2] == bool(found)
+            assert np.array_equal(compiled[0], numpy_path[0]) and np.array_equal(compiled[1], numpy_path[1])
+
+
 def test_embed_rows_with_rows_out_of_term_order():
     """Rows whose entries are not in term order are still summed entry by entry in their own order."""
     import numpy as np
