@@ -353,6 +353,8 @@ def warm_up() -> None:
             index.results_for_need(
                 Doc(10**6, "指纹识别门锁", "", "鳗鱼养殖尾液与指纹识别门锁")
             )  # words first seen after the fit
+            for side in ("needs", "results"):  # a refit's re-suggestion, bulk: its own loop over the postings
+                list(index.pair_blocks(side, 3))
     top_n(np.linspace(0, 1, 128, dtype=np.float32), 8)  # its sampled threshold (kernels.nth_largest): large sides only
     # A large fit numbers its words on two threads (from counts._SPLIT_WORDS_DOCS documents) and outgrows the
     # words' first hash table (32,768 words a thread): those loops on made-up words, a count and no fit.

@@ -1,4 +1,5 @@
-"""engine.warm_up (run by flask init-db and before a test run) compiles every loop a fit uses, a large one's too."""
+"""engine.warm_up (run by flask init-db and before a test run) compiles every loop a fit uses, a large one's too, and a
+saved index's bulk pairs."""
 
 import os
 import subprocess
@@ -14,8 +15,9 @@ from matchmaker.matching import kernels
 # number its words on two threads (9,000 documents) with more words than the first hash table holds (~107,000
 # made-up words); prints each loop the fit still had to compile or load, with its argument types.
 _SCRIPT = """
+import tempfile
 import numpy as np
-from matchmaker.matching import engine, kernels, kernels_explain, kernels_words
+from matchmaker.matching import engine, kernels, kernels_explain, kernels_words, store
 from matchmaker.matching.docs import Doc
 
 def loaded():
@@ -32,6 +34,9 @@ docs = [
 ]
 fitted = engine.MatchEngine().fit(docs[:3000], docs[3000:])
 assert fitted.vectorizer_.n_features_ > 100_000
+with tempfile.TemporaryDirectory() as folder:  # as a job process reads the saved index: a re-suggestion's pairs
+    store.save(fitted, folder, min_bytes=1)
+    list(store.load(folder).pair_blocks("results", 5))
 print(sorted(loaded() - before))
 """
 
