@@ -323,7 +323,8 @@ def test_compiled_partial_scores_equal_scipy_kernel(engine, monkeypatch):
 
 
 def test_embed_rows_with_rows_out_of_term_order():
-    """Rows whose entries are not in term order are still summed entry by entry in their own order."""
+    """Rows whose entries are not in term order are still summed entry by entry in their own order (the loop
+    adds a stretch of terms at a time: over 4,096 terms, an entry of an early term after a late one waits)."""
     import numpy as np
     import scipy.sparse as sp
 
@@ -332,11 +333,14 @@ def test_embed_rows_with_rows_out_of_term_order():
     if not kernels.available():
         pytest.skip("the compiled loops are not available")
     rng = np.random.default_rng(5)
-    X = sp.random(3000, 500, density=0.05, format="csr", dtype=np.float32, random_state=rng)
+    m = 3 * kernels._EMBED_TERMS  # several stretches of terms
+    X = sp.random(3000, m, density=0.01, format="csr", dtype=np.float32, random_state=rng)
     X.data *= np.float32(1000.0)  # wide magnitudes: a different order of the sums shows in the floats
     X.data[::7] *= np.float32(1e-4)
-    term_row = np.where(rng.random(500) < 0.8, np.arange(500), -1).astype(np.int32)
-    C = rng.standard_normal((500, 8)).astype(np.float32)
+    term_row = np.full(m, -1, dtype=np.int32)
+    has = rng.random(m) < 0.8
+    term_row[has] = np.arange(int(has.sum()), dtype=np.int32)
+    C = rng.standard_normal((int(has.sum()), 8)).astype(np.float32)
     for r in (5, 2500):  # one row reversed in each of the two blocks of rows
         lo, hi = X.indptr[r], X.indptr[r + 1]
         X.indices[lo:hi], X.data[lo:hi] = X.indices[lo:hi][::-1].copy(), X.data[lo:hi][::-1].copy()
