@@ -17,7 +17,7 @@ from .utils import clock, money, once
 from .utils.inputs import year_filter
 from .utils.reasons import own_description
 from .utils.text import typed_labels
-from .utils.urls import answers_get, referrer_path
+from .utils.urls import answers_get, from_this_site, referrer_path
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -174,8 +174,20 @@ def register_web(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
+        """A form whose token is not this session's (a page left open over a logout and a login, or from before
+        a restart of the session): nothing done. Sent from one of our pages, what was typed is shown to copy
+        back (it was lost with the page), never as a form to send again (the login may be someone else's now);
+        a post from another site gets the bare message (a page of ours would show its words)."""
         msg = "页面已过期或表单校验失败（CSRF），请刷新页面后重新提交。"
-        return render_template("errors/error.html", code=400, title="表单已失效", message=msg), 400
+        typed = []
+        if from_this_site():
+            skip = once.NOT_TYPED | once.BUTTONS | {"version"}
+            typed = [v for k, v in request.form.items(multi=True) if k not in skip and "password" not in k]
+            typed = [v for v in typed if v.strip()]
+        back = referrer_path() if typed else None
+        back = back if back and answers_get(back) else None
+        page = render_template("errors/error.html", code=400, title="表单已失效", message=msg, typed=typed, back=back)
+        return page, 400
 
     @app.context_processor
     def helpers():

@@ -1,14 +1,12 @@
 """Home page and the per-role dashboard."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from ..auth.decorators import login_required, public
 from ..extensions import csrf
-from ..utils.urls import answers_get, referrer_path, safe_next
+from ..utils.urls import answers_get, from_this_site, referrer_path, safe_next
 from .services import headline_figures, todos
 
 bp = Blueprint("main", __name__)
@@ -56,15 +54,6 @@ def dashboard():
     return render_template("main/dashboard.html", user=current_user, todos=todos(current_user))
 
 
-def _from_this_site():
-    """Whether the browser says the form was sent from one of our pages: every browser names the page's
-    origin in ``Origin`` on a form POST (older ones at least the ``Referer``)."""
-    if "Sec-Fetch-Site" in request.headers:
-        return request.headers["Sec-Fetch-Site"] == "same-origin"
-    source = request.headers.get("Origin") or request.headers.get("Referer") or ""
-    return source != "null" and urlsplit(source).netloc == request.host
-
-
 @bp.route("/display/elder", methods=["POST"])
 @public
 @csrf.exempt
@@ -74,7 +63,7 @@ def elder_mode():
     A display preference, so the switch carries no per-session CSRF token: pages showing it stay the
     same for every anonymous visitor and can be shared (pagecache.py). A cross-site form is still
     refused, by its Origin, as CSRF would (400)."""
-    if current_app.config.get("WTF_CSRF_ENABLED", True) and not _from_this_site():
+    if current_app.config.get("WTF_CSRF_ENABLED", True) and not from_this_site():
         abort(400)
     on = request.form.get("on") == "1"
     back = safe_next(request.form.get("next"))

@@ -21,6 +21,15 @@ def safe_next(target, under="/"):
     return target
 
 
+def from_this_site():
+    """Whether the browser says the form was sent from one of our pages: every browser names the page's
+    origin in ``Origin`` on a form POST (older ones at least the ``Referer``)."""
+    if "Sec-Fetch-Site" in request.headers:
+        return request.headers["Sec-Fetch-Site"] == "same-origin"
+    source = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    return source != "null" and urlsplit(source).netloc == request.host
+
+
 def referrer_path(under="/"):
     """The page a form was sent from (its Referer) as a path and query of this site (``safe_next``, ``under``
     given), or None: no Referer, or another site's."""
