@@ -146,13 +146,16 @@ def transition(listing, action, valid_until=None, today=None, actor=None, seen_u
         raise LifecycleError(f"您无权更改该{spec_of(listing).noun}的状态")
     if listing.id is not None:
         _claim(listing, before)
+        if action == "renew":  # the date a twin 续期 (a double click) committed while this one waited for the row
+            db.session.refresh(listing, ["valid_until"])
+    until = listing.valid_until
     if action == "reopen" and listing.status in ACTIONS["reopen"][0]:  # counted once the row is ours (``solve``)
         refusal = reopen_refusal(listing, actor)
         if refusal:
             raise LifecycleError(refusal)
     _apply(listing, action, valid_until, today, seen_until)
-    if listing.id is not None:
-        record(listing, actor, before, action)
+    if listing.id is not None and (listing.status != before or listing.valid_until != until):
+        record(listing, actor, before, action)  # a 续期 to the date the twin set is not a second one
     return listing
 
 
