@@ -258,3 +258,13 @@ def test_a_lookalike_of_a_stopped_entry_says_it_can_be_started_again(client, aut
     body = client.post("/admin/taxonomy", data={"kind": "town", "name": "松山 湖"}).get_data(as_text=True)
     assert "镇街中已有“松山湖”（已停用，可在下方列表中启用）" in body
     assert db.session.scalar(count) == before
+
+
+def test_a_zone_without_a_description_is_listed(client):
+    """A zone row with no description (written by a script or an import, not the admin form, which saves "")
+    made 专区 a 500 for everyone: the page lists it, description left blank."""
+    z = make_zone("无介绍的专区")
+    z.description = None
+    db.session.commit()
+    resp = client.get("/zones/")
+    assert resp.status_code == 200 and "无介绍的专区" in resp.get_data(as_text=True)
