@@ -1,6 +1,7 @@
 """Request-level wiring: login loading, error pages, security headers, template helpers."""
 
 import functools
+import re
 from datetime import datetime
 
 from flask import abort, current_app, render_template, request
@@ -18,6 +19,10 @@ from .utils.inputs import year_filter
 from .utils.reasons import own_description
 from .utils.text import typed_labels
 from .utils.urls import answers_get, from_this_site, referrer_path
+
+# A value a select or radio sent (public, self, technology_development): no words the user typed, nor shown with a label
+# here (the form is not bound before its token is checked), so left out of what is shown to copy back.
+_CHOICE = re.compile(r"[a-z][a-z0-9_]*")
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -183,7 +188,7 @@ def register_web(app):
         if from_this_site():
             skip = once.NOT_TYPED | once.BUTTONS | {"version"}
             typed = [v for k, v in request.form.items(multi=True) if k not in skip and "password" not in k]
-            typed = [v for v in typed if v.strip()]
+            typed = [v for v in typed if v.strip() and not _CHOICE.fullmatch(v)]
         back = referrer_path() if typed else None
         back = back if back and answers_get(back) else None
         page = render_template("errors/error.html", code=400, title="表单已失效", message=msg, typed=typed, back=back)

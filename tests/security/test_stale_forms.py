@@ -55,9 +55,13 @@ TYPED = {"title": "写了很久的需求标题", "problem": "第一段问题描�
 def test_an_old_form_after_logout_and_login_is_refused_and_shows_what_was_typed(csrf_on):
     client, old = _stale_need_form(csrf_on)
     headers = {"Origin": "http://localhost", "Referer": "http://localhost/needs/new"}
-    resp = client.post("/needs/new", data=dict(TYPED, csrf_token=old, password="secret-typed"), headers=headers)
+    choices = {"visibility": "public", "contact_visibility": "self"}  # a select's values: nothing the user typed
+    resp = client.post(
+        "/needs/new", data=dict(TYPED, **choices, csrf_token=old, password="secret-typed"), headers=headers
+    )
     body = resp.get_data(as_text=True)
     assert resp.status_code == 400 and "表单已失效" in body and "请刷新页面后重新提交" in body
+    assert ">public<" not in body and ">self<" not in body and ">150<" in body
     assert "写了很久的需求标题" in body and "第二段：耐高温 300℃" in body and "本次填写的内容" in body
     assert 'href="/needs/new"' in body and "secret-typed" not in body and old not in body
     with csrf_on.app_context():
