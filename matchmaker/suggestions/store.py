@@ -93,7 +93,8 @@ def refresh_listing(listing) -> list:
     """Recompute one listing's suggestions against the current index; return the new rows.
 
     An index of an older token format takes no new tokens (IndexStale): the listing keeps its stored suggestions
-    and a refit is queued, whose re-suggestion matches every listing again."""
+    until the refit the worker's periodic check starts (``refit.check_schedule``, every 10 minutes) matches every
+    listing again."""
     for attempt in range(2):  # a concurrent worker may insert the same pair first
         try:
             rows = _refresh_listing(listing)
@@ -107,11 +108,9 @@ def refresh_listing(listing) -> list:
             if attempt:
                 raise
             continue
-        except IndexStale as exc:
+        except IndexStale as exc:  # refit_due says "tokens": the worker's periodic check starts that refit
             db.session.rollback()
-            from .refit import start_refit  # refit imports this module
-
-            log.info("%s: refit %s", exc, start_refit(trigger="schedule").id)
+            log.info("%s: the listing waits for the scheduled refit", exc)
             return []
         return rows
     return []

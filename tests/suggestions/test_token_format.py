@@ -52,10 +52,13 @@ def test_the_schedule_refits_an_index_of_another_token_format(app, old_index):
 
 
 def test_a_listing_written_meanwhile_waits_for_the_refit(app, old_index, corpus):
-    """A need written while the old index is in use is not put into it: its job queues the refit, whose
-    re-suggestion matches the need with the result."""
+    """A need written while the old index is in use is not put into it (no suggestion from today's tokens against
+    the old vocabulary); the worker's periodic check refits, and its re-suggestion matches the need with the result."""
     need = publish_need(corpus["enterprise"], title="MiniLED背光灯板", keywords="背光",
                         problem="寻求MiniLED背光灯板的巨量转移与检测工艺。")  # fmt: skip
+    assert indexing.get_engine().version_ == OLD and _suggested(need, old_index) is None
+    assert need.id not in set(indexing.get_engine().ids("needs"))
+    refit.check_schedule()  # as the worker runs it every 10 minutes
     jobs = db.session.scalars(select(IndexJob).order_by(IndexJob.id)).all()
     assert (jobs[-1].trigger, jobs[-1].status) == ("schedule", "done")
     engine = indexing.get_engine()
