@@ -297,7 +297,11 @@ class MatchEngine:
     def tokens_current(self) -> bool:
         """Whether the index was fitted on tokens of the code's token format (tokenize.TOKEN_FORMAT). An index of
         another format (saved before the tokenizer changed) must not meet tokens of today's code: refit it."""
-        return getattr(self, "token_format_", UNRECORDED_TOKEN_FORMAT) == tok.TOKEN_FORMAT
+        return self.token_format() == tok.TOKEN_FORMAT
+
+    def token_format(self) -> int:
+        """The token format the index was fitted on (``UNRECORDED_TOKEN_FORMAT`` for one saved before it was kept)."""
+        return getattr(self, "token_format_", UNRECORDED_TOKEN_FORMAT)
 
     def stats(self) -> dict:
         """Return sizes, version and fit timing of the index."""
@@ -311,7 +315,7 @@ class MatchEngine:
             "fitted_at": self.fitted_at_,
             "fit_seconds": round(self.fit_seconds_, 3),
             "dictionary_version": self.dictionary_version_,
-            "token_format": getattr(self, "token_format_", UNRECORDED_TOKEN_FORMAT),
+            "token_format": self.token_format(),
         }
 
     def ids(self, side="needs") -> Iterable[int]:

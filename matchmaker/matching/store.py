@@ -190,7 +190,7 @@ def load(directory, version: str | None = None, expected: str | None = None) -> 
         # Saved before the tokenizer changed: its vocabulary and rows hold the old tokens. It is used as it is (old
         # tokens on both sides) until a refit replaces it; the platform keeps today's tokens out of it meanwhile.
         log.warning("index %s has token format %s, the code tokenises with %s: it needs a refit",
-                    version, engine.stats()["token_format"], tok.TOKEN_FORMAT)  # fmt: skip
+                    version, engine.token_format(), tok.TOKEN_FORMAT)  # fmt: skip
     return engine
 
 
